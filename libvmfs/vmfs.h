@@ -1,0 +1,344 @@
+/*
+ * vmfs.h - the public interface of libvmfs, a simulated virtual memory system.
+ *
+ * A machine (struct vmfs) owns simulated physical memory, processes with
+ * multi-level page tables stored in that memory, mappings, copy-on-write
+ * after fork, permission checks and a kernel log.  Everything a program can
+ * do to the machine goes through the calls below; every call is thread-safe
+ * (one machine lock serialises them, see src/machine.h).
+ *
+ * Conventions, true of every call:
+ *   - Errors are negative errno values (-EINVAL, -ENOMEM, ...).  A call that
+ *     fails changes nothing.  vmfs_errmsg() then returns a sentence saying
+ *     why, for the calling thread.
+ *   - Addresses are 64-bit virtual or physical addresses; lengths are bytes.
+ *   - prot and flags take the values of <sys/mman.h>.
+ *   - "Since 0.1" marks the release a call appeared in.
+ *
+ * This header is installed; nothing in it depends on the engine's private
+ * headers.
+ */
+#ifndef VMFS_H
+#define VMFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VMFS_VERSION_MAJOR 0
+#define VMFS_VERSION_MINOR 1
+
+#define VMFS_PAGE_SHIFT 12
+#define VMFS_PAGE_SIZE  4096u
+#define VMFS_MAX_LEVELS 6
+
+/* Page-table entry bits (x86-64 layout; see libvmfs(3), PAGE TABLE ENTRIES). */
+#define VMFS_PTE_P        (1ull << 0)   /* present */
+#define VMFS_PTE_RW       (1ull << 1)   /* writable */
+#define VMFS_PTE_US       (1ull << 2)   /* user-accessible */
+#define VMFS_PTE_A        (1ull << 5)   /* accessed */
+#define VMFS_PTE_D        (1ull << 6)   /* dirty (leaf) */
+#define VMFS_PTE_COW      (1ull << 9)   /* software: write must copy first */
+#define VMFS_PTE_PROTNONE (1ull << 10)  /* software: resident, PROT_NONE (P clear) */
+#define VMFS_PTE_SWAP     (1ull << 11)  /* software: not present, page is in swap */
+#define VMFS_PTE_NX       (1ull << 63)  /* no-execute */
+#define VMFS_PTE_PFN_MASK 0x000ffffffffff000ull /* bits 12-51 */
+
+typedef struct vmfs vmfs;
+
+/* ---- machine ---------------------------------------------------------- */
+
+/*
+ * vmfs_open - create a machine.
+ * @m:       receives the machine.
+ * @options: NULL or "" for defaults, else comma-separated key=value:
+ *           frames=N | mem=SIZE (default 16384 frames = 64M), levels=2..6
+ *           (default 4), tlb=N entries per process (0 = off, default 64),
+ *           kernel=SIZE (default 1M).  Sizes take K, M, G, T suffixes;
+ *           numbers are decimal or 0x hex.
+ * Returns 0, or -EINVAL for a bad option (unknown key, bad number, value
+ * out of range), -ENOMEM when the host cannot provide the memory.
+ * Since 0.1.
+ */
+int vmfs_open(vmfs **m, const char *options);
+
+/* vmfs_close - destroy a machine and everything in it.  NULL is ignored. Since 0.1. */
+void vmfs_close(vmfs *m);
+
+/*
+ * vmfs_errmsg - the detail of the last failing call made by this thread,
+ * e.g. "mmap: address 0x1001 is not page-aligned".  Never NULL; the string
+ * stays valid until this thread's next libvmfs call.  Since 0.1.
+ */
+const char *vmfs_errmsg(void);
+
+/* ---- processes -------------------------------------------------------- */
+
+/*
+ * vmfs_spawn - create a process with an empty user half (the kernel image is
+ * mapped in the upper half of every process).  @name: 1 to 255 printable
+ * bytes; its first 15 bytes are the comm.  Returns the new PID (PIDs start at
+ * 1 and are never reused), -EINVAL for a bad name, -ENOMEM.  Since 0.1.
+ */
+int vmfs_spawn(vmfs *m, const char *name);
+
+/*
+ * vmfs_fork - copy @pid's address space copy-on-write: private writable pages
+ * become read-only (VMFS_PTE_COW) in both and share their frames; shared
+ * mappings stay shared.  Returns the child's PID, -ESRCH, -ENOMEM.  Since 0.1.
+ */
+int vmfs_fork(vmfs *m, int pid);
+
+/* vmfs_exit - end @pid, freeing its frames, tables and mappings.  0 or -ESRCH. Since 0.1. */
+int vmfs_exit(vmfs *m, int pid);
+
+/*
+ * vmfs_pids - the live PIDs in ascending order.  Fills at most @max entries
+ * of @pids and returns how many processes there are (which may exceed @max).
+ * Since 0.1.
+ */
+int vmfs_pids(vmfs *m, int *pids, size_t max);
+
+/* ---- mappings ---------------------------------------------------------- */
+
+/*
+ * vmfs_mmap - map [addr, addr+len) in @pid.
+ * @prot:   PROT_NONE or an OR of PROT_READ, PROT_WRITE, PROT_EXEC.
+ * @flags:  exactly one of MAP_PRIVATE, MAP_SHARED, optionally with
+ *          MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE.
+ * @object: NULL for anonymous memory.  (Named objects arrive in a later
+ *          release; until then a non-NULL object gives -ENOENT.)
+ * @offset: offset in the object, page-aligned; 0 for anonymous memory.
+ * @out:    receives the start address (may be NULL).
+ * Without MAP_FIXED*, @addr is a hint: used if the range is free, otherwise
+ * the mapping is placed top-down below the highest free user address.
+ * @len is rounded up to pages.  MAP_FIXED replaces what was there.
+ * Errors: -EINVAL (zero length, misaligned fixed address or offset, bad prot
+ * or flags), -ENOMEM (range outside user space, no room), -EEXIST
+ * (MAP_FIXED_NOREPLACE over an existing mapping), -ESRCH.  Since 0.1.
+ */
+int vmfs_mmap(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
+              int flags, const char *object, uint64_t offset, uint64_t *out);
+
+/*
+ * vmfs_munmap - remove the mappings in [addr, addr+len) (len rounded up),
+ * splitting those that straddle the edges and freeing pages and page tables
+ * no longer used.  Unmapping a hole is not an error.  0, -EINVAL (misaligned,
+ * zero length, outside user space), -ESRCH.  Since 0.1.
+ */
+int vmfs_munmap(vmfs *m, int pid, uint64_t addr, uint64_t len);
+
+/*
+ * vmfs_mprotect - change the protection of [addr, addr+len); every page of
+ * the range must be mapped.  Mappings split and merge as needed.  0, -EINVAL
+ * (misaligned, zero length, bad prot), -ENOMEM (part of the range is not
+ * mapped or lies outside user space; nothing changes), -ESRCH.  Since 0.1.
+ */
+int vmfs_mprotect(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
+
+/* One mapping, as /proc/PID/maps and smaps show it. */
+struct vmfs_map {
+	uint64_t start, end;   /* [start, end) */
+	int      prot;         /* PROT_* */
+	int      flags;        /* MAP_PRIVATE or MAP_SHARED, plus MAP_ANONYMOUS */
+	uint64_t offset;       /* offset in the object (0 for anonymous) */
+	char     object[256];  /* object name, "" for anonymous memory */
+	uint64_t rss;          /* resident pages mapped here by this process */
+	uint64_t anon;         /* of which private anonymous pages */
+	uint64_t swap;         /* pages of this mapping in swap */
+	uint64_t referenced;   /* resident pages whose accessed bit is set */
+	uint64_t dirty;        /* resident pages whose dirty bit is set */
+	uint64_t shared;       /* resident pages mapped by more than one table */
+	uint64_t reserved[8];
+};
+
+/*
+ * vmfs_maps - @pid's mappings in address order.  Fills at most @max entries
+ * and returns the number of mappings (which may exceed @max), or -ESRCH.
+ * Since 0.1.
+ */
+int vmfs_maps(vmfs *m, int pid, struct vmfs_map *maps, size_t max);
+
+/* ---- access ------------------------------------------------------------ */
+
+/* @how for vmfs_access: one access type, optionally OR'ed with modifiers. */
+#define VMFS_ACCESS_READ   0x0u  /* data read */
+#define VMFS_ACCESS_WRITE  0x1u  /* data write */
+#define VMFS_ACCESS_EXEC   0x2u  /* instruction fetch (reads the bytes) */
+#define VMFS_ACCESS_TYPE   0x3u  /* mask of the type */
+#define VMFS_ACCESS_FORCE  0x4u  /* debugger access (FOLL_FORCE): read any
+				    mapped page, write private pages it could
+				    not write, breaking COW */
+#define VMFS_ACCESS_KERNEL 0x8u  /* supervisor mode: kernel pages allowed,
+				    faults are not segfaults (like copy_to_user) */
+
+/* si_code values of a segfault, as <signal.h> SEGV_MAPERR / SEGV_ACCERR. */
+#define VMFS_SEGV_MAPERR 1
+#define VMFS_SEGV_ACCERR 2
+
+/* x86 page-fault error code bits, as the segfault log line prints them. */
+#define VMFS_PF_PROT  0x1u   /* the page was present (protection fault) */
+#define VMFS_PF_WRITE 0x2u
+#define VMFS_PF_USER  0x4u
+#define VMFS_PF_INSTR 0x10u
+
+/* What happened during one vmfs_access call. */
+struct vmfs_fault {
+	/* Faults handled (the access went on): */
+	uint32_t minor;      /* demand-zero and page-cache faults, COW included */
+	uint32_t major;      /* pages read back from swap or the object store */
+	uint32_t cow;        /* copy-on-write faults (copy or take-over) */
+	/* The fault that stopped the access, if any (si_code != 0): */
+	int      si_code;    /* 0, VMFS_SEGV_MAPERR or VMFS_SEGV_ACCERR */
+	uint32_t error_code; /* VMFS_PF_* bits */
+	uint64_t addr;       /* the faulting address */
+	int      err;        /* -errno that stopped the access: -EFAULT, -ENOMEM */
+	uint32_t reserved[7];
+};
+
+/*
+ * vmfs_access - access [addr, addr+len) of @pid's address space, page by
+ * page, as the CPU would: walk the page tables (or hit the TLB), check the
+ * entry bits (US, RW, NX) and the mapping's protection, and handle faults
+ * (demand zero, copy-on-write).  @buf is read from for VMFS_ACCESS_WRITE and
+ * written to otherwise.  @fault may be NULL.
+ * Returns the bytes transferred.  When the first page faults the call
+ * returns -EFAULT (segfault: the process's segfault counter rises and, for
+ * user-mode access, a line goes to the kernel log; nothing else changes) or
+ * -ENOMEM; when a later page faults it returns the bytes done so far.
+ * -ESRCH for no such process, -EINVAL for a bad @how.  Since 0.1.
+ */
+ssize_t vmfs_access(vmfs *m, int pid, uint64_t addr, void *buf, size_t len,
+                    unsigned how, struct vmfs_fault *fault);
+
+/* vmfs_read - vmfs_access(..., VMFS_ACCESS_READ, NULL).  Since 0.1. */
+ssize_t vmfs_read(vmfs *m, int pid, uint64_t addr, void *buf, size_t len);
+
+/* vmfs_write - vmfs_access(..., VMFS_ACCESS_WRITE, NULL).  Since 0.1. */
+ssize_t vmfs_write(vmfs *m, int pid, uint64_t addr, const void *buf, size_t len);
+
+/* ---- translation and physical memory ------------------------------------ */
+
+/* Where a walk ended. */
+enum vmfs_walk_state {
+	VMFS_WALK_NONE = 0,   /* a zero entry: no page there (not yet touched,
+				 or unmapped); depth says at which level */
+	VMFS_WALK_PRESENT,    /* a present leaf: paddr is valid */
+	VMFS_WALK_PROTNONE,   /* resident but PROT_NONE: paddr is valid */
+	VMFS_WALK_SWAPPED,    /* the leaf holds a swap slot: swap_slot is valid */
+};
+
+struct vmfs_walk_level {
+	uint64_t table;      /* physical address of the table (frame << 12) */
+	uint32_t index;      /* index of the entry in the table */
+	uint64_t entry;      /* the raw 64-bit entry, as stored at table + 8*index */
+};
+
+struct vmfs_walk {
+	int      levels;     /* the machine's page-table levels */
+	int      depth;      /* entries read: level[0 .. depth-1] are valid */
+	struct vmfs_walk_level level[VMFS_MAX_LEVELS];  /* level[0] is the top (cr3) */
+	int      state;      /* enum vmfs_walk_state */
+	uint64_t paddr;      /* physical address of the byte at @addr */
+	uint64_t swap_slot;  /* for VMFS_WALK_SWAPPED */
+	int      mapped;     /* 1 if a mapping covers the address */
+	int      prot;       /* that mapping's PROT_* (kernel image: READ|WRITE) */
+	int      flags;      /* that mapping's MAP_* */
+	uint32_t reserved[5];
+};
+
+/*
+ * vmfs_translate - walk @pid's page tables for @addr without side effects
+ * (no accessed bits, no TLB fill, no counters).  Returns 0 with @walk filled
+ * whatever the walk found, -EFAULT for a non-canonical address, -ESRCH.
+ * Every level[i].entry can be checked with vmfs_phys_read() at
+ * level[i].table + 8 * level[i].index.  Since 0.1.
+ */
+int vmfs_translate(vmfs *m, int pid, uint64_t addr, struct vmfs_walk *walk);
+
+/*
+ * vmfs_phys_read - read simulated physical memory: data frames first, then
+ * the kernel image, then page-table frames (see vmfs_stat.phys_size).
+ * Returns the bytes read, fewer at the end of physical memory, 0 at or past
+ * it.  Since 0.1.
+ */
+ssize_t vmfs_phys_read(vmfs *m, uint64_t paddr, void *buf, size_t len);
+
+/*
+ * vmfs_level_name - "pgd", "p4d", "pud", "pmd", "pte" ...: the kernel's name
+ * of level @level (0 = top) of a @levels-level table; "?" when out of range.
+ * Since 0.1.
+ */
+const char *vmfs_level_name(int levels, int level);
+
+/* ---- accounting and the kernel log -------------------------------------- */
+
+struct vmfs_stat {
+	/* configuration */
+	int      levels;
+	int      va_bits;          /* min(64, 12 + 9 * levels) */
+	uint64_t frames;           /* data frames (the frames= option) */
+	uint64_t kernel_pages;     /* kernel image pages */
+	uint64_t tlb_entries;      /* per process */
+	uint64_t user_top;         /* first address above user space */
+	uint64_t kernel_base;      /* start of the kernel image */
+	uint64_t phys_size;        /* bytes of physical memory in use, all kinds */
+	/* memory */
+	uint64_t frames_free;
+	uint64_t pagetable_pages;  /* all page-table frames, kernel's included */
+	uint64_t nr_processes;
+	/* counters (/proc/vmstat names) */
+	uint64_t pgfault;          /* all faults handled, minor and major */
+	uint64_t pgmajfault;
+	uint64_t pgalloc;          /* data frames handed out */
+	uint64_t pgfree;           /* data frames freed */
+	uint64_t cow_fault;
+	uint64_t segfault;
+	uint64_t tlb_hit, tlb_miss;
+	uint64_t forks, spawns, exits;
+	uint64_t reserved[32];
+};
+
+/* vmfs_stat - machine-wide configuration and counters.  Since 0.1. */
+int vmfs_stat(vmfs *m, struct vmfs_stat *st);
+
+struct vmfs_proc_stat {
+	int      pid, ppid;
+	char     comm[16];         /* first 15 bytes of the name */
+	char     name[256];        /* the whole name (cmdline) */
+	uint64_t min_flt, maj_flt; /* faults handled for this process */
+	uint64_t cow_flt;
+	uint64_t segv;             /* segfaults */
+	uint64_t rss_anon;         /* resident private anonymous pages */
+	uint64_t rss_file;         /* resident object pages */
+	uint64_t rss_shmem;        /* resident shared anonymous pages */
+	uint64_t swap;             /* pages in swap */
+	uint64_t pt_pages;         /* page-table pages of this process */
+	uint64_t vm_pages;         /* pages mapped (VmSize) */
+	uint64_t nr_maps;
+	uint64_t tlb_hit, tlb_miss;
+	uint64_t cr3;              /* frame number of the top table */
+	uint64_t start_ns;         /* creation time, ns since the machine opened */
+	uint64_t reserved[16];
+};
+
+/* vmfs_proc_stat - one process's accounting.  0 or -ESRCH.  Since 0.1. */
+int vmfs_proc_stat(vmfs *m, int pid, struct vmfs_proc_stat *st);
+
+/*
+ * vmfs_kmsg - copy the kernel log (oldest line first, each
+ * "[SSSSS.UUUUUU] message\n" as dmesg prints it) into @buf, NUL-terminated
+ * and cut at @len - 1 bytes.  Returns the log's full length in bytes, as
+ * snprintf does.  The log keeps the most recent lines (at least 64 KiB).
+ * Since 0.1.
+ */
+size_t vmfs_kmsg(vmfs *m, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VMFS_H */
