@@ -1,0 +1,792 @@
+/*
+ * vmfs-bench - how fast is the simulated machine next to the real one?
+ *
+ * Each figure times one thing done through libvmfs and the same thing done
+ * natively by the host (its "ceiling"), in the same run, and prints
+ *
+ *     figure | vmfs | ceiling | ratio | target
+ *
+ * where ratio is vmfs's rate over the ceiling's rate (for times: the
+ * ceiling's time over vmfs's time), so 1.0 means "as fast as the host" and
+ * higher is better.  A figure below its target is marked MISSED; the run
+ * still exits 0, since a benchmark reports and does not judge.  It exits 1
+ * only when a figure could not be measured (an engine error, or vmfs
+ * returned other bytes than were written), 2 for a bad command line.
+ *
+ * Ground rules, the same for every figure:
+ *   - Both sides do the same work on the same bytes: the same sizes, the same
+ *     random address sequence, the same source buffer.
+ *   - Host ceilings use 4 KiB pages (MADV_NOHUGEPAGE), because vmfs models
+ *     4 KiB pages only; a transparent huge page would make the host skip
+ *     the very page-table work vmfs is measured on.
+ *   - Setup (opening a machine, filling memory, waitpid, vmfs_exit of a
+ *     forked child) is outside the timed region.  Each figure runs several
+ *     rounds and keeps the best (fastest) one.
+ *   - The two sides never overlap in memory: a figure frees its host buffer
+ *     before it opens its machine, so a real fork() does not also copy a
+ *     machine's page tables, and the run stays under ~3 GiB.
+ *
+ * A figure is one entry of figures[] below: an id, a title, a unit, whether
+ * the unit is a rate or a time, a target ratio and a function that measures
+ * both sides.  Swap, FUSE and replay figures are added the same way.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmfs.h"
+
+#define KiB ((uint64_t)1024)
+#define MiB (1024 * KiB)
+#define GiB (1024 * MiB)
+
+#define CHUNK (1 * MiB)   /* the unit of bulk transfers */
+
+/* What one run measures: full size, or --quick for a smoke test. */
+struct bench_cfg {
+	bool        quick;
+	uint64_t    big;            /* size of the "1 GiB" figures */
+	int         rounds;         /* rounds per side; the best one counts */
+	int         bulk_reps;      /* 1 MiB copies per round */
+	size_t      random_reads;   /* 8-byte reads per round */
+	char        options[512];   /* vmfs_open options of every machine */
+};
+
+enum figure_kind {
+	RATE,   /* the value is work per second: higher is better */
+	TIME,   /* the value is a duration: lower is better */
+};
+
+/* Both sides of one figure, in the figure's unit. */
+struct sample {
+	double vmfs, ceiling;
+};
+
+struct figure {
+	const char      *id;        /* --only and JSON name */
+	const char      *title;     /* table row */
+	bool             sized;     /* title gets ", <big size>" appended */
+	const char      *unit;
+	enum figure_kind kind;
+	double           target;    /* minimum ratio */
+	int (*run)(const struct bench_cfg *cfg, struct sample *s);
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static char bench_err[512];   /* why the last figure could not be measured */
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(bench_err, sizeof(bench_err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A failed libvmfs call: its name, the errno and vmfs_errmsg(). */
+static int vfail(const char *call, long rc)
+{
+	return fail("%s: %s (%s)", call, strerror((int)-rc), vmfs_errmsg());
+}
+
+static double min_d(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Make the compiler believe *p is read and written here (no dead stores). */
+static inline void clobber(void *p)
+{
+	__asm__ __volatile__("" : : "r"(p) : "memory");
+}
+
+/* The content of every buffer and machine: word at offset o is pattern(o). */
+static uint64_t pattern_word(uint64_t off)
+{
+	uint64_t x = off * 0x9e3779b97f4a7c15ull;
+
+	return x ^ (x >> 29);
+}
+
+/* Fill buf, which stands for bytes [off, off+len), with the pattern. */
+static void fill_pattern(void *buf, uint64_t off, size_t len)
+{
+	unsigned char *p = buf;
+
+	for (size_t i = 0; i + 8 <= len; i += 8) {
+		uint64_t w = pattern_word(off + i);
+		memcpy(p + i, &w, 8);
+	}
+}
+
+/* xorshift64*: fast, and good enough to scatter addresses. */
+static uint64_t xorshift64s(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+/* A host anonymous mapping with 4 KiB pages; NULL on failure. */
+static void *host_map(uint64_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+static void format_size(char *buf, size_t n, uint64_t bytes)
+{
+	if (bytes >= GiB && bytes % GiB == 0)
+		snprintf(buf, n, "%" PRIu64 " GiB", bytes / GiB);
+	else
+		snprintf(buf, n, "%" PRIu64 " MiB", bytes / MiB);
+}
+
+/* ---- a machine with one process and one anonymous mapping ---------------- */
+
+struct vm {
+	vmfs     *m;
+	int       pid;
+	uint64_t  base;   /* start of the mapping */
+	uint64_t  size;
+};
+
+static void vm_close(struct vm *vm)
+{
+	vmfs_close(vm->m);
+	vm->m = NULL;
+}
+
+/* Open a machine with cfg->options and spawn the process "bench". */
+static int vm_open(const struct bench_cfg *cfg, struct vm *vm)
+{
+	int rc;
+
+	memset(vm, 0, sizeof(*vm));
+	rc = vmfs_open(&vm->m, cfg->options);
+	if (rc < 0) {
+		vm->m = NULL;
+		return vfail("vmfs_open", rc);
+	}
+	rc = vmfs_spawn(vm->m, "bench");
+	if (rc < 0) {
+		vm_close(vm);
+		return vfail("vmfs_spawn", rc);
+	}
+	vm->pid = rc;
+	return 0;
+}
+
+/* Map @size bytes private anonymous read-write, where the machine chooses. */
+static int vm_map(struct vm *vm, uint64_t size)
+{
+	int rc = vmfs_mmap(vm->m, vm->pid, 0, size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, &vm->base);
+
+	if (rc < 0)
+		return vfail("vmfs_mmap", rc);
+	vm->size = size;
+	return 0;
+}
+
+/* Write the pattern over the whole mapping, CHUNK bytes per vmfs_write. */
+static int vm_populate(struct vm *vm, void *chunk)
+{
+	for (uint64_t off = 0; off < vm->size; off += CHUNK) {
+		size_t n = vm->size - off < CHUNK ? vm->size - off : CHUNK;
+		ssize_t got;
+
+		fill_pattern(chunk, off, n);
+		got = vmfs_write(vm->m, vm->pid, vm->base + off, chunk, n);
+		if (got != (ssize_t)n)
+			return got < 0 ? vfail("vmfs_write", got)
+				       : fail("vmfs_write: %zd of %zu bytes", got, n);
+	}
+	return 0;
+}
+
+/* A machine whose process has @size bytes resident, filled with the pattern. */
+static int vm_open_resident(const struct bench_cfg *cfg, struct vm *vm, uint64_t size)
+{
+	void *chunk = malloc(CHUNK);
+	int rc = -1;
+
+	if (!chunk)
+		return fail("out of host memory");
+	if (vm_open(cfg, vm) == 0) {
+		rc = vm_map(vm, size);
+		if (rc == 0)
+			rc = vm_populate(vm, chunk);
+		if (rc < 0)
+			vm_close(vm);
+	}
+	free(chunk);
+	return rc;
+}
+
+/* ---- figure: bulk read of 1 MiB ------------------------------------------- */
+
+static int fig_bulk_read(const struct bench_cfg *cfg, struct sample *s)
+{
+	unsigned char *src = malloc(CHUNK), *dst = malloc(CHUNK);
+	double best_host = 1e300, best_vmfs = 1e300;
+	struct vm vm = { 0 };
+	int rc = -1;
+
+	if (!src || !dst) {
+		fail("out of host memory");
+		goto out;
+	}
+	fill_pattern(src, 0, CHUNK);
+	memset(dst, 0, CHUNK);
+
+	for (int r = 0; r < cfg->rounds; r++) {
+		double t0 = now();
+		for (int i = 0; i < cfg->bulk_reps; i++) {
+			memcpy(dst, src, CHUNK);
+			clobber(dst);
+		}
+		best_host = min_d(best_host, now() - t0);
+	}
+
+	if (vm_open_resident(cfg, &vm, CHUNK) < 0)
+		goto out;
+	memset(dst, 0, CHUNK);
+	if (vmfs_read(vm.m, vm.pid, vm.base, dst, CHUNK) != (ssize_t)CHUNK ||
+	    memcmp(dst, src, CHUNK) != 0) {
+		fail("vmfs_read of 1 MiB did not return the bytes written");
+		goto out;
+	}
+	for (int r = 0; r < cfg->rounds; r++) {
+		double t0 = now();
+		for (int i = 0; i < cfg->bulk_reps; i++) {
+			ssize_t got = vmfs_read(vm.m, vm.pid, vm.base, dst, CHUNK);
+			if (got != (ssize_t)CHUNK) {
+				if (got < 0)
+					vfail("vmfs_read", got);
+				else
+					fail("vmfs_read: %zd of %" PRIu64 " bytes", got, CHUNK);
+				goto out;
+			}
+			clobber(dst);
+		}
+		best_vmfs = min_d(best_vmfs, now() - t0);
+	}
+	s->ceiling = cfg->bulk_reps / best_host;   /* MiB per second */
+	s->vmfs = cfg->bulk_reps / best_vmfs;
+	rc = 0;
+out:
+	if (vm.m)
+		vm_close(&vm);
+	free(src);
+	free(dst);
+	return rc;
+}
+
+/* ---- figure: random 8-byte reads over the big size --------------------------- */
+
+static int fig_random_read(const struct bench_cfg *cfg, struct sample *s)
+{
+	const size_t n = cfg->random_reads;
+	const uint64_t words = cfg->big / 8;
+	uint64_t *offs = malloc(n * sizeof(*offs));
+	uint64_t seed = 0x5eed0f5eedull, host_sum = 0, vmfs_sum = 0;
+	double best_host = 1e300, best_vmfs = 1e300;
+	unsigned char *arr = NULL;
+	struct vm vm = { 0 };
+	int rc = -1;
+
+	if (!offs)
+		return fail("out of host memory");
+	for (size_t i = 0; i < n; i++)
+		offs[i] = (xorshift64s(&seed) % words) * 8;
+
+	arr = host_map(cfg->big);
+	if (!arr) {
+		fail("mmap of %" PRIu64 " bytes: %s", cfg->big, strerror(errno));
+		goto out;
+	}
+	fill_pattern(arr, 0, cfg->big);
+	for (int r = 0; r < cfg->rounds; r++) {
+		uint64_t sum = 0;
+		double t0 = now();
+		for (size_t i = 0; i < n; i++) {
+			uint64_t w;
+			memcpy(&w, arr + offs[i], 8);
+			sum += w;
+		}
+		best_host = min_d(best_host, now() - t0);
+		host_sum = sum;
+	}
+	munmap(arr, cfg->big);
+
+	if (vm_open_resident(cfg, &vm, cfg->big) < 0)
+		goto out;
+	for (int r = 0; r < cfg->rounds; r++) {
+		uint64_t sum = 0;
+		double t0 = now();
+		for (size_t i = 0; i < n; i++) {
+			uint64_t w;
+			ssize_t got = vmfs_read(vm.m, vm.pid, vm.base + offs[i], &w, 8);
+			if (got != 8) {
+				if (got < 0)
+					vfail("vmfs_read", got);
+				else
+					fail("vmfs_read: %zd of 8 bytes", got);
+				goto out;
+			}
+			sum += w;
+		}
+		best_vmfs = min_d(best_vmfs, now() - t0);
+		vmfs_sum = sum;
+	}
+	if (vmfs_sum != host_sum) {
+		fail("the sum of the words read differs: vmfs 0x%" PRIx64
+		     ", host 0x%" PRIx64, vmfs_sum, host_sum);
+		goto out;
+	}
+	s->ceiling = (double)n / best_host / 1e6;   /* million reads per second */
+	s->vmfs = (double)n / best_vmfs / 1e6;
+	rc = 0;
+out:
+	if (vm.m)
+		vm_close(&vm);
+	free(offs);
+	return rc;
+}
+
+/* ---- figure: fork of a process with the big size resident ------------------ */
+
+static int fig_fork(const struct bench_cfg *cfg, struct sample *s)
+{
+	double best_host = 1e300, best_vmfs = 1e300;
+	unsigned char *arr = host_map(cfg->big);
+	struct vm vm = { 0 };
+	int rc = -1;
+
+	if (!arr)
+		return fail("mmap of %" PRIu64 " bytes: %s", cfg->big, strerror(errno));
+	fill_pattern(arr, 0, cfg->big);
+	for (int r = 0; r < cfg->rounds; r++) {
+		double t0 = now(), t;
+		pid_t child = fork();
+
+		if (child == 0)
+			_exit(0);
+		t = now() - t0;
+		if (child < 0) {
+			fail("fork: %s", strerror(errno));
+			munmap(arr, cfg->big);
+			return -1;
+		}
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+		best_host = min_d(best_host, t);
+	}
+	munmap(arr, cfg->big);
+
+	if (vm_open_resident(cfg, &vm, cfg->big) < 0)
+		return -1;
+	for (int r = 0; r < cfg->rounds; r++) {
+		double t0 = now(), t;
+		int child = vmfs_fork(vm.m, vm.pid), err;
+		uint64_t w = 0;
+
+		t = now() - t0;
+		if (child < 0) {
+			vfail("vmfs_fork", child);
+			goto out;
+		}
+		/* The child must see the parent's bytes. */
+		if (vmfs_read(vm.m, child, vm.base + vm.size - 8, &w, 8) != 8 ||
+		    w != pattern_word(vm.size - 8)) {
+			fail("the forked child does not read its parent's bytes");
+			goto out;
+		}
+		err = vmfs_exit(vm.m, child);
+		if (err < 0) {
+			vfail("vmfs_exit", err);
+			goto out;
+		}
+		best_vmfs = min_d(best_vmfs, t);
+	}
+	s->ceiling = best_host * 1e3;   /* milliseconds per fork */
+	s->vmfs = best_vmfs * 1e3;
+	rc = 0;
+out:
+	vm_close(&vm);
+	return rc;
+}
+
+/* ---- figure: first touch of the big size ------------------------------------ */
+
+static int fig_first_touch(const struct bench_cfg *cfg, struct sample *s)
+{
+	double best_host = 1e300, best_vmfs = 1e300;
+	unsigned char *src = malloc(CHUNK);
+	int rc = -1;
+
+	if (!src)
+		return fail("out of host memory");
+	fill_pattern(src, 0, CHUNK);
+
+	for (int r = 0; r < cfg->rounds; r++) {
+		double t0 = now();
+		unsigned char *p = host_map(cfg->big);
+
+		if (!p) {
+			fail("mmap of %" PRIu64 " bytes: %s", cfg->big, strerror(errno));
+			goto out;
+		}
+		for (uint64_t off = 0; off < cfg->big; off += CHUNK)
+			memcpy(p + off, src, CHUNK);
+		clobber(p);
+		munmap(p, cfg->big);
+		best_host = min_d(best_host, now() - t0);
+	}
+
+	for (int r = 0; r < cfg->rounds; r++) {
+		struct vm vm;
+		double t0, t;
+		int err;
+
+		if (vm_open(cfg, &vm) < 0)   /* a fresh machine, not timed */
+			goto out;
+		t0 = now();
+		if (vm_map(&vm, cfg->big) < 0) {
+			vm_close(&vm);
+			goto out;
+		}
+		for (uint64_t off = 0; off < cfg->big; off += CHUNK) {
+			ssize_t got = vmfs_write(vm.m, vm.pid, vm.base + off, src, CHUNK);
+			if (got != (ssize_t)CHUNK) {
+				if (got < 0)
+					vfail("vmfs_write", got);
+				else
+					fail("vmfs_write: %zd of %" PRIu64 " bytes", got, CHUNK);
+				vm_close(&vm);
+				goto out;
+			}
+		}
+		err = vmfs_munmap(vm.m, vm.pid, vm.base, vm.size);
+		t = now() - t0;
+		vm_close(&vm);
+		if (err < 0) {
+			vfail("vmfs_munmap", err);
+			goto out;
+		}
+		best_vmfs = min_d(best_vmfs, t);
+	}
+	s->ceiling = (double)cfg->big / MiB / best_host;   /* MiB per second */
+	s->vmfs = (double)cfg->big / MiB / best_vmfs;
+	rc = 0;
+out:
+	free(src);
+	return rc;
+}
+
+/* ---- the figures, in table order ----------------------------------------- */
+
+static const struct figure figures[] = {
+	{ "bulk_read", "bulk read 1 MiB (vmfs_read vs memcpy)", false,
+	  "MiB/s", RATE, 0.5, fig_bulk_read },
+	{ "random_read", "random 8-byte reads", true,
+	  "Mreads/s", RATE, 0.33, fig_random_read },
+	{ "fork", "fork, resident", true,
+	  "ms/fork", TIME, 1.0, fig_fork },
+	{ "first_touch", "first touch (write, 1 MiB chunks)", true,
+	  "MiB/s", RATE, 1.0, fig_first_touch },
+};
+#define NFIGURES (sizeof(figures) / sizeof(figures[0]))
+
+/* What became of one figure in this run. */
+struct outcome {
+	bool          selected;
+	bool          ok;          /* measured */
+	struct sample s;
+	double        ratio;
+	char          title[96];
+	char          error[512];
+};
+
+static double ratio_of(const struct figure *f, const struct sample *s)
+{
+	return f->kind == RATE ? s->vmfs / s->ceiling : s->ceiling / s->vmfs;
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+static void json_string(const char *str)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static void print_json(const struct bench_cfg *cfg, const struct outcome *out)
+{
+	bool first = true;
+
+	printf("{\n  \"options\": ");
+	json_string(cfg->options);
+	printf(",\n  \"quick\": %s,\n  \"size\": %" PRIu64 ",\n  \"figures\": [",
+	       cfg->quick ? "true" : "false", cfg->big);
+	for (size_t i = 0; i < NFIGURES; i++) {
+		const struct figure *f = &figures[i];
+		const struct outcome *o = &out[i];
+
+		if (!o->selected)
+			continue;
+		printf("%s\n    {\"id\": ", first ? "" : ",");
+		first = false;
+		json_string(f->id);
+		printf(", \"title\": ");
+		json_string(o->title);
+		printf(", \"unit\": ");
+		json_string(f->unit);
+		printf(", \"kind\": \"%s\", \"target\": %.2f, ",
+		       f->kind == RATE ? "rate" : "time", f->target);
+		if (o->ok)
+			printf("\"vmfs\": %.6g, \"ceiling\": %.6g, \"ratio\": %.4f, "
+			       "\"met\": %s}", o->s.vmfs, o->s.ceiling, o->ratio,
+			       o->ratio >= f->target ? "true" : "false");
+		else {
+			printf("\"vmfs\": null, \"ceiling\": null, \"ratio\": null, "
+			       "\"met\": false, \"error\": ");
+			json_string(o->error);
+			putchar('}');
+		}
+	}
+	printf("\n  ]\n}\n");
+}
+
+static void print_table(const struct outcome *out)
+{
+	const char *rule = "----------------------------------------------"
+			   "-----------------------------------------------------";
+	int met = 0, missed = 0, failed = 0;
+
+	printf("%-46s | %-20s | %-20s | %-5s | %s\n",
+	       "figure", "vmfs", "ceiling", "ratio", "target");
+	printf("%s\n", rule);
+	for (size_t i = 0; i < NFIGURES; i++) {
+		const struct figure *f = &figures[i];
+		const struct outcome *o = &out[i];
+		char v[32], c[32];
+
+		if (!o->selected)
+			continue;
+		if (!o->ok) {
+			printf("%-46s | ERROR: %s\n", o->title, o->error);
+			failed++;
+			continue;
+		}
+		snprintf(v, sizeof(v), "%.2f %s", o->s.vmfs, f->unit);
+		snprintf(c, sizeof(c), "%.2f %s", o->s.ceiling, f->unit);
+		printf("%-46s | %20s | %20s | %5.2f | >= %.2f %s\n", o->title, v, c,
+		       o->ratio, f->target, o->ratio >= f->target ? "ok" : "MISSED");
+		if (o->ratio >= f->target)
+			met++;
+		else
+			missed++;
+	}
+	printf("%s\n", rule);
+	printf("%d target%s met, %d MISSED%s", met, met == 1 ? "" : "s", missed,
+	       failed ? "" : "\n");
+	if (failed)
+		printf(", %d not measured (ERROR)\n", failed);
+}
+
+static void usage(FILE *to, const char *argv0)
+{
+	fprintf(to,
+"usage: %s [--quick] [--json] [-o OPTIONS] [--only ID[,ID...]]\n"
+"\n"
+"Measure libvmfs against the host doing the same work, in one run, and print\n"
+"figure | vmfs | ceiling | ratio | target.  ratio = vmfs rate / host rate\n"
+"(for times: host time / vmfs time); targets below are minimum ratios and a\n"
+"missed one is marked MISSED.  A full run takes under a minute and ~3 GiB.\n"
+"\n"
+"  -q, --quick        smaller sizes (64 MiB instead of 1 GiB, fewer rounds)\n"
+"  -j, --json         machine-readable output on stdout\n"
+"  -o, --options OPT  extra vmfs_open options appended to the bench's own\n"
+"                     (e.g. -o tlb=0, -o levels=5)\n"
+"      --only IDS     run only these figures\n"
+"  -h, --help         this text\n"
+"\n"
+"Figures:\n", argv0);
+	for (size_t i = 0; i < NFIGURES; i++)
+		fprintf(to, "  %-12s %-38s target >= %.2f\n", figures[i].id,
+			figures[i].title, figures[i].target);
+	fprintf(to,
+"\nExit status: 0 when every figure was measured (targets met or not), 1 when\n"
+"one could not be (engine error, wrong bytes), 2 for a bad command line.\n");
+}
+
+/* Mark the figures named in the comma list @ids; false for an unknown one. */
+static bool select_figures(const char *ids, struct outcome *out, const char **bad)
+{
+	char *copy = strdup(ids), *save = NULL;
+
+	if (!copy)
+		return false;
+	for (char *id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < NFIGURES && strcmp(figures[i].id, id) != 0; i++)
+			;
+		if (i == NFIGURES) {
+			*bad = ids + (id - copy);
+			free(copy);
+			return false;
+		}
+		out[i].selected = true;
+	}
+	free(copy);
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "quick",   no_argument,       NULL, 'q' },
+		{ "json",    no_argument,       NULL, 'j' },
+		{ "options", required_argument, NULL, 'o' },
+		{ "only",    required_argument, NULL, 'O' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct outcome out[NFIGURES];
+	struct bench_cfg cfg = { 0 };
+	const char *extra = NULL, *only = NULL;
+	bool json = false, failed = false;
+	char size[32];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "qjo:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'q': cfg.quick = true; break;
+		case 'j': json = true; break;
+		case 'o': extra = optarg; break;
+		case 'O': only = optarg; break;
+		case 'h': usage(stdout, argv[0]); return 0;
+		default:  usage(stderr, argv[0]); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		usage(stderr, argv[0]);
+		return 2;
+	}
+
+	if (cfg.quick) {
+		cfg.big = 64 * MiB;
+		cfg.rounds = 3;
+		cfg.bulk_reps = 64;
+		cfg.random_reads = 1u << 18;
+	} else {
+		cfg.big = 1 * GiB;
+		cfg.rounds = 5;
+		cfg.bulk_reps = 1024;
+		cfg.random_reads = 1u << 22;
+	}
+	/* Frames for the big mapping plus a quarter more room. */
+	snprintf(cfg.options, sizeof(cfg.options), "mem=%" PRIu64 "M%s%s",
+		 cfg.big / MiB * 5 / 4, extra && *extra ? "," : "", extra ? extra : "");
+
+	memset(out, 0, sizeof(out));
+	if (only) {
+		const char *bad = NULL;
+		if (!select_figures(only, out, &bad)) {
+			fprintf(stderr, "%s: unknown figure in --only: '%s' (see --help)\n",
+				argv[0], bad ? bad : only);
+			return 2;
+		}
+	} else {
+		for (size_t i = 0; i < NFIGURES; i++)
+			out[i].selected = true;
+	}
+
+	/* Check the options once, so a typo gives one clear error. */
+	{
+		vmfs *m;
+		int rc = vmfs_open(&m, cfg.options);
+		if (rc < 0) {
+			fprintf(stderr, "%s: vmfs_open(\"%s\"): %s (%s)\n", argv[0],
+				cfg.options, strerror(-rc), vmfs_errmsg());
+			return 2;
+		}
+		vmfs_close(m);
+	}
+
+	format_size(size, sizeof(size), cfg.big);
+	if (!json) {
+		printf("vmfs-bench%s: machine options \"%s\", big size %s, best of %d rounds;\n"
+		       "host ceilings use 4 KiB pages (MADV_NOHUGEPAGE), %ld CPUs\n\n",
+		       cfg.quick ? " --quick" : "", cfg.options, size, cfg.rounds,
+		       sysconf(_SC_NPROCESSORS_ONLN));
+		fflush(stdout);
+	}
+	for (size_t i = 0; i < NFIGURES; i++) {
+		const struct figure *f = &figures[i];
+		struct outcome *o = &out[i];
+
+		if (!o->selected)
+			continue;
+		if (f->sized)
+			snprintf(o->title, sizeof(o->title), "%s, %s", f->title, size);
+		else
+			snprintf(o->title, sizeof(o->title), "%s", f->title);
+		bench_err[0] = '\0';
+		o->ok = f->run(&cfg, &o->s) == 0;
+		if (o->ok)
+			o->ratio = ratio_of(f, &o->s);
+		else {
+			snprintf(o->error, sizeof(o->error), "%s", bench_err);
+			failed = true;
+		}
+	}
+	if (json)
+		print_json(&cfg, out);
+	else
+		print_table(out);
+	return failed ? 1 : 0;
+}
