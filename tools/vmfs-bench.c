@@ -540,6 +540,14 @@ struct outcome {
 	char          error[512];
 };
 
+/* A value with about four significant digits and no exponent. */
+static void format_value(char *buf, size_t n, double v, const char *unit)
+{
+	int decimals = v >= 1000 ? 0 : v >= 100 ? 1 : v >= 10 ? 2 : v >= 1 ? 3 : 4;
+
+	snprintf(buf, n, "%.*f %s", decimals, v, unit);
+}
+
 static double ratio_of(const struct figure *f, const struct sample *s)
 {
 	return f->kind == RATE ? s->vmfs / s->ceiling : s->ceiling / s->vmfs;
@@ -600,11 +608,12 @@ static void print_json(const struct bench_cfg *cfg, const struct outcome *out)
 
 static void print_table(const struct outcome *out)
 {
-	const char *rule = "----------------------------------------------"
-			   "-----------------------------------------------------";
+	char rule[115];
 	int met = 0, missed = 0, failed = 0;
 
-	printf("%-46s | %-20s | %-20s | %-5s | %s\n",
+	memset(rule, '-', sizeof(rule) - 1);
+	rule[sizeof(rule) - 1] = '\0';
+	printf("%-46s | %-18s | %-18s | %-6s | %s\n",
 	       "figure", "vmfs", "ceiling", "ratio", "target");
 	printf("%s\n", rule);
 	for (size_t i = 0; i < NFIGURES; i++) {
@@ -619,9 +628,9 @@ static void print_table(const struct outcome *out)
 			failed++;
 			continue;
 		}
-		snprintf(v, sizeof(v), "%.2f %s", o->s.vmfs, f->unit);
-		snprintf(c, sizeof(c), "%.2f %s", o->s.ceiling, f->unit);
-		printf("%-46s | %20s | %20s | %5.2f | >= %.2f %s\n", o->title, v, c,
+		format_value(v, sizeof(v), o->s.vmfs, f->unit);
+		format_value(c, sizeof(c), o->s.ceiling, f->unit);
+		printf("%-46s | %18s | %18s | %6.2f | >= %.2f %s\n", o->title, v, c,
 		       o->ratio, f->target, o->ratio >= f->target ? "ok" : "MISSED");
 		if (o->ratio >= f->target)
 			met++;
