@@ -1,0 +1,1063 @@
+/*
+ * test_model.c - randomized model test of libvmfs through its public API.
+ *
+ * Thousands of random operations (spawn, fork, exit, anonymous mmap of every
+ * kind, munmap, mprotect, read, write, exec and forced accesses) run on up to
+ * MAX_PROCS processes of one machine, and every result is compared with a
+ * trivially correct model: per process, a sorted array of pages, each with its
+ * protection, whether it is shared, and a pointer to a 4096-byte buffer.
+ * Private pages get their own buffer and are copied at fork (copy-on-write
+ * done the slow, obviously right way); MAP_SHARED pages point at one
+ * refcounted buffer that parent and child keep sharing after fork.  The
+ * addresses come from two small windows (one at the bottom of user space, one
+ * just below user_top, where top-down placement lands) so operations collide.
+ *
+ * What stays true, and is checked:
+ *   - every return value is exactly the model's (PIDs, placement addresses,
+ *     errno, bytes transferred: -EFAULT when the first page faults, a short
+ *     count when a later one does);
+ *   - every byte read equals the model's byte;
+ *   - every N operations, vmfs_maps agrees page by page with the model (prot,
+ *     shared or private; merging of neighbours is free), vmfs_pids lists the
+ *     model's live processes, and translations agree: a present leaf exists
+ *     only for a mapped page, its frame holds the model's bytes, each walk
+ *     entry is the one in physical memory, a writable leaf is never shared
+ *     with another buffer, and the pages of one shared buffer use one frame;
+ *   - the TLB never changes a result (each seed runs with tlb=0 and tlb=8).
+ *
+ * Usage: test_model [--seed N] [--ops N] [--levels L] [--tlb N] [--long]
+ *                   [--verbose]
+ * By default seeds 1..8 run at levels 2..6 (or the one --levels names) with
+ * tlb=0 and tlb=8.  A failure prints the seed, the configuration, the
+ * operation number and the operation, and the program exits 1; rerun with
+ * --seed N --levels L --tlb T --verbose to replay it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vmfs.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define PAGE          4096u
+#define MAX_PROCS     12
+#define WIN_PAGES     96          /* pages in each address window */
+#define LOW_VPN       0x10ull     /* the low window starts at 0x10000 */
+#define MIN_VPN       0x10ull     /* top-down placement never goes below */
+#define PROC_BUDGET   300         /* most pages one process may map */
+#define CHECK_EVERY   64          /* ops between vmfs_maps/translate checks */
+#define FULL_EVERY    512         /* ops between whole-machine checks */
+#define MACHINE_FRAMES 4096       /* > MAX_PROCS * PROC_BUDGET: never short */
+
+/* ---- the model ----------------------------------------------------------- */
+
+struct buf {
+	int refs;
+	unsigned char d[PAGE];
+};
+
+struct mpage {
+	uint64_t vpn;
+	int prot;
+	bool shared;
+	struct buf *b;
+};
+
+struct mproc {
+	int pid;
+	struct mpage *pg;   /* sorted by vpn */
+	size_t n, cap;
+};
+
+struct run {
+	/* configuration */
+	uint64_t seed;
+	int levels;
+	unsigned tlb;
+	long ops;
+	bool verbose;
+	/* engine */
+	vmfs *m;
+	uint64_t user_top, top_vpn;
+	/* model */
+	struct mproc procs[MAX_PROCS];
+	int nprocs;
+	int next_pid;
+	int dead_pid;       /* some exited PID, 0 if none yet */
+	/* state */
+	uint64_t rng;
+	long opno;
+	char op[256];
+	bool failed;
+};
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n);
+	if (!p) {
+		perror("malloc");
+		exit(2);
+	}
+	return p;
+}
+
+static struct buf *buf_new(void)
+{
+	struct buf *b = xmalloc(sizeof(*b));
+	b->refs = 1;
+	memset(b->d, 0, PAGE);
+	return b;
+}
+
+static void buf_put(struct buf *b)
+{
+	if (--b->refs == 0)
+		free(b);
+}
+
+/* Index of the first page with vpn >= @vpn. */
+static size_t lower_bound(const struct mproc *p, uint64_t vpn)
+{
+	size_t lo = 0, hi = p->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->pg[mid].vpn < vpn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct mpage *page_at(const struct mproc *p, uint64_t vpn)
+{
+	size_t i = lower_bound(p, vpn);
+	return i < p->n && p->pg[i].vpn == vpn ? &p->pg[i] : NULL;
+}
+
+static size_t pages_in(const struct mproc *p, uint64_t vpn, uint64_t npages)
+{
+	return lower_bound(p, vpn + npages) - lower_bound(p, vpn);
+}
+
+static void remove_range(struct mproc *p, uint64_t vpn, uint64_t npages)
+{
+	size_t a = lower_bound(p, vpn), b = lower_bound(p, vpn + npages);
+	for (size_t i = a; i < b; i++)
+		buf_put(p->pg[i].b);
+	memmove(&p->pg[a], &p->pg[b], (p->n - b) * sizeof(p->pg[0]));
+	p->n -= b - a;
+}
+
+static void reserve(struct mproc *p, size_t n)
+{
+	if (n <= p->cap)
+		return;
+	size_t cap = p->cap ? p->cap : 64;
+	while (cap < n)
+		cap *= 2;
+	struct mpage *pg = realloc(p->pg, cap * sizeof(*pg));
+	if (!pg) {
+		perror("realloc");
+		exit(2);
+	}
+	p->pg = pg;
+	p->cap = cap;
+}
+
+/* Map fresh zeroed pages at [vpn, vpn+npages), replacing what was there. */
+static void map_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot,
+		      bool shared)
+{
+	remove_range(p, vpn, npages);
+	reserve(p, p->n + npages);
+	size_t at = lower_bound(p, vpn);
+	memmove(&p->pg[at + npages], &p->pg[at], (p->n - at) * sizeof(p->pg[0]));
+	for (uint64_t i = 0; i < npages; i++)
+		p->pg[at + i] = (struct mpage){ vpn + i, prot, shared, buf_new() };
+	p->n += npages;
+}
+
+static void proc_free(struct mproc *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		buf_put(p->pg[i].b);
+	free(p->pg);
+	memset(p, 0, sizeof(*p));
+}
+
+static void proc_copy(struct mproc *child, const struct mproc *parent, int pid)
+{
+	memset(child, 0, sizeof(*child));
+	child->pid = pid;
+	reserve(child, parent->n);
+	for (size_t i = 0; i < parent->n; i++) {
+		struct mpage pg = parent->pg[i];
+		if (pg.shared) {
+			pg.b->refs++;
+		} else {
+			struct buf *b = buf_new();
+			memcpy(b->d, pg.b->d, PAGE);
+			pg.b = b;
+		}
+		child->pg[i] = pg;
+	}
+	child->n = parent->n;
+}
+
+/* Where a non-fixed mapping of @npages goes: top of the highest free gap
+ * below user_top, looking only above MIN_VPN.  0 when there is no room. */
+static uint64_t top_down(const struct mproc *p, uint64_t top_vpn, uint64_t npages)
+{
+	uint64_t hi = top_vpn;
+	for (size_t k = p->n + 1; k-- > 0;) {
+		uint64_t lo = k > 0 ? p->pg[k - 1].vpn + 1 : 0;
+		if (lo < MIN_VPN)
+			lo = MIN_VPN;
+		if (hi > lo && hi - lo >= npages)
+			return hi - npages;
+		if (k == 0)
+			break;
+		hi = p->pg[k - 1].vpn;
+		if (hi <= MIN_VPN)
+			break;
+	}
+	return 0;
+}
+
+/* ---- randomness ---------------------------------------------------------- */
+
+static uint64_t next_rand(struct run *r)
+{
+	/* splitmix64 */
+	uint64_t z = (r->rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rnd(struct run *r, uint64_t n)
+{
+	return n ? next_rand(r) % n : 0;
+}
+
+static bool chance(struct run *r, unsigned percent)
+{
+	return rnd(r, 100) < percent;
+}
+
+/* ---- reporting ----------------------------------------------------------- */
+
+static void set_op(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_op(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->op, sizeof(r->op), fmt, ap);
+	va_end(ap);
+	if (r->verbose)
+		printf("  op %ld: %s\n", r->opno, r->op);
+}
+
+static void fail(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void fail(struct run *r, const char *fmt, ...)
+{
+	if (r->failed)
+		return;
+	r->failed = true;
+	printf("MISMATCH seed %" PRIu64 " levels %d tlb %u, op %ld: %s\n  ",
+	       r->seed, r->levels, r->tlb, r->opno, r->op);
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n  (replay: --seed %" PRIu64 " --levels %d --tlb %u --ops %ld --verbose)\n",
+	       r->seed, r->levels, r->tlb, r->opno + 1);
+	fflush(stdout);
+}
+
+static void expect_eq(struct run *r, const char *what, int64_t expected, int64_t got)
+{
+	if (expected != got)
+		fail(r, "%s: expected %" PRId64 " (0x%" PRIx64 "), got %" PRId64
+		     " (0x%" PRIx64 ")%s%s", what, expected, (uint64_t)expected,
+		     got, (uint64_t)got, got < 0 ? " - " : "",
+		     got < 0 ? vmfs_errmsg() : "");
+}
+
+static const char *prot_str(int prot)
+{
+	static const char *s[8] = { "---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx" };
+	return s[prot & 7];
+}
+
+/* ---- picking things ------------------------------------------------------- */
+
+static struct mproc *pick_proc(struct run *r)
+{
+	return &r->procs[rnd(r, (uint64_t)r->nprocs)];
+}
+
+/* A page number that may or may not be mapped: one of the two windows, or
+ * next to a page the process has (covers pages placed outside the windows). */
+static uint64_t pick_vpn(struct run *r, const struct mproc *p)
+{
+	uint64_t k = rnd(r, 10);
+	if (k < 4 || (k >= 8 && p->n == 0))
+		return LOW_VPN + rnd(r, WIN_PAGES);
+	if (k < 8)
+		return r->top_vpn - WIN_PAGES + rnd(r, WIN_PAGES);
+	uint64_t vpn = p->pg[rnd(r, p->n)].vpn + rnd(r, 5);
+	return vpn >= 2 + MIN_VPN ? vpn - 2 : vpn;
+}
+
+static uint64_t pick_npages(struct run *r)
+{
+	return chance(r, 85) ? 1 + rnd(r, 6) : 1 + rnd(r, 24);
+}
+
+/* ---- checks --------------------------------------------------------------- */
+
+static int find_proc(const struct run *r, int pid)
+{
+	for (int i = 0; i < r->nprocs; i++)
+		if (r->procs[i].pid == pid)
+			return i;
+	return -1;
+}
+
+static void check_pids(struct run *r)
+{
+	int pids[MAX_PROCS + 4];
+	int n = vmfs_pids(r->m, pids, MAX_PROCS + 4);
+	expect_eq(r, "vmfs_pids count", r->nprocs, n);
+	if (r->failed)
+		return;
+	int prev = 0;
+	for (int i = 0; i < n; i++) {
+		if (pids[i] <= prev)
+			fail(r, "vmfs_pids not ascending at %d: %d after %d", i, pids[i], prev);
+		if (find_proc(r, pids[i]) < 0)
+			fail(r, "vmfs_pids lists %d, which the model does not have", pids[i]);
+		prev = pids[i];
+	}
+}
+
+static void check_maps(struct run *r, const struct mproc *p)
+{
+	static struct vmfs_map maps[1024];
+	int n = vmfs_maps(r->m, p->pid, maps, 1024);
+	if (n < 0 || n > 1024) {
+		fail(r, "vmfs_maps(%d) returned %d", p->pid, n);
+		return;
+	}
+	size_t covered = 0;
+	uint64_t prev_end = 0;
+	for (int i = 0; i < n && !r->failed; i++) {
+		const struct vmfs_map *e = &maps[i];
+		if (e->start >= e->end || (e->start | e->end) % PAGE || e->start < prev_end ||
+		    e->end > r->user_top) {
+			fail(r, "pid %d: bad map [%#" PRIx64 ", %#" PRIx64 ") after %#" PRIx64,
+			     p->pid, e->start, e->end, prev_end);
+			return;
+		}
+		prev_end = e->end;
+		bool shared = (e->flags & MAP_SHARED) != 0;
+		if (!!(e->flags & MAP_SHARED) == !!(e->flags & MAP_PRIVATE))
+			fail(r, "pid %d: map [%#" PRIx64 ", %#" PRIx64 ") flags %#x",
+			     p->pid, e->start, e->end, e->flags);
+		for (uint64_t vpn = e->start / PAGE; vpn < e->end / PAGE; vpn++) {
+			const struct mpage *pg = page_at(p, vpn);
+			if (!pg) {
+				fail(r, "pid %d: vmfs_maps has [%#" PRIx64 ", %#" PRIx64 ") %s %s, "
+				     "but the model has nothing at %#" PRIx64, p->pid, e->start,
+				     e->end, prot_str(e->prot), shared ? "shared" : "private",
+				     vpn * PAGE);
+				return;
+			}
+			if (pg->prot != e->prot || pg->shared != shared) {
+				fail(r, "pid %d: page %#" PRIx64 ": model %s %s, vmfs_maps %s %s "
+				     "([%#" PRIx64 ", %#" PRIx64 "))", p->pid, vpn * PAGE,
+				     prot_str(pg->prot), pg->shared ? "shared" : "private",
+				     prot_str(e->prot), shared ? "shared" : "private",
+				     e->start, e->end);
+				return;
+			}
+			covered++;
+		}
+	}
+	if (!r->failed && covered != p->n) {
+		/* find the first model page vmfs_maps does not cover */
+		for (size_t k = 0; k < p->n; k++) {
+			uint64_t a = p->pg[k].vpn * PAGE;
+			bool in = false;
+			for (int i = 0; i < n; i++)
+				in |= a >= maps[i].start && a < maps[i].end;
+			if (!in) {
+				fail(r, "pid %d: model maps %#" PRIx64 " %s, vmfs_maps does not",
+				     p->pid, a, prot_str(p->pg[k].prot));
+				return;
+			}
+		}
+		fail(r, "pid %d: vmfs_maps covers %zu pages, the model %zu", p->pid, covered, p->n);
+	}
+	struct vmfs_proc_stat ps;
+	int rc = vmfs_proc_stat(r->m, p->pid, &ps);
+	expect_eq(r, "vmfs_proc_stat", 0, rc);
+	if (!rc) {
+		expect_eq(r, "vmfs_proc_stat vm_pages", (int64_t)p->n, (int64_t)ps.vm_pages);
+		expect_eq(r, "vmfs_proc_stat nr_maps", n, (int64_t)ps.nr_maps);
+	}
+}
+
+static uint64_t phys_u64(struct run *r, uint64_t paddr)
+{
+	unsigned char b[8];
+	uint64_t v = 0;
+	ssize_t got = vmfs_phys_read(r->m, paddr, b, 8);
+	if (got != 8) {
+		fail(r, "vmfs_phys_read(%#" PRIx64 ", 8) returned %zd", paddr, got);
+		return 0;
+	}
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static uint32_t expected_index(int levels, int i, uint64_t addr)
+{
+	int shift = 12 + 9 * (levels - 1 - i);
+	int bits = 64 - shift < 9 ? 64 - shift : 9;
+	return (uint32_t)((addr >> shift) & ((1ull << bits) - 1));
+}
+
+/* One present private page, or one present page of a shared buffer, as seen
+ * by the whole-machine frame check. */
+struct seen {
+	uint64_t frame;
+	const struct buf *b;
+	bool rw;
+	int pid;
+	uint64_t vpn;
+};
+
+/* Translate @vpn of @p (at byte offset @off) and check the walk against
+ * physical memory and the model.  Fills @s (frame 0 = not present). */
+static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
+			    unsigned off, struct seen *s)
+{
+	if (vpn >= r->top_vpn)
+		vpn = r->top_vpn - 1;
+	uint64_t addr = vpn * PAGE + off;
+	struct vmfs_walk w;
+	const struct mpage *pg = page_at(p, vpn);
+	if (s)
+		memset(s, 0, sizeof(*s));
+	int rc = vmfs_translate(r->m, p->pid, addr, &w);
+	if (rc) {
+		fail(r, "vmfs_translate(%d, %#" PRIx64 ") returned %d", p->pid, addr, rc);
+		return;
+	}
+	if (w.levels != r->levels || w.depth < 1 || w.depth > r->levels) {
+		fail(r, "walk of %#" PRIx64 ": levels %d depth %d", addr, w.levels, w.depth);
+		return;
+	}
+	for (int i = 0; i < w.depth && !r->failed; i++) {
+		const struct vmfs_walk_level *l = &w.level[i];
+		if (l->index != expected_index(r->levels, i, addr))
+			fail(r, "walk of %#" PRIx64 ": level %d index %u, expected %u", addr,
+			     i, l->index, expected_index(r->levels, i, addr));
+		uint64_t e = phys_u64(r, l->table + 8 * (uint64_t)l->index);
+		if (e != l->entry)
+			fail(r, "walk of %#" PRIx64 ": level %d entry %#" PRIx64 " but physical "
+			     "memory at %#" PRIx64 " holds %#" PRIx64, addr, i, l->entry,
+			     l->table + 8 * (uint64_t)l->index, e);
+		if (i + 1 < w.depth && ((l->entry & VMFS_PTE_PFN_MASK) != w.level[i + 1].table ||
+					!(l->entry & VMFS_PTE_P)))
+			fail(r, "walk of %#" PRIx64 ": level %d entry %#" PRIx64 " does not "
+			     "point at the next table %#" PRIx64, addr, i, l->entry,
+			     w.level[i + 1].table);
+	}
+	if (r->failed)
+		return;
+	if (w.mapped != (pg != NULL))
+		fail(r, "walk of %#" PRIx64 " in pid %d: mapped %d, model %s", addr, p->pid,
+		     w.mapped, pg ? "mapped" : "unmapped");
+	else if (pg && (w.prot != pg->prot || !!(w.flags & MAP_SHARED) != pg->shared))
+		fail(r, "walk of %#" PRIx64 ": prot %s flags %#x, model %s %s", addr,
+		     prot_str(w.prot), w.flags, prot_str(pg->prot),
+		     pg->shared ? "shared" : "private");
+	if (r->failed)
+		return;
+	uint64_t leaf = w.level[w.depth - 1].entry;
+	switch (w.state) {
+	case VMFS_WALK_NONE:
+		if (pg && !pg->shared) {
+			for (unsigned i = 0; i < PAGE; i++)
+				if (pg->b->d[i]) {
+					fail(r, "walk of %#" PRIx64 ": no page, but the model's private "
+					     "page holds %#x at offset %u", addr, pg->b->d[i], i);
+					return;
+				}
+		}
+		return;
+	case VMFS_WALK_PRESENT:
+	case VMFS_WALK_PROTNONE:
+		break;
+	default:
+		fail(r, "walk of %#" PRIx64 ": state %d (nothing should be swapped)", addr,
+		     w.state);
+		return;
+	}
+	bool protnone = w.state == VMFS_WALK_PROTNONE;
+	if (!pg || protnone != (pg->prot == PROT_NONE)) {
+		fail(r, "walk of %#" PRIx64 ": state %s, model %s", addr,
+		     protnone ? "PROTNONE" : "PRESENT",
+		     pg ? prot_str(pg->prot) : "unmapped");
+		return;
+	}
+	if (w.depth != r->levels)
+		fail(r, "walk of %#" PRIx64 ": resident leaf at depth %d", addr, w.depth);
+	if (w.paddr != (leaf & VMFS_PTE_PFN_MASK) + off)
+		fail(r, "walk of %#" PRIx64 ": paddr %#" PRIx64 ", leaf %#" PRIx64, addr,
+		     w.paddr, leaf);
+	if (!protnone && (!(leaf & VMFS_PTE_P) || !(leaf & VMFS_PTE_US)))
+		fail(r, "walk of %#" PRIx64 ": present leaf %#" PRIx64 " lacks P or US", addr, leaf);
+	if ((leaf & VMFS_PTE_RW) && !(pg->prot & PROT_WRITE))
+		fail(r, "walk of %#" PRIx64 ": leaf %#" PRIx64 " writable, prot %s", addr,
+		     leaf, prot_str(pg->prot));
+	if (!protnone && !(leaf & VMFS_PTE_NX) != !!(pg->prot & PROT_EXEC))
+		fail(r, "walk of %#" PRIx64 ": leaf %#" PRIx64 " NX disagrees with prot %s",
+		     addr, leaf, prot_str(pg->prot));
+	if (r->failed)
+		return;
+	unsigned char frame[PAGE];
+	ssize_t got = vmfs_phys_read(r->m, w.paddr - off, frame, PAGE);
+	if (got != PAGE) {
+		fail(r, "vmfs_phys_read(%#" PRIx64 ", 4096) returned %zd", w.paddr - off, got);
+		return;
+	}
+	for (unsigned i = 0; i < PAGE; i++)
+		if (frame[i] != pg->b->d[i]) {
+			fail(r, "pid %d page %#" PRIx64 " in frame %#" PRIx64 ": byte %u is %#x, "
+			     "model %#x", p->pid, vpn * PAGE, w.paddr - off, i, frame[i],
+			     pg->b->d[i]);
+			return;
+		}
+	if (s)
+		*s = (struct seen){ w.paddr >> 12, pg->b, (leaf & VMFS_PTE_RW) != 0, p->pid, vpn };
+}
+
+static int cmp_frame(const void *a, const void *b)
+{
+	const struct seen *x = a, *y = b;
+	return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+static int cmp_buf(const void *a, const void *b)
+{
+	const struct seen *x = a, *y = b;
+	return x->b < y->b ? -1 : x->b > y->b;
+}
+
+/* Translate every page of every process; then no frame that a writable leaf
+ * maps holds a second buffer, and the present pages of a shared buffer all
+ * use one frame. */
+static void check_all(struct run *r)
+{
+	size_t total = 0, n = 0;
+	for (int i = 0; i < r->nprocs; i++)
+		total += r->procs[i].n;
+	struct seen *s = xmalloc((total + 1) * sizeof(*s));
+	for (int i = 0; i < r->nprocs && !r->failed; i++) {
+		const struct mproc *p = &r->procs[i];
+		check_maps(r, p);
+		for (size_t k = 0; k < p->n && !r->failed; k++) {
+			check_translate(r, p, p->pg[k].vpn, (unsigned)rnd(r, PAGE), &s[n]);
+			if (s[n].frame)
+				n++;
+		}
+	}
+	qsort(s, n, sizeof(*s), cmp_frame);
+	for (size_t a = 0; a < n && !r->failed;) {
+		size_t b = a;
+		bool distinct = false, rw = false;
+		while (b < n && s[b].frame == s[a].frame) {
+			distinct |= s[b].b != s[a].b;
+			rw |= s[b].rw;
+			b++;
+		}
+		if (distinct && rw)
+			fail(r, "frame %#" PRIx64 " holds pid %d page %#" PRIx64 " and pid %d page %#"
+			     PRIx64 " (different model pages), and one leaf is writable",
+			     s[a].frame, s[a].pid, s[a].vpn * PAGE, s[b - 1].pid, s[b - 1].vpn * PAGE);
+		a = b;
+	}
+	qsort(s, n, sizeof(*s), cmp_buf);
+	for (size_t a = 1; a < n && !r->failed; a++)
+		if (s[a].b == s[a - 1].b && s[a].frame != s[a - 1].frame)
+			fail(r, "shared page: pid %d %#" PRIx64 " in frame %#" PRIx64 ", pid %d %#"
+			     PRIx64 " in frame %#" PRIx64, s[a - 1].pid, s[a - 1].vpn * PAGE,
+			     s[a - 1].frame, s[a].pid, s[a].vpn * PAGE, s[a].frame);
+	free(s);
+}
+
+/* ---- operations ------------------------------------------------------------ */
+
+static void op_spawn(struct run *r)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "model%d", r->next_pid);
+	set_op(r, "spawn(\"%s\")", name);
+	int pid = vmfs_spawn(r->m, name);
+	expect_eq(r, "spawn pid", r->next_pid, pid);
+	if (pid < 0)
+		return;
+	struct mproc *p = &r->procs[r->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	r->next_pid++;
+}
+
+static void op_fork(struct run *r)
+{
+	struct mproc *parent = pick_proc(r);
+	set_op(r, "fork(%d)", parent->pid);
+	int pid = vmfs_fork(r->m, parent->pid);
+	expect_eq(r, "fork pid", r->next_pid, pid);
+	if (pid < 0)
+		return;
+	proc_copy(&r->procs[r->nprocs++], parent, pid);
+	r->next_pid++;
+}
+
+static void op_exit(struct run *r)
+{
+	int i = (int)rnd(r, (uint64_t)r->nprocs);
+	int pid = r->procs[i].pid;
+	set_op(r, "exit(%d)", pid);
+	expect_eq(r, "exit", 0, vmfs_exit(r->m, pid));
+	proc_free(&r->procs[i]);
+	r->procs[i] = r->procs[--r->nprocs];
+	r->dead_pid = pid;
+}
+
+static void op_mmap(struct run *r, struct mproc *p)
+{
+	static const char *mode_name[] = { "MAP_FIXED", "MAP_FIXED_NOREPLACE", "hint", "no address" };
+	uint64_t npages = pick_npages(r);
+	uint64_t len = npages * PAGE;
+	if (chance(r, 25))
+		len -= rnd(r, PAGE - 1);      /* rounded up to npages */
+	int prot = (int)rnd(r, 8);
+	bool shared = chance(r, 30);
+	int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | (chance(r, 80) ? MAP_ANONYMOUS : 0);
+	int mode = (int)rnd(r, 4);
+	uint64_t vpn = pick_vpn(r, p);
+	uint64_t addr = vpn * PAGE;
+	if (mode == 0)
+		flags |= MAP_FIXED;
+	else if (mode == 1)
+		flags |= MAP_FIXED_NOREPLACE;
+	else if (mode == 3)
+		addr = 0;
+	else if (chance(r, 10))
+		addr = rnd(r, MIN_VPN) * PAGE;        /* a hint below the floor */
+
+	set_op(r, "mmap(%d, %#" PRIx64 ", %#" PRIx64 ", %s, %s%s, %s)", p->pid, addr, len,
+	       prot_str(prot), shared ? "MAP_SHARED" : "MAP_PRIVATE",
+	       flags & MAP_ANONYMOUS ? "|MAP_ANONYMOUS" : "", mode_name[mode]);
+
+	int64_t expected;
+	uint64_t at = 0;
+	uint64_t avpn = addr / PAGE;
+	bool fits = avpn + npages <= r->top_vpn;
+	if (mode == 0) {
+		expected = fits ? 0 : -ENOMEM;
+		at = avpn;
+	} else if (mode == 1) {
+		expected = !fits ? -ENOMEM : pages_in(p, avpn, npages) ? -EEXIST : 0;
+		at = avpn;
+	} else {
+		if (mode == 2 && avpn >= MIN_VPN && fits && pages_in(p, avpn, npages) == 0)
+			at = avpn;
+		else
+			at = top_down(p, r->top_vpn, npages);
+		expected = at ? 0 : -ENOMEM;
+	}
+
+	uint64_t out = 0xdeadbeef;
+	int rc = vmfs_mmap(r->m, p->pid, addr, len, prot, flags, NULL, 0, &out);
+	expect_eq(r, "mmap", expected, rc);
+	if (rc == 0 && !r->failed) {
+		expect_eq(r, "mmap address", (int64_t)(at * PAGE), (int64_t)out);
+		map_range(p, at, npages, prot, shared);
+	}
+}
+
+static void op_munmap(struct run *r, struct mproc *p)
+{
+	uint64_t vpn = pick_vpn(r, p);
+	uint64_t npages = pick_npages(r);
+	uint64_t len = npages * PAGE;
+	if (chance(r, 25))
+		len -= rnd(r, PAGE - 1);
+	set_op(r, "munmap(%d, %#" PRIx64 ", %#" PRIx64 ")", p->pid, vpn * PAGE, len);
+	int64_t expected = vpn + npages > r->top_vpn ? -EINVAL : 0;
+	expect_eq(r, "munmap", expected, vmfs_munmap(r->m, p->pid, vpn * PAGE, len));
+	if (expected == 0)
+		remove_range(p, vpn, npages);
+}
+
+static void op_mprotect(struct run *r, struct mproc *p)
+{
+	uint64_t vpn = chance(r, 50) && p->n ? p->pg[rnd(r, p->n)].vpn : pick_vpn(r, p);
+	uint64_t npages = 1 + rnd(r, chance(r, 70) ? 4 : 16);
+	int prot = (int)rnd(r, 8);
+	set_op(r, "mprotect(%d, %#" PRIx64 ", %#" PRIx64 ", %s)", p->pid, vpn * PAGE,
+	       npages * PAGE, prot_str(prot));
+	bool all = vpn + npages <= r->top_vpn && pages_in(p, vpn, npages) == npages;
+	expect_eq(r, "mprotect", all ? 0 : -ENOMEM,
+		  vmfs_mprotect(r->m, p->pid, vpn * PAGE, npages * PAGE, prot));
+	if (all)
+		for (size_t i = lower_bound(p, vpn); i < lower_bound(p, vpn + npages); i++)
+			p->pg[i].prot = prot;
+}
+
+static bool allowed(const struct mpage *pg, unsigned how)
+{
+	bool force = how & VMFS_ACCESS_FORCE;
+	switch (how & VMFS_ACCESS_TYPE) {
+	case VMFS_ACCESS_READ:
+		return force || pg->prot != PROT_NONE;
+	case VMFS_ACCESS_WRITE:
+		return (pg->prot & PROT_WRITE) || (force && !pg->shared);
+	default:
+		return (pg->prot & PROT_EXEC) != 0;
+	}
+}
+
+static void op_access(struct run *r, struct mproc *p, unsigned how)
+{
+	static const char *type_name[] = { "read", "write", "exec" };
+	static unsigned char in[4 * PAGE], out[4 * PAGE], want[4 * PAGE];
+	uint64_t vpn = pick_vpn(r, p);
+	unsigned off = chance(r, 30) ? 0 : (unsigned)rnd(r, PAGE);
+	size_t len = chance(r, 20) ? 1 + rnd(r, 16) : 1 + rnd(r, 3 * PAGE);
+	uint64_t addr = vpn * PAGE + off;
+	unsigned type = how & VMFS_ACCESS_TYPE;
+	set_op(r, "%s%s(%d, %#" PRIx64 ", %zu)", how & VMFS_ACCESS_FORCE ? "force-" : "",
+	       type_name[type], p->pid, addr, len);
+
+	if (type == VMFS_ACCESS_WRITE) {
+		uint64_t x = next_rand(r);
+		for (size_t i = 0; i < len; i++) {
+			if (i % 8 == 0)
+				x = next_rand(r);
+			in[i] = (unsigned char)(x >> (8 * (i % 8)));
+		}
+	}
+	memset(out, 0xa5, len);
+
+	/* The model, page by page; a write lands in the model as it goes. */
+	size_t done = 0;
+	const struct mpage *stop = NULL;
+	while (done < len) {
+		uint64_t a = addr + done;
+		size_t chunk = PAGE - a % PAGE;
+		if (chunk > len - done)
+			chunk = len - done;
+		struct mpage *pg = page_at(p, a / PAGE);
+		if (!pg || !allowed(pg, how)) {
+			stop = pg;
+			break;
+		}
+		if (type == VMFS_ACCESS_WRITE)
+			memcpy(pg->b->d + a % PAGE, in + done, chunk);
+		else
+			memcpy(want + done, pg->b->d + a % PAGE, chunk);
+		done += chunk;
+	}
+	int64_t expected = done ? (int64_t)done : -EFAULT;
+
+	struct vmfs_proc_stat before, after;
+	bool user = !(how & VMFS_ACCESS_FORCE);
+	if (!done && user)
+		vmfs_proc_stat(r->m, p->pid, &before);
+	struct vmfs_fault f;
+	memset(&f, 0x5a, sizeof(f));
+	ssize_t got = vmfs_access(r->m, p->pid, addr, type == VMFS_ACCESS_WRITE ? in : out,
+				  len, how, &f);
+	expect_eq(r, "bytes transferred", expected, got);
+	if (r->failed)
+		return;
+	if (type != VMFS_ACCESS_WRITE)
+		for (size_t i = 0; i < done; i++)
+			if (out[i] != want[i]) {
+				fail(r, "byte %zu (address %#" PRIx64 ") is %#x, model %#x", i,
+				     addr + i, out[i], want[i]);
+				return;
+			}
+	if (done || !user)
+		return;
+	/* a user-mode segfault on the first page: check what it reports.  Above
+	 * user_top lies the kernel half or non-canonical space: ACCERR too. */
+	bool beyond = addr >= r->user_top;
+	int si_code = stop || beyond ? VMFS_SEGV_ACCERR : VMFS_SEGV_MAPERR;
+	expect_eq(r, "fault si_code", si_code, f.si_code);
+	expect_eq(r, "fault addr", (int64_t)addr, (int64_t)f.addr);
+	expect_eq(r, "fault err", -EFAULT, f.err);
+	unsigned code = VMFS_PF_USER | (type == VMFS_ACCESS_WRITE ? VMFS_PF_WRITE : 0) |
+			(type == VMFS_ACCESS_EXEC ? VMFS_PF_INSTR : 0);
+	expect_eq(r, "fault error_code (ignoring the present bit)", code,
+		  f.error_code & ~VMFS_PF_PROT);
+	if (!stop && !beyond)
+		expect_eq(r, "fault error_code present bit for an unmapped page", 0,
+			  f.error_code & VMFS_PF_PROT);
+	vmfs_proc_stat(r->m, p->pid, &after);
+	expect_eq(r, "segv counter rise", 1, (int64_t)(after.segv - before.segv));
+}
+
+/* Calls on a PID that does not exist all give -ESRCH and change nothing. */
+static void op_dead_pid(struct run *r)
+{
+	int pid = r->dead_pid && chance(r, 70) ? r->dead_pid : r->next_pid + 7;
+	unsigned char b[16] = { 0 };
+	struct vmfs_walk w;
+	struct vmfs_map mp;
+	set_op(r, "calls on dead pid %d", pid);
+	expect_eq(r, "fork", -ESRCH, vmfs_fork(r->m, pid));
+	expect_eq(r, "exit", -ESRCH, vmfs_exit(r->m, pid));
+	expect_eq(r, "mmap", -ESRCH, vmfs_mmap(r->m, pid, 0, PAGE, PROT_READ,
+					       MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, NULL));
+	expect_eq(r, "munmap", -ESRCH, vmfs_munmap(r->m, pid, LOW_VPN * PAGE, PAGE));
+	expect_eq(r, "mprotect", -ESRCH, vmfs_mprotect(r->m, pid, LOW_VPN * PAGE, PAGE, 0));
+	expect_eq(r, "read", -ESRCH, vmfs_read(r->m, pid, LOW_VPN * PAGE, b, sizeof(b)));
+	expect_eq(r, "write", -ESRCH, vmfs_write(r->m, pid, LOW_VPN * PAGE, b, sizeof(b)));
+	expect_eq(r, "maps", -ESRCH, vmfs_maps(r->m, pid, &mp, 1));
+	expect_eq(r, "translate", -ESRCH, vmfs_translate(r->m, pid, LOW_VPN * PAGE, &w));
+}
+
+/* Argument errors: each fails with its errno and changes nothing. */
+static void op_bad_args(struct run *r, struct mproc *p)
+{
+	uint64_t a = pick_vpn(r, p) * PAGE;
+	set_op(r, "bad arguments on pid %d at %#" PRIx64, p->pid, a);
+	int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	expect_eq(r, "mmap len 0", -EINVAL, vmfs_mmap(r->m, p->pid, a, 0, PROT_READ,
+						      anon | MAP_FIXED, NULL, 0, NULL));
+	expect_eq(r, "mmap MAP_FIXED unaligned", -EINVAL,
+		  vmfs_mmap(r->m, p->pid, a + 1 + rnd(r, PAGE - 1), PAGE, PROT_READ,
+			    anon | MAP_FIXED, NULL, 0, NULL));
+	expect_eq(r, "mmap neither shared nor private", -EINVAL,
+		  vmfs_mmap(r->m, p->pid, a, PAGE, PROT_READ, MAP_ANONYMOUS | MAP_FIXED,
+			    NULL, 0, NULL));
+	expect_eq(r, "mmap MAP_FIXED past user_top", -ENOMEM,
+		  vmfs_mmap(r->m, p->pid, r->user_top - PAGE, 2 * PAGE, PROT_READ,
+			    anon | MAP_FIXED, NULL, 0, NULL));
+	expect_eq(r, "munmap unaligned", -EINVAL, vmfs_munmap(r->m, p->pid, a + 8, PAGE));
+	expect_eq(r, "munmap len 0", -EINVAL, vmfs_munmap(r->m, p->pid, a, 0));
+	expect_eq(r, "mprotect unaligned", -EINVAL,
+		  vmfs_mprotect(r->m, p->pid, a + 16, PAGE, PROT_READ));
+}
+
+static void one_op(struct run *r)
+{
+	if (r->nprocs == 0) {
+		op_spawn(r);
+		return;
+	}
+	struct mproc *p = pick_proc(r);
+	uint64_t k = rnd(r, 1000);
+	if (k < 15) {
+		if (r->nprocs < MAX_PROCS)
+			op_spawn(r);
+	} else if (k < 50) {
+		if (r->nprocs < MAX_PROCS)
+			op_fork(r);
+	} else if (k < 75) {
+		if (r->nprocs > 1 || chance(r, 20))
+			op_exit(r);
+	} else if (k < 80) {
+		op_dead_pid(r);
+	} else if (k < 85) {
+		op_bad_args(r, p);
+	} else if (k < 220) {
+		if (p->n + 24 > PROC_BUDGET)
+			op_munmap(r, p);
+		else
+			op_mmap(r, p);
+	} else if (k < 300) {
+		op_munmap(r, p);
+	} else if (k < 400) {
+		op_mprotect(r, p);
+	} else if (k < 580) {
+		op_access(r, p, VMFS_ACCESS_READ);
+	} else if (k < 800) {
+		op_access(r, p, VMFS_ACCESS_WRITE);
+	} else if (k < 860) {
+		op_access(r, p, VMFS_ACCESS_EXEC);
+	} else if (k < 910) {
+		op_access(r, p, VMFS_ACCESS_READ | VMFS_ACCESS_FORCE);
+	} else if (k < 960) {
+		op_access(r, p, VMFS_ACCESS_WRITE | VMFS_ACCESS_FORCE);
+	} else {
+		uint64_t vpn = pick_vpn(r, p);
+		set_op(r, "translate(%d, %#" PRIx64 ")", p->pid, vpn * PAGE);
+		check_translate(r, p, vpn, (unsigned)rnd(r, PAGE), NULL);
+	}
+}
+
+/* ---- driver ---------------------------------------------------------------- */
+
+static bool run_one(uint64_t seed, int levels, unsigned tlb, long ops, bool verbose)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	if (!r) {
+		perror("calloc");
+		exit(2);
+	}
+	r->seed = seed;
+	r->levels = levels;
+	r->tlb = tlb;
+	r->ops = ops;
+	r->verbose = verbose;
+	r->rng = seed * 0x2545f4914f6cdd1dull + (uint64_t)levels * 131 + tlb;
+	r->next_pid = 1;
+
+	char opts[128];
+	snprintf(opts, sizeof(opts), "frames=%d,levels=%d,tlb=%u", MACHINE_FRAMES, levels, tlb);
+	printf("seed %" PRIu64 " (%s, %ld ops)\n", seed, opts, ops);
+	fflush(stdout);
+	set_op(r, "vmfs_open(\"%s\")", opts);
+	int rc = vmfs_open(&r->m, opts);
+	expect_eq(r, "vmfs_open", 0, rc);
+	if (rc == 0) {
+		struct vmfs_stat st;
+		expect_eq(r, "vmfs_stat", 0, vmfs_stat(r->m, &st));
+		r->user_top = st.user_top;
+		r->top_vpn = st.user_top / PAGE;
+		if (st.levels != levels || r->top_vpn < LOW_VPN + 2 * WIN_PAGES)
+			fail(r, "vmfs_stat: levels %d, user_top %#" PRIx64, st.levels, st.user_top);
+	}
+	for (r->opno = 0; r->opno < ops && !r->failed; r->opno++) {
+		one_op(r);
+		if (r->failed)
+			break;
+		if (r->opno % CHECK_EVERY == CHECK_EVERY - 1) {
+			set_op(r, "periodic check after op %ld", r->opno);
+			check_pids(r);
+			for (int i = 0; i < r->nprocs && !r->failed; i++) {
+				struct mproc *p = &r->procs[i];
+				check_maps(r, p);
+				for (int j = 0; j < 8 && !r->failed; j++)
+					check_translate(r, p, pick_vpn(r, p), (unsigned)rnd(r, PAGE), NULL);
+			}
+		}
+		if (r->opno % FULL_EVERY == FULL_EVERY - 1 && !r->failed) {
+			set_op(r, "whole-machine check after op %ld", r->opno);
+			check_all(r);
+		}
+	}
+	if (!r->failed && r->m) {
+		set_op(r, "final whole-machine check");
+		check_pids(r);
+		check_all(r);
+	}
+	/* Leave through exits, so the frame accounting gets checked too. */
+	if (!r->failed && r->m) {
+		struct vmfs_stat st;
+		while (r->nprocs && !r->failed)
+			op_exit(r);
+		set_op(r, "after every process exited");
+		vmfs_stat(r->m, &st);
+		expect_eq(r, "frames_free with no process", MACHINE_FRAMES, (int64_t)st.frames_free);
+		expect_eq(r, "pgalloc - pgfree with no process", 0,
+			  (int64_t)(st.pgalloc - st.pgfree));
+	}
+	for (int i = 0; i < r->nprocs; i++)
+		proc_free(&r->procs[i]);
+	vmfs_close(r->m);
+	bool ok = !r->failed;
+	free(r);
+	return ok;
+}
+
+static void usage(const char *argv0)
+{
+	fprintf(stderr, "usage: %s [--seed N] [--ops N] [--levels 2..6] [--tlb N] [--long] "
+		"[--verbose]\n", argv0);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t seed = 0;
+	bool one_seed = false, longrun = false, verbose = false;
+	long ops = 0;
+	int levels = 0;
+	long tlb = -1;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--long")) {
+			longrun = true;
+		} else if (!strcmp(a, "--verbose")) {
+			verbose = true;
+		} else if (!v) {
+			usage(argv[0]);
+		} else if (!strcmp(a, "--seed")) {
+			seed = strtoull(v, NULL, 0);
+			one_seed = true;
+			i++;
+		} else if (!strcmp(a, "--ops")) {
+			ops = strtol(v, NULL, 0);
+			i++;
+		} else if (!strcmp(a, "--levels")) {
+			levels = atoi(v);
+			if (levels < 2 || levels > 6)
+				usage(argv[0]);
+			i++;
+		} else if (!strcmp(a, "--tlb")) {
+			tlb = strtol(v, NULL, 0);
+			i++;
+		} else {
+			usage(argv[0]);
+		}
+	}
+	if (ops <= 0)
+		ops = longrun ? 50000 : 5000;
+	uint64_t first = one_seed ? seed : 1;
+	uint64_t last = one_seed ? seed : longrun ? 64 : 8;
+	int lv_lo = levels ? levels : 2, lv_hi = levels ? levels : 6;
+	unsigned tlbs[2] = { 0, 8 };
+	int ntlb = 2;
+	if (tlb >= 0) {
+		tlbs[0] = (unsigned)tlb;
+		ntlb = 1;
+	}
+
+	int passed = 0, failed = 0;
+	for (uint64_t s = first; s <= last; s++)
+		for (int lv = lv_lo; lv <= lv_hi; lv++)
+			for (int t = 0; t < ntlb; t++) {
+				if (run_one(s, lv, tlbs[t], ops, verbose))
+					passed++;
+				else
+					failed++;
+			}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
