@@ -1,0 +1,164 @@
+/*
+ * api.c - libvmfs's public calls: each takes the machine lock, clears the
+ * thread's error message, calls the engine and releases the lock.  This is
+ * the only place the lock is taken (see src/machine.h, LOCKING); nothing
+ * else happens here, so the API stays a thin, checkable shell.
+ */
+#include "vmfs.h"
+#include "machine.h"
+#include "error.h"
+
+#include <errno.h>
+
+#define VMFS_EXPORT __attribute__((visibility("default")))
+
+#define LOCKED(m, expr) ({                          \
+	__typeof__(expr) r_;                        \
+	vm_error_clear();                           \
+	pthread_mutex_lock(&(m)->lock);             \
+	r_ = (expr);                                \
+	pthread_mutex_unlock(&(m)->lock);           \
+	r_; })
+
+#define CHECK_M(m) do { if (!(m)) return vm_error(-EINVAL, "no machine (NULL)"); } while (0)
+
+VMFS_EXPORT int vmfs_open(vmfs **m, const char *options)
+{
+	vm_error_clear();
+	if (!m)
+		return vm_error(-EINVAL, "vmfs_open: NULL result pointer");
+	return machine_open(m, options);
+}
+
+VMFS_EXPORT void vmfs_close(vmfs *m)
+{
+	if (m)
+		machine_close(m);
+}
+
+VMFS_EXPORT const char *vmfs_errmsg(void)
+{
+	return vm_error_msg();
+}
+
+VMFS_EXPORT int vmfs_spawn(vmfs *m, const char *name)
+{
+	CHECK_M(m);
+	return LOCKED(m, mm_spawn(m, name));
+}
+
+VMFS_EXPORT int vmfs_fork(vmfs *m, int pid)
+{
+	CHECK_M(m);
+	return LOCKED(m, mm_fork(m, pid));
+}
+
+VMFS_EXPORT int vmfs_exit(vmfs *m, int pid)
+{
+	CHECK_M(m);
+	return LOCKED(m, mm_exit(m, pid));
+}
+
+VMFS_EXPORT int vmfs_pids(vmfs *m, int *pids, size_t max)
+{
+	CHECK_M(m);
+	if (!pids && max)
+		return vm_error(-EINVAL, "vmfs_pids: NULL buffer");
+	return LOCKED(m, machine_pids(m, pids, max));
+}
+
+VMFS_EXPORT int vmfs_mmap(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
+			  int flags, const char *object, uint64_t offset, uint64_t *out)
+{
+	CHECK_M(m);
+	return LOCKED(m, do_mmap(m, pid, addr, len, prot, flags, object, offset, out));
+}
+
+VMFS_EXPORT int vmfs_munmap(vmfs *m, int pid, uint64_t addr, uint64_t len)
+{
+	CHECK_M(m);
+	return LOCKED(m, do_munmap(m, pid, addr, len));
+}
+
+VMFS_EXPORT int vmfs_mprotect(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
+{
+	CHECK_M(m);
+	return LOCKED(m, do_mprotect(m, pid, addr, len, prot));
+}
+
+VMFS_EXPORT int vmfs_maps(vmfs *m, int pid, struct vmfs_map *maps, size_t max)
+{
+	CHECK_M(m);
+	if (!maps && max)
+		return vm_error(-EINVAL, "vmfs_maps: NULL buffer");
+	return LOCKED(m, proc_maps(m, pid, maps, max));
+}
+
+VMFS_EXPORT ssize_t vmfs_access(vmfs *m, int pid, uint64_t addr, void *buf, size_t len,
+				unsigned how, struct vmfs_fault *fault)
+{
+	CHECK_M(m);
+	if (!buf && len)
+		return vm_error(-EINVAL, "vmfs_access: NULL buffer");
+	return LOCKED(m, access_vm(m, pid, addr, buf, len, how, fault));
+}
+
+VMFS_EXPORT ssize_t vmfs_read(vmfs *m, int pid, uint64_t addr, void *buf, size_t len)
+{
+	return vmfs_access(m, pid, addr, buf, len, VMFS_ACCESS_READ, NULL);
+}
+
+VMFS_EXPORT ssize_t vmfs_write(vmfs *m, int pid, uint64_t addr, const void *buf, size_t len)
+{
+	return vmfs_access(m, pid, addr, (void *)buf, len, VMFS_ACCESS_WRITE, NULL);
+}
+
+VMFS_EXPORT int vmfs_translate(vmfs *m, int pid, uint64_t addr, struct vmfs_walk *walk)
+{
+	CHECK_M(m);
+	if (!walk)
+		return vm_error(-EINVAL, "vmfs_translate: NULL walk");
+	return LOCKED(m, translate(m, pid, addr, walk));
+}
+
+VMFS_EXPORT ssize_t vmfs_phys_read(vmfs *m, uint64_t paddr, void *buf, size_t len)
+{
+	CHECK_M(m);
+	if (!buf && len)
+		return vm_error(-EINVAL, "vmfs_phys_read: NULL buffer");
+	return LOCKED(m, phys_read(m, paddr, buf, len));
+}
+
+VMFS_EXPORT const char *vmfs_level_name(int levels, int level)
+{
+	static const char *const names[VMFS_MAX_LEVELS] = { "pgd", "p5d", "p4d", "pud", "pmd", "pte" };
+
+	if (levels < 2 || levels > VMFS_MAX_LEVELS || level < 0 || level >= levels)
+		return "?";
+	if (level == 0)
+		return "pgd";
+	return names[VMFS_MAX_LEVELS - levels + level];
+}
+
+VMFS_EXPORT int vmfs_stat(vmfs *m, struct vmfs_stat *st)
+{
+	CHECK_M(m);
+	if (!st)
+		return vm_error(-EINVAL, "vmfs_stat: NULL result");
+	return LOCKED(m, machine_stat(m, st));
+}
+
+VMFS_EXPORT int vmfs_proc_stat(vmfs *m, int pid, struct vmfs_proc_stat *st)
+{
+	CHECK_M(m);
+	if (!st)
+		return vm_error(-EINVAL, "vmfs_proc_stat: NULL result");
+	return LOCKED(m, proc_stat(m, pid, st));
+}
+
+VMFS_EXPORT size_t vmfs_kmsg(vmfs *m, char *buf, size_t len)
+{
+	if (!m)
+		return 0;
+	return LOCKED(m, klog_read(&m->klog, buf, len));
+}

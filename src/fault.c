@@ -1,0 +1,443 @@
+/*
+ * fault.c - memory access as the CPU and the kernel do it together: the
+ * TLB, the page walk, the permission checks and the page-fault handler.
+ *
+ * One page of an access goes:
+ *
+ *   access_vm ─► follow_page ─► TLB hit? ──yes──► check bits ─► bytes
+ *                     │ no / bits refuse
+ *                     ▼
+ *                walk the tables ─► present leaf, bits allow ─► fill TLB ─► bytes
+ *                     │ not present, or write to a COW page
+ *                     ▼
+ *                handle_mm_fault ─► (vma check: no vma → SEGV_MAPERR,
+ *                     │              prot forbids → SEGV_ACCERR)
+ *                     ├─ pte none, private anon ─► do_anonymous_page (minor)
+ *                     ├─ pte none, shared        ─► do_shared_page   (minor)
+ *                     └─ write to COW entry      ─► do_wp_page       (copy or reuse)
+ *                then walk again.
+ *
+ * The walk is the hardware's: US and RW are ANDed and NX ORed over the
+ * levels, the accessed bit is set at every level and the dirty bit on the
+ * leaf.  Reads are allowed on any present user page (x86 has no read bit);
+ * PROT_NONE pages are not present to the hardware.  A segfault changes
+ * nothing but the segfault counters and the kernel log, and is only that
+ * for a plain user-mode access: forced (debugger) and kernel-mode accesses
+ * fail with EFAULT quietly, as get_user_pages and copy_to_user do.
+ * Called with the machine lock held.
+ */
+#include "machine.h"
+#include "error.h"
+#include "vmobj.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+struct access {
+	struct vmfs       *m;
+	struct mm         *mm;
+	bool               write, exec, user, force;
+	struct vmfs_fault *f;
+};
+
+static int segv(struct access *a, uint64_t va, int si_code, uint32_t code)
+{
+	if (a->write)
+		code |= VMFS_PF_WRITE;
+	if (a->exec)
+		code |= VMFS_PF_INSTR;
+	if (a->user)
+		code |= VMFS_PF_USER;
+	a->f->si_code = si_code;
+	a->f->error_code = code;
+	a->f->addr = va;
+	a->f->err = -EFAULT;
+	if (a->user && !a->force) {
+		a->mm->c.segv++;
+		a->m->cnt.segfault++;
+		klog_add(&a->m->klog, machine_now(a->m),
+			 "%s[%d]: segfault at %llx ip %016llx sp %016llx error %x",
+			 a->mm->comm, a->mm->pid, (unsigned long long)va, 0ull, 0ull, code);
+	}
+	return vm_error(-EFAULT, "%s at 0x%llx: %s", a->write ? "write" : a->exec ? "fetch" : "read",
+			(unsigned long long)va,
+			si_code == VMFS_SEGV_MAPERR ? "no mapping there" : "not permitted");
+}
+
+static int oom(struct access *a, uint64_t va)
+{
+	a->f->err = -ENOMEM;
+	a->f->addr = va;
+	klog_add(&a->m->klog, machine_now(a->m),
+		 "%s[%d]: page allocation failure at %llx: out of memory (%llu frames, none free)",
+		 a->mm->comm, a->mm->pid, (unsigned long long)va,
+		 (unsigned long long)a->m->phys.nframes);
+	return vm_error(-ENOMEM, "out of memory: no free frame for 0x%llx", (unsigned long long)va);
+}
+
+static void count_minor(struct access *a)
+{
+	a->mm->c.min_flt++;
+	a->m->cnt.pgfault++;
+	a->f->minor++;
+}
+
+/* The bits a new leaf entry of @v gets. */
+static uint64_t vma_pte_flags(const struct vma *v, bool dirty)
+{
+	uint64_t e = PTE_US | PTE_A;
+
+	e |= v->prot == PROT_NONE ? PTE_PROTNONE : PTE_P;
+	if (v->prot & PROT_WRITE)
+		e |= PTE_RW;
+	if (!(v->prot & PROT_EXEC))
+		e |= PTE_NX;
+	if (dirty)
+		e |= PTE_D;
+	return e;
+}
+
+/* Install a new frame at @va: the tables first, so failure frees only the frame. */
+static int install(struct access *a, const struct vma *v, uint64_t va, uint64_t pfn, uint64_t e)
+{
+	uint64_t *ptep = pte_alloc(a->m, a->mm, va);
+
+	if (!ptep)
+		return -ENOMEM;
+	assert(pte_none(*ptep));
+	pfn_frame(&a->m->phys, pfn)->mapcount++;
+	set_pte(a->mm, va, ptep, mk_pte(pfn, e));
+	rss_add(a->m, a->mm, pfn, 1);
+	(void)v;
+	return 0;
+}
+
+/* do_anonymous_page: first touch of a private anonymous page. */
+static int do_anonymous_page(struct access *a, const struct vma *v, uint64_t va)
+{
+	int64_t pfn = frame_alloc(&a->m->phys, FRAME_ANON, true);
+	struct frame *f;
+
+	if (pfn < 0)
+		return oom(a, va);
+	f = pfn_frame(&a->m->phys, (uint64_t)pfn);
+	f->mapping = a->mm->av;
+	f->index = va >> PAGE_SHIFT;
+	if (install(a, v, va, (uint64_t)pfn, vma_pte_flags(v, a->write)) < 0) {
+		frame_put(&a->m->phys, (uint64_t)pfn);
+		return oom(a, va);
+	}
+	count_minor(a);
+	return 0;
+}
+
+/* do_shared_page: a page of a shared object, from its page cache or new. */
+static int do_shared_page(struct access *a, const struct vma *v, uint64_t va)
+{
+	uint64_t pgoff = v->pgoff + ((va - v->start) >> PAGE_SHIFT);
+	int64_t pfn = vmobj_find_page(v->obj, pgoff);
+	bool fresh = pfn < 0;
+
+	if (fresh) {
+		pfn = frame_alloc(&a->m->phys, FRAME_CACHE, true);
+		if (pfn < 0)
+			return oom(a, va);
+		if (vmobj_add_page(v->obj, pgoff, (uint64_t)pfn, &a->m->phys) < 0) {
+			frame_put(&a->m->phys, (uint64_t)pfn);
+			return oom(a, va);
+		}
+	}
+	pfn_frame(&a->m->phys, (uint64_t)pfn)->refcount++;
+	if (install(a, v, va, (uint64_t)pfn, vma_pte_flags(v, a->write)) < 0) {
+		/* A fresh page stays cached (zero, harmless); drop only our ref. */
+		frame_put(&a->m->phys, (uint64_t)pfn);
+		return oom(a, va);
+	}
+	count_minor(a);
+	return 0;
+}
+
+/*
+ * do_wp_page: a write to a page this entry may not write yet (COW), or a
+ * forced write to a private page.  The last mapping of an anonymous page
+ * takes it over; otherwise the page is copied into a new anonymous frame.
+ * The new entry is writable only if the mapping is.
+ */
+static int do_wp_page(struct access *a, const struct vma *v, uint64_t va, uint64_t *ptep)
+{
+	uint64_t e = *ptep, pfn = pte_pfn(e);
+	struct frame *f = pfn_frame(&a->m->phys, pfn);
+	uint64_t keep = e & (PTE_P | PTE_PROTNONE | PTE_US | PTE_NX);
+	uint64_t rw = (v->prot & PROT_WRITE) ? PTE_RW : 0;
+
+	if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON && f->refcount == 1) {
+		set_pte(a->mm, va, ptep, (e & ~PTE_COW) | PTE_A | PTE_D | rw);
+	} else {
+		int64_t npfn = frame_alloc(&a->m->phys, FRAME_ANON, false);
+		struct frame *nf;
+
+		if (npfn < 0)
+			return oom(a, va);
+		nf = pfn_frame(&a->m->phys, (uint64_t)npfn);
+		memcpy(pfn_to_virt(&a->m->phys, (uint64_t)npfn), pfn_to_virt(&a->m->phys, pfn), PAGE_SIZE);
+		nf->mapping = a->mm->av;
+		nf->index = va >> PAGE_SHIFT;
+		nf->mapcount = 1;
+		set_pte(a->mm, va, ptep, mk_pte((uint64_t)npfn, keep | PTE_A | PTE_D | rw));
+		rss_add(a->m, a->mm, (uint64_t)npfn, 1);
+		rss_add(a->m, a->mm, pfn, -1);
+		f->mapcount--;
+		frame_put(&a->m->phys, pfn);
+	}
+	a->mm->c.cow_flt++;
+	a->m->cnt.cow_fault++;
+	a->f->cow++;
+	count_minor(a);
+	return 0;
+}
+
+/* access_error: does the mapping allow this access at all? */
+static bool vma_allows(const struct access *a, const struct vma *v)
+{
+	bool priv = v->flags & MAP_PRIVATE;
+
+	if (a->write)
+		return (v->prot & PROT_WRITE) || (a->force && priv);
+	if (a->exec)
+		return v->prot & PROT_EXEC;
+	return v->prot != PROT_NONE || a->force;
+}
+
+/*
+ * Translate one page for the access: 0 with *out pointing at the byte, or a
+ * negative errno with the fault recorded.  Handles faults and retries.
+ */
+static int follow_page(struct access *a, uint64_t va, uint8_t **out)
+{
+	struct vmfs *m = a->m;
+	struct mm *mm = a->mm;
+	const struct pt_geom *g = &m->geom;
+	uint64_t vpn = va >> PAGE_SHIFT, off = va & (PAGE_SIZE - 1);
+	struct tlb_entry *te;
+
+	if (!va_canonical(g, va))
+		return segv(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
+
+	te = a->force ? NULL : tlb_lookup(&mm->tlb, vpn);
+	if (te) {
+		uint64_t e = te->pte;
+
+		if ((!a->user || (e & PTE_US)) && (!a->write || (e & PTE_RW)) &&
+		    (!a->exec || !(e & PTE_NX))) {
+			uint64_t add = PTE_A | (a->write ? PTE_D : 0);
+
+			/* OR into the live entry: the cache may lack bits set since. */
+			if ((e & add) != add) {
+				*te->ptep |= add;
+				te->pte |= add;
+			}
+			mm->c.tlb_hit++;
+			m->cnt.tlb_hit++;
+			*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
+			return 0;
+		}
+	}
+	if (mm->tlb.n && !a->force) {
+		mm->c.tlb_miss++;
+		m->cnt.tlb_miss++;
+	}
+
+	for (int tries = 0; tries < 4; tries++) {
+		uint64_t pfn = mm->cr3, *ptep = NULL, e = 0;
+		bool us = true, rw = true, nx = false;
+		const struct vma *v;
+		int l, rc;
+
+		for (l = 0; l < g->levels; l++) {
+			uint64_t *ep = &pt_table(&m->phys, pfn)[pt_index(g, va, l)];
+
+			e = *ep;
+			if (l == g->levels - 1) {
+				ptep = ep;
+				break;
+			}
+			if (!pte_present(e))
+				break;
+			us = us && (e & PTE_US);
+			rw = rw && (e & PTE_RW);
+			nx = nx || (e & PTE_NX);
+			if (!(e & PTE_A))
+				*ep = e | PTE_A;
+			pfn = pte_pfn(e);
+		}
+		if (ptep && pte_present(e)) {
+			us = us && (e & PTE_US);
+			rw = rw && (e & PTE_RW);
+			nx = nx || (e & PTE_NX);
+			if (a->user && !us)
+				return segv(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
+			if (a->exec && nx)
+				return segv(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
+			if (a->write && !rw) {
+				v = va_is_user(g, va) ? vma_find(&mm->vmas, va) : NULL;
+				if (!v || !vma_allows(a, v))
+					return segv(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
+				if ((e & PTE_COW) || !(v->prot & PROT_WRITE)) {
+					/* A forced write to an exclusive page writes in place. */
+					const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
+
+					if (!(e & PTE_COW) && (f->flags & FRAME_KIND_MASK) == FRAME_ANON) {
+						set_pte(mm, va, ptep, e | PTE_A | PTE_D);
+						*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
+						return 0;
+					}
+					if ((rc = do_wp_page(a, v, va, ptep)) < 0)
+						return rc;
+					continue;
+				}
+				return segv(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
+			}
+			uint64_t ne = e | PTE_A | (a->write ? PTE_D : 0);
+
+			if (ne != e)
+				*ptep = ne;
+			if (a->force)
+				tlb_flush_page(&mm->tlb, vpn);
+			else
+				tlb_fill(&mm->tlb, vpn, ne, ptep);
+			*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
+			return 0;
+		}
+
+		/* handle_mm_fault: the hardware found no usable entry. */
+		if (!va_is_user(g, va))
+			return segv(a, va, VMFS_SEGV_MAPERR, 0);
+		v = vma_find(&mm->vmas, va);
+		if (!v)
+			return segv(a, va, VMFS_SEGV_MAPERR, 0);
+		if (!vma_allows(a, v))
+			return segv(a, va, VMFS_SEGV_ACCERR, 0);
+		if (ptep && (e & PTE_PROTNONE)) {
+			/* Only a forced access gets here: reach the frame directly. */
+			if (a->write && ((e & PTE_COW) ||
+			    (pfn_frame(&m->phys, pte_pfn(e))->flags & FRAME_KIND_MASK) != FRAME_ANON)) {
+				if ((rc = do_wp_page(a, v, va, ptep)) < 0)
+					return rc;
+				continue;
+			}
+			if (a->write)
+				set_pte(mm, va, ptep, e | PTE_D);
+			*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
+			return 0;
+		}
+		assert(!ptep || pte_none(e));
+		rc = v->obj ? do_shared_page(a, v, va) : do_anonymous_page(a, v, va);
+		if (rc < 0)
+			return rc;
+	}
+	assert(!"page fault loop");
+	return vm_error(-EFAULT, "fault loop at 0x%llx", (unsigned long long)va);
+}
+
+int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t len,
+		  unsigned how, struct vmfs_fault *fault)
+{
+	struct vmfs_fault dummy;
+	struct access a = { .m = m };
+	uint64_t done = 0;
+
+	a.f = fault ? fault : &dummy;
+	memset(a.f, 0, sizeof(*a.f));
+	if ((how & ~(VMFS_ACCESS_TYPE | VMFS_ACCESS_FORCE | VMFS_ACCESS_KERNEL)) ||
+	    (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_TYPE ||
+	    ((how & VMFS_ACCESS_FORCE) && (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_EXEC))
+		return vm_error(-EINVAL, "access: bad access type 0x%x", how);
+	a.mm = mm_lookup(m, pid);
+	if (!a.mm)
+		return -ESRCH;
+	a.write = (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_WRITE;
+	a.exec = (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_EXEC;
+	a.user = !(how & VMFS_ACCESS_KERNEL);
+	a.force = how & VMFS_ACCESS_FORCE;
+	if (len > INT64_MAX)
+		len = INT64_MAX;
+	if (addr + len < addr)          /* stop at the top of the address space */
+		len = 0 - addr;
+	while (done < len) {
+		uint64_t va = addr + done;
+		uint64_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		uint8_t *p = NULL;
+		int rc;
+
+		if (n > len - done)
+			n = len - done;
+		rc = follow_page(&a, va, &p);
+		if (rc < 0) {
+			if (done)
+				vm_error_clear();
+			return done ? (int64_t)done : rc;
+		}
+		if (a.write)
+			memcpy(p, (const uint8_t *)buf + done, n);
+		else
+			memcpy((uint8_t *)buf + done, p, n);
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+int translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w)
+{
+	struct mm *mm = mm_lookup(m, pid);
+	const struct pt_geom *g = &m->geom;
+	uint64_t pfn, e = 0;
+
+	if (!mm)
+		return -ESRCH;
+	if (!va_canonical(g, addr))
+		return vm_error(-EFAULT, "translate: 0x%llx is not canonical for %d-bit addresses",
+				(unsigned long long)addr, g->va_bits);
+	memset(w, 0, sizeof(*w));
+	w->levels = g->levels;
+	pfn = mm->cr3;
+	for (int l = 0; l < g->levels; l++) {
+		unsigned i = pt_index(g, addr, l);
+
+		e = pt_table(&m->phys, pfn)[i];
+		w->level[l] = (struct vmfs_walk_level){ pfn << PAGE_SHIFT, i, e };
+		w->depth = l + 1;
+		if (l < g->levels - 1) {
+			if (!pte_present(e)) {
+				e = 0;
+				break;
+			}
+			pfn = pte_pfn(e);
+		}
+	}
+	if (w->depth == g->levels && pte_present(e)) {
+		w->state = VMFS_WALK_PRESENT;
+	} else if (w->depth == g->levels && (e & PTE_PROTNONE)) {
+		w->state = VMFS_WALK_PROTNONE;
+	} else if (w->depth == g->levels && pte_is_swap(e)) {
+		w->state = VMFS_WALK_SWAPPED;
+		w->swap_slot = pte_pfn(e);
+	}
+	if (w->state == VMFS_WALK_PRESENT || w->state == VMFS_WALK_PROTNONE)
+		w->paddr = (pte_pfn(e) << PAGE_SHIFT) | (addr & (PAGE_SIZE - 1));
+	if (va_is_user(g, addr)) {
+		const struct vma *v = vma_find(&mm->vmas, addr);
+
+		if (v) {
+			w->mapped = 1;
+			w->prot = v->prot;
+			w->flags = v->flags;
+		}
+	} else if (addr - g->kernel_base < m->opt.kernel_bytes) {
+		w->mapped = 1;
+		w->prot = PROT_READ | PROT_WRITE | PROT_EXEC;
+		w->flags = MAP_SHARED;
+	}
+	return 0;
+}

@@ -1,0 +1,237 @@
+/*
+ * machine.c - power-on and power-off of a machine, the kernel image, and the
+ * read-only views: statistics, mapping lists, PIDs, physical memory.
+ *
+ * At open the kernel image is built once: its frames (beyond the data
+ * frames) are filled with a recognisable banner, and the kernel's own
+ * tables map it supervisor-only at the start of the upper half.  Every
+ * process's top table copies the kernel's top-level entries, so all
+ * processes share the lower kernel tables, as Linux shares its kernel
+ * page tables.  The views read tables and mappings without changing them.
+ * Called with the machine lock held (except machine_open/close).
+ */
+#include "machine.h"
+#include "error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+uint64_t machine_now(const struct vmfs *m)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)(t.tv_sec - m->t0.tv_sec) * 1000000000ull +
+	       (uint64_t)(t.tv_nsec - m->t0.tv_nsec);
+}
+
+/* Map the kernel image under m->kernel_pgd: P|RW, no US, shared by all. */
+static int build_kernel(struct vmfs *m)
+{
+	const struct pt_geom *g = &m->geom;
+	int64_t pgd = pt_alloc(&m->phys);
+
+	if (pgd < 0)
+		return -ENOMEM;
+	m->kernel_pgd = (uint64_t)pgd;
+	for (uint64_t i = 0; i < m->phys.kernel_pages; i++) {
+		uint64_t va = g->kernel_base + (i << PAGE_SHIFT);
+		uint64_t kpfn = m->phys.nframes + i, pfn = m->kernel_pgd;
+		char *page = pfn_to_virt(&m->phys, kpfn);
+
+		snprintf(page, 64, "vmfs kernel image, page %llu\n", (unsigned long long)i);
+		for (int l = 0; l < g->levels - 1; l++) {
+			uint64_t *ep = &pt_table(&m->phys, pfn)[pt_index(g, va, l)];
+
+			if (!pte_present(*ep)) {
+				int64_t t = pt_alloc(&m->phys);
+
+				if (t < 0)
+					return -ENOMEM;
+				*ep = mk_pte((uint64_t)t, PTE_TABLE_KERNEL);
+			}
+			pfn = pte_pfn(*ep);
+		}
+		pt_table(&m->phys, pfn)[pt_index(g, va, g->levels - 1)] =
+			mk_pte(kpfn, PTE_P | PTE_RW | PTE_A | PTE_D);
+	}
+	return 0;
+}
+
+int machine_open(struct vmfs **out, const char *options)
+{
+	struct vm_options opt;
+	struct vmfs *m;
+	int rc;
+
+	if ((rc = options_parse(options, &opt)) < 0)
+		return rc;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return vm_error(-ENOMEM, "out of memory");
+	m->opt = opt;
+	clock_gettime(CLOCK_MONOTONIC, &m->t0);
+	pt_geom_init(&m->geom, opt.levels);
+	u64map_init(&m->pids);
+	m->next_pid = 1;
+	if (pthread_mutex_init(&m->lock, NULL)) {
+		free(m);
+		return vm_error(-ENOMEM, "cannot create the machine lock");
+	}
+	if (klog_init(&m->klog) < 0 ||
+	    phys_init(&m->phys, opt.frames, opt.kernel_bytes >> PAGE_SHIFT) < 0 ||
+	    build_kernel(m) < 0) {
+		machine_close(m);
+		return vm_error(-ENOMEM, "cannot allocate %llu frames of simulated memory",
+				(unsigned long long)opt.frames);
+	}
+	klog_add(&m->klog, 0, "vmfs: %llu frames (%llu KiB), %d-level page tables, %d-bit addresses",
+		 (unsigned long long)opt.frames, (unsigned long long)opt.frames * 4,
+		 opt.levels, m->geom.va_bits);
+	klog_add(&m->klog, 0, "vmfs: kernel image %llu KiB at 0x%llx, TLB %llu entries per process",
+		 (unsigned long long)opt.kernel_bytes / 1024, (unsigned long long)m->geom.kernel_base,
+		 (unsigned long long)opt.tlb);
+	*out = m;
+	return 0;
+}
+
+void machine_close(struct vmfs *m)
+{
+	while (m->procs)
+		mm_exit(m, m->procs->pid);
+	u64map_free(&m->pids);
+	phys_free(&m->phys);
+	klog_free(&m->klog);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+int64_t phys_read(struct vmfs *m, uint64_t paddr, void *buf, uint64_t len)
+{
+	uint64_t size = phys_size(&m->phys);
+
+	if (paddr >= size)
+		return 0;
+	if (len > size - paddr)
+		len = size - paddr;
+	if (len > INT64_MAX)
+		len = INT64_MAX;
+	memcpy(buf, m->phys.ram + paddr, len);
+	return (int64_t)len;
+}
+
+int machine_stat(struct vmfs *m, struct vmfs_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->levels = m->geom.levels;
+	st->va_bits = m->geom.va_bits;
+	st->frames = m->phys.nframes;
+	st->kernel_pages = m->phys.kernel_pages;
+	st->tlb_entries = m->opt.tlb;
+	st->user_top = m->geom.user_top;
+	st->kernel_base = m->geom.kernel_base;
+	st->phys_size = phys_size(&m->phys);
+	st->frames_free = m->phys.nfree;
+	st->pagetable_pages = m->phys.pt_inuse;
+	st->nr_processes = m->nr_procs;
+	st->pgfault = m->cnt.pgfault;
+	st->pgmajfault = m->cnt.pgmajfault;
+	st->pgalloc = m->phys.pgalloc;
+	st->pgfree = m->phys.pgfree;
+	st->cow_fault = m->cnt.cow_fault;
+	st->segfault = m->cnt.segfault;
+	st->tlb_hit = m->cnt.tlb_hit;
+	st->tlb_miss = m->cnt.tlb_miss;
+	st->forks = m->cnt.forks;
+	st->spawns = m->cnt.spawns;
+	st->exits = m->cnt.exits;
+	return 0;
+}
+
+int proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st)
+{
+	struct mm *mm = mm_lookup(m, pid);
+
+	if (!mm)
+		return -ESRCH;
+	memset(st, 0, sizeof(*st));
+	st->pid = mm->pid;
+	st->ppid = mm->ppid;
+	memcpy(st->comm, mm->comm, sizeof(st->comm));
+	snprintf(st->name, sizeof(st->name), "%s", mm->name);
+	st->min_flt = mm->c.min_flt;
+	st->maj_flt = mm->c.maj_flt;
+	st->cow_flt = mm->c.cow_flt;
+	st->segv = mm->c.segv;
+	st->rss_anon = mm->c.rss_anon;
+	st->rss_file = mm->c.rss_file;
+	st->rss_shmem = mm->c.rss_shmem;
+	st->swap = mm->c.swapents;
+	st->pt_pages = mm->c.pt_pages;
+	st->vm_pages = mm->vm_pages;
+	st->nr_maps = mm->vmas.count;
+	st->tlb_hit = mm->c.tlb_hit;
+	st->tlb_miss = mm->c.tlb_miss;
+	st->cr3 = mm->cr3;
+	st->start_ns = mm->start_ns;
+	return 0;
+}
+
+/* Count the pages of one mapping for vmfs_maps. */
+static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	struct vmfs_map *o = arg;
+	uint64_t e = *ptep;
+
+	(void)mm;
+	(void)va;
+	if (pte_is_swap(e)) {
+		o->swap++;
+	} else if (pte_resident(e)) {
+		const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
+
+		o->rss++;
+		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
+			o->anon++;
+		if (e & PTE_A)
+			o->referenced++;
+		if (e & PTE_D)
+			o->dirty++;
+		if (f->mapcount > 1)
+			o->shared++;
+	}
+	return 0;
+}
+
+int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
+{
+	struct mm *mm = mm_lookup(m, pid);
+	uint64_t n = 0;
+
+	if (!mm)
+		return -ESRCH;
+	for (const struct vma *v = mm->vmas.first; v && n < max; v = v->next, n++) {
+		struct vmfs_map *o = &maps[n];
+
+		memset(o, 0, sizeof(*o));
+		o->start = v->start;
+		o->end = v->end;
+		o->prot = v->prot;
+		o->flags = v->flags;
+		o->offset = v->obj && !(v->flags & MAP_ANONYMOUS) ? v->pgoff << PAGE_SHIFT : 0;
+		walk_pte_range(m, mm, v->start, v->end, count_pte, o, false);
+	}
+	return mm->vmas.count > INT32_MAX ? INT32_MAX : (int)mm->vmas.count;
+}
+
+int machine_pids(struct vmfs *m, int *pids, uint64_t max)
+{
+	uint64_t n = 0;
+
+	for (const struct mm *mm = m->procs; mm && n < max; mm = mm->next)
+		pids[n++] = mm->pid;
+	return m->nr_procs > INT32_MAX ? INT32_MAX : (int)m->nr_procs;
+}

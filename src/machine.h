@@ -1,0 +1,129 @@
+/*
+ * machine.h - the machine (struct vmfs) and its processes (struct mm).
+ *
+ * LOCKING - the one rule of the engine, followed everywhere:
+ *
+ *   Each machine has one mutex, vmfs->lock.  Every public call takes it on
+ *   entry and releases it on return (libvmfs/api.c does this and nothing
+ *   else does); everything under src/ runs with it held and never takes,
+ *   drops or waits on any lock.  So no engine function needs a lock-order
+ *   rule, and two threads never see a half-made change.  Machines share
+ *   nothing, so calls on different machines run in parallel.  The only
+ *   state outside a machine is each thread's error message (error.c),
+ *   which is thread-local.
+ *
+ *   Why one lock: every access is seen by the replacement policy and may
+ *   evict a page of any process through the reverse map, so accesses to
+ *   different processes touch shared state anyway; a single lock keeps the
+ *   model exactly sequential (every run is a serial history) at the cost of
+ *   parallelism inside one machine, which the FUSE daemon regains by doing
+ *   its copying and formatting outside the call.
+ *
+ * A process (struct mm) owns its top table (cr3), its mapping tree, its TLB
+ * and its counters.  PIDs come from next_pid and are never reused.
+ */
+#ifndef VMFS_MACHINE_H
+#define VMFS_MACHINE_H
+
+#include "klog.h"
+#include "options.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "tlb.h"
+#include "u64map.h"
+#include "vma.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#define COMM_LEN 16
+#define NAME_MAX_LEN 255
+
+/*
+ * The anonymous pages of a family of processes related by fork.  A private
+ * anonymous frame points here; since fork keeps addresses, the frame lies at
+ * the same virtual page in every process that may map it, so the members
+ * list is the frame's reverse map (Linux's anon_vma, simplified).
+ */
+struct anon_vma {
+	uint32_t   refcount;   /* members + frames need not hold it: see mm.c */
+	struct mm *members;    /* via mm->av_next */
+};
+
+struct mm_counters {
+	uint64_t min_flt, maj_flt, cow_flt, segv;
+	uint64_t rss_anon, rss_file, rss_shmem, swapents;
+	uint64_t pt_pages;
+	uint64_t tlb_hit, tlb_miss;
+};
+
+struct mm {
+	int              pid, ppid;
+	char             comm[COMM_LEN];
+	char            *name;
+	uint64_t         cr3;            /* pfn of the top table */
+	struct vma_tree  vmas;
+	uint64_t         vm_pages;       /* pages mapped */
+	struct tlb       tlb;
+	struct anon_vma *av;
+	struct mm       *av_prev, *av_next;
+	struct mm       *prev, *next;    /* all processes, in PID order */
+	uint64_t         start_ns;
+	struct mm_counters c;
+};
+
+struct vm_counters {
+	uint64_t pgfault, pgmajfault, cow_fault, segfault;
+	uint64_t pgalloc, pgfree;
+	uint64_t tlb_hit, tlb_miss;
+	uint64_t forks, spawns, exits;
+};
+
+struct vmfs {
+	pthread_mutex_t    lock;
+	struct vm_options  opt;
+	struct pt_geom     geom;
+	struct phys        phys;
+	uint64_t           kernel_pgd;    /* a top table holding only the kernel's entries */
+	struct u64map      pids;          /* pid -> struct mm * */
+	struct mm         *procs, *procs_tail;
+	uint64_t           nr_procs;
+	int                next_pid;
+	struct klog        klog;
+	struct vm_counters cnt;
+	struct timespec    t0;
+};
+
+/* Nanoseconds since the machine opened. */
+uint64_t machine_now(const struct vmfs *m);
+
+/* The process @pid, or NULL with an -ESRCH message set. */
+struct mm *mm_lookup(struct vmfs *m, int pid);
+
+/* Account one frame newly mapped / unmapped by a leaf entry of @mm. */
+void rss_add(struct vmfs *m, struct mm *mm, uint64_t pfn, int delta);
+
+/* Remove every page and table of @mm in [start, end), freeing tables left empty. */
+void zap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end);
+
+/* Engine entry points (machine lock held). */
+int  machine_open(struct vmfs **out, const char *options);
+void machine_close(struct vmfs *m);
+int  mm_spawn(struct vmfs *m, const char *name);
+int  mm_fork(struct vmfs *m, int pid);
+int  mm_exit(struct vmfs *m, int pid);
+int  do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
+	     int flags, const char *object, uint64_t offset, uint64_t *out);
+int  do_munmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len);
+int  do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
+int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t len,
+		  unsigned how, struct vmfs_fault *fault);
+int  translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w);
+int64_t phys_read(struct vmfs *m, uint64_t paddr, void *buf, uint64_t len);
+int  machine_stat(struct vmfs *m, struct vmfs_stat *st);
+int  proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st);
+int  proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max);
+int  machine_pids(struct vmfs *m, int *pids, uint64_t max);
+
+#endif

@@ -1,0 +1,335 @@
+/*
+ * mm.c - processes: spawn, fork with copy-on-write, exit; the PID table and
+ * the per-process accounting of resident pages.
+ *
+ * fork follows Linux's dup_mm/copy_page_range: the child gets a copy of
+ * every mapping, then of every leaf entry inside them.  A private page ends
+ * up mapped read-only in both with VMFS_PTE_COW set and its frame's mapcount
+ * raised; the first write in either copies it (or takes it over when it has
+ * become the last mapping, see fault.c do_wp_page).  Shared pages keep their
+ * entries.  The child's entries start "old" (accessed bit clear), as Linux
+ * makes them.  Only present subtrees are visited, so fork costs what the
+ * page tables hold, not what the address space spans.
+ *
+ * Invariants: an mm is in the PID map, the PID-ordered list and its
+ * anon_vma's member list exactly while it lives; its counters equal what
+ * its tables and mappings hold.
+ */
+#include "machine.h"
+#include "error.h"
+#include "vmobj.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+struct mm *mm_lookup(struct vmfs *m, int pid)
+{
+	uint64_t *v = pid > 0 ? u64map_get(&m->pids, (uint64_t)pid) : NULL;
+
+	if (!v) {
+		vm_error(-ESRCH, "no process with PID %d", pid);
+		return NULL;
+	}
+	return (struct mm *)(uintptr_t)*v;
+}
+
+void rss_add(struct vmfs *m, struct mm *mm, uint64_t pfn, int delta)
+{
+	const struct frame *f = pfn_frame(&m->phys, pfn);
+
+	if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
+		mm->c.rss_anon += (uint64_t)(int64_t)delta;
+	else if (((const struct vmobj *)f->mapping)->kind == VMOBJ_SHMEM)
+		mm->c.rss_shmem += (uint64_t)(int64_t)delta;
+	else
+		mm->c.rss_file += (uint64_t)(int64_t)delta;
+}
+
+/* Drop whatever the leaf entry at @ptep holds. */
+static int zap_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	uint64_t e = *ptep;
+
+	(void)arg;
+	if (pte_resident(e)) {
+		uint64_t pfn = pte_pfn(e);
+		struct frame *f = pfn_frame(&m->phys, pfn);
+
+		assert(f->mapcount > 0);
+		f->mapcount--;
+		rss_add(m, mm, pfn, -1);
+		frame_put(&m->phys, pfn);
+	}
+	set_pte(mm, va, ptep, 0);
+	return 0;
+}
+
+void zap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end)
+{
+	walk_pte_range(m, mm, start, end, zap_pte, NULL, true);
+}
+
+static bool name_ok(const char *name)
+{
+	size_t n = 0;
+
+	if (!name)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++, n++)
+		if (*p < 0x20 || *p == 0x7f || n >= NAME_MAX_LEN)
+			return false;
+	return n > 0;
+}
+
+static void av_join(struct anon_vma *av, struct mm *mm)
+{
+	mm->av = av;
+	mm->av_prev = NULL;
+	mm->av_next = av->members;
+	if (av->members)
+		av->members->av_prev = mm;
+	av->members = mm;
+	av->refcount++;
+}
+
+static void av_leave(struct mm *mm)
+{
+	struct anon_vma *av = mm->av;
+
+	if (mm->av_prev)
+		mm->av_prev->av_next = mm->av_next;
+	else
+		av->members = mm->av_next;
+	if (mm->av_next)
+		mm->av_next->av_prev = mm->av_prev;
+	mm->av = NULL;
+	if (--av->refcount == 0)
+		free(av);
+}
+
+static void free_vmas(struct vmfs *m, struct mm *mm)
+{
+	struct vma *v = mm->vmas.first;
+
+	while (v) {
+		struct vma *next = v->next;
+
+		if (v->obj) {
+			vmobj_unlink_vma(v->obj, v);
+			vmobj_put(v->obj, &m->phys);
+		}
+		free(v);
+		v = next;
+	}
+	vma_tree_init(&mm->vmas, m->geom.user_top);
+	mm->vm_pages = 0;
+}
+
+/* Free everything of @mm and the mm itself; it must be unlinked already. */
+static void mm_destroy(struct vmfs *m, struct mm *mm)
+{
+	if (mm->cr3) {
+		uint64_t *pgd = pt_table(&m->phys, mm->cr3);
+		unsigned k = pt_index(&m->geom, m->geom.kernel_base, 0);
+
+		zap_range(m, mm, 0, m->geom.user_top);
+		memset(&pgd[k], 0, (PTRS_PER_TABLE - k) * sizeof(*pgd));
+		pt_release(&m->phys, mm->cr3);
+		mm->c.pt_pages--;
+		assert(mm->c.pt_pages == 0);
+	}
+	free_vmas(m, mm);
+	if (mm->av)
+		av_leave(mm);
+	tlb_free(&mm->tlb);
+	free(mm->name);
+	free(mm);
+}
+
+/* A new process with an empty user half, not yet visible. */
+static struct mm *mm_new(struct vmfs *m, const char *name)
+{
+	struct mm *mm;
+	int64_t cr3;
+	unsigned k = pt_index(&m->geom, m->geom.kernel_base, 0);
+
+	if (m->next_pid == INT32_MAX) {
+		vm_error(-EAGAIN, "PIDs exhausted");
+		return NULL;
+	}
+	mm = calloc(1, sizeof(*mm));
+	if (!mm || !(mm->name = strdup(name)) || tlb_init(&mm->tlb, m->opt.tlb) < 0)
+		goto nomem;
+	vma_tree_init(&mm->vmas, m->geom.user_top);
+	cr3 = pt_alloc(&m->phys);
+	if (cr3 < 0)
+		goto nomem;
+	mm->cr3 = (uint64_t)cr3;
+	mm->c.pt_pages = 1;
+	/* The kernel half: the same lower tables in every process. */
+	memcpy(&pt_table(&m->phys, mm->cr3)[k], &pt_table(&m->phys, m->kernel_pgd)[k],
+	       (PTRS_PER_TABLE - k) * sizeof(uint64_t));
+	strncpy(mm->comm, name, COMM_LEN - 1);
+	mm->start_ns = machine_now(m);
+	return mm;
+nomem:
+	if (mm)
+		mm_destroy(m, mm);
+	vm_error(-ENOMEM, "out of memory creating a process");
+	return NULL;
+}
+
+/* Make @mm visible under the next PID. */
+static int mm_publish(struct vmfs *m, struct mm *mm)
+{
+	mm->pid = m->next_pid;
+	if (u64map_put(&m->pids, (uint64_t)mm->pid, (uint64_t)(uintptr_t)mm) < 0)
+		return vm_error(-ENOMEM, "out of memory creating a process");
+	m->next_pid++;
+	mm->prev = m->procs_tail;
+	mm->next = NULL;
+	if (m->procs_tail)
+		m->procs_tail->next = mm;
+	else
+		m->procs = mm;
+	m->procs_tail = mm;
+	m->nr_procs++;
+	return mm->pid;
+}
+
+int mm_spawn(struct vmfs *m, const char *name)
+{
+	struct anon_vma *av;
+	struct mm *mm;
+	int rc;
+
+	if (!name_ok(name))
+		return vm_error(-EINVAL, "spawn: a name is 1 to %d printable bytes", NAME_MAX_LEN);
+	mm = mm_new(m, name);
+	if (!mm)
+		return -ENOMEM;
+	av = calloc(1, sizeof(*av));
+	if (!av) {
+		mm_destroy(m, mm);
+		return vm_error(-ENOMEM, "out of memory creating a process");
+	}
+	av_join(av, mm);
+	rc = mm_publish(m, mm);
+	if (rc < 0) {
+		mm_destroy(m, mm);
+		return rc;
+	}
+	m->cnt.spawns++;
+	return rc;
+}
+
+struct copy_ctx {
+	struct mm        *dst;
+	const struct vma *vma;
+	uint64_t         *leaf;     /* the child's current leaf table */
+	uint64_t          leaf_va;  /* the address it starts at, or 1 */
+};
+
+/* copy_pte: one entry of the parent into the child (copy_present_pte). */
+static int copy_pte(struct vmfs *m, struct mm *src, uint64_t va, uint64_t *ptep, void *arg)
+{
+	struct copy_ctx *c = arg;
+	uint64_t span = 1ull << pt_shift(&m->geom, m->geom.levels - 2);
+	uint64_t e = *ptep, *dptep;
+
+	if (c->leaf_va != (va & ~(span - 1))) {
+		uint64_t *d = pte_alloc(m, c->dst, va);
+
+		if (!d)
+			return -ENOMEM;
+		c->leaf = d - pt_index(&m->geom, va, m->geom.levels - 1);
+		c->leaf_va = va & ~(span - 1);
+	}
+	dptep = &c->leaf[pt_index(&m->geom, va, m->geom.levels - 1)];
+	if (pte_resident(e)) {
+		uint64_t pfn = pte_pfn(e);
+		struct frame *f = pfn_frame(&m->phys, pfn);
+
+		if (c->vma->flags & MAP_PRIVATE) {
+			uint64_t wp = (e & ~PTE_RW) | PTE_COW;
+
+			if (wp != e)
+				set_pte(src, va, ptep, wp);
+			e = wp;
+		}
+		f->mapcount++;
+		f->refcount++;
+		rss_add(m, c->dst, pfn, 1);
+		e &= ~PTE_A;
+	}
+	*dptep = e;
+	return 0;
+}
+
+int mm_fork(struct vmfs *m, int pid)
+{
+	struct mm *parent = mm_lookup(m, pid), *child;
+	int rc;
+
+	if (!parent)
+		return -ESRCH;
+	child = mm_new(m, parent->name);
+	if (!child)
+		return -ENOMEM;
+	child->ppid = parent->pid;
+	av_join(parent->av, child);
+	for (const struct vma *v = parent->vmas.first; v; v = v->next) {
+		struct vma *n = malloc(sizeof(*n));
+
+		if (!n)
+			goto nomem;
+		*n = *v;
+		n->mm = child;
+		if (n->obj) {
+			vmobj_get(n->obj);
+			vmobj_link_vma(n->obj, n);
+		}
+		vma_link(&child->vmas, n);
+		child->vm_pages += (v->end - v->start) >> PAGE_SHIFT;
+	}
+	for (const struct vma *v = parent->vmas.first; v; v = v->next) {
+		struct copy_ctx c = { .dst = child, .vma = v, .leaf_va = 1 };
+
+		if (walk_pte_range(m, parent, v->start, v->end, copy_pte, &c, false) < 0)
+			goto nomem;
+	}
+	rc = mm_publish(m, child);
+	if (rc < 0) {
+		mm_destroy(m, child);
+		return rc;
+	}
+	m->cnt.forks++;
+	return rc;
+nomem:
+	mm_destroy(m, child);
+	return vm_error(-ENOMEM, "fork: out of memory for the child's page tables");
+}
+
+int mm_exit(struct vmfs *m, int pid)
+{
+	struct mm *mm = mm_lookup(m, pid);
+
+	if (!mm)
+		return -ESRCH;
+	u64map_del(&m->pids, (uint64_t)pid);
+	if (mm->prev)
+		mm->prev->next = mm->next;
+	else
+		m->procs = mm->next;
+	if (mm->next)
+		mm->next->prev = mm->prev;
+	else
+		m->procs_tail = mm->prev;
+	m->nr_procs--;
+	mm_destroy(m, mm);
+	m->cnt.exits++;
+	return 0;
+}

@@ -1,0 +1,320 @@
+/*
+ * mmap.c - mmap, munmap and mprotect: changing a process's mappings.
+ *
+ * Each call validates everything and allocates everything it may need
+ * (the new mapping, its object, and two spare nodes for splits) before it
+ * changes anything, so a failing call leaves the process exactly as it was.
+ * After a change, neighbouring mappings that have become alike are merged,
+ * as Linux's vma_merge does: same protection, same flags, same object at a
+ * contiguous offset.
+ *
+ * errno choices follow Linux: EINVAL for misalignment, zero length or bad
+ * prot/flags; ENOMEM for ranges outside user space, no room, or (mprotect)
+ * a range with unmapped pages; EEXIST for MAP_FIXED_NOREPLACE over a
+ * mapping.  Called with the machine lock held.
+ */
+#include "machine.h"
+#include "error.h"
+#include "vmobj.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE)
+
+struct spares {
+	struct vma *v[2];
+	int         n;
+};
+
+static int spares_get(struct spares *s)
+{
+	s->n = 0;
+	for (int i = 0; i < 2; i++) {
+		s->v[i] = calloc(1, sizeof(struct vma));
+		if (!s->v[i]) {
+			free(s->v[0]);
+			return vm_error(-ENOMEM, "out of memory for a mapping");
+		}
+		s->n++;
+	}
+	return 0;
+}
+
+static void spares_put(struct spares *s)
+{
+	while (s->n)
+		free(s->v[--s->n]);
+}
+
+/* Make sure no mapping straddles @addr: split the one that does. */
+static void split_at(struct mm *mm, uint64_t addr, struct spares *s)
+{
+	struct vma *v = vma_find(&mm->vmas, addr), *t;
+
+	if (!v || v->start == addr)
+		return;
+	t = s->v[--s->n];
+	*t = *v;
+	t->start = addr;
+	t->pgoff = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
+	v->end = addr;
+	vma_changed(&mm->vmas, v);
+	if (t->obj) {
+		vmobj_get(t->obj);
+		vmobj_link_vma(t->obj, t);
+	}
+	vma_link(&mm->vmas, t);
+}
+
+/* Unlink and free @v (its pages are the caller's business). */
+static void vma_drop(struct vmfs *m, struct mm *mm, struct vma *v)
+{
+	vma_unlink(&mm->vmas, v);
+	if (v->obj) {
+		vmobj_unlink_vma(v->obj, v);
+		vmobj_put(v->obj, &m->phys);
+	}
+	free(v);
+}
+
+static bool can_merge(const struct vma *a, const struct vma *b)
+{
+	return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
+	       a->obj == b->obj &&
+	       (!a->obj || a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) == b->pgoff);
+}
+
+/* Absorb the mappings after @v that are like it; returns @v. */
+static struct vma *merge_next(struct vmfs *m, struct mm *mm, struct vma *v)
+{
+	while (v->next && can_merge(v, v->next)) {
+		struct vma *n = v->next;
+		uint64_t end = n->end;
+
+		vma_drop(m, mm, n);
+		v->end = end;
+		vma_changed(&mm->vmas, v);
+	}
+	return v;
+}
+
+/* Merge every mapping meeting [start, end) with its like neighbours. */
+static void merge_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end)
+{
+	struct vma *v = vma_find(&mm->vmas, start);
+
+	if (v && v->prev && can_merge(v->prev, v))
+		v = v->prev;
+	while (v) {
+		v = merge_next(m, mm, v);
+		if (v->end >= end)
+			break;
+		v = v->next;
+	}
+}
+
+/* Remove the mappings and pages of [start, end); cannot fail given 2 spares. */
+static void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
+			struct spares *s)
+{
+	struct vma *v;
+
+	split_at(mm, start, s);
+	split_at(mm, end, s);
+	for (v = vma_find_after(&mm->vmas, start); v && v->start < end;) {
+		struct vma *next = v->next;
+
+		mm->vm_pages -= (v->end - v->start) >> PAGE_SHIFT;
+		vma_drop(m, mm, v);
+		v = next;
+	}
+	zap_range(m, mm, start, end);
+}
+
+static int check_prot(const char *call, int prot)
+{
+	if (prot & ~PROT_ALL)
+		return vm_error(-EINVAL, "%s: unknown protection bits 0x%x", call, prot & ~PROT_ALL);
+	return 0;
+}
+
+/* Round @len up to pages; false on overflow or zero. */
+static bool page_len(uint64_t len, uint64_t *out)
+{
+	if (len == 0 || len > UINT64_MAX - (PAGE_SIZE - 1))
+		return false;
+	*out = (len + PAGE_SIZE - 1) & PAGE_MASK;
+	return true;
+}
+
+int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
+	    int flags, const char *object, uint64_t offset, uint64_t *out)
+{
+	struct mm *mm = mm_lookup(m, pid);
+	uint64_t top = m->geom.user_top, plen, start;
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	int type = flags & (MAP_SHARED | MAP_PRIVATE);
+	struct vmobj *obj = NULL;
+	struct spares s = { .n = 0 };
+	struct vma *v;
+	int rc;
+
+	if (!mm)
+		return -ESRCH;
+	if ((rc = check_prot("mmap", prot)) < 0)
+		return rc;
+	if (flags & ~MAP_KNOWN)
+		return vm_error(-EINVAL, "mmap: unknown flags 0x%x", flags & ~MAP_KNOWN);
+	if (type != MAP_SHARED && type != MAP_PRIVATE)
+		return vm_error(-EINVAL, "mmap: exactly one of MAP_SHARED and MAP_PRIVATE is needed");
+	if (object)
+		return vm_error(-ENOENT, "mmap: no object named '%s'", object);
+	if (len == 0)
+		return vm_error(-EINVAL, "mmap: zero length");
+	if (offset & ~PAGE_MASK)
+		return vm_error(-EINVAL, "mmap: offset 0x%llx is not page-aligned",
+				(unsigned long long)offset);
+	if (!page_len(len, &plen) || plen > top)
+		return vm_error(-ENOMEM, "mmap: length 0x%llx does not fit in user space",
+				(unsigned long long)len);
+	if (fixed) {
+		if (addr & ~PAGE_MASK)
+			return vm_error(-EINVAL, "mmap: fixed address 0x%llx is not page-aligned",
+					(unsigned long long)addr);
+		if (addr > top - plen)
+			return vm_error(-ENOMEM, "mmap: [0x%llx, +0x%llx) is outside user space",
+					(unsigned long long)addr, (unsigned long long)plen);
+		if ((flags & MAP_FIXED_NOREPLACE) && !vma_range_free(&mm->vmas, addr, addr + plen))
+			return vm_error(-EEXIST, "mmap: [0x%llx, 0x%llx) overlaps a mapping (MAP_FIXED_NOREPLACE)",
+					(unsigned long long)addr, (unsigned long long)(addr + plen));
+		start = addr;
+	} else {
+		uint64_t hint = (addr + PAGE_SIZE - 1) & PAGE_MASK;
+
+		if (addr && hint >= addr && hint >= MMAP_MIN_ADDR && hint <= top - plen &&
+		    vma_range_free(&mm->vmas, hint, hint + plen))
+			start = hint;
+		else if (vma_place_topdown(&mm->vmas, plen, &start) < 0)
+			return vm_error(-ENOMEM, "mmap: no free range of 0x%llx bytes",
+					(unsigned long long)plen);
+	}
+	/* Everything that can fail, before anything changes. */
+	if (spares_get(&s) < 0)
+		return -ENOMEM;
+	v = calloc(1, sizeof(*v));
+	if (type == MAP_SHARED)
+		obj = vmobj_new(VMOBJ_SHMEM);
+	if (!v || (type == MAP_SHARED && !obj)) {
+		free(v);
+		if (obj)
+			vmobj_put(obj, &m->phys);
+		spares_put(&s);
+		return vm_error(-ENOMEM, "out of memory for a mapping");
+	}
+	if (fixed)
+		unmap_range(m, mm, start, start + plen, &s);
+	spares_put(&s);
+	*v = (struct vma){ .start = start, .end = start + plen, .prot = prot,
+			   .flags = type | MAP_ANONYMOUS, .obj = obj, .mm = mm };
+	if (obj)
+		vmobj_link_vma(obj, v);
+	vma_link(&mm->vmas, v);
+	mm->vm_pages += plen >> PAGE_SHIFT;
+	merge_range(m, mm, start, start + plen);
+	if (out)
+		*out = start;
+	return 0;
+}
+
+int do_munmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len)
+{
+	struct mm *mm = mm_lookup(m, pid);
+	uint64_t plen;
+	struct spares s;
+
+	if (!mm)
+		return -ESRCH;
+	if (addr & ~PAGE_MASK)
+		return vm_error(-EINVAL, "munmap: address 0x%llx is not page-aligned",
+				(unsigned long long)addr);
+	if (!page_len(len, &plen))
+		return vm_error(-EINVAL, "munmap: %s", len ? "length overflows" : "zero length");
+	if (plen > m->geom.user_top || addr > m->geom.user_top - plen)
+		return vm_error(-EINVAL, "munmap: [0x%llx, +0x%llx) is outside user space",
+				(unsigned long long)addr, (unsigned long long)len);
+	if (spares_get(&s) < 0)
+		return -ENOMEM;
+	unmap_range(m, mm, addr, addr + plen, &s);
+	spares_put(&s);
+	return 0;
+}
+
+/* change_pte: give a resident entry the bits of the new protection. */
+static int change_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	int prot = *(const int *)arg;
+	uint64_t e = *ptep;
+
+	(void)m;
+	if (!pte_resident(e))
+		return 0;
+	if (prot == PROT_NONE) {
+		e = (e & ~PTE_P) | PTE_PROTNONE;
+	} else {
+		e = (e & ~PTE_PROTNONE) | PTE_P;
+		if ((prot & PROT_WRITE) && !(e & PTE_COW))
+			e |= PTE_RW;
+		else
+			e &= ~PTE_RW;
+		if (prot & PROT_EXEC)
+			e &= ~PTE_NX;
+		else
+			e |= PTE_NX;
+	}
+	if (e != *ptep)
+		set_pte(mm, va, ptep, e);
+	return 0;
+}
+
+int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
+{
+	struct mm *mm = mm_lookup(m, pid);
+	uint64_t plen, end, cur;
+	struct spares s;
+	struct vma *v;
+	int rc;
+
+	if (!mm)
+		return -ESRCH;
+	if ((rc = check_prot("mprotect", prot)) < 0)
+		return rc;
+	if (addr & ~PAGE_MASK)
+		return vm_error(-EINVAL, "mprotect: address 0x%llx is not page-aligned",
+				(unsigned long long)addr);
+	if (!page_len(len, &plen))
+		return vm_error(len ? -ENOMEM : -EINVAL, "mprotect: %s",
+				len ? "length overflows" : "zero length");
+	if (plen > m->geom.user_top || addr > m->geom.user_top - plen)
+		return vm_error(-ENOMEM, "mprotect: [0x%llx, +0x%llx) is outside user space",
+				(unsigned long long)addr, (unsigned long long)len);
+	end = addr + plen;
+	for (cur = addr, v = vma_find_after(&mm->vmas, addr); cur < end; v = v->next) {
+		if (!v || v->start > cur)
+			return vm_error(-ENOMEM, "mprotect: 0x%llx is not mapped",
+					(unsigned long long)cur);
+		cur = v->end;
+	}
+	if (spares_get(&s) < 0)
+		return -ENOMEM;
+	split_at(mm, addr, &s);
+	split_at(mm, end, &s);
+	spares_put(&s);
+	for (v = vma_find(&mm->vmas, addr); v && v->start < end; v = v->next)
+		v->prot = prot;
+	walk_pte_range(m, mm, addr, end, change_pte, &prot, false);
+	merge_range(m, mm, addr, end);
+	return 0;
+}

@@ -1,0 +1,154 @@
+/*
+ * options.c - parse the options string (see options.h).
+ *
+ * Grammar: ITEM (',' ITEM)*, ITEM = KEY '=' VALUE; empty items are skipped
+ * (so a trailing comma is harmless).  A key given twice takes the last value,
+ * as mount(8) does; frames= and mem= name the same thing, so giving both is
+ * an error.  Nothing is written to the caller's struct until the whole
+ * string has been accepted.
+ */
+#include "options.h"
+#include "error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int parse_u64(const char *s, bool suffix, uint64_t *out)
+{
+	uint64_t v = 0, mult = 1;
+	unsigned base = 10;
+	const char *p = s;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+		if (!*p)
+			return -EINVAL;
+	}
+	for (; *p; p++) {
+		unsigned d;
+
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A' + 10);
+		else
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return -EINVAL;
+		v = v * base + d;
+	}
+	if (p == s || (base == 16 && p == s + 2))
+		return -EINVAL;
+	if (*p && suffix && !p[1]) {
+		switch (*p) {
+		case 'k': case 'K': mult = 1ull << 10; break;
+		case 'm': case 'M': mult = 1ull << 20; break;
+		case 'g': case 'G': mult = 1ull << 30; break;
+		case 't': case 'T': mult = 1ull << 40; break;
+		default: return -EINVAL;
+		}
+		p++;
+	}
+	if (*p)
+		return -EINVAL;
+	if (v > UINT64_MAX / mult)
+		return -EINVAL;
+	*out = v * mult;
+	return 0;
+}
+
+static int bad(const char *key, const char *val, const char *why)
+{
+	return vm_error(-EINVAL, "option %s=%s: %s", key, val, why);
+}
+
+/* Apply one key=value to @o.  0 or -EINVAL. */
+static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
+		 const char *key, const char *val)
+{
+	uint64_t v;
+	bool is_size = !strcmp(key, "mem") || !strcmp(key, "kernel");
+
+	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
+	    strcmp(key, "tlb") && strcmp(key, "kernel"))
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel)", key);
+	if (parse_u64(val, is_size, &v) < 0)
+		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
+					     : "not a number");
+	if (!strcmp(key, "frames") || !strcmp(key, "mem")) {
+		bool mem = key[0] == 'm';
+
+		if (mem) {
+			if (v % 4096)
+				return bad(key, val, "not a multiple of the 4096-byte page");
+			v /= 4096;
+		}
+		if (v < 1 || v > OPT_MAX_FRAMES)
+			return bad(key, val, "out of range (1 frame to 4T)");
+		if ((mem && *frames_seen) || (!mem && *mem_seen))
+			return vm_error(-EINVAL, "options frames= and mem= both given; use one");
+		*(mem ? mem_seen : frames_seen) = true;
+		o->frames = v;
+	} else if (!strcmp(key, "levels")) {
+		if (v < 2 || v > 6)
+			return bad(key, val, "page-table levels must be 2 to 6");
+		o->levels = (int)v;
+	} else if (!strcmp(key, "tlb")) {
+		if (v > OPT_MAX_TLB)
+			return bad(key, val, "at most 1048576 TLB entries");
+		o->tlb = v;
+	} else {
+		if (v % 4096)
+			return bad(key, val, "not a multiple of the 4096-byte page");
+		if (v > OPT_MAX_KERNEL)
+			return bad(key, val, "kernel image larger than 4G");
+		o->kernel_bytes = v;
+	}
+	return 0;
+}
+
+int options_parse(const char *str, struct vm_options *out)
+{
+	struct vm_options o = {
+		.frames = OPT_DEFAULT_FRAMES,
+		.levels = OPT_DEFAULT_LEVELS,
+		.tlb = OPT_DEFAULT_TLB,
+		.kernel_bytes = OPT_DEFAULT_KERNEL,
+	};
+	bool frames_seen = false, mem_seen = false;
+	char *copy, *item, *save = NULL;
+	int rc = 0;
+
+	if (str && *str) {
+		copy = strdup(str);
+		if (!copy)
+			return vm_error(-ENOMEM, "out of memory parsing options");
+		for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(item, '=');
+
+			if (!eq) {
+				rc = vm_error(-EINVAL, "option '%s' has no value (expected key=value)", item);
+				break;
+			}
+			*eq = '\0';
+			rc = apply(&o, &frames_seen, &mem_seen, item, eq + 1);
+			if (rc < 0)
+				break;
+		}
+		free(copy);
+		if (rc < 0)
+			return rc;
+	}
+	/* The kernel image must fit in the upper half: 2^(va_bits-1) bytes. */
+	if (o.levels == 2 && o.kernel_bytes > (1ull << 29))
+		return vm_error(-EINVAL, "option kernel=: larger than the 512M kernel half of a 2-level machine");
+	*out = o;
+	return 0;
+}

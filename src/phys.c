@@ -1,0 +1,137 @@
+/*
+ * phys.c - simulated physical memory, frame allocator and page-table frame
+ * pool (see phys.h for the layout and the frame life cycle).
+ *
+ * The host mapping is reserved once with MAP_NORESERVE and never moves, so
+ * a pointer into it (a TLB's pointer to a page-table entry, say) stays valid
+ * for the machine's life.  Data frames and the kernel image are faulted in
+ * at open: the simulated machine's RAM exists from power-on, so first touch
+ * inside the simulation costs only the simulation's own work.  Page-table
+ * frames are committed as the pool grows.
+ */
+#include "phys.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+/* Page-table frames the pool can grow to (64 GiB of tables, reserved only). */
+#define PT_MAX_FRAMES (1ull << 24)
+
+static void *reserve(uint64_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Fault in [p, p+bytes) so that the simulation never waits on the host. */
+static void populate(uint8_t *p, uint64_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+	madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+#ifdef MADV_POPULATE_WRITE
+	if (madvise(p, bytes, MADV_POPULATE_WRITE) == 0)
+		return;
+#endif
+	for (uint64_t off = 0; off < bytes; off += PAGE_SIZE)
+		((volatile uint8_t *)p)[off] = 0;
+}
+
+int phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages)
+{
+	memset(p, 0, sizeof(*p));
+	p->nframes = nframes;
+	p->kernel_pages = kernel_pages;
+	p->pt_base = nframes + kernel_pages;
+	p->pt_max = PT_MAX_FRAMES;
+	p->reserved = (p->pt_base + p->pt_max) << PAGE_SHIFT;
+	p->ram = reserve(p->reserved);
+	p->pt_free = reserve(p->pt_max * sizeof(uint32_t));
+	p->frames = calloc(nframes, sizeof(*p->frames));
+	p->free_stack = malloc(nframes * sizeof(*p->free_stack));
+	if (!p->ram || !p->pt_free || !p->frames || !p->free_stack) {
+		phys_free(p);
+		return -ENOMEM;
+	}
+	populate(p->ram, p->pt_base << PAGE_SHIFT);
+	/* Lowest pfn on top, so a fresh machine hands out 0, 1, 2, ... */
+	for (uint64_t i = 0; i < nframes; i++) {
+		p->free_stack[i] = (uint32_t)(nframes - 1 - i);
+		p->frames[i].flags = FRAME_FREE | FRAME_ZERO;
+	}
+	p->nfree = nframes;
+	return 0;
+}
+
+void phys_free(struct phys *p)
+{
+	if (p->ram)
+		munmap(p->ram, p->reserved);
+	if (p->pt_free)
+		munmap(p->pt_free, p->pt_max * sizeof(uint32_t));
+	free(p->frames);
+	free(p->free_stack);
+	memset(p, 0, sizeof(*p));
+}
+
+int64_t frame_alloc(struct phys *p, enum frame_kind kind, bool zero)
+{
+	uint64_t pfn;
+	struct frame *f;
+
+	if (!p->nfree)
+		return -1;
+	pfn = p->free_stack[--p->nfree];
+	f = &p->frames[pfn];
+	assert((f->flags & FRAME_KIND_MASK) == FRAME_FREE && f->refcount == 0);
+	if (zero && !(f->flags & FRAME_ZERO))
+		memset(pfn_to_virt(p, pfn), 0, PAGE_SIZE);
+	*f = (struct frame){ .flags = kind, .refcount = 1 };
+	p->pgalloc++;
+	return (int64_t)pfn;
+}
+
+void frame_put(struct phys *p, uint64_t pfn)
+{
+	struct frame *f = &p->frames[pfn];
+
+	assert(pfn < p->nframes && f->refcount > 0 && f->mapcount < f->refcount);
+	if (--f->refcount)
+		return;
+	*f = (struct frame){ .flags = FRAME_FREE };
+	p->pgfree++;
+	p->free_stack[p->nfree++] = (uint32_t)pfn;
+}
+
+int64_t pt_alloc(struct phys *p)
+{
+	uint64_t pfn;
+
+	if (p->pt_nfree)
+		pfn = p->pt_free[--p->pt_nfree];
+	else if (p->pt_hwm < p->pt_max)
+		pfn = p->pt_base + p->pt_hwm++;
+	else
+		return -1;
+	p->pt_inuse++;
+	return (int64_t)pfn;
+}
+
+void pt_release(struct phys *p, uint64_t pfn)
+{
+	assert(pfn >= p->pt_base && pfn < p->pt_base + p->pt_hwm);
+#ifndef NDEBUG
+	{
+		const uint64_t *t = pfn_to_virt(p, pfn);
+
+		for (int i = 0; i < 512; i++)
+			assert(t[i] == 0);
+	}
+#endif
+	p->pt_free[p->pt_nfree++] = (uint32_t)pfn;
+	p->pt_inuse--;
+}

@@ -1,0 +1,119 @@
+/*
+ * phys.h - simulated physical memory and the frame table.
+ *
+ * Physical memory is one contiguous host mapping, laid out by frame number:
+ *
+ *     pfn 0 .. nframes-1            data frames (process and object pages)
+ *     nframes .. +kernel_pages-1    the kernel image
+ *     pt_base .. pt_base+pt_hwm-1   page-table frames, handed out on demand
+ *
+ * Only data frames count against `frames=`; the kernel image and page
+ * tables live beyond that count (SPEC §1) and are reported apart.
+ *
+ * Each data frame has a struct frame.  Its life:
+ *
+ *        frame_alloc()                      frame_put() drops the last ref
+ *   FREE ─────────────► ANON or CACHE ───────────────────────────────► FREE
+ *                       (refcount >= 1)
+ *
+ *   refcount  owners: one per page-table entry mapping the frame, plus one
+ *             for the page cache of an object (FRAME_CACHE) while it holds it.
+ *   mapcount  page-table entries mapping it (<= refcount).
+ *   mapping   who the page belongs to, for the reverse map: the anon_vma of
+ *             a private anonymous page (index = virtual page number, the same
+ *             in every process sharing it since fork keeps addresses), or the
+ *             vmobj whose page cache holds it (index = page offset).
+ *
+ * Invariants: a free frame has refcount 0 and is on the free stack exactly
+ * once; FRAME_ZERO means its bytes are known to be zero, so frame_alloc()
+ * need not clear it; a frame is cleared before any new owner sees it.
+ * Page-table frames are all-zero whenever they are free.
+ * Called with the machine lock held.
+ */
+#ifndef VMFS_PHYS_H
+#define VMFS_PHYS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE  4096ull
+#define PAGE_MASK  (~(PAGE_SIZE - 1))
+
+enum frame_kind {
+	FRAME_FREE  = 0,
+	FRAME_ANON  = 1,   /* private anonymous page (incl. COW copies) */
+	FRAME_CACHE = 2,   /* page-cache page of a vmobj (shared anon, object) */
+};
+
+#define FRAME_KIND_MASK 0x3u
+#define FRAME_ZERO      0x100u  /* contents known to be all zero */
+
+struct frame {
+	uint32_t flags;
+	uint32_t refcount;
+	uint32_t mapcount;
+	uint32_t pad;
+	void    *mapping;
+	uint64_t index;
+};
+
+struct phys {
+	uint8_t      *ram;          /* the whole physical address space */
+	uint64_t      reserved;     /* bytes reserved for ram */
+	uint64_t      nframes;      /* data frames */
+	uint64_t      kernel_pages;
+	uint64_t      pt_base;      /* first page-table pfn */
+	uint64_t      pt_max;       /* page-table frames that fit */
+	uint64_t      pt_hwm;       /* page-table frames ever handed out */
+	uint64_t      pt_inuse;
+	uint32_t     *pt_free;      /* stack of free page-table pfns */
+	uint64_t      pt_nfree;
+	struct frame *frames;       /* nframes entries */
+	uint32_t     *free_stack;   /* free data pfns, lowest on top at start */
+	uint64_t      nfree;
+	uint64_t      pgalloc;      /* data frames handed out, ever */
+	uint64_t      pgfree;       /* data frames returned, ever */
+};
+
+int  phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages);
+void phys_free(struct phys *p);
+
+static inline void *pfn_to_virt(const struct phys *p, uint64_t pfn)
+{
+	return p->ram + (pfn << PAGE_SHIFT);
+}
+
+static inline struct frame *pfn_frame(const struct phys *p, uint64_t pfn)
+{
+	return &p->frames[pfn];
+}
+
+static inline bool pfn_is_data(const struct phys *p, uint64_t pfn)
+{
+	return pfn < p->nframes;
+}
+
+/* Bytes of physical memory in use (what vmfs_phys_read can see). */
+static inline uint64_t phys_size(const struct phys *p)
+{
+	return (p->pt_base + p->pt_hwm) << PAGE_SHIFT;
+}
+
+/*
+ * Take a free data frame for a new owner of @kind.  With @zero the frame is
+ * cleared (unless known zero); without, the caller overwrites all of it.
+ * Returns the pfn, or -1 when no frame is free.
+ */
+int64_t frame_alloc(struct phys *p, enum frame_kind kind, bool zero);
+
+/* Drop one reference; the frame returns to the free stack at zero. */
+void frame_put(struct phys *p, uint64_t pfn);
+
+/* A zeroed page-table frame, or -1 when none is left. */
+int64_t pt_alloc(struct phys *p);
+/* Return a page-table frame; it must be all zero already. */
+void pt_release(struct phys *p, uint64_t pfn);
+
+#endif

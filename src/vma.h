@@ -1,0 +1,65 @@
+/*
+ * vma.h - a process's mappings (virtual memory areas) and where new ones go.
+ *
+ * The mappings of one process never overlap.  They are kept twice over:
+ * a doubly linked list in address order (prev/next: neighbours in O(1)) and
+ * a treap keyed by start address (lookups in O(log n)).  Each treap node is
+ * augmented with the largest free gap in its subtree, the gap of a mapping
+ * being the free space between its predecessor's end (or MMAP_MIN_ADDR) and
+ * its start.  Top-down placement then finds the highest gap that fits in
+ * O(log n), as Linux's maple tree does, even with 100,000 mappings.
+ *
+ * Invariants: list and treap hold the same nodes; the treap is a BST by
+ * start and a heap by prio; max_gap is exact for every node.  Whoever
+ * changes a mapping's start or end calls vma_changed() before the next
+ * placement.  Called with the machine lock held.
+ */
+#ifndef VMFS_VMA_H
+#define VMFS_VMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Lowest address the machine chooses by itself (Linux's mmap_min_addr). */
+#define MMAP_MIN_ADDR 0x10000ull
+
+struct mm;
+struct vmobj;
+
+struct vma {
+	uint64_t      start, end;         /* [start, end), page-aligned */
+	int           prot;               /* PROT_* */
+	int           flags;              /* MAP_SHARED or MAP_PRIVATE, | MAP_ANONYMOUS */
+	struct vmobj *obj;                /* backing object; NULL for private anon */
+	uint64_t      pgoff;              /* page offset in obj of start */
+	struct mm    *mm;
+	struct vma   *prev, *next;        /* address order */
+	struct vma   *obj_prev, *obj_next;/* obj's list of mappings (reverse map) */
+	struct vma   *left, *right;       /* treap */
+	uint32_t      prio;
+	uint64_t      max_gap;            /* largest gap in this subtree */
+};
+
+struct vma_tree {
+	struct vma *root, *first, *last;
+	uint64_t    count;
+	uint64_t    top;                  /* first address past user space */
+	uint32_t    seed;                 /* treap priorities */
+};
+
+void        vma_tree_init(struct vma_tree *t, uint64_t top);
+/* The mapping containing @addr, or NULL. */
+struct vma *vma_find(const struct vma_tree *t, uint64_t addr);
+/* The lowest mapping that ends above @addr (it may contain @addr), or NULL. */
+struct vma *vma_find_after(const struct vma_tree *t, uint64_t addr);
+/* True if no mapping meets [start, end). */
+bool        vma_range_free(const struct vma_tree *t, uint64_t start, uint64_t end);
+/* Insert @v, which overlaps nothing. */
+void        vma_link(struct vma_tree *t, struct vma *v);
+void        vma_unlink(struct vma_tree *t, struct vma *v);
+/* @v's start or end changed (without passing a neighbour). */
+void        vma_changed(struct vma_tree *t, struct vma *v);
+/* Top-down placement of @len bytes: 0 and *addr, or -ENOMEM. */
+int         vma_place_topdown(const struct vma_tree *t, uint64_t len, uint64_t *addr);
+
+#endif

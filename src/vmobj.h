@@ -1,0 +1,48 @@
+/*
+ * vmobj.h - memory objects: what a shared mapping's pages belong to.
+ *
+ * A vmobj owns a page cache: page offset -> frame, one frame per page, shared
+ * by every mapping of the object in every process (Linux's address_space).
+ * It also lists the mappings that map it (i_mmap), so that a frame whose
+ * mapping is this object can be found in every page table that maps it:
+ * the reverse map of object pages.  For now the only kind is the anonymous
+ * shared object behind MAP_SHARED|MAP_ANONYMOUS (Linux's shmem); named
+ * objects from the store use the same structure.
+ *
+ * Invariants: each cached frame is FRAME_CACHE with mapping == this object,
+ * index == its offset, and holds one reference for the cache; refcount
+ * counts the mappings (and other holders) of the object; at zero the cache
+ * is emptied and the object freed.  Called with the machine lock held.
+ */
+#ifndef VMFS_VMOBJ_H
+#define VMFS_VMOBJ_H
+
+#include "u64map.h"
+
+#include <stdint.h>
+
+struct phys;
+struct vma;
+
+enum vmobj_kind {
+	VMOBJ_SHMEM = 1,   /* anonymous shared memory */
+};
+
+struct vmobj {
+	uint32_t      refcount;
+	int           kind;
+	struct u64map pages;      /* pgoff -> pfn */
+	struct vma   *i_mmap;     /* mappings of this object */
+};
+
+struct vmobj *vmobj_new(int kind);
+void          vmobj_get(struct vmobj *o);
+void          vmobj_put(struct vmobj *o, struct phys *p);
+/* The cached frame of page @pgoff, or -1. */
+int64_t       vmobj_find_page(const struct vmobj *o, uint64_t pgoff);
+/* Cache @pfn as page @pgoff (the cache takes over one reference). 0 or -ENOMEM. */
+int           vmobj_add_page(struct vmobj *o, uint64_t pgoff, uint64_t pfn, struct phys *p);
+void          vmobj_link_vma(struct vmobj *o, struct vma *v);
+void          vmobj_unlink_vma(struct vmobj *o, struct vma *v);
+
+#endif
