@@ -1,0 +1,1302 @@
+/*
+ * test_api.c - the contract of every call in vmfs.h, one cmocka test per
+ * promise, through the public API only (linked against libvmfs).
+ *
+ * Covered: option parsing and its errors; PIDs (start at 1, never reused,
+ * -ESRCH); mmap, munmap and mprotect errno choices, splitting and merging as
+ * vmfs_maps shows them, top-down placement and hints; copy-on-write after
+ * fork as the page tables show it (shared frame, COW bit, RW clear, copy on
+ * write, take-over by the last reference); shared mappings across fork;
+ * segfaults (si_code, x86 error code, the kernel log line, the counters);
+ * the kernel half and non-canonical addresses; partial transfers; page-table
+ * walks checked entry by entry in physical memory at every depth 2..6;
+ * canonical edges; the TLB (counters, never stale); accounting; zeroed frames.
+ *
+ * What stays true: every test opens its own machine and closes it, so tests
+ * are independent and can run in any order; a failing call is checked to
+ * change nothing where the header promises it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <cmocka.h>
+
+#include "vmfs.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define PAGE      4096u
+#define ANON_PRIV (MAP_PRIVATE | MAP_ANONYMOUS)
+#define ANON_SHRD (MAP_SHARED | MAP_ANONYMOUS)
+#define RW        (PROT_READ | PROT_WRITE)
+#define BASE      0x400000ull   /* a convenient user address at any depth */
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+static vmfs *open_machine(const char *opts)
+{
+	vmfs *m = NULL;
+	int rc = vmfs_open(&m, opts);
+	if (rc)
+		print_error("vmfs_open(\"%s\") = %d: %s\n", opts ? opts : "(null)", rc,
+			    vmfs_errmsg());
+	assert_int_equal(rc, 0);
+	assert_non_null(m);
+	return m;
+}
+
+static int spawn(vmfs *m, const char *name)
+{
+	int pid = vmfs_spawn(m, name);
+	assert_true(pid > 0);
+	return pid;
+}
+
+static void map_fixed(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot, int flags)
+{
+	uint64_t out = 0;
+	int rc = vmfs_mmap(m, pid, addr, len, prot, flags | MAP_FIXED, NULL, 0, &out);
+	if (rc)
+		print_error("mmap(%#" PRIx64 ", %#" PRIx64 ") = %d: %s\n", addr, len, rc,
+			    vmfs_errmsg());
+	assert_int_equal(rc, 0);
+	assert_int_equal(out, addr);
+}
+
+static void put_byte(vmfs *m, int pid, uint64_t addr, unsigned char c)
+{
+	assert_int_equal(vmfs_write(m, pid, addr, &c, 1), 1);
+}
+
+static unsigned char get_byte(vmfs *m, int pid, uint64_t addr)
+{
+	unsigned char c = 0;
+	assert_int_equal(vmfs_read(m, pid, addr, &c, 1), 1);
+	return c;
+}
+
+static struct vmfs_stat machine_stat(vmfs *m)
+{
+	struct vmfs_stat st;
+	assert_int_equal(vmfs_stat(m, &st), 0);
+	return st;
+}
+
+static struct vmfs_proc_stat proc_stat(vmfs *m, int pid)
+{
+	struct vmfs_proc_stat ps;
+	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+	return ps;
+}
+
+static struct vmfs_walk walk(vmfs *m, int pid, uint64_t addr)
+{
+	struct vmfs_walk w;
+	assert_int_equal(vmfs_translate(m, pid, addr, &w), 0);
+	return w;
+}
+
+static uint64_t leaf(const struct vmfs_walk *w)
+{
+	return w->level[w->depth - 1].entry;
+}
+
+static uint64_t phys_u64(vmfs *m, uint64_t paddr)
+{
+	unsigned char b[8];
+	uint64_t v = 0;
+	assert_int_equal(vmfs_phys_read(m, paddr, b, 8), 8);
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static int nmaps(vmfs *m, int pid, struct vmfs_map *maps, size_t max)
+{
+	int n = vmfs_maps(m, pid, maps, max);
+	assert_true(n >= 0);
+	return n;
+}
+
+static char *kmsg(vmfs *m)
+{
+	size_t len = vmfs_kmsg(m, NULL, 0);
+	char *buf = malloc(len + 1);
+	assert_non_null(buf);
+	assert_int_equal(vmfs_kmsg(m, buf, len + 1), len);
+	assert_int_equal(strlen(buf), len);
+	return buf;
+}
+
+/* The last line of the kernel log without its "[SSSSS.UUUUUU] " stamp, whose
+ * form it checks. */
+static char *last_kmsg_line(vmfs *m)
+{
+	char *log = kmsg(m);
+	size_t len = strlen(log);
+	assert_true(len > 0 && log[len - 1] == '\n');
+	log[len - 1] = 0;
+	char *line = strrchr(log, '\n');
+	line = line ? line + 1 : log;
+	assert_int_equal(line[0], '[');
+	char *dot = strchr(line, '.');
+	char *close = strchr(line, ']');
+	assert_non_null(dot);
+	assert_non_null(close);
+	assert_true(dot - line >= 6);           /* at least 5 columns of seconds */
+	for (char *c = line + 1; c < dot; c++)
+		assert_true(*c == ' ' || (*c >= '0' && *c <= '9'));
+	assert_int_equal(close - dot, 7);       /* six digits of microseconds */
+	for (char *c = dot + 1; c < close; c++)
+		assert_true(*c >= '0' && *c <= '9');
+	assert_int_equal(close[1], ' ');
+	char *msg = strdup(close + 2);
+	free(log);
+	assert_non_null(msg);
+	return msg;
+}
+
+/* Every entry of the walk of @addr is the one in physical memory, each points
+ * at the next table, the indices are the address's bits, and when a page is
+ * there its frame holds @byte at @addr's offset. */
+static void verify_walk(vmfs *m, int pid, uint64_t addr, int levels, int expect_byte)
+{
+	struct vmfs_walk w = walk(m, pid, addr);
+	struct vmfs_proc_stat ps = proc_stat(m, pid);
+	assert_int_equal(w.levels, levels);
+	assert_true(w.depth >= 1 && w.depth <= levels);
+	assert_int_equal(w.level[0].table >> 12, ps.cr3);
+	for (int i = 0; i < w.depth; i++) {
+		int shift = 12 + 9 * (levels - 1 - i);
+		int bits = 64 - shift < 9 ? 64 - shift : 9;
+		uint64_t index = (addr >> shift) & ((1ull << bits) - 1);
+		assert_int_equal(w.level[i].index, index);
+		assert_int_equal(w.level[i].table % PAGE, 0);
+		assert_int_equal(phys_u64(m, w.level[i].table + 8 * (uint64_t)w.level[i].index),
+				 w.level[i].entry);
+		if (i + 1 < w.depth) {
+			assert_true(w.level[i].entry & VMFS_PTE_P);
+			assert_int_equal((w.level[i].entry & VMFS_PTE_PFN_MASK) >> 12,
+					 w.level[i + 1].table >> 12);
+		}
+	}
+	if (expect_byte < 0)
+		return;
+	assert_int_equal(w.state, VMFS_WALK_PRESENT);
+	assert_int_equal(w.depth, levels);
+	assert_int_equal(w.paddr, (leaf(&w) & VMFS_PTE_PFN_MASK) | (addr & (PAGE - 1)));
+	unsigned char c;
+	assert_int_equal(vmfs_phys_read(m, w.paddr, &c, 1), 1);
+	assert_int_equal(c, expect_byte);
+}
+
+/* ---- options ------------------------------------------------------------------- */
+
+static void test_open_defaults(void **state)
+{
+	(void)state;
+	const char *defaults[] = { NULL, "" };
+	for (int i = 0; i < 2; i++) {
+		vmfs *m = open_machine(defaults[i]);
+		struct vmfs_stat st = machine_stat(m);
+		assert_int_equal(st.levels, 4);
+		assert_int_equal(st.va_bits, 48);
+		assert_int_equal(st.frames, 16384);
+		assert_int_equal(st.frames_free, 16384);
+		assert_int_equal(st.tlb_entries, 64);
+		assert_int_equal(st.kernel_pages, (1 << 20) / PAGE);
+		assert_int_equal(st.user_top, 0x0000800000000000ull);
+		assert_int_equal(st.kernel_base, 0xffff800000000000ull);
+		assert_int_equal(st.nr_processes, 0);
+		assert_true(st.pagetable_pages > 0);   /* the kernel image's tables */
+		assert_true(st.phys_size >= (16384 + st.kernel_pages + st.pagetable_pages) * PAGE);
+		vmfs_close(m);
+	}
+	vmfs_close(NULL);
+}
+
+static void test_open_options(void **state)
+{
+	(void)state;
+	struct { const char *opts; uint64_t frames; int levels; uint64_t tlb, kpages; } ok[] = {
+		{ "frames=1000", 1000, 4, 64, 256 },
+		{ "frames=0x1000", 4096, 4, 64, 256 },
+		{ "mem=64M", 16384, 4, 64, 256 },
+		{ "mem=8M,levels=5,tlb=0", 2048, 5, 0, 256 },
+		{ "mem=4096K", 1024, 4, 64, 256 },
+		{ "frames=64,kernel=2M", 64, 4, 64, 512 },
+		{ "levels=2", 16384, 2, 64, 256 },
+		{ "levels=3,tlb=8", 16384, 3, 8, 256 },
+		{ "levels=6", 16384, 6, 64, 256 },
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		vmfs *m = open_machine(ok[i].opts);
+		struct vmfs_stat st = machine_stat(m);
+		assert_int_equal(st.frames, ok[i].frames);
+		assert_int_equal(st.levels, ok[i].levels);
+		assert_int_equal(st.tlb_entries, ok[i].tlb);
+		assert_int_equal(st.kernel_pages, ok[i].kpages);
+		vmfs_close(m);
+	}
+	/* mem=64M is frames=16384 */
+	vmfs *a = open_machine("mem=64M"), *b = open_machine("frames=16384");
+	assert_int_equal(machine_stat(a).frames, machine_stat(b).frames);
+	vmfs_close(a);
+	vmfs_close(b);
+}
+
+static void test_open_va_bits(void **state)
+{
+	(void)state;
+	static const int bits[] = { 30, 39, 48, 57, 64 };
+	for (int levels = 2; levels <= 6; levels++) {
+		char opts[64];
+		snprintf(opts, sizeof(opts), "levels=%d,frames=64", levels);
+		vmfs *m = open_machine(opts);
+		struct vmfs_stat st = machine_stat(m);
+		int vb = bits[levels - 2];
+		assert_int_equal(st.levels, levels);
+		assert_int_equal(st.va_bits, vb);
+		assert_int_equal(st.user_top, 1ull << (vb - 1));
+		assert_int_equal(st.kernel_base, ~0ull << (vb - 1));
+		vmfs_close(m);
+	}
+}
+
+static void test_open_errors(void **state)
+{
+	(void)state;
+	static const char *bad[] = {
+		"bogus=1", "frames", "frames=", "frames=abc", "frames=12q", "frames=-5",
+		"frames=0", "levels=1", "levels=7", "levels=0", "levels=x", "tlb=abc",
+		"mem=12X", "kernel=zz", "frames=100,mem=4M", "mem=4M,frames=100",
+		"frames=99999999999999999999999", "frames=100,,levels=4x", "levels=4,bogus",
+		"=4",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		vmfs *m = (vmfs *)0x1;
+		int rc = vmfs_open(&m, bad[i]);
+		if (rc != -EINVAL)
+			print_error("vmfs_open(\"%s\") = %d, expected -EINVAL\n", bad[i], rc);
+		assert_int_equal(rc, -EINVAL);
+		const char *msg = vmfs_errmsg();
+		assert_non_null(msg);
+		assert_true(strlen(msg) > 0);
+	}
+}
+
+/* ---- processes ------------------------------------------------------------------ */
+
+static void test_pids(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=256");
+	int pids[8];
+	assert_int_equal(vmfs_pids(m, pids, 8), 0);
+	assert_int_equal(vmfs_spawn(m, "init"), 1);
+	assert_int_equal(vmfs_spawn(m, "sh"), 2);
+	assert_int_equal(vmfs_fork(m, 1), 3);
+	assert_int_equal(vmfs_exit(m, 2), 0);
+	assert_int_equal(vmfs_exit(m, 2), -ESRCH);
+	assert_int_equal(vmfs_spawn(m, "again"), 4);    /* 2 is not reused */
+	assert_int_equal(vmfs_fork(m, 3), 5);
+	assert_int_equal(vmfs_pids(m, pids, 8), 4);
+	assert_int_equal(pids[0], 1);
+	assert_int_equal(pids[1], 3);
+	assert_int_equal(pids[2], 4);
+	assert_int_equal(pids[3], 5);
+	/* truncated: the count is still the whole */
+	pids[1] = -1;
+	assert_int_equal(vmfs_pids(m, pids, 1), 4);
+	assert_int_equal(pids[0], 1);
+	assert_int_equal(pids[1], -1);
+	assert_int_equal(vmfs_pids(m, NULL, 0), 4);
+
+	struct vmfs_proc_stat ps = proc_stat(m, 3);
+	assert_int_equal(ps.pid, 3);
+	assert_int_equal(ps.ppid, 1);
+	assert_string_equal(ps.comm, "init");
+	assert_int_equal(machine_stat(m).nr_processes, 4);
+	assert_int_equal(machine_stat(m).spawns, 3);
+	assert_int_equal(machine_stat(m).forks, 2);
+	assert_int_equal(machine_stat(m).exits, 1);
+
+	/* -ESRCH everywhere for a PID that is gone or never was */
+	unsigned char b[4] = { 0 };
+	struct vmfs_walk w;
+	struct vmfs_map mp;
+	for (int pid = 0; pid < 12; pid += 2) {   /* 0, 2 (gone), 6..10 (never) */
+		assert_int_equal(vmfs_fork(m, pid), -ESRCH);
+		assert_int_equal(vmfs_exit(m, pid), -ESRCH);
+		assert_int_equal(vmfs_mmap(m, pid, 0, PAGE, RW, ANON_PRIV, NULL, 0, NULL), -ESRCH);
+		assert_int_equal(vmfs_munmap(m, pid, BASE, PAGE), -ESRCH);
+		assert_int_equal(vmfs_mprotect(m, pid, BASE, PAGE, PROT_READ), -ESRCH);
+		assert_int_equal(vmfs_maps(m, pid, &mp, 1), -ESRCH);
+		assert_int_equal(vmfs_read(m, pid, BASE, b, 4), -ESRCH);
+		assert_int_equal(vmfs_write(m, pid, BASE, b, 4), -ESRCH);
+		assert_int_equal(vmfs_access(m, pid, BASE, b, 4, VMFS_ACCESS_EXEC, NULL), -ESRCH);
+		assert_int_equal(vmfs_translate(m, pid, BASE, &w), -ESRCH);
+		assert_int_equal(vmfs_proc_stat(m, pid, &ps), -ESRCH);
+	}
+	assert_int_equal(vmfs_fork(m, -1), -ESRCH);
+	assert_int_equal(vmfs_exit(m, 1 << 30), -ESRCH);
+	vmfs_close(m);
+}
+
+static void test_spawn_names(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	char name[300];
+	memset(name, 'n', sizeof(name));
+	name[255] = 0;
+	int pid = vmfs_spawn(m, name);      /* 255 bytes: fine */
+	assert_true(pid > 0);
+	struct vmfs_proc_stat ps = proc_stat(m, pid);
+	assert_int_equal(strlen(ps.comm), 15);
+	assert_memory_equal(ps.comm, name, 15);
+	assert_string_equal(ps.name, name);
+	name[255] = 'n';
+	name[256] = 0;
+	assert_int_equal(vmfs_spawn(m, name), -EINVAL);   /* 256 bytes */
+	assert_true(strlen(vmfs_errmsg()) > 0);
+	assert_int_equal(vmfs_spawn(m, ""), -EINVAL);
+	assert_int_equal(vmfs_spawn(m, "tab\there"), -EINVAL);
+	assert_int_equal(vmfs_spawn(m, "bell\a"), -EINVAL);
+	assert_int_equal(vmfs_pids(m, NULL, 0), 1);
+	vmfs_close(m);
+}
+
+/* ---- mappings -------------------------------------------------------------------- */
+
+static void test_mmap_errors(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	struct vmfs_stat st = machine_stat(m);
+	int pid = spawn(m, "mm");
+	uint64_t out;
+	struct {
+		uint64_t addr, len;
+		int prot, flags, err;
+		const char *what;
+	} cases[] = {
+		{ BASE, 0, RW, ANON_PRIV | MAP_FIXED, -EINVAL, "zero length" },
+		{ 0, 0, RW, ANON_PRIV, -EINVAL, "zero length, no address" },
+		{ BASE + 1, PAGE, RW, ANON_PRIV | MAP_FIXED, -EINVAL, "unaligned fixed" },
+		{ BASE + 0x800, PAGE, RW, ANON_PRIV | MAP_FIXED_NOREPLACE, -EINVAL,
+		  "unaligned noreplace" },
+		{ BASE, PAGE, 0x10, ANON_PRIV | MAP_FIXED, -EINVAL, "bad prot" },
+		{ BASE, PAGE, PROT_READ | 0x100, ANON_PRIV | MAP_FIXED, -EINVAL, "bad prot bit" },
+		{ BASE, PAGE, RW, MAP_ANONYMOUS | MAP_FIXED, -EINVAL, "neither shared nor private" },
+		{ BASE, PAGE, RW, MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -EINVAL,
+		  "both shared and private" },
+		{ BASE, PAGE, RW, ANON_PRIV | MAP_FIXED | 0x800000, -EINVAL, "unknown flag" },
+		{ st.user_top - PAGE, 2 * PAGE, RW, ANON_PRIV | MAP_FIXED, -ENOMEM,
+		  "fixed across user_top" },
+		{ st.user_top, PAGE, RW, ANON_PRIV | MAP_FIXED, -ENOMEM, "fixed at user_top" },
+		{ st.kernel_base, PAGE, RW, ANON_PRIV | MAP_FIXED, -ENOMEM, "fixed in the kernel" },
+		{ st.user_top - PAGE, 2 * PAGE, RW, ANON_PRIV | MAP_FIXED_NOREPLACE, -ENOMEM,
+		  "noreplace across user_top" },
+		{ 0, st.user_top, RW, ANON_PRIV, -ENOMEM, "larger than the free space" },
+		{ 0, 1ull << 62 << (st.va_bits == 64 ? 1 : 0), RW, ANON_PRIV, -ENOMEM, "huge" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		out = 0x1234;
+		int rc = vmfs_mmap(m, pid, cases[i].addr, cases[i].len, cases[i].prot,
+				   cases[i].flags, NULL, 0, &out);
+		if (rc != cases[i].err)
+			print_error("%s: mmap = %d, expected %d\n", cases[i].what, rc, cases[i].err);
+		assert_int_equal(rc, cases[i].err);
+		assert_true(strlen(vmfs_errmsg()) > 0);
+	}
+	/* a misaligned offset, and any named object (none exist in 0.1) */
+	assert_int_equal(vmfs_mmap(m, pid, BASE, PAGE, RW, ANON_PRIV | MAP_FIXED, NULL, 12, &out),
+			 -EINVAL);
+	assert_int_equal(vmfs_mmap(m, pid, BASE, PAGE, RW, MAP_PRIVATE | MAP_FIXED, "libc.so", 0,
+				   &out), -ENOENT);
+	/* nothing changed */
+	assert_int_equal(proc_stat(m, pid).vm_pages, 0);
+	assert_int_equal(vmfs_maps(m, pid, NULL, 0), 0);
+
+	/* MAP_FIXED_NOREPLACE over a mapping: -EEXIST, also when only partly over */
+	map_fixed(m, pid, BASE, 2 * PAGE, RW, ANON_PRIV);
+	put_byte(m, pid, BASE, 7);
+	assert_int_equal(vmfs_mmap(m, pid, BASE, PAGE, PROT_READ,
+				   ANON_PRIV | MAP_FIXED_NOREPLACE, NULL, 0, &out), -EEXIST);
+	assert_int_equal(vmfs_mmap(m, pid, BASE - PAGE, 2 * PAGE, PROT_READ,
+				   ANON_PRIV | MAP_FIXED_NOREPLACE, NULL, 0, &out), -EEXIST);
+	assert_int_equal(get_byte(m, pid, BASE), 7);
+	/* next to it is fine */
+	assert_int_equal(vmfs_mmap(m, pid, BASE + 2 * PAGE, PAGE, PROT_READ,
+				   ANON_PRIV | MAP_FIXED_NOREPLACE, NULL, 0, &out), 0);
+	assert_int_equal(out, BASE + 2 * PAGE);
+	/* MAP_SHARED without MAP_ANONYMOUS and no object is anonymous too */
+	assert_int_equal(vmfs_mmap(m, pid, BASE + 8 * PAGE, PAGE, RW, MAP_SHARED | MAP_FIXED,
+				   NULL, 0, NULL), 0);
+	vmfs_close(m);
+}
+
+static void test_mmap_fixed_replaces(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int pid = spawn(m, "mm");
+	struct vmfs_map maps[8];
+	map_fixed(m, pid, BASE, 4 * PAGE, RW, ANON_PRIV);
+	for (int i = 0; i < 4; i++)
+		put_byte(m, pid, BASE + i * PAGE + 5, (unsigned char)(0x10 + i));
+	map_fixed(m, pid, BASE + PAGE, 2 * PAGE, PROT_READ, ANON_PRIV);
+	assert_int_equal(nmaps(m, pid, maps, 8), 3);
+	assert_int_equal(maps[0].start, BASE);
+	assert_int_equal(maps[0].end, BASE + PAGE);
+	assert_int_equal(maps[0].prot, RW);
+	assert_int_equal(maps[1].start, BASE + PAGE);
+	assert_int_equal(maps[1].end, BASE + 3 * PAGE);
+	assert_int_equal(maps[1].prot, PROT_READ);
+	assert_int_equal(maps[2].start, BASE + 3 * PAGE);
+	assert_int_equal(maps[2].end, BASE + 4 * PAGE);
+	assert_int_equal(get_byte(m, pid, BASE + 5), 0x10);
+	assert_int_equal(get_byte(m, pid, BASE + PAGE + 5), 0);      /* fresh */
+	assert_int_equal(get_byte(m, pid, BASE + 2 * PAGE + 5), 0);
+	assert_int_equal(get_byte(m, pid, BASE + 3 * PAGE + 5), 0x13);
+	unsigned char c = 1;
+	assert_int_equal(vmfs_write(m, pid, BASE + PAGE, &c, 1), -EFAULT);
+	/* len is rounded up to pages */
+	uint64_t out;
+	assert_int_equal(vmfs_mmap(m, pid, BASE + 16 * PAGE, 1, RW, ANON_PRIV | MAP_FIXED, NULL,
+				   0, &out), 0);
+	assert_int_equal(proc_stat(m, pid).vm_pages, 5);
+	assert_int_equal(nmaps(m, pid, maps, 8), 4);
+	assert_int_equal(maps[3].end - maps[3].start, PAGE);
+	assert_int_equal(maps[3].flags & (MAP_PRIVATE | MAP_SHARED), MAP_PRIVATE);
+	assert_true(maps[3].flags & MAP_ANONYMOUS);
+	assert_string_equal(maps[3].object, "");
+	vmfs_close(m);
+}
+
+static void test_mmap_placement(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	struct vmfs_stat st = machine_stat(m);
+	int pid = spawn(m, "mm");
+	uint64_t a = 0, b = 0, c = 0, d = 0, e = 0;
+	assert_int_equal(vmfs_mmap(m, pid, 0, PAGE, RW, ANON_PRIV, NULL, 0, &a), 0);
+	assert_int_equal(a, st.user_top - PAGE);
+	assert_int_equal(vmfs_mmap(m, pid, 0, 3 * PAGE - 100, RW, ANON_SHRD, NULL, 0, &b), 0);
+	assert_int_equal(b, st.user_top - 4 * PAGE);
+	/* a free hint is used */
+	assert_int_equal(vmfs_mmap(m, pid, BASE, 2 * PAGE, RW, ANON_PRIV, NULL, 0, &c), 0);
+	assert_int_equal(c, BASE);
+	/* an occupied hint is not: top-down again */
+	assert_int_equal(vmfs_mmap(m, pid, BASE + PAGE, PAGE, RW, ANON_PRIV, NULL, 0, &d), 0);
+	assert_int_equal(d, st.user_top - 5 * PAGE);
+	/* a hole at the top is filled first when big enough */
+	assert_int_equal(vmfs_munmap(m, pid, st.user_top - 3 * PAGE, PAGE), 0);
+	assert_int_equal(vmfs_mmap(m, pid, 0, 2 * PAGE, RW, ANON_PRIV, NULL, 0, &e), 0);
+	assert_int_equal(e, st.user_top - 7 * PAGE);
+	assert_int_equal(vmfs_mmap(m, pid, 0, PAGE, RW, ANON_PRIV, NULL, 0, &e), 0);
+	assert_int_equal(e, st.user_top - 3 * PAGE);
+	/* a hint below 0x10000 is not used */
+	assert_int_equal(vmfs_mmap(m, pid, 0x1000, PAGE, RW, ANON_PRIV, NULL, 0, &e), 0);
+	assert_true(e >= 0x10000);
+	assert_int_equal(e, st.user_top - 8 * PAGE);
+	/* out may be NULL */
+	assert_int_equal(vmfs_mmap(m, pid, 0, PAGE, RW, ANON_PRIV, NULL, 0, NULL), 0);
+	assert_int_equal(proc_stat(m, pid).vm_pages, 11);
+	vmfs_close(m);
+}
+
+static void test_munmap(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	struct vmfs_stat st = machine_stat(m);
+	int pid = spawn(m, "mm");
+	struct vmfs_map maps[8];
+	map_fixed(m, pid, BASE, 3 * PAGE, RW, ANON_PRIV);
+	put_byte(m, pid, BASE + 2 * PAGE, 9);
+	assert_int_equal(vmfs_munmap(m, pid, BASE + 1, PAGE), -EINVAL);
+	assert_int_equal(vmfs_munmap(m, pid, BASE, 0), -EINVAL);
+	assert_int_equal(vmfs_munmap(m, pid, st.user_top - PAGE, 2 * PAGE), -EINVAL);
+	assert_int_equal(vmfs_munmap(m, pid, st.kernel_base, PAGE), -EINVAL);
+	assert_int_equal(nmaps(m, pid, maps, 8), 1);
+	assert_int_equal(vmfs_munmap(m, pid, BASE + 64 * PAGE, 16 * PAGE), 0);   /* a hole */
+	assert_int_equal(vmfs_munmap(m, pid, BASE + PAGE, 1), 0);   /* rounded up to a page */
+	assert_int_equal(nmaps(m, pid, maps, 8), 2);
+	assert_int_equal(maps[0].start, BASE);
+	assert_int_equal(maps[0].end, BASE + PAGE);
+	assert_int_equal(maps[1].start, BASE + 2 * PAGE);
+	assert_int_equal(maps[1].end, BASE + 3 * PAGE);
+	assert_int_equal(maps[1].prot, RW);
+	unsigned char c;
+	struct vmfs_fault f;
+	assert_int_equal(vmfs_access(m, pid, BASE + PAGE + 10, &c, 1, VMFS_ACCESS_READ, &f),
+			 -EFAULT);
+	assert_int_equal(f.si_code, VMFS_SEGV_MAPERR);
+	assert_int_equal(get_byte(m, pid, BASE + 2 * PAGE), 9);
+	assert_int_equal(proc_stat(m, pid).vm_pages, 2);
+	/* the whole thing, across the hole */
+	assert_int_equal(vmfs_munmap(m, pid, BASE, 3 * PAGE), 0);
+	assert_int_equal(nmaps(m, pid, maps, 8), 0);
+	assert_int_equal(proc_stat(m, pid).rss_anon, 0);
+	vmfs_close(m);
+}
+
+static void test_mprotect(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	struct vmfs_stat st = machine_stat(m);
+	int pid = spawn(m, "mp");
+	struct vmfs_map maps[8];
+	map_fixed(m, pid, BASE, 4 * PAGE, RW, ANON_PRIV);
+	put_byte(m, pid, BASE + PAGE, 3);
+	/* part unmapped: -ENOMEM and nothing changes */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, 5 * PAGE, PROT_READ), -ENOMEM);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE - PAGE, 2 * PAGE, PROT_READ), -ENOMEM);
+	assert_int_equal(vmfs_mprotect(m, pid, st.user_top - PAGE, 2 * PAGE, PROT_READ), -ENOMEM);
+	assert_int_equal(nmaps(m, pid, maps, 8), 1);
+	assert_int_equal(maps[0].prot, RW);
+	put_byte(m, pid, BASE, 1);
+	/* errors */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + 8, PAGE, PROT_READ), -EINVAL);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, 0, PROT_READ), -EINVAL);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, PAGE, 0x10), -EINVAL);
+	/* split in three */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + PAGE, 2 * PAGE, PROT_READ), 0);
+	assert_int_equal(nmaps(m, pid, maps, 8), 3);
+	assert_int_equal(maps[0].end, BASE + PAGE);
+	assert_int_equal(maps[1].start, BASE + PAGE);
+	assert_int_equal(maps[1].end, BASE + 3 * PAGE);
+	assert_int_equal(maps[1].prot, PROT_READ);
+	assert_int_equal(maps[2].prot, RW);
+	unsigned char c = 5;
+	assert_int_equal(vmfs_write(m, pid, BASE + PAGE, &c, 1), -EFAULT);
+	assert_int_equal(get_byte(m, pid, BASE + PAGE), 3);
+	/* PROT_NONE: no user access at all, but resident */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + PAGE, PAGE, PROT_NONE), 0);
+	assert_int_equal(nmaps(m, pid, maps, 8), 4);
+	assert_int_equal(vmfs_read(m, pid, BASE + PAGE, &c, 1), -EFAULT);
+	struct vmfs_walk w = walk(m, pid, BASE + PAGE);
+	assert_int_equal(w.state, VMFS_WALK_PROTNONE);
+	assert_false(leaf(&w) & VMFS_PTE_P);
+	assert_int_equal(w.prot, PROT_NONE);
+	/* the debugger may still read it */
+	assert_int_equal(vmfs_access(m, pid, BASE + PAGE, &c, 1,
+				     VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, NULL), 1);
+	assert_int_equal(c, 3);
+	/* merge back */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + PAGE, 2 * PAGE, RW), 0);
+	assert_int_equal(nmaps(m, pid, maps, 8), 1);
+	assert_int_equal(maps[0].start, BASE);
+	assert_int_equal(maps[0].end, BASE + 4 * PAGE);
+	assert_int_equal(maps[0].prot, RW);
+	assert_int_equal(get_byte(m, pid, BASE + PAGE), 3);
+	put_byte(m, pid, BASE + PAGE, 4);
+	assert_int_equal(get_byte(m, pid, BASE + PAGE), 4);
+	vmfs_close(m);
+}
+
+/* ---- copy-on-write and sharing ----------------------------------------------------- */
+
+static void test_cow(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int parent = spawn(m, "parent");
+	map_fixed(m, parent, BASE, 2 * PAGE, RW, ANON_PRIV);
+	put_byte(m, parent, BASE + 100, 'p');
+	uint64_t frame0 = walk(m, parent, BASE).paddr >> 12;
+
+	int child = vmfs_fork(m, parent);
+	assert_true(child > parent);
+	assert_int_equal(get_byte(m, child, BASE + 100), 'p');
+	struct vmfs_walk wp = walk(m, parent, BASE), wc = walk(m, child, BASE);
+	assert_int_equal(wp.state, VMFS_WALK_PRESENT);
+	assert_int_equal(wc.state, VMFS_WALK_PRESENT);
+	assert_int_equal(wp.paddr >> 12, frame0);
+	assert_int_equal(wc.paddr >> 12, frame0);
+	assert_true(leaf(&wp) & VMFS_PTE_COW);
+	assert_true(leaf(&wc) & VMFS_PTE_COW);
+	assert_false(leaf(&wp) & VMFS_PTE_RW);
+	assert_false(leaf(&wc) & VMFS_PTE_RW);
+	assert_int_not_equal(wp.level[0].table, wc.level[0].table);   /* own tables */
+
+	/* child writes: a copy, the parent keeps its byte */
+	struct vmfs_fault f;
+	unsigned char c = 'c';
+	assert_int_equal(vmfs_access(m, child, BASE + 100, &c, 1, VMFS_ACCESS_WRITE, &f), 1);
+	assert_int_equal(f.cow, 1);
+	assert_int_equal(f.si_code, 0);
+	assert_int_equal(get_byte(m, parent, BASE + 100), 'p');
+	assert_int_equal(get_byte(m, child, BASE + 100), 'c');
+	wc = walk(m, child, BASE);
+	assert_int_not_equal(wc.paddr >> 12, frame0);
+	assert_true(leaf(&wc) & VMFS_PTE_RW);
+	assert_false(leaf(&wc) & VMFS_PTE_COW);
+	assert_int_equal(proc_stat(m, child).cow_flt, 1);
+	assert_int_equal(walk(m, parent, BASE).paddr >> 12, frame0);
+	/* the parent is now the last reference: its write takes the page over */
+	c = 'P';
+	assert_int_equal(vmfs_access(m, parent, BASE + 100, &c, 1, VMFS_ACCESS_WRITE, &f), 1);
+	assert_int_equal(f.cow, 1);
+	wp = walk(m, parent, BASE);
+	assert_int_equal(wp.paddr >> 12, frame0);
+	assert_true(leaf(&wp) & VMFS_PTE_RW);
+	assert_int_equal(get_byte(m, child, BASE + 100), 'c');
+	assert_int_equal(machine_stat(m).cow_fault, 2);
+
+	/* the other way round: parent writes first, child unchanged */
+	put_byte(m, parent, BASE + PAGE, 'x');
+	int child2 = vmfs_fork(m, parent);
+	assert_true(child2 > child);
+	put_byte(m, parent, BASE + PAGE, 'y');
+	assert_int_equal(get_byte(m, child2, BASE + PAGE), 'x');
+	assert_int_equal(get_byte(m, parent, BASE + PAGE), 'y');
+	vmfs_close(m);
+}
+
+static void test_cow_takeover_after_exit(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int parent = spawn(m, "parent");
+	map_fixed(m, parent, BASE, PAGE, RW, ANON_PRIV);
+	put_byte(m, parent, BASE, 1);
+	uint64_t frame0 = walk(m, parent, BASE).paddr >> 12;
+	uint64_t free_before = machine_stat(m).frames_free;
+	int child = vmfs_fork(m, parent);
+	assert_int_equal(machine_stat(m).frames_free, free_before);     /* nothing copied yet */
+	assert_int_equal(vmfs_exit(m, child), 0);
+	put_byte(m, parent, BASE, 2);
+	struct vmfs_walk w = walk(m, parent, BASE);
+	assert_int_equal(w.paddr >> 12, frame0);
+	assert_true(leaf(&w) & VMFS_PTE_RW);
+	assert_false(leaf(&w) & VMFS_PTE_COW);
+	assert_int_equal(machine_stat(m).frames_free, free_before);
+	assert_int_equal(get_byte(m, parent, BASE), 2);
+	vmfs_close(m);
+}
+
+static void test_shared_across_fork(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int parent = spawn(m, "parent");
+	map_fixed(m, parent, BASE, 2 * PAGE, RW, ANON_SHRD);
+	put_byte(m, parent, BASE, 'a');           /* touched before the fork */
+	int child = vmfs_fork(m, parent);
+	put_byte(m, child, BASE, 'b');
+	assert_int_equal(get_byte(m, parent, BASE), 'b');
+	put_byte(m, parent, BASE + 1, 'c');
+	assert_int_equal(get_byte(m, child, BASE + 1), 'c');
+	assert_int_equal(walk(m, parent, BASE).paddr, walk(m, child, BASE).paddr);
+	struct vmfs_walk w = walk(m, child, BASE);
+	assert_false(leaf(&w) & VMFS_PTE_COW);
+	/* a page first touched after the fork is shared too */
+	put_byte(m, child, BASE + PAGE + 7, 'd');
+	assert_int_equal(get_byte(m, parent, BASE + PAGE + 7), 'd');
+	put_byte(m, parent, BASE + PAGE + 8, 'e');
+	assert_int_equal(get_byte(m, child, BASE + PAGE + 8), 'e');
+	/* and a grandchild shares as well */
+	int grandchild = vmfs_fork(m, child);
+	put_byte(m, grandchild, BASE + 2, 'g');
+	assert_int_equal(get_byte(m, parent, BASE + 2), 'g');
+	struct vmfs_map maps[2];
+	assert_int_equal(nmaps(m, grandchild, maps, 2), 1);
+	assert_int_equal(maps[0].flags & (MAP_SHARED | MAP_PRIVATE), MAP_SHARED);
+	assert_true(proc_stat(m, parent).rss_shmem >= 1);
+	vmfs_close(m);
+}
+
+/* ---- faults ------------------------------------------------------------------------- */
+
+static void expect_segv(vmfs *m, int pid, uint64_t addr, unsigned how, int si_code,
+			unsigned error_code)
+{
+	unsigned char buf[8] = { 1, 2, 3 };
+	struct vmfs_fault f;
+	memset(&f, 0, sizeof(f));
+	uint64_t segv = proc_stat(m, pid).segv;
+	uint64_t all = machine_stat(m).segfault;
+	assert_int_equal(vmfs_access(m, pid, addr, buf, 1, how, &f), -EFAULT);
+	assert_int_equal(f.si_code, si_code);
+	assert_int_equal(f.error_code, error_code);
+	assert_int_equal(f.addr, addr);
+	assert_int_equal(f.err, -EFAULT);
+	assert_int_equal(proc_stat(m, pid).segv, segv + 1);
+	assert_int_equal(machine_stat(m).segfault, all + 1);
+	char *line = last_kmsg_line(m);
+	char want[256];
+	struct vmfs_proc_stat ps = proc_stat(m, pid);
+	snprintf(want, sizeof(want), "%s[%d]: segfault at %" PRIx64 " ip 0000000000000000 "
+		 "sp 0000000000000000 error %x", ps.comm, pid, addr, error_code);
+	assert_string_equal(line, want);
+	free(line);
+}
+
+static void test_segfaults(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int pid = spawn(m, "segv");
+	/* unmapped read: MAPERR, error 4, lowercase hex as "%lx" */
+	expect_segv(m, pid, 0xdeadbeef, VMFS_ACCESS_READ, VMFS_SEGV_MAPERR, 4);
+	expect_segv(m, pid, 0xabcdef0, VMFS_ACCESS_WRITE, VMFS_SEGV_MAPERR, 6);
+	/* write to a read-only page: 6 while not present, 7 once it is */
+	map_fixed(m, pid, BASE, 2 * PAGE, PROT_READ, ANON_PRIV);
+	expect_segv(m, pid, BASE + 0x10, VMFS_ACCESS_WRITE, VMFS_SEGV_ACCERR, 6);
+	assert_int_equal(get_byte(m, pid, BASE + 0x10), 0);
+	expect_segv(m, pid, BASE + 0x10, VMFS_ACCESS_WRITE, VMFS_SEGV_ACCERR, 7);
+	/* exec of a non-exec page: instruction-fetch bit */
+	map_fixed(m, pid, BASE + 4 * PAGE, 2 * PAGE, RW, ANON_PRIV);
+	expect_segv(m, pid, BASE + 4 * PAGE + 1, VMFS_ACCESS_EXEC, VMFS_SEGV_ACCERR, 0x14);
+	put_byte(m, pid, BASE + 5 * PAGE, 0x90);
+	expect_segv(m, pid, BASE + 5 * PAGE, VMFS_ACCESS_EXEC, VMFS_SEGV_ACCERR, 0x15);
+	/* PROT_NONE: even a read faults */
+	map_fixed(m, pid, BASE + 8 * PAGE, PAGE, PROT_NONE, ANON_PRIV);
+	struct vmfs_fault f;
+	unsigned char c;
+	assert_int_equal(vmfs_access(m, pid, BASE + 8 * PAGE, &c, 1, VMFS_ACCESS_READ, &f),
+			 -EFAULT);
+	assert_int_equal(f.si_code, VMFS_SEGV_ACCERR);
+	assert_true(f.error_code & VMFS_PF_USER);
+	/* exec of an exec page works and reads the bytes */
+	map_fixed(m, pid, BASE + 12 * PAGE, PAGE, PROT_READ | PROT_EXEC, ANON_PRIV);
+	assert_int_equal(vmfs_access(m, pid, BASE + 12 * PAGE, &c, 1, VMFS_ACCESS_EXEC, &f), 1);
+	assert_int_equal(f.si_code, 0);
+	assert_int_equal(c, 0);
+	assert_int_equal(proc_stat(m, pid).segv, 7);
+	/* a bad @how */
+	assert_int_equal(vmfs_access(m, pid, BASE, &c, 1, 0x3, NULL), -EINVAL);
+	assert_int_equal(vmfs_access(m, pid, BASE, &c, 1, 0x100, NULL), -EINVAL);
+
+	/* the comm is the first 15 bytes of the name */
+	int longpid = spawn(m, "a-rather-long-process-name");
+	expect_segv(m, longpid, 0x1000, VMFS_ACCESS_READ, VMFS_SEGV_MAPERR, 4);
+	char *line = last_kmsg_line(m);
+	char want[128];
+	snprintf(want, sizeof(want), "a-rather-long-p[%d]: segfault at 1000 ", longpid);
+	assert_memory_equal(line, want, strlen(want));
+	free(line);
+	vmfs_close(m);
+}
+
+static void test_kernel_half(void **state)
+{
+	(void)state;
+	for (int levels = 2; levels <= 6; levels++) {
+		char opts[64];
+		snprintf(opts, sizeof(opts), "frames=64,levels=%d", levels);
+		vmfs *m = open_machine(opts);
+		struct vmfs_stat st = machine_stat(m);
+		int a = spawn(m, "a"), b = spawn(m, "b");
+		unsigned char buf[64], phys[64];
+		struct vmfs_fault f;
+		/* user mode: a protection fault on a present page */
+		assert_int_equal(vmfs_access(m, a, st.kernel_base, buf, 8, VMFS_ACCESS_READ, &f),
+				 -EFAULT);
+		assert_int_equal(f.si_code, VMFS_SEGV_ACCERR);
+		assert_int_equal(f.error_code, VMFS_PF_USER | VMFS_PF_PROT);
+		assert_int_equal(vmfs_write(m, a, st.kernel_base + 8, buf, 8), -EFAULT);
+		assert_int_equal(vmfs_access(m, a, st.kernel_base, buf, 8,
+					     VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, &f), -EFAULT);
+		/* supervisor mode reads the image and logs nothing */
+		size_t loglen = vmfs_kmsg(m, NULL, 0);
+		uint64_t segv = proc_stat(m, a).segv;
+		uint64_t addr = st.kernel_base + st.kernel_pages * PAGE - 32;
+		assert_int_equal(vmfs_access(m, a, addr, buf, 32, VMFS_ACCESS_READ |
+					     VMFS_ACCESS_KERNEL, &f), 32);
+		assert_int_equal(f.si_code, 0);
+		struct vmfs_walk w = walk(m, a, addr);
+		assert_int_equal(w.state, VMFS_WALK_PRESENT);
+		assert_true(w.mapped);
+		assert_false(leaf(&w) & VMFS_PTE_US);
+		assert_int_equal(vmfs_phys_read(m, w.paddr, phys, 32), 32);
+		assert_memory_equal(buf, phys, 32);
+		verify_walk(m, a, addr, levels, buf[0]);
+		/* the kernel's page tables are shared by every process */
+		struct vmfs_walk wb = walk(m, b, addr);
+		assert_int_equal(wb.paddr, w.paddr);
+		for (int i = 1; i < levels; i++)
+			assert_int_equal(wb.level[i].table, w.level[i].table);
+		assert_int_equal(vmfs_kmsg(m, NULL, 0), loglen);
+		assert_int_equal(proc_stat(m, a).segv, segv);
+		/* past the image: a supervisor fault, still not a segfault log line */
+		ssize_t past = vmfs_access(m, a, st.kernel_base + st.kernel_pages * PAGE, buf, 8,
+					   VMFS_ACCESS_READ | VMFS_ACCESS_KERNEL, &f);
+		assert_int_equal(past, -EFAULT);
+		assert_int_equal(vmfs_kmsg(m, NULL, 0), loglen);
+		vmfs_close(m);
+	}
+}
+
+static void test_noncanonical(void **state)
+{
+	(void)state;
+	struct { int levels; uint64_t addr; } cases[] = {
+		{ 2, 0x0000000020000000ull }, { 2, 0xffffffffdffff000ull },
+		{ 3, 0x0000004000000000ull }, { 3, 0x8000000000000000ull },
+		{ 4, 0x0000800000000000ull }, { 4, 0xffff7fffffffffffull },
+		{ 4, 0x0001000000000000ull },
+		{ 5, 0x0100000000000000ull }, { 5, 0xfeffffffffffffffull },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char opts[64];
+		snprintf(opts, sizeof(opts), "frames=64,levels=%d", cases[i].levels);
+		vmfs *m = open_machine(opts);
+		int pid = spawn(m, "nc");
+		unsigned char c = 0;
+		struct vmfs_fault f;
+		struct vmfs_walk w;
+		assert_int_equal(vmfs_access(m, pid, cases[i].addr, &c, 1, VMFS_ACCESS_READ, &f),
+				 -EFAULT);
+		assert_int_equal(f.si_code, VMFS_SEGV_ACCERR);
+		assert_int_equal(vmfs_write(m, pid, cases[i].addr, &c, 1), -EFAULT);
+		assert_int_equal(vmfs_access(m, pid, cases[i].addr, &c, 1,
+					     VMFS_ACCESS_READ | VMFS_ACCESS_KERNEL, &f), -EFAULT);
+		assert_int_equal(vmfs_translate(m, pid, cases[i].addr, &w), -EFAULT);
+		assert_int_equal(vmfs_mmap(m, pid, cases[i].addr & ~0xfffull, PAGE, RW,
+					   ANON_PRIV | MAP_FIXED, NULL, 0, NULL), -ENOMEM);
+		vmfs_close(m);
+	}
+}
+
+static void test_canonical_edges(void **state)
+{
+	(void)state;
+	for (int levels = 2; levels <= 6; levels++) {
+		char opts[64];
+		snprintf(opts, sizeof(opts), "frames=64,levels=%d", levels);
+		vmfs *m = open_machine(opts);
+		struct vmfs_stat st = machine_stat(m);
+		int pid = spawn(m, "edge");
+		uint64_t last = st.user_top - 1;         /* 0x00007fffffffffff at 4 levels */
+		if (levels == 4)
+			assert_int_equal(last, 0x00007fffffffffffull);
+		if (levels == 5)
+			assert_int_equal(last, 0x00ffffffffffffffull);
+		if (levels == 6)
+			assert_int_equal(last, 0x7fffffffffffffffull);
+		map_fixed(m, pid, st.user_top - PAGE, PAGE, RW, ANON_PRIV);
+		put_byte(m, pid, last, 0xee);
+		assert_int_equal(get_byte(m, pid, last), 0xee);
+		verify_walk(m, pid, last, levels, 0xee);
+		/* a read across the top: only the user bytes */
+		unsigned char buf[16];
+		assert_int_equal(vmfs_read(m, pid, last - 7, buf, 16), 8);
+		assert_int_equal(buf[7], 0xee);
+		/* the lowest mappable address */
+		map_fixed(m, pid, 0x10000, PAGE, RW, ANON_PRIV);
+		put_byte(m, pid, 0x10000, 0x11);
+		verify_walk(m, pid, 0x10000, levels, 0x11);
+		vmfs_close(m);
+	}
+}
+
+static void test_partial_transfer(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int pid = spawn(m, "part");
+	map_fixed(m, pid, BASE, 2 * PAGE, RW, ANON_PRIV);      /* BASE+2 pages: a hole */
+	unsigned char buf[3 * PAGE], back[3 * PAGE];
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (unsigned char)(i * 7 + 1);
+	/* write spanning both pages then the hole: the mapped bytes */
+	assert_int_equal(vmfs_write(m, pid, BASE + 100, buf, 2 * PAGE), 2 * PAGE - 100);
+	assert_int_equal(vmfs_read(m, pid, BASE + 100, back, 2 * PAGE), 2 * PAGE - 100);
+	assert_memory_equal(back, buf, 2 * PAGE - 100);
+	assert_int_equal(vmfs_read(m, pid, BASE + 2 * PAGE - 1, back, 2), 1);
+	assert_int_equal(back[0], buf[2 * PAGE - 101]);
+	/* starting in the hole: -EFAULT */
+	assert_int_equal(vmfs_read(m, pid, BASE + 2 * PAGE, back, 10), -EFAULT);
+	assert_int_equal(vmfs_write(m, pid, BASE + 2 * PAGE + 5, buf, PAGE), -EFAULT);
+	/* a short count is not a segfault */
+	uint64_t segv = proc_stat(m, pid).segv;
+	assert_int_equal(vmfs_read(m, pid, BASE + PAGE, back, 3 * PAGE), PAGE);
+	assert_int_equal(proc_stat(m, pid).segv, segv);
+	/* read-only second page: a write stops there */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + PAGE, PAGE, PROT_READ), 0);
+	assert_int_equal(vmfs_write(m, pid, BASE + PAGE - 10, buf, 20), 10);
+	assert_int_equal(vmfs_read(m, pid, BASE + PAGE - 10, back, 20), 20);
+	assert_memory_equal(back, buf, 10);
+	assert_int_equal(back[10], buf[PAGE - 100 + 0]);   /* unchanged from the first write */
+	/* zero length transfers nothing */
+	assert_int_equal(vmfs_read(m, pid, BASE, back, 0), 0);
+	vmfs_close(m);
+}
+
+/* ---- page-table walks -------------------------------------------------------------- */
+
+static void test_walks_every_depth(void **state)
+{
+	(void)state;
+	for (int levels = 2; levels <= 6; levels++) {
+		char opts[64];
+		snprintf(opts, sizeof(opts), "frames=256,levels=%d", levels);
+		vmfs *m = open_machine(opts);
+		struct vmfs_stat st = machine_stat(m);
+		int pid = spawn(m, "walker");
+		uint64_t mask = st.user_top - 1;
+		uint64_t addrs[] = {
+			0x10000,
+			BASE + 0x123,
+			(0x5a5a5a5a5a5a5a5aull & mask & ~0xfffull) | 0x7b,
+			(0x2468ace013579bdfull & mask & ~0xfffull) | 0xfff,
+			(0x7fdb97531eca8642ull & mask & ~0xfffull),
+			st.user_top - PAGE + 1,
+		};
+		/* before anything is mapped: a partial walk, still consistent */
+		verify_walk(m, pid, addrs[1], levels, -1);
+		struct vmfs_walk w = walk(m, pid, addrs[1]);
+		assert_int_equal(w.state, VMFS_WALK_NONE);
+		assert_false(w.mapped);
+		for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+			uint64_t page = addrs[i] & ~0xfffull;
+			if (walk(m, pid, addrs[i]).mapped)
+				continue;      /* two addresses in one page */
+			map_fixed(m, pid, page, PAGE, RW, ANON_PRIV);
+			/* mapped but untouched: no page yet */
+			w = walk(m, pid, addrs[i]);
+			assert_true(w.mapped);
+			assert_int_equal(w.prot, RW);
+			assert_int_not_equal(w.state, VMFS_WALK_PRESENT);
+			verify_walk(m, pid, addrs[i], levels, -1);
+		}
+		for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++)
+			put_byte(m, pid, addrs[i], (unsigned char)(0x40 + i));
+		for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+			verify_walk(m, pid, addrs[i], levels, 0x40 + (int)i);
+			w = walk(m, pid, addrs[i]);
+			uint64_t e = leaf(&w);
+			assert_true(e & VMFS_PTE_P);
+			assert_true(e & VMFS_PTE_US);
+			assert_true(e & VMFS_PTE_RW);
+			assert_true(e & VMFS_PTE_D);      /* written */
+			assert_true(e & VMFS_PTE_A);
+			assert_true(e & VMFS_PTE_NX);     /* not PROT_EXEC */
+			for (int l = 0; l + 1 < levels; l++)
+				assert_true(w.level[l].entry & VMFS_PTE_US);
+		}
+		/* the names of the levels */
+		assert_string_equal(vmfs_level_name(levels, 0), "pgd");
+		assert_string_equal(vmfs_level_name(levels, levels - 1), "pte");
+		assert_string_equal(vmfs_level_name(levels, levels), "?");
+		assert_string_equal(vmfs_level_name(levels, -1), "?");
+		/* translate has no side effects */
+		struct vmfs_proc_stat before = proc_stat(m, pid);
+		struct vmfs_stat sbefore = machine_stat(m);
+		for (int k = 0; k < 10; k++)
+			walk(m, pid, addrs[1]);
+		struct vmfs_proc_stat after = proc_stat(m, pid);
+		assert_int_equal(after.tlb_hit, before.tlb_hit);
+		assert_int_equal(after.tlb_miss, before.tlb_miss);
+		assert_int_equal(after.min_flt, before.min_flt);
+		assert_int_equal(machine_stat(m).pgfault, sbefore.pgfault);
+		vmfs_close(m);
+	}
+	assert_string_equal(vmfs_level_name(4, 1), "pud");
+	assert_string_equal(vmfs_level_name(4, 2), "pmd");
+	assert_string_equal(vmfs_level_name(5, 1), "p4d");
+	assert_string_equal(vmfs_level_name(5, 2), "pud");
+	assert_string_equal(vmfs_level_name(1, 0), "?");
+	assert_string_equal(vmfs_level_name(7, 0), "?");
+}
+
+static void test_phys_read(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	struct vmfs_stat st = machine_stat(m);
+	unsigned char buf[16];
+	assert_true(st.phys_size % PAGE == 0);
+	assert_int_equal(vmfs_phys_read(m, st.phys_size - 4, buf, 16), 4);
+	assert_int_equal(vmfs_phys_read(m, st.phys_size, buf, 16), 0);
+	assert_int_equal(vmfs_phys_read(m, st.phys_size + 12345, buf, 16), 0);
+	assert_int_equal(vmfs_phys_read(m, ~0ull - 3, buf, 16), 0);
+	assert_int_equal(vmfs_phys_read(m, 0, buf, 16), 16);
+	vmfs_close(m);
+}
+
+/* ---- TLB -------------------------------------------------------------------------- */
+
+static void test_tlb_counters(void **state)
+{
+	(void)state;
+	const char *opts[] = { "frames=64,tlb=64", "frames=64,tlb=0" };
+	for (int t = 0; t < 2; t++) {
+		vmfs *m = open_machine(opts[t]);
+		int pid = spawn(m, "tlb");
+		map_fixed(m, pid, BASE, PAGE, RW, ANON_PRIV);
+		put_byte(m, pid, BASE, 1);
+		for (int i = 0; i < 10; i++)
+			assert_int_equal(get_byte(m, pid, BASE + (unsigned)i), i == 0);
+		struct vmfs_proc_stat ps = proc_stat(m, pid);
+		struct vmfs_stat st = machine_stat(m);
+		if (t == 0) {
+			assert_true(ps.tlb_hit >= 9);
+			assert_true(ps.tlb_miss >= 1);
+			assert_true(st.tlb_hit >= ps.tlb_hit);
+		} else {
+			assert_int_equal(ps.tlb_hit, 0);
+			assert_int_equal(st.tlb_hit, 0);
+		}
+		vmfs_close(m);
+	}
+}
+
+static void test_tlb_never_stale(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64,tlb=64");
+	int pid = spawn(m, "stale");
+	unsigned char c;
+	/* read, munmap, read */
+	map_fixed(m, pid, BASE, PAGE, RW, ANON_PRIV);
+	put_byte(m, pid, BASE, 5);
+	assert_int_equal(get_byte(m, pid, BASE), 5);
+	assert_int_equal(vmfs_munmap(m, pid, BASE, PAGE), 0);
+	assert_int_equal(vmfs_read(m, pid, BASE, &c, 1), -EFAULT);
+	/* a new mapping there is fresh */
+	map_fixed(m, pid, BASE, PAGE, RW, ANON_PRIV);
+	assert_int_equal(get_byte(m, pid, BASE), 0);
+	/* read, mprotect PROT_NONE, read */
+	put_byte(m, pid, BASE, 6);
+	assert_int_equal(get_byte(m, pid, BASE), 6);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, PAGE, PROT_NONE), 0);
+	assert_int_equal(vmfs_read(m, pid, BASE, &c, 1), -EFAULT);
+	/* write, mprotect read-only, write */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, PAGE, RW), 0);
+	put_byte(m, pid, BASE, 7);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, PAGE, PROT_READ), 0);
+	c = 8;
+	assert_int_equal(vmfs_write(m, pid, BASE, &c, 1), -EFAULT);
+	assert_int_equal(get_byte(m, pid, BASE), 7);
+	/* MAP_FIXED over a cached page */
+	map_fixed(m, pid, BASE, PAGE, RW, ANON_PRIV);
+	assert_int_equal(get_byte(m, pid, BASE), 0);
+	/* write (cached writable), fork, write: a copy, not the shared frame */
+	put_byte(m, pid, BASE, 'a');
+	put_byte(m, pid, BASE, 'b');
+	int child = vmfs_fork(m, pid);
+	put_byte(m, pid, BASE, 'c');
+	assert_int_equal(get_byte(m, child, BASE), 'b');
+	assert_int_equal(get_byte(m, pid, BASE), 'c');
+	put_byte(m, child, BASE, 'd');
+	assert_int_equal(get_byte(m, pid, BASE), 'c');
+	/* the same with the child caching first */
+	int child2 = vmfs_fork(m, child);
+	put_byte(m, child2, BASE, 'e');
+	assert_int_equal(get_byte(m, child, BASE), 'd');
+	assert_int_equal(get_byte(m, child2, BASE), 'e');
+	vmfs_close(m);
+}
+
+/* ---- accounting ------------------------------------------------------------------- */
+
+static void test_accounting(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=128");
+	struct vmfs_stat st0 = machine_stat(m);
+	int pid = spawn(m, "acct");
+	struct vmfs_proc_stat ps = proc_stat(m, pid);
+	assert_int_equal(ps.rss_anon, 0);
+	assert_int_equal(ps.vm_pages, 0);
+	assert_int_equal(ps.nr_maps, 0);
+	assert_int_equal(machine_stat(m).frames_free, st0.frames_free);
+
+	map_fixed(m, pid, BASE, 10 * PAGE, RW, ANON_PRIV);
+	ps = proc_stat(m, pid);
+	assert_int_equal(ps.vm_pages, 10);
+	assert_int_equal(ps.nr_maps, 1);
+	assert_int_equal(ps.rss_anon, 0);
+	struct vmfs_stat st1 = machine_stat(m);
+	assert_int_equal(st1.frames_free, st0.frames_free);
+
+	struct vmfs_fault f;
+	for (unsigned i = 0; i < 6; i++) {
+		unsigned char c = (unsigned char)i;
+		assert_int_equal(vmfs_access(m, pid, BASE + i * PAGE, &c, 1, VMFS_ACCESS_WRITE, &f), 1);
+		assert_int_equal(f.minor, 1);
+		assert_int_equal(f.major, 0);
+		assert_int_equal(f.cow, 0);
+	}
+	/* touching again is no fault */
+	unsigned char c = 9;
+	assert_int_equal(vmfs_access(m, pid, BASE, &c, 1, VMFS_ACCESS_WRITE, &f), 1);
+	assert_int_equal(f.minor, 0);
+	ps = proc_stat(m, pid);
+	assert_int_equal(ps.rss_anon, 6);
+	assert_int_equal(ps.rss_shmem, 0);
+	assert_int_equal(ps.min_flt, 6);
+	assert_int_equal(ps.maj_flt, 0);
+	assert_true(ps.pt_pages > 0);
+	assert_true(ps.pt_pages <= 4);
+	struct vmfs_stat st2 = machine_stat(m);
+	assert_int_equal(st2.frames_free, st0.frames_free - 6);
+	assert_int_equal(st2.pgalloc - st1.pgalloc, 6);
+	assert_int_equal(st2.pgfault - st1.pgfault, 6);
+	struct vmfs_map maps[2];
+	assert_int_equal(nmaps(m, pid, maps, 2), 1);
+	assert_int_equal(maps[0].rss, 6);
+	assert_int_equal(maps[0].anon, 6);
+	assert_int_equal(maps[0].dirty, 6);
+	assert_int_equal(maps[0].referenced, 6);
+	assert_int_equal(maps[0].swap, 0);
+	assert_int_equal(maps[0].shared, 0);
+
+	/* a shared mapping counts as shmem */
+	map_fixed(m, pid, BASE + 32 * PAGE, 2 * PAGE, RW, ANON_SHRD);
+	put_byte(m, pid, BASE + 32 * PAGE, 1);
+	ps = proc_stat(m, pid);
+	assert_int_equal(ps.rss_shmem, 1);
+	assert_int_equal(ps.rss_anon, 6);
+	assert_int_equal(ps.vm_pages, 12);
+	assert_int_equal(ps.nr_maps, 2);
+
+	/* munmap gives frames back */
+	assert_int_equal(vmfs_munmap(m, pid, BASE + 5 * PAGE, PAGE), 0);
+	assert_int_equal(proc_stat(m, pid).rss_anon, 5);
+	assert_int_equal(machine_stat(m).frames_free, st0.frames_free - 6);
+
+	/* fork shares, child write copies */
+	int child = vmfs_fork(m, pid);
+	assert_int_equal(machine_stat(m).frames_free, st0.frames_free - 6);
+	assert_int_equal(proc_stat(m, child).rss_anon, 5);
+	put_byte(m, child, BASE, 1);
+	assert_int_equal(machine_stat(m).frames_free, st0.frames_free - 7);
+	assert_int_equal(proc_stat(m, child).cow_flt, 1);
+
+	/* exit gives everything back */
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	struct vmfs_stat st3 = machine_stat(m);
+	assert_int_equal(st3.frames_free, st0.frames_free);
+	assert_int_equal(st3.pgalloc - st0.pgalloc, st3.pgfree - st0.pgfree);
+	assert_int_equal(st3.pgalloc - st0.pgalloc, 8);   /* 6 + 1 shared + 1 copy */
+	assert_int_equal(st3.pagetable_pages, st0.pagetable_pages);
+	assert_int_equal(st3.nr_processes, 0);
+	vmfs_close(m);
+}
+
+static void test_frames_zeroed(void **state)
+{
+	(void)state;
+	enum { N = 48 };
+	vmfs *m = open_machine("frames=64");
+	int a = spawn(m, "dirty");
+	map_fixed(m, a, BASE, N * PAGE, RW, ANON_PRIV);
+	static unsigned char pattern[N * PAGE], back[PAGE];
+	memset(pattern, 0xaa, sizeof(pattern));
+	assert_int_equal(vmfs_write(m, a, BASE, pattern, sizeof(pattern)), sizeof(pattern));
+	assert_int_equal(vmfs_exit(m, a), 0);
+	int b = spawn(m, "clean");
+	map_fixed(m, b, BASE + 0x100000, N * PAGE, RW, ANON_PRIV);
+	for (unsigned i = 0; i < N; i++)
+		put_byte(m, b, BASE + 0x100000 + i * PAGE, 1);
+	for (unsigned i = 0; i < N; i++) {
+		assert_int_equal(vmfs_read(m, b, BASE + 0x100000 + i * PAGE, back, PAGE), PAGE);
+		assert_int_equal(back[0], 1);
+		for (unsigned k = 1; k < PAGE; k++)
+			if (back[k]) {
+				print_error("page %u byte %u is %#x\n", i, k, back[k]);
+				fail();
+			}
+	}
+	vmfs_close(m);
+}
+
+static void test_force(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int pid = spawn(m, "dbg");
+	unsigned char c = 'f';
+	/* private read-only: force write works and breaks COW */
+	map_fixed(m, pid, BASE, PAGE, PROT_READ, ANON_PRIV);
+	int child = vmfs_fork(m, pid);
+	assert_int_equal(vmfs_access(m, pid, BASE, &c, 1, VMFS_ACCESS_WRITE | VMFS_ACCESS_FORCE,
+				     NULL), 1);
+	assert_int_equal(get_byte(m, pid, BASE), 'f');
+	assert_int_equal(get_byte(m, child, BASE), 0);
+	assert_int_equal(vmfs_write(m, pid, BASE, &c, 1), -EFAULT);   /* still read-only */
+	/* private PROT_NONE: forced read and write */
+	map_fixed(m, pid, BASE + PAGE, PAGE, PROT_NONE, ANON_PRIV);
+	assert_int_equal(vmfs_access(m, pid, BASE + PAGE, &c, 1,
+				     VMFS_ACCESS_WRITE | VMFS_ACCESS_FORCE, NULL), 1);
+	c = 0;
+	assert_int_equal(vmfs_access(m, pid, BASE + PAGE, &c, 1,
+				     VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, NULL), 1);
+	assert_int_equal(c, 'f');
+	/* shared read-only: force may read but not write */
+	map_fixed(m, pid, BASE + 2 * PAGE, PAGE, PROT_READ, ANON_SHRD);
+	assert_int_equal(vmfs_access(m, pid, BASE + 2 * PAGE, &c, 1,
+				     VMFS_ACCESS_WRITE | VMFS_ACCESS_FORCE, NULL), -EFAULT);
+	assert_int_equal(vmfs_access(m, pid, BASE + 2 * PAGE, &c, 1,
+				     VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, NULL), 1);
+	assert_int_equal(c, 0);
+	/* unmapped: force does not help */
+	assert_int_equal(vmfs_access(m, pid, BASE + 8 * PAGE, &c, 1,
+				     VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, NULL), -EFAULT);
+	vmfs_close(m);
+}
+
+static void test_errmsg(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int pid = spawn(m, "err");
+	assert_int_equal(vmfs_mmap(m, pid, 0x1001, PAGE, RW, ANON_PRIV | MAP_FIXED, NULL, 0,
+				   NULL), -EINVAL);
+	const char *msg = vmfs_errmsg();
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "mmap"));
+	vmfs_close(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_defaults),
+		cmocka_unit_test(test_open_options),
+		cmocka_unit_test(test_open_va_bits),
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_pids),
+		cmocka_unit_test(test_spawn_names),
+		cmocka_unit_test(test_mmap_errors),
+		cmocka_unit_test(test_mmap_fixed_replaces),
+		cmocka_unit_test(test_mmap_placement),
+		cmocka_unit_test(test_munmap),
+		cmocka_unit_test(test_mprotect),
+		cmocka_unit_test(test_cow),
+		cmocka_unit_test(test_cow_takeover_after_exit),
+		cmocka_unit_test(test_shared_across_fork),
+		cmocka_unit_test(test_segfaults),
+		cmocka_unit_test(test_kernel_half),
+		cmocka_unit_test(test_noncanonical),
+		cmocka_unit_test(test_canonical_edges),
+		cmocka_unit_test(test_partial_transfer),
+		cmocka_unit_test(test_walks_every_depth),
+		cmocka_unit_test(test_phys_read),
+		cmocka_unit_test(test_tlb_counters),
+		cmocka_unit_test(test_tlb_never_stale),
+		cmocka_unit_test(test_accounting),
+		cmocka_unit_test(test_frames_zeroed),
+		cmocka_unit_test(test_force),
+		cmocka_unit_test(test_errmsg),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
