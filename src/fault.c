@@ -22,8 +22,10 @@
  * leaf.  Reads are allowed on any present user page (x86 has no read bit);
  * PROT_NONE pages are not present to the hardware.  A segfault changes
  * nothing but the segfault counters and the kernel log, and is only that
- * for a plain user-mode access: forced (debugger) and kernel-mode accesses
- * fail with EFAULT quietly, as get_user_pages and copy_to_user do.
+ * for a plain user-mode access that fails at its first page: a fault on a
+ * later page ends the access with a short count (as /proc/PID/mem does),
+ * and forced (debugger) and kernel-mode accesses fail with EFAULT quietly,
+ * as get_user_pages and copy_to_user do.
  * Called with the machine lock held.
  */
 #include "machine.h"
@@ -42,6 +44,7 @@ struct access {
 	struct vmfs_fault *f;
 };
 
+/* Record the fault that stops the access; access_vm decides if it is a segfault. */
 static int segv(struct access *a, uint64_t va, int si_code, uint32_t code)
 {
 	if (a->write)
@@ -54,16 +57,25 @@ static int segv(struct access *a, uint64_t va, int si_code, uint32_t code)
 	a->f->error_code = code;
 	a->f->addr = va;
 	a->f->err = -EFAULT;
-	if (a->user && !a->force) {
-		a->mm->c.segv++;
-		a->m->cnt.segfault++;
-		klog_add(&a->m->klog, machine_now(a->m),
-			 "%s[%d]: segfault at %llx ip %016llx sp %016llx error %x",
-			 a->mm->comm, a->mm->pid, (unsigned long long)va, 0ull, 0ull, code);
-	}
 	return vm_error(-EFAULT, "%s at 0x%llx: %s", a->write ? "write" : a->exec ? "fetch" : "read",
 			(unsigned long long)va,
 			si_code == VMFS_SEGV_MAPERR ? "no mapping there" : "not permitted");
+}
+
+/*
+ * The access failed at its first page: for a plain user-mode access that is
+ * a segfault of the process (counted, logged as Linux's show_signal_msg).
+ */
+static void deliver_segv(struct access *a)
+{
+	if (!a->user || a->force)
+		return;
+	a->mm->c.segv++;
+	a->m->cnt.segfault++;
+	klog_add(&a->m->klog, machine_now(a->m),
+		 "%s[%d]: segfault at %llx ip %016llx sp %016llx error %x",
+		 a->mm->comm, a->mm->pid, (unsigned long long)a->f->addr, 0ull, 0ull,
+		 a->f->error_code);
 }
 
 static int oom(struct access *a, uint64_t va)
@@ -375,9 +387,13 @@ int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t le
 			n = len - done;
 		rc = follow_page(&a, va, &p);
 		if (rc < 0) {
-			if (done)
+			if (done) {
 				vm_error_clear();
-			return done ? (int64_t)done : rc;
+				return (int64_t)done;
+			}
+			if (a.f->si_code)
+				deliver_segv(&a);
+			return rc;
 		}
 		if (a.write)
 			memcpy(p, (const uint8_t *)buf + done, n);

@@ -124,6 +124,8 @@ static void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t 
 
 	split_at(mm, start, s);
 	split_at(mm, end, s);
+	/* Pages first: an object's cache may go with its last mapping. */
+	zap_range(m, mm, start, end);
 	for (v = vma_find_after(&mm->vmas, start); v && v->start < end;) {
 		struct vma *next = v->next;
 
@@ -131,7 +133,6 @@ static void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t 
 		vma_drop(m, mm, v);
 		v = next;
 	}
-	zap_range(m, mm, start, end);
 }
 
 static int check_prot(const char *call, int prot)
@@ -262,7 +263,7 @@ static int change_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep
 	if (!pte_resident(e))
 		return 0;
 	if (prot == PROT_NONE) {
-		e = (e & ~PTE_P) | PTE_PROTNONE;
+		e = (e & ~(PTE_P | PTE_RW)) | PTE_PROTNONE;
 	} else {
 		e = (e & ~PTE_PROTNONE) | PTE_P;
 		if ((prot & PROT_WRITE) && !(e & PTE_COW))
