@@ -98,6 +98,12 @@ struct run {
 	long opno;
 	char op[256];
 	bool failed;
+	/* what the run exercised, printed at its end */
+	struct {
+		long mmap_ok, mmap_err, munmap, mprotect_ok, mprotect_err;
+		long full, shortc, fault, forks, exits, checks;
+		size_t max_pages;
+	} n;
 };
 
 static void *xmalloc(size_t n)
@@ -357,6 +363,7 @@ static void check_pids(struct run *r)
 static void check_maps(struct run *r, const struct mproc *p)
 {
 	static struct vmfs_map maps[1024];
+	r->n.checks++;
 	int n = vmfs_maps(r->m, p->pid, maps, 1024);
 	if (n < 0 || n > 1024) {
 		fail(r, "vmfs_maps(%d) returned %d", p->pid, n);
@@ -640,6 +647,7 @@ static void op_fork(struct run *r)
 		return;
 	proc_copy(&r->procs[r->nprocs++], parent, pid);
 	r->next_pid++;
+	r->n.forks++;
 }
 
 static void op_exit(struct run *r)
@@ -651,6 +659,7 @@ static void op_exit(struct run *r)
 	proc_free(&r->procs[i]);
 	r->procs[i] = r->procs[--r->nprocs];
 	r->dead_pid = pid;
+	r->n.exits++;
 }
 
 static void op_mmap(struct run *r, struct mproc *p)
@@ -703,7 +712,13 @@ static void op_mmap(struct run *r, struct mproc *p)
 	if (rc == 0 && !r->failed) {
 		expect_eq(r, "mmap address", (int64_t)(at * PAGE), (int64_t)out);
 		map_range(p, at, npages, prot, shared);
+		if (p->n > r->n.max_pages)
+			r->n.max_pages = p->n;
 	}
+	if (rc == 0)
+		r->n.mmap_ok++;
+	else
+		r->n.mmap_err++;
 }
 
 static void op_munmap(struct run *r, struct mproc *p)
@@ -718,6 +733,7 @@ static void op_munmap(struct run *r, struct mproc *p)
 	expect_eq(r, "munmap", expected, vmfs_munmap(r->m, p->pid, vpn * PAGE, len));
 	if (expected == 0)
 		remove_range(p, vpn, npages);
+	r->n.munmap++;
 }
 
 static void op_mprotect(struct run *r, struct mproc *p)
@@ -733,6 +749,10 @@ static void op_mprotect(struct run *r, struct mproc *p)
 	if (all)
 		for (size_t i = lower_bound(p, vpn); i < lower_bound(p, vpn + npages); i++)
 			p->pg[i].prot = prot;
+	if (all)
+		r->n.mprotect_ok++;
+	else
+		r->n.mprotect_err++;
 }
 
 static bool allowed(const struct mpage *pg, unsigned how)
@@ -752,7 +772,8 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 {
 	static const char *type_name[] = { "read", "write", "exec" };
 	static unsigned char in[4 * PAGE], out[4 * PAGE], want[4 * PAGE];
-	uint64_t vpn = pick_vpn(r, p);
+	/* mostly where something is mapped, so permissions and bytes get tested */
+	uint64_t vpn = p->n && chance(r, 60) ? p->pg[rnd(r, p->n)].vpn : pick_vpn(r, p);
 	unsigned off = chance(r, 30) ? 0 : (unsigned)rnd(r, PAGE);
 	size_t len = chance(r, 20) ? 1 + rnd(r, 16) : 1 + rnd(r, 3 * PAGE);
 	uint64_t addr = vpn * PAGE + off;
@@ -802,6 +823,12 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 	expect_eq(r, "bytes transferred", expected, got);
 	if (r->failed)
 		return;
+	if (done == len)
+		r->n.full++;
+	else if (done)
+		r->n.shortc++;
+	else
+		r->n.fault++;
 	if (type != VMFS_ACCESS_WRITE)
 		for (size_t i = 0; i < done; i++)
 			if (out[i] != want[i]) {
@@ -933,7 +960,8 @@ static bool run_one(uint64_t seed, int levels, unsigned tlb, long ops, bool verb
 	r->tlb = tlb;
 	r->ops = ops;
 	r->verbose = verbose;
-	r->rng = seed * 0x2545f4914f6cdd1dull + (uint64_t)levels * 131 + tlb;
+	/* The same operations for every TLB size: the TLB must not change a result. */
+	r->rng = seed * 0x2545f4914f6cdd1dull + (uint64_t)levels * 131;
 	r->next_pid = 1;
 
 	char opts[128];
@@ -986,6 +1014,11 @@ static bool run_one(uint64_t seed, int levels, unsigned tlb, long ops, bool verb
 		expect_eq(r, "pgalloc - pgfree with no process", 0,
 			  (int64_t)(st.pgalloc - st.pgfree));
 	}
+	printf("  mmap %ld (+%ld errors), munmap %ld, mprotect %ld (+%ld ENOMEM), accesses: "
+	       "%ld whole, %ld short, %ld faulted; %ld forks, %ld exits, %ld maps checks, "
+	       "at most %zu pages in a process\n", r->n.mmap_ok, r->n.mmap_err, r->n.munmap,
+	       r->n.mprotect_ok, r->n.mprotect_err, r->n.full, r->n.shortc, r->n.fault,
+	       r->n.forks, r->n.exits, r->n.checks, r->n.max_pages);
 	for (int i = 0; i < r->nprocs; i++)
 		proc_free(&r->procs[i]);
 	vmfs_close(r->m);
