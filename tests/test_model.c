@@ -452,11 +452,13 @@ static uint32_t expected_index(int levels, int i, uint64_t addr)
 /* One present private page, or one present page of a shared buffer, as seen
  * by the whole-machine frame check. */
 struct seen {
+	bool present;       /* the rest is valid */
 	uint64_t frame;
 	const struct buf *b;
-	bool rw;
+	bool rw, shared;
 	int pid;
 	uint64_t vpn;
+	size_t mapcount;    /* present entries mapping the frame, all processes */
 };
 
 /* Translate @vpn of @p (at byte offset @off) and check the walk against
@@ -563,7 +565,8 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 			return;
 		}
 	if (s)
-		*s = (struct seen){ w.paddr >> 12, pg->b, (leaf & VMFS_PTE_RW) != 0, p->pid, vpn };
+		*s = (struct seen){ true, w.paddr >> 12, pg->b, (leaf & VMFS_PTE_RW) != 0,
+				    pg->shared, p->pid, vpn, 0 };
 }
 
 static int cmp_frame(const void *a, const void *b)
@@ -576,6 +579,58 @@ static int cmp_buf(const void *a, const void *b)
 {
 	const struct seen *x = a, *y = b;
 	return x->b < y->b ? -1 : x->b > y->b;
+}
+
+static int cmp_page(const void *a, const void *b)
+{
+	const struct seen *x = a, *y = b;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->vpn < y->vpn ? -1 : x->vpn > y->vpn;
+}
+
+/* Resident-page accounting of @p agrees with its present leaves @s[0..n)
+ * (sorted by address): vmfs_proc_stat's rss_anon and rss_shmem, and each
+ * mapping's rss, anon and shared (frame mapped by more than one table). */
+static void check_rss(struct run *r, const struct mproc *p, const struct seen *s, size_t n)
+{
+	static struct vmfs_map maps[1024];
+	struct vmfs_proc_stat ps;
+	uint64_t anon = 0, shmem = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].shared)
+			shmem++;
+		else
+			anon++;
+	}
+	if (vmfs_proc_stat(r->m, p->pid, &ps)) {
+		fail(r, "vmfs_proc_stat(%d) failed", p->pid);
+		return;
+	}
+	expect_eq(r, "rss_anon (present private leaves)", (int64_t)anon, (int64_t)ps.rss_anon);
+	expect_eq(r, "rss_shmem (present shared leaves)", (int64_t)shmem, (int64_t)ps.rss_shmem);
+	expect_eq(r, "rss_file", 0, (int64_t)ps.rss_file);
+	expect_eq(r, "swap", 0, (int64_t)ps.swap);
+	int nm = vmfs_maps(r->m, p->pid, maps, 1024);
+	size_t i = 0;
+	for (int k = 0; k < nm && k < 1024 && !r->failed; k++) {
+		uint64_t rss = 0, an = 0, sh = 0;
+		while (i < n && s[i].vpn * PAGE < maps[k].end) {
+			if (s[i].vpn * PAGE >= maps[k].start) {
+				rss++;
+				an += !s[i].shared;
+				sh += s[i].mapcount > 1;
+			}
+			i++;
+		}
+		if (maps[k].rss != rss || maps[k].anon != an || maps[k].shared != sh ||
+		    maps[k].swap != 0)
+			fail(r, "pid %d map [%#" PRIx64 ", %#" PRIx64 "): rss %" PRIu64 " anon %"
+			     PRIu64 " shared %" PRIu64 " swap %" PRIu64 ", page tables say rss %"
+			     PRIu64 " anon %" PRIu64 " shared %" PRIu64, p->pid, maps[k].start,
+			     maps[k].end, maps[k].rss, maps[k].anon, maps[k].shared, maps[k].swap,
+			     rss, an, sh);
+	}
 }
 
 /* Translate every page of every process; then no frame that a writable leaf
@@ -592,11 +647,12 @@ static void check_all(struct run *r)
 		check_maps(r, p);
 		for (size_t k = 0; k < p->n && !r->failed; k++) {
 			check_translate(r, p, p->pg[k].vpn, (unsigned)rnd(r, PAGE), &s[n]);
-			if (s[n].frame)
+			if (s[n].present)
 				n++;
 		}
 	}
 	qsort(s, n, sizeof(*s), cmp_frame);
+	size_t frames_used = 0;
 	for (size_t a = 0; a < n && !r->failed;) {
 		size_t b = a;
 		bool distinct = false, rw = false;
@@ -605,6 +661,9 @@ static void check_all(struct run *r)
 			rw |= s[b].rw;
 			b++;
 		}
+		for (size_t k = a; k < b; k++)
+			s[k].mapcount = b - a;
+		frames_used++;
 		if (distinct && rw)
 			fail(r, "frame %#" PRIx64 " holds pid %d page %#" PRIx64 " and pid %d page %#"
 			     PRIx64 " (different model pages), and one leaf is writable",
@@ -617,6 +676,22 @@ static void check_all(struct run *r)
 			fail(r, "shared page: pid %d %#" PRIx64 " in frame %#" PRIx64 ", pid %d %#"
 			     PRIx64 " in frame %#" PRIx64, s[a - 1].pid, s[a - 1].vpn * PAGE,
 			     s[a - 1].frame, s[a].pid, s[a].vpn * PAGE, s[a].frame);
+	/* Frames in use are at least those the page tables reach (shared pages
+	 * may also sit unmapped in their object's page cache). */
+	struct vmfs_stat st;
+	vmfs_stat(r->m, &st);
+	if (!r->failed && MACHINE_FRAMES - st.frames_free < frames_used)
+		fail(r, "%zu distinct frames are mapped, but frames_free is %" PRIu64 " of %d",
+		     frames_used, st.frames_free, MACHINE_FRAMES);
+	qsort(s, n, sizeof(*s), cmp_page);
+	for (int i = 0; i < r->nprocs && !r->failed; i++) {
+		size_t a = 0, b;
+		while (a < n && s[a].pid != r->procs[i].pid)
+			a++;
+		for (b = a; b < n && s[b].pid == r->procs[i].pid; b++)
+			;
+		check_rss(r, &r->procs[i], s + a, b - a);
+	}
 	free(s);
 }
 
