@@ -371,10 +371,12 @@ static void test_spawn_names(void **state)
 	name[256] = 0;
 	assert_int_equal(vmfs_spawn(m, name), -EINVAL);   /* 256 bytes */
 	assert_true(strlen(vmfs_errmsg()) > 0);
+	assert_true(vmfs_spawn(m, "with space") > 0);
 	assert_int_equal(vmfs_spawn(m, ""), -EINVAL);
 	assert_int_equal(vmfs_spawn(m, "tab\there"), -EINVAL);
 	assert_int_equal(vmfs_spawn(m, "bell\a"), -EINVAL);
-	assert_int_equal(vmfs_pids(m, NULL, 0), 1);
+	assert_int_equal(vmfs_spawn(m, "del\x7f"), -EINVAL);
+	assert_int_equal(vmfs_pids(m, NULL, 0), 2);
 	vmfs_close(m);
 }
 
@@ -1256,6 +1258,111 @@ static void test_force(void **state)
 	vmfs_close(m);
 }
 
+static void test_pagetables_freed(void **state)
+{
+	(void)state;
+	for (int levels = 2; levels <= 6; levels++) {
+		char opts[64];
+		snprintf(opts, sizeof(opts), "frames=64,levels=%d", levels);
+		vmfs *m = open_machine(opts);
+		struct vmfs_stat st0 = machine_stat(m);
+		int pid = spawn(m, "pt");
+		uint64_t pt0 = proc_stat(m, pid).pt_pages;
+		assert_true(pt0 >= 1);                       /* the top table */
+		assert_true(machine_stat(m).pagetable_pages >= st0.pagetable_pages + pt0);
+		/* far from anything else: a walk of its own below the top table */
+		uint64_t far = (st0.user_top / 2) | 0x200000;
+		map_fixed(m, pid, far, 2 * PAGE, RW, ANON_PRIV);
+		put_byte(m, pid, far, 1);
+		put_byte(m, pid, far + PAGE, 2);
+		uint64_t pt1 = proc_stat(m, pid).pt_pages;
+		assert_int_equal(pt1, pt0 + (uint64_t)(levels - 1));
+		assert_int_equal(vmfs_munmap(m, pid, far, 2 * PAGE), 0);
+		assert_int_equal(proc_stat(m, pid).pt_pages, pt0);
+		struct vmfs_walk w = walk(m, pid, far);
+		assert_int_equal(w.state, VMFS_WALK_NONE);
+		assert_int_equal(w.depth, 1);               /* the top entry is cleared */
+		assert_int_equal(w.level[0].entry, 0);
+		/* a partial unmap keeps the tables the rest still needs */
+		map_fixed(m, pid, far, 2 * PAGE, RW, ANON_PRIV);
+		put_byte(m, pid, far, 3);
+		put_byte(m, pid, far + PAGE, 4);
+		assert_int_equal(vmfs_munmap(m, pid, far, PAGE), 0);
+		assert_int_equal(get_byte(m, pid, far + PAGE), 4);
+		verify_walk(m, pid, far + PAGE, levels, 4);
+		assert_int_equal(proc_stat(m, pid).pt_pages, pt1);
+		assert_int_equal(vmfs_exit(m, pid), 0);
+		assert_int_equal(machine_stat(m).pagetable_pages, st0.pagetable_pages);
+		vmfs_close(m);
+	}
+}
+
+static void test_kmsg(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int pid = spawn(m, "logger");
+	unsigned char c;
+	assert_int_equal(vmfs_read(m, pid, 0x10000, &c, 1), -EFAULT);
+	size_t len = vmfs_kmsg(m, NULL, 0);
+	assert_true(len > 0);
+	/* cut at len - 1 bytes like snprintf, but the whole length returned */
+	char small[11];
+	memset(small, 'x', sizeof(small));
+	assert_int_equal(vmfs_kmsg(m, small, 10), len);
+	assert_int_equal(small[9], 0);
+	assert_int_equal(small[10], 'x');
+	assert_int_equal(small[0], '[');
+	char one = 'x';
+	assert_int_equal(vmfs_kmsg(m, &one, 1), len);
+	assert_int_equal(one, 0);
+	/* many lines: at least 64 KiB of the newest are kept, whole lines */
+	for (unsigned i = 0; i < 2000; i++)
+		assert_int_equal(vmfs_read(m, pid, 0x10000000 + (uint64_t)i * PAGE, &c, 1), -EFAULT);
+	char *log = kmsg(m);
+	size_t n = strlen(log);
+	assert_true(n >= 64 * 1024);
+	assert_int_equal(log[0], '[');
+	assert_int_equal(log[n - 1], '\n');
+	char want[128];
+	snprintf(want, sizeof(want), "logger[%d]: segfault at %" PRIx64 " ip", pid,
+		 (uint64_t)0x10000000 + 1999 * (uint64_t)PAGE);
+	assert_non_null(strstr(log, want));
+	free(log);
+	char *line = last_kmsg_line(m);
+	assert_memory_equal(line, want, strlen(want));
+	free(line);
+	vmfs_close(m);
+}
+
+static void test_overflowing_lengths(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64,levels=6");
+	struct vmfs_stat st = machine_stat(m);
+	int pid = spawn(m, "ovf");
+	map_fixed(m, pid, BASE, PAGE, RW, ANON_PRIV);
+	put_byte(m, pid, BASE, 9);
+	uint64_t huge[] = { ~0ull, ~0ull - PAGE + 2, ~0ull - BASE + 1, 1ull << 63 };
+	for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		assert_true(vmfs_mmap(m, pid, BASE, huge[i], RW, ANON_PRIV | MAP_FIXED, NULL, 0,
+				      NULL) < 0);
+		assert_true(vmfs_mmap(m, pid, 0, huge[i], RW, ANON_PRIV, NULL, 0, NULL) < 0);
+		assert_true(vmfs_munmap(m, pid, BASE, huge[i]) < 0);
+		assert_true(vmfs_mprotect(m, pid, BASE, huge[i], PROT_READ) < 0);
+	}
+	assert_int_equal(get_byte(m, pid, BASE), 9);
+	put_byte(m, pid, BASE, 10);
+	assert_int_equal(proc_stat(m, pid).vm_pages, 1);
+	/* accesses that run off the top of the address space */
+	unsigned char buf[64];
+	assert_int_equal(vmfs_read(m, pid, ~0ull - 15, buf, 32), -EFAULT);
+	assert_int_equal(vmfs_access(m, pid, ~0ull - 15, buf, 32,
+				     VMFS_ACCESS_READ | VMFS_ACCESS_KERNEL, NULL), -EFAULT);
+	assert_int_equal(vmfs_read(m, pid, st.user_top - 16, buf, 32), -EFAULT);
+	vmfs_close(m);
+}
+
 static void test_errmsg(void **state)
 {
 	(void)state;
@@ -1299,6 +1406,9 @@ int main(void)
 		cmocka_unit_test(test_frames_zeroed),
 		cmocka_unit_test(test_force),
 		cmocka_unit_test(test_errmsg),
+		cmocka_unit_test(test_pagetables_freed),
+		cmocka_unit_test(test_kmsg),
+		cmocka_unit_test(test_overflowing_lengths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

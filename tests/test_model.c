@@ -88,6 +88,7 @@ struct run {
 	/* engine */
 	vmfs *m;
 	uint64_t user_top, top_vpn;
+	uint64_t kernel_pt_pages;   /* pagetable_pages with no process */
 	/* model */
 	struct mproc procs[MAX_PROCS];
 	int nprocs;
@@ -1050,6 +1051,7 @@ static bool run_one(uint64_t seed, int levels, unsigned tlb, long ops, bool verb
 		struct vmfs_stat st;
 		expect_eq(r, "vmfs_stat", 0, vmfs_stat(r->m, &st));
 		r->user_top = st.user_top;
+		r->kernel_pt_pages = st.pagetable_pages;
 		r->top_vpn = st.user_top / PAGE;
 		if (st.levels != levels || r->top_vpn < LOW_VPN + 2 * WIN_PAGES)
 			fail(r, "vmfs_stat: levels %d, user_top %#" PRIx64, st.levels, st.user_top);
@@ -1088,6 +1090,8 @@ static bool run_one(uint64_t seed, int levels, unsigned tlb, long ops, bool verb
 		expect_eq(r, "frames_free with no process", MACHINE_FRAMES, (int64_t)st.frames_free);
 		expect_eq(r, "pgalloc - pgfree with no process", 0,
 			  (int64_t)(st.pgalloc - st.pgfree));
+		expect_eq(r, "page-table pages with no process (the kernel's)",
+			  (int64_t)r->kernel_pt_pages, (int64_t)st.pagetable_pages);
 	}
 	printf("  mmap %ld (+%ld errors), munmap %ld, mprotect %ld (+%ld ENOMEM), accesses: "
 	       "%ld whole, %ld short, %ld faulted; %ld forks, %ld exits, %ld maps checks, "
