@@ -14,7 +14,8 @@
  *     PROTNONE | flags | pfn resident but PROT_NONE: P clear, frame kept
  *     SWAP | slot << 12      in swap (P clear), slot number in bits 12-51
  *
- * Intermediate entries are 0 or P|RW|US|pfn (kernel tables: P|RW, no US).
+ * Intermediate entries are 0 or P|RW|US|pfn (kernel tables: P|RW, no US),
+ * with A set once a walk has passed through them.
  * The hardware-like walk ANDs US and RW and ORs NX across levels.
  *
  * Every change of a leaf entry of a process goes through set_pte(), which
