@@ -1,0 +1,552 @@
+/*
+ * test_mmap.c - unit tests of src/mmap.c: how mmap, munmap and mprotect
+ * split and merge a process's mappings, and what happens to the pages.
+ *
+ * Driven through the engine entry points of machine.h on a real machine;
+ * the mappings are read straight from the process's list (struct vma), the
+ * entries from its page tables.  Covered: munmap in the middle splits in two
+ * (and frees exactly the pages it covered), at the edges it trims, over a
+ * hole it does nothing, across two mappings it trims both; mprotect of a
+ * sub-range splits in three, changes the leaf entries' bits (RW, PROT_NONE)
+ * and mprotect back merges into one; mmap next to a like mapping merges on
+ * either side and when filling a hole, top-down placements merge, unlike
+ * ones (prot, private/shared, another object) do not; MAP_FIXED over the
+ * middle replaces pages with zero ones and merges when alike;
+ * MAP_FIXED_NOREPLACE and calls that fail change nothing; the pieces of a
+ * split shared mapping keep their offsets into the object.
+ *
+ * Unmapping touched MAP_SHARED memory runs in a host child process
+ * (fork(2)): that path once aborted in the engine (unmap_range dropped the
+ * object, and its page cache with it, before zapping the entries still
+ * mapping the page; fixed in 374abf1), and should it come back the test
+ * fails instead of taking the whole file down.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "error.h"
+#include "machine.h"
+
+#define PG        PAGE_SIZE
+#define A         0x400000ull           /* a convenient user address */
+#define RW        (PROT_READ | PROT_WRITE)
+#define ANON_PRIV (MAP_PRIVATE | MAP_ANONYMOUS)
+#define ANON_SHRD (MAP_SHARED | MAP_ANONYMOUS)
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+struct fixture {
+	struct vmfs *m;
+	int          pid;
+	struct mm   *mm;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f || machine_open(&f->m, "frames=256") < 0)
+		return -1;
+	f->pid = mm_spawn(f->m, "mmap-test");
+	f->mm = mm_lookup(f->m, f->pid);
+	if (!f->mm)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	machine_close(f->m);
+	free(f);
+	return 0;
+}
+
+static void map(struct fixture *f, uint64_t addr, uint64_t pages, int prot, int flags)
+{
+	uint64_t out = 0;
+	int rc = do_mmap(f->m, f->pid, addr, pages * PG, prot, flags | MAP_FIXED, NULL, 0, &out);
+
+	if (rc)
+		print_error("mmap(%#llx, %llu pages) = %d: %s\n", (unsigned long long)addr,
+			    (unsigned long long)pages, rc, vm_error_msg());
+	assert_int_equal(rc, 0);
+	assert_int_equal(out, addr);
+}
+
+static void put(struct fixture *f, uint64_t addr, char c)
+{
+	assert_int_equal(access_vm(f->m, f->pid, addr, &c, 1, VMFS_ACCESS_WRITE, NULL), 1);
+}
+
+static char get(struct fixture *f, uint64_t addr)
+{
+	char c = 0;
+
+	assert_int_equal(access_vm(f->m, f->pid, addr, &c, 1, VMFS_ACCESS_READ, NULL), 1);
+	return c;
+}
+
+/* Write 'a' + i at the start of page i of [addr, addr + pages). */
+static void fill(struct fixture *f, uint64_t addr, unsigned pages)
+{
+	for (unsigned i = 0; i < pages; i++)
+		put(f, addr + i * PG, (char)('a' + i));
+}
+
+static uint64_t frames_used(const struct fixture *f)
+{
+	return f->m->phys.nframes - f->m->phys.nfree;
+}
+
+static uint64_t leaf(const struct fixture *f, uint64_t va)
+{
+	const uint64_t *p = pte_offset(f->m, f->mm->cr3, va);
+
+	return p ? *p : 0;
+}
+
+struct want {
+	uint64_t start, end;
+	int      prot, flags;
+};
+
+/* The process's mappings are exactly @w, in the list and through vma_find. */
+static void expect_maps(const struct fixture *f, const struct want *w, size_t n)
+{
+	const struct vma *v = f->mm->vmas.first;
+	uint64_t pages = 0;
+
+	for (size_t i = 0; i < n; i++, v = v->next) {
+		if (!v || v->start != w[i].start || v->end != w[i].end)
+			print_error("mapping %zu: [%#llx, %#llx), want [%#llx, %#llx)\n", i,
+				    v ? (unsigned long long)v->start : 0ull,
+				    v ? (unsigned long long)v->end : 0ull,
+				    (unsigned long long)w[i].start, (unsigned long long)w[i].end);
+		assert_non_null(v);
+		assert_int_equal(v->start, w[i].start);
+		assert_int_equal(v->end, w[i].end);
+		assert_int_equal(v->prot, w[i].prot);
+		assert_int_equal(v->flags, w[i].flags);
+		assert_ptr_equal(vma_find(&f->mm->vmas, w[i].start), v);
+		assert_ptr_equal(vma_find(&f->mm->vmas, w[i].end - 1), v);
+		pages += (w[i].end - w[i].start) / PG;
+	}
+	assert_null(v);
+	assert_int_equal(f->mm->vmas.count, n);
+	assert_int_equal(f->mm->vm_pages, pages);
+}
+
+#define EXPECT_MAPS(f, ...)                                                         \
+	do {                                                                         \
+		static const struct want w_[] = { __VA_ARGS__ };                     \
+		expect_maps((f), w_, sizeof(w_) / sizeof(w_[0]));                    \
+	} while (0)
+
+static void expect_segv(struct fixture *f, uint64_t addr, unsigned how, int si_code)
+{
+	struct vmfs_fault flt;
+	char c = 'z';
+
+	assert_int_equal(access_vm(f->m, f->pid, addr, &c, 1, how, &flt), -EFAULT);
+	assert_int_equal(flt.si_code, si_code);
+	assert_int_equal(flt.addr, addr);
+}
+
+/* ---- munmap ----------------------------------------------------------------------- */
+
+static void test_munmap_middle_splits(void **state)
+{
+	struct fixture *f = *state;
+	struct vmfs_walk w;
+
+	map(f, A, 8, RW, ANON_PRIV);
+	fill(f, A, 8);
+	assert_int_equal(frames_used(f), 8);
+	assert_int_equal(do_munmap(f->m, f->pid, A + 3 * PG, 2 * PG), 0);
+	EXPECT_MAPS(f, { A, A + 3 * PG, RW, ANON_PRIV }, { A + 5 * PG, A + 8 * PG, RW, ANON_PRIV });
+	/* Exactly the two pages in the hole went back. */
+	assert_int_equal(frames_used(f), 6);
+	assert_int_equal(f->mm->c.rss_anon, 6);
+	for (unsigned i = 0; i < 8; i++) {
+		if (i == 3 || i == 4) {
+			expect_segv(f, A + i * PG, VMFS_ACCESS_READ, VMFS_SEGV_MAPERR);
+			assert_int_equal(translate(f->m, f->pid, A + i * PG, &w), 0);
+			assert_int_equal(w.state, VMFS_WALK_NONE);
+			assert_int_equal(w.mapped, 0);
+		} else {
+			assert_int_equal(get(f, A + i * PG), 'a' + i);
+		}
+	}
+}
+
+static void test_munmap_edges_holes_and_spans(void **state)
+{
+	struct fixture *f = *state;
+
+	map(f, A, 8, RW, ANON_PRIV);
+	fill(f, A, 8);
+	/* The head and the tail: trims, no split. */
+	assert_int_equal(do_munmap(f->m, f->pid, A, PG), 0);
+	assert_int_equal(do_munmap(f->m, f->pid, A + 7 * PG, PG), 0);
+	EXPECT_MAPS(f, { A + PG, A + 7 * PG, RW, ANON_PRIV });
+	assert_int_equal(frames_used(f), 6);
+	/* A hole, and a range reaching past the mapping's ends: fine. */
+	assert_int_equal(do_munmap(f->m, f->pid, A + 64 * PG, 16 * PG), 0);
+	EXPECT_MAPS(f, { A + PG, A + 7 * PG, RW, ANON_PRIV });
+	/* A length that is not a page multiple is rounded up. */
+	assert_int_equal(do_munmap(f->m, f->pid, A + 6 * PG, 1), 0);
+	EXPECT_MAPS(f, { A + PG, A + 6 * PG, RW, ANON_PRIV });
+	/* Across two mappings: the end of one and the start of the other go. */
+	map(f, A + 8 * PG, 4, PROT_READ, ANON_PRIV);
+	assert_int_equal(do_munmap(f->m, f->pid, A + 4 * PG, 6 * PG), 0);
+	EXPECT_MAPS(f, { A + PG, A + 4 * PG, RW, ANON_PRIV },
+		       { A + 10 * PG, A + 12 * PG, PROT_READ, ANON_PRIV });
+	assert_int_equal(get(f, A + 3 * PG), 'd');
+	/* Everything. */
+	assert_int_equal(do_munmap(f->m, f->pid, 0, f->m->geom.user_top), 0);
+	assert_null(f->mm->vmas.first);
+	assert_int_equal(f->mm->vm_pages, 0);
+	assert_int_equal(frames_used(f), 0);
+	assert_int_equal(f->mm->c.rss_anon, 0);
+	assert_int_equal(f->mm->c.pt_pages, 1);
+}
+
+/* ---- mprotect ---------------------------------------------------------------------- */
+
+static void test_mprotect_splits_in_three_and_merges_back(void **state)
+{
+	struct fixture *f = *state;
+
+	map(f, A, 8, RW, ANON_PRIV);
+	fill(f, A, 8);
+	assert_int_equal(do_mprotect(f->m, f->pid, A + 2 * PG, 4 * PG, PROT_READ), 0);
+	EXPECT_MAPS(f, { A, A + 2 * PG, RW, ANON_PRIV },
+		       { A + 2 * PG, A + 6 * PG, PROT_READ, ANON_PRIV },
+		       { A + 6 * PG, A + 8 * PG, RW, ANON_PRIV });
+	/* The entries follow: RW clear inside, set outside; the frames stay. */
+	for (unsigned i = 0; i < 8; i++) {
+		uint64_t e = leaf(f, A + i * PG);
+
+		assert_true(pte_present(e));
+		assert_int_equal(!!(e & PTE_RW), i < 2 || i >= 6);
+	}
+	expect_segv(f, A + 3 * PG, VMFS_ACCESS_WRITE, VMFS_SEGV_ACCERR);
+	assert_int_equal(get(f, A + 3 * PG), 'd');
+	assert_int_equal(frames_used(f), 8);
+
+	assert_int_equal(do_mprotect(f->m, f->pid, A + 2 * PG, 4 * PG, RW), 0);
+	EXPECT_MAPS(f, { A, A + 8 * PG, RW, ANON_PRIV });
+	for (unsigned i = 0; i < 8; i++)
+		assert_true(leaf(f, A + i * PG) & PTE_RW);
+	put(f, A + 3 * PG, 'X');
+	assert_int_equal(get(f, A + 3 * PG), 'X');
+	assert_int_equal(frames_used(f), 8);
+}
+
+static void test_mprotect_none_and_exec_bits(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t before, e;
+
+	map(f, A, 4, RW, ANON_PRIV);
+	fill(f, A, 4);
+	before = leaf(f, A + PG);
+	/* PROT_NONE: not present to the hardware, the frame kept. */
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, PG, PROT_NONE), 0);
+	e = leaf(f, A + PG);
+	assert_false(pte_present(e));
+	assert_true(e & PTE_PROTNONE);
+	assert_false(e & PTE_RW);
+	assert_int_equal(pte_pfn(e), pte_pfn(before));
+	expect_segv(f, A + PG, VMFS_ACCESS_READ, VMFS_SEGV_ACCERR);
+	EXPECT_MAPS(f, { A, A + PG, RW, ANON_PRIV }, { A + PG, A + 2 * PG, PROT_NONE, ANON_PRIV },
+		       { A + 2 * PG, A + 4 * PG, RW, ANON_PRIV });
+	/* EXEC clears NX; back to RW sets it again and merges all. */
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, PG, PROT_READ | PROT_EXEC), 0);
+	e = leaf(f, A + PG);
+	assert_true(pte_present(e));
+	assert_false(e & (PTE_NX | PTE_RW | PTE_PROTNONE));
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, PG, RW), 0);
+	EXPECT_MAPS(f, { A, A + 4 * PG, RW, ANON_PRIV });
+	e = leaf(f, A + PG);
+	assert_int_equal(e & (PTE_P | PTE_RW | PTE_NX | PTE_PROTNONE), PTE_P | PTE_RW | PTE_NX);
+	assert_int_equal(get(f, A + PG), 'b');
+}
+
+/* mprotect over two unlike neighbours making them alike merges them. */
+static void test_mprotect_merges_neighbours(void **state)
+{
+	struct fixture *f = *state;
+
+	map(f, A, 2, RW, ANON_PRIV);
+	map(f, A + 2 * PG, 2, PROT_READ, ANON_PRIV);
+	map(f, A + 4 * PG, 2, PROT_EXEC, ANON_PRIV);
+	EXPECT_MAPS(f, { A, A + 2 * PG, RW, ANON_PRIV },
+		       { A + 2 * PG, A + 4 * PG, PROT_READ, ANON_PRIV },
+		       { A + 4 * PG, A + 6 * PG, PROT_EXEC, ANON_PRIV });
+	assert_int_equal(do_mprotect(f->m, f->pid, A + 2 * PG, 4 * PG, RW), 0);
+	EXPECT_MAPS(f, { A, A + 6 * PG, RW, ANON_PRIV });
+}
+
+static void test_mprotect_failure_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+
+	map(f, A, 2, RW, ANON_PRIV);
+	map(f, A + 3 * PG, 2, RW, ANON_PRIV);
+	fill(f, A, 2);
+	/* Page A + 2 pages is a hole: -ENOMEM, and nothing was split or changed. */
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, 3 * PG, PROT_READ), -ENOMEM);
+	EXPECT_MAPS(f, { A, A + 2 * PG, RW, ANON_PRIV }, { A + 3 * PG, A + 5 * PG, RW, ANON_PRIV });
+	assert_true(leaf(f, A + PG) & PTE_RW);
+	assert_int_equal(do_mprotect(f->m, f->pid, A + 1, PG, PROT_READ), -EINVAL);
+	assert_int_equal(do_mprotect(f->m, f->pid, A, PG, 0x80), -EINVAL);
+	EXPECT_MAPS(f, { A, A + 2 * PG, RW, ANON_PRIV }, { A + 3 * PG, A + 5 * PG, RW, ANON_PRIV });
+}
+
+/* ---- mmap merging -------------------------------------------------------------------- */
+
+static void test_mmap_adjacent_merges(void **state)
+{
+	struct fixture *f = *state;
+
+	map(f, A, 2, RW, ANON_PRIV);
+	map(f, A + 2 * PG, 2, RW, ANON_PRIV);            /* after */
+	EXPECT_MAPS(f, { A, A + 4 * PG, RW, ANON_PRIV });
+	map(f, A - 2 * PG, 2, RW, ANON_PRIV);            /* before */
+	EXPECT_MAPS(f, { A - 2 * PG, A + 4 * PG, RW, ANON_PRIV });
+	map(f, A + 6 * PG, 2, RW, ANON_PRIV);            /* a hole between */
+	EXPECT_MAPS(f, { A - 2 * PG, A + 4 * PG, RW, ANON_PRIV },
+		       { A + 6 * PG, A + 8 * PG, RW, ANON_PRIV });
+	map(f, A + 4 * PG, 2, RW, ANON_PRIV);            /* filling it: three become one */
+	EXPECT_MAPS(f, { A - 2 * PG, A + 8 * PG, RW, ANON_PRIV });
+	/* Unlike neighbours stay apart. */
+	map(f, A + 8 * PG, 1, PROT_READ, ANON_PRIV);
+	map(f, A + 9 * PG, 1, PROT_READ, ANON_SHRD);
+	map(f, A + 10 * PG, 1, PROT_READ, ANON_SHRD);    /* another object */
+	EXPECT_MAPS(f, { A - 2 * PG, A + 8 * PG, RW, ANON_PRIV },
+		       { A + 8 * PG, A + 9 * PG, PROT_READ, ANON_PRIV },
+		       { A + 9 * PG, A + 10 * PG, PROT_READ, ANON_SHRD },
+		       { A + 10 * PG, A + 11 * PG, PROT_READ, ANON_SHRD });
+}
+
+/* Top-down placements land next to each other and merge. */
+static void test_mmap_topdown_merges(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t a = 0, b = 0, top = f->m->geom.user_top;
+
+	assert_int_equal(do_mmap(f->m, f->pid, 0, 3 * PG, RW, ANON_PRIV, NULL, 0, &a), 0);
+	assert_int_equal(a, top - 3 * PG);
+	assert_int_equal(do_mmap(f->m, f->pid, 0, PG, RW, ANON_PRIV, NULL, 0, &b), 0);
+	assert_int_equal(b, a - PG);
+	assert_int_equal(f->mm->vmas.count, 1);
+	assert_int_equal(f->mm->vmas.first->start, b);
+	assert_int_equal(f->mm->vmas.first->end, top);
+	/* A hint in a free range is taken as given. */
+	assert_int_equal(do_mmap(f->m, f->pid, A + 1, PG, RW, ANON_PRIV, NULL, 0, &a), 0);
+	assert_int_equal(a, A + PG);
+}
+
+/* ---- MAP_FIXED ------------------------------------------------------------------------ */
+
+static void test_map_fixed_over_middle(void **state)
+{
+	struct fixture *f = *state;
+
+	map(f, A, 8, RW, ANON_PRIV);
+	fill(f, A, 8);
+	map(f, A + 3 * PG, 2, PROT_READ, ANON_PRIV);
+	EXPECT_MAPS(f, { A, A + 3 * PG, RW, ANON_PRIV },
+		       { A + 3 * PG, A + 5 * PG, PROT_READ, ANON_PRIV },
+		       { A + 5 * PG, A + 8 * PG, RW, ANON_PRIV });
+	/* The two replaced pages went back; the new ones are untouched. */
+	assert_int_equal(frames_used(f), 6);
+	assert_true(pte_none(leaf(f, A + 3 * PG)));
+	assert_int_equal(get(f, A + 3 * PG), 0);
+	assert_int_equal(get(f, A + 2 * PG), 'c');
+	assert_int_equal(get(f, A + 5 * PG), 'f');
+
+	/* Alike again: MAP_FIXED RW over [2, 6) makes it one mapping. */
+	map(f, A + 2 * PG, 4, RW, ANON_PRIV);
+	EXPECT_MAPS(f, { A, A + 8 * PG, RW, ANON_PRIV });
+	for (unsigned i = 0; i < 8; i++)
+		assert_int_equal(get(f, A + i * PG), i >= 2 && i < 6 ? 0 : 'a' + (int)i);
+}
+
+static void test_map_fixed_noreplace(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t out = 0;
+
+	map(f, A, 4, RW, ANON_PRIV);
+	fill(f, A, 4);
+	assert_int_equal(do_mmap(f->m, f->pid, A + 3 * PG, 2 * PG, PROT_READ,
+				 ANON_PRIV | MAP_FIXED_NOREPLACE, NULL, 0, &out), -EEXIST);
+	EXPECT_MAPS(f, { A, A + 4 * PG, RW, ANON_PRIV });
+	assert_int_equal(get(f, A + 3 * PG), 'd');
+	/* Next to it, it maps (and merges). */
+	assert_int_equal(do_mmap(f->m, f->pid, A + 4 * PG, PG, RW,
+				 ANON_PRIV | MAP_FIXED_NOREPLACE, NULL, 0, &out), 0);
+	EXPECT_MAPS(f, { A, A + 5 * PG, RW, ANON_PRIV });
+}
+
+/* ---- splitting a shared mapping ---------------------------------------------------------- */
+
+/*
+ * A split keeps each piece's offset into the object: the parent splits its
+ * untouched shared mapping in three, the child (unsplit) writes every page,
+ * and each of the parent's pieces faults in the child's page at its offset.
+ */
+static void test_split_shared_keeps_offsets(void **state)
+{
+	struct fixture *f = *state;
+	int child;
+
+	map(f, A, 4, RW, ANON_SHRD);
+	child = mm_fork(f->m, f->pid);
+	assert_true(child > 0);
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, 2 * PG, PROT_READ), 0);
+	EXPECT_MAPS(f, { A, A + PG, RW, ANON_SHRD }, { A + PG, A + 3 * PG, PROT_READ, ANON_SHRD },
+		       { A + 3 * PG, A + 4 * PG, RW, ANON_SHRD });
+	assert_int_equal(f->mm->vmas.first->next->pgoff, 1);
+	assert_int_equal(f->mm->vmas.last->pgoff, 3);
+	for (unsigned i = 0; i < 4; i++) {
+		char c = (char)('w' + i);
+
+		assert_int_equal(access_vm(f->m, child, A + i * PG, &c, 1, VMFS_ACCESS_WRITE, NULL), 1);
+	}
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(get(f, A + i * PG), 'w' + (int)i);
+	/* Back to one protection: the pieces are contiguous in the object, so they merge. */
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, 2 * PG, RW), 0);
+	EXPECT_MAPS(f, { A, A + 4 * PG, RW, ANON_SHRD });
+	assert_int_equal(mm_exit(f->m, child), 0);
+	put(f, A + 2 * PG, 'z');
+	assert_int_equal(get(f, A + 2 * PG), 'z');
+}
+
+/* ---- unmapping touched shared memory (isolated) ------------------------------------------ */
+
+/*
+ * Run @scenario in a host child process and require that it exits 0: an
+ * engine assertion or crash fails this test only.  The scenario reports a
+ * wrong result by returning a distinct non-zero code (no cmocka inside).
+ */
+static void expect_survives(int (*scenario)(void), const char *what)
+{
+	int status = 0;
+	pid_t child;
+
+	fflush(NULL);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(scenario());
+	assert_int_equal(waitpid(child, &status, 0), child);
+	if (WIFSIGNALED(status))
+		print_error("%s: the engine died with signal %d\n", what, WTERMSIG(status));
+	else if (WEXITSTATUS(status))
+		print_error("%s: wrong result, check %d failed\n", what, WEXITSTATUS(status));
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
+ * A one-page MAP_SHARED|MAP_ANONYMOUS mapping, written once, then unmapped
+ * (munmap) or replaced by a private one (MAP_FIXED).
+ */
+static int shared_scenario(bool by_map_fixed)
+{
+	struct vmfs *m;
+	uint64_t addr = 0;
+	char c = 's';
+	int pid;
+
+	if (machine_open(&m, "frames=64") < 0)
+		return 10;
+	pid = mm_spawn(m, "shared");
+	if (do_mmap(m, pid, A, PG, RW, ANON_SHRD | MAP_FIXED, NULL, 0, &addr) < 0)
+		return 11;
+	if (access_vm(m, pid, A, &c, 1, VMFS_ACCESS_WRITE, NULL) != 1)
+		return 12;
+	if (by_map_fixed) {
+		if (do_mmap(m, pid, A, PG, RW, ANON_PRIV | MAP_FIXED, NULL, 0, &addr) < 0)
+			return 13;
+		c = 'x';
+		if (access_vm(m, pid, A, &c, 1, VMFS_ACCESS_READ, NULL) != 1 || c != 0)
+			return 14;
+		/* The new private page (just read) holds the one frame in use. */
+		if (m->phys.nfree != m->phys.nframes - 1)
+			return 15;
+	} else {
+		if (do_munmap(m, pid, A, PG) < 0)
+			return 13;
+		if (m->phys.nfree != m->phys.nframes)   /* the cached page went back */
+			return 15;
+	}
+	machine_close(m);
+	return 0;
+}
+
+static int munmap_shared_scenario(void)
+{
+	return shared_scenario(false);
+}
+
+static int map_fixed_over_shared_scenario(void)
+{
+	return shared_scenario(true);
+}
+
+/*
+ * munmap of the last mapping of a shared object whose page is mapped.
+ * (unmap_range drops the mapping - and with it the object and its page
+ * cache - before it zaps the page-table entries that still map the page.)
+ */
+static void test_munmap_touched_shared(void **state)
+{
+	(void)state;
+	expect_survives(munmap_shared_scenario, "munmap of a touched MAP_SHARED page");
+}
+
+static void test_map_fixed_over_touched_shared(void **state)
+{
+	(void)state;
+	expect_survives(map_fixed_over_shared_scenario, "MAP_FIXED over a touched MAP_SHARED page");
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_munmap_middle_splits),
+		T(test_munmap_edges_holes_and_spans),
+		T(test_mprotect_splits_in_three_and_merges_back),
+		T(test_mprotect_none_and_exec_bits),
+		T(test_mprotect_merges_neighbours),
+		T(test_mprotect_failure_changes_nothing),
+		T(test_mmap_adjacent_merges),
+		T(test_mmap_topdown_merges),
+		T(test_map_fixed_over_middle),
+		T(test_map_fixed_noreplace),
+		T(test_split_shared_keeps_offsets),
+		cmocka_unit_test(test_munmap_touched_shared),
+		cmocka_unit_test(test_map_fixed_over_touched_shared),
+	};
+#undef T
+
+	return cmocka_run_group_tests_name("mmap", tests, NULL, NULL);
+}

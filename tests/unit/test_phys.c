@@ -1,0 +1,248 @@
+/*
+ * test_phys.c - unit tests of src/phys.c: simulated physical memory, the data
+ * frame allocator and the page-table frame pool, on a bare struct phys (no
+ * machine around it).
+ *
+ * Covered: the layout (data frames, kernel image, page tables from pt_base)
+ * and phys_size; a fresh allocator handing out 0, 1, 2, ... and -1 when
+ * exhausted; the frame life cycle (refcount 1 at birth, frame_put returning
+ * the frame only at zero, LIFO reuse); zeroing (a reused frame is cleared for
+ * zero=true, left alone for zero=false, and FRAME_ZERO lets frame_alloc skip
+ * the clearing); the pgalloc/pgfree counters; pt_alloc from pt_base up, LIFO
+ * reuse after pt_release, pt_inuse, and exhaustion of the pool.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "phys.h"
+
+#define NFRAMES 8
+#define KPAGES  3
+
+static int setup(void **state)
+{
+	static struct phys p;
+
+	if (phys_init(&p, NFRAMES, KPAGES) < 0)
+		return -1;
+	*state = &p;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	phys_free(*state);
+	return 0;
+}
+
+static bool page_is(const struct phys *p, uint64_t pfn, uint8_t byte)
+{
+	const uint8_t *b = pfn_to_virt(p, pfn);
+
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		if (b[i] != byte)
+			return false;
+	return true;
+}
+
+static void test_layout(void **state)
+{
+	struct phys *p = *state;
+
+	assert_int_equal(p->nframes, NFRAMES);
+	assert_int_equal(p->kernel_pages, KPAGES);
+	assert_int_equal(p->pt_base, NFRAMES + KPAGES);
+	assert_int_equal(p->nfree, NFRAMES);
+	assert_int_equal(p->pt_hwm, 0);
+	assert_int_equal(p->pt_inuse, 0);
+	assert_int_equal(phys_size(p), (uint64_t)(NFRAMES + KPAGES) * PAGE_SIZE);
+	assert_ptr_equal(pfn_to_virt(p, 5), p->ram + 5 * PAGE_SIZE);
+	assert_true(pfn_is_data(p, NFRAMES - 1));
+	assert_false(pfn_is_data(p, NFRAMES));
+	for (uint64_t pfn = 0; pfn < NFRAMES; pfn++) {
+		const struct frame *f = pfn_frame(p, pfn);
+
+		assert_int_equal(f->flags, FRAME_FREE | FRAME_ZERO);
+		assert_int_equal(f->refcount, 0);
+		assert_int_equal(f->mapcount, 0);
+		assert_true(page_is(p, pfn, 0));
+	}
+}
+
+static void test_alloc_in_order_then_exhausted(void **state)
+{
+	struct phys *p = *state;
+
+	for (int64_t want = 0; want < NFRAMES; want++) {
+		int64_t pfn = frame_alloc(p, want & 1 ? FRAME_CACHE : FRAME_ANON, true);
+		const struct frame *f = pfn_frame(p, (uint64_t)pfn);
+
+		assert_int_equal(pfn, want);
+		assert_int_equal(f->flags, want & 1 ? FRAME_CACHE : FRAME_ANON);   /* ZERO gone */
+		assert_int_equal(f->refcount, 1);
+		assert_int_equal(f->mapcount, 0);
+		assert_null(f->mapping);
+		assert_int_equal(p->nfree, NFRAMES - 1 - (uint64_t)want);
+		assert_int_equal(p->pgalloc, (uint64_t)want + 1);
+	}
+	assert_int_equal(frame_alloc(p, FRAME_ANON, true), -1);
+	assert_int_equal(frame_alloc(p, FRAME_ANON, false), -1);
+	assert_int_equal(p->pgalloc, NFRAMES);   /* a failed alloc counts nothing */
+	assert_int_equal(p->pgfree, 0);
+	/* One back, one out again. */
+	frame_put(p, 3);
+	assert_int_equal(frame_alloc(p, FRAME_ANON, true), 3);
+	assert_int_equal(frame_alloc(p, FRAME_ANON, true), -1);
+}
+
+static void test_refcount_and_lifo_reuse(void **state)
+{
+	struct phys *p = *state;
+	int64_t a = frame_alloc(p, FRAME_ANON, true);
+	int64_t b = frame_alloc(p, FRAME_ANON, true);
+	int64_t c = frame_alloc(p, FRAME_ANON, true);
+
+	assert_int_equal(a, 0);
+	assert_int_equal(b, 1);
+	assert_int_equal(c, 2);
+
+	/* Two owners: the first put keeps the frame. */
+	pfn_frame(p, (uint64_t)a)->refcount++;
+	frame_put(p, (uint64_t)a);
+	assert_int_equal(pfn_frame(p, (uint64_t)a)->refcount, 1);
+	assert_int_equal(pfn_frame(p, (uint64_t)a)->flags, FRAME_ANON);
+	assert_int_equal(p->nfree, NFRAMES - 3);
+	assert_int_equal(p->pgfree, 0);
+	/* The last put frees it. */
+	frame_put(p, (uint64_t)a);
+	assert_int_equal(pfn_frame(p, (uint64_t)a)->refcount, 0);
+	assert_int_equal(pfn_frame(p, (uint64_t)a)->flags & FRAME_KIND_MASK, FRAME_FREE);
+	assert_int_equal(p->nfree, NFRAMES - 2);
+	assert_int_equal(p->pgfree, 1);
+
+	/* LIFO: freed a, c, b in that order, so b, c, a come back, then fresh 3. */
+	frame_put(p, (uint64_t)c);
+	frame_put(p, (uint64_t)b);
+	assert_int_equal(p->pgfree, 3);
+	assert_int_equal(frame_alloc(p, FRAME_ANON, true), b);
+	assert_int_equal(frame_alloc(p, FRAME_ANON, true), c);
+	assert_int_equal(frame_alloc(p, FRAME_ANON, true), a);
+	assert_int_equal(frame_alloc(p, FRAME_ANON, true), 3);
+	assert_int_equal(p->pgalloc, 7);
+	assert_int_equal(p->pgalloc - p->pgfree, NFRAMES - p->nfree);
+}
+
+static void test_reused_frame_zeroed(void **state)
+{
+	struct phys *p = *state;
+	int64_t pfn = frame_alloc(p, FRAME_ANON, true);
+
+	memset(pfn_to_virt(p, (uint64_t)pfn), 0xcc, PAGE_SIZE);
+	frame_put(p, (uint64_t)pfn);
+	/* The freed frame is no longer known to be zero. */
+	assert_int_equal(pfn_frame(p, (uint64_t)pfn)->flags & FRAME_ZERO, 0);
+	assert_int_equal(frame_alloc(p, FRAME_ANON, true), pfn);
+	assert_true(page_is(p, (uint64_t)pfn, 0));
+
+	/* Without zero the caller overwrites it, so the old bytes may stay. */
+	memset(pfn_to_virt(p, (uint64_t)pfn), 0xdd, PAGE_SIZE);
+	frame_put(p, (uint64_t)pfn);
+	assert_int_equal(frame_alloc(p, FRAME_CACHE, false), pfn);
+	assert_true(page_is(p, (uint64_t)pfn, 0xdd));
+}
+
+/*
+ * FRAME_ZERO is trusted: a free frame carrying it is not cleared again.
+ * (Scribbling on a free frame breaks the invariant on purpose, to see it.)
+ */
+static void test_frame_zero_skips_clearing(void **state)
+{
+	struct phys *p = *state;
+	uint8_t *next = pfn_to_virt(p, 0);   /* the next frame out */
+
+	assert_true(pfn_frame(p, 0)->flags & FRAME_ZERO);
+	next[17] = 0x42;
+	assert_int_equal(frame_alloc(p, FRAME_ANON, true), 0);
+	assert_int_equal(next[17], 0x42);
+	next[17] = 0;
+}
+
+static void test_pt_pool(void **state)
+{
+	struct phys *p = *state;
+	uint64_t base = p->pt_base;
+	int64_t t0 = pt_alloc(p), t1 = pt_alloc(p), t2 = pt_alloc(p);
+
+	/* Page-table frames come after the data frames and the kernel image. */
+	assert_int_equal(t0, base);
+	assert_int_equal(t1, base + 1);
+	assert_int_equal(t2, base + 2);
+	assert_int_equal(p->pt_inuse, 3);
+	assert_int_equal(p->pt_hwm, 3);
+	assert_int_equal(phys_size(p), (base + 3) * PAGE_SIZE);
+	for (int64_t t = t0; t <= t2; t++)
+		assert_true(page_is(p, (uint64_t)t, 0));
+	/* They are not data frames and take none of them. */
+	assert_false(pfn_is_data(p, (uint64_t)t0));
+	assert_int_equal(p->nfree, NFRAMES);
+	assert_int_equal(p->pgalloc, 0);
+
+	/* Released (zero) frames are reused last-in first-out; hwm stays. */
+	pt_release(p, (uint64_t)t0);
+	pt_release(p, (uint64_t)t2);
+	assert_int_equal(p->pt_inuse, 1);
+	assert_int_equal(p->pt_hwm, 3);
+	assert_int_equal(phys_size(p), (base + 3) * PAGE_SIZE);
+	assert_int_equal(pt_alloc(p), t2);
+	assert_int_equal(pt_alloc(p), t0);
+	assert_int_equal(pt_alloc(p), base + 3);
+	assert_int_equal(p->pt_inuse, 4);
+	assert_int_equal(p->pt_hwm, 4);
+
+	/* A table written and cleared again can be released and handed out zero. */
+	uint64_t *t = pfn_to_virt(p, (uint64_t)t1);
+	t[7] = 0x1234007;
+	t[7] = 0;
+	pt_release(p, (uint64_t)t1);
+	assert_int_equal(pt_alloc(p), t1);
+	assert_true(page_is(p, (uint64_t)t1, 0));
+}
+
+static void test_pt_pool_exhausted(void **state)
+{
+	struct phys *p = *state;
+	uint64_t saved = p->pt_max;
+	int64_t t;
+
+	/* Pretend the pool holds 2 frames (restored before phys_free). */
+	p->pt_max = 2;
+	assert_int_equal(pt_alloc(p), p->pt_base);
+	t = pt_alloc(p);
+	assert_int_equal(t, p->pt_base + 1);
+	assert_int_equal(pt_alloc(p), -1);
+	assert_int_equal(p->pt_inuse, 2);
+	/* A released frame can still be had. */
+	pt_release(p, (uint64_t)t);
+	assert_int_equal(pt_alloc(p), t);
+	assert_int_equal(pt_alloc(p), -1);
+	p->pt_max = saved;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_in_order_then_exhausted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refcount_and_lifo_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reused_frame_zeroed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frame_zero_skips_clearing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pt_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pt_pool_exhausted, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("phys", tests, NULL, NULL);
+}
