@@ -81,10 +81,16 @@ int machine_open(struct vmfs **out, const char *options)
 		free(m);
 		return vm_error(-ENOMEM, "cannot create the machine lock");
 	}
-	if (klog_init(&m->klog) < 0 ||
-	    phys_init(&m->phys, opt.frames, opt.kernel_bytes >> PAGE_SHIFT) < 0 ||
-	    build_kernel(m) < 0) {
+	rc = klog_init(&m->klog);
+	if (rc == 0)
+		rc = phys_init(&m->phys, opt.frames, opt.kernel_bytes >> PAGE_SHIFT);
+	if (rc == 0)
+		rc = build_kernel(m);
+	if (rc < 0) {
 		machine_close(m);
+		if (rc == -E2BIG)
+			return vm_error(-ENOMEM, "%llu frames (%llu MiB) of simulated memory do not fit in this host's memory",
+					(unsigned long long)opt.frames, (unsigned long long)opt.frames / 256);
 		return vm_error(-ENOMEM, "cannot allocate %llu frames of simulated memory",
 				(unsigned long long)opt.frames);
 	}

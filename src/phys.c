@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* Page-table frames the pool can grow to (64 GiB of tables, reserved only). */
 #define PT_MAX_FRAMES (1ull << 24)
@@ -41,9 +42,27 @@ static void populate(uint8_t *p, uint64_t bytes)
 		((volatile uint8_t *)p)[off] = 0;
 }
 
+/*
+ * The simulated RAM is committed at open, so it must fit in the host's: a
+ * machine bigger than three quarters of the host's memory (with its frame
+ * table) is refused with ENOMEM rather than left to the host's OOM killer.
+ */
+static bool fits_host(uint64_t nframes, uint64_t kernel_pages)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	uint64_t need = (nframes + kernel_pages) * PAGE_SIZE +
+			nframes * (sizeof(struct frame) + sizeof(uint32_t));
+
+	if (pages <= 0 || psize <= 0)
+		return true;
+	return need / 3 <= (uint64_t)pages * (uint64_t)psize / 4;
+}
+
 int phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages)
 {
 	memset(p, 0, sizeof(*p));
+	if (!fits_host(nframes, kernel_pages))
+		return -E2BIG;
 	p->nframes = nframes;
 	p->kernel_pages = kernel_pages;
 	p->pt_base = nframes + kernel_pages;

@@ -77,6 +77,7 @@ struct phys {
 	uint64_t      pgfree;       /* data frames returned, ever */
 };
 
+/* 0, -ENOMEM, or -E2BIG when the machine would not fit in the host. */
 int  phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages);
 void phys_free(struct phys *p);
 
