@@ -161,7 +161,8 @@ static void remove_range(struct mproc *p, uint64_t vpn, uint64_t npages)
 	size_t a = lower_bound(p, vpn), b = lower_bound(p, vpn + npages);
 	for (size_t i = a; i < b; i++)
 		buf_put(p->pg[i].b);
-	memmove(&p->pg[a], &p->pg[b], (p->n - b) * sizeof(p->pg[0]));
+	if (b < p->n)     /* memmove with a NULL table is UB even for 0 bytes */
+		memmove(&p->pg[a], &p->pg[b], (p->n - b) * sizeof(p->pg[0]));
 	p->n -= b - a;
 }
 
