@@ -24,7 +24,10 @@
  *     rounds and keeps the best (fastest) one.
  *   - The two sides never overlap in memory: a figure frees its host buffer
  *     before it opens its machine, so a real fork() does not also copy a
- *     machine's page tables, and the run stays under ~3 GiB.
+ *     machine's page tables, and the run stays near 1.5 GiB.
+ *   - What a reader needs to weigh a figure goes in its note, printed under
+ *     the table: the untimed cost of opening a machine, the rate of a
+ *     native reader that cannot overlap cache misses.
  *
  * A figure is one entry of figures[] below: an id, a title, a unit, whether
  * the unit is a rate or a time, a target ratio and a function that measures
@@ -707,7 +710,7 @@ static void usage(FILE *to, const char *argv0)
 "Measure libvmfs against the host doing the same work, in one run, and print\n"
 "figure | vmfs | ceiling | ratio | target.  ratio = vmfs rate / host rate\n"
 "(for times: host time / vmfs time); targets below are minimum ratios and a\n"
-"missed one is marked MISSED.  A full run takes under a minute and ~3 GiB.\n"
+"missed one is marked MISSED.  A full run takes under a minute and ~1.5 GiB.\n"
 "\n"
 "  -q, --quick        smaller sizes (64 MiB instead of 1 GiB, fewer rounds)\n"
 "  -j, --json         machine-readable output on stdout\n"
