@@ -413,7 +413,7 @@ static int fig_random_read(const struct bench_cfg *cfg, struct sample *s)
 	s->ceiling = (double)n / best_host / 1e6;   /* million reads per second */
 	s->vmfs = (double)n / best_vmfs / 1e6;
 	snprintf(s->note, sizeof(s->note), "native loads made one at a time (each "
-		 "address depending on the last load) run at %.4g Mreads/s; vmfs is at "
+		 "address depending on the last load) run at %.2f Mreads/s; vmfs is at "
 		 "%.2f of that", (double)n / best_chained / 1e6, best_chained / best_vmfs);
 	rc = 0;
 out:
