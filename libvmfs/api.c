@@ -7,6 +7,7 @@
 #include "vmfs.h"
 #include "machine.h"
 #include "error.h"
+#include "vmscan.h"
 
 #include <errno.h>
 
@@ -154,6 +155,35 @@ VMFS_EXPORT int vmfs_proc_stat(vmfs *m, int pid, struct vmfs_proc_stat *st)
 	if (!st)
 		return vm_error(-EINVAL, "vmfs_proc_stat: NULL result");
 	return LOCKED(m, proc_stat(m, pid, st));
+}
+
+VMFS_EXPORT int vmfs_set_policy(vmfs *m, const char *name, const struct vmfs_policy_ops *ops, void *arg)
+{
+	CHECK_M(m);
+	return LOCKED(m, policy_set(m, name, ops, arg));
+}
+
+VMFS_EXPORT int64_t vmfs_reclaim(vmfs *m, uint64_t n)
+{
+	CHECK_M(m);
+	return LOCKED(m, reclaim_pages(m, n));
+}
+
+VMFS_EXPORT int vmfs_sync(vmfs *m)
+{
+	CHECK_M(m);
+	return LOCKED(m, machine_sync(m));
+}
+
+/* Called by a policy from victim(), with the machine lock already held. */
+VMFS_EXPORT int vmfs_page_referenced(struct vmfs_reclaim *rc, uint64_t pfn, int clear)
+{
+	return rc ? page_referenced(rc->m, pfn, clear) : 0;
+}
+
+VMFS_EXPORT int vmfs_page_evictable(struct vmfs_reclaim *rc, uint64_t pfn)
+{
+	return rc ? page_evictable(rc, pfn) : 1;
 }
 
 VMFS_EXPORT size_t vmfs_kmsg(vmfs *m, char *buf, size_t len)

@@ -58,8 +58,10 @@ typedef struct vmfs vmfs;
  * @options: NULL or "" for defaults, else comma-separated key=value:
  *           frames=N | mem=SIZE (default 16384 frames = 64M), levels=2..6
  *           (default 4), tlb=N entries per process (0 = off, default 64),
- *           kernel=SIZE (default 1M).  Sizes take K, M, G, T suffixes;
- *           numbers are decimal or 0x hex.
+ *           kernel=SIZE (default 1M), policy=fifo|lru|clock|arc (default
+ *           clock), swap=PATH|none (default: a private temporary SQLite file
+ *           removed at close), swap_size=SIZE (default unlimited).  Sizes
+ *           take K, M, G, T suffixes; numbers are decimal or 0x hex.
  * Returns 0, or -EINVAL for a bad option (unknown key, bad number, value
  * out of range), -ENOMEM when the host cannot provide the memory.
  * Since 0.1.
@@ -300,7 +302,17 @@ struct vmfs_stat {
 	uint64_t segfault;
 	uint64_t tlb_hit, tlb_miss;
 	uint64_t forks, spawns, exits;
-	uint64_t reserved[32];
+	/* replacement and swap (since 0.2) */
+	uint64_t pswpin;           /* pages read from swap */
+	uint64_t pswpout;          /* pages written to swap (dirty anonymous evictions) */
+	uint64_t pgscan_direct;    /* pages the policy looked at to find victims */
+	uint64_t pgsteal_direct;   /* pages evicted */
+	uint64_t oom_kill;         /* allocations that failed: nothing to evict */
+	uint64_t swap_total;       /* swap slots allowed, 0 = unlimited */
+	uint64_t swap_used;        /* slots holding a page */
+	uint64_t swap_cached;      /* resident pages that still own a slot */
+	char     policy[16];       /* the replacement policy's name */
+	uint64_t reserved[22];
 };
 
 /* vmfs_stat - machine-wide configuration and counters.  Since 0.1. */
@@ -337,6 +349,82 @@ int vmfs_proc_stat(vmfs *m, int pid, struct vmfs_proc_stat *st);
  * Since 0.1.
  */
 size_t vmfs_kmsg(vmfs *m, char *buf, size_t len);
+
+/* ---- replacement policies and reclaim (since 0.2) ------------------------ */
+
+/* A resident page, as a policy sees it. */
+struct vmfs_page {
+	uint64_t pfn;     /* the frame holding it */
+	uint64_t owner;   /* who the page belongs to: an anonymous family or an
+			     object, as a number stable while the page exists */
+	uint64_t index;   /* private anonymous: virtual page number;
+			     object or shared memory: page offset */
+	int      anon;    /* 1 for private anonymous pages */
+};
+
+/* The engine's side of a victim search (valid only inside victim()). */
+struct vmfs_reclaim;
+
+/*
+ * Whether any page-table entry mapping frame @pfn has its accessed bit set;
+ * with @clear, clear those bits (and drop the pages from the TLBs, so the
+ * next access sets them again).  Only from within a policy's victim().
+ */
+int vmfs_page_referenced(struct vmfs_reclaim *rc, uint64_t pfn, int clear);
+
+/* Whether frame @pfn can be evicted now (not pinned by the access in progress). */
+int vmfs_page_evictable(struct vmfs_reclaim *rc, uint64_t pfn);
+
+/*
+ * A replacement policy: a table of callbacks, called with the machine lock
+ * held, so they must not call libvmfs except the two calls above.  Every
+ * resident data page is announced by loaded() when it enters a frame, by
+ * accessed() on every access to it, and by removed() when it leaves (freed,
+ * or evicted after victim() chose it).
+ *
+ *   init      create the policy's state for @nframes frames; 0 or -errno.
+ *   release   free it.
+ *   loaded    @pg now occupies pg->pfn.
+ *   accessed  @pg was read, written or fetched.
+ *   removed   frame @pfn no longer holds a page.
+ *   victim    choose an evictable resident frame and return its pfn, or -1
+ *             if none.  @incoming is the page about to be loaded (NULL when
+ *             reclaim was asked for).  Do not forget the page yet: removed()
+ *             follows when it is gone.  The policy counts the pages it looks
+ *             at in *@scanned.
+ */
+struct vmfs_policy_ops {
+	const char *name;
+	int     (*init)(void **state, uint64_t nframes, void *arg);
+	void    (*release)(void *state);
+	void    (*loaded)(void *state, const struct vmfs_page *pg);
+	void    (*accessed)(void *state, const struct vmfs_page *pg);
+	void    (*removed)(void *state, uint64_t pfn);
+	int64_t (*victim)(void *state, struct vmfs_reclaim *rc,
+			  const struct vmfs_page *incoming, uint64_t *scanned);
+};
+
+/*
+ * vmfs_set_policy - replace the machine's policy by @ops (with @arg for its
+ * init), or by a built-in one when @ops is NULL and @name is "fifo", "lru",
+ * "clock" or "arc".  The new policy is told of every resident page (in frame
+ * order) through loaded().  0, -EINVAL (unknown name, missing callbacks),
+ * or init's error; on failure the old policy stays.  Since 0.2.
+ */
+int vmfs_set_policy(vmfs *m, const char *name, const struct vmfs_policy_ops *ops, void *arg);
+
+/*
+ * vmfs_reclaim - evict up to @n resident pages now, as memory pressure
+ * would.  Returns the pages evicted, or a negative errno (a swap store
+ * failure).  Since 0.2.
+ */
+int64_t vmfs_reclaim(vmfs *m, uint64_t n);
+
+/*
+ * vmfs_sync - write everything pending to the store: the batch of swapped
+ * pages is committed.  0 or -errno.  Since 0.2.
+ */
+int vmfs_sync(vmfs *m);
 
 #ifdef __cplusplus
 }

@@ -13,9 +13,16 @@
  *                handle_mm_fault ─► (vma check: no vma → SEGV_MAPERR,
  *                     │              prot forbids → SEGV_ACCERR)
  *                     ├─ pte none, private anon ─► do_anonymous_page (minor)
- *                     ├─ pte none, shared        ─► do_shared_page   (minor)
+ *                     ├─ pte none, shared        ─► do_shared_page   (minor, or
+ *                     │                              major from swap)
+ *                     ├─ swap entry              ─► do_swap_page     (major, or
+ *                     │                              minor from the swap cache)
  *                     └─ write to COW entry      ─► do_wp_page       (copy or reuse)
  *                then walk again.
+ *
+ * Any allocation may evict pages (vmscan.c), so a handler re-reads what it
+ * holds after allocating and pins (FRAME_LOCKED) a frame it still needs.
+ * Every page an access touches is shown to the replacement policy.
  *
  * The walk is the hardware's: US and RW are ANDed and NX ORed over the
  * levels, the accessed bit is set at every level and the dirty bit on the
@@ -30,7 +37,9 @@
  */
 #include "machine.h"
 #include "error.h"
+#include "swap.h"
 #include "vmobj.h"
+#include "vmscan.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -78,15 +87,22 @@ static void deliver_segv(struct access *a)
 		 a->f->error_code);
 }
 
-static int oom(struct access *a, uint64_t va)
+/* An allocation failed: the kernel log says so (the access then fails). */
+static int oom(struct access *a, uint64_t va, int err)
 {
-	a->f->err = -ENOMEM;
+	a->f->err = err;
 	a->f->addr = va;
-	klog_add(&a->m->klog, machine_now(a->m),
-		 "%s[%d]: page allocation failure at %llx: out of memory (%llu frames, none free)",
-		 a->mm->comm, a->mm->pid, (unsigned long long)va,
-		 (unsigned long long)a->m->phys.nframes);
-	return vm_error(-ENOMEM, "out of memory: no free frame for 0x%llx", (unsigned long long)va);
+	if (err == -ENOMEM)
+		klog_add(&a->m->klog, machine_now(a->m),
+			 "%s[%d]: page allocation failure at %llx: out of memory "
+			 "(%llu frames, nothing evictable%s)",
+			 a->mm->comm, a->mm->pid, (unsigned long long)va,
+			 (unsigned long long)a->m->phys.nframes,
+			 a->m->swap.store ? ", swap full" : ", no swap");
+	else
+		klog_add(&a->m->klog, machine_now(a->m), "%s[%d]: fault at %llx failed: %s",
+			 a->mm->comm, a->mm->pid, (unsigned long long)va, vm_error_msg());
+	return err;
 }
 
 static void count_minor(struct access *a)
@@ -94,6 +110,15 @@ static void count_minor(struct access *a)
 	a->mm->c.min_flt++;
 	a->m->cnt.pgfault++;
 	a->f->minor++;
+}
+
+static void count_major(struct access *a)
+{
+	a->mm->c.maj_flt++;
+	a->m->cnt.pgfault++;
+	a->m->cnt.pgmajfault++;
+	a->m->cnt.pswpin++;
+	a->f->major++;
 }
 
 /* The bits a new leaf entry of @v gets. */
@@ -111,63 +136,157 @@ static uint64_t vma_pte_flags(const struct vma *v, bool dirty)
 	return e;
 }
 
-/* Install a new frame at @va: the tables first, so failure frees only the frame. */
-static int install(struct access *a, const struct vma *v, uint64_t va, uint64_t pfn, uint64_t e)
+/* Map @pfn at @va with entry bits @e (the entry must be none or a swap entry). */
+static int install(struct access *a, uint64_t va, uint64_t pfn, uint64_t e)
 {
 	uint64_t *ptep = pte_alloc(a->m, a->mm, va);
 
 	if (!ptep)
-		return -ENOMEM;
-	assert(pte_none(*ptep));
+		return vm_error(-ENOMEM, "out of page-table frames");
+	assert(pte_none(*ptep) || pte_is_swap(*ptep));
 	pfn_frame(&a->m->phys, pfn)->mapcount++;
 	set_pte(a->mm, va, ptep, mk_pte(pfn, e));
 	rss_add(a->m, a->mm, pfn, 1);
-	(void)v;
 	return 0;
+}
+
+static void anon_page(const struct access *a, uint64_t va, struct vmfs_page *pg)
+{
+	*pg = (struct vmfs_page){ .owner = a->mm->av->id, .index = va >> PAGE_SHIFT, .anon = 1 };
 }
 
 /* do_anonymous_page: first touch of a private anonymous page. */
 static int do_anonymous_page(struct access *a, const struct vma *v, uint64_t va)
 {
-	int64_t pfn = frame_alloc(&a->m->phys, FRAME_ANON, true);
+	struct vmfs_page pg;
+	int64_t pfn;
 	struct frame *f;
+	int rc;
 
+	anon_page(a, va, &pg);
+	pfn = page_alloc(a->m, FRAME_ANON, true, &pg);
 	if (pfn < 0)
-		return oom(a, va);
+		return oom(a, va, (int)pfn);
 	f = pfn_frame(&a->m->phys, (uint64_t)pfn);
 	f->mapping = a->mm->av;
 	f->index = va >> PAGE_SHIFT;
-	if (install(a, v, va, (uint64_t)pfn, vma_pte_flags(v, a->write)) < 0) {
-		frame_put(&a->m->phys, (uint64_t)pfn);
-		return oom(a, va);
+	if ((rc = install(a, va, (uint64_t)pfn, vma_pte_flags(v, a->write))) < 0) {
+		page_put(a->m, (uint64_t)pfn);
+		return oom(a, va, rc);
 	}
+	page_loaded(a->m, (uint64_t)pfn);
 	count_minor(a);
 	return 0;
 }
 
-/* do_shared_page: a page of a shared object, from its page cache or new. */
+/*
+ * do_shared_page: a page of a shared object: linked from its page cache
+ * (minor), read back from swap into the cache (major), or a new zero page.
+ */
 static int do_shared_page(struct access *a, const struct vma *v, uint64_t va)
 {
+	struct vmfs *m = a->m;
 	uint64_t pgoff = v->pgoff + ((va - v->start) >> PAGE_SHIFT);
-	int64_t pfn = vmobj_find_page(v->obj, pgoff);
-	bool fresh = pfn < 0;
+	uint64_t *cached = vmobj_lookup(v->obj, pgoff);
+	struct vmfs_page pg = { .owner = v->obj->id, .index = pgoff };
+	bool major = cached && (*cached & VMOBJ_SWAPPED), fresh = !cached || major;
+	int64_t pfn;
+	int rc;
 
-	if (fresh) {
-		pfn = frame_alloc(&a->m->phys, FRAME_CACHE, true);
+	if (!fresh) {
+		pfn = (int64_t)*cached;
+	} else {
+		pfn = page_alloc(m, FRAME_CACHE, !major, &pg);
 		if (pfn < 0)
-			return oom(a, va);
-		if (vmobj_add_page(v->obj, pgoff, (uint64_t)pfn, &a->m->phys) < 0) {
-			frame_put(&a->m->phys, (uint64_t)pfn);
-			return oom(a, va);
+			return oom(a, va, (int)pfn);
+		cached = vmobj_lookup(v->obj, pgoff);   /* reclaim may have changed the cache */
+		if (major) {
+			uint64_t slot = *cached & ~VMOBJ_SWAPPED;
+
+			rc = swap_store_read(m->swap.store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
+			if (rc < 0) {
+				page_put(m, (uint64_t)pfn);
+				return oom(a, va, rc);
+			}
+			*cached = (uint64_t)pfn;     /* the object's slot reference becomes the cache's */
+			pfn_frame(&m->phys, (uint64_t)pfn)->swap = slot;
+			pfn_frame(&m->phys, (uint64_t)pfn)->mapping = v->obj;
+			pfn_frame(&m->phys, (uint64_t)pfn)->index = pgoff;
+		} else if (vmobj_add_page(m, v->obj, pgoff, (uint64_t)pfn) < 0) {
+			page_put(m, (uint64_t)pfn);
+			return oom(a, va, -ENOMEM);
 		}
+		page_loaded(m, (uint64_t)pfn);
 	}
-	pfn_frame(&a->m->phys, (uint64_t)pfn)->refcount++;
-	if (install(a, v, va, (uint64_t)pfn, vma_pte_flags(v, a->write)) < 0) {
-		/* A fresh page stays cached (zero, harmless); drop only our ref. */
-		frame_put(&a->m->phys, (uint64_t)pfn);
-		return oom(a, va);
+	pfn_frame(&m->phys, (uint64_t)pfn)->refcount++;
+	if ((rc = install(a, va, (uint64_t)pfn, vma_pte_flags(v, a->write))) < 0) {
+		/* A fresh page stays cached (clean, harmless); drop only our ref. */
+		page_put(m, (uint64_t)pfn);
+		return oom(a, va, rc);
 	}
-	count_minor(a);
+	if (major)
+		count_major(a);
+	else
+		count_minor(a);
+	return 0;
+}
+
+/*
+ * do_swap_page: a private anonymous page in swap.  If another process of
+ * the family already read it back it is in the swap cache (minor fault);
+ * otherwise it is read (major fault) and stays in the swap cache, keeping
+ * its slot, so evicting it again while clean needs no write.  The entry is
+ * writable only if no one else can see the page.
+ */
+static int do_swap_page(struct access *a, const struct vma *v, uint64_t va, uint64_t *ptep)
+{
+	struct vmfs *m = a->m;
+	uint64_t slot = pte_pfn(*ptep), e;
+	const uint64_t *hit = u64map_get(&m->swap.cache, slot);
+	bool major = !hit;
+	struct frame *f;
+	int64_t pfn;
+	int rc;
+
+	if (hit) {
+		pfn = (int64_t)*hit;
+	} else {
+		struct vmfs_page pg;
+
+		anon_page(a, va, &pg);
+		pfn = page_alloc(m, FRAME_ANON, false, &pg);
+		if (pfn < 0)
+			return oom(a, va, (int)pfn);
+		f = pfn_frame(&m->phys, (uint64_t)pfn);
+		rc = swap_store_read(m->swap.store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
+		if (rc == 0 && (rc = u64map_put(&m->swap.cache, slot, (uint64_t)pfn)) == 0 &&
+		    (rc = swap_get(&m->swap, slot)) < 0)
+			u64map_del(&m->swap.cache, slot);
+		if (rc < 0) {
+			page_put(m, (uint64_t)pfn);
+			return oom(a, va, rc);
+		}
+		f->mapping = a->mm->av;
+		f->index = va >> PAGE_SHIFT;
+		f->swap = slot;                 /* the frame's reference is the cache's */
+		page_loaded(m, (uint64_t)pfn);
+	}
+	f = pfn_frame(&m->phys, (uint64_t)pfn);
+	f->refcount++;
+	f->mapcount++;
+	swap_put(&m->swap, slot);               /* this entry no longer holds the slot */
+	a->mm->c.swapents--;
+	e = vma_pte_flags(v, false);
+	if (!reuse_swap_page(m, (uint64_t)pfn))
+		e = (e & ~PTE_RW) | ((v->flags & MAP_PRIVATE) ? PTE_COW : 0);
+	else if (a->write)
+		e |= PTE_D;
+	set_pte(a->mm, va, ptep, mk_pte((uint64_t)pfn, e));
+	rss_add(m, a->mm, (uint64_t)pfn, 1);
+	if (major)
+		count_major(a);
+	else
+		count_minor(a);
 	return 0;
 }
 
@@ -179,32 +298,41 @@ static int do_shared_page(struct access *a, const struct vma *v, uint64_t va)
  */
 static int do_wp_page(struct access *a, const struct vma *v, uint64_t va, uint64_t *ptep)
 {
+	struct vmfs *m = a->m;
 	uint64_t e = *ptep, pfn = pte_pfn(e);
-	struct frame *f = pfn_frame(&a->m->phys, pfn);
+	struct frame *f = pfn_frame(&m->phys, pfn);
 	uint64_t keep = e & (PTE_P | PTE_PROTNONE | PTE_US | PTE_NX);
 	uint64_t rw = (v->prot & PROT_WRITE) ? PTE_RW : 0;
 
-	if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON && f->refcount == 1) {
+	if (reuse_swap_page(m, pfn)) {
 		set_pte(a->mm, va, ptep, (e & ~PTE_COW) | PTE_A | PTE_D | rw);
 	} else {
-		int64_t npfn = frame_alloc(&a->m->phys, FRAME_ANON, false);
+		struct vmfs_page pg;
+		int64_t npfn;
 		struct frame *nf;
 
+		anon_page(a, va, &pg);
+		f->flags |= FRAME_LOCKED;       /* reclaim must not take the source */
+		npfn = page_alloc(m, FRAME_ANON, false, &pg);
+		f->flags &= ~FRAME_LOCKED;
 		if (npfn < 0)
-			return oom(a, va);
-		nf = pfn_frame(&a->m->phys, (uint64_t)npfn);
-		memcpy(pfn_to_virt(&a->m->phys, (uint64_t)npfn), pfn_to_virt(&a->m->phys, pfn), PAGE_SIZE);
+			return oom(a, va, (int)npfn);
+		e = *ptep;                      /* reclaim may have cleared bits */
+		nf = pfn_frame(&m->phys, (uint64_t)npfn);
+		memcpy(pfn_to_virt(&m->phys, (uint64_t)npfn), pfn_to_virt(&m->phys, pfn), PAGE_SIZE);
 		nf->mapping = a->mm->av;
 		nf->index = va >> PAGE_SHIFT;
 		nf->mapcount = 1;
 		set_pte(a->mm, va, ptep, mk_pte((uint64_t)npfn, keep | PTE_A | PTE_D | rw));
-		rss_add(a->m, a->mm, (uint64_t)npfn, 1);
-		rss_add(a->m, a->mm, pfn, -1);
+		rss_add(m, a->mm, (uint64_t)npfn, 1);
+		rss_add(m, a->mm, pfn, -1);
 		f->mapcount--;
-		frame_put(&a->m->phys, pfn);
+		page_put(m, pfn);
+		try_free_swapcache(m, pfn);
+		page_loaded(m, (uint64_t)npfn);
 	}
 	a->mm->c.cow_flt++;
-	a->m->cnt.cow_fault++;
+	m->cnt.cow_fault++;
 	a->f->cow++;
 	count_minor(a);
 	return 0;
@@ -344,8 +472,12 @@ static int follow_page(struct access *a, uint64_t va, uint8_t **out)
 			*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
 			return 0;
 		}
-		assert(!ptep || pte_none(e));
-		rc = v->obj ? do_shared_page(a, v, va) : do_anonymous_page(a, v, va);
+		if (ptep && pte_is_swap(e))
+			rc = do_swap_page(a, v, va, ptep);
+		else if (v->obj)
+			rc = do_shared_page(a, v, va);
+		else
+			rc = do_anonymous_page(a, v, va);
 		if (rc < 0)
 			return rc;
 	}
@@ -399,6 +531,7 @@ int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t le
 			memcpy(p, (const uint8_t *)buf + done, n);
 		else
 			memcpy((uint8_t *)buf + done, p, n);
+		page_accessed(m, (uint64_t)(p - m->phys.ram) >> PAGE_SHIFT);
 		done += n;
 	}
 	return (int64_t)done;

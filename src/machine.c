@@ -12,6 +12,7 @@
  */
 #include "machine.h"
 #include "error.h"
+#include "vmscan.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -86,6 +87,19 @@ int machine_open(struct vmfs **out, const char *options)
 		rc = phys_init(&m->phys, opt.frames, opt.kernel_bytes >> PAGE_SHIFT);
 	if (rc == 0)
 		rc = build_kernel(m);
+	if (rc == 0) {
+		rc = swap_init(&m->swap, opt.swap_none, opt.swap_path[0] ? opt.swap_path : NULL,
+			       opt.swap_slots);
+		if (rc == 0)
+			rc = policy_set(m, opt.policy, NULL, NULL);
+		if (rc < 0) {
+			char why[512];
+
+			snprintf(why, sizeof(why), "%s", vm_error_msg());
+			machine_close(m);
+			return vm_error(rc, "%s", why);
+		}
+	}
 	if (rc < 0) {
 		machine_close(m);
 		if (rc == -E2BIG)
@@ -100,6 +114,11 @@ int machine_open(struct vmfs **out, const char *options)
 	klog_add(&m->klog, 0, "vmfs: kernel image %llu KiB at 0x%llx, TLB %llu entries per process",
 		 (unsigned long long)opt.kernel_bytes / 1024, (unsigned long long)m->geom.kernel_base,
 		 (unsigned long long)opt.tlb);
+	if (m->swap.store)
+		klog_add(&m->klog, 0, "vmfs: swap on %s (%s), policy %s", swap_store_path(m->swap.store),
+			 opt.swap_slots ? "limited" : "unlimited", opt.policy);
+	else
+		klog_add(&m->klog, 0, "vmfs: no swap, policy %s", opt.policy);
 	*out = m;
 	return 0;
 }
@@ -108,6 +127,9 @@ void machine_close(struct vmfs *m)
 {
 	while (m->procs)
 		mm_exit(m, m->procs->pid);
+	if (m->pol && m->pol->release)
+		m->pol->release(m->pol_state);
+	swap_fini(&m->swap);
 	u64map_free(&m->pids);
 	phys_free(&m->phys);
 	klog_free(&m->klog);
@@ -154,6 +176,16 @@ int machine_stat(struct vmfs *m, struct vmfs_stat *st)
 	st->forks = m->cnt.forks;
 	st->spawns = m->cnt.spawns;
 	st->exits = m->cnt.exits;
+	st->pswpin = m->cnt.pswpin;
+	st->pswpout = m->cnt.pswpout;
+	st->pgscan_direct = m->cnt.pgscan;
+	st->pgsteal_direct = m->cnt.pgsteal;
+	st->oom_kill = m->cnt.oom_kill;
+	st->swap_total = m->swap.max_slots;
+	st->swap_used = swap_used(&m->swap);
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++)
+		st->swap_cached += pfn_frame(&m->phys, pfn)->swap != 0;
+	snprintf(st->policy, sizeof(st->policy), "%s", m->pol && m->pol->name ? m->pol->name : "?");
 	return 0;
 }
 

@@ -29,6 +29,8 @@
 #include "options.h"
 #include "pgtable.h"
 #include "phys.h"
+#include "policy.h"
+#include "swap.h"
 #include "tlb.h"
 #include "u64map.h"
 #include "vma.h"
@@ -47,7 +49,8 @@
  * list is the frame's reverse map (Linux's anon_vma, simplified).
  */
 struct anon_vma {
-	uint32_t   refcount;   /* members + frames need not hold it: see mm.c */
+	uint64_t   id;         /* owner number shown to policies */
+	uint32_t   refcount;   /* members; frames need not hold it: see mm.c */
 	struct mm *members;    /* via mm->av_next */
 };
 
@@ -75,6 +78,7 @@ struct mm {
 
 struct vm_counters {
 	uint64_t pgfault, pgmajfault, cow_fault, segfault;
+	uint64_t pswpin, pswpout, pgscan, pgsteal, oom_kill;
 	uint64_t pgalloc, pgfree;
 	uint64_t tlb_hit, tlb_miss;
 	uint64_t forks, spawns, exits;
@@ -92,6 +96,10 @@ struct vmfs {
 	int                next_pid;
 	struct klog        klog;
 	struct vm_counters cnt;
+	struct swap        swap;
+	const struct vmfs_policy_ops *pol;
+	void              *pol_state;
+	uint64_t           next_owner;    /* ids of anon_vmas and objects */
 	struct timespec    t0;
 };
 

@@ -11,6 +11,10 @@
  * makes them.  Only present subtrees are visited, so fork costs what the
  * page tables hold, not what the address space spans.
  *
+ * A swap entry copied to the child adds a reference to its slot; exit and
+ * munmap drop them, and a swap-cache page nobody refers to any more is
+ * freed with its slot.
+ *
  * Invariants: an mm is in the PID map, the PID-ordered list and its
  * anon_vma's member list exactly while it lives; its counters equal what
  * its tables and mappings hold.
@@ -18,6 +22,7 @@
 #include "machine.h"
 #include "error.h"
 #include "vmobj.h"
+#include "vmscan.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -48,22 +53,35 @@ void rss_add(struct vmfs *m, struct mm *mm, uint64_t pfn, int delta)
 		mm->c.rss_file += (uint64_t)(int64_t)delta;
 }
 
-/* Drop whatever the leaf entry at @ptep holds. */
+/* Drop whatever the leaf entry at @ptep holds (zap_pte_range). */
 static int zap_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
 {
 	uint64_t e = *ptep;
 
 	(void)arg;
+	set_pte(mm, va, ptep, 0);
 	if (pte_resident(e)) {
 		uint64_t pfn = pte_pfn(e);
 		struct frame *f = pfn_frame(&m->phys, pfn);
 
 		assert(f->mapcount > 0);
+		if (e & PTE_D)
+			f->flags |= FRAME_DIRTY;   /* the frame outlives this entry's dirt */
 		f->mapcount--;
 		rss_add(m, mm, pfn, -1);
-		frame_put(&m->phys, pfn);
+		bool survives = f->refcount > 1;
+
+		page_put(m, pfn);
+		if (survives)
+			try_free_swapcache(m, pfn);
+	} else if (pte_is_swap(e)) {
+		uint64_t slot = pte_pfn(e);
+		const uint64_t *pfn;
+
+		mm->c.swapents--;
+		if (swap_put(&m->swap, slot) == 1 && (pfn = u64map_get(&m->swap.cache, slot)))
+			try_free_swapcache(m, *pfn);
 	}
-	set_pte(mm, va, ptep, 0);
 	return 0;
 }
 
@@ -119,7 +137,7 @@ static void free_vmas(struct vmfs *m, struct mm *mm)
 
 		if (v->obj) {
 			vmobj_unlink_vma(v->obj, v);
-			vmobj_put(v->obj, &m->phys);
+			vmobj_put(m, v->obj);
 		}
 		free(v);
 		v = next;
@@ -216,6 +234,7 @@ int mm_spawn(struct vmfs *m, const char *name)
 		mm_destroy(m, mm);
 		return vm_error(-ENOMEM, "out of memory creating a process");
 	}
+	av->id = ++m->next_owner;
 	av_join(av, mm);
 	rc = mm_publish(m, mm);
 	if (rc < 0) {
@@ -264,6 +283,9 @@ static int copy_pte(struct vmfs *m, struct mm *src, uint64_t va, uint64_t *ptep,
 		f->refcount++;
 		rss_add(m, c->dst, pfn, 1);
 		e &= ~PTE_A;
+	} else if (pte_is_swap(e)) {
+		swap_get(&m->swap, pte_pfn(e));   /* the slot has references: cannot fail */
+		c->dst->c.swapents++;
 	}
 	*dptep = e;
 	return 0;

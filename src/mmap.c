@@ -75,7 +75,7 @@ static void vma_drop(struct vmfs *m, struct mm *mm, struct vma *v)
 	vma_unlink(&mm->vmas, v);
 	if (v->obj) {
 		vmobj_unlink_vma(v->obj, v);
-		vmobj_put(v->obj, &m->phys);
+		vmobj_put(m, v->obj);
 	}
 	free(v);
 }
@@ -207,11 +207,11 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 		return -ENOMEM;
 	v = calloc(1, sizeof(*v));
 	if (type == MAP_SHARED)
-		obj = vmobj_new(VMOBJ_SHMEM);
+		obj = vmobj_new(m, VMOBJ_SHMEM);
 	if (!v || (type == MAP_SHARED && !obj)) {
 		free(v);
 		if (obj)
-			vmobj_put(obj, &m->phys);
+			vmobj_put(m, obj);
 		spares_put(&s);
 		return vm_error(-ENOMEM, "out of memory for a mapping");
 	}

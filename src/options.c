@@ -4,11 +4,12 @@
  * Grammar: ITEM (',' ITEM)*, ITEM = KEY '=' VALUE; empty items are skipped
  * (so a trailing comma is harmless).  A key given twice takes the last value,
  * as mount(8) does; frames= and mem= name the same thing, so giving both is
- * an error.  Nothing is written to the caller's struct until the whole
+ * an error.  swap=PATH names the SQLite file, swap=none turns swap off.  Nothing is written to the caller's struct until the whole
  * string has been accepted.
  */
 #include "options.h"
 #include "error.h"
+#include "policy.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -74,11 +75,26 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 		 const char *key, const char *val)
 {
 	uint64_t v;
-	bool is_size = !strcmp(key, "mem") || !strcmp(key, "kernel");
+	bool is_size = !strcmp(key, "mem") || !strcmp(key, "kernel") || !strcmp(key, "swap_size");
 
+	if (!strcmp(key, "policy")) {
+		if (!policy_builtin(val))
+			return bad(key, val, "unknown policy (known: fifo, lru, clock, arc)");
+		snprintf(o->policy, sizeof(o->policy), "%s", val);
+		return 0;
+	}
+	if (!strcmp(key, "swap")) {
+		if (!*val)
+			return bad(key, val, "empty; give a file name or 'none'");
+		if (strlen(val) >= sizeof(o->swap_path))
+			return bad(key, "...", "file name too long");
+		o->swap_none = !strcmp(val, "none");
+		snprintf(o->swap_path, sizeof(o->swap_path), "%s", o->swap_none ? "" : val);
+		return 0;
+	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
-	    strcmp(key, "tlb") && strcmp(key, "kernel"))
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel)", key);
+	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size"))
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");
@@ -104,6 +120,10 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 		if (v > OPT_MAX_TLB)
 			return bad(key, val, "at most 1048576 TLB entries");
 		o->tlb = v;
+	} else if (!strcmp(key, "swap_size")) {
+		if (v % 4096 || v == 0)
+			return bad(key, val, "must be a positive multiple of the 4096-byte page");
+		o->swap_slots = v / 4096;
 	} else {
 		if (v % 4096)
 			return bad(key, val, "not a multiple of the 4096-byte page");
@@ -121,6 +141,7 @@ int options_parse(const char *str, struct vm_options *out)
 		.levels = OPT_DEFAULT_LEVELS,
 		.tlb = OPT_DEFAULT_TLB,
 		.kernel_bytes = OPT_DEFAULT_KERNEL,
+		.policy = OPT_DEFAULT_POLICY,
 	};
 	bool frames_seen = false, mem_seen = false;
 	char *copy, *item, *save = NULL;

@@ -20,11 +20,18 @@
 #define OPT_MAX_TLB         (1u << 20)
 #define OPT_MAX_KERNEL      (1ull << 32)    /* 4 GiB */
 
+#define OPT_DEFAULT_POLICY "clock"
+#define OPT_PATH_MAX 4096
+
 struct vm_options {
 	uint64_t frames;        /* data frames */
 	int      levels;        /* page-table levels, 2..6 */
 	uint64_t tlb;           /* TLB entries per process, 0 = off */
 	uint64_t kernel_bytes;  /* kernel image size, page multiple */
+	char     policy[16];    /* replacement policy */
+	bool     swap_none;     /* swap=none */
+	char     swap_path[OPT_PATH_MAX]; /* swap=PATH, "" = private temporary file */
+	uint64_t swap_slots;    /* swap_size in pages, 0 = unlimited */
 };
 
 int options_parse(const char *str, struct vm_options *out);

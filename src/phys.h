@@ -19,6 +19,8 @@
  *   refcount  owners: one per page-table entry mapping the frame, plus one
  *             for the page cache of an object (FRAME_CACHE) while it holds it.
  *   mapcount  page-table entries mapping it (<= refcount).
+ *   swap      the swap slot a page read back from swap still owns (swap
+ *             cache): evicting it clean needs no write.
  *   mapping   who the page belongs to, for the reverse map: the anon_vma of
  *             a private anonymous page (index = virtual page number, the same
  *             in every process sharing it since fork keeps addresses), or the
@@ -49,6 +51,10 @@ enum frame_kind {
 
 #define FRAME_KIND_MASK 0x3u
 #define FRAME_ZERO      0x100u  /* contents known to be all zero */
+#define FRAME_TRACKED   0x200u  /* the replacement policy knows this page */
+#define FRAME_LOCKED    0x400u  /* in use by the fault in progress: not evictable */
+#define FRAME_DIRTY     0x800u  /* written since its swap copy (set when a dirty
+				   entry goes away while the frame stays) */
 
 struct frame {
 	uint32_t flags;
@@ -57,6 +63,7 @@ struct frame {
 	uint32_t pad;
 	void    *mapping;
 	uint64_t index;
+	uint64_t swap;      /* swap-cache slot the page still owns, 0 = none */
 };
 
 struct phys {

@@ -2,19 +2,20 @@
  * vmobj.c - memory objects and their page caches (see vmobj.h).
  */
 #include "vmobj.h"
-#include "phys.h"
-#include "vma.h"
+#include "machine.h"
+#include "vmscan.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 
-struct vmobj *vmobj_new(int kind)
+struct vmobj *vmobj_new(struct vmfs *m, int kind)
 {
 	struct vmobj *o = calloc(1, sizeof(*o));
 
 	if (!o)
 		return NULL;
+	o->id = ++m->next_owner;
 	o->refcount = 1;
 	o->kind = kind;
 	u64map_init(&o->pages);
@@ -26,36 +27,36 @@ void vmobj_get(struct vmobj *o)
 	o->refcount++;
 }
 
-void vmobj_put(struct vmobj *o, struct phys *p)
+void vmobj_put(struct vmfs *m, struct vmobj *o)
 {
 	size_t it = 0;
-	uint64_t pgoff, pfn;
+	uint64_t pgoff, val;
 
 	assert(o->refcount > 0);
 	if (--o->refcount)
 		return;
 	assert(!o->i_mmap);
-	while (u64map_next(&o->pages, &it, &pgoff, &pfn)) {
-		struct frame *f = pfn_frame(p, pfn);
-
-		assert(f->mapping == o && f->mapcount == 0);
-		f->mapping = NULL;
-		frame_put(p, pfn);
+	while (u64map_next(&o->pages, &it, &pgoff, &val)) {
+		if (val & VMOBJ_SWAPPED) {
+			swap_put(&m->swap, val & ~VMOBJ_SWAPPED);
+		} else {
+			assert(pfn_frame(&m->phys, val)->mapping == o &&
+			       pfn_frame(&m->phys, val)->mapcount == 0);
+			page_put(m, val);
+		}
 	}
 	u64map_free(&o->pages);
 	free(o);
 }
 
-int64_t vmobj_find_page(const struct vmobj *o, uint64_t pgoff)
+uint64_t *vmobj_lookup(const struct vmobj *o, uint64_t pgoff)
 {
-	const uint64_t *pfn = u64map_get(&o->pages, pgoff);
-
-	return pfn ? (int64_t)*pfn : -1;
+	return u64map_get(&o->pages, pgoff);
 }
 
-int vmobj_add_page(struct vmobj *o, uint64_t pgoff, uint64_t pfn, struct phys *p)
+int vmobj_add_page(struct vmfs *m, struct vmobj *o, uint64_t pgoff, uint64_t pfn)
 {
-	struct frame *f = pfn_frame(p, pfn);
+	struct frame *f = pfn_frame(&m->phys, pfn);
 
 	if (u64map_put(&o->pages, pgoff, pfn) < 0)
 		return -ENOMEM;

@@ -10,7 +10,9 @@
  * objects from the store use the same structure.
  *
  * Invariants: each cached frame is FRAME_CACHE with mapping == this object,
- * index == its offset, and holds one reference for the cache; refcount
+ * index == its offset, and holds one reference for the cache; a page that
+ * went to swap is remembered as VMOBJ_SWAPPED | slot (one slot reference);
+ * refcount
  * counts the mappings (and other holders) of the object; at zero the cache
  * is emptied and the object freed.  Called with the machine lock held.
  */
@@ -21,27 +23,31 @@
 
 #include <stdint.h>
 
-struct phys;
+struct vmfs;
 struct vma;
 
 enum vmobj_kind {
 	VMOBJ_SHMEM = 1,   /* anonymous shared memory */
 };
 
+/* A page-cache value with this bit holds a swap slot instead of a pfn. */
+#define VMOBJ_SWAPPED (1ull << 63)
+
 struct vmobj {
+	uint64_t      id;         /* owner number shown to policies */
 	uint32_t      refcount;
 	int           kind;
-	struct u64map pages;      /* pgoff -> pfn */
+	struct u64map pages;      /* pgoff -> pfn, or VMOBJ_SWAPPED | slot */
 	struct vma   *i_mmap;     /* mappings of this object */
 };
 
-struct vmobj *vmobj_new(int kind);
+struct vmobj *vmobj_new(struct vmfs *m, int kind);
 void          vmobj_get(struct vmobj *o);
-void          vmobj_put(struct vmobj *o, struct phys *p);
-/* The cached frame of page @pgoff, or -1. */
-int64_t       vmobj_find_page(const struct vmobj *o, uint64_t pgoff);
+void          vmobj_put(struct vmfs *m, struct vmobj *o);
+/* The page-cache value of page @pgoff (pfn or VMOBJ_SWAPPED|slot), or NULL. */
+uint64_t     *vmobj_lookup(const struct vmobj *o, uint64_t pgoff);
 /* Cache @pfn as page @pgoff (the cache takes over one reference). 0 or -ENOMEM. */
-int           vmobj_add_page(struct vmobj *o, uint64_t pgoff, uint64_t pfn, struct phys *p);
+int           vmobj_add_page(struct vmfs *m, struct vmobj *o, uint64_t pgoff, uint64_t pfn);
 void          vmobj_link_vma(struct vmobj *o, struct vma *v);
 void          vmobj_unlink_vma(struct vmobj *o, struct vma *v);
 

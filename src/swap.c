@@ -1,0 +1,83 @@
+/*
+ * swap.c - swap slot allocation and reference counts (see swap.h).
+ * Invariants: a slot is in refs (with a count > 0) or on the free list or
+ * at/above next, never two of these; every slot in cache is in refs.
+ */
+#include "swap.h"
+#include "error.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+
+int swap_init(struct swap *sw, bool none, const char *path, uint64_t max_slots)
+{
+	*sw = (struct swap){ .max_slots = max_slots, .next = 1 };
+	u64map_init(&sw->refs);
+	u64map_init(&sw->cache);
+	if (none)
+		return 0;
+	return swap_store_open(&sw->store, path);
+}
+
+void swap_fini(struct swap *sw)
+{
+	swap_store_close(sw->store);
+	u64map_free(&sw->refs);
+	u64map_free(&sw->cache);
+	free(sw->free);
+	sw->store = NULL;
+	sw->free = NULL;
+}
+
+int64_t swap_alloc(struct swap *sw)
+{
+	if (!sw->store)
+		return vm_error(-ENOSPC, "no swap (swap=none)");
+	if (sw->nfree)
+		return (int64_t)sw->free[--sw->nfree];
+	if (sw->max_slots && sw->next > sw->max_slots)
+		return vm_error(-ENOSPC, "swap is full (%llu slots)", (unsigned long long)sw->max_slots);
+	return (int64_t)sw->next++;
+}
+
+int swap_get(struct swap *sw, uint64_t slot)
+{
+	uint64_t *r = u64map_get(&sw->refs, slot);
+
+	if (r) {
+		(*r)++;
+		return 0;
+	}
+	return u64map_put(&sw->refs, slot, 1);
+}
+
+uint64_t swap_refs(const struct swap *sw, uint64_t slot)
+{
+	const uint64_t *r = u64map_get(&sw->refs, slot);
+
+	return r ? *r : 0;
+}
+
+uint64_t swap_put(struct swap *sw, uint64_t slot)
+{
+	uint64_t *r = u64map_get(&sw->refs, slot);
+
+	assert(r && *r > 0);
+	if (--*r)
+		return *r;
+	u64map_del(&sw->refs, slot);
+	assert(!u64map_get(&sw->cache, slot));
+	swap_store_discard(sw->store, slot);
+	if (sw->nfree == sw->capfree) {
+		uint64_t ncap = sw->capfree ? sw->capfree * 2 : 256;
+		uint64_t *n = realloc(sw->free, ncap * sizeof(*n));
+
+		if (!n)
+			return 0;   /* the slot is lost to reuse, not to correctness */
+		sw->free = n;
+		sw->capfree = ncap;
+	}
+	sw->free[sw->nfree++] = slot;
+	return 0;
+}

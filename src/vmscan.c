@@ -1,0 +1,341 @@
+/*
+ * vmscan.c - reclaim: the policy's hooks, eviction through the reverse map,
+ * the swap cache, and allocation under memory pressure (see vmscan.h).
+ *
+ * A data frame's life with swap:
+ *
+ *   page_alloc ──► loaded ──(accessed …)──► shrink_page ──► FREE
+ *                    ▲                          │ dirty: write slot (pswpout)
+ *                    │                          │ clean: keep slot / drop zero page
+ *                    │                          ▼
+ *   do_swap_page ◄── entries hold the slot (swap entries, object page cache)
+ *   (read slot: pswpin, major fault; the frame keeps the slot: swap cache)
+ *
+ * Frame references while in the anonymous swap cache: one per mapping
+ * entry plus one for the cache; the slot's references: one per swap entry
+ * plus one for the cache.  A shared-memory page's cache reference is its
+ * object's.
+ */
+#include "vmscan.h"
+#include "machine.h"
+#include "error.h"
+#include "rmap.h"
+#include "swap.h"
+#include "vmobj.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+void page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs_page *pg)
+{
+	const struct frame *f = pfn_frame(&m->phys, pfn);
+
+	pg->pfn = pfn;
+	pg->index = f->index;
+	pg->anon = (f->flags & FRAME_KIND_MASK) == FRAME_ANON;
+	pg->owner = pg->anon ? ((const struct anon_vma *)f->mapping)->id
+			     : ((const struct vmobj *)f->mapping)->id;
+}
+
+void page_loaded(struct vmfs *m, uint64_t pfn)
+{
+	struct vmfs_page pg;
+
+	page_describe(m, pfn, &pg);
+	pfn_frame(&m->phys, pfn)->flags |= FRAME_TRACKED;
+	m->pol->loaded(m->pol_state, &pg);
+}
+
+void page_accessed(struct vmfs *m, uint64_t pfn)
+{
+	struct vmfs_page pg;
+
+	page_describe(m, pfn, &pg);
+	m->pol->accessed(m->pol_state, &pg);
+}
+
+void page_put(struct vmfs *m, uint64_t pfn)
+{
+	struct frame *f = pfn_frame(&m->phys, pfn);
+
+	if (f->refcount > 1) {
+		frame_put(&m->phys, pfn);
+		return;
+	}
+	if (f->flags & FRAME_TRACKED)
+		m->pol->removed(m->pol_state, pfn);
+	if (f->swap) {
+		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
+			u64map_del(&m->swap.cache, f->swap);
+		swap_put(&m->swap, f->swap);
+		f->swap = 0;
+	}
+	frame_put(&m->phys, pfn);
+}
+
+bool reuse_swap_page(struct vmfs *m, uint64_t pfn)
+{
+	struct frame *f = pfn_frame(&m->phys, pfn);
+
+	if ((f->flags & FRAME_KIND_MASK) != FRAME_ANON || f->mapcount != 1)
+		return false;
+	if (!f->swap)
+		return f->refcount == 1;
+	if (f->refcount != 2 || swap_refs(&m->swap, f->swap) != 1)
+		return false;
+	u64map_del(&m->swap.cache, f->swap);
+	swap_put(&m->swap, f->swap);
+	f->swap = 0;
+	frame_put(&m->phys, pfn);   /* the cache's reference; the mapping's stays */
+	return true;
+}
+
+void try_free_swapcache(struct vmfs *m, uint64_t pfn)
+{
+	struct frame *f = pfn_frame(&m->phys, pfn);
+
+	if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON && f->swap && f->mapcount == 0 &&
+	    swap_refs(&m->swap, f->swap) == 1)
+		page_put(m, pfn);   /* the cache's reference: frame and slot go */
+}
+
+static int referenced_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	bool *clear = arg;
+
+	(void)m;
+	if (!(*ptep & PTE_A))
+		return 0;
+	if (!*clear)
+		return 1;
+	set_pte(mm, va, ptep, *ptep & ~PTE_A);
+	return 2;
+}
+
+int page_referenced(struct vmfs *m, uint64_t pfn, bool clear)
+{
+	int any = 0;
+
+	if (pfn >= m->phys.nframes || !pfn_frame(&m->phys, pfn)->mapcount)
+		return 0;
+	if (!clear)
+		return rmap_walk(m, pfn, referenced_fn, &clear) != 0;
+	/* Clearing must visit every entry: walk until none is left set. */
+	while (rmap_walk(m, pfn, referenced_fn, &clear) == 2)
+		any = 1;
+	return any;
+}
+
+bool page_evictable(const struct vmfs_reclaim *rc, uint64_t pfn)
+{
+	const struct frame *f;
+
+	if (pfn >= rc->m->phys.nframes)
+		return false;
+	f = pfn_frame(&rc->m->phys, pfn);
+	if ((f->flags & FRAME_KIND_MASK) == FRAME_FREE || (f->flags & FRAME_LOCKED) ||
+	    !(f->flags & FRAME_TRACKED))
+		return false;
+	for (int i = 0; i < rc->nskip; i++)
+		if (rc->skip[i] == pfn)
+			return false;
+	return true;
+}
+
+static int dirty_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	(void)m;
+	(void)mm;
+	(void)va;
+	(void)arg;
+	return (*ptep & PTE_D) ? 1 : 0;
+}
+
+struct unmap_ctx {
+	uint64_t newpte;   /* what the entries become: a swap entry or none */
+	uint64_t slot;
+};
+
+/* try_to_unmap_one: take the frame out of one entry. */
+static int unmap_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	struct unmap_ctx *c = arg;
+	uint64_t pfn = pte_pfn(*ptep);
+	struct frame *f = pfn_frame(&m->phys, pfn);
+
+	rss_add(m, mm, pfn, -1);
+	set_pte(mm, va, ptep, c->newpte);
+	if (c->newpte) {
+		swap_get(&m->swap, c->slot);   /* the slot has an entry: cannot fail */
+		mm->c.swapents++;
+	}
+	f->mapcount--;
+	f->refcount--;
+	return 0;
+}
+
+/* shrink_page: evict @pfn.  0, or -errno with nothing changed. */
+static int shrink_page(struct vmfs *m, uint64_t pfn)
+{
+	struct frame *f = pfn_frame(&m->phys, pfn);
+	bool anon = (f->flags & FRAME_KIND_MASK) == FRAME_ANON;
+	bool dirty = f->flags & FRAME_DIRTY;
+	uint64_t slot = f->swap;
+	struct unmap_ctx c;
+	int rc;
+
+	if (!dirty)
+		dirty = rmap_walk(m, pfn, dirty_fn, NULL) != 0;
+	if (dirty) {
+		if (!slot) {
+			int64_t s = swap_alloc(&m->swap);
+
+			if (s < 0)
+				return (int)s;
+			slot = (uint64_t)s;
+		}
+		if ((rc = swap_get(&m->swap, slot)) < 0)
+			return vm_error(rc, "out of memory for swap bookkeeping");
+		rc = swap_store_write(m->swap.store, slot, pfn_to_virt(&m->phys, pfn));
+		if (rc < 0) {
+			swap_put(&m->swap, slot);
+			return rc;
+		}
+		m->cnt.pswpout++;
+	} else if (slot) {
+		swap_get(&m->swap, slot);
+	}
+	/* From here nothing can fail.  Hold the frame while its entries go. */
+	f->refcount++;
+	c.slot = slot;
+	c.newpte = anon && slot ? swp_entry(slot) : 0;
+	rmap_walk(m, pfn, unmap_fn, &c);
+	assert(f->mapcount == 0);
+	if (anon) {
+		if (f->swap) {
+			u64map_del(&m->swap.cache, f->swap);
+			swap_put(&m->swap, f->swap);
+			f->swap = 0;
+			f->refcount--;
+		}
+	} else {
+		struct vmobj *o = f->mapping;
+		uint64_t *entry = u64map_get(&o->pages, f->index);
+
+		assert(entry && *entry == pfn);
+		if (slot) {
+			swap_get(&m->swap, slot);
+			*entry = VMOBJ_SWAPPED | slot;
+		} else {
+			u64map_del(&o->pages, f->index);
+		}
+		if (f->swap) {
+			swap_put(&m->swap, f->swap);
+			f->swap = 0;
+		}
+		f->refcount--;   /* the page cache's reference */
+	}
+	f->flags &= ~FRAME_DIRTY;
+	if (slot)
+		swap_put(&m->swap, slot);
+	assert(f->refcount == 1);
+	page_put(m, pfn);
+	m->cnt.pgsteal++;
+	return 0;
+}
+
+/* Evict one page chosen by the policy: 1, 0 when nothing can go, or -errno. */
+static int shrink_one(struct vmfs *m, struct vmfs_reclaim *rc, const struct vmfs_page *incoming)
+{
+	for (;;) {
+		uint64_t scanned = 0;
+		int64_t v = m->pol->victim(m->pol_state, rc, incoming, &scanned);
+		int err;
+
+		m->cnt.pgscan += scanned;
+		if (v < 0)
+			return 0;
+		if (!page_evictable(rc, (uint64_t)v)) {
+			err = -EAGAIN;
+		} else {
+			err = shrink_page(m, (uint64_t)v);
+			if (err == 0)
+				return 1;
+			if (err != -ENOSPC)
+				return err;
+		}
+		/* This page cannot go now (swap full, or refused): try others. */
+		if (rc->nskip == RECLAIM_SKIP)
+			return 0;
+		rc->skip[rc->nskip++] = (uint64_t)v;
+	}
+}
+
+int64_t page_alloc(struct vmfs *m, enum frame_kind kind, bool zero, const struct vmfs_page *incoming)
+{
+	struct vmfs_reclaim rc = { .m = m };
+
+	for (;;) {
+		int64_t pfn = frame_alloc(&m->phys, kind, zero);
+		int got;
+
+		if (pfn >= 0)
+			return pfn;
+		got = shrink_one(m, &rc, incoming);
+		if (got < 0)
+			return got;
+		if (got == 0) {
+			m->cnt.oom_kill++;
+			return vm_error(-ENOMEM, "out of memory: no free frame and nothing can be evicted");
+		}
+	}
+}
+
+int64_t reclaim_pages(struct vmfs *m, uint64_t n)
+{
+	struct vmfs_reclaim rc = { .m = m };
+	int64_t done = 0;
+
+	while ((uint64_t)done < n) {
+		int got = shrink_one(m, &rc, NULL);
+
+		if (got < 0)
+			return done ? done : got;
+		if (got == 0)
+			break;
+		done++;
+	}
+	return done;
+}
+
+int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *ops, void *arg)
+{
+	void *state = NULL;
+	int rc;
+
+	if (!ops) {
+		ops = name ? policy_builtin(name) : NULL;
+		if (!ops)
+			return vm_error(-EINVAL, "unknown policy '%s' (known: fifo, lru, clock, arc)",
+					name ? name : "(null)");
+	}
+	if (!ops->loaded || !ops->accessed || !ops->removed || !ops->victim)
+		return vm_error(-EINVAL, "policy '%s' lacks a callback (loaded, accessed, removed, victim)",
+				ops->name ? ops->name : "?");
+	if (ops->init && (rc = ops->init(&state, m->phys.nframes, arg)) < 0)
+		return vm_error(rc, "policy '%s' failed to start", ops->name ? ops->name : "?");
+	if (m->pol && m->pol->release)
+		m->pol->release(m->pol_state);
+	m->pol = ops;
+	m->pol_state = state;
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++)
+		if (pfn_frame(&m->phys, pfn)->flags & FRAME_TRACKED)
+			page_loaded(m, pfn);
+	return 0;
+}
+
+int machine_sync(struct vmfs *m)
+{
+	return m->swap.store ? swap_store_sync(m->swap.store) : 0;
+}

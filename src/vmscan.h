@@ -1,0 +1,62 @@
+/*
+ * vmscan.h - memory pressure: allocating frames with reclaim, evicting
+ * pages, the swap cache, and the replacement policy's hooks.
+ *
+ * Every data frame that holds a page is known to the policy: page_loaded()
+ * when it gets its page, page_accessed() on every access, and the policy's
+ * removed() when page_put() frees it or eviction takes it.  page_alloc()
+ * evicts the policy's victims until a frame is free.
+ *
+ * Eviction (shrink_page) keeps SPEC's write rules: a dirty anonymous or
+ * shared-memory page is written to a swap slot (pswpout); a clean page
+ * with a valid copy (its swap-cache slot) or a never-written zero page is
+ * dropped without a write.  The page is unmapped from every entry through
+ * the reverse map, and every TLB entry for it is dropped (set_pte).
+ * Called with the machine lock held.
+ */
+#ifndef VMFS_VMSCAN_H
+#define VMFS_VMSCAN_H
+
+#include "phys.h"
+#include "vmfs.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vmfs;
+
+#define RECLAIM_SKIP 32
+
+struct vmfs_reclaim {
+	struct vmfs *m;
+	uint64_t     skip[RECLAIM_SKIP];  /* frames that could not be evicted this time */
+	int          nskip;
+};
+
+/* A frame for a page about to be loaded (@incoming), evicting if needed. -ENOMEM etc. */
+int64_t page_alloc(struct vmfs *m, enum frame_kind kind, bool zero, const struct vmfs_page *incoming);
+/* Drop a reference; a frame that becomes free leaves the policy and its swap slot. */
+void    page_put(struct vmfs *m, uint64_t pfn);
+/* The frame has its page (mapping and index set): tell the policy. */
+void    page_loaded(struct vmfs *m, uint64_t pfn);
+/* An access to the page in @pfn. */
+void    page_accessed(struct vmfs *m, uint64_t pfn);
+void    page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs_page *pg);
+
+int     page_referenced(struct vmfs *m, uint64_t pfn, bool clear);
+bool    page_evictable(const struct vmfs_reclaim *rc, uint64_t pfn);
+
+/*
+ * May the single mapping of anonymous @pfn write it in place?  True when no
+ * one else can see it (no other mapping, no other swap entry); its
+ * swap-cache slot, if any, is released since the page is about to change.
+ */
+bool    reuse_swap_page(struct vmfs *m, uint64_t pfn);
+/* Free an anonymous swap-cache frame that nobody needs any more. */
+void    try_free_swapcache(struct vmfs *m, uint64_t pfn);
+
+int64_t reclaim_pages(struct vmfs *m, uint64_t n);
+int     policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *ops, void *arg);
+int     machine_sync(struct vmfs *m);
+
+#endif
