@@ -1,0 +1,130 @@
+/*
+ * policy.h - the built-in page-replacement policies (fifo, lru, clock, arc)
+ * and the few pieces they share.
+ *
+ * Each policy lives in its own file (policy_fifo.c, policy_lru.c,
+ * policy_clock.c, policy_arc.c) and is nothing but a struct vmfs_policy_ops,
+ * the same table a program linking libvmfs fills to install its own (see
+ * vmfs.h for the contract between the engine and a policy).  What stays true
+ * in all of them:
+ *
+ *   1. State is sized once, by init(), for frames 0 .. nframes-1, and every
+ *      per-page structure is an array indexed by pfn with uint32_t links.
+ *      loaded(), accessed() and removed() cost O(1) and never allocate:
+ *      they run on every access with the machine lock held.
+ *   2. A frame is tracked from loaded() to removed().  accessed() or
+ *      removed() on a frame that is not tracked is ignored; loaded() on a
+ *      frame still tracked first forgets the old page (as if freed).
+ *   3. victim() never returns a frame that is not tracked or that
+ *      vmfs_page_evictable() refuses; it skips such frames without
+ *      forgetting them, and counts every frame it looks at in *scanned.
+ *   4. rc may be NULL when a policy is driven outside the engine (the unit
+ *      tests, a dry run of vmfs-replay): every frame is then evictable and
+ *      no page-table entry is referenced (policy_evictable and
+ *      policy_referenced below).
+ */
+#ifndef VMFS_POLICY_H
+#define VMFS_POLICY_H
+
+#include "vmfs.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+extern const struct vmfs_policy_ops policy_fifo_ops, policy_lru_ops,
+	policy_clock_ops, policy_arc_ops;
+
+/* The built-in policy called @name ("fifo", "lru", "clock", "arc"), or NULL. */
+const struct vmfs_policy_ops *policy_builtin(const char *name);
+
+/* vmfs_page_evictable, with rc == NULL meaning "outside the engine": yes. */
+static inline bool policy_evictable(struct vmfs_reclaim *rc, uint64_t pfn)
+{
+	return !rc || vmfs_page_evictable(rc, pfn);
+}
+
+/* vmfs_page_referenced, with rc == NULL meaning "no entry is referenced". */
+static inline bool policy_referenced(struct vmfs_reclaim *rc, uint64_t pfn, int clear)
+{
+	return rc && vmfs_page_referenced(rc, pfn, clear);
+}
+
+/*
+ * Index lists: circular doubly linked lists over a space of node numbers
+ * (the pfns, plus whatever nodes a policy adds), with one sentinel node per
+ * list whose number is beyond the data nodes.  A node on no list has
+ * next == PLIST_NIL.  Every operation is O(1) except the scan.
+ */
+#define PLIST_NIL UINT32_MAX
+
+struct plink {
+	uint32_t next, prev;
+};
+
+static inline void plist_head_init(struct plink *l, uint32_t head)
+{
+	l[head].next = l[head].prev = head;
+}
+
+static inline bool plist_empty(const struct plink *l, uint32_t head)
+{
+	return l[head].next == head;
+}
+
+static inline bool plist_linked(const struct plink *l, uint32_t n)
+{
+	return l[n].next != PLIST_NIL;
+}
+
+/* Put @n (on no list) just before @at; before a sentinel is the list's tail. */
+static inline void plist_insert_before(struct plink *l, uint32_t at, uint32_t n)
+{
+	uint32_t p = l[at].prev;
+
+	l[n].prev = p;
+	l[n].next = at;
+	l[p].next = n;
+	l[at].prev = n;
+}
+
+static inline void plist_unlink(struct plink *l, uint32_t n)
+{
+	l[l[n].prev].next = l[n].next;
+	l[l[n].next].prev = l[n].prev;
+	l[n].next = l[n].prev = PLIST_NIL;
+}
+
+/*
+ * The first frame from the head of list @head (whose nodes are pfns) that
+ * can be evicted now, or PLIST_NIL; every node looked at counts in
+ * *scanned.  Unevictable frames are skipped, not moved.
+ */
+static inline uint32_t plist_first_evictable(const struct plink *l, uint32_t head,
+					     struct vmfs_reclaim *rc, uint64_t *scanned)
+{
+	for (uint32_t n = l[head].next; n != head; n = l[n].next) {
+		(*scanned)++;
+		if (policy_evictable(rc, n))
+			return n;
+	}
+	return PLIST_NIL;
+}
+
+/*
+ * The load-order queue behind fifo and lru (policy_fifo.c): tracked frames
+ * on one list, oldest at the head; victim() takes the first evictable frame
+ * from the head.  LRU is this queue plus a move to the tail on each access.
+ */
+struct pqueue {
+	uint32_t     nframes;
+	struct plink link[];    /* nframes frame nodes, then the sentinel */
+};
+
+int     pqueue_init(void **state, uint64_t nframes, void *arg);
+void    pqueue_release(void *state);
+void    pqueue_loaded(void *state, const struct vmfs_page *pg);
+void    pqueue_removed(void *state, uint64_t pfn);
+int64_t pqueue_victim(void *state, struct vmfs_reclaim *rc,
+		      const struct vmfs_page *incoming, uint64_t *scanned);
+
+#endif

@@ -1,0 +1,1319 @@
+/*
+ * test_policy.c - unit tests of the built-in replacement policies:
+ * src/policy_fifo.c, policy_lru.c, policy_clock.c, policy_arc.c and the
+ * name lookup of policy.c.
+ *
+ * No engine: a tiny simulator in this file drives the ops tables the way
+ * the fault path does.  Frames are the cache; a reference to page x calls
+ * accessed() if x is resident, and otherwise takes a free frame (or asks
+ * victim(incoming = x) for one and calls removed() on it), calls loaded()
+ * and then accessed().  The policy files are included, so the tests reach
+ * their state (ARC's lists), and the two calls a policy makes into the
+ * engine, vmfs_page_evictable and vmfs_page_referenced, are renamed to this
+ * file's fakes, which answer from a fake struct vmfs_reclaim: a pinned
+ * (unevictable) flag and a page-table accessed bit per frame.  Most tests
+ * pass rc = NULL, which the policies must take as "all evictable, nothing
+ * referenced".
+ *
+ * Covered: the classic reference strings (FIFO 15/10 and LRU 12/8 faults
+ * at 3/4 frames on 7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1; FIFO 9/10 on
+ * 1,2,3,4,1,2,5,1,2,3,4,5, Belady's anomaly); FIFO and LRU victim for
+ * victim against a timestamp model; CLOCK victim for victim, pages scanned
+ * and page-table bits cleared against a brute-force transcription of
+ * SPEC's rule (with frees, pinned frames and accessed bits set behind the
+ * policy's back); ARC hit for hit, victim for victim, p and list sizes
+ * against a direct transcription of Megiddo & Modha's pseudo-code, on
+ * random traces of five locality patterns, three lengths and seven cache
+ * sizes; ARC's ghost lists (an evicted page comes back into T2 and moves
+ * p, a freed one is no ghost); unevictable frames skipped by every policy;
+ * and a random contract test: whatever happens (frees, reclaim without an
+ * incoming page, refused victims, pins), victim() returns a resident,
+ * evictable frame, and -1 only when there is none.  A failure prints the
+ * seed, pattern and step.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+/*
+ * The policies' two calls into the engine are answered by this file.  The
+ * policy files are compiled here, so their copies of the ops tables are the
+ * ones linked; policy_builtin() comes from the engine library and finds them.
+ */
+#define vmfs_page_evictable  fake_page_evictable
+#define vmfs_page_referenced fake_page_referenced
+
+#include "../../src/policy_fifo.c"
+#include "../../src/policy_lru.c"
+#include "../../src/policy_clock.c"
+#include "../../src/policy_arc.c"
+
+#define NPOLICIES 4
+static const struct vmfs_policy_ops *const all_ops[NPOLICIES] = {
+	&policy_fifo_ops, &policy_lru_ops, &policy_clock_ops, &policy_arc_ops,
+};
+
+/* What a failure prints first: the seed and step that replay it. */
+static char where_msg[160];
+
+#define CHECK(cond, ...) do {                                              \
+		if (!(cond)) {                                             \
+			print_error("%s: ", where_msg);                    \
+			print_error(__VA_ARGS__);                          \
+			print_error("\n");                                 \
+			fail();                                            \
+		}                                                          \
+	} while (0)
+
+/* xorshift64*: deterministic, so a seed replays exactly. */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dull;
+}
+
+/* ---- the fake engine side ---------------------------------------------- */
+
+struct vmfs_reclaim {
+	uint64_t  nframes;
+	uint8_t  *pinned;   /* by pfn: not evictable now */
+	uint8_t  *young;    /* by pfn: some page-table entry has A set */
+	bool      sticky;   /* referenced() never clears (to test the guard) */
+	uint64_t  asked;    /* referenced() calls */
+};
+
+int fake_page_evictable(struct vmfs_reclaim *rc, uint64_t pfn)
+{
+	assert_non_null(rc);          /* the policies handle NULL themselves */
+	assert_true(pfn < rc->nframes);
+	return !rc->pinned[pfn];
+}
+
+int fake_page_referenced(struct vmfs_reclaim *rc, uint64_t pfn, int clear)
+{
+	int r;
+
+	assert_non_null(rc);
+	assert_true(pfn < rc->nframes);
+	rc->asked++;
+	r = rc->young[pfn];
+	if (clear && !rc->sticky)
+		rc->young[pfn] = 0;
+	return r;
+}
+
+static struct vmfs_reclaim *rc_new(uint64_t nframes)
+{
+	struct vmfs_reclaim *rc = calloc(1, sizeof(*rc));
+
+	assert_non_null(rc);
+	rc->nframes = nframes;
+	rc->pinned = calloc(nframes, 1);
+	rc->young = calloc(nframes, 1);
+	assert_non_null(rc->pinned);
+	assert_non_null(rc->young);
+	return rc;
+}
+
+static void rc_free(struct vmfs_reclaim *rc)
+{
+	if (!rc)
+		return;
+	free(rc->pinned);
+	free(rc->young);
+	free(rc);
+}
+
+/* The answers a policy gets, for the models (NULL: all evictable, none young). */
+static bool model_evictable(struct vmfs_reclaim *rc, uint64_t pfn)
+{
+	return !rc || fake_page_evictable(rc, pfn);
+}
+
+static bool model_referenced(struct vmfs_reclaim *rc, uint64_t pfn)
+{
+	return rc && fake_page_referenced(rc, pfn, 1);
+}
+
+/* ---- models: what the policy must do, written the obvious way ----------- */
+
+/* A model sees the same events as the policy, by frame. */
+struct model {
+	void    (*loaded)(struct model *m, uint64_t pfn);
+	void    (*accessed)(struct model *m, uint64_t pfn);
+	void    (*removed)(struct model *m, uint64_t pfn);
+	int64_t (*victim)(struct model *m, struct vmfs_reclaim *rc, uint64_t *scanned);
+};
+
+/*
+ * FIFO and LRU: each frame carries a stamp (load time; for LRU also last
+ * access time) and the victim is the evictable frame with the oldest one.
+ * The policy looks at every frame older than its victim (all unevictable)
+ * and then the victim itself.
+ */
+struct stamp_model {
+	struct model m;
+	bool         lru;
+	uint64_t     nframes, now;
+	uint64_t    *stamp;
+	uint8_t     *tracked;
+};
+
+static void stamp_loaded(struct model *m, uint64_t pfn)
+{
+	struct stamp_model *s = (struct stamp_model *)m;
+
+	s->stamp[pfn] = ++s->now;
+	s->tracked[pfn] = 1;
+}
+
+static void stamp_accessed(struct model *m, uint64_t pfn)
+{
+	struct stamp_model *s = (struct stamp_model *)m;
+
+	if (s->lru)
+		s->stamp[pfn] = ++s->now;
+}
+
+static void stamp_removed(struct model *m, uint64_t pfn)
+{
+	((struct stamp_model *)m)->tracked[pfn] = 0;
+}
+
+static int64_t stamp_victim(struct model *m, struct vmfs_reclaim *rc, uint64_t *scanned)
+{
+	struct stamp_model *s = (struct stamp_model *)m;
+	int64_t best = -1;
+	uint64_t looked = 0;
+
+	for (uint64_t pfn = 0; pfn < s->nframes; pfn++)
+		if (s->tracked[pfn] && model_evictable(rc, pfn) &&
+		    (best < 0 || s->stamp[pfn] < s->stamp[best]))
+			best = (int64_t)pfn;
+	for (uint64_t pfn = 0; pfn < s->nframes; pfn++)
+		if (s->tracked[pfn] && (best < 0 || s->stamp[pfn] <= s->stamp[best]))
+			looked++;
+	*scanned += looked;
+	return best;
+}
+
+static struct stamp_model *stamp_model_new(uint64_t nframes, bool lru)
+{
+	struct stamp_model *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	s->m = (struct model){ stamp_loaded, stamp_accessed, stamp_removed, stamp_victim };
+	s->lru = lru;
+	s->nframes = nframes;
+	s->stamp = calloc(nframes, sizeof(*s->stamp));
+	s->tracked = calloc(nframes, 1);
+	assert_non_null(s->stamp);
+	assert_non_null(s->tracked);
+	return s;
+}
+
+static void stamp_model_free(struct stamp_model *s)
+{
+	free(s->stamp);
+	free(s->tracked);
+	free(s);
+}
+
+/*
+ * SPEC §1's clock, literally: the pages in an array in load order, a hand
+ * index, a bit per page set on load and on access.  A new page is put just
+ * before the hand; the sweep passes unevictable pages, clears and passes
+ * referenced ones (own bit or page-table bit), stops at the first other,
+ * and gives up after two full turns.
+ */
+struct ring_model {
+	struct model m;
+	uint64_t    *ring;
+	uint64_t     n, hand;
+	uint8_t     *ref;
+};
+
+static void ring_loaded(struct model *m, uint64_t pfn)
+{
+	struct ring_model *r = (struct ring_model *)m;
+
+	memmove(r->ring + r->hand + 1, r->ring + r->hand, (r->n - r->hand) * sizeof(*r->ring));
+	r->ring[r->hand] = pfn;
+	r->n++;
+	r->hand = (r->hand + 1) % r->n;
+	r->ref[pfn] = 1;
+}
+
+static void ring_accessed(struct model *m, uint64_t pfn)
+{
+	((struct ring_model *)m)->ref[pfn] = 1;
+}
+
+static void ring_removed(struct model *m, uint64_t pfn)
+{
+	struct ring_model *r = (struct ring_model *)m;
+	uint64_t i = 0;
+
+	while (r->ring[i] != pfn)
+		i++;
+	memmove(r->ring + i, r->ring + i + 1, (r->n - i - 1) * sizeof(*r->ring));
+	r->n--;
+	if (i < r->hand)
+		r->hand--;
+	if (r->hand >= r->n)
+		r->hand = 0;
+	r->ref[pfn] = 0;
+}
+
+static int64_t ring_victim(struct model *m, struct vmfs_reclaim *rc, uint64_t *scanned)
+{
+	struct ring_model *r = (struct ring_model *)m;
+
+	for (uint64_t step = 0; step < 2 * r->n; step++) {
+		uint64_t pfn = r->ring[r->hand];
+
+		(*scanned)++;
+		if (model_evictable(rc, pfn)) {
+			bool young = model_referenced(rc, pfn);
+
+			if (!r->ref[pfn] && !young)
+				return (int64_t)pfn;
+			r->ref[pfn] = 0;
+		}
+		r->hand = (r->hand + 1) % r->n;
+	}
+	return -1;
+}
+
+static struct ring_model *ring_model_new(uint64_t nframes)
+{
+	struct ring_model *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	r->m = (struct model){ ring_loaded, ring_accessed, ring_removed, ring_victim };
+	r->ring = calloc(nframes + 1, sizeof(*r->ring));
+	r->ref = calloc(nframes, 1);
+	assert_non_null(r->ring);
+	assert_non_null(r->ref);
+	return r;
+}
+
+static void ring_model_free(struct ring_model *r)
+{
+	free(r->ring);
+	free(r->ref);
+	free(r);
+}
+
+/*
+ * ARC as Fig. 4 of Megiddo & Modha (FAST 2003) writes it, keyed by page
+ * number, with p an integer and the deltas rounded down: four arrays, LRU
+ * first.  request() returns the page that left the cache, or -1.
+ */
+struct arc_ref {
+	uint64_t  c, p;
+	uint64_t *l[4];   /* T1, T2, B1, B2 */
+	uint64_t  n[4];
+};
+
+static int64_t ar_find(const struct arc_ref *r, int l, uint64_t x)
+{
+	for (uint64_t i = 0; i < r->n[l]; i++)
+		if (r->l[l][i] == x)
+			return (int64_t)i;
+	return -1;
+}
+
+static void ar_remove(struct arc_ref *r, int l, uint64_t x)
+{
+	int64_t i = ar_find(r, l, x);
+
+	assert_true(i >= 0);
+	memmove(r->l[l] + i, r->l[l] + i + 1, (r->n[l] - (uint64_t)i - 1) * sizeof(uint64_t));
+	r->n[l]--;
+}
+
+static void ar_push_mru(struct arc_ref *r, int l, uint64_t x)
+{
+	r->l[l][r->n[l]++] = x;
+}
+
+static uint64_t ar_pop_lru(struct arc_ref *r, int l)
+{
+	uint64_t x;
+
+	assert_true(r->n[l] > 0);
+	x = r->l[l][0];
+	ar_remove(r, l, x);
+	return x;
+}
+
+static int64_t ar_replace(struct arc_ref *r, bool x_in_b2)
+{
+	uint64_t y;
+
+	if (r->n[T1] >= 1 && (r->n[T1] > r->p || (x_in_b2 && r->n[T1] == r->p))) {
+		y = ar_pop_lru(r, T1);
+		ar_push_mru(r, B1, y);
+	} else {
+		y = ar_pop_lru(r, T2);
+		ar_push_mru(r, B2, y);
+	}
+	return (int64_t)y;
+}
+
+static int64_t ar_request(struct arc_ref *r, uint64_t x, bool *hit)
+{
+	int64_t out = -1;
+	uint64_t total;
+
+	*hit = false;
+	if (ar_find(r, T1, x) >= 0 || ar_find(r, T2, x) >= 0) {          /* I */
+		*hit = true;
+		ar_remove(r, ar_find(r, T1, x) >= 0 ? T1 : T2, x);
+		ar_push_mru(r, T2, x);
+		return -1;
+	}
+	if (ar_find(r, B1, x) >= 0) {                                     /* II */
+		uint64_t d = r->n[B1] >= r->n[B2] ? 1 : r->n[B2] / r->n[B1];
+
+		r->p = r->p + d < r->c ? r->p + d : r->c;
+		out = ar_replace(r, false);
+		ar_remove(r, B1, x);
+		ar_push_mru(r, T2, x);
+		return out;
+	}
+	if (ar_find(r, B2, x) >= 0) {                                     /* III */
+		uint64_t d = r->n[B2] >= r->n[B1] ? 1 : r->n[B1] / r->n[B2];
+
+		r->p = r->p > d ? r->p - d : 0;
+		out = ar_replace(r, true);
+		ar_remove(r, B2, x);
+		ar_push_mru(r, T2, x);
+		return out;
+	}
+	if (r->n[T1] + r->n[B1] == r->c) {                                /* IV A */
+		if (r->n[T1] < r->c) {
+			ar_pop_lru(r, B1);
+			out = ar_replace(r, false);
+		} else {
+			out = (int64_t)ar_pop_lru(r, T1);
+		}
+	} else {                                                          /* IV B */
+		total = r->n[T1] + r->n[T2] + r->n[B1] + r->n[B2];
+		if (total >= r->c) {
+			if (total == 2 * r->c)
+				ar_pop_lru(r, B2);
+			out = ar_replace(r, false);
+		}
+	}
+	ar_push_mru(r, T1, x);
+	return out;
+}
+
+static void ar_init(struct arc_ref *r, uint64_t c)
+{
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	for (int l = 0; l < 4; l++) {
+		r->l[l] = calloc(2 * c + 2, sizeof(uint64_t));
+		assert_non_null(r->l[l]);
+	}
+}
+
+static void ar_free(struct arc_ref *r)
+{
+	for (int l = 0; l < 4; l++)
+		free(r->l[l]);
+}
+
+/* ---- the simulator ----------------------------------------------------- */
+
+struct sim {
+	const struct vmfs_policy_ops *ops;
+	void                *st;
+	uint64_t             nframes, npages;
+	int64_t             *frame_page;   /* page in each frame, or -1 */
+	int64_t             *page_frame;   /* frame of each page, or -1 */
+	uint64_t             resident;
+	struct vmfs_reclaim *rc;           /* NULL: all evictable */
+	struct model        *model;        /* NULL, or checked at every victim */
+	uint64_t             rng;          /* 0: lowest free frame first; else random */
+	uint64_t             faults, scanned;
+};
+
+/* A page's identity: several owners, so that ARC's key is really a pair. */
+static struct vmfs_page page_desc(uint64_t page, uint64_t pfn)
+{
+	return (struct vmfs_page){ .pfn = pfn, .owner = 0x1000 + page % 3,
+				   .index = page / 3, .anon = (int)(page & 1) };
+}
+
+static void sim_init(struct sim *s, const struct vmfs_policy_ops *ops, uint64_t nframes,
+		     uint64_t npages, struct vmfs_reclaim *rc, struct model *model)
+{
+	memset(s, 0, sizeof(*s));
+	s->ops = ops;
+	s->nframes = nframes;
+	s->npages = npages;
+	s->rc = rc;
+	s->model = model;
+	s->frame_page = malloc(nframes * sizeof(int64_t));
+	s->page_frame = malloc(npages * sizeof(int64_t));
+	assert_non_null(s->frame_page);
+	assert_non_null(s->page_frame);
+	memset(s->frame_page, 0xff, nframes * sizeof(int64_t));
+	memset(s->page_frame, 0xff, npages * sizeof(int64_t));
+	assert_int_equal(ops->init(&s->st, nframes, NULL), 0);
+}
+
+static void sim_done(struct sim *s)
+{
+	s->ops->release(s->st);
+	free(s->frame_page);
+	free(s->page_frame);
+}
+
+static void sim_load(struct sim *s, uint64_t page, uint64_t pfn)
+{
+	struct vmfs_page pg = page_desc(page, pfn);
+
+	assert_true(s->frame_page[pfn] < 0 && s->page_frame[page] < 0);
+	s->frame_page[pfn] = (int64_t)page;
+	s->page_frame[page] = (int64_t)pfn;
+	s->resident++;
+	s->ops->loaded(s->st, &pg);
+	if (s->model)
+		s->model->loaded(s->model, pfn);
+}
+
+static void sim_access(struct sim *s, uint64_t pfn)
+{
+	struct vmfs_page pg = page_desc((uint64_t)s->frame_page[pfn], pfn);
+
+	if (s->rc)
+		s->rc->young[pfn] = 1;   /* the walk sets A, as the MMU would */
+	s->ops->accessed(s->st, &pg);
+	if (s->model)
+		s->model->accessed(s->model, pfn);
+}
+
+static void sim_remove(struct sim *s, uint64_t pfn)
+{
+	int64_t page = s->frame_page[pfn];
+
+	assert_true(page >= 0);
+	s->ops->removed(s->st, pfn);
+	if (s->model)
+		s->model->removed(s->model, pfn);
+	s->frame_page[pfn] = -1;
+	s->page_frame[page] = -1;
+	s->resident--;
+}
+
+static bool sim_evictable(const struct sim *s, uint64_t pfn)
+{
+	return !s->rc || !s->rc->pinned[pfn];
+}
+
+/*
+ * Ask for a victim as the engine does and hold the answer to the contract:
+ * a resident, evictable frame, or -1 only when there is none.  With a
+ * model, the model answers first from a copy of the accessed bits; the
+ * victim, the count of pages scanned and the bits left must all agree.
+ */
+static int64_t sim_victim(struct sim *s, const struct vmfs_page *incoming)
+{
+	uint64_t sc = 0, msc = 0;
+	int64_t v, mv = -1;
+	uint8_t *young_before = NULL, *young_model = NULL;
+
+	if (s->model) {
+		if (s->rc) {
+			young_before = malloc(s->nframes);
+			young_model = malloc(s->nframes);
+			assert_non_null(young_before);
+			assert_non_null(young_model);
+			memcpy(young_before, s->rc->young, s->nframes);
+		}
+		mv = s->model->victim(s->model, s->rc, &msc);
+		if (s->rc) {
+			memcpy(young_model, s->rc->young, s->nframes);
+			memcpy(s->rc->young, young_before, s->nframes);
+		}
+	}
+	v = s->ops->victim(s->st, s->rc, incoming, &sc);
+	s->scanned += sc;
+	if (v < 0) {
+		CHECK(v == -1, "%s: victim returned %lld", s->ops->name, (long long)v);
+		for (uint64_t pfn = 0; pfn < s->nframes; pfn++)
+			CHECK(s->frame_page[pfn] < 0 || !sim_evictable(s, pfn),
+			      "%s found no victim, but frame %llu is resident and evictable",
+			      s->ops->name, (unsigned long long)pfn);
+	} else {
+		CHECK((uint64_t)v < s->nframes && s->frame_page[v] >= 0,
+		      "%s chose frame %lld, which holds no page", s->ops->name, (long long)v);
+		CHECK(sim_evictable(s, (uint64_t)v), "%s chose frame %lld, which is pinned",
+		      s->ops->name, (long long)v);
+		CHECK(sc >= 1, "%s chose a victim without scanning", s->ops->name);
+	}
+	if (s->model) {
+		CHECK(v == mv, "%s chose frame %lld, the model %lld", s->ops->name,
+		      (long long)v, (long long)mv);
+		CHECK(sc == msc, "%s scanned %llu, the model %llu", s->ops->name,
+		      (unsigned long long)sc, (unsigned long long)msc);
+		if (s->rc)
+			CHECK(memcmp(young_model, s->rc->young, s->nframes) == 0,
+			      "%s left other accessed bits than the model", s->ops->name);
+	}
+	free(young_before);
+	free(young_model);
+	return v;
+}
+
+static int64_t sim_free_frame(struct sim *s)
+{
+	uint64_t start = s->rng ? rnd(&s->rng) % s->nframes : 0;
+
+	if (s->resident == s->nframes)
+		return -1;
+	for (uint64_t i = 0; i < s->nframes; i++) {
+		uint64_t pfn = (start + i) % s->nframes;
+
+		if (s->frame_page[pfn] < 0)
+			return (int64_t)pfn;
+	}
+	return -1;
+}
+
+/*
+ * One reference to @page, as the fault path makes it.  *hit says whether
+ * it was resident; returns the page evicted for it, or -1.  Returns -2 when
+ * nothing could be evicted (only possible with pinned frames).
+ */
+static int64_t sim_ref(struct sim *s, uint64_t page, bool *hit)
+{
+	int64_t pfn = s->page_frame[page], out = -1;
+
+	*hit = pfn >= 0;
+	if (pfn < 0) {
+		s->faults++;
+		pfn = sim_free_frame(s);
+		if (pfn < 0) {
+			struct vmfs_page in = page_desc(page, 0);
+
+			pfn = sim_victim(s, &in);
+			if (pfn < 0)
+				return -2;
+			out = s->frame_page[pfn];
+			sim_remove(s, (uint64_t)pfn);
+		}
+		sim_load(s, page, (uint64_t)pfn);
+	}
+	sim_access(s, (uint64_t)pfn);
+	return out;
+}
+
+static uint64_t run_string(const struct vmfs_policy_ops *ops, uint64_t nframes,
+			   const uint64_t *refs, size_t n)
+{
+	struct sim s;
+	uint64_t faults;
+	bool hit;
+
+	sim_init(&s, ops, nframes, 16, NULL, NULL);
+	for (size_t i = 0; i < n; i++)
+		assert_true(sim_ref(&s, refs[i], &hit) >= -1);
+	faults = s.faults;
+	sim_done(&s);
+	return faults;
+}
+
+/* ---- traces ------------------------------------------------------------ */
+
+enum pattern { UNIFORM, SKEWED, LOOP, HOT_AND_SCAN, PHASES, NPATTERNS };
+static const char *const pattern_name[NPATTERNS] = {
+	"uniform", "skewed", "loop", "hot+scan", "phases",
+};
+
+struct trace {
+	enum pattern pat;
+	uint64_t     c, npages, rng, scan;
+};
+
+/* The i-th page of a trace over npages pages made for a cache of c frames. */
+static uint64_t trace_next(struct trace *t, uint64_t i)
+{
+	uint64_t r = rnd(&t->rng), hot = t->c / 2 + 1;
+	double u;
+
+	switch (t->pat) {
+	case UNIFORM:
+		return r % t->npages;
+	case SKEWED:
+		u = (double)(r >> 11) / (double)(1ull << 53);
+		return (uint64_t)(u * u * u * (double)t->npages) % t->npages;
+	case LOOP:   /* a little more than fits, round and round */
+		return i % (t->c + 1 + t->c / 4);
+	case HOT_AND_SCAN:
+		if (r % 10 < 7)
+			return (r >> 8) % hot;
+		return hot + t->scan++ % (t->npages - hot);
+	case PHASES: /* a working set of 1.5c that moves every 200 references */
+		return ((i / 200) * (t->c / 2 + 1) + (r >> 8) % (t->c + t->c / 2 + 1)) % t->npages;
+	default:
+		fail();
+		return 0;
+	}
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_builtin_lookup(void **state)
+{
+	static const char *const names[NPOLICIES] = { "fifo", "lru", "clock", "arc" };
+
+	(void)state;
+	for (int i = 0; i < NPOLICIES; i++) {
+		const struct vmfs_policy_ops *ops = policy_builtin(names[i]);
+
+		assert_ptr_equal(ops, all_ops[i]);
+		assert_string_equal(ops->name, names[i]);
+		assert_non_null(ops->init);
+		assert_non_null(ops->release);
+		assert_non_null(ops->loaded);
+		assert_non_null(ops->accessed);
+		assert_non_null(ops->removed);
+		assert_non_null(ops->victim);
+	}
+	assert_null(policy_builtin(NULL));
+	assert_null(policy_builtin(""));
+	assert_null(policy_builtin("opt"));
+	assert_null(policy_builtin("FIFO"));
+	assert_null(policy_builtin("clock "));
+}
+
+/* Too many frames to number is EINVAL; no frames is a policy that never finds a victim. */
+static void test_init_limits(void **state)
+{
+	(void)state;
+	for (int i = 0; i < NPOLICIES; i++) {
+		void *st = NULL;
+		uint64_t sc = 0;
+
+		assert_int_equal(all_ops[i]->init(&st, 1ull << 40, NULL), -EINVAL);
+		assert_int_equal(all_ops[i]->init(&st, 0, NULL), 0);
+		assert_int_equal(all_ops[i]->victim(st, NULL, NULL, &sc), -1);
+		assert_int_equal(sc, 0);
+		all_ops[i]->release(st);
+	}
+}
+
+static void test_classic_strings(void **state)
+{
+	static const uint64_t s1[] = { 7, 0, 1, 2, 0, 3, 0, 4, 2, 3, 0, 3, 2, 1, 2, 0, 1, 7, 0, 1 };
+	static const uint64_t s2[] = { 1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5 };
+	const size_t n1 = sizeof(s1) / sizeof(s1[0]), n2 = sizeof(s2) / sizeof(s2[0]);
+
+	(void)state;
+	assert_int_equal(run_string(&policy_fifo_ops, 3, s1, n1), 15);
+	assert_int_equal(run_string(&policy_fifo_ops, 4, s1, n1), 10);
+	assert_int_equal(run_string(&policy_lru_ops, 3, s1, n1), 12);
+	assert_int_equal(run_string(&policy_lru_ops, 4, s1, n1), 8);
+	/* Belady's anomaly: one more frame, one more fault. */
+	assert_int_equal(run_string(&policy_fifo_ops, 3, s2, n2), 9);
+	assert_int_equal(run_string(&policy_fifo_ops, 4, s2, n2), 10);
+	/* LRU, a stack algorithm, has none. */
+	assert_int_equal(run_string(&policy_lru_ops, 3, s2, n2), 10);
+	assert_int_equal(run_string(&policy_lru_ops, 4, s2, n2), 8);
+}
+
+/*
+ * Random traces with everything the engine can do between references:
+ * frees, pinned frames, accessed bits set without accessed() (for clock),
+ * free frames taken in random order.  The policy must agree with @model
+ * at every victim.
+ */
+static void run_against_model(const struct vmfs_policy_ops *ops, struct model *(*mk)(uint64_t),
+			      void (*rm)(struct model *), uint64_t seed)
+{
+	static const uint64_t sizes[] = { 1, 2, 3, 5, 16, 40 };
+
+	for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		uint64_t c = sizes[si], npages = 3 * c + 4, rng = seed * 7919 + c;
+		struct vmfs_reclaim *rc = rnd(&rng) & 1 ? rc_new(c) : NULL;
+		struct model *m = mk(c);
+		struct sim s;
+		bool hit;
+
+		sim_init(&s, ops, c, npages, rc, m);
+		s.rng = rnd(&rng) | 1;
+		for (uint64_t step = 0; step < 3000; step++) {
+			uint64_t r = rnd(&rng) % 100;
+
+			snprintf(where_msg, sizeof(where_msg), "%s seed %llu frames %llu step %llu",
+				 ops->name, (unsigned long long)seed, (unsigned long long)c,
+				 (unsigned long long)step);
+			if (rc) {   /* a few frames pinned by the access in progress */
+				for (uint64_t pfn = 0; pfn < c; pfn++)
+					rc->pinned[pfn] = rnd(&rng) % 100 < 15;
+				if (r < 10)
+					rc->young[rnd(&rng) % c] = 1;
+			}
+			if (r < 5 && s.resident) {          /* a page freed */
+				uint64_t pfn = rnd(&rng) % c;
+
+				if (s.frame_page[pfn] >= 0)
+					sim_remove(&s, pfn);
+			} else if (r < 8 && s.resident) {   /* reclaim asked for */
+				int64_t v = sim_victim(&s, NULL);
+
+				if (v >= 0)
+					sim_remove(&s, (uint64_t)v);
+			} else {
+				uint64_t page = r < 60 ? rnd(&rng) % (c + 2) : rnd(&rng) % npages;
+
+				sim_ref(&s, page, &hit);
+			}
+		}
+		sim_done(&s);
+		rm(m);
+		rc_free(rc);
+	}
+}
+
+static struct model *mk_fifo(uint64_t c) { return &stamp_model_new(c, false)->m; }
+static struct model *mk_lru(uint64_t c) { return &stamp_model_new(c, true)->m; }
+static void rm_stamp(struct model *m) { stamp_model_free((struct stamp_model *)m); }
+static struct model *mk_ring(uint64_t c) { return &ring_model_new(c)->m; }
+static void rm_ring(struct model *m) { ring_model_free((struct ring_model *)m); }
+
+static void test_fifo_model(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 8; seed++)
+		run_against_model(&policy_fifo_ops, mk_fifo, rm_stamp, seed);
+}
+
+static void test_lru_model(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 8; seed++)
+		run_against_model(&policy_lru_ops, mk_lru, rm_stamp, seed);
+}
+
+static void test_clock_model(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 8; seed++)
+		run_against_model(&policy_clock_ops, mk_ring, rm_ring, seed);
+}
+
+/* The sizes and lengths the trace tests run, for each locality pattern. */
+static const uint64_t trace_sizes[] = { 1, 2, 3, 4, 7, 16, 50 };
+static const uint64_t trace_lengths[] = { 50, 500, 5000 };
+#define NSIZES   (sizeof(trace_sizes) / sizeof(trace_sizes[0]))
+#define NLENGTHS (sizeof(trace_lengths) / sizeof(trace_lengths[0]))
+
+/* Clock on a plain trace (no frees, no pins), checked against SPEC's rule. */
+static void clock_trace(enum pattern pat, uint64_t c, uint64_t len, uint64_t seed)
+{
+	struct trace t = { pat, c, 4 * c + 8, seed, 0 };
+	struct ring_model *m = ring_model_new(c);
+	struct sim s;
+	bool hit;
+
+	sim_init(&s, &policy_clock_ops, c, t.npages, NULL, &m->m);
+	for (uint64_t i = 0; i < len; i++) {
+		snprintf(where_msg, sizeof(where_msg), "clock %s seed %llu frames %llu step %llu",
+			 pattern_name[pat], (unsigned long long)seed, (unsigned long long)c,
+			 (unsigned long long)i);
+		sim_ref(&s, trace_next(&t, i), &hit);
+	}
+	sim_done(&s);
+	ring_model_free(m);
+}
+
+static void test_clock_traces(void **state)
+{
+	(void)state;
+	for (int pat = 0; pat < NPATTERNS; pat++)
+		for (size_t si = 0; si < NSIZES; si++)
+			for (size_t li = 0; li < NLENGTHS; li++)
+				clock_trace((enum pattern)pat, trace_sizes[si], trace_lengths[li],
+					    1 + pat * 1000 + trace_sizes[si] * 10 + li);
+}
+
+/*
+ * The worked example of policy_clock.c: a full turn clears every bit and
+ * evicts the oldest page; the new page takes its slot, the hand rests past
+ * it, and the next sweep starts with the page loaded after the victim.
+ */
+static void test_clock_second_chance(void **state)
+{
+	struct sim s;
+	struct clock *c;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "clock example");
+	sim_init(&s, &policy_clock_ops, 3, 8, NULL, NULL);
+	c = s.st;
+	sim_ref(&s, 1, &hit);          /* frame 0 */
+	sim_ref(&s, 2, &hit);          /* frame 1 */
+	sim_ref(&s, 3, &hit);          /* frame 2 */
+	assert_int_equal(c->hand, 0);
+	assert_int_equal(sim_ref(&s, 4, &hit), 1);   /* all set: a full turn, then 1 */
+	assert_int_equal(s.scanned, 4);
+	assert_int_equal(s.page_frame[4], 0);
+	assert_int_equal(c->hand, 1);  /* just past 4: page 2 */
+	sim_ref(&s, 2, &hit);          /* 2 is used again: spared */
+	assert_true(hit);
+	assert_int_equal(sim_ref(&s, 5, &hit), 3);
+	assert_int_equal(s.scanned, 4 + 2);
+	assert_int_equal(c->hand, 0);  /* past 5 (in 3's frame): page 4 */
+	/* 4 came in with its bit set: spared; 2's was cleared by the last sweep. */
+	assert_int_equal(sim_ref(&s, 6, &hit), 2);
+	sim_done(&s);
+}
+
+/*
+ * A page-table accessed bit spares a page as its own bit does; the sweep
+ * asks about every page it tests and clears the bits it was told of.
+ */
+static void test_clock_pte_bits(void **state)
+{
+	struct vmfs_reclaim *rc = rc_new(2);
+	struct sim s;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "clock pte bits");
+	sim_init(&s, &policy_clock_ops, 2, 8, rc, NULL);
+	sim_ref(&s, 1, &hit);                     /* frame 0 */
+	sim_ref(&s, 2, &hit);                     /* frame 1 */
+	memset(rc->young, 0, 2);
+	assert_int_equal(sim_ref(&s, 3, &hit), 1);   /* a full turn clears both, 1 goes */
+	/* Circle from the hand: 2 (bit clear), 3 (bit set). */
+	rc->young[0] = 0;
+	rc->young[1] = 1;                         /* page 2 used behind clock's back */
+	rc->asked = 0;
+	s.scanned = 0;
+	assert_int_equal(sim_victim(&s, NULL), 1);  /* 2 spared, 3 spared, then 2 */
+	assert_int_equal(s.scanned, 3);
+	assert_int_equal(rc->asked, 3);
+	assert_int_equal(rc->young[1], 0);        /* the spared page's bit is cleared */
+	sim_done(&s);
+
+	/* Without the entry's bit, 2 goes at once. */
+	sim_init(&s, &policy_clock_ops, 2, 8, rc, NULL);
+	sim_ref(&s, 1, &hit);
+	sim_ref(&s, 2, &hit);
+	memset(rc->young, 0, 2);
+	assert_int_equal(sim_ref(&s, 3, &hit), 1);
+	memset(rc->young, 0, 2);
+	s.scanned = 0;
+	assert_int_equal(sim_victim(&s, NULL), 1);
+	assert_int_equal(s.scanned, 1);
+	sim_done(&s);
+	rc_free(rc);
+}
+
+/* Two full turns with no evictable page: -1 after looking at each page twice. */
+static void test_clock_gives_up(void **state)
+{
+	struct vmfs_reclaim *rc = rc_new(3);
+	struct sim s;
+	uint64_t sc = 0;
+	bool hit;
+
+	(void)state;
+	sim_init(&s, &policy_clock_ops, 3, 8, rc, NULL);
+	for (uint64_t p = 0; p < 3; p++)
+		sim_ref(&s, p, &hit);
+	/* A broken engine whose bits never clear: no page is ever unreferenced. */
+	rc->sticky = true;
+	assert_int_equal(s.ops->victim(s.st, rc, NULL, &sc), -1);
+	assert_int_equal(sc, 6);
+	/* All pinned: the same. */
+	rc->sticky = false;
+	memset(rc->pinned, 1, 3);
+	sc = 0;
+	assert_int_equal(s.ops->victim(s.st, rc, NULL, &sc), -1);
+	assert_int_equal(sc, 6);
+	sim_done(&s);
+	rc_free(rc);
+}
+
+/* Internal consistency of ARC's state: lists, sizes, bounds, the ghost hash. */
+static void arc_check(const struct arc *a)
+{
+	uint32_t count[NLISTS] = { 0 }, ghosts = 0, nfree = 0;
+
+	for (int l = 0; l < NLISTS; l++) {
+		uint32_t h = head(a, (enum arc_list)l);
+
+		for (uint32_t n = a->link[h].next; n != h; n = a->link[n].next) {
+			CHECK(a->link[a->link[n].next].prev == n, "arc: broken link at %u", n);
+			CHECK(a->where[n] == l, "arc: node %u on list %d says %d", n, l, a->where[n]);
+			if (l == T1 || l == T2)
+				CHECK(n < a->c, "arc: ghost node %u in T%d", n, l + 1);
+			else
+				CHECK(n >= a->c && n < 3 * a->c, "arc: frame %u in B%d", n, l - 1);
+			count[l]++;
+		}
+		CHECK(count[l] == a->size[l], "arc: list %d has %u nodes, size says %u",
+		      l, count[l], a->size[l]);
+	}
+	CHECK(a->size[T1] + a->size[T2] <= a->c, "arc: more pages than frames");
+	CHECK(a->size[T1] + a->size[B1] <= a->c, "arc: |T1|+|B1| = %u > c = %u",
+	      a->size[T1] + a->size[B1], a->c);
+	CHECK(a->size[T1] + a->size[T2] + a->size[B1] + a->size[B2] <= 2 * a->c,
+	      "arc: directory larger than 2c");
+	CHECK(a->p <= a->c, "arc: p = %u > c", a->p);
+	for (uint64_t i = 0; i <= a->hmask; i++) {
+		uint32_t g = a->hslot[i];
+
+		if (g == PLIST_NIL)
+			continue;
+		ghosts++;
+		CHECK(a->where[g] == B1 || a->where[g] == B2, "arc: hash holds non-ghost %u", g);
+		CHECK(ghost_find(a, a->owner[g], a->index[g]) == g, "arc: ghost %u unreachable", g);
+	}
+	CHECK(ghosts == a->size[B1] + a->size[B2], "arc: hash holds %u ghosts, lists %u",
+	      ghosts, a->size[B1] + a->size[B2]);
+	for (uint32_t g = a->free_ghost; g != PLIST_NIL; g = a->link[g].next) {
+		CHECK(a->where[g] == NOWHERE, "arc: free ghost %u is on a list", g);
+		nfree++;
+	}
+	CHECK(nfree + ghosts == 2 * a->c, "arc: %u free + %u ghosts != 2c", nfree, ghosts);
+}
+
+/*
+ * ARC against the paper's pseudo-code on one trace: hit for hit, evicted
+ * page for evicted page, and p and the four list sizes after every
+ * reference; the fault counts are then equal too.
+ */
+static void arc_trace(enum pattern pat, uint64_t c, uint64_t len, uint64_t seed)
+{
+	struct trace t = { pat, c, 4 * c + 8, seed, 0 };
+	uint64_t paper_faults = 0;
+	struct arc_ref r;
+	struct sim s;
+	struct arc *a;
+
+	ar_init(&r, c);
+	sim_init(&s, &policy_arc_ops, c, t.npages, NULL, NULL);
+	a = s.st;
+	for (uint64_t i = 0; i < len; i++) {
+		uint64_t x = trace_next(&t, i);
+		bool hit, want_hit;
+		int64_t want = ar_request(&r, x, &want_hit), got;
+
+		snprintf(where_msg, sizeof(where_msg), "arc %s seed %llu c %llu step %llu page %llu",
+			 pattern_name[pat], (unsigned long long)seed, (unsigned long long)c,
+			 (unsigned long long)i, (unsigned long long)x);
+		got = sim_ref(&s, x, &hit);
+		paper_faults += !want_hit;
+		CHECK(hit == want_hit, "hit %d, the paper %d", hit, want_hit);
+		CHECK(got == want, "evicted page %lld, the paper %lld", (long long)got, (long long)want);
+		CHECK(a->p == r.p, "p = %u, the paper %llu", a->p, (unsigned long long)r.p);
+		for (int l = 0; l < NLISTS; l++)
+			CHECK(a->size[l] == r.n[l], "list %d: %u, the paper %llu",
+			      l, a->size[l], (unsigned long long)r.n[l]);
+		if (c <= 16 || i % 97 == 0)
+			arc_check(a);
+	}
+	assert_int_equal(s.faults, paper_faults);
+	sim_done(&s);
+	ar_free(&r);
+}
+
+static void test_arc_paper(void **state)
+{
+	(void)state;
+	for (int pat = 0; pat < NPATTERNS; pat++)
+		for (size_t si = 0; si < NSIZES; si++)
+			for (size_t li = 0; li < NLENGTHS; li++)
+				arc_trace((enum pattern)pat, trace_sizes[si], trace_lengths[li],
+					  1 + pat * 1000 + trace_sizes[si] * 10 + li);
+}
+
+/*
+ * Ghosts, on c = 2 (worked through Fig. 4 by hand): a page evicted from T1
+ * comes back into T2 and grows p; one evicted from T2 comes back into T2
+ * and shrinks p.  A page freed rather than evicted leaves no ghost.
+ */
+static void test_arc_ghosts(void **state)
+{
+	struct sim s;
+	struct arc *a;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "arc ghosts");
+	sim_init(&s, &policy_arc_ops, 2, 16, NULL, NULL);
+	a = s.st;
+	sim_ref(&s, 1, &hit);
+	assert_int_equal(a->where[s.page_frame[1]], T1);   /* used once: T1 */
+	sim_ref(&s, 1, &hit);
+	assert_int_equal(a->where[s.page_frame[1]], T2);   /* twice: T2 */
+	sim_ref(&s, 2, &hit);                       /* T1 = {2}, T2 = {1} */
+	assert_int_equal(sim_ref(&s, 3, &hit), 2);  /* |T1| > p = 0: 2 goes to B1 */
+	assert_int_equal(a->where[ghost_find(a, page_desc(2, 0).owner, page_desc(2, 0).index)], B1);
+	assert_int_equal(a->size[B1], 1);
+	assert_int_equal(a->p, 0);
+	assert_int_equal(sim_ref(&s, 2, &hit), 1);  /* 2 was a ghost: a miss; p = 1 keeps 3 */
+	assert_false(hit);
+	assert_int_equal(a->where[s.page_frame[2]], T2);
+	assert_int_equal(a->p, 1);                  /* T1 was too small */
+	assert_int_equal(a->size[B1], 0);
+	assert_int_equal(a->size[B2], 1);           /* 1 left T2 */
+	arc_check(a);
+	assert_int_equal(sim_ref(&s, 1, &hit), 3);  /* back from B2: p = 0, so T1's 3 goes */
+	assert_false(hit);
+	assert_int_equal(a->where[s.page_frame[1]], T2);
+	assert_int_equal(a->p, 0);                  /* T2 was too small */
+	assert_int_equal(a->size[T2], 2);
+	assert_int_equal(a->size[B1], 1);
+	arc_check(a);
+	sim_done(&s);
+
+	/* A page freed (not evicted) leaves no ghost: it comes back into T1. */
+	sim_init(&s, &policy_arc_ops, 2, 16, NULL, NULL);
+	a = s.st;
+	sim_ref(&s, 1, &hit);
+	sim_ref(&s, 2, &hit);
+	sim_remove(&s, (uint64_t)s.page_frame[1]);
+	assert_int_equal(a->size[B1] + a->size[B2], 0);
+	sim_ref(&s, 1, &hit);
+	assert_int_equal(a->where[s.page_frame[1]], T1);
+	assert_int_equal(a->p, 0);
+	{
+		uint64_t sc = 0;
+		int64_t v = s.ops->victim(s.st, NULL, NULL, &sc), other = v ? 0 : 1;
+
+		/* Another frame freed after a victim() is no ghost; the victim is. */
+		assert_true(v >= 0);
+		sim_remove(&s, (uint64_t)other);
+		assert_int_equal(a->size[B1] + a->size[B2], 0);
+		sim_remove(&s, (uint64_t)v);
+		assert_int_equal(a->size[B1] + a->size[B2], 1);
+		arc_check(a);
+
+		/* A victim the engine refused is forgotten once the machine moves on. */
+		sim_ref(&s, 5, &hit);
+		sim_ref(&s, 6, &hit);                   /* trims the old ghost */
+		assert_int_equal(a->size[B1] + a->size[B2], 0);
+		v = s.ops->victim(s.st, NULL, NULL, &sc);
+		assert_true(v >= 0);
+		sim_ref(&s, 5, &hit);                   /* an access: the eviction is off */
+		sim_remove(&s, (uint64_t)v);
+		assert_int_equal(a->size[B1] + a->size[B2], 0);
+	}
+	arc_check(a);
+	sim_done(&s);
+}
+
+/* Pages used once pass through T1; pages used twice survive a scan in T2. */
+static void test_arc_scan_resistance(void **state)
+{
+	struct sim s;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "arc scan");
+	sim_init(&s, &policy_arc_ops, 8, 1000, NULL, NULL);
+	for (int round = 0; round < 2; round++)
+		for (uint64_t p = 0; p < 4; p++)
+			sim_ref(&s, p, &hit);               /* hot set, twice: T2 */
+	for (uint64_t p = 100; p < 900; p++)
+		sim_ref(&s, p, &hit);                       /* a long scan */
+	for (uint64_t p = 0; p < 4; p++) {
+		sim_ref(&s, p, &hit);
+		assert_true(hit);
+	}
+	arc_check(s.st);
+	sim_done(&s);
+}
+
+/* Every policy passes over pinned frames without forgetting them. */
+static void test_unevictable_skipped(void **state)
+{
+	(void)state;
+	for (int i = 0; i < NPOLICIES; i++) {
+		struct vmfs_reclaim *rc = rc_new(4);
+		struct sim s;
+		int64_t first, second;
+		uint64_t sc = 0;
+		bool hit;
+
+		snprintf(where_msg, sizeof(where_msg), "%s unevictable", all_ops[i]->name);
+		sim_init(&s, all_ops[i], 4, 16, rc, NULL);
+		for (uint64_t p = 0; p < 4; p++)
+			sim_ref(&s, p, &hit);
+		sim_ref(&s, 2, &hit);
+		sim_ref(&s, 3, &hit);
+		memset(rc->young, 0, 4);
+		first = s.ops->victim(s.st, rc, NULL, &sc);
+		assert_true(first >= 0);
+		/* Pin it: another frame, and the first one is still known. */
+		rc->pinned[first] = 1;
+		second = sim_victim(&s, NULL);
+		assert_true(second >= 0 && second != first);
+		/* Pin everything: nothing. */
+		memset(rc->pinned, 1, 4);
+		assert_int_equal(sim_victim(&s, NULL), -1);
+		/* Unpin the first: it can go, so it was not forgotten. */
+		memset(rc->pinned, 1, 4);
+		rc->pinned[first] = 0;
+		assert_int_equal(sim_victim(&s, NULL), first);
+		sim_remove(&s, (uint64_t)first);
+		memset(rc->pinned, 0, 4);
+		sim_done(&s);
+		rc_free(rc);
+	}
+}
+
+/* ARC: when every page of the list REPLACE picks is pinned, it takes the other list's LRU. */
+static void test_arc_unevictable_fallback(void **state)
+{
+	struct vmfs_reclaim *rc = rc_new(4);
+	struct sim s;
+	struct arc *a;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "arc fallback");
+	sim_init(&s, &policy_arc_ops, 4, 16, rc, NULL);
+	a = s.st;
+	for (uint64_t p = 0; p < 4; p++)
+		sim_ref(&s, p, &hit);
+	sim_ref(&s, 0, &hit);                       /* 0 into T2; T1 = {1, 2, 3} */
+	assert_int_equal(a->size[T1], 3);
+	rc->pinned[s.page_frame[1]] = rc->pinned[s.page_frame[2]] = rc->pinned[s.page_frame[3]] = 1;
+	assert_int_equal(sim_victim(&s, NULL), s.page_frame[0]);
+	rc->pinned[s.page_frame[2]] = 0;
+	assert_int_equal(sim_victim(&s, NULL), s.page_frame[2]);
+	sim_done(&s);
+	rc_free(rc);
+}
+
+/* The policy's own record of what is resident matches the simulator's. */
+static void check_tracked(const struct sim *s)
+{
+	uint64_t seen = 0;
+
+	if (s->ops == &policy_fifo_ops || s->ops == &policy_lru_ops) {
+		const struct pqueue *q = s->st;
+
+		for (uint32_t n = q->link[q->nframes].next; n != q->nframes; n = q->link[n].next, seen++)
+			CHECK(n < q->nframes && s->frame_page[n] >= 0, "%s tracks free frame %u",
+			      s->ops->name, n);
+	} else if (s->ops == &policy_clock_ops) {
+		const struct clock *c = s->st;
+		uint32_t n = c->hand;
+
+		CHECK((n == PLIST_NIL) == (c->count == 0), "clock: hand %u with %u pages", n, c->count);
+		for (uint32_t i = 0; i < c->count; i++, seen++, n = c->link[n].next)
+			CHECK(n < c->nframes && s->frame_page[n] >= 0, "clock tracks free frame %u", n);
+		CHECK(n == c->hand, "clock: the circle does not close");
+		CHECK(c->count == s->resident, "clock counts %u pages", c->count);
+	} else {
+		const struct arc *a = s->st;
+
+		arc_check(a);
+		for (int l = T1; l <= T2; l++)
+			for (uint32_t n = list_lru(a, l); n != head(a, l); n = a->link[n].next, seen++)
+				CHECK(s->frame_page[n] >= 0, "arc tracks free frame %u", n);
+	}
+	CHECK(seen == s->resident, "%s tracks %llu pages, %llu are resident", s->ops->name,
+	      (unsigned long long)seen, (unsigned long long)s->resident);
+}
+
+/*
+ * The contract under random abuse: frees, references, reclaim with no
+ * incoming page, victims the engine refuses (not removed, then pinned, as
+ * shrink_one does when the swap is full), many or few frames pinned, free
+ * frames handed out in random order; the policy's state checked as it goes.
+ */
+static void contract_run(const struct vmfs_policy_ops *ops, uint64_t seed)
+{
+	uint64_t rng = seed * 0x51ed27, c = 1 + rnd(&rng) % 24, npages = 4 * c + 3;
+	struct vmfs_reclaim *rc = rc_new(c);
+	struct sim s;
+	bool hit;
+
+	sim_init(&s, ops, c, npages, rc, NULL);
+	s.rng = rnd(&rng) | 1;
+	for (uint64_t step = 0; step < 20000; step++) {
+		uint64_t r = rnd(&rng) % 100, pin = step % 1000 < 50 ? 95 : 10;
+		int64_t v;
+
+		snprintf(where_msg, sizeof(where_msg), "%s contract seed %llu step %llu",
+			 ops->name, (unsigned long long)seed, (unsigned long long)step);
+		for (uint64_t pfn = 0; pfn < c; pfn++)
+			rc->pinned[pfn] = rnd(&rng) % 100 < pin;
+		if (r < 10) {                   /* a frame freed */
+			uint64_t pfn = rnd(&rng) % c;
+
+			if (s.frame_page[pfn] >= 0)
+				sim_remove(&s, pfn);
+		} else if (r < 15) {            /* reclaim */
+			if ((v = sim_victim(&s, NULL)) >= 0)
+				sim_remove(&s, (uint64_t)v);
+		} else if (r < 18) {            /* refused: pinned from now on, ask again */
+			if ((v = sim_victim(&s, NULL)) >= 0) {
+				rc->pinned[v] = 1;
+				if ((v = sim_victim(&s, NULL)) >= 0)
+					sim_remove(&s, (uint64_t)v);
+			}
+		} else {
+			sim_ref(&s, rnd(&rng) % npages, &hit);
+		}
+		if (c < 8 || step % 64 == 0)
+			check_tracked(&s);
+	}
+	sim_done(&s);
+	rc_free(rc);
+}
+
+static void test_random_contract(void **state)
+{
+	(void)state;
+	for (int i = 0; i < NPOLICIES; i++)
+		for (uint64_t seed = 1; seed <= 16; seed++)
+			contract_run(all_ops[i], seed);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_builtin_lookup),
+		cmocka_unit_test(test_init_limits),
+		cmocka_unit_test(test_classic_strings),
+		cmocka_unit_test(test_fifo_model),
+		cmocka_unit_test(test_lru_model),
+		cmocka_unit_test(test_clock_model),
+		cmocka_unit_test(test_clock_traces),
+		cmocka_unit_test(test_clock_second_chance),
+		cmocka_unit_test(test_clock_pte_bits),
+		cmocka_unit_test(test_clock_gives_up),
+		cmocka_unit_test(test_arc_paper),
+		cmocka_unit_test(test_arc_ghosts),
+		cmocka_unit_test(test_arc_scan_resistance),
+		cmocka_unit_test(test_unevictable_skipped),
+		cmocka_unit_test(test_arc_unevictable_fallback),
+		cmocka_unit_test(test_random_contract),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
