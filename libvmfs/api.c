@@ -2,7 +2,9 @@
  * api.c - libvmfs's public calls: each takes the machine lock, clears the
  * thread's error message, calls the engine and releases the lock.  This is
  * the only place the lock is taken (see src/machine.h, LOCKING); nothing
- * else happens here, so the API stays a thin, checkable shell.
+ * else happens here, so the API stays a thin, checkable shell.  The two
+ * calls a policy makes from inside victim(), with the lock already held,
+ * live with reclaim in src/vmscan.c.
  */
 #include "vmfs.h"
 #include "machine.h"
@@ -173,17 +175,6 @@ VMFS_EXPORT int vmfs_sync(vmfs *m)
 {
 	CHECK_M(m);
 	return LOCKED(m, machine_sync(m));
-}
-
-/* Called by a policy from victim(), with the machine lock already held. */
-VMFS_EXPORT int vmfs_page_referenced(struct vmfs_reclaim *rc, uint64_t pfn, int clear)
-{
-	return rc ? page_referenced(rc->m, pfn, clear) : 0;
-}
-
-VMFS_EXPORT int vmfs_page_evictable(struct vmfs_reclaim *rc, uint64_t pfn)
-{
-	return rc ? page_evictable(rc, pfn) : 1;
 }
 
 VMFS_EXPORT size_t vmfs_kmsg(vmfs *m, char *buf, size_t len)

@@ -511,7 +511,7 @@ int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t le
 		len = 0 - addr;
 	while (done < len) {
 		uint64_t va = addr + done;
-		uint64_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		uint64_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1)), pfn;
 		uint8_t *p = NULL;
 		int rc;
 
@@ -531,7 +531,9 @@ int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t le
 			memcpy(p, (const uint8_t *)buf + done, n);
 		else
 			memcpy((uint8_t *)buf + done, p, n);
-		page_accessed(m, (uint64_t)(p - m->phys.ram) >> PAGE_SHIFT);
+		pfn = (uint64_t)(p - m->phys.ram) >> PAGE_SHIFT;
+		if (pfn_is_data(&m->phys, pfn))     /* not the kernel image */
+			page_accessed(m, pfn);
 		done += n;
 	}
 	return (int64_t)done;

@@ -143,6 +143,22 @@ bool page_evictable(const struct vmfs_reclaim *rc, uint64_t pfn)
 	return true;
 }
 
+/*
+ * The two public calls a policy makes from victim(), lock already held.
+ * rc == NULL means the policy runs outside a machine (tests, dry runs).
+ */
+__attribute__((visibility("default")))
+int vmfs_page_referenced(struct vmfs_reclaim *rc, uint64_t pfn, int clear)
+{
+	return rc ? page_referenced(rc->m, pfn, clear) : 0;
+}
+
+__attribute__((visibility("default")))
+int vmfs_page_evictable(struct vmfs_reclaim *rc, uint64_t pfn)
+{
+	return rc ? page_evictable(rc, pfn) : 1;
+}
+
 static int dirty_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
 {
 	(void)m;
@@ -329,9 +345,13 @@ int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *o
 		m->pol->release(m->pol_state);
 	m->pol = ops;
 	m->pol_state = state;
-	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++)
-		if (pfn_frame(&m->phys, pfn)->flags & FRAME_TRACKED)
+	/* Announce every resident page as if an access had just loaded it. */
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+		if (pfn_frame(&m->phys, pfn)->flags & FRAME_TRACKED) {
 			page_loaded(m, pfn);
+			page_accessed(m, pfn);
+		}
+	}
 	return 0;
 }
 

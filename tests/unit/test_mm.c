@@ -346,7 +346,8 @@ static void test_cow_three_generations(void **state)
 	assert_int_equal(m->cnt.cow_fault, 3);
 }
 
-/* With no frame free the COW copy fails with -ENOMEM and changes nothing. */
+/* With no frame free and nothing evictable (dirty pages, no swap) the COW
+ * copy fails with -ENOMEM and changes nothing. */
 static void test_cow_out_of_frames(void **state)
 {
 	struct vmfs *m;
@@ -356,7 +357,7 @@ static void test_cow_out_of_frames(void **state)
 	char c = 'c';
 
 	(void)state;
-	assert_int_equal(machine_open(&m, "frames=4"), 0);
+	assert_int_equal(machine_open(&m, "frames=4,swap=none"), 0);
 	parent = spawn(m);
 	map(m, parent, A, 4, ANON_PRIV);
 	for (unsigned i = 0; i < 4; i++)
