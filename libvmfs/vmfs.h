@@ -112,16 +112,21 @@ int vmfs_pids(vmfs *m, int *pids, size_t max);
  * @prot:   PROT_NONE or an OR of PROT_READ, PROT_WRITE, PROT_EXEC.
  * @flags:  exactly one of MAP_PRIVATE, MAP_SHARED, optionally with
  *          MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE.
- * @object: NULL for anonymous memory.  (Named objects arrive in a later
- *          release; until then a non-NULL object gives -ENOENT.)
+ * @object: NULL for anonymous memory, else the name of an object
+ *          (vmfs_object_create): MAP_PRIVATE maps it copy-on-write (a write
+ *          copies the page into anonymous memory, never into the object),
+ *          MAP_SHARED writes go to the page cache and back to the object.
+ *          Pages past the object's end fault (SEGV_MAPERR, like SIGBUS).
  * @offset: offset in the object, page-aligned; 0 for anonymous memory.
  * @out:    receives the start address (may be NULL).
  * Without MAP_FIXED*, @addr is a hint: used if the range is free, otherwise
  * the mapping is placed top-down below the highest free user address.
  * @len is rounded up to pages.  MAP_FIXED replaces what was there.
  * Errors: -EINVAL (zero length, misaligned fixed address or offset, bad prot
- * or flags), -ENOMEM (range outside user space, no room), -EEXIST
- * (MAP_FIXED_NOREPLACE over an existing mapping), -ESRCH.  Since 0.1.
+ * or flags, MAP_ANONYMOUS with an object), -ENOMEM (range outside user
+ * space, no room), -EEXIST (MAP_FIXED_NOREPLACE over an existing mapping),
+ * -ENOENT (no such object), -EACCES (a shared writable mapping of an object
+ * without write permission), -ESRCH.  Since 0.1.
  */
 int vmfs_mmap(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
               int flags, const char *object, uint64_t offset, uint64_t *out);
@@ -138,7 +143,8 @@ int vmfs_munmap(vmfs *m, int pid, uint64_t addr, uint64_t len);
  * vmfs_mprotect - change the protection of [addr, addr+len); every page of
  * the range must be mapped.  Mappings split and merge as needed.  0, -EINVAL
  * (misaligned, zero length, bad prot), -ENOMEM (part of the range is not
- * mapped or lies outside user space; nothing changes), -ESRCH.  Since 0.1.
+ * mapped or lies outside user space; nothing changes), -EACCES (write on a
+ * shared mapping of a read-only object), -ESRCH.  Since 0.1.
  */
 int vmfs_mprotect(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
 
@@ -155,7 +161,13 @@ struct vmfs_map {
 	uint64_t referenced;   /* resident pages whose accessed bit is set */
 	uint64_t dirty;        /* resident pages whose dirty bit is set */
 	uint64_t shared;       /* resident pages mapped by more than one table */
-	uint64_t reserved[8];
+	/* smaps (since 0.2), in pages except pss: */
+	uint64_t pss;          /* proportional set size in bytes: each page's
+				  4096 / mapcount, with Linux's 12-bit fraction
+				  kept until the sum */
+	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+	uint64_t pss_dirty;    /* bytes, like pss, of the dirty pages */
+	uint64_t reserved[2];
 };
 
 /*
@@ -312,7 +324,16 @@ struct vmfs_stat {
 	uint64_t swap_used;        /* slots holding a page */
 	uint64_t swap_cached;      /* resident pages that still own a slot */
 	char     policy[16];       /* the replacement policy's name */
-	uint64_t reserved[22];
+	/* memory by kind, in pages (since 0.2; /proc/meminfo) */
+	uint64_t anon_pages;       /* private anonymous pages resident */
+	uint64_t file_pages;       /* page-cache pages: objects and shared memory */
+	uint64_t shmem_pages;      /* of which shared anonymous memory */
+	uint64_t mapped_pages;     /* page-cache pages mapped by some table */
+	uint64_t dirty_pages;      /* page-cache pages not yet written back */
+	uint64_t nr_objects;
+	uint64_t boot_time;        /* when the machine opened, seconds since the epoch */
+	uint64_t uptime_ns;        /* since then */
+	uint64_t reserved[14];
 };
 
 /* vmfs_stat - machine-wide configuration and counters.  Since 0.1. */
@@ -335,7 +356,9 @@ struct vmfs_proc_stat {
 	uint64_t tlb_hit, tlb_miss;
 	uint64_t cr3;              /* frame number of the top table */
 	uint64_t start_ns;         /* creation time, ns since the machine opened */
-	uint64_t reserved[16];
+	uint64_t rss_peak;         /* highest rss_anon+rss_file+rss_shmem (VmHWM) */
+	uint64_t vm_peak;          /* highest vm_pages (VmPeak) */
+	uint64_t reserved[14];
 };
 
 /* vmfs_proc_stat - one process's accounting.  0 or -ESRCH.  Since 0.1. */
@@ -349,6 +372,89 @@ int vmfs_proc_stat(vmfs *m, int pid, struct vmfs_proc_stat *st);
  * Since 0.1.
  */
 size_t vmfs_kmsg(vmfs *m, char *buf, size_t len);
+
+/* ---- /proc views (since 0.2) -------------------------------------------- */
+
+/* pagemap entry bits, as Documentation/admin-guide/mm/pagemap.rst. */
+#define VMFS_PM_PFN_MASK   ((1ull << 55) - 1)  /* bits 0-54: PFN if present */
+#define VMFS_PM_SWAP_TYPE  0x1full              /* bits 0-4 if swapped */
+#define VMFS_PM_SWAP_SHIFT 5                    /* bits 5-54: swap offset */
+#define VMFS_PM_EXCLUSIVE  (1ull << 56)         /* page exclusively mapped */
+#define VMFS_PM_FILE       (1ull << 61)         /* object page or shared anon */
+#define VMFS_PM_SWAPPED    (1ull << 62)
+#define VMFS_PM_PRESENT    (1ull << 63)
+
+/*
+ * vmfs_pagemap - /proc/PID/pagemap entries for the @n pages starting at
+ * virtual page number @vpn, into @out.  An unmapped or untouched page is 0.
+ * Pages past the end of the address space are not filled.  Returns the
+ * entries filled, or -ESRCH.
+ */
+ssize_t vmfs_pagemap(vmfs *m, int pid, uint64_t vpn, uint64_t *out, size_t n);
+
+/* One non-zero page-table entry of a process. */
+struct vmfs_pt_entry {
+	int      level;        /* 0 = top */
+	uint32_t index;
+	uint64_t table;        /* physical address of its table */
+	uint64_t vaddr;        /* first virtual address it covers */
+	uint64_t entry;        /* raw value */
+};
+
+/*
+ * vmfs_pagetable - every non-zero entry of @pid's page tables that covers
+ * the user half, depth first in address order (a table's entry, then the
+ * entries of the table it points to), into @out.  Returns the number of
+ * entries there are (which may exceed @max), or -ESRCH.
+ */
+ssize_t vmfs_pagetable(vmfs *m, int pid, struct vmfs_pt_entry *out, size_t max);
+
+/*
+ * vmfs_swap_path - the swap store's file name into @buf (NUL-terminated,
+ * cut at @len - 1); returns its full length, 0 with swap=none.
+ */
+size_t vmfs_swap_path(vmfs *m, char *buf, size_t len);
+
+/* ---- objects (since 0.2) --------------------------------------------------- */
+
+struct vmfs_object_info {
+	char     name[256];
+	uint64_t size;         /* bytes */
+	uint64_t cached;       /* pages in the page cache */
+	uint64_t mapped;       /* mappings of it, in all processes */
+	int      removed;      /* removed while still mapped (kept until unmapped) */
+	unsigned mode;         /* permission bits, default 0644; without a write
+				  bit a shared writable mapping gets -EACCES */
+};
+
+/*
+ * Objects are named byte strings in the machine's SQLite store, stored by
+ * page (sizes up to terabytes), shared by every mapping through one page
+ * cache.  A name is 1 to 255 bytes, no '/', no control characters, not "."
+ * or "..".
+ *
+ * vmfs_object_create - a new object of @len bytes from @data (NULL: zeros).
+ *   0, -EEXIST, -EINVAL (bad name), -ENOSPC/-EIO (store).
+ * vmfs_object_read   - read up to @len bytes at @off; bytes read (0 at end), -ENOENT.
+ * vmfs_object_write  - write @len bytes at @off, growing the object; bytes
+ *   written, -ENOENT, -EFBIG past 2^44.  Mapped pages see it at once.
+ * vmfs_object_resize - truncate or extend (with zeros).  Pages cut off are
+ *   gone from every mapping (an access there faults, as with SIGBUS).
+ * vmfs_object_remove - remove the name; a mapped object lives on, unnamed,
+ *   until its last mapping goes.
+ * vmfs_object_chmod  - set the permission bits (07777); 0, -ENOENT, -EINVAL.
+ * vmfs_object_stat   - size and page-cache figures of one object.
+ * vmfs_object_list   - the names in order; fills at most @max and returns
+ *   how many there are.
+ */
+int     vmfs_object_create(vmfs *m, const char *name, const void *data, uint64_t len);
+ssize_t vmfs_object_read(vmfs *m, const char *name, uint64_t off, void *buf, size_t len);
+ssize_t vmfs_object_write(vmfs *m, const char *name, uint64_t off, const void *buf, size_t len);
+int     vmfs_object_resize(vmfs *m, const char *name, uint64_t size);
+int     vmfs_object_remove(vmfs *m, const char *name);
+int     vmfs_object_chmod(vmfs *m, const char *name, unsigned mode);
+int     vmfs_object_stat(vmfs *m, const char *name, struct vmfs_object_info *info);
+int     vmfs_object_list(vmfs *m, struct vmfs_object_info *out, size_t max);
 
 /* ---- replacement policies and reclaim (since 0.2) ------------------------ */
 
