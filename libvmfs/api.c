@@ -177,6 +177,29 @@ VMFS_EXPORT int vmfs_sync(vmfs *m)
 	return LOCKED(m, machine_sync(m));
 }
 
+VMFS_EXPORT ssize_t vmfs_pagemap(vmfs *m, int pid, uint64_t vpn, uint64_t *out, size_t n)
+{
+	CHECK_M(m);
+	if (!out && n)
+		return vm_error(-EINVAL, "vmfs_pagemap: NULL buffer");
+	return LOCKED(m, proc_pagemap(m, pid, vpn, out, n));
+}
+
+VMFS_EXPORT ssize_t vmfs_pagetable(vmfs *m, int pid, struct vmfs_pt_entry *out, size_t max)
+{
+	CHECK_M(m);
+	if (!out && max)
+		return vm_error(-EINVAL, "vmfs_pagetable: NULL buffer");
+	return LOCKED(m, proc_pagetable(m, pid, out, max));
+}
+
+VMFS_EXPORT size_t vmfs_swap_path(vmfs *m, char *buf, size_t len)
+{
+	if (!m)
+		return 0;
+	return LOCKED(m, machine_swap_path(m, buf, len));
+}
+
 VMFS_EXPORT size_t vmfs_kmsg(vmfs *m, char *buf, size_t len)
 {
 	if (!m)

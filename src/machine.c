@@ -13,6 +13,9 @@
 #include "machine.h"
 #include "error.h"
 #include "vmscan.h"
+#include "vmobj.h"
+
+#include <stdbool.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -75,6 +78,7 @@ int machine_open(struct vmfs **out, const char *options)
 		return vm_error(-ENOMEM, "out of memory");
 	m->opt = opt;
 	clock_gettime(CLOCK_MONOTONIC, &m->t0);
+	m->boot_time = time(NULL);
 	pt_geom_init(&m->geom, opt.levels);
 	u64map_init(&m->pids);
 	m->next_pid = 1;
@@ -183,8 +187,22 @@ int machine_stat(struct vmfs *m, struct vmfs_stat *st)
 	st->oom_kill = m->cnt.oom_kill;
 	st->swap_total = m->swap.max_slots;
 	st->swap_used = swap_used(&m->swap);
-	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++)
-		st->swap_cached += pfn_frame(&m->phys, pfn)->swap != 0;
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+		const struct frame *f = pfn_frame(&m->phys, pfn);
+
+		st->swap_cached += f->swap != 0;
+		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON) {
+			st->anon_pages++;
+		} else if ((f->flags & FRAME_KIND_MASK) == FRAME_CACHE) {
+			st->file_pages++;
+			st->shmem_pages += ((const struct vmobj *)f->mapping)->kind == VMOBJ_SHMEM;
+			st->mapped_pages += f->mapcount > 0;
+			st->dirty_pages += (f->flags & FRAME_DIRTY) != 0;
+		}
+	}
+	st->nr_objects = m->nr_objects;
+	st->boot_time = (uint64_t)m->boot_time;
+	st->uptime_ns = machine_now(m);
 	snprintf(st->policy, sizeof(st->policy), "%s", m->pol && m->pol->name ? m->pol->name : "?");
 	return 0;
 }
@@ -215,8 +233,13 @@ int proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st)
 	st->tlb_miss = mm->c.tlb_miss;
 	st->cr3 = mm->cr3;
 	st->start_ns = mm->start_ns;
+	st->rss_peak = mm->rss_peak;
+	st->vm_peak = mm->vm_peak;
 	return 0;
 }
+
+/* Linux keeps Pss in bytes with a 12-bit fraction until the sum (task_mmu.c). */
+#define PSS_SHIFT 12
 
 /* Count the pages of one mapping for vmfs_maps. */
 static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
@@ -230,16 +253,25 @@ static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 		o->swap++;
 	} else if (pte_resident(e)) {
 		const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
+		bool dirty = (e & PTE_D) || (f->flags & FRAME_DIRTY);
+		uint64_t share = (PAGE_SIZE << PSS_SHIFT) / (f->mapcount ? f->mapcount : 1);
 
 		o->rss++;
+		o->pss += share;
+		if (dirty)
+			o->pss_dirty += share;
 		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
 			o->anon++;
 		if (e & PTE_A)
 			o->referenced++;
-		if (e & PTE_D)
+		if (dirty)
 			o->dirty++;
-		if (f->mapcount > 1)
+		if (f->mapcount > 1) {
 			o->shared++;
+			dirty ? o->shared_dirty++ : o->shared_clean++;
+		} else {
+			dirty ? o->private_dirty++ : o->private_clean++;
+		}
 	}
 	return 0;
 }
@@ -260,7 +292,11 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 		o->prot = v->prot;
 		o->flags = v->flags;
 		o->offset = v->obj && !(v->flags & MAP_ANONYMOUS) ? v->pgoff << PAGE_SHIFT : 0;
+		if (v->obj && v->obj->name)
+			snprintf(o->object, sizeof(o->object), "%s", v->obj->name);
 		walk_pte_range(m, mm, v->start, v->end, count_pte, o, false);
+		o->pss >>= PSS_SHIFT;
+		o->pss_dirty >>= PSS_SHIFT;
 	}
 	return mm->vmas.count > INT32_MAX ? INT32_MAX : (int)mm->vmas.count;
 }
@@ -272,4 +308,84 @@ int machine_pids(struct vmfs *m, int *pids, uint64_t max)
 	for (const struct mm *mm = m->procs; mm && n < max; mm = mm->next)
 		pids[n++] = mm->pid;
 	return m->nr_procs > INT32_MAX ? INT32_MAX : (int)m->nr_procs;
+}
+
+/* vmfs_pagemap: one /proc/PID/pagemap entry per page (pagemap.rst). */
+int64_t proc_pagemap(struct vmfs *m, int pid, uint64_t vpn, uint64_t *out, uint64_t n)
+{
+	struct mm *mm = mm_lookup(m, pid);
+	uint64_t top = m->geom.user_top >> PAGE_SHIFT, i;
+
+	if (!mm)
+		return -ESRCH;
+	for (i = 0; i < n && vpn + i < top; i++) {
+		const uint64_t *ptep = pte_offset(m, mm->cr3, (vpn + i) << PAGE_SHIFT);
+		uint64_t e = ptep ? *ptep : 0, pm = 0;
+
+		if (pte_resident(e)) {
+			const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
+
+			pm = VMFS_PM_PRESENT | (pte_pfn(e) & VMFS_PM_PFN_MASK);
+			if ((f->flags & FRAME_KIND_MASK) == FRAME_CACHE)
+				pm |= VMFS_PM_FILE;
+			if (f->mapcount == 1)
+				pm |= VMFS_PM_EXCLUSIVE;
+		} else if (pte_is_swap(e)) {
+			pm = VMFS_PM_SWAPPED | ((pte_pfn(e) << VMFS_PM_SWAP_SHIFT) & VMFS_PM_PFN_MASK);
+		}
+		out[i] = pm;
+	}
+	return (int64_t)i;
+}
+
+struct pt_dump {
+	struct vmfs_pt_entry *out;
+	uint64_t max, count;
+};
+
+static void dump_table(const struct vmfs *m, struct pt_dump *d, uint64_t pfn, int level,
+		       uint64_t base, unsigned limit)
+{
+	const struct pt_geom *g = &m->geom;
+	const uint64_t *t = pt_table(&m->phys, pfn);
+	int shift = pt_shift(g, level);
+
+	for (unsigned i = 0; i < limit; i++) {
+		uint64_t va = base + ((uint64_t)i << shift);
+
+		if (!t[i])
+			continue;
+		if (d->count < d->max)
+			d->out[d->count] = (struct vmfs_pt_entry){
+				.level = level, .index = i, .table = pfn << PAGE_SHIFT,
+				.vaddr = va, .entry = t[i] };
+		d->count++;
+		if (level < g->levels - 1 && pte_present(t[i]))
+			dump_table(m, d, pte_pfn(t[i]), level + 1, va, PTRS_PER_TABLE);
+	}
+}
+
+/* vmfs_pagetable: the user half's non-zero entries, depth first. */
+int64_t proc_pagetable(struct vmfs *m, int pid, struct vmfs_pt_entry *out, uint64_t max)
+{
+	struct mm *mm = mm_lookup(m, pid);
+	struct pt_dump d = { out, max, 0 };
+
+	if (!mm)
+		return -ESRCH;
+	dump_table(m, &d, mm->cr3, 0, 0, pt_index(&m->geom, m->geom.kernel_base, 0));
+	return (int64_t)d.count;
+}
+
+size_t machine_swap_path(struct vmfs *m, char *buf, size_t len)
+{
+	int n;
+
+	if (!m->swap.store) {
+		if (buf && len)
+			buf[0] = '\0';
+		return 0;
+	}
+	n = snprintf(buf, buf ? len : 0, "%s", swap_store_path(m->swap.store));
+	return n < 0 ? 0 : (size_t)n;
 }

@@ -73,6 +73,7 @@ struct mm {
 	struct mm       *av_prev, *av_next;
 	struct mm       *prev, *next;    /* all processes, in PID order */
 	uint64_t         start_ns;
+	uint64_t         rss_peak, vm_peak;   /* VmHWM, VmPeak */
 	struct mm_counters c;
 };
 
@@ -100,6 +101,8 @@ struct vmfs {
 	const struct vmfs_policy_ops *pol;
 	void              *pol_state;
 	uint64_t           next_owner;    /* ids of anon_vmas and objects */
+	uint64_t           nr_objects;    /* named objects in the store */
+	time_t             boot_time;     /* wall clock at open */
 	struct timespec    t0;
 };
 
@@ -133,5 +136,8 @@ int  machine_stat(struct vmfs *m, struct vmfs_stat *st);
 int  proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st);
 int  proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max);
 int  machine_pids(struct vmfs *m, int *pids, uint64_t max);
+int64_t proc_pagemap(struct vmfs *m, int pid, uint64_t vpn, uint64_t *out, uint64_t n);
+int64_t proc_pagetable(struct vmfs *m, int pid, struct vmfs_pt_entry *out, uint64_t max);
+size_t machine_swap_path(struct vmfs *m, char *buf, size_t len);
 
 #endif

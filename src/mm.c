@@ -51,6 +51,12 @@ void rss_add(struct vmfs *m, struct mm *mm, uint64_t pfn, int delta)
 		mm->c.rss_shmem += (uint64_t)(int64_t)delta;
 	else
 		mm->c.rss_file += (uint64_t)(int64_t)delta;
+	if (delta > 0) {
+		uint64_t rss = mm->c.rss_anon + mm->c.rss_file + mm->c.rss_shmem;
+
+		if (rss > mm->rss_peak)
+			mm->rss_peak = rss;
+	}
 }
 
 /* Drop whatever the leaf entry at @ptep holds (zap_pte_range). */
@@ -317,6 +323,7 @@ int mm_fork(struct vmfs *m, int pid)
 		vma_link(&child->vmas, n);
 		child->vm_pages += (v->end - v->start) >> PAGE_SHIFT;
 	}
+	child->vm_peak = child->vm_pages;
 	for (const struct vma *v = parent->vmas.first; v; v = v->next) {
 		struct copy_ctx c = { .dst = child, .vma = v, .leaf_va = 1 };
 

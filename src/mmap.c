@@ -224,6 +224,8 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 		vmobj_link_vma(obj, v);
 	vma_link(&mm->vmas, v);
 	mm->vm_pages += plen >> PAGE_SHIFT;
+	if (mm->vm_pages > mm->vm_peak)
+		mm->vm_peak = mm->vm_pages;
 	merge_range(m, mm, start, start + plen);
 	if (out)
 		*out = start;

@@ -35,6 +35,7 @@ enum vmobj_kind {
 
 struct vmobj {
 	uint64_t      id;         /* owner number shown to policies */
+	char         *name;       /* named object; NULL for shared memory */
 	uint32_t      refcount;
 	int           kind;
 	struct u64map pages;      /* pgoff -> pfn, or VMOBJ_SWAPPED | slot */
