@@ -98,7 +98,7 @@ static int oom(struct access *a, uint64_t va, int err)
 			 "(%llu frames, nothing evictable%s)",
 			 a->mm->comm, a->mm->pid, (unsigned long long)va,
 			 (unsigned long long)a->m->phys.nframes,
-			 a->m->swap.store ? ", swap full" : ", no swap");
+			 a->m->swap.enabled ? ", swap full" : ", no swap");
 	else
 		klog_add(&a->m->klog, machine_now(a->m), "%s[%d]: fault at %llx failed: %s",
 			 a->mm->comm, a->mm->pid, (unsigned long long)va, vm_error_msg());
@@ -203,7 +203,7 @@ static int do_shared_page(struct access *a, const struct vma *v, uint64_t va)
 		if (major) {
 			uint64_t slot = *cached & ~VMOBJ_SWAPPED;
 
-			rc = swap_store_read(m->swap.store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
+			rc = store_swap_read(m->store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
 			if (rc < 0) {
 				page_put(m, (uint64_t)pfn);
 				return oom(a, va, rc);
@@ -258,7 +258,7 @@ static int do_swap_page(struct access *a, const struct vma *v, uint64_t va, uint
 		if (pfn < 0)
 			return oom(a, va, (int)pfn);
 		f = pfn_frame(&m->phys, (uint64_t)pfn);
-		rc = swap_store_read(m->swap.store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
+		rc = store_swap_read(m->store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
 		if (rc == 0 && (rc = u64map_put(&m->swap.cache, slot, (uint64_t)pfn)) == 0 &&
 		    (rc = swap_get(&m->swap, slot)) < 0)
 			u64map_del(&m->swap.cache, slot);

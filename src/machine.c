@@ -92,8 +92,8 @@ int machine_open(struct vmfs **out, const char *options)
 	if (rc == 0)
 		rc = build_kernel(m);
 	if (rc == 0) {
-		rc = swap_init(&m->swap, opt.swap_none, opt.swap_path[0] ? opt.swap_path : NULL,
-			       opt.swap_slots);
+		rc = store_open(&m->store, opt.swap_path[0] ? opt.swap_path : NULL);
+		swap_init(&m->swap, m->store, !opt.swap_none, opt.swap_slots);
 		if (rc == 0)
 			rc = policy_set(m, opt.policy, NULL, NULL);
 		if (rc < 0) {
@@ -118,11 +118,12 @@ int machine_open(struct vmfs **out, const char *options)
 	klog_add(&m->klog, 0, "vmfs: kernel image %llu KiB at 0x%llx, TLB %llu entries per process",
 		 (unsigned long long)opt.kernel_bytes / 1024, (unsigned long long)m->geom.kernel_base,
 		 (unsigned long long)opt.tlb);
-	if (m->swap.store)
-		klog_add(&m->klog, 0, "vmfs: swap on %s (%s), policy %s", swap_store_path(m->swap.store),
+	if (m->swap.enabled)
+		klog_add(&m->klog, 0, "vmfs: swap on %s (%s), policy %s", store_path(m->store),
 			 opt.swap_slots ? "limited" : "unlimited", opt.policy);
 	else
-		klog_add(&m->klog, 0, "vmfs: no swap, policy %s", opt.policy);
+		klog_add(&m->klog, 0, "vmfs: no swap (store %s), policy %s", store_path(m->store),
+			 opt.policy);
 	*out = m;
 	return 0;
 }
@@ -134,6 +135,7 @@ void machine_close(struct vmfs *m)
 	if (m->pol && m->pol->release)
 		m->pol->release(m->pol_state);
 	swap_fini(&m->swap);
+	store_close(m->store);
 	u64map_free(&m->pids);
 	phys_free(&m->phys);
 	klog_free(&m->klog);
@@ -381,11 +383,11 @@ size_t machine_swap_path(struct vmfs *m, char *buf, size_t len)
 {
 	int n;
 
-	if (!m->swap.store) {
+	if (!m->swap.enabled) {
 		if (buf && len)
 			buf[0] = '\0';
 		return 0;
 	}
-	n = snprintf(buf, buf ? len : 0, "%s", swap_store_path(m->swap.store));
+	n = snprintf(buf, buf ? len : 0, "%s", store_path(m->store));
 	return n < 0 ? 0 : (size_t)n;
 }

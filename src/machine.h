@@ -97,6 +97,7 @@ struct vmfs {
 	int                next_pid;
 	struct klog        klog;
 	struct vm_counters cnt;
+	struct store      *store;         /* the SQLite store: swap and objects */
 	struct swap        swap;
 	const struct vmfs_policy_ops *pol;
 	void              *pol_state;

@@ -10,19 +10,15 @@
 #include <errno.h>
 #include <stdlib.h>
 
-int swap_init(struct swap *sw, bool none, const char *path, uint64_t max_slots)
+void swap_init(struct swap *sw, struct store *store, bool enabled, uint64_t max_slots)
 {
-	*sw = (struct swap){ .max_slots = max_slots, .next = 1 };
+	*sw = (struct swap){ .store = store, .enabled = enabled, .max_slots = max_slots, .next = 1 };
 	u64map_init(&sw->refs);
 	u64map_init(&sw->cache);
-	if (none)
-		return 0;
-	return swap_store_open(&sw->store, path);
 }
 
 void swap_fini(struct swap *sw)
 {
-	swap_store_close(sw->store);
 	u64map_free(&sw->refs);
 	u64map_free(&sw->cache);
 	free(sw->free);
@@ -32,7 +28,7 @@ void swap_fini(struct swap *sw)
 
 int64_t swap_alloc(struct swap *sw)
 {
-	if (!sw->store)
+	if (!sw->enabled)
 		return vm_error(-ENOSPC, "no swap (swap=none)");
 	if (sw->nfree)
 		return (int64_t)sw->free[--sw->nfree];
@@ -68,7 +64,7 @@ uint64_t swap_put(struct swap *sw, uint64_t slot)
 		return *r;
 	u64map_del(&sw->refs, slot);
 	assert(!u64map_get(&sw->cache, slot));
-	swap_store_discard(sw->store, slot);
+	store_swap_discard(sw->store, slot);
 	if (sw->nfree == sw->capfree) {
 		uint64_t ncap = sw->capfree ? sw->capfree * 2 : 256;
 		uint64_t *n = realloc(sw->free, ncap * sizeof(*n));

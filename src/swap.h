@@ -17,14 +17,15 @@
 #ifndef VMFS_SWAP_H
 #define VMFS_SWAP_H
 
-#include "swap_store.h"
+#include "store.h"
 #include "u64map.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
 struct swap {
-	struct swap_store *store;     /* NULL with swap=none */
+	struct store      *store;     /* the machine's store */
+	bool               enabled;   /* false with swap=none */
 	uint64_t           max_slots; /* 0 = unlimited */
 	uint64_t           next;      /* lowest never-used slot */
 	uint64_t          *free;      /* freed slots, reused first */
@@ -33,7 +34,7 @@ struct swap {
 	struct u64map      cache;     /* slot -> pfn of its anonymous swap-cache frame */
 };
 
-int      swap_init(struct swap *sw, bool none, const char *path, uint64_t max_slots);
+void     swap_init(struct swap *sw, struct store *store, bool enabled, uint64_t max_slots);
 void     swap_fini(struct swap *sw);
 /* A new slot with no references, or -ENOSPC (full, or swap=none). */
 int64_t  swap_alloc(struct swap *sw);

@@ -213,7 +213,7 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 		}
 		if ((rc = swap_get(&m->swap, slot)) < 0)
 			return vm_error(rc, "out of memory for swap bookkeeping");
-		rc = swap_store_write(m->swap.store, slot, pfn_to_virt(&m->phys, pfn));
+		rc = store_swap_write(m->store, slot, pfn_to_virt(&m->phys, pfn));
 		if (rc < 0) {
 			swap_put(&m->swap, slot);
 			return rc;
@@ -357,5 +357,5 @@ int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *o
 
 int machine_sync(struct vmfs *m)
 {
-	return m->swap.store ? swap_store_sync(m->swap.store) : 0;
+	return store_sync(m->store);
 }

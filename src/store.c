@@ -1,0 +1,426 @@
+/*
+ * store.c - the SQLite store (see store.h).
+ *
+ * The database runs in WAL mode with synchronous=NORMAL: a commit appends
+ * to the write-ahead log without waiting for the disk, so a batch of 256
+ * pages costs one sequential write, and a process killed at any moment
+ * leaves a database that opens cleanly (`sqlite3 FILE 'PRAGMA
+ * integrity_check'` says ok).
+ *
+ * The batch holds pages keyed by (space, id, page number) packed into one
+ * 64-bit key: bit 63 says object page (else swap slot), bits 40-62 the
+ * object id, bits 0-39 the slot or page number.  Pending swap discards are
+ * a list applied before the batch's writes.
+ *
+ * Invariants: every pending key appears once in pend_key[] and in
+ * pend_index; a swap slot is in at most one of the batch and dels[]; a row
+ * in the database is current unless its key is pending.
+ */
+#include "store.h"
+#include "error.h"
+#include "phys.h"
+#include "u64map.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KEY_OBJ (1ull << 63)
+
+enum { ST_PUT, ST_GET, ST_DEL, ST_OPUT, ST_OGET, ST_OMETA, ST_OTRUNC, ST_ODELP, ST_ODEL, ST_N };
+
+static const char *const sql[ST_N] = {
+	[ST_PUT]    = "INSERT OR REPLACE INTO swap(slot, data) VALUES(?1, ?2)",
+	[ST_GET]    = "SELECT data FROM swap WHERE slot = ?1",
+	[ST_DEL]    = "DELETE FROM swap WHERE slot = ?1",
+	[ST_OPUT]   = "INSERT OR REPLACE INTO object_pages(id, pgno, data) VALUES(?1, ?2, ?3)",
+	[ST_OGET]   = "SELECT data FROM object_pages WHERE id = ?1 AND pgno = ?2",
+	[ST_OMETA]  = "INSERT OR REPLACE INTO objects(id, name, size, mode) VALUES(?1, ?2, ?3, ?4)",
+	[ST_OTRUNC] = "DELETE FROM object_pages WHERE id = ?1 AND pgno >= ?2",
+	[ST_ODELP]  = "DELETE FROM object_pages WHERE id = ?1",
+	[ST_ODEL]   = "DELETE FROM objects WHERE id = ?1",
+};
+
+struct store {
+	sqlite3      *db;
+	sqlite3_stmt *st[ST_N];
+	char         *path;
+	int           private_file;
+	uint8_t      *pend_data;          /* STORE_BATCH pages */
+	uint64_t      pend_key[STORE_BATCH];
+	unsigned      npend;
+	struct u64map pend_index;         /* key -> index in pend */
+	uint64_t     *dels;               /* swap slots to delete */
+	unsigned      ndels, cap_dels;
+};
+
+/* The one place SQLite's result codes become errno. */
+static int sqlite_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK: case SQLITE_DONE: case SQLITE_ROW: return 0;
+	case SQLITE_NOMEM: return -ENOMEM;
+	case SQLITE_FULL: return -ENOSPC;
+	case SQLITE_READONLY: return -EROFS;
+	case SQLITE_BUSY: case SQLITE_LOCKED: return -EBUSY;
+	case SQLITE_PERM: case SQLITE_AUTH: return -EACCES;
+	case SQLITE_CANTOPEN: return -ENOENT;
+	case SQLITE_TOOBIG: return -E2BIG;
+	default: return -EIO;   /* IOERR, CORRUPT, NOTADB, PROTOCOL, ... */
+	}
+}
+
+static int fail(struct store *s, int rc, const char *what)
+{
+	return vm_error(sqlite_errno(rc) ? sqlite_errno(rc) : -EIO, "store %s: %s: %s",
+			s->path, what, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+}
+
+static int exec(struct store *s, const char *q)
+{
+	int rc = sqlite3_exec(s->db, q, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : fail(s, rc, q);
+}
+
+/* Run a prepared statement to completion; 0 or -errno. */
+static int step(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, rc, what);
+}
+
+static void remove_files(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	char buf[4200];
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", path, suffix[i]);
+		unlink(buf);
+	}
+}
+
+int store_open(struct store **out, const char *path)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s)
+		return vm_error(-ENOMEM, "out of memory opening the store");
+	u64map_init(&s->pend_index);
+	if (path) {
+		s->path = strdup(path);
+	} else {
+		const char *dir = getenv("TMPDIR");
+		char tmpl[4096];
+		int fd;
+
+		snprintf(tmpl, sizeof(tmpl), "%s/vmfs-swap-XXXXXX", dir && *dir ? dir : "/tmp");
+		fd = mkstemp(tmpl);
+		if (fd < 0) {
+			free(s);
+			return vm_error(-errno, "cannot create a temporary store in %s: %s",
+					dir && *dir ? dir : "/tmp", strerror(errno));
+		}
+		close(fd);
+		s->path = strdup(tmpl);
+		s->private_file = 1;
+	}
+	s->pend_data = malloc(STORE_BATCH * PAGE_SIZE);
+	if (!s->path || !s->pend_data) {
+		rc = vm_error(-ENOMEM, "out of memory opening the store");
+		goto out;
+	}
+	rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		rc = fail(s, rc, "open");
+		goto out;
+	}
+	if ((rc = exec(s, "PRAGMA journal_mode=WAL")) < 0 ||
+	    (rc = exec(s, "PRAGMA synchronous=NORMAL")) < 0 ||
+	    (rc = exec(s, "CREATE TABLE IF NOT EXISTS swap(slot INTEGER PRIMARY KEY, data BLOB NOT NULL)")) < 0 ||
+	    (rc = exec(s, "CREATE TABLE IF NOT EXISTS objects(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+			  " size INTEGER NOT NULL, mode INTEGER NOT NULL)")) < 0 ||
+	    (rc = exec(s, "CREATE TABLE IF NOT EXISTS object_pages(id INTEGER NOT NULL, pgno INTEGER NOT NULL,"
+			  " data BLOB NOT NULL, PRIMARY KEY(id, pgno)) WITHOUT ROWID")) < 0 ||
+	    (rc = exec(s, "DELETE FROM swap; DELETE FROM objects; DELETE FROM object_pages")) < 0)
+		goto out;
+	for (int i = 0; i < ST_N; i++) {
+		if ((rc = sqlite3_prepare_v2(s->db, sql[i], -1, &s->st[i], NULL)) != SQLITE_OK) {
+			rc = fail(s, rc, "prepare");
+			goto out;
+		}
+	}
+	*out = s;
+	return 0;
+out:
+	store_close(s);
+	return rc;
+}
+
+/* Write the pending batch and deletions in one transaction. */
+static int flush(struct store *s)
+{
+	int rc = 0;
+
+	if (!s->npend && !s->ndels)
+		return 0;
+	if ((rc = exec(s, "BEGIN")) < 0)
+		return rc;
+	for (unsigned i = 0; i < s->ndels && !rc; i++) {
+		sqlite3_bind_int64(s->st[ST_DEL], 1, (sqlite3_int64)s->dels[i]);
+		rc = step(s, s->st[ST_DEL], "deleting a swap slot");
+	}
+	for (unsigned i = 0; i < s->npend && !rc; i++) {
+		uint64_t k = s->pend_key[i];
+		const void *data = s->pend_data + (uint64_t)i * PAGE_SIZE;
+		sqlite3_stmt *st = s->st[(k & KEY_OBJ) ? ST_OPUT : ST_PUT];
+		int col = 2;
+
+		if (k & KEY_OBJ) {
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)((k & ~KEY_OBJ) >> 40));
+			sqlite3_bind_int64(st, 2, (sqlite3_int64)(k & STORE_MAX_PG));
+			col = 3;
+		} else {
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)k);
+		}
+		sqlite3_bind_blob(st, col, data, PAGE_SIZE, SQLITE_STATIC);
+		rc = step(s, st, "writing a batch");
+	}
+	if (!rc) {
+		int c = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+
+		if (c != SQLITE_OK)
+			rc = fail(s, c, "committing a batch");
+	}
+	if (rc) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	s->npend = 0;
+	s->ndels = 0;
+	u64map_free(&s->pend_index);
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->db && !s->private_file)
+		flush(s);
+	for (int i = 0; i < ST_N; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	if (s->private_file && s->path)
+		remove_files(s->path);
+	u64map_free(&s->pend_index);
+	free(s->pend_data);
+	free(s->dels);
+	free(s->path);
+	free(s);
+}
+
+int store_sync(struct store *s)
+{
+	return flush(s);
+}
+
+const char *store_path(const struct store *s)
+{
+	return s->path;
+}
+
+/* Drop @slot from the swap deletion list (it is being written again). */
+static void undelete(struct store *s, uint64_t slot)
+{
+	for (unsigned i = 0; i < s->ndels; i++) {
+		if (s->dels[i] == slot) {
+			s->dels[i] = s->dels[--s->ndels];
+			return;
+		}
+	}
+}
+
+/* Put a page in the batch under @key. */
+static int pend_put(struct store *s, uint64_t key, const void *page)
+{
+	uint64_t *idx = u64map_get(&s->pend_index, key);
+	int rc;
+
+	if (idx) {
+		memcpy(s->pend_data + *idx * PAGE_SIZE, page, PAGE_SIZE);
+		return 0;
+	}
+	if (s->npend == STORE_BATCH && (rc = flush(s)) < 0)
+		return rc;
+	if (u64map_put(&s->pend_index, key, s->npend) < 0)
+		return vm_error(-ENOMEM, "out of memory in the store's batch");
+	memcpy(s->pend_data + (uint64_t)s->npend * PAGE_SIZE, page, PAGE_SIZE);
+	s->pend_key[s->npend++] = key;
+	return 0;
+}
+
+/* Copy a pending page out; false if @key is not pending. */
+static bool pend_get(const struct store *s, uint64_t key, void *page)
+{
+	const uint64_t *idx = u64map_get(&s->pend_index, key);
+
+	if (!idx)
+		return false;
+	memcpy(page, s->pend_data + *idx * PAGE_SIZE, PAGE_SIZE);
+	return true;
+}
+
+/* Take @key out of the batch, moving the last page into its place. */
+static void pend_drop(struct store *s, uint64_t key)
+{
+	uint64_t *idx = u64map_get(&s->pend_index, key);
+	uint64_t i, last;
+
+	if (!idx)
+		return;
+	i = *idx;
+	last = s->npend - 1;
+	u64map_del(&s->pend_index, key);
+	if (i != last) {
+		memcpy(s->pend_data + i * PAGE_SIZE, s->pend_data + last * PAGE_SIZE, PAGE_SIZE);
+		s->pend_key[i] = s->pend_key[last];
+		*u64map_get(&s->pend_index, s->pend_key[i]) = i;
+	}
+	s->npend--;
+}
+
+/* Read one blob row into @page; 1 found, 0 absent, -errno. */
+static int read_row(struct store *s, sqlite3_stmt *st, void *page, const char *what)
+{
+	int rc = sqlite3_step(st), ret;
+
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)PAGE_SIZE) {
+		memcpy(page, sqlite3_column_blob(st, 0), PAGE_SIZE);
+		ret = 1;
+	} else if (rc == SQLITE_ROW) {
+		ret = vm_error(-EIO, "store %s: %s: a damaged row", s->path, what);
+	} else if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else {
+		ret = fail(s, rc, what);
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+int store_swap_write(struct store *s, uint64_t slot, const void *page)
+{
+	undelete(s, slot);
+	return pend_put(s, slot, page);
+}
+
+int store_swap_read(struct store *s, uint64_t slot, void *page)
+{
+	int rc;
+
+	if (pend_get(s, slot, page))
+		return 0;
+	sqlite3_bind_int64(s->st[ST_GET], 1, (sqlite3_int64)slot);
+	rc = read_row(s, s->st[ST_GET], page, "reading a swapped page");
+	if (rc == 0)
+		return vm_error(-EIO, "store %s: swap slot %llu is missing", s->path,
+				(unsigned long long)slot);
+	return rc < 0 ? rc : 0;
+}
+
+void store_swap_discard(struct store *s, uint64_t slot)
+{
+	pend_drop(s, slot);
+	if (s->ndels == s->cap_dels) {
+		unsigned ncap = s->cap_dels ? s->cap_dels * 2 : 64;
+		uint64_t *n = realloc(s->dels, ncap * sizeof(*n));
+
+		if (!n)
+			return;   /* the row stays; a stale row is never read */
+		s->dels = n;
+		s->cap_dels = ncap;
+	}
+	s->dels[s->ndels++] = slot;
+	if (s->ndels >= 4 * STORE_BATCH)
+		flush(s);
+}
+
+static inline uint64_t obj_key(uint64_t id, uint64_t pgno)
+{
+	return KEY_OBJ | (id << 40) | pgno;
+}
+
+int store_obj_meta(struct store *s, uint64_t id, const char *name, uint64_t size, unsigned mode)
+{
+	sqlite3_stmt *st = s->st[ST_OMETA];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
+	sqlite3_bind_int64(st, 4, mode);
+	return step(s, st, "writing an object's size");
+}
+
+int store_obj_page_write(struct store *s, uint64_t id, uint64_t pgno, const void *page)
+{
+	return pend_put(s, obj_key(id, pgno), page);
+}
+
+int store_obj_page_read(struct store *s, uint64_t id, uint64_t pgno, void *page)
+{
+	sqlite3_stmt *st = s->st[ST_OGET];
+	int rc;
+
+	if (pend_get(s, obj_key(id, pgno), page))
+		return 0;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)pgno);
+	rc = read_row(s, st, page, "reading an object page");
+	if (rc == 0)
+		memset(page, 0, PAGE_SIZE);
+	return rc < 0 ? rc : 0;
+}
+
+/* Drop the pending pages of object @id from @npages on. */
+static void pend_drop_obj(struct store *s, uint64_t id, uint64_t npages)
+{
+	for (unsigned i = 0; i < s->npend;) {
+		uint64_t k = s->pend_key[i];
+
+		if ((k & KEY_OBJ) && ((k & ~KEY_OBJ) >> 40) == id && (k & STORE_MAX_PG) >= npages)
+			pend_drop(s, k);   /* moves another key into i */
+		else
+			i++;
+	}
+}
+
+int store_obj_truncate(struct store *s, uint64_t id, uint64_t npages)
+{
+	sqlite3_stmt *st = s->st[ST_OTRUNC];
+
+	pend_drop_obj(s, id, npages);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)npages);
+	return step(s, st, "truncating an object");
+}
+
+int store_obj_delete(struct store *s, uint64_t id)
+{
+	int rc;
+
+	pend_drop_obj(s, id, 0);
+	sqlite3_bind_int64(s->st[ST_ODELP], 1, (sqlite3_int64)id);
+	if ((rc = step(s, s->st[ST_ODELP], "removing an object's pages")) < 0)
+		return rc;
+	sqlite3_bind_int64(s->st[ST_ODEL], 1, (sqlite3_int64)id);
+	return step(s, s->st[ST_ODEL], "removing an object");
+}
