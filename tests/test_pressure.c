@@ -1,0 +1,1276 @@
+/*
+ * test_pressure.c - memory pressure through the public API (linked against
+ * libvmfs): page replacement, swap, the write rules, the swap cache, OOM,
+ * the SQLite swap file, the policy API and reclaim (SPEC §1 "Replacement",
+ * "Swap", "Accounting", "Options"; new in 0.2).
+ *
+ * Covered, one cmocka test per promise:
+ *   - the textbook reference strings, one read of page N of a mapping per
+ *     reference, give the textbook fault counts: FIFO 15/10 and LRU 12/8 for
+ *     7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1 at 3/4 frames, FIFO 9/10 for
+ *     1,2,3,4,1,2,5,1,2,3,4,5 (Belady's anomaly), and OPT 9/8 from a policy
+ *     written here (Belady's MIN, told the reference string) and installed
+ *     with vmfs_set_policy: the public policy API is enough for a real policy;
+ *   - "ten times memory": with each built-in policy, 320 pages written twice
+ *     on 32 frames, a fork, a child rewriting every third page, then every
+ *     byte of both processes read back twice, with the counters consistent
+ *     (pswpout at least the dirty pages that had to leave, major faults ==
+ *     pswpin, every page resident or in swap, swap and frames all returned
+ *     after exit);
+ *   - the write rules exactly: a never-written page leaves without a write,
+ *     a dirty one with one (pswpout), a page read back keeps its slot
+ *     (swap_cached) and leaves again clean without a write, a written one
+ *     with a write;
+ *   - fork sharing of a swapped page: swap entries (VMFS_PTE_SWAP, the same
+ *     slot) in both, one read from swap (major), the other from the swap
+ *     cache (minor), then copy-on-write;
+ *   - shared anonymous pages across fork survive eviction both ways;
+ *   - OOM: swap=none or a full swap (swap_size=) fails the access that needs
+ *     a frame with -ENOMEM, logs "page allocation failure", counts oom_kill,
+ *     and loses nothing; clean pages still go without swap;
+ *   - swap=PATH is a sound SQLite database after vmfs_sync (checked with
+ *     the sqlite3 shell, skipped only if it is missing) holding swap_used
+ *     rows; the private default swap file exists while the machine is open
+ *     and is gone, with its -wal and -shm, after vmfs_close;
+ *   - options policy=, swap=, swap_size= and their errors; vmfs_set_policy
+ *     at run time (names, custom tables, missing callbacks, failing init,
+ *     the old policy staying on error); a misbehaving policy cannot corrupt
+ *     the machine;
+ *   - vmfs_reclaim evicts at most N and says how many; pgsteal_direct rises
+ *     by as much.
+ *
+ * What stays true: every test opens its own machines and closes them.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "vmfs.h"
+
+#define PAGE      4096u
+#define ANON_PRIV (MAP_PRIVATE | MAP_ANONYMOUS)
+#define ANON_SHRD (MAP_SHARED | MAP_ANONYMOUS)
+#define RW        (PROT_READ | PROT_WRITE)
+#define BASE      0x400000ull
+
+static const char *const builtin_policies[] = { "fifo", "lru", "clock", "arc" };
+#define NPOLICIES (sizeof(builtin_policies) / sizeof(builtin_policies[0]))
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+static vmfs *open_machine(const char *opts)
+{
+	vmfs *m = NULL;
+	int rc = vmfs_open(&m, opts);
+	if (rc)
+		print_error("vmfs_open(\"%s\") = %d: %s\n", opts, rc, vmfs_errmsg());
+	assert_int_equal(rc, 0);
+	assert_non_null(m);
+	return m;
+}
+
+static int spawn(vmfs *m)
+{
+	int pid = vmfs_spawn(m, "pressure");
+	assert_true(pid > 0);
+	return pid;
+}
+
+static void map_fixed(vmfs *m, int pid, uint64_t addr, uint64_t npages, int flags)
+{
+	uint64_t out = 0;
+	int rc = vmfs_mmap(m, pid, addr, npages * PAGE, RW, flags | MAP_FIXED, NULL, 0, &out);
+	if (rc)
+		print_error("mmap(%#" PRIx64 ") = %d: %s\n", addr, rc, vmfs_errmsg());
+	assert_int_equal(rc, 0);
+	assert_int_equal(out, addr);
+}
+
+static struct vmfs_stat mstat(vmfs *m)
+{
+	struct vmfs_stat st;
+	assert_int_equal(vmfs_stat(m, &st), 0);
+	return st;
+}
+
+static struct vmfs_proc_stat pstat(vmfs *m, int pid)
+{
+	struct vmfs_proc_stat ps;
+	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+	return ps;
+}
+
+static uint64_t faults(vmfs *m, int pid)
+{
+	struct vmfs_proc_stat ps = pstat(m, pid);
+	return ps.min_flt + ps.maj_flt;
+}
+
+static struct vmfs_walk walk(vmfs *m, int pid, uint64_t addr)
+{
+	struct vmfs_walk w;
+	assert_int_equal(vmfs_translate(m, pid, addr, &w), 0);
+	return w;
+}
+
+static uint64_t leaf(const struct vmfs_walk *w)
+{
+	return w->level[w->depth - 1].entry;
+}
+
+/* The bytes page @page gets in @version: distinct for every page and version. */
+static void pattern(unsigned char *buf, uint64_t page, unsigned version)
+{
+	uint64_t x = page * 0x9e3779b97f4a7c15ull + version * 0xbf58476d1ce4e5b9ull + 1;
+	for (unsigned i = 0; i < PAGE; i += 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(buf + i, &x, 8);
+	}
+}
+
+/* Write version @version of page @page at BASE + page * PAGE; the access
+ * must succeed.  Returns the vmfs_fault record. */
+static struct vmfs_fault write_page(vmfs *m, int pid, uint64_t page, unsigned version)
+{
+	unsigned char buf[PAGE];
+	struct vmfs_fault f;
+	pattern(buf, page, version);
+	ssize_t n = vmfs_access(m, pid, BASE + page * PAGE, buf, PAGE, VMFS_ACCESS_WRITE, &f);
+	if (n != PAGE)
+		print_error("write page %" PRIu64 " of pid %d = %zd: %s\n", page, pid, n,
+			    vmfs_errmsg());
+	assert_int_equal(n, PAGE);
+	return f;
+}
+
+/* Read page @page and check it holds version @version (0: all zero). */
+static struct vmfs_fault check_page(vmfs *m, int pid, uint64_t page, unsigned version)
+{
+	unsigned char want[PAGE], got[PAGE];
+	struct vmfs_fault f;
+	if (version)
+		pattern(want, page, version);
+	else
+		memset(want, 0, PAGE);
+	ssize_t n = vmfs_access(m, pid, BASE + page * PAGE, got, PAGE, VMFS_ACCESS_READ, &f);
+	if (n != PAGE)
+		print_error("read page %" PRIu64 " of pid %d = %zd: %s\n", page, pid, n,
+			    vmfs_errmsg());
+	assert_int_equal(n, PAGE);
+	if (memcmp(want, got, PAGE)) {
+		unsigned i = 0;
+		while (want[i] == got[i])
+			i++;
+		print_error("pid %d page %" PRIu64 " (version %u): byte %u is %#x, want %#x%s\n",
+			    pid, page, version, i, got[i], want[i],
+			    memcmp(got, (unsigned char[PAGE]){ 0 }, PAGE) ? "" :
+			    " (the page came back all zero)");
+		fail();
+	}
+	return f;
+}
+
+static char *kmsg(vmfs *m)
+{
+	size_t len = vmfs_kmsg(m, NULL, 0);
+	char *buf = malloc(len + 1);
+	assert_non_null(buf);
+	assert_int_equal(vmfs_kmsg(m, buf, len + 1), len);
+	return buf;
+}
+
+/* Evict until the page at @addr of @pid is in swap; at most @limit rounds. */
+static void reclaim_until_swapped(vmfs *m, int pid, uint64_t addr, int limit)
+{
+	for (int i = 0; i < limit; i++) {
+		if (walk(m, pid, addr).state == VMFS_WALK_SWAPPED)
+			return;
+		assert_true(vmfs_reclaim(m, 1) == 1);
+	}
+	assert_int_equal(walk(m, pid, addr).state, VMFS_WALK_SWAPPED);
+}
+
+/* A swapped leaf: not present, VMFS_PTE_SWAP, the slot in the PFN bits. */
+static uint64_t swapped_slot(vmfs *m, int pid, uint64_t addr)
+{
+	struct vmfs_walk w = walk(m, pid, addr);
+	assert_int_equal(w.state, VMFS_WALK_SWAPPED);
+	assert_int_equal(w.depth, w.levels);
+	assert_true(leaf(&w) & VMFS_PTE_SWAP);
+	assert_false(leaf(&w) & VMFS_PTE_P);
+	assert_int_equal((leaf(&w) & VMFS_PTE_PFN_MASK) >> 12, w.swap_slot);
+	assert_true(w.swap_slot != 0);
+	assert_int_equal(w.mapped, 1);
+	return w.swap_slot;
+}
+
+/* ---- textbook reference strings --------------------------------------------- */
+
+static const int ref_silberschatz[] = { 7, 0, 1, 2, 0, 3, 0, 4, 2, 3, 0, 3, 2, 1, 2, 0, 1, 7, 0, 1 };
+static const int ref_belady[] = { 1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5 };
+#define NREFS(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * OPT (Belady's MIN): evict the page whose next use is farthest in the
+ * future, never-used-again pages first, ties to the lowest page number.
+ * It is told the reference string and where the test is in it (now, the
+ * reference being made); the engine tells it which page each frame holds.
+ * The state is the test's own struct, passed as init's arg.
+ */
+struct opt {
+	const int *refs;
+	size_t nrefs;
+	size_t now;
+	uint64_t base_vpn;       /* page N of the string is vpn base_vpn + N */
+	uint64_t nframes;
+	int64_t *page;           /* page number each frame holds, -1 for none */
+	unsigned inits, releases, mismatches, victims;
+};
+
+static int opt_init(void **state, uint64_t nframes, void *arg)
+{
+	struct opt *o = arg;
+	o->page = malloc(nframes * sizeof(*o->page));
+	if (!o->page)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < nframes; i++)
+		o->page[i] = -1;
+	o->nframes = nframes;
+	o->inits++;
+	*state = o;
+	return 0;
+}
+
+static void opt_release(void *state)
+{
+	struct opt *o = state;
+	free(o->page);
+	o->page = NULL;
+	o->releases++;
+}
+
+static void opt_loaded(void *state, const struct vmfs_page *pg)
+{
+	struct opt *o = state;
+	if (pg->pfn >= o->nframes || !pg->anon) {
+		o->mismatches++;
+		return;
+	}
+	o->page[pg->pfn] = (int64_t)(pg->index - o->base_vpn);
+}
+
+static void opt_accessed(void *state, const struct vmfs_page *pg)
+{
+	struct opt *o = state;
+	/* The engine must describe a frame's page the same way every time. */
+	if (pg->pfn >= o->nframes || o->page[pg->pfn] != (int64_t)(pg->index - o->base_vpn))
+		o->mismatches++;
+}
+
+static void opt_removed(void *state, uint64_t pfn)
+{
+	struct opt *o = state;
+	if (pfn >= o->nframes || o->page[pfn] < 0)
+		o->mismatches++;
+	else
+		o->page[pfn] = -1;
+}
+
+static int64_t opt_victim(void *state, struct vmfs_reclaim *rc,
+			  const struct vmfs_page *incoming, uint64_t *scanned)
+{
+	struct opt *o = state;
+	int64_t best = -1;
+	size_t best_next = 0;
+	(void)incoming;
+	o->victims++;
+	for (uint64_t pfn = 0; pfn < o->nframes; pfn++) {
+		if (o->page[pfn] < 0)
+			continue;
+		(*scanned)++;
+		if (!vmfs_page_evictable(rc, pfn))
+			continue;
+		size_t next = o->now + 1;
+		while (next < o->nrefs && o->refs[next] != o->page[pfn])
+			next++;
+		if (best < 0 || next > best_next ||
+		    (next == best_next && o->page[pfn] < o->page[best])) {
+			best = (int64_t)pfn;
+			best_next = next;
+		}
+	}
+	return best;
+}
+
+static const struct vmfs_policy_ops opt_ops = {
+	.name = "opt",
+	.init = opt_init,
+	.release = opt_release,
+	.loaded = opt_loaded,
+	.accessed = opt_accessed,
+	.removed = opt_removed,
+	.victim = opt_victim,
+};
+
+/*
+ * Replay @refs on a fresh machine of @frames frames under @policy (or OPT
+ * when @o is given): one 1-byte read of page N per reference.  Returns the
+ * process's faults.  Never-written pages leave without a write and come
+ * back as demand-zero pages, so every miss is exactly one fault.
+ */
+static uint64_t replay(const char *policy, struct opt *o, unsigned frames, const int *refs,
+		       size_t nrefs)
+{
+	char opts[96];
+	snprintf(opts, sizeof(opts), "frames=%u,policy=%s,swap=none", frames,
+		 policy ? policy : "clock");
+	vmfs *m = open_machine(opts);
+	if (o) {
+		*o = (struct opt){ .refs = refs, .nrefs = nrefs, .base_vpn = BASE / PAGE };
+		assert_int_equal(vmfs_set_policy(m, NULL, &opt_ops, o), 0);
+		assert_string_equal(mstat(m).policy, "opt");
+	} else {
+		assert_string_equal(mstat(m).policy, policy);
+	}
+	int pid = spawn(m);
+	map_fixed(m, pid, BASE, 8, ANON_PRIV);
+	uint64_t prev = 0;
+	for (size_t t = 0; t < nrefs; t++) {
+		unsigned char c = 0xff;
+		struct vmfs_fault f;
+		if (o)
+			o->now = t;
+		assert_int_equal(vmfs_access(m, pid, BASE + (uint64_t)refs[t] * PAGE, &c, 1,
+					     VMFS_ACCESS_READ, &f), 1);
+		assert_int_equal(c, 0);
+		assert_int_equal(f.major, 0);
+		uint64_t now = faults(m, pid);
+		assert_int_equal(now - prev, f.minor);
+		prev = now;
+	}
+	struct vmfs_stat st = mstat(m);
+	uint64_t n = faults(m, pid);
+	assert_int_equal(st.pswpout, 0);
+	assert_int_equal(st.pswpin, 0);
+	assert_int_equal(st.oom_kill, 0);
+	assert_int_equal(st.pgsteal_direct, n - frames);   /* a miss on full memory evicts one */
+	assert_true(st.pgscan_direct >= st.pgsteal_direct);
+	assert_int_equal(pstat(m, pid).rss_anon, frames);
+	vmfs_close(m);
+	if (o) {
+		assert_int_equal(o->inits, 1);
+		assert_int_equal(o->releases, 1);       /* vmfs_close releases the policy */
+		assert_int_equal(o->mismatches, 0);
+		assert_int_equal(o->victims, n - frames);
+	}
+	return n;
+}
+
+static void test_textbook_fifo(void **state)
+{
+	(void)state;
+	assert_int_equal(replay("fifo", NULL, 3, ref_silberschatz, NREFS(ref_silberschatz)), 15);
+	assert_int_equal(replay("fifo", NULL, 4, ref_silberschatz, NREFS(ref_silberschatz)), 10);
+}
+
+static void test_textbook_lru(void **state)
+{
+	(void)state;
+	assert_int_equal(replay("lru", NULL, 3, ref_silberschatz, NREFS(ref_silberschatz)), 12);
+	assert_int_equal(replay("lru", NULL, 4, ref_silberschatz, NREFS(ref_silberschatz)), 8);
+}
+
+/* More frames, more faults: FIFO is not a stack algorithm; LRU is. */
+static void test_belady_anomaly(void **state)
+{
+	(void)state;
+	assert_int_equal(replay("fifo", NULL, 3, ref_belady, NREFS(ref_belady)), 9);
+	assert_int_equal(replay("fifo", NULL, 4, ref_belady, NREFS(ref_belady)), 10);
+	assert_int_equal(replay("lru", NULL, 3, ref_belady, NREFS(ref_belady)), 10);
+	assert_int_equal(replay("lru", NULL, 4, ref_belady, NREFS(ref_belady)), 8);
+}
+
+static void test_textbook_opt_custom_policy(void **state)
+{
+	struct opt o;
+	(void)state;
+	assert_int_equal(replay(NULL, &o, 3, ref_silberschatz, NREFS(ref_silberschatz)), 9);
+	assert_int_equal(replay(NULL, &o, 4, ref_silberschatz, NREFS(ref_silberschatz)), 8);
+	assert_int_equal(replay(NULL, &o, 3, ref_belady, NREFS(ref_belady)), 7);
+	assert_int_equal(replay(NULL, &o, 4, ref_belady, NREFS(ref_belady)), 6);
+}
+
+/* Every policy at least matches OPT and never beats it. */
+static void test_textbook_bounds(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NPOLICIES; i++)
+		for (unsigned frames = 3; frames <= 4; frames++) {
+			uint64_t n = replay(builtin_policies[i], NULL, frames, ref_silberschatz,
+					    NREFS(ref_silberschatz));
+			assert_true(n >= (frames == 3 ? 9u : 8u));
+			assert_true(n <= NREFS(ref_silberschatz));
+		}
+}
+
+/* ---- ten times memory --------------------------------------------------------- */
+
+#define TEN_FRAMES 32
+#define TEN_PAGES  320
+
+static void check_all_pages(vmfs *m, int parent, int child)
+{
+	for (uint64_t p = 0; p < TEN_PAGES; p++)
+		check_page(m, parent, p, 2);
+	for (uint64_t p = 0; p < TEN_PAGES; p++)
+		check_page(m, child, p, p % 3 == 0 ? 3 : 2);
+}
+
+/* Every page of @pid is either resident or in swap: none was dropped. */
+static void check_resident_or_swapped(vmfs *m, int pid)
+{
+	struct vmfs_proc_stat ps = pstat(m, pid);
+	uint64_t swapped = 0, present = 0;
+	for (uint64_t p = 0; p < TEN_PAGES; p++) {
+		struct vmfs_walk w = walk(m, pid, BASE + p * PAGE);
+		if (w.state == VMFS_WALK_SWAPPED)
+			swapped++;
+		else if (w.state == VMFS_WALK_PRESENT)
+			present++;
+		else
+			print_error("pid %d page %" PRIu64 ": walk state %d\n", pid, p, w.state);
+	}
+	assert_int_equal(present + swapped, TEN_PAGES);
+	assert_int_equal(ps.rss_anon, present);
+	assert_int_equal(ps.swap, swapped);
+}
+
+static void ten_times_memory(const char *policy)
+{
+	char opts[64];
+	snprintf(opts, sizeof(opts), "frames=%d,policy=%s", TEN_FRAMES, policy);
+	vmfs *m = open_machine(opts);
+	int parent = spawn(m);
+	map_fixed(m, parent, BASE, TEN_PAGES, ANON_PRIV);
+
+	for (uint64_t p = 0; p < TEN_PAGES; p++)
+		write_page(m, parent, p, 1);
+	struct vmfs_stat st = mstat(m);
+	/* 288 dirty pages had to leave, and nothing else left. */
+	assert_int_equal(st.pgsteal_direct, TEN_PAGES - TEN_FRAMES);
+	assert_int_equal(st.pswpout, TEN_PAGES - TEN_FRAMES);
+	assert_int_equal(st.pswpin, 0);
+	assert_int_equal(st.frames_free, 0);
+	assert_int_equal(st.swap_used, TEN_PAGES - TEN_FRAMES);
+	check_resident_or_swapped(m, parent);
+
+	for (uint64_t p = 0; p < TEN_PAGES; p++)
+		write_page(m, parent, p, 2);
+	st = mstat(m);
+	/* Each page rewritten left dirty again, once more for the 32 resident. */
+	assert_true(st.pswpout >= 2 * (TEN_PAGES - TEN_FRAMES));
+	assert_true(st.pswpin >= TEN_PAGES - TEN_FRAMES);
+	check_resident_or_swapped(m, parent);
+
+	int child = vmfs_fork(m, parent);
+	assert_true(child > parent);
+	for (uint64_t p = 0; p < TEN_PAGES; p += 3)
+		write_page(m, child, p, 3);
+	check_all_pages(m, parent, child);
+	check_all_pages(m, parent, child);    /* again: nothing lost on the way back out */
+	check_resident_or_swapped(m, parent);
+	check_resident_or_swapped(m, child);
+
+	st = mstat(m);
+	struct vmfs_proc_stat pp = pstat(m, parent), cp = pstat(m, child);
+	assert_int_equal(st.pgmajfault, st.pswpin);
+	assert_int_equal(pp.maj_flt + cp.maj_flt, st.pswpin);
+	assert_int_equal(pp.min_flt + pp.maj_flt + cp.min_flt + cp.maj_flt, st.pgfault);
+	assert_true(st.pgsteal_direct >= st.pswpout);
+	assert_true(st.pgscan_direct >= st.pgsteal_direct);
+	assert_true(st.swap_used > 0);
+	assert_true(st.swap_cached <= TEN_FRAMES);
+	assert_true(st.frames_free <= TEN_FRAMES);
+	assert_int_equal(st.oom_kill, 0);
+	assert_string_equal(st.policy, policy);
+
+	assert_int_equal(vmfs_exit(m, child), 0);
+	check_page(m, parent, 0, 2);
+	assert_int_equal(vmfs_exit(m, parent), 0);
+	st = mstat(m);
+	assert_int_equal(st.swap_used, 0);
+	assert_int_equal(st.swap_cached, 0);
+	assert_int_equal(st.frames_free, TEN_FRAMES);
+	assert_int_equal(st.pgalloc, st.pgfree);
+	vmfs_close(m);
+}
+
+static void test_ten_times_memory_fifo(void **state)  { (void)state; ten_times_memory("fifo"); }
+static void test_ten_times_memory_lru(void **state)   { (void)state; ten_times_memory("lru"); }
+static void test_ten_times_memory_clock(void **state) { (void)state; ten_times_memory("clock"); }
+static void test_ten_times_memory_arc(void **state)   { (void)state; ten_times_memory("arc"); }
+
+/* ---- the write rules --------------------------------------------------------- */
+
+/*
+ * One page at a time on a 4-frame machine, so vmfs_reclaim(m, 4) evicts
+ * exactly the page in question.
+ */
+static void test_write_rules(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=4");
+	int pid = spawn(m);
+	map_fixed(m, pid, BASE, 2, ANON_PRIV);
+	const uint64_t zero = 0, dirty = 1;
+	struct vmfs_fault f;
+
+	/* A never-written page: dropped without a write, back as demand zero. */
+	f = check_page(m, pid, zero, 0);
+	assert_int_equal(f.minor, 1);
+	assert_int_equal(vmfs_reclaim(m, 4), 1);
+	struct vmfs_stat st = mstat(m);
+	assert_int_equal(st.pswpout, 0);
+	assert_int_equal(st.pgsteal_direct, 1);
+	assert_int_equal(st.swap_used, 0);
+	assert_int_equal(st.frames_free, 4);
+	assert_int_equal(walk(m, pid, BASE + zero * PAGE).state, VMFS_WALK_NONE);
+	f = check_page(m, pid, zero, 0);
+	assert_int_equal(f.minor, 1);
+	assert_int_equal(f.major, 0);
+	assert_int_equal(vmfs_reclaim(m, 4), 1);
+
+	/* A dirty page: one write. */
+	write_page(m, pid, dirty, 1);
+	assert_int_equal(vmfs_reclaim(m, 4), 1);
+	st = mstat(m);
+	assert_int_equal(st.pswpout, 1);
+	assert_int_equal(st.swap_used, 1);
+	assert_int_equal(pstat(m, pid).swap, 1);
+	uint64_t slot = swapped_slot(m, pid, BASE + dirty * PAGE);
+
+	/* Read back: a major fault; the page keeps its slot (swap cache). */
+	f = check_page(m, pid, dirty, 1);
+	assert_int_equal(f.major, 1);
+	assert_int_equal(f.minor, 0);
+	st = mstat(m);
+	assert_int_equal(st.pswpin, 1);
+	assert_int_equal(st.pgmajfault, 1);
+	assert_int_equal(pstat(m, pid).maj_flt, 1);
+	assert_int_equal(pstat(m, pid).swap, 0);
+	assert_int_equal(st.swap_cached, 1);
+	assert_int_equal(st.swap_used, 1);
+	assert_int_equal(walk(m, pid, BASE + dirty * PAGE).state, VMFS_WALK_PRESENT);
+
+	/* Evicted again while clean: no write, the same slot. */
+	assert_int_equal(vmfs_reclaim(m, 4), 1);
+	st = mstat(m);
+	assert_int_equal(st.pswpout, 1);
+	assert_int_equal(st.swap_cached, 0);
+	assert_int_equal(st.swap_used, 1);
+	assert_int_equal(swapped_slot(m, pid, BASE + dirty * PAGE), slot);
+	f = check_page(m, pid, dirty, 1);
+	assert_int_equal(f.major, 1);
+	assert_int_equal(mstat(m).pswpin, 2);
+
+	/* Written after the read-back: dirty again, one more write. */
+	write_page(m, pid, dirty, 2);
+	assert_int_equal(mstat(m).swap_cached, 0);   /* written: the slot copy is stale */
+	assert_int_equal(vmfs_reclaim(m, 4), 1);
+	st = mstat(m);
+	assert_int_equal(st.pswpout, 2);
+	assert_int_equal(st.swap_used, 1);
+	swapped_slot(m, pid, BASE + dirty * PAGE);
+	check_page(m, pid, dirty, 2);
+
+	/* Written straight after the read-back (a write fault on the swap entry). */
+	assert_int_equal(vmfs_reclaim(m, 4), 1);
+	st = mstat(m);
+	write_page(m, pid, dirty, 3);
+	assert_int_equal(vmfs_reclaim(m, 4), 1);
+	assert_int_equal(mstat(m).pswpout, st.pswpout + 1);
+	check_page(m, pid, dirty, 3);
+	check_page(m, pid, zero, 0);
+	assert_int_equal(mstat(m).oom_kill, 0);
+	vmfs_close(m);
+}
+
+/* The same read-back page evicted and read many times stays itself. */
+static void test_swap_cache_round_trips(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NPOLICIES; i++) {
+		char opts[64];
+		snprintf(opts, sizeof(opts), "frames=4,policy=%s", builtin_policies[i]);
+		vmfs *m = open_machine(opts);
+		int pid = spawn(m);
+		map_fixed(m, pid, BASE, 12, ANON_PRIV);
+		for (uint64_t p = 0; p < 12; p++)
+			write_page(m, pid, p, 1);
+		uint64_t out = mstat(m).pswpout;
+		for (int round = 0; round < 3; round++)
+			for (uint64_t p = 0; p < 12; p++)
+				check_page(m, pid, p, 1);
+		/* Only reads since: each page was written to swap at most once. */
+		assert_true(mstat(m).pswpout <= 12);
+		assert_true(mstat(m).pswpout >= out);
+		vmfs_close(m);
+	}
+}
+
+/* ---- fork sharing of swapped pages -------------------------------------------- */
+
+static void test_fork_shares_swapped_page(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=8");
+	int parent = spawn(m);
+	map_fixed(m, parent, BASE, 1, ANON_PRIV);
+	write_page(m, parent, 0, 1);
+	int child = vmfs_fork(m, parent);
+	assert_true(child > parent);
+	reclaim_until_swapped(m, parent, BASE, 8);
+	uint64_t slot = swapped_slot(m, parent, BASE);
+	assert_int_equal(swapped_slot(m, child, BASE), slot);
+	assert_int_equal(pstat(m, parent).swap, 1);
+	assert_int_equal(pstat(m, child).swap, 1);
+	struct vmfs_stat st = mstat(m);
+	assert_int_equal(st.pswpout, 1);          /* one frame, one write */
+	assert_int_equal(st.swap_used, 1);
+
+	/* The child reads it from swap ... */
+	struct vmfs_fault f = check_page(m, child, 0, 1);
+	assert_int_equal(f.major, 1);
+	assert_int_equal(f.minor, 0);
+	assert_int_equal(mstat(m).pswpin, 1);
+	assert_int_equal(mstat(m).swap_cached, 1);
+	assert_int_equal(pstat(m, child).maj_flt, 1);
+	assert_int_equal(swapped_slot(m, parent, BASE), slot);
+
+	/* ... the parent finds it in the swap cache: the same frame. */
+	f = check_page(m, parent, 0, 1);
+	assert_int_equal(f.major, 0);
+	assert_int_equal(f.minor, 1);
+	assert_int_equal(mstat(m).pswpin, 1);
+	assert_int_equal(pstat(m, parent).maj_flt, 0);
+	struct vmfs_walk wp = walk(m, parent, BASE), wc = walk(m, child, BASE);
+	assert_int_equal(wp.state, VMFS_WALK_PRESENT);
+	assert_int_equal(wc.state, VMFS_WALK_PRESENT);
+	assert_int_equal(wp.paddr, wc.paddr);
+	assert_false(leaf(&wp) & VMFS_PTE_RW);
+	assert_false(leaf(&wc) & VMFS_PTE_RW);
+
+	/* The child writes: copy-on-write; the parent keeps the old bytes. */
+	f = write_page(m, child, 0, 2);
+	assert_int_equal(f.cow, 1);
+	check_page(m, parent, 0, 1);
+	check_page(m, child, 0, 2);
+	assert_true(walk(m, parent, BASE).paddr != walk(m, child, BASE).paddr);
+
+	/* Everything out and back once more: the parent's clean copy needs no write. */
+	st = mstat(m);
+	assert_int_equal(vmfs_reclaim(m, 8), 2);
+	assert_int_equal(mstat(m).pswpout, st.pswpout + 1);   /* only the child's copy */
+	assert_int_equal(swapped_slot(m, parent, BASE), slot);
+	assert_true(swapped_slot(m, child, BASE) != slot);
+	check_page(m, parent, 0, 1);
+	check_page(m, child, 0, 2);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(vmfs_exit(m, parent), 0);
+	st = mstat(m);
+	assert_int_equal(st.swap_used, 0);
+	assert_int_equal(st.frames_free, 8);
+	vmfs_close(m);
+}
+
+/* A swapped page whose processes all exit gives its slot back; one whose
+ * sharer exits is the survivor's alone. */
+static void test_exit_releases_swap(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=4");
+	int parent = spawn(m);
+	map_fixed(m, parent, BASE, 8, ANON_PRIV);
+	for (uint64_t p = 0; p < 8; p++)
+		write_page(m, parent, p, 1);
+	int child = vmfs_fork(m, parent);
+	assert_true(child > 0);
+	assert_int_equal(vmfs_reclaim(m, 4), 4);
+	assert_int_equal(mstat(m).swap_used, 8);
+	check_page(m, child, 0, 1);                 /* one page in the swap cache */
+	assert_int_equal(vmfs_exit(m, parent), 0);
+	assert_int_equal(mstat(m).swap_used, 8);    /* the child still refers to all */
+	for (uint64_t p = 0; p < 8; p++)
+		check_page(m, child, p, 1);
+	for (uint64_t p = 0; p < 8; p++)
+		check_page(m, child, p, 1);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	struct vmfs_stat st = mstat(m);
+	assert_int_equal(st.swap_used, 0);
+	assert_int_equal(st.swap_cached, 0);
+	assert_int_equal(st.frames_free, 4);
+	vmfs_close(m);
+}
+
+/* ---- shared anonymous memory under eviction ---------------------------------- */
+
+static void test_shared_anon_eviction(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=4");
+	int parent = spawn(m);
+	map_fixed(m, parent, BASE, 2, ANON_SHRD);
+	int child = vmfs_fork(m, parent);
+	assert_true(child > 0);
+
+	/* The parent writes after the fork; the page goes to swap ... */
+	write_page(m, parent, 0, 1);
+	assert_int_equal(vmfs_reclaim(m, 4), 1);
+	struct vmfs_stat st = mstat(m);
+	assert_int_equal(st.pswpout, 1);
+	assert_int_equal(st.swap_used, 1);
+	assert_int_equal(walk(m, parent, BASE).state == VMFS_WALK_PRESENT, 0);
+	assert_int_equal(walk(m, child, BASE).state == VMFS_WALK_PRESENT, 0);
+
+	/* ... and the child reads it back from there, the parent from the cache. */
+	struct vmfs_fault f = check_page(m, child, 0, 1);
+	assert_int_equal(f.major, 1);
+	assert_int_equal(mstat(m).pswpin, 1);
+	f = check_page(m, parent, 0, 1);
+	assert_int_equal(f.major, 0);
+	assert_int_equal(walk(m, parent, BASE).paddr, walk(m, child, BASE).paddr);
+
+	/* Evicted clean: no write.  The child writes; out; the parent sees it. */
+	assert_int_equal(vmfs_reclaim(m, 4), 1);
+	assert_int_equal(mstat(m).pswpout, 1);
+	write_page(m, child, 0, 2);
+	write_page(m, child, 1, 2);
+	assert_int_equal(vmfs_reclaim(m, 4), 2);
+	assert_int_equal(mstat(m).pswpout, 3);
+	check_page(m, parent, 0, 2);
+	check_page(m, parent, 1, 2);
+	check_page(m, child, 1, 2);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(vmfs_reclaim(m, 4), 2);
+	check_page(m, parent, 0, 2);
+	check_page(m, parent, 1, 2);
+	assert_int_equal(vmfs_exit(m, parent), 0);
+	st = mstat(m);
+	assert_int_equal(st.swap_used, 0);
+	assert_int_equal(st.frames_free, 4);
+	vmfs_close(m);
+}
+
+/* ---- out of memory ------------------------------------------------------------ */
+
+static void expect_enomem_write(vmfs *m, int pid, uint64_t page)
+{
+	unsigned char buf[PAGE];
+	struct vmfs_fault f;
+	struct vmfs_stat before = mstat(m);
+	struct vmfs_proc_stat pbefore = pstat(m, pid);
+	pattern(buf, page, 9);
+	assert_int_equal(vmfs_access(m, pid, BASE + page * PAGE, buf, PAGE, VMFS_ACCESS_WRITE, &f),
+			 -ENOMEM);
+	assert_int_equal(f.err, -ENOMEM);
+	assert_int_equal(f.si_code, 0);
+	assert_int_equal(f.addr, BASE + page * PAGE);
+	struct vmfs_stat after = mstat(m);
+	assert_true(after.oom_kill > before.oom_kill);
+	assert_int_equal(after.segfault, before.segfault);
+	assert_int_equal(after.pswpout, before.pswpout);
+	assert_int_equal(after.swap_used, before.swap_used);
+	assert_int_equal(after.frames_free, 0);
+	assert_int_equal(pstat(m, pid).segv, pbefore.segv);
+	assert_int_equal(walk(m, pid, BASE + page * PAGE).state, VMFS_WALK_NONE);
+	char *log = kmsg(m);
+	char *line = strstr(log, "page allocation failure");
+	if (!line)
+		print_error("kernel log:\n%s", log);
+	assert_non_null(line);
+	free(log);
+}
+
+static void test_oom_without_swap(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=4,swap=none");
+	assert_int_equal(mstat(m).swap_total, 0);
+	int pid = spawn(m);
+	map_fixed(m, pid, BASE, 16, ANON_PRIV);
+	for (uint64_t p = 0; p < 4; p++)
+		write_page(m, pid, p, 1);
+	expect_enomem_write(m, pid, 4);
+	assert_true(mstat(m).oom_kill >= 1);
+	assert_int_equal(vmfs_reclaim(m, 4), 0);    /* nothing can go */
+	for (uint64_t p = 0; p < 4; p++)
+		check_page(m, pid, p, 1);
+	/* A read of a new page needs a frame as much as a write. */
+	unsigned char c;
+	assert_int_equal(vmfs_read(m, pid, BASE + 5 * PAGE, &c, 1), -ENOMEM);
+	/* A page given back makes room. */
+	assert_int_equal(vmfs_munmap(m, pid, BASE + 3 * PAGE, PAGE), 0);
+	write_page(m, pid, 4, 1);
+	for (uint64_t p = 0; p < 3; p++)
+		check_page(m, pid, p, 1);
+	check_page(m, pid, 4, 1);
+	assert_int_equal(mstat(m).pswpout, 0);
+	assert_int_equal(mstat(m).swap_used, 0);
+	vmfs_close(m);
+}
+
+/* Clean pages need no swap: reading far more pages than frames never fails. */
+static void test_clean_pages_evicted_without_swap(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=4,swap=none");
+	int pid = spawn(m);
+	map_fixed(m, pid, BASE, 64, ANON_PRIV);
+	for (int round = 0; round < 2; round++)
+		for (uint64_t p = 0; p < 64; p++)
+			check_page(m, pid, p, 0);
+	struct vmfs_stat st = mstat(m);
+	assert_int_equal(st.oom_kill, 0);
+	assert_int_equal(st.pgsteal_direct, 128 - 4);
+	assert_int_equal(st.pswpout, 0);
+	/* With two dirty pages pinned for lack of swap, the rest still turn over. */
+	write_page(m, pid, 0, 1);
+	write_page(m, pid, 1, 1);
+	for (uint64_t p = 2; p < 64; p++)
+		check_page(m, pid, p, 0);
+	check_page(m, pid, 0, 1);
+	check_page(m, pid, 1, 1);
+	assert_int_equal(mstat(m).oom_kill, 0);
+	vmfs_close(m);
+}
+
+static void test_oom_swap_full(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=4,swap_size=8K");
+	assert_int_equal(mstat(m).swap_total, 2);
+	int pid = spawn(m);
+	map_fixed(m, pid, BASE, 16, ANON_PRIV);
+	for (uint64_t p = 0; p < 6; p++)
+		write_page(m, pid, p, 1);            /* two dirty pages to swap */
+	struct vmfs_stat st = mstat(m);
+	assert_int_equal(st.pswpout, 2);
+	assert_int_equal(st.swap_used, 2);
+	expect_enomem_write(m, pid, 6);
+	assert_int_equal(vmfs_reclaim(m, 4), 0);      /* every frame dirty, no slot */
+	/* Nothing lost: the resident pages read back, then, with room made,
+	 * the swapped ones too. */
+	unsigned resident = 0;
+	for (uint64_t p = 0; p < 6; p++) {
+		if (walk(m, pid, BASE + p * PAGE).state == VMFS_WALK_PRESENT) {
+			check_page(m, pid, p, 1);
+			resident++;
+		}
+	}
+	assert_int_equal(resident, 4);
+	assert_int_equal(vmfs_munmap(m, pid, BASE + 6 * PAGE, 10 * PAGE), 0);
+	int gone = -1;
+	for (uint64_t p = 0; p < 6 && gone < 0; p++)
+		if (walk(m, pid, BASE + p * PAGE).state == VMFS_WALK_PRESENT)
+			gone = (int)p;
+	assert_int_equal(vmfs_munmap(m, pid, BASE + (uint64_t)gone * PAGE, PAGE), 0);
+	for (int round = 0; round < 3; round++)
+		for (uint64_t p = 0; p < 6; p++)
+			if ((int)p != gone)
+				check_page(m, pid, p, 1);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(mstat(m).swap_used, 0);
+	vmfs_close(m);
+}
+
+/* ---- the swap file -------------------------------------------------------------- */
+
+static bool have_sqlite3(void)
+{
+	return system("sqlite3 -version >/dev/null 2>&1") == 0;
+}
+
+/* `sqlite3 FILE 'PRAGMA integrity_check; SELECT count(*) FROM swap;'`:
+ * returns the count and checks that the integrity check says ok. */
+static long sqlite3_shell_count(const char *file)
+{
+	char cmd[4096], out[256] = "";
+	snprintf(cmd, sizeof(cmd),
+		 "sqlite3 '%s' 'PRAGMA integrity_check; SELECT count(*) FROM swap;' 2>&1", file);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = 0;
+	int status = pclose(p);
+	if (status != 0 || strncmp(out, "ok\n", 3))
+		print_error("%s\n -> status %d: %s\n", cmd, status, out);
+	assert_int_equal(status, 0);
+	assert_memory_equal(out, "ok\n", 3);
+	char *end;
+	long count = strtol(out + 3, &end, 10);
+	assert_true(end > out + 3 && *end == '\n');
+	return count;
+}
+
+static char *temp_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = malloc(4096);
+	assert_non_null(dir);
+	snprintf(dir, 4096, "%s/vmfs-pressure-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	return dir;
+}
+
+static bool exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0;
+}
+
+static void test_swap_file_is_sqlite(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), file[4200], opts[4300], side[4300];
+	snprintf(file, sizeof(file), "%s/swap.db", dir);
+	snprintf(opts, sizeof(opts), "frames=8,swap=%s", file);
+	vmfs *m = open_machine(opts);
+	char *log = kmsg(m);
+	char want[4300];
+	snprintf(want, sizeof(want), "vmfs: swap on %s ", file);
+	if (!strstr(log, want))
+		print_error("kernel log lacks \"%s\":\n%s", want, log);
+	assert_non_null(strstr(log, want));
+	free(log);
+	int pid = spawn(m);
+	map_fixed(m, pid, BASE, 40, ANON_PRIV);
+	for (uint64_t p = 0; p < 40; p++)
+		write_page(m, pid, p, 1);
+	for (uint64_t p = 0; p < 10; p++)
+		check_page(m, pid, p, 1);               /* some in the swap cache */
+	assert_int_equal(vmfs_sync(m), 0);
+	assert_true(exists(file));
+	struct vmfs_stat st = mstat(m);
+	assert_true(st.swap_used > 0);
+	if (have_sqlite3()) {
+		assert_int_equal(sqlite3_shell_count(file), (long)st.swap_used);
+		/* Freed slots leave the file at the next commit. */
+		assert_int_equal(vmfs_munmap(m, pid, BASE + 20 * PAGE, 20 * PAGE), 0);
+		assert_int_equal(vmfs_sync(m), 0);
+		assert_int_equal(sqlite3_shell_count(file), (long)mstat(m).swap_used);
+	} else {
+		print_message("sqlite3 shell not found: the database check is skipped\n");
+	}
+	for (uint64_t p = 0; p < 20; p++)
+		check_page(m, pid, p, 1);
+	vmfs_close(m);
+	/* A named file is the user's: it stays, and stays sound. */
+	assert_true(exists(file));
+	if (have_sqlite3())
+		sqlite3_shell_count(file);
+	static const char *suffix[] = { "", "-wal", "-shm", "-journal" };
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(side, sizeof(side), "%s%s", file, suffix[i]);
+		unlink(side);
+	}
+	assert_int_equal(rmdir(dir), 0);
+	free(dir);
+}
+
+/* The private default swap file: named in the kernel log, gone at close. */
+static void test_private_swap_file_removed(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=8");
+	char *log = kmsg(m);
+	char *at = strstr(log, "vmfs: swap on ");
+	if (!at)
+		print_error("kernel log:\n%s", log);
+	assert_non_null(at);
+	at += strlen("vmfs: swap on ");
+	char *end = strstr(at, " (");
+	assert_non_null(end);
+	*end = 0;
+	char path[4096], side[4200];
+	snprintf(path, sizeof(path), "%s", at);
+	free(log);
+	assert_true(path[0] == '/');
+	assert_true(exists(path));
+	int pid = spawn(m);
+	map_fixed(m, pid, BASE, 300, ANON_PRIV);
+	for (uint64_t p = 0; p < 300; p++)           /* more than one batch */
+		write_page(m, pid, p, 1);
+	assert_int_equal(vmfs_sync(m), 0);
+	assert_true(exists(path));
+	if (have_sqlite3())
+		assert_int_equal(sqlite3_shell_count(path), (long)mstat(m).swap_used);
+	check_page(m, pid, 0, 1);
+	vmfs_close(m);
+	static const char *suffix[] = { "", "-wal", "-shm", "-journal" };
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(side, sizeof(side), "%s%s", path, suffix[i]);
+		if (exists(side))
+			print_error("%s is left after vmfs_close\n", side);
+		assert_false(exists(side));
+	}
+}
+
+static void test_swap_none_sync(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=8,swap=none");
+	char *log = kmsg(m);
+	assert_null(strstr(log, "vmfs: swap on "));
+	free(log);
+	assert_int_equal(vmfs_sync(m), 0);
+	vmfs_close(m);
+}
+
+/* ---- options and the policy API -------------------------------------------------- */
+
+static void test_options(void **state)
+{
+	(void)state;
+	static const char *bad[] = {
+		"policy=bogus", "policy=", "policy=FIFO", "policy=opt", "swap=", "swap_size=0",
+		"swap_size=5000", "swap_size=1x", "swap_size=", "frames=8,swap_size=4097",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		vmfs *m = NULL;
+		int rc = vmfs_open(&m, bad[i]);
+		if (rc != -EINVAL)
+			print_error("vmfs_open(\"%s\") = %d\n", bad[i], rc);
+		assert_int_equal(rc, -EINVAL);
+		assert_true(strlen(vmfs_errmsg()) > 0);
+	}
+	for (size_t i = 0; i < NPOLICIES; i++) {
+		char opts[64];
+		snprintf(opts, sizeof(opts), "frames=16,policy=%s", builtin_policies[i]);
+		vmfs *m = open_machine(opts);
+		assert_string_equal(mstat(m).policy, builtin_policies[i]);
+		vmfs_close(m);
+	}
+	vmfs *m = open_machine("frames=16");
+	struct vmfs_stat st = mstat(m);
+	assert_string_equal(st.policy, "clock");      /* the default */
+	assert_int_equal(st.swap_total, 0);           /* unlimited */
+	vmfs_close(m);
+	m = open_machine("frames=16,swap_size=1M");
+	assert_int_equal(mstat(m).swap_total, 256);
+	vmfs_close(m);
+	m = open_machine("frames=16,swap_size=4096");
+	assert_int_equal(mstat(m).swap_total, 1);
+	vmfs_close(m);
+	m = open_machine("frames=16,swap=none,policy=lru");
+	assert_string_equal(mstat(m).policy, "lru");
+	vmfs_close(m);
+}
+
+static int failing_init(void **state, uint64_t nframes, void *arg)
+{
+	(void)state;
+	(void)nframes;
+	(void)arg;
+	return -ENOMEM;
+}
+
+static void test_set_policy(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=8");
+	int pid = spawn(m);
+	map_fixed(m, pid, BASE, 24, ANON_PRIV);
+	for (uint64_t p = 0; p < 24; p++)
+		write_page(m, pid, p, 1);
+	/* Every built-in, at run time with pages resident; the data survives. */
+	for (size_t i = 0; i < NPOLICIES; i++) {
+		assert_int_equal(vmfs_set_policy(m, builtin_policies[i], NULL, NULL), 0);
+		assert_string_equal(mstat(m).policy, builtin_policies[i]);
+		for (uint64_t p = 0; p < 24; p++)
+			check_page(m, pid, p, 1);
+	}
+	/* Unknown names and missing callbacks: -EINVAL, the old policy stays. */
+	assert_int_equal(vmfs_set_policy(m, "bogus", NULL, NULL), -EINVAL);
+	assert_int_equal(vmfs_set_policy(m, NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(vmfs_set_policy(m, "", NULL, NULL), -EINVAL);
+	assert_string_equal(mstat(m).policy, "arc");
+	struct vmfs_policy_ops ops = opt_ops;
+	const struct vmfs_policy_ops *missing[4];
+	static struct vmfs_policy_ops no_loaded, no_accessed, no_removed, no_victim;
+	no_loaded = no_accessed = no_removed = no_victim = opt_ops;
+	no_loaded.loaded = NULL;
+	no_accessed.accessed = NULL;
+	no_removed.removed = NULL;
+	no_victim.victim = NULL;
+	missing[0] = &no_loaded;
+	missing[1] = &no_accessed;
+	missing[2] = &no_removed;
+	missing[3] = &no_victim;
+	struct opt o = { .base_vpn = BASE / PAGE };
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(vmfs_set_policy(m, NULL, missing[i], &o), -EINVAL);
+		assert_string_equal(mstat(m).policy, "arc");
+	}
+	assert_int_equal(o.inits, 0);                 /* refused before init */
+	ops.init = failing_init;
+	assert_int_equal(vmfs_set_policy(m, NULL, &ops, &o), -ENOMEM);
+	assert_string_equal(mstat(m).policy, "arc");
+	for (uint64_t p = 0; p < 24; p++)
+		check_page(m, pid, p, 1);
+	/* A custom policy is told of every resident page, and works. */
+	o = (struct opt){ .base_vpn = BASE / PAGE };
+	assert_int_equal(vmfs_set_policy(m, NULL, &opt_ops, &o), 0);
+	assert_string_equal(mstat(m).policy, "opt");
+	unsigned known = 0;
+	for (uint64_t pfn = 0; pfn < o.nframes; pfn++)
+		known += o.page[pfn] >= 0;
+	assert_int_equal(known, 8 - mstat(m).frames_free);
+	o.now = 0;     /* no reference string: every page is "never used again" */
+	for (uint64_t p = 0; p < 24; p++)
+		check_page(m, pid, p, 1);
+	assert_int_equal(o.mismatches, 0);
+	assert_true(o.victims > 0);
+	/* Replacing it releases it. */
+	assert_int_equal(vmfs_set_policy(m, "fifo", NULL, NULL), 0);
+	assert_int_equal(o.releases, 1);
+	for (uint64_t p = 0; p < 24; p++)
+		check_page(m, pid, p, 1);
+	vmfs_close(m);
+	assert_int_equal(o.releases, 1);
+}
+
+/* A policy that names frames it may not: the engine refuses, nothing breaks. */
+static int64_t bad_victim_pfn;
+
+static int64_t bad_victim(void *state, struct vmfs_reclaim *rc,
+			  const struct vmfs_page *incoming, uint64_t *scanned)
+{
+	(void)state;
+	(void)rc;
+	(void)incoming;
+	(*scanned)++;
+	return bad_victim_pfn;
+}
+
+static void nop_loaded(void *state, const struct vmfs_page *pg) { (void)state; (void)pg; }
+static void nop_removed(void *state, uint64_t pfn) { (void)state; (void)pfn; }
+
+static void test_misbehaving_policy(void **state)
+{
+	(void)state;
+	static const struct vmfs_policy_ops bad = {
+		.name = "bad", .loaded = nop_loaded, .accessed = nop_loaded,
+		.removed = nop_removed, .victim = bad_victim,
+	};
+	static const int64_t victims[] = { -1, 8, 1000000, INT64_MAX };
+	for (size_t i = 0; i < sizeof(victims) / sizeof(victims[0]); i++) {
+		vmfs *m = open_machine("frames=8");
+		int pid = spawn(m);
+		map_fixed(m, pid, BASE, 16, ANON_PRIV);
+		for (uint64_t p = 0; p < 8; p++)
+			write_page(m, pid, p, 1);
+		bad_victim_pfn = victims[i];
+		assert_int_equal(vmfs_set_policy(m, NULL, &bad, NULL), 0);   /* no init: fine */
+		unsigned char c = 1;
+		assert_int_equal(vmfs_write(m, pid, BASE + 8 * PAGE, &c, 1), -ENOMEM);
+		assert_int_equal(vmfs_reclaim(m, 4), 0);
+		for (uint64_t p = 0; p < 8; p++)
+			check_page(m, pid, p, 1);
+		assert_true(mstat(m).oom_kill >= 1);
+		/* A good policy again, and pressure works. */
+		assert_int_equal(vmfs_set_policy(m, "lru", NULL, NULL), 0);
+		for (uint64_t p = 8; p < 16; p++)
+			write_page(m, pid, p, 1);
+		for (uint64_t p = 0; p < 16; p++)
+			check_page(m, pid, p, 1);
+		vmfs_close(m);
+	}
+}
+
+/* ---- reclaim ------------------------------------------------------------------------ */
+
+static void test_reclaim(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=16");
+	assert_int_equal(vmfs_reclaim(m, 5), 0);     /* nothing resident */
+	int pid = spawn(m);
+	map_fixed(m, pid, BASE, 10, ANON_PRIV);
+	for (uint64_t p = 0; p < 6; p++)
+		write_page(m, pid, p, 1);
+	for (uint64_t p = 6; p < 10; p++)
+		check_page(m, pid, p, 0);
+	struct vmfs_stat st = mstat(m);
+	assert_int_equal(st.frames_free, 6);
+	assert_int_equal(vmfs_reclaim(m, 0), 0);
+	assert_int_equal(mstat(m).pgsteal_direct, st.pgsteal_direct);
+	assert_int_equal(vmfs_reclaim(m, 3), 3);
+	struct vmfs_stat st2 = mstat(m);
+	assert_int_equal(st2.pgsteal_direct, st.pgsteal_direct + 3);
+	assert_int_equal(st2.frames_free, 9);
+	assert_true(st2.pgscan_direct >= st2.pgsteal_direct);
+	struct vmfs_proc_stat ps = pstat(m, pid);
+	assert_int_equal(ps.rss_anon, 7);
+	assert_int_equal(ps.swap, st2.pswpout);      /* dirty ones went to swap */
+	assert_int_equal(vmfs_reclaim(m, 100), 7);
+	st = mstat(m);
+	assert_int_equal(st.pgsteal_direct, 10);
+	assert_int_equal(st.pswpout, 6);             /* exactly the written pages */
+	assert_int_equal(st.frames_free, 16);
+	assert_int_equal(pstat(m, pid).rss_anon, 0);
+	assert_int_equal(pstat(m, pid).swap, 6);
+	assert_int_equal(vmfs_reclaim(m, 100), 0);
+	assert_int_equal(mstat(m).pgsteal_direct, 10);
+	for (uint64_t p = 0; p < 10; p++)
+		check_page(m, pid, p, p < 6 ? 1 : 0);
+	assert_int_equal(mstat(m).pswpin, 6);
+	assert_int_equal(vmfs_reclaim(m, UINT64_MAX), 10);
+	assert_int_equal(mstat(m).pswpout, 6);       /* all clean now */
+	for (uint64_t p = 0; p < 10; p++)
+		check_page(m, pid, p, p < 6 ? 1 : 0);
+	vmfs_close(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_textbook_fifo),
+		cmocka_unit_test(test_textbook_lru),
+		cmocka_unit_test(test_belady_anomaly),
+		cmocka_unit_test(test_textbook_opt_custom_policy),
+		cmocka_unit_test(test_textbook_bounds),
+		cmocka_unit_test(test_ten_times_memory_fifo),
+		cmocka_unit_test(test_ten_times_memory_lru),
+		cmocka_unit_test(test_ten_times_memory_clock),
+		cmocka_unit_test(test_ten_times_memory_arc),
+		cmocka_unit_test(test_write_rules),
+		cmocka_unit_test(test_swap_cache_round_trips),
+		cmocka_unit_test(test_fork_shares_swapped_page),
+		cmocka_unit_test(test_exit_releases_swap),
+		cmocka_unit_test(test_shared_anon_eviction),
+		cmocka_unit_test(test_oom_without_swap),
+		cmocka_unit_test(test_clean_pages_evicted_without_swap),
+		cmocka_unit_test(test_oom_swap_full),
+		cmocka_unit_test(test_swap_file_is_sqlite),
+		cmocka_unit_test(test_private_swap_file_removed),
+		cmocka_unit_test(test_swap_none_sync),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_set_policy),
+		cmocka_unit_test(test_misbehaving_policy),
+		cmocka_unit_test(test_reclaim),
+	};
+	return cmocka_run_group_tests_name("pressure", tests, NULL, NULL);
+}
