@@ -1,0 +1,441 @@
+/*
+ * ctl.c - the command language of the transaction files `ctl` and
+ * `PID/ctl` (see ctl.h for the contract, vmfs(1) for the user's view).
+ *
+ * A command travels in three steps, and only the last touches the machine:
+ *
+ *   bytes --check_line()--> one clean line --tokenize()--> words
+ *         --verb table + parse_*()--> struct ctl_cmd --ctl_exec()--> libvmfs
+ *
+ * What stays true here:
+ *   - Everything before ctl_exec() is pure: it reads only its arguments,
+ *     writes only @out and @err, allocates nothing and works on a bounded
+ *     copy of the input, so no input (NULs, control bytes, 1 MiB of digits,
+ *     a number one past 2^64) can crash it or leave anything half done.
+ *   - Every refusal names what was wrong in one line; the caller turns it
+ *     into `error: ...\n` and EINVAL.
+ *   - Grammar: words are separated by spaces or tabs; numbers are decimal
+ *     or 0x hex; byte quantities (ADDR, LEN, OFFSET) take a binary K, M, G
+ *     or T suffix; counts (reclaim N) take none; PROT is three letters as
+ *     in maps (`rw-`, `r-x`, `---`, `rwx`); FLAGS is a comma list of
+ *     private, shared, fixed, noreplace with exactly one of private and
+ *     shared.  Nothing is accepted by guessing.
+ */
+#include "ctl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define MAX_WORDS 8             /* one more than the longest command has */
+
+struct verb {
+	const char     *name;
+	enum ctl_op     op;
+	enum ctl_scope  scope;
+	int             min_args, max_args;
+	const char     *usage;
+};
+
+static const struct verb verbs[] = {
+	{ "spawn",    CTL_SPAWN,    CTL_MACHINE, 1, 1, "spawn NAME" },
+	{ "reclaim",  CTL_RECLAIM,  CTL_MACHINE, 1, 1, "reclaim N" },
+	{ "policy",   CTL_POLICY,   CTL_MACHINE, 1, 1, "policy NAME" },
+	{ "sync",     CTL_SYNC,     CTL_MACHINE, 0, 0, "sync" },
+	{ "mmap",     CTL_MMAP,     CTL_PROCESS, 4, 6, "mmap ADDR LEN PROT FLAGS [OBJECT [OFFSET]]" },
+	{ "munmap",   CTL_MUNMAP,   CTL_PROCESS, 2, 2, "munmap ADDR LEN" },
+	{ "mprotect", CTL_MPROTECT, CTL_PROCESS, 3, 3, "mprotect ADDR LEN PROT" },
+	{ "fork",     CTL_FORK,     CTL_PROCESS, 0, 0, "fork" },
+	{ "exit",     CTL_EXIT,     CTL_PROCESS, 0, 0, "exit" },
+};
+
+#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+__attribute__((format(printf, 3, 4)))
+static int refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* ---- lines and words ---------------------------------------------------- */
+
+/*
+ * Copy the command into @line (CTL_LINE_MAX + 1 bytes) as a C string, after
+ * checking its length, dropping one trailing newline and refusing NULs and
+ * other control bytes (a newline inside means two commands in one write).
+ */
+static int check_line(const char *buf, size_t len, char *line, char *err, size_t errlen)
+{
+	if (len > CTL_LINE_MAX)
+		return refuse(err, errlen, "command too long (%zu bytes; at most %d)",
+			      len, CTL_LINE_MAX);
+	if (len && buf[len - 1] == '\n')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\0')
+			return refuse(err, errlen, "NUL byte in command at offset %zu", i);
+		if (c == '\n')
+			return refuse(err, errlen, "one command per write (newline at offset %zu)", i);
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return refuse(err, errlen, "control byte 0x%02x in command at offset %zu", c, i);
+	}
+	memcpy(line, buf, len);
+	line[len] = '\0';
+	return 0;
+}
+
+/* Split @line in place at spaces and tabs; returns the word count, or -1 if
+ * there are more than @max words. */
+static int tokenize(char *line, char **words, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (!*p)
+			return n;
+		if (n == max)
+			return -1;
+		words[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+}
+
+/* ---- values --------------------------------------------------------------- */
+
+enum { NUM_OK = 0, NUM_BAD = -1, NUM_RANGE = -2 };
+
+/*
+ * Parse a whole word as an unsigned 64-bit number: decimal or 0x hex, then,
+ * if @suffix, one of K M G T (either case; powers of 1024).  No sign, no
+ * spaces, nothing after.
+ */
+static int parse_u64(const char *s, bool suffix, uint64_t *out)
+{
+	unsigned base = 10, shift = 0;
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	for (const char *start = p;; p++) {
+		unsigned d;
+
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A' + 10);
+		else if (p == start)
+			return NUM_BAD;          /* no digits */
+		else
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return NUM_RANGE;
+		v = v * base + d;
+	}
+	if (suffix && *p) {
+		switch (*p) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		case 't': case 'T': shift = 40; break;
+		default: return NUM_BAD;
+		}
+		p++;
+		if (v > (UINT64_MAX >> shift))
+			return NUM_RANGE;
+		v <<= shift;
+	}
+	if (*p)
+		return NUM_BAD;
+	*out = v;
+	return NUM_OK;
+}
+
+/* parse_u64 with the refusal spelled out: @what names the argument. */
+static int parse_number(const char *word, bool suffix, const char *what,
+			uint64_t *out, char *err, size_t errlen)
+{
+	switch (parse_u64(word, suffix, out)) {
+	case NUM_OK:
+		return 0;
+	case NUM_RANGE:
+		return refuse(err, errlen, "%s '%.40s' does not fit in 64 bits", what, word);
+	default:
+		return refuse(err, errlen, "bad %s '%.40s' (decimal or 0x hex%s)", what, word,
+			      suffix ? ", optionally with a K, M, G or T suffix" : "");
+	}
+}
+
+/* PROT as maps prints it: r or -, w or -, x or -. */
+static int parse_prot(const char *word, int *prot, char *err, size_t errlen)
+{
+	if (strlen(word) != 3 ||
+	    (word[0] != 'r' && word[0] != '-') ||
+	    (word[1] != 'w' && word[1] != '-') ||
+	    (word[2] != 'x' && word[2] != '-'))
+		return refuse(err, errlen, "bad protection '%.40s' (three letters as in maps: "
+			      "r or -, w or -, x or -, e.g. rw- or r-x)", word);
+	*prot = (word[0] == 'r' ? PROT_READ : 0) |
+		(word[1] == 'w' ? PROT_WRITE : 0) |
+		(word[2] == 'x' ? PROT_EXEC : 0);
+	return 0;
+}
+
+/* FLAGS: a comma list of private, shared, fixed, noreplace; each at most
+ * once, exactly one of private and shared. */
+static int parse_flags(const char *word, int *flags, char *err, size_t errlen)
+{
+	static const struct { const char *name; int flag; } names[] = {
+		{ "private", MAP_PRIVATE }, { "shared", MAP_SHARED },
+		{ "fixed", MAP_FIXED }, { "noreplace", MAP_FIXED_NOREPLACE },
+	};
+	int f = 0;
+	const char *p = word;
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == n && !memcmp(p, names[i].name, n))
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return refuse(err, errlen, "bad flag '%.*s' in '%.40s' (a comma list of "
+				      "private, shared, fixed, noreplace)", (int)(n > 20 ? 20 : n), p, word);
+		if (f & names[i].flag)
+			return refuse(err, errlen, "flag '%s' given twice", names[i].name);
+		f |= names[i].flag;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	if (!(f & MAP_PRIVATE) == !(f & MAP_SHARED))
+		return refuse(err, errlen, "flags '%.40s' need exactly one of private and shared", word);
+	*flags = f;
+	return 0;
+}
+
+static int parse_name(const char *word, const char *what, char *name, char *err, size_t errlen)
+{
+	size_t n = strlen(word);
+
+	if (n > CTL_NAME_MAX)
+		return refuse(err, errlen, "%s too long (%zu bytes; at most %d)", what, n, CTL_NAME_MAX);
+	memcpy(name, word, n + 1);
+	return 0;
+}
+
+/* ---- commands --------------------------------------------------------------- */
+
+static const struct verb *find_verb(const char *name)
+{
+	for (size_t i = 0; i < NVERBS; i++)
+		if (!strcmp(verbs[i].name, name))
+			return &verbs[i];
+	return NULL;
+}
+
+/* The arguments of @v, already counted, into @c. */
+static int parse_args(const struct verb *v, char **arg, int nargs, struct ctl_cmd *c,
+		      char *err, size_t errlen)
+{
+	int rc = 0;
+
+	switch (v->op) {
+	case CTL_SPAWN:
+		return parse_name(arg[0], "process name", c->name, err, errlen);
+	case CTL_POLICY:
+		return parse_name(arg[0], "policy name", c->name, err, errlen);
+	case CTL_RECLAIM:
+		return parse_number(arg[0], false, "page count", &c->count, err, errlen);
+	case CTL_SYNC:
+	case CTL_FORK:
+	case CTL_EXIT:
+		return 0;
+	case CTL_MMAP:
+		if ((rc = parse_number(arg[0], true, "address", &c->addr, err, errlen)) ||
+		    (rc = parse_number(arg[1], true, "length", &c->len, err, errlen)) ||
+		    (rc = parse_prot(arg[2], &c->prot, err, errlen)) ||
+		    (rc = parse_flags(arg[3], &c->flags, err, errlen)))
+			return rc;
+		if (nargs == 4) {
+			c->flags |= MAP_ANONYMOUS;
+			return 0;
+		}
+		if ((rc = parse_name(arg[4], "object name", c->name, err, errlen)))
+			return rc;
+		if (nargs == 6)
+			rc = parse_number(arg[5], true, "offset", &c->offset, err, errlen);
+		return rc;
+	case CTL_MUNMAP:
+	case CTL_MPROTECT:
+		if ((rc = parse_number(arg[0], true, "address", &c->addr, err, errlen)) ||
+		    (rc = parse_number(arg[1], true, "length", &c->len, err, errlen)))
+			return rc;
+		if (v->op == CTL_MPROTECT)
+			rc = parse_prot(arg[2], &c->prot, err, errlen);
+		return rc;
+	}
+	return refuse(err, errlen, "internal error: no parser for '%s'", v->name);
+}
+
+int ctl_parse(enum ctl_scope scope, const char *buf, size_t len,
+	      struct ctl_cmd *out, char *err, size_t errlen)
+{
+	char line[CTL_LINE_MAX + 1];
+	char *word[MAX_WORDS];
+	struct ctl_cmd c;
+	const struct verb *v;
+	int n, rc;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!buf && len)
+		return refuse(err, errlen, "no command");
+	if ((rc = check_line(buf, len, line, err, errlen)))
+		return rc;
+	n = tokenize(line, word, MAX_WORDS);
+	if (n < 0)
+		return refuse(err, errlen, "too many words (a command has at most %d)", MAX_WORDS - 1);
+	if (n == 0)
+		return refuse(err, errlen, "empty command");
+	v = find_verb(word[0]);
+	if (!v)
+		return refuse(err, errlen, "unknown command '%.40s' (%s)", word[0],
+			      scope == CTL_MACHINE ? "this ctl takes spawn, reclaim, policy, sync"
+						   : "PID/ctl takes mmap, munmap, mprotect, fork, exit");
+	if (v->scope != scope)
+		return refuse(err, errlen, "'%s' is a %s", v->name,
+			      v->scope == CTL_MACHINE ? "machine command: write it to the top-level ctl"
+						      : "process command: write it to PID/ctl");
+	if (n - 1 < v->min_args || n - 1 > v->max_args)
+		return refuse(err, errlen, "%s arguments; usage: %s",
+			      n - 1 < v->min_args ? "missing" : "too many", v->usage);
+	memset(&c, 0, sizeof(c));
+	c.op = v->op;
+	if ((rc = parse_args(v, word + 1, n - 1, &c, err, errlen)))
+		return rc;
+	*out = c;
+	return 0;
+}
+
+/* ---- execution ---------------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4)))
+static void answer_printf(char *answer, size_t anslen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(answer, anslen, fmt, ap);
+	va_end(ap);
+}
+
+/* The error line for a failing libvmfs call; call it straight after the
+ * call, before anything else can replace this thread's message. */
+static int answer_error(int64_t rc, char *answer, size_t anslen)
+{
+	const char *msg = vmfs_errmsg();
+
+	if (!msg || !*msg)
+		msg = strerror((int)-rc);
+	answer_printf(answer, anslen, "error: %s\n", msg);
+	return (int)rc;
+}
+
+int ctl_exec(vmfs *m, int pid, const struct ctl_cmd *c, char *answer, size_t anslen)
+{
+	int64_t rc;
+	uint64_t start = 0;
+
+	switch (c->op) {
+	case CTL_SPAWN:
+		rc = vmfs_spawn(m, c->name);
+		break;
+	case CTL_FORK:
+		rc = vmfs_fork(m, pid);
+		break;
+	case CTL_RECLAIM:
+		rc = vmfs_reclaim(m, c->count);
+		break;
+	case CTL_POLICY:
+		rc = vmfs_set_policy(m, c->name, NULL, NULL);
+		break;
+	case CTL_SYNC:
+		rc = vmfs_sync(m);
+		break;
+	case CTL_MMAP:
+		rc = vmfs_mmap(m, pid, c->addr, c->len, c->prot, c->flags,
+			       c->name[0] ? c->name : NULL, c->offset, &start);
+		break;
+	case CTL_MUNMAP:
+		rc = vmfs_munmap(m, pid, c->addr, c->len);
+		break;
+	case CTL_MPROTECT:
+		rc = vmfs_mprotect(m, pid, c->addr, c->len, c->prot);
+		break;
+	case CTL_EXIT:
+		rc = vmfs_exit(m, pid);
+		break;
+	default:
+		answer_printf(answer, anslen, "error: internal error: bad command %d\n", (int)c->op);
+		return -EINVAL;
+	}
+	if (rc < 0)
+		return answer_error(rc, answer, anslen);
+
+	switch (c->op) {
+	case CTL_SPAWN:
+	case CTL_FORK:
+	case CTL_RECLAIM:
+		answer_printf(answer, anslen, "%" PRId64 "\n", rc);
+		break;
+	case CTL_MMAP:
+		answer_printf(answer, anslen, "0x%" PRIx64 "\n", start);
+		break;
+	default:
+		answer_printf(answer, anslen, "ok\n");
+		break;
+	}
+	return 0;
+}
+
+int ctl_run(vmfs *m, enum ctl_scope scope, int pid, const char *buf, size_t len,
+	    char *answer, size_t anslen)
+{
+	struct ctl_cmd c;
+	char why[256];
+	int rc;
+
+	rc = ctl_parse(scope, buf, len, &c, why, sizeof(why));
+	if (rc) {
+		answer_printf(answer, anslen, "error: %s\n", why);
+		return rc;
+	}
+	return ctl_exec(m, pid, &c, answer, anslen);
+}
