@@ -10,6 +10,7 @@
 #include "machine.h"
 #include "error.h"
 #include "vmscan.h"
+#include "object.h"
 
 #include <errno.h>
 
@@ -198,6 +199,62 @@ VMFS_EXPORT size_t vmfs_swap_path(vmfs *m, char *buf, size_t len)
 	if (!m)
 		return 0;
 	return LOCKED(m, machine_swap_path(m, buf, len));
+}
+
+VMFS_EXPORT int vmfs_object_create(vmfs *m, const char *name, const void *data, uint64_t len)
+{
+	CHECK_M(m);
+	return LOCKED(m, object_create(m, name, data, len));
+}
+
+VMFS_EXPORT ssize_t vmfs_object_read(vmfs *m, const char *name, uint64_t off, void *buf, size_t len)
+{
+	CHECK_M(m);
+	if (!buf && len)
+		return vm_error(-EINVAL, "vmfs_object_read: NULL buffer");
+	return LOCKED(m, object_read(m, name, off, buf, len));
+}
+
+VMFS_EXPORT ssize_t vmfs_object_write(vmfs *m, const char *name, uint64_t off, const void *buf, size_t len)
+{
+	CHECK_M(m);
+	if (!buf && len)
+		return vm_error(-EINVAL, "vmfs_object_write: NULL buffer");
+	return LOCKED(m, object_write(m, name, off, buf, len));
+}
+
+VMFS_EXPORT int vmfs_object_resize(vmfs *m, const char *name, uint64_t size)
+{
+	CHECK_M(m);
+	return LOCKED(m, object_resize(m, name, size));
+}
+
+VMFS_EXPORT int vmfs_object_remove(vmfs *m, const char *name)
+{
+	CHECK_M(m);
+	return LOCKED(m, object_remove(m, name));
+}
+
+VMFS_EXPORT int vmfs_object_chmod(vmfs *m, const char *name, unsigned mode)
+{
+	CHECK_M(m);
+	return LOCKED(m, object_chmod(m, name, mode));
+}
+
+VMFS_EXPORT int vmfs_object_stat(vmfs *m, const char *name, struct vmfs_object_info *info)
+{
+	CHECK_M(m);
+	if (!info)
+		return vm_error(-EINVAL, "vmfs_object_stat: NULL result");
+	return LOCKED(m, object_stat(m, name, info));
+}
+
+VMFS_EXPORT int vmfs_object_list(vmfs *m, struct vmfs_object_info *out, size_t max)
+{
+	CHECK_M(m);
+	if (!out && max)
+		return vm_error(-EINVAL, "vmfs_object_list: NULL buffer");
+	return LOCKED(m, object_list(m, out, max));
 }
 
 VMFS_EXPORT size_t vmfs_kmsg(vmfs *m, char *buf, size_t len)

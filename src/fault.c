@@ -13,8 +13,9 @@
  *                handle_mm_fault ─► (vma check: no vma → SEGV_MAPERR,
  *                     │              prot forbids → SEGV_ACCERR)
  *                     ├─ pte none, private anon ─► do_anonymous_page (minor)
- *                     ├─ pte none, shared        ─► do_shared_page   (minor, or
- *                     │                              major from swap)
+ *                     ├─ pte none, object/shm    ─► do_file_page     (minor from the
+ *                     │                              page cache, or major from
+ *                     │                              swap or the store)
  *                     ├─ swap entry              ─► do_swap_page     (major, or
  *                     │                              minor from the swap cache)
  *                     └─ write to COW entry      ─► do_wp_page       (copy or reuse)
@@ -40,6 +41,7 @@
 #include "swap.h"
 #include "vmobj.h"
 #include "vmscan.h"
+#include "store.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -117,7 +119,6 @@ static void count_major(struct access *a)
 	a->mm->c.maj_flt++;
 	a->m->cnt.pgfault++;
 	a->m->cnt.pgmajfault++;
-	a->m->cnt.pswpin++;
 	a->f->major++;
 }
 
@@ -180,49 +181,112 @@ static int do_anonymous_page(struct access *a, const struct vma *v, uint64_t va)
 }
 
 /*
- * do_shared_page: a page of a shared object: linked from its page cache
- * (minor), read back from swap into the cache (major), or a new zero page.
+ * The page-cache frame of page @pgoff of @o: found (minor), or brought in
+ * (*major): read back from swap (shared memory), read from the store (an
+ * object), or a new zero page (shared memory never touched).
  */
-static int do_shared_page(struct access *a, const struct vma *v, uint64_t va)
+static int64_t cache_page(struct access *a, struct vmobj *o, uint64_t pgoff, bool *major)
 {
 	struct vmfs *m = a->m;
-	uint64_t pgoff = v->pgoff + ((va - v->start) >> PAGE_SHIFT);
-	uint64_t *cached = vmobj_lookup(v->obj, pgoff);
-	struct vmfs_page pg = { .owner = v->obj->id, .index = pgoff };
-	bool major = cached && (*cached & VMOBJ_SWAPPED), fresh = !cached || major;
+	uint64_t *cached = vmobj_lookup(o, pgoff);
+	struct vmfs_page pg = { .owner = o->id, .index = pgoff };
+	bool swapped = cached && (*cached & VMOBJ_SWAPPED), file = o->kind == VMOBJ_FILE;
+	struct frame *f;
+	int64_t pfn;
+	int rc = 0;
+
+	*major = false;
+	if (cached && !swapped)
+		return (int64_t)*cached;
+	pfn = page_alloc(m, FRAME_CACHE, !swapped && !file, &pg);
+	if (pfn < 0)
+		return pfn;
+	f = pfn_frame(&m->phys, (uint64_t)pfn);
+	cached = vmobj_lookup(o, pgoff);   /* reclaim may have reshaped the cache */
+	if (swapped) {
+		uint64_t slot = *cached & ~VMOBJ_SWAPPED;
+
+		rc = store_swap_read(m->store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
+		if (rc == 0) {
+			*cached = (uint64_t)pfn;   /* the object's slot reference becomes the cache's */
+			f->swap = slot;
+			f->mapping = o;
+			f->index = pgoff;
+			m->cnt.pswpin++;
+		}
+	} else {
+		if (file)
+			rc = store_obj_page_read(m->store, o->sid, pgoff, pfn_to_virt(&m->phys, (uint64_t)pfn));
+		if (rc == 0)
+			rc = vmobj_add_page(m, o, pgoff, (uint64_t)pfn);
+	}
+	if (rc < 0) {
+		page_put(m, (uint64_t)pfn);
+		return rc;
+	}
+	*major = swapped || file;
+	page_loaded(m, (uint64_t)pfn);
+	return pfn;
+}
+
+/*
+ * do_file_page: a page of a mapping with an object behind it (shared
+ * memory or a named object).  Shared mappings map the cache page itself;
+ * private ones map it read-only with VMFS_PTE_COW, and a write copies it
+ * straight into a private anonymous page (Linux's do_cow_fault), so the
+ * object never sees a private write.  Past an object's end there is no page
+ * (Linux sends SIGBUS; here it is SEGV_MAPERR).
+ */
+static int do_file_page(struct access *a, const struct vma *v, uint64_t va)
+{
+	struct vmfs *m = a->m;
+	struct vmobj *o = v->obj;
+	uint64_t pgoff = v->pgoff + ((va - v->start) >> PAGE_SHIFT), e;
+	bool priv = v->flags & MAP_PRIVATE, major;
+	struct frame *f;
 	int64_t pfn;
 	int rc;
 
-	if (!fresh) {
-		pfn = (int64_t)*cached;
-	} else {
-		pfn = page_alloc(m, FRAME_CACHE, !major, &pg);
-		if (pfn < 0)
-			return oom(a, va, (int)pfn);
-		cached = vmobj_lookup(v->obj, pgoff);   /* reclaim may have changed the cache */
-		if (major) {
-			uint64_t slot = *cached & ~VMOBJ_SWAPPED;
+	if (o->kind == VMOBJ_FILE && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
+		return segv(a, va, VMFS_SEGV_MAPERR, 0);
+	pfn = cache_page(a, o, pgoff, &major);
+	if (pfn < 0)
+		return oom(a, va, (int)pfn);
+	f = pfn_frame(&m->phys, (uint64_t)pfn);
+	if (priv && a->write) {
+		struct vmfs_page pg;
+		int64_t npfn;
+		struct frame *nf;
 
-			rc = store_swap_read(m->store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
-			if (rc < 0) {
-				page_put(m, (uint64_t)pfn);
-				return oom(a, va, rc);
-			}
-			*cached = (uint64_t)pfn;     /* the object's slot reference becomes the cache's */
-			pfn_frame(&m->phys, (uint64_t)pfn)->swap = slot;
-			pfn_frame(&m->phys, (uint64_t)pfn)->mapping = v->obj;
-			pfn_frame(&m->phys, (uint64_t)pfn)->index = pgoff;
-		} else if (vmobj_add_page(m, v->obj, pgoff, (uint64_t)pfn) < 0) {
-			page_put(m, (uint64_t)pfn);
-			return oom(a, va, -ENOMEM);
+		anon_page(a, va, &pg);
+		f->flags |= FRAME_LOCKED;          /* reclaim must not take the source */
+		npfn = page_alloc(m, FRAME_ANON, false, &pg);
+		f->flags &= ~FRAME_LOCKED;
+		if (npfn < 0)
+			return oom(a, va, (int)npfn);
+		nf = pfn_frame(&m->phys, (uint64_t)npfn);
+		memcpy(pfn_to_virt(&m->phys, (uint64_t)npfn), pfn_to_virt(&m->phys, (uint64_t)pfn), PAGE_SIZE);
+		nf->mapping = a->mm->av;
+		nf->index = va >> PAGE_SHIFT;
+		if ((rc = install(a, va, (uint64_t)npfn, vma_pte_flags(v, true))) < 0) {
+			page_put(m, (uint64_t)npfn);
+			return oom(a, va, rc);
 		}
-		page_loaded(m, (uint64_t)pfn);
-	}
-	pfn_frame(&m->phys, (uint64_t)pfn)->refcount++;
-	if ((rc = install(a, va, (uint64_t)pfn, vma_pte_flags(v, a->write))) < 0) {
-		/* A fresh page stays cached (clean, harmless); drop only our ref. */
-		page_put(m, (uint64_t)pfn);
-		return oom(a, va, rc);
+		page_loaded(m, (uint64_t)npfn);
+		a->mm->c.cow_flt++;
+		m->cnt.cow_fault++;
+		a->f->cow++;
+	} else {
+		e = vma_pte_flags(v, a->write);
+		if (priv)
+			e = (e & ~PTE_RW) | PTE_COW;
+		f->refcount++;
+		if ((rc = install(a, va, (uint64_t)pfn, e)) < 0) {
+			page_put(m, (uint64_t)pfn);   /* the page stays cached */
+			return oom(a, va, rc);
+		}
+		if (a->write)
+			page_dirtied(m, (uint64_t)pfn);
 	}
 	if (major)
 		count_major(a);
@@ -269,6 +333,7 @@ static int do_swap_page(struct access *a, const struct vma *v, uint64_t va, uint
 		f->mapping = a->mm->av;
 		f->index = va >> PAGE_SHIFT;
 		f->swap = slot;                 /* the frame's reference is the cache's */
+		m->cnt.pswpin++;
 		page_loaded(m, (uint64_t)pfn);
 	}
 	f = pfn_frame(&m->phys, (uint64_t)pfn);
@@ -277,10 +342,10 @@ static int do_swap_page(struct access *a, const struct vma *v, uint64_t va, uint
 	swap_put(&m->swap, slot);               /* this entry no longer holds the slot */
 	a->mm->c.swapents--;
 	e = vma_pte_flags(v, false);
-	if (!reuse_swap_page(m, (uint64_t)pfn))
+	if (!page_exclusive(m, (uint64_t)pfn))
 		e = (e & ~PTE_RW) | ((v->flags & MAP_PRIVATE) ? PTE_COW : 0);
-	else if (a->write)
-		e |= PTE_D;
+	else if (a->write && reuse_swap_page(m, (uint64_t)pfn))
+		e |= PTE_D;             /* written now: the slot's copy is stale, let it go */
 	set_pte(a->mm, va, ptep, mk_pte((uint64_t)pfn, e));
 	rss_add(m, a->mm, (uint64_t)pfn, 1);
 	if (major)
@@ -375,8 +440,12 @@ static int follow_page(struct access *a, uint64_t va, uint8_t **out)
 
 			/* OR into the live entry: the cache may lack bits set since. */
 			if ((e & add) != add) {
+				bool dirtied = a->write && !(*te->ptep & PTE_D);
+
 				*te->ptep |= add;
 				te->pte |= add;
+				if (dirtied)
+					page_dirtied(m, pte_pfn(e));
 			}
 			mm->c.tlb_hit++;
 			m->cnt.tlb_hit++;
@@ -430,6 +499,8 @@ static int follow_page(struct access *a, uint64_t va, uint8_t **out)
 
 					if (!(e & PTE_COW) && (f->flags & FRAME_KIND_MASK) == FRAME_ANON) {
 						set_pte(mm, va, ptep, e | PTE_A | PTE_D);
+						if (!(e & PTE_D))
+							page_dirtied(m, pte_pfn(e));
 						*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
 						return 0;
 					}
@@ -443,6 +514,8 @@ static int follow_page(struct access *a, uint64_t va, uint8_t **out)
 
 			if (ne != e)
 				*ptep = ne;
+			if (a->write && !(e & PTE_D))
+				page_dirtied(m, pte_pfn(e));
 			if (a->force)
 				tlb_flush_page(&mm->tlb, vpn);
 			else
@@ -467,15 +540,17 @@ static int follow_page(struct access *a, uint64_t va, uint8_t **out)
 					return rc;
 				continue;
 			}
-			if (a->write)
+			if (a->write && !(e & PTE_D)) {
 				set_pte(mm, va, ptep, e | PTE_D);
+				page_dirtied(m, pte_pfn(e));
+			}
 			*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
 			return 0;
 		}
 		if (ptep && pte_is_swap(e))
 			rc = do_swap_page(a, v, va, ptep);
 		else if (v->obj)
-			rc = do_shared_page(a, v, va);
+			rc = do_file_page(a, v, va);
 		else
 			rc = do_anonymous_page(a, v, va);
 		if (rc < 0)

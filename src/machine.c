@@ -14,6 +14,7 @@
 #include "error.h"
 #include "vmscan.h"
 #include "vmobj.h"
+#include "object.h"
 
 #include <stdbool.h>
 
@@ -132,6 +133,7 @@ void machine_close(struct vmfs *m)
 {
 	while (m->procs)
 		mm_exit(m, m->procs->pid);
+	object_fini(m);
 	if (m->pol && m->pol->release)
 		m->pol->release(m->pol_state);
 	swap_fini(&m->swap);
@@ -202,7 +204,7 @@ int machine_stat(struct vmfs *m, struct vmfs_stat *st)
 			st->dirty_pages += (f->flags & FRAME_DIRTY) != 0;
 		}
 	}
-	st->nr_objects = m->nr_objects;
+	st->nr_objects = m->nobjs;
 	st->boot_time = (uint64_t)m->boot_time;
 	st->uptime_ns = machine_now(m);
 	snprintf(st->policy, sizeof(st->policy), "%s", m->pol && m->pol->name ? m->pol->name : "?");
@@ -295,7 +297,8 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 		o->flags = v->flags;
 		o->offset = v->obj && !(v->flags & MAP_ANONYMOUS) ? v->pgoff << PAGE_SHIFT : 0;
 		if (v->obj && v->obj->name)
-			snprintf(o->object, sizeof(o->object), "%s", v->obj->name);
+			snprintf(o->object, sizeof(o->object), "%s%s", v->obj->name,
+				 v->obj->removed ? " (deleted)" : "");
 		walk_pte_range(m, mm, v->start, v->end, count_pte, o, false);
 		o->pss >>= PSS_SHIFT;
 		o->pss_dirty >>= PSS_SHIFT;

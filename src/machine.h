@@ -48,6 +48,8 @@
  * the same virtual page in every process that may map it, so the members
  * list is the frame's reverse map (Linux's anon_vma, simplified).
  */
+struct vmobj;
+
 struct anon_vma {
 	uint64_t   id;         /* owner number shown to policies */
 	uint32_t   refcount;   /* members; frames need not hold it: see mm.c */
@@ -102,7 +104,9 @@ struct vmfs {
 	const struct vmfs_policy_ops *pol;
 	void              *pol_state;
 	uint64_t           next_owner;    /* ids of anon_vmas and objects */
-	uint64_t           nr_objects;    /* named objects in the store */
+	struct vmobj     **objs;          /* named objects, sorted by name (object.c) */
+	uint64_t           nobjs, capobjs;
+	uint64_t           next_sid;      /* store ids of objects */
 	time_t             boot_time;     /* wall clock at open */
 	struct timespec    t0;
 };

@@ -16,6 +16,9 @@
 #include "machine.h"
 #include "error.h"
 #include "vmobj.h"
+#include "object.h"
+
+#include <string.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -158,7 +161,7 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	uint64_t top = m->geom.user_top, plen, start;
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	int type = flags & (MAP_SHARED | MAP_PRIVATE);
-	struct vmobj *obj = NULL;
+	struct vmobj *obj = NULL, *file = NULL;
 	struct spares s = { .n = 0 };
 	struct vma *v;
 	int rc;
@@ -171,8 +174,16 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 		return vm_error(-EINVAL, "mmap: unknown flags 0x%x", flags & ~MAP_KNOWN);
 	if (type != MAP_SHARED && type != MAP_PRIVATE)
 		return vm_error(-EINVAL, "mmap: exactly one of MAP_SHARED and MAP_PRIVATE is needed");
-	if (object)
-		return vm_error(-ENOENT, "mmap: no object named '%s'", object);
+	if (object && (flags & MAP_ANONYMOUS))
+		return vm_error(-EINVAL, "mmap: MAP_ANONYMOUS with an object");
+	if (object) {
+		file = object_lookup(m, object);
+		if (!file)
+			return strstr(vm_error_msg(), "no object") ? -ENOENT : -EINVAL;
+		if (type == MAP_SHARED && (prot & PROT_WRITE) && !(file->mode & 0222))
+			return vm_error(-EACCES, "mmap: object '%s' is read-only (mode 0%o)",
+					object, file->mode);
+	}
 	if (len == 0)
 		return vm_error(-EINVAL, "mmap: zero length");
 	if (offset & ~PAGE_MASK)
@@ -181,6 +192,9 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	if (!page_len(len, &plen) || plen > top)
 		return vm_error(-ENOMEM, "mmap: length 0x%llx does not fit in user space",
 				(unsigned long long)len);
+	if (file && offset > UINT64_MAX - plen)
+		return vm_error(-EOVERFLOW, "mmap: offset 0x%llx + length overflows",
+				(unsigned long long)offset);
 	if (fixed) {
 		if (addr & ~PAGE_MASK)
 			return vm_error(-EINVAL, "mmap: fixed address 0x%llx is not page-aligned",
@@ -206,8 +220,12 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	if (spares_get(&s) < 0)
 		return -ENOMEM;
 	v = calloc(1, sizeof(*v));
-	if (type == MAP_SHARED)
+	if (file) {
+		obj = file;
+		vmobj_get(obj);
+	} else if (type == MAP_SHARED) {
 		obj = vmobj_new(m, VMOBJ_SHMEM);
+	}
 	if (!v || (type == MAP_SHARED && !obj)) {
 		free(v);
 		if (obj)
@@ -219,7 +237,8 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 		unmap_range(m, mm, start, start + plen, &s);
 	spares_put(&s);
 	*v = (struct vma){ .start = start, .end = start + plen, .prot = prot,
-			   .flags = type | MAP_ANONYMOUS, .obj = obj, .mm = mm };
+			   .flags = type | (file ? 0 : MAP_ANONYMOUS), .obj = obj,
+			   .pgoff = file ? offset >> PAGE_SHIFT : 0, .mm = mm };
 	if (obj)
 		vmobj_link_vma(obj, v);
 	vma_link(&mm->vmas, v);
@@ -308,6 +327,10 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 		if (!v || v->start > cur)
 			return vm_error(-ENOMEM, "mprotect: 0x%llx is not mapped",
 					(unsigned long long)cur);
+		if ((prot & PROT_WRITE) && (v->flags & MAP_SHARED) && v->obj &&
+		    v->obj->kind == VMOBJ_FILE && !(v->obj->mode & 0222))
+			return vm_error(-EACCES, "mprotect: object '%s' is read-only (mode 0%o)",
+					v->obj->name, v->obj->mode);
 		cur = v->end;
 	}
 	if (spares_get(&s) < 0)

@@ -46,6 +46,9 @@ void vmobj_put(struct vmfs *m, struct vmobj *o)
 		}
 	}
 	u64map_free(&o->pages);
+	if (o->kind == VMOBJ_FILE)
+		store_obj_delete(m->store, o->sid);   /* a failure leaves rows nobody reads */
+	free(o->name);
 	free(o);
 }
 

@@ -5,9 +5,12 @@
  * by every mapping of the object in every process (Linux's address_space).
  * It also lists the mappings that map it (i_mmap), so that a frame whose
  * mapping is this object can be found in every page table that maps it:
- * the reverse map of object pages.  For now the only kind is the anonymous
- * shared object behind MAP_SHARED|MAP_ANONYMOUS (Linux's shmem); named
- * objects from the store use the same structure.
+ * the reverse map of object pages.  Two kinds: the anonymous shared object
+ * behind MAP_SHARED|MAP_ANONYMOUS (Linux's shmem, whose pages go to swap),
+ * and the named objects of the store (object.c, whose pages are read from
+ * and written back to the store).  A named object holds one reference for
+ * its name and one per mapping; removing the name drops the first, and the
+ * last mapping's going then frees the object and its rows.
  *
  * Invariants: each cached frame is FRAME_CACHE with mapping == this object,
  * index == its offset, and holds one reference for the cache; a page that
@@ -21,13 +24,15 @@
 
 #include "u64map.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vmfs;
 struct vma;
 
 enum vmobj_kind {
-	VMOBJ_SHMEM = 1,   /* anonymous shared memory */
+	VMOBJ_SHMEM = 1,   /* anonymous shared memory: pages go to swap */
+	VMOBJ_FILE  = 2,   /* a named object of the store: pages go back to it */
 };
 
 /* A page-cache value with this bit holds a swap slot instead of a pfn. */
@@ -35,7 +40,11 @@ enum vmobj_kind {
 
 struct vmobj {
 	uint64_t      id;         /* owner number shown to policies */
-	char         *name;       /* named object; NULL for shared memory */
+	char         *name;       /* VMOBJ_FILE: its name; NULL for shared memory */
+	uint64_t      sid;        /* VMOBJ_FILE: its id in the store */
+	uint64_t      size;       /* VMOBJ_FILE: bytes; bytes past it are zero everywhere */
+	unsigned      mode;       /* VMOBJ_FILE: permission bits */
+	bool          removed;    /* VMOBJ_FILE: name gone, alive while mapped */
 	uint32_t      refcount;
 	int           kind;
 	struct u64map pages;      /* pgoff -> pfn, or VMOBJ_SWAPPED | slot */

@@ -19,6 +19,7 @@
 #include "vmscan.h"
 #include "machine.h"
 #include "error.h"
+#include "object.h"
 #include "rmap.h"
 #include "swap.h"
 #include "vmobj.h"
@@ -74,21 +75,44 @@ void page_put(struct vmfs *m, uint64_t pfn)
 	frame_put(&m->phys, pfn);
 }
 
-bool reuse_swap_page(struct vmfs *m, uint64_t pfn)
+bool page_exclusive(const struct vmfs *m, uint64_t pfn)
 {
-	struct frame *f = pfn_frame(&m->phys, pfn);
+	const struct frame *f = pfn_frame(&m->phys, pfn);
 
 	if ((f->flags & FRAME_KIND_MASK) != FRAME_ANON || f->mapcount != 1)
 		return false;
 	if (!f->swap)
 		return f->refcount == 1;
-	if (f->refcount != 2 || swap_refs(&m->swap, f->swap) != 1)
+	return f->refcount == 2 && swap_refs(&m->swap, f->swap) == 1;
+}
+
+bool reuse_swap_page(struct vmfs *m, uint64_t pfn)
+{
+	struct frame *f = pfn_frame(&m->phys, pfn);
+
+	if (!page_exclusive(m, pfn))
 		return false;
+	if (!f->swap)
+		return true;
 	u64map_del(&m->swap.cache, f->swap);
 	swap_put(&m->swap, f->swap);
 	f->swap = 0;
 	frame_put(&m->phys, pfn);   /* the cache's reference; the mapping's stays */
 	return true;
+}
+
+void page_dirtied(struct vmfs *m, uint64_t pfn)
+{
+	struct frame *f = pfn_frame(&m->phys, pfn);
+
+	if (!f->swap)
+		return;
+	if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON) {
+		reuse_swap_page(m, pfn);   /* exclusive whenever it is writable */
+	} else {
+		swap_put(&m->swap, f->swap);   /* shared memory: the object keeps the page */
+		f->swap = 0;
+	}
 }
 
 void try_free_swapcache(struct vmfs *m, uint64_t pfn)
@@ -196,6 +220,7 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 {
 	struct frame *f = pfn_frame(&m->phys, pfn);
 	bool anon = (f->flags & FRAME_KIND_MASK) == FRAME_ANON;
+	bool file = !anon && ((const struct vmobj *)f->mapping)->kind == VMOBJ_FILE;
 	bool dirty = f->flags & FRAME_DIRTY;
 	uint64_t slot = f->swap;
 	struct unmap_ctx c;
@@ -203,7 +228,14 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 
 	if (!dirty)
 		dirty = rmap_walk(m, pfn, dirty_fn, NULL) != 0;
-	if (dirty) {
+	if (file) {
+		/* An object page goes back to its object, never to swap. */
+		const struct vmobj *o = f->mapping;
+
+		if (dirty && (rc = store_obj_page_write(m->store, o->sid, f->index,
+							pfn_to_virt(&m->phys, pfn))) < 0)
+			return rc;
+	} else if (dirty) {
 		if (!slot) {
 			int64_t s = swap_alloc(&m->swap);
 
@@ -357,5 +389,7 @@ int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *o
 
 int machine_sync(struct vmfs *m)
 {
-	return store_sync(m->store);
+	int rc = object_writeback(m);
+
+	return rc < 0 ? rc : store_sync(m->store);
 }

@@ -8,9 +8,10 @@
  * evicts the policy's victims until a frame is free.
  *
  * Eviction (shrink_page) keeps SPEC's write rules: a dirty anonymous or
- * shared-memory page is written to a swap slot (pswpout); a clean page
- * with a valid copy (its swap-cache slot) or a never-written zero page is
- * dropped without a write.  The page is unmapped from every entry through
+ * shared-memory page is written to a swap slot (pswpout); a dirty object
+ * page is written back to its object; a clean page with a valid copy (its
+ * swap-cache slot, its object) or a never-written zero page is dropped
+ * without a write.  The page is unmapped from every entry through
  * the reverse map, and every TLB entry for it is dropped (set_pte).
  * Called with the machine lock held.
  */
@@ -46,12 +47,19 @@ void    page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs_page *pg);
 int     page_referenced(struct vmfs *m, uint64_t pfn, bool clear);
 bool    page_evictable(const struct vmfs_reclaim *rc, uint64_t pfn);
 
+/* Can no one but its single mapping see anonymous @pfn (no other entry, no other swap entry)? */
+bool    page_exclusive(const struct vmfs *m, uint64_t pfn);
 /*
- * May the single mapping of anonymous @pfn write it in place?  True when no
- * one else can see it (no other mapping, no other swap entry); its
- * swap-cache slot, if any, is released since the page is about to change.
+ * May the single mapping of anonymous @pfn write it in place?  As
+ * page_exclusive, and then its swap-cache slot, if any, is released since
+ * the page is about to change.  Only for a write.
  */
 bool    reuse_swap_page(struct vmfs *m, uint64_t pfn);
+/*
+ * A write has just set the dirty bit of a page: its swap slot's copy is
+ * stale, so the page lets the slot go ("keeps its slot until it is written").
+ */
+void    page_dirtied(struct vmfs *m, uint64_t pfn);
 /* Free an anonymous swap-cache frame that nobody needs any more. */
 void    try_free_swapcache(struct vmfs *m, uint64_t pfn);
 

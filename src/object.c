@@ -1,0 +1,406 @@
+/*
+ * object.c - named objects: create, read, write, resize, remove, chmod,
+ * list (see object.h).
+ *
+ * The byte path of read and write, page by page:
+ *
+ *     page cached?  ──yes──► copy from / into the frame (a write marks it
+ *          │                 FRAME_DIRTY: it goes back to the store when
+ *          no                evicted or at sync)
+ *          ▼
+ *     store page    ──────► read the row (zeros if none); a partial write
+ *                           reads, changes and writes the row back (batched)
+ *
+ * A resize that shrinks first takes the cut-off pages out of every mapping
+ * (private copies included, as Linux's truncate does), then out of the cache
+ * and the store, and zeroes the tail of the new last page.
+ */
+#include "object.h"
+#include "error.h"
+#include "machine.h"
+#include "rmap.h"
+#include "store.h"
+#include "vmobj.h"
+#include "vmscan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool name_ok(const char *name)
+{
+	size_t n = 0;
+
+	if (!name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++, n++)
+		if (*p < 0x20 || *p == 0x7f || *p == '/' || n >= 255)
+			return false;
+	return n > 0;
+}
+
+/* Index of @name in the sorted table, or where it would go (*found false). */
+static uint64_t find_slot(const struct vmfs *m, const char *name, bool *found)
+{
+	uint64_t lo = 0, hi = m->nobjs;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(m->objs[mid]->name, name);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+struct vmobj *object_lookup(struct vmfs *m, const char *name)
+{
+	bool found;
+	uint64_t i;
+
+	if (!name_ok(name)) {
+		vm_error(-EINVAL, "'%s' is not an object name (1 to 255 bytes, no '/' or control characters)",
+			 name ? name : "(null)");
+		return NULL;
+	}
+	i = find_slot(m, name, &found);
+	if (!found) {
+		vm_error(-ENOENT, "no object named '%s'", name);
+		return NULL;
+	}
+	return m->objs[i];
+}
+
+static int lookup_err(void)
+{
+	return strstr(vm_error_msg(), "no object") ? -ENOENT : -EINVAL;
+}
+
+static uint64_t npages_of(uint64_t size)
+{
+	return (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
+int object_create(struct vmfs *m, const char *name, const void *data, uint64_t len)
+{
+	struct vmobj *o;
+	bool found;
+	uint64_t at;
+	int rc;
+
+	if (!name_ok(name))
+		return vm_error(-EINVAL, "'%s' is not an object name (1 to 255 bytes, no '/' or control characters)",
+				name ? name : "(null)");
+	at = find_slot(m, name, &found);
+	if (found)
+		return vm_error(-EEXIST, "an object named '%s' exists", name);
+	if (len > OBJECT_MAX_SIZE)
+		return vm_error(-EFBIG, "object '%s': larger than 16 TiB", name);
+	if (m->next_sid >= STORE_MAX_ID)
+		return vm_error(-ENOSPC, "no object ids left");
+	if (m->nobjs == m->capobjs) {
+		uint64_t ncap = m->capobjs ? m->capobjs * 2 : 16;
+		struct vmobj **n = realloc(m->objs, ncap * sizeof(*n));
+
+		if (!n)
+			return vm_error(-ENOMEM, "out of memory for an object");
+		m->objs = n;
+		m->capobjs = ncap;
+	}
+	o = vmobj_new(m, VMOBJ_FILE);
+	if (!o || !(o->name = strdup(name))) {
+		if (o)
+			free(o);
+		return vm_error(-ENOMEM, "out of memory for an object");
+	}
+	o->sid = ++m->next_sid;
+	o->size = len;
+	o->mode = 0644;
+	rc = store_obj_meta(m->store, o->sid, o->name, o->size, o->mode);
+	for (uint64_t off = 0; rc == 0 && data && off < len; off += PAGE_SIZE) {
+		uint8_t page[PAGE_SIZE];
+		uint64_t n = len - off < PAGE_SIZE ? len - off : PAGE_SIZE;
+
+		memcpy(page, (const uint8_t *)data + off, n);
+		memset(page + n, 0, PAGE_SIZE - n);
+		rc = store_obj_page_write(m->store, o->sid, off >> PAGE_SHIFT, page);
+	}
+	if (rc < 0) {
+		store_obj_delete(m->store, o->sid);
+		u64map_free(&o->pages);
+		free(o->name);
+		free(o);
+		return rc;
+	}
+	memmove(&m->objs[at + 1], &m->objs[at], (m->nobjs - at) * sizeof(*m->objs));
+	m->objs[at] = o;
+	m->nobjs++;
+	return 0;
+}
+
+/* The cached frame of page @pgno, or NULL. */
+static uint8_t *cached_page(struct vmfs *m, const struct vmobj *o, uint64_t pgno)
+{
+	const uint64_t *v = vmobj_lookup(o, pgno);
+
+	return v ? pfn_to_virt(&m->phys, *v) : NULL;
+}
+
+int64_t object_read(struct vmfs *m, const char *name, uint64_t off, void *buf, uint64_t len)
+{
+	struct vmobj *o = object_lookup(m, name);
+	uint64_t done = 0;
+
+	if (!o)
+		return lookup_err();
+	if (off >= o->size)
+		return 0;
+	if (len > o->size - off)
+		len = o->size - off;
+	while (done < len) {
+		uint64_t pos = off + done, in = pos & (PAGE_SIZE - 1);
+		uint64_t n = PAGE_SIZE - in < len - done ? PAGE_SIZE - in : len - done;
+		uint8_t *p = cached_page(m, o, pos >> PAGE_SHIFT), tmp[PAGE_SIZE];
+		int rc;
+
+		if (!p) {
+			rc = store_obj_page_read(m->store, o->sid, pos >> PAGE_SHIFT, tmp);
+			if (rc < 0)
+				return done ? (int64_t)done : rc;
+			p = tmp;
+		}
+		memcpy((uint8_t *)buf + done, p + in, n);
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+int64_t object_write(struct vmfs *m, const char *name, uint64_t off, const void *buf, uint64_t len)
+{
+	struct vmobj *o = object_lookup(m, name);
+	uint64_t done = 0;
+	int rc = 0;
+
+	if (!o)
+		return lookup_err();
+	if (off > OBJECT_MAX_SIZE || len > OBJECT_MAX_SIZE - off)
+		return vm_error(-EFBIG, "object '%s': writing past 16 TiB", name);
+	while (done < len) {
+		uint64_t pos = off + done, in = pos & (PAGE_SIZE - 1), pgno = pos >> PAGE_SHIFT;
+		uint64_t n = PAGE_SIZE - in < len - done ? PAGE_SIZE - in : len - done;
+		const uint64_t *v = vmobj_lookup(o, pgno);
+		uint8_t tmp[PAGE_SIZE];
+
+		if (v) {
+			memcpy((uint8_t *)pfn_to_virt(&m->phys, *v) + in, (const uint8_t *)buf + done, n);
+			pfn_frame(&m->phys, *v)->flags |= FRAME_DIRTY;
+		} else {
+			if (n < PAGE_SIZE && (rc = store_obj_page_read(m->store, o->sid, pgno, tmp)) < 0)
+				break;
+			memcpy(tmp + in, (const uint8_t *)buf + done, n);
+			if ((rc = store_obj_page_write(m->store, o->sid, pgno, tmp)) < 0)
+				break;
+		}
+		done += n;
+	}
+	if (off + done > o->size) {
+		o->size = off + done;
+		rc = store_obj_meta(m->store, o->sid, o->name, o->size, o->mode);
+		if (rc < 0 && !done)
+			return rc;
+	}
+	if (done < len && !done)
+		return rc;
+	return (int64_t)done;
+}
+
+/* Zero bytes [from, end of page) of page @pgno, cached or stored. */
+static int zero_tail(struct vmfs *m, struct vmobj *o, uint64_t pgno, uint64_t from)
+{
+	uint8_t *p = cached_page(m, o, pgno), tmp[PAGE_SIZE];
+	int rc;
+
+	if (p) {
+		memset(p + from, 0, PAGE_SIZE - from);
+		return 0;
+	}
+	if ((rc = store_obj_page_read(m->store, o->sid, pgno, tmp)) < 0)
+		return rc;
+	memset(tmp + from, 0, PAGE_SIZE - from);
+	return store_obj_page_write(m->store, o->sid, pgno, tmp);
+}
+
+int object_resize(struct vmfs *m, const char *name, uint64_t size)
+{
+	struct vmobj *o = object_lookup(m, name);
+	uint64_t keep, *cut, ncut = 0;
+	size_t it = 0;
+	uint64_t pgno, val;
+	int rc;
+
+	if (!o)
+		return lookup_err();
+	if (size > OBJECT_MAX_SIZE)
+		return vm_error(-EFBIG, "object '%s': larger than 16 TiB", name);
+	if (size >= o->size) {
+		uint64_t old = o->size;
+
+		o->size = size;
+		if ((rc = store_obj_meta(m->store, o->sid, o->name, size, o->mode)) < 0)
+			o->size = old;
+		return rc;
+	}
+	keep = npages_of(size);
+	cut = malloc((o->pages.count + 1) * sizeof(*cut));
+	if (!cut)
+		return vm_error(-ENOMEM, "out of memory resizing '%s'", name);
+	if ((size & (PAGE_SIZE - 1) &&
+	     (rc = zero_tail(m, o, size >> PAGE_SHIFT, size & (PAGE_SIZE - 1))) < 0) ||
+	    (rc = store_obj_truncate(m->store, o->sid, keep)) < 0) {
+		free(cut);
+		return rc;
+	}
+	/* From here on the cut is made: take the pages out of every mapping. */
+	for (struct vma *v = o->i_mmap; v; v = v->obj_next) {
+		uint64_t first = keep > v->pgoff ? keep - v->pgoff : 0;
+		uint64_t start = v->start + (first << PAGE_SHIFT);
+
+		if (first < ((v->end - v->start) >> PAGE_SHIFT))
+			zap_range(m, v->mm, start, v->end);
+	}
+	while (u64map_next(&o->pages, &it, &pgno, &val))
+		if (pgno >= keep)
+			cut[ncut++] = pgno;
+	for (uint64_t i = 0; i < ncut; i++) {
+		uint64_t pfn = *vmobj_lookup(o, cut[i]);
+
+		u64map_del(&o->pages, cut[i]);
+		page_put(m, pfn);
+	}
+	free(cut);
+	o->size = size;
+	return store_obj_meta(m->store, o->sid, o->name, size, o->mode);
+}
+
+int object_remove(struct vmfs *m, const char *name)
+{
+	struct vmobj *o = object_lookup(m, name);
+	bool found;
+	uint64_t at;
+
+	if (!o)
+		return lookup_err();
+	at = find_slot(m, name, &found);
+	memmove(&m->objs[at], &m->objs[at + 1], (m->nobjs - at - 1) * sizeof(*m->objs));
+	m->nobjs--;
+	o->removed = true;
+	vmobj_put(m, o);   /* the name's reference; mappings keep it alive */
+	return 0;
+}
+
+int object_chmod(struct vmfs *m, const char *name, unsigned mode)
+{
+	struct vmobj *o = object_lookup(m, name);
+	unsigned old;
+	int rc;
+
+	if (!o)
+		return lookup_err();
+	if (mode & ~07777u)
+		return vm_error(-EINVAL, "mode 0%o has bits beyond 07777", mode);
+	old = o->mode;
+	o->mode = mode;
+	if ((rc = store_obj_meta(m->store, o->sid, o->name, o->size, mode)) < 0)
+		o->mode = old;
+	return rc;
+}
+
+static void info_of(const struct vmobj *o, struct vmfs_object_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	snprintf(info->name, sizeof(info->name), "%s", o->name);
+	info->size = o->size;
+	info->cached = o->pages.count;
+	for (const struct vma *v = o->i_mmap; v; v = v->obj_next)
+		info->mapped++;
+	info->removed = o->removed;
+	info->mode = o->mode;
+}
+
+int object_stat(struct vmfs *m, const char *name, struct vmfs_object_info *info)
+{
+	struct vmobj *o = object_lookup(m, name);
+
+	if (!o)
+		return lookup_err();
+	info_of(o, info);
+	return 0;
+}
+
+int object_list(struct vmfs *m, struct vmfs_object_info *out, uint64_t max)
+{
+	for (uint64_t i = 0; i < m->nobjs && i < max; i++)
+		info_of(m->objs[i], &out[i]);
+	return m->nobjs > INT32_MAX ? INT32_MAX : (int)m->nobjs;
+}
+
+static int clean_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	(void)m;
+	(void)arg;
+	if (*ptep & PTE_D)
+		set_pte(mm, va, ptep, *ptep & ~PTE_D);
+	return 0;
+}
+
+static int dirty_pte_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	(void)m;
+	(void)mm;
+	(void)va;
+	(void)arg;
+	return (*ptep & PTE_D) ? 1 : 0;
+}
+
+int object_writeback(struct vmfs *m)
+{
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+		struct frame *f = pfn_frame(&m->phys, pfn);
+		const struct vmobj *o = f->mapping;
+		int rc;
+
+		if ((f->flags & FRAME_KIND_MASK) != FRAME_CACHE || o->kind != VMOBJ_FILE)
+			continue;
+		if (!(f->flags & FRAME_DIRTY) && !rmap_walk(m, pfn, dirty_pte_fn, NULL))
+			continue;
+		rc = store_obj_page_write(m->store, o->sid, f->index, pfn_to_virt(&m->phys, pfn));
+		if (rc < 0)
+			return rc;
+		/* page_mkclean: the next write dirties it again. */
+		f->flags &= ~FRAME_DIRTY;
+		rmap_walk(m, pfn, clean_fn, NULL);
+	}
+	return 0;
+}
+
+void object_fini(struct vmfs *m)
+{
+	while (m->nobjs) {
+		struct vmobj *o = m->objs[--m->nobjs];
+
+		o->removed = true;
+		vmobj_put(m, o);
+	}
+	free(m->objs);
+	m->objs = NULL;
+	m->capobjs = 0;
+}
