@@ -25,12 +25,32 @@
  *     with another buffer, and the pages of one shared buffer use one frame;
  *   - the TLB never changes a result (each seed runs with tlb=0 and tlb=8).
  *
- * Usage: test_model [--seed N] [--ops N] [--levels L] [--tlb N] [--long]
- *                   [--verbose]
+ * Pressure mode (--frames N with N below the model's live pages, e.g. 8 to
+ * 24, and --policy P): every operation runs under constant eviction and
+ * swap-in, and the contents must simply be preserved; the model does not
+ * change.  What the checks accept then, and still insist on:
+ *   - a walk may end at a swap entry (VMFS_WALK_SWAPPED) only for a mapped
+ *     private page, at full depth, with VMFS_PTE_SWAP set, P clear and the
+ *     slot in the PFN bits; pages sharing a slot hold the same bytes in the
+ *     model; a private page with any non-zero byte is resident or in swap,
+ *     never gone (only never-written zero pages may be dropped);
+ *   - RSS counts the resident leaves and the swap count the swap entries,
+ *     per process and per mapping;
+ *   - machine-wide, major faults == pswpin, pgsteal_direct >= pswpout, no
+ *     oom_kill while swap is unlimited, and after the last exit every frame
+ *     and every swap slot is back.
+ * With --swap none or --swap-size SIZE an access that needs a frame may fail
+ * with -ENOMEM (first page) or stop short at a page boundary (later page);
+ * the model then takes exactly the bytes the engine reports done, and every
+ * byte stays readable.
+ *
+ * Usage: test_model [--seed N | --seeds N] [--ops N] [--levels L] [--tlb N]
+ *                   [--frames N] [--policy P] [--swap none]
+ *                   [--swap-size SIZE] [--long] [--verbose]
  * By default seeds 1..8 run at levels 2..6 (or the one --levels names) with
  * tlb=0 and tlb=8.  A failure prints the seed, the configuration, the
  * operation number and the operation, and the program exits 1; rerun with
- * --seed N --levels L --tlb T --verbose to replay it.
+ * the replay line it prints (--seed N --levels L --tlb T ... --verbose).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -57,6 +77,7 @@
 #define CHECK_EVERY   64          /* ops between vmfs_maps/translate checks */
 #define FULL_EVERY    512         /* ops between whole-machine checks */
 #define MACHINE_FRAMES 4096       /* > MAX_PROCS * PROC_BUDGET: never short */
+#define POLICY_LEN     16
 
 /* ---- the model ----------------------------------------------------------- */
 
@@ -85,6 +106,12 @@ struct run {
 	unsigned tlb;
 	long ops;
 	bool verbose;
+	uint64_t frames;            /* MACHINE_FRAMES, or fewer in pressure mode */
+	bool pressure;              /* pages may be evicted and swapped */
+	bool may_oom;               /* swap=none or limited: -ENOMEM is allowed */
+	char policy[POLICY_LEN];    /* "" for the default */
+	char swap_size[32];         /* "" for unlimited */
+	bool swap_none;
 	/* engine */
 	vmfs *m;
 	uint64_t user_top, top_vpn;
@@ -103,6 +130,7 @@ struct run {
 	struct {
 		long mmap_ok, mmap_err, munmap, mprotect_ok, mprotect_err;
 		long full, shortc, fault, forks, exits, checks;
+		long enomem, swapped_seen;
 		size_t max_pages;
 	} n;
 };
@@ -279,19 +307,35 @@ static void set_op(struct run *r, const char *fmt, ...)
 
 static void fail(struct run *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The command-line options that rebuild @r's machine. */
+static const char *config_args(const struct run *r)
+{
+	static char buf[160];
+	int n = snprintf(buf, sizeof(buf), "--levels %d --tlb %u", r->levels, r->tlb);
+	if (r->frames != MACHINE_FRAMES)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " --frames %" PRIu64, r->frames);
+	if (r->policy[0])
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " --policy %s", r->policy);
+	if (r->swap_none)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " --swap none");
+	if (r->swap_size[0])
+		snprintf(buf + n, sizeof(buf) - (size_t)n, " --swap-size %s", r->swap_size);
+	return buf;
+}
+
 static void fail(struct run *r, const char *fmt, ...)
 {
 	if (r->failed)
 		return;
 	r->failed = true;
-	printf("MISMATCH seed %" PRIu64 " levels %d tlb %u, op %ld: %s\n  ",
-	       r->seed, r->levels, r->tlb, r->opno, r->op);
+	printf("MISMATCH seed %" PRIu64 " (%s), op %ld: %s\n  ", r->seed, config_args(r),
+	       r->opno, r->op);
 	va_list ap;
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
-	printf("\n  (replay: --seed %" PRIu64 " --levels %d --tlb %u --ops %ld --verbose)\n",
-	       r->seed, r->levels, r->tlb, r->opno + 1);
+	printf("\n  (replay: --seed %" PRIu64 " %s --ops %ld --verbose)\n", r->seed,
+	       config_args(r), r->opno + 1);
 	fflush(stdout);
 }
 
@@ -451,10 +495,12 @@ static uint32_t expected_index(int levels, int i, uint64_t addr)
 	return (uint32_t)((addr >> shift) & ((1ull << bits) - 1));
 }
 
-/* One present private page, or one present page of a shared buffer, as seen
- * by the whole-machine frame check. */
+/* One present private page, or one present page of a shared buffer, or (in
+ * pressure mode) one private page in swap, as seen by the whole-machine
+ * check. */
 struct seen {
-	bool present;       /* the rest is valid */
+	bool present;       /* the rest is valid; frame is a frame */
+	bool swapped;       /* the rest is valid; frame is the swap slot */
 	uint64_t frame;
 	const struct buf *b;
 	bool rw, shared;
@@ -464,7 +510,8 @@ struct seen {
 };
 
 /* Translate @vpn of @p (at byte offset @off) and check the walk against
- * physical memory and the model.  Fills @s (frame 0 = not present). */
+ * physical memory and the model.  Fills @s (neither present nor swapped:
+ * no page there). */
 static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 			    unsigned off, struct seen *s)
 {
@@ -514,11 +561,15 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 	uint64_t leaf = w.level[w.depth - 1].entry;
 	switch (w.state) {
 	case VMFS_WALK_NONE:
+		/* Never touched, or (under pressure) a never-written zero page
+		 * dropped: either way the model's private page is all zero. */
 		if (pg && !pg->shared) {
 			for (unsigned i = 0; i < PAGE; i++)
 				if (pg->b->d[i]) {
 					fail(r, "walk of %#" PRIx64 ": no page, but the model's private "
-					     "page holds %#x at offset %u", addr, pg->b->d[i], i);
+					     "page holds %#x at offset %u%s", addr, pg->b->d[i], i,
+					     r->pressure ? " (a page with data must be resident or "
+					     "in swap)" : "");
 					return;
 				}
 		}
@@ -526,9 +577,30 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 	case VMFS_WALK_PRESENT:
 	case VMFS_WALK_PROTNONE:
 		break;
+	case VMFS_WALK_SWAPPED:
+		if (!r->pressure) {
+			fail(r, "walk of %#" PRIx64 ": swapped (leaf %#" PRIx64 "), but memory "
+			     "is never short here", addr, leaf);
+			return;
+		}
+		/* Only private anonymous pages have swap entries: a shared page
+		 * lives on in its object, its entries simply go. */
+		if (!pg || pg->shared) {
+			fail(r, "walk of %#" PRIx64 ": swap entry %#" PRIx64 " for a %s page", addr,
+			     leaf, pg ? "shared" : "unmapped");
+			return;
+		}
+		if (w.depth != r->levels || !(leaf & VMFS_PTE_SWAP) || (leaf & VMFS_PTE_P) ||
+		    w.swap_slot == 0 || (leaf & VMFS_PTE_PFN_MASK) >> 12 != w.swap_slot || w.paddr)
+			fail(r, "walk of %#" PRIx64 ": swapped at depth %d, leaf %#" PRIx64 ", slot %"
+			     PRIu64 ", paddr %#" PRIx64, addr, w.depth, leaf, w.swap_slot, w.paddr);
+		else if (s)
+			*s = (struct seen){ .swapped = true, .frame = w.swap_slot, .b = pg->b,
+					    .pid = p->pid, .vpn = vpn };
+		r->n.swapped_seen++;
+		return;
 	default:
-		fail(r, "walk of %#" PRIx64 ": state %d (nothing should be swapped)", addr,
-		     w.state);
+		fail(r, "walk of %#" PRIx64 ": state %d", addr, w.state);
 		return;
 	}
 	bool protnone = w.state == VMFS_WALK_PROTNONE;
@@ -567,8 +639,9 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 			return;
 		}
 	if (s)
-		*s = (struct seen){ true, w.paddr >> 12, pg->b, (leaf & VMFS_PTE_RW) != 0,
-				    pg->shared, p->pid, vpn, 0 };
+		*s = (struct seen){ .present = true, .frame = w.paddr >> 12, .b = pg->b,
+				    .rw = (leaf & VMFS_PTE_RW) != 0, .shared = pg->shared,
+				    .pid = p->pid, .vpn = vpn };
 }
 
 static int cmp_frame(const void *a, const void *b)
@@ -592,9 +665,11 @@ static int cmp_page(const void *a, const void *b)
 }
 
 /* Resident-page accounting of @p agrees with its present leaves @s[0..n)
- * (sorted by address): vmfs_proc_stat's rss_anon and rss_shmem, and each
- * mapping's rss, anon and shared (frame mapped by more than one table). */
-static void check_rss(struct run *r, const struct mproc *p, const struct seen *s, size_t n)
+ * and its swap entries @w[0..nw) (each sorted by address): vmfs_proc_stat's
+ * rss_anon, rss_shmem and swap, and each mapping's rss, anon, shared (frame
+ * mapped by more than one table) and swap. */
+static void check_rss(struct run *r, const struct mproc *p, const struct seen *s, size_t n,
+		      const struct seen *w, size_t nw)
 {
 	static struct vmfs_map maps[1024];
 	struct vmfs_proc_stat ps;
@@ -612,11 +687,11 @@ static void check_rss(struct run *r, const struct mproc *p, const struct seen *s
 	expect_eq(r, "rss_anon (present private leaves)", (int64_t)anon, (int64_t)ps.rss_anon);
 	expect_eq(r, "rss_shmem (present shared leaves)", (int64_t)shmem, (int64_t)ps.rss_shmem);
 	expect_eq(r, "rss_file", 0, (int64_t)ps.rss_file);
-	expect_eq(r, "swap", 0, (int64_t)ps.swap);
+	expect_eq(r, "swap (swap entries)", (int64_t)nw, (int64_t)ps.swap);
 	int nm = vmfs_maps(r->m, p->pid, maps, 1024);
-	size_t i = 0;
+	size_t i = 0, j = 0;
 	for (int k = 0; k < nm && k < 1024 && !r->failed; k++) {
-		uint64_t rss = 0, an = 0, sh = 0;
+		uint64_t rss = 0, an = 0, sh = 0, sw = 0;
 		while (i < n && s[i].vpn * PAGE < maps[k].end) {
 			if (s[i].vpn * PAGE >= maps[k].start) {
 				rss++;
@@ -625,31 +700,77 @@ static void check_rss(struct run *r, const struct mproc *p, const struct seen *s
 			}
 			i++;
 		}
+		while (j < nw && w[j].vpn * PAGE < maps[k].end) {
+			sw += w[j].vpn * PAGE >= maps[k].start;
+			j++;
+		}
 		if (maps[k].rss != rss || maps[k].anon != an || maps[k].shared != sh ||
-		    maps[k].swap != 0)
+		    maps[k].swap != sw)
 			fail(r, "pid %d map [%#" PRIx64 ", %#" PRIx64 "): rss %" PRIu64 " anon %"
 			     PRIu64 " shared %" PRIu64 " swap %" PRIu64 ", page tables say rss %"
-			     PRIu64 " anon %" PRIu64 " shared %" PRIu64, p->pid, maps[k].start,
-			     maps[k].end, maps[k].rss, maps[k].anon, maps[k].shared, maps[k].swap,
-			     rss, an, sh);
+			     PRIu64 " anon %" PRIu64 " shared %" PRIu64 " swap %" PRIu64, p->pid,
+			     maps[k].start, maps[k].end, maps[k].rss, maps[k].anon, maps[k].shared,
+			     maps[k].swap, rss, an, sh, sw);
 	}
 }
 
+/* The entries of @s[0..n) (sorted by pid, then address) that belong to @pid. */
+static const struct seen *proc_range(const struct seen *s, size_t n, int pid, size_t *count)
+{
+	size_t a = 0, b;
+	while (a < n && s[a].pid != pid)
+		a++;
+	for (b = a; b < n && s[b].pid == pid; b++)
+		;
+	*count = b - a;
+	return s + a;
+}
+
+/* The machine-wide counters agree with each other (and, with unlimited swap,
+ * no allocation ever failed). */
+static void check_counters(struct run *r)
+{
+	struct vmfs_stat st;
+	if (vmfs_stat(r->m, &st)) {
+		fail(r, "vmfs_stat failed");
+		return;
+	}
+	expect_eq(r, "pgmajfault == pswpin", (int64_t)st.pswpin, (int64_t)st.pgmajfault);
+	if (st.pgsteal_direct < st.pswpout || st.pgscan_direct < st.pgsteal_direct)
+		fail(r, "pgscan_direct %" PRIu64 ", pgsteal_direct %" PRIu64 ", pswpout %" PRIu64,
+		     st.pgscan_direct, st.pgsteal_direct, st.pswpout);
+	if (!r->pressure)
+		expect_eq(r, "pgsteal_direct with memory to spare", 0, (int64_t)st.pgsteal_direct);
+	if (!r->may_oom)
+		expect_eq(r, "oom_kill with unlimited swap", 0, (int64_t)st.oom_kill);
+	if (st.swap_total && st.swap_used > st.swap_total)
+		fail(r, "swap_used %" PRIu64 " > swap_total %" PRIu64, st.swap_used, st.swap_total);
+	if (st.swap_cached > st.frames - st.frames_free)
+		fail(r, "swap_cached %" PRIu64 " with %" PRIu64 " frames in use", st.swap_cached,
+		     st.frames - st.frames_free);
+	if (r->policy[0] && strcmp(st.policy, r->policy))
+		fail(r, "vmfs_stat policy \"%s\", asked for \"%s\"", st.policy, r->policy);
+}
+
 /* Translate every page of every process; then no frame that a writable leaf
- * maps holds a second buffer, and the present pages of a shared buffer all
- * use one frame. */
+ * maps holds a second buffer, the present pages of a shared buffer all use
+ * one frame, and the model pages that share a swap slot hold the same
+ * bytes. */
 static void check_all(struct run *r)
 {
-	size_t total = 0, n = 0;
+	size_t total = 0, n = 0, nw = 0;
 	for (int i = 0; i < r->nprocs; i++)
 		total += r->procs[i].n;
 	struct seen *s = xmalloc((total + 1) * sizeof(*s));
+	struct seen *w = xmalloc((total + 1) * sizeof(*w));
 	for (int i = 0; i < r->nprocs && !r->failed; i++) {
 		const struct mproc *p = &r->procs[i];
 		check_maps(r, p);
 		for (size_t k = 0; k < p->n && !r->failed; k++) {
 			check_translate(r, p, p->pg[k].vpn, (unsigned)rnd(r, PAGE), &s[n]);
-			if (s[n].present)
+			if (s[n].swapped)
+				w[nw++] = s[n];
+			else if (s[n].present)
 				n++;
 		}
 	}
@@ -678,23 +799,41 @@ static void check_all(struct run *r)
 			fail(r, "shared page: pid %d %#" PRIx64 " in frame %#" PRIx64 ", pid %d %#"
 			     PRIx64 " in frame %#" PRIx64, s[a - 1].pid, s[a - 1].vpn * PAGE,
 			     s[a - 1].frame, s[a].pid, s[a].vpn * PAGE, s[a].frame);
+	/* One slot holds one page: whoever refers to it must agree on its bytes
+	 * (the processes of a fork family that have not written it since). */
+	qsort(w, nw, sizeof(*w), cmp_frame);
+	for (size_t a = 1; a < nw && !r->failed; a++)
+		if (w[a].frame == w[a - 1].frame && w[a].b != w[a - 1].b &&
+		    memcmp(w[a].b->d, w[a - 1].b->d, PAGE))
+			fail(r, "swap slot %" PRIu64 " is pid %d page %#" PRIx64 " and pid %d page %#"
+			     PRIx64 ", whose bytes differ in the model", w[a].frame, w[a - 1].pid,
+			     w[a - 1].vpn * PAGE, w[a].pid, w[a].vpn * PAGE);
 	/* Frames in use are at least those the page tables reach (shared pages
-	 * may also sit unmapped in their object's page cache). */
+	 * may also sit unmapped in their object's page cache, and read-back
+	 * pages in the swap cache). */
 	struct vmfs_stat st;
 	vmfs_stat(r->m, &st);
-	if (!r->failed && MACHINE_FRAMES - st.frames_free < frames_used)
-		fail(r, "%zu distinct frames are mapped, but frames_free is %" PRIu64 " of %d",
-		     frames_used, st.frames_free, MACHINE_FRAMES);
+	if (!r->failed && r->frames - st.frames_free < frames_used)
+		fail(r, "%zu distinct frames are mapped, but frames_free is %" PRIu64 " of %" PRIu64,
+		     frames_used, st.frames_free, r->frames);
+	/* Slots in use are at least the distinct slots the page tables hold. */
+	size_t slots = 0;
+	for (size_t a = 0; a < nw; a++)
+		slots += a == 0 || w[a].frame != w[a - 1].frame;
+	if (!r->failed && st.swap_used < slots)
+		fail(r, "%zu distinct swap slots in the page tables, but swap_used is %" PRIu64,
+		     slots, st.swap_used);
+	check_counters(r);
 	qsort(s, n, sizeof(*s), cmp_page);
+	qsort(w, nw, sizeof(*w), cmp_page);
 	for (int i = 0; i < r->nprocs && !r->failed; i++) {
-		size_t a = 0, b;
-		while (a < n && s[a].pid != r->procs[i].pid)
-			a++;
-		for (b = a; b < n && s[b].pid == r->procs[i].pid; b++)
-			;
-		check_rss(r, &r->procs[i], s + a, b - a);
+		size_t ns, nsw;
+		const struct seen *ps = proc_range(s, n, r->procs[i].pid, &ns);
+		const struct seen *pw = proc_range(w, nw, r->procs[i].pid, &nsw);
+		check_rss(r, &r->procs[i], ps, ns, pw, nsw);
 	}
 	free(s);
+	free(w);
 }
 
 /* ---- operations ------------------------------------------------------------ */
@@ -868,7 +1007,8 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 	}
 	memset(out, 0xa5, len);
 
-	/* The model, page by page; a write lands in the model as it goes. */
+	/* The model, page by page: how far the access goes, and what it reads.
+	 * A write lands in the model once the engine says how much it did. */
 	size_t done = 0;
 	const struct mpage *stop = NULL;
 	while (done < len) {
@@ -881,9 +1021,7 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 			stop = pg;
 			break;
 		}
-		if (type == VMFS_ACCESS_WRITE)
-			memcpy(pg->b->d + a % PAGE, in + done, chunk);
-		else
+		if (type != VMFS_ACCESS_WRITE)
 			memcpy(want + done, pg->b->d + a % PAGE, chunk);
 		done += chunk;
 	}
@@ -897,9 +1035,30 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 	memset(&f, 0x5a, sizeof(f));
 	ssize_t got = vmfs_access(r->m, p->pid, addr, type == VMFS_ACCESS_WRITE ? in : out,
 				  len, how, &f);
-	expect_eq(r, "bytes transferred", expected, got);
+	/* Out of memory (no swap, or swap full): the access stops at the page
+	 * that needed a frame, which is its first (-ENOMEM) or a later one (a
+	 * short count at a page boundary). */
+	if (got != expected && r->may_oom && done && f.err == -ENOMEM &&
+	    (got == -ENOMEM || (got > 0 && (size_t)got < done && (addr + (uint64_t)got) % PAGE == 0))) {
+		done = got > 0 ? (size_t)got : 0;
+		r->n.enomem++;
+		if (!done)
+			return;
+	} else {
+		expect_eq(r, "bytes transferred", expected, got);
+	}
 	if (r->failed)
 		return;
+	if (type == VMFS_ACCESS_WRITE) {
+		for (size_t k = 0; k < done;) {
+			uint64_t a = addr + k;
+			size_t chunk = PAGE - a % PAGE;
+			if (chunk > done - k)
+				chunk = done - k;
+			memcpy(page_at(p, a / PAGE)->b->d + a % PAGE, in + k, chunk);
+			k += chunk;
+		}
+	}
 	if (done == len)
 		r->n.full++;
 	else if (done)
@@ -1025,7 +1184,17 @@ static void one_op(struct run *r)
 
 /* ---- driver ---------------------------------------------------------------- */
 
-static bool run_one(uint64_t seed, int levels, unsigned tlb, long ops, bool verbose)
+/* What every run of one invocation shares. */
+struct config {
+	uint64_t frames;
+	char policy[POLICY_LEN];
+	char swap_size[32];
+	bool swap_none;
+	long ops;
+	bool verbose;
+};
+
+static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned tlb)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	if (!r) {
@@ -1035,15 +1204,28 @@ static bool run_one(uint64_t seed, int levels, unsigned tlb, long ops, bool verb
 	r->seed = seed;
 	r->levels = levels;
 	r->tlb = tlb;
-	r->ops = ops;
-	r->verbose = verbose;
+	r->ops = c->ops;
+	r->verbose = c->verbose;
+	r->frames = c->frames;
+	r->pressure = c->frames < MACHINE_FRAMES;
+	r->swap_none = c->swap_none;
+	r->may_oom = c->swap_none || c->swap_size[0];
+	memcpy(r->policy, c->policy, sizeof(r->policy));
+	memcpy(r->swap_size, c->swap_size, sizeof(r->swap_size));
 	/* The same operations for every TLB size: the TLB must not change a result. */
 	r->rng = seed * 0x2545f4914f6cdd1dull + (uint64_t)levels * 131;
 	r->next_pid = 1;
 
-	char opts[128];
-	snprintf(opts, sizeof(opts), "frames=%d,levels=%d,tlb=%u", MACHINE_FRAMES, levels, tlb);
-	printf("seed %" PRIu64 " (%s, %ld ops)\n", seed, opts, ops);
+	char opts[192];
+	int len = snprintf(opts, sizeof(opts), "frames=%" PRIu64 ",levels=%d,tlb=%u", r->frames,
+			   levels, tlb);
+	if (r->policy[0])
+		len += snprintf(opts + len, sizeof(opts) - (size_t)len, ",policy=%s", r->policy);
+	if (r->swap_none)
+		len += snprintf(opts + len, sizeof(opts) - (size_t)len, ",swap=none");
+	if (r->swap_size[0])
+		snprintf(opts + len, sizeof(opts) - (size_t)len, ",swap_size=%s", r->swap_size);
+	printf("seed %" PRIu64 " (%s, %ld ops)\n", seed, opts, r->ops);
 	fflush(stdout);
 	set_op(r, "vmfs_open(\"%s\")", opts);
 	int rc = vmfs_open(&r->m, opts);
@@ -1056,8 +1238,11 @@ static bool run_one(uint64_t seed, int levels, unsigned tlb, long ops, bool verb
 		r->top_vpn = st.user_top / PAGE;
 		if (st.levels != levels || r->top_vpn < LOW_VPN + 2 * WIN_PAGES)
 			fail(r, "vmfs_stat: levels %d, user_top %#" PRIx64, st.levels, st.user_top);
+		if (st.frames != r->frames)
+			fail(r, "vmfs_stat: %" PRIu64 " frames, asked for %" PRIu64, st.frames,
+			     r->frames);
 	}
-	for (r->opno = 0; r->opno < ops && !r->failed; r->opno++) {
+	for (r->opno = 0; r->opno < r->ops && !r->failed; r->opno++) {
 		one_op(r);
 		if (r->failed)
 			break;
@@ -1081,6 +1266,29 @@ static bool run_one(uint64_t seed, int levels, unsigned tlb, long ops, bool verb
 		check_pids(r);
 		check_all(r);
 	}
+	/* Under pressure, read every page of every process once more: each
+	 * comes back from wherever it went, with the model's bytes. */
+	if (!r->failed && r->m && r->pressure) {
+		static unsigned char got[PAGE];
+		for (int i = 0; i < r->nprocs && !r->failed; i++) {
+			const struct mproc *p = &r->procs[i];
+			for (size_t k = 0; k < p->n && !r->failed; k++) {
+				uint64_t a = p->pg[k].vpn * PAGE;
+				set_op(r, "final force-read(%d, %#" PRIx64 ", 4096)", p->pid, a);
+				ssize_t n = vmfs_access(r->m, p->pid, a, got, PAGE,
+							VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, NULL);
+				if (n == -ENOMEM && r->may_oom)
+					continue;
+				expect_eq(r, "bytes read", PAGE, n);
+				if (n == PAGE && memcmp(got, p->pg[k].b->d, PAGE))
+					fail(r, "pid %d page %#" PRIx64 " differs from the model", p->pid, a);
+			}
+		}
+		if (!r->failed) {
+			set_op(r, "whole-machine check after reading everything");
+			check_all(r);
+		}
+	}
 	/* Leave through exits, so the frame accounting gets checked too. */
 	if (!r->failed && r->m) {
 		struct vmfs_stat st;
@@ -1088,11 +1296,19 @@ static bool run_one(uint64_t seed, int levels, unsigned tlb, long ops, bool verb
 			op_exit(r);
 		set_op(r, "after every process exited");
 		vmfs_stat(r->m, &st);
-		expect_eq(r, "frames_free with no process", MACHINE_FRAMES, (int64_t)st.frames_free);
+		expect_eq(r, "frames_free with no process", (int64_t)r->frames, (int64_t)st.frames_free);
 		expect_eq(r, "pgalloc - pgfree with no process", 0,
 			  (int64_t)(st.pgalloc - st.pgfree));
 		expect_eq(r, "page-table pages with no process (the kernel's)",
 			  (int64_t)r->kernel_pt_pages, (int64_t)st.pagetable_pages);
+		expect_eq(r, "swap_used with no process", 0, (int64_t)st.swap_used);
+		expect_eq(r, "swap_cached with no process", 0, (int64_t)st.swap_cached);
+		check_counters(r);
+		if (r->pressure)
+			printf("  pressure: %" PRIu64 " evicted (%" PRIu64 " written), %" PRIu64
+			       " read back, %ld swap entries seen by checks, %ld accesses cut by "
+			       "ENOMEM (%" PRIu64 " oom_kill)\n", st.pgsteal_direct, st.pswpout,
+			       st.pswpin, r->n.swapped_seen, r->n.enomem, st.oom_kill);
 	}
 	printf("  mmap %ld (+%ld errors), munmap %ld, mprotect %ld (+%ld ENOMEM), accesses: "
 	       "%ld whole, %ld short, %ld faulted; %ld forks, %ld exits, %ld maps checks, "
@@ -1109,16 +1325,17 @@ static bool run_one(uint64_t seed, int levels, unsigned tlb, long ops, bool verb
 
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [--seed N] [--ops N] [--levels 2..6] [--tlb N] [--long] "
-		"[--verbose]\n", argv0);
+	fprintf(stderr, "usage: %s [--seed N | --seeds N] [--ops N] [--levels 2..6] [--tlb N]\n"
+		"       [--frames N] [--policy fifo|lru|clock|arc] [--swap none]\n"
+		"       [--swap-size SIZE] [--long] [--verbose]\n", argv0);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	uint64_t seed = 0;
-	bool one_seed = false, longrun = false, verbose = false;
-	long ops = 0;
+	struct config c = { .frames = MACHINE_FRAMES };
+	uint64_t seed = 0, nseeds = 0;
+	bool one_seed = false, longrun = false;
 	int levels = 0;
 	long tlb = -1;
 
@@ -1128,15 +1345,18 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--long")) {
 			longrun = true;
 		} else if (!strcmp(a, "--verbose")) {
-			verbose = true;
+			c.verbose = true;
 		} else if (!v) {
 			usage(argv[0]);
 		} else if (!strcmp(a, "--seed")) {
 			seed = strtoull(v, NULL, 0);
 			one_seed = true;
 			i++;
+		} else if (!strcmp(a, "--seeds")) {
+			nseeds = strtoull(v, NULL, 0);
+			i++;
 		} else if (!strcmp(a, "--ops")) {
-			ops = strtol(v, NULL, 0);
+			c.ops = strtol(v, NULL, 0);
 			i++;
 		} else if (!strcmp(a, "--levels")) {
 			levels = atoi(v);
@@ -1146,14 +1366,34 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--tlb")) {
 			tlb = strtol(v, NULL, 0);
 			i++;
+		} else if (!strcmp(a, "--frames")) {
+			c.frames = strtoull(v, NULL, 0);
+			if (c.frames < 8 || c.frames > MACHINE_FRAMES)
+				usage(argv[0]);    /* a COW copy of a 3-page access needs a few */
+			i++;
+		} else if (!strcmp(a, "--policy")) {
+			if (strlen(v) >= POLICY_LEN)
+				usage(argv[0]);
+			snprintf(c.policy, sizeof(c.policy), "%s", v);
+			i++;
+		} else if (!strcmp(a, "--swap")) {
+			if (strcmp(v, "none"))
+				usage(argv[0]);
+			c.swap_none = true;
+			i++;
+		} else if (!strcmp(a, "--swap-size")) {
+			if (strlen(v) >= sizeof(c.swap_size))
+				usage(argv[0]);
+			snprintf(c.swap_size, sizeof(c.swap_size), "%s", v);
+			i++;
 		} else {
 			usage(argv[0]);
 		}
 	}
-	if (ops <= 0)
-		ops = longrun ? 50000 : 5000;
+	if (c.ops <= 0)
+		c.ops = longrun ? 50000 : 5000;
 	uint64_t first = one_seed ? seed : 1;
-	uint64_t last = one_seed ? seed : longrun ? 64 : 8;
+	uint64_t last = one_seed ? seed : nseeds ? nseeds : longrun ? 64 : 8;
 	int lv_lo = levels ? levels : 2, lv_hi = levels ? levels : 6;
 	unsigned tlbs[2] = { 0, 8 };
 	int ntlb = 2;
@@ -1166,7 +1406,7 @@ int main(int argc, char **argv)
 	for (uint64_t s = first; s <= last; s++)
 		for (int lv = lv_lo; lv <= lv_hi; lv++)
 			for (int t = 0; t < ntlb; t++) {
-				if (run_one(s, lv, tlbs[t], ops, verbose))
+				if (run_one(&c, s, lv, tlbs[t]))
 					passed++;
 				else
 					failed++;
