@@ -1,0 +1,1037 @@
+/*
+ * procfmt.c - the text of the mount's generated files: Linux 6.1's procfs
+ * formats, byte for byte where vmfs has the figure, and the value a fresh
+ * Linux process or an idle one-CPU machine would show where it has not.
+ *
+ * The reference is the kernel's own code at v6.1: fs/proc/task_mmu.c
+ * (show_map_vma, show_smap, __show_smap, show_smaps_rollup, task_mem,
+ * task_statm), fs/proc/array.c (do_task_stat, proc_pid_status and its
+ * task_* helpers), fs/proc/meminfo.c, mm/vmstat.c (vmstat_text), mm/swapfile.c
+ * (swap_show), fs/proc/stat.c and fs/proc/uptime.c.  Where the kernel prints
+ * a field only under a config option, we print what an x86_64 distribution
+ * kernel (Debian 12's 6.1) prints: NUMA, ZSWAP, KSM, CMA, THP with PUD
+ * splits, hugetlb, memory failure, balloon compaction, soft-dirty; no
+ * HIGHMEM, no shadow call stack, no protection keys.
+ *
+ * What stays true in this file:
+ *   1. Only libvmfs is called; nothing here keeps state between calls, and a
+ *      fmt_* function renders one whole file into its sbuf, returning 0,
+ *      -ESRCH (the process is gone) or -ENOMEM (sbuf.err).
+ *   2. Every number Linux prints in kB is computed from pages as
+ *      pages << (12 - 10), never rounded, so readers that multiply back
+ *      get the page counts exactly.
+ *   3. Field order, labels, separators (tabs versus spaces) and minimum
+ *      widths are the kernel's: seq_put_decimal_ull_width(..., 8) is
+ *      "%8"PRIu64, seq_put_hex_ll(..., 8) is "%08"PRIx64, seq_pad pads to
+ *      column 72 and adds one space, so a path starts at column 73.
+ *
+ * Choices where vmfs has no Linux counterpart (the man page repeats them):
+ *   - maps: an object mapping is shown as the path /objects/NAME (the
+ *     object's place in the mount), on device 00:2a (a stand-in for the
+ *     anonymous device a FUSE file system gets) with inode = 32-bit FNV-1a
+ *     hash of the name (never 0), and " (deleted)" after a removed object,
+ *     as Linux does for unlinked files.  Shared anonymous memory is
+ *     "/dev/zero (deleted)" on 00:01 as Linux shows it, with inode 0 (the
+ *     engine gives shared memory no identity); private anonymous memory has
+ *     no name, device 00:00, inode 0.  There is no [heap] or [stack].
+ *   - VmFlags: rd/wr/ex from prot; mr mw me always, as mmap(2) sets them;
+ *     sh and ms for shared mappings, except that a shared mapping of an
+ *     object without write permission loses sh and mw (Linux clears
+ *     VM_SHARED|VM_MAYWRITE for a read-only file); ac for private writable
+ *     mappings (VM_ACCOUNT); sd (VM_SOFTDIRTY) on every mapping, as a new
+ *     x86 mapping has it.
+ *   - Processes never run on a CPU: state S (sleeping), utime/stime 0, no
+ *     context switches, CPU 0, nice 0, priority 20, root's ids and
+ *     capabilities, empty signal masks, process group and session = PID.
+ *     The machine has one CPU; its whole uptime is idle time.
+ *   - Memory: MemTotal is the data frames (frames=); page-table frames are
+ *     reported as PageTables, beyond MemTotal, as the spec says.  vmfs has no
+ *     LRU lists, so every resident page is "active": Active(anon) = private
+ *     anonymous + shared memory, Active(file) = object pages; the Inactive
+ *     lines are 0.  Allocations count in the Normal zone (pgalloc_normal).
+ *   - swaps: the store's SQLite file, type "file", priority -2 (the first
+ *     swap area without a priority).  Size is swap_size= when given; with
+ *     unlimited swap it is used + frames, i.e. the store always has room
+ *     for one more machine's worth of pages, so SwapFree (and the Size
+ *     column minus Used) equals the frame count.  With swap=none the file
+ *     holds only the header and SwapTotal is 0.
+ */
+#include "procfmt.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define KB(pages)   ((uint64_t)(pages) << (VMFS_PAGE_SHIFT - 10))
+#define USER_HZ     100             /* clock ticks of /proc/PID/stat and /proc/stat */
+#define NS_PER_SEC  UINT64_C(1000000000)
+#define NS_PER_TICK (NS_PER_SEC / USER_HZ)
+
+/* ---- the text buffer ----------------------------------------------------- */
+
+static bool sbuf_reserve(struct sbuf *s, size_t more)
+{
+	size_t cap;
+	char *nbuf;
+
+	if (s->err)
+		return false;
+	if (s->len + more + 1 <= s->cap)
+		return true;
+	cap = s->cap ? s->cap : 4096;
+	while (cap < s->len + more + 1)
+		cap *= 2;
+	nbuf = realloc(s->buf, cap);
+	if (!nbuf) {
+		s->err = -ENOMEM;
+		return false;
+	}
+	s->buf = nbuf;
+	s->cap = cap;
+	return true;
+}
+
+void sbuf_put(struct sbuf *s, const void *data, size_t len)
+{
+	if (!sbuf_reserve(s, len))
+		return;
+	memcpy(s->buf + s->len, data, len);
+	s->len += len;
+	s->buf[s->len] = '\0';
+}
+
+void sbuf_printf(struct sbuf *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !sbuf_reserve(s, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->buf + s->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	s->len += (size_t)n;
+}
+
+void sbuf_free(struct sbuf *s)
+{
+	free(s->buf);
+	*s = (struct sbuf){ 0 };
+}
+
+static void sbuf_putc(struct sbuf *s, char c)
+{
+	sbuf_put(s, &c, 1);
+}
+
+/* seq_pad(m, ' ') after seq_setwidth(m, width) at @line: pad, then a space. */
+static void sbuf_pad(struct sbuf *s, size_t line, size_t width)
+{
+	while (!s->err && s->len - line < width)
+		sbuf_putc(s, ' ');
+	sbuf_putc(s, ' ');
+}
+
+static int sbuf_result(const struct sbuf *s)
+{
+	return s->err ? s->err : 0;
+}
+
+/* ---- snapshots from libvmfs ------------------------------------------------ */
+
+/* All mappings of @pid into a malloc'ed array (*n entries, possibly 0). */
+static int load_maps(vmfs *m, int pid, struct vmfs_map **out, size_t *n)
+{
+	size_t cap = 16;
+	struct vmfs_map *maps = NULL;
+
+	for (;;) {
+		struct vmfs_map *nm = realloc(maps, cap * sizeof(*maps));
+		int r;
+
+		if (!nm) {
+			free(maps);
+			return -ENOMEM;
+		}
+		maps = nm;
+		r = vmfs_maps(m, pid, maps, cap);
+		if (r < 0) {
+			free(maps);
+			return r;
+		}
+		if ((size_t)r <= cap) {
+			*out = maps;
+			*n = (size_t)r;
+			return 0;
+		}
+		cap = (size_t)r + 16;   /* grew meanwhile: ask again */
+	}
+}
+
+/* What /proc/PID/status and stat need beyond vmfs_proc_stat. */
+struct task {
+	struct vmfs_proc_stat ps;
+	uint64_t rss;            /* resident pages */
+	uint64_t data_vm;        /* pages of private writable mappings (VmData) */
+	uint64_t exec_vm;        /* pages of executable, not writable mappings */
+};
+
+static int load_task(vmfs *m, int pid, struct task *t)
+{
+	struct vmfs_map *maps;
+	size_t n;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	r = vmfs_proc_stat(m, pid, &t->ps);
+	if (r < 0)
+		return r;
+	r = load_maps(m, pid, &maps, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pages = (maps[i].end - maps[i].start) >> VMFS_PAGE_SHIFT;
+		bool shared = maps[i].flags & MAP_SHARED;
+
+		/* is_data_mapping() and is_exec_mapping() of mm/internal.h */
+		if ((maps[i].prot & PROT_WRITE) && !shared)
+			t->data_vm += pages;
+		if ((maps[i].prot & PROT_EXEC) && !(maps[i].prot & PROT_WRITE))
+			t->exec_vm += pages;
+	}
+	free(maps);
+	t->rss = t->ps.rss_anon + t->ps.rss_file + t->ps.rss_shmem;
+	return 0;
+}
+
+/* Swap in pages as /proc/swaps and /proc/meminfo show it; false with swap=none. */
+static bool swap_area(vmfs *m, const struct vmfs_stat *st, uint64_t *total, uint64_t *used)
+{
+	char probe[2];
+
+	*total = *used = 0;
+	if (vmfs_swap_path(m, probe, sizeof(probe)) == 0)
+		return false;
+	*used = st->swap_used;
+	*total = st->swap_total ? st->swap_total : st->swap_used + st->frames;
+	return true;
+}
+
+/* ---- machine-wide files ------------------------------------------------------ */
+
+/* Pages a process has committed (VM_ACCOUNT mappings: private writable, shared anonymous). */
+static int committed_pages(vmfs *m, uint64_t *committed)
+{
+	int pids_buf[64], *pids = pids_buf;
+	int n = vmfs_pids(m, pids_buf, 64);
+
+	*committed = 0;
+	if (n > 64) {
+		pids = malloc((size_t)n * sizeof(*pids));
+		if (!pids)
+			return -ENOMEM;
+		n = vmfs_pids(m, pids, (size_t)n);   /* may have shrunk; never grows past it */
+	}
+	for (int i = 0; i < n && i >= 0; i++) {
+		struct vmfs_map *maps;
+		size_t nm;
+
+		if (load_maps(m, pids[i], &maps, &nm) < 0)
+			continue;      /* exited meanwhile */
+		for (size_t j = 0; j < nm; j++) {
+			bool shared = maps[j].flags & MAP_SHARED;
+			bool anon = maps[j].object[0] == '\0';
+
+			if ((!shared && (maps[j].prot & PROT_WRITE)) || (shared && anon))
+				*committed += (maps[j].end - maps[j].start) >> VMFS_PAGE_SHIFT;
+		}
+		free(maps);
+	}
+	if (pids != pids_buf)
+		free(pids);
+	return 0;
+}
+
+int fmt_meminfo(vmfs *m, struct sbuf *out)
+{
+	struct vmfs_stat st;
+	uint64_t swap_total, swap_used, committed, file_lru, anon_lru, available;
+	int r = vmfs_stat(m, &st);
+
+	if (r < 0)
+		return r;
+	r = committed_pages(m, &committed);
+	if (r < 0)
+		return r;
+	swap_area(m, &st, &swap_total, &swap_used);
+	anon_lru = st.anon_pages + st.shmem_pages;        /* shmem lives on the anon LRU */
+	file_lru = st.file_pages - st.shmem_pages;
+	available = st.frames_free + file_lru;            /* si_mem_available, no watermarks */
+
+	/* fs/proc/meminfo.c: show_val_kb() is "%-16s" label + "%8lu kB". */
+	const struct { const char *fmt; uint64_t val; } lines[] = {
+		{ "MemTotal:       %8" PRIu64 " kB\n", KB(st.frames) },
+		{ "MemFree:        %8" PRIu64 " kB\n", KB(st.frames_free) },
+		{ "MemAvailable:   %8" PRIu64 " kB\n", KB(available) },
+		{ "Buffers:        %8" PRIu64 " kB\n", 0 },
+		{ "Cached:         %8" PRIu64 " kB\n", KB(st.file_pages) },
+		{ "SwapCached:     %8" PRIu64 " kB\n", KB(st.swap_cached) },
+		{ "Active:         %8" PRIu64 " kB\n", KB(anon_lru + file_lru) },
+		{ "Inactive:       %8" PRIu64 " kB\n", 0 },
+		{ "Active(anon):   %8" PRIu64 " kB\n", KB(anon_lru) },
+		{ "Inactive(anon): %8" PRIu64 " kB\n", 0 },
+		{ "Active(file):   %8" PRIu64 " kB\n", KB(file_lru) },
+		{ "Inactive(file): %8" PRIu64 " kB\n", 0 },
+		{ "Unevictable:    %8" PRIu64 " kB\n", 0 },
+		{ "Mlocked:        %8" PRIu64 " kB\n", 0 },
+		{ "SwapTotal:      %8" PRIu64 " kB\n", KB(swap_total) },
+		{ "SwapFree:       %8" PRIu64 " kB\n", KB(swap_total - swap_used) },
+		{ "Zswap:          %8" PRIu64 " kB\n", 0 },
+		{ "Zswapped:       %8" PRIu64 " kB\n", 0 },
+		{ "Dirty:          %8" PRIu64 " kB\n", KB(st.dirty_pages) },
+		{ "Writeback:      %8" PRIu64 " kB\n", 0 },
+		{ "AnonPages:      %8" PRIu64 " kB\n", KB(st.anon_pages) },
+		{ "Mapped:         %8" PRIu64 " kB\n", KB(st.mapped_pages) },
+		{ "Shmem:          %8" PRIu64 " kB\n", KB(st.shmem_pages) },
+		{ "KReclaimable:   %8" PRIu64 " kB\n", 0 },
+		{ "Slab:           %8" PRIu64 " kB\n", 0 },
+		{ "SReclaimable:   %8" PRIu64 " kB\n", 0 },
+		{ "SUnreclaim:     %8" PRIu64 " kB\n", 0 },
+		{ "KernelStack:    %8" PRIu64 " kB\n", 0 },
+		{ "PageTables:     %8" PRIu64 " kB\n", KB(st.pagetable_pages) },
+		{ "SecPageTables:  %8" PRIu64 " kB\n", 0 },
+		{ "NFS_Unstable:   %8" PRIu64 " kB\n", 0 },
+		{ "Bounce:         %8" PRIu64 " kB\n", 0 },
+		{ "WritebackTmp:   %8" PRIu64 " kB\n", 0 },
+		/* vm_commit_limit(): overcommit_ratio 50% of RAM, plus swap */
+		{ "CommitLimit:    %8" PRIu64 " kB\n", KB(st.frames / 2 + swap_total) },
+		{ "Committed_AS:   %8" PRIu64 " kB\n", KB(committed) },
+		{ "VmallocTotal:   %8" PRIu64 " kB\n", UINT64_C(34359738367) },  /* x86_64, 4 levels */
+		{ "VmallocUsed:    %8" PRIu64 " kB\n", 0 },
+		{ "VmallocChunk:   %8" PRIu64 " kB\n", 0 },
+		{ "Percpu:         %8" PRIu64 " kB\n", 0 },
+		{ "HardwareCorrupted: %5" PRIu64 " kB\n", 0 },
+		{ "AnonHugePages:  %8" PRIu64 " kB\n", 0 },
+		{ "ShmemHugePages: %8" PRIu64 " kB\n", 0 },
+		{ "ShmemPmdMapped: %8" PRIu64 " kB\n", 0 },
+		{ "FileHugePages:  %8" PRIu64 " kB\n", 0 },
+		{ "FilePmdMapped:  %8" PRIu64 " kB\n", 0 },
+		{ "CmaTotal:       %8" PRIu64 " kB\n", 0 },
+		{ "CmaFree:        %8" PRIu64 " kB\n", 0 },
+		/* hugetlb_report_meminfo() */
+		{ "HugePages_Total:   %5" PRIu64 "\n", 0 },
+		{ "HugePages_Free:    %5" PRIu64 "\n", 0 },
+		{ "HugePages_Rsvd:    %5" PRIu64 "\n", 0 },
+		{ "HugePages_Surp:    %5" PRIu64 "\n", 0 },
+		{ "Hugepagesize:   %8" PRIu64 " kB\n", 2048 },
+		{ "Hugetlb:        %8" PRIu64 " kB\n", 0 },
+		/* arch_report_meminfo(): all of simulated RAM mapped by 4k pages */
+		{ "DirectMap4k:    %8" PRIu64 " kB\n", st.phys_size >> 10 },
+		{ "DirectMap2M:    %8" PRIu64 " kB\n", 0 },
+		{ "DirectMap1G:    %8" PRIu64 " kB\n", 0 },
+	};
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		sbuf_printf(out, lines[i].fmt, lines[i].val);
+	return sbuf_result(out);
+}
+
+/*
+ * mm/vmstat.c's vmstat_text of v6.1 in order, for the config named at the
+ * top of this file.  Names vmfs has no figure for print 0.
+ */
+static const char *const vmstat_text[] = {
+	/* enum zone_stat_item */
+	"nr_free_pages", "nr_zone_inactive_anon", "nr_zone_active_anon",
+	"nr_zone_inactive_file", "nr_zone_active_file", "nr_zone_unevictable",
+	"nr_zone_write_pending", "nr_mlock", "nr_bounce", "nr_zspages", "nr_free_cma",
+	/* enum numa_stat_item */
+	"numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local",
+	"numa_other",
+	/* enum node_stat_item */
+	"nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file",
+	"nr_unevictable", "nr_slab_reclaimable", "nr_slab_unreclaimable",
+	"nr_isolated_anon", "nr_isolated_file", "workingset_nodes",
+	"workingset_refault_anon", "workingset_refault_file",
+	"workingset_activate_anon", "workingset_activate_file",
+	"workingset_restore_anon", "workingset_restore_file",
+	"workingset_nodereclaim", "nr_anon_pages", "nr_mapped", "nr_file_pages",
+	"nr_dirty", "nr_writeback", "nr_writeback_temp", "nr_shmem",
+	"nr_shmem_hugepages", "nr_shmem_pmdmapped", "nr_file_hugepages",
+	"nr_file_pmdmapped", "nr_anon_transparent_hugepages", "nr_vmscan_write",
+	"nr_vmscan_immediate_reclaim", "nr_dirtied", "nr_written",
+	"nr_throttled_written", "nr_kernel_misc_reclaimable",
+	"nr_foll_pin_acquired", "nr_foll_pin_released", "nr_kernel_stack",
+	"nr_page_table_pages", "nr_sec_page_table_pages", "nr_swapcached",
+	"pgpromote_success", "pgpromote_candidate",
+	/* enum writeback_stat_item */
+	"nr_dirty_threshold", "nr_dirty_background_threshold",
+	/* enum vm_event_item */
+	"pgpgin", "pgpgout", "pswpin", "pswpout",
+	"pgalloc_dma", "pgalloc_dma32", "pgalloc_normal", "pgalloc_movable",
+	"allocstall_dma", "allocstall_dma32", "allocstall_normal", "allocstall_movable",
+	"pgskip_dma", "pgskip_dma32", "pgskip_normal", "pgskip_movable",
+	"pgfree", "pgactivate", "pgdeactivate", "pglazyfree",
+	"pgfault", "pgmajfault", "pglazyfreed",
+	"pgrefill", "pgreuse", "pgsteal_kswapd", "pgsteal_direct",
+	"pgdemote_kswapd", "pgdemote_direct", "pgscan_kswapd", "pgscan_direct",
+	"pgscan_direct_throttle", "pgscan_anon", "pgscan_file", "pgsteal_anon",
+	"pgsteal_file",
+	"zone_reclaim_failed", "pginodesteal", "slabs_scanned", "kswapd_inodesteal",
+	"kswapd_low_wmark_hit_quickly", "kswapd_high_wmark_hit_quickly",
+	"pageoutrun", "pgrotated", "drop_pagecache", "drop_slab", "oom_kill",
+	"numa_pte_updates", "numa_huge_pte_updates", "numa_hint_faults",
+	"numa_hint_faults_local", "numa_pages_migrated",
+	"pgmigrate_success", "pgmigrate_fail", "thp_migration_success",
+	"thp_migration_fail", "thp_migration_split",
+	"compact_migrate_scanned", "compact_free_scanned", "compact_isolated",
+	"compact_stall", "compact_fail", "compact_success", "compact_daemon_wake",
+	"compact_daemon_migrate_scanned", "compact_daemon_free_scanned",
+	"htlb_buddy_alloc_success", "htlb_buddy_alloc_fail",
+	"cma_alloc_success", "cma_alloc_fail",
+	"unevictable_pgs_culled", "unevictable_pgs_scanned",
+	"unevictable_pgs_rescued", "unevictable_pgs_mlocked",
+	"unevictable_pgs_munlocked", "unevictable_pgs_cleared",
+	"unevictable_pgs_stranded",
+	"thp_fault_alloc", "thp_fault_fallback", "thp_fault_fallback_charge",
+	"thp_collapse_alloc", "thp_collapse_alloc_failed", "thp_file_alloc",
+	"thp_file_fallback", "thp_file_fallback_charge", "thp_file_mapped",
+	"thp_split_page", "thp_split_page_failed", "thp_deferred_split_page",
+	"thp_split_pmd", "thp_scan_exceed_none_pte", "thp_scan_exceed_swap_pte",
+	"thp_scan_exceed_share_pte", "thp_split_pud", "thp_zero_page_alloc",
+	"thp_zero_page_alloc_failed", "thp_swpout", "thp_swpout_fallback",
+	"balloon_inflate", "balloon_deflate", "balloon_migrate",
+	"swap_ra", "swap_ra_hit", "ksm_swpin_copy", "cow_ksm", "zswpin", "zswpout",
+	"direct_map_level2_splits", "direct_map_level3_splits",
+};
+
+struct counter {
+	const char *name;
+	uint64_t val;
+};
+
+int fmt_vmstat(vmfs *m, struct sbuf *out)
+{
+	struct vmfs_stat st;
+	int r = vmfs_stat(m, &st);
+
+	if (r < 0)
+		return r;
+	uint64_t anon_lru = st.anon_pages + st.shmem_pages;
+	uint64_t file_lru = st.file_pages - st.shmem_pages;
+	uint64_t dirtyable = st.frames_free + file_lru;   /* global_dirtyable_memory() */
+	const struct counter known[] = {
+		{ "nr_free_pages", st.frames_free },
+		{ "nr_zone_active_anon", anon_lru },
+		{ "nr_zone_active_file", file_lru },
+		{ "nr_zone_write_pending", st.dirty_pages },
+		{ "numa_hit", st.pgalloc },               /* one node: every allocation hits */
+		{ "numa_local", st.pgalloc },
+		{ "nr_active_anon", anon_lru },
+		{ "nr_active_file", file_lru },
+		{ "nr_anon_pages", st.anon_pages },
+		{ "nr_mapped", st.mapped_pages },
+		{ "nr_file_pages", st.file_pages + st.swap_cached },  /* swap cache included */
+		{ "nr_dirty", st.dirty_pages },
+		{ "nr_shmem", st.shmem_pages },
+		{ "nr_vmscan_write", st.pswpout },
+		{ "nr_page_table_pages", st.pagetable_pages },
+		{ "nr_swapcached", st.swap_cached },
+		{ "nr_dirty_threshold", dirtyable * 20 / 100 },       /* vm.dirty_ratio */
+		{ "nr_dirty_background_threshold", dirtyable * 10 / 100 },
+		{ "pgpgin", KB(st.pgmajfault) },          /* every major fault reads a page */
+		{ "pgpgout", KB(st.pswpout) },
+		{ "pswpin", st.pswpin },
+		{ "pswpout", st.pswpout },
+		{ "pgalloc_normal", st.pgalloc },
+		{ "pgfree", st.pgfree },
+		{ "pgfault", st.pgfault },
+		{ "pgmajfault", st.pgmajfault },
+		{ "pgsteal_direct", st.pgsteal_direct },
+		{ "pgscan_direct", st.pgscan_direct },
+		{ "oom_kill", st.oom_kill },
+	};
+
+	for (size_t i = 0; i < sizeof(vmstat_text) / sizeof(vmstat_text[0]); i++) {
+		uint64_t val = 0;
+
+		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (!strcmp(known[k].name, vmstat_text[i]))
+				val = known[k].val;
+		sbuf_printf(out, "%s %" PRIu64 "\n", vmstat_text[i], val);
+	}
+	sbuf_printf(out, "nr_unstable 0\n");   /* deprecated, still printed by vmstat_show */
+	return sbuf_result(out);
+}
+
+/* mangle_path(): the characters of @esc become \ooo octal escapes. */
+static void put_mangled(struct sbuf *s, const char *path, const char *esc)
+{
+	for (const char *p = path; *p; p++) {
+		if (strchr(esc, *p))
+			sbuf_printf(s, "\\%03o", (unsigned char)*p);
+		else
+			sbuf_putc(s, *p);
+	}
+}
+
+int fmt_swaps(vmfs *m, struct sbuf *out)
+{
+	struct vmfs_stat st;
+	uint64_t total, used;
+	char *path;
+	size_t len, line;
+	int r = vmfs_stat(m, &st);
+
+	if (r < 0)
+		return r;
+	sbuf_printf(out, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+	if (!swap_area(m, &st, &total, &used))
+		return sbuf_result(out);
+	len = vmfs_swap_path(m, NULL, 0);
+	path = malloc(len + 1);
+	if (!path)
+		return -ENOMEM;
+	vmfs_swap_path(m, path, len + 1);
+
+	/* swap_show(): "%*s%s\t%lu\t%s%lu\t%s%d\n" after the escaped path */
+	line = out->len;
+	put_mangled(out, path, " \t\n\\");
+	free(path);
+	len = out->len - line;
+	uint64_t size_kb = KB(total), used_kb = KB(used);
+	sbuf_printf(out, "%*s%s\t%" PRIu64 "\t%s%" PRIu64 "\t%s%d\n",
+		    len < 40 ? (int)(40 - len) : 1, " ", "file\t",
+		    size_kb, size_kb < 10000000 ? "\t" : "",
+		    used_kb, used_kb < 10000000 ? "\t" : "", -2);
+	return sbuf_result(out);
+}
+
+int fmt_stat(vmfs *m, struct sbuf *out)
+{
+	struct vmfs_stat st;
+	int r = vmfs_stat(m, &st);
+
+	if (r < 0)
+		return r;
+	uint64_t idle = st.uptime_ns / NS_PER_TICK;
+
+	/* fs/proc/stat.c show_stat(): user nice system idle iowait irq softirq steal guest guest_nice */
+	sbuf_printf(out, "cpu  0 0 0 %" PRIu64 " 0 0 0 0 0 0\n", idle);
+	sbuf_printf(out, "cpu0 0 0 0 %" PRIu64 " 0 0 0 0 0 0\n", idle);
+	/* the sum, then one count per IRQ: the 16 legacy ISA lines, all quiet */
+	sbuf_printf(out, "intr 0");
+	for (int irq = 0; irq < 16; irq++)
+		sbuf_printf(out, " 0");
+	sbuf_printf(out, "\nctxt 0\nbtime %" PRIu64 "\nprocesses %" PRIu64
+		    "\nprocs_running 0\nprocs_blocked 0\n",
+		    st.boot_time, st.forks + st.spawns);
+	/* the sum, then NR_SOFTIRQS (10) counts */
+	sbuf_printf(out, "softirq 0 0 0 0 0 0 0 0 0 0 0\n");
+	return sbuf_result(out);
+}
+
+int fmt_uptime(vmfs *m, struct sbuf *out)
+{
+	struct vmfs_stat st;
+	int r = vmfs_stat(m, &st);
+
+	if (r < 0)
+		return r;
+	uint64_t sec = st.uptime_ns / NS_PER_SEC;
+	uint64_t cs = st.uptime_ns % NS_PER_SEC / (NS_PER_SEC / 100);
+
+	/* one CPU, never busy: idle time is the uptime */
+	sbuf_printf(out, "%" PRIu64 ".%02" PRIu64 " %" PRIu64 ".%02" PRIu64 "\n", sec, cs, sec, cs);
+	return sbuf_result(out);
+}
+
+int fmt_kmsg(vmfs *m, struct sbuf *out)
+{
+	size_t cap = 65536;
+
+	for (;;) {
+		char *buf = malloc(cap);
+		size_t len;
+
+		if (!buf)
+			return -ENOMEM;
+		len = vmfs_kmsg(m, buf, cap);
+		if (len < cap) {
+			sbuf_put(out, buf, len);
+			free(buf);
+			return sbuf_result(out);
+		}
+		free(buf);
+		cap = len + 4096;   /* the log grew between the calls: try again */
+	}
+}
+
+/* ---- /proc/PID/maps, smaps, smaps_rollup --------------------------------------- */
+
+/* VM_* bits as include/linux/mm.h numbers them: VmFlags lists set bits in bit order. */
+enum {
+	VM_READ = 1u << 0, VM_WRITE = 1u << 1, VM_EXEC = 1u << 2, VM_SHARED = 1u << 3,
+	VM_MAYREAD = 1u << 4, VM_MAYWRITE = 1u << 5, VM_MAYEXEC = 1u << 6,
+	VM_MAYSHARE = 1u << 7, VM_ACCOUNT = 1u << 20, VM_SOFTDIRTY = 1u << 27,
+};
+
+static const char vm_mnemonics[32][3] = {
+	[0] = "rd", [1] = "wr", [2] = "ex", [3] = "sh", [4] = "mr", [5] = "mw",
+	[6] = "me", [7] = "ms", [20] = "ac", [27] = "sd",
+};
+
+/* How one mapping appears in maps: the left columns, the name and its VmFlags. */
+struct vma_view {
+	unsigned flags;          /* VM_* */
+	uint64_t pgoff;          /* bytes */
+	unsigned major, minor;
+	uint64_t ino;
+	char name[300];          /* "" for none */
+};
+
+static uint64_t name_inode(const char *name)
+{
+	uint32_t h = 2166136261u;   /* FNV-1a, 32 bits */
+
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h ? h : 1;
+}
+
+static void view_vma(vmfs *m, const struct vmfs_map *mp, struct vma_view *v)
+{
+	bool shared = mp->flags & MAP_SHARED;
+
+	memset(v, 0, sizeof(*v));
+	v->flags = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_SOFTDIRTY;
+	v->flags |= (mp->prot & PROT_READ ? VM_READ : 0) | (mp->prot & PROT_WRITE ? VM_WRITE : 0) |
+		    (mp->prot & PROT_EXEC ? VM_EXEC : 0);
+	if (shared)
+		v->flags |= VM_SHARED | VM_MAYSHARE;
+	else if (mp->prot & PROT_WRITE)
+		v->flags |= VM_ACCOUNT;
+
+	if (mp->object[0]) {
+		struct vmfs_object_info info;
+
+		/* a removed object's name carries " (deleted)": stat fails, mode stays writable */
+		if (shared && vmfs_object_stat(m, mp->object, &info) == 0 && !(info.mode & 0222))
+			v->flags &= ~(VM_SHARED | VM_MAYWRITE);
+		v->pgoff = mp->offset;
+		v->minor = 0x2a;
+		v->ino = name_inode(mp->object);
+		snprintf(v->name, sizeof(v->name), "/objects/%s", mp->object);
+	} else if (shared) {
+		v->minor = 1;
+		snprintf(v->name, sizeof(v->name), "/dev/zero (deleted)");
+	}
+}
+
+/* show_vma_header_prefix() and show_map_vma()'s name column. */
+static void put_vma_header(struct sbuf *s, uint64_t start, uint64_t end, unsigned flags,
+			   uint64_t pgoff, unsigned major, unsigned minor, uint64_t ino,
+			   const char *name)
+{
+	size_t line = s->len;
+
+	sbuf_printf(s, "%08" PRIx64 "-%08" PRIx64 " %c%c%c%c %08" PRIx64 " %02x:%02x %" PRIu64 " ",
+		    start, end,
+		    flags & VM_READ ? 'r' : '-', flags & VM_WRITE ? 'w' : '-',
+		    flags & VM_EXEC ? 'x' : '-', flags & VM_MAYSHARE ? 's' : 'p',
+		    pgoff, major, minor, ino);
+	if (name && name[0]) {
+		sbuf_pad(s, line, 25 + sizeof(void *) * 6 - 1);
+		put_mangled(s, name, "\n");
+	}
+	sbuf_putc(s, '\n');
+}
+
+static void put_map_line(struct sbuf *s, const struct vmfs_map *mp, const struct vma_view *v)
+{
+	put_vma_header(s, mp->start, mp->end, v->flags, v->pgoff, v->major, v->minor, v->ino,
+		       v->name);
+}
+
+int fmt_pid_maps(vmfs *m, int pid, struct sbuf *out)
+{
+	struct vmfs_map *maps;
+	size_t n;
+	int r = load_maps(m, pid, &maps, &n);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct vma_view v;
+
+		view_vma(m, &maps[i], &v);
+		put_map_line(out, &maps[i], &v);
+	}
+	free(maps);
+	return sbuf_result(out);
+}
+
+/* struct mem_size_stats of task_mmu.c, in bytes (pss* with the 12-bit fraction dropped). */
+struct mss {
+	uint64_t resident, shared_clean, shared_dirty, private_clean, private_dirty;
+	uint64_t referenced, anonymous, swap;
+	uint64_t pss, pss_anon, pss_file, pss_shmem, pss_dirty, swap_pss;
+};
+
+static void mss_add(struct mss *a, const struct vmfs_map *mp)
+{
+	const uint64_t page = VMFS_PAGE_SIZE;
+	bool shared = mp->flags & MAP_SHARED;
+
+	a->resident += mp->rss * page;
+	a->shared_clean += mp->shared_clean * page;
+	a->shared_dirty += mp->shared_dirty * page;
+	a->private_clean += mp->private_clean * page;
+	a->private_dirty += mp->private_dirty * page;
+	a->referenced += mp->referenced * page;
+	a->anonymous += mp->anon * page;
+	a->swap += mp->swap * page;
+	a->swap_pss += mp->swap * page;   /* swap counts are not shared out: see the report */
+	a->pss += mp->pss;
+	a->pss_dirty += mp->pss_dirty;
+	if (!mp->object[0]) {
+		if (shared)
+			a->pss_shmem += mp->pss;
+		else
+			a->pss_anon += mp->pss;
+	} else {
+		/* a private object mapping holds object pages and COW copies: split in proportion */
+		uint64_t anon = mp->rss ? mp->pss * mp->anon / mp->rss : 0;
+
+		a->pss_anon += anon;
+		a->pss_file += mp->pss - anon;
+	}
+}
+
+/* SEQ_PUT_DEC(str, val): seq_put_decimal_ull_width(m, str, val >> 10, 8) */
+static void put_kb(struct sbuf *s, const char *label, uint64_t bytes)
+{
+	sbuf_printf(s, "%s%8" PRIu64 " kB\n", label, bytes >> 10);
+}
+
+/* __show_smap(): the lines smaps and smaps_rollup share. */
+static void put_smap(struct sbuf *s, const struct mss *a, bool rollup)
+{
+	put_kb(s, "Rss:            ", a->resident);
+	put_kb(s, "Pss:            ", a->pss);
+	put_kb(s, "Pss_Dirty:      ", a->pss_dirty);
+	if (rollup) {
+		put_kb(s, "Pss_Anon:       ", a->pss_anon);
+		put_kb(s, "Pss_File:       ", a->pss_file);
+		put_kb(s, "Pss_Shmem:      ", a->pss_shmem);
+	}
+	put_kb(s, "Shared_Clean:   ", a->shared_clean);
+	put_kb(s, "Shared_Dirty:   ", a->shared_dirty);
+	put_kb(s, "Private_Clean:  ", a->private_clean);
+	put_kb(s, "Private_Dirty:  ", a->private_dirty);
+	put_kb(s, "Referenced:     ", a->referenced);
+	put_kb(s, "Anonymous:      ", a->anonymous);
+	put_kb(s, "LazyFree:       ", 0);
+	put_kb(s, "AnonHugePages:  ", 0);
+	put_kb(s, "ShmemPmdMapped: ", 0);
+	put_kb(s, "FilePmdMapped:  ", 0);
+	put_kb(s, "Shared_Hugetlb: ", 0);
+	sbuf_printf(s, "Private_Hugetlb: %7" PRIu64 " kB\n", (uint64_t)0);
+	put_kb(s, "Swap:           ", a->swap);
+	put_kb(s, "SwapPss:        ", a->swap_pss);
+	put_kb(s, "Locked:         ", 0);
+}
+
+static void put_vmflags(struct sbuf *s, unsigned flags)
+{
+	sbuf_printf(s, "VmFlags: ");
+	for (unsigned bit = 0; bit < 32; bit++)
+		if ((flags & (1u << bit)) && vm_mnemonics[bit][0])
+			sbuf_printf(s, "%s ", vm_mnemonics[bit]);
+	sbuf_putc(s, '\n');
+}
+
+int fmt_pid_smaps(vmfs *m, int pid, struct sbuf *out)
+{
+	struct vmfs_map *maps;
+	size_t n;
+	int r = load_maps(m, pid, &maps, &n);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct vma_view v;
+		struct mss a = { 0 };
+
+		view_vma(m, &maps[i], &v);
+		mss_add(&a, &maps[i]);
+		put_map_line(out, &maps[i], &v);
+		put_kb(out, "Size:           ", maps[i].end - maps[i].start);
+		put_kb(out, "KernelPageSize: ", VMFS_PAGE_SIZE);
+		put_kb(out, "MMUPageSize:    ", VMFS_PAGE_SIZE);
+		put_smap(out, &a, false);
+		sbuf_printf(out, "THPeligible:    %d\n", 0);
+		put_vmflags(out, v.flags);
+	}
+	free(maps);
+	return sbuf_result(out);
+}
+
+int fmt_pid_smaps_rollup(vmfs *m, int pid, struct sbuf *out)
+{
+	struct vmfs_map *maps;
+	struct mss a = { 0 };
+	size_t n;
+	int r = load_maps(m, pid, &maps, &n);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		mss_add(&a, &maps[i]);
+	/* show_smaps_rollup(): first start to last end, flags 0, then "[rollup]" */
+	put_vma_header(out, n ? maps[0].start : 0, n ? maps[n - 1].end : 0, 0, 0, 0, 0, 0,
+		       "[rollup]");
+	put_smap(out, &a, true);
+	free(maps);
+	return sbuf_result(out);
+}
+
+/* ---- /proc/PID/stat, statm, status, comm, cmdline --------------------------------- */
+
+int fmt_pid_stat(vmfs *m, int pid, struct sbuf *out)
+{
+	struct task t;
+	int r = load_task(m, pid, &t);
+
+	if (r < 0)
+		return r;
+	const struct vmfs_proc_stat *p = &t.ps;
+
+	/* do_task_stat(): pid (comm) state, then 49 numbers */
+	sbuf_printf(out, "%d (%s) S %d %d %d 0 -1 %u", p->pid, p->comm, p->ppid, p->pid, p->pid,
+		    0x00400000u /* PF_RANDOMIZE, as a user process */);
+	sbuf_printf(out, " %" PRIu64 " 0 %" PRIu64 " 0", p->min_flt, p->maj_flt);
+	sbuf_printf(out, " 0 0 0 0 20 0 1 0");                 /* utime..cstime prio nice threads itreal */
+	sbuf_printf(out, " %" PRIu64, p->start_ns / NS_PER_TICK);
+	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64,
+		    p->vm_pages << VMFS_PAGE_SHIFT, t.rss, UINT64_MAX /* RLIM_INFINITY */);
+	sbuf_printf(out, " 0 0 0 0 0");                        /* start/endcode startstack esp eip */
+	sbuf_printf(out, " 0 0 0 0 0 0 0 17 0 0 0 0 0 0");   /* signals wchan nswap cnswap exit_signal cpu rt policy blkio gtime cgtime */
+	sbuf_printf(out, " 0 0 0 0 0 0 0 0\n");               /* start/end_data start_brk arg/env exit_code */
+	return sbuf_result(out);
+}
+
+int fmt_pid_statm(vmfs *m, int pid, struct sbuf *out)
+{
+	struct task t;
+	int r = load_task(m, pid, &t);
+
+	if (r < 0)
+		return r;
+	/* size resident shared text lib data dt: no ELF text, so text = 0 */
+	sbuf_printf(out, "%" PRIu64 " %" PRIu64 " %" PRIu64 " 0 0 %" PRIu64 " 0\n",
+		    t.ps.vm_pages, t.rss, t.ps.rss_file + t.ps.rss_shmem, t.data_vm);
+	return sbuf_result(out);
+}
+
+/* proc_task_name(m, p, true): seq_escape_str(ESCAPE_SPACE | ESCAPE_SPECIAL, "\n\\") */
+static void put_escaped_comm(struct sbuf *s, const char *comm)
+{
+	for (const char *c = comm; *c; c++) {
+		if (*c == '\\')
+			sbuf_printf(s, "\\\\");
+		else if (*c == '\n')
+			sbuf_printf(s, "\\n");
+		else
+			sbuf_putc(s, *c);
+	}
+}
+
+/* RLIMIT_SIGPENDING of a fresh process: max_threads / 2, fork_init()'s way. */
+static uint64_t sigpending_limit(vmfs *m)
+{
+	struct vmfs_stat st;
+	uint64_t threads;
+
+	if (vmfs_stat(m, &st) < 0)
+		return 0;
+	threads = st.frames * VMFS_PAGE_SIZE / (8 * 16384);   /* 16 KiB kernel stacks, 1/8 of RAM */
+	if (threads < 20)
+		threads = 20;
+	return threads / 2;
+}
+
+int fmt_pid_status(vmfs *m, int pid, struct sbuf *out)
+{
+	struct task t;
+	int r = load_task(m, pid, &t);
+
+	if (r < 0)
+		return r;
+	const struct vmfs_proc_stat *p = &t.ps;
+	uint64_t hwm = p->rss_peak > t.rss ? p->rss_peak : t.rss;
+	uint64_t peak = p->vm_peak > p->vm_pages ? p->vm_peak : p->vm_pages;
+
+	sbuf_printf(out, "Name:\t");
+	put_escaped_comm(out, p->comm);
+	/* task_state() */
+	sbuf_printf(out, "\nUmask:\t%#04o\nState:\tS (sleeping)\n", 022);
+	sbuf_printf(out, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
+		    p->pid, p->pid, p->ppid);
+	sbuf_printf(out, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \n");
+	sbuf_printf(out, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
+		    p->pid, p->pid, p->pid, p->pid);
+	/* task_mem(): SEQ_PUT_DEC is "%8lu" after a tab */
+	const struct { const char *label; uint64_t kb; } mem[] = {
+		{ "VmPeak", KB(peak) }, { "VmSize", KB(p->vm_pages) }, { "VmLck", 0 },
+		{ "VmPin", 0 }, { "VmHWM", KB(hwm) }, { "VmRSS", KB(t.rss) },
+		{ "RssAnon", KB(p->rss_anon) }, { "RssFile", KB(p->rss_file) },
+		{ "RssShmem", KB(p->rss_shmem) }, { "VmData", KB(t.data_vm) },
+		{ "VmStk", 0 }, { "VmExe", 0 }, { "VmLib", KB(t.exec_vm) },
+		{ "VmPTE", KB(p->pt_pages) }, { "VmSwap", KB(p->swap) },
+		{ "HugetlbPages", 0 },
+	};
+	for (size_t i = 0; i < sizeof(mem) / sizeof(mem[0]); i++)
+		sbuf_printf(out, "%s:\t%8" PRIu64 " kB\n", mem[i].label, mem[i].kb);
+	sbuf_printf(out, "CoreDumping:\t0\nTHP_enabled:\t1\n");
+	/* task_sig() */
+	sbuf_printf(out, "Threads:\t1\nSigQ:\t0/%" PRIu64 "\n", sigpending_limit(m));
+	sbuf_printf(out, "SigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\n"
+		    "SigCgt:\t%016x\n", 0, 0, 0, 0, 0);
+	/* task_cap(): root's sets, CAP_LAST_CAP = 40 */
+	sbuf_printf(out, "CapInh:\t%016x\nCapPrm:\t%s\nCapEff:\t%s\nCapBnd:\t%s\nCapAmb:\t%016x\n",
+		    0, "000001ffffffffff", "000001ffffffffff", "000001ffffffffff", 0);
+	/* task_seccomp() */
+	sbuf_printf(out, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
+		    "Speculation_Store_Bypass:\tnot vulnerable\n"
+		    "SpeculationIndirectBranch:\tnot affected\n");
+	/* task_cpus_allowed(), cpuset_task_status_allowed(): one CPU, node 0 of MAX_NUMNODES 1024 */
+	sbuf_printf(out, "Cpus_allowed:\t1\nCpus_allowed_list:\t0\nMems_allowed:\t");
+	for (int word = 0; word < 31; word++)
+		sbuf_printf(out, "00000000,");
+	sbuf_printf(out, "00000001\nMems_allowed_list:\t0\n");
+	sbuf_printf(out, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
+	return sbuf_result(out);
+}
+
+int fmt_pid_comm(vmfs *m, int pid, struct sbuf *out)
+{
+	struct vmfs_proc_stat ps;
+	int r = vmfs_proc_stat(m, pid, &ps);
+
+	if (r < 0)
+		return r;
+	sbuf_printf(out, "%s\n", ps.comm);
+	return sbuf_result(out);
+}
+
+/* The whole name as the one argument, NUL-terminated as argv strings are. */
+int fmt_pid_cmdline(vmfs *m, int pid, struct sbuf *out)
+{
+	struct vmfs_proc_stat ps;
+	int r = vmfs_proc_stat(m, pid, &ps);
+
+	if (r < 0)
+		return r;
+	sbuf_put(out, ps.name, strlen(ps.name) + 1);
+	return sbuf_result(out);
+}
+
+/* ---- /proc/PID/pagetable (vmfs only) -------------------------------------------- */
+
+static void put_pte_bits(struct sbuf *s, uint64_t e)
+{
+	static const struct { uint64_t bit; const char *name; } bits[] = {
+		{ VMFS_PTE_P, "P" }, { VMFS_PTE_RW, "RW" }, { VMFS_PTE_US, "US" },
+		{ VMFS_PTE_A, "A" }, { VMFS_PTE_D, "D" }, { VMFS_PTE_COW, "COW" },
+		{ VMFS_PTE_PROTNONE, "PROTNONE" }, { VMFS_PTE_SWAP, "SWAP" },
+		{ VMFS_PTE_NX, "NX" },
+	};
+
+	sbuf_putc(s, ' ');
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (e & bits[i].bit)
+			sbuf_printf(s, " %s", bits[i].name);
+}
+
+/*
+ * The format, one line per non-zero entry of the user half, depth first:
+ *
+ *   cr3 0x0000000000004010: pgd at phys 0x4010000; 4 levels: pgd pud pmd pte; ...
+ *   pgd[0] @0x4010000 0x0000000004011067 va 0x0 -> table 0x4011000  P RW US A
+ *     pud[0] @0x4011000 0x0000000004012067 va 0x0 -> table 0x4012000  P RW US A
+ *       ...
+ *         pte[16] @0x4013080 0x800000000000a067 va 0x10000 -> frame 0xa000  P RW US A D NX
+ *         pte[17] @0x4013088 0x0000000000007800 va 0x11000 -> swap slot 7  SWAP
+ *         pte[18] @0x4013090 0x800000000000b420 va 0x12000 -> frame 0xb000 PROTNONE  A PROTNONE NX
+ *
+ * Each level indents two more spaces.  "@ADDR" is the entry's physical
+ * address (its table + 8 * index): `hexdump -s ADDR -n 8 phys` shows the
+ * raw value printed next to it, little-endian.  "va" is the first virtual
+ * address the entry covers; "table" is where the next level's table is, and
+ * "frame" the physical address of the page.  The bit names follow
+ * <vmfs.h>'s VMFS_PTE_*.
+ */
+int fmt_pid_pagetable(vmfs *m, int pid, struct sbuf *out)
+{
+	struct vmfs_proc_stat ps;
+	struct vmfs_stat st;
+	struct vmfs_pt_entry *pt = NULL;
+	size_t cap = 256;
+	ssize_t n;
+	int r = vmfs_stat(m, &st);
+
+	if (r < 0 || (r = vmfs_proc_stat(m, pid, &ps)) < 0)
+		return r;
+	for (;;) {
+		struct vmfs_pt_entry *np = realloc(pt, cap * sizeof(*pt));
+
+		if (!np) {
+			free(pt);
+			return -ENOMEM;
+		}
+		pt = np;
+		n = vmfs_pagetable(m, pid, pt, cap);
+		if (n < 0) {
+			free(pt);
+			return (int)n;
+		}
+		if ((size_t)n <= cap)
+			break;
+		cap = (size_t)n + 64;
+	}
+
+	sbuf_printf(out, "cr3 0x%016" PRIx64 ": %s at phys 0x%" PRIx64 "; %d levels:",
+		    ps.cr3, vmfs_level_name(st.levels, 0), ps.cr3 << VMFS_PAGE_SHIFT, st.levels);
+	for (int l = 0; l < st.levels; l++)
+		sbuf_printf(out, " %s", vmfs_level_name(st.levels, l));
+	sbuf_printf(out, "; entry at table + 8 * index\n");
+
+	for (ssize_t i = 0; i < n; i++) {
+		const struct vmfs_pt_entry *e = &pt[i];
+		uint64_t addr = e->entry & VMFS_PTE_PFN_MASK;
+		bool leaf = e->level == st.levels - 1;
+
+		sbuf_printf(out, "%*s%s[%u] @0x%" PRIx64 " 0x%016" PRIx64 " va 0x%" PRIx64 " -> ",
+			    2 * e->level, "", vmfs_level_name(st.levels, e->level), e->index,
+			    e->table + 8 * (uint64_t)e->index, e->entry, e->vaddr);
+		if (e->entry & VMFS_PTE_P)
+			sbuf_printf(out, "%s 0x%" PRIx64, leaf ? "frame" : "table", addr);
+		else if (e->entry & VMFS_PTE_PROTNONE)
+			sbuf_printf(out, "frame 0x%" PRIx64 " PROTNONE", addr);
+		else if (e->entry & VMFS_PTE_SWAP)
+			sbuf_printf(out, "swap slot %" PRIu64, addr >> VMFS_PAGE_SHIFT);
+		else
+			sbuf_printf(out, "not present");
+		put_pte_bits(out, e->entry);
+		sbuf_putc(out, '\n');
+	}
+	free(pt);
+	return sbuf_result(out);
+}
