@@ -42,7 +42,8 @@
  *     x86 mapping has it.
  *   - Processes never run on a CPU: state S (sleeping), utime/stime 0, no
  *     context switches, CPU 0, nice 0, priority 20, root's ids and
- *     capabilities, empty signal masks, process group and session = PID.
+ *     capabilities, empty signal masks; process group and session are the
+ *     oldest living ancestor's PID (a spawned process leads its own).
  *     The machine has one CPU; its whole uptime is idle time.
  *   - Memory: MemTotal is the data frames (frames=); page-table frames are
  *     reported as PageTables, beyond MemTotal, as the spec says.  vmfs has no
@@ -181,7 +182,23 @@ struct task {
 	uint64_t rss;            /* resident pages */
 	uint64_t data_vm;        /* pages of private writable mappings (VmData) */
 	uint64_t exec_vm;        /* pages of executable, not writable mappings */
+	int sid;                 /* process group and session: see leader_of() */
 };
+
+/*
+ * A spawned process leads its own process group and session; a forked one
+ * inherits its parent's, as after fork(2).  vmfs keeps neither, so they are
+ * the oldest living ancestor's PID (PIDs grow down a fork chain, so the walk
+ * ends).
+ */
+static int leader_of(vmfs *m, const struct vmfs_proc_stat *ps)
+{
+	struct vmfs_proc_stat cur = *ps, parent;
+
+	while (cur.ppid > 0 && cur.ppid < cur.pid && vmfs_proc_stat(m, cur.ppid, &parent) == 0)
+		cur = parent;
+	return cur.pid;
+}
 
 static int load_task(vmfs *m, int pid, struct task *t)
 {
@@ -208,6 +225,7 @@ static int load_task(vmfs *m, int pid, struct task *t)
 	}
 	free(maps);
 	t->rss = t->ps.rss_anon + t->ps.rss_file + t->ps.rss_shmem;
+	t->sid = leader_of(m, &t->ps);
 	return 0;
 }
 
@@ -814,7 +832,7 @@ int fmt_pid_stat(vmfs *m, int pid, struct sbuf *out)
 	const struct vmfs_proc_stat *p = &t.ps;
 
 	/* do_task_stat(): pid (comm) state, then 49 numbers */
-	sbuf_printf(out, "%d (%s) S %d %d %d 0 -1 %u", p->pid, p->comm, p->ppid, p->pid, p->pid,
+	sbuf_printf(out, "%d (%s) S %d %d %d 0 -1 %u", p->pid, p->comm, p->ppid, t.sid, t.sid,
 		    0x00400000u /* PF_RANDOMIZE, as a user process */);
 	sbuf_printf(out, " %" PRIu64 " 0 %" PRIu64 " 0", p->min_flt, p->maj_flt);
 	sbuf_printf(out, " 0 0 0 0 20 0 1 0");                 /* utime..cstime prio nice threads itreal */
@@ -886,7 +904,7 @@ int fmt_pid_status(vmfs *m, int pid, struct sbuf *out)
 		    p->pid, p->pid, p->ppid);
 	sbuf_printf(out, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \n");
 	sbuf_printf(out, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-		    p->pid, p->pid, p->pid, p->pid);
+		    p->pid, p->pid, t.sid, t.sid);
 	/* task_mem(): SEQ_PUT_DEC is "%8lu" after a tab */
 	const struct { const char *label; uint64_t kb; } mem[] = {
 		{ "VmPeak", KB(peak) }, { "VmSize", KB(p->vm_pages) }, { "VmLck", 0 },

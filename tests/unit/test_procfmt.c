@@ -507,6 +507,8 @@ static void test_pid_stat(void **state)
 	assert_int_equal(f[24 - 1], ps.rss_anon + ps.rss_file + ps.rss_shmem);
 	assert_int_equal(f[24 - 1], 3);
 	assert_int_equal(f[4 - 1], (uint64_t)ps.ppid);
+	assert_int_equal(f[5 - 1], (uint64_t)pid);   /* a spawned process leads its group */
+	assert_int_equal(f[6 - 1], (uint64_t)pid);
 	free(text);
 
 	text = render_pid(m, pid, fmt_pid_statm);
@@ -585,6 +587,9 @@ static void test_pid_status(void **state)
 			assert_true(matches("^[A-Za-z]+:\t[ 0-9]{8,} kB$", lines[i]));
 	}
 	assert_string_equal(lines[2], "State:\tS (sleeping)");
+	/* a forked child stays in its parent's process group and session */
+	assert_int_equal(value_of(lines[14], "NSpgid"), pid);
+	assert_int_equal(value_of(lines[15], "NSsid"), pid);
 	assert_true(matches("^Sig(Pnd|Blk|Ign|Cgt):\t[0-9a-f]{16}$", lines[36]));
 	assert_true(matches("^CapEff:\t[0-9a-f]{16}$", lines[43]));
 	free(lines);
