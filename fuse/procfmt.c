@@ -614,12 +614,17 @@ struct vma_view {
 	char name[300];          /* "" for none */
 };
 
+/* The object's inode: its name hashed, without the " (deleted)" a removal adds. */
 static uint64_t name_inode(const char *name)
 {
+	static const char deleted[] = " (deleted)";
+	size_t len = strlen(name), dl = sizeof(deleted) - 1;
 	uint32_t h = 2166136261u;   /* FNV-1a, 32 bits */
 
-	for (const char *p = name; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
+	if (len > dl && !strcmp(name + len - dl, deleted))
+		len -= dl;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
 	return h ? h : 1;
 }
 

@@ -242,10 +242,17 @@ static void test_maps(void **state)
 	free(lines);
 	free(text);
 
-	/* a removed object is "(deleted)", as an unlinked file is */
+	/* a removed object is "(deleted)", as an unlinked file is, on the same inode */
+	char before[128], after[128];
+	text = render_pid(m, pid, fmt_pid_maps);
+	snprintf(before, sizeof(before), "%.*s", 72, strstr(text, " r-xp "));
+	free(text);
 	assert_int_equal(vmfs_object_remove(m, "libc.so.6"), 0);
 	text = render_pid(m, pid, fmt_pid_maps);
 	assert_non_null(strstr(text, "/objects/libc.so.6 (deleted)\n"));
+	snprintf(after, sizeof(after), "%.*s", 72, strstr(text, " r-xp "));
+	before[strcspn(before, "/")] = after[strcspn(after, "/")] = '\0';
+	assert_string_equal(before, after);
 	free(text);
 
 	/* a process that is gone */
