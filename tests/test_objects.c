@@ -51,6 +51,11 @@
 
 /* ---- helpers ----------------------------------------------------------------- */
 
+/* The test's machine: closed by the test, or by close_leftover() when an
+ * assertion ended the test early (so the sanitizer build reports only real
+ * leaks). */
+static vmfs *current;
+
 static vmfs *open_machine(const char *opts)
 {
 	vmfs *m = NULL;
@@ -58,7 +63,23 @@ static vmfs *open_machine(const char *opts)
 	if (rc)
 		print_error("vmfs_open(\"%s\") = %d: %s\n", opts, rc, vmfs_errmsg());
 	assert_int_equal(rc, 0);
+	current = m;
 	return m;
+}
+
+static void close_machine(vmfs *m)
+{
+	assert_ptr_equal(m, current);
+	vmfs_close(m);
+	current = NULL;
+}
+
+static int close_leftover(void **state)
+{
+	(void)state;
+	vmfs_close(current);
+	current = NULL;
+	return 0;
 }
 
 static int spawn(vmfs *m)
@@ -284,7 +305,7 @@ static void test_bad_names(void **state)
 	assert_int_equal(mstat(m).nr_objects, 6);
 	assert_int_equal(ostat(m, max_name).size, 4);
 	assert_string_equal(ostat(m, max_name).name, max_name);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 static void test_errors(void **state)
@@ -346,7 +367,7 @@ static void test_errors(void **state)
 	assert_int_equal(vmfs_mmap(m, pid, 0, 0, PROT_READ, MAP_PRIVATE, "lib", 0, NULL), -EINVAL);
 	assert_int_equal(pstat(m, pid).nr_maps, 0);
 	assert_int_equal(ostat(m, "lib").mapped, 0);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /* ---- the object calls -------------------------------------------------------------- */
@@ -405,7 +426,7 @@ static void test_create_read(void **state)
 	assert_int_equal(mstat(m).frames_free, 64);
 	assert_int_equal(mstat(m).file_pages, 0);
 	free(want);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 static void test_write_grow_sparse(void **state)
@@ -443,7 +464,7 @@ static void test_write_grow_sparse(void **state)
 	assert_int_equal(vmfs_object_read(m, "o", 99998, got, 100), 6);
 	assert_memory_equal(got, "\0\0tail", 6);
 	free(data);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /* A write of zero bytes changes nothing, wherever it is (as pwrite(2) with count 0). */
@@ -459,7 +480,7 @@ static void test_zero_length_write(void **state)
 	if (ostat(m, "o").size != 3)
 		fail_msg("a zero-byte write at offset 200000 resized the object from 3 to %" PRIu64
 			 " bytes", ostat(m, "o").size);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /*
@@ -541,7 +562,7 @@ static void test_resize(void **state)
 	/* Same size: nothing changes. */
 	assert_int_equal(vmfs_object_resize(m, "z", 2 * PAGE), 0);
 	assert_int_equal(ostat(m, "z").size, 2 * PAGE);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /*
@@ -571,7 +592,7 @@ static void extend_after_write_past_end(bool evict)
 		fail_msg("%s: byte 10500, written through a mapping past the end (10000), "
 			 "reads %#x after extending to 12000, not 0", name, c);
 	assert_int_equal(obj_byte(m, name, 9999), byte_at(9999, 27));
-	vmfs_close(m);
+	close_machine(m);
 }
 
 static void test_extend_after_write_past_end_cached(void **state)
@@ -592,7 +613,7 @@ static void test_resize_tail_after_eviction(void **state)
 	(void)state;
 	vmfs *m = open_machine("frames=64");
 	shrink_extend(m, "evicted", 2);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 static void test_remove_while_mapped(void **state)
@@ -663,7 +684,7 @@ static void test_remove_while_mapped(void **state)
 	assert_int_equal(vmfs_exit(m, b), 0);
 	assert_int_equal(mstat(m).frames_free, free0);
 	assert_int_equal(mstat(m).nr_objects, 1);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /*
@@ -710,7 +731,7 @@ static void test_removed_object_lifetime(void **state)
 	poke(m, b, BASE + PAGE, 1, NULL);
 	assert_int_equal(vmfs_object_remove(m, "kept"), 0);
 	assert_int_equal(vmfs_fork(m, b) > 0, 1);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /* A removed, unmapped object is gone from the store too: its name makes a new, empty object. */
@@ -726,7 +747,7 @@ static void test_remove_unmapped(void **state)
 	assert_int_equal(vmfs_object_read(m, "x", PAGE, got, 8), 8);
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(got[i], 0);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /* Resident set of this host process now, in KiB (Linux /proc/self/statm). */
@@ -803,7 +824,7 @@ static void test_gigabyte_object(void **state)
 	for (unsigned i = 0; i < PAGE; i++)
 		assert_int_equal(got[i], 0);
 	free(page);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /* ---- private mappings ------------------------------------------------------------------ */
@@ -889,7 +910,7 @@ static void test_private_share_and_copy(void **state)
 	assert_int_equal(peek(m, a, BASE + 2 * PAGE + 1, NULL), byte_at(2 * PAGE + 1, 12));
 	assert_int_equal(obj_byte(m, "lib", 2 * PAGE), byte_at(2 * PAGE, 12));
 	assert_int_equal(peek(m, b, OTHER + 2 * PAGE, &f), byte_at(2 * PAGE, 12));
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /* Object writes reach private pages not yet copied, never copied ones (as Linux). */
@@ -909,7 +930,7 @@ static void test_private_sees_object_writes_until_copied(void **state)
 	assert_int_equal(peek(m, a, BASE, NULL), 'A');
 	assert_int_equal(peek(m, a, BASE + PAGE, NULL), 0x42);
 	assert_int_equal(peek(m, a, BASE + PAGE + 1, NULL), byte_at(PAGE + 1, 13));
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /* No protection change, forced write, fork or eviction makes a private mapping write its object. */
@@ -964,7 +985,7 @@ static void test_private_never_writes_object(void **state)
 	assert_int_equal(vmfs_object_read(m, "ro", 0, got, sizeof(got)), 4 * PAGE);
 	assert_memory_equal(got, want, 4 * PAGE);
 	free(want);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /* ---- shared mappings ---------------------------------------------------------------------- */
@@ -1016,7 +1037,7 @@ static void test_shared_write_seen_everywhere(void **state)
 	assert_int_equal(ostat(m, "shm").cached, 3);
 	assert_int_equal(mstat(m).file_pages, 3);
 	assert_int_equal(mstat(m).mapped_pages, 3);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /*
@@ -1083,7 +1104,7 @@ static void test_shared_writeback(void **state)
 	evict_all(m);
 	assert_int_equal(obj_byte(m, "wb", PAGE + 4), 0xd3);
 	assert_int_equal(peek(m, a, BASE + PAGE + 4, NULL), 0xd3);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /* meminfo's Dirty counts page-cache pages written through a mapping and not yet written back. */
@@ -1111,7 +1132,7 @@ static void test_dirty_pages_counts_mapped_writes(void **state)
 			 map_at(m, a, BASE).private_dirty + map_at(m, a, BASE).shared_dirty);
 	assert_int_equal(vmfs_sync(m), 0);
 	assert_int_equal(mstat(m).dirty_pages, 0);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 static void test_mapping_offset(void **state)
@@ -1163,7 +1184,7 @@ static void test_mapping_offset(void **state)
 	assert_int_equal(vmfs_mmap(m, a, 0, PAGE, PROT_READ, MAP_SHARED, "off", 7 * PAGE, &out), 0);
 	assert_true(out > OTHER);
 	assert_int_equal(peek(m, a, out + 9, NULL), byte_at(7 * PAGE + 9, 18));
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /* Pages past the object's end fault SEGV_MAPERR, in private and shared mappings alike. */
@@ -1213,7 +1234,7 @@ static void test_access_past_end(void **state)
 	assert_int_equal(acc(m, a, 0x1000000, got, 1, VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, &f),
 			 -EFAULT);
 	assert_int_equal(pstat(m, a).segv, segv0);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 static void test_readonly_object(void **state)
@@ -1253,7 +1274,7 @@ static void test_readonly_object(void **state)
 	/* A mapping that is writable already stays so (the check is at mmap and mprotect). */
 	poke(m, a, OTHER, 0x44, NULL);
 	assert_int_equal(obj_byte(m, "ro", 0), 0x44);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /* Forked children share object pages; COW on write; shared stays shared. */
@@ -1330,7 +1351,7 @@ static void test_fork(void **state)
 	assert_int_equal(vmfs_exit(m, p), 0);
 	assert_int_equal(vmfs_exit(m, c), 0);
 	assert_int_equal(ostat(m, "lib").mapped, 1);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /*
@@ -1386,7 +1407,7 @@ static void test_truncate_while_mapped(void **state)
 	assert_int_equal(peek(m, b, OTHER, NULL), 0);
 	assert_int_equal(obj_byte(m, "t", 2 * PAGE), 0);
 	assert_int_equal(obj_byte(m, "t", 4 * PAGE - 1), 0);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /* ---- accounting ---------------------------------------------------------------------------- */
@@ -1474,7 +1495,7 @@ static void test_accounting(void **state)
 	assert_int_equal(mb.shared + ma.shared, 2);
 	assert_int_equal(pstat(m, a).rss_file, 1);
 	assert_int_equal(pstat(m, a).rss_shmem, 0);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 static void test_pagemap(void **state)
@@ -1510,7 +1531,7 @@ static void test_pagemap(void **state)
 	evict_all(m);
 	assert_int_equal(pagemap(m, b, BASE), 0);
 	assert_true(pagemap(m, a, BASE) & VMFS_PM_SWAPPED);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /*
@@ -1563,7 +1584,7 @@ static void test_swap_none_evicts_object_pages(void **state)
 	/* The shared mapping still works: its pages can always go back to the object. */
 	assert_int_equal(vmfs_read(m, a, BASE + 40 * PAGE, page, PAGE), PAGE);
 	assert_int_equal(page[0], 41);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 /* ---- one object in 100 processes ----------------------------------------------------------- */
@@ -1655,40 +1676,40 @@ static void test_hundred_processes(void **state)
 	assert_int_equal(vmfs_object_remove(m, "libc.so"), 0);
 	assert_int_equal(mstat(m).frames_free, st0.frames_free);
 	free(want);
-	vmfs_close(m);
+	close_machine(m);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_names),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_create_read),
-		cmocka_unit_test(test_write_grow_sparse),
-		cmocka_unit_test(test_zero_length_write),
-		cmocka_unit_test(test_resize),
-		cmocka_unit_test(test_resize_tail_after_eviction),
-		cmocka_unit_test(test_extend_after_write_past_end_cached),
-		cmocka_unit_test(test_extend_after_write_past_end_evicted),
-		cmocka_unit_test(test_remove_while_mapped),
-		cmocka_unit_test(test_removed_object_lifetime),
-		cmocka_unit_test(test_remove_unmapped),
-		cmocka_unit_test(test_gigabyte_object),
-		cmocka_unit_test(test_private_share_and_copy),
-		cmocka_unit_test(test_private_sees_object_writes_until_copied),
-		cmocka_unit_test(test_private_never_writes_object),
-		cmocka_unit_test(test_shared_write_seen_everywhere),
-		cmocka_unit_test(test_shared_writeback),
-		cmocka_unit_test(test_dirty_pages_counts_mapped_writes),
-		cmocka_unit_test(test_mapping_offset),
-		cmocka_unit_test(test_access_past_end),
-		cmocka_unit_test(test_readonly_object),
-		cmocka_unit_test(test_fork),
-		cmocka_unit_test(test_truncate_while_mapped),
-		cmocka_unit_test(test_accounting),
-		cmocka_unit_test(test_pagemap),
-		cmocka_unit_test(test_swap_none_evicts_object_pages),
-		cmocka_unit_test(test_hundred_processes),
+		cmocka_unit_test_teardown(test_bad_names, close_leftover),
+		cmocka_unit_test_teardown(test_errors, close_leftover),
+		cmocka_unit_test_teardown(test_create_read, close_leftover),
+		cmocka_unit_test_teardown(test_write_grow_sparse, close_leftover),
+		cmocka_unit_test_teardown(test_zero_length_write, close_leftover),
+		cmocka_unit_test_teardown(test_resize, close_leftover),
+		cmocka_unit_test_teardown(test_resize_tail_after_eviction, close_leftover),
+		cmocka_unit_test_teardown(test_extend_after_write_past_end_cached, close_leftover),
+		cmocka_unit_test_teardown(test_extend_after_write_past_end_evicted, close_leftover),
+		cmocka_unit_test_teardown(test_remove_while_mapped, close_leftover),
+		cmocka_unit_test_teardown(test_removed_object_lifetime, close_leftover),
+		cmocka_unit_test_teardown(test_remove_unmapped, close_leftover),
+		cmocka_unit_test_teardown(test_gigabyte_object, close_leftover),
+		cmocka_unit_test_teardown(test_private_share_and_copy, close_leftover),
+		cmocka_unit_test_teardown(test_private_sees_object_writes_until_copied, close_leftover),
+		cmocka_unit_test_teardown(test_private_never_writes_object, close_leftover),
+		cmocka_unit_test_teardown(test_shared_write_seen_everywhere, close_leftover),
+		cmocka_unit_test_teardown(test_shared_writeback, close_leftover),
+		cmocka_unit_test_teardown(test_dirty_pages_counts_mapped_writes, close_leftover),
+		cmocka_unit_test_teardown(test_mapping_offset, close_leftover),
+		cmocka_unit_test_teardown(test_access_past_end, close_leftover),
+		cmocka_unit_test_teardown(test_readonly_object, close_leftover),
+		cmocka_unit_test_teardown(test_fork, close_leftover),
+		cmocka_unit_test_teardown(test_truncate_while_mapped, close_leftover),
+		cmocka_unit_test_teardown(test_accounting, close_leftover),
+		cmocka_unit_test_teardown(test_pagemap, close_leftover),
+		cmocka_unit_test_teardown(test_swap_none_evicts_object_pages, close_leftover),
+		cmocka_unit_test_teardown(test_hundred_processes, close_leftover),
 	};
 	return cmocka_run_group_tests_name("objects", tests, NULL, NULL);
 }
