@@ -14,6 +14,7 @@ packages=(
 	scdoc                                    # man pages
 	libclang-rt-14-dev                       # clang's sanitizer runtimes (TSan)
 	valgrind util-linux                      # tests
+	bsdextrautils                            # hexdump, in the file-system tests
 )
 
 missing=()

@@ -65,6 +65,7 @@ vmfs_init() {
 	command -v fusermount3 >/dev/null || fail "fusermount3 is missing (package fuse3)"
 	VMFS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmfs-e2e.XXXXXX")
 	trap vmfs_cleanup EXIT
+	trap 'echo "FAIL: line $LINENO: \"$BASH_COMMAND\" exited with status $?" >&2' ERR
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	: >"$VMFS_TMP/daemons"
@@ -151,7 +152,7 @@ vmfs_find_daemon() {
 	local mnt cmd p
 	mnt=$(readlink -f "$1")
 	for p in /proc/[0-9]*; do
-		cmd=$(tr '\0' '\n' <"$p/cmdline" 2>/dev/null) || continue
+		cmd=$(tr '\0' '\n' 2>/dev/null <"$p/cmdline") || continue
 		[[ ${cmd%%$'\n'*} == *vmfs ]] || continue
 		if grep -qxF -e "$mnt" -e "$1" <<<"$cmd"; then
 			echo "${p#/proc/}"
