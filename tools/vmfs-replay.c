@@ -1,0 +1,928 @@
+/*
+ * vmfs-replay - run memory traces of real programs through a simulated
+ * machine, once per replacement policy and memory size, and report the
+ * faults (SPEC §4; the manual is vmfs-replay(1)).
+ *
+ * Each trace goes through three stages:
+ *
+ *   trace file ─► trace_parse ─► reference stream ─┬─► run (fifo, 16 frames) ─► row
+ *   (or stdin)    replay_trace.c  replay_stream.c  ├─► run (lru, 16 frames)  ─► row
+ *                                     │            └─► ... one per (policy, frames)
+ *                                     └─► future_build (only for opt): next uses
+ *
+ * The trace is parsed once; every run reads the stream again, so runs for
+ * several policies and frame counts share the parsing, and --jobs runs go
+ * in parallel threads, each with its own machine (machines share nothing).
+ * A run is what SPEC §4 says: a machine opened with frames=N,policy=P and
+ * the -o options, one process mapping its whole user half read-write-
+ * execute (MAP_FIXED at 0, length user_top), and one vmfs_access of one
+ * byte per page reference: a read, or a write for S, M and W records.  The
+ * row is then read from the counters: faults = the process's minor + major
+ * faults, swapouts = pswpout, swapins = pswpin.  opt (Belady's MIN) is not
+ * built in: it is installed with vmfs_set_policy on a fifo machine, from
+ * replay_opt.c, using nothing but the public policy API.
+ *
+ * --bench replays one trace with lru at 64 frames through the machine and
+ * through a minimal LRU simulator (a hash map and a list) over the same
+ * references in the same run, and prints both rates and their ratio.
+ *
+ * Memory stays bounded however long the trace: a chunk of the stream per
+ * thread, the machines' frames, and the sets of distinct pages.  Exit
+ * status: 0 when every run finished, 1 when a trace or a run failed, 2 for
+ * a bad command line.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmfs.h"
+#include "replay_map.h"
+#include "replay_opt.h"
+#include "replay_out.h"
+#include "replay_stream.h"
+#include "replay_trace.h"
+
+#define MAX_FRAME_COUNTS 4096
+#define DEFAULT_FRAMES   "8,16,32,64,128,256,512,1024"
+#define BENCH_FRAMES     64
+#define BENCH_ROUNDS     3
+#define BENCH_TARGET     (1.0 / 3.0)
+
+static const char *const all_policies[] = { "fifo", "lru", "clock", "arc", "opt" };
+#define NPOLICIES (sizeof(all_policies) / sizeof(all_policies[0]))
+
+enum output { OUT_TABLE, OUT_CSV, OUT_JSON };
+
+struct config {
+	const char        *mopts;          /* -o, passed to vmfs_open after ours */
+	enum trace_format  format;
+	const char        *policy[NPOLICIES];
+	size_t             npolicies;
+	uint64_t          *frames;
+	size_t             nframes;
+	enum output        output;
+	const char        *plot;
+	bool               lenient, verbose, bench, progress;
+	unsigned           jobs;
+	uint64_t           user_top;       /* of the machines the -o options make */
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- the progress bar ---------------------------------------------------------- */
+
+/*
+ * One line on stderr, redrawn at most ten times a second, shown only when
+ * stderr is a terminal and the stage has run for half a second (a small
+ * trace never shows one).  done is advanced by the worker threads.
+ */
+struct progress {
+	bool             enabled;
+	bool             shown;
+	char             label[96];
+	uint64_t         total;          /* 0: unknown, show the count only */
+	const char      *unit;
+	_Atomic uint64_t done;
+	double           start, last;
+};
+
+static void progress_begin(struct progress *p, const char *label, uint64_t total, const char *unit)
+{
+	snprintf(p->label, sizeof(p->label), "%s", label);
+	p->total = total;
+	p->unit = unit;
+	atomic_store(&p->done, 0);
+	p->start = now();
+	p->last = 0;
+}
+
+static void progress_draw(struct progress *p)
+{
+	double t = now();
+	uint64_t done = atomic_load(&p->done);
+	struct winsize ws;
+	int width = 80, bar;
+	char count[64];
+
+	if (!p->enabled || t - p->start < 0.5 || t - p->last < 0.1)
+		return;
+	p->last = t;
+	p->shown = true;
+	if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 40)
+		width = ws.ws_col;
+	if (done >= 10000000)
+		snprintf(count, sizeof(count), "%.1fM %s", (double)done / 1e6, p->unit);
+	else
+		snprintf(count, sizeof(count), "%" PRIu64 " %s", done, p->unit);
+	if (!p->total) {
+		fprintf(stderr, "\r\033[K%s: %s", p->label, count);
+		return;
+	}
+	bar = width - (int)strlen(p->label) - 40;
+	if (bar < 10)
+		bar = 10;
+	if (bar > 50)
+		bar = 50;
+	{
+		double frac = done >= p->total ? 1.0 : (double)done / (double)p->total;
+		int fill = (int)(frac * bar);
+
+		fprintf(stderr, "\r\033[K%s [%.*s%*s] %3d%% %s", p->label, fill,
+			"##################################################", bar - fill, "",
+			(int)(frac * 100), count);
+	}
+}
+
+static void progress_end(struct progress *p)
+{
+	if (p->shown)
+		fputs("\r\033[K", stderr);
+	p->shown = false;
+}
+
+static void progress_set(void *arg, uint64_t done)
+{
+	struct progress *p = arg;
+
+	atomic_store(&p->done, done);
+	progress_draw(p);
+}
+
+/* ---- one run --------------------------------------------------------------------- */
+
+/* What the runs of one trace share. */
+struct job {
+	const struct config    *cfg;
+	const char             *trace;
+	const struct refstream *s;
+	const struct future    *future;   /* for opt, else NULL */
+	struct row             *rows;
+	size_t                  nrows;
+	_Atomic size_t          next;     /* the next row to run */
+	_Atomic unsigned        running;  /* workers still going */
+	struct progress        *prog;
+};
+
+static int run_fail(const struct job *j, const struct row *r, const char *what, const char *msg)
+{
+	fprintf(stderr, "vmfs-replay: %s: %s at %" PRIu64 " frames: %s: %s\n", j->trace, r->policy,
+		r->frames, what, msg);
+	return -1;
+}
+
+/*
+ * Open the machine of one run: @frames frames, policy @policy (opt is
+ * installed on top of fifo with @cursor), the -o options, and one process
+ * whose whole user half is mapped.  0 with *@m and *@pid, or -1 (reported).
+ */
+static int machine_open(const struct job *j, const struct row *r, struct opt_cursor *cursor,
+			vmfs **m, int *pid)
+{
+	bool opt = !strcmp(r->policy, "opt");
+	char opts[4096];
+	struct vmfs_stat st;
+	int rc;
+
+	snprintf(opts, sizeof(opts), "frames=%" PRIu64 ",policy=%s%s%s", r->frames,
+		 opt ? "fifo" : r->policy, j->cfg->mopts ? "," : "", j->cfg->mopts ? j->cfg->mopts : "");
+	if ((rc = vmfs_open(m, opts)) < 0)
+		return run_fail(j, r, "cannot open a machine", vmfs_errmsg());
+	if (opt && (rc = vmfs_set_policy(*m, NULL, &opt_policy_ops, cursor)) < 0)
+		goto fail;
+	if ((rc = vmfs_spawn(*m, "replay")) < 0)
+		goto fail;
+	*pid = rc;
+	if ((rc = vmfs_stat(*m, &st)) < 0 ||
+	    (rc = vmfs_mmap(*m, *pid, 0, st.user_top, PROT_READ | PROT_WRITE | PROT_EXEC,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0, NULL)) < 0)
+		goto fail;
+	return 0;
+fail:
+	run_fail(j, r, "setting up the machine", vmfs_errmsg());
+	vmfs_close(*m);
+	*m = NULL;
+	return -1;
+}
+
+/* Read the row's figures from the machine's counters. */
+static int machine_row(const struct job *j, vmfs *m, int pid, struct row *r)
+{
+	struct vmfs_proc_stat ps;
+	struct vmfs_stat st;
+
+	if (vmfs_proc_stat(m, pid, &ps) < 0 || vmfs_stat(m, &st) < 0)
+		return run_fail(j, r, "reading the counters", vmfs_errmsg());
+	r->faults = ps.min_flt + ps.maj_flt;
+	r->major = ps.maj_flt;
+	r->minor = ps.min_flt;
+	r->swapouts = st.pswpout;
+	r->swapins = st.pswpin;
+	return 0;
+}
+
+/* One reference through the machine: 0, or -1 (reported). */
+static inline int replay_ref(const struct job *j, const struct row *r, vmfs *m, int pid,
+			     uint64_t ref, uint64_t index)
+{
+	uint8_t byte = 0;
+	ssize_t n = vmfs_access(m, pid, REF_VPN(ref) << VMFS_PAGE_SHIFT, &byte, 1,
+				REF_WRITE(ref) ? VMFS_ACCESS_WRITE : VMFS_ACCESS_READ, NULL);
+	char what[96];
+
+	if (n == 1)
+		return 0;
+	snprintf(what, sizeof(what), "reference %" PRIu64 " (%s page 0x%" PRIx64 ")", index + 1,
+		 REF_WRITE(ref) ? "write to" : "read of", REF_VPN(ref));
+	return run_fail(j, r, what, vmfs_errmsg());
+}
+
+/* Replay the whole stream through one machine and fill row @r. */
+static int run_one(struct job *j, struct row *r, uint8_t *buf, uint64_t *refs, uint64_t *next)
+{
+	struct opt_cursor cursor = { OPT_NEVER };
+	bool opt = !strcmp(r->policy, "opt");
+	uint64_t index = 0;
+	int pid, rc = -1;
+	vmfs *m;
+
+	if (machine_open(j, r, &cursor, &m, &pid) < 0)
+		return -1;
+	for (size_t c = 0; c < j->s->nchunks; c++) {
+		int64_t n = stream_read_chunk(j->s, c, buf, refs);
+
+		if (n >= 0 && opt)
+			n = future_read_chunk(j->future, c, index, buf, next);
+		if (n < 0) {
+			run_fail(j, r, "reading the parsed trace", strerror((int)-n));
+			goto out;
+		}
+		if (opt) {
+			for (int64_t i = 0; i < n; i++) {
+				cursor.next_use = next[i];
+				if (replay_ref(j, r, m, pid, refs[i], index + (uint64_t)i) < 0)
+					goto out;
+			}
+		} else {
+			for (int64_t i = 0; i < n; i++)
+				if (replay_ref(j, r, m, pid, refs[i], index + (uint64_t)i) < 0)
+					goto out;
+		}
+		index += (uint64_t)n;
+		if (j->prog)
+			atomic_fetch_add(&j->prog->done, (uint64_t)n);
+	}
+	r->refs = index;
+	rc = machine_row(j, m, pid, r);
+	r->ok = rc == 0;
+out:
+	vmfs_close(m);
+	return rc;
+}
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	uint8_t *buf = malloc(STREAM_CHUNK_BYTES);
+	uint64_t *refs = malloc(STREAM_CHUNK_REFS * sizeof(*refs));
+	uint64_t *next = malloc(STREAM_CHUNK_REFS * sizeof(*next));
+	size_t i;
+
+	if (!buf || !refs || !next)
+		fprintf(stderr, "vmfs-replay: out of memory\n");
+	else
+		while ((i = atomic_fetch_add(&j->next, 1)) < j->nrows)
+			run_one(j, &j->rows[i], buf, refs, next);
+	free(buf);
+	free(refs);
+	free(next);
+	atomic_fetch_sub(&j->running, 1);
+	return NULL;
+}
+
+/* Run every row of @j on up to cfg->jobs threads.  0, or -1 if a run failed. */
+static int run_all(struct job *j)
+{
+	unsigned n = j->cfg->jobs;
+	pthread_t *tid;
+	unsigned started = 0;
+	int rc = 0;
+
+	if (n > j->nrows)
+		n = (unsigned)j->nrows;
+	tid = calloc(n ? n : 1, sizeof(*tid));
+	if (!tid)
+		return -1;
+	atomic_store(&j->next, 0);
+	atomic_store(&j->running, n);
+	for (unsigned t = 0; t < n; t++) {
+		if (pthread_create(&tid[started], NULL, worker, j) != 0)
+			atomic_fetch_sub(&j->running, 1);
+		else
+			started++;
+	}
+	if (!started)          /* no thread could start: do it here */
+		worker(j);
+	while (j->prog && atomic_load(&j->running) > 0) {
+		nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+		progress_draw(j->prog);
+	}
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	if (j->prog)
+		progress_end(j->prog);
+	free(tid);
+	for (size_t i = 0; i < j->nrows; i++)
+		if (!j->rows[i].ok)
+			rc = -1;
+	return rc;
+}
+
+/* ---- parsing a trace ------------------------------------------------------------ */
+
+static void parse_progress(void *arg, uint64_t bytes)
+{
+	progress_set(arg, bytes);
+}
+
+/* Parse @path into @s and say what was found.  0 or -1 (reported). */
+static int load_trace(const struct config *cfg, const char *path, struct refstream *s,
+		      struct trace_info *info, struct progress *prog)
+{
+	struct trace_opts o = {
+		.format = cfg->format, .lenient = cfg->lenient, .user_top = cfg->user_top,
+		.progress = parse_progress, .progress_arg = prog,
+	};
+	char label[96];
+	int rc;
+
+	if ((rc = stream_init(s)) < 0) {
+		fprintf(stderr, "vmfs-replay: cannot create a temporary file: %s\n", strerror(-rc));
+		return -1;
+	}
+	snprintf(label, sizeof(label), "parsing %.60s", path);
+	progress_begin(prog, label, 0, "bytes");
+	rc = trace_parse(path, &o, s, info);
+	progress_end(prog);
+	if (rc < 0)
+		return -1;
+	if (info->malformed)
+		fprintf(stderr, "vmfs-replay: %s: %" PRIu64 " malformed record%s skipped (the first at "
+			"line %" PRIu64 ")\n", path, info->malformed, info->malformed == 1 ? "" : "s",
+			info->first_malformed_line);
+	if (info->outside)
+		fprintf(stderr, "vmfs-replay: %s: %" PRIu64 " page reference%s at or above 0x%" PRIx64
+			" (beyond the user half) skipped; -o levels=5 or 6 widens it\n", path,
+			info->outside, info->outside == 1 ? "" : "s", cfg->user_top);
+	if (!info->refs)
+		fprintf(stderr, "vmfs-replay: %s: no page references in this trace\n", path);
+	if (cfg->verbose)
+		fprintf(stderr, "vmfs-replay: %s: %s (%s), %" PRIu64 " lines, %" PRIu64 " records, %"
+			PRIu64 " references (%" PRIu64 " writes) to %" PRIu64 " pages\n", path,
+			trace_format_name(info->format), info->detected ? "detected" : "given",
+			info->lines, info->records, info->refs, info->writes, info->pages);
+	return 0;
+}
+
+static void future_progress(void *arg, uint64_t refs)
+{
+	progress_set(arg, refs);
+}
+
+/* Parse one trace and run every (policy, frames) on it, filling @rows. */
+static int replay_trace(const struct config *cfg, const char *path, struct row *rows,
+			struct progress *prog)
+{
+	struct refstream s;
+	struct trace_info info;
+	struct future future = { .fd = -1 };
+	struct job j = { .cfg = cfg, .trace = path, .s = &s, .rows = rows, .prog = prog };
+	bool need_future = false;
+	char label[96];
+	int rc = -1;
+
+	if (load_trace(cfg, path, &s, &info, prog) < 0)
+		goto out;
+	j.nrows = cfg->npolicies * cfg->nframes;
+	for (size_t p = 0; p < cfg->npolicies; p++)
+		need_future |= !strcmp(cfg->policy[p], "opt");
+	if (need_future) {
+		snprintf(label, sizeof(label), "opt: next uses in %.60s", path);
+		progress_begin(prog, label, s.nrefs, "refs");
+		rc = future_build(&s, &future, future_progress, prog);
+		progress_end(prog);
+		if (rc < 0) {
+			fprintf(stderr, "vmfs-replay: %s: computing next uses for opt: %s\n", path,
+				strerror(-rc));
+			rc = -1;
+			goto out;
+		}
+		j.future = &future;
+	}
+	snprintf(label, sizeof(label), "replaying %.60s (%zu runs)", path, j.nrows);
+	progress_begin(prog, label, s.nrefs * j.nrows, "refs");
+	rc = run_all(&j);
+out:
+	future_free(&future);
+	stream_free(&s);
+	return rc;
+}
+
+/* ---- the benchmark ----------------------------------------------------------------- */
+
+/*
+ * The minimal LRU simulator the machine is measured against: a hash map
+ * from page to node and a doubly linked list of nodes in order of last
+ * use, nothing else.  Returns the faults.
+ */
+static uint64_t lru_sim(const uint64_t *refs, uint64_t n, uint32_t frames)
+{
+	struct node { uint32_t prev, next; uint64_t vpn; } *node;
+	struct u64map map;
+	uint32_t used = 0, head = frames;     /* node @frames is the sentinel */
+	uint64_t faults = 0;
+
+	node = malloc(((size_t)frames + 1) * sizeof(*node));
+	if (!node || map_init(&map, 2 * (uint64_t)frames) < 0) {
+		free(node);
+		return UINT64_MAX;
+	}
+	node[head].prev = node[head].next = head;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t vpn = REF_VPN(refs[i]), *slot = map_get(&map, vpn);
+		uint32_t x;
+
+		if (slot) {
+			x = (uint32_t)*slot;
+			if (node[head].prev == x)
+				continue;                    /* already the most recent */
+			node[node[x].prev].next = node[x].next;
+			node[node[x].next].prev = node[x].prev;
+		} else {
+			faults++;
+			if (used < frames) {
+				x = used++;
+			} else {                             /* evict the least recent */
+				x = node[head].next;
+				node[head].next = node[x].next;
+				node[node[x].next].prev = head;
+				map_del(&map, node[x].vpn);
+			}
+			node[x].vpn = vpn;
+			map_put(&map, vpn, x, NULL);
+		}
+		node[x].prev = node[head].prev;      /* to the tail: most recent */
+		node[x].next = head;
+		node[node[head].prev].next = x;
+		node[head].prev = x;
+	}
+	map_free(&map);
+	free(node);
+	return faults;
+}
+
+static int bench(const struct config *cfg, const char *path, struct progress *prog)
+{
+	uint64_t frames = cfg->nframes ? cfg->frames[0] : BENCH_FRAMES;
+	struct row r = { .trace = path, .policy = "lru", .frames = frames };
+	struct job j = { .cfg = cfg, .trace = path, .rows = &r, .nrows = 1 };
+	double t, parse_s, best_sim = 1e30, best_vm = 1e30, tool_s;
+	uint64_t *all = NULL, sim_faults = 0, vm_faults = 0;
+	uint8_t *buf = malloc(STREAM_CHUNK_BYTES);
+	uint64_t *next = malloc(STREAM_CHUNK_REFS * sizeof(*next));
+	struct trace_info info;
+	struct refstream s = { .fd = -1 };
+	int rc = 1;
+
+	if (!buf || !next)
+		goto out;
+	t = now();
+	if (load_trace(cfg, path, &s, &info, prog) < 0)
+		goto out;
+	parse_s = now() - t;
+	j.s = &s;
+	if (!s.nrefs) {
+		fprintf(stderr, "vmfs-replay: --bench: the trace has no references\n");
+		goto out;
+	}
+	/* Both sides read the same references from memory. */
+	all = malloc(s.nrefs * sizeof(*all));
+	if (!all) {
+		fprintf(stderr, "vmfs-replay: --bench: no memory for %" PRIu64 " references\n", s.nrefs);
+		goto out;
+	}
+	for (size_t c = 0, at = 0; c < s.nchunks; c++) {
+		int64_t n = stream_read_chunk(&s, c, buf, all + at);
+
+		if (n < 0) {
+			fprintf(stderr, "vmfs-replay: reading the parsed trace: %s\n", strerror((int)-n));
+			goto out;
+		}
+		at += (size_t)n;
+	}
+	for (int round = 0; round < BENCH_ROUNDS; round++) {
+		vmfs *m;
+		int pid;
+
+		t = now();
+		sim_faults = lru_sim(all, s.nrefs, (uint32_t)frames);
+		t = now() - t;
+		if (t < best_sim)
+			best_sim = t;
+
+		if (machine_open(&j, &r, NULL, &m, &pid) < 0)
+			goto out;
+		t = now();
+		for (uint64_t i = 0; i < s.nrefs; i++)
+			if (replay_ref(&j, &r, m, pid, all[i], i) < 0) {
+				vmfs_close(m);
+				goto out;
+			}
+		t = now() - t;
+		if (t < best_vm)
+			best_vm = t;
+		if (machine_row(&j, m, pid, &r) < 0) {
+			vmfs_close(m);
+			goto out;
+		}
+		vm_faults = r.faults;
+		vmfs_close(m);
+	}
+	/* The tool's own path: decode the stream file as it goes. */
+	t = now();
+	if (run_one(&j, &r, buf, all, next) < 0)
+		goto out;
+	tool_s = now() - t;
+
+	printf("bench: %s: %" PRIu64 " references to %" PRIu64 " pages, lru at %" PRIu64
+	       " frames, best of %d rounds\n", path, s.nrefs, info.pages, frames, BENCH_ROUNDS);
+	printf("  %-34s %12.0f refs/s  (%.1f MB/s of trace)\n", "parse the trace",
+	       (double)s.nrefs / parse_s, (double)info.bytes / parse_s / 1e6);
+	printf("  %-34s %12.0f refs/s  %" PRIu64 " faults\n", "minimal LRU simulator (map + list)",
+	       (double)s.nrefs / best_sim, sim_faults);
+	printf("  %-34s %12.0f refs/s  %" PRIu64 " faults, %" PRIu64 " swapouts, %" PRIu64
+	       " swapins\n", "vmfs machine (vmfs_access)", (double)s.nrefs / best_vm, vm_faults,
+	       r.swapouts, r.swapins);
+	printf("  %-34s %12.0f refs/s  (one round)\n", "vmfs-replay run (stream + machine)",
+	       (double)s.nrefs / tool_s);
+	printf("  ratio machine/simulator %.3f (target >= %.2f): %s\n", best_sim / best_vm,
+	       BENCH_TARGET, best_sim / best_vm >= BENCH_TARGET ? "ok" : "MISSED");
+	if (sim_faults != vm_faults) {
+		printf("  MISMATCH: the machine and the simulator disagree on the faults\n");
+		goto out;
+	}
+	rc = 0;
+out:
+	stream_free(&s);
+	free(all);
+	free(buf);
+	free(next);
+	return rc;
+}
+
+/* ---- the command line ------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vmfs-replay [OPTIONS] TRACE...\n"
+		"Replay memory traces (files, or - for standard input) through a vmfs machine,\n"
+		"once per policy and frame count, and print one row per run:\n"
+		"  trace,policy,frames,refs,faults,major,minor,swapouts,swapins,hit_ratio\n"
+		"\n"
+		"  -o, --options OPTS     machine options for vmfs_open (levels=, tlb=, swap=,\n"
+		"                         swap_size=, kernel=); not frames=, mem= or policy=\n"
+		"  -f, --format F         lackey, memsim or refs (default: detected)\n"
+		"  -p, --policy P,...     fifo, lru, clock, arc, opt or all (default: all)\n"
+		"  -n, --frames N,...     frame counts; A-B or A-B:STEP for ranges\n"
+		"                         (default: " DEFAULT_FRAMES ")\n"
+		"      --csv              CSV instead of a table\n"
+		"      --json             JSON instead of a table\n"
+		"      --plot FILE.svg    draw faults against frames, one line per policy\n"
+		"      --lenient          skip malformed records (counted) instead of stopping\n"
+		"  -j, --jobs N           runs in parallel (default: the number of CPUs)\n"
+		"      --no-progress      never draw the progress bar\n"
+		"  -v, --verbose          say what each trace holds\n"
+		"      --bench            time lru at 64 frames (or the first --frames) against\n"
+		"                         a minimal LRU simulator on one trace\n"
+		"  -h, --help             this help\n"
+		"  -V, --version          the version\n"
+		"See vmfs-replay(1).\n");
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fputs("vmfs-replay: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry 'vmfs-replay --help'.\n", stderr);
+	return 2;
+}
+
+/* A positive decimal number ending at *end; 0 or -1. */
+static int parse_count(const char *s, char **end, uint64_t *out)
+{
+	unsigned long long v;
+
+	if ((unsigned)(*s - '0') >= 10u)
+		return -1;
+	errno = 0;
+	v = strtoull(s, end, 10);
+	if (errno || v == 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int add_frames(struct config *cfg, uint64_t v)
+{
+	for (size_t i = 0; i < cfg->nframes; i++)
+		if (cfg->frames[i] == v)
+			return 0;
+	if (cfg->nframes == MAX_FRAME_COUNTS)
+		return -1;
+	cfg->frames[cfg->nframes++] = v;
+	return 0;
+}
+
+/* "8,16,32", "1-20", "16-256:16".  0 or 2 (reported). */
+static int parse_frames(struct config *cfg, const char *arg)
+{
+	const char *p = arg;
+
+	cfg->nframes = 0;
+	for (;;) {
+		uint64_t a, b, step = 1;
+		char *end;
+
+		if (parse_count(p, &end, &a) < 0)
+			return bad_usage("--frames: '%s': expected positive numbers (N, A-B or A-B:STEP)", arg);
+		b = a;
+		if (*end == '-' && (parse_count(end + 1, &end, &b) < 0 || b < a))
+			return bad_usage("--frames: '%s': a range A-B needs 0 < A <= B", arg);
+		if (*end == ':' && (parse_count(end + 1, &end, &step) < 0))
+			return bad_usage("--frames: '%s': a STEP is a positive number", arg);
+		for (uint64_t v = a; v <= b; v += step) {
+			if (add_frames(cfg, v) < 0)
+				return bad_usage("--frames: '%s': more than 4096 frame counts", arg);
+			if (b - v < step)
+				break;
+		}
+		if (!*end)
+			return 0;
+		if (*end != ',')
+			return bad_usage("--frames: '%s': frame counts are separated by commas", arg);
+		p = end + 1;
+	}
+}
+
+static int parse_policies(struct config *cfg, const char *arg)
+{
+	char *copy = strdup(arg), *item, *save = NULL;
+
+	cfg->npolicies = 0;
+	if (!copy)
+		return 2;
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		size_t k;
+
+		if (!strcmp(item, "all")) {
+			for (k = 0; k < NPOLICIES; k++) {
+				size_t i;
+
+				for (i = 0; i < cfg->npolicies && cfg->policy[i] != all_policies[k]; i++)
+					;
+				if (i == cfg->npolicies)
+					cfg->policy[cfg->npolicies++] = all_policies[k];
+			}
+			continue;
+		}
+		for (k = 0; k < NPOLICIES && strcmp(item, all_policies[k]); k++)
+			;
+		if (k == NPOLICIES) {
+			bad_usage("--policy: unknown policy '%s' (known: fifo, lru, clock, arc, opt, all)", item);
+			free(copy);
+			return 2;
+		}
+		size_t i;
+
+		for (i = 0; i < cfg->npolicies && cfg->policy[i] != all_policies[k]; i++)
+			;
+		if (i == cfg->npolicies)
+			cfg->policy[cfg->npolicies++] = all_policies[k];
+	}
+	free(copy);
+	if (!cfg->npolicies)
+		return bad_usage("--policy: '%s' names no policy", arg);
+	return 0;
+}
+
+/*
+ * Check -o: the tool sets frames= and policy= itself, per run.  swap=PATH
+ * would have every machine share one file, so it makes the runs go one at
+ * a time (the store empties the file when each machine opens it).
+ */
+static int check_mopts(struct config *cfg)
+{
+	char *copy, *item, *save = NULL;
+	int rc = 0;
+
+	copy = strdup(cfg->mopts ? cfg->mopts : "");
+	if (!copy)
+		return 2;
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		size_t klen = strcspn(item, "=");
+
+		if ((klen == 6 && !strncmp(item, "frames", 6)) || (klen == 3 && !strncmp(item, "mem", 3))) {
+			rc = bad_usage("-o %s: memory sizes come from --frames", item);
+			break;
+		}
+		if (klen == 6 && !strncmp(item, "policy", 6)) {
+			rc = bad_usage("-o %s: policies come from --policy", item);
+			break;
+		}
+		if (klen == 4 && !strncmp(item, "swap", 4) && strcmp(item + 4, "=none"))
+			cfg->jobs = 1;
+	}
+	free(copy);
+	if (rc)
+		return rc;
+	/* A machine with these options says where its user half ends. */
+	{
+		char opts[4096];
+		struct vmfs_stat st;
+		vmfs *m;
+
+		snprintf(opts, sizeof(opts), "frames=1,%s", cfg->mopts ? cfg->mopts : "");
+		if (vmfs_open(&m, opts) < 0) {
+			fprintf(stderr, "vmfs-replay: %s%s: %s\n", cfg->mopts ? "-o " : "",
+				cfg->mopts ? cfg->mopts : "cannot open a machine", vmfs_errmsg());
+			return cfg->mopts ? 2 : 1;
+		}
+		vmfs_stat(m, &st);
+		cfg->user_top = st.user_top;
+		vmfs_close(m);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_CSV = 256, OPT_JSON, OPT_PLOT, OPT_LENIENT, OPT_NOPROGRESS, OPT_BENCH };
+	static const struct option longopts[] = {
+		{ "options",     required_argument, NULL, 'o' },
+		{ "format",      required_argument, NULL, 'f' },
+		{ "policy",      required_argument, NULL, 'p' },
+		{ "frames",      required_argument, NULL, 'n' },
+		{ "csv",         no_argument,       NULL, OPT_CSV },
+		{ "json",        no_argument,       NULL, OPT_JSON },
+		{ "plot",        required_argument, NULL, OPT_PLOT },
+		{ "lenient",     no_argument,       NULL, OPT_LENIENT },
+		{ "jobs",        required_argument, NULL, 'j' },
+		{ "no-progress", no_argument,       NULL, OPT_NOPROGRESS },
+		{ "verbose",     no_argument,       NULL, 'v' },
+		{ "bench",       no_argument,       NULL, OPT_BENCH },
+		{ "help",        no_argument,       NULL, 'h' },
+		{ "version",     no_argument,       NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static uint64_t frames[MAX_FRAME_COUNTS];
+	struct config cfg = { .frames = frames, .progress = true };
+	struct progress prog = { 0 };
+	bool frames_given = false, csv = false, json = false;
+	struct row *rows;
+	size_t nrows;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int c, rc, status = 0;
+
+	cfg.jobs = ncpu > 0 ? (unsigned)ncpu : 1;
+	if ((rc = parse_policies(&cfg, "all")) != 0)
+		return rc;
+	while ((c = getopt_long(argc, argv, "o:f:p:n:j:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			cfg.mopts = optarg;
+			break;
+		case 'f': {
+			int f = trace_format_parse(optarg);
+
+			if (f < 0)
+				return bad_usage("--format: unknown format '%s' (lackey, memsim, refs)", optarg);
+			cfg.format = (enum trace_format)f;
+			break;
+		}
+		case 'p':
+			if ((rc = parse_policies(&cfg, optarg)) != 0)
+				return rc;
+			break;
+		case 'n':
+			if ((rc = parse_frames(&cfg, optarg)) != 0)
+				return rc;
+			frames_given = true;
+			break;
+		case OPT_CSV:
+			csv = true;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_PLOT:
+			cfg.plot = optarg;
+			break;
+		case OPT_LENIENT:
+			cfg.lenient = true;
+			break;
+		case 'j': {
+			uint64_t v;
+			char *end;
+
+			if (parse_count(optarg, &end, &v) < 0 || *end || v > 1024)
+				return bad_usage("--jobs: '%s': expected 1 to 1024", optarg);
+			cfg.jobs = (unsigned)v;
+			break;
+		}
+		case OPT_NOPROGRESS:
+			cfg.progress = false;
+			break;
+		case 'v':
+			cfg.verbose = true;
+			break;
+		case OPT_BENCH:
+			cfg.bench = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vmfs-replay (libvmfs %d.%d)\n", VMFS_VERSION_MAJOR, VMFS_VERSION_MINOR);
+			return 0;
+		default:
+			fputs("Try 'vmfs-replay --help'.\n", stderr);
+			return 2;
+		}
+	}
+	if (csv && json)
+		return bad_usage("%s", "--csv and --json: choose one");
+	cfg.output = csv ? OUT_CSV : json ? OUT_JSON : OUT_TABLE;
+	if (optind == argc)
+		return bad_usage("%s", "no trace given (a file, or - for standard input)");
+	for (int i = optind, stdin_seen = 0; i < argc; i++)
+		if (!strcmp(argv[i], "-") && stdin_seen++)
+			return bad_usage("%s", "standard input (-) can be read only once");
+	if (cfg.bench && argc - optind != 1)
+		return bad_usage("%s", "--bench takes exactly one trace");
+	if (!frames_given && !cfg.bench && (rc = parse_frames(&cfg, DEFAULT_FRAMES)) != 0)
+		return rc;
+	if ((rc = check_mopts(&cfg)) != 0)
+		return rc;
+	prog.enabled = cfg.progress && isatty(2);
+
+	if (cfg.bench)
+		return bench(&cfg, argv[optind], &prog);
+
+	nrows = (size_t)(argc - optind) * cfg.npolicies * cfg.nframes;
+	rows = calloc(nrows, sizeof(*rows));
+	if (!rows) {
+		fprintf(stderr, "vmfs-replay: out of memory\n");
+		return 1;
+	}
+	for (int t = optind; t < argc; t++) {
+		struct row *r = rows + (size_t)(t - optind) * cfg.npolicies * cfg.nframes;
+
+		for (size_t p = 0; p < cfg.npolicies; p++)
+			for (size_t k = 0; k < cfg.nframes; k++)
+				*r++ = (struct row){ .trace = argv[t], .policy = cfg.policy[p],
+						     .frames = cfg.frames[k] };
+		if (replay_trace(&cfg, argv[t], r - cfg.npolicies * cfg.nframes, &prog) < 0)
+			status = 1;
+	}
+	if (cfg.output == OUT_CSV)
+		print_csv(stdout, rows, nrows);
+	else if (cfg.output == OUT_JSON)
+		print_json(stdout, rows, nrows);
+	else
+		print_table(stdout, rows, nrows);
+	if (cfg.plot && plot_svg(cfg.plot, rows, nrows) < 0)
+		status = 1;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "vmfs-replay: write error on standard output\n");
+		status = 1;
+	}
+	free(rows);
+	return status;
+}
