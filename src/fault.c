@@ -181,6 +181,38 @@ static int do_anonymous_page(struct access *a, const struct vma *v, uint64_t va)
 }
 
 /*
+ * A new private anonymous frame holding a copy of @src for @va (the heart of
+ * every copy-on-write).  @src is pinned while reclaim looks for a frame.
+ * Returns the new pfn (mapcount 0, not yet shown to the policy) or -errno.
+ */
+static int64_t copy_to_anon(struct access *a, uint64_t va, uint64_t src)
+{
+	struct vmfs *m = a->m;
+	struct frame *f = pfn_frame(&m->phys, src), *nf;
+	struct vmfs_page pg;
+	int64_t npfn;
+
+	anon_page(a, va, &pg);
+	f->flags |= FRAME_LOCKED;
+	npfn = page_alloc(m, FRAME_ANON, false, &pg);
+	f->flags &= ~FRAME_LOCKED;
+	if (npfn < 0)
+		return npfn;
+	nf = pfn_frame(&m->phys, (uint64_t)npfn);
+	memcpy(pfn_to_virt(&m->phys, (uint64_t)npfn), pfn_to_virt(&m->phys, src), PAGE_SIZE);
+	nf->mapping = a->mm->av;
+	nf->index = va >> PAGE_SHIFT;
+	return npfn;
+}
+
+static void count_cow(struct access *a)
+{
+	a->mm->c.cow_flt++;
+	a->m->cnt.cow_fault++;
+	a->f->cow++;
+}
+
+/*
  * The page-cache frame of page @pgoff of @o: found (minor), or brought in
  * (*major): read back from swap (shared memory), read from the store (an
  * object), or a new zero page (shared memory never touched).
@@ -254,28 +286,16 @@ static int do_file_page(struct access *a, const struct vma *v, uint64_t va)
 		return oom(a, va, (int)pfn);
 	f = pfn_frame(&m->phys, (uint64_t)pfn);
 	if (priv && a->write) {
-		struct vmfs_page pg;
-		int64_t npfn;
-		struct frame *nf;
+		int64_t npfn = copy_to_anon(a, va, (uint64_t)pfn);
 
-		anon_page(a, va, &pg);
-		f->flags |= FRAME_LOCKED;          /* reclaim must not take the source */
-		npfn = page_alloc(m, FRAME_ANON, false, &pg);
-		f->flags &= ~FRAME_LOCKED;
 		if (npfn < 0)
 			return oom(a, va, (int)npfn);
-		nf = pfn_frame(&m->phys, (uint64_t)npfn);
-		memcpy(pfn_to_virt(&m->phys, (uint64_t)npfn), pfn_to_virt(&m->phys, (uint64_t)pfn), PAGE_SIZE);
-		nf->mapping = a->mm->av;
-		nf->index = va >> PAGE_SHIFT;
 		if ((rc = install(a, va, (uint64_t)npfn, vma_pte_flags(v, true))) < 0) {
 			page_put(m, (uint64_t)npfn);
 			return oom(a, va, rc);
 		}
 		page_loaded(m, (uint64_t)npfn);
-		a->mm->c.cow_flt++;
-		m->cnt.cow_fault++;
-		a->f->cow++;
+		count_cow(a);
 	} else {
 		e = vma_pte_flags(v, a->write);
 		if (priv)
@@ -372,22 +392,11 @@ static int do_wp_page(struct access *a, const struct vma *v, uint64_t va, uint64
 	if (reuse_swap_page(m, pfn)) {
 		set_pte(a->mm, va, ptep, (e & ~PTE_COW) | PTE_A | PTE_D | rw);
 	} else {
-		struct vmfs_page pg;
-		int64_t npfn;
-		struct frame *nf;
+		int64_t npfn = copy_to_anon(a, va, pfn);
 
-		anon_page(a, va, &pg);
-		f->flags |= FRAME_LOCKED;       /* reclaim must not take the source */
-		npfn = page_alloc(m, FRAME_ANON, false, &pg);
-		f->flags &= ~FRAME_LOCKED;
 		if (npfn < 0)
 			return oom(a, va, (int)npfn);
-		e = *ptep;                      /* reclaim may have cleared bits */
-		nf = pfn_frame(&m->phys, (uint64_t)npfn);
-		memcpy(pfn_to_virt(&m->phys, (uint64_t)npfn), pfn_to_virt(&m->phys, pfn), PAGE_SIZE);
-		nf->mapping = a->mm->av;
-		nf->index = va >> PAGE_SHIFT;
-		nf->mapcount = 1;
+		pfn_frame(&m->phys, (uint64_t)npfn)->mapcount = 1;
 		set_pte(a->mm, va, ptep, mk_pte((uint64_t)npfn, keep | PTE_A | PTE_D | rw));
 		rss_add(m, a->mm, (uint64_t)npfn, 1);
 		rss_add(m, a->mm, pfn, -1);
@@ -396,9 +405,7 @@ static int do_wp_page(struct access *a, const struct vma *v, uint64_t va, uint64
 		try_free_swapcache(m, pfn);
 		page_loaded(m, (uint64_t)npfn);
 	}
-	a->mm->c.cow_flt++;
-	m->cnt.cow_fault++;
-	a->f->cow++;
+	count_cow(a);
 	count_minor(a);
 	return 0;
 }

@@ -201,7 +201,7 @@ int machine_stat(struct vmfs *m, struct vmfs_stat *st)
 			st->file_pages++;
 			st->shmem_pages += ((const struct vmobj *)f->mapping)->kind == VMOBJ_SHMEM;
 			st->mapped_pages += f->mapcount > 0;
-			st->dirty_pages += (f->flags & FRAME_DIRTY) != 0;
+			st->dirty_pages += page_dirty(m, pfn);
 		}
 	}
 	st->nr_objects = m->nobjs;

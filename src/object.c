@@ -184,6 +184,35 @@ int64_t object_read(struct vmfs *m, const char *name, uint64_t off, void *buf, u
 	return (int64_t)done;
 }
 
+/* Zero bytes [from, end of page) of page @pgno, cached or stored. */
+static int zero_tail(struct vmfs *m, struct vmobj *o, uint64_t pgno, uint64_t from)
+{
+	uint8_t *p = cached_page(m, o, pgno), tmp[PAGE_SIZE];
+	int rc;
+
+	if (p) {
+		memset(p + from, 0, PAGE_SIZE - from);
+		pfn_frame(&m->phys, *vmobj_lookup(o, pgno))->flags |= FRAME_DIRTY;
+		return 0;
+	}
+	if ((rc = store_obj_page_read(m->store, o->sid, pgno, tmp)) < 0)
+		return rc;
+	memset(tmp + from, 0, PAGE_SIZE - from);
+	return store_obj_page_write(m->store, o->sid, pgno, tmp);
+}
+
+/*
+ * Growing to @size: the old last page's bytes past the old end may hold what
+ * a mapping wrote there; they must read as zero now (Linux's
+ * pagecache_isize_extended).
+ */
+static int grow_from(struct vmfs *m, struct vmobj *o, uint64_t size)
+{
+	if (size <= o->size || !(o->size & (PAGE_SIZE - 1)))
+		return 0;
+	return zero_tail(m, o, o->size >> PAGE_SHIFT, o->size & (PAGE_SIZE - 1));
+}
+
 int64_t object_write(struct vmfs *m, const char *name, uint64_t off, const void *buf, uint64_t len)
 {
 	struct vmobj *o = object_lookup(m, name);
@@ -194,6 +223,10 @@ int64_t object_write(struct vmfs *m, const char *name, uint64_t off, const void 
 		return lookup_err();
 	if (off > OBJECT_MAX_SIZE || len > OBJECT_MAX_SIZE - off)
 		return vm_error(-EFBIG, "object '%s': writing past 16 TiB", name);
+	if (len == 0)
+		return 0;
+	if ((rc = grow_from(m, o, off + len)) < 0)
+		return rc;
 	while (done < len) {
 		uint64_t pos = off + done, in = pos & (PAGE_SIZE - 1), pgno = pos >> PAGE_SHIFT;
 		uint64_t n = PAGE_SIZE - in < len - done ? PAGE_SIZE - in : len - done;
@@ -223,22 +256,6 @@ int64_t object_write(struct vmfs *m, const char *name, uint64_t off, const void 
 	return (int64_t)done;
 }
 
-/* Zero bytes [from, end of page) of page @pgno, cached or stored. */
-static int zero_tail(struct vmfs *m, struct vmobj *o, uint64_t pgno, uint64_t from)
-{
-	uint8_t *p = cached_page(m, o, pgno), tmp[PAGE_SIZE];
-	int rc;
-
-	if (p) {
-		memset(p + from, 0, PAGE_SIZE - from);
-		return 0;
-	}
-	if ((rc = store_obj_page_read(m->store, o->sid, pgno, tmp)) < 0)
-		return rc;
-	memset(tmp + from, 0, PAGE_SIZE - from);
-	return store_obj_page_write(m->store, o->sid, pgno, tmp);
-}
-
 int object_resize(struct vmfs *m, const char *name, uint64_t size)
 {
 	struct vmobj *o = object_lookup(m, name);
@@ -254,6 +271,8 @@ int object_resize(struct vmfs *m, const char *name, uint64_t size)
 	if (size >= o->size) {
 		uint64_t old = o->size;
 
+		if ((rc = grow_from(m, o, size)) < 0)
+			return rc;
 		o->size = size;
 		if ((rc = store_obj_meta(m->store, o->sid, o->name, size, o->mode)) < 0)
 			o->size = old;
@@ -362,15 +381,6 @@ static int clean_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, 
 	return 0;
 }
 
-static int dirty_pte_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
-{
-	(void)m;
-	(void)mm;
-	(void)va;
-	(void)arg;
-	return (*ptep & PTE_D) ? 1 : 0;
-}
-
 int object_writeback(struct vmfs *m)
 {
 	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
@@ -380,7 +390,7 @@ int object_writeback(struct vmfs *m)
 
 		if ((f->flags & FRAME_KIND_MASK) != FRAME_CACHE || o->kind != VMOBJ_FILE)
 			continue;
-		if (!(f->flags & FRAME_DIRTY) && !rmap_walk(m, pfn, dirty_pte_fn, NULL))
+		if (!page_dirty(m, pfn))
 			continue;
 		rc = store_obj_page_write(m->store, o->sid, f->index, pfn_to_virt(&m->phys, pfn));
 		if (rc < 0)

@@ -192,6 +192,11 @@ static int dirty_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, 
 	return (*ptep & PTE_D) ? 1 : 0;
 }
 
+bool page_dirty(struct vmfs *m, uint64_t pfn)
+{
+	return (pfn_frame(&m->phys, pfn)->flags & FRAME_DIRTY) || rmap_walk(m, pfn, dirty_fn, NULL);
+}
+
 struct unmap_ctx {
 	uint64_t newpte;   /* what the entries become: a swap entry or none */
 	uint64_t slot;
@@ -221,13 +226,11 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 	struct frame *f = pfn_frame(&m->phys, pfn);
 	bool anon = (f->flags & FRAME_KIND_MASK) == FRAME_ANON;
 	bool file = !anon && ((const struct vmobj *)f->mapping)->kind == VMOBJ_FILE;
-	bool dirty = f->flags & FRAME_DIRTY;
+	bool dirty = page_dirty(m, pfn);
 	uint64_t slot = f->swap;
 	struct unmap_ctx c;
 	int rc;
 
-	if (!dirty)
-		dirty = rmap_walk(m, pfn, dirty_fn, NULL) != 0;
 	if (file) {
 		/* An object page goes back to its object, never to swap. */
 		const struct vmobj *o = f->mapping;

@@ -45,6 +45,8 @@ void    page_accessed(struct vmfs *m, uint64_t pfn);
 void    page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs_page *pg);
 
 int     page_referenced(struct vmfs *m, uint64_t pfn, bool clear);
+/* Written since its last copy went out: FRAME_DIRTY or a dirty entry mapping it. */
+bool    page_dirty(struct vmfs *m, uint64_t pfn);
 bool    page_evictable(const struct vmfs_reclaim *rc, uint64_t pfn);
 
 /* Can no one but its single mapping see anonymous @pfn (no other entry, no other swap entry)? */
