@@ -5,29 +5,39 @@
  * bytes are a buffer in this process's memory.  tools/fusebench.sh reads it
  * with dd next to a vmfs mount's PID/mem and reports vmfs's rate as a
  * fraction of this one: nothing served through FUSE from memory can be
- * faster, since every read here is one memcpy and the kernel round trip.
+ * faster, since a read here is one reply straight from the buffer.
  *
- * What keeps the comparison fair (vmfs is built the same way):
- *   - the high-level API (fuse_main), multithreaded, default worker limits;
- *   - direct I/O on open, as vmfs serves every file: each read() of dd
- *     becomes FUSE READ requests, never the page cache;
- *   - one copy per read, like vmfs_read into the reply buffer: read() is
- *     used, not read_buf() with a zero-copy bufvec;
- *   - the same mount options: the driver passes vmfs's max_read (or
- *     whatever else it sets) through -o.
- * The buffer is filled with a pattern before the mount, so every page is
- * resident and the timed reads never take a host page fault.
+ * What keeps the comparison fair (the vmfs daemon is built the same way):
+ *   - the low-level (inode) API, served by fuse_session_loop_mt with the
+ *     same loop configuration (clone_fd, max_threads, max_idle_threads
+ *     from the command line, libfuse's defaults otherwise);
+ *   - direct I/O on open, as vmfs serves every file, so each read() of dd
+ *     becomes FUSE READ requests and never touches the page cache;
+ *   - the same connection limits: max_write raised to 1 MiB in init (the
+ *     kernel derives its request size, max_pages, from it), and whatever
+ *     mount options the driver gives both (e.g. max_read=N, which init
+ *     passes back in conn->max_read as libfuse's low-level API requires).
+ * The buffer is filled before the mount, so every host page is resident
+ * and the timed reads never take a host page fault.
  *
- *     vmfs-fusebench [-f] [-o size=SIZE,FUSE-OPTIONS] MOUNTPOINT
+ * By default a read is answered straight from the buffer (fuse_reply_buf
+ * of a pointer into it: no copy in user space), which is the ceiling.  With
+ * -o copy, each read first copies its bytes into a per-thread buffer, as
+ * vmfs must (vmfs_read into its I/O buffer); the driver reports both.
+ *
+ *     vmfs-fusebench [-f] [-o size=SIZE,copy,FUSE-OPTIONS] MOUNTPOINT
  *
  * size= takes K, M, G suffixes (default 1G).  `fusermount3 -u MOUNTPOINT`
  * ends it.
  */
-#define FUSE_USE_VERSION 31
+#define FUSE_USE_VERSION 312
+
+#include <fuse_lowlevel.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fuse.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,28 +45,58 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#define ROOT_INO 1
+#define DATA_INO 2
+#define IO_MAX   (1u << 20)   /* the daemon's largest request */
 
 static const char data_name[] = "data";
 
 static struct {
 	char    *size_arg;   /* -o size=..., as given */
+	int      copy;       /* -o copy: memcpy into a per-thread buffer first */
+	unsigned max_read;   /* -o max_read=N, also left for libfuse */
 	char    *buf;        /* the file's bytes */
 	uint64_t size;
 } bench;
 
+enum { KEY_MAX_READ };
+
 static const struct fuse_opt bench_opts[] = {
 	{ "size=%s", offsetof(__typeof__(bench), size_arg), 0 },
+	{ "copy", offsetof(__typeof__(bench), copy), 1 },
+	FUSE_OPT_KEY("max_read=", KEY_MAX_READ),
 	FUSE_OPT_END
 };
+
+/*
+ * max_read= is libfuse's mount option, but with the low-level API the file
+ * system must also put it into conn->max_read at init (libfuse refuses the
+ * connection otherwise), so it is read here and passed on.
+ */
+static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	(void)data;
+	(void)outargs;
+	if (key == KEY_MAX_READ && sscanf(arg, "max_read=%u", &bench.max_read) != 1) {
+		fprintf(stderr, "vmfs-fusebench: bad option '%s'\n", arg);
+		return -1;
+	}
+	return 1;
+}
+
+static pthread_key_t iobuf_key;
 
 /* "1G", "512M", "4096": bytes, or 0 for a bad or zero size. */
 static uint64_t parse_size(const char *s)
 {
 	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
+	unsigned long long v;
 	unsigned shift = 0;
 
+	errno = 0;
+	v = strtoull(s, &end, 0);
 	if (errno || end == s || *s == '-')
 		return 0;
 	switch (*end) {
@@ -70,107 +110,229 @@ static uint64_t parse_size(const char *s)
 	return (uint64_t)v << shift;
 }
 
-static int is_data(const char *path)
+static void fill_stat(fuse_ino_t ino, struct stat *st)
 {
-	return path[0] == '/' && strcmp(path + 1, data_name) == 0;
-}
-
-static int bench_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
-{
-	(void)fi;
 	memset(st, 0, sizeof(*st));
-	if (strcmp(path, "/") == 0) {
+	st->st_ino = ino;
+	if (ino == ROOT_INO) {
 		st->st_mode = S_IFDIR | 0755;
 		st->st_nlink = 2;
-	} else if (is_data(path)) {
+	} else {
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
 		st->st_size = (off_t)bench.size;
-	} else {
-		return -ENOENT;
 	}
-	return 0;
 }
 
-static int bench_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
-			 off_t off, struct fuse_file_info *fi,
-			 enum fuse_readdir_flags flags)
+static void ll_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)off; (void)fi; (void)flags;
-	if (strcmp(path, "/") != 0)
-		return -ENOENT;
-	fill(buf, ".", NULL, 0, 0);
-	fill(buf, "..", NULL, 0, 0);
-	fill(buf, data_name, NULL, 0, 0);
-	return 0;
+	(void)userdata;
+	if (conn->max_write < IO_MAX)
+		conn->max_write = IO_MAX;
+	conn->max_read = bench.max_read;
 }
 
-static int bench_open(const char *path, struct fuse_file_info *fi)
+static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	if (!is_data(path))
-		return -ENOENT;
-	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		return -EACCES;
+	struct fuse_entry_param e;
+
+	if (parent != ROOT_INO || strcmp(name, data_name) != 0) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.ino = DATA_INO;
+	fill_stat(DATA_INO, &e.attr);
+	fuse_reply_entry(req, &e);
+}
+
+static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st;
+
+	(void)fi;
+	if (ino != ROOT_INO && ino != DATA_INO) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	fill_stat(ino, &st);
+	fuse_reply_attr(req, &st, 0);
+}
+
+static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	static const struct { const char *name; fuse_ino_t ino; } ents[] = {
+		{ ".", ROOT_INO }, { "..", ROOT_INO }, { data_name, DATA_INO },
+	};
+	char buf[512];
+	size_t used = 0;
+
+	(void)fi;
+	if (ino != ROOT_INO) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	for (off_t i = off; i < 3; i++) {
+		struct stat st;
+		size_t n;
+
+		fill_stat(ents[i].ino, &st);
+		n = fuse_add_direntry(req, buf + used, sizeof(buf) - used, ents[i].name, &st, i + 1);
+		if (used + n > sizeof(buf) || used + n > size)
+			break;
+		used += n;
+	}
+	fuse_reply_buf(req, buf, used);
+}
+
+static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	if (ino != DATA_INO) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
 	fi->direct_io = 1;
-	return 0;
+	fi->keep_cache = 0;
+	fuse_reply_open(req, fi);
 }
 
-static int bench_read(const char *path, char *buf, size_t len, off_t off,
-		      struct fuse_file_info *fi)
+static char *iobuf(void)
 {
-	(void)path; (void)fi;
-	if (off < 0)
-		return -EINVAL;
-	if ((uint64_t)off >= bench.size)
-		return 0;
-	if (len > bench.size - (uint64_t)off)
-		len = (size_t)(bench.size - (uint64_t)off);
-	memcpy(buf, bench.buf + off, len);
-	return (int)len;
+	char *b = pthread_getspecific(iobuf_key);
+
+	if (!b && (b = aligned_alloc(4096, IO_MAX)) && pthread_setspecific(iobuf_key, b)) {
+		free(b);
+		b = NULL;
+	}
+	return b;
 }
 
-static void *bench_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
 {
-	(void)conn;
-	cfg->direct_io = 1;
-	cfg->kernel_cache = 0;
-	return NULL;
+	const char *src;
+	char *b;
+
+	(void)ino;
+	(void)fi;
+	if (off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if ((uint64_t)off >= bench.size) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (size > IO_MAX)
+		size = IO_MAX;
+	if (size > bench.size - (uint64_t)off)
+		size = (size_t)(bench.size - (uint64_t)off);
+	src = bench.buf + off;
+	if (bench.copy) {
+		if (!(b = iobuf())) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		memcpy(b, src, size);
+		src = b;
+	}
+	fuse_reply_buf(req, src, size);
 }
 
-static const struct fuse_operations bench_ops = {
-	.init    = bench_init,
-	.getattr = bench_getattr,
-	.readdir = bench_readdir,
-	.open    = bench_open,
-	.read    = bench_read,
+static const struct fuse_lowlevel_ops bench_ops = {
+	.init    = ll_init,
+	.lookup  = ll_lookup,
+	.getattr = ll_getattr,
+	.readdir = ll_readdir,
+	.open    = ll_open,
+	.read    = ll_read,
 };
+
+/* The daemon's serve(): the same loop, configured the same way. */
+static int serve(struct fuse_session *se, const struct fuse_cmdline_opts *opts)
+{
+	struct fuse_loop_config *lc;
+	int rc;
+
+	if (opts->singlethread)
+		return fuse_session_loop(se);
+	if (!(lc = fuse_loop_cfg_create()))
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(lc, (unsigned)opts->clone_fd);
+	if (opts->max_idle_threads != UINT_MAX)
+		fuse_loop_cfg_set_idle_threads(lc, opts->max_idle_threads);
+	if (opts->max_threads && opts->max_threads != UINT_MAX)
+		fuse_loop_cfg_set_max_threads(lc, opts->max_threads);
+	rc = fuse_session_loop_mt(se, lc);
+	fuse_loop_cfg_destroy(lc);
+	return rc;
+}
 
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	int rc;
+	struct fuse_cmdline_opts opts;
+	struct fuse_session *se = NULL;
+	int status = 1;
 
-	if (fuse_opt_parse(&args, &bench, bench_opts, NULL) == -1)
-		return 2;
+	memset(&opts, 0, sizeof(opts));
+	if (fuse_opt_parse(&args, &bench, bench_opts, opt_proc) == -1 ||
+	    fuse_parse_cmdline(&args, &opts) != 0)
+		goto out_args;
+	if (opts.show_help || opts.show_version || !opts.mountpoint) {
+		fprintf(stderr, "usage: vmfs-fusebench [-f] [-o size=SIZE,copy,FUSE-OPTIONS] MOUNTPOINT\n");
+		status = opts.show_help || opts.show_version ? 0 : 2;
+		goto out_opts;
+	}
 	bench.size = parse_size(bench.size_arg ? bench.size_arg : "1G");
 	if (bench.size == 0) {
 		fprintf(stderr, "vmfs-fusebench: bad size= '%s'\n", bench.size_arg);
-		return 2;
+		status = 2;
+		goto out_opts;
 	}
-	/* 4 KiB host pages, as vmfs models, and every one of them touched now. */
+	if (pthread_key_create(&iobuf_key, free) != 0)
+		goto out_opts;
+	/* 4 KiB host pages, as vmfs models, every one touched now. */
 	bench.buf = mmap(NULL, bench.size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (bench.buf == MAP_FAILED) {
 		perror("vmfs-fusebench: mmap");
-		return 1;
+		goto out_opts;
 	}
 	madvise(bench.buf, bench.size, MADV_NOHUGEPAGE);
-	for (uint64_t i = 0; i < bench.size; i++)
-		bench.buf[i] = (char)(i * 2654435761u >> 24);
+	for (uint64_t i = 0; i < bench.size; i += sizeof(uint64_t)) {
+		uint64_t v = i * 0x9e3779b97f4a7c15ull;
+		memcpy(bench.buf + i, &v, bench.size - i < sizeof(v) ? bench.size - i : sizeof(v));
+	}
 
-	rc = fuse_main(args.argc, args.argv, &bench_ops, NULL);
-	fuse_opt_free_args(&args);
-	free(bench.size_arg);
+	se = fuse_session_new(&args, &bench_ops, sizeof(bench_ops), NULL);
+	if (!se)
+		goto out_buf;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_session;
+	if (fuse_session_mount(se, opts.mountpoint) != 0)
+		goto out_signals;
+	if (fuse_daemonize(opts.foreground) != 0)
+		goto out_unmount;
+	status = serve(se, &opts) < 0 ? 1 : 0;
+
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out_buf:
 	munmap(bench.buf, bench.size);
-	return rc;
+out_opts:
+	free(opts.mountpoint);
+out_args:
+	free(bench.size_arg);
+	fuse_opt_free_args(&args);
+	return status;
 }
