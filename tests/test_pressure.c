@@ -187,9 +187,23 @@ static char *kmsg(vmfs *m)
 {
 	size_t len = vmfs_kmsg(m, NULL, 0);
 	char *buf = malloc(len + 1);
-	assert_non_null(buf);
+	if (!buf)
+		fail();
 	assert_int_equal(vmfs_kmsg(m, buf, len + 1), len);
 	return buf;
+}
+
+/* The kernel log holds @want: returns the log (to free) and where. */
+static char *kmsg_find(vmfs *m, const char *want, char **at)
+{
+	char *log = kmsg(m);
+	*at = strstr(log, want);
+	if (!*at) {
+		print_error("the kernel log lacks \"%s\"; it says:\n", want);
+		fputs(log, stderr);
+		fail();
+	}
+	return log;
 }
 
 /* Evict until the page at @addr of @pid is in swap; at most @limit rounds. */
@@ -796,12 +810,8 @@ static void expect_enomem_write(vmfs *m, int pid, uint64_t page)
 	assert_int_equal(after.frames_free, 0);
 	assert_int_equal(pstat(m, pid).segv, pbefore.segv);
 	assert_int_equal(walk(m, pid, BASE + page * PAGE).state, VMFS_WALK_NONE);
-	char *log = kmsg(m);
-	char *line = strstr(log, "page allocation failure");
-	if (!line)
-		print_error("kernel log:\n%s", log);
-	assert_non_null(line);
-	free(log);
+	char *line;
+	free(kmsg_find(m, "page allocation failure", &line));
 }
 
 static void test_oom_without_swap(void **state)
@@ -948,13 +958,9 @@ static void test_swap_file_is_sqlite(void **state)
 	snprintf(file, sizeof(file), "%s/swap.db", dir);
 	snprintf(opts, sizeof(opts), "frames=8,swap=%s", file);
 	vmfs *m = open_machine(opts);
-	char *log = kmsg(m);
-	char want[4300];
+	char want[4300], *at;
 	snprintf(want, sizeof(want), "vmfs: swap on %s ", file);
-	if (!strstr(log, want))
-		print_error("kernel log lacks \"%s\":\n%s", want, log);
-	assert_non_null(strstr(log, want));
-	free(log);
+	free(kmsg_find(m, want, &at));
 	int pid = spawn(m);
 	map_fixed(m, pid, BASE, 40, ANON_PRIV);
 	for (uint64_t p = 0; p < 40; p++)
@@ -995,11 +1001,7 @@ static void test_private_swap_file_removed(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=8");
-	char *log = kmsg(m);
-	char *at = strstr(log, "vmfs: swap on ");
-	if (!at)
-		print_error("kernel log:\n%s", log);
-	assert_non_null(at);
+	char *at, *log = kmsg_find(m, "vmfs: swap on ", &at);
 	at += strlen("vmfs: swap on ");
 	char *end = strstr(at, " (");
 	assert_non_null(end);
