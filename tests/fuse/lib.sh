@@ -101,9 +101,11 @@ vmfs_mounted() {
 	awk -v m="$mnt" '$2 == m && $3 ~ /^fuse/ { found = 1 } END { exit !found }' /proc/mounts
 }
 
-# vmfs_log_tail LOG: the daemon's last words, for a failure report.
+# vmfs_log_tail LOG: the daemon's last words, for a failure report (once).
+VMFS_LOGS_SHOWN=" "
 vmfs_log_tail() {
-	[[ -n $1 && -s $1 ]] || return 0
+	[[ -n $1 && -s $1 && $VMFS_LOGS_SHOWN != *" $1 "* ]] || return 0
+	VMFS_LOGS_SHOWN+="$1 "
 	echo "--- daemon stderr ($1), last lines:" >&2
 	tail -n 20 "$1" >&2
 }
@@ -139,7 +141,8 @@ vmfs_mount() {
 	local mnt=$1 opts=${2:-} args=(-f)
 	mkdir -p "$mnt"
 	[[ -z $opts ]] || args+=(-o "$opts")
-	VMFS_LOG=$VMFS_TMP/daemon.${#VMFS_MOUNTS[@]}.log
+	VMFS_NLOGS=$((${VMFS_NLOGS:-0} + 1))
+	VMFS_LOG=$VMFS_TMP/daemon.$VMFS_NLOGS.log
 	"$VMFS_BIN" "${args[@]}" "$mnt" 2>"$VMFS_LOG" >&2 &
 	VMFS_PID=$!
 	vmfs_register "$mnt" "$VMFS_PID" "$VMFS_LOG"

@@ -134,6 +134,16 @@ mem_read "$t/a" 1 "$aa" 4096 | cmp - "$t/pa" || fail "mount a's page changed aft
 vmfs_unmount "$t/a"
 ok "two mounts at once are independent machines"
 
+# The FUSE options vmfs --help lists reach libfuse and the mount works.
+vmfs_mount "$t/mnt7" frames=64,max_read=131072,max_threads=4
+pid=$(spawn "$t/mnt7")
+addr=$(map "$t/mnt7" "$pid" 1M rw- private)
+mem_write "$t/mnt7" "$pid" "$addr" "$t/rand"
+dd if="$t/mnt7/$pid/mem" bs=1M count=1 iflag=skip_bytes skip="$addr" status=none | cmp - "$t/rand" ||
+	fail "1 MiB read with max_read=131072 differs"
+vmfs_unmount "$t/mnt7"
+ok "-o max_read=131072,max_threads=4 mounts and serves"
+
 # A bad option mounts nothing and says why.
 mkdir -p "$t/mnt6"
 vmfs_register "$t/mnt6" "" ""
