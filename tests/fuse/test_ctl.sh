@@ -108,5 +108,24 @@ for f in mem maps smaps smaps_rollup pagemap stat statm status comm cmdline page
 done
 ok "mem and ctl are 0600; every file of SPEC §3 is there"
 
+# What cannot be written is refused even to root (who passes every mode
+# check): generated files, phys, new names outside objects/.
+for f in "$mnt/meminfo" "$mnt/phys" "$mnt/1/maps" "$mnt/1/pagemap" "$mnt/1/status"; do
+	if { echo x >"$f"; } 2>/dev/null; then
+		fail "writing $f succeeded"
+	fi
+done
+if { : >"$mnt/newfile"; } 2>/dev/null; then
+	fail "creating $mnt/newfile succeeded"
+fi
+if mkdir "$mnt/99" 2>/dev/null || mkdir "$mnt/1/sub" 2>/dev/null; then
+	fail "mkdir inside the mount succeeded"
+fi
+if rm -f "$mnt/meminfo" 2>/dev/null && [[ ! -e $mnt/meminfo ]]; then
+	fail "rm meminfo removed it"
+fi
+[[ -e $mnt/1/maps && -e $mnt/meminfo ]] || fail "a refused write removed a file"
+ok "generated files, phys and new names are refused, even to root"
+
 vmfs_unmount "$mnt"
 ok "unmounted; the daemon exited with status 0"

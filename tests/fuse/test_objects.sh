@@ -108,6 +108,13 @@ echo bye >"$obj/note"
 expect_eq "$(cat "$obj/note")" bye "objects/note after > again (O_TRUNC)"
 ok "echo >, >> and cat on objects"
 
+# mv within objects/ (a copy and an unlink, if rename is refused).
+mv "$obj/note" "$obj/renamed" || fail "mv objects/note objects/renamed failed"
+[[ ! -e $obj/note ]] || fail "objects/note still exists after mv"
+expect_eq "$(cat "$obj/renamed")" bye "objects/renamed after mv"
+mv "$obj/renamed" "$obj/note"
+ok "mv renames an object"
+
 # chmod 444: no shared writable mapping; read-only ones still work.
 chmod 444 "$obj/shm" || fail "chmod 444 objects/shm failed"
 expect_eq "$(stat -c %a "$obj/shm")" 444 "mode after chmod"
