@@ -15,12 +15,20 @@
  *               vmfs_translate, vmfs_phys_read and vmfs_kmsg on whatever is
  *               alive, checking only that answers are well-formed;
  *   faulter     segfaults and bad arguments in its own process, checking that
- *               vmfs_errmsg() is per thread.
+ *               vmfs_errmsg() is per thread;
+ *   reclaimer   (pressure mode only) vmfs_reclaim, vmfs_sync and
+ *               vmfs_set_policy through every built-in policy, while the
+ *               others fault pages in and out.
+ * Pressure mode (--frames N, a few dozen): far fewer frames than the
+ * threads' pages, so every role runs under eviction and swap-in, and
+ * everything above must still hold, contents included.
  * What stays true: every result a thread can predict from its own actions is
  * checked; when all threads are done and every process has exited, the
- * machine has all its frames back.  The run is bounded by --seconds (default
- * 2) and must be clean under ThreadSanitizer (-Db_sanitize=thread).
- * Prints "N passed, N failed" (checks) last and exits 1 on any failure.
+ * machine has all its frames and (under pressure, after some swapping) all
+ * its swap slots back, and its major faults are its swap-ins.  The run is
+ * bounded by --seconds (default 2) and must be clean under ThreadSanitizer
+ * (-Db_sanitize=thread).  Prints "N passed, N failed" (checks) last and
+ * exits 1 on any failure.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -47,9 +55,10 @@
 #define CHAOS_BASE    0x20000000ull                 /* the chaos thread's region */
 #define CHAOS_PAGES   64
 #define OWNER_PAGES   8
-#define FRAMES        8192
+#define FRAMES        8192                          /* default: never short */
 
 static vmfs *machine;
+static uint64_t frames = FRAMES;
 static int shared_pid;
 static atomic_bool stop;
 static atomic_long passed, failed;
@@ -266,7 +275,7 @@ static void *observer(void *arg)
 	while (running()) {
 		struct vmfs_stat st;
 		CHECK(t, vmfs_stat(machine, &st) == 0, "stat");
-		CHECK(t, st.frames == FRAMES && st.frames_free <= st.frames, "frames %" PRIu64
+		CHECK(t, st.frames == frames && st.frames_free <= st.frames, "frames %" PRIu64
 		      " free %" PRIu64, st.frames, st.frames_free);
 		int n = vmfs_pids(machine, pids, 64);
 		CHECK(t, n >= 1, "pids = %d", n);      /* the shared process lives throughout */
@@ -328,6 +337,26 @@ static void *faulter(void *arg)
 	return NULL;
 }
 
+/* ---- reclaimer: reclaim, sync and policy changes under the others' feet ------- */
+
+static void *reclaimer(void *arg)
+{
+	static const char *const policies[] = { "fifo", "lru", "clock", "arc" };
+	struct thread *t = arg;
+	for (unsigned i = 0; running(); i++) {
+		uint64_t n = 1 + rnd(t, 8);
+		int64_t got = vmfs_reclaim(machine, n);
+		CHECK(t, got >= 0 && (uint64_t)got <= n, "reclaim(%" PRIu64 ") = %" PRId64, n, got);
+		if (i % 16 == 0)
+			CHECK(t, vmfs_sync(machine) == 0, "sync");
+		if (i % 64 == 0) {
+			const char *name = policies[(i / 64) % 4];
+			CHECK(t, vmfs_set_policy(machine, name, NULL, NULL) == 0, "set_policy %s", name);
+		}
+	}
+	return NULL;
+}
+
 /* ---- main ---------------------------------------------------------------------- */
 
 static void setup_shared(void)
@@ -357,17 +386,23 @@ int main(int argc, char **argv)
 			seconds = atof(argv[i + 1]);
 		else if (!strcmp(argv[i], "--seed"))
 			seed = strtoull(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--frames"))
+			frames = strtoull(argv[i + 1], NULL, 0);
 	}
-	printf("seed %" PRIu64 ", %.1f seconds\n", seed, seconds);
+	bool pressure = frames < FRAMES;
+	printf("seed %" PRIu64 ", %.1f seconds, %" PRIu64 " frames%s\n", seed, seconds, frames,
+	       pressure ? " (pressure)" : "");
 
-	int rc = vmfs_open(&machine, "frames=8192,tlb=8");
+	char opts[64];
+	snprintf(opts, sizeof(opts), "frames=%" PRIu64 ",tlb=8", frames);
+	int rc = vmfs_open(&machine, opts);
 	if (rc) {
 		printf("vmfs_open = %d: %s\n0 passed, 1 failed\n", rc, vmfs_errmsg());
 		return 1;
 	}
 	setup_shared();
 
-	struct thread threads[NOWNERS + NSHARERS + 3];
+	struct thread threads[NOWNERS + NSHARERS + 4];
 	int nt = 0;
 	for (int k = 0; k < NOWNERS; k++)
 		threads[nt++] = (struct thread){ .index = k, .fn = owner };
@@ -376,8 +411,10 @@ int main(int argc, char **argv)
 	threads[nt++] = (struct thread){ .fn = chaos };
 	threads[nt++] = (struct thread){ .fn = observer };
 	threads[nt++] = (struct thread){ .fn = faulter };
+	if (pressure)
+		threads[nt++] = (struct thread){ .fn = reclaimer };
 	static const char *role[] = { "owner", "owner", "sharer", "sharer", "chaos",
-				      "observer", "faulter" };
+				      "observer", "faulter", "reclaimer" };
 	for (int i = 0; i < nt; i++) {
 		snprintf(threads[i].name, sizeof(threads[i].name), "%s%d", role[i], threads[i].index);
 		threads[i].rng = seed * 1000003u + (uint64_t)i;
@@ -398,11 +435,21 @@ int main(int argc, char **argv)
 	struct vmfs_stat st;
 	CHECK(&t, vmfs_stat(machine, &st) == 0, "stat");
 	CHECK(&t, st.nr_processes == 0, "%" PRIu64 " processes left", st.nr_processes);
-	CHECK(&t, st.frames_free == FRAMES, "frames_free %" PRIu64, st.frames_free);
+	CHECK(&t, st.frames_free == frames, "frames_free %" PRIu64, st.frames_free);
 	CHECK(&t, st.pgalloc == st.pgfree, "pgalloc %" PRIu64 " pgfree %" PRIu64, st.pgalloc,
 	      st.pgfree);
+	CHECK(&t, st.swap_used == 0 && st.swap_cached == 0, "swap_used %" PRIu64 " swap_cached %"
+	      PRIu64, st.swap_used, st.swap_cached);
+	CHECK(&t, st.pgmajfault == st.pswpin, "pgmajfault %" PRIu64 " pswpin %" PRIu64,
+	      st.pgmajfault, st.pswpin);
+	CHECK(&t, st.oom_kill == 0, "oom_kill %" PRIu64, st.oom_kill);
+	if (pressure)
+		CHECK(&t, st.pswpout > 0 && st.pswpin > 0, "pressure: pswpout %" PRIu64 " pswpin %"
+		      PRIu64, st.pswpout, st.pswpin);
 	printf("forks %" PRIu64 ", spawns %" PRIu64 ", segfaults %" PRIu64 ", cow faults %" PRIu64
 	       "\n", st.forks, st.spawns, st.segfault, st.cow_fault);
+	printf("evicted %" PRIu64 " (%" PRIu64 " written), read back %" PRIu64 ", policy %s\n",
+	       st.pgsteal_direct, st.pswpout, st.pswpin, st.policy);
 	vmfs_close(machine);
 
 	long p = atomic_load(&passed), f = atomic_load(&failed);
