@@ -106,8 +106,15 @@ VMFS_LOGS_SHOWN=" "
 vmfs_log_tail() {
 	[[ -n $1 && -s $1 && $VMFS_LOGS_SHOWN != *" $1 "* ]] || return 0
 	VMFS_LOGS_SHOWN+="$1 "
-	echo "--- daemon stderr ($1), last lines:" >&2
-	tail -n 20 "$1" >&2
+	local at
+	at=$(grep -n -m 1 -E 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$1" | cut -d: -f1)
+	if [[ -n $at ]]; then
+		echo "--- daemon stderr ($1), the sanitizer's report:" >&2
+		sed -n "$at,$((at + 39))p" "$1" >&2
+	else
+		echo "--- daemon stderr ($1), last lines:" >&2
+		tail -n 20 "$1" >&2
+	fi
 }
 
 # vmfs_wait_ready MNT PID LOG: poll until MNT/ctl exists, for up to 10 s;
@@ -210,8 +217,10 @@ vmfs_unmount() {
 # The EXIT trap: unmount what is left, kill stragglers, remove VMFS_TMP.
 vmfs_cleanup() {
 	local rc=$? i mnt pid
+	# Whatever fails here, every mount must still be ended.
+	set +e
 	((rc == 0)) || VMFS_FAILED=1
-	trap - EXIT
+	trap - EXIT ERR
 	cd / || true
 	for i in "${!VMFS_MOUNTS[@]}"; do
 		mnt=${VMFS_MOUNTS[i]} pid=${VMFS_DAEMONS[i]}
