@@ -85,9 +85,10 @@
 #define IO_MAX (1u << 20)
 
 /* The machine, and who owns the files; set before mounting, read-only after. */
-static vmfs  *machine;
-static uid_t  owner_uid;
-static gid_t  owner_gid;
+static vmfs    *machine;
+static uid_t    owner_uid;
+static gid_t    owner_gid;
+static unsigned max_read;   /* -o max_read=, which init() must repeat to libfuse */
 
 /* ---- the file tree --------------------------------------------------------- */
 
@@ -819,6 +820,51 @@ static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	fuse_reply_err(req, 0);
 }
 
+/* One I/O buffer per worker thread, made on its first read, freed at its exit. */
+static pthread_key_t iobuf_key;
+
+static char *iobuf(void)
+{
+	char *b = pthread_getspecific(iobuf_key);
+
+	if (!b && (b = aligned_alloc(VMFS_PAGE_SIZE, IO_MAX)) && pthread_setspecific(iobuf_key, b)) {
+		free(b);
+		b = NULL;
+	}
+	return b;
+}
+
+/*
+ * Reply with the part of [data, data+len) at @off, an open file's own
+ * buffer.  The bytes go out from a copy in the thread's buffer: the moment
+ * the kernel has them, the reader may close the file and another thread
+ * free the handle, while this one is still returning from writev() (and
+ * a sanitizer's writev interceptor still looking at the buffer).
+ */
+static void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off)
+{
+	char *buf;
+
+	if (off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if ((uint64_t)off >= len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (size > len - (size_t)off)
+		size = len - (size_t)off;
+	if (size > IO_MAX)
+		size = IO_MAX;
+	if (!(buf = iobuf())) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memcpy(buf, data + off, size);
+	fuse_reply_buf(req, buf, size);
+}
+
 /* ---- directory listings ---------------------------------------------------------- */
 
 /* Append one entry to a listing; each entry's offset is where the next begins. */
@@ -952,29 +998,12 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	if (rc)
 		fuse_reply_err(req, -rc);
-	else if (off < 0 || (size_t)off >= h->text.len)
-		fuse_reply_buf(req, NULL, 0);
 	else    /* a cut entry at the end is left for the next call */
-		fuse_reply_buf(req, h->text.buf + off,
-			       size < h->text.len - (size_t)off ? size : h->text.len - (size_t)off);
+		reply_slice(req, h->text.buf, h->text.len, size, off);
 	pthread_mutex_unlock(&h->lock);
 }
 
 /* ---- reading and writing ------------------------------------------------------------ */
-
-/* One I/O buffer per worker thread, made on its first read, freed at its exit. */
-static pthread_key_t iobuf_key;
-
-static char *iobuf(void)
-{
-	char *b = pthread_getspecific(iobuf_key);
-
-	if (!b && (b = aligned_alloc(VMFS_PAGE_SIZE, IO_MAX)) && pthread_setspecific(iobuf_key, b)) {
-		free(b);
-		b = NULL;
-	}
-	return b;
-}
 
 /*
  * mem: the bytes at virtual address @off, in user mode, between the
@@ -1014,22 +1043,6 @@ static ssize_t pagemap_read(int pid, char *buf, size_t size, off_t off)
 	if (n == -ESRCH)
 		return 0;
 	return n < 0 ? n : n * 8;
-}
-
-/* Reply with the part of [data, data+len) at @off. */
-static void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off)
-{
-	if (off < 0) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	if ((uint64_t)off >= len) {
-		fuse_reply_buf(req, NULL, 0);
-		return;
-	}
-	if (size > len - (size_t)off)
-		size = len - (size_t)off;
-	fuse_reply_buf(req, data + off, size);
 }
 
 /*
@@ -1304,6 +1317,7 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
 	(void)userdata;
 	if (conn->max_write < IO_MAX)
 		conn->max_write = IO_MAX;
+	conn->max_read = max_read;
 }
 
 static void ll_destroy(void *userdata)
@@ -1346,7 +1360,7 @@ struct cmdline {
 	bool  help, version, bad;
 };
 
-enum { KEY_MACHINE, KEY_HELP, KEY_VERSION };
+enum { KEY_MACHINE, KEY_HELP, KEY_VERSION, KEY_MAX_READ };
 
 #define MACHINE_OPT(name) FUSE_OPT_KEY(name "=", KEY_MACHINE), FUSE_OPT_KEY(name, KEY_MACHINE)
 
@@ -1356,6 +1370,7 @@ static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("swap"), MACHINE_OPT("swap_size"),
 	FUSE_OPT_KEY("-h", KEY_HELP), FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION), FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_KEY("max_read=", KEY_MAX_READ),
 	FUSE_OPT_END
 };
 
@@ -1390,6 +1405,13 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	case KEY_VERSION:
 		c->version = true;
 		return 0;
+	case KEY_MAX_READ:  /* noted for init(), and passed on to the mount */
+		if (sscanf(arg, "max_read=%u", &max_read) != 1) {
+			fprintf(stderr, "vmfs: bad option '%s'\n", arg);
+			c->bad = true;
+			return -1;
+		}
+		return 1;
 	case FUSE_OPT_KEY_NONOPT:
 		if (c->nwords == 2) {
 			fprintf(stderr, "vmfs: unexpected argument '%s'\n", arg);
