@@ -31,7 +31,10 @@
  *   - swap=PATH is a sound SQLite database after vmfs_sync (checked with
  *     the sqlite3 shell, skipped only if it is missing) holding swap_used
  *     rows; the private default swap file exists while the machine is open
- *     and is gone, with its -wal and -shm, after vmfs_close;
+ *     and is gone, with its -wal and -shm, after vmfs_close; a second
+ *     machine on a swap file in use is refused or harmless, never costs the
+ *     first its pages; a file that cannot be a store is an error and is
+ *     left as it was;
  *   - options policy=, swap=, swap_size= and their errors; vmfs_set_policy
  *     at run time (names, custom tables, missing callbacks, failing init,
  *     the old policy staying on error); a misbehaving policy cannot corrupt
@@ -1030,6 +1033,80 @@ static void test_private_swap_file_removed(void **state)
 	}
 }
 
+/*
+ * A second machine opened on a swap file in use must not take the first
+ * one's pages away: either it is refused (swapon says EBUSY for a swap
+ * area in use) or both machines keep what they swapped.
+ */
+static void test_swap_file_in_use(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), file[4200], opts[4300], side[4300];
+	snprintf(file, sizeof(file), "%s/swap.db", dir);
+	snprintf(opts, sizeof(opts), "frames=4,swap=%s", file);
+	vmfs *a = open_machine(opts);
+	int pid = spawn(a);
+	map_fixed(a, pid, BASE, 8, ANON_PRIV);
+	for (uint64_t p = 0; p < 8; p++)
+		write_page(a, pid, p, 1);
+	assert_int_equal(vmfs_sync(a), 0);
+	assert_int_equal(mstat(a).swap_used, 4);
+	vmfs *b = NULL;
+	int rc = vmfs_open(&b, opts);
+	if (rc == 0) {
+		int bpid = spawn(b);
+		map_fixed(b, bpid, BASE, 8, ANON_PRIV);
+		for (uint64_t p = 0; p < 8; p++)
+			write_page(b, bpid, p, 2);
+		assert_int_equal(vmfs_sync(b), 0);
+		for (uint64_t p = 0; p < 8; p++)
+			check_page(b, bpid, p, 2);
+	} else {
+		assert_true(rc < 0);
+	}
+	for (uint64_t p = 0; p < 8; p++)
+		check_page(a, pid, p, 1);
+	vmfs_close(b);
+	vmfs_close(a);
+	static const char *suffix[] = { "", "-wal", "-shm", "-journal" };
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(side, sizeof(side), "%s%s", file, suffix[i]);
+		unlink(side);
+	}
+	assert_int_equal(rmdir(dir), 0);
+	free(dir);
+}
+
+/* swap=PATH that cannot be a store: an error, and the file is left alone. */
+static void test_swap_file_unusable(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), file[4200], opts[4300], buf[64] = "";
+	static const char text[] = "not a database, and mine\n";
+	snprintf(file, sizeof(file), "%s/notes.txt", dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	snprintf(opts, sizeof(opts), "frames=4,swap=%s", file);
+	vmfs *m = NULL;
+	int rc = vmfs_open(&m, opts);
+	assert_true(rc < 0);
+	assert_null(m);
+	assert_true(strlen(vmfs_errmsg()) > 0);
+	f = fopen(file, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	assert_null(fgets(buf + strlen(buf), (int)(sizeof(buf) - strlen(buf)), f));
+	fclose(f);
+	assert_string_equal(buf, text);
+	unlink(file);
+	snprintf(opts, sizeof(opts), "frames=4,swap=%s/no/such/dir/swap.db", dir);
+	assert_int_equal(vmfs_open(&m, opts), -ENOENT);
+	assert_int_equal(rmdir(dir), 0);
+	free(dir);
+}
+
 static void test_swap_none_sync(void **state)
 {
 	(void)state;
@@ -1268,6 +1345,8 @@ int main(void)
 		cmocka_unit_test(test_oom_swap_full),
 		cmocka_unit_test(test_swap_file_is_sqlite),
 		cmocka_unit_test(test_private_swap_file_removed),
+		cmocka_unit_test(test_swap_file_in_use),
+		cmocka_unit_test(test_swap_file_unusable),
 		cmocka_unit_test(test_swap_none_sync),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_set_policy),
