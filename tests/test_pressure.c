@@ -38,7 +38,11 @@
  *   - options policy=, swap=, swap_size= and their errors; vmfs_set_policy
  *     at run time (names, custom tables, missing callbacks, failing init,
  *     the old policy staying on error); a misbehaving policy cannot corrupt
- *     the machine;
+ *     the machine; a policy auditing the engine's side of the contract
+ *     through a random run (fork, exit, munmap, mprotect, shared and object
+ *     mappings, object resize, forced writes, reclaim) sees every page
+ *     loaded once, accessed under its own identity, removed once, and knows
+ *     exactly the frames in use;
  *   - vmfs_reclaim evicts at most N and says how many; pgsteal_direct rises
  *     by as much.
  *
@@ -1279,6 +1283,205 @@ static void test_misbehaving_policy(void **state)
 	}
 }
 
+/*
+ * The engine's side of the policy contract, audited by a policy: loaded()
+ * for a frame not already holding a page, accessed() only for a page it
+ * announced and with the same identity (owner, index, anon), removed()
+ * only for a frame holding one; and the pages it knows are exactly the
+ * frames in use.  Victims are chosen round-robin among evictable frames.
+ */
+struct audit {
+	uint64_t nframes, hand;
+	struct vmfs_page *pg;    /* by pfn; pfn == UINT64_MAX: no page */
+	uint64_t tracked;
+	unsigned bad_load, bad_access, bad_remove, bad_victim, loads, removes, victims;
+};
+
+static int audit_init(void **state, uint64_t nframes, void *arg)
+{
+	struct audit *a = arg;
+	*a = (struct audit){ .nframes = nframes };
+	a->pg = malloc(nframes * sizeof(*a->pg));
+	if (!a->pg)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < nframes; i++)
+		a->pg[i].pfn = UINT64_MAX;
+	*state = a;
+	return 0;
+}
+
+static void audit_release(void *state)
+{
+	struct audit *a = state;
+	free(a->pg);
+	a->pg = NULL;
+}
+
+static void audit_loaded(void *state, const struct vmfs_page *pg)
+{
+	struct audit *a = state;
+	a->loads++;
+	if (pg->pfn >= a->nframes || a->pg[pg->pfn].pfn != UINT64_MAX) {
+		a->bad_load++;
+		return;
+	}
+	a->pg[pg->pfn] = *pg;
+	a->tracked++;
+}
+
+static void audit_accessed(void *state, const struct vmfs_page *pg)
+{
+	struct audit *a = state;
+	const struct vmfs_page *known = pg->pfn < a->nframes ? &a->pg[pg->pfn] : NULL;
+	if (!known || known->pfn != pg->pfn || known->owner != pg->owner ||
+	    known->index != pg->index || known->anon != pg->anon)
+		a->bad_access++;
+}
+
+static void audit_removed(void *state, uint64_t pfn)
+{
+	struct audit *a = state;
+	a->removes++;
+	if (pfn >= a->nframes || a->pg[pfn].pfn == UINT64_MAX) {
+		a->bad_remove++;
+		return;
+	}
+	a->pg[pfn].pfn = UINT64_MAX;
+	a->tracked--;
+}
+
+static int64_t audit_victim(void *state, struct vmfs_reclaim *rc,
+			    const struct vmfs_page *incoming, uint64_t *scanned)
+{
+	struct audit *a = state;
+	(void)incoming;
+	a->victims++;
+	for (uint64_t i = 0; i < a->nframes; i++) {
+		uint64_t pfn = (a->hand + i) % a->nframes;
+		(*scanned)++;
+		if (vmfs_page_evictable(rc, pfn)) {
+			if (a->pg[pfn].pfn == UINT64_MAX)
+				a->bad_victim++;     /* the engine calls a free frame evictable */
+			else {
+				a->hand = pfn + 1;
+				return (int64_t)pfn;
+			}
+		}
+	}
+	return -1;
+}
+
+static const struct vmfs_policy_ops audit_ops = {
+	.name = "audit", .init = audit_init, .release = audit_release,
+	.loaded = audit_loaded, .accessed = audit_accessed, .removed = audit_removed,
+	.victim = audit_victim,
+};
+
+static void audit_check(vmfs *m, const struct audit *a, const char *when)
+{
+	struct vmfs_stat st = mstat(m);
+	if (a->bad_load || a->bad_access || a->bad_remove || a->bad_victim ||
+	    a->tracked != st.frames - st.frames_free)
+		print_error("%s: %u bad loads, %u bad accesses, %u bad removes, %u free victims; "
+			    "%" PRIu64 " pages known, %" PRIu64 " frames in use\n", when, a->bad_load,
+			    a->bad_access, a->bad_remove, a->bad_victim, a->tracked,
+			    st.frames - st.frames_free);
+	assert_int_equal(a->bad_load, 0);
+	assert_int_equal(a->bad_access, 0);
+	assert_int_equal(a->bad_remove, 0);
+	assert_int_equal(a->bad_victim, 0);
+	assert_int_equal(a->tracked, st.frames - st.frames_free);
+}
+
+static uint64_t audit_rnd(uint64_t *x, uint64_t n)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x % n;
+}
+
+static void test_policy_contract_audit(void **state)
+{
+	(void)state;
+	struct audit a;
+	vmfs *m = open_machine("frames=12");
+	assert_int_equal(vmfs_set_policy(m, NULL, &audit_ops, &a), 0);
+	static unsigned char obj[6 * PAGE];
+	memset(obj, 0x33, sizeof(obj));
+	assert_int_equal(vmfs_object_create(m, "lib", obj, sizeof(obj)), 0);
+	int pids[6], npids = 0;
+	uint64_t x = 88172645463325252ull;
+	unsigned char buf[2 * PAGE];
+	memset(buf, 0x77, sizeof(buf));
+	for (int op = 0; op < 4000; op++) {
+		if (npids == 0) {
+			pids[npids++] = spawn(m);
+			continue;
+		}
+		int i = (int)audit_rnd(&x, (uint64_t)npids), pid = pids[i];
+		uint64_t region = audit_rnd(&x, 4), page = audit_rnd(&x, 6);
+		uint64_t addr = BASE + region * 0x100000 + page * PAGE;
+		switch (audit_rnd(&x, 12)) {
+		case 0:         /* (re)map a region: private, shared, or the object either way */
+			vmfs_mmap(m, pid, BASE + region * 0x100000, 6 * PAGE, RW,
+				  (region & 1 ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED |
+				  (region < 2 ? MAP_ANONYMOUS : 0), region < 2 ? NULL : "lib", 0, NULL);
+			break;
+		case 1:
+			vmfs_munmap(m, pid, addr, PAGE * (1 + audit_rnd(&x, 3)));
+			break;
+		case 2:
+			if (npids < 6) {
+				int child = vmfs_fork(m, pid);
+				assert_true(child > 0);
+				pids[npids++] = child;
+			}
+			break;
+		case 3:
+			if (audit_rnd(&x, 3) == 0) {
+				assert_int_equal(vmfs_exit(m, pid), 0);
+				pids[i] = pids[--npids];
+			}
+			break;
+		case 4:
+			vmfs_mprotect(m, pid, addr, PAGE, (int)audit_rnd(&x, 4));
+			break;
+		case 5:
+			vmfs_reclaim(m, 1 + audit_rnd(&x, 6));
+			break;
+		case 6:
+			vmfs_object_resize(m, "lib", (1 + audit_rnd(&x, 6)) * PAGE);
+			break;
+		case 7:
+			vmfs_access(m, pid, addr, buf, sizeof(buf),
+				    VMFS_ACCESS_WRITE | VMFS_ACCESS_FORCE, NULL);
+			break;
+		case 8: case 9:
+			vmfs_write(m, pid, addr, buf, 1 + audit_rnd(&x, sizeof(buf)));
+			break;
+		default:
+			vmfs_read(m, pid, addr, buf, 1 + audit_rnd(&x, sizeof(buf)));
+			break;
+		}
+		if (op % 97 == 0)
+			audit_check(m, &a, "during the run");
+	}
+	audit_check(m, &a, "after the run");
+	print_message("audit: %u loads, %u removes, %u victims\n", a.loads, a.removes, a.victims);
+	assert_true(a.victims > 100);
+	while (npids)
+		assert_int_equal(vmfs_exit(m, pids[--npids]), 0);
+	assert_int_equal(vmfs_object_remove(m, "lib"), 0);
+	audit_check(m, &a, "after every exit");
+	assert_int_equal(a.tracked, 0);
+	assert_int_equal(a.loads, a.removes);
+	struct vmfs_stat st = mstat(m);
+	assert_int_equal(st.swap_used, 0);
+	assert_int_equal(st.frames_free, 12);
+	vmfs_close(m);
+}
+
 /* ---- reclaim ------------------------------------------------------------------------ */
 
 static void test_reclaim(void **state)
@@ -1351,6 +1554,7 @@ int main(void)
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_set_policy),
 		cmocka_unit_test(test_misbehaving_policy),
+		cmocka_unit_test(test_policy_contract_audit),
 		cmocka_unit_test(test_reclaim),
 	};
 	return cmocka_run_group_tests_name("pressure", tests, NULL, NULL);
