@@ -38,7 +38,9 @@ check_mount() {
 	swap=$(swap_path "$mnt")
 	[[ -n $swap && -f $swap ]] || fail "kmsg names no existing swap file: '$swap'"
 	vmfs_unmount "$mnt" umount
-	[[ ! -e $swap ]] || fail "the temporary swap file $swap survived umount"
+	for f in "$swap" "$swap-wal" "$swap-shm"; do
+		[[ ! -e $f ]] || fail "the temporary swap file $f survived umount"
+	done
 }
 
 command -v mount.fuse3 >/dev/null || [[ -x /sbin/mount.fuse3 ]] || fail "mount.fuse3 is missing (package fuse3)"
@@ -85,7 +87,9 @@ rc=0
 wait "$daemon" || rc=$?
 expect_eq "$rc" 0 "the daemon's exit status after SIGTERM"
 ! vmfs_mounted "$t/mnt3" || fail "$t/mnt3 is still mounted after SIGTERM"
-[[ ! -e $swap3 ]] || fail "the temporary swap file $swap3 survived SIGTERM"
+for f in "$swap3" "$swap3-wal" "$swap3-shm"; do
+	[[ ! -e $f ]] || fail "the temporary swap file $f survived SIGTERM"
+done
 ok "SIGTERM: the daemon unmounts, exits 0 and removes $swap3"
 
 # swap=PATH leaves a valid SQLite file; a relative PATH is relative to
