@@ -51,7 +51,9 @@ ln -s "$VMFS_BIN" "$t/bin/vmfs"
 # the literal `mount -t fuse.vmfs` works once vmfs is installed.  Before
 # that, run mount.fuse3 as mount(8) would, with PATH kept.
 found=$(env -i /bin/sh -c 'command -v vmfs' || true)
-if [[ -n $found ]] && cmp -s "$found" "$VMFS_BIN"; then
+if ((EUID != 0)); then
+	note "mount(8) and umount need root: their checks are left out"
+elif [[ -n $found ]] && cmp -s "$found" "$VMFS_BIN"; then
 	check_mount "$t/mnt1" 128 mount -t fuse.vmfs vmfs "$t/mnt1" -o frames=128
 	ok "mount -t fuse.vmfs vmfs MNT -o frames=128 (vmfs is $found) works; umount ends it"
 else
@@ -59,8 +61,10 @@ else
 	ok "mount.fuse3 vmfs MNT -o rw,frames=128 -t fuse.vmfs (mount -t fuse.vmfs's helper; vmfs is not installed) works; umount ends it"
 fi
 # The old form names the program itself, so mount(8) can run it from here.
-check_mount "$t/mnt1" 64 mount -t fuse "$t/bin/vmfs#vmfs" "$t/mnt1" -o frames=64
-ok "mount -t fuse 'PATH/vmfs#vmfs' MNT -o frames=64 works; umount ends it and removes the swap file"
+if ((EUID == 0)); then
+	check_mount "$t/mnt1" 64 mount -t fuse "$t/bin/vmfs#vmfs" "$t/mnt1" -o frames=64
+	ok "mount -t fuse 'PATH/vmfs#vmfs' MNT -o frames=64 works; umount ends it and removes the swap file"
+fi
 
 # A daemonized vmfs (no -f) returns once mounted; fusermount3 -u ends it.
 mkdir -p "$t/mnt2"
