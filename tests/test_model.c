@@ -44,9 +44,38 @@
  * the model then takes exactly the bytes the engine reports done, and every
  * byte stays readable.
  *
+ * Objects mode (--objects) adds named objects: create (with bytes or
+ * zeros), write (growing), read, resize, remove, chmod, stat and list, sync,
+ * reclaim on request (so pages may be evicted in every objects run, as in
+ * pressure mode), whole-page reads of mapped object pages, and object
+ * mappings, private and shared, at page offsets, that may reach past the
+ * object's end.  The model of an
+ * object is one buffer per page; a mapped object page shows its object's
+ * buffer, so a shared write, an object write and a resize are seen by every
+ * mapping at once, until a private page's first write gives it its own copy
+ * (a private mapping never writes the object).  What it checks besides:
+ *   - pages past the object's end fault SEGV_MAPERR; a truncate takes them
+ *     out of every mapping, private copies included, and an extend brings
+ *     zeros back; a shared writable mapping or mprotect of a read-only
+ *     object is -EACCES, a removed name -ENOENT;
+ *   - every object read and every mapped byte is the model's, however often
+ *     the pages were evicted and read back from the store;
+ *   - maps names each page's object (" (deleted)" once removed) and offset;
+ *     an object page's leaf in a private mapping is read-only and COW until
+ *     copied; pagemap's FILE bit is set exactly on page-cache pages; object
+ *     pages never have swap entries; rss_file, rss_anon and rss_shmem count
+ *     the leaves of each kind; stat and list show each object's size, mode
+ *     and name, in order;
+ *   - pgfault and pgmajfault are the sums of the faults every access
+ *     reported, and after the objects are removed and the processes gone
+ *     every frame is free.
+ * The bytes a shared mapping could write past the end of an object, in its
+ * last page, belong to no one (Linux may drop them), so the model's writes
+ * stop short of them.
+ *
  * Usage: test_model [--seed N | --seeds N] [--ops N] [--levels L] [--tlb N]
  *                   [--frames N] [--policy P] [--swap none]
- *                   [--swap-size SIZE] [--long] [--verbose]
+ *                   [--swap-size SIZE] [--objects] [--long] [--verbose]
  * By default seeds 1..8 run at levels 2..6 (or the one --levels names) with
  * tlb=0 and tlb=8.  A failure prints the seed, the configuration, the
  * operation number and the operation, and the program exits 1; rerun with
@@ -78,6 +107,8 @@
 #define FULL_EVERY    512         /* ops between whole-machine checks */
 #define MACHINE_FRAMES 4096       /* > MAX_PROCS * PROC_BUDGET: never short */
 #define POLICY_LEN     16
+#define MAX_OBJS       4          /* --objects: names obj0 .. obj3 */
+#define OBJ_PAGES      16         /* the largest object, in pages */
 
 /* ---- the model ----------------------------------------------------------- */
 
@@ -86,11 +117,18 @@ struct buf {
 	unsigned char d[PAGE];
 };
 
+struct mobj;
+
 struct mpage {
 	uint64_t vpn;
 	int prot;
 	bool shared;
 	struct buf *b;
+	/* --objects: an object page (o set) shows o's buffer at pgoff and b is
+	 * NULL, until a private page's first write gives it its own copy in b. */
+	struct mobj *o;
+	uint64_t pgoff;
+	bool copied;
 };
 
 struct mproc {
@@ -112,6 +150,7 @@ struct run {
 	char policy[POLICY_LEN];    /* "" for the default */
 	char swap_size[32];         /* "" for unlimited */
 	bool swap_none;
+	bool objects;               /* --objects */
 	/* engine */
 	vmfs *m;
 	uint64_t user_top, top_vpn;
@@ -121,6 +160,7 @@ struct run {
 	int nprocs;
 	int next_pid;
 	int dead_pid;       /* some exited PID, 0 if none yet */
+	struct mobj *objs[MAX_OBJS];   /* the named objects, by slot */
 	/* state */
 	uint64_t rng;
 	long opno;
@@ -132,6 +172,10 @@ struct run {
 		long full, shortc, fault, forks, exits, checks;
 		long enomem, swapped_seen;
 		size_t max_pages;
+		/* --objects */
+		long obj_maps, obj_map_err, obj_calls, obj_err, obj_resizes, obj_removes;
+		long past_end, copies, reclaims;
+		uint64_t faults_seen, majors_seen;   /* as the accesses reported them */
 	} n;
 };
 
@@ -157,6 +201,90 @@ static void buf_put(struct buf *b)
 {
 	if (--b->refs == 0)
 		free(b);
+}
+
+/* ---- the model of objects (--objects) ---------------------------------------
+ * An object is one buffer per page below its size (pg[i] set exactly for
+ * i < obj_npages(size)); its bytes past the size are zero.  It lives while
+ * it has its name (in run.objs) or a model page maps it. */
+
+struct mobj {
+	int refs;                   /* the name's, plus one per mpage with o == this */
+	bool named;
+	char name[8];
+	unsigned mode;
+	uint64_t size;
+	struct buf *pg[OBJ_PAGES];
+};
+
+static uint64_t obj_npages(uint64_t size)
+{
+	return (size + PAGE - 1) / PAGE;
+}
+
+static void obj_put(struct mobj *o)
+{
+	if (--o->refs)
+		return;
+	for (int i = 0; i < OBJ_PAGES; i++)
+		if (o->pg[i])
+			buf_put(o->pg[i]);
+	free(o);
+}
+
+/* An object page mapped where the object no longer reaches: it faults. */
+static bool obj_past_end(const struct mpage *pg)
+{
+	return pg->o && pg->pgoff >= obj_npages(pg->o->size);
+}
+
+/* The page's bytes live in a private anonymous frame (an anonymous page, or
+ * a private object page after its first write). */
+static bool page_is_anon(const struct mpage *pg)
+{
+	return !pg->shared && (!pg->o || pg->copied);
+}
+
+/* The buffer whose bytes the page shows; NULL past its object's end. */
+static struct buf *page_buf(const struct mpage *pg)
+{
+	if (!pg->o || pg->copied)
+		return pg->b;
+	return obj_past_end(pg) ? NULL : pg->o->pg[pg->pgoff];
+}
+
+/* The buffer a write to the page goes to: a private object page is copied first. */
+static struct buf *page_write_buf(struct mpage *pg)
+{
+	if (pg->o && !pg->shared && !pg->copied) {
+		pg->b = buf_new();
+		memcpy(pg->b->d, page_buf(pg)->d, PAGE);
+		pg->copied = true;
+	}
+	return page_buf(pg);
+}
+
+static void mpage_release(struct mpage *pg)
+{
+	if (pg->b)
+		buf_put(pg->b);
+	if (pg->o)
+		obj_put(pg->o);
+}
+
+/* The child's page after fork: shared bytes stay shared, private ones are copied. */
+static struct mpage mpage_dup(const struct mpage *parent)
+{
+	struct mpage pg = *parent;
+	if (pg.o)
+		pg.o->refs++;
+	if (pg.b && pg.shared) {
+		pg.b->refs++;
+	} else if (pg.b) {
+		pg.b = buf_new();
+		memcpy(pg.b->d, parent->b->d, PAGE);
+	}
+	return pg;
 }
 
 /* Index of the first page with vpn >= @vpn. */
@@ -188,7 +316,7 @@ static void remove_range(struct mproc *p, uint64_t vpn, uint64_t npages)
 {
 	size_t a = lower_bound(p, vpn), b = lower_bound(p, vpn + npages);
 	for (size_t i = a; i < b; i++)
-		buf_put(p->pg[i].b);
+		mpage_release(&p->pg[i]);
 	if (b < p->n)     /* memmove with a NULL table is UB even for 0 bytes */
 		memmove(&p->pg[a], &p->pg[b], (p->n - b) * sizeof(p->pg[0]));
 	p->n -= b - a;
@@ -219,14 +347,15 @@ static void map_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot,
 	size_t at = lower_bound(p, vpn);
 	memmove(&p->pg[at + npages], &p->pg[at], (p->n - at) * sizeof(p->pg[0]));
 	for (uint64_t i = 0; i < npages; i++)
-		p->pg[at + i] = (struct mpage){ vpn + i, prot, shared, buf_new() };
+		p->pg[at + i] = (struct mpage){ .vpn = vpn + i, .prot = prot, .shared = shared,
+						.b = buf_new() };
 	p->n += npages;
 }
 
 static void proc_free(struct mproc *p)
 {
 	for (size_t i = 0; i < p->n; i++)
-		buf_put(p->pg[i].b);
+		mpage_release(&p->pg[i]);
 	free(p->pg);
 	memset(p, 0, sizeof(*p));
 }
@@ -236,18 +365,24 @@ static void proc_copy(struct mproc *child, const struct mproc *parent, int pid)
 	memset(child, 0, sizeof(*child));
 	child->pid = pid;
 	reserve(child, parent->n);
-	for (size_t i = 0; i < parent->n; i++) {
-		struct mpage pg = parent->pg[i];
-		if (pg.shared) {
-			pg.b->refs++;
-		} else {
-			struct buf *b = buf_new();
-			memcpy(b->d, pg.b->d, PAGE);
-			pg.b = b;
-		}
-		child->pg[i] = pg;
-	}
+	for (size_t i = 0; i < parent->n; i++)
+		child->pg[i] = mpage_dup(&parent->pg[i]);
 	child->n = parent->n;
+}
+
+/* Map pages @pgoff.. of object @o at [vpn, vpn+npages), replacing what was there. */
+static void map_obj_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot,
+			  bool shared, struct mobj *o, uint64_t pgoff)
+{
+	map_range(p, vpn, npages, prot, shared);
+	for (size_t i = lower_bound(p, vpn); i < lower_bound(p, vpn + npages); i++) {
+		struct mpage *pg = &p->pg[i];
+		buf_put(pg->b);
+		pg->b = NULL;
+		pg->o = o;
+		pg->pgoff = pgoff + (pg->vpn - vpn);
+		o->refs++;
+	}
 }
 
 /* Where a non-fixed mapping of @npages goes: top of the highest free gap
@@ -319,7 +454,9 @@ static const char *config_args(const struct run *r)
 	if (r->swap_none)
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " --swap none");
 	if (r->swap_size[0])
-		snprintf(buf + n, sizeof(buf) - (size_t)n, " --swap-size %s", r->swap_size);
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " --swap-size %s", r->swap_size);
+	if (r->objects)
+		snprintf(buf + n, sizeof(buf) - (size_t)n, " --objects");
 	return buf;
 }
 
@@ -380,6 +517,47 @@ static uint64_t pick_npages(struct run *r)
 }
 
 /* ---- checks --------------------------------------------------------------- */
+
+/* --objects: the mapping @e covering @vpn names the page's object (and
+ * " (deleted)" once removed) at the page's offset, or none for anonymous
+ * memory. */
+static void check_map_object(struct run *r, int pid, const struct vmfs_map *e, uint64_t vpn,
+			     const struct mpage *pg)
+{
+	char want[32] = "";
+	if (pg->o)
+		snprintf(want, sizeof(want), "%s%s", pg->o->name, pg->o->named ? "" : " (deleted)");
+	if (strcmp(e->object, want))
+		fail(r, "pid %d: page %#" PRIx64 " of map [%#" PRIx64 ", %#" PRIx64 "): object \"%s\","
+		     " model \"%s\"", pid, vpn * PAGE, e->start, e->end, e->object, want);
+	else if (pg->o && e->offset / PAGE + (vpn - e->start / PAGE) != pg->pgoff)
+		fail(r, "pid %d: page %#" PRIx64 ": map [%#" PRIx64 ", %#" PRIx64 ") at offset %#"
+		     PRIx64 " puts it at object page %" PRIu64 ", model %" PRIu64, pid, vpn * PAGE,
+		     e->start, e->end, e->offset, e->offset / PAGE + (vpn - e->start / PAGE),
+		     pg->pgoff);
+	else if (!(e->flags & MAP_ANONYMOUS) != !!pg->o)
+		fail(r, "pid %d: map [%#" PRIx64 ", %#" PRIx64 ") flags %#x for %s memory", pid,
+		     e->start, e->end, e->flags, pg->o ? "object" : "anonymous");
+}
+
+/* --objects: a resident leaf of @pg (pid @pid, page @vpn).  An object page
+ * in a private mapping is never writable and always COW until copied; the
+ * pagemap's FILE bit is set exactly on page-cache pages. */
+static void check_object_leaf(struct run *r, int pid, uint64_t vpn, const struct mpage *pg,
+			      uint64_t leaf)
+{
+	if (pg->o && !pg->shared && !pg->copied &&
+	    ((leaf & VMFS_PTE_RW) || !(leaf & VMFS_PTE_COW)))
+		fail(r, "pid %d page %#" PRIx64 ": private mapping of %s page %" PRIu64 " has leaf %#"
+		     PRIx64 " (writable or not COW): a write could reach the object", pid,
+		     vpn * PAGE, pg->o->name, pg->pgoff, leaf);
+	uint64_t pm = 0;
+	if (vmfs_pagemap(r->m, pid, vpn, &pm, 1) != 1)
+		fail(r, "vmfs_pagemap(%d, %#" PRIx64 ") failed", pid, vpn);
+	else if (!(pm & VMFS_PM_PRESENT) || !!(pm & VMFS_PM_FILE) != !page_is_anon(pg))
+		fail(r, "pid %d page %#" PRIx64 ": pagemap %#" PRIx64 " for a %s page", pid,
+		     vpn * PAGE, pm, page_is_anon(pg) ? "private anonymous" : "page-cache");
+}
 
 static int find_proc(const struct run *r, int pid)
 {
@@ -447,6 +625,8 @@ static void check_maps(struct run *r, const struct mproc *p)
 				     e->start, e->end);
 				return;
 			}
+			if (r->objects)
+				check_map_object(r, p->pid, e, vpn, pg);
 			covered++;
 		}
 	}
@@ -507,7 +687,15 @@ struct seen {
 	int pid;
 	uint64_t vpn;
 	size_t mapcount;    /* present entries mapping the frame, all processes */
+	int kind;           /* KIND_*: which RSS counter the page is in */
 };
+
+enum { KIND_ANON, KIND_SHMEM, KIND_FILE };
+
+static int page_kind(const struct mpage *pg)
+{
+	return page_is_anon(pg) ? KIND_ANON : pg->o ? KIND_FILE : KIND_SHMEM;
+}
 
 /* Translate @vpn of @p (at byte offset @off) and check the walk against
  * physical memory and the model.  Fills @s (neither present nor swapped:
@@ -562,8 +750,9 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 	switch (w.state) {
 	case VMFS_WALK_NONE:
 		/* Never touched, or (under pressure) a never-written zero page
-		 * dropped: either way the model's private page is all zero. */
-		if (pg && !pg->shared) {
+		 * dropped: either way the model's private page is all zero.  (An
+		 * object page may go at any time: its bytes are in the object.) */
+		if (pg && page_is_anon(pg)) {
 			for (unsigned i = 0; i < PAGE; i++)
 				if (pg->b->d[i]) {
 					fail(r, "walk of %#" PRIx64 ": no page, but the model's private "
@@ -585,9 +774,9 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 		}
 		/* Only private anonymous pages have swap entries: a shared page
 		 * lives on in its object, its entries simply go. */
-		if (!pg || pg->shared) {
+		if (!pg || !page_is_anon(pg)) {
 			fail(r, "walk of %#" PRIx64 ": swap entry %#" PRIx64 " for a %s page", addr,
-			     leaf, pg ? "shared" : "unmapped");
+			     leaf, !pg ? "unmapped" : pg->shared ? "shared" : "private object");
 			return;
 		}
 		if (w.depth != r->levels || !(leaf & VMFS_PTE_SWAP) || (leaf & VMFS_PTE_P) ||
@@ -596,7 +785,7 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 			     PRIu64 ", paddr %#" PRIx64, addr, w.depth, leaf, w.swap_slot, w.paddr);
 		else if (s)
 			*s = (struct seen){ .swapped = true, .frame = w.swap_slot, .b = pg->b,
-					    .pid = p->pid, .vpn = vpn };
+					    .pid = p->pid, .vpn = vpn, .kind = KIND_ANON };
 		r->n.swapped_seen++;
 		return;
 	default:
@@ -610,6 +799,15 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 		     pg ? prot_str(pg->prot) : "unmapped");
 		return;
 	}
+	const struct buf *pb = page_buf(pg);
+	if (!pb) {
+		fail(r, "walk of %#" PRIx64 ": resident, but it is page %" PRIu64 " of %s, past "
+		     "the object's end (%" PRIu64 " bytes)", addr, pg->pgoff, pg->o->name,
+		     pg->o->size);
+		return;
+	}
+	if (r->objects)
+		check_object_leaf(r, p->pid, vpn, pg, leaf);
 	if (w.depth != r->levels)
 		fail(r, "walk of %#" PRIx64 ": resident leaf at depth %d", addr, w.depth);
 	if (w.paddr != (leaf & VMFS_PTE_PFN_MASK) + off)
@@ -632,16 +830,16 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 		return;
 	}
 	for (unsigned i = 0; i < PAGE; i++)
-		if (frame[i] != pg->b->d[i]) {
+		if (frame[i] != pb->d[i]) {
 			fail(r, "pid %d page %#" PRIx64 " in frame %#" PRIx64 ": byte %u is %#x, "
 			     "model %#x", p->pid, vpn * PAGE, w.paddr - off, i, frame[i],
-			     pg->b->d[i]);
+			     pb->d[i]);
 			return;
 		}
 	if (s)
-		*s = (struct seen){ .present = true, .frame = w.paddr >> 12, .b = pg->b,
+		*s = (struct seen){ .present = true, .frame = w.paddr >> 12, .b = pb,
 				    .rw = (leaf & VMFS_PTE_RW) != 0, .shared = pg->shared,
-				    .pid = p->pid, .vpn = vpn };
+				    .pid = p->pid, .vpn = vpn, .kind = page_kind(pg) };
 }
 
 static int cmp_frame(const void *a, const void *b)
@@ -673,10 +871,12 @@ static void check_rss(struct run *r, const struct mproc *p, const struct seen *s
 {
 	static struct vmfs_map maps[1024];
 	struct vmfs_proc_stat ps;
-	uint64_t anon = 0, shmem = 0;
+	uint64_t anon = 0, shmem = 0, file = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (s[i].shared)
+		if (s[i].kind == KIND_SHMEM)
 			shmem++;
+		else if (s[i].kind == KIND_FILE)
+			file++;
 		else
 			anon++;
 	}
@@ -686,7 +886,7 @@ static void check_rss(struct run *r, const struct mproc *p, const struct seen *s
 	}
 	expect_eq(r, "rss_anon (present private leaves)", (int64_t)anon, (int64_t)ps.rss_anon);
 	expect_eq(r, "rss_shmem (present shared leaves)", (int64_t)shmem, (int64_t)ps.rss_shmem);
-	expect_eq(r, "rss_file", 0, (int64_t)ps.rss_file);
+	expect_eq(r, "rss_file (present object leaves)", (int64_t)file, (int64_t)ps.rss_file);
 	expect_eq(r, "swap (swap entries)", (int64_t)nw, (int64_t)ps.swap);
 	int nm = vmfs_maps(r->m, p->pid, maps, 1024);
 	size_t i = 0, j = 0;
@@ -695,7 +895,7 @@ static void check_rss(struct run *r, const struct mproc *p, const struct seen *s
 		while (i < n && s[i].vpn * PAGE < maps[k].end) {
 			if (s[i].vpn * PAGE >= maps[k].start) {
 				rss++;
-				an += !s[i].shared;
+				an += s[i].kind == KIND_ANON;
 				sh += s[i].mapcount > 1;
 			}
 			i++;
@@ -726,6 +926,18 @@ static const struct seen *proc_range(const struct seen *s, size_t n, int pid, si
 	return s + a;
 }
 
+/* --objects: major faults are swap-ins or object pages read from the store,
+ * and the machine counts exactly the faults the accesses reported. */
+static void check_object_counters(struct run *r, const struct vmfs_stat *st)
+{
+	if (st->pgmajfault < st->pswpin)
+		fail(r, "pgmajfault %" PRIu64 " < pswpin %" PRIu64, st->pgmajfault, st->pswpin);
+	expect_eq(r, "pgfault == the faults the accesses reported", (int64_t)r->n.faults_seen,
+		  (int64_t)st->pgfault);
+	expect_eq(r, "pgmajfault == the major faults the accesses reported",
+		  (int64_t)r->n.majors_seen, (int64_t)st->pgmajfault);
+}
+
 /* The machine-wide counters agree with each other (and, with unlimited swap,
  * no allocation ever failed). */
 static void check_counters(struct run *r)
@@ -735,7 +947,10 @@ static void check_counters(struct run *r)
 		fail(r, "vmfs_stat failed");
 		return;
 	}
-	expect_eq(r, "pgmajfault == pswpin", (int64_t)st.pswpin, (int64_t)st.pgmajfault);
+	if (!r->objects)
+		expect_eq(r, "pgmajfault == pswpin", (int64_t)st.pswpin, (int64_t)st.pgmajfault);
+	else
+		check_object_counters(r, &st);
 	if (st.pgsteal_direct < st.pswpout || st.pgscan_direct < st.pgsteal_direct)
 		fail(r, "pgscan_direct %" PRIu64 ", pgsteal_direct %" PRIu64 ", pswpout %" PRIu64,
 		     st.pgscan_direct, st.pgsteal_direct, st.pswpout);
@@ -878,6 +1093,46 @@ static void op_exit(struct run *r)
 	r->n.exits++;
 }
 
+/* How a mapping is placed (0 MAP_FIXED, 1 MAP_FIXED_NOREPLACE, 2 a hint, 3 no
+ * address): picks the mode, sets *addr and adds the flag; returns the mode. */
+static int pick_placement(struct run *r, const struct mproc *p, uint64_t *addr, int *flags)
+{
+	int mode = (int)rnd(r, 4);
+	uint64_t vpn = pick_vpn(r, p);
+	*addr = vpn * PAGE;
+	if (mode == 0)
+		*flags |= MAP_FIXED;
+	else if (mode == 1)
+		*flags |= MAP_FIXED_NOREPLACE;
+	else if (mode == 3)
+		*addr = 0;
+	else if (chance(r, 10))
+		*addr = rnd(r, MIN_VPN) * PAGE;       /* a hint below the floor */
+	return mode;
+}
+
+/* Where the model puts a mapping of @npages at @addr in @mode: 0 with the
+ * first page in *at, or the errno vmfs_mmap must return. */
+static int64_t placement(const struct run *r, const struct mproc *p, uint64_t addr,
+			 uint64_t npages, int mode, uint64_t *at)
+{
+	uint64_t avpn = addr / PAGE;
+	bool fits = avpn + npages <= r->top_vpn;
+	if (mode == 0) {
+		*at = avpn;
+		return fits ? 0 : -ENOMEM;
+	}
+	if (mode == 1) {
+		*at = avpn;
+		return !fits ? -ENOMEM : pages_in(p, avpn, npages) ? -EEXIST : 0;
+	}
+	if (mode == 2 && avpn >= MIN_VPN && fits && pages_in(p, avpn, npages) == 0)
+		*at = avpn;
+	else
+		*at = top_down(p, r->top_vpn, npages);
+	return *at ? 0 : -ENOMEM;
+}
+
 static void op_mmap(struct run *r, struct mproc *p)
 {
 	static const char *mode_name[] = { "MAP_FIXED", "MAP_FIXED_NOREPLACE", "hint", "no address" };
@@ -888,39 +1143,15 @@ static void op_mmap(struct run *r, struct mproc *p)
 	int prot = (int)rnd(r, 8);
 	bool shared = chance(r, 30);
 	int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | (chance(r, 80) ? MAP_ANONYMOUS : 0);
-	int mode = (int)rnd(r, 4);
-	uint64_t vpn = pick_vpn(r, p);
-	uint64_t addr = vpn * PAGE;
-	if (mode == 0)
-		flags |= MAP_FIXED;
-	else if (mode == 1)
-		flags |= MAP_FIXED_NOREPLACE;
-	else if (mode == 3)
-		addr = 0;
-	else if (chance(r, 10))
-		addr = rnd(r, MIN_VPN) * PAGE;        /* a hint below the floor */
+	uint64_t addr;
+	int mode = pick_placement(r, p, &addr, &flags);
 
 	set_op(r, "mmap(%d, %#" PRIx64 ", %#" PRIx64 ", %s, %s%s, %s)", p->pid, addr, len,
 	       prot_str(prot), shared ? "MAP_SHARED" : "MAP_PRIVATE",
 	       flags & MAP_ANONYMOUS ? "|MAP_ANONYMOUS" : "", mode_name[mode]);
 
-	int64_t expected;
 	uint64_t at = 0;
-	uint64_t avpn = addr / PAGE;
-	bool fits = avpn + npages <= r->top_vpn;
-	if (mode == 0) {
-		expected = fits ? 0 : -ENOMEM;
-		at = avpn;
-	} else if (mode == 1) {
-		expected = !fits ? -ENOMEM : pages_in(p, avpn, npages) ? -EEXIST : 0;
-		at = avpn;
-	} else {
-		if (mode == 2 && avpn >= MIN_VPN && fits && pages_in(p, avpn, npages) == 0)
-			at = avpn;
-		else
-			at = top_down(p, r->top_vpn, npages);
-		expected = at ? 0 : -ENOMEM;
-	}
+	int64_t expected = placement(r, p, addr, npages, mode, &at);
 
 	uint64_t out = 0xdeadbeef;
 	int rc = vmfs_mmap(r->m, p->pid, addr, len, prot, flags, NULL, 0, &out);
@@ -952,6 +1183,24 @@ static void op_munmap(struct run *r, struct mproc *p)
 	r->n.munmap++;
 }
 
+/* --objects: what mprotect of [vpn, vpn+npages) must return.  In address
+ * order, the first page that is not mapped (-ENOMEM) or that a shared
+ * mapping of a read-only object cannot write (-EACCES) decides. */
+static int64_t mprotect_expect(const struct run *r, const struct mproc *p, uint64_t vpn,
+			       uint64_t npages, int prot)
+{
+	if (vpn + npages > r->top_vpn)
+		return -ENOMEM;
+	for (uint64_t v = vpn; v < vpn + npages; v++) {
+		const struct mpage *pg = page_at(p, v);
+		if (!pg)
+			return -ENOMEM;
+		if ((prot & PROT_WRITE) && pg->shared && pg->o && !(pg->o->mode & 0222))
+			return -EACCES;
+	}
+	return 0;
+}
+
 static void op_mprotect(struct run *r, struct mproc *p)
 {
 	uint64_t vpn = chance(r, 50) && p->n ? p->pg[rnd(r, p->n)].vpn : pick_vpn(r, p);
@@ -960,8 +1209,10 @@ static void op_mprotect(struct run *r, struct mproc *p)
 	set_op(r, "mprotect(%d, %#" PRIx64 ", %#" PRIx64 ", %s)", p->pid, vpn * PAGE,
 	       npages * PAGE, prot_str(prot));
 	bool all = vpn + npages <= r->top_vpn && pages_in(p, vpn, npages) == npages;
-	expect_eq(r, "mprotect", all ? 0 : -ENOMEM,
+	int64_t expected = !r->objects ? (all ? 0 : -ENOMEM) : mprotect_expect(r, p, vpn, npages, prot);
+	expect_eq(r, "mprotect", expected,
 		  vmfs_mprotect(r->m, p->pid, vpn * PAGE, npages * PAGE, prot));
+	all = expected == 0;
 	if (all)
 		for (size_t i = lower_bound(p, vpn); i < lower_bound(p, vpn + npages); i++)
 			p->pg[i].prot = prot;
@@ -984,6 +1235,26 @@ static bool allowed(const struct mpage *pg, unsigned how)
 	}
 }
 
+/* --objects: shorten a write at @addr so that it stops before the bytes past
+ * an object's end in its last page, where a shared mapping could write what
+ * belongs to no one.  False if nothing is left to write. */
+static bool clip_object_tail(const struct mproc *p, uint64_t addr, size_t *len)
+{
+	for (uint64_t a = addr & ~(uint64_t)(PAGE - 1); a < addr + *len; a += PAGE) {
+		const struct mpage *pg = page_at(p, a / PAGE);
+		if (!pg || !pg->o || !pg->shared || obj_past_end(pg) ||
+		    pg->pgoff != obj_npages(pg->o->size) - 1 || pg->o->size % PAGE == 0)
+			continue;
+		uint64_t tail = a + pg->o->size % PAGE;
+		if (tail <= addr)
+			return false;
+		if (addr + *len > tail)
+			*len = tail - addr;
+		break;
+	}
+	return *len > 0;
+}
+
 static void op_access(struct run *r, struct mproc *p, unsigned how)
 {
 	static const char *type_name[] = { "read", "write", "exec" };
@@ -997,6 +1268,8 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 	set_op(r, "%s%s(%d, %#" PRIx64 ", %zu)", how & VMFS_ACCESS_FORCE ? "force-" : "",
 	       type_name[type], p->pid, addr, len);
 
+	if (r->objects && type == VMFS_ACCESS_WRITE && !clip_object_tail(p, addr, &len))
+		return;
 	if (type == VMFS_ACCESS_WRITE) {
 		uint64_t x = next_rand(r);
 		for (size_t i = 0; i < len; i++) {
@@ -1017,12 +1290,12 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 		if (chunk > len - done)
 			chunk = len - done;
 		struct mpage *pg = page_at(p, a / PAGE);
-		if (!pg || !allowed(pg, how)) {
+		if (!pg || !allowed(pg, how) || obj_past_end(pg)) {
 			stop = pg;
 			break;
 		}
 		if (type != VMFS_ACCESS_WRITE)
-			memcpy(want + done, pg->b->d + a % PAGE, chunk);
+			memcpy(want + done, page_buf(pg)->d + a % PAGE, chunk);
 		done += chunk;
 	}
 	int64_t expected = done ? (int64_t)done : -EFAULT;
@@ -1035,6 +1308,8 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 	memset(&f, 0x5a, sizeof(f));
 	ssize_t got = vmfs_access(r->m, p->pid, addr, type == VMFS_ACCESS_WRITE ? in : out,
 				  len, how, &f);
+	r->n.faults_seen += f.minor + f.major;
+	r->n.majors_seen += f.major;
 	/* Out of memory (no swap, or swap full): the access stops at the page
 	 * that needed a frame, which is its first (-ENOMEM) or a later one (a
 	 * short count at a page boundary). */
@@ -1055,7 +1330,9 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 			size_t chunk = PAGE - a % PAGE;
 			if (chunk > done - k)
 				chunk = done - k;
-			memcpy(page_at(p, a / PAGE)->b->d + a % PAGE, in + k, chunk);
+			struct mpage *pg = page_at(p, a / PAGE);
+			r->n.copies += pg->o && !pg->shared && !pg->copied;
+			memcpy(page_write_buf(pg)->d + a % PAGE, in + k, chunk);
 			k += chunk;
 		}
 	}
@@ -1077,7 +1354,10 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 	/* a user-mode segfault on the first page: check what it reports.  Above
 	 * user_top lies the kernel half or non-canonical space: ACCERR too. */
 	bool beyond = addr >= r->user_top;
-	int si_code = stop || beyond ? VMFS_SEGV_ACCERR : VMFS_SEGV_MAPERR;
+	/* Past an object's end there is no page: MAPERR, once the mapping allows the access. */
+	bool past_end = stop && obj_past_end(stop) && allowed(stop, how);
+	int si_code = (stop && !past_end) || beyond ? VMFS_SEGV_ACCERR : VMFS_SEGV_MAPERR;
+	r->n.past_end += past_end;
 	expect_eq(r, "fault si_code", si_code, f.si_code);
 	expect_eq(r, "fault addr", (int64_t)addr, (int64_t)f.addr);
 	expect_eq(r, "fault err", -EFAULT, f.err);
@@ -1085,7 +1365,7 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 			(type == VMFS_ACCESS_EXEC ? VMFS_PF_INSTR : 0);
 	expect_eq(r, "fault error_code (ignoring the present bit)", code,
 		  f.error_code & ~VMFS_PF_PROT);
-	if (!stop && !beyond)
+	if ((!stop || past_end) && !beyond)
 		expect_eq(r, "fault error_code present bit for an unmapped page", 0,
 			  f.error_code & VMFS_PF_PROT);
 	vmfs_proc_stat(r->m, p->pid, &after);
@@ -1135,6 +1415,345 @@ static void op_bad_args(struct run *r, struct mproc *p)
 		  vmfs_mprotect(r->m, p->pid, a + 16, PAGE, PROT_READ));
 }
 
+/* ---- object operations (--objects) ----------------------------------------- */
+
+static const char *const obj_modes_str[] = { "0644", "0444", "0600", "0400" };
+static const unsigned obj_modes[] = { 0644, 0444, 0600, 0400 };
+
+static const char *slot_name(int slot)
+{
+	static char names[MAX_OBJS][8];
+	snprintf(names[slot], sizeof(names[slot]), "obj%d", slot);
+	return names[slot];
+}
+
+/* Random bytes into @buf. */
+static void random_bytes(struct run *r, unsigned char *buf, size_t len)
+{
+	uint64_t x = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (i % 8 == 0)
+			x = next_rand(r);
+		buf[i] = (unsigned char)(x >> (8 * (i % 8)));
+	}
+}
+
+/* A size for an object: often whole pages, else any, up to OBJ_PAGES pages. */
+static uint64_t pick_obj_size(struct run *r)
+{
+	if (chance(r, 40))
+		return rnd(r, OBJ_PAGES + 1) * PAGE;
+	return rnd(r, OBJ_PAGES * PAGE + 1);
+}
+
+/* The model side of a resize (and of a growing write): pages past the new
+ * end go from the object and from every mapping, private copies included;
+ * the new last page's tail is zero; new pages are zero. */
+static void obj_set_size(struct run *r, struct mobj *o, uint64_t size)
+{
+	uint64_t keep = obj_npages(size);
+	for (uint64_t i = keep; i < OBJ_PAGES; i++)
+		if (o->pg[i]) {
+			buf_put(o->pg[i]);
+			o->pg[i] = NULL;
+		}
+	if (size < o->size && size % PAGE)
+		memset(o->pg[keep - 1]->d + size % PAGE, 0, PAGE - size % PAGE);
+	for (uint64_t i = 0; i < keep; i++)
+		if (!o->pg[i])
+			o->pg[i] = buf_new();
+	if (size < o->size)
+		for (int k = 0; k < r->nprocs; k++)
+			for (size_t i = 0; i < r->procs[k].n; i++) {
+				struct mpage *pg = &r->procs[k].pg[i];
+				if (pg->o == o && pg->copied && pg->pgoff >= keep) {
+					buf_put(pg->b);
+					pg->b = NULL;
+					pg->copied = false;
+				}
+			}
+	o->size = size;
+}
+
+static void op_obj_create(struct run *r)
+{
+	static unsigned char data[OBJ_PAGES * PAGE];
+	int slot = (int)rnd(r, MAX_OBJS);
+	uint64_t size = pick_obj_size(r);
+	bool zeros = chance(r, 30);
+	set_op(r, "object_create(\"%s\", %s, %" PRIu64 ")", slot_name(slot),
+	       zeros ? "NULL" : "data", size);
+	if (!zeros)
+		random_bytes(r, data, size);
+	int rc = vmfs_object_create(r->m, slot_name(slot), zeros ? NULL : data, size);
+	expect_eq(r, "object_create", r->objs[slot] ? -EEXIST : 0, rc);
+	if (rc || r->failed) {
+		r->n.obj_err++;
+		return;
+	}
+	struct mobj *o = calloc(1, sizeof(*o));
+	if (!o) {
+		perror("calloc");
+		exit(2);
+	}
+	o->refs = 1;
+	o->named = true;
+	o->mode = 0644;
+	snprintf(o->name, sizeof(o->name), "%s", slot_name(slot));
+	obj_set_size(r, o, size);
+	for (uint64_t i = 0; !zeros && i < obj_npages(size); i++)
+		memcpy(o->pg[i]->d, data + i * PAGE, i + 1 < obj_npages(size) || size % PAGE == 0 ?
+		       PAGE : size % PAGE);
+	r->objs[slot] = o;
+	r->n.obj_calls++;
+}
+
+static void op_obj_write(struct run *r, struct mobj *o)
+{
+	static unsigned char data[2 * PAGE];
+	uint64_t lim = o->size + 2 * PAGE < OBJ_PAGES * PAGE ? o->size + 2 * PAGE : OBJ_PAGES * PAGE;
+	uint64_t off = rnd(r, lim);
+	size_t len = 1 + rnd(r, 2 * PAGE);
+	if (off + len > OBJ_PAGES * PAGE)
+		len = OBJ_PAGES * PAGE - off;
+	set_op(r, "object_write(\"%s\", %#" PRIx64 ", %zu) (size %" PRIu64 ")", o->name, off, len,
+	       o->size);
+	random_bytes(r, data, len);
+	expect_eq(r, "object_write", (int64_t)len, vmfs_object_write(r->m, o->name, off, data, len));
+	if (r->failed)
+		return;
+	if (off + len > o->size)
+		obj_set_size(r, o, off + len);
+	for (size_t k = 0; k < len; k++)
+		o->pg[(off + k) / PAGE]->d[(off + k) % PAGE] = data[k];
+	r->n.obj_calls++;
+}
+
+static void op_obj_read(struct run *r, struct mobj *o)
+{
+	static unsigned char got[3 * PAGE];
+	uint64_t off = rnd(r, o->size + PAGE);
+	size_t len = 1 + rnd(r, 3 * PAGE);
+	set_op(r, "object_read(\"%s\", %#" PRIx64 ", %zu) (size %" PRIu64 ")", o->name, off, len,
+	       o->size);
+	int64_t want = off >= o->size ? 0 : (int64_t)(o->size - off < len ? o->size - off : len);
+	memset(got, 0xa5, sizeof(got));
+	expect_eq(r, "object_read", want, vmfs_object_read(r->m, o->name, off, got, len));
+	for (int64_t k = 0; k < want && !r->failed; k++) {
+		unsigned char m = o->pg[(off + (uint64_t)k) / PAGE]->d[(off + (uint64_t)k) % PAGE];
+		if (got[k] != m)
+			fail(r, "%s byte %#" PRIx64 " is %#x, model %#x", o->name, off + (uint64_t)k,
+			     got[k], m);
+	}
+	r->n.obj_calls++;
+}
+
+static void op_obj_resize(struct run *r, struct mobj *o)
+{
+	uint64_t size = pick_obj_size(r);
+	set_op(r, "object_resize(\"%s\", %" PRIu64 ") (size %" PRIu64 ")", o->name, size, o->size);
+	expect_eq(r, "object_resize", 0, vmfs_object_resize(r->m, o->name, size));
+	if (!r->failed)
+		obj_set_size(r, o, size);
+	r->n.obj_resizes++;
+}
+
+static void op_obj_remove(struct run *r, int slot)
+{
+	set_op(r, "object_remove(\"%s\")", slot_name(slot));
+	expect_eq(r, "object_remove", r->objs[slot] ? 0 : -ENOENT,
+		  vmfs_object_remove(r->m, slot_name(slot)));
+	if (!r->objs[slot] || r->failed)
+		return;
+	r->objs[slot]->named = false;
+	obj_put(r->objs[slot]);
+	r->objs[slot] = NULL;
+	r->n.obj_removes++;
+}
+
+static void op_obj_chmod(struct run *r, struct mobj *o)
+{
+	int k = (int)rnd(r, 4);
+	set_op(r, "object_chmod(\"%s\", %s)", o->name, obj_modes_str[k]);
+	expect_eq(r, "object_chmod", 0, vmfs_object_chmod(r->m, o->name, obj_modes[k]));
+	o->mode = obj_modes[k];
+	r->n.obj_calls++;
+}
+
+/* stat of every slot, the list in name order, nr_objects. */
+static void op_obj_stat(struct run *r)
+{
+	struct vmfs_object_info in, list[MAX_OBJS + 1];
+	struct vmfs_stat st;
+	int named = 0;
+	set_op(r, "object_stat and object_list");
+	for (int slot = 0; slot < MAX_OBJS && !r->failed; slot++) {
+		const struct mobj *o = r->objs[slot];
+		int rc = vmfs_object_stat(r->m, slot_name(slot), &in);
+		expect_eq(r, "object_stat", o ? 0 : -ENOENT, rc);
+		if (!o || rc)
+			continue;
+		if (r->failed)
+			return;
+		if (strcmp(in.name, o->name) || in.size != o->size || in.mode != o->mode || in.removed)
+			fail(r, "object_stat(\"%s\"): name \"%s\" size %" PRIu64 " mode %#o removed %d, "
+			     "model size %" PRIu64 " mode %#o", o->name, in.name, in.size, in.mode,
+			     in.removed, o->size, o->mode);
+		if (in.cached > obj_npages(o->size))
+			fail(r, "object_stat(\"%s\"): %" PRIu64 " pages cached of %" PRIu64, o->name,
+			     in.cached, obj_npages(o->size));
+		named++;
+	}
+	int n = vmfs_object_list(r->m, list, MAX_OBJS + 1);
+	expect_eq(r, "object_list count", named, n);
+	for (int i = 0, slot = 0; i < n && i <= MAX_OBJS && !r->failed; i++, slot++) {
+		while (slot < MAX_OBJS && !r->objs[slot])
+			slot++;
+		if (slot == MAX_OBJS || strcmp(list[i].name, r->objs[slot]->name) ||
+		    list[i].size != r->objs[slot]->size)
+			fail(r, "object_list[%d] is \"%s\" (%" PRIu64 " bytes), model \"%s\"", i,
+			     list[i].name, list[i].size, slot < MAX_OBJS ? r->objs[slot]->name : "");
+	}
+	expect_eq(r, "vmfs_stat", 0, vmfs_stat(r->m, &st));
+	expect_eq(r, "nr_objects", named, (int64_t)st.nr_objects);
+	r->n.obj_calls++;
+}
+
+static void op_obj_mmap(struct run *r, struct mproc *p)
+{
+	int slot = (int)rnd(r, MAX_OBJS);
+	struct mobj *o = r->objs[slot];
+	uint64_t npages = pick_npages(r);
+	/* Mostly where the object has pages, sometimes at or past its end. */
+	uint64_t pgoff = o && chance(r, 80) ? rnd(r, obj_npages(o->size) + 1) : rnd(r, OBJ_PAGES);
+	int prot = (int)rnd(r, 8);
+	bool shared = chance(r, 50);
+	int flags = shared ? MAP_SHARED : MAP_PRIVATE;
+	uint64_t addr, at = 0;
+	int mode = pick_placement(r, p, &addr, &flags);
+	set_op(r, "mmap(%d, %#" PRIx64 ", %#" PRIx64 ", %s, %s, \"%s\", page %" PRIu64 ", mode %d)",
+	       p->pid, addr, npages * PAGE, prot_str(prot), shared ? "MAP_SHARED" : "MAP_PRIVATE",
+	       slot_name(slot), pgoff, mode);
+	int64_t expected = !o ? -ENOENT :
+			   shared && (prot & PROT_WRITE) && !(o->mode & 0222) ? -EACCES :
+			   placement(r, p, addr, npages, mode, &at);
+	uint64_t out = 0xdeadbeef;
+	int rc = vmfs_mmap(r->m, p->pid, addr, npages * PAGE, prot, flags, slot_name(slot),
+			   pgoff * PAGE, &out);
+	expect_eq(r, "mmap of an object", expected, rc);
+	if (rc || r->failed) {
+		r->n.obj_map_err++;
+		return;
+	}
+	expect_eq(r, "mmap address", (int64_t)(at * PAGE), (int64_t)out);
+	map_obj_range(p, at, npages, prot, shared, o, pgoff);
+	if (p->n > r->n.max_pages)
+		r->n.max_pages = p->n;
+	r->n.obj_maps++;
+}
+
+static void op_sync(struct run *r)
+{
+	set_op(r, "sync");
+	expect_eq(r, "vmfs_sync", 0, vmfs_sync(r->m));
+	r->n.obj_calls++;
+}
+
+/* Evict a few pages on request, or now and then everything. */
+static void op_reclaim(struct run *r)
+{
+	uint64_t n = chance(r, 30) ? r->frames : 1 + rnd(r, 8);
+	set_op(r, "reclaim(%" PRIu64 ")", n);
+	int64_t got = vmfs_reclaim(r->m, n);
+	if (got < 0 || (uint64_t)got > n)
+		fail(r, "vmfs_reclaim(%" PRIu64 ") returned %" PRId64, n, got);
+	r->n.reclaims++;
+}
+
+/* Read a whole object page that @p maps, as a program runs its library:
+ * most accesses elsewhere land on anonymous memory. */
+static void op_obj_touch(struct run *r, struct mproc *p)
+{
+	static unsigned char got[PAGE];
+	size_t nobj = 0, pick;
+	for (size_t i = 0; i < p->n; i++)
+		nobj += p->pg[i].o != NULL;
+	if (!nobj)
+		return;
+	pick = rnd(r, nobj);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct mpage *pg = &p->pg[i];
+		if (!pg->o || pick--)
+			continue;
+		set_op(r, "touch(%d, %#" PRIx64 ") (%s page %" PRIu64 ", %s)", p->pid, pg->vpn * PAGE,
+		       pg->o->name, pg->pgoff, pg->shared ? "shared" : "private");
+		struct vmfs_fault f;
+		ssize_t n = vmfs_access(r->m, p->pid, pg->vpn * PAGE, got, PAGE,
+					VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, &f);
+		r->n.faults_seen += f.minor + f.major;
+		r->n.majors_seen += f.major;
+		if (n == -ENOMEM && r->may_oom)
+			return;
+		if (obj_past_end(pg)) {
+			expect_eq(r, "force-read past the object's end", -EFAULT, n);
+			return;
+		}
+		expect_eq(r, "bytes read", PAGE, n);
+		for (unsigned k = 0; k < PAGE && n == PAGE && !r->failed; k++)
+			if (got[k] != page_buf(pg)->d[k])
+				fail(r, "byte %u is %#x, model %#x (%s page %" PRIu64 ", size %" PRIu64 ")",
+				     k, got[k], page_buf(pg)->d[k], pg->o->name, pg->pgoff, pg->o->size);
+		return;
+	}
+}
+
+/* One object operation, three times in ten; false to do an ordinary one. */
+static bool op_object(struct run *r, struct mproc *p)
+{
+	uint64_t k = rnd(r, 1000);
+	if (k >= 300)
+		return false;
+	if (k >= 250) {
+		op_obj_touch(r, p);
+		return true;
+	}
+	int slot = (int)rnd(r, MAX_OBJS);
+	struct mobj *o = r->objs[slot];
+	if (k < 80) {
+		if (p->n + 24 > PROC_BUDGET)
+			op_munmap(r, p);
+		else
+			op_obj_mmap(r, p);
+	} else if (k < 110 || !o) {
+		op_obj_create(r);
+	} else if (k < 150) {
+		op_obj_write(r, o);
+	} else if (k < 175) {
+		op_obj_read(r, o);
+	} else if (k < 200) {
+		op_obj_resize(r, o);
+	} else if (k < 210) {
+		op_obj_remove(r, slot);
+	} else if (k < 220) {
+		op_obj_chmod(r, o);
+	} else if (k < 230) {
+		op_obj_stat(r);
+	} else if (k < 238) {
+		op_sync(r);
+	} else {
+		op_reclaim(r);
+	}
+	return true;
+}
+
+/* At the end: every name removed (the objects go with their last mapping). */
+static void remove_all_objects(struct run *r)
+{
+	for (int slot = 0; slot < MAX_OBJS && !r->failed; slot++)
+		if (r->objs[slot])
+			op_obj_remove(r, slot);
+}
+
 static void one_op(struct run *r)
 {
 	if (r->nprocs == 0) {
@@ -1142,6 +1761,8 @@ static void one_op(struct run *r)
 		return;
 	}
 	struct mproc *p = pick_proc(r);
+	if (r->objects && op_object(r, p))
+		return;
 	uint64_t k = rnd(r, 1000);
 	if (k < 15) {
 		if (r->nprocs < MAX_PROCS)
@@ -1190,6 +1811,7 @@ struct config {
 	char policy[POLICY_LEN];
 	char swap_size[32];
 	bool swap_none;
+	bool objects;
 	long ops;
 	bool verbose;
 };
@@ -1210,6 +1832,8 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 	r->pressure = c->frames < MACHINE_FRAMES;
 	r->swap_none = c->swap_none;
 	r->may_oom = c->swap_none || c->swap_size[0];
+	r->objects = c->objects;
+	r->pressure |= r->objects;  /* object runs reclaim on request: pages may go */
 	memcpy(r->policy, c->policy, sizeof(r->policy));
 	memcpy(r->swap_size, c->swap_size, sizeof(r->swap_size));
 	/* The same operations for every TLB size: the TLB must not change a result. */
@@ -1275,12 +1899,19 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 			for (size_t k = 0; k < p->n && !r->failed; k++) {
 				uint64_t a = p->pg[k].vpn * PAGE;
 				set_op(r, "final force-read(%d, %#" PRIx64 ", 4096)", p->pid, a);
+				struct vmfs_fault f;
 				ssize_t n = vmfs_access(r->m, p->pid, a, got, PAGE,
-							VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, NULL);
+							VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, &f);
+				r->n.faults_seen += f.minor + f.major;
+				r->n.majors_seen += f.major;
 				if (n == -ENOMEM && r->may_oom)
 					continue;
+				if (obj_past_end(&p->pg[k])) {
+					expect_eq(r, "force-read past the object's end", -EFAULT, n);
+					continue;
+				}
 				expect_eq(r, "bytes read", PAGE, n);
-				if (n == PAGE && memcmp(got, p->pg[k].b->d, PAGE))
+				if (n == PAGE && memcmp(got, page_buf(&p->pg[k])->d, PAGE))
 					fail(r, "pid %d page %#" PRIx64 " differs from the model", p->pid, a);
 			}
 		}
@@ -1292,6 +1923,7 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 	/* Leave through exits, so the frame accounting gets checked too. */
 	if (!r->failed && r->m) {
 		struct vmfs_stat st;
+		remove_all_objects(r);
 		while (r->nprocs && !r->failed)
 			op_exit(r);
 		set_op(r, "after every process exited");
@@ -1303,6 +1935,10 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 			  (int64_t)r->kernel_pt_pages, (int64_t)st.pagetable_pages);
 		expect_eq(r, "swap_used with no process", 0, (int64_t)st.swap_used);
 		expect_eq(r, "swap_cached with no process", 0, (int64_t)st.swap_cached);
+		if (r->objects) {
+			expect_eq(r, "nr_objects after removing them all", 0, (int64_t)st.nr_objects);
+			expect_eq(r, "file_pages with no object", 0, (int64_t)st.file_pages);
+		}
 		check_counters(r);
 		if (r->pressure)
 			printf("  pressure: %" PRIu64 " evicted (%" PRIu64 " written), %" PRIu64
@@ -1315,8 +1951,17 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 	       "at most %zu pages in a process\n", r->n.mmap_ok, r->n.mmap_err, r->n.munmap,
 	       r->n.mprotect_ok, r->n.mprotect_err, r->n.full, r->n.shortc, r->n.fault,
 	       r->n.forks, r->n.exits, r->n.checks, r->n.max_pages);
+	if (r->objects)
+		printf("  objects: %ld mappings (+%ld errors), %ld calls (+%ld errors), %ld resizes, "
+		       "%ld removes, %ld private copies, %ld faults past the end, %ld reclaims\n",
+		       r->n.obj_maps, r->n.obj_map_err, r->n.obj_calls, r->n.obj_err,
+		       r->n.obj_resizes, r->n.obj_removes, r->n.copies, r->n.past_end,
+		       r->n.reclaims);
 	for (int i = 0; i < r->nprocs; i++)
 		proc_free(&r->procs[i]);
+	for (int slot = 0; slot < MAX_OBJS; slot++)
+		if (r->objs[slot])
+			obj_put(r->objs[slot]);
 	vmfs_close(r->m);
 	bool ok = !r->failed;
 	free(r);
@@ -1327,7 +1972,7 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s [--seed N | --seeds N] [--ops N] [--levels 2..6] [--tlb N]\n"
 		"       [--frames N] [--policy fifo|lru|clock|arc] [--swap none]\n"
-		"       [--swap-size SIZE] [--long] [--verbose]\n", argv0);
+		"       [--swap-size SIZE] [--objects] [--long] [--verbose]\n", argv0);
 	exit(2);
 }
 
@@ -1346,6 +1991,8 @@ int main(int argc, char **argv)
 			longrun = true;
 		} else if (!strcmp(a, "--verbose")) {
 			c.verbose = true;
+		} else if (!strcmp(a, "--objects")) {
+			c.objects = true;
 		} else if (!v) {
 			usage(argv[0]);
 		} else if (!strcmp(a, "--seed")) {
