@@ -4,25 +4,28 @@
  * and its accounting.
  *
  * Covered: names and errno choices of every object call (EINVAL, EEXIST,
- * ENOENT, EFBIG at 16 TiB, chmod bits); create with data and with zeros,
- * reads at and past the end, writes that grow, sparse writes, resize that
- * shrinks and extends (the tail reads zero, cached or not, evicted or not);
- * remove while mapped (the mapping keeps the bytes, maps says "(deleted)",
- * the last munmap frees the frames); a 1 GiB sparse object kept by page
- * without host memory to match.  Mappings: private mappings of two
- * processes share one frame, the first fault from the store is major and
- * the second minor, a private write copies (COW bit gone, the other process
- * and the object untouched) and no protection change ever lets a private
- * mapping write the object; shared writable mappings are seen by every
- * mapper and by object reads, object writes are seen by mappers at once,
- * eviction writes a dirty page back to the object (never to swap) and the
- * re-fault is major; sync cleans; offsets; the end of the object faults
- * SEGV_MAPERR; EACCES for read-only objects; fork; truncate while mapped
- * (private copies go too).  Accounting: rss_file and rss_anon, smaps'
- * shared/private clean/dirty and Pss, meminfo's Cached, Mapped and Dirty,
- * pagemap's FILE and EXCLUSIVE bits.  Object pages under swap=none are
- * evicted by writing them back, never by failing.  One object mapped into
- * 100 processes uses one set of frames; the test prints RSS, PSS and frames.
+ * ENOENT, EFBIG at 16 TiB, chmod bits, mmap offsets that are misaligned or
+ * overflow); create with data and with zeros, reads at and past the end,
+ * writes that grow, sparse writes, resize that shrinks and extends (the
+ * tail reads zero, cached or not, evicted or not); remove while mapped (the
+ * mapping keeps the bytes, maps says "(deleted)", the last munmap frees the
+ * frames, a new object of the name never merges with it); a 1 GiB sparse
+ * object kept by page without host memory to match.  Mappings: private
+ * mappings of two processes share one frame, the first fault from the store
+ * is major and the second minor, a private write copies (COW bit gone, the
+ * other process and the object untouched) and no protection change ever
+ * lets a private mapping write the object; shared writable mappings are
+ * seen by every mapper and by object reads, object writes are seen by
+ * mappers at once, eviction writes a dirty page back to the object (never
+ * to swap) and the re-fault is major; sync cleans; offsets; the end of the
+ * object faults SEGV_MAPERR; EACCES for read-only objects; fork; truncate
+ * while mapped (private copies go too).  Accounting: rss_file and rss_anon,
+ * smaps' shared/private clean/dirty and Pss, meminfo's Cached, Mapped and
+ * Dirty (Linux's: shared anonymous memory is never in Dirty, nothing is
+ * after sync), pagemap's FILE and EXCLUSIVE bits.  Object pages under
+ * swap=none are evicted by writing them back, never by failing.  One object
+ * mapped into 100 processes uses one set of frames; the test prints RSS,
+ * PSS and frames.
  *
  * What stays true: every test opens its own machine and closes it; a call
  * that fails is checked to change nothing the header promises it leaves.
@@ -365,6 +368,9 @@ static void test_errors(void **state)
 	assert_int_equal(vmfs_mmap(m, pid, 0, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 				   "lib", 0, NULL), -EINVAL);
 	assert_int_equal(vmfs_mmap(m, pid, 0, 0, PROT_READ, MAP_PRIVATE, "lib", 0, NULL), -EINVAL);
+	/* An offset whose end overflows: -EOVERFLOW, as Linux's mmap(2). */
+	assert_int_equal(vmfs_mmap(m, pid, 0, 2 * PAGE, PROT_READ, MAP_PRIVATE, "lib",
+				   UINT64_MAX - PAGE + 1, NULL), -EOVERFLOW);
 	assert_int_equal(pstat(m, pid).nr_maps, 0);
 	assert_int_equal(ostat(m, "lib").mapped, 0);
 	close_machine(m);
@@ -731,6 +737,31 @@ static void test_removed_object_lifetime(void **state)
 	poke(m, b, BASE + PAGE, 1, NULL);
 	assert_int_equal(vmfs_object_remove(m, "kept"), 0);
 	assert_int_equal(vmfs_fork(m, b) > 0, 1);
+	close_machine(m);
+}
+
+/* Mappings of a removed object and of a new one of the same name never merge. */
+static void test_no_merge_across_objects(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int a = spawn(m);
+
+	create_filled(m, "lib", 4 * PAGE, 30);
+	map_obj(m, a, BASE, 2, PROT_READ, MAP_PRIVATE, "lib", 0);
+	assert_int_equal(vmfs_object_remove(m, "lib"), 0);
+	create_filled(m, "lib", 4 * PAGE, 31);
+	map_obj(m, a, BASE + 2 * PAGE, 2, PROT_READ, MAP_PRIVATE, "lib", 2);
+	assert_int_equal(pstat(m, a).nr_maps, 2);
+	assert_string_equal(map_at(m, a, BASE).object, "lib (deleted)");
+	assert_int_equal(map_at(m, a, BASE).end, BASE + 2 * PAGE);
+	assert_string_equal(map_at(m, a, BASE + 2 * PAGE).object, "lib");
+	assert_int_equal(peek(m, a, BASE + PAGE, NULL), byte_at(PAGE, 30));
+	assert_int_equal(peek(m, a, BASE + 2 * PAGE, NULL), byte_at(2 * PAGE, 31));
+	/* Anonymous memory next to an object mapping does not merge with it either. */
+	assert_int_equal(vmfs_mmap(m, a, BASE + 4 * PAGE, PAGE, PROT_READ,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0, NULL), 0);
+	assert_int_equal(pstat(m, a).nr_maps, 3);
 	close_machine(m);
 }
 
@@ -1135,6 +1166,34 @@ static void test_dirty_pages_counts_mapped_writes(void **state)
 	close_machine(m);
 }
 
+/*
+ * meminfo's Dirty is the page cache waiting for writeback, as Linux counts
+ * it: shared anonymous memory (tmpfs/shmem) is never written back and is not
+ * in it, and after a sync nothing is.
+ */
+static void test_dirty_pages_after_sync(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int a = spawn(m);
+
+	create_filled(m, "d", PAGE, 32);
+	map_obj(m, a, BASE, 1, RW, MAP_SHARED, "d", 0);
+	assert_int_equal(vmfs_mmap(m, a, OTHER, PAGE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED,
+				   NULL, 0, NULL), 0);
+	poke(m, a, BASE, 1, NULL);
+	poke(m, a, OTHER, 2, NULL);
+	struct vmfs_stat st = mstat(m);
+	assert_int_equal(st.file_pages, 2);
+	assert_int_equal(st.shmem_pages, 1);
+	assert_int_equal(vmfs_sync(m), 0);
+	st = mstat(m);
+	if (st.dirty_pages)
+		fail_msg("after vmfs_sync, dirty_pages is %" PRIu64 ": a written shared anonymous page "
+			 "counts as dirty (Linux leaves shmem out of meminfo's Dirty)", st.dirty_pages);
+	close_machine(m);
+}
+
 static void test_mapping_offset(void **state)
 {
 	(void)state;
@@ -1229,9 +1288,11 @@ static void test_access_past_end(void **state)
 	assert_int_equal(vmfs_object_create(m, "empty", NULL, 0), 0);
 	map_obj(m, a, 0x1000000, 2, PROT_READ, MAP_PRIVATE, "empty", 0);
 	expect_segv(m, a, 0x1000000, VMFS_ACCESS_READ, VMFS_SEGV_MAPERR);
-	/* A forced access past the end fails too, without a segfault. */
+	/* Forced and kernel-mode accesses past the end fail too, without a segfault. */
 	uint64_t segv0 = pstat(m, a).segv;
 	assert_int_equal(acc(m, a, 0x1000000, got, 1, VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, &f),
+			 -EFAULT);
+	assert_int_equal(acc(m, a, 0x1000000, got, 1, VMFS_ACCESS_READ | VMFS_ACCESS_KERNEL, &f),
 			 -EFAULT);
 	assert_int_equal(pstat(m, a).segv, segv0);
 	close_machine(m);
@@ -1693,6 +1754,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_extend_after_write_past_end_evicted, close_leftover),
 		cmocka_unit_test_teardown(test_remove_while_mapped, close_leftover),
 		cmocka_unit_test_teardown(test_removed_object_lifetime, close_leftover),
+		cmocka_unit_test_teardown(test_no_merge_across_objects, close_leftover),
 		cmocka_unit_test_teardown(test_remove_unmapped, close_leftover),
 		cmocka_unit_test_teardown(test_gigabyte_object, close_leftover),
 		cmocka_unit_test_teardown(test_private_share_and_copy, close_leftover),
@@ -1701,6 +1763,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_shared_write_seen_everywhere, close_leftover),
 		cmocka_unit_test_teardown(test_shared_writeback, close_leftover),
 		cmocka_unit_test_teardown(test_dirty_pages_counts_mapped_writes, close_leftover),
+		cmocka_unit_test_teardown(test_dirty_pages_after_sync, close_leftover),
 		cmocka_unit_test_teardown(test_mapping_offset, close_leftover),
 		cmocka_unit_test_teardown(test_access_past_end, close_leftover),
 		cmocka_unit_test_teardown(test_readonly_object, close_leftover),
