@@ -63,7 +63,8 @@ typedef struct vmfs vmfs;
  *           removed at close), swap_size=SIZE (default unlimited).  Sizes
  *           take K, M, G, T suffixes; numbers are decimal or 0x hex.
  * Returns 0, or -EINVAL for a bad option (unknown key, bad number, value
- * out of range), -ENOMEM when the host cannot provide the memory.
+ * out of range), -ENOMEM when the host cannot provide the memory, -EBUSY
+ * when swap=PATH is in use by another machine, or the store's errno.
  * Since 0.1.
  */
 int vmfs_open(vmfs **m, const char *options);
@@ -320,7 +321,9 @@ struct vmfs_stat {
 	uint64_t pgscan_direct;    /* pages the policy looked at to find victims */
 	uint64_t pgsteal_direct;   /* pages evicted */
 	uint64_t oom_kill;         /* allocations that failed: nothing to evict */
-	uint64_t swap_total;       /* swap slots allowed, 0 = unlimited */
+	uint64_t swap_total;       /* swap slots allowed, 0 = unlimited (with
+				      swap=none there is no swap at all:
+				      vmfs_swap_path() returns 0) */
 	uint64_t swap_used;        /* slots holding a page */
 	uint64_t swap_cached;      /* resident pages that still own a slot */
 	char     policy[16];       /* the replacement policy's name */

@@ -26,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #define KEY_OBJ (1ull << 63)
@@ -49,6 +51,7 @@ struct store {
 	sqlite3_stmt *st[ST_N];
 	char         *path;
 	int           private_file;
+	int           lock_fd;            /* flock()ed for the machine's life */
 	uint8_t      *pend_data;          /* STORE_BATCH pages */
 	uint64_t      pend_key[STORE_BATCH];
 	unsigned      npend;
@@ -113,6 +116,7 @@ int store_open(struct store **out, const char *path)
 
 	if (!s)
 		return vm_error(-ENOMEM, "out of memory opening the store");
+	s->lock_fd = -1;
 	u64map_init(&s->pend_index);
 	if (path) {
 		s->path = strdup(path);
@@ -141,6 +145,18 @@ int store_open(struct store **out, const char *path)
 			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		rc = fail(s, rc, "open");
+		goto out;
+	}
+	/*
+	 * One machine per store, as swapon(8) refuses an area in use: an
+	 * flock() held until close makes a second machine on the same file
+	 * fail with EBUSY, while SQLite's own fcntl() locks stay free for
+	 * readers such as the sqlite3 shell.
+	 */
+	s->lock_fd = open(s->path, O_RDONLY | O_CLOEXEC);
+	if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK ? vm_error(-EBUSY, "store %s is in use by another machine", s->path)
+					  : vm_error(-errno, "store %s: %s", s->path, strerror(errno));
 		goto out;
 	}
 	if ((rc = exec(s, "PRAGMA journal_mode=WAL")) < 0 ||
@@ -221,6 +237,8 @@ void store_close(struct store *s)
 	sqlite3_close(s->db);
 	if (s->private_file && s->path)
 		remove_files(s->path);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	u64map_free(&s->pend_index);
 	free(s->pend_data);
 	free(s->dels);
