@@ -3,8 +3,10 @@
 # of 64 frames, 4 MiB written through mem all come back (under every
 # policy), vmstat's pswpout/pgsteal_direct/pswpin and swaps' Used move,
 # `reclaim` turns present pagemap entries into swapped ones (bit 62 set,
-# bit 63 clear) and VmSwap shows them; with swap=none the write that finds
-# no frame fails, the kernel log says so, and nothing written before is lost.
+# bit 63 clear) and VmSwap shows them; a fork reads swapped pages; dirty
+# shared object pages are written back on eviction; with swap=none or a
+# full swap_size the write that finds no frame fails, the kernel log says
+# so, and nothing written before is lost.
 #
 # Usage: test_swap.sh DAEMON SOURCEDIR (meson passes both)
 set -euo pipefail
@@ -73,6 +75,45 @@ e=$(pagemap "$mnt" "$pid" "$small")
 pm_present "$e" || fail "pagemap entry $e is not present after reading the page back"
 ok "a reclaimed page read back is present again"
 
+# fork of a process whose pages are in swap: the child reads them all,
+# and its write stays its own.
+child=$(ctl "$mnt/$pid/ctl" fork)
+mem_read "$mnt" "$child" "$addr" $((4 << 20)) | cmp - "$t/rand" || fail "the child reads its parent's swapped pages differently"
+mem_write "$mnt" "$child" "$addr" <(head -c 4096 /dev/zero)
+mem_read "$mnt" "$pid" "$addr" 4096 | cmp - <(head -c 4096 "$t/rand") || fail "the child's write reached the parent"
+rmdir "$mnt/$child"
+ok "fork under pressure: the child reads the swapped pages, writes its own copy"
+
+# A dirty page of a shared object mapping goes back to the object when
+# it is evicted, and comes back from it.
+random_file "$t/obj" 65536
+cp "$t/obj" "$mnt/objects/shm"
+shm=$(map "$mnt" "$pid" 64K rw- shared 0 shm 0)
+random_file "$t/obj2" 65536
+mem_write "$mnt" "$pid" "$shm" "$t/obj2"
+ctl "$mnt/ctl" 'reclaim 1000' >/dev/null
+cmp "$mnt/objects/shm" "$t/obj2" || fail "the object does not hold what the evicted shared mapping wrote"
+mem_read "$mnt" "$pid" "$shm" 65536 | cmp - "$t/obj2" || fail "the shared mapping reads back differently after eviction"
+ok "evicted dirty shared pages are written back to the object"
+
+# swap_size: when swap is full, the allocation fails as with no swap.
+mnt3=$VMFS_TMP/mnt3
+vmfs_mount "$mnt3" frames=64,swap_size=256K
+pid3=$(spawn "$mnt3")
+addr3=$(map "$mnt3" "$pid3" 1M rw- private)
+if mem_write "$mnt3" "$pid3" "$addr3" <(head -c $((1 << 20)) "$t/rand") 2>/dev/null; then
+	fail "1 MiB fit into 64 frames and 256K of swap"
+fi
+grep -q 'out of memory.*swap full' "$mnt3/kmsg" || fail "kmsg does not say 'swap full': $(tail -n 2 "$mnt3/kmsg")"
+expect_eq "$(awk 'NR == 2 { print $3, $4 }' "$mnt3/swaps")" "256 256" "swaps Size and Used when full"
+# Nothing stored is lost: once frames are freed (munmap of the pages after
+# the first 64), the first 64 come back from swap.
+expect_eq "$(ctl "$mnt3/$pid3/ctl" "munmap $((addr3 + 64 * 4096)) $((192 * 4096))")" ok "munmap"
+mem_read "$mnt3" "$pid3" "$addr3" $((64 * 4096)) | cmp - <(head -c $((64 * 4096)) "$t/rand") ||
+	fail "the 64 pages in the full swap came back different"
+vmfs_unmount "$mnt3"
+ok "swap_size=256K: 64 frames + 64 slots hold 128 pages, then 'swap full'; the swapped ones come back"
+
 # swap=none: the allocation that finds nothing to evict fails.
 mnt2=$VMFS_TMP/mnt2
 vmfs_mount "$mnt2" frames=64,swap=none
@@ -86,6 +127,9 @@ fi
 done_pages=$(sed -n 's/^\([0-9]*\)+0 records out$/\1/p' "$t/dd.err")
 expect_match "$done_pages" '^[0-9]+$' "records out of the failed dd ($(cat "$t/dd.err"))"
 ((done_pages > 0 && done_pages <= 64)) || fail "$done_pages pages fit into 64 frames without swap"
+# SPEC §3: "if nothing can be transferred at A the call fails with EIO",
+# whatever the reason (as /proc/PID/mem); the reason is in kmsg.
+grep -q 'Input/output error' "$t/dd.err" || fail "the write that found no frame failed with '$(grep error "$t/dd.err")', not EIO"
 grep -q 'out of memory' "$mnt2/kmsg" || fail "kmsg does not say 'out of memory': $(tail -n 3 "$mnt2/kmsg")"
 (($(field "$mnt2/vmstat" oom_kill) > 0)) || fail "vmstat oom_kill is 0 after an allocation failure"
 mem_read "$mnt2" "$pid2" "$addr2" $((done_pages * 4096)) | cmp - <(head -c $((done_pages * 4096)) "$t/1m") ||
