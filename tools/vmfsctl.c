@@ -1,0 +1,1177 @@
+/*
+ * vmfsctl - the shell's front end of a vmfs mount.
+ *
+ * Every command is a few opens, reads and writes of files under the
+ * mountpoint (-m MOUNTPOINT, or $VMFS_MOUNT): what a user could do with
+ * echo, cat and od, done once and printed for people.  vmfsctl never links
+ * libvmfs and never talks to the daemon any other way, so anything it shows
+ * can be checked with the same files (vmfs(1) describes them):
+ *
+ *   spawn, fork, kill, mmap, munmap, mprotect, reclaim, policy, sync
+ *                 one transaction on ctl or PID/ctl: open O_RDWR, write the
+ *                 command, read the answer on the same open file
+ *   ps            PID/status (Name, VmRSS, VmSwap) and PID/stat (minflt,
+ *                 majflt) of every numeric directory
+ *   maps          PID/maps, copied
+ *   translate     the header of PID/pagetable (cr3, levels, level names),
+ *                 then the walk done here, entry by entry, reading each
+ *                 entry's 8 bytes from phys at table + 8 * index, and
+ *                 PID/maps to tell an unallocated page from an uncached one
+ *   stat          vmstat, swaps and the configuration lines of kmsg
+ *
+ * What stays true: a failed ctl command prints "vmfsctl: MESSAGE", where
+ * MESSAGE is the answer's text after "error: ", and exits 1; so does any
+ * other failure (no such process, a file that cannot be read).  Usage
+ * errors exit 2.  Output goes to stdout only on success, so a script can
+ * capture a PID or an address with $(...).  Every argument is passed to
+ * the daemon as one word of the command, so an argument holding a space
+ * or a control character is refused here rather than split there.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef VMFSCTL_VERSION
+#define VMFSCTL_VERSION "unknown"
+#endif
+
+#define MAX_LEVELS   6
+#define PAGE_SHIFT   12
+#define ANSWER_MAX   4096
+#define CMD_MAX      4096
+
+/* Page-table entry bits, as vmfs(1) and libvmfs(3) PAGE TABLE ENTRIES give them. */
+#define PTE_P        (UINT64_C(1) << 0)
+#define PTE_RW       (UINT64_C(1) << 1)
+#define PTE_US       (UINT64_C(1) << 2)
+#define PTE_A        (UINT64_C(1) << 5)
+#define PTE_D        (UINT64_C(1) << 6)
+#define PTE_COW      (UINT64_C(1) << 9)
+#define PTE_PROTNONE (UINT64_C(1) << 10)
+#define PTE_SWAP     (UINT64_C(1) << 11)
+#define PTE_NX       (UINT64_C(1) << 63)
+#define PTE_PFN_MASK UINT64_C(0x000ffffffffff000)
+
+static const char *mount_dir;
+
+/* ---- messages ------------------------------------------------------------- */
+
+/* fail - "vmfsctl: MESSAGE" on stderr; returns 1, the exit status of a failure. */
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vmfsctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+/* usage_error - a usage mistake in COMMAND (NULL: none yet); returns 2. */
+static int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vmfsctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (command)
+		fprintf(stderr, "\nTry 'vmfsctl %s --help'.\n", command);
+	else
+		fputs("\nTry 'vmfsctl --help'.\n", stderr);
+	return 2;
+}
+
+/* ---- files under the mount ------------------------------------------------ */
+
+/* mnt_path - MOUNT/REL in @buf; false (and a message) if it does not fit. */
+static bool mnt_path(char *buf, size_t size, const char *rel)
+{
+	int n = snprintf(buf, size, "%s/%s", mount_dir, rel);
+
+	if (n < 0 || (size_t)n >= size) {
+		fail("%s/%s: path too long", mount_dir, rel);
+		return false;
+	}
+	return true;
+}
+
+/* pid_exists - whether MOUNT/PID is there (a live process). */
+static bool pid_exists(int pid)
+{
+	char rel[32], path[4096];
+	struct stat st;
+
+	snprintf(rel, sizeof(rel), "%d", pid);
+	return mnt_path(path, sizeof(path), rel) && stat(path, &st) == 0;
+}
+
+/*
+ * open_failed - the message for an open of REL that failed with @err:
+ * "no process PID" when PID's directory is gone, else the path and errno.
+ * @pid is 0 for the machine's files.  Returns 1.
+ */
+static int open_failed(const char *rel, int err, int pid)
+{
+	if (err == ENOENT && pid > 0 && !pid_exists(pid))
+		return fail("no process %d", pid);
+	return fail("%s/%s: %s", mount_dir, rel, strerror(err));
+}
+
+/*
+ * slurp - read all of MOUNT/REL (text files show size 0: read to the end).
+ * Returns 0 with a NUL-terminated malloc'd buffer in *out, or -errno.
+ */
+static int slurp(const char *rel, char **out)
+{
+	char path[4096];
+	size_t len = 0, cap = 8192;
+	char *buf;
+	int fd, err = 0;
+
+	if (!mnt_path(path, sizeof(path), rel))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap);
+	while (buf) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!buf)
+		return -ENOMEM;
+	if (err) {
+		free(buf);
+		return -err;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* slurp_or_fail - slurp, with the message of open_failed on failure. */
+static char *slurp_or_fail(const char *rel, int pid)
+{
+	char *text = NULL;
+	int rc = slurp(rel, &text);
+
+	if (rc < 0) {
+		open_failed(rel, -rc, pid);
+		return NULL;
+	}
+	return text;
+}
+
+/*
+ * field_u64 - the number after KEY in TEXT, where KEY starts a line and is
+ * followed by blanks ("pgfault 7", "VmRSS:\t  4 kB").  False if absent.
+ */
+static bool field_u64(const char *text, const char *key, uint64_t *val)
+{
+	size_t klen = strlen(key);
+
+	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (strncmp(line, key, klen) != 0 || (line[klen] != ' ' && line[klen] != '\t'))
+			continue;
+		*val = strtoull(line + klen, NULL, 10);
+		return true;
+	}
+	return false;
+}
+
+/* ---- the ctl transaction -------------------------------------------------- */
+
+/*
+ * ctl_tx - one transaction on MOUNT/REL: open it read-write, write CMD and a
+ * newline in one write(2), read the answer from where the write left the
+ * offset.  On success the answer (newline dropped) is in @answer and 0 is
+ * returned.  On failure the message has been printed and 1 is returned:
+ * the answer's "error: MESSAGE" when the daemon gave one, else the errno.
+ */
+static int ctl_tx(const char *rel, int pid, const char *cmd, char *answer, size_t anslen)
+{
+	char path[4096], line[CMD_MAX + 2];
+	size_t len = 0;
+	ssize_t w;
+	int fd, werr = 0, n;
+
+	if (!mnt_path(path, sizeof(path), rel))
+		return 1;
+	n = snprintf(line, sizeof(line), "%s\n", cmd);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return fail("command too long (at most %d bytes)", CMD_MAX);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return open_failed(rel, errno, pid);
+	do
+		w = write(fd, line, (size_t)n);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		werr = errno;
+	else if (w != n)
+		werr = EIO;
+	for (;;) {
+		ssize_t r = read(fd, answer + len, anslen - 1 - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || (len += (size_t)r) == anslen - 1)
+			break;
+	}
+	close(fd);
+	answer[len] = '\0';
+	answer[strcspn(answer, "\n")] = '\0';
+	if (strncmp(answer, "error: ", 7) == 0)
+		return fail("%s", answer + 7);
+	if (werr) {
+		/* The write failed and the daemon said nothing (it always
+		 * does): report the errno with the command's first word. */
+		return fail("%.*s: %s", (int)strcspn(cmd, " "), cmd, strerror(werr));
+	}
+	return 0;
+}
+
+/* ---- arguments ------------------------------------------------------------ */
+
+/* parse_pid - a PID: a positive decimal number, nothing else. */
+static bool parse_pid(const char *s, int *pid)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 1 || v > INT32_MAX)
+		return false;
+	*pid = (int)v;
+	return true;
+}
+
+/*
+ * parse_addr - an address as the ctl grammar writes one: decimal or 0x
+ * hexadecimal, optionally with K, M, G or T (powers of 1024); no overflow.
+ */
+static bool parse_addr(const char *s, uint64_t *addr)
+{
+	static const char suffixes[] = "kmgt";
+	char *end;
+	uint64_t v;
+	int shift = 0;
+
+	if (!isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return false;
+	if (*end) {
+		const char *p = strchr(suffixes, tolower((unsigned char)*end));
+
+		if (!p || end[1])
+			return false;
+		shift = 10 * (int)(p - suffixes + 1);
+		if (v > (UINT64_MAX >> shift))
+			return false;
+	}
+	*addr = v << shift;
+	return true;
+}
+
+/* word_ok - an argument that is one word of a ctl command (no blanks or controls). */
+static bool word_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* ---- commands that are one transaction ------------------------------------ */
+
+struct command;
+typedef int (*command_fn)(const struct command *c, int argc, char **argv);
+
+struct command {
+	const char *name;
+	int min_args, max_args;
+	const char *args;       /* the synopsis after the name */
+	const char *summary;    /* one line, for vmfsctl --help */
+	const char *help;       /* the rest of vmfsctl NAME --help */
+	command_fn fn;
+	const char *ctl_verb;   /* the ctl command it sends (cmd_passthrough) */
+	bool per_process;       /* to PID/ctl, the first argument a PID; else to ctl */
+};
+
+/* pid_arg - argv[0] as a PID, or a usage error (returns 2). */
+static int pid_arg(const struct command *c, const char *s, int *pid)
+{
+	if (!parse_pid(s, pid))
+		return usage_error(c->name, "'%s' is not a PID", s);
+	return 0;
+}
+
+/*
+ * cmd_passthrough - the commands whose words go to a ctl file unchanged:
+ * process commands (first argument a PID, the rest after the ctl verb) and
+ * machine commands.  The answer is printed, except a bare "ok".
+ */
+static int cmd_passthrough(const struct command *c, int argc, char **argv)
+{
+	char rel[32], cmd[CMD_MAX + 1], answer[ANSWER_MAX];
+	size_t len;
+	int pid = 0, first = 0, rc;
+
+	if (c->per_process) {
+		if ((rc = pid_arg(c, argv[0], &pid)))
+			return rc;
+		first = 1;
+		snprintf(rel, sizeof(rel), "%d/ctl", pid);
+	} else {
+		snprintf(rel, sizeof(rel), "ctl");
+	}
+	len = (size_t)snprintf(cmd, sizeof(cmd), "%s", c->ctl_verb);
+	for (int i = first; i < argc; i++) {
+		if (!word_ok(argv[i]))
+			return usage_error(c->name, "'%s': an argument cannot be empty or hold blanks", argv[i]);
+		if (len + 1 + strlen(argv[i]) >= sizeof(cmd))
+			return fail("command too long (at most %d bytes)", CMD_MAX);
+		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " %s", argv[i]);
+	}
+	if ((rc = ctl_tx(rel, pid, cmd, answer, sizeof(answer))))
+		return rc;
+	if (strcmp(answer, "ok") != 0)
+		printf("%s\n", answer);
+	return 0;
+}
+
+/* cmd_kill - "exit" on each PID's ctl; goes on past a failure, exits 1 then. */
+static int cmd_kill(const struct command *c, int argc, char **argv)
+{
+	char rel[32], answer[ANSWER_MAX];
+	int status = 0, pid, rc;
+
+	for (int i = 0; i < argc; i++)
+		if ((rc = pid_arg(c, argv[i], &pid)))
+			return rc;
+	for (int i = 0; i < argc; i++) {
+		parse_pid(argv[i], &pid);
+		snprintf(rel, sizeof(rel), "%d/ctl", pid);
+		if (ctl_tx(rel, pid, "exit", answer, sizeof(answer)))
+			status = 1;
+	}
+	return status;
+}
+
+/* ---- ps, maps ------------------------------------------------------------- */
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * live_pids - the numeric names in the mount's root, sorted.  Returns the
+ * count (the array in *out, malloc'd) or -1 after a message.
+ */
+static int live_pids(int **out)
+{
+	DIR *d = opendir(mount_dir);
+	struct dirent *de;
+	int *pids = NULL, n = 0, cap = 0, pid;
+
+	if (!d)
+		return -fail("%s: %s", mount_dir, strerror(errno));
+	while ((de = readdir(d))) {
+		if (!parse_pid(de->d_name, &pid))
+			continue;
+		if (n == cap) {
+			int *np = realloc(pids, (size_t)(cap = cap ? 2 * cap : 64) * sizeof(*pids));
+
+			if (!np) {
+				free(pids);
+				closedir(d);
+				return -fail("out of memory");
+			}
+			pids = np;
+		}
+		pids[n++] = pid;
+	}
+	closedir(d);
+	if (n)
+		qsort(pids, (size_t)n, sizeof(*pids), cmp_int);
+	*out = pids;
+	return n;
+}
+
+/*
+ * stat_faults - minflt and majflt (fields 10 and 12) of a PID/stat line.
+ * The name in parentheses may hold anything, so count from the last ')'.
+ */
+static bool stat_faults(const char *text, uint64_t *minflt, uint64_t *majflt)
+{
+	const char *p = strrchr(text, ')');
+	uint64_t f[10];
+
+	/* after ')': state(3) ppid pgrp session tty_nr tpgid flags minflt(10) cminflt majflt(12) */
+	if (!p || sscanf(p + 1, " %*c %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+			 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
+			 &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8]) != 9)
+		return false;
+	*minflt = f[6];
+	*majflt = f[8];
+	return true;
+}
+
+/* status_name - the Name: line of PID/status, into @name. */
+static void status_name(const char *status, char *name, size_t size)
+{
+	const char *p = strstr(status, "Name:\t");
+
+	snprintf(name, size, "?");
+	if (p) {
+		p += 6;
+		snprintf(name, size, "%.*s", (int)strcspn(p, "\n"), p);
+	}
+}
+
+static int cmd_ps(const struct command *c, int argc, char **argv)
+{
+	int *pids = NULL, n = live_pids(&pids), status = 0;
+
+	(void)c, (void)argc, (void)argv;
+	if (n < 0)
+		return 1;
+	printf("%5s %-15s %8s %8s %8s %8s\n", "PID", "NAME", "RSS_KiB", "SWAP_KiB", "MINFLT", "MAJFLT");
+	for (int i = 0; i < n; i++) {
+		char rel[32], name[256];
+		char *st = NULL, *sta = NULL;
+		uint64_t rss = 0, swap = 0, minflt = 0, majflt = 0;
+		int r1, r2;
+
+		snprintf(rel, sizeof(rel), "%d/status", pids[i]);
+		r1 = slurp(rel, &sta);
+		snprintf(rel, sizeof(rel), "%d/stat", pids[i]);
+		r2 = r1 < 0 ? r1 : slurp(rel, &st);
+		if (r1 == -ENOENT || r2 == -ENOENT) {
+			/* it ended after the readdir: not a live process any more */
+		} else if (r1 < 0 || r2 < 0) {
+			status = fail("%s/%d: %s", mount_dir, pids[i], strerror(r1 < 0 ? -r1 : -r2));
+		} else if (!field_u64(sta, "VmRSS:", &rss) || !field_u64(sta, "VmSwap:", &swap) ||
+			   !stat_faults(st, &minflt, &majflt)) {
+			status = fail("%s/%d: status or stat not understood", mount_dir, pids[i]);
+		} else {
+			status_name(sta, name, sizeof(name));
+			printf("%5d %-15s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
+			       pids[i], name, rss, swap, minflt, majflt);
+		}
+		free(st);
+		free(sta);
+	}
+	free(pids);
+	return status;
+}
+
+static int cmd_maps(const struct command *c, int argc, char **argv)
+{
+	char rel[32], *text;
+	int pid, rc;
+
+	(void)argc;
+	if ((rc = pid_arg(c, argv[0], &pid)))
+		return rc;
+	snprintf(rel, sizeof(rel), "%d/maps", pid);
+	if (!(text = slurp_or_fail(rel, pid)))
+		return 1;
+	fputs(text, stdout);
+	free(text);
+	return 0;
+}
+
+/* ---- translate ------------------------------------------------------------ */
+
+/* The first line of PID/pagetable: cr3, the depth and the level names. */
+struct pt_head {
+	uint64_t cr3;                    /* frame number of the top table */
+	uint64_t top;                    /* its physical address */
+	int levels;
+	char names[MAX_LEVELS][8];       /* pgd ... pte */
+};
+
+/*
+ * pt_head_parse - "cr3 0x...: pgd at phys 0x...; 4 levels: pgd pud pmd pte; ..."
+ * (fuse/procfmt.c, fmt_pid_pagetable).
+ */
+static bool pt_head_parse(const char *text, struct pt_head *h)
+{
+	const char *p;
+	int used = 0;
+
+	if (sscanf(text, "cr3 0x%" SCNx64 ": %*s at phys 0x%" SCNx64 "; %d levels:%n",
+		   &h->cr3, &h->top, &h->levels, &used) != 3 || !used ||
+	    h->levels < 2 || h->levels > MAX_LEVELS)
+		return false;
+	p = text + used;
+	for (int l = 0; l < h->levels; l++) {
+		size_t len;
+
+		p += strspn(p, " ");
+		len = strcspn(p, " ;\n");
+		if (len == 0 || len >= sizeof(h->names[l]))
+			return false;
+		memcpy(h->names[l], p, len);
+		h->names[l][len] = '\0';
+		p += len;
+	}
+	return *p == ';';
+}
+
+/* What the walk found at one level. */
+struct walk_row {
+	uint64_t table;     /* physical address of the table */
+	uint64_t index;
+	uint64_t at;        /* physical address of the entry: table + 8 * index */
+	uint64_t entry;     /* the 8 bytes there, little-endian */
+};
+
+/* The address split into its fields: the sign bits, one index per level, the offset. */
+struct va_split {
+	int va_bits;                     /* min(64, 12 + 9 * levels) */
+	int shift[MAX_LEVELS];           /* lowest bit of each level's index */
+	int width[MAX_LEVELS];           /* its bits: 9, or fewer at the top */
+	uint64_t index[MAX_LEVELS];
+	uint64_t sign;                   /* bits 63..va_bits, when va_bits < 64 */
+	bool canonical, user;
+};
+
+static void va_split(uint64_t addr, int levels, struct va_split *s)
+{
+	s->va_bits = 12 + 9 * levels > 64 ? 64 : 12 + 9 * levels;
+	for (int l = 0; l < levels; l++) {
+		s->shift[l] = PAGE_SHIFT + 9 * (levels - 1 - l);
+		s->width[l] = l == 0 ? s->va_bits - s->shift[0] : 9;
+		s->index[l] = (addr >> s->shift[l]) & ((UINT64_C(1) << s->width[l]) - 1);
+	}
+	s->user = !(addr >> (s->va_bits - 1) & 1);
+	s->sign = s->va_bits < 64 ? addr >> s->va_bits : 0;
+	s->canonical = s->va_bits == 64 ||
+		s->sign == (s->user ? 0 : (UINT64_C(1) << (64 - s->va_bits)) - 1);
+}
+
+/* read_entry - the little-endian 64-bit word at @at in phys. */
+static int read_entry(int phys, uint64_t at, uint64_t *entry)
+{
+	unsigned char b[8];
+	ssize_t n;
+
+	do
+		n = pread(phys, b, sizeof(b), (off_t)at);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(b))
+		return n < 0 ? -errno : -EIO;
+	*entry = 0;
+	for (int i = 7; i >= 0; i--)
+		*entry = *entry << 8 | b[i];
+	return 0;
+}
+
+/* pte_flags - the entry's bits by name, in pagetable's order ("P RW US A D NX"). */
+static void pte_flags(uint64_t e, char *buf, size_t size)
+{
+	static const struct { uint64_t bit; const char *name; } bits[] = {
+		{ PTE_P, "P" }, { PTE_RW, "RW" }, { PTE_US, "US" }, { PTE_A, "A" },
+		{ PTE_D, "D" }, { PTE_COW, "COW" }, { PTE_PROTNONE, "PROTNONE" },
+		{ PTE_SWAP, "SWAP" }, { PTE_NX, "NX" },
+	};
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if ((e & bits[i].bit) && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? " " : "", bits[i].name);
+	if (!len)
+		snprintf(buf, size, "-");
+}
+
+/* pte_target - where an entry points: "table 0x...", "frame 0x...", "swap slot N", ... */
+static void pte_target(uint64_t e, bool leaf, char *buf, size_t size)
+{
+	uint64_t addr = e & PTE_PFN_MASK;
+
+	if (e == 0)
+		snprintf(buf, size, "(empty)");
+	else if (e & PTE_P)
+		snprintf(buf, size, "%s 0x%" PRIx64, leaf ? "frame" : "table", addr);
+	else if (leaf && (e & PTE_PROTNONE))
+		snprintf(buf, size, "frame 0x%" PRIx64 " (not present: PROT_NONE)", addr);
+	else if (leaf && (e & PTE_SWAP))
+		snprintf(buf, size, "swap slot %" PRIu64, addr >> PAGE_SHIFT);
+	else
+		snprintf(buf, size, "(not present)");
+}
+
+/* binary - the low @width bits of @v as 0s and 1s. */
+static void binary(uint64_t v, int width, char *buf)
+{
+	for (int i = 0; i < width; i++)
+		buf[i] = (char)('0' + (v >> (width - 1 - i) & 1));
+	buf[width] = '\0';
+}
+
+#define COLS (MAX_LEVELS + 2)
+
+/*
+ * print_split - the address as a table of its fields: the bit range, the
+ * field's name, its bits, and the index each level takes from them.
+ */
+static void print_split(uint64_t addr, const struct pt_head *h, const struct va_split *s)
+{
+	char cell[4][COLS][72];
+	int ncol = 0, width[COLS];
+	static const char *const rows[4] = { "bits", "field", "binary", "index" };
+
+	if (s->va_bits < 64) {
+		snprintf(cell[0][ncol], sizeof(cell[0][0]), "63-%d", s->va_bits);
+		snprintf(cell[1][ncol], sizeof(cell[0][0]), "sign");
+		snprintf(cell[2][ncol], sizeof(cell[0][0]), "0x%0*" PRIx64, (64 - s->va_bits + 3) / 4, s->sign);
+		cell[3][ncol][0] = '\0';
+		ncol++;
+	}
+	for (int l = 0; l < h->levels; l++, ncol++) {
+		snprintf(cell[0][ncol], sizeof(cell[0][0]), "%d-%d", s->shift[l] + s->width[l] - 1, s->shift[l]);
+		snprintf(cell[1][ncol], sizeof(cell[0][0]), "%s", h->names[l]);
+		binary(s->index[l], s->width[l], cell[2][ncol]);
+		snprintf(cell[3][ncol], sizeof(cell[0][0]), "%" PRIu64, s->index[l]);
+	}
+	snprintf(cell[0][ncol], sizeof(cell[0][0]), "11-0");
+	snprintf(cell[1][ncol], sizeof(cell[0][0]), "offset");
+	binary(addr, PAGE_SHIFT, cell[2][ncol]);
+	snprintf(cell[3][ncol], sizeof(cell[0][0]), "0x%" PRIx64, addr & 0xfff);
+	ncol++;
+
+	for (int col = 0; col < ncol; col++) {
+		width[col] = 0;
+		for (int r = 0; r < 4; r++)
+			if ((int)strlen(cell[r][col]) > width[col])
+				width[col] = (int)strlen(cell[r][col]);
+	}
+	for (int r = 0; r < 4; r++) {
+		int pending = 0;   /* spaces owed before the next non-empty cell */
+
+		printf("  %-6s", rows[r]);
+		for (int col = 0; col < ncol; col++) {
+			pending += 2;
+			if (cell[r][col][0]) {
+				printf("%*s%s", pending, "", cell[r][col]);
+				pending = 0;
+			}
+			pending += width[col] - (int)strlen(cell[r][col]);
+		}
+		putchar('\n');
+	}
+}
+
+/* print_walk - the entries read, one line per level, in aligned columns. */
+static void print_walk(const struct pt_head *h, const struct walk_row *row, int nrows)
+{
+	char cell[MAX_LEVELS + 1][7][64];
+	int width[7] = { 0 };
+	static const char *const head[7] = { "level", "table", "index", "entry at", "entry", "flags", "points to" };
+
+	for (int c = 0; c < 7; c++)
+		snprintf(cell[0][c], sizeof(cell[0][c]), "%s", head[c]);
+	for (int l = 0; l < nrows; l++) {
+		char (*r)[64] = cell[l + 1];
+
+		snprintf(r[0], 64, "%s", h->names[l]);
+		snprintf(r[1], 64, "0x%" PRIx64, row[l].table);
+		snprintf(r[2], 64, "%" PRIu64, row[l].index);
+		snprintf(r[3], 64, "0x%" PRIx64, row[l].at);
+		snprintf(r[4], 64, "0x%016" PRIx64, row[l].entry);
+		pte_flags(row[l].entry, r[5], 64);
+		pte_target(row[l].entry, l == h->levels - 1, r[6], 64);
+	}
+	for (int l = 0; l <= nrows; l++)
+		for (int c = 0; c < 7; c++)
+			if ((int)strlen(cell[l][c]) > width[c])
+				width[c] = (int)strlen(cell[l][c]);
+	for (int l = 0; l <= nrows; l++) {
+		/* index is a number: right-aligned; the last column is not padded */
+		printf("  %-*s  %-*s  %*s  %-*s  %-*s  %-*s  %s\n",
+		       width[0], cell[l][0], width[1], cell[l][1], width[2], cell[l][2],
+		       width[3], cell[l][3], width[4], cell[l][4], width[5], cell[l][5], cell[l][6]);
+	}
+}
+
+/*
+ * find_vma - the line of PID/maps whose range holds ADDR, as
+ * "START-END PERMS [PATH]" in @buf.  False if none does (or maps is gone).
+ */
+static bool find_vma(int pid, uint64_t addr, char *buf, size_t size)
+{
+	char rel[32], *text = NULL;
+	bool found = false;
+
+	snprintf(rel, sizeof(rel), "%d/maps", pid);
+	if (slurp(rel, &text) < 0)
+		return false;
+	for (char *line = strtok(text, "\n"); line && !found; line = strtok(NULL, "\n")) {
+		uint64_t start, end;
+		char perms[8], path[4096] = "";
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*s %*s %*s %4095[^\n]",
+			   &start, &end, perms, path) < 3 || addr < start || addr >= end)
+			continue;
+		found = true;
+		while (*path && path[strlen(path) - 1] == ' ')
+			path[strlen(path) - 1] = '\0';
+		snprintf(buf, size, "%" PRIx64 "-%" PRIx64 " %s%s%s", start, end, perms,
+			 *path ? " " : "", path);
+	}
+	free(text);
+	return found;
+}
+
+/*
+ * print_verdict - the last line: which of the three states the page is in
+ * (cached in a frame, uncached: mapped but not in memory here, or
+ * unallocated) and what an access would do.
+ */
+static void print_verdict(int pid, uint64_t addr, const struct pt_head *h, const struct va_split *s,
+			  const struct walk_row *row, int nrows)
+{
+	const struct walk_row *last = &row[nrows - 1];
+	bool leaf = nrows == h->levels;
+	uint64_t e = last->entry, frame = e & PTE_PFN_MASK, off = addr & 0xfff;
+	char vma[4400];
+
+	if (leaf && (e & PTE_P)) {
+		printf("cached: pfn 0x%" PRIx64 ", physical address 0x%" PRIx64 " + offset 0x%" PRIx64
+		       " = 0x%" PRIx64 "%s\n", frame >> PAGE_SHIFT, frame, off, frame + off,
+		       !(e & PTE_US) ? " (supervisor only: a user access is a protection fault)" :
+		       (e & PTE_COW) ? " (copy-on-write: shared until a write copies it)" :
+		       !(e & PTE_RW) ? " (read-only)" : "");
+		return;
+	}
+	if (leaf && (e & PTE_PROTNONE)) {
+		printf("cached but inaccessible: PROT_NONE keeps pfn 0x%" PRIx64
+		       " with P clear, so every access faults\n", frame >> PAGE_SHIFT);
+		return;
+	}
+	if (leaf && (e & PTE_SWAP)) {
+		printf("uncached: in swap slot %" PRIu64 "; the next access reads it back\n",
+		       frame >> PAGE_SHIFT);
+		return;
+	}
+	if (!s->user) {
+		printf("unallocated: nothing of the kernel half is mapped here (the %s entry is empty)\n",
+		       h->names[nrows - 1]);
+		return;
+	}
+	if (find_vma(pid, addr, vma, sizeof(vma)))
+		printf("uncached: mapped by %s, but not in memory here (the %s entry is empty); "
+		       "the first access faults it in\n", vma, h->names[nrows - 1]);
+	else
+		printf("unallocated: no mapping covers it (the %s entry is empty); an access is a segfault\n",
+		       h->names[nrows - 1]);
+}
+
+static int cmd_translate(const struct command *c, int argc, char **argv)
+{
+	char rel[32], name[64] = "?", path[4096], *text;
+	struct pt_head h;
+	struct va_split s;
+	struct walk_row row[MAX_LEVELS];
+	uint64_t addr, table;
+	int pid, rc, phys, nrows = 0;
+
+	(void)argc;
+	if ((rc = pid_arg(c, argv[0], &pid)))
+		return rc;
+	if (!parse_addr(argv[1], &addr))
+		return usage_error(c->name, "'%s' is not an address", argv[1]);
+
+	snprintf(rel, sizeof(rel), "%d/pagetable", pid);
+	if (!(text = slurp_or_fail(rel, pid)))
+		return 1;
+	if (!pt_head_parse(text, &h)) {
+		free(text);
+		return fail("%s/%s: the first line is not understood", mount_dir, rel);
+	}
+	free(text);
+	snprintf(rel, sizeof(rel), "%d/comm", pid);
+	if (slurp(rel, &text) == 0) {
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(text, "\n"), text);
+		free(text);
+	}
+
+	va_split(addr, h.levels, &s);
+	printf("0x%" PRIx64 " in process %d (%s): %s; %d levels, %d-bit addresses\n", addr, pid, name,
+	       !s.canonical ? "not canonical" : s.user ? "user half" : "kernel half", h.levels, s.va_bits);
+	print_split(addr, &h, &s);
+	if (!s.canonical) {
+		printf("not canonical: bits 63-%d are not all copies of bit %d, so there is no walk;"
+		       " every access is a protection fault\n", s.va_bits, s.va_bits - 1);
+		return 0;
+	}
+
+	if (!mnt_path(path, sizeof(path), "phys"))
+		return 1;
+	if ((phys = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return open_failed("phys", errno, 0);
+	table = h.top;
+	for (int l = 0; l < h.levels; l++) {
+		struct walk_row *r = &row[nrows++];
+
+		r->table = table;
+		r->index = s.index[l];
+		r->at = table + 8 * s.index[l];
+		if ((rc = read_entry(phys, r->at, &r->entry)) < 0) {
+			close(phys);
+			return fail("%s: reading 8 bytes at 0x%" PRIx64 ": %s", path, r->at, strerror(-rc));
+		}
+		if (!(r->entry & PTE_P))
+			break;
+		table = r->entry & PTE_PFN_MASK;
+	}
+	close(phys);
+
+	printf("cr3 0x%" PRIx64 ": the %s table is at 0x%" PRIx64 "; entry at table + 8 * index in phys\n",
+	       h.cr3, h.names[0], h.top);
+	print_walk(&h, row, nrows);
+	print_verdict(pid, addr, &h, &s, row, nrows);
+	return 0;
+}
+
+/* ---- stat ----------------------------------------------------------------- */
+
+/*
+ * boot_config - what kmsg's first lines say about the configuration: "N-level
+ * page tables, B-bit addresses" and "policy NAME" (the last such line wins).
+ */
+static void boot_config(const char *kmsg, char *levels, char *va_bits, char *policy, size_t size)
+{
+	for (const char *line = kmsg; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		const char *p, *eol = line + strcspn(line, "\n");
+		int lv, bits;
+
+		if (!(p = strstr(line, "] vmfs: ")) || p > eol)
+			continue;
+		if ((p = strstr(line, "-level page tables, ")) && p < eol) {
+			while (p > line && isdigit((unsigned char)p[-1]))
+				p--;
+			if (sscanf(p, "%d-level page tables, %d-bit", &lv, &bits) == 2) {
+				snprintf(levels, size, "%d", lv);
+				snprintf(va_bits, size, "%d", bits);
+			}
+		}
+		if ((p = strstr(line, ", policy ")) && p < eol)
+			snprintf(policy, size, "%.*s", (int)(eol - p - 9), p + 9);
+	}
+}
+
+/* swap_used_pages - the Used column (KiB) of swaps, summed, in pages; "none" without swap. */
+static void swap_used(const char *swaps, char *buf, size_t size)
+{
+	uint64_t kib = 0, used;
+	int n = 0;
+	const char *line = strchr(swaps, '\n');
+
+	for (line = line ? line + 1 : NULL; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (sscanf(line, "%*s %*s %*s %" SCNu64, &used) == 1) {
+			kib += used;
+			n++;
+		}
+	if (n)
+		snprintf(buf, size, "%" PRIu64, kib / 4);
+	else
+		snprintf(buf, size, "none");
+}
+
+static int cmd_stat(const struct command *c, int argc, char **argv)
+{
+	static const struct { const char *key, *vmstat; } counters[] = {
+		{ "free", "nr_free_pages" },
+		{ "anon", "nr_anon_pages" },
+		{ "page_cache", "nr_file_pages" },
+		{ "swap_cached", "nr_swapcached" },
+		{ "page_tables", "nr_page_table_pages" },
+		{ "faults", "pgfault" },
+		{ "major_faults", "pgmajfault" },
+		{ "swap_in", "pswpin" },
+		{ "swap_out", "pswpout" },
+		{ "scanned", "pgscan_direct" },
+		{ "evicted", "pgsteal_direct" },
+		{ "oom_kills", "oom_kill" },
+	};
+	char levels[16] = "?", va_bits[16] = "?", policy[32] = "?", swap[32];
+	char *vmstat, *meminfo, *swaps, *kmsg = NULL;
+	uint64_t total_kb = 0, v;
+	int *pids = NULL, nprocs, status = 0;
+
+	(void)c, (void)argc, (void)argv;
+	if (!(vmstat = slurp_or_fail("vmstat", 0)))
+		return 1;
+	if (!(meminfo = slurp_or_fail("meminfo", 0)) || !(swaps = slurp_or_fail("swaps", 0))) {
+		free(meminfo);
+		free(vmstat);
+		return 1;
+	}
+	if (slurp("kmsg", &kmsg) == 0)
+		boot_config(kmsg, levels, va_bits, policy, sizeof(levels));
+	free(kmsg);
+	if ((nprocs = live_pids(&pids)) < 0)
+		status = 1;
+	free(pids);
+	swap_used(swaps, swap, sizeof(swap));
+	field_u64(meminfo, "MemTotal:", &total_kb);
+
+	printf("%-13s %s\n", "levels", levels);
+	printf("%-13s %s\n", "va_bits", va_bits);
+	printf("%-13s %s\n", "policy", policy);
+	printf("%-13s %" PRIu64 "\n", "frames", total_kb / 4);
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		if (strcmp(counters[i].key, "faults") == 0)
+			printf("%-13s %d\n", "processes", nprocs < 0 ? 0 : nprocs);
+		if (strcmp(counters[i].key, "swap_cached") == 0)
+			printf("%-13s %s\n", "swap_used", swap);
+		if (field_u64(vmstat, counters[i].vmstat, &v))
+			printf("%-13s %" PRIu64 "\n", counters[i].key, v);
+		else
+			status = fail("vmstat has no %s", counters[i].vmstat);
+	}
+	free(swaps);
+	free(meminfo);
+	free(vmstat);
+	return status;
+}
+
+/* ---- the command table and help -------------------------------------------- */
+
+static const struct command commands[] = {
+	{ "ps", 0, 0, "",
+	  "list the processes: PID, name, resident and swapped KiB, faults",
+	  "One line per live process, in PID order: its name (PID/status), resident\n"
+	  "memory and swap in KiB (VmRSS, VmSwap of PID/status), and its minor and\n"
+	  "major faults (fields 10 and 12 of PID/stat).\n",
+	  cmd_ps, NULL, false },
+	{ "spawn", 1, 1, "NAME",
+	  "start a process with an empty user half; prints its PID",
+	  "Writes 'spawn NAME' to ctl and prints the new PID.\n",
+	  cmd_passthrough, "spawn", false },
+	{ "fork", 1, 1, "PID",
+	  "copy a process copy-on-write; prints the child's PID",
+	  "Writes 'fork' to PID/ctl and prints the child's PID.\n",
+	  cmd_passthrough, "fork", true },
+	{ "kill", 1, 64, "PID...",
+	  "end processes",
+	  "Writes 'exit' to each PID/ctl: the process ends, its memory and swap\n"
+	  "are freed and its directory is gone.  Goes on past a failure, then\n"
+	  "exits 1.\n",
+	  cmd_kill, NULL, false },
+	{ "mmap", 5, 7, "PID ADDR LEN PROT FLAGS [OBJECT [OFFSET]]",
+	  "map memory into a process; prints the start address",
+	  "Writes 'mmap ADDR LEN PROT FLAGS [OBJECT [OFFSET]]' to PID/ctl and prints\n"
+	  "the start address.  ADDR 0 lets the machine choose (top-down, as Linux\n"
+	  "does).  Numbers are decimal or 0x hex, ADDR, LEN and OFFSET may end in\n"
+	  "K, M, G or T; PROT as maps prints it (rw-, r-x, r--, ---); FLAGS a comma\n"
+	  "list of private or shared, and fixed or noreplace.  OBJECT names a file\n"
+	  "of MOUNTPOINT/objects/.\n",
+	  cmd_passthrough, "mmap", true },
+	{ "munmap", 3, 3, "PID ADDR LEN",
+	  "unmap a range",
+	  "Writes 'munmap ADDR LEN' to PID/ctl.  Mappings that straddle the range are\n"
+	  "split; unmapping a hole is not an error.\n",
+	  cmd_passthrough, "munmap", true },
+	{ "mprotect", 4, 4, "PID ADDR LEN PROT",
+	  "change the protection of a mapped range",
+	  "Writes 'mprotect ADDR LEN PROT' to PID/ctl.  The whole range must be\n"
+	  "mapped.\n",
+	  cmd_passthrough, "mprotect", true },
+	{ "maps", 1, 1, "PID",
+	  "print the process's mappings (PID/maps)",
+	  "Copies PID/maps: one line per mapping, in Linux's format.\n",
+	  cmd_maps, NULL, false },
+	{ "translate", 2, 2, "PID ADDR",
+	  "walk the page tables for an address, level by level",
+	  "Splits ADDR into its fields (sign bits, one index per level, the page\n"
+	  "offset), then walks the process's page tables as the MMU does: from cr3\n"
+	  "(the first line of PID/pagetable) it reads each entry from phys at\n"
+	  "table + 8 * index and prints the level, the table's physical address,\n"
+	  "the index, the entry's physical address, the raw entry, its bits by name\n"
+	  "and what it points to, until a leaf or an entry that is not present.\n"
+	  "The last line names the page's state: cached (the physical address),\n"
+	  "uncached (mapped but not in memory, or in a swap slot) or unallocated.\n"
+	  "The walk has no side effects: nothing is faulted in or marked accessed.\n",
+	  cmd_translate, NULL, false },
+	{ "stat", 0, 0, "",
+	  "print the machine's configuration and counters",
+	  "One 'key value' line each: levels, va_bits and policy (from kmsg's\n"
+	  "first lines), frames (MemTotal), then, in pages, free, anon, page_cache,\n"
+	  "swap_used, swap_cached, page_tables, the number of processes, and the\n"
+	  "counters faults, major_faults, swap_in, swap_out, scanned, evicted and\n"
+	  "oom_kills (vmstat's pgfault, pgmajfault, pswpin, pswpout, pgscan_direct,\n"
+	  "pgsteal_direct, oom_kill).\n",
+	  cmd_stat, NULL, false },
+	{ "reclaim", 1, 1, "N",
+	  "evict up to N resident pages now; prints how many went",
+	  "Writes 'reclaim N' to ctl, as memory pressure would, and prints the\n"
+	  "number of pages evicted.\n",
+	  cmd_passthrough, "reclaim", false },
+	{ "policy", 1, 1, "NAME",
+	  "switch the replacement policy (fifo, lru, clock, arc)",
+	  "Writes 'policy NAME' to ctl.\n",
+	  cmd_passthrough, "policy", false },
+	{ "sync", 0, 0, "",
+	  "commit what is pending to the swap store",
+	  "Writes 'sync' to ctl.\n",
+	  cmd_passthrough, "sync", false },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void help_all(void)
+{
+	printf("Usage: vmfsctl [-m MOUNTPOINT] COMMAND [ARGS...]\n"
+	       "       vmfsctl COMMAND --help\n\n"
+	       "Drive a mounted vmfs machine through its files.  The mountpoint is\n"
+	       "-m MOUNTPOINT, else $VMFS_MOUNT.\n\nCommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		char synopsis[64];
+
+		snprintf(synopsis, sizeof(synopsis), "%s %s", commands[i].name, commands[i].args);
+		printf("  %-28s %s\n", synopsis, commands[i].summary);
+	}
+	printf("\nOptions:\n"
+	       "  -m, --mount MOUNTPOINT       the mount to use (default $VMFS_MOUNT)\n"
+	       "  -h, --help                   this help\n"
+	       "  -V, --version                print the version\n\n"
+	       "Exit status: 0 done, 1 failed (the message says why), 2 bad usage.\n"
+	       "See vmfsctl(1), vmfs(1) and vmfs-tutorial(7).\n");
+}
+
+static void help_command(const struct command *c)
+{
+	printf("Usage: vmfsctl [-m MOUNTPOINT] %s%s%s\n\n%s", c->name, *c->args ? " " : "", c->args, c->help);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "mount", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *c;
+	char path[4096];
+	struct stat st;
+	int opt, nargs;
+
+	while ((opt = getopt_long(argc, argv, "+m:hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			mount_dir = optarg;
+			break;
+		case 'h':
+			help_all();
+			return 0;
+		case 'V':
+			printf("vmfsctl %s\n", VMFSCTL_VERSION);
+			return 0;
+		default:
+			return usage_error(NULL, "bad option");
+		}
+	}
+	if (optind >= argc)
+		return usage_error(NULL, "no command");
+	if (strcmp(argv[optind], "help") == 0) {
+		if (optind + 1 >= argc) {
+			help_all();
+			return 0;
+		}
+		if (!(c = find_command(argv[optind + 1])))
+			return usage_error(NULL, "no command '%s'", argv[optind + 1]);
+		help_command(c);
+		return 0;
+	}
+	if (!(c = find_command(argv[optind])))
+		return usage_error(NULL, "no command '%s'", argv[optind]);
+	argv += optind + 1;
+	nargs = argc - optind - 1;
+	if (nargs > 0 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+		help_command(c);
+		return 0;
+	}
+	if (nargs < c->min_args)
+		return usage_error(c->name, "%s: missing arguments (%s %s)", c->name, c->name, c->args);
+	if (nargs > c->max_args)
+		return usage_error(c->name, "%s: too many arguments (%s %s)", c->name, c->name, c->args);
+
+	if (!mount_dir || !*mount_dir)
+		mount_dir = getenv("VMFS_MOUNT");
+	if (!mount_dir || !*mount_dir)
+		return usage_error(NULL, "no mount: give -m MOUNTPOINT or set VMFS_MOUNT");
+	if (!mnt_path(path, sizeof(path), "ctl"))
+		return 1;
+	if (stat(path, &st) != 0)
+		return fail("%s is not a vmfs mount (%s: %s)", mount_dir, path, strerror(errno));
+
+	int status = c->fn(c, nargs, argv);
+
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return fail("standard output: %s", strerror(errno));
+	return status;
+}
