@@ -25,9 +25,11 @@
 #   - Runs alternate between the two mounts (vmfs, ceiling, vmfs, ...) so
 #     that load from elsewhere on the host hits both alike; each figure
 #     keeps the best of --runs runs (default 3).
-#   - The ceiling answers reads straight from its buffer.  The note under
-#     the table gives a second ceiling that copies each read into a buffer
-#     first, as vmfs must (vmfs_read), to show what that copy costs.
+#   - The ceiling runs two ways: answering each read straight from its
+#     1 GiB buffer, and copying it into a small per-thread buffer first (as
+#     vmfs does with vmfs_read).  The first saves a copy but makes the
+#     kernel pin pages all over the buffer; the second often wins at 1M.
+#     A figure's ceiling is the faster of the two; the note names both.
 #
 # Usage: tools/fusebench.sh [-B BUILDDIR] [-o FUSE-OPTIONS] [--runs N] [--json]
 #   BUILDDIR defaults to build/ of this source tree; it must hold
@@ -151,7 +153,7 @@ rate() {
 
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 
-ids=() titles=() vm=() ce=() co=()
+ids=() titles=() vm=() ce=() zc=() co=()
 for bs in 1M 4k; do
 	case $bs in
 	1M) count=1024 ;;
@@ -166,7 +168,8 @@ for bs in 1M 4k; do
 	ids+=("dd_mem_$bs")
 	titles+=("dd 1 GiB from PID/mem, bs=$bs")
 	vm+=("$best_v")
-	ce+=("$best_c")
+	ce+=("$(max "$best_c" "$best_k")")
+	zc+=("$best_c")
 	co+=("$best_k")
 done
 
@@ -179,9 +182,8 @@ if ((json)); then
 		r=$(ratio "${vm[i]}" "${ce[i]}")
 		printf '%s\n    {"id": "%s", "title": "%s", "unit": "MB/s", "kind": "rate", "target": %.2f, ' \
 			"$( ((i)) && echo ,)" "${ids[i]}" "${titles[i]}" "$target"
-		printf '"vmfs": %s, "ceiling": %s, "ratio": %s, "met": %s, "copy_ceiling": %s, "copy_ratio": %s}' \
-			"${vm[i]}" "${ce[i]}" "$r" "$(met "$r" && echo true || echo false)" \
-			"${co[i]}" "$(ratio "${vm[i]}" "${co[i]}")"
+		printf '"vmfs": %s, "ceiling": %s, "ratio": %s, "met": %s, "ceiling_direct": %s, "ceiling_copy": %s}' \
+			"${vm[i]}" "${ce[i]}" "$r" "$(met "$r" && echo true || echo false)" "${zc[i]}" "${co[i]}"
 	done
 	printf '\n  ]\n}\n'
 	exit 0
@@ -202,7 +204,7 @@ for i in "${!ids[@]}"; do
 done
 echo "$rule"
 for i in "${!ids[@]}"; do
-	printf '%s: the ceiling copying each read into a buffer first, as vmfs must, reads %s MB/s (vmfs %.2f of it)\n' \
-		"${ids[i]}" "${co[i]}" "$(ratio "${vm[i]}" "${co[i]}")"
+	printf '%s: ceiling replying from its buffer %s MB/s, through a per-thread buffer %s MB/s\n' \
+		"${ids[i]}" "${zc[i]}" "${co[i]}"
 done
 echo "best of $runs runs of dd, extra mount options: ${fuse_opts:-none}; $n_met target$( ((n_met == 1)) || echo s) met, $n_missed MISSED"

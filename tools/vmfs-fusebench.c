@@ -5,7 +5,7 @@
  * bytes are a buffer in this process's memory.  tools/fusebench.sh reads it
  * with dd next to a vmfs mount's PID/mem and reports vmfs's rate as a
  * fraction of this one: nothing served through FUSE from memory can be
- * faster, since a read here is one reply straight from the buffer.
+ * faster, since a read here does nothing but answer from the buffer.
  *
  * What keeps the comparison fair (the vmfs daemon is built the same way):
  *   - the low-level (inode) API, served by fuse_session_loop_mt with the
@@ -21,9 +21,11 @@
  * and the timed reads never take a host page fault.
  *
  * By default a read is answered straight from the buffer (fuse_reply_buf
- * of a pointer into it: no copy in user space), which is the ceiling.  With
- * -o copy, each read first copies its bytes into a per-thread buffer, as
- * vmfs must (vmfs_read into its I/O buffer); the driver reports both.
+ * of a pointer into it: no copy in user space).  With -o copy, each read
+ * first copies its bytes into a small per-thread buffer, as vmfs does
+ * (vmfs_read into its I/O buffer).  Neither always wins: the direct reply
+ * makes the kernel pin pages all over 1 GiB, the copy reuses hot pages;
+ * the driver runs both and takes the faster as the ceiling.
  *
  *     vmfs-fusebench [-f] [-o size=SIZE,copy,FUSE-OPTIONS] MOUNTPOINT
  *
