@@ -846,34 +846,35 @@ static char *iobuf(void)
 }
 
 /*
- * Reply with the part of [data, data+len) at @off, an open file's own
- * buffer.  The bytes go out from a copy in the thread's buffer: the moment
- * the kernel has them, the reader may close the file and another thread
- * free the handle, while this one is still returning from writev() (and
- * a sanitizer's writev interceptor still looking at the buffer).
+ * Copy the part of an open file's own buffer [data, data+len) at @off into
+ * the thread's buffer, for a reply.  Replies never go out from the handle
+ * itself, nor under its lock: the moment the kernel has the bytes, the
+ * reader may close the file and another thread free the handle (release),
+ * while this one is still returning from writev() or unlocking.
+ * Returns the bytes copied, 0 at or past the end, or -errno.
  */
-static void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off)
+static ssize_t slice(const char *data, size_t len, size_t size, off_t off, char **out)
 {
-	char *buf;
-
-	if (off < 0) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	if ((uint64_t)off >= len) {
-		fuse_reply_buf(req, NULL, 0);
-		return;
-	}
+	if (off < 0)
+		return -EINVAL;
+	if ((uint64_t)off >= len)
+		return 0;
 	if (size > len - (size_t)off)
 		size = len - (size_t)off;
 	if (size > IO_MAX)
 		size = IO_MAX;
-	if (!(buf = iobuf())) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	memcpy(buf, data + off, size);
-	fuse_reply_buf(req, buf, size);
+	if (!(*out = iobuf()))
+		return -ENOMEM;
+	memcpy(*out, data + off, size);
+	return (ssize_t)size;
+}
+
+static void reply_read(fuse_req_t req, const char *buf, ssize_t n)
+{
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_buf(req, n ? buf : NULL, (size_t)n);
 }
 
 /* ---- directory listings ---------------------------------------------------------- */
@@ -999,29 +1000,30 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
 	struct handle *h = handle_of(fi);
-	int rc = 0;
+	char *buf = NULL;
+	ssize_t n = 0;
 
 	(void)ino;
 	pthread_mutex_lock(&h->lock);
 	if (off == 0 || !h->listed) {
-		rc = list_dir(req, h);
-		h->listed = rc == 0;
+		n = list_dir(req, h);
+		h->listed = n == 0;
 	}
-	if (rc)
-		fuse_reply_err(req, -rc);
-	else    /* a cut entry at the end is left for the next call */
-		reply_slice(req, h->text.buf, h->text.len, size, off);
+	if (n == 0)     /* a cut entry at the end is left for the next call */
+		n = slice(h->text.buf, h->text.len, size, off, &buf);
 	pthread_mutex_unlock(&h->lock);
+	reply_read(req, buf, n);
 }
 
 /* ---- reading and writing ------------------------------------------------------------ */
 
 /*
  * mem: the bytes at virtual address @off, in user mode, between the
- * machine and @buf.  Nothing transferred is EIO (a fault on the first
- * page; the machine logs the segfault); a fault further on is a short
- * count.  A process that is gone reads as end of file, as /proc/PID/mem
- * does once the mm is gone.
+ * machine and @buf.  Nothing transferred is EIO, whatever stopped the
+ * first page (a segfault, which the machine logs, or no memory, which it
+ * logs too), as SPEC section 3 and /proc/PID/mem have it; a fault further
+ * on is a short count.  A process that is gone reads as end of file, as
+ * /proc/PID/mem does once the mm is gone.
  */
 static ssize_t mem_io(int pid, char *buf, size_t size, off_t off, bool write)
 {
@@ -1033,14 +1035,9 @@ static ssize_t mem_io(int pid, char *buf, size_t size, off_t off, bool write)
 		  : vmfs_read(machine, pid, (uint64_t)off, buf, size);
 	if (n >= 0)
 		return n;
-	switch (n) {
-	case -EFAULT:
-		return -EIO;
-	case -ESRCH:
+	if (n == -ESRCH)
 		return write ? -ESRCH : 0;
-	default:
-		return n;
-	}
+	return -EIO;
 }
 
 /* pagemap: one 64-bit entry per page, offset = vpn * 8, all 8-byte aligned. */
@@ -1062,13 +1059,16 @@ static ssize_t pagemap_read(int pid, char *buf, size_t size, off_t off)
  * 0, or a seek back) starts the answer over at offset 0, so that it still
  * ends in end of file instead of repeating.
  */
-static void ctl_read(fuse_req_t req, struct handle *h, size_t size, off_t off)
+static ssize_t ctl_read(struct handle *h, size_t size, off_t off, char **buf)
 {
+	ssize_t n;
+
 	pthread_mutex_lock(&h->lock);
 	if (off < h->answer_base)
 		h->answer_base = 0;
-	reply_slice(req, h->answer, h->answer_len, size, off - h->answer_base);
+	n = slice(h->answer, h->answer_len, size, off - h->answer_base, buf);
 	pthread_mutex_unlock(&h->lock);
+	return n;
 }
 
 static int ctl_write(struct handle *h, const char *buf, size_t size, off_t off)
@@ -1090,16 +1090,18 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct handle *h = handle_of(fi);
 	const struct node *n = &h->node;
+	char *buf = NULL;
 	ssize_t r;
-	char *buf;
 
 	(void)ino;
 	switch (node_kind(n)) {
 	case K_TEXT:
-		reply_slice(req, h->text.buf, h->text.len, size, off);
+		r = slice(h->text.buf, h->text.len, size, off, &buf);
+		reply_read(req, buf, r);
 		return;
 	case K_CTL:
-		ctl_read(req, h, size, off);
+		r = ctl_read(h, size, off, &buf);
+		reply_read(req, buf, r);
 		return;
 	default:
 		break;
@@ -1132,10 +1134,7 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		r = -EISDIR;
 		break;
 	}
-	if (r < 0)
-		fuse_reply_err(req, (int)-r);
-	else
-		fuse_reply_buf(req, buf, (size_t)r);
+	reply_read(req, buf, r);
 }
 
 static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
