@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define VMFS_VERSION_MAJOR 0
-#define VMFS_VERSION_MINOR 1
+#define VMFS_VERSION_MINOR 2
 
 #define VMFS_PAGE_SHIFT 12
 #define VMFS_PAGE_SIZE  4096u
@@ -127,7 +127,8 @@ int vmfs_pids(vmfs *m, int *pids, size_t max);
  * or flags, MAP_ANONYMOUS with an object), -ENOMEM (range outside user
  * space, no room), -EEXIST (MAP_FIXED_NOREPLACE over an existing mapping),
  * -ENOENT (no such object), -EACCES (a shared writable mapping of an object
- * without write permission), -ESRCH.  Since 0.1.
+ * without write permission), -EOVERFLOW (offset + length overflows), -ESRCH.
+ * Since 0.1.
  */
 int vmfs_mmap(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
               int flags, const char *object, uint64_t offset, uint64_t *out);
@@ -332,7 +333,9 @@ struct vmfs_stat {
 	uint64_t file_pages;       /* page-cache pages: objects and shared memory */
 	uint64_t shmem_pages;      /* of which shared anonymous memory */
 	uint64_t mapped_pages;     /* page-cache pages mapped by some table */
-	uint64_t dirty_pages;      /* page-cache pages not yet written back */
+	uint64_t dirty_pages;      /* object pages not yet written back (shared
+				      anonymous memory is never counted, as
+				      Linux leaves shmem out of Dirty) */
 	uint64_t nr_objects;
 	uint64_t boot_time;        /* when the machine opened, seconds since the epoch */
 	uint64_t uptime_ns;        /* since then */
@@ -425,7 +428,9 @@ struct vmfs_object_info {
 	uint64_t size;         /* bytes */
 	uint64_t cached;       /* pages in the page cache */
 	uint64_t mapped;       /* mappings of it, in all processes */
-	int      removed;      /* removed while still mapped (kept until unmapped) */
+	int      removed;      /* always 0 from stat and list, which see only
+				  named objects; a removed object still mapped
+				  shows as "NAME (deleted)" in vmfs_maps */
 	unsigned mode;         /* permission bits, default 0644; without a write
 				  bit a shared writable mapping gets -EACCES */
 };
@@ -517,7 +522,8 @@ struct vmfs_policy_ops {
  * vmfs_set_policy - replace the machine's policy by @ops (with @arg for its
  * init), or by a built-in one when @ops is NULL and @name is "fifo", "lru",
  * "clock" or "arc".  The new policy is told of every resident page (in frame
- * order) through loaded().  0, -EINVAL (unknown name, missing callbacks),
+ * order) through loaded() and then accessed(), as if an access had just
+ * brought it in.  0, -EINVAL (unknown name, missing callbacks),
  * or init's error; on failure the old policy stays.  Since 0.2.
  */
 int vmfs_set_policy(vmfs *m, const char *name, const struct vmfs_policy_ops *ops, void *arg);
@@ -530,8 +536,10 @@ int vmfs_set_policy(vmfs *m, const char *name, const struct vmfs_policy_ops *ops
 int64_t vmfs_reclaim(vmfs *m, uint64_t n);
 
 /*
- * vmfs_sync - write everything pending to the store: the batch of swapped
- * pages is committed.  0 or -errno.  Since 0.2.
+ * vmfs_sync - write everything pending to the store: dirty object pages are
+ * written back (and their entries cleaned, so the next write dirties them
+ * again), then the batch of swapped and written pages is committed.
+ * 0 or -errno.  Since 0.2.
  */
 int vmfs_sync(vmfs *m);
 

@@ -201,7 +201,8 @@ int machine_stat(struct vmfs *m, struct vmfs_stat *st)
 			st->file_pages++;
 			st->shmem_pages += ((const struct vmobj *)f->mapping)->kind == VMOBJ_SHMEM;
 			st->mapped_pages += f->mapcount > 0;
-			st->dirty_pages += page_dirty(m, pfn);
+			if (((const struct vmobj *)f->mapping)->kind == VMOBJ_FILE)
+				st->dirty_pages += page_dirty(m, pfn);   /* shmem is not "Dirty" */
 		}
 	}
 	st->nr_objects = m->nobjs;
