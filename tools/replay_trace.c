@@ -133,6 +133,10 @@ static int reader_line(struct reader *r, char **line, size_t *len, bool *cut)
 		r->pos += *len + (nl ? 1 : 0);
 		if (*len && (*line)[*len - 1] == '\r')
 			(*len)--;
+		if (*len >= TRACE_LINE_MAX) {   /* whole in the buffer, but too long */
+			*len = TRACE_LINE_MAX - 1;
+			*cut = true;
+		}
 	}
 	(*line)[*len] = '\0';
 	return 1;

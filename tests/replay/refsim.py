@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""refsim.py - an independent reference for vmfs-replay's fault counts.
+
+It shares nothing with vmfs-replay or libvmfs: it reads the trace itself
+(lackey, memsim or refs, as SPEC section 4 describes them), turns each record
+into page references by the same written rule (every page of
+[addr, addr+size-1] once, ascending; S, M and W write), and simulates the
+textbook algorithms on a plain set of resident pages:
+
+  fifo   evict the page resident longest
+  lru    evict the page least recently used
+  clock  second chance: a reference bit set at load and on every access; the
+         hand sweeps in load order clearing set bits and evicts the first
+         page whose bit is clear; the new page takes its slot, the hand
+         moves past it
+  arc    Megiddo & Modha, FAST 2003, Fig. 4, transcribed (p an integer, the
+         adaptation steps rounded down)
+  opt    Belady's MIN: evict the page whose next use is furthest; pages never
+         used again first, the lowest page number among them
+
+Besides faults it predicts the swap traffic of SPEC section 1's rules for a
+single process's private anonymous pages: a fault on a page that has a copy
+in swap is major (a swap-in), any other is minor (demand zero); evicting a
+page written since it was loaded writes it to swap (a swap-out) and from
+then on it has a copy in swap; evicting a clean page writes nothing.
+
+Usage: refsim.py [--format F] [--policy P,...] --frames N,... TRACE
+Prints CSV: policy,frames,refs,faults,major,minor,swapouts,swapins
+"""
+import argparse
+import heapq
+import re
+import sys
+from collections import OrderedDict
+
+USER_TOP = 1 << 47          # a 4-level machine's user half
+PAGE = 4096
+
+LACKEY = re.compile(r'^(I | L | S | M )\s*([0-9a-fA-F]+),([0-9]+)\s*$')
+MEMSIM = re.compile(r'^\s*(?:0[xX])?([0-9a-fA-F]+)\s+([RWrw])\s*$')
+
+
+def detect(lines):
+    for line in lines:
+        s = line.strip()
+        if not s or s.startswith('#') or line.startswith('==') or line.startswith('--'):
+            continue
+        if LACKEY.match(line):
+            return 'lackey'
+        if MEMSIM.match(line):
+            return 'memsim'
+        if re.fullmatch(r'[0-9 \t,]+', s):
+            return 'refs'
+    raise SystemExit('refsim: cannot tell the format')
+
+
+def read_refs(path, fmt):
+    """The trace as a list of (page, write)."""
+    with open(path, 'r', errors='replace') if path != '-' else sys.stdin as f:
+        text = f.read()
+    lines = text.split('\n')
+    if fmt is None:
+        fmt = detect(lines[:5000])
+    refs = []
+
+    def record(addr, size, write):
+        for page in range(addr // PAGE, (addr + size - 1) // PAGE + 1):
+            if page * PAGE < USER_TOP:
+                refs.append((page, write))
+
+    if fmt == 'lackey':
+        for line in lines:
+            m = LACKEY.match(line.rstrip('\r'))
+            if m:
+                record(int(m.group(2), 16), int(m.group(3)), m.group(1).strip() in ('S', 'M'))
+    elif fmt == 'memsim':
+        for line in lines:
+            s = line.strip()
+            if not s or s.startswith('#'):
+                continue
+            m = MEMSIM.match(line.rstrip('\r'))
+            if not m:
+                raise SystemExit('refsim: bad memsim line %r' % line)
+            record(int(m.group(1), 16), 1, m.group(2) in 'Ww')
+    else:
+        for line in lines:
+            for tok in re.split(r'[\s,]+', line.split('#', 1)[0]):
+                if tok:
+                    record(int(tok) * PAGE, 1, False)
+    return refs
+
+
+# ---- policies: each returns a function miss(page, i) -> victim or None,
+# ---- and a function hit(page, i); both see every reference.
+
+def fifo(frames, refs):
+    q = OrderedDict()
+
+    def hit(p, i):
+        pass
+
+    def miss(p, i):
+        v = None
+        if len(q) == frames:
+            v, _ = q.popitem(last=False)
+        q[p] = True
+        return v
+    return hit, miss
+
+
+def lru(frames, refs):
+    q = OrderedDict()
+
+    def hit(p, i):
+        q.move_to_end(p)
+
+    def miss(p, i):
+        v = None
+        if len(q) == frames:
+            v, _ = q.popitem(last=False)
+        q[p] = True
+        return v
+    return hit, miss
+
+
+def clock(frames, refs):
+    slots, bit, where = [], [], {}
+    hand = [0]
+
+    def hit(p, i):
+        bit[where[p]] = 1
+
+    def miss(p, i):
+        if len(slots) < frames:
+            where[p] = len(slots)
+            slots.append(p)
+            bit.append(1)
+            return None
+        h = hand[0]
+        while bit[h]:
+            bit[h] = 0
+            h = (h + 1) % frames
+        v = slots[h]
+        del where[v]
+        slots[h], bit[h], where[p] = p, 1, h
+        hand[0] = (h + 1) % frames
+        return v
+    return hit, miss
+
+
+def arc(c, refs):
+    T1, T2, B1, B2 = OrderedDict(), OrderedDict(), OrderedDict(), OrderedDict()
+    st = {'p': 0}
+
+    def replace(x):
+        t1 = len(T1)
+        if t1 >= 1 and ((x in B2 and t1 == st['p']) or t1 > st['p']):
+            v, _ = T1.popitem(last=False)
+            B1[v] = True
+        else:
+            v, _ = T2.popitem(last=False)
+            B2[v] = True
+        return v
+
+    def hit(x, i):                      # case I
+        if x in T1:
+            del T1[x]
+        T2[x] = True
+        T2.move_to_end(x)
+
+    def miss(x, i):
+        p = st['p']
+        if x in B1:                     # case II
+            st['p'] = min(c, p + max(len(B2) // len(B1), 1))
+            v = replace(x)
+            del B1[x]
+            T2[x] = True
+            return v
+        if x in B2:                     # case III
+            st['p'] = max(0, p - max(len(B1) // len(B2), 1))
+            v = replace(x)
+            del B2[x]
+            T2[x] = True
+            return v
+        v = None                        # case IV
+        if len(T1) + len(B1) == c:
+            if len(T1) < c:
+                B1.popitem(last=False)
+                v = replace(x)
+            else:
+                v, _ = T1.popitem(last=False)
+        elif len(T1) + len(B1) < c and len(T1) + len(T2) + len(B1) + len(B2) >= c:
+            if len(T1) + len(T2) + len(B1) + len(B2) == 2 * c:
+                B2.popitem(last=False)
+            v = replace(x)
+        T1[x] = True
+        return v
+    return hit, miss
+
+
+def opt(frames, refs):
+    n = len(refs)
+    never = n + 1
+    nxt = [never] * n
+    last = {}
+    for i in range(n - 1, -1, -1):
+        p = refs[i][0]
+        nxt[i] = last.get(p, never)
+        last[p] = i
+    cur = {}                             # resident page -> its next use
+    heap = []                            # (-next use, page), stale entries skipped
+
+    def hit(p, i):
+        cur[p] = nxt[i]
+        heapq.heappush(heap, (-nxt[i], p))
+
+    def miss(p, i):
+        v = None
+        if len(cur) == frames:
+            while True:
+                k, q = heapq.heappop(heap)
+                if cur.get(q) == -k:
+                    break
+            v = q
+            del cur[v]
+        cur[p] = nxt[i]
+        heapq.heappush(heap, (-nxt[i], p))
+        return v
+    return hit, miss
+
+
+POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt}
+
+
+def simulate(refs, policy, frames):
+    hit, miss = POLICIES[policy](frames, refs)
+    resident, dirty, swapped = set(), set(), set()
+    faults = major = swapouts = 0
+    for i, (p, w) in enumerate(refs):
+        if p in resident:
+            hit(p, i)
+        else:
+            faults += 1
+            if p in swapped:
+                major += 1
+            v = miss(p, i)
+            if v is not None:
+                resident.discard(v)
+                if v in dirty:
+                    dirty.discard(v)
+                    swapouts += 1
+                    swapped.add(v)
+            resident.add(p)
+        if w:
+            dirty.add(p)
+    return faults, major, faults - major, swapouts, major
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--format', choices=['lackey', 'memsim', 'refs'])
+    ap.add_argument('--policy', default='fifo,lru,clock,arc,opt')
+    ap.add_argument('--frames', required=True)
+    ap.add_argument('trace')
+    a = ap.parse_args()
+    refs = read_refs(a.trace, a.format)
+    print('policy,frames,refs,faults,major,minor,swapouts,swapins')
+    for policy in a.policy.split(','):
+        for frames in (int(x) for x in a.frames.split(',')):
+            f = simulate(refs, policy, frames)
+            print('%s,%d,%d,%d,%d,%d,%d,%d' % ((policy, frames, len(refs)) + f))
+
+
+if __name__ == '__main__':
+    main()

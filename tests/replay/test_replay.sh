@@ -1,0 +1,377 @@
+#!/bin/sh
+# test_replay.sh - end-to-end tests of vmfs-replay (suite 'replay').
+#
+# Usage: test_replay.sh MODE VMFS_REPLAY WORKLOAD SRCDIR
+#   MODE      textbook | lackey | formats | errors | output
+#   WORKLOAD  the compiled workload.c, traced under valgrind in 'lackey'
+#   SRCDIR    this directory (refsim.py, sample traces)
+#
+# Every fault count is checked against refsim.py, an independent small
+# simulator that parses the traces itself: every column (refs, faults,
+# major, minor, swapouts, swapins) of every (policy, frames) run must be
+# equal.  The modes:
+#   textbook  the classic strings: OPT 9 and 8, LRU 12 and 8, FIFO 15 and 10
+#             on 7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1 with 3 and 4 frames;
+#             Belady's anomaly (FIFO 9 then 10); all five against refsim
+#   lackey    valgrind --tool=lackey traces of /bin/true and of WORKLOAD,
+#             made here, against refsim; opt never above any other policy
+#   formats   memsim (made from the lackey trace, and a hand-written sample),
+#             refs with commas, blanks, comments; detection and --format;
+#             standard input; pages beyond the user half skipped and counted,
+#             replayed with -o levels=5
+#   errors    malformed records stop with FILE:LINE and a non-zero status,
+#             --lenient skips and counts them; bad options exit 2; nothing
+#             ever dies of a signal
+#   output    --csv, --json (parsed), the table, --plot (a valid SVG with
+#             a line per policy, axis labels and a legend)
+# Exit 77 (skip) only when valgrind is missing, in the lackey mode.
+set -u
+
+MODE=$1
+REPLAY=$2
+WORKLOAD=$3
+SRCDIR=$4
+PYTHON=${PYTHON:-python3}
+REFSIM="$SRCDIR/refsim.py"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmfs-replay-test.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+FAILED=0
+
+fail() {
+	echo "FAIL: $*"
+	FAILED=1
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+# Run vmfs-replay; a death by signal is always a failure.
+replay() {
+	"$REPLAY" --no-progress "$@"
+	rc=$?
+	if [ $rc -ge 128 ]; then
+		fail "vmfs-replay $* died with status $rc"
+	fi
+	return $rc
+}
+
+# compare TRACE FRAMES [POLICIES [FORMAT]]
+# Every column of every run against refsim.py.
+compare() {
+	trace=$1 frames=$2 policies=${3:-fifo,lru,clock,arc,opt} format=${4:-}
+	fmtarg=
+	[ -n "$format" ] && fmtarg="--format=$format"
+	if ! replay --csv -p "$policies" -n "$frames" $fmtarg "$trace" > "$TMP/vm.csv"; then
+		fail "vmfs-replay failed on $trace"
+		return
+	fi
+	cut -d, -f2-9 "$TMP/vm.csv" > "$TMP/vm.cut"
+	if ! "$PYTHON" "$REFSIM" --policy "$policies" --frames "$frames" $fmtarg "$trace" \
+		> "$TMP/ref.csv"; then
+		fail "refsim failed on $trace"
+		return
+	fi
+	if diff "$TMP/ref.csv" "$TMP/vm.cut" > "$TMP/diff"; then
+		ok "$(basename "$trace"): $(($(wc -l < "$TMP/ref.csv") - 1)) runs ($policies at $frames frames) agree with refsim"
+	else
+		fail "$(basename "$trace"): vmfs-replay and refsim disagree (< refsim, > vmfs-replay):"
+		cat "$TMP/diff"
+	fi
+}
+
+# field CSV POLICY FRAMES COLUMN: one figure of a --csv output
+field() {
+	awk -F, -v p="$2" -v f="$3" -v c="$4" '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$2 == p && $3 == f { print $col[c] }' "$1"
+}
+
+expect() {   # expect WHAT GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1 = $3"; else fail "$1 = $2, expected $3"; fi
+}
+
+mode_textbook() {
+	echo "7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1" > "$TMP/classic.refs"
+	replay --csv -n 3,4 "$TMP/classic.refs" > "$TMP/classic.csv" || fail "classic string"
+	expect "opt, 3 frames" "$(field "$TMP/classic.csv" opt 3 faults)" 9
+	expect "opt, 4 frames" "$(field "$TMP/classic.csv" opt 4 faults)" 8
+	expect "lru, 3 frames" "$(field "$TMP/classic.csv" lru 3 faults)" 12
+	expect "lru, 4 frames" "$(field "$TMP/classic.csv" lru 4 faults)" 8
+	expect "fifo, 3 frames" "$(field "$TMP/classic.csv" fifo 3 faults)" 15
+	expect "fifo, 4 frames" "$(field "$TMP/classic.csv" fifo 4 faults)" 10
+	expect "refs" "$(field "$TMP/classic.csv" opt 3 refs)" 20
+	expect "swapouts of a read-only trace" "$(field "$TMP/classic.csv" lru 3 swapouts)" 0
+	compare "$TMP/classic.refs" 1,2,3,4,5,6,7,8
+	# Belady's anomaly: more frames, more faults, under FIFO.
+	printf '1 2 3 4 1 2 5 1 2 3 4 5\n' > "$TMP/belady.refs"
+	replay --csv -p fifo -n 3,4 "$TMP/belady.refs" > "$TMP/belady.csv" || fail "belady string"
+	expect "fifo anomaly, 3 frames" "$(field "$TMP/belady.csv" fifo 3 faults)" 9
+	expect "fifo anomaly, 4 frames" "$(field "$TMP/belady.csv" fifo 4 faults)" 10
+	compare "$TMP/belady.refs" 1,2,3,4,5
+	# A looping scan one page larger than memory: LRU and FIFO miss every
+	# time, OPT keeps all but one page.
+	"$PYTHON" -c 'print(",".join(str(i % 9) for i in range(900)))' > "$TMP/loop.refs"
+	compare "$TMP/loop.refs" 4,8,9
+	expect "lru on a loop of 9 pages in 8 frames" "$(replay --csv -p lru -n 8 "$TMP/loop.refs" | field /dev/stdin lru 8 faults)" 900
+	# Random references with writes, in memsim, so swap traffic is checked too.
+	"$PYTHON" -c '
+import random
+r = random.Random(7)
+for i in range(20000):
+    page = int(r.paretovariate(1.2)) % 200 if r.random() < 0.9 else r.randrange(200)
+    print("%x %s" % (page * 4096 + r.randrange(4096), "W" if r.random() < 0.3 else "R"))' > "$TMP/random.memsim"
+	compare "$TMP/random.memsim" 2,7,16,31,64,150,250
+}
+
+# trace_of NAME PROGRAM ARGS...: a lackey trace of a real program
+trace_of() {
+	name=$1
+	shift
+	valgrind --tool=lackey --trace-mem=yes --log-file="$TMP/$name.lackey" "$@" > /dev/null 2>&1 ||
+		fail "valgrind $*"
+}
+
+mode_lackey() {
+	command -v valgrind > /dev/null 2>&1 || { echo "valgrind is not installed: skip"; exit 77; }
+	trace_of true /bin/true
+	trace_of workload "$WORKLOAD"
+	grep -q '^ S ' "$TMP/workload.lackey" || fail "the workload trace has no stores"
+	compare "$TMP/true.lackey" 8,24,64,100,200
+	compare "$TMP/workload.lackey" 6,20,48,96,160
+	# Belady's MIN is optimal: no policy faults less than opt.
+	replay --csv -n 6,20,48,96 "$TMP/workload.lackey" > "$TMP/w.csv"
+	bad=$(awk -F, 'NR > 1 { f[$2 "," $3] = $5 }
+		END { for (k in f) { split(k, a, ","); if (f["opt," a[2]] > f[k]) print k } }' "$TMP/w.csv")
+	if [ -z "$bad" ]; then ok "opt faults no more than any policy"; else fail "opt beaten by: $bad"; fi
+	swapouts=$(field "$TMP/w.csv" lru 20 swapouts)
+	[ "${swapouts:-0}" -gt 0 ] && ok "the workload swaps out at 20 frames ($swapouts)" ||
+		fail "no swap-outs at 20 frames"
+}
+
+mode_formats() {
+	# memsim by hand: 0x prefixes, lower case, blanks, comments, CRLF.
+	printf '# a memsim sample\n0041f7a0 R\n0x0041f7a8 w\n\n  7fff0010   r  \r\n00420000 W\n0041f000 R\n' \
+		> "$TMP/sample.memsim"
+	replay --csv -v -p lru -n 2 "$TMP/sample.memsim" > "$TMP/s.csv" 2> "$TMP/s.err"
+	grep -q 'memsim (detected)' "$TMP/s.err" && ok "memsim detected" || fail "memsim not detected: $(cat "$TMP/s.err")"
+	expect "memsim refs" "$(field "$TMP/s.csv" lru 2 refs)" 5
+	expect "memsim faults at 2 frames" "$(field "$TMP/s.csv" lru 2 faults)" 4
+	compare "$TMP/sample.memsim" 1,2,3
+	# refs: commas, blanks, newlines, comments, no final newline.
+	printf '# pages\n1, 2,3\t4\n\n5 ,1,,2 # the end\n 3' > "$TMP/sample.refs"
+	replay --csv -v -p fifo -n 3 "$TMP/sample.refs" > "$TMP/r.csv" 2> "$TMP/r.err"
+	grep -q 'refs (detected)' "$TMP/r.err" && ok "refs detected" || fail "refs not detected: $(cat "$TMP/r.err")"
+	expect "refs count" "$(field "$TMP/r.csv" fifo 3 refs)" 8
+	compare "$TMP/sample.refs" 1,2,3,4
+	# lackey with valgrind's chatter and a record spanning two pages.
+	printf '==1== Lackey\n==1== Command: x\nI  04018a0,3\n L 1ffefffd70,8\n S 0000fffe,4\n M 00403000,8\nSB 1234\nprogram output\n==1== Exit code: 0\n' \
+		> "$TMP/small.lackey"
+	replay --csv -v -p lru -n 8 "$TMP/small.lackey" > "$TMP/l.csv" 2> "$TMP/l.err"
+	grep -q 'lackey (detected)' "$TMP/l.err" && ok "lackey detected" || fail "lackey not detected: $(cat "$TMP/l.err")"
+	expect "lackey refs (one record spans two pages)" "$(field "$TMP/l.csv" lru 8 refs)" 5
+	expect "lackey swapouts" "$(field "$TMP/l.csv" lru 8 swapouts)" 0
+	compare "$TMP/small.lackey" 1,2,8
+	# --format overrides detection: refs digits read as memsim are malformed.
+	if replay --format memsim "$TMP/sample.refs" > /dev/null 2>&1; then
+		fail "--format memsim accepted a refs trace"
+	else
+		ok "--format memsim on a refs trace is refused"
+	fi
+	replay --csv --format refs -p fifo -n 3 "$TMP/sample.refs" > "$TMP/r2.csv" || fail "--format refs"
+	cmp -s "$TMP/r.csv" "$TMP/r2.csv" && ok "--format refs reads what detection read" || fail "--format refs differs"
+	# A memsim trace made from a real program's lackey trace, when valgrind is there.
+	if command -v valgrind > /dev/null 2>&1; then
+		valgrind --tool=lackey --trace-mem=yes --log-file="$TMP/ls.lackey" /bin/ls / > /dev/null 2>&1
+		awk '/^(I | L | S | M )/ { split(substr($0, 3), a, ","); gsub(/ /, "", a[1]);
+			print a[1], ($0 ~ /^ [SM]/ ? "W" : "R") }' "$TMP/ls.lackey" > "$TMP/ls.memsim"
+		compare "$TMP/ls.memsim" 10,40,120 fifo,lru,clock,arc,opt memsim
+	fi
+	# Standard input gives what the file gives.
+	replay --csv -n 3,4 - < "$TMP/classic.refs" > "$TMP/stdin.csv" || fail "stdin"
+	replay --csv -n 3,4 "$TMP/classic.refs" > "$TMP/file.csv" || fail "file"
+	sed 's/^[^,]*,//' "$TMP/stdin.csv" > "$TMP/a"
+	sed 's/^[^,]*,//' "$TMP/file.csv" > "$TMP/b"
+	cmp -s "$TMP/a" "$TMP/b" && ok "standard input (-) gives the file's rows" || fail "stdin rows differ"
+	expect "stdin trace name" "$(sed -n 2p "$TMP/stdin.csv" | cut -d, -f1)" "-"
+	cat "$TMP/classic.refs" | replay --csv -p opt -n 3 - > "$TMP/pipe.csv" || fail "pipe"
+	expect "opt from a pipe" "$(field "$TMP/pipe.csv" opt 3 faults)" 9
+	# Beyond the user half: skipped and counted on a 4-level machine,
+	# replayed on a 5-level one.
+	printf '1000 R\n800000000000 W\n1000 R\nffffffffff600000 R\n' > "$TMP/high.memsim"
+	replay --csv -p lru -n 4 "$TMP/high.memsim" > "$TMP/h.csv" 2> "$TMP/h.err" || fail "high addresses"
+	grep -q '2 page references at or above 0x800000000000' "$TMP/h.err" &&
+		ok "addresses beyond the user half are skipped and counted" ||
+		fail "no skip count: $(cat "$TMP/h.err")"
+	expect "refs without them" "$(field "$TMP/h.csv" lru 4 refs)" 2
+	replay --csv -p lru -n 4 -o levels=5 "$TMP/high.memsim" > "$TMP/h5.csv" 2> "$TMP/h5.err" || fail "levels=5"
+	expect "refs on a 5-level machine" "$(field "$TMP/h5.csv" lru 4 refs)" 3
+	expect "faults on a 5-level machine" "$(field "$TMP/h5.csv" lru 4 faults)" 2
+	# Machine options pass through; swap=none works while nothing dirty must go.
+	replay --csv -p fifo -n 2 -o tlb=0,swap=none "$TMP/classic.refs" > "$TMP/o.csv" || fail "-o tlb=0,swap=none"
+	expect "fifo with -o tlb=0,swap=none" "$(field "$TMP/o.csv" fifo 2 faults)" 15
+	# Frame ranges, and several traces in one run (order: trace, policy, frames).
+	replay --csv -p lru,fifo -n 2-4,6-10:2 "$TMP/classic.refs" "$TMP/belady.refs" > "$TMP/multi.csv" ||
+		fail "several traces"
+	expect "rows for 2 traces x 2 policies x 6 frame counts" "$(($(wc -l < "$TMP/multi.csv") - 1))" 24
+	expect "row order" "$(sed -n '2p;8p;14p' "$TMP/multi.csv" | cut -d, -f2,3 | tr '\n' ' ')" "lru,2 fifo,2 lru,2 "
+}
+
+# expect_error WANT_STATUS PATTERN ARGS...: fails with that status, says PATTERN
+expect_error() {
+	want=$1 pattern=$2
+	shift 2
+	replay "$@" > "$TMP/out" 2> "$TMP/err"
+	rc=$?
+	if [ $rc -ne "$want" ]; then
+		fail "vmfs-replay $*: status $rc, expected $want ($(head -c 300 "$TMP/err"))"
+	elif ! grep -q -- "$pattern" "$TMP/err"; then
+		fail "vmfs-replay $*: no '$pattern' in: $(head -c 300 "$TMP/err")"
+	else
+		ok "vmfs-replay $* -> $want, '$pattern'"
+	fi
+}
+
+mode_errors() {
+	printf '==1== x\nI  04018a0,3\n L 1ffefffd70,8\n S zzz,4\n M 00403000,8\n L 1000\n' > "$TMP/bad.lackey"
+	expect_error 1 "bad.lackey:4: malformed lackey record" "$TMP/bad.lackey"
+	replay --csv --lenient -p lru -n 4 "$TMP/bad.lackey" > "$TMP/len.csv" 2> "$TMP/len.err"
+	expect "--lenient status" $? 0
+	grep -q '2 malformed records skipped (the first at line 4)' "$TMP/len.err" &&
+		ok "--lenient counts the skipped records" || fail "--lenient: $(cat "$TMP/len.err")"
+	expect "--lenient refs" "$(field "$TMP/len.csv" lru 4 refs)" 3
+	printf '1000 R\n2000 X\n' > "$TMP/bad.memsim"
+	expect_error 1 "bad.memsim:2: malformed memsim record" --format memsim "$TMP/bad.memsim"
+	printf '1 2 3\n4 5x 6\n' > "$TMP/bad.refs"
+	expect_error 1 "bad.refs:2: malformed refs record" --format refs "$TMP/bad.refs"
+	printf '1 2 3\n99999999999999999999999 1\n' > "$TMP/big.refs"
+	expect_error 1 "big.refs:2: malformed refs record" "$TMP/big.refs"
+	printf ' L 1000,0\n' > "$TMP/zero.lackey"
+	expect_error 1 "zero.lackey:1: malformed lackey record: zero size" --format lackey "$TMP/zero.lackey"
+	printf ' L ffffffffffffffff,8\n' > "$TMP/wrap.lackey"
+	expect_error 1 "wrap.lackey:1:" --format lackey "$TMP/wrap.lackey"
+	# A line too long for a record.
+	"$PYTHON" -c 'print(" L 1000,8" + " " * 5000 + "x"); print(" L 2000,8")' > "$TMP/long.lackey"
+	expect_error 1 "long.lackey:1: malformed lackey record: line too long" --format lackey "$TMP/long.lackey"
+	# Malformed standard input is named as such.
+	printf '1000 R\nnope\n' > "$TMP/bad2.memsim"
+	replay --format memsim - < "$TMP/bad2.memsim" > /dev/null 2> "$TMP/err"
+	grep -q '(standard input):2: malformed memsim record' "$TMP/err" && ok "stdin errors name (standard input):LINE" ||
+		fail "stdin error: $(cat "$TMP/err")"
+	# Not a trace at all; a binary file is not one either, and does not crash.
+	printf 'hello world\nthis is not a trace\n' > "$TMP/prose"
+	expect_error 1 "cannot tell the trace format" "$TMP/prose"
+	head -c 200000 "$REPLAY" > "$TMP/binary"
+	for f in "" --format=lackey --format=memsim --format=refs; do
+		replay $f --lenient -n 3 "$TMP/binary" > /dev/null 2>&1
+		rc=$?
+		[ $rc -lt 128 ] && ok "a binary file ${f:-detected}: status $rc, no crash" || fail "binary $f: $rc"
+	done
+	: > "$TMP/empty"
+	expect_error 1 "empty trace" "$TMP/empty"
+	expect_error 1 "No such file" "$TMP/does-not-exist"
+	expect_error 1 "is a directory" "$TMP"
+	# Bad command lines.
+	expect_error 2 "memory sizes come from --frames" -o frames=8 "$TMP/classic.refs"
+	expect_error 2 "memory sizes come from --frames" -o mem=1M "$TMP/classic.refs"
+	expect_error 2 "policies come from --policy" -o policy=lru "$TMP/classic.refs"
+	expect_error 2 "unknown option" -o bogus=1 "$TMP/classic.refs"
+	expect_error 2 "unknown policy 'lfu'" -p lru,lfu "$TMP/classic.refs"
+	expect_error 2 "expected positive numbers" -n 0 "$TMP/classic.refs"
+	expect_error 2 "A-B needs" -n 8-4 "$TMP/classic.refs"
+	expect_error 2 "unknown format" --format xml "$TMP/classic.refs"
+	expect_error 2 "no trace given"
+	expect_error 2 "choose one" --csv --json "$TMP/classic.refs"
+	expect_error 2 "read only once" - -
+	# A run that cannot go on (no swap, dirty pages must leave) fails cleanly.
+	printf '0 W\n1000 W\n2000 W\n' > "$TMP/dirty.memsim"
+	expect_error 1 "out of memory" -p lru -n 2 -o swap=none "$TMP/dirty.memsim"
+	# Random garbage in every format: never a crash.
+	"$PYTHON" -c '
+import random, sys
+r = random.Random(3)
+alphabet = b"0123456789abcdefxILSMRW ,.#=\n\t-"
+sys.stdout.buffer.write(bytes(r.choice(alphabet) for _ in range(200000)))' > "$TMP/garbage"
+	for f in lackey memsim refs; do
+		replay --lenient --format $f -p all -n 3,7 "$TMP/garbage" > /dev/null 2>&1
+		rc=$?
+		[ $rc -lt 128 ] && ok "garbage as $f: status $rc, no crash" || fail "garbage as $f: status $rc"
+	done
+}
+
+mode_output() {
+	echo "7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1" > "$TMP/classic.refs"
+	printf '1 2 3 4 1 2 5 1 2 3 4 5\n' > "$TMP/belady.refs"
+	replay --csv -n 1-8 "$TMP/classic.refs" > "$TMP/c.csv" || fail "--csv"
+	expect "CSV header" "$(head -1 "$TMP/c.csv")" "trace,policy,frames,refs,faults,major,minor,swapouts,swapins,hit_ratio"
+	expect "CSV rows" "$(($(wc -l < "$TMP/c.csv") - 1))" 40
+	expect "hit ratio" "$(field "$TMP/c.csv" opt 3 hit_ratio)" 0.550000
+	replay --json -n 3,4 "$TMP/classic.refs" > "$TMP/c.json" || fail "--json"
+	"$PYTHON" -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert len(rows) == 10, rows
+opt3 = [r for r in rows if r["policy"] == "opt" and r["frames"] == 3][0]
+assert opt3["faults"] == 9 and opt3["refs"] == 20 and abs(opt3["hit_ratio"] - 0.55) < 1e-9, opt3
+assert list(rows[0]) == ["trace", "policy", "frames", "refs", "faults", "major", "minor",
+                         "swapouts", "swapins", "hit_ratio"], list(rows[0])
+' "$TMP/c.json" && ok "--json parses, same figures" || fail "--json"
+	replay -n 3,4 "$TMP/classic.refs" > "$TMP/c.txt" || fail "table"
+	head -1 "$TMP/c.txt" | grep -q '^trace .*policy .*frames .*refs .*faults .*major .*minor .*swapouts .*swapins .*hit_ratio$' &&
+		ok "table header" || fail "table header: $(head -1 "$TMP/c.txt")"
+	expect "table rows" "$(($(wc -l < "$TMP/c.txt") - 1))" 10
+	# A trace name with a comma is quoted in CSV.
+	cp "$TMP/classic.refs" "$TMP/a,b.refs"
+	replay --csv -p lru -n 3 "$TMP/a,b.refs" | sed -n 2p | grep -q '^".*a,b.refs",lru,3,' &&
+		ok "CSV quotes a name with a comma" || fail "CSV quoting"
+	# The plot.
+	replay --csv --plot "$TMP/mrc.svg" -n 1-8 "$TMP/classic.refs" "$TMP/belady.refs" > /dev/null ||
+		fail "--plot"
+	if command -v xmllint > /dev/null 2>&1; then
+		xmllint --noout "$TMP/mrc.svg" && ok "xmllint accepts the SVG" || fail "xmllint rejects the SVG"
+	fi
+	"$PYTHON" -c '
+import sys, xml.etree.ElementTree as ET
+ns = {"s": "http://www.w3.org/2000/svg"}
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "{http://www.w3.org/2000/svg}svg", root.tag
+lines = root.findall(".//s:polyline", ns)
+assert len(lines) == 10, len(lines)         # 5 policies x 2 traces
+texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+for word in ("frames", "faults", "miss ratio", "fifo", "lru", "clock", "arc", "opt", "classic.refs"):
+    assert word in texts, word
+pts = [p.split(",") for p in lines[0].get("points").split()]
+assert len(pts) == 8, pts
+' "$TMP/mrc.svg" && ok "the SVG has a line per policy and trace, axis labels, a legend" ||
+		fail "SVG content"
+	expect_plot_fail=$(replay --plot /nonexistent/dir/x.svg -n 3 "$TMP/classic.refs" 2>&1 > /dev/null; echo $?)
+	case "$expect_plot_fail" in *1) ok "an unwritable --plot file fails with status 1" ;;
+		*) fail "unwritable plot: $expect_plot_fail" ;; esac
+	# Parallel runs give the rows of a single thread.
+	replay --csv -j 1 -n 1-6 "$TMP/classic.refs" > "$TMP/j1.csv"
+	replay --csv -j 4 -n 1-6 "$TMP/classic.refs" > "$TMP/j4.csv"
+	cmp -s "$TMP/j1.csv" "$TMP/j4.csv" && ok "-j 4 gives the rows of -j 1" || fail "-j 4 differs"
+	# The benchmark mode runs and agrees with its simulator.
+	"$PYTHON" -c 'import random; r = random.Random(5); print(" ".join(str(int(r.paretovariate(1.1)) % 300) for _ in range(50000)))' \
+		> "$TMP/bench.refs"
+	replay --bench -n 16 "$TMP/bench.refs" > "$TMP/bench.out" || fail "--bench: $(cat "$TMP/bench.out")"
+	grep -q 'ratio machine/simulator' "$TMP/bench.out" && ! grep -q MISMATCH "$TMP/bench.out" &&
+		ok "--bench: the machine and the simulator agree" || fail "--bench output: $(cat "$TMP/bench.out")"
+}
+
+case $MODE in
+textbook) mode_textbook ;;
+lackey) mode_lackey ;;
+formats)
+	echo "7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1" > "$TMP/classic.refs"
+	printf '1 2 3 4 1 2 5 1 2 3 4 5\n' > "$TMP/belady.refs"
+	mode_formats ;;
+errors)
+	echo "7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1" > "$TMP/classic.refs"
+	mode_errors ;;
+output) mode_output ;;
+*) echo "unknown mode $MODE"; exit 2 ;;
+esac
+[ $FAILED -eq 0 ] && echo "all $MODE tests passed"
+exit $FAILED
