@@ -821,6 +821,8 @@ static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	fuse_reply_err(req, 0);
 }
 
+/* ---- reply buffers -------------------------------------------------------------------- */
+
 /* One I/O buffer per worker thread, made on its first read, freed at its exit. */
 #define IOBUF_ALIGN (2u << 20)
 static pthread_key_t iobuf_key;
