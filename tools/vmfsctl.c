@@ -718,11 +718,12 @@ static void print_split(uint64_t addr, const struct pt_head *h, const struct va_
 /* print_walk - the entries read, one line per level, in aligned columns. */
 static void print_walk(const struct pt_head *h, const struct walk_row *row, int nrows)
 {
-	char cell[MAX_LEVELS + 1][7][64];
-	int width[7] = { 0 };
-	static const char *const head[7] = { "level", "table", "index", "entry at", "entry", "flags", "points to" };
+	enum { NCOL = 6 };
+	static const char *const head[NCOL] = { "level", "table", "index", "entry", "flags", "points to" };
+	char cell[MAX_LEVELS + 1][NCOL][64];
+	int width[NCOL] = { 0 };
 
-	for (int c = 0; c < 7; c++)
+	for (int c = 0; c < NCOL; c++)
 		snprintf(cell[0][c], sizeof(cell[0][c]), "%s", head[c]);
 	for (int l = 0; l < nrows; l++) {
 		char (*r)[64] = cell[l + 1];
@@ -730,28 +731,28 @@ static void print_walk(const struct pt_head *h, const struct walk_row *row, int 
 		snprintf(r[0], 64, "%s", h->names[l]);
 		snprintf(r[1], 64, "0x%" PRIx64, row[l].table);
 		snprintf(r[2], 64, "%" PRIu64, row[l].index);
-		snprintf(r[3], 64, "0x%" PRIx64, row[l].at);
-		snprintf(r[4], 64, "0x%016" PRIx64, row[l].entry);
-		pte_flags(row[l].entry, r[5], 64);
-		pte_target(row[l].entry, l == h->levels - 1, r[6], 64);
+		snprintf(r[3], 64, "0x%016" PRIx64, row[l].entry);
+		pte_flags(row[l].entry, r[4], 64);
+		pte_target(row[l].entry, l == h->levels - 1, r[5], 64);
 	}
 	for (int l = 0; l <= nrows; l++)
-		for (int c = 0; c < 7; c++)
+		for (int c = 0; c < NCOL; c++)
 			if ((int)strlen(cell[l][c]) > width[c])
 				width[c] = (int)strlen(cell[l][c]);
 	for (int l = 0; l <= nrows; l++) {
 		/* index is a number: right-aligned; the last column is not padded */
-		printf("  %-*s  %-*s  %*s  %-*s  %-*s  %-*s  %s\n",
+		printf("  %-*s  %-*s  %*s  %-*s  %-*s  %s\n",
 		       width[0], cell[l][0], width[1], cell[l][1], width[2], cell[l][2],
-		       width[3], cell[l][3], width[4], cell[l][4], width[5], cell[l][5], cell[l][6]);
+		       width[3], cell[l][3], width[4], cell[l][4], cell[l][5]);
 	}
 }
 
 /*
- * find_vma - the line of PID/maps whose range holds ADDR, as
- * "START-END PERMS [PATH]" in @buf.  False if none does (or maps is gone).
+ * find_vma - the mapping of PID/maps that holds ADDR: its permissions
+ * ("rw-p") in @perms, and in @path its file ("" for anonymous memory).
+ * False if no mapping does (or maps cannot be read).
  */
-static bool find_vma(int pid, uint64_t addr, char *buf, size_t size)
+static bool find_vma(int pid, uint64_t addr, char perms[8], char *path, size_t size)
 {
 	char rel[32], *text = NULL;
 	bool found = false;
@@ -761,16 +762,16 @@ static bool find_vma(int pid, uint64_t addr, char *buf, size_t size)
 		return false;
 	for (char *line = strtok(text, "\n"); line && !found; line = strtok(NULL, "\n")) {
 		uint64_t start, end;
-		char perms[8], path[4096] = "";
+		int at = 0;
 
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*s %*s %*s %4095[^\n]",
-			   &start, &end, perms, path) < 3 || addr < start || addr >= end)
+		/* START-END PERMS OFFSET DEV INODE [PATH] */
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*s %*s %*s %n", &start, &end, perms, &at) < 3 ||
+		    !at || addr < start || addr >= end)
 			continue;
 		found = true;
+		snprintf(path, size, "%s", line + at);
 		while (*path && path[strlen(path) - 1] == ' ')
 			path[strlen(path) - 1] = '\0';
-		snprintf(buf, size, "%" PRIx64 "-%" PRIx64 " %s%s%s", start, end, perms,
-			 *path ? " " : "", path);
 	}
 	free(text);
 	return found;
@@ -778,46 +779,33 @@ static bool find_vma(int pid, uint64_t addr, char *buf, size_t size)
 
 /*
  * print_verdict - the last line: which of the three states the page is in
- * (cached in a frame, uncached: mapped but not in memory here, or
- * unallocated) and what an access would do.
+ * (cached in a frame, uncached: mapped but not in memory, or unallocated)
+ * and what an access would do.  One short line, so that `tail -n 1` has it.
  */
 static void print_verdict(int pid, uint64_t addr, const struct pt_head *h, const struct va_split *s,
 			  const struct walk_row *row, int nrows)
 {
-	const struct walk_row *last = &row[nrows - 1];
+	const char *level = h->names[nrows - 1];
 	bool leaf = nrows == h->levels;
-	uint64_t e = last->entry, frame = e & PTE_PFN_MASK, off = addr & 0xfff;
-	char vma[4400];
+	uint64_t e = row[nrows - 1].entry, frame = e & PTE_PFN_MASK, off = addr & 0xfff;
+	char perms[8], path[4096];
 
-	if (leaf && (e & PTE_P)) {
-		printf("cached: pfn 0x%" PRIx64 ", physical address 0x%" PRIx64 " + offset 0x%" PRIx64
-		       " = 0x%" PRIx64 "%s\n", frame >> PAGE_SHIFT, frame, off, frame + off,
-		       !(e & PTE_US) ? " (supervisor only: a user access is a protection fault)" :
-		       (e & PTE_COW) ? " (copy-on-write: shared until a write copies it)" :
-		       !(e & PTE_RW) ? " (read-only)" : "");
-		return;
-	}
-	if (leaf && (e & PTE_PROTNONE)) {
-		printf("cached but inaccessible: PROT_NONE keeps pfn 0x%" PRIx64
-		       " with P clear, so every access faults\n", frame >> PAGE_SHIFT);
-		return;
-	}
-	if (leaf && (e & PTE_SWAP)) {
-		printf("uncached: in swap slot %" PRIu64 "; the next access reads it back\n",
-		       frame >> PAGE_SHIFT);
-		return;
-	}
-	if (!s->user) {
-		printf("unallocated: nothing of the kernel half is mapped here (the %s entry is empty)\n",
-		       h->names[nrows - 1]);
-		return;
-	}
-	if (find_vma(pid, addr, vma, sizeof(vma)))
-		printf("uncached: mapped by %s, but not in memory here (the %s entry is empty); "
-		       "the first access faults it in\n", vma, h->names[nrows - 1]);
+	if (leaf && (e & PTE_P))
+		printf("cached: frame 0x%" PRIx64 " + offset 0x%" PRIx64 " = physical address 0x%" PRIx64 "%s\n",
+		       frame, off, frame + off,
+		       !(e & PTE_US) ? "; supervisor only" : (e & PTE_COW) ? "; copy-on-write" :
+		       !(e & PTE_RW) ? "; read-only" : "");
+	else if (leaf && (e & PTE_PROTNONE))
+		printf("cached in frame 0x%" PRIx64 ", but PROT_NONE: P is clear, every access faults\n", frame);
+	else if (leaf && (e & PTE_SWAP))
+		printf("uncached: in swap slot %" PRIu64 "; an access reads it back\n", frame >> PAGE_SHIFT);
+	else if (!s->user)
+		printf("unallocated: no kernel page here (empty %s entry)\n", level);
+	else if (find_vma(pid, addr, perms, path, sizeof(path)))
+		printf("uncached: mapped %s%s%s, not in memory (empty %s entry); an access faults it in\n",
+		       perms, *path ? " " : "", path, level);
 	else
-		printf("unallocated: no mapping covers it (the %s entry is empty); an access is a segfault\n",
-		       h->names[nrows - 1]);
+		printf("unallocated: no mapping here (empty %s entry); an access is a segfault\n", level);
 }
 
 static int cmd_translate(const struct command *c, int argc, char **argv)
@@ -854,8 +842,8 @@ static int cmd_translate(const struct command *c, int argc, char **argv)
 	       !s.canonical ? "not canonical" : s.user ? "user half" : "kernel half", h.levels, s.va_bits);
 	print_split(addr, &h, &s);
 	if (!s.canonical) {
-		printf("not canonical: bits 63-%d are not all copies of bit %d, so there is no walk;"
-		       " every access is a protection fault\n", s.va_bits, s.va_bits - 1);
+		printf("not canonical (bits 63-%d differ from bit %d): no walk; an access faults\n",
+		       s.va_bits, s.va_bits - 1);
 		return 0;
 	}
 
@@ -937,7 +925,6 @@ static int cmd_stat(const struct command *c, int argc, char **argv)
 	static const struct { const char *key, *vmstat; } counters[] = {
 		{ "free", "nr_free_pages" },
 		{ "anon", "nr_anon_pages" },
-		{ "page_cache", "nr_file_pages" },
 		{ "swap_cached", "nr_swapcached" },
 		{ "page_tables", "nr_page_table_pages" },
 		{ "faults", "pgfault" },
@@ -950,7 +937,7 @@ static int cmd_stat(const struct command *c, int argc, char **argv)
 	};
 	char levels[16] = "?", va_bits[16] = "?", policy[32] = "?", swap[32];
 	char *vmstat, *meminfo, *swaps, *kmsg = NULL;
-	uint64_t total_kb = 0, v;
+	uint64_t total_kb = 0, cached_kb = 0, v;
 	int *pids = NULL, nprocs, status = 0;
 
 	(void)c, (void)argc, (void)argv;
@@ -969,6 +956,7 @@ static int cmd_stat(const struct command *c, int argc, char **argv)
 	free(pids);
 	swap_used(swaps, swap, sizeof(swap));
 	field_u64(meminfo, "MemTotal:", &total_kb);
+	field_u64(meminfo, "Cached:", &cached_kb);   /* vmstat's nr_file_pages counts the swap cache too */
 
 	printf("%-13s %s\n", "levels", levels);
 	printf("%-13s %s\n", "va_bits", va_bits);
@@ -977,8 +965,10 @@ static int cmd_stat(const struct command *c, int argc, char **argv)
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		if (strcmp(counters[i].key, "faults") == 0)
 			printf("%-13s %d\n", "processes", nprocs < 0 ? 0 : nprocs);
-		if (strcmp(counters[i].key, "swap_cached") == 0)
+		if (strcmp(counters[i].key, "swap_cached") == 0) {
+			printf("%-13s %" PRIu64 "\n", "page_cache", cached_kb / 4);
 			printf("%-13s %s\n", "swap_used", swap);
+		}
 		if (field_u64(vmstat, counters[i].vmstat, &v))
 			printf("%-13s %" PRIu64 "\n", counters[i].key, v);
 		else
@@ -994,17 +984,17 @@ static int cmd_stat(const struct command *c, int argc, char **argv)
 
 static const struct command commands[] = {
 	{ "ps", 0, 0, "",
-	  "list the processes: PID, name, resident and swapped KiB, faults",
+	  "list processes: PID, name, RSS, swap, faults",
 	  "One line per live process, in PID order: its name (PID/status), resident\n"
 	  "memory and swap in KiB (VmRSS, VmSwap of PID/status), and its minor and\n"
 	  "major faults (fields 10 and 12 of PID/stat).\n",
 	  cmd_ps, NULL, false },
 	{ "spawn", 1, 1, "NAME",
-	  "start a process with an empty user half; prints its PID",
+	  "start a process; prints its PID",
 	  "Writes 'spawn NAME' to ctl and prints the new PID.\n",
 	  cmd_passthrough, "spawn", false },
 	{ "fork", 1, 1, "PID",
-	  "copy a process copy-on-write; prints the child's PID",
+	  "fork a process copy-on-write; prints the child",
 	  "Writes 'fork' to PID/ctl and prints the child's PID.\n",
 	  cmd_passthrough, "fork", true },
 	{ "kill", 1, 64, "PID...",
@@ -1014,7 +1004,7 @@ static const struct command commands[] = {
 	  "exits 1.\n",
 	  cmd_kill, NULL, false },
 	{ "mmap", 5, 7, "PID ADDR LEN PROT FLAGS [OBJECT [OFFSET]]",
-	  "map memory into a process; prints the start address",
+	  "map memory; prints the address",
 	  "Writes 'mmap ADDR LEN PROT FLAGS [OBJECT [OFFSET]]' to PID/ctl and prints\n"
 	  "the start address.  ADDR 0 lets the machine choose (top-down, as Linux\n"
 	  "does).  Numbers are decimal or 0x hex, ADDR, LEN and OFFSET may end in\n"
@@ -1028,16 +1018,16 @@ static const struct command commands[] = {
 	  "split; unmapping a hole is not an error.\n",
 	  cmd_passthrough, "munmap", true },
 	{ "mprotect", 4, 4, "PID ADDR LEN PROT",
-	  "change the protection of a mapped range",
+	  "change the protection of a range",
 	  "Writes 'mprotect ADDR LEN PROT' to PID/ctl.  The whole range must be\n"
 	  "mapped.\n",
 	  cmd_passthrough, "mprotect", true },
 	{ "maps", 1, 1, "PID",
-	  "print the process's mappings (PID/maps)",
+	  "print PID/maps",
 	  "Copies PID/maps: one line per mapping, in Linux's format.\n",
 	  cmd_maps, NULL, false },
 	{ "translate", 2, 2, "PID ADDR",
-	  "walk the page tables for an address, level by level",
+	  "walk the page tables, level by level",
 	  "Splits ADDR into its fields (sign bits, one index per level, the page\n"
 	  "offset), then walks the process's page tables as the MMU does: from cr3\n"
 	  "(the first line of PID/pagetable) it reads each entry from phys at\n"
@@ -1049,25 +1039,27 @@ static const struct command commands[] = {
 	  "The walk has no side effects: nothing is faulted in or marked accessed.\n",
 	  cmd_translate, NULL, false },
 	{ "stat", 0, 0, "",
-	  "print the machine's configuration and counters",
-	  "One 'key value' line each: levels, va_bits and policy (from kmsg's\n"
-	  "first lines), frames (MemTotal), then, in pages, free, anon, page_cache,\n"
-	  "swap_used, swap_cached, page_tables, the number of processes, and the\n"
-	  "counters faults, major_faults, swap_in, swap_out, scanned, evicted and\n"
-	  "oom_kills (vmstat's pgfault, pgmajfault, pswpin, pswpout, pgscan_direct,\n"
-	  "pgsteal_direct, oom_kill).\n",
+	  "the machine's configuration and counters",
+	  "One 'key value' line each.  levels, va_bits and policy come from the\n"
+	  "configuration lines at the top of kmsg, frames from meminfo's MemTotal.\n"
+	  "In pages: free, anon, page_cache (meminfo's Cached: object pages and\n"
+	  "shared memory), swap_used (swaps), swap_cached, page_tables.  Then the\n"
+	  "number of processes and the counters since the mount: faults,\n"
+	  "major_faults, swap_in, swap_out, scanned, evicted, oom_kills (vmstat's\n"
+	  "pgfault, pgmajfault, pswpin, pswpout, pgscan_direct, pgsteal_direct,\n"
+	  "oom_kill).\n",
 	  cmd_stat, NULL, false },
 	{ "reclaim", 1, 1, "N",
-	  "evict up to N resident pages now; prints how many went",
+	  "evict up to N pages; prints how many",
 	  "Writes 'reclaim N' to ctl, as memory pressure would, and prints the\n"
 	  "number of pages evicted.\n",
 	  cmd_passthrough, "reclaim", false },
 	{ "policy", 1, 1, "NAME",
-	  "switch the replacement policy (fifo, lru, clock, arc)",
+	  "set the replacement policy",
 	  "Writes 'policy NAME' to ctl.\n",
 	  cmd_passthrough, "policy", false },
 	{ "sync", 0, 0, "",
-	  "commit what is pending to the swap store",
+	  "commit pending writes to the swap store",
 	  "Writes 'sync' to ctl.\n",
 	  cmd_passthrough, "sync", false },
 };
@@ -1084,7 +1076,10 @@ static void help_all(void)
 		char synopsis[64];
 
 		snprintf(synopsis, sizeof(synopsis), "%s %s", commands[i].name, commands[i].args);
-		printf("  %-28s %s\n", synopsis, commands[i].summary);
+		if (strlen(synopsis) > 28)
+			printf("  %s\n  %-28s %s\n", synopsis, "", commands[i].summary);
+		else
+			printf("  %-28s %s\n", synopsis, commands[i].summary);
 	}
 	printf("\nOptions:\n"
 	       "  -m, --mount MOUNTPOINT       the mount to use (default $VMFS_MOUNT)\n"
@@ -1120,6 +1115,7 @@ int main(int argc, char **argv)
 	struct stat st;
 	int opt, nargs;
 
+	opterr = 0;   /* the messages below say it the vmfsctl way */
 	while ((opt = getopt_long(argc, argv, "+m:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
@@ -1132,7 +1128,11 @@ int main(int argc, char **argv)
 			printf("vmfsctl %s\n", VMFSCTL_VERSION);
 			return 0;
 		default:
-			return usage_error(NULL, "bad option");
+			if (optopt == 'm')
+				return usage_error(NULL, "-m needs a MOUNTPOINT");
+			if (optopt)
+				return usage_error(NULL, "unknown option -%c", optopt);
+			return usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
