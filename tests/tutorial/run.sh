@@ -60,7 +60,7 @@ extract() {
 		fi
 		((in_block)) || continue
 		line=${line#"$indent"}
-		if [[ $line == *'\'* ]]; then
+		if [[ $line == *\\* ]]; then
 			echo "FAIL: $page:$lineno: a backslash in a literal block (scdoc would not show it)" >&2
 			return 1
 		fi
@@ -88,7 +88,7 @@ if [[ ${1:-} == --list ]]; then
 	n=$(extract "${2:?usage: $0 --list PAGE}" "$d")
 	for ((i = 1; i <= n; i++)); do
 		printf -- '--- example %d (line %d)\n' "$i" "$(cat "$d/$i.line")"
-		sed 's/^/$ /' "$d/$i.cmd"
+		sed -e '1s/^/$ /' -e '2,$s/^/> /' "$d/$i.cmd"
 		cat "$d/$i.exp"
 	done
 	rm -rf "$d"
@@ -238,7 +238,7 @@ for ((i = 1; i <= n; i++)); do
 	{
 		echo
 		echo "FAIL: example $i, line $(cat "$T/ex/$i.line") of $PAGE:"
-		sed 's/^/  $ /' "$T/ex/$i.cmd"
+		sed -e '1s/^/  $ /' -e '2,$s/^/  > /' "$T/ex/$i.cmd"
 		diff -u --label expected --label actual "$T/exp" "$T/act" || true
 	} >&2
 done

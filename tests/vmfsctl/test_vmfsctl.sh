@@ -205,7 +205,7 @@ check_walk() {
 		else
 			((table == next)) || fail "translate $va: level $depth's table $table is not where the entry above points"
 		fi
-		expect_eq "$(u64_at "$m/phys" $((table + 8 * idx)))" "$entry" "translate $va: the $table[$idx] entry in phys"
+		expect_eq "$(u64_at "$m/phys" $((table + 8 * idx)))" "$entry" "translate $va: the ${table}[$idx] entry in phys"
 		next=$((entry & PFN_MASK)) leaf_entry=$entry
 		depth=$((depth + 1))
 	done <<<"$OUT"
@@ -229,7 +229,8 @@ check_walk() {
 
 # A written page: the walk, then the bytes at the physical address it ends with.
 check_walk "$mnt" 1 $((addr + 0x123))
-phys_addr=$(sed 's/.*physical address \(0x[0-9a-f]*\).*/\1/' <<<"$VERDICT")
+phys_addr=${VERDICT##*physical address }
+phys_addr=${phys_addr%%;*}
 cmp <(dd if="$mnt/phys" bs=1 skip=$((phys_addr)) count=16 status=none) \
 	<(dd if="$t/data" bs=1 skip=$((0x123)) count=16 status=none) ||
 	fail "the 16 bytes at $phys_addr of phys are not those written at $addr + 0x123"
