@@ -51,7 +51,6 @@ struct refstream {
 	uint64_t             nrefs;
 	struct stream_chunk *chunk;
 	size_t               nchunks, cap;
-	uint64_t             pages;      /* distinct pages, known after the opt pass */
 	/* the writer */
 	uint8_t             *wbuf;
 	uint32_t             wlen, wrefs;

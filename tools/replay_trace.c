@@ -469,6 +469,8 @@ static int parse_refs(struct parse *ps)
 	size_t tlen = 0;
 	bool comment = false, toolong = false;
 
+	int last = '\n';
+
 	r->line = 1;
 	for (;;) {
 		int c;
@@ -483,6 +485,7 @@ static int parse_refs(struct parse *ps)
 			}
 		} else {
 			c = r->buf[r->pos++];
+			last = c;
 		}
 		if (comment && c != '\n' && c != EOF)
 			continue;
@@ -521,8 +524,8 @@ static int parse_refs(struct parse *ps)
 		else
 			toolong = true;
 	}
-	/* A final line without a newline still counts. */
-	ps->info->lines = r->line - (r->bytes && r->len && r->buf[r->len - 1] == '\n');
+	/* r->line counted the newlines from 1; a last line without one counts too. */
+	ps->info->lines = r->line - 1 + (last != '\n');
 	return 0;
 }
 

@@ -26,7 +26,7 @@ static uint32_t lcg(uint32_t *s)
 
 int main(void)
 {
-	unsigned char *buf = malloc((size_t)PAGES * PAGE);
+	unsigned char *buf = calloc(PAGES, PAGE);
 	uint32_t seed = 12345, sum = 0;
 
 	if (!buf)
