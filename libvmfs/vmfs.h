@@ -442,12 +442,13 @@ struct vmfs_object_info {
  * or "..".
  *
  * vmfs_object_create - a new object of @len bytes from @data (NULL: zeros).
- *   0, -EEXIST, -EINVAL (bad name), -ENOSPC/-EIO (store).
+ *   0, -EEXIST, -EINVAL (bad name), -EFBIG (past 2^44), -ENOSPC/-EIO (store).
  * vmfs_object_read   - read up to @len bytes at @off; bytes read (0 at end), -ENOENT.
  * vmfs_object_write  - write @len bytes at @off, growing the object; bytes
  *   written, -ENOENT, -EFBIG past 2^44.  Mapped pages see it at once.
  * vmfs_object_resize - truncate or extend (with zeros).  Pages cut off are
  *   gone from every mapping (an access there faults, as with SIGBUS).
+ *   -ENOENT, -EFBIG, -ENOMEM, or the store's errno.
  * vmfs_object_remove - remove the name; a mapped object lives on, unnamed,
  *   until its last mapping goes.
  * vmfs_object_chmod  - set the permission bits (07777); 0, -ENOENT, -EINVAL.

@@ -30,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -113,6 +115,36 @@ static void remove_files(const char *path)
 	}
 }
 
+/*
+ * A private store is named vmfs-swap-PID-XXXXXX after the process that owns
+ * it.  A process killed before it could close its machine leaves its files
+ * behind; the next private store made in the same directory removes those
+ * whose owner no longer exists (kill(pid, 0) says ESRCH).
+ */
+static void remove_orphans(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4200];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, "vmfs-swap-", 10))
+			continue;
+		pid = strtol(e->d_name + 10, &end, 10);
+		if (end == e->d_name + 10 || *end != '-' || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+}
+
 int store_open(struct store **out, const char *path)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -129,12 +161,15 @@ int store_open(struct store **out, const char *path)
 		char tmpl[4096];
 		int fd;
 
-		snprintf(tmpl, sizeof(tmpl), "%s/vmfs-swap-XXXXXX", dir && *dir ? dir : "/tmp");
+		if (!dir || !*dir)
+			dir = "/tmp";
+		remove_orphans(dir);
+		snprintf(tmpl, sizeof(tmpl), "%s/vmfs-swap-%ld-XXXXXX", dir, (long)getpid());
 		fd = mkstemp(tmpl);
 		if (fd < 0) {
 			free(s);
 			return vm_error(-errno, "cannot create a temporary store in %s: %s",
-					dir && *dir ? dir : "/tmp", strerror(errno));
+					dir, strerror(errno));
 		}
 		close(fd);
 		s->path = strdup(tmpl);

@@ -14,8 +14,10 @@
  * readable at once, until the batch is full or store_sync() is called; then
  * the whole batch goes to the database in one transaction.  A batch whose
  * commit fails stays in memory and is tried again, so a failing disk costs
- * an error, never a page.  Metadata changes (create, resize, remove) first
- * commit the batch, then run on their own.
+ * an error, never a page.  Metadata changes (create, resize, remove) run
+ * as statements of their own, after dropping from the batch the pages they
+ * make useless.  A private store is named vmfs-swap-PID-XXXXXX; stores of
+ * processes that no longer exist are removed when a new one is made.
  *
  * This is the only code that includes <sqlite3.h>; SQLite result codes
  * become errno values here and nowhere else.  Called with the machine lock
