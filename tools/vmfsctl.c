@@ -201,6 +201,13 @@ static char *slurp_or_fail(const char *rel, int pid)
 	return text;
 }
 
+/* next_line - the line after the one @p is in, or NULL at the end of the text. */
+static const char *next_line(const char *p)
+{
+	p = strchr(p, '\n');
+	return p && p[1] ? p + 1 : NULL;
+}
+
 /*
  * field_u64 - the number after KEY in TEXT, where KEY starts a line and is
  * followed by blanks ("pgfault 7", "VmRSS:\t  4 kB").  False if absent.
@@ -209,7 +216,7 @@ static bool field_u64(const char *text, const char *key, uint64_t *val)
 {
 	size_t klen = strlen(key);
 
-	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+	for (const char *line = *text ? text : NULL; line; line = next_line(line)) {
 		if (strncmp(line, key, klen) != 0 || (line[klen] != ' ' && line[klen] != '\t'))
 			continue;
 		*val = strtoull(line + klen, NULL, 10);
@@ -249,13 +256,14 @@ static int ctl_tx(const char *rel, int pid, const char *cmd, char *answer, size_
 		werr = errno;
 	else if (w != n)
 		werr = EIO;
-	for (;;) {
+	while (len < anslen - 1) {
 		ssize_t r = read(fd, answer + len, anslen - 1 - len);
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0 || (len += (size_t)r) == anslen - 1)
+		if (r <= 0)
 			break;
+		len += (size_t)r;
 	}
 	close(fd);
 	answer[len] = '\0';
@@ -299,11 +307,18 @@ static bool parse_addr(const char *s, uint64_t *addr)
 	uint64_t v;
 	int shift = 0;
 
-	if (!isdigit((unsigned char)s[0]))
+	const char *digits = s;
+	int base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		digits = s + 2;
+		base = 16;
+	}
+	if (!isxdigit((unsigned char)digits[0]))
 		return false;
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
+	v = strtoull(digits, &end, base);
+	if (errno || end == digits)
 		return false;
 	if (*end) {
 		const char *p = strchr(suffixes, tolower((unsigned char)*end));
@@ -883,7 +898,7 @@ static int cmd_translate(const struct command *c, int argc, char **argv)
  */
 static void boot_config(const char *kmsg, char *levels, char *va_bits, char *policy, size_t size)
 {
-	for (const char *line = kmsg; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+	for (const char *line = *kmsg ? kmsg : NULL; line; line = next_line(line)) {
 		const char *p, *eol = line + strcspn(line, "\n");
 		int lv, bits;
 
@@ -902,14 +917,13 @@ static void boot_config(const char *kmsg, char *levels, char *va_bits, char *pol
 	}
 }
 
-/* swap_used_pages - the Used column (KiB) of swaps, summed, in pages; "none" without swap. */
+/* swap_used - the Used column (KiB) of swaps, summed, in pages; "none" without swap. */
 static void swap_used(const char *swaps, char *buf, size_t size)
 {
 	uint64_t kib = 0, used;
 	int n = 0;
-	const char *line = strchr(swaps, '\n');
-
-	for (line = line ? line + 1 : NULL; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+	/* the first line is the header */
+	for (const char *line = next_line(swaps); line; line = next_line(line))
 		if (sscanf(line, "%*s %*s %*s %" SCNu64, &used) == 1) {
 			kib += used;
 			n++;
