@@ -378,6 +378,8 @@ int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *o
 		return vm_error(rc, "policy '%s' failed to start", ops->name ? ops->name : "?");
 	if (m->pol && m->pol->release)
 		m->pol->release(m->pol_state);
+	if (m->pol)   /* a switch at run time shows in the kernel log */
+		klog_add(&m->klog, machine_now(m), "vmfs: policy %s", ops->name ? ops->name : "?");
 	m->pol = ops;
 	m->pol_state = state;
 	/* Announce every resident page as if an access had just loaded it. */
