@@ -406,7 +406,7 @@ static int cmd_passthrough(const struct command *c, int argc, char **argv)
 static int cmd_kill(const struct command *c, int argc, char **argv)
 {
 	char rel[32], answer[ANSWER_MAX];
-	int status = 0, pid, rc;
+	int status = 0, pid = 0, rc;
 
 	for (int i = 0; i < argc; i++)
 		if ((rc = pid_arg(c, argv[i], &pid)))
@@ -437,7 +437,7 @@ static int live_pids(int **out)
 {
 	DIR *d = opendir(mount_dir);
 	struct dirent *de;
-	int *pids = NULL, n = 0, cap = 0, pid;
+	int *pids = NULL, n = 0, cap = 0, pid = 0;
 
 	if (!d)
 		return -fail("%s: %s", mount_dir, strerror(errno));
@@ -534,7 +534,7 @@ static int cmd_ps(const struct command *c, int argc, char **argv)
 static int cmd_maps(const struct command *c, int argc, char **argv)
 {
 	char rel[32], *text;
-	int pid, rc;
+	int pid = 0, rc;
 
 	(void)argc;
 	if ((rc = pid_arg(c, argv[0], &pid)))
@@ -830,7 +830,7 @@ static int cmd_translate(const struct command *c, int argc, char **argv)
 	struct va_split s;
 	struct walk_row row[MAX_LEVELS];
 	uint64_t addr, table;
-	int pid, rc, phys, nrows = 0;
+	int pid = 0, rc, phys, nrows = 0;
 
 	(void)argc;
 	if ((rc = pid_arg(c, argv[0], &pid)))
