@@ -7,7 +7,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static _Thread_local char errbuf[512];
+/*
+ * initial-exec: libvmfs is linked, not dlopen()ed late, so its 512 bytes fit
+ * the static TLS surplus and every call avoids __tls_get_addr.
+ */
+static _Thread_local char errbuf[512] __attribute__((tls_model("initial-exec")));
 
 int vm_error(int err, const char *fmt, ...)
 {
@@ -21,7 +25,8 @@ int vm_error(int err, const char *fmt, ...)
 
 void vm_error_clear(void)
 {
-	errbuf[0] = '\0';
+	if (errbuf[0])
+		errbuf[0] = '\0';
 }
 
 const char *vm_error_msg(void)

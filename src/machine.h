@@ -95,6 +95,7 @@ struct vmfs {
 	uint64_t           kernel_pgd;    /* a top table holding only the kernel's entries */
 	struct u64map      pids;          /* pid -> struct mm * */
 	struct mm         *procs, *procs_tail;
+	struct mm         *last_mm;       /* mm_lookup's one-entry cache */
 	uint64_t           nr_procs;
 	int                next_pid;
 	struct klog        klog;

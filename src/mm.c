@@ -32,13 +32,17 @@
 
 struct mm *mm_lookup(struct vmfs *m, int pid)
 {
-	uint64_t *v = pid > 0 ? u64map_get(&m->pids, (uint64_t)pid) : NULL;
+	uint64_t *v;
 
+	if (m->last_mm && m->last_mm->pid == pid)   /* calls come in runs per process */
+		return m->last_mm;
+	v = pid > 0 ? u64map_get(&m->pids, (uint64_t)pid) : NULL;
 	if (!v) {
 		vm_error(-ESRCH, "no process with PID %d", pid);
 		return NULL;
 	}
-	return (struct mm *)(uintptr_t)*v;
+	m->last_mm = (struct mm *)(uintptr_t)*v;
+	return m->last_mm;
 }
 
 void rss_add(struct vmfs *m, struct mm *mm, uint64_t pfn, int delta)
@@ -349,6 +353,8 @@ int mm_exit(struct vmfs *m, int pid)
 	if (!mm)
 		return -ESRCH;
 	u64map_del(&m->pids, (uint64_t)pid);
+	if (m->last_mm == mm)
+		m->last_mm = NULL;
 	if (mm->prev)
 		mm->prev->next = mm->next;
 	else

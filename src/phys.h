@@ -64,6 +64,7 @@ struct frame {
 	void    *mapping;
 	uint64_t index;
 	uint64_t swap;      /* swap-cache slot the page still owns, 0 = none */
+	uint64_t owner;     /* the owner id shown to the policy (set by page_loaded) */
 };
 
 struct phys {

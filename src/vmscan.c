@@ -35,16 +35,20 @@ void page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs_page *pg)
 	pg->pfn = pfn;
 	pg->index = f->index;
 	pg->anon = (f->flags & FRAME_KIND_MASK) == FRAME_ANON;
-	pg->owner = pg->anon ? ((const struct anon_vma *)f->mapping)->id
-			     : ((const struct vmobj *)f->mapping)->id;
+	pg->owner = f->owner;
 }
 
 void page_loaded(struct vmfs *m, uint64_t pfn)
 {
+	struct frame *f = pfn_frame(&m->phys, pfn);
 	struct vmfs_page pg;
 
+	/* The owner is fixed while the page is tracked: look it up once. */
+	f->owner = (f->flags & FRAME_KIND_MASK) == FRAME_ANON
+		   ? ((const struct anon_vma *)f->mapping)->id
+		   : ((const struct vmobj *)f->mapping)->id;
+	f->flags |= FRAME_TRACKED;
 	page_describe(m, pfn, &pg);
-	pfn_frame(&m->phys, pfn)->flags |= FRAME_TRACKED;
 	m->pol->loaded(m->pol_state, &pg);
 }
 
