@@ -6,7 +6,11 @@
  *   Each machine has one mutex, vmfs->lock.  Every public call takes it on
  *   entry and releases it on return (libvmfs/api.c does this and nothing
  *   else does); everything under src/ runs with it held and never takes,
- *   drops or waits on any lock.  So no engine function needs a lock-order
+ *   drops or waits on any lock.  A replacement policy's callbacks, built in
+ *   or a program's own, run inside those calls with the lock held, so they
+ *   may call only vmfs_page_referenced() and vmfs_page_evictable(), which
+ *   expect it held; any other libvmfs call from a callback would deadlock.
+ *   The SQLite store is used only under the lock (SQLITE_OPEN_NOMUTEX).  So no engine function needs a lock-order
  *   rule, and two threads never see a half-made change.  Machines share
  *   nothing, so calls on different machines run in parallel.  The only
  *   state outside a machine is each thread's error message (error.c),
