@@ -1042,6 +1042,39 @@ static ssize_t mem_io(int pid, char *buf, size_t size, off_t off, bool write)
 	return -EIO;
 }
 
+struct mem_reply {
+	fuse_req_t req;
+	bool       replied;
+};
+
+/* Runs under the machine lock: reply straight from simulated RAM. */
+static int mem_reply_fn(void *arg, const struct iovec *iov, int iovcnt)
+{
+	struct mem_reply *r = arg;
+
+	r->replied = true;
+	fuse_reply_iov(r->req, iov, iovcnt);
+	return 0;
+}
+
+/*
+ * A read of mem without a copy: libvmfs hands over the pieces of simulated
+ * RAM and the reply is made from them (the copy into the reader is the
+ * kernel's).  The errors are mem_io's.
+ */
+static void mem_read(fuse_req_t req, int pid, size_t size, off_t off)
+{
+	struct mem_reply r = { req, false };
+	ssize_t n = size ? vmfs_read_with(machine, pid, (uint64_t)off, size, mem_reply_fn, &r) : 0;
+
+	if (r.replied)
+		return;
+	if (n >= 0 || n == -ESRCH)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_err(req, EIO);
+}
+
 /* pagemap: one 64-bit entry per page, offset = vpn * 8, all 8-byte aligned. */
 static ssize_t pagemap_read(int pid, char *buf, size_t size, off_t off)
 {
@@ -1110,6 +1143,12 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	if (off < 0) {
 		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (size > IO_MAX)
+		size = IO_MAX;
+	if (node_kind(n) == K_MEM) {
+		mem_read(req, n->pid, size, off);
 		return;
 	}
 	if (!(buf = iobuf())) {

@@ -117,6 +117,17 @@ VMFS_EXPORT ssize_t vmfs_write(vmfs *m, int pid, uint64_t addr, const void *buf,
 	return vmfs_access(m, pid, addr, (void *)buf, len, VMFS_ACCESS_WRITE, NULL);
 }
 
+VMFS_EXPORT ssize_t vmfs_read_with(vmfs *m, int pid, uint64_t addr, size_t len,
+				   vmfs_span_fn fn, void *arg)
+{
+	CHECK_M(m);
+	if (!fn)
+		return vm_error(-EINVAL, "vmfs_read_with: NULL callback");
+	if (len == 0)
+		return 0;
+	return LOCKED(m, read_spans(m, pid, addr, len, fn, arg));
+}
+
 VMFS_EXPORT int vmfs_translate(vmfs *m, int pid, uint64_t addr, struct vmfs_walk *walk)
 {
 	CHECK_M(m);

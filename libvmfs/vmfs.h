@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -236,6 +237,21 @@ ssize_t vmfs_read(vmfs *m, int pid, uint64_t addr, void *buf, size_t len);
 
 /* vmfs_write - vmfs_access(..., VMFS_ACCESS_WRITE, NULL).  Since 0.1. */
 ssize_t vmfs_write(vmfs *m, int pid, uint64_t addr, const void *buf, size_t len);
+
+/*
+ * vmfs_read_with - read [addr, addr+len) of @pid as vmfs_read does (user
+ * mode, the same faults and the same short counts), but instead of copying
+ * the bytes, call @fn once with the pieces of simulated RAM that hold them,
+ * in order (pages that lie next to each other in physical memory come as
+ * one piece), so a caller can hand them on without a copy (the mount
+ * replies to a read of `mem` this way).  @fn runs with the machine lock
+ * held: the pointers are valid only during the call, and @fn must not call
+ * libvmfs.  @fn is not called when nothing can be read.
+ * Returns the bytes covered, @fn's negative return value, or the errors of
+ * vmfs_read.  Since 0.2.
+ */
+typedef int (*vmfs_span_fn)(void *arg, const struct iovec *iov, int iovcnt);
+ssize_t vmfs_read_with(vmfs *m, int pid, uint64_t addr, size_t len, vmfs_span_fn fn, void *arg);
 
 /* ---- translation and physical memory ------------------------------------ */
 

@@ -45,7 +45,9 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/mman.h>
 
 struct access {
@@ -567,8 +569,25 @@ static int follow_page(struct access *a, uint64_t va, uint8_t **out)
 	return vm_error(-EFAULT, "fault loop at 0x%llx", (unsigned long long)va);
 }
 
-int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t len,
-		  unsigned how, struct vmfs_fault *fault)
+/* Where the bytes of an access go: copied through a buffer, or handed out as pieces. */
+struct span_sink {
+	struct iovec *iov;
+	int           n, cap;
+};
+
+static void sink_add(struct span_sink *s, uint8_t *p, uint64_t n)
+{
+	struct iovec *last = s->n ? &s->iov[s->n - 1] : NULL;
+
+	if (last && (uint8_t *)last->iov_base + last->iov_len == p) {
+		last->iov_len += n;   /* the next frame in physical memory */
+		return;
+	}
+	s->iov[s->n++] = (struct iovec){ .iov_base = p, .iov_len = n };
+}
+
+static int64_t access_loop(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t len,
+			   unsigned how, struct vmfs_fault *fault, struct span_sink *sink)
 {
 	struct vmfs_fault dummy;
 	struct access a = { .m = m };
@@ -609,7 +628,9 @@ int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t le
 				deliver_segv(&a);
 			return rc;
 		}
-		if (a.write)
+		if (sink)
+			sink_add(sink, p, n);
+		else if (a.write)
 			memcpy(p, (const uint8_t *)buf + done, n);
 		else
 			memcpy((uint8_t *)buf + done, p, n);
@@ -619,6 +640,38 @@ int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t le
 		done += n;
 	}
 	return (int64_t)done;
+}
+
+int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t len,
+		  unsigned how, struct vmfs_fault *fault)
+{
+	return access_loop(m, pid, addr, buf, len, how, fault, NULL);
+}
+
+int64_t read_spans(struct vmfs *m, int pid, uint64_t addr, uint64_t len,
+		   vmfs_span_fn fn, void *arg)
+{
+	struct iovec small[64];
+	struct span_sink sink = { small, 0, 64 };
+	uint64_t pages;
+	int64_t done;
+	int rc;
+
+	if (len > (64ull << 20))
+		len = 64ull << 20;   /* a short count, as a read may give */
+	pages = len / PAGE_SIZE + 2;
+	if (pages > (uint64_t)sink.cap) {
+		sink.iov = malloc(pages * sizeof(*sink.iov));
+		if (!sink.iov)
+			return vm_error(-ENOMEM, "out of memory for a read's pieces");
+		sink.cap = (int)pages;
+	}
+	done = access_loop(m, pid, addr, NULL, len, VMFS_ACCESS_READ, NULL, &sink);
+	if (done > 0 && (rc = fn(arg, sink.iov, sink.n)) < 0)
+		done = rc;
+	if (sink.iov != small)
+		free(sink.iov);
+	return done;
 }
 
 int translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w)

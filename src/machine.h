@@ -140,6 +140,8 @@ int  do_munmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len);
 int  do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
 int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t len,
 		  unsigned how, struct vmfs_fault *fault);
+int64_t read_spans(struct vmfs *m, int pid, uint64_t addr, uint64_t len,
+		   vmfs_span_fn fn, void *arg);
 int  translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w);
 int64_t phys_read(struct vmfs *m, uint64_t paddr, void *buf, uint64_t len);
 int  machine_stat(struct vmfs *m, struct vmfs_stat *st);
