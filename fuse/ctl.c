@@ -123,72 +123,17 @@ static int tokenize(char *line, char **words, int max)
 
 /* ---- values --------------------------------------------------------------- */
 
-enum { NUM_OK = 0, NUM_BAD = -1, NUM_RANGE = -2 };
-
 /*
- * Parse a whole word as an unsigned 64-bit number: decimal or 0x hex, then,
- * if @suffix, one of K M G T (either case; powers of 1024).  No sign, no
- * spaces, nothing after.
+ * A number as the options string has them too (one parser for both,
+ * vmfs_parse_u64), with the refusal spelled out: @what names the argument.
  */
-static int parse_u64(const char *s, bool suffix, uint64_t *out)
-{
-	unsigned base = 10, shift = 0;
-	uint64_t v = 0;
-	const char *p = s;
-
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-	}
-	for (const char *start = p;; p++) {
-		unsigned d;
-
-		if (*p >= '0' && *p <= '9')
-			d = (unsigned)(*p - '0');
-		else if (base == 16 && *p >= 'a' && *p <= 'f')
-			d = (unsigned)(*p - 'a' + 10);
-		else if (base == 16 && *p >= 'A' && *p <= 'F')
-			d = (unsigned)(*p - 'A' + 10);
-		else if (p == start)
-			return NUM_BAD;          /* no digits */
-		else
-			break;
-		if (v > (UINT64_MAX - d) / base)
-			return NUM_RANGE;
-		v = v * base + d;
-	}
-	if (suffix && *p) {
-		switch (*p) {
-		case 'k': case 'K': shift = 10; break;
-		case 'm': case 'M': shift = 20; break;
-		case 'g': case 'G': shift = 30; break;
-		case 't': case 'T': shift = 40; break;
-		default: return NUM_BAD;
-		}
-		p++;
-		if (v > (UINT64_MAX >> shift))
-			return NUM_RANGE;
-		v <<= shift;
-	}
-	if (*p)
-		return NUM_BAD;
-	*out = v;
-	return NUM_OK;
-}
-
-/* parse_u64 with the refusal spelled out: @what names the argument. */
 static int parse_number(const char *word, bool suffix, const char *what,
 			uint64_t *out, char *err, size_t errlen)
 {
-	switch (parse_u64(word, suffix, out)) {
-	case NUM_OK:
+	if (vmfs_parse_u64(word, suffix, out) == 0)
 		return 0;
-	case NUM_RANGE:
-		return refuse(err, errlen, "%s '%.40s' does not fit in 64 bits", what, word);
-	default:
-		return refuse(err, errlen, "bad %s '%.40s' (decimal or 0x hex%s)", what, word,
-			      suffix ? ", optionally with a K, M, G or T suffix" : "");
-	}
+	return refuse(err, errlen, "bad %s '%.40s' (decimal or 0x hex, at most 64 bits%s)", what, word,
+		      suffix ? ", optionally with a K, M, G or T suffix" : "");
 }
 
 /* PROT as maps prints it: r or -, w or -, x or -. */

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "vmscan.h"
 #include "object.h"
+#include "options.h"
 
 #include <errno.h>
 
@@ -142,6 +143,14 @@ VMFS_EXPORT ssize_t vmfs_phys_read(vmfs *m, uint64_t paddr, void *buf, size_t le
 	if (!buf && len)
 		return vm_error(-EINVAL, "vmfs_phys_read: NULL buffer");
 	return LOCKED(m, phys_read(m, paddr, buf, len));
+}
+
+VMFS_EXPORT int vmfs_parse_u64(const char *s, int suffix, uint64_t *out)
+{
+	vm_error_clear();
+	if (!s || !out)
+		return vm_error(-EINVAL, "vmfs_parse_u64: NULL argument");
+	return parse_u64(s, suffix != 0, out);
 }
 
 VMFS_EXPORT const char *vmfs_level_name(int levels, int level)

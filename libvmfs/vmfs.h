@@ -301,6 +301,15 @@ int vmfs_translate(vmfs *m, int pid, uint64_t addr, struct vmfs_walk *walk);
 ssize_t vmfs_phys_read(vmfs *m, uint64_t paddr, void *buf, size_t len);
 
 /*
+ * vmfs_parse_u64 - parse a number the way the options string and the
+ * mount's ctl commands write them: decimal or 0x hex, and with @suffix an
+ * optional K, M, G or T (either case, powers of 1024); nothing else around
+ * it.  0 with *out set, or -EINVAL (empty, junk, more than 64 bits).  Needs
+ * no machine.  Since 0.2.
+ */
+int vmfs_parse_u64(const char *s, int suffix, uint64_t *out);
+
+/*
  * vmfs_level_name - "pgd", "p4d", "pud", "pmd", "pte" ...: the kernel's name
  * of level @level (0 = top) of a @levels-level table; "?" when out of range.
  * Since 0.1.
