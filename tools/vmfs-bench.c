@@ -10,8 +10,9 @@
  * ceiling's time over vmfs's time), so 1.0 means "as fast as the host" and
  * higher is better.  A figure below its target is marked MISSED; the run
  * still exits 0, since a benchmark reports and does not judge.  It exits 1
- * only when a figure could not be measured (an engine error, or vmfs
- * returned other bytes than were written), 2 for a bad command line.
+ * only when a figure or a scale table could not be measured (an engine
+ * error, vmfs returned other bytes than were written, an ERROR record in
+ * --rows), 2 for a bad command line or --rows file.
  *
  * Ground rules, the same for every figure:
  *   - Both sides do the same work on the same bytes: the same sizes, the same
@@ -31,7 +32,15 @@
  *
  * A figure is one entry of figures[] below: an id, a title, a unit, whether
  * the unit is a rate or a time, a target ratio and a function that measures
- * both sides.  FUSE and replay figures are added the same way.
+ * both sides.  Figures that need a mount or valgrind are measured by other
+ * tools (tools/fusebench.sh, vmfs-replay --bench) and handed in with
+ * --rows FILE; scripts/bench.sh runs them all and then this program, which
+ * prints every figure in one table (or one JSON document).
+ *
+ * --scale adds two tables without ceilings, which check growth instead:
+ * the cost of mmap, fork, exit and munmap against the memory resident
+ * (1 MiB ... 4 GiB), and of spawn, fork and exit against the number of
+ * processes (10 ... 10,000); see "scale" below.
  *
  * The swap figures (swap_out, swap_in) put a small machine under memory
  * pressure and compare its traffic with its swap store against what the
@@ -447,9 +456,33 @@ out:
 
 /* ---- figure: fork of a process with the big size resident ------------------ */
 
+/*
+ * The fastest of @rounds fork()s of this very process, each child exiting
+ * at once (waitpid is not timed); -1 when fork fails.
+ */
+static double host_fork_best(int rounds)
+{
+	double best = 1e300;
+
+	for (int r = 0; r < rounds; r++) {
+		double t0 = now(), t;
+		pid_t child = fork();
+
+		if (child == 0)
+			_exit(0);
+		t = now() - t0;
+		if (child < 0)
+			return fail("fork: %s", strerror(errno));
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+		best = min_d(best, t);
+	}
+	return best;
+}
+
 static int fig_fork(const struct bench_cfg *cfg, struct sample *s)
 {
-	double best_host = 1e300, best_vmfs = 1e300;
+	double best_host, best_vmfs = 1e300;
 	unsigned char *arr = host_map(cfg->big);
 	struct vm vm = { 0 };
 	int rc = -1;
@@ -457,23 +490,10 @@ static int fig_fork(const struct bench_cfg *cfg, struct sample *s)
 	if (!arr)
 		return fail("mmap of %" PRIu64 " bytes: %s", cfg->big, strerror(errno));
 	fill_pattern(arr, 0, cfg->big);
-	for (int r = 0; r < cfg->rounds; r++) {
-		double t0 = now(), t;
-		pid_t child = fork();
-
-		if (child == 0)
-			_exit(0);
-		t = now() - t0;
-		if (child < 0) {
-			fail("fork: %s", strerror(errno));
-			munmap(arr, cfg->big);
-			return -1;
-		}
-		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-			;
-		best_host = min_d(best_host, t);
-	}
+	best_host = host_fork_best(cfg->rounds);
 	munmap(arr, cfg->big);
+	if (best_host < 0)
+		return -1;
 
 	if (vm_open_resident(cfg, &vm, cfg->big) < 0)
 		return -1;
@@ -805,7 +825,7 @@ static int fig_swap_out(const struct bench_cfg *cfg, struct sample *s)
 	snprintf(s->note, sizeof(s->note), "2 passes over %" PRIu64 " MiB through %" PRIu64
 		 " MiB of RAM took %.2f s: %" PRIu64 " pages out, %" PRIu64 " in (pass 2 "
 		 "faults each page in before overwriting it); dd: %.0f MiB/s with fdatasync; "
-		 "SQLite (WAL, synchronous=NORMAL) fsyncs at checkpoints only; files in %.64s",
+		 "the store (SQLite, WAL, synchronous=OFF) never waits for the disk; files in %.64s",
 		 cfg->swap_map / MiB, cfg->swap_mem / MiB, best_t, best_out, best_in,
 		 best_dd * VMFS_PAGE_SIZE / MiB, sc.where);
 	rc = 0;
@@ -989,13 +1009,14 @@ static const struct figure figures[] = {
 };
 #define NFIGURES (sizeof(figures) / sizeof(figures[0]))
 
-/* What became of one figure in this run. */
+/* What became of one figure in this run: one of figures[] or from --rows. */
 struct outcome {
+	const struct figure *f;
 	bool          selected;
 	bool          ok;          /* measured */
 	struct sample s;
 	double        ratio;
-	char          title[96];
+	char          title[128];
 	char          error[512];
 };
 
@@ -1012,7 +1033,491 @@ static double ratio_of(const struct figure *f, const struct sample *s)
 	return f->kind == RATE ? s->vmfs / s->ceiling : s->ceiling / s->vmfs;
 }
 
+/* ---- scale: fork, exit and mmap against the size of the address space ---- */
+
+/*
+ * Two tables, run with --scale (or --only scale).  They have no ceiling:
+ * what they show is growth, against what the data structures promise.
+ *
+ *   - One process with SIZE resident: fork copies the page tables, not the
+ *     memory (mm.c visits only present subtrees and copies 8 bytes per
+ *     page), and exit and munmap free per page, so each costs the same per
+ *     resident page from 1 MiB to 4 GiB, while mmap only records a mapping
+ *     and must not grow at all.  The host's own fork of as much memory (4
+ *     KiB pages, run before the machine opens, never beside it) is there
+ *     for scale.
+ *   - N processes beside a parent with 1 MiB resident: PIDs live in a hash
+ *     map and processes on doubly linked lists, so spawn, fork and exit
+ *     cost the same per process from 10 to 10,000, and mmap in the parent
+ *     does not notice the others.
+ *
+ * A size whose machine would need more than half the memory the host has
+ * available is skipped, and the table says so.  Each table keeps the best
+ * of scale_rounds rounds per column; munmap, which ends the round's
+ * mapping, is timed once.
+ */
+
+#define SCALE_SLACK  (16 * MiB)   /* machine memory beyond the mapping */
+#define SCALE_PARENT (1 * MiB)    /* resident in the process table's parent */
+#define SCALE_MMAPS  1000         /* mmap + munmap pairs timed per round */
+#define SCALE_MAX    8            /* rows per table */
+
+static const uint64_t scale_sizes_full[] = { 1 * MiB, 16 * MiB, 256 * MiB, 1 * GiB, 4 * GiB };
+static const uint64_t scale_sizes_quick[] = { 1 * MiB, 16 * MiB, 64 * MiB };
+static const int scale_procs_full[] = { 10, 100, 1000, 10000 };
+static const int scale_procs_quick[] = { 10, 100, 1000 };
+
+struct scale_size {
+	uint64_t size;
+	char     skipped[128];    /* why it was not measured, or "" */
+	uint64_t pages, pt_pages; /* resident pages, the process's table pages */
+	double   mmap, fork, host_fork, exit, munmap;   /* seconds */
+};
+
+struct scale_procs {
+	int      n;
+	uint64_t pt_pages;        /* the machine's, all N + 1 processes alive */
+	double   spawn, fork, exit_forked, exit_spawned;   /* seconds per process */
+	double   mmap;            /* seconds per mmap + munmap of 1 MiB */
+};
+
+struct scale {
+	struct scale_size  sizes[SCALE_MAX];
+	size_t             nsizes;
+	struct scale_procs procs[SCALE_MAX];
+	size_t             nprocs;
+	int                rounds;
+	double             memcpy_page;   /* seconds to memcpy one 4 KiB page */
+	bool               ok;
+	char               error[512];
+};
+
+/* The host's MemAvailable in bytes; 0 when unknown. */
+static uint64_t host_available(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	uint64_t kib = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %" SCNu64 " kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib * KiB;
+}
+
+/* The bench's options with the machine's memory set to @mem (a later key wins). */
+static void scale_options(const struct bench_cfg *cfg, uint64_t mem, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s,mem=%" PRIu64 "M", cfg->options, mem / MiB);
+}
+
+static int scale_size_row(const struct bench_cfg *cfg, int rounds, struct scale_size *row)
+{
+	const uint64_t avail = host_available(), need = row->size + SCALE_SLACK;
+	unsigned char *arr, *chunk = NULL;
+	struct vmfs_proc_stat ps;
+	struct vm vm = { 0 };
+	char opts[600];
+	int rc = -1, err;
+
+	row->pages = row->size / VMFS_PAGE_SIZE;
+	row->mmap = row->fork = row->exit = 1e300;
+	if (avail && need > avail / 2) {
+		snprintf(row->skipped, sizeof(row->skipped), "skipped: the machine needs "
+			 "%" PRIu64 " MiB, more than half of the %" PRIu64 " MiB available",
+			 need / MiB, avail / MiB);
+		return 0;
+	}
+
+	/* The host: as much memory resident, one byte written per page, forked. */
+	arr = host_map(row->size);
+	if (!arr)
+		return fail("mmap of %" PRIu64 " bytes: %s", row->size, strerror(errno));
+	for (uint64_t off = 0; off < row->size; off += VMFS_PAGE_SIZE)
+		arr[off] = 1;
+	row->host_fork = host_fork_best(rounds);
+	munmap(arr, row->size);
+	if (row->host_fork < 0)
+		return -1;
+
+	chunk = malloc(CHUNK);
+	if (!chunk)
+		return fail("out of host memory");
+	scale_options(cfg, need, opts, sizeof(opts));
+	if (vm_open_opts(opts, &vm) < 0)
+		goto out;
+	for (int r = 0; r < rounds; r++) {
+		uint64_t base;
+		double t0 = now(), t;
+
+		err = vmfs_mmap(vm.m, vm.pid, 0, row->size, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, &base);
+		t = now() - t0;
+		if (err < 0) {
+			vfail("vmfs_mmap", err);
+			goto out;
+		}
+		row->mmap = min_d(row->mmap, t);
+		if ((err = vmfs_munmap(vm.m, vm.pid, base, row->size)) < 0) {
+			vfail("vmfs_munmap", err);
+			goto out;
+		}
+	}
+	if (vm_map(&vm, row->size) < 0 || vm_populate(&vm, chunk) < 0)
+		goto out;
+	if ((err = vmfs_proc_stat(vm.m, vm.pid, &ps)) < 0) {
+		vfail("vmfs_proc_stat", err);
+		goto out;
+	}
+	row->pt_pages = ps.pt_pages;
+	for (int r = 0; r < rounds; r++) {
+		double t0 = now(), t;
+		int child = vmfs_fork(vm.m, vm.pid);
+
+		t = now() - t0;
+		if (child < 0) {
+			vfail("vmfs_fork", child);
+			goto out;
+		}
+		row->fork = min_d(row->fork, t);
+		t0 = now();
+		err = vmfs_exit(vm.m, child);
+		t = now() - t0;
+		if (err < 0) {
+			vfail("vmfs_exit", err);
+			goto out;
+		}
+		row->exit = min_d(row->exit, t);
+	}
+	{
+		double t0 = now();
+
+		err = vmfs_munmap(vm.m, vm.pid, vm.base, vm.size);
+		row->munmap = now() - t0;
+		if (err < 0) {
+			vfail("vmfs_munmap", err);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (vm.m)
+		vm_close(&vm);
+	free(chunk);
+	return rc;
+}
+
+/*
+ * Run @what @n times, with i counting the calls, and keep the time per call
+ * in *best when it is faster.  @what breaks out of the loop on a failure,
+ * which the caller then finds in its own variables.
+ */
+#define TIME_EACH(best, n, what)                                         \
+	do {                                                             \
+		double t0_ = now();                                      \
+		for (int i = 0; i < (n); i++) {                          \
+			what;                                            \
+		}                                                        \
+		*(best) = min_d(*(best), (now() - t0_) / (n));           \
+	} while (0)
+
+static int scale_procs_row(const struct bench_cfg *cfg, int rounds, struct scale_procs *row)
+{
+	const int n = row->n;
+	int *spawned = malloc((size_t)n * sizeof(int));
+	int *forked = malloc((size_t)n * sizeof(int));
+	unsigned char *chunk = malloc(CHUNK);
+	struct vm vm = { 0 };
+	char opts[600];
+	int rc = -1, err = 0;
+
+	row->spawn = row->fork = row->exit_forked = row->exit_spawned = row->mmap = 1e300;
+	if (!spawned || !forked || !chunk) {
+		fail("out of host memory");
+		goto out;
+	}
+	scale_options(cfg, SCALE_PARENT + SCALE_SLACK, opts, sizeof(opts));
+	for (int r = 0; r < rounds; r++) {
+		struct vmfs_stat st;
+		uint64_t addr;
+
+		if (vm_open_opts(opts, &vm) < 0)
+			goto out;
+		if (vm_map(&vm, SCALE_PARENT) < 0 || vm_populate(&vm, chunk) < 0)
+			goto out;
+		TIME_EACH(&row->spawn, n,
+			  if ((spawned[i] = err = vmfs_spawn(vm.m, "idle")) < 0) break);
+		if (err < 0) {
+			vfail("vmfs_spawn", err);
+			goto out;
+		}
+		TIME_EACH(&row->fork, n,
+			  if ((forked[i] = err = vmfs_fork(vm.m, vm.pid)) < 0) break);
+		if (err < 0) {
+			vfail("vmfs_fork", err);
+			goto out;
+		}
+		TIME_EACH(&row->mmap, SCALE_MMAPS,
+			  if ((err = vmfs_mmap(vm.m, vm.pid, 0, MiB, PROT_READ | PROT_WRITE,
+					       MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, &addr)) < 0 ||
+			      (err = vmfs_munmap(vm.m, vm.pid, addr, MiB)) < 0) break);
+		if (err < 0) {
+			vfail("vmfs_mmap/vmfs_munmap", err);
+			goto out;
+		}
+		vmfs_stat(vm.m, &st);
+		row->pt_pages = st.pagetable_pages;
+		TIME_EACH(&row->exit_forked, n,
+			  if ((err = vmfs_exit(vm.m, forked[i])) < 0) break);
+		if (err < 0) {
+			vfail("vmfs_exit", err);
+			goto out;
+		}
+		TIME_EACH(&row->exit_spawned, n,
+			  if ((err = vmfs_exit(vm.m, spawned[i])) < 0) break);
+		if (err < 0) {
+			vfail("vmfs_exit", err);
+			goto out;
+		}
+		vm_close(&vm);
+	}
+	rc = 0;
+out:
+	if (vm.m)
+		vm_close(&vm);
+	free(chunk);
+	free(forked);
+	free(spawned);
+	return rc;
+}
+
+/*
+ * What fork would cost per page if it copied the memory instead of the
+ * tables: memcpy of 64 MiB (4 KiB pages, both sides resident), per page.
+ */
+static double memcpy_page_best(int rounds)
+{
+	const uint64_t len = 64 * MiB;
+	unsigned char *src = host_map(len), *dst = host_map(len);
+	double best = 1e300;
+
+	if (!src || !dst) {
+		best = fail("mmap of %" PRIu64 " bytes: %s", len, strerror(errno));
+		goto out;
+	}
+	fill_pattern(src, 0, len);
+	memset(dst, 0, len);
+	for (int r = 0; r < rounds; r++) {
+		double t0 = now();
+
+		memcpy(dst, src, len);
+		clobber(dst);
+		best = min_d(best, (now() - t0) / (double)(len / VMFS_PAGE_SIZE));
+	}
+out:
+	if (src)
+		munmap(src, len);
+	if (dst)
+		munmap(dst, len);
+	return best;
+}
+
+static void run_scale(const struct bench_cfg *cfg, struct scale *sc)
+{
+	const uint64_t *sizes = cfg->quick ? scale_sizes_quick : scale_sizes_full;
+	const int *procs = cfg->quick ? scale_procs_quick : scale_procs_full;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->nsizes = cfg->quick ? sizeof(scale_sizes_quick) / sizeof(scale_sizes_quick[0])
+				: sizeof(scale_sizes_full) / sizeof(scale_sizes_full[0]);
+	sc->nprocs = cfg->quick ? sizeof(scale_procs_quick) / sizeof(scale_procs_quick[0])
+				: sizeof(scale_procs_full) / sizeof(scale_procs_full[0]);
+	sc->rounds = cfg->quick ? 2 : 3;
+	bench_err[0] = '\0';
+	sc->memcpy_page = memcpy_page_best(sc->rounds);
+	if (sc->memcpy_page < 0)
+		goto failed;
+	for (size_t i = 0; i < sc->nsizes; i++) {
+		sc->sizes[i].size = sizes[i];
+		if (scale_size_row(cfg, sc->rounds, &sc->sizes[i]) < 0)
+			goto failed;
+	}
+	for (size_t i = 0; i < sc->nprocs; i++) {
+		sc->procs[i].n = procs[i];
+		if (scale_procs_row(cfg, sc->rounds, &sc->procs[i]) < 0)
+			goto failed;
+	}
+	sc->ok = true;
+	return;
+failed:
+	snprintf(sc->error, sizeof(sc->error), "%s", bench_err);
+}
+
+/* ---- figures measured elsewhere (--rows FILE) ------------------------------ */
+
+/*
+ * scripts/bench.sh measures what needs a mount or valgrind with other tools
+ * (tools/fusebench.sh, vmfs-replay --bench) and hands the results to this
+ * program, so that one table and one JSON document hold every figure.  One
+ * record per line, fields separated by tabs:
+ *
+ *     figure  ID  TITLE  UNIT  KIND  TARGET  VMFS  CEILING  [NOTE]
+ *     run     KEY  VALUE
+ *
+ * KIND is rate or time, as in figures[]; VMFS and CEILING are numbers, or
+ * both "-" when the figure could not be measured, and NOTE then says why.
+ * A run record describes the run (the command, the load average while the
+ * other tools ran) and goes into the header and JSON's "run".  Empty lines
+ * and lines starting with # are skipped.
+ */
+
+#define MAX_ROWS 16
+#define MAX_RUN  16
+
+static struct figure row_figures[MAX_ROWS];
+static struct { char *key, *value; } run_info[MAX_RUN];
+static size_t nrun_info;
+
+/* Split @line at tabs into at most @max fields (the last keeps any tabs). */
+static int split_tabs(char *line, char **field, int max)
+{
+	int n = 0;
+
+	while (n < max) {
+		field[n++] = line;
+		line = strchr(line, '\t');
+		if (!line)
+			break;
+		*line++ = '\0';
+	}
+	return n;
+}
+
+/* A finite number >= 0 that fills the whole of @s. */
+static bool parse_number(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	return *s && !*end && errno == 0 && *v >= 0 && *v < 1e300;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d) {
+		fprintf(stderr, "vmfs-bench: out of memory\n");
+		exit(1);
+	}
+	return d;
+}
+
+/*
+ * Add the figures of @path to out[*nout...]; false with a message on
+ * stderr for a file that cannot be read or a malformed line.
+ */
+static bool read_rows(const char *path, struct outcome *out, size_t *nout)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *line = NULL, *field[9];
+	size_t cap = 0, nrows = 0;
+	unsigned lineno = 0;
+	ssize_t len;
+	bool good = true;
+
+	if (!f) {
+		fprintf(stderr, "vmfs-bench: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	while (good && (len = getline(&line, &cap, f)) >= 0) {
+		int nf;
+
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		nf = split_tabs(line, field, 9);
+		if (!strcmp(field[0], "run") && nf == 3) {
+			if (nrun_info == MAX_RUN) {
+				fprintf(stderr, "vmfs-bench: %s:%u: more than %d run records\n",
+					path, lineno, MAX_RUN);
+				good = false;
+				break;
+			}
+			run_info[nrun_info].key = xstrdup(field[1]);
+			run_info[nrun_info++].value = xstrdup(field[2]);
+		} else if (!strcmp(field[0], "figure") && nf >= 8) {
+			struct figure *fg = &row_figures[nrows];
+			struct outcome *o = &out[*nout];
+			bool measured = strcmp(field[6], "-") || strcmp(field[7], "-");
+			const char *note = nf == 9 ? field[8] : "";
+
+			if (nrows == MAX_ROWS) {
+				fprintf(stderr, "vmfs-bench: %s:%u: more than %d figures\n",
+					path, lineno, MAX_ROWS);
+				good = false;
+				break;
+			}
+			memset(o, 0, sizeof(*o));
+			fg->id = xstrdup(field[1]);
+			fg->title = xstrdup(field[2]);
+			fg->unit = xstrdup(field[3]);
+			fg->kind = !strcmp(field[4], "time") ? TIME : RATE;
+			good = (!strcmp(field[4], "rate") || !strcmp(field[4], "time")) &&
+			       parse_number(field[5], &fg->target) &&
+			       (!measured || (parse_number(field[6], &o->s.vmfs) &&
+					      parse_number(field[7], &o->s.ceiling) &&
+					      o->s.vmfs > 0 && o->s.ceiling > 0));
+			if (!good) {
+				fprintf(stderr, "vmfs-bench: %s:%u: a figure needs KIND rate or time, "
+					"a TARGET, and VMFS and CEILING > 0 (or both -)\n", path, lineno);
+				break;
+			}
+			o->f = fg;
+			o->selected = true;
+			o->ok = measured;
+			snprintf(o->title, sizeof(o->title), "%s", fg->title);
+			if (measured) {
+				o->ratio = ratio_of(fg, &o->s);
+				snprintf(o->s.note, sizeof(o->s.note), "%s", note);
+			} else {
+				snprintf(o->error, sizeof(o->error), "%s", *note ? note : "not measured");
+			}
+			nrows++;
+			(*nout)++;
+		} else {
+			fprintf(stderr, "vmfs-bench: %s:%u: not a figure (8 or 9 fields) or run "
+				"(3 fields) record\n", path, lineno);
+			good = false;
+		}
+	}
+	if (good && ferror(f)) {
+		fprintf(stderr, "vmfs-bench: reading %s: %s\n", path, strerror(errno));
+		good = false;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return good;
+}
+
 /* ---- output ---------------------------------------------------------------- */
+
+/* Everything one run prints. */
+struct report {
+	const struct bench_cfg *cfg;
+	const struct outcome   *out;
+	size_t                  nout;
+	const struct scale     *scale;          /* NULL without --scale */
+	double                  load_start[3];  /* getloadavg() at start and end */
+	double                  load_end[3];
+};
 
 static void json_string(const char *str)
 {
@@ -1028,17 +1533,14 @@ static void json_string(const char *str)
 	putchar('"');
 }
 
-static void print_json(const struct bench_cfg *cfg, const struct outcome *out)
+static void json_figures(const struct report *rp)
 {
 	bool first = true;
 
-	printf("{\n  \"options\": ");
-	json_string(cfg->options);
-	printf(",\n  \"quick\": %s,\n  \"size\": %" PRIu64 ",\n  \"figures\": [",
-	       cfg->quick ? "true" : "false", cfg->big);
-	for (size_t i = 0; i < NFIGURES; i++) {
-		const struct figure *f = &figures[i];
-		const struct outcome *o = &out[i];
+	printf("  \"figures\": [");
+	for (size_t i = 0; i < rp->nout; i++) {
+		const struct outcome *o = &rp->out[i];
+		const struct figure *f = o->f;
 
 		if (!o->selected)
 			continue;
@@ -1059,30 +1561,106 @@ static void print_json(const struct bench_cfg *cfg, const struct outcome *out)
 				printf(", \"note\": ");
 				json_string(o->s.note);
 			}
-			putchar('}');
 		} else {
 			printf("\"vmfs\": null, \"ceiling\": null, \"ratio\": null, "
 			       "\"met\": false, \"error\": ");
 			json_string(o->error);
-			putchar('}');
 		}
+		putchar('}');
 	}
-	printf("\n  ]\n}\n");
+	printf("\n  ]");
 }
 
-static void print_table(const struct outcome *out)
+static void json_scale(const struct scale *sc)
 {
-	char rule[115];
+	printf(",\n  \"scale\": {\"rounds\": %d, \"memcpy_ns_per_page\": %.4g",
+	       sc->rounds, sc->memcpy_page * 1e9);
+	if (!sc->ok) {
+		printf(", \"error\": ");
+		json_string(sc->error);
+		printf("}");
+		return;
+	}
+	printf(",\n    \"resident\": [");
+	for (size_t i = 0; i < sc->nsizes; i++) {
+		const struct scale_size *r = &sc->sizes[i];
+
+		printf("%s\n      {\"size\": %" PRIu64 ", \"pages\": %" PRIu64, i ? "," : "",
+		       r->size, r->pages);
+		if (r->skipped[0]) {
+			printf(", \"skipped\": ");
+			json_string(r->skipped);
+		} else {
+			printf(", \"pt_pages\": %" PRIu64 ", \"mmap_us\": %.4g, \"fork_ms\": %.4g, "
+			       "\"fork_ns_per_page\": %.4g, \"host_fork_ms\": %.4g, "
+			       "\"host_fork_ns_per_page\": %.4g, \"exit_ms\": %.4g, "
+			       "\"exit_ns_per_page\": %.4g, \"munmap_ms\": %.4g, "
+			       "\"munmap_ns_per_page\": %.4g", r->pt_pages, r->mmap * 1e6,
+			       r->fork * 1e3, r->fork * 1e9 / r->pages, r->host_fork * 1e3,
+			       r->host_fork * 1e9 / r->pages, r->exit * 1e3,
+			       r->exit * 1e9 / r->pages, r->munmap * 1e3, r->munmap * 1e9 / r->pages);
+		}
+		putchar('}');
+	}
+	printf("\n    ],\n    \"processes\": [");
+	for (size_t i = 0; i < sc->nprocs; i++) {
+		const struct scale_procs *r = &sc->procs[i];
+
+		printf("%s\n      {\"n\": %d, \"parent_resident\": %" PRIu64 ", \"spawn_us\": %.4g, "
+		       "\"fork_us\": %.4g, \"mmap_munmap_us\": %.4g, \"exit_forked_us\": %.4g, "
+		       "\"exit_spawned_us\": %.4g, \"pt_pages\": %" PRIu64 "}", i ? "," : "",
+		       r->n, SCALE_PARENT, r->spawn * 1e6, r->fork * 1e6, r->mmap * 1e6,
+		       r->exit_forked * 1e6, r->exit_spawned * 1e6, r->pt_pages);
+	}
+	printf("\n    ]\n  }");
+}
+
+static void json_load(const char *name, const double load[3])
+{
+	printf(",\n  \"%s\": [%.2f, %.2f, %.2f]", name, load[0], load[1], load[2]);
+}
+
+static void print_json(const struct report *rp)
+{
+	const struct bench_cfg *cfg = rp->cfg;
+
+	printf("{\n  \"options\": ");
+	json_string(cfg->options);
+	printf(",\n  \"quick\": %s,\n  \"size\": %" PRIu64 ",\n  \"cpus\": %ld",
+	       cfg->quick ? "true" : "false", cfg->big, sysconf(_SC_NPROCESSORS_ONLN));
+	json_load("load_average_start", rp->load_start);
+	json_load("load_average_end", rp->load_end);
+	printf(",\n  \"run\": {");
+	for (size_t i = 0; i < nrun_info; i++) {
+		printf("%s", i ? ", " : "");
+		json_string(run_info[i].key);
+		printf(": ");
+		json_string(run_info[i].value);
+	}
+	printf("},\n");
+	json_figures(rp);
+	if (rp->scale)
+		json_scale(rp->scale);
+	printf("\n}\n");
+}
+
+static void print_rule(int width)
+{
+	for (int i = 0; i < width; i++)
+		putchar('-');
+	putchar('\n');
+}
+
+static void print_figures(const struct report *rp)
+{
 	int met = 0, missed = 0, failed = 0;
 
-	memset(rule, '-', sizeof(rule) - 1);
-	rule[sizeof(rule) - 1] = '\0';
 	printf("%-46s | %-18s | %-18s | %-6s | %s\n",
 	       "figure", "vmfs", "ceiling", "ratio", "target");
-	printf("%s\n", rule);
-	for (size_t i = 0; i < NFIGURES; i++) {
-		const struct figure *f = &figures[i];
-		const struct outcome *o = &out[i];
+	print_rule(114);
+	for (size_t i = 0; i < rp->nout; i++) {
+		const struct outcome *o = &rp->out[i];
+		const struct figure *f = o->f;
 		char v[32], c[32];
 
 		if (!o->selected)
@@ -1101,20 +1679,132 @@ static void print_table(const struct outcome *out)
 		else
 			missed++;
 	}
-	printf("%s\n", rule);
-	for (size_t i = 0; i < NFIGURES; i++)
-		if (out[i].selected && out[i].ok && out[i].s.note[0])
-			printf("%s: %s\n", figures[i].id, out[i].s.note);
+	print_rule(114);
+	for (size_t i = 0; i < rp->nout; i++)
+		if (rp->out[i].selected && rp->out[i].ok && rp->out[i].s.note[0])
+			printf("%s: %s\n", rp->out[i].f->id, rp->out[i].s.note);
 	printf("%d target%s met, %d MISSED%s", met, met == 1 ? "" : "s", missed,
 	       failed ? "" : "\n");
 	if (failed)
 		printf(", %d not measured (ERROR)\n", failed);
 }
 
+/* "x12.3", "x3730" for b over a, or "-" when either is missing. */
+static const char *growth(char *buf, size_t n, double a, double b)
+{
+	if (a > 0 && b > 0)
+		snprintf(buf, n, b / a >= 100 ? "x%.0f" : "x%.3g", b / a);
+	else
+		snprintf(buf, n, "-");
+	return buf;
+}
+
+static void print_scale(const struct scale *sc)
+{
+	const struct scale_size *lo = NULL, *hi = NULL;
+	char size[32], g[5][16];
+
+	if (!sc->ok) {
+		printf("scale: ERROR: %s\n", sc->error);
+		return;
+	}
+	printf("scale with resident memory (best of %d rounds): one process with SIZE of\n"
+	       "private anonymous memory written; mmap of SIZE (untouched), fork and the\n"
+	       "child's exit, then munmap (timed once); ns/page: per resident 4 KiB page;\n"
+	       "host fork: fork() of this program with as much written (4 KiB pages)\n\n",
+	       sc->rounds);
+	printf("%-8s | %8s | %8s | %8s | %-18s | %-18s | %-18s | %s\n", "resident",
+	       "pages", "PT pages", "mmap", "vmfs fork", "host fork", "exit (child)", "munmap");
+	printf("%-8s | %8s | %8s | %8s |" "%s |%s |%s |%s\n", "", "", "", "us",
+	       "       ms   ns/page", "       ms   ns/page", "       ms   ns/page",
+	       "       ms   ns/page");
+	print_rule(124);
+	for (size_t i = 0; i < sc->nsizes; i++) {
+		const struct scale_size *r = &sc->sizes[i];
+		const double pg = (double)r->pages / 1e9;
+
+		format_size(size, sizeof(size), r->size);
+		if (r->skipped[0]) {
+			printf("%-8s | %s\n", size, r->skipped);
+			continue;
+		}
+		printf("%-8s | %8" PRIu64 " | %8" PRIu64 " | %8.2f | %9.3f %8.2f | %9.3f %8.2f"
+		       " | %9.3f %8.2f | %9.3f %8.2f\n", size, r->pages, r->pt_pages,
+		       r->mmap * 1e6, r->fork * 1e3, r->fork / pg, r->host_fork * 1e3,
+		       r->host_fork / pg, r->exit * 1e3, r->exit / pg, r->munmap * 1e3,
+		       r->munmap / pg);
+		if (!lo)
+			lo = r;
+		hi = r;
+	}
+	print_rule(124);
+	if (lo && hi != lo) {
+		char a[32], b[32];
+
+		format_size(a, sizeof(a), lo->size);
+		format_size(b, sizeof(b), hi->size);
+		printf("%s to %s: memory and page-table entries x%.0f (table pages %s); time\n"
+		       "of mmap %s, fork %s, exit %s, munmap %s\n", a, b,
+		       (double)hi->pages / lo->pages,
+		       growth(g[0], sizeof(g[0]), lo->pt_pages, hi->pt_pages),
+		       growth(g[1], sizeof(g[1]), lo->mmap, hi->mmap),
+		       growth(g[2], sizeof(g[2]), lo->fork, hi->fork),
+		       growth(g[3], sizeof(g[3]), lo->exit, hi->exit),
+		       growth(g[4], sizeof(g[4]), lo->munmap, hi->munmap));
+	}
+	printf("fork copies 8 bytes of page table per page; copying the page itself (memcpy\n"
+	       "of 64 MiB here) costs %.1f ns per page\n", sc->memcpy_page * 1e9);
+
+	printf("\nscale with processes (best of %d rounds): N processes beside a parent\n"
+	       "with %" PRIu64 " MiB resident: N spawned, N forked from the parent, %d mmap +\n"
+	       "munmap of 1 MiB in the parent, then the forked and the spawned exit; times\n"
+	       "per process (per pair for mmap); PT pages: the machine's, all alive\n\n",
+	       sc->rounds, SCALE_PARENT / MiB, SCALE_MMAPS);
+	printf("%-8s | %8s | %8s | %14s | %14s | %15s | %9s\n", "procs", "spawn us",
+	       "fork us", "mmap+munmap us", "exit forked us", "exit spawned us", "PT pages");
+	print_rule(96);
+	for (size_t i = 0; i < sc->nprocs; i++) {
+		const struct scale_procs *r = &sc->procs[i];
+
+		printf("%-8d | %8.2f | %8.2f | %14.2f | %14.2f | %15.2f | %9" PRIu64 "\n",
+		       r->n, r->spawn * 1e6, r->fork * 1e6, r->mmap * 1e6,
+		       r->exit_forked * 1e6, r->exit_spawned * 1e6, r->pt_pages);
+	}
+	print_rule(96);
+	if (sc->nprocs > 1) {
+		const struct scale_procs *a = &sc->procs[0], *b = &sc->procs[sc->nprocs - 1];
+
+		printf("%d to %d processes (x%d): per process, spawn %s, fork %s, exit %s "
+		       "and %s; mmap %s\n", a->n, b->n, b->n / a->n,
+		       growth(g[0], sizeof(g[0]), a->spawn, b->spawn),
+		       growth(g[1], sizeof(g[1]), a->fork, b->fork),
+		       growth(g[2], sizeof(g[2]), a->exit_forked, b->exit_forked),
+		       growth(g[3], sizeof(g[3]), a->exit_spawned, b->exit_spawned),
+		       growth(g[4], sizeof(g[4]), a->mmap, b->mmap));
+	}
+}
+
+static void print_text(const struct report *rp)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < rp->nout; i++)
+		any |= rp->out[i].selected;
+	if (any)
+		print_figures(rp);
+	if (any && rp->scale)
+		putchar('\n');
+	if (rp->scale)
+		print_scale(rp->scale);
+	printf("\nload average at the end: %.2f %.2f %.2f\n",
+	       rp->load_end[0], rp->load_end[1], rp->load_end[2]);
+}
+
 static void usage(FILE *to, const char *argv0)
 {
 	fprintf(to,
-"usage: %s [--quick] [--json] [-o OPTIONS] [--only ID[,ID...]]\n"
+"usage: %s [--quick] [--json] [--scale] [-o OPTIONS] [--only ID[,ID...]]\n"
+"       [--rows FILE]\n"
 "\n"
 "Measure libvmfs against the host doing the same work, in one run, and print\n"
 "figure | vmfs | ceiling | ratio | target.  ratio = vmfs rate / host rate\n"
@@ -1125,13 +1815,24 @@ static void usage(FILE *to, const char *argv0)
 "in $TMPDIR (else /tmp); both are removed at the end.\n"
 "\n"
 "  -q, --quick        smaller sizes (64 MiB instead of 1 GiB, fewer rounds;\n"
-"                     swap figures: 64 MiB through 4 MiB, one round)\n"
+"                     swap figures: 64 MiB through 4 MiB, one round; scale:\n"
+"                     up to 64 MiB and 1,000 processes)\n"
 "  -j, --json         machine-readable output on stdout\n"
+"  -s, --scale        also the scale tables: mmap, fork, exit and munmap of\n"
+"                     1 MiB ... 4 GiB resident (sizes needing more than half\n"
+"                     the host's available memory are skipped; 4 GiB takes\n"
+"                     ~4.1 GiB), and spawn, fork, exit of 10 ... 10,000\n"
+"                     processes; about 30 s more\n"
 "  -o, --options OPT  extra vmfs_open options appended to the bench's own\n"
 "                     mem=SIZE (e.g. -o tlb=0, -o levels=5; a later key wins,\n"
 "                     so -o mem=2G replaces it, and frames= is refused; the\n"
-"                     swap figures append their own mem= and swap= after it)\n"
-"      --only IDS     run only these figures\n"
+"                     swap figures and the scale tables append their own mem=)\n"
+"      --only IDS     run only these figures; the id 'scale' names the scale\n"
+"                     tables\n"
+"      --rows FILE    add the figures measured elsewhere that FILE holds (- for\n"
+"                     standard input) to the table: tab-separated records\n"
+"                     'figure ID TITLE UNIT rate|time TARGET VMFS CEILING NOTE'\n"
+"                     and 'run KEY VALUE' (scripts/bench.sh writes them)\n"
 "  -h, --help         this text\n"
 "\n"
 "Figures:\n", argv0);
@@ -1140,11 +1841,15 @@ static void usage(FILE *to, const char *argv0)
 			figures[i].title, figures[i].target);
 	fprintf(to,
 "\nExit status: 0 when every figure was measured (targets met or not), 1 when\n"
-"one could not be (engine error, wrong bytes), 2 for a bad command line.\n");
+"one could not be (engine error, wrong bytes, an ERROR record in --rows), 2\n"
+"for a bad command line or --rows file.\n");
 }
 
-/* Mark the figures named in the comma list @ids; false for an unknown one. */
-static bool select_figures(const char *ids, struct outcome *out, const char **bad)
+/*
+ * Mark the figures named in the comma list @ids, and *scale for the id
+ * "scale"; false for an unknown id, which *bad then points at.
+ */
+static bool select_figures(const char *ids, struct outcome *out, bool *scale, const char **bad)
 {
 	char *copy = strdup(ids), *save = NULL;
 
@@ -1153,6 +1858,10 @@ static bool select_figures(const char *ids, struct outcome *out, const char **ba
 	for (char *id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
 		size_t i;
 
+		if (!strcmp(id, "scale")) {
+			*scale = true;
+			continue;
+		}
 		for (i = 0; i < NFIGURES && strcmp(figures[i].id, id) != 0; i++)
 			;
 		if (i == NFIGURES) {
@@ -1166,29 +1875,41 @@ static bool select_figures(const char *ids, struct outcome *out, const char **ba
 	return true;
 }
 
+static void load_average(double load[3])
+{
+	if (getloadavg(load, 3) != 3)
+		load[0] = load[1] = load[2] = -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "quick",   no_argument,       NULL, 'q' },
 		{ "json",    no_argument,       NULL, 'j' },
+		{ "scale",   no_argument,       NULL, 's' },
 		{ "options", required_argument, NULL, 'o' },
 		{ "only",    required_argument, NULL, 'O' },
+		{ "rows",    required_argument, NULL, 'R' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct outcome out[NFIGURES];
+	static struct outcome out[NFIGURES + MAX_ROWS];
 	struct bench_cfg cfg = { 0 };
-	const char *extra = NULL, *only = NULL;
-	bool json = false, failed = false;
+	struct report rp = { .cfg = &cfg, .out = out, .nout = NFIGURES };
+	struct scale scale;
+	const char *extra = NULL, *only = NULL, *rows = NULL;
+	bool json = false, want_scale = false, failed = false;
 	char size[32];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "qjo:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qjso:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'q': cfg.quick = true; break;
 		case 'j': json = true; break;
+		case 's': want_scale = true; break;
 		case 'o': extra = optarg; break;
 		case 'O': only = optarg; break;
+		case 'R': rows = optarg; break;
 		case 'h': usage(stdout, argv[0]); return 0;
 		default:  usage(stderr, argv[0]); return 2;
 		}
@@ -1220,10 +1941,11 @@ int main(int argc, char **argv)
 	snprintf(cfg.options, sizeof(cfg.options), "mem=%" PRIu64 "M%s%s",
 		 cfg.big / MiB * 5 / 4, extra && *extra ? "," : "", extra ? extra : "");
 
-	memset(out, 0, sizeof(out));
+	for (size_t i = 0; i < NFIGURES; i++)
+		out[i].f = &figures[i];
 	if (only) {
 		const char *bad = NULL;
-		if (!select_figures(only, out, &bad)) {
+		if (!select_figures(only, out, &want_scale, &bad)) {
 			fprintf(stderr, "%s: unknown figure in --only: '%s' (see --help)\n",
 				argv[0], bad ? bad : only);
 			return 2;
@@ -1232,13 +1954,20 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < NFIGURES; i++)
 			out[i].selected = true;
 	}
+	if (rows && !read_rows(rows, out, &rp.nout))
+		return 2;
 
+	load_average(rp.load_start);
 	format_size(size, sizeof(size), cfg.big);
 	if (!json) {
 		printf("vmfs-bench%s: machine options \"%s\", big size %s, best of %d rounds;\n"
-		       "host ceilings use 4 KiB pages (MADV_NOHUGEPAGE), %ld CPUs\n\n",
-		       cfg.quick ? " --quick" : "", cfg.options, size, cfg.rounds,
-		       sysconf(_SC_NPROCESSORS_ONLN));
+		       "host ceilings use 4 KiB pages (MADV_NOHUGEPAGE), %ld CPUs, load average "
+		       "%.2f %.2f %.2f at the start\n", cfg.quick ? " --quick" : "", cfg.options,
+		       size, cfg.rounds, sysconf(_SC_NPROCESSORS_ONLN), rp.load_start[0],
+		       rp.load_start[1], rp.load_start[2]);
+		for (size_t i = 0; i < nrun_info; i++)
+			printf("%s: %s\n", run_info[i].key, run_info[i].value);
+		putchar('\n');
 		fflush(stdout);
 	}
 	for (size_t i = 0; i < NFIGURES; i++) {
@@ -1261,14 +1990,26 @@ int main(int argc, char **argv)
 		}
 		if (o->ok)
 			o->ratio = ratio_of(f, &o->s);
-		else {
+		else
 			snprintf(o->error, sizeof(o->error), "%s", bench_err);
-			failed = true;
-		}
 	}
+	if (want_scale) {
+		run_scale(&cfg, &scale);
+		if (bad_options) {
+			fprintf(stderr, "%s: bad options \"%s\": %s\n", argv[0],
+				cfg.options, scale.error);
+			return 2;
+		}
+		rp.scale = &scale;
+		failed = !scale.ok;
+	}
+	for (size_t i = 0; i < rp.nout; i++)
+		if (out[i].selected && !out[i].ok)
+			failed = true;
+	load_average(rp.load_end);
 	if (json)
-		print_json(&cfg, out);
+		print_json(&rp);
 	else
-		print_table(out);
+		print_text(&rp);
 	return failed ? 1 : 0;
 }
