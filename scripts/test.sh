@@ -6,6 +6,9 @@
 #   build-asan/  ASan + UBSan (gcc)           every test
 #   build-tsan/  ThreadSanitizer (clang)      the "threads" suite
 #
+# and then run each fuzz target of tests/fuzz/ for 20 seconds (build-fuzz/,
+# clang with libFuzzer; skipped when clang's fuzzer runtime is missing).
+#
 # Each stage runs even if an earlier one failed; the script ends with one
 # summary line and exits non-zero if any stage failed.  Build directories are
 # reused, so a second run only rebuilds what changed.  Works from any
@@ -69,6 +72,17 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 
 CC=clang stage tsan build-tsan \
 	-Db_sanitize=thread -Db_lundef=false -- --suite threads
+
+# A short fuzzing run (the long runs are scripts/fuzz.sh); a crash fails it.
+echo
+echo "==== fuzz: build-fuzz"
+fuzz_rc=0
+scripts/fuzz.sh --seconds 20 || fuzz_rc=$?
+case $fuzz_rc in
+0) passed+=(fuzz) ;;
+77) echo "==== fuzz: skipped (no fuzzer runtime)" ;;
+*) echo "==== fuzz: FAILED (crashes are in tests/fuzz/crashes/)"; failed+=(fuzz) ;;
+esac
 
 echo
 if ((${#failed[@]} == 0)); then
