@@ -98,6 +98,11 @@ for t in "${targets[@]}"; do
 	args=(-max_total_time="$seconds" -timeout=20 -close_fd_mask=2 -print_final_stats=1
 	      -artifact_prefix="$crashes/")
 	[[ -f tests/fuzz/$t.dict ]] && args+=(-dict="tests/fuzz/$t.dict")
+	# Longer than a ctl line may be (4096), longer than a trace line is kept.
+	case $t in
+	ctl) args+=(-max_len=8200) ;;
+	trace) args+=(-max_len=12288) ;;
+	esac
 	((jobs > 1)) && args+=(-fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 
 	before=$(find "$crashes" -type f | sort)

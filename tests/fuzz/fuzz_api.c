@@ -1022,6 +1022,36 @@ static uint64_t raw_u64(struct run *r)
 	}
 }
 
+/* vmfs_access with any @how: a bad one is -EINVAL; a read in kernel mode
+ * (VMFS_ACCESS_KERNEL, which the model does not follow) transfers at most
+ * @len bytes and, being no segfault, leaves the counter alone. */
+static void op_raw_how(struct run *r, struct mproc *p, uint64_t addr, size_t len, unsigned how)
+{
+	static unsigned char out[3 * PAGE + 1];
+	unsigned type = how & VMFS_ACCESS_TYPE;
+	bool bad = (how & ~(VMFS_ACCESS_TYPE | VMFS_ACCESS_FORCE | VMFS_ACCESS_KERNEL)) ||
+		   type == VMFS_ACCESS_TYPE || ((how & VMFS_ACCESS_FORCE) && type == VMFS_ACCESS_EXEC);
+	struct vmfs_proc_stat before, after;
+	ssize_t got;
+
+	set_op(r, "access(%d, %#" PRIx64 ", %zu, how %#x)", p->pid, addr, len, how);
+	if (bad) {
+		EXPECT(r, "access with a bad how", -EINVAL, vmfs_access(r->m, p->pid, addr, out, len, how,
+									NULL));
+		return;
+	}
+	if (!(how & VMFS_ACCESS_KERNEL) || type == VMFS_ACCESS_WRITE) {
+		do_access(r, p, addr, len, how & ~VMFS_ACCESS_KERNEL);
+		return;
+	}
+	vmfs_proc_stat(r->m, p->pid, &before);
+	got = vmfs_access(r->m, p->pid, addr, out, len, how, NULL);
+	vmfs_proc_stat(r->m, p->pid, &after);
+	FUZZ_CHECK(got == -EFAULT || got == -ENOMEM || (got > 0 && (size_t)got <= len),
+		   "%s: returned %zd", r->op, got);
+	EXPECT(r, "segv counter of a kernel-mode access", before.segv, after.segv);
+}
+
 static void op_raw(struct run *r, struct mproc *p)
 {
 	uint8_t k = fuzz_u8(&r->in);
@@ -1084,6 +1114,10 @@ static void op_raw(struct run *r, struct mproc *p)
 		return;
 	}
 	default:
+		if (k & 0x20) {
+			op_raw_how(r, p, addr, (size_t)(len % (3 * PAGE)) + 1, fuzz_u8(&r->in));
+			return;
+		}
 		do_access(r, p, addr, (size_t)(len % (3 * PAGE)) + 1,
 			  k & 0x40 ? VMFS_ACCESS_READ | VMFS_ACCESS_FORCE : VMFS_ACCESS_READ);
 		return;
