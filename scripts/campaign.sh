@@ -66,7 +66,7 @@ for name in "${names[@]}"; do
 	else
 		failed+=("$name")
 		echo "==== $name: FAILED after $((SECONDS - start)) s:"
-		grep -E '^# seed|^FAIL' "$log" | sed 's/^/    /'
+		{ grep -m 1 '^# seed' "$log"; tail -n 6 "$log"; } | cut -c1-400 | sed 's/^/    /'
 	fi
 done
 

@@ -183,7 +183,7 @@ if ((${#failures[@]})); then
 	for f in "${failures[@]}"; do
 		echo "${f##*/fail.}: $(cat "$f")" >&2
 	done
-	fail "${#failures[@]} clients failed"
+	fail "${#failures[@]} clients failed, ${failures[0]##*/fail.} first: $(head -n 1 "${failures[0]}")"
 fi
 shopt -u nullglob
 read -r hw _ hr _ hc _ <"$t/hammer.out"
