@@ -15,10 +15,11 @@
  * byte choosing it and a few bytes for its arguments (fuzz_in: past the end
  * everything is 0).  Operations: spawn (also with bad names), fork, exit,
  * anonymous and object mmap (fixed, noreplace, hint, anywhere), munmap,
- * mprotect, reads, writes, fetches and forced accesses, the same three with
- * raw 64-bit arguments, reclaim, sync, set_policy, object create, write,
- * read, resize, remove, chmod, calls on a dead PID, the /proc views, and a
- * check of maps and translations.
+ * mprotect, reads (also through vmfs_read_with), writes, fetches and
+ * forced accesses, mmap, munmap, mprotect and reads with raw 64-bit
+ * arguments (and any access mode), reclaim, sync, set_policy, object create,
+ * write, read, resize, remove, chmod, stat and list, calls on a dead PID,
+ * the /proc views, and a check of maps and translations.
  *
  * What is checked (the model decides every expected value):
  *   - every return value: PIDs, placement addresses, errnos, bytes
@@ -43,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <vmfs.h>
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -99,7 +101,8 @@ struct run {
 	uint64_t user_top, top_vpn, kernel_pt_pages;
 	uint64_t kernel_base, kernel_end;     /* the kernel image */
 	int va_bits;
-	bool may_oom;
+	bool may_oom, swap_none;
+	int levels;
 	struct mproc procs[MAX_PROCS];
 	int nprocs, next_pid, dead_pid;
 	struct mobj *objs[MAX_OBJS];
@@ -409,6 +412,13 @@ static struct mproc *pick_proc(struct run *r)
 	return &r->procs[fuzz_below(&r->in, (uint32_t)r->nprocs)];
 }
 
+/* A page the process has mapped (it has some, and never more than
+ * PROC_BUDGET, well within the range of fuzz_below). */
+static uint64_t mapped_vpn(struct run *r, const struct mproc *p)
+{
+	return p->pg[fuzz_below(&r->in, (uint32_t)p->n)].vpn;
+}
+
 /* A page that may or may not be mapped: one of two windows (the bottom of
  * user space, just below user_top where top-down placement lands), next to
  * a page the process has, just below the placement floor, or anywhere. */
@@ -423,7 +433,7 @@ static uint64_t pick_vpn(struct run *r, const struct mproc *p)
 		return r->top_vpn - WIN_PAGES + fuzz_below(&r->in, WIN_PAGES);
 	case 5: case 6:
 		if (p->n) {
-			uint64_t vpn = p->pg[fuzz_below(&r->in, (uint32_t)(p->n < 65536 ? p->n : 65536))].vpn;
+			uint64_t vpn = mapped_vpn(r, p);
 
 			return vpn + fuzz_below(&r->in, 5) - (vpn >= 2 ? 2 : 0);
 		}
@@ -793,8 +803,7 @@ static void apply_mprotect(struct mproc *p, uint64_t vpn, uint64_t npages, int p
 static void op_mprotect(struct run *r, struct mproc *p)
 {
 	uint8_t k = fuzz_u8(&r->in);
-	uint64_t vpn = k & 1 && p->n ? p->pg[fuzz_below(&r->in, (uint32_t)(p->n < 65536 ? p->n : 65536))].vpn
-				     : pick_vpn(r, p);
+	uint64_t vpn = k & 1 && p->n ? mapped_vpn(r, p) : pick_vpn(r, p);
 	uint64_t npages = 1 + (k >> 1) % (k & 0x80 ? 16 : 4);
 	int prot = (k >> 4) & 7;
 	int64_t want = mprotect_expect(r, p, vpn, npages, prot);
@@ -854,8 +863,35 @@ static bool clip_object_tail(const struct mproc *p, uint64_t addr, size_t *len)
 	return *len > 0;
 }
 
-/* One access of @len bytes at @addr, checked byte by byte and fault by fault. */
-static void do_access(struct run *r, struct mproc *p, uint64_t addr, size_t len, unsigned how)
+/* vmfs_read_with's callback: the pieces, copied in order into out[]. */
+struct spans {
+	unsigned char *out;
+	size_t len, got;
+	int calls, rc;          /* rc: what the callback returns (0, or -EIO) */
+};
+
+static int copy_spans(void *arg, const struct iovec *iov, int iovcnt)
+{
+	struct spans *s = arg;
+
+	s->calls++;
+	for (int i = 0; i < iovcnt; i++) {
+		FUZZ_CHECK(iov[i].iov_len && s->got + iov[i].iov_len <= s->len,
+			   "vmfs_read_with: a piece of %zu bytes after %zu of %zu", iov[i].iov_len,
+			   s->got, s->len);
+		memcpy(s->out + s->got, iov[i].iov_base, iov[i].iov_len);
+		s->got += iov[i].iov_len;
+	}
+	return s->rc;
+}
+
+/*
+ * One access of @len bytes at @addr, checked byte by byte and fault by
+ * fault.  With @spans (a user-mode read), through vmfs_read_with, whose
+ * callback fails with -EIO when @spans is 2.
+ */
+static void do_access(struct run *r, struct mproc *p, uint64_t addr, size_t len, unsigned how,
+		      int spans)
 {
 	static unsigned char in[4 * PAGE], out[4 * PAGE], want[4 * PAGE];
 	static const char *const type_name[] = { "read", "write", "exec" };
@@ -864,13 +900,14 @@ static void do_access(struct run *r, struct mproc *p, uint64_t addr, size_t len,
 	const struct mpage *stop = NULL;
 	struct vmfs_proc_stat before, after;
 	struct vmfs_fault f;
+	struct spans sp = { .rc = spans == 2 ? -EIO : 0 };
 	size_t done = 0;
 	ssize_t got;
 
 	if (type == VMFS_ACCESS_WRITE && !clip_object_tail(p, addr, &len))
 		return;
-	set_op(r, "%s%s(%d, %#" PRIx64 ", %zu)", user ? "" : "force-", type_name[type], p->pid, addr,
-	       len);
+	set_op(r, "%s%s%s(%d, %#" PRIx64 ", %zu)", user ? "" : "force-", type_name[type],
+	       spans ? (spans == 2 ? "_with (failing)" : "_with") : "", p->pid, addr, len);
 	if (type == VMFS_ACCESS_WRITE)
 		random_bytes(r, in, len);
 	memset(out, 0xa5, len);
@@ -892,13 +929,26 @@ static void do_access(struct run *r, struct mproc *p, uint64_t addr, size_t len,
 	if (!done && user)
 		vmfs_proc_stat(r->m, p->pid, &before);
 	memset(&f, 0x5a, sizeof(f));
-	got = vmfs_access(r->m, p->pid, addr, type == VMFS_ACCESS_WRITE ? in : out, len, how, &f);
-	if (got != (done ? (ssize_t)done : -EFAULT) && r->may_oom && done && f.err == -ENOMEM &&
+	if (spans) {
+		sp.out = out;
+		sp.len = len;
+		got = vmfs_read_with(r->m, p->pid, addr, len, copy_spans, &sp);
+		f.err = (int)(got < 0 ? got : 0);
+		FUZZ_CHECK(sp.calls == (got >= 0 || got == sp.rc) && (got < 0 || sp.got == (size_t)got),
+			   "%s: returned %zd after %d calls with %zu bytes", r->op, got, sp.calls, sp.got);
+	} else {
+		got = vmfs_access(r->m, p->pid, addr, type == VMFS_ACCESS_WRITE ? in : out, len, how, &f);
+	}
+	if (got != (done ? (ssize_t)done : -EFAULT) && r->may_oom && done &&
+	    (f.err == -ENOMEM || (spans && got > 0)) &&
 	    (got == -ENOMEM || (got > 0 && (size_t)got < done && (addr + (uint64_t)got) % PAGE == 0))) {
 		/* out of memory: the access stopped at a page that needed a frame */
 		done = got > 0 ? (size_t)got : 0;
-		if (!done)
+		if (!done || spans == 2)
 			return;
+	} else if (spans == 2 && done) {
+		EXPECT(r, "the callback's error", -EIO, got);
+		return;
 	} else {
 		EXPECT(r, "bytes transferred", done ? (int64_t)done : -EFAULT, got);
 	}
@@ -931,6 +981,11 @@ static void do_access(struct run *r, struct mproc *p, uint64_t addr, size_t len,
 	unsigned code = VMFS_PF_USER | (type == VMFS_ACCESS_WRITE ? VMFS_PF_WRITE : 0) |
 			(type == VMFS_ACCESS_EXEC ? VMFS_PF_INSTR : 0);
 
+	if (spans) {            /* no struct vmfs_fault to look at */
+		vmfs_proc_stat(r->m, p->pid, &after);
+		EXPECT(r, "segv counter rise", 1, after.segv - before.segv);
+		return;
+	}
 	EXPECT(r, "fault si_code", (stop && !past_end) || kernel_prot ? VMFS_SEGV_ACCERR
 								       : VMFS_SEGV_MAPERR, f.si_code);
 	EXPECT(r, "fault addr", addr, f.addr);
@@ -953,12 +1008,13 @@ static void op_access(struct run *r, struct mproc *p)
 		VMFS_ACCESS_WRITE | VMFS_ACCESS_FORCE, VMFS_ACCESS_WRITE,
 	};
 	uint8_t k = fuzz_u8(&r->in);
-	uint64_t vpn = k & 8 && p->n ? p->pg[fuzz_below(&r->in, (uint32_t)(p->n < 65536 ? p->n : 65536))].vpn
-				     : pick_vpn(r, p);
+	uint64_t vpn = k & 8 && p->n ? mapped_vpn(r, p) : pick_vpn(r, p);
 	unsigned off = k & 0x10 ? 0 : fuzz_below(&r->in, PAGE);
 	size_t len = k & 0x20 ? 1 + fuzz_below(&r->in, 16) : 1 + fuzz_below(&r->in, 3 * PAGE);
 
-	do_access(r, p, vpn * PAGE + off, len, hows[k & 7]);
+	/* plain reads, now and then through vmfs_read_with (whose callback may fail) */
+	do_access(r, p, vpn * PAGE + off, len, hows[k & 7],
+		  hows[k & 7] == VMFS_ACCESS_READ && (k & 0x40) ? 1 + (k >> 7) : 0);
 }
 
 /* ---- raw arguments: any 64-bit address and length ------------------------------ */
@@ -1041,7 +1097,7 @@ static void op_raw_how(struct run *r, struct mproc *p, uint64_t addr, size_t len
 		return;
 	}
 	if (!(how & VMFS_ACCESS_KERNEL) || type == VMFS_ACCESS_WRITE) {
-		do_access(r, p, addr, len, how & ~VMFS_ACCESS_KERNEL);
+		do_access(r, p, addr, len, how & ~VMFS_ACCESS_KERNEL, 0);
 		return;
 	}
 	vmfs_proc_stat(r->m, p->pid, &before);
@@ -1062,9 +1118,9 @@ static void op_raw(struct run *r, struct mproc *p)
 
 	switch (k & 3) {
 	case 0: {
-		int flags = (int)(fuzz_u8(&r->in) & 0x33) | (k & 0x40 ? MAP_FIXED_NOREPLACE : 0);
-
-		flags = (flags & ~MAP_ANONYMOUS) | MAP_ANONYMOUS;
+		/* any of shared, private, fixed, noreplace (type 0 or both: -EINVAL) */
+		int flags = (int)(fuzz_u8(&r->in) & 0x13) | MAP_ANONYMOUS |
+			    (k & 0x40 ? MAP_FIXED_NOREPLACE : 0);
 		set_op(r, "raw mmap(%d, %#" PRIx64 ", %#" PRIx64 ", %#x, %#x)", p->pid, addr, len, prot,
 		       flags);
 		want = raw_mmap_expect(r, p, addr, len, prot, flags, &at);
@@ -1119,7 +1175,7 @@ static void op_raw(struct run *r, struct mproc *p)
 			return;
 		}
 		do_access(r, p, addr, (size_t)(len % (3 * PAGE)) + 1,
-			  k & 0x40 ? VMFS_ACCESS_READ | VMFS_ACCESS_FORCE : VMFS_ACCESS_READ);
+			  k & 0x40 ? VMFS_ACCESS_READ | VMFS_ACCESS_FORCE : VMFS_ACCESS_READ, 0);
 		return;
 	}
 }
@@ -1150,8 +1206,8 @@ static void op_dead_pid(struct run *r)
 	EXPECT(r, "pagetable", -ESRCH, vmfs_pagetable(r->m, pid, NULL, 0));
 }
 
-/* The /proc views with odd arguments: pagemap anywhere, pagetable and kmsg
- * into small buffers. */
+/* The /proc views with odd arguments: pagemap anywhere, pagetable, kmsg and
+ * the swap path into small buffers; the names of the table levels. */
 static void op_views(struct run *r, struct mproc *p)
 {
 	static uint64_t pm[64];
@@ -1181,6 +1237,19 @@ static void op_views(struct run *r, struct mproc *p)
 	FUZZ_CHECK(strlen(log) == (full < k % sizeof(log) ? full : k % sizeof(log)),
 		   "%s: kmsg of %zu bytes into %zu holds %zu", r->op, full, 1 + k % sizeof(log),
 		   strlen(log));
+	memset(log, 'X', sizeof(log));
+	full = vmfs_swap_path(r->m, log, 1 + k % sizeof(log));
+	FUZZ_CHECK(strlen(log) == (full < k % sizeof(log) ? full : k % sizeof(log)) &&
+		   (full == 0) == r->swap_none, "%s: swap path of %zu bytes into %zu holds %zu",
+		   r->op, full, 1 + k % sizeof(log), strlen(log));
+	for (int lv = -1; lv <= r->levels; lv++) {
+		const char *name = vmfs_level_name(r->levels, lv);
+
+		FUZZ_CHECK(name && (lv < 0 || lv == r->levels ? !strcmp(name, "?") :
+				    lv == 0 ? !strcmp(name, "pgd") :
+				    lv == r->levels - 1 ? !strcmp(name, "pte") : strlen(name) == 3),
+			   "vmfs_level_name(%d, %d) is \"%s\"", r->levels, lv, name ? name : "(null)");
+	}
 }
 
 /* ---- machine-wide operations ----------------------------------------------------- */
@@ -1481,9 +1550,8 @@ static void one_op(struct run *r)
 			check_pids(r);
 			check_maps(r, p);
 			for (int i = 0; i < 4; i++)
-				check_translate(r, p, fuzz_u8(&r->in) & 1 && p->n ?
-						p->pg[fuzz_below(&r->in, (uint32_t)(p->n < 65536 ? p->n : 65536))].vpn :
-						pick_vpn(r, p) % r->top_vpn);
+				check_translate(r, p, fuzz_u8(&r->in) & 1 && p->n ? mapped_vpn(r, p)
+						      : pick_vpn(r, p) % r->top_vpn);
 		}
 		break;
 	default:
@@ -1519,6 +1587,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(opts, sizeof(opts), "frames=%d,levels=%d,tlb=%d,policy=%s%s", FRAMES, 2 + cfg % 5,
 		 cfg & 8 ? 4 : 0, policies[(cfg >> 4) & 3], swaps[cfg >> 6]);
 	r->may_oom = swaps[cfg >> 6][0] != '\0';
+	r->swap_none = cfg >> 6 == 1;
+	r->levels = 2 + cfg % 5;
 	r->next_pid = 1;
 	r->rng = cfg;
 	set_op(r, "vmfs_open(\"%s\")", opts);
