@@ -12,7 +12,9 @@
  *   - an accepted string means the same with a trailing comma, and the
  *     options printed back as key=value items parse to the same options;
  *   - parse_u64 agrees with a reference written here from its contract
- *     (decimal or 0x hex, one optional K/M/G/T, nothing else, no overflow).
+ *     (decimal or 0x hex, one optional K/M/G/T, nothing else, no overflow);
+ *   - a small accepted configuration with a private store opens through
+ *     vmfs_open as a machine with exactly those settings, which runs.
  */
 #include "fuzz.h"
 
@@ -24,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <vmfs.h>
 
 static const char *const policies[] = { "fifo", "lru", "clock", "arc" };
 
@@ -131,6 +135,55 @@ static char *print_options(const struct vm_options *o)
 	return s;
 }
 
+/*
+ * A small configuration that was accepted opens as a machine that is what
+ * the options say, and runs: a process writes two pages and reads them
+ * back (or, with one frame and at most one swap slot, runs out of memory).  Only with a
+ * private store: the string comes from the fuzzer, and a machine empties
+ * the file that swap=PATH names.
+ */
+static void check_machine(const struct vm_options *o, const char *s)
+{
+	static const char bytes[2 * 4096] = "written through a machine the options made";
+	char got[sizeof(bytes)];
+	struct vmfs_stat st;
+	vmfs *m;
+	int pid, rc;
+	ssize_t n;
+
+	if (o->swap_path[0] || o->frames > 256 || o->kernel_bytes > (16u << 20) || o->tlb > 4096)
+		return;
+	rc = vmfs_open(&m, s);
+	FUZZ_CHECK(rc == 0, "\"%.80s\" parsed, but vmfs_open: %d %s", s, rc, vmfs_errmsg());
+	FUZZ_CHECK(vmfs_stat(m, &st) == 0 && st.frames == o->frames && st.levels == o->levels &&
+		   st.tlb_entries == o->tlb && st.kernel_pages * 4096 == o->kernel_bytes &&
+		   !strcmp(st.policy, o->policy) && st.swap_total == (o->swap_none ? 0 : o->swap_slots) &&
+		   st.frames_free == o->frames && (vmfs_swap_path(m, NULL, 0) == 0) == o->swap_none,
+		   "\"%.80s\": the machine has %" PRIu64 " frames, %d levels, tlb %" PRIu64 ", %" PRIu64
+		   " kernel pages, policy %s, %" PRIu64 " swap slots", s, st.frames, st.levels,
+		   st.tlb_entries, st.kernel_pages, st.policy, st.swap_total);
+	pid = vmfs_spawn(m, "options");
+	FUZZ_CHECK(pid == 1, "\"%.80s\": spawn %d", s, pid);
+	FUZZ_CHECK(vmfs_mmap(m, pid, 0x10000, sizeof(bytes), PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0, NULL) == 0,
+		   "\"%.80s\": mmap %s", s, vmfs_errmsg());
+	/* One frame and fewer than two swap slots: the second page, or the
+	 * first read back (which keeps its slot), may find nothing to evict. */
+	bool tight = o->frames == 1 && (o->swap_none || (o->swap_slots && o->swap_slots < 2));
+
+	n = vmfs_write(m, pid, 0x10000, bytes, sizeof(bytes));
+	FUZZ_CHECK(n == (ssize_t)sizeof(bytes) || (tight && (n == -ENOMEM || n == 4096)),
+		   "\"%.80s\": write %zd %s", s, n, vmfs_errmsg());
+	if (n == (ssize_t)sizeof(bytes)) {
+		memset(got, 0, sizeof(got));
+		n = vmfs_read(m, pid, 0x10000, got, sizeof(got));
+		FUZZ_CHECK((n == (ssize_t)sizeof(got) || (tight && (n == -ENOMEM || n == 4096))) &&
+			   !memcmp(got, bytes, n > 0 ? (size_t)n : 0),
+			   "\"%.80s\": read back %zd bytes, or other bytes", s, n);
+	}
+	vmfs_close(m);
+}
+
 static void check_options(const char *s)
 {
 	struct vm_options o, untouched, again;
@@ -170,6 +223,7 @@ static void check_options(const char *s)
 	FUZZ_CHECK(rc == 0 && same_options(&o, &again), "\"%.80s\" accepted, printed back as "
 		   "\"%.200s\": %d (%s) or different", s, printed, rc, vm_error_msg());
 	free(printed);
+	check_machine(&o, s);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
