@@ -569,10 +569,17 @@ static int follow_page(struct access *a, uint64_t va, uint8_t **out)
 	return vm_error(-EFAULT, "fault loop at 0x%llx", (unsigned long long)va);
 }
 
-/* Where the bytes of an access go: copied through a buffer, or handed out as pieces. */
+/*
+ * Where the bytes of an access go: copied through a buffer, or handed out
+ * as pieces.  A frame handed out is pinned (FRAME_LOCKED) until the pieces
+ * have been used: a later page of the same read may need a frame, and
+ * reclaim must not take one whose bytes are already in the list.
+ */
 struct span_sink {
 	struct iovec *iov;
 	int           n, cap;
+	uint64_t     *pinned;   /* frames this read locked, up to cap */
+	int           npinned;
 };
 
 static void sink_add(struct span_sink *s, uint8_t *p, uint64_t n)
@@ -628,9 +635,17 @@ static int64_t access_loop(struct vmfs *m, int pid, uint64_t addr, void *buf, ui
 				deliver_segv(&a);
 			return rc;
 		}
-		if (sink)
+		if (sink) {
+			uint64_t spfn = (uint64_t)(p - m->phys.ram) >> PAGE_SHIFT;
+			struct frame *sf;
+
 			sink_add(sink, p, n);
-		else if (a.write)
+			if (pfn_is_data(&m->phys, spfn) &&
+			    !((sf = pfn_frame(&m->phys, spfn))->flags & FRAME_LOCKED)) {
+				sf->flags |= FRAME_LOCKED;
+				sink->pinned[sink->npinned++] = spfn;
+			}
+		} else if (a.write)
 			memcpy(p, (const uint8_t *)buf + done, n);
 		else
 			memcpy((uint8_t *)buf + done, p, n);
@@ -648,11 +663,20 @@ int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t le
 	return access_loop(m, pid, addr, buf, len, how, fault, NULL);
 }
 
+static void unpin(struct vmfs *m, struct span_sink *s)
+{
+	for (int i = 0; i < s->npinned; i++)
+		pfn_frame(&m->phys, s->pinned[i])->flags &= ~FRAME_LOCKED;
+	s->npinned = 0;
+}
+
 int64_t read_spans(struct vmfs *m, int pid, uint64_t addr, uint64_t len,
 		   vmfs_span_fn fn, void *arg)
 {
 	struct iovec small[64];
-	struct span_sink sink = { small, 0, 64 };
+	uint64_t small_pinned[64];
+	struct span_sink sink = { small, 0, 64, small_pinned, 0 };
+	struct vmfs_fault flt;
 	uint64_t pages;
 	int64_t done;
 	int rc;
@@ -662,15 +686,53 @@ int64_t read_spans(struct vmfs *m, int pid, uint64_t addr, uint64_t len,
 	pages = len / PAGE_SIZE + 2;
 	if (pages > (uint64_t)sink.cap) {
 		sink.iov = malloc(pages * sizeof(*sink.iov));
-		if (!sink.iov)
+		sink.pinned = malloc(pages * sizeof(*sink.pinned));
+		if (!sink.iov || !sink.pinned) {
+			free(sink.iov);
+			free(sink.pinned);
 			return vm_error(-ENOMEM, "out of memory for a read's pieces");
+		}
 		sink.cap = (int)pages;
 	}
-	done = access_loop(m, pid, addr, NULL, len, VMFS_ACCESS_READ, NULL, &sink);
+	done = access_loop(m, pid, addr, NULL, len, VMFS_ACCESS_READ, &flt, &sink);
+	if (done > 0 && (uint64_t)done < len && flt.err == -ENOMEM && sink.npinned) {
+		/*
+		 * The read's own pins used up memory: a short count here would
+		 * be the implementation's, not a fault's.  Copy what was
+		 * gathered, let the frames go, and finish by copying.
+		 */
+		uint8_t *copy = malloc(len);
+
+		if (copy) {
+			uint64_t at = 0;
+			int64_t more;
+
+			for (int i = 0; i < sink.n; i++) {
+				memcpy(copy + at, sink.iov[i].iov_base, sink.iov[i].iov_len);
+				at += sink.iov[i].iov_len;
+			}
+			unpin(m, &sink);
+			more = access_loop(m, pid, addr + (uint64_t)done, copy + done, len - (uint64_t)done,
+					   VMFS_ACCESS_READ, NULL, NULL);
+			if (more > 0)
+				done += more;
+			vm_error_clear();
+			sink.iov[0] = (struct iovec){ .iov_base = copy, .iov_len = (size_t)done };
+			sink.n = 1;
+			if ((rc = fn(arg, sink.iov, sink.n)) < 0)
+				done = rc;
+			free(copy);
+			goto out;
+		}
+	}
 	if (done > 0 && (rc = fn(arg, sink.iov, sink.n)) < 0)
 		done = rc;
-	if (sink.iov != small)
+out:
+	unpin(m, &sink);
+	if (sink.iov != small) {
 		free(sink.iov);
+		free(sink.pinned);
+	}
 	return done;
 }
 
