@@ -144,6 +144,8 @@ static char *print_options(const struct vm_options *o)
  */
 static void check_machine(const struct vm_options *o, const char *s)
 {
+	/* swap_total is "the slots swap_size= allows", even with swap=none
+	 * (vmfs.h: then vmfs_swap_path() says there is no swap at all). */
 	static const char bytes[2 * 4096] = "written through a machine the options made";
 	char got[sizeof(bytes)];
 	struct vmfs_stat st;
@@ -157,7 +159,7 @@ static void check_machine(const struct vm_options *o, const char *s)
 	FUZZ_CHECK(rc == 0, "\"%.80s\" parsed, but vmfs_open: %d %s", s, rc, vmfs_errmsg());
 	FUZZ_CHECK(vmfs_stat(m, &st) == 0 && st.frames == o->frames && st.levels == o->levels &&
 		   st.tlb_entries == o->tlb && st.kernel_pages * 4096 == o->kernel_bytes &&
-		   !strcmp(st.policy, o->policy) && st.swap_total == (o->swap_none ? 0 : o->swap_slots) &&
+		   !strcmp(st.policy, o->policy) && st.swap_total == o->swap_slots &&
 		   st.frames_free == o->frames && (vmfs_swap_path(m, NULL, 0) == 0) == o->swap_none,
 		   "\"%.80s\": the machine has %" PRIu64 " frames, %d levels, tlb %" PRIu64 ", %" PRIu64
 		   " kernel pages, policy %s, %" PRIu64 " swap slots", s, st.frames, st.levels,
