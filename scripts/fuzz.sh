@@ -10,8 +10,9 @@
 #   --jobs     N > 1 runs libFuzzer's -fork=N: N processes, and a crash does
 #              not end the run (default 1: one process, stopped by the
 #              first crash)
-#   --merge    afterwards, add the inputs that found new coverage to the
-#              committed seed corpus tests/fuzz/corpus/TARGET
+#   --merge    afterwards, add to the committed corpus tests/fuzz/corpus/TARGET
+#              the inputs that reach code it does not (edges only, not hit
+#              counts, so that it stays small)
 #   --build    the build directory (default build-fuzz, set up with CC=clang)
 #
 # Each target starts from its seed corpus tests/fuzz/corpus/TARGET and a
@@ -26,7 +27,8 @@
 # fuzz-replay-TARGET test of every build runs it from then on.
 #
 # At the end one line per target: executions, coverage (cov: edges, ft:
-# features, from libFuzzer's last stats line) and crashes found, with the
+# features, from libFuzzer's last stats line; with --jobs libFuzzer counts
+# them differently, so compare runs of one mode) and crashes found, with the
 # first line of each crash's report.  Exit status: 0 when no target
 # crashed, 1 when one did (or a build failed), 77 when clang's fuzzer
 # runtime is missing (libclang-rt-14-dev, scripts/setup.sh installs it).
@@ -41,7 +43,7 @@ build='build-fuzz'
 targets=()
 
 usage() {
-	sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '5,16p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -136,7 +138,8 @@ for t in "${targets[@]}"; do
 		done <<<"$new"
 	fi
 	if $merge; then
-		"$bin" -merge=1 -close_fd_mask=2 "$seeds" "$work" >"$build/fuzz-$t-merge.log" 2>&1 ||
+		"$bin" -merge=1 -use_counters=0 -close_fd_mask=2 "$seeds" "$work" \
+			>"$build/fuzz-$t-merge.log" 2>&1 ||
 			echo "fuzz.sh: merging into $seeds failed (log: $build/fuzz-$t-merge.log)"
 	fi
 done
