@@ -19,7 +19,8 @@
  * forced accesses, mmap, munmap, mprotect and reads with raw 64-bit
  * arguments (and any access mode), reclaim, sync, set_policy, object create,
  * write, read, resize, remove, chmod, stat and list, calls on a dead PID,
- * the /proc views, and a check of maps and translations.
+ * the /proc views, a check of maps and translations, and a sweep: one
+ * access over each run of mapped pages of a process.
  *
  * What is checked (the model decides every expected value):
  *   - every return value: PIDs, placement addresses, errnos, bytes
@@ -62,6 +63,7 @@
 #define MAX_OBJS      4           /* names obj0 .. obj3 */
 #define OBJ_PAGES     16          /* the largest object, in pages */
 #define MAX_OPS       2000
+#define MAX_ACCESS    (32 * PAGE) /* a long access: twice the frames */
 
 /* ---- the model ------------------------------------------------------------- */
 
@@ -893,7 +895,7 @@ static int copy_spans(void *arg, const struct iovec *iov, int iovcnt)
 static void do_access(struct run *r, struct mproc *p, uint64_t addr, size_t len, unsigned how,
 		      int spans)
 {
-	static unsigned char in[4 * PAGE], out[4 * PAGE], want[4 * PAGE];
+	static unsigned char in[MAX_ACCESS], out[MAX_ACCESS], want[MAX_ACCESS];
 	static const char *const type_name[] = { "read", "write", "exec" };
 	unsigned type = how & VMFS_ACCESS_TYPE;
 	bool user = !(how & VMFS_ACCESS_FORCE);
@@ -1010,11 +1012,45 @@ static void op_access(struct run *r, struct mproc *p)
 	uint8_t k = fuzz_u8(&r->in);
 	uint64_t vpn = k & 8 && p->n ? mapped_vpn(r, p) : pick_vpn(r, p);
 	unsigned off = k & 0x10 ? 0 : fuzz_below(&r->in, PAGE);
-	size_t len = k & 0x20 ? 1 + fuzz_below(&r->in, 16) : 1 + fuzz_below(&r->in, 3 * PAGE);
+	size_t len;
+
+	/* a few bytes, up to three pages, or (high bit) up to 32 pages, more
+	 * than there are frames, so that the access evicts its own pages */
+	if (k & 0x20) {
+		len = 1 + fuzz_below(&r->in, 16);
+	} else {
+		uint16_t l = fuzz_u16(&r->in);
+
+		len = l & 0x8000 ? 1 + (size_t)(l & 0x7fff) * 4 : 1 + l % (3 * PAGE);
+	}
 
 	/* plain reads, now and then through vmfs_read_with (whose callback may fail) */
 	do_access(r, p, vpn * PAGE + off, len, hows[k & 7],
 		  hows[k & 7] == VMFS_ACCESS_READ && (k & 0x40) ? 1 + (k >> 7) : 0);
+}
+
+/*
+ * Every run of neighbouring pages of @p (at most 32 pages at a time) in one
+ * access, @mode 0 a write, 1 a read, 2 a read through vmfs_read_with, 3 a
+ * forced read.  Memory fills up at once, and one access then evicts the
+ * pages it touched first (which vmfs_read_with once handed out after their
+ * frames were reused: corpus/api/readwith-evicts-earlier-piece).
+ */
+static void op_sweep(struct run *r, struct mproc *p, unsigned mode)
+{
+	static const unsigned hows[] = {
+		VMFS_ACCESS_WRITE, VMFS_ACCESS_READ, VMFS_ACCESS_READ, VMFS_ACCESS_READ | VMFS_ACCESS_FORCE,
+	};
+
+	for (size_t i = 0; i < p->n;) {
+		size_t j = i + 1;
+
+		while (j < p->n && j - i < MAX_ACCESS / PAGE && p->pg[j].vpn == p->pg[j - 1].vpn + 1)
+			j++;
+		/* do_access may change the model's pages (a write copies), never their number */
+		do_access(r, p, p->pg[i].vpn * PAGE, (j - i) * PAGE, hows[mode & 3], mode == 2);
+		i = j;
+	}
 }
 
 /* ---- raw arguments: any 64-bit address and length ------------------------------ */
@@ -1555,11 +1591,14 @@ static void one_op(struct run *r)
 		}
 		break;
 	default:
-		if (p)
+		if (p && (k & 0x20)) {
 			for (size_t i = 0; i < p->n; i++) {
 				set_op(r, "translate every page of %d", p->pid);
 				check_translate(r, p, p->pg[i].vpn);
 			}
+		} else if (p) {
+			op_sweep(r, p, k >> 6);
+		}
 		break;
 	}
 }
