@@ -11,6 +11,13 @@
  * lines, '#' comments and valgrind's "==PID==" and "--PID--" lines decide
  * nothing.  The parsers are hand-written (no sscanf): a trace of a few
  * seconds of a real program is a hundred million lines.
+ *
+ * A line or a refs token is parsed with its length, never as a C string
+ * alone: a NUL byte in it is a byte like any other, which no record
+ * grammar allows, so "7<NUL>junk" is malformed as "7junk" is (and a line
+ * that would be a record but for a NUL decides no format).  The parsers
+ * may look at the NUL stored after the end, which matches no class of
+ * character, but only reaching @end ends a record.
  */
 #include "replay_trace.h"
 #include "replay_map.h"
@@ -216,11 +223,11 @@ struct record {
 };
 
 /*
- * A lackey line: REC_OK, REC_NONE for a line that is not a record (lackey
- * prints other things; they are ignored), REC_BAD for one that starts like
- * a record and does not parse.
+ * A lackey line, [line, end) with a NUL at @end: REC_OK, REC_NONE for a
+ * line that is not a record (lackey prints other things; they are
+ * ignored), REC_BAD for one that starts like a record and does not parse.
  */
-static int lackey_record(const char *line, struct record *rec)
+static int lackey_record(const char *line, const char *end, struct record *rec)
 {
 	const char *p;
 	char kind;
@@ -241,26 +248,27 @@ static int lackey_record(const char *line, struct record *rec)
 		rec->why = "expected a hex address and a comma";
 		return REC_BAD;
 	}
-	if (parse_dec(&p, UINT64_MAX, &rec->size) < 0 || *skip_blanks(p)) {
+	if (parse_dec(&p, UINT64_MAX, &rec->size) < 0 || skip_blanks(p) != end) {
 		rec->why = "expected a decimal size after the comma";
 		return REC_BAD;
 	}
 	return REC_OK;
 }
 
-/* A comment or blank line of memsim and refs. */
-static bool is_comment(const char *line)
+/* A comment or blank line of memsim and refs, [line, end). */
+static bool is_comment(const char *line, const char *end)
 {
 	line = skip_blanks(line);
-	return !*line || *line == '#';
+	return line == end || *line == '#';
 }
 
-/* A memsim line: REC_OK, REC_NONE for a comment, REC_BAD. */
-static int memsim_record(const char *line, struct record *rec)
+/* A memsim line, [line, end) with a NUL at @end: REC_OK, REC_NONE for a
+ * comment, REC_BAD. */
+static int memsim_record(const char *line, const char *end, struct record *rec)
 {
 	const char *p = skip_blanks(line);
 
-	if (!*p || *p == '#')
+	if (is_comment(p, end))
 		return REC_NONE;
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
 		p += 2;
@@ -274,7 +282,7 @@ static int memsim_record(const char *line, struct record *rec)
 		return REC_BAD;
 	}
 	rec->write = (*p | 0x20) == 'w';
-	if (*skip_blanks(p + 1)) {
+	if (skip_blanks(p + 1) != end) {
 		rec->why = "text after R or W";
 		return REC_BAD;
 	}
@@ -282,12 +290,12 @@ static int memsim_record(const char *line, struct record *rec)
 	return REC_OK;
 }
 
-/* Whether a line reads as refs: page numbers, blanks and commas only. */
-static bool refs_line(const char *line)
+/* Whether [line, end) reads as refs: page numbers, blanks and commas only. */
+static bool refs_line(const char *line, const char *end)
 {
 	bool digit = false;
 
-	for (const char *p = line; *p; p++) {
+	for (const char *p = line; p < end; p++) {
 		if ((unsigned)(*p - '0') < 10u)
 			digit = true;
 		else if (!is_blank(*p) && *p != ',')
@@ -316,13 +324,13 @@ static enum trace_format detect(const uint8_t *buf, size_t len)
 			n--;
 		line[n] = '\0';
 		pos = nl ? (size_t)(nl - buf) + 1 : len;
-		if (is_comment(line) || !strncmp(line, "==", 2) || !strncmp(line, "--", 2))
+		if (is_comment(line, line + n) || !strncmp(line, "==", 2) || !strncmp(line, "--", 2))
 			continue;
-		if (lackey_record(line, &rec) == REC_OK)
+		if (lackey_record(line, line + n, &rec) == REC_OK)
 			return FORMAT_LACKEY;
-		if (memsim_record(line, &rec) == REC_OK)
+		if (memsim_record(line, line + n, &rec) == REC_OK)
 			return FORMAT_MEMSIM;
-		if (refs_line(line))
+		if (refs_line(line, line + n))
 			return FORMAT_REFS;
 	}
 	return FORMAT_AUTO;
@@ -425,7 +433,11 @@ static int parse_lines(struct parse *ps)
 
 	while ((rc = reader_line(&ps->r, &line, &len, &cut)) > 0) {
 		struct record rec;
-		int kind = lackey ? lackey_record(line, &rec) : memsim_record(line, &rec);
+		int kind = lackey ? lackey_record(line, line + len, &rec)
+				  : memsim_record(line, line + len, &rec);
+
+		if (kind == REC_BAD && memchr(line, '\0', len))
+			rec.why = "a NUL byte in the line";
 
 		if (kind == REC_NONE)
 			continue;
@@ -496,11 +508,13 @@ static int parse_refs(struct parse *ps)
 				uint64_t vpn;
 
 				tok[tlen] = '\0';
-				if (!toolong && parse_dec(&p, REF_VPN_MAX, &vpn) == 0 && !*p) {
+				if (!toolong && parse_dec(&p, REF_VPN_MAX, &vpn) == 0 && p == tok + tlen) {
 					ps->info->records++;
 					if (add_ref(ps, vpn, false) < 0)
 						return -1;
-				} else if (malformed(ps, "refs", toolong || (unsigned)(tok[0] - '0') < 10u
+				} else if (malformed(ps, "refs", memchr(tok, '\0', tlen)
+						     ? "a NUL byte in the page number"
+						     : toolong || (unsigned)(tok[0] - '0') < 10u
 						     ? "page number too large or not a number"
 						     : "expected a decimal page number",
 						     tok, tlen, toolong) < 0) {

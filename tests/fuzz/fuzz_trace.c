@@ -24,7 +24,8 @@
  * " L" are free, a hex number has at most 16 digits, a refs token at most 31
  * bytes, and a memsim record allows no comment after R or W (the header's
  * "lines starting with '#'", where the man page says "text from # to the
- * end of the line").
+ * end of the line").  A NUL byte is a byte like any other: a line or refs
+ * token that holds one is never a record, nor decides the format.
  */
 #include "fuzz.h"
 #include "replay_stream.h"
@@ -42,20 +43,6 @@
 #define TOP_VPN       (USER_TOP >> 12)
 #define LONG_LINE     (TRACE_LINE_MAX - 2)   /* the reference follows shorter lines */
 #define RECORD_MAX    (1u << 20)
-
-/*
- * Known bug, kept here so that fuzzing can go on past it: vmfs-replay reads
- * a record as a C string, so a NUL byte ends it and whatever follows on the
- * line (or in the refs token) is ignored: "7<NUL>junk" is page 7 and
- * "1000 R<NUL>junk" a read, where "7junk" and "1000 Rjunk" are malformed.
- * With NUL_ENDS_RECORD 1 the reference does the same.  The tests
- * fuzz-known-bug-trace-nul-* run the inputs corpus/trace/nul-* through a
- * build with -DNUL_ENDS_RECORD=0 and must fail; once the parser refuses such
- * records they pass unexpectedly: then make it 0 here and drop those tests.
- */
-#ifndef NUL_ENDS_RECORD
-#define NUL_ENDS_RECORD 1
-#endif
 
 enum { REC_NONE, REC_OK, REC_BAD };
 
@@ -284,8 +271,6 @@ static size_t split_lines(const char *data, size_t size, struct line **out)
 		l[count] = (struct line){ data + pos, n };
 		if (n && data[pos + n - 1] == '\r')
 			l[count].n--;
-		if (NUL_ENDS_RECORD && memchr(l[count].s, '\0', l[count].n))
-			l[count].n = strlen(l[count].s);
 		count++;
 		pos += n + (nl != NULL);
 	}
@@ -368,16 +353,12 @@ static void reference_refs(const char *data, size_t size, bool lenient, struct r
 			i++;
 			continue;
 		}
-		size_t start = i, end, stop;
+		size_t start = i, end = i;
 		uint64_t vpn;
 
-		while (i < size && !memchr("\n \t\r,#", data[i], 6))
+		while (i < size && !memchr("\n \t\r,#", data[i], 6))   /* NUL is no separator */
 			i++;
-		stop = i;
-		if (NUL_ENDS_RECORD && memchr(data + start, '\0', i - start))
-			stop = start + strlen(data + start);
-		end = start;
-		if (i - start <= 31 && dec_at(data, &end, stop, REF_VPN_MAX, &vpn) && end == stop) {
+		if (i - start <= 31 && dec_at(data, &end, i, REF_VPN_MAX, &vpn) && end == i) {
 			r->info.records++;
 			if (vpn >= TOP_VPN) {
 				r->info.outside++;

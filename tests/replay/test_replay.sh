@@ -20,7 +20,8 @@
 #             standard input; pages beyond the user half skipped and counted,
 #             replayed with -o levels=5
 #   errors    malformed records stop with FILE:LINE and a non-zero status,
-#             --lenient skips and counts them; bad options exit 2; nothing
+#             --lenient skips and counts them (a NUL byte in a record makes
+#             it malformed in every format); bad options exit 2; nothing
 #             ever dies of a signal
 #   output    --csv, --json (parsed), the table, --plot (a valid SVG with
 #             a line per policy, axis labels and a legend)
@@ -259,6 +260,25 @@ mode_errors() {
 	replay --format memsim - < "$TMP/bad2.memsim" > /dev/null 2> "$TMP/err"
 	grep -q '(standard input):2: malformed memsim record' "$TMP/err" && ok "stdin errors name (standard input):LINE" ||
 		fail "stdin error: $(cat "$TMP/err")"
+	# A NUL byte is a byte like any other, never the end of a record:
+	# "7<NUL>junk" is no more page 7 than "7junk" is.
+	printf '1 2\n7\000junk 3\n' > "$TMP/nul.refs"
+	expect_error 1 "nul.refs:2: malformed refs record" "$TMP/nul.refs"
+	printf '1000 R\n2000 R\000junk\n' > "$TMP/nul.memsim"
+	expect_error 1 "nul.memsim:2: malformed memsim record" "$TMP/nul.memsim"
+	printf '1000 R\n  \000\n' > "$TMP/nul-blank.memsim"
+	expect_error 1 "nul-blank.memsim:2: malformed memsim record" "$TMP/nul-blank.memsim"
+	printf 'I  0401ab70,3\n L 1000,8\000,junk\n' > "$TMP/nul.lackey"
+	expect_error 1 "nul.lackey:2: malformed lackey record" "$TMP/nul.lackey"
+	# A line that would read as a record but for its NUL decides no format.
+	printf '7\000junk\n1 2\n' > "$TMP/nul-first.refs"
+	expect_error 1 "nul-first.refs:1: malformed refs record" "$TMP/nul-first.refs"
+	printf '1\n7\000junk\n2\n' > "$TMP/nul-lenient.refs"
+	replay --csv --lenient -p lru -n 4 "$TMP/nul-lenient.refs" > "$TMP/len.csv" 2> "$TMP/len.err"
+	expect "--lenient status, a NUL in a refs token" $? 0
+	grep -q '1 malformed record skipped (the first at line 2)' "$TMP/len.err" &&
+		ok "--lenient counts a token with a NUL as malformed" || fail "--lenient NUL: $(cat "$TMP/len.err")"
+	expect "--lenient refs, a NUL in a refs token" "$(field "$TMP/len.csv" lru 4 refs)" 2
 	# Not a trace at all; a binary file is not one either, and does not crash.
 	printf 'hello world\nthis is not a trace\n' > "$TMP/prose"
 	expect_error 1 "cannot tell the trace format" "$TMP/prose"
