@@ -13,7 +13,7 @@
  *       mem                    0600  the address space, offset = virtual address
  *       maps smaps smaps_rollup stat statm status comm cmdline pagetable
  *                              0444  text, rendered by procfmt.c
- *       pagemap                0444  64-bit entries, offset = vpn * 8
+ *       pagemap                0400  64-bit entries, offset = vpn * 8 (Linux's mode)
  *       ctl                    0600  process commands (ctl.c)
  *
  * It uses libfuse's low-level (inode) API.  The high-level (path) API
@@ -44,6 +44,12 @@
  *   - Permissions are the kernel's (default_permissions): the modes above,
  *     owned by the user who mounted; without allow_other only that user
  *     gets in at all.
+ *   - pagemap shows frame numbers only to an opener who is the mounter or
+ *     root: anyone else who gets it open (past its mode 0400 with
+ *     CAP_DAC_READ_SEARCH, say) reads the PFN bits of present pages as 0,
+ *     the flags and swap entries whole, as Linux (4.2 on) shows it to a
+ *     reader without CAP_SYS_ADMIN.  Like Linux, the opener decides, not
+ *     whoever reads the descriptor later.
  *   - The machine is opened before mounting, so a bad option is reported
  *     on the terminal and nothing gets mounted; it is closed in destroy()
  *     (vmfs_close removes the temporary swap file) after the unmount, by
@@ -128,7 +134,7 @@ static const struct entry pid_entries[] = {
 	{ "maps",         K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_maps },
 	{ "smaps",        K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_smaps },
 	{ "smaps_rollup", K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_smaps_rollup },
-	{ "pagemap",      K_PAGEMAP, S_IFREG | 0444, NULL, NULL },
+	{ "pagemap",      K_PAGEMAP, S_IFREG | 0400, NULL, NULL },
 	{ "stat",         K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_stat },
 	{ "statm",        K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_statm },
 	{ "status",       K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_status },
@@ -635,6 +641,7 @@ struct handle {
 	char            answer[CTL_ANSWER_MAX];
 	size_t          answer_len;
 	off_t           answer_base;
+	bool            show_pfn;       /* pagemap: opened by the mounter or root */
 };
 
 static struct handle *handle_new(const struct node *n)
@@ -675,8 +682,8 @@ static int render(struct handle *h)
 	return rc == -ESRCH ? -ENOENT : rc;
 }
 
-/* Make the open file of @n in @fi, or return -errno. */
-static int open_node(const struct node *n, struct fuse_file_info *fi)
+/* Make the open file of @n in @fi for user @opener, or return -errno. */
+static int open_node(const struct node *n, struct fuse_file_info *fi, uid_t opener)
 {
 	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
 	struct handle *h;
@@ -704,6 +711,9 @@ static int open_node(const struct node *n, struct fuse_file_info *fi)
 	case K_TEXT:
 		rc = render(h);
 		break;
+	case K_PAGEMAP:
+		h->show_pfn = opener == owner_uid || opener == 0;
+		break;
 	case K_OBJECT:
 		/* O_TRUNC arrives here when the kernel does atomic_o_trunc. */
 		if ((fi->flags & O_TRUNC) && writing)
@@ -727,7 +737,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct node n;
 	int rc;
 
-	if ((rc = node_of_ino(ino, &n, true)) || (rc = open_node(&n, fi)))
+	if ((rc = node_of_ino(ino, &n, true)) || (rc = open_node(&n, fi, fuse_req_ctx(req)->uid)))
 		fuse_reply_err(req, -rc);
 	else if (fuse_reply_open(req, fi) != 0)
 		handle_free(handle_of(fi));     /* the open was interrupted */
@@ -771,7 +781,7 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 
 	memset(&e, 0, sizeof(e));
 	e.ino = n.ino;
-	if ((rc = node_stat(&n, &e.attr)) || (rc = open_node(&n, fi))) {
+	if ((rc = node_stat(&n, &e.attr)) || (rc = open_node(&n, fi, fuse_req_ctx(req)->uid))) {
 		obj_forget(n.obj_id, 1);
 		goto fail;
 	}
@@ -1075,17 +1085,28 @@ static void mem_read(fuse_req_t req, int pid, size_t size, off_t off)
 		fuse_reply_err(req, EIO);
 }
 
-/* pagemap: one 64-bit entry per page, offset = vpn * 8, all 8-byte aligned. */
-static ssize_t pagemap_read(int pid, char *buf, size_t size, off_t off)
+/*
+ * pagemap: one 64-bit entry per page, offset = vpn * 8, all 8-byte
+ * aligned.  Without @show_pfn a present page's frame number reads as 0, as
+ * Linux's pagemap_read() does when the opener lacks CAP_SYS_ADMIN; a swap
+ * entry keeps its type and offset, which say nothing of physical memory.
+ */
+static ssize_t pagemap_read(int pid, char *buf, size_t size, off_t off, bool show_pfn)
 {
+	uint64_t *pm = (uint64_t *)(void *)buf;
 	ssize_t n;
 
 	if ((off & 7) || (size & 7))
 		return -EINVAL;
-	n = vmfs_pagemap(machine, pid, (uint64_t)off >> 3, (uint64_t *)(void *)buf, size >> 3);
+	n = vmfs_pagemap(machine, pid, (uint64_t)off >> 3, pm, size >> 3);
 	if (n == -ESRCH)
 		return 0;
-	return n < 0 ? n : n * 8;
+	if (n < 0)
+		return n;
+	for (ssize_t i = 0; !show_pfn && i < n; i++)
+		if (pm[i] & VMFS_PM_PRESENT)
+			pm[i] &= ~VMFS_PM_PFN_MASK;
+	return n * 8;
 }
 
 /*
@@ -1162,7 +1183,7 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		r = mem_io(n->pid, buf, size, off, false);
 		break;
 	case K_PAGEMAP:
-		r = pagemap_read(n->pid, buf, size, off);
+		r = pagemap_read(n->pid, buf, size, off, h->show_pfn);
 		break;
 	case K_PHYS:
 		r = vmfs_phys_read(machine, (uint64_t)off, buf, size);

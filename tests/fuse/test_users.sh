@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# test_users.sh - what users other than the mounter see under -o allow_other
+# (vmfs(1) PERMISSIONS, pagemap), as Linux has it for /proc/PID/pagemap:
+#   - PID/pagemap is mode 0400, as Linux's: another user may read maps and
+#     status but is refused pagemap (EACCES), like mem, ctl and phys;
+#   - the mounter reads frame numbers (PFN, bits 0-54) of present pages;
+#   - a user who gets pagemap open anyway (past its mode, with
+#     CAP_DAC_READ_SEARCH) is neither the mounter nor root: it reads bit 63
+#     set and the PFN bits 0, the other bits as the mounter does, and a
+#     swapped page's entry (type and slot) whole, as Linux since 4.2 shows
+#     pagemap to a reader without CAP_SYS_ADMIN;
+#   - the opener decides, not whoever reads the descriptor (Linux looks at
+#     the opener's credentials): a descriptor the mounter opened shows the
+#     PFNs to another user it is handed to.
+# Switching users needs root and setpriv: without them the test is skipped
+# (77), since there is then no other user to be.
+#
+# Usage: test_users.sh DAEMON SOURCEDIR (meson passes both)
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+vmfs_init "$@"
+
+t=$VMFS_TMP
+mnt=$t/mnt
+PFN_MASK=$(((1 << 55) - 1))
+
+if ((EUID != 0)) || ! command -v setpriv >/dev/null; then
+	echo "SKIP: switching to another user needs root and setpriv"
+	exit 77
+fi
+other=$(id -u nobody 2>/dev/null || echo 65534)
+((other != 0)) || fail "nobody is uid 0"
+as_other() { setpriv --reuid="$other" --regid="$other" --clear-groups "$@"; }
+# Another user, who passes every read permission check of the kernel.
+as_reader() {
+	setpriv --reuid="$other" --regid="$other" --clear-groups \
+		--inh-caps=+dac_read_search --ambient-caps=+dac_read_search "$@"
+}
+as_other true || fail "setpriv cannot run as uid $other"
+chmod 711 "$t"
+
+# u64 FILE OFFSET READER...: the 64-bit word at OFFSET of FILE read by the
+# command READER (as_other, as_reader, or env for the mounter), 0x%016x.
+u64() {
+	local file=$1 off=$2 w
+	shift 2
+	w=$("$@" dd if="$file" bs=8 skip=$((off / 8)) count=1 status=none | od -An -tx8 -v) || return 1
+	w=${w//[[:space:]]/}
+	[[ -n $w ]] || return 1
+	printf '0x%s\n' "$w"
+}
+
+vmfs_mount "$mnt" frames=64,allow_other
+pid=$(spawn "$mnt" owner)
+pages=4
+base=$(map "$mnt" "$pid" $((pages * 4096)) rw- private)
+random_file "$t/data" $((pages * 4096))
+mem_write "$mnt" "$pid" "$base" "$t/data"
+pm=$mnt/$pid/pagemap
+
+expect_eq "$(stat -c %a "$pm")" 400 "mode of pagemap (Linux's)"
+as_other cat "$mnt/$pid/maps" "$mnt/$pid/status" >/dev/null ||
+	fail "uid $other cannot read maps and status with allow_other"
+if as_other dd if="$pm" of=/dev/null bs=8 count=1 status=none 2>"$t/err"; then
+	fail "uid $other read $pm (mode 0400)"
+fi
+grep -q 'Permission denied' "$t/err" || fail "uid $other reading pagemap: $(cat "$t/err")"
+ok "pagemap is 0400: uid $other reads maps and status but is refused pagemap (EACCES)"
+
+# The mounter's view: present, and the frames are the frames.
+nonzero=0
+declare -a owner_pm
+for ((i = 0; i < pages; i++)); do
+	e=$(u64 "$pm" $(((base / 4096 + i) * 8)) env) || fail "the mounter cannot read $pm"
+	pm_present "$e" || fail "page $i: entry $e is not present"
+	owner_pm[i]=$e
+	(($(pm_pfn "$e") == 0)) || nonzero=$((nonzero + 1))
+done
+((nonzero >= pages - 1)) || fail "the mounter sees $nonzero non-zero PFNs of $pages distinct frames"
+ok "the mounter reads the PFNs of present pages ($nonzero of $pages non-zero)"
+
+# Past the mode: bit 63 and the flags, no PFN.
+for ((i = 0; i < pages; i++)); do
+	e=$(u64 "$pm" $(((base / 4096 + i) * 8)) as_reader) ||
+		fail "uid $other with CAP_DAC_READ_SEARCH cannot read $pm"
+	pm_present "$e" || fail "page $i seen by uid $other: entry $e is not present"
+	(($(pm_pfn "$e") == 0)) || fail "page $i seen by uid $other: PFN bits in $e"
+	((e == (owner_pm[i] & ~PFN_MASK))) ||
+		fail "page $i seen by uid $other: $e, the mounter sees ${owner_pm[i]}"
+done
+# A whole read, not only one entry at a time.
+as_reader dd if="$pm" bs=$((pages * 8)) skip=$((base / 4096 * 8)) count=1 \
+	iflag=skip_bytes status=none | od -An -tx8 -v | tr -s ' \n' '\n\n' | grep . >"$t/other.pm" ||
+	fail "uid $other: a read of $pages entries failed"
+expect_eq "$(wc -l <"$t/other.pm")" "$pages" "entries in one read by uid $other"
+while read -r w; do
+	(((0x$w >> 63) & 1)) && ((((0x$w) & PFN_MASK) == 0)) || fail "uid $other read entry $w in one read"
+done <"$t/other.pm"
+ok "uid $other with CAP_DAC_READ_SEARCH reads bit 63 and the flags, PFN bits 0"
+
+# The opener decides: a descriptor the mounter opened shows the PFNs to
+# whoever it is handed to.
+for ((i = 0; i < pages; i++)); do
+	(($(pm_pfn "${owner_pm[i]}") != 0)) || continue
+	e=$(as_other dd bs=8 skip=$((base / 4096 + i)) count=1 status=none <"$pm" | od -An -tx8 -v)
+	expect_eq "0x${e//[[:space:]]/}" "${owner_pm[i]}" "page $i read by uid $other through the mounter's descriptor"
+	break
+done
+ok "a descriptor opened by the mounter shows the PFNs to uid $other (the opener decides, as on Linux)"
+
+# Swapped pages: the swap type and slot are no secret.
+ctl "$mnt/ctl" "reclaim 64" >/dev/null
+swapped=0
+for ((i = 0; i < pages; i++)); do
+	e=$(u64 "$pm" $(((base / 4096 + i) * 8)) env)
+	pm_swapped "$e" || continue
+	swapped=$((swapped + 1))
+	expect_eq "$(u64 "$pm" $(((base / 4096 + i) * 8)) as_reader)" "$e" "swapped page $i seen by uid $other"
+done
+((swapped > 0)) || fail "reclaim put none of the $pages dirty pages in swap"
+ok "uid $other reads the entries of $swapped swapped pages whole (swap type and slot)"
+
+mem_read "$mnt" "$pid" "$base" $((pages * 4096)) | cmp -s - "$t/data" || fail "the data changed"
+vmfs_unmount "$mnt"
