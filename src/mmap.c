@@ -9,9 +9,16 @@
  * contiguous offset.
  *
  * errno choices follow Linux: EINVAL for misalignment, zero length or bad
- * prot/flags; ENOMEM for ranges outside user space, no room, or (mprotect)
- * a range with unmapped pages; EEXIST for MAP_FIXED_NOREPLACE over a
- * mapping.  Called with the machine lock held.
+ * prot/flags; ENOMEM for ranges outside user space, no room, (mprotect)
+ * a range with unmapped pages, or a call that would leave the process
+ * more than MAX_MAP_COUNT mappings (Linux's vm.max_map_count: mmap, and
+ * the splits of munmap and mprotect); EEXIST for MAP_FIXED_NOREPLACE over
+ * a mapping.  The count a call would leave is worked out exactly, merges
+ * included, before it changes anything (map_count_after), so a call that
+ * merges may always be made.  Called with the machine lock held.
+ *
+ * Invariant: no two neighbouring mappings could merge (every call that
+ * makes or changes mappings merges around them; munmap leaves holes).
  */
 #include "machine.h"
 #include "error.h"
@@ -138,6 +145,91 @@ static void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t 
 	}
 }
 
+/* The piece [start, end) of @v, as split_at would leave it. */
+static struct vma piece_of(const struct vma *v, uint64_t start, uint64_t end)
+{
+	struct vma p = *v;
+
+	p.start = start;
+	p.end = end;
+	p.pgoff = v->pgoff + ((start - v->start) >> PAGE_SHIFT);
+	return p;
+}
+
+/*
+ * The number of mappings @mm would have after a call on [start, end):
+ * munmap (@fresh NULL, @prot < 0) leaves a hole; mmap puts @fresh there;
+ * mprotect (@fresh NULL, @prot >= 0; the range is all mapped) gives what is
+ * there @prot.  The mappings across start and end are split; then, after
+ * mmap and mprotect, merge_range merges what is alike around the range:
+ * the piece or neighbour just before it, the new or changed mappings, the
+ * piece or neighbour just after it (mappings further out were unlike their
+ * neighbours already, and stay so).  O(mappings in the range).
+ */
+static uint64_t map_count_after(const struct mm *mm, uint64_t start, uint64_t end,
+				const struct vma *fresh, int prot)
+{
+	const struct vma_tree *t = &mm->vmas;
+	const struct vma *first = vma_find_after(t, start), *across_end = NULL, *v;
+	const struct vma *prev = NULL;  /* what the next piece of the range follows */
+	struct vma before, cur, last;
+	bool changes = fresh || prot >= 0;
+	uint64_t count = t->count;
+
+	if (first && first->start < start) {
+		before = piece_of(first, first->start, start);
+		prev = &before;
+		count++;
+	} else if ((v = first ? first->prev : t->last)) {
+		before = *v;
+		prev = &before;
+	}
+	for (v = first; v && v->start < end; v = v->next) {
+		count--;
+		if (v->end > end) {
+			across_end = v;
+			count++;
+		}
+		if (fresh || prot < 0)
+			continue;
+		cur = piece_of(v, v->start > start ? v->start : start, v->end < end ? v->end : end);
+		cur.prot = prot;
+		count += !(prev && can_merge(prev, &cur));
+		last = cur;
+		prev = &last;
+	}
+	if (fresh) {
+		count += !(prev && can_merge(prev, fresh));
+		last = *fresh;
+	}
+	if (!changes)
+		return count;
+	if (across_end)
+		cur = piece_of(across_end, end, across_end->end);
+	else if ((v = vma_find_after(t, end)))
+		cur = *v;
+	else
+		return count;
+	return count - can_merge(&last, &cur);
+}
+
+/*
+ * -ENOMEM if the call map_count_after describes would leave @mm more than
+ * MAX_MAP_COUNT mappings.  One call adds at most two (a range inside one
+ * mapping: split in three, or two and a new one), so only near the limit
+ * is the range walked.
+ */
+static int check_map_count(const struct mm *mm, const char *call, uint64_t start, uint64_t end,
+			   const struct vma *fresh, int prot)
+{
+	if (mm->vmas.count + 2 <= MAX_MAP_COUNT ||
+	    map_count_after(mm, start, end, fresh, prot) <= MAX_MAP_COUNT)
+		return 0;
+	return vm_error(-ENOMEM, "%s: [0x%llx, 0x%llx) would leave process %d more than %llu "
+			"mappings (max_map_count)", call, (unsigned long long)start,
+			(unsigned long long)end, mm->pid, (unsigned long long)MAX_MAP_COUNT);
+}
+
 static int check_prot(const char *call, int prot)
 {
 	if (prot & ~PROT_ALL)
@@ -227,18 +319,17 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 		obj = vmobj_new(m, VMOBJ_SHMEM);
 	}
 	if (!v || (type == MAP_SHARED && !obj)) {
-		free(v);
-		if (obj)
-			vmobj_put(m, obj);
-		spares_put(&s);
-		return vm_error(-ENOMEM, "out of memory for a mapping");
+		rc = vm_error(-ENOMEM, "out of memory for a mapping");
+		goto out_free;
 	}
-	if (fixed)
-		unmap_range(m, mm, start, start + plen, &s);
-	spares_put(&s);
 	*v = (struct vma){ .start = start, .end = start + plen, .prot = prot,
 			   .flags = type | (file ? 0 : MAP_ANONYMOUS), .obj = obj,
 			   .pgoff = file ? offset >> PAGE_SHIFT : 0, .mm = mm };
+	if ((rc = check_map_count(mm, "mmap", start, start + plen, v, -1)) < 0)
+		goto out_free;
+	if (fixed)
+		unmap_range(m, mm, start, start + plen, &s);
+	spares_put(&s);
 	if (obj)
 		vmobj_link_vma(obj, v);
 	vma_link(&mm->vmas, v);
@@ -249,6 +340,13 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	if (out)
 		*out = start;
 	return 0;
+
+out_free:
+	free(v);
+	if (obj)
+		vmobj_put(m, obj);
+	spares_put(&s);
+	return rc;
 }
 
 int do_munmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len)
@@ -256,6 +354,7 @@ int do_munmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len)
 	struct mm *mm = mm_lookup(m, pid);
 	uint64_t plen;
 	struct spares s;
+	int rc;
 
 	if (!mm)
 		return -ESRCH;
@@ -267,6 +366,8 @@ int do_munmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len)
 	if (plen > m->geom.user_top || addr > m->geom.user_top - plen)
 		return vm_error(-EINVAL, "munmap: [0x%llx, +0x%llx) is outside user space",
 				(unsigned long long)addr, (unsigned long long)len);
+	if ((rc = check_map_count(mm, "munmap", addr, addr + plen, NULL, -1)) < 0)
+		return rc;
 	if (spares_get(&s) < 0)
 		return -ENOMEM;
 	unmap_range(m, mm, addr, addr + plen, &s);
@@ -333,6 +434,8 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 					v->obj->name, v->obj->mode);
 		cur = v->end;
 	}
+	if ((rc = check_map_count(mm, "mprotect", addr, end, NULL, prot)) < 0)
+		return rc;
 	if (spares_get(&s) < 0)
 		return -ENOMEM;
 	split_at(mm, addr, &s);

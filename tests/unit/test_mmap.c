@@ -13,7 +13,11 @@
  * ones (prot, private/shared, another object) do not; MAP_FIXED over the
  * middle replaces pages with zero ones and merges when alike;
  * MAP_FIXED_NOREPLACE and calls that fail change nothing; the pieces of a
- * split shared mapping keep their offsets into the object.
+ * split shared mapping keep their offsets into the object.  At the map
+ * count limit (MAX_MAP_COUNT mappings, made for real: about a second),
+ * every call that would make one more fails with ENOMEM and changes
+ * nothing, and every one that would not (a merge, a trim, a MAP_FIXED that
+ * merges back, an mprotect that merges) succeeds.
  *
  * Unmapping touched MAP_SHARED memory runs in a host child process
  * (fork(2)): that path once aborted in the engine (unmap_range dropped the
@@ -36,6 +40,7 @@
 
 #include "error.h"
 #include "machine.h"
+#include "object.h"
 
 #define PG        PAGE_SIZE
 #define A         0x400000ull           /* a convenient user address */
@@ -516,6 +521,108 @@ static int map_fixed_over_shared_scenario(void)
  * (unmap_range drops the mapping - and with it the object and its page
  * cache - before it zaps the page-table entries that still map the page.)
  */
+/* ---- the map count limit ---------------------------------------------------------- */
+
+#define OBJ_AT   0x100000000ull    /* an object mapping, 8 pages */
+#define SMALL_AT 0x200000000ull    /* one-page mappings, alternately r-- and rw- */
+
+/* A digest of every mapping of the process: a failed call leaves it as it was. */
+static uint64_t maps_digest(const struct fixture *f)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (const struct vma *v = f->mm->vmas.first; v; v = v->next) {
+		const uint64_t w[5] = { v->start, v->end, (uint64_t)v->prot, (uint64_t)v->flags, v->pgoff };
+
+		for (int i = 0; i < 5; i++)
+			h = (h ^ w[i]) * 1099511628211ull;
+	}
+	return h ^ f->mm->vmas.count ^ f->mm->vm_pages << 32;
+}
+
+/* The call @rc made would have passed the limit: ENOMEM, nothing changed. */
+#define EXPECT_REFUSED(f, call)                                                      \
+	do {                                                                          \
+		uint64_t d_ = maps_digest(f);                                         \
+		assert_int_equal((call), -ENOMEM);                                    \
+		assert_non_null(strstr(vm_error_msg(), "max_map_count"));            \
+		assert_int_equal(maps_digest(f), d_);                                 \
+	} while (0)
+
+static int obj_map(struct fixture *f, uint64_t addr, uint64_t pages, uint64_t pgoff)
+{
+	return do_mmap(f->m, f->pid, addr, pages * PG, PROT_READ, MAP_SHARED | MAP_FIXED, "lib",
+		       pgoff * PG, NULL);
+}
+
+static void test_max_map_count(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t i, out, small_rw;
+
+	/* M = [A, A + 6 pages) rw-, the object's pages 0-7 r-- shared, then
+	 * one-page mappings up to the limit. */
+	map(f, A, 6, RW, ANON_PRIV);
+	fill(f, A, 6);
+	assert_int_equal(object_create(f->m, "lib", NULL, 16 * PG), 0);
+	assert_int_equal(obj_map(f, OBJ_AT, 8, 0), 0);
+	for (i = 0; f->mm->vmas.count < MAX_MAP_COUNT; i++)
+		assert_int_equal(do_mmap(f->m, f->pid, SMALL_AT + i * PG, PG, i & 1 ? RW : PROT_READ,
+					 ANON_PRIV | MAP_FIXED, NULL, 0, NULL), 0);
+	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+
+	/* One more mapping, anywhere, is refused. */
+	EXPECT_REFUSED(f, do_mmap(f->m, f->pid, 0x400000000ull, PG, RW, ANON_PRIV | MAP_FIXED, NULL, 0, NULL));
+	EXPECT_REFUSED(f, do_mmap(f->m, f->pid, 0, PG, RW, ANON_PRIV, NULL, 0, &out));
+	EXPECT_REFUSED(f, do_mmap(f->m, f->pid, 0, PG, RW, ANON_SHRD, NULL, 0, &out));
+	/* So is every split: munmap inside M, mprotect of its middle or an end,
+	 * MAP_FIXED of something unlike it in its middle, an object mapping at
+	 * an offset that does not follow on. */
+	EXPECT_REFUSED(f, do_munmap(f->m, f->pid, A + 2 * PG, PG));
+	EXPECT_REFUSED(f, do_mprotect(f->m, f->pid, A + PG, PG, PROT_READ));
+	EXPECT_REFUSED(f, do_mprotect(f->m, f->pid, A, PG, PROT_READ));
+	EXPECT_REFUSED(f, do_mmap(f->m, f->pid, A + 2 * PG, PG, PROT_READ, ANON_PRIV | MAP_FIXED, NULL, 0, NULL));
+	EXPECT_REFUSED(f, do_mprotect(f->m, f->pid, OBJ_AT + 2 * PG, 2 * PG, PROT_NONE));
+	EXPECT_REFUSED(f, obj_map(f, OBJ_AT + 2 * PG, 2, 5));
+	for (i = 0; i < 6; i++)
+		assert_int_equal(get(f, A + i * PG), 'a' + (int)i);
+
+	/* What ends at no more mappings is done: a mapping that merges, trims,
+	 * a MAP_FIXED that merges back, an mprotect of a whole mapping. */
+	map(f, A + 6 * PG, 1, RW, ANON_PRIV);
+	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(vma_find(&f->mm->vmas, A)->end, A + 7 * PG);
+	assert_int_equal(do_munmap(f->m, f->pid, A + 6 * PG, PG), 0);
+	assert_int_equal(do_munmap(f->m, f->pid, A, PG), 0);
+	map(f, A, 1, RW, ANON_PRIV);
+	map(f, A + 2 * PG, 2, RW, ANON_PRIV);
+	assert_int_equal(obj_map(f, OBJ_AT + 2 * PG, 2, 2), 0);
+	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(vma_find(&f->mm->vmas, A)->end, A + 6 * PG);
+	assert_int_equal(vma_find(&f->mm->vmas, OBJ_AT)->end, OBJ_AT + 8 * PG);
+	assert_int_equal(get(f, A + PG), 'b');
+	assert_int_equal(get(f, A + 2 * PG), 0);
+	assert_int_equal(do_mprotect(f->m, f->pid, A, 6 * PG, PROT_READ), 0);
+	assert_int_equal(do_mprotect(f->m, f->pid, A, 6 * PG, RW), 0);
+	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+
+	/* An mprotect that merges three mappings into one makes room for a
+	 * split in three, and no more. */
+	small_rw = SMALL_AT + PG;
+	assert_int_equal(do_mprotect(f->m, f->pid, small_rw, PG, PROT_READ), 0);
+	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT - 2);
+	assert_int_equal(do_mprotect(f->m, f->pid, A + 2 * PG, PG, PROT_READ), 0);
+	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	EXPECT_REFUSED(f, do_mprotect(f->m, f->pid, A, PG, PROT_READ));
+	EXPECT_REFUSED(f, do_munmap(f->m, f->pid, A + 4 * PG, PG));
+	/* munmap of a whole mapping makes room for a munmap that splits. */
+	assert_int_equal(do_munmap(f->m, f->pid, SMALL_AT + 4 * PG, PG), 0);
+	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT - 1);
+	assert_int_equal(do_munmap(f->m, f->pid, A + 4 * PG, PG), 0);
+	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(get(f, A + 5 * PG), 'f');
+}
+
 static void test_munmap_touched_shared(void **state)
 {
 	(void)state;
@@ -543,6 +650,7 @@ int main(void)
 		T(test_map_fixed_over_middle),
 		T(test_map_fixed_noreplace),
 		T(test_split_shared_keeps_offsets),
+		T(test_max_map_count),
 		cmocka_unit_test(test_munmap_touched_shared),
 		cmocka_unit_test(test_map_fixed_over_touched_shared),
 	};
