@@ -7,7 +7,11 @@
  * for the machine's life.  Data frames and the kernel image are faulted in
  * at open: the simulated machine's RAM exists from power-on, so first touch
  * inside the simulation costs only the simulation's own work.  Page-table
- * frames are committed as the pool grows.
+ * frames are committed as the pool grows, up to pt_max, which is bounded by
+ * the host's memory (pt_pool_max): a process touching pages sparsely all
+ * over its 128 TiB needs a table or three per page, and must run the pool
+ * dry (pt_alloc returns -1, its callers fail with ENOMEM) long before it
+ * runs the host out of memory.
  */
 #include "phys.h"
 
@@ -16,9 +20,6 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-/* Page-table frames the pool can grow to (64 GiB of tables, reserved only). */
-#define PT_MAX_FRAMES (1ull << 24)
 
 static void *reserve(uint64_t bytes)
 {
@@ -42,6 +43,14 @@ static void populate(uint8_t *p, uint64_t bytes)
 		((volatile uint8_t *)p)[off] = 0;
 }
 
+/* The host's memory in bytes, 0 when it cannot be told. */
+static uint64_t host_bytes(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize : 0;
+}
+
 /*
  * The simulated RAM is committed at open, so it must fit in the host's: a
  * machine bigger than three quarters of the host's memory (with its frame
@@ -49,13 +58,18 @@ static void populate(uint8_t *p, uint64_t bytes)
  */
 static bool fits_host(uint64_t nframes, uint64_t kernel_pages)
 {
-	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	uint64_t host = host_bytes();
 	uint64_t need = (nframes + kernel_pages) * PAGE_SIZE +
 			nframes * (sizeof(struct frame) + sizeof(uint32_t));
 
-	if (pages <= 0 || psize <= 0)
-		return true;
-	return need / 3 <= (uint64_t)pages * (uint64_t)psize / 4;
+	return !host || need / 3 <= host / 4;
+}
+
+uint64_t pt_pool_max(uint64_t host)
+{
+	uint64_t quarter = host / 4 / PAGE_SIZE;
+
+	return host && quarter < PT_MAX_FRAMES ? quarter : PT_MAX_FRAMES;
 }
 
 int phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages)
@@ -66,7 +80,7 @@ int phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages)
 	p->nframes = nframes;
 	p->kernel_pages = kernel_pages;
 	p->pt_base = nframes + kernel_pages;
-	p->pt_max = PT_MAX_FRAMES;
+	p->pt_max = pt_pool_max(host_bytes());
 	p->reserved = (p->pt_base + p->pt_max) << PAGE_SHIFT;
 	p->ram = reserve(p->reserved);
 	p->pt_free = reserve(p->pt_max * sizeof(uint32_t));

@@ -8,7 +8,9 @@
  *     pt_base .. pt_base+pt_hwm-1   page-table frames, handed out on demand
  *
  * Only data frames count against `frames=`; the kernel image and page
- * tables live beyond that count (SPEC §1) and are reported apart.
+ * tables live beyond that count (SPEC §1) and are reported apart.  The
+ * page-table pool holds at most pt_max frames, the smaller of
+ * PT_MAX_FRAMES and a quarter of the host's memory (pt_pool_max).
  *
  * Each data frame has a struct frame.  Its life:
  *
@@ -43,6 +45,9 @@
 #define PAGE_SIZE  4096ull
 #define PAGE_MASK  (~(PAGE_SIZE - 1))
 
+/* Page-table frames a pool may ever have: 64 GiB of tables, reserved only. */
+#define PT_MAX_FRAMES (1ull << 24)
+
 enum frame_kind {
 	FRAME_FREE  = 0,
 	FRAME_ANON  = 1,   /* private anonymous page (incl. COW copies) */
@@ -73,7 +78,7 @@ struct phys {
 	uint64_t      nframes;      /* data frames */
 	uint64_t      kernel_pages;
 	uint64_t      pt_base;      /* first page-table pfn */
-	uint64_t      pt_max;       /* page-table frames that fit */
+	uint64_t      pt_max;       /* page-table frames the pool may hold */
 	uint64_t      pt_hwm;       /* page-table frames ever handed out */
 	uint64_t      pt_inuse;
 	uint32_t     *pt_free;      /* stack of free page-table pfns */
@@ -87,6 +92,12 @@ struct phys {
 
 /* 0, -ENOMEM, or -E2BIG when the machine would not fit in the host. */
 int  phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages);
+/*
+ * The page-table frames a machine may have on a host with @host bytes of
+ * memory: a quarter of it, at most PT_MAX_FRAMES (which is also the answer
+ * when the host's memory is unknown, 0).  phys_init sets pt_max to this.
+ */
+uint64_t pt_pool_max(uint64_t host);
 void phys_free(struct phys *p);
 
 static inline void *pfn_to_virt(const struct phys *p, uint64_t pfn)

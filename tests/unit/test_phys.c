@@ -1,7 +1,7 @@
 /*
  * test_phys.c - unit tests of src/phys.c: simulated physical memory, the data
  * frame allocator and the page-table frame pool, on a bare struct phys (no
- * machine around it).
+ * machine around it), and last what running the pool dry does to a machine.
  *
  * Covered: the layout (data frames, kernel image, page tables from pt_base)
  * and phys_size; a fresh allocator handing out 0, 1, 2, ... and -1 when
@@ -9,15 +9,25 @@
  * the frame only at zero, LIFO reuse); zeroing (a reused frame is cleared for
  * zero=true, left alone for zero=false, and FRAME_ZERO lets frame_alloc skip
  * the clearing); the pgalloc/pgfree counters; pt_alloc from pt_base up, LIFO
- * reuse after pt_release, pt_inuse, and exhaustion of the pool.
+ * reuse after pt_release, pt_inuse, and exhaustion of the pool; the pool's
+ * bound, a quarter of the host's memory and at most PT_MAX_FRAMES; and, on
+ * a machine whose pool is made small, sparse writes across the user half
+ * until it runs dry: the access that needs a table fails with ENOMEM and
+ * keeps no data frame, reads fail alike, spawn and fork fail with ENOMEM,
+ * the pages already there are intact, and munmap or exit give the tables
+ * back for the next access.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "machine.h"
 #include "phys.h"
 
 #define NFRAMES 8
@@ -232,6 +242,97 @@ static void test_pt_pool_exhausted(void **state)
 	p->pt_max = saved;
 }
 
+/* ---- the pool's bound ------------------------------------------------------------ */
+
+static void test_pt_pool_bounded_by_host(void **state)
+{
+	struct phys *p = *state;
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	uint64_t host = pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize : 0;
+
+	assert_int_equal(pt_pool_max(16ull << 30), 1ull << 20);       /* 4 GiB of tables */
+	assert_int_equal(pt_pool_max(256ull << 30), PT_MAX_FRAMES);   /* 64 GiB: the cap */
+	assert_int_equal(pt_pool_max((256ull << 30) - 4 * PAGE_SIZE), PT_MAX_FRAMES - 1);
+	assert_int_equal(pt_pool_max(1ull << 40), PT_MAX_FRAMES);
+	assert_int_equal(pt_pool_max(0), PT_MAX_FRAMES);              /* host unknown */
+	/* This host's machine: no more tables than a quarter of its memory. */
+	assert_int_equal(p->pt_max, pt_pool_max(host));
+	assert_true(p->pt_max <= PT_MAX_FRAMES);
+	assert_true(!host || p->pt_max * PAGE_SIZE <= host / 4);
+	assert_int_equal(p->reserved, (p->pt_base + p->pt_max) * PAGE_SIZE);
+}
+
+/* ---- a machine running out of page-table frames ---------------------------------- */
+
+#define REGION (1ull << 39)   /* one pgd entry at 4 levels: a pud, pmd, pte each */
+
+static int64_t touch(struct vmfs *m, int pid, uint64_t va, unsigned how, char *c,
+		     struct vmfs_fault *flt)
+{
+	memset(flt, 0, sizeof(*flt));
+	return access_vm(m, pid, va, c, 1, how, flt);
+}
+
+static void test_pt_pool_dry_through_machine(void **state)
+{
+	struct vmfs *m;
+	struct phys *p;
+	struct vmfs_fault flt;
+	uint64_t saved_max, kernel_tables, nfree;
+	int pid, nprocs;
+	char c;
+
+	(void)state;
+	assert_int_equal(machine_open(&m, "frames=64,levels=4,swap=none"), 0);
+	p = &m->phys;
+	kernel_tables = p->pt_inuse;
+	pid = mm_spawn(m, "sparse");
+	assert_true(pid > 0);
+	/* The whole user half, touched one page per 512 GiB region. */
+	assert_int_equal(do_mmap(m, pid, 0, m->geom.user_top, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0, NULL), 0);
+	assert_int_equal(p->pt_nfree, 0);
+	saved_max = p->pt_max;
+	p->pt_max = p->pt_hwm + 7;      /* two regions, and one table of a third */
+	c = 'a';
+	assert_int_equal(touch(m, pid, 0, VMFS_ACCESS_WRITE, &c, &flt), 1);
+	c = 'b';
+	assert_int_equal(touch(m, pid, REGION, VMFS_ACCESS_WRITE, &c, &flt), 1);
+
+	/* The third region's pmd is one table too many. */
+	nfree = p->nfree;
+	c = 'c';
+	assert_int_equal(touch(m, pid, 2 * REGION, VMFS_ACCESS_WRITE, &c, &flt), -ENOMEM);
+	assert_int_equal(flt.err, -ENOMEM);
+	assert_int_equal(flt.addr, 2 * REGION);
+	assert_int_equal(p->nfree, nfree);              /* the data frame went back */
+	assert_int_equal(p->pt_inuse, p->pt_max);
+	assert_int_equal(touch(m, pid, 3 * REGION + 5, VMFS_ACCESS_READ, &c, &flt), -ENOMEM);
+	assert_int_equal(p->nfree, nfree);
+	nprocs = (int)m->nr_procs;
+	assert_int_equal(mm_spawn(m, "more"), -ENOMEM);
+	assert_int_equal(mm_fork(m, pid), -ENOMEM);
+	assert_int_equal(m->nr_procs, nprocs);
+	assert_int_equal(touch(m, pid, 0, VMFS_ACCESS_READ, &c, &flt), 1);
+	assert_int_equal(c, 'a');
+	assert_int_equal(touch(m, pid, REGION, VMFS_ACCESS_READ, &c, &flt), 1);
+	assert_int_equal(c, 'b');
+
+	/* munmap gives the first region's tables back: the third can be had. */
+	assert_int_equal(do_munmap(m, pid, 0, REGION), 0);
+	assert_int_equal(p->pt_inuse, p->pt_max - 3);
+	c = 'c';
+	assert_int_equal(touch(m, pid, 2 * REGION, VMFS_ACCESS_WRITE, &c, &flt), 1);
+	assert_int_equal(touch(m, pid, 2 * REGION, VMFS_ACCESS_READ, &c, &flt), 1);
+	assert_int_equal(c, 'c');
+	/* And exit gives back every table of the process. */
+	assert_int_equal(mm_exit(m, pid), 0);
+	assert_int_equal(p->pt_inuse, kernel_tables);
+	assert_int_equal(p->nfree, p->nframes);
+	p->pt_max = saved_max;
+	machine_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +343,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_frame_zero_skips_clearing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pt_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pt_pool_exhausted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pt_pool_bounded_by_host, setup, teardown),
+		cmocka_unit_test(test_pt_pool_dry_through_machine),
 	};
 
 	return cmocka_run_group_tests_name("phys", tests, NULL, NULL);
