@@ -174,6 +174,8 @@ int store_open(struct store **out, const char *path)
 		close(fd);
 		s->path = strdup(tmpl);
 		s->private_file = 1;
+		if (!s->path)
+			unlink(tmpl);   /* store_close cannot name it */
 	}
 	s->pend_data = malloc(STORE_BATCH * PAGE_SIZE);
 	if (!s->path || !s->pend_data) {
