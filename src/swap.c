@@ -1,7 +1,9 @@
 /*
  * swap.c - swap slot allocation and reference counts (see swap.h).
  * Invariants: a slot is in refs (with a count > 0) or on the free list or
- * at/above next, never two of these; every slot in cache is in refs.
+ * at/above next, never two of these; every slot in cache is in refs; the
+ * free list has room for every slot below next, so that freeing a slot
+ * never needs memory and a slot is never lost.
  */
 #include "swap.h"
 #include "error.h"
@@ -34,7 +36,22 @@ int64_t swap_alloc(struct swap *sw)
 		return (int64_t)sw->free[--sw->nfree];
 	if (sw->max_slots && sw->next > sw->max_slots)
 		return vm_error(-ENOSPC, "swap is full (%llu slots)", (unsigned long long)sw->max_slots);
+	if (sw->capfree < sw->next) {   /* room to free the slot handed out */
+		uint64_t ncap = sw->capfree ? sw->capfree * 2 : 256;
+		uint64_t *n = realloc(sw->free, ncap * sizeof(*n));
+
+		if (!n)
+			return vm_error(-ENOMEM, "out of memory for swap bookkeeping");
+		sw->free = n;
+		sw->capfree = ncap;
+	}
 	return (int64_t)sw->next++;
+}
+
+void swap_free(struct swap *sw, uint64_t slot)
+{
+	assert(!u64map_get(&sw->refs, slot) && sw->nfree < sw->capfree);
+	sw->free[sw->nfree++] = slot;
 }
 
 int swap_get(struct swap *sw, uint64_t slot)
@@ -65,15 +82,6 @@ uint64_t swap_put(struct swap *sw, uint64_t slot)
 	u64map_del(&sw->refs, slot);
 	assert(!u64map_get(&sw->cache, slot));
 	store_swap_discard(sw->store, slot);
-	if (sw->nfree == sw->capfree) {
-		uint64_t ncap = sw->capfree ? sw->capfree * 2 : 256;
-		uint64_t *n = realloc(sw->free, ncap * sizeof(*n));
-
-		if (!n)
-			return 0;   /* the slot is lost to reuse, not to correctness */
-		sw->free = n;
-		sw->capfree = ncap;
-	}
-	sw->free[sw->nfree++] = slot;
+	swap_free(sw, slot);
 	return 0;
 }

@@ -36,8 +36,10 @@ struct swap {
 
 void     swap_init(struct swap *sw, struct store *store, bool enabled, uint64_t max_slots);
 void     swap_fini(struct swap *sw);
-/* A new slot with no references, or -ENOSPC (full, or swap=none). */
+/* A new slot with no references, or -ENOSPC (full, or swap=none), -ENOMEM. */
 int64_t  swap_alloc(struct swap *sw);
+/* Give back a slot from swap_alloc that never got a reference.  Cannot fail. */
+void     swap_free(struct swap *sw, uint64_t slot);
 /* Add a reference to @slot; 0 or -ENOMEM. */
 int      swap_get(struct swap *sw, uint64_t slot);
 /* Drop a reference; at zero the slot is freed.  Returns the references left. */

@@ -243,15 +243,20 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 							pfn_to_virt(&m->phys, pfn))) < 0)
 			return rc;
 	} else if (dirty) {
-		if (!slot) {
+		bool fresh = !slot;
+
+		if (fresh) {
 			int64_t s = swap_alloc(&m->swap);
 
 			if (s < 0)
 				return (int)s;
 			slot = (uint64_t)s;
 		}
-		if ((rc = swap_get(&m->swap, slot)) < 0)
+		if ((rc = swap_get(&m->swap, slot)) < 0) {
+			if (fresh)
+				swap_free(&m->swap, slot);
 			return vm_error(rc, "out of memory for swap bookkeeping");
+		}
 		rc = store_swap_write(m->store, slot, pfn_to_virt(&m->phys, pfn));
 		if (rc < 0) {
 			swap_put(&m->swap, slot);
