@@ -177,40 +177,53 @@ static void mm_destroy(struct vmfs *m, struct mm *mm)
 	free(mm);
 }
 
-/* A new process with an empty user half, not yet visible. */
+/*
+ * A new process with an empty user half and no top table yet, not yet
+ * visible; room for its PID is made in the PID map, so that publishing it
+ * cannot fail.
+ */
 static struct mm *mm_new(struct vmfs *m, const char *name)
 {
 	struct mm *mm;
-	int64_t cr3;
-	unsigned k = pt_index(&m->geom, m->geom.kernel_base, 0);
 
 	if (m->next_pid == INT32_MAX) {
 		vm_error(-EAGAIN, "PIDs exhausted");
 		return NULL;
 	}
 	mm = calloc(1, sizeof(*mm));
-	if (!mm || !(mm->name = strdup(name)) || tlb_init(&mm->tlb, m->opt.tlb) < 0)
-		goto nomem;
+	if (!mm || !(mm->name = strdup(name)) || tlb_init(&mm->tlb, m->opt.tlb) < 0 ||
+	    u64map_reserve(&m->pids) < 0) {
+		if (mm)
+			mm_destroy(m, mm);
+		vm_error(-ENOMEM, "out of memory creating a process");
+		return NULL;
+	}
 	vma_tree_init(&mm->vmas, m->geom.user_top);
-	cr3 = pt_alloc(&m->phys);
+	strncpy(mm->comm, name, COMM_LEN - 1);
+	mm->start_ns = machine_now(m);
+	return mm;
+}
+
+/*
+ * Give @mm its top table, after every host allocation of spawn or fork (a
+ * table taken and given back would still raise the pool's high-water mark).
+ */
+static int mm_alloc_pgd(struct vmfs *m, struct mm *mm)
+{
+	unsigned k = pt_index(&m->geom, m->geom.kernel_base, 0);
+	int64_t cr3 = pt_alloc(&m->phys);
+
 	if (cr3 < 0)
-		goto nomem;
+		return vm_error(-ENOMEM, "out of memory creating a process");
 	mm->cr3 = (uint64_t)cr3;
 	mm->c.pt_pages = 1;
 	/* The kernel half: the same lower tables in every process. */
 	memcpy(&pt_table(&m->phys, mm->cr3)[k], &pt_table(&m->phys, m->kernel_pgd)[k],
 	       (PTRS_PER_TABLE - k) * sizeof(uint64_t));
-	strncpy(mm->comm, name, COMM_LEN - 1);
-	mm->start_ns = machine_now(m);
-	return mm;
-nomem:
-	if (mm)
-		mm_destroy(m, mm);
-	vm_error(-ENOMEM, "out of memory creating a process");
-	return NULL;
+	return 0;
 }
 
-/* Make @mm visible under the next PID. */
+/* Make @mm visible under the next PID (mm_new made room for it). */
 static int mm_publish(struct vmfs *m, struct mm *mm)
 {
 	mm->pid = m->next_pid;
@@ -236,13 +249,15 @@ int mm_spawn(struct vmfs *m, const char *name)
 
 	if (!name_ok(name))
 		return vm_error(-EINVAL, "spawn: a name is 1 to %d printable bytes", NAME_MAX_LEN);
-	mm = mm_new(m, name);
-	if (!mm)
-		return -ENOMEM;
 	av = calloc(1, sizeof(*av));
-	if (!av) {
-		mm_destroy(m, mm);
+	if (!av)
 		return vm_error(-ENOMEM, "out of memory creating a process");
+	mm = mm_new(m, name);
+	if (!mm || mm_alloc_pgd(m, mm) < 0) {
+		if (mm)
+			mm_destroy(m, mm);
+		free(av);
+		return -ENOMEM;
 	}
 	av->id = ++m->next_owner;
 	av_join(av, mm);
@@ -328,6 +343,8 @@ int mm_fork(struct vmfs *m, int pid)
 		child->vm_pages += (v->end - v->start) >> PAGE_SHIFT;
 	}
 	child->vm_peak = child->vm_pages;
+	if (mm_alloc_pgd(m, child) < 0)
+		goto nomem;
 	for (const struct vma *v = parent->vmas.first; v; v = v->next) {
 		struct copy_ctx c = { .dst = child, .vma = v, .leaf_va = 1 };
 

@@ -63,6 +63,11 @@ static int grow(struct u64map *h)
 	return 0;
 }
 
+int u64map_reserve(struct u64map *h)
+{
+	return (h->count + 1) * 10 > h->cap * 7 ? grow(h) : 0;
+}
+
 int u64map_put(struct u64map *h, uint64_t key, uint64_t val)
 {
 	uint64_t *v = u64map_get(h, key);
@@ -71,7 +76,7 @@ int u64map_put(struct u64map *h, uint64_t key, uint64_t val)
 		*v = val;
 		return 0;
 	}
-	if ((h->count + 1) * 10 > h->cap * 7 && grow(h) < 0)
+	if (u64map_reserve(h) < 0)
 		return -ENOMEM;
 	size_t i = home(key, h->cap);
 

@@ -32,6 +32,8 @@ void  u64map_free(struct u64map *h);
 uint64_t *u64map_get(const struct u64map *h, uint64_t key);
 /* Insert or replace.  0 or -ENOMEM (the map is unchanged then). */
 int   u64map_put(struct u64map *h, uint64_t key, uint64_t val);
+/* Make room for one more key: the next put of a new key cannot fail.  0 or -ENOMEM. */
+int   u64map_reserve(struct u64map *h);
 /* Remove @key; true if it was there. */
 bool  u64map_del(struct u64map *h, uint64_t key);
 /* Iterate: start with *it = 0; returns false when done. */
