@@ -108,6 +108,16 @@ VMFS_EXPORT ssize_t vmfs_access(vmfs *m, int pid, uint64_t addr, void *buf, size
 	return LOCKED(m, access_vm(m, pid, addr, buf, len, how, fault));
 }
 
+VMFS_EXPORT ssize_t vmfs_accessv(vmfs *m, int pid, struct vmfs_iop *iop, size_t n)
+{
+	CHECK_M(m);
+	if (!iop && n)
+		return vm_error(-EINVAL, "vmfs_accessv: NULL batch");
+	if (n == 0)
+		return 0;
+	return LOCKED(m, access_batch(m, pid, iop, n));
+}
+
 VMFS_EXPORT ssize_t vmfs_read(vmfs *m, int pid, uint64_t addr, void *buf, size_t len)
 {
 	return vmfs_access(m, pid, addr, buf, len, VMFS_ACCESS_READ, NULL);

@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define VMFS_VERSION_MAJOR 0
-#define VMFS_VERSION_MINOR 2
+#define VMFS_VERSION_MINOR 3
 
 #define VMFS_PAGE_SHIFT 12
 #define VMFS_PAGE_SIZE  4096u
@@ -231,6 +231,29 @@ struct vmfs_fault {
  */
 ssize_t vmfs_access(vmfs *m, int pid, uint64_t addr, void *buf, size_t len,
                     unsigned how, struct vmfs_fault *fault);
+
+/* One access of a vmfs_accessv batch. */
+struct vmfs_iop {
+	uint64_t addr;   /* first virtual address */
+	void    *buf;    /* read from for writes, written to otherwise */
+	size_t   len;    /* bytes */
+	unsigned how;    /* as vmfs_access's @how */
+	ssize_t  res;    /* out: what vmfs_access would have returned */
+};
+
+/*
+ * vmfs_accessv - make the @n accesses of @iop to @pid's address space, in
+ * order, exactly as @n calls of vmfs_access (with a NULL @fault) would, but
+ * under one taking of the machine lock and with the memory of the next
+ * accesses' page walks and pages fetched while the current one runs, so a
+ * batch of scattered small accesses overlaps their cache misses the way a
+ * CPU overlaps independent loads.  The batch stops after the first access
+ * that does not transfer all its bytes.  Each access made has its @res set.
+ * Returns the number of accesses that transferred all their bytes (@n when
+ * all did), or -ESRCH (no such process) or -EINVAL (@iop NULL with @n > 0)
+ * with no access made.  Since 0.3.
+ */
+ssize_t vmfs_accessv(vmfs *m, int pid, struct vmfs_iop *iop, size_t n);
 
 /* vmfs_read - vmfs_access(..., VMFS_ACCESS_READ, NULL).  Since 0.1. */
 ssize_t vmfs_read(vmfs *m, int pid, uint64_t addr, void *buf, size_t len);

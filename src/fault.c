@@ -425,43 +425,62 @@ static bool vma_allows(const struct access *a, const struct vma *v)
 }
 
 /*
+ * The TLB's part of a translation, the hot path, inlined into the access
+ * loops: true with *out pointing at the byte when the TLB holds the page
+ * with bits that allow the access.  A hit that must set the accessed or
+ * dirty bit ORs them into the live entry (the cache may lack bits set
+ * since).  The caller checked that @va is canonical.
+ */
+static inline bool tlb_hit(struct access *a, uint64_t va, uint8_t **out)
+{
+	struct vmfs *m = a->m;
+	struct mm *mm = a->mm;
+	struct tlb_entry *te = a->force ? NULL : tlb_lookup(&mm->tlb, va >> PAGE_SHIFT);
+	uint64_t e, add;
+
+	if (!te)
+		return false;
+	e = te->pte;
+	if ((a->user && !(e & PTE_US)) || (a->write && !(e & PTE_RW)) || (a->exec && (e & PTE_NX)))
+		return false;
+	add = PTE_A | (a->write ? PTE_D : 0);
+	if (__builtin_expect((e & add) != add, 0)) {
+		bool dirtied = a->write && !(*te->ptep & PTE_D);
+
+		*te->ptep |= add;
+		te->pte |= add;
+		if (dirtied)
+			page_dirtied(m, pte_pfn(e));
+	}
+	mm->c.tlb_hit++;
+	m->cnt.tlb_hit++;
+	*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + (va & (PAGE_SIZE - 1));
+	return true;
+}
+
+static int follow_page_slow(struct access *a, uint64_t va, uint8_t **out);
+
+/*
  * Translate one page for the access: 0 with *out pointing at the byte, or a
  * negative errno with the fault recorded.  Handles faults and retries.
  */
-static int follow_page(struct access *a, uint64_t va, uint8_t **out)
+static inline int follow_page(struct access *a, uint64_t va, uint8_t **out)
+{
+	if (__builtin_expect(va_canonical(&a->m->geom, va) && tlb_hit(a, va, out), 1))
+		return 0;
+	return follow_page_slow(a, va, out);
+}
+
+/* follow_page past the TLB: the walk and the faults. */
+static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t va, uint8_t **out)
 {
 	struct vmfs *m = a->m;
 	struct mm *mm = a->mm;
 	const struct pt_geom *g = &m->geom;
 	uint64_t vpn = va >> PAGE_SHIFT, off = va & (PAGE_SIZE - 1);
-	struct tlb_entry *te;
 
 	if (!va_canonical(g, va))
 		return segv(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
-
-	te = a->force ? NULL : tlb_lookup(&mm->tlb, vpn);
-	if (te) {
-		uint64_t e = te->pte;
-
-		if ((!a->user || (e & PTE_US)) && (!a->write || (e & PTE_RW)) &&
-		    (!a->exec || !(e & PTE_NX))) {
-			uint64_t add = PTE_A | (a->write ? PTE_D : 0);
-
-			/* OR into the live entry: the cache may lack bits set since. */
-			if ((e & add) != add) {
-				bool dirtied = a->write && !(*te->ptep & PTE_D);
-
-				*te->ptep |= add;
-				te->pte |= add;
-				if (dirtied)
-					page_dirtied(m, pte_pfn(e));
-			}
-			mm->c.tlb_hit++;
-			m->cnt.tlb_hit++;
-			*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
-			return 0;
-		}
-	}
 	if (mm->tlb.n && !a->force) {
 		mm->c.tlb_miss++;
 		m->cnt.tlb_miss++;
@@ -593,26 +612,53 @@ static void sink_add(struct span_sink *s, uint8_t *p, uint64_t n)
 	s->iov[s->n++] = (struct iovec){ .iov_base = p, .iov_len = n };
 }
 
-static int64_t access_loop(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t len,
-			   unsigned how, struct vmfs_fault *fault, struct span_sink *sink)
+/*
+ * memcpy of at most a page.  Knowing that bound, GCC inlines memcpy as a
+ * rep movs, whose start-up costs more than a word-sized access itself:
+ * the sizes of single loads and stores are copied as such.
+ */
+static inline void copy_bytes(void *dst, const void *src, uint64_t n)
 {
-	struct vmfs_fault dummy;
-	struct access a = { .m = m };
-	uint64_t done = 0;
+	switch (n) {
+	case 1: memcpy(dst, src, 1); break;
+	case 2: memcpy(dst, src, 2); break;
+	case 4: memcpy(dst, src, 4); break;
+	case 8: memcpy(dst, src, 8); break;
+	default: memcpy(dst, src, n); break;
+	}
+}
 
-	a.f = fault ? fault : &dummy;
-	memset(a.f, 0, sizeof(*a.f));
+/* Check @how and fill @a for an access of @pid: 0, -EINVAL or -ESRCH. */
+static int access_setup(struct access *a, struct vmfs *m, int pid, unsigned how,
+			struct vmfs_fault *f)
+{
 	if ((how & ~(VMFS_ACCESS_TYPE | VMFS_ACCESS_FORCE | VMFS_ACCESS_KERNEL)) ||
 	    (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_TYPE ||
 	    ((how & VMFS_ACCESS_FORCE) && (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_EXEC))
 		return vm_error(-EINVAL, "access: bad access type 0x%x", how);
-	a.mm = mm_lookup(m, pid);
-	if (!a.mm)
+	a->m = m;
+	a->f = f;
+	a->mm = mm_lookup(m, pid);
+	if (!a->mm)
 		return -ESRCH;
-	a.write = (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_WRITE;
-	a.exec = (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_EXEC;
-	a.user = !(how & VMFS_ACCESS_KERNEL);
-	a.force = how & VMFS_ACCESS_FORCE;
+	a->write = (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_WRITE;
+	a->exec = (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_EXEC;
+	a->user = !(how & VMFS_ACCESS_KERNEL);
+	a->force = how & VMFS_ACCESS_FORCE;
+	return 0;
+}
+
+/*
+ * Make the access set up in @a, page by page: the bytes done, or the
+ * fault's negative errno if the first page faults.  a->f must be clear of
+ * any earlier stopping fault.
+ */
+static int64_t access_run(struct access *a, uint64_t addr, void *buf, uint64_t len,
+			  struct span_sink *sink)
+{
+	struct vmfs *m = a->m;
+	uint64_t done = 0;
+
 	if (len > INT64_MAX)
 		len = INT64_MAX;
 	if (addr + len < addr)          /* stop at the top of the address space */
@@ -625,14 +671,14 @@ static int64_t access_loop(struct vmfs *m, int pid, uint64_t addr, void *buf, ui
 
 		if (n > len - done)
 			n = len - done;
-		rc = follow_page(&a, va, &p);
+		rc = follow_page(a, va, &p);
 		if (rc < 0) {
 			if (done) {
 				vm_error_clear();
 				return (int64_t)done;
 			}
-			if (a.f->si_code)
-				deliver_segv(&a);
+			if (a->f->si_code)
+				deliver_segv(a);
 			return rc;
 		}
 		if (sink) {
@@ -645,10 +691,10 @@ static int64_t access_loop(struct vmfs *m, int pid, uint64_t addr, void *buf, ui
 				sf->flags |= FRAME_LOCKED;
 				sink->pinned[sink->npinned++] = spfn;
 			}
-		} else if (a.write)
-			memcpy(p, (const uint8_t *)buf + done, n);
+		} else if (a->write)
+			copy_bytes(p, (const uint8_t *)buf + done, n);
 		else
-			memcpy((uint8_t *)buf + done, p, n);
+			copy_bytes((uint8_t *)buf + done, p, n);
 		pfn = (uint64_t)(p - m->phys.ram) >> PAGE_SHIFT;
 		if (pfn_is_data(&m->phys, pfn))     /* not the kernel image */
 			page_accessed(m, pfn);
@@ -657,10 +703,161 @@ static int64_t access_loop(struct vmfs *m, int pid, uint64_t addr, void *buf, ui
 	return (int64_t)done;
 }
 
+static int64_t access_loop(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t len,
+			   unsigned how, struct vmfs_fault *fault, struct span_sink *sink)
+{
+	struct vmfs_fault dummy;
+	struct access a = { 0 };
+	int rc;
+
+	if (!fault)
+		fault = &dummy;
+	memset(fault, 0, sizeof(*fault));
+	if ((rc = access_setup(&a, m, pid, how, fault)) < 0)
+		return rc;
+	return access_run(&a, addr, buf, len, sink);
+}
+
 int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t len,
 		  unsigned how, struct vmfs_fault *fault)
 {
 	return access_loop(m, pid, addr, buf, len, how, fault, NULL);
+}
+
+/*
+ * A batch is software-pipelined, as a CPU overlaps independent loads, in
+ * groups of BATCH_GROUP accesses: while group g runs, the leaf entries of
+ * group g+2 are fetched (through the TLB slot, or a walk of the upper
+ * levels, which stay cached), and the leaf entries of group g+1, fetched
+ * then, are read and their pages and frame descriptors fetched.  Each stage
+ * is a burst of independent loads, so their misses overlap; a group is kept
+ * small enough that its fetches fit the core's outstanding-miss buffers.
+ * Fetching changes nothing in the machine: each access then runs exactly
+ * as a separate call would, and finds its lines in the cache.  A fetch made
+ * from an entry that an earlier access of the batch changes is merely
+ * wasted.
+ */
+#define BATCH_GROUP 8
+
+/*
+ * GCC deems a function that only loads and prefetches free of effects and
+ * drops calls to it; the empty volatile asm keeps each prefetch.
+ */
+static inline void prefetch(const void *p)
+{
+	__builtin_prefetch(p);
+	__asm__ volatile("" : : "r"(p));
+}
+
+/* Stage 1: where the leaf entry of @va is, fetched; NULL if none (or a TLB hit, fetched whole). */
+static const uint64_t *batch_fetch_leaf(struct vmfs *m, struct mm *mm, uint64_t va)
+{
+	const struct pt_geom *g = &m->geom;
+	uint64_t vpn = va >> PAGE_SHIFT, pfn = mm->cr3;
+
+	if (!va_canonical(g, va))
+		return NULL;
+	if (mm->tlb.n) {
+		const struct tlb_entry *te = tlb_slot(&mm->tlb, vpn);
+
+		if (te->tag == vpn + 1) {
+			prefetch((const uint8_t *)pfn_to_virt(&m->phys, pte_pfn(te->pte)) +
+				 (va & (PAGE_SIZE - 1)));
+			if (pfn_is_data(&m->phys, pte_pfn(te->pte)))
+				prefetch(pfn_frame(&m->phys, pte_pfn(te->pte)));
+			return NULL;
+		}
+	}
+	for (int l = 0; l < g->levels - 1; l++) {
+		uint64_t e = pt_table(&m->phys, pfn)[pt_index(g, va, l)];
+
+		if (!pte_present(e))
+			return NULL;
+		pfn = pte_pfn(e);
+	}
+	prefetch(&pt_table(&m->phys, pfn)[pt_index(g, va, g->levels - 1)]);
+	return &pt_table(&m->phys, pfn)[pt_index(g, va, g->levels - 1)];
+}
+
+/* Stage 2: the leaf entry fetched by stage 1 is read; its page and frame fetched. */
+static void batch_fetch_page(struct vmfs *m, const uint64_t *ep, uint64_t va)
+{
+	uint64_t e, pfn;
+
+	if (!ep)
+		return;
+	e = *ep;
+	pfn = pte_pfn(e);
+	if (!pte_present(e) || (pfn << PAGE_SHIFT) >= phys_size(&m->phys))
+		return;
+	prefetch((const uint8_t *)pfn_to_virt(&m->phys, pfn) + (va & (PAGE_SIZE - 1)));
+	if (pfn_is_data(&m->phys, pfn))
+		prefetch(pfn_frame(&m->phys, pfn));
+}
+
+/* Run accesses [from, to) of the batch: their index past the last done in full. */
+static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs *m, int pid,
+			  struct vmfs_iop *iop, uint64_t from, uint64_t to)
+{
+	for (uint64_t i = from; i < to; i++) {
+		struct vmfs_iop *op = &iop[i];
+
+		if (op->how != *how) {
+			int rc = access_setup(a, m, pid, op->how, a->f);
+
+			if (rc < 0) {
+				op->res = rc;
+				return i;
+			}
+			*how = op->how;
+		}
+		if (!op->buf && op->len)
+			op->res = vm_error(-EINVAL, "vmfs_accessv: access %llu has a NULL buffer",
+					   (unsigned long long)i);
+		else
+			op->res = access_run(a, op->addr, op->buf, op->len, NULL);
+		if (op->res < 0 || (size_t)op->res != op->len)
+			return i;
+	}
+	return to;
+}
+
+int64_t access_batch(struct vmfs *m, int pid, struct vmfs_iop *iop, uint64_t n)
+{
+	struct mm *mm = mm_lookup(m, pid);
+	const uint64_t *leaf[3 * BATCH_GROUP];
+	struct vmfs_fault f = { 0 };   /* stays clear: the batch ends at a fault */
+	struct access a = { .f = &f };
+	unsigned how = ~0u;            /* no valid access type: set up at the first */
+
+	bool fetch = true;
+
+	if (!mm)
+		return -ESRCH;
+	for (uint64_t g = 0; g * BATCH_GROUP < n + 2 * BATCH_GROUP; g++) {
+		uint64_t lo = g * BATCH_GROUP;   /* group g fetches leaves; g-1 pages; g-2 runs */
+
+		for (uint64_t i = lo; i < lo + BATCH_GROUP && i < n; i++)
+			leaf[i % (3 * BATCH_GROUP)] = fetch ? batch_fetch_leaf(m, mm, iop[i].addr) : NULL;
+		if (g >= 1 && fetch)
+			for (uint64_t i = lo - BATCH_GROUP; i < lo && i < n; i++)
+				batch_fetch_page(m, leaf[i % (3 * BATCH_GROUP)], iop[i].addr);
+		if (g >= 2) {
+			uint64_t from = lo - 2 * BATCH_GROUP, to = from + BATCH_GROUP < n ? from + BATCH_GROUP : n;
+			uint64_t misses = mm->c.tlb_miss, done;
+
+			done = batch_run(&a, &how, m, pid, iop, from, to);
+			if (done < to)
+				return (int64_t)done;
+			/*
+			 * A group that the TLB served whole found its lines
+			 * in the cache too, most likely: fetching ahead would
+			 * only cost.  Fetch again after a miss.
+			 */
+			fetch = !mm->tlb.n || mm->c.tlb_miss != misses;
+		}
+	}
+	return (int64_t)n;
 }
 
 static void unpin(struct vmfs *m, struct span_sink *s)

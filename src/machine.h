@@ -108,6 +108,10 @@ struct vmfs {
 	struct swap        swap;
 	const struct vmfs_policy_ops *pol;
 	void              *pol_state;
+	bool               pol_builtin;   /* one of policy_builtin()'s */
+	uint64_t           pol_last;      /* the frame a built-in policy was last told
+					     of by accessed(), with no other call to
+					     it since; UINT64_MAX for none (vmscan.c) */
 	uint64_t           next_owner;    /* ids of anon_vmas and objects */
 	struct vmobj     **objs;          /* named objects, sorted by name (object.c) */
 	uint64_t           nobjs, capobjs;
@@ -140,6 +144,7 @@ int  do_munmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len);
 int  do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
 int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t len,
 		  unsigned how, struct vmfs_fault *fault);
+int64_t access_batch(struct vmfs *m, int pid, struct vmfs_iop *iop, uint64_t n);
 int64_t read_spans(struct vmfs *m, int pid, uint64_t addr, uint64_t len,
 		   vmfs_span_fn fn, void *arg);
 int  translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w);

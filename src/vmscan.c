@@ -38,6 +38,9 @@ void page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs_page *pg)
 	pg->owner = f->owner;
 }
 
+/* pol_last after a loaded(): no frame, and the next accessed() sets none either. */
+#define POL_LOADED (UINT64_MAX - 1)
+
 void page_loaded(struct vmfs *m, uint64_t pfn)
 {
 	struct frame *f = pfn_frame(&m->phys, pfn);
@@ -49,15 +52,31 @@ void page_loaded(struct vmfs *m, uint64_t pfn)
 		   : ((const struct vmobj *)f->mapping)->id;
 	f->flags |= FRAME_TRACKED;
 	page_describe(m, pfn, &pg);
+	m->pol_last = POL_LOADED;
 	m->pol->loaded(m->pol_state, &pg);
 }
 
+/*
+ * Telling a built-in policy twice in a row of an access to the same page,
+ * with no other call to it between, changes nothing (lru and arc find it
+ * most recent already, clock finds its bit set, fifo ignores accesses), so
+ * the second is skipped: runs of accesses to one page are the common case
+ * of a trace.  Not so the access just after a loaded(): it is the
+ * reference that loaded the page (arc leaves the page in T1), and the next
+ * one is a hit that counts, so after a load pol_last stays clear for one
+ * more accessed().  A policy installed through the API hears of every
+ * access.
+ */
 void page_accessed(struct vmfs *m, uint64_t pfn)
 {
 	struct vmfs_page pg;
 
+	if (pfn == m->pol_last)
+		return;
 	page_describe(m, pfn, &pg);
 	m->pol->accessed(m->pol_state, &pg);
+	if (m->pol_builtin)
+		m->pol_last = m->pol_last == POL_LOADED ? UINT64_MAX : pfn;
 }
 
 void page_put(struct vmfs *m, uint64_t pfn)
@@ -68,8 +87,10 @@ void page_put(struct vmfs *m, uint64_t pfn)
 		frame_put(&m->phys, pfn);
 		return;
 	}
-	if (f->flags & FRAME_TRACKED)
+	if (f->flags & FRAME_TRACKED) {
+		m->pol_last = UINT64_MAX;
 		m->pol->removed(m->pol_state, pfn);
+	}
 	if (f->swap) {
 		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
 			u64map_del(&m->swap.cache, f->swap);
@@ -310,7 +331,10 @@ static int shrink_one(struct vmfs *m, struct vmfs_reclaim *rc, const struct vmfs
 {
 	for (;;) {
 		uint64_t scanned = 0;
-		int64_t v = m->pol->victim(m->pol_state, rc, incoming, &scanned);
+		int64_t v;
+
+		m->pol_last = UINT64_MAX;
+		v = m->pol->victim(m->pol_state, rc, incoming, &scanned);
 		int err;
 
 		m->cnt.pgscan += scanned;
@@ -391,6 +415,8 @@ int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *o
 		klog_add(&m->klog, machine_now(m), "vmfs: policy %s", ops->name ? ops->name : "?");
 	m->pol = ops;
 	m->pol_state = state;
+	m->pol_builtin = name && ops == policy_builtin(name);
+	m->pol_last = UINT64_MAX;
 	/* Announce every resident page as if an access had just loaded it. */
 	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
 		if (pfn_frame(&m->phys, pfn)->flags & FRAME_TRACKED) {

@@ -961,6 +961,206 @@ static void test_read_with(void **state)
 }
 
 /*
+ * vmfs_accessv against vmfs_access: two machines get the same stream of
+ * accesses (reads, writes and fetches of 1 to 6000 bytes, some crossing
+ * pages, some into a hole or a read-only or no-access mapping, under
+ * memory pressure with a fork sharing COW pages), one as batches and one
+ * call at a time.  Every result, every byte read and every counter must
+ * agree, under every built-in policy.
+ */
+static uint64_t xs64(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void twin_setup(vmfs *m, int *pid)
+{
+	unsigned char page[PAGE];
+
+	*pid = spawn(m, "twin");
+	map_fixed(m, *pid, BASE, 24 * PAGE, RW, ANON_PRIV);
+	map_fixed(m, *pid, BASE + 24 * PAGE, 4 * PAGE, PROT_READ, ANON_PRIV);
+	map_fixed(m, *pid, BASE + 28 * PAGE, 2 * PAGE, PROT_NONE, ANON_PRIV);
+	map_fixed(m, *pid, BASE + 30 * PAGE, 2 * PAGE, PROT_READ | PROT_EXEC, ANON_PRIV);
+	/* BASE + 32 pages onwards: a hole */
+	for (unsigned i = 0; i < 24; i++) {
+		memset(page, (int)(i + 1), sizeof(page));
+		assert_int_equal(vmfs_write(m, *pid, BASE + i * PAGE, page, PAGE), PAGE);
+	}
+	assert_true(vmfs_fork(m, *pid) > 0);   /* its pages are COW from here */
+}
+
+/* @log with everything but its segfault messages cut out, in place. */
+static char *segfault_lines(char *log)
+{
+	char *out = log;
+
+	for (char *line = log, *end; *line; line = end + 1) {
+		char *msg = strchr(line, ']');
+
+		end = strchr(line, '\n');
+		if (!end)
+			break;
+		if (msg && msg < end && strstr(msg, "segfault at") && strstr(msg, "segfault at") < end) {
+			memmove(out, msg, (size_t)(end + 1 - msg));
+			out += end + 1 - msg;
+		}
+	}
+	*out = '\0';
+	return log;
+}
+
+static void test_accessv_matches_access(void **state)
+{
+	static const char *const policies[] = { "clock", "lru", "fifo", "arc" };
+	enum { OPS = 3000, MAXLEN = 6000 };
+	(void)state;
+
+	for (size_t p = 0; p < sizeof(policies) / sizeof(policies[0]); p++) {
+		char opts[64];
+		vmfs *a, *b;
+		int pa, pb;
+		uint64_t seed = 0x5eed + p;
+		struct vmfs_iop *iop = calloc(OPS, sizeof(*iop));
+		unsigned char *bufa = calloc(OPS, MAXLEN), *bufb = calloc(OPS, MAXLEN);
+		struct vmfs_proc_stat sa, sb;
+		struct vmfs_stat ma, mb;
+		size_t at = 0, batches = 0, stops = 0;
+		char ka[8192], kb[8192];
+
+		assert_non_null(iop);
+		assert_non_null(bufa);
+		assert_non_null(bufb);
+		snprintf(opts, sizeof(opts), "frames=12,tlb=8,policy=%s", policies[p]);
+		a = open_machine(opts);
+		b = open_machine(opts);
+		twin_setup(a, &pa);
+		twin_setup(b, &pb);
+		for (size_t i = 0; i < OPS; i++) {
+			uint64_t r = xs64(&seed);
+			unsigned type = (unsigned)(r % 40);
+
+			/* Mostly reads and writes of the read-write pages, some strays. */
+			iop[i].how = type < 25 ? VMFS_ACCESS_READ : type < 39 ? VMFS_ACCESS_WRITE
+										: VMFS_ACCESS_EXEC;
+			iop[i].addr = BASE + (r >> 8) % ((r >> 60) ? 24 * PAGE : 34 * PAGE);
+			iop[i].len = (r >> 40) % 8 == 0 ? 1 + (r >> 44) % MAXLEN : 1 + (r >> 44) % 9;
+			iop[i].buf = bufa + i * MAXLEN;
+			if (iop[i].how == VMFS_ACCESS_WRITE)
+				for (size_t k = 0; k < iop[i].len; k++)
+					bufa[i * MAXLEN + k] = bufb[i * MAXLEN + k] = (unsigned char)(i + k);
+		}
+		/* Batches of 1 to 40 accesses; after a stop, the next batch starts past it. */
+		while (at < OPS) {
+			size_t n = 1 + xs64(&seed) % 40;
+			ssize_t done;
+
+			if (n > OPS - at)
+				n = OPS - at;
+			done = vmfs_accessv(a, pa, iop + at, n);
+			assert_true(done >= 0 && (size_t)done <= n);
+			batches++;
+			for (size_t i = at; i < at + (size_t)done + ((size_t)done < n); i++) {
+				ssize_t want = vmfs_access(b, pb, iop[i].addr, bufb + i * MAXLEN,
+							   iop[i].len, iop[i].how, NULL);
+
+				assert_int_equal(iop[i].res, want);
+				if (want > 0 && iop[i].how != VMFS_ACCESS_WRITE)
+					assert_memory_equal(bufa + i * MAXLEN, bufb + i * MAXLEN, (size_t)want);
+				if (i < at + (size_t)done)
+					assert_int_equal(want, (ssize_t)iop[i].len);
+			}
+			if ((size_t)done < n)
+				stops++;
+			at += (size_t)done + ((size_t)done < n);
+		}
+		assert_true(stops > 0);   /* the stream did hit holes and protections */
+		assert_int_equal(vmfs_proc_stat(a, pa, &sa), 0);
+		assert_int_equal(vmfs_proc_stat(b, pb, &sb), 0);
+		assert_int_equal(sa.min_flt, sb.min_flt);
+		assert_int_equal(sa.maj_flt, sb.maj_flt);
+		assert_int_equal(sa.cow_flt, sb.cow_flt);
+		assert_int_equal(sa.segv, sb.segv);
+		assert_int_equal(sa.rss_anon, sb.rss_anon);
+		assert_int_equal(sa.swap, sb.swap);
+		assert_int_equal(sa.tlb_hit, sb.tlb_hit);
+		assert_int_equal(sa.tlb_miss, sb.tlb_miss);
+		assert_int_equal(vmfs_stat(a, &ma), 0);
+		assert_int_equal(vmfs_stat(b, &mb), 0);
+		assert_int_equal(ma.pswpout, mb.pswpout);
+		assert_int_equal(ma.pswpin, mb.pswpin);
+		assert_int_equal(ma.pgfault, mb.pgfault);
+		assert_int_equal(ma.pgmajfault, mb.pgmajfault);
+		assert_true(ma.pswpout > 0);   /* the pressure was real */
+		/* The same segfault lines (times aside) in both kernel logs. */
+		vmfs_kmsg(a, ka, sizeof(ka));
+		vmfs_kmsg(b, kb, sizeof(kb));
+		assert_string_equal(segfault_lines(ka), segfault_lines(kb));
+		assert_non_null(strstr(ka, "segfault at"));
+		print_message("%s: %d accesses in %zu batches, %zu stopped early; %llu swapped out\n",
+			      policies[p], OPS, batches, stops, (unsigned long long)ma.pswpout);
+		vmfs_close(a);
+		vmfs_close(b);
+		free(iop);
+		free(bufa);
+		free(bufb);
+	}
+}
+
+static void test_accessv_errors(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=16");
+	int pid = spawn(m, "batch");
+	uint64_t w = 0x1122334455667788ull, r1 = 0, r2 = 0;
+	struct vmfs_iop iop[4];
+
+	map_fixed(m, pid, BASE, PAGE, RW, ANON_PRIV);
+	assert_int_equal(vmfs_accessv(m, pid, NULL, 0), 0);
+	assert_int_equal(vmfs_accessv(m, pid, NULL, 1), -EINVAL);
+	assert_int_equal(vmfs_accessv(NULL, pid, iop, 1), -EINVAL);
+	iop[0] = (struct vmfs_iop){ .addr = BASE, .buf = &w, .len = 8, .how = VMFS_ACCESS_WRITE };
+	assert_int_equal(vmfs_accessv(m, 999, iop, 1), -ESRCH);
+	/* A write, a read of it, then a bad @how: two done, the third says why. */
+	iop[1] = (struct vmfs_iop){ .addr = BASE, .buf = &r1, .len = 8, .how = VMFS_ACCESS_READ };
+	iop[2] = (struct vmfs_iop){ .addr = BASE, .buf = &r2, .len = 8, .how = 0x40 };
+	iop[3] = (struct vmfs_iop){ .addr = BASE, .buf = &r2, .len = 8, .how = VMFS_ACCESS_READ, .res = 77 };
+	assert_int_equal(vmfs_accessv(m, pid, iop, 4), 2);
+	assert_int_equal(iop[0].res, 8);
+	assert_int_equal(iop[1].res, 8);
+	assert_int_equal(r1, w);
+	assert_int_equal(iop[2].res, -EINVAL);
+	assert_int_equal(iop[3].res, 77);   /* not made, not touched */
+	assert_int_equal(r2, 0);
+	/* A NULL buffer with a length stops the batch with -EINVAL; with 0 bytes it is fine. */
+	iop[0] = (struct vmfs_iop){ .addr = BASE, .buf = NULL, .len = 0, .how = VMFS_ACCESS_READ };
+	iop[1] = (struct vmfs_iop){ .addr = BASE, .buf = NULL, .len = 8, .how = VMFS_ACCESS_READ };
+	assert_int_equal(vmfs_accessv(m, pid, iop, 2), 1);
+	assert_int_equal(iop[0].res, 0);
+	assert_int_equal(iop[1].res, -EINVAL);
+	/* A segfault stops it with -EFAULT, counted once, as vmfs_access would. */
+	iop[0] = (struct vmfs_iop){ .addr = BASE, .buf = &r1, .len = 8, .how = VMFS_ACCESS_READ };
+	iop[1] = (struct vmfs_iop){ .addr = BASE + 5 * PAGE, .buf = &r1, .len = 8, .how = VMFS_ACCESS_READ };
+	iop[2] = (struct vmfs_iop){ .addr = BASE, .buf = &r1, .len = 8, .how = VMFS_ACCESS_READ };
+	assert_int_equal(vmfs_accessv(m, pid, iop, 3), 1);
+	assert_int_equal(iop[1].res, -EFAULT);
+	/* A short access stops it with its count. */
+	iop[0] = (struct vmfs_iop){ .addr = BASE + PAGE - 4, .buf = &r1, .len = 8, .how = VMFS_ACCESS_READ };
+	assert_int_equal(vmfs_accessv(m, pid, iop, 2), 0);
+	assert_int_equal(iop[0].res, 4);
+	{
+		struct vmfs_proc_stat ps;
+
+		assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+		assert_int_equal(ps.segv, 1);
+	}
+	vmfs_close(m);
+}
+
+/*
  * A read that brings its later pages back from swap must not evict the
  * frames of its earlier pieces (they are pinned until the callback ran).
  */
@@ -1506,6 +1706,8 @@ int main(void)
 		cmocka_unit_test(test_canonical_edges),
 		cmocka_unit_test(test_partial_transfer),
 		cmocka_unit_test(test_read_with),
+		cmocka_unit_test(test_accessv_matches_access),
+		cmocka_unit_test(test_accessv_errors),
 		cmocka_unit_test(test_read_with_under_pressure),
 		cmocka_unit_test(test_walks_every_depth),
 		cmocka_unit_test(test_phys_read),

@@ -243,6 +243,16 @@ static int machine_row(const struct job *j, vmfs *m, int pid, struct row *r)
 	return 0;
 }
 
+/* Report reference @ref, number @index (from 0) of the trace, as failed: -1. */
+static int ref_fail(const struct job *j, const struct row *r, uint64_t ref, uint64_t index)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "reference %" PRIu64 " (%s page 0x%" PRIx64 ")", index + 1,
+		 REF_WRITE(ref) ? "write to" : "read of", REF_VPN(ref));
+	return run_fail(j, r, what, vmfs_errmsg());
+}
+
 /* One reference through the machine: 0, or -1 (reported). */
 static inline int replay_ref(const struct job *j, const struct row *r, vmfs *m, int pid,
 			     uint64_t ref, uint64_t index)
@@ -250,13 +260,38 @@ static inline int replay_ref(const struct job *j, const struct row *r, vmfs *m, 
 	uint8_t byte = 0;
 	ssize_t n = vmfs_access(m, pid, REF_VPN(ref) << VMFS_PAGE_SHIFT, &byte, 1,
 				REF_WRITE(ref) ? VMFS_ACCESS_WRITE : VMFS_ACCESS_READ, NULL);
-	char what[96];
 
-	if (n == 1)
-		return 0;
-	snprintf(what, sizeof(what), "reference %" PRIu64 " (%s page 0x%" PRIx64 ")", index + 1,
-		 REF_WRITE(ref) ? "write to" : "read of", REF_VPN(ref));
-	return run_fail(j, r, what, vmfs_errmsg());
+	return n == 1 ? 0 : ref_fail(j, r, ref, index);
+}
+
+/*
+ * References [0, n) of @refs (the first being reference @index of the
+ * trace) through the machine, REPLAY_BATCH at a time with vmfs_accessv,
+ * which makes them exactly as one vmfs_access each would: 0, or -1
+ * (reported).
+ */
+#define REPLAY_BATCH 1024
+
+static int replay_refs(const struct job *j, const struct row *r, vmfs *m, int pid,
+		       const uint64_t *refs, uint64_t n, uint64_t index)
+{
+	struct vmfs_iop iop[REPLAY_BATCH];
+	uint8_t byte = 0;   /* every access moves this one byte */
+
+	for (uint64_t at = 0; at < n; at += REPLAY_BATCH) {
+		size_t k = n - at < REPLAY_BATCH ? (size_t)(n - at) : REPLAY_BATCH;
+		ssize_t done;
+
+		for (size_t i = 0; i < k; i++)
+			iop[i] = (struct vmfs_iop){
+				.addr = REF_VPN(refs[at + i]) << VMFS_PAGE_SHIFT, .buf = &byte, .len = 1,
+				.how = REF_WRITE(refs[at + i]) ? VMFS_ACCESS_WRITE : VMFS_ACCESS_READ };
+		done = vmfs_accessv(m, pid, iop, k);
+		if (done != (ssize_t)k)
+			return ref_fail(j, r, refs[at + (done < 0 ? 0 : (size_t)done)],
+					index + at + (done < 0 ? 0 : (uint64_t)done));
+	}
+	return 0;
 }
 
 /* Replay the whole stream through one machine and fill row @r. */
@@ -285,10 +320,8 @@ static int run_one(struct job *j, struct row *r, uint8_t *buf, uint64_t *refs, u
 				if (replay_ref(j, r, m, pid, refs[i], index + (uint64_t)i) < 0)
 					goto out;
 			}
-		} else {
-			for (int64_t i = 0; i < n; i++)
-				if (replay_ref(j, r, m, pid, refs[i], index + (uint64_t)i) < 0)
-					goto out;
+		} else if (replay_refs(j, r, m, pid, refs, (uint64_t)n, index) < 0) {
+			goto out;
 		}
 		index += (uint64_t)n;
 		if (j->prog)
@@ -585,11 +618,10 @@ static int bench(const struct config *cfg, const char *path, struct progress *pr
 		if (machine_open(&j, &r, NULL, &m, &pid) < 0)
 			goto out;
 		start = stopwatch_now();
-		for (uint64_t i = 0; i < s.nrefs; i++)
-			if (replay_ref(&j, &r, m, pid, all[i], i) < 0) {
-				vmfs_close(m);
-				goto out;
-			}
+		if (replay_refs(&j, &r, m, pid, all, s.nrefs, 0) < 0) {
+			vmfs_close(m);
+			goto out;
+		}
 		stopwatch_best(&vm, start);
 		if (machine_row(&j, m, pid, &r) < 0) {
 			vmfs_close(m);
@@ -616,7 +648,7 @@ static int bench(const struct config *cfg, const char *path, struct progress *pr
 	printf("  %-36s %14.0f %14.0f  %" PRIu64 " faults\n", "minimal LRU simulator (map + list)",
 	       n / sim.cpu, n / sim.wall, sim_faults);
 	printf("  %-36s %14.0f %14.0f  %" PRIu64 " faults, %" PRIu64 " swapouts, %" PRIu64
-	       " swapins\n", "vmfs machine (vmfs_access)", n / vm.cpu, n / vm.wall, vm_faults,
+	       " swapins\n", "vmfs machine (vmfs_accessv)", n / vm.cpu, n / vm.wall, vm_faults,
 	       r.swapouts, r.swapins);
 	printf("  %-36s %14.0f %14.0f  with opening the machine\n",
 	       "vmfs-replay run (stream + machine)", n / tool.cpu, n / tool.wall);
