@@ -889,8 +889,9 @@ static int copy_spans(void *arg, const struct iovec *iov, int iovcnt)
 
 /*
  * One access of @len bytes at @addr, checked byte by byte and fault by
- * fault.  With @spans (a user-mode read), through vmfs_read_with, whose
- * callback fails with -EIO when @spans is 2.
+ * fault.  With @spans 1 or 2 (a user-mode read), through vmfs_read_with,
+ * whose callback fails with -EIO when @spans is 2; with 3, as a batch of
+ * one through vmfs_accessv.
  */
 static void do_access(struct run *r, struct mproc *p, uint64_t addr, size_t len, unsigned how,
 		      int spans)
@@ -909,7 +910,8 @@ static void do_access(struct run *r, struct mproc *p, uint64_t addr, size_t len,
 	if (type == VMFS_ACCESS_WRITE && !clip_object_tail(p, addr, &len))
 		return;
 	set_op(r, "%s%s%s(%d, %#" PRIx64 ", %zu)", user ? "" : "force-", type_name[type],
-	       spans ? (spans == 2 ? "_with (failing)" : "_with") : "", p->pid, addr, len);
+	       spans == 3 ? " (accessv)" : spans ? (spans == 2 ? "_with (failing)" : "_with") : "",
+	       p->pid, addr, len);
 	if (type == VMFS_ACCESS_WRITE)
 		random_bytes(r, in, len);
 	memset(out, 0xa5, len);
@@ -931,13 +933,22 @@ static void do_access(struct run *r, struct mproc *p, uint64_t addr, size_t len,
 	if (!done && user)
 		vmfs_proc_stat(r->m, p->pid, &before);
 	memset(&f, 0x5a, sizeof(f));
-	if (spans) {
+	if (spans == 1 || spans == 2) {
 		sp.out = out;
 		sp.len = len;
 		got = vmfs_read_with(r->m, p->pid, addr, len, copy_spans, &sp);
 		f.err = (int)(got < 0 ? got : 0);
 		FUZZ_CHECK(sp.calls == (got >= 0 || got == sp.rc) && (got < 0 || sp.got == (size_t)got),
 			   "%s: returned %zd after %d calls with %zu bytes", r->op, got, sp.calls, sp.got);
+	} else if (spans == 3) {
+		struct vmfs_iop iop = { .addr = addr, .buf = type == VMFS_ACCESS_WRITE ? in : out,
+					.len = len, .how = how };
+		ssize_t n = vmfs_accessv(r->m, p->pid, &iop, 1);
+
+		got = iop.res;
+		f.err = (int)(got < 0 ? got : 0);
+		FUZZ_CHECK(n == (got == (ssize_t)len), "%s: vmfs_accessv returned %zd for an access of %zd",
+			   r->op, n, got);
 	} else {
 		got = vmfs_access(r->m, p->pid, addr, type == VMFS_ACCESS_WRITE ? in : out, len, how, &f);
 	}
@@ -1024,9 +1035,10 @@ static void op_access(struct run *r, struct mproc *p)
 		len = l & 0x8000 ? 1 + (size_t)(l & 0x7fff) * 4 : 1 + l % (3 * PAGE);
 	}
 
-	/* plain reads, now and then through vmfs_read_with (whose callback may fail) */
+	/* plain reads, now and then through vmfs_read_with (whose callback may
+	 * fail); the other types now and then as a batch of one (vmfs_accessv) */
 	do_access(r, p, vpn * PAGE + off, len, hows[k & 7],
-		  hows[k & 7] == VMFS_ACCESS_READ && (k & 0x40) ? 1 + (k >> 7) : 0);
+		  !(k & 0x40) ? 0 : hows[k & 7] == VMFS_ACCESS_READ ? 1 + (k >> 7) : 3);
 }
 
 /*
