@@ -3,13 +3,17 @@
 # ASan, UBSan) and run each for a while; the long runs are this script, CI
 # runs it briefly (scripts/test.sh).
 #
-# Usage: scripts/fuzz.sh [--seconds N] [--jobs N] [--merge] [--build DIR]
-#                        [TARGET...]
+# Usage: scripts/fuzz.sh [--seconds N] [--jobs N] [--timeout N] [--merge]
+#                        [--build DIR] [TARGET...]
 #   TARGET     options, ctl, trace, api (default: all four, in that order)
 #   --seconds  how long each target runs (default 60)
 #   --jobs     N > 1 runs libFuzzer's -fork=N: N processes, and a crash does
 #              not end the run (default 1: one process, stopped by the
 #              first crash)
+#   --timeout  an input running longer than N seconds of wall time is a
+#              hang, a crash (default 20; every input runs in well under a
+#              second, but on a loaded host a fuzzer at low priority can be
+#              starved for longer, so long runs beside other work want more)
 #   --merge    afterwards, add to the committed corpus tests/fuzz/corpus/TARGET
 #              the inputs that reach code it does not (edges only, not hit
 #              counts, so that it stays small)
@@ -38,12 +42,13 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 all_targets=(options ctl trace api)
 seconds=60
 jobs=1
+timeout=20
 merge=false
 build='build-fuzz'
 targets=()
 
 usage() {
-	sed -n '5,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '6,20p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -51,6 +56,7 @@ while (($#)); do
 	case $1 in
 	--seconds) seconds=${2:?}; shift 2 ;;
 	--jobs) jobs=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
 	--merge) merge=true; shift ;;
 	--build) build=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
@@ -63,7 +69,7 @@ while (($#)); do
 	esac
 done
 ((${#targets[@]})) || targets=("${all_targets[@]}")
-[[ $seconds =~ ^[0-9]+$ && $jobs =~ ^[0-9]+$ ]] || usage
+[[ $seconds =~ ^[0-9]+$ && $jobs =~ ^[0-9]+$ && $timeout =~ ^[1-9][0-9]*$ ]] || usage
 
 # ---- build ------------------------------------------------------------------
 
@@ -97,7 +103,7 @@ for t in "${targets[@]}"; do
 	log=$build/fuzz-$t.log
 	mkdir -p "$work" "$crashes"
 
-	args=(-max_total_time="$seconds" -timeout=20 -close_fd_mask=2 -print_final_stats=1
+	args=(-max_total_time="$seconds" -timeout="$timeout" -close_fd_mask=2 -print_final_stats=1
 	      -artifact_prefix="$crashes/")
 	[[ -f tests/fuzz/$t.dict ]] && args+=(-dict="tests/fuzz/$t.dict")
 	# Longer than a ctl line may be (4096), longer than a trace line is kept.
