@@ -7,8 +7,10 @@
 # A test script sources this file and calls `vmfs_init "$@"` first; meson
 # passes the daemon (build/fuse/vmfs) and the source directory.  What stays
 # true for every script that does:
-#   - it exits 77 (meson's SKIP) only when /dev/fuse is missing; any other
-#     trouble (no fusermount3, a daemon that dies or never mounts) fails it;
+#   - it exits 77 (meson's SKIP) only when /dev/fuse is missing (and
+#     test_users.sh when there is no other user to become: not root, or no
+#     setpriv); any other trouble (no fusermount3, a daemon that dies or
+#     never mounts) fails it;
 #   - every mount it made is unmounted in the EXIT trap (fusermount3 -u -z,
 #     then the daemon is killed if it lingers), and its temporary directory
 #     is removed (never across a mount: rm --one-file-system);
