@@ -1010,8 +1010,8 @@ static void step_refill(struct world *w)
 			n = vmfs_write(w->m, pid, R_BASE + i * PG, pages[i], PG);
 		}
 		if (n != (ssize_t)PG)
-			fail_msg("refill: write of page %" PRIu64 " of %d = %zd (%s); %s", i, fill_pages, n,
-				 vmfs_errmsg(), injected());
+			fail_msg("refill: write of page %" PRIu64 " of %" PRIu64 " = %zd (%s); %s", i,
+				 fill_pages, n, vmfs_errmsg(), injected());
 	}
 	/* The resident ones read back without a fault (all swap is taken). */
 	assert_int_equal(vmfs_pagemap(w->m, pid, R_BASE / PG, pm, fill_pages), fill_pages);
