@@ -1,61 +1,60 @@
 /*
- * test_allocfail.c - every host memory allocation of libvmfs made to fail,
- * one at a time, through the public API (libvmfs/api.c and the engine of
- * src/, linked in statically so that their calls can be intercepted).
+ * test_allocfail.c - every host memory allocation of libvmfs made to fail, one
+ * at a time, through the public API (libvmfs/api.c and the engine of src/,
+ * linked in statically so that their calls can be intercepted).
  *
- * The test is linked with -Wl,--wrap for malloc, calloc, realloc, strdup,
- * free, mmap (and mmap64) and munmap, the engine's only ways of getting host
- * memory (it uses no posix_memalign or aligned_alloc; mmap only reserves the
- * simulated RAM and the page-table free list at open), so those calls land
- * in the __wrap_ functions below.  They pass each
- * call on, counting it while a scenario step runs ("armed"), unless the
- * injector says that this call is the one to fail: it then returns NULL (or
- * MAP_FAILED) with errno ENOMEM without calling anything.  They also keep a
- * count of the blocks and mappings alive, armed or not, so that a leak shows
- * even without a sanitizer.  SQLite's own allocations are inside its shared
- * library and are not seen (test_swapfail.c fails SQLite's calls).
+ * The test is linked with -Wl,--wrap for malloc, calloc, realloc, strdup, free,
+ * mmap (and mmap64) and munmap, the engine's only ways of getting host memory
+ * (it uses no posix_memalign or aligned_alloc; mmap only reserves the simulated
+ * RAM and the page-table free list at open), so those calls land in the __wrap_
+ * functions below.  They pass each call on, counting it while a scenario step
+ * runs ("armed"), unless the injector says that this call is the one to fail:
+ * it then returns NULL (or MAP_FAILED) with errno ENOMEM without calling
+ * anything.  They also keep a count of the blocks and mappings alive, armed or
+ * not, so that a leak shows even without a sanitizer.  SQLite's own allocations
+ * are inside its shared library and are not seen (test_swapfail.c fails
+ * SQLite's calls).
  *
- * The scenario, in named steps: open a machine of 10 to 16 frames and 64
- * swap slots (three machines in turn, with other depths, TLBs and
- * policies, so that the same steps meet the allocations elsewhere); spawn; map private and shared anonymous memory; create an object
- * and map it shared and private; write (spanning pages, copy-on-write of an
- * object page); fork; copy-on-write writes on both sides and through the
- * shared mappings; object write, create, grow and shrink while mapped (the
- * cut pages leave the mappings); memory pressure: every private page
- * written and read back by both processes (eviction to swap, swap-in);
- * mprotect splitting and merging a mapping (a write to the read-only part
- * faults); munmap splitting it; vmfs_read_with (one read pinning more pages
- * than there are frames, one longer than 64 pages); each built-in policy
- * installed and run; reclaim; sync; exit; eleven children at once, each
- * copying a page and exiting; then, with every process gone,
- * the whole of memory and swap filled again (a swap slot lost to an error
- * path would show here as an out-of-memory write); close.  A byte model of
- * every mapping and object says what every read must return.
+ * The scenario, in named steps: open a machine of 10 to 16 frames and 64 swap
+ * slots (three machines in turn, with other depths, TLBs and policies, so that
+ * the same steps meet the allocations elsewhere); spawn; map private and shared
+ * anonymous memory; create an object and map it shared and private; write
+ * (spanning pages, copy-on-write of an object page); fork; copy-on-write writes
+ * on both sides and through the shared mappings; object write, create, grow and
+ * shrink while mapped (the cut pages leave the mappings); memory pressure:
+ * every private page written and read back by both processes (eviction to swap,
+ * swap-in); mprotect splitting and merging a mapping (a write to the read-only
+ * part faults); munmap splitting it; vmfs_read_with (one read pinning more
+ * pages than there are frames, one longer than 64 pages); each built-in policy
+ * installed and run; reclaim; sync; exit; eleven children at once, each copying
+ * a page and exiting; then, with every process gone, the whole of memory and
+ * swap filled again (a swap slot lost to an error path would show here as an
+ * out-of-memory write); close.  A byte model of every mapping and object says
+ * what every read must return.
  *
- * Per machine, one clean run counts the allocations of each step (N in
- * all); then, for every k < N, a fresh run makes the k-th allocation fail
- * and nothing else.
- * What stays true, checked in every run:
- *   - the call that met the failure returns -ENOMEM, or succeeds (the
- *     engine may absorb it), or, for an access, stops short at a page
- *     boundary, having done exactly what it reports; it then works when
- *     called again, and the scenario goes on as in the clean run (same PIDs,
- *     same bytes);
- *   - a failed spawn, fork, exit, mmap, munmap, mprotect, object create,
- *     write or resize, or policy change leaves the machine as it was: the
- *     PIDs, every process's accounting, mappings and page-table entries
- *     (bits included), the objects and the machine's counters;
- *   - a failed vmfs_open returns -ENOMEM and leaves nothing behind: no
- *     block, no mapping, no store file;
- *   - at the end of every step, every mapped page of every process and
- *     every object reads back exactly the model's bytes, and pages that are
- *     not there fault (these reads are part of the step, armed: they fault
- *     pages in, and that allocates too);
+ * Per machine, one clean run counts the allocations of each step (N in all);
+ * then, for every k < N, a fresh run makes the k-th allocation fail and nothing
+ * else.  What stays true, checked in every run:
+ *   - the call that met the failure returns -ENOMEM, or succeeds (the engine
+ *     may absorb it), or, for an access, stops short at a page boundary, having
+ *     done exactly what it reports; it then works when called again, and the
+ *     scenario goes on as in the clean run (same PIDs, same bytes);
+ *   - a failed spawn, fork, exit, mmap, munmap, mprotect, object create, write
+ *     or resize, or policy change leaves the machine as it was: the PIDs, every
+ *     process's accounting, mappings and page-table entries (bits included),
+ *     the objects and the machine's counters;
+ *   - a failed vmfs_open returns -ENOMEM and leaves nothing behind: no block,
+ *     no mapping, no store file;
+ *   - at the end of every step, every mapped page of every process and every
+ *     object reads back exactly the model's bytes, and pages that are not there
+ *     fault (these reads are part of the step, armed: they fault pages in, and
+ *     that allocates too);
  *   - after close, every block and mapping is freed and the private store
  *     directory is empty (and ASan, in sanitized builds, finds no leak).
- * At the end "N allocation points injected, all survived" goes to stdout
- * (N summed over the machines).  ALLOCFAIL_POINT=k in the environment runs
- * the clean runs and point k of each machine only.
+ *
+ * At the end "N allocation points injected, all survived" goes to stdout (N
+ * summed over the machines).  ALLOCFAIL_POINT=k in the environment runs the
+ * clean runs and point k of each machine only.
  */
 #include <dirent.h>
 #include <dlfcn.h>
