@@ -628,19 +628,13 @@ static inline void copy_bytes(void *dst, const void *src, uint64_t n)
 	}
 }
 
-/* Check @how and fill @a for an access of @pid: 0, -EINVAL or -ESRCH. */
-static int access_setup(struct access *a, struct vmfs *m, int pid, unsigned how,
-			struct vmfs_fault *f)
+/* Check @how and set @a's access type from it: 0 or -EINVAL. */
+static int access_how(struct access *a, unsigned how)
 {
 	if ((how & ~(VMFS_ACCESS_TYPE | VMFS_ACCESS_FORCE | VMFS_ACCESS_KERNEL)) ||
 	    (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_TYPE ||
 	    ((how & VMFS_ACCESS_FORCE) && (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_EXEC))
 		return vm_error(-EINVAL, "access: bad access type 0x%x", how);
-	a->m = m;
-	a->f = f;
-	a->mm = mm_lookup(m, pid);
-	if (!a->mm)
-		return -ESRCH;
 	a->write = (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_WRITE;
 	a->exec = (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_EXEC;
 	a->user = !(how & VMFS_ACCESS_KERNEL);
@@ -648,13 +642,27 @@ static int access_setup(struct access *a, struct vmfs *m, int pid, unsigned how,
 	return 0;
 }
 
+/* Check @how and fill @a for an access of @pid: 0, -EINVAL or -ESRCH. */
+static int access_setup(struct access *a, struct vmfs *m, int pid, unsigned how,
+			struct vmfs_fault *f)
+{
+	int rc = access_how(a, how);
+
+	if (rc < 0)
+		return rc;
+	a->m = m;
+	a->f = f;
+	a->mm = mm_lookup(m, pid);
+	return a->mm ? 0 : -ESRCH;
+}
+
 /*
  * Make the access set up in @a, page by page: the bytes done, or the
  * fault's negative errno if the first page faults.  a->f must be clear of
  * any earlier stopping fault.
  */
-static int64_t access_run(struct access *a, uint64_t addr, void *buf, uint64_t len,
-			  struct span_sink *sink)
+static inline __attribute__((always_inline))
+int64_t access_run(struct access *a, uint64_t addr, void *buf, uint64_t len, struct span_sink *sink)
 {
 	struct vmfs *m = a->m;
 	uint64_t done = 0;
@@ -738,6 +746,7 @@ int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t le
  * wasted.
  */
 #define BATCH_GROUP 8
+#define BATCH_RING  (4 * BATCH_GROUP)   /* leaf entries in flight: a power of two >= 3 groups */
 
 /*
  * GCC deems a function that only loads and prefetches free of effects and
@@ -795,15 +804,62 @@ static void batch_fetch_page(struct vmfs *m, const uint64_t *ep, uint64_t va)
 		prefetch(pfn_frame(&m->phys, pfn));
 }
 
+/*
+ * The page the batch's last access ended on, as the TLB holds it: an
+ * access that follows with the same type, within that one page, takes the
+ * TLB hit that access_run would (the entry is there, and its bits allow the
+ * type and have the accessed and, for a write, dirty bits set, since the
+ * last access just did), so it is made here directly: the same counters,
+ * bytes and policy call, with none of the generality.  Runs of accesses to
+ * one page are half of a typical trace.  Only with a TLB, and not forced
+ * (forced accesses bypass the TLB).
+ */
+struct batch_last {
+	uint64_t vpn;     /* UINT64_MAX: none */
+	uint8_t *page;
+	uint64_t pfn;
+};
+
+/* After an access done in full: remember its page if the TLB holds it for the next. */
+static void batch_remember(const struct access *a, struct batch_last *l, const struct vmfs_iop *op)
+{
+	uint64_t vpn = op->addr >> PAGE_SHIFT;
+	const struct tlb_entry *te;
+
+	l->vpn = UINT64_MAX;
+	if (a->force || !op->len || ((op->addr + op->len - 1) >> PAGE_SHIFT) != vpn)
+		return;
+	te = tlb_lookup(&a->mm->tlb, vpn);
+	if (!te)
+		return;
+	l->vpn = vpn;
+	l->pfn = pte_pfn(te->pte);
+	l->page = pfn_to_virt(&a->m->phys, l->pfn);
+}
+
 /* Run accesses [from, to) of the batch: their index past the last done in full. */
-static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs *m, int pid,
+static uint64_t batch_run(struct access *a, unsigned *how, struct batch_last *last,
 			  struct vmfs_iop *iop, uint64_t from, uint64_t to)
 {
 	for (uint64_t i = from; i < to; i++) {
 		struct vmfs_iop *op = &iop[i];
+		uint64_t off = op->addr & (PAGE_SIZE - 1);
 
+		if (op->how == *how && (op->addr >> PAGE_SHIFT) == last->vpn && op->buf &&
+		    op->len && op->len <= PAGE_SIZE - off) {
+			a->mm->c.tlb_hit++;
+			a->m->cnt.tlb_hit++;
+			if (a->write)
+				copy_bytes(last->page + off, op->buf, op->len);
+			else
+				copy_bytes(op->buf, last->page + off, op->len);
+			if (pfn_is_data(&a->m->phys, last->pfn))
+				page_accessed(a->m, last->pfn);
+			op->res = (ssize_t)op->len;
+			continue;
+		}
 		if (op->how != *how) {
-			int rc = access_setup(a, m, pid, op->how, a->f);
+			int rc = access_how(a, op->how);
 
 			if (rc < 0) {
 				op->res = rc;
@@ -818,6 +874,7 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs *m, int p
 			op->res = access_run(a, op->addr, op->buf, op->len, NULL);
 		if (op->res < 0 || (size_t)op->res != op->len)
 			return i;
+		batch_remember(a, last, op);
 	}
 	return to;
 }
@@ -825,11 +882,11 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs *m, int p
 int64_t access_batch(struct vmfs *m, int pid, struct vmfs_iop *iop, uint64_t n)
 {
 	struct mm *mm = mm_lookup(m, pid);
-	const uint64_t *leaf[3 * BATCH_GROUP];
+	const uint64_t *leaf[BATCH_RING];
 	struct vmfs_fault f = { 0 };   /* stays clear: the batch ends at a fault */
-	struct access a = { .f = &f };
+	struct access a = { .m = m, .mm = mm, .f = &f };
 	unsigned how = ~0u;            /* no valid access type: set up at the first */
-
+	struct batch_last last = { .vpn = UINT64_MAX };
 	bool fetch = true;
 
 	if (!mm)
@@ -838,23 +895,24 @@ int64_t access_batch(struct vmfs *m, int pid, struct vmfs_iop *iop, uint64_t n)
 		uint64_t lo = g * BATCH_GROUP;   /* group g fetches leaves; g-1 pages; g-2 runs */
 
 		for (uint64_t i = lo; i < lo + BATCH_GROUP && i < n; i++)
-			leaf[i % (3 * BATCH_GROUP)] = fetch ? batch_fetch_leaf(m, mm, iop[i].addr) : NULL;
+			leaf[i % BATCH_RING] = fetch ? batch_fetch_leaf(m, mm, iop[i].addr) : NULL;
 		if (g >= 1 && fetch)
 			for (uint64_t i = lo - BATCH_GROUP; i < lo && i < n; i++)
-				batch_fetch_page(m, leaf[i % (3 * BATCH_GROUP)], iop[i].addr);
+				batch_fetch_page(m, leaf[i % BATCH_RING], iop[i].addr);
 		if (g >= 2) {
 			uint64_t from = lo - 2 * BATCH_GROUP, to = from + BATCH_GROUP < n ? from + BATCH_GROUP : n;
 			uint64_t misses = mm->c.tlb_miss, done;
 
-			done = batch_run(&a, &how, m, pid, iop, from, to);
+			done = batch_run(&a, &how, &last, iop, from, to);
 			if (done < to)
 				return (int64_t)done;
 			/*
-			 * A group that the TLB served whole found its lines
-			 * in the cache too, most likely: fetching ahead would
-			 * only cost.  Fetch again after a miss.
+			 * Accesses the TLB serves find their lines in the
+			 * cache too, most likely: fetching ahead would only
+			 * cost.  Fetch while a quarter of a group or more
+			 * misses the TLB (scattered accesses), or without one.
 			 */
-			fetch = !mm->tlb.n || mm->c.tlb_miss != misses;
+			fetch = !mm->tlb.n || (mm->c.tlb_miss - misses) * 4 >= BATCH_GROUP;
 		}
 	}
 	return (int64_t)n;

@@ -68,11 +68,10 @@ static inline unsigned pt_index(const struct pt_geom *g, uint64_t va, int level)
 	return (unsigned)((va >> pt_shift(g, level)) & (PTRS_PER_TABLE - 1));
 }
 
+/* Bits va_bits-1 .. 63 all equal: below the user top or from the kernel base up. */
 static inline bool va_canonical(const struct pt_geom *g, uint64_t va)
 {
-	int s = 64 - g->va_bits;
-
-	return s == 0 || (uint64_t)((int64_t)(va << s) >> s) == va;
+	return va < g->user_top || va >= g->kernel_base;
 }
 
 static inline bool va_is_user(const struct pt_geom *g, uint64_t va)
