@@ -54,6 +54,7 @@ struct access {
 	struct vmfs       *m;
 	struct mm         *mm;
 	bool               write, exec, user, force;
+	bool               pt_oom;   /* what ran out was the page-table pool */
 	struct vmfs_fault *f;
 };
 
@@ -96,7 +97,12 @@ static int oom(struct access *a, uint64_t va, int err)
 {
 	a->f->err = err;
 	a->f->addr = va;
-	if (err == -ENOMEM)
+	if (err == -ENOMEM && a->pt_oom)
+		klog_add(&a->m->klog, machine_now(a->m),
+			 "%s[%d]: page allocation failure at %llx: out of page-table frames "
+			 "(%llu in use, the pool's limit)", a->mm->comm, a->mm->pid,
+			 (unsigned long long)va, (unsigned long long)a->m->phys.pt_inuse);
+	else if (err == -ENOMEM)
 		klog_add(&a->m->klog, machine_now(a->m),
 			 "%s[%d]: page allocation failure at %llx: out of memory "
 			 "(%llu frames, nothing evictable%s)",
@@ -144,8 +150,10 @@ static int install(struct access *a, uint64_t va, uint64_t pfn, uint64_t e)
 {
 	uint64_t *ptep = pte_alloc(a->m, a->mm, va);
 
-	if (!ptep)
+	if (!ptep) {
+		a->pt_oom = true;
 		return vm_error(-ENOMEM, "out of page-table frames");
+	}
 	assert(pte_none(*ptep) || pte_is_swap(*ptep));
 	pfn_frame(&a->m->phys, pfn)->mapcount++;
 	set_pte(a->mm, va, ptep, mk_pte(pfn, e));

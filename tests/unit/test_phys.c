@@ -305,6 +305,12 @@ static void test_pt_pool_dry_through_machine(void **state)
 	assert_int_equal(touch(m, pid, 2 * REGION, VMFS_ACCESS_WRITE, &c, &flt), -ENOMEM);
 	assert_int_equal(flt.err, -ENOMEM);
 	assert_int_equal(flt.addr, 2 * REGION);
+	{       /* the kernel log names what ran out */
+		static char log[1 << 16];
+
+		klog_read(&m->klog, log, sizeof(log));
+		assert_non_null(strstr(log, "page allocation failure at 10000000000: out of page-table frames"));
+	}
 	assert_int_equal(p->nfree, nfree);              /* the data frame went back */
 	assert_int_equal(p->pt_inuse, p->pt_max);
 	assert_int_equal(touch(m, pid, 3 * REGION + 5, VMFS_ACCESS_READ, &c, &flt), -ENOMEM);
