@@ -11,8 +11,9 @@
  *     objects/                 0755  objects/NAME: the object's own mode
  *     PID/                     0555  one per live process; rmdir ends it
  *       mem                    0600  the address space, offset = virtual address
- *       maps smaps smaps_rollup stat statm status comm cmdline pagetable
+ *       maps smaps smaps_rollup stat statm status comm cmdline
  *                              0444  text, rendered by procfmt.c
+ *       pagetable              0400  text, rendered by procfmt.c (frame numbers)
  *       pagemap                0400  64-bit entries, offset = vpn * 8 (Linux's mode)
  *       ctl                    0600  process commands (ctl.c)
  *
@@ -140,7 +141,7 @@ static const struct entry pid_entries[] = {
 	{ "status",       K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_status },
 	{ "comm",         K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_comm },
 	{ "cmdline",      K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_cmdline },
-	{ "pagetable",    K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_pagetable },
+	{ "pagetable",    K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_pagetable },
 	{ "ctl",          K_CTL,     S_IFREG | 0600, NULL, NULL },
 };
 

@@ -2,7 +2,8 @@
 # test_users.sh - what users other than the mounter see under -o allow_other
 # (vmfs(1) PERMISSIONS, pagemap), as Linux has it for /proc/PID/pagemap:
 #   - PID/pagemap is mode 0400, as Linux's: another user may read maps and
-#     status but is refused pagemap (EACCES), like mem, ctl and phys;
+#     status but is refused pagemap (EACCES), like mem, ctl and phys, and
+#     pagetable, which prints the same frame numbers;
 #   - the mounter reads frame numbers (PFN, bits 0-54) of present pages;
 #   - a user who gets pagemap open anyway (past its mode, with
 #     CAP_DAC_READ_SEARCH) is neither the mounter nor root: it reads bit 63
@@ -67,6 +68,13 @@ if as_other dd if="$pm" of=/dev/null bs=8 count=1 status=none 2>"$t/err"; then
 fi
 grep -q 'Permission denied' "$t/err" || fail "uid $other reading pagemap: $(cat "$t/err")"
 ok "pagemap is 0400: uid $other reads maps and status but is refused pagemap (EACCES)"
+# pagetable prints the same frame numbers, so it is closed the same way.
+expect_eq "$(stat -c %a "$mnt/$pid/pagetable")" 400 "mode of pagetable"
+if as_other cat "$mnt/$pid/pagetable" >/dev/null 2>"$t/err"; then
+	fail "uid $other read $mnt/$pid/pagetable (mode 0400)"
+fi
+grep -q 'Permission denied' "$t/err" || fail "uid $other reading pagetable: $(cat "$t/err")"
+ok "pagetable is 0400 too: uid $other is refused it (EACCES)"
 
 # The mounter's view: present, and the frames are the frames.
 nonzero=0
