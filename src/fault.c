@@ -54,6 +54,8 @@ struct access {
 	struct vmfs       *m;
 	struct mm         *mm;
 	bool               write, exec, user, force;
+	uint64_t           need, deny;   /* leaf bits the access needs, and refuses (TLB hit) */
+	uint64_t           add;          /* the bits it sets: accessed, and dirty for a write */
 	bool               pt_oom;   /* what ran out was the page-table pool */
 	struct vmfs_fault *f;
 };
@@ -449,9 +451,9 @@ static inline bool tlb_hit(struct access *a, uint64_t va, uint8_t **out)
 	if (!te)
 		return false;
 	e = te->pte;
-	if ((a->user && !(e & PTE_US)) || (a->write && !(e & PTE_RW)) || (a->exec && (e & PTE_NX)))
+	if ((e & a->need) != a->need || (e & a->deny))
 		return false;
-	add = PTE_A | (a->write ? PTE_D : 0);
+	add = a->add;
 	if (__builtin_expect((e & add) != add, 0)) {
 		bool dirtied = a->write && !(*te->ptep & PTE_D);
 
@@ -639,14 +641,18 @@ static inline void copy_bytes(void *dst, const void *src, uint64_t n)
 /* Check @how and set @a's access type from it: 0 or -EINVAL. */
 static int access_how(struct access *a, unsigned how)
 {
-	if ((how & ~(VMFS_ACCESS_TYPE | VMFS_ACCESS_FORCE | VMFS_ACCESS_KERNEL)) ||
-	    (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_TYPE ||
-	    ((how & VMFS_ACCESS_FORCE) && (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_EXEC))
+	if (how > VMFS_ACCESS_EXEC &&   /* not a plain user-mode read, write or fetch */
+	    ((how & ~(VMFS_ACCESS_TYPE | VMFS_ACCESS_FORCE | VMFS_ACCESS_KERNEL)) ||
+	     (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_TYPE ||
+	     ((how & VMFS_ACCESS_FORCE) && (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_EXEC)))
 		return vm_error(-EINVAL, "access: bad access type 0x%x", how);
 	a->write = (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_WRITE;
 	a->exec = (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_EXEC;
 	a->user = !(how & VMFS_ACCESS_KERNEL);
 	a->force = how & VMFS_ACCESS_FORCE;
+	a->need = (a->user ? PTE_US : 0) | (a->write ? PTE_RW : 0);
+	a->deny = a->exec ? PTE_NX : 0;
+	a->add = PTE_A | (a->write ? PTE_D : 0);
 	return 0;
 }
 
@@ -669,6 +675,23 @@ static int access_setup(struct access *a, struct vmfs *m, int pid, unsigned how,
  * fault's negative errno if the first page faults.  a->f must be clear of
  * any earlier stopping fault.
  */
+/*
+ * The bytes of one page of an access, translated to @p: copied to or from
+ * @buf, and the access shown to the replacement policy (unless @p is in the
+ * kernel image).
+ */
+static inline void access_bytes(struct access *a, uint8_t *p, uint8_t *buf, uint64_t n)
+{
+	uint64_t pfn = (uint64_t)(p - a->m->phys.ram) >> PAGE_SHIFT;
+
+	if (a->write)
+		copy_bytes(p, buf, n);
+	else
+		copy_bytes(buf, p, n);
+	if (pfn_is_data(&a->m->phys, pfn))
+		page_accessed(a->m, pfn);
+}
+
 static inline __attribute__((always_inline))
 int64_t access_run(struct access *a, uint64_t addr, void *buf, uint64_t len, struct span_sink *sink)
 {
@@ -707,13 +730,12 @@ int64_t access_run(struct access *a, uint64_t addr, void *buf, uint64_t len, str
 				sf->flags |= FRAME_LOCKED;
 				sink->pinned[sink->npinned++] = spfn;
 			}
-		} else if (a->write)
-			copy_bytes(p, (const uint8_t *)buf + done, n);
-		else
-			copy_bytes((uint8_t *)buf + done, p, n);
-		pfn = (uint64_t)(p - m->phys.ram) >> PAGE_SHIFT;
-		if (pfn_is_data(&m->phys, pfn))     /* not the kernel image */
-			page_accessed(m, pfn);
+			pfn = (uint64_t)(p - m->phys.ram) >> PAGE_SHIFT;
+			if (pfn_is_data(&m->phys, pfn))     /* not the kernel image */
+				page_accessed(m, pfn);
+		} else {
+			access_bytes(a, p, (uint8_t *)buf + done, n);
+		}
 		done += n;
 	}
 	return (int64_t)done;
@@ -813,59 +835,19 @@ static void batch_fetch_page(struct vmfs *m, const uint64_t *ep, uint64_t va)
 }
 
 /*
- * The page the batch's last access ended on, as the TLB holds it: an
- * access that follows with the same type, within that one page, takes the
- * TLB hit that access_run would (the entry is there, and its bits allow the
- * type and have the accessed and, for a write, dirty bits set, since the
- * last access just did), so it is made here directly: the same counters,
- * bytes and policy call, with none of the generality.  Runs of accesses to
- * one page are half of a typical trace.  Only with a TLB, and not forced
- * (forced accesses bypass the TLB).
+ * Run accesses [from, to) of the batch: their index past the last done in
+ * full.  An access within one page that the TLB holds with bits that allow
+ * it (nearly every access of a trace) is made here directly, through the
+ * same tlb_hit and access_bytes that access_run would take it through,
+ * without the rest of access_run's generality.
  */
-struct batch_last {
-	uint64_t vpn;     /* UINT64_MAX: none */
-	uint8_t *page;
-	uint64_t pfn;
-};
-
-/* After an access done in full: remember its page if the TLB holds it for the next. */
-static void batch_remember(const struct access *a, struct batch_last *l, const struct vmfs_iop *op)
-{
-	uint64_t vpn = op->addr >> PAGE_SHIFT;
-	const struct tlb_entry *te;
-
-	l->vpn = UINT64_MAX;
-	if (a->force || !op->len || ((op->addr + op->len - 1) >> PAGE_SHIFT) != vpn)
-		return;
-	te = tlb_lookup(&a->mm->tlb, vpn);
-	if (!te)
-		return;
-	l->vpn = vpn;
-	l->pfn = pte_pfn(te->pte);
-	l->page = pfn_to_virt(&a->m->phys, l->pfn);
-}
-
-/* Run accesses [from, to) of the batch: their index past the last done in full. */
-static uint64_t batch_run(struct access *a, unsigned *how, struct batch_last *last,
-			  struct vmfs_iop *iop, uint64_t from, uint64_t to)
+static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
+			  uint64_t from, uint64_t to)
 {
 	for (uint64_t i = from; i < to; i++) {
 		struct vmfs_iop *op = &iop[i];
-		uint64_t off = op->addr & (PAGE_SIZE - 1);
+		uint8_t *p;
 
-		if (op->how == *how && (op->addr >> PAGE_SHIFT) == last->vpn && op->buf &&
-		    op->len && op->len <= PAGE_SIZE - off) {
-			a->mm->c.tlb_hit++;
-			a->m->cnt.tlb_hit++;
-			if (a->write)
-				copy_bytes(last->page + off, op->buf, op->len);
-			else
-				copy_bytes(op->buf, last->page + off, op->len);
-			if (pfn_is_data(&a->m->phys, last->pfn))
-				page_accessed(a->m, last->pfn);
-			op->res = (ssize_t)op->len;
-			continue;
-		}
 		if (op->how != *how) {
 			int rc = access_how(a, op->how);
 
@@ -875,14 +857,20 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct batch_last *la
 			}
 			*how = op->how;
 		}
-		if (!op->buf && op->len)
+		if (!op->buf && op->len) {
 			op->res = vm_error(-EINVAL, "vmfs_accessv: access %llu has a NULL buffer",
 					   (unsigned long long)i);
-		else
-			op->res = access_run(a, op->addr, op->buf, op->len, NULL);
+			return i;
+		}
+		if (op->len - 1 < PAGE_SIZE - (op->addr & (PAGE_SIZE - 1)) &&   /* one page, not 0 bytes */
+		    va_canonical(&a->m->geom, op->addr) && tlb_hit(a, op->addr, &p)) {
+			access_bytes(a, p, op->buf, op->len);
+			op->res = (ssize_t)op->len;
+			continue;
+		}
+		op->res = access_run(a, op->addr, op->buf, op->len, NULL);
 		if (op->res < 0 || (size_t)op->res != op->len)
 			return i;
-		batch_remember(a, last, op);
 	}
 	return to;
 }
@@ -894,24 +882,25 @@ int64_t access_batch(struct vmfs *m, int pid, struct vmfs_iop *iop, uint64_t n)
 	struct vmfs_fault f = { 0 };   /* stays clear: the batch ends at a fault */
 	struct access a = { .m = m, .mm = mm, .f = &f };
 	unsigned how = ~0u;            /* no valid access type: set up at the first */
-	struct batch_last last = { .vpn = UINT64_MAX };
-	bool fetch = true;
+	bool fetch = true, fetched[4] = { false };   /* by group, mod 4 */
 
 	if (!mm)
 		return -ESRCH;
 	for (uint64_t g = 0; g * BATCH_GROUP < n + 2 * BATCH_GROUP; g++) {
 		uint64_t lo = g * BATCH_GROUP;   /* group g fetches leaves; g-1 pages; g-2 runs */
 
-		for (uint64_t i = lo; i < lo + BATCH_GROUP && i < n; i++)
-			leaf[i % BATCH_RING] = fetch ? batch_fetch_leaf(m, mm, iop[i].addr) : NULL;
-		if (g >= 1 && fetch)
+		fetched[g % 4] = fetch;
+		if (fetch)
+			for (uint64_t i = lo; i < lo + BATCH_GROUP && i < n; i++)
+				leaf[i % BATCH_RING] = batch_fetch_leaf(m, mm, iop[i].addr);
+		if (g >= 1 && fetched[(g - 1) % 4])
 			for (uint64_t i = lo - BATCH_GROUP; i < lo && i < n; i++)
 				batch_fetch_page(m, leaf[i % BATCH_RING], iop[i].addr);
 		if (g >= 2) {
 			uint64_t from = lo - 2 * BATCH_GROUP, to = from + BATCH_GROUP < n ? from + BATCH_GROUP : n;
 			uint64_t misses = mm->c.tlb_miss, done;
 
-			done = batch_run(&a, &how, &last, iop, from, to);
+			done = batch_run(&a, &how, iop, from, to);
 			if (done < to)
 				return (int64_t)done;
 			/*

@@ -18,7 +18,11 @@
  *   3. victim() never returns a frame that is not tracked or that
  *      vmfs_page_evictable() refuses; it skips such frames without
  *      forgetting them, and counts every frame it looks at in *scanned.
- *   4. rc may be NULL when a policy is driven outside the engine (the unit
+ *   4. accessed() reads nothing of the page but its pfn: the engine
+ *      passes the built-in policies nothing else (page_accessed in
+ *      vmscan.h), and a repeated accessed() of the same frame with no
+ *      other callback between changes nothing, so the engine skips it.
+ *   5. rc may be NULL when a policy is driven outside the engine (the unit
  *      tests, a dry run of vmfs-replay): every frame is then evictable and
  *      no page-table entry is referenced (policy_evictable and
  *      policy_referenced below).

@@ -28,19 +28,6 @@
 #include <errno.h>
 #include <string.h>
 
-void page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs_page *pg)
-{
-	const struct frame *f = pfn_frame(&m->phys, pfn);
-
-	pg->pfn = pfn;
-	pg->index = f->index;
-	pg->anon = (f->flags & FRAME_KIND_MASK) == FRAME_ANON;
-	pg->owner = f->owner;
-}
-
-/* pol_last after a loaded(): no frame, and the next accessed() sets none either. */
-#define POL_LOADED (UINT64_MAX - 1)
-
 void page_loaded(struct vmfs *m, uint64_t pfn)
 {
 	struct frame *f = pfn_frame(&m->phys, pfn);
@@ -54,29 +41,6 @@ void page_loaded(struct vmfs *m, uint64_t pfn)
 	page_describe(m, pfn, &pg);
 	m->pol_last = POL_LOADED;
 	m->pol->loaded(m->pol_state, &pg);
-}
-
-/*
- * Telling a built-in policy twice in a row of an access to the same page,
- * with no other call to it between, changes nothing (lru and arc find it
- * most recent already, clock finds its bit set, fifo ignores accesses), so
- * the second is skipped: runs of accesses to one page are the common case
- * of a trace.  Not so the access just after a loaded(): it is the
- * reference that loaded the page (arc leaves the page in T1), and the next
- * one is a hit that counts, so after a load pol_last stays clear for one
- * more accessed().  A policy installed through the API hears of every
- * access.
- */
-void page_accessed(struct vmfs *m, uint64_t pfn)
-{
-	struct vmfs_page pg;
-
-	if (pfn == m->pol_last)
-		return;
-	page_describe(m, pfn, &pg);
-	m->pol->accessed(m->pol_state, &pg);
-	if (m->pol_builtin)
-		m->pol_last = m->pol_last == POL_LOADED ? UINT64_MAX : pfn;
 }
 
 void page_put(struct vmfs *m, uint64_t pfn)

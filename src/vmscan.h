@@ -18,6 +18,7 @@
 #ifndef VMFS_VMSCAN_H
 #define VMFS_VMSCAN_H
 
+#include "machine.h"
 #include "phys.h"
 #include "vmfs.h"
 
@@ -40,9 +41,6 @@ int64_t page_alloc(struct vmfs *m, enum frame_kind kind, bool zero, const struct
 void    page_put(struct vmfs *m, uint64_t pfn);
 /* The frame has its page (mapping and index set): tell the policy. */
 void    page_loaded(struct vmfs *m, uint64_t pfn);
-/* An access to the page in @pfn. */
-void    page_accessed(struct vmfs *m, uint64_t pfn);
-void    page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs_page *pg);
 
 int     page_referenced(struct vmfs *m, uint64_t pfn, bool clear);
 /* Written since its last copy went out: FRAME_DIRTY or a dirty entry mapping it. */
@@ -68,5 +66,47 @@ void    try_free_swapcache(struct vmfs *m, uint64_t pfn);
 int64_t reclaim_pages(struct vmfs *m, uint64_t n);
 int     policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *ops, void *arg);
 int     machine_sync(struct vmfs *m);
+
+/* The page in @pfn as a policy sees it. */
+static inline void page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs_page *pg)
+{
+	const struct frame *f = pfn_frame(&m->phys, pfn);
+
+	pg->pfn = pfn;
+	pg->index = f->index;
+	pg->anon = (f->flags & FRAME_KIND_MASK) == FRAME_ANON;
+	pg->owner = f->owner;
+}
+
+/* pol_last after a loaded(): no frame, and the next accessed() sets none either. */
+#define POL_LOADED (UINT64_MAX - 1)
+
+/*
+ * Telling a built-in policy twice in a row of an access to the same page,
+ * with no other call to it between, changes nothing (lru and arc find it
+ * most recent already, clock finds its bit set, fifo ignores accesses), so
+ * the second is skipped: runs of accesses to one page are the common case
+ * of a trace.  Not so the access just after a loaded(): it is the
+ * reference that loaded the page (arc leaves the page in T1), and the next
+ * one is a hit that counts, so after a load pol_last stays clear for one
+ * more accessed().  A policy installed through the API hears of every
+ * access.  Inline: it is on every access's path.
+ */
+static inline void page_accessed(struct vmfs *m, uint64_t pfn)
+{
+	struct vmfs_page pg;
+
+	if (pfn == m->pol_last)
+		return;
+	if (m->pol_builtin) {
+		/* The built-in policies' accessed() reads nothing but pfn. */
+		pg.pfn = pfn;
+		m->pol->accessed(m->pol_state, &pg);
+		m->pol_last = m->pol_last == POL_LOADED ? UINT64_MAX : pfn;
+		return;
+	}
+	page_describe(m, pfn, &pg);
+	m->pol->accessed(m->pol_state, &pg);
+}
 
 #endif
