@@ -278,14 +278,16 @@ static int replay_refs(const struct job *j, const struct row *r, vmfs *m, int pi
 	struct vmfs_iop iop[REPLAY_BATCH];
 	uint8_t byte = 0;   /* every access moves this one byte */
 
+	for (size_t i = 0; i < REPLAY_BATCH; i++)
+		iop[i] = (struct vmfs_iop){ .buf = &byte, .len = 1 };
 	for (uint64_t at = 0; at < n; at += REPLAY_BATCH) {
 		size_t k = n - at < REPLAY_BATCH ? (size_t)(n - at) : REPLAY_BATCH;
 		ssize_t done;
 
-		for (size_t i = 0; i < k; i++)
-			iop[i] = (struct vmfs_iop){
-				.addr = REF_VPN(refs[at + i]) << VMFS_PAGE_SHIFT, .buf = &byte, .len = 1,
-				.how = REF_WRITE(refs[at + i]) ? VMFS_ACCESS_WRITE : VMFS_ACCESS_READ };
+		for (size_t i = 0; i < k; i++) {
+			iop[i].addr = REF_VPN(refs[at + i]) << VMFS_PAGE_SHIFT;
+			iop[i].how = REF_WRITE(refs[at + i]) ? VMFS_ACCESS_WRITE : VMFS_ACCESS_READ;
+		}
 		done = vmfs_accessv(m, pid, iop, k);
 		if (done != (ssize_t)k)
 			return ref_fail(j, r, refs[at + (done < 0 ? 0 : (size_t)done)],
