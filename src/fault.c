@@ -639,12 +639,11 @@ static inline void copy_bytes(void *dst, const void *src, uint64_t n)
 }
 
 /* Check @how and set @a's access type from it: 0 or -EINVAL. */
-static int access_how(struct access *a, unsigned how)
+static int access_how_any(struct access *a, unsigned how)
 {
-	if (how > VMFS_ACCESS_EXEC &&   /* not a plain user-mode read, write or fetch */
-	    ((how & ~(VMFS_ACCESS_TYPE | VMFS_ACCESS_FORCE | VMFS_ACCESS_KERNEL)) ||
-	     (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_TYPE ||
-	     ((how & VMFS_ACCESS_FORCE) && (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_EXEC)))
+	if ((how & ~(VMFS_ACCESS_TYPE | VMFS_ACCESS_FORCE | VMFS_ACCESS_KERNEL)) ||
+	    (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_TYPE ||
+	    ((how & VMFS_ACCESS_FORCE) && (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_EXEC))
 		return vm_error(-EINVAL, "access: bad access type 0x%x", how);
 	a->write = (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_WRITE;
 	a->exec = (how & VMFS_ACCESS_TYPE) == VMFS_ACCESS_EXEC;
@@ -654,6 +653,23 @@ static int access_how(struct access *a, unsigned how)
 	a->deny = a->exec ? PTE_NX : 0;
 	a->add = PTE_A | (a->write ? PTE_D : 0);
 	return 0;
+}
+
+/* access_how_any, with the plain user-mode types (a trace's) set up inline. */
+static inline int access_how(struct access *a, unsigned how)
+{
+	if (how == VMFS_ACCESS_READ || how == VMFS_ACCESS_WRITE) {
+		bool w = how == VMFS_ACCESS_WRITE;
+
+		a->write = w;
+		a->exec = a->force = false;
+		a->user = true;
+		a->need = PTE_US | (w ? PTE_RW : 0);
+		a->deny = 0;
+		a->add = PTE_A | (w ? PTE_D : 0);
+		return 0;
+	}
+	return access_how_any(a, how);
 }
 
 /* Check @how and fill @a for an access of @pid: 0, -EINVAL or -ESRCH. */
