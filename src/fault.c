@@ -804,6 +804,17 @@ static inline void prefetch(const void *p)
 	__asm__ volatile("" : : "r"(p));
 }
 
+/*
+ * The bytes of @va in frame @pfn, and the frame's descriptor if the policy
+ * will read it (page_describe: only a policy installed through the API).
+ */
+static inline void batch_fetch_data(struct vmfs *m, uint64_t pfn, uint64_t va)
+{
+	prefetch((const uint8_t *)pfn_to_virt(&m->phys, pfn) + (va & (PAGE_SIZE - 1)));
+	if (!m->pol_builtin && pfn_is_data(&m->phys, pfn))
+		prefetch(pfn_frame(&m->phys, pfn));
+}
+
 /* Stage 1: where the leaf entry of @va is, fetched; NULL if none (or a TLB hit, fetched whole). */
 static const uint64_t *batch_fetch_leaf(struct vmfs *m, struct mm *mm, uint64_t va)
 {
@@ -816,10 +827,7 @@ static const uint64_t *batch_fetch_leaf(struct vmfs *m, struct mm *mm, uint64_t 
 		const struct tlb_entry *te = tlb_slot(&mm->tlb, vpn);
 
 		if (te->tag == vpn + 1) {
-			prefetch((const uint8_t *)pfn_to_virt(&m->phys, pte_pfn(te->pte)) +
-				 (va & (PAGE_SIZE - 1)));
-			if (pfn_is_data(&m->phys, pte_pfn(te->pte)))
-				prefetch(pfn_frame(&m->phys, pte_pfn(te->pte)));
+			batch_fetch_data(m, pte_pfn(te->pte), va);
 			return NULL;
 		}
 	}
@@ -834,7 +842,7 @@ static const uint64_t *batch_fetch_leaf(struct vmfs *m, struct mm *mm, uint64_t 
 	return &pt_table(&m->phys, pfn)[pt_index(g, va, g->levels - 1)];
 }
 
-/* Stage 2: the leaf entry fetched by stage 1 is read; its page and frame fetched. */
+/* Stage 2: the leaf entry fetched by stage 1 is read; its page fetched. */
 static void batch_fetch_page(struct vmfs *m, const uint64_t *ep, uint64_t va)
 {
 	uint64_t e, pfn;
@@ -845,9 +853,7 @@ static void batch_fetch_page(struct vmfs *m, const uint64_t *ep, uint64_t va)
 	pfn = pte_pfn(e);
 	if (!pte_present(e) || (pfn << PAGE_SHIFT) >= phys_size(&m->phys))
 		return;
-	prefetch((const uint8_t *)pfn_to_virt(&m->phys, pfn) + (va & (PAGE_SIZE - 1)));
-	if (pfn_is_data(&m->phys, pfn))
-		prefetch(pfn_frame(&m->phys, pfn));
+	batch_fetch_data(m, pfn, va);
 }
 
 /*
