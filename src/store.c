@@ -1,15 +1,32 @@
 /*
  * store.c - the SQLite store (see store.h).
  *
- * The database runs in WAL mode with synchronous=OFF and 64 KiB database
- * pages.  A commit appends to the write-ahead log without waiting for the
- * disk, so a batch of 256 pages costs one sequential write; the big
+ * The database keeps a rollback journal (journal_mode=PERSIST) with
+ * synchronous=OFF and 64 KiB database pages.  A commit first copies to the
+ * journal the old contents of the database pages it changes (pages
+ * appended at the end of the file need none), then writes the new pages,
+ * without waiting for the disk; the journal file is kept, the commit only
+ * zeroes its header.  So a swapped-out page is written once when its row
+ * is new and twice when it replaces one.  WAL, used before, wrote every
+ * page twice (to the log, then at the checkpoint, after reading it back)
+ * and checksummed it: streaming swap-out ran at half the rate.  The big
  * database pages hold a 4 KiB page per cell with no overflow page (with
  * 4 KiB database pages every slot cost a cell plus an overflow page,
- * written twice).  The store is emptied at open, so surviving an operating
- * system crash would buy nothing, and WAL still means a process killed at
- * any moment leaves a database that opens cleanly (`sqlite3 FILE 'PRAGMA
- * integrity_check'` says ok).  A file made with other page sizes keeps them.
+ * written twice).  Surviving an operating system crash would buy nothing
+ * (the store is emptied at open), and the journal still means that a
+ * process killed at any moment leaves a database that opens cleanly: the
+ * journal is complete before the first database page is written, and the
+ * next connection rolls a half-done commit back (`sqlite3 FILE 'PRAGMA
+ * integrity_check'` says ok).  A file made with other page sizes keeps
+ * them.
+ *
+ * Reads run in a read transaction that stays open until the next commit,
+ * store_sync() or metadata change, so that a run of major faults takes
+ * SQLite's shared lock (checking the journal and the file's change
+ * counter) once instead of once per page; a batch committed meanwhile
+ * joins that transaction.  It does not hold up other readers.  A commit
+ * needs the file to itself while it writes: it waits up to STORE_BUSY_MS
+ * for readers inside a transaction, then fails with EBUSY, the batch kept.
  *
  * The batch holds pages keyed by (space, id, page number) packed into one
  * 64-bit key: bit 63 says object page (else swap slot), bits 40-62 the
@@ -37,6 +54,9 @@
 #include <unistd.h>
 
 #define KEY_OBJ (1ull << 63)
+
+#define STORE_BUSY_MS      5000               /* a commit waits this long for readers */
+#define STORE_JOURNAL_KEEP (8 * 1024 * 1024)  /* journal_size_limit */
 
 enum { ST_PUT, ST_GET, ST_DEL, ST_OPUT, ST_OGET, ST_OMETA, ST_OTRUNC, ST_ODELP, ST_ODEL, ST_N };
 
@@ -145,6 +165,52 @@ static void remove_orphans(const char *dir)
 	closedir(d);
 }
 
+/*
+ * journal_mode=PERSIST (a file left in WAL mode by an older version is
+ * turned back), with the journal cut back to STORE_JOURNAL_KEEP after a
+ * commit that made it longer.
+ */
+static int set_journal(struct store *s)
+{
+	char q[128];
+	const char *mode = "persist";
+	sqlite3_stmt *st;
+	int rc, ok;
+
+	snprintf(q, sizeof(q), "PRAGMA journal_mode=%s", mode);
+	if ((rc = sqlite3_prepare_v2(s->db, q, -1, &st, NULL)) != SQLITE_OK)
+		return fail(s, rc, "PRAGMA journal_mode");
+	rc = sqlite3_step(st);
+	ok = rc == SQLITE_ROW && !sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), mode);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return fail(s, rc, "PRAGMA journal_mode");
+	if (!ok)
+		return vm_error(-EIO, "store %s: cannot set journal_mode=%s", s->path, mode);
+	snprintf(q, sizeof(q), "PRAGMA journal_size_limit=%d", STORE_JOURNAL_KEEP);
+	return exec(s, q);
+}
+
+/*
+ * Reads share one read transaction, begun by the first read that goes to
+ * the database and ended by the next commit, store_sync() or metadata
+ * change.  If BEGIN fails the read runs on its own.
+ */
+static void begin_read(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+}
+
+/* End the read transaction, if one is open.  It wrote nothing: a failing
+ * COMMIT is rolled back, which loses nothing. */
+static void end_read(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db) &&
+	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 int store_open(struct store **out, const char *path)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -200,8 +266,9 @@ int store_open(struct store **out, const char *path)
 					  : vm_error(-errno, "store %s: %s", s->path, strerror(errno));
 		goto out;
 	}
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	if ((rc = exec(s, "PRAGMA page_size=65536")) < 0 ||
-	    (rc = exec(s, "PRAGMA journal_mode=WAL")) < 0 ||
+	    (rc = set_journal(s)) < 0 ||
 	    (rc = exec(s, "PRAGMA synchronous=OFF")) < 0 ||
 	    (rc = exec(s, "CREATE TABLE IF NOT EXISTS swap(slot INTEGER PRIMARY KEY, data BLOB NOT NULL)")) < 0 ||
 	    (rc = exec(s, "CREATE TABLE IF NOT EXISTS objects(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
@@ -230,8 +297,8 @@ static int flush(struct store *s)
 
 	if (!s->npend && !s->ndels)
 		return 0;
-	if ((rc = exec(s, "BEGIN")) < 0)
-		return rc;
+	if (sqlite3_get_autocommit(s->db) && (rc = exec(s, "BEGIN")) < 0)
+		return rc;   /* else the batch joins the read transaction */
 	for (unsigned i = 0; i < s->ndels && !rc; i++) {
 		sqlite3_bind_int64(s->st[ST_DEL], 1, (sqlite3_int64)s->dels[i]);
 		rc = step(s, s->st[ST_DEL], "deleting a swap slot");
@@ -274,6 +341,8 @@ void store_close(struct store *s)
 		return;
 	if (s->db && !s->private_file)
 		flush(s);
+	if (s->db)
+		end_read(s);
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
@@ -290,7 +359,10 @@ void store_close(struct store *s)
 
 int store_sync(struct store *s)
 {
-	return flush(s);
+	int rc = flush(s);
+
+	end_read(s);
+	return rc;
 }
 
 const char *store_path(const struct store *s)
@@ -389,6 +461,7 @@ int store_swap_read(struct store *s, uint64_t slot, void *page)
 
 	if (pend_get(s, slot, page))
 		return 0;
+	begin_read(s);
 	sqlite3_bind_int64(s->st[ST_GET], 1, (sqlite3_int64)slot);
 	rc = read_row(s, s->st[ST_GET], page, "reading a swapped page");
 	if (rc == 0)
@@ -423,6 +496,7 @@ int store_obj_meta(struct store *s, uint64_t id, const char *name, uint64_t size
 {
 	sqlite3_stmt *st = s->st[ST_OMETA];
 
+	end_read(s);   /* a statement of its own, committed at once */
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
@@ -442,6 +516,7 @@ int store_obj_page_read(struct store *s, uint64_t id, uint64_t pgno, void *page)
 
 	if (pend_get(s, obj_key(id, pgno), page))
 		return 0;
+	begin_read(s);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)pgno);
 	rc = read_row(s, st, page, "reading an object page");
@@ -468,6 +543,7 @@ int store_obj_truncate(struct store *s, uint64_t id, uint64_t npages)
 	sqlite3_stmt *st = s->st[ST_OTRUNC];
 
 	pend_drop_obj(s, id, npages);
+	end_read(s);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)npages);
 	return step(s, st, "truncating an object");
@@ -478,6 +554,7 @@ int store_obj_delete(struct store *s, uint64_t id)
 	int rc;
 
 	pend_drop_obj(s, id, 0);
+	end_read(s);
 	sqlite3_bind_int64(s->st[ST_ODELP], 1, (sqlite3_int64)id);
 	if ((rc = step(s, s->st[ST_ODELP], "removing an object's pages")) < 0)
 		return rc;

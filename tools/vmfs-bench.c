@@ -862,7 +862,7 @@ static int fig_swap_out(const struct bench_cfg *cfg, struct sample *s)
 	snprintf(s->note, sizeof(s->note), "2 passes over %" PRIu64 " MiB through %" PRIu64
 		 " MiB of RAM took %.2f s: %" PRIu64 " pages out, %" PRIu64 " in (pass 2 "
 		 "faults each page in before overwriting it); dd: %.0f MiB/s with fdatasync; "
-		 "the store (SQLite, WAL, synchronous=OFF) never waits for the disk; files in %.64s",
+		 "the store (SQLite, synchronous=OFF) never waits for the disk; files in %.64s",
 		 cfg->swap_map / MiB, cfg->swap_mem / MiB, best_t, best_out, best_in,
 		 best_dd * VMFS_PAGE_SIZE / MiB, sc.where);
 	rc = 0;
