@@ -691,6 +691,14 @@ static int access_setup(struct access *a, struct vmfs *m, int pid, unsigned how,
  * fault's negative errno if the first page faults.  a->f must be clear of
  * any earlier stopping fault.
  */
+/* The access failed with @rc at its first page: a segfault, if it was one. */
+static int first_page_fault(struct access *a, int rc)
+{
+	if (a->f->si_code)
+		deliver_segv(a);
+	return rc;
+}
+
 /*
  * The bytes of one page of an access, translated to @p: copied to or from
  * @buf, and the access shown to the replacement policy (unless @p is in the
@@ -732,9 +740,7 @@ int64_t access_run(struct access *a, uint64_t addr, void *buf, uint64_t len, str
 				vm_error_clear();
 				return (int64_t)done;
 			}
-			if (a->f->si_code)
-				deliver_segv(a);
-			return rc;
+			return first_page_fault(a, rc);
 		}
 		if (sink) {
 			uint64_t spfn = (uint64_t)(p - m->phys.ram) >> PAGE_SHIFT;
@@ -858,10 +864,10 @@ static void batch_fetch_page(struct vmfs *m, const uint64_t *ep, uint64_t va)
 
 /*
  * Run accesses [from, to) of the batch: their index past the last done in
- * full.  An access within one page that the TLB holds with bits that allow
- * it (nearly every access of a trace) is made here directly, through the
- * same tlb_hit and access_bytes that access_run would take it through,
- * without the rest of access_run's generality.
+ * full.  An access within one page (nearly every access of a trace or a
+ * scattered workload) is made here directly, through the same steps
+ * access_run would take it through (follow_page's TLB hit or walk, then
+ * access_bytes, or first_page_fault), without the rest of its generality.
  */
 static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 			  uint64_t from, uint64_t to)
@@ -884,8 +890,15 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 					   (unsigned long long)i);
 			return i;
 		}
-		if (op->len - 1 < PAGE_SIZE - (op->addr & (PAGE_SIZE - 1)) &&   /* one page, not 0 bytes */
-		    va_canonical(&a->m->geom, op->addr) && tlb_hit(a, op->addr, &p)) {
+		if (op->len - 1 < PAGE_SIZE - (op->addr & (PAGE_SIZE - 1))) {   /* one page, not 0 bytes */
+			int rc = 0;
+
+			if (!va_canonical(&a->m->geom, op->addr) || !tlb_hit(a, op->addr, &p))
+				rc = follow_page_slow(a, op->addr, &p);
+			if (rc < 0) {
+				op->res = first_page_fault(a, rc);
+				return i;
+			}
 			access_bytes(a, p, op->buf, op->len);
 			op->res = (ssize_t)op->len;
 			continue;
