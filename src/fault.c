@@ -512,11 +512,14 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 			}
 			if (!pte_present(e))
 				break;
-			us = us && (e & PTE_US);
-			rw = rw && (e & PTE_RW);
-			nx = nx || (e & PTE_NX);
-			if (!(e & PTE_A))
-				*ep = e | PTE_A;
+			/* An entry with US and RW and A set and NX clear changes nothing. */
+			if ((e & (PTE_US | PTE_RW | PTE_NX | PTE_A)) != (PTE_US | PTE_RW | PTE_A)) {
+				us = us && (e & PTE_US);
+				rw = rw && (e & PTE_RW);
+				nx = nx || (e & PTE_NX);
+				if (!(e & PTE_A))
+					*ep = e | PTE_A;
+			}
 			pfn = pte_pfn(e);
 		}
 		if (ptep && pte_present(e)) {
