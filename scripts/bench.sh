@@ -113,7 +113,7 @@ replay_figure() {
 		return
 	fi
 	sim=$(sed -n 's/^ *minimal LRU simulator (map + list) *\([0-9]*\) .*/\1/p' <<<"$out")
-	vm=$(sed -n 's/^ *vmfs machine (vmfs_access) *\([0-9]*\) .*/\1/p' <<<"$out")
+	vm=$(sed -n 's/^ *vmfs machine (vmfs_accessv\{0,1\}) *\([0-9]*\) .*/\1/p' <<<"$out")
 	if [[ -z $sim || -z $vm ]]; then
 		error "$id" "$title" Mrefs/s 0.33 "cannot read vmfs-replay --bench's output"
 		return
