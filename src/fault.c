@@ -337,15 +337,14 @@ static int do_file_page(struct access *a, const struct vma *v, uint64_t va)
 static int do_swap_page(struct access *a, const struct vma *v, uint64_t va, uint64_t *ptep)
 {
 	struct vmfs *m = a->m;
-	uint64_t slot = pte_pfn(*ptep), e;
-	const uint64_t *hit = u64map_get(&m->swap.cache, slot);
-	bool major = !hit;
+	uint64_t slot = pte_pfn(*ptep), e, cached;
+	bool major = !swap_cache_find(&m->swap, slot, &cached);
 	struct frame *f;
 	int64_t pfn;
 	int rc;
 
-	if (hit) {
-		pfn = (int64_t)*hit;
+	if (!major) {
+		pfn = (int64_t)cached;
 	} else {
 		struct vmfs_page pg;
 
@@ -355,9 +354,10 @@ static int do_swap_page(struct access *a, const struct vma *v, uint64_t va, uint
 			return oom(a, va, (int)pfn);
 		f = pfn_frame(&m->phys, (uint64_t)pfn);
 		rc = store_swap_read(m->store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
-		if (rc == 0 && (rc = u64map_put(&m->swap.cache, slot, (uint64_t)pfn)) == 0 &&
-		    (rc = swap_get(&m->swap, slot)) < 0)
-			u64map_del(&m->swap.cache, slot);
+		if (rc == 0) {
+			swap_cache_add(&m->swap, slot, (uint64_t)pfn);
+			swap_get(&m->swap, slot);
+		}
 		if (rc < 0) {
 			page_put(m, (uint64_t)pfn);
 			return oom(a, va, rc);

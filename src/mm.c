@@ -85,12 +85,11 @@ static int zap_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, v
 		if (survives)
 			try_free_swapcache(m, pfn);
 	} else if (pte_is_swap(e)) {
-		uint64_t slot = pte_pfn(e);
-		const uint64_t *pfn;
+		uint64_t slot = pte_pfn(e), pfn;
 
 		mm->c.swapents--;
-		if (swap_put(&m->swap, slot) == 1 && (pfn = u64map_get(&m->swap.cache, slot)))
-			try_free_swapcache(m, *pfn);
+		if (swap_put(&m->swap, slot) == 1 && swap_cache_find(&m->swap, slot, &pfn))
+			try_free_swapcache(m, pfn);
 	}
 	return 0;
 }
@@ -309,7 +308,7 @@ static int copy_pte(struct vmfs *m, struct mm *src, uint64_t va, uint64_t *ptep,
 		rss_add(m, c->dst, pfn, 1);
 		e &= ~PTE_A;
 	} else if (pte_is_swap(e)) {
-		swap_get(&m->swap, pte_pfn(e));   /* the slot has references: cannot fail */
+		swap_get(&m->swap, pte_pfn(e));
 		c->dst->c.swapents++;
 	}
 	*dptep = e;

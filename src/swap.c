@@ -1,9 +1,10 @@
 /*
  * swap.c - swap slot allocation and reference counts (see swap.h).
- * Invariants: a slot is in refs (with a count > 0) or on the free list or
- * at/above next, never two of these; every slot in cache is in refs; the
- * free list has room for every slot below next, so that freeing a slot
- * never needs memory and a slot is never lost.
+ * Invariants: a slot is in use (map > 0) or on the free list or at/above
+ * next, never two of these; a slot with a cache entry is in use; free, map
+ * and cache have room for every slot below next (cap >= next), so that
+ * freeing a slot, taking a reference and caching a page never need memory
+ * and a slot is never lost.
  */
 #include "swap.h"
 #include "error.h"
@@ -11,21 +12,40 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 void swap_init(struct swap *sw, struct store *store, bool enabled, uint64_t max_slots)
 {
 	*sw = (struct swap){ .store = store, .enabled = enabled, .max_slots = max_slots, .next = 1 };
-	u64map_init(&sw->refs);
-	u64map_init(&sw->cache);
 }
 
 void swap_fini(struct swap *sw)
 {
-	u64map_free(&sw->refs);
-	u64map_free(&sw->cache);
 	free(sw->free);
-	sw->store = NULL;
-	sw->free = NULL;
+	free(sw->map);
+	free(sw->cache);
+	*sw = (struct swap){ .store = NULL };
+}
+
+/* Room for slots below @ncap in all three arrays; on failure cap stays. */
+static int swap_grow(struct swap *sw, uint64_t ncap)
+{
+	uint64_t *nf = realloc(sw->free, ncap * sizeof(*nf));
+	uint32_t *nm, *nc;
+
+	if (nf)
+		sw->free = nf;
+	nm = nf ? realloc(sw->map, ncap * sizeof(*nm)) : NULL;
+	if (nm)
+		sw->map = nm;
+	nc = nm ? realloc(sw->cache, ncap * sizeof(*nc)) : NULL;
+	if (!nc)
+		return vm_error(-ENOMEM, "out of memory for swap bookkeeping");
+	sw->cache = nc;
+	memset(sw->map + sw->cap, 0, (ncap - sw->cap) * sizeof(*sw->map));
+	memset(sw->cache + sw->cap, 0, (ncap - sw->cap) * sizeof(*sw->cache));
+	sw->cap = ncap;
+	return 0;
 }
 
 int64_t swap_alloc(struct swap *sw)
@@ -36,51 +56,31 @@ int64_t swap_alloc(struct swap *sw)
 		return (int64_t)sw->free[--sw->nfree];
 	if (sw->max_slots && sw->next > sw->max_slots)
 		return vm_error(-ENOSPC, "swap is full (%llu slots)", (unsigned long long)sw->max_slots);
-	if (sw->capfree < sw->next) {   /* room to free the slot handed out */
-		uint64_t ncap = sw->capfree ? sw->capfree * 2 : 256;
-		uint64_t *n = realloc(sw->free, ncap * sizeof(*n));
-
-		if (!n)
-			return vm_error(-ENOMEM, "out of memory for swap bookkeeping");
-		sw->free = n;
-		sw->capfree = ncap;
-	}
+	if (sw->next >= sw->cap && swap_grow(sw, sw->cap ? sw->cap * 2 : 256) < 0)
+		return -ENOMEM;
 	return (int64_t)sw->next++;
 }
 
 void swap_free(struct swap *sw, uint64_t slot)
 {
-	assert(!u64map_get(&sw->refs, slot) && sw->nfree < sw->capfree);
+	assert(slot < sw->next && !sw->map[slot] && !sw->cache[slot] && sw->nfree < sw->cap);
 	sw->free[sw->nfree++] = slot;
 }
 
-int swap_get(struct swap *sw, uint64_t slot)
+void swap_get(struct swap *sw, uint64_t slot)
 {
-	uint64_t *r = u64map_get(&sw->refs, slot);
-
-	if (r) {
-		(*r)++;
-		return 0;
-	}
-	return u64map_put(&sw->refs, slot, 1);
-}
-
-uint64_t swap_refs(const struct swap *sw, uint64_t slot)
-{
-	const uint64_t *r = u64map_get(&sw->refs, slot);
-
-	return r ? *r : 0;
+	assert(slot < sw->next);
+	if (sw->map[slot]++ == 0)
+		sw->used++;
 }
 
 uint64_t swap_put(struct swap *sw, uint64_t slot)
 {
-	uint64_t *r = u64map_get(&sw->refs, slot);
-
-	assert(r && *r > 0);
-	if (--*r)
-		return *r;
-	u64map_del(&sw->refs, slot);
-	assert(!u64map_get(&sw->cache, slot));
+	assert(slot < sw->next && sw->map[slot] > 0);
+	if (--sw->map[slot])
+		return sw->map[slot];
+	sw->used--;
+	assert(!sw->cache[slot]);
 	store_swap_discard(sw->store, slot);
 	swap_free(sw, slot);
 	return 0;

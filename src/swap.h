@@ -12,13 +12,18 @@
  * Anonymous frames in the swap cache are found by slot through `cache`, so
  * that processes sharing a swapped page after fork read it only once.
  * With swap=none there is no store and no slot can be taken.
+ *
+ * Slots are small dense numbers (1, 2, ... and freed ones reused first), so
+ * both are arrays indexed by slot, as Linux's swap_map is: every slot ever
+ * handed out has room in them (and in the free list), so that taking a
+ * reference, caching a page and freeing a slot never need memory; only
+ * swap_alloc grows them.
  * Called with the machine lock held.
  */
 #ifndef VMFS_SWAP_H
 #define VMFS_SWAP_H
 
 #include "store.h"
-#include "u64map.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,10 +33,12 @@ struct swap {
 	bool               enabled;   /* false with swap=none */
 	uint64_t           max_slots; /* 0 = unlimited */
 	uint64_t           next;      /* lowest never-used slot */
+	uint64_t           cap;       /* room in free, map and cache: above every slot below next */
 	uint64_t          *free;      /* freed slots, reused first */
-	uint64_t           nfree, capfree;
-	struct u64map      refs;      /* slot -> references */
-	struct u64map      cache;     /* slot -> pfn of its anonymous swap-cache frame */
+	uint64_t           nfree;
+	uint32_t          *map;       /* slot -> references (Linux's swap_map) */
+	uint32_t          *cache;     /* slot -> 1 + pfn of its anonymous swap-cache frame, or 0 */
+	uint64_t           used;      /* slots with references */
 };
 
 void     swap_init(struct swap *sw, struct store *store, bool enabled, uint64_t max_slots);
@@ -40,13 +47,37 @@ void     swap_fini(struct swap *sw);
 int64_t  swap_alloc(struct swap *sw);
 /* Give back a slot from swap_alloc that never got a reference.  Cannot fail. */
 void     swap_free(struct swap *sw, uint64_t slot);
-/* Add a reference to @slot; 0 or -ENOMEM. */
-int      swap_get(struct swap *sw, uint64_t slot);
+/* Add a reference to @slot (one swap_alloc handed out).  Cannot fail. */
+void     swap_get(struct swap *sw, uint64_t slot);
 /* Drop a reference; at zero the slot is freed.  Returns the references left. */
 uint64_t swap_put(struct swap *sw, uint64_t slot);
-uint64_t swap_refs(const struct swap *sw, uint64_t slot);
+
+static inline uint64_t swap_refs(const struct swap *sw, uint64_t slot)
+{
+	return slot < sw->next ? sw->map[slot] : 0;
+}
+
 /* Slots in use. */
-static inline uint64_t swap_used(const struct swap *sw) { return sw->refs.count; }
+static inline uint64_t swap_used(const struct swap *sw) { return sw->used; }
+
+/* The anonymous swap cache: the frame holding @slot's page again, if any. */
+static inline bool swap_cache_find(const struct swap *sw, uint64_t slot, uint64_t *pfn)
+{
+	if (slot >= sw->next || !sw->cache[slot])
+		return false;
+	*pfn = sw->cache[slot] - 1u;
+	return true;
+}
+
+static inline void swap_cache_add(struct swap *sw, uint64_t slot, uint64_t pfn)
+{
+	sw->cache[slot] = (uint32_t)(pfn + 1);
+}
+
+static inline void swap_cache_del(struct swap *sw, uint64_t slot)
+{
+	sw->cache[slot] = 0;
+}
 
 /* Swap entries of leaf page-table entries. */
 static inline uint64_t swp_entry(uint64_t slot) { return (slot << 12) | (1ull << 11); }

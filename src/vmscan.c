@@ -57,7 +57,7 @@ void page_put(struct vmfs *m, uint64_t pfn)
 	}
 	if (f->swap) {
 		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
-			u64map_del(&m->swap.cache, f->swap);
+			swap_cache_del(&m->swap, f->swap);
 		swap_put(&m->swap, f->swap);
 		f->swap = 0;
 	}
@@ -83,7 +83,7 @@ bool reuse_swap_page(struct vmfs *m, uint64_t pfn)
 		return false;
 	if (!f->swap)
 		return true;
-	u64map_del(&m->swap.cache, f->swap);
+	swap_cache_del(&m->swap, f->swap);
 	swap_put(&m->swap, f->swap);
 	f->swap = 0;
 	frame_put(&m->phys, pfn);   /* the cache's reference; the mapping's stays */
@@ -201,7 +201,7 @@ static int unmap_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, 
 	rss_add(m, mm, pfn, -1);
 	set_pte(mm, va, ptep, c->newpte);
 	if (c->newpte) {
-		swap_get(&m->swap, c->slot);   /* the slot has an entry: cannot fail */
+		swap_get(&m->swap, c->slot);
 		mm->c.swapents++;
 	}
 	f->mapcount--;
@@ -237,11 +237,7 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 				return (int)s;
 			slot = (uint64_t)s;
 		}
-		if ((rc = swap_get(&m->swap, slot)) < 0) {
-			if (fresh)
-				swap_free(&m->swap, slot);
-			return vm_error(rc, "out of memory for swap bookkeeping");
-		}
+		swap_get(&m->swap, slot);
 		rc = store_swap_write(m->store, slot, pfn_to_virt(&m->phys, pfn));
 		if (rc < 0) {
 			swap_put(&m->swap, slot);
@@ -259,7 +255,7 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 	assert(f->mapcount == 0);
 	if (anon) {
 		if (f->swap) {
-			u64map_del(&m->swap.cache, f->swap);
+			swap_cache_del(&m->swap, f->swap);
 			swap_put(&m->swap, f->swap);
 			f->swap = 0;
 			f->refcount--;
