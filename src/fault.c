@@ -468,7 +468,7 @@ static inline bool tlb_hit(struct access *a, uint64_t va, uint8_t **out)
 	return true;
 }
 
-static int follow_page_slow(struct access *a, uint64_t va, uint8_t **out);
+static int follow_page_slow(struct access *a, uint64_t va, uint8_t **out, uint64_t *leaf);
 
 /*
  * Translate one page for the access: 0 with *out pointing at the byte, or a
@@ -478,11 +478,18 @@ static inline int follow_page(struct access *a, uint64_t va, uint8_t **out)
 {
 	if (__builtin_expect(va_canonical(&a->m->geom, va) && tlb_hit(a, va, out), 1))
 		return 0;
-	return follow_page_slow(a, va, out);
+	return follow_page_slow(a, va, out, NULL);
 }
 
-/* follow_page past the TLB: the walk and the faults. */
-static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t va, uint8_t **out)
+/*
+ * follow_page past the TLB: the walk and the faults.  @leaf, if not NULL, is
+ * where the walk will end, found earlier under the same lock through upper
+ * entries that were all plain (batch_fetch_leaf): tables are freed only by
+ * munmap and exit and plain entries stay plain, so the first walk can start
+ * there, with nothing to OR into the upper entries and nothing they refuse.
+ */
+static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t va, uint8_t **out,
+						      uint64_t *leaf)
 {
 	struct vmfs *m = a->m;
 	struct mm *mm = a->mm;
@@ -502,7 +509,12 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 		const struct vma *v;
 		int l, rc;
 
-		for (l = 0; l < g->levels; l++) {
+		if (leaf && tries == 0) {
+			assert(leaf == pte_offset(m, mm->cr3, va));
+			ptep = leaf;
+			e = *leaf;
+		}
+		for (l = leaf && tries == 0 ? g->levels : 0; l < g->levels; l++) {
 			uint64_t *ep = &pt_table(&m->phys, pfn)[pt_index(g, va, l)];
 
 			e = *ep;
@@ -512,8 +524,8 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 			}
 			if (!pte_present(e))
 				break;
-			/* An entry with US and RW and A set and NX clear changes nothing. */
-			if ((e & (PTE_US | PTE_RW | PTE_NX | PTE_A)) != (PTE_US | PTE_RW | PTE_A)) {
+			/* A plain entry (US, RW and A set, NX clear) changes nothing. */
+			if ((e & PTE_UPPER_MASK) != PTE_UPPER_PLAIN) {
 				us = us && (e & PTE_US);
 				rw = rw && (e & PTE_RW);
 				nx = nx || (e & PTE_NX);
@@ -824,8 +836,12 @@ static inline void batch_fetch_data(struct vmfs *m, uint64_t pfn, uint64_t va)
 		prefetch(pfn_frame(&m->phys, pfn));
 }
 
-/* Stage 1: where the leaf entry of @va is, fetched; NULL if none (or a TLB hit, fetched whole). */
-static const uint64_t *batch_fetch_leaf(struct vmfs *m, struct mm *mm, uint64_t va)
+/*
+ * Stage 1: where the leaf entry of @va is, fetched, if the walk there passes
+ * only plain upper entries (follow_page_slow may then start from it); NULL
+ * otherwise, or on a TLB hit (whose page is fetched at once).
+ */
+static uint64_t *batch_fetch_leaf(struct vmfs *m, struct mm *mm, uint64_t va)
 {
 	const struct pt_geom *g = &m->geom;
 	uint64_t vpn = va >> PAGE_SHIFT, pfn = mm->cr3;
@@ -843,8 +859,8 @@ static const uint64_t *batch_fetch_leaf(struct vmfs *m, struct mm *mm, uint64_t 
 	for (int l = 0; l < g->levels - 1; l++) {
 		uint64_t e = pt_table(&m->phys, pfn)[pt_index(g, va, l)];
 
-		if (!pte_present(e))
-			return NULL;
+		if ((e & PTE_UPPER_MASK) != PTE_UPPER_PLAIN)
+			return NULL;   /* not there, or the walk has work to do */
 		pfn = pte_pfn(e);
 	}
 	prefetch(&pt_table(&m->phys, pfn)[pt_index(g, va, g->levels - 1)]);
@@ -873,7 +889,7 @@ static void batch_fetch_page(struct vmfs *m, const uint64_t *ep, uint64_t va)
  * access_bytes, or first_page_fault), without the rest of its generality.
  */
 static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
-			  uint64_t from, uint64_t to)
+			  uint64_t from, uint64_t to, uint64_t *const *leaf)
 {
 	for (uint64_t i = from; i < to; i++) {
 		struct vmfs_iop *op = &iop[i];
@@ -897,7 +913,7 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 			int rc = 0;
 
 			if (!va_canonical(&a->m->geom, op->addr) || !tlb_hit(a, op->addr, &p))
-				rc = follow_page_slow(a, op->addr, &p);
+				rc = follow_page_slow(a, op->addr, &p, leaf ? leaf[i % BATCH_RING] : NULL);
 			if (rc < 0) {
 				op->res = first_page_fault(a, rc);
 				return i;
@@ -916,7 +932,7 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 int64_t access_batch(struct vmfs *m, int pid, struct vmfs_iop *iop, uint64_t n)
 {
 	struct mm *mm = mm_lookup(m, pid);
-	const uint64_t *leaf[BATCH_RING];
+	uint64_t *leaf[BATCH_RING];
 	struct vmfs_fault f = { 0 };   /* stays clear: the batch ends at a fault */
 	struct access a = { .m = m, .mm = mm, .f = &f };
 	unsigned how = ~0u;            /* no valid access type: set up at the first */
@@ -938,7 +954,7 @@ int64_t access_batch(struct vmfs *m, int pid, struct vmfs_iop *iop, uint64_t n)
 			uint64_t from = lo - 2 * BATCH_GROUP, to = from + BATCH_GROUP < n ? from + BATCH_GROUP : n;
 			uint64_t misses = mm->c.tlb_miss, done;
 
-			done = batch_run(&a, &how, iop, from, to);
+			done = batch_run(&a, &how, iop, from, to, fetched[(g - 2) % 4] ? leaf : NULL);
 			if (done < to)
 				return (int64_t)done;
 			/*

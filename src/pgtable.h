@@ -46,6 +46,9 @@ struct mm;
 #define PTE_PFN_MASK VMFS_PTE_PFN_MASK
 
 #define PTE_TABLE_USER   (PTE_P | PTE_RW | PTE_US)
+/* An upper entry a walk passes without work: present, US, RW, accessed, not NX. */
+#define PTE_UPPER_MASK   (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_NX)
+#define PTE_UPPER_PLAIN  (PTE_P | PTE_RW | PTE_US | PTE_A)
 #define PTE_TABLE_KERNEL (PTE_P | PTE_RW)
 #define PTRS_PER_TABLE   512
 
