@@ -888,6 +888,23 @@ static void batch_fetch_page(struct vmfs *m, const uint64_t *ep, uint64_t va)
  * access_run would take it through (follow_page's TLB hit or walk, then
  * access_bytes, or first_page_fault), without the rest of its generality.
  */
+/*
+ * A single-page access of the batch that the TLB does not serve: the walk
+ * (from @leaf if found ahead), then the bytes; or the fault.  Out of line,
+ * so that the TLB's path in batch_run stays short.
+ */
+static __attribute__((noinline)) int batch_walk(struct access *a, struct vmfs_iop *op, uint64_t *leaf)
+{
+	uint8_t *p;
+	int rc = follow_page_slow(a, op->addr, &p, leaf);
+
+	if (rc < 0)
+		return (int)(op->res = first_page_fault(a, rc));
+	access_bytes(a, p, op->buf, op->len);
+	op->res = (ssize_t)op->len;
+	return 0;
+}
+
 static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 			  uint64_t from, uint64_t to, uint64_t *const *leaf)
 {
@@ -910,16 +927,12 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 			return i;
 		}
 		if (op->len - 1 < PAGE_SIZE - (op->addr & (PAGE_SIZE - 1))) {   /* one page, not 0 bytes */
-			int rc = 0;
-
-			if (!va_canonical(&a->m->geom, op->addr) || !tlb_hit(a, op->addr, &p))
-				rc = follow_page_slow(a, op->addr, &p, leaf ? leaf[i % BATCH_RING] : NULL);
-			if (rc < 0) {
-				op->res = first_page_fault(a, rc);
+			if (va_canonical(&a->m->geom, op->addr) && tlb_hit(a, op->addr, &p)) {
+				access_bytes(a, p, op->buf, op->len);
+				op->res = (ssize_t)op->len;
+			} else if (batch_walk(a, op, leaf ? leaf[i % BATCH_RING] : NULL) < 0) {
 				return i;
 			}
-			access_bytes(a, p, op->buf, op->len);
-			op->res = (ssize_t)op->len;
 			continue;
 		}
 		op->res = access_run(a, op->addr, op->buf, op->len, NULL);
