@@ -131,6 +131,8 @@ int machine_open(struct vmfs **out, const char *options)
 
 void machine_close(struct vmfs *m)
 {
+	/* A private store is removed below: deleting its rows one by one first is waste. */
+	m->swap.keep_rows = m->store && store_is_private(m->store);
 	while (m->procs)
 		mm_exit(m, m->procs->pid);
 	object_fini(m);

@@ -357,6 +357,11 @@ void store_close(struct store *s)
 	free(s);
 }
 
+bool store_is_private(const struct store *s)
+{
+	return s->private_file;
+}
+
 int store_sync(struct store *s)
 {
 	int rc = flush(s);

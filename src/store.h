@@ -26,6 +26,7 @@
 #ifndef VMFS_STORE_H
 #define VMFS_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define STORE_BATCH   256          /* pages per transaction */
@@ -41,6 +42,8 @@ void store_close(struct store *s);
 /* Commit everything pending.  0 or -errno. */
 int  store_sync(struct store *s);
 const char *store_path(const struct store *s);
+/* A private temporary file, removed at close (so nothing in it outlives the machine). */
+bool store_is_private(const struct store *s);
 
 /* Swap slots (slot >= 1).  Write replaces; read gives -EIO for a slot never written. */
 int  store_swap_write(struct store *s, uint64_t slot, const void *page);

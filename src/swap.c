@@ -81,7 +81,8 @@ uint64_t swap_put(struct swap *sw, uint64_t slot)
 		return sw->map[slot];
 	sw->used--;
 	assert(!sw->cache[slot]);
-	store_swap_discard(sw->store, slot);
+	if (!sw->keep_rows)
+		store_swap_discard(sw->store, slot);
 	swap_free(sw, slot);
 	return 0;
 }

@@ -39,6 +39,7 @@ struct swap {
 	uint32_t          *map;       /* slot -> references (Linux's swap_map) */
 	uint32_t          *cache;     /* slot -> 1 + pfn of its anonymous swap-cache frame, or 0 */
 	uint64_t           used;      /* slots with references */
+	bool               keep_rows; /* a freed slot's row stays (the store goes at close) */
 };
 
 void     swap_init(struct swap *sw, struct store *store, bool enabled, uint64_t max_slots);
