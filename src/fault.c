@@ -463,7 +463,6 @@ static inline bool tlb_hit(struct access *a, uint64_t va, uint8_t **out)
 			page_dirtied(m, pte_pfn(e));
 	}
 	mm->c.tlb_hit++;
-	m->cnt.tlb_hit++;
 	*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + (va & (PAGE_SIZE - 1));
 	return true;
 }
@@ -500,7 +499,6 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 		return segv(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
 	if (mm->tlb.n && !a->force) {
 		mm->c.tlb_miss++;
-		m->cnt.tlb_miss++;
 	}
 
 	for (int tries = 0; tries < 4; tries++) {

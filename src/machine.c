@@ -183,6 +183,10 @@ int machine_stat(struct vmfs *m, struct vmfs_stat *st)
 	st->segfault = m->cnt.segfault;
 	st->tlb_hit = m->cnt.tlb_hit;
 	st->tlb_miss = m->cnt.tlb_miss;
+	for (const struct mm *mm = m->procs; mm; mm = mm->next) {
+		st->tlb_hit += mm->c.tlb_hit;
+		st->tlb_miss += mm->c.tlb_miss;
+	}
 	st->forks = m->cnt.forks;
 	st->spawns = m->cnt.spawns;
 	st->exits = m->cnt.exits;

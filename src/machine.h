@@ -87,7 +87,7 @@ struct vm_counters {
 	uint64_t pgfault, pgmajfault, cow_fault, segfault;
 	uint64_t pswpin, pswpout, pgscan, pgsteal, oom_kill;
 	uint64_t pgalloc, pgfree;
-	uint64_t tlb_hit, tlb_miss;
+	uint64_t tlb_hit, tlb_miss;   /* of processes that exited (live ones count in their mm) */
 	uint64_t forks, spawns, exits;
 };
 

@@ -158,6 +158,8 @@ static void free_vmas(struct vmfs *m, struct mm *mm)
 /* Free everything of @mm and the mm itself; it must be unlinked already. */
 static void mm_destroy(struct vmfs *m, struct mm *mm)
 {
+	m->cnt.tlb_hit += mm->c.tlb_hit;   /* the machine's count keeps them */
+	m->cnt.tlb_miss += mm->c.tlb_miss;
 	if (mm->cr3) {
 		uint64_t *pgd = pt_table(&m->phys, mm->cr3);
 		unsigned k = pt_index(&m->geom, m->geom.kernel_base, 0);
