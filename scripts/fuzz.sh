@@ -24,7 +24,8 @@
 # repeated runs go deeper); its dictionary tests/fuzz/TARGET.dict is used
 # when there is one.  The code under test writes nothing to the terminal
 # (-close_fd_mask=2); libFuzzer's and the sanitizers' reports still show.
-# Crashing inputs (and timeouts, out-of-memory) are saved as
+# Crashing inputs (and timeouts, out-of-memory; not libFuzzer's slow units,
+# which are reported only past --timeout and never count) are saved as
 # tests/fuzz/crashes/TARGET/crash-SHA1 (not committed): replay one with
 # DIR/tests/fuzz/fuzz_TARGET FILE, and once the bug is understood put it in
 # tests/fuzz/corpus/TARGET under a name saying what it found, so that the
@@ -103,8 +104,11 @@ for t in "${targets[@]}"; do
 	log=$build/fuzz-$t.log
 	mkdir -p "$work" "$crashes"
 
-	args=(-max_total_time="$seconds" -timeout="$timeout" -close_fd_mask=2 -print_final_stats=1
-	      -artifact_prefix="$crashes/")
+	# A slow unit is reported past the timeout only: on a loaded host (or a
+	# fuzzer paused with SIGSTOP) libFuzzer's default of 10 s of wall time
+	# saves inputs that run in milliseconds.
+	args=(-max_total_time="$seconds" -timeout="$timeout" -report_slow_units="$timeout"
+	      -close_fd_mask=2 -print_final_stats=1 -artifact_prefix="$crashes/")
 	[[ -f tests/fuzz/$t.dict ]] && args+=(-dict="tests/fuzz/$t.dict")
 	# Longer than a ctl line may be (4096), longer than a trace line is kept.
 	case $t in
@@ -113,7 +117,7 @@ for t in "${targets[@]}"; do
 	esac
 	((jobs > 1)) && args+=(-fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 
-	before=$(find "$crashes" -type f | sort)
+	before=$(find "$crashes" -type f ! -name 'slow-unit-*' | sort)
 	echo "==== fuzz $t: ${seconds}s, $jobs job(s) (log: $log)"
 	set +e
 	"$bin" "${args[@]}" "$work" "$seeds" >"$log" 2>&1
@@ -126,7 +130,7 @@ for t in "${targets[@]}"; do
 	[[ -n $execs ]] || execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$stats")
 	cov=$(grep -oE 'cov: [0-9]+' <<<"$stats" | grep -oE '[0-9]+' || echo '?')
 	ft=$(grep -oE 'ft: [0-9]+' <<<"$stats" | grep -oE '[0-9]+' || echo '?')
-	new=$(comm -13 <(echo "$before") <(find "$crashes" -type f | sort) | sed '/^$/d')
+	new=$(comm -13 <(echo "$before") <(find "$crashes" -type f ! -name 'slow-unit-*' | sort) | sed '/^$/d')
 	ncrash=$(grep -c . <<<"$new" || true)
 	if ((jobs <= 1 && status != 0 && ncrash == 0)); then
 		echo "fuzz.sh: $t exited with status $status and saved no input:"
