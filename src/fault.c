@@ -34,6 +34,9 @@
  * later page ends the access with a short count (as /proc/PID/mem does),
  * and forced (debugger) and kernel-mode accesses fail with EFAULT quietly,
  * as get_user_pages and copy_to_user do.
+ * A batch (access_batch, vmfs_accessv) makes each of its accesses exactly
+ * as a call of its own would, with the memory of the next ones fetched
+ * into the cache meanwhile.
  * Called with the machine lock held.
  */
 #include "machine.h"
@@ -802,13 +805,15 @@ int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t le
  * groups of BATCH_GROUP accesses: while group g runs, the leaf entries of
  * group g+2 are fetched (through the TLB slot, or a walk of the upper
  * levels, which stay cached), and the leaf entries of group g+1, fetched
- * then, are read and their pages and frame descriptors fetched.  Each stage
- * is a burst of independent loads, so their misses overlap; a group is kept
- * small enough that its fetches fit the core's outstanding-miss buffers.
- * Fetching changes nothing in the machine: each access then runs exactly
- * as a separate call would, and finds its lines in the cache.  A fetch made
- * from an entry that an earlier access of the batch changes is merely
- * wasted.
+ * then, are read and their pages fetched (and the frame descriptors, for a
+ * policy installed through the API).  Each stage is a burst of independent
+ * loads, so their misses overlap; a group is kept small enough that its
+ * fetches fit the core's outstanding-miss buffers.  Fetching changes
+ * nothing in the machine: each access then runs exactly as a separate call
+ * would, and finds its lines in the cache (a fetch made from an entry that
+ * an earlier access of the batch changes is merely wasted), and its walk
+ * may start from the leaf entry found ahead (follow_page_slow).  While the
+ * TLB serves the accesses (a trace), fetching stops until misses return.
  */
 #define BATCH_GROUP 8
 #define BATCH_RING  (4 * BATCH_GROUP)   /* leaf entries in flight: a power of two >= 3 groups */
@@ -880,13 +885,6 @@ static void batch_fetch_page(struct vmfs *m, const uint64_t *ep, uint64_t va)
 }
 
 /*
- * Run accesses [from, to) of the batch: their index past the last done in
- * full.  An access within one page (nearly every access of a trace or a
- * scattered workload) is made here directly, through the same steps
- * access_run would take it through (follow_page's TLB hit or walk, then
- * access_bytes, or first_page_fault), without the rest of its generality.
- */
-/*
  * A single-page access of the batch that the TLB does not serve: the walk
  * (from @leaf if found ahead), then the bytes; or the fault.  Out of line,
  * so that the TLB's path in batch_run stays short.
@@ -903,6 +901,14 @@ static __attribute__((noinline)) int batch_walk(struct access *a, struct vmfs_io
 	return 0;
 }
 
+/*
+ * Run accesses [from, to) of the batch: their index past the last done in
+ * full.  An access within one page (nearly every access of a trace or a
+ * scattered workload) is made here directly, through the same steps
+ * access_run would take it through (follow_page's TLB hit or walk, then
+ * access_bytes, or first_page_fault), without the rest of its generality.
+ * @leaf, if the group was fetched ahead, holds the leaf entries found.
+ */
 static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 			  uint64_t from, uint64_t to, uint64_t *const *leaf)
 {
