@@ -2,7 +2,8 @@
  * test_threads.c - many threads hammer one machine through the public API.
  *
  * Roles, one thread each unless noted:
- *   owner (2)   spawns its own process, maps, writes a pattern, reads it back,
+ *   owner (2)   spawns its own process, maps, writes a pattern, reads it back
+ *               (and a word of each page as one vmfs_accessv batch),
  *               forks, checks the child sees the pattern and that writes on
  *               either side stay on that side, exits the child and itself;
  *   sharer (2)  writes and verifies its own pages of one process that all
@@ -144,6 +145,22 @@ static void *owner(void *arg)
 		CHECK(t, vmfs_write(machine, pid, addr, want, len) == (ssize_t)len, "write");
 		CHECK(t, vmfs_read(machine, pid, addr, got, len) == (ssize_t)len, "read");
 		CHECK(t, !memcmp(want, got, len), "pattern read back");
+		{       /* a word of each page, backwards, as one batch */
+			struct vmfs_iop iop[OWNER_PAGES];
+			uint64_t words[OWNER_PAGES], w;
+
+			for (size_t i = 0; i < OWNER_PAGES; i++) {
+				size_t off = (OWNER_PAGES - 1 - i) * PAGE + (i * 8) % PAGE;
+
+				iop[i] = (struct vmfs_iop){ .addr = addr + off, .buf = &words[i],
+							    .len = 8, .how = VMFS_ACCESS_READ };
+			}
+			CHECK(t, vmfs_accessv(machine, pid, iop, OWNER_PAGES) == OWNER_PAGES, "accessv");
+			for (size_t i = 0; i < OWNER_PAGES; i++) {
+				memcpy(&w, want + iop[i].addr - addr, 8);
+				CHECK(t, words[i] == w && iop[i].res == 8, "accessv word %zu", i);
+			}
+		}
 
 		int child = vmfs_fork(machine, pid);
 		if (CHECK(t, child > pid, "fork = %d", child)) {
