@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "vmfs.h"
+#include "splitmix.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -968,13 +969,6 @@ static void test_read_with(void **state)
  * call at a time.  Every result, every byte read and every counter must
  * agree, under every built-in policy.
  */
-static uint64_t xs64(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 static void twin_setup(vmfs *m, int *pid)
 {
@@ -1040,7 +1034,7 @@ static void test_accessv_matches_access(void **state)
 		twin_setup(a, &pa);
 		twin_setup(b, &pb);
 		for (size_t i = 0; i < OPS; i++) {
-			uint64_t r = xs64(&seed);
+			uint64_t r = splitmix64(&seed);
 			unsigned type = (unsigned)(r % 40);
 
 			/* Mostly reads and writes of the read-write pages, some strays. */
@@ -1055,7 +1049,7 @@ static void test_accessv_matches_access(void **state)
 		}
 		/* Batches of 1 to 40 accesses; after a stop, the next batch starts past it. */
 		while (at < OPS) {
-			size_t n = 1 + xs64(&seed) % 40;
+			size_t n = 1 + splitmix64(&seed) % 40;
 			ssize_t done;
 
 			if (n > OPS - at)

@@ -92,6 +92,7 @@
 #include <sys/mman.h>
 
 #include "vmfs.h"
+#include "splitmix.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -409,11 +410,7 @@ static uint64_t top_down(const struct mproc *p, uint64_t top_vpn, uint64_t npage
 
 static uint64_t next_rand(struct run *r)
 {
-	/* splitmix64 */
-	uint64_t z = (r->rng += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(&r->rng);
 }
 
 static uint64_t rnd(struct run *r, uint64_t n)

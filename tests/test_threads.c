@@ -45,6 +45,7 @@
 #include <time.h>
 
 #include "vmfs.h"
+#include "splitmix.h"
 
 #define PAGE          4096u
 #define RW            (PROT_READ | PROT_WRITE)
@@ -74,11 +75,7 @@ struct thread {
 
 static uint64_t rnd(struct thread *t, uint64_t n)
 {
-	uint64_t z = (t->rng += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	return n ? z % n : z;
+	return splitmix64_below(&t->rng, n);
 }
 
 #define CHECK(t, cond, ...) check((t), (cond), #cond, __LINE__, __VA_ARGS__)

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "vmfs.h"
+#include "../splitmix.h"
 
 #define PAGE 4096u
 #define MAGIC 0x706d616373666d76ull /* "vmfscamp" little-endian */
@@ -50,14 +51,6 @@
 
 /* ---- self-describing pages ------------------------------------------------ */
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static void fill_page(uint8_t *p, uint64_t origin, uint64_t addr, uint64_t version)
 {
@@ -72,7 +65,7 @@ static void fill_page(uint8_t *p, uint64_t origin, uint64_t addr, uint64_t versi
 	w[2] = addr;
 	w[3] = version;
 	for (unsigned i = 4; i < PAGE / 8; i++)
-		w[i] = splitmix(&seed);
+		w[i] = splitmix64(&seed);
 	memcpy(p, w, PAGE);
 }
 
@@ -328,14 +321,14 @@ static void hammer_fail(const char *fmt, ...)
 /* Write a run of owned pages with a new version and read it back. */
 static void hammer_write(struct worker *w, uint8_t *buf, uint8_t *back, uint64_t *seq)
 {
-	int ri = (int)(splitmix(&w->seed) % (uint64_t)nregions);
+	int ri = (int)(splitmix64(&w->seed) % (uint64_t)nregions);
 	struct region *r = &regions[ri];
 	uint64_t first, count, start, run, version, addr;
 	int rc;
 
 	owned(r, w->id, &first, &count);
-	run = 1 + splitmix(&w->seed) % (count < MAX_RUN ? count : MAX_RUN);
-	start = first + splitmix(&w->seed) % (count - run + 1);
+	run = 1 + splitmix64(&w->seed) % (count < MAX_RUN ? count : MAX_RUN);
+	start = first + splitmix64(&w->seed) % (count - run + 1);
 	version = ((uint64_t)(w->id + 1) << 40) | ++*seq;
 	addr = r->addr + start * PAGE;
 	for (uint64_t i = 0; i < run; i++)
@@ -370,10 +363,10 @@ static void hammer_write(struct worker *w, uint8_t *buf, uint8_t *back, uint64_t
 /* Read any pages of any region: each must be intact or zero, and its own. */
 static void hammer_cross(struct worker *w, uint8_t *back)
 {
-	int ri = (int)(splitmix(&w->seed) % (uint64_t)nregions);
+	int ri = (int)(splitmix64(&w->seed) % (uint64_t)nregions);
 	struct region *r = &regions[ri];
-	uint64_t run = 1 + splitmix(&w->seed) % (r->npages < 16 ? r->npages : 16);
-	uint64_t start = splitmix(&w->seed) % (r->npages - run + 1);
+	uint64_t run = 1 + splitmix64(&w->seed) % (r->npages < 16 ? r->npages : 16);
+	uint64_t start = splitmix64(&w->seed) % (r->npages - run + 1);
 	uint64_t addr = r->addr + start * PAGE;
 	char why[160];
 	int rc;
@@ -405,7 +398,7 @@ static void *hammer_thread(void *arg)
 	}
 	while (!atomic_load(&failed) && now() < deadline) {
 		hammer_write(w, buf, back, &seq);
-		if (splitmix(&w->seed) & 1)
+		if (splitmix64(&w->seed) & 1)
 			hammer_cross(w, back);
 	}
 out:
@@ -583,7 +576,7 @@ static void expect_no_access(vmfs *m, int levels, int pid, uint64_t addr, size_t
 static void random_bytes(uint64_t *seed, uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < len; i += 8) {
-		uint64_t v = splitmix(seed);
+		uint64_t v = splitmix64(seed);
 
 		memcpy(p + i, &v, len - i < 8 ? len - i : 8);
 	}

@@ -38,6 +38,7 @@
  * the engine reports done.
  */
 #include "fuzz.h"
+#include "../splitmix.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -383,11 +384,7 @@ static void set_op(struct run *r, const char *fmt, ...)
 
 static uint64_t next_rand(struct run *r)
 {
-	uint64_t z = (r->rng += 0x9e3779b97f4a7c15ull);    /* splitmix64 */
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(&r->rng);
 }
 
 static void random_bytes(struct run *r, unsigned char *b, size_t len)

@@ -73,6 +73,7 @@
 #include <cmocka.h>
 
 #include "vmfs.h"
+#include "../splitmix.h"
 
 #define PG       4096ull
 #define A_BASE   0x400000ull     /* private anonymous, NA pages */
@@ -281,12 +282,7 @@ static struct world world;
 
 static uint64_t rnd(struct world *w, uint64_t n)
 {
-	uint64_t z = (w->rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	return n ? z % n : z;
+	return splitmix64_below(&w->rng, n);
 }
 
 static void fill(struct world *w, uint8_t *buf, uint64_t len)

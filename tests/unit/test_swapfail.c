@@ -61,6 +61,7 @@
 #include "machine.h"
 #include "store.h"
 #include "vmscan.h"
+#include "../splitmix.h"
 
 #define PG        PAGE_SIZE
 #define PRIV      0x400000ull    /* private pages */
@@ -150,11 +151,7 @@ struct world {
 
 static uint64_t rnd(struct world *w, uint64_t n)
 {
-	uint64_t z = (w->rng += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	return n ? z % n : z;
+	return splitmix64_below(&w->rng, n);
 }
 
 /* The model's bytes at @addr of process @who (contiguous to the end of the
