@@ -4,7 +4,8 @@
  * the only place the lock is taken (see src/machine.h, LOCKING); nothing
  * else happens here, so the API stays a thin, checkable shell.  The two
  * calls a policy makes from inside victim(), with the lock already held,
- * live with reclaim in src/vmscan.c.
+ * take no lock: they ask reclaim (src/vmscan.c) directly.  Every symbol
+ * libvmfs exports is defined in this file.
  */
 #include "vmfs.h"
 #include "machine.h"
@@ -12,6 +13,7 @@
 #include "vmscan.h"
 #include "object.h"
 #include "options.h"
+#include "policy.h"
 
 #include <errno.h>
 
@@ -194,6 +196,17 @@ VMFS_EXPORT int vmfs_set_policy(vmfs *m, const char *name, const struct vmfs_pol
 {
 	CHECK_M(m);
 	return LOCKED(m, policy_set(m, name, ops, arg));
+}
+
+/* From a policy's victim(), lock held; rc == NULL: outside a machine. */
+VMFS_EXPORT int vmfs_page_referenced(struct vmfs_reclaim *rc, uint64_t pfn, int clear)
+{
+	return rc ? reclaim_referenced(rc, pfn, clear) : 0;
+}
+
+VMFS_EXPORT int vmfs_page_evictable(struct vmfs_reclaim *rc, uint64_t pfn)
+{
+	return rc ? reclaim_evictable(rc, pfn) : 1;
 }
 
 VMFS_EXPORT int64_t vmfs_reclaim(vmfs *m, uint64_t n)

@@ -42,6 +42,8 @@
 #include "machine.h"
 #include "error.h"
 #include "swap.h"
+#include "page.h"
+#include "rmap.h"
 #include "vmobj.h"
 #include "vmscan.h"
 #include "store.h"
@@ -160,9 +162,11 @@ static int install(struct access *a, uint64_t va, uint64_t pfn, uint64_t e)
 		return vm_error(-ENOMEM, "out of page-table frames");
 	}
 	assert(pte_none(*ptep) || pte_is_swap(*ptep));
-	pfn_frame(&a->m->phys, pfn)->mapcount++;
 	set_pte(a->mm, va, ptep, mk_pte(pfn, e));
-	rss_add(a->m, a->mm, pfn, 1);
+	if ((pfn_frame(&a->m->phys, pfn)->flags & FRAME_KIND_MASK) == FRAME_ANON)
+		page_add_anon_rmap(a->m, a->mm, pfn);
+	else
+		page_add_file_rmap(a->m, a->mm, pfn);
 	return 0;
 }
 
@@ -235,10 +239,9 @@ static void count_cow(struct access *a)
 static int64_t cache_page(struct access *a, struct vmobj *o, uint64_t pgoff, bool *major)
 {
 	struct vmfs *m = a->m;
-	uint64_t *cached = vmobj_lookup(o, pgoff);
+	const uint64_t *cached = vmobj_lookup(o, pgoff);
 	struct vmfs_page pg = { .owner = o->id, .index = pgoff };
 	bool swapped = cached && (*cached & VMOBJ_SWAPPED), file = o->kind == VMOBJ_FILE;
-	struct frame *f;
 	int64_t pfn;
 	int rc = 0;
 
@@ -248,17 +251,13 @@ static int64_t cache_page(struct access *a, struct vmobj *o, uint64_t pgoff, boo
 	pfn = page_alloc(m, FRAME_CACHE, !swapped && !file, &pg);
 	if (pfn < 0)
 		return pfn;
-	f = pfn_frame(&m->phys, (uint64_t)pfn);
 	cached = vmobj_lookup(o, pgoff);   /* reclaim may have reshaped the cache */
 	if (swapped) {
 		uint64_t slot = *cached & ~VMOBJ_SWAPPED;
 
 		rc = store_swap_read(m->store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
 		if (rc == 0) {
-			*cached = (uint64_t)pfn;   /* the object's slot reference becomes the cache's */
-			f->swap = slot;
-			f->mapping = o;
-			f->index = pgoff;
+			vmobj_swapin_page(m, o, pgoff, (uint64_t)pfn);
 			m->cnt.pswpin++;
 		}
 	} else {
@@ -290,7 +289,6 @@ static int do_file_page(struct access *a, const struct vma *v, uint64_t va)
 	struct vmobj *o = v->obj;
 	uint64_t pgoff = v->pgoff + ((va - v->start) >> PAGE_SHIFT), e;
 	bool priv = v->flags & MAP_PRIVATE, major;
-	struct frame *f;
 	int64_t pfn;
 	int rc;
 
@@ -299,7 +297,6 @@ static int do_file_page(struct access *a, const struct vma *v, uint64_t va)
 	pfn = cache_page(a, o, pgoff, &major);
 	if (pfn < 0)
 		return oom(a, va, (int)pfn);
-	f = pfn_frame(&m->phys, (uint64_t)pfn);
 	if (priv && a->write) {
 		int64_t npfn = copy_to_anon(a, va, (uint64_t)pfn);
 
@@ -315,7 +312,7 @@ static int do_file_page(struct access *a, const struct vma *v, uint64_t va)
 		e = vma_pte_flags(v, a->write);
 		if (priv)
 			e = (e & ~PTE_RW) | PTE_COW;
-		f->refcount++;
+		get_page(m, (uint64_t)pfn);
 		if ((rc = install(a, va, (uint64_t)pfn, e)) < 0) {
 			page_put(m, (uint64_t)pfn);   /* the page stays cached */
 			return oom(a, va, rc);
@@ -371,9 +368,8 @@ static int do_swap_page(struct access *a, const struct vma *v, uint64_t va, uint
 		m->cnt.pswpin++;
 		page_loaded(m, (uint64_t)pfn);
 	}
-	f = pfn_frame(&m->phys, (uint64_t)pfn);
-	f->refcount++;
-	f->mapcount++;
+	get_page(m, (uint64_t)pfn);
+	page_add_anon_rmap(m, a->mm, (uint64_t)pfn);   /* before page_exclusive counts it */
 	swap_put(&m->swap, slot);               /* this entry no longer holds the slot */
 	a->mm->c.swapents--;
 	e = vma_pte_flags(v, false);
@@ -382,7 +378,6 @@ static int do_swap_page(struct access *a, const struct vma *v, uint64_t va, uint
 	else if (a->write && reuse_swap_page(m, (uint64_t)pfn))
 		e |= PTE_D;             /* written now: the slot's copy is stale, let it go */
 	set_pte(a->mm, va, ptep, mk_pte((uint64_t)pfn, e));
-	rss_add(m, a->mm, (uint64_t)pfn, 1);
 	if (major)
 		count_major(a);
 	else
@@ -400,7 +395,6 @@ static int do_wp_page(struct access *a, const struct vma *v, uint64_t va, uint64
 {
 	struct vmfs *m = a->m;
 	uint64_t e = *ptep, pfn = pte_pfn(e);
-	struct frame *f = pfn_frame(&m->phys, pfn);
 	uint64_t keep = e & (PTE_P | PTE_PROTNONE | PTE_US | PTE_NX);
 	uint64_t rw = (v->prot & PROT_WRITE) ? PTE_RW : 0;
 
@@ -411,11 +405,9 @@ static int do_wp_page(struct access *a, const struct vma *v, uint64_t va, uint64
 
 		if (npfn < 0)
 			return oom(a, va, (int)npfn);
-		pfn_frame(&m->phys, (uint64_t)npfn)->mapcount = 1;
 		set_pte(a->mm, va, ptep, mk_pte((uint64_t)npfn, keep | PTE_A | PTE_D | rw));
-		rss_add(m, a->mm, (uint64_t)npfn, 1);
-		rss_add(m, a->mm, pfn, -1);
-		f->mapcount--;
+		page_add_anon_rmap(m, a->mm, (uint64_t)npfn);
+		page_remove_rmap(m, a->mm, pfn);
 		page_put(m, pfn);
 		try_free_swapcache(m, pfn);
 		page_loaded(m, (uint64_t)npfn);

@@ -12,9 +12,9 @@
  */
 #include "machine.h"
 #include "error.h"
-#include "vmscan.h"
-#include "vmobj.h"
 #include "object.h"
+#include "vmobj.h"
+#include "vmscan.h"
 
 #include <stdbool.h>
 
@@ -387,6 +387,13 @@ int64_t proc_pagetable(struct vmfs *m, int pid, struct vmfs_pt_entry *out, uint6
 		return -ESRCH;
 	dump_table(m, &d, mm->cr3, 0, 0, pt_index(&m->geom, m->geom.kernel_base, 0));
 	return (int64_t)d.count;
+}
+
+int machine_sync(struct vmfs *m)
+{
+	int rc = object_writeback(m);
+
+	return rc < 0 ? rc : store_sync(m->store);
 }
 
 size_t machine_swap_path(struct vmfs *m, char *buf, size_t len)

@@ -8,7 +8,8 @@
  *   else does); everything under src/ runs with it held and never takes,
  *   drops or waits on any lock.  A replacement policy's callbacks, built in
  *   or a program's own, run inside those calls with the lock held, so they
- *   may call only vmfs_page_referenced() and vmfs_page_evictable(), which
+ *   may call only vmfs_page_referenced() and vmfs_page_evictable() (the
+ *   built-in ones: reclaim_referenced and reclaim_evictable), which
  *   expect it held; any other libvmfs call from a callback would deadlock.
  *   The SQLite store is used only under the lock (SQLITE_OPEN_NOMUTEX).  So no engine function needs a lock-order
  *   rule, and two threads never see a half-made change.  Machines share
@@ -126,9 +127,6 @@ uint64_t machine_now(const struct vmfs *m);
 /* The process @pid, or NULL with an -ESRCH message set. */
 struct mm *mm_lookup(struct vmfs *m, int pid);
 
-/* Account one frame newly mapped / unmapped by a leaf entry of @mm. */
-void rss_add(struct vmfs *m, struct mm *mm, uint64_t pfn, int delta);
-
 /* Remove every page and table of @mm in [start, end), freeing tables left empty. */
 void zap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end);
 
@@ -156,5 +154,7 @@ int  machine_pids(struct vmfs *m, int *pids, uint64_t max);
 int64_t proc_pagemap(struct vmfs *m, int pid, uint64_t vpn, uint64_t *out, uint64_t n);
 int64_t proc_pagetable(struct vmfs *m, int pid, struct vmfs_pt_entry *out, uint64_t max);
 size_t machine_swap_path(struct vmfs *m, char *buf, size_t len);
+/* Write every dirty object page back and commit the store. */
+int  machine_sync(struct vmfs *m);
 
 #endif

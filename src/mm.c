@@ -1,6 +1,6 @@
 /*
- * mm.c - processes: spawn, fork with copy-on-write, exit; the PID table and
- * the per-process accounting of resident pages.
+ * mm.c - processes: spawn, fork with copy-on-write, exit, and the PID table.
+ * (What a process has resident is counted by rmap.c as entries come and go.)
  *
  * fork follows Linux's dup_mm/copy_page_range: the child gets a copy of
  * every mapping, then of every leaf entry inside them.  A private page ends
@@ -21,8 +21,9 @@
  */
 #include "machine.h"
 #include "error.h"
+#include "page.h"
+#include "rmap.h"
 #include "vmobj.h"
-#include "vmscan.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -45,24 +46,6 @@ struct mm *mm_lookup(struct vmfs *m, int pid)
 	return m->last_mm;
 }
 
-void rss_add(struct vmfs *m, struct mm *mm, uint64_t pfn, int delta)
-{
-	const struct frame *f = pfn_frame(&m->phys, pfn);
-
-	if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
-		mm->c.rss_anon += (uint64_t)(int64_t)delta;
-	else if (((const struct vmobj *)f->mapping)->kind == VMOBJ_SHMEM)
-		mm->c.rss_shmem += (uint64_t)(int64_t)delta;
-	else
-		mm->c.rss_file += (uint64_t)(int64_t)delta;
-	if (delta > 0) {
-		uint64_t rss = mm->c.rss_anon + mm->c.rss_file + mm->c.rss_shmem;
-
-		if (rss > mm->rss_peak)
-			mm->rss_peak = rss;
-	}
-}
-
 /* Drop whatever the leaf entry at @ptep holds (zap_pte_range). */
 static int zap_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
 {
@@ -74,11 +57,9 @@ static int zap_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, v
 		uint64_t pfn = pte_pfn(e);
 		struct frame *f = pfn_frame(&m->phys, pfn);
 
-		assert(f->mapcount > 0);
 		if (e & PTE_D)
 			f->flags |= FRAME_DIRTY;   /* the frame outlives this entry's dirt */
-		f->mapcount--;
-		rss_add(m, mm, pfn, -1);
+		page_remove_rmap(m, mm, pfn);
 		bool survives = f->refcount > 1;
 
 		page_put(m, pfn);
@@ -305,9 +286,11 @@ static int copy_pte(struct vmfs *m, struct mm *src, uint64_t va, uint64_t *ptep,
 				set_pte(src, va, ptep, wp);
 			e = wp;
 		}
-		f->mapcount++;
-		f->refcount++;
-		rss_add(m, c->dst, pfn, 1);
+		get_page(m, pfn);
+		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
+			page_add_anon_rmap(m, c->dst, pfn);
+		else
+			page_add_file_rmap(m, c->dst, pfn);
 		e &= ~PTE_A;
 	} else if (pte_is_swap(e)) {
 		swap_get(&m->swap, pte_pfn(e));

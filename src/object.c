@@ -20,9 +20,11 @@
 #include "machine.h"
 #include "rmap.h"
 #include "store.h"
+#include "page.h"
 #include "vmobj.h"
 #include "vmscan.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,10 +137,7 @@ int object_create(struct vmfs *m, const char *name, const void *data, uint64_t l
 		rc = store_obj_page_write(m->store, o->sid, off >> PAGE_SHIFT, page);
 	}
 	if (rc < 0) {
-		store_obj_delete(m->store, o->sid);
-		u64map_free(&o->pages);
-		free(o->name);
-		free(o);
+		vmobj_put(m, o);   /* its only reference: the store's rows go with it */
 		return rc;
 	}
 	memmove(&m->objs[at + 1], &m->objs[at], (m->nobjs - at) * sizeof(*m->objs));
@@ -279,7 +278,7 @@ int object_resize(struct vmfs *m, const char *name, uint64_t size)
 		return rc;
 	}
 	keep = npages_of(size);
-	cut = malloc((o->pages.count + 1) * sizeof(*cut));
+	cut = malloc((vmobj_nr_pages(o) + 1) * sizeof(*cut));
 	if (!cut)
 		return vm_error(-ENOMEM, "out of memory resizing '%s'", name);
 	if ((size & (PAGE_SIZE - 1) &&
@@ -296,13 +295,13 @@ int object_resize(struct vmfs *m, const char *name, uint64_t size)
 		if (first < ((v->end - v->start) >> PAGE_SHIFT))
 			zap_range(m, v->mm, start, v->end);
 	}
-	while (u64map_next(&o->pages, &it, &pgno, &val))
+	while (vmobj_next_page(o, &it, &pgno, &val))
 		if (pgno >= keep)
 			cut[ncut++] = pgno;
 	for (uint64_t i = 0; i < ncut; i++) {
-		uint64_t pfn = *vmobj_lookup(o, cut[i]);
+		uint64_t pfn = vmobj_remove_page(o, cut[i]);
 
-		u64map_del(&o->pages, cut[i]);
+		assert(!(pfn & VMOBJ_SWAPPED));   /* an object's pages go back to it, not to swap */
 		page_put(m, pfn);
 	}
 	free(cut);
@@ -348,7 +347,7 @@ static void info_of(const struct vmobj *o, struct vmfs_object_info *info)
 	memset(info, 0, sizeof(*info));
 	snprintf(info->name, sizeof(info->name), "%s", o->name);
 	info->size = o->size;
-	info->cached = o->pages.count;
+	info->cached = vmobj_nr_pages(o);
 	for (const struct vma *v = o->i_mmap; v; v = v->obj_next)
 		info->mapped++;
 	info->removed = o->removed;

@@ -13,7 +13,7 @@
 #ifndef VMFS_OBJECT_H
 #define VMFS_OBJECT_H
 
-#include "vmfs.h"
+#include "uapi.h"
 
 #include <stdint.h>
 

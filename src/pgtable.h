@@ -25,7 +25,7 @@
 #ifndef VMFS_PGTABLE_H
 #define VMFS_PGTABLE_H
 
-#include "vmfs.h"
+#include "uapi.h"
 #include "phys.h"
 
 #include <stdbool.h>

@@ -20,7 +20,11 @@
  *
  *   refcount  owners: one per page-table entry mapping the frame, plus one
  *             for the page cache of an object (FRAME_CACHE) while it holds it.
- *   mapcount  page-table entries mapping it (<= refcount).
+ *             Changed only by frame_alloc, frame_get and frame_put (through
+ *             page.h's get_page and page_put).
+ *   mapcount  page-table entries mapping it (<= refcount).  Changed only by
+ *             rmap.c (page_add_anon_rmap, page_add_file_rmap,
+ *             page_remove_rmap), which also keeps each process's RSS.
  *   swap      the swap slot a page read back from swap still owns (swap
  *             cache): evicting it clean needs no write.
  *   mapping   who the page belongs to, for the reverse map: the anon_vma of
@@ -37,6 +41,7 @@
 #ifndef VMFS_PHYS_H
 #define VMFS_PHYS_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -127,6 +132,13 @@ static inline uint64_t phys_size(const struct phys *p)
  * Returns the pfn, or -1 when no frame is free.
  */
 int64_t frame_alloc(struct phys *p, enum frame_kind kind, bool zero);
+
+/* One more reference to a frame in use (page.h's get_page). */
+static inline void frame_get(struct phys *p, uint64_t pfn)
+{
+	assert(pfn < p->nframes && p->frames[pfn].refcount > 0);
+	p->frames[pfn].refcount++;
+}
 
 /* Drop one reference; the frame returns to the free stack at zero. */
 void frame_put(struct phys *p, uint64_t pfn);

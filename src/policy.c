@@ -1,11 +1,18 @@
 /*
- * policy.c - the table of built-in replacement policies, found by name.
+ * policy.c - the table of built-in replacement policies, found by name, and
+ * the switch of a machine's policy.
  *
  * The names are SPEC §1's (fifo, lru, clock, arc) and each maps to the ops
  * table its own file defines.  The table is constant, so the lookup needs
- * no lock.
+ * no lock; policy_set runs with the machine lock held, and after it every
+ * tracked frame is known to the new policy exactly once.
  */
 #include "policy.h"
+#include "error.h"
+#include "machine.h"
+#include "page.h"
+
+#include <errno.h>
 
 #include <stddef.h>
 #include <string.h>
@@ -25,4 +32,38 @@ const struct vmfs_policy_ops *policy_builtin(const char *name)
 		if (strcmp(builtin[i]->name, name) == 0)
 			return builtin[i];
 	return NULL;
+}
+
+int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *ops, void *arg)
+{
+	void *state = NULL;
+	int rc;
+
+	if (!ops) {
+		ops = name ? policy_builtin(name) : NULL;
+		if (!ops)
+			return vm_error(-EINVAL, "unknown policy '%s' (known: fifo, lru, clock, arc)",
+					name ? name : "(null)");
+	}
+	if (!ops->loaded || !ops->accessed || !ops->removed || !ops->victim)
+		return vm_error(-EINVAL, "policy '%s' lacks a callback (loaded, accessed, removed, victim)",
+				ops->name ? ops->name : "?");
+	if (ops->init && (rc = ops->init(&state, m->phys.nframes, arg)) < 0)
+		return vm_error(rc, "policy '%s' failed to start", ops->name ? ops->name : "?");
+	if (m->pol && m->pol->release)
+		m->pol->release(m->pol_state);
+	if (m->pol)   /* a switch at run time shows in the kernel log */
+		klog_add(&m->klog, machine_now(m), "vmfs: policy %s", ops->name ? ops->name : "?");
+	m->pol = ops;
+	m->pol_state = state;
+	m->pol_builtin = name && ops == policy_builtin(name);
+	m->pol_last = UINT64_MAX;
+	/* Announce every resident page as if an access had just loaded it. */
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+		if (pfn_frame(&m->phys, pfn)->flags & FRAME_TRACKED) {
+			page_loaded(m, pfn);
+			page_accessed(m, pfn);
+		}
+	}
+	return 0;
 }

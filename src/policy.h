@@ -16,11 +16,11 @@
  *      removed() on a frame that is not tracked is ignored; loaded() on a
  *      frame still tracked first forgets the old page (as if freed).
  *   3. victim() never returns a frame that is not tracked or that
- *      vmfs_page_evictable() refuses; it skips such frames without
+ *      policy_evictable() refuses; it skips such frames without
  *      forgetting them, and counts every frame it looks at in *scanned.
  *   4. accessed() reads nothing of the page but its pfn: the engine
  *      passes the built-in policies nothing else (page_accessed in
- *      vmscan.h), and a repeated accessed() of the same frame with no
+ *      page.h), and a repeated accessed() of the same frame with no
  *      other callback between changes nothing, so the engine skips it.
  *   5. rc may be NULL when a policy is driven outside the engine (the unit
  *      tests, a dry run of vmfs-replay): every frame is then evictable and
@@ -30,7 +30,7 @@
 #ifndef VMFS_POLICY_H
 #define VMFS_POLICY_H
 
-#include "vmfs.h"
+#include "uapi.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,16 +41,33 @@ extern const struct vmfs_policy_ops policy_fifo_ops, policy_lru_ops,
 /* The built-in policy called @name ("fifo", "lru", "clock", "arc"), or NULL. */
 const struct vmfs_policy_ops *policy_builtin(const char *name);
 
-/* vmfs_page_evictable, with rc == NULL meaning "outside the engine": yes. */
+/*
+ * Install the policy @ops (or the built-in one called @name when @ops is
+ * NULL) on @m, with @arg for its init(); every resident page is announced
+ * to it as just loaded and accessed.  0, or -EINVAL with the old policy
+ * kept.
+ */
+struct vmfs;
+int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *ops, void *arg);
+
+/*
+ * The engine's answers to a policy's two questions (vmscan.c); libvmfs's
+ * vmfs_page_evictable and vmfs_page_referenced are these, for the policies
+ * of programs.
+ */
+int reclaim_evictable(struct vmfs_reclaim *rc, uint64_t pfn);
+int reclaim_referenced(struct vmfs_reclaim *rc, uint64_t pfn, int clear);
+
+/* reclaim_evictable, with rc == NULL meaning "outside the engine": yes. */
 static inline bool policy_evictable(struct vmfs_reclaim *rc, uint64_t pfn)
 {
-	return !rc || vmfs_page_evictable(rc, pfn);
+	return !rc || reclaim_evictable(rc, pfn);
 }
 
-/* vmfs_page_referenced, with rc == NULL meaning "no entry is referenced". */
+/* reclaim_referenced, with rc == NULL meaning "no entry is referenced". */
 static inline bool policy_referenced(struct vmfs_reclaim *rc, uint64_t pfn, int clear)
 {
-	return rc && vmfs_page_referenced(rc, pfn, clear);
+	return rc && reclaim_referenced(rc, pfn, clear);
 }
 
 /*

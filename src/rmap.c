@@ -1,11 +1,60 @@
 /*
- * rmap.c - the reverse map walk (see rmap.h).  It stops as soon as it has
- * seen as many entries as the frame's mapcount, so the common cases (one
- * mapping, or a COW pair) cost one or two table walks.
+ * rmap.c - the reverse map (see rmap.h): the mapcount and RSS accounting of
+ * every leaf entry that maps a frame, and the walk from a frame to those
+ * entries.  The walk stops as soon as it has seen as many entries as the
+ * frame's mapcount, so the common cases (one mapping, or a COW pair) cost
+ * one or two table walks.
  */
 #include "rmap.h"
 #include "machine.h"
 #include "vmobj.h"
+
+#include <assert.h>
+
+/* The RSS counter of @mm that a frame like @f counts in (Linux's mm_counter). */
+static uint64_t *mm_counter(struct mm *mm, const struct frame *f)
+{
+	if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
+		return &mm->c.rss_anon;
+	if (((const struct vmobj *)f->mapping)->kind == VMOBJ_SHMEM)
+		return &mm->c.rss_shmem;
+	return &mm->c.rss_file;
+}
+
+static void page_add_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn)
+{
+	struct frame *f = pfn_frame(&m->phys, pfn);
+	uint64_t rss;
+
+	f->mapcount++;
+	assert(f->mapcount <= f->refcount);
+	(*mm_counter(mm, f))++;
+	rss = mm->c.rss_anon + mm->c.rss_file + mm->c.rss_shmem;
+	if (rss > mm->rss_peak)
+		mm->rss_peak = rss;
+}
+
+void page_add_anon_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn)
+{
+	assert((pfn_frame(&m->phys, pfn)->flags & FRAME_KIND_MASK) == FRAME_ANON);
+	page_add_rmap(m, mm, pfn);
+}
+
+void page_add_file_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn)
+{
+	assert((pfn_frame(&m->phys, pfn)->flags & FRAME_KIND_MASK) == FRAME_CACHE);
+	page_add_rmap(m, mm, pfn);
+}
+
+void page_remove_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn)
+{
+	struct frame *f = pfn_frame(&m->phys, pfn);
+	uint64_t *rss = mm_counter(mm, f);
+
+	assert(f->mapcount > 0 && *rss > 0);
+	f->mapcount--;
+	(*rss)--;
+}
 
 int rmap_walk(struct vmfs *m, uint64_t pfn, rmap_fn fn, void *arg)
 {

@@ -1,9 +1,12 @@
 /*
- * vmobj.c - memory objects and their page caches (see vmobj.h).
+ * vmobj.c - memory objects and their page caches (see vmobj.h).  The page
+ * cache is changed only here; a frame entering it gets its mapping and
+ * index here too, and a frame in it is never mapped while it moves.
  */
 #include "vmobj.h"
 #include "machine.h"
-#include "vmscan.h"
+#include "page.h"
+#include "swap.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -52,20 +55,67 @@ void vmobj_put(struct vmfs *m, struct vmobj *o)
 	free(o);
 }
 
-uint64_t *vmobj_lookup(const struct vmobj *o, uint64_t pgoff)
+const uint64_t *vmobj_lookup(const struct vmobj *o, uint64_t pgoff)
 {
 	return u64map_get(&o->pages, pgoff);
 }
 
-int vmobj_add_page(struct vmfs *m, struct vmobj *o, uint64_t pgoff, uint64_t pfn)
+uint64_t vmobj_nr_pages(const struct vmobj *o)
+{
+	return o->pages.count;
+}
+
+bool vmobj_next_page(const struct vmobj *o, size_t *it, uint64_t *pgoff, uint64_t *val)
+{
+	return u64map_next(&o->pages, it, pgoff, val);
+}
+
+/* @pfn now holds page @pgoff of @o. */
+static void cache_frame(struct vmfs *m, struct vmobj *o, uint64_t pgoff, uint64_t pfn)
 {
 	struct frame *f = pfn_frame(&m->phys, pfn);
 
-	if (u64map_put(&o->pages, pgoff, pfn) < 0)
-		return -ENOMEM;
+	assert((f->flags & FRAME_KIND_MASK) == FRAME_CACHE && f->mapcount == 0);
 	f->mapping = o;
 	f->index = pgoff;
+}
+
+int vmobj_add_page(struct vmfs *m, struct vmobj *o, uint64_t pgoff, uint64_t pfn)
+{
+	assert(!u64map_get(&o->pages, pgoff));
+	if (u64map_put(&o->pages, pgoff, pfn) < 0)
+		return -ENOMEM;
+	cache_frame(m, o, pgoff, pfn);
 	return 0;
+}
+
+void vmobj_swapin_page(struct vmfs *m, struct vmobj *o, uint64_t pgoff, uint64_t pfn)
+{
+	uint64_t *v = u64map_get(&o->pages, pgoff);
+
+	assert(v && (*v & VMOBJ_SWAPPED));
+	pfn_frame(&m->phys, pfn)->swap = *v & ~VMOBJ_SWAPPED;
+	*v = pfn;
+	cache_frame(m, o, pgoff, pfn);
+}
+
+void vmobj_swapout_page(struct vmfs *m, struct vmobj *o, uint64_t pgoff, uint64_t slot)
+{
+	uint64_t *v = u64map_get(&o->pages, pgoff);
+
+	assert(v && !(*v & VMOBJ_SWAPPED) && slot);
+	swap_get(&m->swap, slot);
+	*v = VMOBJ_SWAPPED | slot;
+}
+
+uint64_t vmobj_remove_page(struct vmobj *o, uint64_t pgoff)
+{
+	uint64_t *v = u64map_get(&o->pages, pgoff), val;
+
+	assert(v);
+	val = *v;
+	u64map_del(&o->pages, pgoff);
+	return val;
 }
 
 void vmobj_link_vma(struct vmobj *o, struct vma *v)

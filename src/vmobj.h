@@ -25,6 +25,7 @@
 #include "u64map.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vmfs;
@@ -54,10 +55,24 @@ struct vmobj {
 struct vmobj *vmobj_new(struct vmfs *m, int kind);
 void          vmobj_get(struct vmobj *o);
 void          vmobj_put(struct vmfs *m, struct vmobj *o);
+/*
+ * The page cache.  These are the only code that changes o->pages (and a
+ * cached frame's mapping and index), so its invariants hold at each.
+ */
 /* The page-cache value of page @pgoff (pfn or VMOBJ_SWAPPED|slot), or NULL. */
-uint64_t     *vmobj_lookup(const struct vmobj *o, uint64_t pgoff);
-/* Cache @pfn as page @pgoff (the cache takes over one reference). 0 or -ENOMEM. */
+const uint64_t *vmobj_lookup(const struct vmobj *o, uint64_t pgoff);
+/* Pages (frames or swap slots) the cache holds. */
+uint64_t      vmobj_nr_pages(const struct vmobj *o);
+/* Iterate over the cache: start with *it = 0; false when done. */
+bool          vmobj_next_page(const struct vmobj *o, size_t *it, uint64_t *pgoff, uint64_t *val);
+/* Cache @pfn as page @pgoff, not cached before (the cache takes over one reference). 0 or -ENOMEM. */
 int           vmobj_add_page(struct vmfs *m, struct vmobj *o, uint64_t pgoff, uint64_t pfn);
+/* Page @pgoff, in swap, is back in frame @pfn: the slot's reference becomes the frame's swap-cache slot. */
+void          vmobj_swapin_page(struct vmfs *m, struct vmobj *o, uint64_t pgoff, uint64_t pfn);
+/* Page @pgoff's frame has been written to swap slot @slot (the cache takes one slot reference). */
+void          vmobj_swapout_page(struct vmfs *m, struct vmobj *o, uint64_t pgoff, uint64_t slot);
+/* Take page @pgoff out of the cache: its value (pfn or VMOBJ_SWAPPED|slot), whose reference passes to the caller. */
+uint64_t      vmobj_remove_page(struct vmobj *o, uint64_t pgoff);
 void          vmobj_link_vma(struct vmobj *o, struct vma *v);
 void          vmobj_unlink_vma(struct vmobj *o, struct vma *v);
 

@@ -1,6 +1,7 @@
 /*
- * vmscan.c - reclaim: the policy's hooks, eviction through the reverse map,
- * the swap cache, and allocation under memory pressure (see vmscan.h).
+ * vmscan.c - reclaim: eviction through the reverse map and allocation
+ * under memory pressure (see vmscan.h); a page's life before and after is
+ * page.c's.
  *
  * A data frame's life with swap:
  *
@@ -10,16 +11,12 @@
  *                    │                          ▼
  *   do_swap_page ◄── entries hold the slot (swap entries, object page cache)
  *   (read slot: pswpin, major fault; the frame keeps the slot: swap cache)
- *
- * Frame references while in the anonymous swap cache: one per mapping
- * entry plus one for the cache; the slot's references: one per swap entry
- * plus one for the cache.  A shared-memory page's cache reference is its
- * object's.
+
  */
 #include "vmscan.h"
 #include "machine.h"
 #include "error.h"
-#include "object.h"
+#include "page.h"
 #include "rmap.h"
 #include "swap.h"
 #include "vmobj.h"
@@ -27,91 +24,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <string.h>
-
-void page_loaded(struct vmfs *m, uint64_t pfn)
-{
-	struct frame *f = pfn_frame(&m->phys, pfn);
-	struct vmfs_page pg;
-
-	/* The owner is fixed while the page is tracked: look it up once. */
-	f->owner = (f->flags & FRAME_KIND_MASK) == FRAME_ANON
-		   ? ((const struct anon_vma *)f->mapping)->id
-		   : ((const struct vmobj *)f->mapping)->id;
-	f->flags |= FRAME_TRACKED;
-	page_describe(m, pfn, &pg);
-	m->pol_last = POL_LOADED;
-	m->pol->loaded(m->pol_state, &pg);
-}
-
-void page_put(struct vmfs *m, uint64_t pfn)
-{
-	struct frame *f = pfn_frame(&m->phys, pfn);
-
-	if (f->refcount > 1) {
-		frame_put(&m->phys, pfn);
-		return;
-	}
-	if (f->flags & FRAME_TRACKED) {
-		m->pol_last = UINT64_MAX;
-		m->pol->removed(m->pol_state, pfn);
-	}
-	if (f->swap) {
-		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
-			swap_cache_del(&m->swap, f->swap);
-		swap_put(&m->swap, f->swap);
-		f->swap = 0;
-	}
-	frame_put(&m->phys, pfn);
-}
-
-bool page_exclusive(const struct vmfs *m, uint64_t pfn)
-{
-	const struct frame *f = pfn_frame(&m->phys, pfn);
-
-	if ((f->flags & FRAME_KIND_MASK) != FRAME_ANON || f->mapcount != 1)
-		return false;
-	if (!f->swap)
-		return f->refcount == 1;
-	return f->refcount == 2 && swap_refs(&m->swap, f->swap) == 1;
-}
-
-bool reuse_swap_page(struct vmfs *m, uint64_t pfn)
-{
-	struct frame *f = pfn_frame(&m->phys, pfn);
-
-	if (!page_exclusive(m, pfn))
-		return false;
-	if (!f->swap)
-		return true;
-	swap_cache_del(&m->swap, f->swap);
-	swap_put(&m->swap, f->swap);
-	f->swap = 0;
-	frame_put(&m->phys, pfn);   /* the cache's reference; the mapping's stays */
-	return true;
-}
-
-void page_dirtied(struct vmfs *m, uint64_t pfn)
-{
-	struct frame *f = pfn_frame(&m->phys, pfn);
-
-	if (!f->swap)
-		return;
-	if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON) {
-		reuse_swap_page(m, pfn);   /* exclusive whenever it is writable */
-	} else {
-		swap_put(&m->swap, f->swap);   /* shared memory: the object keeps the page */
-		f->swap = 0;
-	}
-}
-
-void try_free_swapcache(struct vmfs *m, uint64_t pfn)
-{
-	struct frame *f = pfn_frame(&m->phys, pfn);
-
-	if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON && f->swap && f->mapcount == 0 &&
-	    swap_refs(&m->swap, f->swap) == 1)
-		page_put(m, pfn);   /* the cache's reference: frame and slot go */
-}
 
 static int referenced_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
 {
@@ -157,19 +69,17 @@ bool page_evictable(const struct vmfs_reclaim *rc, uint64_t pfn)
 }
 
 /*
- * The two public calls a policy makes from victim(), lock already held.
- * rc == NULL means the policy runs outside a machine (tests, dry runs).
+ * A policy's two questions (policy.h), asked from victim() with the lock
+ * held; libvmfs's vmfs_page_referenced and vmfs_page_evictable are these.
  */
-__attribute__((visibility("default")))
-int vmfs_page_referenced(struct vmfs_reclaim *rc, uint64_t pfn, int clear)
+int reclaim_referenced(struct vmfs_reclaim *rc, uint64_t pfn, int clear)
 {
-	return rc ? page_referenced(rc->m, pfn, clear) : 0;
+	return page_referenced(rc->m, pfn, clear);
 }
 
-__attribute__((visibility("default")))
-int vmfs_page_evictable(struct vmfs_reclaim *rc, uint64_t pfn)
+int reclaim_evictable(struct vmfs_reclaim *rc, uint64_t pfn)
 {
-	return rc ? page_evictable(rc, pfn) : 1;
+	return page_evictable(rc, pfn);
 }
 
 static int dirty_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
@@ -196,16 +106,14 @@ static int unmap_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, 
 {
 	struct unmap_ctx *c = arg;
 	uint64_t pfn = pte_pfn(*ptep);
-	struct frame *f = pfn_frame(&m->phys, pfn);
 
-	rss_add(m, mm, pfn, -1);
 	set_pte(mm, va, ptep, c->newpte);
 	if (c->newpte) {
 		swap_get(&m->swap, c->slot);
 		mm->c.swapents++;
 	}
-	f->mapcount--;
-	f->refcount--;
+	page_remove_rmap(m, mm, pfn);
+	page_put(m, pfn);   /* never the last: shrink_page holds the frame */
 	return 0;
 }
 
@@ -248,7 +156,7 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 		swap_get(&m->swap, slot);
 	}
 	/* From here nothing can fail.  Hold the frame while its entries go. */
-	f->refcount++;
+	get_page(m, pfn);
 	c.slot = slot;
 	c.newpte = anon && slot ? swp_entry(slot) : 0;
 	rmap_walk(m, pfn, unmap_fn, &c);
@@ -258,24 +166,21 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 			swap_cache_del(&m->swap, f->swap);
 			swap_put(&m->swap, f->swap);
 			f->swap = 0;
-			f->refcount--;
+			page_put(m, pfn);   /* the swap cache's reference */
 		}
 	} else {
 		struct vmobj *o = f->mapping;
-		uint64_t *entry = u64map_get(&o->pages, f->index);
 
-		assert(entry && *entry == pfn);
-		if (slot) {
-			swap_get(&m->swap, slot);
-			*entry = VMOBJ_SWAPPED | slot;
-		} else {
-			u64map_del(&o->pages, f->index);
-		}
+		assert(vmobj_lookup(o, f->index) && *vmobj_lookup(o, f->index) == pfn);
+		if (slot)
+			vmobj_swapout_page(m, o, f->index, slot);
+		else
+			vmobj_remove_page(o, f->index);
 		if (f->swap) {
 			swap_put(&m->swap, f->swap);
 			f->swap = 0;
 		}
-		f->refcount--;   /* the page cache's reference */
+		page_put(m, pfn);   /* the page cache's reference */
 	}
 	f->flags &= ~FRAME_DIRTY;
 	if (slot)
@@ -351,45 +256,4 @@ int64_t reclaim_pages(struct vmfs *m, uint64_t n)
 		done++;
 	}
 	return done;
-}
-
-int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *ops, void *arg)
-{
-	void *state = NULL;
-	int rc;
-
-	if (!ops) {
-		ops = name ? policy_builtin(name) : NULL;
-		if (!ops)
-			return vm_error(-EINVAL, "unknown policy '%s' (known: fifo, lru, clock, arc)",
-					name ? name : "(null)");
-	}
-	if (!ops->loaded || !ops->accessed || !ops->removed || !ops->victim)
-		return vm_error(-EINVAL, "policy '%s' lacks a callback (loaded, accessed, removed, victim)",
-				ops->name ? ops->name : "?");
-	if (ops->init && (rc = ops->init(&state, m->phys.nframes, arg)) < 0)
-		return vm_error(rc, "policy '%s' failed to start", ops->name ? ops->name : "?");
-	if (m->pol && m->pol->release)
-		m->pol->release(m->pol_state);
-	if (m->pol)   /* a switch at run time shows in the kernel log */
-		klog_add(&m->klog, machine_now(m), "vmfs: policy %s", ops->name ? ops->name : "?");
-	m->pol = ops;
-	m->pol_state = state;
-	m->pol_builtin = name && ops == policy_builtin(name);
-	m->pol_last = UINT64_MAX;
-	/* Announce every resident page as if an access had just loaded it. */
-	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
-		if (pfn_frame(&m->phys, pfn)->flags & FRAME_TRACKED) {
-			page_loaded(m, pfn);
-			page_accessed(m, pfn);
-		}
-	}
-	return 0;
-}
-
-int machine_sync(struct vmfs *m)
-{
-	int rc = object_writeback(m);
-
-	return rc < 0 ? rc : store_sync(m->store);
 }

@@ -9,7 +9,7 @@
  * victim(incoming = x) for one and calls removed() on it), calls loaded()
  * and then accessed().  The policy files are included, so the tests reach
  * their state (ARC's lists), and the two calls a policy makes into the
- * engine, vmfs_page_evictable and vmfs_page_referenced, are renamed to this
+ * engine, reclaim_evictable and reclaim_referenced, are renamed to this
  * file's fakes, which answer from a fake struct vmfs_reclaim: a pinned
  * (unevictable) flag and a page-table accessed bit per frame.  Most tests
  * pass rc = NULL, which the policies must take as "all evictable, nothing
@@ -46,8 +46,8 @@
  * policy files are compiled here, so their copies of the ops tables are the
  * ones linked; policy_builtin() comes from the engine library and finds them.
  */
-#define vmfs_page_evictable  fake_page_evictable
-#define vmfs_page_referenced fake_page_referenced
+#define reclaim_evictable  fake_page_evictable
+#define reclaim_referenced fake_page_referenced
 
 #include "../../src/policy_fifo.c"
 #include "../../src/policy_lru.c"

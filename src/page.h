@@ -1,0 +1,98 @@
+/*
+ * page.h - a data frame's life as a page: its references, the replacement
+ * policy's hooks, and its swap-cache slot.
+ *
+ *   page_alloc (vmscan.c) ──► page_loaded ──► page_accessed … ──► page_put
+ *   a frame for a new page    policy: loaded()  policy: accessed()  last reference:
+ *                                                                   policy: removed(),
+ *                                                                   slot released,
+ *                                                                   frame FREE
+ *
+ * What stays true: a frame the policy knows (FRAME_TRACKED) is told of
+ * exactly once by loaded() and leaves it exactly once by removed(), when
+ * page_put drops its last reference; a frame's reference count changes
+ * only through frame_alloc, get_page and page_put (phys.c underneath), its
+ * mapcount and the RSS counters only in rmap.c.  An anonymous frame in the
+ * swap cache holds one reference for the cache, and its slot one reference
+ * for the frame; a shared-memory page's slot reference is its object's.
+ * Called with the machine lock held.
+ */
+#ifndef VMFS_PAGE_H
+#define VMFS_PAGE_H
+
+#include "machine.h"
+#include "phys.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One more reference to a frame that has one already (Linux's get_page). */
+static inline void get_page(struct vmfs *m, uint64_t pfn)
+{
+	frame_get(&m->phys, pfn);
+}
+
+/* Drop a reference; a frame that becomes free leaves the policy and its swap slot. */
+void page_put(struct vmfs *m, uint64_t pfn);
+/* The frame has its page (mapping and index set): tell the policy. */
+void page_loaded(struct vmfs *m, uint64_t pfn);
+
+/* Can no one but its single mapping see anonymous @pfn (no other entry, no other swap entry)? */
+bool page_exclusive(const struct vmfs *m, uint64_t pfn);
+/*
+ * May the single mapping of anonymous @pfn write it in place?  As
+ * page_exclusive, and then its swap-cache slot, if any, is released since
+ * the page is about to change.  Only for a write.
+ */
+bool reuse_swap_page(struct vmfs *m, uint64_t pfn);
+/*
+ * A write has just set the dirty bit of a page: its swap slot's copy is
+ * stale, so the page lets the slot go ("keeps its slot until it is written").
+ */
+void page_dirtied(struct vmfs *m, uint64_t pfn);
+/* Free an anonymous swap-cache frame that nobody needs any more. */
+void try_free_swapcache(struct vmfs *m, uint64_t pfn);
+
+/* The page in @pfn as a policy sees it. */
+static inline void page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs_page *pg)
+{
+	const struct frame *f = pfn_frame(&m->phys, pfn);
+
+	pg->pfn = pfn;
+	pg->index = f->index;
+	pg->anon = (f->flags & FRAME_KIND_MASK) == FRAME_ANON;
+	pg->owner = f->owner;
+}
+
+/* pol_last after a loaded(): no frame, and the next accessed() sets none either. */
+#define POL_LOADED (UINT64_MAX - 1)
+
+/*
+ * Telling a built-in policy twice in a row of an access to the same page,
+ * with no other call to it between, changes nothing (lru and arc find it
+ * most recent already, clock finds its bit set, fifo ignores accesses), so
+ * the second is skipped: runs of accesses to one page are the common case
+ * of a trace.  Not so the access just after a loaded(): it is the
+ * reference that loaded the page (arc leaves the page in T1), and the next
+ * one is a hit that counts, so after a load pol_last stays clear for one
+ * more accessed().  A policy installed through the API hears of every
+ * access.  Inline: it is on every access's path.
+ */
+static inline void page_accessed(struct vmfs *m, uint64_t pfn)
+{
+	struct vmfs_page pg;
+
+	if (pfn == m->pol_last)
+		return;
+	if (m->pol_builtin) {
+		/* The built-in policies' accessed() reads nothing but pfn. */
+		pg.pfn = pfn;
+		m->pol->accessed(m->pol_state, &pg);
+		m->pol_last = m->pol_last == POL_LOADED ? UINT64_MAX : pfn;
+		return;
+	}
+	page_describe(m, pfn, &pg);
+	m->pol->accessed(m->pol_state, &pg);
+}
+
+#endif
