@@ -24,15 +24,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-uint64_t machine_now(const struct vmfs *m)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)(t.tv_sec - m->t0.tv_sec) * 1000000000ull +
-	       (uint64_t)(t.tv_nsec - m->t0.tv_nsec);
-}
-
 /* Map the kernel image under m->kernel_pgd: P|RW, no US, shared by all. */
 static int build_kernel(struct vmfs *m)
 {

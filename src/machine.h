@@ -122,7 +122,14 @@ struct vmfs {
 };
 
 /* Nanoseconds since the machine opened. */
-uint64_t machine_now(const struct vmfs *m);
+static inline uint64_t machine_now(const struct vmfs *m)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)(t.tv_sec - m->t0.tv_sec) * 1000000000ull +
+	       (uint64_t)(t.tv_nsec - m->t0.tv_nsec);
+}
 
 /* The process @pid, or NULL with an -ESRCH message set. */
 struct mm *mm_lookup(struct vmfs *m, int pid);
