@@ -23,6 +23,7 @@
  */
 #include "bench.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -44,24 +45,21 @@ struct scratch {
 	char ceildb[320];  /* DIR/ceiling.db, swap_in's ceiling */
 };
 
-/* Remove the SQLite database @db with its side files. */
-static void unlink_db(const char *db)
-{
-	static const char *const side[] = { "", "-wal", "-shm", "-journal" };
-	char path[340];
-
-	for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", db, side[i]);
-		unlink(path);
-	}
-}
-
-/* Remove the swap store and the ceiling's database, and dd's file. */
+/*
+ * Remove every file of the figure, SQLite's side files (-journal, ...)
+ * included: the directory is the figure's alone.
+ */
 static void scratch_clean(const struct scratch *sc)
 {
-	unlink_db(sc->db);
-	unlink_db(sc->ceildb);
-	unlink(sc->ddfile);
+	DIR *d = opendir(sc->dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
 }
 
 /* A fresh directory in $TMPDIR (else /tmp) for both sides of a figure. */

@@ -58,7 +58,6 @@
  * with status 2 before anything is printed for it; the output is printed
  * once, at the end, after the header (text only) at the start.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -67,6 +66,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "cmdline.h"
 
 /* ---- the figures, in table order ----------------------------------------- */
 
@@ -237,7 +237,7 @@ int main(int argc, char **argv)
 	bool quick = false, json = false, want_scale = false, failed = false;
 	int c, status;
 
-	while ((c = getopt_long(argc, argv, "qjso:h", longopts, NULL)) != -1) {
+	while ((c = cmdline_next(argc, argv, "qjso:h", longopts, usage, &status)) > 0) {
 		switch (c) {
 		case 'q': quick = true; break;
 		case 'j': json = true; break;
@@ -245,15 +245,10 @@ int main(int argc, char **argv)
 		case 'o': extra = optarg; break;
 		case 'O': only = optarg; break;
 		case 'R': rows = optarg; break;
-		case 'h': usage(stdout, argv[0]); return 0;
-		default:  usage(stderr, argv[0]); return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
-		usage(stderr, argv[0]);
-		return 2;
-	}
+	if (c < 0)
+		return status;
 
 	cfg = quick ? quick_run : full_run;
 	/* Frames for the big mapping plus a quarter more room. */
