@@ -54,9 +54,9 @@
  * ends.
  *
  * What stays true in this file: the figures run in table order, each with
- * bench_err cleared first; a refused vmfs_open option string stops the run
- * with status 2 before anything is printed for it; the output is printed
- * once, at the end, after the header (text only) at the start.
+ * bench_err cleared first; options that vmfs_open refuses stop the run with
+ * status 2 and a message on stderr, and no table; the table (or the JSON
+ * document) is printed once, at the end, the text header at the start.
  */
 #include <inttypes.h>
 #include <stdbool.h>
