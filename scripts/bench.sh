@@ -15,7 +15,7 @@
 #                         and 10 ... 10,000 processes)
 #
 # The first two write their figures as vmfs-bench --rows records (see
-# tools/vmfs-bench.c); vmfs-bench runs last, alone, adds its own figures
+# tools/bench_report.c); vmfs-bench runs last, alone, adds its own figures
 # and prints the one table, or with --json the one JSON document, on
 # stdout.  Everything else (the build, progress) goes to stderr.  The
 # tools run one after another, never side by side, so the largest of them

@@ -15,7 +15,6 @@
  * the steps share one struct tour (the machine, the PIDs, the addresses).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -26,6 +25,7 @@
 #include <sys/mman.h>
 
 #include "vmfs.h"
+#include "cmdline.h"
 
 #define DEFAULT_OPTIONS "frames=256"
 #define LA57_OPTIONS    "levels=5,frames=64"
@@ -564,20 +564,13 @@ int main(int argc, char **argv)
 	};
 	const char *options = DEFAULT_OPTIONS;
 	struct tour t;
-	int c;
+	int c, status;
 
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': options = optarg; break;
-		case 'h': usage(stdout, argv[0]); return 0;
-		default:  usage(stderr, argv[0]); return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
-		usage(stderr, argv[0]);
-		return 2;
-	}
+	while ((c = cmdline_next(argc, argv, "o:h", longopts, usage, &status)) > 0)
+		if (c == 'o')
+			options = optarg;
+	if (c < 0)
+		return status;
 
 	memset(&t, 0, sizeof(t));
 	step_open(&t, options);
