@@ -74,7 +74,7 @@
 
 /* ---- the text buffer ----------------------------------------------------- */
 
-static bool sbuf_reserve(struct sbuf *s, size_t more)
+bool sbuf_reserve(struct sbuf *s, size_t more)
 {
 	size_t cap;
 	char *nbuf;
@@ -147,33 +147,105 @@ static int sbuf_result(const struct sbuf *s)
 
 /* ---- snapshots from libvmfs ------------------------------------------------ */
 
-/* All mappings of @pid into a malloc'ed array (*n entries, possibly 0). */
-static int load_maps(vmfs *m, int pid, struct vmfs_map **out, size_t *n)
+/*
+ * One of libvmfs's list calls, all shaped alike: fill at most @max entries
+ * of @buf (for process @pid, where the list is a process's) and return how
+ * many entries there are, possibly more than @max, or a negative errno.
+ */
+typedef ssize_t (*list_call)(vmfs *m, int pid, void *buf, size_t max);
+
+/*
+ * The whole list in one malloc'ed array of entries of @size bytes: asked
+ * first with room for @room entries, then again, with room to spare, while
+ * the answer says the list grew past the buffer between the calls.
+ */
+static void *snap_list(vmfs *m, int pid, list_call call, size_t size, size_t room, ssize_t *n)
 {
-	size_t cap = 16;
-	struct vmfs_map *maps = NULL;
+	void *buf = NULL;
 
 	for (;;) {
-		struct vmfs_map *nm = realloc(maps, cap * sizeof(*maps));
-		int r;
+		void *bigger = realloc(buf, room * size);
 
-		if (!nm) {
-			free(maps);
-			return -ENOMEM;
+		if (!bigger) {
+			free(buf);
+			*n = -ENOMEM;
+			return NULL;
 		}
-		maps = nm;
-		r = vmfs_maps(m, pid, maps, cap);
-		if (r < 0) {
-			free(maps);
-			return r;
+		buf = bigger;
+		*n = call(m, pid, buf, room);
+		if (*n < 0) {
+			free(buf);
+			return NULL;
 		}
-		if ((size_t)r <= cap) {
-			*out = maps;
-			*n = (size_t)r;
-			return 0;
-		}
-		cap = (size_t)r + 16;   /* grew meanwhile: ask again */
+		if ((size_t)*n <= room)
+			return buf;
+		room = (size_t)*n + (size_t)*n / 4 + 16;
 	}
+}
+
+static ssize_t call_pids(vmfs *m, int pid, void *buf, size_t max)
+{
+	(void)pid;
+	return vmfs_pids(m, buf, max);
+}
+
+static ssize_t call_maps(vmfs *m, int pid, void *buf, size_t max)
+{
+	return vmfs_maps(m, pid, buf, max);
+}
+
+static ssize_t call_objects(vmfs *m, int pid, void *buf, size_t max)
+{
+	(void)pid;
+	return vmfs_object_list(m, buf, max);
+}
+
+static ssize_t call_pagetable(vmfs *m, int pid, void *buf, size_t max)
+{
+	return vmfs_pagetable(m, pid, buf, max);
+}
+
+/* The text calls return the length without the NUL, as snprintf does. */
+static ssize_t call_kmsg(vmfs *m, int pid, void *buf, size_t max)
+{
+	(void)pid;
+	return (ssize_t)vmfs_kmsg(m, buf, max) + 1;
+}
+
+static ssize_t call_swap_path(vmfs *m, int pid, void *buf, size_t max)
+{
+	(void)pid;
+	return (ssize_t)vmfs_swap_path(m, buf, max) + 1;
+}
+
+int *snap_pids(vmfs *m, ssize_t *n)
+{
+	return snap_list(m, 0, call_pids, sizeof(int), 64, n);
+}
+
+struct vmfs_map *snap_maps(vmfs *m, int pid, ssize_t *n)
+{
+	return snap_list(m, pid, call_maps, sizeof(struct vmfs_map), 16, n);
+}
+
+struct vmfs_object_info *snap_objects(vmfs *m, ssize_t *n)
+{
+	return snap_list(m, 0, call_objects, sizeof(struct vmfs_object_info), 16, n);
+}
+
+struct vmfs_pt_entry *snap_pagetable(vmfs *m, int pid, ssize_t *n)
+{
+	return snap_list(m, pid, call_pagetable, sizeof(struct vmfs_pt_entry), 256, n);
+}
+
+char *snap_kmsg(vmfs *m, ssize_t *n)
+{
+	return snap_list(m, 0, call_kmsg, 1, 65536, n);
+}
+
+char *snap_swap_path(vmfs *m, ssize_t *n)
+{
+	return snap_list(m, 0, call_swap_path, 1, 256, n);
 }
 
 /* What /proc/PID/status and stat need beyond vmfs_proc_stat. */
@@ -203,17 +275,16 @@ static int leader_of(vmfs *m, const struct vmfs_proc_stat *ps)
 static int load_task(vmfs *m, int pid, struct task *t)
 {
 	struct vmfs_map *maps;
-	size_t n;
+	ssize_t n;
 	int r;
 
 	memset(t, 0, sizeof(*t));
 	r = vmfs_proc_stat(m, pid, &t->ps);
 	if (r < 0)
 		return r;
-	r = load_maps(m, pid, &maps, &n);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
+	if (!(maps = snap_maps(m, pid, &n)))
+		return (int)n;
+	for (ssize_t i = 0; i < n; i++) {
 		uint64_t pages = (maps[i].end - maps[i].start) >> VMFS_PAGE_SHIFT;
 		bool shared = maps[i].flags & MAP_SHARED;
 
@@ -247,23 +318,18 @@ static bool swap_area(vmfs *m, const struct vmfs_stat *st, uint64_t *total, uint
 /* Pages a process has committed (VM_ACCOUNT mappings: private writable, shared anonymous). */
 static int committed_pages(vmfs *m, uint64_t *committed)
 {
-	int pids_buf[64], *pids = pids_buf;
-	int n = vmfs_pids(m, pids_buf, 64);
+	ssize_t n, nm;
+	int *pids = snap_pids(m, &n);
 
 	*committed = 0;
-	if (n > 64) {
-		pids = malloc((size_t)n * sizeof(*pids));
-		if (!pids)
-			return -ENOMEM;
-		n = vmfs_pids(m, pids, (size_t)n);   /* may have shrunk; never grows past it */
-	}
-	for (int i = 0; i < n && i >= 0; i++) {
-		struct vmfs_map *maps;
-		size_t nm;
+	if (!pids)
+		return (int)n;
+	for (ssize_t i = 0; i < n; i++) {
+		struct vmfs_map *maps = snap_maps(m, pids[i], &nm);
 
-		if (load_maps(m, pids[i], &maps, &nm) < 0)
+		if (!maps)
 			continue;      /* exited meanwhile */
-		for (size_t j = 0; j < nm; j++) {
+		for (ssize_t j = 0; j < nm; j++) {
 			bool shared = maps[j].flags & MAP_SHARED;
 			bool anon = maps[j].object[0] == '\0';
 
@@ -272,8 +338,7 @@ static int committed_pages(vmfs *m, uint64_t *committed)
 		}
 		free(maps);
 	}
-	if (pids != pids_buf)
-		free(pids);
+	free(pids);
 	return 0;
 }
 
@@ -505,6 +570,7 @@ int fmt_swaps(vmfs *m, struct sbuf *out)
 	uint64_t total, used;
 	char *path;
 	size_t len, line;
+	ssize_t n;
 	int r = vmfs_stat(m, &st);
 
 	if (r < 0)
@@ -512,11 +578,8 @@ int fmt_swaps(vmfs *m, struct sbuf *out)
 	sbuf_printf(out, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
 	if (!swap_area(m, &st, &total, &used))
 		return sbuf_result(out);
-	len = vmfs_swap_path(m, NULL, 0);
-	path = malloc(len + 1);
-	if (!path)
-		return -ENOMEM;
-	vmfs_swap_path(m, path, len + 1);
+	if (!(path = snap_swap_path(m, &n)))
+		return (int)n;
 
 	/* swap_show(): "%*s%s\t%lu\t%s%lu\t%s%d\n" after the escaped path */
 	line = out->len;
@@ -572,23 +635,46 @@ int fmt_uptime(vmfs *m, struct sbuf *out)
 
 int fmt_kmsg(vmfs *m, struct sbuf *out)
 {
-	size_t cap = 65536;
+	ssize_t n;
+	char *log = snap_kmsg(m, &n);
 
-	for (;;) {
-		char *buf = malloc(cap);
-		size_t len;
+	if (!log)
+		return (int)n;
+	sbuf_put(out, log, (size_t)n - 1);
+	free(log);
+	return sbuf_result(out);
+}
 
-		if (!buf)
-			return -ENOMEM;
-		len = vmfs_kmsg(m, buf, cap);
-		if (len < cap) {
-			sbuf_put(out, buf, len);
-			free(buf);
-			return sbuf_result(out);
-		}
-		free(buf);
-		cap = len + 4096;   /* the log grew between the calls: try again */
-	}
+/*
+ * config (vmfs only): the machine's configuration as it is now, one
+ * "key value" line each, named as vmfs_open's options name them: levels,
+ * va_bits, frames, policy (the current one, after `policy NAME` too), tlb
+ * (entries per process), kernel (bytes of the kernel image), swap (the
+ * store's path, with a newline in it shown as \012 as maps shows names;
+ * "none" with swap=none) and swap_size (bytes, 0 = unlimited).
+ */
+int fmt_config(vmfs *m, struct sbuf *out)
+{
+	struct vmfs_stat st;
+	ssize_t n;
+	char *path;
+	int r = vmfs_stat(m, &st);
+
+	if (r < 0)
+		return r;
+	if (!(path = snap_swap_path(m, &n)))
+		return (int)n;
+	sbuf_printf(out, "levels %d\nva_bits %d\nframes %" PRIu64 "\npolicy %s\ntlb %" PRIu64
+		    "\nkernel %" PRIu64 "\nswap ",
+		    st.levels, st.va_bits, st.frames, st.policy, st.tlb_entries,
+		    st.kernel_pages << VMFS_PAGE_SHIFT);
+	if (path[0])
+		put_mangled(out, path, "\n");
+	else
+		sbuf_printf(out, "none");
+	sbuf_printf(out, "\nswap_size %" PRIu64 "\n", path[0] ? st.swap_total << VMFS_PAGE_SHIFT : 0);
+	free(path);
+	return sbuf_result(out);
 }
 
 /* ---- /proc/PID/maps, smaps, smaps_rollup --------------------------------------- */
@@ -684,13 +770,12 @@ static void put_map_line(struct sbuf *s, const struct vmfs_map *mp, const struct
 
 int fmt_pid_maps(vmfs *m, int pid, struct sbuf *out)
 {
-	struct vmfs_map *maps;
-	size_t n;
-	int r = load_maps(m, pid, &maps, &n);
+	ssize_t n;
+	struct vmfs_map *maps = snap_maps(m, pid, &n);
 
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
+	if (!maps)
+		return (int)n;
+	for (ssize_t i = 0; i < n; i++) {
 		struct vma_view v;
 
 		view_vma(m, &maps[i], &v);
@@ -782,13 +867,12 @@ static void put_vmflags(struct sbuf *s, unsigned flags)
 
 int fmt_pid_smaps(vmfs *m, int pid, struct sbuf *out)
 {
-	struct vmfs_map *maps;
-	size_t n;
-	int r = load_maps(m, pid, &maps, &n);
+	ssize_t n;
+	struct vmfs_map *maps = snap_maps(m, pid, &n);
 
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
+	if (!maps)
+		return (int)n;
+	for (ssize_t i = 0; i < n; i++) {
 		struct vma_view v;
 		struct mss a = { 0 };
 
@@ -808,14 +892,13 @@ int fmt_pid_smaps(vmfs *m, int pid, struct sbuf *out)
 
 int fmt_pid_smaps_rollup(vmfs *m, int pid, struct sbuf *out)
 {
-	struct vmfs_map *maps;
 	struct mss a = { 0 };
-	size_t n;
-	int r = load_maps(m, pid, &maps, &n);
+	ssize_t n;
+	struct vmfs_map *maps = snap_maps(m, pid, &n);
 
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++)
+	if (!maps)
+		return (int)n;
+	for (ssize_t i = 0; i < n; i++)
 		mss_add(&a, &maps[i]);
 	/* show_smaps_rollup(): first start to last end, flags 0, then "[rollup]" */
 	put_vma_header(out, n ? maps[0].start : 0, n ? maps[n - 1].end : 0, 0, 0, 0, 0, 0,
@@ -1005,30 +1088,14 @@ int fmt_pid_pagetable(vmfs *m, int pid, struct sbuf *out)
 {
 	struct vmfs_proc_stat ps;
 	struct vmfs_stat st;
-	struct vmfs_pt_entry *pt = NULL;
-	size_t cap = 256;
+	struct vmfs_pt_entry *pt;
 	ssize_t n;
 	int r = vmfs_stat(m, &st);
 
 	if (r < 0 || (r = vmfs_proc_stat(m, pid, &ps)) < 0)
 		return r;
-	for (;;) {
-		struct vmfs_pt_entry *np = realloc(pt, cap * sizeof(*pt));
-
-		if (!np) {
-			free(pt);
-			return -ENOMEM;
-		}
-		pt = np;
-		n = vmfs_pagetable(m, pid, pt, cap);
-		if (n < 0) {
-			free(pt);
-			return (int)n;
-		}
-		if ((size_t)n <= cap)
-			break;
-		cap = (size_t)n + 64;
-	}
+	if (!(pt = snap_pagetable(m, pid, &n)))
+		return (int)n;
 
 	sbuf_printf(out, "cr3 0x%016" PRIx64 ": %s at phys 0x%" PRIx64 "; %d levels:",
 		    ps.cr3, vmfs_level_name(st.levels, 0), ps.cr3 << VMFS_PAGE_SHIFT, st.levels);
