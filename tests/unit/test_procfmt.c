@@ -782,7 +782,12 @@ static void test_config(void **state)
 	assert_string_equal(text, want);
 	free(text);
 	vmfs_close(m);
-	unlink(path);
+	for (size_t i = 0; i < 4; i++) {   /* the store and SQLite's files beside it */
+		static const char *const suffix[] = { "", "-journal", "-wal", "-shm" };
+
+		snprintf(want, sizeof(want), "%s%s", path, suffix[i]);
+		unlink(want);
+	}
 }
 
 /* ---- /proc/PID/pagetable ------------------------------------------------------------ */
