@@ -300,6 +300,31 @@ static int load_task(vmfs *m, int pid, struct task *t)
 	return 0;
 }
 
+/* Render a file of process @pid that is made from its struct task by @put. */
+static int fmt_task(vmfs *m, int pid, struct sbuf *out,
+		    void (*put)(vmfs *m, const struct task *t, struct sbuf *out))
+{
+	struct task t;
+	int r = load_task(m, pid, &t);
+
+	if (r < 0)
+		return r;
+	put(m, &t, out);
+	return sbuf_result(out);
+}
+
+/* Render a machine-wide file that is made from vmfs_stat's figures by @put. */
+static int fmt_machine(vmfs *m, struct sbuf *out,
+		       int (*put)(vmfs *m, const struct vmfs_stat *st, struct sbuf *out))
+{
+	struct vmfs_stat st;
+	int r = vmfs_stat(m, &st);
+
+	if (r == 0)
+		r = put(m, &st, out);
+	return r < 0 ? r : sbuf_result(out);
+}
+
 /* Swap in pages as /proc/swaps and /proc/meminfo show it; false with swap=none. */
 static bool swap_area(vmfs *m, const struct vmfs_stat *st, uint64_t *total, uint64_t *used)
 {
@@ -342,30 +367,26 @@ static int committed_pages(vmfs *m, uint64_t *committed)
 	return 0;
 }
 
-int fmt_meminfo(vmfs *m, struct sbuf *out)
+static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
-	struct vmfs_stat st;
 	uint64_t swap_total, swap_used, committed, file_lru, anon_lru, available;
-	int r = vmfs_stat(m, &st);
+	int r = committed_pages(m, &committed);
 
 	if (r < 0)
 		return r;
-	r = committed_pages(m, &committed);
-	if (r < 0)
-		return r;
-	swap_area(m, &st, &swap_total, &swap_used);
-	anon_lru = st.anon_pages + st.shmem_pages;        /* shmem lives on the anon LRU */
-	file_lru = st.file_pages - st.shmem_pages;
-	available = st.frames_free + file_lru;            /* si_mem_available, no watermarks */
+	swap_area(m, st, &swap_total, &swap_used);
+	anon_lru = st->anon_pages + st->shmem_pages;        /* shmem lives on the anon LRU */
+	file_lru = st->file_pages - st->shmem_pages;
+	available = st->frames_free + file_lru;            /* si_mem_available, no watermarks */
 
 	/* fs/proc/meminfo.c: show_val_kb() is "%-16s" label + "%8lu kB". */
 	const struct { const char *fmt; uint64_t val; } lines[] = {
-		{ "MemTotal:       %8" PRIu64 " kB\n", KB(st.frames) },
-		{ "MemFree:        %8" PRIu64 " kB\n", KB(st.frames_free) },
+		{ "MemTotal:       %8" PRIu64 " kB\n", KB(st->frames) },
+		{ "MemFree:        %8" PRIu64 " kB\n", KB(st->frames_free) },
 		{ "MemAvailable:   %8" PRIu64 " kB\n", KB(available) },
 		{ "Buffers:        %8" PRIu64 " kB\n", 0 },
-		{ "Cached:         %8" PRIu64 " kB\n", KB(st.file_pages) },
-		{ "SwapCached:     %8" PRIu64 " kB\n", KB(st.swap_cached) },
+		{ "Cached:         %8" PRIu64 " kB\n", KB(st->file_pages) },
+		{ "SwapCached:     %8" PRIu64 " kB\n", KB(st->swap_cached) },
 		{ "Active:         %8" PRIu64 " kB\n", KB(anon_lru + file_lru) },
 		{ "Inactive:       %8" PRIu64 " kB\n", 0 },
 		{ "Active(anon):   %8" PRIu64 " kB\n", KB(anon_lru) },
@@ -378,23 +399,23 @@ int fmt_meminfo(vmfs *m, struct sbuf *out)
 		{ "SwapFree:       %8" PRIu64 " kB\n", KB(swap_total - swap_used) },
 		{ "Zswap:          %8" PRIu64 " kB\n", 0 },
 		{ "Zswapped:       %8" PRIu64 " kB\n", 0 },
-		{ "Dirty:          %8" PRIu64 " kB\n", KB(st.dirty_pages) },
+		{ "Dirty:          %8" PRIu64 " kB\n", KB(st->dirty_pages) },
 		{ "Writeback:      %8" PRIu64 " kB\n", 0 },
-		{ "AnonPages:      %8" PRIu64 " kB\n", KB(st.anon_pages) },
-		{ "Mapped:         %8" PRIu64 " kB\n", KB(st.mapped_pages) },
-		{ "Shmem:          %8" PRIu64 " kB\n", KB(st.shmem_pages) },
+		{ "AnonPages:      %8" PRIu64 " kB\n", KB(st->anon_pages) },
+		{ "Mapped:         %8" PRIu64 " kB\n", KB(st->mapped_pages) },
+		{ "Shmem:          %8" PRIu64 " kB\n", KB(st->shmem_pages) },
 		{ "KReclaimable:   %8" PRIu64 " kB\n", 0 },
 		{ "Slab:           %8" PRIu64 " kB\n", 0 },
 		{ "SReclaimable:   %8" PRIu64 " kB\n", 0 },
 		{ "SUnreclaim:     %8" PRIu64 " kB\n", 0 },
 		{ "KernelStack:    %8" PRIu64 " kB\n", 0 },
-		{ "PageTables:     %8" PRIu64 " kB\n", KB(st.pagetable_pages) },
+		{ "PageTables:     %8" PRIu64 " kB\n", KB(st->pagetable_pages) },
 		{ "SecPageTables:  %8" PRIu64 " kB\n", 0 },
 		{ "NFS_Unstable:   %8" PRIu64 " kB\n", 0 },
 		{ "Bounce:         %8" PRIu64 " kB\n", 0 },
 		{ "WritebackTmp:   %8" PRIu64 " kB\n", 0 },
 		/* vm_commit_limit(): overcommit_ratio 50% of RAM, plus swap */
-		{ "CommitLimit:    %8" PRIu64 " kB\n", KB(st.frames / 2 + swap_total) },
+		{ "CommitLimit:    %8" PRIu64 " kB\n", KB(st->frames / 2 + swap_total) },
 		{ "Committed_AS:   %8" PRIu64 " kB\n", KB(committed) },
 		{ "VmallocTotal:   %8" PRIu64 " kB\n", UINT64_C(34359738367) },  /* x86_64, 4 levels */
 		{ "VmallocUsed:    %8" PRIu64 " kB\n", 0 },
@@ -416,13 +437,18 @@ int fmt_meminfo(vmfs *m, struct sbuf *out)
 		{ "Hugepagesize:   %8" PRIu64 " kB\n", 2048 },
 		{ "Hugetlb:        %8" PRIu64 " kB\n", 0 },
 		/* arch_report_meminfo(): all of simulated RAM mapped by 4k pages */
-		{ "DirectMap4k:    %8" PRIu64 " kB\n", st.phys_size >> 10 },
+		{ "DirectMap4k:    %8" PRIu64 " kB\n", st->phys_size >> 10 },
 		{ "DirectMap2M:    %8" PRIu64 " kB\n", 0 },
 		{ "DirectMap1G:    %8" PRIu64 " kB\n", 0 },
 	};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		sbuf_printf(out, lines[i].fmt, lines[i].val);
-	return sbuf_result(out);
+	return 0;
+}
+
+int fmt_meminfo(vmfs *m, struct sbuf *out)
+{
+	return fmt_machine(m, out, put_meminfo);
 }
 
 /*
@@ -499,48 +525,44 @@ struct counter {
 	uint64_t val;
 };
 
-int fmt_vmstat(vmfs *m, struct sbuf *out)
+static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
-	struct vmfs_stat st;
-	int r = vmfs_stat(m, &st);
-
-	if (r < 0)
-		return r;
-	uint64_t anon_lru = st.anon_pages + st.shmem_pages;
-	uint64_t file_lru = st.file_pages - st.shmem_pages;
-	uint64_t dirtyable = st.frames_free + file_lru;   /* global_dirtyable_memory() */
+	uint64_t anon_lru = st->anon_pages + st->shmem_pages;
+	uint64_t file_lru = st->file_pages - st->shmem_pages;
+	uint64_t dirtyable = st->frames_free + file_lru;   /* global_dirtyable_memory() */
 	const struct counter known[] = {
-		{ "nr_free_pages", st.frames_free },
+		{ "nr_free_pages", st->frames_free },
 		{ "nr_zone_active_anon", anon_lru },
 		{ "nr_zone_active_file", file_lru },
-		{ "nr_zone_write_pending", st.dirty_pages },
-		{ "numa_hit", st.pgalloc },               /* one node: every allocation hits */
-		{ "numa_local", st.pgalloc },
+		{ "nr_zone_write_pending", st->dirty_pages },
+		{ "numa_hit", st->pgalloc },               /* one node: every allocation hits */
+		{ "numa_local", st->pgalloc },
 		{ "nr_active_anon", anon_lru },
 		{ "nr_active_file", file_lru },
-		{ "nr_anon_pages", st.anon_pages },
-		{ "nr_mapped", st.mapped_pages },
-		{ "nr_file_pages", st.file_pages + st.swap_cached },  /* swap cache included */
-		{ "nr_dirty", st.dirty_pages },
-		{ "nr_shmem", st.shmem_pages },
-		{ "nr_vmscan_write", st.pswpout },
-		{ "nr_page_table_pages", st.pagetable_pages },
-		{ "nr_swapcached", st.swap_cached },
+		{ "nr_anon_pages", st->anon_pages },
+		{ "nr_mapped", st->mapped_pages },
+		{ "nr_file_pages", st->file_pages + st->swap_cached },  /* swap cache included */
+		{ "nr_dirty", st->dirty_pages },
+		{ "nr_shmem", st->shmem_pages },
+		{ "nr_vmscan_write", st->pswpout },
+		{ "nr_page_table_pages", st->pagetable_pages },
+		{ "nr_swapcached", st->swap_cached },
 		{ "nr_dirty_threshold", dirtyable * 20 / 100 },       /* vm.dirty_ratio */
 		{ "nr_dirty_background_threshold", dirtyable * 10 / 100 },
-		{ "pgpgin", KB(st.pgmajfault) },          /* every major fault reads a page */
-		{ "pgpgout", KB(st.pswpout) },
-		{ "pswpin", st.pswpin },
-		{ "pswpout", st.pswpout },
-		{ "pgalloc_normal", st.pgalloc },
-		{ "pgfree", st.pgfree },
-		{ "pgfault", st.pgfault },
-		{ "pgmajfault", st.pgmajfault },
-		{ "pgsteal_direct", st.pgsteal_direct },
-		{ "pgscan_direct", st.pgscan_direct },
-		{ "oom_kill", st.oom_kill },
+		{ "pgpgin", KB(st->pgmajfault) },          /* every major fault reads a page */
+		{ "pgpgout", KB(st->pswpout) },
+		{ "pswpin", st->pswpin },
+		{ "pswpout", st->pswpout },
+		{ "pgalloc_normal", st->pgalloc },
+		{ "pgfree", st->pgfree },
+		{ "pgfault", st->pgfault },
+		{ "pgmajfault", st->pgmajfault },
+		{ "pgsteal_direct", st->pgsteal_direct },
+		{ "pgscan_direct", st->pgscan_direct },
+		{ "oom_kill", st->oom_kill },
 	};
 
+	(void)m;
 	for (size_t i = 0; i < sizeof(vmstat_text) / sizeof(vmstat_text[0]); i++) {
 		uint64_t val = 0;
 
@@ -550,7 +572,12 @@ int fmt_vmstat(vmfs *m, struct sbuf *out)
 		sbuf_printf(out, "%s %" PRIu64 "\n", vmstat_text[i], val);
 	}
 	sbuf_printf(out, "nr_unstable 0\n");   /* deprecated, still printed by vmstat_show */
-	return sbuf_result(out);
+	return 0;
+}
+
+int fmt_vmstat(vmfs *m, struct sbuf *out)
+{
+	return fmt_machine(m, out, put_vmstat);
 }
 
 /* mangle_path(): the characters of @esc become \ooo octal escapes. */
@@ -564,20 +591,16 @@ static void put_mangled(struct sbuf *s, const char *path, const char *esc)
 	}
 }
 
-int fmt_swaps(vmfs *m, struct sbuf *out)
+static int put_swaps(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
-	struct vmfs_stat st;
 	uint64_t total, used;
 	char *path;
 	size_t len, line;
 	ssize_t n;
-	int r = vmfs_stat(m, &st);
 
-	if (r < 0)
-		return r;
 	sbuf_printf(out, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
-	if (!swap_area(m, &st, &total, &used))
-		return sbuf_result(out);
+	if (!swap_area(m, st, &total, &used))
+		return 0;
 	if (!(path = snap_swap_path(m, &n)))
 		return (int)n;
 
@@ -591,18 +614,19 @@ int fmt_swaps(vmfs *m, struct sbuf *out)
 		    len < 40 ? (int)(40 - len) : 1, " ", "file\t",
 		    size_kb, size_kb < 10000000 ? "\t" : "",
 		    used_kb, used_kb < 10000000 ? "\t" : "", -2);
-	return sbuf_result(out);
+	return 0;
 }
 
-int fmt_stat(vmfs *m, struct sbuf *out)
+int fmt_swaps(vmfs *m, struct sbuf *out)
 {
-	struct vmfs_stat st;
-	int r = vmfs_stat(m, &st);
+	return fmt_machine(m, out, put_swaps);
+}
 
-	if (r < 0)
-		return r;
-	uint64_t idle = st.uptime_ns / NS_PER_TICK;
+static int put_stat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
+{
+	uint64_t idle = st->uptime_ns / NS_PER_TICK;
 
+	(void)m;
 	/* fs/proc/stat.c show_stat(): user nice system idle iowait irq softirq steal guest guest_nice */
 	sbuf_printf(out, "cpu  0 0 0 %" PRIu64 " 0 0 0 0 0 0\n", idle);
 	sbuf_printf(out, "cpu0 0 0 0 %" PRIu64 " 0 0 0 0 0 0\n", idle);
@@ -612,25 +636,31 @@ int fmt_stat(vmfs *m, struct sbuf *out)
 		sbuf_printf(out, " 0");
 	sbuf_printf(out, "\nctxt 0\nbtime %" PRIu64 "\nprocesses %" PRIu64
 		    "\nprocs_running 0\nprocs_blocked 0\n",
-		    st.boot_time, st.forks + st.spawns);
+		    st->boot_time, st->forks + st->spawns);
 	/* the sum, then NR_SOFTIRQS (10) counts */
 	sbuf_printf(out, "softirq 0 0 0 0 0 0 0 0 0 0 0\n");
-	return sbuf_result(out);
+	return 0;
+}
+
+int fmt_stat(vmfs *m, struct sbuf *out)
+{
+	return fmt_machine(m, out, put_stat);
+}
+
+static int put_uptime(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
+{
+	uint64_t sec = st->uptime_ns / NS_PER_SEC;
+	uint64_t cs = st->uptime_ns % NS_PER_SEC / (NS_PER_SEC / 100);
+
+	(void)m;
+	/* one CPU, never busy: idle time is the uptime */
+	sbuf_printf(out, "%" PRIu64 ".%02" PRIu64 " %" PRIu64 ".%02" PRIu64 "\n", sec, cs, sec, cs);
+	return 0;
 }
 
 int fmt_uptime(vmfs *m, struct sbuf *out)
 {
-	struct vmfs_stat st;
-	int r = vmfs_stat(m, &st);
-
-	if (r < 0)
-		return r;
-	uint64_t sec = st.uptime_ns / NS_PER_SEC;
-	uint64_t cs = st.uptime_ns % NS_PER_SEC / (NS_PER_SEC / 100);
-
-	/* one CPU, never busy: idle time is the uptime */
-	sbuf_printf(out, "%" PRIu64 ".%02" PRIu64 " %" PRIu64 ".%02" PRIu64 "\n", sec, cs, sec, cs);
-	return sbuf_result(out);
+	return fmt_machine(m, out, put_uptime);
 }
 
 int fmt_kmsg(vmfs *m, struct sbuf *out)
@@ -653,28 +683,29 @@ int fmt_kmsg(vmfs *m, struct sbuf *out)
  * store's path, with a newline in it shown as \012 as maps shows names;
  * "none" with swap=none) and swap_size (bytes, 0 = unlimited).
  */
-int fmt_config(vmfs *m, struct sbuf *out)
+static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
-	struct vmfs_stat st;
 	ssize_t n;
-	char *path;
-	int r = vmfs_stat(m, &st);
+	char *path = snap_swap_path(m, &n);
 
-	if (r < 0)
-		return r;
-	if (!(path = snap_swap_path(m, &n)))
+	if (!path)
 		return (int)n;
 	sbuf_printf(out, "levels %d\nva_bits %d\nframes %" PRIu64 "\npolicy %s\ntlb %" PRIu64
 		    "\nkernel %" PRIu64 "\nswap ",
-		    st.levels, st.va_bits, st.frames, st.policy, st.tlb_entries,
-		    st.kernel_pages << VMFS_PAGE_SHIFT);
+		    st->levels, st->va_bits, st->frames, st->policy, st->tlb_entries,
+		    st->kernel_pages << VMFS_PAGE_SHIFT);
 	if (path[0])
 		put_mangled(out, path, "\n");
 	else
 		sbuf_printf(out, "none");
-	sbuf_printf(out, "\nswap_size %" PRIu64 "\n", path[0] ? st.swap_total << VMFS_PAGE_SHIFT : 0);
+	sbuf_printf(out, "\nswap_size %" PRIu64 "\n", path[0] ? st->swap_total << VMFS_PAGE_SHIFT : 0);
 	free(path);
-	return sbuf_result(out);
+	return 0;
+}
+
+int fmt_config(vmfs *m, struct sbuf *out)
+{
+	return fmt_machine(m, out, put_config);
 }
 
 /* ---- /proc/PID/maps, smaps, smaps_rollup --------------------------------------- */
@@ -910,40 +941,40 @@ int fmt_pid_smaps_rollup(vmfs *m, int pid, struct sbuf *out)
 
 /* ---- /proc/PID/stat, statm, status, comm, cmdline --------------------------------- */
 
-int fmt_pid_stat(vmfs *m, int pid, struct sbuf *out)
+static void put_pid_stat(vmfs *m, const struct task *t, struct sbuf *out)
 {
-	struct task t;
-	int r = load_task(m, pid, &t);
+	const struct vmfs_proc_stat *p = &t->ps;
 
-	if (r < 0)
-		return r;
-	const struct vmfs_proc_stat *p = &t.ps;
-
+	(void)m;
 	/* do_task_stat(): pid (comm) state, then 49 numbers */
-	sbuf_printf(out, "%d (%s) S %d %d %d 0 -1 %u", p->pid, p->comm, p->ppid, t.sid, t.sid,
+	sbuf_printf(out, "%d (%s) S %d %d %d 0 -1 %u", p->pid, p->comm, p->ppid, t->sid, t->sid,
 		    0x00400000u /* PF_RANDOMIZE, as a user process */);
 	sbuf_printf(out, " %" PRIu64 " 0 %" PRIu64 " 0", p->min_flt, p->maj_flt);
 	sbuf_printf(out, " 0 0 0 0 20 0 1 0");                 /* utime..cstime prio nice threads itreal */
 	sbuf_printf(out, " %" PRIu64, p->start_ns / NS_PER_TICK);
 	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64,
-		    p->vm_pages << VMFS_PAGE_SHIFT, t.rss, UINT64_MAX /* RLIM_INFINITY */);
+		    p->vm_pages << VMFS_PAGE_SHIFT, t->rss, UINT64_MAX /* RLIM_INFINITY */);
 	sbuf_printf(out, " 0 0 0 0 0");                        /* start/endcode startstack esp eip */
 	sbuf_printf(out, " 0 0 0 0 0 0 0 17 0 0 0 0 0 0");   /* signals wchan nswap cnswap exit_signal cpu rt policy blkio gtime cgtime */
 	sbuf_printf(out, " 0 0 0 0 0 0 0 0\n");               /* start/end_data start_brk arg/env exit_code */
-	return sbuf_result(out);
+}
+
+int fmt_pid_stat(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_task(m, pid, out, put_pid_stat);
+}
+
+static void put_pid_statm(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	(void)m;
+	/* size resident shared text lib data dt: no ELF text, so text = 0 */
+	sbuf_printf(out, "%" PRIu64 " %" PRIu64 " %" PRIu64 " 0 0 %" PRIu64 " 0\n",
+		    t->ps.vm_pages, t->rss, t->ps.rss_file + t->ps.rss_shmem, t->data_vm);
 }
 
 int fmt_pid_statm(vmfs *m, int pid, struct sbuf *out)
 {
-	struct task t;
-	int r = load_task(m, pid, &t);
-
-	if (r < 0)
-		return r;
-	/* size resident shared text lib data dt: no ELF text, so text = 0 */
-	sbuf_printf(out, "%" PRIu64 " %" PRIu64 " %" PRIu64 " 0 0 %" PRIu64 " 0\n",
-		    t.ps.vm_pages, t.rss, t.ps.rss_file + t.ps.rss_shmem, t.data_vm);
-	return sbuf_result(out);
+	return fmt_task(m, pid, out, put_pid_statm);
 }
 
 /* proc_task_name(m, p, true): seq_escape_str(ESCAPE_SPACE | ESCAPE_SPECIAL, "\n\\") */
@@ -973,15 +1004,10 @@ static uint64_t sigpending_limit(vmfs *m)
 	return threads / 2;
 }
 
-int fmt_pid_status(vmfs *m, int pid, struct sbuf *out)
+static void put_pid_status(vmfs *m, const struct task *t, struct sbuf *out)
 {
-	struct task t;
-	int r = load_task(m, pid, &t);
-
-	if (r < 0)
-		return r;
-	const struct vmfs_proc_stat *p = &t.ps;
-	uint64_t hwm = p->rss_peak > t.rss ? p->rss_peak : t.rss;
+	const struct vmfs_proc_stat *p = &t->ps;
+	uint64_t hwm = p->rss_peak > t->rss ? p->rss_peak : t->rss;
 	uint64_t peak = p->vm_peak > p->vm_pages ? p->vm_peak : p->vm_pages;
 
 	sbuf_printf(out, "Name:\t");
@@ -992,14 +1018,14 @@ int fmt_pid_status(vmfs *m, int pid, struct sbuf *out)
 		    p->pid, p->pid, p->ppid);
 	sbuf_printf(out, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \n");
 	sbuf_printf(out, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-		    p->pid, p->pid, t.sid, t.sid);
+		    p->pid, p->pid, t->sid, t->sid);
 	/* task_mem(): SEQ_PUT_DEC is "%8lu" after a tab */
 	const struct { const char *label; uint64_t kb; } mem[] = {
 		{ "VmPeak", KB(peak) }, { "VmSize", KB(p->vm_pages) }, { "VmLck", 0 },
-		{ "VmPin", 0 }, { "VmHWM", KB(hwm) }, { "VmRSS", KB(t.rss) },
+		{ "VmPin", 0 }, { "VmHWM", KB(hwm) }, { "VmRSS", KB(t->rss) },
 		{ "RssAnon", KB(p->rss_anon) }, { "RssFile", KB(p->rss_file) },
-		{ "RssShmem", KB(p->rss_shmem) }, { "VmData", KB(t.data_vm) },
-		{ "VmStk", 0 }, { "VmExe", 0 }, { "VmLib", KB(t.exec_vm) },
+		{ "RssShmem", KB(p->rss_shmem) }, { "VmData", KB(t->data_vm) },
+		{ "VmStk", 0 }, { "VmExe", 0 }, { "VmLib", KB(t->exec_vm) },
 		{ "VmPTE", KB(p->pt_pages) }, { "VmSwap", KB(p->swap) },
 		{ "HugetlbPages", 0 },
 	};
@@ -1023,7 +1049,11 @@ int fmt_pid_status(vmfs *m, int pid, struct sbuf *out)
 		sbuf_printf(out, "00000000,");
 	sbuf_printf(out, "00000001\nMems_allowed_list:\t0\n");
 	sbuf_printf(out, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
-	return sbuf_result(out);
+}
+
+int fmt_pid_status(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_task(m, pid, out, put_pid_status);
 }
 
 int fmt_pid_comm(vmfs *m, int pid, struct sbuf *out)
