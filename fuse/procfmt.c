@@ -799,23 +799,6 @@ static void put_map_line(struct sbuf *s, const struct vmfs_map *mp, const struct
 		       v->name);
 }
 
-int fmt_pid_maps(vmfs *m, int pid, struct sbuf *out)
-{
-	ssize_t n;
-	struct vmfs_map *maps = snap_maps(m, pid, &n);
-
-	if (!maps)
-		return (int)n;
-	for (ssize_t i = 0; i < n; i++) {
-		struct vma_view v;
-
-		view_vma(m, &maps[i], &v);
-		put_map_line(out, &maps[i], &v);
-	}
-	free(maps);
-	return sbuf_result(out);
-}
-
 /* struct mem_size_stats of task_mmu.c, in bytes (pss* with the 12-bit fraction dropped). */
 struct mss {
 	uint64_t resident, shared_clean, shared_dirty, private_clean, private_dirty;
@@ -896,7 +879,8 @@ static void put_vmflags(struct sbuf *s, unsigned flags)
 	sbuf_putc(s, '\n');
 }
 
-int fmt_pid_smaps(vmfs *m, int pid, struct sbuf *out)
+/* maps, and with @smaps each mapping's figures after its line. */
+static int fmt_vmas(vmfs *m, int pid, struct sbuf *out, bool smaps)
 {
 	ssize_t n;
 	struct vmfs_map *maps = snap_maps(m, pid, &n);
@@ -908,8 +892,10 @@ int fmt_pid_smaps(vmfs *m, int pid, struct sbuf *out)
 		struct mss a = { 0 };
 
 		view_vma(m, &maps[i], &v);
-		mss_add(&a, &maps[i]);
 		put_map_line(out, &maps[i], &v);
+		if (!smaps)
+			continue;
+		mss_add(&a, &maps[i]);
 		put_kb(out, "Size:           ", maps[i].end - maps[i].start);
 		put_kb(out, "KernelPageSize: ", VMFS_PAGE_SIZE);
 		put_kb(out, "MMUPageSize:    ", VMFS_PAGE_SIZE);
@@ -919,6 +905,16 @@ int fmt_pid_smaps(vmfs *m, int pid, struct sbuf *out)
 	}
 	free(maps);
 	return sbuf_result(out);
+}
+
+int fmt_pid_maps(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_vmas(m, pid, out, false);
+}
+
+int fmt_pid_smaps(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_vmas(m, pid, out, true);
 }
 
 int fmt_pid_smaps_rollup(vmfs *m, int pid, struct sbuf *out)
