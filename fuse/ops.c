@@ -53,6 +53,8 @@
 
 #include "ctl.h"
 
+/* ---- names and attributes --------------------------------------------------------------- */
+
 /* Reply with @n as a directory entry; the object table's count is the kernel's now. */
 static void reply_entry(fuse_req_t req, const struct node *n)
 {
@@ -393,6 +395,8 @@ static void reply_read(fuse_req_t req, const char *buf, ssize_t n)
 	else
 		fuse_reply_buf(req, n ? buf : NULL, (size_t)n);
 }
+
+/* ---- directory listings (node_list, inode.c, makes them) ----------------------------- */
 
 static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
