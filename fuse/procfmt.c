@@ -16,7 +16,10 @@
  * What stays true in this file:
  *   1. Only libvmfs is called; nothing here keeps state between calls, and a
  *      fmt_* function renders one whole file into its sbuf, returning 0,
- *      -ESRCH (the process is gone) or -ENOMEM (sbuf.err).
+ *      -ESRCH (the process is gone) or -ENOMEM (sbuf.err).  Every list the
+ *      machine gives (PIDs, mappings, objects, page-table entries, the log,
+ *      the swap path) is taken whole by snap_list, the one loop that grows
+ *      a buffer until the answer fits.
  *   2. Every number Linux prints in kB is computed from pages as
  *      pages << (12 - 10), never rounded, so readers that multiply back
  *      get the page counts exactly.
@@ -56,6 +59,10 @@
  *     for one more machine's worth of pages, so SwapFree (and the Size
  *     column minus Used) equals the frame count.  With swap=none the file
  *     holds only the header and SwapTotal is 0.
+ *   - config has no Linux counterpart: vmfs_stat's configuration as
+ *     "key value" lines, named after vmfs_open's options, so that no reader
+ *     has to parse the boot lines of kmsg (which a policy change outdates
+ *     and which rotate away).
  */
 #include "procfmt.h"
 
