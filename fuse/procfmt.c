@@ -16,7 +16,10 @@
  * What stays true in this file:
  *   1. Only libvmfs is called; nothing here keeps state between calls, and a
  *      fmt_* function renders one whole file into its sbuf, returning 0,
- *      -ESRCH (the process is gone) or -ENOMEM (sbuf.err).
+ *      -ESRCH (the process is gone) or -ENOMEM (sbuf.err).  Every list the
+ *      machine gives (PIDs, mappings, objects, page-table entries, the log,
+ *      the swap path) is taken whole by snap_list, the one loop that grows
+ *      a buffer until the answer fits.
  *   2. Every number Linux prints in kB is computed from pages as
  *      pages << (12 - 10), never rounded, so readers that multiply back
  *      get the page counts exactly.
@@ -56,6 +59,10 @@
  *     for one more machine's worth of pages, so SwapFree (and the Size
  *     column minus Used) equals the frame count.  With swap=none the file
  *     holds only the header and SwapTotal is 0.
+ *   - config has no Linux counterpart: vmfs_stat's configuration as
+ *     "key value" lines, named after vmfs_open's options, so that no reader
+ *     has to parse the boot lines of kmsg (which a policy change outdates
+ *     and which rotate away).
  */
 #include "procfmt.h"
 
@@ -74,7 +81,7 @@
 
 /* ---- the text buffer ----------------------------------------------------- */
 
-static bool sbuf_reserve(struct sbuf *s, size_t more)
+bool sbuf_reserve(struct sbuf *s, size_t more)
 {
 	size_t cap;
 	char *nbuf;
@@ -147,33 +154,105 @@ static int sbuf_result(const struct sbuf *s)
 
 /* ---- snapshots from libvmfs ------------------------------------------------ */
 
-/* All mappings of @pid into a malloc'ed array (*n entries, possibly 0). */
-static int load_maps(vmfs *m, int pid, struct vmfs_map **out, size_t *n)
+/*
+ * One of libvmfs's list calls, all shaped alike: fill at most @max entries
+ * of @buf (for process @pid, where the list is a process's) and return how
+ * many entries there are, possibly more than @max, or a negative errno.
+ */
+typedef ssize_t (*list_call)(vmfs *m, int pid, void *buf, size_t max);
+
+/*
+ * The whole list in one malloc'ed array of entries of @size bytes: asked
+ * first with room for @room entries, then again, with room to spare, while
+ * the answer says the list grew past the buffer between the calls.
+ */
+static void *snap_list(vmfs *m, int pid, list_call call, size_t size, size_t room, ssize_t *n)
 {
-	size_t cap = 16;
-	struct vmfs_map *maps = NULL;
+	void *buf = NULL;
 
 	for (;;) {
-		struct vmfs_map *nm = realloc(maps, cap * sizeof(*maps));
-		int r;
+		void *bigger = realloc(buf, room * size);
 
-		if (!nm) {
-			free(maps);
-			return -ENOMEM;
+		if (!bigger) {
+			free(buf);
+			*n = -ENOMEM;
+			return NULL;
 		}
-		maps = nm;
-		r = vmfs_maps(m, pid, maps, cap);
-		if (r < 0) {
-			free(maps);
-			return r;
+		buf = bigger;
+		*n = call(m, pid, buf, room);
+		if (*n < 0) {
+			free(buf);
+			return NULL;
 		}
-		if ((size_t)r <= cap) {
-			*out = maps;
-			*n = (size_t)r;
-			return 0;
-		}
-		cap = (size_t)r + 16;   /* grew meanwhile: ask again */
+		if ((size_t)*n <= room)
+			return buf;
+		room = (size_t)*n + (size_t)*n / 4 + 16;
 	}
+}
+
+static ssize_t call_pids(vmfs *m, int pid, void *buf, size_t max)
+{
+	(void)pid;
+	return vmfs_pids(m, buf, max);
+}
+
+static ssize_t call_maps(vmfs *m, int pid, void *buf, size_t max)
+{
+	return vmfs_maps(m, pid, buf, max);
+}
+
+static ssize_t call_objects(vmfs *m, int pid, void *buf, size_t max)
+{
+	(void)pid;
+	return vmfs_object_list(m, buf, max);
+}
+
+static ssize_t call_pagetable(vmfs *m, int pid, void *buf, size_t max)
+{
+	return vmfs_pagetable(m, pid, buf, max);
+}
+
+/* The text calls return the length without the NUL, as snprintf does. */
+static ssize_t call_kmsg(vmfs *m, int pid, void *buf, size_t max)
+{
+	(void)pid;
+	return (ssize_t)vmfs_kmsg(m, buf, max) + 1;
+}
+
+static ssize_t call_swap_path(vmfs *m, int pid, void *buf, size_t max)
+{
+	(void)pid;
+	return (ssize_t)vmfs_swap_path(m, buf, max) + 1;
+}
+
+int *snap_pids(vmfs *m, ssize_t *n)
+{
+	return snap_list(m, 0, call_pids, sizeof(int), 64, n);
+}
+
+struct vmfs_map *snap_maps(vmfs *m, int pid, ssize_t *n)
+{
+	return snap_list(m, pid, call_maps, sizeof(struct vmfs_map), 16, n);
+}
+
+struct vmfs_object_info *snap_objects(vmfs *m, ssize_t *n)
+{
+	return snap_list(m, 0, call_objects, sizeof(struct vmfs_object_info), 16, n);
+}
+
+struct vmfs_pt_entry *snap_pagetable(vmfs *m, int pid, ssize_t *n)
+{
+	return snap_list(m, pid, call_pagetable, sizeof(struct vmfs_pt_entry), 256, n);
+}
+
+char *snap_kmsg(vmfs *m, ssize_t *n)
+{
+	return snap_list(m, 0, call_kmsg, 1, 65536, n);
+}
+
+char *snap_swap_path(vmfs *m, ssize_t *n)
+{
+	return snap_list(m, 0, call_swap_path, 1, 256, n);
 }
 
 /* What /proc/PID/status and stat need beyond vmfs_proc_stat. */
@@ -203,17 +282,16 @@ static int leader_of(vmfs *m, const struct vmfs_proc_stat *ps)
 static int load_task(vmfs *m, int pid, struct task *t)
 {
 	struct vmfs_map *maps;
-	size_t n;
+	ssize_t n;
 	int r;
 
 	memset(t, 0, sizeof(*t));
 	r = vmfs_proc_stat(m, pid, &t->ps);
 	if (r < 0)
 		return r;
-	r = load_maps(m, pid, &maps, &n);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
+	if (!(maps = snap_maps(m, pid, &n)))
+		return (int)n;
+	for (ssize_t i = 0; i < n; i++) {
 		uint64_t pages = (maps[i].end - maps[i].start) >> VMFS_PAGE_SHIFT;
 		bool shared = maps[i].flags & MAP_SHARED;
 
@@ -227,6 +305,31 @@ static int load_task(vmfs *m, int pid, struct task *t)
 	t->rss = t->ps.rss_anon + t->ps.rss_file + t->ps.rss_shmem;
 	t->sid = leader_of(m, &t->ps);
 	return 0;
+}
+
+/* Render a file of process @pid that is made from its struct task by @put. */
+static int fmt_task(vmfs *m, int pid, struct sbuf *out,
+		    void (*put)(vmfs *m, const struct task *t, struct sbuf *out))
+{
+	struct task t;
+	int r = load_task(m, pid, &t);
+
+	if (r < 0)
+		return r;
+	put(m, &t, out);
+	return sbuf_result(out);
+}
+
+/* Render a machine-wide file that is made from vmfs_stat's figures by @put. */
+static int fmt_machine(vmfs *m, struct sbuf *out,
+		       int (*put)(vmfs *m, const struct vmfs_stat *st, struct sbuf *out))
+{
+	struct vmfs_stat st;
+	int r = vmfs_stat(m, &st);
+
+	if (r == 0)
+		r = put(m, &st, out);
+	return r < 0 ? r : sbuf_result(out);
 }
 
 /* Swap in pages as /proc/swaps and /proc/meminfo show it; false with swap=none. */
@@ -247,23 +350,18 @@ static bool swap_area(vmfs *m, const struct vmfs_stat *st, uint64_t *total, uint
 /* Pages a process has committed (VM_ACCOUNT mappings: private writable, shared anonymous). */
 static int committed_pages(vmfs *m, uint64_t *committed)
 {
-	int pids_buf[64], *pids = pids_buf;
-	int n = vmfs_pids(m, pids_buf, 64);
+	ssize_t n, nm;
+	int *pids = snap_pids(m, &n);
 
 	*committed = 0;
-	if (n > 64) {
-		pids = malloc((size_t)n * sizeof(*pids));
-		if (!pids)
-			return -ENOMEM;
-		n = vmfs_pids(m, pids, (size_t)n);   /* may have shrunk; never grows past it */
-	}
-	for (int i = 0; i < n && i >= 0; i++) {
-		struct vmfs_map *maps;
-		size_t nm;
+	if (!pids)
+		return (int)n;
+	for (ssize_t i = 0; i < n; i++) {
+		struct vmfs_map *maps = snap_maps(m, pids[i], &nm);
 
-		if (load_maps(m, pids[i], &maps, &nm) < 0)
+		if (!maps)
 			continue;      /* exited meanwhile */
-		for (size_t j = 0; j < nm; j++) {
+		for (ssize_t j = 0; j < nm; j++) {
 			bool shared = maps[j].flags & MAP_SHARED;
 			bool anon = maps[j].object[0] == '\0';
 
@@ -272,35 +370,30 @@ static int committed_pages(vmfs *m, uint64_t *committed)
 		}
 		free(maps);
 	}
-	if (pids != pids_buf)
-		free(pids);
+	free(pids);
 	return 0;
 }
 
-int fmt_meminfo(vmfs *m, struct sbuf *out)
+static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
-	struct vmfs_stat st;
 	uint64_t swap_total, swap_used, committed, file_lru, anon_lru, available;
-	int r = vmfs_stat(m, &st);
+	int r = committed_pages(m, &committed);
 
 	if (r < 0)
 		return r;
-	r = committed_pages(m, &committed);
-	if (r < 0)
-		return r;
-	swap_area(m, &st, &swap_total, &swap_used);
-	anon_lru = st.anon_pages + st.shmem_pages;        /* shmem lives on the anon LRU */
-	file_lru = st.file_pages - st.shmem_pages;
-	available = st.frames_free + file_lru;            /* si_mem_available, no watermarks */
+	swap_area(m, st, &swap_total, &swap_used);
+	anon_lru = st->anon_pages + st->shmem_pages;        /* shmem lives on the anon LRU */
+	file_lru = st->file_pages - st->shmem_pages;
+	available = st->frames_free + file_lru;            /* si_mem_available, no watermarks */
 
 	/* fs/proc/meminfo.c: show_val_kb() is "%-16s" label + "%8lu kB". */
 	const struct { const char *fmt; uint64_t val; } lines[] = {
-		{ "MemTotal:       %8" PRIu64 " kB\n", KB(st.frames) },
-		{ "MemFree:        %8" PRIu64 " kB\n", KB(st.frames_free) },
+		{ "MemTotal:       %8" PRIu64 " kB\n", KB(st->frames) },
+		{ "MemFree:        %8" PRIu64 " kB\n", KB(st->frames_free) },
 		{ "MemAvailable:   %8" PRIu64 " kB\n", KB(available) },
 		{ "Buffers:        %8" PRIu64 " kB\n", 0 },
-		{ "Cached:         %8" PRIu64 " kB\n", KB(st.file_pages) },
-		{ "SwapCached:     %8" PRIu64 " kB\n", KB(st.swap_cached) },
+		{ "Cached:         %8" PRIu64 " kB\n", KB(st->file_pages) },
+		{ "SwapCached:     %8" PRIu64 " kB\n", KB(st->swap_cached) },
 		{ "Active:         %8" PRIu64 " kB\n", KB(anon_lru + file_lru) },
 		{ "Inactive:       %8" PRIu64 " kB\n", 0 },
 		{ "Active(anon):   %8" PRIu64 " kB\n", KB(anon_lru) },
@@ -313,23 +406,23 @@ int fmt_meminfo(vmfs *m, struct sbuf *out)
 		{ "SwapFree:       %8" PRIu64 " kB\n", KB(swap_total - swap_used) },
 		{ "Zswap:          %8" PRIu64 " kB\n", 0 },
 		{ "Zswapped:       %8" PRIu64 " kB\n", 0 },
-		{ "Dirty:          %8" PRIu64 " kB\n", KB(st.dirty_pages) },
+		{ "Dirty:          %8" PRIu64 " kB\n", KB(st->dirty_pages) },
 		{ "Writeback:      %8" PRIu64 " kB\n", 0 },
-		{ "AnonPages:      %8" PRIu64 " kB\n", KB(st.anon_pages) },
-		{ "Mapped:         %8" PRIu64 " kB\n", KB(st.mapped_pages) },
-		{ "Shmem:          %8" PRIu64 " kB\n", KB(st.shmem_pages) },
+		{ "AnonPages:      %8" PRIu64 " kB\n", KB(st->anon_pages) },
+		{ "Mapped:         %8" PRIu64 " kB\n", KB(st->mapped_pages) },
+		{ "Shmem:          %8" PRIu64 " kB\n", KB(st->shmem_pages) },
 		{ "KReclaimable:   %8" PRIu64 " kB\n", 0 },
 		{ "Slab:           %8" PRIu64 " kB\n", 0 },
 		{ "SReclaimable:   %8" PRIu64 " kB\n", 0 },
 		{ "SUnreclaim:     %8" PRIu64 " kB\n", 0 },
 		{ "KernelStack:    %8" PRIu64 " kB\n", 0 },
-		{ "PageTables:     %8" PRIu64 " kB\n", KB(st.pagetable_pages) },
+		{ "PageTables:     %8" PRIu64 " kB\n", KB(st->pagetable_pages) },
 		{ "SecPageTables:  %8" PRIu64 " kB\n", 0 },
 		{ "NFS_Unstable:   %8" PRIu64 " kB\n", 0 },
 		{ "Bounce:         %8" PRIu64 " kB\n", 0 },
 		{ "WritebackTmp:   %8" PRIu64 " kB\n", 0 },
 		/* vm_commit_limit(): overcommit_ratio 50% of RAM, plus swap */
-		{ "CommitLimit:    %8" PRIu64 " kB\n", KB(st.frames / 2 + swap_total) },
+		{ "CommitLimit:    %8" PRIu64 " kB\n", KB(st->frames / 2 + swap_total) },
 		{ "Committed_AS:   %8" PRIu64 " kB\n", KB(committed) },
 		{ "VmallocTotal:   %8" PRIu64 " kB\n", UINT64_C(34359738367) },  /* x86_64, 4 levels */
 		{ "VmallocUsed:    %8" PRIu64 " kB\n", 0 },
@@ -351,13 +444,18 @@ int fmt_meminfo(vmfs *m, struct sbuf *out)
 		{ "Hugepagesize:   %8" PRIu64 " kB\n", 2048 },
 		{ "Hugetlb:        %8" PRIu64 " kB\n", 0 },
 		/* arch_report_meminfo(): all of simulated RAM mapped by 4k pages */
-		{ "DirectMap4k:    %8" PRIu64 " kB\n", st.phys_size >> 10 },
+		{ "DirectMap4k:    %8" PRIu64 " kB\n", st->phys_size >> 10 },
 		{ "DirectMap2M:    %8" PRIu64 " kB\n", 0 },
 		{ "DirectMap1G:    %8" PRIu64 " kB\n", 0 },
 	};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		sbuf_printf(out, lines[i].fmt, lines[i].val);
-	return sbuf_result(out);
+	return 0;
+}
+
+int fmt_meminfo(vmfs *m, struct sbuf *out)
+{
+	return fmt_machine(m, out, put_meminfo);
 }
 
 /*
@@ -434,48 +532,44 @@ struct counter {
 	uint64_t val;
 };
 
-int fmt_vmstat(vmfs *m, struct sbuf *out)
+static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
-	struct vmfs_stat st;
-	int r = vmfs_stat(m, &st);
-
-	if (r < 0)
-		return r;
-	uint64_t anon_lru = st.anon_pages + st.shmem_pages;
-	uint64_t file_lru = st.file_pages - st.shmem_pages;
-	uint64_t dirtyable = st.frames_free + file_lru;   /* global_dirtyable_memory() */
+	uint64_t anon_lru = st->anon_pages + st->shmem_pages;
+	uint64_t file_lru = st->file_pages - st->shmem_pages;
+	uint64_t dirtyable = st->frames_free + file_lru;   /* global_dirtyable_memory() */
 	const struct counter known[] = {
-		{ "nr_free_pages", st.frames_free },
+		{ "nr_free_pages", st->frames_free },
 		{ "nr_zone_active_anon", anon_lru },
 		{ "nr_zone_active_file", file_lru },
-		{ "nr_zone_write_pending", st.dirty_pages },
-		{ "numa_hit", st.pgalloc },               /* one node: every allocation hits */
-		{ "numa_local", st.pgalloc },
+		{ "nr_zone_write_pending", st->dirty_pages },
+		{ "numa_hit", st->pgalloc },               /* one node: every allocation hits */
+		{ "numa_local", st->pgalloc },
 		{ "nr_active_anon", anon_lru },
 		{ "nr_active_file", file_lru },
-		{ "nr_anon_pages", st.anon_pages },
-		{ "nr_mapped", st.mapped_pages },
-		{ "nr_file_pages", st.file_pages + st.swap_cached },  /* swap cache included */
-		{ "nr_dirty", st.dirty_pages },
-		{ "nr_shmem", st.shmem_pages },
-		{ "nr_vmscan_write", st.pswpout },
-		{ "nr_page_table_pages", st.pagetable_pages },
-		{ "nr_swapcached", st.swap_cached },
+		{ "nr_anon_pages", st->anon_pages },
+		{ "nr_mapped", st->mapped_pages },
+		{ "nr_file_pages", st->file_pages + st->swap_cached },  /* swap cache included */
+		{ "nr_dirty", st->dirty_pages },
+		{ "nr_shmem", st->shmem_pages },
+		{ "nr_vmscan_write", st->pswpout },
+		{ "nr_page_table_pages", st->pagetable_pages },
+		{ "nr_swapcached", st->swap_cached },
 		{ "nr_dirty_threshold", dirtyable * 20 / 100 },       /* vm.dirty_ratio */
 		{ "nr_dirty_background_threshold", dirtyable * 10 / 100 },
-		{ "pgpgin", KB(st.pgmajfault) },          /* every major fault reads a page */
-		{ "pgpgout", KB(st.pswpout) },
-		{ "pswpin", st.pswpin },
-		{ "pswpout", st.pswpout },
-		{ "pgalloc_normal", st.pgalloc },
-		{ "pgfree", st.pgfree },
-		{ "pgfault", st.pgfault },
-		{ "pgmajfault", st.pgmajfault },
-		{ "pgsteal_direct", st.pgsteal_direct },
-		{ "pgscan_direct", st.pgscan_direct },
-		{ "oom_kill", st.oom_kill },
+		{ "pgpgin", KB(st->pgmajfault) },          /* every major fault reads a page */
+		{ "pgpgout", KB(st->pswpout) },
+		{ "pswpin", st->pswpin },
+		{ "pswpout", st->pswpout },
+		{ "pgalloc_normal", st->pgalloc },
+		{ "pgfree", st->pgfree },
+		{ "pgfault", st->pgfault },
+		{ "pgmajfault", st->pgmajfault },
+		{ "pgsteal_direct", st->pgsteal_direct },
+		{ "pgscan_direct", st->pgscan_direct },
+		{ "oom_kill", st->oom_kill },
 	};
 
+	(void)m;
 	for (size_t i = 0; i < sizeof(vmstat_text) / sizeof(vmstat_text[0]); i++) {
 		uint64_t val = 0;
 
@@ -485,7 +579,12 @@ int fmt_vmstat(vmfs *m, struct sbuf *out)
 		sbuf_printf(out, "%s %" PRIu64 "\n", vmstat_text[i], val);
 	}
 	sbuf_printf(out, "nr_unstable 0\n");   /* deprecated, still printed by vmstat_show */
-	return sbuf_result(out);
+	return 0;
+}
+
+int fmt_vmstat(vmfs *m, struct sbuf *out)
+{
+	return fmt_machine(m, out, put_vmstat);
 }
 
 /* mangle_path(): the characters of @esc become \ooo octal escapes. */
@@ -499,24 +598,18 @@ static void put_mangled(struct sbuf *s, const char *path, const char *esc)
 	}
 }
 
-int fmt_swaps(vmfs *m, struct sbuf *out)
+static int put_swaps(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
-	struct vmfs_stat st;
 	uint64_t total, used;
 	char *path;
 	size_t len, line;
-	int r = vmfs_stat(m, &st);
+	ssize_t n;
 
-	if (r < 0)
-		return r;
 	sbuf_printf(out, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
-	if (!swap_area(m, &st, &total, &used))
-		return sbuf_result(out);
-	len = vmfs_swap_path(m, NULL, 0);
-	path = malloc(len + 1);
-	if (!path)
-		return -ENOMEM;
-	vmfs_swap_path(m, path, len + 1);
+	if (!swap_area(m, st, &total, &used))
+		return 0;
+	if (!(path = snap_swap_path(m, &n)))
+		return (int)n;
 
 	/* swap_show(): "%*s%s\t%lu\t%s%lu\t%s%d\n" after the escaped path */
 	line = out->len;
@@ -528,18 +621,19 @@ int fmt_swaps(vmfs *m, struct sbuf *out)
 		    len < 40 ? (int)(40 - len) : 1, " ", "file\t",
 		    size_kb, size_kb < 10000000 ? "\t" : "",
 		    used_kb, used_kb < 10000000 ? "\t" : "", -2);
-	return sbuf_result(out);
+	return 0;
 }
 
-int fmt_stat(vmfs *m, struct sbuf *out)
+int fmt_swaps(vmfs *m, struct sbuf *out)
 {
-	struct vmfs_stat st;
-	int r = vmfs_stat(m, &st);
+	return fmt_machine(m, out, put_swaps);
+}
 
-	if (r < 0)
-		return r;
-	uint64_t idle = st.uptime_ns / NS_PER_TICK;
+static int put_stat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
+{
+	uint64_t idle = st->uptime_ns / NS_PER_TICK;
 
+	(void)m;
 	/* fs/proc/stat.c show_stat(): user nice system idle iowait irq softirq steal guest guest_nice */
 	sbuf_printf(out, "cpu  0 0 0 %" PRIu64 " 0 0 0 0 0 0\n", idle);
 	sbuf_printf(out, "cpu0 0 0 0 %" PRIu64 " 0 0 0 0 0 0\n", idle);
@@ -549,46 +643,76 @@ int fmt_stat(vmfs *m, struct sbuf *out)
 		sbuf_printf(out, " 0");
 	sbuf_printf(out, "\nctxt 0\nbtime %" PRIu64 "\nprocesses %" PRIu64
 		    "\nprocs_running 0\nprocs_blocked 0\n",
-		    st.boot_time, st.forks + st.spawns);
+		    st->boot_time, st->forks + st->spawns);
 	/* the sum, then NR_SOFTIRQS (10) counts */
 	sbuf_printf(out, "softirq 0 0 0 0 0 0 0 0 0 0 0\n");
-	return sbuf_result(out);
+	return 0;
+}
+
+int fmt_stat(vmfs *m, struct sbuf *out)
+{
+	return fmt_machine(m, out, put_stat);
+}
+
+static int put_uptime(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
+{
+	uint64_t sec = st->uptime_ns / NS_PER_SEC;
+	uint64_t cs = st->uptime_ns % NS_PER_SEC / (NS_PER_SEC / 100);
+
+	(void)m;
+	/* one CPU, never busy: idle time is the uptime */
+	sbuf_printf(out, "%" PRIu64 ".%02" PRIu64 " %" PRIu64 ".%02" PRIu64 "\n", sec, cs, sec, cs);
+	return 0;
 }
 
 int fmt_uptime(vmfs *m, struct sbuf *out)
 {
-	struct vmfs_stat st;
-	int r = vmfs_stat(m, &st);
-
-	if (r < 0)
-		return r;
-	uint64_t sec = st.uptime_ns / NS_PER_SEC;
-	uint64_t cs = st.uptime_ns % NS_PER_SEC / (NS_PER_SEC / 100);
-
-	/* one CPU, never busy: idle time is the uptime */
-	sbuf_printf(out, "%" PRIu64 ".%02" PRIu64 " %" PRIu64 ".%02" PRIu64 "\n", sec, cs, sec, cs);
-	return sbuf_result(out);
+	return fmt_machine(m, out, put_uptime);
 }
 
 int fmt_kmsg(vmfs *m, struct sbuf *out)
 {
-	size_t cap = 65536;
+	ssize_t n;
+	char *log = snap_kmsg(m, &n);
 
-	for (;;) {
-		char *buf = malloc(cap);
-		size_t len;
+	if (!log)
+		return (int)n;
+	sbuf_put(out, log, (size_t)n - 1);
+	free(log);
+	return sbuf_result(out);
+}
 
-		if (!buf)
-			return -ENOMEM;
-		len = vmfs_kmsg(m, buf, cap);
-		if (len < cap) {
-			sbuf_put(out, buf, len);
-			free(buf);
-			return sbuf_result(out);
-		}
-		free(buf);
-		cap = len + 4096;   /* the log grew between the calls: try again */
-	}
+/*
+ * config (vmfs only): the machine's configuration as it is now, one
+ * "key value" line each, named as vmfs_open's options name them: levels,
+ * va_bits, frames, policy (the current one, after `policy NAME` too), tlb
+ * (entries per process), kernel (bytes of the kernel image), swap (the
+ * store's path, with a newline in it shown as \012 as maps shows names;
+ * "none" with swap=none) and swap_size (bytes, 0 = unlimited).
+ */
+static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
+{
+	ssize_t n;
+	char *path = snap_swap_path(m, &n);
+
+	if (!path)
+		return (int)n;
+	sbuf_printf(out, "levels %d\nva_bits %d\nframes %" PRIu64 "\npolicy %s\ntlb %" PRIu64
+		    "\nkernel %" PRIu64 "\nswap ",
+		    st->levels, st->va_bits, st->frames, st->policy, st->tlb_entries,
+		    st->kernel_pages << VMFS_PAGE_SHIFT);
+	if (path[0])
+		put_mangled(out, path, "\n");
+	else
+		sbuf_printf(out, "none");
+	sbuf_printf(out, "\nswap_size %" PRIu64 "\n", path[0] ? st->swap_total << VMFS_PAGE_SHIFT : 0);
+	free(path);
+	return 0;
+}
+
+int fmt_config(vmfs *m, struct sbuf *out)
+{
+	return fmt_machine(m, out, put_config);
 }
 
 /* ---- /proc/PID/maps, smaps, smaps_rollup --------------------------------------- */
@@ -682,24 +806,6 @@ static void put_map_line(struct sbuf *s, const struct vmfs_map *mp, const struct
 		       v->name);
 }
 
-int fmt_pid_maps(vmfs *m, int pid, struct sbuf *out)
-{
-	struct vmfs_map *maps;
-	size_t n;
-	int r = load_maps(m, pid, &maps, &n);
-
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		struct vma_view v;
-
-		view_vma(m, &maps[i], &v);
-		put_map_line(out, &maps[i], &v);
-	}
-	free(maps);
-	return sbuf_result(out);
-}
-
 /* struct mem_size_stats of task_mmu.c, in bytes (pss* with the 12-bit fraction dropped). */
 struct mss {
 	uint64_t resident, shared_clean, shared_dirty, private_clean, private_dirty;
@@ -780,21 +886,23 @@ static void put_vmflags(struct sbuf *s, unsigned flags)
 	sbuf_putc(s, '\n');
 }
 
-int fmt_pid_smaps(vmfs *m, int pid, struct sbuf *out)
+/* maps, and with @smaps each mapping's figures after its line. */
+static int fmt_vmas(vmfs *m, int pid, struct sbuf *out, bool smaps)
 {
-	struct vmfs_map *maps;
-	size_t n;
-	int r = load_maps(m, pid, &maps, &n);
+	ssize_t n;
+	struct vmfs_map *maps = snap_maps(m, pid, &n);
 
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
+	if (!maps)
+		return (int)n;
+	for (ssize_t i = 0; i < n; i++) {
 		struct vma_view v;
 		struct mss a = { 0 };
 
 		view_vma(m, &maps[i], &v);
-		mss_add(&a, &maps[i]);
 		put_map_line(out, &maps[i], &v);
+		if (!smaps)
+			continue;
+		mss_add(&a, &maps[i]);
 		put_kb(out, "Size:           ", maps[i].end - maps[i].start);
 		put_kb(out, "KernelPageSize: ", VMFS_PAGE_SIZE);
 		put_kb(out, "MMUPageSize:    ", VMFS_PAGE_SIZE);
@@ -806,16 +914,25 @@ int fmt_pid_smaps(vmfs *m, int pid, struct sbuf *out)
 	return sbuf_result(out);
 }
 
+int fmt_pid_maps(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_vmas(m, pid, out, false);
+}
+
+int fmt_pid_smaps(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_vmas(m, pid, out, true);
+}
+
 int fmt_pid_smaps_rollup(vmfs *m, int pid, struct sbuf *out)
 {
-	struct vmfs_map *maps;
 	struct mss a = { 0 };
-	size_t n;
-	int r = load_maps(m, pid, &maps, &n);
+	ssize_t n;
+	struct vmfs_map *maps = snap_maps(m, pid, &n);
 
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++)
+	if (!maps)
+		return (int)n;
+	for (ssize_t i = 0; i < n; i++)
 		mss_add(&a, &maps[i]);
 	/* show_smaps_rollup(): first start to last end, flags 0, then "[rollup]" */
 	put_vma_header(out, n ? maps[0].start : 0, n ? maps[n - 1].end : 0, 0, 0, 0, 0, 0,
@@ -827,40 +944,40 @@ int fmt_pid_smaps_rollup(vmfs *m, int pid, struct sbuf *out)
 
 /* ---- /proc/PID/stat, statm, status, comm, cmdline --------------------------------- */
 
-int fmt_pid_stat(vmfs *m, int pid, struct sbuf *out)
+static void put_pid_stat(vmfs *m, const struct task *t, struct sbuf *out)
 {
-	struct task t;
-	int r = load_task(m, pid, &t);
+	const struct vmfs_proc_stat *p = &t->ps;
 
-	if (r < 0)
-		return r;
-	const struct vmfs_proc_stat *p = &t.ps;
-
+	(void)m;
 	/* do_task_stat(): pid (comm) state, then 49 numbers */
-	sbuf_printf(out, "%d (%s) S %d %d %d 0 -1 %u", p->pid, p->comm, p->ppid, t.sid, t.sid,
+	sbuf_printf(out, "%d (%s) S %d %d %d 0 -1 %u", p->pid, p->comm, p->ppid, t->sid, t->sid,
 		    0x00400000u /* PF_RANDOMIZE, as a user process */);
 	sbuf_printf(out, " %" PRIu64 " 0 %" PRIu64 " 0", p->min_flt, p->maj_flt);
 	sbuf_printf(out, " 0 0 0 0 20 0 1 0");                 /* utime..cstime prio nice threads itreal */
 	sbuf_printf(out, " %" PRIu64, p->start_ns / NS_PER_TICK);
 	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64,
-		    p->vm_pages << VMFS_PAGE_SHIFT, t.rss, UINT64_MAX /* RLIM_INFINITY */);
+		    p->vm_pages << VMFS_PAGE_SHIFT, t->rss, UINT64_MAX /* RLIM_INFINITY */);
 	sbuf_printf(out, " 0 0 0 0 0");                        /* start/endcode startstack esp eip */
 	sbuf_printf(out, " 0 0 0 0 0 0 0 17 0 0 0 0 0 0");   /* signals wchan nswap cnswap exit_signal cpu rt policy blkio gtime cgtime */
 	sbuf_printf(out, " 0 0 0 0 0 0 0 0\n");               /* start/end_data start_brk arg/env exit_code */
-	return sbuf_result(out);
+}
+
+int fmt_pid_stat(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_task(m, pid, out, put_pid_stat);
+}
+
+static void put_pid_statm(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	(void)m;
+	/* size resident shared text lib data dt: no ELF text, so text = 0 */
+	sbuf_printf(out, "%" PRIu64 " %" PRIu64 " %" PRIu64 " 0 0 %" PRIu64 " 0\n",
+		    t->ps.vm_pages, t->rss, t->ps.rss_file + t->ps.rss_shmem, t->data_vm);
 }
 
 int fmt_pid_statm(vmfs *m, int pid, struct sbuf *out)
 {
-	struct task t;
-	int r = load_task(m, pid, &t);
-
-	if (r < 0)
-		return r;
-	/* size resident shared text lib data dt: no ELF text, so text = 0 */
-	sbuf_printf(out, "%" PRIu64 " %" PRIu64 " %" PRIu64 " 0 0 %" PRIu64 " 0\n",
-		    t.ps.vm_pages, t.rss, t.ps.rss_file + t.ps.rss_shmem, t.data_vm);
-	return sbuf_result(out);
+	return fmt_task(m, pid, out, put_pid_statm);
 }
 
 /* proc_task_name(m, p, true): seq_escape_str(ESCAPE_SPACE | ESCAPE_SPECIAL, "\n\\") */
@@ -890,15 +1007,10 @@ static uint64_t sigpending_limit(vmfs *m)
 	return threads / 2;
 }
 
-int fmt_pid_status(vmfs *m, int pid, struct sbuf *out)
+static void put_pid_status(vmfs *m, const struct task *t, struct sbuf *out)
 {
-	struct task t;
-	int r = load_task(m, pid, &t);
-
-	if (r < 0)
-		return r;
-	const struct vmfs_proc_stat *p = &t.ps;
-	uint64_t hwm = p->rss_peak > t.rss ? p->rss_peak : t.rss;
+	const struct vmfs_proc_stat *p = &t->ps;
+	uint64_t hwm = p->rss_peak > t->rss ? p->rss_peak : t->rss;
 	uint64_t peak = p->vm_peak > p->vm_pages ? p->vm_peak : p->vm_pages;
 
 	sbuf_printf(out, "Name:\t");
@@ -909,14 +1021,14 @@ int fmt_pid_status(vmfs *m, int pid, struct sbuf *out)
 		    p->pid, p->pid, p->ppid);
 	sbuf_printf(out, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \n");
 	sbuf_printf(out, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-		    p->pid, p->pid, t.sid, t.sid);
+		    p->pid, p->pid, t->sid, t->sid);
 	/* task_mem(): SEQ_PUT_DEC is "%8lu" after a tab */
 	const struct { const char *label; uint64_t kb; } mem[] = {
 		{ "VmPeak", KB(peak) }, { "VmSize", KB(p->vm_pages) }, { "VmLck", 0 },
-		{ "VmPin", 0 }, { "VmHWM", KB(hwm) }, { "VmRSS", KB(t.rss) },
+		{ "VmPin", 0 }, { "VmHWM", KB(hwm) }, { "VmRSS", KB(t->rss) },
 		{ "RssAnon", KB(p->rss_anon) }, { "RssFile", KB(p->rss_file) },
-		{ "RssShmem", KB(p->rss_shmem) }, { "VmData", KB(t.data_vm) },
-		{ "VmStk", 0 }, { "VmExe", 0 }, { "VmLib", KB(t.exec_vm) },
+		{ "RssShmem", KB(p->rss_shmem) }, { "VmData", KB(t->data_vm) },
+		{ "VmStk", 0 }, { "VmExe", 0 }, { "VmLib", KB(t->exec_vm) },
 		{ "VmPTE", KB(p->pt_pages) }, { "VmSwap", KB(p->swap) },
 		{ "HugetlbPages", 0 },
 	};
@@ -940,7 +1052,11 @@ int fmt_pid_status(vmfs *m, int pid, struct sbuf *out)
 		sbuf_printf(out, "00000000,");
 	sbuf_printf(out, "00000001\nMems_allowed_list:\t0\n");
 	sbuf_printf(out, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
-	return sbuf_result(out);
+}
+
+int fmt_pid_status(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_task(m, pid, out, put_pid_status);
 }
 
 int fmt_pid_comm(vmfs *m, int pid, struct sbuf *out)
@@ -1005,30 +1121,14 @@ int fmt_pid_pagetable(vmfs *m, int pid, struct sbuf *out)
 {
 	struct vmfs_proc_stat ps;
 	struct vmfs_stat st;
-	struct vmfs_pt_entry *pt = NULL;
-	size_t cap = 256;
+	struct vmfs_pt_entry *pt;
 	ssize_t n;
 	int r = vmfs_stat(m, &st);
 
 	if (r < 0 || (r = vmfs_proc_stat(m, pid, &ps)) < 0)
 		return r;
-	for (;;) {
-		struct vmfs_pt_entry *np = realloc(pt, cap * sizeof(*pt));
-
-		if (!np) {
-			free(pt);
-			return -ENOMEM;
-		}
-		pt = np;
-		n = vmfs_pagetable(m, pid, pt, cap);
-		if (n < 0) {
-			free(pt);
-			return (int)n;
-		}
-		if ((size_t)n <= cap)
-			break;
-		cap = (size_t)n + 64;
-	}
+	if (!(pt = snap_pagetable(m, pid, &n)))
+		return (int)n;
 
 	sbuf_printf(out, "cr3 0x%016" PRIx64 ": %s at phys 0x%" PRIx64 "; %d levels:",
 		    ps.cr3, vmfs_level_name(st.levels, 0), ps.cr3 << VMFS_PAGE_SHIFT, st.levels);

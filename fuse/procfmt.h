@@ -2,7 +2,8 @@
  * procfmt.h - the text of every generated file of the mount, in Linux 6.1's
  * procfs formats (fs/proc/task_mmu.c, fs/proc/array.c, fs/proc/meminfo.c,
  * mm/vmstat.c, mm/swapfile.c, fs/proc/stat.c, fs/proc/uptime.c), plus the
- * vmfs-only `pagetable` and `kmsg` views.
+ * vmfs-only `pagetable`, `kmsg` and `config` views, and the snapshots of
+ * libvmfs's lists they are made from.
  *
  * Each fmt_* function renders one whole file from libvmfs calls into an
  * sbuf and returns 0 or a negative errno (-ESRCH for a process that is
@@ -14,7 +15,9 @@
 #define VMFS_PROCFMT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <vmfs.h>
 
 /* A growing text buffer; err is set (and stays) once an allocation fails. */
@@ -24,9 +27,27 @@ struct sbuf {
 	int    err;
 };
 
+/* Room for @more bytes and a NUL after len; false (err set) when out of memory. */
+bool sbuf_reserve(struct sbuf *s, size_t more);
 void sbuf_printf(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_put(struct sbuf *s, const void *data, size_t len);
 void sbuf_free(struct sbuf *s);
+
+/*
+ * Snapshots: the whole of one of libvmfs's lists in a malloc'ed array (free
+ * it; NULL when the list could not be had), its number of entries in *@n,
+ * or a negative errno there (-ESRCH for a process that is gone, -ENOMEM).
+ * Each asks the list call again with a bigger buffer while the answer says
+ * the list has grown past it, so the array is one answer of the machine.
+ * The text ones count the terminating NUL in *@n; snap_swap_path gives ""
+ * with swap=none.
+ */
+int                     *snap_pids(vmfs *m, ssize_t *n);
+struct vmfs_map         *snap_maps(vmfs *m, int pid, ssize_t *n);
+struct vmfs_object_info *snap_objects(vmfs *m, ssize_t *n);
+struct vmfs_pt_entry    *snap_pagetable(vmfs *m, int pid, ssize_t *n);
+char                    *snap_kmsg(vmfs *m, ssize_t *n);
+char                    *snap_swap_path(vmfs *m, ssize_t *n);
 
 /* Machine-wide files. */
 int fmt_meminfo(vmfs *m, struct sbuf *out);
@@ -35,6 +56,7 @@ int fmt_swaps(vmfs *m, struct sbuf *out);
 int fmt_stat(vmfs *m, struct sbuf *out);      /* the top-level stat, with btime */
 int fmt_uptime(vmfs *m, struct sbuf *out);
 int fmt_kmsg(vmfs *m, struct sbuf *out);
+int fmt_config(vmfs *m, struct sbuf *out);    /* the configuration, "key value" lines */
 
 /* Per-process files. */
 int fmt_pid_maps(vmfs *m, int pid, struct sbuf *out);

@@ -17,7 +17,7 @@
  *                 then the walk done here, entry by entry, reading each
  *                 entry's 8 bytes from phys at table + 8 * index, and
  *                 PID/maps to tell an unallocated page from an uncached one
- *   stat          vmstat, swaps and the configuration lines of kmsg
+ *   stat          config, vmstat, meminfo and swaps
  *
  * What stays true: a failed ctl command prints "vmfsctl: MESSAGE", where
  * MESSAGE is the answer's text after "error: ", and exits 1; so does any
@@ -209,20 +209,41 @@ static const char *next_line(const char *p)
 }
 
 /*
- * field_u64 - the number after KEY in TEXT, where KEY starts a line and is
- * followed by blanks ("pgfault 7", "VmRSS:\t  4 kB").  False if absent.
+ * field_at - the value after KEY in TEXT, where KEY starts a line and is
+ * followed by blanks ("pgfault 7", "VmRSS:\t  4 kB", "policy lru"): its
+ * first character after the blanks, or NULL if no line has KEY.
  */
-static bool field_u64(const char *text, const char *key, uint64_t *val)
+static const char *field_at(const char *text, const char *key)
 {
 	size_t klen = strlen(key);
 
 	for (const char *line = *text ? text : NULL; line; line = next_line(line)) {
 		if (strncmp(line, key, klen) != 0 || (line[klen] != ' ' && line[klen] != '\t'))
 			continue;
-		*val = strtoull(line + klen, NULL, 10);
-		return true;
+		return line + klen + strspn(line + klen, " \t");
 	}
-	return false;
+	return NULL;
+}
+
+/* field_u64 - the number after KEY in TEXT (see field_at).  False if absent. */
+static bool field_u64(const char *text, const char *key, uint64_t *val)
+{
+	const char *v = field_at(text, key);
+
+	if (v)
+		*val = strtoull(v, NULL, 10);
+	return v != NULL;
+}
+
+/* field_str - the rest of KEY's line in TEXT into @buf (see field_at); "?" if absent. */
+static void field_str(const char *text, const char *key, char *buf, size_t size)
+{
+	const char *v = field_at(text, key);
+
+	if (v)
+		snprintf(buf, size, "%.*s", (int)strcspn(v, "\n"), v);
+	else
+		snprintf(buf, size, "?");
 }
 
 /* ---- the ctl transaction -------------------------------------------------- */
@@ -892,31 +913,6 @@ static int cmd_translate(const struct command *c, int argc, char **argv)
 
 /* ---- stat ----------------------------------------------------------------- */
 
-/*
- * boot_config - what kmsg's first lines say about the configuration: "N-level
- * page tables, B-bit addresses" and "policy NAME" (the last such line wins).
- */
-static void boot_config(const char *kmsg, char *levels, char *va_bits, char *policy, size_t size)
-{
-	for (const char *line = *kmsg ? kmsg : NULL; line; line = next_line(line)) {
-		const char *p, *eol = line + strcspn(line, "\n");
-		int lv, bits;
-
-		if (!(p = strstr(line, "] vmfs: ")) || p > eol)
-			continue;
-		if ((p = strstr(line, "-level page tables, ")) && p < eol) {
-			while (p > line && isdigit((unsigned char)p[-1]))
-				p--;
-			if (sscanf(p, "%d-level page tables, %d-bit", &lv, &bits) == 2) {
-				snprintf(levels, size, "%d", lv);
-				snprintf(va_bits, size, "%d", bits);
-			}
-		}
-		if ((p = strstr(line, ", policy ")) && p < eol)
-			snprintf(policy, size, "%.*s", (int)(eol - p - 9), p + 9);
-	}
-}
-
 /* swap_used - the Used column (KiB) of swaps, summed, in pages; "none" without swap. */
 static void swap_used(const char *swaps, char *buf, size_t size)
 {
@@ -949,33 +945,30 @@ static int cmd_stat(const struct command *c, int argc, char **argv)
 		{ "evicted", "pgsteal_direct" },
 		{ "oom_kills", "oom_kill" },
 	};
-	char levels[16] = "?", va_bits[16] = "?", policy[32] = "?", swap[32];
-	char *vmstat, *meminfo, *swaps, *kmsg = NULL;
-	uint64_t total_kb = 0, cached_kb = 0, v;
+	static const char *const config_keys[] = { "levels", "va_bits", "policy", "frames" };
+	char value[256], swap[32];
+	char *config = NULL, *vmstat = NULL, *meminfo = NULL, *swaps = NULL;
+	uint64_t cached_kb = 0, v;
 	int *pids = NULL, nprocs, status = 0;
 
 	(void)c, (void)argc, (void)argv;
-	if (!(vmstat = slurp_or_fail("vmstat", 0)))
-		return 1;
-	if (!(meminfo = slurp_or_fail("meminfo", 0)) || !(swaps = slurp_or_fail("swaps", 0))) {
+	if (!(config = slurp_or_fail("config", 0)) || !(vmstat = slurp_or_fail("vmstat", 0)) ||
+	    !(meminfo = slurp_or_fail("meminfo", 0)) || !(swaps = slurp_or_fail("swaps", 0))) {
 		free(meminfo);
 		free(vmstat);
+		free(config);
 		return 1;
 	}
-	if (slurp("kmsg", &kmsg) == 0)
-		boot_config(kmsg, levels, va_bits, policy, sizeof(levels));
-	free(kmsg);
 	if ((nprocs = live_pids(&pids)) < 0)
 		status = 1;
 	free(pids);
 	swap_used(swaps, swap, sizeof(swap));
-	field_u64(meminfo, "MemTotal:", &total_kb);
 	field_u64(meminfo, "Cached:", &cached_kb);   /* vmstat's nr_file_pages counts the swap cache too */
 
-	printf("%-13s %s\n", "levels", levels);
-	printf("%-13s %s\n", "va_bits", va_bits);
-	printf("%-13s %s\n", "policy", policy);
-	printf("%-13s %" PRIu64 "\n", "frames", total_kb / 4);
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++) {
+		field_str(config, config_keys[i], value, sizeof(value));
+		printf("%-13s %s\n", config_keys[i], value);
+	}
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		if (strcmp(counters[i].key, "faults") == 0)
 			printf("%-13s %d\n", "processes", nprocs < 0 ? 0 : nprocs);
@@ -991,6 +984,7 @@ static int cmd_stat(const struct command *c, int argc, char **argv)
 	free(swaps);
 	free(meminfo);
 	free(vmstat);
+	free(config);
 	return status;
 }
 
@@ -1054,8 +1048,8 @@ static const struct command commands[] = {
 	  cmd_translate, NULL, false },
 	{ "stat", 0, 0, "",
 	  "the machine's configuration and counters",
-	  "One 'key value' line each.  levels, va_bits and policy come from the\n"
-	  "configuration lines at the top of kmsg, frames from meminfo's MemTotal.\n"
+	  "One 'key value' line each.  levels, va_bits, policy (the current one)\n"
+	  "and frames come from config.\n"
 	  "In pages: free, anon, page_cache (meminfo's Cached: object pages and\n"
 	  "shared memory), swap_used (swaps), swap_cached, page_tables.  Then the\n"
 	  "number of processes and the counters since the mount: faults,\n"

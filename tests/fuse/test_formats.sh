@@ -6,7 +6,8 @@
 # anonymous, shared and object mappings, resident and untouched pages: field
 # widths, key order, and the figures that must agree between files
 # (maps = smaps headers, Rss sums = smaps_rollup = VmRSS = statm * 4 = stat
-# rss, VmSize = statm size * 4 = stat vsize / 1024).
+# rss, VmSize = statm size * 4 = stat vsize / 1024); and config states the
+# options each machine was mounted with, the policy in use after a change.
 #
 # Usage: test_formats.sh DAEMON SOURCEDIR (meson passes both)
 set -euo pipefail
@@ -36,7 +37,7 @@ mem_read "$mnt" "$child" "$anon" 16384 >/dev/null
 for f in maps smaps smaps_rollup status stat statm comm cmdline pagetable; do
 	cat "$mnt/$pid/$f" >"$t/$f" || fail "cat $pid/$f failed"
 done
-for f in meminfo vmstat swaps stat uptime kmsg; do
+for f in meminfo vmstat swaps stat uptime kmsg config; do
 	cat "$mnt/$f" >"$t/top-$f" || fail "cat $f failed"
 done
 
@@ -222,5 +223,32 @@ dd if="$mnt/$pid/smaps" bs=7 status=none | cmp - "$t/smaps" || fail "smaps read 
 expect_eq "$(dd if="$mnt/$pid/status" bs=1 skip=6 count=10 status=none)" "${name:0:10}" "status read at offset 6"
 ok "text files read in pieces and at offsets give the same bytes"
 
+# config: "key value" lines in a fixed order, the options as mounted (the
+# defaults here), the swap file the one swaps and kmsg name.
+config_keys="levels va_bits frames policy tlb kernel swap swap_size "
+expect_eq "$(cut -d' ' -f1 "$t/top-config" | tr '\n' ' ')" "$config_keys" "config keys"
+expect_eq "$(cat "$t/top-config")" "$(printf '%s\n' "levels 4" "va_bits 48" "frames 4096" "policy clock" \
+	"tlb 64" "kernel 1048576" "swap $swapfile" "swap_size 0")" "config of frames=4096"
+ok "config: the defaults, frames=4096 and the swap file of swaps"
+
 vmfs_unmount "$mnt"
 ok "unmounted; the daemon exited with status 0"
+
+# Other options, and the policy after `policy NAME`.
+mnt2=$VMFS_TMP/mnt2
+vmfs_mount "$mnt2" levels=5,frames=300,policy=lru,tlb=8,kernel=2M,swap=none
+expect_eq "$(cat "$mnt2/config")" "$(printf '%s\n' "levels 5" "va_bits 57" "frames 300" "policy lru" \
+	"tlb 8" "kernel 2097152" "swap none" "swap_size 0")" "config of levels=5,frames=300,policy=lru,tlb=8,kernel=2M,swap=none"
+[[ $(stat -c %a "$mnt2/config") == 444 ]] || fail "config mode $(stat -c %a "$mnt2/config"), expected 444"
+echo policy fifo >"$mnt2/ctl"
+expect_eq "$(field "$mnt2/config" policy)" fifo "config policy after 'policy fifo'"
+vmfs_unmount "$mnt2"
+ok "config: levels=5, swap=none, mode 0444, and policy fifo after the switch"
+
+mnt3=$VMFS_TMP/mnt3
+vmfs_mount "$mnt3" "frames=64,swap=$t/swap.db,swap_size=1M"
+expect_eq "$(sed -n 's/^swap //p' "$mnt3/config")" "$t/swap.db" "config swap with swap=PATH"
+expect_eq "$(field "$mnt3/config" swap_size)" 1048576 "config swap_size with swap_size=1M"
+expect_eq "$(cut -d' ' -f1 "$mnt3/config" | tr '\n' ' ')" "$config_keys" "config keys with swap=PATH"
+vmfs_unmount "$mnt3"
+ok "config: swap=PATH and swap_size=1M as given"

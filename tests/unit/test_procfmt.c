@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #define PAGE VMFS_PAGE_SIZE
 
@@ -749,6 +750,46 @@ static void test_stat_uptime(void **state)
 	vmfs_close(m);
 }
 
+/* ---- config (vmfs only) ------------------------------------------------------------ */
+
+/* The options as given, in the fixed order; the policy in use after a switch. */
+static void test_config(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("levels=3,frames=64,tlb=0,kernel=64K,swap=none,policy=arc");
+	char *text = render(m, fmt_config);
+
+	assert_string_equal(text, "levels 3\nva_bits 39\nframes 64\npolicy arc\ntlb 0\n"
+				  "kernel 65536\nswap none\nswap_size 0\n");
+	free(text);
+	assert_int_equal(vmfs_set_policy(m, "fifo", NULL, NULL), 0);
+	text = render(m, fmt_config);
+	assert_non_null(strstr(text, "\npolicy fifo\n"));
+	free(text);
+	vmfs_close(m);
+
+	char path[] = "/tmp/test_procfmt-XXXXXX", opts[128], want[128];
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	snprintf(opts, sizeof(opts), "frames=32,swap=%s,swap_size=2M", path);
+	m = open_machine(opts);
+	text = render(m, fmt_config);
+	snprintf(want, sizeof(want), "levels 4\nva_bits 48\nframes 32\npolicy clock\ntlb 64\n"
+		 "kernel 1048576\nswap %s\nswap_size 2097152\n", path);
+	assert_string_equal(text, want);
+	free(text);
+	vmfs_close(m);
+	for (size_t i = 0; i < 4; i++) {   /* the store and SQLite's files beside it */
+		static const char *const suffix[] = { "", "-journal", "-wal", "-shm" };
+
+		snprintf(want, sizeof(want), "%s%s", path, suffix[i]);
+		unlink(want);
+	}
+}
+
 /* ---- /proc/PID/pagetable ------------------------------------------------------------ */
 
 static void test_pagetable(void **state)
@@ -897,6 +938,7 @@ int main(void)
 		cmocka_unit_test(test_meminfo),
 		cmocka_unit_test(test_vmstat),
 		cmocka_unit_test(test_stat_uptime),
+		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_pagetable),
 		cmocka_unit_test(test_host_shape),
 	};

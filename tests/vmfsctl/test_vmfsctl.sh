@@ -16,7 +16,8 @@
 #     verdict names the state (cached, uncached, swap slot, unallocated,
 #     PROT_NONE, copy-on-write, supervisor only, not canonical); at 2, 4,
 #     5 and 6 levels;
-#   - stat agrees with vmstat, meminfo and swaps.
+#   - stat agrees with config, vmstat, meminfo and swaps, and shows the
+#     policy in use after a switch.
 #
 # Usage: test_vmfsctl.sh DAEMON SOURCEDIR VMFSCTL (meson passes all three)
 set -euo pipefail
@@ -296,7 +297,7 @@ for k in levels va_bits policy frames free anon page_cache swap_used swap_cached
 done
 expect_eq "${S[levels]}" 4 "stat levels"
 expect_eq "${S[va_bits]}" 48 "stat va_bits"
-expect_eq "${S[policy]}" clock "stat policy (kmsg's, as mounted)"
+expect_eq "${S[policy]}" clock "stat policy (config's, as mounted)"
 expect_eq "${S[frames]}" 64 "stat frames"
 expect_eq "${S[processes]}" 3 "stat processes (1, 4, the hog)"
 for pair in free:nr_free_pages anon:nr_anon_pages swap_cached:nr_swapcached page_tables:nr_page_table_pages \
@@ -314,6 +315,10 @@ expect_eq "$OUT" "" "vmfsctl policy output"
 ok_run sync
 expect_eq "$OUT" "" "vmfsctl sync output"
 ok "policy and sync print nothing"
+ok_run stat
+expect_eq "$(awk '$1 == "policy" { print $2 }' <<<"$OUT")" lru "stat policy after 'vmfsctl policy lru'"
+expect_eq "$(field "$mnt/config" policy)" lru "config policy after 'vmfsctl policy lru'"
+ok "stat shows the policy in use after a switch"
 
 # ---- other depths -------------------------------------------------------------------
 

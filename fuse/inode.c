@@ -1,0 +1,359 @@
+/*
+ * inode.c - the tree of the vmfs daemon (inode.h draws it): the names of
+ * each directory, the inode numbers, what a number or a name refers to, the
+ * attributes of each node and the listing of each directory.
+ *
+ * Inode numbers carry what they name, so most need no table:
+ *
+ *   1                      the root
+ *   2 + i                  root_entries[i]
+ *   PID_INO | pid<<8 | 0   PID/,  | 1 + i: pid_entries[i]   (PIDs are never reused)
+ *   OBJ_INO | id           objects/NAME, id from the object table (objtab.c)
+ *
+ * What stays true in this file:
+ *   - The tables below are the only place a name of the tree is written;
+ *     lookup, getattr and readdir all read them, so they cannot disagree.
+ *   - Nothing is cached: every answer comes from the machine at the moment
+ *     of the request.  A gone PID is ENOENT at lookup, at getattr of its
+ *     directory and at open; the files of a gone PID are reachable only
+ *     through an inode the kernel already holds, and getattr still answers
+ *     for them (fstat of an open file works, as in /proc).
+ *   - Every object inode handed to the kernel has been counted in the
+ *     object table once (node_of_name, node_of_object), and node_put or
+ *     node_forget gives that count back.
+ *   - Every node is owned by the user who mounted (default_permissions
+ *     makes the kernel enforce the modes); times are the machine's boot
+ *     time, or a process's start.
+ */
+#include "inode.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROOT_INO   ((fuse_ino_t)FUSE_ROOT_ID)
+#define FIRST_INO  ((fuse_ino_t)2)
+#define PID_INO    ((fuse_ino_t)1 << 62)
+#define OBJ_INO    ((fuse_ino_t)1 << 61)
+
+static const struct entry root_dir = { "/", K_ROOT, S_IFDIR | 0755, NULL, NULL };
+static const struct entry pid_dir = { "PID", K_PIDDIR, S_IFDIR | 0555, NULL, NULL };
+static const struct entry object_file = { "object", K_OBJECT, S_IFREG | 0644, NULL, NULL };
+
+static const struct entry root_entries[] = {
+	{ "ctl",     K_CTL,    S_IFREG | 0600, NULL, NULL },
+	{ "meminfo", K_TEXT,   S_IFREG | 0444, fmt_meminfo, NULL },
+	{ "vmstat",  K_TEXT,   S_IFREG | 0444, fmt_vmstat, NULL },
+	{ "swaps",   K_TEXT,   S_IFREG | 0444, fmt_swaps, NULL },
+	{ "stat",    K_TEXT,   S_IFREG | 0444, fmt_stat, NULL },
+	{ "uptime",  K_TEXT,   S_IFREG | 0444, fmt_uptime, NULL },
+	{ "kmsg",    K_TEXT,   S_IFREG | 0444, fmt_kmsg, NULL },
+	{ "config",  K_TEXT,   S_IFREG | 0444, fmt_config, NULL },
+	{ "phys",    K_PHYS,   S_IFREG | 0400, NULL, NULL },
+	{ "objects", K_OBJDIR, S_IFDIR | 0755, NULL, NULL },
+};
+
+static const struct entry pid_entries[] = {
+	{ "mem",          K_MEM,     S_IFREG | 0600, NULL, NULL },
+	{ "maps",         K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_maps },
+	{ "smaps",        K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_smaps },
+	{ "smaps_rollup", K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_smaps_rollup },
+	{ "pagemap",      K_PAGEMAP, S_IFREG | 0400, NULL, NULL },
+	{ "stat",         K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_stat },
+	{ "statm",        K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_statm },
+	{ "status",       K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_status },
+	{ "comm",         K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_comm },
+	{ "cmdline",      K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_cmdline },
+	{ "pagetable",    K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_pagetable },
+	{ "ctl",          K_CTL,     S_IFREG | 0600, NULL, NULL },
+};
+
+static fuse_ino_t pid_ino(int pid, size_t slot)
+{
+	return PID_INO | (fuse_ino_t)pid << 8 | slot;
+}
+
+static bool pid_alive(int pid)
+{
+	struct vmfs_proc_stat ps;
+
+	return vmfs_proc_stat(machine, pid, &ps) == 0;
+}
+
+/* A PID directory's name: decimal, no sign, no leading zero, 1..INT_MAX. */
+static int parse_pid(const char *s, int *pid)
+{
+	long long v = 0;
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 10 || s[0] < '1' || s[0] > '9')
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v > INT_MAX)
+		return -1;
+	*pid = (int)v;
+	return 0;
+}
+
+static const struct entry *find_entry(const struct entry *tab, size_t n, const char *name,
+				      size_t *index)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(tab[i].name, name)) {
+			*index = i;
+			return &tab[i];
+		}
+	return NULL;
+}
+
+/* ---- names and numbers --------------------------------------------------------- */
+
+int node_of_ino(fuse_ino_t ino, struct node *n, bool live)
+{
+	memset(n, 0, sizeof(*n));
+	n->ino = ino;
+	if (ino == ROOT_INO) {
+		n->entry = &root_dir;
+		return 0;
+	}
+	if (ino >= FIRST_INO && ino < FIRST_INO + COUNT(root_entries)) {
+		n->entry = &root_entries[ino - FIRST_INO];
+		return 0;
+	}
+	if (ino & PID_INO) {
+		size_t slot = ino & 0xff;
+
+		n->pid = (int)((ino & ~PID_INO) >> 8);
+		if (slot > COUNT(pid_entries) || n->pid <= 0)
+			return -ESTALE;
+		n->entry = slot ? &pid_entries[slot - 1] : &pid_dir;
+		if ((!slot || live) && !pid_alive(n->pid))
+			return -ENOENT;
+		return 0;
+	}
+	if (ino & OBJ_INO) {
+		n->entry = &object_file;
+		return obj_find(ino & ~OBJ_INO, &n->obj);
+	}
+	return -ESTALE;
+}
+
+int node_of_object(const char *name, unsigned mode, bool fresh, struct node *n)
+{
+	int rc;
+
+	memset(n, 0, sizeof(*n));
+	if ((rc = obj_id(name, mode, fresh, true, &n->obj.id)))
+		return rc;
+	n->entry = &object_file;
+	n->ino = OBJ_INO | n->obj.id;
+	n->obj.linked = true;
+	n->obj.mode = mode;
+	snprintf(n->obj.name, sizeof(n->obj.name), "%s", name);
+	return 0;
+}
+
+int node_of_name(const struct node *parent, const char *name, struct node *n)
+{
+	struct vmfs_object_info oi;
+	const struct entry *e;
+	size_t i;
+
+	memset(n, 0, sizeof(*n));
+	switch (node_kind(parent)) {
+	case K_ROOT:
+		if ((e = find_entry(root_entries, COUNT(root_entries), name, &i))) {
+			n->entry = e;
+			n->ino = FIRST_INO + i;
+			return 0;
+		}
+		if (parse_pid(name, &n->pid) || !pid_alive(n->pid))
+			return -ENOENT;
+		n->entry = &pid_dir;
+		n->ino = pid_ino(n->pid, 0);
+		return 0;
+	case K_PIDDIR:
+		if (!(e = find_entry(pid_entries, COUNT(pid_entries), name, &i)))
+			return -ENOENT;
+		if (!pid_alive(parent->pid))
+			return -ENOENT;
+		n->entry = e;
+		n->pid = parent->pid;
+		n->ino = pid_ino(n->pid, i + 1);
+		return 0;
+	case K_OBJDIR:
+		if (strlen(name) > CTL_NAME_MAX)
+			return -ENAMETOOLONG;
+		if (vmfs_object_stat(machine, name, &oi) < 0 || oi.removed)
+			return -ENOENT;
+		return node_of_object(name, oi.mode, false, n);
+	default:
+		return -ENOTDIR;
+	}
+}
+
+void node_put(const struct node *n)
+{
+	if (node_kind(n) == K_OBJECT)
+		obj_forget(n->obj.id, 1);
+}
+
+void node_forget(fuse_ino_t ino, uint64_t nlookup)
+{
+	if (ino & OBJ_INO)
+		obj_forget(ino & ~OBJ_INO, nlookup);
+}
+
+/* ---- attributes ---------------------------------------------------------------- */
+
+static void set_times(struct stat *st, uint64_t ns)
+{
+	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec = (time_t)(ns / 1000000000u);
+	st->st_atim.tv_nsec = st->st_mtim.tv_nsec = st->st_ctim.tv_nsec = (long)(ns % 1000000000u);
+}
+
+int node_stat(const struct node *n, struct stat *st)
+{
+	struct vmfs_stat ms;
+	struct vmfs_proc_stat ps;
+	struct vmfs_object_info oi;
+	uint64_t t;
+	int rc;
+
+	if ((rc = vmfs_stat(machine, &ms)) < 0)
+		return rc;
+	t = ms.boot_time * 1000000000u;
+	memset(st, 0, sizeof(*st));
+	st->st_ino = n->ino;
+	st->st_mode = n->entry->mode;
+	st->st_nlink = 1;
+	st->st_uid = owner_uid;
+	st->st_gid = owner_gid;
+	st->st_blksize = VMFS_PAGE_SIZE;
+
+	switch (node_kind(n)) {
+	case K_ROOT:
+		rc = vmfs_pids(machine, NULL, 0);
+		st->st_nlink = 3 + (rc > 0 ? (nlink_t)rc : 0);  /* ., .., objects, PIDs */
+		break;
+	case K_OBJDIR:
+		st->st_nlink = 2;
+		break;
+	case K_PIDDIR:
+		st->st_nlink = 2;
+		if (vmfs_proc_stat(machine, n->pid, &ps) < 0)
+			return -ENOENT;
+		t += ps.start_ns;
+		break;
+	case K_PHYS:
+		st->st_size = (off_t)ms.phys_size;
+		break;
+	case K_MEM:         /* the user half, so that od -j and hexdump -s seek */
+		st->st_size = ms.user_top > INT64_MAX ? INT64_MAX : (off_t)ms.user_top;
+		break;
+	case K_PAGEMAP:     /* one entry per page of the user half */
+		st->st_size = (off_t)((ms.user_top >> VMFS_PAGE_SHIFT) * 8);
+		break;
+	case K_OBJECT:
+		st->st_mode = S_IFREG | (n->obj.mode & 07777);
+		if (!n->obj.linked) {   /* removed while the kernel holds it */
+			st->st_nlink = 0;
+			break;
+		}
+		if (vmfs_object_stat(machine, n->obj.name, &oi) < 0 || oi.removed)
+			return -ENOENT;
+		st->st_mode = S_IFREG | (oi.mode & 07777);
+		st->st_size = (off_t)oi.size;
+		st->st_blocks = (blkcnt_t)((oi.size + 511) / 512);
+		break;
+	default:    /* generated files have no size, as in /proc */
+		break;
+	}
+	set_times(st, t);
+	return 0;
+}
+
+/* ---- directory listings ---------------------------------------------------------- */
+
+/* Append one entry to a listing; each entry's offset is where the next begins. */
+static void list_add(fuse_req_t req, struct sbuf *b, const char *name, fuse_ino_t ino, mode_t mode)
+{
+	struct stat st = { .st_ino = ino, .st_mode = mode };
+	size_t len = fuse_add_direntry(req, NULL, 0, name, NULL, 0);
+
+	if (!sbuf_reserve(b, len))
+		return;
+	fuse_add_direntry(req, b->buf + b->len, len, name, &st, (off_t)(b->len + len));
+	b->len += len;
+}
+
+static int list_pids(fuse_req_t req, struct sbuf *b)
+{
+	ssize_t n;
+	int *pids = snap_pids(machine, &n);
+
+	for (ssize_t i = 0; i < n; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "%d", pids[i]);
+		list_add(req, b, name, pid_ino(pids[i], 0), pid_dir.mode);
+	}
+	free(pids);
+	return n < 0 ? (int)n : 0;
+}
+
+/* Objects are listed with their ids (readdir skips inode number 0). */
+static int list_objects(fuse_req_t req, struct sbuf *b)
+{
+	ssize_t n;
+	struct vmfs_object_info *list = snap_objects(machine, &n);
+
+	for (ssize_t i = 0; i < n; i++) {
+		uint64_t id;
+
+		if (list[i].removed)
+			continue;
+		if (obj_id(list[i].name, list[i].mode, false, false, &id)) {
+			b->err = -ENOMEM;
+			break;
+		}
+		list_add(req, b, list[i].name, OBJ_INO | id, S_IFREG);
+	}
+	free(list);
+	return n < 0 ? (int)n : 0;
+}
+
+int node_list(fuse_req_t req, const struct node *n, struct sbuf *b)
+{
+	int rc = 0;
+
+	b->len = 0;
+	b->err = 0;
+	list_add(req, b, ".", n->ino, S_IFDIR);
+	list_add(req, b, "..", ROOT_INO, S_IFDIR);
+	switch (node_kind(n)) {
+	case K_ROOT:
+		for (size_t i = 0; i < COUNT(root_entries); i++)
+			list_add(req, b, root_entries[i].name, FIRST_INO + i, root_entries[i].mode);
+		rc = list_pids(req, b);
+		break;
+	case K_OBJDIR:
+		rc = list_objects(req, b);
+		break;
+	case K_PIDDIR:
+		if (!pid_alive(n->pid))
+			return -ENOENT;
+		for (size_t i = 0; i < COUNT(pid_entries); i++)
+			list_add(req, b, pid_entries[i].name, pid_ino(n->pid, i + 1), pid_entries[i].mode);
+		break;
+	default:
+		return -ENOTDIR;
+	}
+	return rc ? rc : b->err;
+}

@@ -1,0 +1,171 @@
+/*
+ * objtab.c - the object table of the vmfs daemon (objtab.h says what it is
+ * for): two hash chains over one set of entries, by name and by id.
+ *
+ * What stays true in this file:
+ *   - every entry is on the id chain; it is on the name chain exactly when
+ *     it is linked, and no two linked entries share a name;
+ *   - an entry is freed only when it is neither linked nor held by the
+ *     kernel (nlookup 0);
+ *   - every access to the chains and the entries is under objs.lock, and
+ *     nothing else is done while it is held (daemon.h).
+ */
+#include "objtab.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OBJ_BUCKETS 1024
+
+struct objent {
+	struct objent *next_name, *next_id;
+	uint64_t       id, nlookup;
+	bool           linked;
+	unsigned       mode;
+	char           name[CTL_NAME_MAX + 1];
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct objent  *by_name[OBJ_BUCKETS], *by_id[OBJ_BUCKETS];
+	uint64_t        next_id;
+} objs = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1 };
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h % OBJ_BUCKETS;
+}
+
+static struct objent *obj_by_name(const char *name)
+{
+	struct objent *o = objs.by_name[name_hash(name)];
+
+	while (o && strcmp(o->name, name))
+		o = o->next_name;
+	return o;
+}
+
+static struct objent *obj_by_id(uint64_t id)
+{
+	struct objent *o = objs.by_id[id % OBJ_BUCKETS];
+
+	while (o && o->id != id)
+		o = o->next_id;
+	return o;
+}
+
+/* Take @o out of the name index (it keeps its id).  Lock held. */
+static void obj_unhash_name(struct objent *o)
+{
+	struct objent **p = &objs.by_name[name_hash(o->name)];
+
+	while (*p != o)
+		p = &(*p)->next_name;
+	*p = o->next_name;
+	o->linked = false;
+}
+
+/* Free @o if the kernel has forgotten it and its name is gone.  Lock held. */
+static void obj_maybe_free(struct objent *o)
+{
+	struct objent **p;
+
+	if (o->nlookup || o->linked)
+		return;
+	for (p = &objs.by_id[o->id % OBJ_BUCKETS]; *p != o; p = &(*p)->next_id)
+		;
+	*p = o->next_id;
+	free(o);
+}
+
+int obj_id(const char *name, unsigned mode, bool fresh, bool count, uint64_t *id)
+{
+	struct objent *o;
+	size_t h = name_hash(name);
+
+	pthread_mutex_lock(&objs.lock);
+	o = obj_by_name(name);
+	if (o && fresh) {
+		obj_unhash_name(o);
+		obj_maybe_free(o);
+		o = NULL;
+	}
+	if (!o) {
+		if (!(o = calloc(1, sizeof(*o)))) {
+			pthread_mutex_unlock(&objs.lock);
+			return -ENOMEM;
+		}
+		snprintf(o->name, sizeof(o->name), "%s", name);
+		o->id = objs.next_id++;
+		o->linked = true;
+		o->next_name = objs.by_name[h];
+		objs.by_name[h] = o;
+		o->next_id = objs.by_id[o->id % OBJ_BUCKETS];
+		objs.by_id[o->id % OBJ_BUCKETS] = o;
+	}
+	o->mode = mode;
+	o->nlookup += count;
+	*id = o->id;
+	pthread_mutex_unlock(&objs.lock);
+	return 0;
+}
+
+void obj_forget(uint64_t id, uint64_t n)
+{
+	struct objent *o;
+
+	pthread_mutex_lock(&objs.lock);
+	if ((o = obj_by_id(id))) {
+		o->nlookup = o->nlookup > n ? o->nlookup - n : 0;
+		obj_maybe_free(o);
+	}
+	pthread_mutex_unlock(&objs.lock);
+}
+
+void obj_unlink(const char *name)
+{
+	struct objent *o;
+
+	pthread_mutex_lock(&objs.lock);
+	if ((o = obj_by_name(name))) {
+		obj_unhash_name(o);
+		obj_maybe_free(o);
+	}
+	pthread_mutex_unlock(&objs.lock);
+}
+
+int obj_find(uint64_t id, struct obj_ref *ref)
+{
+	struct objent *o;
+	int rc = -ESTALE;
+
+	pthread_mutex_lock(&objs.lock);
+	if ((o = obj_by_id(id))) {
+		ref->id = id;
+		ref->linked = o->linked;
+		ref->mode = o->mode;
+		memcpy(ref->name, o->name, sizeof(ref->name));
+		rc = 0;
+	}
+	pthread_mutex_unlock(&objs.lock);
+	return rc;
+}
+
+bool obj_linked(uint64_t id)
+{
+	struct objent *o;
+	bool linked;
+
+	pthread_mutex_lock(&objs.lock);
+	o = obj_by_id(id);
+	linked = o && o->linked;
+	pthread_mutex_unlock(&objs.lock);
+	return linked;
+}

@@ -1,0 +1,805 @@
+/*
+ * ops.c - the low-level operations of the vmfs daemon (libfuse3's inode
+ * API): lookups and attributes, open files and directories, reads and
+ * writes, and the few changes to the tree a user may make (objects/NAME,
+ * rmdir PID).  inode.c says what each inode is; this file does what each
+ * request asks of it.
+ *
+ * It uses libfuse's low-level (inode) API.  The high-level (path) API
+ * forgets a directory's path when it is removed, so after `rmdir PID` an
+ * fstat() of a file opened inside it fails with ESTALE before the file
+ * system is asked; /proc keeps such files usable, and so must we.  The
+ * inode API also lets reads go straight from the machine into a per-thread
+ * buffer with no allocation and no path building.
+ *
+ * What stays true in this file:
+ *   - Every request gets exactly one reply, and whatever a request counted
+ *     in the object table is either handed to the kernel with that reply
+ *     or given back (node_put) when the reply fails or is an error.
+ *   - Text files are rendered once, at open (one snapshot per open, kept in
+ *     the open file and freed at release); mem, phys, pagemap and objects
+ *     are read from the machine at each read.
+ *   - Nothing is cached by the kernel: every open is direct I/O, entry and
+ *     attribute timeouts are 0, so a PID directory appears and vanishes at
+ *     once.
+ *   - Permissions are the kernel's (default_permissions): the modes of
+ *     inode.h, owned by the user who mounted; without allow_other only that
+ *     user gets in at all.
+ *   - pagemap shows frame numbers only to an opener who is the mounter or
+ *     root: anyone else who gets it open (past its mode 0400 with
+ *     CAP_DAC_READ_SEARCH, say) reads the PFN bits of present pages as 0,
+ *     the flags and swap entries whole, as Linux (4.2 on) shows it to a
+ *     reader without CAP_SYS_ADMIN.  Like Linux, the opener decides, not
+ *     whoever reads the descriptor later.
+ *   - The locks are those of daemon.h: a handle's lock is never held
+ *     across a reply.
+ *
+ * Offsets are off_t, signed: the kernel refuses negative ones with EINVAL
+ * before they reach us, so the upper (kernel) half of an address space,
+ * which starts at 2^63 or above, cannot be named through mem; a user-mode
+ * access there would fault anyway.  Everything below 2^63 is reachable.
+ */
+#include "inode.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/statvfs.h>
+
+#include "ctl.h"
+
+/* ---- names and attributes --------------------------------------------------------------- */
+
+/* Reply with @n as a directory entry; the object table's count is the kernel's now. */
+static void reply_entry(fuse_req_t req, const struct node *n)
+{
+	struct fuse_entry_param e;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	e.ino = n->ino;
+	e.attr_timeout = 0;
+	e.entry_timeout = 0;
+	rc = node_stat(n, &e.attr);
+	if (rc) {
+		node_put(n);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	if (fuse_reply_entry(req, &e) != 0)
+		node_put(n);
+}
+
+static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node dir, n;
+	int rc;
+
+	if ((rc = node_of_ino(parent, &dir, true)) || (rc = node_of_name(&dir, name, &n)))
+		fuse_reply_err(req, -rc);
+	else
+		reply_entry(req, &n);
+}
+
+static void ll_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	node_forget(ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void ll_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		node_forget(forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node n;
+	struct stat st;
+	int rc;
+
+	(void)fi;
+	if ((rc = node_of_ino(ino, &n, false)) || (rc = node_stat(&n, &st)))
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_attr(req, &st, 0);
+}
+
+static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct vmfs_stat ms;
+	struct statvfs sv;
+	int rc;
+
+	(void)ino;
+	if ((rc = vmfs_stat(machine, &ms)) < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	memset(&sv, 0, sizeof(sv));
+	sv.f_bsize = sv.f_frsize = VMFS_PAGE_SIZE;
+	sv.f_blocks = ms.frames;
+	sv.f_bfree = sv.f_bavail = ms.frames_free;
+	sv.f_files = ms.nr_processes + ms.nr_objects;
+	sv.f_namemax = CTL_NAME_MAX;
+	fuse_reply_statfs(req, &sv);
+}
+
+/* ---- open files and directories ---------------------------------------------------- */
+
+/*
+ * The state of one open file or directory, in fi->fh.  The node never
+ * changes after open.  Text files keep their snapshot, directories their
+ * listing (rebuilt on a read from offset 0, as rewinddir asks); ctl files
+ * keep the answer of their last command, served from the offset where
+ * that command's write ended (answer_base).  @lock guards the mutable part.
+ */
+struct handle {
+	struct node     node;
+	pthread_mutex_t lock;
+	struct sbuf     text;           /* text snapshot, or directory listing */
+	bool            listed;
+	char            answer[CTL_ANSWER_MAX];
+	size_t          answer_len;
+	off_t           answer_base;
+	bool            show_pfn;       /* pagemap: opened by the mounter or root */
+};
+
+static struct handle *handle_new(const struct node *n)
+{
+	struct handle *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->node = *n;
+	pthread_mutex_init(&h->lock, NULL);
+	return h;
+}
+
+static void handle_free(struct handle *h)
+{
+	if (!h)
+		return;
+	sbuf_free(&h->text);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
+static struct handle *handle_of(const struct fuse_file_info *fi)
+{
+	return (struct handle *)(uintptr_t)fi->fh;
+}
+
+/* Render a text file's snapshot; a process that is gone is ENOENT. */
+static int render(struct handle *h)
+{
+	const struct entry *e = h->node.entry;
+	int rc;
+
+	rc = e->fmt_process ? e->fmt_process(machine, h->node.pid, &h->text)
+			    : e->fmt_machine(machine, &h->text);
+	if (rc == 0 && h->text.err)
+		rc = h->text.err < 0 ? h->text.err : -ENOMEM;
+	return rc == -ESRCH ? -ENOENT : rc;
+}
+
+/* Make the open file of @n in @fi for user @opener, or return -errno. */
+static int open_node(const struct node *n, struct fuse_file_info *fi, uid_t opener)
+{
+	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
+	struct handle *h;
+	int rc = 0;
+
+	if (is_dir(n))
+		return -EISDIR;
+	switch (node_kind(n)) {
+	case K_TEXT:
+	case K_PHYS:
+	case K_PAGEMAP:
+		if (writing)
+			return -EACCES;
+		break;
+	case K_OBJECT:
+		if (!n->obj.linked)
+			return -ENOENT;
+		break;
+	default:
+		break;
+	}
+	if (!(h = handle_new(n)))
+		return -ENOMEM;
+	switch (node_kind(n)) {
+	case K_TEXT:
+		rc = render(h);
+		break;
+	case K_PAGEMAP:
+		h->show_pfn = opener == owner_uid || opener == 0;
+		break;
+	case K_OBJECT:
+		/* O_TRUNC arrives here when the kernel does atomic_o_trunc. */
+		if ((fi->flags & O_TRUNC) && writing)
+			rc = vmfs_object_resize(machine, n->obj.name, 0);
+		break;
+	default:    /* ctl and mem: truncation means nothing and is accepted */
+		break;
+	}
+	if (rc) {
+		handle_free(h);
+		return rc;
+	}
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	fi->fh = (uintptr_t)h;
+	return 0;
+}
+
+static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node n;
+	int rc;
+
+	if ((rc = node_of_ino(ino, &n, true)) || (rc = open_node(&n, fi, fuse_req_ctx(req)->uid)))
+		fuse_reply_err(req, -rc);
+	else if (fuse_reply_open(req, fi) != 0)
+		handle_free(handle_of(fi));     /* the open was interrupted */
+}
+
+/* Only objects/NAME can be created: cp, dd, truncate and shell redirections. */
+static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
+{
+	struct fuse_entry_param e;
+	struct node dir, n;
+	bool fresh = true;
+	int rc;
+
+	if ((rc = node_of_ino(parent, &dir, true)))
+		goto fail;
+	if (node_kind(&dir) != K_OBJDIR) {
+		rc = is_dir(&dir) ? -EACCES : -ENOTDIR;
+		goto fail;
+	}
+	if (strlen(name) > CTL_NAME_MAX) {
+		rc = -ENAMETOOLONG;
+		goto fail;
+	}
+	rc = vmfs_object_create(machine, name, NULL, 0);
+	if (rc == 0)
+		rc = vmfs_object_chmod(machine, name, mode & 07777);
+	else if (rc == -EEXIST && !(fi->flags & O_EXCL))
+		rc = 0, fresh = false;  /* lost a race with another creator: open it */
+	if (rc)
+		goto fail;
+
+	if ((rc = node_of_object(name, mode & 07777, fresh, &n)))
+		goto fail;
+
+	memset(&e, 0, sizeof(e));
+	e.ino = n.ino;
+	if ((rc = node_stat(&n, &e.attr)) || (rc = open_node(&n, fi, fuse_req_ctx(req)->uid))) {
+		node_put(&n);
+		goto fail;
+	}
+	if (fuse_reply_create(req, &e, fi) != 0) {
+		node_put(&n);
+		handle_free(handle_of(fi));
+	}
+	return;
+fail:
+	fuse_reply_err(req, -rc);
+}
+
+static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	handle_free(handle_of(fi));
+	fuse_reply_err(req, 0);
+}
+
+static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node n;
+	struct handle *h;
+	int rc;
+
+	if ((rc = node_of_ino(ino, &n, true))) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	if (!is_dir(&n)) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	if (!(h = handle_new(&n))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	fi->fh = (uintptr_t)h;
+	if (fuse_reply_open(req, fi) != 0)
+		handle_free(h);
+}
+
+static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	handle_free(handle_of(fi));
+	fuse_reply_err(req, 0);
+}
+
+/* ---- reply buffers -------------------------------------------------------------------- */
+
+/* One I/O buffer per worker thread, made on its first read, freed at its exit. */
+#define IOBUF_ALIGN (2u << 20)
+static pthread_key_t iobuf_key;
+
+int ops_setup(void)
+{
+	return pthread_key_create(&iobuf_key, free);
+}
+
+static char *iobuf(void)
+{
+	char *b = pthread_getspecific(iobuf_key);
+
+	if (b)
+		return b;
+	/* One huge page where the host has them: fewer TLB misses for the
+	 * machine's copy in and the kernel's page pinning on the way out. */
+	if (!(b = aligned_alloc(IOBUF_ALIGN, IOBUF_ALIGN)))
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(b, IOBUF_ALIGN, MADV_HUGEPAGE);
+#endif
+	if (pthread_setspecific(iobuf_key, b)) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+/*
+ * Copy the part of an open file's own buffer [data, data+len) at @off into
+ * the thread's buffer, for a reply.  Replies never go out from the handle
+ * itself, nor under its lock: the moment the kernel has the bytes, the
+ * reader may close the file and another thread free the handle (release),
+ * while this one is still returning from writev() or unlocking.
+ * Returns the bytes copied, 0 at or past the end, or -errno.
+ */
+static ssize_t slice(const char *data, size_t len, size_t size, off_t off, char **out)
+{
+	if (off < 0)
+		return -EINVAL;
+	if ((uint64_t)off >= len)
+		return 0;
+	if (size > len - (size_t)off)
+		size = len - (size_t)off;
+	if (size > IO_MAX)
+		size = IO_MAX;
+	if (!(*out = iobuf()))
+		return -ENOMEM;
+	memcpy(*out, data + off, size);
+	return (ssize_t)size;
+}
+
+static void reply_read(fuse_req_t req, const char *buf, ssize_t n)
+{
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_buf(req, n ? buf : NULL, (size_t)n);
+}
+
+/* ---- directory listings (node_list, inode.c, makes them) ----------------------------- */
+
+static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+	char *buf = NULL;
+	ssize_t n = 0;
+
+	(void)ino;
+	pthread_mutex_lock(&h->lock);
+	if (off == 0 || !h->listed) {
+		n = node_list(req, &h->node, &h->text);
+		h->listed = n == 0;
+	}
+	if (n == 0)     /* a cut entry at the end is left for the next call */
+		n = slice(h->text.buf, h->text.len, size, off, &buf);
+	pthread_mutex_unlock(&h->lock);
+	reply_read(req, buf, n);
+}
+
+/* ---- reading and writing ------------------------------------------------------------ */
+
+/*
+ * mem: the bytes at virtual address @off, in user mode, between the
+ * machine and @buf.  Nothing transferred is EIO, whatever stopped the
+ * first page (a segfault, which the machine logs, or no memory, which it
+ * logs too), as SPEC section 3 and /proc/PID/mem have it; a fault further
+ * on is a short count.  A process that is gone reads as end of file, as
+ * /proc/PID/mem does once the mm is gone.
+ */
+static ssize_t mem_io(int pid, char *buf, size_t size, off_t off, bool write)
+{
+	ssize_t n;
+
+	if (size == 0)
+		return 0;
+	n = write ? vmfs_write(machine, pid, (uint64_t)off, buf, size)
+		  : vmfs_read(machine, pid, (uint64_t)off, buf, size);
+	if (n >= 0)
+		return n;
+	if (n == -ESRCH)
+		return write ? -ESRCH : 0;
+	return -EIO;
+}
+
+struct mem_reply {
+	fuse_req_t req;
+	bool       replied;
+};
+
+/* Runs under the machine lock: reply straight from simulated RAM. */
+static int mem_reply_fn(void *arg, const struct iovec *iov, int iovcnt)
+{
+	struct mem_reply *r = arg;
+
+	r->replied = true;
+	fuse_reply_iov(r->req, iov, iovcnt);
+	return 0;
+}
+
+/*
+ * A read of mem without a copy: libvmfs hands over the pieces of simulated
+ * RAM and the reply is made from them (the copy into the reader is the
+ * kernel's).  The errors are mem_io's.
+ */
+static void mem_read(fuse_req_t req, int pid, size_t size, off_t off)
+{
+	struct mem_reply r = { req, false };
+	ssize_t n = size ? vmfs_read_with(machine, pid, (uint64_t)off, size, mem_reply_fn, &r) : 0;
+
+	if (r.replied)
+		return;
+	if (n >= 0 || n == -ESRCH)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_err(req, EIO);
+}
+
+/*
+ * pagemap: one 64-bit entry per page, offset = vpn * 8, all 8-byte
+ * aligned.  Without @show_pfn a present page's frame number reads as 0, as
+ * Linux's pagemap_read() does when the opener lacks CAP_SYS_ADMIN; a swap
+ * entry keeps its type and offset, which say nothing of physical memory.
+ */
+static ssize_t pagemap_read(int pid, char *buf, size_t size, off_t off, bool show_pfn)
+{
+	uint64_t *pm = (uint64_t *)(void *)buf;
+	ssize_t n;
+
+	if ((off & 7) || (size & 7))
+		return -EINVAL;
+	n = vmfs_pagemap(machine, pid, (uint64_t)off >> 3, pm, size >> 3);
+	if (n == -ESRCH)
+		return 0;
+	if (n < 0)
+		return n;
+	for (ssize_t i = 0; !show_pfn && i < n; i++)
+		if (pm[i] & VMFS_PM_PRESENT)
+			pm[i] &= ~VMFS_PM_PFN_MASK;
+	return n * 8;
+}
+
+/*
+ * ctl: the answer of the last command, read from the offset where that
+ * command's write left the file.  A read from before that point (pread at
+ * 0, or a seek back) starts the answer over at offset 0, so that it still
+ * ends in end of file instead of repeating.
+ */
+static ssize_t ctl_read(struct handle *h, size_t size, off_t off, char **buf)
+{
+	ssize_t n;
+
+	pthread_mutex_lock(&h->lock);
+	if (off < h->answer_base)
+		h->answer_base = 0;
+	n = slice(h->answer, h->answer_len, size, off - h->answer_base, buf);
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
+static int ctl_write(struct handle *h, const char *buf, size_t size, off_t off)
+{
+	enum ctl_scope scope = h->node.pid ? CTL_PROCESS : CTL_MACHINE;
+	int rc;
+
+	pthread_mutex_lock(&h->lock);
+	rc = ctl_run(machine, scope, h->node.pid, buf, size, h->answer, sizeof(h->answer));
+	h->answer_len = strlen(h->answer);
+	/* A failed write leaves the file offset where it was. */
+	h->answer_base = rc ? off : off + (off_t)size;
+	pthread_mutex_unlock(&h->lock);
+	return rc;
+}
+
+static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+	const struct node *n = &h->node;
+	char *buf = NULL;
+	ssize_t r;
+
+	(void)ino;
+	switch (node_kind(n)) {
+	case K_TEXT:
+		r = slice(h->text.buf, h->text.len, size, off, &buf);
+		reply_read(req, buf, r);
+		return;
+	case K_CTL:
+		r = ctl_read(h, size, off, &buf);
+		reply_read(req, buf, r);
+		return;
+	default:
+		break;
+	}
+	if (off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (size > IO_MAX)
+		size = IO_MAX;
+	if (node_kind(n) == K_MEM) {
+		mem_read(req, n->pid, size, off);
+		return;
+	}
+	if (!(buf = iobuf())) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (size > IO_MAX)
+		size = IO_MAX;
+	switch (node_kind(n)) {
+	case K_MEM:
+		r = mem_io(n->pid, buf, size, off, false);
+		break;
+	case K_PAGEMAP:
+		r = pagemap_read(n->pid, buf, size, off, h->show_pfn);
+		break;
+	case K_PHYS:
+		r = vmfs_phys_read(machine, (uint64_t)off, buf, size);
+		break;
+	case K_OBJECT:
+		r = obj_linked(n->obj.id) ? vmfs_object_read(machine, n->obj.name, (uint64_t)off, buf, size)
+					  : -ESTALE;
+		break;
+	default:
+		r = -EISDIR;
+		break;
+	}
+	reply_read(req, buf, r);
+}
+
+static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+	const struct node *n = &h->node;
+	ssize_t r;
+
+	(void)ino;
+	switch (node_kind(n)) {
+	case K_MEM:
+		r = mem_io(n->pid, (char *)(uintptr_t)buf, size, off, true);
+		break;
+	case K_CTL:
+		r = ctl_write(h, buf, size, off);
+		if (r == 0)
+			r = (ssize_t)size;
+		break;
+	case K_OBJECT:
+		if (off < 0)
+			r = -EINVAL;
+		else if (!obj_linked(n->obj.id))
+			r = -ESTALE;
+		else
+			r = vmfs_object_write(machine, n->obj.name, (uint64_t)off, buf, size);
+		break;
+	default:
+		r = -EBADF;
+		break;
+	}
+	if (r < 0)
+		fuse_reply_err(req, (int)-r);
+	else
+		fuse_reply_write(req, (size_t)r);
+}
+
+static void ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)datasync;
+	fuse_reply_err(req, node_kind(&handle_of(fi)->node) == K_OBJECT ? -vmfs_sync(machine) : 0);
+}
+
+/* ---- changing the tree ------------------------------------------------------------- */
+
+/*
+ * chmod, chown, truncate and utimes.  Only objects have a mode and a size
+ * to change; ctl and mem accept truncation (`echo cmd > ctl`, dd without
+ * conv=notrunc); ownership may only be "changed" to the mounter (cp -p);
+ * times are generated, as in /proc, and setting them is ignored.
+ */
+static int set_attr(const struct node *n, const struct stat *attr, int to_set)
+{
+	int rc;
+
+	if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+		if (((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != owner_uid) ||
+		    ((to_set & FUSE_SET_ATTR_GID) && attr->st_gid != owner_gid))
+			return -EPERM;
+	}
+	if (to_set & FUSE_SET_ATTR_MODE) {
+		if (node_kind(n) != K_OBJECT)
+			return -EPERM;
+		if ((rc = vmfs_object_chmod(machine, n->obj.name, attr->st_mode & 07777)))
+			return rc;
+	}
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		switch (node_kind(n)) {
+		case K_OBJECT:
+			if (attr->st_size < 0)
+				return -EINVAL;
+			if ((rc = vmfs_object_resize(machine, n->obj.name, (uint64_t)attr->st_size)))
+				return rc;
+			break;
+		case K_CTL:
+		case K_MEM:
+			break;
+		default:
+			return is_dir(n) ? -EISDIR : -EACCES;
+		}
+	}
+	return 0;
+}
+
+static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	struct node n;
+	struct stat st;
+	int rc;
+
+	if (fi)
+		n = handle_of(fi)->node;
+	else if ((rc = node_of_ino(ino, &n, false)))
+		goto fail;
+	if (node_kind(&n) == K_OBJECT && !obj_linked(n.obj.id)) {
+		rc = -ESTALE;
+		goto fail;
+	}
+	if ((rc = set_attr(&n, attr, to_set)) || (rc = node_stat(&n, &st)))
+		goto fail;
+	fuse_reply_attr(req, &st, 0);
+	return;
+fail:
+	fuse_reply_err(req, -rc);
+}
+
+/*
+ * What @name in directory @parent names, for the calls that hand the kernel
+ * no reference to it (unlink, rmdir, mkdir): node_of_name's count is given
+ * back at once.
+ */
+static int node_of_child(fuse_ino_t parent, const char *name, struct node *n)
+{
+	struct node dir;
+	int rc;
+
+	if ((rc = node_of_ino(parent, &dir, true)) || (rc = node_of_name(&dir, name, n)))
+		return rc;
+	node_put(n);
+	return 0;
+}
+
+static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node n;
+	int rc = node_of_child(parent, name, &n);
+
+	if (rc == 0 && node_kind(&n) != K_OBJECT)
+		rc = is_dir(&n) ? -EISDIR : -EPERM;
+	else if (rc == 0 && (rc = vmfs_object_remove(machine, name)) == 0)
+		obj_unlink(name);
+	fuse_reply_err(req, -rc);
+}
+
+static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node n;
+	int rc = node_of_child(parent, name, &n);
+
+	if (rc == 0 && node_kind(&n) == K_PIDDIR) {
+		rc = vmfs_exit(machine, n.pid);
+		if (rc == -ESRCH)
+			rc = -ENOENT;
+	} else if (rc == 0) {
+		rc = node_kind(&n) == K_OBJDIR ? -EPERM : -ENOTDIR;
+	}
+	fuse_reply_err(req, -rc);
+}
+
+static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct node n;
+	int rc = node_of_child(parent, name, &n);
+
+	(void)mode;
+	fuse_reply_err(req, rc == 0 ? EEXIST : rc == -ENOENT ? EPERM : -rc);
+}
+
+/* Objects have no rename call; EXDEV makes mv copy and remove instead. */
+static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname, unsigned int flags)
+{
+	struct node a, b;
+	int rc;
+
+	(void)name;
+	(void)newname;
+	(void)flags;
+	if ((rc = node_of_ino(parent, &a, true)) == 0 && (rc = node_of_ino(newparent, &b, true)) == 0)
+		rc = node_kind(&a) == K_OBJDIR && node_kind(&b) == K_OBJDIR ? -EXDEV : -EPERM;
+	fuse_reply_err(req, -rc);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------ */
+
+static void ll_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	if (conn->max_write < IO_MAX)
+		conn->max_write = IO_MAX;
+	conn->max_read = max_read;
+}
+
+static void ll_destroy(void *userdata)
+{
+	(void)userdata;
+	vmfs_close(machine);
+	machine = NULL;
+}
+
+const struct fuse_lowlevel_ops vmfs_ops = {
+	.init         = ll_init,
+	.destroy      = ll_destroy,
+	.lookup       = ll_lookup,
+	.forget       = ll_forget,
+	.forget_multi = ll_forget_multi,
+	.getattr      = ll_getattr,
+	.setattr      = ll_setattr,
+	.statfs       = ll_statfs,
+	.opendir      = ll_opendir,
+	.readdir      = ll_readdir,
+	.releasedir   = ll_releasedir,
+	.open         = ll_open,
+	.create       = ll_create,
+	.read         = ll_read,
+	.write        = ll_write,
+	.fsync        = ll_fsync,
+	.release      = ll_release,
+	.unlink       = ll_unlink,
+	.rmdir        = ll_rmdir,
+	.mkdir        = ll_mkdir,
+	.rename       = ll_rename,
+};
+
