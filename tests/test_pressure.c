@@ -65,6 +65,7 @@
 #include <cmocka.h>
 
 #include "vmfs.h"
+#include "testutil.h"
 
 #define PAGE      4096u
 #define ANON_PRIV (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -77,64 +78,16 @@ static const char *const builtin_policies[] = { "fifo", "lru", "clock", "arc" };
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static vmfs *open_machine(const char *opts)
+/* @npages read-write pages at exactly @addr. */
+static void map_pages(vmfs *m, int pid, uint64_t addr, uint64_t npages, int flags)
 {
-	vmfs *m = NULL;
-	int rc = vmfs_open(&m, opts);
-	if (rc)
-		print_error("vmfs_open(\"%s\") = %d: %s\n", opts, rc, vmfs_errmsg());
-	assert_int_equal(rc, 0);
-	assert_non_null(m);
-	return m;
-}
-
-static int spawn(vmfs *m)
-{
-	int pid = vmfs_spawn(m, "pressure");
-	assert_true(pid > 0);
-	return pid;
-}
-
-static void map_fixed(vmfs *m, int pid, uint64_t addr, uint64_t npages, int flags)
-{
-	uint64_t out = 0;
-	int rc = vmfs_mmap(m, pid, addr, npages * PAGE, RW, flags | MAP_FIXED, NULL, 0, &out);
-	if (rc)
-		print_error("mmap(%#" PRIx64 ") = %d: %s\n", addr, rc, vmfs_errmsg());
-	assert_int_equal(rc, 0);
-	assert_int_equal(out, addr);
-}
-
-static struct vmfs_stat mstat(vmfs *m)
-{
-	struct vmfs_stat st;
-	assert_int_equal(vmfs_stat(m, &st), 0);
-	return st;
-}
-
-static struct vmfs_proc_stat pstat(vmfs *m, int pid)
-{
-	struct vmfs_proc_stat ps;
-	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
-	return ps;
+	map_fixed(m, pid, addr, npages * PAGE, RW, flags);
 }
 
 static uint64_t faults(vmfs *m, int pid)
 {
 	struct vmfs_proc_stat ps = pstat(m, pid);
 	return ps.min_flt + ps.maj_flt;
-}
-
-static struct vmfs_walk walk(vmfs *m, int pid, uint64_t addr)
-{
-	struct vmfs_walk w;
-	assert_int_equal(vmfs_translate(m, pid, addr, &w), 0);
-	return w;
-}
-
-static uint64_t leaf(const struct vmfs_walk *w)
-{
-	return w->level[w->depth - 1].entry;
 }
 
 /* The bytes page @page gets in @version: distinct for every page and version. */
@@ -189,16 +142,6 @@ static struct vmfs_fault check_page(vmfs *m, int pid, uint64_t page, unsigned ve
 		fail();
 	}
 	return f;
-}
-
-static char *kmsg(vmfs *m)
-{
-	size_t len = vmfs_kmsg(m, NULL, 0);
-	char *buf = malloc(len + 1);
-	if (!buf)
-		fail();
-	assert_int_equal(vmfs_kmsg(m, buf, len + 1), len);
-	return buf;
 }
 
 /* The kernel log holds @want: returns the log (to free) and where. */
@@ -367,8 +310,8 @@ static uint64_t replay(const char *policy, struct opt *o, unsigned frames, const
 	} else {
 		assert_string_equal(mstat(m).policy, policy);
 	}
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 8, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 8, ANON_PRIV);
 	uint64_t prev = 0;
 	for (size_t t = 0; t < nrefs; t++) {
 		unsigned char c = 0xff;
@@ -500,8 +443,8 @@ static void ten_times_memory(const char *policy)
 	char opts[64];
 	snprintf(opts, sizeof(opts), "frames=%d,policy=%s", TEN_FRAMES, policy);
 	vmfs *m = open_machine(opts);
-	int parent = spawn(m);
-	map_fixed(m, parent, BASE, TEN_PAGES, ANON_PRIV);
+	int parent = spawn(m, "pressure");
+	map_pages(m, parent, BASE, TEN_PAGES, ANON_PRIV);
 
 	for (uint64_t p = 0; p < TEN_PAGES; p++)
 		write_page(m, parent, p, 1);
@@ -570,8 +513,8 @@ static void test_write_rules(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=4");
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 2, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 2, ANON_PRIV);
 	const uint64_t zero = 0, dirty = 1;
 	struct vmfs_fault f;
 
@@ -653,8 +596,8 @@ static void test_swap_cache_round_trips(void **state)
 		char opts[64];
 		snprintf(opts, sizeof(opts), "frames=4,policy=%s", builtin_policies[i]);
 		vmfs *m = open_machine(opts);
-		int pid = spawn(m);
-		map_fixed(m, pid, BASE, 12, ANON_PRIV);
+		int pid = spawn(m, "pressure");
+		map_pages(m, pid, BASE, 12, ANON_PRIV);
 		for (uint64_t p = 0; p < 12; p++)
 			write_page(m, pid, p, 1);
 		uint64_t out = mstat(m).pswpout;
@@ -674,8 +617,8 @@ static void test_fork_shares_swapped_page(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=8");
-	int parent = spawn(m);
-	map_fixed(m, parent, BASE, 1, ANON_PRIV);
+	int parent = spawn(m, "pressure");
+	map_pages(m, parent, BASE, 1, ANON_PRIV);
 	write_page(m, parent, 0, 1);
 	int child = vmfs_fork(m, parent);
 	assert_true(child > parent);
@@ -739,8 +682,8 @@ static void test_exit_releases_swap(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=4");
-	int parent = spawn(m);
-	map_fixed(m, parent, BASE, 8, ANON_PRIV);
+	int parent = spawn(m, "pressure");
+	map_pages(m, parent, BASE, 8, ANON_PRIV);
 	for (uint64_t p = 0; p < 8; p++)
 		write_page(m, parent, p, 1);
 	int child = vmfs_fork(m, parent);
@@ -768,8 +711,8 @@ static void test_shared_anon_eviction(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=4");
-	int parent = spawn(m);
-	map_fixed(m, parent, BASE, 2, ANON_SHRD);
+	int parent = spawn(m, "pressure");
+	map_pages(m, parent, BASE, 2, ANON_SHRD);
 	int child = vmfs_fork(m, parent);
 	assert_true(child > 0);
 
@@ -846,8 +789,8 @@ static void test_oom_without_swap(void **state)
 	(void)state;
 	vmfs *m = open_machine("frames=4,swap=none");
 	assert_int_equal(mstat(m).swap_total, 0);
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 16, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 16, ANON_PRIV);
 	for (uint64_t p = 0; p < 4; p++)
 		write_page(m, pid, p, 1);
 	expect_enomem_write(m, pid, 4);
@@ -874,8 +817,8 @@ static void test_clean_pages_evicted_without_swap(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=4,swap=none");
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 64, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 64, ANON_PRIV);
 	for (int round = 0; round < 2; round++)
 		for (uint64_t p = 0; p < 64; p++)
 			check_page(m, pid, p, 0);
@@ -899,8 +842,8 @@ static void test_oom_swap_full(void **state)
 	(void)state;
 	vmfs *m = open_machine("frames=4,swap_size=8K");
 	assert_int_equal(mstat(m).swap_total, 2);
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 16, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 16, ANON_PRIV);
 	for (uint64_t p = 0; p < 6; p++)
 		write_page(m, pid, p, 1);            /* two dirty pages to swap */
 	struct vmfs_stat st = mstat(m);
@@ -988,8 +931,8 @@ static void test_swap_file_is_sqlite(void **state)
 	char want[4300], *at;
 	snprintf(want, sizeof(want), "vmfs: swap on %s ", file);
 	free(kmsg_find(m, want, &at));
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 40, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 40, ANON_PRIV);
 	for (uint64_t p = 0; p < 40; p++)
 		write_page(m, pid, p, 1);
 	for (uint64_t p = 0; p < 10; p++)
@@ -1038,8 +981,8 @@ static void test_private_swap_file_removed(void **state)
 	free(log);
 	assert_true(path[0] == '/');
 	assert_true(exists(path));
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 300, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 300, ANON_PRIV);
 	for (uint64_t p = 0; p < 300; p++)           /* more than one batch */
 		write_page(m, pid, p, 1);
 	assert_int_equal(vmfs_sync(m), 0);
@@ -1069,8 +1012,8 @@ static void test_swap_file_in_use(void **state)
 	snprintf(file, sizeof(file), "%s/swap.db", dir);
 	snprintf(opts, sizeof(opts), "frames=4,swap=%s", file);
 	vmfs *a = open_machine(opts);
-	int pid = spawn(a);
-	map_fixed(a, pid, BASE, 8, ANON_PRIV);
+	int pid = spawn(a, "pressure");
+	map_pages(a, pid, BASE, 8, ANON_PRIV);
 	for (uint64_t p = 0; p < 8; p++)
 		write_page(a, pid, p, 1);
 	assert_int_equal(vmfs_sync(a), 0);
@@ -1078,8 +1021,8 @@ static void test_swap_file_in_use(void **state)
 	vmfs *b = NULL;
 	int rc = vmfs_open(&b, opts);
 	if (rc == 0) {
-		int bpid = spawn(b);
-		map_fixed(b, bpid, BASE, 8, ANON_PRIV);
+		int bpid = spawn(b, "pressure");
+		map_pages(b, bpid, BASE, 8, ANON_PRIV);
 		for (uint64_t p = 0; p < 8; p++)
 			write_page(b, bpid, p, 2);
 		assert_int_equal(vmfs_sync(b), 0);
@@ -1194,8 +1137,8 @@ static void test_set_policy(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=8");
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 24, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 24, ANON_PRIV);
 	for (uint64_t p = 0; p < 24; p++)
 		write_page(m, pid, p, 1);
 	/* Every built-in, at run time with pages resident; the data survives. */
@@ -1281,8 +1224,8 @@ static void test_misbehaving_policy(void **state)
 	static const int64_t victims[] = { -1, 8, 1000000, INT64_MAX };
 	for (size_t i = 0; i < sizeof(victims) / sizeof(victims[0]); i++) {
 		vmfs *m = open_machine("frames=8");
-		int pid = spawn(m);
-		map_fixed(m, pid, BASE, 16, ANON_PRIV);
+		int pid = spawn(m, "pressure");
+		map_pages(m, pid, BASE, 16, ANON_PRIV);
 		for (uint64_t p = 0; p < 8; p++)
 			write_page(m, pid, p, 1);
 		bad_victim_pfn = victims[i];
@@ -1436,7 +1379,7 @@ static void test_policy_contract_audit(void **state)
 	memset(buf, 0x77, sizeof(buf));
 	for (int op = 0; op < 4000; op++) {
 		if (npids == 0) {
-			pids[npids++] = spawn(m);
+			pids[npids++] = spawn(m, "pressure");
 			continue;
 		}
 		int i = (int)audit_rnd(&x, (uint64_t)npids), pid = pids[i];
@@ -1509,8 +1452,8 @@ static void test_reclaim(void **state)
 	(void)state;
 	vmfs *m = open_machine("frames=16");
 	assert_int_equal(vmfs_reclaim(m, 5), 0);     /* nothing resident */
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 10, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 10, ANON_PRIV);
 	for (uint64_t p = 0; p < 6; p++)
 		write_page(m, pid, p, 1);
 	for (uint64_t p = 6; p < 10; p++)
