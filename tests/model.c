@@ -49,6 +49,11 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+void *xmalloc(size_t n)
+{
+	return xrealloc(NULL, n);
+}
+
 const char *prot_str(int prot)
 {
 	static const char *const s[8] = { "---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx" };
@@ -60,7 +65,7 @@ const char *prot_str(int prot)
 
 struct buf *buf_new(void)
 {
-	struct buf *b = xrealloc(NULL, sizeof(*b));
+	struct buf *b = xmalloc(sizeof(*b));
 
 	b->refs = 1;
 	memset(b->d, 0, PAGE);
@@ -118,7 +123,7 @@ void obj_set_size(struct model *md, struct mobj *o, uint64_t size)
 
 struct mobj *obj_new(const char *name, const unsigned char *data, uint64_t size)
 {
-	struct mobj *o = xrealloc(NULL, sizeof(*o));
+	struct mobj *o = xmalloc(sizeof(*o));
 
 	memset(o, 0, sizeof(*o));
 	o->refs = 1;

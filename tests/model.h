@@ -108,6 +108,9 @@ void model_set_op(struct model *md, const char *fmt, ...) __attribute__((format(
 /* model_fail unless @got is @want. */
 void model_expect(struct model *md, const char *what, int64_t want, int64_t got);
 
+/* malloc, or abort when the host is out of memory. */
+void *xmalloc(size_t n);
+
 /* ---- buffers, objects, pages --------------------------------------------------- */
 
 struct buf *buf_new(void);

@@ -44,6 +44,14 @@
 
 /* ---- helpers ----------------------------------------------------------------- */
 
+/* A machine of @frames frames whose page tables have @levels levels. */
+static vmfs *open_levels(unsigned frames, int levels)
+{
+	char opts[64];
+	snprintf(opts, sizeof(opts), "frames=%u,levels=%d", frames, levels);
+	return open_machine(opts);
+}
+
 static void put_byte(vmfs *m, int pid, uint64_t addr, unsigned char c)
 {
 	assert_int_equal(vmfs_write(m, pid, addr, &c, 1), 1);
@@ -195,9 +203,7 @@ static void test_open_va_bits(void **state)
 	(void)state;
 	static const int bits[] = { 30, 39, 48, 57, 64 };
 	for (int levels = 2; levels <= 6; levels++) {
-		char opts[64];
-		snprintf(opts, sizeof(opts), "levels=%d,frames=64", levels);
-		vmfs *m = open_machine(opts);
+		vmfs *m = open_levels(64, levels);
 		struct vmfs_stat st = mstat(m);
 		int vb = bits[levels - 2];
 		assert_int_equal(st.levels, levels);
@@ -737,9 +743,7 @@ static void test_kernel_half(void **state)
 {
 	(void)state;
 	for (int levels = 2; levels <= 6; levels++) {
-		char opts[64];
-		snprintf(opts, sizeof(opts), "frames=64,levels=%d", levels);
-		vmfs *m = open_machine(opts);
+		vmfs *m = open_levels(64, levels);
 		struct vmfs_stat st = mstat(m);
 		int a = spawn(m, "a"), b = spawn(m, "b");
 		unsigned char buf[64], phys[64];
@@ -793,9 +797,7 @@ static void test_noncanonical(void **state)
 		{ 5, 0x0100000000000000ull }, { 5, 0xfeffffffffffffffull },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char opts[64];
-		snprintf(opts, sizeof(opts), "frames=64,levels=%d", cases[i].levels);
-		vmfs *m = open_machine(opts);
+		vmfs *m = open_levels(64, cases[i].levels);
 		int pid = spawn(m, "nc");
 		unsigned char c = 0;
 		struct vmfs_fault f;
@@ -817,9 +819,7 @@ static void test_canonical_edges(void **state)
 {
 	(void)state;
 	for (int levels = 2; levels <= 6; levels++) {
-		char opts[64];
-		snprintf(opts, sizeof(opts), "frames=64,levels=%d", levels);
-		vmfs *m = open_machine(opts);
+		vmfs *m = open_levels(64, levels);
 		struct vmfs_stat st = mstat(m);
 		int pid = spawn(m, "edge");
 		uint64_t last = st.user_top - 1;         /* 0x00007fffffffffff at 4 levels */
@@ -1184,9 +1184,7 @@ static void test_walks_every_depth(void **state)
 {
 	(void)state;
 	for (int levels = 2; levels <= 6; levels++) {
-		char opts[64];
-		snprintf(opts, sizeof(opts), "frames=256,levels=%d", levels);
-		vmfs *m = open_machine(opts);
+		vmfs *m = open_levels(256, levels);
 		struct vmfs_stat st = mstat(m);
 		int pid = spawn(m, "walker");
 		uint64_t mask = st.user_top - 1;
@@ -1498,9 +1496,7 @@ static void test_pagetables_freed(void **state)
 {
 	(void)state;
 	for (int levels = 2; levels <= 6; levels++) {
-		char opts[64];
-		snprintf(opts, sizeof(opts), "frames=64,levels=%d", levels);
-		vmfs *m = open_machine(opts);
+		vmfs *m = open_levels(64, levels);
 		struct vmfs_stat st0 = mstat(m);
 		int pid = spawn(m, "pt");
 		uint64_t pt0 = pstat(m, pid).pt_pages;

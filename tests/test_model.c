@@ -139,16 +139,6 @@ struct run {
 	} n;
 };
 
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n);
-	if (!p) {
-		perror("malloc");
-		exit(2);
-	}
-	return p;
-}
-
 /* ---- randomness ---------------------------------------------------------- */
 
 static uint64_t next_rand(struct run *r)

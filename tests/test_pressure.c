@@ -344,18 +344,49 @@ static uint64_t replay(const char *policy, struct opt *o, unsigned frames, const
 	return n;
 }
 
+/* One textbook figure: @refs replayed under @policy (NULL: OPT) on @frames frames. */
+struct textbook {
+	const char *policy;
+	unsigned frames;
+	const int *refs;
+	size_t nrefs;
+	uint64_t faults;
+};
+
+#define SILBERSCHATZ ref_silberschatz, NREFS(ref_silberschatz)
+#define BELADY       ref_belady, NREFS(ref_belady)
+
+static void check_textbook(const struct textbook *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct opt o;
+		uint64_t got = replay(t[i].policy, t[i].policy ? NULL : &o, t[i].frames, t[i].refs,
+				      t[i].nrefs);
+		if (got != t[i].faults)
+			print_error("%s, %u frames, %s: %" PRIu64 " faults, the textbook says %" PRIu64
+				    "\n", t[i].policy ? t[i].policy : "opt", t[i].frames,
+				    t[i].refs == ref_belady ? "Belady's string" : "Silberschatz's string",
+				    got, t[i].faults);
+		assert_int_equal(got, t[i].faults);
+	}
+}
+
+#define CHECK_TEXTBOOK(...) \
+	do { \
+		static const struct textbook t_[] = { __VA_ARGS__ }; \
+		check_textbook(t_, sizeof(t_) / sizeof(t_[0])); \
+	} while (0)
+
 static void test_textbook_fifo(void **state)
 {
 	(void)state;
-	assert_int_equal(replay("fifo", NULL, 3, ref_silberschatz, NREFS(ref_silberschatz)), 15);
-	assert_int_equal(replay("fifo", NULL, 4, ref_silberschatz, NREFS(ref_silberschatz)), 10);
+	CHECK_TEXTBOOK({ "fifo", 3, SILBERSCHATZ, 15 }, { "fifo", 4, SILBERSCHATZ, 10 });
 }
 
 static void test_textbook_lru(void **state)
 {
 	(void)state;
-	assert_int_equal(replay("lru", NULL, 3, ref_silberschatz, NREFS(ref_silberschatz)), 12);
-	assert_int_equal(replay("lru", NULL, 4, ref_silberschatz, NREFS(ref_silberschatz)), 8);
+	CHECK_TEXTBOOK({ "lru", 3, SILBERSCHATZ, 12 }, { "lru", 4, SILBERSCHATZ, 8 });
 }
 
 /*
@@ -367,30 +398,23 @@ static void test_textbook_lru(void **state)
 static void test_textbook_clock(void **state)
 {
 	(void)state;
-	assert_int_equal(replay("clock", NULL, 3, ref_silberschatz, NREFS(ref_silberschatz)), 14);
-	assert_int_equal(replay("clock", NULL, 4, ref_silberschatz, NREFS(ref_silberschatz)), 9);
-	assert_int_equal(replay("clock", NULL, 3, ref_belady, NREFS(ref_belady)), 9);
-	assert_int_equal(replay("clock", NULL, 4, ref_belady, NREFS(ref_belady)), 10);
+	CHECK_TEXTBOOK({ "clock", 3, SILBERSCHATZ, 14 }, { "clock", 4, SILBERSCHATZ, 9 },
+		       { "clock", 3, BELADY, 9 }, { "clock", 4, BELADY, 10 });
 }
 
 /* More frames, more faults: FIFO is not a stack algorithm; LRU is. */
 static void test_belady_anomaly(void **state)
 {
 	(void)state;
-	assert_int_equal(replay("fifo", NULL, 3, ref_belady, NREFS(ref_belady)), 9);
-	assert_int_equal(replay("fifo", NULL, 4, ref_belady, NREFS(ref_belady)), 10);
-	assert_int_equal(replay("lru", NULL, 3, ref_belady, NREFS(ref_belady)), 10);
-	assert_int_equal(replay("lru", NULL, 4, ref_belady, NREFS(ref_belady)), 8);
+	CHECK_TEXTBOOK({ "fifo", 3, BELADY, 9 }, { "fifo", 4, BELADY, 10 },
+		       { "lru", 3, BELADY, 10 }, { "lru", 4, BELADY, 8 });
 }
 
 static void test_textbook_opt_custom_policy(void **state)
 {
-	struct opt o;
 	(void)state;
-	assert_int_equal(replay(NULL, &o, 3, ref_silberschatz, NREFS(ref_silberschatz)), 9);
-	assert_int_equal(replay(NULL, &o, 4, ref_silberschatz, NREFS(ref_silberschatz)), 8);
-	assert_int_equal(replay(NULL, &o, 3, ref_belady, NREFS(ref_belady)), 7);
-	assert_int_equal(replay(NULL, &o, 4, ref_belady, NREFS(ref_belady)), 6);
+	CHECK_TEXTBOOK({ NULL, 3, SILBERSCHATZ, 9 }, { NULL, 4, SILBERSCHATZ, 8 },
+		       { NULL, 3, BELADY, 7 }, { NULL, 4, BELADY, 6 });
 }
 
 /* Every policy at least matches OPT and never beats it. */
