@@ -945,10 +945,25 @@ static bool exists(const char *path)
 	return stat(path, &sb) == 0;
 }
 
+/* The files an SQLite store at @path may have beside it. */
+static const char *const store_suffix[] = { "", "-wal", "-shm", "-journal" };
+
+/* Remove the store @file with its side files, then temp_dir()'s @dir. */
+static void remove_store(char *dir, const char *file)
+{
+	char side[4300];
+	for (size_t i = 0; i < sizeof(store_suffix) / sizeof(store_suffix[0]); i++) {
+		snprintf(side, sizeof(side), "%s%s", file, store_suffix[i]);
+		unlink(side);
+	}
+	assert_int_equal(rmdir(dir), 0);
+	free(dir);
+}
+
 static void test_swap_file_is_sqlite(void **state)
 {
 	(void)state;
-	char *dir = temp_dir(), file[4200], opts[4300], side[4300];
+	char *dir = temp_dir(), file[4200], opts[4300];
 	snprintf(file, sizeof(file), "%s/swap.db", dir);
 	snprintf(opts, sizeof(opts), "frames=8,swap=%s", file);
 	vmfs *m = open_machine(opts);
@@ -981,13 +996,7 @@ static void test_swap_file_is_sqlite(void **state)
 	assert_true(exists(file));
 	if (have_sqlite3())
 		sqlite3_shell_count(file);
-	static const char *suffix[] = { "", "-wal", "-shm", "-journal" };
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(side, sizeof(side), "%s%s", file, suffix[i]);
-		unlink(side);
-	}
-	assert_int_equal(rmdir(dir), 0);
-	free(dir);
+	remove_store(dir, file);
 }
 
 /* The private default swap file: named in the kernel log, gone at close. */
@@ -1015,9 +1024,8 @@ static void test_private_swap_file_removed(void **state)
 		assert_int_equal(sqlite3_shell_count(path), (long)mstat(m).swap_used);
 	check_page(m, pid, 0, 1);
 	vmfs_close(m);
-	static const char *suffix[] = { "", "-wal", "-shm", "-journal" };
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(side, sizeof(side), "%s%s", path, suffix[i]);
+	for (size_t i = 0; i < sizeof(store_suffix) / sizeof(store_suffix[0]); i++) {
+		snprintf(side, sizeof(side), "%s%s", path, store_suffix[i]);
 		if (exists(side))
 			print_error("%s is left after vmfs_close\n", side);
 		assert_false(exists(side));
@@ -1032,7 +1040,7 @@ static void test_private_swap_file_removed(void **state)
 static void test_swap_file_in_use(void **state)
 {
 	(void)state;
-	char *dir = temp_dir(), file[4200], opts[4300], side[4300];
+	char *dir = temp_dir(), file[4200], opts[4300];
 	snprintf(file, sizeof(file), "%s/swap.db", dir);
 	snprintf(opts, sizeof(opts), "frames=4,swap=%s", file);
 	vmfs *a = open_machine(opts);
@@ -1059,13 +1067,7 @@ static void test_swap_file_in_use(void **state)
 		check_page(a, pid, p, 1);
 	vmfs_close(b);
 	vmfs_close(a);
-	static const char *suffix[] = { "", "-wal", "-shm", "-journal" };
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(side, sizeof(side), "%s%s", file, suffix[i]);
-		unlink(side);
-	}
-	assert_int_equal(rmdir(dir), 0);
-	free(dir);
+	remove_store(dir, file);
 }
 
 /* swap=PATH that cannot be a store: an error, and the file is left alone. */
