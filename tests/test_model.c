@@ -4,7 +4,8 @@
  * Thousands of random operations (spawn, fork, exit, anonymous mmap of every
  * kind, munmap, mprotect, read, write, exec and forced accesses) run on up to
  * MAX_PROCS processes of one machine, and every result is compared with a
- * trivially correct model: per process, a sorted array of pages, each with its
+ * trivially correct model (model.[ch], which the API fuzz driver shares):
+ * per process, a sorted array of pages, each with its
  * protection, whether it is shared, and a pointer to a 4096-byte buffer.
  * Private pages get their own buffer and are copied at fork (copy-on-write
  * done the slow, obviously right way); MAP_SHARED pages point at one

@@ -3,7 +3,7 @@
  * operations on one small machine, checked against a model of bytes.
  *
  * This is tests/test_model.c with libFuzzer choosing the operations instead
- * of a seeded generator, and the same model: per process a sorted array of
+ * of a seeded generator, and the same model (tests/model.[ch], one source): per process a sorted array of
  * pages, each with its protection, whether it is shared, and a 4096-byte
  * buffer (private pages are copied at fork, shared ones refcounted); a named
  * object is one buffer per page, shown by every mapping of it until a
