@@ -30,6 +30,7 @@
 
 #include "vmfs.h"
 #include "splitmix.h"
+#include "testutil.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -43,34 +44,12 @@
 
 /* ---- helpers ----------------------------------------------------------------- */
 
-static vmfs *open_machine(const char *opts)
+/* A machine of @frames frames whose page tables have @levels levels. */
+static vmfs *open_levels(unsigned frames, int levels)
 {
-	vmfs *m = NULL;
-	int rc = vmfs_open(&m, opts);
-	if (rc)
-		print_error("vmfs_open(\"%s\") = %d: %s\n", opts ? opts : "(null)", rc,
-			    vmfs_errmsg());
-	assert_int_equal(rc, 0);
-	assert_non_null(m);
-	return m;
-}
-
-static int spawn(vmfs *m, const char *name)
-{
-	int pid = vmfs_spawn(m, name);
-	assert_true(pid > 0);
-	return pid;
-}
-
-static void map_fixed(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot, int flags)
-{
-	uint64_t out = 0;
-	int rc = vmfs_mmap(m, pid, addr, len, prot, flags | MAP_FIXED, NULL, 0, &out);
-	if (rc)
-		print_error("mmap(%#" PRIx64 ", %#" PRIx64 ") = %d: %s\n", addr, len, rc,
-			    vmfs_errmsg());
-	assert_int_equal(rc, 0);
-	assert_int_equal(out, addr);
+	char opts[64];
+	snprintf(opts, sizeof(opts), "frames=%u,levels=%d", frames, levels);
+	return open_machine(opts);
 }
 
 static void put_byte(vmfs *m, int pid, uint64_t addr, unsigned char c)
@@ -83,32 +62,6 @@ static unsigned char get_byte(vmfs *m, int pid, uint64_t addr)
 	unsigned char c = 0;
 	assert_int_equal(vmfs_read(m, pid, addr, &c, 1), 1);
 	return c;
-}
-
-static struct vmfs_stat machine_stat(vmfs *m)
-{
-	struct vmfs_stat st;
-	assert_int_equal(vmfs_stat(m, &st), 0);
-	return st;
-}
-
-static struct vmfs_proc_stat proc_stat(vmfs *m, int pid)
-{
-	struct vmfs_proc_stat ps;
-	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
-	return ps;
-}
-
-static struct vmfs_walk walk(vmfs *m, int pid, uint64_t addr)
-{
-	struct vmfs_walk w;
-	assert_int_equal(vmfs_translate(m, pid, addr, &w), 0);
-	return w;
-}
-
-static uint64_t leaf(const struct vmfs_walk *w)
-{
-	return w->level[w->depth - 1].entry;
 }
 
 static uint64_t phys_u64(vmfs *m, uint64_t paddr)
@@ -126,16 +79,6 @@ static int nmaps(vmfs *m, int pid, struct vmfs_map *maps, size_t max)
 	int n = vmfs_maps(m, pid, maps, max);
 	assert_true(n >= 0);
 	return n;
-}
-
-static char *kmsg(vmfs *m)
-{
-	size_t len = vmfs_kmsg(m, NULL, 0);
-	char *buf = malloc(len + 1);
-	assert_non_null(buf);
-	assert_int_equal(vmfs_kmsg(m, buf, len + 1), len);
-	assert_int_equal(strlen(buf), len);
-	return buf;
 }
 
 /* The last line of the kernel log without its "[SSSSS.UUUUUU] " stamp, whose
@@ -172,7 +115,7 @@ static char *last_kmsg_line(vmfs *m)
 static void verify_walk(vmfs *m, int pid, uint64_t addr, int levels, int expect_byte)
 {
 	struct vmfs_walk w = walk(m, pid, addr);
-	struct vmfs_proc_stat ps = proc_stat(m, pid);
+	struct vmfs_proc_stat ps = pstat(m, pid);
 	assert_int_equal(w.levels, levels);
 	assert_true(w.depth >= 1 && w.depth <= levels);
 	assert_int_equal(w.level[0].table >> 12, ps.cr3);
@@ -208,7 +151,7 @@ static void test_open_defaults(void **state)
 	const char *defaults[] = { NULL, "" };
 	for (int i = 0; i < 2; i++) {
 		vmfs *m = open_machine(defaults[i]);
-		struct vmfs_stat st = machine_stat(m);
+		struct vmfs_stat st = mstat(m);
 		assert_int_equal(st.levels, 4);
 		assert_int_equal(st.va_bits, 48);
 		assert_int_equal(st.frames, 16384);
@@ -241,7 +184,7 @@ static void test_open_options(void **state)
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		vmfs *m = open_machine(ok[i].opts);
-		struct vmfs_stat st = machine_stat(m);
+		struct vmfs_stat st = mstat(m);
 		assert_int_equal(st.frames, ok[i].frames);
 		assert_int_equal(st.levels, ok[i].levels);
 		assert_int_equal(st.tlb_entries, ok[i].tlb);
@@ -250,7 +193,7 @@ static void test_open_options(void **state)
 	}
 	/* mem=64M is frames=16384 */
 	vmfs *a = open_machine("mem=64M"), *b = open_machine("frames=16384");
-	assert_int_equal(machine_stat(a).frames, machine_stat(b).frames);
+	assert_int_equal(mstat(a).frames, mstat(b).frames);
 	vmfs_close(a);
 	vmfs_close(b);
 }
@@ -260,10 +203,8 @@ static void test_open_va_bits(void **state)
 	(void)state;
 	static const int bits[] = { 30, 39, 48, 57, 64 };
 	for (int levels = 2; levels <= 6; levels++) {
-		char opts[64];
-		snprintf(opts, sizeof(opts), "levels=%d,frames=64", levels);
-		vmfs *m = open_machine(opts);
-		struct vmfs_stat st = machine_stat(m);
+		vmfs *m = open_levels(64, levels);
+		struct vmfs_stat st = mstat(m);
 		int vb = bits[levels - 2];
 		assert_int_equal(st.levels, levels);
 		assert_int_equal(st.va_bits, vb);
@@ -322,14 +263,14 @@ static void test_pids(void **state)
 	assert_int_equal(pids[1], -1);
 	assert_int_equal(vmfs_pids(m, NULL, 0), 4);
 
-	struct vmfs_proc_stat ps = proc_stat(m, 3);
+	struct vmfs_proc_stat ps = pstat(m, 3);
 	assert_int_equal(ps.pid, 3);
 	assert_int_equal(ps.ppid, 1);
 	assert_string_equal(ps.comm, "init");
-	assert_int_equal(machine_stat(m).nr_processes, 4);
-	assert_int_equal(machine_stat(m).spawns, 3);
-	assert_int_equal(machine_stat(m).forks, 2);
-	assert_int_equal(machine_stat(m).exits, 1);
+	assert_int_equal(mstat(m).nr_processes, 4);
+	assert_int_equal(mstat(m).spawns, 3);
+	assert_int_equal(mstat(m).forks, 2);
+	assert_int_equal(mstat(m).exits, 1);
 
 	/* -ESRCH everywhere for a PID that is gone or never was */
 	unsigned char b[4] = { 0 };
@@ -364,7 +305,7 @@ static void test_spawn_names(void **state)
 	name[255] = 0;
 	int pid = vmfs_spawn(m, name);      /* 255 bytes: fine */
 	assert_true(pid > 0);
-	struct vmfs_proc_stat ps = proc_stat(m, pid);
+	struct vmfs_proc_stat ps = pstat(m, pid);
 	assert_int_equal(strlen(ps.comm), 15);
 	assert_memory_equal(ps.comm, name, 15);
 	assert_string_equal(ps.name, name);
@@ -387,7 +328,7 @@ static void test_mmap_errors(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=64");
-	struct vmfs_stat st = machine_stat(m);
+	struct vmfs_stat st = mstat(m);
 	int pid = spawn(m, "mm");
 	uint64_t out;
 	struct {
@@ -430,7 +371,7 @@ static void test_mmap_errors(void **state)
 	assert_int_equal(vmfs_mmap(m, pid, BASE, PAGE, RW, MAP_PRIVATE | MAP_FIXED, "libc.so", 0,
 				   &out), -ENOENT);
 	/* nothing changed */
-	assert_int_equal(proc_stat(m, pid).vm_pages, 0);
+	assert_int_equal(pstat(m, pid).vm_pages, 0);
 	assert_int_equal(vmfs_maps(m, pid, NULL, 0), 0);
 
 	/* MAP_FIXED_NOREPLACE over a mapping: -EEXIST, also when only partly over */
@@ -480,7 +421,7 @@ static void test_mmap_fixed_replaces(void **state)
 	uint64_t out;
 	assert_int_equal(vmfs_mmap(m, pid, BASE + 16 * PAGE, 1, RW, ANON_PRIV | MAP_FIXED, NULL,
 				   0, &out), 0);
-	assert_int_equal(proc_stat(m, pid).vm_pages, 5);
+	assert_int_equal(pstat(m, pid).vm_pages, 5);
 	assert_int_equal(nmaps(m, pid, maps, 8), 4);
 	assert_int_equal(maps[3].end - maps[3].start, PAGE);
 	assert_int_equal(maps[3].flags & (MAP_PRIVATE | MAP_SHARED), MAP_PRIVATE);
@@ -493,7 +434,7 @@ static void test_mmap_placement(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=64");
-	struct vmfs_stat st = machine_stat(m);
+	struct vmfs_stat st = mstat(m);
 	int pid = spawn(m, "mm");
 	uint64_t a = 0, b = 0, c = 0, d = 0, e = 0;
 	assert_int_equal(vmfs_mmap(m, pid, 0, PAGE, RW, ANON_PRIV, NULL, 0, &a), 0);
@@ -518,7 +459,7 @@ static void test_mmap_placement(void **state)
 	assert_int_equal(e, st.user_top - 8 * PAGE);
 	/* out may be NULL */
 	assert_int_equal(vmfs_mmap(m, pid, 0, PAGE, RW, ANON_PRIV, NULL, 0, NULL), 0);
-	assert_int_equal(proc_stat(m, pid).vm_pages, 11);
+	assert_int_equal(pstat(m, pid).vm_pages, 11);
 	vmfs_close(m);
 }
 
@@ -526,7 +467,7 @@ static void test_munmap(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=64");
-	struct vmfs_stat st = machine_stat(m);
+	struct vmfs_stat st = mstat(m);
 	int pid = spawn(m, "mm");
 	struct vmfs_map maps[8];
 	map_fixed(m, pid, BASE, 3 * PAGE, RW, ANON_PRIV);
@@ -550,11 +491,11 @@ static void test_munmap(void **state)
 			 -EFAULT);
 	assert_int_equal(f.si_code, VMFS_SEGV_MAPERR);
 	assert_int_equal(get_byte(m, pid, BASE + 2 * PAGE), 9);
-	assert_int_equal(proc_stat(m, pid).vm_pages, 2);
+	assert_int_equal(pstat(m, pid).vm_pages, 2);
 	/* the whole thing, across the hole */
 	assert_int_equal(vmfs_munmap(m, pid, BASE, 3 * PAGE), 0);
 	assert_int_equal(nmaps(m, pid, maps, 8), 0);
-	assert_int_equal(proc_stat(m, pid).rss_anon, 0);
+	assert_int_equal(pstat(m, pid).rss_anon, 0);
 	vmfs_close(m);
 }
 
@@ -562,7 +503,7 @@ static void test_mprotect(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=64");
-	struct vmfs_stat st = machine_stat(m);
+	struct vmfs_stat st = mstat(m);
 	int pid = spawn(m, "mp");
 	struct vmfs_map maps[8];
 	map_fixed(m, pid, BASE, 4 * PAGE, RW, ANON_PRIV);
@@ -650,7 +591,7 @@ static void test_cow(void **state)
 	assert_int_not_equal(wc.paddr >> 12, frame0);
 	assert_true(leaf(&wc) & VMFS_PTE_RW);
 	assert_false(leaf(&wc) & VMFS_PTE_COW);
-	assert_int_equal(proc_stat(m, child).cow_flt, 1);
+	assert_int_equal(pstat(m, child).cow_flt, 1);
 	assert_int_equal(walk(m, parent, BASE).paddr >> 12, frame0);
 	/* the parent is now the last reference: its write takes the page over */
 	c = 'P';
@@ -660,7 +601,7 @@ static void test_cow(void **state)
 	assert_int_equal(wp.paddr >> 12, frame0);
 	assert_true(leaf(&wp) & VMFS_PTE_RW);
 	assert_int_equal(get_byte(m, child, BASE + 100), 'c');
-	assert_int_equal(machine_stat(m).cow_fault, 2);
+	assert_int_equal(mstat(m).cow_fault, 2);
 
 	/* the other way round: parent writes first, child unchanged */
 	put_byte(m, parent, BASE + PAGE, 'x');
@@ -680,16 +621,16 @@ static void test_cow_takeover_after_exit(void **state)
 	map_fixed(m, parent, BASE, PAGE, RW, ANON_PRIV);
 	put_byte(m, parent, BASE, 1);
 	uint64_t frame0 = walk(m, parent, BASE).paddr >> 12;
-	uint64_t free_before = machine_stat(m).frames_free;
+	uint64_t free_before = mstat(m).frames_free;
 	int child = vmfs_fork(m, parent);
-	assert_int_equal(machine_stat(m).frames_free, free_before);     /* nothing copied yet */
+	assert_int_equal(mstat(m).frames_free, free_before);     /* nothing copied yet */
 	assert_int_equal(vmfs_exit(m, child), 0);
 	put_byte(m, parent, BASE, 2);
 	struct vmfs_walk w = walk(m, parent, BASE);
 	assert_int_equal(w.paddr >> 12, frame0);
 	assert_true(leaf(&w) & VMFS_PTE_RW);
 	assert_false(leaf(&w) & VMFS_PTE_COW);
-	assert_int_equal(machine_stat(m).frames_free, free_before);
+	assert_int_equal(mstat(m).frames_free, free_before);
 	assert_int_equal(get_byte(m, parent, BASE), 2);
 	vmfs_close(m);
 }
@@ -721,7 +662,7 @@ static void test_shared_across_fork(void **state)
 	struct vmfs_map maps[2];
 	assert_int_equal(nmaps(m, grandchild, maps, 2), 1);
 	assert_int_equal(maps[0].flags & (MAP_SHARED | MAP_PRIVATE), MAP_SHARED);
-	assert_true(proc_stat(m, parent).rss_shmem >= 1);
+	assert_true(pstat(m, parent).rss_shmem >= 1);
 	vmfs_close(m);
 }
 
@@ -733,18 +674,18 @@ static void expect_segv(vmfs *m, int pid, uint64_t addr, unsigned how, int si_co
 	unsigned char buf[8] = { 1, 2, 3 };
 	struct vmfs_fault f;
 	memset(&f, 0, sizeof(f));
-	uint64_t segv = proc_stat(m, pid).segv;
-	uint64_t all = machine_stat(m).segfault;
+	uint64_t segv = pstat(m, pid).segv;
+	uint64_t all = mstat(m).segfault;
 	assert_int_equal(vmfs_access(m, pid, addr, buf, 1, how, &f), -EFAULT);
 	assert_int_equal(f.si_code, si_code);
 	assert_int_equal(f.error_code, error_code);
 	assert_int_equal(f.addr, addr);
 	assert_int_equal(f.err, -EFAULT);
-	assert_int_equal(proc_stat(m, pid).segv, segv + 1);
-	assert_int_equal(machine_stat(m).segfault, all + 1);
+	assert_int_equal(pstat(m, pid).segv, segv + 1);
+	assert_int_equal(mstat(m).segfault, all + 1);
 	char *line = last_kmsg_line(m);
 	char want[256];
-	struct vmfs_proc_stat ps = proc_stat(m, pid);
+	struct vmfs_proc_stat ps = pstat(m, pid);
 	snprintf(want, sizeof(want), "%s[%d]: segfault at %" PRIx64 " ip 0000000000000000 "
 		 "sp 0000000000000000 error %x", ps.comm, pid, addr, error_code);
 	assert_string_equal(line, want);
@@ -782,7 +723,7 @@ static void test_segfaults(void **state)
 	assert_int_equal(vmfs_access(m, pid, BASE + 12 * PAGE, &c, 1, VMFS_ACCESS_EXEC, &f), 1);
 	assert_int_equal(f.si_code, 0);
 	assert_int_equal(c, 0);
-	assert_int_equal(proc_stat(m, pid).segv, 7);
+	assert_int_equal(pstat(m, pid).segv, 7);
 	/* a bad @how */
 	assert_int_equal(vmfs_access(m, pid, BASE, &c, 1, 0x3, NULL), -EINVAL);
 	assert_int_equal(vmfs_access(m, pid, BASE, &c, 1, 0x100, NULL), -EINVAL);
@@ -802,10 +743,8 @@ static void test_kernel_half(void **state)
 {
 	(void)state;
 	for (int levels = 2; levels <= 6; levels++) {
-		char opts[64];
-		snprintf(opts, sizeof(opts), "frames=64,levels=%d", levels);
-		vmfs *m = open_machine(opts);
-		struct vmfs_stat st = machine_stat(m);
+		vmfs *m = open_levels(64, levels);
+		struct vmfs_stat st = mstat(m);
 		int a = spawn(m, "a"), b = spawn(m, "b");
 		unsigned char buf[64], phys[64];
 		struct vmfs_fault f;
@@ -819,7 +758,7 @@ static void test_kernel_half(void **state)
 					     VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, &f), -EFAULT);
 		/* supervisor mode reads the image and logs nothing */
 		size_t loglen = vmfs_kmsg(m, NULL, 0);
-		uint64_t segv = proc_stat(m, a).segv;
+		uint64_t segv = pstat(m, a).segv;
 		uint64_t addr = st.kernel_base + st.kernel_pages * PAGE - 32;
 		assert_int_equal(vmfs_access(m, a, addr, buf, 32, VMFS_ACCESS_READ |
 					     VMFS_ACCESS_KERNEL, &f), 32);
@@ -837,7 +776,7 @@ static void test_kernel_half(void **state)
 		for (int i = 1; i < levels; i++)
 			assert_int_equal(wb.level[i].table, w.level[i].table);
 		assert_int_equal(vmfs_kmsg(m, NULL, 0), loglen);
-		assert_int_equal(proc_stat(m, a).segv, segv);
+		assert_int_equal(pstat(m, a).segv, segv);
 		/* past the image: a supervisor fault, still not a segfault log line */
 		ssize_t past = vmfs_access(m, a, st.kernel_base + st.kernel_pages * PAGE, buf, 8,
 					   VMFS_ACCESS_READ | VMFS_ACCESS_KERNEL, &f);
@@ -858,9 +797,7 @@ static void test_noncanonical(void **state)
 		{ 5, 0x0100000000000000ull }, { 5, 0xfeffffffffffffffull },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char opts[64];
-		snprintf(opts, sizeof(opts), "frames=64,levels=%d", cases[i].levels);
-		vmfs *m = open_machine(opts);
+		vmfs *m = open_levels(64, cases[i].levels);
 		int pid = spawn(m, "nc");
 		unsigned char c = 0;
 		struct vmfs_fault f;
@@ -882,10 +819,8 @@ static void test_canonical_edges(void **state)
 {
 	(void)state;
 	for (int levels = 2; levels <= 6; levels++) {
-		char opts[64];
-		snprintf(opts, sizeof(opts), "frames=64,levels=%d", levels);
-		vmfs *m = open_machine(opts);
-		struct vmfs_stat st = machine_stat(m);
+		vmfs *m = open_levels(64, levels);
+		struct vmfs_stat st = mstat(m);
 		int pid = spawn(m, "edge");
 		uint64_t last = st.user_top - 1;         /* 0x00007fffffffffff at 4 levels */
 		if (levels == 4)
@@ -1229,9 +1164,9 @@ static void test_partial_transfer(void **state)
 	assert_int_equal(vmfs_read(m, pid, BASE + 2 * PAGE, back, 10), -EFAULT);
 	assert_int_equal(vmfs_write(m, pid, BASE + 2 * PAGE + 5, buf, PAGE), -EFAULT);
 	/* a short count is not a segfault */
-	uint64_t segv = proc_stat(m, pid).segv;
+	uint64_t segv = pstat(m, pid).segv;
 	assert_int_equal(vmfs_read(m, pid, BASE + PAGE, back, 3 * PAGE), PAGE);
-	assert_int_equal(proc_stat(m, pid).segv, segv);
+	assert_int_equal(pstat(m, pid).segv, segv);
 	/* read-only second page: a write stops there */
 	assert_int_equal(vmfs_mprotect(m, pid, BASE + PAGE, PAGE, PROT_READ), 0);
 	assert_int_equal(vmfs_write(m, pid, BASE + PAGE - 10, buf, 20), 10);
@@ -1249,10 +1184,8 @@ static void test_walks_every_depth(void **state)
 {
 	(void)state;
 	for (int levels = 2; levels <= 6; levels++) {
-		char opts[64];
-		snprintf(opts, sizeof(opts), "frames=256,levels=%d", levels);
-		vmfs *m = open_machine(opts);
-		struct vmfs_stat st = machine_stat(m);
+		vmfs *m = open_levels(256, levels);
+		struct vmfs_stat st = mstat(m);
 		int pid = spawn(m, "walker");
 		uint64_t mask = st.user_top - 1;
 		uint64_t addrs[] = {
@@ -1301,15 +1234,15 @@ static void test_walks_every_depth(void **state)
 		assert_string_equal(vmfs_level_name(levels, levels), "?");
 		assert_string_equal(vmfs_level_name(levels, -1), "?");
 		/* translate has no side effects */
-		struct vmfs_proc_stat before = proc_stat(m, pid);
-		struct vmfs_stat sbefore = machine_stat(m);
+		struct vmfs_proc_stat before = pstat(m, pid);
+		struct vmfs_stat sbefore = mstat(m);
 		for (int k = 0; k < 10; k++)
 			walk(m, pid, addrs[1]);
-		struct vmfs_proc_stat after = proc_stat(m, pid);
+		struct vmfs_proc_stat after = pstat(m, pid);
 		assert_int_equal(after.tlb_hit, before.tlb_hit);
 		assert_int_equal(after.tlb_miss, before.tlb_miss);
 		assert_int_equal(after.min_flt, before.min_flt);
-		assert_int_equal(machine_stat(m).pgfault, sbefore.pgfault);
+		assert_int_equal(mstat(m).pgfault, sbefore.pgfault);
 		vmfs_close(m);
 	}
 	assert_string_equal(vmfs_level_name(4, 1), "pud");
@@ -1324,7 +1257,7 @@ static void test_phys_read(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=64");
-	struct vmfs_stat st = machine_stat(m);
+	struct vmfs_stat st = mstat(m);
 	unsigned char buf[16];
 	assert_true(st.phys_size % PAGE == 0);
 	assert_int_equal(vmfs_phys_read(m, st.phys_size - 4, buf, 16), 4);
@@ -1348,8 +1281,8 @@ static void test_tlb_counters(void **state)
 		put_byte(m, pid, BASE, 1);
 		for (int i = 0; i < 10; i++)
 			assert_int_equal(get_byte(m, pid, BASE + (unsigned)i), i == 0);
-		struct vmfs_proc_stat ps = proc_stat(m, pid);
-		struct vmfs_stat st = machine_stat(m);
+		struct vmfs_proc_stat ps = pstat(m, pid);
+		struct vmfs_stat st = mstat(m);
 		if (t == 0) {
 			assert_true(ps.tlb_hit >= 9);
 			assert_true(ps.tlb_miss >= 1);
@@ -1415,20 +1348,20 @@ static void test_accounting(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=128");
-	struct vmfs_stat st0 = machine_stat(m);
+	struct vmfs_stat st0 = mstat(m);
 	int pid = spawn(m, "acct");
-	struct vmfs_proc_stat ps = proc_stat(m, pid);
+	struct vmfs_proc_stat ps = pstat(m, pid);
 	assert_int_equal(ps.rss_anon, 0);
 	assert_int_equal(ps.vm_pages, 0);
 	assert_int_equal(ps.nr_maps, 0);
-	assert_int_equal(machine_stat(m).frames_free, st0.frames_free);
+	assert_int_equal(mstat(m).frames_free, st0.frames_free);
 
 	map_fixed(m, pid, BASE, 10 * PAGE, RW, ANON_PRIV);
-	ps = proc_stat(m, pid);
+	ps = pstat(m, pid);
 	assert_int_equal(ps.vm_pages, 10);
 	assert_int_equal(ps.nr_maps, 1);
 	assert_int_equal(ps.rss_anon, 0);
-	struct vmfs_stat st1 = machine_stat(m);
+	struct vmfs_stat st1 = mstat(m);
 	assert_int_equal(st1.frames_free, st0.frames_free);
 
 	struct vmfs_fault f;
@@ -1443,14 +1376,14 @@ static void test_accounting(void **state)
 	unsigned char c = 9;
 	assert_int_equal(vmfs_access(m, pid, BASE, &c, 1, VMFS_ACCESS_WRITE, &f), 1);
 	assert_int_equal(f.minor, 0);
-	ps = proc_stat(m, pid);
+	ps = pstat(m, pid);
 	assert_int_equal(ps.rss_anon, 6);
 	assert_int_equal(ps.rss_shmem, 0);
 	assert_int_equal(ps.min_flt, 6);
 	assert_int_equal(ps.maj_flt, 0);
 	assert_true(ps.pt_pages > 0);
 	assert_true(ps.pt_pages <= 4);
-	struct vmfs_stat st2 = machine_stat(m);
+	struct vmfs_stat st2 = mstat(m);
 	assert_int_equal(st2.frames_free, st0.frames_free - 6);
 	assert_int_equal(st2.pgalloc - st1.pgalloc, 6);
 	assert_int_equal(st2.pgfault - st1.pgfault, 6);
@@ -1466,7 +1399,7 @@ static void test_accounting(void **state)
 	/* a shared mapping counts as shmem */
 	map_fixed(m, pid, BASE + 32 * PAGE, 2 * PAGE, RW, ANON_SHRD);
 	put_byte(m, pid, BASE + 32 * PAGE, 1);
-	ps = proc_stat(m, pid);
+	ps = pstat(m, pid);
 	assert_int_equal(ps.rss_shmem, 1);
 	assert_int_equal(ps.rss_anon, 6);
 	assert_int_equal(ps.vm_pages, 12);
@@ -1474,21 +1407,21 @@ static void test_accounting(void **state)
 
 	/* munmap gives frames back */
 	assert_int_equal(vmfs_munmap(m, pid, BASE + 5 * PAGE, PAGE), 0);
-	assert_int_equal(proc_stat(m, pid).rss_anon, 5);
-	assert_int_equal(machine_stat(m).frames_free, st0.frames_free - 6);
+	assert_int_equal(pstat(m, pid).rss_anon, 5);
+	assert_int_equal(mstat(m).frames_free, st0.frames_free - 6);
 
 	/* fork shares, child write copies */
 	int child = vmfs_fork(m, pid);
-	assert_int_equal(machine_stat(m).frames_free, st0.frames_free - 6);
-	assert_int_equal(proc_stat(m, child).rss_anon, 5);
+	assert_int_equal(mstat(m).frames_free, st0.frames_free - 6);
+	assert_int_equal(pstat(m, child).rss_anon, 5);
 	put_byte(m, child, BASE, 1);
-	assert_int_equal(machine_stat(m).frames_free, st0.frames_free - 7);
-	assert_int_equal(proc_stat(m, child).cow_flt, 1);
+	assert_int_equal(mstat(m).frames_free, st0.frames_free - 7);
+	assert_int_equal(pstat(m, child).cow_flt, 1);
 
 	/* exit gives everything back */
 	assert_int_equal(vmfs_exit(m, child), 0);
 	assert_int_equal(vmfs_exit(m, pid), 0);
-	struct vmfs_stat st3 = machine_stat(m);
+	struct vmfs_stat st3 = mstat(m);
 	assert_int_equal(st3.frames_free, st0.frames_free);
 	assert_int_equal(st3.pgalloc - st0.pgalloc, st3.pgfree - st0.pgfree);
 	assert_int_equal(st3.pgalloc - st0.pgalloc, 8);   /* 6 + 1 shared + 1 copy */
@@ -1563,23 +1496,21 @@ static void test_pagetables_freed(void **state)
 {
 	(void)state;
 	for (int levels = 2; levels <= 6; levels++) {
-		char opts[64];
-		snprintf(opts, sizeof(opts), "frames=64,levels=%d", levels);
-		vmfs *m = open_machine(opts);
-		struct vmfs_stat st0 = machine_stat(m);
+		vmfs *m = open_levels(64, levels);
+		struct vmfs_stat st0 = mstat(m);
 		int pid = spawn(m, "pt");
-		uint64_t pt0 = proc_stat(m, pid).pt_pages;
+		uint64_t pt0 = pstat(m, pid).pt_pages;
 		assert_true(pt0 >= 1);                       /* the top table */
-		assert_true(machine_stat(m).pagetable_pages >= st0.pagetable_pages + pt0);
+		assert_true(mstat(m).pagetable_pages >= st0.pagetable_pages + pt0);
 		/* far from anything else: a walk of its own below the top table */
 		uint64_t far = (st0.user_top / 2) | 0x200000;
 		map_fixed(m, pid, far, 2 * PAGE, RW, ANON_PRIV);
 		put_byte(m, pid, far, 1);
 		put_byte(m, pid, far + PAGE, 2);
-		uint64_t pt1 = proc_stat(m, pid).pt_pages;
+		uint64_t pt1 = pstat(m, pid).pt_pages;
 		assert_int_equal(pt1, pt0 + (uint64_t)(levels - 1));
 		assert_int_equal(vmfs_munmap(m, pid, far, 2 * PAGE), 0);
-		assert_int_equal(proc_stat(m, pid).pt_pages, pt0);
+		assert_int_equal(pstat(m, pid).pt_pages, pt0);
 		struct vmfs_walk w = walk(m, pid, far);
 		assert_int_equal(w.state, VMFS_WALK_NONE);
 		assert_int_equal(w.depth, 1);               /* the top entry is cleared */
@@ -1591,9 +1522,9 @@ static void test_pagetables_freed(void **state)
 		assert_int_equal(vmfs_munmap(m, pid, far, PAGE), 0);
 		assert_int_equal(get_byte(m, pid, far + PAGE), 4);
 		verify_walk(m, pid, far + PAGE, levels, 4);
-		assert_int_equal(proc_stat(m, pid).pt_pages, pt1);
+		assert_int_equal(pstat(m, pid).pt_pages, pt1);
 		assert_int_equal(vmfs_exit(m, pid), 0);
-		assert_int_equal(machine_stat(m).pagetable_pages, st0.pagetable_pages);
+		assert_int_equal(mstat(m).pagetable_pages, st0.pagetable_pages);
 		vmfs_close(m);
 	}
 }
@@ -1640,7 +1571,7 @@ static void test_overflowing_lengths(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=64,levels=6");
-	struct vmfs_stat st = machine_stat(m);
+	struct vmfs_stat st = mstat(m);
 	int pid = spawn(m, "ovf");
 	map_fixed(m, pid, BASE, PAGE, RW, ANON_PRIV);
 	put_byte(m, pid, BASE, 9);
@@ -1654,7 +1585,7 @@ static void test_overflowing_lengths(void **state)
 	}
 	assert_int_equal(get_byte(m, pid, BASE), 9);
 	put_byte(m, pid, BASE, 10);
-	assert_int_equal(proc_stat(m, pid).vm_pages, 1);
+	assert_int_equal(pstat(m, pid).vm_pages, 1);
 	/* accesses that run off the top of the address space */
 	unsigned char buf[64];
 	assert_int_equal(vmfs_read(m, pid, ~0ull - 15, buf, 32), -EFAULT);

@@ -4,7 +4,8 @@
  * Thousands of random operations (spawn, fork, exit, anonymous mmap of every
  * kind, munmap, mprotect, read, write, exec and forced accesses) run on up to
  * MAX_PROCS processes of one machine, and every result is compared with a
- * trivially correct model: per process, a sorted array of pages, each with its
+ * trivially correct model (model.[ch], which the API fuzz driver shares):
+ * per process, a sorted array of pages, each with its
  * protection, whether it is shared, and a pointer to a 4096-byte buffer.
  * Private pages get their own buffer and are copied at fork (copy-on-write
  * done the slow, obviously right way); MAP_SHARED pages point at one
@@ -85,6 +86,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,51 +94,20 @@
 #include <sys/mman.h>
 
 #include "vmfs.h"
+#include "model.h"
 #include "splitmix.h"
 
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
-
-#define PAGE          4096u
 #define MAX_PROCS     12
 #define WIN_PAGES     96          /* pages in each address window */
-#define LOW_VPN       0x10ull     /* the low window starts at 0x10000 */
-#define MIN_VPN       0x10ull     /* top-down placement never goes below */
 #define PROC_BUDGET   300         /* most pages one process may map */
 #define CHECK_EVERY   64          /* ops between vmfs_maps/translate checks */
 #define FULL_EVERY    512         /* ops between whole-machine checks */
 #define MACHINE_FRAMES 4096       /* > MAX_PROCS * PROC_BUDGET: never short */
 #define POLICY_LEN     16
-#define MAX_OBJS       4          /* --objects: names obj0 .. obj3 */
-#define OBJ_PAGES      16         /* the largest object, in pages */
 
-/* ---- the model ----------------------------------------------------------- */
+_Static_assert(MAX_PROCS <= MODEL_PROCS, "the model holds MAX_PROCS processes");
 
-struct buf {
-	int refs;
-	unsigned char d[PAGE];
-};
-
-struct mobj;
-
-struct mpage {
-	uint64_t vpn;
-	int prot;
-	bool shared;
-	struct buf *b;
-	/* --objects: an object page (o set) shows o's buffer at pgoff and b is
-	 * NULL, until a private page's first write gives it its own copy in b. */
-	struct mobj *o;
-	uint64_t pgoff;
-	bool copied;
-};
-
-struct mproc {
-	int pid;
-	struct mpage *pg;   /* sorted by vpn */
-	size_t n, cap;
-};
+/* ---- one run --------------------------------------------------------------- */
 
 struct run {
 	/* configuration */
@@ -152,21 +123,11 @@ struct run {
 	char swap_size[32];         /* "" for unlimited */
 	bool swap_none;
 	bool objects;               /* --objects */
-	/* engine */
-	vmfs *m;
-	uint64_t user_top, top_vpn;
-	uint64_t kernel_pt_pages;   /* pagetable_pages with no process */
-	/* model */
-	struct mproc procs[MAX_PROCS];
-	int nprocs;
-	int next_pid;
-	int dead_pid;       /* some exited PID, 0 if none yet */
-	struct mobj *objs[MAX_OBJS];   /* the named objects, by slot */
+	/* the machine and its model (model.h) */
+	struct model md;
 	/* state */
 	uint64_t rng;
 	long opno;
-	char op[256];
-	bool failed;
 	/* what the run exercised, printed at its end */
 	struct {
 		long mmap_ok, mmap_err, munmap, mprotect_ok, mprotect_err;
@@ -176,235 +137,8 @@ struct run {
 		/* --objects */
 		long obj_maps, obj_map_err, obj_calls, obj_err, obj_resizes, obj_removes;
 		long past_end, copies, reclaims;
-		uint64_t faults_seen, majors_seen;   /* as the accesses reported them */
 	} n;
 };
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n);
-	if (!p) {
-		perror("malloc");
-		exit(2);
-	}
-	return p;
-}
-
-static struct buf *buf_new(void)
-{
-	struct buf *b = xmalloc(sizeof(*b));
-	b->refs = 1;
-	memset(b->d, 0, PAGE);
-	return b;
-}
-
-static void buf_put(struct buf *b)
-{
-	if (--b->refs == 0)
-		free(b);
-}
-
-/* ---- the model of objects (--objects) ---------------------------------------
- * An object is one buffer per page below its size (pg[i] set exactly for
- * i < obj_npages(size)); its bytes past the size are zero.  It lives while
- * it has its name (in run.objs) or a model page maps it. */
-
-struct mobj {
-	int refs;                   /* the name's, plus one per mpage with o == this */
-	bool named;
-	char name[8];
-	unsigned mode;
-	uint64_t size;
-	struct buf *pg[OBJ_PAGES];
-};
-
-static uint64_t obj_npages(uint64_t size)
-{
-	return (size + PAGE - 1) / PAGE;
-}
-
-static void obj_put(struct mobj *o)
-{
-	if (--o->refs)
-		return;
-	for (int i = 0; i < OBJ_PAGES; i++)
-		if (o->pg[i])
-			buf_put(o->pg[i]);
-	free(o);
-}
-
-/* An object page mapped where the object no longer reaches: it faults. */
-static bool obj_past_end(const struct mpage *pg)
-{
-	return pg->o && pg->pgoff >= obj_npages(pg->o->size);
-}
-
-/* The page's bytes live in a private anonymous frame (an anonymous page, or
- * a private object page after its first write). */
-static bool page_is_anon(const struct mpage *pg)
-{
-	return !pg->shared && (!pg->o || pg->copied);
-}
-
-/* The buffer whose bytes the page shows; NULL past its object's end. */
-static struct buf *page_buf(const struct mpage *pg)
-{
-	if (!pg->o || pg->copied)
-		return pg->b;
-	return obj_past_end(pg) ? NULL : pg->o->pg[pg->pgoff];
-}
-
-/* The buffer a write to the page goes to: a private object page is copied first. */
-static struct buf *page_write_buf(struct mpage *pg)
-{
-	if (pg->o && !pg->shared && !pg->copied) {
-		pg->b = buf_new();
-		memcpy(pg->b->d, page_buf(pg)->d, PAGE);
-		pg->copied = true;
-	}
-	return page_buf(pg);
-}
-
-static void mpage_release(struct mpage *pg)
-{
-	if (pg->b)
-		buf_put(pg->b);
-	if (pg->o)
-		obj_put(pg->o);
-}
-
-/* The child's page after fork: shared bytes stay shared, private ones are copied. */
-static struct mpage mpage_dup(const struct mpage *parent)
-{
-	struct mpage pg = *parent;
-	if (pg.o)
-		pg.o->refs++;
-	if (pg.b && pg.shared) {
-		pg.b->refs++;
-	} else if (pg.b) {
-		pg.b = buf_new();
-		memcpy(pg.b->d, parent->b->d, PAGE);
-	}
-	return pg;
-}
-
-/* Index of the first page with vpn >= @vpn. */
-static size_t lower_bound(const struct mproc *p, uint64_t vpn)
-{
-	size_t lo = 0, hi = p->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (p->pg[mid].vpn < vpn)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static struct mpage *page_at(const struct mproc *p, uint64_t vpn)
-{
-	size_t i = lower_bound(p, vpn);
-	return i < p->n && p->pg[i].vpn == vpn ? &p->pg[i] : NULL;
-}
-
-static size_t pages_in(const struct mproc *p, uint64_t vpn, uint64_t npages)
-{
-	return lower_bound(p, vpn + npages) - lower_bound(p, vpn);
-}
-
-static void remove_range(struct mproc *p, uint64_t vpn, uint64_t npages)
-{
-	size_t a = lower_bound(p, vpn), b = lower_bound(p, vpn + npages);
-	for (size_t i = a; i < b; i++)
-		mpage_release(&p->pg[i]);
-	if (b < p->n)     /* memmove with a NULL table is UB even for 0 bytes */
-		memmove(&p->pg[a], &p->pg[b], (p->n - b) * sizeof(p->pg[0]));
-	p->n -= b - a;
-}
-
-static void reserve(struct mproc *p, size_t n)
-{
-	if (n <= p->cap)
-		return;
-	size_t cap = p->cap ? p->cap : 64;
-	while (cap < n)
-		cap *= 2;
-	struct mpage *pg = realloc(p->pg, cap * sizeof(*pg));
-	if (!pg) {
-		perror("realloc");
-		exit(2);
-	}
-	p->pg = pg;
-	p->cap = cap;
-}
-
-/* Map fresh zeroed pages at [vpn, vpn+npages), replacing what was there. */
-static void map_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot,
-		      bool shared)
-{
-	remove_range(p, vpn, npages);
-	reserve(p, p->n + npages);
-	size_t at = lower_bound(p, vpn);
-	memmove(&p->pg[at + npages], &p->pg[at], (p->n - at) * sizeof(p->pg[0]));
-	for (uint64_t i = 0; i < npages; i++)
-		p->pg[at + i] = (struct mpage){ .vpn = vpn + i, .prot = prot, .shared = shared,
-						.b = buf_new() };
-	p->n += npages;
-}
-
-static void proc_free(struct mproc *p)
-{
-	for (size_t i = 0; i < p->n; i++)
-		mpage_release(&p->pg[i]);
-	free(p->pg);
-	memset(p, 0, sizeof(*p));
-}
-
-static void proc_copy(struct mproc *child, const struct mproc *parent, int pid)
-{
-	memset(child, 0, sizeof(*child));
-	child->pid = pid;
-	reserve(child, parent->n);
-	for (size_t i = 0; i < parent->n; i++)
-		child->pg[i] = mpage_dup(&parent->pg[i]);
-	child->n = parent->n;
-}
-
-/* Map pages @pgoff.. of object @o at [vpn, vpn+npages), replacing what was there. */
-static void map_obj_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot,
-			  bool shared, struct mobj *o, uint64_t pgoff)
-{
-	map_range(p, vpn, npages, prot, shared);
-	for (size_t i = lower_bound(p, vpn); i < lower_bound(p, vpn + npages); i++) {
-		struct mpage *pg = &p->pg[i];
-		buf_put(pg->b);
-		pg->b = NULL;
-		pg->o = o;
-		pg->pgoff = pgoff + (pg->vpn - vpn);
-		o->refs++;
-	}
-}
-
-/* Where a non-fixed mapping of @npages goes: top of the highest free gap
- * below user_top, looking only above MIN_VPN.  0 when there is no room. */
-static uint64_t top_down(const struct mproc *p, uint64_t top_vpn, uint64_t npages)
-{
-	uint64_t hi = top_vpn;
-	for (size_t k = p->n + 1; k-- > 0;) {
-		uint64_t lo = k > 0 ? p->pg[k - 1].vpn + 1 : 0;
-		if (lo < MIN_VPN)
-			lo = MIN_VPN;
-		if (hi > lo && hi - lo >= npages)
-			return hi - npages;
-		if (k == 0)
-			break;
-		hi = p->pg[k - 1].vpn;
-		if (hi <= MIN_VPN)
-			break;
-	}
-	return 0;
-}
 
 /* ---- randomness ---------------------------------------------------------- */
 
@@ -425,20 +159,18 @@ static bool chance(struct run *r, unsigned percent)
 
 /* ---- reporting ----------------------------------------------------------- */
 
-static void set_op(struct run *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void set_op(struct run *r, const char *fmt, ...)
+/* The run whose model @md is. */
+static struct run *run_of(const struct model *md)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->op, sizeof(r->op), fmt, ap);
-	va_end(ap);
-	if (r->verbose)
-		printf("  op %ld: %s\n", r->opno, r->op);
+	return (struct run *)((char *)md - offsetof(struct run, md));
 }
 
-static void fail(struct run *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* With --verbose, every operation as model_set_op names it. */
+static void trace_op(const struct model *md)
+{
+	printf("  op %ld: %s\n", run_of(md)->opno, md->op);
+}
+
 /* The command-line options that rebuild @r's machine. */
 static const char *config_args(const struct run *r)
 {
@@ -457,42 +189,43 @@ static const char *config_args(const struct run *r)
 	return buf;
 }
 
-static void fail(struct run *r, const char *fmt, ...)
+/* The first mismatch of a run: what, where, and how to replay it. */
+static void vfail(struct run *r, const char *fmt, va_list ap)
 {
-	if (r->failed)
+	if (r->md.failed)
 		return;
-	r->failed = true;
+	r->md.failed = true;
 	printf("MISMATCH seed %" PRIu64 " (%s), op %ld: %s\n  ", r->seed, config_args(r),
-	       r->opno, r->op);
-	va_list ap;
-	va_start(ap, fmt);
+	       r->opno, r->md.op);
 	vprintf(fmt, ap);
-	va_end(ap);
 	printf("\n  (replay: --seed %" PRIu64 " %s --ops %ld --verbose)\n", r->seed,
 	       config_args(r), r->opno + 1);
 	fflush(stdout);
 }
 
-static void expect_eq(struct run *r, const char *what, int64_t expected, int64_t got)
+static void fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct run *r, const char *fmt, ...)
 {
-	if (expected != got)
-		fail(r, "%s: expected %" PRId64 " (0x%" PRIx64 "), got %" PRId64
-		     " (0x%" PRIx64 ")%s%s", what, expected, (uint64_t)expected,
-		     got, (uint64_t)got, got < 0 ? " - " : "",
-		     got < 0 ? vmfs_errmsg() : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(r, fmt, ap);
+	va_end(ap);
 }
 
-static const char *prot_str(int prot)
+/* The shared checks of model.c report here. */
+void model_fail(struct model *md, const char *fmt, ...)
 {
-	static const char *s[8] = { "---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx" };
-	return s[prot & 7];
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(run_of(md), fmt, ap);
+	va_end(ap);
 }
 
 /* ---- picking things ------------------------------------------------------- */
 
 static struct mproc *pick_proc(struct run *r)
 {
-	return &r->procs[rnd(r, (uint64_t)r->nprocs)];
+	return &r->md.procs[rnd(r, (uint64_t)r->md.nprocs)];
 }
 
 /* A page number that may or may not be mapped: one of the two windows, or
@@ -503,7 +236,7 @@ static uint64_t pick_vpn(struct run *r, const struct mproc *p)
 	if (k < 4 || (k >= 8 && p->n == 0))
 		return LOW_VPN + rnd(r, WIN_PAGES);
 	if (k < 8)
-		return r->top_vpn - WIN_PAGES + rnd(r, WIN_PAGES);
+		return r->md.top_vpn - WIN_PAGES + rnd(r, WIN_PAGES);
 	uint64_t vpn = p->pg[rnd(r, p->n)].vpn + rnd(r, 5);
 	return vpn >= 2 + MIN_VPN ? vpn - 2 : vpn;
 }
@@ -514,28 +247,6 @@ static uint64_t pick_npages(struct run *r)
 }
 
 /* ---- checks --------------------------------------------------------------- */
-
-/* --objects: the mapping @e covering @vpn names the page's object (and
- * " (deleted)" once removed) at the page's offset, or none for anonymous
- * memory. */
-static void check_map_object(struct run *r, int pid, const struct vmfs_map *e, uint64_t vpn,
-			     const struct mpage *pg)
-{
-	char want[32] = "";
-	if (pg->o)
-		snprintf(want, sizeof(want), "%s%s", pg->o->name, pg->o->named ? "" : " (deleted)");
-	if (strcmp(e->object, want))
-		fail(r, "pid %d: page %#" PRIx64 " of map [%#" PRIx64 ", %#" PRIx64 "): object \"%s\","
-		     " model \"%s\"", pid, vpn * PAGE, e->start, e->end, e->object, want);
-	else if (pg->o && e->offset / PAGE + (vpn - e->start / PAGE) != pg->pgoff)
-		fail(r, "pid %d: page %#" PRIx64 ": map [%#" PRIx64 ", %#" PRIx64 ") at offset %#"
-		     PRIx64 " puts it at object page %" PRIu64 ", model %" PRIu64, pid, vpn * PAGE,
-		     e->start, e->end, e->offset, e->offset / PAGE + (vpn - e->start / PAGE),
-		     pg->pgoff);
-	else if (!(e->flags & MAP_ANONYMOUS) != !!pg->o)
-		fail(r, "pid %d: map [%#" PRIx64 ", %#" PRIx64 ") flags %#x for %s memory", pid,
-		     e->start, e->end, e->flags, pg->o ? "object" : "anonymous");
-}
 
 /* --objects: a resident leaf of @pg (pid @pid, page @vpn).  An object page
  * in a private mapping is never writable and always COW until copied; the
@@ -549,120 +260,18 @@ static void check_object_leaf(struct run *r, int pid, uint64_t vpn, const struct
 		     PRIx64 " (writable or not COW): a write could reach the object", pid,
 		     vpn * PAGE, pg->o->name, pg->pgoff, leaf);
 	uint64_t pm = 0;
-	if (vmfs_pagemap(r->m, pid, vpn, &pm, 1) != 1)
+	if (vmfs_pagemap(r->md.m, pid, vpn, &pm, 1) != 1)
 		fail(r, "vmfs_pagemap(%d, %#" PRIx64 ") failed", pid, vpn);
 	else if (!(pm & VMFS_PM_PRESENT) || !!(pm & VMFS_PM_FILE) != !page_is_anon(pg))
 		fail(r, "pid %d page %#" PRIx64 ": pagemap %#" PRIx64 " for a %s page", pid,
 		     vpn * PAGE, pm, page_is_anon(pg) ? "private anonymous" : "page-cache");
 }
 
-static int find_proc(const struct run *r, int pid)
+/* vmfs_maps against the model (model.c), counted. */
+static void check_proc_maps(struct run *r, const struct mproc *p)
 {
-	for (int i = 0; i < r->nprocs; i++)
-		if (r->procs[i].pid == pid)
-			return i;
-	return -1;
-}
-
-static void check_pids(struct run *r)
-{
-	int pids[MAX_PROCS + 4];
-	int n = vmfs_pids(r->m, pids, MAX_PROCS + 4);
-	expect_eq(r, "vmfs_pids count", r->nprocs, n);
-	if (r->failed)
-		return;
-	int prev = 0;
-	for (int i = 0; i < n; i++) {
-		if (pids[i] <= prev)
-			fail(r, "vmfs_pids not ascending at %d: %d after %d", i, pids[i], prev);
-		if (find_proc(r, pids[i]) < 0)
-			fail(r, "vmfs_pids lists %d, which the model does not have", pids[i]);
-		prev = pids[i];
-	}
-}
-
-static void check_maps(struct run *r, const struct mproc *p)
-{
-	static struct vmfs_map maps[1024];
 	r->n.checks++;
-	int n = vmfs_maps(r->m, p->pid, maps, 1024);
-	if (n < 0 || n > 1024) {
-		fail(r, "vmfs_maps(%d) returned %d", p->pid, n);
-		return;
-	}
-	size_t covered = 0;
-	uint64_t prev_end = 0;
-	for (int i = 0; i < n && !r->failed; i++) {
-		const struct vmfs_map *e = &maps[i];
-		if (e->start >= e->end || (e->start | e->end) % PAGE || e->start < prev_end ||
-		    e->end > r->user_top) {
-			fail(r, "pid %d: bad map [%#" PRIx64 ", %#" PRIx64 ") after %#" PRIx64,
-			     p->pid, e->start, e->end, prev_end);
-			return;
-		}
-		prev_end = e->end;
-		bool shared = (e->flags & MAP_SHARED) != 0;
-		if (!!(e->flags & MAP_SHARED) == !!(e->flags & MAP_PRIVATE))
-			fail(r, "pid %d: map [%#" PRIx64 ", %#" PRIx64 ") flags %#x",
-			     p->pid, e->start, e->end, e->flags);
-		for (uint64_t vpn = e->start / PAGE; vpn < e->end / PAGE; vpn++) {
-			const struct mpage *pg = page_at(p, vpn);
-			if (!pg) {
-				fail(r, "pid %d: vmfs_maps has [%#" PRIx64 ", %#" PRIx64 ") %s %s, "
-				     "but the model has nothing at %#" PRIx64, p->pid, e->start,
-				     e->end, prot_str(e->prot), shared ? "shared" : "private",
-				     vpn * PAGE);
-				return;
-			}
-			if (pg->prot != e->prot || pg->shared != shared) {
-				fail(r, "pid %d: page %#" PRIx64 ": model %s %s, vmfs_maps %s %s "
-				     "([%#" PRIx64 ", %#" PRIx64 "))", p->pid, vpn * PAGE,
-				     prot_str(pg->prot), pg->shared ? "shared" : "private",
-				     prot_str(e->prot), shared ? "shared" : "private",
-				     e->start, e->end);
-				return;
-			}
-			if (r->objects)
-				check_map_object(r, p->pid, e, vpn, pg);
-			covered++;
-		}
-	}
-	if (!r->failed && covered != p->n) {
-		/* find the first model page vmfs_maps does not cover */
-		for (size_t k = 0; k < p->n; k++) {
-			uint64_t a = p->pg[k].vpn * PAGE;
-			bool in = false;
-			for (int i = 0; i < n; i++)
-				in |= a >= maps[i].start && a < maps[i].end;
-			if (!in) {
-				fail(r, "pid %d: model maps %#" PRIx64 " %s, vmfs_maps does not",
-				     p->pid, a, prot_str(p->pg[k].prot));
-				return;
-			}
-		}
-		fail(r, "pid %d: vmfs_maps covers %zu pages, the model %zu", p->pid, covered, p->n);
-	}
-	struct vmfs_proc_stat ps;
-	int rc = vmfs_proc_stat(r->m, p->pid, &ps);
-	expect_eq(r, "vmfs_proc_stat", 0, rc);
-	if (!rc) {
-		expect_eq(r, "vmfs_proc_stat vm_pages", (int64_t)p->n, (int64_t)ps.vm_pages);
-		expect_eq(r, "vmfs_proc_stat nr_maps", n, (int64_t)ps.nr_maps);
-	}
-}
-
-static uint64_t phys_u64(struct run *r, uint64_t paddr)
-{
-	unsigned char b[8];
-	uint64_t v = 0;
-	ssize_t got = vmfs_phys_read(r->m, paddr, b, 8);
-	if (got != 8) {
-		fail(r, "vmfs_phys_read(%#" PRIx64 ", 8) returned %zd", paddr, got);
-		return 0;
-	}
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | b[i];
-	return v;
+	check_maps(&r->md, p, r->objects);
 }
 
 static uint32_t expected_index(int levels, int i, uint64_t addr)
@@ -700,14 +309,14 @@ static int page_kind(const struct mpage *pg)
 static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 			    unsigned off, struct seen *s)
 {
-	if (vpn >= r->top_vpn)
-		vpn = r->top_vpn - 1;
+	if (vpn >= r->md.top_vpn)
+		vpn = r->md.top_vpn - 1;
 	uint64_t addr = vpn * PAGE + off;
 	struct vmfs_walk w;
 	const struct mpage *pg = page_at(p, vpn);
 	if (s)
 		memset(s, 0, sizeof(*s));
-	int rc = vmfs_translate(r->m, p->pid, addr, &w);
+	int rc = vmfs_translate(r->md.m, p->pid, addr, &w);
 	if (rc) {
 		fail(r, "vmfs_translate(%d, %#" PRIx64 ") returned %d", p->pid, addr, rc);
 		return;
@@ -716,12 +325,12 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 		fail(r, "walk of %#" PRIx64 ": levels %d depth %d", addr, w.levels, w.depth);
 		return;
 	}
-	for (int i = 0; i < w.depth && !r->failed; i++) {
+	for (int i = 0; i < w.depth && !r->md.failed; i++) {
 		const struct vmfs_walk_level *l = &w.level[i];
 		if (l->index != expected_index(r->levels, i, addr))
 			fail(r, "walk of %#" PRIx64 ": level %d index %u, expected %u", addr,
 			     i, l->index, expected_index(r->levels, i, addr));
-		uint64_t e = phys_u64(r, l->table + 8 * (uint64_t)l->index);
+		uint64_t e = phys_u64(&r->md, l->table + 8 * (uint64_t)l->index);
 		if (e != l->entry)
 			fail(r, "walk of %#" PRIx64 ": level %d entry %#" PRIx64 " but physical "
 			     "memory at %#" PRIx64 " holds %#" PRIx64, addr, i, l->entry,
@@ -732,7 +341,7 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 			     "point at the next table %#" PRIx64, addr, i, l->entry,
 			     w.level[i + 1].table);
 	}
-	if (r->failed)
+	if (r->md.failed)
 		return;
 	if (w.mapped != (pg != NULL))
 		fail(r, "walk of %#" PRIx64 " in pid %d: mapped %d, model %s", addr, p->pid,
@@ -741,7 +350,7 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 		fail(r, "walk of %#" PRIx64 ": prot %s flags %#x, model %s %s", addr,
 		     prot_str(w.prot), w.flags, prot_str(pg->prot),
 		     pg->shared ? "shared" : "private");
-	if (r->failed)
+	if (r->md.failed)
 		return;
 	uint64_t leaf = w.level[w.depth - 1].entry;
 	switch (w.state) {
@@ -818,10 +427,10 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 	if (!protnone && !(leaf & VMFS_PTE_NX) != !!(pg->prot & PROT_EXEC))
 		fail(r, "walk of %#" PRIx64 ": leaf %#" PRIx64 " NX disagrees with prot %s",
 		     addr, leaf, prot_str(pg->prot));
-	if (r->failed)
+	if (r->md.failed)
 		return;
 	unsigned char frame[PAGE];
-	ssize_t got = vmfs_phys_read(r->m, w.paddr - off, frame, PAGE);
+	ssize_t got = vmfs_phys_read(r->md.m, w.paddr - off, frame, PAGE);
 	if (got != PAGE) {
 		fail(r, "vmfs_phys_read(%#" PRIx64 ", 4096) returned %zd", w.paddr - off, got);
 		return;
@@ -877,17 +486,17 @@ static void check_rss(struct run *r, const struct mproc *p, const struct seen *s
 		else
 			anon++;
 	}
-	if (vmfs_proc_stat(r->m, p->pid, &ps)) {
+	if (vmfs_proc_stat(r->md.m, p->pid, &ps)) {
 		fail(r, "vmfs_proc_stat(%d) failed", p->pid);
 		return;
 	}
-	expect_eq(r, "rss_anon (present private leaves)", (int64_t)anon, (int64_t)ps.rss_anon);
-	expect_eq(r, "rss_shmem (present shared leaves)", (int64_t)shmem, (int64_t)ps.rss_shmem);
-	expect_eq(r, "rss_file (present object leaves)", (int64_t)file, (int64_t)ps.rss_file);
-	expect_eq(r, "swap (swap entries)", (int64_t)nw, (int64_t)ps.swap);
-	int nm = vmfs_maps(r->m, p->pid, maps, 1024);
+	model_expect(&r->md, "rss_anon (present private leaves)", (int64_t)anon, (int64_t)ps.rss_anon);
+	model_expect(&r->md, "rss_shmem (present shared leaves)", (int64_t)shmem, (int64_t)ps.rss_shmem);
+	model_expect(&r->md, "rss_file (present object leaves)", (int64_t)file, (int64_t)ps.rss_file);
+	model_expect(&r->md, "swap (swap entries)", (int64_t)nw, (int64_t)ps.swap);
+	int nm = vmfs_maps(r->md.m, p->pid, maps, 1024);
 	size_t i = 0, j = 0;
-	for (int k = 0; k < nm && k < 1024 && !r->failed; k++) {
+	for (int k = 0; k < nm && k < 1024 && !r->md.failed; k++) {
 		uint64_t rss = 0, an = 0, sh = 0, sw = 0;
 		while (i < n && s[i].vpn * PAGE < maps[k].end) {
 			if (s[i].vpn * PAGE >= maps[k].start) {
@@ -929,10 +538,10 @@ static void check_object_counters(struct run *r, const struct vmfs_stat *st)
 {
 	if (st->pgmajfault < st->pswpin)
 		fail(r, "pgmajfault %" PRIu64 " < pswpin %" PRIu64, st->pgmajfault, st->pswpin);
-	expect_eq(r, "pgfault == the faults the accesses reported", (int64_t)r->n.faults_seen,
+	model_expect(&r->md, "pgfault == the faults the accesses reported", (int64_t)r->md.faults_seen,
 		  (int64_t)st->pgfault);
-	expect_eq(r, "pgmajfault == the major faults the accesses reported",
-		  (int64_t)r->n.majors_seen, (int64_t)st->pgmajfault);
+	model_expect(&r->md, "pgmajfault == the major faults the accesses reported",
+		  (int64_t)r->md.majors_seen, (int64_t)st->pgmajfault);
 }
 
 /* The machine-wide counters agree with each other (and, with unlimited swap,
@@ -940,21 +549,21 @@ static void check_object_counters(struct run *r, const struct vmfs_stat *st)
 static void check_counters(struct run *r)
 {
 	struct vmfs_stat st;
-	if (vmfs_stat(r->m, &st)) {
+	if (vmfs_stat(r->md.m, &st)) {
 		fail(r, "vmfs_stat failed");
 		return;
 	}
 	if (!r->objects)
-		expect_eq(r, "pgmajfault == pswpin", (int64_t)st.pswpin, (int64_t)st.pgmajfault);
+		model_expect(&r->md, "pgmajfault == pswpin", (int64_t)st.pswpin, (int64_t)st.pgmajfault);
 	else
 		check_object_counters(r, &st);
 	if (st.pgsteal_direct < st.pswpout || st.pgscan_direct < st.pgsteal_direct)
 		fail(r, "pgscan_direct %" PRIu64 ", pgsteal_direct %" PRIu64 ", pswpout %" PRIu64,
 		     st.pgscan_direct, st.pgsteal_direct, st.pswpout);
 	if (!r->pressure)
-		expect_eq(r, "pgsteal_direct with memory to spare", 0, (int64_t)st.pgsteal_direct);
+		model_expect(&r->md, "pgsteal_direct with memory to spare", 0, (int64_t)st.pgsteal_direct);
 	if (!r->may_oom)
-		expect_eq(r, "oom_kill with unlimited swap", 0, (int64_t)st.oom_kill);
+		model_expect(&r->md, "oom_kill with unlimited swap", 0, (int64_t)st.oom_kill);
 	if (st.swap_total && st.swap_used > st.swap_total)
 		fail(r, "swap_used %" PRIu64 " > swap_total %" PRIu64, st.swap_used, st.swap_total);
 	if (st.swap_cached > st.frames - st.frames_free)
@@ -971,14 +580,14 @@ static void check_counters(struct run *r)
 static void check_all(struct run *r)
 {
 	size_t total = 0, n = 0, nw = 0;
-	for (int i = 0; i < r->nprocs; i++)
-		total += r->procs[i].n;
+	for (int i = 0; i < r->md.nprocs; i++)
+		total += r->md.procs[i].n;
 	struct seen *s = xmalloc((total + 1) * sizeof(*s));
 	struct seen *w = xmalloc((total + 1) * sizeof(*w));
-	for (int i = 0; i < r->nprocs && !r->failed; i++) {
-		const struct mproc *p = &r->procs[i];
-		check_maps(r, p);
-		for (size_t k = 0; k < p->n && !r->failed; k++) {
+	for (int i = 0; i < r->md.nprocs && !r->md.failed; i++) {
+		const struct mproc *p = &r->md.procs[i];
+		check_proc_maps(r, p);
+		for (size_t k = 0; k < p->n && !r->md.failed; k++) {
 			check_translate(r, p, p->pg[k].vpn, (unsigned)rnd(r, PAGE), &s[n]);
 			if (s[n].swapped)
 				w[nw++] = s[n];
@@ -988,7 +597,7 @@ static void check_all(struct run *r)
 	}
 	qsort(s, n, sizeof(*s), cmp_frame);
 	size_t frames_used = 0;
-	for (size_t a = 0; a < n && !r->failed;) {
+	for (size_t a = 0; a < n && !r->md.failed;) {
 		size_t b = a;
 		bool distinct = false, rw = false;
 		while (b < n && s[b].frame == s[a].frame) {
@@ -1006,7 +615,7 @@ static void check_all(struct run *r)
 		a = b;
 	}
 	qsort(s, n, sizeof(*s), cmp_buf);
-	for (size_t a = 1; a < n && !r->failed; a++)
+	for (size_t a = 1; a < n && !r->md.failed; a++)
 		if (s[a].b == s[a - 1].b && s[a].frame != s[a - 1].frame)
 			fail(r, "shared page: pid %d %#" PRIx64 " in frame %#" PRIx64 ", pid %d %#"
 			     PRIx64 " in frame %#" PRIx64, s[a - 1].pid, s[a - 1].vpn * PAGE,
@@ -1014,7 +623,7 @@ static void check_all(struct run *r)
 	/* One slot holds one page: whoever refers to it must agree on its bytes
 	 * (the processes of a fork family that have not written it since). */
 	qsort(w, nw, sizeof(*w), cmp_frame);
-	for (size_t a = 1; a < nw && !r->failed; a++)
+	for (size_t a = 1; a < nw && !r->md.failed; a++)
 		if (w[a].frame == w[a - 1].frame && w[a].b != w[a - 1].b &&
 		    memcmp(w[a].b->d, w[a - 1].b->d, PAGE))
 			fail(r, "swap slot %" PRIu64 " is pid %d page %#" PRIx64 " and pid %d page %#"
@@ -1024,25 +633,25 @@ static void check_all(struct run *r)
 	 * may also sit unmapped in their object's page cache, and read-back
 	 * pages in the swap cache). */
 	struct vmfs_stat st;
-	vmfs_stat(r->m, &st);
-	if (!r->failed && r->frames - st.frames_free < frames_used)
+	vmfs_stat(r->md.m, &st);
+	if (!r->md.failed && r->frames - st.frames_free < frames_used)
 		fail(r, "%zu distinct frames are mapped, but frames_free is %" PRIu64 " of %" PRIu64,
 		     frames_used, st.frames_free, r->frames);
 	/* Slots in use are at least the distinct slots the page tables hold. */
 	size_t slots = 0;
 	for (size_t a = 0; a < nw; a++)
 		slots += a == 0 || w[a].frame != w[a - 1].frame;
-	if (!r->failed && st.swap_used < slots)
+	if (!r->md.failed && st.swap_used < slots)
 		fail(r, "%zu distinct swap slots in the page tables, but swap_used is %" PRIu64,
 		     slots, st.swap_used);
 	check_counters(r);
 	qsort(s, n, sizeof(*s), cmp_page);
 	qsort(w, nw, sizeof(*w), cmp_page);
-	for (int i = 0; i < r->nprocs && !r->failed; i++) {
+	for (int i = 0; i < r->md.nprocs && !r->md.failed; i++) {
 		size_t ns, nsw;
-		const struct seen *ps = proc_range(s, n, r->procs[i].pid, &ns);
-		const struct seen *pw = proc_range(w, nw, r->procs[i].pid, &nsw);
-		check_rss(r, &r->procs[i], ps, ns, pw, nsw);
+		const struct seen *ps = proc_range(s, n, r->md.procs[i].pid, &ns);
+		const struct seen *pw = proc_range(w, nw, r->md.procs[i].pid, &nsw);
+		check_rss(r, &r->md.procs[i], ps, ns, pw, nsw);
 	}
 	free(s);
 	free(w);
@@ -1053,40 +662,33 @@ static void check_all(struct run *r)
 static void op_spawn(struct run *r)
 {
 	char name[32];
-	snprintf(name, sizeof(name), "model%d", r->next_pid);
-	set_op(r, "spawn(\"%s\")", name);
-	int pid = vmfs_spawn(r->m, name);
-	expect_eq(r, "spawn pid", r->next_pid, pid);
-	if (pid < 0)
-		return;
-	struct mproc *p = &r->procs[r->nprocs++];
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	r->next_pid++;
+	snprintf(name, sizeof(name), "model%d", r->md.next_pid);
+	model_set_op(&r->md, "spawn(\"%s\")", name);
+	int pid = vmfs_spawn(r->md.m, name);
+	model_expect(&r->md, "spawn pid", r->md.next_pid, pid);
+	if (pid >= 0)
+		model_spawn(&r->md, pid);
 }
 
 static void op_fork(struct run *r)
 {
 	struct mproc *parent = pick_proc(r);
-	set_op(r, "fork(%d)", parent->pid);
-	int pid = vmfs_fork(r->m, parent->pid);
-	expect_eq(r, "fork pid", r->next_pid, pid);
+	model_set_op(&r->md, "fork(%d)", parent->pid);
+	int pid = vmfs_fork(r->md.m, parent->pid);
+	model_expect(&r->md, "fork pid", r->md.next_pid, pid);
 	if (pid < 0)
 		return;
-	proc_copy(&r->procs[r->nprocs++], parent, pid);
-	r->next_pid++;
+	model_fork(&r->md, parent, pid);
 	r->n.forks++;
 }
 
 static void op_exit(struct run *r)
 {
-	int i = (int)rnd(r, (uint64_t)r->nprocs);
-	int pid = r->procs[i].pid;
-	set_op(r, "exit(%d)", pid);
-	expect_eq(r, "exit", 0, vmfs_exit(r->m, pid));
-	proc_free(&r->procs[i]);
-	r->procs[i] = r->procs[--r->nprocs];
-	r->dead_pid = pid;
+	int i = (int)rnd(r, (uint64_t)r->md.nprocs);
+	int pid = r->md.procs[i].pid;
+	model_set_op(&r->md, "exit(%d)", pid);
+	model_expect(&r->md, "exit", 0, vmfs_exit(r->md.m, pid));
+	model_exit(&r->md, i);
 	r->n.exits++;
 }
 
@@ -1108,28 +710,6 @@ static int pick_placement(struct run *r, const struct mproc *p, uint64_t *addr, 
 	return mode;
 }
 
-/* Where the model puts a mapping of @npages at @addr in @mode: 0 with the
- * first page in *at, or the errno vmfs_mmap must return. */
-static int64_t placement(const struct run *r, const struct mproc *p, uint64_t addr,
-			 uint64_t npages, int mode, uint64_t *at)
-{
-	uint64_t avpn = addr / PAGE;
-	bool fits = avpn + npages <= r->top_vpn;
-	if (mode == 0) {
-		*at = avpn;
-		return fits ? 0 : -ENOMEM;
-	}
-	if (mode == 1) {
-		*at = avpn;
-		return !fits ? -ENOMEM : pages_in(p, avpn, npages) ? -EEXIST : 0;
-	}
-	if (mode == 2 && avpn >= MIN_VPN && fits && pages_in(p, avpn, npages) == 0)
-		*at = avpn;
-	else
-		*at = top_down(p, r->top_vpn, npages);
-	return *at ? 0 : -ENOMEM;
-}
-
 static void op_mmap(struct run *r, struct mproc *p)
 {
 	static const char *mode_name[] = { "MAP_FIXED", "MAP_FIXED_NOREPLACE", "hint", "no address" };
@@ -1143,18 +723,18 @@ static void op_mmap(struct run *r, struct mproc *p)
 	uint64_t addr;
 	int mode = pick_placement(r, p, &addr, &flags);
 
-	set_op(r, "mmap(%d, %#" PRIx64 ", %#" PRIx64 ", %s, %s%s, %s)", p->pid, addr, len,
+	model_set_op(&r->md, "mmap(%d, %#" PRIx64 ", %#" PRIx64 ", %s, %s%s, %s)", p->pid, addr, len,
 	       prot_str(prot), shared ? "MAP_SHARED" : "MAP_PRIVATE",
 	       flags & MAP_ANONYMOUS ? "|MAP_ANONYMOUS" : "", mode_name[mode]);
 
 	uint64_t at = 0;
-	int64_t expected = placement(r, p, addr, npages, mode, &at);
+	int64_t expected = placement(&r->md, p, addr, npages, mode, &at);
 
 	uint64_t out = 0xdeadbeef;
-	int rc = vmfs_mmap(r->m, p->pid, addr, len, prot, flags, NULL, 0, &out);
-	expect_eq(r, "mmap", expected, rc);
-	if (rc == 0 && !r->failed) {
-		expect_eq(r, "mmap address", (int64_t)(at * PAGE), (int64_t)out);
+	int rc = vmfs_mmap(r->md.m, p->pid, addr, len, prot, flags, NULL, 0, &out);
+	model_expect(&r->md, "mmap", expected, rc);
+	if (rc == 0 && !r->md.failed) {
+		model_expect(&r->md, "mmap address", (int64_t)(at * PAGE), (int64_t)out);
 		map_range(p, at, npages, prot, shared);
 		if (p->n > r->n.max_pages)
 			r->n.max_pages = p->n;
@@ -1172,30 +752,12 @@ static void op_munmap(struct run *r, struct mproc *p)
 	uint64_t len = npages * PAGE;
 	if (chance(r, 25))
 		len -= rnd(r, PAGE - 1);
-	set_op(r, "munmap(%d, %#" PRIx64 ", %#" PRIx64 ")", p->pid, vpn * PAGE, len);
-	int64_t expected = vpn + npages > r->top_vpn ? -EINVAL : 0;
-	expect_eq(r, "munmap", expected, vmfs_munmap(r->m, p->pid, vpn * PAGE, len));
+	model_set_op(&r->md, "munmap(%d, %#" PRIx64 ", %#" PRIx64 ")", p->pid, vpn * PAGE, len);
+	int64_t expected = vpn + npages > r->md.top_vpn ? -EINVAL : 0;
+	model_expect(&r->md, "munmap", expected, vmfs_munmap(r->md.m, p->pid, vpn * PAGE, len));
 	if (expected == 0)
 		remove_range(p, vpn, npages);
 	r->n.munmap++;
-}
-
-/* --objects: what mprotect of [vpn, vpn+npages) must return.  In address
- * order, the first page that is not mapped (-ENOMEM) or that a shared
- * mapping of a read-only object cannot write (-EACCES) decides. */
-static int64_t mprotect_expect(const struct run *r, const struct mproc *p, uint64_t vpn,
-			       uint64_t npages, int prot)
-{
-	if (vpn + npages > r->top_vpn)
-		return -ENOMEM;
-	for (uint64_t v = vpn; v < vpn + npages; v++) {
-		const struct mpage *pg = page_at(p, v);
-		if (!pg)
-			return -ENOMEM;
-		if ((prot & PROT_WRITE) && pg->shared && pg->o && !(pg->o->mode & 0222))
-			return -EACCES;
-	}
-	return 0;
 }
 
 static void op_mprotect(struct run *r, struct mproc *p)
@@ -1203,53 +765,17 @@ static void op_mprotect(struct run *r, struct mproc *p)
 	uint64_t vpn = chance(r, 50) && p->n ? p->pg[rnd(r, p->n)].vpn : pick_vpn(r, p);
 	uint64_t npages = 1 + rnd(r, chance(r, 70) ? 4 : 16);
 	int prot = (int)rnd(r, 8);
-	set_op(r, "mprotect(%d, %#" PRIx64 ", %#" PRIx64 ", %s)", p->pid, vpn * PAGE,
+	model_set_op(&r->md, "mprotect(%d, %#" PRIx64 ", %#" PRIx64 ", %s)", p->pid, vpn * PAGE,
 	       npages * PAGE, prot_str(prot));
-	bool all = vpn + npages <= r->top_vpn && pages_in(p, vpn, npages) == npages;
-	int64_t expected = !r->objects ? (all ? 0 : -ENOMEM) : mprotect_expect(r, p, vpn, npages, prot);
-	expect_eq(r, "mprotect", expected,
-		  vmfs_mprotect(r->m, p->pid, vpn * PAGE, npages * PAGE, prot));
-	all = expected == 0;
-	if (all)
-		for (size_t i = lower_bound(p, vpn); i < lower_bound(p, vpn + npages); i++)
-			p->pg[i].prot = prot;
-	if (all)
+	int64_t expected = mprotect_expect(&r->md, p, vpn, npages, prot);
+	model_expect(&r->md, "mprotect", expected,
+		  vmfs_mprotect(r->md.m, p->pid, vpn * PAGE, npages * PAGE, prot));
+	if (expected == 0) {
+		apply_mprotect(p, vpn, npages, prot);
 		r->n.mprotect_ok++;
-	else
+	} else {
 		r->n.mprotect_err++;
-}
-
-static bool allowed(const struct mpage *pg, unsigned how)
-{
-	bool force = how & VMFS_ACCESS_FORCE;
-	switch (how & VMFS_ACCESS_TYPE) {
-	case VMFS_ACCESS_READ:
-		return force || pg->prot != PROT_NONE;
-	case VMFS_ACCESS_WRITE:
-		return (pg->prot & PROT_WRITE) || (force && !pg->shared);
-	default:
-		return (pg->prot & PROT_EXEC) != 0;
 	}
-}
-
-/* --objects: shorten a write at @addr so that it stops before the bytes past
- * an object's end in its last page, where a shared mapping could write what
- * belongs to no one.  False if nothing is left to write. */
-static bool clip_object_tail(const struct mproc *p, uint64_t addr, size_t *len)
-{
-	for (uint64_t a = addr & ~(uint64_t)(PAGE - 1); a < addr + *len; a += PAGE) {
-		const struct mpage *pg = page_at(p, a / PAGE);
-		if (!pg || !pg->o || !pg->shared || obj_past_end(pg) ||
-		    pg->pgoff != obj_npages(pg->o->size) - 1 || pg->o->size % PAGE == 0)
-			continue;
-		uint64_t tail = a + pg->o->size % PAGE;
-		if (tail <= addr)
-			return false;
-		if (addr + *len > tail)
-			*len = tail - addr;
-		break;
-	}
-	return *len > 0;
 }
 
 static void op_access(struct run *r, struct mproc *p, unsigned how)
@@ -1262,7 +788,7 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 	size_t len = chance(r, 20) ? 1 + rnd(r, 16) : 1 + rnd(r, 3 * PAGE);
 	uint64_t addr = vpn * PAGE + off;
 	unsigned type = how & VMFS_ACCESS_TYPE;
-	set_op(r, "%s%s(%d, %#" PRIx64 ", %zu)", how & VMFS_ACCESS_FORCE ? "force-" : "",
+	model_set_op(&r->md, "%s%s(%d, %#" PRIx64 ", %zu)", how & VMFS_ACCESS_FORCE ? "force-" : "",
 	       type_name[type], p->pid, addr, len);
 
 	if (r->objects && type == VMFS_ACCESS_WRITE && !clip_object_tail(p, addr, &len))
@@ -1279,34 +805,20 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 
 	/* The model, page by page: how far the access goes, and what it reads.
 	 * A write lands in the model once the engine says how much it did. */
-	size_t done = 0;
-	const struct mpage *stop = NULL;
-	while (done < len) {
-		uint64_t a = addr + done;
-		size_t chunk = PAGE - a % PAGE;
-		if (chunk > len - done)
-			chunk = len - done;
-		struct mpage *pg = page_at(p, a / PAGE);
-		if (!pg || !allowed(pg, how) || obj_past_end(pg)) {
-			stop = pg;
-			break;
-		}
-		if (type != VMFS_ACCESS_WRITE)
-			memcpy(want + done, page_buf(pg)->d + a % PAGE, chunk);
-		done += chunk;
-	}
+	const struct mpage *stop;
+	size_t done = access_plan(&r->md, p, addr, len, how, want, &stop);
 	int64_t expected = done ? (int64_t)done : -EFAULT;
 
 	struct vmfs_proc_stat before, after;
 	bool user = !(how & VMFS_ACCESS_FORCE);
 	if (!done && user)
-		vmfs_proc_stat(r->m, p->pid, &before);
+		vmfs_proc_stat(r->md.m, p->pid, &before);
 	struct vmfs_fault f;
 	memset(&f, 0x5a, sizeof(f));
-	ssize_t got = vmfs_access(r->m, p->pid, addr, type == VMFS_ACCESS_WRITE ? in : out,
+	ssize_t got = vmfs_access(r->md.m, p->pid, addr, type == VMFS_ACCESS_WRITE ? in : out,
 				  len, how, &f);
-	r->n.faults_seen += f.minor + f.major;
-	r->n.majors_seen += f.major;
+	r->md.faults_seen += f.minor + f.major;
+	r->md.majors_seen += f.major;
 	/* Out of memory (no swap, or swap full): the access stops at the page
 	 * that needed a frame, which is its first (-ENOMEM) or a later one (a
 	 * short count at a page boundary). */
@@ -1317,22 +829,12 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 		if (!done)
 			return;
 	} else {
-		expect_eq(r, "bytes transferred", expected, got);
+		model_expect(&r->md, "bytes transferred", expected, got);
 	}
-	if (r->failed)
+	if (r->md.failed)
 		return;
-	if (type == VMFS_ACCESS_WRITE) {
-		for (size_t k = 0; k < done;) {
-			uint64_t a = addr + k;
-			size_t chunk = PAGE - a % PAGE;
-			if (chunk > done - k)
-				chunk = done - k;
-			struct mpage *pg = page_at(p, a / PAGE);
-			r->n.copies += pg->o && !pg->shared && !pg->copied;
-			memcpy(page_write_buf(pg)->d + a % PAGE, in + k, chunk);
-			k += chunk;
-		}
-	}
+	if (type == VMFS_ACCESS_WRITE)
+		r->n.copies += access_write(p, addr, in, done);
 	if (done == len)
 		r->n.full++;
 	else if (done)
@@ -1350,79 +852,60 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 		return;
 	/* a user-mode segfault on the first page: check what it reports.  Above
 	 * user_top lies the kernel half or non-canonical space: ACCERR too. */
-	bool beyond = addr >= r->user_top;
+	bool beyond = addr >= r->md.user_top;
 	/* Past an object's end there is no page: MAPERR, once the mapping allows the access. */
 	bool past_end = stop && obj_past_end(stop) && allowed(stop, how);
 	int si_code = (stop && !past_end) || beyond ? VMFS_SEGV_ACCERR : VMFS_SEGV_MAPERR;
 	r->n.past_end += past_end;
-	expect_eq(r, "fault si_code", si_code, f.si_code);
-	expect_eq(r, "fault addr", (int64_t)addr, (int64_t)f.addr);
-	expect_eq(r, "fault err", -EFAULT, f.err);
+	model_expect(&r->md, "fault si_code", si_code, f.si_code);
+	model_expect(&r->md, "fault addr", (int64_t)addr, (int64_t)f.addr);
+	model_expect(&r->md, "fault err", -EFAULT, f.err);
 	unsigned code = VMFS_PF_USER | (type == VMFS_ACCESS_WRITE ? VMFS_PF_WRITE : 0) |
 			(type == VMFS_ACCESS_EXEC ? VMFS_PF_INSTR : 0);
-	expect_eq(r, "fault error_code (ignoring the present bit)", code,
+	model_expect(&r->md, "fault error_code (ignoring the present bit)", code,
 		  f.error_code & ~VMFS_PF_PROT);
 	if ((!stop || past_end) && !beyond)
-		expect_eq(r, "fault error_code present bit for an unmapped page", 0,
+		model_expect(&r->md, "fault error_code present bit for an unmapped page", 0,
 			  f.error_code & VMFS_PF_PROT);
-	vmfs_proc_stat(r->m, p->pid, &after);
-	expect_eq(r, "segv counter rise", 1, (int64_t)(after.segv - before.segv));
+	vmfs_proc_stat(r->md.m, p->pid, &after);
+	model_expect(&r->md, "segv counter rise", 1, (int64_t)(after.segv - before.segv));
 }
 
 /* Calls on a PID that does not exist all give -ESRCH and change nothing. */
 static void op_dead_pid(struct run *r)
 {
-	int pid = r->dead_pid && chance(r, 70) ? r->dead_pid : r->next_pid + 7;
-	unsigned char b[16] = { 0 };
-	struct vmfs_walk w;
-	struct vmfs_map mp;
-	set_op(r, "calls on dead pid %d", pid);
-	expect_eq(r, "fork", -ESRCH, vmfs_fork(r->m, pid));
-	expect_eq(r, "exit", -ESRCH, vmfs_exit(r->m, pid));
-	expect_eq(r, "mmap", -ESRCH, vmfs_mmap(r->m, pid, 0, PAGE, PROT_READ,
-					       MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, NULL));
-	expect_eq(r, "munmap", -ESRCH, vmfs_munmap(r->m, pid, LOW_VPN * PAGE, PAGE));
-	expect_eq(r, "mprotect", -ESRCH, vmfs_mprotect(r->m, pid, LOW_VPN * PAGE, PAGE, 0));
-	expect_eq(r, "read", -ESRCH, vmfs_read(r->m, pid, LOW_VPN * PAGE, b, sizeof(b)));
-	expect_eq(r, "write", -ESRCH, vmfs_write(r->m, pid, LOW_VPN * PAGE, b, sizeof(b)));
-	expect_eq(r, "maps", -ESRCH, vmfs_maps(r->m, pid, &mp, 1));
-	expect_eq(r, "translate", -ESRCH, vmfs_translate(r->m, pid, LOW_VPN * PAGE, &w));
+	int pid = r->md.dead_pid && chance(r, 70) ? r->md.dead_pid : r->md.next_pid + 7;
+	model_set_op(&r->md, "calls on dead pid %d", pid);
+	check_dead_pid(&r->md, pid);
 }
 
 /* Argument errors: each fails with its errno and changes nothing. */
 static void op_bad_args(struct run *r, struct mproc *p)
 {
 	uint64_t a = pick_vpn(r, p) * PAGE;
-	set_op(r, "bad arguments on pid %d at %#" PRIx64, p->pid, a);
+	model_set_op(&r->md, "bad arguments on pid %d at %#" PRIx64, p->pid, a);
 	int anon = MAP_PRIVATE | MAP_ANONYMOUS;
-	expect_eq(r, "mmap len 0", -EINVAL, vmfs_mmap(r->m, p->pid, a, 0, PROT_READ,
+	model_expect(&r->md, "mmap len 0", -EINVAL, vmfs_mmap(r->md.m, p->pid, a, 0, PROT_READ,
 						      anon | MAP_FIXED, NULL, 0, NULL));
-	expect_eq(r, "mmap MAP_FIXED unaligned", -EINVAL,
-		  vmfs_mmap(r->m, p->pid, a + 1 + rnd(r, PAGE - 1), PAGE, PROT_READ,
+	model_expect(&r->md, "mmap MAP_FIXED unaligned", -EINVAL,
+		  vmfs_mmap(r->md.m, p->pid, a + 1 + rnd(r, PAGE - 1), PAGE, PROT_READ,
 			    anon | MAP_FIXED, NULL, 0, NULL));
-	expect_eq(r, "mmap neither shared nor private", -EINVAL,
-		  vmfs_mmap(r->m, p->pid, a, PAGE, PROT_READ, MAP_ANONYMOUS | MAP_FIXED,
+	model_expect(&r->md, "mmap neither shared nor private", -EINVAL,
+		  vmfs_mmap(r->md.m, p->pid, a, PAGE, PROT_READ, MAP_ANONYMOUS | MAP_FIXED,
 			    NULL, 0, NULL));
-	expect_eq(r, "mmap MAP_FIXED past user_top", -ENOMEM,
-		  vmfs_mmap(r->m, p->pid, r->user_top - PAGE, 2 * PAGE, PROT_READ,
+	model_expect(&r->md, "mmap MAP_FIXED past user_top", -ENOMEM,
+		  vmfs_mmap(r->md.m, p->pid, r->md.user_top - PAGE, 2 * PAGE, PROT_READ,
 			    anon | MAP_FIXED, NULL, 0, NULL));
-	expect_eq(r, "munmap unaligned", -EINVAL, vmfs_munmap(r->m, p->pid, a + 8, PAGE));
-	expect_eq(r, "munmap len 0", -EINVAL, vmfs_munmap(r->m, p->pid, a, 0));
-	expect_eq(r, "mprotect unaligned", -EINVAL,
-		  vmfs_mprotect(r->m, p->pid, a + 16, PAGE, PROT_READ));
+	model_expect(&r->md, "munmap unaligned", -EINVAL, vmfs_munmap(r->md.m, p->pid, a + 8, PAGE));
+	model_expect(&r->md, "munmap len 0", -EINVAL, vmfs_munmap(r->md.m, p->pid, a, 0));
+	model_expect(&r->md, "mprotect unaligned", -EINVAL,
+		  vmfs_mprotect(r->md.m, p->pid, a + 16, PAGE, PROT_READ));
 }
 
 /* ---- object operations (--objects) ----------------------------------------- */
 
 static const char *const obj_modes_str[] = { "0644", "0444", "0600", "0400" };
 static const unsigned obj_modes[] = { 0644, 0444, 0600, 0400 };
-
-static const char *slot_name(int slot)
-{
-	static char names[MAX_OBJS][8];
-	snprintf(names[slot], sizeof(names[slot]), "obj%d", slot);
-	return names[slot];
-}
 
 /* Random bytes into @buf. */
 static void random_bytes(struct run *r, unsigned char *buf, size_t len)
@@ -1443,65 +926,23 @@ static uint64_t pick_obj_size(struct run *r)
 	return rnd(r, OBJ_PAGES * PAGE + 1);
 }
 
-/* The model side of a resize (and of a growing write): pages past the new
- * end go from the object and from every mapping, private copies included;
- * the new last page's tail is zero; new pages are zero. */
-static void obj_set_size(struct run *r, struct mobj *o, uint64_t size)
-{
-	uint64_t keep = obj_npages(size);
-	for (uint64_t i = keep; i < OBJ_PAGES; i++)
-		if (o->pg[i]) {
-			buf_put(o->pg[i]);
-			o->pg[i] = NULL;
-		}
-	if (size < o->size && size % PAGE)
-		memset(o->pg[keep - 1]->d + size % PAGE, 0, PAGE - size % PAGE);
-	for (uint64_t i = 0; i < keep; i++)
-		if (!o->pg[i])
-			o->pg[i] = buf_new();
-	if (size < o->size)
-		for (int k = 0; k < r->nprocs; k++)
-			for (size_t i = 0; i < r->procs[k].n; i++) {
-				struct mpage *pg = &r->procs[k].pg[i];
-				if (pg->o == o && pg->copied && pg->pgoff >= keep) {
-					buf_put(pg->b);
-					pg->b = NULL;
-					pg->copied = false;
-				}
-			}
-	o->size = size;
-}
-
 static void op_obj_create(struct run *r)
 {
 	static unsigned char data[OBJ_PAGES * PAGE];
 	int slot = (int)rnd(r, MAX_OBJS);
 	uint64_t size = pick_obj_size(r);
 	bool zeros = chance(r, 30);
-	set_op(r, "object_create(\"%s\", %s, %" PRIu64 ")", slot_name(slot),
+	model_set_op(&r->md, "object_create(\"%s\", %s, %" PRIu64 ")", slot_name(slot),
 	       zeros ? "NULL" : "data", size);
 	if (!zeros)
 		random_bytes(r, data, size);
-	int rc = vmfs_object_create(r->m, slot_name(slot), zeros ? NULL : data, size);
-	expect_eq(r, "object_create", r->objs[slot] ? -EEXIST : 0, rc);
-	if (rc || r->failed) {
+	int rc = vmfs_object_create(r->md.m, slot_name(slot), zeros ? NULL : data, size);
+	model_expect(&r->md, "object_create", r->md.objs[slot] ? -EEXIST : 0, rc);
+	if (rc || r->md.failed) {
 		r->n.obj_err++;
 		return;
 	}
-	struct mobj *o = calloc(1, sizeof(*o));
-	if (!o) {
-		perror("calloc");
-		exit(2);
-	}
-	o->refs = 1;
-	o->named = true;
-	o->mode = 0644;
-	snprintf(o->name, sizeof(o->name), "%s", slot_name(slot));
-	obj_set_size(r, o, size);
-	for (uint64_t i = 0; !zeros && i < obj_npages(size); i++)
-		memcpy(o->pg[i]->d, data + i * PAGE, i + 1 < obj_npages(size) || size % PAGE == 0 ?
-		       PAGE : size % PAGE);
-	r->objs[slot] = o;
+	r->md.objs[slot] = obj_new(slot_name(slot), zeros ? NULL : data, size);
 	r->n.obj_calls++;
 }
 
@@ -1513,16 +954,13 @@ static void op_obj_write(struct run *r, struct mobj *o)
 	size_t len = 1 + rnd(r, 2 * PAGE);
 	if (off + len > OBJ_PAGES * PAGE)
 		len = OBJ_PAGES * PAGE - off;
-	set_op(r, "object_write(\"%s\", %#" PRIx64 ", %zu) (size %" PRIu64 ")", o->name, off, len,
+	model_set_op(&r->md, "object_write(\"%s\", %#" PRIx64 ", %zu) (size %" PRIu64 ")", o->name, off, len,
 	       o->size);
 	random_bytes(r, data, len);
-	expect_eq(r, "object_write", (int64_t)len, vmfs_object_write(r->m, o->name, off, data, len));
-	if (r->failed)
+	model_expect(&r->md, "object_write", (int64_t)len, vmfs_object_write(r->md.m, o->name, off, data, len));
+	if (r->md.failed)
 		return;
-	if (off + len > o->size)
-		obj_set_size(r, o, off + len);
-	for (size_t k = 0; k < len; k++)
-		o->pg[(off + k) / PAGE]->d[(off + k) % PAGE] = data[k];
+	obj_write(&r->md, o, off, data, len);
 	r->n.obj_calls++;
 }
 
@@ -1531,13 +969,13 @@ static void op_obj_read(struct run *r, struct mobj *o)
 	static unsigned char got[3 * PAGE];
 	uint64_t off = rnd(r, o->size + PAGE);
 	size_t len = 1 + rnd(r, 3 * PAGE);
-	set_op(r, "object_read(\"%s\", %#" PRIx64 ", %zu) (size %" PRIu64 ")", o->name, off, len,
+	model_set_op(&r->md, "object_read(\"%s\", %#" PRIx64 ", %zu) (size %" PRIu64 ")", o->name, off, len,
 	       o->size);
-	int64_t want = off >= o->size ? 0 : (int64_t)(o->size - off < len ? o->size - off : len);
+	int64_t want = obj_read_expect(o, off, len);
 	memset(got, 0xa5, sizeof(got));
-	expect_eq(r, "object_read", want, vmfs_object_read(r->m, o->name, off, got, len));
-	for (int64_t k = 0; k < want && !r->failed; k++) {
-		unsigned char m = o->pg[(off + (uint64_t)k) / PAGE]->d[(off + (uint64_t)k) % PAGE];
+	model_expect(&r->md, "object_read", want, vmfs_object_read(r->md.m, o->name, off, got, len));
+	for (int64_t k = 0; k < want && !r->md.failed; k++) {
+		unsigned char m = obj_byte(o, off + (uint64_t)k);
 		if (got[k] != m)
 			fail(r, "%s byte %#" PRIx64 " is %#x, model %#x", o->name, off + (uint64_t)k,
 			     got[k], m);
@@ -1548,31 +986,31 @@ static void op_obj_read(struct run *r, struct mobj *o)
 static void op_obj_resize(struct run *r, struct mobj *o)
 {
 	uint64_t size = pick_obj_size(r);
-	set_op(r, "object_resize(\"%s\", %" PRIu64 ") (size %" PRIu64 ")", o->name, size, o->size);
-	expect_eq(r, "object_resize", 0, vmfs_object_resize(r->m, o->name, size));
-	if (!r->failed)
-		obj_set_size(r, o, size);
+	model_set_op(&r->md, "object_resize(\"%s\", %" PRIu64 ") (size %" PRIu64 ")", o->name, size, o->size);
+	model_expect(&r->md, "object_resize", 0, vmfs_object_resize(r->md.m, o->name, size));
+	if (!r->md.failed)
+		obj_set_size(&r->md, o, size);
 	r->n.obj_resizes++;
 }
 
 static void op_obj_remove(struct run *r, int slot)
 {
-	set_op(r, "object_remove(\"%s\")", slot_name(slot));
-	expect_eq(r, "object_remove", r->objs[slot] ? 0 : -ENOENT,
-		  vmfs_object_remove(r->m, slot_name(slot)));
-	if (!r->objs[slot] || r->failed)
+	model_set_op(&r->md, "object_remove(\"%s\")", slot_name(slot));
+	model_expect(&r->md, "object_remove", r->md.objs[slot] ? 0 : -ENOENT,
+		  vmfs_object_remove(r->md.m, slot_name(slot)));
+	if (!r->md.objs[slot] || r->md.failed)
 		return;
-	r->objs[slot]->named = false;
-	obj_put(r->objs[slot]);
-	r->objs[slot] = NULL;
+	r->md.objs[slot]->named = false;
+	obj_put(r->md.objs[slot]);
+	r->md.objs[slot] = NULL;
 	r->n.obj_removes++;
 }
 
 static void op_obj_chmod(struct run *r, struct mobj *o)
 {
 	int k = (int)rnd(r, 4);
-	set_op(r, "object_chmod(\"%s\", %s)", o->name, obj_modes_str[k]);
-	expect_eq(r, "object_chmod", 0, vmfs_object_chmod(r->m, o->name, obj_modes[k]));
+	model_set_op(&r->md, "object_chmod(\"%s\", %s)", o->name, obj_modes_str[k]);
+	model_expect(&r->md, "object_chmod", 0, vmfs_object_chmod(r->md.m, o->name, obj_modes[k]));
 	o->mode = obj_modes[k];
 	r->n.obj_calls++;
 }
@@ -1580,46 +1018,15 @@ static void op_obj_chmod(struct run *r, struct mobj *o)
 /* stat of every slot, the list in name order, nr_objects. */
 static void op_obj_stat(struct run *r)
 {
-	struct vmfs_object_info in, list[MAX_OBJS + 1];
-	struct vmfs_stat st;
-	int named = 0;
-	set_op(r, "object_stat and object_list");
-	for (int slot = 0; slot < MAX_OBJS && !r->failed; slot++) {
-		const struct mobj *o = r->objs[slot];
-		int rc = vmfs_object_stat(r->m, slot_name(slot), &in);
-		expect_eq(r, "object_stat", o ? 0 : -ENOENT, rc);
-		if (!o || rc)
-			continue;
-		if (r->failed)
-			return;
-		if (strcmp(in.name, o->name) || in.size != o->size || in.mode != o->mode || in.removed)
-			fail(r, "object_stat(\"%s\"): name \"%s\" size %" PRIu64 " mode %#o removed %d, "
-			     "model size %" PRIu64 " mode %#o", o->name, in.name, in.size, in.mode,
-			     in.removed, o->size, o->mode);
-		if (in.cached > obj_npages(o->size))
-			fail(r, "object_stat(\"%s\"): %" PRIu64 " pages cached of %" PRIu64, o->name,
-			     in.cached, obj_npages(o->size));
-		named++;
-	}
-	int n = vmfs_object_list(r->m, list, MAX_OBJS + 1);
-	expect_eq(r, "object_list count", named, n);
-	for (int i = 0, slot = 0; i < n && i <= MAX_OBJS && !r->failed; i++, slot++) {
-		while (slot < MAX_OBJS && !r->objs[slot])
-			slot++;
-		if (slot == MAX_OBJS || strcmp(list[i].name, r->objs[slot]->name) ||
-		    list[i].size != r->objs[slot]->size)
-			fail(r, "object_list[%d] is \"%s\" (%" PRIu64 " bytes), model \"%s\"", i,
-			     list[i].name, list[i].size, slot < MAX_OBJS ? r->objs[slot]->name : "");
-	}
-	expect_eq(r, "vmfs_stat", 0, vmfs_stat(r->m, &st));
-	expect_eq(r, "nr_objects", named, (int64_t)st.nr_objects);
+	model_set_op(&r->md, "object_stat and object_list");
+	check_objects(&r->md);
 	r->n.obj_calls++;
 }
 
 static void op_obj_mmap(struct run *r, struct mproc *p)
 {
 	int slot = (int)rnd(r, MAX_OBJS);
-	struct mobj *o = r->objs[slot];
+	struct mobj *o = r->md.objs[slot];
 	uint64_t npages = pick_npages(r);
 	/* Mostly where the object has pages, sometimes at or past its end. */
 	uint64_t pgoff = o && chance(r, 80) ? rnd(r, obj_npages(o->size) + 1) : rnd(r, OBJ_PAGES);
@@ -1628,21 +1035,21 @@ static void op_obj_mmap(struct run *r, struct mproc *p)
 	int flags = shared ? MAP_SHARED : MAP_PRIVATE;
 	uint64_t addr, at = 0;
 	int mode = pick_placement(r, p, &addr, &flags);
-	set_op(r, "mmap(%d, %#" PRIx64 ", %#" PRIx64 ", %s, %s, \"%s\", page %" PRIu64 ", mode %d)",
+	model_set_op(&r->md, "mmap(%d, %#" PRIx64 ", %#" PRIx64 ", %s, %s, \"%s\", page %" PRIu64 ", mode %d)",
 	       p->pid, addr, npages * PAGE, prot_str(prot), shared ? "MAP_SHARED" : "MAP_PRIVATE",
 	       slot_name(slot), pgoff, mode);
 	int64_t expected = !o ? -ENOENT :
 			   shared && (prot & PROT_WRITE) && !(o->mode & 0222) ? -EACCES :
-			   placement(r, p, addr, npages, mode, &at);
+			   placement(&r->md, p, addr, npages, mode, &at);
 	uint64_t out = 0xdeadbeef;
-	int rc = vmfs_mmap(r->m, p->pid, addr, npages * PAGE, prot, flags, slot_name(slot),
+	int rc = vmfs_mmap(r->md.m, p->pid, addr, npages * PAGE, prot, flags, slot_name(slot),
 			   pgoff * PAGE, &out);
-	expect_eq(r, "mmap of an object", expected, rc);
-	if (rc || r->failed) {
+	model_expect(&r->md, "mmap of an object", expected, rc);
+	if (rc || r->md.failed) {
 		r->n.obj_map_err++;
 		return;
 	}
-	expect_eq(r, "mmap address", (int64_t)(at * PAGE), (int64_t)out);
+	model_expect(&r->md, "mmap address", (int64_t)(at * PAGE), (int64_t)out);
 	map_obj_range(p, at, npages, prot, shared, o, pgoff);
 	if (p->n > r->n.max_pages)
 		r->n.max_pages = p->n;
@@ -1651,8 +1058,8 @@ static void op_obj_mmap(struct run *r, struct mproc *p)
 
 static void op_sync(struct run *r)
 {
-	set_op(r, "sync");
-	expect_eq(r, "vmfs_sync", 0, vmfs_sync(r->m));
+	model_set_op(&r->md, "sync");
+	model_expect(&r->md, "vmfs_sync", 0, vmfs_sync(r->md.m));
 	r->n.obj_calls++;
 }
 
@@ -1660,8 +1067,8 @@ static void op_sync(struct run *r)
 static void op_reclaim(struct run *r)
 {
 	uint64_t n = chance(r, 30) ? r->frames : 1 + rnd(r, 8);
-	set_op(r, "reclaim(%" PRIu64 ")", n);
-	int64_t got = vmfs_reclaim(r->m, n);
+	model_set_op(&r->md, "reclaim(%" PRIu64 ")", n);
+	int64_t got = vmfs_reclaim(r->md.m, n);
 	if (got < 0 || (uint64_t)got > n)
 		fail(r, "vmfs_reclaim(%" PRIu64 ") returned %" PRId64, n, got);
 	r->n.reclaims++;
@@ -1682,21 +1089,21 @@ static void op_obj_touch(struct run *r, struct mproc *p)
 		const struct mpage *pg = &p->pg[i];
 		if (!pg->o || pick--)
 			continue;
-		set_op(r, "touch(%d, %#" PRIx64 ") (%s page %" PRIu64 ", %s)", p->pid, pg->vpn * PAGE,
+		model_set_op(&r->md, "touch(%d, %#" PRIx64 ") (%s page %" PRIu64 ", %s)", p->pid, pg->vpn * PAGE,
 		       pg->o->name, pg->pgoff, pg->shared ? "shared" : "private");
 		struct vmfs_fault f;
-		ssize_t n = vmfs_access(r->m, p->pid, pg->vpn * PAGE, got, PAGE,
+		ssize_t n = vmfs_access(r->md.m, p->pid, pg->vpn * PAGE, got, PAGE,
 					VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, &f);
-		r->n.faults_seen += f.minor + f.major;
-		r->n.majors_seen += f.major;
+		r->md.faults_seen += f.minor + f.major;
+		r->md.majors_seen += f.major;
 		if (n == -ENOMEM && r->may_oom)
 			return;
 		if (obj_past_end(pg)) {
-			expect_eq(r, "force-read past the object's end", -EFAULT, n);
+			model_expect(&r->md, "force-read past the object's end", -EFAULT, n);
 			return;
 		}
-		expect_eq(r, "bytes read", PAGE, n);
-		for (unsigned k = 0; k < PAGE && n == PAGE && !r->failed; k++)
+		model_expect(&r->md, "bytes read", PAGE, n);
+		for (unsigned k = 0; k < PAGE && n == PAGE && !r->md.failed; k++)
 			if (got[k] != page_buf(pg)->d[k])
 				fail(r, "byte %u is %#x, model %#x (%s page %" PRIu64 ", size %" PRIu64 ")",
 				     k, got[k], page_buf(pg)->d[k], pg->o->name, pg->pgoff, pg->o->size);
@@ -1715,7 +1122,7 @@ static bool op_object(struct run *r, struct mproc *p)
 		return true;
 	}
 	int slot = (int)rnd(r, MAX_OBJS);
-	struct mobj *o = r->objs[slot];
+	struct mobj *o = r->md.objs[slot];
 	if (k < 80) {
 		if (p->n + 24 > PROC_BUDGET)
 			op_munmap(r, p);
@@ -1746,14 +1153,14 @@ static bool op_object(struct run *r, struct mproc *p)
 /* At the end: every name removed (the objects go with their last mapping). */
 static void remove_all_objects(struct run *r)
 {
-	for (int slot = 0; slot < MAX_OBJS && !r->failed; slot++)
-		if (r->objs[slot])
+	for (int slot = 0; slot < MAX_OBJS && !r->md.failed; slot++)
+		if (r->md.objs[slot])
 			op_obj_remove(r, slot);
 }
 
 static void one_op(struct run *r)
 {
-	if (r->nprocs == 0) {
+	if (r->md.nprocs == 0) {
 		op_spawn(r);
 		return;
 	}
@@ -1762,13 +1169,13 @@ static void one_op(struct run *r)
 		return;
 	uint64_t k = rnd(r, 1000);
 	if (k < 15) {
-		if (r->nprocs < MAX_PROCS)
+		if (r->md.nprocs < MAX_PROCS)
 			op_spawn(r);
 	} else if (k < 50) {
-		if (r->nprocs < MAX_PROCS)
+		if (r->md.nprocs < MAX_PROCS)
 			op_fork(r);
 	} else if (k < 75) {
-		if (r->nprocs > 1 || chance(r, 20))
+		if (r->md.nprocs > 1 || chance(r, 20))
 			op_exit(r);
 	} else if (k < 80) {
 		op_dead_pid(r);
@@ -1795,7 +1202,7 @@ static void one_op(struct run *r)
 		op_access(r, p, VMFS_ACCESS_WRITE | VMFS_ACCESS_FORCE);
 	} else {
 		uint64_t vpn = pick_vpn(r, p);
-		set_op(r, "translate(%d, %#" PRIx64 ")", p->pid, vpn * PAGE);
+		model_set_op(&r->md, "translate(%d, %#" PRIx64 ")", p->pid, vpn * PAGE);
 		check_translate(r, p, vpn, (unsigned)rnd(r, PAGE), NULL);
 	}
 }
@@ -1835,7 +1242,8 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 	memcpy(r->swap_size, c->swap_size, sizeof(r->swap_size));
 	/* The same operations for every TLB size: the TLB must not change a result. */
 	r->rng = seed * 0x2545f4914f6cdd1dull + (uint64_t)levels * 131;
-	r->next_pid = 1;
+	r->md.next_pid = 1;
+	r->md.trace = r->verbose ? trace_op : NULL;
 
 	char opts[192];
 	int len = snprintf(opts, sizeof(opts), "frames=%" PRIu64 ",levels=%d,tlb=%u", r->frames,
@@ -1848,94 +1256,62 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 		snprintf(opts + len, sizeof(opts) - (size_t)len, ",swap_size=%s", r->swap_size);
 	printf("seed %" PRIu64 " (%s, %ld ops)\n", seed, opts, r->ops);
 	fflush(stdout);
-	set_op(r, "vmfs_open(\"%s\")", opts);
-	int rc = vmfs_open(&r->m, opts);
-	expect_eq(r, "vmfs_open", 0, rc);
+	model_set_op(&r->md, "vmfs_open(\"%s\")", opts);
+	int rc = vmfs_open(&r->md.m, opts);
+	model_expect(&r->md, "vmfs_open", 0, rc);
 	if (rc == 0) {
 		struct vmfs_stat st;
-		expect_eq(r, "vmfs_stat", 0, vmfs_stat(r->m, &st));
-		r->user_top = st.user_top;
-		r->kernel_pt_pages = st.pagetable_pages;
-		r->top_vpn = st.user_top / PAGE;
-		if (st.levels != levels || r->top_vpn < LOW_VPN + 2 * WIN_PAGES)
+		model_expect(&r->md, "vmfs_stat", 0, vmfs_stat(r->md.m, &st));
+		r->md.user_top = st.user_top;
+		r->md.kernel_pt_pages = st.pagetable_pages;
+		r->md.top_vpn = st.user_top / PAGE;
+		if (st.levels != levels || r->md.top_vpn < LOW_VPN + 2 * WIN_PAGES)
 			fail(r, "vmfs_stat: levels %d, user_top %#" PRIx64, st.levels, st.user_top);
 		if (st.frames != r->frames)
 			fail(r, "vmfs_stat: %" PRIu64 " frames, asked for %" PRIu64, st.frames,
 			     r->frames);
 	}
-	for (r->opno = 0; r->opno < r->ops && !r->failed; r->opno++) {
+	for (r->opno = 0; r->opno < r->ops && !r->md.failed; r->opno++) {
 		one_op(r);
-		if (r->failed)
+		if (r->md.failed)
 			break;
 		if (r->opno % CHECK_EVERY == CHECK_EVERY - 1) {
-			set_op(r, "periodic check after op %ld", r->opno);
-			check_pids(r);
-			for (int i = 0; i < r->nprocs && !r->failed; i++) {
-				struct mproc *p = &r->procs[i];
-				check_maps(r, p);
-				for (int j = 0; j < 8 && !r->failed; j++)
+			model_set_op(&r->md, "periodic check after op %ld", r->opno);
+			check_pids(&r->md);
+			for (int i = 0; i < r->md.nprocs && !r->md.failed; i++) {
+				struct mproc *p = &r->md.procs[i];
+				check_proc_maps(r, p);
+				for (int j = 0; j < 8 && !r->md.failed; j++)
 					check_translate(r, p, pick_vpn(r, p), (unsigned)rnd(r, PAGE), NULL);
 			}
 		}
-		if (r->opno % FULL_EVERY == FULL_EVERY - 1 && !r->failed) {
-			set_op(r, "whole-machine check after op %ld", r->opno);
+		if (r->opno % FULL_EVERY == FULL_EVERY - 1 && !r->md.failed) {
+			model_set_op(&r->md, "whole-machine check after op %ld", r->opno);
 			check_all(r);
 		}
 	}
-	if (!r->failed && r->m) {
-		set_op(r, "final whole-machine check");
-		check_pids(r);
+	if (!r->md.failed && r->md.m) {
+		model_set_op(&r->md, "final whole-machine check");
+		check_pids(&r->md);
 		check_all(r);
 	}
 	/* Under pressure, read every page of every process once more: each
 	 * comes back from wherever it went, with the model's bytes. */
-	if (!r->failed && r->m && r->pressure) {
-		static unsigned char got[PAGE];
-		for (int i = 0; i < r->nprocs && !r->failed; i++) {
-			const struct mproc *p = &r->procs[i];
-			for (size_t k = 0; k < p->n && !r->failed; k++) {
-				uint64_t a = p->pg[k].vpn * PAGE;
-				set_op(r, "final force-read(%d, %#" PRIx64 ", 4096)", p->pid, a);
-				struct vmfs_fault f;
-				ssize_t n = vmfs_access(r->m, p->pid, a, got, PAGE,
-							VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, &f);
-				r->n.faults_seen += f.minor + f.major;
-				r->n.majors_seen += f.major;
-				if (n == -ENOMEM && r->may_oom)
-					continue;
-				if (obj_past_end(&p->pg[k])) {
-					expect_eq(r, "force-read past the object's end", -EFAULT, n);
-					continue;
-				}
-				expect_eq(r, "bytes read", PAGE, n);
-				if (n == PAGE && memcmp(got, page_buf(&p->pg[k])->d, PAGE))
-					fail(r, "pid %d page %#" PRIx64 " differs from the model", p->pid, a);
-			}
-		}
-		if (!r->failed) {
-			set_op(r, "whole-machine check after reading everything");
+	if (!r->md.failed && r->md.m && r->pressure) {
+		check_all_bytes(&r->md, r->may_oom);
+		if (!r->md.failed) {
+			model_set_op(&r->md, "whole-machine check after reading everything");
 			check_all(r);
 		}
 	}
 	/* Leave through exits, so the frame accounting gets checked too. */
-	if (!r->failed && r->m) {
+	if (!r->md.failed && r->md.m) {
 		struct vmfs_stat st;
 		remove_all_objects(r);
-		while (r->nprocs && !r->failed)
+		while (r->md.nprocs && !r->md.failed)
 			op_exit(r);
-		set_op(r, "after every process exited");
-		vmfs_stat(r->m, &st);
-		expect_eq(r, "frames_free with no process", (int64_t)r->frames, (int64_t)st.frames_free);
-		expect_eq(r, "pgalloc - pgfree with no process", 0,
-			  (int64_t)(st.pgalloc - st.pgfree));
-		expect_eq(r, "page-table pages with no process (the kernel's)",
-			  (int64_t)r->kernel_pt_pages, (int64_t)st.pagetable_pages);
-		expect_eq(r, "swap_used with no process", 0, (int64_t)st.swap_used);
-		expect_eq(r, "swap_cached with no process", 0, (int64_t)st.swap_cached);
-		if (r->objects) {
-			expect_eq(r, "nr_objects after removing them all", 0, (int64_t)st.nr_objects);
-			expect_eq(r, "file_pages with no object", 0, (int64_t)st.file_pages);
-		}
+		model_set_op(&r->md, "after every process exited");
+		check_empty(&r->md, r->frames, r->objects, &st);
 		check_counters(r);
 		if (r->pressure)
 			printf("  pressure: %" PRIu64 " evicted (%" PRIu64 " written), %" PRIu64
@@ -1954,13 +1330,9 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 		       r->n.obj_maps, r->n.obj_map_err, r->n.obj_calls, r->n.obj_err,
 		       r->n.obj_resizes, r->n.obj_removes, r->n.copies, r->n.past_end,
 		       r->n.reclaims);
-	for (int i = 0; i < r->nprocs; i++)
-		proc_free(&r->procs[i]);
-	for (int slot = 0; slot < MAX_OBJS; slot++)
-		if (r->objs[slot])
-			obj_put(r->objs[slot]);
-	vmfs_close(r->m);
-	bool ok = !r->failed;
+	model_free(&r->md);
+	vmfs_close(r->md.m);
+	bool ok = !r->md.failed;
 	free(r);
 	return ok;
 }

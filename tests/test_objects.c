@@ -45,6 +45,7 @@
 #include <cmocka.h>
 
 #include "vmfs.h"
+#include "testutil.h"
 
 #define PAGE     4096u
 #define RW       (PROT_READ | PROT_WRITE)
@@ -59,15 +60,11 @@
  * leaks). */
 static vmfs *current;
 
-static vmfs *open_machine(const char *opts)
+/* open_machine(), remembered as the test's machine. */
+static vmfs *open_tracked(const char *opts)
 {
-	vmfs *m = NULL;
-	int rc = vmfs_open(&m, opts);
-	if (rc)
-		print_error("vmfs_open(\"%s\") = %d: %s\n", opts, rc, vmfs_errmsg());
-	assert_int_equal(rc, 0);
-	current = m;
-	return m;
+	current = open_machine(opts);
+	return current;
 }
 
 static void close_machine(vmfs *m)
@@ -83,13 +80,6 @@ static int close_leftover(void **state)
 	vmfs_close(current);
 	current = NULL;
 	return 0;
-}
-
-static int spawn(vmfs *m)
-{
-	int pid = vmfs_spawn(m, "objtest");
-	assert_true(pid > 0);
-	return pid;
 }
 
 /* The byte at offset @off of an object made by fill(): differs per page and per byte. */
@@ -179,20 +169,6 @@ static void expect_segv(vmfs *m, int pid, uint64_t addr, unsigned how, int si_co
 	assert_int_equal(f.err, -EFAULT);
 }
 
-static struct vmfs_stat mstat(vmfs *m)
-{
-	struct vmfs_stat st;
-	assert_int_equal(vmfs_stat(m, &st), 0);
-	return st;
-}
-
-static struct vmfs_proc_stat pstat(vmfs *m, int pid)
-{
-	struct vmfs_proc_stat ps;
-	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
-	return ps;
-}
-
 static struct vmfs_object_info ostat(vmfs *m, const char *name)
 {
 	struct vmfs_object_info in;
@@ -203,17 +179,10 @@ static struct vmfs_object_info ostat(vmfs *m, const char *name)
 	return in;
 }
 
-static struct vmfs_walk walk(vmfs *m, int pid, uint64_t addr)
-{
-	struct vmfs_walk w;
-	assert_int_equal(vmfs_translate(m, pid, addr, &w), 0);
-	return w;
-}
-
-static uint64_t leaf(vmfs *m, int pid, uint64_t addr)
+static uint64_t leaf_at(vmfs *m, int pid, uint64_t addr)
 {
 	struct vmfs_walk w = walk(m, pid, addr);
-	return w.level[w.depth - 1].entry;
+	return leaf(&w);
 }
 
 /* The frame @addr of @pid is in; asserts it is present. */
@@ -257,23 +226,14 @@ static int64_t evict_all(vmfs *m)
 	return n;
 }
 
-static char *kmsg(vmfs *m)
-{
-	size_t len = vmfs_kmsg(m, NULL, 0);
-	char *buf = malloc(len + 1);
-	assert_non_null(buf);
-	vmfs_kmsg(m, buf, len + 1);
-	return buf;
-}
-
 /* ---- names and errors ------------------------------------------------------------ */
 
 /* Every call that takes a name refuses a bad one with -EINVAL and creates nothing. */
 static void test_bad_names(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int pid = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int pid = spawn(m, "objtest");
 	char long_name[257], max_name[256];
 	memset(long_name, 'x', 256);
 	long_name[256] = 0;
@@ -314,8 +274,8 @@ static void test_bad_names(void **state)
 static void test_errors(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int pid = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int pid = spawn(m, "objtest");
 	unsigned char b[8] = { 0 };
 	struct vmfs_object_info in;
 
@@ -381,7 +341,7 @@ static void test_errors(void **state)
 static void test_create_read(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
+	vmfs *m = open_tracked("frames=64");
 	unsigned char got[3 * PAGE], *want = fill(0, 10000, 3);
 	struct vmfs_object_info in;
 
@@ -438,7 +398,7 @@ static void test_create_read(void **state)
 static void test_write_grow_sparse(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
+	vmfs *m = open_tracked("frames=64");
 	unsigned char got[PAGE], *data = fill(0, 3000, 4);
 
 	assert_int_equal(vmfs_object_create(m, "o", NULL, 0), 0);
@@ -477,7 +437,7 @@ static void test_write_grow_sparse(void **state)
 static void test_zero_length_write(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
+	vmfs *m = open_tracked("frames=64");
 
 	assert_int_equal(vmfs_object_create(m, "o", "abc", 3), 0);
 	assert_int_equal(vmfs_object_write(m, "o", 1, "x", 0), 0);
@@ -497,7 +457,7 @@ static void test_zero_length_write(void **state)
  */
 static void shrink_extend(vmfs *m, const char *name, int how)
 {
-	int pid = spawn(m);
+	int pid = spawn(m, "objtest");
 	unsigned char got[PAGE];
 
 	create_filled(m, name, 2 * PAGE, 5);
@@ -550,7 +510,7 @@ static void shrink_extend(vmfs *m, const char *name, int how)
 static void test_resize(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
+	vmfs *m = open_tracked("frames=64");
 	unsigned char got[16];
 
 	shrink_extend(m, "stored", 0);
@@ -579,8 +539,8 @@ static void test_resize(void **state)
  */
 static void extend_after_write_past_end(bool evict)
 {
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest");
 	const char *name = evict ? "evicted" : "cached";
 
 	create_filled(m, name, 10000, 27);
@@ -617,7 +577,7 @@ static void test_extend_after_write_past_end_evicted(void **state)
 static void test_resize_tail_after_eviction(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
+	vmfs *m = open_tracked("frames=64");
 	shrink_extend(m, "evicted", 2);
 	close_machine(m);
 }
@@ -625,8 +585,8 @@ static void test_resize_tail_after_eviction(void **state)
 static void test_remove_while_mapped(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m), b = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest"), b = spawn(m, "objtest");
 	struct vmfs_object_info list[4];
 	uint64_t free0 = mstat(m).frames_free;
 
@@ -700,8 +660,8 @@ static void test_remove_while_mapped(void **state)
 static void test_removed_object_lifetime(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest");
 	uint64_t free0 = mstat(m).frames_free;
 
 	create_filled(m, "lib", 4 * PAGE, 28);
@@ -731,7 +691,7 @@ static void test_removed_object_lifetime(void **state)
 
 	/* Closing the machine with removed objects still mapped frees them too
 	 * (the sanitizer build checks for leaks). */
-	int b = spawn(m);
+	int b = spawn(m, "objtest");
 	create_filled(m, "kept", 2 * PAGE, 29);
 	map_obj(m, b, BASE, 2, RW, MAP_SHARED, "kept", 0);
 	poke(m, b, BASE + PAGE, 1, NULL);
@@ -744,8 +704,8 @@ static void test_removed_object_lifetime(void **state)
 static void test_no_merge_across_objects(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest");
 
 	create_filled(m, "lib", 4 * PAGE, 30);
 	map_obj(m, a, BASE, 2, PROT_READ, MAP_PRIVATE, "lib", 0);
@@ -769,7 +729,7 @@ static void test_no_merge_across_objects(void **state)
 static void test_remove_unmapped(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
+	vmfs *m = open_tracked("frames=64");
 	unsigned char got[8];
 	create_filled(m, "x", 2 * PAGE, 10);
 	assert_int_equal(vmfs_object_remove(m, "x"), 0);
@@ -800,8 +760,8 @@ static long host_rss_kib(void)
 static void test_gigabyte_object(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int pid = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int pid = spawn(m, "objtest");
 	const uint64_t gib = 1ull << 30;
 	const uint64_t at[] = { 0, gib / 2 + 3 * PAGE + 100, gib - PAGE };
 	unsigned char got[PAGE], *page = fill(0, PAGE, 11);
@@ -869,8 +829,8 @@ static void test_gigabyte_object(void **state)
 static void test_private_share_and_copy(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m), b = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest"), b = spawn(m, "objtest");
 	struct vmfs_fault f;
 
 	create_filled(m, "lib", 4 * PAGE, 12);
@@ -900,7 +860,7 @@ static void test_private_share_and_copy(void **state)
 
 	uint64_t pa = pfn_of(m, a, BASE), pb = pfn_of(m, b, OTHER);
 	assert_int_equal(pa, pb);
-	uint64_t ea = leaf(m, a, BASE), eb = leaf(m, b, OTHER);
+	uint64_t ea = leaf_at(m, a, BASE), eb = leaf_at(m, b, OTHER);
 	assert_true(ea & VMFS_PTE_COW);
 	assert_false(ea & VMFS_PTE_RW);      /* even though a's mapping is writable */
 	assert_true(eb & VMFS_PTE_COW);
@@ -914,7 +874,7 @@ static void test_private_share_and_copy(void **state)
 	assert_int_equal(f.major, 0);
 	uint64_t pa2 = pfn_of(m, a, BASE);
 	assert_int_not_equal(pa2, pb);
-	ea = leaf(m, a, BASE);
+	ea = leaf_at(m, a, BASE);
 	assert_true(ea & VMFS_PTE_RW);
 	assert_false(ea & VMFS_PTE_COW);
 	assert_int_equal(pfn_of(m, b, OTHER), pb);
@@ -948,8 +908,8 @@ static void test_private_share_and_copy(void **state)
 static void test_private_sees_object_writes_until_copied(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest");
 
 	create_filled(m, "lib", 2 * PAGE, 13);
 	map_obj(m, a, BASE, 2, RW, MAP_PRIVATE, "lib", 0);
@@ -968,8 +928,8 @@ static void test_private_sees_object_writes_until_copied(void **state)
 static void test_private_never_writes_object(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest");
 	struct vmfs_fault f;
 	unsigned char x = 0x99;
 
@@ -980,15 +940,15 @@ static void test_private_never_writes_object(void **state)
 	assert_int_equal(peek(m, a, BASE, NULL), byte_at(0, 14));
 	expect_segv(m, a, BASE, VMFS_ACCESS_WRITE, VMFS_SEGV_ACCERR);
 	assert_int_equal(vmfs_mprotect(m, a, BASE, 4 * PAGE, RW), 0);
-	assert_true(leaf(m, a, BASE) & VMFS_PTE_COW);
-	assert_false(leaf(m, a, BASE) & VMFS_PTE_RW);
+	assert_true(leaf_at(m, a, BASE) & VMFS_PTE_COW);
+	assert_false(leaf_at(m, a, BASE) & VMFS_PTE_RW);
 	poke(m, a, BASE, 0x01, &f);
 	assert_int_equal(f.cow, 1);
 	/* Through PROT_NONE and back: the cached page's entry stays COW. */
 	assert_int_equal(peek(m, a, BASE + PAGE, NULL), byte_at(PAGE, 14));
 	assert_int_equal(vmfs_mprotect(m, a, BASE, 4 * PAGE, PROT_NONE), 0);
 	assert_int_equal(vmfs_mprotect(m, a, BASE, 4 * PAGE, RW | PROT_EXEC), 0);
-	assert_false(leaf(m, a, BASE + PAGE) & VMFS_PTE_RW);
+	assert_false(leaf_at(m, a, BASE + PAGE) & VMFS_PTE_RW);
 	poke(m, a, BASE + PAGE, 0x02, NULL);
 	/* A forced (debugger) write to a read-only private mapping copies too. */
 	assert_int_equal(vmfs_mprotect(m, a, BASE, 4 * PAGE, PROT_READ), 0);
@@ -1024,8 +984,8 @@ static void test_private_never_writes_object(void **state)
 static void test_shared_write_seen_everywhere(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m), b = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest"), b = spawn(m, "objtest");
 	unsigned char msg[] = "written by a";
 	unsigned char got[sizeof(msg)];
 	struct vmfs_fault f;
@@ -1047,11 +1007,11 @@ static void test_shared_write_seen_everywhere(void **state)
 	/* One frame per page, writable in both, the write marked dirty in a. */
 	assert_int_equal(pfn_of(m, a, BASE), pfn_of(m, b, OTHER));
 	assert_int_equal(pfn_of(m, a, BASE + PAGE), pfn_of(m, b, OTHER + PAGE));
-	uint64_t ea = leaf(m, a, BASE);
+	uint64_t ea = leaf_at(m, a, BASE);
 	assert_true(ea & VMFS_PTE_RW);
 	assert_true(ea & VMFS_PTE_D);
 	assert_false(ea & VMFS_PTE_COW);
-	assert_false(leaf(m, b, OTHER) & VMFS_PTE_COW);
+	assert_false(leaf_at(m, b, OTHER) & VMFS_PTE_COW);
 	assert_int_equal(pstat(m, a).cow_flt, 0);
 	assert_int_equal(pstat(m, a).rss_anon, 0);
 	assert_int_equal(pstat(m, a).rss_file, 2);
@@ -1080,8 +1040,8 @@ static void test_shared_write_seen_everywhere(void **state)
 static void test_shared_writeback(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m), b = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest"), b = spawn(m, "objtest");
 	struct vmfs_fault f;
 
 	create_filled(m, "wb", 2 * PAGE, 16);
@@ -1116,9 +1076,9 @@ static void test_shared_writeback(void **state)
 
 	/* Sync: written back and clean. */
 	poke(m, a, BASE + PAGE + 3, 0xd2, NULL);
-	assert_true(leaf(m, a, BASE + PAGE) & VMFS_PTE_D);
+	assert_true(leaf_at(m, a, BASE + PAGE) & VMFS_PTE_D);
 	assert_int_equal(vmfs_sync(m), 0);
-	assert_false(leaf(m, a, BASE + PAGE) & VMFS_PTE_D);
+	assert_false(leaf_at(m, a, BASE + PAGE) & VMFS_PTE_D);
 	assert_int_equal(mstat(m).dirty_pages, 0);
 	mp = map_at(m, a, BASE);
 	assert_int_equal(mp.shared_dirty + mp.private_dirty, 0);
@@ -1131,7 +1091,7 @@ static void test_shared_writeback(void **state)
 	assert_int_equal(f.major, 1);
 	/* The next write dirties it again (and is written back again). */
 	poke(m, a, BASE + PAGE + 4, 0xd3, NULL);
-	assert_true(leaf(m, a, BASE + PAGE) & VMFS_PTE_D);
+	assert_true(leaf_at(m, a, BASE + PAGE) & VMFS_PTE_D);
 	evict_all(m);
 	assert_int_equal(obj_byte(m, "wb", PAGE + 4), 0xd3);
 	assert_int_equal(peek(m, a, BASE + PAGE + 4, NULL), 0xd3);
@@ -1142,8 +1102,8 @@ static void test_shared_writeback(void **state)
 static void test_dirty_pages_counts_mapped_writes(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest");
 
 	create_filled(m, "d", 2 * PAGE, 17);
 	map_obj(m, a, BASE, 2, RW, MAP_SHARED, "d", 0);
@@ -1174,8 +1134,8 @@ static void test_dirty_pages_counts_mapped_writes(void **state)
 static void test_dirty_pages_after_sync(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest");
 
 	create_filled(m, "d", PAGE, 32);
 	map_obj(m, a, BASE, 1, RW, MAP_SHARED, "d", 0);
@@ -1197,8 +1157,8 @@ static void test_dirty_pages_after_sync(void **state)
 static void test_mapping_offset(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest");
 	unsigned char got[2 * PAGE];
 
 	create_filled(m, "off", 8 * PAGE, 18);
@@ -1250,8 +1210,8 @@ static void test_mapping_offset(void **state)
 static void test_access_past_end(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest");
 	unsigned char got[2 * PAGE];
 	struct vmfs_fault f;
 
@@ -1301,8 +1261,8 @@ static void test_access_past_end(void **state)
 static void test_readonly_object(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest");
 
 	create_filled(m, "ro", 2 * PAGE, 20);
 	assert_int_equal(vmfs_object_chmod(m, "ro", 0444), 0);
@@ -1342,8 +1302,8 @@ static void test_readonly_object(void **state)
 static void test_fork(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int p = spawn(m), other = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int p = spawn(m, "objtest"), other = spawn(m, "objtest");
 	struct vmfs_fault f;
 
 	create_filled(m, "lib", 4 * PAGE, 21);
@@ -1361,7 +1321,7 @@ static void test_fork(void **state)
 	assert_int_equal(ostat(m, "lib").mapped, 5);
 	/* Page 0: the child's entry points at the same frame, COW. */
 	assert_int_equal(pfn_of(m, c, BASE), pfn_of(m, p, BASE));
-	assert_true(leaf(m, c, BASE) & VMFS_PTE_COW);
+	assert_true(leaf_at(m, c, BASE) & VMFS_PTE_COW);
 	assert_int_equal(peek(m, c, BASE, &f), byte_at(0, 21));
 	assert_int_equal(f.minor + f.major, 0);
 	/* Page 1: cached, not in the child's tables: minor.  Page 2: major. */
@@ -1423,8 +1383,8 @@ static void test_fork(void **state)
 static void test_truncate_while_mapped(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m), b = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest"), b = spawn(m, "objtest");
 	struct vmfs_fault f;
 
 	create_filled(m, "t", 4 * PAGE, 22);
@@ -1476,8 +1436,8 @@ static void test_truncate_while_mapped(void **state)
 static void test_accounting(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m), b = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest"), b = spawn(m, "objtest");
 	struct vmfs_stat st0 = mstat(m);
 
 	create_filled(m, "acct", 4 * PAGE, 23);
@@ -1562,8 +1522,8 @@ static void test_accounting(void **state)
 static void test_pagemap(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m), b = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest"), b = spawn(m, "objtest");
 
 	create_filled(m, "pm", 2 * PAGE, 24);
 	map_obj(m, a, BASE, 2, RW, MAP_PRIVATE, "pm", 0);
@@ -1602,8 +1562,8 @@ static void test_pagemap(void **state)
 static void test_swap_none_evicts_object_pages(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=16,swap=none,policy=lru");
-	int a = spawn(m), b = spawn(m);
+	vmfs *m = open_tracked("frames=16,swap=none,policy=lru");
+	int a = spawn(m, "objtest"), b = spawn(m, "objtest");
 	const unsigned npages = 64;
 	unsigned char page[PAGE];
 
@@ -1668,14 +1628,14 @@ static uint64_t linux_pss(uint64_t pages, uint64_t mapcount)
 static void test_hundred_processes(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=1024");
+	vmfs *m = open_tracked("frames=1024");
 	int pids[NPROC];
 	unsigned char *want = fill(0, NOBJPG * PAGE, 26), got[PAGE];
 
 	create_filled(m, "libc.so", NOBJPG * PAGE, 26);
 	struct vmfs_stat st0 = mstat(m);
 	for (int i = 0; i < NPROC; i++) {
-		pids[i] = spawn(m);
+		pids[i] = spawn(m, "objtest");
 		map_obj(m, pids[i], BASE, NOBJPG, PROT_READ | PROT_EXEC, MAP_PRIVATE, "libc.so", 0);
 		struct vmfs_fault f;
 		for (unsigned pg = 0; pg < NOBJPG; pg++) {

@@ -65,6 +65,7 @@
 #include <cmocka.h>
 
 #include "vmfs.h"
+#include "testutil.h"
 
 #define PAGE      4096u
 #define ANON_PRIV (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -77,64 +78,16 @@ static const char *const builtin_policies[] = { "fifo", "lru", "clock", "arc" };
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static vmfs *open_machine(const char *opts)
+/* @npages read-write pages at exactly @addr. */
+static void map_pages(vmfs *m, int pid, uint64_t addr, uint64_t npages, int flags)
 {
-	vmfs *m = NULL;
-	int rc = vmfs_open(&m, opts);
-	if (rc)
-		print_error("vmfs_open(\"%s\") = %d: %s\n", opts, rc, vmfs_errmsg());
-	assert_int_equal(rc, 0);
-	assert_non_null(m);
-	return m;
-}
-
-static int spawn(vmfs *m)
-{
-	int pid = vmfs_spawn(m, "pressure");
-	assert_true(pid > 0);
-	return pid;
-}
-
-static void map_fixed(vmfs *m, int pid, uint64_t addr, uint64_t npages, int flags)
-{
-	uint64_t out = 0;
-	int rc = vmfs_mmap(m, pid, addr, npages * PAGE, RW, flags | MAP_FIXED, NULL, 0, &out);
-	if (rc)
-		print_error("mmap(%#" PRIx64 ") = %d: %s\n", addr, rc, vmfs_errmsg());
-	assert_int_equal(rc, 0);
-	assert_int_equal(out, addr);
-}
-
-static struct vmfs_stat mstat(vmfs *m)
-{
-	struct vmfs_stat st;
-	assert_int_equal(vmfs_stat(m, &st), 0);
-	return st;
-}
-
-static struct vmfs_proc_stat pstat(vmfs *m, int pid)
-{
-	struct vmfs_proc_stat ps;
-	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
-	return ps;
+	map_fixed(m, pid, addr, npages * PAGE, RW, flags);
 }
 
 static uint64_t faults(vmfs *m, int pid)
 {
 	struct vmfs_proc_stat ps = pstat(m, pid);
 	return ps.min_flt + ps.maj_flt;
-}
-
-static struct vmfs_walk walk(vmfs *m, int pid, uint64_t addr)
-{
-	struct vmfs_walk w;
-	assert_int_equal(vmfs_translate(m, pid, addr, &w), 0);
-	return w;
-}
-
-static uint64_t leaf(const struct vmfs_walk *w)
-{
-	return w->level[w->depth - 1].entry;
 }
 
 /* The bytes page @page gets in @version: distinct for every page and version. */
@@ -189,16 +142,6 @@ static struct vmfs_fault check_page(vmfs *m, int pid, uint64_t page, unsigned ve
 		fail();
 	}
 	return f;
-}
-
-static char *kmsg(vmfs *m)
-{
-	size_t len = vmfs_kmsg(m, NULL, 0);
-	char *buf = malloc(len + 1);
-	if (!buf)
-		fail();
-	assert_int_equal(vmfs_kmsg(m, buf, len + 1), len);
-	return buf;
 }
 
 /* The kernel log holds @want: returns the log (to free) and where. */
@@ -367,8 +310,8 @@ static uint64_t replay(const char *policy, struct opt *o, unsigned frames, const
 	} else {
 		assert_string_equal(mstat(m).policy, policy);
 	}
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 8, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 8, ANON_PRIV);
 	uint64_t prev = 0;
 	for (size_t t = 0; t < nrefs; t++) {
 		unsigned char c = 0xff;
@@ -401,18 +344,49 @@ static uint64_t replay(const char *policy, struct opt *o, unsigned frames, const
 	return n;
 }
 
+/* One textbook figure: @refs replayed under @policy (NULL: OPT) on @frames frames. */
+struct textbook {
+	const char *policy;
+	unsigned frames;
+	const int *refs;
+	size_t nrefs;
+	uint64_t faults;
+};
+
+#define SILBERSCHATZ ref_silberschatz, NREFS(ref_silberschatz)
+#define BELADY       ref_belady, NREFS(ref_belady)
+
+static void check_textbook(const struct textbook *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct opt o;
+		uint64_t got = replay(t[i].policy, t[i].policy ? NULL : &o, t[i].frames, t[i].refs,
+				      t[i].nrefs);
+		if (got != t[i].faults)
+			print_error("%s, %u frames, %s: %" PRIu64 " faults, the textbook says %" PRIu64
+				    "\n", t[i].policy ? t[i].policy : "opt", t[i].frames,
+				    t[i].refs == ref_belady ? "Belady's string" : "Silberschatz's string",
+				    got, t[i].faults);
+		assert_int_equal(got, t[i].faults);
+	}
+}
+
+#define CHECK_TEXTBOOK(...) \
+	do { \
+		static const struct textbook t_[] = { __VA_ARGS__ }; \
+		check_textbook(t_, sizeof(t_) / sizeof(t_[0])); \
+	} while (0)
+
 static void test_textbook_fifo(void **state)
 {
 	(void)state;
-	assert_int_equal(replay("fifo", NULL, 3, ref_silberschatz, NREFS(ref_silberschatz)), 15);
-	assert_int_equal(replay("fifo", NULL, 4, ref_silberschatz, NREFS(ref_silberschatz)), 10);
+	CHECK_TEXTBOOK({ "fifo", 3, SILBERSCHATZ, 15 }, { "fifo", 4, SILBERSCHATZ, 10 });
 }
 
 static void test_textbook_lru(void **state)
 {
 	(void)state;
-	assert_int_equal(replay("lru", NULL, 3, ref_silberschatz, NREFS(ref_silberschatz)), 12);
-	assert_int_equal(replay("lru", NULL, 4, ref_silberschatz, NREFS(ref_silberschatz)), 8);
+	CHECK_TEXTBOOK({ "lru", 3, SILBERSCHATZ, 12 }, { "lru", 4, SILBERSCHATZ, 8 });
 }
 
 /*
@@ -424,30 +398,23 @@ static void test_textbook_lru(void **state)
 static void test_textbook_clock(void **state)
 {
 	(void)state;
-	assert_int_equal(replay("clock", NULL, 3, ref_silberschatz, NREFS(ref_silberschatz)), 14);
-	assert_int_equal(replay("clock", NULL, 4, ref_silberschatz, NREFS(ref_silberschatz)), 9);
-	assert_int_equal(replay("clock", NULL, 3, ref_belady, NREFS(ref_belady)), 9);
-	assert_int_equal(replay("clock", NULL, 4, ref_belady, NREFS(ref_belady)), 10);
+	CHECK_TEXTBOOK({ "clock", 3, SILBERSCHATZ, 14 }, { "clock", 4, SILBERSCHATZ, 9 },
+		       { "clock", 3, BELADY, 9 }, { "clock", 4, BELADY, 10 });
 }
 
 /* More frames, more faults: FIFO is not a stack algorithm; LRU is. */
 static void test_belady_anomaly(void **state)
 {
 	(void)state;
-	assert_int_equal(replay("fifo", NULL, 3, ref_belady, NREFS(ref_belady)), 9);
-	assert_int_equal(replay("fifo", NULL, 4, ref_belady, NREFS(ref_belady)), 10);
-	assert_int_equal(replay("lru", NULL, 3, ref_belady, NREFS(ref_belady)), 10);
-	assert_int_equal(replay("lru", NULL, 4, ref_belady, NREFS(ref_belady)), 8);
+	CHECK_TEXTBOOK({ "fifo", 3, BELADY, 9 }, { "fifo", 4, BELADY, 10 },
+		       { "lru", 3, BELADY, 10 }, { "lru", 4, BELADY, 8 });
 }
 
 static void test_textbook_opt_custom_policy(void **state)
 {
-	struct opt o;
 	(void)state;
-	assert_int_equal(replay(NULL, &o, 3, ref_silberschatz, NREFS(ref_silberschatz)), 9);
-	assert_int_equal(replay(NULL, &o, 4, ref_silberschatz, NREFS(ref_silberschatz)), 8);
-	assert_int_equal(replay(NULL, &o, 3, ref_belady, NREFS(ref_belady)), 7);
-	assert_int_equal(replay(NULL, &o, 4, ref_belady, NREFS(ref_belady)), 6);
+	CHECK_TEXTBOOK({ NULL, 3, SILBERSCHATZ, 9 }, { NULL, 4, SILBERSCHATZ, 8 },
+		       { NULL, 3, BELADY, 7 }, { NULL, 4, BELADY, 6 });
 }
 
 /* Every policy at least matches OPT and never beats it. */
@@ -500,8 +467,8 @@ static void ten_times_memory(const char *policy)
 	char opts[64];
 	snprintf(opts, sizeof(opts), "frames=%d,policy=%s", TEN_FRAMES, policy);
 	vmfs *m = open_machine(opts);
-	int parent = spawn(m);
-	map_fixed(m, parent, BASE, TEN_PAGES, ANON_PRIV);
+	int parent = spawn(m, "pressure");
+	map_pages(m, parent, BASE, TEN_PAGES, ANON_PRIV);
 
 	for (uint64_t p = 0; p < TEN_PAGES; p++)
 		write_page(m, parent, p, 1);
@@ -570,8 +537,8 @@ static void test_write_rules(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=4");
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 2, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 2, ANON_PRIV);
 	const uint64_t zero = 0, dirty = 1;
 	struct vmfs_fault f;
 
@@ -653,8 +620,8 @@ static void test_swap_cache_round_trips(void **state)
 		char opts[64];
 		snprintf(opts, sizeof(opts), "frames=4,policy=%s", builtin_policies[i]);
 		vmfs *m = open_machine(opts);
-		int pid = spawn(m);
-		map_fixed(m, pid, BASE, 12, ANON_PRIV);
+		int pid = spawn(m, "pressure");
+		map_pages(m, pid, BASE, 12, ANON_PRIV);
 		for (uint64_t p = 0; p < 12; p++)
 			write_page(m, pid, p, 1);
 		uint64_t out = mstat(m).pswpout;
@@ -674,8 +641,8 @@ static void test_fork_shares_swapped_page(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=8");
-	int parent = spawn(m);
-	map_fixed(m, parent, BASE, 1, ANON_PRIV);
+	int parent = spawn(m, "pressure");
+	map_pages(m, parent, BASE, 1, ANON_PRIV);
 	write_page(m, parent, 0, 1);
 	int child = vmfs_fork(m, parent);
 	assert_true(child > parent);
@@ -739,8 +706,8 @@ static void test_exit_releases_swap(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=4");
-	int parent = spawn(m);
-	map_fixed(m, parent, BASE, 8, ANON_PRIV);
+	int parent = spawn(m, "pressure");
+	map_pages(m, parent, BASE, 8, ANON_PRIV);
 	for (uint64_t p = 0; p < 8; p++)
 		write_page(m, parent, p, 1);
 	int child = vmfs_fork(m, parent);
@@ -768,8 +735,8 @@ static void test_shared_anon_eviction(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=4");
-	int parent = spawn(m);
-	map_fixed(m, parent, BASE, 2, ANON_SHRD);
+	int parent = spawn(m, "pressure");
+	map_pages(m, parent, BASE, 2, ANON_SHRD);
 	int child = vmfs_fork(m, parent);
 	assert_true(child > 0);
 
@@ -846,8 +813,8 @@ static void test_oom_without_swap(void **state)
 	(void)state;
 	vmfs *m = open_machine("frames=4,swap=none");
 	assert_int_equal(mstat(m).swap_total, 0);
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 16, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 16, ANON_PRIV);
 	for (uint64_t p = 0; p < 4; p++)
 		write_page(m, pid, p, 1);
 	expect_enomem_write(m, pid, 4);
@@ -874,8 +841,8 @@ static void test_clean_pages_evicted_without_swap(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=4,swap=none");
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 64, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 64, ANON_PRIV);
 	for (int round = 0; round < 2; round++)
 		for (uint64_t p = 0; p < 64; p++)
 			check_page(m, pid, p, 0);
@@ -899,8 +866,8 @@ static void test_oom_swap_full(void **state)
 	(void)state;
 	vmfs *m = open_machine("frames=4,swap_size=8K");
 	assert_int_equal(mstat(m).swap_total, 2);
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 16, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 16, ANON_PRIV);
 	for (uint64_t p = 0; p < 6; p++)
 		write_page(m, pid, p, 1);            /* two dirty pages to swap */
 	struct vmfs_stat st = mstat(m);
@@ -978,18 +945,33 @@ static bool exists(const char *path)
 	return stat(path, &sb) == 0;
 }
 
+/* The files an SQLite store at @path may have beside it. */
+static const char *const store_suffix[] = { "", "-wal", "-shm", "-journal" };
+
+/* Remove the store @file with its side files, then temp_dir()'s @dir. */
+static void remove_store(char *dir, const char *file)
+{
+	char side[4300];
+	for (size_t i = 0; i < sizeof(store_suffix) / sizeof(store_suffix[0]); i++) {
+		snprintf(side, sizeof(side), "%s%s", file, store_suffix[i]);
+		unlink(side);
+	}
+	assert_int_equal(rmdir(dir), 0);
+	free(dir);
+}
+
 static void test_swap_file_is_sqlite(void **state)
 {
 	(void)state;
-	char *dir = temp_dir(), file[4200], opts[4300], side[4300];
+	char *dir = temp_dir(), file[4200], opts[4300];
 	snprintf(file, sizeof(file), "%s/swap.db", dir);
 	snprintf(opts, sizeof(opts), "frames=8,swap=%s", file);
 	vmfs *m = open_machine(opts);
 	char want[4300], *at;
 	snprintf(want, sizeof(want), "vmfs: swap on %s ", file);
 	free(kmsg_find(m, want, &at));
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 40, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 40, ANON_PRIV);
 	for (uint64_t p = 0; p < 40; p++)
 		write_page(m, pid, p, 1);
 	for (uint64_t p = 0; p < 10; p++)
@@ -1014,13 +996,7 @@ static void test_swap_file_is_sqlite(void **state)
 	assert_true(exists(file));
 	if (have_sqlite3())
 		sqlite3_shell_count(file);
-	static const char *suffix[] = { "", "-wal", "-shm", "-journal" };
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(side, sizeof(side), "%s%s", file, suffix[i]);
-		unlink(side);
-	}
-	assert_int_equal(rmdir(dir), 0);
-	free(dir);
+	remove_store(dir, file);
 }
 
 /* The private default swap file: named in the kernel log, gone at close. */
@@ -1038,8 +1014,8 @@ static void test_private_swap_file_removed(void **state)
 	free(log);
 	assert_true(path[0] == '/');
 	assert_true(exists(path));
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 300, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 300, ANON_PRIV);
 	for (uint64_t p = 0; p < 300; p++)           /* more than one batch */
 		write_page(m, pid, p, 1);
 	assert_int_equal(vmfs_sync(m), 0);
@@ -1048,9 +1024,8 @@ static void test_private_swap_file_removed(void **state)
 		assert_int_equal(sqlite3_shell_count(path), (long)mstat(m).swap_used);
 	check_page(m, pid, 0, 1);
 	vmfs_close(m);
-	static const char *suffix[] = { "", "-wal", "-shm", "-journal" };
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(side, sizeof(side), "%s%s", path, suffix[i]);
+	for (size_t i = 0; i < sizeof(store_suffix) / sizeof(store_suffix[0]); i++) {
+		snprintf(side, sizeof(side), "%s%s", path, store_suffix[i]);
 		if (exists(side))
 			print_error("%s is left after vmfs_close\n", side);
 		assert_false(exists(side));
@@ -1065,12 +1040,12 @@ static void test_private_swap_file_removed(void **state)
 static void test_swap_file_in_use(void **state)
 {
 	(void)state;
-	char *dir = temp_dir(), file[4200], opts[4300], side[4300];
+	char *dir = temp_dir(), file[4200], opts[4300];
 	snprintf(file, sizeof(file), "%s/swap.db", dir);
 	snprintf(opts, sizeof(opts), "frames=4,swap=%s", file);
 	vmfs *a = open_machine(opts);
-	int pid = spawn(a);
-	map_fixed(a, pid, BASE, 8, ANON_PRIV);
+	int pid = spawn(a, "pressure");
+	map_pages(a, pid, BASE, 8, ANON_PRIV);
 	for (uint64_t p = 0; p < 8; p++)
 		write_page(a, pid, p, 1);
 	assert_int_equal(vmfs_sync(a), 0);
@@ -1078,8 +1053,8 @@ static void test_swap_file_in_use(void **state)
 	vmfs *b = NULL;
 	int rc = vmfs_open(&b, opts);
 	if (rc == 0) {
-		int bpid = spawn(b);
-		map_fixed(b, bpid, BASE, 8, ANON_PRIV);
+		int bpid = spawn(b, "pressure");
+		map_pages(b, bpid, BASE, 8, ANON_PRIV);
 		for (uint64_t p = 0; p < 8; p++)
 			write_page(b, bpid, p, 2);
 		assert_int_equal(vmfs_sync(b), 0);
@@ -1092,13 +1067,7 @@ static void test_swap_file_in_use(void **state)
 		check_page(a, pid, p, 1);
 	vmfs_close(b);
 	vmfs_close(a);
-	static const char *suffix[] = { "", "-wal", "-shm", "-journal" };
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(side, sizeof(side), "%s%s", file, suffix[i]);
-		unlink(side);
-	}
-	assert_int_equal(rmdir(dir), 0);
-	free(dir);
+	remove_store(dir, file);
 }
 
 /* swap=PATH that cannot be a store: an error, and the file is left alone. */
@@ -1194,8 +1163,8 @@ static void test_set_policy(void **state)
 {
 	(void)state;
 	vmfs *m = open_machine("frames=8");
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 24, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 24, ANON_PRIV);
 	for (uint64_t p = 0; p < 24; p++)
 		write_page(m, pid, p, 1);
 	/* Every built-in, at run time with pages resident; the data survives. */
@@ -1281,8 +1250,8 @@ static void test_misbehaving_policy(void **state)
 	static const int64_t victims[] = { -1, 8, 1000000, INT64_MAX };
 	for (size_t i = 0; i < sizeof(victims) / sizeof(victims[0]); i++) {
 		vmfs *m = open_machine("frames=8");
-		int pid = spawn(m);
-		map_fixed(m, pid, BASE, 16, ANON_PRIV);
+		int pid = spawn(m, "pressure");
+		map_pages(m, pid, BASE, 16, ANON_PRIV);
 		for (uint64_t p = 0; p < 8; p++)
 			write_page(m, pid, p, 1);
 		bad_victim_pfn = victims[i];
@@ -1436,7 +1405,7 @@ static void test_policy_contract_audit(void **state)
 	memset(buf, 0x77, sizeof(buf));
 	for (int op = 0; op < 4000; op++) {
 		if (npids == 0) {
-			pids[npids++] = spawn(m);
+			pids[npids++] = spawn(m, "pressure");
 			continue;
 		}
 		int i = (int)audit_rnd(&x, (uint64_t)npids), pid = pids[i];
@@ -1509,8 +1478,8 @@ static void test_reclaim(void **state)
 	(void)state;
 	vmfs *m = open_machine("frames=16");
 	assert_int_equal(vmfs_reclaim(m, 5), 0);     /* nothing resident */
-	int pid = spawn(m);
-	map_fixed(m, pid, BASE, 10, ANON_PRIV);
+	int pid = spawn(m, "pressure");
+	map_pages(m, pid, BASE, 10, ANON_PRIV);
 	for (uint64_t p = 0; p < 6; p++)
 		write_page(m, pid, p, 1);
 	for (uint64_t p = 6; p < 10; p++)

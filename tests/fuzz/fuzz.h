@@ -86,6 +86,16 @@ static inline void fuzz_init(void)
 		setenv("TMPDIR", "/dev/shm", 0);
 }
 
+/* The LLVMFuzzerInitialize of a target that needs nothing but fuzz_init(). */
+#define FUZZ_DEFAULT_INITIALIZE() \
+	int LLVMFuzzerInitialize(int *argc, char ***argv) \
+	{ \
+		(void)argc; \
+		(void)argv; \
+		fuzz_init(); \
+		return 0; \
+	}
+
 /*
  * Structured input: the bytes read as a stream of small decisions.  Past
  * the end every read gives 0, so a short input is a short run, never an

@@ -823,6 +823,17 @@ static const uint64_t trace_lengths[] = { 50, 500, 5000 };
 #define NSIZES   (sizeof(trace_sizes) / sizeof(trace_sizes[0]))
 #define NLENGTHS (sizeof(trace_lengths) / sizeof(trace_lengths[0]))
 
+/* Run @trace_fn on every pattern, size and length, each with its own seed. */
+static void every_trace(void (*trace_fn)(enum pattern pat, uint64_t c, uint64_t len,
+					 uint64_t seed))
+{
+	for (int pat = 0; pat < NPATTERNS; pat++)
+		for (size_t si = 0; si < NSIZES; si++)
+			for (size_t li = 0; li < NLENGTHS; li++)
+				trace_fn((enum pattern)pat, trace_sizes[si], trace_lengths[li],
+					 1 + pat * 1000 + trace_sizes[si] * 10 + li);
+}
+
 /* Clock on a plain trace (no frees, no pins), checked against SPEC's rule. */
 static void clock_trace(enum pattern pat, uint64_t c, uint64_t len, uint64_t seed)
 {
@@ -845,11 +856,7 @@ static void clock_trace(enum pattern pat, uint64_t c, uint64_t len, uint64_t see
 static void test_clock_traces(void **state)
 {
 	(void)state;
-	for (int pat = 0; pat < NPATTERNS; pat++)
-		for (size_t si = 0; si < NSIZES; si++)
-			for (size_t li = 0; li < NLENGTHS; li++)
-				clock_trace((enum pattern)pat, trace_sizes[si], trace_lengths[li],
-					    1 + pat * 1000 + trace_sizes[si] * 10 + li);
+	every_trace(clock_trace);
 }
 
 /*
@@ -1040,11 +1047,7 @@ static void arc_trace(enum pattern pat, uint64_t c, uint64_t len, uint64_t seed)
 static void test_arc_paper(void **state)
 {
 	(void)state;
-	for (int pat = 0; pat < NPATTERNS; pat++)
-		for (size_t si = 0; si < NSIZES; si++)
-			for (size_t li = 0; li < NLENGTHS; li++)
-				arc_trace((enum pattern)pat, trace_sizes[si], trace_lengths[li],
-					  1 + pat * 1000 + trace_sizes[si] * 10 + li);
+	every_trace(arc_trace);
 }
 
 /*

@@ -1,0 +1,753 @@
+/*
+ * model.c - the reference model of a machine (see model.h): its pages,
+ * buffers and objects, what the engine must answer for each operation, and
+ * the checks that the model test and the API fuzz driver both make.
+ *
+ * What stays true: nothing here draws a random number or reads fuzz input,
+ * so a seed or a corpus file replays the same operations whichever driver
+ * runs it; every mismatch goes through model_fail(), and a check stops at
+ * the first one.
+ */
+#include "model.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- reporting ------------------------------------------------------------------- */
+
+void model_set_op(struct model *md, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(md->op, sizeof(md->op), fmt, ap);
+	va_end(ap);
+	if (md->trace)
+		md->trace(md);
+}
+
+void model_expect(struct model *md, const char *what, int64_t want, int64_t got)
+{
+	if (want != got)
+		model_fail(md, "%s: expected %" PRId64 " (%#" PRIx64 "), got %" PRId64 " (%#" PRIx64
+			   ")%s%s", what, want, (uint64_t)want, got, (uint64_t)got,
+			   got < 0 ? " - " : "", got < 0 ? vmfs_errmsg() : "");
+}
+
+/* The model's own memory: without it no run can go on. */
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (!p) {
+		perror("model");
+		abort();
+	}
+	return p;
+}
+
+void *xmalloc(size_t n)
+{
+	return xrealloc(NULL, n);
+}
+
+const char *prot_str(int prot)
+{
+	static const char *const s[8] = { "---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx" };
+
+	return s[prot & 7];
+}
+
+/* ---- buffers, objects, pages --------------------------------------------------- */
+
+struct buf *buf_new(void)
+{
+	struct buf *b = xmalloc(sizeof(*b));
+
+	b->refs = 1;
+	memset(b->d, 0, PAGE);
+	return b;
+}
+
+void buf_put(struct buf *b)
+{
+	if (--b->refs == 0)
+		free(b);
+}
+
+uint64_t obj_npages(uint64_t size)
+{
+	return (size + PAGE - 1) / PAGE;
+}
+
+void obj_put(struct mobj *o)
+{
+	if (--o->refs)
+		return;
+	for (int i = 0; i < OBJ_PAGES; i++)
+		if (o->pg[i])
+			buf_put(o->pg[i]);
+	free(o);
+}
+
+void obj_set_size(struct model *md, struct mobj *o, uint64_t size)
+{
+	uint64_t keep = obj_npages(size);
+
+	for (uint64_t i = keep; i < OBJ_PAGES; i++)
+		if (o->pg[i]) {
+			buf_put(o->pg[i]);
+			o->pg[i] = NULL;
+		}
+	if (size < o->size && size % PAGE)
+		memset(o->pg[keep - 1]->d + size % PAGE, 0, PAGE - size % PAGE);
+	for (uint64_t i = 0; i < keep; i++)
+		if (!o->pg[i])
+			o->pg[i] = buf_new();
+	if (size < o->size)
+		for (int k = 0; k < md->nprocs; k++)
+			for (size_t i = 0; i < md->procs[k].n; i++) {
+				struct mpage *pg = &md->procs[k].pg[i];
+
+				if (pg->o == o && pg->copied && pg->pgoff >= keep) {
+					buf_put(pg->b);
+					pg->b = NULL;
+					pg->copied = false;
+				}
+			}
+	o->size = size;
+}
+
+struct mobj *obj_new(const char *name, const unsigned char *data, uint64_t size)
+{
+	struct mobj *o = xmalloc(sizeof(*o));
+
+	memset(o, 0, sizeof(*o));
+	o->refs = 1;
+	o->named = true;
+	o->mode = 0644;
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	for (uint64_t i = 0; i < obj_npages(size); i++) {
+		o->pg[i] = buf_new();
+		if (data)
+			memcpy(o->pg[i]->d, data + i * PAGE,
+			       i + 1 < obj_npages(size) || size % PAGE == 0 ? PAGE : size % PAGE);
+	}
+	o->size = size;
+	return o;
+}
+
+void obj_write(struct model *md, struct mobj *o, uint64_t off, const unsigned char *data,
+	       size_t len)
+{
+	if (off + len > o->size)
+		obj_set_size(md, o, off + len);
+	for (size_t k = 0; k < len; k++)
+		o->pg[(off + k) / PAGE]->d[(off + k) % PAGE] = data[k];
+}
+
+int64_t obj_read_expect(const struct mobj *o, uint64_t off, size_t len)
+{
+	if (!o)
+		return -ENOENT;
+	if (off >= o->size)
+		return 0;
+	return (int64_t)(o->size - off < len ? o->size - off : len);
+}
+
+unsigned char obj_byte(const struct mobj *o, uint64_t off)
+{
+	return o->pg[off / PAGE]->d[off % PAGE];
+}
+
+const char *slot_name(int slot)
+{
+	static const char *const names[MAX_OBJS] = { "obj0", "obj1", "obj2", "obj3" };
+
+	return names[slot];
+}
+
+bool obj_past_end(const struct mpage *pg)
+{
+	return pg->o && pg->pgoff >= obj_npages(pg->o->size);
+}
+
+bool page_is_anon(const struct mpage *pg)
+{
+	return !pg->shared && (!pg->o || pg->copied);
+}
+
+struct buf *page_buf(const struct mpage *pg)
+{
+	if (!pg->o || pg->copied)
+		return pg->b;
+	return obj_past_end(pg) ? NULL : pg->o->pg[pg->pgoff];
+}
+
+struct buf *page_write_buf(struct mpage *pg)
+{
+	if (pg->o && !pg->shared && !pg->copied) {
+		pg->b = buf_new();
+		memcpy(pg->b->d, page_buf(pg)->d, PAGE);
+		pg->copied = true;
+	}
+	return page_buf(pg);
+}
+
+static void mpage_release(struct mpage *pg)
+{
+	if (pg->b)
+		buf_put(pg->b);
+	if (pg->o)
+		obj_put(pg->o);
+}
+
+/* The child's page after fork: shared bytes stay shared, private ones are copied. */
+static struct mpage mpage_dup(const struct mpage *parent)
+{
+	struct mpage pg = *parent;
+
+	if (pg.o)
+		pg.o->refs++;
+	if (pg.b && pg.shared) {
+		pg.b->refs++;
+	} else if (pg.b) {
+		pg.b = buf_new();
+		memcpy(pg.b->d, parent->b->d, PAGE);
+	}
+	return pg;
+}
+
+/* ---- a process's pages --------------------------------------------------------- */
+
+size_t lower_bound(const struct mproc *p, uint64_t vpn)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->pg[mid].vpn < vpn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint64_t range_end(uint64_t vpn, uint64_t npages)
+{
+	return vpn + npages < vpn ? UINT64_MAX : vpn + npages;
+}
+
+struct mpage *page_at(const struct mproc *p, uint64_t vpn)
+{
+	size_t i = lower_bound(p, vpn);
+
+	return i < p->n && p->pg[i].vpn == vpn ? &p->pg[i] : NULL;
+}
+
+size_t pages_in(const struct mproc *p, uint64_t vpn, uint64_t npages)
+{
+	return lower_bound(p, range_end(vpn, npages)) - lower_bound(p, vpn);
+}
+
+void remove_range(struct mproc *p, uint64_t vpn, uint64_t npages)
+{
+	size_t a = lower_bound(p, vpn), b = lower_bound(p, range_end(vpn, npages));
+
+	for (size_t i = a; i < b; i++)
+		mpage_release(&p->pg[i]);
+	if (b < p->n)     /* memmove with a NULL table is UB even for 0 bytes */
+		memmove(&p->pg[a], &p->pg[b], (p->n - b) * sizeof(p->pg[0]));
+	p->n -= b - a;
+}
+
+static void reserve(struct mproc *p, size_t n)
+{
+	size_t cap = p->cap ? p->cap : 64;
+
+	if (n <= p->cap)
+		return;
+	while (cap < n)
+		cap *= 2;
+	p->pg = xrealloc(p->pg, cap * sizeof(*p->pg));
+	p->cap = cap;
+}
+
+void map_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, bool shared)
+{
+	size_t at;
+
+	remove_range(p, vpn, npages);
+	reserve(p, p->n + npages);
+	at = lower_bound(p, vpn);
+	if (at < p->n)
+		memmove(&p->pg[at + npages], &p->pg[at], (p->n - at) * sizeof(p->pg[0]));
+	for (uint64_t i = 0; i < npages; i++)
+		p->pg[at + i] = (struct mpage){ .vpn = vpn + i, .prot = prot, .shared = shared,
+						.b = buf_new() };
+	p->n += npages;
+}
+
+void map_obj_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, bool shared,
+		   struct mobj *o, uint64_t pgoff)
+{
+	map_range(p, vpn, npages, prot, shared);
+	for (size_t i = lower_bound(p, vpn); i < lower_bound(p, vpn + npages); i++) {
+		struct mpage *pg = &p->pg[i];
+
+		buf_put(pg->b);
+		pg->b = NULL;
+		pg->o = o;
+		pg->pgoff = pgoff + (pg->vpn - vpn);
+		o->refs++;
+	}
+}
+
+void apply_mprotect(struct mproc *p, uint64_t vpn, uint64_t npages, int prot)
+{
+	for (size_t i = lower_bound(p, vpn); i < lower_bound(p, range_end(vpn, npages)); i++)
+		p->pg[i].prot = prot;
+}
+
+static void proc_free(struct mproc *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		mpage_release(&p->pg[i]);
+	free(p->pg);
+	memset(p, 0, sizeof(*p));
+}
+
+void model_spawn(struct model *md, int pid)
+{
+	struct mproc *p = &md->procs[md->nprocs++];
+
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	md->next_pid++;
+}
+
+void model_fork(struct model *md, const struct mproc *parent, int pid)
+{
+	struct mproc *child = &md->procs[md->nprocs++];
+
+	memset(child, 0, sizeof(*child));
+	child->pid = pid;
+	reserve(child, parent->n);
+	for (size_t i = 0; i < parent->n; i++)
+		child->pg[i] = mpage_dup(&parent->pg[i]);
+	child->n = parent->n;
+	md->next_pid++;
+}
+
+void model_exit(struct model *md, int i)
+{
+	md->dead_pid = md->procs[i].pid;
+	proc_free(&md->procs[i]);
+	md->procs[i] = md->procs[--md->nprocs];
+}
+
+int find_proc(const struct model *md, int pid)
+{
+	for (int i = 0; i < md->nprocs; i++)
+		if (md->procs[i].pid == pid)
+			return i;
+	return -1;
+}
+
+void model_free(struct model *md)
+{
+	for (int i = 0; i < md->nprocs; i++)
+		proc_free(&md->procs[i]);
+	md->nprocs = 0;
+	for (int slot = 0; slot < MAX_OBJS; slot++)
+		if (md->objs[slot]) {
+			obj_put(md->objs[slot]);
+			md->objs[slot] = NULL;
+		}
+}
+
+/* ---- what the engine must do --------------------------------------------------- */
+
+uint64_t top_down(const struct mproc *p, uint64_t top_vpn, uint64_t npages)
+{
+	uint64_t hi = top_vpn;
+
+	for (size_t k = p->n + 1; k-- > 0;) {
+		uint64_t lo = k > 0 ? p->pg[k - 1].vpn + 1 : 0;
+
+		if (lo < MIN_VPN)
+			lo = MIN_VPN;
+		if (hi > lo && hi - lo >= npages)
+			return hi - npages;
+		if (k == 0)
+			break;
+		hi = p->pg[k - 1].vpn;
+		if (hi <= MIN_VPN)
+			break;
+	}
+	return 0;
+}
+
+/* A hint may be off a page boundary (rounded up); a fixed address may not. */
+int64_t placement(const struct model *md, const struct mproc *p, uint64_t addr,
+		  uint64_t npages, int mode, uint64_t *at)
+{
+	uint64_t hint = (addr + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+
+	if (mode < 2 && addr % PAGE)
+		return -EINVAL;
+	if (mode < 2) {
+		*at = addr / PAGE;
+		if (npages > md->top_vpn || *at > md->top_vpn - npages)
+			return -ENOMEM;
+		return mode == 1 && pages_in(p, *at, npages) ? -EEXIST : 0;
+	}
+	if (addr && hint >= addr && hint / PAGE >= MIN_VPN && hint / PAGE + npages <= md->top_vpn &&
+	    !pages_in(p, hint / PAGE, npages))
+		*at = hint / PAGE;
+	else
+		*at = top_down(p, md->top_vpn, npages);
+	return *at ? 0 : -ENOMEM;
+}
+
+int64_t mprotect_expect(const struct model *md, const struct mproc *p, uint64_t vpn,
+			uint64_t npages, int prot)
+{
+	uint64_t next = vpn;
+
+	if (npages > md->top_vpn || vpn > md->top_vpn - npages)
+		return -ENOMEM;
+	for (size_t i = lower_bound(p, vpn); i < p->n && p->pg[i].vpn < vpn + npages; i++) {
+		const struct mpage *pg = &p->pg[i];
+
+		if (pg->vpn != next)
+			return -ENOMEM;
+		if ((prot & PROT_WRITE) && pg->shared && pg->o && !(pg->o->mode & 0222))
+			return -EACCES;
+		next++;
+	}
+	return next == vpn + npages ? 0 : -ENOMEM;
+}
+
+bool allowed(const struct mpage *pg, unsigned how)
+{
+	bool force = how & VMFS_ACCESS_FORCE;
+
+	switch (how & VMFS_ACCESS_TYPE) {
+	case VMFS_ACCESS_READ:
+		return force || pg->prot != PROT_NONE;
+	case VMFS_ACCESS_WRITE:
+		return (pg->prot & PROT_WRITE) || (force && !pg->shared);
+	default:
+		return (pg->prot & PROT_EXEC) != 0;
+	}
+}
+
+bool clip_object_tail(const struct mproc *p, uint64_t addr, size_t *len)
+{
+	uint64_t first = addr & ~(uint64_t)(PAGE - 1);
+
+	for (uint64_t a = first; a < addr + *len && a >= first; a += PAGE) {
+		const struct mpage *pg = page_at(p, a / PAGE);
+		uint64_t tail;
+
+		if (!pg || !pg->o || !pg->shared || obj_past_end(pg) ||
+		    pg->pgoff != obj_npages(pg->o->size) - 1 || pg->o->size % PAGE == 0)
+			continue;
+		tail = a + pg->o->size % PAGE;
+		if (tail <= addr)
+			return false;
+		if (addr + *len > tail)
+			*len = tail - addr;
+		break;
+	}
+	return *len > 0;
+}
+
+/* The bytes of [a, a + left) that lie in a's page. */
+static size_t page_chunk(uint64_t a, size_t left)
+{
+	return PAGE - a % PAGE < left ? PAGE - a % PAGE : left;
+}
+
+size_t access_plan(const struct model *md, const struct mproc *p, uint64_t addr, size_t len,
+		   unsigned how, unsigned char *want, const struct mpage **stop)
+{
+	size_t done = 0;
+
+	*stop = NULL;
+	while (done < len) {
+		uint64_t a = addr + done;
+		size_t chunk = page_chunk(a, len - done);
+		const struct mpage *pg = a >= addr && a < md->user_top ? page_at(p, a / PAGE) : NULL;
+
+		if (!pg || !allowed(pg, how) || obj_past_end(pg)) {
+			*stop = pg;
+			break;
+		}
+		if ((how & VMFS_ACCESS_TYPE) != VMFS_ACCESS_WRITE)
+			memcpy(want + done, page_buf(pg)->d + a % PAGE, chunk);
+		done += chunk;
+	}
+	return done;
+}
+
+unsigned access_write(struct mproc *p, uint64_t addr, const unsigned char *in, size_t done)
+{
+	unsigned copies = 0;
+
+	for (size_t k = 0; k < done;) {
+		uint64_t a = addr + k;
+		size_t chunk = page_chunk(a, done - k);
+		struct mpage *pg = page_at(p, a / PAGE);
+
+		copies += pg->o && !pg->shared && !pg->copied;
+		memcpy(page_write_buf(pg)->d + a % PAGE, in + k, chunk);
+		k += chunk;
+	}
+	return copies;
+}
+
+/* ---- checks shared by both drivers --------------------------------------------- */
+
+void check_pids(struct model *md)
+{
+	int pids[MODEL_PROCS + 4], prev = 0;
+	int n = vmfs_pids(md->m, pids, MODEL_PROCS + 4);
+
+	model_expect(md, "vmfs_pids count", md->nprocs, n);
+	for (int i = 0; i < n && !md->failed; i++) {
+		if (pids[i] <= prev)
+			model_fail(md, "vmfs_pids not ascending at %d: %d after %d", i, pids[i], prev);
+		else if (find_proc(md, pids[i]) < 0)
+			model_fail(md, "vmfs_pids lists %d, which the model does not have", pids[i]);
+		prev = pids[i];
+	}
+}
+
+/* The mapping @e covering @vpn names the page's object (and " (deleted)"
+ * once removed) at the page's offset, or none for anonymous memory. */
+static void check_map_object(struct model *md, int pid, const struct vmfs_map *e, uint64_t vpn,
+			     const struct mpage *pg)
+{
+	char want[32] = "";
+
+	if (pg->o)
+		snprintf(want, sizeof(want), "%s%s", pg->o->name, pg->o->named ? "" : " (deleted)");
+	if (strcmp(e->object, want))
+		model_fail(md, "pid %d: page %#" PRIx64 " of map [%#" PRIx64 ", %#" PRIx64
+			   "): object \"%s\", model \"%s\"", pid, vpn * PAGE, e->start, e->end,
+			   e->object, want);
+	else if (pg->o && e->offset / PAGE + (vpn - e->start / PAGE) != pg->pgoff)
+		model_fail(md, "pid %d: page %#" PRIx64 ": map [%#" PRIx64 ", %#" PRIx64 ") at offset %#"
+			   PRIx64 " puts it at object page %" PRIu64 ", model %" PRIu64, pid,
+			   vpn * PAGE, e->start, e->end, e->offset,
+			   e->offset / PAGE + (vpn - e->start / PAGE), pg->pgoff);
+	else if (!(e->flags & MAP_ANONYMOUS) != !!pg->o)
+		model_fail(md, "pid %d: map [%#" PRIx64 ", %#" PRIx64 ") flags %#x for %s memory", pid,
+			   e->start, e->end, e->flags, pg->o ? "object" : "anonymous");
+}
+
+/* Say which model page vmfs_maps' @n entries leave out. */
+static void fail_uncovered(struct model *md, const struct mproc *p, const struct vmfs_map *maps,
+			   int n, size_t covered)
+{
+	for (size_t k = 0; k < p->n; k++) {
+		uint64_t a = p->pg[k].vpn * PAGE;
+		bool in = false;
+
+		for (int i = 0; i < n; i++)
+			in |= a >= maps[i].start && a < maps[i].end;
+		if (!in) {
+			model_fail(md, "pid %d: model maps %#" PRIx64 " %s, vmfs_maps does not", p->pid,
+				   a, prot_str(p->pg[k].prot));
+			return;
+		}
+	}
+	model_fail(md, "pid %d: vmfs_maps covers %zu pages, the model %zu", p->pid, covered, p->n);
+}
+
+void check_maps(struct model *md, const struct mproc *p, bool objects)
+{
+	static struct vmfs_map maps[1024];
+	struct vmfs_proc_stat ps;
+	size_t covered = 0;
+	uint64_t prev_end = 0;
+	int n = vmfs_maps(md->m, p->pid, maps, 1024);
+	int rc;
+
+	if (n < 0 || n > 1024) {
+		model_fail(md, "vmfs_maps(%d) returned %d", p->pid, n);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct vmfs_map *e = &maps[i];
+		bool shared = (e->flags & MAP_SHARED) != 0;
+
+		if (e->start >= e->end || (e->start | e->end) % PAGE || e->start < prev_end ||
+		    e->end > md->user_top || shared == !!(e->flags & MAP_PRIVATE)) {
+			model_fail(md, "pid %d: bad map [%#" PRIx64 ", %#" PRIx64 ") flags %#x after %#"
+				   PRIx64, p->pid, e->start, e->end, e->flags, prev_end);
+			return;
+		}
+		prev_end = e->end;
+		for (uint64_t vpn = e->start / PAGE; vpn < e->end / PAGE; vpn++) {
+			const struct mpage *pg = page_at(p, vpn);
+
+			if (!pg) {
+				model_fail(md, "pid %d: vmfs_maps has [%#" PRIx64 ", %#" PRIx64 ") %s %s, "
+					   "but the model has nothing at %#" PRIx64, p->pid, e->start,
+					   e->end, prot_str(e->prot), shared ? "shared" : "private",
+					   vpn * PAGE);
+				return;
+			}
+			if (pg->prot != e->prot || pg->shared != shared) {
+				model_fail(md, "pid %d: page %#" PRIx64 ": model %s %s, vmfs_maps %s %s "
+					   "([%#" PRIx64 ", %#" PRIx64 "))", p->pid, vpn * PAGE,
+					   prot_str(pg->prot), pg->shared ? "shared" : "private",
+					   prot_str(e->prot), shared ? "shared" : "private", e->start,
+					   e->end);
+				return;
+			}
+			if (objects)
+				check_map_object(md, p->pid, e, vpn, pg);
+			if (md->failed)
+				return;
+			covered++;
+		}
+	}
+	if (covered != p->n) {
+		fail_uncovered(md, p, maps, n, covered);
+		return;
+	}
+	rc = vmfs_proc_stat(md->m, p->pid, &ps);
+	model_expect(md, "vmfs_proc_stat", 0, rc);
+	if (!rc) {
+		model_expect(md, "vmfs_proc_stat vm_pages", (int64_t)p->n, (int64_t)ps.vm_pages);
+		model_expect(md, "vmfs_proc_stat nr_maps", n, (int64_t)ps.nr_maps);
+	}
+}
+
+uint64_t phys_u64(struct model *md, uint64_t paddr)
+{
+	unsigned char b[8];
+	uint64_t v = 0;
+	ssize_t got = vmfs_phys_read(md->m, paddr, b, 8);
+
+	if (got != 8) {
+		model_fail(md, "vmfs_phys_read(%#" PRIx64 ", 8) returned %zd", paddr, got);
+		return 0;
+	}
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return v;
+}
+
+void check_dead_pid(struct model *md, int pid)
+{
+	unsigned char b[16] = { 0 };
+	struct vmfs_walk w;
+	struct vmfs_map mp;
+
+	model_expect(md, "fork", -ESRCH, vmfs_fork(md->m, pid));
+	model_expect(md, "exit", -ESRCH, vmfs_exit(md->m, pid));
+	model_expect(md, "mmap", -ESRCH, vmfs_mmap(md->m, pid, 0, PAGE, PROT_READ,
+						   MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, NULL));
+	model_expect(md, "munmap", -ESRCH, vmfs_munmap(md->m, pid, LOW_VPN * PAGE, PAGE));
+	model_expect(md, "mprotect", -ESRCH, vmfs_mprotect(md->m, pid, LOW_VPN * PAGE, PAGE, 0));
+	model_expect(md, "read", -ESRCH, vmfs_read(md->m, pid, LOW_VPN * PAGE, b, sizeof(b)));
+	model_expect(md, "write", -ESRCH, vmfs_write(md->m, pid, LOW_VPN * PAGE, b, sizeof(b)));
+	model_expect(md, "maps", -ESRCH, vmfs_maps(md->m, pid, &mp, 1));
+	model_expect(md, "translate", -ESRCH, vmfs_translate(md->m, pid, LOW_VPN * PAGE, &w));
+}
+
+void check_objects(struct model *md)
+{
+	struct vmfs_object_info in, list[MAX_OBJS + 1];
+	struct vmfs_stat st;
+	int named = 0, n;
+
+	for (int slot = 0; slot < MAX_OBJS && !md->failed; slot++) {
+		const struct mobj *o = md->objs[slot];
+		int rc = vmfs_object_stat(md->m, slot_name(slot), &in);
+
+		model_expect(md, "object_stat", o ? 0 : -ENOENT, rc);
+		if (!o || rc)
+			continue;
+		if (strcmp(in.name, o->name) || in.size != o->size || in.mode != o->mode || in.removed)
+			model_fail(md, "object_stat(\"%s\"): name \"%s\" size %" PRIu64 " mode %#o "
+				   "removed %d, model size %" PRIu64 " mode %#o", o->name, in.name,
+				   in.size, in.mode, in.removed, o->size, o->mode);
+		else if (in.cached > obj_npages(o->size))
+			model_fail(md, "object_stat(\"%s\"): %" PRIu64 " pages cached of %" PRIu64,
+				   o->name, in.cached, obj_npages(o->size));
+		named++;
+	}
+	if (md->failed)
+		return;
+	n = vmfs_object_list(md->m, list, MAX_OBJS + 1);
+	model_expect(md, "object_list count", named, n);
+	for (int i = 0, slot = 0; i < n && i <= MAX_OBJS && !md->failed; i++, slot++) {
+		while (slot < MAX_OBJS && !md->objs[slot])
+			slot++;
+		if (slot == MAX_OBJS || strcmp(list[i].name, md->objs[slot]->name) ||
+		    list[i].size != md->objs[slot]->size)
+			model_fail(md, "object_list[%d] is \"%s\" (%" PRIu64 " bytes), model \"%s\"", i,
+				   list[i].name, list[i].size,
+				   slot < MAX_OBJS ? md->objs[slot]->name : "");
+	}
+	model_expect(md, "vmfs_stat", 0, vmfs_stat(md->m, &st));
+	model_expect(md, "nr_objects", named, (int64_t)st.nr_objects);
+}
+
+void check_all_bytes(struct model *md, bool may_oom)
+{
+	static unsigned char got[PAGE];
+
+	for (int i = 0; i < md->nprocs && !md->failed; i++) {
+		const struct mproc *p = &md->procs[i];
+
+		for (size_t k = 0; k < p->n && !md->failed; k++) {
+			const struct mpage *pg = &p->pg[k];
+			uint64_t a = pg->vpn * PAGE;
+			struct vmfs_fault f;
+			ssize_t n;
+
+			model_set_op(md, "final force-read(%d, %#" PRIx64 ", 4096)", p->pid, a);
+			n = vmfs_access(md->m, p->pid, a, got, PAGE,
+					VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, &f);
+			md->faults_seen += f.minor + f.major;
+			md->majors_seen += f.major;
+			if (n == -ENOMEM && may_oom)
+				continue;
+			if (obj_past_end(pg)) {
+				model_expect(md, "force-read past the object's end", -EFAULT, n);
+				continue;
+			}
+			model_expect(md, "bytes read", PAGE, n);
+			if (n == PAGE && memcmp(got, page_buf(pg)->d, PAGE))
+				model_fail(md, "pid %d page %#" PRIx64 " differs from the model", p->pid, a);
+		}
+	}
+}
+
+void check_empty(struct model *md, uint64_t frames, bool objects, struct vmfs_stat *st)
+{
+	model_expect(md, "vmfs_stat", 0, vmfs_stat(md->m, st));
+	model_expect(md, "frames_free with no process", (int64_t)frames, (int64_t)st->frames_free);
+	model_expect(md, "pgalloc - pgfree with no process", 0,
+		     (int64_t)(st->pgalloc - st->pgfree));
+	model_expect(md, "page-table pages with no process (the kernel's)",
+		     (int64_t)md->kernel_pt_pages, (int64_t)st->pagetable_pages);
+	model_expect(md, "swap_used with no process", 0, (int64_t)st->swap_used);
+	model_expect(md, "swap_cached with no process", 0, (int64_t)st->swap_cached);
+	if (objects) {
+		model_expect(md, "nr_objects after removing them all", 0, (int64_t)st->nr_objects);
+		model_expect(md, "file_pages with no object", 0, (int64_t)st->file_pages);
+	}
+}

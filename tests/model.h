@@ -1,0 +1,220 @@
+/*
+ * model.h - the reference model of a machine that the randomized model test
+ * (test_model.c) and the API fuzz driver (fuzz/fuzz_api.c) check libvmfs
+ * against: one definition, so the two compare with one notion of "right".
+ *
+ * The model is trivially correct by construction: per process a sorted
+ * array of pages, each with its protection, whether it is shared, and a
+ * 4096-byte buffer.  Private pages get their own buffer and are copied at
+ * fork (copy-on-write done the slow, obviously right way); shared pages point
+ * at one refcounted buffer.  A named object is one buffer per page below its
+ * size, shown by every mapping of it, until a private page's first write
+ * gives that page its own copy (a private mapping never writes the object).
+ *
+ * What stays true:
+ *   - a process's pages are sorted by vpn, at most one per vpn;
+ *   - a buffer's refs count the pages (and object slots) that show it, an
+ *     object's refs its name plus every page mapping it; each is freed
+ *     when its count reaches zero, so model_free() leaves nothing behind;
+ *   - an object's pg[i] is set exactly for i < obj_npages(size), and its
+ *     bytes past the size are zero;
+ *   - nothing here picks anything: the two drivers choose operations their
+ *     own way (a seeded generator, libFuzzer's bytes) and tell the model
+ *     what the engine did; the model says what it should have done.
+ *
+ * Reporting: the shared checks call model_fail(), which each program that
+ * links model.c defines (the model test records the mismatch and goes on to
+ * stop the run; the fuzz driver aborts so that libFuzzer keeps the input).
+ * After a failure a check returns at once; md->failed says one happened.
+ */
+#ifndef VMFS_TESTS_MODEL_H
+#define VMFS_TESTS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "vmfs.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define PAGE          4096u
+#define LOW_VPN       0x10ull     /* the low address window starts at 0x10000 */
+#define MIN_VPN       0x10ull     /* MMAP_MIN_ADDR: placement never goes below */
+#define MODEL_PROCS   12          /* the most processes a model holds */
+#define MAX_OBJS      4           /* object names obj0 .. obj3 */
+#define OBJ_PAGES     16          /* the largest object, in pages */
+
+/* ---- the model's pieces ------------------------------------------------------ */
+
+struct buf {
+	int refs;
+	unsigned char d[PAGE];
+};
+
+struct mobj {
+	int refs;                   /* the name's, plus one per page mapping it */
+	bool named;
+	char name[8];
+	unsigned mode;
+	uint64_t size;
+	struct buf *pg[OBJ_PAGES];  /* set exactly below obj_npages(size) */
+};
+
+struct mpage {
+	uint64_t vpn;
+	int prot;
+	bool shared;
+	struct buf *b;              /* anonymous bytes, or a private copy */
+	/* an object page (o set) shows o's page pgoff and b is NULL, until a
+	 * private page's first write gives it its own copy in b */
+	struct mobj *o;
+	uint64_t pgoff;
+	bool copied;
+};
+
+struct mproc {
+	int pid;
+	struct mpage *pg;           /* sorted by vpn */
+	size_t n, cap;
+};
+
+/* One machine and its model. */
+struct model {
+	vmfs *m;
+	uint64_t user_top, top_vpn;
+	uint64_t kernel_pt_pages;   /* pagetable_pages with no process */
+	struct mproc procs[MODEL_PROCS];
+	int nprocs;
+	int next_pid;
+	int dead_pid;               /* some exited PID, 0 if none yet */
+	struct mobj *objs[MAX_OBJS];   /* the named objects, by slot */
+	uint64_t faults_seen, majors_seen;   /* as the accesses reported them */
+	char op[256];               /* the operation being checked, for reports */
+	bool failed;
+	/* called by model_set_op with the new operation (NULL: nothing) */
+	void (*trace)(const struct model *md);
+};
+
+/* Defined by the program: report a mismatch in md->op (and set md->failed). */
+void model_fail(struct model *md, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Name the operation being checked (md->op), and trace it. */
+void model_set_op(struct model *md, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* model_fail unless @got is @want. */
+void model_expect(struct model *md, const char *what, int64_t want, int64_t got);
+
+/* malloc, or abort when the host is out of memory. */
+void *xmalloc(size_t n);
+
+/* ---- buffers, objects, pages --------------------------------------------------- */
+
+struct buf *buf_new(void);
+void buf_put(struct buf *b);
+uint64_t obj_npages(uint64_t size);
+/* A new named object "@name" of @size bytes: @data's, or zeros if NULL. */
+struct mobj *obj_new(const char *name, const unsigned char *data, uint64_t size);
+void obj_put(struct mobj *o);
+/* Resize @o (pages past the new end leave it and every mapping, private
+ * copies included; the tail of the last page and new pages are zero). */
+void obj_set_size(struct model *md, struct mobj *o, uint64_t size);
+/* Write @len bytes at @off, growing the object as vmfs_object_write does. */
+void obj_write(struct model *md, struct mobj *o, uint64_t off, const unsigned char *data,
+	       size_t len);
+/* What vmfs_object_read(@o, @off, @len) returns (-ENOENT without @o). */
+int64_t obj_read_expect(const struct mobj *o, uint64_t off, size_t len);
+/* The byte of @o at @off (below its size). */
+unsigned char obj_byte(const struct mobj *o, uint64_t off);
+const char *slot_name(int slot);
+
+/* An object page mapped where its object no longer reaches: it faults. */
+bool obj_past_end(const struct mpage *pg);
+/* The page's bytes live in a private anonymous frame (an anonymous page, or
+ * a private object page after its first write). */
+bool page_is_anon(const struct mpage *pg);
+/* The buffer whose bytes the page shows; NULL past its object's end. */
+struct buf *page_buf(const struct mpage *pg);
+/* The buffer a write goes to: a private object page is copied first. */
+struct buf *page_write_buf(struct mpage *pg);
+
+/* ---- a process's pages --------------------------------------------------------- */
+
+/* Index of the first page with vpn >= @vpn. */
+size_t lower_bound(const struct mproc *p, uint64_t vpn);
+/* [vpn, vpn + npages) clamped to the 64-bit page numbers. */
+uint64_t range_end(uint64_t vpn, uint64_t npages);
+struct mpage *page_at(const struct mproc *p, uint64_t vpn);
+size_t pages_in(const struct mproc *p, uint64_t vpn, uint64_t npages);
+void remove_range(struct mproc *p, uint64_t vpn, uint64_t npages);
+/* Fresh zero pages at [vpn, vpn+npages), replacing what was there. */
+void map_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, bool shared);
+/* Pages @pgoff.. of object @o at [vpn, vpn+npages), replacing what was there. */
+void map_obj_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, bool shared,
+		   struct mobj *o, uint64_t pgoff);
+void apply_mprotect(struct mproc *p, uint64_t vpn, uint64_t npages, int prot);
+
+/* Processes: a new empty one, a fork of @parent, the exit of procs[@i]. */
+void model_spawn(struct model *md, int pid);
+void model_fork(struct model *md, const struct mproc *parent, int pid);
+void model_exit(struct model *md, int i);
+int find_proc(const struct model *md, int pid);
+/* Free every process and object of the model (not the machine). */
+void model_free(struct model *md);
+
+/* ---- what the engine must do --------------------------------------------------- */
+
+/* Where a mapping of @npages goes without a usable address: the top of the
+ * highest free gap below top_vpn, above MIN_VPN.  0 when there is none. */
+uint64_t top_down(const struct mproc *p, uint64_t top_vpn, uint64_t npages);
+/* Where @npages at @addr go in placement @mode (0 MAP_FIXED, 1
+ * MAP_FIXED_NOREPLACE, 2 a hint, 3 no address): 0 with the first page in
+ * *at, or the errno vmfs_mmap must return. */
+int64_t placement(const struct model *md, const struct mproc *p, uint64_t addr,
+		  uint64_t npages, int mode, uint64_t *at);
+/* What mprotect of [vpn, vpn+npages) must return: in address order, the
+ * first page that is not mapped (-ENOMEM) or that a shared mapping of a
+ * read-only object may not write (-EACCES) decides.  Any range size. */
+int64_t mprotect_expect(const struct model *md, const struct mproc *p, uint64_t vpn,
+			uint64_t npages, int prot);
+/* Whether an access @how (VMFS_ACCESS_*) may touch @pg. */
+bool allowed(const struct mpage *pg, unsigned how);
+/* Shorten a write at @addr so that it stops before the bytes past an
+ * object's end in its last page, which a shared mapping could write but
+ * which belong to no one.  False if nothing is left. */
+bool clip_object_tail(const struct mproc *p, uint64_t addr, size_t *len);
+/* How many bytes of an access @how of @len at @addr the model lets through
+ * (a read's bytes copied to @want); *stop is the page it stopped at (NULL if
+ * none is mapped there, or it went the whole way). */
+size_t access_plan(const struct model *md, const struct mproc *p, uint64_t addr, size_t len,
+		   unsigned how, unsigned char *want, const struct mpage **stop);
+/* The model side of a write of @done bytes of @in at @addr; returns how
+ * many private object pages it copied. */
+unsigned access_write(struct mproc *p, uint64_t addr, const unsigned char *in, size_t done);
+const char *prot_str(int prot);
+
+/* ---- checks shared by both drivers --------------------------------------------- */
+
+/* vmfs_pids lists exactly the model's processes, in ascending order. */
+void check_pids(struct model *md);
+/* vmfs_maps agrees page by page with @p (prot, shared or private; with
+ * @objects the object and offset of each page too), and vmfs_proc_stat's
+ * vm_pages and nr_maps with it. */
+void check_maps(struct model *md, const struct mproc *p, bool objects);
+/* The 8 bytes of physical memory at @paddr, little-endian. */
+uint64_t phys_u64(struct model *md, uint64_t paddr);
+/* The calls on a PID that does not exist: -ESRCH, nothing changes. */
+void check_dead_pid(struct model *md, int pid);
+/* stat of every slot, the list in name order, nr_objects. */
+void check_objects(struct model *md);
+/* Force-read every page of every process: each holds the model's bytes
+ * (-ENOMEM allowed with @may_oom); faults are added to faults_seen. */
+void check_all_bytes(struct model *md, bool may_oom);
+/* With no process left and (@objects) no object: every frame of @frames,
+ * swap slot and page-table page is back.  *@st is the machine's vmfs_stat. */
+void check_empty(struct model *md, uint64_t frames, bool objects, struct vmfs_stat *st);
+
+#endif /* VMFS_TESTS_MODEL_H */
