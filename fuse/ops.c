@@ -19,6 +19,10 @@
  *   - Text files are rendered once, at open (one snapshot per open, kept in
  *     the open file and freed at release); mem, phys, pagemap and objects
  *     are read from the machine at each read.
+ *   - An object file is read, written, truncated and stat'ed through the
+ *     handle its inode holds (objtab.h), never by name: a descriptor opened
+ *     before an rm keeps the removed object, as on any Unix file system,
+ *     and never reaches a new object of the same name.
  *   - Nothing is cached by the kernel: every open is direct I/O, entry and
  *     attribute timeouts are 0, so a PID directory appears and vanishes at
  *     once.
@@ -225,7 +229,7 @@ static int open_node(const struct node *n, struct fuse_file_info *fi, uid_t open
 	case K_OBJECT:
 		/* O_TRUNC arrives here when the kernel does atomic_o_trunc. */
 		if ((fi->flags & O_TRUNC) && writing)
-			rc = vmfs_object_resize(machine, n->obj.name, 0);
+			rc = vmfs_object_ftruncate(machine, n->obj.handle, 0);
 		break;
 	default:    /* ctl and mem: truncation means nothing and is accepted */
 		break;
@@ -271,19 +275,18 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		goto fail;
 	}
 	rc = vmfs_object_create(machine, name, NULL, 0);
-	if (rc == 0)
-		rc = vmfs_object_chmod(machine, name, mode & 07777);
-	else if (rc == -EEXIST && !(fi->flags & O_EXCL))
+	if (rc == -EEXIST && !(fi->flags & O_EXCL))
 		rc = 0, fresh = false;  /* lost a race with another creator: open it */
 	if (rc)
 		goto fail;
 
-	if ((rc = node_of_object(name, mode & 07777, fresh, &n)))
+	if ((rc = node_of_object(name, fresh, &n)))
 		goto fail;
 
 	memset(&e, 0, sizeof(e));
 	e.ino = n.ino;
-	if ((rc = node_stat(&n, &e.attr)) || (rc = open_node(&n, fi, fuse_req_ctx(req)->uid))) {
+	if ((fresh && (rc = vmfs_object_fchmod(machine, n.obj.handle, mode & 07777))) ||
+	    (rc = node_stat(&n, &e.attr)) || (rc = open_node(&n, fi, fuse_req_ctx(req)->uid))) {
 		node_put(&n);
 		goto fail;
 	}
@@ -578,9 +581,8 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	case K_PHYS:
 		r = vmfs_phys_read(machine, (uint64_t)off, buf, size);
 		break;
-	case K_OBJECT:
-		r = obj_linked(n->obj.id) ? vmfs_object_read(machine, n->obj.name, (uint64_t)off, buf, size)
-					  : -ESTALE;
+	case K_OBJECT:      /* through the handle: the object opened, even if removed since */
+		r = vmfs_object_pread(machine, n->obj.handle, (uint64_t)off, buf, size);
 		break;
 	default:
 		r = -EISDIR;
@@ -607,12 +609,7 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 			r = (ssize_t)size;
 		break;
 	case K_OBJECT:
-		if (off < 0)
-			r = -EINVAL;
-		else if (!obj_linked(n->obj.id))
-			r = -ESTALE;
-		else
-			r = vmfs_object_write(machine, n->obj.name, (uint64_t)off, buf, size);
+		r = off < 0 ? -EINVAL : vmfs_object_pwrite(machine, n->obj.handle, (uint64_t)off, buf, size);
 		break;
 	default:
 		r = -EBADF;
@@ -651,7 +648,7 @@ static int set_attr(const struct node *n, const struct stat *attr, int to_set)
 	if (to_set & FUSE_SET_ATTR_MODE) {
 		if (node_kind(n) != K_OBJECT)
 			return -EPERM;
-		if ((rc = vmfs_object_chmod(machine, n->obj.name, attr->st_mode & 07777)))
+		if ((rc = vmfs_object_fchmod(machine, n->obj.handle, attr->st_mode & 07777)))
 			return rc;
 	}
 	if (to_set & FUSE_SET_ATTR_SIZE) {
@@ -659,7 +656,7 @@ static int set_attr(const struct node *n, const struct stat *attr, int to_set)
 		case K_OBJECT:
 			if (attr->st_size < 0)
 				return -EINVAL;
-			if ((rc = vmfs_object_resize(machine, n->obj.name, (uint64_t)attr->st_size)))
+			if ((rc = vmfs_object_ftruncate(machine, n->obj.handle, (uint64_t)attr->st_size)))
 				return rc;
 			break;
 		case K_CTL:
@@ -683,10 +680,6 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		n = handle_of(fi)->node;
 	else if ((rc = node_of_ino(ino, &n, false)))
 		goto fail;
-	if (node_kind(&n) == K_OBJECT && !obj_linked(n.obj.id)) {
-		rc = -ESTALE;
-		goto fail;
-	}
 	if ((rc = set_attr(&n, attr, to_set)) || (rc = node_stat(&n, &st)))
 		goto fail;
 	fuse_reply_attr(req, &st, 0);
@@ -719,7 +712,7 @@ static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (rc == 0 && node_kind(&n) != K_OBJECT)
 		rc = is_dir(&n) ? -EISDIR : -EPERM;
 	else if (rc == 0 && (rc = vmfs_object_remove(machine, name)) == 0)
-		obj_unlink(name);
+		obj_unlink(n.obj.id);   /* the inode keeps its handle: open files keep the object */
 	fuse_reply_err(req, -rc);
 }
 
