@@ -29,12 +29,17 @@
  *   - Permissions are the kernel's (default_permissions): the modes of
  *     inode.h, owned by the user who mounted; without allow_other only that
  *     user gets in at all.
- *   - pagemap shows frame numbers only to an opener who is the mounter or
- *     root: anyone else who gets it open (past its mode 0400 with
- *     CAP_DAC_READ_SEARCH, say) reads the PFN bits of present pages as 0,
- *     the flags and swap entries whole, as Linux (4.2 on) shows it to a
- *     reader without CAP_SYS_ADMIN.  Like Linux, the opener decides, not
- *     whoever reads the descriptor later.
+ *   - Physical addresses are for the mounter and root alone (in the place
+ *     of Linux's CAP_SYS_ADMIN), decided at open by the opener's uid, as
+ *     Linux decides at open (pagemap_open, file_ns_capable), not by whoever
+ *     reads the descriptor later.  Anyone else who gets a file open (past
+ *     its mode 0400 with CAP_DAC_READ_SEARCH, say) reads pagemap with bits
+ *     0-54 as 0, frame numbers and swap type and offset alike, only the
+ *     flag bits (Linux 6.1's pte_to_pagemap_entry without show_pfn);
+ *     pagetable with every physical address 0 (fmt_pid_pagetable_nopfn);
+ *     and is refused phys (EPERM), whose every byte is physical memory, as
+ *     Linux refuses /dev/mem without CAP_SYS_RAWIO.  A file that shows
+ *     physical memory or frame numbers is added to this rule with it.
  *   - The locks are those of daemon.h: a handle's lock is never held
  *     across a reply.
  *
@@ -153,7 +158,7 @@ struct handle {
 	char            answer[CTL_ANSWER_MAX];
 	size_t          answer_len;
 	off_t           answer_base;
-	bool            show_pfn;       /* pagemap: opened by the mounter or root */
+	bool            show_pfn;       /* opened by the mounter or root: physical addresses shown */
 };
 
 static struct handle *handle_new(const struct node *n)
@@ -181,14 +186,21 @@ static struct handle *handle_of(const struct fuse_file_info *fi)
 	return (struct handle *)(uintptr_t)fi->fh;
 }
 
-/* Render a text file's snapshot; a process that is gone is ENOENT. */
+/*
+ * Render a text file's snapshot; a process that is gone is ENOENT.
+ * pagetable, opened by someone who may not see physical addresses, is
+ * rendered without them.
+ */
 static int render(struct handle *h)
 {
 	const struct entry *e = h->node.entry;
+	int (*fmt_process)(vmfs *, int, struct sbuf *) = e->fmt_process;
 	int rc;
 
-	rc = e->fmt_process ? e->fmt_process(machine, h->node.pid, &h->text)
-			    : e->fmt_machine(machine, &h->text);
+	if (fmt_process == fmt_pid_pagetable && !h->show_pfn)
+		fmt_process = fmt_pid_pagetable_nopfn;
+	rc = fmt_process ? fmt_process(machine, h->node.pid, &h->text)
+			 : e->fmt_machine(machine, &h->text);
 	if (rc == 0 && h->text.err)
 		rc = h->text.err < 0 ? h->text.err : -ENOMEM;
 	return rc == -ESRCH ? -ENOENT : rc;
@@ -219,12 +231,14 @@ static int open_node(const struct node *n, struct fuse_file_info *fi, uid_t open
 	}
 	if (!(h = handle_new(n)))
 		return -ENOMEM;
+	h->show_pfn = opener == owner_uid || opener == 0;
 	switch (node_kind(n)) {
 	case K_TEXT:
 		rc = render(h);
 		break;
-	case K_PAGEMAP:
-		h->show_pfn = opener == owner_uid || opener == 0;
+	case K_PHYS:
+		if (!h->show_pfn)
+			rc = -EPERM;
 		break;
 	case K_OBJECT:
 		/* O_TRUNC arrives here when the kernel does atomic_o_trunc. */
@@ -480,9 +494,10 @@ static void mem_read(fuse_req_t req, int pid, size_t size, off_t off)
 
 /*
  * pagemap: one 64-bit entry per page, offset = vpn * 8, all 8-byte
- * aligned.  Without @show_pfn a present page's frame number reads as 0, as
- * Linux's pagemap_read() does when the opener lacks CAP_SYS_ADMIN; a swap
- * entry keeps its type and offset, which say nothing of physical memory.
+ * aligned.  Without @show_pfn bits 0-54 read as 0, a present page's frame
+ * number and a swapped page's swap type and offset alike, as Linux 6.1's
+ * pte_to_pagemap_entry() leaves them when the opener lacks CAP_SYS_ADMIN:
+ * only the flag bits (55-63) are shown.
  */
 static ssize_t pagemap_read(int pid, char *buf, size_t size, off_t off, bool show_pfn)
 {
@@ -497,8 +512,7 @@ static ssize_t pagemap_read(int pid, char *buf, size_t size, off_t off, bool sho
 	if (n < 0)
 		return n;
 	for (ssize_t i = 0; !show_pfn && i < n; i++)
-		if (pm[i] & VMFS_PM_PRESENT)
-			pm[i] &= ~VMFS_PM_PFN_MASK;
+		pm[i] &= ~VMFS_PM_PFN_MASK;
 	return n * 8;
 }
 
