@@ -8,7 +8,11 @@
  *   1                      the root
  *   2 + i                  root_entries[i]
  *   PID_INO | pid<<8 | 0   PID/,  | 1 + i: pid_entries[i]   (PIDs are never reused)
- *   OBJ_INO | id           objects/NAME, id from the object table (objtab.c)
+ *   OBJ_INO | id           objects/NAME, id from the object table (objtab.c),
+ *                          which holds the object open: every object node
+ *                          acts on its object through that handle, never
+ *                          by name, so an old inode never reaches a new
+ *                          object of the same name
  *
  * What stays true in this file:
  *   - The tables below are the only place a name of the tree is written;
@@ -144,24 +148,27 @@ int node_of_ino(fuse_ino_t ino, struct node *n, bool live)
 	return -ESTALE;
 }
 
-int node_of_object(const char *name, unsigned mode, bool fresh, struct node *n)
+int node_of_object(const char *name, bool fresh, struct node *n)
 {
+	int64_t handle = vmfs_object_open(machine, name);
 	int rc;
 
 	memset(n, 0, sizeof(*n));
-	if ((rc = obj_id(name, mode, fresh, true, &n->obj.id)))
+	if (handle < 0)
+		return handle == -EINVAL ? -ENOENT : (int)handle;
+	/* The table keeps the handle, or closes it when it holds this object already. */
+	if ((rc = obj_id(name, fresh, true, handle, &n->obj.id)))
 		return rc;
 	n->entry = &object_file;
 	n->ino = OBJ_INO | n->obj.id;
+	n->obj.handle = handle;
 	n->obj.linked = true;
-	n->obj.mode = mode;
 	snprintf(n->obj.name, sizeof(n->obj.name), "%s", name);
 	return 0;
 }
 
 int node_of_name(const struct node *parent, const char *name, struct node *n)
 {
-	struct vmfs_object_info oi;
 	const struct entry *e;
 	size_t i;
 
@@ -190,9 +197,7 @@ int node_of_name(const struct node *parent, const char *name, struct node *n)
 	case K_OBJDIR:
 		if (strlen(name) > CTL_NAME_MAX)
 			return -ENAMETOOLONG;
-		if (vmfs_object_stat(machine, name, &oi) < 0 || oi.removed)
-			return -ENOENT;
-		return node_of_object(name, oi.mode, false, n);
+		return node_of_object(name, false, n);
 	default:
 		return -ENOTDIR;
 	}
@@ -260,15 +265,11 @@ int node_stat(const struct node *n, struct stat *st)
 	case K_PAGEMAP:     /* one entry per page of the user half */
 		st->st_size = (off_t)((ms.user_top >> VMFS_PAGE_SHIFT) * 8);
 		break;
-	case K_OBJECT:
-		st->st_mode = S_IFREG | (n->obj.mode & 07777);
-		if (!n->obj.linked) {   /* removed while the kernel holds it */
-			st->st_nlink = 0;
-			break;
-		}
-		if (vmfs_object_stat(machine, n->obj.name, &oi) < 0 || oi.removed)
+	case K_OBJECT:      /* through the handle: a removed object answers too */
+		if (vmfs_object_fstat(machine, n->obj.handle, &oi) < 0)
 			return -ENOENT;
 		st->st_mode = S_IFREG | (oi.mode & 07777);
+		st->st_nlink = oi.removed ? 0 : 1;
 		st->st_size = (off_t)oi.size;
 		st->st_blocks = (blkcnt_t)((oi.size + 511) / 512);
 		break;
@@ -319,7 +320,7 @@ static int list_objects(fuse_req_t req, struct sbuf *b)
 
 		if (list[i].removed)
 			continue;
-		if (obj_id(list[i].name, list[i].mode, false, false, &id)) {
+		if (obj_id(list[i].name, false, false, 0, &id)) {
 			b->err = -ENOMEM;
 			break;
 		}

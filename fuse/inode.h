@@ -50,7 +50,7 @@ struct node {
 	const struct entry *entry;
 	fuse_ino_t          ino;
 	int                 pid;    /* in PID/ */
-	struct obj_ref      obj;    /* K_OBJECT: its id, name and last known mode */
+	struct obj_ref      obj;    /* K_OBJECT: its id, handle (the open object) and name */
 };
 
 static inline enum kind node_kind(const struct node *n)
@@ -80,10 +80,11 @@ int node_of_name(const struct node *parent, const char *name, struct node *n);
 
 /*
  * node_of_object - the node of object @name just made (@fresh: a new
- * object, so an older table entry of that name is stale) or found, counted
- * in the object table as node_of_name counts it.  0 or -ENOMEM.
+ * object, so an older table entry of that name is stale) or found, opened
+ * (vmfs_object_open) and counted in the object table as node_of_name
+ * counts it.  0, -ENOENT, -ENOMEM, -ENFILE.
  */
-int node_of_object(const char *name, unsigned mode, bool fresh, struct node *n);
+int node_of_object(const char *name, bool fresh, struct node *n);
 
 /* node_put - give back the reference node_of_name or node_of_object counted. */
 void node_put(const struct node *n);

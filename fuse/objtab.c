@@ -7,10 +7,13 @@
  *     it is linked, and no two linked entries share a name;
  *   - an entry is freed only when it is neither linked nor held by the
  *     kernel (nlookup 0);
+ *   - an entry's handle is closed exactly once: by whoever takes it out of
+ *     the table (obj_free_locked hands it back), after objs.lock is dropped;
  *   - every access to the chains and the entries is under objs.lock, and
  *     nothing else is done while it is held (daemon.h).
  */
 #include "objtab.h"
+#include "daemon.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -23,8 +26,8 @@
 struct objent {
 	struct objent *next_name, *next_id;
 	uint64_t       id, nlookup;
+	int64_t        handle;
 	bool           linked;
-	unsigned       mode;
 	char           name[CTL_NAME_MAX + 1];
 };
 
@@ -72,34 +75,50 @@ static void obj_unhash_name(struct objent *o)
 	o->linked = false;
 }
 
-/* Free @o if the kernel has forgotten it and its name is gone.  Lock held. */
-static void obj_maybe_free(struct objent *o)
+/*
+ * Free @o if the kernel has forgotten it and its name is gone.  Lock held.
+ * Returns the handle the caller must close once the lock is dropped (0: none).
+ */
+static int64_t obj_maybe_free(struct objent *o)
 {
 	struct objent **p;
+	int64_t handle = o->handle;
 
 	if (o->nlookup || o->linked)
-		return;
+		return 0;
 	for (p = &objs.by_id[o->id % OBJ_BUCKETS]; *p != o; p = &(*p)->next_id)
 		;
 	*p = o->next_id;
 	free(o);
+	return handle;
 }
 
-int obj_id(const char *name, unsigned mode, bool fresh, bool count, uint64_t *id)
+/* Close the handles a call took out of the table (0s are skipped).  Lock not held. */
+static void close_handles(const int64_t *handles, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (handles[i] > 0)
+			vmfs_object_close(machine, handles[i]);
+}
+
+int obj_id(const char *name, bool fresh, bool count, int64_t handle, uint64_t *id)
 {
 	struct objent *o;
 	size_t h = name_hash(name);
+	int64_t drop[2] = { 0, 0 };   /* a stale entry's handle; @handle if not kept */
 
 	pthread_mutex_lock(&objs.lock);
 	o = obj_by_name(name);
-	if (o && fresh) {
+	if (o && (fresh || (handle && o->handle && o->handle != handle))) {
 		obj_unhash_name(o);
-		obj_maybe_free(o);
+		drop[0] = obj_maybe_free(o);
 		o = NULL;
 	}
 	if (!o) {
 		if (!(o = calloc(1, sizeof(*o)))) {
 			pthread_mutex_unlock(&objs.lock);
+			drop[1] = handle;
+			close_handles(drop, 2);
 			return -ENOMEM;
 		}
 		snprintf(o->name, sizeof(o->name), "%s", name);
@@ -110,35 +129,43 @@ int obj_id(const char *name, unsigned mode, bool fresh, bool count, uint64_t *id
 		o->next_id = objs.by_id[o->id % OBJ_BUCKETS];
 		objs.by_id[o->id % OBJ_BUCKETS] = o;
 	}
-	o->mode = mode;
+	if (!o->handle)
+		o->handle = handle;
+	else
+		drop[1] = handle;     /* the entry holds this object open already */
 	o->nlookup += count;
 	*id = o->id;
 	pthread_mutex_unlock(&objs.lock);
+	close_handles(drop, 2);
 	return 0;
 }
 
 void obj_forget(uint64_t id, uint64_t n)
 {
 	struct objent *o;
+	int64_t drop = 0;
 
 	pthread_mutex_lock(&objs.lock);
 	if ((o = obj_by_id(id))) {
 		o->nlookup = o->nlookup > n ? o->nlookup - n : 0;
-		obj_maybe_free(o);
+		drop = obj_maybe_free(o);
 	}
 	pthread_mutex_unlock(&objs.lock);
+	close_handles(&drop, 1);
 }
 
-void obj_unlink(const char *name)
+void obj_unlink(uint64_t id)
 {
 	struct objent *o;
+	int64_t drop = 0;
 
 	pthread_mutex_lock(&objs.lock);
-	if ((o = obj_by_name(name))) {
+	if ((o = obj_by_id(id)) && o->linked) {
 		obj_unhash_name(o);
-		obj_maybe_free(o);
+		drop = obj_maybe_free(o);
 	}
 	pthread_mutex_unlock(&objs.lock);
+	close_handles(&drop, 1);
 }
 
 int obj_find(uint64_t id, struct obj_ref *ref)
@@ -149,23 +176,11 @@ int obj_find(uint64_t id, struct obj_ref *ref)
 	pthread_mutex_lock(&objs.lock);
 	if ((o = obj_by_id(id))) {
 		ref->id = id;
+		ref->handle = o->handle;
 		ref->linked = o->linked;
-		ref->mode = o->mode;
 		memcpy(ref->name, o->name, sizeof(ref->name));
 		rc = 0;
 	}
 	pthread_mutex_unlock(&objs.lock);
 	return rc;
-}
-
-bool obj_linked(uint64_t id)
-{
-	struct objent *o;
-	bool linked;
-
-	pthread_mutex_lock(&objs.lock);
-	o = obj_by_id(id);
-	linked = o && o->linked;
-	pthread_mutex_unlock(&objs.lock);
-	return linked;
 }

@@ -1,11 +1,19 @@
 /*
  * objtab.h - the object table of the vmfs daemon: the inode ids by which the
- * kernel knows the objects of MOUNTPOINT/objects/.
+ * kernel knows the objects of MOUNTPOINT/objects/, and the open object each
+ * id stands for.
  *
- * Objects are known to the machine by name; the kernel knows them by inode.
- * The table gives each name an id when the kernel first learns of it
- * (lookup, create) and forgets the id when the kernel does (forget) and the
- * name no longer refers to it (unlink, or a new object of the same name).
+ * The kernel knows objects by inode; the machine knows them by name, which
+ * another object may take over (rm, then create under the same name), and
+ * by number while they are open (vmfs_object_open), which never changes
+ * hands.  The table gives each name an id when the kernel first learns of it
+ * (lookup, create), holds the object open under that id (its handle, the
+ * machine's object number) and acts on the object through the handle only,
+ * so an inode, and every descriptor opened on it, keeps its object after an
+ * unlink: reads and writes go to the removed object, never to a new one of
+ * the same name.  It forgets the id when the kernel does (forget) and the
+ * name no longer refers to it (unlink, or a new object of the same name),
+ * and closes the handle then.
  *
  *   lookup/create: obj_id()      nlookup + 1        (linked, found by name)
  *   unlink:        obj_unlink()  linked = false     (found by id only)
@@ -13,8 +21,11 @@
  *
  * What stays true: ids start at 1 and are never reused, so an old inode
  * never names a new object; an entry lives while the kernel holds it or
- * its name is still its own.  Every call takes the table's lock for itself
- * alone (see the locking rules in daemon.h).
+ * its name is still its own; an entry with a handle holds exactly one open
+ * of that object, closed when the entry is freed, and two linked entries
+ * never hold the same object.  Every call takes the table's lock for itself
+ * alone and makes its libvmfs calls (vmfs_object_close) after dropping it
+ * (see the locking rules in daemon.h).
  */
 #ifndef VMFS_OBJTAB_H
 #define VMFS_OBJTAB_H
@@ -27,29 +38,29 @@
 /* What the table knows of one object, copied out. */
 struct obj_ref {
 	uint64_t id;
+	int64_t  handle;                   /* the open object (vmfs_object_open), 0 if none */
 	bool     linked;                   /* the name is still its own */
-	unsigned mode;                     /* its last known mode */
 	char     name[CTL_NAME_MAX + 1];
 };
 
 /*
  * obj_id - the id of object @name, counting one more kernel reference when
- * @count; @fresh when the object was just created (an older entry of that
- * name is stale).  A listing asks without counting: the entry then lives
- * until the name goes.  0 or -ENOMEM.
+ * @count.  @handle: an open of the object the name now names (the table
+ * takes it over: it keeps it or closes it), or 0 from a listing, which asks
+ * without counting (the entry then lives until the name goes, with no
+ * handle until a lookup).  An entry of that name holding another object, or
+ * any older entry when @fresh (the object was just created), is stale and
+ * is replaced.  0 or -ENOMEM (@handle closed then).
  */
-int obj_id(const char *name, unsigned mode, bool fresh, bool count, uint64_t *id);
+int obj_id(const char *name, bool fresh, bool count, int64_t handle, uint64_t *id);
 
 /* obj_forget - the kernel dropped @n references to id @id. */
 void obj_forget(uint64_t id, uint64_t n);
 
-/* obj_unlink - @name no longer names the object it did (rm). */
-void obj_unlink(const char *name);
+/* obj_unlink - the name of id @id is gone (rm): the id is found by number only. */
+void obj_unlink(uint64_t id);
 
 /* obj_find - what the table knows of id @id into @ref; -ESTALE for an unknown id. */
 int obj_find(uint64_t id, struct obj_ref *ref);
-
-/* obj_linked - whether id @id still owns its name (reads of a removed one fail). */
-bool obj_linked(uint64_t id);
 
 #endif

@@ -19,18 +19,27 @@
  *   - Text files are rendered once, at open (one snapshot per open, kept in
  *     the open file and freed at release); mem, phys, pagemap and objects
  *     are read from the machine at each read.
+ *   - An object file is read, written, truncated and stat'ed through the
+ *     handle its inode holds (objtab.h), never by name: a descriptor opened
+ *     before an rm keeps the removed object, as on any Unix file system,
+ *     and never reaches a new object of the same name.
  *   - Nothing is cached by the kernel: every open is direct I/O, entry and
  *     attribute timeouts are 0, so a PID directory appears and vanishes at
  *     once.
  *   - Permissions are the kernel's (default_permissions): the modes of
  *     inode.h, owned by the user who mounted; without allow_other only that
  *     user gets in at all.
- *   - pagemap shows frame numbers only to an opener who is the mounter or
- *     root: anyone else who gets it open (past its mode 0400 with
- *     CAP_DAC_READ_SEARCH, say) reads the PFN bits of present pages as 0,
- *     the flags and swap entries whole, as Linux (4.2 on) shows it to a
- *     reader without CAP_SYS_ADMIN.  Like Linux, the opener decides, not
- *     whoever reads the descriptor later.
+ *   - Physical addresses are for the mounter and root alone (in the place
+ *     of Linux's CAP_SYS_ADMIN), decided at open by the opener's uid, as
+ *     Linux decides at open (pagemap_open, file_ns_capable), not by whoever
+ *     reads the descriptor later.  Anyone else who gets a file open (past
+ *     its mode 0400 with CAP_DAC_READ_SEARCH, say) reads pagemap with bits
+ *     0-54 as 0, frame numbers and swap type and offset alike, only the
+ *     flag bits (Linux 6.1's pte_to_pagemap_entry without show_pfn);
+ *     pagetable with every physical address 0 (fmt_pid_pagetable_nopfn);
+ *     and is refused phys (EPERM), whose every byte is physical memory, as
+ *     Linux refuses /dev/mem without CAP_SYS_RAWIO.  A file that shows
+ *     physical memory or frame numbers is added to this rule with it.
  *   - The locks are those of daemon.h: a handle's lock is never held
  *     across a reply.
  *
@@ -149,7 +158,7 @@ struct handle {
 	char            answer[CTL_ANSWER_MAX];
 	size_t          answer_len;
 	off_t           answer_base;
-	bool            show_pfn;       /* pagemap: opened by the mounter or root */
+	bool            show_pfn;       /* opened by the mounter or root: physical addresses shown */
 };
 
 static struct handle *handle_new(const struct node *n)
@@ -177,14 +186,21 @@ static struct handle *handle_of(const struct fuse_file_info *fi)
 	return (struct handle *)(uintptr_t)fi->fh;
 }
 
-/* Render a text file's snapshot; a process that is gone is ENOENT. */
+/*
+ * Render a text file's snapshot; a process that is gone is ENOENT.
+ * pagetable, opened by someone who may not see physical addresses, is
+ * rendered without them.
+ */
 static int render(struct handle *h)
 {
 	const struct entry *e = h->node.entry;
+	int (*fmt_process)(vmfs *, int, struct sbuf *) = e->fmt_process;
 	int rc;
 
-	rc = e->fmt_process ? e->fmt_process(machine, h->node.pid, &h->text)
-			    : e->fmt_machine(machine, &h->text);
+	if (fmt_process == fmt_pid_pagetable && !h->show_pfn)
+		fmt_process = fmt_pid_pagetable_nopfn;
+	rc = fmt_process ? fmt_process(machine, h->node.pid, &h->text)
+			 : e->fmt_machine(machine, &h->text);
 	if (rc == 0 && h->text.err)
 		rc = h->text.err < 0 ? h->text.err : -ENOMEM;
 	return rc == -ESRCH ? -ENOENT : rc;
@@ -215,17 +231,19 @@ static int open_node(const struct node *n, struct fuse_file_info *fi, uid_t open
 	}
 	if (!(h = handle_new(n)))
 		return -ENOMEM;
+	h->show_pfn = opener == owner_uid || opener == 0;
 	switch (node_kind(n)) {
 	case K_TEXT:
 		rc = render(h);
 		break;
-	case K_PAGEMAP:
-		h->show_pfn = opener == owner_uid || opener == 0;
+	case K_PHYS:
+		if (!h->show_pfn)
+			rc = -EPERM;
 		break;
 	case K_OBJECT:
 		/* O_TRUNC arrives here when the kernel does atomic_o_trunc. */
 		if ((fi->flags & O_TRUNC) && writing)
-			rc = vmfs_object_resize(machine, n->obj.name, 0);
+			rc = vmfs_object_ftruncate(machine, n->obj.handle, 0);
 		break;
 	default:    /* ctl and mem: truncation means nothing and is accepted */
 		break;
@@ -271,19 +289,18 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		goto fail;
 	}
 	rc = vmfs_object_create(machine, name, NULL, 0);
-	if (rc == 0)
-		rc = vmfs_object_chmod(machine, name, mode & 07777);
-	else if (rc == -EEXIST && !(fi->flags & O_EXCL))
+	if (rc == -EEXIST && !(fi->flags & O_EXCL))
 		rc = 0, fresh = false;  /* lost a race with another creator: open it */
 	if (rc)
 		goto fail;
 
-	if ((rc = node_of_object(name, mode & 07777, fresh, &n)))
+	if ((rc = node_of_object(name, fresh, &n)))
 		goto fail;
 
 	memset(&e, 0, sizeof(e));
 	e.ino = n.ino;
-	if ((rc = node_stat(&n, &e.attr)) || (rc = open_node(&n, fi, fuse_req_ctx(req)->uid))) {
+	if ((fresh && (rc = vmfs_object_fchmod(machine, n.obj.handle, mode & 07777))) ||
+	    (rc = node_stat(&n, &e.attr)) || (rc = open_node(&n, fi, fuse_req_ctx(req)->uid))) {
 		node_put(&n);
 		goto fail;
 	}
@@ -477,9 +494,10 @@ static void mem_read(fuse_req_t req, int pid, size_t size, off_t off)
 
 /*
  * pagemap: one 64-bit entry per page, offset = vpn * 8, all 8-byte
- * aligned.  Without @show_pfn a present page's frame number reads as 0, as
- * Linux's pagemap_read() does when the opener lacks CAP_SYS_ADMIN; a swap
- * entry keeps its type and offset, which say nothing of physical memory.
+ * aligned.  Without @show_pfn bits 0-54 read as 0, a present page's frame
+ * number and a swapped page's swap type and offset alike, as Linux 6.1's
+ * pte_to_pagemap_entry() leaves them when the opener lacks CAP_SYS_ADMIN:
+ * only the flag bits (55-63) are shown.
  */
 static ssize_t pagemap_read(int pid, char *buf, size_t size, off_t off, bool show_pfn)
 {
@@ -494,8 +512,7 @@ static ssize_t pagemap_read(int pid, char *buf, size_t size, off_t off, bool sho
 	if (n < 0)
 		return n;
 	for (ssize_t i = 0; !show_pfn && i < n; i++)
-		if (pm[i] & VMFS_PM_PRESENT)
-			pm[i] &= ~VMFS_PM_PFN_MASK;
+		pm[i] &= ~VMFS_PM_PFN_MASK;
 	return n * 8;
 }
 
@@ -578,9 +595,8 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	case K_PHYS:
 		r = vmfs_phys_read(machine, (uint64_t)off, buf, size);
 		break;
-	case K_OBJECT:
-		r = obj_linked(n->obj.id) ? vmfs_object_read(machine, n->obj.name, (uint64_t)off, buf, size)
-					  : -ESTALE;
+	case K_OBJECT:      /* through the handle: the object opened, even if removed since */
+		r = vmfs_object_pread(machine, n->obj.handle, (uint64_t)off, buf, size);
 		break;
 	default:
 		r = -EISDIR;
@@ -607,12 +623,7 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 			r = (ssize_t)size;
 		break;
 	case K_OBJECT:
-		if (off < 0)
-			r = -EINVAL;
-		else if (!obj_linked(n->obj.id))
-			r = -ESTALE;
-		else
-			r = vmfs_object_write(machine, n->obj.name, (uint64_t)off, buf, size);
+		r = off < 0 ? -EINVAL : vmfs_object_pwrite(machine, n->obj.handle, (uint64_t)off, buf, size);
 		break;
 	default:
 		r = -EBADF;
@@ -651,7 +662,7 @@ static int set_attr(const struct node *n, const struct stat *attr, int to_set)
 	if (to_set & FUSE_SET_ATTR_MODE) {
 		if (node_kind(n) != K_OBJECT)
 			return -EPERM;
-		if ((rc = vmfs_object_chmod(machine, n->obj.name, attr->st_mode & 07777)))
+		if ((rc = vmfs_object_fchmod(machine, n->obj.handle, attr->st_mode & 07777)))
 			return rc;
 	}
 	if (to_set & FUSE_SET_ATTR_SIZE) {
@@ -659,7 +670,7 @@ static int set_attr(const struct node *n, const struct stat *attr, int to_set)
 		case K_OBJECT:
 			if (attr->st_size < 0)
 				return -EINVAL;
-			if ((rc = vmfs_object_resize(machine, n->obj.name, (uint64_t)attr->st_size)))
+			if ((rc = vmfs_object_ftruncate(machine, n->obj.handle, (uint64_t)attr->st_size)))
 				return rc;
 			break;
 		case K_CTL:
@@ -683,10 +694,6 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		n = handle_of(fi)->node;
 	else if ((rc = node_of_ino(ino, &n, false)))
 		goto fail;
-	if (node_kind(&n) == K_OBJECT && !obj_linked(n.obj.id)) {
-		rc = -ESTALE;
-		goto fail;
-	}
 	if ((rc = set_attr(&n, attr, to_set)) || (rc = node_stat(&n, &st)))
 		goto fail;
 	fuse_reply_attr(req, &st, 0);
@@ -719,7 +726,7 @@ static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (rc == 0 && node_kind(&n) != K_OBJECT)
 		rc = is_dir(&n) ? -EISDIR : -EPERM;
 	else if (rc == 0 && (rc = vmfs_object_remove(machine, name)) == 0)
-		obj_unlink(name);
+		obj_unlink(n.obj.id);   /* the inode keeps its handle: open files keep the object */
 	fuse_reply_err(req, -rc);
 }
 

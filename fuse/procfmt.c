@@ -1116,9 +1116,17 @@ static void put_pte_bits(struct sbuf *s, uint64_t e)
  * address the entry covers; "table" is where the next level's table is, and
  * "frame" the physical address of the page.  The bit names follow
  * <vmfs.h>'s VMFS_PTE_*.
+ *
+ * Without @show_pfn (fmt_pid_pagetable_nopfn: an opener who is neither the
+ * mounter nor root) every physical address reads as 0: cr3, the table
+ * addresses, each entry's own address, and the frame or swap slot field of
+ * each raw entry (VMFS_PTE_PFN_MASK), as pagemap hides frame numbers and
+ * swap entries from such a reader; the levels, indices, virtual addresses
+ * and flag bits are the same.
  */
-int fmt_pid_pagetable(vmfs *m, int pid, struct sbuf *out)
+static int pagetable(vmfs *m, int pid, bool show_pfn, struct sbuf *out)
 {
+	const uint64_t hide = show_pfn ? 0 : ~0ull;
 	struct vmfs_proc_stat ps;
 	struct vmfs_stat st;
 	struct vmfs_pt_entry *pt;
@@ -1131,19 +1139,21 @@ int fmt_pid_pagetable(vmfs *m, int pid, struct sbuf *out)
 		return (int)n;
 
 	sbuf_printf(out, "cr3 0x%016" PRIx64 ": %s at phys 0x%" PRIx64 "; %d levels:",
-		    ps.cr3, vmfs_level_name(st.levels, 0), ps.cr3 << VMFS_PAGE_SHIFT, st.levels);
+		    ps.cr3 & ~hide, vmfs_level_name(st.levels, 0), (ps.cr3 << VMFS_PAGE_SHIFT) & ~hide,
+		    st.levels);
 	for (int l = 0; l < st.levels; l++)
 		sbuf_printf(out, " %s", vmfs_level_name(st.levels, l));
 	sbuf_printf(out, "; entry at table + 8 * index\n");
 
 	for (ssize_t i = 0; i < n; i++) {
 		const struct vmfs_pt_entry *e = &pt[i];
-		uint64_t addr = e->entry & VMFS_PTE_PFN_MASK;
+		uint64_t entry = e->entry & ~(VMFS_PTE_PFN_MASK & hide);
+		uint64_t addr = entry & VMFS_PTE_PFN_MASK;
 		bool leaf = e->level == st.levels - 1;
 
 		sbuf_printf(out, "%*s%s[%u] @0x%" PRIx64 " 0x%016" PRIx64 " va 0x%" PRIx64 " -> ",
 			    2 * e->level, "", vmfs_level_name(st.levels, e->level), e->index,
-			    e->table + 8 * (uint64_t)e->index, e->entry, e->vaddr);
+			    (e->table + 8 * (uint64_t)e->index) & ~hide, entry, e->vaddr);
 		if (e->entry & VMFS_PTE_P)
 			sbuf_printf(out, "%s 0x%" PRIx64, leaf ? "frame" : "table", addr);
 		else if (e->entry & VMFS_PTE_PROTNONE)
@@ -1152,9 +1162,19 @@ int fmt_pid_pagetable(vmfs *m, int pid, struct sbuf *out)
 			sbuf_printf(out, "swap slot %" PRIu64, addr >> VMFS_PAGE_SHIFT);
 		else
 			sbuf_printf(out, "not present");
-		put_pte_bits(out, e->entry);
+		put_pte_bits(out, entry);
 		sbuf_putc(out, '\n');
 	}
 	free(pt);
 	return sbuf_result(out);
+}
+
+int fmt_pid_pagetable(vmfs *m, int pid, struct sbuf *out)
+{
+	return pagetable(m, pid, true, out);
+}
+
+int fmt_pid_pagetable_nopfn(vmfs *m, int pid, struct sbuf *out)
+{
+	return pagetable(m, pid, false, out);
 }

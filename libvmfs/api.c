@@ -255,7 +255,7 @@ VMFS_EXPORT ssize_t vmfs_object_read(vmfs *m, const char *name, uint64_t off, vo
 	CHECK_M(m);
 	if (!buf && len)
 		return vm_error(-EINVAL, "vmfs_object_read: NULL buffer");
-	return LOCKED(m, object_read(m, name, off, buf, len));
+	return LOCKED(m, object_read(m, OBJ_NAMED(name), off, buf, len));
 }
 
 VMFS_EXPORT ssize_t vmfs_object_write(vmfs *m, const char *name, uint64_t off, const void *buf, size_t len)
@@ -263,13 +263,13 @@ VMFS_EXPORT ssize_t vmfs_object_write(vmfs *m, const char *name, uint64_t off, c
 	CHECK_M(m);
 	if (!buf && len)
 		return vm_error(-EINVAL, "vmfs_object_write: NULL buffer");
-	return LOCKED(m, object_write(m, name, off, buf, len));
+	return LOCKED(m, object_write(m, OBJ_NAMED(name), off, buf, len));
 }
 
 VMFS_EXPORT int vmfs_object_resize(vmfs *m, const char *name, uint64_t size)
 {
 	CHECK_M(m);
-	return LOCKED(m, object_resize(m, name, size));
+	return LOCKED(m, object_resize(m, OBJ_NAMED(name), size));
 }
 
 VMFS_EXPORT int vmfs_object_remove(vmfs *m, const char *name)
@@ -281,7 +281,7 @@ VMFS_EXPORT int vmfs_object_remove(vmfs *m, const char *name)
 VMFS_EXPORT int vmfs_object_chmod(vmfs *m, const char *name, unsigned mode)
 {
 	CHECK_M(m);
-	return LOCKED(m, object_chmod(m, name, mode));
+	return LOCKED(m, object_chmod(m, OBJ_NAMED(name), mode));
 }
 
 VMFS_EXPORT int vmfs_object_stat(vmfs *m, const char *name, struct vmfs_object_info *info)
@@ -289,7 +289,7 @@ VMFS_EXPORT int vmfs_object_stat(vmfs *m, const char *name, struct vmfs_object_i
 	CHECK_M(m);
 	if (!info)
 		return vm_error(-EINVAL, "vmfs_object_stat: NULL result");
-	return LOCKED(m, object_stat(m, name, info));
+	return LOCKED(m, object_stat(m, OBJ_NAMED(name), info));
 }
 
 VMFS_EXPORT int vmfs_object_list(vmfs *m, struct vmfs_object_info *out, size_t max)
@@ -298,6 +298,54 @@ VMFS_EXPORT int vmfs_object_list(vmfs *m, struct vmfs_object_info *out, size_t m
 	if (!out && max)
 		return vm_error(-EINVAL, "vmfs_object_list: NULL buffer");
 	return LOCKED(m, object_list(m, out, max));
+}
+
+VMFS_EXPORT int64_t vmfs_object_open(vmfs *m, const char *name)
+{
+	CHECK_M(m);
+	return LOCKED(m, object_open(m, name));
+}
+
+VMFS_EXPORT int vmfs_object_close(vmfs *m, int64_t obj)
+{
+	CHECK_M(m);
+	return LOCKED(m, object_close(m, obj));
+}
+
+VMFS_EXPORT ssize_t vmfs_object_pread(vmfs *m, int64_t obj, uint64_t off, void *buf, size_t len)
+{
+	CHECK_M(m);
+	if (!buf && len)
+		return vm_error(-EINVAL, "vmfs_object_pread: NULL buffer");
+	return LOCKED(m, object_read(m, OBJ_OPEN(obj), off, buf, len));
+}
+
+VMFS_EXPORT ssize_t vmfs_object_pwrite(vmfs *m, int64_t obj, uint64_t off, const void *buf, size_t len)
+{
+	CHECK_M(m);
+	if (!buf && len)
+		return vm_error(-EINVAL, "vmfs_object_pwrite: NULL buffer");
+	return LOCKED(m, object_write(m, OBJ_OPEN(obj), off, buf, len));
+}
+
+VMFS_EXPORT int vmfs_object_ftruncate(vmfs *m, int64_t obj, uint64_t size)
+{
+	CHECK_M(m);
+	return LOCKED(m, object_resize(m, OBJ_OPEN(obj), size));
+}
+
+VMFS_EXPORT int vmfs_object_fchmod(vmfs *m, int64_t obj, unsigned mode)
+{
+	CHECK_M(m);
+	return LOCKED(m, object_chmod(m, OBJ_OPEN(obj), mode));
+}
+
+VMFS_EXPORT int vmfs_object_fstat(vmfs *m, int64_t obj, struct vmfs_object_info *info)
+{
+	CHECK_M(m);
+	if (!info)
+		return vm_error(-EINVAL, "vmfs_object_fstat: NULL result");
+	return LOCKED(m, object_stat(m, OBJ_OPEN(obj), info));
 }
 
 VMFS_EXPORT size_t vmfs_kmsg(vmfs *m, char *buf, size_t len)

@@ -477,8 +477,10 @@ struct vmfs_object_info {
 	uint64_t cached;       /* pages in the page cache */
 	uint64_t mapped;       /* mappings of it, in all processes */
 	int      removed;      /* always 0 from stat and list, which see only
-				  named objects; a removed object still mapped
-				  shows as "NAME (deleted)" in vmfs_maps */
+				  named objects; 1 from fstat of an object
+				  removed while open (name: its old name); a
+				  removed object still mapped shows as
+				  "NAME (deleted)" in vmfs_maps */
 	unsigned mode;         /* permission bits, default 0644; without a write
 				  bit a shared writable mapping gets -EACCES */
 };
@@ -512,6 +514,41 @@ int     vmfs_object_remove(vmfs *m, const char *name);
 int     vmfs_object_chmod(vmfs *m, const char *name, unsigned mode);
 int     vmfs_object_stat(vmfs *m, const char *name, struct vmfs_object_info *info);
 int     vmfs_object_list(vmfs *m, struct vmfs_object_info *out, size_t max);
+
+/*
+ * Open objects (since 0.4).  A name may come to name another object (remove,
+ * then create under the same name); an object number never does.  Open an
+ * object once by name, then act on its number: as a file descriptor keeps
+ * its file on Unix, an open object stays the same object, and stays alive
+ * after vmfs_object_remove (unnamed, readable and writable, its pages in
+ * the store) until its last close and last mapping.
+ *
+ * vmfs_object_open      - open object @name: its number (> 0), the same
+ *   for every open of that object and never used for another in the
+ *   machine's life (like an inode number).  Each open holds the object
+ *   and needs one vmfs_object_close.  -ENOENT, -EINVAL (bad name),
+ *   -ENFILE (opened about 2^31 times), -ENOMEM.  Since 0.4.
+ * vmfs_object_close     - give back one open of @obj; at the last close of
+ *   a removed, unmapped object it is gone with its store rows.  0, -EBADF
+ *   (@obj is not open).  Since 0.4.
+ * vmfs_object_pread     - vmfs_object_read on @obj.  -EBADF.  Since 0.4.
+ * vmfs_object_pwrite    - vmfs_object_write on @obj; works on a removed
+ *   object too (it grows, mappings see it).  -EBADF.  Since 0.4.
+ * vmfs_object_ftruncate - vmfs_object_resize on @obj.  -EBADF.  Since 0.4.
+ * vmfs_object_fchmod    - vmfs_object_chmod on @obj.  -EBADF.  Since 0.4.
+ * vmfs_object_fstat     - vmfs_object_stat on @obj; @info->removed says
+ *   whether its name is gone.  -EBADF.  Since 0.4.
+ * Every other error is that of the name call the number call mirrors; a
+ * number that was never returned by vmfs_object_open, or whose opens are
+ * all closed, is -EBADF for all of them.
+ */
+int64_t vmfs_object_open(vmfs *m, const char *name);
+int     vmfs_object_close(vmfs *m, int64_t obj);
+ssize_t vmfs_object_pread(vmfs *m, int64_t obj, uint64_t off, void *buf, size_t len);
+ssize_t vmfs_object_pwrite(vmfs *m, int64_t obj, uint64_t off, const void *buf, size_t len);
+int     vmfs_object_ftruncate(vmfs *m, int64_t obj, uint64_t size);
+int     vmfs_object_fchmod(vmfs *m, int64_t obj, unsigned mode);
+int     vmfs_object_fstat(vmfs *m, int64_t obj, struct vmfs_object_info *info);
 
 /* ---- replacement policies and reclaim (since 0.2) ------------------------ */
 

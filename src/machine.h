@@ -117,6 +117,7 @@ struct vmfs {
 	struct vmobj     **objs;          /* named objects, sorted by name (object.c) */
 	uint64_t           nobjs, capobjs;
 	uint64_t           next_sid;      /* store ids of objects */
+	struct u64map      open_objs;     /* object number (sid) -> struct vmobj *, while open (object.c) */
 	time_t             boot_time;     /* wall clock at open */
 	struct timespec    t0;
 };

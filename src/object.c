@@ -1,6 +1,12 @@
 /*
- * object.c - named objects: create, read, write, resize, remove, chmod,
- * list (see object.h).
+ * object.c - named objects: create, open and close, read, write, resize,
+ * remove, chmod, stat, list (see object.h).
+ *
+ * What stays true here: every object in m->open_objs has nopen > 0 and
+ * holds nopen references for its opens; an object is in m->objs exactly
+ * while it has its name (removed false); each call below resolves its
+ * struct objsel once (resolve) and then works on the vmobj alone, so the
+ * name calls and the number calls are the same code.
  *
  * The byte path of read and write, page by page:
  *
@@ -87,6 +93,57 @@ static int lookup_err(void)
 	return strstr(vm_error_msg(), "no object") ? -ENOENT : -EINVAL;
 }
 
+/* The open object numbered @id, or NULL. */
+static struct vmobj *open_object(const struct vmfs *m, int64_t id)
+{
+	const uint64_t *v = id > 0 ? u64map_get(&m->open_objs, (uint64_t)id) : NULL;
+
+	return v ? (struct vmobj *)(uintptr_t)*v : NULL;
+}
+
+/* The object @sel names, or NULL with the error (-ENOENT, -EINVAL, -EBADF) in *rc. */
+static struct vmobj *resolve(struct vmfs *m, struct objsel sel, int *rc)
+{
+	struct vmobj *o;
+
+	if (sel.name) {
+		if (!(o = object_lookup(m, sel.name)))
+			*rc = lookup_err();
+		return o;
+	}
+	if (!(o = open_object(m, sel.id)))
+		*rc = vm_error(-EBADF, "object %lld is not open", (long long)sel.id);
+	return o;
+}
+
+int64_t object_open(struct vmfs *m, const char *name)
+{
+	struct vmobj *o = object_lookup(m, name);
+
+	if (!o)
+		return lookup_err();
+	if (o->refcount >= UINT32_MAX / 2)
+		return vm_error(-ENFILE, "object '%s': opened too many times", name);
+	if (!o->nopen && u64map_put(&m->open_objs, o->sid, (uintptr_t)o) < 0)
+		return vm_error(-ENOMEM, "out of memory opening object '%s'", name);
+	o->nopen++;
+	vmobj_get(o);
+	return (int64_t)o->sid;
+}
+
+int object_close(struct vmfs *m, int64_t id)
+{
+	int rc;
+	struct vmobj *o = resolve(m, OBJ_OPEN(id), &rc);
+
+	if (!o)
+		return rc;
+	if (--o->nopen == 0)
+		u64map_del(&m->open_objs, o->sid);
+	vmobj_put(m, o);   /* the open's reference: a removed object may go now */
+	return 0;
+}
+
 static uint64_t npages_of(uint64_t size)
 {
 	return (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
@@ -154,13 +211,14 @@ static uint8_t *cached_page(struct vmfs *m, const struct vmobj *o, uint64_t pgno
 	return v ? pfn_to_virt(&m->phys, *v) : NULL;
 }
 
-int64_t object_read(struct vmfs *m, const char *name, uint64_t off, void *buf, uint64_t len)
+int64_t object_read(struct vmfs *m, struct objsel sel, uint64_t off, void *buf, uint64_t len)
 {
-	struct vmobj *o = object_lookup(m, name);
+	int err;
+	struct vmobj *o = resolve(m, sel, &err);
 	uint64_t done = 0;
 
 	if (!o)
-		return lookup_err();
+		return err;
 	if (off >= o->size)
 		return 0;
 	if (len > o->size - off)
@@ -212,16 +270,16 @@ static int grow_from(struct vmfs *m, struct vmobj *o, uint64_t size)
 	return zero_tail(m, o, o->size >> PAGE_SHIFT, o->size & (PAGE_SIZE - 1));
 }
 
-int64_t object_write(struct vmfs *m, const char *name, uint64_t off, const void *buf, uint64_t len)
+int64_t object_write(struct vmfs *m, struct objsel sel, uint64_t off, const void *buf, uint64_t len)
 {
-	struct vmobj *o = object_lookup(m, name);
-	uint64_t done = 0;
 	int rc = 0;
+	struct vmobj *o = resolve(m, sel, &rc);
+	uint64_t done = 0;
 
 	if (!o)
-		return lookup_err();
+		return rc;
 	if (off > OBJECT_MAX_SIZE || len > OBJECT_MAX_SIZE - off)
-		return vm_error(-EFBIG, "object '%s': writing past 16 TiB", name);
+		return vm_error(-EFBIG, "object '%s': writing past 16 TiB", o->name);
 	if (len == 0)
 		return 0;
 	if ((rc = grow_from(m, o, off + len)) < 0)
@@ -255,18 +313,18 @@ int64_t object_write(struct vmfs *m, const char *name, uint64_t off, const void 
 	return (int64_t)done;
 }
 
-int object_resize(struct vmfs *m, const char *name, uint64_t size)
+int object_resize(struct vmfs *m, struct objsel sel, uint64_t size)
 {
-	struct vmobj *o = object_lookup(m, name);
+	int rc;
+	struct vmobj *o = resolve(m, sel, &rc);
 	uint64_t keep, *cut, ncut = 0;
 	size_t it = 0;
 	uint64_t pgno, val;
-	int rc;
 
 	if (!o)
-		return lookup_err();
+		return rc;
 	if (size > OBJECT_MAX_SIZE)
-		return vm_error(-EFBIG, "object '%s': larger than 16 TiB", name);
+		return vm_error(-EFBIG, "object '%s': larger than 16 TiB", o->name);
 	if (size >= o->size) {
 		uint64_t old = o->size;
 
@@ -280,7 +338,7 @@ int object_resize(struct vmfs *m, const char *name, uint64_t size)
 	keep = npages_of(size);
 	cut = malloc((vmobj_nr_pages(o) + 1) * sizeof(*cut));
 	if (!cut)
-		return vm_error(-ENOMEM, "out of memory resizing '%s'", name);
+		return vm_error(-ENOMEM, "out of memory resizing '%s'", o->name);
 	if ((size & (PAGE_SIZE - 1) &&
 	     (rc = zero_tail(m, o, size >> PAGE_SHIFT, size & (PAGE_SIZE - 1))) < 0) ||
 	    (rc = store_obj_truncate(m->store, o->sid, keep)) < 0) {
@@ -325,14 +383,14 @@ int object_remove(struct vmfs *m, const char *name)
 	return 0;
 }
 
-int object_chmod(struct vmfs *m, const char *name, unsigned mode)
+int object_chmod(struct vmfs *m, struct objsel sel, unsigned mode)
 {
-	struct vmobj *o = object_lookup(m, name);
-	unsigned old;
 	int rc;
+	struct vmobj *o = resolve(m, sel, &rc);
+	unsigned old;
 
 	if (!o)
-		return lookup_err();
+		return rc;
 	if (mode & ~07777u)
 		return vm_error(-EINVAL, "mode 0%o has bits beyond 07777", mode);
 	old = o->mode;
@@ -354,12 +412,13 @@ static void info_of(const struct vmobj *o, struct vmfs_object_info *info)
 	info->mode = o->mode;
 }
 
-int object_stat(struct vmfs *m, const char *name, struct vmfs_object_info *info)
+int object_stat(struct vmfs *m, struct objsel sel, struct vmfs_object_info *info)
 {
-	struct vmobj *o = object_lookup(m, name);
+	int rc;
+	struct vmobj *o = resolve(m, sel, &rc);
 
 	if (!o)
-		return lookup_err();
+		return rc;
 	info_of(o, info);
 	return 0;
 }
@@ -412,4 +471,19 @@ void object_fini(struct vmfs *m)
 	free(m->objs);
 	m->objs = NULL;
 	m->capobjs = 0;
+	/* Objects still open: the opens' references go, and the objects with them. */
+	while (m->open_objs.count) {
+		size_t it = 0;
+		uint64_t id, val;
+		struct vmobj *o;
+
+		u64map_next(&m->open_objs, &it, &id, &val);
+		u64map_del(&m->open_objs, id);
+		o = (struct vmobj *)(uintptr_t)val;
+		for (uint32_t n = o->nopen; n; n--) {
+			o->nopen--;
+			vmobj_put(m, o);
+		}
+	}
+	u64map_free(&m->open_objs);
 }

@@ -8,6 +8,17 @@
  * the store otherwise, so every reader sees every writer at once: processes
  * through MAP_SHARED mappings, and the API.  Bytes past an object's size are
  * zero in the cache and in the store (resize keeps it so).
+ *
+ * An object has two ways in: its name, while it has one, and its number
+ * (its store id, never reused in a machine's life, like an inode number)
+ * while it is open.  object_open takes one reference per open (vmobj_get)
+ * and puts the object in the machine's table of open objects (number ->
+ * vmobj); object_close gives the reference back and takes the object out
+ * of the table at its last close.  So an object opened and then removed
+ * lives on, unnamed, until its last close (and last mapping), and its
+ * number never reaches another object.  Every call that reads or changes
+ * an object takes a struct objsel (a name or a number) and resolves it
+ * once: one piece of logic for both ways in.
  * Called with the machine lock held.
  */
 #ifndef VMFS_OBJECT_H
@@ -22,20 +33,32 @@ struct vmobj;
 
 #define OBJECT_MAX_SIZE (1ull << 44)   /* 16 TiB */
 
+/* Which object a call acts on: the one named @name, or (name NULL) the open object @id. */
+struct objsel {
+	const char *name;
+	int64_t     id;
+};
+#define OBJ_NAMED(n) ((struct objsel){ .name = (n), .id = 0 })
+#define OBJ_OPEN(i)  ((struct objsel){ .name = NULL, .id = (i) })
+
 /* The named object @name, or NULL with -ENOENT/-EINVAL in the message. */
 struct vmobj *object_lookup(struct vmfs *m, const char *name);
 
 int     object_create(struct vmfs *m, const char *name, const void *data, uint64_t len);
-int64_t object_read(struct vmfs *m, const char *name, uint64_t off, void *buf, uint64_t len);
-int64_t object_write(struct vmfs *m, const char *name, uint64_t off, const void *buf, uint64_t len);
-int     object_resize(struct vmfs *m, const char *name, uint64_t size);
+/* Open object @name: its number (> 0), holding one reference; -ENOENT, -EINVAL, -ENFILE, -ENOMEM. */
+int64_t object_open(struct vmfs *m, const char *name);
+/* Give back one open of object @id; -EBADF if it is not open. */
+int     object_close(struct vmfs *m, int64_t id);
+int64_t object_read(struct vmfs *m, struct objsel sel, uint64_t off, void *buf, uint64_t len);
+int64_t object_write(struct vmfs *m, struct objsel sel, uint64_t off, const void *buf, uint64_t len);
+int     object_resize(struct vmfs *m, struct objsel sel, uint64_t size);
 int     object_remove(struct vmfs *m, const char *name);
-int     object_chmod(struct vmfs *m, const char *name, unsigned mode);
-int     object_stat(struct vmfs *m, const char *name, struct vmfs_object_info *info);
+int     object_chmod(struct vmfs *m, struct objsel sel, unsigned mode);
+int     object_stat(struct vmfs *m, struct objsel sel, struct vmfs_object_info *info);
 int     object_list(struct vmfs *m, struct vmfs_object_info *out, uint64_t max);
 /* Write every dirty cached object page back to the store (part of sync). */
 int     object_writeback(struct vmfs *m);
-/* Free the name table at close. */
+/* Free the name table and close every open object at machine close. */
 void    object_fini(struct vmfs *m);
 
 #endif

@@ -9,8 +9,9 @@
  * behind MAP_SHARED|MAP_ANONYMOUS (Linux's shmem, whose pages go to swap),
  * and the named objects of the store (object.c, whose pages are read from
  * and written back to the store).  A named object holds one reference for
- * its name and one per mapping; removing the name drops the first, and the
- * last mapping's going then frees the object and its rows.
+ * its name, one per mapping and one per open (object.c); removing the name
+ * drops the first, and the last mapping's or open's going then frees the
+ * object and its rows.
  *
  * Invariants: each cached frame is FRAME_CACHE with mapping == this object,
  * index == its offset, and holds one reference for the cache; a page that
@@ -45,7 +46,8 @@ struct vmobj {
 	uint64_t      sid;        /* VMOBJ_FILE: its id in the store */
 	uint64_t      size;       /* VMOBJ_FILE: bytes; bytes past it are zero everywhere */
 	unsigned      mode;       /* VMOBJ_FILE: permission bits */
-	bool          removed;    /* VMOBJ_FILE: name gone, alive while mapped */
+	bool          removed;    /* VMOBJ_FILE: name gone, alive while mapped or open */
+	uint32_t      nopen;      /* VMOBJ_FILE: opens by number (object_open), one reference each */
 	uint32_t      refcount;
 	int           kind;
 	struct u64map pages;      /* pgoff -> pfn, or VMOBJ_SWAPPED | slot */

@@ -25,7 +25,11 @@
  * after sync), pagemap's FILE and EXCLUSIVE bits.  Object pages under
  * swap=none are evicted by writing them back, never by failing.  One object
  * mapped into 100 processes uses one set of frames; the test prints RSS,
- * PSS and frames.
+ * PSS and frames.  Object numbers (since 0.4): an object opened, removed and
+ * replaced by a new one of the same name is still the one its number reads
+ * and writes (pread, pwrite, ftruncate, fchmod, fstat), the new one
+ * untouched; an open and a mapping each keep a removed object, which goes
+ * with the last close; bad numbers are EBADF for every call.
  *
  * What stays true: every test opens its own machine and closes it; a call
  * that fails is checked to change nothing the header promises it leaves.
@@ -1700,6 +1704,164 @@ static void test_hundred_processes(void **state)
 	close_machine(m);
 }
 
+/* ---- object numbers (vmfs_object_open, since 0.4) ----------------------------- */
+
+static struct vmfs_object_info ofstat(vmfs *m, int64_t obj)
+{
+	struct vmfs_object_info in;
+	int rc = vmfs_object_fstat(m, obj, &in);
+	if (rc)
+		print_error("object_fstat %" PRId64 ": %d %s\n", obj, rc, vmfs_errmsg());
+	assert_int_equal(rc, 0);
+	return in;
+}
+
+/*
+ * The defect of issue 13, item 1, through libvmfs: a name may come to name
+ * another object, a number never does.  An object opened, removed and
+ * replaced by a new one of the same name is still the one written and read
+ * through its number; the new one is untouched.
+ */
+static void test_open_survives_remove_and_recreate(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	unsigned char buf[2 * PAGE], *want;
+
+	create_filled(m, "x", 2 * PAGE, 41);
+	int64_t h = vmfs_object_open(m, "x");
+	assert_true(h > 0);
+	assert_int_equal(vmfs_object_open(m, "x"), h);      /* one number per object */
+	assert_int_equal(vmfs_object_close(m, h), 0);       /* one open left */
+	assert_int_equal(vmfs_object_remove(m, "x"), 0);
+	create_filled(m, "x", 2 * PAGE, 42);
+
+	assert_int_equal(vmfs_object_pwrite(m, h, 10, "old!", 4), 4);
+	/* The new "x" is untouched... */
+	want = fill(0, 2 * PAGE, 42);
+	assert_int_equal(vmfs_object_read(m, "x", 0, buf, sizeof(buf)), sizeof(buf));
+	assert_memory_equal(buf, want, sizeof(buf));
+	free(want);
+	/* ...and the old one reads back what was written through its number. */
+	want = fill(0, 2 * PAGE, 41);
+	memcpy(want + 10, "old!", 4);
+	assert_int_equal(vmfs_object_pread(m, h, 0, buf, sizeof(buf)), sizeof(buf));
+	assert_memory_equal(buf, want, sizeof(buf));
+	free(want);
+
+	struct vmfs_object_info in = ofstat(m, h);
+	assert_string_equal(in.name, "x");
+	assert_int_equal(in.removed, 1);
+	assert_int_equal(in.size, 2 * PAGE);
+	assert_int_equal(ostat(m, "x").removed, 0);
+	assert_int_equal(mstat(m).nr_objects, 1);
+
+	/* A new open of the name is the new object: another, larger number. */
+	int64_t h2 = vmfs_object_open(m, "x");
+	assert_true(h2 > h);
+	assert_int_equal(vmfs_object_pread(m, h2, 0, buf, 1), 1);
+	assert_int_equal(buf[0], byte_at(0, 42));
+
+	/* Evicted, the removed object's pages are in its store rows, and come back. */
+	assert_int_equal(vmfs_object_pwrite(m, h, 3 * PAGE, "far", 3), 3);   /* grows */
+	evict_all(m);
+	assert_int_equal(vmfs_object_pread(m, h, 3 * PAGE, buf, 8), 3);
+	assert_memory_equal(buf, "far", 3);
+	assert_int_equal(vmfs_object_pread(m, h, 2 * PAGE, buf, 1), 1);
+	assert_int_equal(buf[0], 0);                     /* the hole reads as zero */
+	assert_int_equal(vmfs_object_ftruncate(m, h, PAGE), 0);
+	assert_int_equal(ofstat(m, h).size, PAGE);
+	assert_int_equal(vmfs_object_fchmod(m, h, 0400), 0);
+	assert_int_equal(ofstat(m, h).mode, 0400);
+	assert_int_equal(ostat(m, "x").mode, 0644);
+	assert_int_equal(ostat(m, "x").size, 2 * PAGE);
+
+	/* The last close frees it: its number is bad from then on. */
+	assert_int_equal(vmfs_object_close(m, h), 0);
+	assert_int_equal(vmfs_object_pread(m, h, 0, buf, 1), -EBADF);
+	assert_int_equal(vmfs_object_close(m, h), -EBADF);
+	assert_int_equal(mstat(m).nr_objects, 1);
+	/* Closing the machine with h2 open frees it too (the sanitizer build checks). */
+	close_machine(m);
+}
+
+/* A mapping and an open both keep a removed object; it goes with the last of them. */
+static void test_open_and_mapping_keep_removed(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int a = spawn(m);
+	uint64_t free0 = mstat(m).frames_free;
+	unsigned char c;
+
+	create_filled(m, "lib", 2 * PAGE, 43);
+	int64_t h = vmfs_object_open(m, "lib");
+	assert_true(h > 0);
+	map_obj(m, a, BASE, 2, RW, MAP_SHARED, "lib", 0);
+	assert_int_equal(vmfs_object_remove(m, "lib"), 0);
+	/* A write through the number shows in the mapping, and the other way round. */
+	assert_int_equal(vmfs_object_pwrite(m, h, PAGE + 5, "Z", 1), 1);
+	assert_int_equal(peek(m, a, BASE + PAGE + 5, NULL), 'Z');
+	poke(m, a, BASE + 7, 'Q', NULL);
+	assert_int_equal(vmfs_object_pread(m, h, 7, &c, 1), 1);
+	assert_int_equal(c, 'Q');
+	assert_int_equal(ofstat(m, h).mapped, 1);
+	assert_int_equal(vmfs_munmap(m, a, BASE, 2 * PAGE), 0);
+	assert_true(mstat(m).file_pages > 0);               /* still open: still cached */
+	assert_int_equal(vmfs_object_pread(m, h, 7, &c, 1), 1);
+	assert_int_equal(c, 'Q');
+	assert_int_equal(vmfs_object_close(m, h), 0);
+	assert_int_equal(mstat(m).file_pages, 0);
+	assert_int_equal(mstat(m).frames_free, free0);
+	close_machine(m);
+}
+
+/* Bad numbers are EBADF for every call; the other errors are the name calls'. */
+static void test_open_errors(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=16");
+	struct vmfs_object_info in;
+	unsigned char c = 0;
+	const int64_t bad[] = { 0, -1, INT64_MIN, 1, 12345, INT64_MAX };
+
+	assert_int_equal(vmfs_object_open(NULL, "x"), -EINVAL);
+	assert_int_equal(vmfs_object_open(m, "nope"), -ENOENT);
+	assert_int_equal(vmfs_object_open(m, "a/b"), -EINVAL);
+	assert_int_equal(vmfs_object_open(m, NULL), -EINVAL);
+	assert_int_equal(vmfs_object_open(m, ".."), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(vmfs_object_close(m, bad[i]), -EBADF);
+		assert_int_equal(vmfs_object_pread(m, bad[i], 0, &c, 1), -EBADF);
+		assert_int_equal(vmfs_object_pwrite(m, bad[i], 0, &c, 1), -EBADF);
+		assert_int_equal(vmfs_object_ftruncate(m, bad[i], 0), -EBADF);
+		assert_int_equal(vmfs_object_fchmod(m, bad[i], 0600), -EBADF);
+		assert_int_equal(vmfs_object_fstat(m, bad[i], &in), -EBADF);
+	}
+	create_filled(m, "o", 100, 44);
+	int64_t h = vmfs_object_open(m, "o");
+	assert_true(h > 0);
+	assert_int_equal(vmfs_object_pread(m, h, 0, NULL, 1), -EINVAL);
+	assert_int_equal(vmfs_object_pwrite(m, h, 0, NULL, 1), -EINVAL);
+	assert_int_equal(vmfs_object_fstat(m, h, NULL), -EINVAL);
+	assert_int_equal(vmfs_object_pread(NULL, h, 0, &c, 1), -EINVAL);
+	assert_int_equal(vmfs_object_pwrite(m, h, TIB16, &c, 1), -EFBIG);
+	assert_int_equal(vmfs_object_ftruncate(m, h, TIB16 + 1), -EFBIG);
+	assert_int_equal(vmfs_object_fchmod(m, h, 010000), -EINVAL);
+	assert_int_equal(vmfs_object_pread(m, h, 100, &c, 1), 0);   /* at the end */
+	assert_int_equal(ofstat(m, h).size, 100);                    /* failures changed nothing */
+	assert_int_equal(ofstat(m, h).mode, 0644);
+	/* Opens count: two opens need two closes. */
+	assert_int_equal(vmfs_object_open(m, "o"), h);
+	assert_int_equal(vmfs_object_close(m, h), 0);
+	assert_int_equal(vmfs_object_pread(m, h, 0, &c, 1), 1);
+	assert_int_equal(vmfs_object_close(m, h), 0);
+	assert_int_equal(vmfs_object_close(m, h), -EBADF);
+	/* A closed object that still has its name is still there by name. */
+	assert_int_equal(ostat(m, "o").size, 100);
+	close_machine(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1733,6 +1895,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_pagemap, close_leftover),
 		cmocka_unit_test_teardown(test_swap_none_evicts_object_pages, close_leftover),
 		cmocka_unit_test_teardown(test_hundred_processes, close_leftover),
+		cmocka_unit_test_teardown(test_open_survives_remove_and_recreate, close_leftover),
+		cmocka_unit_test_teardown(test_open_and_mapping_keep_removed, close_leftover),
+		cmocka_unit_test_teardown(test_open_errors, close_leftover),
 	};
 	return cmocka_run_group_tests_name("objects", tests, NULL, NULL);
 }

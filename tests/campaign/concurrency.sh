@@ -13,7 +13,12 @@
 #   - a churner spawning, writing, forking and ending short-lived processes;
 #   - a reader cat-ing maps, smaps, status, pagemap, pagetable and the
 #     machine files, and dd-ing phys;
-#   - a reclaimer evicting pages, syncing and switching policies.
+#   - a reclaimer evicting pages, syncing and switching policies;
+#   - two objecters, each opening descriptors on its objects and then
+#     removing them (rm, or mv, which copies and removes) and creating new
+#     objects of the same names, while the other does the same and lists
+#     objects/: a write through an old descriptor must reach the removed
+#     object it was opened on, never the new one (issue 13, item 1).
 # Afterwards every page of every process equals the last version its writer
 # wrote (campaign-util verify), and the daemon exits 0 at the unmount.
 #
@@ -137,6 +142,45 @@ reader() {
 	echo "$n" >"$t/ops.reader"
 }
 
+objecter() {
+	local k=$1 n=0 seq=0 name old new wfd rfd mv got
+	worker_seed $((60 + k))
+	while ((SECONDS < end)); do
+		name=$mnt/objects/race$k.$(rand 4)
+		seq=$((seq + 1))
+		old="old $k.$seq"
+		new="new $k.$seq"
+		printf '%s' "$old" >"$name" || { bad "objecter$k" "creating $name failed"; break; }
+		exec {wfd}<>"$name" {rfd}<"$name"
+		mv=$(rand 2)
+		if ((mv)); then
+			mv "$name" "$name.mv" || { bad "objecter$k" "mv $name failed"; break; }
+		else
+			rm "$name" || { bad "objecter$k" "rm $name failed"; break; }
+		fi
+		printf '%s' "$new" >"$name" || { bad "objecter$k" "re-creating $name failed"; break; }
+		# A name the other objecter removes between readdir and lstat is no failure.
+		if ! ls -l "$mnt/objects" >/dev/null 2>"$t/objecter$k.err" &&
+			grep -qv 'No such file or directory' "$t/objecter$k.err"; then
+			bad "objecter$k" "ls -l objects: $(cat "$t/objecter$k.err")"
+			break
+		fi
+		printf 'X' >&"$wfd" || { bad "objecter$k" "a write through the old descriptor of $name failed"; break; }
+		got=$(cat "$name")
+		[[ $got == "$new" ]] || { bad "objecter$k" "$name is '$got' after a write through an old descriptor, not '$new'"; break; }
+		got=$(cat <&"$rfd")
+		[[ $got == "X${old:1}" ]] || { bad "objecter$k" "the removed $name reads '$got', not 'X${old:1}'"; break; }
+		exec {wfd}>&- {rfd}<&-
+		if ((mv)); then
+			got=$(cat "$name.mv")
+			[[ $got == "$old" ]] || { bad "objecter$k" "$name.mv is '$got', not '$old'"; break; }
+			rm "$name.mv"
+		fi
+		n=$((n + 10))
+	done
+	echo "$n" >"$t/ops.objecter$k"
+}
+
 reclaimer() {
 	local n=0 i=0 policies=(fifo lru clock arc)
 	while ((SECONDS < end)); do
@@ -168,6 +212,10 @@ reader &
 clients+=($!)
 reclaimer &
 clients+=($!)
+for k in 0 1; do
+	objecter "$k" &
+	clients+=($!)
+done
 # Every client ends by itself at the deadline (or earlier, on a failure):
 # wait for all of them before judging, so none is left running.
 status=0

@@ -5,7 +5,9 @@
 # frame (pagemap PFNs equal, bit 61 set); a private write copies the page
 # and leaves the object alone; a shared mapping writes into the object;
 # truncate cuts pages off every mapping; rm removes the name while mappings
-# keep the pages; chmod 444 forbids shared writable mappings (EACCES).
+# keep the pages; chmod 444 forbids shared writable mappings (EACCES);
+# descriptors opened before rm keep reading and writing the removed object,
+# never a new object of the same name.
 #
 # Usage: test_objects.sh DAEMON SOURCEDIR (meson passes both)
 set -euo pipefail
@@ -137,6 +139,24 @@ cmp "$lib" "$obj/$name" || fail "the new object differs"
 rm "$obj/$name" "$obj/note"
 rmdir "$mnt/$p2"
 ok "rm removes the name at once, mappings keep the pages"
+
+# Descriptors opened before rm keep the removed object (issue 13, item 1):
+# writing through one never reaches a new object of the same name.
+printf 'first version' >"$obj/x"
+exec 7<>"$obj/x" 8<"$obj/x"
+rm "$obj/x"
+[[ ! -e $obj/x ]] || fail "objects/x still exists after rm"
+printf 'second' >"$obj/x" || fail "creating a new objects/x after rm failed"
+printf 'OLD' >&7 || fail "a write through a descriptor of the removed objects/x failed"
+printf ' and more' >&7 || fail "a second write through the old descriptor failed"
+expect_eq "$(cat "$obj/x")" second "the new objects/x after writes through the old descriptor"
+expect_eq "$(cat <&8)" 'OLD and moren' "the removed objects/x read through an old descriptor"
+expect_eq "$(stat -L -c '%s %h' /dev/fd/8)" '13 0' "size and links of the removed object (fstat)"
+exec 7>&- 8<&-
+expect_eq "$(cat "$obj/x")" second "the new objects/x after the old descriptors closed"
+expect_eq "$(stat -c %s "$obj/x")" 6 "size of the new objects/x"
+rm "$obj/x"
+ok "a descriptor opened before rm reads and writes the removed object, never the new one of its name"
 
 vmfs_unmount "$mnt"
 ok "unmounted; the daemon exited with status 0"

@@ -6,10 +6,14 @@
 #     pagetable, which prints the same frame numbers;
 #   - the mounter reads frame numbers (PFN, bits 0-54) of present pages;
 #   - a user who gets pagemap open anyway (past its mode, with
-#     CAP_DAC_READ_SEARCH) is neither the mounter nor root: it reads bit 63
-#     set and the PFN bits 0, the other bits as the mounter does, and a
-#     swapped page's entry (type and slot) whole, as Linux since 4.2 shows
-#     pagemap to a reader without CAP_SYS_ADMIN;
+#     CAP_DAC_READ_SEARCH) is neither the mounter nor root: it reads bits
+#     0-54 as 0, the frame number of a present page and the swap type and
+#     slot of a swapped one alike, the flag bits as the mounter does, as
+#     Linux 6.1 shows pagemap to a reader without CAP_SYS_ADMIN;
+#   - the same user gets pagetable with every physical address 0 (cr3,
+#     tables, entry addresses, frame and slot fields) and the rest as the
+#     mounter sees it, and is refused phys (EPERM, as /dev/mem without
+#     CAP_SYS_RAWIO);
 #   - the opener decides, not whoever reads the descriptor (Linux looks at
 #     the opener's credentials): a descriptor the mounter opened shows the
 #     PFNs to another user it is handed to.
@@ -117,17 +121,49 @@ for ((i = 0; i < pages; i++)); do
 done
 ok "a descriptor opened by the mounter shows the PFNs to uid $other (the opener decides, as on Linux)"
 
-# Swapped pages: the swap type and slot are no secret.
+# Swapped pages: the swap type and slot are hidden too (Linux 6.1).
 ctl "$mnt/ctl" "reclaim 64" >/dev/null
 swapped=0
 for ((i = 0; i < pages; i++)); do
 	e=$(u64 "$pm" $(((base / 4096 + i) * 8)) env)
 	pm_swapped "$e" || continue
 	swapped=$((swapped + 1))
-	expect_eq "$(u64 "$pm" $(((base / 4096 + i) * 8)) as_reader)" "$e" "swapped page $i seen by uid $other"
+	w=$(u64 "$pm" $(((base / 4096 + i) * 8)) as_reader)
+	((w == (e & ~PFN_MASK))) || fail "swapped page $i seen by uid $other: $w, the mounter sees $e"
+	pm_swapped "$w" || fail "swapped page $i seen by uid $other: $w lacks bit 62"
 done
 ((swapped > 0)) || fail "reclaim put none of the $pages dirty pages in swap"
-ok "uid $other reads the entries of $swapped swapped pages whole (swap type and slot)"
+ok "uid $other reads bit 62 of $swapped swapped pages, swap type and slot 0"
+
+# pagetable: the same lines, every physical address 0.
+cat "$mnt/$pid/pagetable" >"$t/owner.pt"
+as_reader cat "$mnt/$pid/pagetable" >"$t/other.pt" || fail "uid $other with CAP_DAC_READ_SEARCH cannot read pagetable"
+grep -q '@0x[0-9a-f]*[1-9a-f]' "$t/owner.pt" || fail "the mounter's pagetable shows no physical address"
+grep -q '^cr3 0x0000000000000000: pgd at phys 0x0;' "$t/other.pt" ||
+	fail "uid $other sees cr3: $(head -n 1 "$t/other.pt")"
+unaddr() {
+	sed -E 's/^cr3 0x[0-9a-f]+: pgd at phys 0x[0-9a-f]+;/cr3;/; s/@0x[0-9a-f]+ 0x[0-9a-f]+ va/va/;
+		s/-> (table|frame) 0x[0-9a-f]+/-> \1/; s/swap slot [0-9]+/swap slot/' "$1"
+}
+expect_eq "$(unaddr "$t/other.pt")" "$(unaddr "$t/owner.pt")" "pagetable of uid $other but for its addresses"
+n=0
+while read -r line; do
+	re='@0x([0-9a-f]+) 0x([0-9a-f]+) va 0x[0-9a-f]+ -> (table 0x0|frame 0x0|swap slot 0|not present) '
+	[[ $line =~ $re ]] || fail "uid $other reads pagetable line '$line'"
+	((0x${BASH_REMATCH[1]} == 0 && (0x${BASH_REMATCH[2]} & 0x000ffffffffff000) == 0)) ||
+		fail "uid $other reads a physical address in '$line'"
+	n=$((n + 1))
+done < <(tail -n +2 "$t/other.pt")
+grep -q 'swap slot 0 ' "$t/other.pt" || fail "no swapped entry in uid $other's pagetable"
+ok "uid $other with CAP_DAC_READ_SEARCH reads pagetable's $n entries with their flags, every physical address 0"
+
+# phys is physical memory itself: refused to anyone else, as /dev/mem is.
+dd if="$mnt/phys" of=/dev/null bs=4096 count=1 status=none || fail "the mounter cannot read phys"
+if as_reader dd if="$mnt/phys" of=/dev/null bs=4096 count=1 status=none 2>"$t/err"; then
+	fail "uid $other with CAP_DAC_READ_SEARCH read phys"
+fi
+grep -q 'Operation not permitted' "$t/err" || fail "uid $other reading phys: $(cat "$t/err")"
+ok "uid $other with CAP_DAC_READ_SEARCH is refused phys (EPERM)"
 
 mem_read "$mnt" "$pid" "$base" $((pages * 4096)) | cmp -s - "$t/data" || fail "the data changed"
 vmfs_unmount "$mnt"
