@@ -1725,7 +1725,7 @@ static struct vmfs_object_info ofstat(vmfs *m, int64_t obj)
 static void test_open_survives_remove_and_recreate(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
+	vmfs *m = open_tracked("frames=64");
 	unsigned char buf[2 * PAGE], *want;
 
 	create_filled(m, "x", 2 * PAGE, 41);
@@ -1789,8 +1789,8 @@ static void test_open_survives_remove_and_recreate(void **state)
 static void test_open_and_mapping_keep_removed(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=64");
-	int a = spawn(m);
+	vmfs *m = open_tracked("frames=64");
+	int a = spawn(m, "objtest");
 	uint64_t free0 = mstat(m).frames_free;
 	unsigned char c;
 
@@ -1820,7 +1820,7 @@ static void test_open_and_mapping_keep_removed(void **state)
 static void test_open_errors(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=16");
+	vmfs *m = open_tracked("frames=16");
 	struct vmfs_object_info in;
 	unsigned char c = 0;
 	const int64_t bad[] = { 0, -1, INT64_MIN, 1, 12345, INT64_MAX };
