@@ -72,6 +72,7 @@
 #include "store.h"
 #include "vmscan.h"
 #include "../splitmix.h"
+#include "sqlite_wrap.h"
 
 #define PG     PAGE_SIZE
 #define BASE   0x400000ull
@@ -79,19 +80,6 @@
 #define RW     (PROT_READ | PROT_WRITE)
 
 /* ---- the wrapped SQLite calls ------------------------------------------------- */
-
-int __real_sqlite3_bind_int64(sqlite3_stmt *st, int i, sqlite3_int64 v);
-int __wrap_sqlite3_bind_int64(sqlite3_stmt *st, int i, sqlite3_int64 v);
-int __real_sqlite3_bind_blob(sqlite3_stmt *st, int i, const void *p, int n, void (*d)(void *));
-int __wrap_sqlite3_bind_blob(sqlite3_stmt *st, int i, const void *p, int n, void (*d)(void *));
-int __real_sqlite3_bind_text(sqlite3_stmt *st, int i, const char *p, int n, void (*d)(void *));
-int __wrap_sqlite3_bind_text(sqlite3_stmt *st, int i, const char *p, int n, void (*d)(void *));
-int __real_sqlite3_step(sqlite3_stmt *st);
-int __wrap_sqlite3_step(sqlite3_stmt *st);
-int __real_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-			void *arg, char **err);
-int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-			void *arg, char **err);
 
 enum { K_BIND = 1, K_STEP = 2, K_EXEC = 4 };
 
@@ -143,8 +131,7 @@ int __wrap_sqlite3_step(sqlite3_stmt *st)
 	return inject(K_STEP, sqlite3_sql(st)) ? inj.code : __real_sqlite3_step(st);
 }
 
-int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-			void *arg, char **err)
+int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, sqlite_exec_cb cb, void *arg, char **err)
 {
 	if (strcmp(sql, "ROLLBACK") && inject(K_EXEC, sql)) {
 		if (err)
