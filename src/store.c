@@ -244,11 +244,12 @@ static int set_journal(struct store *s)
 static int lock_store(struct store *s)
 {
 	struct stat held, named;
+	size_t len = strlen(s->path) + sizeof("-lock");
 
-	if (asprintf(&s->lock_path, "%s-lock", s->path) < 0) {
-		s->lock_path = NULL;
+	/* malloc, not asprintf: every allocation of the engine goes through malloc. */
+	if (!(s->lock_path = malloc(len)))
 		return vm_error(-ENOMEM, "out of memory opening the store");
-	}
+	snprintf(s->lock_path, len, "%s-lock", s->path);
 	for (;;) {
 		int fd = open(s->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 
