@@ -10,6 +10,11 @@
  *     (ops.c; vmfs_close removes the temporary swap file) after the
  *     unmount, by fusermount3 -u, umount, SIGINT, SIGTERM or SIGHUP, or
  *     here when the mount never happened.
+ *   - Nothing is lost silently at the end: once the session loop has
+ *     returned (no request is running), everything is synced before
+ *     destroy() closes the machine, which then has nothing left to write;
+ *     a sync that fails is in kmsg (the engine logs it), on standard error
+ *     and in the exit status (1).
  *   - Going to the background happens before the machine is opened, so no
  *     engine state, threads or SQLite locks cross a fork; the parent exits
  *     with the child's verdict.
@@ -244,6 +249,17 @@ static int serve(struct fuse_session *se, const struct fuse_cmdline_opts *opts)
 	return rc;
 }
 
+/* The last write of a machine that served: 0, or -errno after saying why. */
+static int sync_at_unmount(void)
+{
+	int rc = vmfs_sync(machine);
+
+	if (rc < 0)
+		fprintf(stderr, "vmfs: sync at unmount failed: %s\n",
+			*vmfs_errmsg() ? vmfs_errmsg() : strerror(-rc));
+	return rc;
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -328,6 +344,8 @@ int main(int argc, char *argv[])
 	rc = serve(se, &opts);
 	/* A positive result is the signal that ended the loop: a clean stop. */
 	status = rc < 0 ? 1 : 0;
+	if (sync_at_unmount() < 0)
+		status = 1;
 
 out_session:
 	if (signals)

@@ -37,8 +37,11 @@ VMFS_EXPORT int vmfs_open(vmfs **m, const char *options)
 	return machine_open(m, options);
 }
 
+/* void (the ABI): a close that could not write leaves vmfs_errmsg() saying so;
+ * a program that must know calls vmfs_sync() first. */
 VMFS_EXPORT void vmfs_close(vmfs *m)
 {
+	vm_error_clear();
 	if (m)
 		machine_close(m);
 }

@@ -70,7 +70,13 @@ typedef struct vmfs vmfs;
  */
 int vmfs_open(vmfs **m, const char *options);
 
-/* vmfs_close - destroy a machine and everything in it.  NULL is ignored. Since 0.1. */
+/*
+ * vmfs_close - destroy a machine and everything in it.  NULL is ignored.
+ * It returns nothing: a close whose last write to the store failed leaves
+ * vmfs_errmsg() saying why (and the store holding what the last sync
+ * wrote); a program that must know calls vmfs_sync() first and checks it,
+ * and vmfs_close() then has nothing left to write.  Since 0.1.
+ */
 void vmfs_close(vmfs *m);
 
 /*
@@ -625,7 +631,9 @@ int64_t vmfs_reclaim(vmfs *m, uint64_t n);
  * vmfs_sync - write everything pending to the store: dirty object pages are
  * written back (and their entries cleaned, so the next write dirties them
  * again), then the batch of swapped and written pages is committed.
- * 0 or -errno.  Since 0.2.
+ * 0 or -errno (the store's error; what failed stays pending and is tried
+ * again, and kmsg logs the failure).  Call it before vmfs_close() to know
+ * that nothing was lost.  Since 0.2.
  */
 int vmfs_sync(vmfs *m);
 

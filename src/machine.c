@@ -120,8 +120,15 @@ int machine_open(struct vmfs **out, const char *options)
 	return 0;
 }
 
-void machine_close(struct vmfs *m)
+/*
+ * Power off.  0, or the store's error when its final commit failed (the
+ * thread's message says why; the store then holds what the last sync
+ * wrote, see store_close): the machine is gone all the same.
+ */
+int machine_close(struct vmfs *m)
 {
+	int rc;
+
 	/* A private store is removed below: deleting its rows one by one first is waste. */
 	m->swap.keep_rows = m->store && store_is_private(m->store);
 	while (m->procs)
@@ -130,12 +137,13 @@ void machine_close(struct vmfs *m)
 	if (m->pol && m->pol->release)
 		m->pol->release(m->pol_state);
 	swap_fini(&m->swap);
-	store_close(m->store);
+	rc = store_close(m->store);
 	u64map_free(&m->pids);
 	phys_free(&m->phys);
 	klog_free(&m->klog);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
+	return rc;
 }
 
 int64_t phys_read(struct vmfs *m, uint64_t paddr, void *buf, uint64_t len)
@@ -380,11 +388,18 @@ int64_t proc_pagetable(struct vmfs *m, int pid, struct vmfs_pt_entry *out, uint6
 	return (int64_t)d.count;
 }
 
+/* Write back and commit; a failure is also logged, as Linux logs a failed
+ * writeback, since the caller may be the daemon at unmount with no one to
+ * tell but the log. */
 int machine_sync(struct vmfs *m)
 {
 	int rc = object_writeback(m);
 
-	return rc < 0 ? rc : store_sync(m->store);
+	if (rc >= 0)
+		rc = store_sync(m->store);
+	if (rc < 0)
+		klog_add(&m->klog, machine_now(m), "vmfs: sync failed: %s", vm_error_msg());
+	return rc;
 }
 
 size_t machine_swap_path(struct vmfs *m, char *buf, size_t len)

@@ -140,7 +140,7 @@ void zap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end);
 
 /* Engine entry points (machine lock held). */
 int  machine_open(struct vmfs **out, const char *options);
-void machine_close(struct vmfs *m);
+int  machine_close(struct vmfs *m);
 int  mm_spawn(struct vmfs *m, const char *name);
 int  mm_fork(struct vmfs *m, int pid);
 int  mm_exit(struct vmfs *m, int pid);

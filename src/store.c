@@ -33,9 +33,30 @@
  * object id, bits 0-39 the slot or page number.  Pending swap discards are
  * a list applied before the batch's writes.
  *
+ * One machine per store, as swapon(8) refuses an area in use: the store
+ * holds an flock() on PATH-lock from before SQLite opens PATH until after
+ * it is closed, and removes PATH-lock at close.  Never a lock on PATH
+ * itself: closing any descriptor of the database file drops every POSIX
+ * lock the process holds on it, SQLite's included ("How To Corrupt An
+ * SQLite Database File", section 2.2), so nothing but SQLite opens PATH,
+ * and a second machine is refused before it does.  SQLite's own locks stay
+ * free for readers such as the sqlite3 shell.  A PATH-lock left by a
+ * process killed before its close is harmless: the kernel releases an
+ * flock() when its last descriptor closes, at the latest at process death,
+ * so the next store takes the stale file's lock and removes the file at its
+ * own close.
+ *
+ * Every bind and step is checked: a statement whose bind failed is never
+ * run (SQLite keeps the previous binding, so it would write another page,
+ * slot or name).  A final commit that fails at close is rolled back and
+ * reported (store_close's result); the file then holds what the last
+ * successful commit wrote.
+ *
  * Invariants: every pending key appears once in pend_key[] and in
  * pend_index; a swap slot is in at most one of the batch and dels[]; a row
- * in the database is current unless its key is pending.
+ * in the database is current unless its key is pending; while the store is
+ * open its lock_fd holds the flock() on lock_path, and PATH is open only
+ * through SQLite.
  */
 #include "store.h"
 #include "error.h"
@@ -51,6 +72,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define KEY_OBJ (1ull << 63)
@@ -77,7 +99,8 @@ struct store {
 	sqlite3_stmt *st[ST_N];
 	char         *path;
 	int           private_file;
-	int           lock_fd;            /* flock()ed for the machine's life */
+	char         *lock_path;          /* PATH-lock */
+	int           lock_fd;            /* flock()ed on lock_path for the machine's life */
 	uint8_t      *pend_data;          /* STORE_BATCH pages */
 	uint64_t      pend_key[STORE_BATCH];
 	unsigned      npend;
@@ -124,9 +147,30 @@ static int step(struct store *s, sqlite3_stmt *st, const char *what)
 	return rc == SQLITE_DONE ? 0 : fail(s, rc, what);
 }
 
+/* Bind @v[0..@n-1] to parameters 1..@n of @st; 0 or -errno (then @st must
+ * not run: a parameter whose bind failed keeps its previous value). */
+static int bind_u64(struct store *s, sqlite3_stmt *st, const char *what, int n, const uint64_t *v)
+{
+	for (int i = 0; i < n; i++) {
+		int rc = sqlite3_bind_int64(st, i + 1, (sqlite3_int64)v[i]);
+
+		if (rc != SQLITE_OK)
+			return fail(s, rc, what);
+	}
+	return 0;
+}
+
+/* Bind @n values to @st and run it to completion; 0 or -errno. */
+static int run(struct store *s, sqlite3_stmt *st, const char *what, int n, const uint64_t *v)
+{
+	int rc = bind_u64(s, st, what, n, v);
+
+	return rc < 0 ? rc : step(s, st, what);
+}
+
 static void remove_files(const char *path)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };   /* -lock: unlock() */
 	char buf[4200];
 
 	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
@@ -192,6 +236,57 @@ static int set_journal(struct store *s)
 }
 
 /*
+ * Take the store's lock, PATH-lock (see the top of this file).  The file
+ * may be removed by the machine closing between our open and our flock():
+ * then the lock we got is on a name nobody else will find, and we take it
+ * again on the file now at that name.
+ */
+static int lock_store(struct store *s)
+{
+	struct stat held, named;
+	size_t len = strlen(s->path) + sizeof("-lock");
+
+	/* malloc, not asprintf: every allocation of the engine goes through malloc. */
+	if (!(s->lock_path = malloc(len)))
+		return vm_error(-ENOMEM, "out of memory opening the store");
+	snprintf(s->lock_path, len, "%s-lock", s->path);
+	for (;;) {
+		int fd = open(s->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd < 0)
+			return vm_error(-errno, "store %s: cannot open %s: %s", s->path, s->lock_path,
+					strerror(errno));
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+
+			close(fd);
+			return e == EWOULDBLOCK ? vm_error(-EBUSY, "store %s is in use by another machine", s->path)
+						: vm_error(-e, "store %s: %s: %s", s->path, s->lock_path, strerror(e));
+		}
+		int e = fstat(fd, &held) < 0 || stat(s->lock_path, &named) < 0 ? errno : 0;
+
+		if (!e && held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+			s->lock_fd = fd;
+			return 0;
+		}
+		close(fd);
+		if (e && e != ENOENT)   /* else removed under us: again */
+			return vm_error(-e, "store %s: %s: %s", s->path, s->lock_path, strerror(e));
+	}
+}
+
+/* Give the lock up (after SQLite closed PATH): remove PATH-lock while still
+ * holding it, so that no other store takes the lock on a file being removed. */
+static void unlock_store(struct store *s)
+{
+	if (s->lock_fd >= 0) {
+		unlink(s->lock_path);
+		close(s->lock_fd);
+	}
+	free(s->lock_path);
+}
+
+/*
  * Reads share one read transaction, begun by the first read that goes to
  * the database and ended by the next commit, store_sync() or metadata
  * change.  If BEGIN fails the read runs on its own.
@@ -248,22 +343,12 @@ int store_open(struct store **out, const char *path)
 		rc = vm_error(-ENOMEM, "out of memory opening the store");
 		goto out;
 	}
+	if ((rc = lock_store(s)) < 0)
+		goto out;
 	rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		rc = fail(s, rc, "open");
-		goto out;
-	}
-	/*
-	 * One machine per store, as swapon(8) refuses an area in use: an
-	 * flock() held until close makes a second machine on the same file
-	 * fail with EBUSY, while SQLite's own fcntl() locks stay free for
-	 * readers such as the sqlite3 shell.
-	 */
-	s->lock_fd = open(s->path, O_RDONLY | O_CLOEXEC);
-	if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		rc = errno == EWOULDBLOCK ? vm_error(-EBUSY, "store %s is in use by another machine", s->path)
-					  : vm_error(-errno, "store %s: %s", s->path, strerror(errno));
 		goto out;
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
@@ -299,24 +384,22 @@ static int flush(struct store *s)
 		return 0;
 	if (sqlite3_get_autocommit(s->db) && (rc = exec(s, "BEGIN")) < 0)
 		return rc;   /* else the batch joins the read transaction */
-	for (unsigned i = 0; i < s->ndels && !rc; i++) {
-		sqlite3_bind_int64(s->st[ST_DEL], 1, (sqlite3_int64)s->dels[i]);
-		rc = step(s, s->st[ST_DEL], "deleting a swap slot");
-	}
+	for (unsigned i = 0; i < s->ndels && !rc; i++)
+		rc = run(s, s->st[ST_DEL], "deleting a swap slot", 1, &s->dels[i]);
 	for (unsigned i = 0; i < s->npend && !rc; i++) {
 		uint64_t k = s->pend_key[i];
 		const void *data = s->pend_data + (uint64_t)i * PAGE_SIZE;
-		sqlite3_stmt *st = s->st[(k & KEY_OBJ) ? ST_OPUT : ST_PUT];
-		int col = 2;
+		bool obj = k & KEY_OBJ;
+		sqlite3_stmt *st = s->st[obj ? ST_OPUT : ST_PUT];
+		uint64_t v[2] = { obj ? (k & ~KEY_OBJ) >> 40 : k, k & STORE_MAX_PG };
+		int n = obj ? 2 : 1, c;
 
-		if (k & KEY_OBJ) {
-			sqlite3_bind_int64(st, 1, (sqlite3_int64)((k & ~KEY_OBJ) >> 40));
-			sqlite3_bind_int64(st, 2, (sqlite3_int64)(k & STORE_MAX_PG));
-			col = 3;
-		} else {
-			sqlite3_bind_int64(st, 1, (sqlite3_int64)k);
+		if ((rc = bind_u64(s, st, "writing a batch", n, v)) < 0)
+			break;
+		if ((c = sqlite3_bind_blob(st, n + 1, data, PAGE_SIZE, SQLITE_STATIC)) != SQLITE_OK) {
+			rc = fail(s, c, "writing a batch");
+			break;
 		}
-		sqlite3_bind_blob(st, col, data, PAGE_SIZE, SQLITE_STATIC);
 		rc = step(s, st, "writing a batch");
 	}
 	if (!rc) {
@@ -335,12 +418,14 @@ static int flush(struct store *s)
 	return 0;
 }
 
-void store_close(struct store *s)
+int store_close(struct store *s)
 {
+	int rc = 0;
+
 	if (!s)
-		return;
+		return 0;
 	if (s->db && !s->private_file)
-		flush(s);
+		rc = flush(s);   /* rolled back if it fails: the last commit stands */
 	if (s->db)
 		end_read(s);
 	for (int i = 0; i < ST_N; i++)
@@ -348,13 +433,13 @@ void store_close(struct store *s)
 	sqlite3_close(s->db);
 	if (s->private_file && s->path)
 		remove_files(s->path);
-	if (s->lock_fd >= 0)
-		close(s->lock_fd);
+	unlock_store(s);
 	u64map_free(&s->pend_index);
 	free(s->pend_data);
 	free(s->dels);
 	free(s->path);
 	free(s);
+	return rc;
 }
 
 bool store_is_private(const struct store *s)
@@ -467,7 +552,8 @@ int store_swap_read(struct store *s, uint64_t slot, void *page)
 	if (pend_get(s, slot, page))
 		return 0;
 	begin_read(s);
-	sqlite3_bind_int64(s->st[ST_GET], 1, (sqlite3_int64)slot);
+	if ((rc = bind_u64(s, s->st[ST_GET], "reading a swapped page", 1, &slot)) < 0)
+		return rc;
 	rc = read_row(s, s->st[ST_GET], page, "reading a swapped page");
 	if (rc == 0)
 		return vm_error(-EIO, "store %s: swap slot %llu is missing", s->path,
@@ -499,14 +585,17 @@ static inline uint64_t obj_key(uint64_t id, uint64_t pgno)
 
 int store_obj_meta(struct store *s, uint64_t id, const char *name, uint64_t size, unsigned mode)
 {
+	static const char what[] = "writing an object's size";
 	sqlite3_stmt *st = s->st[ST_OMETA];
+	uint64_t v[4] = { id, 0, size, mode };   /* 2 is the name, bound below */
+	int rc;
 
 	end_read(s);   /* a statement of its own, committed at once */
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
-	sqlite3_bind_int64(st, 4, mode);
-	return step(s, st, "writing an object's size");
+	if ((rc = bind_u64(s, st, what, 4, v)) < 0)
+		return rc;
+	if ((rc = sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT)) != SQLITE_OK)
+		return fail(s, rc, what);
+	return step(s, st, what);
 }
 
 int store_obj_page_write(struct store *s, uint64_t id, uint64_t pgno, const void *page)
@@ -517,13 +606,14 @@ int store_obj_page_write(struct store *s, uint64_t id, uint64_t pgno, const void
 int store_obj_page_read(struct store *s, uint64_t id, uint64_t pgno, void *page)
 {
 	sqlite3_stmt *st = s->st[ST_OGET];
+	uint64_t v[2] = { id, pgno };
 	int rc;
 
 	if (pend_get(s, obj_key(id, pgno), page))
 		return 0;
 	begin_read(s);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)pgno);
+	if ((rc = bind_u64(s, st, "reading an object page", 2, v)) < 0)
+		return rc;
 	rc = read_row(s, st, page, "reading an object page");
 	if (rc == 0)
 		memset(page, 0, PAGE_SIZE);
@@ -545,13 +635,11 @@ static void pend_drop_obj(struct store *s, uint64_t id, uint64_t npages)
 
 int store_obj_truncate(struct store *s, uint64_t id, uint64_t npages)
 {
-	sqlite3_stmt *st = s->st[ST_OTRUNC];
+	uint64_t v[2] = { id, npages };
 
 	pend_drop_obj(s, id, npages);
 	end_read(s);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)npages);
-	return step(s, st, "truncating an object");
+	return run(s, s->st[ST_OTRUNC], "truncating an object", 2, v);
 }
 
 int store_obj_delete(struct store *s, uint64_t id)
@@ -560,9 +648,7 @@ int store_obj_delete(struct store *s, uint64_t id)
 
 	pend_drop_obj(s, id, 0);
 	end_read(s);
-	sqlite3_bind_int64(s->st[ST_ODELP], 1, (sqlite3_int64)id);
-	if ((rc = step(s, s->st[ST_ODELP], "removing an object's pages")) < 0)
+	if ((rc = run(s, s->st[ST_ODELP], "removing an object's pages", 1, &id)) < 0)
 		return rc;
-	sqlite3_bind_int64(s->st[ST_ODEL], 1, (sqlite3_int64)id);
-	return step(s, s->st[ST_ODEL], "removing an object");
+	return run(s, s->st[ST_ODEL], "removing an object", 1, &id);
 }

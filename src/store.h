@@ -19,6 +19,10 @@
  * make useless.  A private store is named vmfs-swap-PID-XXXXXX; stores of
  * processes that no longer exist are removed when a new one is made.
  *
+ * Files: PATH, PATH-journal (SQLite's rollback journal, kept between
+ * commits) and PATH-lock (held with flock() while a machine uses the store,
+ * so that a second one gets EBUSY; removed at close).
+ *
  * This is the only code that includes <sqlite3.h>; SQLite result codes
  * become errno values here and nowhere else.  Called with the machine lock
  * held.
@@ -37,8 +41,14 @@ struct store;
 
 /* Open the store at @path, or a private temporary file when @path is NULL. 0 or -errno. */
 int  store_open(struct store **out, const char *path);
-/* Commit what is pending, close, and remove a private file. */
-void store_close(struct store *s);
+/*
+ * Commit what is pending, close, remove a private file, and give up the lock
+ * (removing PATH-lock).  0, or -errno when the final commit failed: it is
+ * rolled back, so the file holds what the last successful commit (the last
+ * store_sync()) wrote, and the pages pending since are dropped; the store
+ * is closed all the same.
+ */
+int  store_close(struct store *s);
 /* Commit everything pending.  0 or -errno. */
 int  store_sync(struct store *s);
 const char *store_path(const struct store *s);

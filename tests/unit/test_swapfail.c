@@ -62,6 +62,7 @@
 #include "store.h"
 #include "vmscan.h"
 #include "../splitmix.h"
+#include "sqlite_wrap.h"
 
 #define PG        PAGE_SIZE
 #define PRIV      0x400000ull    /* private pages */
@@ -74,13 +75,6 @@
 #define RW        (PROT_READ | PROT_WRITE)
 
 /* ---- the wrapped SQLite calls ------------------------------------------------- */
-
-int __real_sqlite3_step(sqlite3_stmt *st);
-int __wrap_sqlite3_step(sqlite3_stmt *st);
-int __real_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-			void *arg, char **err);
-int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-			void *arg, char **err);
 
 struct injector {
 	bool counting;         /* count the store's calls (the workload is running) */
@@ -126,8 +120,7 @@ int __wrap_sqlite3_step(sqlite3_stmt *st)
 	return __real_sqlite3_step(st);
 }
 
-int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-			void *arg, char **err)
+int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, sqlite_exec_cb cb, void *arg, char **err)
 {
 	if (strcmp(sql, "ROLLBACK") && inject(sql)) {
 		if (err)
