@@ -6,7 +6,7 @@
  * every mapping, then of every leaf entry inside them.  A private page ends
  * up mapped read-only in both with VMFS_PTE_COW set and its frame's mapcount
  * raised; the first write in either copies it (or takes it over when it has
- * become the last mapping, see fault.c do_wp_page).  Shared pages keep their
+ * become the last mapping, see memory.c do_wp_page).  Shared pages keep their
  * entries.  The child's entries start "old" (accessed bit clear), as Linux
  * makes them.  Only present subtrees are visited, so fork costs what the
  * page tables hold, not what the address space spans.
