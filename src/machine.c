@@ -50,7 +50,7 @@ static int build_kernel(struct vmfs *m)
 		snprintf(page, 64, "vmfs kernel image, page %llu\n", (unsigned long long)i);
 		if (!(ptep = pte_alloc_kernel(m, va)))
 			return -ENOMEM;
-		set_pte_kernel(ptep, mk_pte(kpfn, PTE_P | PTE_RW | PTE_A | PTE_D));
+		set_pte_init(ptep, mk_pte(kpfn, PTE_P | PTE_RW | PTE_A | PTE_D));
 	}
 	return 0;
 }

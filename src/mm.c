@@ -302,7 +302,7 @@ static int copy_pte(struct vmfs *m, struct mm *src, uint64_t va, uint64_t *ptep,
 		swap_get(&m->swap, pte_pfn(e));
 		c->dst->c.swapents++;
 	}
-	set_pte(c->dst, va, dptep, e);
+	set_pte_init(dptep, e);   /* the child has not run: its TLB is empty */
 	return 0;
 }
 

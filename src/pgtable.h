@@ -44,7 +44,8 @@
  * tables no longer hold; the only exceptions are named for what they are:
  * ptep_set_access_flags() ORs in the accessed and dirty bits (the update
  * the hardware makes, which the TLB entry translating the page mirrors),
- * and set_pte_kernel() fills the kernel image's entries at boot.  Upper
+ * and set_pte_init() fills entries no TLB can hold yet (the kernel image's
+ * at boot, a fork child's before it runs).  Upper
  * entries change through pt_entry_populate() (a table installed),
  * pt_entry_clear() (a table released), pt_entry_mkyoung() (the accessed
  * bit) and pgd_alloc()/pgd_free() (the kernel half of a top table).
@@ -227,8 +228,11 @@ static inline void ptep_set_access_flags(uint64_t *ptep, uint64_t bits)
 	*ptep |= bits;
 }
 
-/* Write a leaf entry of the kernel image, at boot, before any TLB exists. */
-static inline void set_pte_kernel(uint64_t *ptep, uint64_t val)
+/*
+ * Write a leaf entry no TLB can hold yet, so with nothing to flush: the
+ * kernel image's at boot, and a fork child's before it is published.
+ */
+static inline void set_pte_init(uint64_t *ptep, uint64_t val)
 {
 	*ptep = val;
 }
