@@ -45,10 +45,10 @@
  * ptep_set_access_flags() ORs in the accessed and dirty bits (the update
  * the hardware makes, which the TLB entry translating the page mirrors),
  * and set_pte_init() fills entries no TLB can hold yet (the kernel image's
- * at boot, a fork child's before it runs).  Upper
- * entries change through pt_entry_populate() (a table installed),
- * pt_entry_clear() (a table released), pt_entry_mkyoung() (the accessed
- * bit) and pgd_alloc()/pgd_free() (the kernel half of a top table).
+ * at boot, a fork child's before it runs).  Upper entries change through
+ * pt_entry_populate() (a table installed), pt_entry_clear() (a table
+ * released), pt_entry_mkyoung() (the accessed bit) and pgd_alloc() /
+ * pgd_free() (the kernel half of a top table).
  * Called with the machine lock held.
  */
 #ifndef VMFS_PGTABLE_H
@@ -57,6 +57,7 @@
 #include "vmfs.h"
 #include "phys.h"
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -225,6 +226,7 @@ void set_pte(struct mm *mm, uint64_t va, uint64_t *ptep, uint64_t val);
  */
 static inline void ptep_set_access_flags(uint64_t *ptep, uint64_t bits)
 {
+	assert(!(bits & ~(PTE_A | PTE_D)));
 	*ptep |= bits;
 }
 
