@@ -125,11 +125,14 @@ static bool table_empty(const uint64_t *t)
 	return true;
 }
 
+/* A walk_page_range in progress, the callbacks copied out of its ops. */
 struct range_walk {
-	struct vmfs              *m;
-	struct mm                *mm;
-	const struct mm_walk_ops *ops;
-	void                     *arg;
+	struct vmfs *m;
+	struct mm   *mm;
+	pte_fn       pte_entry;
+	upper_fn     upper_entry;
+	bool         free_empty;
+	void        *arg;
 };
 
 /* Walk table @pfn at @level covering addresses from @base, over [start, end). */
@@ -151,16 +154,14 @@ static int walk_level(struct range_walk *w, uint64_t pfn, int level, uint64_t ba
 		if (!t[i])
 			continue;
 		if (level == g->levels - 1) {
-			if (w->ops->pte_entry)
-				rc = w->ops->pte_entry(w->m, w->mm, va, &t[i], w->arg);
+			rc = w->pte_entry(w->m, w->mm, va, &t[i], w->arg);
 		} else {
 			uint64_t child = pte_pfn(t[i]);
 
-			if (w->ops->upper_entry &&
-			    (rc = w->ops->upper_entry(w->m, w->mm, va, &t[i], level, w->arg)))
+			if (w->upper_entry && (rc = w->upper_entry(w->m, w->mm, va, &t[i], level, w->arg)))
 				return rc;
 			rc = walk_level(w, child, level + 1, va, lo, hi);
-			if (w->ops->free_empty && table_empty(pt_table(&w->m->phys, child))) {
+			if (w->free_empty && table_empty(pt_table(&w->m->phys, child))) {
 				pt_entry_clear(&t[i]);
 				pt_release(&w->m->phys, child);
 				w->mm->c.pt_pages--;
@@ -177,7 +178,7 @@ static int walk_level(struct range_walk *w, uint64_t pfn, int level, uint64_t ba
 int walk_page_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
 		    const struct mm_walk_ops *ops, void *arg)
 {
-	struct range_walk w = { m, mm, ops, arg };
+	struct range_walk w = { m, mm, ops->pte_entry, ops->upper_entry, ops->free_empty, arg };
 
 	assert(start <= end && end <= m->geom.user_top);
 	if (start == end)

@@ -256,7 +256,7 @@ typedef int (*upper_fn)(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ep
 
 struct mm_walk_ops {
 	upper_fn upper_entry;   /* may be NULL */
-	pte_fn   pte_entry;     /* may be NULL */
+	pte_fn   pte_entry;     /* required */
 	bool     free_empty;    /* release emptied tables (zap: free_pgtables) */
 };
 
