@@ -35,24 +35,13 @@ static int build_kernel(struct vmfs *m)
 	m->kernel_pgd = (uint64_t)pgd;
 	for (uint64_t i = 0; i < m->phys.kernel_pages; i++) {
 		uint64_t va = g->kernel_base + (i << PAGE_SHIFT);
-		uint64_t kpfn = m->phys.nframes + i, pfn = m->kernel_pgd;
+		uint64_t kpfn = m->phys.nframes + i, *ptep;
 		char *page = pfn_to_virt(&m->phys, kpfn);
 
 		snprintf(page, 64, "vmfs kernel image, page %llu\n", (unsigned long long)i);
-		for (int l = 0; l < g->levels - 1; l++) {
-			uint64_t *ep = &pt_table(&m->phys, pfn)[pt_index(g, va, l)];
-
-			if (!pte_present(*ep)) {
-				int64_t t = pt_alloc(&m->phys);
-
-				if (t < 0)
-					return -ENOMEM;
-				*ep = mk_pte((uint64_t)t, PTE_TABLE_KERNEL);
-			}
-			pfn = pte_pfn(*ep);
-		}
-		pt_table(&m->phys, pfn)[pt_index(g, va, g->levels - 1)] =
-			mk_pte(kpfn, PTE_P | PTE_RW | PTE_A | PTE_D);
+		if (!(ptep = pte_alloc_kernel(m, va)))
+			return -ENOMEM;
+		set_pte_init(ptep, mk_pte(kpfn, PTE_P | PTE_RW | PTE_A | PTE_D));
 	}
 	return 0;
 }
@@ -286,6 +275,8 @@ static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 	return 0;
 }
 
+static const struct mm_walk_ops count_ops = { .pte_entry = count_pte };
+
 int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 {
 	struct mm *mm = mm_lookup(m, pid);
@@ -305,7 +296,7 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 		if (v->obj && v->obj->name)
 			snprintf(o->object, sizeof(o->object), "%s%s", v->obj->name,
 				 v->obj->removed ? " (deleted)" : "");
-		walk_pte_range(m, mm, v->start, v->end, count_pte, o, false);
+		walk_page_range(m, mm, v->start, v->end, &count_ops, o);
 		o->pss >>= PSS_SHIFT;
 		o->pss_dirty >>= PSS_SHIFT;
 	}
@@ -321,32 +312,51 @@ int machine_pids(struct vmfs *m, int *pids, uint64_t max)
 	return m->nr_procs > INT32_MAX ? INT32_MAX : (int)m->nr_procs;
 }
 
+struct pagemap_walk {
+	uint64_t *out;
+	uint64_t  vpn;   /* the page out[0] is for */
+};
+
+/* One /proc/PID/pagemap entry for the user page at @va (pagemap_pte_range). */
+static int pagemap_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	const struct pagemap_walk *pw = arg;
+	uint64_t e = *ptep, pm = 0;
+
+	(void)mm;
+	if (pte_resident(e)) {
+		const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
+
+		pm = VMFS_PM_PRESENT | (pte_pfn(e) & VMFS_PM_PFN_MASK);
+		if ((f->flags & FRAME_KIND_MASK) == FRAME_CACHE)
+			pm |= VMFS_PM_FILE;
+		if (f->mapcount == 1)
+			pm |= VMFS_PM_EXCLUSIVE;
+	} else if (pte_is_swap(e)) {
+		pm = VMFS_PM_SWAPPED | ((pte_pfn(e) << VMFS_PM_SWAP_SHIFT) & VMFS_PM_PFN_MASK);
+	}
+	pw->out[(va >> PAGE_SHIFT) - pw->vpn] = pm;
+	return 0;
+}
+
+static const struct mm_walk_ops pagemap_ops = { .pte_entry = pagemap_pte };
+
 /* vmfs_pagemap: one /proc/PID/pagemap entry per page (pagemap.rst). */
 int64_t proc_pagemap(struct vmfs *m, int pid, uint64_t vpn, uint64_t *out, uint64_t n)
 {
 	struct mm *mm = mm_lookup(m, pid);
-	uint64_t top = m->geom.user_top >> PAGE_SHIFT, i;
+	uint64_t top = m->geom.user_top >> PAGE_SHIFT;
+	struct pagemap_walk pw = { out, vpn };
 
 	if (!mm)
 		return -ESRCH;
-	for (i = 0; i < n && vpn + i < top; i++) {
-		const uint64_t *ptep = pte_offset(m, mm->cr3, (vpn + i) << PAGE_SHIFT);
-		uint64_t e = ptep ? *ptep : 0, pm = 0;
-
-		if (pte_resident(e)) {
-			const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
-
-			pm = VMFS_PM_PRESENT | (pte_pfn(e) & VMFS_PM_PFN_MASK);
-			if ((f->flags & FRAME_KIND_MASK) == FRAME_CACHE)
-				pm |= VMFS_PM_FILE;
-			if (f->mapcount == 1)
-				pm |= VMFS_PM_EXCLUSIVE;
-		} else if (pte_is_swap(e)) {
-			pm = VMFS_PM_SWAPPED | ((pte_pfn(e) << VMFS_PM_SWAP_SHIFT) & VMFS_PM_PFN_MASK);
-		}
-		out[i] = pm;
-	}
-	return (int64_t)i;
+	if (vpn >= top)
+		return 0;
+	if (n > top - vpn)
+		n = top - vpn;
+	memset(out, 0, n * sizeof(*out));   /* the pages with no entry */
+	walk_page_range(m, mm, vpn << PAGE_SHIFT, (vpn + n) << PAGE_SHIFT, &pagemap_ops, &pw);
+	return (int64_t)n;
 }
 
 struct pt_dump {
@@ -354,27 +364,27 @@ struct pt_dump {
 	uint64_t max, count;
 };
 
-static void dump_table(const struct vmfs *m, struct pt_dump *d, uint64_t pfn, int level,
-		       uint64_t base, unsigned limit)
+/* One entry of the dump, at any level. */
+static int dump_entry(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ep, int level, void *arg)
 {
-	const struct pt_geom *g = &m->geom;
-	const uint64_t *t = pt_table(&m->phys, pfn);
-	int shift = pt_shift(g, level);
+	struct pt_dump *d = arg;
+	uint64_t paddr = pt_paddr(&m->phys, ep);
 
-	for (unsigned i = 0; i < limit; i++) {
-		uint64_t va = base + ((uint64_t)i << shift);
-
-		if (!t[i])
-			continue;
-		if (d->count < d->max)
-			d->out[d->count] = (struct vmfs_pt_entry){
-				.level = level, .index = i, .table = pfn << PAGE_SHIFT,
-				.vaddr = va, .entry = t[i] };
-		d->count++;
-		if (level < g->levels - 1 && pte_present(t[i]))
-			dump_table(m, d, pte_pfn(t[i]), level + 1, va, PTRS_PER_TABLE);
-	}
+	(void)mm;
+	if (d->count < d->max)
+		d->out[d->count] = (struct vmfs_pt_entry){
+			.level = level, .index = (uint32_t)((paddr & (PAGE_SIZE - 1)) / sizeof(*ep)),
+			.table = paddr & ~(uint64_t)(PAGE_SIZE - 1), .vaddr = va, .entry = *ep };
+	d->count++;
+	return 0;
 }
+
+static int dump_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	return dump_entry(m, mm, va, ptep, m->geom.levels - 1, arg);
+}
+
+static const struct mm_walk_ops dump_ops = { .upper_entry = dump_entry, .pte_entry = dump_pte };
 
 /* vmfs_pagetable: the user half's non-zero entries, depth first. */
 int64_t proc_pagetable(struct vmfs *m, int pid, struct vmfs_pt_entry *out, uint64_t max)
@@ -384,7 +394,7 @@ int64_t proc_pagetable(struct vmfs *m, int pid, struct vmfs_pt_entry *out, uint6
 
 	if (!mm)
 		return -ESRCH;
-	dump_table(m, &d, mm->cr3, 0, 0, pt_index(&m->geom, m->geom.kernel_base, 0));
+	walk_page_range(m, mm, 0, m->geom.user_top, &dump_ops, &d);
 	return (int64_t)d.count;
 }
 

@@ -6,7 +6,7 @@
  * every mapping, then of every leaf entry inside them.  A private page ends
  * up mapped read-only in both with VMFS_PTE_COW set and its frame's mapcount
  * raised; the first write in either copies it (or takes it over when it has
- * become the last mapping, see fault.c do_wp_page).  Shared pages keep their
+ * become the last mapping, see memory.c do_wp_page).  Shared pages keep their
  * entries.  The child's entries start "old" (accessed bit clear), as Linux
  * makes them.  Only present subtrees are visited, so fork costs what the
  * page tables hold, not what the address space spans.
@@ -77,7 +77,9 @@ static int zap_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, v
 
 void zap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end)
 {
-	walk_pte_range(m, mm, start, end, zap_pte, NULL, true);
+	static const struct mm_walk_ops zap_ops = { .pte_entry = zap_pte, .free_empty = true };
+
+	walk_page_range(m, mm, start, end, &zap_ops, NULL);
 }
 
 static bool name_ok(const char *name)
@@ -142,13 +144,8 @@ static void mm_destroy(struct vmfs *m, struct mm *mm)
 	m->cnt.tlb_hit += mm->c.tlb_hit;   /* the machine's count keeps them */
 	m->cnt.tlb_miss += mm->c.tlb_miss;
 	if (mm->cr3) {
-		uint64_t *pgd = pt_table(&m->phys, mm->cr3);
-		unsigned k = pt_index(&m->geom, m->geom.kernel_base, 0);
-
 		zap_range(m, mm, 0, m->geom.user_top);
-		memset(&pgd[k], 0, (PTRS_PER_TABLE - k) * sizeof(*pgd));
-		pt_release(&m->phys, mm->cr3);
-		mm->c.pt_pages--;
+		pgd_free(m, mm);
 		assert(mm->c.pt_pages == 0);
 	}
 	free_vmas(m, mm);
@@ -192,16 +189,8 @@ static struct mm *mm_new(struct vmfs *m, const char *name)
  */
 static int mm_alloc_pgd(struct vmfs *m, struct mm *mm)
 {
-	unsigned k = pt_index(&m->geom, m->geom.kernel_base, 0);
-	int64_t cr3 = pt_alloc(&m->phys);
-
-	if (cr3 < 0)
+	if (pgd_alloc(m, mm) < 0)
 		return vm_error(-ENOMEM, "out of memory creating a process");
-	mm->cr3 = (uint64_t)cr3;
-	mm->c.pt_pages = 1;
-	/* The kernel half: the same lower tables in every process. */
-	memcpy(&pt_table(&m->phys, mm->cr3)[k], &pt_table(&m->phys, m->kernel_pgd)[k],
-	       (PTRS_PER_TABLE - k) * sizeof(uint64_t));
 	return 0;
 }
 
@@ -296,9 +285,11 @@ static int copy_pte(struct vmfs *m, struct mm *src, uint64_t va, uint64_t *ptep,
 		swap_get(&m->swap, pte_pfn(e));
 		c->dst->c.swapents++;
 	}
-	*dptep = e;
+	set_pte_init(dptep, e);   /* the child has not run: its TLB is empty */
 	return 0;
 }
+
+static const struct mm_walk_ops copy_ops = { .pte_entry = copy_pte };
 
 int mm_fork(struct vmfs *m, int pid)
 {
@@ -332,7 +323,7 @@ int mm_fork(struct vmfs *m, int pid)
 	for (const struct vma *v = parent->vmas.first; v; v = v->next) {
 		struct copy_ctx c = { .dst = child, .vma = v, .leaf_va = 1 };
 
-		if (walk_pte_range(m, parent, v->start, v->end, copy_pte, &c, false) < 0)
+		if (walk_page_range(m, parent, v->start, v->end, &copy_ops, &c) < 0)
 			goto nomem;
 	}
 	rc = mm_publish(m, child);

@@ -402,6 +402,8 @@ static int change_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep
 	return 0;
 }
 
+static const struct mm_walk_ops change_ops = { .pte_entry = change_pte };
+
 int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 {
 	struct mm *mm = mm_lookup(m, pid);
@@ -443,7 +445,7 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 	spares_put(&s);
 	for (v = vma_find(&mm->vmas, addr); v && v->start < end; v = v->next)
 		v->prot = prot;
-	walk_pte_range(m, mm, addr, end, change_pte, &prot, false);
+	walk_page_range(m, mm, addr, end, &change_ops, &prot);
 	merge_range(m, mm, addr, end);
 	return 0;
 }

@@ -1,16 +1,22 @@
 /*
  * pgtable.c - walking, growing and pruning page tables in simulated RAM
- * (see pgtable.h for the entry states).
+ * (see pgtable.h for the entry states, the level names and the writers).
  *
- * Tables are allocated on the way down when a leaf is needed (pte_alloc) and
- * released on the way back up when a range walk leaves them empty
- * (walk_pte_range with free_empty): a process's tables always cover exactly
- * the pages it has entries for, plus the tables on the way to them.
+ * Tables are allocated on the way down when a leaf is needed (pte_alloc,
+ * pte_alloc_kernel, both through pt_entry_alloc) and released on the way
+ * back up when a range walk leaves them empty (walk_page_range with
+ * free_empty): a process's tables always cover exactly the pages it has
+ * entries for, plus the tables on the way to them.  The kernel half of
+ * every top table holds the kernel's own top-level entries, copied at
+ * pgd_alloc and cleared at pgd_free; the tables below them are shared and
+ * never freed.
  */
 #include "pgtable.h"
 #include "machine.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <string.h>
 
 void pt_geom_init(struct pt_geom *g, int levels)
 {
@@ -20,41 +26,89 @@ void pt_geom_init(struct pt_geom *g, int levels)
 	g->kernel_base = g->va_bits == 64 ? g->user_top : ~0ull << (g->va_bits - 1);
 }
 
+uint64_t *pgd_offset(const struct vmfs *m, const struct mm *mm, uint64_t va)
+{
+	return pt_entry_offset(&m->phys, &m->geom, mm->cr3, 0, va);
+}
+
+uint64_t *pgd_offset_k(const struct vmfs *m, uint64_t va)
+{
+	return pt_entry_offset(&m->phys, &m->geom, m->kernel_pgd, 0, va);
+}
+
 uint64_t *pte_offset(const struct vmfs *m, uint64_t cr3, uint64_t va)
 {
+	uint64_t *ep;
+
+	if (pt_descend(&m->phys, &m->geom, cr3, 0, va, PTE_P, PTE_P, &ep) < m->geom.levels - 1)
+		return NULL;
+	return ep;
+}
+
+int64_t pt_entry_alloc(struct phys *p, uint64_t *ep, uint64_t flags, uint64_t *nr_tables)
+{
+	if (!pte_present(*ep)) {
+		int64_t t = pt_alloc(p);
+
+		if (t < 0)
+			return -1;
+		pt_entry_populate(ep, (uint64_t)t, flags);
+		if (nr_tables)
+			(*nr_tables)++;
+	}
+	return (int64_t)pte_pfn(*ep);
+}
+
+/* The leaf entry for @va under @cr3, tables made with @flags as needed. */
+static uint64_t *pt_walk_alloc(struct vmfs *m, uint64_t cr3, uint64_t va, uint64_t flags,
+			       uint64_t *nr_tables)
+{
 	const struct pt_geom *g = &m->geom;
-	uint64_t pfn = cr3;
+	int64_t pfn = (int64_t)cr3;
 
 	for (int l = 0; l < g->levels - 1; l++) {
-		uint64_t e = pt_table(&m->phys, pfn)[pt_index(g, va, l)];
-
-		if (!pte_present(e))
+		pfn = pt_entry_alloc(&m->phys, pt_entry_offset(&m->phys, g, (uint64_t)pfn, l, va),
+				     flags, nr_tables);
+		if (pfn < 0)
 			return NULL;
-		pfn = pte_pfn(e);
 	}
-	return &pt_table(&m->phys, pfn)[pt_index(g, va, g->levels - 1)];
+	return pt_entry_offset(&m->phys, g, (uint64_t)pfn, g->levels - 1, va);
 }
 
 uint64_t *pte_alloc(struct vmfs *m, struct mm *mm, uint64_t va)
 {
-	const struct pt_geom *g = &m->geom;
-	uint64_t pfn = mm->cr3;
+	assert(va_is_user(&m->geom, va));
+	return pt_walk_alloc(m, mm->cr3, va, PTE_TABLE_USER, &mm->c.pt_pages);
+}
 
-	assert(va_is_user(g, va));
-	for (int l = 0; l < g->levels - 1; l++) {
-		uint64_t *ep = &pt_table(&m->phys, pfn)[pt_index(g, va, l)];
+uint64_t *pte_alloc_kernel(struct vmfs *m, uint64_t va)
+{
+	assert(!va_is_user(&m->geom, va));
+	return pt_walk_alloc(m, m->kernel_pgd, va, PTE_TABLE_KERNEL, NULL);
+}
 
-		if (!pte_present(*ep)) {
-			int64_t t = pt_alloc(&m->phys);
+int pgd_alloc(struct vmfs *m, struct mm *mm)
+{
+	unsigned k = pt_index(&m->geom, m->geom.kernel_base, 0);
+	int64_t cr3 = pt_alloc(&m->phys);
 
-			if (t < 0)
-				return NULL;
-			*ep = mk_pte((uint64_t)t, PTE_TABLE_USER);
-			mm->c.pt_pages++;
-		}
-		pfn = pte_pfn(*ep);
-	}
-	return &pt_table(&m->phys, pfn)[pt_index(g, va, g->levels - 1)];
+	if (cr3 < 0)
+		return -ENOMEM;
+	mm->cr3 = (uint64_t)cr3;
+	mm->c.pt_pages = 1;
+	/* The kernel half: the same lower tables in every process. */
+	memcpy(pgd_offset(m, mm, m->geom.kernel_base), pgd_offset_k(m, m->geom.kernel_base),
+	       (PTRS_PER_TABLE - k) * sizeof(uint64_t));
+	return 0;
+}
+
+void pgd_free(struct vmfs *m, struct mm *mm)
+{
+	unsigned k = pt_index(&m->geom, m->geom.kernel_base, 0);
+
+	memset(pgd_offset(m, mm, m->geom.kernel_base), 0, (PTRS_PER_TABLE - k) * sizeof(uint64_t));
+	pt_release(&m->phys, mm->cr3);
+	mm->c.pt_pages--;
 }
 
 void set_pte(struct mm *mm, uint64_t va, uint64_t *ptep, uint64_t val)
@@ -71,12 +125,14 @@ static bool table_empty(const uint64_t *t)
 	return true;
 }
 
+/* A walk_page_range in progress, the callbacks copied out of its ops. */
 struct range_walk {
 	struct vmfs *m;
 	struct mm   *mm;
-	pte_fn       fn;
-	void        *arg;
+	pte_fn       pte_entry;
+	upper_fn     upper_entry;
 	bool         free_empty;
+	void        *arg;
 };
 
 /* Walk table @pfn at @level covering addresses from @base, over [start, end). */
@@ -98,13 +154,15 @@ static int walk_level(struct range_walk *w, uint64_t pfn, int level, uint64_t ba
 		if (!t[i])
 			continue;
 		if (level == g->levels - 1) {
-			rc = w->fn(w->m, w->mm, va, &t[i], w->arg);
+			rc = w->pte_entry(w->m, w->mm, va, &t[i], w->arg);
 		} else {
 			uint64_t child = pte_pfn(t[i]);
 
+			if (w->upper_entry && (rc = w->upper_entry(w->m, w->mm, va, &t[i], level, w->arg)))
+				return rc;
 			rc = walk_level(w, child, level + 1, va, lo, hi);
 			if (w->free_empty && table_empty(pt_table(&w->m->phys, child))) {
-				t[i] = 0;
+				pt_entry_clear(&t[i]);
 				pt_release(&w->m->phys, child);
 				w->mm->c.pt_pages--;
 			}
@@ -117,10 +175,10 @@ static int walk_level(struct range_walk *w, uint64_t pfn, int level, uint64_t ba
 	return 0;
 }
 
-int walk_pte_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
-		   pte_fn fn, void *arg, bool free_empty)
+int walk_page_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
+		    const struct mm_walk_ops *ops, void *arg)
 {
-	struct range_walk w = { m, mm, fn, arg, free_empty };
+	struct range_walk w = { m, mm, ops->pte_entry, ops->upper_entry, ops->free_empty, arg };
 
 	assert(start <= end && end <= m->geom.user_top);
 	if (start == end)

@@ -1,11 +1,22 @@
 /*
- * pgtable.h - page tables stored in simulated physical memory.
+ * pgtable.h - page tables stored in simulated physical memory, and the one
+ * way to walk and write them.
  *
  * A table is one 4096-byte frame of 512 little-endian 64-bit entries in the
  * x86-64 layout (vmfs.h, VMFS_PTE_*).  Level 0 is the top (pgd, its frame is
  * the process's cr3); level levels-1 holds the leaf entries (pte).  Level i
  * indexes 9 bits of the address starting at bit 12 + 9 * (levels-1-i); with
  * 6 levels the top indexes only the 7 bits left of a 64-bit address.
+ *
+ * Linux names the levels from the top pgd, p4d, pud, pmd, pte, and folds
+ * the ones a configuration lacks; here the number of levels is a machine's
+ * option (2..6), so the names count from both ends:
+ *
+ *     level 0            pgd   pgd_offset(), pgd_offset_k()
+ *     levels 1..L-2      p4d, pud, pmd counted up from the leaf (pmd is
+ *                        level L-2, pud L-3, p4d L-4; a sixth level has no
+ *                        Linux name): one generic step, pt_entry_offset()
+ *     level L-1          pte   pte_offset(), pte_alloc(), pte_alloc_kernel()
  *
  * A leaf entry is in exactly one of these states:
  *
@@ -18,9 +29,27 @@
  * with A set once a walk has passed through them.
  * The hardware-like walk ANDs US and RW and ORs NX across levels.
  *
- * Every change of a leaf entry of a process goes through set_pte(), which
- * also drops the address from that process's TLB: the TLB can never hold a
- * translation the tables no longer hold.  Called with the machine lock held.
+ * The walks: every walk to one address descends with pt_descend() (or, to
+ * see each level, pt_entry_offset()), inlined so that the access path's
+ * walk stays one tight loop; every walk that visits each entry of a range
+ * (pagemap, the table dump, maps counting, exit and munmap, fork,
+ * mprotect) is walk_page_range() with callbacks, as in Linux's
+ * mm/pagewalk.c; every walk that allocates tables goes through
+ * pt_entry_alloc() (pte_alloc for a process, pte_alloc_kernel for the
+ * kernel image).
+ *
+ * The writers: every write of a table entry goes through a writer below.
+ * A leaf entry of a process changes through set_pte(), which also drops the
+ * address from that process's TLB, so the TLB never holds a translation the
+ * tables no longer hold; the only exceptions are named for what they are:
+ * ptep_set_access_flags() ORs in the accessed and dirty bits (the update
+ * the hardware makes, which the TLB entry translating the page mirrors),
+ * and set_pte_init() fills entries no TLB can hold yet (the kernel image's
+ * at boot, a fork child's before it runs).  Upper entries change through
+ * pt_entry_populate() (a table installed), pt_entry_clear() (a table
+ * released), pt_entry_mkyoung() (the accessed bit) and pgd_alloc() /
+ * pgd_free() (the kernel half of a top table).
+ * Called with the machine lock held.
  */
 #ifndef VMFS_PGTABLE_H
 #define VMFS_PGTABLE_H
@@ -28,6 +57,7 @@
 #include "uapi.h"
 #include "phys.h"
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -104,23 +134,133 @@ static inline uint64_t pt_paddr(const struct phys *p, const uint64_t *ptep)
 	return (uint64_t)((const uint8_t *)ptep - p->ram);
 }
 
+/* Linux's p4d_offset, pud_offset, pmd_offset, pte_offset_kernel: the entry
+ * for @va in table @table_pfn at @level. */
+static inline uint64_t *pt_entry_offset(const struct phys *p, const struct pt_geom *g,
+					uint64_t table_pfn, int level, uint64_t va)
+{
+	return &pt_table(p, table_pfn)[pt_index(g, va, level)];
+}
+
+/*
+ * The descent every walk to one address makes: from table @pfn at @level,
+ * step down toward @va while the upper entries, masked with @mask, equal
+ * @want.  Returns the level it stopped at with *@ep the entry there: either
+ * levels-1 (*@ep is the leaf entry) or an upper level whose entry failed
+ * the test.  With mask = want = PTE_P it goes as far as tables exist.
+ */
+static inline int pt_descend(const struct phys *p, const struct pt_geom *g, uint64_t pfn,
+			     int level, uint64_t va, uint64_t mask, uint64_t want, uint64_t **ep)
+{
+	for (; level < g->levels - 1; level++) {
+		uint64_t *up = pt_entry_offset(p, g, pfn, level, va);
+
+		if ((*up & mask) != want) {
+			*ep = up;
+			return level;
+		}
+		pfn = pte_pfn(*up);
+	}
+	*ep = pt_entry_offset(p, g, pfn, level, va);
+	return level;
+}
+
+/* The top-level entry for user address @va of @mm (Linux's pgd_offset). */
+uint64_t *pgd_offset(const struct vmfs *m, const struct mm *mm, uint64_t va);
+
+/* The top-level entry for @va in the kernel's own top table (pgd_offset_k). */
+uint64_t *pgd_offset_k(const struct vmfs *m, uint64_t va);
+
 /* The leaf entry for @va under @cr3, or NULL if a table on the way is missing. */
 uint64_t *pte_offset(const struct vmfs *m, uint64_t cr3, uint64_t va);
 
 /* The leaf entry for user address @va in @mm, allocating missing tables; NULL on ENOMEM. */
 uint64_t *pte_alloc(struct vmfs *m, struct mm *mm, uint64_t va);
 
+/* The kernel image's leaf entry for @va, allocating missing kernel tables; NULL on ENOMEM. */
+uint64_t *pte_alloc_kernel(struct vmfs *m, uint64_t va);
+
+/*
+ * The allocating step (Linux's __p4d_alloc, __pud_alloc, __pmd_alloc,
+ * __pte_alloc): the pfn of the table upper entry @ep points at, a new empty
+ * one installed with entry bits @flags if there is none (counted in
+ * *@nr_tables, if given); -1 when the page-table pool is dry.
+ */
+int64_t pt_entry_alloc(struct phys *p, uint64_t *ep, uint64_t flags, uint64_t *nr_tables);
+
+/* Upper-entry writers: table @pfn installed (pmd_populate), released (pmd_clear). */
+static inline void pt_entry_populate(uint64_t *ep, uint64_t pfn, uint64_t flags)
+{
+	*ep = mk_pte(pfn, flags);
+}
+
+static inline void pt_entry_clear(uint64_t *ep)
+{
+	*ep = 0;
+}
+
+/* The accessed bit of an upper entry a walk passes through (pmd_mkyoung). */
+static inline void pt_entry_mkyoung(uint64_t *ep)
+{
+	*ep |= PTE_A;
+}
+
+/*
+ * A new top table for @mm, holding the kernel's top-level entries (Linux's
+ * pgd_alloc and clone_pgd_range): 0, or -ENOMEM with the pool dry.
+ */
+int pgd_alloc(struct vmfs *m, struct mm *mm);
+
+/* Release @mm's top table, its user half already empty (pgd_free). */
+void pgd_free(struct vmfs *m, struct mm *mm);
+
 /* Write a leaf entry of @mm and drop @va from its TLB. */
 void set_pte(struct mm *mm, uint64_t va, uint64_t *ptep, uint64_t val);
 
 /*
- * Call @fn for every non-zero leaf entry of @mm in [start, end) (user half,
- * page-aligned), in address order.  With @free_empty, tables left all zero
- * afterwards are released (never the top table).  A non-zero return from
- * @fn stops the walk and is returned.
+ * OR accessed and dirty bits (@bits within PTE_A | PTE_D) into a live leaf
+ * entry, as the hardware does on an access (ptep_set_access_flags, with
+ * pte_mkyoung and pte_mkdirty): no TLB flush, since the bits only add to
+ * what a TLB entry for the page allows; the caller updates or fills that
+ * entry itself.
+ */
+static inline void ptep_set_access_flags(uint64_t *ptep, uint64_t bits)
+{
+	assert(!(bits & ~(PTE_A | PTE_D)));
+	*ptep |= bits;
+}
+
+/*
+ * Write a leaf entry no TLB can hold yet, so with nothing to flush: the
+ * kernel image's at boot, and a fork child's before it is published.
+ */
+static inline void set_pte_init(uint64_t *ptep, uint64_t val)
+{
+	*ptep = val;
+}
+
+/*
+ * walk_page_range: visit the entries of @mm over [start, end) (user half,
+ * page-aligned), depth first, in address order, calling @ops's callbacks
+ * with @arg: upper_entry for each non-zero upper entry before the walk
+ * goes below it (@level 0 .. levels-2, @va the first address it maps),
+ * pte_entry for each non-zero leaf entry.  Zero entries are skipped.  With
+ * free_empty, tables left all zero afterwards are released (never the top
+ * table).  A non-zero return from a callback stops the walk and is
+ * returned.  (Linux's mm/pagewalk.c; its pgd_entry ... pmd_entry are the
+ * one upper_entry here, the level says which.)
  */
 typedef int (*pte_fn)(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg);
-int walk_pte_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
-		   pte_fn fn, void *arg, bool free_empty);
+typedef int (*upper_fn)(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ep, int level,
+			void *arg);
+
+struct mm_walk_ops {
+	upper_fn upper_entry;   /* may be NULL */
+	pte_fn   pte_entry;     /* required */
+	bool     free_empty;    /* release emptied tables (zap: free_pgtables) */
+};
+
+int walk_page_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
+		    const struct mm_walk_ops *ops, void *arg);
 
 #endif

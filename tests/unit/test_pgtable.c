@@ -9,11 +9,14 @@
  * edges of 30/39/48/57-bit spaces and everywhere at 64 bits; a real walk at
  * every depth: after mmap and a write, pte_offset and translate() agree and
  * every level's entry is read back from RAM at table + 8 * index, with the
- * bits an intermediate and a leaf entry must carry; walk_pte_range visiting
- * exactly the non-zero leaves of a range in address order, across leaf-table
- * and upper-table boundaries, stopping on a non-zero return; and, with
- * free_empty (through munmap), tables released as they empty until
- * mm->c.pt_pages and phys.pt_inuse are back where they started.
+ * bits an intermediate and a leaf entry must carry; the steps of pgtable.h
+ * (pgd_offset, pt_entry_offset, pt_descend, pte_alloc_kernel) landing on
+ * the entries the full walk finds; walk_page_range visiting exactly the
+ * non-zero leaves of a range in address order, across leaf-table and
+ * upper-table boundaries, stopping on a non-zero return, and its
+ * upper_entry hook seeing each upper entry depth first, before the entries
+ * below it; and, with free_empty (through munmap), tables released as they
+ * empty until mm->c.pt_pages and phys.pt_inuse are back where they started.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -315,7 +318,7 @@ static void test_walk_every_depth(void **state)
 		walk_at(levels);
 }
 
-/* ---- walk_pte_range ---------------------------------------------------------------- */
+/* ---- walk_page_range --------------------------------------------------------------- */
 
 struct recorder {
 	uint64_t va[4096];
@@ -333,6 +336,55 @@ static int record(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, vo
 	r->va[r->n++] = va;
 	return r->stop_after && r->n == r->stop_after ? 7 : 0;
 }
+
+static const struct mm_walk_ops record_ops = { .pte_entry = record };
+static const struct mm_walk_ops record_free_ops = { .pte_entry = record, .free_empty = true };
+
+/* What upper_entry saw: the entry last seen at each level, and counts. */
+struct upper_log {
+	uint64_t *ep[8];       /* the entry last visited at each level */
+	uint64_t  va[8];
+	size_t    n_upper, n_leaf;
+};
+
+static int log_upper(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ep, int level, void *arg)
+{
+	struct upper_log *u = arg;
+	uint64_t span = 1ull << pt_shift(&m->geom, level);
+
+	assert_true(level >= 0 && level < m->geom.levels - 1);
+	assert_true(pte_present(*ep));
+	assert_int_equal(va & (span - 1), 0);
+	/* Depth first: the entry lies in the table the entry above points at. */
+	if (level == 0)
+		assert_ptr_equal(ep, pgd_offset(m, mm, va));
+	else
+		assert_ptr_equal(ep, pt_entry_offset(&m->phys, &m->geom, pte_pfn(*u->ep[level - 1]),
+						     level, va));
+	assert_true(!u->ep[level] || va > u->va[level]);   /* address order */
+	u->ep[level] = ep;
+	u->va[level] = va;
+	for (int l = level + 1; l < 8; l++)
+		u->ep[l] = NULL;
+	u->n_upper++;
+	return 0;
+}
+
+static int log_leaf(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	struct upper_log *u = arg;
+	int last = m->geom.levels - 2;
+
+	(void)mm;
+	/* The upper entry just visited at the level above maps this leaf's table. */
+	assert_non_null(u->ep[last]);
+	assert_ptr_equal(ptep, pt_entry_offset(&m->phys, &m->geom, pte_pfn(*u->ep[last]),
+					       m->geom.levels - 1, va));
+	u->n_leaf++;
+	return 0;
+}
+
+static const struct mm_walk_ops log_ops = { .upper_entry = log_upper, .pte_entry = log_leaf };
 
 /* The region used by the range tests: 8 MiB across a boundary of the level above the pmd. */
 static uint64_t region_base(const struct pt_geom *g)
@@ -405,26 +457,88 @@ static void range_walk_at(int levels)
 
 		r->n = 0;
 		r->stop_after = 0;
-		assert_int_equal(walk_pte_range(m, mm, s, e, record, r, false), 0);
+		assert_int_equal(walk_page_range(m, mm, s, e, &record_ops, r), 0);
 		expect_visits(r, base, s, e);
 	}
 	/* The whole user half finds the same leaves and nothing else. */
 	r->n = 0;
-	assert_int_equal(walk_pte_range(m, mm, 0, g->user_top, record, r, false), 0);
+	assert_int_equal(walk_page_range(m, mm, 0, g->user_top, &record_ops, r), 0);
 	expect_visits(r, base, base, end);
 	/* A non-zero return stops the walk and comes back. */
 	r->n = 0;
 	r->stop_after = 3;
-	assert_int_equal(walk_pte_range(m, mm, base, end, record, r, true), 7);
+	assert_int_equal(walk_page_range(m, mm, base, end, &record_free_ops, r), 7);
 	assert_int_equal(r->n, 3);
 	/* Walking, even with free_empty, frees nothing while entries remain. */
 	r->n = 0;
 	r->stop_after = 0;
-	assert_int_equal(walk_pte_range(m, mm, 0, g->user_top, record, r, true), 0);
+	assert_int_equal(walk_page_range(m, mm, 0, g->user_top, &record_free_ops, r), 0);
 	assert_int_equal(mm->c.pt_pages, pt_pages);
 	assert_int_equal(m->phys.pt_inuse, pt_inuse);
+	/* upper_entry: every table but the top one is below exactly one upper entry. */
+	{
+		struct upper_log u = { 0 };
+
+		assert_int_equal(walk_page_range(m, mm, 0, g->user_top, &log_ops, &u), 0);
+		assert_int_equal(u.n_leaf, r->n);
+		assert_int_equal(u.n_upper, mm->c.pt_pages - 1);
+	}
 	free(r);
 	machine_close(m);
+}
+
+/* The per-level steps land where the full walk does. */
+static void steps_at(int levels)
+{
+	struct vmfs *m = open_levels(levels, "");
+	const struct pt_geom *g = &m->geom;
+	int pid = spawn(m);
+	struct mm *mm = mm_lookup(m, pid);
+	uint64_t base = region_base(g), *ep, *ptep, pfn = mm->cr3;
+	uint64_t inuse;
+	int l;
+
+	map_fixed(m, pid, base, 4 * PAGE_SIZE, RW);
+	write_u64(m, pid, base, 1);
+	ptep = pte_offset(m, mm->cr3, base);
+	assert_non_null(ptep);
+	assert_ptr_equal(pgd_offset(m, mm, base), &pt_table(&m->phys, mm->cr3)[pt_index(g, base, 0)]);
+	for (l = 0; l < levels - 1; l++) {
+		ep = pt_entry_offset(&m->phys, g, pfn, l, base);
+		assert_true(pte_present(*ep));
+		pfn = pte_pfn(*ep);
+	}
+	assert_ptr_equal(pt_entry_offset(&m->phys, g, pfn, levels - 1, base), ptep);
+	/* pt_descend: as far as tables exist, or stopping at the first failing entry. */
+	assert_int_equal(pt_descend(&m->phys, g, mm->cr3, 0, base, PTE_P, PTE_P, &ep), levels - 1);
+	assert_ptr_equal(ep, ptep);
+	assert_int_equal(pt_descend(&m->phys, g, mm->cr3, 0, base, PTE_UPPER_MASK, PTE_UPPER_PLAIN,
+				    &ep), levels - 1);
+	assert_ptr_equal(ep, ptep);
+	assert_int_equal(pt_descend(&m->phys, g, mm->cr3, 0, base, PTE_P, 0, &ep), 0);
+	assert_ptr_equal(ep, pgd_offset(m, mm, base));
+	l = pt_descend(&m->phys, g, mm->cr3, 0, g->user_top - PAGE_SIZE, PTE_P, PTE_P, &ep);
+	if (levels > 1 && pt_index(g, g->user_top - PAGE_SIZE, 0) != pt_index(g, base, 0)) {
+		assert_int_equal(l, 0);
+		assert_int_equal(*ep, 0);
+	}
+	/* The kernel image's entries exist: pte_alloc_kernel finds them, allocating nothing. */
+	inuse = m->phys.pt_inuse;
+	ptep = pte_alloc_kernel(m, g->kernel_base);
+	assert_ptr_equal(ptep, pte_offset(m, m->kernel_pgd, g->kernel_base));
+	assert_int_equal(pte_pfn(*ptep), m->phys.nframes);
+	assert_int_equal(m->phys.pt_inuse, inuse);
+	assert_ptr_equal(pgd_offset_k(m, g->kernel_base),
+			 &pt_table(&m->phys, m->kernel_pgd)[pt_index(g, g->kernel_base, 0)]);
+	assert_int_equal(*pgd_offset_k(m, g->kernel_base), *pgd_offset(m, mm, g->kernel_base));
+	machine_close(m);
+}
+
+static void test_steps_every_depth(void **state)
+{
+	(void)state;
+	for (int levels = 2; levels <= 6; levels++)
+		steps_at(levels);
 }
 
 static void test_walk_range_every_depth(void **state)
@@ -489,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_entry_helpers),
 		cmocka_unit_test(test_walk_every_depth),
+		cmocka_unit_test(test_steps_every_depth),
 		cmocka_unit_test(test_walk_range_every_depth),
 		cmocka_unit_test(test_free_empty_every_depth),
 	};

@@ -1,52 +1,51 @@
 /*
- * fault.c - memory access as the CPU and the kernel do it together: the
- * TLB, the page walk, the permission checks and the page-fault handler.
+ * access.c - memory access as the CPU does it: the TLB, the page walk and
+ * the permission checks, and what the kernel does around a fault before
+ * its handler (memory.c) runs; also the batch pipeline, reads handed out
+ * as pieces, and translate().
  *
  * One page of an access goes:
  *
  *   access_vm ─► follow_page ─► TLB hit? ──yes──► check bits ─► bytes
  *                     │ no / bits refuse
  *                     ▼
- *                walk the tables ─► present leaf, bits allow ─► fill TLB ─► bytes
+ *              follow_page_slow: walk the tables ─► present leaf, bits allow
+ *                     │                             ─► fill TLB ─► bytes
  *                     │ not present, or write to a COW page
  *                     ▼
- *                handle_mm_fault ─► (vma check: no vma → SEGV_MAPERR,
- *                     │              prot forbids → SEGV_ACCERR)
- *                     ├─ pte none, private anon ─► do_anonymous_page (minor)
- *                     ├─ pte none, object/shm    ─► do_file_page     (minor from the
- *                     │                              page cache, or major from
- *                     │                              swap or the store)
- *                     ├─ swap entry              ─► do_swap_page     (major, or
- *                     │                              minor from the swap cache)
- *                     └─ write to COW entry      ─► do_wp_page       (copy or reuse)
+ *              do_user_addr_fault's part: no vma → SEGV_MAPERR,
+ *                     │          access_error → SEGV_ACCERR
+ *                     ▼
+ *              handle_mm_fault (memory.c: do_anonymous_page, do_read_fault,
+ *                     │         do_cow_fault, do_shared_fault, do_swap_page,
+ *                     │         do_wp_page)
+ *                     ▼
  *                then walk again.
  *
- * Any allocation may evict pages (vmscan.c), so a handler re-reads what it
- * holds after allocating and pins (FRAME_LOCKED) a frame it still needs.
  * Every page an access touches is shown to the replacement policy.
  *
  * The walk is the hardware's: US and RW are ANDed and NX ORed over the
  * levels, the accessed bit is set at every level and the dirty bit on the
- * leaf.  Reads are allowed on any present user page (x86 has no read bit);
- * PROT_NONE pages are not present to the hardware.  A segfault changes
- * nothing but the segfault counters and the kernel log, and is only that
- * for a plain user-mode access that fails at its first page: a fault on a
- * later page ends the access with a short count (as /proc/PID/mem does),
- * and forced (debugger) and kernel-mode accesses fail with EFAULT quietly,
- * as get_user_pages and copy_to_user do.
+ * leaf (through pgtable.h's writers).  Reads are allowed on any present
+ * user page (x86 has no read bit); PROT_NONE pages are not present to the
+ * hardware.  A forced (debugger) access reaches, as get_user_pages with
+ * FOLL_FORCE does, a frame the entry keeps from the hardware.  A segfault
+ * changes nothing but the segfault counters and the kernel log, and is
+ * only that for a plain user-mode access that fails at its first page: a
+ * fault on a later page ends the access with a short count (as
+ * /proc/PID/mem does), and forced and kernel-mode accesses fail with
+ * EFAULT quietly, as get_user_pages and copy_to_user do.
  * A batch (access_batch, vmfs_accessv) makes each of its accesses exactly
  * as a call of its own would, with the memory of the next ones fetched
  * into the cache meanwhile.
+ * This file calls into memory.c, never the other way.
  * Called with the machine lock held.
  */
 #include "machine.h"
 #include "error.h"
-#include "swap.h"
+#include "memory.h"
 #include "page.h"
-#include "rmap.h"
-#include "vmobj.h"
 #include "vmscan.h"
-#include "store.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -61,26 +60,35 @@ struct access {
 	bool               write, exec, user, force;
 	uint64_t           need, deny;   /* leaf bits the access needs, and refuses (TLB hit) */
 	uint64_t           add;          /* the bits it sets: accessed, and dirty for a write */
-	bool               pt_oom;   /* what ran out was the page-table pool */
 	struct vmfs_fault *f;
 };
 
-/* Record the fault that stops the access; access_vm decides if it is a segfault. */
-static int segv(struct access *a, uint64_t va, int si_code, uint32_t code)
+/* The fault flags (memory.h) of the access @a makes. */
+static unsigned fault_flags(const struct access *a)
 {
+	return (a->write ? FAULT_FLAG_WRITE : 0) | (a->exec ? FAULT_FLAG_INSTRUCTION : 0) |
+	       (a->user ? FAULT_FLAG_USER : 0) | (a->force ? FAULT_FLAG_REMOTE : 0);
+}
+
+/*
+ * bad_area: record the fault that stops the access (first_page_fault
+ * decides if it is a segfault).
+ */
+static int bad_area(struct access *a, uint64_t va, int si_code, uint32_t code)
+{
+	return fault_segv(a->f, fault_flags(a), va, si_code, code);
+}
+
+/* access_error: true if the mapping does not allow this access at all. */
+static bool access_error(const struct access *a, const struct vma *v)
+{
+	bool priv = v->flags & MAP_PRIVATE;
+
 	if (a->write)
-		code |= VMFS_PF_WRITE;
+		return !((v->prot & PROT_WRITE) || (a->force && priv));
 	if (a->exec)
-		code |= VMFS_PF_INSTR;
-	if (a->user)
-		code |= VMFS_PF_USER;
-	a->f->si_code = si_code;
-	a->f->error_code = code;
-	a->f->addr = va;
-	a->f->err = -EFAULT;
-	return vm_error(-EFAULT, "%s at 0x%llx: %s", a->write ? "write" : a->exec ? "fetch" : "read",
-			(unsigned long long)va,
-			si_code == VMFS_SEGV_MAPERR ? "no mapping there" : "not permitted");
+		return !(v->prot & PROT_EXEC);
+	return v->prot == PROT_NONE && !a->force;
 }
 
 /*
@@ -97,336 +105,6 @@ static void deliver_segv(struct access *a)
 		 "%s[%d]: segfault at %llx ip %016llx sp %016llx error %x",
 		 a->mm->comm, a->mm->pid, (unsigned long long)a->f->addr, 0ull, 0ull,
 		 a->f->error_code);
-}
-
-/* An allocation failed: the kernel log says so (the access then fails). */
-static int oom(struct access *a, uint64_t va, int err)
-{
-	a->f->err = err;
-	a->f->addr = va;
-	if (err == -ENOMEM && a->pt_oom)
-		klog_add(&a->m->klog, machine_now(a->m),
-			 "%s[%d]: page allocation failure at %llx: out of page-table frames "
-			 "(%llu in use, the pool's limit)", a->mm->comm, a->mm->pid,
-			 (unsigned long long)va, (unsigned long long)a->m->phys.pt_inuse);
-	else if (err == -ENOMEM)
-		klog_add(&a->m->klog, machine_now(a->m),
-			 "%s[%d]: page allocation failure at %llx: out of memory "
-			 "(%llu frames, nothing evictable%s)",
-			 a->mm->comm, a->mm->pid, (unsigned long long)va,
-			 (unsigned long long)a->m->phys.nframes,
-			 a->m->swap.enabled ? ", swap full" : ", no swap");
-	else
-		klog_add(&a->m->klog, machine_now(a->m), "%s[%d]: fault at %llx failed: %s",
-			 a->mm->comm, a->mm->pid, (unsigned long long)va, vm_error_msg());
-	return err;
-}
-
-static void count_minor(struct access *a)
-{
-	a->mm->c.min_flt++;
-	a->m->cnt.pgfault++;
-	a->f->minor++;
-}
-
-static void count_major(struct access *a)
-{
-	a->mm->c.maj_flt++;
-	a->m->cnt.pgfault++;
-	a->m->cnt.pgmajfault++;
-	a->f->major++;
-}
-
-/* The bits a new leaf entry of @v gets. */
-static uint64_t vma_pte_flags(const struct vma *v, bool dirty)
-{
-	uint64_t e = PTE_US | PTE_A;
-
-	e |= v->prot == PROT_NONE ? PTE_PROTNONE : PTE_P;
-	if (v->prot & PROT_WRITE)
-		e |= PTE_RW;
-	if (!(v->prot & PROT_EXEC))
-		e |= PTE_NX;
-	if (dirty)
-		e |= PTE_D;
-	return e;
-}
-
-/* Map @pfn at @va with entry bits @e (the entry must be none or a swap entry). */
-static int install(struct access *a, uint64_t va, uint64_t pfn, uint64_t e)
-{
-	uint64_t *ptep = pte_alloc(a->m, a->mm, va);
-
-	if (!ptep) {
-		a->pt_oom = true;
-		return vm_error(-ENOMEM, "out of page-table frames");
-	}
-	assert(pte_none(*ptep) || pte_is_swap(*ptep));
-	set_pte(a->mm, va, ptep, mk_pte(pfn, e));
-	if ((pfn_frame(&a->m->phys, pfn)->flags & FRAME_KIND_MASK) == FRAME_ANON)
-		page_add_anon_rmap(a->m, a->mm, pfn);
-	else
-		page_add_file_rmap(a->m, a->mm, pfn);
-	return 0;
-}
-
-static void anon_page(const struct access *a, uint64_t va, struct vmfs_page *pg)
-{
-	*pg = (struct vmfs_page){ .owner = a->mm->av->id, .index = va >> PAGE_SHIFT, .anon = 1 };
-}
-
-/* do_anonymous_page: first touch of a private anonymous page. */
-static int do_anonymous_page(struct access *a, const struct vma *v, uint64_t va)
-{
-	struct vmfs_page pg;
-	int64_t pfn;
-	struct frame *f;
-	int rc;
-
-	anon_page(a, va, &pg);
-	pfn = page_alloc(a->m, FRAME_ANON, true, &pg);
-	if (pfn < 0)
-		return oom(a, va, (int)pfn);
-	f = pfn_frame(&a->m->phys, (uint64_t)pfn);
-	f->mapping = a->mm->av;
-	f->index = va >> PAGE_SHIFT;
-	if ((rc = install(a, va, (uint64_t)pfn, vma_pte_flags(v, a->write))) < 0) {
-		page_put(a->m, (uint64_t)pfn);
-		return oom(a, va, rc);
-	}
-	page_loaded(a->m, (uint64_t)pfn);
-	count_minor(a);
-	return 0;
-}
-
-/*
- * A new private anonymous frame holding a copy of @src for @va (the heart of
- * every copy-on-write).  @src is pinned while reclaim looks for a frame.
- * Returns the new pfn (mapcount 0, not yet shown to the policy) or -errno.
- */
-static int64_t copy_to_anon(struct access *a, uint64_t va, uint64_t src)
-{
-	struct vmfs *m = a->m;
-	struct frame *f = pfn_frame(&m->phys, src), *nf;
-	struct vmfs_page pg;
-	int64_t npfn;
-
-	anon_page(a, va, &pg);
-	f->flags |= FRAME_LOCKED;
-	npfn = page_alloc(m, FRAME_ANON, false, &pg);
-	f->flags &= ~FRAME_LOCKED;
-	if (npfn < 0)
-		return npfn;
-	nf = pfn_frame(&m->phys, (uint64_t)npfn);
-	memcpy(pfn_to_virt(&m->phys, (uint64_t)npfn), pfn_to_virt(&m->phys, src), PAGE_SIZE);
-	nf->mapping = a->mm->av;
-	nf->index = va >> PAGE_SHIFT;
-	return npfn;
-}
-
-static void count_cow(struct access *a)
-{
-	a->mm->c.cow_flt++;
-	a->m->cnt.cow_fault++;
-	a->f->cow++;
-}
-
-/*
- * The page-cache frame of page @pgoff of @o: found (minor), or brought in
- * (*major): read back from swap (shared memory), read from the store (an
- * object), or a new zero page (shared memory never touched).
- */
-static int64_t cache_page(struct access *a, struct vmobj *o, uint64_t pgoff, bool *major)
-{
-	struct vmfs *m = a->m;
-	const uint64_t *cached = vmobj_lookup(o, pgoff);
-	struct vmfs_page pg = { .owner = o->id, .index = pgoff };
-	bool swapped = cached && (*cached & VMOBJ_SWAPPED), file = o->kind == VMOBJ_FILE;
-	int64_t pfn;
-	int rc = 0;
-
-	*major = false;
-	if (cached && !swapped)
-		return (int64_t)*cached;
-	pfn = page_alloc(m, FRAME_CACHE, !swapped && !file, &pg);
-	if (pfn < 0)
-		return pfn;
-	cached = vmobj_lookup(o, pgoff);   /* reclaim may have reshaped the cache */
-	if (swapped) {
-		uint64_t slot = *cached & ~VMOBJ_SWAPPED;
-
-		rc = store_swap_read(m->store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
-		if (rc == 0) {
-			vmobj_swapin_page(m, o, pgoff, (uint64_t)pfn);
-			m->cnt.pswpin++;
-		}
-	} else {
-		if (file)
-			rc = store_obj_page_read(m->store, o->sid, pgoff, pfn_to_virt(&m->phys, (uint64_t)pfn));
-		if (rc == 0)
-			rc = vmobj_add_page(m, o, pgoff, (uint64_t)pfn);
-	}
-	if (rc < 0) {
-		page_put(m, (uint64_t)pfn);
-		return rc;
-	}
-	*major = swapped || file;
-	page_loaded(m, (uint64_t)pfn);
-	return pfn;
-}
-
-/*
- * do_file_page: a page of a mapping with an object behind it (shared
- * memory or a named object).  Shared mappings map the cache page itself;
- * private ones map it read-only with VMFS_PTE_COW, and a write copies it
- * straight into a private anonymous page (Linux's do_cow_fault), so the
- * object never sees a private write.  Past an object's end there is no page
- * (Linux sends SIGBUS; here it is SEGV_MAPERR).
- */
-static int do_file_page(struct access *a, const struct vma *v, uint64_t va)
-{
-	struct vmfs *m = a->m;
-	struct vmobj *o = v->obj;
-	uint64_t pgoff = v->pgoff + ((va - v->start) >> PAGE_SHIFT), e;
-	bool priv = v->flags & MAP_PRIVATE, major;
-	int64_t pfn;
-	int rc;
-
-	if (o->kind == VMOBJ_FILE && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
-		return segv(a, va, VMFS_SEGV_MAPERR, 0);
-	pfn = cache_page(a, o, pgoff, &major);
-	if (pfn < 0)
-		return oom(a, va, (int)pfn);
-	if (priv && a->write) {
-		int64_t npfn = copy_to_anon(a, va, (uint64_t)pfn);
-
-		if (npfn < 0)
-			return oom(a, va, (int)npfn);
-		if ((rc = install(a, va, (uint64_t)npfn, vma_pte_flags(v, true))) < 0) {
-			page_put(m, (uint64_t)npfn);
-			return oom(a, va, rc);
-		}
-		page_loaded(m, (uint64_t)npfn);
-		count_cow(a);
-	} else {
-		e = vma_pte_flags(v, a->write);
-		if (priv)
-			e = (e & ~PTE_RW) | PTE_COW;
-		get_page(m, (uint64_t)pfn);
-		if ((rc = install(a, va, (uint64_t)pfn, e)) < 0) {
-			page_put(m, (uint64_t)pfn);   /* the page stays cached */
-			return oom(a, va, rc);
-		}
-		if (a->write)
-			page_dirtied(m, (uint64_t)pfn);
-	}
-	if (major)
-		count_major(a);
-	else
-		count_minor(a);
-	return 0;
-}
-
-/*
- * do_swap_page: a private anonymous page in swap.  If another process of
- * the family already read it back it is in the swap cache (minor fault);
- * otherwise it is read (major fault) and stays in the swap cache, keeping
- * its slot, so evicting it again while clean needs no write.  The entry is
- * writable only if no one else can see the page.
- */
-static int do_swap_page(struct access *a, const struct vma *v, uint64_t va, uint64_t *ptep)
-{
-	struct vmfs *m = a->m;
-	uint64_t slot = pte_pfn(*ptep), e, cached;
-	bool major = !swap_cache_find(&m->swap, slot, &cached);
-	struct frame *f;
-	int64_t pfn;
-	int rc;
-
-	if (!major) {
-		pfn = (int64_t)cached;
-	} else {
-		struct vmfs_page pg;
-
-		anon_page(a, va, &pg);
-		pfn = page_alloc(m, FRAME_ANON, false, &pg);
-		if (pfn < 0)
-			return oom(a, va, (int)pfn);
-		f = pfn_frame(&m->phys, (uint64_t)pfn);
-		rc = store_swap_read(m->store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
-		if (rc == 0) {
-			swap_cache_add(&m->swap, slot, (uint64_t)pfn);
-			swap_get(&m->swap, slot);
-		}
-		if (rc < 0) {
-			page_put(m, (uint64_t)pfn);
-			return oom(a, va, rc);
-		}
-		f->mapping = a->mm->av;
-		f->index = va >> PAGE_SHIFT;
-		f->swap = slot;                 /* the frame's reference is the cache's */
-		m->cnt.pswpin++;
-		page_loaded(m, (uint64_t)pfn);
-	}
-	get_page(m, (uint64_t)pfn);
-	page_add_anon_rmap(m, a->mm, (uint64_t)pfn);   /* before page_exclusive counts it */
-	swap_put(&m->swap, slot);               /* this entry no longer holds the slot */
-	a->mm->c.swapents--;
-	e = vma_pte_flags(v, false);
-	if (!page_exclusive(m, (uint64_t)pfn))
-		e = (e & ~PTE_RW) | ((v->flags & MAP_PRIVATE) ? PTE_COW : 0);
-	else if (a->write && reuse_swap_page(m, (uint64_t)pfn))
-		e |= PTE_D;             /* written now: the slot's copy is stale, let it go */
-	set_pte(a->mm, va, ptep, mk_pte((uint64_t)pfn, e));
-	if (major)
-		count_major(a);
-	else
-		count_minor(a);
-	return 0;
-}
-
-/*
- * do_wp_page: a write to a page this entry may not write yet (COW), or a
- * forced write to a private page.  The last mapping of an anonymous page
- * takes it over; otherwise the page is copied into a new anonymous frame.
- * The new entry is writable only if the mapping is.
- */
-static int do_wp_page(struct access *a, const struct vma *v, uint64_t va, uint64_t *ptep)
-{
-	struct vmfs *m = a->m;
-	uint64_t e = *ptep, pfn = pte_pfn(e);
-	uint64_t keep = e & (PTE_P | PTE_PROTNONE | PTE_US | PTE_NX);
-	uint64_t rw = (v->prot & PROT_WRITE) ? PTE_RW : 0;
-
-	if (reuse_swap_page(m, pfn)) {
-		set_pte(a->mm, va, ptep, (e & ~PTE_COW) | PTE_A | PTE_D | rw);
-	} else {
-		int64_t npfn = copy_to_anon(a, va, pfn);
-
-		if (npfn < 0)
-			return oom(a, va, (int)npfn);
-		set_pte(a->mm, va, ptep, mk_pte((uint64_t)npfn, keep | PTE_A | PTE_D | rw));
-		page_add_anon_rmap(m, a->mm, (uint64_t)npfn);
-		page_remove_rmap(m, a->mm, pfn);
-		page_put(m, pfn);
-		try_free_swapcache(m, pfn);
-		page_loaded(m, (uint64_t)npfn);
-	}
-	count_cow(a);
-	count_minor(a);
-	return 0;
-}
-
-/* access_error: does the mapping allow this access at all? */
-static bool vma_allows(const struct access *a, const struct vma *v)
-{
-	bool priv = v->flags & MAP_PRIVATE;
-
-	if (a->write)
-		return (v->prot & PROT_WRITE) || (a->force && priv);
-	if (a->exec)
-		return v->prot & PROT_EXEC;
-	return v->prot != PROT_NONE || a->force;
 }
 
 /*
@@ -452,7 +130,7 @@ static inline bool tlb_hit(struct access *a, uint64_t va, uint8_t **out)
 	if (__builtin_expect((e & add) != add, 0)) {
 		bool dirtied = a->write && !(*te->ptep & PTE_D);
 
-		*te->ptep |= add;
+		ptep_set_access_flags(te->ptep, add);
 		te->pte |= add;
 		if (dirtied)
 			page_dirtied(m, pte_pfn(e));
@@ -476,11 +154,15 @@ static inline int follow_page(struct access *a, uint64_t va, uint8_t **out)
 }
 
 /*
- * follow_page past the TLB: the walk and the faults.  @leaf, if not NULL, is
- * where the walk will end, found earlier under the same lock through upper
- * entries that were all plain (batch_fetch_leaf): tables are freed only by
- * munmap and exit and plain entries stay plain, so the first walk can start
- * there, with nothing to OR into the upper entries and nothing they refuse.
+ * follow_page past the TLB: the walk the hardware makes, and on a fault
+ * what Linux's do_user_addr_fault does (find the mapping, access_error)
+ * before handle_mm_fault; or, for a forced access, what get_user_pages
+ * does with FOLL_FORCE (reach a frame the entry does not let the hardware
+ * reach).  @leaf, if not NULL, is where the walk will end, found earlier
+ * under the same lock through upper entries that were all plain
+ * (batch_fetch_leaf): tables are freed only by munmap and exit and plain
+ * entries stay plain, so the first walk can start there, with nothing to
+ * OR into the upper entries and nothing they refuse.
  */
 static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t va, uint8_t **out,
 						      uint64_t *leaf)
@@ -491,13 +173,13 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 	uint64_t vpn = va >> PAGE_SHIFT, off = va & (PAGE_SIZE - 1);
 
 	if (!va_canonical(g, va))
-		return segv(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
+		return bad_area(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
 	if (mm->tlb.n && !a->force) {
 		mm->c.tlb_miss++;
 	}
 
 	for (int tries = 0; tries < 4; tries++) {
-		uint64_t pfn = mm->cr3, *ptep = NULL, e = 0;
+		uint64_t pfn = mm->cr3, *ptep = NULL, *ep, e = 0;
 		bool us = true, rw = true, nx = false;
 		const struct vma *v;
 		int l, rc;
@@ -506,39 +188,38 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 			assert(leaf == pte_offset(m, mm->cr3, va));
 			ptep = leaf;
 			e = *leaf;
-		}
-		for (l = leaf && tries == 0 ? g->levels : 0; l < g->levels; l++) {
-			uint64_t *ep = &pt_table(&m->phys, pfn)[pt_index(g, va, l)];
-
-			e = *ep;
-			if (l == g->levels - 1) {
-				ptep = ep;
-				break;
-			}
-			if (!pte_present(e))
-				break;
-			/* A plain entry (US, RW and A set, NX clear) changes nothing. */
-			if ((e & PTE_UPPER_MASK) != PTE_UPPER_PLAIN) {
+		} else {
+			for (l = 0;; l++) {
+				/* Plain entries (US, RW and A set, NX clear) change nothing. */
+				l = pt_descend(&m->phys, g, pfn, l, va, PTE_UPPER_MASK, PTE_UPPER_PLAIN, &ep);
+				e = *ep;
+				if (l == g->levels - 1) {
+					ptep = ep;
+					break;
+				}
+				if (!pte_present(e))
+					break;
 				us = us && (e & PTE_US);
 				rw = rw && (e & PTE_RW);
 				nx = nx || (e & PTE_NX);
 				if (!(e & PTE_A))
-					*ep = e | PTE_A;
+					pt_entry_mkyoung(ep);
+				pfn = pte_pfn(e);
 			}
-			pfn = pte_pfn(e);
 		}
 		if (ptep && pte_present(e)) {
 			us = us && (e & PTE_US);
 			rw = rw && (e & PTE_RW);
 			nx = nx || (e & PTE_NX);
 			if (a->user && !us)
-				return segv(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
+				return bad_area(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
 			if (a->exec && nx)
-				return segv(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
+				return bad_area(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
 			if (a->write && !rw) {
+				/* A protection fault: do_user_addr_fault, then handle_mm_fault. */
 				v = va_is_user(g, va) ? vma_find(&mm->vmas, va) : NULL;
-				if (!v || !vma_allows(a, v))
-					return segv(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
+				if (!v || access_error(a, v))
+					return bad_area(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
 				if ((e & PTE_COW) || !(v->prot & PROT_WRITE)) {
 					/* A forced write to an exclusive page writes in place. */
 					const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
@@ -550,39 +231,39 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 						*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
 						return 0;
 					}
-					if ((rc = do_wp_page(a, v, va, ptep)) < 0)
+					if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f)) < 0)
 						return rc;
 					continue;
 				}
-				return segv(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
+				return bad_area(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
 			}
-			uint64_t ne = e | PTE_A | (a->write ? PTE_D : 0);
+			uint64_t add = PTE_A | (a->write ? PTE_D : 0);
 
-			if (ne != e)
-				*ptep = ne;
+			if ((e & add) != add)
+				ptep_set_access_flags(ptep, add);
 			if (a->write && !(e & PTE_D))
 				page_dirtied(m, pte_pfn(e));
 			if (a->force)
 				tlb_flush_page(&mm->tlb, vpn);
 			else
-				tlb_fill(&mm->tlb, vpn, ne, ptep);
+				tlb_fill(&mm->tlb, vpn, e | add, ptep);
 			*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
 			return 0;
 		}
 
-		/* handle_mm_fault: the hardware found no usable entry. */
+		/* do_user_addr_fault: the hardware found no usable entry. */
 		if (!va_is_user(g, va))
-			return segv(a, va, VMFS_SEGV_MAPERR, 0);
+			return bad_area(a, va, VMFS_SEGV_MAPERR, 0);
 		v = vma_find(&mm->vmas, va);
 		if (!v)
-			return segv(a, va, VMFS_SEGV_MAPERR, 0);
-		if (!vma_allows(a, v))
-			return segv(a, va, VMFS_SEGV_ACCERR, 0);
+			return bad_area(a, va, VMFS_SEGV_MAPERR, 0);
+		if (access_error(a, v))
+			return bad_area(a, va, VMFS_SEGV_ACCERR, 0);
 		if (ptep && (e & PTE_PROTNONE)) {
 			/* Only a forced access gets here: reach the frame directly. */
 			if (a->write && ((e & PTE_COW) ||
 			    (pfn_frame(&m->phys, pte_pfn(e))->flags & FRAME_KIND_MASK) != FRAME_ANON)) {
-				if ((rc = do_wp_page(a, v, va, ptep)) < 0)
+				if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f)) < 0)
 					return rc;
 				continue;
 			}
@@ -593,13 +274,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 			*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
 			return 0;
 		}
-		if (ptep && pte_is_swap(e))
-			rc = do_swap_page(a, v, va, ptep);
-		else if (v->obj)
-			rc = do_file_page(a, v, va);
-		else
-			rc = do_anonymous_page(a, v, va);
-		if (rc < 0)
+		if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f)) < 0)
 			return rc;
 	}
 	assert(!"page fault loop");
@@ -839,7 +514,7 @@ static inline void batch_fetch_data(struct vmfs *m, uint64_t pfn, uint64_t va)
 static uint64_t *batch_fetch_leaf(struct vmfs *m, struct mm *mm, uint64_t va)
 {
 	const struct pt_geom *g = &m->geom;
-	uint64_t vpn = va >> PAGE_SHIFT, pfn = mm->cr3;
+	uint64_t vpn = va >> PAGE_SHIFT, *ep;
 
 	if (!va_canonical(g, va))
 		return NULL;
@@ -851,15 +526,10 @@ static uint64_t *batch_fetch_leaf(struct vmfs *m, struct mm *mm, uint64_t va)
 			return NULL;
 		}
 	}
-	for (int l = 0; l < g->levels - 1; l++) {
-		uint64_t e = pt_table(&m->phys, pfn)[pt_index(g, va, l)];
-
-		if ((e & PTE_UPPER_MASK) != PTE_UPPER_PLAIN)
-			return NULL;   /* not there, or the walk has work to do */
-		pfn = pte_pfn(e);
-	}
-	prefetch(&pt_table(&m->phys, pfn)[pt_index(g, va, g->levels - 1)]);
-	return &pt_table(&m->phys, pfn)[pt_index(g, va, g->levels - 1)];
+	if (pt_descend(&m->phys, g, mm->cr3, 0, va, PTE_UPPER_MASK, PTE_UPPER_PLAIN, &ep) < g->levels - 1)
+		return NULL;   /* not there, or the walk has work to do */
+	prefetch(ep);
+	return ep;
 }
 
 /* Stage 2: the leaf entry fetched by stage 1 is read; its page fetched. */
@@ -1066,10 +736,8 @@ int translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w)
 	w->levels = g->levels;
 	pfn = mm->cr3;
 	for (int l = 0; l < g->levels; l++) {
-		unsigned i = pt_index(g, addr, l);
-
-		e = pt_table(&m->phys, pfn)[i];
-		w->level[l] = (struct vmfs_walk_level){ pfn << PAGE_SHIFT, i, e };
+		e = *pt_entry_offset(&m->phys, g, pfn, l, addr);
+		w->level[l] = (struct vmfs_walk_level){ pfn << PAGE_SHIFT, pt_index(g, addr, l), e };
 		w->depth = l + 1;
 		if (l < g->levels - 1) {
 			if (!pte_present(e)) {

@@ -1,0 +1,504 @@
+/*
+ * memory.c - the page-fault handler, named and shaped as Linux's
+ * mm/memory.c: what happens once the access path (access.c) has found that
+ * the hardware has no usable entry for an address of a mapping that allows
+ * the access.
+ *
+ *   handle_mm_fault ─► handle_pte_fault (on the leaf entry, or none)
+ *        ├─ pte none, anonymous mapping ─► do_anonymous_page   (minor)
+ *        ├─ pte none, object/shm        ─► do_fault ─► __do_fault: the page-cache
+ *        │                                  │   page (minor), or brought in from
+ *        │                                  │   swap or the store (major)
+ *        │                                  ├─ read            ─► do_read_fault
+ *        │                                  ├─ write, private  ─► do_cow_fault
+ *        │                                  └─ write, shared   ─► do_shared_fault
+ *        ├─ swap entry                  ─► do_swap_page        (major, or minor
+ *        │                                                      from the swap cache)
+ *        └─ write to a read-only entry  ─► do_wp_page          (copy or reuse)
+ *
+ * The caller then walks again.  Any allocation may evict pages (vmscan.c),
+ * so a handler re-reads what it holds after allocating and pins
+ * (FRAME_LOCKED) a frame it still needs.  A private mapping never lets its
+ * object see a write: a write fault copies the page straight into a
+ * private anonymous one (do_cow_fault), a read maps the cache page
+ * read-only with VMFS_PTE_COW.  Every handler counts its fault as minor or
+ * major (and COW), in the process, the machine and the caller's struct
+ * vmfs_fault; a handler that fails records why there and, for an
+ * allocation, in the kernel log.  Nothing here calls back into access.c.
+ * Called with the machine lock held.
+ */
+#include "memory.h"
+#include "error.h"
+#include "page.h"
+#include "rmap.h"
+#include "swap.h"
+#include "vmobj.h"
+#include "vmscan.h"
+#include "store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* One fault being handled (Linux's struct vm_fault). */
+struct vm_fault {
+	struct vmfs       *m;
+	struct mm         *mm;
+	const struct vma  *vma;
+	uint64_t           address;
+	unsigned           flags;      /* FAULT_FLAG_* */
+	uint64_t          *pte;        /* the leaf entry, or NULL: no table holds it yet */
+	uint64_t           orig_pte;   /* its value when the fault began (0 if none) */
+	bool               pt_oom;     /* what ran out was the page-table pool */
+	struct vmfs_fault *info;
+};
+
+static bool fault_write(const struct vm_fault *vmf)
+{
+	return vmf->flags & FAULT_FLAG_WRITE;
+}
+
+int fault_segv(struct vmfs_fault *info, unsigned flags, uint64_t va, int si_code, uint32_t code)
+{
+	bool write = flags & FAULT_FLAG_WRITE, exec = flags & FAULT_FLAG_INSTRUCTION;
+
+	if (write)
+		code |= VMFS_PF_WRITE;
+	if (exec)
+		code |= VMFS_PF_INSTR;
+	if (flags & FAULT_FLAG_USER)
+		code |= VMFS_PF_USER;
+	info->si_code = si_code;
+	info->error_code = code;
+	info->addr = va;
+	info->err = -EFAULT;
+	return vm_error(-EFAULT, "%s at 0x%llx: %s", write ? "write" : exec ? "fetch" : "read",
+			(unsigned long long)va,
+			si_code == VMFS_SEGV_MAPERR ? "no mapping there" : "not permitted");
+}
+
+/* An allocation failed: the kernel log says so (the access then fails). */
+static int oom(struct vm_fault *vmf, int err)
+{
+	struct vmfs *m = vmf->m;
+	struct mm *mm = vmf->mm;
+	uint64_t va = vmf->address;
+
+	vmf->info->err = err;
+	vmf->info->addr = va;
+	if (err == -ENOMEM && vmf->pt_oom)
+		klog_add(&m->klog, machine_now(m),
+			 "%s[%d]: page allocation failure at %llx: out of page-table frames "
+			 "(%llu in use, the pool's limit)", mm->comm, mm->pid,
+			 (unsigned long long)va, (unsigned long long)m->phys.pt_inuse);
+	else if (err == -ENOMEM)
+		klog_add(&m->klog, machine_now(m),
+			 "%s[%d]: page allocation failure at %llx: out of memory "
+			 "(%llu frames, nothing evictable%s)",
+			 mm->comm, mm->pid, (unsigned long long)va,
+			 (unsigned long long)m->phys.nframes,
+			 m->swap.enabled ? ", swap full" : ", no swap");
+	else
+		klog_add(&m->klog, machine_now(m), "%s[%d]: fault at %llx failed: %s",
+			 mm->comm, mm->pid, (unsigned long long)va, vm_error_msg());
+	return err;
+}
+
+static void count_minor(struct vm_fault *vmf)
+{
+	vmf->mm->c.min_flt++;
+	vmf->m->cnt.pgfault++;
+	vmf->info->minor++;
+}
+
+static void count_major(struct vm_fault *vmf)
+{
+	vmf->mm->c.maj_flt++;
+	vmf->m->cnt.pgfault++;
+	vmf->m->cnt.pgmajfault++;
+	vmf->info->major++;
+}
+
+static void count_cow(struct vm_fault *vmf)
+{
+	vmf->mm->c.cow_flt++;
+	vmf->m->cnt.cow_fault++;
+	vmf->info->cow++;
+}
+
+/* The bits a new leaf entry of @v gets. */
+static uint64_t vma_pte_flags(const struct vma *v, bool dirty)
+{
+	uint64_t e = PTE_US | PTE_A;
+
+	e |= v->prot == PROT_NONE ? PTE_PROTNONE : PTE_P;
+	if (v->prot & PROT_WRITE)
+		e |= PTE_RW;
+	if (!(v->prot & PROT_EXEC))
+		e |= PTE_NX;
+	if (dirty)
+		e |= PTE_D;
+	return e;
+}
+
+/* Map @pfn at the fault's address with entry bits @e (the entry must be none or a swap entry). */
+static int install(struct vm_fault *vmf, uint64_t pfn, uint64_t e)
+{
+	uint64_t va = vmf->address;
+	uint64_t *ptep = pte_alloc(vmf->m, vmf->mm, va);
+
+	if (!ptep) {
+		vmf->pt_oom = true;
+		return vm_error(-ENOMEM, "out of page-table frames");
+	}
+	assert(pte_none(*ptep) || pte_is_swap(*ptep));
+	set_pte(vmf->mm, va, ptep, mk_pte(pfn, e));
+	if ((pfn_frame(&vmf->m->phys, pfn)->flags & FRAME_KIND_MASK) == FRAME_ANON)
+		page_add_anon_rmap(vmf->m, vmf->mm, pfn);
+	else
+		page_add_file_rmap(vmf->m, vmf->mm, pfn);
+	return 0;
+}
+
+static void anon_page(const struct vm_fault *vmf, struct vmfs_page *pg)
+{
+	*pg = (struct vmfs_page){ .owner = vmf->mm->av->id, .index = vmf->address >> PAGE_SHIFT,
+				  .anon = 1 };
+}
+
+/* do_anonymous_page: first touch of a private anonymous page. */
+static int do_anonymous_page(struct vm_fault *vmf)
+{
+	struct vmfs_page pg;
+	int64_t pfn;
+	struct frame *f;
+	int rc;
+
+	anon_page(vmf, &pg);
+	pfn = page_alloc(vmf->m, FRAME_ANON, true, &pg);
+	if (pfn < 0)
+		return oom(vmf, (int)pfn);
+	f = pfn_frame(&vmf->m->phys, (uint64_t)pfn);
+	f->mapping = vmf->mm->av;
+	f->index = vmf->address >> PAGE_SHIFT;
+	if ((rc = install(vmf, (uint64_t)pfn, vma_pte_flags(vmf->vma, fault_write(vmf)))) < 0) {
+		page_put(vmf->m, (uint64_t)pfn);
+		return oom(vmf, rc);
+	}
+	page_loaded(vmf->m, (uint64_t)pfn);
+	count_minor(vmf);
+	return 0;
+}
+
+/*
+ * A new private anonymous frame holding a copy of @src for the fault's
+ * address (the heart of every copy-on-write).  @src is pinned while reclaim
+ * looks for a frame.  Returns the new pfn (mapcount 0, not yet shown to the
+ * policy) or -errno.
+ */
+static int64_t copy_to_anon(struct vm_fault *vmf, uint64_t src)
+{
+	struct vmfs *m = vmf->m;
+	struct frame *f = pfn_frame(&m->phys, src), *nf;
+	struct vmfs_page pg;
+	int64_t npfn;
+
+	anon_page(vmf, &pg);
+	f->flags |= FRAME_LOCKED;
+	npfn = page_alloc(m, FRAME_ANON, false, &pg);
+	f->flags &= ~FRAME_LOCKED;
+	if (npfn < 0)
+		return npfn;
+	nf = pfn_frame(&m->phys, (uint64_t)npfn);
+	memcpy(pfn_to_virt(&m->phys, (uint64_t)npfn), pfn_to_virt(&m->phys, src), PAGE_SIZE);
+	nf->mapping = vmf->mm->av;
+	nf->index = vmf->address >> PAGE_SHIFT;
+	return npfn;
+}
+
+/*
+ * The page-cache frame of page @pgoff of @o: found (minor), or brought in
+ * (*major): read back from swap (shared memory), read from the store (an
+ * object), or a new zero page (shared memory never touched).
+ */
+static int64_t cache_page(struct vm_fault *vmf, struct vmobj *o, uint64_t pgoff, bool *major)
+{
+	struct vmfs *m = vmf->m;
+	const uint64_t *cached = vmobj_lookup(o, pgoff);
+	struct vmfs_page pg = { .owner = o->id, .index = pgoff };
+	bool swapped = cached && (*cached & VMOBJ_SWAPPED), file = o->kind == VMOBJ_FILE;
+	int64_t pfn;
+	int rc = 0;
+
+	*major = false;
+	if (cached && !swapped)
+		return (int64_t)*cached;
+	pfn = page_alloc(m, FRAME_CACHE, !swapped && !file, &pg);
+	if (pfn < 0)
+		return pfn;
+	cached = vmobj_lookup(o, pgoff);   /* reclaim may have reshaped the cache */
+	if (swapped) {
+		uint64_t slot = *cached & ~VMOBJ_SWAPPED;
+
+		rc = store_swap_read(m->store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
+		if (rc == 0) {
+			vmobj_swapin_page(m, o, pgoff, (uint64_t)pfn);
+			m->cnt.pswpin++;
+		}
+	} else {
+		if (file)
+			rc = store_obj_page_read(m->store, o->sid, pgoff, pfn_to_virt(&m->phys, (uint64_t)pfn));
+		if (rc == 0)
+			rc = vmobj_add_page(m, o, pgoff, (uint64_t)pfn);
+	}
+	if (rc < 0) {
+		page_put(m, (uint64_t)pfn);
+		return rc;
+	}
+	*major = swapped || file;
+	page_loaded(m, (uint64_t)pfn);
+	return pfn;
+}
+
+/*
+ * __do_fault: the page-cache page behind the fault's address in a mapping
+ * with an object behind it (shared memory or a named object), found or
+ * brought in (*major).  Past an object's end there is no page (Linux sends
+ * SIGBUS; here it is SEGV_MAPERR).  The pfn, or -errno with the fault
+ * recorded.
+ */
+static int64_t __do_fault(struct vm_fault *vmf, bool *major)
+{
+	const struct vma *v = vmf->vma;
+	struct vmobj *o = v->obj;
+	uint64_t pgoff = v->pgoff + ((vmf->address - v->start) >> PAGE_SHIFT);
+	int64_t pfn;
+
+	if (o->kind == VMOBJ_FILE && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
+		return fault_segv(vmf->info, vmf->flags, vmf->address, VMFS_SEGV_MAPERR, 0);
+	pfn = cache_page(vmf, o, pgoff, major);
+	if (pfn < 0)
+		return oom(vmf, (int)pfn);
+	return pfn;
+}
+
+/*
+ * finish_fault: map the page-cache page @pfn itself with entry bits @e
+ * (do_read_fault, do_shared_fault).
+ */
+static int finish_fault(struct vm_fault *vmf, uint64_t pfn, uint64_t e)
+{
+	struct vmfs *m = vmf->m;
+	int rc;
+
+	get_page(m, pfn);
+	if ((rc = install(vmf, pfn, e)) < 0) {
+		page_put(m, pfn);   /* the page stays cached */
+		return oom(vmf, rc);
+	}
+	return 0;
+}
+
+static void count_file_fault(struct vm_fault *vmf, bool major)
+{
+	if (major)
+		count_major(vmf);
+	else
+		count_minor(vmf);
+}
+
+/*
+ * do_read_fault: a read of an object's page maps the cache page; read-only
+ * with VMFS_PTE_COW in a private mapping, so that a later write copies it.
+ */
+static int do_read_fault(struct vm_fault *vmf)
+{
+	uint64_t e = vma_pte_flags(vmf->vma, false);
+	bool major;
+	int64_t pfn = __do_fault(vmf, &major);
+	int rc;
+
+	if (pfn < 0)
+		return (int)pfn;
+	if (vmf->vma->flags & MAP_PRIVATE)
+		e = (e & ~PTE_RW) | PTE_COW;
+	if ((rc = finish_fault(vmf, (uint64_t)pfn, e)) < 0)
+		return rc;
+	count_file_fault(vmf, major);
+	return 0;
+}
+
+/*
+ * do_cow_fault: a write to a private mapping of an object copies the cache
+ * page straight into a private anonymous page, so the object never sees a
+ * private write.
+ */
+static int do_cow_fault(struct vm_fault *vmf)
+{
+	struct vmfs *m = vmf->m;
+	bool major;
+	int64_t pfn = __do_fault(vmf, &major), npfn;
+	int rc;
+
+	if (pfn < 0)
+		return (int)pfn;
+	npfn = copy_to_anon(vmf, (uint64_t)pfn);
+	if (npfn < 0)
+		return oom(vmf, (int)npfn);
+	if ((rc = install(vmf, (uint64_t)npfn, vma_pte_flags(vmf->vma, true))) < 0) {
+		page_put(m, (uint64_t)npfn);
+		return oom(vmf, rc);
+	}
+	page_loaded(m, (uint64_t)npfn);
+	count_cow(vmf);
+	count_file_fault(vmf, major);
+	return 0;
+}
+
+/* do_shared_fault: a write to a shared mapping maps the cache page, dirtied. */
+static int do_shared_fault(struct vm_fault *vmf)
+{
+	bool major;
+	int64_t pfn = __do_fault(vmf, &major);
+	int rc;
+
+	if (pfn < 0)
+		return (int)pfn;
+	if ((rc = finish_fault(vmf, (uint64_t)pfn, vma_pte_flags(vmf->vma, true))) < 0)
+		return rc;
+	page_dirtied(vmf->m, (uint64_t)pfn);
+	count_file_fault(vmf, major);
+	return 0;
+}
+
+/* do_fault: a page of a mapping with an object behind it, by Linux's rule. */
+static int do_fault(struct vm_fault *vmf)
+{
+	if (!fault_write(vmf))
+		return do_read_fault(vmf);
+	if (vmf->vma->flags & MAP_PRIVATE)
+		return do_cow_fault(vmf);
+	return do_shared_fault(vmf);
+}
+
+/*
+ * do_swap_page: a private anonymous page in swap.  If another process of
+ * the family already read it back it is in the swap cache (minor fault);
+ * otherwise it is read (major fault) and stays in the swap cache, keeping
+ * its slot, so evicting it again while clean needs no write.  The entry is
+ * writable only if no one else can see the page.
+ */
+static int do_swap_page(struct vm_fault *vmf)
+{
+	struct vmfs *m = vmf->m;
+	const struct vma *v = vmf->vma;
+	uint64_t va = vmf->address, *ptep = vmf->pte;
+	uint64_t slot = pte_pfn(*ptep), e, cached;
+	bool major = !swap_cache_find(&m->swap, slot, &cached);
+	struct frame *f;
+	int64_t pfn;
+	int rc;
+
+	if (!major) {
+		pfn = (int64_t)cached;
+	} else {
+		struct vmfs_page pg;
+
+		anon_page(vmf, &pg);
+		pfn = page_alloc(m, FRAME_ANON, false, &pg);
+		if (pfn < 0)
+			return oom(vmf, (int)pfn);
+		f = pfn_frame(&m->phys, (uint64_t)pfn);
+		rc = store_swap_read(m->store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
+		if (rc == 0) {
+			swap_cache_add(&m->swap, slot, (uint64_t)pfn);
+			swap_get(&m->swap, slot);
+		}
+		if (rc < 0) {
+			page_put(m, (uint64_t)pfn);
+			return oom(vmf, rc);
+		}
+		f->mapping = vmf->mm->av;
+		f->index = va >> PAGE_SHIFT;
+		f->swap = slot;                 /* the frame's reference is the cache's */
+		m->cnt.pswpin++;
+		page_loaded(m, (uint64_t)pfn);
+	}
+	get_page(m, (uint64_t)pfn);
+	page_add_anon_rmap(m, vmf->mm, (uint64_t)pfn);   /* before page_exclusive counts it */
+	swap_put(&m->swap, slot);               /* this entry no longer holds the slot */
+	vmf->mm->c.swapents--;
+	e = vma_pte_flags(v, false);
+	if (!page_exclusive(m, (uint64_t)pfn))
+		e = (e & ~PTE_RW) | ((v->flags & MAP_PRIVATE) ? PTE_COW : 0);
+	else if (fault_write(vmf) && reuse_swap_page(m, (uint64_t)pfn))
+		e |= PTE_D;             /* written now: the slot's copy is stale, let it go */
+	set_pte(vmf->mm, va, ptep, mk_pte((uint64_t)pfn, e));
+	if (major)
+		count_major(vmf);
+	else
+		count_minor(vmf);
+	return 0;
+}
+
+/*
+ * do_wp_page: a write to a page this entry may not write yet (COW), or a
+ * forced write to a private page.  The last mapping of an anonymous page
+ * takes it over; otherwise the page is copied into a new anonymous frame.
+ * The new entry is writable only if the mapping is.
+ */
+static int do_wp_page(struct vm_fault *vmf)
+{
+	struct vmfs *m = vmf->m;
+	uint64_t va = vmf->address, *ptep = vmf->pte;
+	uint64_t e = *ptep, pfn = pte_pfn(e);
+	uint64_t keep = e & (PTE_P | PTE_PROTNONE | PTE_US | PTE_NX);
+	uint64_t rw = (vmf->vma->prot & PROT_WRITE) ? PTE_RW : 0;
+
+	if (reuse_swap_page(m, pfn)) {
+		set_pte(vmf->mm, va, ptep, (e & ~PTE_COW) | PTE_A | PTE_D | rw);
+	} else {
+		int64_t npfn = copy_to_anon(vmf, pfn);
+
+		if (npfn < 0)
+			return oom(vmf, (int)npfn);
+		set_pte(vmf->mm, va, ptep, mk_pte((uint64_t)npfn, keep | PTE_A | PTE_D | rw));
+		page_add_anon_rmap(m, vmf->mm, (uint64_t)npfn);
+		page_remove_rmap(m, vmf->mm, pfn);
+		page_put(m, pfn);
+		try_free_swapcache(m, pfn);
+		page_loaded(m, (uint64_t)npfn);
+	}
+	count_cow(vmf);
+	count_minor(vmf);
+	return 0;
+}
+
+/*
+ * handle_pte_fault: by what the leaf entry holds.  A present or PROT_NONE
+ * entry reaches here only for a write it does not allow; one that allows
+ * the access was a spurious fault (the walk again finds it).
+ */
+static int handle_pte_fault(struct vm_fault *vmf)
+{
+	if (!vmf->pte || pte_none(vmf->orig_pte))
+		return vmf->vma->obj ? do_fault(vmf) : do_anonymous_page(vmf);
+	if (pte_is_swap(vmf->orig_pte))
+		return do_swap_page(vmf);
+	if (fault_write(vmf) && !(vmf->orig_pte & PTE_RW))
+		return do_wp_page(vmf);
+	return 0;
+}
+
+int handle_mm_fault(struct vmfs *m, struct mm *mm, const struct vma *vma, uint64_t va,
+		    unsigned flags, struct vmfs_fault *info)
+{
+	struct vm_fault vmf = { .m = m, .mm = mm, .vma = vma, .address = va, .flags = flags,
+				.info = info };
+
+	assert(va_is_user(&m->geom, va) && vma && va >= vma->start && va < vma->end);
+	vmf.pte = pte_offset(m, mm->cr3, va);
+	vmf.orig_pte = vmf.pte ? *vmf.pte : 0;
+	return handle_pte_fault(&vmf);
+}

@@ -1,0 +1,45 @@
+/*
+ * memory.h - the page-fault handler (memory.c), as Linux's mm/memory.c
+ * names it: what the access path (access.c) calls when the hardware finds
+ * no usable entry for an address inside a mapping that allows the access.
+ *
+ * The caller has done what Linux's do_user_addr_fault does before it: found
+ * the mapping and checked it allows the access (access_error); the handler
+ * then fills or changes the leaf entry, and the caller walks again.  A
+ * fault that stops the access is recorded in the caller's struct
+ * vmfs_fault (fault_segv, or an allocation failure with its kernel-log
+ * line); whether it becomes a segfault of the process is the caller's
+ * decision.  Called with the machine lock held.
+ */
+#ifndef VMFS_MEMORY_H
+#define VMFS_MEMORY_H
+
+#include "machine.h"
+
+#include <stdint.h>
+
+/* What the faulting access is (Linux's FAULT_FLAG_*). */
+#define FAULT_FLAG_WRITE       0x01u   /* a write (else a read or a fetch) */
+#define FAULT_FLAG_INSTRUCTION 0x02u   /* an instruction fetch */
+#define FAULT_FLAG_USER        0x04u   /* from user mode (else the kernel's) */
+#define FAULT_FLAG_REMOTE      0x08u   /* forced: a debugger's access through
+					  access_process_vm, FOLL_FORCE */
+
+/*
+ * Record in @info the fault that stops an access of kind @flags at @va
+ * (si_code VMFS_SEGV_MAPERR or VMFS_SEGV_ACCERR, @code the VMFS_PF_* bits
+ * besides the access's own) and set the error message: returns -EFAULT.
+ */
+int fault_segv(struct vmfs_fault *info, unsigned flags, uint64_t va, int si_code, uint32_t code);
+
+/*
+ * handle_mm_fault: make the leaf entry for user address @va of @mm, inside
+ * mapping @vma which allows the access, serve an access of kind @flags:
+ * the page allocated, read back or copied (counted in @info and the
+ * process's and machine's counters).  0, or -errno with the fault recorded
+ * in @info.
+ */
+int handle_mm_fault(struct vmfs *m, struct mm *mm, const struct vma *vma, uint64_t va,
+		    unsigned flags, struct vmfs_fault *info);
+
+#endif
