@@ -1,6 +1,6 @@
 /*
  * test_mm.c - unit tests of src/mm.c: processes, fork with copy-on-write and
- * exit, together with the copy-on-write half of src/fault.c (do_wp_page).
+ * exit, together with the copy-on-write half of src/memory.c (do_wp_page).
  *
  * Driven through the engine entry points of machine.h on a real machine
  * with a TLB, and checked where the state lives: the leaf entries (walked

@@ -1,6 +1,6 @@
 /*
  * test_swapfail.c - unit test of the store's failure paths as swap sees
- * them (src/store.c through src/vmscan.c and src/fault.c): every SQLite call
+ * them (src/store.c through src/vmscan.c and src/memory.c): every SQLite call
  * the store makes while a machine swaps can fail, and a failure must cost
  * an error, never a byte.
  *
