@@ -22,6 +22,7 @@
  *     and never changed while it serves.
  */
 #include "daemon.h"
+#include "serve.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -230,25 +231,6 @@ static void finish_background(int ready_fd)
 	close(ready_fd);
 }
 
-static int serve(struct fuse_session *se, const struct fuse_cmdline_opts *opts)
-{
-	struct fuse_loop_config *lc;
-	int rc;
-
-	if (opts->singlethread)
-		return fuse_session_loop(se);
-	if (!(lc = fuse_loop_cfg_create()))
-		return -ENOMEM;
-	fuse_loop_cfg_set_clone_fd(lc, (unsigned)opts->clone_fd);
-	if (opts->max_idle_threads != UINT_MAX)                   /* else no limit */
-		fuse_loop_cfg_set_idle_threads(lc, opts->max_idle_threads);
-	if (opts->max_threads && opts->max_threads != UINT_MAX)   /* else libfuse's default */
-		fuse_loop_cfg_set_max_threads(lc, opts->max_threads);
-	rc = fuse_session_loop_mt(se, lc);
-	fuse_loop_cfg_destroy(lc);
-	return rc;
-}
-
 /* The last write of a machine that served: 0, or -errno after saying why. */
 static int sync_at_unmount(void)
 {
@@ -341,7 +323,7 @@ int main(int argc, char *argv[])
 		ready_fd = -1;
 	}
 
-	rc = serve(se, &opts);
+	rc = fuse_serve(se, &opts);
 	/* A positive result is the signal that ended the loop: a clean stop. */
 	status = rc < 0 ? 1 : 0;
 	if (sync_at_unmount() < 0)

@@ -36,6 +36,7 @@
 #define FUSE_USE_VERSION 312
 
 #include <fuse_lowlevel.h>
+#include "serve.h"   /* the daemon's loop, shared (fuse/serve.c) */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -256,26 +257,6 @@ static const struct fuse_lowlevel_ops bench_ops = {
 	.read    = ll_read,
 };
 
-/* The daemon's serve(): the same loop, configured the same way. */
-static int serve(struct fuse_session *se, const struct fuse_cmdline_opts *opts)
-{
-	struct fuse_loop_config *lc;
-	int rc;
-
-	if (opts->singlethread)
-		return fuse_session_loop(se);
-	if (!(lc = fuse_loop_cfg_create()))
-		return -ENOMEM;
-	fuse_loop_cfg_set_clone_fd(lc, (unsigned)opts->clone_fd);
-	if (opts->max_idle_threads != UINT_MAX)
-		fuse_loop_cfg_set_idle_threads(lc, opts->max_idle_threads);
-	if (opts->max_threads && opts->max_threads != UINT_MAX)
-		fuse_loop_cfg_set_max_threads(lc, opts->max_threads);
-	rc = fuse_session_loop_mt(se, lc);
-	fuse_loop_cfg_destroy(lc);
-	return rc;
-}
-
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -326,7 +307,7 @@ int main(int argc, char *argv[])
 		goto out_signals;
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
-	status = serve(se, &opts) < 0 ? 1 : 0;
+	status = fuse_serve(se, &opts) < 0 ? 1 : 0;
 
 out_unmount:
 	fuse_session_unmount(se);
