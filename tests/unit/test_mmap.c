@@ -14,7 +14,7 @@
  * middle replaces pages with zero ones and merges when alike;
  * MAP_FIXED_NOREPLACE and calls that fail change nothing; the pieces of a
  * split shared mapping keep their offsets into the object.  At the map
- * count limit (MAX_MAP_COUNT mappings, made for real: about a second),
+ * count limit (max_map_count, 65530 by default, mappings made for real),
  * every call that would make one more fails with ENOMEM and changes
  * nothing, and every one that would not (a merge, a trim, a MAP_FIXED that
  * merges back, an mprotect that merges) succeeds.
@@ -558,6 +558,7 @@ static int obj_map(struct fixture *f, uint64_t addr, uint64_t pages, uint64_t pg
 static void test_max_map_count(void **state)
 {
 	struct fixture *f = *state;
+	const uint64_t max = f->m->opt.max_map_count;
 	uint64_t i, out, small_rw;
 
 	/* M = [A, A + 6 pages) rw-, the object's pages 0-7 r-- shared, then
@@ -566,10 +567,10 @@ static void test_max_map_count(void **state)
 	fill(f, A, 6);
 	assert_int_equal(object_create(f->m, "lib", NULL, 16 * PG), 0);
 	assert_int_equal(obj_map(f, OBJ_AT, 8, 0), 0);
-	for (i = 0; f->mm->vmas.count < MAX_MAP_COUNT; i++)
+	for (i = 0; f->mm->vmas.count < max; i++)
 		assert_int_equal(do_mmap(f->m, f->pid, SMALL_AT + i * PG, PG, i & 1 ? RW : PROT_READ,
 					 ANON_PRIV | MAP_FIXED, NULL, 0, NULL), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(f->mm->vmas.count, max);
 
 	/* One more mapping, anywhere, is refused. */
 	EXPECT_REFUSED(f, do_mmap(f->m, f->pid, 0x400000000ull, PG, RW, ANON_PRIV | MAP_FIXED, NULL, 0, NULL));
@@ -590,36 +591,36 @@ static void test_max_map_count(void **state)
 	/* What ends at no more mappings is done: a mapping that merges, trims,
 	 * a MAP_FIXED that merges back, an mprotect of a whole mapping. */
 	map(f, A + 6 * PG, 1, RW, ANON_PRIV);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(f->mm->vmas.count, max);
 	assert_int_equal(vma_find(&f->mm->vmas, A)->end, A + 7 * PG);
 	assert_int_equal(do_munmap(f->m, f->pid, A + 6 * PG, PG), 0);
 	assert_int_equal(do_munmap(f->m, f->pid, A, PG), 0);
 	map(f, A, 1, RW, ANON_PRIV);
 	map(f, A + 2 * PG, 2, RW, ANON_PRIV);
 	assert_int_equal(obj_map(f, OBJ_AT + 2 * PG, 2, 2), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(f->mm->vmas.count, max);
 	assert_int_equal(vma_find(&f->mm->vmas, A)->end, A + 6 * PG);
 	assert_int_equal(vma_find(&f->mm->vmas, OBJ_AT)->end, OBJ_AT + 8 * PG);
 	assert_int_equal(get(f, A + PG), 'b');
 	assert_int_equal(get(f, A + 2 * PG), 0);
 	assert_int_equal(do_mprotect(f->m, f->pid, A, 6 * PG, PROT_READ), 0);
 	assert_int_equal(do_mprotect(f->m, f->pid, A, 6 * PG, RW), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(f->mm->vmas.count, max);
 
 	/* An mprotect that merges three mappings into one makes room for a
 	 * split in three, and no more. */
 	small_rw = SMALL_AT + PG;
 	assert_int_equal(do_mprotect(f->m, f->pid, small_rw, PG, PROT_READ), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT - 2);
+	assert_int_equal(f->mm->vmas.count, max - 2);
 	assert_int_equal(do_mprotect(f->m, f->pid, A + 2 * PG, PG, PROT_READ), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(f->mm->vmas.count, max);
 	EXPECT_REFUSED(f, do_mprotect(f->m, f->pid, A, PG, PROT_READ));
 	EXPECT_REFUSED(f, do_munmap(f->m, f->pid, A + 4 * PG, PG));
 	/* munmap of a whole mapping makes room for a munmap that splits. */
 	assert_int_equal(do_munmap(f->m, f->pid, SMALL_AT + 4 * PG, PG), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT - 1);
+	assert_int_equal(f->mm->vmas.count, max - 1);
 	assert_int_equal(do_munmap(f->m, f->pid, A + 4 * PG, PG), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(f->mm->vmas.count, max);
 	assert_int_equal(get(f, A + 5 * PG), 'f');
 }
 
