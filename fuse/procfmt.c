@@ -688,15 +688,18 @@ int fmt_kmsg(vmfs *m, struct sbuf *out)
  * va_bits, frames, policy (the current one, after `policy NAME` too), tlb
  * (entries per process), kernel (bytes of the kernel image), swap (the
  * store's path, with a newline in it shown as \012 as maps shows names;
- * "none" with swap=none) and swap_size (bytes, 0 = unlimited).
+ * "none" with swap=none), swap_size (bytes, 0 = unlimited) and
+ * max_map_count (as sys/vm/max_map_count shows it now).
  */
 static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
 	ssize_t n;
-	char *path = snap_swap_path(m, &n);
+	uint64_t max_map_count;
+	int rc = vmfs_sysctl(m, "vm.max_map_count", &max_map_count, NULL);
+	char *path = rc ? NULL : snap_swap_path(m, &n);
 
 	if (!path)
-		return (int)n;
+		return rc ? rc : (int)n;
 	sbuf_printf(out, "levels %d\nva_bits %d\nframes %" PRIu64 "\npolicy %s\ntlb %" PRIu64
 		    "\nkernel %" PRIu64 "\nswap ",
 		    st->levels, st->va_bits, st->frames, st->policy, st->tlb_entries,
@@ -705,7 +708,8 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		put_mangled(out, path, "\n");
 	else
 		sbuf_printf(out, "none");
-	sbuf_printf(out, "\nswap_size %" PRIu64 "\n", path[0] ? st->swap_total << VMFS_PAGE_SHIFT : 0);
+	sbuf_printf(out, "\nswap_size %" PRIu64 "\nmax_map_count %" PRIu64 "\n",
+		    path[0] ? st->swap_total << VMFS_PAGE_SHIFT : 0, max_map_count);
 	free(path);
 	return 0;
 }
@@ -713,6 +717,17 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 int fmt_config(vmfs *m, struct sbuf *out)
 {
 	return fmt_machine(m, out, put_config);
+}
+
+int fmt_sysctl(vmfs *m, const char *name, struct sbuf *out)
+{
+	uint64_t v;
+	int rc = vmfs_sysctl(m, name, &v, NULL);
+
+	if (rc)
+		return rc;
+	sbuf_printf(out, "%" PRIu64 "\n", v);
+	return sbuf_result(out);
 }
 
 /* ---- /proc/PID/maps, smaps, smaps_rollup --------------------------------------- */

@@ -57,6 +57,8 @@ int fmt_stat(vmfs *m, struct sbuf *out);      /* the top-level stat, with btime 
 int fmt_uptime(vmfs *m, struct sbuf *out);
 int fmt_kmsg(vmfs *m, struct sbuf *out);
 int fmt_config(vmfs *m, struct sbuf *out);    /* the configuration, "key value" lines */
+/* sys/vm/NAME: the tunable @name of vmfs_sysctl as Linux prints an int sysctl, "N\n". */
+int fmt_sysctl(vmfs *m, const char *name, struct sbuf *out);
 
 /* Per-process files. */
 int fmt_pid_maps(vmfs *m, int pid, struct sbuf *out);
