@@ -768,7 +768,7 @@ static void test_config(void **state)
 	free(text);
 	vmfs_close(m);
 
-	char path[] = "/tmp/test_procfmt-XXXXXX", opts[128], want[128];
+	char path[] = "/tmp/test_procfmt-XXXXXX", opts[128], want[256];
 	int fd = mkstemp(path);
 
 	assert_true(fd >= 0);
