@@ -16,7 +16,8 @@
  * What stays true in this file:
  *   1. Only libvmfs is called; nothing here keeps state between calls, and a
  *      fmt_* function renders one whole file into its sbuf, returning 0,
- *      -ESRCH (the process is gone) or -ENOMEM (sbuf.err).  Every list the
+ *      -ESRCH (the process is gone), -ENOMEM or -EFBIG (sbuf.err: past
+ *      TEXT_MAX, the bound on what one open file holds).  Every list the
  *      machine gives (PIDs, mappings, objects, page-table entries, the log,
  *      the swap path) is taken whole by snap_list, the one loop that grows
  *      a buffer until the answer fits.
@@ -90,6 +91,10 @@ bool sbuf_reserve(struct sbuf *s, size_t more)
 		return false;
 	if (s->len + more + 1 <= s->cap)
 		return true;
+	if (more >= TEXT_MAX || s->len + more + 1 > TEXT_MAX) {
+		s->err = -EFBIG;
+		return false;
+	}
 	cap = s->cap ? s->cap : 4096;
 	while (cap < s->len + more + 1)
 		cap *= 2;
@@ -171,8 +176,14 @@ static void *snap_list(vmfs *m, int pid, list_call call, size_t size, size_t roo
 	void *buf = NULL;
 
 	for (;;) {
-		void *bigger = realloc(buf, room * size);
+		void *bigger;
 
+		if (room > TEXT_MAX / size) {   /* the daemon's bound on one rendering */
+			free(buf);
+			*n = -EFBIG;
+			return NULL;
+		}
+		bigger = realloc(buf, room * size);
 		if (!bigger) {
 			free(buf);
 			*n = -ENOMEM;

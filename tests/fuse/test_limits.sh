@@ -120,3 +120,49 @@ echo 0x10000 >"$mnt/sys/vm/max_map_count"
 expect_eq "$(cat "$mnt/sys/vm/max_map_count")" 65536 "max_map_count written in hex"
 vmfs_unmount "$mnt"
 ok "sys/vm/max_map_count: writes raise and lower the limit (0x hex too), bad ones are EINVAL and change nothing"
+
+# ---- the daemon's memory per open file -----------------------------------------------
+
+# fill_maps FILE FROM TO: mappings FROM..TO-1 of one page each, alternating
+# r-- and rw- so that none merge, at 0x10000000 + 8 KiB * i (a hole between
+# each), in one open of the process's ctl.
+fill_maps() {
+	local i fd prots=(r-- rw-)
+	exec {fd}>"$1"
+	for ((i = $2; i < $3; i++)); do
+		printf 'mmap %d 4K %s private,fixed\n' $((0x10000000 + i * 8192)) "${prots[i & 1]}" >&"$fd" ||
+			{ exec {fd}>&-; fail "mapping $i refused"; }
+	done
+	exec {fd}>&-
+}
+
+vmfs_mount "$mnt" frames=256
+pid=$(spawn "$mnt" full)
+other=$(spawn "$mnt" other)
+a=$(map "$mnt" "$other" 16K rw- private)
+T0=$(date +%s%N)
+fill_maps "$mnt/$pid/ctl" 0 65530
+note "65530 mappings made in $((($(date +%s%N) - T0) / 1000000)) ms"
+refused "$mnt/$pid/ctl" "mmap 0 4K rw- private" "Cannot allocate memory" "max_map_count"
+expect_eq "$(wc -l <"$mnt/$pid/maps")" 65530 "maps at the limit"
+smaps_bytes=$(wc -c <"$mnt/$pid/smaps")
+expect_eq "$(grep -c '^VmFlags:' "$mnt/$pid/smaps")" 65530 "smaps at the limit"
+note "at the limit: smaps is $smaps_bytes bytes"
+((smaps_bytes < 64 << 20)) || fail "smaps at Linux's default limit does not fit the daemon's 64 MiB"
+# Raised, and the process given more: smaps no longer fits one open's
+# bound and fails cleanly (EFBIG); maps still works; so does the rest.
+echo 120000 >"$mnt/sys/vm/max_map_count"
+fill_maps "$mnt/$pid/ctl" 65530 120000
+expect_eq "$(wc -l <"$mnt/$pid/maps")" 120000 "maps of 120000 mappings"
+if cat "$mnt/$pid/smaps" >/dev/null 2>"$t/smaps.err"; then
+	fail "smaps of 120000 mappings (about 80 MiB) rendered past the daemon's bound"
+fi
+grep -q 'File too large' "$t/smaps.err" || fail "smaps past the bound: $(cat "$t/smaps.err"), expected EFBIG"
+expect_eq "$(grep -c '^Rss:' "$mnt/$pid/smaps_rollup")" 1 "smaps_rollup of the same process"
+printf 'still' | dd of="$mnt/$other/mem" bs=1 seek="$a" conv=notrunc status=none
+expect_eq "$(dd if="$mnt/$other/mem" bs=1 count=5 skip="$a" status=none)" still "another process's memory"
+expect_eq "$(ctl "$mnt/$pid/ctl" "munmap 0x10000000 $((120000 * 8192))")" ok "one munmap of every mapping"
+expect_eq "$(grep -c '^VmFlags:' "$mnt/$pid/smaps")" 0 "smaps after the munmap"
+cat "$mnt/meminfo" "$mnt/kmsg" >/dev/null || fail "the daemon no longer answers"
+vmfs_unmount "$mnt"
+ok "a process at max_map_count: maps and smaps render; raised to 120000, smaps fails with EFBIG (the daemon's bound per open), maps, smaps_rollup and the rest still work"
