@@ -8,6 +8,7 @@
  *   1                      the root
  *   2 + i                  root_entries[i]
  *   PID_INO | pid<<8 | 0   PID/,  | 1 + i: pid_entries[i]   (PIDs are never reused)
+ *   SYS_INO | i            sys_entries[i], below sys/ (sys itself is a root entry)
  *   OBJ_INO | id           objects/NAME, id from the object table (objtab.c),
  *                          which holds the object open: every object node
  *                          acts on its object through that handle, never
@@ -41,6 +42,7 @@
 #define FIRST_INO  ((fuse_ino_t)2)
 #define PID_INO    ((fuse_ino_t)1 << 62)
 #define OBJ_INO    ((fuse_ino_t)1 << 61)
+#define SYS_INO    ((fuse_ino_t)1 << 60)
 
 static const struct entry root_dir = { "/", K_ROOT, S_IFDIR | 0755, NULL, NULL };
 static const struct entry pid_dir = { "PID", K_PIDDIR, S_IFDIR | 0555, NULL, NULL };
@@ -57,7 +59,36 @@ static const struct entry root_entries[] = {
 	{ "config",  K_TEXT,   S_IFREG | 0444, fmt_config, NULL },
 	{ "phys",    K_PHYS,   S_IFREG | 0400, NULL, NULL },
 	{ "objects", K_OBJDIR, S_IFDIR | 0755, NULL, NULL },
+	{ "sys",     K_DIR,    S_IFDIR | 0555, NULL, NULL },     /* last: SYS_DIR */
 };
+#define SYS_DIR (&root_entries[COUNT(root_entries) - 1])
+
+/*
+ * Below sys/, Linux's /proc/sys with its modes: each entry names the
+ * directory it is in, so a directory's entries are those naming it.
+ */
+struct sys_entry {
+	struct entry        e;      /* first: a node's entry points here */
+	const struct entry *dir;
+	const char         *sysctl; /* K_SYSCTL: the tunable, for vmfs_sysctl */
+};
+
+static const struct sys_entry sys_entries[] = {
+	{ { "vm",            K_DIR,    S_IFDIR | 0555, NULL, NULL }, SYS_DIR, NULL },
+	{ { "max_map_count", K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
+	  "vm.max_map_count" },
+};
+
+/* The sys_entry of @e, which is below sys/ (not sys/ itself). */
+static const struct sys_entry *sys_of(const struct entry *e)
+{
+	return (const struct sys_entry *)(const void *)e;
+}
+
+const char *node_sysctl(const struct node *n)
+{
+	return sys_of(n->entry)->sysctl;
+}
 
 static const struct entry pid_entries[] = {
 	{ "mem",          K_MEM,     S_IFREG | 0600, NULL, NULL },
@@ -116,6 +147,25 @@ static const struct entry *find_entry(const struct entry *tab, size_t n, const c
 	return NULL;
 }
 
+/* The entry called @name in the fixed directory @dir (sys/ and below), or NULL. */
+static const struct entry *sys_find(const struct entry *dir, const char *name, size_t *index)
+{
+	for (size_t i = 0; i < COUNT(sys_entries); i++)
+		if (sys_entries[i].dir == dir && !strcmp(sys_entries[i].e.name, name)) {
+			*index = i;
+			return &sys_entries[i].e;
+		}
+	return NULL;
+}
+
+/* The inode number of a directory entries below sys/ name: sys/ or one below it. */
+static fuse_ino_t dir_ino(const struct entry *dir)
+{
+	if (dir == SYS_DIR)
+		return FIRST_INO + COUNT(root_entries) - 1;
+	return SYS_INO | (fuse_ino_t)(sys_of(dir) - sys_entries);
+}
+
 /* ---- names and numbers --------------------------------------------------------- */
 
 int node_of_ino(fuse_ino_t ino, struct node *n, bool live)
@@ -144,6 +194,10 @@ int node_of_ino(fuse_ino_t ino, struct node *n, bool live)
 	if (ino & OBJ_INO) {
 		n->entry = &object_file;
 		return obj_find(ino & ~OBJ_INO, &n->obj);
+	}
+	if ((ino & SYS_INO) && (ino & ~SYS_INO) < COUNT(sys_entries)) {
+		n->entry = &sys_entries[ino & ~SYS_INO].e;
+		return 0;
 	}
 	return -ESTALE;
 }
@@ -198,6 +252,12 @@ int node_of_name(const struct node *parent, const char *name, struct node *n)
 		if (strlen(name) > CTL_NAME_MAX)
 			return -ENAMETOOLONG;
 		return node_of_object(name, false, n);
+	case K_DIR:
+		if (!(e = sys_find(parent->entry, name, &i)))
+			return -ENOENT;
+		n->entry = e;
+		n->ino = SYS_INO | i;
+		return 0;
 	default:
 		return -ENOTDIR;
 	}
@@ -245,10 +305,15 @@ int node_stat(const struct node *n, struct stat *st)
 	switch (node_kind(n)) {
 	case K_ROOT:
 		rc = vmfs_pids(machine, NULL, 0);
-		st->st_nlink = 3 + (rc > 0 ? (nlink_t)rc : 0);  /* ., .., objects, PIDs */
+		st->st_nlink = 4 + (rc > 0 ? (nlink_t)rc : 0);  /* ., .., objects, sys, PIDs */
 		break;
 	case K_OBJDIR:
 		st->st_nlink = 2;
+		break;
+	case K_DIR:         /* ., .. and its subdirectories' .. */
+		st->st_nlink = 2;
+		for (size_t i = 0; i < COUNT(sys_entries); i++)
+			st->st_nlink += sys_entries[i].dir == n->entry && sys_entries[i].e.kind == K_DIR;
 		break;
 	case K_PIDDIR:
 		st->st_nlink = 2;
@@ -337,7 +402,8 @@ int node_list(fuse_req_t req, const struct node *n, struct sbuf *b)
 	b->len = 0;
 	b->err = 0;
 	list_add(req, b, ".", n->ino, S_IFDIR);
-	list_add(req, b, "..", ROOT_INO, S_IFDIR);
+	list_add(req, b, "..", node_kind(n) == K_DIR && n->entry != SYS_DIR ?
+		 dir_ino(sys_of(n->entry)->dir) : ROOT_INO, S_IFDIR);
 	switch (node_kind(n)) {
 	case K_ROOT:
 		for (size_t i = 0; i < COUNT(root_entries); i++)
@@ -352,6 +418,11 @@ int node_list(fuse_req_t req, const struct node *n, struct sbuf *b)
 			return -ENOENT;
 		for (size_t i = 0; i < COUNT(pid_entries); i++)
 			list_add(req, b, pid_entries[i].name, pid_ino(n->pid, i + 1), pid_entries[i].mode);
+		break;
+	case K_DIR:
+		for (size_t i = 0; i < COUNT(sys_entries); i++)
+			if (sys_entries[i].dir == n->entry)
+				list_add(req, b, sys_entries[i].e.name, SYS_INO | i, sys_entries[i].e.mode);
 		break;
 	default:
 		return -ENOTDIR;

@@ -8,6 +8,10 @@
  *                              0444  text, rendered by procfmt.c
  *     phys                     0400  simulated RAM, offset = physical address
  *     objects/                 0755  objects/NAME: the object's own mode
+ *     sys/                     0555  (Linux's /proc/sys)
+ *       vm/                    0555
+ *         max_map_count        0644  a tunable (vmfs_sysctl "vm.max_map_count"):
+ *                                    its value as text; writing a number sets it
  *     PID/                     0555  one per live process; rmdir ends it
  *       mem                    0600  the address space, offset = virtual address
  *       maps smaps smaps_rollup stat statm status comm cmdline
@@ -32,8 +36,9 @@
 #include "procfmt.h"
 
 enum kind {
-	K_ROOT, K_OBJDIR, K_PIDDIR,                        /* directories */
+	K_ROOT, K_OBJDIR, K_PIDDIR, K_DIR,                 /* directories (K_DIR: sys/...) */
 	K_CTL, K_TEXT, K_PHYS, K_OBJECT, K_MEM, K_PAGEMAP, /* files */
+	K_SYSCTL,                                          /* sys/vm/NAME */
 };
 
 /* A name in the tree and how to make its content. */
@@ -62,6 +67,9 @@ static inline bool is_dir(const struct node *n)
 {
 	return S_ISDIR(n->entry->mode);
 }
+
+/* node_sysctl - a K_SYSCTL node's tunable, by its vmfs_sysctl name. */
+const char *node_sysctl(const struct node *n);
 
 /*
  * node_of_ino - what inode @ino names.  A PID directory must be alive; a

@@ -58,7 +58,7 @@ enum { KEY_MACHINE, KEY_HELP, KEY_VERSION, KEY_MAX_READ };
 static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("frames"), MACHINE_OPT("mem"), MACHINE_OPT("levels"),
 	MACHINE_OPT("tlb"), MACHINE_OPT("kernel"), MACHINE_OPT("policy"),
-	MACHINE_OPT("swap"), MACHINE_OPT("swap_size"),
+	MACHINE_OPT("swap"), MACHINE_OPT("swap_size"), MACHINE_OPT("max_map_count"),
 	FUSE_OPT_KEY("-h", KEY_HELP), FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION), FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("max_read=", KEY_MAX_READ),
@@ -147,6 +147,7 @@ static void help(void)
 "    swap=PATH|none         the SQLite swap store (default: a private\n"
 "                           temporary file, removed at unmount)\n"
 "    swap_size=SIZE         the most swap to use (default unlimited)\n"
+"    max_map_count=N        mappings per process (default 65530, as Linux's)\n"
 "    Sizes take K, M, G, T suffixes; a bad machine option is an error.\n"
 "\n"
 "FUSE options (-o):\n"

@@ -199,8 +199,11 @@ static int render(struct handle *h)
 
 	if (fmt_process == fmt_pid_pagetable && !h->show_pfn)
 		fmt_process = fmt_pid_pagetable_nopfn;
-	rc = fmt_process ? fmt_process(machine, h->node.pid, &h->text)
-			 : e->fmt_machine(machine, &h->text);
+	if (e->kind == K_SYSCTL)
+		rc = fmt_sysctl(machine, node_sysctl(&h->node), &h->text);
+	else
+		rc = fmt_process ? fmt_process(machine, h->node.pid, &h->text)
+				 : e->fmt_machine(machine, &h->text);
 	if (rc == 0 && h->text.err)
 		rc = h->text.err < 0 ? h->text.err : -ENOMEM;
 	return rc == -ESRCH ? -ENOENT : rc;
@@ -234,6 +237,7 @@ static int open_node(const struct node *n, struct fuse_file_info *fi, uid_t open
 	h->show_pfn = opener == owner_uid || opener == 0;
 	switch (node_kind(n)) {
 	case K_TEXT:
+	case K_SYSCTL:
 		rc = render(h);
 		break;
 	case K_PHYS:
@@ -548,6 +552,32 @@ static int ctl_write(struct handle *h, const char *buf, size_t size, off_t off)
 	return rc;
 }
 
+/*
+ * sys/vm/NAME: a write of one number, decimal or 0x hex, with blanks and a
+ * newline around it allowed (`echo N >`), at offset 0, as Linux's
+ * proc_dointvec takes it; anything else, or a value out of the tunable's
+ * range, is EINVAL and changes nothing.  The open file's snapshot keeps
+ * the value it was opened with; the next open shows the new one.
+ */
+static int sysctl_write(const struct node *n, const char *buf, size_t size, off_t off)
+{
+	char text[32];
+	size_t a = 0, b = size;
+	uint64_t v;
+
+	while (a < b && strchr(" \t\n", buf[a]))
+		a++;
+	while (b > a && strchr(" \t\n", buf[b - 1]))
+		b--;
+	if (off != 0 || b - a >= sizeof(text))
+		return -EINVAL;
+	memcpy(text, buf + a, b - a);
+	text[b - a] = '\0';
+	if (vmfs_parse_u64(text, 0, &v))
+		return -EINVAL;
+	return vmfs_sysctl(machine, node_sysctl(n), NULL, &v);
+}
+
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -559,6 +589,7 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void)ino;
 	switch (node_kind(n)) {
 	case K_TEXT:
+	case K_SYSCTL:
 		r = slice(h->text.buf, h->text.len, size, off, &buf);
 		reply_read(req, buf, r);
 		return;
@@ -622,6 +653,11 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		if (r == 0)
 			r = (ssize_t)size;
 		break;
+	case K_SYSCTL:
+		r = sysctl_write(n, buf, size, off);
+		if (r == 0)
+			r = (ssize_t)size;
+		break;
 	case K_OBJECT:
 		r = off < 0 ? -EINVAL : vmfs_object_pwrite(machine, n->obj.handle, (uint64_t)off, buf, size);
 		break;
@@ -675,6 +711,7 @@ static int set_attr(const struct node *n, const struct stat *attr, int to_set)
 			break;
 		case K_CTL:
 		case K_MEM:
+		case K_SYSCTL:
 			break;
 		default:
 			return is_dir(n) ? -EISDIR : -EACCES;

@@ -16,7 +16,8 @@
  * What stays true in this file:
  *   1. Only libvmfs is called; nothing here keeps state between calls, and a
  *      fmt_* function renders one whole file into its sbuf, returning 0,
- *      -ESRCH (the process is gone) or -ENOMEM (sbuf.err).  Every list the
+ *      -ESRCH (the process is gone), -ENOMEM or -EFBIG (sbuf.err: past
+ *      TEXT_MAX, the bound on what one open file holds).  Every list the
  *      machine gives (PIDs, mappings, objects, page-table entries, the log,
  *      the swap path) is taken whole by snap_list, the one loop that grows
  *      a buffer until the answer fits.
@@ -90,6 +91,10 @@ bool sbuf_reserve(struct sbuf *s, size_t more)
 		return false;
 	if (s->len + more + 1 <= s->cap)
 		return true;
+	if (more >= TEXT_MAX || s->len + more + 1 > TEXT_MAX) {
+		s->err = -EFBIG;
+		return false;
+	}
 	cap = s->cap ? s->cap : 4096;
 	while (cap < s->len + more + 1)
 		cap *= 2;
@@ -171,8 +176,14 @@ static void *snap_list(vmfs *m, int pid, list_call call, size_t size, size_t roo
 	void *buf = NULL;
 
 	for (;;) {
-		void *bigger = realloc(buf, room * size);
+		void *bigger;
 
+		if (room > TEXT_MAX / size) {   /* the daemon's bound on one rendering */
+			free(buf);
+			*n = -EFBIG;
+			return NULL;
+		}
+		bigger = realloc(buf, room * size);
 		if (!bigger) {
 			free(buf);
 			*n = -ENOMEM;
@@ -688,15 +699,18 @@ int fmt_kmsg(vmfs *m, struct sbuf *out)
  * va_bits, frames, policy (the current one, after `policy NAME` too), tlb
  * (entries per process), kernel (bytes of the kernel image), swap (the
  * store's path, with a newline in it shown as \012 as maps shows names;
- * "none" with swap=none) and swap_size (bytes, 0 = unlimited).
+ * "none" with swap=none), swap_size (bytes, 0 = unlimited) and
+ * max_map_count (as sys/vm/max_map_count shows it now).
  */
 static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
 	ssize_t n;
-	char *path = snap_swap_path(m, &n);
+	uint64_t max_map_count;
+	int rc = vmfs_sysctl(m, "vm.max_map_count", &max_map_count, NULL);
+	char *path = rc ? NULL : snap_swap_path(m, &n);
 
 	if (!path)
-		return (int)n;
+		return rc ? rc : (int)n;
 	sbuf_printf(out, "levels %d\nva_bits %d\nframes %" PRIu64 "\npolicy %s\ntlb %" PRIu64
 		    "\nkernel %" PRIu64 "\nswap ",
 		    st->levels, st->va_bits, st->frames, st->policy, st->tlb_entries,
@@ -705,7 +719,8 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		put_mangled(out, path, "\n");
 	else
 		sbuf_printf(out, "none");
-	sbuf_printf(out, "\nswap_size %" PRIu64 "\n", path[0] ? st->swap_total << VMFS_PAGE_SHIFT : 0);
+	sbuf_printf(out, "\nswap_size %" PRIu64 "\nmax_map_count %" PRIu64 "\n",
+		    path[0] ? st->swap_total << VMFS_PAGE_SHIFT : 0, max_map_count);
 	free(path);
 	return 0;
 }
@@ -713,6 +728,17 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 int fmt_config(vmfs *m, struct sbuf *out)
 {
 	return fmt_machine(m, out, put_config);
+}
+
+int fmt_sysctl(vmfs *m, const char *name, struct sbuf *out)
+{
+	uint64_t v;
+	int rc = vmfs_sysctl(m, name, &v, NULL);
+
+	if (rc)
+		return rc;
+	sbuf_printf(out, "%" PRIu64 "\n", v);
+	return sbuf_result(out);
 }
 
 /* ---- /proc/PID/maps, smaps, smaps_rollup --------------------------------------- */

@@ -20,7 +20,18 @@
 #include <sys/types.h>
 #include <vmfs.h>
 
-/* A growing text buffer; err is set (and stays) once an allocation fails. */
+/*
+ * The most memory one rendering may take, so that what the daemon holds
+ * for an open file is bounded: its text (sbuf) and the list of the machine
+ * it is made from (snap_*) each stay under TEXT_MAX, or the rendering
+ * fails with -EFBIG (smaps of a process with 100,000 mappings, say; maps
+ * of the same process, about 50 bytes a mapping, still fits).  64 MiB
+ * holds smaps at Linux's default max_map_count, 65530 mappings.
+ */
+#define TEXT_MAX ((size_t)64 << 20)
+
+/* A growing text buffer; err is set (and stays) once an allocation fails or
+ * the text would pass TEXT_MAX (-EFBIG). */
 struct sbuf {
 	char  *buf;
 	size_t len, cap;
@@ -36,7 +47,8 @@ void sbuf_free(struct sbuf *s);
 /*
  * Snapshots: the whole of one of libvmfs's lists in a malloc'ed array (free
  * it; NULL when the list could not be had), its number of entries in *@n,
- * or a negative errno there (-ESRCH for a process that is gone, -ENOMEM).
+ * or a negative errno there (-ESRCH for a process that is gone, -ENOMEM,
+ * -EFBIG past TEXT_MAX).
  * Each asks the list call again with a bigger buffer while the answer says
  * the list has grown past it, so the array is one answer of the machine.
  * The text ones count the terminating NUL in *@n; snap_swap_path gives ""
@@ -57,6 +69,8 @@ int fmt_stat(vmfs *m, struct sbuf *out);      /* the top-level stat, with btime 
 int fmt_uptime(vmfs *m, struct sbuf *out);
 int fmt_kmsg(vmfs *m, struct sbuf *out);
 int fmt_config(vmfs *m, struct sbuf *out);    /* the configuration, "key value" lines */
+/* sys/vm/NAME: the tunable @name of vmfs_sysctl as Linux prints an int sysctl, "N\n". */
+int fmt_sysctl(vmfs *m, const char *name, struct sbuf *out);
 
 /* Per-process files. */
 int fmt_pid_maps(vmfs *m, int pid, struct sbuf *out);

@@ -61,8 +61,10 @@ typedef struct vmfs vmfs;
  *           (default 4), tlb=N entries per process (0 = off, default 64),
  *           kernel=SIZE (default 1M), policy=fifo|lru|clock|arc (default
  *           clock), swap=PATH|none (default: a private temporary SQLite file
- *           removed at close), swap_size=SIZE (default unlimited).  Sizes
- *           take K, M, G, T suffixes; numbers are decimal or 0x hex.
+ *           removed at close), swap_size=SIZE (default unlimited),
+ *           max_map_count=N mappings per process (0 to 1048576, default
+ *           65530; since 0.4).  Sizes take K, M, G, T suffixes; numbers
+ *           are decimal or 0x hex.
  * Returns 0, or -EINVAL for a bad option (unknown key, bad number, value
  * out of range), -ENOMEM when the host cannot provide the memory, -EBUSY
  * when swap=PATH is in use by another machine, or the store's errno.
@@ -474,6 +476,19 @@ ssize_t vmfs_pagetable(vmfs *m, int pid, struct vmfs_pt_entry *out, size_t max);
  * cut at @len - 1); returns its full length, 0 with swap=none.
  */
 size_t vmfs_swap_path(vmfs *m, char *buf, size_t len);
+
+/*
+ * vmfs_sysctl - read and change a tunable of the running machine, by
+ * Linux's sysctl name (as /proc/sys/vm/NAME is "vm.NAME"): the value into
+ * *@oldval when it is not NULL, then *@newval (when not NULL) becomes the
+ * value, checked as the option of the same name is at vmfs_open.  Known:
+ *   "vm.max_map_count"  mappings per process (option max_map_count=),
+ *                       0 to 1048576; lowering it below what a process
+ *                       has takes nothing away, only refuses more.
+ * Returns 0, -ENOENT (unknown name), -EINVAL (value out of range; nothing
+ * changes).  Since 0.4.
+ */
+int vmfs_sysctl(vmfs *m, const char *name, uint64_t *oldval, const uint64_t *newval);
 
 /* ---- objects (since 0.2) --------------------------------------------------- */
 

@@ -11,11 +11,15 @@
  * errno choices follow Linux: EINVAL for misalignment, zero length or bad
  * prot/flags; ENOMEM for ranges outside user space, no room, (mprotect)
  * a range with unmapped pages, or a call that would leave the process
- * more than MAX_MAP_COUNT mappings (Linux's vm.max_map_count: mmap, and
- * the splits of munmap and mprotect); EEXIST for MAP_FIXED_NOREPLACE over
- * a mapping.  The count a call would leave is worked out exactly, merges
- * included, before it changes anything (map_count_after), so a call that
- * merges may always be made.  Called with the machine lock held.
+ * more mappings than the machine's max_map_count (the option, also the
+ * sysctl vm.max_map_count; Linux's do_mmap, __split_vma and do_mprotect
+ * check it the same way, on mmap and on the splits of munmap and
+ * mprotect); EEXIST for MAP_FIXED_NOREPLACE over a mapping.  The count a
+ * call would leave is worked out exactly, merges included, before it
+ * changes anything (map_count_after), so a call that merges may always be
+ * made; and a process left above a limit lowered under it may still make
+ * every call that does not add to its count.  Called with the machine
+ * lock held.
  *
  * Invariant: no two neighbouring mappings could merge (every call that
  * makes or changes mappings merges around them; munmap leaves holes).
@@ -215,19 +219,23 @@ static uint64_t map_count_after(const struct mm *mm, uint64_t start, uint64_t en
 
 /*
  * -ENOMEM if the call map_count_after describes would leave @mm more than
- * MAX_MAP_COUNT mappings.  One call adds at most two (a range inside one
- * mapping: split in three, or two and a new one), so only near the limit
- * is the range walked.
+ * max_map_count mappings, and more than it has.  One call adds at most two
+ * (a range inside one mapping: split in three, or two and a new one), so
+ * only near the limit is the range walked.
  */
-static int check_map_count(const struct mm *mm, const char *call, uint64_t start, uint64_t end,
-			   const struct vma *fresh, int prot)
+static int check_map_count(const struct vmfs *m, const struct mm *mm, const char *call,
+			   uint64_t start, uint64_t end, const struct vma *fresh, int prot)
 {
-	if (mm->vmas.count + 2 <= MAX_MAP_COUNT ||
-	    map_count_after(mm, start, end, fresh, prot) <= MAX_MAP_COUNT)
+	uint64_t max = m->opt.max_map_count, after;
+
+	if (mm->vmas.count + 2 <= max)
+		return 0;
+	after = map_count_after(mm, start, end, fresh, prot);
+	if (after <= max || after <= mm->vmas.count)
 		return 0;
 	return vm_error(-ENOMEM, "%s: [0x%llx, 0x%llx) would leave process %d more than %llu "
 			"mappings (max_map_count)", call, (unsigned long long)start,
-			(unsigned long long)end, mm->pid, (unsigned long long)MAX_MAP_COUNT);
+			(unsigned long long)end, mm->pid, (unsigned long long)max);
 }
 
 static int check_prot(const char *call, int prot)
@@ -325,7 +333,7 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	*v = (struct vma){ .start = start, .end = start + plen, .prot = prot,
 			   .flags = type | (file ? 0 : MAP_ANONYMOUS), .obj = obj,
 			   .pgoff = file ? offset >> PAGE_SHIFT : 0, .mm = mm };
-	if ((rc = check_map_count(mm, "mmap", start, start + plen, v, -1)) < 0)
+	if ((rc = check_map_count(m, mm, "mmap", start, start + plen, v, -1)) < 0)
 		goto out_free;
 	if (fixed)
 		unmap_range(m, mm, start, start + plen, &s);
@@ -366,7 +374,7 @@ int do_munmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len)
 	if (plen > m->geom.user_top || addr > m->geom.user_top - plen)
 		return vm_error(-EINVAL, "munmap: [0x%llx, +0x%llx) is outside user space",
 				(unsigned long long)addr, (unsigned long long)len);
-	if ((rc = check_map_count(mm, "munmap", addr, addr + plen, NULL, -1)) < 0)
+	if ((rc = check_map_count(m, mm, "munmap", addr, addr + plen, NULL, -1)) < 0)
 		return rc;
 	if (spares_get(&s) < 0)
 		return -ENOMEM;
@@ -436,7 +444,7 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 					v->obj->name, v->obj->mode);
 		cur = v->end;
 	}
-	if ((rc = check_map_count(mm, "mprotect", addr, end, NULL, prot)) < 0)
+	if ((rc = check_map_count(m, mm, "mprotect", addr, end, NULL, prot)) < 0)
 		return rc;
 	if (spares_get(&s) < 0)
 		return -ENOMEM;

@@ -6,12 +6,18 @@
  * as mount(8) does; frames= and mem= name the same thing, so giving both is
  * an error.  swap=PATH names the SQLite file, swap=none turns swap off.  Nothing is written to the caller's struct until the whole
  * string has been accepted.
+ *
+ * The tunables (max_map_count) are numbers that options_sysctl may also
+ * change while the machine runs; one table (tunables[]) gives each its
+ * option name, its sysctl name and its range, so that an option and a
+ * sysctl write of the same value are accepted or refused alike.
  */
 #include "options.h"
 #include "error.h"
 #include "policy.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,12 +76,57 @@ static int bad(const char *key, const char *val, const char *why)
 	return vm_error(-EINVAL, "option %s=%s: %s", key, val, why);
 }
 
+/* A number of struct vm_options that the running machine may change too. */
+struct tunable {
+	const char *option;     /* the option's key */
+	const char *sysctl;     /* Linux's sysctl name */
+	size_t      off;        /* of the uint64_t in struct vm_options */
+	uint64_t    max;        /* the range is 0..max */
+};
+
+static const struct tunable tunables[] = {
+	{ "max_map_count", "vm.max_map_count", offsetof(struct vm_options, max_map_count),
+	  OPT_MAX_MAP_COUNT },
+};
+
+static const struct tunable *tunable_find(const char *name, bool sysctl)
+{
+	for (size_t i = 0; i < sizeof(tunables) / sizeof(tunables[0]); i++)
+		if (!strcmp(sysctl ? tunables[i].sysctl : tunables[i].option, name))
+			return &tunables[i];
+	return NULL;
+}
+
+static uint64_t *tunable_in(struct vm_options *o, const struct tunable *t)
+{
+	return (uint64_t *)(void *)((char *)o + t->off);
+}
+
+int options_sysctl(struct vm_options *o, const char *name, uint64_t *oldval,
+		   const uint64_t *newval)
+{
+	const struct tunable *t = name ? tunable_find(name, true) : NULL;
+
+	if (!t)
+		return vm_error(-ENOENT, "no tunable '%s' (known: vm.max_map_count)",
+				name ? name : "(null)");
+	if (newval && *newval > t->max)
+		return vm_error(-EINVAL, "%s: %llu out of range (0 to %llu)", t->sysctl,
+				(unsigned long long)*newval, (unsigned long long)t->max);
+	if (oldval)
+		*oldval = *tunable_in(o, t);
+	if (newval)
+		*tunable_in(o, t) = *newval;
+	return 0;
+}
+
 /* Apply one key=value to @o.  0 or -EINVAL. */
 static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 		 const char *key, const char *val)
 {
 	uint64_t v;
 	bool is_size = !strcmp(key, "mem") || !strcmp(key, "kernel") || !strcmp(key, "swap_size");
+	const struct tunable *t = tunable_find(key, false);
 
 	if (!strcmp(key, "policy")) {
 		if (!policy_builtin(val))
@@ -93,12 +144,20 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 		return 0;
 	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
-	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size"))
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size)", key);
+	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size") && !t)
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");
-	if (!strcmp(key, "frames") || !strcmp(key, "mem")) {
+	if (t) {
+		char why[64];
+
+		if (v > t->max) {
+			snprintf(why, sizeof(why), "out of range (0 to %llu)", (unsigned long long)t->max);
+			return bad(key, val, why);
+		}
+		*tunable_in(o, t) = v;
+	} else if (!strcmp(key, "frames") || !strcmp(key, "mem")) {
 		bool mem = key[0] == 'm';
 
 		if (mem) {
@@ -142,6 +201,7 @@ int options_parse(const char *str, struct vm_options *out)
 		.tlb = OPT_DEFAULT_TLB,
 		.kernel_bytes = OPT_DEFAULT_KERNEL,
 		.policy = OPT_DEFAULT_POLICY,
+		.max_map_count = OPT_DEFAULT_MAX_MAP_COUNT,
 	};
 	bool frames_seen = false, mem_seen = false;
 	char *copy, *item, *save = NULL;

@@ -4,7 +4,9 @@
  * `vmfs -o`, `vmfs-replay -o` and vmfs_open() all take the same string of
  * comma-separated key=value items.  options_parse() either fills a complete
  * struct vm_options (defaults for what is absent) and returns 0, or returns
- * -EINVAL with a message and leaves @out untouched.
+ * -EINVAL with a message and leaves @out untouched.  A few of the options
+ * are also tunables of the running machine (options_sysctl), as Linux's
+ * sysctls are: max_map_count.
  */
 #ifndef VMFS_OPTIONS_H
 #define VMFS_OPTIONS_H
@@ -19,6 +21,13 @@
 #define OPT_MAX_FRAMES      (1ull << 30)    /* 4 TiB of simulated RAM */
 #define OPT_MAX_TLB         (1u << 20)
 #define OPT_MAX_KERNEL      (1ull << 32)    /* 4 GiB */
+/*
+ * Mappings per process (Linux's vm.max_map_count and its default).  At
+ * most 2^20, where Linux takes up to INT_MAX: a process's mappings live in
+ * the host's memory, about 128 MiB of it at 2^20.
+ */
+#define OPT_DEFAULT_MAX_MAP_COUNT 65530u
+#define OPT_MAX_MAP_COUNT         (1u << 20)
 
 #define OPT_DEFAULT_POLICY "clock"
 #define OPT_PATH_MAX 4096
@@ -32,9 +41,20 @@ struct vm_options {
 	bool     swap_none;     /* swap=none */
 	char     swap_path[OPT_PATH_MAX]; /* swap=PATH, "" = private temporary file */
 	uint64_t swap_slots;    /* swap_size in pages, 0 = unlimited */
+	uint64_t max_map_count; /* mappings per process, 0..OPT_MAX_MAP_COUNT */
 };
 
 int options_parse(const char *str, struct vm_options *out);
+
+/*
+ * The tunables a running machine may read and change, by Linux's sysctl
+ * name ("vm.max_map_count"): the old value into *@oldval (when not NULL),
+ * then @newval (when not NULL) into @o, checked as options_parse checks the
+ * option of the same name.  0, -ENOENT for an unknown name, -EINVAL for a
+ * value out of range (@o unchanged).
+ */
+int options_sysctl(struct vm_options *o, const char *name, uint64_t *oldval,
+		   const uint64_t *newval);
 
 /*
  * Parse an unsigned number: decimal or 0x hex, with an optional K/M/G/T

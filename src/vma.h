@@ -12,8 +12,9 @@
  * Invariants: list and treap hold the same nodes; the treap is a BST by
  * start and a heap by prio; max_gap is exact for every node.  Whoever
  * changes a mapping's start or end calls vma_changed() before the next
- * placement.  A process has at most MAX_MAP_COUNT mappings (mmap.c refuses
- * a call that would make more).  Called with the machine lock held.
+ * placement.  A process has at most the machine's max_map_count mappings
+ * (mmap.c refuses a call that would make more).  Called with the machine
+ * lock held.
  */
 #ifndef VMFS_VMA_H
 #define VMFS_VMA_H
@@ -23,13 +24,6 @@
 
 /* Lowest address the machine chooses by itself (Linux's mmap_min_addr). */
 #define MMAP_MIN_ADDR 0x10000ull
-
-/*
- * The most mappings one process may have (Linux's vm.max_map_count, whose
- * default is 65530; this one is generous).  It bounds the host memory a
- * process's mappings take: about 128 MiB at the limit.
- */
-#define MAX_MAP_COUNT (1ull << 20)
 
 struct mm;
 struct vmobj;

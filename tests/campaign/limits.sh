@@ -10,9 +10,11 @@
 #     one page more, or past the end, is ENOMEM; a full address space has
 #     no room for one page more (ENOMEM);
 #   - many mappings: --maps adjacent 4 KiB mappings of alternating
-#     protection in one process (so none merge), timed; maps lists them
-#     all; every writable one written once; the process forked and ended;
-#     all of them unmapped by one munmap;
+#     protection in one process (so none merge), timed, on a machine whose
+#     max_map_count is --maps: one more is ENOMEM, and so after a raise
+#     through sys/vm/max_map_count is the one past the new limit; maps
+#     lists them all; every writable one written once; the process forked
+#     and ended; all of them unmapped by one munmap;
 #   - many processes: --procs spawned and ended, --cycles times; then
 #     --procs forks of a process holding 1 MiB, --cycles times;
 #   - memory that runs out: swap=none and a full swap_size: writes fail
@@ -115,7 +117,7 @@ figure limits.huge "user half mapped at levels 2 4 5 6 (8 EiB at 6), $opt_touche
 
 # ---- many mappings ---------------------------------------------------------------
 
-vmfs_mount "$mnt" frames=1024
+vmfs_mount "$mnt" "frames=1024,max_map_count=$opt_maps"
 pid=$(spawn "$mnt" many)
 rss0=$(rss)
 base=0x10000000
@@ -129,6 +131,12 @@ done
 exec {fd}>&-
 map_ms=$(elapsed_ms)
 ((enomem == 0)) || note "$enomem of $opt_maps mmaps failed"
+# At max_map_count: one more is ENOMEM, until the limit is raised by one.
+expect_attempt "$mnt/$pid/ctl" "mmap 0 4K rw- private" ENOMEM
+echo $((opt_maps + 1)) >"$mnt/sys/vm/max_map_count"
+expect_attempt "$mnt/$pid/ctl" "mmap 0x8000000 4K r-x private,fixed" 0x8000000
+expect_attempt "$mnt/$pid/ctl" "mmap 0 4K rw- private" ENOMEM
+expect_attempt "$mnt/$pid/ctl" "munmap 0x8000000 4K" ok
 nmaps=$(wc -l <"$mnt/$pid/maps")
 expect_eq "$nmaps" "$((opt_maps - enomem))" "mappings listed in maps"
 rss1=$(rss)

@@ -14,7 +14,7 @@
  * middle replaces pages with zero ones and merges when alike;
  * MAP_FIXED_NOREPLACE and calls that fail change nothing; the pieces of a
  * split shared mapping keep their offsets into the object.  At the map
- * count limit (MAX_MAP_COUNT mappings, made for real: about a second),
+ * count limit (max_map_count, 65530 by default, mappings made for real),
  * every call that would make one more fails with ENOMEM and changes
  * nothing, and every one that would not (a merge, a trim, a MAP_FIXED that
  * merges back, an mprotect that merges) succeeds.
@@ -558,6 +558,7 @@ static int obj_map(struct fixture *f, uint64_t addr, uint64_t pages, uint64_t pg
 static void test_max_map_count(void **state)
 {
 	struct fixture *f = *state;
+	const uint64_t max = f->m->opt.max_map_count;
 	uint64_t i, out, small_rw;
 
 	/* M = [A, A + 6 pages) rw-, the object's pages 0-7 r-- shared, then
@@ -566,10 +567,10 @@ static void test_max_map_count(void **state)
 	fill(f, A, 6);
 	assert_int_equal(object_create(f->m, "lib", NULL, 16 * PG), 0);
 	assert_int_equal(obj_map(f, OBJ_AT, 8, 0), 0);
-	for (i = 0; f->mm->vmas.count < MAX_MAP_COUNT; i++)
+	for (i = 0; f->mm->vmas.count < max; i++)
 		assert_int_equal(do_mmap(f->m, f->pid, SMALL_AT + i * PG, PG, i & 1 ? RW : PROT_READ,
 					 ANON_PRIV | MAP_FIXED, NULL, 0, NULL), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(f->mm->vmas.count, max);
 
 	/* One more mapping, anywhere, is refused. */
 	EXPECT_REFUSED(f, do_mmap(f->m, f->pid, 0x400000000ull, PG, RW, ANON_PRIV | MAP_FIXED, NULL, 0, NULL));
@@ -590,36 +591,36 @@ static void test_max_map_count(void **state)
 	/* What ends at no more mappings is done: a mapping that merges, trims,
 	 * a MAP_FIXED that merges back, an mprotect of a whole mapping. */
 	map(f, A + 6 * PG, 1, RW, ANON_PRIV);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(f->mm->vmas.count, max);
 	assert_int_equal(vma_find(&f->mm->vmas, A)->end, A + 7 * PG);
 	assert_int_equal(do_munmap(f->m, f->pid, A + 6 * PG, PG), 0);
 	assert_int_equal(do_munmap(f->m, f->pid, A, PG), 0);
 	map(f, A, 1, RW, ANON_PRIV);
 	map(f, A + 2 * PG, 2, RW, ANON_PRIV);
 	assert_int_equal(obj_map(f, OBJ_AT + 2 * PG, 2, 2), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(f->mm->vmas.count, max);
 	assert_int_equal(vma_find(&f->mm->vmas, A)->end, A + 6 * PG);
 	assert_int_equal(vma_find(&f->mm->vmas, OBJ_AT)->end, OBJ_AT + 8 * PG);
 	assert_int_equal(get(f, A + PG), 'b');
 	assert_int_equal(get(f, A + 2 * PG), 0);
 	assert_int_equal(do_mprotect(f->m, f->pid, A, 6 * PG, PROT_READ), 0);
 	assert_int_equal(do_mprotect(f->m, f->pid, A, 6 * PG, RW), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(f->mm->vmas.count, max);
 
 	/* An mprotect that merges three mappings into one makes room for a
 	 * split in three, and no more. */
 	small_rw = SMALL_AT + PG;
 	assert_int_equal(do_mprotect(f->m, f->pid, small_rw, PG, PROT_READ), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT - 2);
+	assert_int_equal(f->mm->vmas.count, max - 2);
 	assert_int_equal(do_mprotect(f->m, f->pid, A + 2 * PG, PG, PROT_READ), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(f->mm->vmas.count, max);
 	EXPECT_REFUSED(f, do_mprotect(f->m, f->pid, A, PG, PROT_READ));
 	EXPECT_REFUSED(f, do_munmap(f->m, f->pid, A + 4 * PG, PG));
 	/* munmap of a whole mapping makes room for a munmap that splits. */
 	assert_int_equal(do_munmap(f->m, f->pid, SMALL_AT + 4 * PG, PG), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT - 1);
+	assert_int_equal(f->mm->vmas.count, max - 1);
 	assert_int_equal(do_munmap(f->m, f->pid, A + 4 * PG, PG), 0);
-	assert_int_equal(f->mm->vmas.count, MAX_MAP_COUNT);
+	assert_int_equal(f->mm->vmas.count, max);
 	assert_int_equal(get(f, A + 5 * PG), 'f');
 }
 
@@ -633,6 +634,112 @@ static void test_map_fixed_over_touched_shared(void **state)
 {
 	(void)state;
 	expect_survives(map_fixed_over_shared_scenario, "MAP_FIXED over a touched MAP_SHARED page");
+}
+
+/* ---- limits: a lowered max_map_count, a hostile run on the page-table pool ------------ */
+
+/*
+ * A limit lowered (vm.max_map_count) under what a process has takes
+ * nothing away: calls that do not add to its count work, those that add
+ * are ENOMEM until it is back under the limit.
+ */
+static void test_max_map_count_lowered(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t low = 4, out;
+
+	for (int i = 0; i < 8; i++)
+		map(f, A + (uint64_t)i * 2 * PG, 1, RW, ANON_PRIV);
+	fill(f, A, 1);
+	assert_int_equal(options_sysctl(&f->m->opt, "vm.max_map_count", NULL, &low), 0);
+	EXPECT_REFUSED(f, do_mmap(f->m, f->pid, 0, PG, RW, ANON_PRIV, NULL, 0, &out));
+	assert_int_equal(do_mprotect(f->m, f->pid, A, PG, PROT_READ), 0);    /* no split */
+	map(f, A + PG, 1, PROT_READ, ANON_PRIV);                             /* merges */
+	assert_int_equal(f->mm->vmas.count, 8);
+	assert_int_equal(do_munmap(f->m, f->pid, A + 4 * PG, PG), 0);        /* a whole one */
+	assert_int_equal(f->mm->vmas.count, 7);
+	EXPECT_REFUSED(f, do_mmap(f->m, f->pid, A + 5 * PG, PG, PROT_EXEC, ANON_PRIV | MAP_FIXED, NULL, 0, NULL));
+	assert_int_equal(get(f, A), 'a');
+	for (int i = 3; i < 6; i++)
+		assert_int_equal(do_munmap(f->m, f->pid, A + (uint64_t)i * 2 * PG, PG), 0);
+	assert_int_equal(f->mm->vmas.count, 4);
+	EXPECT_REFUSED(f, do_mmap(f->m, f->pid, 0, PG, RW, ANON_PRIV, NULL, 0, &out));
+	assert_int_equal(do_munmap(f->m, f->pid, A + 12 * PG, PG), 0);
+	assert_int_equal(do_mmap(f->m, f->pid, 0, PG, RW, ANON_PRIV, NULL, 0, &out), 0);
+	assert_int_equal(f->mm->vmas.count, 4);
+}
+
+/*
+ * A hostile sequence on the page-table pool: the whole user half mapped,
+ * then one page touched every @stride bytes (2 MiB: a pte table per page;
+ * 1 GiB: a pmd and a pte; 512 GiB: a pud too) at 5 and 6 levels, with the
+ * pool cut to 64 frames more than it holds.  The touch that needs one
+ * table too many fails with ENOMEM and a kmsg line "out of page-table
+ * frames", keeps no data frame, uses every frame of the pool and no more;
+ * every page touched before reads back; fork is ENOMEM; munmap gives every
+ * table back, and the same run then works again.
+ */
+static void hostile_run(int levels, uint64_t stride)
+{
+	char opts[64], c, log[1 << 14];
+	struct vmfs *m;
+	struct phys *p;
+	struct vmfs_fault flt;
+	uint64_t va, touched = 0, nfree, pt_before;
+	int pid;
+
+	snprintf(opts, sizeof(opts), "frames=128,levels=%d,swap=none", levels);
+	assert_int_equal(machine_open(&m, opts), 0);
+	p = &m->phys;
+	pid = mm_spawn(m, "hostile");
+	assert_true(pid > 0);
+	assert_int_equal(do_mmap(m, pid, 0, m->geom.user_top, RW, ANON_PRIV | MAP_FIXED, NULL, 0, NULL), 0);
+	p->pt_max = p->pt_hwm + 64;
+	pt_before = p->pt_inuse;
+	for (va = 0;; va += stride, touched++) {
+		int64_t rc;
+
+		assert_true(va < m->geom.user_top);
+		c = (char)('a' + touched % 26);
+		nfree = p->nfree;
+		memset(&flt, 0, sizeof(flt));
+		rc = access_vm(m, pid, va, &c, 1, VMFS_ACCESS_WRITE, &flt);
+		if (rc == -ENOMEM)
+			break;
+		assert_int_equal(rc, 1);
+	}
+	assert_true(touched >= 64 / (uint64_t)(levels - 1));
+	assert_int_equal(flt.err, -ENOMEM);
+	assert_int_equal(p->nfree, nfree);             /* the data frame went back */
+	assert_int_equal(p->pt_inuse, p->pt_max);      /* the pool, all of it, no more */
+	assert_true(p->pt_hwm <= p->pt_max);
+	klog_read(&m->klog, log, sizeof(log));
+	assert_non_null(strstr(log, "out of page-table frames"));
+	assert_int_equal(mm_fork(m, pid), -ENOMEM);
+	assert_int_equal(m->nr_procs, 1);
+	for (uint64_t i = 0; i < touched; i++) {
+		assert_int_equal(access_vm(m, pid, i * stride, &c, 1, VMFS_ACCESS_READ, NULL), 1);
+		assert_int_equal(c, (char)('a' + i % 26));
+	}
+	assert_int_equal(do_munmap(m, pid, 0, m->geom.user_top), 0);
+	assert_int_equal(p->pt_inuse, pt_before);
+	assert_int_equal(p->nfree, p->nframes);
+	c = 'z';
+	assert_int_equal(access_vm(m, pid, 0, &c, 1, VMFS_ACCESS_WRITE, NULL), -EFAULT);
+	assert_int_equal(do_mmap(m, pid, 0, m->geom.user_top, RW, ANON_PRIV | MAP_FIXED, NULL, 0, NULL), 0);
+	for (uint64_t i = 0; i < touched; i++)
+		assert_int_equal(access_vm(m, pid, i * stride, &c, 1, VMFS_ACCESS_WRITE, NULL), 1);
+	machine_close(m);
+}
+
+static void test_pt_pool_hostile(void **state)
+{
+	(void)state;
+	for (int levels = 5; levels <= 6; levels++) {
+		hostile_run(levels, 2ull << 20);
+		hostile_run(levels, 1ull << 30);
+		hostile_run(levels, 512ull << 30);
+	}
 }
 
 int main(void)
@@ -653,6 +760,8 @@ int main(void)
 		T(test_max_map_count),
 		cmocka_unit_test(test_munmap_touched_shared),
 		cmocka_unit_test(test_map_fixed_over_touched_shared),
+		T(test_max_map_count_lowered),
+		cmocka_unit_test(test_pt_pool_hostile),
 	};
 #undef T
 

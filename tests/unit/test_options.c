@@ -313,6 +313,47 @@ static void test_options_messages(void **state)
 	assert_non_null(strstr(vm_error_msg(), "tlb"));
 }
 
+/* ---- max_map_count: an option and a sysctl, one range ---------------------------- */
+
+/* Linux's default; 0 to 2^20 as an option and through options_sysctl alike. */
+static void test_options_max_map_count(void **state)
+{
+	struct vm_options o, before;
+	uint64_t v = 7, big = OPT_MAX_MAP_COUNT + 1ull, zero = 0, limit = OPT_MAX_MAP_COUNT;
+
+	(void)state;
+	assert_int_equal(options_parse(NULL, &o), 0);
+	assert_int_equal(o.max_map_count, 65530);
+	assert_int_equal(options_parse("max_map_count=0", &o), 0);
+	assert_int_equal(o.max_map_count, 0);
+	assert_int_equal(options_parse("max_map_count=1048576", &o), 0);
+	assert_int_equal(o.max_map_count, 1ull << 20);
+	assert_int_equal(options_parse("max_map_count=0x100,frames=8", &o), 0);
+	assert_int_equal(o.max_map_count, 256);
+	assert_int_equal(options_parse("max_map_count=1048577", &o), -EINVAL);
+	assert_non_null(strstr(vm_error_msg(), "max_map_count=1048577: out of range (0 to 1048576)"));
+	assert_int_equal(options_parse("max_map_count=1M", &o), -EINVAL);   /* a count, not a size */
+	assert_int_equal(options_parse("max_map_count=", &o), -EINVAL);
+	assert_int_equal(o.max_map_count, 256);
+
+	/* The sysctl reads and sets the same field, within the same range. */
+	assert_int_equal(options_sysctl(&o, "vm.max_map_count", &v, NULL), 0);
+	assert_int_equal(v, 256);
+	before = o;
+	assert_int_equal(options_sysctl(&o, "vm.max_map_count", &v, &big), -EINVAL);
+	assert_non_null(strstr(vm_error_msg(), "vm.max_map_count"));
+	assert_memory_equal(&o, &before, sizeof(o));
+	assert_int_equal(options_sysctl(&o, "max_map_count", NULL, &zero), -ENOENT);
+	assert_int_equal(options_sysctl(&o, "vm.nothing", NULL, NULL), -ENOENT);
+	assert_int_equal(options_sysctl(&o, NULL, NULL, NULL), -ENOENT);
+	assert_memory_equal(&o, &before, sizeof(o));
+	assert_int_equal(options_sysctl(&o, "vm.max_map_count", &v, &limit), 0);
+	assert_int_equal(v, 256);   /* the old value */
+	assert_int_equal(o.max_map_count, OPT_MAX_MAP_COUNT);
+	assert_int_equal(options_sysctl(&o, "vm.max_map_count", NULL, &zero), 0);
+	assert_int_equal(o.max_map_count, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_options_combined),
 		cmocka_unit_test(test_options_errors),
 		cmocka_unit_test(test_options_messages),
+		cmocka_unit_test(test_options_max_map_count),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
