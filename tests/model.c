@@ -140,6 +140,11 @@ struct mobj *obj_new(const char *name, const unsigned char *data, uint64_t size)
 	return o;
 }
 
+uint64_t obj_write_room(uint64_t size)
+{
+	return size + 2 * PAGE < OBJ_PAGES * PAGE ? size + 2 * PAGE : OBJ_PAGES * PAGE;
+}
+
 void obj_write(struct model *md, struct mobj *o, uint64_t off, const unsigned char *data,
 	       size_t len)
 {
@@ -793,6 +798,7 @@ int64_t check_obj_open(struct model *md, int slot)
 
 	if (o && !o->nopen && md->nopen == MAX_OPEN)
 		return 0;
+	model_set_op(md, "object_open(\"%s\")", slot_name(slot));
 	num = vmfs_object_open(md->m, slot_name(slot));
 	if (!o) {
 		model_expect(md, "object_open", -ENOENT, num);
@@ -828,6 +834,7 @@ void check_obj_close(struct model *md, int64_t num)
 	struct mobj *o = open_obj(md, num);
 	int i = 0;
 
+	model_set_op(md, "object_close(%" PRId64 ")", num);
 	model_expect(md, "object_close", o ? 0 : -EBADF, vmfs_object_close(md->m, num));
 	if (!o || --o->nopen)
 		return;
@@ -861,6 +868,8 @@ void check_obj_pread(struct model *md, int64_t num, uint64_t off, size_t len)
 
 	if (len > sizeof(got))
 		len = sizeof(got);
+	model_set_op(md, "object_pread(%" PRId64 ", %#" PRIx64 ", %zu) (size %" PRIu64 ")", num, off,
+		     len, o ? o->size : 0);
 	memset(got, 0xa5, sizeof(got));
 	model_expect(md, "object_pread", want, vmfs_object_pread(md->m, num, off, got, len));
 	if (!md->failed && want > 0)
@@ -872,6 +881,10 @@ void check_obj_pwrite(struct model *md, int64_t num, uint64_t off, const unsigne
 {
 	struct mobj *o = open_obj(md, num);
 
+	if (off + len > OBJ_PAGES * PAGE)
+		len = OBJ_PAGES * PAGE - off;
+	model_set_op(md, "object_pwrite(%" PRId64 ", %#" PRIx64 ", %zu) (size %" PRIu64 ")", num, off,
+		     len, o ? o->size : 0);
 	model_expect(md, "object_pwrite", o ? (int64_t)len : -EBADF,
 		     vmfs_object_pwrite(md->m, num, off, data, len));
 	if (o && !md->failed)
@@ -882,6 +895,7 @@ void check_obj_ftruncate(struct model *md, int64_t num, uint64_t size)
 {
 	struct mobj *o = open_obj(md, num);
 
+	model_set_op(md, "object_ftruncate(%" PRId64 ", %" PRIu64 ")", num, size);
 	model_expect(md, "object_ftruncate", o ? 0 : -EBADF,
 		     vmfs_object_ftruncate(md->m, num, size));
 	if (o && !md->failed)
@@ -893,6 +907,7 @@ void check_obj_fchmod(struct model *md, int64_t num, unsigned mode)
 	struct mobj *o = open_obj(md, num);
 	bool ok = !(mode & ~07777u);
 
+	model_set_op(md, "object_fchmod(%" PRId64 ", %#o)", num, mode);
 	model_expect(md, "object_fchmod", !o ? -EBADF : ok ? 0 : -EINVAL,
 		     vmfs_object_fchmod(md->m, num, mode));
 	if (o && ok && !md->failed)
@@ -905,6 +920,7 @@ uint64_t check_obj_fstat(struct model *md, int64_t num)
 	struct vmfs_object_info in;
 	int rc;
 
+	model_set_op(md, "object_fstat(%" PRId64 ")", num);
 	memset(&in, 0x5a, sizeof(in));
 	rc = vmfs_object_fstat(md->m, num, &in);
 	model_expect(md, "object_fstat", o ? 0 : -EBADF, rc);
@@ -930,6 +946,7 @@ void check_obj_limits(struct model *md, int64_t num)
 	unsigned char b[8] = { 0 };
 	struct vmfs_object_info in;
 
+	model_set_op(md, "calls on number %" PRId64 " that must fail", num);
 	model_expect(md, "pwrite at 2^44", badf ? badf : -EFBIG,
 		     vmfs_object_pwrite(md->m, num, OBJ_MAX_SIZE, b, 1));
 	model_expect(md, "pwrite across 2^44", badf ? badf : -EFBIG,

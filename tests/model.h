@@ -142,6 +142,8 @@ void obj_put(struct mobj *o);
 /* Resize @o (pages past the new end leave it and every mapping, private
  * copies included; the tail of the last page and new pages are zero). */
 void obj_set_size(struct model *md, struct mobj *o, uint64_t size);
+/* Where a write may start: up to two pages past the end, within OBJ_PAGES. */
+uint64_t obj_write_room(uint64_t size);
 /* Write @len bytes at @off, growing the object as vmfs_object_write does. */
 void obj_write(struct model *md, struct mobj *o, uint64_t off, const unsigned char *data,
 	       size_t len);
@@ -241,6 +243,8 @@ void check_empty(struct model *md, uint64_t frames, bool objects, struct vmfs_st
 
 /* ---- objects open by number (vmfs_object_open and the calls on a number) -------- */
 
+/* Each check_obj_ call names its operation (model_set_op) itself. */
+
 /* The open object numbered @num, or NULL: every call on it must be -EBADF. */
 struct mobj *open_obj(const struct model *md, int64_t num);
 /* vmfs_object_open of slot @slot: -ENOENT without an object there, else a
@@ -253,7 +257,7 @@ int64_t check_obj_open(struct model *md, int slot);
 void check_obj_close(struct model *md, int64_t num);
 /* vmfs_object_pread(@num, @off, @len): the model's count and bytes. */
 void check_obj_pread(struct model *md, int64_t num, uint64_t off, size_t len);
-/* vmfs_object_pwrite(@num, @off, @data, @len), @off + @len within
+/* vmfs_object_pwrite(@num, @off, @data, @len), @len cut to end within
  * OBJ_PAGES pages: the whole count, and the object takes the bytes. */
 void check_obj_pwrite(struct model *md, int64_t num, uint64_t off, const unsigned char *data,
 		      size_t len);

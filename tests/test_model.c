@@ -949,8 +949,7 @@ static void op_obj_create(struct run *r)
 static void op_obj_write(struct run *r, struct mobj *o)
 {
 	static unsigned char data[2 * PAGE];
-	uint64_t lim = o->size + 2 * PAGE < OBJ_PAGES * PAGE ? o->size + 2 * PAGE : OBJ_PAGES * PAGE;
-	uint64_t off = rnd(r, lim);
+	uint64_t off = rnd(r, obj_write_room(o->size));
 	size_t len = 1 + rnd(r, 2 * PAGE);
 	if (off + len > OBJ_PAGES * PAGE)
 		len = OBJ_PAGES * PAGE - off;
@@ -1123,8 +1122,7 @@ static void op_number(struct run *r)
 	int64_t num = r->md.nopen && chance(r, 85) ? r->md.open[rnd(r, (uint64_t)r->md.nopen)]->num
 						   : bad_number(&r->md, (unsigned)rnd(r, 256), next_rand(r));
 	const struct mobj *o = open_obj(&r->md, num);
-	uint64_t size = o ? o->size : 0, off;
-	size_t len;
+	uint64_t size = o ? o->size : 0;
 
 	r->n.numbers++;
 	if (!o)
@@ -1132,40 +1130,26 @@ static void op_number(struct run *r)
 	if (k < 20) {
 		int slot = (int)rnd(r, MAX_OBJS);
 
-		model_set_op(&r->md, "object_open(\"%s\")", slot_name(slot));
 		check_obj_open(&r->md, slot);
 	} else if (k < 35) {
-		model_set_op(&r->md, "object_close(%" PRId64 ")", num);
 		check_obj_close(&r->md, num);
 	} else if (k < 55) {
-		off = rnd(r, size + PAGE);
-		len = 1 + rnd(r, 3 * PAGE);
-		model_set_op(&r->md, "object_pread(%" PRId64 ", %#" PRIx64 ", %zu) (size %" PRIu64 ")",
-			     num, off, len, size);
-		check_obj_pread(&r->md, num, off, len);
+		uint64_t off = rnd(r, size + PAGE);   /* one draw after the other */
+
+		check_obj_pread(&r->md, num, off, 1 + rnd(r, 3 * PAGE));
 	} else if (k < 75) {
-		off = rnd(r, size + 2 * PAGE < OBJ_PAGES * PAGE ? size + 2 * PAGE : OBJ_PAGES * PAGE);
-		len = 1 + rnd(r, 2 * PAGE);
-		if (off + len > OBJ_PAGES * PAGE)
-			len = OBJ_PAGES * PAGE - off;
-		model_set_op(&r->md, "object_pwrite(%" PRId64 ", %#" PRIx64 ", %zu) (size %" PRIu64 ")",
-			     num, off, len, size);
+		uint64_t off = rnd(r, obj_write_room(size));
+		size_t len = 1 + rnd(r, 2 * PAGE);
+
 		random_bytes(r, data, len);
 		check_obj_pwrite(&r->md, num, off, data, len);
 	} else if (k < 82) {
-		size = pick_obj_size(r);
-		model_set_op(&r->md, "object_ftruncate(%" PRId64 ", %" PRIu64 ")", num, size);
-		check_obj_ftruncate(&r->md, num, size);
+		check_obj_ftruncate(&r->md, num, pick_obj_size(r));
 	} else if (k < 87) {
-		unsigned mode = modes[rnd(r, 8)];
-
-		model_set_op(&r->md, "object_fchmod(%" PRId64 ", %#o)", num, mode);
-		check_obj_fchmod(&r->md, num, mode);
+		check_obj_fchmod(&r->md, num, modes[rnd(r, 8)]);
 	} else if (k < 95) {
-		model_set_op(&r->md, "object_fstat(%" PRId64 ")", num);
 		check_obj_fstat(&r->md, num);
 	} else {
-		model_set_op(&r->md, "calls on number %" PRId64 " that must fail", num);
 		check_obj_limits(&r->md, num);
 	}
 }
@@ -1481,10 +1465,8 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 		while (r->md.nprocs && !r->md.failed)
 			op_exit(r);
 		/* odd seeds leave their numbers open at vmfs_close (a leak check) */
-		while (r->md.nopen && !r->md.failed && !(r->seed & 1)) {
-			model_set_op(&r->md, "object_close(%" PRId64 ")", r->md.open[0]->num);
+		while (r->md.nopen && !r->md.failed && !(r->seed & 1))
 			check_obj_close(&r->md, r->md.open[0]->num);
-		}
 		model_set_op(&r->md, "after every process exited");
 		check_empty(&r->md, r->frames, r->objects, &st);
 		check_counters(r);

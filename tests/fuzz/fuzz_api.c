@@ -846,8 +846,7 @@ static void op_obj_write(struct run *r, int slot)
 	static unsigned char data[2 * PAGE];
 	struct mobj *o = r->md.objs[slot];
 	uint64_t size = o ? o->size : 0;
-	uint64_t lim = size + 2 * PAGE < OBJ_PAGES * PAGE ? size + 2 * PAGE : OBJ_PAGES * PAGE;
-	uint64_t off = fuzz_below(&r->in, (uint32_t)lim);
+	uint64_t off = fuzz_below(&r->in, (uint32_t)obj_write_room(size));
 	size_t len = 1 + fuzz_below(&r->in, 2 * PAGE);
 
 	if (off + len > OBJ_PAGES * PAGE)
@@ -985,7 +984,6 @@ static void op_number(struct run *r, int slot)
 
 	switch (k % 8) {
 	case 0: case 1:
-		model_set_op(&r->md, "object_open(\"%s\")", slot_name(slot));
 		check_obj_open(&r->md, slot);
 		return;
 	case 2:
@@ -993,45 +991,31 @@ static void op_number(struct run *r, int slot)
 			r->keep_open = true;    /* numbers left open at vmfs_close */
 			return;
 		}
-		model_set_op(&r->md, "object_close(%" PRId64 ")", num);
 		check_obj_close(&r->md, num);
 		return;
 	case 3:
 		off = fuzz_u8(&r->in) == 0xff ? UINT64_MAX - fuzz_u8(&r->in)
 					      : fuzz_below(&r->in, (uint32_t)(size + PAGE));
 		len = fuzz_below(&r->in, 3 * PAGE + 1);
-		model_set_op(&r->md, "object_pread(%" PRId64 ", %#" PRIx64 ", %zu) (size %" PRIu64 ")",
-			     num, off, len, size);
 		check_obj_pread(&r->md, num, off, len);
 		return;
 	case 4:
-		off = fuzz_below(&r->in, (uint32_t)(size + 2 * PAGE < OBJ_PAGES * PAGE ?
-						     size + 2 * PAGE : OBJ_PAGES * PAGE));
+		off = fuzz_below(&r->in, (uint32_t)obj_write_room(size));
 		len = 1 + fuzz_below(&r->in, 2 * PAGE);
-		if (off + len > OBJ_PAGES * PAGE)
-			len = OBJ_PAGES * PAGE - off;
-		model_set_op(&r->md, "object_pwrite(%" PRId64 ", %#" PRIx64 ", %zu) (size %" PRIu64 ")",
-			     num, off, len, size);
 		random_bytes(r, data, len);
 		check_obj_pwrite(&r->md, num, off, data, len);
 		return;
 	case 5:
-		size = pick_obj_size(r);
-		model_set_op(&r->md, "object_ftruncate(%" PRId64 ", %" PRIu64 ")", num, size);
-		check_obj_ftruncate(&r->md, num, size);
+		check_obj_ftruncate(&r->md, num, pick_obj_size(r));
 		return;
 	case 6:
-		model_set_op(&r->md, "object_fchmod(%" PRId64 ", %#o)", num, modes[k >> 5]);
 		check_obj_fchmod(&r->md, num, modes[k >> 5]);
 		return;
 	default:
-		if (k & 0x80) {
-			model_set_op(&r->md, "calls on number %" PRId64 " that must fail", num);
+		if (k & 0x80)
 			check_obj_limits(&r->md, num);
-			return;
-		}
-		model_set_op(&r->md, "object_fstat(%" PRId64 ")", num);
-		check_obj_fstat(&r->md, num);
+		else
+			check_obj_fstat(&r->md, num);
 		return;
 	}
 }
@@ -1057,10 +1041,8 @@ static void finish(struct run *r)
 		EXPECT(r, "exit", 0, vmfs_exit(r->md.m, r->md.procs[0].pid));
 		model_exit(&r->md, 0);
 	}
-	while (r->md.nopen && !r->keep_open) {
-		model_set_op(&r->md, "object_close(%" PRId64 ")", r->md.open[0]->num);
+	while (r->md.nopen && !r->keep_open)
 		check_obj_close(&r->md, r->md.open[0]->num);
-	}
 	model_set_op(&r->md, "after every process exited and every object was removed%s",
 		     r->md.nopen ? " (some still open)" : "");
 	check_empty(&r->md, FRAMES, true, &st);
