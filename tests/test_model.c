@@ -74,6 +74,20 @@
  * last page, belong to no one (Linux may drop them), so the model's writes
  * stop short of them.
  *
+ * Object numbers (libvmfs 0.4), in --objects mode: opens of any slot and
+ * close, pread, pwrite, ftruncate, fchmod and fstat on open numbers and on
+ * numbers that are not (0, -1, INT64_MIN, INT64_MAX, closed ones, ones never
+ * given), among the random operations; and once at the start of every run
+ * the sequences numbers were made for (number_scenarios): a number outlives
+ * its name and never reaches the new object of that name, a second open
+ * needs a second close, a closed number is -EBADF everywhere, a removed
+ * object written through its number shows in its shared mapping across sync
+ * and reclaim, and its frames come back at munmap and last close, and the
+ * calls that must fail (-EFBIG at 2^44, -EINVAL for mode 010000 and NULL
+ * buffers) change nothing.  Odd seeds leave their numbers open at
+ * vmfs_close (a leak check under the sanitizers); even seeds close them,
+ * and then every frame is back.
+ *
  * Usage: test_model [--seed N | --seeds N] [--ops N] [--levels L] [--tlb N]
  *                   [--frames N] [--policy P] [--swap none]
  *                   [--swap-size SIZE] [--objects] [--long] [--verbose]

@@ -104,6 +104,13 @@ void model_fail(struct model *md, const char *fmt, ...)
 	fuzz_fail(__FILE__, __LINE__, "model", "%s: %s", md->op, msg);
 }
 
+/* With FUZZ_API_TRACE set, every operation on stderr as it starts (to read
+ * what an input does: fuzz_api_replay FILE). */
+static void trace_op(const struct model *md)
+{
+	fprintf(stderr, "%s\n", md->op);
+}
+
 static uint64_t next_rand(struct run *r)
 {
 	return splitmix64(&r->rng);
@@ -1138,6 +1145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r->swap_none = cfg >> 6 == 1;
 	r->levels = 2 + cfg % 5;
 	r->md.next_pid = 1;
+	r->md.trace = getenv("FUZZ_API_TRACE") ? trace_op : NULL;
 	r->rng = cfg;
 	model_set_op(&r->md, "vmfs_open(\"%s\")", opts);
 	EXPECT(r, "vmfs_open", 0, vmfs_open(&r->md.m, opts));
