@@ -255,10 +255,11 @@ int64_t check_obj_open(struct model *md, int slot);
 /* vmfs_object_close(@num): -EBADF unless open; the last close of a removed
  * object drops the model's (the engine's goes at its last mapping). */
 void check_obj_close(struct model *md, int64_t num);
-/* vmfs_object_pread(@num, @off, @len): the model's count and bytes. */
+/* vmfs_object_pread(@num, @off, @len), @len cut to 4 pages: the model's
+ * count and bytes. */
 void check_obj_pread(struct model *md, int64_t num, uint64_t off, size_t len);
-/* vmfs_object_pwrite(@num, @off, @data, @len), @len cut to end within
- * OBJ_PAGES pages: the whole count, and the object takes the bytes. */
+/* vmfs_object_pwrite(@num, @off, @data, @len), @off below OBJ_PAGES pages
+ * and @len cut to end there: the whole count, and the object takes them. */
 void check_obj_pwrite(struct model *md, int64_t num, uint64_t off, const unsigned char *data,
 		      size_t len);
 /* vmfs_object_ftruncate(@num, @size), @size within OBJ_PAGES pages. */
