@@ -140,6 +140,11 @@ struct mobj *obj_new(const char *name, const unsigned char *data, uint64_t size)
 	return o;
 }
 
+uint64_t obj_write_room(uint64_t size)
+{
+	return size + 2 * PAGE < OBJ_PAGES * PAGE ? size + 2 * PAGE : OBJ_PAGES * PAGE;
+}
+
 void obj_write(struct model *md, struct mobj *o, uint64_t off, const unsigned char *data,
 	       size_t len)
 {
@@ -369,6 +374,8 @@ void model_free(struct model *md)
 			obj_put(md->objs[slot]);
 			md->objs[slot] = NULL;
 		}
+	while (md->nopen)
+		obj_put(md->open[--md->nopen]);
 }
 
 /* ---- what the engine must do --------------------------------------------------- */
@@ -738,9 +745,14 @@ void check_all_bytes(struct model *md, bool may_oom)
 
 void check_empty(struct model *md, uint64_t frames, bool objects, struct vmfs_stat *st)
 {
+	uint64_t cached = 0;
+
+	for (int i = 0; i < md->nopen && !md->failed; i++)
+		cached += check_obj_fstat(md, md->open[i]->num);
 	model_expect(md, "vmfs_stat", 0, vmfs_stat(md->m, st));
-	model_expect(md, "frames_free with no process", (int64_t)frames, (int64_t)st->frames_free);
-	model_expect(md, "pgalloc - pgfree with no process", 0,
+	model_expect(md, "frames_free with no process", (int64_t)(frames - cached),
+		     (int64_t)st->frames_free);
+	model_expect(md, "pgalloc - pgfree with no process", (int64_t)cached,
 		     (int64_t)(st->pgalloc - st->pgfree));
 	model_expect(md, "page-table pages with no process (the kernel's)",
 		     (int64_t)md->kernel_pt_pages, (int64_t)st->pagetable_pages);
@@ -748,6 +760,239 @@ void check_empty(struct model *md, uint64_t frames, bool objects, struct vmfs_st
 	model_expect(md, "swap_cached with no process", 0, (int64_t)st->swap_cached);
 	if (objects) {
 		model_expect(md, "nr_objects after removing them all", 0, (int64_t)st->nr_objects);
-		model_expect(md, "file_pages with no object", 0, (int64_t)st->file_pages);
+		model_expect(md, "file_pages with no object (but those open)", (int64_t)cached,
+			     (int64_t)st->file_pages);
 	}
+}
+
+/* ---- objects open by number ------------------------------------------------------ */
+
+struct mobj *open_obj(const struct model *md, int64_t num)
+{
+	for (int i = 0; i < md->nopen; i++)
+		if (md->open[i]->num == num)
+			return md->open[i];
+	return NULL;
+}
+
+/* Whether some object the model still has, or had open, was given @num. */
+static bool number_known(const struct model *md, int64_t num)
+{
+	unsigned n = md->nclosed < MAX_CLOSED ? md->nclosed : MAX_CLOSED;
+
+	if (open_obj(md, num))
+		return true;
+	for (int slot = 0; slot < MAX_OBJS; slot++)
+		if (md->objs[slot] && md->objs[slot]->num == num)
+			return true;
+	for (unsigned i = 0; i < n; i++)
+		if (md->closed[i] == num)
+			return true;
+	return false;
+}
+
+int64_t check_obj_open(struct model *md, int slot)
+{
+	struct mobj *o = md->objs[slot];
+	int64_t num;
+
+	if (o && !o->nopen && md->nopen == MAX_OPEN)
+		return 0;
+	model_set_op(md, "object_open(\"%s\")", slot_name(slot));
+	num = vmfs_object_open(md->m, slot_name(slot));
+	if (!o) {
+		model_expect(md, "object_open", -ENOENT, num);
+		return 0;
+	}
+	if (num <= 0) {
+		model_fail(md, "object_open(\"%s\") returned %" PRId64 " - %s", o->name, num,
+			   vmfs_errmsg());
+		return 0;
+	}
+	if (o->num && num != o->num) {
+		model_fail(md, "object_open(\"%s\") gave number %" PRId64 ", before %" PRId64,
+			   o->name, num, o->num);
+		return 0;
+	}
+	if (!o->num && number_known(md, num)) {
+		model_fail(md, "object_open(\"%s\") gave number %" PRId64 ", another object's",
+			   o->name, num);
+		return 0;
+	}
+	o->num = num;
+	if (num > md->max_num)
+		md->max_num = num;
+	if (!o->nopen++) {
+		md->open[md->nopen++] = o;
+		o->refs++;
+	}
+	return num;
+}
+
+void check_obj_close(struct model *md, int64_t num)
+{
+	struct mobj *o = open_obj(md, num);
+	int i = 0;
+
+	model_set_op(md, "object_close(%" PRId64 ")", num);
+	model_expect(md, "object_close", o ? 0 : -EBADF, vmfs_object_close(md->m, num));
+	if (!o || --o->nopen)
+		return;
+	while (md->open[i] != o)
+		i++;
+	md->open[i] = md->open[--md->nopen];
+	md->closed[md->nclosed++ % MAX_CLOSED] = num;
+	obj_put(o);
+}
+
+/* The @n bytes @got read from @o at @off are the model's. */
+static void check_obj_bytes(struct model *md, const struct mobj *o, uint64_t off,
+			    const unsigned char *got, int64_t n)
+{
+	for (int64_t k = 0; k < n; k++) {
+		unsigned char want = obj_byte(o, off + (uint64_t)k);
+
+		if (got[k] != want) {
+			model_fail(md, "%s byte %#" PRIx64 " is %#x, model %#x", o->name,
+				   off + (uint64_t)k, got[k], want);
+			return;
+		}
+	}
+}
+
+void check_obj_pread(struct model *md, int64_t num, uint64_t off, size_t len)
+{
+	static unsigned char got[4 * PAGE];
+	const struct mobj *o = open_obj(md, num);
+	int64_t want = o ? obj_read_expect(o, off, len) : -EBADF;
+
+	if (len > sizeof(got))
+		len = sizeof(got);
+	model_set_op(md, "object_pread(%" PRId64 ", %#" PRIx64 ", %zu) (size %" PRIu64 ")", num, off,
+		     len, o ? o->size : 0);
+	memset(got, 0xa5, sizeof(got));
+	model_expect(md, "object_pread", want, vmfs_object_pread(md->m, num, off, got, len));
+	if (!md->failed && want > 0)
+		check_obj_bytes(md, o, off, got, want);
+}
+
+void check_obj_pwrite(struct model *md, int64_t num, uint64_t off, const unsigned char *data,
+		      size_t len)
+{
+	struct mobj *o = open_obj(md, num);
+
+	if (off + len > OBJ_PAGES * PAGE)
+		len = OBJ_PAGES * PAGE - off;
+	model_set_op(md, "object_pwrite(%" PRId64 ", %#" PRIx64 ", %zu) (size %" PRIu64 ")", num, off,
+		     len, o ? o->size : 0);
+	model_expect(md, "object_pwrite", o ? (int64_t)len : -EBADF,
+		     vmfs_object_pwrite(md->m, num, off, data, len));
+	if (o && !md->failed)
+		obj_write(md, o, off, data, len);
+}
+
+void check_obj_ftruncate(struct model *md, int64_t num, uint64_t size)
+{
+	struct mobj *o = open_obj(md, num);
+
+	model_set_op(md, "object_ftruncate(%" PRId64 ", %" PRIu64 ")", num, size);
+	model_expect(md, "object_ftruncate", o ? 0 : -EBADF,
+		     vmfs_object_ftruncate(md->m, num, size));
+	if (o && !md->failed)
+		obj_set_size(md, o, size);
+}
+
+void check_obj_fchmod(struct model *md, int64_t num, unsigned mode)
+{
+	struct mobj *o = open_obj(md, num);
+	bool ok = !(mode & ~07777u);
+
+	model_set_op(md, "object_fchmod(%" PRId64 ", %#o)", num, mode);
+	model_expect(md, "object_fchmod", !o ? -EBADF : ok ? 0 : -EINVAL,
+		     vmfs_object_fchmod(md->m, num, mode));
+	if (o && ok && !md->failed)
+		o->mode = mode;
+}
+
+uint64_t check_obj_fstat(struct model *md, int64_t num)
+{
+	const struct mobj *o = open_obj(md, num);
+	struct vmfs_object_info in;
+	int rc;
+
+	model_set_op(md, "object_fstat(%" PRId64 ")", num);
+	memset(&in, 0x5a, sizeof(in));
+	rc = vmfs_object_fstat(md->m, num, &in);
+	model_expect(md, "object_fstat", o ? 0 : -EBADF, rc);
+	if (!o || rc)
+		return 0;
+	if (strcmp(in.name, o->name) || in.size != o->size || in.mode != o->mode ||
+	    in.removed != !o->named)
+		model_fail(md, "object_fstat(%" PRId64 "): name \"%.20s\" size %" PRIu64 " mode %#o "
+			   "removed %d; model \"%s\" size %" PRIu64 " mode %#o removed %d", num,
+			   in.name, in.size, in.mode, in.removed, o->name, o->size, o->mode,
+			   !o->named);
+	else if (in.cached > obj_npages(o->size))
+		model_fail(md, "object_fstat(%" PRId64 "): %" PRIu64 " pages cached of %" PRIu64,
+			   num, in.cached, obj_npages(o->size));
+	return in.cached;
+}
+
+void check_obj_limits(struct model *md, int64_t num)
+{
+	static const char *const bad_names[] = { "", "a/b", "obj\n", ".", ".." };
+	const struct mobj *o = open_obj(md, num);
+	int64_t badf = o ? 0 : -EBADF;
+	unsigned char b[8] = { 0 };
+	struct vmfs_object_info in;
+
+	model_set_op(md, "calls on number %" PRId64 " that must fail", num);
+	model_expect(md, "pwrite at 2^44", badf ? badf : -EFBIG,
+		     vmfs_object_pwrite(md->m, num, OBJ_MAX_SIZE, b, 1));
+	model_expect(md, "pwrite across 2^44", badf ? badf : -EFBIG,
+		     vmfs_object_pwrite(md->m, num, OBJ_MAX_SIZE - 4, b, sizeof(b)));
+	model_expect(md, "pwrite at 2^64 - 1", badf ? badf : -EFBIG,
+		     vmfs_object_pwrite(md->m, num, UINT64_MAX, b, 1));
+	model_expect(md, "ftruncate past 2^44", badf ? badf : -EFBIG,
+		     vmfs_object_ftruncate(md->m, num, OBJ_MAX_SIZE + 1));
+	model_expect(md, "ftruncate to 2^64 - 1", badf ? badf : -EFBIG,
+		     vmfs_object_ftruncate(md->m, num, UINT64_MAX));
+	model_expect(md, "fchmod 010000", badf ? badf : -EINVAL,
+		     vmfs_object_fchmod(md->m, num, 010000));
+	model_expect(md, "fchmod ~0", badf ? badf : -EINVAL, vmfs_object_fchmod(md->m, num, ~0u));
+	model_expect(md, "pread into NULL", -EINVAL, vmfs_object_pread(md->m, num, 0, NULL, 1));
+	model_expect(md, "pwrite from NULL", -EINVAL, vmfs_object_pwrite(md->m, num, 0, NULL, 1));
+	model_expect(md, "fstat into NULL", -EINVAL, vmfs_object_fstat(md->m, num, NULL));
+	model_expect(md, "pread of 0 bytes into NULL", badf, vmfs_object_pread(md->m, num, 0, NULL, 0));
+	model_expect(md, "pwrite of 0 bytes from NULL", badf,
+		     vmfs_object_pwrite(md->m, num, 0, NULL, 0));
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
+		model_expect(md, "open of a bad name", -EINVAL, vmfs_object_open(md->m, bad_names[i]));
+	model_expect(md, "open of NULL", -EINVAL, vmfs_object_open(md->m, NULL));
+	/* Nothing changed: fstat as the model has it, and (for an open number)
+	 * the bytes of its first pages; a bad number is -EBADF for them too. */
+	check_obj_fstat(md, num);
+	if (!md->failed)
+		check_obj_pread(md, num, 0, 4 * PAGE);
+	if (!o && !md->failed) {
+		model_expect(md, "close of a number not open", -EBADF, vmfs_object_close(md->m, num));
+		model_expect(md, "fstat of a number not open", -EBADF, vmfs_object_fstat(md->m, num, &in));
+	}
+}
+
+int64_t bad_number(const struct model *md, unsigned k, uint64_t raw)
+{
+	int64_t num;
+	unsigned n = md->nclosed < MAX_CLOSED ? md->nclosed : MAX_CLOSED;
+
+	switch (k % 8) {
+	case 0: num = 0; break;
+	case 1: num = -1; break;
+	case 2: num = INT64_MIN; break;
+	case 3: num = INT64_MAX; break;
+	case 4: case 5: num = n ? md->closed[(k / 8) % n] : md->max_num + 1; break;
+	case 6: num = md->max_num + 1 + (int64_t)(k / 8 % 4); break;
+	default: num = (int64_t)raw; break;
+	}
+	return open_obj(md, num) ? md->max_num + 1 : num;
 }

@@ -10,12 +10,22 @@
  * at one refcounted buffer.  A named object is one buffer per page below its
  * size, shown by every mapping of it, until a private page's first write
  * gives that page its own copy (a private mapping never writes the object).
+ * An object opened by number (vmfs_object_open) is in the table of open
+ * objects, md->open[], with its number and how many opens it has: the model
+ * object is the object itself, bytes, size and mode, so it outlives its
+ * name (removed while open, it lives on unnamed and its number keeps
+ * reading and writing it), and a new object under the same name is another
+ * model object with another number.
  *
  * What stays true:
  *   - a process's pages are sorted by vpn, at most one per vpn;
  *   - a buffer's refs count the pages (and object slots) that show it, an
- *     object's refs its name plus every page mapping it; each is freed
- *     when its count reaches zero, so model_free() leaves nothing behind;
+ *     object's refs its name, every page mapping it and its entry in the
+ *     table of open objects; each is freed when its count reaches zero, so
+ *     model_free() leaves nothing behind;
+ *   - md->open[] holds exactly the objects with nopen > 0, each once; a
+ *     number is open exactly when one of them has it, and every call on
+ *     any other number must give -EBADF;
  *   - an object's pg[i] is set exactly for i < obj_npages(size), and its
  *     bytes past the size are zero;
  *   - nothing here picks anything: the two drivers choose operations their
@@ -47,6 +57,9 @@
 #define MODEL_PROCS   12          /* the most processes a model holds */
 #define MAX_OBJS      4           /* object names obj0 .. obj3 */
 #define OBJ_PAGES     16          /* the largest object, in pages */
+#define MAX_OPEN      8           /* the most objects open by number at once */
+#define MAX_CLOSED    8           /* closed numbers remembered, to try again */
+#define OBJ_MAX_SIZE  (1ull << 44) /* the engine's largest object: -EFBIG past it */
 
 /* ---- the model's pieces ------------------------------------------------------ */
 
@@ -56,11 +69,13 @@ struct buf {
 };
 
 struct mobj {
-	int refs;                   /* the name's, plus one per page mapping it */
+	int refs;                   /* the name's, one per page mapping it, one while open */
 	bool named;
 	char name[8];
 	unsigned mode;
 	uint64_t size;
+	int64_t num;                /* its number once opened (0 before): never changes */
+	int nopen;                  /* opens not yet closed */
 	struct buf *pg[OBJ_PAGES];  /* set exactly below obj_npages(size) */
 };
 
@@ -92,6 +107,11 @@ struct model {
 	int next_pid;
 	int dead_pid;               /* some exited PID, 0 if none yet */
 	struct mobj *objs[MAX_OBJS];   /* the named objects, by slot */
+	struct mobj *open[MAX_OPEN];   /* the objects open by number (nopen > 0) */
+	int nopen;
+	int64_t closed[MAX_CLOSED];    /* numbers whose opens were all closed (a ring) */
+	unsigned nclosed;              /* how many went into the ring, in all */
+	int64_t max_num;               /* the largest number vmfs_object_open returned */
 	uint64_t faults_seen, majors_seen;   /* as the accesses reported them */
 	char op[256];               /* the operation being checked, for reports */
 	bool failed;
@@ -122,6 +142,8 @@ void obj_put(struct mobj *o);
 /* Resize @o (pages past the new end leave it and every mapping, private
  * copies included; the tail of the last page and new pages are zero). */
 void obj_set_size(struct model *md, struct mobj *o, uint64_t size);
+/* Where a write may start: up to two pages past the end, within OBJ_PAGES. */
+uint64_t obj_write_room(uint64_t size);
 /* Write @len bytes at @off, growing the object as vmfs_object_write does. */
 void obj_write(struct model *md, struct mobj *o, uint64_t off, const unsigned char *data,
 	       size_t len);
@@ -213,8 +235,49 @@ void check_objects(struct model *md);
 /* Force-read every page of every process: each holds the model's bytes
  * (-ENOMEM allowed with @may_oom); faults are added to faults_seen. */
 void check_all_bytes(struct model *md, bool may_oom);
-/* With no process left and (@objects) no object: every frame of @frames,
- * swap slot and page-table page is back.  *@st is the machine's vmfs_stat. */
+/* With no process left and (@objects) no named object: every frame of
+ * @frames, swap slot and page-table page is back, but for the pages cached
+ * for the objects still open by number (their fstat's cached).  *@st is the
+ * machine's vmfs_stat. */
 void check_empty(struct model *md, uint64_t frames, bool objects, struct vmfs_stat *st);
+
+/* ---- objects open by number (vmfs_object_open and the calls on a number) -------- */
+
+/* Each check_obj_ call names its operation (model_set_op) itself. */
+
+/* The open object numbered @num, or NULL: every call on it must be -EBADF. */
+struct mobj *open_obj(const struct model *md, int64_t num);
+/* vmfs_object_open of slot @slot: -ENOENT without an object there, else a
+ * number > 0, the object's own (the one it had before, or one no other
+ * object had).  Returns the number, or 0 when nothing was opened (also when
+ * md->open[] is full and the object is not in it: then nothing is called). */
+int64_t check_obj_open(struct model *md, int slot);
+/* vmfs_object_close(@num): -EBADF unless open; the last close of a removed
+ * object drops the model's (the engine's goes at its last mapping). */
+void check_obj_close(struct model *md, int64_t num);
+/* vmfs_object_pread(@num, @off, @len), @len cut to 4 pages: the model's
+ * count and bytes. */
+void check_obj_pread(struct model *md, int64_t num, uint64_t off, size_t len);
+/* vmfs_object_pwrite(@num, @off, @data, @len), @off below OBJ_PAGES pages
+ * and @len cut to end there: the whole count, and the object takes them. */
+void check_obj_pwrite(struct model *md, int64_t num, uint64_t off, const unsigned char *data,
+		      size_t len);
+/* vmfs_object_ftruncate(@num, @size), @size within OBJ_PAGES pages. */
+void check_obj_ftruncate(struct model *md, int64_t num, uint64_t size);
+/* vmfs_object_fchmod(@num, @mode): -EINVAL for bits past 07777. */
+void check_obj_fchmod(struct model *md, int64_t num, unsigned mode);
+/* vmfs_object_fstat(@num): its (old) name, size, mode, removed once the
+ * name is gone, no more pages cached than it has.  Returns cached (0 for
+ * a number that is not open). */
+uint64_t check_obj_fstat(struct model *md, int64_t num);
+/* The calls on @num that must fail and change nothing: pwrite at and past
+ * 2^44 and ftruncate past it (-EFBIG, -EBADF if @num is not open), fchmod
+ * with 010000 (-EINVAL), NULL buffers and result (-EINVAL), and opens of bad
+ * names (-EINVAL); then fstat and a read of the object are as before. */
+void check_obj_limits(struct model *md, int64_t num);
+/* Whatever the model picks (@k) as a number that is not open: 0, -1,
+ * INT64_MIN, INT64_MAX, one that was closed, one past every number
+ * returned, or (@raw) any. */
+int64_t bad_number(const struct model *md, unsigned k, uint64_t raw);
 
 #endif /* VMFS_TESTS_MODEL_H */

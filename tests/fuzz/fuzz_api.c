@@ -12,13 +12,17 @@
  * The input: byte 0 configures the machine (levels 2..6, tlb 0 or 4, the
  * policy, and swap: unlimited, none, or 64K), always 16 frames, so every
  * operation runs under eviction and swap-in.  Then each operation is one
- * byte choosing it and a few bytes for its arguments (fuzz_in: past the end
- * everything is 0).  Operations: spawn (also with bad names), fork, exit,
+ * byte choosing it (its value mod 32; the object-number calls, new in 0.4,
+ * took selector 27's values with the top bit set, so that the corpus from
+ * before them kept its meaning) and a few bytes for its arguments
+ * (fuzz_in: past the end everything is 0).  Operations: spawn (also with bad names), fork, exit,
  * anonymous and object mmap (fixed, noreplace, hint, anywhere), munmap,
  * mprotect, reads (also through vmfs_read_with), writes, fetches and
  * forced accesses, mmap, munmap, mprotect and reads with raw 64-bit
  * arguments (and any access mode), reclaim, sync, set_policy, object create,
- * write, read, resize, remove, chmod, stat and list, calls on a dead PID,
+ * write, read, resize, remove, chmod, stat and list, the calls on an object
+ * number (open, close, pread, pwrite, ftruncate, fchmod, fstat, on open
+ * numbers, removed objects and numbers that are not open), calls on a dead PID,
  * the /proc views, a check of maps and translations, and a sweep: one
  * access over each run of mapped pages of a process.
  *
@@ -30,9 +34,14 @@
  *   - maps agree page by page with the model, and a translation's entries
  *     are the ones in physical memory, its frame holding the model's bytes;
  *   - a failing call changes nothing the model would see;
+ *   - an object number stays its object's: after a remove (and a create of
+ *     the same name) it reads and writes the old object, unnamed, which its
+ *     mappings keep showing; a number not open is -EBADF for every call;
  *   - at the end every page reads back as the model has it, and once the
- *     objects are removed and the processes gone, every frame, swap slot and
- *     page-table page is free (and LeakSanitizer finds no host memory left).
+ *     objects are removed, the numbers closed and the processes gone, every
+ *     frame, swap slot and page-table page is free (and LeakSanitizer finds
+ *     no host memory left, also when an input leaves numbers open at
+ *     vmfs_close).
  * With swap=none or swap_size=64K an access may stop with -ENOMEM at a page
  * that needed a frame, as test_model allows: the model takes exactly what
  * the engine reports done.
@@ -67,6 +76,7 @@ struct run {
 	uint64_t kernel_base, kernel_end;     /* the kernel image */
 	int va_bits;
 	bool may_oom, swap_none;
+	bool keep_open;             /* finish leaves the open numbers open */
 	int levels;
 	uint64_t rng;
 };
@@ -92,6 +102,13 @@ void model_fail(struct model *md, const char *fmt, ...)
 	va_end(ap);
 	md->failed = true;
 	fuzz_fail(__FILE__, __LINE__, "model", "%s: %s", md->op, msg);
+}
+
+/* With FUZZ_API_TRACE set, every operation on stderr as it starts (to read
+ * what an input does: fuzz_api_replay FILE). */
+static void trace_op(const struct model *md)
+{
+	fprintf(stderr, "%s\n", md->op);
 }
 
 static uint64_t next_rand(struct run *r)
@@ -836,8 +853,7 @@ static void op_obj_write(struct run *r, int slot)
 	static unsigned char data[2 * PAGE];
 	struct mobj *o = r->md.objs[slot];
 	uint64_t size = o ? o->size : 0;
-	uint64_t lim = size + 2 * PAGE < OBJ_PAGES * PAGE ? size + 2 * PAGE : OBJ_PAGES * PAGE;
-	uint64_t off = fuzz_below(&r->in, (uint32_t)lim);
+	uint64_t off = fuzz_below(&r->in, (uint32_t)obj_write_room(size));
 	size_t len = 1 + fuzz_below(&r->in, 2 * PAGE);
 
 	if (off + len > OBJ_PAGES * PAGE)
@@ -944,8 +960,77 @@ static void op_obj_mmap(struct run *r, struct mproc *p, int slot)
 	map_obj_range(p, at, npages, prot, shared, o, pgoff);
 }
 
+/* ---- objects by number ------------------------------------------------------------ */
+
+/* A number: mostly one that is open, else one that is not (bad_number). */
+static int64_t pick_number(struct run *r)
+{
+	uint8_t k = fuzz_u8(&r->in);
+
+	if (k < 160 && r->md.nopen)
+		return r->md.open[k % r->md.nopen]->num;
+	return bad_number(&r->md, k, k % 8 == 7 ? fuzz_u64(&r->in) : 0);
+}
+
+/*
+ * The calls on an object number (libvmfs 0.4): open of a slot, close (or,
+ * for one value, a mark to leave every number open at vmfs_close), pread,
+ * pwrite, ftruncate, fchmod (0 to 07777, and 010000), fstat, and the calls
+ * that must fail and change nothing (check_obj_limits).  The model keeps
+ * each open object's bytes, size and mode past its name (model.h).
+ */
+static void op_number(struct run *r, int slot)
+{
+	static const unsigned modes[] = { 0644, 0444, 0600, 0400, 0, 07777, 010000, 0222 };
+	static unsigned char data[2 * PAGE];
+	uint8_t k = fuzz_u8(&r->in);
+	int64_t num = k % 8 > 1 ? pick_number(r) : 0;
+	const struct mobj *o = open_obj(&r->md, num);
+	uint64_t size = o ? o->size : 0, off;
+	size_t len;
+
+	switch (k % 8) {
+	case 0: case 1:
+		check_obj_open(&r->md, slot);
+		return;
+	case 2:
+		if (k == 0xfa) {
+			r->keep_open = true;    /* numbers left open at vmfs_close */
+			return;
+		}
+		check_obj_close(&r->md, num);
+		return;
+	case 3:
+		off = fuzz_u8(&r->in) == 0xff ? UINT64_MAX - fuzz_u8(&r->in)
+					      : fuzz_below(&r->in, (uint32_t)(size + PAGE));
+		len = fuzz_below(&r->in, 3 * PAGE + 1);
+		check_obj_pread(&r->md, num, off, len);
+		return;
+	case 4:
+		off = fuzz_below(&r->in, (uint32_t)obj_write_room(size));
+		len = 1 + fuzz_below(&r->in, 2 * PAGE);
+		random_bytes(r, data, len);
+		check_obj_pwrite(&r->md, num, off, data, len);
+		return;
+	case 5:
+		check_obj_ftruncate(&r->md, num, pick_obj_size(r));
+		return;
+	case 6:
+		check_obj_fchmod(&r->md, num, modes[k >> 5]);
+		return;
+	default:
+		if (k & 0x80)
+			check_obj_limits(&r->md, num);
+		else
+			check_obj_fstat(&r->md, num);
+		return;
+	}
+}
+
 /* At the end: every name removed, every process gone, and every frame,
- * swap slot and page-table page back. */
+ * swap slot and page-table page back, once every number is closed (with
+ * keep_open, but for the pages of the objects still open, which are then
+ * left open at vmfs_close). */
 static void finish(struct run *r)
 {
 	struct vmfs_stat st;
@@ -963,7 +1048,10 @@ static void finish(struct run *r)
 		EXPECT(r, "exit", 0, vmfs_exit(r->md.m, r->md.procs[0].pid));
 		model_exit(&r->md, 0);
 	}
-	model_set_op(&r->md, "after every process exited and every object was removed");
+	while (r->md.nopen && !r->keep_open)
+		check_obj_close(&r->md, r->md.open[0]->num);
+	model_set_op(&r->md, "after every process exited and every object was removed%s",
+		     r->md.nopen ? " (some still open)" : "");
 	check_empty(&r->md, FRAMES, true, &st);
 	FUZZ_CHECK(st.pgmajfault >= st.pswpin && st.pgsteal_direct >= st.pswpout,
 		   "%s: pgmajfault %" PRIu64 " < pswpin %" PRIu64 " or pgsteal_direct %" PRIu64
@@ -1003,7 +1091,15 @@ static void one_op(struct run *r)
 	case 24: op_obj_resize(r, slot); break;
 	case 25: op_obj_remove(r, slot); break;
 	case 26: op_obj_chmod(r, slot); break;
-	case 27: op_obj_stat(r); break;
+	case 27:
+		/* the object-number calls, added in 0.4, take the values of
+		 * this selector that have the top bit set: older inputs keep
+		 * their meaning but where they had one of those four values */
+		if (k & 0x80)
+			op_number(r, slot);
+		else
+			op_obj_stat(r);
+		break;
 	case 28: op_dead_pid(r); break;
 	case 29: if (p) op_views(r, p); break;
 	case 30:
@@ -1049,6 +1145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r->swap_none = cfg >> 6 == 1;
 	r->levels = 2 + cfg % 5;
 	r->md.next_pid = 1;
+	r->md.trace = getenv("FUZZ_API_TRACE") ? trace_op : NULL;
 	r->rng = cfg;
 	model_set_op(&r->md, "vmfs_open(\"%s\")", opts);
 	EXPECT(r, "vmfs_open", 0, vmfs_open(&r->md.m, opts));
