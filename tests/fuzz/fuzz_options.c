@@ -148,6 +148,7 @@ static void check_machine(const struct vm_options *o, const char *s)
 	 * (vmfs.h: then vmfs_swap_path() says there is no swap at all). */
 	static const char bytes[2 * 4096] = "written through a machine the options made";
 	char got[sizeof(bytes)];
+	uint64_t mmc = 0;
 	struct vmfs_stat st;
 	vmfs *m;
 	int pid, rc;
@@ -164,11 +165,19 @@ static void check_machine(const struct vm_options *o, const char *s)
 		   "\"%.80s\": the machine has %" PRIu64 " frames, %d levels, tlb %" PRIu64 ", %" PRIu64
 		   " kernel pages, policy %s, %" PRIu64 " swap slots", s, st.frames, st.levels,
 		   st.tlb_entries, st.kernel_pages, st.policy, st.swap_total);
+	FUZZ_CHECK(vmfs_sysctl(m, "vm.max_map_count", &mmc, NULL) == 0 && mmc == o->max_map_count,
+		   "\"%.80s\": the machine's vm.max_map_count is %" PRIu64, s, mmc);
 	pid = vmfs_spawn(m, "options");
 	FUZZ_CHECK(pid == 1, "\"%.80s\": spawn %d", s, pid);
-	FUZZ_CHECK(vmfs_mmap(m, pid, 0x10000, sizeof(bytes), PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0, NULL) == 0,
-		   "\"%.80s\": mmap %s", s, vmfs_errmsg());
+	rc = vmfs_mmap(m, pid, 0x10000, sizeof(bytes), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0, NULL);
+	if (o->max_map_count == 0) {
+		/* No mapping allowed at all (Linux allows the sysctl 0 too). */
+		FUZZ_CHECK(rc == -ENOMEM, "\"%.80s\": max_map_count=0, but mmap gave %d", s, rc);
+		vmfs_close(m);
+		return;
+	}
+	FUZZ_CHECK(rc == 0, "\"%.80s\": mmap %s", s, vmfs_errmsg());
 	/* One frame and fewer than two swap slots: the second page, or the
 	 * first read back (which keeps its slot), may find nothing to evict. */
 	bool tight = o->frames == 1 && (o->swap_none || (o->swap_slots && o->swap_slots < 2));
