@@ -90,6 +90,7 @@ struct vm_counters {
 	uint64_t pgalloc, pgfree;
 	uint64_t tlb_hit, tlb_miss;   /* of processes that exited (live ones count in their mm) */
 	uint64_t forks, spawns, exits;
+	uint64_t rmap_lookups;        /* leaf entries rmap_walk looked up (for tests; in no file) */
 };
 
 struct vmfs {

@@ -38,6 +38,10 @@ int64_t page_alloc(struct vmfs *m, enum frame_kind kind, bool zero, const struct
 /* Evict up to @n pages chosen by the policy: how many went, or -errno if none did. */
 int64_t reclaim_pages(struct vmfs *m, uint64_t n);
 
+/*
+ * 1 if an entry mapping @pfn has its accessed bit set, else 0; with @clear
+ * every such bit is cleared.  One reverse-map walk either way: O(mapcount).
+ */
 int     page_referenced(struct vmfs *m, uint64_t pfn, bool clear);
 /* Written since its last copy went out: FRAME_DIRTY or a dirty entry mapping it. */
 bool    page_dirty(struct vmfs *m, uint64_t pfn);
