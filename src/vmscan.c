@@ -228,12 +228,12 @@ static int shrink_one(struct vmfs *m, struct vmfs_reclaim *rc, const struct vmfs
 	}
 }
 
-int64_t page_alloc(struct vmfs *m, enum frame_kind kind, bool zero, const struct vmfs_page *incoming)
+int64_t page_alloc(struct vmfs *m, enum frame_kind kind, unsigned gfp, const struct vmfs_page *incoming)
 {
 	struct vmfs_reclaim rc = { .m = m };
 
 	for (;;) {
-		int64_t pfn = frame_alloc(&m->phys, kind, zero);
+		int64_t pfn = frame_alloc(&m->phys, kind, gfp & GFP_ZERO);
 		int got;
 
 		if (pfn >= 0)
@@ -242,7 +242,8 @@ int64_t page_alloc(struct vmfs *m, enum frame_kind kind, bool zero, const struct
 		if (got < 0)
 			return got;
 		if (got == 0) {
-			m->cnt.oom_kill++;
+			if (!(gfp & GFP_NOWARN))
+				m->cnt.oom_kill++;
 			return vm_error(-ENOMEM, "out of memory: no free frame and nothing can be evicted");
 		}
 	}
