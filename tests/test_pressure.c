@@ -48,7 +48,9 @@
  *     by as much;
  *   - a vmfs_read_with of more pages than frames, short of frames only by
  *     its own pinned pieces, succeeds with no oom_kill and no allocation
- *     failure in the kernel log; one that really fails counts and logs one.
+ *     failure in the kernel log; one that really fails counts and logs one;
+ *   - vmfs_statx fills the basic figures as vmfs_stat does, the costly ones
+ *     only when asked.
  *
  * What stays true: every test opens its own machines and closes them.
  */
@@ -1605,6 +1607,42 @@ static void test_read_with_no_false_oom(void **state)
 	free(g.buf);
 }
 
+/*
+ * vmfs_statx: the basic figures (what the mount's lookup and getattr use)
+ * are vmfs_stat's, the costly ones 0 unless asked for, then vmfs_stat's.
+ */
+static void test_statx_basic(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=16");
+	int pid = spawn(m, "stat");
+	struct vmfs_stat all, basic, x;
+
+	map_pages(m, pid, BASE, 8, ANON_PRIV);
+	for (uint64_t p = 0; p < 8; p++)
+		write_page(m, pid, p, 1);
+	assert_int_equal(vmfs_reclaim(m, 2), 2);
+	check_page(m, pid, 0, 1);
+	assert_int_equal(vmfs_stat(m, &all), 0);
+	assert_int_equal(vmfs_statx(m, &basic, 0), 0);
+	assert_int_equal(vmfs_statx(m, &x, VMFS_STAT_ALL), 0);
+	assert_true(all.anon_pages > 0 && all.swap_cached > 0 && all.tlb_miss > 0);
+	assert_int_equal(basic.anon_pages + basic.swap_cached + basic.tlb_miss, 0);
+	x.uptime_ns = basic.uptime_ns = all.uptime_ns;
+	assert_memory_equal(&x, &all, sizeof(all));
+	basic.tlb_hit = all.tlb_hit;
+	basic.tlb_miss = all.tlb_miss;
+	basic.swap_cached = all.swap_cached;
+	basic.anon_pages = all.anon_pages;
+	basic.file_pages = all.file_pages;
+	basic.shmem_pages = all.shmem_pages;
+	basic.mapped_pages = all.mapped_pages;
+	basic.dirty_pages = all.dirty_pages;
+	assert_memory_equal(&basic, &all, sizeof(all));
+	assert_int_equal(vmfs_statx(m, NULL, 0), -EINVAL);
+	vmfs_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1637,6 +1675,7 @@ int main(void)
 		cmocka_unit_test(test_policy_contract_audit),
 		cmocka_unit_test(test_reclaim),
 		cmocka_unit_test(test_read_with_no_false_oom),
+		cmocka_unit_test(test_statx_basic),
 	};
 	return cmocka_run_group_tests_name("pressure", tests, NULL, NULL);
 }
