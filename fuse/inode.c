@@ -291,7 +291,7 @@ int node_stat(const struct node *n, struct stat *st)
 	uint64_t t;
 	int rc;
 
-	if ((rc = vmfs_stat(machine, &ms)) < 0)
+	if ((rc = vmfs_statx(machine, &ms, 0)) < 0)   /* the basic figures: no scan */
 		return rc;
 	t = ms.boot_time * 1000000000u;
 	memset(st, 0, sizeof(*st));

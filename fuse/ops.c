@@ -128,7 +128,7 @@ static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
 	int rc;
 
 	(void)ino;
-	if ((rc = vmfs_stat(machine, &ms)) < 0) {
+	if ((rc = vmfs_statx(machine, &ms, 0)) < 0) {   /* the basic figures: no scan */
 		fuse_reply_err(req, -rc);
 		return;
 	}

@@ -187,6 +187,14 @@ VMFS_EXPORT int vmfs_stat(vmfs *m, struct vmfs_stat *st)
 	return LOCKED(m, machine_stat(m, st));
 }
 
+VMFS_EXPORT int vmfs_statx(vmfs *m, struct vmfs_stat *st, unsigned what)
+{
+	CHECK_M(m);
+	if (!st)
+		return vm_error(-EINVAL, "vmfs_statx: NULL result");
+	return LOCKED(m, machine_statx(m, st, what));
+}
+
 VMFS_EXPORT int vmfs_proc_stat(vmfs *m, int pid, struct vmfs_proc_stat *st)
 {
 	CHECK_M(m);

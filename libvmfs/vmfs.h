@@ -401,6 +401,24 @@ struct vmfs_stat {
 /* vmfs_stat - machine-wide configuration and counters.  Since 0.1. */
 int vmfs_stat(vmfs *m, struct vmfs_stat *st);
 
+/*
+ * What vmfs_statx fills besides the basic figures, which it always fills
+ * and which cost the same however large the machine (every field but
+ * those named here):
+ */
+#define VMFS_STAT_TLB   0x1u   /* tlb_hit, tlb_miss: a sum over the processes */
+#define VMFS_STAT_PAGES 0x2u   /* swap_cached, anon_pages, file_pages,
+				  shmem_pages, mapped_pages, dirty_pages: a
+				  scan of every frame */
+#define VMFS_STAT_ALL   (VMFS_STAT_TLB | VMFS_STAT_PAGES)
+
+/*
+ * vmfs_statx - vmfs_stat's figures, the costly ones only if @what asks
+ * for them (VMFS_STAT_*; other bits are ignored); the others are 0.
+ * vmfs_stat(m, st) is vmfs_statx(m, st, VMFS_STAT_ALL).  Since 0.4.
+ */
+int vmfs_statx(vmfs *m, struct vmfs_stat *st, unsigned what);
+
 struct vmfs_proc_stat {
 	int      pid, ppid;
 	char     comm[16];         /* first 15 bytes of the name */

@@ -58,6 +58,7 @@ struct access {
 	struct vmfs       *m;
 	struct mm         *mm;
 	bool               write, exec, user, force;
+	bool               nowarn;       /* holds frames of its own: FAULT_FLAG_NOWARN */
 	uint64_t           need, deny;   /* leaf bits the access needs, and refuses (TLB hit) */
 	uint64_t           add;          /* the bits it sets: accessed, and dirty for a write */
 	struct vmfs_fault *f;
@@ -67,7 +68,8 @@ struct access {
 static unsigned fault_flags(const struct access *a)
 {
 	return (a->write ? FAULT_FLAG_WRITE : 0) | (a->exec ? FAULT_FLAG_INSTRUCTION : 0) |
-	       (a->user ? FAULT_FLAG_USER : 0) | (a->force ? FAULT_FLAG_REMOTE : 0);
+	       (a->user ? FAULT_FLAG_USER : 0) | (a->force ? FAULT_FLAG_REMOTE : 0) |
+	       (a->nowarn ? FAULT_FLAG_NOWARN : 0);
 }
 
 /*
@@ -434,6 +436,7 @@ int64_t access_run(struct access *a, uint64_t addr, void *buf, uint64_t len, str
 			    !((sf = pfn_frame(&m->phys, spfn))->flags & FRAME_LOCKED)) {
 				sf->flags |= FRAME_LOCKED;
 				sink->pinned[sink->npinned++] = spfn;
+				a->nowarn = true;   /* read_spans copies if memory runs short */
 			}
 			pfn = (uint64_t)(p - m->phys.ram) >> PAGE_SHIFT;
 			if (pfn_is_data(&m->phys, pfn))     /* not the kernel image */
@@ -683,8 +686,10 @@ int64_t read_spans(struct vmfs *m, int pid, uint64_t addr, uint64_t len,
 	if (done > 0 && (uint64_t)done < len && flt.err == -ENOMEM && sink.npinned) {
 		/*
 		 * The read's own pins used up memory: a short count here would
-		 * be the implementation's, not a fault's.  Copy what was
-		 * gathered, let the frames go, and finish by copying.
+		 * be the implementation's, not a fault's, and the fault said
+		 * nothing of it (FAULT_FLAG_NOWARN).  Copy what was gathered,
+		 * let the frames go, and finish by copying: a failure now is
+		 * a real one, counted and logged.
 		 */
 		uint8_t *copy = malloc(len);
 

@@ -149,7 +149,12 @@ int64_t phys_read(struct vmfs *m, uint64_t paddr, void *buf, uint64_t len)
 	return (int64_t)len;
 }
 
-int machine_stat(struct vmfs *m, struct vmfs_stat *st)
+/*
+ * The figures of @what (VMFS_STAT_*): the basic ones cost the same whatever
+ * the machine holds; the TLB's add up every process, the pages' scan every
+ * frame (and walk the reverse map of each object page for its dirty bits).
+ */
+int machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what)
 {
 	memset(st, 0, sizeof(*st));
 	st->levels = m->geom.levels;
@@ -169,11 +174,13 @@ int machine_stat(struct vmfs *m, struct vmfs_stat *st)
 	st->pgfree = m->phys.pgfree;
 	st->cow_fault = m->cnt.cow_fault;
 	st->segfault = m->cnt.segfault;
-	st->tlb_hit = m->cnt.tlb_hit;
-	st->tlb_miss = m->cnt.tlb_miss;
-	for (const struct mm *mm = m->procs; mm; mm = mm->next) {
-		st->tlb_hit += mm->c.tlb_hit;
-		st->tlb_miss += mm->c.tlb_miss;
+	if (what & VMFS_STAT_TLB) {
+		st->tlb_hit = m->cnt.tlb_hit;
+		st->tlb_miss = m->cnt.tlb_miss;
+		for (const struct mm *mm = m->procs; mm; mm = mm->next) {
+			st->tlb_hit += mm->c.tlb_hit;
+			st->tlb_miss += mm->c.tlb_miss;
+		}
 	}
 	st->forks = m->cnt.forks;
 	st->spawns = m->cnt.spawns;
@@ -185,7 +192,7 @@ int machine_stat(struct vmfs *m, struct vmfs_stat *st)
 	st->oom_kill = m->cnt.oom_kill;
 	st->swap_total = m->swap.max_slots;
 	st->swap_used = swap_used(&m->swap);
-	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+	for (uint64_t pfn = 0; (what & VMFS_STAT_PAGES) && pfn < m->phys.nframes; pfn++) {
 		const struct frame *f = pfn_frame(&m->phys, pfn);
 
 		st->swap_cached += f->swap != 0;
@@ -204,6 +211,11 @@ int machine_stat(struct vmfs *m, struct vmfs_stat *st)
 	st->uptime_ns = machine_now(m);
 	snprintf(st->policy, sizeof(st->policy), "%s", m->pol && m->pol->name ? m->pol->name : "?");
 	return 0;
+}
+
+int machine_stat(struct vmfs *m, struct vmfs_stat *st)
+{
+	return machine_statx(m, st, VMFS_STAT_ALL);
 }
 
 int proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st)

@@ -90,6 +90,7 @@ struct vm_counters {
 	uint64_t pgalloc, pgfree;
 	uint64_t tlb_hit, tlb_miss;   /* of processes that exited (live ones count in their mm) */
 	uint64_t forks, spawns, exits;
+	uint64_t rmap_lookups;        /* leaf entries rmap_walk looked up (for tests; in no file) */
 };
 
 struct vmfs {
@@ -156,6 +157,7 @@ int64_t read_spans(struct vmfs *m, int pid, uint64_t addr, uint64_t len,
 int  translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w);
 int64_t phys_read(struct vmfs *m, uint64_t paddr, void *buf, uint64_t len);
 int  machine_stat(struct vmfs *m, struct vmfs_stat *st);
+int  machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what);
 int  proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st);
 int  proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max);
 int  machine_pids(struct vmfs *m, int *pids, uint64_t max);

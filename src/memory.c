@@ -78,7 +78,11 @@ int fault_segv(struct vmfs_fault *info, unsigned flags, uint64_t va, int si_code
 			si_code == VMFS_SEGV_MAPERR ? "no mapping there" : "not permitted");
 }
 
-/* An allocation failed: the kernel log says so (the access then fails). */
+/*
+ * An allocation failed: the kernel log says so (the access then fails),
+ * unless memory ran short for a caller with a way round (FAULT_FLAG_NOWARN):
+ * if that fails too, it is logged then.
+ */
 static int oom(struct vm_fault *vmf, int err)
 {
 	struct vmfs *m = vmf->m;
@@ -87,6 +91,8 @@ static int oom(struct vm_fault *vmf, int err)
 
 	vmf->info->err = err;
 	vmf->info->addr = va;
+	if (err == -ENOMEM && (vmf->flags & FAULT_FLAG_NOWARN))
+		return err;
 	if (err == -ENOMEM && vmf->pt_oom)
 		klog_add(&m->klog, machine_now(m),
 			 "%s[%d]: page allocation failure at %llx: out of page-table frames "
@@ -103,6 +109,12 @@ static int oom(struct vm_fault *vmf, int err)
 		klog_add(&m->klog, machine_now(m), "%s[%d]: fault at %llx failed: %s",
 			 mm->comm, mm->pid, (unsigned long long)va, vm_error_msg());
 	return err;
+}
+
+/* The page_alloc() bits of the fault's allocations (GFP_NOWARN, or none). */
+static unsigned fault_gfp(const struct vm_fault *vmf)
+{
+	return (vmf->flags & FAULT_FLAG_NOWARN) ? GFP_NOWARN : 0;
 }
 
 static void count_minor(struct vm_fault *vmf)
@@ -176,7 +188,7 @@ static int do_anonymous_page(struct vm_fault *vmf)
 	int rc;
 
 	anon_page(vmf, &pg);
-	pfn = page_alloc(vmf->m, FRAME_ANON, true, &pg);
+	pfn = page_alloc(vmf->m, FRAME_ANON, GFP_ZERO | fault_gfp(vmf), &pg);
 	if (pfn < 0)
 		return oom(vmf, (int)pfn);
 	f = pfn_frame(&vmf->m->phys, (uint64_t)pfn);
@@ -206,7 +218,7 @@ static int64_t copy_to_anon(struct vm_fault *vmf, uint64_t src)
 
 	anon_page(vmf, &pg);
 	f->flags |= FRAME_LOCKED;
-	npfn = page_alloc(m, FRAME_ANON, false, &pg);
+	npfn = page_alloc(m, FRAME_ANON, fault_gfp(vmf), &pg);
 	f->flags &= ~FRAME_LOCKED;
 	if (npfn < 0)
 		return npfn;
@@ -234,7 +246,7 @@ static int64_t cache_page(struct vm_fault *vmf, struct vmobj *o, uint64_t pgoff,
 	*major = false;
 	if (cached && !swapped)
 		return (int64_t)*cached;
-	pfn = page_alloc(m, FRAME_CACHE, !swapped && !file, &pg);
+	pfn = page_alloc(m, FRAME_CACHE, (!swapped && !file ? GFP_ZERO : 0) | fault_gfp(vmf), &pg);
 	if (pfn < 0)
 		return pfn;
 	cached = vmobj_lookup(o, pgoff);   /* reclaim may have reshaped the cache */
@@ -406,7 +418,7 @@ static int do_swap_page(struct vm_fault *vmf)
 		struct vmfs_page pg;
 
 		anon_page(vmf, &pg);
-		pfn = page_alloc(m, FRAME_ANON, false, &pg);
+		pfn = page_alloc(m, FRAME_ANON, fault_gfp(vmf), &pg);
 		if (pfn < 0)
 			return oom(vmf, (int)pfn);
 		f = pfn_frame(&m->phys, (uint64_t)pfn);

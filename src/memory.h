@@ -24,6 +24,12 @@
 #define FAULT_FLAG_USER        0x04u   /* from user mode (else the kernel's) */
 #define FAULT_FLAG_REMOTE      0x08u   /* forced: a debugger's access through
 					  access_process_vm, FOLL_FORCE */
+#define FAULT_FLAG_NOWARN      0x10u   /* the caller has a way round running out
+					  of memory (a read holding frames of
+					  its own, read_spans): a failed
+					  allocation is recorded in the struct
+					  vmfs_fault but neither counted as an
+					  oom_kill nor logged (GFP_NOWARN) */
 
 /*
  * Record in @info the fault that stops an access of kind @flags at @va

@@ -3,7 +3,9 @@
  * every leaf entry that maps a frame, and the walk from a frame to those
  * entries.  The walk stops as soon as it has seen as many entries as the
  * frame's mapcount, so the common cases (one mapping, or a COW pair) cost
- * one or two table walks.
+ * one or two table walks, and no walk costs more than one table walk per
+ * candidate mapping.  Every table walk is counted (cnt.rmap_lookups), so
+ * that a test can hold the cost of a walk to that.
  */
 #include "rmap.h"
 #include "machine.h"
@@ -71,6 +73,7 @@ int rmap_walk(struct vmfs *m, uint64_t pfn, rmap_fn fn, void *arg)
 		for (struct mm *mm = av->members; mm && left; mm = mm->av_next) {
 			uint64_t *ptep = pte_offset(m, mm->cr3, va);
 
+			m->cnt.rmap_lookups++;
 			if (!ptep || !pte_resident(*ptep) || pte_pfn(*ptep) != pfn)
 				continue;
 			left--;
@@ -87,6 +90,7 @@ int rmap_walk(struct vmfs *m, uint64_t pfn, rmap_fn fn, void *arg)
 				continue;
 			va = v->start + ((f->index - v->pgoff) << PAGE_SHIFT);
 			ptep = pte_offset(m, v->mm->cr3, va);
+			m->cnt.rmap_lookups++;
 			if (!ptep || !pte_resident(*ptep) || pte_pfn(*ptep) != pfn)
 				continue;
 			left--;

@@ -39,7 +39,12 @@ void page_remove_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn);
 
 typedef int (*rmap_fn)(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg);
 
-/* Call @fn for every leaf entry mapping @pfn; stops early on a non-zero return. */
+/*
+ * Call @fn for every leaf entry mapping @pfn, each once, in one pass over
+ * the candidates: at most one table walk per member of the fork family or
+ * mapping of the object.  Stops early when @fn returns non-zero, and
+ * returns that; 0 when every entry was seen.
+ */
 int rmap_walk(struct vmfs *m, uint64_t pfn, rmap_fn fn, void *arg);
 
 #endif

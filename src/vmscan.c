@@ -25,31 +25,38 @@
 #include <errno.h>
 #include <string.h>
 
+struct referenced_ctx {
+	bool clear;     /* clear the accessed bits found (the clock's test) */
+	bool found;     /* some entry had its accessed bit set */
+};
+
+/*
+ * folio_referenced_one: one entry's accessed bit.  Only asking stops the
+ * walk at the first bit set; clearing goes on to the next entry, so that
+ * one walk visits every mapping once.
+ */
 static int referenced_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
 {
-	bool *clear = arg;
+	struct referenced_ctx *c = arg;
 
 	(void)m;
 	if (!(*ptep & PTE_A))
 		return 0;
-	if (!*clear)
+	c->found = true;
+	if (!c->clear)
 		return 1;
 	set_pte(mm, va, ptep, *ptep & ~PTE_A);
-	return 2;
+	return 0;
 }
 
 int page_referenced(struct vmfs *m, uint64_t pfn, bool clear)
 {
-	int any = 0;
+	struct referenced_ctx c = { .clear = clear };
 
 	if (pfn >= m->phys.nframes || !pfn_frame(&m->phys, pfn)->mapcount)
 		return 0;
-	if (!clear)
-		return rmap_walk(m, pfn, referenced_fn, &clear) != 0;
-	/* Clearing must visit every entry: walk until none is left set. */
-	while (rmap_walk(m, pfn, referenced_fn, &clear) == 2)
-		any = 1;
-	return any;
+	rmap_walk(m, pfn, referenced_fn, &c);
+	return c.found;
 }
 
 bool page_evictable(const struct vmfs_reclaim *rc, uint64_t pfn)
@@ -221,12 +228,12 @@ static int shrink_one(struct vmfs *m, struct vmfs_reclaim *rc, const struct vmfs
 	}
 }
 
-int64_t page_alloc(struct vmfs *m, enum frame_kind kind, bool zero, const struct vmfs_page *incoming)
+int64_t page_alloc(struct vmfs *m, enum frame_kind kind, unsigned gfp, const struct vmfs_page *incoming)
 {
 	struct vmfs_reclaim rc = { .m = m };
 
 	for (;;) {
-		int64_t pfn = frame_alloc(&m->phys, kind, zero);
+		int64_t pfn = frame_alloc(&m->phys, kind, gfp & GFP_ZERO);
 		int got;
 
 		if (pfn >= 0)
@@ -235,7 +242,8 @@ int64_t page_alloc(struct vmfs *m, enum frame_kind kind, bool zero, const struct
 		if (got < 0)
 			return got;
 		if (got == 0) {
-			m->cnt.oom_kill++;
+			if (!(gfp & GFP_NOWARN))
+				m->cnt.oom_kill++;
 			return vm_error(-ENOMEM, "out of memory: no free frame and nothing can be evicted");
 		}
 	}

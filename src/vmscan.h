@@ -33,11 +33,23 @@ struct vmfs_reclaim {
 	int          nskip;
 };
 
-/* A frame for a page about to be loaded (@incoming), evicting if needed. -ENOMEM etc. */
-int64_t page_alloc(struct vmfs *m, enum frame_kind kind, bool zero, const struct vmfs_page *incoming);
+/* How page_alloc() allocates (the gfp_t bits of Linux that apply). */
+#define GFP_ZERO   0x1u   /* __GFP_ZERO: the frame cleared */
+#define GFP_NOWARN 0x2u   /* __GFP_NOWARN | __GFP_NORETRY: the caller has a way
+			     round a failure, so it is no OOM: not counted */
+
+/*
+ * A frame for a page about to be loaded (@incoming), evicting if needed.
+ * -ENOMEM when nothing can be evicted (an oom_kill, unless GFP_NOWARN).
+ */
+int64_t page_alloc(struct vmfs *m, enum frame_kind kind, unsigned gfp, const struct vmfs_page *incoming);
 /* Evict up to @n pages chosen by the policy: how many went, or -errno if none did. */
 int64_t reclaim_pages(struct vmfs *m, uint64_t n);
 
+/*
+ * 1 if an entry mapping @pfn has its accessed bit set, else 0; with @clear
+ * every such bit is cleared.  One reverse-map walk either way: O(mapcount).
+ */
 int     page_referenced(struct vmfs *m, uint64_t pfn, bool clear);
 /* Written since its last copy went out: FRAME_DIRTY or a dirty entry mapping it. */
 bool    page_dirty(struct vmfs *m, uint64_t pfn);

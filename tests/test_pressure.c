@@ -45,7 +45,12 @@
  *     loaded once, accessed under its own identity, removed once, and knows
  *     exactly the frames in use;
  *   - vmfs_reclaim evicts at most N and says how many; pgsteal_direct rises
- *     by as much.
+ *     by as much;
+ *   - a vmfs_read_with of more pages than frames, short of frames only by
+ *     its own pinned pieces, succeeds with no oom_kill and no allocation
+ *     failure in the kernel log; one that really fails counts and logs one;
+ *   - vmfs_statx fills the basic figures as vmfs_stat does, the costly ones
+ *     only when asked.
  *
  * What stays true: every test opens its own machines and closes them.
  */
@@ -1515,6 +1520,129 @@ static void test_reclaim(void **state)
 	vmfs_close(m);
 }
 
+/* ---- reads handed out as pieces (vmfs_read_with) ------------------------------ */
+
+struct gathered {
+	unsigned char *buf;
+	size_t         len, cap;
+};
+
+static int gather(void *arg, const struct iovec *iov, int iovcnt)
+{
+	struct gathered *g = arg;
+
+	for (int i = 0; i < iovcnt; i++) {
+		assert_true(g->len + iov[i].iov_len <= g->cap);
+		memcpy(g->buf + g->len, iov[i].iov_base, iov[i].iov_len);
+		g->len += iov[i].iov_len;
+	}
+	return 0;
+}
+
+/* The kernel log's lines holding @want. */
+static int kmsg_count(vmfs *m, const char *want)
+{
+	char *log = kmsg(m);
+	int n = 0;
+
+	for (char *at = log; (at = strstr(at, want)); at += strlen(want))
+		n++;
+	free(log);
+	return n;
+}
+
+/*
+ * A read of more pages than there are frames runs short of frames only
+ * because of its own pinned pieces, and then finishes by copying: no
+ * oom_kill, no "page allocation failure" (it was a false alarm).  A read
+ * that really cannot get a frame (dirty pages, no swap) still counts one
+ * and logs one line, once.
+ */
+static void test_read_with_no_false_oom(void **state)
+{
+	unsigned char want[PAGE];
+	struct gathered g = { .cap = 16 * PAGE };
+
+	(void)state;
+	g.buf = malloc(g.cap);
+	assert_non_null(g.buf);
+	for (int clean = 0; clean < 2; clean++) {
+		vmfs *m = open_machine(clean ? "frames=4,swap=none" : "frames=4");
+		int pid = spawn(m, "reader");
+
+		map_pages(m, pid, BASE, 16, ANON_PRIV);
+		for (uint64_t p = 0; p < 16 && !clean; p++)
+			write_page(m, pid, p, 1);
+		g.len = 0;
+		assert_int_equal(vmfs_read_with(m, pid, BASE, 16 * PAGE, gather, &g), 16 * PAGE);
+		assert_int_equal(g.len, 16 * PAGE);
+		for (uint64_t p = 0; p < 16; p++) {
+			if (clean)
+				memset(want, 0, PAGE);
+			else
+				pattern(want, p, 1);
+			assert_memory_equal(g.buf + p * PAGE, want, PAGE);
+		}
+		assert_int_equal(mstat(m).oom_kill, 0);
+		assert_int_equal(kmsg_count(m, "page allocation failure"), 0);
+		vmfs_close(m);
+	}
+
+	/* Four dirty pages and no swap: page 4 has no frame, pins or not. */
+	vmfs *m = open_machine("frames=4,swap=none");
+	int pid = spawn(m, "reader");
+
+	map_pages(m, pid, BASE, 8, ANON_PRIV);
+	for (uint64_t p = 0; p < 4; p++)
+		write_page(m, pid, p, 1);
+	g.len = 0;
+	assert_int_equal(vmfs_read_with(m, pid, BASE, 8 * PAGE, gather, &g), 4 * PAGE);
+	assert_int_equal(mstat(m).oom_kill, 1);
+	assert_int_equal(kmsg_count(m, "page allocation failure"), 1);
+	g.len = 0;
+	assert_int_equal(vmfs_read_with(m, pid, BASE + 4 * PAGE, PAGE, gather, &g), -ENOMEM);
+	assert_int_equal(mstat(m).oom_kill, 2);
+	assert_int_equal(kmsg_count(m, "page allocation failure"), 2);
+	vmfs_close(m);
+	free(g.buf);
+}
+
+/*
+ * vmfs_statx: the basic figures (what the mount's lookup and getattr use)
+ * are vmfs_stat's, the costly ones 0 unless asked for, then vmfs_stat's.
+ */
+static void test_statx_basic(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=16");
+	int pid = spawn(m, "stat");
+	struct vmfs_stat all, basic, x;
+
+	map_pages(m, pid, BASE, 8, ANON_PRIV);
+	for (uint64_t p = 0; p < 8; p++)
+		write_page(m, pid, p, 1);
+	assert_int_equal(vmfs_reclaim(m, 2), 2);
+	check_page(m, pid, 0, 1);
+	assert_int_equal(vmfs_stat(m, &all), 0);
+	assert_int_equal(vmfs_statx(m, &basic, 0), 0);
+	assert_int_equal(vmfs_statx(m, &x, VMFS_STAT_ALL), 0);
+	assert_true(all.anon_pages > 0 && all.swap_cached > 0 && all.tlb_miss > 0);
+	assert_int_equal(basic.anon_pages + basic.swap_cached + basic.tlb_miss, 0);
+	x.uptime_ns = basic.uptime_ns = all.uptime_ns;
+	assert_memory_equal(&x, &all, sizeof(all));
+	basic.tlb_hit = all.tlb_hit;
+	basic.tlb_miss = all.tlb_miss;
+	basic.swap_cached = all.swap_cached;
+	basic.anon_pages = all.anon_pages;
+	basic.file_pages = all.file_pages;
+	basic.shmem_pages = all.shmem_pages;
+	basic.mapped_pages = all.mapped_pages;
+	basic.dirty_pages = all.dirty_pages;
+	assert_memory_equal(&basic, &all, sizeof(all));
+	assert_int_equal(vmfs_statx(m, NULL, 0), -EINVAL);
+	vmfs_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1546,6 +1674,8 @@ int main(void)
 		cmocka_unit_test(test_misbehaving_policy),
 		cmocka_unit_test(test_policy_contract_audit),
 		cmocka_unit_test(test_reclaim),
+		cmocka_unit_test(test_read_with_no_false_oom),
+		cmocka_unit_test(test_statx_basic),
 	};
 	return cmocka_run_group_tests_name("pressure", tests, NULL, NULL);
 }

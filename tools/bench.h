@@ -157,6 +157,11 @@ struct scale_procs {
 	uint64_t pt_pages;        /* the machine's, all N + 1 processes alive */
 	double   spawn, fork, exit_forked, exit_spawned;   /* seconds per process */
 	double   mmap;            /* seconds per mmap + munmap of 1 MiB */
+	/* the daemon's and the clock's view of as many processes: */
+	double   ls_entry;        /* seconds per PID directory of ls -l of the root */
+	double   stat_full;       /* seconds per vmfs_stat (every frame, every process) */
+	double   clock_sweep;     /* seconds per reclaim testing a page N processes map */
+	uint64_t clock_tests;     /* pages the policy tested in it (pgscan_direct) */
 };
 
 struct scale {

@@ -288,9 +288,14 @@ static void json_scale(const struct scale *sc)
 
 		printf("%s\n      {\"n\": %d, \"parent_resident\": %" PRIu64 ", \"spawn_us\": %.4g, "
 		       "\"fork_us\": %.4g, \"mmap_munmap_us\": %.4g, \"exit_forked_us\": %.4g, "
-		       "\"exit_spawned_us\": %.4g, \"pt_pages\": %" PRIu64 "}", i ? "," : "",
+		       "\"exit_spawned_us\": %.4g, \"pt_pages\": %" PRIu64 ", "
+		       "\"ls_l_us_per_entry\": %.4g, \"vmfs_stat_us\": %.4g, "
+		       "\"clock_test_us\": %.4g, \"clock_test_ns_per_mapper\": %.4g, "
+		       "\"clock_pages_tested\": %" PRIu64 "}", i ? "," : "",
 		       r->n, SCALE_PARENT, r->spawn * 1e6, r->fork * 1e6, r->mmap * 1e6,
-		       r->exit_forked * 1e6, r->exit_spawned * 1e6, r->pt_pages);
+		       r->exit_forked * 1e6, r->exit_spawned * 1e6, r->pt_pages,
+		       r->ls_entry * 1e6, r->stat_full * 1e6, r->clock_sweep * 1e6,
+		       r->clock_sweep * 1e9 / (r->n + 1), r->clock_tests);
 	}
 	printf("\n    ]\n  }");
 }
@@ -461,6 +466,37 @@ static void print_scale(const struct scale *sc)
 		       growth(g[2], sizeof(g[2]), a->exit_forked, b->exit_forked),
 		       growth(g[3], sizeof(g[3]), a->exit_spawned, b->exit_spawned),
 		       growth(g[4], sizeof(g[4]), a->mmap, b->mmap));
+	}
+
+	printf("\nthe daemon's and the clock's view of N processes (best of %d rounds): ls -l\n"
+	       "of a mount's root with the 2N + 1 processes above alive, made of the calls the\n"
+	       "daemon answers it with (PIDs; each PID directory's lookup and getattr:\n"
+	       "vmfs_proc_stat, vmfs_statx of the basic figures), per directory; vmfs_stat\n"
+	       "(every frame scanned, every process added up) for scale; the clock: one page\n"
+	       "written by a parent and read by N forked children (policy=clock, swap=none),\n"
+	       "vmfs_reclaim(1) tests it twice and cannot evict it: time, per mapper, pages tested\n\n",
+	       sc->rounds);
+	printf("%-8s | %14s | %12s | %14s | %12s | %12s\n", "procs", "ls -l us/entry",
+	       "vmfs_stat us", "clock test us", "ns/mapper", "pages tested");
+	print_rule(88);
+	for (size_t i = 0; i < sc->nprocs; i++) {
+		const struct scale_procs *r = &sc->procs[i];
+
+		printf("%-8d | %14.3f | %12.2f | %14.2f | %12.2f | %12" PRIu64 "\n", r->n,
+		       r->ls_entry * 1e6, r->stat_full * 1e6, r->clock_sweep * 1e6,
+		       r->clock_sweep * 1e9 / (r->n + 1), r->clock_tests);
+	}
+	print_rule(88);
+	if (sc->nprocs > 1) {
+		const struct scale_procs *a = &sc->procs[0], *b = &sc->procs[sc->nprocs - 1];
+
+		printf("%d to %d processes (x%d): ls -l per directory %s (vmfs_stat %s); the\n"
+		       "clock's test per mapper %s (flat: one reverse-map walk per test)\n",
+		       a->n, b->n, b->n / a->n,
+		       growth(g[0], sizeof(g[0]), a->ls_entry, b->ls_entry),
+		       growth(g[1], sizeof(g[1]), a->stat_full, b->stat_full),
+		       growth(g[2], sizeof(g[2]), a->clock_sweep / (a->n + 1),
+			      b->clock_sweep / (b->n + 1)));
 	}
 }
 
