@@ -33,6 +33,9 @@
  *     reply: replies go out from the worker thread's own buffer (iobuf,
  *     ops.c), because the moment the kernel has the bytes the reader may
  *     close the file and another thread free the handle;
+ *   - the list of live handles (ops.c, open_handles) has one mutex, taken
+ *     only inside handle_new and handle_free and at ll_destroy; nothing
+ *     else is taken while it is held;
  *   - the object table (objtab.c) has one mutex, taken only inside the obj_*
  *     calls.  It is the innermost lock: nothing else is taken, and no
  *     libvmfs call made, while it is held (a listing takes it inside a

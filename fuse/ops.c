@@ -159,7 +159,16 @@ struct handle {
 	size_t          answer_len;
 	off_t           answer_base;
 	bool            show_pfn;       /* opened by the mounter or root: physical addresses shown */
+	struct handle  *prev, *next;    /* on open_handles */
 };
+
+/*
+ * Every live handle, so that ll_destroy frees those the kernel never
+ * released (the daemon told to stop while files are open: SIGTERM, or an
+ * unmount with a reader still there).
+ */
+static struct handle  *open_handles;
+static pthread_mutex_t open_handles_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct handle *handle_new(const struct node *n)
 {
@@ -169,6 +178,12 @@ static struct handle *handle_new(const struct node *n)
 		return NULL;
 	h->node = *n;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_lock(&open_handles_lock);
+	h->next = open_handles;
+	if (open_handles)
+		open_handles->prev = h;
+	open_handles = h;
+	pthread_mutex_unlock(&open_handles_lock);
 	return h;
 }
 
@@ -176,6 +191,14 @@ static void handle_free(struct handle *h)
 {
 	if (!h)
 		return;
+	pthread_mutex_lock(&open_handles_lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		open_handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&open_handles_lock);
 	sbuf_free(&h->text);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
@@ -819,6 +842,8 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
 static void ll_destroy(void *userdata)
 {
 	(void)userdata;
+	while (open_handles)          /* files still open: no release will come */
+		handle_free(open_handles);
 	vmfs_close(machine);
 	machine = NULL;
 }
