@@ -21,8 +21,8 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 # The long versions: what each campaign is given, and its watchdog (lib.sh's
 # VMFS_DEADLINE, seconds).
 declare -A long=(
-	[crash]="--rounds 150 --max-delay-ms 2000"
-	[concurrency]="--seconds 120 --frames 256 --threads 8 --procs 6 --pages 256"
+	[crash]="--rounds 200 --max-delay-ms 2000"
+	[concurrency]="--seconds 180 --frames 256 --threads 8 --procs 6 --pages 256"
 	[isolation]="--rounds 30 --procs 8 --pages 128"
 	[limits]="--maps 100000 --procs 10000 --cycles 3 --touches 5000"
 )
