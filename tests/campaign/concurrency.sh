@@ -196,44 +196,27 @@ reclaimer() {
 	echo "$n" >"$t/ops.reclaimer"
 }
 
-clients=()
-"$util" hammer "$mnt" "$opt_seconds" "$SEED" "$opt_threads" "$t/state.hammer" "${regions[@]}" \
-	>"$t/hammer.out" 2>"$t/fail.hammer" &
-clients+=($!)
+client "$util" hammer "$mnt" "$opt_seconds" "$SEED" "$opt_threads" "$t/state.hammer" "${regions[@]}" \
+	>"$t/hammer.out" 2>"$t/fail.hammer"
 for ((k = 0; k < opt_procs; k++)); do
-	shell_writer "$k" &
-	clients+=($!)
+	client shell_writer "$k"
 done
-forker &
-clients+=($!)
-churner &
-clients+=($!)
-reader &
-clients+=($!)
-reclaimer &
-clients+=($!)
+client forker
+client churner
+client reader
+client reclaimer
 for k in 0 1; do
-	objecter "$k" &
-	clients+=($!)
+	client objecter "$k"
 done
 # Every client ends by itself at the deadline (or earlier, on a failure):
 # wait for all of them before judging, so none is left running.
 status=0
-for c in "${clients[@]}"; do
+for c in "${VMFS_CLIENTS[@]}"; do
 	wait "$c" || status=$?
 done
 [[ -s $t/fail.hammer ]] || rm -f "$t/fail.hammer"
 [[ $status == 0 || -e $t/fail.hammer ]] || fail "a client exited with status $status"
-
-shopt -s nullglob
-failures=("$t"/fail.*)
-if ((${#failures[@]})); then
-	for f in "${failures[@]}"; do
-		echo "${f##*/fail.}: $(cat "$f")" >&2
-	done
-	fail "${#failures[@]} clients failed, ${failures[0]##*/fail.} first: $(head -n 1 "${failures[0]}")"
-fi
-shopt -u nullglob
+! why=$(clients_failed) || fail "$why"
 read -r hw _ hr _ hc _ <"$t/hammer.out"
 note "hammer: $hw writes, $hr read-backs, $hc cross-reads with $opt_threads threads"
 ops=$((hw + hr + hc))

@@ -216,6 +216,27 @@ vmfs_unmount() {
 	fi
 }
 
+# client CMD [ARG...]: start CMD in the background as one of the test's
+# clients (VMFS_CLIENTS); a client that fails writes its reason to
+# $VMFS_TMP/fail.NAME.  clients_failed: the fail.* files there, each said
+# on stderr; prints how many, and the first one's name and line.
+VMFS_CLIENTS=()
+client() {
+	"$@" &
+	VMFS_CLIENTS+=($!)
+}
+clients_failed() {
+	local f failures
+	shopt -s nullglob
+	failures=("$VMFS_TMP"/fail.*)
+	shopt -u nullglob
+	for f in "${failures[@]}"; do
+		echo "${f##*/fail.}: $(cat "$f")" >&2
+	done
+	((${#failures[@]})) || return 1
+	echo "${#failures[@]} clients failed, ${failures[0]##*/fail.} first: $(head -n 1 "${failures[0]}")"
+}
+
 # The EXIT trap: unmount what is left, kill stragglers, remove VMFS_TMP.
 vmfs_cleanup() {
 	local rc=$? i mnt pid

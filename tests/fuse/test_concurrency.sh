@@ -89,33 +89,18 @@ spawner() {
 	done
 }
 
-clients=()
 for ((w = 0; w < writers; w++)); do
-	writer "$w" &
-	clients+=($!)
+	client writer "$w"
 done
-reader &
-clients+=($!)
-forker &
-clients+=($!)
-reclaimer &
-clients+=($!)
-spawner a &
-clients+=($!)
-spawner b &
-clients+=($!)
-for c in "${clients[@]}"; do
+client reader
+client forker
+client reclaimer
+client spawner a
+client spawner b
+for c in "${VMFS_CLIENTS[@]}"; do
 	wait "$c" || fail "a client exited with status $?"
 done
-
-shopt -s nullglob
-failures=("$t"/fail.*)
-if ((${#failures[@]})); then
-	for f in "${failures[@]}"; do
-		echo "${f##*/fail.}: $(cat "$f")" >&2
-	done
-	fail "${#failures[@]} clients failed"
-fi
+! why=$(clients_failed) || fail "$why"
 ok "$writers writers x $iters patterns, a reader, a forker, a reclaimer and two spawners: every byte back"
 
 sort -n "$t/spawned.a" "$t/spawned.b" >"$t/spawned"
