@@ -22,6 +22,7 @@ static const struct vmfs_policy_ops *const builtin[] = {
 	&policy_lru_ops,
 	&policy_clock_ops,
 	&policy_arc_ops,
+	&policy_lirs_ops,
 };
 
 const struct vmfs_policy_ops *policy_builtin(const char *name)
