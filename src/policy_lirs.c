@@ -37,24 +37,28 @@
  * their traces) case by case, including its bound on S: when S holds more
  * than `stack` times c entries (resident or not) after a reference, the
  * lowest HIR entry of S leaves it (and is forgotten if not resident).  The
- * authors' default is 2500 c, with the remark that 3 c will do; ours is 3
- * (`lirs:stack=3`), which bounds the non-resident entries LIRS remembers
- * by 3c, sized at init.  Parameters (the policy's init() argument, a
+ * authors' default is 2500 c, and their lirs.h names 3 c as the example of
+ * a limit; ours is 3 (`lirs:stack=3`), which bounds the non-resident
+ * entries LIRS remembers by 3c, sized at init (results differ from 2500's
+ * at small caches: tests/replay checks both against the authors' program).
+ * Parameters (the policy's init() argument, a
  * string or NULL): `hir=PERCENT` (0 < PERCENT < 100, default 1; Lhirs is
- * floor(PERCENT/100 * c), at least 2, at most c - 1) and `stack=MULT`
- * (MULT >= 1), separated by ':', e.g. "hir=1:stack=3".
+ * floor(PERCENT/100 * c), at least 2, at most c - 1, or 1 when c = 1) and
+ * `stack=MULT` (MULT >= 1), separated by ':', e.g. "hir=1:stack=3".
  *
- * Mapping onto the callbacks: loaded() is the miss (after victim() and
- * removed() evicted Q's front), accessed() the hit; the first accessed()
- * after loaded() is the reference that loaded the page and is ignored (the
- * frame is "fresh").  removed() of the frame the last victim() chose is the
- * eviction (the block stays in S as a non-resident entry if it was there);
- * removed() of any other frame is a free: the block is forgotten (a LIR
- * block freed leaves room for a new one).  victim() takes the first
- * evictable frame from Q's front; if Q has none (frames refused by
- * vmfs_page_evictable, or frees left Q empty) it takes the lowest
- * evictable LIR frame of S.  Non-resident entries are keyed by (owner,
- * index); a newer one replaces an older one with the same key.
+ * Mapping onto the callbacks: loaded() is a miss (after victim() and
+ * removed() evicted Q's front), accessed() a hit.  Consecutive references
+ * to one block count as one, as in the authors' simulator (it skips them):
+ * an accessed() of the frame last referenced changes nothing, which also
+ * covers the engine's accessed() for the access that loaded the page.
+ * removed() of the frame the last victim() chose is the eviction (the
+ * block stays in S as a non-resident entry if it was there); removed() of
+ * any other frame is a free: the block is forgotten (a LIR block freed
+ * leaves room for a new one).  victim() takes the first evictable frame
+ * from Q's front; if Q has none (frames vmfs_page_evictable refuses, or
+ * frees left Q empty) it takes the lowest evictable LIR frame of S.
+ * Non-resident entries are keyed by (owner, index); a newer one replaces
+ * an older one with the same key.
  *
  * Layout: nodes 0..c-1 are frames, c..c+G-1 the non-resident entries
  * ("ghosts", G = stack * c), c+G the sentinel of S and of H; Q's links are
@@ -63,15 +67,18 @@
  * is O(1): entries join S (and H) only at the top, and a resident HIR
  * entry evicted keeps its place in both as a ghost.  Bottom/front at the
  * head of each list, top/end at the tail.  A hash of at least 2G slots
- * (linear probing, backward-shift deletion) finds ghosts by key.  What
- * stays true after every callback: a node is on S iff LIRS_INS; on H iff
- * on S and not LIR; on Q iff a tracked frame that is not LIR; the bottom
- * of S is LIR (or S is empty); ghosts are exactly the nodes on S beyond
- * the frames, and the hash holds exactly them; nlir, nres and slen count
- * LIR frames, tracked frames and S; slen <= stack * c.  Cost: O(1) per
- * callback, amortised for the pruning (each entry is pruned once per
- * entering S), plus the unevictable frames victim() steps over; about
- * 8 + (1 + stack) * 34 bytes per frame (about 150 with stack=3).
+ * (linear probing, backward-shift deletion) finds ghosts by key.
+ *
+ * What stays true after every callback: a node is on S iff LIRS_INS; on H
+ * iff on S and not LIR; on Q iff a tracked frame that is not LIR; the
+ * bottom of S is a LIR block, unless S holds none (after frees of LIR
+ * blocks, or with c = 1, where Lhirs = c); the ghosts are exactly the
+ * nodes on S beyond the frames, and the hash holds exactly them; nlir,
+ * nres and slen count the LIR frames, the tracked frames and S; slen <=
+ * stack * c.  Cost: O(1) per callback, amortised for the pruning (an
+ * entry is pruned at most once each time it enters S), plus the
+ * unevictable frames victim() steps over; 8 + (1 + stack) * 34 bytes per
+ * frame or so (about 150 with stack=3).
  */
 #include "policy.h"
 
@@ -260,11 +267,17 @@ static void lirs_bound(struct lirs *l)
 		lirs_s_out(l, l->h[sent].next);
 }
 
-/* The bottom LIR block becomes a resident HIR block at Q's end. */
+/*
+ * The bottom LIR block becomes a resident HIR block at Q's end.  There is
+ * one (the block just promoted, at least); the first pruning is for when
+ * S had none before, and HIR entries gathered at its bottom.
+ */
 static void lirs_demote_bottom(struct lirs *l)
 {
-	uint32_t b = l->s[lirs_sent(l)].next;
+	uint32_t b;
 
+	lirs_prune(l);
+	b = l->s[lirs_sent(l)].next;
 	assert(b < l->c && (l->flags[b] & LIRS_LIR));
 	lirs_s_del(l, b);
 	l->flags[b] &= (uint8_t)~LIRS_LIR;

@@ -17,6 +17,8 @@ textbook algorithms on a plain set of resident pages:
          adaptation steps rounded down)
   opt    Belady's MIN: evict the page whose next use is furthest; pages never
          used again first, the lowest page number among them
+  lirs   Jiang & Zhang, SIGMETRICS 2002: the stack S and the queue Q of
+         resident HIR blocks on ordered dicts (lirs:hir=P:stack=K)
 
 Besides faults it predicts the swap traffic of SPEC section 1's rules for a
 single process's private anonymous pages: a fault on a page that has a copy
@@ -229,11 +231,88 @@ def opt(frames, refs):
     return hit, miss
 
 
-POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt}
+def lirs(c, refs, params=''):
+    """LIRS, Jiang & Zhang, SIGMETRICS 2002, Section 3 and Fig. 3, with the
+    conventions of the authors' simulator that the paper leaves open:
+    Lhirs = floor(hir% of c), at least 2 (at most c - 1); the first c - Lhirs
+    blocks (any block while fewer than c - Lhirs are resident) become LIR; a
+    reference repeating the one before it is a hit that changes nothing;
+    when S holds more than stack * c entries after a reference its lowest HIR
+    entry leaves it.  params: 'hir=P:stack=K' (defaults 1 and 3)."""
+    opt = {'hir': 1.0, 'stack': 3}
+    for kv in filter(None, params.split(':')):
+        k, v = kv.split('=')
+        opt[k] = float(v) if k == 'hir' else int(v)
+    lhirs = max(2, int(opt['hir'] / 100.0 * c))
+    if lhirs >= c:
+        lhirs = c - 1 if c > 1 else c
+    S = OrderedDict()       # the LIRS stack: bottom first, top last
+    Q = OrderedDict()       # resident HIR blocks: front first
+    lir = set()
+    st = {'last': None}
+
+    def top(x):
+        S.pop(x, None)
+        S[x] = True
+
+    def prune():            # the bottom of S is a LIR block
+        while S and next(iter(S)) not in lir:
+            S.popitem(last=False)
+
+    def promote(x):         # x, a HIR block in S, is now LIR
+        lir.add(x)
+        if len(lir) > c - lhirs:
+            b = next(y for y in S if y in lir)    # largest recency of the LIR blocks
+            del S[b]
+            lir.discard(b)
+            Q[b] = True
+            prune()
+
+    def bound():
+        if len(S) > opt['stack'] * c:
+            del S[next(y for y in S if y not in lir)]
+
+    def hit(x, i):
+        if x == st['last']:
+            return
+        st['last'] = x
+        if x in lir:
+            top(x)
+            prune()
+        elif x in S:
+            del Q[x]
+            top(x)
+            promote(x)
+        else:
+            Q.move_to_end(x)
+            top(x)
+        bound()
+
+    def miss(x, i):
+        st['last'] = x
+        v = None
+        if len(lir) + len(Q) == c:
+            v, _ = Q.popitem(last=False)
+        if c - (len(lir) + len(Q)) > lhirs:     # still filling
+            lir.add(x)
+            top(x)
+        elif x in S:
+            top(x)
+            promote(x)
+        else:
+            top(x)
+            Q[x] = True
+        bound()
+        return v
+    return hit, miss
+
+
+POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt, 'lirs': lirs}
 
 
 def simulate(refs, policy, frames):
-    hit, miss = POLICIES[policy](frames, refs)
+    name, _, params = policy.partition(':')
+    hit, miss = POLICIES[name](frames, refs, params) if params else POLICIES[name](frames, refs)
     resident, dirty, swapped = set(), set(), set()
     faults = major = swapouts = 0
     for i, (p, w) in enumerate(refs):
