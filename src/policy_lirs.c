@@ -286,7 +286,10 @@ static void lirs_demote_bottom(struct lirs *l)
 	lirs_prune(l);
 }
 
-/* Resident HIR frame @n, in S and just moved to its top, becomes LIR. */
+/*
+ * Resident HIR frame @n, in S and just moved to its top, becomes LIR.  If
+ * it is the only LIR block (after frees), the HIR entries below it go.
+ */
 static void lirs_promote(struct lirs *l, uint32_t n)
 {
 	plist_unlink(l->h, n);
@@ -294,6 +297,8 @@ static void lirs_promote(struct lirs *l, uint32_t n)
 	l->nlir++;
 	if (l->nlir > l->c - l->lhirs)
 		lirs_demote_bottom(l);
+	else
+		lirs_prune(l);
 }
 
 /* Forget tracked frame @n entirely (a free, not an eviction). */

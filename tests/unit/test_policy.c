@@ -28,8 +28,11 @@
  * p, a freed one is no ghost); unevictable frames skipped by every policy;
  * and a random contract test: whatever happens (frees, reclaim without an
  * incoming page, refused victims, pins), victim() returns a resident,
- * evictable frame, and -1 only when there is none.  A failure prints the
- * seed, pattern and step.
+ * evictable frame, and -1 only when there is none.  LIRS (policy_lirs.c):
+ * its parameters, and hit for hit, victim for victim, |S| and LIR count
+ * against a plain-array transcription of the paper on the same traces
+ * (three parameter sets), its scan resistance and the contract test with
+ * its whole state checked.  A failure prints the seed, pattern and step.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -53,6 +56,7 @@
 #include "../../src/policy_lru.c"
 #include "../../src/policy_clock.c"
 #include "../../src/policy_arc.c"
+#include "../../src/policy_lirs.c"
 
 #define NPOLICIES 4
 static const struct vmfs_policy_ops *const all_ops[NPOLICIES] = {
@@ -1210,6 +1214,8 @@ static void test_arc_unevictable_fallback(void **state)
 	rc_free(rc);
 }
 
+static uint64_t lirs_check(const struct lirs *l, const struct sim *s);
+
 /* The policy's own record of what is resident matches the simulator's. */
 static void check_tracked(const struct sim *s)
 {
@@ -1230,6 +1236,8 @@ static void check_tracked(const struct sim *s)
 			CHECK(n < c->nframes && s->frame_page[n] >= 0, "clock tracks free frame %u", n);
 		CHECK(n == c->hand, "clock: the circle does not close");
 		CHECK(c->count == s->resident, "clock counts %u pages", c->count);
+	} else if (s->ops == &policy_lirs_ops) {
+		seen = lirs_check(s->st, s);
 	} else {
 		const struct arc *a = s->st;
 
@@ -1297,6 +1305,320 @@ static void test_random_contract(void **state)
 			contract_run(all_ops[i], seed);
 }
 
+/* ---- lirs ------------------------------------------------------------- */
+
+/*
+ * The whole of LIRS's state against what stays true in it (policy_lirs.c's
+ * comment), and its resident frames against the simulator's (s may be
+ * NULL).  Returns the number of frames it tracks.
+ */
+static uint64_t lirs_check(const struct lirs *l, const struct sim *s)
+{
+	uint32_t sent = lirs_sent(l), n, hn = l->h[sent].next, nfree = 0;
+	uint64_t slen = 0, nlir = 0, nq = 0, ghosts = 0, inhash = 0;
+	bool lir_in_s = false;
+
+	for (n = l->s[sent].next; n != sent; n = l->s[n].next, slen++) {
+		CHECK(l->s[l->s[n].next].prev == n, "lirs: S broken at %u", n);
+		CHECK(l->flags[n] & LIRS_INS, "lirs: node %u on S, not marked", n);
+		if (n >= l->c) {
+			ghosts++;
+			CHECK(l->flags[n] == LIRS_INS, "lirs: ghost %u flags %x", n, l->flags[n]);
+			CHECK(lirs_ghost_find(l, l->owner[n], l->index[n]) == n,
+			      "lirs: ghost %u unreachable", n);
+		} else {
+			CHECK(l->flags[n] & LIRS_RES, "lirs: frame %u on S, not tracked", n);
+		}
+		if (l->flags[n] & LIRS_LIR) {
+			lir_in_s = true;
+			nlir++;
+		} else {
+			CHECK(hn == n, "lirs: H is not S's HIR entries in order (%u, %u)", hn, n);
+			hn = l->h[hn].next;
+		}
+	}
+	CHECK(hn == sent, "lirs: H holds more than S's HIR entries");
+	if (lir_in_s)
+		CHECK(l->flags[l->s[sent].next] & LIRS_LIR, "lirs: the bottom of S is HIR");
+	CHECK(slen == l->slen && slen <= l->smax, "lirs: S has %llu entries, slen %u, bound %u",
+	      (unsigned long long)slen, l->slen, l->smax);
+	CHECK(nlir == l->nlir && nlir <= l->c - l->lhirs + (l->c == 1),
+	      "lirs: %llu LIR blocks, nlir %u", (unsigned long long)nlir, l->nlir);
+	for (n = l->q[l->c].next; n != l->c; n = l->q[n].next, nq++) {
+		CHECK(n < l->c && (l->flags[n] & (LIRS_RES | LIRS_LIR)) == LIRS_RES,
+		      "lirs: %u on Q, flags %x", n, n < l->c ? l->flags[n] : 0);
+		CHECK(!s || s->frame_page[n] >= 0, "lirs tracks free frame %u", n);
+	}
+	CHECK(nq + nlir == l->nres, "lirs: %llu on Q + %llu LIR != %u tracked",
+	      (unsigned long long)nq, (unsigned long long)nlir, l->nres);
+	for (n = l->free_ghost; n != PLIST_NIL; n = l->s[n].next)
+		nfree++;
+	CHECK(nfree + ghosts == l->nghost, "lirs: %u free + %llu ghosts != %u", nfree,
+	      (unsigned long long)ghosts, l->nghost);
+	for (uint64_t i = 0; i <= l->hmask; i++)
+		inhash += l->hslot[i] != PLIST_NIL;
+	CHECK(inhash == ghosts, "lirs: hash holds %llu, %llu ghosts", (unsigned long long)inhash,
+	      (unsigned long long)ghosts);
+	return l->nres;
+}
+
+/*
+ * LIRS as the paper words it (Section 3.3), on plain arrays, O(c) a step:
+ * S as pages bottom first, Q front first, with the conventions of the
+ * authors' simulator (Lhirs, the filling, repeated references, the bound
+ * on S) as policy_lirs.c lists them.
+ */
+struct lirs_ref {
+	uint64_t  c, lhirs, smax, nres, nlir, ns, nq;
+	int64_t   last;
+	uint64_t *S, *Q;
+	uint8_t  *lir, *res;
+};
+
+static int64_t lr_pos(const uint64_t *a, uint64_t n, uint64_t x)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (a[i] == x)
+			return (int64_t)i;
+	return -1;
+}
+
+static void lr_del(uint64_t *a, uint64_t *n, uint64_t i)
+{
+	memmove(a + i, a + i + 1, (*n - i - 1) * sizeof(*a));
+	(*n)--;
+}
+
+static void lr_top(struct lirs_ref *r, uint64_t x)    /* to the top of S */
+{
+	int64_t i = lr_pos(r->S, r->ns, x);
+
+	if (i >= 0)
+		lr_del(r->S, &r->ns, (uint64_t)i);
+	r->S[r->ns++] = x;
+}
+
+static void lr_prune(struct lirs_ref *r)
+{
+	while (r->ns && !r->lir[r->S[0]])
+		lr_del(r->S, &r->ns, 0);
+}
+
+static void lr_promote(struct lirs_ref *r, uint64_t x)
+{
+	r->lir[x] = 1;
+	if (++r->nlir > r->c - r->lhirs) {   /* the LIR block of largest recency */
+		uint64_t i = 0;
+
+		while (!r->lir[r->S[i]])
+			i++;
+		r->Q[r->nq++] = r->S[i];
+		r->lir[r->S[i]] = 0;
+		r->nlir--;
+		lr_del(r->S, &r->ns, i);
+	}
+	lr_prune(r);
+}
+
+static int64_t lr_request(struct lirs_ref *r, uint64_t x, bool *hit)
+{
+	int64_t v = -1, inq = lr_pos(r->Q, r->nq, x);
+	bool ins = lr_pos(r->S, r->ns, x) >= 0;
+
+	*hit = r->res[x];
+	if (*hit && (int64_t)x == r->last)
+		return -1;
+	r->last = (int64_t)x;
+	if (*hit && r->lir[x]) {
+		lr_top(r, x);
+		lr_prune(r);
+	} else if (*hit) {
+		lr_del(r->Q, &r->nq, (uint64_t)inq);
+		lr_top(r, x);
+		if (ins)
+			lr_promote(r, x);
+		else
+			r->Q[r->nq++] = x;
+	} else {
+		if (r->nres == r->c) {
+			v = (int64_t)r->Q[0];
+			lr_del(r->Q, &r->nq, 0);
+			r->res[v] = 0;
+			r->nres--;
+		}
+		lr_top(r, x);
+		if (r->c - r->nres > r->lhirs) {
+			r->lir[x] = 1;
+			r->nlir++;
+		} else if (ins) {
+			lr_promote(r, x);
+		} else {
+			r->Q[r->nq++] = x;
+		}
+		r->res[x] = 1;
+		r->nres++;
+	}
+	if (r->ns > r->smax) {
+		uint64_t i = 0;
+
+		while (r->lir[r->S[i]])
+			i++;
+		lr_del(r->S, &r->ns, i);
+	}
+	return v;
+}
+
+static void lr_init(struct lirs_ref *r, uint64_t c, uint64_t npages, double hir, uint64_t stack)
+{
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	r->lhirs = (uint64_t)(hir / 100.0 * (double)c);
+	r->lhirs = r->lhirs < 2 ? 2 : r->lhirs;
+	if (r->lhirs >= c)
+		r->lhirs = c > 1 ? c - 1 : c;
+	r->smax = stack * c;
+	r->last = -1;
+	r->S = malloc((npages + 1) * sizeof(*r->S));
+	r->Q = malloc((npages + 1) * sizeof(*r->Q));
+	r->lir = calloc(npages, 1);
+	r->res = calloc(npages, 1);
+	assert_true(r->S && r->Q && r->lir && r->res);
+}
+
+static void lr_free(struct lirs_ref *r)
+{
+	free(r->S);
+	free(r->Q);
+	free(r->lir);
+	free(r->res);
+}
+
+static void test_lirs_lookup_and_params(void **state)
+{
+	static const char *const bad[] = {
+		"hir=0", "hir=100", "hir=", "hir=x", "hir=1x", "stack=0", "stack=-1", "stack=",
+		"stack=2.5", "s=3", "hir", "hir=1:stack=3:x=1", "hir=1,stack=3",
+	};
+	static const char *const good[] = { NULL, "", "hir=1", "stack=3", "hir=0.5:stack=1",
+					    "stack=2500:hir=10" };
+	void *st = NULL;
+	uint64_t sc = 0;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "lirs params");
+	assert_ptr_equal(policy_builtin("lirs"), &policy_lirs_ops);
+	assert_null(policy_builtin("LIRS"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(policy_lirs_ops.init(&st, 100, (void *)bad[i]) == -EINVAL, "'%s' taken", bad[i]);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CHECK(policy_lirs_ops.init(&st, 100, (void *)good[i]) == 0, "'%s' refused",
+		      good[i] ? good[i] : "(null)");
+		policy_lirs_ops.release(st);
+	}
+	assert_int_equal(policy_lirs_ops.init(&st, 1ull << 40, NULL), -EINVAL);
+	assert_int_equal(policy_lirs_ops.init(&st, 1000, "stack=100000000"), -EINVAL);
+	assert_int_equal(policy_lirs_ops.init(&st, 0, NULL), 0);
+	assert_int_equal(policy_lirs_ops.victim(st, NULL, NULL, &sc), -1);
+	assert_int_equal(sc, 0);
+	policy_lirs_ops.release(st);
+	/* Lhirs: 1 % of c, at least 2, at most c - 1. */
+	assert_int_equal(policy_lirs_ops.init(&st, 1000, NULL), 0);
+	assert_int_equal(((struct lirs *)st)->lhirs, 10);
+	assert_int_equal(((struct lirs *)st)->smax, 3000);
+	policy_lirs_ops.release(st);
+	assert_int_equal(policy_lirs_ops.init(&st, 150, "hir=1"), 0);
+	assert_int_equal(((struct lirs *)st)->lhirs, 2);
+	policy_lirs_ops.release(st);
+	assert_int_equal(policy_lirs_ops.init(&st, 3, "hir=99"), 0);
+	assert_int_equal(((struct lirs *)st)->lhirs, 2);
+	policy_lirs_ops.release(st);
+	assert_int_equal(policy_lirs_ops.init(&st, 1, NULL), 0);
+	assert_int_equal(((struct lirs *)st)->lhirs, 1);
+	policy_lirs_ops.release(st);
+}
+
+static void lirs_trace_with(enum pattern pat, uint64_t c, uint64_t len, uint64_t seed,
+			    const char *params, double hir, uint64_t stack)
+{
+	struct trace t = { pat, c, 4 * c + 8, seed, 0 };
+	uint64_t ref_faults = 0;
+	struct lirs_ref r;
+	struct sim s;
+
+	lr_init(&r, c, t.npages, hir, stack);
+	sim_init(&s, &policy_lirs_ops, c, t.npages, NULL, NULL);
+	s.ops->release(s.st);
+	assert_int_equal(s.ops->init(&s.st, c, (void *)params), 0);
+	for (uint64_t i = 0; i < len; i++) {
+		uint64_t x = trace_next(&t, i);
+		bool hit, want_hit;
+		int64_t want = lr_request(&r, x, &want_hit), got;
+		const struct lirs *l = s.st;
+
+		snprintf(where_msg, sizeof(where_msg), "lirs %s %s seed %llu c %llu step %llu page %llu",
+			 params, pattern_name[pat], (unsigned long long)seed, (unsigned long long)c,
+			 (unsigned long long)i, (unsigned long long)x);
+		got = sim_ref(&s, x, &hit);
+		ref_faults += !want_hit;
+		CHECK(hit == want_hit, "hit %d, the paper %d", hit, want_hit);
+		CHECK(got == want, "evicted page %lld, the paper %lld", (long long)got, (long long)want);
+		CHECK(l->nlir == r.nlir && l->slen == r.ns, "%u LIR, |S| %u; the paper %llu, %llu",
+		      l->nlir, l->slen, (unsigned long long)r.nlir, (unsigned long long)r.ns);
+		if (c <= 16 || i % 97 == 0)
+			lirs_check(l, &s);
+	}
+	assert_int_equal(s.faults, ref_faults);
+	sim_done(&s);
+	lr_free(&r);
+}
+
+static void lirs_trace(enum pattern pat, uint64_t c, uint64_t len, uint64_t seed)
+{
+	lirs_trace_with(pat, c, len, seed, "", 1.0, 3);
+	lirs_trace_with(pat, c, len, seed, "hir=20:stack=1", 20.0, 1);
+	lirs_trace_with(pat, c, len, seed, "hir=45:stack=2", 45.0, 2);
+}
+
+/* Victim for victim against the paper, on every pattern, size and length. */
+static void test_lirs_paper(void **state)
+{
+	(void)state;
+	every_trace(lirs_trace);
+}
+
+/*
+ * What LIRS is for: a working set used with low IRR stays resident through
+ * a long scan of pages used once, which only passes through Q's 2 frames.
+ */
+static void test_lirs_scan_resistance(void **state)
+{
+	struct sim s;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "lirs scan");
+	sim_init(&s, &policy_lirs_ops, 10, 1000, NULL, NULL);
+	for (int round = 0; round < 3; round++)
+		for (uint64_t p = 0; p < 8; p++)
+			sim_ref(&s, p, &hit);
+	for (uint64_t p = 100; p < 900; p++)
+		sim_ref(&s, p, &hit);
+	for (uint64_t p = 0; p < 8; p++) {
+		sim_ref(&s, p, &hit);
+		assert_true(hit);
+	}
+	lirs_check(s.st, &s);
+	sim_done(&s);
+}
+
+/* The contract under frees, refusals and pins, with the state checked. */
+static void test_lirs_contract(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 16; seed++)
+		contract_run(&policy_lirs_ops, seed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1316,6 +1638,10 @@ int main(void)
 		cmocka_unit_test(test_unevictable_skipped),
 		cmocka_unit_test(test_arc_unevictable_fallback),
 		cmocka_unit_test(test_random_contract),
+		cmocka_unit_test(test_lirs_lookup_and_params),
+		cmocka_unit_test(test_lirs_paper),
+		cmocka_unit_test(test_lirs_scan_resistance),
+		cmocka_unit_test(test_lirs_contract),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
