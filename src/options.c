@@ -130,7 +130,7 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 
 	if (!strcmp(key, "policy")) {
 		if (!policy_builtin(val))
-			return bad(key, val, "unknown policy (known: fifo, lru, clock, arc, lirs)");
+			return bad(key, val, "unknown policy (known: fifo, lru, clock, arc, clockpro, lirs)");
 		snprintf(o->policy, sizeof(o->policy), "%s", val);
 		return 0;
 	}

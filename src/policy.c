@@ -22,6 +22,7 @@ static const struct vmfs_policy_ops *const builtin[] = {
 	&policy_lru_ops,
 	&policy_clock_ops,
 	&policy_arc_ops,
+	&policy_clockpro_ops,
 	&policy_lirs_ops,
 };
 
@@ -43,7 +44,7 @@ int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *o
 	if (!ops) {
 		ops = name ? policy_builtin(name) : NULL;
 		if (!ops)
-			return vm_error(-EINVAL, "unknown policy '%s' (known: fifo, lru, clock, arc)",
+			return vm_error(-EINVAL, "unknown policy '%s' (known: fifo, lru, clock, arc, clockpro, lirs)",
 					name ? name : "(null)");
 	}
 	if (!ops->loaded || !ops->accessed || !ops->removed || !ops->victim)

@@ -37,7 +37,7 @@
 
 extern const struct vmfs_policy_ops policy_fifo_ops, policy_lru_ops,
 	policy_clock_ops, policy_arc_ops;
-extern const struct vmfs_policy_ops policy_lirs_ops;
+extern const struct vmfs_policy_ops policy_clockpro_ops, policy_lirs_ops;
 
 /* The built-in policy called @name ("fifo", "lru", "clock", "arc"), or NULL. */
 const struct vmfs_policy_ops *policy_builtin(const char *name);

@@ -60,7 +60,7 @@
 #define BENCH_ROUNDS     3
 #define BENCH_TARGET     (1.0 / 3.0)
 
-static const char *const all_policies[] = { "fifo", "lru", "clock", "arc", "lirs", "opt" };
+static const char *const all_policies[] = { "fifo", "lru", "clock", "arc", "clockpro", "lirs", "opt" };
 #define NPOLICIES (sizeof(all_policies) / sizeof(all_policies[0]))
 
 enum output { OUT_TABLE, OUT_CSV, OUT_JSON };
@@ -682,7 +682,8 @@ static void usage(FILE *f)
 		"  -o, --options OPTS     machine options for vmfs_open (levels=, tlb=, swap=,\n"
 		"                         swap_size=, kernel=); not frames=, mem= or policy=\n"
 		"  -f, --format F         lackey, memsim or refs (default: detected)\n"
-		"  -p, --policy P,...     fifo, lru, clock, arc, lirs, opt or all (default: all)\n"
+		"  -p, --policy P,...     fifo, lru, clock, arc, clockpro, lirs,\n"
+		"                         opt or all (default: all)\n"
 		"  -n, --frames N,...     frame counts; A-B or A-B:STEP for ranges\n"
 		"                         (default: " DEFAULT_FRAMES ")\n"
 		"      --csv              CSV instead of a table\n"
@@ -788,7 +789,7 @@ static int parse_policies(struct config *cfg, const char *arg)
 		for (k = 0; k < NPOLICIES && strcmp(item, all_policies[k]); k++)
 			;
 		if (k == NPOLICIES) {
-			bad_usage("--policy: unknown policy '%s' (known: fifo, lru, clock, arc, lirs, opt, all)", item);
+			bad_usage("--policy: unknown policy '%s' (known: fifo, lru, clock, arc, clockpro, lirs, opt, all)", item);
 			free(copy);
 			return 2;
 		}

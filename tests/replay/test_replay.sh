@@ -327,13 +327,13 @@ mode_output() {
 	printf '1 2 3 4 1 2 5 1 2 3 4 5\n' > "$TMP/belady.refs"
 	replay --csv -n 1-8 "$TMP/classic.refs" > "$TMP/c.csv" || fail "--csv"
 	expect "CSV header" "$(head -1 "$TMP/c.csv")" "trace,policy,frames,refs,faults,major,minor,swapouts,swapins,hit_ratio"
-	expect "CSV rows" "$(($(wc -l < "$TMP/c.csv") - 1))" 48
+	expect "CSV rows" "$(($(wc -l < "$TMP/c.csv") - 1))" 56
 	expect "hit ratio" "$(field "$TMP/c.csv" opt 3 hit_ratio)" 0.550000
 	replay --json -n 3,4 "$TMP/classic.refs" > "$TMP/c.json" || fail "--json"
 	"$PYTHON" -c '
 import json, sys
 rows = json.load(open(sys.argv[1]))
-assert len(rows) == 12, rows
+assert len(rows) == 14, rows
 opt3 = [r for r in rows if r["policy"] == "opt" and r["frames"] == 3][0]
 assert opt3["faults"] == 9 and opt3["refs"] == 20 and abs(opt3["hit_ratio"] - 0.55) < 1e-9, opt3
 assert list(rows[0]) == ["trace", "policy", "frames", "refs", "faults", "major", "minor",
@@ -342,7 +342,7 @@ assert list(rows[0]) == ["trace", "policy", "frames", "refs", "faults", "major",
 	replay -n 3,4 "$TMP/classic.refs" > "$TMP/c.txt" || fail "table"
 	head -1 "$TMP/c.txt" | grep -q '^trace .*policy .*frames .*refs .*faults .*major .*minor .*swapouts .*swapins .*hit_ratio$' &&
 		ok "table header" || fail "table header: $(head -1 "$TMP/c.txt")"
-	expect "table rows" "$(($(wc -l < "$TMP/c.txt") - 1))" 12
+	expect "table rows" "$(($(wc -l < "$TMP/c.txt") - 1))" 14
 	# A trace name with a comma is quoted in CSV.
 	cp "$TMP/classic.refs" "$TMP/a,b.refs"
 	replay --csv -p lru -n 3 "$TMP/a,b.refs" | sed -n 2p | grep -q '^".*a,b.refs",lru,3,' &&
@@ -359,7 +359,7 @@ ns = {"s": "http://www.w3.org/2000/svg"}
 root = ET.parse(sys.argv[1]).getroot()
 assert root.tag == "{http://www.w3.org/2000/svg}svg", root.tag
 lines = root.findall(".//s:polyline", ns)
-assert len(lines) == 12, len(lines)         # 6 policies x 2 traces
+assert len(lines) == 14, len(lines)         # 7 policies x 2 traces
 texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
 for word in ("frames", "faults", "miss ratio", "fifo", "lru", "clock", "arc", "opt", "classic.refs"):
     assert word in texts, word
