@@ -158,10 +158,37 @@ static void cp_insert_head(struct clockpro *p, uint32_t n)
 	p->clock_size++;
 }
 
+static void cp_cold_advance(struct clockpro *p);
+
+/*
+ * Hands on node @n move on (the head back one), before @n leaves the
+ * circle.  The authors' simulator never removes a node a hand is on (it
+ * asserts so); only tiny clocks (c < 5, which it refuses) and frees do.
+ */
+static void cp_unhand(struct clockpro *p, uint32_t n)
+{
+	uint32_t to = p->clock_size > 1 ? PREV(p, n) : CP_NIL;
+
+	if (p->hand_hot == n)
+		p->hand_hot = to;
+	if (p->hand_test == n)
+		p->hand_test = to;
+	if (p->head == n)
+		p->head = p->clock_size > 1 ? NEXT(p, n) : CP_NIL;
+	if (p->hand_cold == n) {
+		uint8_t f = p->f[n];
+
+		p->hand_cold = to;
+		p->f[n] = 0;            /* not a candidate for the cold hand */
+		cp_cold_advance(p);
+		p->f[n] = f;
+	}
+}
+
 /* Node @n leaves the circle; "permanent" makes it a page never seen. */
 static void cp_remove(struct clockpro *p, uint32_t n, bool permanent)
 {
-	assert(n != p->hand_cold && n != p->hand_hot && n != p->hand_test && n != p->head);
+	cp_unhand(p, n);
 	plist_unlink(p->link, n);
 	p->f[n] &= (uint8_t)~(CP_CLOCK | CP_TEST | CP_REF);
 	p->clock_size--;
@@ -356,12 +383,6 @@ static void cp_evict(struct clockpro *p, uint32_t n)
 		uint32_t g = cp_ghost_find(p, p->owner[n], p->index[n]);
 
 		if (g != CP_NIL) {      /* an older page of the same key */
-			if (p->hand_test == g)
-				p->hand_test = PREV(p, g);
-			if (p->hand_hot == g)
-				p->hand_hot = PREV(p, g);
-			if (p->head == g)
-				p->head = NEXT(p, g);
 			cp_remove(p, g, true);
 			p->num_nonres--;
 		}
@@ -386,22 +407,9 @@ static void cp_evict(struct clockpro *p, uint32_t n)
 /* Frame @n leaves the clock without becoming non-resident (a free). */
 static void cp_forget(struct clockpro *p, uint32_t n)
 {
-	uint32_t to = p->clock_size > 1 ? PREV(p, n) : CP_NIL;
-
 	if (!(p->f[n] & CP_COLD))
 		p->num_hot--;
 	p->free_mem++;
-	if (p->hand_hot == n)
-		p->hand_hot = to;
-	if (p->hand_test == n)
-		p->hand_test = to;
-	if (p->head == n)
-		p->head = p->clock_size > 1 ? NEXT(p, n) : CP_NIL;
-	if (p->hand_cold == n) {
-		p->hand_cold = to;
-		p->f[n] &= (uint8_t)~CP_RES;    /* not a candidate */
-		cp_cold_advance(p);
-	}
 	cp_remove(p, n, true);
 	p->f[n] = 0;
 }

@@ -2,7 +2,7 @@
 # test_replay.sh - end-to-end tests of vmfs-replay (suite 'replay').
 #
 # Usage: test_replay.sh MODE VMFS_REPLAY WORKLOAD SRCDIR
-#   MODE      textbook | lackey | formats | errors | output | lirs
+#   MODE      textbook | lackey | formats | errors | output | lirs | clockpro
 #   WORKLOAD  the compiled workload.c, traced under valgrind in 'lackey'
 #   SRCDIR    this directory (refsim.py, sample traces)
 #
@@ -27,6 +27,8 @@
 #             a line per policy, axis labels and a legend)
 #   lirs      lirs against refsim on synthetic traces, and against the
 #             authors' simulator's misses on their traces (../shared/traces)
+#   clockpro  clockpro against the authors' simulator's misses on their
+#             traces, and on clocks smaller than it takes
 # Exit 77 (skip) only when valgrind is missing, in the lackey mode.
 set -u
 
@@ -409,22 +411,65 @@ scan     49593  47673  38145  26265   2505   49593  47673  38145  26265   2505
 sprite  125082 100103  32211  16589  11787  126631 100368  32209  16589  11787
 zigzag   51975  51975  51900  51775   2025   51975  51975  51900  51775   2025'
 
-# lirs_authors POLICY FIRST: every trace at every size against the five
-# figures from the FIRST after the name (1: stack=3, 6: stack=2500)
-lirs_authors() {
+# CLOCK-Pro (policy_clockpro.c): the expected misses are the output of the
+# authors' clock-pro.c (Song Jiang, 9/29/05; same place as lirs.c) on the
+# same references at the same sizes, built with its clock-pro.h as shipped
+# (MIN_COLD_ALLOC_RATE = MAX_COLD_ALLOC_RATE = 5.0, ADAPTIVE_COLD_ALLOC
+# off: clockpro's defaults), then with ADAPTIVE_COLD_ALLOC defined and the
+# band 1.0 .. 99.0 (clockpro:adaptive=1:min=1:max=99).  It reads with
+# fscanf("%lu"), so it was given the refs files made here ('*' lines would
+# stop it).
+CLOCKPRO_EXPECT='2_pools  90589  53787  48078  45665  40856   90589  52672  48076  45663  40842
+backf     8977   8944   6228    751    751    8977   8977   4869    751    751
+cpp       7468   2076   1269   1226   1223    7468   2052   1275   1226   1223
+cs        6643   6336   4873   2903   1409    6643   6329   4795   2756   1409
+gli       5932   5666   4098   3004   2529    5932   5654   4018   2964   2529
+loop    496518 458095 268475  31450   1011  496518 456598 258495  11490   1011
+multi1   15088   9003   7049   5151   2648   15088   9025   6986   5027   2632
+multi2   25086  19317  13280  11389   7841   25086  19466  13221  11270   7919
+multi3   28209  24700  18060  14558  11600   28209  24685  18031  14553  11457
+ps        9517   8611   4557   3607   3083    9517   8551   4517   3527   3083
+scan     49593  47745  38625  27225   4425   49593  47673  38145  26265   2505
+sprite  123301  96492  31061  15534  10384  123295  96040  30863  14876  10304
+zigzag   51975  51900  51400  50775   3114   51975  51975  51900  42641   2234'
+
+# authors POLICY FIRST TABLE PROGRAM: every trace at every size against the
+# five figures from the FIRST after the name in TABLE (1 or 6)
+authors() {
 	policy=$1
 	while read -r name cols; do
 		want=$(echo "$cols" | awk -v f="$2" '{ print $f, $(f + 1), $(f + 2), $(f + 3), $(f + 4) }')
 		got=$(replay --csv --format=refs -p "$policy" -n $LIRS_SIZES "$TMP/$name.refs" |
 			awk -F, 'NR > 1 { printf "%s%s", sep, $5; sep = " " }')
 		if [ "$got" = "$want" ]; then
-			ok "$name: $policy misses at $LIRS_SIZES frames are the authors' lirs.c's ($want)"
+			ok "$name: $policy misses at $LIRS_SIZES frames are the authors' $4's ($want)"
 		else
-			fail "$name: $policy misses at $LIRS_SIZES frames: $got, the authors' lirs.c: $want"
+			fail "$name: $policy misses at $LIRS_SIZES frames: $got, the authors' $4: $want"
 		fi
 	done <<EOF
-$LIRS_EXPECT
+$3
 EOF
+}
+
+# The LIRS paper's traces as refs, in $TMP/NAME.refs; false if absent.
+authors_traces() {
+	TRACES=${VMFS_TRACES:-$SRCDIR/../../../shared/traces}
+	if [ ! -d "$TRACES/lirs" ]; then
+		echo "skip: no $TRACES/lirs (the LIRS paper's traces)"
+		return 1
+	fi
+	for name in $(echo "$LIRS_EXPECT" | cut -d' ' -f1); do
+		zcat "$TRACES/lirs/$name.trace.gz" > "$TMP/$name.raw" || fail "zcat $name"
+		if [ "$(tail -c 1 "$TMP/$name.raw" | od -An -tx1 | tr -d ' ')" != 0a ]; then
+			sed -i '$d' "$TMP/$name.raw"    # what fscanf/feof leaves out
+		fi
+		tr -d '\r' < "$TMP/$name.raw" | grep -v '^\*' | grep '[0-9]' > "$TMP/$name.refs"
+	done
+}
+
+# Parameters in policy names, once vmfs-replay takes them.
+has_params() {
+	[ "$(replay --csv -p "$1" -n 10 "$TMP/classic.refs" 2>/dev/null | wc -l)" -eq 2 ]
 }
 
 mode_lirs() {
@@ -457,27 +502,16 @@ for i in range(40000):
     out.append(r.randrange(150))
 print(" ".join(map(str, out)))' > "$TMP/scan.refs"
 	compare "$TMP/scan.refs" 20,100,160,300 lirs,lru
-	if [ "$(replay --csv -p lirs:hir=10:stack=1 -n 10 "$TMP/classic.refs" 2>/dev/null | wc -l)" -eq 2 ]; then
+	if has_params lirs:hir=10:stack=1; then
 		compare "$TMP/scan.refs" 20,100,160 lirs:hir=10:stack=1,lirs:hir=30:stack=2
 	else
 		echo "skip: parameters in policy names (lirs:hir=P:stack=K) not in vmfs-replay yet"
 	fi
 	# The authors' traces and program.
-	TRACES=${VMFS_TRACES:-$SRCDIR/../../../shared/traces}
-	if [ ! -d "$TRACES/lirs" ]; then
-		echo "skip: no $TRACES/lirs (the LIRS paper's traces)"
-		return
-	fi
-	for name in $(echo "$LIRS_EXPECT" | cut -d' ' -f1); do
-		zcat "$TRACES/lirs/$name.trace.gz" > "$TMP/$name.raw" || fail "zcat $name"
-		if [ "$(tail -c 1 "$TMP/$name.raw" | od -An -tx1 | tr -d ' ')" != 0a ]; then
-			sed -i '$d' "$TMP/$name.raw"    # what fscanf/feof leaves out
-		fi
-		tr -d '\r' < "$TMP/$name.raw" | grep -v '^\*' | grep '[0-9]' > "$TMP/$name.refs"
-	done
-	lirs_authors lirs 1
-	if [ "$(replay --csv -p lirs:stack=2500 -n 10 "$TMP/cs.refs" 2>/dev/null | wc -l)" -eq 2 ]; then
-		lirs_authors lirs:stack=2500 6
+	authors_traces || return
+	authors lirs 1 "$LIRS_EXPECT" lirs.c
+	if has_params lirs:stack=2500; then
+		authors lirs:stack=2500 6 "$LIRS_EXPECT" lirs.c
 	else
 		echo "skip: lirs:stack=2500 (the authors' own bound) until vmfs-replay takes parameters in policy names"
 	fi
@@ -485,7 +519,25 @@ print(" ".join(map(str, out)))' > "$TMP/scan.refs"
 	compare "$TMP/cs.refs" 20,100,500 lirs refs
 }
 
+mode_clockpro() {
+	echo "7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1" > "$TMP/classic.refs"
+	# Tiny clocks (the authors' program refuses fewer than 5 frames): no
+	# crash, and never more faults than references.
+	replay --csv -p clockpro -n 1-8 "$TMP/classic.refs" > "$TMP/tiny.csv" ||
+		fail "clockpro on 1-8 frames"
+	expect "clockpro, 5 frames" "$(field "$TMP/tiny.csv" clockpro 5 faults)" 8
+	expect "clockpro, 1 frame" "$(field "$TMP/tiny.csv" clockpro 1 faults)" 20
+	authors_traces || return
+	authors clockpro 1 "$CLOCKPRO_EXPECT" clock-pro.c
+	if has_params clockpro:adaptive=1:min=1:max=99; then
+		authors clockpro:adaptive=1:min=1:max=99 6 "$CLOCKPRO_EXPECT" clock-pro.c
+	else
+		echo "skip: clockpro:adaptive=1 until vmfs-replay takes parameters in policy names"
+	fi
+}
+
 case $MODE in
+clockpro) mode_clockpro ;;
 lirs) mode_lirs ;;
 textbook) mode_textbook ;;
 lackey) mode_lackey ;;
