@@ -261,13 +261,16 @@ static void cp_run_hand_test(struct clockpro *p, bool must_move_one_step)
 
 /*
  * Turn hand_hot until it has demoted a hot page or met @cold_ptr: 2 if it
- * met it and demoted, 1 if it met it only, 0 if it demoted only.
+ * met it and demoted, 1 if it met it only, 0 if it demoted only.  (After
+ * frees, hand_test may end @cold_ptr's test before hand_hot meets it; with
+ * no hot page left to demote, that counts as meeting it.)
  */
 static int cp_run_hand_hot(struct clockpro *p, uint32_t cold_ptr)
 {
 	bool is_done = false, is_matched = false, is_demote = false;
 
-	while (!is_done || ((p->f[p->hand_hot] & CP_COLD) && p->num_hot > 0)) {
+	while (p->hand_hot != CP_NIL &&
+	       (!is_done || ((p->f[p->hand_hot] & CP_COLD) && p->num_hot > 0))) {
 		uint32_t h = p->hand_hot;
 
 		if (!(p->f[h] & CP_COLD)) {
@@ -290,6 +293,8 @@ static int cp_run_hand_hot(struct clockpro *p, uint32_t cold_ptr)
 		}
 		if (NEXT(p, p->hand_hot) == p->hand_test)
 			cp_run_hand_test(p, true);
+		if (!is_done && p->num_hot == 0 && !(p->f[cold_ptr] & CP_CLOCK))
+			is_done = is_matched = true;
 	}
 	return is_matched ? (is_demote ? 2 : 1) : 0;
 }
@@ -540,7 +545,7 @@ static void cp_loaded(void *state, const struct vmfs_page *pg)
 		int is_matched = cp_run_hand_hot(p, g);
 
 		if (is_matched != 1) {          /* promoted */
-			if (is_matched != 2) {
+			if (p->f[g] & CP_CLOCK) {       /* always, unless is_matched is 2 */
 				if (g == p->hand_test)
 					p->hand_test = PREV(p, g);
 				cp_remove(p, g, true);
@@ -553,6 +558,10 @@ static void cp_loaded(void *state, const struct vmfs_page *pg)
 				p->credits++;
 			cp_insert_head(p, n);
 			return;
+		}
+		if (p->f[g] & CP_CLOCK) {       /* met but not ended (only after frees) */
+			cp_remove(p, g, true);
+			p->num_nonres--;
 		}
 	}
 	/* A cold page in its test: new, or out of the clock by now. */

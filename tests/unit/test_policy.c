@@ -32,7 +32,10 @@
  * its parameters, and hit for hit, victim for victim, |S| and LIR count
  * against a plain-array transcription of the paper on the same traces
  * (three parameter sets), its scan resistance and the contract test with
- * its whole state checked.  A failure prints the seed, pattern and step.
+ * its whole state checked.  CLOCK-Pro (policy_clockpro.c): parameters,
+ * scan resistance, the contract test with its whole state checked (its
+ * misses are checked against the authors' simulator in tests/replay).  A
+ * failure prints the seed, pattern and step.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,6 +60,7 @@
 #include "../../src/policy_clock.c"
 #include "../../src/policy_arc.c"
 #include "../../src/policy_lirs.c"
+#include "../../src/policy_clockpro.c"
 
 #define NPOLICIES 4
 static const struct vmfs_policy_ops *const all_ops[NPOLICIES] = {
@@ -1215,6 +1219,7 @@ static void test_arc_unevictable_fallback(void **state)
 }
 
 static uint64_t lirs_check(const struct lirs *l, const struct sim *s);
+static uint64_t clockpro_check(const struct clockpro *p, const struct sim *s);
 
 /* The policy's own record of what is resident matches the simulator's. */
 static void check_tracked(const struct sim *s)
@@ -1238,6 +1243,8 @@ static void check_tracked(const struct sim *s)
 		CHECK(c->count == s->resident, "clock counts %u pages", c->count);
 	} else if (s->ops == &policy_lirs_ops) {
 		seen = lirs_check(s->st, s);
+	} else if (s->ops == &policy_clockpro_ops) {
+		seen = clockpro_check(s->st, s);
 	} else {
 		const struct arc *a = s->st;
 
@@ -1619,6 +1626,138 @@ static void test_lirs_contract(void **state)
 		contract_run(&policy_lirs_ops, seed);
 }
 
+/* ---- clockpro --------------------------------------------------------- */
+
+/*
+ * CLOCK-Pro's whole state against what stays true in it: one circle with
+ * the counters' contents, hands on it, non-resident nodes in the hash and
+ * in their test, resident ones the simulator's.  Returns the frames it
+ * tracks.
+ */
+static uint64_t clockpro_check(const struct clockpro *p, const struct sim *s)
+{
+	uint64_t size = 0, res = 0, hot = 0, nonres = 0, inhash = 0, nfree = 0;
+	bool hot_seen = false, test_seen = false, cold_seen = false;
+	uint32_t n = p->head;
+
+	if (n != CP_NIL) {
+		do {
+			CHECK(p->link[p->link[n].next].prev == n, "clockpro: circle broken at %u", n);
+			CHECK(p->f[n] & CP_CLOCK, "clockpro: node %u on the circle, not marked", n);
+			hot_seen |= n == p->hand_hot;
+			test_seen |= n == p->hand_test;
+			cold_seen |= n == p->hand_cold;
+			if (p->f[n] & CP_RES) {
+				CHECK(n < p->c, "clockpro: non-frame %u resident", n);
+				CHECK(!s || s->frame_page[n] >= 0, "clockpro tracks free frame %u", n);
+				res++;
+				hot += !(p->f[n] & CP_COLD);
+			} else {
+				CHECK(n >= p->c, "clockpro: frame %u on the circle, not resident", n);
+				CHECK((p->f[n] & (CP_COLD | CP_TEST)) == (CP_COLD | CP_TEST),
+				      "clockpro: non-resident %u flags %x", n, p->f[n]);
+				CHECK(cp_ghost_find(p, p->owner[n], p->index[n]) == n,
+				      "clockpro: non-resident %u unreachable", n);
+				nonres++;
+			}
+			size++;
+			n = p->link[n].next;
+		} while (n != p->head && size <= 2 * (uint64_t)p->c + 1);
+	}
+	CHECK(n == p->head, "clockpro: the circle does not close");
+	CHECK((int64_t)size == p->clock_size, "clockpro: %llu nodes, clock_size %lld",
+	      (unsigned long long)size, (long long)p->clock_size);
+	CHECK(p->head == CP_NIL || (hot_seen && test_seen), "clockpro: a hand is off the circle");
+	CHECK(p->hand_cold == CP_NIL || cold_seen, "clockpro: hand_cold off the circle");
+	CHECK(p->hand_cold == CP_NIL ||
+	      (p->f[p->hand_cold] & (CP_RES | CP_COLD)) == (CP_RES | CP_COLD),
+	      "clockpro: hand_cold on %u, flags %x", p->hand_cold, p->f[p->hand_cold]);
+	CHECK((int64_t)hot == p->num_hot && (int64_t)nonres == p->num_nonres,
+	      "clockpro: %llu hot, %llu non-resident; counters %lld, %lld",
+	      (unsigned long long)hot, (unsigned long long)nonres, (long long)p->num_hot,
+	      (long long)p->num_nonres);
+	CHECK(nonres <= p->c, "clockpro: %llu non-resident pages > c", (unsigned long long)nonres);
+	CHECK((int64_t)res + p->free_mem == (int64_t)p->c, "clockpro: %llu resident + %lld free",
+	      (unsigned long long)res, (long long)p->free_mem);
+	for (uint64_t i = 0; i <= p->hmask; i++)
+		inhash += p->hslot[i] != CP_NIL;
+	CHECK(inhash == nonres, "clockpro: hash holds %llu", (unsigned long long)inhash);
+	for (n = p->free_ghost; n != CP_NIL; n = p->link[n].next)
+		nfree++;
+	CHECK(nfree + nonres == p->nghost, "clockpro: %llu free nodes + %llu",
+	      (unsigned long long)nfree, (unsigned long long)nonres);
+	return res;
+}
+
+static void test_clockpro_params(void **state)
+{
+	static const char *const bad[] = {
+		"min=0", "max=100", "min=", "min=6:max=5", "adaptive=2", "adaptive", "x=1",
+		"min=5,max=5",
+	};
+	static const char *const good[] = { NULL, "", "min=5:max=5", "adaptive=1:min=1:max=99",
+					    "adaptive=0" };
+	void *st = NULL;
+	uint64_t sc = 0;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "clockpro params");
+	assert_ptr_equal(policy_builtin("clockpro"), &policy_clockpro_ops);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(policy_clockpro_ops.init(&st, 100, (void *)bad[i]) == -EINVAL, "'%s' taken", bad[i]);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CHECK(policy_clockpro_ops.init(&st, 100, (void *)good[i]) == 0, "'%s' refused",
+		      good[i] ? good[i] : "(null)");
+		policy_clockpro_ops.release(st);
+	}
+	assert_int_equal(policy_clockpro_ops.init(&st, 1ull << 40, NULL), -EINVAL);
+	assert_int_equal(policy_clockpro_ops.init(&st, 0, NULL), 0);
+	assert_int_equal(policy_clockpro_ops.victim(st, NULL, NULL, &sc), -1);
+	policy_clockpro_ops.release(st);
+	assert_int_equal(policy_clockpro_ops.init(&st, 1000, NULL), 0);
+	assert_int_equal(((struct clockpro *)st)->min_cold, 50);
+	assert_int_equal(((struct clockpro *)st)->max_cold, 50);
+	policy_clockpro_ops.release(st);
+}
+
+/* Hot pages used twice stay through a long scan, fixed and adaptive. */
+static void test_clockpro_scan_resistance(void **state)
+{
+	static const char *const params[] = { NULL, "adaptive=1:min=1:max=99" };
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		struct sim s;
+		bool hit;
+
+		snprintf(where_msg, sizeof(where_msg), "clockpro scan %s", params[k] ? params[k] : "");
+		sim_init(&s, &policy_clockpro_ops, 20, 2000, NULL, NULL);
+		s.ops->release(s.st);
+		assert_int_equal(s.ops->init(&s.st, 20, (void *)params[k]), 0);
+		for (int round = 0; round < 3; round++)
+			for (uint64_t p = 0; p < 10; p++)
+				sim_ref(&s, p, &hit);
+		for (uint64_t p = 100; p < 1900; p++) {
+			sim_ref(&s, p, &hit);
+			if (p % 50 == 0)
+				clockpro_check(s.st, &s);
+		}
+		for (uint64_t p = 0; p < 10; p++) {
+			sim_ref(&s, p, &hit);
+			CHECK(hit, "page %llu was lost to the scan", (unsigned long long)p);
+		}
+		sim_done(&s);
+	}
+}
+
+/* The contract under frees, refusals and pins, with the state checked. */
+static void test_clockpro_contract(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 16; seed++)
+		contract_run(&policy_clockpro_ops, seed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1642,6 +1781,9 @@ int main(void)
 		cmocka_unit_test(test_lirs_paper),
 		cmocka_unit_test(test_lirs_scan_resistance),
 		cmocka_unit_test(test_lirs_contract),
+		cmocka_unit_test(test_clockpro_params),
+		cmocka_unit_test(test_clockpro_scan_resistance),
+		cmocka_unit_test(test_clockpro_contract),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
