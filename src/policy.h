@@ -149,4 +149,28 @@ void    pqueue_removed(void *state, uint64_t pfn);
 int64_t pqueue_victim(void *state, struct vmfs_reclaim *rc,
 		      const struct vmfs_page *incoming, uint64_t *scanned);
 
+/*
+ * The index of the non-resident pages a policy remembers (policy_ghost.c):
+ * node numbers found by (owner, index), the keys read from the policy's
+ * own arrays @owner and @index (by node).  Sized at init for @nkeys nodes
+ * at most; find, add and delete are O(1) expected and never allocate.
+ */
+struct pghosts {
+	uint64_t        mask;           /* slots - 1 */
+	uint32_t       *slot;           /* node, or PLIST_NIL */
+	const uint64_t *owner, *index;
+};
+
+int      pghosts_init(struct pghosts *h, uint64_t nkeys, const uint64_t *owner,
+		      const uint64_t *index);
+void     pghosts_free(struct pghosts *h);
+/* The indexed node with this key, or PLIST_NIL. */
+uint32_t pghosts_find(const struct pghosts *h, uint64_t owner, uint64_t index);
+/* Index node @n (not indexed, its key set). */
+void     pghosts_add(struct pghosts *h, uint32_t n);
+/* Stop indexing node @n (indexed, its key unchanged since). */
+void     pghosts_del(struct pghosts *h, uint32_t n);
+/* How many nodes are indexed: O(slots), for checks. */
+uint64_t pghosts_count(const struct pghosts *h);
+
 #endif

@@ -51,7 +51,7 @@
  *
  * Layout: nodes 0..c-1 are frames, c..2c the non-resident pages (at most
  * c + 1 at once: the bound is enforced just after the eviction that
- * exceeds it), found by (owner, index) in a hash of at least 4c slots.  A
+ * exceeds it), found by (owner, index) in a struct pghosts (policy_ghost.c).  A
  * node's next is toward the clock's head (the newest), prev toward the
  * oldest, and the hands move along prev.  What stays true: every node with
  * CP_CLOCK is on the one circle, and the counters (free frames, hot pages,
@@ -81,8 +81,7 @@ struct clockpro {
 	int64_t       min_cold, max_cold, credits;
 	bool          adaptive, evicted;
 	uint32_t      chosen, last, free_ghost;
-	uint64_t      hmask;
-	uint32_t     *hslot;
+	struct pghosts ghosts;     /* the non-resident nodes by key */
 	struct plink *link;     /* c + nghost */
 	uint8_t      *f;
 	uint64_t     *owner, *index;
@@ -90,58 +89,6 @@ struct clockpro {
 
 #define NEXT(p, n) ((p)->link[n].next)
 #define PREV(p, n) ((p)->link[n].prev)
-
-/* ---- the non-resident pages' hash -------------------------------------- */
-
-static uint64_t cp_hash(uint64_t owner, uint64_t index)
-{
-	uint64_t x = index * 0x9e3779b97f4a7c15ull ^ (owner + 0x632be59bd9b4e019ull);
-
-	x ^= x >> 29;
-	x *= 0xbf58476d1ce4e5b9ull;
-	return x ^ (x >> 32);
-}
-
-static inline uint64_t cp_home(const struct clockpro *p, uint32_t g)
-{
-	return cp_hash(p->owner[g], p->index[g]) & p->hmask;
-}
-
-static uint32_t cp_ghost_find(const struct clockpro *p, uint64_t owner, uint64_t index)
-{
-	uint64_t i = cp_hash(owner, index) & p->hmask;
-
-	for (;; i = (i + 1) & p->hmask) {
-		uint32_t g = p->hslot[i];
-
-		if (g == CP_NIL || (p->owner[g] == owner && p->index[g] == index))
-			return g;
-	}
-}
-
-static void cp_hash_add(struct clockpro *p, uint32_t g)
-{
-	uint64_t i = cp_home(p, g);
-
-	while (p->hslot[i] != CP_NIL)
-		i = (i + 1) & p->hmask;
-	p->hslot[i] = g;
-}
-
-static void cp_hash_del(struct clockpro *p, uint32_t g)
-{
-	uint64_t i = cp_home(p, g);
-
-	while (p->hslot[i] != g)
-		i = (i + 1) & p->hmask;
-	for (uint64_t j = (i + 1) & p->hmask; p->hslot[j] != CP_NIL; j = (j + 1) & p->hmask) {
-		if (((j - cp_home(p, p->hslot[j])) & p->hmask) >= ((j - i) & p->hmask)) {
-			p->hslot[i] = p->hslot[j];
-			i = j;
-		}
-	}
-	p->hslot[i] = CP_NIL;
-}
 
 /* ---- the circle (the authors' insert_to_clock_head, remove_from_clock) -- */
 
@@ -195,7 +142,7 @@ static void cp_remove(struct clockpro *p, uint32_t n, bool permanent)
 	if (permanent) {
 		p->f[n] = (uint8_t)((p->f[n] & ~CP_RES) | CP_COLD);
 		if (n >= p->c) {                /* a non-resident node: free it */
-			cp_hash_del(p, n);
+			pghosts_del(&p->ghosts, n);
 			p->f[n] = 0;
 			p->link[n].next = p->free_ghost;
 			p->free_ghost = n;
@@ -385,7 +332,7 @@ static void cp_evict(struct clockpro *p, uint32_t n)
 	p->free_mem++;
 	p->hand_cold = PREV(p, n);
 	if (p->f[n] & CP_TEST) {
-		uint32_t g = cp_ghost_find(p, p->owner[n], p->index[n]);
+		uint32_t g = pghosts_find(&p->ghosts, p->owner[n], p->index[n]);
 
 		if (g != CP_NIL) {      /* an older page of the same key */
 			cp_remove(p, g, true);
@@ -397,7 +344,7 @@ static void cp_evict(struct clockpro *p, uint32_t n)
 		p->owner[g] = p->owner[n];
 		p->index[g] = p->index[n];
 		p->f[g] = p->f[n];
-		cp_hash_add(p, g);
+		pghosts_add(&p->ghosts, g);
 		cp_replace(p, n, g);
 		p->f[n] = 0;
 		p->num_nonres++;
@@ -457,7 +404,7 @@ static void cp_release(void *state)
 
 	if (!p)
 		return;
-	free(p->hslot);
+	pghosts_free(&p->ghosts);
 	free(p->link);
 	free(p->f);
 	free(p->owner);
@@ -469,7 +416,7 @@ static int cp_init(void **state, uint64_t nframes, void *arg)
 {
 	double min = 5.0, max = 5.0;
 	bool adaptive = false;
-	uint64_t nodes = 2 * nframes + 1, slots = 4;
+	uint64_t nodes = 2 * nframes + 1;
 	struct clockpro *p;
 	int rc = cp_params(arg, &min, &max, &adaptive);
 
@@ -477,8 +424,6 @@ static int cp_init(void **state, uint64_t nframes, void *arg)
 		return rc;
 	if (nframes >= (CP_NIL - 2) / 2)
 		return -EINVAL;
-	while (slots < 2 * (nframes + 1))
-		slots <<= 1;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
@@ -495,18 +440,15 @@ static int cp_init(void **state, uint64_t nframes, void *arg)
 	p->max_cold = (int64_t)(max / 100.0 * (double)nframes);
 	if (p->max_cold < 2)
 		p->max_cold = 2;
-	p->hmask = slots - 1;
-	p->hslot = malloc(slots * sizeof(*p->hslot));
 	p->link = malloc(nodes * sizeof(*p->link));
 	p->f = calloc(nodes, 1);
 	p->owner = malloc(nodes * sizeof(*p->owner));
 	p->index = malloc(nodes * sizeof(*p->index));
-	if (!p->hslot || !p->link || !p->f || !p->owner || !p->index) {
+	if (!p->link || !p->f || !p->owner || !p->index ||
+	    pghosts_init(&p->ghosts, p->nghost, p->owner, p->index) < 0) {
 		cp_release(p);
 		return -ENOMEM;
 	}
-	for (uint64_t i = 0; i < slots; i++)
-		p->hslot[i] = CP_NIL;
 	for (uint64_t n = 0; n < nodes; n++)
 		p->link[n].next = p->link[n].prev = CP_NIL;
 	p->free_ghost = p->c;
@@ -533,7 +475,7 @@ static void cp_loaded(void *state, const struct vmfs_page *pg)
 	p->owner[n] = pg->owner;
 	p->index[n] = pg->index;
 	p->last = n;
-	g = cp_ghost_find(p, pg->owner, pg->index);
+	g = pghosts_find(&p->ghosts, pg->owner, pg->index);
 	if (g == CP_NIL && !evicted && p->free_mem > p->min_cold) {
 		p->f[n] = CP_RES;               /* a hot page while filling */
 		p->free_mem--;

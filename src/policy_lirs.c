@@ -66,8 +66,8 @@
  * entries of S in S's order, kept so the bound's "lowest HIR entry of S"
  * is O(1): entries join S (and H) only at the top, and a resident HIR
  * entry evicted keeps its place in both as a ghost.  Bottom/front at the
- * head of each list, top/end at the tail.  A hash of at least 2G slots
- * (linear probing, backward-shift deletion) finds ghosts by key.
+ * head of each list, top/end at the tail.  The ghosts are found by key in
+ * a struct pghosts (policy_ghost.c) of at least 2G slots.
  *
  * What stays true after every callback: a node is on S iff LIRS_INS; on H
  * iff on S and not LIR; on Q iff a tracked frame that is not LIR; the
@@ -101,8 +101,7 @@ struct lirs {
 	uint32_t      chosen;      /* the frame victim() chose, or PLIST_NIL */
 	uint32_t      last;        /* the frame last referenced, or PLIST_NIL */
 	uint32_t      free_ghost;  /* chain of unused ghost nodes (through s[].next) */
-	uint64_t      hmask;
-	uint32_t     *hslot;       /* ghost node, or PLIST_NIL */
+	struct pghosts ghosts;     /* the ghost nodes by key */
 	struct plink *s, *h;       /* c + nghost + 1 */
 	struct plink *q;           /* c + 1 */
 	uint8_t      *flags;       /* c + nghost */
@@ -144,63 +143,6 @@ static int lirs_params(const char *p, double *hir, uint64_t *stack)
 	return 0;
 }
 
-/* ---- the ghosts' hash -------------------------------------------------- */
-
-static uint64_t lirs_hash(uint64_t owner, uint64_t index)
-{
-	uint64_t x = (owner << 32 | owner >> 32) ^ index;
-
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-static inline uint64_t lirs_slot_of(const struct lirs *l, uint32_t g)
-{
-	return lirs_hash(l->owner[g], l->index[g]) & l->hmask;
-}
-
-static uint32_t lirs_ghost_find(const struct lirs *l, uint64_t owner, uint64_t index)
-{
-	uint64_t i = lirs_hash(owner, index) & l->hmask;
-
-	for (;; i = (i + 1) & l->hmask) {
-		uint32_t g = l->hslot[i];
-
-		if (g == PLIST_NIL || (l->owner[g] == owner && l->index[g] == index))
-			return g;
-	}
-}
-
-static void lirs_hash_add(struct lirs *l, uint32_t g)
-{
-	uint64_t i = lirs_slot_of(l, g);
-
-	while (l->hslot[i] != PLIST_NIL)
-		i = (i + 1) & l->hmask;
-	l->hslot[i] = g;
-}
-
-static void lirs_hash_del(struct lirs *l, uint32_t g)
-{
-	uint64_t i = lirs_slot_of(l, g);
-
-	while (l->hslot[i] != g)
-		i = (i + 1) & l->hmask;
-	for (uint64_t j = (i + 1) & l->hmask; l->hslot[j] != PLIST_NIL; j = (j + 1) & l->hmask) {
-		uint64_t want = lirs_slot_of(l, l->hslot[j]);
-
-		/* Move j back to the hole at i unless its home lies in (i, j]. */
-		if (((j - want) & l->hmask) >= ((j - i) & l->hmask)) {
-			l->hslot[i] = l->hslot[j];
-			i = j;
-		}
-	}
-	l->hslot[i] = PLIST_NIL;
-}
-
 /* ---- S, H and Q -------------------------------------------------------- */
 
 static inline bool lirs_is_hir_in_s(const struct lirs *l, uint32_t n)
@@ -234,7 +176,7 @@ static void lirs_s_top(struct lirs *l, uint32_t n)
 static void lirs_ghost_free(struct lirs *l, uint32_t g)
 {
 	assert(g >= l->c && (l->flags[g] & LIRS_INS));
-	lirs_hash_del(l, g);
+	pghosts_del(&l->ghosts, g);
 	lirs_s_del(l, g);
 	l->flags[g] = 0;
 	l->s[g].next = l->free_ghost;
@@ -325,7 +267,7 @@ static void lirs_release(void *state)
 
 	if (!l)
 		return;
-	free(l->hslot);
+	pghosts_free(&l->ghosts);
 	free(l->s);
 	free(l->h);
 	free(l->q);
@@ -338,7 +280,7 @@ static void lirs_release(void *state)
 static int lirs_init(void **state, uint64_t nframes, void *arg)
 {
 	double hir = 1.0;
-	uint64_t stack = 3, nodes, slots = 4, lhirs;
+	uint64_t stack = 3, nodes, lhirs;
 	struct lirs *l;
 	int rc = lirs_params(arg, &hir, &stack);
 
@@ -347,8 +289,6 @@ static int lirs_init(void **state, uint64_t nframes, void *arg)
 	if (stack > (PLIST_NIL - 2) / 2 || nframes > (PLIST_NIL - 2) / (stack + 1))
 		return -EINVAL;
 	nodes = nframes * (stack + 1);
-	while (slots < 2 * (nodes - nframes))
-		slots <<= 1;
 	lhirs = (uint64_t)(hir / 100.0 * (double)nframes);   /* as the authors round */
 	if (lhirs < 2)
 		lhirs = 2;
@@ -362,20 +302,17 @@ static int lirs_init(void **state, uint64_t nframes, void *arg)
 	l->smax = l->nghost;
 	l->lhirs = (uint32_t)lhirs;
 	l->chosen = l->last = PLIST_NIL;
-	l->hmask = slots - 1;
-	l->hslot = malloc(slots * sizeof(*l->hslot));
 	l->s = malloc((nodes + 1) * sizeof(*l->s));
 	l->h = malloc((nodes + 1) * sizeof(*l->h));
 	l->q = malloc((nframes + 1) * sizeof(*l->q));
 	l->flags = calloc(nodes + 1, 1);
 	l->owner = malloc((nodes + 1) * sizeof(*l->owner));
 	l->index = malloc((nodes + 1) * sizeof(*l->index));
-	if (!l->hslot || !l->s || !l->h || !l->q || !l->flags || !l->owner || !l->index) {
+	if (!l->s || !l->h || !l->q || !l->flags || !l->owner || !l->index ||
+	    pghosts_init(&l->ghosts, l->nghost, l->owner, l->index) < 0) {
 		lirs_release(l);
 		return -ENOMEM;
 	}
-	for (uint64_t i = 0; i < slots; i++)
-		l->hslot[i] = PLIST_NIL;
 	for (uint64_t n = 0; n < nodes; n++)
 		l->s[n].next = l->s[n].prev = l->h[n].next = l->h[n].prev = PLIST_NIL;
 	for (uint64_t n = 0; n < nframes; n++)
@@ -405,7 +342,7 @@ static void lirs_loaded(void *state, const struct vmfs_page *pg)
 		lirs_forget(l, n);
 	l->owner[n] = pg->owner;
 	l->index[n] = pg->index;
-	g = lirs_ghost_find(l, pg->owner, pg->index);
+	g = pghosts_find(&l->ghosts, pg->owner, pg->index);
 	was_in_s = g != PLIST_NIL;
 	l->flags[n] = LIRS_RES;
 	l->last = n;
@@ -473,7 +410,7 @@ static void lirs_removed(void *state, uint64_t pfn)
 	}
 	/* Evicted from Q, in S: a ghost takes its place in S and H. */
 	l->chosen = PLIST_NIL;
-	g = lirs_ghost_find(l, l->owner[n], l->index[n]);
+	g = pghosts_find(&l->ghosts, l->owner[n], l->index[n]);
 	if (g != PLIST_NIL)
 		lirs_ghost_free(l, g);
 	g = l->free_ghost;
@@ -489,7 +426,7 @@ static void lirs_removed(void *state, uint64_t pfn)
 	plist_insert_before(l->h, n, g);
 	l->flags[g] = LIRS_INS;
 	l->slen++;
-	lirs_hash_add(l, g);
+	pghosts_add(&l->ghosts, g);
 	plist_unlink(l->q, n);
 	lirs_s_del(l, n);
 	l->flags[n] = 0;

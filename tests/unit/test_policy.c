@@ -1331,7 +1331,7 @@ static uint64_t lirs_check(const struct lirs *l, const struct sim *s)
 		if (n >= l->c) {
 			ghosts++;
 			CHECK(l->flags[n] == LIRS_INS, "lirs: ghost %u flags %x", n, l->flags[n]);
-			CHECK(lirs_ghost_find(l, l->owner[n], l->index[n]) == n,
+			CHECK(pghosts_find(&l->ghosts, l->owner[n], l->index[n]) == n,
 			      "lirs: ghost %u unreachable", n);
 		} else {
 			CHECK(l->flags[n] & LIRS_RES, "lirs: frame %u on S, not tracked", n);
@@ -1362,8 +1362,7 @@ static uint64_t lirs_check(const struct lirs *l, const struct sim *s)
 		nfree++;
 	CHECK(nfree + ghosts == l->nghost, "lirs: %u free + %llu ghosts != %u", nfree,
 	      (unsigned long long)ghosts, l->nghost);
-	for (uint64_t i = 0; i <= l->hmask; i++)
-		inhash += l->hslot[i] != PLIST_NIL;
+	inhash = pghosts_count(&l->ghosts);
 	CHECK(inhash == ghosts, "lirs: hash holds %llu, %llu ghosts", (unsigned long long)inhash,
 	      (unsigned long long)ghosts);
 	return l->nres;
@@ -1656,7 +1655,7 @@ static uint64_t clockpro_check(const struct clockpro *p, const struct sim *s)
 				CHECK(n >= p->c, "clockpro: frame %u on the circle, not resident", n);
 				CHECK((p->f[n] & (CP_COLD | CP_TEST)) == (CP_COLD | CP_TEST),
 				      "clockpro: non-resident %u flags %x", n, p->f[n]);
-				CHECK(cp_ghost_find(p, p->owner[n], p->index[n]) == n,
+				CHECK(pghosts_find(&p->ghosts, p->owner[n], p->index[n]) == n,
 				      "clockpro: non-resident %u unreachable", n);
 				nonres++;
 			}
@@ -1679,8 +1678,7 @@ static uint64_t clockpro_check(const struct clockpro *p, const struct sim *s)
 	CHECK(nonres <= p->c, "clockpro: %llu non-resident pages > c", (unsigned long long)nonres);
 	CHECK((int64_t)res + p->free_mem == (int64_t)p->c, "clockpro: %llu resident + %lld free",
 	      (unsigned long long)res, (long long)p->free_mem);
-	for (uint64_t i = 0; i <= p->hmask; i++)
-		inhash += p->hslot[i] != CP_NIL;
+	inhash = pghosts_count(&p->ghosts);
 	CHECK(inhash == nonres, "clockpro: hash holds %llu", (unsigned long long)inhash);
 	for (n = p->free_ghost; n != CP_NIL; n = p->link[n].next)
 		nfree++;
