@@ -19,6 +19,9 @@ textbook algorithms on a plain set of resident pages:
          used again first, the lowest page number among them
   lirs   Jiang & Zhang, SIGMETRICS 2002: the stack S and the queue Q of
          resident HIR blocks on ordered dicts (lirs:hir=P:stack=K)
+  clockpro  Jiang, Chen & Zhang, USENIX ATC 2005: the clock of resident and
+         non-resident pages as a linked dict, its three hands
+         (clockpro:adaptive=1:min=P:max=P)
 
 Besides faults it predicts the swap traffic of SPEC section 1's rules for a
 single process's private anonymous pages: a fault on a page that has a copy
@@ -307,7 +310,199 @@ def lirs(c, refs, params=''):
     return hit, miss
 
 
-POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt, 'lirs': lirs}
+def clockpro(c, refs, params=''):
+    """CLOCK-Pro, Jiang, Chen & Zhang, USENIX ATC 2005 (Section 4): one clock
+    of resident and non-resident pages in the order of their last move, the
+    newest at the head; hands turn from the oldest on.  Conventions of the
+    authors' simulator: the first c - m_c pages loaded are hot (m_c = 5 % of c,
+    at least 2), at most c non-resident pages, a reference repeating the one
+    before it changes nothing, the bit of a page just loaded is clear.
+    params: 'adaptive=1:min=P:max=P' (defaults 0, 5, 5)."""
+    opt = {'adaptive': 0, 'min': 5.0, 'max': 5.0}
+    for kv in filter(None, params.split(':')):
+        k, v = kv.split('=')
+        opt[k] = float(v)
+    lo = max(2, int(opt['min'] / 100.0 * c))
+    hi = max(2, int(opt['max'] / 100.0 * c))
+    nxt, prv = {}, {}                  # the circle: nxt toward the head (newer)
+    hot, res, ref, test = set(), set(), set(), set()
+    st = {'head': None, 'hot': None, 'cold': None, 'test': None, 'nonres': 0,
+          'credit': 0, 'last': None}
+
+    def insert(x):                     # at the head: the newest
+        h = st['head']
+        if h is None:
+            nxt[x] = prv[x] = x
+            st['hot'] = st['test'] = x
+        else:
+            p = prv[h]
+            nxt[p], prv[x], nxt[x], prv[h] = x, p, h, x
+        st['head'] = x
+
+    def remove(x, forget):
+        for hand in ('hot', 'test', 'cold'):
+            if st[hand] == x:
+                st[hand] = prv[x] if len(nxt) > 1 else None
+        if st['head'] == x:
+            st['head'] = nxt[x] if len(nxt) > 1 else None
+        p, n = prv.pop(x), nxt.pop(x)
+        if p != x:
+            nxt[p], prv[n] = n, p
+        test.discard(x)
+        ref.discard(x)
+        if forget:
+            res.discard(x)
+            hot.discard(x)
+
+    def to_head(x):
+        remove(x, False)
+        insert(x)
+
+    def cold_on():                     # the cold hand to a resident cold page, or None
+        x = st['cold']
+        for _ in range(len(nxt) + 1):
+            if x is None or (x in res and x not in hot):
+                st['cold'] = x
+                return
+            x = prv[x]
+        st['cold'] = None
+
+    def hand_test(step):
+        if step:
+            t = st['test']
+            st['test'] = prv[t]
+            if t not in hot:
+                if t not in res and opt['adaptive']:
+                    st['credit'] -= 1
+                test.discard(t)
+                ref.discard(t)
+                if t not in res:
+                    remove(t, True)
+                    st['nonres'] -= 1
+        if st['nonres'] > c:
+            while st['test'] in res:
+                if st['test'] not in hot:
+                    test.discard(st['test'])
+                    ref.discard(st['test'])
+                st['test'] = prv[st['test']]
+            if opt['adaptive']:
+                st['credit'] -= 1
+            t = st['test']
+            st['test'] = prv[t]
+            remove(t, True)
+            st['nonres'] -= 1
+
+    def hand_hot(cold_ptr):            # 2: met cold_ptr and demoted, 1: met, 0: demoted
+        done = met = demoted = False
+        while not done or (st['hot'] not in hot and hot):
+            h = st['hot']
+            if h in hot:
+                if h in ref:
+                    ref.discard(h)
+                else:
+                    hot.discard(h)
+                    done = demoted = True
+                if st['test'] == h:
+                    st['test'] = prv[h]
+                st['hot'] = prv[h]
+                to_head(h)
+            else:
+                if h == cold_ptr:
+                    done = met = True
+                st['hot'] = prv[h]
+            if nxt[st['hot']] == st['test']:
+                hand_test(True)
+            if not done and not hot and cold_ptr not in nxt:
+                done = met = True
+        return (2 if demoted else 1) if met else 0
+
+    def hand_cold():                   # runs until it evicts; returns the page
+        while True:
+            x = st['cold']
+            if x not in ref or x not in test:
+                st['cold'] = prv[x]
+                res.discard(x)
+                if x in test:
+                    st['nonres'] += 1
+                    ref.discard(x)
+                else:
+                    remove(x, True)
+                cold_on()
+                hand_test(False)
+                return x
+            cold = c - len(hot)
+            if st['credit'] > 0 and cold >= hi or st['credit'] < 0 and cold <= lo:
+                st['credit'] = 0
+            if st['credit'] < 0:
+                st['cold'] = prv[x]
+                hot.add(x)
+                ref.discard(x)
+                to_head(x)
+                st['credit'] += 1
+            elif st['credit'] > 0:
+                m = hand_hot(x)
+                if not m:
+                    st['cold'] = prv[x]
+                    remove(x, False)
+                    ref.add(st['cold'])
+                    test.add(x)
+                    insert(x)
+                    st['credit'] -= 1
+                else:
+                    ref.discard(x)
+                    if m == 2:
+                        st['credit'] -= 1
+                    continue
+            else:
+                m = hand_hot(x)
+                if m != 1:
+                    st['cold'] = prv[x]
+                    to_head(x)
+                    hot.add(x)
+            cold_on()
+
+    def hit(x, i):
+        if x != st['last']:
+            st['last'] = x
+            ref.add(x)
+
+    def miss(x, i):
+        st['last'] = x
+        free = c - len(res)
+        v = None
+        if free > lo and x not in nxt:
+            res.add(x)
+            hot.add(x)
+            insert(x)
+            return None
+        if free == 0:
+            v = hand_cold()
+        if x in nxt:                   # non-resident, in its test
+            m = hand_hot(x)
+            if m != 1:
+                if x in nxt:
+                    remove(x, False)
+                    st['nonres'] -= 1
+                res.add(x)
+                hot.add(x)
+                if opt['adaptive']:
+                    st['credit'] += 1
+                insert(x)
+                return v
+            if x in nxt:
+                remove(x, True)
+                st['nonres'] -= 1
+        res.add(x)
+        insert(x)
+        test.add(x)
+        if st['cold'] is None:
+            st['cold'] = x
+        return v
+    return hit, miss
+
+
+POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt, 'lirs': lirs,
+            'clockpro': clockpro}
 
 
 def simulate(refs, policy, frames):

@@ -27,8 +27,9 @@
 #             a line per policy, axis labels and a legend)
 #   lirs      lirs against refsim on synthetic traces, and against the
 #             authors' simulator's misses on their traces (../shared/traces)
-#   clockpro  clockpro against the authors' simulator's misses on their
-#             traces, and on clocks smaller than it takes
+#   clockpro  clockpro against refsim on synthetic traces, against the
+#             authors' simulator's misses on their traces, and on clocks
+#             smaller than it takes
 # Exit 77 (skip) only when valgrind is missing, in the lackey mode.
 set -u
 
@@ -527,6 +528,32 @@ mode_clockpro() {
 		fail "clockpro on 1-8 frames"
 	expect "clockpro, 5 frames" "$(field "$TMP/tiny.csv" clockpro 5 faults)" 8
 	expect "clockpro, 1 frame" "$(field "$TMP/tiny.csv" clockpro 1 faults)" 20
+	# Against the paper's reference on synthetic traces: the textbook string,
+	# a loop one page larger than memory, random references with writes, a
+	# working set disturbed by one-time scans.
+	compare "$TMP/classic.refs" 1,2,3,4,5,6,7,8 clockpro
+	"$PYTHON" -c 'print(",".join(str(i % 101) for i in range(5000)))' > "$TMP/loop.refs"
+	compare "$TMP/loop.refs" 10,50,100,101,102 clockpro,lru
+	"$PYTHON" -c '
+import random
+r = random.Random(11)
+for i in range(30000):
+    page = int(r.paretovariate(1.2)) % 400 if r.random() < 0.9 else r.randrange(400)
+    print("%x %s" % (page * 4096 + r.randrange(4096), "W" if r.random() < 0.3 else "R"))' > "$TMP/random.memsim"
+	compare "$TMP/random.memsim" 3,10,40,100,250,399 clockpro
+	"$PYTHON" -c '
+import random
+r = random.Random(3)
+out, scan = [], 1000
+for i in range(40000):
+    if r.random() < 0.05:
+        out.extend(range(scan, scan + 50)); scan += 50
+    out.append(r.randrange(150))
+print(" ".join(map(str, out)))' > "$TMP/scan.refs"
+	compare "$TMP/scan.refs" 20,100,160,300 clockpro,lru
+	if has_params clockpro:adaptive=1:min=1:max=99; then
+		compare "$TMP/scan.refs" 20,100,160 clockpro:adaptive=1:min=1:max=99,clockpro:min=20:max=20
+	fi
 	authors_traces || return
 	authors clockpro 1 "$CLOCKPRO_EXPECT" clock-pro.c
 	if has_params clockpro:adaptive=1:min=1:max=99; then
