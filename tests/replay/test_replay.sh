@@ -473,26 +473,19 @@ has_params() {
 	[ "$(replay --csv -p "$1" -n 10 "$TMP/classic.refs" 2>/dev/null | wc -l)" -eq 2 ]
 }
 
-mode_lirs() {
-	# A short string of five blocks, at every size up to all of them.
-	echo "1,4,2,3,2,1,4,1,5,3,4,2,5,1,2,3,4,5,1,2,3" > "$TMP/fig.refs"
-	compare "$TMP/fig.refs" 1,2,3,4,5,6 lirs
-	# Against the paper's reference on synthetic traces: the textbook
-	# string, a loop one page larger than memory (LRU's worst case, where
-	# LIRS keeps most of the loop), random references with writes, a
-	# cyclic working set disturbed by one-time scans, and smaller HIR
-	# shares and stack bounds.
+# The synthetic traces modes lirs and clockpro check against refsim: the
+# textbook string, a loop one page larger than memory (LRU's worst case),
+# random references with writes (memsim, so swap traffic is checked too),
+# and a working set of 150 pages disturbed by one-time scans of 50.
+synthetic_traces() {
 	echo "7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1" > "$TMP/classic.refs"
-	compare "$TMP/classic.refs" 1,2,3,4,5,6,7,8 lirs
 	"$PYTHON" -c 'print(",".join(str(i % 101) for i in range(5000)))' > "$TMP/loop.refs"
-	compare "$TMP/loop.refs" 10,50,100,101,102 lirs,lru
 	"$PYTHON" -c '
 import random
 r = random.Random(11)
 for i in range(30000):
     page = int(r.paretovariate(1.2)) % 400 if r.random() < 0.9 else r.randrange(400)
     print("%x %s" % (page * 4096 + r.randrange(4096), "W" if r.random() < 0.3 else "R"))' > "$TMP/random.memsim"
-	compare "$TMP/random.memsim" 3,10,40,100,250,399 lirs
 	"$PYTHON" -c '
 import random
 r = random.Random(3)
@@ -502,6 +495,19 @@ for i in range(40000):
         out.extend(range(scan, scan + 50)); scan += 50
     out.append(r.randrange(150))
 print(" ".join(map(str, out)))' > "$TMP/scan.refs"
+}
+
+mode_lirs() {
+	# A short string of five blocks, at every size up to all of them.
+	echo "1,4,2,3,2,1,4,1,5,3,4,2,5,1,2,3,4,5,1,2,3" > "$TMP/fig.refs"
+	compare "$TMP/fig.refs" 1,2,3,4,5,6 lirs
+	# Against the paper's reference on the synthetic traces (on the loop,
+	# LIRS keeps most of it where LRU keeps nothing), and with smaller HIR
+	# shares and stack bounds.
+	synthetic_traces
+	compare "$TMP/classic.refs" 1,2,3,4,5,6,7,8 lirs
+	compare "$TMP/loop.refs" 10,50,100,101,102 lirs,lru
+	compare "$TMP/random.memsim" 3,10,40,100,250,399 lirs
 	compare "$TMP/scan.refs" 20,100,160,300 lirs,lru
 	if has_params lirs:hir=10:stack=1; then
 		compare "$TMP/scan.refs" 20,100,160 lirs:hir=10:stack=1,lirs:hir=30:stack=2
@@ -521,35 +527,17 @@ print(" ".join(map(str, out)))' > "$TMP/scan.refs"
 }
 
 mode_clockpro() {
-	echo "7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1" > "$TMP/classic.refs"
+	synthetic_traces
 	# Tiny clocks (the authors' program refuses fewer than 5 frames): no
 	# crash, and never more faults than references.
 	replay --csv -p clockpro -n 1-8 "$TMP/classic.refs" > "$TMP/tiny.csv" ||
 		fail "clockpro on 1-8 frames"
 	expect "clockpro, 5 frames" "$(field "$TMP/tiny.csv" clockpro 5 faults)" 8
 	expect "clockpro, 1 frame" "$(field "$TMP/tiny.csv" clockpro 1 faults)" 20
-	# Against the paper's reference on synthetic traces: the textbook string,
-	# a loop one page larger than memory, random references with writes, a
-	# working set disturbed by one-time scans.
+	# Against the paper's reference on the synthetic traces.
 	compare "$TMP/classic.refs" 1,2,3,4,5,6,7,8 clockpro
-	"$PYTHON" -c 'print(",".join(str(i % 101) for i in range(5000)))' > "$TMP/loop.refs"
 	compare "$TMP/loop.refs" 10,50,100,101,102 clockpro,lru
-	"$PYTHON" -c '
-import random
-r = random.Random(11)
-for i in range(30000):
-    page = int(r.paretovariate(1.2)) % 400 if r.random() < 0.9 else r.randrange(400)
-    print("%x %s" % (page * 4096 + r.randrange(4096), "W" if r.random() < 0.3 else "R"))' > "$TMP/random.memsim"
 	compare "$TMP/random.memsim" 3,10,40,100,250,399 clockpro
-	"$PYTHON" -c '
-import random
-r = random.Random(3)
-out, scan = [], 1000
-for i in range(40000):
-    if r.random() < 0.05:
-        out.extend(range(scan, scan + 50)); scan += 50
-    out.append(r.randrange(150))
-print(" ".join(map(str, out)))' > "$TMP/scan.refs"
 	compare "$TMP/scan.refs" 20,100,160,300 clockpro,lru
 	if has_params clockpro:adaptive=1:min=1:max=99; then
 		compare "$TMP/scan.refs" 20,100,160 clockpro:adaptive=1:min=1:max=99,clockpro:min=20:max=20
