@@ -916,9 +916,10 @@ static int parse_refs(struct parse *ps)
 
 				tok[tlen] = '\0';
 				struct record rec = { .size = 1 };
+				bool number = !toolong && parse_dec(&p, REF_VPN_MAX, &vpn) == 0 &&
+					      p == tok + tlen;
 
-				if (!toolong && parse_dec(&p, REF_VPN_MAX, &vpn) == 0 && p == tok + tlen &&
-				    ps->block != 4096) {   /* a block of another size */
+				if (number && ps->block != 4096) {   /* a block of another size */
 					rec.addr = vpn;
 					if (blocks_to_bytes(ps, &rec) == 0) {
 						if (add_record(ps, &rec) < 0)
@@ -926,7 +927,7 @@ static int parse_refs(struct parse *ps)
 					} else if (malformed(ps, "refs", rec.why, tok, tlen, false) < 0) {
 						return -1;
 					}
-				} else if (!toolong && parse_dec(&p, REF_VPN_MAX, &vpn) == 0 && p == tok + tlen) {
+				} else if (number) {
 					ps->info->records++;
 					if (add_ref(ps, vpn, false) < 0)
 						return -1;
@@ -978,6 +979,7 @@ static int parse_oracle(struct parse *ps)
 {
 	struct reader *r = &ps->r;
 	struct u64map ids;
+	uint64_t id, max_block = UINT64_MAX;   /* the block of id UINT64_MAX, once seen */
 	int rc = 0;
 
 	if (map_init(&ids, 1024) < 0) {
@@ -1005,7 +1007,12 @@ static int parse_oracle(struct parse *ps)
 		r->pos += ORACLE_RECORD;
 		if (!(p[12] | p[13] | p[14] | p[15]))   /* obj_size 0: skipped */
 			continue;
-		if (!(k = map_put(&ids, le_u64(p + 4), ids.n, NULL))) {
+		id = le_u64(p + 4);
+		if (id == UINT64_MAX) {         /* the one key the map cannot hold */
+			if (max_block == UINT64_MAX)
+				max_block = ids.n;
+			k = &max_block;
+		} else if (!(k = map_put(&ids, id, ids.n + (max_block != UINT64_MAX), NULL))) {
 			fprintf(stderr, "vmfs-replay: %s: out of memory for the object ids\n", r->name);
 			rc = -1;
 			goto out;
