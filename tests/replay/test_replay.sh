@@ -388,13 +388,15 @@ assert len(pts) == 8, pts
 		ok "--bench: the machine and the simulator agree" || fail "--bench output: $(cat "$TMP/bench.out")"
 }
 
-# zip FILE: FILE.gz, FILE.xz and (with the zstd program) FILE.zst beside it.
+# zip_all FILE: FILE.gz (two members), FILE.xz and (with the zstd program)
+# FILE.zst (two frames) beside it.
 zip_all() {
 	"$PYTHON" -c 'import gzip, lzma, sys; d = open(sys.argv[1], "rb").read()
 open(sys.argv[1] + ".gz", "wb").write(gzip.compress(d[:len(d) // 2]) + gzip.compress(d[len(d) // 2:]))
 open(sys.argv[1] + ".xz", "wb").write(lzma.compress(d))' "$1"
 	if command -v zstd > /dev/null 2>&1; then
-		zstd -q -c "$1" > "$1.zst"
+		half=$(($(wc -c < "$1") / 2))
+		{ head -c $half "$1" | zstd -q -c; tail -c +$((half + 1)) "$1" | zstd -q -c; } > "$1.zst"
 	else
 		cp "$1.gz" "$1.zst"   # stands in, so the loops below stay simple
 	fi
@@ -402,36 +404,21 @@ open(sys.argv[1] + ".xz", "wb").write(lzma.compress(d))' "$1"
 
 mode_traces() {
 	# din: labels 0 read, 1 write, 2 fetch; 3 and 4 are no references.
-	printf '# dinero
-2 401000
-0 7fff0010 extra
-1 0x7fff0ff8
-3 0
-4 0
-0 401ab0
-' > "$TMP/s.din"
+	printf '# dinero\n2 401000\n0 7fff0010 extra\n1 0x7fff0ff8\n3 0\n4 0\n0 401ab0\n' > "$TMP/s.din"
 	replay --csv -v -p lru -n 2 "$TMP/s.din" > "$TMP/din.csv" 2> "$TMP/din.err"
 	grep -q 'din (detected)' "$TMP/din.err" && ok "din detected" || fail "din: $(cat "$TMP/din.err")"
 	expect "din refs" "$(field "$TMP/din.csv" lru 2 refs)" 4
 	expect "din faults" "$(field "$TMP/din.csv" lru 2 faults)" 2
 	compare "$TMP/s.din" 1,2 fifo,lru,clock,arc,opt din
 	# pin: IP: R|W ADDR.
-	printf '0x400a10: R 0x7ffd1000
-0x400a14: W 0x7ffd1008
-0x400a18: R 0x601040
-#eof
-' > "$TMP/s.pin"
+	printf '0x400a10: R 0x7ffd1000\n0x400a14: W 0x7ffd1008\n0x400a18: R 0x601040\n#eof\n' > "$TMP/s.pin"
 	replay --csv -v -p lru -n 1 "$TMP/s.pin" > "$TMP/pin.csv" 2> "$TMP/pin.err"
 	grep -q 'pin (detected)' "$TMP/pin.err" && ok "pin detected" || fail "pin: $(cat "$TMP/pin.err")"
 	expect "pin refs" "$(field "$TMP/pin.csv" lru 1 refs)" 3
 	expect "pin swapouts (a written page evicted)" "$(field "$TMP/pin.csv" lru 1 swapouts)" 1
 	compare "$TMP/s.pin" 1,2 fifo,lru,clock,arc,opt pin
 	# arc: START NBLOCKS IGNORE REQNO, every block one reference.
-	printf '10 3 0 0
-11 1 0 1
-20 2 0 2
-10 1 0 3
-' > "$TMP/s.lis"
+	printf '10 3 0 0\n11 1 0 1\n20 2 0 2\n10 1 0 3\n' > "$TMP/s.lis"
 	replay --csv -v -p lru -n 8 "$TMP/s.lis" > "$TMP/arc.csv" 2> "$TMP/arc.err"
 	grep -q 'arc (detected)' "$TMP/arc.err" && ok "arc detected" || fail "arc: $(cat "$TMP/arc.err")"
 	expect "arc refs" "$(field "$TMP/arc.csv" lru 8 refs)" 7
@@ -446,14 +433,7 @@ mode_traces() {
 	replay --csv -p lru -n 64 --block 8192 "$TMP/s.lis" > "$TMP/arcb2.csv" || fail "--block 8192"
 	expect "arc --block 8192 refs" "$(field "$TMP/arcb2.csv" lru 64 refs)" 14
 	# lirs: one block a line, "*" skipped; CRLF line ends.
-	printf '1
-2
-*
-3
-1
-*
-4
-' > "$TMP/s.lirs"
+	printf '1\r\n2\r\n*\r\n3\r\n1\r\n*\r\n4\r\n' > "$TMP/s.lirs"
 	replay --csv -v -p fifo -n 3 "$TMP/s.lirs" > "$TMP/lirs.csv" 2> "$TMP/lirs.err"
 	grep -q 'lirs (detected)' "$TMP/lirs.err" && ok "lirs detected" || fail "lirs: $(cat "$TMP/lirs.err")"
 	expect "lirs refs" "$(field "$TMP/lirs.csv" fifo 3 refs)" 5
@@ -461,7 +441,8 @@ mode_traces() {
 	# oraclegeneral: 24-byte records; object ids are hashes, size 0 skipped.
 	"$PYTHON" -c 'import struct, sys
 ids = [0xdeadbeef12345678, 7, 0xdeadbeef12345678, 99, 7, 5, 0xffffffffffffffff, 99]
-sys.stdout.buffer.write(b"".join(struct.pack("<IQIq", t, o, 0 if o == 5 else 4096, -1) for t, o in enumerate(ids)))' 		> "$TMP/s.oracleGeneral.bin"
+sys.stdout.buffer.write(b"".join(struct.pack("<IQIq", t, o, 0 if o == 5 else 4096, -1) for t, o in enumerate(ids)))' \
+		> "$TMP/s.oracleGeneral.bin"
 	replay --csv -v -p lru -n 2 "$TMP/s.oracleGeneral.bin" > "$TMP/og.csv" 2> "$TMP/og.err"
 	grep -q 'oraclegeneral (detected)' "$TMP/og.err" && ok "oraclegeneral detected by name" ||
 		fail "oraclegeneral: $(cat "$TMP/og.err")"
@@ -470,6 +451,9 @@ sys.stdout.buffer.write(b"".join(struct.pack("<IQIq", t, o, 0 if o == 5 else 409
 	compare "$TMP/s.oracleGeneral.bin" 1,2,3 fifo,lru,clock,arc,opt oraclegeneral
 	printf 'short' >> "$TMP/s.oracleGeneral.bin"
 	expect_error 1 "malformed oraclegeneral record: a partial record" "$TMP/s.oracleGeneral.bin"
+	# Policy parameters: NAME:KEY=VALUE reaches the policy (arc has none).
+	expect_error 1 "arc:x=1 at 2 frames: cannot open a machine: policy 'arc' failed" -p arc:x=1 -n 2 "$TMP/s.lis"
+	expect_error 2 "opt has no parameters" -p opt:x=1 "$TMP/s.lis"
 	# --block applies to block formats only.
 	expect_error 1 "--block applies to the block formats" --block 512 "$TMP/s.din"
 	expect_error 2 "--block" --block 0 "$TMP/s.lis"

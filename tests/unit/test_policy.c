@@ -700,6 +700,27 @@ static void test_builtin_lookup(void **state)
 	assert_null(policy_builtin("opt"));
 	assert_null(policy_builtin("FIFO"));
 	assert_null(policy_builtin("clock "));
+	/* NAME:KEY=VALUE:...: the name part finds the policy, the rest is its init's. */
+	assert_ptr_equal(policy_builtin("arc:x=1:y=2"), &policy_arc_ops);
+	assert_ptr_equal(policy_builtin("lru:"), &policy_lru_ops);
+	assert_null(policy_builtin("ar:c"));
+	assert_null(policy_builtin(":arc"));
+	assert_string_equal(policy_params("arc:x=1:y=2"), "x=1:y=2");
+	assert_null(policy_params("arc"));
+	assert_null(policy_params(NULL));
+	{
+		char known[512];
+		void *st = NULL;
+
+		/* the table's order; other policies may follow */
+		assert_int_equal(strncmp(policy_known(known, sizeof(known)), "fifo, lru, clock, arc",
+					 21), 0);
+		assert_string_equal(policy_known(known, 8), "fifo, l");
+		/* arc has no parameters */
+		assert_int_equal(policy_arc_ops.init(&st, 4, (void *)"x=1"), -EINVAL);
+		assert_int_equal(policy_arc_ops.init(&st, 4, (void *)""), 0);
+		policy_arc_ops.release(st);
+	}
 }
 
 /* Too many frames to number is EINVAL; no frames is a policy that never finds a victim. */
