@@ -674,8 +674,21 @@ out:
 
 /* ---- the command line ------------------------------------------------------------- */
 
+/* The policies' names from all_policies, "fifo, lru, ..., opt", into @buf. */
+static const char *known_policies(char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < NPOLICIES && off < size; k++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s", k ? ", " : "", all_policies[k]);
+	return buf;
+}
+
 static void usage(FILE *f)
 {
+	char known[256];
+
 	fprintf(f,
 		"usage: vmfs-replay [OPTIONS] TRACE...\n"
 		"Replay memory traces (files, or - for standard input) through a vmfs machine,\n"
@@ -689,7 +702,8 @@ static void usage(FILE *f)
 		"                         xz compression is always detected\n"
 		"      --block SIZE       the block formats' blocks are SIZE bytes (default:\n"
 		"                         a page): block b is bytes [b*SIZE, (b+1)*SIZE-1]\n"
-		"  -p, --policy P,...     fifo, lru, clock, arc, opt or all (default: all)\n"
+		"  -p, --policy P,...     %s or all\n"
+		"                         (default: all); NAME:KEY=VALUE:... for parameters\n"
 		"  -n, --frames N,...     frame counts; A-B or A-B:STEP for ranges\n"
 		"                         (default: " DEFAULT_FRAMES ")\n"
 		"      --csv              CSV instead of a table\n"
@@ -703,7 +717,7 @@ static void usage(FILE *f)
 		"                         a minimal LRU simulator on one trace\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          the version\n"
-		"See vmfs-replay(1).\n");
+		"See vmfs-replay(1).\n", known_policies(known, sizeof(known)));
 }
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -808,9 +822,17 @@ static int parse_policies(struct config *cfg, const char *arg)
 		for (k = 0; k < NPOLICIES && (strlen(all_policies[k]) != len ||
 					      strncmp(item, all_policies[k], len)); k++)
 			;
-		if (k == NPOLICIES || (item[len] && !strcmp(all_policies[k], "opt"))) {
-			bad_usage(k == NPOLICIES ? "--policy: unknown policy '%s' (known: fifo, lru, "
-				  "clock, arc, opt, all)" : "--policy: '%s': opt has no parameters", item);
+		if (k == NPOLICIES) {
+			char fmt[320], known[256];
+
+			snprintf(fmt, sizeof(fmt), "--policy: unknown policy '%%s' (known: %s, all)",
+				 known_policies(known, sizeof(known)));
+			bad_usage(fmt, item);
+			free(copy);
+			return 2;
+		}
+		if (item[len] && !strcmp(all_policies[k], "opt")) {
+			bad_usage("--policy: '%s': opt has no parameters", item);
 			free(copy);
 			return 2;
 		}
