@@ -108,6 +108,28 @@ struct reader {
 	const struct trace_opts *o;
 };
 
+/* Read up to @cap bytes of the file into @dst: the count (0 at its end), or -1. */
+static ssize_t raw_read(struct reader *r, uint8_t *dst, size_t cap)
+{
+	ssize_t n;
+
+	do {
+		n = read(r->fd, dst, cap);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		fprintf(stderr, "vmfs-replay: %s: read error: %s\n", r->name, strerror(errno));
+		return -1;
+	}
+	if (n == 0)
+		r->zeof = true;
+	r->bytes += (uint64_t)n;
+	if (r->o->progress && r->bytes >= r->next_progress) {
+		r->o->progress(r->o->progress_arg, r->bytes);
+		r->next_progress = r->bytes + PROGRESS_EVERY;
+	}
+	return n;
+}
+
 /* Read more of the file into zin[zlen, ZIN_BLOCK), keeping zin[zpos, zlen).  0 or -1. */
 static int raw_fill(struct reader *r)
 {
@@ -118,21 +140,9 @@ static int raw_fill(struct reader *r)
 		r->zlen -= r->zpos;
 		r->zpos = 0;
 	}
-	do {
-		n = read(r->fd, r->zin + r->zlen, ZIN_BLOCK - r->zlen);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		fprintf(stderr, "vmfs-replay: %s: read error: %s\n", r->name, strerror(errno));
+	if ((n = raw_read(r, r->zin + r->zlen, ZIN_BLOCK - r->zlen)) < 0)
 		return -1;
-	}
-	if (n == 0)
-		r->zeof = true;
 	r->zlen += (size_t)n;
-	r->bytes += (uint64_t)n;
-	if (r->o->progress && r->bytes >= r->next_progress) {
-		r->o->progress(r->o->progress_arg, r->bytes);
-		r->next_progress = r->bytes + PROGRESS_EVERY;
-	}
 	return 0;
 }
 
@@ -261,20 +271,21 @@ static ssize_t codec_step(struct reader *r, uint8_t *dst, size_t cap)
 /* Up to @cap bytes of the trace, decompressed: the count, 0 at its end, or -1. */
 static ssize_t source_read(struct reader *r, uint8_t *dst, size_t cap)
 {
+	if (r->codec == CODEC_NONE) {   /* what codec_start() read, then the file itself */
+		size_t n = r->zlen - r->zpos < cap ? r->zlen - r->zpos : cap;
+
+		if (!n)
+			return r->zeof ? 0 : raw_read(r, dst, cap);
+		memcpy(dst, r->zin + r->zpos, n);
+		r->zpos += n;
+		return (ssize_t)n;
+	}
 	for (;;) {
 		size_t before;
 		ssize_t n;
 
 		if (r->zpos == r->zlen && !r->zeof && raw_fill(r) < 0)
 			return -1;
-		if (r->codec == CODEC_NONE) {
-			n = (ssize_t)(r->zlen - r->zpos < cap ? r->zlen - r->zpos : cap);
-			memcpy(dst, r->zin + r->zpos, (size_t)n);
-			r->zpos += (size_t)n;
-			if (n || r->zeof)
-				return n;
-			continue;
-		}
 		if (r->zpos == r->zlen && r->zeof && r->zdone)
 			return 0;
 		before = r->zpos;
