@@ -6,9 +6,11 @@
  * table its own file defines.  A name may carry the policy's parameters,
  * NAME:KEY=VALUE:KEY=VALUE (no commas, so it fits an options string): the
  * lookup matches the NAME part and the policy's init() receives the rest,
- * "KEY=VALUE:KEY=VALUE" as a const char * (NULL when there is none).  The
- * table is constant, so the lookup needs no lock; policy_set runs with the machine lock held, and after it every
- * tracked frame is known to the new policy exactly once.
+ * "KEY=VALUE:KEY=VALUE" as a const char * (NULL when there is none); the
+ * "known" lists of error messages are built from the table.  The table is
+ * constant, so the lookup needs no lock; policy_set runs with the machine
+ * lock held, and after it every tracked frame is known to the new policy
+ * exactly once.
  */
 #include "policy.h"
 #include "error.h"

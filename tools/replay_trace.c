@@ -11,14 +11,16 @@
  * completely even from a pipe: the first line that reads as a record of
  * some format decides (lackey, then memsim, pin, din, then the decimal
  * ones); blank lines, '#' comments and valgrind's "==PID==" and "--PID--"
- * lines decide nothing.  Decimal lines are refs unless the block says
- * more: a line "*" among one-number lines makes it lirs, two or more lines
- * of four numbers each (and no other deciding line) arc.  A din line whose
- * address has no hex letter reads as refs too, so din is detected only
- * when some din line of the block has one.  oraclegeneral, being binary,
- * is detected by its name only (a path containing "oracleGeneral", as
- * libCacheSim's files are named).  The parsers are hand-written (no sscanf): a trace of a few
- * seconds of a real program is a hundred million lines.
+ * lines decide nothing.  Decimal lines are refs unless the first 64 lines
+ * from the first deciding one say more: a line "*" among one-number lines
+ * makes it lirs, two or more lines of four numbers each (and no other) arc.
+ * A din line whose address has no hex letter reads as refs too, so din is
+ * detected only when some din line there has one.  oraclegeneral, being
+ * binary, is detected by its name only (a path containing "oracleGeneral",
+ * as libCacheSim's files are named).  Compressed data is decoded in
+ * ZIN_BLOCK steps; an uncompressed file is read straight into the buffer.
+ * The parsers are hand-written (no sscanf): a trace of a few seconds of a
+ * real program is a hundred million lines.
  *
  * A line or a refs token is parsed with its length, never as a C string
  * alone: a NUL byte in it is a byte like any other, which no record
