@@ -15,6 +15,8 @@ packages=(
 	libclang-rt-14-dev                       # clang's sanitizer runtimes (TSan)
 	valgrind util-linux                      # tests
 	bsdextrautils                            # hexdump, in the file-system tests
+	zlib1g-dev libzstd-dev liblzma-dev       # compressed traces (vmfs-replay)
+	zstd                                     # the replay tests' zstd trace
 )
 
 missing=()

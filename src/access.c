@@ -233,7 +233,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 						*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
 						return 0;
 					}
-					if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f)) < 0)
+					if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f, ptep)) < 0)
 						return rc;
 					continue;
 				}
@@ -265,7 +265,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 			/* Only a forced access gets here: reach the frame directly. */
 			if (a->write && ((e & PTE_COW) ||
 			    (pfn_frame(&m->phys, pte_pfn(e))->flags & FRAME_KIND_MASK) != FRAME_ANON)) {
-				if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f)) < 0)
+				if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f, ptep)) < 0)
 					return rc;
 				continue;
 			}
@@ -276,7 +276,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 			*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
 			return 0;
 		}
-		if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f)) < 0)
+		if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f, ptep)) < 0)
 			return rc;
 	}
 	assert(!"page fault loop");

@@ -154,11 +154,16 @@ static uint64_t vma_pte_flags(const struct vma *v, bool dirty)
 	return e;
 }
 
-/* Map @pfn at the fault's address with entry bits @e (the entry must be none or a swap entry). */
+/*
+ * Map @pfn at the fault's address with entry bits @e (the entry must be
+ * none or a swap entry).  The leaf found by the walk stays valid across
+ * the handler's allocations (tables are freed only by munmap and exit);
+ * where the walk found none, the tables are allocated now.
+ */
 static int install(struct vm_fault *vmf, uint64_t pfn, uint64_t e)
 {
 	uint64_t va = vmf->address;
-	uint64_t *ptep = pte_alloc(vmf->m, vmf->mm, va);
+	uint64_t *ptep = vmf->pte ? vmf->pte : pte_alloc(vmf->m, vmf->mm, va);
 
 	if (!ptep) {
 		vmf->pt_oom = true;
@@ -504,13 +509,13 @@ static int handle_pte_fault(struct vm_fault *vmf)
 }
 
 int handle_mm_fault(struct vmfs *m, struct mm *mm, const struct vma *vma, uint64_t va,
-		    unsigned flags, struct vmfs_fault *info)
+		    unsigned flags, struct vmfs_fault *info, uint64_t *ptep)
 {
 	struct vm_fault vmf = { .m = m, .mm = mm, .vma = vma, .address = va, .flags = flags,
-				.info = info };
+				.info = info, .pte = ptep };
 
 	assert(va_is_user(&m->geom, va) && vma && va >= vma->start && va < vma->end);
-	vmf.pte = pte_offset(m, mm->cr3, va);
-	vmf.orig_pte = vmf.pte ? *vmf.pte : 0;
+	assert(ptep == pte_offset(m, mm->cr3, va));
+	vmf.orig_pte = ptep ? *ptep : 0;
 	return handle_pte_fault(&vmf);
 }

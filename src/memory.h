@@ -43,9 +43,11 @@ int fault_segv(struct vmfs_fault *info, unsigned flags, uint64_t va, int si_code
  * mapping @vma which allows the access, serve an access of kind @flags:
  * the page allocated, read back or copied (counted in @info and the
  * process's and machine's counters).  0, or -errno with the fault recorded
- * in @info.
+ * in @info.  @ptep is the leaf entry for @va as the caller's walk found it
+ * (pte_offset), or NULL where a table on the way is missing: Linux's
+ * handler walks again, here the simulated hardware's walk hands it over.
  */
 int handle_mm_fault(struct vmfs *m, struct mm *mm, const struct vma *vma, uint64_t va,
-		    unsigned flags, struct vmfs_fault *info);
+		    unsigned flags, struct vmfs_fault *info, uint64_t *ptep);
 
 #endif

@@ -129,8 +129,15 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 	const struct tunable *t = tunable_find(key, false);
 
 	if (!strcmp(key, "policy")) {
-		if (!policy_builtin(val))
-			return bad(key, val, "unknown policy (known: fifo, lru, clock, arc, clockpro, lirs)");
+		if (!policy_builtin(val)) {
+			char known[256], why[320];
+
+			snprintf(why, sizeof(why), "unknown policy (known: %s)",
+				 policy_known(known, sizeof(known)));
+			return bad(key, val, why);
+		}
+		if (strlen(val) >= sizeof(o->policy))
+			return bad(key, val, "too long");
 		snprintf(o->policy, sizeof(o->policy), "%s", val);
 		return 0;
 	}

@@ -37,7 +37,7 @@ struct vm_options {
 	int      levels;        /* page-table levels, 2..6 */
 	uint64_t tlb;           /* TLB entries per process, 0 = off */
 	uint64_t kernel_bytes;  /* kernel image size, page multiple */
-	char     policy[16];    /* replacement policy */
+	char     policy[64];    /* replacement policy, NAME[:KEY=VALUE...] */
 	bool     swap_none;     /* swap=none */
 	char     swap_path[OPT_PATH_MAX]; /* swap=PATH, "" = private temporary file */
 	uint64_t swap_slots;    /* swap_size in pages, 0 = unlimited */

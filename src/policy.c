@@ -3,9 +3,14 @@
  * the switch of a machine's policy.
  *
  * The names are SPEC §1's (fifo, lru, clock, arc) and each maps to the ops
- * table its own file defines.  The table is constant, so the lookup needs
- * no lock; policy_set runs with the machine lock held, and after it every
- * tracked frame is known to the new policy exactly once.
+ * table its own file defines.  A name may carry the policy's parameters,
+ * NAME:KEY=VALUE:KEY=VALUE (no commas, so it fits an options string): the
+ * lookup matches the NAME part and the policy's init() receives the rest,
+ * "KEY=VALUE:KEY=VALUE" as a const char * (NULL when there is none); the
+ * "known" lists of error messages are built from the table.  The table is
+ * constant, so the lookup needs no lock; policy_set runs with the machine
+ * lock held, and after it every tracked frame is known to the new policy
+ * exactly once.
  */
 #include "policy.h"
 #include "error.h"
@@ -15,6 +20,7 @@
 #include <errno.h>
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 static const struct vmfs_policy_ops *const builtin[] = {
@@ -26,26 +32,52 @@ static const struct vmfs_policy_ops *const builtin[] = {
 	&policy_lirs_ops,
 };
 
+#define NBUILTIN (sizeof(builtin) / sizeof(builtin[0]))
+
 const struct vmfs_policy_ops *policy_builtin(const char *name)
 {
+	size_t len;
+
 	if (!name)
 		return NULL;
-	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
-		if (strcmp(builtin[i]->name, name) == 0)
+	len = strcspn(name, ":");
+	for (size_t i = 0; i < NBUILTIN; i++)
+		if (strlen(builtin[i]->name) == len && !strncmp(builtin[i]->name, name, len))
 			return builtin[i];
 	return NULL;
+}
+
+const char *policy_params(const char *name)
+{
+	const char *colon = name ? strchr(name, ':') : NULL;
+
+	return colon ? colon + 1 : NULL;
+}
+
+const char *policy_known(char *buf, size_t size)
+{
+	size_t off = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < NBUILTIN && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? ", " : "", builtin[i]->name);
+	return buf;
 }
 
 int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *ops, void *arg)
 {
 	void *state = NULL;
+	char known[256];
 	int rc;
 
 	if (!ops) {
 		ops = name ? policy_builtin(name) : NULL;
 		if (!ops)
-			return vm_error(-EINVAL, "unknown policy '%s' (known: fifo, lru, clock, arc, clockpro, lirs)",
-					name ? name : "(null)");
+			return vm_error(-EINVAL, "unknown policy '%s' (known: %s)",
+					name ? name : "(null)", policy_known(known, sizeof(known)));
+		if (!arg)
+			arg = (void *)policy_params(name);
 	}
 	if (!ops->loaded || !ops->accessed || !ops->removed || !ops->victim)
 		return vm_error(-EINVAL, "policy '%s' lacks a callback (loaded, accessed, removed, victim)",

@@ -33,18 +33,28 @@
 #include "uapi.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 extern const struct vmfs_policy_ops policy_fifo_ops, policy_lru_ops,
 	policy_clock_ops, policy_arc_ops;
 extern const struct vmfs_policy_ops policy_clockpro_ops, policy_lirs_ops;
 
-/* The built-in policy called @name ("fifo", "lru", "clock", "arc"), or NULL. */
+/*
+ * The built-in policy called @name ("fifo", "lru", "clock", "arc", ...), or
+ * NULL; @name may carry parameters, NAME:KEY=VALUE:..., matched on NAME.
+ */
 const struct vmfs_policy_ops *policy_builtin(const char *name);
+/* The parameters of @name: what follows its first ':', or NULL. */
+const char *policy_params(const char *name);
+/* The built-in names, in the table's order, "fifo, lru, clock, arc, ...",
+ * into @buf (cut to @size); returns @buf. */
+const char *policy_known(char *buf, size_t size);
 
 /*
  * Install the policy @ops (or the built-in one called @name when @ops is
- * NULL) on @m, with @arg for its init(); every resident page is announced
+ * NULL) on @m, with @arg for its init() (for a built-in one found by name
+ * and a NULL @arg: the name's parameters, policy_params(name)); every resident page is announced
  * to it as just loaded and accessed.  0, or -EINVAL with the old policy
  * kept.
  */

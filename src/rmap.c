@@ -11,53 +11,6 @@
 #include "machine.h"
 #include "vmobj.h"
 
-#include <assert.h>
-
-/* The RSS counter of @mm that a frame like @f counts in (Linux's mm_counter). */
-static uint64_t *mm_counter(struct mm *mm, const struct frame *f)
-{
-	if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
-		return &mm->c.rss_anon;
-	if (((const struct vmobj *)f->mapping)->kind == VMOBJ_SHMEM)
-		return &mm->c.rss_shmem;
-	return &mm->c.rss_file;
-}
-
-static void page_add_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn)
-{
-	struct frame *f = pfn_frame(&m->phys, pfn);
-	uint64_t rss;
-
-	f->mapcount++;
-	assert(f->mapcount <= f->refcount);
-	(*mm_counter(mm, f))++;
-	rss = mm->c.rss_anon + mm->c.rss_file + mm->c.rss_shmem;
-	if (rss > mm->rss_peak)
-		mm->rss_peak = rss;
-}
-
-void page_add_anon_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn)
-{
-	assert((pfn_frame(&m->phys, pfn)->flags & FRAME_KIND_MASK) == FRAME_ANON);
-	page_add_rmap(m, mm, pfn);
-}
-
-void page_add_file_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn)
-{
-	assert((pfn_frame(&m->phys, pfn)->flags & FRAME_KIND_MASK) == FRAME_CACHE);
-	page_add_rmap(m, mm, pfn);
-}
-
-void page_remove_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn)
-{
-	struct frame *f = pfn_frame(&m->phys, pfn);
-	uint64_t *rss = mm_counter(mm, f);
-
-	assert(f->mapcount > 0 && *rss > 0);
-	f->mapcount--;
-	(*rss)--;
-}
-
 int rmap_walk(struct vmfs *m, uint64_t pfn, rmap_fn fn, void *arg)
 {
 	const struct frame *f = pfn_frame(&m->phys, pfn);

@@ -25,17 +25,59 @@
 #ifndef VMFS_RMAP_H
 #define VMFS_RMAP_H
 
+#include "machine.h"
+#include "vmobj.h"
+
+#include <assert.h>
 #include <stdint.h>
 
-struct vmfs;
-struct mm;
+/* The RSS counter of @mm that a frame like @f counts in (Linux's mm_counter). */
+static inline uint64_t *mm_counter(struct mm *mm, const struct frame *f)
+{
+	if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
+		return &mm->c.rss_anon;
+	if (((const struct vmobj *)f->mapping)->kind == VMOBJ_SHMEM)
+		return &mm->c.rss_shmem;
+	return &mm->c.rss_file;
+}
+
+static inline void page_add_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn)
+{
+	struct frame *f = pfn_frame(&m->phys, pfn);
+	uint64_t rss;
+
+	f->mapcount++;
+	assert(f->mapcount <= f->refcount);
+	(*mm_counter(mm, f))++;
+	rss = mm->c.rss_anon + mm->c.rss_file + mm->c.rss_shmem;
+	if (rss > mm->rss_peak)
+		mm->rss_peak = rss;
+}
 
 /* A private anonymous page (FRAME_ANON) is now mapped by one more entry of @mm. */
-void page_add_anon_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn);
+static inline void page_add_anon_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn)
+{
+	assert((pfn_frame(&m->phys, pfn)->flags & FRAME_KIND_MASK) == FRAME_ANON);
+	page_add_rmap(m, mm, pfn);
+}
+
 /* A page-cache page (FRAME_CACHE) is now mapped by one more entry of @mm. */
-void page_add_file_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn);
+static inline void page_add_file_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn)
+{
+	assert((pfn_frame(&m->phys, pfn)->flags & FRAME_KIND_MASK) == FRAME_CACHE);
+	page_add_rmap(m, mm, pfn);
+}
+
 /* An entry of @mm mapping @pfn has gone (the caller then drops its reference). */
-void page_remove_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn);
+static inline void page_remove_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn)
+{
+	struct frame *f = pfn_frame(&m->phys, pfn);
+	uint64_t *rss = mm_counter(mm, f);
+
+	assert(f->mapcount > 0 && *rss > 0);
+	f->mapcount--;
+	(*rss)--;
+}
 
 typedef int (*rmap_fn)(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg);
 

@@ -1,16 +1,26 @@
 /*
- * replay_trace.c - parse lackey, memsim and refs traces into a reference
- * stream (see replay_trace.h for the formats and the page rule).
+ * replay_trace.c - parse traces into a reference stream (see replay_trace.h
+ * for the formats, their compression and the page rule).
  *
- * The input is read in blocks of READ_BLOCK bytes into one buffer; lackey
- * and memsim are taken a line at a time (a line longer than TRACE_LINE_MAX
- * is cut there, and the rest of it skipped), refs a byte at a time, since a
- * refs trace may be one enormous line.  Detection looks at the first block
- * only, filled completely even from a pipe: the first line that reads as a
- * record of some format decides (lackey, then memsim, then refs); blank
- * lines, '#' comments and valgrind's "==PID==" and "--PID--" lines decide
- * nothing.  The parsers are hand-written (no sscanf): a trace of a few
- * seconds of a real program is a hundred million lines.
+ * The file is read in blocks of READ_BLOCK bytes, through a decompressor
+ * when its first bytes are gzip's, zstd's or xz's magic, into one buffer;
+ * the line formats are taken a line at a time (a line longer than
+ * TRACE_LINE_MAX is cut there, and the rest of it skipped), refs a byte at
+ * a time, since a refs trace may be one enormous line, oraclegeneral 24
+ * bytes at a time.  Detection looks at the first block only, filled
+ * completely even from a pipe: the first line that reads as a record of
+ * some format decides (lackey, then memsim, pin, din, then the decimal
+ * ones); blank lines, '#' comments and valgrind's "==PID==" and "--PID--"
+ * lines decide nothing.  Decimal lines are refs unless the first 64 lines
+ * from the first deciding one say more: a line "*" among one-number lines
+ * makes it lirs, two or more lines of four numbers each (and no other) arc.
+ * A din line whose address has no hex letter reads as refs too, so din is
+ * detected only when some din line there has one.  oraclegeneral, being
+ * binary, is detected by its name only (a path containing "oracleGeneral",
+ * as libCacheSim's files are named).  Compressed data is decoded in
+ * ZIN_BLOCK steps; an uncompressed file is read straight into the buffer.
+ * The parsers are hand-written (no sscanf): a trace of a few seconds of a
+ * real program is a hundred million lines.
  *
  * A line or a refs token is parsed with its length, never as a C string
  * alone: a NUL byte in it is a byte like any other, which no record
@@ -24,6 +34,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <lzma.h>
+#include <strings.h>
+#include <zlib.h>
+#include <zstd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,13 +45,33 @@
 #include <unistd.h>
 
 #define READ_BLOCK       (1u << 20)
-#define RECORD_SIZE_MAX  (1u << 20)   /* a record may span at most 1 MiB */
+#define ZIN_BLOCK        (256u << 10) /* compressed bytes read at a time */
+#define RECORD_SIZE_MAX  (1u << 20)   /* a byte record may span at most 1 MiB */
+#define BLOCK_PAGES_MAX  (1u << 20)   /* a block record at most 2^20 pages */
+#define ORACLE_RECORD    24u
 #define PROGRESS_EVERY   (8u << 20)   /* bytes between progress calls */
 
 static const char *const format_names[] = {
 	[FORMAT_AUTO] = "auto", [FORMAT_LACKEY] = "lackey",
 	[FORMAT_MEMSIM] = "memsim", [FORMAT_REFS] = "refs",
+	[FORMAT_DIN] = "din", [FORMAT_PIN] = "pin", [FORMAT_ARC] = "arc",
+	[FORMAT_LIRS] = "lirs", [FORMAT_ORACLE] = "oraclegeneral",
 };
+
+static const char *const codec_names[] = {
+	[CODEC_NONE] = "none", [CODEC_GZIP] = "gzip", [CODEC_ZSTD] = "zstd", [CODEC_XZ] = "xz",
+};
+
+const char *trace_codec_name(enum trace_codec c)
+{
+	return (unsigned)c < sizeof(codec_names) / sizeof(codec_names[0]) ? codec_names[c] : "?";
+}
+
+/* Whether @f numbers blocks rather than addressing bytes. */
+static bool block_format(enum trace_format f)
+{
+	return f == FORMAT_REFS || f == FORMAT_ARC || f == FORMAT_LIRS || f == FORMAT_ORACLE;
+}
 
 const char *trace_format_name(enum trace_format f)
 {
@@ -60,12 +94,221 @@ struct reader {
 	uint8_t    *buf;          /* READ_BLOCK + TRACE_LINE_MAX bytes */
 	size_t      pos, len;     /* unread bytes are buf[pos, len) */
 	bool        eof;
-	uint64_t    bytes;        /* read so far */
+	/* the file's bytes, before decompression */
+	enum trace_codec codec;
+	uint8_t    *zin;          /* ZIN_BLOCK bytes */
+	size_t      zpos, zlen;   /* unread bytes are zin[zpos, zlen) */
+	bool        zeof;         /* the file is read to its end */
+	bool        zdone;        /* the compressed data ended where it may */
+	z_stream    gz;
+	ZSTD_DStream *zs;
+	lzma_stream xz;
+	uint64_t    bytes;        /* of the file, read so far */
 	uint64_t    next_progress;
 	uint64_t    line;         /* number of the line being parsed (1-based) */
 	char        cutline[TRACE_LINE_MAX];   /* a line too long, as far as it is kept */
 	const struct trace_opts *o;
 };
+
+/* Read up to @cap bytes of the file into @dst: the count (0 at its end), or -1. */
+static ssize_t raw_read(struct reader *r, uint8_t *dst, size_t cap)
+{
+	ssize_t n;
+
+	do {
+		n = read(r->fd, dst, cap);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		fprintf(stderr, "vmfs-replay: %s: read error: %s\n", r->name, strerror(errno));
+		return -1;
+	}
+	if (n == 0)
+		r->zeof = true;
+	r->bytes += (uint64_t)n;
+	if (r->o->progress && r->bytes >= r->next_progress) {
+		r->o->progress(r->o->progress_arg, r->bytes);
+		r->next_progress = r->bytes + PROGRESS_EVERY;
+	}
+	return n;
+}
+
+/* Read more of the file into zin[zlen, ZIN_BLOCK), keeping zin[zpos, zlen).  0 or -1. */
+static int raw_fill(struct reader *r)
+{
+	ssize_t n;
+
+	if (r->zpos) {
+		memmove(r->zin, r->zin + r->zpos, r->zlen - r->zpos);
+		r->zlen -= r->zpos;
+		r->zpos = 0;
+	}
+	if ((n = raw_read(r, r->zin + r->zlen, ZIN_BLOCK - r->zlen)) < 0)
+		return -1;
+	r->zlen += (size_t)n;
+	return 0;
+}
+
+/* The compression the file's first bytes announce; sets up its decoder.  0 or -1. */
+static int codec_start(struct reader *r)
+{
+	static const uint8_t gz[] = { 0x1f, 0x8b }, zst[] = { 0x28, 0xb5, 0x2f, 0xfd },
+			     xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
+	const uint8_t *p;
+
+	while (!r->zeof && r->zlen < sizeof(xz))
+		if (raw_fill(r) < 0)
+			return -1;
+	p = r->zin;
+	if (r->zlen >= sizeof(gz) && !memcmp(p, gz, sizeof(gz)))
+		r->codec = CODEC_GZIP;
+	else if (r->zlen >= sizeof(zst) && !memcmp(p, zst, sizeof(zst)))
+		r->codec = CODEC_ZSTD;
+	else if (r->zlen >= sizeof(xz) && !memcmp(p, xz, sizeof(xz)))
+		r->codec = CODEC_XZ;
+	switch (r->codec) {
+	case CODEC_GZIP:
+		if (inflateInit2(&r->gz, 16 + MAX_WBITS) == Z_OK)
+			return 0;
+		break;
+	case CODEC_ZSTD:
+		if ((r->zs = ZSTD_createDStream()) && !ZSTD_isError(ZSTD_initDStream(r->zs)))
+			return 0;
+		break;
+	case CODEC_XZ:
+		if (lzma_stream_decoder(&r->xz, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK)
+			return 0;
+		break;
+	case CODEC_NONE:
+		return 0;
+	}
+	fprintf(stderr, "vmfs-replay: %s: cannot start the %s decoder\n", r->name,
+		trace_codec_name(r->codec));
+	return -1;
+}
+
+static void codec_end(struct reader *r)
+{
+	if (r->codec == CODEC_GZIP)
+		inflateEnd(&r->gz);
+	else if (r->codec == CODEC_ZSTD)
+		ZSTD_freeDStream(r->zs);
+	else if (r->codec == CODEC_XZ)
+		lzma_end(&r->xz);
+}
+
+/*
+ * Decompress into @dst (room for @cap > 0 bytes) what the compressed bytes
+ * held give: the bytes made, 0 if none (more input needed, or the end), -1
+ * on corrupt data (reported).  Several gzip members or zstd frames one
+ * after another are one stream; xz's decoder reads concatenated streams
+ * itself.
+ */
+static ssize_t codec_step(struct reader *r, uint8_t *dst, size_t cap)
+{
+	size_t in = r->zlen - r->zpos, made = 0;
+	const char *why = NULL;
+
+	switch (r->codec) {
+	case CODEC_GZIP: {
+		int rc;
+
+		if (r->zdone) {        /* a member ended: another may follow */
+			if (!in)
+				return 0;
+			if (inflateReset(&r->gz) != Z_OK)
+				why = "zlib cannot restart";
+			r->zdone = false;
+		}
+		r->gz.next_in = r->zin + r->zpos;
+		r->gz.avail_in = (uInt)in;
+		r->gz.next_out = dst;
+		r->gz.avail_out = (uInt)cap;
+		rc = why ? Z_OK : inflate(&r->gz, Z_NO_FLUSH);
+		made = cap - r->gz.avail_out;
+		r->zpos += in - r->gz.avail_in;
+		if (rc == Z_STREAM_END)
+			r->zdone = true;
+		else if (rc != Z_OK && rc != Z_BUF_ERROR)
+			why = r->gz.msg ? r->gz.msg : "corrupt data";
+		break;
+	}
+	case CODEC_ZSTD: {
+		ZSTD_inBuffer zi = { r->zin + r->zpos, in, 0 };
+		ZSTD_outBuffer zo = { dst, cap, 0 };
+		size_t rc = ZSTD_decompressStream(r->zs, &zo, &zi);
+
+		if (ZSTD_isError(rc))
+			why = ZSTD_getErrorName(rc);
+		made = zo.pos;
+		r->zpos += zi.pos;
+		r->zdone = !why && rc == 0;   /* a frame ended, no byte of it pending */
+		break;
+	}
+	case CODEC_XZ: {
+		lzma_ret rc;
+
+		r->xz.next_in = r->zin + r->zpos;
+		r->xz.avail_in = in;
+		r->xz.next_out = dst;
+		r->xz.avail_out = cap;
+		rc = lzma_code(&r->xz, r->zeof ? LZMA_FINISH : LZMA_RUN);
+		made = cap - r->xz.avail_out;
+		r->zpos += in - r->xz.avail_in;
+		if (rc == LZMA_STREAM_END)
+			r->zdone = true;
+		else if (rc != LZMA_OK && rc != LZMA_BUF_ERROR)
+			why = rc == LZMA_MEM_ERROR ? "out of memory" : "corrupt data";
+		break;
+	}
+	case CODEC_NONE:
+		break;
+	}
+	if (why) {
+		fprintf(stderr, "vmfs-replay: %s: %s: %s\n", r->name, trace_codec_name(r->codec), why);
+		return -1;
+	}
+	return (ssize_t)made;
+}
+
+/* Up to @cap bytes of the trace, decompressed: the count, 0 at its end, or -1. */
+static ssize_t source_read(struct reader *r, uint8_t *dst, size_t cap)
+{
+	if (r->codec == CODEC_NONE) {   /* what codec_start() read, then the file itself */
+		size_t n = r->zlen - r->zpos < cap ? r->zlen - r->zpos : cap;
+
+		if (!n)
+			return r->zeof ? 0 : raw_read(r, dst, cap);
+		memcpy(dst, r->zin + r->zpos, n);
+		r->zpos += n;
+		return (ssize_t)n;
+	}
+	for (;;) {
+		size_t before;
+		ssize_t n;
+
+		if (r->zpos == r->zlen && !r->zeof && raw_fill(r) < 0)
+			return -1;
+		if (r->zpos == r->zlen && r->zeof && r->zdone)
+			return 0;
+		before = r->zpos;
+		if ((n = codec_step(r, dst, cap)) != 0)
+			return n;
+		if (r->zpos == r->zlen) {
+			if (!r->zeof)
+				continue;
+			if (r->zdone)
+				return 0;
+			fprintf(stderr, "vmfs-replay: %s: %s: the compressed data ends early\n",
+				r->name, trace_codec_name(r->codec));
+			return -1;
+		}
+		if (r->zpos == before) {   /* nothing made, nothing taken: stuck */
+			fprintf(stderr, "vmfs-replay: %s: %s: corrupt data\n", r->name,
+				trace_codec_name(r->codec));
+			return -1;
+		}
+	}
+}
 
 /* Read more after buf[len), keeping buf[pos, len).  0 or -1 (reported). */
 static int reader_fill(struct reader *r)
@@ -77,21 +320,12 @@ static int reader_fill(struct reader *r)
 		r->len -= r->pos;
 		r->pos = 0;
 	}
-	do {
-		n = read(r->fd, r->buf + r->len, READ_BLOCK + TRACE_LINE_MAX - r->len);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		fprintf(stderr, "vmfs-replay: %s: read error: %s\n", r->name, strerror(errno));
+	n = source_read(r, r->buf + r->len, READ_BLOCK + TRACE_LINE_MAX - r->len);
+	if (n < 0)
 		return -1;
-	}
 	if (n == 0)
 		r->eof = true;
 	r->len += (size_t)n;
-	r->bytes += (uint64_t)n;
-	if (r->o->progress && r->bytes >= r->next_progress) {
-		r->o->progress(r->o->progress_arg, r->bytes);
-		r->next_progress = r->bytes + PROGRESS_EVERY;
-	}
 	return 0;
 }
 
@@ -290,6 +524,129 @@ static int memsim_record(const char *line, const char *end, struct record *rec)
 	return REC_OK;
 }
 
+/*
+ * A din line: "LABEL HEXADDR", anything after a blank following the
+ * address ignored.  REC_NONE for a comment and for labels 3 and 4.
+ */
+static int din_record(const char *line, const char *end, struct record *rec)
+{
+	const char *p = skip_blanks(line);
+	char label;
+
+	if (is_comment(p, end))
+		return REC_NONE;
+	label = *p;
+	if (label < '0' || label > '4' || !is_blank(p[1])) {
+		rec->why = "expected a label 0 to 4, a blank and a hex address";
+		return REC_BAD;
+	}
+	p = skip_blanks(p + 1);
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	if (parse_hex(&p, &rec->addr) < 0 || (p != end && !is_blank(*p))) {
+		rec->why = "expected a hex address after the label";
+		return REC_BAD;
+	}
+	if (label == '3' || label == '4')
+		return REC_NONE;
+	rec->write = label == '1';
+	rec->size = 1;
+	return REC_OK;
+}
+
+/* A pin line: "IP: R|W ADDR", hex with an optional 0x. */
+static int pin_record(const char *line, const char *end, struct record *rec)
+{
+	const char *p = skip_blanks(line);
+	uint64_t ip;
+
+	if (is_comment(p, end))
+		return REC_NONE;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	if (parse_hex(&p, &ip) < 0 || *p++ != ':') {
+		rec->why = "expected a hex instruction address and a colon";
+		return REC_BAD;
+	}
+	p = skip_blanks(p);
+	if ((*p != 'R' && *p != 'W') || !is_blank(p[1])) {
+		rec->why = "expected R or W after the colon";
+		return REC_BAD;
+	}
+	rec->write = *p == 'W';
+	p = skip_blanks(p + 1);
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	if (parse_hex(&p, &rec->addr) < 0 || skip_blanks(p) != end) {
+		rec->why = "expected a hex address after R or W";
+		return REC_BAD;
+	}
+	rec->size = 1;
+	return REC_OK;
+}
+
+/*
+ * The decimal fields of [line, end), separated by blanks, into @v (at most
+ * @max): their count, or -1 if something else is there or there are more.
+ */
+static int dec_fields(const char *line, const char *end, uint64_t *v, int max)
+{
+	const char *p = skip_blanks(line);
+	int n = 0;
+
+	while (p != end) {
+		if (n == max || parse_dec(&p, UINT64_MAX, &v[n]) < 0 || (p != end && !is_blank(*p)))
+			return -1;
+		n++;
+		p = skip_blanks(p);
+	}
+	return n;
+}
+
+/*
+ * An arc line, "START NBLOCKS IGNORE REQNO": in @rec, addr is the first
+ * block and size the number of blocks (turned into bytes by the caller).
+ */
+static int arc_record(const char *line, const char *end, struct record *rec)
+{
+	uint64_t v[4];
+
+	if (is_comment(line, end))
+		return REC_NONE;
+	if (dec_fields(line, end, v, 4) != 4) {
+		rec->why = "expected four decimal numbers: start, blocks, ignored, request";
+		return REC_BAD;
+	}
+	rec->addr = v[0];
+	rec->size = v[1];
+	rec->write = false;
+	return REC_OK;
+}
+
+/* A lirs line: one block number, or "*". */
+static int lirs_record(const char *line, const char *end, struct record *rec)
+{
+	const char *p = skip_blanks(line);
+
+	if (is_comment(p, end) || (*p == '*' && skip_blanks(p + 1) == end))
+		return REC_NONE;
+	if (dec_fields(p, end, &rec->addr, 1) != 1) {
+		rec->why = "expected one decimal block number";
+		return REC_BAD;
+	}
+	rec->size = 1;
+	rec->write = false;
+	return REC_OK;
+}
+
+typedef int (*line_record_fn)(const char *line, const char *end, struct record *rec);
+
+static const line_record_fn line_record[FORMAT_COUNT] = {
+	[FORMAT_LACKEY] = lackey_record, [FORMAT_MEMSIM] = memsim_record,
+	[FORMAT_DIN] = din_record, [FORMAT_PIN] = pin_record,
+	[FORMAT_ARC] = arc_record, [FORMAT_LIRS] = lirs_record,
+};
+
 /* Whether [line, end) reads as refs: page numbers, blanks and commas only. */
 static bool refs_line(const char *line, const char *end)
 {
@@ -306,16 +663,29 @@ static bool refs_line(const char *line, const char *end)
 
 /* ---- detection ------------------------------------------------------------- */
 
-/* The format of the first line in @buf[0, len) that decides, or FORMAT_AUTO. */
+/* Whether [p, end) has a hex letter (a-f, A-F). */
+static bool has_hex_letter(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if ((unsigned)((*p | 0x20) - 'a') < 6u)
+			return true;
+	return false;
+}
+
+/* The format of @buf[0, len) as its first lines tell it, or FORMAT_AUTO. */
 static enum trace_format detect(const uint8_t *buf, size_t len)
 {
 	char line[TRACE_LINE_MAX];
-	size_t pos = 0;
+	size_t pos = 0, decided = 0;
+	enum trace_format first = FORMAT_AUTO;
+	bool star = false, all_one = true, all_four = true, all_din = true, din_hex = false;
 
 	while (pos < len) {
 		const uint8_t *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
 		struct record rec;
+		const char *end;
+		uint64_t v[4];
 
 		if (n >= sizeof(line))
 			n = sizeof(line) - 1;
@@ -323,17 +693,45 @@ static enum trace_format detect(const uint8_t *buf, size_t len)
 		if (n && line[n - 1] == '\r')
 			n--;
 		line[n] = '\0';
+		end = line + n;
 		pos = nl ? (size_t)(nl - buf) + 1 : len;
-		if (is_comment(line, line + n) || !strncmp(line, "==", 2) || !strncmp(line, "--", 2))
+		if (is_comment(line, end) || !strncmp(line, "==", 2) || !strncmp(line, "--", 2))
 			continue;
-		if (lackey_record(line, line + n, &rec) == REC_OK)
-			return FORMAT_LACKEY;
-		if (memsim_record(line, line + n, &rec) == REC_OK)
-			return FORMAT_MEMSIM;
-		if (refs_line(line, line + n))
-			return FORMAT_REFS;
+		if (*skip_blanks(line) == '*' && skip_blanks(skip_blanks(line) + 1) == end) {
+			star = true;
+			continue;
+		}
+		if (first == FORMAT_AUTO) {
+			if (lackey_record(line, end, &rec) == REC_OK)
+				return FORMAT_LACKEY;
+			if (memsim_record(line, end, &rec) == REC_OK)
+				return FORMAT_MEMSIM;
+			if (pin_record(line, end, &rec) == REC_OK)
+				return FORMAT_PIN;
+			if (refs_line(line, end))
+				first = FORMAT_REFS;
+			else if (din_record(line, end, &rec) == REC_OK && has_hex_letter(line, end))
+				return FORMAT_DIN;
+			else
+				continue;
+		}
+		/* Decimal lines: which shape do they keep? */
+		if (++decided > 64)
+			break;
+		all_one &= dec_fields(line, end, v, 1) == 1;
+		all_four &= dec_fields(line, end, v, 4) == 4;
+		all_din &= din_record(line, end, &rec) != REC_BAD;
+		din_hex |= has_hex_letter(line, end);
 	}
-	return FORMAT_AUTO;
+	if (first == FORMAT_AUTO)
+		return FORMAT_AUTO;
+	if (all_din && din_hex)
+		return FORMAT_DIN;
+	if (all_one && star)
+		return FORMAT_LIRS;
+	if (all_four && decided >= 2)
+		return FORMAT_ARC;
+	return FORMAT_REFS;
 }
 
 /* ---- the page rule ----------------------------------------------------------- */
@@ -345,6 +743,7 @@ struct parse {
 	struct u64map      pages;
 	uint64_t           top_vpn;   /* first page beyond the user half */
 	uint64_t           last_vpn;  /* the last page added to the set */
+	uint64_t           block;     /* bytes a block of the block formats */
 };
 
 /* One reference to page @vpn. 0 or -1 (reported). */
@@ -387,6 +786,24 @@ static int add_record(struct parse *ps, const struct record *rec)
 	}
 }
 
+/*
+ * Blocks to bytes: @rec's addr is a first block and size a number of them;
+ * make them the byte range they cover.  0, or -1 with rec->why set.
+ */
+static int blocks_to_bytes(const struct parse *ps, struct record *rec)
+{
+	uint64_t b = ps->block;
+
+	if (rec->addr > UINT64_MAX / b || rec->size > UINT64_MAX / b ||
+	    rec->addr * b + rec->size * b < rec->addr * b) {
+		rec->why = "block number too large";
+		return -1;
+	}
+	rec->addr *= b;
+	rec->size *= b;
+	return 0;
+}
+
 /* Print a shortened, printable copy of @line. */
 static void print_excerpt(const char *line, size_t len, bool cut)
 {
@@ -424,7 +841,9 @@ static int malformed(struct parse *ps, const char *what, const char *why,
 
 static int parse_lines(struct parse *ps)
 {
-	bool lackey = ps->info->format == FORMAT_LACKEY;
+	line_record_fn record = line_record[ps->info->format];
+	bool blocks = block_format(ps->info->format);
+	uint64_t size_max = blocks ? (uint64_t)BLOCK_PAGES_MAX << 12 : RECORD_SIZE_MAX;
 	const char *what = trace_format_name(ps->info->format);
 	char *line;
 	size_t len;
@@ -433,8 +852,7 @@ static int parse_lines(struct parse *ps)
 
 	while ((rc = reader_line(&ps->r, &line, &len, &cut)) > 0) {
 		struct record rec;
-		int kind = lackey ? lackey_record(line, line + len, &rec)
-				  : memsim_record(line, line + len, &rec);
+		int kind = record(line, line + len, &rec);
 
 		if (kind == REC_BAD && memchr(line, '\0', len))
 			rec.why = "a NUL byte in the line";
@@ -447,11 +865,13 @@ static int parse_lines(struct parse *ps)
 		}
 		if (kind == REC_OK && rec.size == 0) {
 			kind = REC_BAD;
-			rec.why = "zero size";
+			rec.why = blocks ? "zero blocks" : "zero size";
 		}
-		if (kind == REC_OK && rec.size > RECORD_SIZE_MAX) {
+		if (kind == REC_OK && blocks && blocks_to_bytes(ps, &rec) < 0)
 			kind = REC_BAD;
-			rec.why = "size larger than 1 MiB";
+		if (kind == REC_OK && rec.size > size_max) {
+			kind = REC_BAD;
+			rec.why = blocks ? "more than 4 GiB" : "size larger than 1 MiB";
 		}
 		if (kind == REC_OK && rec.addr + (rec.size - 1) < rec.addr) {
 			kind = REC_BAD;
@@ -508,7 +928,19 @@ static int parse_refs(struct parse *ps)
 				uint64_t vpn;
 
 				tok[tlen] = '\0';
-				if (!toolong && parse_dec(&p, REF_VPN_MAX, &vpn) == 0 && p == tok + tlen) {
+				struct record rec = { .size = 1 };
+				bool number = !toolong && parse_dec(&p, REF_VPN_MAX, &vpn) == 0 &&
+					      p == tok + tlen;
+
+				if (number && ps->block != 4096) {   /* a block of another size */
+					rec.addr = vpn;
+					if (blocks_to_bytes(ps, &rec) == 0) {
+						if (add_record(ps, &rec) < 0)
+							return -1;
+					} else if (malformed(ps, "refs", rec.why, tok, tlen, false) < 0) {
+						return -1;
+					}
+				} else if (number) {
 					ps->info->records++;
 					if (add_ref(ps, vpn, false) < 0)
 						return -1;
@@ -543,6 +975,86 @@ static int parse_refs(struct parse *ps)
 	return 0;
 }
 
+static uint64_t le_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * oraclegeneral, 24 bytes a record; object ids numbered densely in order of
+ * first appearance (in @ids).  The record count stands in for the line.
+ */
+static int parse_oracle(struct parse *ps)
+{
+	struct reader *r = &ps->r;
+	struct u64map ids;
+	uint64_t id, max_block = UINT64_MAX;   /* the block of id UINT64_MAX, once seen */
+	int rc = 0;
+
+	if (map_init(&ids, 1024) < 0) {
+		fprintf(stderr, "vmfs-replay: out of memory\n");
+		return -1;
+	}
+	for (;;) {
+		const uint8_t *p;
+		struct record rec = { .size = 1 };
+		uint64_t *k;
+
+		while (r->len - r->pos < ORACLE_RECORD && !r->eof)
+			if ((rc = reader_fill(r)) < 0)
+				goto out;
+		if (r->len == r->pos)
+			break;
+		r->line++;
+		if (r->len - r->pos < ORACLE_RECORD) {
+			rc = malformed(ps, "oraclegeneral", "a partial record at the end",
+				       (const char *)r->buf + r->pos, r->len - r->pos, false);
+			r->pos = r->len;
+			break;
+		}
+		p = r->buf + r->pos;
+		r->pos += ORACLE_RECORD;
+		if (!(p[12] | p[13] | p[14] | p[15]))   /* obj_size 0: skipped */
+			continue;
+		id = le_u64(p + 4);
+		if (id == UINT64_MAX) {         /* the one key the map cannot hold */
+			if (max_block == UINT64_MAX)
+				max_block = ids.n;
+			k = &max_block;
+		} else if (!(k = map_put(&ids, id, ids.n + (max_block != UINT64_MAX), NULL))) {
+			fprintf(stderr, "vmfs-replay: %s: out of memory for the object ids\n", r->name);
+			rc = -1;
+			goto out;
+		}
+		rec.addr = *k;
+		if (blocks_to_bytes(ps, &rec) < 0) {
+			if ((rc = malformed(ps, "oraclegeneral", rec.why, (const char *)p,
+					    ORACLE_RECORD, false)) < 0)
+				goto out;
+			continue;
+		}
+		if ((rc = add_record(ps, &rec)) < 0)
+			goto out;
+	}
+	ps->info->lines = r->line;
+out:
+	map_free(&ids);
+	return rc;
+}
+
+/* Whether @path names a libCacheSim oracleGeneral file. */
+static bool oracle_name(const char *path)
+{
+	for (const char *p = path; *p; p++)
+		if (!strncasecmp(p, "oraclegeneral", 13))
+			return true;
+	return false;
+}
+
 int trace_parse(const char *path, const struct trace_opts *o, struct refstream *s,
 		struct trace_info *info)
 {
@@ -568,32 +1080,49 @@ int trace_parse(const char *path, const struct trace_opts *o, struct refstream *
 		goto out_close;
 	}
 	r->buf = malloc(READ_BLOCK + TRACE_LINE_MAX + 1);
-	if (!r->buf || map_init(&ps.pages, 1024) < 0) {
+	r->zin = malloc(ZIN_BLOCK);
+	if (!r->buf || !r->zin || map_init(&ps.pages, 1024) < 0) {
 		fprintf(stderr, "vmfs-replay: out of memory\n");
 		goto out;
 	}
 	ps.top_vpn = o->user_top >> 12;
+	ps.block = o->block_size ? o->block_size : 4096;
 	r->next_progress = PROGRESS_EVERY;
+	if (codec_start(r) < 0)
+		goto out;
+	info->codec = r->codec;
 
 	/* The first block, whole even from a pipe, for detection. */
 	while (!r->eof && r->len < READ_BLOCK)
 		if (reader_fill(r) < 0)
 			goto out;
 	info->format = o->format;
+	if (info->format == FORMAT_AUTO && !is_stdin && oracle_name(path)) {
+		info->format = FORMAT_ORACLE;
+		info->detected = true;
+	}
 	if (info->format == FORMAT_AUTO) {
 		info->format = detect(r->buf, r->len);
 		info->detected = true;
 		if (info->format == FORMAT_AUTO) {
 			if (r->len)
 				fprintf(stderr, "vmfs-replay: %s: cannot tell the trace format from its "
-					"first lines (lackey, memsim or refs); give --format\n", r->name);
+					"first lines (lackey, memsim, refs, din, pin, arc, lirs); "
+					"give --format\n", r->name);
 			else
 				fprintf(stderr, "vmfs-replay: %s: empty trace\n", r->name);
 			goto out;
 		}
 	}
+	if (o->block_size && !block_format(info->format)) {
+		fprintf(stderr, "vmfs-replay: %s: --block applies to the block formats (refs, arc, "
+			"lirs, oraclegeneral), not to %s\n", r->name, trace_format_name(info->format));
+		goto out;
+	}
 	if (info->format == FORMAT_REFS)
 		rc = parse_refs(&ps);
+	else if (info->format == FORMAT_ORACLE)
+		rc = parse_oracle(&ps);
 	else
 		rc = parse_lines(&ps);
 	if (rc == 0 && (rc = stream_finish(s)) < 0) {
@@ -606,8 +1135,10 @@ int trace_parse(const char *path, const struct trace_opts *o, struct refstream *
 	if (o->progress)
 		o->progress(o->progress_arg, r->bytes);
 out:
+	codec_end(r);
 	map_free(&ps.pages);
 	free(r->buf);
+	free(r->zin);
 out_close:
 	if (!is_stdin)
 		close(r->fd);

@@ -62,13 +62,15 @@
 
 static const char *const all_policies[] = { "fifo", "lru", "clock", "arc", "clockpro", "lirs", "opt" };
 #define NPOLICIES (sizeof(all_policies) / sizeof(all_policies[0]))
+#define MAX_POLICIES 32
 
 enum output { OUT_TABLE, OUT_CSV, OUT_JSON };
 
 struct config {
 	const char        *mopts;          /* -o, passed to vmfs_open after ours */
 	enum trace_format  format;
-	const char        *policy[NPOLICIES];
+	uint64_t           block_size;     /* --block, 0: not given */
+	const char        *policy[MAX_POLICIES];
 	size_t             npolicies;
 	uint64_t          *frames;
 	size_t             nframes;
@@ -408,7 +410,7 @@ static int load_trace(const struct config *cfg, const char *path, struct refstre
 {
 	struct trace_opts o = {
 		.format = cfg->format, .lenient = cfg->lenient, .user_top = cfg->user_top,
-		.progress = parse_progress, .progress_arg = prog,
+		.block_size = cfg->block_size, .progress = parse_progress, .progress_arg = prog,
 	};
 	char label[96];
 	struct stat st;
@@ -436,9 +438,10 @@ static int load_trace(const struct config *cfg, const char *path, struct refstre
 	if (!info->refs)
 		fprintf(stderr, "vmfs-replay: %s: no page references in this trace\n", path);
 	if (cfg->verbose)
-		fprintf(stderr, "vmfs-replay: %s: %s (%s), %" PRIu64 " lines, %" PRIu64 " records, %"
+		fprintf(stderr, "vmfs-replay: %s: %s (%s)%s%s, %" PRIu64 " lines, %" PRIu64 " records, %"
 			PRIu64 " references (%" PRIu64 " writes) to %" PRIu64 " pages\n", path,
 			trace_format_name(info->format), info->detected ? "detected" : "given",
+			info->codec ? ", " : "", info->codec ? trace_codec_name(info->codec) : "",
 			info->lines, info->records, info->refs, info->writes, info->pages);
 	return 0;
 }
@@ -671,8 +674,21 @@ out:
 
 /* ---- the command line ------------------------------------------------------------- */
 
+/* The policies' names from all_policies, "fifo, lru, ..., opt", into @buf. */
+static const char *known_policies(char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < NPOLICIES && off < size; k++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s", k ? ", " : "", all_policies[k]);
+	return buf;
+}
+
 static void usage(FILE *f)
 {
+	char known[256];
+
 	fprintf(f,
 		"usage: vmfs-replay [OPTIONS] TRACE...\n"
 		"Replay memory traces (files, or - for standard input) through a vmfs machine,\n"
@@ -681,9 +697,13 @@ static void usage(FILE *f)
 		"\n"
 		"  -o, --options OPTS     machine options for vmfs_open (levels=, tlb=, swap=,\n"
 		"                         swap_size=, kernel=); not frames=, mem= or policy=\n"
-		"  -f, --format F         lackey, memsim or refs (default: detected)\n"
-		"  -p, --policy P,...     fifo, lru, clock, arc, clockpro, lirs,\n"
-		"                         opt or all (default: all)\n"
+		"  -f, --format F         lackey, memsim, refs, din, pin, arc, lirs or\n"
+		"                         oraclegeneral (default: detected); gzip, zstd and\n"
+		"                         xz compression is always detected\n"
+		"      --block SIZE       the block formats' blocks are SIZE bytes (default:\n"
+		"                         a page): block b is bytes [b*SIZE, (b+1)*SIZE-1]\n"
+		"  -p, --policy P,...     %s or all\n"
+		"                         (default: all); NAME:KEY=VALUE:... for parameters\n"
 		"  -n, --frames N,...     frame counts; A-B or A-B:STEP for ranges\n"
 		"                         (default: " DEFAULT_FRAMES ")\n"
 		"      --csv              CSV instead of a table\n"
@@ -697,7 +717,7 @@ static void usage(FILE *f)
 		"                         a minimal LRU simulator on one trace\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          the version\n"
-		"See vmfs-replay(1).\n");
+		"See vmfs-replay(1).\n", known_policies(known, sizeof(known)));
 }
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -765,40 +785,76 @@ static int parse_frames(struct config *cfg, const char *arg)
 	}
 }
 
+/* Add @name to the runs' policies unless it is there already.  0 or -1 (full). */
+static int add_policy(struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->npolicies; i++)
+		if (!strcmp(cfg->policy[i], name))
+			return 0;
+	if (cfg->npolicies == MAX_POLICIES)
+		return -1;
+	cfg->policy[cfg->npolicies++] = name;
+	return 0;
+}
+
+/*
+ * --policy: names, "all", and NAME:KEY=VALUE:... with the policy's
+ * parameters (kept as given, for the machine's policy= option).
+ */
 static int parse_policies(struct config *cfg, const char *arg)
 {
+	static char named[MAX_POLICIES][64];
+	static size_t nnamed;
 	char *copy = strdup(arg), *item, *save = NULL;
 
 	cfg->npolicies = 0;
 	if (!copy)
 		return 2;
 	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		size_t k;
+		size_t k, len = strcspn(item, ":");
+		const char *name;
 
 		if (!strcmp(item, "all")) {
-			for (k = 0; k < NPOLICIES; k++) {
-				size_t i;
-
-				for (i = 0; i < cfg->npolicies && cfg->policy[i] != all_policies[k]; i++)
-					;
-				if (i == cfg->npolicies)
-					cfg->policy[cfg->npolicies++] = all_policies[k];
-			}
+			for (k = 0; k < NPOLICIES; k++)
+				add_policy(cfg, all_policies[k]);
 			continue;
 		}
-		for (k = 0; k < NPOLICIES && strcmp(item, all_policies[k]); k++)
+		for (k = 0; k < NPOLICIES && (strlen(all_policies[k]) != len ||
+					      strncmp(item, all_policies[k], len)); k++)
 			;
 		if (k == NPOLICIES) {
-			bad_usage("--policy: unknown policy '%s' (known: fifo, lru, clock, arc, clockpro, lirs, opt, all)", item);
+			char fmt[320], known[256];
+
+			snprintf(fmt, sizeof(fmt), "--policy: unknown policy '%%s' (known: %s, all)",
+				 known_policies(known, sizeof(known)));
+			bad_usage(fmt, item);
 			free(copy);
 			return 2;
 		}
-		size_t i;
-
-		for (i = 0; i < cfg->npolicies && cfg->policy[i] != all_policies[k]; i++)
-			;
-		if (i == cfg->npolicies)
-			cfg->policy[cfg->npolicies++] = all_policies[k];
+		if (item[len] && !strcmp(all_policies[k], "opt")) {
+			bad_usage("--policy: '%s': opt has no parameters", item);
+			free(copy);
+			return 2;
+		}
+		/* A name with parameters lives as long as the program, in @named. */
+		name = all_policies[k];
+		if (item[len]) {
+			if (strlen(item) >= sizeof(named[0])) {
+				bad_usage("--policy: '%s': too long", item);
+				free(copy);
+				return 2;
+			}
+			for (k = 0; k < nnamed && strcmp(named[k], item); k++)
+				;
+			if (k == nnamed && nnamed < MAX_POLICIES)
+				strcpy(named[nnamed++], item);
+			name = k < MAX_POLICIES ? named[k] : NULL;
+		}
+		if (!name || add_policy(cfg, name) < 0) {
+			bad_usage("--policy: '%s': at most 32 policies", item);
+			free(copy);
+			return 2;
+		}
 	}
 	free(copy);
 	if (!cfg->npolicies)
@@ -857,10 +913,11 @@ static int check_mopts(struct config *cfg)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CSV = 256, OPT_JSON, OPT_PLOT, OPT_LENIENT, OPT_NOPROGRESS, OPT_BENCH };
+	enum { OPT_CSV = 256, OPT_JSON, OPT_PLOT, OPT_LENIENT, OPT_NOPROGRESS, OPT_BENCH, OPT_BLOCK };
 	static const struct option longopts[] = {
 		{ "options",     required_argument, NULL, 'o' },
 		{ "format",      required_argument, NULL, 'f' },
+		{ "block",       required_argument, NULL, OPT_BLOCK },
 		{ "policy",      required_argument, NULL, 'p' },
 		{ "frames",      required_argument, NULL, 'n' },
 		{ "csv",         no_argument,       NULL, OPT_CSV },
@@ -896,8 +953,18 @@ int main(int argc, char **argv)
 			int f = trace_format_parse(optarg);
 
 			if (f < 0)
-				return bad_usage("--format: unknown format '%s' (lackey, memsim, refs)", optarg);
+				return bad_usage("--format: unknown format '%s' (lackey, memsim, refs, din, "
+						 "pin, arc, lirs, oraclegeneral)", optarg);
 			cfg.format = (enum trace_format)f;
+			break;
+		}
+		case OPT_BLOCK: {
+			uint64_t v;
+			char *end;
+
+			if (parse_count(optarg, &end, &v) < 0 || *end || v == 0 || v > (1ull << 30))
+				return bad_usage("--block: '%s': expected a size in bytes, 1 to 2^30", optarg);
+			cfg.block_size = v;
 			break;
 		}
 		case 'p':

@@ -4,17 +4,21 @@
  * reference parser written here from vmfs-replay(1).
  *
  * The input is the trace: it is put in a memfd and trace_parse() reads it
- * as a file (/proc/self/fd/N), with --format auto, lackey, memsim and refs,
- * each without and with --lenient, for a 4-level machine (user_top 2^47).
+ * as a file (/proc/self/fd/N), with --format auto, lackey, memsim, refs,
+ * din, pin, arc, lirs and oraclegeneral, each without and with --lenient,
+ * for a 4-level machine (user_top 2^47); the corpus holds gzip, zstd and xz
+ * inputs too, which the parser decompresses.
  * What is checked, always:
  *   - the stream holds info.refs references, every one below user_top, of
  *     which info.writes write, on info.pages distinct pages; info.bytes is
  *     the input's size;
- *   - lenient fails only when auto detection finds no format; strict fails
+ *   - lenient fails only when auto detection finds no format or the input
+ *     is compressed (corrupt compressed data stops any parse); strict fails
  *     exactly when lenient skipped something, and when it does not fail the
  *     two give the same stream and figures;
- * and, when the reference can follow the input (no line longer than the
- * parser keeps, except in refs, which has no lines to cut):
+ * and, when the reference can follow the input (lackey, memsim or refs,
+ * given or detected, not compressed; no line longer than the parser keeps,
+ * except in refs, which has no lines to cut):
  *   - the detected format, the result, every reference in order, the
  *     records, references skipped as outside, malformed records and the line
  *     of the first, and the line count are the reference's.
@@ -465,9 +469,9 @@ static void check_format(const uint8_t *data, size_t size, enum trace_format for
 	if (lenient.rc == 0)
 		check_stream(&lenient, size);
 
-	/* lenient fails only when there is no format to read */
-	FUZZ_CHECK(lenient.rc == 0 || (format == FORMAT_AUTO && lenient.info.format == FORMAT_AUTO),
-		   "%s: failed", fmt_name(format, true));
+	/* lenient fails only when there is no format to read, or no data */
+	FUZZ_CHECK(lenient.rc == 0 || (format == FORMAT_AUTO && lenient.info.format == FORMAT_AUTO) ||
+		   lenient.info.codec != CODEC_NONE, "%s: failed", fmt_name(format, true));
 	if (strict.rc == 0) {
 		FUZZ_CHECK(lenient.info.malformed == 0, "%s: %" PRIu64 " malformed records skipped, "
 			   "but strict accepted the trace", fmt_name(format, true),
@@ -478,7 +482,8 @@ static void check_format(const uint8_t *data, size_t size, enum trace_format for
 			   fmt_name(format, false));
 	}
 
-	if (reference_applies((const char *)data, size, format)) {
+	if (strict.info.codec == CODEC_NONE && strict.info.format <= FORMAT_REFS &&
+	    reference_applies((const char *)data, size, format)) {
 		reference((const char *)data, size, format, false, &ref);
 		check_same(&ref, &strict, fmt_name(format, false), "the reference");
 		free(ref.refs);
@@ -507,7 +512,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum trace_format formats[] = {
-		FORMAT_AUTO, FORMAT_LACKEY, FORMAT_MEMSIM, FORMAT_REFS,
+		FORMAT_AUTO, FORMAT_LACKEY, FORMAT_MEMSIM, FORMAT_REFS, FORMAT_DIN, FORMAT_PIN,
+		FORMAT_ARC, FORMAT_LIRS, FORMAT_ORACLE,
 	};
 
 	if (size > (1u << 20))       /* detection reads the first MiB only */

@@ -323,11 +323,12 @@ static void ring_model_free(struct ring_model *r)
 
 /*
  * ARC as Fig. 4 of Megiddo & Modha (FAST 2003) writes it, keyed by page
- * number, with p an integer and the deltas rounded down: four arrays, LRU
- * first.  request() returns the page that left the cache, or -1.
+ * number, with p a real number and the deltas real quotients: four arrays,
+ * LRU first.  request() returns the page that left the cache, or -1.
  */
 struct arc_ref {
-	uint64_t  c, p;
+	uint64_t  c;
+	double    p;
 	uint64_t *l[4];   /* T1, T2, B1, B2 */
 	uint64_t  n[4];
 };
@@ -391,18 +392,18 @@ static int64_t ar_request(struct arc_ref *r, uint64_t x, bool *hit)
 		return -1;
 	}
 	if (ar_find(r, B1, x) >= 0) {                                     /* II */
-		uint64_t d = r->n[B1] >= r->n[B2] ? 1 : r->n[B2] / r->n[B1];
+		double d = r->n[B1] >= r->n[B2] ? 1.0 : (double)r->n[B2] / (double)r->n[B1];
 
-		r->p = r->p + d < r->c ? r->p + d : r->c;
+		r->p = r->p + d < (double)r->c ? r->p + d : (double)r->c;
 		out = ar_replace(r, false);
 		ar_remove(r, B1, x);
 		ar_push_mru(r, T2, x);
 		return out;
 	}
 	if (ar_find(r, B2, x) >= 0) {                                     /* III */
-		uint64_t d = r->n[B2] >= r->n[B1] ? 1 : r->n[B1] / r->n[B2];
+		double d = r->n[B2] >= r->n[B1] ? 1.0 : (double)r->n[B1] / (double)r->n[B2];
 
-		r->p = r->p > d ? r->p - d : 0;
+		r->p = r->p > d ? r->p - d : 0.0;
 		out = ar_replace(r, true);
 		ar_remove(r, B2, x);
 		ar_push_mru(r, T2, x);
@@ -707,6 +708,27 @@ static void test_builtin_lookup(void **state)
 	assert_null(policy_builtin("opt"));
 	assert_null(policy_builtin("FIFO"));
 	assert_null(policy_builtin("clock "));
+	/* NAME:KEY=VALUE:...: the name part finds the policy, the rest is its init's. */
+	assert_ptr_equal(policy_builtin("arc:x=1:y=2"), &policy_arc_ops);
+	assert_ptr_equal(policy_builtin("lru:"), &policy_lru_ops);
+	assert_null(policy_builtin("ar:c"));
+	assert_null(policy_builtin(":arc"));
+	assert_string_equal(policy_params("arc:x=1:y=2"), "x=1:y=2");
+	assert_null(policy_params("arc"));
+	assert_null(policy_params(NULL));
+	{
+		char known[512];
+		void *st = NULL;
+
+		/* the table's order; other policies may follow */
+		assert_int_equal(strncmp(policy_known(known, sizeof(known)), "fifo, lru, clock, arc",
+					 21), 0);
+		assert_string_equal(policy_known(known, 8), "fifo, l");
+		/* arc has no parameters */
+		assert_int_equal(policy_arc_ops.init(&st, 4, (void *)"x=1"), -EINVAL);
+		assert_int_equal(policy_arc_ops.init(&st, 4, (void *)""), 0);
+		policy_arc_ops.release(st);
+	}
 }
 
 /* Too many frames to number is EINVAL; no frames is a policy that never finds a victim. */
@@ -993,7 +1015,7 @@ static void arc_check(const struct arc *a)
 	      a->size[T1] + a->size[B1], a->c);
 	CHECK(a->size[T1] + a->size[T2] + a->size[B1] + a->size[B2] <= 2 * a->c,
 	      "arc: directory larger than 2c");
-	CHECK(a->p <= a->c, "arc: p = %u > c", a->p);
+	CHECK(a->p >= 0.0 && a->p <= a->c, "arc: p = %g outside [0, c]", a->p);
 	for (uint64_t i = 0; i <= a->hmask; i++) {
 		uint32_t g = a->hslot[i];
 
@@ -1040,7 +1062,7 @@ static void arc_trace(enum pattern pat, uint64_t c, uint64_t len, uint64_t seed)
 		paper_faults += !want_hit;
 		CHECK(hit == want_hit, "hit %d, the paper %d", hit, want_hit);
 		CHECK(got == want, "evicted page %lld, the paper %lld", (long long)got, (long long)want);
-		CHECK(a->p == r.p, "p = %u, the paper %llu", a->p, (unsigned long long)r.p);
+		CHECK(a->p == r.p, "p = %g, the paper %g", a->p, r.p);
 		for (int l = 0; l < NLISTS; l++)
 			CHECK(a->size[l] == r.n[l], "list %d: %u, the paper %llu",
 			      l, a->size[l], (unsigned long long)r.n[l]);
@@ -1081,18 +1103,18 @@ static void test_arc_ghosts(void **state)
 	assert_int_equal(sim_ref(&s, 3, &hit), 2);  /* |T1| > p = 0: 2 goes to B1 */
 	assert_int_equal(a->where[ghost_find(a, page_desc(2, 0).owner, page_desc(2, 0).index)], B1);
 	assert_int_equal(a->size[B1], 1);
-	assert_int_equal(a->p, 0);
+	assert_true(a->p == 0.0);
 	assert_int_equal(sim_ref(&s, 2, &hit), 1);  /* 2 was a ghost: a miss; p = 1 keeps 3 */
 	assert_false(hit);
 	assert_int_equal(a->where[s.page_frame[2]], T2);
-	assert_int_equal(a->p, 1);                  /* T1 was too small */
+	assert_true(a->p == 1.0);                  /* T1 was too small */
 	assert_int_equal(a->size[B1], 0);
 	assert_int_equal(a->size[B2], 1);           /* 1 left T2 */
 	arc_check(a);
 	assert_int_equal(sim_ref(&s, 1, &hit), 3);  /* back from B2: p = 0, so T1's 3 goes */
 	assert_false(hit);
 	assert_int_equal(a->where[s.page_frame[1]], T2);
-	assert_int_equal(a->p, 0);                  /* T2 was too small */
+	assert_true(a->p == 0.0);                  /* T2 was too small */
 	assert_int_equal(a->size[T2], 2);
 	assert_int_equal(a->size[B1], 1);
 	arc_check(a);
@@ -1107,7 +1129,7 @@ static void test_arc_ghosts(void **state)
 	assert_int_equal(a->size[B1] + a->size[B2], 0);
 	sim_ref(&s, 1, &hit);
 	assert_int_equal(a->where[s.page_frame[1]], T1);
-	assert_int_equal(a->p, 0);
+	assert_true(a->p == 0.0);
 	{
 		uint64_t sc = 0;
 		int64_t v = s.ops->victim(s.st, NULL, NULL, &sc), other = v ? 0 : 1;
