@@ -129,8 +129,12 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 	const struct tunable *t = tunable_find(key, false);
 
 	if (!strcmp(key, "policy")) {
-		if (!policy_builtin(val))
-			return bad(key, val, "unknown policy (known: fifo, lru, clock, arc)");
+		if (!policy_builtin(val)) {
+			char known[256];
+
+			return vm_error(-EINVAL, "option %s=%s: unknown policy (known: %s)", key, val,
+					policy_names(known, sizeof(known)));
+		}
 		snprintf(o->policy, sizeof(o->policy), "%s", val);
 		return 0;
 	}

@@ -15,6 +15,7 @@
 #include <errno.h>
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 static const struct vmfs_policy_ops *const builtin[] = {
@@ -22,6 +23,7 @@ static const struct vmfs_policy_ops *const builtin[] = {
 	&policy_lru_ops,
 	&policy_clock_ops,
 	&policy_arc_ops,
+	&policy_sieve_ops,
 };
 
 const struct vmfs_policy_ops *policy_builtin(const char *name)
@@ -34,16 +36,33 @@ const struct vmfs_policy_ops *policy_builtin(const char *name)
 	return NULL;
 }
 
+const char *policy_names(char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
+		int k = snprintf(buf + len, size - len, "%s%s", i ? ", " : "", builtin[i]->name);
+
+		if (k < 0 || (size_t)k >= size - len)
+			break;
+		len += (size_t)k;
+	}
+	return buf;
+}
+
 int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *ops, void *arg)
 {
 	void *state = NULL;
+	char known[256];
 	int rc;
 
 	if (!ops) {
 		ops = name ? policy_builtin(name) : NULL;
 		if (!ops)
-			return vm_error(-EINVAL, "unknown policy '%s' (known: fifo, lru, clock, arc)",
-					name ? name : "(null)");
+			return vm_error(-EINVAL, "unknown policy '%s' (known: %s)",
+					name ? name : "(null)", policy_names(known, sizeof(known)));
 	}
 	if (!ops->loaded || !ops->accessed || !ops->removed || !ops->victim)
 		return vm_error(-EINVAL, "policy '%s' lacks a callback (loaded, accessed, removed, victim)",

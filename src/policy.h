@@ -33,13 +33,18 @@
 #include "uapi.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 extern const struct vmfs_policy_ops policy_fifo_ops, policy_lru_ops,
 	policy_clock_ops, policy_arc_ops;
+extern const struct vmfs_policy_ops policy_sieve_ops;
 
-/* The built-in policy called @name ("fifo", "lru", "clock", "arc"), or NULL. */
+/* The built-in policy called @name ("fifo", "lru", "clock", "arc", ...), or NULL. */
 const struct vmfs_policy_ops *policy_builtin(const char *name);
+
+/* The built-in policies' names, in table order, as "fifo, lru, ..." in @buf (for messages). */
+const char *policy_names(char *buf, size_t size);
 
 /*
  * Install the policy @ops (or the built-in one called @name when @ops is

@@ -15,6 +15,9 @@ textbook algorithms on a plain set of resident pages:
          moves past it
   arc    Megiddo & Modha, FAST 2003, Fig. 4, transcribed (p an integer, the
          adaptation steps rounded down)
+  sieve  Zhang et al., NSDI 2024: one FIFO queue, a visited bit set on a
+         hit, a hand from the tail towards the head evicting the first
+         object not visited (the object loaded is not visited)
   opt    Belady's MIN: evict the page whose next use is furthest; pages never
          used again first, the lowest page number among them
 
@@ -229,7 +232,52 @@ def opt(frames, refs):
     return hit, miss
 
 
-POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt}
+def sieve(frames, refs):
+    # Zhang et al., NSDI 2024, Fig. 2: objects in a FIFO queue, new ones at
+    # the head, a visited bit set on a hit (nothing moves); the hand starts
+    # at the tail and moves towards the head (prev), wrapping to the tail;
+    # it clears visited bits and evicts the first object whose bit is
+    # clear, and stays on the object before it.
+    prev, nxt, visited = {}, {}, {}     # prev: towards the head (newer)
+    ends = {'head': None, 'tail': None, 'hand': None}
+
+    def hit(x, i):
+        visited[x] = True
+
+    def unlink(o):
+        p, n = prev[o], nxt[o]          # n: towards the tail (older)
+        if p is None:
+            ends['head'] = n
+        else:
+            nxt[p] = n
+        if n is None:
+            ends['tail'] = p
+        else:
+            prev[n] = p
+        del prev[o], nxt[o], visited[o]
+
+    def miss(x, i):
+        v = None
+        if len(visited) == frames:
+            o = ends['hand'] if ends['hand'] is not None else ends['tail']
+            while visited[o]:
+                visited[o] = False
+                o = prev[o] if prev[o] is not None else ends['tail']
+            ends['hand'] = prev[o]
+            unlink(o)
+            v = o
+        prev[x], nxt[x], visited[x] = None, ends['head'], False
+        if ends['head'] is not None:
+            prev[ends['head']] = x
+        ends['head'] = x
+        if ends['tail'] is None:
+            ends['tail'] = x
+        return v
+    return hit, miss
+
+
+POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt,
+            'sieve': sieve}
 
 
 def simulate(refs, policy, frames):

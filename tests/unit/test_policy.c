@@ -53,6 +53,7 @@
 #include "../../src/policy_lru.c"
 #include "../../src/policy_clock.c"
 #include "../../src/policy_arc.c"
+#include "../../src/policy_sieve.c"
 
 #define NPOLICIES 4
 static const struct vmfs_policy_ops *const all_ops[NPOLICIES] = {
@@ -1210,6 +1211,9 @@ static void test_arc_unevictable_fallback(void **state)
 	rc_free(rc);
 }
 
+/* Issue 18's policies' own count of the frames they track (at the end). */
+static uint64_t new_policy_tracked(const struct sim *s);
+
 /* The policy's own record of what is resident matches the simulator's. */
 static void check_tracked(const struct sim *s)
 {
@@ -1230,6 +1234,8 @@ static void check_tracked(const struct sim *s)
 			CHECK(n < c->nframes && s->frame_page[n] >= 0, "clock tracks free frame %u", n);
 		CHECK(n == c->hand, "clock: the circle does not close");
 		CHECK(c->count == s->resident, "clock counts %u pages", c->count);
+	} else if (s->ops != &policy_arc_ops) {
+		seen = new_policy_tracked(s);
 	} else {
 		const struct arc *a = s->st;
 
@@ -1297,6 +1303,104 @@ static void test_random_contract(void **state)
 			contract_run(all_ops[i], seed);
 }
 
+/* ---- issue 18's policies ---------------------------------------------- */
+
+static const struct vmfs_policy_ops *const new_ops[] = {
+	&policy_sieve_ops,
+};
+#define NNEW (sizeof(new_ops) / sizeof(new_ops[0]))
+
+static uint64_t sieve_tracked(const struct sim *s)
+{
+	const struct sieve *sv = s->st;
+	uint64_t seen = 0;
+	bool hand_seen = sv->hand == PLIST_NIL;
+
+	for (uint32_t n = sv->link[sv->nframes].next; n != sv->nframes; n = sv->link[n].next, seen++) {
+		CHECK(n < sv->nframes && s->frame_page[n] >= 0, "sieve tracks free frame %u", n);
+		hand_seen |= n == sv->hand;
+	}
+	CHECK(hand_seen, "sieve: the hand %u is on no tracked frame", sv->hand);
+	CHECK(seen == sv->count, "sieve counts %u pages, %llu on its queue", sv->count,
+	      (unsigned long long)seen);
+	return seen;
+}
+
+static uint64_t new_policy_tracked(const struct sim *s)
+{
+	if (s->ops == &policy_sieve_ops)
+		return sieve_tracked(s);
+	fail_msg("no check for policy %s", s->ops->name);
+	return 0;
+}
+
+/* Every new policy under the random contract, and the pinned-frame test's steps. */
+static void test_new_contract(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NNEW; i++) {
+		assert_ptr_equal(policy_builtin(new_ops[i]->name), new_ops[i]);
+		for (uint64_t seed = 1; seed <= 16; seed++)
+			contract_run(new_ops[i], seed);
+	}
+}
+
+/*
+ * SIEVE, NSDI'24 Fig. 2's walk: a hit moves nothing; the hand goes from
+ * the oldest page towards the newest clearing visited bits, evicts the
+ * first page not visited and stays just newer than it; a new page is not
+ * visited.  Frames are handed out lowest first, so page p is in frame p
+ * until evictions start.
+ */
+static void test_sieve_hand(void **state)
+{
+	struct sim s;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "sieve hand");
+	sim_init(&s, &policy_sieve_ops, 4, 16, NULL, NULL);
+	for (uint64_t p = 0; p < 4; p++)
+		sim_ref(&s, p, &hit);                       /* queue 0 1 2 3, oldest first */
+	sim_ref(&s, 0, &hit);
+	sim_ref(&s, 1, &hit);                           /* 0 and 1 visited */
+	assert_true(hit);
+	assert_int_equal(sim_ref(&s, 4, &hit), 2);      /* 0, 1 passed and cleared: 2 goes */
+	assert_int_equal(sim_ref(&s, 5, &hit), 3);      /* the hand was at 3: 0 1 4 5 */
+	sim_ref(&s, 4, &hit);                           /* 4 visited */
+	assert_true(hit);
+	assert_int_equal(sim_ref(&s, 6, &hit), 5);      /* 4 passed; 5 was the newest: 0 1 4 6 */
+	assert_int_equal(sim_ref(&s, 7, &hit), 0);      /* so the hand starts again at the oldest */
+	assert_int_equal(sim_ref(&s, 8, &hit), 1);
+	sim_done(&s);
+}
+
+/*
+ * SIEVE reads the page-table accessed bit, but not the one the loading
+ * fault set: a page loaded and never used again goes, one used again
+ * behind the policy's back (only its bit set) is spared once.
+ */
+static void test_sieve_pte_bits(void **state)
+{
+	struct vmfs_reclaim *rc = rc_new(2);
+	struct sim s;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "sieve pte bits");
+	sim_init(&s, &policy_sieve_ops, 2, 16, rc, NULL);
+	sim_ref(&s, 0, &hit);
+	sim_ref(&s, 1, &hit);                           /* both A bits set by their faults */
+	sim_ref(&s, 0, &hit);                           /* 0 visited */
+	assert_int_equal(sim_ref(&s, 2, &hit), 1);     /* 1's bit is its fault's: it goes */
+	assert_int_equal(rc->young[s.page_frame[0]], 0);   /* the hand cleared 0's */
+	rc->young[s.page_frame[0]] = 1;                 /* 0 used behind the policy's back */
+	assert_int_equal(sim_ref(&s, 3, &hit), 2);     /* 0 spared for its bit, 2 goes */
+	assert_int_equal(sim_ref(&s, 4, &hit), 0);     /* now 0 has nothing */
+	sim_done(&s);
+	rc_free(rc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1316,6 +1420,9 @@ int main(void)
 		cmocka_unit_test(test_unevictable_skipped),
 		cmocka_unit_test(test_arc_unevictable_fallback),
 		cmocka_unit_test(test_random_contract),
+		cmocka_unit_test(test_new_contract),
+		cmocka_unit_test(test_sieve_hand),
+		cmocka_unit_test(test_sieve_pte_bits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
