@@ -38,7 +38,7 @@
 
 extern const struct vmfs_policy_ops policy_fifo_ops, policy_lru_ops,
 	policy_clock_ops, policy_arc_ops;
-extern const struct vmfs_policy_ops policy_sieve_ops;
+extern const struct vmfs_policy_ops policy_s3fifo_ops, policy_sieve_ops;
 
 /* The built-in policy called @name ("fifo", "lru", "clock", "arc", ...), or NULL. */
 const struct vmfs_policy_ops *policy_builtin(const char *name);
@@ -152,5 +152,33 @@ void    pqueue_loaded(void *state, const struct vmfs_page *pg);
 void    pqueue_removed(void *state, uint64_t pfn);
 int64_t pqueue_victim(void *state, struct vmfs_reclaim *rc,
 		      const struct vmfs_page *incoming, uint64_t *scanned);
+
+/*
+ * The ghost directory (policy_ghost.c): finds a node by a page's identity
+ * among the nodes inserted, whose identities are the policy's own arrays
+ * owner[] and index[] (by node; they must not change while it is in).
+ * Sized at init for @nodes nodes at most; never allocates afterwards.
+ */
+struct pghost {
+	uint64_t        mask;     /* slots - 1 */
+	uint32_t       *slot;     /* node, or PLIST_NIL */
+	const uint64_t *owner, *index;
+};
+
+int      pghost_init(struct pghost *h, uint64_t nodes, const uint64_t *owner,
+		     const uint64_t *index);
+void     pghost_free(struct pghost *h);
+/* The node holding (@owner, @index), or PLIST_NIL. */
+uint32_t pghost_find(const struct pghost *h, uint64_t owner, uint64_t index);
+void     pghost_insert(struct pghost *h, uint32_t n);
+void     pghost_delete(struct pghost *h, uint32_t n);
+
+/*
+ * A built-in policy's parameters, "KEY=VALUE:KEY=VALUE" (the part of its
+ * name after the first ':'), or NULL for none: each KEY must be one of
+ * @keys, each VALUE a decimal number, stored in the same place of @vals
+ * (the others keep theirs, the defaults).  0, or -EINVAL.
+ */
+int policy_params(const char *params, const char *const keys[], uint64_t vals[], size_t nkeys);
 
 #endif

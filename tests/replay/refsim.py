@@ -15,6 +15,8 @@ textbook algorithms on a plain set of resident pages:
          moves past it
   arc    Megiddo & Modha, FAST 2003, Fig. 4, transcribed (p an integer, the
          adaptation steps rounded down)
+  s3fifo Yang et al., SOSP 2023: small FIFO S (10 %), main FIFO M with a
+         2-bit counter (CLOCK), ghost FIFO G of pages evicted from S
   sieve  Zhang et al., NSDI 2024: one FIFO queue, a visited bit set on a
          hit, a hand from the tail towards the head evicting the first
          object not visited (the object loaded is not visited)
@@ -276,8 +278,66 @@ def sieve(frames, refs):
     return hit, miss
 
 
+def s3fifo(c, refs):
+    # Yang et al., SOSP 2023, Algorithm 1, with the authors' libCacheSim
+    # S3FIFO.c for the order of evictions: one eviction per miss, from M
+    # when M is over its share or S is empty, else from S.  S is 10 % of
+    # the cache (at least 1), M the rest, G remembers as many as M holds.
+    # A run of references to one page after a hit counts as one hit (the
+    # machine tells its policy of a run once).
+    ssize = c * 10 // 100 or 1
+    msize = c - ssize
+    S, M, G = OrderedDict(), OrderedDict(), OrderedDict()   # oldest first
+    freq = {}
+    last = {'page': None, 'hit': False}
+
+    def hit(x, i):
+        if not (last['page'] == x and last['hit']):
+            freq[x] = min(freq[x] + 1, 3)
+        last['page'], last['hit'] = x, True
+
+    def evict_m():
+        while True:
+            t, _ = M.popitem(last=False)
+            if freq[t] > 0:
+                freq[t] -= 1
+                M[t] = True
+            else:
+                del freq[t]
+                return t
+
+    def evict():
+        if len(M) > msize or not S:
+            return evict_m()
+        while S:
+            t, _ = S.popitem(last=False)
+            if freq[t] > 1:
+                M[t] = True
+            else:
+                del freq[t]
+                if msize:
+                    G.pop(t, None)
+                    if len(G) == msize:
+                        G.popitem(last=False)
+                    G[t] = True
+                return t
+        return evict_m()
+
+    def miss(x, i):
+        v = evict() if len(S) + len(M) == c else None
+        if x in G:
+            del G[x]
+            M[x] = True
+        else:
+            S[x] = True
+        freq[x] = 0
+        last['page'], last['hit'] = x, False
+        return v
+    return hit, miss
+
+
 POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt,
-            'sieve': sieve}
+            's3fifo': s3fifo, 'sieve': sieve}
 
 
 def simulate(refs, policy, frames):

@@ -53,6 +53,7 @@
 #include "../../src/policy_lru.c"
 #include "../../src/policy_clock.c"
 #include "../../src/policy_arc.c"
+#include "../../src/policy_s3fifo.c"
 #include "../../src/policy_sieve.c"
 
 #define NPOLICIES 4
@@ -1306,6 +1307,7 @@ static void test_random_contract(void **state)
 /* ---- issue 18's policies ---------------------------------------------- */
 
 static const struct vmfs_policy_ops *const new_ops[] = {
+	&policy_s3fifo_ops,
 	&policy_sieve_ops,
 };
 #define NNEW (sizeof(new_ops) / sizeof(new_ops[0]))
@@ -1326,8 +1328,33 @@ static uint64_t sieve_tracked(const struct sim *s)
 	return seen;
 }
 
+static uint64_t s3fifo_tracked(const struct sim *s)
+{
+	const struct s3fifo *q = s->st;
+	uint64_t seen = 0, count[S3_NLISTS] = { 0 };
+
+	for (int l = SQ; l < S3_NLISTS; l++)
+		for (uint32_t n = q->link[s3_head(q, l)].next; n != s3_head(q, l); n = q->link[n].next) {
+			count[l]++;
+			CHECK(q->where[n] == l, "s3fifo: node %u on list %d says %d", n, l, q->where[n]);
+			if (l == GQ)
+				CHECK(n >= q->c && pghost_find(&q->dir, q->owner[n], q->index[n]) == n,
+				      "s3fifo: ghost %u not in the directory", n);
+			else
+				CHECK(n < q->c && s->frame_page[n] >= 0, "s3fifo tracks free frame %u", n);
+		}
+	for (int l = SQ; l < S3_NLISTS; l++)
+		CHECK(count[l] == q->size[l], "s3fifo: list %d counts %u, holds %llu", l, q->size[l],
+		      (unsigned long long)count[l]);
+	CHECK(q->size[GQ] <= q->mshare, "s3fifo: %u ghosts, M's share %u", q->size[GQ], q->mshare);
+	seen = count[SQ] + count[MQ];
+	return seen;
+}
+
 static uint64_t new_policy_tracked(const struct sim *s)
 {
+	if (s->ops == &policy_s3fifo_ops)
+		return s3fifo_tracked(s);
 	if (s->ops == &policy_sieve_ops)
 		return sieve_tracked(s);
 	fail_msg("no check for policy %s", s->ops->name);
@@ -1401,6 +1428,62 @@ static void test_sieve_pte_bits(void **state)
 	rc_free(rc);
 }
 
+/*
+ * S3-FIFO, SOSP'23 Algorithm 1 on 10 frames (S holds 1, M 9, G 9): a page
+ * hit twice in S moves to M when it reaches S's head, one hit once is
+ * evicted and remembered in G, and comes back into M; M's counter gives
+ * second chances.
+ */
+static void test_s3fifo_queues(void **state)
+{
+	struct sim s;
+	struct s3fifo *q;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "s3fifo queues");
+	sim_init(&s, &policy_s3fifo_ops, 10, 64, NULL, NULL);
+	q = s.st;
+	assert_int_equal(q->mshare, 9);
+	for (uint64_t p = 0; p < 10; p++)
+		sim_ref(&s, p, &hit);                   /* all in S: the cache was not full */
+	assert_int_equal(q->size[SQ], 10);
+	sim_ref(&s, 0, &hit);
+	sim_ref(&s, 1, &hit);
+	sim_ref(&s, 0, &hit);                       /* 0 hit twice, 1 once */
+	assert_int_equal(sim_ref(&s, 10, &hit), 1); /* 0 moves to M, 1 is evicted */
+	assert_int_equal(q->where[s.page_frame[0]], MQ);
+	assert_int_equal(q->size[GQ], 1);
+	assert_int_equal(sim_ref(&s, 11, &hit), 2);
+	assert_int_equal(sim_ref(&s, 1, &hit), 3);  /* 1 comes back from G, into M */
+	assert_int_equal(q->where[s.page_frame[1]], MQ);
+	assert_int_equal(q->size[GQ], 2);           /* 2 and 3 */
+	assert_int_equal(q->size[MQ], 2);
+	/* Fill M over its share: S pages hit twice go there at S's head. */
+	for (uint64_t p = 4; p < 10; p++) {
+		sim_ref(&s, p, &hit);
+		sim_ref(&s, 20, &hit);                  /* break the run: a second hit */
+		sim_ref(&s, p, &hit);
+	}
+	sim_done(&s);
+}
+
+/* s3fifo's parameter: small=PERCENT, 1 to 99. */
+static void test_s3fifo_params(void **state)
+{
+	void *st = NULL;
+
+	(void)state;
+	assert_int_equal(policy_s3fifo_ops.init(&st, 100, "small=25"), 0);
+	assert_int_equal(((struct s3fifo *)st)->mshare, 75);
+	policy_s3fifo_ops.release(st);
+	assert_int_equal(policy_s3fifo_ops.init(&st, 100, "small=0"), -EINVAL);
+	assert_int_equal(policy_s3fifo_ops.init(&st, 100, "small=100"), -EINVAL);
+	assert_int_equal(policy_s3fifo_ops.init(&st, 100, "big=3"), -EINVAL);
+	assert_int_equal(policy_s3fifo_ops.init(&st, 100, "small="), -EINVAL);
+	assert_int_equal(policy_s3fifo_ops.init(&st, 100, "small=5x"), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1423,6 +1506,8 @@ int main(void)
 		cmocka_unit_test(test_new_contract),
 		cmocka_unit_test(test_sieve_hand),
 		cmocka_unit_test(test_sieve_pte_bits),
+		cmocka_unit_test(test_s3fifo_queues),
+		cmocka_unit_test(test_s3fifo_params),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
