@@ -174,6 +174,69 @@ void     pghost_insert(struct pghost *h, uint32_t n);
 void     pghost_delete(struct pghost *h, uint32_t n);
 
 /*
+ * Lists of frames and ghosts (policy_ghost.c), what s3fifo, 2q and car are
+ * built on: node numbers 0..c-1 are the frames, c..nodes-1 ghost nodes,
+ * then one sentinel per list (pdir_head), heads the oldest.  Each node is
+ * on one list or none (where[], PDIR_NOWHERE), size[] counts them; a
+ * ghost keeps the identity (owner[], index[]) of a page evicted and is
+ * found by it through the directory; unused ghost nodes are chained
+ * through link[].next.  All sized at init; O(1) per call.
+ */
+#define PDIR_MAXLISTS 4
+#define PDIR_NOWHERE  0xff
+
+struct pdir {
+	uint32_t       c;           /* frames */
+	uint32_t       nodes;       /* frames and ghost nodes */
+	uint32_t       free_ghost;  /* chain of unused ghost nodes, or PLIST_NIL */
+	uint32_t       size[PDIR_MAXLISTS];
+	struct pghost  dir;         /* the ghosts, by identity */
+	struct plink  *link;        /* nodes + PDIR_MAXLISTS */
+	uint8_t       *where;       /* nodes: a list, or PDIR_NOWHERE */
+	uint64_t      *owner;       /* nodes: the page's identity */
+	uint64_t      *index;
+};
+
+/* For @c frames and @nghosts ghost nodes: 0, -EINVAL (too many) or -ENOMEM. */
+int  pdir_init(struct pdir *d, uint64_t c, uint64_t nghosts);
+void pdir_free(struct pdir *d);
+void pdir_del(struct pdir *d, uint32_t n);
+/* Move @n (on any list or none) to the tail of list @l. */
+void pdir_add_tail(struct pdir *d, uint32_t n, unsigned l);
+/* Forget ghost @g. */
+void pdir_ghost_drop(struct pdir *d, uint32_t g);
+/*
+ * Remember frame @n's identity at the tail of ghost list @l (an older
+ * ghost of the same identity is dropped first); the caller makes room.
+ */
+void pdir_ghost_add(struct pdir *d, uint32_t n, unsigned l);
+
+static inline uint32_t pdir_head(const struct pdir *d, unsigned l)
+{
+	return d->nodes + l;
+}
+
+static inline uint32_t pdir_first(const struct pdir *d, unsigned l)
+{
+	return d->link[pdir_head(d, l)].next;
+}
+
+/* Frame @n now holds @pg: its identity, on no list yet. */
+static inline void pdir_set_page(struct pdir *d, uint32_t n, const struct vmfs_page *pg)
+{
+	if (d->where[n] != PDIR_NOWHERE)
+		pdir_del(d, n);
+	d->owner[n] = pg->owner;
+	d->index[n] = pg->index;
+}
+
+/* The ghost of @pg's identity, or PLIST_NIL. */
+static inline uint32_t pdir_ghost_find(const struct pdir *d, const struct vmfs_page *pg)
+{
+	return pghost_find(&d->dir, pg->owner, pg->index);
+}
+
+/*
  * A built-in policy's parameters, "KEY=VALUE:KEY=VALUE" (the part of its
  * name after the first ':'), or NULL for none: each KEY must be one of
  * @keys, each VALUE a decimal number, stored in the same place of @vals

@@ -14,11 +14,16 @@
  * is in exactly one slot, on the probe path from its key's home; no other
  * slot holds a node.  Cost: expected O(1) per call.
  *
+ * struct pdir puts the lists of such a policy around the directory: the
+ * frames and the ghost nodes, one list each at most, and the chain of
+ * unused ghost nodes.
+ *
  * Parameters: a built-in policy's init() gets the part of its name after
  * the first ':', "KEY=VALUE:KEY=VALUE", or NULL (see policy_params).
  */
 #include "policy.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +101,92 @@ void pghost_delete(struct pghost *h, uint32_t n)
 		i = j;
 	}
 	h->slot[i] = PLIST_NIL;
+}
+
+int pdir_init(struct pdir *d, uint64_t c, uint64_t nghosts)
+{
+	uint64_t nodes = c + nghosts;
+
+	memset(d, 0, sizeof(*d));
+	if (nodes >= PLIST_NIL - PDIR_MAXLISTS)
+		return -EINVAL;
+	d->c = (uint32_t)c;
+	d->nodes = (uint32_t)nodes;
+	d->link = malloc((nodes + PDIR_MAXLISTS) * sizeof(*d->link));
+	d->where = malloc(nodes + 1);
+	d->owner = malloc((nodes + 1) * sizeof(*d->owner));
+	d->index = malloc((nodes + 1) * sizeof(*d->index));
+	if (!d->link || !d->where || !d->owner || !d->index ||
+	    pghost_init(&d->dir, nghosts, d->owner, d->index) < 0) {
+		pdir_free(d);
+		return -ENOMEM;
+	}
+	for (uint32_t n = 0; n < nodes; n++) {
+		d->where[n] = PDIR_NOWHERE;
+		d->link[n].prev = d->link[n].next = PLIST_NIL;
+	}
+	d->free_ghost = nghosts ? d->c : PLIST_NIL;
+	for (uint32_t g = d->c; g + 1 < nodes; g++)
+		d->link[g].next = g + 1;
+	for (unsigned l = 0; l < PDIR_MAXLISTS; l++)
+		plist_head_init(d->link, pdir_head(d, l));
+	return 0;
+}
+
+void pdir_free(struct pdir *d)
+{
+	pghost_free(&d->dir);
+	free(d->link);
+	free(d->where);
+	free(d->owner);
+	free(d->index);
+	d->link = NULL;
+	d->where = NULL;
+	d->owner = d->index = NULL;
+}
+
+void pdir_del(struct pdir *d, uint32_t n)
+{
+	assert(d->where[n] != PDIR_NOWHERE && d->size[d->where[n]] > 0);
+	plist_unlink(d->link, n);
+	d->size[d->where[n]]--;
+	d->where[n] = PDIR_NOWHERE;
+}
+
+void pdir_add_tail(struct pdir *d, uint32_t n, unsigned l)
+{
+	if (d->where[n] != PDIR_NOWHERE)
+		pdir_del(d, n);
+	plist_insert_before(d->link, pdir_head(d, l), n);
+	d->where[n] = (uint8_t)l;
+	d->size[l]++;
+}
+
+void pdir_ghost_drop(struct pdir *d, uint32_t g)
+{
+	assert(g >= d->c && d->where[g] != PDIR_NOWHERE);
+	pghost_delete(&d->dir, g);
+	pdir_del(d, g);
+	d->link[g].next = d->free_ghost;
+	d->free_ghost = g;
+}
+
+void pdir_ghost_add(struct pdir *d, uint32_t n, unsigned l)
+{
+	uint32_t g = pghost_find(&d->dir, d->owner[n], d->index[n]);
+
+	if (g != PLIST_NIL)     /* two pages of one identity (copy-on-write) */
+		pdir_ghost_drop(d, g);
+	g = d->free_ghost;
+	assert(g != PLIST_NIL);
+	if (g == PLIST_NIL)
+		return;
+	d->free_ghost = d->link[g].next;
+	d->link[g].next = PLIST_NIL;
+	d->owner[g] = d->owner[n];
+	d->index[g] = d->index[n];
+	pdir_add_tail(d, g, l);
+	pghost_insert(&d->dir, g);
 }
 
 int policy_params(const char *params, const char *const keys[], uint64_t vals[], size_t nkeys)

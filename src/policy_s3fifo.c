@@ -37,12 +37,10 @@
  * Parameters (s3fifo:KEY=VALUE:...): small=PERCENT, S's share of the cache
  * (default 10, from 1 to 99).
  *
- * Layout: node numbers 0..c-1 are frames (on S or M), c..2c-1 ghost nodes
- * (on G, at most |M| <= c of them), 2c..2c+2 the sentinels of S, M and G,
- * heads the oldest.  Free ghost nodes are chained through link[].next;
- * the ghosts are found by identity through a struct pghost.  What stays
- * true: where[n] names the one list node n is on, or none; size[] counts
- * them; the directory holds exactly the ghosts; |G| <= M's share.  Cost:
+ * Layout: a struct pdir (policy.h) with the lists S, M and G, heads the
+ * oldest; frames on S or M, c ghost nodes on G (at most |M| <= c in use).
+ * What stays true: the tracked frames are exactly those on S and M; the
+ * directory holds exactly the ghosts; |G| <= M's share.  Cost:
  * loaded(), accessed() and removed() are O(1) (expected, for the
  * directory); victim() moves each page of S at most once and passes each
  * page of M at most three times per drop of its counter, amortised O(1)
@@ -55,77 +53,26 @@
 #include <errno.h>
 #include <stdlib.h>
 
-enum s3_list { SQ, MQ, GQ, S3_NLISTS, S3_NOWHERE = S3_NLISTS };
+enum s3_list { SQ, MQ, GQ };
 
 #define SFREQ  3      /* the counter's bits */
 #define SFRESH 0x80   /* loaded, its loading access not yet heard */
 
 struct s3fifo {
-	uint32_t       c;          /* cache size: frames 0..c-1 */
+	struct pdir    d;          /* S, M, G; ghost nodes c..2c-1 */
 	uint32_t       mshare;     /* M's share of c, also G's capacity */
 	uint32_t       chosen;     /* the frame victim() chose, or PLIST_NIL */
-	uint32_t       free_ghost; /* chain of unused ghost nodes */
-	uint32_t       size[S3_NLISTS];
-	struct pghost  dir;        /* the ghosts, by identity */
-	struct plink  *link;       /* 2c + S3_NLISTS nodes */
-	uint8_t       *where;      /* 2c: enum s3_list */
-	uint8_t       *freq;       /* c: the counter, SFRESH */
-	uint64_t      *owner;      /* 2c: the page's identity */
-	uint64_t      *index;
+	uint8_t       *freq;       /* by frame: the counter, SFRESH */
 };
-
-static inline uint32_t s3_head(const struct s3fifo *s, enum s3_list l)
-{
-	return 2 * s->c + l;
-}
-
-static void s3_del(struct s3fifo *s, uint32_t n)
-{
-	assert(s->where[n] != S3_NOWHERE && s->size[s->where[n]] > 0);
-	plist_unlink(s->link, n);
-	s->size[s->where[n]]--;
-	s->where[n] = S3_NOWHERE;
-}
-
-/* Move @n (on any list or none) to the tail of @l. */
-static void s3_add_tail(struct s3fifo *s, uint32_t n, enum s3_list l)
-{
-	if (s->where[n] != S3_NOWHERE)
-		s3_del(s, n);
-	plist_insert_before(s->link, s3_head(s, l), n);
-	s->where[n] = (uint8_t)l;
-	s->size[l]++;
-}
-
-static void s3_ghost_drop(struct s3fifo *s, uint32_t g)
-{
-	assert(g >= s->c && s->where[g] == GQ);
-	pghost_delete(&s->dir, g);
-	s3_del(s, g);
-	s->link[g].next = s->free_ghost;
-	s->free_ghost = g;
-}
 
 /* Frame @n leaves S as a victim: its identity enters the tail of G. */
 static void s3_ghost_add(struct s3fifo *s, uint32_t n)
 {
-	uint32_t g;
-
 	if (!s->mshare)
 		return;
-	g = pghost_find(&s->dir, s->owner[n], s->index[n]);
-	if (g != PLIST_NIL)     /* two pages of one identity (copy-on-write) */
-		s3_ghost_drop(s, g);
-	if (s->size[GQ] == s->mshare)
-		s3_ghost_drop(s, s->link[s3_head(s, GQ)].next);
-	g = s->free_ghost;
-	assert(g != PLIST_NIL);
-	s->free_ghost = s->link[g].next;
-	s->link[g].next = PLIST_NIL;
-	s->owner[g] = s->owner[n];
-	s->index[g] = s->index[n];
-	s3_add_tail(s, g, GQ);
-	pghost_insert(&s->dir, g);
+	if (s->d.size[GQ] == s->mshare)
+		pdir_ghost_drop(&s->d, pdir_first(&s->d, GQ));
+	pdir_ghost_add(&s->d, n, GQ);
 }
 
 static void s3_release(void *state)
@@ -134,51 +81,35 @@ static void s3_release(void *state)
 
 	if (!s)
 		return;
-	pghost_free(&s->dir);
-	free(s->link);
-	free(s->where);
+	pdir_free(&s->d);
 	free(s->freq);
-	free(s->owner);
-	free(s->index);
 	free(s);
 }
 
 static int s3_init(void **state, uint64_t nframes, void *arg)
 {
 	static const char *const keys[] = { "small" };
-	uint64_t nodes = 2 * nframes, small = 10;
+	uint64_t small = 10;
 	struct s3fifo *s;
+	int rc;
 
 	if (policy_params(arg, keys, &small, 1) < 0 || small < 1 || small > 99)
-		return -EINVAL;
-	if (nframes >= (PLIST_NIL - S3_NLISTS) / 2)
 		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->c = (uint32_t)nframes;
+	if ((rc = pdir_init(&s->d, nframes, nframes)) < 0) {
+		free(s);
+		return rc;
+	}
 	small = nframes * small / 100;
-	s->mshare = s->c - (uint32_t)(small ? small : nframes ? 1 : 0);
+	s->mshare = (uint32_t)(nframes - (small ? small : nframes ? 1 : 0));
 	s->chosen = PLIST_NIL;
-	s->link = malloc((nodes + S3_NLISTS) * sizeof(*s->link));
-	s->where = malloc(nodes + 1);
 	s->freq = calloc(nframes + 1, 1);
-	s->owner = malloc((nodes + 1) * sizeof(*s->owner));
-	s->index = malloc((nodes + 1) * sizeof(*s->index));
-	if (!s->link || !s->where || !s->freq || !s->owner || !s->index ||
-	    pghost_init(&s->dir, nframes, s->owner, s->index) < 0) {
+	if (!s->freq) {
 		s3_release(s);
 		return -ENOMEM;
 	}
-	for (uint32_t n = 0; n < nodes; n++) {
-		s->where[n] = S3_NOWHERE;
-		s->link[n].prev = s->link[n].next = PLIST_NIL;
-	}
-	s->free_ghost = nframes ? s->c : PLIST_NIL;
-	for (uint32_t g = s->c; g + 1 < nodes; g++)
-		s->link[g].next = g + 1;
-	for (int l = 0; l < S3_NLISTS; l++)
-		plist_head_init(s->link, s3_head(s, l));
 	*state = s;
 	return 0;
 }
@@ -188,15 +119,15 @@ static void s3_removed(void *state, uint64_t pfn)
 	struct s3fifo *s = state;
 	uint32_t n = (uint32_t)pfn;
 
-	assert(pfn < s->c);
-	if (pfn >= s->c || s->where[n] == S3_NOWHERE)
+	assert(pfn < s->d.c);
+	if (pfn >= s->d.c || s->d.where[n] == PDIR_NOWHERE)
 		return;
 	if (n == s->chosen) {   /* evicted: from S, it leaves a ghost */
 		s->chosen = PLIST_NIL;
-		if (s->where[n] == SQ)
+		if (s->d.where[n] == SQ)
 			s3_ghost_add(s, n);
 	}
-	s3_del(s, n);
+	pdir_del(&s->d, n);
 	s->freq[n] = 0;
 }
 
@@ -205,21 +136,18 @@ static void s3_loaded(void *state, const struct vmfs_page *pg)
 	struct s3fifo *s = state;
 	uint32_t n = (uint32_t)pg->pfn, g;
 
-	assert(pg->pfn < s->c);
-	if (pg->pfn >= s->c)
+	assert(pg->pfn < s->d.c);
+	if (pg->pfn >= s->d.c)
 		return;
 	s->chosen = PLIST_NIL;          /* any eviction is over */
-	if (s->where[n] != S3_NOWHERE)  /* not told it left: it was freed */
-		s3_del(s, n);
-	s->owner[n] = pg->owner;
-	s->index[n] = pg->index;
+	pdir_set_page(&s->d, n, pg);    /* if it was still on a list, it was freed */
 	s->freq[n] = SFRESH;
-	g = pghost_find(&s->dir, pg->owner, pg->index);
+	g = pdir_ghost_find(&s->d, pg);
 	if (g != PLIST_NIL) {
-		s3_ghost_drop(s, g);
-		s3_add_tail(s, n, MQ);
+		pdir_ghost_drop(&s->d, g);
+		pdir_add_tail(&s->d, n, MQ);
 	} else {
-		s3_add_tail(s, n, SQ);
+		pdir_add_tail(&s->d, n, SQ);
 	}
 }
 
@@ -229,9 +157,9 @@ static void s3_accessed(void *state, const struct vmfs_page *pg)
 	struct s3fifo *s = state;
 	uint32_t n = (uint32_t)pg->pfn;
 
-	assert(pg->pfn < s->c);
+	assert(pg->pfn < s->d.c);
 	s->chosen = PLIST_NIL;
-	if (pg->pfn >= s->c || s->where[n] == S3_NOWHERE)
+	if (pg->pfn >= s->d.c || s->d.where[n] == PDIR_NOWHERE)
 		return;
 	if (s->freq[n] & SFRESH)
 		s->freq[n] = 0;         /* the access that loaded it */
@@ -242,16 +170,16 @@ static void s3_accessed(void *state, const struct vmfs_page *pg)
 /* EVICTS: the first page from the head of S not seen again; the others go to M. */
 static uint32_t s3_evict_small(struct s3fifo *s, struct vmfs_reclaim *rc, uint64_t *scanned)
 {
-	uint32_t n = s->link[s3_head(s, SQ)].next;
+	uint32_t n = pdir_first(&s->d, SQ);
 
-	while (n != s3_head(s, SQ)) {
-		uint32_t next = s->link[n].next;
+	while (n != pdir_head(&s->d, SQ)) {
+		uint32_t next = s->d.link[n].next;
 
 		(*scanned)++;
 		if (policy_evictable(rc, n)) {
 			if ((s->freq[n] & SFREQ) <= 1)
 				return n;
-			s3_add_tail(s, n, MQ);
+			pdir_add_tail(&s->d, n, MQ);
 		}
 		n = next;
 	}
@@ -261,21 +189,21 @@ static uint32_t s3_evict_small(struct s3fifo *s, struct vmfs_reclaim *rc, uint64
 /* EVICTM: CLOCK over M, the counter dropping by one per pass. */
 static uint32_t s3_evict_main(struct s3fifo *s, struct vmfs_reclaim *rc, uint64_t *scanned)
 {
-	uint32_t n = s->link[s3_head(s, MQ)].next;
+	uint32_t n = pdir_first(&s->d, MQ);
 
 	/* Each turn lowers every evictable counter: after 4, none is left. */
-	for (uint64_t step = 0; step < 4 * (uint64_t)s->size[MQ]; step++) {
+	for (uint64_t step = 0; step < 4 * (uint64_t)s->d.size[MQ]; step++) {
 		uint32_t next;
 
-		if (n == s3_head(s, MQ))
-			n = s->link[n].next;
-		next = s->link[n].next;
+		if (n == pdir_head(&s->d, MQ))
+			n = s->d.link[n].next;
+		next = s->d.link[n].next;
 		(*scanned)++;
 		if (policy_evictable(rc, n)) {
 			if (!(s->freq[n] & SFREQ))
 				return n;
 			s->freq[n] = (uint8_t)((s->freq[n] & SFREQ) - 1);
-			s3_add_tail(s, n, MQ);
+			pdir_add_tail(&s->d, n, MQ);
 		}
 		n = next;
 	}
@@ -289,7 +217,7 @@ static int64_t s3_victim(void *state, struct vmfs_reclaim *rc,
 	uint32_t v = PLIST_NIL;
 
 	(void)incoming;
-	if (s->size[MQ] <= s->mshare && s->size[SQ])
+	if (s->d.size[MQ] <= s->mshare && s->d.size[SQ])
 		v = s3_evict_small(s, rc, scanned);
 	if (v == PLIST_NIL)
 		v = s3_evict_main(s, rc, scanned);

@@ -1328,27 +1328,36 @@ static uint64_t sieve_tracked(const struct sim *s)
 	return seen;
 }
 
+/* A struct pdir's lists 0..@nlists-1 against its counts and the simulator. */
+static uint64_t pdir_tracked(const struct sim *s, const struct pdir *d, unsigned nlists)
+{
+	uint64_t seen = 0, count[PDIR_MAXLISTS] = { 0 };
+
+	for (unsigned l = 0; l < nlists; l++)
+		for (uint32_t n = pdir_first(d, l); n != pdir_head(d, l); n = d->link[n].next) {
+			count[l]++;
+			CHECK(d->where[n] == l, "%s: node %u on list %u says %d", s->ops->name, n, l,
+			      d->where[n]);
+			if (n >= d->c) {
+				CHECK(pghost_find(&d->dir, d->owner[n], d->index[n]) == n,
+				      "%s: ghost %u not in the directory", s->ops->name, n);
+			} else {
+				CHECK(s->frame_page[n] >= 0, "%s tracks free frame %u", s->ops->name, n);
+				seen++;
+			}
+		}
+	for (unsigned l = 0; l < nlists; l++)
+		CHECK(count[l] == d->size[l], "%s: list %u counts %u, holds %llu", s->ops->name, l,
+		      d->size[l], (unsigned long long)count[l]);
+	return seen;
+}
+
 static uint64_t s3fifo_tracked(const struct sim *s)
 {
 	const struct s3fifo *q = s->st;
-	uint64_t seen = 0, count[S3_NLISTS] = { 0 };
 
-	for (int l = SQ; l < S3_NLISTS; l++)
-		for (uint32_t n = q->link[s3_head(q, l)].next; n != s3_head(q, l); n = q->link[n].next) {
-			count[l]++;
-			CHECK(q->where[n] == l, "s3fifo: node %u on list %d says %d", n, l, q->where[n]);
-			if (l == GQ)
-				CHECK(n >= q->c && pghost_find(&q->dir, q->owner[n], q->index[n]) == n,
-				      "s3fifo: ghost %u not in the directory", n);
-			else
-				CHECK(n < q->c && s->frame_page[n] >= 0, "s3fifo tracks free frame %u", n);
-		}
-	for (int l = SQ; l < S3_NLISTS; l++)
-		CHECK(count[l] == q->size[l], "s3fifo: list %d counts %u, holds %llu", l, q->size[l],
-		      (unsigned long long)count[l]);
-	CHECK(q->size[GQ] <= q->mshare, "s3fifo: %u ghosts, M's share %u", q->size[GQ], q->mshare);
-	seen = count[SQ] + count[MQ];
-	return seen;
+	CHECK(q->d.size[GQ] <= q->mshare, "s3fifo: %u ghosts, M's share %u", q->d.size[GQ], q->mshare);
+	return pdir_tracked(s, &q->d, 3);
 }
 
 static uint64_t new_policy_tracked(const struct sim *s)
@@ -1447,18 +1456,18 @@ static void test_s3fifo_queues(void **state)
 	assert_int_equal(q->mshare, 9);
 	for (uint64_t p = 0; p < 10; p++)
 		sim_ref(&s, p, &hit);                   /* all in S: the cache was not full */
-	assert_int_equal(q->size[SQ], 10);
+	assert_int_equal(q->d.size[SQ], 10);
 	sim_ref(&s, 0, &hit);
 	sim_ref(&s, 1, &hit);
 	sim_ref(&s, 0, &hit);                       /* 0 hit twice, 1 once */
 	assert_int_equal(sim_ref(&s, 10, &hit), 1); /* 0 moves to M, 1 is evicted */
-	assert_int_equal(q->where[s.page_frame[0]], MQ);
-	assert_int_equal(q->size[GQ], 1);
+	assert_int_equal(q->d.where[s.page_frame[0]], MQ);
+	assert_int_equal(q->d.size[GQ], 1);
 	assert_int_equal(sim_ref(&s, 11, &hit), 2);
 	assert_int_equal(sim_ref(&s, 1, &hit), 3);  /* 1 comes back from G, into M */
-	assert_int_equal(q->where[s.page_frame[1]], MQ);
-	assert_int_equal(q->size[GQ], 2);           /* 2 and 3 */
-	assert_int_equal(q->size[MQ], 2);
+	assert_int_equal(q->d.where[s.page_frame[1]], MQ);
+	assert_int_equal(q->d.size[GQ], 2);           /* 2 and 3 */
+	assert_int_equal(q->d.size[MQ], 2);
 	/* Fill M over its share: S pages hit twice go there at S's head. */
 	for (uint64_t p = 4; p < 10; p++) {
 		sim_ref(&s, p, &hit);
