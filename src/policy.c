@@ -23,6 +23,7 @@ static const struct vmfs_policy_ops *const builtin[] = {
 	&policy_lru_ops,
 	&policy_clock_ops,
 	&policy_arc_ops,
+	&policy_2q_ops,
 	&policy_s3fifo_ops,
 	&policy_sieve_ops,
 };

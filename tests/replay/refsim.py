@@ -15,6 +15,8 @@ textbook algorithms on a plain set of resident pages:
          moves past it
   arc    Megiddo & Modha, FAST 2003, Fig. 4, transcribed (p an integer, the
          adaptation steps rounded down)
+  2q     Johnson & Shasha, VLDB 1994, the full version: A1in FIFO (Kin 25 %),
+         A1out ghost FIFO (Kout 50 %), Am LRU
   s3fifo Yang et al., SOSP 2023: small FIFO S (10 %), main FIFO M with a
          2-bit counter (CLOCK), ghost FIFO G of pages evicted from S
   sieve  Zhang et al., NSDI 2024: one FIFO queue, a visited bit set on a
@@ -278,6 +280,43 @@ def sieve(frames, refs):
     return hit, miss
 
 
+def twoq(c, refs):
+    # Johnson & Shasha, VLDB 1994, section 2.1, the full version: A1in a
+    # FIFO of pages seen once, A1out a FIFO of the identities of pages
+    # paged out of A1in, Am an LRU of pages seen again after A1in.
+    # Kin = 25 %, Kout = 50 % of the cache, rounded down.
+    kin, kout = c * 25 // 100, c * 50 // 100
+    a1in, a1out, am = OrderedDict(), OrderedDict(), OrderedDict()  # oldest/LRU first
+
+    def hit(x, i):
+        if x in am:
+            am.move_to_end(x)           # in A1in: nothing
+
+    def reclaimfor():
+        if len(a1in) + len(am) < c:
+            return None                 # a free slot
+        if len(a1in) > kin:
+            y, _ = a1in.popitem(last=False)
+            if kout:
+                a1out[y] = True
+                if len(a1out) > kout:
+                    a1out.popitem(last=False)
+        else:
+            y, _ = am.popitem(last=False)
+        return y
+
+    def miss(x, i):
+        ghost = x in a1out              # asked before reclaimfor trims A1out
+        v = reclaimfor()
+        if ghost:
+            a1out.pop(x, None)
+            am[x] = True
+        else:
+            a1in[x] = True
+        return v
+    return hit, miss
+
+
 def s3fifo(c, refs):
     # Yang et al., SOSP 2023, Algorithm 1, with the authors' libCacheSim
     # S3FIFO.c for the order of evictions: one eviction per miss, from M
@@ -337,7 +376,7 @@ def s3fifo(c, refs):
 
 
 POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt,
-            's3fifo': s3fifo, 'sieve': sieve}
+            '2q': twoq, 's3fifo': s3fifo, 'sieve': sieve}
 
 
 def simulate(refs, policy, frames):

@@ -53,6 +53,7 @@
 #include "../../src/policy_lru.c"
 #include "../../src/policy_clock.c"
 #include "../../src/policy_arc.c"
+#include "../../src/policy_2q.c"
 #include "../../src/policy_s3fifo.c"
 #include "../../src/policy_sieve.c"
 
@@ -1307,6 +1308,7 @@ static void test_random_contract(void **state)
 /* ---- issue 18's policies ---------------------------------------------- */
 
 static const struct vmfs_policy_ops *const new_ops[] = {
+	&policy_2q_ops,
 	&policy_s3fifo_ops,
 	&policy_sieve_ops,
 };
@@ -1360,8 +1362,18 @@ static uint64_t s3fifo_tracked(const struct sim *s)
 	return pdir_tracked(s, &q->d, 3);
 }
 
+static uint64_t twoq_tracked(const struct sim *s)
+{
+	const struct twoq *q = s->st;
+
+	CHECK(q->d.size[A1OUT] <= q->kout + (q->back != PLIST_NIL), "2q: %u ghosts, Kout %u", q->d.size[A1OUT], q->kout);
+	return pdir_tracked(s, &q->d, 3);
+}
+
 static uint64_t new_policy_tracked(const struct sim *s)
 {
+	if (s->ops == &policy_2q_ops)
+		return twoq_tracked(s);
 	if (s->ops == &policy_s3fifo_ops)
 		return s3fifo_tracked(s);
 	if (s->ops == &policy_sieve_ops)
@@ -1477,6 +1489,61 @@ static void test_s3fifo_queues(void **state)
 	sim_done(&s);
 }
 
+/*
+ * 2Q, VLDB'94 section 2.1 on 8 frames (Kin 2, Kout 4): pages seen once
+ * leave A1in in FIFO order while it holds more than Kin, into A1out; one
+ * that comes back from A1out enters Am, whose LRU page goes once A1in is
+ * down to Kin, remembered nowhere; a hit in A1in moves nothing.
+ */
+static void test_2q_queues(void **state)
+{
+	struct sim s;
+	struct twoq *q;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "2q queues");
+	sim_init(&s, &policy_2q_ops, 8, 64, NULL, NULL);
+	q = s.st;
+	assert_int_equal(q->kin, 2);
+	assert_int_equal(q->kout, 4);
+	for (uint64_t p = 0; p < 8; p++)
+		sim_ref(&s, p, &hit);
+	sim_ref(&s, 0, &hit);                           /* a hit in A1in: nothing */
+	assert_int_equal(sim_ref(&s, 8, &hit), 0);     /* A1in's head all the same */
+	assert_int_equal(sim_ref(&s, 0, &hit), 1);     /* 0 comes back from A1out, into Am */
+	assert_int_equal(q->d.where[s.page_frame[0]], AM);
+	for (uint64_t p = 9; p < 14; p++)
+		sim_ref(&s, p, &hit);                   /* A1out keeps the last 4 */
+	assert_int_equal(q->d.size[A1OUT], 4);
+	assert_int_equal(q->d.size[A1IN], 7);
+	/* Am's LRU page goes once A1in is down to Kin, and leaves no ghost. */
+	/* 3 is A1out's oldest ghost: the trim for 7's ghost does not take it first. */
+	for (uint64_t p = 3; p < 8; p++)                /* from A1out into Am: 0 3 4 5 6 7 */
+		assert_int_equal(sim_ref(&s, p, &hit), p + 4);  /* A1in's heads: 7 .. 11 */
+	assert_int_equal(q->d.size[A1IN], 2);
+	assert_int_equal(sim_ref(&s, 25, &hit), 0);    /* A1in at Kin: Am's LRU, 0 */
+	assert_int_equal(pghost_find(&q->d.dir, page_desc(0, 0).owner, page_desc(0, 0).index),
+			 PLIST_NIL);
+	sim_done(&s);
+}
+
+/* 2q's parameters: kin= and kout=, percents of the frames. */
+static void test_2q_params(void **state)
+{
+	void *st = NULL;
+
+	(void)state;
+	assert_int_equal(policy_2q_ops.init(&st, 200, "kout=100:kin=10"), 0);
+	assert_int_equal(((struct twoq *)st)->kin, 20);
+	assert_int_equal(((struct twoq *)st)->kout, 200);
+	policy_2q_ops.release(st);
+	assert_int_equal(policy_2q_ops.init(&st, 200, "kin=101"), -EINVAL);
+	assert_int_equal(policy_2q_ops.init(&st, 200, "kin=10:"), 0);
+	policy_2q_ops.release(st);
+	assert_int_equal(policy_2q_ops.init(&st, 200, "kin"), -EINVAL);
+}
+
 /* s3fifo's parameter: small=PERCENT, 1 to 99. */
 static void test_s3fifo_params(void **state)
 {
@@ -1516,6 +1583,8 @@ int main(void)
 		cmocka_unit_test(test_sieve_hand),
 		cmocka_unit_test(test_sieve_pte_bits),
 		cmocka_unit_test(test_s3fifo_queues),
+		cmocka_unit_test(test_2q_queues),
+		cmocka_unit_test(test_2q_params),
 		cmocka_unit_test(test_s3fifo_params),
 	};
 
