@@ -17,6 +17,8 @@ textbook algorithms on a plain set of resident pages:
          adaptation steps rounded down)
   2q     Johnson & Shasha, VLDB 1994, the full version: A1in FIFO (Kin 25 %),
          A1out ghost FIFO (Kout 50 %), Am LRU
+  car    Bansal & Modha, FAST 2004, Fig. 2, transcribed (p an integer, the
+         ratios rounded down; the page loaded has its bit clear)
   s3fifo Yang et al., SOSP 2023: small FIFO S (10 %), main FIFO M with a
          2-bit counter (CLOCK), ghost FIFO G of pages evicted from S
   sieve  Zhang et al., NSDI 2024: one FIFO queue, a visited bit set on a
@@ -317,6 +319,59 @@ def twoq(c, refs):
     return hit, miss
 
 
+def car(c, refs):
+    # Bansal & Modha, FAST 2004, Fig. 2, transcribed: T1, T2 clocks (head
+    # first), B1, B2 LRU ghost lists, p; p an integer, ratios rounded down.
+    T1, T2, B1, B2 = OrderedDict(), OrderedDict(), OrderedDict(), OrderedDict()
+    ref = {}
+    st = {'p': 0}
+
+    def hit(x, i):
+        ref[x] = 1
+
+    def replace():
+        while True:
+            if len(T1) >= max(1, st['p']):
+                y, _ = T1.popitem(last=False)
+                if not ref[y]:
+                    B1[y] = True
+                    del ref[y]
+                    return y
+                ref[y] = 0
+                T2[y] = True
+            else:
+                y, _ = T2.popitem(last=False)
+                if not ref[y]:
+                    B2[y] = True
+                    del ref[y]
+                    return y
+                ref[y] = 0
+                T2[y] = True
+
+    def miss(x, i):
+        v = None
+        ghost = x in B1 or x in B2
+        if len(T1) + len(T2) == c:
+            v = replace()
+            if not ghost and len(T1) + len(B1) == c:
+                B1.popitem(last=False)
+            elif not ghost and len(T1) + len(T2) + len(B1) + len(B2) == 2 * c:
+                B2.popitem(last=False)
+        if not ghost:
+            T1[x] = True
+        elif x in B1:
+            st['p'] = min(st['p'] + max(1, len(B2) // len(B1)), c)
+            del B1[x]
+            T2[x] = True
+        else:
+            st['p'] = max(st['p'] - max(1, len(B1) // len(B2)), 0)
+            del B2[x]
+            T2[x] = True
+        ref[x] = 0
+        return v
+    return hit, miss
+
+
 def s3fifo(c, refs):
     # Yang et al., SOSP 2023, Algorithm 1, with the authors' libCacheSim
     # S3FIFO.c for the order of evictions: one eviction per miss, from M
@@ -376,7 +431,7 @@ def s3fifo(c, refs):
 
 
 POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt,
-            '2q': twoq, 's3fifo': s3fifo, 'sieve': sieve}
+            '2q': twoq, 'car': car, 's3fifo': s3fifo, 'sieve': sieve}
 
 
 def simulate(refs, policy, frames):

@@ -54,6 +54,7 @@
 #include "../../src/policy_clock.c"
 #include "../../src/policy_arc.c"
 #include "../../src/policy_2q.c"
+#include "../../src/policy_car.c"
 #include "../../src/policy_s3fifo.c"
 #include "../../src/policy_sieve.c"
 
@@ -1309,6 +1310,7 @@ static void test_random_contract(void **state)
 
 static const struct vmfs_policy_ops *const new_ops[] = {
 	&policy_2q_ops,
+	&policy_car_ops,
 	&policy_s3fifo_ops,
 	&policy_sieve_ops,
 };
@@ -1370,8 +1372,21 @@ static uint64_t twoq_tracked(const struct sim *s)
 	return pdir_tracked(s, &q->d, 3);
 }
 
+static uint64_t car_tracked(const struct sim *s)
+{
+	const struct car *a = s->st;
+	const uint32_t *sz = a->d.size;
+
+	CHECK(a->p <= a->d.c, "car: p %u > c %u", a->p, a->d.c);
+	CHECK((uint64_t)sz[CT1] + sz[CT2] + sz[CB1] + sz[CB2] <= 2 * (uint64_t)a->d.c + 1,
+	      "car: the directory holds %u + %u + %u + %u", sz[CT1], sz[CT2], sz[CB1], sz[CB2]);
+	return pdir_tracked(s, &a->d, 4);
+}
+
 static uint64_t new_policy_tracked(const struct sim *s)
 {
+	if (s->ops == &policy_car_ops)
+		return car_tracked(s);
 	if (s->ops == &policy_2q_ops)
 		return twoq_tracked(s);
 	if (s->ops == &policy_s3fifo_ops)
@@ -1528,6 +1543,36 @@ static void test_2q_queues(void **state)
 	sim_done(&s);
 }
 
+/*
+ * CAR, FAST'04 Fig. 2 on 4 frames: a page hit in T1 moves to T2 when the
+ * hand reaches it, one not hit is evicted into B1; coming back from B1 it
+ * enters T2 and p grows; the loading fault's accessed bit is not a hit.
+ */
+static void test_car_clocks(void **state)
+{
+	struct vmfs_reclaim *rc = rc_new(4);
+	struct sim s;
+	struct car *a;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "car clocks");
+	sim_init(&s, &policy_car_ops, 4, 64, rc, NULL);
+	a = s.st;
+	for (uint64_t p = 0; p < 4; p++)
+		sim_ref(&s, p, &hit);                   /* T1 = 0 1 2 3, A bits set by the faults */
+	sim_ref(&s, 0, &hit);                           /* 0's bit */
+	assert_int_equal(sim_ref(&s, 4, &hit), 1);     /* 0 to T2, 1 into B1 */
+	assert_int_equal(a->d.where[s.page_frame[0]], CT2);
+	assert_int_equal(a->d.size[CB1], 1);
+	assert_int_equal(a->p, 0);
+	assert_int_equal(sim_ref(&s, 1, &hit), 2);     /* 1 back from B1; 2 goes */
+	assert_int_equal(a->d.where[s.page_frame[1]], CT2);
+	assert_int_equal(a->p, 1);
+	sim_done(&s);
+	rc_free(rc);
+}
+
 /* 2q's parameters: kin= and kout=, percents of the frames. */
 static void test_2q_params(void **state)
 {
@@ -1585,6 +1630,7 @@ int main(void)
 		cmocka_unit_test(test_s3fifo_queues),
 		cmocka_unit_test(test_2q_queues),
 		cmocka_unit_test(test_2q_params),
+		cmocka_unit_test(test_car_clocks),
 		cmocka_unit_test(test_s3fifo_params),
 	};
 
