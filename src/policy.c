@@ -25,6 +25,7 @@ static const struct vmfs_policy_ops *const builtin[] = {
 	&policy_arc_ops,
 	&policy_2q_ops,
 	&policy_car_ops,
+	&policy_random_ops,
 	&policy_s3fifo_ops,
 	&policy_sieve_ops,
 };

@@ -38,8 +38,8 @@
 
 extern const struct vmfs_policy_ops policy_fifo_ops, policy_lru_ops,
 	policy_clock_ops, policy_arc_ops;
-extern const struct vmfs_policy_ops policy_2q_ops, policy_car_ops, policy_s3fifo_ops,
-	policy_sieve_ops;
+extern const struct vmfs_policy_ops policy_2q_ops, policy_car_ops, policy_random_ops,
+	policy_s3fifo_ops, policy_sieve_ops;
 
 /* The built-in policy called @name ("fifo", "lru", "clock", "arc", ...), or NULL. */
 const struct vmfs_policy_ops *policy_builtin(const char *name);

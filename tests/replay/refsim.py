@@ -19,6 +19,8 @@ textbook algorithms on a plain set of resident pages:
          A1out ghost FIFO (Kout 50 %), Am LRU
   car    Bansal & Modha, FAST 2004, Fig. 2, transcribed (p an integer, the
          ratios rounded down; the page loaded has its bit clear)
+  random seeded random replacement (seed 1, SplitMix64, the array of
+         resident pages kept as policy_random.c describes)
   s3fifo Yang et al., SOSP 2023: small FIFO S (10 %), main FIFO M with a
          2-bit counter (CLOCK), ghost FIFO G of pages evicted from S
   sieve  Zhang et al., NSDI 2024: one FIFO queue, a visited bit set on a
@@ -372,6 +374,41 @@ def car(c, refs):
     return hit, miss
 
 
+def rand(frames, refs, seed=1):
+    # Random replacement, seeded: the resident pages in an array where a
+    # new page takes the end and an evicted page's place is taken by the
+    # last page; the victim is at index r mod n, r the next SplitMix64
+    # output (Steele, Lea & Flood, OOPSLA 2014) from the seed.
+    M64 = (1 << 64) - 1
+    st = {'s': seed}
+    slots, pos = [], {}
+
+    def draw():
+        st['s'] = (st['s'] + 0x9e3779b97f4a7c15) & M64
+        z = st['s']
+        z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M64
+        z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M64
+        return z ^ (z >> 31)
+
+    def hit(x, i):
+        pass
+
+    def miss(x, i):
+        v = None
+        if len(slots) == frames:
+            k = draw() % len(slots)
+            v = slots[k]
+            last = slots.pop()
+            if k < len(slots):
+                slots[k] = last
+                pos[last] = k
+            del pos[v]
+        pos[x] = len(slots)
+        slots.append(x)
+        return v
+    return hit, miss
+
+
 def s3fifo(c, refs):
     # Yang et al., SOSP 2023, Algorithm 1, with the authors' libCacheSim
     # S3FIFO.c for the order of evictions: one eviction per miss, from M
@@ -431,7 +468,7 @@ def s3fifo(c, refs):
 
 
 POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt,
-            '2q': twoq, 'car': car, 's3fifo': s3fifo, 'sieve': sieve}
+            '2q': twoq, 'car': car, 'random': rand, 's3fifo': s3fifo, 'sieve': sieve}
 
 
 def simulate(refs, policy, frames):

@@ -55,6 +55,7 @@
 #include "../../src/policy_arc.c"
 #include "../../src/policy_2q.c"
 #include "../../src/policy_car.c"
+#include "../../src/policy_random.c"
 #include "../../src/policy_s3fifo.c"
 #include "../../src/policy_sieve.c"
 
@@ -1311,6 +1312,7 @@ static void test_random_contract(void **state)
 static const struct vmfs_policy_ops *const new_ops[] = {
 	&policy_2q_ops,
 	&policy_car_ops,
+	&policy_random_ops,
 	&policy_s3fifo_ops,
 	&policy_sieve_ops,
 };
@@ -1383,8 +1385,20 @@ static uint64_t car_tracked(const struct sim *s)
 	return pdir_tracked(s, &a->d, 4);
 }
 
+static uint64_t random_tracked(const struct sim *s)
+{
+	const struct prandom *r = s->st;
+
+	for (uint32_t i = 0; i < r->count; i++)
+		CHECK(r->slot[i] < r->nframes && s->frame_page[r->slot[i]] >= 0 &&
+		      r->pos[r->slot[i]] == i, "random: slot %u holds frame %u", i, r->slot[i]);
+	return r->count;
+}
+
 static uint64_t new_policy_tracked(const struct sim *s)
 {
+	if (s->ops == &policy_random_ops)
+		return random_tracked(s);
 	if (s->ops == &policy_car_ops)
 		return car_tracked(s);
 	if (s->ops == &policy_2q_ops)
@@ -1573,6 +1587,41 @@ static void test_car_clocks(void **state)
 	rc_free(rc);
 }
 
+/* random: a seed gives the same run every time, another seed another run. */
+static uint64_t random_run(const char *params, uint64_t *victims_hash)
+{
+	struct sim s;
+	uint64_t rng = 99, faults;
+	bool hit;
+
+	sim_init(&s, &policy_random_ops, 8, 64, NULL, NULL);
+	s.ops->release(s.st);
+	assert_int_equal(s.ops->init(&s.st, 8, (void *)params), 0);
+	*victims_hash = 0;
+	for (int i = 0; i < 2000; i++) {
+		int64_t out = sim_ref(&s, rnd(&rng) % 20, &hit);
+
+		*victims_hash = *victims_hash * 31 + (uint64_t)(out + 1);
+	}
+	faults = s.faults;
+	sim_done(&s);
+	return faults;
+}
+
+static void test_random_seeded(void **state)
+{
+	uint64_t h1, h2, h3, h4;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "random seeds");
+	assert_int_equal(random_run(NULL, &h1), random_run("seed=1", &h2));
+	assert_int_equal(h1, h2);
+	random_run("seed=7", &h3);
+	random_run("seed=7", &h4);
+	assert_int_equal(h3, h4);
+	assert_true(h3 != h1);
+}
+
 /* 2q's parameters: kin= and kout=, percents of the frames. */
 static void test_2q_params(void **state)
 {
@@ -1631,6 +1680,7 @@ int main(void)
 		cmocka_unit_test(test_2q_queues),
 		cmocka_unit_test(test_2q_params),
 		cmocka_unit_test(test_car_clocks),
+		cmocka_unit_test(test_random_seeded),
 		cmocka_unit_test(test_s3fifo_params),
 	};
 
