@@ -133,7 +133,7 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 			char known[256];
 
 			return vm_error(-EINVAL, "option %s=%s: unknown policy (known: %s)", key, val,
-					policy_names(known, sizeof(known)));
+					policy_known(known, sizeof(known)));
 		}
 		snprintf(o->policy, sizeof(o->policy), "%s", val);
 		return 0;

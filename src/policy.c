@@ -28,6 +28,7 @@ static const struct vmfs_policy_ops *const builtin[] = {
 	&policy_random_ops,
 	&policy_s3fifo_ops,
 	&policy_sieve_ops,
+	&policy_wsclock_ops,
 };
 
 const struct vmfs_policy_ops *policy_builtin(const char *name)
@@ -40,7 +41,7 @@ const struct vmfs_policy_ops *policy_builtin(const char *name)
 	return NULL;
 }
 
-const char *policy_names(char *buf, size_t size)
+const char *policy_known(char *buf, size_t size)
 {
 	size_t len = 0;
 
@@ -66,7 +67,7 @@ int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *o
 		ops = name ? policy_builtin(name) : NULL;
 		if (!ops)
 			return vm_error(-EINVAL, "unknown policy '%s' (known: %s)",
-					name ? name : "(null)", policy_names(known, sizeof(known)));
+					name ? name : "(null)", policy_known(known, sizeof(known)));
 	}
 	if (!ops->loaded || !ops->accessed || !ops->removed || !ops->victim)
 		return vm_error(-EINVAL, "policy '%s' lacks a callback (loaded, accessed, removed, victim)",

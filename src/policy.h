@@ -39,13 +39,13 @@
 extern const struct vmfs_policy_ops policy_fifo_ops, policy_lru_ops,
 	policy_clock_ops, policy_arc_ops;
 extern const struct vmfs_policy_ops policy_2q_ops, policy_car_ops, policy_random_ops,
-	policy_s3fifo_ops, policy_sieve_ops;
+	policy_s3fifo_ops, policy_sieve_ops, policy_wsclock_ops;
 
 /* The built-in policy called @name ("fifo", "lru", "clock", "arc", ...), or NULL. */
 const struct vmfs_policy_ops *policy_builtin(const char *name);
 
 /* The built-in policies' names, in table order, as "fifo, lru, ..." in @buf (for messages). */
-const char *policy_names(char *buf, size_t size);
+const char *policy_known(char *buf, size_t size);
 
 /*
  * Install the policy @ops (or the built-in one called @name when @ops is
@@ -243,6 +243,6 @@ static inline uint32_t pdir_ghost_find(const struct pdir *d, const struct vmfs_p
  * @keys, each VALUE a decimal number, stored in the same place of @vals
  * (the others keep theirs, the defaults).  0, or -EINVAL.
  */
-int policy_params(const char *params, const char *const keys[], uint64_t vals[], size_t nkeys);
+int policy_parse_params(const char *params, const char *const keys[], uint64_t vals[], size_t nkeys);
 
 #endif

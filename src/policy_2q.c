@@ -77,7 +77,7 @@ static int twoq_init(void **state, uint64_t nframes, void *arg)
 	struct twoq *q;
 	int rc;
 
-	if (policy_params(arg, keys, pct, 2) < 0 || pct[0] > 100 || pct[1] > 400)
+	if (policy_parse_params(arg, keys, pct, 2) < 0 || pct[0] > 100 || pct[1] > 400)
 		return -EINVAL;
 	if (nframes >= PLIST_NIL / 8)
 		return -EINVAL;

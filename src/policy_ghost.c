@@ -19,7 +19,7 @@
  * unused ghost nodes.
  *
  * Parameters: a built-in policy's init() gets the part of its name after
- * the first ':', "KEY=VALUE:KEY=VALUE", or NULL (see policy_params).
+ * the first ':', "KEY=VALUE:KEY=VALUE", or NULL (see policy_parse_params).
  */
 #include "policy.h"
 
@@ -189,7 +189,7 @@ void pdir_ghost_add(struct pdir *d, uint32_t n, unsigned l)
 	pghost_insert(&d->dir, g);
 }
 
-int policy_params(const char *params, const char *const keys[], uint64_t vals[], size_t nkeys)
+int policy_parse_params(const char *params, const char *const keys[], uint64_t vals[], size_t nkeys)
 {
 	const char *p = params;
 
@@ -208,9 +208,11 @@ int policy_params(const char *params, const char *const keys[], uint64_t vals[],
 		if (k == nkeys)
 			return -EINVAL;
 		for (const char *d = eq + 1; d < end; d++) {
-			if (*d < '0' || *d > '9' || v > (UINT64_MAX - 9) / 10)
+			uint64_t digit = (uint64_t)(*d - '0');
+
+			if (*d < '0' || *d > '9' || v > (UINT64_MAX - digit) / 10)
 				return -EINVAL;
-			v = v * 10 + (uint64_t)(*d - '0');
+			v = v * 10 + digit;
 		}
 		vals[k] = v;
 		p = *end ? end + 1 : end;

@@ -64,7 +64,7 @@ static int random_init(void **state, uint64_t nframes, void *arg)
 	uint64_t seed = 1;
 	struct prandom *r;
 
-	if (policy_params(arg, keys, &seed, 1) < 0 || nframes >= PLIST_NIL)
+	if (policy_parse_params(arg, keys, &seed, 1) < 0 || nframes >= PLIST_NIL)
 		return -EINVAL;
 	r = calloc(1, sizeof(*r));
 	if (!r)

@@ -93,7 +93,7 @@ static int s3_init(void **state, uint64_t nframes, void *arg)
 	struct s3fifo *s;
 	int rc;
 
-	if (policy_params(arg, keys, &small, 1) < 0 || small < 1 || small > 99)
+	if (policy_parse_params(arg, keys, &small, 1) < 0 || small < 1 || small > 99)
 		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)

@@ -65,7 +65,7 @@
  * policies of the first versions, so that a default run stays as it was.
  */
 static const char *const all_policies[] = { "fifo", "lru", "clock", "arc", "opt",
-	"2q", "car", "random", "s3fifo", "sieve" };
+	"2q", "car", "random", "s3fifo", "sieve", "wsclock" };
 #define NPOLICIES (sizeof(all_policies) / sizeof(all_policies[0]))
 #define NALL      5
 
@@ -689,7 +689,7 @@ static void usage(FILE *f)
 		"                         swap_size=, kernel=); not frames=, mem= or policy=\n"
 		"  -f, --format F         lackey, memsim or refs (default: detected)\n"
 		"  -p, --policy P,...     fifo, lru, clock, arc, opt, 2q,\n"
-		"                         car, random, s3fifo, sieve, or all\n"
+		"                         car, random, s3fifo, sieve, wsclock, or all\n"
 		"                         (default: all: fifo, lru, clock, arc and opt)\n"
 		"  -n, --frames N,...     frame counts; A-B or A-B:STEP for ranges\n"
 		"                         (default: " DEFAULT_FRAMES ")\n"

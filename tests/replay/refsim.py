@@ -26,6 +26,9 @@ textbook algorithms on a plain set of resident pages:
   sieve  Zhang et al., NSDI 2024: one FIFO queue, a visited bit set on a
          hit, a hand from the tail towards the head evicting the first
          object not visited (the object loaded is not visited)
+  wsclock Carr & Hennessy, SOSP 1981: CLOCK with a window tau (the number
+         of frames) in references; a page unreferenced and older than tau
+         goes, else after a full turn the page at the hand
   opt    Belady's MIN: evict the page whose next use is furthest; pages never
          used again first, the lowest page number among them
 
@@ -205,6 +208,52 @@ def arc(c, refs):
                 B2.popitem(last=False)
             v = replace(x)
         T1[x] = True
+        return v
+    return hit, miss
+
+
+def wsclock(frames, refs):
+    # Carr & Hennessy, SOSP 1981: CLOCK whose hand, at a page with its bit
+    # set, clears it and stamps the page's time of last use with the
+    # virtual time; the first page with its bit clear older than tau (the
+    # number of frames) goes; after a full turn without one, the page at
+    # the hand.  Virtual time counts references, a run of references to
+    # one page after a hit as one (the machine tells its policy once); a
+    # page loaded has its bit set and its time stamped.
+    tau = frames
+    slots, bit, tlu, where = [], [], [], {}
+    st = {'hand': 0, 'now': 0, 'last': None, 'hit': False}
+
+    def heard(x, was_hit):
+        if not (was_hit and st['last'] == x and st['hit']):
+            st['now'] += 1
+        st['last'], st['hit'] = x, was_hit
+
+    def hit(x, i):
+        bit[where[x]] = 1
+        heard(x, True)
+
+    def miss(x, i):
+        v = None
+        now = st['now']
+        if len(slots) < frames:
+            where[x] = len(slots)
+            slots.append(x)
+            bit.append(1)
+            tlu.append(now)
+        else:
+            h = st['hand']
+            for _ in range(frames):
+                if bit[h]:
+                    bit[h], tlu[h] = 0, now
+                elif now - tlu[h] > tau:
+                    break
+                h = (h + 1) % frames
+            v = slots[h]
+            del where[v]
+            slots[h], bit[h], tlu[h], where[x] = x, 1, now, h
+            st['hand'] = (h + 1) % frames
+        heard(x, False)
         return v
     return hit, miss
 
@@ -468,7 +517,8 @@ def s3fifo(c, refs):
 
 
 POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt,
-            '2q': twoq, 'car': car, 'random': rand, 's3fifo': s3fifo, 'sieve': sieve}
+            '2q': twoq, 'car': car, 'random': rand, 's3fifo': s3fifo, 'sieve': sieve,
+            'wsclock': wsclock}
 
 
 def simulate(refs, policy, frames):

@@ -384,7 +384,7 @@ assert len(pts) == 8, pts
 # classic strings, synthetic traces of several kinds made here, and the
 # small traces of the LIRS paper (../shared/traces/lirs, when present,
 # their '*' checkpoint lines and CRs taken out).
-NEW_POLICIES=2q,car,random,s3fifo,sieve
+NEW_POLICIES=2q,car,random,s3fifo,sieve,wsclock
 mode_policies() {
 	echo "7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1" > "$TMP/classic.refs"
 	printf '1 2 3 4 1 2 5 1 2 3 4 5\n' > "$TMP/belady.refs"

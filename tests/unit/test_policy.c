@@ -58,6 +58,7 @@
 #include "../../src/policy_random.c"
 #include "../../src/policy_s3fifo.c"
 #include "../../src/policy_sieve.c"
+#include "../../src/policy_wsclock.c"
 
 #define NPOLICIES 4
 static const struct vmfs_policy_ops *const all_ops[NPOLICIES] = {
@@ -1315,6 +1316,7 @@ static const struct vmfs_policy_ops *const new_ops[] = {
 	&policy_random_ops,
 	&policy_s3fifo_ops,
 	&policy_sieve_ops,
+	&policy_wsclock_ops,
 };
 #define NNEW (sizeof(new_ops) / sizeof(new_ops[0]))
 
@@ -1395,8 +1397,23 @@ static uint64_t random_tracked(const struct sim *s)
 	return r->count;
 }
 
+static uint64_t wsclock_tracked(const struct sim *s)
+{
+	const struct wsclock *w = s->st;
+	uint32_t n = w->hand;
+	uint64_t seen = 0;
+
+	CHECK((n == PLIST_NIL) == (w->count == 0), "wsclock: hand %u with %u pages", n, w->count);
+	for (uint32_t i = 0; i < w->count; i++, seen++, n = w->link[n].next)
+		CHECK(n < w->nframes && s->frame_page[n] >= 0, "wsclock tracks free frame %u", n);
+	CHECK(n == w->hand, "wsclock: the circle does not close");
+	return seen;
+}
+
 static uint64_t new_policy_tracked(const struct sim *s)
 {
+	if (s->ops == &policy_wsclock_ops)
+		return wsclock_tracked(s);
 	if (s->ops == &policy_random_ops)
 		return random_tracked(s);
 	if (s->ops == &policy_car_ops)
@@ -1622,6 +1639,58 @@ static void test_random_seeded(void **state)
 	assert_true(h3 != h1);
 }
 
+/*
+ * WSClock, SOSP'81, with tau = 5 references on 3 frames: a page whose bit
+ * is set is stamped with the time and passed; the first page not used for
+ * more than tau references goes; when every page is younger, the page at
+ * the hand goes all the same.
+ */
+static void test_wsclock_window(void **state)
+{
+	struct sim s;
+	struct wsclock *w;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "wsclock window");
+	sim_init(&s, &policy_wsclock_ops, 3, 64, NULL, NULL);
+	s.ops->release(s.st);
+	assert_int_equal(s.ops->init(&s.st, 3, (void *)"tau=5"), 0);
+	w = s.st;
+	for (uint64_t p = 0; p < 3; p++)
+		sim_ref(&s, p, &hit);                   /* loaded at times 0, 1, 2 */
+	assert_int_equal(w->now, 3);
+	/* Every bit set: the first turn stamps them all at 3; none is older than 5. */
+	assert_int_equal(sim_ref(&s, 3, &hit), 0);     /* the page at the hand */
+	sim_ref(&s, 2, &hit);                           /* times 4 .. */
+	sim_ref(&s, 3, &hit);
+	sim_ref(&s, 2, &hit);
+	sim_ref(&s, 3, &hit);
+	sim_ref(&s, 2, &hit);                           /* now 9: 1 unused since 3 */
+	assert_int_equal(w->now, 9);
+	assert_int_equal(sim_ref(&s, 4, &hit), 1);     /* 1 is out of the working set */
+	sim_done(&s);
+}
+
+/* The parameters of random and wsclock. */
+static void test_random_wsclock_params(void **state)
+{
+	void *st = NULL;
+
+	(void)state;
+	assert_int_equal(policy_wsclock_ops.init(&st, 10, NULL), 0);
+	assert_int_equal(((struct wsclock *)st)->tau, 10);
+	policy_wsclock_ops.release(st);
+	assert_int_equal(policy_wsclock_ops.init(&st, 10, "tau=1000"), 0);
+	assert_int_equal(((struct wsclock *)st)->tau, 1000);
+	policy_wsclock_ops.release(st);
+	assert_int_equal(policy_wsclock_ops.init(&st, 10, "tau=-1"), -EINVAL);
+	assert_int_equal(policy_random_ops.init(&st, 10, "seed=18446744073709551615"), 0);
+	policy_random_ops.release(st);
+	assert_int_equal(policy_random_ops.init(&st, 10, "seed=18446744073709551616"), -EINVAL);
+	assert_int_equal(policy_random_ops.init(&st, 10, "tau=3"), -EINVAL);
+}
+
 /* 2q's parameters: kin= and kout=, percents of the frames. */
 static void test_2q_params(void **state)
 {
@@ -1681,6 +1750,8 @@ int main(void)
 		cmocka_unit_test(test_2q_params),
 		cmocka_unit_test(test_car_clocks),
 		cmocka_unit_test(test_random_seeded),
+		cmocka_unit_test(test_wsclock_window),
+		cmocka_unit_test(test_random_wsclock_params),
 		cmocka_unit_test(test_s3fifo_params),
 	};
 
