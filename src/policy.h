@@ -181,7 +181,8 @@ void     pghost_delete(struct pghost *h, uint32_t n);
  * on one list or none (where[], PDIR_NOWHERE), size[] counts them; a
  * ghost keeps the identity (owner[], index[]) of a page evicted and is
  * found by it through the directory; unused ghost nodes are chained
- * through link[].next.  All sized at init; O(1) per call.
+ * through link[].next; flags[] is a byte per frame for the policy's use.
+ * All sized at init; O(1) per call.
  */
 #define PDIR_MAXLISTS 4
 #define PDIR_NOWHERE  0xff
@@ -194,6 +195,7 @@ struct pdir {
 	struct pghost  dir;         /* the ghosts, by identity */
 	struct plink  *link;        /* nodes + PDIR_MAXLISTS */
 	uint8_t       *where;       /* nodes: a list, or PDIR_NOWHERE */
+	uint8_t       *flags;       /* frames: the policy's own bits, 0 at init */
 	uint64_t      *owner;       /* nodes: the page's identity */
 	uint64_t      *index;
 };
@@ -201,6 +203,8 @@ struct pdir {
 /* For @c frames and @nghosts ghost nodes: 0, -EINVAL (too many) or -ENOMEM. */
 int  pdir_init(struct pdir *d, uint64_t c, uint64_t nghosts);
 void pdir_free(struct pdir *d);
+/* release() of a policy whose state is malloc'ed and begins with its struct pdir. */
+void pdir_release(void *state);
 void pdir_del(struct pdir *d, uint32_t n);
 /* Move @n (on any list or none) to the tail of list @l. */
 void pdir_add_tail(struct pdir *d, uint32_t n, unsigned l);

@@ -52,23 +52,14 @@
 enum twoq_list { A1IN, AM, A1OUT };
 
 struct twoq {
-	struct pdir d;
+	struct pdir d;          /* first: release() is pdir_release */
 	uint32_t    kin, kout;   /* in pages */
 	uint32_t    chosen;      /* the frame victim() chose, or PLIST_NIL */
 	uint32_t    back;        /* the incoming page's ghost, or PLIST_NIL */
-	uint8_t    *fresh;       /* by frame: loaded, its loading access not yet heard */
 };
 
-static void twoq_release(void *state)
-{
-	struct twoq *q = state;
-
-	if (!q)
-		return;
-	pdir_free(&q->d);
-	free(q->fresh);
-	free(q);
-}
+/* d.flags: loaded, its loading access not yet heard */
+#define TWOQ_FRESH 1
 
 static int twoq_init(void **state, uint64_t nframes, void *arg)
 {
@@ -92,11 +83,6 @@ static int twoq_init(void **state, uint64_t nframes, void *arg)
 		free(q);
 		return rc;
 	}
-	q->fresh = calloc(nframes + 1, 1);
-	if (!q->fresh) {
-		twoq_release(q);
-		return -ENOMEM;
-	}
 	*state = q;
 	return 0;
 }
@@ -119,7 +105,7 @@ static void twoq_removed(void *state, uint64_t pfn)
 		}
 	}
 	pdir_del(&q->d, n);
-	q->fresh[n] = 0;
+	q->d.flags[n] = 0;
 }
 
 static void twoq_loaded(void *state, const struct vmfs_page *pg)
@@ -132,7 +118,7 @@ static void twoq_loaded(void *state, const struct vmfs_page *pg)
 		return;
 	q->chosen = q->back = PLIST_NIL;    /* any eviction is over */
 	pdir_set_page(&q->d, n, pg);    /* if it was still on a list, it was freed */
-	q->fresh[n] = 1;
+	q->d.flags[n] = TWOQ_FRESH;
 	g = pdir_ghost_find(&q->d, pg);
 	if (g != PLIST_NIL) {           /* X in A1out: into Am */
 		pdir_ghost_drop(&q->d, g);
@@ -152,8 +138,8 @@ static void twoq_accessed(void *state, const struct vmfs_page *pg)
 	q->chosen = q->back = PLIST_NIL;
 	if (pg->pfn >= q->d.c || q->d.where[n] != AM)
 		return;
-	if (q->fresh[n]) {              /* the reference that loaded it */
-		q->fresh[n] = 0;
+	if (q->d.flags[n] & TWOQ_FRESH) {              /* the reference that loaded it */
+		q->d.flags[n] = 0;
 		return;
 	}
 	if (q->d.link[n].next != pdir_head(&q->d, AM))
@@ -181,7 +167,7 @@ static int64_t twoq_victim(void *state, struct vmfs_reclaim *rc,
 const struct vmfs_policy_ops policy_2q_ops = {
 	.name     = "2q",
 	.init     = twoq_init,
-	.release  = twoq_release,
+	.release  = pdir_release,
 	.loaded   = twoq_loaded,
 	.accessed = twoq_accessed,
 	.removed  = twoq_removed,

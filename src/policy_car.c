@@ -63,27 +63,16 @@
 
 enum car_list { CT1, CT2, CB1, CB2 };
 
+/* d.flags, by frame */
 #define CREF    1   /* the page's own reference bit */
 #define CFRESH  2   /* loaded, its loading access not yet heard */
 #define CLOOKED 4   /* replace() has looked at it since it was loaded */
 
 struct car {
-	struct pdir d;
+	struct pdir d;        /* first: release() is pdir_release */
 	uint32_t    p;        /* CT1's target size */
 	uint32_t    chosen;   /* the frame victim() chose, or PLIST_NIL */
-	uint8_t    *flags;    /* by frame: C* */
 };
-
-static void car_release(void *state)
-{
-	struct car *a = state;
-
-	if (!a)
-		return;
-	pdir_free(&a->d);
-	free(a->flags);
-	free(a);
-}
 
 static int car_init(void **state, uint64_t nframes, void *arg)
 {
@@ -100,11 +89,6 @@ static int car_init(void **state, uint64_t nframes, void *arg)
 	if ((rc = pdir_init(&a->d, nframes, 2 * nframes + 1)) < 0) {
 		free(a);
 		return rc;
-	}
-	a->flags = calloc(nframes + 1, 1);
-	if (!a->flags) {
-		car_release(a);
-		return -ENOMEM;
 	}
 	*state = a;
 	return 0;
@@ -123,7 +107,7 @@ static void car_removed(void *state, uint64_t pfn)
 		pdir_ghost_add(&a->d, n, a->d.where[n] == CT1 ? CB1 : CB2);
 	}
 	pdir_del(&a->d, n);
-	a->flags[n] = 0;
+	a->d.flags[n] = 0;
 }
 
 /* The directory replacement, for a page that is in neither ghost list. */
@@ -148,7 +132,7 @@ static void car_loaded(void *state, const struct vmfs_page *pg)
 		return;
 	a->chosen = PLIST_NIL;          /* any eviction is over */
 	pdir_set_page(&a->d, n, pg);    /* if it was still on a list, it was freed */
-	a->flags[n] = CFRESH;
+	a->d.flags[n] = CFRESH;
 	g = pdir_ghost_find(&a->d, pg);
 	if (g == PLIST_NIL) {
 		car_trim(a);
@@ -180,19 +164,19 @@ static void car_accessed(void *state, const struct vmfs_page *pg)
 	a->chosen = PLIST_NIL;
 	if (pg->pfn >= a->d.c || a->d.where[n] == PDIR_NOWHERE)
 		return;
-	if (a->flags[n] & CFRESH)
-		a->flags[n] &= (uint8_t)~CFRESH;   /* the access that loaded it */
+	if (a->d.flags[n] & CFRESH)
+		a->d.flags[n] &= (uint8_t)~CFRESH;   /* the access that loaded it */
 	else
-		a->flags[n] |= CREF;
+		a->d.flags[n] |= CREF;
 }
 
 /* Whether @n counts as referenced now; clears its bits (own and the entries'). */
 static bool car_test_and_clear(struct car *a, struct vmfs_reclaim *rc, uint32_t n)
 {
-	bool young = policy_referenced(rc, n, 1) && (a->flags[n] & CLOOKED);
-	bool ref = young || (a->flags[n] & CREF);
+	bool young = policy_referenced(rc, n, 1) && (a->d.flags[n] & CLOOKED);
+	bool ref = young || (a->d.flags[n] & CREF);
 
-	a->flags[n] = (uint8_t)((a->flags[n] & ~CREF) | CLOOKED);
+	a->d.flags[n] = (uint8_t)((a->d.flags[n] & ~CREF) | CLOOKED);
 	return ref;
 }
 
@@ -233,7 +217,7 @@ static int64_t car_victim(void *state, struct vmfs_reclaim *rc,
 const struct vmfs_policy_ops policy_car_ops = {
 	.name     = "car",
 	.init     = car_init,
-	.release  = car_release,
+	.release  = pdir_release,
 	.loaded   = car_loaded,
 	.accessed = car_accessed,
 	.removed  = car_removed,

@@ -114,9 +114,10 @@ int pdir_init(struct pdir *d, uint64_t c, uint64_t nghosts)
 	d->nodes = (uint32_t)nodes;
 	d->link = malloc((nodes + PDIR_MAXLISTS) * sizeof(*d->link));
 	d->where = malloc(nodes + 1);
+	d->flags = calloc(c + 1, 1);
 	d->owner = malloc((nodes + 1) * sizeof(*d->owner));
 	d->index = malloc((nodes + 1) * sizeof(*d->index));
-	if (!d->link || !d->where || !d->owner || !d->index ||
+	if (!d->link || !d->where || !d->flags || !d->owner || !d->index ||
 	    pghost_init(&d->dir, nghosts, d->owner, d->index) < 0) {
 		pdir_free(d);
 		return -ENOMEM;
@@ -138,11 +139,20 @@ void pdir_free(struct pdir *d)
 	pghost_free(&d->dir);
 	free(d->link);
 	free(d->where);
+	free(d->flags);
 	free(d->owner);
 	free(d->index);
 	d->link = NULL;
-	d->where = NULL;
+	d->where = d->flags = NULL;
 	d->owner = d->index = NULL;
+}
+
+void pdir_release(void *state)
+{
+	if (!state)
+		return;
+	pdir_free(state);
+	free(state);
 }
 
 void pdir_del(struct pdir *d, uint32_t n)

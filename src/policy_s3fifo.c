@@ -38,7 +38,8 @@
  * (default 10, from 1 to 99).
  *
  * Layout: a struct pdir (policy.h) with the lists S, M and G, heads the
- * oldest; frames on S or M, c ghost nodes on G (at most |M| <= c in use).
+ * oldest; frames on S or M, c ghost nodes on G (at most |M| <= c in use);
+ * its flags[] hold each frame's counter and SFRESH.
  * What stays true: the tracked frames are exactly those on S and M; the
  * directory holds exactly the ghosts; |G| <= M's share.  Cost:
  * loaded(), accessed() and removed() are O(1) (expected, for the
@@ -59,10 +60,9 @@ enum s3_list { SQ, MQ, GQ };
 #define SFRESH 0x80   /* loaded, its loading access not yet heard */
 
 struct s3fifo {
-	struct pdir    d;          /* S, M, G; ghost nodes c..2c-1 */
+	struct pdir    d;          /* S, M, G; ghost nodes c..2c-1; first (pdir_release) */
 	uint32_t       mshare;     /* M's share of c, also G's capacity */
 	uint32_t       chosen;     /* the frame victim() chose, or PLIST_NIL */
-	uint8_t       *freq;       /* by frame: the counter, SFRESH */
 };
 
 /* Frame @n leaves S as a victim: its identity enters the tail of G. */
@@ -73,17 +73,6 @@ static void s3_ghost_add(struct s3fifo *s, uint32_t n)
 	if (s->d.size[GQ] == s->mshare)
 		pdir_ghost_drop(&s->d, pdir_first(&s->d, GQ));
 	pdir_ghost_add(&s->d, n, GQ);
-}
-
-static void s3_release(void *state)
-{
-	struct s3fifo *s = state;
-
-	if (!s)
-		return;
-	pdir_free(&s->d);
-	free(s->freq);
-	free(s);
 }
 
 static int s3_init(void **state, uint64_t nframes, void *arg)
@@ -105,11 +94,6 @@ static int s3_init(void **state, uint64_t nframes, void *arg)
 	small = nframes * small / 100;
 	s->mshare = (uint32_t)(nframes - (small ? small : nframes ? 1 : 0));
 	s->chosen = PLIST_NIL;
-	s->freq = calloc(nframes + 1, 1);
-	if (!s->freq) {
-		s3_release(s);
-		return -ENOMEM;
-	}
 	*state = s;
 	return 0;
 }
@@ -128,7 +112,7 @@ static void s3_removed(void *state, uint64_t pfn)
 			s3_ghost_add(s, n);
 	}
 	pdir_del(&s->d, n);
-	s->freq[n] = 0;
+	s->d.flags[n] = 0;
 }
 
 static void s3_loaded(void *state, const struct vmfs_page *pg)
@@ -141,7 +125,7 @@ static void s3_loaded(void *state, const struct vmfs_page *pg)
 		return;
 	s->chosen = PLIST_NIL;          /* any eviction is over */
 	pdir_set_page(&s->d, n, pg);    /* if it was still on a list, it was freed */
-	s->freq[n] = SFRESH;
+	s->d.flags[n] = SFRESH;
 	g = pdir_ghost_find(&s->d, pg);
 	if (g != PLIST_NIL) {
 		pdir_ghost_drop(&s->d, g);
@@ -161,10 +145,10 @@ static void s3_accessed(void *state, const struct vmfs_page *pg)
 	s->chosen = PLIST_NIL;
 	if (pg->pfn >= s->d.c || s->d.where[n] == PDIR_NOWHERE)
 		return;
-	if (s->freq[n] & SFRESH)
-		s->freq[n] = 0;         /* the access that loaded it */
-	else if (s->freq[n] < SFREQ)
-		s->freq[n]++;
+	if (s->d.flags[n] & SFRESH)
+		s->d.flags[n] = 0;         /* the access that loaded it */
+	else if (s->d.flags[n] < SFREQ)
+		s->d.flags[n]++;
 }
 
 /* EVICTS: the first page from the head of S not seen again; the others go to M. */
@@ -177,7 +161,7 @@ static uint32_t s3_evict_small(struct s3fifo *s, struct vmfs_reclaim *rc, uint64
 
 		(*scanned)++;
 		if (policy_evictable(rc, n)) {
-			if ((s->freq[n] & SFREQ) <= 1)
+			if ((s->d.flags[n] & SFREQ) <= 1)
 				return n;
 			pdir_add_tail(&s->d, n, MQ);
 		}
@@ -200,9 +184,9 @@ static uint32_t s3_evict_main(struct s3fifo *s, struct vmfs_reclaim *rc, uint64_
 		next = s->d.link[n].next;
 		(*scanned)++;
 		if (policy_evictable(rc, n)) {
-			if (!(s->freq[n] & SFREQ))
+			if (!(s->d.flags[n] & SFREQ))
 				return n;
-			s->freq[n] = (uint8_t)((s->freq[n] & SFREQ) - 1);
+			s->d.flags[n] = (uint8_t)((s->d.flags[n] & SFREQ) - 1);
 			pdir_add_tail(&s->d, n, MQ);
 		}
 		n = next;
@@ -230,7 +214,7 @@ static int64_t s3_victim(void *state, struct vmfs_reclaim *rc,
 const struct vmfs_policy_ops policy_s3fifo_ops = {
 	.name     = "s3fifo",
 	.init     = s3_init,
-	.release  = s3_release,
+	.release  = pdir_release,
 	.loaded   = s3_loaded,
 	.accessed = s3_accessed,
 	.removed  = s3_removed,

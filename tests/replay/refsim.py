@@ -382,22 +382,14 @@ def car(c, refs):
 
     def replace():
         while True:
-            if len(T1) >= max(1, st['p']):
-                y, _ = T1.popitem(last=False)
-                if not ref[y]:
-                    B1[y] = True
-                    del ref[y]
-                    return y
-                ref[y] = 0
-                T2[y] = True
-            else:
-                y, _ = T2.popitem(last=False)
-                if not ref[y]:
-                    B2[y] = True
-                    del ref[y]
-                    return y
-                ref[y] = 0
-                T2[y] = True
+            t, b = (T1, B1) if len(T1) >= max(1, st['p']) else (T2, B2)
+            y, _ = t.popitem(last=False)    # the head page
+            if not ref[y]:
+                b[y] = True                 # demoted to the MRU end of B1 or B2
+                del ref[y]
+                return y
+            ref[y] = 0
+            T2[y] = True                    # to the tail of T2
 
     def miss(x, i):
         v = None
