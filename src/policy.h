@@ -122,6 +122,29 @@ static inline void plist_unlink(struct plink *l, uint32_t n)
 }
 
 /*
+ * Circles (clock, wsclock): the tracked frames on one circular list with
+ * no sentinel, and a hand, one of them or PLIST_NIL when there are none.
+ * A frame enters just before the hand; when the hand's frame leaves, the
+ * hand moves to the next one.
+ */
+static inline void pcircle_insert(struct plink *l, uint32_t *hand, uint32_t n)
+{
+	if (*hand == PLIST_NIL) {
+		l[n].next = l[n].prev = n;
+		*hand = n;
+	} else {
+		plist_insert_before(l, *hand, n);
+	}
+}
+
+static inline void pcircle_unlink(struct plink *l, uint32_t *hand, uint32_t n)
+{
+	if (*hand == n)
+		*hand = l[n].next == n ? PLIST_NIL : l[n].next;
+	plist_unlink(l, n);
+}
+
+/*
  * The first frame from the head of list @head (whose nodes are pfns) that
  * can be evicted now, or PLIST_NIL; every node looked at counts in
  * *scanned.  Unevictable frames are skipped, not moved.
@@ -182,7 +205,11 @@ void     pghost_delete(struct pghost *h, uint32_t n);
  * ghost keeps the identity (owner[], index[]) of a page evicted and is
  * found by it through the directory; unused ghost nodes are chained
  * through link[].next; flags[] is a byte per frame for the policy's use.
- * All sized at init; O(1) per call.
+ * chosen is the frame the policy's victim() chose: removed() of it is an
+ * eviction (its identity may become a ghost), of any other frame a free,
+ * and only until the next loaded() or accessed() (if the engine could not
+ * evict it, the machine has moved on), as in policy_arc.c.  All sized at
+ * init; O(1) per call.
  */
 #define PDIR_MAXLISTS 4
 #define PDIR_NOWHERE  0xff
@@ -191,6 +218,7 @@ struct pdir {
 	uint32_t       c;           /* frames */
 	uint32_t       nodes;       /* frames and ghost nodes */
 	uint32_t       free_ghost;  /* chain of unused ghost nodes, or PLIST_NIL */
+	uint32_t       chosen;      /* the frame victim() chose, or PLIST_NIL */
 	uint32_t       size[PDIR_MAXLISTS];
 	struct pghost  dir;         /* the ghosts, by identity */
 	struct plink  *link;        /* nodes + PDIR_MAXLISTS */
@@ -216,6 +244,23 @@ void pdir_ghost_drop(struct pdir *d, uint32_t g);
  */
 void pdir_ghost_add(struct pdir *d, uint32_t n, unsigned l);
 
+/* pdir_removed's answer, with the list: the frame was the victim chosen. */
+#define PDIR_EVICTED 0x100
+
+/*
+ * removed(): frame @pfn leaves its list, its flags cleared (its identity
+ * stays for pdir_ghost_add).  The list it was on, | PDIR_EVICTED when it
+ * was d->chosen; -1 when it was not tracked.
+ */
+int  pdir_removed(struct pdir *d, uint64_t pfn);
+/*
+ * loaded(): frame pg->pfn holds @pg now, with @flags, on no list yet (the
+ * page it held before, if the policy was not told it left, was freed); any
+ * eviction is over.  *@ghost is the ghost of @pg's identity or PLIST_NIL.
+ * false (and nothing done) if pg->pfn is beyond the frames.
+ */
+bool pdir_loaded(struct pdir *d, const struct vmfs_page *pg, uint8_t flags, uint32_t *ghost);
+
 static inline uint32_t pdir_head(const struct pdir *d, unsigned l)
 {
 	return d->nodes + l;
@@ -224,15 +269,6 @@ static inline uint32_t pdir_head(const struct pdir *d, unsigned l)
 static inline uint32_t pdir_first(const struct pdir *d, unsigned l)
 {
 	return d->link[pdir_head(d, l)].next;
-}
-
-/* Frame @n now holds @pg: its identity, on no list yet. */
-static inline void pdir_set_page(struct pdir *d, uint32_t n, const struct vmfs_page *pg)
-{
-	if (d->where[n] != PDIR_NOWHERE)
-		pdir_del(d, n);
-	d->owner[n] = pg->owner;
-	d->index[n] = pg->index;
 }
 
 /* The ghost of @pg's identity, or PLIST_NIL. */

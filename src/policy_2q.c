@@ -54,7 +54,6 @@ enum twoq_list { A1IN, AM, A1OUT };
 struct twoq {
 	struct pdir d;          /* first: release() is pdir_release */
 	uint32_t    kin, kout;   /* in pages */
-	uint32_t    chosen;      /* the frame victim() chose, or PLIST_NIL */
 	uint32_t    back;        /* the incoming page's ghost, or PLIST_NIL */
 };
 
@@ -77,7 +76,7 @@ static int twoq_init(void **state, uint64_t nframes, void *arg)
 		return -ENOMEM;
 	q->kin = (uint32_t)(nframes * pct[0] / 100);
 	q->kout = (uint32_t)(nframes * pct[1] / 100);
-	q->chosen = q->back = PLIST_NIL;
+	q->back = PLIST_NIL;
 	/* Room for Kout ghosts, the one entering and the incoming one's (victim()). */
 	if ((rc = pdir_init(&q->d, nframes, (uint64_t)q->kout + 2)) < 0) {
 		free(q);
@@ -90,42 +89,27 @@ static int twoq_init(void **state, uint64_t nframes, void *arg)
 static void twoq_removed(void *state, uint64_t pfn)
 {
 	struct twoq *q = state;
-	uint32_t n = (uint32_t)pfn;
 
-	assert(pfn < q->d.c);
-	if (pfn >= q->d.c || q->d.where[n] == PDIR_NOWHERE)
-		return;
-	if (n == q->chosen) {   /* paged out of A1in: remembered in A1out */
-		q->chosen = PLIST_NIL;
-		if (q->d.where[n] == A1IN && q->kout) {
-			pdir_ghost_add(&q->d, n, A1OUT);
-			/* The incoming page's ghost leaves in loaded() anyway. */
-			while (q->d.size[A1OUT] > q->kout && pdir_first(&q->d, A1OUT) != q->back)
-				pdir_ghost_drop(&q->d, pdir_first(&q->d, A1OUT));
-		}
+	/* Paged out of A1in: remembered in A1out. */
+	if (pdir_removed(&q->d, pfn) == (A1IN | PDIR_EVICTED) && q->kout) {
+		pdir_ghost_add(&q->d, (uint32_t)pfn, A1OUT);
+		/* The incoming page's ghost leaves in loaded() anyway. */
+		while (q->d.size[A1OUT] > q->kout && pdir_first(&q->d, A1OUT) != q->back)
+			pdir_ghost_drop(&q->d, pdir_first(&q->d, A1OUT));
 	}
-	pdir_del(&q->d, n);
-	q->d.flags[n] = 0;
 }
 
 static void twoq_loaded(void *state, const struct vmfs_page *pg)
 {
 	struct twoq *q = state;
-	uint32_t n = (uint32_t)pg->pfn, g;
+	uint32_t g;
 
-	assert(pg->pfn < q->d.c);
-	if (pg->pfn >= q->d.c)
+	q->back = PLIST_NIL;
+	if (!pdir_loaded(&q->d, pg, TWOQ_FRESH, &g))
 		return;
-	q->chosen = q->back = PLIST_NIL;    /* any eviction is over */
-	pdir_set_page(&q->d, n, pg);    /* if it was still on a list, it was freed */
-	q->d.flags[n] = TWOQ_FRESH;
-	g = pdir_ghost_find(&q->d, pg);
-	if (g != PLIST_NIL) {           /* X in A1out: into Am */
+	if (g != PLIST_NIL)             /* X in A1out: into Am */
 		pdir_ghost_drop(&q->d, g);
-		pdir_add_tail(&q->d, n, AM);
-	} else {
-		pdir_add_tail(&q->d, n, A1IN);
-	}
+	pdir_add_tail(&q->d, (uint32_t)pg->pfn, g != PLIST_NIL ? AM : A1IN);
 }
 
 /* The hot path: a hit in Am makes the page the most recent; in A1in, nothing. */
@@ -135,7 +119,7 @@ static void twoq_accessed(void *state, const struct vmfs_page *pg)
 	uint32_t n = (uint32_t)pg->pfn;
 
 	assert(pg->pfn < q->d.c);
-	q->chosen = q->back = PLIST_NIL;
+	q->d.chosen = q->back = PLIST_NIL;
 	if (pg->pfn >= q->d.c || q->d.where[n] != AM)
 		return;
 	if (q->d.flags[n] & TWOQ_FRESH) {              /* the reference that loaded it */
@@ -160,7 +144,7 @@ static int64_t twoq_victim(void *state, struct vmfs_reclaim *rc,
 	if (v == PLIST_NIL)
 		v = plist_first_evictable(q->d.link, pdir_head(&q->d, from == A1IN ? AM : A1IN),
 					  rc, scanned);
-	q->chosen = v;
+	q->d.chosen = v;
 	return v == PLIST_NIL ? -1 : (int64_t)v;
 }
 

@@ -71,7 +71,6 @@ enum car_list { CT1, CT2, CB1, CB2 };
 struct car {
 	struct pdir d;        /* first: release() is pdir_release */
 	uint32_t    p;        /* CT1's target size */
-	uint32_t    chosen;   /* the frame victim() chose, or PLIST_NIL */
 };
 
 static int car_init(void **state, uint64_t nframes, void *arg)
@@ -85,7 +84,6 @@ static int car_init(void **state, uint64_t nframes, void *arg)
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	a->chosen = PLIST_NIL;
 	if ((rc = pdir_init(&a->d, nframes, 2 * nframes + 1)) < 0) {
 		free(a);
 		return rc;
@@ -97,17 +95,11 @@ static int car_init(void **state, uint64_t nframes, void *arg)
 static void car_removed(void *state, uint64_t pfn)
 {
 	struct car *a = state;
-	uint32_t n = (uint32_t)pfn;
+	int l = pdir_removed(&a->d, pfn);
 
-	assert(pfn < a->d.c);
-	if (pfn >= a->d.c || a->d.where[n] == PDIR_NOWHERE)
-		return;
-	if (n == a->chosen) {   /* evicted: demoted to the MRU end of CB1 or CB2 */
-		a->chosen = PLIST_NIL;
-		pdir_ghost_add(&a->d, n, a->d.where[n] == CT1 ? CB1 : CB2);
-	}
-	pdir_del(&a->d, n);
-	a->d.flags[n] = 0;
+	/* Evicted: demoted to the MRU end of B1 or B2. */
+	if (l >= 0 && (l & PDIR_EVICTED))
+		pdir_ghost_add(&a->d, (uint32_t)pfn, (l & ~PDIR_EVICTED) == CT1 ? CB1 : CB2);
 }
 
 /* The directory replacement, for a page that is in neither ghost list. */
@@ -127,13 +119,8 @@ static void car_loaded(void *state, const struct vmfs_page *pg)
 	struct car *a = state;
 	uint32_t n = (uint32_t)pg->pfn, g;
 
-	assert(pg->pfn < a->d.c);
-	if (pg->pfn >= a->d.c)
+	if (!pdir_loaded(&a->d, pg, CFRESH, &g))
 		return;
-	a->chosen = PLIST_NIL;          /* any eviction is over */
-	pdir_set_page(&a->d, n, pg);    /* if it was still on a list, it was freed */
-	a->d.flags[n] = CFRESH;
-	g = pdir_ghost_find(&a->d, pg);
 	if (g == PLIST_NIL) {
 		car_trim(a);
 		pdir_add_tail(&a->d, n, CT1);
@@ -161,7 +148,7 @@ static void car_accessed(void *state, const struct vmfs_page *pg)
 	uint32_t n = (uint32_t)pg->pfn;
 
 	assert(pg->pfn < a->d.c);
-	a->chosen = PLIST_NIL;
+	a->d.chosen = PLIST_NIL;
 	if (pg->pfn >= a->d.c || a->d.where[n] == PDIR_NOWHERE)
 		return;
 	if (a->d.flags[n] & CFRESH)
@@ -210,7 +197,7 @@ static int64_t car_victim(void *state, struct vmfs_reclaim *rc,
 		v = plist_first_evictable(a->d.link, pdir_head(&a->d, CT1), rc, scanned);
 	if (v == PLIST_NIL)
 		v = plist_first_evictable(a->d.link, pdir_head(&a->d, CT2), rc, scanned);
-	a->chosen = v;
+	a->d.chosen = v;
 	return v == PLIST_NIL ? -1 : (int64_t)v;
 }
 

@@ -112,6 +112,7 @@ int pdir_init(struct pdir *d, uint64_t c, uint64_t nghosts)
 		return -EINVAL;
 	d->c = (uint32_t)c;
 	d->nodes = (uint32_t)nodes;
+	d->chosen = PLIST_NIL;
 	d->link = malloc((nodes + PDIR_MAXLISTS) * sizeof(*d->link));
 	d->where = malloc(nodes + 1);
 	d->flags = calloc(c + 1, 1);
@@ -170,6 +171,41 @@ void pdir_add_tail(struct pdir *d, uint32_t n, unsigned l)
 	plist_insert_before(d->link, pdir_head(d, l), n);
 	d->where[n] = (uint8_t)l;
 	d->size[l]++;
+}
+
+int pdir_removed(struct pdir *d, uint64_t pfn)
+{
+	uint32_t n = (uint32_t)pfn;
+	int l;
+
+	assert(pfn < d->c);
+	if (pfn >= d->c || d->where[n] == PDIR_NOWHERE)
+		return -1;
+	l = d->where[n];
+	if (n == d->chosen) {
+		d->chosen = PLIST_NIL;
+		l |= PDIR_EVICTED;
+	}
+	pdir_del(d, n);
+	d->flags[n] = 0;
+	return l;
+}
+
+bool pdir_loaded(struct pdir *d, const struct vmfs_page *pg, uint8_t flags, uint32_t *ghost)
+{
+	uint32_t n = (uint32_t)pg->pfn;
+
+	assert(pg->pfn < d->c);
+	if (pg->pfn >= d->c)
+		return false;
+	d->chosen = PLIST_NIL;
+	if (d->where[n] != PDIR_NOWHERE)
+		pdir_del(d, n);
+	d->owner[n] = pg->owner;
+	d->index[n] = pg->index;
+	d->flags[n] = flags;
+	*ghost = pghost_find(&d->dir, pg->owner, pg->index);
+	return true;
 }
 
 void pdir_ghost_drop(struct pdir *d, uint32_t g)

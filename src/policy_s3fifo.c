@@ -62,7 +62,6 @@ enum s3_list { SQ, MQ, GQ };
 struct s3fifo {
 	struct pdir    d;          /* S, M, G; ghost nodes c..2c-1; first (pdir_release) */
 	uint32_t       mshare;     /* M's share of c, also G's capacity */
-	uint32_t       chosen;     /* the frame victim() chose, or PLIST_NIL */
 };
 
 /* Frame @n leaves S as a victim: its identity enters the tail of G. */
@@ -93,7 +92,6 @@ static int s3_init(void **state, uint64_t nframes, void *arg)
 	}
 	small = nframes * small / 100;
 	s->mshare = (uint32_t)(nframes - (small ? small : nframes ? 1 : 0));
-	s->chosen = PLIST_NIL;
 	*state = s;
 	return 0;
 }
@@ -101,38 +99,21 @@ static int s3_init(void **state, uint64_t nframes, void *arg)
 static void s3_removed(void *state, uint64_t pfn)
 {
 	struct s3fifo *s = state;
-	uint32_t n = (uint32_t)pfn;
 
-	assert(pfn < s->d.c);
-	if (pfn >= s->d.c || s->d.where[n] == PDIR_NOWHERE)
-		return;
-	if (n == s->chosen) {   /* evicted: from S, it leaves a ghost */
-		s->chosen = PLIST_NIL;
-		if (s->d.where[n] == SQ)
-			s3_ghost_add(s, n);
-	}
-	pdir_del(&s->d, n);
-	s->d.flags[n] = 0;
+	if (pdir_removed(&s->d, pfn) == (SQ | PDIR_EVICTED))
+		s3_ghost_add(s, (uint32_t)pfn);   /* evicted from S: remembered in G */
 }
 
 static void s3_loaded(void *state, const struct vmfs_page *pg)
 {
 	struct s3fifo *s = state;
-	uint32_t n = (uint32_t)pg->pfn, g;
+	uint32_t g;
 
-	assert(pg->pfn < s->d.c);
-	if (pg->pfn >= s->d.c)
+	if (!pdir_loaded(&s->d, pg, SFRESH, &g))
 		return;
-	s->chosen = PLIST_NIL;          /* any eviction is over */
-	pdir_set_page(&s->d, n, pg);    /* if it was still on a list, it was freed */
-	s->d.flags[n] = SFRESH;
-	g = pdir_ghost_find(&s->d, pg);
-	if (g != PLIST_NIL) {
+	if (g != PLIST_NIL)             /* remembered in G: into M */
 		pdir_ghost_drop(&s->d, g);
-		pdir_add_tail(&s->d, n, MQ);
-	} else {
-		pdir_add_tail(&s->d, n, SQ);
-	}
+	pdir_add_tail(&s->d, (uint32_t)pg->pfn, g != PLIST_NIL ? MQ : SQ);
 }
 
 /* The hot path: a hit raises the counter, up to 3. */
@@ -142,7 +123,7 @@ static void s3_accessed(void *state, const struct vmfs_page *pg)
 	uint32_t n = (uint32_t)pg->pfn;
 
 	assert(pg->pfn < s->d.c);
-	s->chosen = PLIST_NIL;
+	s->d.chosen = PLIST_NIL;
 	if (pg->pfn >= s->d.c || s->d.where[n] == PDIR_NOWHERE)
 		return;
 	if (s->d.flags[n] & SFRESH)
@@ -207,7 +188,7 @@ static int64_t s3_victim(void *state, struct vmfs_reclaim *rc,
 		v = s3_evict_main(s, rc, scanned);
 	if (v == PLIST_NIL)     /* M had nothing evictable; S may have */
 		v = s3_evict_small(s, rc, scanned);
-	s->chosen = v;
+	s->d.chosen = v;
 	return v == PLIST_NIL ? -1 : (int64_t)v;
 }
 

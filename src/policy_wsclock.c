@@ -102,9 +102,7 @@ static void wsclock_removed(void *state, uint64_t pfn)
 	assert(pfn < w->nframes);
 	if (pfn >= w->nframes || !plist_linked(w->link, n))
 		return;
-	if (w->hand == n)
-		w->hand = w->link[n].next == n ? PLIST_NIL : w->link[n].next;
-	plist_unlink(w->link, n);
+	pcircle_unlink(w->link, &w->hand, n);
 	w->ref[n] = 0;
 	w->count--;
 }
@@ -119,12 +117,7 @@ static void wsclock_loaded(void *state, const struct vmfs_page *pg)
 	if (pg->pfn >= w->nframes)
 		return;
 	wsclock_removed(w, n);
-	if (w->hand == PLIST_NIL) {
-		w->link[n].next = w->link[n].prev = n;
-		w->hand = n;
-	} else {
-		plist_insert_before(w->link, w->hand, n);
-	}
+	pcircle_insert(w->link, &w->hand, n);
 	w->ref[n] = 1;
 	w->tlu[n] = w->now;
 	w->count++;
