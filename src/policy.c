@@ -2,8 +2,10 @@
  * policy.c - the table of built-in replacement policies, found by name, and
  * the switch of a machine's policy.
  *
- * The names are SPEC §1's (fifo, lru, clock, arc) and each maps to the ops
- * table its own file defines.  The table is constant, so the lookup needs
+ * The names are SPEC §1's (fifo, lru, clock, arc), then issue 18's in
+ * alphabetical order, and each maps to the ops table its own file defines;
+ * the "known" lists of the error messages are built from the table
+ * (policy_known).  The table is constant, so the lookup needs
  * no lock; policy_set runs with the machine lock held, and after it every
  * tracked frame is known to the new policy exactly once.
  */

@@ -1,9 +1,11 @@
 /*
- * policy.h - the built-in page-replacement policies (fifo, lru, clock, arc)
- * and the few pieces they share.
+ * policy.h - the built-in page-replacement policies (fifo, lru, clock, arc,
+ * and those of issue 18: 2q, car, random, s3fifo, sieve, wsclock) and the
+ * few pieces they share.
  *
  * Each policy lives in its own file (policy_fifo.c, policy_lru.c,
- * policy_clock.c, policy_arc.c) and is nothing but a struct vmfs_policy_ops,
+ * policy_clock.c, policy_arc.c, policy_2q.c, ...) and is nothing but a
+ * struct vmfs_policy_ops,
  * the same table a program linking libvmfs fills to install its own (see
  * vmfs.h for the contract between the engine and a policy).  What stays true
  * in all of them:
