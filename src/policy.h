@@ -5,10 +5,9 @@
  *
  * Each policy lives in its own file (policy_fifo.c, policy_lru.c,
  * policy_clock.c, policy_arc.c, policy_2q.c, ...) and is nothing but a
- * struct vmfs_policy_ops,
- * the same table a program linking libvmfs fills to install its own (see
- * vmfs.h for the contract between the engine and a policy).  What stays true
- * in all of them:
+ * struct vmfs_policy_ops, the same table a program linking libvmfs fills to
+ * install its own (see vmfs.h for the contract between the engine and a
+ * policy).  What stays true in all of them:
  *
  *   1. State is sized once, by init(), for frames 0 .. nframes-1, and every
  *      per-page structure is an array indexed by pfn with uint32_t links.
