@@ -23,6 +23,9 @@
  *      passes the built-in policies nothing else (page_accessed in
  *      page.h), and a repeated accessed() of the same frame with no
  *      other callback between changes nothing, so the engine skips it.
+ *      (s3fifo's hit counter and wsclock's virtual time count the calls
+ *      they hear, so for them such a run is one access: their files say
+ *      so, and tests/replay/refsim.py counts the same way.)
  *   5. rc may be NULL when a policy is driven outside the engine (the unit
  *      tests, a dry run of vmfs-replay): every frame is then evictable and
  *      no page-table entry is referenced (policy_evictable and
