@@ -410,6 +410,27 @@ print("\n".join(map(str, out)))' $t > "$TMP/$t.refs"
 	for t in zipf loop scan phases; do
 		compare "$TMP/$t.refs" 10,50,100,200 "$NEW_POLICIES"
 	done
+	# Parameters in the name (NAME:KEY=VALUE), once -p takes them: the
+	# defaults written out give the default's figures, others others.
+	if replay --csv -p random:seed=1 -n 50 "$TMP/zipf.refs" > "$TMP/p1.csv" 2> /dev/null; then
+		for pair in "random random:seed=1" "2q 2q:kin=25:kout=50" "s3fifo s3fifo:small=10" \
+			    "wsclock wsclock:tau=50"; do
+			set -- $pair
+			replay --csv -p "$1" -n 50 "$TMP/zipf.refs" | cut -d, -f4- > "$TMP/pa.csv"
+			replay --csv -p "$2" -n 50 "$TMP/zipf.refs" | cut -d, -f4- > "$TMP/pb.csv"
+			cmp -s "$TMP/pa.csv" "$TMP/pb.csv" && ok "$2 is $1" || fail "$2 differs from $1"
+		done
+		for pair in "random random:seed=7" "2q 2q:kin=10:kout=100" "s3fifo s3fifo:small=30" \
+			    "wsclock wsclock:tau=5000"; do
+			set -- $pair
+			replay --csv -p "$1" -n 50 "$TMP/zipf.refs" | cut -d, -f5 > "$TMP/pa.csv"
+			replay --csv -p "$2" -n 50 "$TMP/zipf.refs" | cut -d, -f5 > "$TMP/pb.csv"
+			cmp -s "$TMP/pa.csv" "$TMP/pb.csv" && fail "$2 gives the faults of $1" ||
+				ok "$2 is not $1"
+		done
+	else
+		echo "note: -p takes no parameters here, NAME:KEY=VALUE not tried"
+	fi
 	lirs=${VMFS_TRACES:-$SRCDIR/../../../shared/traces}/lirs
 	if [ -d "$lirs" ]; then
 		for t in cs gli cpp ps multi1; do
