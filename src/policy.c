@@ -2,12 +2,13 @@
  * policy.c - the table of built-in replacement policies, found by name, and
  * the switch of a machine's policy.
  *
- * The names are SPEC §1's (fifo, lru, clock, arc) and each maps to the ops
- * table its own file defines.  A name may carry the policy's parameters,
- * NAME:KEY=VALUE:KEY=VALUE (no commas, so it fits an options string): the
- * lookup matches the NAME part and the policy's init() receives the rest,
- * "KEY=VALUE:KEY=VALUE" as a const char * (NULL when there is none); the
- * "known" lists of error messages are built from the table.  The table is
+ * The names are SPEC §1's (fifo, lru, clock, arc), then issue 18's in
+ * alphabetical order, and each maps to the ops table its own file defines.
+ * A name may carry the policy's parameters, NAME:KEY=VALUE:KEY=VALUE (no
+ * commas, so it fits an options string): the lookup matches the NAME part
+ * and the policy's init() receives the rest, "KEY=VALUE:KEY=VALUE" as a
+ * const char * (NULL when there is none); the "known" lists of error
+ * messages are built from the table (policy_known).  The table is
  * constant, so the lookup needs no lock; policy_set runs with the machine
  * lock held, and after it every tracked frame is known to the new policy
  * exactly once.
@@ -28,8 +29,14 @@ static const struct vmfs_policy_ops *const builtin[] = {
 	&policy_lru_ops,
 	&policy_clock_ops,
 	&policy_arc_ops,
+	&policy_2q_ops,
+	&policy_car_ops,
 	&policy_clockpro_ops,
 	&policy_lirs_ops,
+	&policy_random_ops,
+	&policy_s3fifo_ops,
+	&policy_sieve_ops,
+	&policy_wsclock_ops,
 };
 
 #define NBUILTIN (sizeof(builtin) / sizeof(builtin[0]))

@@ -1,12 +1,13 @@
 /*
- * policy.h - the built-in page-replacement policies (fifo, lru, clock, arc)
- * and the few pieces they share.
+ * policy.h - the built-in page-replacement policies (fifo, lru, clock, arc,
+ * and those of issue 18: 2q, car, clockpro, lirs, random, s3fifo, sieve,
+ * wsclock) and the few pieces they share.
  *
  * Each policy lives in its own file (policy_fifo.c, policy_lru.c,
- * policy_clock.c, policy_arc.c) and is nothing but a struct vmfs_policy_ops,
- * the same table a program linking libvmfs fills to install its own (see
- * vmfs.h for the contract between the engine and a policy).  What stays true
- * in all of them:
+ * policy_clock.c, policy_arc.c, policy_2q.c, ...) and is nothing but a
+ * struct vmfs_policy_ops, the same table a program linking libvmfs fills to
+ * install its own (see vmfs.h for the contract between the engine and a
+ * policy).  What stays true in all of them:
  *
  *   1. State is sized once, by init(), for frames 0 .. nframes-1, and every
  *      per-page structure is an array indexed by pfn with uint32_t links.
@@ -22,6 +23,9 @@
  *      passes the built-in policies nothing else (page_accessed in
  *      page.h), and a repeated accessed() of the same frame with no
  *      other callback between changes nothing, so the engine skips it.
+ *      (s3fifo's hit counter and wsclock's virtual time count the calls
+ *      they hear, so for them such a run is one access: their files say
+ *      so, and tests/replay/refsim.py counts the same way.)
  *   5. rc may be NULL when a policy is driven outside the engine (the unit
  *      tests, a dry run of vmfs-replay): every frame is then evictable and
  *      no page-table entry is referenced (policy_evictable and
@@ -38,7 +42,9 @@
 
 extern const struct vmfs_policy_ops policy_fifo_ops, policy_lru_ops,
 	policy_clock_ops, policy_arc_ops;
-extern const struct vmfs_policy_ops policy_clockpro_ops, policy_lirs_ops;
+extern const struct vmfs_policy_ops policy_2q_ops, policy_car_ops, policy_clockpro_ops,
+	policy_lirs_ops, policy_random_ops, policy_s3fifo_ops, policy_sieve_ops,
+	policy_wsclock_ops;
 
 /*
  * The built-in policy called @name ("fifo", "lru", "clock", "arc", ...), or
@@ -127,6 +133,29 @@ static inline void plist_unlink(struct plink *l, uint32_t n)
 }
 
 /*
+ * Circles (clock, wsclock): the tracked frames on one circular list with
+ * no sentinel, and a hand, one of them or PLIST_NIL when there are none.
+ * A frame enters just before the hand; when the hand's frame leaves, the
+ * hand moves to the next one.
+ */
+static inline void pcircle_insert(struct plink *l, uint32_t *hand, uint32_t n)
+{
+	if (*hand == PLIST_NIL) {
+		l[n].next = l[n].prev = n;
+		*hand = n;
+	} else {
+		plist_insert_before(l, *hand, n);
+	}
+}
+
+static inline void pcircle_unlink(struct plink *l, uint32_t *hand, uint32_t n)
+{
+	if (*hand == n)
+		*hand = l[n].next == n ? PLIST_NIL : l[n].next;
+	plist_unlink(l, n);
+}
+
+/*
  * The first frame from the head of list @head (whose nodes are pfns) that
  * can be evicted now, or PLIST_NIL; every node looked at counts in
  * *scanned.  Unevictable frames are skipped, not moved.
@@ -160,27 +189,111 @@ int64_t pqueue_victim(void *state, struct vmfs_reclaim *rc,
 		      const struct vmfs_page *incoming, uint64_t *scanned);
 
 /*
- * The index of the non-resident pages a policy remembers (policy_ghost.c):
- * node numbers found by (owner, index), the keys read from the policy's
- * own arrays @owner and @index (by node).  Sized at init for @nkeys nodes
- * at most; find, add and delete are O(1) expected and never allocate.
+ * The ghost directory (policy_ghost.c): finds a node by a page's identity
+ * among the nodes inserted, whose identities are the policy's own arrays
+ * owner[] and index[] (by node; they must not change while it is in).
+ * Sized at init for @nodes nodes at most; never allocates afterwards.
  */
-struct pghosts {
-	uint64_t        mask;           /* slots - 1 */
-	uint32_t       *slot;           /* node, or PLIST_NIL */
+struct pghost {
+	uint64_t        mask;     /* slots - 1 */
+	uint32_t       *slot;     /* node, or PLIST_NIL */
 	const uint64_t *owner, *index;
 };
 
-int      pghosts_init(struct pghosts *h, uint64_t nkeys, const uint64_t *owner,
-		      const uint64_t *index);
-void     pghosts_free(struct pghosts *h);
-/* The indexed node with this key, or PLIST_NIL. */
-uint32_t pghosts_find(const struct pghosts *h, uint64_t owner, uint64_t index);
-/* Index node @n (not indexed, its key set). */
-void     pghosts_add(struct pghosts *h, uint32_t n);
-/* Stop indexing node @n (indexed, its key unchanged since). */
-void     pghosts_del(struct pghosts *h, uint32_t n);
-/* How many nodes are indexed: O(slots), for checks. */
-uint64_t pghosts_count(const struct pghosts *h);
+int      pghost_init(struct pghost *h, uint64_t nodes, const uint64_t *owner,
+		     const uint64_t *index);
+void     pghost_free(struct pghost *h);
+/* The node holding (@owner, @index), or PLIST_NIL. */
+uint32_t pghost_find(const struct pghost *h, uint64_t owner, uint64_t index);
+void     pghost_insert(struct pghost *h, uint32_t n);
+void     pghost_delete(struct pghost *h, uint32_t n);
+
+/*
+ * Lists of frames and ghosts (policy_ghost.c), what s3fifo, 2q and car are
+ * built on: node numbers 0..c-1 are the frames, c..nodes-1 ghost nodes,
+ * then one sentinel per list (pdir_head), heads the oldest.  Each node is
+ * on one list or none (where[], PDIR_NOWHERE), size[] counts them; a
+ * ghost keeps the identity (owner[], index[]) of a page evicted and is
+ * found by it through the directory; unused ghost nodes are chained
+ * through link[].next; flags[] is a byte per frame for the policy's use.
+ * chosen is the frame the policy's victim() chose: removed() of it is an
+ * eviction (its identity may become a ghost), of any other frame a free,
+ * and only until the next loaded() or accessed() (if the engine could not
+ * evict it, the machine has moved on), as in policy_arc.c.  All sized at
+ * init; O(1) per call.
+ */
+#define PDIR_MAXLISTS 4
+#define PDIR_NOWHERE  0xff
+
+struct pdir {
+	uint32_t       c;           /* frames */
+	uint32_t       nodes;       /* frames and ghost nodes */
+	uint32_t       free_ghost;  /* chain of unused ghost nodes, or PLIST_NIL */
+	uint32_t       chosen;      /* the frame victim() chose, or PLIST_NIL */
+	uint32_t       size[PDIR_MAXLISTS];
+	struct pghost  dir;         /* the ghosts, by identity */
+	struct plink  *link;        /* nodes + PDIR_MAXLISTS */
+	uint8_t       *where;       /* nodes: a list, or PDIR_NOWHERE */
+	uint8_t       *flags;       /* frames: the policy's own bits, 0 at init */
+	uint64_t      *owner;       /* nodes: the page's identity */
+	uint64_t      *index;
+};
+
+/* For @c frames and @nghosts ghost nodes: 0, -EINVAL (too many) or -ENOMEM. */
+int  pdir_init(struct pdir *d, uint64_t c, uint64_t nghosts);
+void pdir_free(struct pdir *d);
+/* release() of a policy whose state is malloc'ed and begins with its struct pdir. */
+void pdir_release(void *state);
+void pdir_del(struct pdir *d, uint32_t n);
+/* Move @n (on any list or none) to the tail of list @l. */
+void pdir_add_tail(struct pdir *d, uint32_t n, unsigned l);
+/* Forget ghost @g. */
+void pdir_ghost_drop(struct pdir *d, uint32_t g);
+/*
+ * Remember frame @n's identity at the tail of ghost list @l (an older
+ * ghost of the same identity is dropped first); the caller makes room.
+ */
+void pdir_ghost_add(struct pdir *d, uint32_t n, unsigned l);
+
+/* pdir_removed's answer, with the list: the frame was the victim chosen. */
+#define PDIR_EVICTED 0x100
+
+/*
+ * removed(): frame @pfn leaves its list, its flags cleared (its identity
+ * stays for pdir_ghost_add).  The list it was on, | PDIR_EVICTED when it
+ * was d->chosen; -1 when it was not tracked.
+ */
+int  pdir_removed(struct pdir *d, uint64_t pfn);
+/*
+ * loaded(): frame pg->pfn holds @pg now, with @flags, on no list yet (the
+ * page it held before, if the policy was not told it left, was freed); any
+ * eviction is over.  *@ghost is the ghost of @pg's identity or PLIST_NIL.
+ * false (and nothing done) if pg->pfn is beyond the frames.
+ */
+bool pdir_loaded(struct pdir *d, const struct vmfs_page *pg, uint8_t flags, uint32_t *ghost);
+
+static inline uint32_t pdir_head(const struct pdir *d, unsigned l)
+{
+	return d->nodes + l;
+}
+
+static inline uint32_t pdir_first(const struct pdir *d, unsigned l)
+{
+	return d->link[pdir_head(d, l)].next;
+}
+
+/* The ghost of @pg's identity, or PLIST_NIL. */
+static inline uint32_t pdir_ghost_find(const struct pdir *d, const struct vmfs_page *pg)
+{
+	return pghost_find(&d->dir, pg->owner, pg->index);
+}
+
+/*
+ * A built-in policy's parameters, "KEY=VALUE:KEY=VALUE" (the part of its
+ * name after the first ':'), or NULL for none: each KEY must be one of
+ * @keys, each VALUE a decimal number, stored in the same place of @vals
+ * (the others keep theirs, the defaults).  0, or -EINVAL.
+ */
+int policy_parse_params(const char *params, const char *const keys[], uint64_t vals[], size_t nkeys);
 
 #endif

@@ -94,9 +94,7 @@ static void clock_removed(void *state, uint64_t pfn)
 	assert(pfn < c->nframes);
 	if (pfn >= c->nframes || !plist_linked(c->link, n))
 		return;
-	if (c->hand == n)
-		c->hand = c->link[n].next == n ? PLIST_NIL : c->link[n].next;
-	plist_unlink(c->link, n);
+	pcircle_unlink(c->link, &c->hand, n);
 	c->ref[n] = 0;
 	c->count--;
 }
@@ -110,12 +108,7 @@ static void clock_loaded(void *state, const struct vmfs_page *pg)
 	if (pg->pfn >= c->nframes)
 		return;
 	clock_removed(c, n);
-	if (c->hand == PLIST_NIL) {
-		c->link[n].next = c->link[n].prev = n;
-		c->hand = n;
-	} else {
-		plist_insert_before(c->link, c->hand, n);
-	}
+	pcircle_insert(c->link, &c->hand, n);
 	c->ref[n] = 1;
 	c->count++;
 }

@@ -31,8 +31,9 @@
  * misses agree reference for reference (tests/replay checks them on their
  * traces).  Their defaults, kept here: a fixed cold share of 5 % of c, at
  * least 2 pages; at most c non-resident pages.  Parameters (the policy's
- * init() argument, a string or NULL): `min=P`, `max=P` (percent, 0 < P <
- * 100, min <= max) and `adaptive=0|1`, separated by ':'.
+ * init() argument, a string or NULL, read by policy_parse_params): `min=P`,
+ * `max=P` (integer percents, 1 to 99, min <= max) and `adaptive=0|1`,
+ * separated by ':'.
  *
  * Mapping onto the callbacks: accessed() sets the reference bit (the
  * access that loaded a page, and a reference repeating the one before it,
@@ -51,7 +52,7 @@
  *
  * Layout: nodes 0..c-1 are frames, c..2c the non-resident pages (at most
  * c + 1 at once: the bound is enforced just after the eviction that
- * exceeds it), found by (owner, index) in a struct pghosts (policy_ghost.c).  A
+ * exceeds it), found by (owner, index) in a struct pghost (policy_ghost.c).  A
  * node's next is toward the clock's head (the newest), prev toward the
  * oldest, and the hands move along prev.  What stays true: every node with
  * CP_CLOCK is on the one circle, and the counters (free frames, hot pages,
@@ -81,7 +82,7 @@ struct clockpro {
 	int64_t       min_cold, max_cold, credits;
 	bool          adaptive, evicted;
 	uint32_t      chosen, last, free_ghost;
-	struct pghosts ghosts;     /* the non-resident nodes by key */
+	struct pghost  ghosts;     /* the non-resident nodes by key */
 	struct plink *link;     /* c + nghost */
 	uint8_t      *f;
 	uint64_t     *owner, *index;
@@ -142,7 +143,7 @@ static void cp_remove(struct clockpro *p, uint32_t n, bool permanent)
 	if (permanent) {
 		p->f[n] = (uint8_t)((p->f[n] & ~CP_RES) | CP_COLD);
 		if (n >= p->c) {                /* a non-resident node: free it */
-			pghosts_del(&p->ghosts, n);
+			pghost_delete(&p->ghosts, n);
 			p->f[n] = 0;
 			p->link[n].next = p->free_ghost;
 			p->free_ghost = n;
@@ -332,7 +333,7 @@ static void cp_evict(struct clockpro *p, uint32_t n)
 	p->free_mem++;
 	p->hand_cold = PREV(p, n);
 	if (p->f[n] & CP_TEST) {
-		uint32_t g = pghosts_find(&p->ghosts, p->owner[n], p->index[n]);
+		uint32_t g = pghost_find(&p->ghosts, p->owner[n], p->index[n]);
 
 		if (g != CP_NIL) {      /* an older page of the same key */
 			cp_remove(p, g, true);
@@ -344,7 +345,7 @@ static void cp_evict(struct clockpro *p, uint32_t n)
 		p->owner[g] = p->owner[n];
 		p->index[g] = p->index[n];
 		p->f[g] = p->f[n];
-		pghosts_add(&p->ghosts, g);
+		pghost_insert(&p->ghosts, g);
 		cp_replace(p, n, g);
 		p->f[n] = 0;
 		p->num_nonres++;
@@ -368,43 +369,13 @@ static void cp_forget(struct clockpro *p, uint32_t n)
 
 /* ---- the callbacks ----------------------------------------------------- */
 
-static int cp_params(const char *s, double *min, double *max, bool *adaptive)
-{
-	while (s && *s) {
-		const char *end = strchr(s, ':');
-		size_t len = end ? (size_t)(end - s) : strlen(s);
-		char buf[64], *rest;
-		double *d = NULL;
-
-		if (len >= sizeof(buf))
-			return -EINVAL;
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		if (strncmp(buf, "min=", 4) == 0)
-			d = min;
-		else if (strncmp(buf, "max=", 4) == 0)
-			d = max;
-		else if (strcmp(buf, "adaptive=0") == 0 || strcmp(buf, "adaptive=1") == 0)
-			*adaptive = buf[9] == '1';
-		else
-			return -EINVAL;
-		if (d) {
-			*d = strtod(buf + 4, &rest);
-			if (rest == buf + 4 || *rest || !(*d > 0 && *d < 100))
-				return -EINVAL;
-		}
-		s = end ? end + 1 : NULL;
-	}
-	return *min <= *max ? 0 : -EINVAL;
-}
-
 static void cp_release(void *state)
 {
 	struct clockpro *p = state;
 
 	if (!p)
 		return;
-	pghosts_free(&p->ghosts);
+	pghost_free(&p->ghosts);
 	free(p->link);
 	free(p->f);
 	free(p->owner);
@@ -414,14 +385,14 @@ static void cp_release(void *state)
 
 static int cp_init(void **state, uint64_t nframes, void *arg)
 {
-	double min = 5.0, max = 5.0;
-	bool adaptive = false;
+	static const char *const keys[] = { "min", "max", "adaptive" };
+	uint64_t val[] = { 5, 5, 0 };    /* the authors' clock-pro.h */
 	uint64_t nodes = 2 * nframes + 1;
 	struct clockpro *p;
-	int rc = cp_params(arg, &min, &max, &adaptive);
 
-	if (rc < 0)
-		return rc;
+	if (policy_parse_params(arg, keys, val, 3) < 0 || val[0] < 1 || val[1] > 99 ||
+	    val[0] > val[1] || val[2] > 1)
+		return -EINVAL;
 	if (nframes >= (CP_NIL - 2) / 2)
 		return -EINVAL;
 	p = calloc(1, sizeof(*p));
@@ -432,12 +403,12 @@ static int cp_init(void **state, uint64_t nframes, void *arg)
 	p->head = p->hand_hot = p->hand_cold = p->hand_test = CP_NIL;
 	p->chosen = p->last = CP_NIL;
 	p->free_mem = (int64_t)nframes;
-	p->adaptive = adaptive;
+	p->adaptive = val[2];
 	/* The authors' band: floor(rate * c), at least 2. */
-	p->min_cold = (int64_t)(min / 100.0 * (double)nframes);
+	p->min_cold = (int64_t)((double)val[0] / 100.0 * (double)nframes);
 	if (p->min_cold < 2)
 		p->min_cold = 2;
-	p->max_cold = (int64_t)(max / 100.0 * (double)nframes);
+	p->max_cold = (int64_t)((double)val[1] / 100.0 * (double)nframes);
 	if (p->max_cold < 2)
 		p->max_cold = 2;
 	p->link = malloc(nodes * sizeof(*p->link));
@@ -445,7 +416,7 @@ static int cp_init(void **state, uint64_t nframes, void *arg)
 	p->owner = malloc(nodes * sizeof(*p->owner));
 	p->index = malloc(nodes * sizeof(*p->index));
 	if (!p->link || !p->f || !p->owner || !p->index ||
-	    pghosts_init(&p->ghosts, p->nghost, p->owner, p->index) < 0) {
+	    pghost_init(&p->ghosts, p->nghost, p->owner, p->index) < 0) {
 		cp_release(p);
 		return -ENOMEM;
 	}
@@ -475,7 +446,7 @@ static void cp_loaded(void *state, const struct vmfs_page *pg)
 	p->owner[n] = pg->owner;
 	p->index[n] = pg->index;
 	p->last = n;
-	g = pghosts_find(&p->ghosts, pg->owner, pg->index);
+	g = pghost_find(&p->ghosts, pg->owner, pg->index);
 	if (g == CP_NIL && !evicted && p->free_mem > p->min_cold) {
 		p->f[n] = CP_RES;               /* a hot page while filling */
 		p->free_mem--;

@@ -42,9 +42,10 @@
  * entries LIRS remembers by 3c, sized at init (results differ from 2500's
  * at small caches: tests/replay checks both against the authors' program).
  * Parameters (the policy's init() argument, a
- * string or NULL): `hir=PERCENT` (0 < PERCENT < 100, default 1; Lhirs is
- * floor(PERCENT/100 * c), at least 2, at most c - 1, or 1 when c = 1) and
- * `stack=MULT` (MULT >= 1), separated by ':', e.g. "hir=1:stack=3".
+ * string or NULL, read by policy_parse_params): `hir=PERCENT` (an integer,
+ * 1 to 99, default 1; Lhirs is floor(PERCENT/100 * c), at least 2, at most
+ * c - 1, or 1 when c = 1) and `stack=MULT` (MULT >= 1), separated by ':',
+ * e.g. "hir=1:stack=3".
  *
  * Mapping onto the callbacks: loaded() is a miss (after victim() and
  * removed() evicted Q's front), accessed() a hit.  Consecutive references
@@ -67,7 +68,7 @@
  * is O(1): entries join S (and H) only at the top, and a resident HIR
  * entry evicted keeps its place in both as a ghost.  Bottom/front at the
  * head of each list, top/end at the tail.  The ghosts are found by key in
- * a struct pghosts (policy_ghost.c) of at least 2G slots.
+ * a struct pghost (policy_ghost.c) of at least 2G slots.
  *
  * What stays true after every callback: a node is on S iff LIRS_INS; on H
  * iff on S and not LIR; on Q iff a tracked frame that is not LIR; the
@@ -101,7 +102,7 @@ struct lirs {
 	uint32_t      chosen;      /* the frame victim() chose, or PLIST_NIL */
 	uint32_t      last;        /* the frame last referenced, or PLIST_NIL */
 	uint32_t      free_ghost;  /* chain of unused ghost nodes (through s[].next) */
-	struct pghosts ghosts;     /* the ghost nodes by key */
+	struct pghost  ghosts;     /* the ghost nodes by key */
 	struct plink *s, *h;       /* c + nghost + 1 */
 	struct plink *q;           /* c + 1 */
 	uint8_t      *flags;       /* c + nghost */
@@ -111,36 +112,6 @@ struct lirs {
 static inline uint32_t lirs_sent(const struct lirs *l)
 {
 	return l->c + l->nghost;
-}
-
-/* ---- parameters -------------------------------------------------------- */
-
-/* "hir=P:stack=K" (either, both, in any order) or NULL; 0 or -EINVAL. */
-static int lirs_params(const char *p, double *hir, uint64_t *stack)
-{
-	while (p && *p) {
-		const char *end = strchr(p, ':');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char buf[64], *rest;
-
-		if (len >= sizeof(buf))
-			return -EINVAL;
-		memcpy(buf, p, len);
-		buf[len] = '\0';
-		if (strncmp(buf, "hir=", 4) == 0) {
-			*hir = strtod(buf + 4, &rest);
-			if (rest == buf + 4 || *rest || !(*hir > 0 && *hir < 100))
-				return -EINVAL;
-		} else if (strncmp(buf, "stack=", 6) == 0) {
-			*stack = strtoull(buf + 6, &rest, 10);
-			if (rest == buf + 6 || *rest || buf[6] == '-' || *stack < 1)
-				return -EINVAL;
-		} else {
-			return -EINVAL;
-		}
-		p = end ? end + 1 : NULL;
-	}
-	return 0;
 }
 
 /* ---- S, H and Q -------------------------------------------------------- */
@@ -176,7 +147,7 @@ static void lirs_s_top(struct lirs *l, uint32_t n)
 static void lirs_ghost_free(struct lirs *l, uint32_t g)
 {
 	assert(g >= l->c && (l->flags[g] & LIRS_INS));
-	pghosts_del(&l->ghosts, g);
+	pghost_delete(&l->ghosts, g);
 	lirs_s_del(l, g);
 	l->flags[g] = 0;
 	l->s[g].next = l->free_ghost;
@@ -267,7 +238,7 @@ static void lirs_release(void *state)
 
 	if (!l)
 		return;
-	pghosts_free(&l->ghosts);
+	pghost_free(&l->ghosts);
 	free(l->s);
 	free(l->h);
 	free(l->q);
@@ -279,17 +250,17 @@ static void lirs_release(void *state)
 
 static int lirs_init(void **state, uint64_t nframes, void *arg)
 {
-	double hir = 1.0;
-	uint64_t stack = 3, nodes, lhirs;
+	static const char *const keys[] = { "hir", "stack" };
+	uint64_t val[] = { 1, 3 }, stack, nodes, lhirs;   /* the defaults */
 	struct lirs *l;
-	int rc = lirs_params(arg, &hir, &stack);
 
-	if (rc < 0)
-		return rc;
+	if (policy_parse_params(arg, keys, val, 2) < 0 || val[0] < 1 || val[0] > 99 || val[1] < 1)
+		return -EINVAL;
+	stack = val[1];
 	if (stack > (PLIST_NIL - 2) / 2 || nframes > (PLIST_NIL - 2) / (stack + 1))
 		return -EINVAL;
 	nodes = nframes * (stack + 1);
-	lhirs = (uint64_t)(hir / 100.0 * (double)nframes);   /* as the authors round */
+	lhirs = (uint64_t)((double)val[0] / 100.0 * (double)nframes);   /* as the authors round */
 	if (lhirs < 2)
 		lhirs = 2;
 	if (lhirs >= nframes)
@@ -309,7 +280,7 @@ static int lirs_init(void **state, uint64_t nframes, void *arg)
 	l->owner = malloc((nodes + 1) * sizeof(*l->owner));
 	l->index = malloc((nodes + 1) * sizeof(*l->index));
 	if (!l->s || !l->h || !l->q || !l->flags || !l->owner || !l->index ||
-	    pghosts_init(&l->ghosts, l->nghost, l->owner, l->index) < 0) {
+	    pghost_init(&l->ghosts, l->nghost, l->owner, l->index) < 0) {
 		lirs_release(l);
 		return -ENOMEM;
 	}
@@ -342,7 +313,7 @@ static void lirs_loaded(void *state, const struct vmfs_page *pg)
 		lirs_forget(l, n);
 	l->owner[n] = pg->owner;
 	l->index[n] = pg->index;
-	g = pghosts_find(&l->ghosts, pg->owner, pg->index);
+	g = pghost_find(&l->ghosts, pg->owner, pg->index);
 	was_in_s = g != PLIST_NIL;
 	l->flags[n] = LIRS_RES;
 	l->last = n;
@@ -410,7 +381,7 @@ static void lirs_removed(void *state, uint64_t pfn)
 	}
 	/* Evicted from Q, in S: a ghost takes its place in S and H. */
 	l->chosen = PLIST_NIL;
-	g = pghosts_find(&l->ghosts, l->owner[n], l->index[n]);
+	g = pghost_find(&l->ghosts, l->owner[n], l->index[n]);
 	if (g != PLIST_NIL)
 		lirs_ghost_free(l, g);
 	g = l->free_ghost;
@@ -426,7 +397,7 @@ static void lirs_removed(void *state, uint64_t pfn)
 	plist_insert_before(l->h, n, g);
 	l->flags[g] = LIRS_INS;
 	l->slen++;
-	pghosts_add(&l->ghosts, g);
+	pghost_insert(&l->ghosts, g);
 	plist_unlink(l->q, n);
 	lirs_s_del(l, n);
 	l->flags[n] = 0;

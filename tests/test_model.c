@@ -1512,7 +1512,7 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 static void usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s [--seed N | --seeds N] [--ops N] [--levels 2..6] [--tlb N]\n"
-		"       [--frames N] [--policy fifo|lru|clock|arc] [--swap none]\n"
+		"       [--frames N] [--policy NAME] [--swap none]\n"
 		"       [--swap-size SIZE] [--objects] [--long] [--verbose]\n", argv0);
 	exit(2);
 }

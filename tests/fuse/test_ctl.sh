@@ -85,6 +85,14 @@ n=$(ctl "$mnt/ctl" 'reclaim 10')
 expect_match "$n" '^[0-9]+$' "reclaim answer"
 expect_eq "$(ctl "$mnt/ctl" 'policy lru')" ok "policy answer"
 expect_eq "$(ctl "$mnt/ctl" 'policy clock')" ok "policy answer"
+# Every built-in policy, with parameters where it takes them, is a running
+# machine's policy (config says which), its resident pages handed over.
+for p in 2q:kin=20:kout=40 car clockpro:adaptive=1:min=1:max=99 lirs:hir=2:stack=3 \
+	random:seed=7 s3fifo sieve wsclock; do
+	expect_eq "$(ctl "$mnt/ctl" "policy $p")" ok "policy $p answer"
+	expect_eq "$(awk '$1 == "policy" { print $2 }' "$mnt/config")" "${p%%:*}" "config after policy $p"
+done
+expect_eq "$(ctl "$mnt/ctl" 'policy clock')" ok "policy answer"
 expect_eq "$(ctl "$mnt/ctl" sync)" ok "sync answer"
 ok "reclaim, policy and sync answer"
 

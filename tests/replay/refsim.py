@@ -19,6 +19,20 @@ on a plain set of resident pages:
   arc    Megiddo & Modha, FAST 2003, Fig. 4, transcribed (p a real number,
          the adaptation steps real quotients, as the paper writes them; so
          it gives Table IV's OLTP figures within 0.02 points)
+  2q     Johnson & Shasha, VLDB 1994, the full version: A1in FIFO (Kin 25 %),
+         A1out ghost FIFO (Kout 50 %), Am LRU
+  car    Bansal & Modha, FAST 2004, Fig. 2, transcribed (p an integer, the
+         ratios rounded down; the page loaded has its bit clear)
+  random seeded random replacement (seed 1, SplitMix64, the array of
+         resident pages kept as policy_random.c describes)
+  s3fifo Yang et al., SOSP 2023: small FIFO S (10 %), main FIFO M with a
+         2-bit counter (CLOCK), ghost FIFO G of pages evicted from S
+  sieve  Zhang et al., NSDI 2024: one FIFO queue, a visited bit set on a
+         hit, a hand from the tail towards the head evicting the first
+         object not visited (the object loaded is not visited)
+  wsclock Carr & Hennessy, SOSP 1981: CLOCK with a window tau (the number
+         of frames) in references; a page unreferenced and older than tau
+         goes, else after a full turn the page at the hand
   opt    Belady's MIN: evict the page whose next use is furthest; pages never
          used again first, the lowest page number among them
   lirs   Jiang & Zhang, SIGMETRICS 2002: the stack S and the queue Q of
@@ -264,6 +278,52 @@ def arc(c, refs):
     return hit, miss
 
 
+def wsclock(frames, refs):
+    # Carr & Hennessy, SOSP 1981: CLOCK whose hand, at a page with its bit
+    # set, clears it and stamps the page's time of last use with the
+    # virtual time; the first page with its bit clear older than tau (the
+    # number of frames) goes; after a full turn without one, the page at
+    # the hand.  Virtual time counts references, a run of references to
+    # one page after a hit as one (the machine tells its policy once); a
+    # page loaded has its bit set and its time stamped.
+    tau = frames
+    slots, bit, tlu, where = [], [], [], {}
+    st = {'hand': 0, 'now': 0, 'last': None, 'hit': False}
+
+    def heard(x, was_hit):
+        if not (was_hit and st['last'] == x and st['hit']):
+            st['now'] += 1
+        st['last'], st['hit'] = x, was_hit
+
+    def hit(x, i):
+        bit[where[x]] = 1
+        heard(x, True)
+
+    def miss(x, i):
+        v = None
+        now = st['now']
+        if len(slots) < frames:
+            where[x] = len(slots)
+            slots.append(x)
+            bit.append(1)
+            tlu.append(now)
+        else:
+            h = st['hand']
+            for _ in range(frames):
+                if bit[h]:
+                    bit[h], tlu[h] = 0, now
+                elif now - tlu[h] > tau:
+                    break
+                h = (h + 1) % frames
+            v = slots[h]
+            del where[v]
+            slots[h], bit[h], tlu[h], where[x] = x, 1, now, h
+            st['hand'] = (h + 1) % frames
+        heard(x, False)
+        return v
+    return hit, miss
+
+
 def opt(frames, refs):
     n = len(refs)
     never = n + 1
@@ -367,6 +427,50 @@ def lirs(c, refs, params=''):
             top(x)
             Q[x] = True
         bound()
+        return v
+    return hit, miss
+
+
+def sieve(frames, refs):
+    # Zhang et al., NSDI 2024, Fig. 2: objects in a FIFO queue, new ones at
+    # the head, a visited bit set on a hit (nothing moves); the hand starts
+    # at the tail and moves towards the head (prev), wrapping to the tail;
+    # it clears visited bits and evicts the first object whose bit is
+    # clear, and stays on the object before it.
+    prev, nxt, visited = {}, {}, {}     # prev: towards the head (newer)
+    ends = {'head': None, 'tail': None, 'hand': None}
+
+    def hit(x, i):
+        visited[x] = True
+
+    def unlink(o):
+        p, n = prev[o], nxt[o]          # n: towards the tail (older)
+        if p is None:
+            ends['head'] = n
+        else:
+            nxt[p] = n
+        if n is None:
+            ends['tail'] = p
+        else:
+            prev[n] = p
+        del prev[o], nxt[o], visited[o]
+
+    def miss(x, i):
+        v = None
+        if len(visited) == frames:
+            o = ends['hand'] if ends['hand'] is not None else ends['tail']
+            while visited[o]:
+                visited[o] = False
+                o = prev[o] if prev[o] is not None else ends['tail']
+            ends['hand'] = prev[o]
+            unlink(o)
+            v = o
+        prev[x], nxt[x], visited[x] = None, ends['head'], False
+        if ends['head'] is not None:
+            prev[ends['head']] = x
+        ends['head'] = x
+        if ends['tail'] is None:
+            ends['tail'] = x
         return v
     return hit, miss
 
@@ -562,8 +666,184 @@ def clockpro(c, refs, params=''):
     return hit, miss
 
 
-POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt, 'lirs': lirs,
-            'clockpro': clockpro}
+def twoq(c, refs):
+    # Johnson & Shasha, VLDB 1994, section 2.1, the full version: A1in a
+    # FIFO of pages seen once, A1out a FIFO of the identities of pages
+    # paged out of A1in, Am an LRU of pages seen again after A1in.
+    # Kin = 25 %, Kout = 50 % of the cache, rounded down.
+    kin, kout = c * 25 // 100, c * 50 // 100
+    a1in, a1out, am = OrderedDict(), OrderedDict(), OrderedDict()  # oldest/LRU first
+
+    def hit(x, i):
+        if x in am:
+            am.move_to_end(x)           # in A1in: nothing
+
+    def reclaimfor():
+        if len(a1in) + len(am) < c:
+            return None                 # a free slot
+        if len(a1in) > kin:
+            y, _ = a1in.popitem(last=False)
+            if kout:
+                a1out[y] = True
+                if len(a1out) > kout:
+                    a1out.popitem(last=False)
+        else:
+            y, _ = am.popitem(last=False)
+        return y
+
+    def miss(x, i):
+        ghost = x in a1out              # asked before reclaimfor trims A1out
+        v = reclaimfor()
+        if ghost:
+            a1out.pop(x, None)
+            am[x] = True
+        else:
+            a1in[x] = True
+        return v
+    return hit, miss
+
+
+def car(c, refs):
+    # Bansal & Modha, FAST 2004, Fig. 2, transcribed: T1, T2 clocks (head
+    # first), B1, B2 LRU ghost lists, p; p an integer, ratios rounded down.
+    T1, T2, B1, B2 = OrderedDict(), OrderedDict(), OrderedDict(), OrderedDict()
+    ref = {}
+    st = {'p': 0}
+
+    def hit(x, i):
+        ref[x] = 1
+
+    def replace():
+        while True:
+            t, b = (T1, B1) if len(T1) >= max(1, st['p']) else (T2, B2)
+            y, _ = t.popitem(last=False)    # the head page
+            if not ref[y]:
+                b[y] = True                 # demoted to the MRU end of B1 or B2
+                del ref[y]
+                return y
+            ref[y] = 0
+            T2[y] = True                    # to the tail of T2
+
+    def miss(x, i):
+        v = None
+        ghost = x in B1 or x in B2
+        if len(T1) + len(T2) == c:
+            v = replace()
+            if not ghost and len(T1) + len(B1) == c:
+                B1.popitem(last=False)
+            elif not ghost and len(T1) + len(T2) + len(B1) + len(B2) == 2 * c:
+                B2.popitem(last=False)
+        if not ghost:
+            T1[x] = True
+        elif x in B1:
+            st['p'] = min(st['p'] + max(1, len(B2) // len(B1)), c)
+            del B1[x]
+            T2[x] = True
+        else:
+            st['p'] = max(st['p'] - max(1, len(B1) // len(B2)), 0)
+            del B2[x]
+            T2[x] = True
+        ref[x] = 0
+        return v
+    return hit, miss
+
+
+def rand(frames, refs, seed=1):
+    # Random replacement, seeded: the resident pages in an array where a
+    # new page takes the end and an evicted page's place is taken by the
+    # last page; the victim is at index r mod n, r the next SplitMix64
+    # output (Steele, Lea & Flood, OOPSLA 2014) from the seed.
+    M64 = (1 << 64) - 1
+    st = {'s': seed}
+    slots, pos = [], {}
+
+    def draw():
+        st['s'] = (st['s'] + 0x9e3779b97f4a7c15) & M64
+        z = st['s']
+        z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M64
+        z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M64
+        return z ^ (z >> 31)
+
+    def hit(x, i):
+        pass
+
+    def miss(x, i):
+        v = None
+        if len(slots) == frames:
+            k = draw() % len(slots)
+            v = slots[k]
+            last = slots.pop()
+            if k < len(slots):
+                slots[k] = last
+                pos[last] = k
+            del pos[v]
+        pos[x] = len(slots)
+        slots.append(x)
+        return v
+    return hit, miss
+
+
+def s3fifo(c, refs):
+    # Yang et al., SOSP 2023, Algorithm 1, with the authors' libCacheSim
+    # S3FIFO.c for the order of evictions: one eviction per miss, from M
+    # when M is over its share or S is empty, else from S.  S is 10 % of
+    # the cache (at least 1), M the rest, G remembers as many as M holds.
+    # A run of references to one page after a hit counts as one hit (the
+    # machine tells its policy of a run once).
+    ssize = c * 10 // 100 or 1
+    msize = c - ssize
+    S, M, G = OrderedDict(), OrderedDict(), OrderedDict()   # oldest first
+    freq = {}
+    last = {'page': None, 'hit': False}
+
+    def hit(x, i):
+        if not (last['page'] == x and last['hit']):
+            freq[x] = min(freq[x] + 1, 3)
+        last['page'], last['hit'] = x, True
+
+    def evict_m():
+        while True:
+            t, _ = M.popitem(last=False)
+            if freq[t] > 0:
+                freq[t] -= 1
+                M[t] = True
+            else:
+                del freq[t]
+                return t
+
+    def evict():
+        if len(M) > msize or not S:
+            return evict_m()
+        while S:
+            t, _ = S.popitem(last=False)
+            if freq[t] > 1:
+                M[t] = True
+            else:
+                del freq[t]
+                if msize:
+                    G.pop(t, None)
+                    if len(G) == msize:
+                        G.popitem(last=False)
+                    G[t] = True
+                return t
+        return evict_m()
+
+    def miss(x, i):
+        v = evict() if len(S) + len(M) == c else None
+        if x in G:
+            del G[x]
+            M[x] = True
+        else:
+            S[x] = True
+        freq[x] = 0
+        last['page'], last['hit'] = x, False
+        return v
+    return hit, miss
+
+
+POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt,
+            '2q': twoq, 'car': car, 'random': rand, 's3fifo': s3fifo, 'sieve': sieve,
+            'wsclock': wsclock, 'lirs': lirs, 'clockpro': clockpro}
 
 
 def simulate(refs, policy, frames):

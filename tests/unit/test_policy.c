@@ -59,8 +59,14 @@
 #include "../../src/policy_lru.c"
 #include "../../src/policy_clock.c"
 #include "../../src/policy_arc.c"
-#include "../../src/policy_lirs.c"
+#include "../../src/policy_2q.c"
+#include "../../src/policy_car.c"
+#include "../../src/policy_random.c"
+#include "../../src/policy_s3fifo.c"
+#include "../../src/policy_sieve.c"
+#include "../../src/policy_wsclock.c"
 #include "../../src/policy_clockpro.c"
+#include "../../src/policy_lirs.c"
 
 #define NPOLICIES 4
 static const struct vmfs_policy_ops *const all_ops[NPOLICIES] = {
@@ -1240,6 +1246,8 @@ static void test_arc_unevictable_fallback(void **state)
 	rc_free(rc);
 }
 
+/* Issue 18's policies' own count of the frames they track (at the end). */
+static uint64_t new_policy_tracked(const struct sim *s);
 static uint64_t lirs_check(const struct lirs *l, const struct sim *s);
 static uint64_t clockpro_check(const struct clockpro *p, const struct sim *s);
 
@@ -1267,6 +1275,8 @@ static void check_tracked(const struct sim *s)
 		seen = lirs_check(s->st, s);
 	} else if (s->ops == &policy_clockpro_ops) {
 		seen = clockpro_check(s->st, s);
+	} else if (s->ops != &policy_arc_ops) {
+		seen = new_policy_tracked(s);
 	} else {
 		const struct arc *a = s->st;
 
@@ -1334,6 +1344,421 @@ static void test_random_contract(void **state)
 			contract_run(all_ops[i], seed);
 }
 
+/* ---- issue 18's policies ---------------------------------------------- */
+
+static const struct vmfs_policy_ops *const new_ops[] = {
+	&policy_2q_ops,
+	&policy_car_ops,
+	&policy_random_ops,
+	&policy_s3fifo_ops,
+	&policy_sieve_ops,
+	&policy_wsclock_ops,
+};
+#define NNEW (sizeof(new_ops) / sizeof(new_ops[0]))
+
+static uint64_t sieve_tracked(const struct sim *s)
+{
+	const struct sieve *sv = s->st;
+	uint64_t seen = 0;
+	bool hand_seen = sv->hand == PLIST_NIL;
+
+	for (uint32_t n = sv->link[sv->nframes].next; n != sv->nframes; n = sv->link[n].next, seen++) {
+		CHECK(n < sv->nframes && s->frame_page[n] >= 0, "sieve tracks free frame %u", n);
+		hand_seen |= n == sv->hand;
+	}
+	CHECK(hand_seen, "sieve: the hand %u is on no tracked frame", sv->hand);
+	CHECK(seen == sv->count, "sieve counts %u pages, %llu on its queue", sv->count,
+	      (unsigned long long)seen);
+	return seen;
+}
+
+/* A struct pdir's lists 0..@nlists-1 against its counts and the simulator. */
+static uint64_t pdir_tracked(const struct sim *s, const struct pdir *d, unsigned nlists)
+{
+	uint64_t seen = 0, count[PDIR_MAXLISTS] = { 0 };
+
+	for (unsigned l = 0; l < nlists; l++)
+		for (uint32_t n = pdir_first(d, l); n != pdir_head(d, l); n = d->link[n].next) {
+			count[l]++;
+			CHECK(d->where[n] == l, "%s: node %u on list %u says %d", s->ops->name, n, l,
+			      d->where[n]);
+			if (n >= d->c) {
+				CHECK(pghost_find(&d->dir, d->owner[n], d->index[n]) == n,
+				      "%s: ghost %u not in the directory", s->ops->name, n);
+			} else {
+				CHECK(s->frame_page[n] >= 0, "%s tracks free frame %u", s->ops->name, n);
+				seen++;
+			}
+		}
+	for (unsigned l = 0; l < nlists; l++)
+		CHECK(count[l] == d->size[l], "%s: list %u counts %u, holds %llu", s->ops->name, l,
+		      d->size[l], (unsigned long long)count[l]);
+	return seen;
+}
+
+static uint64_t s3fifo_tracked(const struct sim *s)
+{
+	const struct s3fifo *q = s->st;
+
+	CHECK(q->d.size[GQ] <= q->mshare, "s3fifo: %u ghosts, M's share %u", q->d.size[GQ], q->mshare);
+	return pdir_tracked(s, &q->d, 3);
+}
+
+static uint64_t twoq_tracked(const struct sim *s)
+{
+	const struct twoq *q = s->st;
+
+	CHECK(q->d.size[A1OUT] <= q->kout + (q->back != PLIST_NIL), "2q: %u ghosts, Kout %u", q->d.size[A1OUT], q->kout);
+	return pdir_tracked(s, &q->d, 3);
+}
+
+static uint64_t car_tracked(const struct sim *s)
+{
+	const struct car *a = s->st;
+	const uint32_t *sz = a->d.size;
+
+	CHECK(a->p <= a->d.c, "car: p %u > c %u", a->p, a->d.c);
+	CHECK((uint64_t)sz[CT1] + sz[CT2] + sz[CB1] + sz[CB2] <= 2 * (uint64_t)a->d.c + 1,
+	      "car: the directory holds %u + %u + %u + %u", sz[CT1], sz[CT2], sz[CB1], sz[CB2]);
+	return pdir_tracked(s, &a->d, 4);
+}
+
+static uint64_t random_tracked(const struct sim *s)
+{
+	const struct prandom *r = s->st;
+
+	for (uint32_t i = 0; i < r->count; i++)
+		CHECK(r->slot[i] < r->nframes && s->frame_page[r->slot[i]] >= 0 &&
+		      r->pos[r->slot[i]] == i, "random: slot %u holds frame %u", i, r->slot[i]);
+	return r->count;
+}
+
+static uint64_t wsclock_tracked(const struct sim *s)
+{
+	const struct wsclock *w = s->st;
+	uint32_t n = w->hand;
+	uint64_t seen = 0;
+
+	CHECK((n == PLIST_NIL) == (w->count == 0), "wsclock: hand %u with %u pages", n, w->count);
+	for (uint32_t i = 0; i < w->count; i++, seen++, n = w->link[n].next)
+		CHECK(n < w->nframes && s->frame_page[n] >= 0, "wsclock tracks free frame %u", n);
+	CHECK(n == w->hand, "wsclock: the circle does not close");
+	return seen;
+}
+
+static uint64_t new_policy_tracked(const struct sim *s)
+{
+	if (s->ops == &policy_wsclock_ops)
+		return wsclock_tracked(s);
+	if (s->ops == &policy_random_ops)
+		return random_tracked(s);
+	if (s->ops == &policy_car_ops)
+		return car_tracked(s);
+	if (s->ops == &policy_2q_ops)
+		return twoq_tracked(s);
+	if (s->ops == &policy_s3fifo_ops)
+		return s3fifo_tracked(s);
+	if (s->ops == &policy_sieve_ops)
+		return sieve_tracked(s);
+	fail_msg("no check for policy %s", s->ops->name);
+	return 0;
+}
+
+/* Every new policy under the random contract, and the pinned-frame test's steps. */
+static void test_new_contract(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NNEW; i++) {
+		assert_ptr_equal(policy_builtin(new_ops[i]->name), new_ops[i]);
+		for (uint64_t seed = 1; seed <= 16; seed++)
+			contract_run(new_ops[i], seed);
+	}
+}
+
+/*
+ * SIEVE, NSDI'24 Fig. 2's walk: a hit moves nothing; the hand goes from
+ * the oldest page towards the newest clearing visited bits, evicts the
+ * first page not visited and stays just newer than it; a new page is not
+ * visited.  Frames are handed out lowest first, so page p is in frame p
+ * until evictions start.
+ */
+static void test_sieve_hand(void **state)
+{
+	struct sim s;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "sieve hand");
+	sim_init(&s, &policy_sieve_ops, 4, 16, NULL, NULL);
+	for (uint64_t p = 0; p < 4; p++)
+		sim_ref(&s, p, &hit);                       /* queue 0 1 2 3, oldest first */
+	sim_ref(&s, 0, &hit);
+	sim_ref(&s, 1, &hit);                           /* 0 and 1 visited */
+	assert_true(hit);
+	assert_int_equal(sim_ref(&s, 4, &hit), 2);      /* 0, 1 passed and cleared: 2 goes */
+	assert_int_equal(sim_ref(&s, 5, &hit), 3);      /* the hand was at 3: 0 1 4 5 */
+	sim_ref(&s, 4, &hit);                           /* 4 visited */
+	assert_true(hit);
+	assert_int_equal(sim_ref(&s, 6, &hit), 5);      /* 4 passed; 5 was the newest: 0 1 4 6 */
+	assert_int_equal(sim_ref(&s, 7, &hit), 0);      /* so the hand starts again at the oldest */
+	assert_int_equal(sim_ref(&s, 8, &hit), 1);
+	sim_done(&s);
+}
+
+/*
+ * SIEVE reads the page-table accessed bit, but not the one the loading
+ * fault set: a page loaded and never used again goes, one used again
+ * behind the policy's back (only its bit set) is spared once.
+ */
+static void test_sieve_pte_bits(void **state)
+{
+	struct vmfs_reclaim *rc = rc_new(2);
+	struct sim s;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "sieve pte bits");
+	sim_init(&s, &policy_sieve_ops, 2, 16, rc, NULL);
+	sim_ref(&s, 0, &hit);
+	sim_ref(&s, 1, &hit);                           /* both A bits set by their faults */
+	sim_ref(&s, 0, &hit);                           /* 0 visited */
+	assert_int_equal(sim_ref(&s, 2, &hit), 1);     /* 1's bit is its fault's: it goes */
+	assert_int_equal(rc->young[s.page_frame[0]], 0);   /* the hand cleared 0's */
+	rc->young[s.page_frame[0]] = 1;                 /* 0 used behind the policy's back */
+	assert_int_equal(sim_ref(&s, 3, &hit), 2);     /* 0 spared for its bit, 2 goes */
+	assert_int_equal(sim_ref(&s, 4, &hit), 0);     /* now 0 has nothing */
+	sim_done(&s);
+	rc_free(rc);
+}
+
+/*
+ * S3-FIFO, SOSP'23 Algorithm 1 on 10 frames (S holds 1, M 9, G 9): a page
+ * hit twice in S moves to M when it reaches S's head, one hit once is
+ * evicted and remembered in G, and comes back into M; M's counter gives
+ * second chances.
+ */
+static void test_s3fifo_queues(void **state)
+{
+	struct sim s;
+	struct s3fifo *q;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "s3fifo queues");
+	sim_init(&s, &policy_s3fifo_ops, 10, 64, NULL, NULL);
+	q = s.st;
+	assert_int_equal(q->mshare, 9);
+	for (uint64_t p = 0; p < 10; p++)
+		sim_ref(&s, p, &hit);                   /* all in S: the cache was not full */
+	assert_int_equal(q->d.size[SQ], 10);
+	sim_ref(&s, 0, &hit);
+	sim_ref(&s, 1, &hit);
+	sim_ref(&s, 0, &hit);                       /* 0 hit twice, 1 once */
+	assert_int_equal(sim_ref(&s, 10, &hit), 1); /* 0 moves to M, 1 is evicted */
+	assert_int_equal(q->d.where[s.page_frame[0]], MQ);
+	assert_int_equal(q->d.size[GQ], 1);
+	assert_int_equal(sim_ref(&s, 11, &hit), 2);
+	assert_int_equal(sim_ref(&s, 1, &hit), 3);  /* 1 comes back from G, into M */
+	assert_int_equal(q->d.where[s.page_frame[1]], MQ);
+	assert_int_equal(q->d.size[GQ], 2);           /* 2 and 3 */
+	assert_int_equal(q->d.size[MQ], 2);
+	/* Fill M over its share: S pages hit twice go there at S's head. */
+	for (uint64_t p = 4; p < 10; p++) {
+		sim_ref(&s, p, &hit);
+		sim_ref(&s, 20, &hit);                  /* break the run: a second hit */
+		sim_ref(&s, p, &hit);
+	}
+	sim_done(&s);
+}
+
+/*
+ * 2Q, VLDB'94 section 2.1 on 8 frames (Kin 2, Kout 4): pages seen once
+ * leave A1in in FIFO order while it holds more than Kin, into A1out; one
+ * that comes back from A1out enters Am, whose LRU page goes once A1in is
+ * down to Kin, remembered nowhere; a hit in A1in moves nothing.
+ */
+static void test_2q_queues(void **state)
+{
+	struct sim s;
+	struct twoq *q;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "2q queues");
+	sim_init(&s, &policy_2q_ops, 8, 64, NULL, NULL);
+	q = s.st;
+	assert_int_equal(q->kin, 2);
+	assert_int_equal(q->kout, 4);
+	for (uint64_t p = 0; p < 8; p++)
+		sim_ref(&s, p, &hit);
+	sim_ref(&s, 0, &hit);                           /* a hit in A1in: nothing */
+	assert_int_equal(sim_ref(&s, 8, &hit), 0);     /* A1in's head all the same */
+	assert_int_equal(sim_ref(&s, 0, &hit), 1);     /* 0 comes back from A1out, into Am */
+	assert_int_equal(q->d.where[s.page_frame[0]], AM);
+	for (uint64_t p = 9; p < 14; p++)
+		sim_ref(&s, p, &hit);                   /* A1out keeps the last 4 */
+	assert_int_equal(q->d.size[A1OUT], 4);
+	assert_int_equal(q->d.size[A1IN], 7);
+	/* Am's LRU page goes once A1in is down to Kin, and leaves no ghost. */
+	/* 3 is A1out's oldest ghost: the trim for 7's ghost does not take it first. */
+	for (uint64_t p = 3; p < 8; p++)                /* from A1out into Am: 0 3 4 5 6 7 */
+		assert_int_equal(sim_ref(&s, p, &hit), p + 4);  /* A1in's heads: 7 .. 11 */
+	assert_int_equal(q->d.size[A1IN], 2);
+	assert_int_equal(sim_ref(&s, 25, &hit), 0);    /* A1in at Kin: Am's LRU, 0 */
+	assert_int_equal(pghost_find(&q->d.dir, page_desc(0, 0).owner, page_desc(0, 0).index),
+			 PLIST_NIL);
+	sim_done(&s);
+}
+
+/*
+ * CAR, FAST'04 Fig. 2 on 4 frames: a page hit in T1 moves to T2 when the
+ * hand reaches it, one not hit is evicted into B1; coming back from B1 it
+ * enters T2 and p grows; the loading fault's accessed bit is not a hit.
+ */
+static void test_car_clocks(void **state)
+{
+	struct vmfs_reclaim *rc = rc_new(4);
+	struct sim s;
+	struct car *a;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "car clocks");
+	sim_init(&s, &policy_car_ops, 4, 64, rc, NULL);
+	a = s.st;
+	for (uint64_t p = 0; p < 4; p++)
+		sim_ref(&s, p, &hit);                   /* T1 = 0 1 2 3, A bits set by the faults */
+	sim_ref(&s, 0, &hit);                           /* 0's bit */
+	assert_int_equal(sim_ref(&s, 4, &hit), 1);     /* 0 to T2, 1 into B1 */
+	assert_int_equal(a->d.where[s.page_frame[0]], CT2);
+	assert_int_equal(a->d.size[CB1], 1);
+	assert_int_equal(a->p, 0);
+	assert_int_equal(sim_ref(&s, 1, &hit), 2);     /* 1 back from B1; 2 goes */
+	assert_int_equal(a->d.where[s.page_frame[1]], CT2);
+	assert_int_equal(a->p, 1);
+	sim_done(&s);
+	rc_free(rc);
+}
+
+/* random: a seed gives the same run every time, another seed another run. */
+static uint64_t random_run(const char *params, uint64_t *victims_hash)
+{
+	struct sim s;
+	uint64_t rng = 99, faults;
+	bool hit;
+
+	sim_init(&s, &policy_random_ops, 8, 64, NULL, NULL);
+	s.ops->release(s.st);
+	assert_int_equal(s.ops->init(&s.st, 8, (void *)params), 0);
+	*victims_hash = 0;
+	for (int i = 0; i < 2000; i++) {
+		int64_t out = sim_ref(&s, rnd(&rng) % 20, &hit);
+
+		*victims_hash = *victims_hash * 31 + (uint64_t)(out + 1);
+	}
+	faults = s.faults;
+	sim_done(&s);
+	return faults;
+}
+
+static void test_random_seeded(void **state)
+{
+	uint64_t h1, h2, h3, h4;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "random seeds");
+	assert_int_equal(random_run(NULL, &h1), random_run("seed=1", &h2));
+	assert_int_equal(h1, h2);
+	random_run("seed=7", &h3);
+	random_run("seed=7", &h4);
+	assert_int_equal(h3, h4);
+	assert_true(h3 != h1);
+}
+
+/*
+ * WSClock, SOSP'81, with tau = 5 references on 3 frames: a page whose bit
+ * is set is stamped with the time and passed; the first page not used for
+ * more than tau references goes; when every page is younger, the page at
+ * the hand goes all the same.
+ */
+static void test_wsclock_window(void **state)
+{
+	struct sim s;
+	struct wsclock *w;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "wsclock window");
+	sim_init(&s, &policy_wsclock_ops, 3, 64, NULL, NULL);
+	s.ops->release(s.st);
+	assert_int_equal(s.ops->init(&s.st, 3, (void *)"tau=5"), 0);
+	w = s.st;
+	for (uint64_t p = 0; p < 3; p++)
+		sim_ref(&s, p, &hit);                   /* loaded at times 0, 1, 2 */
+	assert_int_equal(w->now, 3);
+	/* Every bit set: the first turn stamps them all at 3; none is older than 5. */
+	assert_int_equal(sim_ref(&s, 3, &hit), 0);     /* the page at the hand */
+	sim_ref(&s, 2, &hit);                           /* times 4 .. */
+	sim_ref(&s, 3, &hit);
+	sim_ref(&s, 2, &hit);
+	sim_ref(&s, 3, &hit);
+	sim_ref(&s, 2, &hit);                           /* now 9: 1 unused since 3 */
+	assert_int_equal(w->now, 9);
+	assert_int_equal(sim_ref(&s, 4, &hit), 1);     /* 1 is out of the working set */
+	sim_done(&s);
+}
+
+/* The parameters of random and wsclock. */
+static void test_random_wsclock_params(void **state)
+{
+	void *st = NULL;
+
+	(void)state;
+	assert_int_equal(policy_wsclock_ops.init(&st, 10, NULL), 0);
+	assert_int_equal(((struct wsclock *)st)->tau, 10);
+	policy_wsclock_ops.release(st);
+	assert_int_equal(policy_wsclock_ops.init(&st, 10, "tau=1000"), 0);
+	assert_int_equal(((struct wsclock *)st)->tau, 1000);
+	policy_wsclock_ops.release(st);
+	assert_int_equal(policy_wsclock_ops.init(&st, 10, "tau=-1"), -EINVAL);
+	assert_int_equal(policy_random_ops.init(&st, 10, "seed=18446744073709551615"), 0);
+	policy_random_ops.release(st);
+	assert_int_equal(policy_random_ops.init(&st, 10, "seed=18446744073709551616"), -EINVAL);
+	assert_int_equal(policy_random_ops.init(&st, 10, "tau=3"), -EINVAL);
+}
+
+/* 2q's parameters: kin= and kout=, percents of the frames. */
+static void test_2q_params(void **state)
+{
+	void *st = NULL;
+
+	(void)state;
+	assert_int_equal(policy_2q_ops.init(&st, 200, "kout=100:kin=10"), 0);
+	assert_int_equal(((struct twoq *)st)->kin, 20);
+	assert_int_equal(((struct twoq *)st)->kout, 200);
+	policy_2q_ops.release(st);
+	assert_int_equal(policy_2q_ops.init(&st, 200, "kin=101"), -EINVAL);
+	assert_int_equal(policy_2q_ops.init(&st, 200, "kin=10:"), 0);
+	policy_2q_ops.release(st);
+	assert_int_equal(policy_2q_ops.init(&st, 200, "kin"), -EINVAL);
+}
+
+/* s3fifo's parameter: small=PERCENT, 1 to 99. */
+static void test_s3fifo_params(void **state)
+{
+	void *st = NULL;
+
+	(void)state;
+	assert_int_equal(policy_s3fifo_ops.init(&st, 100, "small=25"), 0);
+	assert_int_equal(((struct s3fifo *)st)->mshare, 75);
+	policy_s3fifo_ops.release(st);
+	assert_int_equal(policy_s3fifo_ops.init(&st, 100, "small=0"), -EINVAL);
+	assert_int_equal(policy_s3fifo_ops.init(&st, 100, "small=100"), -EINVAL);
+	assert_int_equal(policy_s3fifo_ops.init(&st, 100, "big=3"), -EINVAL);
+	assert_int_equal(policy_s3fifo_ops.init(&st, 100, "small="), -EINVAL);
+	assert_int_equal(policy_s3fifo_ops.init(&st, 100, "small=5x"), -EINVAL);
+}
+
 /* ---- lirs ------------------------------------------------------------- */
 
 /*
@@ -1353,7 +1778,7 @@ static uint64_t lirs_check(const struct lirs *l, const struct sim *s)
 		if (n >= l->c) {
 			ghosts++;
 			CHECK(l->flags[n] == LIRS_INS, "lirs: ghost %u flags %x", n, l->flags[n]);
-			CHECK(pghosts_find(&l->ghosts, l->owner[n], l->index[n]) == n,
+			CHECK(pghost_find(&l->ghosts, l->owner[n], l->index[n]) == n,
 			      "lirs: ghost %u unreachable", n);
 		} else {
 			CHECK(l->flags[n] & LIRS_RES, "lirs: frame %u on S, not tracked", n);
@@ -1384,7 +1809,8 @@ static uint64_t lirs_check(const struct lirs *l, const struct sim *s)
 		nfree++;
 	CHECK(nfree + ghosts == l->nghost, "lirs: %u free + %llu ghosts != %u", nfree,
 	      (unsigned long long)ghosts, l->nghost);
-	inhash = pghosts_count(&l->ghosts);
+	for (uint64_t i = 0; i <= l->ghosts.mask; i++)
+		inhash += l->ghosts.slot[i] != PLIST_NIL;
 	CHECK(inhash == ghosts, "lirs: hash holds %llu, %llu ghosts", (unsigned long long)inhash,
 	      (unsigned long long)ghosts);
 	return l->nres;
@@ -1525,9 +1951,9 @@ static void test_lirs_lookup_and_params(void **state)
 {
 	static const char *const bad[] = {
 		"hir=0", "hir=100", "hir=", "hir=x", "hir=1x", "stack=0", "stack=-1", "stack=",
-		"stack=2.5", "s=3", "hir", "hir=1:stack=3:x=1", "hir=1,stack=3",
+		"stack=2.5", "s=3", "hir", "hir=1:stack=3:x=1", "hir=1,stack=3", "hir=0.5",
 	};
-	static const char *const good[] = { NULL, "", "hir=1", "stack=3", "hir=0.5:stack=1",
+	static const char *const good[] = { NULL, "", "hir=1", "stack=3", "hir=2:stack=1",
 					    "stack=2500:hir=10" };
 	void *st = NULL;
 	uint64_t sc = 0;
@@ -1677,7 +2103,7 @@ static uint64_t clockpro_check(const struct clockpro *p, const struct sim *s)
 				CHECK(n >= p->c, "clockpro: frame %u on the circle, not resident", n);
 				CHECK((p->f[n] & (CP_COLD | CP_TEST)) == (CP_COLD | CP_TEST),
 				      "clockpro: non-resident %u flags %x", n, p->f[n]);
-				CHECK(pghosts_find(&p->ghosts, p->owner[n], p->index[n]) == n,
+				CHECK(pghost_find(&p->ghosts, p->owner[n], p->index[n]) == n,
 				      "clockpro: non-resident %u unreachable", n);
 				nonres++;
 			}
@@ -1700,7 +2126,8 @@ static uint64_t clockpro_check(const struct clockpro *p, const struct sim *s)
 	CHECK(nonres <= p->c, "clockpro: %llu non-resident pages > c", (unsigned long long)nonres);
 	CHECK((int64_t)res + p->free_mem == (int64_t)p->c, "clockpro: %llu resident + %lld free",
 	      (unsigned long long)res, (long long)p->free_mem);
-	inhash = pghosts_count(&p->ghosts);
+	for (uint64_t i = 0; i <= p->ghosts.mask; i++)
+		inhash += p->ghosts.slot[i] != PLIST_NIL;
 	CHECK(inhash == nonres, "clockpro: hash holds %llu", (unsigned long long)inhash);
 	for (n = p->free_ghost; n != CP_NIL; n = p->link[n].next)
 		nfree++;
@@ -1804,6 +2231,17 @@ int main(void)
 		cmocka_unit_test(test_clockpro_params),
 		cmocka_unit_test(test_clockpro_scan_resistance),
 		cmocka_unit_test(test_clockpro_contract),
+		cmocka_unit_test(test_new_contract),
+		cmocka_unit_test(test_sieve_hand),
+		cmocka_unit_test(test_sieve_pte_bits),
+		cmocka_unit_test(test_s3fifo_queues),
+		cmocka_unit_test(test_2q_queues),
+		cmocka_unit_test(test_2q_params),
+		cmocka_unit_test(test_car_clocks),
+		cmocka_unit_test(test_random_seeded),
+		cmocka_unit_test(test_wsclock_window),
+		cmocka_unit_test(test_random_wsclock_params),
+		cmocka_unit_test(test_s3fifo_params),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
