@@ -73,9 +73,10 @@
  * Layout: node numbers 0..c-1 are frames (T1, T2), c..3c-1 the ghost nodes
  * (B1, B2; at most 2c ghosts exist since the directory holds 2c), 3c..3c+3
  * the four lists' sentinels; LRU at the head, MRU at the tail.  Free ghost
- * nodes are chained through link[].next.  The ghosts are indexed by an
- * open-addressing hash table (linear probing, backward-shift deletion) of
- * at least 4c slots, sized at init so that it never grows.  What stays true:
+ * nodes are chained through link[].next.  The ghosts are indexed by the
+ * ghost directory the other policies with ghosts share (struct pghost,
+ * policy_ghost.c: open addressing, at least 4c slots, sized at init so
+ * that it never grows).  What stays true:
  * where[n] names the one list node n is on (or none); size[] counts them;
  * the hash holds exactly the ghosts; the directory bounds above hold after
  * every callback.  Cost: every callback is O(1) (expected, for the hash),
@@ -99,8 +100,7 @@ struct arc {
 	uint32_t      chosen;      /* the frame victim() chose, or PLIST_NIL */
 	uint32_t      free_ghost;  /* chain of unused ghost nodes */
 	uint32_t      size[NLISTS];
-	uint64_t      hmask;       /* hash slots - 1 */
-	uint32_t     *hslot;       /* ghost node, or PLIST_NIL */
+	struct pghost dir;         /* the ghosts (B1, B2) by identity */
 	struct plink *link;        /* 3c + NLISTS nodes */
 	uint8_t      *where;       /* 3c: enum arc_list */
 	uint8_t      *flags;       /* 3c: ARC_* */
@@ -138,65 +138,17 @@ static inline uint32_t list_lru(const struct arc *a, enum arc_list l)
 	return a->link[head(a, l)].next;
 }
 
-/* ---- the ghost directory ----------------------------------------------- */
+/* ---- the ghost directory: struct pghost (policy_ghost.c) ------------------ */
 
-static uint64_t key_hash(uint64_t owner, uint64_t index)
+static inline uint32_t ghost_find(const struct arc *a, uint64_t owner, uint64_t index)
 {
-	uint64_t h = index ^ (owner * 0x9e3779b97f4a7c15ull);
-
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
-static inline uint64_t home(const struct arc *a, uint32_t n)
-{
-	return key_hash(a->owner[n], a->index[n]) & a->hmask;
-}
-
-static uint32_t ghost_find(const struct arc *a, uint64_t owner, uint64_t index)
-{
-	for (uint64_t i = key_hash(owner, index) & a->hmask;; i = (i + 1) & a->hmask) {
-		uint32_t g = a->hslot[i];
-
-		if (g == PLIST_NIL || (a->owner[g] == owner && a->index[g] == index))
-			return g;
-	}
-}
-
-static void hash_insert(struct arc *a, uint32_t g)
-{
-	uint64_t i = home(a, g);
-
-	while (a->hslot[i] != PLIST_NIL)
-		i = (i + 1) & a->hmask;
-	a->hslot[i] = g;
-}
-
-/* Backward-shift deletion: no tombstones, so probes stay short. */
-static void hash_delete(struct arc *a, uint32_t g)
-{
-	uint64_t i = home(a, g), j;
-
-	while (a->hslot[i] != g)
-		i = (i + 1) & a->hmask;
-	for (j = (i + 1) & a->hmask; a->hslot[j] != PLIST_NIL; j = (j + 1) & a->hmask) {
-		/* The entry at j may move back to i unless its home is in (i, j]. */
-		if (((j - home(a, a->hslot[j])) & a->hmask) < ((j - i) & a->hmask))
-			continue;
-		a->hslot[i] = a->hslot[j];
-		i = j;
-	}
-	a->hslot[i] = PLIST_NIL;
+	return pghost_find(&a->dir, owner, index);
 }
 
 static void ghost_drop(struct arc *a, uint32_t g)
 {
 	assert(g >= a->c && (a->where[g] == B1 || a->where[g] == B2));
-	hash_delete(a, g);
+	pghost_delete(&a->dir, g);
 	list_del(a, g);
 	a->link[g].next = a->free_ghost;
 	a->free_ghost = g;
@@ -220,7 +172,7 @@ static void ghost_add(struct arc *a, uint32_t n, enum arc_list from)
 	a->index[g] = a->index[n];
 	a->flags[g] = 0;
 	list_add_mru(a, g, from == T1 ? B1 : B2);
-	hash_insert(a, g);
+	pghost_insert(&a->dir, g);
 }
 
 /*
@@ -261,7 +213,7 @@ static void arc_release(void *state)
 
 	if (!a)
 		return;
-	free(a->hslot);
+	pghost_free(&a->dir);
 	free(a->link);
 	free(a->where);
 	free(a->flags);
@@ -272,33 +224,28 @@ static void arc_release(void *state)
 
 static int arc_init(void **state, uint64_t nframes, void *arg)
 {
-	uint64_t nodes = 3 * nframes, slots = 4;
+	uint64_t nodes = 3 * nframes;
 	struct arc *a;
 
 	if (arg && *(const char *)arg)   /* arc has no parameters */
 		return -EINVAL;
 	if (nframes >= (PLIST_NIL - NLISTS) / 3)
 		return -EINVAL;
-	while (slots < 4 * nframes)
-		slots <<= 1;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
 	a->c = (uint32_t)nframes;
 	a->chosen = PLIST_NIL;
-	a->hmask = slots - 1;
-	a->hslot = malloc(slots * sizeof(*a->hslot));
 	a->link = malloc((nodes + NLISTS) * sizeof(*a->link));
 	a->where = malloc(nodes + 1);
 	a->flags = calloc(nodes + 1, 1);
-	a->owner = malloc((nodes + 1) * sizeof(*a->owner));
-	a->index = malloc((nodes + 1) * sizeof(*a->index));
-	if (!a->hslot || !a->link || !a->where || !a->flags || !a->owner || !a->index) {
+	a->owner = calloc(nodes + 1, sizeof(*a->owner));
+	a->index = calloc(nodes + 1, sizeof(*a->index));
+	if (!a->link || !a->where || !a->flags || !a->owner || !a->index ||
+	    pghost_init(&a->dir, 2 * nframes, a->owner, a->index) < 0) {
 		arc_release(a);
 		return -ENOMEM;
 	}
-	for (uint64_t i = 0; i < slots; i++)
-		a->hslot[i] = PLIST_NIL;
 	for (uint32_t n = 0; n < nodes; n++) {
 		a->where[n] = NOWHERE;
 		a->link[n].prev = PLIST_NIL;

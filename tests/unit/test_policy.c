@@ -1022,8 +1022,8 @@ static void arc_check(const struct arc *a)
 	CHECK(a->size[T1] + a->size[T2] + a->size[B1] + a->size[B2] <= 2 * a->c,
 	      "arc: directory larger than 2c");
 	CHECK(a->p >= 0.0 && a->p <= a->c, "arc: p = %g outside [0, c]", a->p);
-	for (uint64_t i = 0; i <= a->hmask; i++) {
-		uint32_t g = a->hslot[i];
+	for (uint64_t i = 0; i <= a->dir.mask; i++) {
+		uint32_t g = a->dir.slot[i];
 
 		if (g == PLIST_NIL)
 			continue;
