@@ -35,6 +35,7 @@ static const struct {
 	{ &policy_2q_ops, NULL },
 	{ &policy_car_ops, NULL },
 	{ &policy_clockpro_ops, NULL },
+	{ &policy_linux_ops, policy_linux_lru_stat },
 	{ &policy_lirs_ops, NULL },
 	{ &policy_random_ops, NULL },
 	{ &policy_s3fifo_ops, NULL },
