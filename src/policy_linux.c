@@ -307,9 +307,14 @@ static int get_scan_type(const struct linux_lru *l, unsigned failed)
 	return anon * l->swappiness > file * (200 - l->swappiness) ? 0 : 1;
 }
 
-/* A new round: its type, the aging of the active lists, its batch. */
+/*
+ * A new round: its type, the aging of the active lists (also, when @forced
+ * names the type, without inactive_is_low: do_try_to_free_pages's
+ * force_deactivate after a pass that could not deactivate), its batch.
+ * *moved: the pages of that type deactivated.
+ */
 static bool shrink_lruvec_start(struct linux_lru *l, struct vmfs_reclaim *rc, unsigned failed,
-				uint32_t *steps, uint32_t *moved)
+				unsigned forced, uint32_t *steps, uint32_t *moved)
 {
 	int type = get_scan_type(l, failed);
 	unsigned inactive;
@@ -318,7 +323,7 @@ static bool shrink_lruvec_start(struct linux_lru *l, struct vmfs_reclaim *rc, un
 		return false;
 	inactive = LRU_FILE * (unsigned)type;
 	*moved = 0;
-	if (inactive_is_low(l, inactive))
+	if (inactive_is_low(l, inactive) || (forced & (1u << type)))
 		*moved = shrink_active_list(l, rc, inactive + LRU_ACTIVE, steps);
 	if (type && inactive_is_low(l, LRU_INACTIVE_ANON))
 		(void)shrink_active_list(l, rc, LRU_ACTIVE_ANON, steps);
@@ -350,8 +355,9 @@ static int64_t linux_victim(void *state, struct vmfs_reclaim *rc,
 	struct pdir *d = &l->d;
 	uint32_t count = d->size[0] + d->size[1] + d->size[2] + d->size[3];
 	uint32_t steps = 0, limit = 8 * (count + SWAP_CLUSTER_MAX);
-	unsigned failed = 0;       /* types whose round found nothing to do */
-	bool progress = true;
+	unsigned failed = 0;       /* types given up: nothing to take, even after forced aging */
+	unsigned forced = 0;       /* types whose next round ages their active list anyway */
+	bool progress = true;      /* the round did something (a page decided, or deactivated) */
 
 	(void)incoming;
 	d->chosen = PLIST_NIL;
@@ -360,16 +366,17 @@ static int64_t linux_victim(void *state, struct vmfs_reclaim *rc,
 		uint32_t moved;
 
 		if (!l->round_left) {
-			if (!progress)
-				failed |= 1u << l->round_type;
-			if (!shrink_lruvec_start(l, rc, failed, &steps, &moved))
+			if (!progress) {
+				unsigned bit = 1u << l->round_type;
+
+				failed |= forced & bit;
+				forced |= bit;
+			}
+			if (!shrink_lruvec_start(l, rc, failed, forced, &steps, &moved))
 				return -1;
 			progress = moved > 0;
-			if (!l->round_left) {          /* nothing inactive even after aging */
-				if (!progress)
-					failed |= 1u << l->round_type;
+			if (!l->round_left)    /* nothing inactive even after aging */
 				continue;
-			}
 		}
 		inactive = LRU_FILE * l->round_type;
 		if (!d->size[inactive]) {
