@@ -83,7 +83,8 @@
  * but removed(); a page on an active list never has its shadow.  Cost:
  * loaded(), accessed() and removed() O(1) (expected, for the directory);
  * victim() looks at each page a bounded number of times per eviction
- * (amortised O(1)), with 32 active pages per aging.
+ * (amortised O(1)), with 32 active pages per aging.  67 to 75 bytes per
+ * frame (26 for the frame, 33 for its shadow node, 8 to 16 of directory).
  */
 #include "policy.h"
 
