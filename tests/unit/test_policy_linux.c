@@ -34,6 +34,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../splitmix.h"
+
 #define reclaim_evictable  fake_evictable
 #define reclaim_referenced fake_referenced
 
@@ -144,6 +146,18 @@ static void sim_ref(struct sim *s, int64_t page, bool file)
 	sim_load(s, (uint64_t)pfn, page, file);
 }
 
+/* Pages 0 .. @n-1 in frames 0 .. @n-1, none young, the first @nactive moved
+ * straight to the active list (no PG_workingset: they were never deactivated). */
+static void sim_fill(struct sim *s, int n, int nactive)
+{
+	for (int p = 0; p < n; p++) {
+		sim_load(s, (uint64_t)p, p, false);
+		s->rc.young[p] = 0;
+	}
+	for (int p = 0; p < nactive; p++)
+		lruvec_add_folio(s->l, (uint32_t)p, LRU_ACTIVE_ANON);
+}
+
 static unsigned where(const struct sim *s, int64_t page)
 {
 	int64_t pfn = sim_find(s, page);
@@ -203,13 +217,8 @@ static void test_shrink_active_list(void **state)
 	struct vmfs_lru_stat st;
 
 	(void)state;
-	/* 100 pages straight onto the active list, none young. */
 	sim_init(&s, 100, NULL);
-	for (int p = 0; p < 100; p++) {
-		sim_load(&s, (uint64_t)p, p, false);
-		lruvec_add_folio(s.l, (uint32_t)p, LRU_ACTIVE_ANON);
-		s.rc.young[p] = 0;
-	}
+	sim_fill(&s, 100, 100);
 	assert_int_equal(sim_evict(&s), 0);   /* aging 32, then the oldest of them goes */
 	policy_linux_lru_stat(s.l, &st);
 	assert_int_equal(st.pgrefill, 32);
@@ -276,13 +285,7 @@ static void test_refault(void **state)
 
 	(void)state;
 	sim_init(&s, 8, NULL);
-	/* Four pages on the active list (deactivation gives PG_workingset). */
-	for (int p = 0; p < 8; p++) {
-		sim_load(&s, (uint64_t)p, p, false);
-		s.rc.young[p] = 0;
-	}
-	for (int p = 0; p < 4; p++)
-		lruvec_add_folio(s.l, (uint32_t)p, LRU_ACTIVE_ANON);
+	sim_fill(&s, 8, 4);
 	/* inactive 4, active 4: not low; page 4, the oldest inactive, goes. */
 	assert_int_equal(sim_evict(&s), 4);
 	policy_linux_lru_stat(s.l, &st);
@@ -411,15 +414,6 @@ static void test_params(void **state)
 	assert_ptr_equal(policy_lru_stat(&policy_linux_ops), policy_linux_lru_stat);
 }
 
-/* xorshift64*, so a seed replays. */
-static uint64_t rnd(uint64_t *x)
-{
-	*x ^= *x >> 12;
-	*x ^= *x << 25;
-	*x ^= *x >> 27;
-	return *x * 0x2545f4914f6cdd1dull;
-}
-
 /* The lists hold exactly the tracked frames, and lru_stat says so. */
 static void check_lists(const struct sim *s, uint64_t seed, int step)
 {
@@ -458,13 +452,13 @@ static void test_contract(void **state)
 {
 	(void)state;
 	for (uint64_t seed = 1; seed <= 30; seed++) {
-		uint64_t x = seed * 0x9e3779b97f4a7c15ull, nframes = 1 + seed * 7 % 64;
+		uint64_t x = seed, nframes = 1 + seed * 7 % 64;
 		struct sim s;
 
 		sim_init(&s, nframes, seed % 3 ? NULL : "swappiness=150");
 		for (int step = 0; step < 4000; step++) {
-			uint64_t r = rnd(&x) % 100;
-			int64_t page = (int64_t)(rnd(&x) % (nframes * 3));
+			uint64_t r = splitmix64_below(&x, 100);
+			int64_t page = (int64_t)splitmix64_below(&x, nframes * 3);
 			bool file = page % 3 == 0;
 
 			if (r < 70) {
@@ -476,7 +470,7 @@ static void test_contract(void **state)
 					continue;       /* the engine would fail the allocation */
 				sim_ref(&s, page, file);
 			} else if (r < 80) {          /* free a page: no shadow */
-				uint64_t f = rnd(&x) % nframes;
+				uint64_t f = splitmix64_below(&x, nframes);
 
 				if (s.page[f] >= 0) {
 					policy_linux_ops.removed(s.l, f);
@@ -484,7 +478,7 @@ static void test_contract(void **state)
 					s.rc.young[f] = 0;
 				}
 			} else if (r < 90) {          /* pin or unpin a frame */
-				uint64_t f = rnd(&x) % nframes;
+				uint64_t f = splitmix64_below(&x, nframes);
 
 				s.rc.pinned[f] ^= 1;
 			} else {                      /* reclaim asked for */
