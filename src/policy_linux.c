@@ -63,7 +63,13 @@
  *   - accessed() does nothing: Linux does not see accesses to mapped pages,
  *     only their accessed bits.  Reads and writes of objects through
  *     vmfs_object_read/write reach the policy as accessed() too, not as
- *     mark_page_accessed, so they leave no PG_referenced either.
+ *     mark_page_accessed, so they leave no PG_referenced either (nor does
+ *     zap_pte_range's mark_page_accessed of a young file page unmapped).
+ *   - Dirty file pages: the engine writes a dirty object page back when it
+ *     evicts it; Linux's direct reclaim never writes file pages, it
+ *     activates them (and keeps FOLIOREF_RECLAIM_CLEAN ones) and leaves
+ *     the writing to the flusher threads.  The policy does not see the
+ *     dirty bit, so here a dirty file page is reclaimed like a clean one.
  *   - Shadow entries: at most one per frame, the oldest dropped first
  *     (count_shadow_nodes keeps the shadow nodes to about one entry per
  *     page of memory, since a longer refault distance never activates);
@@ -79,8 +85,8 @@
  * holds PG_referenced and PG_workingset; shadow[] the packed eviction age
  * and workingset bit of each shadow node (pack_shadow).  What stays true:
  * the tracked frames are exactly those on the four LRU lists; the
- * directory holds exactly the shadows, at most nframes after each callback
- * but removed(); a page on an active list never has its shadow.  Cost:
+ * directory holds exactly the shadows, at most nframes (one more only
+ * inside workingset_eviction); a page loaded takes its shadow out.  Cost:
  * loaded(), accessed() and removed() O(1) (expected, for the directory);
  * victim() looks at each page a bounded number of times per eviction
  * (amortised O(1)), with 32 active pages per aging.  67 to 75 bytes per
