@@ -40,6 +40,8 @@ static void cell(const struct row *r, size_t c, char *buf, size_t len)
 
 	if (c == 0)
 		snprintf(buf, len, "%s", r->trace);
+	else if (r->faults_only && c >= 5 && c <= 8)
+		buf[0] = '\0';           /* major, minor, swapouts, swapins: unknown */
 	else if (c == 1)
 		snprintf(buf, len, "%s", r->policy);
 	else if (c == NCOLUMNS - 1)
@@ -94,13 +96,14 @@ static void csv_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-void print_csv(FILE *f, const struct row *rows, size_t n)
+void print_csv(FILE *f, const struct row *rows, size_t n, bool header)
 {
 	char buf[4096];
 
-	for (size_t c = 0; c < NCOLUMNS; c++)
+	for (size_t c = 0; header && c < NCOLUMNS; c++)
 		fprintf(f, "%s%s", c ? "," : "", columns[c]);
-	fputc('\n', f);
+	if (header)
+		fputc('\n', f);
 	for (size_t i = 0; i < n; i++) {
 		if (!rows[i].ok)
 			continue;
@@ -147,7 +150,7 @@ void print_json(FILE *f, const struct row *rows, size_t n)
 			if (c < 2)
 				json_string(f, buf);
 			else
-				fputs(buf, f);
+				fputs(*buf ? buf : "null", f);
 		}
 		fputs("}", f);
 	}

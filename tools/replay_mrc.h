@@ -1,0 +1,99 @@
+/*
+ * replay_mrc.h - whole miss-ratio curves in one pass over a trace: the
+ * stack distances of LRU and of OPT (Mattson, Gecsei, Slutz and Traiger,
+ * "Evaluation techniques for storage hierarchies", IBM Systems Journal
+ * 9(2), 1970), for vmfs-replay --mrc.
+ *
+ * Both are stack algorithms: at every moment there is an order of the
+ * pages referenced so far (the stack) whose first c pages are exactly what
+ * a memory of c frames holds under the policy, whatever c.  A reference to
+ * the page at position d of the stack (from 1) is then a hit in every
+ * memory of d frames or more and a miss in every smaller one, and a first
+ * reference misses everywhere; so one pass that counts the references at
+ * each distance gives the misses at every size:
+ *
+ *     misses(c) = first references + references at a distance > c
+ *
+ * LRU's stack is the order of last use; the distance of a reference is
+ * one more than the number of distinct pages referenced since the same
+ * page was last.  lru_mrc counts those with a Fenwick tree over the times
+ * of last use (one mark per page, at its last reference) and a map from
+ * page to that time, compacting the times when the tree fills: O(log m)
+ * per reference for m distinct pages, memory O(m).
+ *
+ * OPT's stack orders by next use, soonest first (Belady's MIN evicts the
+ * page used furthest ahead); Mattson's update moves the referenced page to
+ * the top and carries the pages above its old place down, each step
+ * keeping the sooner-used page and carrying the other.  opt_mrc keeps only
+ * the next-use times (the page referenced at time t is the one whose next
+ * use is t) and only the top @max positions (the first @max positions of
+ * the stack depend on nothing below them): O(depth) per reference,
+ * O(n × max) in all.
+ *
+ * What stays true: curve.refs = curve.cold + the sum of hist[1..];
+ * hist[d] counts references at distance d; curve.far counts references
+ * whose distance exceeds what the curve follows (opt_mrc beyond @max:
+ * misses at every size it reports); misses are exact for sizes up to
+ * mrc_limit().
+ */
+#ifndef REPLAY_MRC_H
+#define REPLAY_MRC_H
+
+#include "replay_map.h"
+
+#include <stdint.h>
+
+struct mrc {
+	uint64_t  refs;
+	uint64_t  cold;       /* first references: misses at every size */
+	uint64_t  far;        /* references beyond the followed depth (opt) */
+	uint64_t *hist;       /* hist[d], d >= 1: references at distance d */
+	uint64_t  nhist;      /* entries allocated */
+	uint64_t  maxd;       /* the largest distance seen (0: none) */
+	uint64_t  limit;      /* sizes above it are not known (UINT64_MAX: all are) */
+};
+
+/* Misses of a memory of @frames frames (frames <= mrc_limit(c)). */
+uint64_t mrc_misses(const struct mrc *c, uint64_t frames);
+static inline uint64_t mrc_limit(const struct mrc *c)
+{
+	return c->limit;
+}
+void mrc_free(struct mrc *c);
+
+/* ---- LRU: stack distances with a Fenwick tree ------------------------------- */
+
+struct lru_mrc {
+	struct u64map last;   /* page -> the time slot of its last reference */
+	uint32_t     *tree;   /* Fenwick tree over slots 1..cap: 1 at each last reference */
+	uint64_t     *page;   /* the page of each used slot (1-based), or SLOT_FREE */
+	uint64_t      cap, used, live;
+	struct mrc    curve;
+};
+
+int lru_mrc_init(struct lru_mrc *l);
+/* One reference to page @vpn.  0 or -ENOMEM. */
+int lru_mrc_ref(struct lru_mrc *l, uint64_t vpn);
+/* Free everything but l->curve, which the caller then owns. */
+void lru_mrc_done(struct lru_mrc *l);
+
+/* ---- OPT: Mattson's stack by next use, to a bounded depth ----------------- */
+
+struct opt_mrc {
+	uint64_t  *key;       /* key[i]: next use of the page at position i + 1 */
+	uint64_t   depth, max;
+	struct mrc curve;
+};
+
+/* Follow the top @max positions (max >= 1).  0 or -ENOMEM. */
+int opt_mrc_init(struct opt_mrc *o, uint64_t max);
+/*
+ * Reference number @t of the trace (from 0), whose page's next reference
+ * is number @next (OPT_NEVER if none).  A page not in the followed depth
+ * counts as far; when nothing ever fell below it, they were all first
+ * references and the curve holds at every size.
+ */
+void opt_mrc_ref(struct opt_mrc *o, uint64_t t, uint64_t next);
+void opt_mrc_done(struct opt_mrc *o);
+
+#endif /* REPLAY_MRC_H */
