@@ -191,12 +191,27 @@ void lru_mrc_done(struct lru_mrc *l)
 
 /* ---- OPT -------------------------------------------------------------------- */
 
-int opt_mrc_init(struct opt_mrc *o, uint64_t max)
+/*
+ * Keys are 32-bit (reference numbers below OPT_MRC_MAX_REFS, KEY_NEVER for
+ * no next use) so that the scan compares 8 a step: four lanes of 16 bytes
+ * twice, GCC's and clang's vector extension, which is SSE2 on x86-64 and
+ * NEON on arm64.  The comparison is signed, so both sides are biased by
+ * 2^31 to compare as unsigned numbers.
+ */
+#define KEY_NEVER UINT32_MAX
+#define SCAN_STEP 8
+
+typedef int32_t v4i32 __attribute__((vector_size(16)));
+typedef uint64_t v2u64 __attribute__((vector_size(16)));
+
+int opt_mrc_init(struct opt_mrc *o, uint64_t max, uint64_t nrefs)
 {
 	memset(o, 0, sizeof(*o));
+	if (nrefs > OPT_MRC_MAX_REFS)
+		return -EOVERFLOW;
 	o->curve.limit = UINT64_MAX;
 	o->max = max ? max : 1;
-	o->key = malloc(o->max * sizeof(*o->key));
+	o->key = malloc((o->max + SCAN_STEP) * sizeof(*o->key));
 	if (!o->key || hist_reserve(&o->curve, o->max) < 0) {
 		free(o->key);
 		o->key = NULL;
@@ -206,9 +221,40 @@ int opt_mrc_init(struct opt_mrc *o, uint64_t max)
 	return 0;
 }
 
-void opt_mrc_ref(struct opt_mrc *o, uint64_t t, uint64_t next)
+/*
+ * The first position from @i (>= 1) below @depth whose key is later than
+ * @carry or is @t, in steps of SCAN_STEP; the scalar loop takes it from
+ * there.  Only whole steps are skipped, so the result is at most @depth.
+ */
+static inline uint64_t scan_skip(const uint32_t *key, uint64_t i, uint64_t depth, uint32_t carry,
+				 uint32_t t)
 {
-	uint64_t *key = o->key, carry, depth = o->depth;
+	const int32_t bias = INT32_MIN;
+	const v4i32 vb = { bias, bias, bias, bias };
+	const int32_t c = (int32_t)(carry ^ 0x80000000u), x = (int32_t)(t ^ 0x80000000u);
+	const v4i32 vc = { c, c, c, c }, vt = { x, x, x, x };
+
+	for (; i + SCAN_STEP <= depth; i += SCAN_STEP) {
+		v4i32 a, b, m;
+		v2u64 q;
+
+		memcpy(&a, key + i, sizeof(a));
+		memcpy(&b, key + i + 4, sizeof(b));
+		a ^= vb;
+		b ^= vb;
+		m = (a > vc) | (a == vt) | (b > vc) | (b == vt);
+		q = (v2u64)m;
+		if (q[0] | q[1])
+			break;
+	}
+	return i;
+}
+
+void opt_mrc_ref(struct opt_mrc *o, uint64_t t64, uint64_t next64)
+{
+	uint32_t *key = o->key, carry, t = (uint32_t)t64;
+	uint32_t next = next64 == OPT_NEVER ? KEY_NEVER : (uint32_t)next64;
+	uint64_t depth = o->depth, i = 1;
 
 	o->curve.refs++;
 	if (depth && key[0] == t) {
@@ -218,21 +264,27 @@ void opt_mrc_ref(struct opt_mrc *o, uint64_t t, uint64_t next)
 			o->curve.maxd = 1;
 		return;
 	}
-	carry = depth ? key[0] : OPT_NEVER;
-	for (uint64_t i = 1; i < depth; i++) {
-		uint64_t k = key[i];
+	carry = depth ? key[0] : KEY_NEVER;
+	while (i < depth) {
+		uint64_t end;
 
-		if (k == t) {               /* found at position i + 1 */
-			key[i] = carry;
-			key[0] = next;
-			o->curve.hist[i + 1]++;
-			if (i + 1 > o->curve.maxd)
-				o->curve.maxd = i + 1;
-			return;
-		}
-		if (k > carry) {            /* the sooner-used page stays */
-			key[i] = carry;
-			carry = k;
+		i = scan_skip(key, i, depth, carry, t);
+		end = i + SCAN_STEP < depth ? i + SCAN_STEP : depth;
+		for (; i < end; i++) {
+			uint32_t k = key[i];
+
+			if (k == t) {               /* found at position i + 1 */
+				key[i] = carry;
+				key[0] = next;
+				o->curve.hist[i + 1]++;
+				if (i + 1 > o->curve.maxd)
+					o->curve.maxd = i + 1;
+				return;
+			}
+			if (k > carry) {            /* the sooner-used page stays */
+				key[i] = carry;
+				carry = k;
+			}
 		}
 	}
 	/* Not within the depth: a miss at every size followed. */

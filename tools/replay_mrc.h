@@ -28,7 +28,7 @@
  * the next-use times (the page referenced at time t is the one whose next
  * use is t) and only the top @max positions (the first @max positions of
  * the stack depend on nothing below them): O(depth) per reference,
- * O(n × max) in all.
+ * O(n × max) in all, the scan comparing eight keys a step.
  *
  * What stays true: curve.refs = curve.cold + the sum of hist[1..];
  * hist[d] counts references at distance d; curve.far counts references
@@ -79,14 +79,20 @@ void lru_mrc_done(struct lru_mrc *l);
 
 /* ---- OPT: Mattson's stack by next use, to a bounded depth ----------------- */
 
+/* opt_mrc keeps reference numbers in 32 bits. */
+#define OPT_MRC_MAX_REFS (UINT32_MAX - 1ull)
+
 struct opt_mrc {
-	uint64_t  *key;       /* key[i]: next use of the page at position i + 1 */
+	uint32_t  *key;       /* key[i]: next use of the page at position i + 1 */
 	uint64_t   depth, max;
 	struct mrc curve;
 };
 
-/* Follow the top @max positions (max >= 1).  0 or -ENOMEM. */
-int opt_mrc_init(struct opt_mrc *o, uint64_t max);
+/*
+ * Follow the top @max positions (max >= 1) of a trace of @nrefs
+ * references.  0, -ENOMEM, or -EOVERFLOW beyond OPT_MRC_MAX_REFS.
+ */
+int opt_mrc_init(struct opt_mrc *o, uint64_t max, uint64_t nrefs);
 /*
  * Reference number @t of the trace (from 0), whose page's next reference
  * is number @next (OPT_NEVER if none).  A page not in the followed depth

@@ -648,8 +648,17 @@ static int mrc_opt_pass(const char *path, const struct refstream *s, uint64_t de
 	char label[96];
 	int rc = -ENOMEM;
 
-	if (!buf || !refs || !next || (rc = opt_mrc_init(&o, depth)) < 0)
+	if (!buf || !refs || !next || (rc = opt_mrc_init(&o, depth, s->nrefs)) < 0) {
+		if (rc == -EOVERFLOW) {
+			fprintf(stderr, "vmfs-replay: %s: --mrc: opt's curve takes at most %llu references, "
+				"this trace has %" PRIu64 "\n", path, OPT_MRC_MAX_REFS, s->nrefs);
+			free(buf);
+			free(refs);
+			free(next);
+			return -1;
+		}
 		goto out;
+	}
 	snprintf(label, sizeof(label), "opt: next uses in %.60s", path);
 	progress_begin(prog, label, s->nrefs, "refs");
 	rc = future_build(s, &future, future_progress, prog);
