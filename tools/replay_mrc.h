@@ -16,10 +16,11 @@
  *
  * LRU's stack is the order of last use; the distance of a reference is
  * one more than the number of distinct pages referenced since the same
- * page was last.  lru_mrc counts those with a Fenwick tree over the times
- * of last use (one mark per page, at its last reference) and a map from
- * page to that time, compacting the times when the tree fills: O(log m)
- * per reference for m distinct pages, memory O(m).
+ * page was last.  lru_mrc counts those over the times of last use (one
+ * mark per page, at its last reference: a bitmap, counts per block and a
+ * Fenwick tree over the blocks) with a directory from page to that time,
+ * compacting the times when they run out: O(log m) per reference for m
+ * distinct pages, memory O(m).
  *
  * OPT's stack orders by next use, soonest first (Belady's MIN evicts the
  * page used furthest ahead); Mattson's update moves the referenced page to
@@ -27,8 +28,9 @@
  * keeping the sooner-used page and carrying the other.  opt_mrc keeps only
  * the next-use times (the page referenced at time t is the one whose next
  * use is t) and only the top @max positions (the first @max positions of
- * the stack depend on nothing below them): O(depth) per reference,
- * O(n × max) in all, the scan comparing eight keys a step.
+ * the stack depend on nothing below them); pages never used again sink to
+ * the bottom and are only counted: O(live depth) per reference, O(n × max)
+ * at worst, the scan comparing eight keys a step.
  *
  * What stays true: curve.refs = curve.cold + the sum of hist[1..];
  * hist[d] counts references at distance d; curve.far counts references
@@ -63,16 +65,33 @@ void mrc_free(struct mrc *c);
 
 /* ---- LRU: stack distances with a Fenwick tree ------------------------------- */
 
+/*
+ * Time slots, from 1, one a reference, hold a mark while theirs is the
+ * last reference to its page: a bitmap, a count per block of 4096 slots,
+ * and a Fenwick tree over the blocks' counts.  The slot of each page's
+ * last reference is found through a directory of leaves, one leaf per 64
+ * consecutive page numbers (a trace's pages come in runs).
+ */
+#define LRU_LEAF_BITS  6
+#define LRU_BLOCK_BITS 9
+/* Slots are 32-bit: at most this many distinct pages. */
+#define LRU_MRC_MAX_PAGES (1ull << 30)
+
 struct lru_mrc {
-	struct u64map last;   /* page -> the time slot of its last reference */
-	uint32_t     *tree;   /* Fenwick tree over slots 1..cap: 1 at each last reference */
-	uint64_t     *page;   /* the page of each used slot (1-based), or SLOT_FREE */
-	uint64_t      cap, used, live;
+	struct u64map dir;    /* vpn >> LRU_LEAF_BITS -> its leaf's number */
+	uint32_t     *leaf;   /* leaves of 64 slots (0: no reference yet) */
+	uint64_t      nleaves, leafcap;
+	uint64_t      last_key, last_leaf;    /* the directory's last answer */
+	uint64_t     *bits;   /* bit s: slot s is a page's last reference */
+	uint16_t     *count;  /* marks per block of 4096 slots */
+	uint32_t     *tree;   /* Fenwick tree over the blocks' counts, from 1 */
+	uint64_t     *page;   /* the page of each slot, for compaction */
+	uint64_t      cap, used, live, nblocks;
 	struct mrc    curve;
 };
 
 int lru_mrc_init(struct lru_mrc *l);
-/* One reference to page @vpn.  0 or -ENOMEM. */
+/* One reference to page @vpn.  0, -ENOMEM, or -EOVERFLOW past LRU_MRC_MAX_PAGES pages. */
 int lru_mrc_ref(struct lru_mrc *l, uint64_t vpn);
 /* Free everything but l->curve, which the caller then owns. */
 void lru_mrc_done(struct lru_mrc *l);
@@ -84,7 +103,9 @@ void lru_mrc_done(struct lru_mrc *l);
 
 struct opt_mrc {
 	uint32_t  *key;       /* key[i]: next use of the page at position i + 1 */
-	uint64_t   depth, max;
+	uint64_t   lived;     /* pages in key[], the top of the stack */
+	uint64_t   ndead;     /* pages never used again below them */
+	uint64_t   max;
 	struct mrc curve;
 };
 
