@@ -628,7 +628,11 @@ static int mrc_lru_pass(const char *path, const struct refstream *s, struct mrc 
 	free(refs);
 	if (done != s->nrefs || l.curve.refs != s->nrefs) {
 		mrc_free(&l.curve);
-		mrc_fail(path, "lru stack distances", rc < 0 ? rc : -EIO);
+		if (rc == -EOVERFLOW)
+			fprintf(stderr, "vmfs-replay: %s: --mrc: lru's curve takes at most %llu distinct "
+				"pages\n", path, LRU_MRC_MAX_PAGES);
+		else
+			mrc_fail(path, "lru stack distances", rc < 0 ? rc : -EIO);
 		return -1;
 	}
 	*out = l.curve;
