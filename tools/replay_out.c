@@ -3,9 +3,11 @@
  * miss-ratio curves as a standalone SVG (see replay_out.h).
  *
  * The table is for people: a header, columns right-aligned to their widest
- * cell.  CSV is for scripts: RFC 4180, one header line, a field quoted only
- * when it holds a comma, a quote or a line break.  JSON is one array of
- * objects with the same keys as the CSV header.
+ * cell.  CSV is for scripts: RFC 4180, one header line (left out for the
+ * parts of a --shard sweep after the first), a field quoted only when it
+ * holds a comma, a quote or a line break.  JSON is one array of objects
+ * with the same keys as the CSV header.  The cells a curve's row does not
+ * know (major, minor, swapouts, swapins) are empty, and null in JSON.
  *
  * The SVG needs nothing but a browser: one chart per trace, stacked, each
  * with its title, a frames axis (base-2 logarithmic when the frame counts

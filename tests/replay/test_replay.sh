@@ -3,7 +3,7 @@
 #
 # Usage: test_replay.sh MODE VMFS_REPLAY WORKLOAD SRCDIR
 #   MODE      textbook | lackey | formats | errors | output | traces | paper |
-#             lirs | clockpro
+#             lirs | clockpro | policies | mrc | shard | parallel
 #   WORKLOAD  the compiled workload.c, traced under valgrind in 'lackey'
 #   SRCDIR    this directory (refsim.py, sample traces)
 #
@@ -38,8 +38,19 @@
 #   clockpro  clockpro against refsim on synthetic traces, against the
 #             authors' simulator's misses on their traces, and on clocks
 #             smaller than it takes
-# Exit 77 (skip) when valgrind is missing, in the lackey mode, and when
-# $TRACES is missing, in the paper mode.
+#   mrc       --mrc's lru and opt rows against per-size replays, column for
+#             column where it has the column: textbook strings, synthetic
+#             traces, --block, its default grid and --mrc-max, the ARC
+#             paper's OLTP trace (Table IV's LRU column) and two of the
+#             LIRS paper's; JSON, table, plot; bad combinations
+#   shard     --shard K/N: the parts concatenated are the whole CSV byte
+#             for byte (runs, and --mrc's curves), empty parts, a failing
+#             part, bad K/N and combinations
+#   parallel  the parts run by GNU parallel (in order with -k, and into
+#             files out of order) against the single run
+# Exit 77 (skip) when valgrind is missing, in the lackey mode, when
+# $TRACES is missing, in the paper mode, and when GNU parallel is missing,
+# in the parallel mode.
 set -u
 
 MODE=$1
