@@ -32,11 +32,11 @@
  * the bottom and are only counted: O(live depth) per reference, O(n × max)
  * at worst, the scan comparing eight keys a step.
  *
- * What stays true: curve.refs = curve.cold + the sum of hist[1..];
- * hist[d] counts references at distance d; curve.far counts references
- * whose distance exceeds what the curve follows (opt_mrc beyond @max:
- * misses at every size it reports); misses are exact for sizes up to
- * mrc_limit().
+ * What stays true: refs = cold + far + the sum of hist[1..] (until
+ * *_done turns hist into sums from each distance up); hist[d] counts
+ * references at distance d; far counts the references opt_mrc found
+ * nowhere in its depth (first ones included: misses at every size it
+ * follows); misses are exact for every size up to mrc_limit().
  */
 #ifndef REPLAY_MRC_H
 #define REPLAY_MRC_H

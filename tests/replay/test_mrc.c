@@ -54,6 +54,16 @@ static size_t future(size_t n)
 	return pages;
 }
 
+/* Where @page is among the @used resident pages @res, or @used. */
+static size_t resident(const uint64_t *res, size_t used, uint64_t page)
+{
+	size_t k;
+
+	for (k = 0; k < used && res[k] != page; k++)
+		;
+	return k;
+}
+
 /* Misses of LRU with @c frames: the resident pages in order of last use. */
 static uint64_t lru_sim(size_t n, size_t c, uint64_t *res)
 {
@@ -61,14 +71,11 @@ static uint64_t lru_sim(size_t n, size_t c, uint64_t *res)
 	uint64_t misses = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		size_t k;
+		size_t k = resident(res, used, trace[i]);
 
-		for (k = 0; k < used && res[k] != trace[i]; k++)
-			;
 		if (k == used) {
 			misses++;
-			if (used < c)
-				used++;
+			used += used < c;
 			k = used - 1;      /* the least recent falls off the end */
 		}
 		memmove(res + 1, res, k * sizeof(*res));
@@ -84,10 +91,8 @@ static uint64_t opt_sim(size_t n, size_t c, uint64_t *res, uint64_t *nu)
 	uint64_t misses = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		size_t k;
+		size_t k = resident(res, used, trace[i]);
 
-		for (k = 0; k < used && res[k] != trace[i]; k++)
-			;
 		if (k == used) {
 			misses++;
 			if (used < c) {
