@@ -3,7 +3,7 @@
 #
 # Usage: test_replay.sh MODE VMFS_REPLAY WORKLOAD SRCDIR
 #   MODE      textbook | lackey | formats | errors | output | traces | paper |
-#             lirs | clockpro | policies | mrc | shard | parallel
+#             lirs | clockpro
 #   WORKLOAD  the compiled workload.c, traced under valgrind in 'lackey'
 #   SRCDIR    this directory (refsim.py, sample traces)
 #
@@ -38,19 +38,8 @@
 #   clockpro  clockpro against refsim on synthetic traces, against the
 #             authors' simulator's misses on their traces, and on clocks
 #             smaller than it takes
-#   mrc       --mrc's lru and opt rows against per-size replays, column for
-#             column where it has the column: textbook strings, synthetic
-#             traces, --block, its default grid and --mrc-max, the ARC
-#             paper's OLTP trace (Table IV's LRU column) and two of the
-#             LIRS paper's; JSON, table, plot; bad combinations
-#   shard     --shard K/N: the parts concatenated are the whole CSV byte
-#             for byte (runs, and --mrc's curves), empty parts, a failing
-#             part, bad K/N and combinations
-#   parallel  the parts run by GNU parallel (in order with -k, and into
-#             files out of order) against the single run
-# Exit 77 (skip) when valgrind is missing, in the lackey mode, when
-# $TRACES is missing, in the paper mode, and when GNU parallel is missing,
-# in the parallel mode.
+# Exit 77 (skip) when valgrind is missing, in the lackey mode, and when
+# $TRACES is missing, in the paper mode.
 set -u
 
 MODE=$1
@@ -557,208 +546,20 @@ mode_clockpro() {
 	authors clockpro:adaptive=1:min=1:max=99 6 "$CLOCKPRO_EXPECT" clock-pro.c
 }
 
-# zip_all FILE: FILE.gz (two members), FILE.xz and (with the zstd program)
-# FILE.zst (two frames) beside it.
-zip_all() {
-	"$PYTHON" -c 'import gzip, lzma, sys; d = open(sys.argv[1], "rb").read()
-open(sys.argv[1] + ".gz", "wb").write(gzip.compress(d[:len(d) // 2]) + gzip.compress(d[len(d) // 2:]))
-open(sys.argv[1] + ".xz", "wb").write(lzma.compress(d))' "$1"
-	if command -v zstd > /dev/null 2>&1; then
-		half=$(($(wc -c < "$1") / 2))
-		{ head -c $half "$1" | zstd -q -c; tail -c +$((half + 1)) "$1" | zstd -q -c; } > "$1.zst"
-	else
-		cp "$1.gz" "$1.zst"   # stands in, so the loops below stay simple
-	fi
-}
-
-mode_traces() {
-	# din: labels 0 read, 1 write, 2 fetch; 3 and 4 are no references.
-	printf '# dinero\n2 401000\n0 7fff0010 extra\n1 0x7fff0ff8\n3 0\n4 0\n0 401ab0\n' > "$TMP/s.din"
-	replay --csv -v -p lru -n 2 "$TMP/s.din" > "$TMP/din.csv" 2> "$TMP/din.err"
-	grep -q 'din (detected)' "$TMP/din.err" && ok "din detected" || fail "din: $(cat "$TMP/din.err")"
-	expect "din refs" "$(field "$TMP/din.csv" lru 2 refs)" 4
-	expect "din faults" "$(field "$TMP/din.csv" lru 2 faults)" 2
-	compare "$TMP/s.din" 1,2 fifo,lru,clock,arc,opt din
-	# pin: IP: R|W ADDR.
-	printf '0x400a10: R 0x7ffd1000\n0x400a14: W 0x7ffd1008\n0x400a18: R 0x601040\n#eof\n' > "$TMP/s.pin"
-	replay --csv -v -p lru -n 1 "$TMP/s.pin" > "$TMP/pin.csv" 2> "$TMP/pin.err"
-	grep -q 'pin (detected)' "$TMP/pin.err" && ok "pin detected" || fail "pin: $(cat "$TMP/pin.err")"
-	expect "pin refs" "$(field "$TMP/pin.csv" lru 1 refs)" 3
-	expect "pin swapouts (a written page evicted)" "$(field "$TMP/pin.csv" lru 1 swapouts)" 1
-	compare "$TMP/s.pin" 1,2 fifo,lru,clock,arc,opt pin
-	# arc: START NBLOCKS IGNORE REQNO, every block one reference.
-	printf '10 3 0 0\n11 1 0 1\n20 2 0 2\n10 1 0 3\n' > "$TMP/s.lis"
-	replay --csv -v -p lru -n 8 "$TMP/s.lis" > "$TMP/arc.csv" 2> "$TMP/arc.err"
-	grep -q 'arc (detected)' "$TMP/arc.err" && ok "arc detected" || fail "arc: $(cat "$TMP/arc.err")"
-	expect "arc refs" "$(field "$TMP/arc.csv" lru 8 refs)" 7
-	expect "arc faults" "$(field "$TMP/arc.csv" lru 8 faults)" 5
-	compare "$TMP/s.lis" 1,2,3 fifo,lru,clock,arc,opt arc
-	# --block 512: blocks 10..12 are bytes 5120..6655, pages 1; 20..21 page 2.
-	replay --csv -p lru -n 8 --block 512 "$TMP/s.lis" > "$TMP/arcb.csv" || fail "--block 512"
-	expect "arc --block 512 refs" "$(field "$TMP/arcb.csv" lru 8 refs)" 4
-	expect "arc --block 512 faults" "$(field "$TMP/arcb.csv" lru 8 faults)" 2
-	compare "$TMP/s.lis" 1,2 fifo,lru,arc arc --block=512
-	# --block 8192: block b is pages 2b and 2b+1.
-	replay --csv -p lru -n 64 --block 8192 "$TMP/s.lis" > "$TMP/arcb2.csv" || fail "--block 8192"
-	expect "arc --block 8192 refs" "$(field "$TMP/arcb2.csv" lru 64 refs)" 14
-	# lirs: one block a line, "*" skipped; CRLF line ends.
-	printf '1\r\n2\r\n*\r\n3\r\n1\r\n*\r\n4\r\n' > "$TMP/s.lirs"
-	replay --csv -v -p fifo -n 3 "$TMP/s.lirs" > "$TMP/lirs.csv" 2> "$TMP/lirs.err"
-	grep -q 'lirs (detected)' "$TMP/lirs.err" && ok "lirs detected" || fail "lirs: $(cat "$TMP/lirs.err")"
-	expect "lirs refs" "$(field "$TMP/lirs.csv" fifo 3 refs)" 5
-	compare "$TMP/s.lirs" 1,2,3 fifo,lru,clock,arc,opt lirs
-	# oraclegeneral: 24-byte records; object ids are hashes, size 0 skipped.
-	"$PYTHON" -c 'import struct, sys
-ids = [0xdeadbeef12345678, 7, 0xdeadbeef12345678, 99, 7, 5, 0xffffffffffffffff, 99]
-sys.stdout.buffer.write(b"".join(struct.pack("<IQIq", t, o, 0 if o == 5 else 4096, -1) for t, o in enumerate(ids)))' \
-		> "$TMP/s.oracleGeneral.bin"
-	replay --csv -v -p lru -n 2 "$TMP/s.oracleGeneral.bin" > "$TMP/og.csv" 2> "$TMP/og.err"
-	grep -q 'oraclegeneral (detected)' "$TMP/og.err" && ok "oraclegeneral detected by name" ||
-		fail "oraclegeneral: $(cat "$TMP/og.err")"
-	expect "oraclegeneral refs" "$(field "$TMP/og.csv" lru 2 refs)" 7
-	expect "oraclegeneral faults" "$(field "$TMP/og.csv" lru 2 faults)" 6
-	compare "$TMP/s.oracleGeneral.bin" 1,2,3 fifo,lru,clock,arc,opt oraclegeneral
-	printf 'short' >> "$TMP/s.oracleGeneral.bin"
-	expect_error 1 "malformed oraclegeneral record: a partial record" "$TMP/s.oracleGeneral.bin"
-	# Policy parameters: NAME:KEY=VALUE reaches the policy (arc has none).
-	expect_error 1 "arc:x=1 at 2 frames: cannot open a machine: policy 'arc' failed" -p arc:x=1 -n 2 "$TMP/s.lis"
-	expect_error 2 "opt has no parameters" -p opt:x=1 "$TMP/s.lis"
-	# --block applies to block formats only.
-	expect_error 1 "--block applies to the block formats" --block 512 "$TMP/s.din"
-	expect_error 2 "--block" --block 0 "$TMP/s.lis"
-	# Compressed: the same rows as the plain file, whatever the format.
-	for t in s.din s.pin s.lis s.lirs; do
-		zip_all "$TMP/$t"
-		replay --csv -p lru,arc -n 2 "$TMP/$t" | cut -d, -f2- > "$TMP/plain.csv"
-		for z in gz xz zst; do
-			replay --csv -v -p lru,arc -n 2 "$TMP/$t.$z" 2> "$TMP/z.err" | cut -d, -f2- > "$TMP/z.csv"
-			if cmp -s "$TMP/plain.csv" "$TMP/z.csv" && grep -q "(detected), " "$TMP/z.err"; then
-				ok "$t.$z reads as $t"
-			else
-				fail "$t.$z: $(cat "$TMP/z.err")"
-			fi
-		done
-	done
-	# From a pipe too, and truncated or corrupt data is an error.
-	replay --csv -p lru,arc -n 2 - < "$TMP/s.lis.xz" | cut -d, -f2- > "$TMP/pipe.csv"
-	replay --csv -p lru,arc -n 2 "$TMP/s.lis" | cut -d, -f2- > "$TMP/plain.csv"
-	cmp -s "$TMP/plain.csv" "$TMP/pipe.csv" && ok "xz from a pipe" || fail "xz from a pipe differs"
-	head -c 20 "$TMP/s.lis.xz" > "$TMP/cut.xz"
-	expect_error 1 "xz: " "$TMP/cut.xz"
-	printf '\037\213garbage garbage garbage' > "$TMP/bad.gz"
-	expect_error 1 "gzip: " "$TMP/bad.gz"
-}
-
-# traces_dir: the papers' traces, or exit 77 with the reason.
-traces_dir() {
-	if [ ! -d "${TRACES:-}" ]; then
-		echo "SKIP: the papers' traces are not at '${TRACES:-}' (../shared/traces beside the source tree)"
-		exit 77
-	fi
-}
-
-# within GOT WANT: |GOT - WANT| <= 0.02 (percent points)
-within() {
-	awk -v g="$1" -v w="$2" 'BEGIN { d = g - w; exit !(d <= 0.02 && d >= -0.02) }'
-}
-
-mode_paper() {
-	traces_dir
-	oltp="$TRACES/arc/OLTP.lis.zst"
-	[ -f "$oltp" ] || { echo "SKIP: $oltp is missing"; exit 77; }
-	replay --csv -v -p lru,arc -n 1000,2000,5000,10000,15000 "$oltp" > "$TMP/oltp.csv" 2> "$TMP/oltp.err" ||
-		fail "OLTP: $(cat "$TMP/oltp.err")"
-	expect "OLTP references" "$(field "$TMP/oltp.csv" lru 1000 refs)" 914145
-	# Table IV of the ARC paper: c, LRU, ARC (hit ratios, percent).
-	while read -r c lru arc; do
-		for p in lru arc; do
-			want=$([ $p = lru ] && echo "$lru" || echo "$arc")
-			got=$(field "$TMP/oltp.csv" $p "$c" hit_ratio | awk '{ printf "%.4f", $1 * 100 }')
-			if within "$got" "$want"; then
-				ok "OLTP $p at $c pages: $got % (Table IV: $want)"
-			else
-				fail "OLTP $p at $c pages: $got %, Table IV has $want (more than 0.02 apart)"
-			fi
-		done
-	done <<-EOF
-	1000 32.83 38.93
-	2000 42.47 46.08
-	5000 53.65 55.25
-	10000 60.70 61.87
-	15000 64.63 65.40
-	EOF
-	# The LIRS paper's traces against refsim, every policy.
-	for t in cs multi2 2_pools; do
-		f="$TRACES/lirs/$t.trace.gz"
-		[ -f "$f" ] && compare "$f" 100,500,1000 fifo,lru,clock,arc,opt lirs
-	done
-}
-
-
-# The policies of issue 18 against their references in refsim.py: the
-# classic strings, synthetic traces of several kinds made here, and the
-# small traces of the LIRS paper (../shared/traces/lirs, when present,
-# their '*' checkpoint lines and CRs taken out).
-NEW_POLICIES=2q,car,random,s3fifo,sieve,wsclock
-mode_policies() {
-	echo "7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1" > "$TMP/classic.refs"
-	printf '1 2 3 4 1 2 5 1 2 3 4 5\n' > "$TMP/belady.refs"
-	compare "$TMP/classic.refs" 1,2,3,4,5 "$NEW_POLICIES"
-	compare "$TMP/belady.refs" 1,2,3,4,5 "$NEW_POLICIES"
-	for t in zipf loop scan phases; do
-		"$PYTHON" -c '
-import random, sys
-kind = sys.argv[1]
-r = random.Random(kind)
-out = []
-for i in range(30000):
-    if kind == "zipf":          # skewed popularity
-        out.append(int(r.paretovariate(1.0)) % 500)
-    elif kind == "loop":        # a loop a little larger than most caches, and noise
-        out.append(i % 130 if r.random() < 0.9 else r.randrange(1000))
-    elif kind == "scan":        # a hot set and a scan of pages used once
-        out.append(r.randrange(40) if r.random() < 0.6 else 100 + i)
-    else:                       # a working set that moves
-        out.append((i // 2000) * 37 + r.randrange(150))
-print("\n".join(map(str, out)))' $t > "$TMP/$t.refs"
-	done
-	for t in zipf loop scan phases; do
-		compare "$TMP/$t.refs" 10,50,100,200 "$NEW_POLICIES"
-	done
-	# Parameters in the name (NAME:KEY=VALUE), once -p takes them: the
-	# defaults written out give the default's figures, others others.
-	if replay --csv -p random:seed=1 -n 50 "$TMP/zipf.refs" > "$TMP/p1.csv" 2> /dev/null; then
-		for pair in "random random:seed=1" "2q 2q:kin=25:kout=50" "s3fifo s3fifo:small=10" \
-			    "wsclock wsclock:tau=50"; do
-			set -- $pair
-			replay --csv -p "$1" -n 50 "$TMP/zipf.refs" | cut -d, -f4- > "$TMP/pa.csv"
-			replay --csv -p "$2" -n 50 "$TMP/zipf.refs" | cut -d, -f4- > "$TMP/pb.csv"
-			cmp -s "$TMP/pa.csv" "$TMP/pb.csv" && ok "$2 is $1" || fail "$2 differs from $1"
-		done
-		for pair in "random random:seed=7" "2q 2q:kin=10:kout=100" "s3fifo s3fifo:small=30" \
-			    "wsclock wsclock:tau=5000"; do
-			set -- $pair
-			replay --csv -p "$1" -n 50 "$TMP/zipf.refs" | cut -d, -f5 > "$TMP/pa.csv"
-			replay --csv -p "$2" -n 50 "$TMP/zipf.refs" | cut -d, -f5 > "$TMP/pb.csv"
-			cmp -s "$TMP/pa.csv" "$TMP/pb.csv" && fail "$2 gives the faults of $1" ||
-				ok "$2 is not $1"
-		done
-	else
-		echo "note: -p takes no parameters here, NAME:KEY=VALUE not tried"
-	fi
-	lirs=${VMFS_TRACES:-$SRCDIR/../../../shared/traces}/lirs
-	if [ -d "$lirs" ]; then
-		for t in cs gli cpp ps multi1; do
-			[ -f "$lirs/$t.trace.gz" ] || continue
-			gzip -dc "$lirs/$t.trace.gz" | tr -d '\r' | grep -v '^\*' > "$TMP/$t.refs"
-			compare "$TMP/$t.refs" 100,300,1000 "$NEW_POLICIES"
-		done
-	else
-		echo "note: no ../shared/traces/lirs, its traces not replayed"
-	fi
-}
-
 # ---- whole curves (--mrc) and parts of a sweep (--shard) ----------------------
+# Three more modes:
+#   mrc       --mrc's lru and opt rows against per-size replays, column for
+#             column where it has the column: textbook strings, synthetic
+#             traces, --block, its default grid and --mrc-max, the ARC
+#             paper's OLTP trace (Table IV's LRU column) and two of the
+#             LIRS paper's (those skipped without $TRACES); JSON, table,
+#             plot; bad combinations
+#   shard     --shard K/N: the parts concatenated are the whole CSV byte
+#             for byte (runs, and --mrc's curves), empty parts, a failing
+#             part, bad K/N and combinations
+#   parallel  the parts run by GNU parallel (in order with -k, and into
+#             files out of order) against the single run; exit 77 (skip)
+#             when GNU parallel is missing
 
 # mrc_compare TRACE SIZES [ARGS...]: --mrc's rows at SIZES are the per-size
 # replays' (-p lru,opt), column for column where --mrc has the column
@@ -971,6 +772,207 @@ mode_parallel() {
 		::: 1 2 3 > "$TMP/mpar.csv"
 	cmp -s "$TMP/mwhole.csv" "$TMP/mpar.csv" && ok "GNU parallel, --mrc in 3 parts: the single run's curves" ||
 		fail "GNU parallel --mrc differs"
+}
+
+# zip_all FILE: FILE.gz (two members), FILE.xz and (with the zstd program)
+# FILE.zst (two frames) beside it.
+zip_all() {
+	"$PYTHON" -c 'import gzip, lzma, sys; d = open(sys.argv[1], "rb").read()
+open(sys.argv[1] + ".gz", "wb").write(gzip.compress(d[:len(d) // 2]) + gzip.compress(d[len(d) // 2:]))
+open(sys.argv[1] + ".xz", "wb").write(lzma.compress(d))' "$1"
+	if command -v zstd > /dev/null 2>&1; then
+		half=$(($(wc -c < "$1") / 2))
+		{ head -c $half "$1" | zstd -q -c; tail -c +$((half + 1)) "$1" | zstd -q -c; } > "$1.zst"
+	else
+		cp "$1.gz" "$1.zst"   # stands in, so the loops below stay simple
+	fi
+}
+
+mode_traces() {
+	# din: labels 0 read, 1 write, 2 fetch; 3 and 4 are no references.
+	printf '# dinero\n2 401000\n0 7fff0010 extra\n1 0x7fff0ff8\n3 0\n4 0\n0 401ab0\n' > "$TMP/s.din"
+	replay --csv -v -p lru -n 2 "$TMP/s.din" > "$TMP/din.csv" 2> "$TMP/din.err"
+	grep -q 'din (detected)' "$TMP/din.err" && ok "din detected" || fail "din: $(cat "$TMP/din.err")"
+	expect "din refs" "$(field "$TMP/din.csv" lru 2 refs)" 4
+	expect "din faults" "$(field "$TMP/din.csv" lru 2 faults)" 2
+	compare "$TMP/s.din" 1,2 fifo,lru,clock,arc,opt din
+	# pin: IP: R|W ADDR.
+	printf '0x400a10: R 0x7ffd1000\n0x400a14: W 0x7ffd1008\n0x400a18: R 0x601040\n#eof\n' > "$TMP/s.pin"
+	replay --csv -v -p lru -n 1 "$TMP/s.pin" > "$TMP/pin.csv" 2> "$TMP/pin.err"
+	grep -q 'pin (detected)' "$TMP/pin.err" && ok "pin detected" || fail "pin: $(cat "$TMP/pin.err")"
+	expect "pin refs" "$(field "$TMP/pin.csv" lru 1 refs)" 3
+	expect "pin swapouts (a written page evicted)" "$(field "$TMP/pin.csv" lru 1 swapouts)" 1
+	compare "$TMP/s.pin" 1,2 fifo,lru,clock,arc,opt pin
+	# arc: START NBLOCKS IGNORE REQNO, every block one reference.
+	printf '10 3 0 0\n11 1 0 1\n20 2 0 2\n10 1 0 3\n' > "$TMP/s.lis"
+	replay --csv -v -p lru -n 8 "$TMP/s.lis" > "$TMP/arc.csv" 2> "$TMP/arc.err"
+	grep -q 'arc (detected)' "$TMP/arc.err" && ok "arc detected" || fail "arc: $(cat "$TMP/arc.err")"
+	expect "arc refs" "$(field "$TMP/arc.csv" lru 8 refs)" 7
+	expect "arc faults" "$(field "$TMP/arc.csv" lru 8 faults)" 5
+	compare "$TMP/s.lis" 1,2,3 fifo,lru,clock,arc,opt arc
+	# --block 512: blocks 10..12 are bytes 5120..6655, pages 1; 20..21 page 2.
+	replay --csv -p lru -n 8 --block 512 "$TMP/s.lis" > "$TMP/arcb.csv" || fail "--block 512"
+	expect "arc --block 512 refs" "$(field "$TMP/arcb.csv" lru 8 refs)" 4
+	expect "arc --block 512 faults" "$(field "$TMP/arcb.csv" lru 8 faults)" 2
+	compare "$TMP/s.lis" 1,2 fifo,lru,arc arc --block=512
+	# --block 8192: block b is pages 2b and 2b+1.
+	replay --csv -p lru -n 64 --block 8192 "$TMP/s.lis" > "$TMP/arcb2.csv" || fail "--block 8192"
+	expect "arc --block 8192 refs" "$(field "$TMP/arcb2.csv" lru 64 refs)" 14
+	# lirs: one block a line, "*" skipped; CRLF line ends.
+	printf '1\r\n2\r\n*\r\n3\r\n1\r\n*\r\n4\r\n' > "$TMP/s.lirs"
+	replay --csv -v -p fifo -n 3 "$TMP/s.lirs" > "$TMP/lirs.csv" 2> "$TMP/lirs.err"
+	grep -q 'lirs (detected)' "$TMP/lirs.err" && ok "lirs detected" || fail "lirs: $(cat "$TMP/lirs.err")"
+	expect "lirs refs" "$(field "$TMP/lirs.csv" fifo 3 refs)" 5
+	compare "$TMP/s.lirs" 1,2,3 fifo,lru,clock,arc,opt lirs
+	# oraclegeneral: 24-byte records; object ids are hashes, size 0 skipped.
+	"$PYTHON" -c 'import struct, sys
+ids = [0xdeadbeef12345678, 7, 0xdeadbeef12345678, 99, 7, 5, 0xffffffffffffffff, 99]
+sys.stdout.buffer.write(b"".join(struct.pack("<IQIq", t, o, 0 if o == 5 else 4096, -1) for t, o in enumerate(ids)))' \
+		> "$TMP/s.oracleGeneral.bin"
+	replay --csv -v -p lru -n 2 "$TMP/s.oracleGeneral.bin" > "$TMP/og.csv" 2> "$TMP/og.err"
+	grep -q 'oraclegeneral (detected)' "$TMP/og.err" && ok "oraclegeneral detected by name" ||
+		fail "oraclegeneral: $(cat "$TMP/og.err")"
+	expect "oraclegeneral refs" "$(field "$TMP/og.csv" lru 2 refs)" 7
+	expect "oraclegeneral faults" "$(field "$TMP/og.csv" lru 2 faults)" 6
+	compare "$TMP/s.oracleGeneral.bin" 1,2,3 fifo,lru,clock,arc,opt oraclegeneral
+	printf 'short' >> "$TMP/s.oracleGeneral.bin"
+	expect_error 1 "malformed oraclegeneral record: a partial record" "$TMP/s.oracleGeneral.bin"
+	# Policy parameters: NAME:KEY=VALUE reaches the policy (arc has none).
+	expect_error 1 "arc:x=1 at 2 frames: cannot open a machine: policy 'arc' failed" -p arc:x=1 -n 2 "$TMP/s.lis"
+	expect_error 2 "opt has no parameters" -p opt:x=1 "$TMP/s.lis"
+	# --block applies to block formats only.
+	expect_error 1 "--block applies to the block formats" --block 512 "$TMP/s.din"
+	expect_error 2 "--block" --block 0 "$TMP/s.lis"
+	# Compressed: the same rows as the plain file, whatever the format.
+	for t in s.din s.pin s.lis s.lirs; do
+		zip_all "$TMP/$t"
+		replay --csv -p lru,arc -n 2 "$TMP/$t" | cut -d, -f2- > "$TMP/plain.csv"
+		for z in gz xz zst; do
+			replay --csv -v -p lru,arc -n 2 "$TMP/$t.$z" 2> "$TMP/z.err" | cut -d, -f2- > "$TMP/z.csv"
+			if cmp -s "$TMP/plain.csv" "$TMP/z.csv" && grep -q "(detected), " "$TMP/z.err"; then
+				ok "$t.$z reads as $t"
+			else
+				fail "$t.$z: $(cat "$TMP/z.err")"
+			fi
+		done
+	done
+	# From a pipe too, and truncated or corrupt data is an error.
+	replay --csv -p lru,arc -n 2 - < "$TMP/s.lis.xz" | cut -d, -f2- > "$TMP/pipe.csv"
+	replay --csv -p lru,arc -n 2 "$TMP/s.lis" | cut -d, -f2- > "$TMP/plain.csv"
+	cmp -s "$TMP/plain.csv" "$TMP/pipe.csv" && ok "xz from a pipe" || fail "xz from a pipe differs"
+	head -c 20 "$TMP/s.lis.xz" > "$TMP/cut.xz"
+	expect_error 1 "xz: " "$TMP/cut.xz"
+	printf '\037\213garbage garbage garbage' > "$TMP/bad.gz"
+	expect_error 1 "gzip: " "$TMP/bad.gz"
+}
+
+# traces_dir: the papers' traces, or exit 77 with the reason.
+traces_dir() {
+	if [ ! -d "${TRACES:-}" ]; then
+		echo "SKIP: the papers' traces are not at '${TRACES:-}' (../shared/traces beside the source tree)"
+		exit 77
+	fi
+}
+
+# within GOT WANT: |GOT - WANT| <= 0.02 (percent points)
+within() {
+	awk -v g="$1" -v w="$2" 'BEGIN { d = g - w; exit !(d <= 0.02 && d >= -0.02) }'
+}
+
+mode_paper() {
+	traces_dir
+	oltp="$TRACES/arc/OLTP.lis.zst"
+	[ -f "$oltp" ] || { echo "SKIP: $oltp is missing"; exit 77; }
+	replay --csv -v -p lru,arc -n 1000,2000,5000,10000,15000 "$oltp" > "$TMP/oltp.csv" 2> "$TMP/oltp.err" ||
+		fail "OLTP: $(cat "$TMP/oltp.err")"
+	expect "OLTP references" "$(field "$TMP/oltp.csv" lru 1000 refs)" 914145
+	# Table IV of the ARC paper: c, LRU, ARC (hit ratios, percent).
+	while read -r c lru arc; do
+		for p in lru arc; do
+			want=$([ $p = lru ] && echo "$lru" || echo "$arc")
+			got=$(field "$TMP/oltp.csv" $p "$c" hit_ratio | awk '{ printf "%.4f", $1 * 100 }')
+			if within "$got" "$want"; then
+				ok "OLTP $p at $c pages: $got % (Table IV: $want)"
+			else
+				fail "OLTP $p at $c pages: $got %, Table IV has $want (more than 0.02 apart)"
+			fi
+		done
+	done <<-EOF
+	1000 32.83 38.93
+	2000 42.47 46.08
+	5000 53.65 55.25
+	10000 60.70 61.87
+	15000 64.63 65.40
+	EOF
+	# The LIRS paper's traces against refsim, every policy.
+	for t in cs multi2 2_pools; do
+		f="$TRACES/lirs/$t.trace.gz"
+		[ -f "$f" ] && compare "$f" 100,500,1000 fifo,lru,clock,arc,opt lirs
+	done
+}
+
+
+# The policies of issue 18 against their references in refsim.py: the
+# classic strings, synthetic traces of several kinds made here, and the
+# small traces of the LIRS paper (../shared/traces/lirs, when present,
+# their '*' checkpoint lines and CRs taken out).
+NEW_POLICIES=2q,car,random,s3fifo,sieve,wsclock
+mode_policies() {
+	echo "7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1" > "$TMP/classic.refs"
+	printf '1 2 3 4 1 2 5 1 2 3 4 5\n' > "$TMP/belady.refs"
+	compare "$TMP/classic.refs" 1,2,3,4,5 "$NEW_POLICIES"
+	compare "$TMP/belady.refs" 1,2,3,4,5 "$NEW_POLICIES"
+	for t in zipf loop scan phases; do
+		"$PYTHON" -c '
+import random, sys
+kind = sys.argv[1]
+r = random.Random(kind)
+out = []
+for i in range(30000):
+    if kind == "zipf":          # skewed popularity
+        out.append(int(r.paretovariate(1.0)) % 500)
+    elif kind == "loop":        # a loop a little larger than most caches, and noise
+        out.append(i % 130 if r.random() < 0.9 else r.randrange(1000))
+    elif kind == "scan":        # a hot set and a scan of pages used once
+        out.append(r.randrange(40) if r.random() < 0.6 else 100 + i)
+    else:                       # a working set that moves
+        out.append((i // 2000) * 37 + r.randrange(150))
+print("\n".join(map(str, out)))' $t > "$TMP/$t.refs"
+	done
+	for t in zipf loop scan phases; do
+		compare "$TMP/$t.refs" 10,50,100,200 "$NEW_POLICIES"
+	done
+	# Parameters in the name (NAME:KEY=VALUE), once -p takes them: the
+	# defaults written out give the default's figures, others others.
+	if replay --csv -p random:seed=1 -n 50 "$TMP/zipf.refs" > "$TMP/p1.csv" 2> /dev/null; then
+		for pair in "random random:seed=1" "2q 2q:kin=25:kout=50" "s3fifo s3fifo:small=10" \
+			    "wsclock wsclock:tau=50"; do
+			set -- $pair
+			replay --csv -p "$1" -n 50 "$TMP/zipf.refs" | cut -d, -f4- > "$TMP/pa.csv"
+			replay --csv -p "$2" -n 50 "$TMP/zipf.refs" | cut -d, -f4- > "$TMP/pb.csv"
+			cmp -s "$TMP/pa.csv" "$TMP/pb.csv" && ok "$2 is $1" || fail "$2 differs from $1"
+		done
+		for pair in "random random:seed=7" "2q 2q:kin=10:kout=100" "s3fifo s3fifo:small=30" \
+			    "wsclock wsclock:tau=5000"; do
+			set -- $pair
+			replay --csv -p "$1" -n 50 "$TMP/zipf.refs" | cut -d, -f5 > "$TMP/pa.csv"
+			replay --csv -p "$2" -n 50 "$TMP/zipf.refs" | cut -d, -f5 > "$TMP/pb.csv"
+			cmp -s "$TMP/pa.csv" "$TMP/pb.csv" && fail "$2 gives the faults of $1" ||
+				ok "$2 is not $1"
+		done
+	else
+		echo "note: -p takes no parameters here, NAME:KEY=VALUE not tried"
+	fi
+	lirs=${VMFS_TRACES:-$SRCDIR/../../../shared/traces}/lirs
+	if [ -d "$lirs" ]; then
+		for t in cs gli cpp ps multi1; do
+			[ -f "$lirs/$t.trace.gz" ] || continue
+			gzip -dc "$lirs/$t.trace.gz" | tr -d '\r' | grep -v '^\*' > "$TMP/$t.refs"
+			compare "$TMP/$t.refs" 100,300,1000 "$NEW_POLICIES"
+		done
+	else
+		echo "note: no ../shared/traces/lirs, its traces not replayed"
+	fi
 }
 
 case $MODE in
