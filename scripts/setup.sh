@@ -17,6 +17,7 @@ packages=(
 	bsdextrautils                            # hexdump, in the file-system tests
 	zlib1g-dev libzstd-dev liblzma-dev       # compressed traces (vmfs-replay)
 	zstd                                     # the replay tests' zstd trace
+	parallel                                 # GNU parallel: the replay tests' sharded sweep
 )
 
 missing=()

@@ -3,9 +3,11 @@
  * miss-ratio curves as a standalone SVG (see replay_out.h).
  *
  * The table is for people: a header, columns right-aligned to their widest
- * cell.  CSV is for scripts: RFC 4180, one header line, a field quoted only
- * when it holds a comma, a quote or a line break.  JSON is one array of
- * objects with the same keys as the CSV header.
+ * cell.  CSV is for scripts: RFC 4180, one header line (left out for the
+ * parts of a --shard sweep after the first), a field quoted only when it
+ * holds a comma, a quote or a line break.  JSON is one array of objects
+ * with the same keys as the CSV header.  The cells a curve's row does not
+ * know (major, minor, swapouts, swapins) are empty, and null in JSON.
  *
  * The SVG needs nothing but a browser: one chart per trace, stacked, each
  * with its title, a frames axis (base-2 logarithmic when the frame counts
@@ -40,6 +42,8 @@ static void cell(const struct row *r, size_t c, char *buf, size_t len)
 
 	if (c == 0)
 		snprintf(buf, len, "%s", r->trace);
+	else if (r->faults_only && c >= 5 && c <= 8)
+		buf[0] = '\0';           /* major, minor, swapouts, swapins: unknown */
 	else if (c == 1)
 		snprintf(buf, len, "%s", r->policy);
 	else if (c == NCOLUMNS - 1)
@@ -94,13 +98,14 @@ static void csv_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-void print_csv(FILE *f, const struct row *rows, size_t n)
+void print_csv(FILE *f, const struct row *rows, size_t n, bool header)
 {
 	char buf[4096];
 
-	for (size_t c = 0; c < NCOLUMNS; c++)
+	for (size_t c = 0; header && c < NCOLUMNS; c++)
 		fprintf(f, "%s%s", c ? "," : "", columns[c]);
-	fputc('\n', f);
+	if (header)
+		fputc('\n', f);
 	for (size_t i = 0; i < n; i++) {
 		if (!rows[i].ok)
 			continue;
@@ -147,7 +152,7 @@ void print_json(FILE *f, const struct row *rows, size_t n)
 			if (c < 2)
 				json_string(f, buf);
 			else
-				fputs(buf, f);
+				fputs(*buf ? buf : "null", f);
 		}
 		fputs("}", f);
 	}

@@ -26,6 +26,15 @@
  * through a minimal LRU simulator (a hash map and a list) over the same
  * references in the same run, and prints both rates and their ratio.
  *
+ * --mrc runs no machine: one pass over the stream gives lru's misses at
+ * every size, another (after the next uses) opt's, by stack distances
+ * (replay_mrc.c); the rows are those of per-size runs, faults only.
+ *
+ * --shard K/N runs part K of N of the sweep: the runs (trace, policy,
+ * frames) in the order they print, or with --mrc the curves (trace,
+ * policy), cut into N contiguous blocks; part 1 alone prints the CSV
+ * header, so the parts' outputs concatenated in order are the whole.
+ *
  * Memory stays bounded however long the trace: a chunk of the stream per
  * thread, the machines' frames, and the sets of distinct pages.  Exit
  * status: 0 when every run finished, 1 when a trace or a run failed, 2 for
@@ -49,6 +58,7 @@
 
 #include "vmfs.h"
 #include "replay_map.h"
+#include "replay_mrc.h"
 #include "replay_opt.h"
 #include "replay_out.h"
 #include "replay_stream.h"
@@ -84,6 +94,9 @@ struct config {
 	enum output        output;
 	const char        *plot;
 	bool               lenient, verbose, bench, progress;
+	bool               mrc;            /* --mrc: whole curves, no machine */
+	uint64_t           mrc_max;        /* --mrc-max, 0: not given */
+	uint64_t           shard_k, shard_n;  /* --shard K/N, 0/0: not given */
 	unsigned           jobs;
 	uint64_t           user_top;       /* of the machines the -o options make */
 };
@@ -458,9 +471,9 @@ static void future_progress(void *arg, uint64_t refs)
 	progress_set(arg, refs);
 }
 
-/* Parse one trace and run every (policy, frames) on it, filling @rows. */
+/* Parse one trace and run the @nrows runs of @rows on it. */
 static int replay_trace(const struct config *cfg, const char *path, struct row *rows,
-			struct progress *prog)
+			size_t nrows, struct progress *prog)
 {
 	struct refstream s;
 	struct trace_info info;
@@ -472,9 +485,9 @@ static int replay_trace(const struct config *cfg, const char *path, struct row *
 
 	if (load_trace(cfg, path, &s, &info, prog) < 0)
 		goto out;
-	j.nrows = cfg->npolicies * cfg->nframes;
-	for (size_t p = 0; p < cfg->npolicies; p++)
-		need_future |= !strcmp(cfg->policy[p], "opt");
+	j.nrows = nrows;
+	for (size_t i = 0; i < nrows; i++)
+		need_future |= !strcmp(rows[i].policy, "opt");
 	if (need_future) {
 		snprintf(label, sizeof(label), "opt: next uses in %.60s", path);
 		progress_begin(prog, label, s.nrefs, "refs");
@@ -495,6 +508,277 @@ out:
 	future_free(&future);
 	stream_free(&s);
 	return rc;
+}
+
+/* ---- sharding (--shard K/N) ------------------------------------------------------ */
+
+/*
+ * The units [*@lo, *@hi) of @total that part K of N takes: N contiguous
+ * blocks in order, of sizes differing by one at most (some may be empty).
+ */
+static void shard_range(const struct config *cfg, size_t total, size_t *lo, size_t *hi)
+{
+	if (!cfg->shard_n) {
+		*lo = 0;
+		*hi = total;
+		return;
+	}
+	*lo = (size_t)((uint64_t)total * (cfg->shard_k - 1) / cfg->shard_n);
+	*hi = (size_t)((uint64_t)total * cfg->shard_k / cfg->shard_n);
+}
+
+/* Print the rows and draw the plot; 0, or 1 when something could not be written. */
+static int output(const struct config *cfg, const struct row *rows, size_t n)
+{
+	int status = 0;
+
+	if (cfg->output == OUT_CSV)
+		print_csv(stdout, rows, n, cfg->shard_k <= 1);
+	else if (cfg->output == OUT_JSON)
+		print_json(stdout, rows, n);
+	else
+		print_table(stdout, rows, n);
+	if (cfg->plot && plot_svg(cfg->plot, rows, n) < 0)
+		status = 1;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "vmfs-replay: write error on standard output\n");
+		status = 1;
+	}
+	return status;
+}
+
+/* ---- whole curves (--mrc) -------------------------------------------------------- */
+
+/* Rows that grow as the curves come: their sizes are known after a pass. */
+struct rowbuf {
+	struct row *v;
+	size_t      n, cap;
+};
+
+static int rowbuf_add(struct rowbuf *b, struct row r)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 256;
+		struct row *v = realloc(b->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		b->v = v;
+		b->cap = cap;
+	}
+	b->v[b->n++] = r;
+	return 0;
+}
+
+/*
+ * The default sizes of a curve, into @out (MAX_FRAME_COUNTS entries):
+ * every size up to MRC_GRID_DENSE, then each 1/32 above the last (about
+ * 3 %), then @top (>= 1) itself.  From 64 to 2^64 that is about 1450 sizes.
+ */
+#define MRC_GRID_DENSE 64
+
+static size_t mrc_grid(uint64_t top, uint64_t *out)
+{
+	size_t n = 0;
+
+	for (uint64_t c = 1; c < top; c += c < MRC_GRID_DENSE ? 1 : c / 32)
+		out[n++] = c;
+	out[n++] = top;
+	return n;
+}
+
+static void mrc_fail(const char *path, const char *what, int err)
+{
+	fprintf(stderr, "vmfs-replay: %s: %s: %s\n", path, what, strerror(-err));
+}
+
+/* lru's stack distances over the whole stream, into *@out.  0 or -1 (reported). */
+static int mrc_lru_pass(const char *path, const struct refstream *s, struct mrc *out,
+			struct progress *prog)
+{
+	uint8_t *buf = malloc(STREAM_CHUNK_BYTES);
+	uint64_t *refs = malloc(STREAM_CHUNK_REFS * sizeof(*refs));
+	struct lru_mrc l;
+	uint64_t done = 0;
+	char label[96];
+	int rc = -ENOMEM;
+
+	if (!buf || !refs || lru_mrc_init(&l) < 0) {
+		free(buf);
+		free(refs);
+		mrc_fail(path, "lru stack distances", rc);
+		return -1;
+	}
+	snprintf(label, sizeof(label), "lru stack distances in %.60s", path);
+	progress_begin(prog, label, s->nrefs, "refs");
+	rc = 0;
+	for (size_t c = 0; c < s->nchunks && rc == 0; c++) {
+		int64_t n = stream_read_chunk(s, c, buf, refs);
+
+		if (n < 0)
+			rc = (int)n;
+		for (int64_t i = 0; i < n && rc == 0; i++)
+			rc = lru_mrc_ref(&l, REF_VPN(refs[i]));
+		done += n > 0 ? (uint64_t)n : 0;
+		progress_set(prog, done);
+	}
+	progress_end(prog);
+	lru_mrc_done(&l);
+	free(buf);
+	free(refs);
+	if (done != s->nrefs || l.curve.refs != s->nrefs) {
+		mrc_free(&l.curve);
+		if (rc == -EOVERFLOW)
+			fprintf(stderr, "vmfs-replay: %s: --mrc: lru's curve takes at most %llu distinct "
+				"pages\n", path, LRU_MRC_MAX_PAGES);
+		else
+			mrc_fail(path, "lru stack distances", rc < 0 ? rc : -EIO);
+		return -1;
+	}
+	*out = l.curve;
+	return 0;
+}
+
+/* opt's stack distances to depth @depth, into *@out.  0 or -1 (reported). */
+static int mrc_opt_pass(const char *path, const struct refstream *s, uint64_t depth,
+			struct mrc *out, struct progress *prog)
+{
+	uint8_t *buf = malloc(STREAM_CHUNK_BYTES);
+	uint64_t *refs = malloc(STREAM_CHUNK_REFS * sizeof(*refs));
+	uint64_t *next = malloc(STREAM_CHUNK_REFS * sizeof(*next));
+	struct future future = { .fd = -1 };
+	struct opt_mrc o = { 0 };
+	uint64_t index = 0;
+	char label[96];
+	int rc = -ENOMEM;
+
+	if (!buf || !refs || !next || (rc = opt_mrc_init(&o, depth, s->nrefs)) < 0) {
+		if (rc == -EOVERFLOW) {
+			fprintf(stderr, "vmfs-replay: %s: --mrc: opt's curve takes at most %llu references, "
+				"this trace has %" PRIu64 "\n", path, OPT_MRC_MAX_REFS, s->nrefs);
+			free(buf);
+			free(refs);
+			free(next);
+			return -1;
+		}
+		goto out;
+	}
+	snprintf(label, sizeof(label), "opt: next uses in %.60s", path);
+	progress_begin(prog, label, s->nrefs, "refs");
+	rc = future_build(s, &future, future_progress, prog);
+	progress_end(prog);
+	if (rc < 0)
+		goto out;
+	snprintf(label, sizeof(label), "opt stack distances in %.60s", path);
+	progress_begin(prog, label, s->nrefs, "refs");
+	for (size_t c = 0; c < s->nchunks; c++) {
+		int64_t n = stream_read_chunk(s, c, buf, refs);
+
+		if (n >= 0)
+			n = future_read_chunk(&future, c, index, buf, next);
+		if (n < 0) {
+			rc = (int)n;
+			break;
+		}
+		for (int64_t i = 0; i < n; i++)
+			opt_mrc_ref(&o, index + (uint64_t)i, next[i]);
+		index += (uint64_t)n;
+		progress_set(prog, index);
+	}
+	progress_end(prog);
+out:
+	opt_mrc_done(&o);
+	future_free(&future);
+	free(buf);
+	free(refs);
+	free(next);
+	if (rc < 0 || o.curve.refs != s->nrefs) {
+		mrc_free(&o.curve);
+		mrc_fail(path, "opt stack distances", rc < 0 ? rc : -EIO);
+		return -1;
+	}
+	*out = o.curve;
+	return 0;
+}
+
+/*
+ * The curves of the trace at @path, whose first unit (one policy's curve)
+ * is number @unit0 of the sweep: the rows of the units in [lo, hi), at the
+ * -n sizes or else the default grid up to lru's largest distance (or
+ * --mrc-max), appended to @out.  0 or -1 (reported).
+ */
+static int mrc_trace(const struct config *cfg, const char *path, size_t unit0, size_t lo,
+		     size_t hi, struct rowbuf *out, struct progress *prog)
+{
+	uint64_t grid[MAX_FRAME_COUNTS], top = 1, depth = 1;
+	const uint64_t *sizes = cfg->frames;
+	size_t nsizes = cfg->nframes;
+	struct mrc lru = { 0 }, opt = { 0 };
+	struct refstream s = { .fd = -1 };
+	struct trace_info info;
+	bool want_lru = false, want_opt = false;
+	int rc = -1;
+
+	for (size_t p = 0; p < cfg->npolicies; p++)
+		if (unit0 + p >= lo && unit0 + p < hi)
+			*(strcmp(cfg->policy[p], "opt") ? &want_lru : &want_opt) = true;
+	if (load_trace(cfg, path, &s, &info, prog) < 0)
+		goto out;
+	if ((want_lru || !nsizes) && mrc_lru_pass(path, &s, &lru, prog) < 0)
+		goto out;
+	if (!nsizes) {
+		top = lru.maxd ? lru.maxd : 1;
+		if (cfg->mrc_max && top > cfg->mrc_max)
+			top = cfg->mrc_max;
+		nsizes = mrc_grid(top, grid);
+		sizes = grid;
+	}
+	for (size_t k = 0; k < nsizes; k++)
+		if (sizes[k] > depth)
+			depth = sizes[k];
+	if (depth > info.pages)     /* the stack never holds more */
+		depth = info.pages ? info.pages : 1;
+	if (want_opt && mrc_opt_pass(path, &s, depth, &opt, prog) < 0)
+		goto out;
+	for (size_t p = 0; p < cfg->npolicies; p++) {
+		const struct mrc *curve = strcmp(cfg->policy[p], "opt") ? &lru : &opt;
+
+		if (unit0 + p < lo || unit0 + p >= hi)
+			continue;
+		for (size_t k = 0; k < nsizes; k++) {
+			struct row r = { .trace = path, .policy = cfg->policy[p], .frames = sizes[k],
+					 .refs = curve->refs, .faults = mrc_misses(curve, sizes[k]),
+					 .ok = sizes[k] <= mrc_limit(curve), .faults_only = true };
+
+			if (rowbuf_add(out, r) < 0) {
+				fprintf(stderr, "vmfs-replay: out of memory\n");
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	mrc_free(&lru);
+	mrc_free(&opt);
+	stream_free(&s);
+	return rc;
+}
+
+/* --mrc: the curves of every trace (of this part of the sweep), printed.  The exit status. */
+static int mrc_main(const struct config *cfg, char **traces, size_t ntraces, struct progress *prog)
+{
+	struct rowbuf rows = { 0 };
+	size_t lo, hi, np = cfg->npolicies;
+	int status = 0;
+
+	shard_range(cfg, ntraces * np, &lo, &hi);
+	for (size_t t = 0; t < ntraces; t++)
+		if (t * np + np > lo && t * np < hi && mrc_trace(cfg, traces[t], t * np, lo, hi, &rows, prog) < 0)
+			status = 1;
+	if (output(cfg, rows.v, rows.n))
+		status = 1;
+	free(rows.v);
+	return status;
 }
 
 /* ---- the benchmark ----------------------------------------------------------------- */
@@ -723,6 +1007,11 @@ static void usage(FILE *f)
 		"  -v, --verbose          say what each trace holds\n"
 		"      --bench            time lru at 64 frames (or the first --frames) against\n"
 		"                         a minimal LRU simulator on one trace\n"
+		"      --mrc              lru's and opt's misses at every size in one pass (no\n"
+		"                         machine): at the --frames sizes, else a default grid\n"
+		"      --mrc-max N        --mrc without --frames: the grid and opt stop at N\n"
+		"      --shard K/N        run part K of N of the sweep (with --csv): the parts'\n"
+		"                         outputs concatenated in order are the whole\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          the version\n"
 		"See vmfs-replay(1).\n", known_policies(known, sizeof(known)));
@@ -919,9 +1208,55 @@ static int check_mopts(struct config *cfg)
 	return 0;
 }
 
+/* --shard K/N: 1 <= K <= N <= SHARD_MAX.  0 or 2 (reported). */
+#define SHARD_MAX 1000000
+
+static int parse_shard(struct config *cfg, const char *arg)
+{
+	uint64_t k, n;
+	char *end;
+
+	if (parse_count(arg, &end, &k) < 0 || *end != '/' || parse_count(end + 1, &end, &n) < 0 ||
+	    *end || k > n || n > SHARD_MAX)
+		return bad_usage("--shard: '%s': expected K/N with 1 <= K <= N <= 1000000", arg);
+	cfg->shard_k = k;
+	cfg->shard_n = n;
+	return 0;
+}
+
+/*
+ * The options that go together, and those that do not: --mrc computes lru
+ * and opt only (both by default), without --bench; --mrc-max is for --mrc
+ * without --frames; --shard cuts a CSV sweep.  0 or 2 (reported).
+ */
+static int check_modes(struct config *cfg, bool frames_given, bool policy_given)
+{
+	if (cfg->mrc_max && !cfg->mrc)
+		return bad_usage("%s", "--mrc-max: only with --mrc");
+	if (cfg->mrc_max && frames_given)
+		return bad_usage("%s", "--mrc-max and --frames: --frames already gives the sizes");
+	if (cfg->shard_n && cfg->output != OUT_CSV)
+		return bad_usage("%s", "--shard: the parts concatenate as CSV only: add --csv");
+	if (cfg->shard_n && cfg->plot)
+		return bad_usage("%s", "--shard and --plot: a part cannot draw the whole sweep");
+	if (cfg->shard_n && cfg->bench)
+		return bad_usage("%s", "--shard and --bench: --bench is one run");
+	if (!cfg->mrc)
+		return 0;
+	if (cfg->bench)
+		return bad_usage("%s", "--mrc and --bench: choose one");
+	if (!policy_given)
+		return parse_policies(cfg, "lru,opt");
+	for (size_t p = 0; p < cfg->npolicies; p++)
+		if (strcmp(cfg->policy[p], "lru") && strcmp(cfg->policy[p], "opt"))
+			return bad_usage("--mrc: the curves are lru's and opt's, not '%s'", cfg->policy[p]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_CSV = 256, OPT_JSON, OPT_PLOT, OPT_LENIENT, OPT_NOPROGRESS, OPT_BENCH, OPT_BLOCK };
+	enum { OPT_CSV = 256, OPT_JSON, OPT_PLOT, OPT_LENIENT, OPT_NOPROGRESS, OPT_BENCH, OPT_BLOCK,
+	       OPT_MRC, OPT_MRC_MAX, OPT_SHARD };
 	static const struct option longopts[] = {
 		{ "options",     required_argument, NULL, 'o' },
 		{ "format",      required_argument, NULL, 'f' },
@@ -936,6 +1271,9 @@ int main(int argc, char **argv)
 		{ "no-progress", no_argument,       NULL, OPT_NOPROGRESS },
 		{ "verbose",     no_argument,       NULL, 'v' },
 		{ "bench",       no_argument,       NULL, OPT_BENCH },
+		{ "mrc",         no_argument,       NULL, OPT_MRC },
+		{ "mrc-max",     required_argument, NULL, OPT_MRC_MAX },
+		{ "shard",       required_argument, NULL, OPT_SHARD },
 		{ "help",        no_argument,       NULL, 'h' },
 		{ "version",     no_argument,       NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -943,9 +1281,9 @@ int main(int argc, char **argv)
 	static uint64_t frames[MAX_FRAME_COUNTS];
 	struct config cfg = { .frames = frames, .progress = true };
 	struct progress prog = { 0 };
-	bool frames_given = false, csv = false, json = false;
+	bool frames_given = false, csv = false, json = false, policy_given = false;
 	struct row *rows;
-	size_t nrows;
+	size_t nrows, lo, hi;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int c, rc, status = 0;
 
@@ -978,6 +1316,7 @@ int main(int argc, char **argv)
 		case 'p':
 			if ((rc = parse_policies(&cfg, optarg)) != 0)
 				return rc;
+			policy_given = true;
 			break;
 		case 'n':
 			if ((rc = parse_frames(&cfg, optarg)) != 0)
@@ -1014,6 +1353,20 @@ int main(int argc, char **argv)
 		case OPT_BENCH:
 			cfg.bench = true;
 			break;
+		case OPT_MRC:
+			cfg.mrc = true;
+			break;
+		case OPT_MRC_MAX: {
+			char *end;
+
+			if (parse_count(optarg, &end, &cfg.mrc_max) < 0 || *end)
+				return bad_usage("--mrc-max: '%s': expected a positive number of frames", optarg);
+			break;
+		}
+		case OPT_SHARD:
+			if ((rc = parse_shard(&cfg, optarg)) != 0)
+				return rc;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -1035,7 +1388,9 @@ int main(int argc, char **argv)
 			return bad_usage("%s", "standard input (-) can be read only once");
 	if (cfg.bench && argc - optind != 1)
 		return bad_usage("%s", "--bench takes exactly one trace");
-	if (!frames_given && !cfg.bench && (rc = parse_frames(&cfg, DEFAULT_FRAMES)) != 0)
+	if ((rc = check_modes(&cfg, frames_given, policy_given)) != 0)
+		return rc;
+	if (!frames_given && !cfg.bench && !cfg.mrc && (rc = parse_frames(&cfg, DEFAULT_FRAMES)) != 0)
 		return rc;
 	if ((rc = check_mopts(&cfg)) != 0)
 		return rc;
@@ -1043,8 +1398,11 @@ int main(int argc, char **argv)
 
 	if (cfg.bench)
 		return bench(&cfg, argv[optind], &prog);
+	if (cfg.mrc)
+		return mrc_main(&cfg, argv + optind, (size_t)(argc - optind), &prog);
 
 	nrows = (size_t)(argc - optind) * cfg.npolicies * cfg.nframes;
+	shard_range(&cfg, nrows, &lo, &hi);
 	rows = calloc(nrows, sizeof(*rows));
 	if (!rows) {
 		fprintf(stderr, "vmfs-replay: out of memory\n");
@@ -1053,25 +1411,20 @@ int main(int argc, char **argv)
 	for (int t = optind; t < argc; t++) {
 		struct row *r = rows + (size_t)(t - optind) * cfg.npolicies * cfg.nframes;
 
+		size_t first = (size_t)(r - rows), from, to;
+
 		for (size_t p = 0; p < cfg.npolicies; p++)
 			for (size_t k = 0; k < cfg.nframes; k++)
 				*r++ = (struct row){ .trace = argv[t], .policy = cfg.policy[p],
 						     .frames = cfg.frames[k] };
-		if (replay_trace(&cfg, argv[t], r - cfg.npolicies * cfg.nframes, &prog) < 0)
+		/* Only this part's runs (all of them without --shard). */
+		from = first > lo ? first : lo;
+		to = (size_t)(r - rows) < hi ? (size_t)(r - rows) : hi;
+		if (from < to && replay_trace(&cfg, argv[t], rows + from, to - from, &prog) < 0)
 			status = 1;
 	}
-	if (cfg.output == OUT_CSV)
-		print_csv(stdout, rows, nrows);
-	else if (cfg.output == OUT_JSON)
-		print_json(stdout, rows, nrows);
-	else
-		print_table(stdout, rows, nrows);
-	if (cfg.plot && plot_svg(cfg.plot, rows, nrows) < 0)
+	if (output(&cfg, rows + lo, hi - lo))
 		status = 1;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "vmfs-replay: write error on standard output\n");
-		status = 1;
-	}
 	free(rows);
 	return status;
 }

@@ -549,6 +549,234 @@ mode_clockpro() {
 	authors clockpro:adaptive=1:min=1:max=99 6 "$CLOCKPRO_EXPECT" clock-pro.c
 }
 
+# ---- whole curves (--mrc) and parts of a sweep (--shard) ----------------------
+# Three more modes:
+#   mrc       --mrc's lru and opt rows against per-size replays, column for
+#             column where it has the column: textbook strings, synthetic
+#             traces, --block, its default grid and --mrc-max, the ARC
+#             paper's OLTP trace (Table IV's LRU column) and two of the
+#             LIRS paper's (those skipped without $TRACES); JSON, table,
+#             plot; bad combinations
+#   shard     --shard K/N: the parts concatenated are the whole CSV byte
+#             for byte (runs, and --mrc's curves), empty parts, a failing
+#             part, bad K/N and combinations
+#   parallel  the parts run by GNU parallel (in order with -k, and into
+#             files out of order) against the single run; exit 77 (skip)
+#             when GNU parallel is missing
+
+# mrc_compare TRACE SIZES [ARGS...]: --mrc's rows at SIZES are the per-size
+# replays' (-p lru,opt), column for column where --mrc has the column
+# (trace, policy, frames, refs, faults, hit_ratio); its other four are empty.
+mrc_compare() {
+	trace=$1 sizes=$2
+	shift 2
+	if ! replay --csv --mrc -n "$sizes" "$@" "$trace" > "$TMP/mrc.csv" ||
+	   ! replay --csv -p lru,opt -n "$sizes" "$@" "$trace" > "$TMP/runs.csv"; then
+		fail "$(basename "$trace"): --mrc or the replays failed"
+		return
+	fi
+	cut -d, -f1-5,10 "$TMP/mrc.csv" > "$TMP/a"
+	cut -d, -f1-5,10 "$TMP/runs.csv" > "$TMP/b"
+	empty=$(awk -F, 'NR > 1 && $6 $7 $8 $9 != "" { n++ } END { print n + 0 }' "$TMP/mrc.csv")
+	if cmp -s "$TMP/a" "$TMP/b" && [ "$empty" = 0 ]; then
+		ok "$(basename "$trace"): --mrc gives the faults of $(($(wc -l < "$TMP/b") - 1)) per-size runs (lru, opt at $sizes${*:+, $*})"
+	else
+		fail "$(basename "$trace"): --mrc and the per-size runs differ (< --mrc, > runs; $empty rows with major..swapins):"
+		diff "$TMP/a" "$TMP/b" | head -20
+	fi
+}
+
+# mrc_grid_compare TRACE: --mrc without -n, then every size of its default
+# grid (at most the first 4096) replayed: the same faults.
+mrc_grid_compare() {
+	replay --csv --mrc "$1" > "$TMP/grid.csv" || { fail "--mrc $1"; return; }
+	sizes=$(awk -F, 'NR > 1 && $2 == "lru" { printf "%s%s", s, $3; s = "," }' "$TMP/grid.csv")
+	nsizes=$(awk -F, 'NR > 1 && $2 == "lru"' "$TMP/grid.csv" | wc -l)
+	[ "$(awk -F, 'NR > 1 && $2 == "opt"' "$TMP/grid.csv" | wc -l)" = "$nsizes" ] ||
+		fail "$(basename "$1"): the default grid differs between lru and opt"
+	mrc_compare "$1" "$sizes"
+	cmp -s "$TMP/grid.csv" "$TMP/mrc.csv" && ok "$(basename "$1"): the default grid is $nsizes sizes, 1 to ${sizes##*,}" ||
+		fail "$(basename "$1"): --mrc and --mrc -n GRID differ"
+}
+
+mode_mrc() {
+	synthetic_traces
+	printf '1 2 3 4 1 2 5 1 2 3 4 5\n' > "$TMP/belady.refs"
+	# The textbook figures, at every size (hits at size c: distance <= c).
+	replay --csv --mrc -n 3,4 "$TMP/classic.refs" > "$TMP/c.csv" || fail "--mrc classic"
+	expect "--mrc lru, 3 frames" "$(field "$TMP/c.csv" lru 3 faults)" 12
+	expect "--mrc lru, 4 frames" "$(field "$TMP/c.csv" lru 4 faults)" 8
+	expect "--mrc opt, 3 frames" "$(field "$TMP/c.csv" opt 3 faults)" 9
+	expect "--mrc opt, 4 frames" "$(field "$TMP/c.csv" opt 4 faults)" 8
+	expect "--mrc major (not known)" "$(field "$TMP/c.csv" opt 4 major)" ""
+	for t in classic.refs belady.refs; do
+		mrc_compare "$TMP/$t" 1,2,3,4,5,6,7,8
+		mrc_grid_compare "$TMP/$t"
+	done
+	# A loop one page larger than memory, writes (the faults, cold and
+	# major ones, are still one per miss), scans through a working set.
+	mrc_compare "$TMP/loop.refs" 1,50,99,100,101,102,200
+	mrc_compare "$TMP/random.memsim" 1,2,3,5,10,40,100,250,399,400,1000
+	mrc_compare "$TMP/scan.refs" 1,20,100,149,150,151,160,300,2000
+	mrc_grid_compare "$TMP/random.memsim"
+	mrc_grid_compare "$TMP/scan.refs"
+	# Seeded random references over 3000 pages, skewed, every size 1-400.
+	"$PYTHON" -c '
+import random
+r = random.Random(18)
+print("\n".join(str(int(r.paretovariate(0.8)) % 3000 if r.random() < 0.8 else r.randrange(3000)) for _ in range(40000)))' \
+		> "$TMP/skew.refs"
+	mrc_compare "$TMP/skew.refs" 1-400
+	mrc_compare "$TMP/skew.refs" 500-3000:250
+	# Blocks mapped to pages as the replays map them.
+	printf '10 3 0 0\n11 1 0 1\n20 2 0 2\n10 1 0 3\n40 9 0 4\n12 30 0 5\n' > "$TMP/s.lis"
+	mrc_compare "$TMP/s.lis" 1,2,3,4 --block=512
+	mrc_compare "$TMP/s.lis" 1,2,3,5,8,13,40 --block=8192
+	# --mrc-max stops the default grid; opt stops there too.
+	replay --csv --mrc --mrc-max 100 "$TMP/skew.refs" > "$TMP/max.csv" || fail "--mrc-max"
+	expect "--mrc-max 100: the last size" "$(tail -1 "$TMP/max.csv" | cut -d, -f2,3)" "opt,100"
+	expect "--mrc-max 100: rows" "$(awk -F, 'NR > 1 && $2 == "lru"' "$TMP/max.csv" | wc -l)" 82
+	# One policy; the order of -p; JSON (null where unknown); the plot.
+	replay --csv --mrc -p opt,lru -n 3 "$TMP/classic.refs" | cut -d, -f2 | tr '\n' ' ' > "$TMP/o"
+	expect "--mrc -p opt,lru: the order" "$(cat "$TMP/o")" "policy opt lru "
+	replay --json --mrc -p lru -n 3,4 "$TMP/classic.refs" > "$TMP/m.json" || fail "--mrc --json"
+	"$PYTHON" -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert [(r["policy"], r["frames"], r["faults"]) for r in rows] == [("lru", 3, 12), ("lru", 4, 8)], rows
+assert all(r[k] is None for r in rows for k in ("major", "minor", "swapouts", "swapins")), rows
+' "$TMP/m.json" && ok "--mrc --json: the faults, and null for what a curve does not know" || fail "--mrc --json"
+	replay --mrc -n 3,4 "$TMP/classic.refs" > "$TMP/m.txt" || fail "--mrc table"
+	expect "--mrc table rows" "$(($(wc -l < "$TMP/m.txt") - 1))" 4
+	replay --csv --mrc --plot "$TMP/mrc.svg" "$TMP/skew.refs" "$TMP/classic.refs" > /dev/null || fail "--mrc --plot"
+	"$PYTHON" -c '
+import sys, xml.etree.ElementTree as ET
+ns = {"s": "http://www.w3.org/2000/svg"}
+lines = ET.parse(sys.argv[1]).getroot().findall(".//s:polyline", ns)
+assert len(lines) == 4, len(lines)           # lru and opt, two traces
+assert len(lines[0].get("points").split()) > 100, lines[0].get("points")
+' "$TMP/mrc.svg" && ok "--mrc --plot: a line per policy and trace, every size of the grid" || fail "--mrc --plot"
+	# Bad combinations.
+	expect_error 2 "the curves are lru's and opt's, not 'fifo'" --mrc -p lru,fifo "$TMP/classic.refs"
+	expect_error 2 "not 'lru:x=1'" --mrc -p lru:x=1 "$TMP/classic.refs"
+	expect_error 2 "choose one" --mrc --bench "$TMP/classic.refs"
+	expect_error 2 "only with --mrc" --mrc-max 10 "$TMP/classic.refs"
+	expect_error 2 "already gives the sizes" --mrc --mrc-max 10 -n 3 "$TMP/classic.refs"
+	expect_error 2 "expected a positive number" --mrc --mrc-max 0 "$TMP/classic.refs"
+	expect_error 2 "no trace given" --mrc
+	expect_error 1 "No such file" --mrc "$TMP/does-not-exist"
+	printf '1 2\nx\n' > "$TMP/bad.refs"
+	expect_error 1 "bad.refs:2: malformed refs record" --mrc "$TMP/bad.refs"
+	# The papers' traces, when present: OLTP (Table IV's LRU column from
+	# the curve) and two of the LIRS paper's.
+	TRACES=${TRACES:-$SRCDIR/../../../shared/traces}
+	oltp="$TRACES/arc/OLTP.lis.zst"
+	if [ ! -f "$oltp" ]; then
+		echo "skip: no $oltp (the ARC paper's OLTP trace): the papers' traces not tried"
+		return
+	fi
+	mrc_compare "$oltp" 1,10,100,1000,2000,5000,10000,15000
+	replay --csv --mrc -p lru "$oltp" > "$TMP/oltp.csv" || fail "--mrc OLTP"
+	while read -r c want; do
+		got=$(field "$TMP/oltp.csv" lru "$c" hit_ratio | awk '{ printf "%.2f", $1 * 100 }')
+		[ -z "$got" ] && got=$(replay --csv --mrc -p lru -n "$c" "$oltp" | field /dev/stdin lru "$c" hit_ratio |
+			awk '{ printf "%.2f", $1 * 100 }')
+		expect "--mrc: OLTP lru at $c pages, % (Table IV)" "$got" "$want"
+	done <<-EOF
+	1000 32.83
+	2000 42.47
+	5000 53.65
+	10000 60.70
+	15000 64.63
+	EOF
+	for t in cs multi2; do
+		f="$TRACES/lirs/$t.trace.gz"
+		[ -f "$f" ] && mrc_compare "$f" 1,10,100,500,1000,2000,5000
+	done
+	[ -f "$TRACES/lirs/cs.trace.gz" ] && mrc_grid_compare "$TRACES/lirs/cs.trace.gz"
+}
+
+# shard_compare N ARGS...: the parts 1..N of ARGS's sweep, concatenated,
+# are its whole CSV byte for byte.
+shard_compare() {
+	n=$1
+	shift
+	replay --csv "$@" > "$TMP/whole.csv" || { fail "the whole sweep $*"; return; }
+	: > "$TMP/parts.csv"
+	k=1
+	while [ $k -le "$n" ]; do
+		replay --csv --shard "$k/$n" "$@" >> "$TMP/parts.csv" || fail "--shard $k/$n $*"
+		k=$((k + 1))
+	done
+	if cmp -s "$TMP/whole.csv" "$TMP/parts.csv"; then
+		ok "--shard 1/$n .. $n/$n concatenated are the whole ($(($(wc -l < "$TMP/whole.csv") - 1)) rows: $*)"
+	else
+		fail "--shard x/$n concatenated differ from the whole ($*):"
+		diff "$TMP/whole.csv" "$TMP/parts.csv" | head -10
+	fi
+}
+
+mode_shard() {
+	synthetic_traces
+	printf '1 2 3 4 1 2 5 1 2 3 4 5\n' > "$TMP/belady.refs"
+	sweep="-p fifo,lru,opt,arc -n 2,3,5,8,13 $TMP/classic.refs $TMP/belady.refs $TMP/scan.refs"
+	for n in 1 2 3 7 40 60; do
+		shard_compare $n $sweep
+	done
+	# Each part runs its runs only: part 2 of 3 of 60 runs holds 20 rows.
+	replay --csv --shard 2/3 $sweep > "$TMP/p2.csv"
+	expect "part 2/3: rows, no header" "$(wc -l < "$TMP/p2.csv")" 20
+	expect "part 2/3: its first run" "$(head -1 "$TMP/p2.csv" | cut -d, -f2,3)" "fifo,2"
+	# More parts than runs: the extra parts are empty (part 1 has the header).
+	replay --csv --shard 2/50 -p lru -n 3 "$TMP/classic.refs" > "$TMP/empty.csv"
+	expect "an empty part prints nothing" "$(wc -c < "$TMP/empty.csv")" 0
+	# With --mrc the units are the curves (trace, policy).
+	for n in 2 3 5; do
+		shard_compare $n --mrc $TMP/classic.refs $TMP/random.memsim $TMP/scan.refs
+		shard_compare $n --mrc -n 1-20 $TMP/classic.refs $TMP/random.memsim
+	done
+	# A failing trace fails its part only.
+	replay --csv --shard 1/2 -p lru -n 3 "$TMP/classic.refs" "$TMP/does-not-exist" > /dev/null 2>&1
+	expect "the part without the missing trace" $? 0
+	replay --csv --shard 2/2 -p lru -n 3 "$TMP/classic.refs" "$TMP/does-not-exist" > /dev/null 2>&1
+	expect "the part with the missing trace" $? 1
+	for bad in 0/3 4/3 1/0 3 1/ /2 a/b 1/2/3 -1/2 1/1000001 " 1/2"; do
+		expect_error 2 "expected K/N with 1 <= K <= N" --csv --shard "$bad" "$TMP/classic.refs"
+	done
+	expect_error 2 "as CSV only" --shard 1/2 "$TMP/classic.refs"
+	expect_error 2 "as CSV only" --json --shard 1/2 "$TMP/classic.refs"
+	expect_error 2 "cannot draw the whole" --csv --plot "$TMP/x.svg" --shard 1/2 "$TMP/classic.refs"
+	expect_error 2 "is one run" --csv --bench --shard 1/2 "$TMP/classic.refs"
+}
+
+# The sweep run by GNU parallel, as the README shows it (one part a job,
+# kept in order with -k), against the single run.
+mode_parallel() {
+	command -v parallel > /dev/null 2>&1 ||
+		{ echo "SKIP: GNU parallel is not installed (scripts/setup.sh installs it)"; exit 77; }
+	parallel --version 2>/dev/null | grep -q 'GNU parallel' ||
+		{ echo "SKIP: 'parallel' is not GNU parallel"; exit 77; }
+	synthetic_traces
+	set -- -p fifo,lru,clock,arc,opt -n 1-40 "$TMP/classic.refs" "$TMP/random.memsim" "$TMP/scan.refs"
+	replay --csv "$@" > "$TMP/whole.csv" || fail "the whole sweep"
+	parallel --will-cite -k -j 2 "$REPLAY" --no-progress --csv --shard {}/8 "$@" ::: 1 2 3 4 5 6 7 8 \
+		> "$TMP/parallel.csv" || fail "parallel"
+	cmp -s "$TMP/whole.csv" "$TMP/parallel.csv" &&
+		ok "GNU parallel, 8 parts on 2 jobs: the single run's CSV ($(($(wc -l < "$TMP/whole.csv") - 1)) rows)" ||
+		fail "GNU parallel's concatenation differs from the single run"
+	# Out of order (parallel without -k), one file a part, then cat in order.
+	parallel --will-cite -j 2 "$REPLAY --no-progress --csv --shard {}/5 $* > $TMP/part.{}" ::: 5 4 3 2 1 ||
+		fail "parallel, one file a part"
+	cat "$TMP/part.1" "$TMP/part.2" "$TMP/part.3" "$TMP/part.4" "$TMP/part.5" > "$TMP/files.csv"
+	cmp -s "$TMP/whole.csv" "$TMP/files.csv" && ok "parts written to files out of order, cat in order: the whole" ||
+		fail "the parts' files differ from the whole"
+	replay --csv --mrc "$TMP/random.memsim" "$TMP/scan.refs" > "$TMP/mwhole.csv"
+	parallel --will-cite -k "$REPLAY" --no-progress --csv --mrc --shard {}/3 "$TMP/random.memsim" "$TMP/scan.refs" \
+		::: 1 2 3 > "$TMP/mpar.csv"
+	cmp -s "$TMP/mwhole.csv" "$TMP/mpar.csv" && ok "GNU parallel, --mrc in 3 parts: the single run's curves" ||
+		fail "GNU parallel --mrc differs"
+}
+
 # zip_all FILE: FILE.gz (two members), FILE.xz and (with the zstd program)
 # FILE.zst (two frames) beside it.
 zip_all() {
@@ -797,6 +1025,9 @@ lirs) mode_lirs ;;
 textbook) mode_textbook ;;
 policies) mode_policies ;;
 lackey) mode_lackey ;;
+mrc) mode_mrc ;;
+shard) mode_shard ;;
+parallel) mode_parallel ;;
 formats)
 	echo "7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1" > "$TMP/classic.refs"
 	printf '1 2 3 4 1 2 5 1 2 3 4 5\n' > "$TMP/belady.refs"
