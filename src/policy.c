@@ -40,6 +40,7 @@ static const struct {
 	{ &policy_s3fifo_ops, NULL },
 	{ &policy_sieve_ops, NULL },
 	{ &policy_wsclock_ops, NULL },
+	{ &policy_mglru_ops, policy_mglru_lru_stat },
 };
 
 #define NBUILTIN (sizeof(builtin) / sizeof(builtin[0]))

@@ -45,6 +45,8 @@ extern const struct vmfs_policy_ops policy_fifo_ops, policy_lru_ops,
 extern const struct vmfs_policy_ops policy_2q_ops, policy_car_ops, policy_clockpro_ops,
 	policy_lirs_ops, policy_random_ops, policy_s3fifo_ops, policy_sieve_ops,
 	policy_wsclock_ops;
+/* mglru (policy_mglru.c): Linux 6.1's multi-generational LRU, and its lru_stat. */
+extern const struct vmfs_policy_ops policy_mglru_ops;
 
 /*
  * What loaded() of a built-in policy receives beyond struct vmfs_page:
@@ -70,6 +72,8 @@ static inline const struct policy_page *policy_page_of(const struct vmfs_page *p
  * caller, machine_lru_stat); the table in policy.c names it per policy.
  */
 typedef void (*policy_lru_stat_fn)(void *state, struct vmfs_lru_stat *st);
+
+void policy_mglru_lru_stat(void *state, struct vmfs_lru_stat *st);
 
 /* The lru_stat of the built-in policy @ops, or NULL. */
 policy_lru_stat_fn policy_lru_stat(const struct vmfs_policy_ops *ops);
