@@ -593,7 +593,14 @@ static int64_t mglru_victim(void *state, struct vmfs_reclaim *rc,
 
 	(void)incoming;
 	putback_chosen(g);
-	for (;;) {
+	/*
+	 * Each round without an isolation ages or drops an emptied
+	 * generation; with an evictable page in a type that can be scanned,
+	 * one is isolated within a few rounds (a page the aging promoted is
+	 * not young any more, a protected one leaves its tier), so a long run
+	 * of rounds without one means there is nothing to evict.
+	 */
+	for (int idle = 0; idle < 4 * MAX_NR_GENS; ) {
 		uint32_t victim = PLIST_NIL;
 		bool aged = false, progress;
 		int isolated;
@@ -610,7 +617,9 @@ static int64_t mglru_victim(void *state, struct vmfs_reclaim *rc,
 		}
 		if (!aged && !isolated && !progress)
 			return -1;              /* nothing evictable */
+		idle = isolated ? 0 : idle + 1;
 	}
+	return -1;
 }
 
 /* ---- callbacks -------------------------------------------------------------- */
