@@ -57,6 +57,9 @@
  * filters or per-mm lists; there is no look-around (the accessed bits of
  * the neighbours of a page found young at eviction are not looked at).
  * No dirty/writeback states delay a page (the engine writes back at once).
+ * Where Linux would stall because the engine pins every page of the
+ * oldest generations for the moment, victim() takes the first evictable
+ * page from the oldest generation on (isolate_any).
  *
  * The counters of vmfs_lru_stat are 6.1's under MGLRU: Active is the two
  * youngest generations (lru_gen_is_active), Inactive the rest; pgactivate
@@ -573,6 +576,31 @@ static int isolate_folios(struct mglru *g, struct vmfs_reclaim *rc, uint32_t *vi
 	return isolated;
 }
 
+/*
+ * Where Linux would stall (every page of the oldest generations pinned by
+ * the engine for now), the first evictable page from the oldest
+ * generation to the youngest, anon before file, is isolated as the victim
+ * without more ado.
+ */
+static uint32_t isolate_any(struct mglru *g, struct vmfs_reclaim *rc, uint64_t *scanned)
+{
+	for (int type = !g->swappiness; type < ANON_AND_FILE; type++)
+		for (uint64_t seq = g->min_seq[type]; seq <= g->max_seq; seq++) {
+			uint32_t head = lru_list(g, lru_gen_from_seq(seq), type);
+
+			for (uint32_t n = g->link[head].next; n != head; n = g->link[n].next) {
+				(*scanned)++;
+				if (!policy_evictable(rc, n))
+					continue;
+				plist_unlink(g->link, n);
+				lru_gen_update_size(g, type, g->gen[n] - 1, -1);
+				g->flags[n] |= MG_ISOLATED;
+				return n;
+			}
+		}
+	return PLIST_NIL;
+}
+
 /* The victim chosen was not removed: back as a rejected folio (active). */
 static void putback_chosen(struct mglru *g)
 {
@@ -598,7 +626,7 @@ static int64_t mglru_victim(void *state, struct vmfs_reclaim *rc,
 	 * generation; with an evictable page in a type that can be scanned,
 	 * one is isolated within a few rounds (a page the aging promoted is
 	 * not young any more, a protected one leaves its tier), so a long run
-	 * of rounds without one means there is nothing to evict.
+	 * of rounds without one means the rounds will not find one.
 	 */
 	for (int idle = 0; idle < 4 * MAX_NR_GENS; ) {
 		uint32_t victim = PLIST_NIL;
@@ -616,10 +644,11 @@ static int64_t mglru_victim(void *state, struct vmfs_reclaim *rc,
 			return victim;
 		}
 		if (!aged && !isolated && !progress)
-			return -1;              /* nothing evictable */
+			break;
 		idle = isolated ? 0 : idle + 1;
 	}
-	return -1;
+	g->chosen = isolate_any(g, rc, scanned);
+	return g->chosen == PLIST_NIL ? -1 : (int64_t)g->chosen;
 }
 
 /* ---- callbacks -------------------------------------------------------------- */
