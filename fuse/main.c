@@ -145,7 +145,7 @@ static void help(void)
 "    kernel=SIZE            size of the kernel image (default 1M)\n"
 "    policy=NAME            page replacement: fifo, lru, clock (default), arc,\n"
 "                           2q, car, clockpro, lirs, random, s3fifo, sieve,\n"
-"                           wsclock\n"
+"                           wsclock, mglru\n"
 "    swap=PATH|none         the SQLite swap store (default: a private\n"
 "                           temporary file, removed at unmount)\n"
 "    swap_size=SIZE         the most swap to use (default unlimited)\n"
