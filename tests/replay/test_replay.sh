@@ -778,6 +778,16 @@ for i in range(40000):
 print("\n".join(map(str, out)))' $t > "$TMP/$t.refs"
 		compare "$TMP/$t.refs" 4,10,50,100,200 mglru
 	done
+	# Writes too (memsim): the swap columns, swap-outs of dirty pages and
+	# swap-ins of pages in swap, agree as well.
+	"$PYTHON" -c '
+import random
+r = random.Random("mglru-writes")
+for i in range(30000):
+    p = r.randrange(50) if r.random() < 0.7 else r.randrange(600)
+    print("0x%x %s" % (0x10000000 + p * 4096 + r.randrange(4096), "W" if r.random() < 0.3 else "R"))' \
+		> "$TMP/writes.memsim"
+	compare "$TMP/writes.memsim" 8,40,100,300 mglru memsim
 	# The parameter: the default written out is the default; anon is the
 	# only type here, so swappiness 200 changes nothing and 0 evicts nothing.
 	replay --csv -p mglru -n 50 "$TMP/drift.refs" | cut -d, -f4- > "$TMP/pa.csv"
