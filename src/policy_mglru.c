@@ -82,10 +82,13 @@
  * flag is within [min_seq, max_seq] of its type; MIN_NR_GENS <= max_seq -
  * min_seq + 1 <= MAX_NR_GENS; min_seq[anon] <= min_seq[file] while anon
  * can be swapped; the shadows are exactly the recent ones, at most c per
- * type.  Cost: loaded(), accessed() and removed() O(1); victim()
- * amortised O(1) per eviction, plus the aging's walk over the frames, at
- * most once per about c/2 pages faulted or promoted.  About 70 bytes per
- * frame.
+ * type.  Cost: loaded(), accessed() and removed() O(1); victim() O(1)
+ * amortised per page it sorts or isolates, plus an O(c) walk of the frames
+ * at each aging, which should_run_aging asks for when the youngest
+ * generation fills (about every c/2 faults or promotions) or the
+ * generations run short, as often as Linux ages.  About 110 bytes per
+ * frame (two shadow nodes a frame, each with its identity, and the
+ * directory).
  */
 #include "policy.h"
 
