@@ -47,6 +47,7 @@ extern const struct vmfs_policy_ops policy_2q_ops, policy_car_ops, policy_clockp
 	policy_wsclock_ops;
 /* mglru (policy_mglru.c): Linux 6.1's multi-generational LRU, and its lru_stat. */
 extern const struct vmfs_policy_ops policy_mglru_ops;
+extern const struct vmfs_policy_ops policy_linux_ops;
 
 /*
  * What loaded() of a built-in policy receives beyond struct vmfs_page:
@@ -74,6 +75,8 @@ static inline const struct policy_page *policy_page_of(const struct vmfs_page *p
 typedef void (*policy_lru_stat_fn)(void *state, struct vmfs_lru_stat *st);
 
 void policy_mglru_lru_stat(void *state, struct vmfs_lru_stat *st);
+/* linux's lists and counters (policy_linux.c). */
+void policy_linux_lru_stat(void *state, struct vmfs_lru_stat *st);
 
 /* The lru_stat of the built-in policy @ops, or NULL. */
 policy_lru_stat_fn policy_lru_stat(const struct vmfs_policy_ops *ops);
@@ -254,7 +257,7 @@ void     pghost_delete(struct pghost *h, uint32_t n);
  * evict it, the machine has moved on), as in policy_arc.c.  All sized at
  * init; O(1) per call.
  */
-#define PDIR_MAXLISTS 4
+#define PDIR_MAXLISTS 5   /* linux: four LRU lists and its shadows */
 #define PDIR_NOWHERE  0xff
 
 struct pdir {
