@@ -1012,6 +1012,10 @@ def mglru(c, refs, params=''):
         setgen(x, st['max'])
         gens[st['max']][x] = True
         accessed.add(x)
+        return v
+    return hit, miss
+
+
 def linux(c, refs, params=''):
     # Each list an ordered dict, first the tail (oldest), last the head.
     inactive, active = OrderedDict(), OrderedDict()

@@ -816,6 +816,8 @@ for i in range(30000):
 	else
 		echo "note: no ../shared/traces, the papers' traces not replayed with mglru"
 	fi
+}
+
 # linux (Linux 6.1's active/inactive lists, policy_linux.c) against
 # refsim's reference: the synthetic traces (the loop one page larger than
 # memory, writes and swap traffic, scans through a working set), at sizes
