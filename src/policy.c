@@ -37,6 +37,7 @@ static const struct {
 	{ &policy_clockpro_ops, NULL },
 	{ &policy_linux_ops, policy_linux_lru_stat },
 	{ &policy_lirs_ops, NULL },
+	{ &policy_mglru_ops, policy_mglru_lru_stat },
 	{ &policy_random_ops, NULL },
 	{ &policy_s3fifo_ops, NULL },
 	{ &policy_sieve_ops, NULL },

@@ -45,6 +45,8 @@ extern const struct vmfs_policy_ops policy_fifo_ops, policy_lru_ops,
 extern const struct vmfs_policy_ops policy_2q_ops, policy_car_ops, policy_clockpro_ops,
 	policy_lirs_ops, policy_random_ops, policy_s3fifo_ops, policy_sieve_ops,
 	policy_wsclock_ops;
+/* mglru (policy_mglru.c): Linux 6.1's multi-generational LRU, and its lru_stat. */
+extern const struct vmfs_policy_ops policy_mglru_ops;
 extern const struct vmfs_policy_ops policy_linux_ops;
 
 /*
@@ -72,6 +74,7 @@ static inline const struct policy_page *policy_page_of(const struct vmfs_page *p
  */
 typedef void (*policy_lru_stat_fn)(void *state, struct vmfs_lru_stat *st);
 
+void policy_mglru_lru_stat(void *state, struct vmfs_lru_stat *st);
 /* linux's lists and counters (policy_linux.c). */
 void policy_linux_lru_stat(void *state, struct vmfs_lru_stat *st);
 

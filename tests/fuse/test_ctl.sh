@@ -92,6 +92,10 @@ for p in 2q:kin=20:kout=40 car clockpro:adaptive=1:min=1:max=99 lirs:hir=2:stack
 	expect_eq "$(ctl "$mnt/ctl" "policy $p")" ok "policy $p answer"
 	expect_eq "$(awk '$1 == "policy" { print $2 }' "$mnt/config")" "${p%%:*}" "config after policy $p"
 done
+for p in mglru mglru:swappiness=100; do
+	expect_eq "$(ctl "$mnt/ctl" "policy $p")" ok "policy $p answer"
+	expect_eq "$(awk '$1 == "policy" { print $2 }' "$mnt/config")" mglru "config after policy $p"
+done
 expect_eq "$(ctl "$mnt/ctl" 'policy clock')" ok "policy answer"
 expect_eq "$(ctl "$mnt/ctl" sync)" ok "sync answer"
 ok "reclaim, policy and sync answer"

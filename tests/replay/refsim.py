@@ -40,6 +40,9 @@ on a plain set of resident pages:
   clockpro  Jiang, Chen & Zhang, USENIX ATC 2005: the clock of resident and
          non-resident pages as a linked dict, its three hands
          (clockpro:adaptive=1:min=P:max=P)
+  mglru  Linux 6.1's multi-generational LRU for anonymous pages: the
+         generations, the aging and eviction with accessed bits, tiers and
+         the PID controller, recent refaults (mglru:swappiness=N)
   linux  Linux 6.1 without MGLRU, written from mm/vmscan.c, mm/workingset.c
          and mm/swap.c: the anon inactive and active lists (a replay's pages
          are all private anonymous), the page-table accessed bit (set by
@@ -848,6 +851,171 @@ def s3fifo(c, refs):
     return hit, miss
 
 
+def mglru(c, refs, params=''):
+    """Linux 6.1's multi-generational LRU (Documentation/mm/multigen_lru.rst,
+    mm/vmscan.c and mm/workingset.c of 6.1) for one process's private
+    anonymous pages, the replay's case (so one type, anon: the file lists
+    are empty and never chosen).  Pages are seen as the hardware shows
+    them to Linux: each reference sets the page's accessed bit (the fault
+    too); the aging and the eviction test and clear it.
+
+    Generations by sequence number, oldest min_seq .. youngest max_seq
+    (3 and 0 at first): gens[seq] is the list of that generation as it is
+    laid out, oldest first; seq_of[page] the generation the page belongs to,
+    which the aging may raise without moving it.  On each miss with memory
+    full, rounds until one reclaims a page: age if should_run_aging (walk
+    every resident page: accessed -> bit cleared, PG_workingset cleared,
+    generation max_seq; then a new generation, the oldest first pushed up
+    when there are 4), scan the oldest generation (a page of a younger
+    generation goes to the young end of its list, a page of a tier above
+    the PID controller's tier_idx goes to the old end of the next one, any
+    other is taken: accessed -> bit cleared and back to max_seq, else it is
+    the one reclaimed), drop emptied oldest generations (keeping 2).  The
+    reclaimed page leaves a shadow (min_seq then, PG_workingset); a refault
+    whose shadow's min_seq is still min_seq is recent: it counts in the
+    controller's tier 1 and sets PG_workingset (tier 1 when evicted or
+    scanned).  The controller averages refaulted and evicted (+protected)
+    per tier each time min_seq moves; tier_idx is the last tier t whose
+    refaults are few (< 64) or whose rate is at most twice tier 0's.
+    Parameter: swappiness (only 0 changes anything here: nothing reclaimed)."""
+    swappiness = int(dict(kv.split('=') for kv in params.split(':') if kv).get('swappiness', 60))
+    st = {'max': 3, 'min': 0}
+    gens = {s: OrderedDict() for s in range(4)}
+    seq_of, count = {}, {}
+    accessed, workingset, shadow = set(), set(), {}
+    refaulted, evicted, protected = [0] * 4, [0] * 4, [0] * 4
+    avg_ref, avg_tot = [0] * 4, [0] * 4
+
+    def ctrl(tier):
+        r = avg_ref[tier] + refaulted[tier]
+        t = avg_tot[tier] + evicted[tier] + (protected[tier - 1] if tier else 0)
+        return r, t
+
+    def averages():                     # min_seq moved
+        for t in range(4):
+            avg_ref[t] = (avg_ref[t] + refaulted[t]) // 2
+            avg_tot[t] = (avg_tot[t] + evicted[t] + (protected[t - 1] if t else 0)) // 2
+            refaulted[t] = evicted[t] = protected[t] = 0
+
+    def tier_idx():
+        r0, t0 = ctrl(0)
+        t = 1
+        while t < 4:
+            r, tot = ctrl(t)
+            if not (r < 64 or r * (t0 + 64) * 1 <= (r0 + 1) * tot * 2):
+                break
+            t += 1
+        return t - 1
+
+    def setgen(p, s):
+        if p in seq_of:
+            count[seq_of[p]] -= 1
+        seq_of[p] = s
+        count[s] = count.get(s, 0) + 1
+
+    def should_age():
+        lo, hi = st['min'], st['max']
+        if lo + 2 != hi:
+            return lo + 2 > hi
+        total = sum(count.get(s, 0) for s in range(lo, hi + 1))
+        return 2 * count.get(hi, 0) > total or 4 * count.get(hi - 2, 0) < total
+
+    def age():
+        for p in list(seq_of):
+            if p in accessed:
+                accessed.discard(p)
+                workingset.discard(p)
+                setgen(p, st['max'])
+        if st['max'] - st['min'] == 3:  # 4 generations: the oldest goes up first
+            lo = st['min']
+            for p in list(gens[lo]):
+                del gens[lo][p]
+                if seq_of[p] == lo:
+                    setgen(p, lo + 1)
+                    workingset.discard(p)
+                gens[seq_of[p]][p] = True
+                gens[seq_of[p]].move_to_end(p, last=False)
+            del gens[lo]
+            st['min'] = lo + 1
+            averages()
+        st['max'] += 1
+        gens[st['max']] = OrderedDict()
+
+    def drop_empty():
+        moved = False
+        while st['min'] + 2 <= st['max'] and not gens[st['min']]:
+            del gens[st['min']]
+            st['min'] += 1
+            moved = True
+        if moved:
+            averages()
+        return moved
+
+    def scan():
+        lo = st['min']
+        if st['max'] - lo + 1 == 2 or not swappiness:
+            return 0, None
+        ti, taken, lst = tier_idx(), 0, gens[lo]
+        while lst:
+            p = next(iter(lst))
+            if seq_of[p] != lo:         # the aging promoted it
+                del lst[p]
+                gens[seq_of[p]][p] = True
+                continue
+            tier = 1 if p in workingset else 0
+            if tier > ti:               # protected by its tier
+                del lst[p]
+                setgen(p, lo + 1)
+                workingset.discard(p)
+                gens[lo + 1][p] = True
+                gens[lo + 1].move_to_end(p, last=False)
+                protected[tier - 1] += 1
+                continue
+            del lst[p]
+            taken += 1
+            if p in accessed:           # referenced: activated
+                accessed.discard(p)
+                setgen(p, st['max'])
+                gens[st['max']][p] = True
+                continue
+            count[seq_of.pop(p)] -= 1
+            return taken, p
+        return taken, None
+
+    def reclaim():
+        while True:
+            aged = should_age()
+            if aged:
+                age()
+            taken, v = scan()
+            moved = drop_empty()
+            if v is not None:
+                tier = 1 if v in workingset else 0
+                evicted[tier] += 1
+                shadow[v] = (st['min'], tier)
+                workingset.discard(v)
+                accessed.discard(v)
+                return v
+            if not (aged or taken or moved):
+                raise RuntimeError('mglru: nothing to reclaim')
+
+    def hit(x, i):
+        accessed.add(x)
+
+    def miss(x, i):
+        v = reclaim() if len(seq_of) == c else None
+        if x in shadow:
+            s, ws = shadow.pop(x)
+            if s == st['min']:          # recent: refault, PG_workingset
+                refaulted[ws] += 1
+                workingset.add(x)
+        setgen(x, st['max'])
+        gens[st['max']][x] = True
+        accessed.add(x)
+        return v
+    return hit, miss
+
+
 def linux(c, refs, params=''):
     # Each list an ordered dict, first the tail (oldest), last the head.
     inactive, active = OrderedDict(), OrderedDict()
@@ -926,6 +1094,7 @@ POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt,
             '2q': twoq, 'car': car, 'random': rand, 's3fifo': s3fifo, 'sieve': sieve,
             'wsclock': wsclock, 'lirs': lirs, 'clockpro': clockpro,
             'linux': linux}
+POLICIES['mglru'] = mglru
 
 
 def simulate(refs, policy, frames):

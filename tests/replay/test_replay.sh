@@ -38,6 +38,8 @@
 #   clockpro  clockpro against refsim on synthetic traces, against the
 #             authors' simulator's misses on their traces, and on clocks
 #             smaller than it takes
+#   mglru     mglru against refsim on synthetic traces, the LIRS paper's and
+#             ARC's OLTP traces; its parameter swappiness
 #   linux     linux against refsim's reference written from the kernel
 #             source, on synthetic traces and on ../shared/traces (OLTP and
 #             LIRS traces, several sizes); its swappiness parameter
@@ -978,6 +980,72 @@ print("\n".join(map(str, out)))' $t > "$TMP/$t.refs"
 	fi
 }
 
+# mglru (Linux 6.1's multi-generational LRU) against refsim.py's mglru:
+# the classic strings, synthetic traces that move pages through the
+# generations in several ways, the LIRS paper's traces and ARC's OLTP trace
+# at a few sizes (when ../shared/traces is there); its parameter.
+mode_mglru() {
+	echo "7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1" > "$TMP/classic.refs"
+	printf '1 2 3 4 1 2 5 1 2 3 4 5\n' > "$TMP/belady.refs"
+	compare "$TMP/classic.refs" 1,2,3,4,5 mglru
+	compare "$TMP/belady.refs" 1,2,3,4,5 mglru
+	for t in hotscan drift bursts cycle; do
+		"$PYTHON" -c '
+import random, sys
+kind = sys.argv[1]
+r = random.Random("mglru-" + kind)
+out = []
+for i in range(40000):
+    if kind == "hotscan":       # a hot set under a long scan of pages used once
+        out.append(r.randrange(60) if r.random() < 0.5 else 1000 + i)
+    elif kind == "drift":       # skewed popularity whose hot end moves
+        out.append((i // 5000) * 50 + int(r.paretovariate(0.8)) % 400)
+    elif kind == "bursts":      # pages used in bursts, then left alone
+        b = r.randrange(3000)
+        out.extend([b, b + 1, b] if r.random() < 0.3 else [r.randrange(200)])
+    else:                       # loops of several lengths, around memory sizes
+        n = (45, 110, 230)[(i // 7000) % 3]
+        out.append(i % n)
+print("\n".join(map(str, out)))' $t > "$TMP/$t.refs"
+		compare "$TMP/$t.refs" 4,10,50,100,200 mglru
+	done
+	# Writes too (memsim): the swap columns, swap-outs of dirty pages and
+	# swap-ins of pages in swap, agree as well.
+	"$PYTHON" -c '
+import random
+r = random.Random("mglru-writes")
+for i in range(30000):
+    p = r.randrange(50) if r.random() < 0.7 else r.randrange(600)
+    print("0x%x %s" % (0x10000000 + p * 4096 + r.randrange(4096), "W" if r.random() < 0.3 else "R"))' \
+		> "$TMP/writes.memsim"
+	compare "$TMP/writes.memsim" 8,40,100,300 mglru memsim
+	# The parameter: the default written out is the default; anon is the
+	# only type here, so swappiness 200 changes nothing and 0 evicts nothing.
+	replay --csv -p mglru -n 50 "$TMP/drift.refs" | cut -d, -f4- > "$TMP/pa.csv"
+	replay --csv -p mglru:swappiness=60,mglru:swappiness=200 -n 50 "$TMP/drift.refs" |
+		cut -d, -f4- | sed 1d > "$TMP/pb.csv"
+	if [ "$(sed 1d "$TMP/pa.csv")" = "$(sed -n 1p "$TMP/pb.csv")" ] &&
+	   [ "$(sed 1d "$TMP/pa.csv")" = "$(sed -n 2p "$TMP/pb.csv")" ]; then
+		ok "mglru:swappiness=60 and =200 are mglru on anonymous pages"
+	else
+		fail "mglru's swappiness changes anonymous-only figures: $(cat "$TMP/pa.csv" "$TMP/pb.csv")"
+	fi
+	expect_error 1 "out of memory: no free frame and nothing can be evicted" \
+		-p mglru:swappiness=0 -n 10 "$TMP/drift.refs"
+	expect_error 1 "policy 'mglru' failed to start" -p mglru:swappiness=201 -n 10 "$TMP/drift.refs"
+	expect_error 1 "policy 'mglru' failed to start" -p mglru:aging=1 -n 10 "$TMP/drift.refs"
+	lirs=${TRACES:-}/lirs
+	if [ -d "$lirs" ]; then
+		for t in cs multi2 sprite 2_pools; do
+			[ -f "$lirs/$t.trace.gz" ] && compare "$lirs/$t.trace.gz" 100,500,1000,2000 mglru lirs
+		done
+		[ -f "${TRACES:-}/arc/OLTP.lis.zst" ] &&
+			compare "${TRACES:-}/arc/OLTP.lis.zst" 1000,5000,15000 mglru arc
+	else
+		echo "note: no ../shared/traces, the papers' traces not replayed with mglru"
+	fi
+}
+
 # linux (Linux 6.1's active/inactive lists, policy_linux.c) against
 # refsim's reference: the synthetic traces (the loop one page larger than
 # memory, writes and swap traffic, scans through a working set), at sizes
@@ -1024,6 +1092,7 @@ clockpro) mode_clockpro ;;
 lirs) mode_lirs ;;
 textbook) mode_textbook ;;
 policies) mode_policies ;;
+mglru) mode_mglru ;;
 lackey) mode_lackey ;;
 mrc) mode_mrc ;;
 shard) mode_shard ;;

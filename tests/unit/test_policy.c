@@ -67,6 +67,7 @@
 #include "../../src/policy_wsclock.c"
 #include "../../src/policy_clockpro.c"
 #include "../../src/policy_lirs.c"
+#include "../../src/policy_mglru.c"
 
 #define NPOLICIES 4
 static const struct vmfs_policy_ops *const all_ops[NPOLICIES] = {
@@ -499,13 +500,14 @@ static void sim_done(struct sim *s)
 
 static void sim_load(struct sim *s, uint64_t page, uint64_t pfn)
 {
-	struct vmfs_page pg = page_desc(page, pfn);
+	/* loaded() of a built-in policy gets a struct policy_page (policy.h) */
+	struct policy_page ppg = { .pg = page_desc(page, pfn), .swapbacked = page_desc(page, pfn).anon };
 
 	assert_true(s->frame_page[pfn] < 0 && s->page_frame[page] < 0);
 	s->frame_page[pfn] = (int64_t)page;
 	s->page_frame[page] = (int64_t)pfn;
 	s->resident++;
-	s->ops->loaded(s->st, &pg);
+	s->ops->loaded(s->st, &ppg.pg);
 	if (s->model)
 		s->model->loaded(s->model, pfn);
 }
@@ -1353,6 +1355,7 @@ static const struct vmfs_policy_ops *const new_ops[] = {
 	&policy_s3fifo_ops,
 	&policy_sieve_ops,
 	&policy_wsclock_ops,
+	&policy_mglru_ops,
 };
 #define NNEW (sizeof(new_ops) / sizeof(new_ops[0]))
 
@@ -1446,8 +1449,12 @@ static uint64_t wsclock_tracked(const struct sim *s)
 	return seen;
 }
 
+static uint64_t mglru_tracked(const struct sim *s);
+
 static uint64_t new_policy_tracked(const struct sim *s)
 {
+	if (s->ops == &policy_mglru_ops)
+		return mglru_tracked(s);
 	if (s->ops == &policy_wsclock_ops)
 		return wsclock_tracked(s);
 	if (s->ops == &policy_random_ops)
@@ -2205,6 +2212,288 @@ static void test_clockpro_contract(void **state)
 		contract_run(&policy_clockpro_ops, seed);
 }
 
+/* ---- mglru (policy_mglru.c) ---------------------------------------------- */
+
+/*
+ * The whole of mglru's state against what stays true in it: every tracked
+ * frame on one generation list (the victim chosen, isolated, on none),
+ * nr_pages[gen][type] the frames whose flag is gen, every flag within its
+ * type's generations, MIN_NR_GENS..MAX_NR_GENS generations per type,
+ * min_seq[anon] <= min_seq[file], the shadows the recent ones (token
+ * min_seq) and in the directory, at most c per type.
+ */
+static uint64_t mglru_tracked(const struct sim *s)
+{
+	const struct mglru *g = s->st;
+	int64_t nr[MAX_NR_GENS][ANON_AND_FILE] = { { 0 } };
+	uint64_t seen = 0, shadows = 0;
+
+	for (int type = 0; type < ANON_AND_FILE; type++) {
+		uint64_t nr_gens = g->max_seq - g->min_seq[type] + 1;
+
+		CHECK(nr_gens >= MIN_NR_GENS && nr_gens <= MAX_NR_GENS, "mglru: type %d has %llu generations",
+		      type, (unsigned long long)nr_gens);
+		for (int gen = 0; gen < MAX_NR_GENS; gen++) {
+			uint32_t head = lru_list(g, gen, type);
+			bool in_window = (uint64_t)((gen - lru_gen_from_seq(g->min_seq[type]) + MAX_NR_GENS) %
+						    MAX_NR_GENS) < nr_gens;
+
+			for (uint32_t n = g->link[head].next; n != head; n = g->link[n].next, seen++) {
+				int fgen = g->gen[n] - 1;
+
+				CHECK(n < g->c && s->frame_page[n] >= 0, "mglru tracks free frame %u", n);
+				CHECK(in_window, "mglru: frame %u on the list of generation %d, outside %llu..%llu",
+				      n, gen, (unsigned long long)g->min_seq[type], (unsigned long long)g->max_seq);
+				CHECK(g->gen[n] && folio_type(g, n) == type && !(g->flags[n] & MG_ISOLATED),
+				      "mglru: frame %u (gen %d, flags %#x) on list (%d, %d)", n, fgen, g->flags[n],
+				      gen, type);
+				CHECK((uint64_t)((fgen - lru_gen_from_seq(g->min_seq[type]) + MAX_NR_GENS) %
+						 MAX_NR_GENS) < nr_gens, "mglru: frame %u's generation %d is gone", n, fgen);
+				nr[fgen][type]++;
+			}
+		}
+		for (uint32_t n = g->link[shadow_list(g, type)].next; n != shadow_list(g, type);
+		     n = g->link[n].next, shadows++) {
+			CHECK(n >= g->c && n < 3 * g->c, "mglru: shadow node %u", n);
+			CHECK(g->token[n - g->c] == g->min_seq[type], "mglru: shadow %u is not recent", n);
+			CHECK(pghost_find(&g->shadows, g->owner[n], g->index[n]) == n,
+			      "mglru: shadow %u not in the directory", n);
+		}
+	}
+	CHECK(shadows == g->nr_shadows, "mglru: %llu shadows counted %llu", (unsigned long long)shadows,
+	      (unsigned long long)g->nr_shadows);
+	CHECK(shadows <= 2 * (uint64_t)g->c, "mglru: %llu shadows", (unsigned long long)shadows);
+	for (int gen = 0; gen < MAX_NR_GENS; gen++)
+		for (int type = 0; type < ANON_AND_FILE; type++)
+			CHECK(nr[gen][type] == g->nr_pages[gen][type], "mglru: nr_pages[%d][%d] %lld, holds %lld",
+			      gen, type, (long long)g->nr_pages[gen][type], (long long)nr[gen][type]);
+	if (g->swappiness)
+		CHECK(g->min_seq[LRU_GEN_ANON] <= g->min_seq[LRU_GEN_FILE], "mglru: min_seq anon %llu > file %llu",
+		      (unsigned long long)g->min_seq[0], (unsigned long long)g->min_seq[1]);
+	if (g->chosen != PLIST_NIL) {
+		CHECK((g->flags[g->chosen] & MG_ISOLATED) && s->frame_page[g->chosen] >= 0,
+		      "mglru: the victim %u is not isolated", g->chosen);
+		seen++;
+	}
+	CHECK(seen == s->resident, "mglru tracks %llu frames, %llu resident", (unsigned long long)seen,
+	      (unsigned long long)s->resident);
+	return seen;
+}
+
+/* The lists as meminfo shows them: the two youngest generations are active. */
+static void mglru_stat_check(const struct sim *s)
+{
+	struct vmfs_lru_stat st = { 0 };
+	const struct mglru *g = s->st;
+	uint64_t young[ANON_AND_FILE] = { 0, 0 };
+
+	policy_mglru_lru_stat(s->st, &st);
+	for (uint64_t pfn = 0; pfn < s->nframes; pfn++)
+		if (g->gen[pfn] && !(g->flags[pfn] & MG_ISOLATED)) {
+			uint64_t seq = g->max_seq - (uint64_t)((lru_gen_from_seq(g->max_seq) - (g->gen[pfn] - 1) +
+							       MAX_NR_GENS) % MAX_NR_GENS);
+
+			if (seq + 1 >= g->max_seq)
+				young[folio_type(g, (uint32_t)pfn)]++;
+		}
+	CHECK(st.nr_active_anon == young[0] && st.nr_active_file == young[1],
+	      "mglru: active %llu/%llu, the two youngest generations hold %llu/%llu",
+	      (unsigned long long)st.nr_active_anon, (unsigned long long)st.nr_active_file,
+	      (unsigned long long)young[0], (unsigned long long)young[1]);
+	CHECK(st.nr_active_anon + st.nr_inactive_anon + st.nr_active_file + st.nr_inactive_file ==
+	      s->resident - (g->chosen != PLIST_NIL), "mglru: the lists hold %llu pages, %llu resident",
+	      (unsigned long long)(st.nr_active_anon + st.nr_inactive_anon + st.nr_active_file +
+				   st.nr_inactive_file), (unsigned long long)s->resident);
+	CHECK(st.workingset_nodes == g->nr_shadows && st.pgdeactivate == 0 && st.pgrefill == 0,
+	      "mglru: shadows %llu, pgdeactivate %llu", (unsigned long long)st.workingset_nodes,
+	      (unsigned long long)st.pgdeactivate);
+}
+
+/* Parameters: swappiness 0..200. */
+static void test_mglru_params(void **state)
+{
+	void *st;
+
+	(void)state;
+	assert_ptr_equal(policy_builtin("mglru:swappiness=10"), &policy_mglru_ops);
+	assert_int_equal(policy_mglru_ops.init(&st, 10, NULL), 0);
+	assert_int_equal(((struct mglru *)st)->swappiness, 60);
+	assert_int_equal(((struct mglru *)st)->max_seq, MIN_NR_GENS + 1);
+	policy_mglru_ops.release(st);
+	assert_int_equal(policy_mglru_ops.init(&st, 10, "swappiness=200"), 0);
+	assert_int_equal(((struct mglru *)st)->swappiness, 200);
+	policy_mglru_ops.release(st);
+	assert_int_equal(policy_mglru_ops.init(&st, 0, "swappiness=0"), 0);
+	policy_mglru_ops.release(st);
+	assert_int_equal(policy_mglru_ops.init(&st, 10, "swappiness=201"), -EINVAL);
+	assert_int_equal(policy_mglru_ops.init(&st, 10, "swappiness=-1"), -EINVAL);
+	assert_int_equal(policy_mglru_ops.init(&st, 10, "tiers=2"), -EINVAL);
+}
+
+/*
+ * The PID controller (get_tier_idx, get_type_to_scan, positive_ctrl_err)
+ * on counters set by hand: few refaults never count against a tier; a tier
+ * whose refault rate is more than twice tier 0's is protected; the type
+ * with the higher refault rate, weighted by swappiness, is spared.
+ */
+static void test_mglru_pid(void **state)
+{
+	struct mglru *g;
+	void *st;
+	int tier;
+
+	(void)state;
+	assert_int_equal(policy_mglru_ops.init(&st, 100, NULL), 0);
+	g = st;
+	assert_int_equal(get_tier_idx(g, LRU_GEN_ANON), MAX_NR_TIERS - 1);
+	assert_int_equal(get_type_to_scan(g, &tier), LRU_GEN_FILE);   /* no refaults: file */
+	assert_int_equal(tier, MAX_NR_TIERS - 1);
+	/* tier 1 refaults 100 of 200, tier 0 10 of 1000: protect tier 1 and up */
+	g->refaulted[LRU_GEN_ANON][1] = 100;
+	g->evicted[LRU_GEN_ANON][1] = 200;
+	g->refaulted[LRU_GEN_ANON][0] = 10;
+	g->evicted[LRU_GEN_ANON][0] = 1000;
+	assert_int_equal(get_tier_idx(g, LRU_GEN_ANON), 0);
+	/* 63 refaults are few, whatever the rate */
+	g->refaulted[LRU_GEN_ANON][1] = MIN_LRU_BATCH - 1;
+	assert_int_equal(get_tier_idx(g, LRU_GEN_ANON), MAX_NR_TIERS - 1);
+	/* the averages count: half of them come back after a reset */
+	g->refaulted[LRU_GEN_ANON][1] = 200;
+	reset_ctrl_pos(g, LRU_GEN_ANON);
+	assert_int_equal(g->avg_refaulted[LRU_GEN_ANON][1], 100);
+	assert_int_equal(g->avg_total[LRU_GEN_ANON][1], 100);
+	assert_int_equal(g->refaulted[LRU_GEN_ANON][1], 0);
+	assert_int_equal(get_tier_idx(g, LRU_GEN_ANON), 0);
+	/* file refaulting far more than anon: anon is scanned */
+	g->refaulted[LRU_GEN_FILE][0] = 500;
+	g->evicted[LRU_GEN_FILE][0] = 1000;
+	assert_int_equal(get_type_to_scan(g, &tier), LRU_GEN_ANON);
+	policy_mglru_ops.release(st);
+	for (int r = 0; r <= 8; r++)
+		assert_int_equal(lru_tier_from_refs(r), r == 0 ? 0 : r == 1 ? 1 : r <= 3 ? 2 : r <= 7 ? 3 : 4);
+}
+
+/*
+ * Generations by hand, no accessed bits (rc NULL): pages enter max_seq;
+ * the first eviction ages until three generations exist and takes the
+ * oldest page loaded; an evicted page that refaults while its type's
+ * min_seq has not moved is a recent refault (PG_workingset, counted), and
+ * its shadow goes; the meminfo lists follow the generations.
+ */
+static void test_mglru_generations(void **state)
+{
+	struct vmfs_lru_stat st = { 0 };
+	struct mglru *g;
+	struct sim s;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "mglru generations");
+	sim_init(&s, &policy_mglru_ops, 8, 64, NULL, NULL);
+	g = s.st;
+	for (uint64_t p = 1; p < 16; p += 2)        /* anon pages (page_desc: odd ones) */
+		sim_ref(&s, p, &hit);
+	mglru_tracked(&s);
+	mglru_stat_check(&s);
+	assert_int_equal(g->nr_pages[lru_gen_from_seq(g->max_seq)][LRU_GEN_ANON], 8);
+	policy_mglru_lru_stat(s.st, &st);
+	assert_int_equal(st.nr_active_anon, 8);
+	assert_int_equal(st.nr_inactive_anon, 0);
+	assert_int_equal(sim_ref(&s, 41, &hit), 1);   /* the oldest page loaded */
+	mglru_tracked(&s);
+	assert_true(g->max_seq - g->min_seq[LRU_GEN_ANON] + 1 >= MIN_NR_GENS + 1);
+	policy_mglru_lru_stat(s.st, &st);
+	assert_int_equal(st.nr_inactive_anon, 7);     /* the old ones, now below two younger gens */
+	assert_int_equal(st.nr_active_anon, 1);
+	assert_int_equal(st.workingset_nodes, 1);
+	assert_int_equal(sim_ref(&s, 1, &hit), 3);     /* refault of 1: recent; 3 goes */
+	mglru_tracked(&s);
+	mglru_stat_check(&s);
+	policy_mglru_lru_stat(s.st, &st);
+	assert_int_equal(st.workingset_refault_anon, 1);
+	assert_int_equal(st.workingset_restore_anon, 1);
+	assert_true(g->flags[s.page_frame[1]] & MG_WORKINGSET);
+	assert_int_equal(st.workingset_nodes, 1);      /* 1's shadow gone, 3's kept */
+	sim_done(&s);
+}
+
+/*
+ * Accessed bits: pages used between evictions are found young by the
+ * aging and survive a scan of pages used once (after the cold start,
+ * where every page is in one generation).
+ */
+static void test_mglru_young_survive(void **state)
+{
+	struct vmfs_reclaim *rc = rc_new(40);
+	uint64_t hot = 0, hot_missed = 0;
+	struct sim s;
+	bool hit;
+
+	(void)state;
+	snprintf(where_msg, sizeof(where_msg), "mglru young");
+	sim_init(&s, &policy_mglru_ops, 40, 4000, rc, NULL);
+	for (uint64_t p = 100; p < 3900; p++) {
+		sim_ref(&s, p, &hit);
+		for (uint64_t h = 0; h < 20 && p % 4 == 0; h += 2) {
+			sim_ref(&s, h, &hit);
+			if (p >= 500) {     /* after the cold start, all pages in one generation */
+				hot++;
+				hot_missed += !hit;
+			}
+		}
+		if (p % 97 == 0) {
+			mglru_tracked(&s);
+			mglru_stat_check(&s);
+		}
+	}
+	CHECK(hot_missed * 100 <= hot, "the hot pages missed %llu times in %llu",
+	      (unsigned long long)hot_missed, (unsigned long long)hot);
+	sim_done(&s);
+	rc_free(rc);
+}
+
+/*
+ * Without accessed bits (rc NULL) a loop that, with a scan, is a little
+ * larger than memory refaults recently, the refaulted pages are in tier 1, and once they
+ * refault more than twice as often as tier 0 the controller protects them
+ * (sort_folio: workingset_activate), which helps: fewer faults than a run
+ * whose tier 1 is never protected.
+ */
+static void test_mglru_tiers(void **state)
+{
+	uint64_t faults[2];
+
+	(void)state;
+	for (int protect = 0; protect < 2; protect++) {
+		struct vmfs_lru_stat st = { 0 };
+		struct sim s;
+		bool hit;
+
+		snprintf(where_msg, sizeof(where_msg), "mglru tiers %d", protect);
+		sim_init(&s, &policy_mglru_ops, 400, 8000, NULL, NULL);
+		for (uint64_t i = 0, j = 0; i < 60000; i++) {
+			/* a scan of pages used once, a quarter of the references, and a loop */
+			uint64_t p = 1 + 2 * ((i % 4 == 0) ? 1000 + i % 2000 : j++ % 220);
+
+			if (!protect)
+				memset(((struct mglru *)s.st)->refaulted, 0, sizeof(((struct mglru *)s.st)->refaulted));
+			sim_ref(&s, p, &hit);
+			if (i % 1001 == 0)
+				mglru_tracked(&s);
+		}
+		policy_mglru_lru_stat(s.st, &st);
+		if (protect)
+			CHECK(st.workingset_activate_anon > 0 && st.workingset_refault_anon > 0,
+			      "no tier protected (%llu refaults)", (unsigned long long)st.workingset_refault_anon);
+		else
+			CHECK(st.workingset_activate_anon == 0, "protected without refaults");
+		faults[protect] = s.faults;
+		sim_done(&s);
+	}
+	CHECK(faults[1] < faults[0], "protection did not help: %llu faults, %llu without",
+	      (unsigned long long)faults[1], (unsigned long long)faults[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2242,6 +2531,11 @@ int main(void)
 		cmocka_unit_test(test_wsclock_window),
 		cmocka_unit_test(test_random_wsclock_params),
 		cmocka_unit_test(test_s3fifo_params),
+		cmocka_unit_test(test_mglru_params),
+		cmocka_unit_test(test_mglru_pid),
+		cmocka_unit_test(test_mglru_generations),
+		cmocka_unit_test(test_mglru_young_survive),
+		cmocka_unit_test(test_mglru_tiers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
