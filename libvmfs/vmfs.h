@@ -61,8 +61,9 @@ typedef struct vmfs vmfs;
  *           (default 4), tlb=N entries per process (0 = off, default 64),
  *           kernel=SIZE (default 1M), policy=NAME[:KEY=VALUE...]: fifo,
  *           lru, clock (default), arc, 2q, car, clockpro, lirs, random,
- *           s3fifo, sieve, wsclock, mglru (libvmfs(3), REPLACEMENT), swap=PATH|none (default: a private temporary SQLite file
- *           removed at close), swap_size=SIZE (default unlimited),
+ *           s3fifo, sieve, wsclock, linux, mglru (libvmfs(3),
+ *           REPLACEMENT), swap=PATH|none (default: a private temporary
+ *           SQLite file removed at close), swap_size=SIZE (default unlimited),
  *           max_map_count=N mappings per process (0 to 1048576, default
  *           65530; since 0.4).  Sizes take K, M, G, T suffixes; numbers
  *           are decimal or 0x hex.
@@ -674,8 +675,9 @@ struct vmfs_policy_ops {
  * vmfs_set_policy - replace the machine's policy by @ops (with @arg for its
  * init), or by a built-in one when @ops is NULL and @name names one ("fifo",
  * "lru", "clock", "arc", and since 0.4 "2q", "car", "clockpro", "lirs",
- * "random", "s3fifo", "sieve", "wsclock", since 0.5 "mglru"; with parameters as NAME:KEY=VALUE:..., passed to its
- * init() when @arg is NULL).  The new policy is told of every resident page (in frame
+ * "random", "s3fifo", "sieve", "wsclock", since 0.5 "linux", "mglru";
+ * with parameters as NAME:KEY=VALUE:..., passed to its init() when @arg
+ * is NULL).  The new policy is told of every resident page (in frame
  * order) through loaded() and then accessed(), as if an access had just
  * brought it in.  0, -EINVAL (unknown name, missing callbacks),
  * or init's error; on failure the old policy stays.  Since 0.2.

@@ -355,7 +355,8 @@ static void *faulter(void *arg)
 
 static void *reclaimer(void *arg)
 {
-	static const char *const policies[] = { "fifo", "lru", "clock", "arc" };
+	static const char *const policies[] = { "fifo", "lru", "clock", "arc", "2q", "car",
+		"clockpro", "linux", "lirs", "mglru", "random", "s3fifo", "sieve", "wsclock" };
 	struct thread *t = arg;
 	for (unsigned i = 0; running(); i++) {
 		uint64_t n = 1 + rnd(t, 8);
