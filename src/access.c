@@ -111,12 +111,12 @@ static void deliver_segv(struct access *a)
 
 /*
  * The TLB's part of a translation, the hot path, inlined into the access
- * loops: true with *out pointing at the byte when the TLB holds the page
+ * loops: true with *pa the physical address of the byte when the TLB holds the page
  * with bits that allow the access.  A hit that must set the accessed or
  * dirty bit ORs them into the live entry (the cache may lack bits set
  * since).  The caller checked that @va is canonical.
  */
-static inline bool tlb_hit(struct access *a, uint64_t va, uint8_t **out)
+static inline bool tlb_hit(struct access *a, uint64_t va, uint64_t *pa)
 {
 	struct vmfs *m = a->m;
 	struct mm *mm = a->mm;
@@ -138,21 +138,22 @@ static inline bool tlb_hit(struct access *a, uint64_t va, uint8_t **out)
 			page_dirtied(m, pte_pfn(e));
 	}
 	mm->c.tlb_hit++;
-	*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + (va & (PAGE_SIZE - 1));
+	*pa = (pte_pfn(e) << PAGE_SHIFT) | (va & (PAGE_SIZE - 1));
 	return true;
 }
 
-static int follow_page_slow(struct access *a, uint64_t va, uint8_t **out, uint64_t *leaf);
+static int follow_page_slow(struct access *a, uint64_t va, uint64_t *pa, uint64_t *leaf);
 
 /*
- * Translate one page for the access: 0 with *out pointing at the byte, or a
+ * Translate one page for the access: 0 with *pa the physical address of
+ * the byte (page_address gives its bytes), or a
  * negative errno with the fault recorded.  Handles faults and retries.
  */
-static inline int follow_page(struct access *a, uint64_t va, uint8_t **out)
+static inline int follow_page(struct access *a, uint64_t va, uint64_t *pa)
 {
-	if (__builtin_expect(va_canonical(&a->m->geom, va) && tlb_hit(a, va, out), 1))
+	if (__builtin_expect(va_canonical(&a->m->geom, va) && tlb_hit(a, va, pa), 1))
 		return 0;
-	return follow_page_slow(a, va, out, NULL);
+	return follow_page_slow(a, va, pa, NULL);
 }
 
 /*
@@ -166,7 +167,7 @@ static inline int follow_page(struct access *a, uint64_t va, uint8_t **out)
  * entries stay plain, so the first walk can start there, with nothing to
  * OR into the upper entries and nothing they refuse.
  */
-static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t va, uint8_t **out,
+static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t va, uint64_t *pa,
 						      uint64_t *leaf)
 {
 	struct vmfs *m = a->m;
@@ -230,7 +231,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 						set_pte(mm, va, ptep, e | PTE_A | PTE_D);
 						if (!(e & PTE_D))
 							page_dirtied(m, pte_pfn(e));
-						*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
+						*pa = (pte_pfn(e) << PAGE_SHIFT) | off;
 						return 0;
 					}
 					if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f, ptep)) < 0)
@@ -249,7 +250,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 				tlb_flush_page(&mm->tlb, vpn);
 			else
 				tlb_fill(&mm->tlb, vpn, e | add, ptep);
-			*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
+			*pa = (pte_pfn(e) << PAGE_SHIFT) | off;
 			return 0;
 		}
 
@@ -273,7 +274,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 				set_pte(mm, va, ptep, e | PTE_D);
 				page_dirtied(m, pte_pfn(e));
 			}
-			*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
+			*pa = (pte_pfn(e) << PAGE_SHIFT) | off;
 			return 0;
 		}
 		if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f, ptep)) < 0)
@@ -385,13 +386,14 @@ static int first_page_fault(struct access *a, int rc)
 }
 
 /*
- * The bytes of one page of an access, translated to @p: copied to or from
- * @buf, and the access shown to the replacement policy (unless @p is in the
- * kernel image).
+ * The bytes of one page of an access, at physical address @pa: copied to
+ * or from @buf, and the access shown to the replacement policy (unless
+ * @pa is in the kernel image).
  */
-static inline void access_bytes(struct access *a, uint8_t *p, uint8_t *buf, uint64_t n)
+static inline void access_bytes(struct access *a, uint64_t pa, uint8_t *buf, uint64_t n)
 {
-	uint64_t pfn = (uint64_t)(p - a->m->phys.ram) >> PAGE_SHIFT;
+	uint64_t pfn = pa >> PAGE_SHIFT;
+	uint8_t *p = page_address(&a->m->phys, pfn, a->write) + (pa & (PAGE_SIZE - 1));
 
 	if (a->write)
 		copy_bytes(p, buf, n);
@@ -413,13 +415,12 @@ int64_t access_run(struct access *a, uint64_t addr, void *buf, uint64_t len, str
 		len = 0 - addr;
 	while (done < len) {
 		uint64_t va = addr + done;
-		uint64_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1)), pfn;
-		uint8_t *p = NULL;
+		uint64_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1)), pa = 0;
 		int rc;
 
 		if (n > len - done)
 			n = len - done;
-		rc = follow_page(a, va, &p);
+		rc = follow_page(a, va, &pa);
 		if (rc < 0) {
 			if (done) {
 				vm_error_clear();
@@ -428,21 +429,20 @@ int64_t access_run(struct access *a, uint64_t addr, void *buf, uint64_t len, str
 			return first_page_fault(a, rc);
 		}
 		if (sink) {
-			uint64_t spfn = (uint64_t)(p - m->phys.ram) >> PAGE_SHIFT;
+			uint64_t spfn = pa >> PAGE_SHIFT;
 			struct frame *sf;
 
-			sink_add(sink, p, n);
+			sink_add(sink, page_address(&m->phys, spfn, false) + (pa & (PAGE_SIZE - 1)), n);
 			if (pfn_is_data(&m->phys, spfn) &&
 			    !((sf = pfn_frame(&m->phys, spfn))->flags & FRAME_LOCKED)) {
 				sf->flags |= FRAME_LOCKED;
 				sink->pinned[sink->npinned++] = spfn;
 				a->nowarn = true;   /* read_spans copies if memory runs short */
 			}
-			pfn = (uint64_t)(p - m->phys.ram) >> PAGE_SHIFT;
-			if (pfn_is_data(&m->phys, pfn))     /* not the kernel image */
-				page_accessed(m, pfn);
+			if (pfn_is_data(&m->phys, spfn))     /* not the kernel image */
+				page_accessed(m, spfn);
 		} else {
-			access_bytes(a, p, (uint8_t *)buf + done, n);
+			access_bytes(a, pa, (uint8_t *)buf + done, n);
 		}
 		done += n;
 	}
@@ -504,7 +504,8 @@ static inline void prefetch(const void *p)
  */
 static inline void batch_fetch_data(struct vmfs *m, uint64_t pfn, uint64_t va)
 {
-	prefetch((const uint8_t *)pfn_to_virt(&m->phys, pfn) + (va & (PAGE_SIZE - 1)));
+	if (m->phys.contents)
+		prefetch((const uint8_t *)pfn_to_virt(&m->phys, pfn) + (va & (PAGE_SIZE - 1)));
 	if (!m->pol_builtin && pfn_is_data(&m->phys, pfn))
 		prefetch(pfn_frame(&m->phys, pfn));
 }
@@ -556,12 +557,12 @@ static void batch_fetch_page(struct vmfs *m, const uint64_t *ep, uint64_t va)
  */
 static __attribute__((noinline)) int batch_walk(struct access *a, struct vmfs_iop *op, uint64_t *leaf)
 {
-	uint8_t *p;
-	int rc = follow_page_slow(a, op->addr, &p, leaf);
+	uint64_t pa;
+	int rc = follow_page_slow(a, op->addr, &pa, leaf);
 
 	if (rc < 0)
 		return (int)(op->res = first_page_fault(a, rc));
-	access_bytes(a, p, op->buf, op->len);
+	access_bytes(a, pa, op->buf, op->len);
 	op->res = (ssize_t)op->len;
 	return 0;
 }
@@ -579,7 +580,7 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 {
 	for (uint64_t i = from; i < to; i++) {
 		struct vmfs_iop *op = &iop[i];
-		uint8_t *p;
+		uint64_t pa;
 
 		if (op->how != *how) {
 			int rc = access_how(a, op->how);
@@ -596,8 +597,8 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 			return i;
 		}
 		if (op->len - 1 < PAGE_SIZE - (op->addr & (PAGE_SIZE - 1))) {   /* one page, not 0 bytes */
-			if (va_canonical(&a->m->geom, op->addr) && tlb_hit(a, op->addr, &p)) {
-				access_bytes(a, p, op->buf, op->len);
+			if (va_canonical(&a->m->geom, op->addr) && tlb_hit(a, op->addr, &pa)) {
+				access_bytes(a, pa, op->buf, op->len);
 				op->res = (ssize_t)op->len;
 			} else if (batch_walk(a, op, leaf ? leaf[i % BATCH_RING] : NULL) < 0) {
 				return i;

@@ -53,6 +53,13 @@ void page_dirtied(struct vmfs *m, uint64_t pfn);
 /* Free an anonymous swap-cache frame that nobody needs any more. */
 void try_free_swapcache(struct vmfs *m, uint64_t pfn);
 
+/*
+ * The owner id a policy sees for resident @f: its anon_vma's or its
+ * object's.  Read from the mapping, which outlives every frame pointing at
+ * it, rather than kept in the frame (phys.h's 32 bytes).
+ */
+uint64_t page_owner(const struct frame *f);
+
 /* The page in @pfn as a policy sees it. */
 static inline void page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs_page *pg)
 {
@@ -61,7 +68,7 @@ static inline void page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs
 	pg->pfn = pfn;
 	pg->index = f->index;
 	pg->anon = (f->flags & FRAME_KIND_MASK) == FRAME_ANON;
-	pg->owner = f->owner;
+	pg->owner = page_owner(f);
 }
 
 /* pol_last after a loaded(): no frame, and the next accessed() sets none either. */

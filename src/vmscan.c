@@ -139,8 +139,8 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 		/* An object page goes back to its object, never to swap. */
 		const struct vmobj *o = f->mapping;
 
-		if (dirty && (rc = store_obj_page_write(m->store, o->sid, f->index,
-							pfn_to_virt(&m->phys, pfn))) < 0)
+		if (dirty && m->phys.contents &&
+		    (rc = store_obj_page_write(m->store, o->sid, f->index, pfn_to_virt(&m->phys, pfn))) < 0)
 			return rc;
 	} else if (dirty) {
 		bool fresh = !slot;
@@ -153,7 +153,7 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 			slot = (uint64_t)s;
 		}
 		swap_get(&m->swap, slot);
-		rc = store_swap_write(m->store, slot, pfn_to_virt(&m->phys, pfn));
+		rc = swap_writepage(&m->swap, slot, page_address(&m->phys, pfn, false));
 		if (rc < 0) {
 			swap_put(&m->swap, slot);
 			return rc;

@@ -37,7 +37,7 @@ static int setup(void **state)
 {
 	static struct phys p;
 
-	if (phys_init(&p, NFRAMES, KPAGES) < 0)
+	if (phys_init(&p, NFRAMES, KPAGES, true) < 0)
 		return -1;
 	*state = &p;
 	return 0;
