@@ -61,6 +61,8 @@ struct access {
 	bool               nowarn;       /* holds frames of its own: FAULT_FLAG_NOWARN */
 	uint64_t           need, deny;   /* leaf bits the access needs, and refuses (TLB hit) */
 	uint64_t           add;          /* the bits it sets: accessed, and dirty for a write */
+	uint8_t           *data;         /* a data frame's byte at physical address pa is */
+	uint64_t           data_mask;    /* data + (pa & data_mask): page_address, set with how */
 	struct vmfs_fault *f;
 };
 
@@ -164,8 +166,9 @@ static inline int follow_page(struct access *a, uint64_t va, uint64_t *pa)
  * reach).  @leaf, if not NULL, is where the walk will end, found earlier
  * under the same lock through upper entries that were all plain
  * (batch_fetch_leaf): tables are freed only by munmap and exit and plain
- * entries stay plain, so the first walk can start there, with nothing to
- * OR into the upper entries and nothing they refuse.
+ * entries stay plain, so every walk of this access (the first, and the one
+ * after a fault, which changes only the leaf entry) can start there, with
+ * nothing to OR into the upper entries and nothing they refuse.
  */
 static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t va, uint64_t *pa,
 						      uint64_t *leaf)
@@ -187,7 +190,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 		const struct vma *v;
 		int l, rc;
 
-		if (leaf && tries == 0) {
+		if (leaf) {
 			assert(leaf == pte_offset(m, mm->cr3, va));
 			ptep = leaf;
 			e = *leaf;
@@ -324,7 +327,21 @@ static inline void copy_bytes(void *dst, const void *src, uint64_t n)
 	}
 }
 
-/* Check @how and set @a's access type from it: 0 or -EINVAL. */
+/*
+ * page_address for the data frames of @a's access type, as a base and a
+ * mask: the host mapping itself, or with contents=none the zero page (a
+ * read) or the sink (a write) for every frame.  One AND on the hot path
+ * instead of a test.
+ */
+static inline void access_data_setup(struct access *a)
+{
+	const struct phys *p = &a->m->phys;
+
+	a->data = p->contents ? p->ram : page_address(p, 0, a->write);
+	a->data_mask = p->contents ? ~0ull : PAGE_SIZE - 1;
+}
+
+/* Check @how and set @a's access type from it (@a->m set): 0 or -EINVAL. */
 static int access_how_any(struct access *a, unsigned how)
 {
 	if ((how & ~(VMFS_ACCESS_TYPE | VMFS_ACCESS_FORCE | VMFS_ACCESS_KERNEL)) ||
@@ -338,6 +355,7 @@ static int access_how_any(struct access *a, unsigned how)
 	a->need = (a->user ? PTE_US : 0) | (a->write ? PTE_RW : 0);
 	a->deny = a->exec ? PTE_NX : 0;
 	a->add = PTE_A | (a->write ? PTE_D : 0);
+	access_data_setup(a);
 	return 0;
 }
 
@@ -353,6 +371,7 @@ static inline int access_how(struct access *a, unsigned how)
 		a->need = PTE_US | (w ? PTE_RW : 0);
 		a->deny = 0;
 		a->add = PTE_A | (w ? PTE_D : 0);
+		access_data_setup(a);
 		return 0;
 	}
 	return access_how_any(a, how);
@@ -362,11 +381,11 @@ static inline int access_how(struct access *a, unsigned how)
 static int access_setup(struct access *a, struct vmfs *m, int pid, unsigned how,
 			struct vmfs_fault *f)
 {
-	int rc = access_how(a, how);
+	int rc;
 
-	if (rc < 0)
-		return rc;
 	a->m = m;
+	if ((rc = access_how(a, how)) < 0)
+		return rc;
 	a->f = f;
 	a->mm = mm_lookup(m, pid);
 	return a->mm ? 0 : -ESRCH;
@@ -393,13 +412,14 @@ static int first_page_fault(struct access *a, int rc)
 static inline void access_bytes(struct access *a, uint64_t pa, uint8_t *buf, uint64_t n)
 {
 	uint64_t pfn = pa >> PAGE_SHIFT;
-	uint8_t *p = page_address(&a->m->phys, pfn, a->write) + (pa & (PAGE_SIZE - 1));
+	bool data = pfn_is_data(&a->m->phys, pfn);
+	uint8_t *p = data ? a->data + (pa & a->data_mask) : a->m->phys.ram + pa;
 
 	if (a->write)
 		copy_bytes(p, buf, n);
 	else
 		copy_bytes(buf, p, n);
-	if (pfn_is_data(&a->m->phys, pfn))
+	if (data)
 		page_accessed(a->m, pfn);
 }
 
