@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -849,6 +850,14 @@ static int bench(const struct config *cfg, const char *path, struct progress *pr
 	struct { const char *policy; uint64_t frames; double ratio, per_frame, target; } *sum = NULL;
 	int rc = 1;
 
+	/*
+	 * Every large block from mmap, and back to the host when freed: else
+	 * glibc raises its threshold after the first free, the simulators'
+	 * freed maps stay resident in the heap, and a machine reusing them
+	 * would look smaller than it is.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
 	if (!cfg->policies_given) {
 		policies[npol++] = "lru";
 	} else {
