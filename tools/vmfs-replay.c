@@ -23,9 +23,11 @@
  * built in: it is installed with vmfs_set_policy on a fifo machine, from
  * replay_opt.c, using nothing but the public policy API.
  *
- * --bench replays one trace with lru at 64 frames through the machine and
- * through a minimal LRU simulator (a hash map and a list) over the same
- * references in the same run, and prints both rates and their ratio.
+ * --bench replays one trace through the machine and through a minimal
+ * simulator of the same policy (lru: a hash map and a list; arc: a hash
+ * map and four lists) over the same references in the same run, for each
+ * policy of -p that has one (lru without -p) at each -n (64 without), and
+ * prints both rates, their ratio and the machine's host memory per frame.
  *
  * Memory stays bounded however long the trace: a chunk of the stream per
  * thread, the machines' frames, and the sets of distinct pages.  Exit
@@ -970,8 +972,10 @@ static void usage(FILE *f)
 		"  -j, --jobs N           runs in parallel (default: the number of CPUs)\n"
 		"      --no-progress      never draw the progress bar\n"
 		"  -v, --verbose          say what each trace holds\n"
-		"      --bench            time lru at 64 frames (or the first --frames) against\n"
-		"                         a minimal LRU simulator on one trace\n"
+		"      --bench            time the machine against a minimal simulator of the\n"
+		"                         same policy (-p lru and/or arc; lru without -p) at\n"
+		"                         each --frames size (64 without) on one trace, and\n"
+		"                         its host memory per frame\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          the version\n"
 		"See vmfs-replay(1).\n", known_policies(known, sizeof(known)));
