@@ -50,10 +50,13 @@
  *     oldest living ancestor's PID (a spawned process leads its own).
  *     The machine has one CPU; its whole uptime is idle time.
  *   - Memory: MemTotal is the data frames (frames=); page-table frames are
- *     reported as PageTables, beyond MemTotal, as the spec says.  vmfs has no
- *     LRU lists, so every resident page is "active": Active(anon) = private
- *     anonymous + shared memory, Active(file) = object pages; the Inactive
- *     lines are 0.  Allocations count in the Normal zone (pgalloc_normal).
+ *     reported as PageTables, beyond MemTotal, as the spec says.  The
+ *     Active/Inactive lines, nr_*active*, pgactivate, pgdeactivate, pgrefill
+ *     and workingset_* are vmfs_lru_stat's: the linux and mglru policies
+ *     keep Linux's lists; under any other policy every resident page is
+ *     "active" (Active(anon) = private anonymous + shared memory,
+ *     Active(file) = object pages), the Inactive lines and the counters 0.
+ *     Allocations count in the Normal zone (pgalloc_normal).
  *   - swaps: the store's SQLite file, type "file", priority -2 (the first
  *     swap area without a priority).  Size is swap_size= when given; with
  *     unlimited swap it is used + frames, i.e. the store always has room
@@ -387,14 +390,14 @@ static int committed_pages(vmfs *m, uint64_t *committed)
 
 static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
-	uint64_t swap_total, swap_used, committed, file_lru, anon_lru, available;
+	uint64_t swap_total, swap_used, committed, file_lru, available;
 	int r = committed_pages(m, &committed);
+	struct vmfs_lru_stat ls;
 
-	if (r < 0)
+	if (r < 0 || (r = vmfs_lru_stat(m, &ls)) < 0)
 		return r;
 	swap_area(m, st, &swap_total, &swap_used);
-	anon_lru = st->anon_pages + st->shmem_pages;        /* shmem lives on the anon LRU */
-	file_lru = st->file_pages - st->shmem_pages;
+	file_lru = ls.nr_active_file + ls.nr_inactive_file;
 	available = st->frames_free + file_lru;            /* si_mem_available, no watermarks */
 
 	/* fs/proc/meminfo.c: show_val_kb() is "%-16s" label + "%8lu kB". */
@@ -405,12 +408,12 @@ static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "Buffers:        %8" PRIu64 " kB\n", 0 },
 		{ "Cached:         %8" PRIu64 " kB\n", KB(st->file_pages) },
 		{ "SwapCached:     %8" PRIu64 " kB\n", KB(st->swap_cached) },
-		{ "Active:         %8" PRIu64 " kB\n", KB(anon_lru + file_lru) },
-		{ "Inactive:       %8" PRIu64 " kB\n", 0 },
-		{ "Active(anon):   %8" PRIu64 " kB\n", KB(anon_lru) },
-		{ "Inactive(anon): %8" PRIu64 " kB\n", 0 },
-		{ "Active(file):   %8" PRIu64 " kB\n", KB(file_lru) },
-		{ "Inactive(file): %8" PRIu64 " kB\n", 0 },
+		{ "Active:         %8" PRIu64 " kB\n", KB(ls.nr_active_anon + ls.nr_active_file) },
+		{ "Inactive:       %8" PRIu64 " kB\n", KB(ls.nr_inactive_anon + ls.nr_inactive_file) },
+		{ "Active(anon):   %8" PRIu64 " kB\n", KB(ls.nr_active_anon) },
+		{ "Inactive(anon): %8" PRIu64 " kB\n", KB(ls.nr_inactive_anon) },
+		{ "Active(file):   %8" PRIu64 " kB\n", KB(ls.nr_active_file) },
+		{ "Inactive(file): %8" PRIu64 " kB\n", KB(ls.nr_inactive_file) },
 		{ "Unevictable:    %8" PRIu64 " kB\n", 0 },
 		{ "Mlocked:        %8" PRIu64 " kB\n", 0 },
 		{ "SwapTotal:      %8" PRIu64 " kB\n", KB(swap_total) },
@@ -545,18 +548,33 @@ struct counter {
 
 static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
-	uint64_t anon_lru = st->anon_pages + st->shmem_pages;
-	uint64_t file_lru = st->file_pages - st->shmem_pages;
+	struct vmfs_lru_stat ls;
+	int r = vmfs_lru_stat(m, &ls);
+
+	if (r < 0)
+		return r;
+	uint64_t file_lru = ls.nr_active_file + ls.nr_inactive_file;
 	uint64_t dirtyable = st->frames_free + file_lru;   /* global_dirtyable_memory() */
 	const struct counter known[] = {
 		{ "nr_free_pages", st->frames_free },
-		{ "nr_zone_active_anon", anon_lru },
-		{ "nr_zone_active_file", file_lru },
+		{ "nr_zone_inactive_anon", ls.nr_inactive_anon },   /* one zone: the node's lists */
+		{ "nr_zone_active_anon", ls.nr_active_anon },
+		{ "nr_zone_inactive_file", ls.nr_inactive_file },
+		{ "nr_zone_active_file", ls.nr_active_file },
 		{ "nr_zone_write_pending", st->dirty_pages },
 		{ "numa_hit", st->pgalloc },               /* one node: every allocation hits */
 		{ "numa_local", st->pgalloc },
-		{ "nr_active_anon", anon_lru },
-		{ "nr_active_file", file_lru },
+		{ "nr_inactive_anon", ls.nr_inactive_anon },
+		{ "nr_active_anon", ls.nr_active_anon },
+		{ "nr_inactive_file", ls.nr_inactive_file },
+		{ "nr_active_file", ls.nr_active_file },
+		{ "workingset_nodes", ls.workingset_nodes },
+		{ "workingset_refault_anon", ls.workingset_refault_anon },
+		{ "workingset_refault_file", ls.workingset_refault_file },
+		{ "workingset_activate_anon", ls.workingset_activate_anon },
+		{ "workingset_activate_file", ls.workingset_activate_file },
+		{ "workingset_restore_anon", ls.workingset_restore_anon },
+		{ "workingset_restore_file", ls.workingset_restore_file },
 		{ "nr_anon_pages", st->anon_pages },
 		{ "nr_mapped", st->mapped_pages },
 		{ "nr_file_pages", st->file_pages + st->swap_cached },  /* swap cache included */
@@ -573,6 +591,9 @@ static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "pswpout", st->pswpout },
 		{ "pgalloc_normal", st->pgalloc },
 		{ "pgfree", st->pgfree },
+		{ "pgactivate", ls.pgactivate },
+		{ "pgdeactivate", ls.pgdeactivate },
+		{ "pgrefill", ls.pgrefill },
 		{ "pgfault", st->pgfault },
 		{ "pgmajfault", st->pgmajfault },
 		{ "pgsteal_direct", st->pgsteal_direct },
@@ -580,7 +601,6 @@ static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "oom_kill", st->oom_kill },
 	};
 
-	(void)m;
 	for (size_t i = 0; i < sizeof(vmstat_text) / sizeof(vmstat_text[0]); i++) {
 		uint64_t val = 0;
 

@@ -195,6 +195,14 @@ VMFS_EXPORT int vmfs_statx(vmfs *m, struct vmfs_stat *st, unsigned what)
 	return LOCKED(m, machine_statx(m, st, what));
 }
 
+VMFS_EXPORT int vmfs_lru_stat(vmfs *m, struct vmfs_lru_stat *st)
+{
+	CHECK_M(m);
+	if (!st)
+		return vm_error(-EINVAL, "vmfs_lru_stat: NULL result");
+	return LOCKED(m, machine_lru_stat(m, st));
+}
+
 VMFS_EXPORT int vmfs_proc_stat(vmfs *m, int pid, struct vmfs_proc_stat *st)
 {
 	CHECK_M(m);

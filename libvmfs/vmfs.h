@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define VMFS_VERSION_MAJOR 0
-#define VMFS_VERSION_MINOR 4
+#define VMFS_VERSION_MINOR 5
 
 #define VMFS_PAGE_SHIFT 12
 #define VMFS_PAGE_SIZE  4096u
@@ -419,6 +419,32 @@ int vmfs_stat(vmfs *m, struct vmfs_stat *st);
  * vmfs_stat(m, st) is vmfs_statx(m, st, VMFS_STAT_ALL).  Since 0.4.
  */
 int vmfs_statx(vmfs *m, struct vmfs_stat *st, unsigned what);
+
+/*
+ * Linux's LRU lists and working-set figures (meminfo's Active/Inactive
+ * lines, vmstat's nr_active_anon ... workingset_* and pgactivate), as the
+ * machine's policy keeps them.  A policy with Linux's lists (linux, mglru)
+ * fills every field and sets @lists; for any other policy every resident
+ * page counts as active (anonymous and shared anonymous memory on the anon
+ * list, object pages on the file list, as Linux files them), the inactive
+ * lists are empty and the counters 0.  Sizes are in pages.
+ */
+struct vmfs_lru_stat {
+	int      lists;               /* 1: the policy keeps active/inactive lists */
+	uint64_t nr_active_anon, nr_inactive_anon;
+	uint64_t nr_active_file, nr_inactive_file;
+	uint64_t pgactivate;          /* pages moved to an active list */
+	uint64_t pgdeactivate;        /* pages moved to an inactive list */
+	uint64_t pgrefill;            /* pages the active lists' aging looked at */
+	uint64_t workingset_refault_anon, workingset_refault_file;   /* refaults of evicted pages */
+	uint64_t workingset_activate_anon, workingset_activate_file; /* refaults activated at once */
+	uint64_t workingset_restore_anon, workingset_restore_file;   /* refaults of pages that were active */
+	uint64_t workingset_nodes;    /* shadow entries the policy keeps for evicted pages */
+	uint64_t reserved[16];
+};
+
+/* vmfs_lru_stat - the policy's LRU list sizes and counters.  0.  Since 0.5. */
+int vmfs_lru_stat(vmfs *m, struct vmfs_lru_stat *st);
 
 struct vmfs_proc_stat {
 	int      pid, ppid;

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "object.h"
 #include "vmobj.h"
+#include "page.h"
 #include "vmscan.h"
 
 #include <stdbool.h>
@@ -220,6 +221,28 @@ int machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what)
 	st->boot_time = (uint64_t)m->boot_time;
 	st->uptime_ns = machine_now(m);
 	snprintf(st->policy, sizeof(st->policy), "%s", m->pol && m->pol->name ? m->pol->name : "?");
+	return 0;
+}
+
+int machine_lru_stat(struct vmfs *m, struct vmfs_lru_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (m->pol_lru_stat) {
+		m->pol_lru_stat(m->pol_state, st);
+		st->lists = 1;
+		return 0;
+	}
+	/* No lists: every resident page is active, on the list Linux files it on. */
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+		const struct frame *f = pfn_frame(&m->phys, pfn);
+
+		if ((f->flags & FRAME_KIND_MASK) == FRAME_FREE)
+			continue;
+		if (page_swapbacked(f))
+			st->nr_active_anon++;
+		else
+			st->nr_active_file++;
+	}
 	return 0;
 }
 

@@ -111,6 +111,7 @@ struct vmfs {
 	const struct vmfs_policy_ops *pol;
 	void              *pol_state;
 	bool               pol_builtin;   /* one of policy_builtin()'s */
+	policy_lru_stat_fn pol_lru_stat;  /* a built-in policy's list sizes, or NULL */
 	uint64_t           pol_last;      /* the frame a built-in policy was last told
 					     of by accessed(), with no other call to
 					     it since; UINT64_MAX for none (vmscan.c) */
@@ -158,6 +159,8 @@ int  translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w);
 int64_t phys_read(struct vmfs *m, uint64_t paddr, void *buf, uint64_t len);
 int  machine_stat(struct vmfs *m, struct vmfs_stat *st);
 int  machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what);
+/* vmfs_lru_stat: the policy's lists (policy_lru_stat_fn) or all resident pages active. */
+int  machine_lru_stat(struct vmfs *m, struct vmfs_lru_stat *st);
 int  proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st);
 int  proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max);
 int  machine_pids(struct vmfs *m, int *pids, uint64_t max);

@@ -23,12 +23,13 @@ uint64_t page_owner(const struct frame *f)
 void page_loaded(struct vmfs *m, uint64_t pfn)
 {
 	struct frame *f = pfn_frame(&m->phys, pfn);
-	struct vmfs_page pg;
+	struct policy_page pp;
 
 	f->flags |= FRAME_TRACKED;
-	page_describe(m, pfn, &pg);
+	page_describe(m, pfn, &pp.pg);
+	pp.swapbacked = page_swapbacked(f);   /* built-in policies may read it (policy.h) */
 	m->pol_last = POL_LOADED;
-	m->pol->loaded(m->pol_state, &pg);
+	m->pol->loaded(m->pol_state, &pp.pg);
 }
 
 void page_put(struct vmfs *m, uint64_t pfn)

@@ -22,6 +22,7 @@
 
 #include "machine.h"
 #include "phys.h"
+#include "vmobj.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -52,6 +53,17 @@ bool reuse_swap_page(struct vmfs *m, uint64_t pfn);
 void page_dirtied(struct vmfs *m, uint64_t pfn);
 /* Free an anonymous swap-cache frame that nobody needs any more. */
 void try_free_swapcache(struct vmfs *m, uint64_t pfn);
+
+/*
+ * Does the page in @f go to swap when evicted (Linux's PageSwapBacked):
+ * private anonymous memory and shared anonymous memory, both on Linux's
+ * anon LRU lists; object pages go back to their object (the file lists).
+ */
+static inline bool page_swapbacked(const struct frame *f)
+{
+	return (f->flags & FRAME_KIND_MASK) == FRAME_ANON ||
+	       ((const struct vmobj *)f->mapping)->kind == VMOBJ_SHMEM;
+}
 
 /*
  * The owner id a policy sees for resident @f: its anon_vma's or its

@@ -24,19 +24,23 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct vmfs_policy_ops *const builtin[] = {
-	&policy_fifo_ops,
-	&policy_lru_ops,
-	&policy_clock_ops,
-	&policy_arc_ops,
-	&policy_2q_ops,
-	&policy_car_ops,
-	&policy_clockpro_ops,
-	&policy_lirs_ops,
-	&policy_random_ops,
-	&policy_s3fifo_ops,
-	&policy_sieve_ops,
-	&policy_wsclock_ops,
+static const struct {
+	const struct vmfs_policy_ops *ops;
+	policy_lru_stat_fn           lru_stat;   /* Linux's lists: meminfo's Active/Inactive */
+} builtin[] = {
+	{ &policy_fifo_ops, NULL },
+	{ &policy_lru_ops, NULL },
+	{ &policy_clock_ops, NULL },
+	{ &policy_arc_ops, NULL },
+	{ &policy_2q_ops, NULL },
+	{ &policy_car_ops, NULL },
+	{ &policy_clockpro_ops, NULL },
+	{ &policy_linux_ops, policy_linux_lru_stat },
+	{ &policy_lirs_ops, NULL },
+	{ &policy_random_ops, NULL },
+	{ &policy_s3fifo_ops, NULL },
+	{ &policy_sieve_ops, NULL },
+	{ &policy_wsclock_ops, NULL },
 };
 
 #define NBUILTIN (sizeof(builtin) / sizeof(builtin[0]))
@@ -49,8 +53,16 @@ const struct vmfs_policy_ops *policy_builtin(const char *name)
 		return NULL;
 	len = strcspn(name, ":");
 	for (size_t i = 0; i < NBUILTIN; i++)
-		if (strlen(builtin[i]->name) == len && !strncmp(builtin[i]->name, name, len))
-			return builtin[i];
+		if (strlen(builtin[i].ops->name) == len && !strncmp(builtin[i].ops->name, name, len))
+			return builtin[i].ops;
+	return NULL;
+}
+
+policy_lru_stat_fn policy_lru_stat(const struct vmfs_policy_ops *ops)
+{
+	for (size_t i = 0; i < NBUILTIN; i++)
+		if (builtin[i].ops == ops)
+			return builtin[i].lru_stat;
 	return NULL;
 }
 
@@ -68,7 +80,7 @@ const char *policy_known(char *buf, size_t size)
 	if (size)
 		buf[0] = '\0';
 	for (size_t i = 0; i < NBUILTIN && off < size; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? ", " : "", builtin[i]->name);
+		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? ", " : "", builtin[i].ops->name);
 	return buf;
 }
 
@@ -98,6 +110,7 @@ int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *o
 	m->pol = ops;
 	m->pol_state = state;
 	m->pol_builtin = name && ops == policy_builtin(name);
+	m->pol_lru_stat = m->pol_builtin ? policy_lru_stat(ops) : NULL;
 	m->pol_last = UINT64_MAX;
 	/* Announce every resident page as if an access had just loaded it. */
 	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {

@@ -45,6 +45,38 @@ extern const struct vmfs_policy_ops policy_fifo_ops, policy_lru_ops,
 extern const struct vmfs_policy_ops policy_2q_ops, policy_car_ops, policy_clockpro_ops,
 	policy_lirs_ops, policy_random_ops, policy_s3fifo_ops, policy_sieve_ops,
 	policy_wsclock_ops;
+extern const struct vmfs_policy_ops policy_linux_ops;
+
+/*
+ * What loaded() of a built-in policy receives beyond struct vmfs_page:
+ * page_loaded (page.c) always passes a struct policy_page, whose first
+ * member is the vmfs_page, so a built-in policy may read the rest through
+ * policy_page_of().  (A policy installed through the API gets the same
+ * pointer and sees only the vmfs_page.)  A test that drives a built-in
+ * policy which reads it must pass a policy_page too.
+ */
+struct policy_page {
+	struct vmfs_page pg;
+	bool             swapbacked;   /* anonymous or shared anonymous: Linux's anon lists */
+};
+
+static inline const struct policy_page *policy_page_of(const struct vmfs_page *pg)
+{
+	return (const struct policy_page *)pg;
+}
+
+/*
+ * A built-in policy that keeps Linux's active and inactive lists fills
+ * vmfs_lru_stat's sizes and counters from its state (lists is set by the
+ * caller, machine_lru_stat); the table in policy.c names it per policy.
+ */
+typedef void (*policy_lru_stat_fn)(void *state, struct vmfs_lru_stat *st);
+
+/* linux's lists and counters (policy_linux.c). */
+void policy_linux_lru_stat(void *state, struct vmfs_lru_stat *st);
+
+/* The lru_stat of the built-in policy @ops, or NULL. */
+policy_lru_stat_fn policy_lru_stat(const struct vmfs_policy_ops *ops);
 
 /*
  * The built-in policy called @name ("fifo", "lru", "clock", "arc", ...), or
@@ -222,7 +254,7 @@ void     pghost_delete(struct pghost *h, uint32_t n);
  * evict it, the machine has moved on), as in policy_arc.c.  All sized at
  * init; O(1) per call.
  */
-#define PDIR_MAXLISTS 4
+#define PDIR_MAXLISTS 5   /* linux: four LRU lists and its shadows */
 #define PDIR_NOWHERE  0xff
 
 struct pdir {

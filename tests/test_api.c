@@ -1517,6 +1517,15 @@ static void test_accounting(void **state)
 	assert_int_equal(ps.vm_pages, 12);
 	assert_int_equal(ps.nr_maps, 2);
 
+	/* without Linux's lists every resident page is active, shmem on the anon list */
+	struct vmfs_lru_stat ls;
+	assert_int_equal(vmfs_lru_stat(m, &ls), 0);
+	assert_int_equal(ls.lists, 0);
+	assert_int_equal(ls.nr_active_anon, 7);
+	assert_int_equal(ls.nr_inactive_anon + ls.nr_active_file + ls.nr_inactive_file, 0);
+	assert_int_equal(ls.pgactivate + ls.workingset_refault_anon, 0);
+	assert_int_equal(vmfs_lru_stat(m, NULL), -EINVAL);
+
 	/* munmap gives frames back */
 	assert_int_equal(vmfs_munmap(m, pid, BASE + 5 * PAGE, PAGE), 0);
 	assert_int_equal(pstat(m, pid).rss_anon, 5);

@@ -558,6 +558,25 @@ static void check_object_counters(struct run *r, const struct vmfs_stat *st)
 		  (int64_t)r->md.majors_seen, (int64_t)st->pgmajfault);
 }
 
+/* A policy with Linux's lists (linux, mglru) has every resident data page
+ * on exactly one of them: swap-backed pages (private anonymous and shared
+ * anonymous memory) on the anon lists, object pages on the file lists. */
+static void check_lru_lists(struct run *r, const struct vmfs_stat *st)
+{
+	struct vmfs_lru_stat ls;
+
+	if (vmfs_lru_stat(r->md.m, &ls)) {
+		fail(r, "vmfs_lru_stat failed");
+		return;
+	}
+	if (!ls.lists)
+		return;
+	model_expect(&r->md, "anon lists == anon + shmem pages", (int64_t)(st->anon_pages + st->shmem_pages),
+		     (int64_t)(ls.nr_active_anon + ls.nr_inactive_anon));
+	model_expect(&r->md, "file lists == object pages", (int64_t)(st->file_pages - st->shmem_pages),
+		     (int64_t)(ls.nr_active_file + ls.nr_inactive_file));
+}
+
 /* The machine-wide counters agree with each other (and, with unlimited swap,
  * no allocation ever failed). */
 static void check_counters(struct run *r)
@@ -585,6 +604,7 @@ static void check_counters(struct run *r)
 		     st.frames - st.frames_free);
 	if (r->policy[0] && strcmp(st.policy, r->policy))
 		fail(r, "vmfs_stat policy \"%s\", asked for \"%s\"", st.policy, r->policy);
+	check_lru_lists(r, &st);
 }
 
 /* Translate every page of every process; then no frame that a writable leaf

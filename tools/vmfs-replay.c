@@ -73,7 +73,7 @@
  * default run stays as it was.
  */
 static const char *const all_policies[] = { "fifo", "lru", "clock", "arc", "opt",
-	"2q", "car", "clockpro", "lirs", "random", "s3fifo", "sieve", "wsclock" };
+	"2q", "car", "clockpro", "linux", "lirs", "random", "s3fifo", "sieve", "wsclock" };
 #define NPOLICIES (sizeof(all_policies) / sizeof(all_policies[0]))
 #define MAX_POLICIES 32
 #define DEFAULT_POLICIES "fifo,lru,clock,arc,opt"

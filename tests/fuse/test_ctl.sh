@@ -88,7 +88,7 @@ expect_eq "$(ctl "$mnt/ctl" 'policy clock')" ok "policy answer"
 # Every built-in policy, with parameters where it takes them, is a running
 # machine's policy (config says which), its resident pages handed over.
 for p in 2q:kin=20:kout=40 car clockpro:adaptive=1:min=1:max=99 lirs:hir=2:stack=3 \
-	random:seed=7 s3fifo sieve wsclock; do
+	random:seed=7 s3fifo sieve wsclock linux:swappiness=100; do
 	expect_eq "$(ctl "$mnt/ctl" "policy $p")" ok "policy $p answer"
 	expect_eq "$(awk '$1 == "policy" { print $2 }' "$mnt/config")" "${p%%:*}" "config after policy $p"
 done

@@ -40,6 +40,12 @@ on a plain set of resident pages:
   clockpro  Jiang, Chen & Zhang, USENIX ATC 2005: the clock of resident and
          non-resident pages as a linked dict, its three hands
          (clockpro:adaptive=1:min=P:max=P)
+  linux  Linux 6.1 without MGLRU, written from mm/vmscan.c, mm/workingset.c
+         and mm/swap.c: the anon inactive and active lists (a replay's pages
+         are all private anonymous), the page-table accessed bit (set by
+         every reference, tested and cleared by folio_referenced), reclaim
+         rounds of SWAP_CLUSTER_MAX, shadow entries and refault distance;
+         one page reclaimed per fault, as vmfs-replay's machine does
 
 Besides faults it predicts the swap traffic of SPEC section 1's rules for a
 single process's private anonymous pages: a fault on a page that has a copy
@@ -54,6 +60,7 @@ import argparse
 import gzip
 import heapq
 import lzma
+import math
 import re
 import struct
 import subprocess
@@ -841,9 +848,84 @@ def s3fifo(c, refs):
     return hit, miss
 
 
+def linux(c, refs, params=''):
+    # Each list an ordered dict, first the tail (oldest), last the head.
+    inactive, active = OrderedDict(), OrderedDict()
+    young, pg_referenced, pg_workingset = set(), set(), set()
+    shadow = OrderedDict()       # evicted page -> (nonresident_age, workingset)
+    age = [0]                    # lruvec->nonresident_age
+    batch = [0]                  # the round's isolated pages not yet reclaimed or put back
+
+    def inactive_is_low():
+        gb = (len(inactive) + len(active)) >> (30 - 12)
+        ratio = int(math.isqrt(10 * gb)) if gb else 1
+        return len(inactive) * ratio < len(active)
+
+    def shrink_active_list():
+        for _ in range(32):
+            if not active:
+                break
+            p = next(iter(active))
+            del active[p]
+            young.discard(p)                 # folio_referenced clears; no VM_EXEC
+            pg_workingset.add(p)
+            inactive[p] = True               # to the inactive head
+
+    def reclaim():
+        while True:
+            if batch[0] == 0:                # shrink_lruvec: age, then isolate up to 32
+                if inactive_is_low():
+                    shrink_active_list()
+                batch[0] = min(32, len(inactive))
+                continue
+            batch[0] -= 1
+            p = next(iter(inactive))
+            ptes = p in young
+            young.discard(p)
+            was_referenced = p in pg_referenced
+            pg_referenced.discard(p)
+            if ptes:                         # folio_check_references
+                pg_referenced.add(p)
+                del inactive[p]
+                if was_referenced:           # activate: pgactivate, aged by move_folios_to_lru
+                    active[p] = True
+                    age[0] += 1
+                else:                        # keep: back to the inactive head
+                    inactive[p] = True
+                continue
+            del inactive[p]                  # reclaim: workingset_eviction
+            shadow[p] = (age[0], p in pg_workingset)
+            age[0] += 1
+            pg_workingset.discard(p)
+            if len(shadow) > c:
+                shadow.popitem(last=False)
+            return p
+
+    def hit(p, i):
+        young.add(p)
+
+    def miss(p, i):
+        v = reclaim() if len(inactive) + len(active) == c else None
+        if p in shadow:                      # workingset_refault (anon: the active anon list)
+            evicted, ws = shadow.pop(p)
+            if age[0] - evicted <= len(active):
+                age[0] += 1
+                if ws:
+                    pg_workingset.add(p)
+                active[p] = True
+            else:
+                inactive[p] = True
+        else:
+            inactive[p] = True
+        young.add(p)                         # the instantiating fault's accessed bit
+        return v
+    return hit, miss
+
+
 POLICIES = {'fifo': fifo, 'lru': lru, 'clock': clock, 'arc': arc, 'opt': opt,
             '2q': twoq, 'car': car, 'random': rand, 's3fifo': s3fifo, 'sieve': sieve,
-            'wsclock': wsclock, 'lirs': lirs, 'clockpro': clockpro}
+            'wsclock': wsclock, 'lirs': lirs, 'clockpro': clockpro,
+            'linux': linux}
 
 
 def simulate(refs, policy, frames):

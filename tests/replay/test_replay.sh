@@ -3,7 +3,7 @@
 #
 # Usage: test_replay.sh MODE VMFS_REPLAY WORKLOAD SRCDIR
 #   MODE      textbook | lackey | formats | errors | output | traces | paper |
-#             lirs | clockpro
+#             lirs | clockpro | linux
 #   WORKLOAD  the compiled workload.c, traced under valgrind in 'lackey'
 #   SRCDIR    this directory (refsim.py, sample traces)
 #
@@ -38,6 +38,9 @@
 #   clockpro  clockpro against refsim on synthetic traces, against the
 #             authors' simulator's misses on their traces, and on clocks
 #             smaller than it takes
+#   linux     linux against refsim's reference written from the kernel
+#             source, on synthetic traces and on ../shared/traces (OLTP and
+#             LIRS traces, several sizes); its swappiness parameter
 #   machine   what a replay machine keeps: contents=none gives the rows of
 #             contents=ram; --bench's lru and arc pairs; at most 64 bytes
 #             of host memory a frame (not under the sanitizers: SANITIZED)
@@ -808,7 +811,46 @@ print("\n".join(map(str, out)))' > "$TMP/big.refs"
 	fi
 }
 
+# linux (Linux 6.1's active/inactive lists, policy_linux.c) against
+# refsim's reference: the synthetic traces (the loop one page larger than
+# memory, writes and swap traffic, scans through a working set), at sizes
+# from 1 frame up, then the papers' traces when present.  A replay's pages
+# are all anonymous, so swappiness (which only weighs anon against file)
+# changes nothing there, and a bad value is refused.
+mode_linux() {
+	synthetic_traces
+	compare "$TMP/classic.refs" 1,2,3,4,5,6,7,8 linux,lru
+	compare "$TMP/loop.refs" 1,10,50,100,101,102 linux
+	compare "$TMP/random.memsim" 3,10,40,100,250,399 linux
+	compare "$TMP/scan.refs" 20,100,160,300 linux
+	# Scan resistance: with the scans, the working set of 150 stays where
+	# LRU loses it.
+	replay --csv -p linux,lru -n 160 "$TMP/scan.refs" > "$TMP/scan.csv" || fail "linux on scan.refs"
+	lf=$(field "$TMP/scan.csv" linux 160 faults) uf=$(field "$TMP/scan.csv" lru 160 faults)
+	[ "${lf:-0}" -gt 0 ] && [ "$lf" -lt "$uf" ] && ok "scan.refs at 160 frames: linux $lf faults, lru $uf" ||
+		fail "scan.refs at 160 frames: linux ${lf:-?} faults, lru ${uf:-?}"
+	replay --csv -p linux -n 100 "$TMP/random.memsim" | cut -d, -f4- > "$TMP/s0.csv"
+	for p in linux:swappiness=60 linux:swappiness=0 linux:swappiness=200; do
+		replay --csv -p $p -n 100 "$TMP/random.memsim" | cut -d, -f4- > "$TMP/s1.csv"
+		cmp -s "$TMP/s0.csv" "$TMP/s1.csv" && ok "$p: the rows of linux (anonymous pages only)" ||
+			fail "$p differs from linux on anonymous pages"
+	done
+	for p in linux:swappiness=201 linux:swappiness=x linux:swap=1; do
+		replay --csv -p $p -n 100 "$TMP/random.memsim" > /dev/null 2> "$TMP/err"
+		[ $? -ne 0 ] && [ -s "$TMP/err" ] && ok "$p refused: $(head -n 1 "$TMP/err")" ||
+			fail "$p accepted"
+	done
+	traces_dir
+	for t in cs gli cpp ps multi2 sprite zigzag 2_pools; do
+		f="$TRACES/lirs/$t.trace.gz"
+		[ -f "$f" ] && compare "$f" 50,200,1000 linux lirs
+	done
+	oltp="$TRACES/arc/OLTP.lis.zst"
+	[ -f "$oltp" ] && compare "$oltp" 1000,5000,15000 linux arc
+}
+
 case $MODE in
+linux) mode_linux ;;
 traces) mode_traces ;;
 paper) mode_paper ;;
 clockpro) mode_clockpro ;;
