@@ -61,6 +61,8 @@ struct access {
 	bool               nowarn;       /* holds frames of its own: FAULT_FLAG_NOWARN */
 	uint64_t           need, deny;   /* leaf bits the access needs, and refuses (TLB hit) */
 	uint64_t           add;          /* the bits it sets: accessed, and dirty for a write */
+	uint8_t           *data;         /* a data frame's byte at physical address pa is */
+	uint64_t           data_mask;    /* data + (pa & data_mask): page_address, set with how */
 	struct vmfs_fault *f;
 };
 
@@ -111,12 +113,12 @@ static void deliver_segv(struct access *a)
 
 /*
  * The TLB's part of a translation, the hot path, inlined into the access
- * loops: true with *out pointing at the byte when the TLB holds the page
+ * loops: true with *pa the physical address of the byte when the TLB holds the page
  * with bits that allow the access.  A hit that must set the accessed or
  * dirty bit ORs them into the live entry (the cache may lack bits set
  * since).  The caller checked that @va is canonical.
  */
-static inline bool tlb_hit(struct access *a, uint64_t va, uint8_t **out)
+static inline bool tlb_hit(struct access *a, uint64_t va, uint64_t *pa)
 {
 	struct vmfs *m = a->m;
 	struct mm *mm = a->mm;
@@ -138,21 +140,22 @@ static inline bool tlb_hit(struct access *a, uint64_t va, uint8_t **out)
 			page_dirtied(m, pte_pfn(e));
 	}
 	mm->c.tlb_hit++;
-	*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + (va & (PAGE_SIZE - 1));
+	*pa = (pte_pfn(e) << PAGE_SHIFT) | (va & (PAGE_SIZE - 1));
 	return true;
 }
 
-static int follow_page_slow(struct access *a, uint64_t va, uint8_t **out, uint64_t *leaf);
+static int follow_page_slow(struct access *a, uint64_t va, uint64_t *pa, uint64_t *leaf);
 
 /*
- * Translate one page for the access: 0 with *out pointing at the byte, or a
+ * Translate one page for the access: 0 with *pa the physical address of
+ * the byte (page_address gives its bytes), or a
  * negative errno with the fault recorded.  Handles faults and retries.
  */
-static inline int follow_page(struct access *a, uint64_t va, uint8_t **out)
+static inline int follow_page(struct access *a, uint64_t va, uint64_t *pa)
 {
-	if (__builtin_expect(va_canonical(&a->m->geom, va) && tlb_hit(a, va, out), 1))
+	if (__builtin_expect(va_canonical(&a->m->geom, va) && tlb_hit(a, va, pa), 1))
 		return 0;
-	return follow_page_slow(a, va, out, NULL);
+	return follow_page_slow(a, va, pa, NULL);
 }
 
 /*
@@ -163,10 +166,11 @@ static inline int follow_page(struct access *a, uint64_t va, uint8_t **out)
  * reach).  @leaf, if not NULL, is where the walk will end, found earlier
  * under the same lock through upper entries that were all plain
  * (batch_fetch_leaf): tables are freed only by munmap and exit and plain
- * entries stay plain, so the first walk can start there, with nothing to
- * OR into the upper entries and nothing they refuse.
+ * entries stay plain, so every walk of this access (the first, and the one
+ * after a fault, which changes only the leaf entry) can start there, with
+ * nothing to OR into the upper entries and nothing they refuse.
  */
-static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t va, uint8_t **out,
+static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t va, uint64_t *pa,
 						      uint64_t *leaf)
 {
 	struct vmfs *m = a->m;
@@ -186,7 +190,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 		const struct vma *v;
 		int l, rc;
 
-		if (leaf && tries == 0) {
+		if (leaf) {
 			assert(leaf == pte_offset(m, mm->cr3, va));
 			ptep = leaf;
 			e = *leaf;
@@ -230,7 +234,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 						set_pte(mm, va, ptep, e | PTE_A | PTE_D);
 						if (!(e & PTE_D))
 							page_dirtied(m, pte_pfn(e));
-						*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
+						*pa = (pte_pfn(e) << PAGE_SHIFT) | off;
 						return 0;
 					}
 					if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f, ptep)) < 0)
@@ -249,7 +253,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 				tlb_flush_page(&mm->tlb, vpn);
 			else
 				tlb_fill(&mm->tlb, vpn, e | add, ptep);
-			*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
+			*pa = (pte_pfn(e) << PAGE_SHIFT) | off;
 			return 0;
 		}
 
@@ -273,7 +277,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 				set_pte(mm, va, ptep, e | PTE_D);
 				page_dirtied(m, pte_pfn(e));
 			}
-			*out = (uint8_t *)pfn_to_virt(&m->phys, pte_pfn(e)) + off;
+			*pa = (pte_pfn(e) << PAGE_SHIFT) | off;
 			return 0;
 		}
 		if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f, ptep)) < 0)
@@ -323,7 +327,21 @@ static inline void copy_bytes(void *dst, const void *src, uint64_t n)
 	}
 }
 
-/* Check @how and set @a's access type from it: 0 or -EINVAL. */
+/*
+ * page_address for the data frames of @a's access type, as a base and a
+ * mask: the host mapping itself, or with contents=none the zero page (a
+ * read) or the sink (a write) for every frame.  One AND on the hot path
+ * instead of a test.
+ */
+static inline void access_data_setup(struct access *a)
+{
+	const struct phys *p = &a->m->phys;
+
+	a->data = p->contents ? p->ram : page_address(p, 0, a->write);
+	a->data_mask = p->contents ? ~0ull : PAGE_SIZE - 1;
+}
+
+/* Check @how and set @a's access type from it (@a->m set): 0 or -EINVAL. */
 static int access_how_any(struct access *a, unsigned how)
 {
 	if ((how & ~(VMFS_ACCESS_TYPE | VMFS_ACCESS_FORCE | VMFS_ACCESS_KERNEL)) ||
@@ -337,6 +355,7 @@ static int access_how_any(struct access *a, unsigned how)
 	a->need = (a->user ? PTE_US : 0) | (a->write ? PTE_RW : 0);
 	a->deny = a->exec ? PTE_NX : 0;
 	a->add = PTE_A | (a->write ? PTE_D : 0);
+	access_data_setup(a);
 	return 0;
 }
 
@@ -352,6 +371,7 @@ static inline int access_how(struct access *a, unsigned how)
 		a->need = PTE_US | (w ? PTE_RW : 0);
 		a->deny = 0;
 		a->add = PTE_A | (w ? PTE_D : 0);
+		access_data_setup(a);
 		return 0;
 	}
 	return access_how_any(a, how);
@@ -361,11 +381,11 @@ static inline int access_how(struct access *a, unsigned how)
 static int access_setup(struct access *a, struct vmfs *m, int pid, unsigned how,
 			struct vmfs_fault *f)
 {
-	int rc = access_how(a, how);
+	int rc;
 
-	if (rc < 0)
-		return rc;
 	a->m = m;
+	if ((rc = access_how(a, how)) < 0)
+		return rc;
 	a->f = f;
 	a->mm = mm_lookup(m, pid);
 	return a->mm ? 0 : -ESRCH;
@@ -385,19 +405,21 @@ static int first_page_fault(struct access *a, int rc)
 }
 
 /*
- * The bytes of one page of an access, translated to @p: copied to or from
- * @buf, and the access shown to the replacement policy (unless @p is in the
- * kernel image).
+ * The bytes of one page of an access, at physical address @pa: copied to
+ * or from @buf, and the access shown to the replacement policy (unless
+ * @pa is in the kernel image).
  */
-static inline void access_bytes(struct access *a, uint8_t *p, uint8_t *buf, uint64_t n)
+static inline void access_bytes(struct access *a, uint64_t pa, uint8_t *buf, uint64_t n)
 {
-	uint64_t pfn = (uint64_t)(p - a->m->phys.ram) >> PAGE_SHIFT;
+	uint64_t pfn = pa >> PAGE_SHIFT;
+	bool data = pfn_is_data(&a->m->phys, pfn);
+	uint8_t *p = data ? a->data + (pa & a->data_mask) : a->m->phys.ram + pa;
 
 	if (a->write)
 		copy_bytes(p, buf, n);
 	else
 		copy_bytes(buf, p, n);
-	if (pfn_is_data(&a->m->phys, pfn))
+	if (data)
 		page_accessed(a->m, pfn);
 }
 
@@ -413,13 +435,12 @@ int64_t access_run(struct access *a, uint64_t addr, void *buf, uint64_t len, str
 		len = 0 - addr;
 	while (done < len) {
 		uint64_t va = addr + done;
-		uint64_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1)), pfn;
-		uint8_t *p = NULL;
+		uint64_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1)), pa = 0;
 		int rc;
 
 		if (n > len - done)
 			n = len - done;
-		rc = follow_page(a, va, &p);
+		rc = follow_page(a, va, &pa);
 		if (rc < 0) {
 			if (done) {
 				vm_error_clear();
@@ -428,21 +449,20 @@ int64_t access_run(struct access *a, uint64_t addr, void *buf, uint64_t len, str
 			return first_page_fault(a, rc);
 		}
 		if (sink) {
-			uint64_t spfn = (uint64_t)(p - m->phys.ram) >> PAGE_SHIFT;
+			uint64_t spfn = pa >> PAGE_SHIFT;
 			struct frame *sf;
 
-			sink_add(sink, p, n);
+			sink_add(sink, page_address(&m->phys, spfn, false) + (pa & (PAGE_SIZE - 1)), n);
 			if (pfn_is_data(&m->phys, spfn) &&
 			    !((sf = pfn_frame(&m->phys, spfn))->flags & FRAME_LOCKED)) {
 				sf->flags |= FRAME_LOCKED;
 				sink->pinned[sink->npinned++] = spfn;
 				a->nowarn = true;   /* read_spans copies if memory runs short */
 			}
-			pfn = (uint64_t)(p - m->phys.ram) >> PAGE_SHIFT;
-			if (pfn_is_data(&m->phys, pfn))     /* not the kernel image */
-				page_accessed(m, pfn);
+			if (pfn_is_data(&m->phys, spfn))     /* not the kernel image */
+				page_accessed(m, spfn);
 		} else {
-			access_bytes(a, p, (uint8_t *)buf + done, n);
+			access_bytes(a, pa, (uint8_t *)buf + done, n);
 		}
 		done += n;
 	}
@@ -504,7 +524,8 @@ static inline void prefetch(const void *p)
  */
 static inline void batch_fetch_data(struct vmfs *m, uint64_t pfn, uint64_t va)
 {
-	prefetch((const uint8_t *)pfn_to_virt(&m->phys, pfn) + (va & (PAGE_SIZE - 1)));
+	if (m->phys.contents)
+		prefetch((const uint8_t *)pfn_to_virt(&m->phys, pfn) + (va & (PAGE_SIZE - 1)));
 	if (!m->pol_builtin && pfn_is_data(&m->phys, pfn))
 		prefetch(pfn_frame(&m->phys, pfn));
 }
@@ -556,12 +577,12 @@ static void batch_fetch_page(struct vmfs *m, const uint64_t *ep, uint64_t va)
  */
 static __attribute__((noinline)) int batch_walk(struct access *a, struct vmfs_iop *op, uint64_t *leaf)
 {
-	uint8_t *p;
-	int rc = follow_page_slow(a, op->addr, &p, leaf);
+	uint64_t pa;
+	int rc = follow_page_slow(a, op->addr, &pa, leaf);
 
 	if (rc < 0)
 		return (int)(op->res = first_page_fault(a, rc));
-	access_bytes(a, p, op->buf, op->len);
+	access_bytes(a, pa, op->buf, op->len);
 	op->res = (ssize_t)op->len;
 	return 0;
 }
@@ -579,7 +600,7 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 {
 	for (uint64_t i = from; i < to; i++) {
 		struct vmfs_iop *op = &iop[i];
-		uint8_t *p;
+		uint64_t pa;
 
 		if (op->how != *how) {
 			int rc = access_how(a, op->how);
@@ -596,8 +617,8 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 			return i;
 		}
 		if (op->len - 1 < PAGE_SIZE - (op->addr & (PAGE_SIZE - 1))) {   /* one page, not 0 bytes */
-			if (va_canonical(&a->m->geom, op->addr) && tlb_hit(a, op->addr, &p)) {
-				access_bytes(a, p, op->buf, op->len);
+			if (va_canonical(&a->m->geom, op->addr) && tlb_hit(a, op->addr, &pa)) {
+				access_bytes(a, pa, op->buf, op->len);
 				op->res = (ssize_t)op->len;
 			} else if (batch_walk(a, op, leaf ? leaf[i % BATCH_RING] : NULL) < 0) {
 				return i;

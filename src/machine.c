@@ -70,12 +70,13 @@ int machine_open(struct vmfs **out, const char *options)
 	}
 	rc = klog_init(&m->klog);
 	if (rc == 0)
-		rc = phys_init(&m->phys, opt.frames, opt.kernel_bytes >> PAGE_SHIFT);
+		rc = phys_init(&m->phys, opt.frames, opt.kernel_bytes >> PAGE_SHIFT, !opt.contents_none);
 	if (rc == 0)
 		rc = build_kernel(m);
 	if (rc == 0) {
 		rc = store_open(&m->store, opt.swap_path[0] ? opt.swap_path : NULL);
 		swap_init(&m->swap, m->store, !opt.swap_none, opt.swap_slots);
+		m->swap.no_bytes = opt.contents_none;
 		if (rc == 0)
 			rc = policy_set(m, opt.policy, NULL, NULL);
 		if (rc < 0) {
@@ -146,6 +147,15 @@ int64_t phys_read(struct vmfs *m, uint64_t paddr, void *buf, uint64_t len)
 		len = size - paddr;
 	if (len > INT64_MAX)
 		len = INT64_MAX;
+	if (!m->phys.contents && paddr < (m->phys.nframes << PAGE_SHIFT)) {
+		/* contents=none: the data frames read as zeros (never touched on the host). */
+		uint64_t data = (m->phys.nframes << PAGE_SHIFT) - paddr;
+
+		data = data < len ? data : len;
+		memset(buf, 0, data);
+		memcpy((uint8_t *)buf + data, m->phys.ram + paddr + data, len - data);
+		return (int64_t)len;
+	}
 	memcpy(buf, m->phys.ram + paddr, len);
 	return (int64_t)len;
 }

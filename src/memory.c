@@ -228,7 +228,7 @@ static int64_t copy_to_anon(struct vm_fault *vmf, uint64_t src)
 	if (npfn < 0)
 		return npfn;
 	nf = pfn_frame(&m->phys, (uint64_t)npfn);
-	memcpy(pfn_to_virt(&m->phys, (uint64_t)npfn), pfn_to_virt(&m->phys, src), PAGE_SIZE);
+	copy_highpage(&m->phys, (uint64_t)npfn, src);
 	nf->mapping = vmf->mm->av;
 	nf->index = vmf->address >> PAGE_SHIFT;
 	return npfn;
@@ -258,13 +258,13 @@ static int64_t cache_page(struct vm_fault *vmf, struct vmobj *o, uint64_t pgoff,
 	if (swapped) {
 		uint64_t slot = *cached & ~VMOBJ_SWAPPED;
 
-		rc = store_swap_read(m->store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
+		rc = swap_readpage(&m->swap, slot, page_address(&m->phys, (uint64_t)pfn, true));
 		if (rc == 0) {
 			vmobj_swapin_page(m, o, pgoff, (uint64_t)pfn);
 			m->cnt.pswpin++;
 		}
 	} else {
-		if (file)
+		if (file && m->phys.contents)
 			rc = store_obj_page_read(m->store, o->sid, pgoff, pfn_to_virt(&m->phys, (uint64_t)pfn));
 		if (rc == 0)
 			rc = vmobj_add_page(m, o, pgoff, (uint64_t)pfn);
@@ -427,7 +427,7 @@ static int do_swap_page(struct vm_fault *vmf)
 		if (pfn < 0)
 			return oom(vmf, (int)pfn);
 		f = pfn_frame(&m->phys, (uint64_t)pfn);
-		rc = store_swap_read(m->store, slot, pfn_to_virt(&m->phys, (uint64_t)pfn));
+		rc = swap_readpage(&m->swap, slot, page_address(&m->phys, (uint64_t)pfn, true));
 		if (rc == 0) {
 			swap_cache_add(&m->swap, slot, (uint64_t)pfn);
 			swap_get(&m->swap, slot);

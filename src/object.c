@@ -17,6 +17,10 @@
  *     store page    ──────► read the row (zeros if none); a partial write
  *                           reads, changes and writes the row back (batched)
  *
+ * With contents=none no byte is kept anywhere: a read gives zeros, a write
+ * changes only the size (and no row of the store is written); the page
+ * cache, dirty bits and writeback counts work as ever.
+ *
  * A resize that shrinks first takes the cut-off pages out of every mapping
  * (private copies included, as Linux's truncate does), then out of the cache
  * and the store, and zeroes the tail of the new last page.
@@ -185,7 +189,7 @@ int object_create(struct vmfs *m, const char *name, const void *data, uint64_t l
 	o->size = len;
 	o->mode = 0644;
 	rc = store_obj_meta(m->store, o->sid, o->name, o->size, o->mode);
-	for (uint64_t off = 0; rc == 0 && data && off < len; off += PAGE_SIZE) {
+	for (uint64_t off = 0; rc == 0 && data && m->phys.contents && off < len; off += PAGE_SIZE) {
 		uint8_t page[PAGE_SIZE];
 		uint64_t n = len - off < PAGE_SIZE ? len - off : PAGE_SIZE;
 
@@ -223,6 +227,10 @@ int64_t object_read(struct vmfs *m, struct objsel sel, uint64_t off, void *buf, 
 		return 0;
 	if (len > o->size - off)
 		len = o->size - off;
+	if (!m->phys.contents) {
+		memset(buf, 0, len);
+		return (int64_t)len;
+	}
 	while (done < len) {
 		uint64_t pos = off + done, in = pos & (PAGE_SIZE - 1);
 		uint64_t n = PAGE_SIZE - in < len - done ? PAGE_SIZE - in : len - done;
@@ -247,6 +255,8 @@ static int zero_tail(struct vmfs *m, struct vmobj *o, uint64_t pgno, uint64_t fr
 	uint8_t *p = cached_page(m, o, pgno), tmp[PAGE_SIZE];
 	int rc;
 
+	if (!m->phys.contents)
+		return 0;
 	if (p) {
 		memset(p + from, 0, PAGE_SIZE - from);
 		pfn_frame(&m->phys, *vmobj_lookup(o, pgno))->flags |= FRAME_DIRTY;
@@ -284,6 +294,8 @@ int64_t object_write(struct vmfs *m, struct objsel sel, uint64_t off, const void
 		return 0;
 	if ((rc = grow_from(m, o, off + len)) < 0)
 		return rc;
+	if (!m->phys.contents)
+		done = len;   /* no bytes kept: only the size changes */
 	while (done < len) {
 		uint64_t pos = off + done, in = pos & (PAGE_SIZE - 1), pgno = pos >> PAGE_SHIFT;
 		uint64_t n = PAGE_SIZE - in < len - done ? PAGE_SIZE - in : len - done;
@@ -450,7 +462,8 @@ int object_writeback(struct vmfs *m)
 			continue;
 		if (!page_dirty(m, pfn))
 			continue;
-		rc = store_obj_page_write(m->store, o->sid, f->index, pfn_to_virt(&m->phys, pfn));
+		rc = m->phys.contents ? store_obj_page_write(m->store, o->sid, f->index,
+							      pfn_to_virt(&m->phys, pfn)) : 0;
 		if (rc < 0)
 			return rc;
 		/* page_mkclean: the next write dirties it again. */

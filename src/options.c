@@ -4,8 +4,10 @@
  * Grammar: ITEM (',' ITEM)*, ITEM = KEY '=' VALUE; empty items are skipped
  * (so a trailing comma is harmless).  A key given twice takes the last value,
  * as mount(8) does; frames= and mem= name the same thing, so giving both is
- * an error.  swap=PATH names the SQLite file, swap=none turns swap off.  Nothing is written to the caller's struct until the whole
- * string has been accepted.
+ * an error.  swap=PATH names the SQLite file, swap=none turns swap off;
+ * contents=none makes a machine whose data frames keep no bytes.  Nothing
+ * is written to the caller's struct until the whole string has been
+ * accepted.
  *
  * The tunables (max_map_count) are numbers that options_sysctl may also
  * change while the machine runs; one table (tunables[]) gives each its
@@ -150,9 +152,15 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 		snprintf(o->swap_path, sizeof(o->swap_path), "%s", o->swap_none ? "" : val);
 		return 0;
 	}
+	if (!strcmp(key, "contents")) {
+		if (strcmp(val, "ram") && strcmp(val, "none"))
+			return bad(key, val, "give 'ram' (pages keep their bytes) or 'none' (no bytes kept)");
+		o->contents_none = !strcmp(val, "none");
+		return 0;
+	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
 	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size") && !t)
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count)", key);
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");

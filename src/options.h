@@ -42,6 +42,7 @@ struct vm_options {
 	char     swap_path[OPT_PATH_MAX]; /* swap=PATH, "" = private temporary file */
 	uint64_t swap_slots;    /* swap_size in pages, 0 = unlimited */
 	uint64_t max_map_count; /* mappings per process, 0..OPT_MAX_MAP_COUNT */
+	bool     contents_none; /* contents=none: data frames keep no bytes (phys.h) */
 };
 
 int options_parse(const char *str, struct vm_options *out);

@@ -13,15 +13,18 @@
 #include "swap.h"
 #include "vmobj.h"
 
+uint64_t page_owner(const struct frame *f)
+{
+	return (f->flags & FRAME_KIND_MASK) == FRAME_ANON
+	       ? ((const struct anon_vma *)f->mapping)->id
+	       : ((const struct vmobj *)f->mapping)->id;
+}
+
 void page_loaded(struct vmfs *m, uint64_t pfn)
 {
 	struct frame *f = pfn_frame(&m->phys, pfn);
 	struct policy_page pp;
 
-	/* The owner is fixed while the page is tracked: look it up once. */
-	f->owner = (f->flags & FRAME_KIND_MASK) == FRAME_ANON
-		   ? ((const struct anon_vma *)f->mapping)->id
-		   : ((const struct vmobj *)f->mapping)->id;
 	f->flags |= FRAME_TRACKED;
 	page_describe(m, pfn, &pp.pg);
 	pp.swapbacked = page_swapbacked(f);   /* built-in policies may read it (policy.h) */

@@ -65,6 +65,13 @@ static inline bool page_swapbacked(const struct frame *f)
 	       ((const struct vmobj *)f->mapping)->kind == VMOBJ_SHMEM;
 }
 
+/*
+ * The owner id a policy sees for resident @f: its anon_vma's or its
+ * object's.  Read from the mapping, which outlives every frame pointing at
+ * it, rather than kept in the frame (phys.h's 32 bytes).
+ */
+uint64_t page_owner(const struct frame *f);
+
 /* The page in @pfn as a policy sees it. */
 static inline void page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs_page *pg)
 {
@@ -73,7 +80,7 @@ static inline void page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs
 	pg->pfn = pfn;
 	pg->index = f->index;
 	pg->anon = (f->flags & FRAME_KIND_MASK) == FRAME_ANON;
-	pg->owner = f->owner;
+	pg->owner = page_owner(f);
 }
 
 /* pol_last after a loaded(): no frame, and the next accessed() sets none either. */

@@ -6,8 +6,10 @@
  * a pointer into it (a TLB's pointer to a page-table entry, say) stays valid
  * for the machine's life.  Data frames and the kernel image are faulted in
  * at open: the simulated machine's RAM exists from power-on, so first touch
- * inside the simulation costs only the simulation's own work.  Page-table
- * frames are committed as the pool grows, up to pt_max, which is bounded by
+ * inside the simulation costs only the simulation's own work (with
+ * contents=none only the kernel image is: data frames have no bytes, and
+ * their part of the mapping is never touched).  Page-table frames are
+ * committed as the pool grows, up to pt_max, which is bounded by
  * the host's memory (pt_pool_max): a process touching pages sparsely all
  * over its 128 TiB needs a table or three per page, and must run the pool
  * dry (pt_alloc returns -1, its callers fail with ENOMEM) long before it
@@ -56,10 +58,10 @@ static uint64_t host_bytes(void)
  * machine bigger than three quarters of the host's memory (with its frame
  * table) is refused with ENOMEM rather than left to the host's OOM killer.
  */
-static bool fits_host(uint64_t nframes, uint64_t kernel_pages)
+static bool fits_host(uint64_t nframes, uint64_t kernel_pages, bool contents)
 {
 	uint64_t host = host_bytes();
-	uint64_t need = (nframes + kernel_pages) * PAGE_SIZE +
+	uint64_t need = ((contents ? nframes : 0) + kernel_pages) * PAGE_SIZE +
 			nframes * (sizeof(struct frame) + sizeof(uint32_t));
 
 	return !host || need / 3 <= host / 4;
@@ -72,11 +74,14 @@ uint64_t pt_pool_max(uint64_t host)
 	return host && quarter < PT_MAX_FRAMES ? quarter : PT_MAX_FRAMES;
 }
 
-int phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages)
+const uint8_t phys_zero_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+int phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages, bool contents)
 {
 	memset(p, 0, sizeof(*p));
-	if (!fits_host(nframes, kernel_pages))
+	if (!fits_host(nframes, kernel_pages, contents))
 		return -E2BIG;
+	p->contents = contents;
 	p->nframes = nframes;
 	p->kernel_pages = kernel_pages;
 	p->pt_base = nframes + kernel_pages;
@@ -86,11 +91,15 @@ int phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages)
 	p->pt_free = reserve(p->pt_max * sizeof(uint32_t));
 	p->frames = calloc(nframes, sizeof(*p->frames));
 	p->free_stack = malloc(nframes * sizeof(*p->free_stack));
-	if (!p->ram || !p->pt_free || !p->frames || !p->free_stack) {
+	p->sink = contents ? NULL : aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	if (!p->ram || !p->pt_free || !p->frames || !p->free_stack || (!contents && !p->sink)) {
 		phys_free(p);
 		return -ENOMEM;
 	}
-	populate(p->ram, p->pt_base << PAGE_SHIFT);
+	if (contents)
+		populate(p->ram, p->pt_base << PAGE_SHIFT);
+	else if (kernel_pages)
+		populate(p->ram + (nframes << PAGE_SHIFT), kernel_pages << PAGE_SHIFT);
 	/* Lowest pfn on top, so a fresh machine hands out 0, 1, 2, ... */
 	for (uint64_t i = 0; i < nframes; i++) {
 		p->free_stack[i] = (uint32_t)(nframes - 1 - i);
@@ -108,6 +117,7 @@ void phys_free(struct phys *p)
 		munmap(p->pt_free, p->pt_max * sizeof(uint32_t));
 	free(p->frames);
 	free(p->free_stack);
+	free(p->sink);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -121,7 +131,7 @@ int64_t frame_alloc(struct phys *p, enum frame_kind kind, bool zero)
 	pfn = p->free_stack[--p->nfree];
 	f = &p->frames[pfn];
 	assert((f->flags & FRAME_KIND_MASK) == FRAME_FREE && f->refcount == 0);
-	if (zero && !(f->flags & FRAME_ZERO))
+	if (zero && p->contents && !(f->flags & FRAME_ZERO))
 		memset(pfn_to_virt(p, pfn), 0, PAGE_SIZE);
 	*f = (struct frame){ .flags = kind, .refcount = 1 };
 	p->pgalloc++;

@@ -35,6 +35,11 @@
  * Invariants: a free frame has refcount 0 and is on the free stack exactly
  * once; FRAME_ZERO means its bytes are known to be zero, so frame_alloc()
  * need not clear it; a frame is cleared before any new owner sees it.
+ * With contents=none (p->contents false) the data frames have no bytes at
+ * all: their part of the host mapping is never touched, page_address()
+ * gives a page of zeros to read and a sink to write, and nothing needs
+ * clearing or copying; the kernel image and the page tables, which the
+ * walk reads, keep theirs.
  * Page-table frames are all-zero whenever they are free.
  * Called with the machine lock held.
  */
@@ -70,12 +75,19 @@ struct frame {
 	uint32_t flags;
 	uint32_t refcount;
 	uint32_t mapcount;
-	uint32_t pad;
+	uint32_t swap;      /* swap-cache slot the page still owns, 0 = none
+			       (slots fit in 32 bits: swap_alloc hands out no more) */
 	void    *mapping;
 	uint64_t index;
-	uint64_t swap;      /* swap-cache slot the page still owns, 0 = none */
-	uint64_t owner;     /* the owner id shown to the policy (set by page_loaded) */
 };
+
+/*
+ * 32 bytes a frame: with the free stack's 4 and a policy's few, a replay
+ * machine stays under 64 bytes of host memory per frame (tests/replay's
+ * rss test).  The policy's owner id is not kept: page_owner() reads it
+ * from the mapping, which lives as long as the page is resident.
+ */
+_Static_assert(sizeof(struct frame) == 32, "struct frame grew");
 
 struct phys {
 	uint8_t      *ram;          /* the whole physical address space */
@@ -93,10 +105,18 @@ struct phys {
 	uint64_t      nfree;
 	uint64_t      pgalloc;      /* data frames handed out, ever */
 	uint64_t      pgfree;       /* data frames returned, ever */
+	bool          contents;     /* false with contents=none: data frames keep no bytes */
+	uint8_t      *sink;         /* contents=none: where writes to data frames go */
 };
 
-/* 0, -ENOMEM, or -E2BIG when the machine would not fit in the host. */
-int  phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages);
+/* A page of zeros: what reads of a data frame see with contents=none. */
+extern const uint8_t phys_zero_page[PAGE_SIZE];
+
+/*
+ * 0, -ENOMEM, or -E2BIG when the machine would not fit in the host.  With
+ * @contents false (contents=none) the data frames get no host memory.
+ */
+int  phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages, bool contents);
 /*
  * The page-table frames a machine may have on a host with @host bytes of
  * memory: a quarter of it, at most PT_MAX_FRAMES (which is also the answer
@@ -108,6 +128,27 @@ void phys_free(struct phys *p);
 static inline void *pfn_to_virt(const struct phys *p, uint64_t pfn)
 {
 	return p->ram + (pfn << PAGE_SHIFT);
+}
+
+/*
+ * page_address: where the bytes of frame @pfn are, for an access that
+ * reads them (@write false) or one that writes them.  With contents=none
+ * no data frame has bytes: a read sees phys_zero_page, a write lands on
+ * the machine's sink page, which nothing reads (the kernel image keeps its
+ * bytes).
+ */
+static inline uint8_t *page_address(const struct phys *p, uint64_t pfn, bool write)
+{
+	if (__builtin_expect(p->contents, 1) || pfn >= p->nframes)
+		return pfn_to_virt(p, pfn);
+	return write ? p->sink : (uint8_t *)phys_zero_page;
+}
+
+/* copy_highpage: data frame @src's bytes into data frame @dst (nothing to copy without contents). */
+static inline void copy_highpage(struct phys *p, uint64_t dst, uint64_t src)
+{
+	if (p->contents)
+		memcpy(pfn_to_virt(p, dst), pfn_to_virt(p, src), PAGE_SIZE);
 }
 
 static inline struct frame *pfn_frame(const struct phys *p, uint64_t pfn)

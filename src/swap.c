@@ -56,6 +56,8 @@ int64_t swap_alloc(struct swap *sw)
 		return (int64_t)sw->free[--sw->nfree];
 	if (sw->max_slots && sw->next > sw->max_slots)
 		return vm_error(-ENOSPC, "swap is full (%llu slots)", (unsigned long long)sw->max_slots);
+	if (sw->next > UINT32_MAX)   /* a frame keeps its slot in 32 bits (phys.h) */
+		return vm_error(-ENOSPC, "swap is full (2^32 slots, 16 TiB)");
 	if (sw->next >= sw->cap && swap_grow(sw, sw->cap ? sw->cap * 2 : 256) < 0)
 		return -ENOMEM;
 	return (int64_t)sw->next++;
@@ -81,8 +83,18 @@ uint64_t swap_put(struct swap *sw, uint64_t slot)
 		return sw->map[slot];
 	sw->used--;
 	assert(!sw->cache[slot]);
-	if (!sw->keep_rows)
+	if (!sw->keep_rows && !sw->no_bytes)
 		store_swap_discard(sw->store, slot);
 	swap_free(sw, slot);
 	return 0;
+}
+
+int swap_writepage(struct swap *sw, uint64_t slot, const void *page)
+{
+	return sw->no_bytes ? 0 : store_swap_write(sw->store, slot, page);
+}
+
+int swap_readpage(struct swap *sw, uint64_t slot, void *page)
+{
+	return sw->no_bytes ? 0 : store_swap_read(sw->store, slot, page);
 }

@@ -11,7 +11,9 @@
  *
  * Anonymous frames in the swap cache are found by slot through `cache`, so
  * that processes sharing a swapped page after fork read it only once.
- * With swap=none there is no store and no slot can be taken.
+ * With swap=none there is no store and no slot can be taken.  With
+ * contents=none (no_bytes) slots are taken, referred to and counted as
+ * always, but hold no bytes: the store is never written.
  *
  * Slots are small dense numbers (1, 2, ... and freed ones reused first), so
  * both are arrays indexed by slot, as Linux's swap_map is: every slot ever
@@ -40,12 +42,21 @@ struct swap {
 	uint32_t          *cache;     /* slot -> 1 + pfn of its anonymous swap-cache frame, or 0 */
 	uint64_t           used;      /* slots with references */
 	bool               keep_rows; /* a freed slot's row stays (the store goes at close) */
+	bool               no_bytes;  /* contents=none: slots are taken and counted, no row is written */
 };
 
 void     swap_init(struct swap *sw, struct store *store, bool enabled, uint64_t max_slots);
 void     swap_fini(struct swap *sw);
-/* A new slot with no references, or -ENOSPC (full, or swap=none), -ENOMEM. */
+/* A new slot with no references, or -ENOSPC (full, swap=none, or 2^32 slots), -ENOMEM. */
 int64_t  swap_alloc(struct swap *sw);
+/*
+ * swap_writepage / swap_readpage: a page's bytes to and from @slot's row.
+ * With no_bytes (a machine with contents=none) there are none: nothing is
+ * written, and a read leaves @page alone (it is the machine's sink).
+ * 0 or the store's -errno.
+ */
+int      swap_writepage(struct swap *sw, uint64_t slot, const void *page);
+int      swap_readpage(struct swap *sw, uint64_t slot, void *page);
 /* Give back a slot from swap_alloc that never got a reference.  Cannot fail. */
 void     swap_free(struct swap *sw, uint64_t slot);
 /* Add a reference to @slot (one swap_alloc handed out).  Cannot fail. */

@@ -124,23 +124,58 @@ static int unmap_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, 
 	return 0;
 }
 
+/*
+ * The entries mapping a page about to be evicted, found by one reverse-map
+ * walk that also reads their dirty bits, so that unmapping them needs no
+ * second walk when there are few (nearly always one): nothing between the
+ * two steps changes a page table.
+ */
+#define SHRINK_ENTRIES 8
+
+struct shrink_entries {
+	bool      dirty;   /* some entry has its dirty bit set */
+	uint32_t  n;       /* entries found (more than SHRINK_ENTRIES: walk again) */
+	struct { struct mm *mm; uint64_t va, *ptep; } e[SHRINK_ENTRIES];
+};
+
+static int collect_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	struct shrink_entries *c = arg;
+
+	(void)m;
+	c->dirty |= (*ptep & PTE_D) != 0;
+	if (c->n < SHRINK_ENTRIES) {
+		c->e[c->n].mm = mm;
+		c->e[c->n].va = va;
+		c->e[c->n].ptep = ptep;
+	}
+	c->n++;
+	return 0;
+}
+
 /* shrink_page: evict @pfn.  0, or -errno with nothing changed. */
 static int shrink_page(struct vmfs *m, uint64_t pfn)
 {
 	struct frame *f = pfn_frame(&m->phys, pfn);
 	bool anon = (f->flags & FRAME_KIND_MASK) == FRAME_ANON;
 	bool file = !anon && ((const struct vmobj *)f->mapping)->kind == VMOBJ_FILE;
-	bool dirty = page_dirty(m, pfn);
+	struct shrink_entries ents;
+	bool dirty;
 	uint64_t slot = f->swap;
 	struct unmap_ctx c;
 	int rc;
+
+	ents.dirty = false;
+	ents.n = 0;
+	rmap_walk(m, pfn, collect_fn, &ents);
+	dirty = (f->flags & FRAME_DIRTY) || ents.dirty;   /* page_dirty, from the same walk */
 
 	if (file) {
 		/* An object page goes back to its object, never to swap. */
 		const struct vmobj *o = f->mapping;
 
-		if (dirty && (rc = store_obj_page_write(m->store, o->sid, f->index,
-							pfn_to_virt(&m->phys, pfn))) < 0)
+		if (dirty && m->phys.contents &&
+		    (rc = store_obj_page_write(m->store, o->sid, f->index, pfn_to_virt(&m->phys, pfn))) < 0)
 			return rc;
 	} else if (dirty) {
 		bool fresh = !slot;
@@ -153,7 +188,7 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 			slot = (uint64_t)s;
 		}
 		swap_get(&m->swap, slot);
-		rc = store_swap_write(m->store, slot, pfn_to_virt(&m->phys, pfn));
+		rc = swap_writepage(&m->swap, slot, page_address(&m->phys, pfn, false));
 		if (rc < 0) {
 			swap_put(&m->swap, slot);
 			return rc;
@@ -166,7 +201,11 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 	get_page(m, pfn);
 	c.slot = slot;
 	c.newpte = anon && slot ? swp_entry(slot) : 0;
-	rmap_walk(m, pfn, unmap_fn, &c);
+	if (ents.n <= SHRINK_ENTRIES)
+		for (uint32_t i = 0; i < ents.n; i++)
+			unmap_fn(m, ents.e[i].mm, ents.e[i].va, ents.e[i].ptep, &c);
+	else
+		rmap_walk(m, pfn, unmap_fn, &c);
 	assert(f->mapcount == 0);
 	if (anon) {
 		if (f->swap) {
@@ -230,7 +269,10 @@ static int shrink_one(struct vmfs *m, struct vmfs_reclaim *rc, const struct vmfs
 
 int64_t page_alloc(struct vmfs *m, enum frame_kind kind, unsigned gfp, const struct vmfs_page *incoming)
 {
-	struct vmfs_reclaim rc = { .m = m };
+	struct vmfs_reclaim rc;   /* skip[] is read only below nskip: not cleared, on every miss */
+
+	rc.m = m;
+	rc.nskip = 0;
 
 	for (;;) {
 		int64_t pfn = frame_alloc(&m->phys, kind, gfp & GFP_ZERO);

@@ -20,12 +20,15 @@
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "vmfs.h"
@@ -1268,6 +1271,115 @@ static void test_phys_read(void **state)
 	vmfs_close(m);
 }
 
+/* ---- contents=none ---------------------------------------------------------------- */
+
+/*
+ * The same work on a machine with contents and on one without: the second
+ * reads zeros wherever the first reads what was written, and every counter,
+ * every fault, the kernel image and every page-table entry are the same;
+ * its swap file stays nearly empty (slots hold no rows).
+ */
+static void contents_work(vmfs *m, int pid, bool contents)
+{
+	enum { N = 64 };
+	static unsigned char page[PAGE];
+
+	map_fixed(m, pid, BASE, N * PAGE, RW, ANON_PRIV);
+	for (unsigned i = 0; i < N; i++) {              /* 64 dirty pages through 16 frames */
+		memset(page, (int)(i + 1), PAGE);
+		assert_int_equal(vmfs_write(m, pid, BASE + i * PAGE, page, PAGE), PAGE);
+	}
+	for (unsigned i = 0; i < N; i++) {              /* every one back from swap */
+		assert_int_equal(vmfs_read(m, pid, BASE + i * PAGE, page, PAGE), PAGE);
+		for (unsigned k = 0; k < PAGE; k += 511)
+			assert_int_equal(page[k], contents ? i + 1 : 0);
+	}
+	assert_int_equal(get_byte(m, pid, BASE + 5), contents ? 1 : 0);
+}
+
+static void test_contents_none(void **state)
+{
+	(void)state;
+	char path[2][64];
+	vmfs *m[2];
+	int pid[2];
+	struct vmfs_stat st[2];
+	struct vmfs_proc_stat ps[2];
+	static unsigned char upper[2][1 << 20];
+	uint64_t data_bytes = 16 * PAGE, n;
+
+	for (int c = 0; c < 2; c++) {                   /* c = 1: contents=ram */
+		char opts[160];
+
+		snprintf(path[c], sizeof(path[c]), "/tmp/vmfs-test-contents-%d-%d.db", (int)getpid(), c);
+		snprintf(opts, sizeof(opts), "frames=16,kernel=256K,swap=%s,contents=%s", path[c], c ? "ram" : "none");
+		m[c] = open_machine(opts);
+		pid[c] = spawn(m[c], "contents");
+		contents_work(m[c], pid[c], c == 1);
+		st[c] = mstat(m[c]);
+		ps[c] = pstat(m[c], pid[c]);
+	}
+	assert_true(st[0].pswpout >= 48 && st[0].pswpin >= 48);
+	assert_int_equal(st[0].pswpout, st[1].pswpout);
+	assert_int_equal(st[0].pswpin, st[1].pswpin);
+	assert_int_equal(st[0].swap_used, st[1].swap_used);
+	assert_int_equal(st[0].pgalloc, st[1].pgalloc);
+	assert_int_equal(st[0].phys_size, st[1].phys_size);
+	assert_int_equal(ps[0].min_flt, ps[1].min_flt);
+	assert_int_equal(ps[0].maj_flt, ps[1].maj_flt);
+	/* Data frames read as zeros; the kernel image and the page tables as with contents. */
+	n = st[0].phys_size - data_bytes;
+	assert_true(n <= sizeof(upper[0]));
+	for (int c = 0; c < 2; c++)
+		assert_int_equal(vmfs_phys_read(m[c], data_bytes, upper[c], n), (ssize_t)n);
+	assert_memory_equal(upper[0], upper[1], n);
+	{
+		unsigned char frame[PAGE], zero[PAGE] = { 0 };
+
+		assert_int_equal(vmfs_phys_read(m[0], PAGE, frame, PAGE), PAGE);
+		assert_memory_equal(frame, zero, PAGE);
+	}
+	/* Objects: a size, and no bytes. */
+	{
+		unsigned char b[16];
+
+		assert_int_equal(vmfs_object_create(m[0], "o", "hello", 5), 0);
+		memset(b, 0xff, sizeof(b));
+		assert_int_equal(vmfs_object_read(m[0], "o", 0, b, sizeof(b)), 5);
+		for (int i = 0; i < 5; i++)
+			assert_int_equal(b[i], 0);
+		assert_int_equal(vmfs_object_write(m[0], "o", 10, "xyz", 3), 3);
+		assert_int_equal(vmfs_object_read(m[0], "o", 0, b, sizeof(b)), 13);
+		for (int i = 0; i < 13; i++)
+			assert_int_equal(b[i], 0);
+	}
+	/* The swap file: 48 pages' rows or more in one, none in the other. */
+	{
+		struct stat fs[2];
+
+		for (int c = 0; c < 2; c++) {
+			assert_int_equal(vmfs_sync(m[c]), 0);
+			assert_int_equal(stat(path[c], &fs[c]), 0);
+		}
+		/* An empty store is its schema: a 64 KiB page per table (store.c). */
+		assert_true(fs[0].st_size <= 4 * 65536);
+		assert_true(fs[1].st_size >= fs[0].st_size + 48 * (off_t)PAGE);
+	}
+	for (int c = 0; c < 2; c++) {
+		vmfs_close(m[c]);
+		unlink(path[c]);
+		strcat(path[c], "-journal");
+		unlink(path[c]);
+	}
+	/* A bad value is refused, and named. */
+	{
+		vmfs *bad = NULL;
+
+		assert_int_equal(vmfs_open(&bad, "contents=maybe"), -EINVAL);
+		assert_non_null(strstr(vmfs_errmsg(), "contents"));
+	}
+}
+
 /* ---- TLB -------------------------------------------------------------------------- */
 
 static void test_tlb_counters(void **state)
@@ -1645,6 +1757,7 @@ int main(void)
 		cmocka_unit_test(test_read_with_under_pressure),
 		cmocka_unit_test(test_walks_every_depth),
 		cmocka_unit_test(test_phys_read),
+		cmocka_unit_test(test_contents_none),
 		cmocka_unit_test(test_tlb_counters),
 		cmocka_unit_test(test_tlb_never_stale),
 		cmocka_unit_test(test_accounting),

@@ -43,6 +43,9 @@
 #   linux     linux against refsim's reference written from the kernel
 #             source, on synthetic traces and on ../shared/traces (OLTP and
 #             LIRS traces, several sizes); its swappiness parameter
+#   machine   what a replay machine keeps: contents=none gives the rows of
+#             contents=ram; --bench's lru and arc pairs; at most 64 bytes
+#             of host memory a frame (not under the sanitizers: SANITIZED)
 # Exit 77 (skip) when valgrind is missing, in the lackey mode, and when
 # $TRACES is missing, in the paper mode.
 set -u
@@ -1046,6 +1049,64 @@ for i in range(30000):
 	fi
 }
 
+# machine: what a replay machine keeps (vmfs-replay(1)).  Its machines keep
+# no bytes (contents=none), and give the rows of machines that do (-o
+# contents=ram) for every policy, on a trace that writes, swaps out and
+# swaps in; --bench's lru and arc pairs agree with their simulators; and,
+# unless SANITIZED is set (the sanitizers' shadow memory and quarantine
+# weigh on the host's memory), a 2^20-frame machine costs the host at most
+# 64 bytes a frame, on a trace touching a quarter more pages than it has
+# frames (the issue's ceiling; struct frame back at 48 bytes, or pages with
+# bytes, would go over it).
+mode_machine() {
+	"$PYTHON" -c '
+import random
+r = random.Random(18)
+for i in range(20000):
+    page = int(r.paretovariate(0.8)) % 400
+    print("%x %s" % (0x10000000 + page * 4096 + r.randrange(4096), "W" if r.random() < 0.3 else "R"))' \
+		> "$TMP/writes.memsim"
+	replay --csv -p all -n 16,64,200 "$TMP/writes.memsim" > "$TMP/none.csv" || fail "replay (contents=none)"
+	replay --csv -p all -n 16,64,200 -o contents=ram "$TMP/writes.memsim" > "$TMP/ram.csv" ||
+		fail "replay -o contents=ram"
+	if cmp -s "$TMP/none.csv" "$TMP/ram.csv"; then
+		ok "contents=none gives the rows of contents=ram ($(($(wc -l < "$TMP/none.csv") - 1)) runs)"
+	else
+		fail "contents=none and contents=ram differ:"
+		diff "$TMP/ram.csv" "$TMP/none.csv"
+	fi
+	[ "$(field "$TMP/none.csv" lru 16 swapouts)" -gt 0 ] && [ "$(field "$TMP/none.csv" lru 16 swapins)" -gt 0 ] &&
+		ok "the trace swaps out and in" || fail "the trace does not swap: $(cat "$TMP/none.csv")"
+	"$PYTHON" -c 'import random; r = random.Random(7); print(" ".join(str(int(r.paretovariate(0.7)) % 2000) for _ in range(60000)))' \
+		> "$TMP/zipf.refs"
+	replay --bench -p lru,arc -n 50,500 "$TMP/zipf.refs" > "$TMP/bench.out" || fail "--bench -p lru,arc: $(cat "$TMP/bench.out")"
+	[ "$(grep -c 'ratio machine/simulator' "$TMP/bench.out")" -eq 4 ] && grep -q 'minimal ARC simulator' "$TMP/bench.out" &&
+		grep -q '^summary:' "$TMP/bench.out" && ! grep -q MISMATCH "$TMP/bench.out" &&
+		ok "--bench: lru and arc at 50 and 500 frames agree with their simulators" ||
+		fail "--bench -p lru,arc output: $(cat "$TMP/bench.out")"
+	if replay --bench -p fifo "$TMP/zipf.refs" > /dev/null 2>&1; then
+		fail "--bench -p fifo (no simulator) accepted"
+	else
+		ok "--bench refuses a policy without a simulator"
+	fi
+	if [ -n "${SANITIZED:-}" ]; then
+		echo "note: sanitized build, host memory per frame not measured"
+		return
+	fi
+	"$PYTHON" -c '
+import random
+r = random.Random(64)
+n = 1310720
+out = list(range(n)) + [r.randrange(n) for _ in range(300000)]
+print("\n".join(map(str, out)))' > "$TMP/big.refs"
+	replay --bench -n 1048576 "$TMP/big.refs" > "$TMP/mem.out" || fail "--bench -n 1048576: $(cat "$TMP/mem.out")"
+	if grep -q 'bytes per frame (ceiling 64): ok' "$TMP/mem.out"; then
+		ok "a 1048576-frame machine: $(sed -n 's/.*resident, \([0-9.]*\) bytes per frame.*/\1/p' "$TMP/mem.out") bytes of host memory a frame"
+	else
+		fail "host memory per frame over 64: $(cat "$TMP/mem.out")"
+	fi
+}
+
 # linux (Linux 6.1's active/inactive lists, policy_linux.c) against
 # refsim's reference: the synthetic traces (the loop one page larger than
 # memory, writes and swap traffic, scans through a working set), at sizes
@@ -1105,6 +1166,7 @@ errors)
 	echo "7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1" > "$TMP/classic.refs"
 	mode_errors ;;
 output) mode_output ;;
+machine) mode_machine ;;
 *) echo "unknown mode $MODE"; exit 2 ;;
 esac
 [ $FAILED -eq 0 ] && echo "all $MODE tests passed"

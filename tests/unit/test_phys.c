@@ -15,7 +15,10 @@
  * until it runs dry: the access that needs a table fails with ENOMEM and
  * keeps no data frame, reads fail alike, spawn and fork fail with ENOMEM,
  * the pages already there are intact, and munmap or exit give the tables
- * back for the next access.
+ * back for the next access.  Without contents (contents=none): data frames
+ * are never written (not even cleared), reads see zeros and writes go to a
+ * sink, and the kernel image keeps its bytes; and the frame's 32-bit swap
+ * slot: swap hands out no slot above 2^32 - 1.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -29,6 +32,7 @@
 
 #include "machine.h"
 #include "phys.h"
+#include "swap.h"
 
 #define NFRAMES 8
 #define KPAGES  3
@@ -37,7 +41,7 @@ static int setup(void **state)
 {
 	static struct phys p;
 
-	if (phys_init(&p, NFRAMES, KPAGES) < 0)
+	if (phys_init(&p, NFRAMES, KPAGES, true) < 0)
 		return -1;
 	*state = &p;
 	return 0;
@@ -339,6 +343,53 @@ static void test_pt_pool_dry_through_machine(void **state)
 	machine_close(m);
 }
 
+static void test_no_contents(void **state)
+{
+	struct phys p;
+	uint8_t *w, *k;
+	int64_t pfn;
+
+	(void)state;
+	assert_int_equal(phys_init(&p, NFRAMES, KPAGES, false), 0);
+	for (uint64_t i = 0; i < NFRAMES; i++) {
+		/* Cleared for zero=true?  The host mapping says no: never touched. */
+		pfn = frame_alloc(&p, FRAME_ANON, true);
+		assert_int_equal(pfn, (int64_t)i);
+		w = page_address(&p, (uint64_t)pfn, true);
+		assert_ptr_equal(w, p.sink);
+		memset(w, 0xab, PAGE_SIZE);
+		assert_ptr_equal(page_address(&p, (uint64_t)pfn, false), phys_zero_page);
+		assert_int_equal(page_address(&p, (uint64_t)pfn, false)[17], 0);
+	}
+	for (uint64_t i = 0; i < NFRAMES; i++) {
+		unsigned char vec = 1;
+
+		assert_int_equal(mincore(pfn_to_virt(&p, i), PAGE_SIZE, &vec), 0);
+		assert_int_equal(vec & 1, 0);   /* no host page behind the frame */
+		copy_highpage(&p, i, (i + 1) % NFRAMES);
+	}
+	/* The kernel image keeps its bytes. */
+	k = page_address(&p, NFRAMES, true);
+	assert_ptr_equal(k, pfn_to_virt(&p, NFRAMES));
+	k[5] = 42;
+	assert_int_equal(page_address(&p, NFRAMES, false)[5], 42);
+	phys_free(&p);
+}
+
+static void test_swap_slots_fit_a_frame(void **state)
+{
+	struct swap sw;
+
+	(void)state;
+	swap_init(&sw, NULL, true, 0);
+	sw.next = (uint64_t)UINT32_MAX + 1;   /* as if 2^32 - 1 slots were handed out */
+	assert_int_equal(swap_alloc(&sw), -ENOSPC);
+	sw.next = 1;
+	assert_int_equal(swap_alloc(&sw), 1);
+	swap_free(&sw, 1);
+	swap_fini(&sw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +402,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pt_pool_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pt_pool_bounded_by_host, setup, teardown),
 		cmocka_unit_test(test_pt_pool_dry_through_machine),
+		cmocka_unit_test(test_no_contents),
+		cmocka_unit_test(test_swap_slots_fit_a_frame),
 	};
 
 	return cmocka_run_group_tests_name("phys", tests, NULL, NULL);
