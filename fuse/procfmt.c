@@ -719,8 +719,9 @@ int fmt_kmsg(vmfs *m, struct sbuf *out)
  * va_bits, frames, policy (the current one, after `policy NAME` too), tlb
  * (entries per process), kernel (bytes of the kernel image), swap (the
  * store's path, with a newline in it shown as \012 as maps shows names;
- * "none" with swap=none), swap_size (bytes, 0 = unlimited) and
- * max_map_count (as sys/vm/max_map_count shows it now).
+ * "none" with swap=none), swap_size (bytes, 0 = unlimited),
+ * max_map_count (as sys/vm/max_map_count shows it now) and contents (ram
+ * or none).
  */
 static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
@@ -739,8 +740,9 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		put_mangled(out, path, "\n");
 	else
 		sbuf_printf(out, "none");
-	sbuf_printf(out, "\nswap_size %" PRIu64 "\nmax_map_count %" PRIu64 "\n",
-		    path[0] ? st->swap_total << VMFS_PAGE_SHIFT : 0, max_map_count);
+	sbuf_printf(out, "\nswap_size %" PRIu64 "\nmax_map_count %" PRIu64 "\ncontents %s\n",
+		    path[0] ? st->swap_total << VMFS_PAGE_SHIFT : 0, max_map_count,
+		    st->contents_none ? "none" : "ram");
 	free(path);
 	return 0;
 }

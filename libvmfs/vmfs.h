@@ -397,7 +397,9 @@ struct vmfs_stat {
 	uint64_t nr_objects;
 	uint64_t boot_time;        /* when the machine opened, seconds since the epoch */
 	uint64_t uptime_ns;        /* since then */
-	uint64_t reserved[14];
+	uint64_t contents_none;    /* 1 with contents=none: data frames keep no
+				      bytes (since 0.5) */
+	uint64_t reserved[13];
 };
 
 /* vmfs_stat - machine-wide configuration and counters.  Since 0.1. */

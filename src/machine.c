@@ -220,6 +220,7 @@ int machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what)
 	st->nr_objects = m->nobjs;
 	st->boot_time = (uint64_t)m->boot_time;
 	st->uptime_ns = machine_now(m);
+	st->contents_none = !m->phys.contents;
 	snprintf(st->policy, sizeof(st->policy), "%s", m->pol && m->pol->name ? m->pol->name : "?");
 	return 0;
 }
