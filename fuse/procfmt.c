@@ -874,21 +874,16 @@ static void mss_add(struct mss *a, const struct vmfs_map *mp)
 	a->referenced += mp->referenced * page;
 	a->anonymous += mp->anon * page;
 	a->swap += mp->swap * page;
-	a->swap_pss += mp->swap * page;   /* swap counts are not shared out: see the report */
+	a->swap_pss += mp->swap_pss;
 	a->pss += mp->pss;
 	a->pss_dirty += mp->pss_dirty;
-	if (!mp->object[0]) {
-		if (shared)
-			a->pss_shmem += mp->pss;
-		else
-			a->pss_anon += mp->pss;
-	} else {
-		/* a private object mapping holds object pages and COW copies: split in proportion */
-		uint64_t anon = mp->rss ? mp->pss * mp->anon / mp->rss : 0;
-
-		a->pss_anon += anon;
-		a->pss_file += mp->pss - anon;
-	}
+	/* smaps_page_accumulate, page by page: anonymous, else shmem
+	 * (swap-backed: a shared anonymous mapping's pages), else file */
+	a->pss_anon += mp->pss_anon;
+	if (!mp->object[0] && shared)
+		a->pss_shmem += mp->pss - mp->pss_anon;
+	else
+		a->pss_file += mp->pss - mp->pss_anon;
 }
 
 /* SEQ_PUT_DEC(str, val): seq_put_decimal_ull_width(m, str, val >> 10, 8) */
@@ -992,12 +987,17 @@ int fmt_pid_smaps_rollup(vmfs *m, int pid, struct sbuf *out)
 
 /* ---- /proc/PID/stat, statm, status, comm, cmdline --------------------------------- */
 
-static void put_pid_stat(vmfs *m, const struct task *t, struct sbuf *out)
+/*
+ * do_task_stat(): pid (comm) state, then 49 numbers.  wchan (the 35th
+ * field) is Linux 6.1's 0/1 flag, no longer an address: 1 for a task that
+ * is not running (every process of the machine sleeps, state S) when the
+ * reader is permitted (ptrace_may_access: here the mounter or root, who
+ * own the machine's processes), else 0.
+ */
+static void put_task_stat(const struct task *t, struct sbuf *out, bool permitted)
 {
 	const struct vmfs_proc_stat *p = &t->ps;
 
-	(void)m;
-	/* do_task_stat(): pid (comm) state, then 49 numbers */
 	sbuf_printf(out, "%d (%s) S %d %d %d 0 -1 %u", p->pid, p->comm, p->ppid, t->sid, t->sid,
 		    0x00400000u /* PF_RANDOMIZE, as a user process */);
 	sbuf_printf(out, " %" PRIu64 " 0 %" PRIu64 " 0", p->min_flt, p->maj_flt);
@@ -1006,13 +1006,31 @@ static void put_pid_stat(vmfs *m, const struct task *t, struct sbuf *out)
 	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64,
 		    p->vm_pages << VMFS_PAGE_SHIFT, t->rss, UINT64_MAX /* RLIM_INFINITY */);
 	sbuf_printf(out, " 0 0 0 0 0");                        /* start/endcode startstack esp eip */
-	sbuf_printf(out, " 0 0 0 0 0 0 0 17 0 0 0 0 0 0");   /* signals wchan nswap cnswap exit_signal cpu rt policy blkio gtime cgtime */
+	sbuf_printf(out, " 0 0 0 0 %d", permitted);            /* signal blocked sigignore sigcatch wchan */
+	sbuf_printf(out, " 0 0 17 0 0 0 0 0 0");              /* nswap cnswap exit_signal cpu rt policy blkio gtime cgtime */
 	sbuf_printf(out, " 0 0 0 0 0 0 0 0\n");               /* start/end_data start_brk arg/env exit_code */
+}
+
+static void put_pid_stat(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	(void)m;
+	put_task_stat(t, out, true);
+}
+
+static void put_pid_stat_noptrace(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	(void)m;
+	put_task_stat(t, out, false);
 }
 
 int fmt_pid_stat(vmfs *m, int pid, struct sbuf *out)
 {
 	return fmt_task(m, pid, out, put_pid_stat);
+}
+
+int fmt_pid_stat_noptrace(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_task(m, pid, out, put_pid_stat_noptrace);
 }
 
 static void put_pid_statm(vmfs *m, const struct task *t, struct sbuf *out)
@@ -1077,7 +1095,7 @@ static void put_pid_status(vmfs *m, const struct task *t, struct sbuf *out)
 		{ "RssAnon", KB(p->rss_anon) }, { "RssFile", KB(p->rss_file) },
 		{ "RssShmem", KB(p->rss_shmem) }, { "VmData", KB(t->data_vm) },
 		{ "VmStk", 0 }, { "VmExe", 0 }, { "VmLib", KB(t->exec_vm) },
-		{ "VmPTE", KB(p->pt_pages) }, { "VmSwap", KB(p->swap) },
+		{ "VmPTE", KB(p->pgtables_pages) }, { "VmSwap", KB(p->swap) },
 		{ "HugetlbPages", 0 },
 	};
 	for (size_t i = 0; i < sizeof(mem) / sizeof(mem[0]); i++)

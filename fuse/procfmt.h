@@ -77,6 +77,8 @@ int fmt_pid_maps(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_smaps(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_smaps_rollup(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_stat(vmfs *m, int pid, struct sbuf *out);
+/* stat for a reader not permitted to see the wait channel: wchan 0 (since 0.5) */
+int fmt_pid_stat_noptrace(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_statm(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_status(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_comm(vmfs *m, int pid, struct sbuf *out);

@@ -165,12 +165,15 @@ int vmfs_mprotect(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
 struct vmfs_map {
 	uint64_t start, end;   /* [start, end) */
 	int      prot;         /* PROT_* */
-	int      flags;        /* MAP_PRIVATE or MAP_SHARED, plus MAP_ANONYMOUS */
+	int      flags;        /* MAP_PRIVATE or MAP_SHARED, plus MAP_ANONYMOUS
+				  and VMFS_MAP_ACCOUNT */
 	uint64_t offset;       /* offset in the object (0 for anonymous) */
 	char     object[256];  /* object name, "" for anonymous memory */
 	uint64_t rss;          /* resident pages mapped here by this process */
 	uint64_t anon;         /* of which private anonymous pages */
-	uint64_t swap;         /* pages of this mapping in swap */
+	uint64_t swap;         /* pages of this mapping in swap (with a shared
+				  anonymous mapping, since 0.5, its object's
+				  pages in swap in the mapping's range) */
 	uint64_t referenced;   /* resident pages whose accessed bit is set */
 	uint64_t dirty;        /* resident pages whose dirty bit is set */
 	uint64_t shared;       /* resident pages mapped by more than one table */
@@ -180,8 +183,20 @@ struct vmfs_map {
 				  kept until the sum */
 	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t pss_dirty;    /* bytes, like pss, of the dirty pages */
-	uint64_t reserved[2];
+	/* since 0.5, in bytes like pss (smaps' SwapPss and Pss_Anon): */
+	uint64_t swap_pss;     /* each swap entry's 4096 / the entries sharing
+				  its slot (swp_swapcount) */
+	uint64_t pss_anon;     /* the part of pss from anonymous pages, page
+				  by page (the rest is file or, in a shared
+				  anonymous mapping, shmem) */
 };
+
+/*
+ * In vmfs_map.flags (since 0.5): the mapping is charged to Committed_AS
+ * (Linux's VM_ACCOUNT: made private and writable, or made writable by
+ * mprotect; it stays when mprotect takes the write away).
+ */
+#define VMFS_MAP_ACCOUNT 0x40000000
 
 /*
  * vmfs_maps - @pid's mappings in address order.  Fills at most @max entries
@@ -468,7 +483,11 @@ struct vmfs_proc_stat {
 	uint64_t start_ns;         /* creation time, ns since the machine opened */
 	uint64_t rss_peak;         /* highest rss_anon+rss_file+rss_shmem (VmHWM) */
 	uint64_t vm_peak;          /* highest vm_pages (VmPeak) */
-	uint64_t reserved[14];
+	uint64_t pgtables_pages;   /* the page-table pages Linux counts in VmPTE
+				      (mm_pgtables_bytes): pte, pmd and pud
+				      tables, not the top table nor, with 5 or
+				      6 levels, the ones above pud (since 0.5) */
+	uint64_t reserved[13];
 };
 
 /* vmfs_proc_stat - one process's accounting.  0 or -ESRCH.  Since 0.1. */

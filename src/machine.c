@@ -280,11 +280,40 @@ int proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st)
 	st->start_ns = mm->start_ns;
 	st->rss_peak = mm->rss_peak;
 	st->vm_peak = mm->vm_peak;
+	st->pgtables_pages = mm_pgtables_pages(m, mm);
 	return 0;
 }
 
 /* Linux keeps Pss in bytes with a 12-bit fraction until the sum (task_mmu.c). */
 #define PSS_SHIFT 12
+
+/*
+ * shmem_swap_usage: the pages of @v's range of its shared-memory object
+ * that are in swap.  A swapped shared page leaves no swap entry in the
+ * tables (its object keeps the slot), so smaps counts it from the object,
+ * in Swap only (SwapPss leaves shmem out, as smap_gather_stats does).
+ */
+static uint64_t shmem_swap_usage(const struct vma *v)
+{
+	uint64_t first = v->pgoff, n = (v->end - v->start) >> PAGE_SHIFT, swapped = 0;
+
+	if (n <= vmobj_nr_pages(v->obj)) {
+		for (uint64_t i = 0; i < n; i++) {
+			const uint64_t *val = vmobj_lookup(v->obj, first + i);
+
+			swapped += val && (*val & VMOBJ_SWAPPED);
+		}
+	} else {
+		size_t it = 0;
+		uint64_t pgoff, val;
+
+		while (vmobj_next_page(v->obj, &it, &pgoff, &val))
+			swapped += (val & VMOBJ_SWAPPED) && pgoff >= first && pgoff - first < n;
+	}
+	return swapped;
+}
+
+_Static_assert(VMA_ACCOUNT == VMFS_MAP_ACCOUNT, "vmfs_map.flags shows VM_ACCOUNT as it is kept");
 
 /* Count the pages of one mapping for vmfs_maps. */
 static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
@@ -295,7 +324,14 @@ static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 	(void)mm;
 	(void)va;
 	if (pte_is_swap(e)) {
+		/* smaps_pte_entry: SwapPss shares the slot among its swap entries
+		 * (swp_swapcount: the swap cache's reference is not one) */
+		uint64_t slot = pte_pfn(e), pfn, count = swap_refs(&m->swap, slot);
+
+		if (count && swap_cache_find(&m->swap, slot, &pfn))
+			count--;
 		o->swap++;
+		o->swap_pss += (PAGE_SIZE << PSS_SHIFT) / (count > 1 ? count : 1);
 	} else if (pte_resident(e)) {
 		const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
 		bool dirty = (e & PTE_D) || (f->flags & FRAME_DIRTY);
@@ -305,8 +341,10 @@ static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 		o->pss += share;
 		if (dirty)
 			o->pss_dirty += share;
-		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
+		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON) {
 			o->anon++;
+			o->pss_anon += share;   /* smaps_page_accumulate: PageAnon */
+		}
 		if (e & PTE_A)
 			o->referenced++;
 		if (dirty)
@@ -343,8 +381,12 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 			snprintf(o->object, sizeof(o->object), "%s%s", v->obj->name,
 				 v->obj->removed ? " (deleted)" : "");
 		walk_page_range(m, mm, v->start, v->end, &count_ops, o);
+		if (v->obj && v->obj->kind == VMOBJ_SHMEM)
+			o->swap += shmem_swap_usage(v);
 		o->pss >>= PSS_SHIFT;
 		o->pss_dirty >>= PSS_SHIFT;
+		o->pss_anon >>= PSS_SHIFT;
+		o->swap_pss >>= PSS_SHIFT;
 	}
 	return mm->vmas.count > INT32_MAX ? INT32_MAX : (int)mm->vmas.count;
 }
