@@ -41,9 +41,10 @@
  *   - VmFlags: rd/wr/ex from prot; mr mw me always, as mmap(2) sets them;
  *     sh and ms for shared mappings, except that a shared mapping of an
  *     object without write permission loses sh and mw (Linux clears
- *     VM_SHARED|VM_MAYWRITE for a read-only file); ac for private writable
- *     mappings (VM_ACCOUNT); sd (VM_SOFTDIRTY) on every mapping, as a new
- *     x86 mapping has it.
+ *     VM_SHARED|VM_MAYWRITE for a read-only file); ac for the mappings the
+ *     engine charged (VMFS_MAP_ACCOUNT: private writable, or made writable
+ *     by mprotect, and still so after write is taken away); sd
+ *     (VM_SOFTDIRTY) on every mapping, as a new x86 mapping has it.
  *   - Processes never run on a CPU: state S (sleeping), utime/stime 0, no
  *     context switches, CPU 0, nice 0, priority 20, root's ids and
  *     capabilities, empty signal masks; process group and session are the
@@ -361,40 +362,13 @@ static bool swap_area(vmfs *m, const struct vmfs_stat *st, uint64_t *total, uint
 
 /* ---- machine-wide files ------------------------------------------------------ */
 
-/* Pages a process has committed (VM_ACCOUNT mappings: private writable, shared anonymous). */
-static int committed_pages(vmfs *m, uint64_t *committed)
-{
-	ssize_t n, nm;
-	int *pids = snap_pids(m, &n);
-
-	*committed = 0;
-	if (!pids)
-		return (int)n;
-	for (ssize_t i = 0; i < n; i++) {
-		struct vmfs_map *maps = snap_maps(m, pids[i], &nm);
-
-		if (!maps)
-			continue;      /* exited meanwhile */
-		for (ssize_t j = 0; j < nm; j++) {
-			bool shared = maps[j].flags & MAP_SHARED;
-			bool anon = maps[j].object[0] == '\0';
-
-			if ((!shared && (maps[j].prot & PROT_WRITE)) || (shared && anon))
-				*committed += (maps[j].end - maps[j].start) >> VMFS_PAGE_SHIFT;
-		}
-		free(maps);
-	}
-	free(pids);
-	return 0;
-}
-
 static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
-	uint64_t swap_total, swap_used, committed, file_lru, available;
-	int r = committed_pages(m, &committed);
+	uint64_t swap_total, swap_used, file_lru, available;
 	struct vmfs_lru_stat ls;
+	int r = vmfs_lru_stat(m, &ls);
 
-	if (r < 0 || (r = vmfs_lru_stat(m, &ls)) < 0)
+	if (r < 0)
 		return r;
 	swap_area(m, st, &swap_total, &swap_used);
 	file_lru = ls.nr_active_file + ls.nr_inactive_file;
@@ -435,9 +409,9 @@ static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "NFS_Unstable:   %8" PRIu64 " kB\n", 0 },
 		{ "Bounce:         %8" PRIu64 " kB\n", 0 },
 		{ "WritebackTmp:   %8" PRIu64 " kB\n", 0 },
-		/* vm_commit_limit(): overcommit_ratio 50% of RAM, plus swap */
-		{ "CommitLimit:    %8" PRIu64 " kB\n", KB(st->frames / 2 + swap_total) },
-		{ "Committed_AS:   %8" PRIu64 " kB\n", KB(committed) },
+		/* vm_commit_limit() and vm_committed_as, the engine's */
+		{ "CommitLimit:    %8" PRIu64 " kB\n", KB(st->commit_limit) },
+		{ "Committed_AS:   %8" PRIu64 " kB\n", KB(st->committed_as) },
 		{ "VmallocTotal:   %8" PRIu64 " kB\n", UINT64_C(34359738367) },  /* x86_64, 4 levels */
 		{ "VmallocUsed:    %8" PRIu64 " kB\n", 0 },
 		{ "VmallocChunk:   %8" PRIu64 " kB\n", 0 },
@@ -810,7 +784,7 @@ static void view_vma(vmfs *m, const struct vmfs_map *mp, struct vma_view *v)
 		    (mp->prot & PROT_EXEC ? VM_EXEC : 0);
 	if (shared)
 		v->flags |= VM_SHARED | VM_MAYSHARE;
-	else if (mp->prot & PROT_WRITE)
+	if (mp->flags & VMFS_MAP_ACCOUNT)
 		v->flags |= VM_ACCOUNT;
 
 	if (mp->object[0]) {

@@ -414,7 +414,11 @@ struct vmfs_stat {
 	uint64_t uptime_ns;        /* since then */
 	uint64_t contents_none;    /* 1 with contents=none: data frames keep no
 				      bytes (since 0.5) */
-	uint64_t reserved[13];
+	/* overcommit accounting, in pages (since 0.5; /proc/meminfo) */
+	uint64_t committed_as;     /* charged: private writable (VM_ACCOUNT)
+				      mappings and shared anonymous memory */
+	uint64_t commit_limit;     /* frames * vm.overcommit_ratio / 100 + swap */
+	uint64_t reserved[11];
 };
 
 /* vmfs_stat - machine-wide configuration and counters.  Since 0.1. */

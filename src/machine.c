@@ -59,6 +59,7 @@ int machine_open(struct vmfs **out, const char *options)
 	if (!m)
 		return vm_error(-ENOMEM, "out of memory");
 	m->opt = opt;
+	vm_reserves_init(m);
 	clock_gettime(CLOCK_MONOTONIC, &m->t0);
 	m->boot_time = time(NULL);
 	pt_geom_init(&m->geom, opt.levels);
@@ -221,6 +222,8 @@ int machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what)
 	st->boot_time = (uint64_t)m->boot_time;
 	st->uptime_ns = machine_now(m);
 	st->contents_none = !m->phys.contents;
+	st->committed_as = m->committed;
+	st->commit_limit = vm_commit_limit(m);
 	snprintf(st->policy, sizeof(st->policy), "%s", m->pol && m->pol->name ? m->pol->name : "?");
 	return 0;
 }
