@@ -77,6 +77,10 @@ static const struct sys_entry sys_entries[] = {
 	{ { "vm",            K_DIR,    S_IFDIR | 0555, NULL, NULL }, SYS_DIR, NULL },
 	{ { "max_map_count", K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
 	  "vm.max_map_count" },
+	{ { "overcommit_memory", K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
+	  "vm.overcommit_memory" },
+	{ { "overcommit_ratio", K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
+	  "vm.overcommit_ratio" },
 };
 
 /* The sys_entry of @e, which is below sys/ (not sys/ itself). */

@@ -32,7 +32,8 @@
  * object, once, for the size it is made with (shmem_acct_size), until the
  * object goes; fork charges the child's VM_ACCOUNT mappings (dup_mmap,
  * mm.c).  Every charge is first put to vm_enough_memory, which applies
- * vm.overcommit_memory: 0, refuse one call larger than RAM + swap; 1,
+ * vm.overcommit_memory: 0, refuse one call larger than RAM + swap (never
+ * with unlimited swap, the default, which has no size to add); 1,
  * allow all; 2, keep the total below CommitLimit = frames *
  * overcommit_ratio / 100 + swap, less a 32nd of the process's size up
  * to the user reserve (Linux's: 3% of the frames, at most 128 MiB); the
@@ -265,55 +266,6 @@ static int check_map_count(const struct vmfs *m, const struct mm *mm, const char
 	return vm_error(-ENOMEM, "%s: [0x%llx, 0x%llx) would leave process %d more than %llu "
 			"mappings (max_map_count)", call, (unsigned long long)start,
 			(unsigned long long)end, mm->pid, (unsigned long long)max);
-}
-
-void vm_reserves_init(struct vmfs *m)
-{
-	uint64_t free32 = m->opt.frames / 32;   /* init_user_reserve: free pages / 32 */
-
-	m->user_reserve = free32 < (131072 >> 2) ? free32 : (131072 >> 2);     /* 128 MiB */
-}
-
-uint64_t total_swap_pages(const struct vmfs *m)
-{
-	if (!m->swap.enabled)
-		return 0;
-	return m->swap.max_slots ? m->swap.max_slots : swap_used(&m->swap) + m->opt.frames;
-}
-
-uint64_t vm_commit_limit(const struct vmfs *m)
-{
-	return m->opt.frames * m->opt.overcommit_ratio / 100 + total_swap_pages(m);
-}
-
-void vm_unacct_memory(struct vmfs *m, uint64_t pages)
-{
-	assert(m->committed >= pages);
-	m->committed -= pages;
-}
-
-int vm_enough_memory(struct vmfs *m, const struct mm *mm, uint64_t pages, uint64_t freed,
-		     uint64_t total_vm)
-{
-	uint64_t after = m->committed - freed + pages, allowed, reserve;
-
-	if (pages == 0 || m->opt.overcommit_memory == 1)       /* OVERCOMMIT_ALWAYS */
-		return 0;
-	if (m->opt.overcommit_memory == 0) {                   /* OVERCOMMIT_GUESS */
-		if (pages <= m->opt.frames + total_swap_pages(m))
-			return 0;
-	} else {                                               /* OVERCOMMIT_NEVER */
-		allowed = vm_commit_limit(m);
-		reserve = total_vm / 32 < m->user_reserve ? total_vm / 32 : m->user_reserve;
-		if (allowed > reserve && after < allowed - reserve)
-			return 0;
-	}
-	klog_add(&m->klog, machine_now(m), "__vm_enough_memory: pid: %d, comm: %s, not enough "
-		 "memory for the allocation", mm->pid, mm->comm);
-	return vm_error(-ENOMEM, "not enough memory to commit %llu more pages (vm.overcommit_memory "
-			"%llu: %llu committed, CommitLimit %llu)", (unsigned long long)pages,
-			(unsigned long long)m->opt.overcommit_memory,
-			(unsigned long long)(m->committed - freed), (unsigned long long)vm_commit_limit(m));
 }
 
 /* The pages mapped in [start, end) of @mm, and of them those charged (VM_ACCOUNT). */

@@ -221,6 +221,7 @@ int options_parse(const char *str, struct vm_options *out)
 		.kernel_bytes = OPT_DEFAULT_KERNEL,
 		.policy = OPT_DEFAULT_POLICY,
 		.max_map_count = OPT_DEFAULT_MAX_MAP_COUNT,
+		.overcommit_memory = OPT_DEFAULT_OVERCOMMIT_MEMORY,
 		.overcommit_ratio = OPT_DEFAULT_OVERCOMMIT_RATIO,
 	};
 	bool frames_seen = false, mem_seen = false;

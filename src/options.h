@@ -31,6 +31,12 @@
 
 /* Linux's vm.overcommit_memory (0 heuristic, 1 always, 2 never) and vm.overcommit_ratio. */
 #define OPT_DEFAULT_OVERCOMMIT_RATIO 50u
+/*
+ * The machine's default overcommit_memory is 1 (always), not Linux's 0:
+ * machines are small and sparse on purpose (a 1 MiB machine mapping
+ * 8 MiB), which Linux's heuristic refuses once swap is bounded.
+ */
+#define OPT_DEFAULT_OVERCOMMIT_MEMORY 1u
 #define OPT_MAX_OVERCOMMIT_RATIO     0x7fffffffu   /* INT_MAX, as proc_dointvec takes */
 
 #define OPT_DEFAULT_POLICY "clock"
