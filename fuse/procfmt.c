@@ -554,13 +554,13 @@ static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "nr_file_pages", st->file_pages + st->swap_cached },  /* swap cache included */
 		{ "nr_dirty", st->dirty_pages },
 		{ "nr_shmem", st->shmem_pages },
-		{ "nr_vmscan_write", st->pswpout },
+		{ "nr_vmscan_write", st->nr_vmscan_write },   /* pageout(): swap and object pages */
 		{ "nr_page_table_pages", st->pagetable_pages },
 		{ "nr_swapcached", st->swap_cached },
 		{ "nr_dirty_threshold", dirtyable * 20 / 100 },       /* vm.dirty_ratio */
 		{ "nr_dirty_background_threshold", dirtyable * 10 / 100 },
 		{ "pgpgin", KB(st->pgmajfault) },          /* every major fault reads a page */
-		{ "pgpgout", KB(st->pswpout) },
+		{ "pgpgout", KB(st->pgpgout) },            /* sectors / 2: KiB written */
 		{ "pswpin", st->pswpin },
 		{ "pswpout", st->pswpout },
 		{ "pgalloc_normal", st->pgalloc },
@@ -572,6 +572,10 @@ static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "pgmajfault", st->pgmajfault },
 		{ "pgsteal_direct", st->pgsteal_direct },
 		{ "pgscan_direct", st->pgscan_direct },
+		{ "pgscan_anon", st->pgscan_anon },
+		{ "pgscan_file", st->pgscan_file },
+		{ "pgsteal_anon", st->pgsteal_anon },
+		{ "pgsteal_file", st->pgsteal_file },
 		{ "oom_kill", st->oom_kill },
 	};
 

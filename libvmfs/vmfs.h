@@ -418,7 +418,19 @@ struct vmfs_stat {
 	uint64_t committed_as;     /* charged: private writable (VM_ACCOUNT)
 				      mappings and shared anonymous memory */
 	uint64_t commit_limit;     /* frames * vm.overcommit_ratio / 100 + swap */
-	uint64_t reserved[11];
+	/* reclaim by LRU type and writes (since 0.5; /proc/vmstat) */
+	uint64_t pgscan_anon, pgscan_file;   /* pgscan_direct split: a victim()
+						call's scanned pages count under
+						the type of the page it chose
+						(anon: anonymous and shared
+						anonymous memory, as Linux's
+						swap-backed pages) */
+	uint64_t pgsteal_anon, pgsteal_file; /* pgsteal_direct split the same way */
+	uint64_t nr_vmscan_write;  /* pages reclaim wrote out: to swap, or a
+				      dirty object page back to its object */
+	uint64_t pgpgout;          /* pages written out, reclaim and writeback
+				      (vmstat shows KiB) */
+	uint64_t reserved[5];
 };
 
 /* vmfs_stat - machine-wide configuration and counters.  Since 0.1. */

@@ -201,6 +201,12 @@ int machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what)
 	st->pswpout = m->cnt.pswpout;
 	st->pgscan_direct = m->cnt.pgscan;
 	st->pgsteal_direct = m->cnt.pgsteal;
+	st->pgscan_anon = m->cnt.pgscan_anon;
+	st->pgscan_file = m->cnt.pgscan_file;
+	st->pgsteal_anon = m->cnt.pgsteal_anon;
+	st->pgsteal_file = m->cnt.pgsteal_file;
+	st->nr_vmscan_write = m->cnt.nr_vmscan_write;
+	st->pgpgout = m->cnt.pgpgout;
 	st->oom_kill = m->cnt.oom_kill;
 	st->swap_total = m->swap.max_slots;
 	st->swap_used = swap_used(&m->swap);

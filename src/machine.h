@@ -87,6 +87,9 @@ struct mm {
 struct vm_counters {
 	uint64_t pgfault, pgmajfault, cow_fault, segfault;
 	uint64_t pswpin, pswpout, pgscan, pgsteal, oom_kill;
+	uint64_t pgscan_anon, pgscan_file, pgsteal_anon, pgsteal_file;  /* by LRU type (vmscan.c) */
+	uint64_t nr_vmscan_write;     /* pages reclaim wrote: to swap or back to their object */
+	uint64_t pgpgout;             /* pages written out: reclaim's writes and writeback */
 	uint64_t pgalloc, pgfree;
 	uint64_t tlb_hit, tlb_miss;   /* of processes that exited (live ones count in their mm) */
 	uint64_t forks, spawns, exits;

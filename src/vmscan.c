@@ -177,6 +177,10 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 		if (dirty && m->phys.contents &&
 		    (rc = store_obj_page_write(m->store, o->sid, f->index, pfn_to_virt(&m->phys, pfn))) < 0)
 			return rc;
+		if (dirty) {   /* pageout(): NR_VMSCAN_WRITE, and the bio's PGPGOUT */
+			m->cnt.nr_vmscan_write++;
+			m->cnt.pgpgout++;
+		}
 	} else if (dirty) {
 		bool fresh = !slot;
 
@@ -194,6 +198,8 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 			return rc;
 		}
 		m->cnt.pswpout++;
+		m->cnt.nr_vmscan_write++;
+		m->cnt.pgpgout++;
 	} else if (slot) {
 		swap_get(&m->swap, slot);
 	}
@@ -234,6 +240,11 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 	assert(f->refcount == 1);
 	page_put(m, pfn);
 	m->cnt.pgsteal++;
+	/* PGSTEAL_ANON + file: page_is_file_lru(), so shared memory counts as anon */
+	if (file)
+		m->cnt.pgsteal_file++;
+	else
+		m->cnt.pgsteal_anon++;
 	return 0;
 }
 
@@ -249,8 +260,15 @@ static int shrink_one(struct vmfs *m, struct vmfs_reclaim *rc, const struct vmfs
 		int err;
 
 		m->cnt.pgscan += scanned;
-		if (v < 0)
+		if (v < 0) {
+			m->cnt.pgscan_file += scanned;   /* no victim: no type to count under */
 			return 0;
+		}
+		/* PGSCAN_ANON + file: a call's scan counts under its victim's LRU type */
+		if (page_swapbacked(pfn_frame(&m->phys, (uint64_t)v)))
+			m->cnt.pgscan_anon += scanned;
+		else
+			m->cnt.pgscan_file += scanned;
 		if (!page_evictable(rc, (uint64_t)v)) {
 			err = -EAGAIN;
 		} else {
