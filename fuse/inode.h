@@ -12,6 +12,8 @@
  *       vm/                    0555
  *         max_map_count        0644  a tunable (vmfs_sysctl "vm.max_map_count"):
  *                                    its value as text; writing a number sets it
+ *         overcommit_memory    0644  the tunables "vm.overcommit_memory" and
+ *         overcommit_ratio     0644  "vm.overcommit_ratio", the same way
  *     PID/                     0555  one per live process; rmdir ends it
  *       mem                    0600  the address space, offset = virtual address
  *       maps smaps smaps_rollup stat statm status comm cmdline
