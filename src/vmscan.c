@@ -258,18 +258,19 @@ static int shrink_one(struct vmfs *m, struct vmfs_reclaim *rc, const struct vmfs
 		m->pol_last = UINT64_MAX;
 		v = m->pol->victim(m->pol_state, rc, incoming, &scanned);
 		int err;
+		bool evictable;
 
 		m->cnt.pgscan += scanned;
-		if (v < 0) {
-			m->cnt.pgscan_file += scanned;   /* no victim: no type to count under */
-			return 0;
-		}
-		/* PGSCAN_ANON + file: a call's scan counts under its victim's LRU type */
-		if (page_swapbacked(pfn_frame(&m->phys, (uint64_t)v)))
+		/* PGSCAN_ANON + file: a call's scan counts under its victim's LRU
+		 * type; with no victim it can go, under file */
+		evictable = v >= 0 && page_evictable(rc, (uint64_t)v);
+		if (evictable && page_swapbacked(pfn_frame(&m->phys, (uint64_t)v)))
 			m->cnt.pgscan_anon += scanned;
 		else
 			m->cnt.pgscan_file += scanned;
-		if (!page_evictable(rc, (uint64_t)v)) {
+		if (v < 0)
+			return 0;
+		if (!evictable) {
 			err = -EAGAIN;
 		} else {
 			err = shrink_page(m, (uint64_t)v);
