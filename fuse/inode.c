@@ -468,7 +468,12 @@ static void list_add(fuse_req_t req, struct sbuf *b, const char *name, fuse_ino_
 	b->len += len;
 }
 
-/* The machine's processes, then the reader, as Linux lists the process that reads. */
+/*
+ * The machine's processes; on a machine with none, the reader, so that the
+ * listing is never empty (procps refuses an empty /proc: "fatal library
+ * error, reap").  Linux lists every reader; vmfs lists the machine's
+ * processes, which is what ls, vmfsctl and the tests count.
+ */
 static int list_pids(fuse_req_t req, struct sbuf *b)
 {
 	ssize_t n;
@@ -481,7 +486,7 @@ static int list_pids(fuse_req_t req, struct sbuf *b)
 		list_add(req, b, name, pid_ino(pids[i], 0), pid_dir.mode);
 	}
 	free(pids);
-	if (n >= 0 && reader > 0 && !pid_alive(reader)) {
+	if (n == 0 && reader > 0) {
 		snprintf(name, sizeof(name), "%d", reader);
 		list_add(req, b, name, pid_ino(reader, 0) | READER_INO, pid_dir.mode);
 	}

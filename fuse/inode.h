@@ -10,8 +10,8 @@
  *     cpuinfo loadavg          0444  text, rendered by procfmt.c
  *     self -> R                      symlinks to the reader (READER, procfmt.h): R is
  *     thread-self -> R/task/R        the PID of the process that reads; R/ is listed
- *                                    to that process only, after the machine's PIDs,
- *                                    with only the text files of PID/ and task/
+ *                                    to that process only, when the machine has no
+ *                                    process; only the text files of PID/ and task/
  *     objects/                 0755  objects/NAME: the object's own mode
  *     sys/                     0555  (Linux's /proc/sys)
  *       vm/                    0555
@@ -119,7 +119,8 @@ void node_put(const struct node *n);
 
 /*
  * node_reader - the PID of the process that sent @req, the reader that
- * `self` names and the root lists: FUSE gives the calling thread's ID, so a
+ * `self` names (and the root lists on an empty machine): FUSE gives the
+ * calling thread's ID, so a
  * thread's is turned into its process's (Tgid in the daemon's own /proc).
  */
 int node_reader(fuse_req_t req);
