@@ -1393,13 +1393,14 @@ int fmt_pid_limits(vmfs *m, int pid, struct sbuf *out)
 }
 
 /* wchan (proc_pid_wchan): no kernel function to wait in: "0", no newline. */
+static void put_pid_wchan(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	(void)m;
+	(void)t;
+	sbuf_putc(out, '0');
+}
+
 int fmt_pid_wchan(vmfs *m, int pid, struct sbuf *out)
 {
-	struct vmfs_proc_stat ps;
-	int r = task_stat(m, pid, &ps);
-
-	if (r < 0)
-		return r;
-	sbuf_putc(out, '0');
-	return sbuf_result(out);
+	return fmt_task(m, pid, out, put_pid_wchan);
 }

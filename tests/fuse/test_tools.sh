@@ -2,7 +2,7 @@
 # test_tools.sh - Linux's own readers of /proc work unchanged on a mount
 # (issue 15, Part 1): a mount is bound over /proc in a private mount
 # namespace (unshare -m; the host's /proc is never touched) and procps
-# (ps, top, vmstat, pmap, free, pgrep, pidof, uptime), psmisc (pstree) and
+# (ps, top, vmstat, pmap, free, pgrep, pidof, sysctl, uptime), psmisc (pstree) and
 # python3-psutil (inside the namespace and through PROCFS_PATH) are run
 # against an empty machine and a busy one.  What each prints is checked
 # against the machine's own files: RSS, VSZ and faults against PID/stat,
@@ -182,6 +182,12 @@ if have ps procps; then
 	expect_eq "$rss" "$(field "$mnt/$web/status" VmRSS)" "ps aux RSS = VmRSS"
 	expect_eq "$vsz" "$(field "$mnt/$web/status" VmSize)" "ps aux VSZ = VmSize"
 	ok "ps -eo pid,comm,rss,vsz,min_flt,maj_flt and ps aux agree with PID/stat and status"
+	# one thread each, found through PID/task/
+	in_ns "$mnt" ps -eLo pid,lwp,nlwp >"$t/ps" || fail "ps -eLo"
+	for p in "${pids[@]}"; do
+		expect_eq "$(awk -v p="$p" '$1 == p { print $2, $3 }' "$t/ps")" "$p 1" "ps -L of $p"
+	done
+	ok "ps -L: one thread per process, TID = PID"
 fi
 if have top procps; then
 	in_ns "$mnt" top -b -n 1 >"$t/top" || fail "top -b -n 1"
@@ -226,6 +232,11 @@ if have pgrep procps && have pidof procps; then
 	expect_eq "$(in_ns "$mnt" pgrep -x web | tr '\n' ' ')" "$web $child " "pgrep -x web"
 	expect_eq "$(in_ns "$mnt" pidof web)" "$child $web" "pidof web"
 	ok "pgrep and pidof find the machine's processes by name"
+fi
+if have sysctl procps; then
+	expect_eq "$(in_ns "$mnt" sysctl -n kernel.osrelease kernel.pid_max vm.max_map_count | tr '\n' ' ')" \
+		"6.1.0-vmfs 2147483647 $(cat "$mnt/sys/vm/max_map_count") " "sysctl"
+	ok "sysctl reads sys/"
 fi
 if have uptime procps; then
 	expect_match "$(in_ns "$mnt" uptime)" 'load average: 0\.00, 0\.00, 0\.00$' "uptime"
