@@ -21,7 +21,8 @@
  *   - The tables below are the only place a name of the tree is written;
  *     lookup, getattr and readdir all read them, so they cannot disagree.
  *   - Nothing is cached: every answer comes from the machine at the moment
- *     of the request.  A gone PID is ENOENT at lookup, at getattr of its
+ *     of the request (and, for `self` and the reader's PID/, from the
+ *     request itself: node_reader).  A gone PID is ENOENT at lookup, at getattr of its
  *     directory and at open; the files of a gone PID are reachable only
  *     through an inode the kernel already holds, and getattr still answers
  *     for them (fstat of an open file works, as in /proc).

@@ -63,6 +63,12 @@
  *     for one more machine's worth of pages, so SwapFree (and the Size
  *     column minus Used) equals the frame count.  With swap=none the file
  *     holds only the header and SwapTotal is 0.
+ *   - The reader (issue 15): `self` names the process that reads the mount,
+ *     which is none of the machine's; READER(pid) renders it as a process
+ *     named "reader" with no memory (task_stat, call_maps).  cpuinfo is the
+ *     one CPU of stat, which runs nothing (vendor vmfs, 0 MHz, no flags),
+ *     loadavg 0.00 with the machine's process count and last PID, io's
+ *     read_bytes the major faults' pages, limits a fresh Linux process's.
  *   - config has no Linux counterpart: vmfs_stat's configuration as
  *     "key value" lines, named after vmfs_open's options, so that no reader
  *     has to parse the boot lines of kmsg (which a policy change outdates
