@@ -303,7 +303,8 @@ int node_of_object(const char *name, bool fresh, struct node *n)
 	return 0;
 }
 
-int node_of_name(const struct node *parent, const char *name, int reader, struct node *n)
+int node_of_name(const struct node *parent, const char *name, fuse_req_t reader,
+		 struct node *n)
 {
 	const struct entry *e;
 	size_t i;
@@ -319,7 +320,7 @@ int node_of_name(const struct node *parent, const char *name, int reader, struct
 		if (parse_pid(name, &n->pid))
 			return -ENOENT;
 		/* the machine's process, or else the reader under its own PID */
-		if (!pid_alive(n->pid) && !(n->reader = n->pid == reader))
+		if (!pid_alive(n->pid) && !(n->reader = reader && n->pid == node_reader(reader)))
 			return -ENOENT;
 		n->entry = &pid_dir;
 		n->ino = node_pid_ino(n, 0);
@@ -479,7 +480,6 @@ static int list_pids(fuse_req_t req, struct sbuf *b)
 {
 	ssize_t n;
 	int *pids = snap_pids(machine, &n);
-	int reader = node_reader(req);
 	char name[16];
 
 	for (ssize_t i = 0; i < n; i++) {
@@ -487,7 +487,9 @@ static int list_pids(fuse_req_t req, struct sbuf *b)
 		list_add(req, b, name, pid_ino(pids[i], 0), pid_dir.mode);
 	}
 	free(pids);
-	if (n == 0 && reader > 0) {
+	if (n == 0) {
+		int reader = node_reader(req);
+
 		snprintf(name, sizeof(name), "%d", reader);
 		list_add(req, b, name, pid_ino(reader, 0) | READER_INO, pid_dir.mode);
 	}

@@ -93,12 +93,13 @@ int node_of_ino(fuse_ino_t ino, struct node *n, bool live);
 
 /*
  * node_of_name - what @name in directory @parent names (and its inode), for
- * lookup by process @reader (whose PID names the reader where it is not
- * one of the machine's).  A name under objects/ is looked up in the machine and, when it
+ * lookup by the process that sent request @reader (whose PID names the
+ * reader where it is not one of the machine's; NULL: no reader).  A name under objects/ is looked up in the machine and, when it
  * exists, counted in the object table: the caller owes the kernel that
  * reference (a reply_entry) or a node_put().
  */
-int node_of_name(const struct node *parent, const char *name, int reader, struct node *n);
+int node_of_name(const struct node *parent, const char *name, fuse_req_t reader,
+		 struct node *n);
 
 /* node_fmt_pid - the pid argument of a fmt_process function for a node in PID/. */
 static inline int node_fmt_pid(const struct node *n)

@@ -90,7 +90,7 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int rc;
 
 	if ((rc = node_of_ino(parent, &dir, true)) ||
-	    (rc = node_of_name(&dir, name, node_reader(req), &n)))
+	    (rc = node_of_name(&dir, name, req, &n)))
 		fuse_reply_err(req, -rc);
 	else
 		reply_entry(req, &n);
@@ -787,7 +787,7 @@ static int node_of_child(fuse_ino_t parent, const char *name, struct node *n)
 	int rc;
 
 	/* no reader: changes are for the machine's names only */
-	if ((rc = node_of_ino(parent, &dir, true)) || (rc = node_of_name(&dir, name, 0, n)))
+	if ((rc = node_of_ino(parent, &dir, true)) || (rc = node_of_name(&dir, name, NULL, n)))
 		return rc;
 	node_put(n);
 	return 0;
