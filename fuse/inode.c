@@ -491,7 +491,8 @@ static int list_pids(fuse_req_t req, struct sbuf *b)
 		int reader = node_reader(req);
 
 		snprintf(name, sizeof(name), "%d", reader);
-		list_add(req, b, name, pid_ino(reader, 0) | READER_INO, pid_dir.mode);
+		if (reader > 0)     /* 0: a request of the kernel's own */
+			list_add(req, b, name, pid_ino(reader, 0) | READER_INO, pid_dir.mode);
 	}
 	return n < 0 ? (int)n : 0;
 }
