@@ -166,6 +166,21 @@ expect_match "$(grep '^Max stack size' "$mnt/$web/limits")" \
 	'^Max stack size +8388608 +unlimited +bytes +$' "limits: the stack"
 ok "cpuinfo, loadavg, sys/kernel/, PID/task/, io, environ, wchan, limits"
 
+# bad input changes nothing: the new files cannot be written, a PID that is
+# neither the machine's nor the reader's is not there, the reader cannot be
+# ended and is not listed on a busy machine
+for f in cpuinfo loadavg sys/kernel/osrelease sys/kernel/pid_max "$web/limits" "$web/io"; do
+	if (: >>"$mnt/$f") 2>/dev/null; then fail "$f could be opened for writing"; fi
+done
+[[ ! -e $mnt/999999 && ! -e $mnt/$web/task/999999 ]] || fail "a PID of nobody exists"
+reader=$(sh -c 'echo $$; exec true')   # a PID that has just ended
+[[ ! -e $mnt/$reader ]] || fail "the PID of a process that is not reading exists"
+in_ns "$mnt" sh -c 'exec rmdir /proc/$$' 2>/dev/null && fail "rmdir of the reader succeeded"
+in_ns "$mnt" sh -c 'exec test -d /proc/$$/task' || fail "the reader's PID/ on a busy machine"
+expect_eq "$(ls "$mnt" | grep -c '^[0-9]')" "$nproc" "ls of a busy machine: its processes, not ls"
+expect_eq "$(cat "$mnt/loadavg")" "0.00 0.00 0.00 0/$nproc $db" "loadavg after the failed calls"
+ok "the new files refuse writes; no PID but the machine's and the reader's; the reader stays"
+
 if have ps procps; then
 	in_ns "$mnt" ps -eo pid,comm,rss,vsz,min_flt,maj_flt >"$t/ps" || fail "ps -eo"
 	for p in "${pids[@]}"; do
