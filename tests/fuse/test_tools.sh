@@ -44,6 +44,7 @@ have_psutil() {
 in_ns() {
 	local mnt=$1
 	shift
+	# shellcheck disable=SC2016 # the inner sh expands them
 	unshare -m sh -c 'mount --bind "$0" /proc && exec "$@"' "$mnt" "$@"
 }
 
@@ -147,7 +148,8 @@ expect_match "$(grep '^address sizes' "$mnt/cpuinfo")" \
 expect_eq "$(cat "$mnt/loadavg")" "0.00 0.00 0.00 0/$nproc $db" "loadavg"
 expect_eq "$(cat "$mnt/sys/kernel/osrelease")" "6.1.0-vmfs" "sys/kernel/osrelease"
 expect_eq "$(cat "$mnt/sys/kernel/pid_max")" 2147483647 "sys/kernel/pid_max"
-expect_eq "$(ls "$mnt/sys/kernel" | tr '\n' ' ')" "osrelease pid_max " "ls sys/kernel"
+expect_eq "$(find "$mnt/sys/kernel" -mindepth 1 -printf '%f ' | tr ' ' '\n' | sort | tr '\n' ' ')" \
+	"osrelease pid_max " "the names in sys/kernel"
 expect_eq "$(ls "$mnt/$web/task")" "$web" "ls PID/task: TID = PID"
 for f in stat status statm maps smaps_rollup io; do
 	cmp -s "$mnt/$web/$f" "$mnt/$web/task/$web/$f" || fail "task/$web/$f differs from $f"
@@ -177,7 +179,8 @@ reader=$(sh -c 'echo $$; exec true')   # a PID that has just ended
 [[ ! -e $mnt/$reader ]] || fail "the PID of a process that is not reading exists"
 in_ns "$mnt" sh -c 'exec rmdir /proc/$$' 2>/dev/null && fail "rmdir of the reader succeeded"
 in_ns "$mnt" sh -c 'exec test -d /proc/$$/task' || fail "the reader's PID/ on a busy machine"
-expect_eq "$(ls "$mnt" | grep -c '^[0-9]')" "$nproc" "ls of a busy machine: its processes, not ls"
+expect_eq "$(find "$mnt" -mindepth 1 -maxdepth 1 -name '[0-9]*' | wc -l)" "$nproc" \
+	"the PIDs listed on a busy machine: its processes, not the lister"
 expect_eq "$(cat "$mnt/loadavg")" "0.00 0.00 0.00 0/$nproc $db" "loadavg after the failed calls"
 ok "the new files refuse writes; no PID but the machine's and the reader's; the reader stays"
 
