@@ -89,7 +89,8 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct node dir, n;
 	int rc;
 
-	if ((rc = node_of_ino(parent, &dir, true)) || (rc = node_of_name(&dir, name, &n)))
+	if ((rc = node_of_ino(parent, &dir, true)) ||
+	    (rc = node_of_name(&dir, name, req, &n)))
 		fuse_reply_err(req, -rc);
 	else
 		reply_entry(req, &n);
@@ -119,6 +120,19 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, -rc);
 	else
 		fuse_reply_attr(req, &st, 0);
+}
+
+static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct node n;
+	char target[64];
+	int rc;
+
+	if ((rc = node_of_ino(ino, &n, true)) ||
+	    (rc = node_readlink(&n, node_reader(req), target, sizeof(target))))
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_readlink(req, target);
 }
 
 static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -225,7 +239,7 @@ static int render(struct handle *h)
 	if (e->kind == K_SYSCTL)
 		rc = fmt_sysctl(machine, node_sysctl(&h->node), &h->text);
 	else
-		rc = fmt_process ? fmt_process(machine, h->node.pid, &h->text)
+		rc = fmt_process ? fmt_process(machine, node_fmt_pid(&h->node), &h->text)
 				 : e->fmt_machine(machine, &h->text);
 	if (rc == 0 && h->text.err)
 		rc = h->text.err < 0 ? h->text.err : -ENOMEM;
@@ -772,7 +786,8 @@ static int node_of_child(fuse_ino_t parent, const char *name, struct node *n)
 	struct node dir;
 	int rc;
 
-	if ((rc = node_of_ino(parent, &dir, true)) || (rc = node_of_name(&dir, name, n)))
+	/* no reader: changes are for the machine's names only */
+	if ((rc = node_of_ino(parent, &dir, true)) || (rc = node_of_name(&dir, name, NULL, n)))
 		return rc;
 	node_put(n);
 	return 0;
@@ -800,7 +815,7 @@ static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		if (rc == -ESRCH)
 			rc = -ENOENT;
 	} else if (rc == 0) {
-		rc = node_kind(&n) == K_OBJDIR ? -EPERM : -ENOTDIR;
+		rc = is_dir(&n) ? -EPERM : -ENOTDIR;   /* objects/, sys/..., task/... */
 	}
 	fuse_reply_err(req, -rc);
 }
@@ -855,6 +870,7 @@ const struct fuse_lowlevel_ops vmfs_ops = {
 	.forget       = ll_forget,
 	.forget_multi = ll_forget_multi,
 	.getattr      = ll_getattr,
+	.readlink     = ll_readlink,
 	.setattr      = ll_setattr,
 	.statfs       = ll_statfs,
 	.opendir      = ll_opendir,
