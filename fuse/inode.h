@@ -7,17 +7,21 @@
  *     meminfo vmstat swaps stat uptime kmsg config
  *                              0444  text, rendered by procfmt.c
  *     phys                     0400  simulated RAM, offset = physical address
+ *     kpageflags kpagecount    0400  one u64 per frame, offset = pfn * 8 (Linux's)
  *     objects/                 0755  objects/NAME: the object's own mode
  *     sys/                     0555  (Linux's /proc/sys)
  *       vm/                    0555
  *         max_map_count        0644  a tunable (vmfs_sysctl "vm.max_map_count"):
  *                                    its value as text; writing a number sets it
+ *       kernel/mm/page_idle/   0555  (Linux's /sys/kernel/mm/page_idle)
+ *         bitmap               0600  idle page tracking, u64 words, bit = pfn
  *     PID/                     0555  one per live process; rmdir ends it
  *       mem                    0600  the address space, offset = virtual address
  *       maps smaps smaps_rollup stat statm status comm cmdline
  *                              0444  text, rendered by procfmt.c
  *       pagetable              0400  text, rendered by procfmt.c (frame numbers)
  *       pagemap                0400  64-bit entries, offset = vpn * 8 (Linux's mode)
+ *       clear_refs             0200  write 1 to 5 (vmfs_clear_refs)
  *       ctl                    0600  process commands (ctl.c)
  *
  * A struct node is what one inode names, worked out afresh for each
@@ -39,6 +43,7 @@ enum kind {
 	K_ROOT, K_OBJDIR, K_PIDDIR, K_DIR,                 /* directories (K_DIR: sys/...) */
 	K_CTL, K_TEXT, K_PHYS, K_OBJECT, K_MEM, K_PAGEMAP, /* files */
 	K_SYSCTL,                                          /* sys/vm/NAME */
+	K_KPAGEFLAGS, K_KPAGECOUNT, K_CLEAR_REFS, K_PAGE_IDLE, /* physical pages, working sets */
 };
 
 /* A name in the tree and how to make its content. */
