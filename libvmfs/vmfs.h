@@ -47,7 +47,8 @@ extern "C" {
 #define VMFS_PTE_PROTNONE (1ull << 10)  /* software: resident, PROT_NONE (P clear) */
 #define VMFS_PTE_SWAP     (1ull << 11)  /* software: not present, page is in swap */
 #define VMFS_PTE_SOFT_DIRTY (1ull << 58) /* software: written since clear_refs 4
-					   (x86's _PAGE_SOFT_DIRTY; since 0.5) */
+					   (x86's _PAGE_SOFT_DIRTY), in a present
+					   or a swap entry; since 0.5 */
 #define VMFS_PTE_NX       (1ull << 63)  /* no-execute */
 #define VMFS_PTE_PFN_MASK 0x000ffffffffff000ull /* bits 12-51 */
 

@@ -74,10 +74,15 @@ struct mm;
 #define PTE_SWAP     VMFS_PTE_SWAP
 #define PTE_NX       VMFS_PTE_NX
 #define PTE_PFN_MASK VMFS_PTE_PFN_MASK
-/* Soft-dirty (soft-dirty.rst): x86's _PAGE_SOFT_DIRTY in a present or
- * PROT_NONE entry, _PAGE_SWP_SOFT_DIRTY (the RW bit's place) in a swap entry. */
+/*
+ * Soft-dirty (soft-dirty.rst): x86's _PAGE_SOFT_DIRTY, bit 58, in a present
+ * or PROT_NONE entry.  x86 moves it to bit 1 in a swap entry
+ * (_PAGE_SWP_SOFT_DIRTY), whose layout is its own; the machine's swap entry
+ * keeps its slot in bits 12-51 and SWAP in bit 11, so bit 58 is free there
+ * too and serves both (pte_swp_soft_dirty reads the same bit).
+ */
 #define PTE_SOFT_DIRTY     VMFS_PTE_SOFT_DIRTY
-#define PTE_SWP_SOFT_DIRTY (1ull << 1)
+#define PTE_SWP_SOFT_DIRTY VMFS_PTE_SOFT_DIRTY
 
 #define PTE_TABLE_USER   (PTE_P | PTE_RW | PTE_US)
 /* An upper entry a walk passes without work: present, US, RW, accessed, not NX. */
