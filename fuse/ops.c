@@ -577,9 +577,19 @@ static ssize_t page_idle_io(char *buf, size_t size, off_t off, bool write)
 
 	if ((off & 7) || (size & 7))
 		return -EINVAL;
-	if (write)
-		n = vmfs_page_idle_set(machine, (uint64_t)off * 8, (const uint64_t *)(const void *)buf, size >> 3);
-	else
+	if ((uint64_t)off > UINT64_MAX / 8)     /* frame off * 8 would wrap: far past the end */
+		return write && size ? -ENXIO : 0;
+	if (write) {
+		/* The request's bytes need not be aligned for u64 loads: copy them. */
+		char *words = iobuf();
+
+		if (!words)
+			return -ENOMEM;
+		if (size > IO_MAX)
+			size = IO_MAX;
+		memcpy(words, buf, size);
+		n = vmfs_page_idle_set(machine, (uint64_t)off * 8, (const uint64_t *)(void *)words, size >> 3);
+	} else
 		n = vmfs_page_idle_get(machine, (uint64_t)off * 8, (uint64_t *)(void *)buf, size >> 3);
 	if (n == 0 && write && size)
 		return -ENXIO;
@@ -773,7 +783,7 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 			r = (ssize_t)size;
 		break;
 	case K_PAGE_IDLE:
-		r = off < 0 ? -EINVAL : page_idle_io((char *)(uintptr_t)buf, size, off, true);
+		r = off < 0 ? -EINVAL : page_idle_io((char *)(uintptr_t)buf, size, off, true);   /* only read */
 		break;
 	default:
 		r = -EBADF;
