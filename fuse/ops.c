@@ -17,8 +17,9 @@
  *     in the object table is either handed to the kernel with that reply
  *     or given back (node_put) when the reply fails or is an error.
  *   - Text files are rendered once, at open (one snapshot per open, kept in
- *     the open file and freed at release); mem, phys, pagemap and objects
- *     are read from the machine at each read.
+ *     the open file and freed at release); mem, phys, pagemap, kpageflags,
+ *     kpagecount, the idle bitmap and objects are read from the machine
+ *     at each read.
  *   - An object file is read, written, truncated and stat'ed through the
  *     handle its inode holds (objtab.h), never by name: a descriptor opened
  *     before an rm keeps the removed object, as on any Unix file system,
@@ -38,7 +39,8 @@
  *     flag bits (Linux 6.1's pte_to_pagemap_entry without show_pfn);
  *     pagetable with every physical address 0 (fmt_pid_pagetable_nopfn);
  *     and is refused phys (EPERM), whose every byte is physical memory, as
- *     Linux refuses /dev/mem without CAP_SYS_RAWIO.  A file that shows
+ *     Linux refuses /dev/mem without CAP_SYS_RAWIO, and so kpageflags,
+ *     kpagecount and the idle bitmap, indexed by frame number.  A file that shows
  *     physical memory or frame numbers is added to this rule with it.
  *   - The locks are those of daemon.h: a handle's lock is never held
  *     across a reply.

@@ -174,7 +174,8 @@ struct vmfs_map {
 	uint64_t rss;          /* resident pages mapped here by this process */
 	uint64_t anon;         /* of which private anonymous pages */
 	uint64_t swap;         /* pages of this mapping in swap */
-	uint64_t referenced;   /* resident pages whose accessed bit is set */
+	uint64_t referenced;   /* resident pages whose accessed bit is set, or
+				  which idle tracking left young (since 0.5) */
 	uint64_t dirty;        /* resident pages whose dirty bit is set */
 	uint64_t shared;       /* resident pages mapped by more than one table */
 	/* smaps (since 0.2), in pages except pss: */
