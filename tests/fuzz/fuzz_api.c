@@ -813,10 +813,14 @@ static void op_reclaim(struct run *r)
 
 static void op_policy(struct run *r)
 {
-	static const char *const names[] = { "fifo", "lru", "clock", "arc", "opt", "", "LRU", "clock " };
-	const char *name = names[fuzz_u8(&r->in) % 8];
-	bool known = !strcmp(name, "fifo") || !strcmp(name, "lru") || !strcmp(name, "clock") ||
-		     !strcmp(name, "arc");
+	/* The built-in ones (BUILTIN of them first), then names that are not. */
+	enum { BUILTIN = 14 };
+	static const char *const names[] = { "fifo", "lru", "clock", "arc", "2q", "car", "clockpro",
+		"linux", "lirs", "mglru", "random", "s3fifo", "sieve", "wsclock",
+		"opt", "", "LRU", "clock " };
+	unsigned pick = fuzz_u8(&r->in) % (sizeof(names) / sizeof(names[0]));
+	const char *name = names[pick];
+	bool known = pick < BUILTIN;
 	struct vmfs_stat st;
 	char before[16];
 
@@ -1138,6 +1142,7 @@ FUZZ_DEFAULT_INITIALIZE()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* The other built-in policies come in through set_policy (op_policy). */
 	static const char *const policies[] = { "fifo", "lru", "clock", "arc" };
 	static const char *const swaps[] = { "", ",swap=none", ",swap_size=64K", "" };
 	struct run *r = calloc(1, sizeof(*r));
