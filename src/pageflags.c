@@ -31,11 +31,13 @@
 #define KPF(bit) (1ull << VMFS_KPF_##bit)
 
 /*
- * is_zero_pfn: the shared zero page.  ZERO_PAGE hook: the machine has no
- * zero page yet; when it has one, this says which frame it is and
- * kpageflags shows KPF_ZERO_PAGE there.
+ * kpf_zero_page: is @pfn the shared zero page (KPF_ZERO_PAGE)?  The hook
+ * for the zero page: the machine has none yet; once machine.h has
+ * is_zero_pfn(), this returns is_zero_pfn(m, pfn), and kpageflags shows
+ * the bit wherever the page is (Linux's empty_zero_page is in the kernel
+ * image, PG_reserved, with no map count).
  */
-static bool is_zero_pfn(const struct vmfs *m, uint64_t pfn)
+static bool kpf_zero_page(const struct vmfs *m, uint64_t pfn)
 {
 	(void)m;
 	(void)pfn;
@@ -71,8 +73,6 @@ static uint64_t data_page_flags(struct vmfs *m, uint64_t pfn, policy_page_flags_
 		u |= KPF(MMAP);
 	if (kind == FRAME_ANON)
 		u |= KPF(ANON);
-	if (is_zero_pfn(m, pfn))
-		u |= KPF(ZERO_PAGE);
 	if (f->flags & FRAME_IDLE)
 		u |= KPF(IDLE);
 	if (f->flags & FRAME_LOCKED)
@@ -132,6 +132,8 @@ int64_t kpageflags_read(struct vmfs *m, uint64_t pfn, uint64_t *out, uint64_t n)
 			out[i] = KPF(BUDDY);
 		else
 			out[i] = KPF(PGTABLE);
+		if (kpf_zero_page(m, q))
+			out[i] |= KPF(ZERO_PAGE);
 	}
 	free(free_pt);
 	return (int64_t)n;
@@ -160,7 +162,8 @@ static int clear_refs_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *
 			set_pte(mm, va, ptep, n);
 		return 0;
 	}
-	if (!pte_resident(e))
+	/* vm_normal_page: only entries of data frames (not the kernel's zero page). */
+	if (!pte_resident(e) || !pfn_is_data(&m->phys, pte_pfn(e)))
 		return 0;
 	/* ptep_test_and_clear_young, test_and_clear_page_young (ClearPageReferenced: see the man page). */
 	if (e & PTE_A)
