@@ -68,6 +68,8 @@ static const struct entry root_entries[] = {
 	{ "self",    K_LINK,   S_IFLNK | 0777, NULL, NULL },
 	{ "thread-self", K_LINK, S_IFLNK | 0777, NULL, NULL },
 	{ "phys",    K_PHYS,   S_IFREG | 0400, NULL, NULL },
+	{ "kpageflags", K_KPAGEFLAGS, S_IFREG | 0400, NULL, NULL },
+	{ "kpagecount", K_KPAGECOUNT, S_IFREG | 0400, NULL, NULL },
 	{ "objects", K_OBJDIR, S_IFDIR | 0755, NULL, NULL },
 	{ "sys",     K_DIR,    S_IFDIR | 0555, NULL, NULL },     /* last: SYS_DIR */
 };
@@ -94,6 +96,10 @@ static const struct sys_entry sys_entries[] = {
 	  &sys_entries[SYS_KERNEL].e, NULL },
 	{ { "pid_max",       K_TEXT,   S_IFREG | 0444, fmt_pid_max, NULL },
 	  &sys_entries[SYS_KERNEL].e, NULL },
+	/* Idle page tracking, in the place of /sys/kernel/mm/page_idle/bitmap. */
+	{ { "mm",            K_DIR,    S_IFDIR | 0555, NULL, NULL }, &sys_entries[SYS_KERNEL].e, NULL },
+	{ { "page_idle",     K_DIR,    S_IFDIR | 0555, NULL, NULL }, &sys_entries[SYS_KERNEL + 3].e, NULL },
+	{ { "bitmap",        K_PAGE_IDLE, S_IFREG | 0600, NULL, NULL }, &sys_entries[SYS_KERNEL + 4].e, NULL },
 };
 
 /* The sys_entry of @e, which is below sys/ (not sys/ itself). */
@@ -125,6 +131,7 @@ static const struct entry pid_entries[] = {
 	{ "limits",       K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_limits },
 	{ "wchan",        K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_wchan },
 	{ "task",         K_TASKDIR, S_IFDIR | 0555, NULL, NULL },
+	{ "clear_refs",   K_CLEAR_REFS, S_IFREG | 0200, NULL, NULL },
 };
 
 static fuse_ino_t pid_ino(int pid, size_t slot)
@@ -440,6 +447,13 @@ int node_stat(const struct node *n, struct stat *st)
 		break;
 	case K_PAGEMAP:     /* one entry per page of the user half */
 		st->st_size = (off_t)((ms.user_top >> VMFS_PAGE_SHIFT) * 8);
+		break;
+	case K_KPAGEFLAGS:  /* one entry per frame of physical memory */
+	case K_KPAGECOUNT:
+		st->st_size = (off_t)((ms.phys_size >> VMFS_PAGE_SHIFT) * 8);
+		break;
+	case K_PAGE_IDLE:   /* one bit per frame, in whole u64 words */
+		st->st_size = (off_t)(((ms.phys_size >> VMFS_PAGE_SHIFT) + 63) / 64 * 8);
 		break;
 	case K_OBJECT:      /* through the handle: a removed object answers too */
 		if (vmfs_object_fstat(machine, n->obj.handle, &oi) < 0)

@@ -12,6 +12,7 @@
  *     thread-self -> R/task/R        the PID of the process that reads; R/ is listed
  *                                    to that process only, when the machine has no
  *                                    process; only the text files of PID/ and task/
+ *     kpageflags kpagecount    0400  one u64 per frame, offset = pfn * 8 (Linux's)
  *     objects/                 0755  objects/NAME: the object's own mode
  *     sys/                     0555  (Linux's /proc/sys)
  *       vm/                    0555
@@ -19,12 +20,15 @@
  *                                    its value as text; writing a number sets it
  *       kernel/                0555
  *         osrelease pid_max    0444  text, rendered by procfmt.c
+ *       kernel/mm/page_idle/   0555  (Linux's /sys/kernel/mm/page_idle)
+ *         bitmap               0600  idle page tracking, u64 words, bit = pfn
  *     PID/                     0555  one per live process; rmdir ends it
  *       mem                    0600  the address space, offset = virtual address
  *       maps smaps smaps_rollup stat statm status comm cmdline
  *                              0444  text, rendered by procfmt.c
  *       pagetable              0400  text, rendered by procfmt.c (frame numbers)
  *       pagemap                0400  64-bit entries, offset = vpn * 8 (Linux's mode)
+ *       clear_refs             0200  write 1 to 5 (vmfs_clear_refs)
  *       ctl                    0600  process commands (ctl.c)
  *       environ io             0400  text, rendered by procfmt.c
  *       limits wchan           0444  text, rendered by procfmt.c
@@ -51,6 +55,7 @@ enum kind {
 	K_CTL, K_TEXT, K_PHYS, K_OBJECT, K_MEM, K_PAGEMAP, /* files */
 	K_SYSCTL,                                          /* sys/vm/NAME */
 	K_LINK, K_TASKDIR, K_TIDDIR,                       /* self, PID/task/, PID/task/TID/ */
+	K_KPAGEFLAGS, K_KPAGECOUNT, K_CLEAR_REFS, K_PAGE_IDLE, /* physical pages, working sets */
 };
 
 /* A name in the tree and how to make its content. */
