@@ -8,6 +8,8 @@
  *   1                      the root
  *   2 + i                  root_entries[i]
  *   PID_INO | pid<<8 | 0   PID/,  | 1 + i: pid_entries[i]   (PIDs are never reused)
+ *   ... | TASK_SLOT | 0    PID/task/PID/, | 1 + i: pid_entries[i] in it
+ *   ... | READER_INO       the same below the reader's PID/ (self)
  *   SYS_INO | i            sys_entries[i], below sys/ (sys itself is a root entry)
  *   OBJ_INO | id           objects/NAME, id from the object table (objtab.c),
  *                          which holds the object open: every object node
@@ -19,7 +21,8 @@
  *   - The tables below are the only place a name of the tree is written;
  *     lookup, getattr and readdir all read them, so they cannot disagree.
  *   - Nothing is cached: every answer comes from the machine at the moment
- *     of the request.  A gone PID is ENOENT at lookup, at getattr of its
+ *     of the request (and, for `self` and the reader's PID/, from the
+ *     request itself: node_reader).  A gone PID is ENOENT at lookup, at getattr of its
  *     directory and at open; the files of a gone PID are reachable only
  *     through an inode the kernel already holds, and getattr still answers
  *     for them (fstat of an open file works, as in /proc).
@@ -43,10 +46,13 @@
 #define PID_INO    ((fuse_ino_t)1 << 62)
 #define OBJ_INO    ((fuse_ino_t)1 << 61)
 #define SYS_INO    ((fuse_ino_t)1 << 60)
+#define READER_INO ((fuse_ino_t)1 << 59)   /* with PID_INO: the reader's PID/ */
+#define TASK_SLOT  0x80u       /* in a PID's slot: below task/TID/ */
 
 static const struct entry root_dir = { "/", K_ROOT, S_IFDIR | 0755, NULL, NULL };
 static const struct entry pid_dir = { "PID", K_PIDDIR, S_IFDIR | 0555, NULL, NULL };
 static const struct entry object_file = { "object", K_OBJECT, S_IFREG | 0644, NULL, NULL };
+static const struct entry tid_dir = { "TID", K_TIDDIR, S_IFDIR | 0555, NULL, NULL };
 
 static const struct entry root_entries[] = {
 	{ "ctl",     K_CTL,    S_IFREG | 0600, NULL, NULL },
@@ -57,7 +63,13 @@ static const struct entry root_entries[] = {
 	{ "uptime",  K_TEXT,   S_IFREG | 0444, fmt_uptime, NULL },
 	{ "kmsg",    K_TEXT,   S_IFREG | 0444, fmt_kmsg, NULL },
 	{ "config",  K_TEXT,   S_IFREG | 0444, fmt_config, NULL },
+	{ "cpuinfo", K_TEXT,   S_IFREG | 0444, fmt_cpuinfo, NULL },
+	{ "loadavg", K_TEXT,   S_IFREG | 0444, fmt_loadavg, NULL },
+	{ "self",    K_LINK,   S_IFLNK | 0777, NULL, NULL },
+	{ "thread-self", K_LINK, S_IFLNK | 0777, NULL, NULL },
 	{ "phys",    K_PHYS,   S_IFREG | 0400, NULL, NULL },
+	{ "kpageflags", K_KPAGEFLAGS, S_IFREG | 0400, NULL, NULL },
+	{ "kpagecount", K_KPAGECOUNT, S_IFREG | 0400, NULL, NULL },
 	{ "objects", K_OBJDIR, S_IFDIR | 0755, NULL, NULL },
 	{ "sys",     K_DIR,    S_IFDIR | 0555, NULL, NULL },     /* last: SYS_DIR */
 };
@@ -77,6 +89,17 @@ static const struct sys_entry sys_entries[] = {
 	{ { "vm",            K_DIR,    S_IFDIR | 0555, NULL, NULL }, SYS_DIR, NULL },
 	{ { "max_map_count", K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
 	  "vm.max_map_count" },
+	/* sys/kernel/: SYS_KERNEL is the index of its line (the test lists it) */
+#define SYS_KERNEL 2
+	{ { "kernel",        K_DIR,    S_IFDIR | 0555, NULL, NULL }, SYS_DIR, NULL },
+	{ { "osrelease",     K_TEXT,   S_IFREG | 0444, fmt_osrelease, NULL },
+	  &sys_entries[SYS_KERNEL].e, NULL },
+	{ { "pid_max",       K_TEXT,   S_IFREG | 0444, fmt_pid_max, NULL },
+	  &sys_entries[SYS_KERNEL].e, NULL },
+	/* Idle page tracking, in the place of /sys/kernel/mm/page_idle/bitmap. */
+	{ { "mm",            K_DIR,    S_IFDIR | 0555, NULL, NULL }, &sys_entries[SYS_KERNEL].e, NULL },
+	{ { "page_idle",     K_DIR,    S_IFDIR | 0555, NULL, NULL }, &sys_entries[SYS_KERNEL + 3].e, NULL },
+	{ { "bitmap",        K_PAGE_IDLE, S_IFREG | 0600, NULL, NULL }, &sys_entries[SYS_KERNEL + 4].e, NULL },
 	{ { "overcommit_memory", K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
 	  "vm.overcommit_memory" },
 	{ { "overcommit_ratio", K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
@@ -107,6 +130,12 @@ static const struct entry pid_entries[] = {
 	{ "cmdline",      K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_cmdline },
 	{ "pagetable",    K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_pagetable },
 	{ "ctl",          K_CTL,     S_IFREG | 0600, NULL, NULL },
+	{ "environ",      K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_environ },
+	{ "io",           K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_io },
+	{ "limits",       K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_limits },
+	{ "wchan",        K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_wchan },
+	{ "task",         K_TASKDIR, S_IFDIR | 0555, NULL, NULL },
+	{ "clear_refs",   K_CLEAR_REFS, S_IFREG | 0200, NULL, NULL },
 };
 
 static fuse_ino_t pid_ino(int pid, size_t slot)
@@ -114,11 +143,45 @@ static fuse_ino_t pid_ino(int pid, size_t slot)
 	return PID_INO | (fuse_ino_t)pid << 8 | slot;
 }
 
+/* The inode number of @slot below the PID/ that node @n is in or is. */
+static fuse_ino_t node_pid_ino(const struct node *n, size_t slot)
+{
+	return pid_ino(n->pid, slot) | (n->reader ? READER_INO : 0);
+}
+
 static bool pid_alive(int pid)
 {
 	struct vmfs_proc_stat ps;
 
 	return vmfs_proc_stat(machine, pid, &ps) == 0;
+}
+
+/* Whether the PID/ of node @n is there: the reader's always is. */
+static bool node_alive(const struct node *n)
+{
+	return n->reader || pid_alive(n->pid);
+}
+
+/*
+ * Whether PID/NAME (@e) exists in process @pid's directory, @in_task: in
+ * task/TID/, which has no task/.  The reader has only the text files (no
+ * memory, no commands) that do not show page tables, and task/.
+ */
+static bool pid_has(const struct node *dir, const struct entry *e, bool in_task)
+{
+	if (in_task && e->kind == K_TASKDIR)
+		return false;
+	return !dir->reader || e->kind == K_TASKDIR ||
+	       (e->kind == K_TEXT && e->fmt_process != fmt_pid_pagetable);
+}
+
+/* The slot of PID/task/ in a PID's inode numbers. */
+static size_t task_slot(void)
+{
+	for (size_t i = 0; i < COUNT(pid_entries); i++)
+		if (pid_entries[i].kind == K_TASKDIR)
+			return i + 1;
+	return 0;
 }
 
 /* A PID directory's name: decimal, no sign, no leading zero, 1..INT_MAX. */
@@ -170,6 +233,28 @@ static fuse_ino_t dir_ino(const struct entry *dir)
 	return SYS_INO | (fuse_ino_t)(sys_of(dir) - sys_entries);
 }
 
+/*
+ * The PID of the process that sent @req, the reader that `self` names:
+ * FUSE gives the calling thread's ID, so a thread's is turned into its
+ * process's (Tgid in the daemon's own /proc); the thread's when that
+ * cannot be read.
+ */
+int node_reader(fuse_req_t req)
+{
+	int tid = (int)fuse_req_ctx(req)->pid, tgid = tid;
+	char path[32], line[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (!(f = fopen(path, "re")))
+		return tid;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid > 0 ? tgid : tid;
+}
+
 /* ---- names and numbers --------------------------------------------------------- */
 
 int node_of_ino(fuse_ino_t ino, struct node *n, bool live)
@@ -185,13 +270,17 @@ int node_of_ino(fuse_ino_t ino, struct node *n, bool live)
 		return 0;
 	}
 	if (ino & PID_INO) {
-		size_t slot = ino & 0xff;
+		size_t slot = ino & 0xff, i = slot & ~TASK_SLOT;
+		bool in_task = slot & TASK_SLOT;
 
-		n->pid = (int)((ino & ~PID_INO) >> 8);
-		if (slot > COUNT(pid_entries) || n->pid <= 0)
+		n->reader = ino & READER_INO;
+		n->pid = (int)((ino & ~(PID_INO | READER_INO)) >> 8);
+		if (i > COUNT(pid_entries) || n->pid <= 0)
 			return -ESTALE;
-		n->entry = slot ? &pid_entries[slot - 1] : &pid_dir;
-		if ((!slot || live) && !pid_alive(n->pid))
+		n->entry = i ? &pid_entries[i - 1] : in_task ? &tid_dir : &pid_dir;
+		if (i && !pid_has(n, n->entry, in_task))
+			return -ESTALE;
+		if ((is_dir(n) || live) && !node_alive(n))
 			return -ENOENT;
 		return 0;
 	}
@@ -225,7 +314,8 @@ int node_of_object(const char *name, bool fresh, struct node *n)
 	return 0;
 }
 
-int node_of_name(const struct node *parent, const char *name, struct node *n)
+int node_of_name(const struct node *parent, const char *name, fuse_req_t reader,
+		 struct node *n)
 {
 	const struct entry *e;
 	size_t i;
@@ -238,19 +328,32 @@ int node_of_name(const struct node *parent, const char *name, struct node *n)
 			n->ino = FIRST_INO + i;
 			return 0;
 		}
-		if (parse_pid(name, &n->pid) || !pid_alive(n->pid))
+		if (parse_pid(name, &n->pid))
+			return -ENOENT;
+		/* the machine's process, or else the reader under its own PID */
+		if (!pid_alive(n->pid) && !(n->reader = reader && n->pid == node_reader(reader)))
 			return -ENOENT;
 		n->entry = &pid_dir;
-		n->ino = pid_ino(n->pid, 0);
+		n->ino = node_pid_ino(n, 0);
 		return 0;
 	case K_PIDDIR:
-		if (!(e = find_entry(pid_entries, COUNT(pid_entries), name, &i)))
+	case K_TIDDIR:
+		if (!(e = find_entry(pid_entries, COUNT(pid_entries), name, &i)) ||
+		    !pid_has(parent, e, node_kind(parent) == K_TIDDIR))
 			return -ENOENT;
-		if (!pid_alive(parent->pid))
+		if (!node_alive(parent))
 			return -ENOENT;
 		n->entry = e;
 		n->pid = parent->pid;
-		n->ino = pid_ino(n->pid, i + 1);
+		n->reader = parent->reader;
+		n->ino = node_pid_ino(n, (node_kind(parent) == K_TIDDIR ? TASK_SLOT : 0) | (i + 1));
+		return 0;
+	case K_TASKDIR:     /* one thread, TID = PID */
+		if (parse_pid(name, &n->pid) || n->pid != parent->pid || !node_alive(parent))
+			return -ENOENT;
+		n->reader = parent->reader;
+		n->entry = &tid_dir;
+		n->ino = node_pid_ino(n, TASK_SLOT);
 		return 0;
 	case K_OBJDIR:
 		if (strlen(name) > CTL_NAME_MAX)
@@ -271,6 +374,17 @@ void node_put(const struct node *n)
 {
 	if (node_kind(n) == K_OBJECT)
 		obj_forget(n->obj.id, 1);
+}
+
+int node_readlink(const struct node *n, int reader, char *buf, size_t len)
+{
+	if (node_kind(n) != K_LINK)
+		return -EINVAL;
+	if (!strcmp(n->entry->name, "self"))
+		snprintf(buf, len, "%d", reader);
+	else
+		snprintf(buf, len, "%d/task/%d", reader, reader);
+	return 0;
 }
 
 void node_forget(fuse_ino_t ino, uint64_t nlookup)
@@ -319,8 +433,12 @@ int node_stat(const struct node *n, struct stat *st)
 		for (size_t i = 0; i < COUNT(sys_entries); i++)
 			st->st_nlink += sys_entries[i].dir == n->entry && sys_entries[i].e.kind == K_DIR;
 		break;
-	case K_PIDDIR:
-		st->st_nlink = 2;
+	case K_PIDDIR:      /* ., .., task/.. */
+	case K_TASKDIR:     /* ., .., TID/.. */
+	case K_TIDDIR:
+		st->st_nlink = node_kind(n) == K_TIDDIR ? 2 : 3;
+		if (n->reader)
+			break;
 		if (vmfs_proc_stat(machine, n->pid, &ps) < 0)
 			return -ENOENT;
 		t += ps.start_ns;
@@ -333,6 +451,13 @@ int node_stat(const struct node *n, struct stat *st)
 		break;
 	case K_PAGEMAP:     /* one entry per page of the user half */
 		st->st_size = (off_t)((ms.user_top >> VMFS_PAGE_SHIFT) * 8);
+		break;
+	case K_KPAGEFLAGS:  /* one entry per frame of physical memory */
+	case K_KPAGECOUNT:
+		st->st_size = (off_t)((ms.phys_size >> VMFS_PAGE_SHIFT) * 8);
+		break;
+	case K_PAGE_IDLE:   /* one bit per frame, in whole u64 words */
+		st->st_size = (off_t)(((ms.phys_size >> VMFS_PAGE_SHIFT) + 63) / 64 * 8);
 		break;
 	case K_OBJECT:      /* through the handle: a removed object answers too */
 		if (vmfs_object_fstat(machine, n->obj.handle, &oi) < 0)
@@ -363,18 +488,30 @@ static void list_add(fuse_req_t req, struct sbuf *b, const char *name, fuse_ino_
 	b->len += len;
 }
 
+/*
+ * The machine's processes; on a machine with none, the reader, so that the
+ * listing is never empty (procps refuses an empty /proc: "fatal library
+ * error, reap").  Linux lists every reader; vmfs lists the machine's
+ * processes, which is what ls, vmfsctl and the tests count.
+ */
 static int list_pids(fuse_req_t req, struct sbuf *b)
 {
 	ssize_t n;
 	int *pids = snap_pids(machine, &n);
+	char name[16];
 
 	for (ssize_t i = 0; i < n; i++) {
-		char name[16];
-
 		snprintf(name, sizeof(name), "%d", pids[i]);
 		list_add(req, b, name, pid_ino(pids[i], 0), pid_dir.mode);
 	}
 	free(pids);
+	if (n == 0) {
+		int reader = node_reader(req);
+
+		snprintf(name, sizeof(name), "%d", reader);
+		if (reader > 0)     /* 0: a request of the kernel's own */
+			list_add(req, b, name, pid_ino(reader, 0) | READER_INO, pid_dir.mode);
+	}
 	return n < 0 ? (int)n : 0;
 }
 
@@ -407,7 +544,9 @@ int node_list(fuse_req_t req, const struct node *n, struct sbuf *b)
 	b->err = 0;
 	list_add(req, b, ".", n->ino, S_IFDIR);
 	list_add(req, b, "..", node_kind(n) == K_DIR && n->entry != SYS_DIR ?
-		 dir_ino(sys_of(n->entry)->dir) : ROOT_INO, S_IFDIR);
+		 dir_ino(sys_of(n->entry)->dir) :
+		 node_kind(n) == K_TASKDIR ? node_pid_ino(n, 0) :
+		 node_kind(n) == K_TIDDIR ? node_pid_ino(n, task_slot()) : ROOT_INO, S_IFDIR);
 	switch (node_kind(n)) {
 	case K_ROOT:
 		for (size_t i = 0; i < COUNT(root_entries); i++)
@@ -418,11 +557,24 @@ int node_list(fuse_req_t req, const struct node *n, struct sbuf *b)
 		rc = list_objects(req, b);
 		break;
 	case K_PIDDIR:
-		if (!pid_alive(n->pid))
+	case K_TIDDIR:
+		if (!node_alive(n))
 			return -ENOENT;
 		for (size_t i = 0; i < COUNT(pid_entries); i++)
-			list_add(req, b, pid_entries[i].name, pid_ino(n->pid, i + 1), pid_entries[i].mode);
+			if (pid_has(n, &pid_entries[i], node_kind(n) == K_TIDDIR))
+				list_add(req, b, pid_entries[i].name,
+					 node_pid_ino(n, (node_kind(n) == K_TIDDIR ? TASK_SLOT : 0) | (i + 1)),
+					 pid_entries[i].mode);
 		break;
+	case K_TASKDIR: {
+		char name[16];
+
+		if (!node_alive(n))
+			return -ENOENT;
+		snprintf(name, sizeof(name), "%d", n->pid);
+		list_add(req, b, name, node_pid_ino(n, TASK_SLOT), tid_dir.mode);
+		break;
+	}
 	case K_DIR:
 		for (size_t i = 0; i < COUNT(sys_entries); i++)
 			if (sys_entries[i].dir == n->entry)

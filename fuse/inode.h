@@ -7,6 +7,12 @@
  *     meminfo vmstat swaps stat uptime kmsg config
  *                              0444  text, rendered by procfmt.c
  *     phys                     0400  simulated RAM, offset = physical address
+ *     cpuinfo loadavg          0444  text, rendered by procfmt.c
+ *     self -> R                      symlinks to the reader (READER, procfmt.h): R is
+ *     thread-self -> R/task/R        the PID of the process that reads; R/ is listed
+ *                                    to that process only, when the machine has no
+ *                                    process; only the text files of PID/ and task/
+ *     kpageflags kpagecount    0400  one u64 per frame, offset = pfn * 8 (Linux's)
  *     objects/                 0755  objects/NAME: the object's own mode
  *     sys/                     0555  (Linux's /proc/sys)
  *       vm/                    0555
@@ -14,13 +20,22 @@
  *                                    its value as text; writing a number sets it
  *         overcommit_memory    0644  the tunables "vm.overcommit_memory" and
  *         overcommit_ratio     0644  "vm.overcommit_ratio", the same way
+ *       kernel/                0555
+ *         osrelease pid_max    0444  text, rendered by procfmt.c
+ *       kernel/mm/page_idle/   0555  (Linux's /sys/kernel/mm/page_idle)
+ *         bitmap               0600  idle page tracking, u64 words, bit = pfn
  *     PID/                     0555  one per live process; rmdir ends it
  *       mem                    0600  the address space, offset = virtual address
  *       maps smaps smaps_rollup stat statm status comm cmdline
  *                              0444  text, rendered by procfmt.c
  *       pagetable              0400  text, rendered by procfmt.c (frame numbers)
  *       pagemap                0400  64-bit entries, offset = vpn * 8 (Linux's mode)
+ *       clear_refs             0200  write 1 to 5 (vmfs_clear_refs)
  *       ctl                    0600  process commands (ctl.c)
+ *       environ io             0400  text, rendered by procfmt.c
+ *       limits wchan           0444  text, rendered by procfmt.c
+ *       task/                  0555  the process's one thread:
+ *         PID/                 0555  TID = PID, the files of PID/ but task/
  *
  * A struct node is what one inode names, worked out afresh for each
  * request from the inode number (node_of_ino) or a parent and a name
@@ -41,6 +56,8 @@ enum kind {
 	K_ROOT, K_OBJDIR, K_PIDDIR, K_DIR,                 /* directories (K_DIR: sys/...) */
 	K_CTL, K_TEXT, K_PHYS, K_OBJECT, K_MEM, K_PAGEMAP, /* files */
 	K_SYSCTL,                                          /* sys/vm/NAME */
+	K_LINK, K_TASKDIR, K_TIDDIR,                       /* self, PID/task/, PID/task/TID/ */
+	K_KPAGEFLAGS, K_KPAGECOUNT, K_CLEAR_REFS, K_PAGE_IDLE, /* physical pages, working sets */
 };
 
 /* A name in the tree and how to make its content. */
@@ -57,6 +74,7 @@ struct node {
 	const struct entry *entry;
 	fuse_ino_t          ino;
 	int                 pid;    /* in PID/ */
+	bool                reader; /* PID/ is the reader's, not the machine's (self) */
 	struct obj_ref      obj;    /* K_OBJECT: its id, handle (the open object) and name */
 };
 
@@ -82,11 +100,19 @@ int node_of_ino(fuse_ino_t ino, struct node *n, bool live);
 
 /*
  * node_of_name - what @name in directory @parent names (and its inode), for
- * lookup.  A name under objects/ is looked up in the machine and, when it
+ * lookup by the process that sent request @reader (whose PID names the
+ * reader where it is not one of the machine's; NULL: no reader).  A name under objects/ is looked up in the machine and, when it
  * exists, counted in the object table: the caller owes the kernel that
  * reference (a reply_entry) or a node_put().
  */
-int node_of_name(const struct node *parent, const char *name, struct node *n);
+int node_of_name(const struct node *parent, const char *name, fuse_req_t reader,
+		 struct node *n);
+
+/* node_fmt_pid - the pid argument of a fmt_process function for a node in PID/. */
+static inline int node_fmt_pid(const struct node *n)
+{
+	return n->reader ? READER(n->pid) : n->pid;
+}
 
 /*
  * node_of_object - the node of object @name just made (@fresh: a new
@@ -98,6 +124,21 @@ int node_of_object(const char *name, bool fresh, struct node *n);
 
 /* node_put - give back the reference node_of_name or node_of_object counted. */
 void node_put(const struct node *n);
+
+/*
+ * node_reader - the PID of the process that sent @req, the reader that
+ * `self` names (and the root lists on an empty machine): FUSE gives the
+ * calling thread's ID, so a
+ * thread's is turned into its process's (Tgid in the daemon's own /proc).
+ */
+int node_reader(fuse_req_t req);
+
+/*
+ * node_readlink - the target of symlink @n (self, thread-self) for process
+ * @reader into @buf of @len bytes, NUL-terminated.  0, or -EINVAL for what
+ * is not a link.
+ */
+int node_readlink(const struct node *n, int reader, char *buf, size_t len);
 
 /* node_forget - the kernel forgot @nlookup references to inode @ino. */
 void node_forget(fuse_ino_t ino, uint64_t nlookup);

@@ -17,8 +17,9 @@
  *     in the object table is either handed to the kernel with that reply
  *     or given back (node_put) when the reply fails or is an error.
  *   - Text files are rendered once, at open (one snapshot per open, kept in
- *     the open file and freed at release); mem, phys, pagemap and objects
- *     are read from the machine at each read.
+ *     the open file and freed at release); mem, phys, pagemap, kpageflags,
+ *     kpagecount, the idle bitmap and objects are read from the machine
+ *     at each read.
  *   - An object file is read, written, truncated and stat'ed through the
  *     handle its inode holds (objtab.h), never by name: a descriptor opened
  *     before an rm keeps the removed object, as on any Unix file system,
@@ -38,7 +39,8 @@
  *     flag bits (Linux 6.1's pte_to_pagemap_entry without show_pfn);
  *     pagetable with every physical address 0 (fmt_pid_pagetable_nopfn);
  *     and is refused phys (EPERM), whose every byte is physical memory, as
- *     Linux refuses /dev/mem without CAP_SYS_RAWIO.  A file that shows
+ *     Linux refuses /dev/mem without CAP_SYS_RAWIO, and so kpageflags,
+ *     kpagecount and the idle bitmap, indexed by frame number.  A file that shows
  *     physical memory or frame numbers is added to this rule with it.
  *   - The locks are those of daemon.h: a handle's lock is never held
  *     across a reply.
@@ -89,7 +91,8 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct node dir, n;
 	int rc;
 
-	if ((rc = node_of_ino(parent, &dir, true)) || (rc = node_of_name(&dir, name, &n)))
+	if ((rc = node_of_ino(parent, &dir, true)) ||
+	    (rc = node_of_name(&dir, name, req, &n)))
 		fuse_reply_err(req, -rc);
 	else
 		reply_entry(req, &n);
@@ -119,6 +122,19 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, -rc);
 	else
 		fuse_reply_attr(req, &st, 0);
+}
+
+static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct node n;
+	char target[64];
+	int rc;
+
+	if ((rc = node_of_ino(ino, &n, true)) ||
+	    (rc = node_readlink(&n, node_reader(req), target, sizeof(target))))
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_readlink(req, target);
 }
 
 static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -227,7 +243,7 @@ static int render(struct handle *h)
 	if (e->kind == K_SYSCTL)
 		rc = fmt_sysctl(machine, node_sysctl(&h->node), &h->text);
 	else
-		rc = fmt_process ? fmt_process(machine, h->node.pid, &h->text)
+		rc = fmt_process ? fmt_process(machine, node_fmt_pid(&h->node), &h->text)
 				 : e->fmt_machine(machine, &h->text);
 	if (rc == 0 && h->text.err)
 		rc = h->text.err < 0 ? h->text.err : -ENOMEM;
@@ -247,6 +263,8 @@ static int open_node(const struct node *n, struct fuse_file_info *fi, uid_t open
 	case K_TEXT:
 	case K_PHYS:
 	case K_PAGEMAP:
+	case K_KPAGEFLAGS:
+	case K_KPAGECOUNT:
 		if (writing)
 			return -EACCES;
 		break;
@@ -266,6 +284,9 @@ static int open_node(const struct node *n, struct fuse_file_info *fi, uid_t open
 		rc = render(h);
 		break;
 	case K_PHYS:
+	case K_KPAGEFLAGS:  /* indexed by frame number: the same rule as phys */
+	case K_KPAGECOUNT:
+	case K_PAGE_IDLE:
 		if (!h->show_pfn)
 			rc = -EPERM;
 		break;
@@ -546,6 +567,84 @@ static ssize_t pagemap_read(int pid, char *buf, size_t size, off_t off, bool sho
 }
 
 /*
+ * kpageflags, kpagecount: one u64 per frame, offset = pfn * 8, 8-byte
+ * aligned offset and size or EINVAL (fs/proc/page.c's KPMMASK test); end
+ * of file at the end of physical memory.
+ */
+static ssize_t kpage_read(enum kind kind, char *buf, size_t size, off_t off)
+{
+	uint64_t *out = (uint64_t *)(void *)buf;
+	ssize_t n;
+
+	if ((off & 7) || (size & 7))
+		return -EINVAL;
+	n = kind == K_KPAGEFLAGS ? vmfs_kpageflags(machine, (uint64_t)off >> 3, out, size >> 3)
+				 : vmfs_kpagecount(machine, (uint64_t)off >> 3, out, size >> 3);
+	return n < 0 ? n : n * 8;
+}
+
+/*
+ * sys/kernel/mm/page_idle/bitmap: u64 words, bit i of the word at offset
+ * 8w for frame 64w + i; offset and size multiples of 8 or EINVAL
+ * (BITMAP_CHUNK_SIZE).  A read past the last frame is end of file, a
+ * write there ENXIO, as mm/page_idle.c answers.
+ */
+static ssize_t page_idle_io(char *buf, size_t size, off_t off, bool write)
+{
+	ssize_t n;
+
+	if ((off & 7) || (size & 7))
+		return -EINVAL;
+	if ((uint64_t)off > UINT64_MAX / 8)     /* frame off * 8 would wrap: far past the end */
+		return write && size ? -ENXIO : 0;
+	if (write) {
+		/* The request's bytes need not be aligned for u64 loads: copy them. */
+		char *words = iobuf();
+
+		if (!words)
+			return -ENOMEM;
+		if (size > IO_MAX)
+			size = IO_MAX;
+		memcpy(words, buf, size);
+		n = vmfs_page_idle_set(machine, (uint64_t)off * 8, (const uint64_t *)(void *)words, size >> 3);
+	} else
+		n = vmfs_page_idle_get(machine, (uint64_t)off * 8, (uint64_t *)(void *)buf, size >> 3);
+	if (n == 0 && write && size)
+		return -ENXIO;
+	return n < 0 ? n : n * 8;
+}
+
+/*
+ * PID/clear_refs: one decimal number, 1 to 5, with blanks and a newline
+ * around it allowed (kstrtoint of the stripped text, at most 12 bytes
+ * read, the rest ignored, as clear_refs_write does); anything else is
+ * EINVAL and changes nothing.  The whole write is taken.
+ */
+static int clear_refs_io(int pid, const char *buf, size_t size)
+{
+	char text[13];
+	size_t len = size < sizeof(text) - 1 ? size : sizeof(text) - 1, a = 0, b;
+	long v = 0;
+
+	memcpy(text, buf, len);
+	b = len;
+	while (a < b && strchr(" \t\n", text[a]))
+		a++;
+	while (b > a && strchr(" \t\n", text[b - 1]))
+		b--;
+	if (a < b && text[a] == '+')
+		a++;
+	if (a == b || b - a > 9)
+		return -EINVAL;
+	for (size_t i = a; i < b; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (text[i] - '0');
+	}
+	return vmfs_clear_refs(machine, pid, (int)v);
+}
+
+/*
  * ctl: the answer of the last command, read from the offset where that
  * command's write left the file.  A read from before that point (pread at
  * 0, or a seek back) starts the answer over at offset 0, so that it still
@@ -651,6 +750,16 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	case K_PHYS:
 		r = vmfs_phys_read(machine, (uint64_t)off, buf, size);
 		break;
+	case K_KPAGEFLAGS:
+	case K_KPAGECOUNT:
+		r = kpage_read(node_kind(n), buf, size, off);
+		break;
+	case K_PAGE_IDLE:
+		r = page_idle_io(buf, size, off, false);
+		break;
+	case K_CLEAR_REFS:  /* write-only, as Linux's has no read */
+		r = -EINVAL;
+		break;
 	case K_OBJECT:      /* through the handle: the object opened, even if removed since */
 		r = vmfs_object_pread(machine, n->obj.handle, (uint64_t)off, buf, size);
 		break;
@@ -685,6 +794,14 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		break;
 	case K_OBJECT:
 		r = off < 0 ? -EINVAL : vmfs_object_pwrite(machine, n->obj.handle, (uint64_t)off, buf, size);
+		break;
+	case K_CLEAR_REFS:
+		r = clear_refs_io(n->pid, buf, size);
+		if (r == 0)
+			r = (ssize_t)size;
+		break;
+	case K_PAGE_IDLE:
+		r = off < 0 ? -EINVAL : page_idle_io((char *)(uintptr_t)buf, size, off, true);   /* only read */
 		break;
 	default:
 		r = -EBADF;
@@ -737,6 +854,8 @@ static int set_attr(const struct node *n, const struct stat *attr, int to_set)
 		case K_CTL:
 		case K_MEM:
 		case K_SYSCTL:
+		case K_CLEAR_REFS:
+		case K_PAGE_IDLE:
 			break;
 		default:
 			return is_dir(n) ? -EISDIR : -EACCES;
@@ -774,7 +893,8 @@ static int node_of_child(fuse_ino_t parent, const char *name, struct node *n)
 	struct node dir;
 	int rc;
 
-	if ((rc = node_of_ino(parent, &dir, true)) || (rc = node_of_name(&dir, name, n)))
+	/* no reader: changes are for the machine's names only */
+	if ((rc = node_of_ino(parent, &dir, true)) || (rc = node_of_name(&dir, name, NULL, n)))
 		return rc;
 	node_put(n);
 	return 0;
@@ -802,7 +922,7 @@ static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		if (rc == -ESRCH)
 			rc = -ENOENT;
 	} else if (rc == 0) {
-		rc = node_kind(&n) == K_OBJDIR ? -EPERM : -ENOTDIR;
+		rc = is_dir(&n) ? -EPERM : -ENOTDIR;   /* objects/, sys/..., task/... */
 	}
 	fuse_reply_err(req, -rc);
 }
@@ -857,6 +977,7 @@ const struct fuse_lowlevel_ops vmfs_ops = {
 	.forget       = ll_forget,
 	.forget_multi = ll_forget_multi,
 	.getattr      = ll_getattr,
+	.readlink     = ll_readlink,
 	.setattr      = ll_setattr,
 	.statfs       = ll_statfs,
 	.opendir      = ll_opendir,

@@ -64,6 +64,12 @@
  *     for one more machine's worth of pages, so SwapFree (and the Size
  *     column minus Used) equals the frame count.  With swap=none the file
  *     holds only the header and SwapTotal is 0.
+ *   - The reader (issue 15): `self` names the process that reads the mount,
+ *     which is none of the machine's; READER(pid) renders it as a process
+ *     named "reader" with no memory (task_stat, call_maps).  cpuinfo is the
+ *     one CPU of stat, which runs nothing (vendor vmfs, 0 MHz, no flags),
+ *     loadavg 0.00 with the machine's process count and last PID, io's
+ *     read_bytes the major faults' pages, limits a fresh Linux process's.
  *   - config has no Linux counterpart: vmfs_stat's configuration as
  *     "key value" lines, named after vmfs_open's options, so that no reader
  *     has to parse the boot lines of kmsg (which a policy change outdates
@@ -213,6 +219,8 @@ static ssize_t call_pids(vmfs *m, int pid, void *buf, size_t max)
 
 static ssize_t call_maps(vmfs *m, int pid, void *buf, size_t max)
 {
+	if (pid < 0)                    /* READER(): no memory of the machine */
+		return 0;
 	return vmfs_maps(m, pid, buf, max);
 }
 
@@ -280,6 +288,21 @@ struct task {
 };
 
 /*
+ * vmfs_proc_stat, and for READER(pid) the reader: no memory, no faults,
+ * no parent, started when the machine booted.
+ */
+static int task_stat(vmfs *m, int pid, struct vmfs_proc_stat *ps)
+{
+	if (pid >= 0)
+		return vmfs_proc_stat(m, pid, ps);
+	memset(ps, 0, sizeof(*ps));
+	ps->pid = -pid;
+	snprintf(ps->comm, sizeof(ps->comm), "reader");
+	snprintf(ps->name, sizeof(ps->name), "reader");
+	return 0;
+}
+
+/*
  * A spawned process leads its own process group and session; a forked one
  * inherits its parent's, as after fork(2).  vmfs keeps neither, so they are
  * the oldest living ancestor's PID (PIDs grow down a fork chain, so the walk
@@ -301,7 +324,7 @@ static int load_task(vmfs *m, int pid, struct task *t)
 	int r;
 
 	memset(t, 0, sizeof(*t));
-	r = vmfs_proc_stat(m, pid, &t->ps);
+	r = task_stat(m, pid, &t->ps);
 	if (r < 0)
 		return r;
 	if (!(maps = snap_maps(m, pid, &n)))
@@ -1106,7 +1129,7 @@ int fmt_pid_status(vmfs *m, int pid, struct sbuf *out)
 int fmt_pid_comm(vmfs *m, int pid, struct sbuf *out)
 {
 	struct vmfs_proc_stat ps;
-	int r = vmfs_proc_stat(m, pid, &ps);
+	int r = task_stat(m, pid, &ps);
 
 	if (r < 0)
 		return r;
@@ -1118,7 +1141,7 @@ int fmt_pid_comm(vmfs *m, int pid, struct sbuf *out)
 int fmt_pid_cmdline(vmfs *m, int pid, struct sbuf *out)
 {
 	struct vmfs_proc_stat ps;
-	int r = vmfs_proc_stat(m, pid, &ps);
+	int r = task_stat(m, pid, &ps);
 
 	if (r < 0)
 		return r;
@@ -1221,4 +1244,165 @@ int fmt_pid_pagetable(vmfs *m, int pid, struct sbuf *out)
 int fmt_pid_pagetable_nopfn(vmfs *m, int pid, struct sbuf *out)
 {
 	return pagetable(m, pid, false, out);
+}
+
+/* ---- what Linux's own tools read besides (issue 15) ---------------------------- */
+
+/*
+ * cpuinfo: x86's show_cpuinfo (arch/x86/kernel/cpu/proc.c) for the one CPU
+ * that /proc/stat shows, which runs no instructions: vendor "vmfs", every
+ * number that would describe silicon 0, no flags, 0 MHz and 0 bogomips.
+ * What is the machine's: TLB size (its entries per process, as AMD's line
+ * says it) and address sizes (physical: the bits that address all of phys;
+ * virtual: va_bits).
+ */
+static int put_cpuinfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
+{
+	int phys_bits = VMFS_PAGE_SHIFT;
+
+	(void)m;
+	while (phys_bits < 64 && (UINT64_C(1) << phys_bits) < st->phys_size)
+		phys_bits++;
+	sbuf_printf(out, "processor\t: 0\nvendor_id\t: vmfs\ncpu family\t: 0\nmodel\t\t: 0\n"
+		    "model name\t: vmfs simulated machine (runs no instructions)\n"
+		    "stepping\t: 0\ncpu MHz\t\t: 0.000\ncache size\t: 0 KB\n"
+		    "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\n"
+		    "apicid\t\t: 0\ninitial apicid\t: 0\nfpu\t\t: no\nfpu_exception\t: no\n"
+		    "cpuid level\t: 0\nwp\t\t: yes\nflags\t\t:\nbugs\t\t:\n"
+		    "bogomips\t: 0.00\n");
+	if (st->tlb_entries)
+		sbuf_printf(out, "TLB size\t: %" PRIu64 " 4K pages\n", st->tlb_entries);
+	sbuf_printf(out, "clflush size\t: 64\ncache_alignment\t: 64\n"
+		    "address sizes\t: %d bits physical, %d bits virtual\npower management:\n\n",
+		    phys_bits, st->va_bits);
+	return 0;
+}
+
+int fmt_cpuinfo(vmfs *m, struct sbuf *out)
+{
+	return fmt_machine(m, out, put_cpuinfo);
+}
+
+/*
+ * loadavg (fs/proc/loadavg.c): no process ever runs, so every average is
+ * 0.00 and none is running; then the processes that exist and the last
+ * PID handed out (PIDs are 1, 2, ... in order, never reused, so it is the
+ * number of spawns and forks).
+ */
+static int put_loadavg(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
+{
+	(void)m;
+	sbuf_printf(out, "0.00 0.00 0.00 0/%" PRIu64 " %" PRIu64 "\n",
+		    st->nr_processes, st->forks + st->spawns);
+	return 0;
+}
+
+int fmt_loadavg(vmfs *m, struct sbuf *out)
+{
+	return fmt_machine(m, out, put_loadavg);
+}
+
+/* sys/kernel/osrelease: the Linux whose semantics the machine follows. */
+int fmt_osrelease(vmfs *m, struct sbuf *out)
+{
+	(void)m;
+	sbuf_printf(out, "6.1.0-vmfs\n");
+	return sbuf_result(out);
+}
+
+/* sys/kernel/pid_max: one more than the highest PID (mm.c stops at INT32_MAX). */
+int fmt_pid_max(vmfs *m, struct sbuf *out)
+{
+	(void)m;
+	sbuf_printf(out, "%d\n", INT32_MAX);
+	return sbuf_result(out);
+}
+
+/* environ: the machine knows no environment; empty, as a kernel thread's. */
+int fmt_pid_environ(vmfs *m, int pid, struct sbuf *out)
+{
+	struct vmfs_proc_stat ps;
+
+	(void)out;
+	return task_stat(m, pid, &ps);
+}
+
+/*
+ * io (proc_pid_io_accounting): no system calls, so no rchar, wchar, syscr,
+ * syscw; read_bytes is what major faults read from the store, one page
+ * each; write_bytes 0: the machine does not count who dirtied a page.
+ */
+static void put_pid_io(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	(void)m;
+	sbuf_printf(out, "rchar: 0\nwchar: 0\nsyscr: 0\nsyscw: 0\nread_bytes: %" PRIu64
+		    "\nwrite_bytes: 0\ncancelled_write_bytes: 0\n",
+		    t->ps.maj_flt << VMFS_PAGE_SHIFT);
+}
+
+int fmt_pid_io(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_task(m, pid, out, put_pid_io);
+}
+
+/*
+ * limits (proc_pid_limits): a fresh Linux process's, the machine having
+ * none of its own: init's defaults (include/asm-generic/resource.h) with
+ * RLIMIT_NPROC and RLIMIT_SIGPENDING as fork_init() sets them (max_threads
+ * / 2), RLIMIT_NOFILE 1024/4096, RLIMIT_CORE 0 as systemd leaves it.
+ */
+static void put_limit(struct sbuf *s, const char *name, uint64_t soft, uint64_t hard,
+		      const char *unit)
+{
+	char cur[24], max[24];
+
+	snprintf(cur, sizeof(cur), "%" PRIu64, soft);
+	snprintf(max, sizeof(max), "%" PRIu64, hard);
+	sbuf_printf(s, "%-25s %-20s %-20s ", name, soft == UINT64_MAX ? "unlimited" : cur,
+		    hard == UINT64_MAX ? "unlimited" : max);
+	if (unit)
+		sbuf_printf(s, "%-10s", unit);
+	sbuf_putc(s, '\n');
+}
+
+static void put_pid_limits(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	const uint64_t inf = UINT64_MAX, threads = sigpending_limit(m);
+
+	(void)t;
+	sbuf_printf(out, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+	put_limit(out, "Max cpu time", inf, inf, "seconds");
+	put_limit(out, "Max file size", inf, inf, "bytes");
+	put_limit(out, "Max data size", inf, inf, "bytes");
+	put_limit(out, "Max stack size", 8u << 20, inf, "bytes");
+	put_limit(out, "Max core file size", 0, inf, "bytes");
+	put_limit(out, "Max resident set", inf, inf, "bytes");
+	put_limit(out, "Max processes", threads, threads, "processes");
+	put_limit(out, "Max open files", 1024, 4096, "files");
+	put_limit(out, "Max locked memory", 8u << 20, 8u << 20, "bytes");
+	put_limit(out, "Max address space", inf, inf, "bytes");
+	put_limit(out, "Max file locks", inf, inf, "locks");
+	put_limit(out, "Max pending signals", threads, threads, "signals");
+	put_limit(out, "Max msgqueue size", 819200, 819200, "bytes");
+	put_limit(out, "Max nice priority", 0, 0, NULL);
+	put_limit(out, "Max realtime priority", 0, 0, NULL);
+	put_limit(out, "Max realtime timeout", inf, inf, "us");
+}
+
+int fmt_pid_limits(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_task(m, pid, out, put_pid_limits);
+}
+
+/* wchan (proc_pid_wchan): no kernel function to wait in: "0", no newline. */
+static void put_pid_wchan(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	(void)m;
+	(void)t;
+	sbuf_putc(out, '0');
+}
+
+int fmt_pid_wchan(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_task(m, pid, out, put_pid_wchan);
 }

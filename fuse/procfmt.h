@@ -87,4 +87,25 @@ int fmt_pid_pagetable(vmfs *m, int pid, struct sbuf *out);
 /* pagetable for an opener who may not see physical addresses: all of them 0. */
 int fmt_pid_pagetable_nopfn(vmfs *m, int pid, struct sbuf *out);
 
+/*
+ * What Linux's own tools read besides (issue 15): cpuinfo, loadavg,
+ * sys/kernel/osrelease and pid_max at the top; environ, io, limits and
+ * wchan in PID/.
+ *
+ * The reader: `self` names the process reading the mount, which is none of
+ * the machine's, under its own PID (procps looks itself up by getpid()).
+ * READER(pid) is the pid argument that makes a per-process fmt_* function
+ * render that reader: a process with no memory of the machine, named
+ * "reader", whose list of mappings is empty.
+ */
+#define READER(pid) (-(pid))
+int fmt_cpuinfo(vmfs *m, struct sbuf *out);
+int fmt_loadavg(vmfs *m, struct sbuf *out);
+int fmt_osrelease(vmfs *m, struct sbuf *out);
+int fmt_pid_max(vmfs *m, struct sbuf *out);
+int fmt_pid_environ(vmfs *m, int pid, struct sbuf *out);
+int fmt_pid_io(vmfs *m, int pid, struct sbuf *out);
+int fmt_pid_limits(vmfs *m, int pid, struct sbuf *out);
+int fmt_pid_wchan(vmfs *m, int pid, struct sbuf *out);
+
 #endif

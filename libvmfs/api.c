@@ -14,6 +14,7 @@
 #include "object.h"
 #include "options.h"
 #include "policy.h"
+#include "pageflags.h"
 
 #include <errno.h>
 
@@ -371,6 +372,44 @@ VMFS_EXPORT int vmfs_object_fstat(vmfs *m, int64_t obj, struct vmfs_object_info 
 	if (!info)
 		return vm_error(-EINVAL, "vmfs_object_fstat: NULL result");
 	return LOCKED(m, object_stat(m, OBJ_OPEN(obj), info));
+}
+
+VMFS_EXPORT ssize_t vmfs_kpageflags(vmfs *m, uint64_t pfn, uint64_t *out, size_t n)
+{
+	CHECK_M(m);
+	if (!out && n)
+		return vm_error(-EINVAL, "vmfs_kpageflags: NULL buffer");
+	return LOCKED(m, kpageflags_read(m, pfn, out, n));
+}
+
+VMFS_EXPORT ssize_t vmfs_kpagecount(vmfs *m, uint64_t pfn, uint64_t *out, size_t n)
+{
+	CHECK_M(m);
+	if (!out && n)
+		return vm_error(-EINVAL, "vmfs_kpagecount: NULL buffer");
+	return LOCKED(m, kpagecount_read(m, pfn, out, n));
+}
+
+VMFS_EXPORT int vmfs_clear_refs(vmfs *m, int pid, int type)
+{
+	CHECK_M(m);
+	return LOCKED(m, clear_refs_write(m, pid, type));
+}
+
+VMFS_EXPORT ssize_t vmfs_page_idle_get(vmfs *m, uint64_t pfn, uint64_t *bitmap, size_t nwords)
+{
+	CHECK_M(m);
+	if (!bitmap && nwords)
+		return vm_error(-EINVAL, "vmfs_page_idle_get: NULL bitmap");
+	return LOCKED(m, page_idle_bitmap_read(m, pfn, bitmap, nwords));
+}
+
+VMFS_EXPORT ssize_t vmfs_page_idle_set(vmfs *m, uint64_t pfn, const uint64_t *bitmap, size_t nwords)
+{
+	CHECK_M(m);
+	if (!bitmap && nwords)
+		return vm_error(-EINVAL, "vmfs_page_idle_set: NULL bitmap");
+	return LOCKED(m, page_idle_bitmap_write(m, pfn, bitmap, nwords));
 }
 
 VMFS_EXPORT size_t vmfs_kmsg(vmfs *m, char *buf, size_t len)

@@ -46,6 +46,9 @@ extern "C" {
 #define VMFS_PTE_COW      (1ull << 9)   /* software: write must copy first */
 #define VMFS_PTE_PROTNONE (1ull << 10)  /* software: resident, PROT_NONE (P clear) */
 #define VMFS_PTE_SWAP     (1ull << 11)  /* software: not present, page is in swap */
+#define VMFS_PTE_SOFT_DIRTY (1ull << 58) /* software: written since clear_refs 4
+					   (x86's _PAGE_SOFT_DIRTY), in a present
+					   or a swap entry; since 0.5 */
 #define VMFS_PTE_NX       (1ull << 63)  /* no-execute */
 #define VMFS_PTE_PFN_MASK 0x000ffffffffff000ull /* bits 12-51 */
 
@@ -174,7 +177,8 @@ struct vmfs_map {
 	uint64_t swap;         /* pages of this mapping in swap (with a shared
 				  anonymous mapping, since 0.5, its object's
 				  pages in swap in the mapping's range) */
-	uint64_t referenced;   /* resident pages whose accessed bit is set */
+	uint64_t referenced;   /* resident pages whose accessed bit is set, or
+				  which idle tracking left young (since 0.5) */
 	uint64_t dirty;        /* resident pages whose dirty bit is set */
 	uint64_t shared;       /* resident pages mapped by more than one table */
 	/* smaps (since 0.2), in pages except pss: */
@@ -524,6 +528,7 @@ size_t vmfs_kmsg(vmfs *m, char *buf, size_t len);
 #define VMFS_PM_PFN_MASK   ((1ull << 55) - 1)  /* bits 0-54: PFN if present */
 #define VMFS_PM_SWAP_TYPE  0x1full              /* bits 0-4 if swapped */
 #define VMFS_PM_SWAP_SHIFT 5                    /* bits 5-54: swap offset */
+#define VMFS_PM_SOFT_DIRTY (1ull << 55)         /* written since clear_refs 4 (since 0.5) */
 #define VMFS_PM_EXCLUSIVE  (1ull << 56)         /* page exclusively mapped */
 #define VMFS_PM_FILE       (1ull << 61)         /* object page or shared anon */
 #define VMFS_PM_SWAPPED    (1ull << 62)
@@ -737,6 +742,82 @@ int64_t vmfs_reclaim(vmfs *m, uint64_t n);
  * that nothing was lost.  Since 0.2.
  */
 int vmfs_sync(vmfs *m);
+
+/* ---- physical pages and working sets (since 0.5) ------------------------- */
+
+/*
+ * Linux's page flags as kpageflags shows them (include/uapi/linux/
+ * kernel-page-flags.h; bit numbers), and the one kernel-internal bit the
+ * machine has (KPF_RESERVED, the kernel image).  libvmfs(3), PHYSICAL PAGES,
+ * says which the machine sets and when.
+ */
+#define VMFS_KPF_LOCKED      0
+#define VMFS_KPF_REFERENCED  2
+#define VMFS_KPF_UPTODATE    3
+#define VMFS_KPF_DIRTY       4
+#define VMFS_KPF_LRU         5
+#define VMFS_KPF_ACTIVE      6
+#define VMFS_KPF_BUDDY       10
+#define VMFS_KPF_MMAP        11
+#define VMFS_KPF_ANON        12
+#define VMFS_KPF_SWAPCACHE   13
+#define VMFS_KPF_SWAPBACKED  14
+#define VMFS_KPF_NOPAGE      20
+#define VMFS_KPF_ZERO_PAGE   24
+#define VMFS_KPF_IDLE        25
+#define VMFS_KPF_PGTABLE     26
+#define VMFS_KPF_RESERVED    32
+
+/*
+ * vmfs_kpageflags - /proc/kpageflags: for the @n frames from @pfn, one u64
+ * of VMFS_KPF_* bits each (1ull << VMFS_KPF_x), into @out; every frame of
+ * physical memory as vmfs_phys_read sees it (data frames, kernel image,
+ * page-table frames).  Returns the entries filled (fewer at the end of
+ * physical memory, 0 past it).  Since 0.5.
+ */
+ssize_t vmfs_kpageflags(vmfs *m, uint64_t pfn, uint64_t *out, size_t n);
+
+/*
+ * vmfs_kpagecount - /proc/kpagecount: for the @n frames from @pfn, how many
+ * page-table entries map each (Linux's page_mapcount; 0 for free frames,
+ * page tables and the kernel image).  As vmfs_kpageflags.  Since 0.5.
+ */
+ssize_t vmfs_kpagecount(vmfs *m, uint64_t pfn, uint64_t *out, size_t n);
+
+/* @type for vmfs_clear_refs: what writing it to /proc/PID/clear_refs does. */
+#define VMFS_CLEAR_REFS_ALL        1  /* clear the accessed bits of every page */
+#define VMFS_CLEAR_REFS_ANON       2  /* of private anonymous pages only */
+#define VMFS_CLEAR_REFS_MAPPED     3  /* of object and shared memory pages only */
+#define VMFS_CLEAR_REFS_SOFT_DIRTY 4  /* clear soft-dirty bits (write-protecting) */
+#define VMFS_CLEAR_REFS_MM_HIWATER_RSS 5  /* reset the peak RSS (VmHWM) to the RSS */
+
+/*
+ * vmfs_clear_refs - what writing @type (VMFS_CLEAR_REFS_*) to
+ * /proc/PID/clear_refs does in Linux 6.1 (fs/proc/task_mmu.c): 1 to 3
+ * clear the accessed bits (and idle tracking's young flag) of @pid's
+ * resident pages of that kind, so smaps's Referenced starts again from 0;
+ * 4 clears the soft-dirty bits and write-protects the pages, so the next
+ * write to each sets VMFS_PM_SOFT_DIRTY again; 5 sets VmHWM to the RSS.
+ * 0, -EINVAL (another @type; nothing changes), -ESRCH.  Since 0.5.
+ */
+int vmfs_clear_refs(vmfs *m, int pid, int type);
+
+/*
+ * vmfs_page_idle_get, vmfs_page_idle_set - idle page tracking
+ * (/sys/kernel/mm/page_idle/bitmap, mm/page_idle.c): a bitmap of @nwords
+ * u64 words for the frames from @pfn (a multiple of 64), bit i of word w
+ * for frame pfn + 64 * w + i.  Set marks each frame whose bit is set idle
+ * after clearing the accessed bits of the entries mapping it (through the
+ * reverse map); get reports the frames still idle, that is not accessed
+ * since (it clears the accessed bits it finds, and the frame's idle flag
+ * with them).  Only pages on the LRU (resident data pages) take part;
+ * other bits read 0 and are ignored when set.  Both return the words
+ * done (fewer at the end of physical memory, 0 past it; a last word only
+ * partly inside counts), or -EINVAL (@pfn
+ * not a multiple of 64).  Since 0.5.
+ */
+ssize_t vmfs_page_idle_get(vmfs *m, uint64_t pfn, uint64_t *bitmap, size_t nwords);
+ssize_t vmfs_page_idle_set(vmfs *m, uint64_t pfn, const uint64_t *bitmap, size_t nwords);
 
 #ifdef __cplusplus
 }

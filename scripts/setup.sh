@@ -18,6 +18,7 @@ packages=(
 	zlib1g-dev libzstd-dev liblzma-dev       # compressed traces (vmfs-replay)
 	zstd                                     # the replay tests' zstd trace
 	parallel                                 # GNU parallel: the replay tests' sharded sweep
+	procps psmisc python3-psutil strace      # Linux's own tools on a mount (test_tools.sh)
 )
 
 missing=()

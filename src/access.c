@@ -231,7 +231,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 					const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
 
 					if (!(e & PTE_COW) && (f->flags & FRAME_KIND_MASK) == FRAME_ANON) {
-						set_pte(mm, va, ptep, e | PTE_A | PTE_D);
+						set_pte(mm, va, ptep, e | PTE_A | PTE_D | PTE_SOFT_DIRTY);
 						if (!(e & PTE_D))
 							page_dirtied(m, pte_pfn(e));
 						*pa = (pte_pfn(e) << PAGE_SHIFT) | off;
@@ -241,9 +241,12 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 						return rc;
 					continue;
 				}
-				return bad_area(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
+				/* Write-protected only to catch this write (clear_refs 4): do_wp_page. */
+				if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f, ptep)) < 0)
+					return rc;
+				continue;
 			}
-			uint64_t add = PTE_A | (a->write ? PTE_D : 0);
+			uint64_t add = PTE_A | (a->write ? PTE_D | PTE_SOFT_DIRTY : 0);
 
 			if ((e & add) != add)
 				ptep_set_access_flags(ptep, add);
@@ -274,7 +277,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 				continue;
 			}
 			if (a->write && !(e & PTE_D)) {
-				set_pte(mm, va, ptep, e | PTE_D);
+				set_pte(mm, va, ptep, e | PTE_D | PTE_SOFT_DIRTY);
 				page_dirtied(m, pte_pfn(e));
 			}
 			*pa = (pte_pfn(e) << PAGE_SHIFT) | off;
@@ -354,7 +357,7 @@ static int access_how_any(struct access *a, unsigned how)
 	a->force = how & VMFS_ACCESS_FORCE;
 	a->need = (a->user ? PTE_US : 0) | (a->write ? PTE_RW : 0);
 	a->deny = a->exec ? PTE_NX : 0;
-	a->add = PTE_A | (a->write ? PTE_D : 0);
+	a->add = PTE_A | (a->write ? PTE_D | PTE_SOFT_DIRTY : 0);
 	access_data_setup(a);
 	return 0;
 }
@@ -370,7 +373,7 @@ static inline int access_how(struct access *a, unsigned how)
 		a->user = true;
 		a->need = PTE_US | (w ? PTE_RW : 0);
 		a->deny = 0;
-		a->add = PTE_A | (w ? PTE_D : 0);
+		a->add = PTE_A | (w ? PTE_D | PTE_SOFT_DIRTY : 0);
 		access_data_setup(a);
 		return 0;
 	}

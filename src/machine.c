@@ -354,7 +354,7 @@ static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 			o->anon++;
 			o->pss_anon += share;   /* smaps_page_accumulate: PageAnon */
 		}
-		if (e & PTE_A)
+		if ((e & PTE_A) || (f->flags & FRAME_YOUNG))   /* pte_young || page_is_young */
 			o->referenced++;
 		if (dirty)
 			o->dirty++;
@@ -429,8 +429,12 @@ static int pagemap_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pte
 			pm |= VMFS_PM_FILE;
 		if (f->mapcount == 1)
 			pm |= VMFS_PM_EXCLUSIVE;
+		if (e & PTE_SOFT_DIRTY)
+			pm |= VMFS_PM_SOFT_DIRTY;
 	} else if (pte_is_swap(e)) {
 		pm = VMFS_PM_SWAPPED | ((pte_pfn(e) << VMFS_PM_SWAP_SHIFT) & VMFS_PM_PFN_MASK);
+		if (e & PTE_SWP_SOFT_DIRTY)
+			pm |= VMFS_PM_SOFT_DIRTY;
 	}
 	pw->out[(va >> PAGE_SHIFT) - pw->vpn] = pm;
 	return 0;
@@ -453,6 +457,16 @@ int64_t proc_pagemap(struct vmfs *m, int pid, uint64_t vpn, uint64_t *out, uint6
 		n = top - vpn;
 	memset(out, 0, n * sizeof(*out));   /* the pages with no entry */
 	walk_page_range(m, mm, vpn << PAGE_SHIFT, (vpn + n) << PAGE_SHIFT, &pagemap_ops, &pw);
+	/* Every page of a VM_SOFTDIRTY mapping, present or not (pagemap_pte_hole too). */
+	for (const struct vma *v = vma_find_after(&mm->vmas, vpn << PAGE_SHIFT);
+	     v && v->start < (vpn + n) << PAGE_SHIFT; v = v->next) {
+		uint64_t lo = v->start >> PAGE_SHIFT, hi = v->end >> PAGE_SHIFT;
+
+		if (!v->soft_dirty)
+			continue;
+		for (uint64_t p = lo > vpn ? lo : vpn; p < hi && p < vpn + n; p++)
+			out[p - vpn] |= VMFS_PM_SOFT_DIRTY;
+	}
 	return (int64_t)n;
 }
 

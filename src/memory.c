@@ -447,6 +447,8 @@ static int do_swap_page(struct vm_fault *vmf)
 	swap_put(&m->swap, slot);               /* this entry no longer holds the slot */
 	vmf->mm->c.swapents--;
 	e = vma_pte_flags(v, false);
+	if (vmf->orig_pte & PTE_SWP_SOFT_DIRTY)
+		e |= PTE_SOFT_DIRTY;            /* pte_swp_soft_dirty: the bit comes back */
 	if (!page_exclusive(m, (uint64_t)pfn))
 		e = (e & ~PTE_RW) | ((v->flags & MAP_PRIVATE) ? PTE_COW : 0);
 	else if (fault_write(vmf) && reuse_swap_page(m, (uint64_t)pfn))
@@ -457,6 +459,26 @@ static int do_swap_page(struct vm_fault *vmf)
 	else
 		count_minor(vmf);
 	return 0;
+}
+
+/*
+ * wp_page_reuse for an entry that is neither copy-on-write nor read-only by
+ * its mapping, only write-protected to catch the next write (clear_refs 4,
+ * soft-dirty.rst): a shared page, or an anonymous page no one else maps, is
+ * written in place, dirty and soft-dirty (pte_mkdirty), a minor fault.
+ * False for a page that must be copied after all (do_wp_page goes on).
+ */
+static bool wp_page_notify(struct vm_fault *vmf)
+{
+	uint64_t e = *vmf->pte, pfn = pte_pfn(e);
+
+	if (!(vmf->vma->flags & MAP_SHARED) && !reuse_swap_page(vmf->m, pfn))
+		return false;
+	set_pte(vmf->mm, vmf->address, vmf->pte, e | PTE_RW | PTE_A | PTE_D | PTE_SOFT_DIRTY);
+	if (!(e & PTE_D))
+		page_dirtied(vmf->m, pfn);
+	count_minor(vmf);
+	return true;
 }
 
 /*
@@ -473,6 +495,8 @@ static int do_wp_page(struct vm_fault *vmf)
 	uint64_t keep = e & (PTE_P | PTE_PROTNONE | PTE_US | PTE_NX);
 	uint64_t rw = (vmf->vma->prot & PROT_WRITE) ? PTE_RW : 0;
 
+	if (!(e & PTE_COW) && rw && wp_page_notify(vmf))
+		return 0;
 	if (reuse_swap_page(m, pfn)) {
 		set_pte(vmf->mm, va, ptep, (e & ~PTE_COW) | PTE_A | PTE_D | rw);
 	} else {

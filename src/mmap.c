@@ -387,7 +387,7 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	*v = (struct vma){ .start = start, .end = start + plen, .prot = prot,
 			   .flags = type | (file ? 0 : MAP_ANONYMOUS) |
 				    (type == MAP_PRIVATE && charge ? VMA_ACCOUNT : 0), .obj = obj,
-			   .pgoff = file ? offset >> PAGE_SHIFT : 0, .mm = mm };
+			   .pgoff = file ? offset >> PAGE_SHIFT : 0, .mm = mm, .soft_dirty = true };
 	if ((rc = check_map_count(m, mm, "mmap", start, start + plen, v, -1)) < 0)
 		goto out_free;
 	if (fixed)
@@ -403,6 +403,7 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	if (mm->vm_pages > mm->vm_peak)
 		mm->vm_peak = mm->vm_pages;
 	merge_range(m, mm, start, start + plen);
+	vma_find(&mm->vmas, start)->soft_dirty = true;   /* new or expanded: VM_SOFTDIRTY */
 	if (out)
 		*out = start;
 	return 0;

@@ -74,6 +74,15 @@ struct mm;
 #define PTE_SWAP     VMFS_PTE_SWAP
 #define PTE_NX       VMFS_PTE_NX
 #define PTE_PFN_MASK VMFS_PTE_PFN_MASK
+/*
+ * Soft-dirty (soft-dirty.rst): x86's _PAGE_SOFT_DIRTY, bit 58, in a present
+ * or PROT_NONE entry.  x86 moves it to bit 1 in a swap entry
+ * (_PAGE_SWP_SOFT_DIRTY), whose layout is its own; the machine's swap entry
+ * keeps its slot in bits 12-51 and SWAP in bit 11, so bit 58 is free there
+ * too and serves both (pte_swp_soft_dirty reads the same bit).
+ */
+#define PTE_SOFT_DIRTY     VMFS_PTE_SOFT_DIRTY
+#define PTE_SWP_SOFT_DIRTY VMFS_PTE_SOFT_DIRTY
 
 #define PTE_TABLE_USER   (PTE_P | PTE_RW | PTE_US)
 /* An upper entry a walk passes without work: present, US, RW, accessed, not NX. */
@@ -225,15 +234,17 @@ uint64_t mm_pgtables_pages(const struct vmfs *m, const struct mm *mm);
 void set_pte(struct mm *mm, uint64_t va, uint64_t *ptep, uint64_t val);
 
 /*
- * OR accessed and dirty bits (@bits within PTE_A | PTE_D) into a live leaf
- * entry, as the hardware does on an access (ptep_set_access_flags, with
- * pte_mkyoung and pte_mkdirty): no TLB flush, since the bits only add to
+ * OR accessed and dirty bits (@bits within PTE_A | PTE_D | PTE_SOFT_DIRTY)
+ * into a live leaf entry, as the hardware does on an access
+ * (ptep_set_access_flags, with pte_mkyoung and pte_mkdirty, which sets
+ * soft-dirty with dirty; see pageflags.h for why the machine's write
+ * sets it too): no TLB flush, since the bits only add to
  * what a TLB entry for the page allows; the caller updates or fills that
  * entry itself.
  */
 static inline void ptep_set_access_flags(uint64_t *ptep, uint64_t bits)
 {
-	assert(!(bits & ~(PTE_A | PTE_D)));
+	assert(!(bits & ~(PTE_A | PTE_D | PTE_SOFT_DIRTY)));
 	*ptep |= bits;
 }
 

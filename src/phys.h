@@ -70,6 +70,8 @@ enum frame_kind {
 #define FRAME_LOCKED    0x400u  /* in use by the fault in progress: not evictable */
 #define FRAME_DIRTY     0x800u  /* written since its swap copy (set when a dirty
 				   entry goes away while the frame stays) */
+#define FRAME_IDLE      0x1000u /* PG_idle: idle page tracking (pageflags.c) */
+#define FRAME_YOUNG     0x2000u /* PG_young: an accessed bit idle tracking cleared */
 
 struct frame {
 	uint32_t flags;

@@ -67,6 +67,11 @@ policy_lru_stat_fn policy_lru_stat(const struct vmfs_policy_ops *ops)
 	return NULL;
 }
 
+policy_page_flags_fn policy_page_flags(const struct vmfs_policy_ops *ops)
+{
+	return ops == &policy_linux_ops ? policy_linux_page_flags : NULL;
+}
+
 const char *policy_params(const char *name)
 {
 	const char *colon = name ? strchr(name, ':') : NULL;

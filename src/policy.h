@@ -82,6 +82,17 @@ void policy_linux_lru_stat(void *state, struct vmfs_lru_stat *st);
 policy_lru_stat_fn policy_lru_stat(const struct vmfs_policy_ops *ops);
 
 /*
+ * A built-in policy with Linux's lists tells kpageflags (pageflags.c) a
+ * resident frame's PG_active and PG_referenced, as 1ull << VMFS_KPF_ACTIVE
+ * and 1ull << VMFS_KPF_REFERENCED.  policy_page_flags: the built-in
+ * policy @ops's, or NULL (mglru has none: Linux 6.1 clears PG_active on
+ * the pages of its generations and keeps the generation instead).
+ */
+typedef uint64_t (*policy_page_flags_fn)(const void *state, uint64_t pfn);
+uint64_t policy_linux_page_flags(const void *state, uint64_t pfn);
+policy_page_flags_fn policy_page_flags(const struct vmfs_policy_ops *ops);
+
+/*
  * The built-in policy called @name ("fifo", "lru", "clock", "arc", ...), or
  * NULL; @name may carry parameters, NAME:KEY=VALUE:..., matched on NAME.
  */

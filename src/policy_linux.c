@@ -430,6 +430,20 @@ void policy_linux_lru_stat(void *state, struct vmfs_lru_stat *st)
 	st->workingset_nodes = size[LRU_SHADOW];
 }
 
+uint64_t policy_linux_page_flags(const void *state, uint64_t pfn)
+{
+	const struct linux_lru *l = state;
+	uint64_t u = 0;
+
+	if (pfn >= l->d.c)
+		return 0;
+	if (l->d.where[pfn] == LRU_ACTIVE_ANON || l->d.where[pfn] == LRU_ACTIVE_FILE)
+		u |= 1ull << VMFS_KPF_ACTIVE;
+	if (l->d.flags[pfn] & PG_referenced)
+		u |= 1ull << VMFS_KPF_REFERENCED;
+	return u;
+}
+
 const struct vmfs_policy_ops policy_linux_ops = {
 	.name     = "linux",
 	.init     = linux_init,

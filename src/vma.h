@@ -47,6 +47,7 @@ struct vma {
 	struct vma   *obj_prev, *obj_next;/* obj's list of mappings (reverse map) */
 	struct vma   *left, *right;       /* treap */
 	uint32_t      prio;
+	bool          soft_dirty;         /* VM_SOFTDIRTY: new since clear_refs 4 (pageflags.c) */
 	uint64_t      max_gap;            /* largest gap in this subtree */
 };
 

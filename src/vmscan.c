@@ -49,7 +49,7 @@ static int referenced_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *p
 	return 0;
 }
 
-int page_referenced(struct vmfs *m, uint64_t pfn, bool clear)
+int page_referenced_ptes(struct vmfs *m, uint64_t pfn, bool clear)
 {
 	struct referenced_ctx c = { .clear = clear };
 
@@ -57,6 +57,29 @@ int page_referenced(struct vmfs *m, uint64_t pfn, bool clear)
 		return 0;
 	rmap_walk(m, pfn, referenced_fn, &c);
 	return c.found;
+}
+
+/*
+ * folio_referenced: the entries' accessed bits, and then the young flag
+ * idle tracking left when it cleared one (pageflags.c), so that tracking
+ * never hides a reference from reclaim; a reference found ends the idle
+ * state (folio_clear_idle).
+ */
+int page_referenced(struct vmfs *m, uint64_t pfn, bool clear)
+{
+	struct frame *f;
+	int found = page_referenced_ptes(m, pfn, clear);
+
+	if (pfn >= m->phys.nframes || !(f = pfn_frame(&m->phys, pfn))->mapcount)
+		return 0;
+	if (found)
+		f->flags &= ~FRAME_IDLE;
+	if (f->flags & FRAME_YOUNG) {
+		found = 1;
+		if (clear)
+			f->flags &= ~FRAME_YOUNG;
+	}
+	return found;
 }
 
 bool page_evictable(const struct vmfs_reclaim *rc, uint64_t pfn)
@@ -114,7 +137,9 @@ static int unmap_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, 
 	struct unmap_ctx *c = arg;
 	uint64_t pfn = pte_pfn(*ptep);
 
-	set_pte(mm, va, ptep, c->newpte);
+	/* The soft-dirty bit goes into the swap entry (pte_swp_mksoft_dirty). */
+	set_pte(mm, va, ptep, c->newpte && (*ptep & PTE_SOFT_DIRTY) ? c->newpte | PTE_SWP_SOFT_DIRTY
+								    : c->newpte);
 	if (c->newpte) {
 		swap_get(&m->swap, c->slot);
 		mm->c.swapents++;

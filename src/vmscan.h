@@ -47,10 +47,12 @@ int64_t page_alloc(struct vmfs *m, enum frame_kind kind, unsigned gfp, const str
 int64_t reclaim_pages(struct vmfs *m, uint64_t n);
 
 /*
- * 1 if an entry mapping @pfn has its accessed bit set, else 0; with @clear
- * every such bit is cleared.  One reverse-map walk either way: O(mapcount).
+ * 1 if an entry mapping @pfn has its accessed bit set, or idle tracking
+ * left it young, else 0; with @clear every such bit is cleared.  One reverse-map walk either way: O(mapcount).
  */
 int     page_referenced(struct vmfs *m, uint64_t pfn, bool clear);
+/* The entries' accessed bits alone, as page_referenced reads them (idle tracking's walk). */
+int     page_referenced_ptes(struct vmfs *m, uint64_t pfn, bool clear);
 /* Written since its last copy went out: FRAME_DIRTY or a dirty entry mapping it. */
 bool    page_dirty(struct vmfs *m, uint64_t pfn);
 bool    page_evictable(const struct vmfs_reclaim *rc, uint64_t pfn);

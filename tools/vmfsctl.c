@@ -465,6 +465,8 @@ static int live_pids(int **out)
 	while ((de = readdir(d))) {
 		if (!parse_pid(de->d_name, &pid))
 			continue;
+		if (pid == (int)getpid())   /* the reader, listed on an empty machine (vmfs(1)) */
+			continue;
 		if (n == cap) {
 			int *np = realloc(pids, (size_t)(cap = cap ? 2 * cap : 64) * sizeof(*pids));
 

@@ -131,7 +131,7 @@ reader() {
 			[[ $(grep -c '^VmFlags:' "$t/r.smaps") == 1 ]] || { bad reader "$p/smaps is torn"; return; }
 			e=$(pagemap "$mnt" "$p" $((base + $(rand "$opt_pages") * 4096))) ||
 				{ bad reader "$p/pagemap failed"; return; }
-			((e == 0)) || pm_present "$e" || pm_swapped "$e" || { bad reader "$p/pagemap: entry $e"; return; }
+			(((e & ~(1 << 55)) == 0)) || pm_present "$e" || pm_swapped "$e" || { bad reader "$p/pagemap: entry $e"; return; }
 		done
 		cat "$mnt/meminfo" "$mnt/vmstat" "$mnt/swaps" "$mnt/kmsg" "$mnt/stat" >/dev/null ||
 			{ bad reader "machine files failed"; break; }

@@ -104,7 +104,7 @@ for levels in 4 5; do
 		! pm_file "$pm" || fail "pagemap entry $pm: an anonymous private page has bit 61"
 	done
 	[[ -z $(pte_line "$t/pt" $((addr + 4 * 4096))) ]] || fail "an untouched page has a pte"
-	expect_eq "$(pagemap "$mnt" "$pid" $((addr + 4 * 4096)))" 0x0000000000000000 "pagemap of an untouched page"
+	expect_eq "$(pagemap "$mnt" "$pid" $((addr + 4 * 4096)))" 0x0080000000000000 "pagemap of an untouched page (only bit 55: a new mapping is soft-dirty)"
 	ok "$levels levels: leaf frames hold the bytes; pagemap (od -j) gives the same PFNs"
 
 	if dd if="$mnt/$pid/pagemap" bs=8 count=1 iflag=skip_bytes skip=$((addr >> 12 << 3 | 4)) of=/dev/null status=none 2>"$t/err"; then

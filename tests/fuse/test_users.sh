@@ -79,6 +79,20 @@ if as_other cat "$mnt/$pid/pagetable" >/dev/null 2>"$t/err"; then
 fi
 grep -q 'Permission denied' "$t/err" || fail "uid $other reading pagetable: $(cat "$t/err")"
 ok "pagetable is 0400 too: uid $other is refused it (EACCES)"
+# kpageflags, kpagecount and the idle bitmap are indexed by frame number:
+# closed by their modes, and past them refused as phys is (EPERM).
+for f in kpageflags kpagecount sys/kernel/mm/page_idle/bitmap; do
+	if as_other dd if="$mnt/$f" of=/dev/null bs=8 count=1 status=none 2>"$t/err"; then
+		fail "uid $other read $mnt/$f"
+	fi
+	grep -q 'Permission denied' "$t/err" || fail "uid $other reading $f: $(cat "$t/err")"
+	if as_reader dd if="$mnt/$f" of=/dev/null bs=8 count=1 status=none 2>"$t/err"; then
+		fail "uid $other with CAP_DAC_READ_SEARCH read $mnt/$f"
+	fi
+	grep -q 'Operation not permitted' "$t/err" || fail "uid $other past the mode of $f: $(cat "$t/err")"
+	u64 "$mnt/$f" 0 env >/dev/null || fail "the mounter cannot read $f"
+done
+ok "kpageflags, kpagecount, page_idle/bitmap: uid $other is refused (EACCES, EPERM past the mode)"
 
 # The mounter's view: present, and the frames are the frames.
 nonzero=0

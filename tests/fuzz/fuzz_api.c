@@ -764,6 +764,15 @@ static void op_views(struct run *r, struct mproc *p)
 		FUZZ_CHECK(vpn + (uint64_t)i >= r->md.top_vpn || page_at(p, vpn + (uint64_t)i) || !pm[i],
 			   "%s: pagemap entry %#" PRIx64 " for unmapped page %#" PRIx64, r->md.op, pm[i],
 			   vpn + (uint64_t)i);
+	/* kpageflags, kpagecount, the idle bitmap anywhere: never more than asked for. */
+	got = vmfs_kpageflags(r->md.m, raw_u64(r) >> (k & 63), pm, n);
+	FUZZ_CHECK(got >= 0 && (size_t)got <= n, "%s: kpageflags returned %zd", r->md.op, got);
+	got = vmfs_kpagecount(r->md.m, raw_u64(r) >> (k & 63), pm, n);
+	FUZZ_CHECK(got >= 0 && (size_t)got <= n, "%s: kpagecount returned %zd", r->md.op, got);
+	vpn = raw_u64(r) >> (k & 63);
+	got = vmfs_page_idle_get(r->md.m, vpn, pm, n);
+	FUZZ_CHECK(vpn % 64 ? got == -EINVAL : got >= 0 && (size_t)got <= n,
+		   "%s: page_idle_get(%#" PRIx64 ") returned %zd", r->md.op, vpn, got);
 	got = vmfs_pagetable(r->md.m, p->pid, pt, k >> 5);
 	FUZZ_CHECK(got >= 0, "%s: pagetable returned %zd", r->md.op, got);
 	for (ssize_t i = 0; i < got && i < k >> 5; i++)

@@ -279,7 +279,7 @@ static void walk_at(int levels)
 		} else {
 			/* The leaf: a data frame, written, user, writable, no-exec. */
 			assert_int_equal(e & ~PTE_PFN_MASK,
-					 PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_NX);
+					 PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_SOFT_DIRTY | PTE_NX);
 			assert_true(pfn_is_data(&m->phys, pte_pfn(e)));
 			assert_int_equal(w.paddr, (pte_pfn(e) << PAGE_SHIFT) | 0x123);
 		}
