@@ -154,10 +154,12 @@ int vmfs_munmap(vmfs *m, int pid, uint64_t addr, uint64_t len);
 
 /*
  * vmfs_mprotect - change the protection of [addr, addr+len); every page of
- * the range must be mapped.  Mappings split and merge as needed.  0, -EINVAL
- * (misaligned, zero length, bad prot), -ENOMEM (part of the range is not
- * mapped or lies outside user space; nothing changes), -EACCES (write on a
- * shared mapping of a read-only object), -ESRCH.  Since 0.1.
+ * the range must be mapped.  Mappings split and merge as needed.  0 (also
+ * for len 0, since 0.5), -EINVAL (misaligned, bad prot), -ENOMEM (part of
+ * the range is not mapped or lies outside user space), -EACCES (write on a
+ * shared mapping made while its object was read-only: VM_MAYWRITE, since
+ * 0.5), -ESRCH.  As Linux, a range that runs into a hole or such a mapping
+ * is changed up to it before the error (since 0.5).  Since 0.1.
  */
 int vmfs_mprotect(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
 

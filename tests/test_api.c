@@ -511,17 +511,33 @@ static void test_mprotect(void **state)
 	struct vmfs_map maps[8];
 	map_fixed(m, pid, BASE, 4 * PAGE, RW, ANON_PRIV);
 	put_byte(m, pid, BASE + PAGE, 3);
-	/* part unmapped: -ENOMEM and nothing changes */
-	assert_int_equal(vmfs_mprotect(m, pid, BASE, 5 * PAGE, PROT_READ), -ENOMEM);
+	/* first page unmapped, or outside user space: -ENOMEM and nothing changes */
 	assert_int_equal(vmfs_mprotect(m, pid, BASE - PAGE, 2 * PAGE, PROT_READ), -ENOMEM);
 	assert_int_equal(vmfs_mprotect(m, pid, st.user_top - PAGE, 2 * PAGE, PROT_READ), -ENOMEM);
 	assert_int_equal(nmaps(m, pid, maps, 8), 1);
 	assert_int_equal(maps[0].prot, RW);
+	/* a hole after mapped pages: Linux's do_mprotect_pkey changes the part
+	 * before the hole, then fails with ENOMEM */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + 2 * PAGE, 3 * PAGE, PROT_READ), -ENOMEM);
+	assert_int_equal(nmaps(m, pid, maps, 8), 2);
+	assert_int_equal(maps[0].end, BASE + 2 * PAGE);
+	assert_int_equal(maps[0].prot, RW);
+	assert_int_equal(maps[1].start, BASE + 2 * PAGE);
+	assert_int_equal(maps[1].end, BASE + 4 * PAGE);
+	assert_int_equal(maps[1].prot, PROT_READ);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, 5 * PAGE, RW), -ENOMEM);
+	assert_int_equal(nmaps(m, pid, maps, 8), 1);
+	assert_int_equal(maps[0].prot, RW);
 	put_byte(m, pid, BASE, 1);
-	/* errors */
+	/* errors; length 0 succeeds (after the alignment check, before prot's) */
 	assert_int_equal(vmfs_mprotect(m, pid, BASE + 8, PAGE, PROT_READ), -EINVAL);
-	assert_int_equal(vmfs_mprotect(m, pid, BASE, 0, PROT_READ), -EINVAL);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + 8, 0, PROT_READ), -EINVAL);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, 0, PROT_READ), 0);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, 0, 0x10), 0);
+	assert_int_equal(vmfs_mprotect(m, pid, 0, 0, PROT_READ), 0);
 	assert_int_equal(vmfs_mprotect(m, pid, BASE, PAGE, 0x10), -EINVAL);
+	assert_int_equal(nmaps(m, pid, maps, 8), 1);
+	assert_int_equal(maps[0].prot, RW);
 	/* split in three */
 	assert_int_equal(vmfs_mprotect(m, pid, BASE + PAGE, 2 * PAGE, PROT_READ), 0);
 	assert_int_equal(nmaps(m, pid, maps, 8), 3);

@@ -57,8 +57,10 @@
  * (a private mapping never writes the object).  What it checks besides:
  *   - pages past the object's end fault SEGV_MAPERR; a truncate takes them
  *     out of every mapping, private copies included, and an extend brings
- *     zeros back; a shared writable mapping or mprotect of a read-only
- *     object is -EACCES, a removed name -ENOENT;
+ *     zeros back; a shared writable mapping of a read-only object, or mprotect
+ *     to write of one mapped while its object was read-only (VM_MAYWRITE)
+ *     is -EACCES (a failing mprotect changes the pages before the page that
+ *     fails it, as Linux), a removed name -ENOENT;
  *   - every object read and every mapped byte is the model's, however often
  *     the pages were evicted and read back from the store;
  *   - maps names each page's object (" (deleted)" once removed) and offset;
@@ -801,11 +803,12 @@ static void op_mprotect(struct run *r, struct mproc *p)
 	int prot = (int)rnd(r, 8);
 	model_set_op(&r->md, "mprotect(%d, %#" PRIx64 ", %#" PRIx64 ", %s)", p->pid, vpn * PAGE,
 	       npages * PAGE, prot_str(prot));
-	int64_t expected = mprotect_expect(&r->md, p, vpn, npages, prot);
+	uint64_t reach;
+	int64_t expected = mprotect_expect(&r->md, p, vpn, npages, prot, &reach);
 	model_expect(&r->md, "mprotect", expected,
 		  vmfs_mprotect(r->md.m, p->pid, vpn * PAGE, npages * PAGE, prot));
+	apply_mprotect(p, vpn, reach, prot);   /* a failing mprotect changes what is before the hole */
 	if (expected == 0) {
-		apply_mprotect(p, vpn, npages, prot);
 		r->n.mprotect_ok++;
 	} else {
 		r->n.mprotect_err++;

@@ -364,13 +364,13 @@ static void op_mprotect(struct run *r, struct mproc *p)
 	uint64_t vpn = k & 1 && p->n ? mapped_vpn(r, p) : pick_vpn(r, p);
 	uint64_t npages = 1 + (k >> 1) % (k & 0x80 ? 16 : 4);
 	int prot = (k >> 4) & 7;
-	int64_t want = mprotect_expect(&r->md, p, vpn, npages, prot);
+	uint64_t reach;
+	int64_t want = mprotect_expect(&r->md, p, vpn, npages, prot, &reach);
 
 	model_set_op(&r->md, "mprotect(%d, %#" PRIx64 ", %#" PRIx64 ", %s)", p->pid, vpn * PAGE, npages * PAGE,
 	       prot_str(prot));
 	EXPECT(r, "mprotect", want, vmfs_mprotect(r->md.m, p->pid, vpn * PAGE, npages * PAGE, prot));
-	if (!want)
-		apply_mprotect(p, vpn, npages, prot);
+	apply_mprotect(p, vpn, reach, prot);
 }
 
 /* Bits above the address width copy its top bit. */
@@ -705,17 +705,24 @@ static void op_raw(struct run *r, struct mproc *p)
 	}
 	case 2: {
 		uint64_t plen = len > UINT64_MAX - (PAGE - 1) ? 0 : (len + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+		uint64_t reach = 0;
 
+		/* do_mprotect_pkey's order: alignment, length 0 (success), overflow, prot */
 		model_set_op(&r->md, "raw mprotect(%d, %#" PRIx64 ", %#" PRIx64 ", %#x)", p->pid, addr, len, prot);
-		if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC) || addr % PAGE || !len)
+		if (addr % PAGE)
 			want = -EINVAL;
-		else if (!plen || plen > r->md.user_top || addr > r->md.user_top - plen)
+		else if (!len)
+			want = 0;
+		else if (!plen)
+			want = -ENOMEM;
+		else if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+			want = -EINVAL;
+		else if (plen > r->md.user_top || addr > r->md.user_top - plen)
 			want = -ENOMEM;
 		else
-			want = mprotect_expect(&r->md, p, addr / PAGE, plen / PAGE, prot);
+			want = mprotect_expect(&r->md, p, addr / PAGE, plen / PAGE, prot, &reach);
 		EXPECT(r, "mprotect", want, vmfs_mprotect(r->md.m, p->pid, addr, len, prot));
-		if (!want)
-			apply_mprotect(p, addr / PAGE, plen / PAGE, prot);
+		apply_mprotect(p, addr / PAGE, reach, prot);
 		return;
 	}
 	default:
