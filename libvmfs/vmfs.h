@@ -128,7 +128,8 @@ int vmfs_pids(vmfs *m, int *pids, size_t max);
  *          (vmfs_object_create): MAP_PRIVATE maps it copy-on-write (a write
  *          copies the page into anonymous memory, never into the object),
  *          MAP_SHARED writes go to the page cache and back to the object.
- *          Pages past the object's end fault (SEGV_MAPERR, like SIGBUS).
+ *          Pages past the object's end fault with SIGBUS, BUS_ADRERR
+ *          (since 0.5; before, SEGV_MAPERR).
  * @offset: offset in the object, page-aligned; 0 for anonymous memory.
  * @out:    receives the start address (may be NULL).
  * Without MAP_FIXED*, @addr is a hint: used if the range is free, otherwise
@@ -208,6 +209,13 @@ int vmfs_maps(vmfs *m, int pid, struct vmfs_map *maps, size_t max);
 /* si_code values of a segfault, as <signal.h> SEGV_MAPERR / SEGV_ACCERR. */
 #define VMFS_SEGV_MAPERR 1
 #define VMFS_SEGV_ACCERR 2
+/* si_code of a bus error (an object's page past its end), <signal.h>'s
+ * BUS_ADRERR: since 0.5; read it with signo, as it equals VMFS_SEGV_ACCERR. */
+#define VMFS_BUS_ADRERR  2
+/* The signal a stopping fault sends (struct vmfs_fault's signo, since 0.5),
+ * Linux's numbers. */
+#define VMFS_SIGBUS      7
+#define VMFS_SIGSEGV     11
 
 /* x86 page-fault error code bits, as the segfault log line prints them. */
 #define VMFS_PF_PROT  0x1u   /* the page was present (protection fault) */
@@ -222,11 +230,15 @@ struct vmfs_fault {
 	uint32_t major;      /* pages read back from swap or the object store */
 	uint32_t cow;        /* copy-on-write faults (copy or take-over) */
 	/* The fault that stopped the access, if any (si_code != 0): */
-	int      si_code;    /* 0, VMFS_SEGV_MAPERR or VMFS_SEGV_ACCERR */
+	int      si_code;    /* 0, VMFS_SEGV_MAPERR or VMFS_SEGV_ACCERR (SIGSEGV),
+				VMFS_BUS_ADRERR (SIGBUS) */
 	uint32_t error_code; /* VMFS_PF_* bits */
 	uint64_t addr;       /* the faulting address */
 	int      err;        /* -errno that stopped the access: -EFAULT, -ENOMEM */
-	uint32_t reserved[7];
+	int      signo;      /* with si_code: VMFS_SIGSEGV, or VMFS_SIGBUS for a page
+				of an object mapping past the object's end (since
+				0.5; before, that was SIGSEGV with SEGV_MAPERR) */
+	uint32_t reserved[6];
 };
 
 /*
@@ -457,7 +469,7 @@ struct vmfs_proc_stat {
 	char     name[256];        /* the whole name (cmdline) */
 	uint64_t min_flt, maj_flt; /* faults handled for this process */
 	uint64_t cow_flt;
-	uint64_t segv;             /* segfaults */
+	uint64_t segv;             /* segfaults, and bus errors (since 0.5) */
 	uint64_t rss_anon;         /* resident private anonymous pages */
 	uint64_t rss_file;         /* resident object pages */
 	uint64_t rss_shmem;        /* resident shared anonymous pages */

@@ -70,12 +70,23 @@ int fault_segv(struct vmfs_fault *info, unsigned flags, uint64_t va, int si_code
 	if (flags & FAULT_FLAG_USER)
 		code |= VMFS_PF_USER;
 	info->si_code = si_code;
+	info->signo = VMFS_SIGSEGV;
 	info->error_code = code;
 	info->addr = va;
 	info->err = -EFAULT;
 	return vm_error(-EFAULT, "%s at 0x%llx: %s", write ? "write" : exec ? "fetch" : "read",
 			(unsigned long long)va,
 			si_code == VMFS_SEGV_MAPERR ? "no mapping there" : "not permitted");
+}
+
+int fault_sigbus(struct vmfs_fault *info, unsigned flags, uint64_t va, const char *object)
+{
+	bool write = flags & FAULT_FLAG_WRITE;
+
+	fault_segv(info, flags, va, VMFS_BUS_ADRERR, 0);
+	info->signo = VMFS_SIGBUS;
+	return vm_error(-EFAULT, "%s at 0x%llx: past the end of object '%s' (bus error)",
+			write ? "write" : "read", (unsigned long long)va, object ? object : "");
 }
 
 /*
@@ -281,9 +292,9 @@ static int64_t cache_page(struct vm_fault *vmf, struct vmobj *o, uint64_t pgoff,
 /*
  * __do_fault: the page-cache page behind the fault's address in a mapping
  * with an object behind it (shared memory or a named object), found or
- * brought in (*major).  Past an object's end there is no page (Linux sends
- * SIGBUS; here it is SEGV_MAPERR).  The pfn, or -errno with the fault
- * recorded.
+ * brought in (*major).  Past an object's end there is no page: as Linux's
+ * filemap_fault returns VM_FAULT_SIGBUS there, the fault is a bus error.
+ * The pfn, or -errno with the fault recorded.
  */
 static int64_t __do_fault(struct vm_fault *vmf, bool *major)
 {
@@ -293,7 +304,7 @@ static int64_t __do_fault(struct vm_fault *vmf, bool *major)
 	int64_t pfn;
 
 	if (o->kind == VMOBJ_FILE && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
-		return fault_segv(vmf->info, vmf->flags, vmf->address, VMFS_SEGV_MAPERR, 0);
+		return fault_sigbus(vmf->info, vmf->flags, vmf->address, o->name);
 	pfn = cache_page(vmf, o, pgoff, major);
 	if (pfn < 0)
 		return oom(vmf, (int)pfn);

@@ -55,7 +55,7 @@
  * buffer, so a shared write, an object write and a resize are seen by every
  * mapping at once, until a private page's first write gives it its own copy
  * (a private mapping never writes the object).  What it checks besides:
- *   - pages past the object's end fault SEGV_MAPERR; a truncate takes them
+ *   - pages past the object's end fault SIGBUS; a truncate takes them
  *     out of every mapping, private copies included, and an extend brings
  *     zeros back; a shared writable mapping of a read-only object, or mprotect
  *     to write of one mapped while its object was read-only (VM_MAYWRITE)
@@ -890,10 +890,13 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 	/* a user-mode segfault on the first page: check what it reports.  Above
 	 * user_top lies the kernel half or non-canonical space: ACCERR too. */
 	bool beyond = addr >= r->md.user_top;
-	/* Past an object's end there is no page: MAPERR, once the mapping allows the access. */
+	/* Past an object's end there is no page: SIGBUS (BUS_ADRERR), once the
+	 * mapping allows the access. */
 	bool past_end = stop && obj_past_end(stop) && allowed(stop, how);
-	int si_code = (stop && !past_end) || beyond ? VMFS_SEGV_ACCERR : VMFS_SEGV_MAPERR;
+	int si_code = past_end ? VMFS_BUS_ADRERR :
+		      stop || beyond ? VMFS_SEGV_ACCERR : VMFS_SEGV_MAPERR;
 	r->n.past_end += past_end;
+	model_expect(&r->md, "fault signo", past_end ? VMFS_SIGBUS : VMFS_SIGSEGV, f.signo);
 	model_expect(&r->md, "fault si_code", si_code, f.si_code);
 	model_expect(&r->md, "fault addr", (int64_t)addr, (int64_t)f.addr);
 	model_expect(&r->md, "fault err", -EFAULT, f.err);

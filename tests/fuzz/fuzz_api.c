@@ -482,7 +482,7 @@ static void do_access(struct run *r, struct mproc *p, uint64_t addr, size_t len,
 	if (done || !user)
 		return;
 	/* A user-mode segfault on the first page: what it reports.  Past an
-	 * object's end there is no page (MAPERR once the mapping allows the
+	 * object's end there is no page (SIGBUS, BUS_ADRERR, once the mapping allows the
 	 * access); a page the mapping forbids is ACCERR.  Above the user half,
 	 * a non-canonical address and the kernel image (present, supervisor
 	 * only) are protection faults, ACCERR; the rest of the kernel half is
@@ -500,8 +500,9 @@ static void do_access(struct run *r, struct mproc *p, uint64_t addr, size_t len,
 		EXPECT(r, "segv counter rise", 1, after.segv - before.segv);
 		return;
 	}
-	EXPECT(r, "fault si_code", (stop && !past_end) || kernel_prot ? VMFS_SEGV_ACCERR
-								       : VMFS_SEGV_MAPERR, f.si_code);
+	EXPECT(r, "fault signo", past_end ? VMFS_SIGBUS : VMFS_SIGSEGV, f.signo);
+	EXPECT(r, "fault si_code", past_end ? VMFS_BUS_ADRERR :
+				   stop || kernel_prot ? VMFS_SEGV_ACCERR : VMFS_SEGV_MAPERR, f.si_code);
 	EXPECT(r, "fault addr", addr, f.addr);
 	EXPECT(r, "fault err", -EFAULT, f.err);
 	EXPECT(r, "fault error_code without the present bit", code, f.error_code & ~VMFS_PF_PROT);
