@@ -413,7 +413,12 @@ struct vmfs_stat {
 	uint64_t uptime_ns;        /* since then */
 	uint64_t contents_none;    /* 1 with contents=none: data frames keep no
 				      bytes (since 0.5) */
-	uint64_t reserved[13];
+	uint64_t zero_page;        /* 1 when a read of untouched private anonymous
+				      memory maps the shared zero page (the
+				      zero_page= option, default 1; 0 with
+				      kernel=0) (since 0.5) */
+	uint64_t zero_pfn;         /* its frame: the kernel image's last (since 0.5) */
+	uint64_t reserved[11];
 };
 
 /* vmfs_stat - machine-wide configuration and counters.  Since 0.1. */

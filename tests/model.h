@@ -104,6 +104,8 @@ struct model {
 	vmfs *m;
 	uint64_t user_top, top_vpn;
 	uint64_t kernel_pt_pages;   /* pagetable_pages with no process */
+	bool zero_page;             /* a first read of private anonymous memory maps */
+	uint64_t zero_pfn;          /* the shared zero page, this frame (vmfs_stat) */
 	struct mproc procs[MODEL_PROCS];
 	int nprocs;
 	int next_pid;

@@ -1161,6 +1161,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r->md.user_top = st.user_top;
 	r->md.top_vpn = st.user_top / PAGE;
 	r->md.kernel_pt_pages = st.pagetable_pages;
+	r->md.zero_page = st.zero_page;
+	r->md.zero_pfn = st.zero_pfn;
 	r->kernel_base = st.kernel_base;
 	r->kernel_end = st.kernel_base + st.kernel_pages * PAGE;
 	r->va_bits = st.va_bits;

@@ -504,9 +504,14 @@ static int shared_scenario(bool by_map_fixed)
 		c = 'x';
 		if (access_vm(m, pid, A, &c, 1, VMFS_ACCESS_READ, NULL) != 1 || c != 0)
 			return 14;
-		/* The new private page (just read) holds the one frame in use. */
-		if (m->phys.nfree != m->phys.nframes - 1)
+		/* The shared page went back; the new private page, just read, maps
+		 * the shared zero page: no frame in use... */
+		if (m->phys.nfree != m->phys.nframes)
 			return 15;
+		/* ...until it is written: then it holds the one frame in use. */
+		if (access_vm(m, pid, A, &c, 1, VMFS_ACCESS_WRITE, NULL) != 1 ||
+		    m->phys.nfree != m->phys.nframes - 1)
+			return 16;
 	} else {
 		if (do_munmap(m, pid, A, PG) < 0)
 			return 13;
