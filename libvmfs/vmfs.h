@@ -169,7 +169,9 @@ struct vmfs_map {
 	uint64_t start, end;   /* [start, end) */
 	int      prot;         /* PROT_* */
 	int      flags;        /* MAP_PRIVATE or MAP_SHARED, plus MAP_ANONYMOUS */
-	uint64_t offset;       /* offset in the object (0 for anonymous) */
+	uint64_t offset;       /* offset in the object (0 for private anonymous;
+				  shared anonymous: from 0 at mmap, following
+				  splits as Linux's vm_pgoff, since 0.5) */
 	char     object[256];  /* object name, "" for anonymous memory */
 	uint64_t rss;          /* resident pages mapped here by this process */
 	uint64_t anon;         /* of which private anonymous pages */
@@ -183,7 +185,13 @@ struct vmfs_map {
 				  kept until the sum */
 	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t pss_dirty;    /* bytes, like pss, of the dirty pages */
-	uint64_t reserved[2];
+	uint32_t ino;          /* shared anonymous memory: its inode number, one
+				  per mmap and never 0 (Linux's shmem inode of
+				  "/dev/zero (deleted)"), else 0 (since 0.5) */
+	uint32_t nomaywrite;   /* 1 when the mapping may never be made writable:
+				  shared, of an object read-only when mapped
+				  (VM_MAYWRITE clear) (since 0.5) */
+	uint64_t reserved[1];
 };
 
 /*

@@ -347,7 +347,10 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 		o->end = v->end;
 		o->prot = v->prot;
 		o->flags = v->flags;
-		o->offset = v->obj && !(v->flags & MAP_ANONYMOUS) ? v->pgoff << PAGE_SHIFT : 0;
+		o->offset = v->obj ? v->pgoff << PAGE_SHIFT : 0;
+		if (v->obj && v->obj->kind == VMOBJ_SHMEM)
+			o->ino = (uint32_t)v->obj->id ? (uint32_t)v->obj->id : 1;
+		o->nomaywrite = v->nomaywrite;
 		if (v->obj && v->obj->name)
 			snprintf(o->object, sizeof(o->object), "%s%s", v->obj->name,
 				 v->obj->removed ? " (deleted)" : "");
