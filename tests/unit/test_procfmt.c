@@ -810,7 +810,8 @@ static void test_config(void **state)
 	char *text = render(m, fmt_config);
 
 	assert_string_equal(text, "levels 3\nva_bits 39\nframes 64\npolicy arc\ntlb 0\n"
-				  "kernel 65536\nswap none\nswap_size 0\nmax_map_count 65530\n");
+				  "kernel 65536\nswap none\nswap_size 0\nmax_map_count 65530\n"
+				  "contents ram\n");
 	free(text);
 	assert_int_equal(vmfs_set_policy(m, "fifo", NULL, NULL), 0);
 	text = render(m, fmt_config);
@@ -828,7 +829,8 @@ static void test_config(void **state)
 	m = open_machine(opts);
 	text = render(m, fmt_config);
 	snprintf(want, sizeof(want), "levels 4\nva_bits 48\nframes 32\npolicy clock\ntlb 64\n"
-		 "kernel 1048576\nswap %s\nswap_size 2097152\nmax_map_count 65530\n", path);
+		 "kernel 1048576\nswap %s\nswap_size 2097152\nmax_map_count 65530\n"
+		 "contents ram\n", path);
 	assert_string_equal(text, want);
 	free(text);
 	vmfs_close(m);
