@@ -162,30 +162,31 @@ static unsigned char obj_byte(vmfs *m, const char *name, uint64_t off)
 	return c;
 }
 
-/* A user-mode access at @addr faults at its first page with @si_code (SIGSEGV). */
-static void expect_segv(vmfs *m, int pid, uint64_t addr, unsigned how, int si_code)
+/* A user-mode access at @addr stops at its first page with @signo and @si_code. */
+static void expect_fault(vmfs *m, int pid, uint64_t addr, unsigned how, int signo, int si_code)
 {
 	struct vmfs_fault f;
 	unsigned char c[8] = { 0 };
 	assert_int_equal(acc(m, pid, addr, c, 1, how, &f), -EFAULT);
-	assert_int_equal(f.signo, VMFS_SIGSEGV);
+	assert_int_equal(f.signo, signo);
 	assert_int_equal(f.si_code, si_code);
 	assert_int_equal(f.addr, addr);
 	assert_int_equal(f.err, -EFAULT);
+	if (signo == VMFS_SIGBUS)
+		assert_int_equal(f.error_code & VMFS_PF_PROT, 0);
 }
 
-/* A user-mode access at @addr, a page of an object mapping past the object's
- * end, is a bus error: SIGBUS, BUS_ADRERR, as Linux's VM_FAULT_SIGBUS. */
+/* A segfault with @si_code. */
+static void expect_segv(vmfs *m, int pid, uint64_t addr, unsigned how, int si_code)
+{
+	expect_fault(m, pid, addr, how, VMFS_SIGSEGV, si_code);
+}
+
+/* A page of an object mapping past the object's end is a bus error:
+ * SIGBUS, BUS_ADRERR, as Linux's VM_FAULT_SIGBUS. */
 static void expect_sigbus(vmfs *m, int pid, uint64_t addr, unsigned how)
 {
-	struct vmfs_fault f;
-	unsigned char c[8] = { 0 };
-	assert_int_equal(acc(m, pid, addr, c, 1, how, &f), -EFAULT);
-	assert_int_equal(f.signo, VMFS_SIGBUS);
-	assert_int_equal(f.si_code, VMFS_BUS_ADRERR);
-	assert_int_equal(f.addr, addr);
-	assert_int_equal(f.err, -EFAULT);
-	assert_int_equal(f.error_code & VMFS_PF_PROT, 0);
+	expect_fault(m, pid, addr, how, VMFS_SIGBUS, VMFS_BUS_ADRERR);
 }
 
 static struct vmfs_object_info ostat(vmfs *m, const char *name)
