@@ -681,7 +681,8 @@ static void test_zero_page(void **state)
 	assert_int_equal(w.paddr >> 12, zpfn);
 	assert_false(leaf(&w) & VMFS_PTE_RW);
 	assert_true(leaf(&w) & VMFS_PTE_COW);
-	assert_int_equal(pagemap1(m, pid, BASE + 3 * PAGE), VMFS_PM_PRESENT | zpfn);
+	/* soft-dirty too: the mapping is new (VM_SOFTDIRTY), as on Linux */
+	assert_int_equal(pagemap1(m, pid, BASE + 3 * PAGE), VMFS_PM_PRESENT | VMFS_PM_SOFT_DIRTY | zpfn);
 	struct vmfs_map maps[4];
 	assert_int_equal(nmaps(m, pid, maps, 4), 1);
 	assert_int_equal(maps[0].rss, 0);
@@ -705,7 +706,7 @@ static void test_zero_page(void **state)
 	assert_true(leaf(&w) & VMFS_PTE_RW);
 	assert_false(leaf(&w) & VMFS_PTE_COW);
 	assert_int_equal(pagemap1(m, pid, BASE + 3 * PAGE),
-			 VMFS_PM_PRESENT | VMFS_PM_EXCLUSIVE | (w.paddr >> 12));
+			 VMFS_PM_PRESENT | VMFS_PM_EXCLUSIVE | VMFS_PM_SOFT_DIRTY | (w.paddr >> 12));
 	assert_int_equal(get_byte(m, pid, BASE + 3 * PAGE + 5), 'w');
 	assert_int_equal(get_byte(m, pid, BASE + 3 * PAGE + 6), 0);
 	assert_int_equal(pstat(m, pid).rss_anon, 1);

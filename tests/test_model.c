@@ -299,7 +299,7 @@ static void check_zero_leaf(struct run *r, int pid, uint64_t vpn, const struct m
 		     pid, vpn * PAGE, leaf);
 	else if (vmfs_pagemap(r->md.m, pid, vpn, &pm, 1) != 1)
 		fail(r, "vmfs_pagemap(%d, %#" PRIx64 ") failed", pid, vpn);
-	else if (pm != (VMFS_PM_PRESENT | r->md.zero_pfn))
+	else if ((pm & ~VMFS_PM_SOFT_DIRTY) != (VMFS_PM_PRESENT | r->md.zero_pfn))
 		fail(r, "pid %d page %#" PRIx64 ": pagemap %#" PRIx64 " for the zero page (pfn %#"
 		     PRIx64 ")", pid, vpn * PAGE, pm, r->md.zero_pfn);
 }
