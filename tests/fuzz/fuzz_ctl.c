@@ -378,7 +378,7 @@ static void run_line(vmfs *m, int *pid, const char *buf, size_t len)
 	 * as Linux's, it changes the mappings before the hole or the mapping
 	 * that refuses (libvmfs(3), vmfs_mprotect). */
 	if (rc < 0) {
-		if (!(!strncmp(buf, "mprotect", 8) && (rc == -ENOMEM || rc == -EACCES)))
+		if (!(len >= 8 && !memcmp(buf, "mprotect", 8) && (rc == -ENOMEM || rc == -EACCES)))
 			check_unchanged(&a, &b, shown);
 	} else {
 		check_done(&c, *pid, answer, &a, &b, shown);
