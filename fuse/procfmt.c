@@ -35,13 +35,15 @@
  *     anonymous device a FUSE file system gets) with inode = 32-bit FNV-1a
  *     hash of the name (never 0), and " (deleted)" after a removed object,
  *     as Linux does for unlinked files.  Shared anonymous memory is
- *     "/dev/zero (deleted)" on 00:01 as Linux shows it, with inode 0 (the
- *     engine gives shared memory no identity); private anonymous memory has
+ *     "/dev/zero (deleted)" on 00:01 as Linux shows it, with its own inode
+ *     number (vmfs_map.ino: one per mmap, as Linux's shmem inodes) and the
+ *     offset of vm_pgoff (0 at mmap, following splits); private anonymous memory has
  *     no name, device 00:00, inode 0.  There is no [heap] or [stack].
  *   - VmFlags: rd/wr/ex from prot; mr mw me always, as mmap(2) sets them;
  *     sh and ms for shared mappings, except that a shared mapping of an
- *     object without write permission loses sh and mw (Linux clears
- *     VM_SHARED|VM_MAYWRITE for a read-only file); ac for the mappings the
+ *     object without write permission when it was made loses sh and mw
+ *     (Linux clears VM_SHARED|VM_MAYWRITE for a read-only file; the
+ *     engine keeps it, vmfs_map.nomaywrite); ac for the mappings the
  *     engine charged (VMFS_MAP_ACCOUNT: private writable, or made writable
  *     by mprotect, and still so after write is taken away); sd
  *     (VM_SOFTDIRTY) on every mapping, as a new x86 mapping has it.
@@ -188,7 +190,7 @@ static void *snap_list(vmfs *m, int pid, list_call call, size_t size, size_t roo
 	for (;;) {
 		void *bigger;
 
-		if (room > TEXT_MAX / size) {   /* the daemon's bound on one rendering */
+		if (room > SNAP_MAX / size) {   /* the daemon's bound on one rendering */
 			free(buf);
 			*n = -EFBIG;
 			return NULL;
@@ -801,7 +803,7 @@ static uint64_t name_inode(const char *name)
 	return h ? h : 1;
 }
 
-static void view_vma(vmfs *m, const struct vmfs_map *mp, struct vma_view *v)
+static void view_vma(const struct vmfs_map *mp, struct vma_view *v)
 {
 	bool shared = mp->flags & MAP_SHARED;
 
@@ -815,10 +817,8 @@ static void view_vma(vmfs *m, const struct vmfs_map *mp, struct vma_view *v)
 		v->flags |= VM_ACCOUNT;
 
 	if (mp->object[0]) {
-		struct vmfs_object_info info;
-
-		/* a removed object's name carries " (deleted)": stat fails, mode stays writable */
-		if (shared && vmfs_object_stat(m, mp->object, &info) == 0 && !(info.mode & 0222))
+		/* VM_MAYWRITE is the mapping's, fixed at mmap (since 0.5) */
+		if (shared && mp->nomaywrite)
 			v->flags &= ~(VM_SHARED | VM_MAYWRITE);
 		v->pgoff = mp->offset;
 		v->minor = 0x2a;
@@ -826,6 +826,8 @@ static void view_vma(vmfs *m, const struct vmfs_map *mp, struct vma_view *v)
 		snprintf(v->name, sizeof(v->name), "/objects/%s", mp->object);
 	} else if (shared) {
 		v->minor = 1;
+		v->ino = mp->ino;         /* its shmem inode */
+		v->pgoff = mp->offset;    /* vm_pgoff: 0 at mmap, then as split */
 		snprintf(v->name, sizeof(v->name), "/dev/zero (deleted)");
 	}
 }
@@ -942,7 +944,7 @@ static int fmt_vmas(vmfs *m, int pid, struct sbuf *out, bool smaps)
 		struct vma_view v;
 		struct mss a = { 0 };
 
-		view_vma(m, &maps[i], &v);
+		view_vma(&maps[i], &v);
 		put_map_line(out, &maps[i], &v);
 		if (!smaps)
 			continue;

@@ -131,7 +131,8 @@ int vmfs_pids(vmfs *m, int *pids, size_t max);
  *          (vmfs_object_create): MAP_PRIVATE maps it copy-on-write (a write
  *          copies the page into anonymous memory, never into the object),
  *          MAP_SHARED writes go to the page cache and back to the object.
- *          Pages past the object's end fault (SEGV_MAPERR, like SIGBUS).
+ *          Pages past the object's end fault with SIGBUS, BUS_ADRERR
+ *          (since 0.5; before, SEGV_MAPERR).
  * @offset: offset in the object, page-aligned; 0 for anonymous memory.
  * @out:    receives the start address (may be NULL).
  * Without MAP_FIXED*, @addr is a hint: used if the range is free, otherwise
@@ -157,10 +158,12 @@ int vmfs_munmap(vmfs *m, int pid, uint64_t addr, uint64_t len);
 
 /*
  * vmfs_mprotect - change the protection of [addr, addr+len); every page of
- * the range must be mapped.  Mappings split and merge as needed.  0, -EINVAL
- * (misaligned, zero length, bad prot), -ENOMEM (part of the range is not
- * mapped or lies outside user space; nothing changes), -EACCES (write on a
- * shared mapping of a read-only object), -ESRCH.  Since 0.1.
+ * the range must be mapped.  Mappings split and merge as needed.  0 (also
+ * for len 0, since 0.5), -EINVAL (misaligned, bad prot), -ENOMEM (part of
+ * the range is not mapped or lies outside user space), -EACCES (write on a
+ * shared mapping made while its object was read-only: VM_MAYWRITE, since
+ * 0.5), -ESRCH.  As Linux, a range that runs into a hole or such a mapping
+ * is changed up to it before the error (since 0.5).  Since 0.1.
  */
 int vmfs_mprotect(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
 
@@ -170,7 +173,9 @@ struct vmfs_map {
 	int      prot;         /* PROT_* */
 	int      flags;        /* MAP_PRIVATE or MAP_SHARED, plus MAP_ANONYMOUS
 				  and VMFS_MAP_ACCOUNT */
-	uint64_t offset;       /* offset in the object (0 for anonymous) */
+	uint64_t offset;       /* offset in the object (0 for private anonymous;
+				  shared anonymous: from 0 at mmap, following
+				  splits as Linux's vm_pgoff, since 0.5) */
 	char     object[256];  /* object name, "" for anonymous memory */
 	uint64_t rss;          /* resident pages mapped here by this process */
 	uint64_t anon;         /* of which private anonymous pages */
@@ -187,12 +192,25 @@ struct vmfs_map {
 				  kept until the sum */
 	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t pss_dirty;    /* bytes, like pss, of the dirty pages */
-	/* since 0.5, in bytes like pss (smaps' SwapPss and Pss_Anon): */
+	/*
+	 * Since 0.5 the struct is larger: a program built against 0.4's header
+	 * (which ended with reserved[2] here) links to vmfs_maps@VMFS_0.1, which
+	 * fills only that much of each entry; one built against this header
+	 * gets vmfs_maps@@VMFS_0.5 and everything below.
+	 */
+	/* in bytes like pss (smaps' SwapPss and Pss_Anon): */
 	uint64_t swap_pss;     /* each swap entry's 4096 / the entries sharing
 				  its slot (swp_swapcount) */
 	uint64_t pss_anon;     /* the part of pss from anonymous pages, page
 				  by page (the rest is file or, in a shared
 				  anonymous mapping, shmem) */
+	uint32_t ino;          /* shared anonymous memory: its inode number, one
+				  per mmap and never 0 (Linux's shmem inode of
+				  "/dev/zero (deleted)"), else 0 */
+	uint32_t nomaywrite;   /* 1 when the mapping may never be made writable:
+				  shared, of an object read-only when mapped
+				  (VM_MAYWRITE clear) */
+	uint64_t reserved[12];
 };
 
 /*
@@ -225,6 +243,13 @@ int vmfs_maps(vmfs *m, int pid, struct vmfs_map *maps, size_t max);
 /* si_code values of a segfault, as <signal.h> SEGV_MAPERR / SEGV_ACCERR. */
 #define VMFS_SEGV_MAPERR 1
 #define VMFS_SEGV_ACCERR 2
+/* si_code of a bus error (an object's page past its end), <signal.h>'s
+ * BUS_ADRERR: since 0.5; read it with signo, as it equals VMFS_SEGV_ACCERR. */
+#define VMFS_BUS_ADRERR  2
+/* The signal a stopping fault sends (struct vmfs_fault's signo, since 0.5),
+ * Linux's numbers. */
+#define VMFS_SIGBUS      7
+#define VMFS_SIGSEGV     11
 
 /* x86 page-fault error code bits, as the segfault log line prints them. */
 #define VMFS_PF_PROT  0x1u   /* the page was present (protection fault) */
@@ -239,11 +264,15 @@ struct vmfs_fault {
 	uint32_t major;      /* pages read back from swap or the object store */
 	uint32_t cow;        /* copy-on-write faults (copy or take-over) */
 	/* The fault that stopped the access, if any (si_code != 0): */
-	int      si_code;    /* 0, VMFS_SEGV_MAPERR or VMFS_SEGV_ACCERR */
+	int      si_code;    /* 0, VMFS_SEGV_MAPERR or VMFS_SEGV_ACCERR (SIGSEGV),
+				VMFS_BUS_ADRERR (SIGBUS) */
 	uint32_t error_code; /* VMFS_PF_* bits */
 	uint64_t addr;       /* the faulting address */
 	int      err;        /* -errno that stopped the access: -EFAULT, -ENOMEM */
-	uint32_t reserved[7];
+	int      signo;      /* with si_code: VMFS_SIGSEGV, or VMFS_SIGBUS for a page
+				of an object mapping past the object's end (since
+				0.5; before, that was SIGSEGV with SEGV_MAPERR) */
+	uint32_t reserved[6];
 };
 
 /*
@@ -418,6 +447,11 @@ struct vmfs_stat {
 	uint64_t uptime_ns;        /* since then */
 	uint64_t contents_none;    /* 1 with contents=none: data frames keep no
 				      bytes (since 0.5) */
+	uint64_t zero_page;        /* 1 when a read of untouched private anonymous
+				      memory maps the shared zero page (the
+				      zero_page= option, default 1; 0 with
+				      kernel=0) (since 0.5) */
+	uint64_t zero_pfn;         /* its frame: the kernel image's last (since 0.5) */
 	/* overcommit accounting, in pages (since 0.5; /proc/meminfo) */
 	uint64_t committed_as;     /* charged: private writable (VM_ACCOUNT)
 				      mappings and shared anonymous memory */
@@ -434,7 +468,7 @@ struct vmfs_stat {
 				      dirty object page back to its object */
 	uint64_t pgpgout;          /* pages written out, reclaim and writeback
 				      (vmstat shows KiB) */
-	uint64_t reserved[5];
+	uint64_t reserved[3];
 };
 
 /* vmfs_stat - machine-wide configuration and counters.  Since 0.1. */
@@ -490,7 +524,7 @@ struct vmfs_proc_stat {
 	char     name[256];        /* the whole name (cmdline) */
 	uint64_t min_flt, maj_flt; /* faults handled for this process */
 	uint64_t cow_flt;
-	uint64_t segv;             /* segfaults */
+	uint64_t segv;             /* segfaults, and bus errors (since 0.5) */
 	uint64_t rss_anon;         /* resident private anonymous pages */
 	uint64_t rss_file;         /* resident object pages */
 	uint64_t rss_shmem;        /* resident shared anonymous pages */

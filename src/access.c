@@ -15,6 +15,7 @@
  *                     ▼
  *              do_user_addr_fault's part: no vma → SEGV_MAPERR,
  *                     │          access_error → SEGV_ACCERR
+ *                     │          (past an object's end → SIGBUS, in memory.c)
  *                     ▼
  *              handle_mm_fault (memory.c: do_anonymous_page, do_read_fault,
  *                     │         do_cow_fault, do_shared_fault, do_swap_page,
@@ -97,7 +98,11 @@ static bool access_error(const struct access *a, const struct vma *v)
 
 /*
  * The access failed at its first page: for a plain user-mode access that is
- * a segfault of the process (counted, logged as Linux's show_signal_msg).
+ * a segfault of the process (counted, logged as Linux's show_signal_msg),
+ * or a bus error (counted with them).  x86 Linux logs no line of its own
+ * for a bus error; the one here is kernel/signal.c's print_fatal_signal
+ * (printed there with print-fatal-signals=1), prefixed with the process
+ * as the segfault line names it.
  */
 static void deliver_segv(struct access *a)
 {
@@ -105,6 +110,12 @@ static void deliver_segv(struct access *a)
 		return;
 	a->mm->c.segv++;
 	a->m->cnt.segfault++;
+	if (a->f->signo == VMFS_SIGBUS) {
+		klog_add(&a->m->klog, machine_now(a->m),
+			 "%s[%d]: potentially unexpected fatal signal %d.", a->mm->comm,
+			 a->mm->pid, VMFS_SIGBUS);
+		return;
+	}
 	klog_add(&a->m->klog, machine_now(a->m),
 		 "%s[%d]: segfault at %llx ip %016llx sp %016llx error %x",
 		 a->mm->comm, a->mm->pid, (unsigned long long)a->f->addr, 0ull, 0ull,

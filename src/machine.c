@@ -3,7 +3,8 @@
  * read-only views: statistics, mapping lists, PIDs, physical memory.
  *
  * At open the kernel image is built once: its frames (beyond the data
- * frames) are filled with a recognisable banner, and the kernel's own
+ * frames) are filled with a recognisable banner, but for the last, the
+ * shared zero page, which stays all zeros; and the kernel's own
  * tables map it supervisor-only at the start of the upper half.  Every
  * process's top table copies the kernel's top-level entries, so all
  * processes share the lower kernel tables, as Linux shares its kernel
@@ -34,12 +35,17 @@ static int build_kernel(struct vmfs *m)
 	if (pgd < 0)
 		return -ENOMEM;
 	m->kernel_pgd = (uint64_t)pgd;
+	/* The zero page is the image's last page (Linux's empty_zero_page is
+	 * in its .bss), left all zeros. */
+	m->zero_pfn = m->phys.kernel_pages && !m->opt.no_zero_page ?
+		      m->phys.nframes + m->phys.kernel_pages - 1 : NO_ZERO_PFN;
 	for (uint64_t i = 0; i < m->phys.kernel_pages; i++) {
 		uint64_t va = g->kernel_base + (i << PAGE_SHIFT);
 		uint64_t kpfn = m->phys.nframes + i, *ptep;
 		char *page = pfn_to_virt(&m->phys, kpfn);
 
-		snprintf(page, 64, "vmfs kernel image, page %llu\n", (unsigned long long)i);
+		if (!is_zero_pfn(m, kpfn))
+			snprintf(page, 64, "vmfs kernel image, page %llu\n", (unsigned long long)i);
 		if (!(ptep = pte_alloc_kernel(m, va)))
 			return -ENOMEM;
 		set_pte_init(ptep, mk_pte(kpfn, PTE_P | PTE_RW | PTE_A | PTE_D));
@@ -230,6 +236,8 @@ int machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what)
 	st->contents_none = !m->phys.contents;
 	st->committed_as = m->committed;
 	st->commit_limit = vm_commit_limit(m);
+	st->zero_page = m->zero_pfn != NO_ZERO_PFN;
+	st->zero_pfn = st->zero_page ? m->zero_pfn : 0;
 	snprintf(st->policy, sizeof(st->policy), "%s", m->pol && m->pol->name ? m->pol->name : "?");
 	return 0;
 }
@@ -341,7 +349,8 @@ static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 			count--;
 		o->swap++;
 		o->swap_pss += (PAGE_SIZE << PSS_SHIFT) / (count > 1 ? count : 1);
-	} else if (pte_resident(e)) {
+	} else if (pte_resident(e) && !is_zero_pfn(m, pte_pfn(e))) {
+		/* (smaps_pte_entry counts no zero page: vm_normal_page has none) */
 		const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
 		bool dirty = (e & PTE_D) || (f->flags & FRAME_DIRTY);
 		uint64_t share = (PAGE_SIZE << PSS_SHIFT) / (f->mapcount ? f->mapcount : 1);
@@ -385,7 +394,10 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 		o->end = v->end;
 		o->prot = v->prot;
 		o->flags = v->flags;
-		o->offset = v->obj && !(v->flags & MAP_ANONYMOUS) ? v->pgoff << PAGE_SHIFT : 0;
+		o->offset = v->obj ? v->pgoff << PAGE_SHIFT : 0;
+		if (v->obj && v->obj->kind == VMOBJ_SHMEM)
+			o->ino = (uint32_t)v->obj->id ? (uint32_t)v->obj->id : 1;
+		o->nomaywrite = v->nomaywrite;
 		if (v->obj && v->obj->name)
 			snprintf(o->object, sizeof(o->object), "%s%s", v->obj->name,
 				 v->obj->removed ? " (deleted)" : "");
@@ -421,7 +433,11 @@ static int pagemap_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pte
 	uint64_t e = *ptep, pm = 0;
 
 	(void)mm;
-	if (pte_resident(e)) {
+	if (pte_resident(e) && is_zero_pfn(m, pte_pfn(e))) {
+		/* The zero page: present, its PFN, no page (vm_normal_page):
+		 * neither exclusively mapped nor a file page. */
+		pm = VMFS_PM_PRESENT | (pte_pfn(e) & VMFS_PM_PFN_MASK);
+	} else if (pte_resident(e)) {
 		const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
 
 		pm = VMFS_PM_PRESENT | (pte_pfn(e) & VMFS_PM_PFN_MASK);

@@ -102,6 +102,9 @@ struct vmfs {
 	struct pt_geom     geom;
 	struct phys        phys;
 	uint64_t           kernel_pgd;    /* a top table holding only the kernel's entries */
+	uint64_t           zero_pfn;      /* the shared zero page (Linux's empty_zero_page):
+					     the kernel image's last frame, all zeros, or
+					     NO_ZERO_PFN (zero_page=0, or kernel=0) */
 	struct u64map      pids;          /* pid -> struct mm * */
 	struct mm         *procs, *procs_tail;
 	struct mm         *last_mm;       /* mm_lookup's one-entry cache */
@@ -129,6 +132,21 @@ struct vmfs {
 	time_t             boot_time;     /* wall clock at open */
 	struct timespec    t0;
 };
+
+/* No shared zero page: a value no leaf entry's pfn can have. */
+#define NO_ZERO_PFN UINT64_MAX
+
+/*
+ * Does a leaf entry mapping @pfn map the shared zero page (Linux's
+ * is_zero_pfn)?  Such an entry holds no frame: no reference, no rmap, no
+ * RSS, never seen by the replacement policy; it is read-only and marked
+ * COW, so that a write copies it (do_wp_page).  Every walker of leaf
+ * entries that looks at the frame asks this first.
+ */
+static inline bool is_zero_pfn(const struct vmfs *m, uint64_t pfn)
+{
+	return pfn == m->zero_pfn;
+}
 
 /* Nanoseconds since the machine opened. */
 static inline uint64_t machine_now(const struct vmfs *m)

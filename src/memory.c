@@ -5,7 +5,9 @@
  * the access.
  *
  *   handle_mm_fault ─► handle_pte_fault (on the leaf entry, or none)
- *        ├─ pte none, anonymous mapping ─► do_anonymous_page   (minor)
+ *        ├─ pte none, anonymous mapping ─► do_anonymous_page   (minor: a read
+ *        │                                  maps the shared zero page, a write
+ *        │                                  takes a zeroed frame)
  *        ├─ pte none, object/shm        ─► do_fault ─► __do_fault: the page-cache
  *        │                                  │   page (minor), or brought in from
  *        │                                  │   swap or the store (major)
@@ -14,7 +16,9 @@
  *        │                                  └─ write, shared   ─► do_shared_fault
  *        ├─ swap entry                  ─► do_swap_page        (major, or minor
  *        │                                                      from the swap cache)
- *        └─ write to a read-only entry  ─► do_wp_page          (copy or reuse)
+ *        └─ write to a read-only entry  ─► do_wp_page          (copy or reuse;
+ *                                                               the zero page: a
+ *                                                               zeroed frame)
  *
  * The caller then walks again.  Any allocation may evict pages (vmscan.c),
  * so a handler re-reads what it holds after allocating and pins
@@ -70,12 +74,23 @@ int fault_segv(struct vmfs_fault *info, unsigned flags, uint64_t va, int si_code
 	if (flags & FAULT_FLAG_USER)
 		code |= VMFS_PF_USER;
 	info->si_code = si_code;
+	info->signo = VMFS_SIGSEGV;
 	info->error_code = code;
 	info->addr = va;
 	info->err = -EFAULT;
 	return vm_error(-EFAULT, "%s at 0x%llx: %s", write ? "write" : exec ? "fetch" : "read",
 			(unsigned long long)va,
 			si_code == VMFS_SEGV_MAPERR ? "no mapping there" : "not permitted");
+}
+
+int fault_sigbus(struct vmfs_fault *info, unsigned flags, uint64_t va, const char *object)
+{
+	bool write = flags & FAULT_FLAG_WRITE;
+
+	fault_segv(info, flags, va, VMFS_BUS_ADRERR, 0);
+	info->signo = VMFS_SIGBUS;
+	return vm_error(-EFAULT, "%s at 0x%llx: past the end of object '%s' (bus error)",
+			write ? "write" : "read", (unsigned long long)va, object ? object : "");
 }
 
 /*
@@ -155,20 +170,31 @@ static uint64_t vma_pte_flags(const struct vma *v, bool dirty)
 }
 
 /*
+ * The fault's leaf entry: the one found by the walk, which stays valid
+ * across the handler's allocations (tables are freed only by munmap and
+ * exit), or where the walk found none, one in tables allocated now (NULL
+ * with pt_oom set when the pool is dry).
+ */
+static uint64_t *fault_pte(struct vm_fault *vmf)
+{
+	uint64_t *ptep = vmf->pte ? vmf->pte : pte_alloc(vmf->m, vmf->mm, vmf->address);
+
+	if (!ptep)
+		vmf->pt_oom = true;
+	return ptep;
+}
+
+/*
  * Map @pfn at the fault's address with entry bits @e (the entry must be
- * none or a swap entry).  The leaf found by the walk stays valid across
- * the handler's allocations (tables are freed only by munmap and exit);
- * where the walk found none, the tables are allocated now.
+ * none or a swap entry).
  */
 static int install(struct vm_fault *vmf, uint64_t pfn, uint64_t e)
 {
 	uint64_t va = vmf->address;
-	uint64_t *ptep = vmf->pte ? vmf->pte : pte_alloc(vmf->m, vmf->mm, va);
+	uint64_t *ptep = fault_pte(vmf);
 
-	if (!ptep) {
-		vmf->pt_oom = true;
+	if (!ptep)
 		return vm_error(-ENOMEM, "out of page-table frames");
-	}
 	assert(pte_none(*ptep) || pte_is_swap(*ptep));
 	set_pte(vmf->mm, va, ptep, mk_pte(pfn, e));
 	if ((pfn_frame(&vmf->m->phys, pfn)->flags & FRAME_KIND_MASK) == FRAME_ANON)
@@ -184,7 +210,14 @@ static void anon_page(const struct vm_fault *vmf, struct vmfs_page *pg)
 				  .anon = 1 };
 }
 
-/* do_anonymous_page: first touch of a private anonymous page. */
+/*
+ * do_anonymous_page: first touch of a private anonymous page.  A read (or
+ * fetch) maps the shared zero page, as Linux's my_zero_pfn path does
+ * (unless the machine has none: zero_page=0): read-only, marked COW so
+ * that a write copies it (do_wp_page), and with no frame behind it, so no
+ * reference, no rmap, no RSS and nothing for the policy.  A write takes a
+ * zeroed frame.
+ */
 static int do_anonymous_page(struct vm_fault *vmf)
 {
 	struct vmfs_page pg;
@@ -192,6 +225,16 @@ static int do_anonymous_page(struct vm_fault *vmf)
 	struct frame *f;
 	int rc;
 
+	if (!fault_write(vmf) && vmf->m->zero_pfn != NO_ZERO_PFN) {
+		uint64_t *ptep = fault_pte(vmf);
+		uint64_t e = (vma_pte_flags(vmf->vma, false) & ~PTE_RW) | PTE_COW;
+
+		if (!ptep)
+			return oom(vmf, vm_error(-ENOMEM, "out of page-table frames"));
+		set_pte(vmf->mm, vmf->address, ptep, mk_pte(vmf->m->zero_pfn, e));
+		count_minor(vmf);
+		return 0;
+	}
 	anon_page(vmf, &pg);
 	pfn = page_alloc(vmf->m, FRAME_ANON, GFP_ZERO | fault_gfp(vmf), &pg);
 	if (pfn < 0)
@@ -281,9 +324,9 @@ static int64_t cache_page(struct vm_fault *vmf, struct vmobj *o, uint64_t pgoff,
 /*
  * __do_fault: the page-cache page behind the fault's address in a mapping
  * with an object behind it (shared memory or a named object), found or
- * brought in (*major).  Past an object's end there is no page (Linux sends
- * SIGBUS; here it is SEGV_MAPERR).  The pfn, or -errno with the fault
- * recorded.
+ * brought in (*major).  Past an object's end there is no page: as Linux's
+ * filemap_fault returns VM_FAULT_SIGBUS there, the fault is a bus error.
+ * The pfn, or -errno with the fault recorded.
  */
 static int64_t __do_fault(struct vm_fault *vmf, bool *major)
 {
@@ -293,7 +336,7 @@ static int64_t __do_fault(struct vm_fault *vmf, bool *major)
 	int64_t pfn;
 
 	if (o->kind == VMOBJ_FILE && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
-		return fault_segv(vmf->info, vmf->flags, vmf->address, VMFS_SEGV_MAPERR, 0);
+		return fault_sigbus(vmf->info, vmf->flags, vmf->address, o->name);
 	pfn = cache_page(vmf, o, pgoff, major);
 	if (pfn < 0)
 		return oom(vmf, (int)pfn);
@@ -485,7 +528,9 @@ static bool wp_page_notify(struct vm_fault *vmf)
  * do_wp_page: a write to a page this entry may not write yet (COW), or a
  * forced write to a private page.  The last mapping of an anonymous page
  * takes it over; otherwise the page is copied into a new anonymous frame.
- * The new entry is writable only if the mapping is.
+ * A copy of the zero page is a new zeroed frame (wp_page_copy's
+ * is_zero_pfn case: alloc_zeroed_user_highpage_movable), the zero page
+ * losing nothing.  The new entry is writable only if the mapping is.
  */
 static int do_wp_page(struct vm_fault *vmf)
 {
@@ -497,7 +542,22 @@ static int do_wp_page(struct vm_fault *vmf)
 
 	if (!(e & PTE_COW) && rw && wp_page_notify(vmf))
 		return 0;
-	if (reuse_swap_page(m, pfn)) {
+	if (is_zero_pfn(m, pfn)) {
+		struct vmfs_page pg;
+		int64_t npfn;
+		struct frame *nf;
+
+		anon_page(vmf, &pg);
+		npfn = page_alloc(m, FRAME_ANON, GFP_ZERO | fault_gfp(vmf), &pg);
+		if (npfn < 0)
+			return oom(vmf, (int)npfn);
+		nf = pfn_frame(&m->phys, (uint64_t)npfn);
+		nf->mapping = vmf->mm->av;
+		nf->index = va >> PAGE_SHIFT;
+		set_pte(vmf->mm, va, ptep, mk_pte((uint64_t)npfn, keep | PTE_A | PTE_D | rw));
+		page_add_anon_rmap(m, vmf->mm, (uint64_t)npfn);
+		page_loaded(m, (uint64_t)npfn);
+	} else if (reuse_swap_page(m, pfn)) {
 		set_pte(vmf->mm, va, ptep, (e & ~PTE_COW) | PTE_A | PTE_D | rw);
 	} else {
 		int64_t npfn = copy_to_anon(vmf, pfn);

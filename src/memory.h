@@ -39,6 +39,13 @@
 int fault_segv(struct vmfs_fault *info, unsigned flags, uint64_t va, int si_code, uint32_t code);
 
 /*
+ * As fault_segv, for a page of an object's mapping past the object's end:
+ * Linux's VM_FAULT_SIGBUS, which do_sigbus turns into SIGBUS with
+ * BUS_ADRERR.  Returns -EFAULT.
+ */
+int fault_sigbus(struct vmfs_fault *info, unsigned flags, uint64_t va, const char *object);
+
+/*
  * handle_mm_fault: make the leaf entry for user address @va of @mm, inside
  * mapping @vma which allows the access, serve an access of kind @flags:
  * the page allocated, read back or copied (counted in @info and the

@@ -53,7 +53,9 @@ static int zap_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, v
 
 	(void)arg;
 	set_pte(mm, va, ptep, 0);
-	if (pte_resident(e)) {
+	if (pte_resident(e) && is_zero_pfn(m, pte_pfn(e))) {
+		/* the zero page: no frame to let go */
+	} else if (pte_resident(e)) {
 		uint64_t pfn = pte_pfn(e);
 		struct frame *f = pfn_frame(&m->phys, pfn);
 
@@ -266,7 +268,11 @@ static int copy_pte(struct vmfs *m, struct mm *src, uint64_t va, uint64_t *ptep,
 		c->leaf_va = va & ~(span - 1);
 	}
 	dptep = &c->leaf[pt_index(&m->geom, va, m->geom.levels - 1)];
-	if (pte_resident(e)) {
+	if (pte_resident(e) && is_zero_pfn(m, pte_pfn(e))) {
+		/* The zero page: the entry is copied, read-only and COW already
+		 * (copy_present_pte finds no page to share). */
+		e &= ~PTE_A;
+	} else if (pte_resident(e)) {
 		uint64_t pfn = pte_pfn(e);
 		struct frame *f = pfn_frame(&m->phys, pfn);
 

@@ -3,14 +3,18 @@
  *
  * Each call validates everything and allocates everything it may need
  * (the new mapping, its object, and two spare nodes for splits) before it
- * changes anything, so a failing call leaves the process exactly as it was.
+ * changes anything, so a failing call leaves the process exactly as it was;
+ * the one exception is Linux's own: mprotect over a hole (ENOMEM) or onto a
+ * mapping that may not get the protection (EACCES: VM_MAYWRITE, fixed when
+ * the mapping was made) changes the mappings before that point, and then
+ * fails.
  * After a change, neighbouring mappings that have become alike are merged,
  * as Linux's vma_merge does: same protection, same flags, same object at a
  * contiguous offset.
  *
- * errno choices follow Linux: EINVAL for misalignment, zero length or bad
- * prot/flags; ENOMEM for ranges outside user space, no room, (mprotect)
- * a range with unmapped pages, or a call that would leave the process
+ * errno choices follow Linux: EINVAL for misalignment, zero length (but
+ * mprotect of length 0 succeeds) or bad prot/flags; ENOMEM for ranges
+ * outside user space, no room, (mprotect) a range with unmapped pages, or a call that would leave the process
  * more mappings than the machine's max_map_count (the option, also the
  * sysctl vm.max_map_count; Linux's do_mmap, __split_vma and do_mprotect
  * check it the same way, on mmap and on the splits of munmap and
@@ -115,7 +119,7 @@ static void vma_drop(struct vmfs *m, struct mm *mm, struct vma *v)
 static bool can_merge(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
-	       a->obj == b->obj &&
+	       a->nomaywrite == b->nomaywrite && a->obj == b->obj &&
 	       (!a->obj || a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) == b->pgoff);
 }
 
@@ -387,7 +391,8 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	*v = (struct vma){ .start = start, .end = start + plen, .prot = prot,
 			   .flags = type | (file ? 0 : MAP_ANONYMOUS) |
 				    (type == MAP_PRIVATE && charge ? VMA_ACCOUNT : 0), .obj = obj,
-			   .pgoff = file ? offset >> PAGE_SHIFT : 0, .mm = mm, .soft_dirty = true };
+			   .pgoff = file ? offset >> PAGE_SHIFT : 0, .mm = mm, .soft_dirty = true,
+			   .nomaywrite = type == MAP_SHARED && file && !(file->mode & 0222) };
 	if ((rc = check_map_count(m, mm, "mmap", start, start + plen, v, -1)) < 0)
 		goto out_free;
 	if (fixed)
@@ -477,50 +482,63 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 	uint64_t plen, end, cur, charge = 0;
 	struct spares s;
 	struct vma *v;
-	int rc;
+	int rc, err = 0;
 
+	/* do_mprotect_pkey's order: alignment, length 0, overflow, then prot. */
 	if (!mm)
 		return -ESRCH;
-	if ((rc = check_prot("mprotect", prot)) < 0)
-		return rc;
 	if (addr & ~PAGE_MASK)
 		return vm_error(-EINVAL, "mprotect: address 0x%llx is not page-aligned",
 				(unsigned long long)addr);
+	if (len == 0)
+		return 0;
 	if (!page_len(len, &plen))
-		return vm_error(len ? -ENOMEM : -EINVAL, "mprotect: %s",
-				len ? "length overflows" : "zero length");
+		return vm_error(-ENOMEM, "mprotect: length overflows");
+	if ((rc = check_prot("mprotect", prot)) < 0)
+		return rc;
 	if (plen > m->geom.user_top || addr > m->geom.user_top - plen)
 		return vm_error(-ENOMEM, "mprotect: [0x%llx, +0x%llx) is outside user space",
 				(unsigned long long)addr, (unsigned long long)len);
+	/*
+	 * Linux changes mapping after mapping and stops at the first hole
+	 * (ENOMEM) or the first mapping that may not get @prot (EACCES),
+	 * with what came before changed: cur is where that is.
+	 */
 	end = addr + plen;
 	for (cur = addr, v = vma_find_after(&mm->vmas, addr); cur < end; v = v->next) {
-		if (!v || v->start > cur)
-			return vm_error(-ENOMEM, "mprotect: 0x%llx is not mapped",
-					(unsigned long long)cur);
-		if ((prot & PROT_WRITE) && (v->flags & MAP_SHARED) && v->obj &&
-		    v->obj->kind == VMOBJ_FILE && !(v->obj->mode & 0222))
-			return vm_error(-EACCES, "mprotect: object '%s' is read-only (mode 0%o)",
-					v->obj->name, v->obj->mode);
+		if (!v || v->start > cur) {
+			err = vm_error(-ENOMEM, "mprotect: 0x%llx is not mapped",
+				       (unsigned long long)cur);
+			break;
+		}
+		if ((prot & PROT_WRITE) && v->nomaywrite) {
+			err = vm_error(-EACCES, "mprotect: object '%s' was read-only when mapped "
+				       "at 0x%llx (no VM_MAYWRITE)", v->obj->name,
+				       (unsigned long long)v->start);
+			break;
+		}
 		if (mprotect_flags(v, prot) != v->flags)
 			charge += ((v->end < end ? v->end : end) - (v->start > addr ? v->start : addr))
 				  >> PAGE_SHIFT;
-		cur = v->end;
+		cur = v->end < end ? v->end : end;
 	}
-	if ((rc = check_map_count(m, mm, "mprotect", addr, end, NULL, prot)) < 0)
+	if (cur == addr)
+		return err;
+	if ((rc = check_map_count(m, mm, "mprotect", addr, cur, NULL, prot)) < 0)
 		return rc;
 	if ((rc = vm_enough_memory(m, mm, charge, 0, mm->vm_pages)) < 0)
 		return rc;
 	if (spares_get(&s) < 0)
 		return -ENOMEM;
 	split_at(mm, addr, &s);
-	split_at(mm, end, &s);
+	split_at(mm, cur, &s);
 	spares_put(&s);
-	for (v = vma_find(&mm->vmas, addr); v && v->start < end; v = v->next) {
+	for (v = vma_find(&mm->vmas, addr); v && v->start < cur; v = v->next) {
 		v->flags = mprotect_flags(v, prot);
 		v->prot = prot;
 	}
 	m->committed += charge;
-	walk_page_range(m, mm, addr, end, &change_ops, &prot);
-	merge_range(m, mm, addr, end);
-	return 0;
+	walk_page_range(m, mm, addr, cur, &change_ops, &prot);
+	merge_range(m, mm, addr, cur);
+	return err;
 }

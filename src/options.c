@@ -156,6 +156,13 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 		snprintf(o->swap_path, sizeof(o->swap_path), "%s", o->swap_none ? "" : val);
 		return 0;
 	}
+	if (!strcmp(key, "zero_page")) {
+		if (strcmp(val, "0") && strcmp(val, "1"))
+			return bad(key, val, "give 1 (a read of untouched anonymous memory maps the "
+				   "shared zero page, as Linux) or 0 (it takes a frame)");
+		o->no_zero_page = !strcmp(val, "0");
+		return 0;
+	}
 	if (!strcmp(key, "contents")) {
 		if (strcmp(val, "ram") && strcmp(val, "none"))
 			return bad(key, val, "give 'ram' (pages keep their bytes) or 'none' (no bytes kept)");
@@ -164,7 +171,7 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
 	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size") && !t)
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, overcommit_memory, overcommit_ratio)", key);
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");

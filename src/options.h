@@ -53,6 +53,9 @@ struct vm_options {
 	uint64_t swap_slots;    /* swap_size in pages, 0 = unlimited */
 	uint64_t max_map_count; /* mappings per process, 0..OPT_MAX_MAP_COUNT */
 	bool     contents_none; /* contents=none: data frames keep no bytes (phys.h) */
+	bool     no_zero_page;  /* zero_page=0: a read of untouched private anonymous
+				   memory takes a frame, as every page of a replay
+				   does (SPEC §4); default 1, Linux's shared zero page */
 	uint64_t overcommit_memory; /* 0 heuristic, 1 always, 2 strict (mmap.c) */
 	uint64_t overcommit_ratio;  /* percent of RAM in CommitLimit */
 };

@@ -31,17 +31,13 @@
 #define KPF(bit) (1ull << VMFS_KPF_##bit)
 
 /*
- * kpf_zero_page: is @pfn the shared zero page (KPF_ZERO_PAGE)?  The hook
- * for the zero page: the machine has none yet; once machine.h has
- * is_zero_pfn(), this returns is_zero_pfn(m, pfn), and kpageflags shows
- * the bit wherever the page is (Linux's empty_zero_page is in the kernel
- * image, PG_reserved, with no map count).
+ * kpf_zero_page: is @pfn the shared zero page (KPF_ZERO_PAGE)?  It is a
+ * page of the kernel image (is_zero_pfn, machine.h), as Linux's
+ * empty_zero_page is: PG_reserved, with no map count.
  */
 static bool kpf_zero_page(const struct vmfs *m, uint64_t pfn)
 {
-	(void)m;
-	(void)pfn;
-	return false;
+	return is_zero_pfn(m, pfn);
 }
 
 /* Frames of physical memory: max_pfn. */

@@ -42,6 +42,10 @@ struct vma {
 	int           flags;              /* MAP_SHARED or MAP_PRIVATE, | MAP_ANONYMOUS, VMA_ACCOUNT */
 	struct vmobj *obj;                /* backing object; NULL for private anon */
 	uint64_t      pgoff;              /* page offset in obj of start */
+	bool          nomaywrite;         /* Linux's VM_MAYWRITE clear: a shared
+					     mapping of an object that was
+					     read-only when it was made may never
+					     be made writable (fixed at mmap) */
 	struct mm    *mm;
 	struct vma   *prev, *next;        /* address order */
 	struct vma   *obj_prev, *obj_next;/* obj's list of mappings (reverse map) */

@@ -309,6 +309,7 @@ void map_obj_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, boo
 		pg->b = NULL;
 		pg->o = o;
 		pg->pgoff = pgoff + (pg->vpn - vpn);
+		pg->nomaywrite = shared && !(o->mode & 0222);
 		o->refs++;
 	}
 }
@@ -423,21 +424,25 @@ int64_t placement(const struct model *md, const struct mproc *p, uint64_t addr,
 }
 
 int64_t mprotect_expect(const struct model *md, const struct mproc *p, uint64_t vpn,
-			uint64_t npages, int prot)
+			uint64_t npages, int prot, uint64_t *reach)
 {
 	uint64_t next = vpn;
 
+	*reach = 0;
 	if (npages > md->top_vpn || vpn > md->top_vpn - npages)
 		return -ENOMEM;
 	for (size_t i = lower_bound(p, vpn); i < p->n && p->pg[i].vpn < vpn + npages; i++) {
 		const struct mpage *pg = &p->pg[i];
 
 		if (pg->vpn != next)
-			return -ENOMEM;
-		if ((prot & PROT_WRITE) && pg->shared && pg->o && !(pg->o->mode & 0222))
+			break;
+		if ((prot & PROT_WRITE) && pg->nomaywrite) {
+			*reach = next - vpn;
 			return -EACCES;
+		}
 		next++;
 	}
+	*reach = next - vpn;
 	return next == vpn + npages ? 0 : -ENOMEM;
 }
 

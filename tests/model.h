@@ -89,6 +89,8 @@ struct mpage {
 	struct mobj *o;
 	uint64_t pgoff;
 	bool copied;
+	bool nomaywrite;            /* a shared mapping of an object read-only when
+				       mapped: never writable (VM_MAYWRITE clear) */
 };
 
 struct mproc {
@@ -102,6 +104,8 @@ struct model {
 	vmfs *m;
 	uint64_t user_top, top_vpn;
 	uint64_t kernel_pt_pages;   /* pagetable_pages with no process */
+	bool zero_page;             /* a first read of private anonymous memory maps */
+	uint64_t zero_pfn;          /* the shared zero page, this frame (vmfs_stat) */
 	struct mproc procs[MODEL_PROCS];
 	int nprocs;
 	int next_pid;
@@ -198,10 +202,12 @@ uint64_t top_down(const struct mproc *p, uint64_t top_vpn, uint64_t npages);
 int64_t placement(const struct model *md, const struct mproc *p, uint64_t addr,
 		  uint64_t npages, int mode, uint64_t *at);
 /* What mprotect of [vpn, vpn+npages) must return: in address order, the
- * first page that is not mapped (-ENOMEM) or that a shared mapping of a
- * read-only object may not write (-EACCES) decides.  Any range size. */
+ * first page that is not mapped (-ENOMEM) or that a shared mapping of an
+ * object read-only when mapped may not write (-EACCES) decides, and as
+ * Linux does the pages before it are changed all the same: *reach is how
+ * many (apply_mprotect them).  Any range size. */
 int64_t mprotect_expect(const struct model *md, const struct mproc *p, uint64_t vpn,
-			uint64_t npages, int prot);
+			uint64_t npages, int prot, uint64_t *reach);
 /* Whether an access @how (VMFS_ACCESS_*) may touch @pg. */
 bool allowed(const struct mpage *pg, unsigned how);
 /* Shorten a write at @addr so that it stops before the bytes past an

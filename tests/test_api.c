@@ -10,12 +10,14 @@
  * segfaults (si_code, x86 error code, the kernel log line, the counters);
  * the kernel half and non-canonical addresses; partial transfers; page-table
  * walks checked entry by entry in physical memory at every depth 2..6;
- * canonical edges; the TLB (counters, never stale); accounting; zeroed frames.
+ * canonical edges; the TLB (counters, never stale); accounting; zeroed frames;
+ * vmfs_maps@VMFS_0.1 for programs built against the smaller 0.4 struct.
  *
  * What stays true: every test opens its own machine and closes it, so tests
  * are independent and can run in any order; a failing call is checked to
  * change nothing where the header promises it.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -511,17 +513,33 @@ static void test_mprotect(void **state)
 	struct vmfs_map maps[8];
 	map_fixed(m, pid, BASE, 4 * PAGE, RW, ANON_PRIV);
 	put_byte(m, pid, BASE + PAGE, 3);
-	/* part unmapped: -ENOMEM and nothing changes */
-	assert_int_equal(vmfs_mprotect(m, pid, BASE, 5 * PAGE, PROT_READ), -ENOMEM);
+	/* first page unmapped, or outside user space: -ENOMEM and nothing changes */
 	assert_int_equal(vmfs_mprotect(m, pid, BASE - PAGE, 2 * PAGE, PROT_READ), -ENOMEM);
 	assert_int_equal(vmfs_mprotect(m, pid, st.user_top - PAGE, 2 * PAGE, PROT_READ), -ENOMEM);
 	assert_int_equal(nmaps(m, pid, maps, 8), 1);
 	assert_int_equal(maps[0].prot, RW);
+	/* a hole after mapped pages: Linux's do_mprotect_pkey changes the part
+	 * before the hole, then fails with ENOMEM */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + 2 * PAGE, 3 * PAGE, PROT_READ), -ENOMEM);
+	assert_int_equal(nmaps(m, pid, maps, 8), 2);
+	assert_int_equal(maps[0].end, BASE + 2 * PAGE);
+	assert_int_equal(maps[0].prot, RW);
+	assert_int_equal(maps[1].start, BASE + 2 * PAGE);
+	assert_int_equal(maps[1].end, BASE + 4 * PAGE);
+	assert_int_equal(maps[1].prot, PROT_READ);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, 5 * PAGE, RW), -ENOMEM);
+	assert_int_equal(nmaps(m, pid, maps, 8), 1);
+	assert_int_equal(maps[0].prot, RW);
 	put_byte(m, pid, BASE, 1);
-	/* errors */
+	/* errors; length 0 succeeds (after the alignment check, before prot's) */
 	assert_int_equal(vmfs_mprotect(m, pid, BASE + 8, PAGE, PROT_READ), -EINVAL);
-	assert_int_equal(vmfs_mprotect(m, pid, BASE, 0, PROT_READ), -EINVAL);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + 8, 0, PROT_READ), -EINVAL);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, 0, PROT_READ), 0);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, 0, 0x10), 0);
+	assert_int_equal(vmfs_mprotect(m, pid, 0, 0, PROT_READ), 0);
 	assert_int_equal(vmfs_mprotect(m, pid, BASE, PAGE, 0x10), -EINVAL);
+	assert_int_equal(nmaps(m, pid, maps, 8), 1);
+	assert_int_equal(maps[0].prot, RW);
 	/* split in three */
 	assert_int_equal(vmfs_mprotect(m, pid, BASE + PAGE, 2 * PAGE, PROT_READ), 0);
 	assert_int_equal(nmaps(m, pid, maps, 8), 3);
@@ -614,6 +632,165 @@ static void test_cow(void **state)
 	assert_int_equal(get_byte(m, child2, BASE + PAGE), 'x');
 	assert_int_equal(get_byte(m, parent, BASE + PAGE), 'y');
 	vmfs_close(m);
+}
+
+/* ---- the shared zero page --------------------------------------------------------- */
+
+static uint64_t pagemap1(vmfs *m, int pid, uint64_t addr)
+{
+	uint64_t pm = 0;
+	assert_int_equal(vmfs_pagemap(m, pid, addr / PAGE, &pm, 1), 1);
+	return pm;
+}
+
+/*
+ * do_anonymous_page's zero-page path: a read of untouched private anonymous
+ * memory maps the kernel image's last page, read-only and COW, a minor fault
+ * with no frame (no Rss, nothing in smaps, pagemap: present with its PFN,
+ * bits 56 and 61 clear); a write copies it into a zeroed frame (a minor and
+ * a COW fault); fork copies the entry, munmap and exit drop it, freeing
+ * nothing; the policy never sees it.  zero_page=0 and kernel=0 have none.
+ */
+static void test_zero_page(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=16,kernel=64K,policy=lru");
+	struct vmfs_stat st = mstat(m);
+	uint64_t zpfn = st.frames + st.kernel_pages - 1;
+	assert_int_equal(st.zero_page, 1);
+	assert_int_equal(st.zero_pfn, zpfn);
+	int pid = spawn(m, "zero");
+	map_fixed(m, pid, BASE, 8 * PAGE, RW, ANON_PRIV);
+	uint64_t free0 = mstat(m).frames_free, alloc0 = mstat(m).pgalloc;
+
+	/* Reads of 8 pages: zeros, 8 minor faults, no frame, no Rss. */
+	unsigned char buf[8 * PAGE];
+	struct vmfs_fault f;
+	memset(buf, 0xff, sizeof(buf));
+	assert_int_equal(vmfs_access(m, pid, BASE, buf, sizeof(buf), VMFS_ACCESS_READ, &f),
+			 (ssize_t)sizeof(buf));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0);
+	assert_int_equal(f.minor, 8);
+	assert_int_equal(f.cow, 0);
+	assert_int_equal(pstat(m, pid).min_flt, 8);
+	assert_int_equal(pstat(m, pid).rss_anon, 0);
+	assert_int_equal(mstat(m).frames_free, free0);
+	assert_int_equal(mstat(m).pgalloc, alloc0);
+	assert_int_equal(mstat(m).anon_pages, 0);
+	struct vmfs_walk w = walk(m, pid, BASE + 3 * PAGE);
+	assert_int_equal(w.state, VMFS_WALK_PRESENT);
+	assert_int_equal(w.paddr >> 12, zpfn);
+	assert_false(leaf(&w) & VMFS_PTE_RW);
+	assert_true(leaf(&w) & VMFS_PTE_COW);
+	/* soft-dirty too: the mapping is new (VM_SOFTDIRTY), as on Linux */
+	assert_int_equal(pagemap1(m, pid, BASE + 3 * PAGE), VMFS_PM_PRESENT | VMFS_PM_SOFT_DIRTY | zpfn);
+	struct vmfs_map maps[4];
+	assert_int_equal(nmaps(m, pid, maps, 4), 1);
+	assert_int_equal(maps[0].rss, 0);
+	assert_int_equal(maps[0].pss, 0);
+	assert_int_equal(maps[0].anon, 0);
+	assert_int_equal(maps[0].referenced, 0);
+	/* The frame is the kernel image's, all zeros. */
+	unsigned char z[PAGE];
+	assert_int_equal(vmfs_phys_read(m, zpfn * PAGE, z, PAGE), PAGE);
+	for (size_t i = 0; i < PAGE; i++)
+		assert_int_equal(z[i], 0);
+
+	/* A write: a COW of the zero page into a zeroed frame of its own. */
+	unsigned char c = 'w';
+	assert_int_equal(vmfs_access(m, pid, BASE + 3 * PAGE + 5, &c, 1, VMFS_ACCESS_WRITE, &f), 1);
+	assert_int_equal(f.minor, 1);
+	assert_int_equal(f.cow, 1);
+	w = walk(m, pid, BASE + 3 * PAGE);
+	assert_int_not_equal(w.paddr >> 12, zpfn);
+	assert_true(w.paddr >> 12 < st.frames);
+	assert_true(leaf(&w) & VMFS_PTE_RW);
+	assert_false(leaf(&w) & VMFS_PTE_COW);
+	assert_int_equal(pagemap1(m, pid, BASE + 3 * PAGE),
+			 VMFS_PM_PRESENT | VMFS_PM_EXCLUSIVE | VMFS_PM_SOFT_DIRTY | (w.paddr >> 12));
+	assert_int_equal(get_byte(m, pid, BASE + 3 * PAGE + 5), 'w');
+	assert_int_equal(get_byte(m, pid, BASE + 3 * PAGE + 6), 0);
+	assert_int_equal(pstat(m, pid).rss_anon, 1);
+	assert_int_equal(mstat(m).frames_free, free0 - 1);
+	/* The zero page is untouched by it. */
+	assert_int_equal(vmfs_phys_read(m, zpfn * PAGE, z, PAGE), PAGE);
+	for (size_t i = 0; i < PAGE; i++)
+		assert_int_equal(z[i], 0);
+
+	/* fork copies the zero-page entries; the child's write copies too. */
+	int child = vmfs_fork(m, pid);
+	assert_true(child > 0);
+	w = walk(m, child, BASE);
+	assert_int_equal(w.paddr >> 12, zpfn);
+	assert_true(leaf(&w) & VMFS_PTE_COW);
+	assert_int_equal(pstat(m, child).rss_anon, 1);   /* the written page, shared */
+	assert_int_equal(mstat(m).frames_free, free0 - 1);
+	put_byte(m, child, BASE, 'c');
+	assert_int_equal(get_byte(m, pid, BASE), 0);
+	assert_int_equal(walk(m, pid, BASE).paddr >> 12, zpfn);
+	assert_int_equal(mstat(m).frames_free, free0 - 2);
+
+	/* A forced write through a read-only mapping copies it too, and a
+	 * forced read of a PROT_NONE one reads zeros. */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + 6 * PAGE, PAGE, PROT_READ), 0);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + 7 * PAGE, PAGE, PROT_NONE), 0);
+	assert_int_equal(walk(m, pid, BASE + 6 * PAGE).paddr >> 12, zpfn);
+	c = 'F';
+	assert_int_equal(vmfs_access(m, pid, BASE + 6 * PAGE, &c, 1,
+				     VMFS_ACCESS_WRITE | VMFS_ACCESS_FORCE, &f), 1);
+	assert_int_not_equal(walk(m, pid, BASE + 6 * PAGE).paddr >> 12, zpfn);
+	assert_int_equal(get_byte(m, pid, BASE + 6 * PAGE), 'F');
+	w = walk(m, pid, BASE + 7 * PAGE);
+	assert_int_equal(w.state, VMFS_WALK_PROTNONE);
+	assert_int_equal(w.paddr >> 12, zpfn);
+	c = 1;
+	assert_int_equal(vmfs_access(m, pid, BASE + 7 * PAGE, &c, 1,
+				     VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, NULL), 1);
+	assert_int_equal(c, 0);
+	/* mprotect back to writable leaves it read-only: a write still copies. */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + 7 * PAGE, PAGE, RW), 0);
+	w = walk(m, pid, BASE + 7 * PAGE);
+	assert_int_equal(w.paddr >> 12, zpfn);
+	assert_false(leaf(&w) & VMFS_PTE_RW);
+
+	/* Memory pressure evicts data pages only: reading 16 more untouched
+	 * pages on a 16-frame machine takes nothing and evicts nothing. */
+	uint64_t steal0 = mstat(m).pgsteal_direct;
+	map_fixed(m, pid, (BASE + 0x100000), 16 * PAGE, RW, ANON_PRIV);
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(get_byte(m, pid, (BASE + 0x100000) + (uint64_t)i * PAGE), 0);
+	assert_int_equal(mstat(m).pgsteal_direct, steal0);
+
+	/* munmap and exit drop zero-page entries and free only data frames. */
+	uint64_t before = mstat(m).frames_free;
+	assert_int_equal(vmfs_munmap(m, pid, (BASE + 0x100000), 16 * PAGE), 0);
+	assert_int_equal(mstat(m).frames_free, before);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(mstat(m).frames_free, st.frames);
+	assert_int_equal(vmfs_phys_read(m, zpfn * PAGE, z, PAGE), PAGE);
+	for (size_t i = 0; i < PAGE; i++)
+		assert_int_equal(z[i], 0);
+	vmfs_close(m);
+
+	/* zero_page=0 (vmfs-replay's machines), and kernel=0: a read takes a frame. */
+	const char *without[] = { "frames=16,zero_page=0", "frames=16,kernel=0" };
+	for (int k = 0; k < 2; k++) {
+		m = open_machine(without[k]);
+		assert_int_equal(mstat(m).zero_page, 0);
+		pid = spawn(m, "nozero");
+		map_fixed(m, pid, BASE, PAGE, RW, ANON_PRIV);
+		assert_int_equal(get_byte(m, pid, BASE), 0);
+		assert_int_equal(pstat(m, pid).rss_anon, 1);
+		assert_int_equal(pagemap1(m, pid, BASE) & VMFS_PM_EXCLUSIVE, VMFS_PM_EXCLUSIVE);
+		put_byte(m, pid, BASE, 1);
+		assert_int_equal(pstat(m, pid).cow_flt, 0);
+		vmfs_close(m);
+	}
+	vmfs *bad = NULL;
+	assert_int_equal(vmfs_open(&bad, "zero_page=2"), -EINVAL);
+	assert_null(bad);
 }
 
 static void test_cow_takeover_after_exit(void **state)
@@ -2005,10 +2182,56 @@ static void test_vmscan_counters(void **state)
 	vmfs_close(m);
 }
 
+/*
+ * vmfs_maps has two symbol versions (api.c): a program built against 0.4's
+ * smaller struct vmfs_map calls vmfs_maps@VMFS_0.1, which fills only that
+ * size of each entry, with the 0.4 layout (reserved[2] zero), and writes
+ * nothing past it; the default version is the one this header declares.
+ */
+static void test_maps_symbol_versions(void **state)
+{
+	(void)state;
+	enum { OLD = offsetof(struct vmfs_map, swap_pss) + 2 * sizeof(uint64_t) };
+	typedef int (*maps_fn)(vmfs *, int, void *, size_t);
+	maps_fn old = (maps_fn)dlvsym(RTLD_DEFAULT, "vmfs_maps", "VMFS_0.1");
+	maps_fn cur = (maps_fn)dlvsym(RTLD_DEFAULT, "vmfs_maps", "VMFS_0.5");
+	struct vmfs_map want[2];
+	unsigned char buf[2 * OLD + 64];
+	vmfs *m = open_levels(64, 4);
+	int pid = vmfs_spawn(m, "old");
+
+	assert_non_null(old);
+	assert_non_null(cur);
+	assert_true(old != cur);
+	assert_true((void *)cur == (void *)vmfs_maps);
+	assert_true(OLD < sizeof(struct vmfs_map));
+	assert_int_equal(vmfs_mmap(m, pid, 0x10000, 8192, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0, NULL), 0);
+	assert_int_equal(vmfs_mmap(m, pid, 0x40000, 4096, PROT_READ,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0, NULL), 0);
+	assert_int_equal(vmfs_write(m, pid, 0x10000, "x", 1), 1);
+	assert_int_equal(nmaps(m, pid, want, 2), 2);
+	memset(buf, 0xa5, sizeof(buf));
+	assert_int_equal(old(m, pid, buf, 1), 2);   /* the count, one entry filled */
+	assert_memory_equal(buf, &want[0], offsetof(struct vmfs_map, swap_pss));
+	for (size_t i = offsetof(struct vmfs_map, swap_pss); i < OLD; i++)
+		assert_int_equal(buf[i], 0);            /* 0.4's reserved[2] */
+	for (size_t i = OLD; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xa5);         /* nothing past the entry */
+	assert_int_equal(old(m, pid, buf, 2), 2);
+	assert_memory_equal(buf + OLD, &want[1], offsetof(struct vmfs_map, swap_pss));
+	assert_int_equal(buf[2 * OLD], 0xa5);
+	assert_int_equal(old(m, pid, NULL, 0), 2);
+	assert_int_equal(old(m, pid, NULL, 1), -EINVAL);
+	assert_int_equal(old(m, 99, buf, 1), -ESRCH);
+	vmfs_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_defaults),
+		cmocka_unit_test(test_maps_symbol_versions),
 		cmocka_unit_test(test_open_options),
 		cmocka_unit_test(test_open_va_bits),
 		cmocka_unit_test(test_open_errors),
@@ -2019,6 +2242,7 @@ int main(void)
 		cmocka_unit_test(test_mmap_placement),
 		cmocka_unit_test(test_munmap),
 		cmocka_unit_test(test_mprotect),
+		cmocka_unit_test(test_zero_page),
 		cmocka_unit_test(test_cow),
 		cmocka_unit_test(test_cow_takeover_after_exit),
 		cmocka_unit_test(test_shared_across_fork),

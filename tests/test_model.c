@@ -55,10 +55,12 @@
  * buffer, so a shared write, an object write and a resize are seen by every
  * mapping at once, until a private page's first write gives it its own copy
  * (a private mapping never writes the object).  What it checks besides:
- *   - pages past the object's end fault SEGV_MAPERR; a truncate takes them
+ *   - pages past the object's end fault SIGBUS; a truncate takes them
  *     out of every mapping, private copies included, and an extend brings
- *     zeros back; a shared writable mapping or mprotect of a read-only
- *     object is -EACCES, a removed name -ENOENT;
+ *     zeros back; a shared writable mapping of a read-only object, or mprotect
+ *     to write of one mapped while its object was read-only (VM_MAYWRITE)
+ *     is -EACCES (a failing mprotect changes the pages before the page that
+ *     fails it, as Linux), a removed name -ENOENT;
  *   - every object read and every mapped byte is the model's, however often
  *     the pages were evicted and read back from the store;
  *   - maps names each page's object (" (deleted)" once removed) and offset;
@@ -146,7 +148,7 @@ struct run {
 	struct {
 		long mmap_ok, mmap_err, munmap, mprotect_ok, mprotect_err;
 		long full, shortc, fault, forks, exits, checks;
-		long enomem, swapped_seen;
+		long enomem, swapped_seen, zero_seen;
 		size_t max_pages;
 		/* --objects */
 		long obj_maps, obj_map_err, obj_calls, obj_err, obj_resizes, obj_removes;
@@ -279,6 +281,27 @@ static void check_object_leaf(struct run *r, int pid, uint64_t vpn, const struct
 	else if (!(pm & VMFS_PM_PRESENT) || !!(pm & VMFS_PM_FILE) != !page_is_anon(pg))
 		fail(r, "pid %d page %#" PRIx64 ": pagemap %#" PRIx64 " for a %s page", pid,
 		     vpn * PAGE, pm, page_is_anon(pg) ? "private anonymous" : "page-cache");
+}
+
+/* A leaf mapping the shared zero page (a private anonymous page read, never
+ * written, whose bytes the check that follows finds all zero): read-only
+ * and COW, so that a write copies it; in pagemap present with the zero
+ * page's PFN, neither exclusively mapped (bit 56) nor a file page (61). */
+static void check_zero_leaf(struct run *r, int pid, uint64_t vpn, const struct mpage *pg,
+			    uint64_t leaf)
+{
+	uint64_t pm = 0;
+	if (!page_is_anon(pg) || pg->shared)
+		fail(r, "pid %d page %#" PRIx64 ": the zero page maps a %s page", pid, vpn * PAGE,
+		     pg->shared ? "shared" : "private object");
+	else if ((leaf & VMFS_PTE_RW) || !(leaf & VMFS_PTE_COW))
+		fail(r, "pid %d page %#" PRIx64 ": zero-page leaf %#" PRIx64 " writable or not COW",
+		     pid, vpn * PAGE, leaf);
+	else if (vmfs_pagemap(r->md.m, pid, vpn, &pm, 1) != 1)
+		fail(r, "vmfs_pagemap(%d, %#" PRIx64 ") failed", pid, vpn);
+	else if ((pm & ~VMFS_PM_SOFT_DIRTY) != (VMFS_PM_PRESENT | r->md.zero_pfn))
+		fail(r, "pid %d page %#" PRIx64 ": pagemap %#" PRIx64 " for the zero page (pfn %#"
+		     PRIx64 ")", pid, vpn * PAGE, pm, r->md.zero_pfn);
 }
 
 /* vmfs_maps against the model (model.c), counted. */
@@ -443,6 +466,11 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 		     addr, leaf, prot_str(pg->prot));
 	if (r->md.failed)
 		return;
+	bool zero = r->md.zero_page && w.paddr >> 12 == r->md.zero_pfn;
+	if (zero)
+		check_zero_leaf(r, p->pid, vpn, pg, leaf);
+	if (r->md.failed)
+		return;
 	unsigned char frame[PAGE];
 	ssize_t got = vmfs_phys_read(r->md.m, w.paddr - off, frame, PAGE);
 	if (got != PAGE) {
@@ -456,6 +484,10 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 			     pb->d[i]);
 			return;
 		}
+	if (zero) {             /* no frame: in no RSS, no frame count */
+		r->n.zero_seen++;
+		return;
+	}
 	if (s)
 		*s = (struct seen){ .present = true, .frame = w.paddr >> 12, .b = pb,
 				    .rw = (leaf & VMFS_PTE_RW) != 0, .shared = pg->shared,
@@ -805,11 +837,12 @@ static void op_mprotect(struct run *r, struct mproc *p)
 	int prot = (int)rnd(r, 8);
 	model_set_op(&r->md, "mprotect(%d, %#" PRIx64 ", %#" PRIx64 ", %s)", p->pid, vpn * PAGE,
 	       npages * PAGE, prot_str(prot));
-	int64_t expected = mprotect_expect(&r->md, p, vpn, npages, prot);
+	uint64_t reach;
+	int64_t expected = mprotect_expect(&r->md, p, vpn, npages, prot, &reach);
 	model_expect(&r->md, "mprotect", expected,
 		  vmfs_mprotect(r->md.m, p->pid, vpn * PAGE, npages * PAGE, prot));
+	apply_mprotect(p, vpn, reach, prot);   /* a failing mprotect changes what is before the hole */
 	if (expected == 0) {
-		apply_mprotect(p, vpn, npages, prot);
 		r->n.mprotect_ok++;
 	} else {
 		r->n.mprotect_err++;
@@ -891,10 +924,13 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 	/* a user-mode segfault on the first page: check what it reports.  Above
 	 * user_top lies the kernel half or non-canonical space: ACCERR too. */
 	bool beyond = addr >= r->md.user_top;
-	/* Past an object's end there is no page: MAPERR, once the mapping allows the access. */
+	/* Past an object's end there is no page: SIGBUS (BUS_ADRERR), once the
+	 * mapping allows the access. */
 	bool past_end = stop && obj_past_end(stop) && allowed(stop, how);
-	int si_code = (stop && !past_end) || beyond ? VMFS_SEGV_ACCERR : VMFS_SEGV_MAPERR;
+	int si_code = past_end ? VMFS_BUS_ADRERR :
+		      stop || beyond ? VMFS_SEGV_ACCERR : VMFS_SEGV_MAPERR;
 	r->n.past_end += past_end;
+	model_expect(&r->md, "fault signo", past_end ? VMFS_SIGBUS : VMFS_SIGSEGV, f.signo);
 	model_expect(&r->md, "fault si_code", si_code, f.si_code);
 	model_expect(&r->md, "fault addr", (int64_t)addr, (int64_t)f.addr);
 	model_expect(&r->md, "fault err", -EFAULT, f.err);
@@ -1454,6 +1490,8 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 		model_expect(&r->md, "vmfs_stat", 0, vmfs_stat(r->md.m, &st));
 		r->md.user_top = st.user_top;
 		r->md.kernel_pt_pages = st.pagetable_pages;
+		r->md.zero_page = st.zero_page;
+		r->md.zero_pfn = st.zero_pfn;
 		r->md.top_vpn = st.user_top / PAGE;
 		if (st.levels != levels || r->md.top_vpn < LOW_VPN + 2 * WIN_PAGES)
 			fail(r, "vmfs_stat: levels %d, user_top %#" PRIx64, st.levels, st.user_top);
@@ -1516,9 +1554,10 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 	}
 	printf("  mmap %ld (+%ld errors), munmap %ld, mprotect %ld (+%ld ENOMEM), accesses: "
 	       "%ld whole, %ld short, %ld faulted; %ld forks, %ld exits, %ld maps checks, "
-	       "at most %zu pages in a process\n", r->n.mmap_ok, r->n.mmap_err, r->n.munmap,
-	       r->n.mprotect_ok, r->n.mprotect_err, r->n.full, r->n.shortc, r->n.fault,
-	       r->n.forks, r->n.exits, r->n.checks, r->n.max_pages);
+	       "at most %zu pages in a process; %ld zero-page leaves seen\n", r->n.mmap_ok,
+	       r->n.mmap_err, r->n.munmap, r->n.mprotect_ok, r->n.mprotect_err, r->n.full,
+	       r->n.shortc, r->n.fault, r->n.forks, r->n.exits, r->n.checks, r->n.max_pages,
+	       r->n.zero_seen);
 	if (r->objects)
 		printf("  objects: %ld mappings (+%ld errors), %ld calls (+%ld errors), %ld resizes, "
 		       "%ld removes, %ld private copies, %ld faults past the end, %ld reclaims, "

@@ -2,7 +2,9 @@
  * test_pressure.c - memory pressure through the public API (linked against
  * libvmfs): page replacement, swap, the write rules, the swap cache, OOM,
  * the SQLite swap file, the policy API and reclaim (SPEC §1 "Replacement",
- * "Swap", "Accounting", "Options"; new in 0.2).
+ * "Swap", "Accounting", "Options"; new in 0.2).  Every machine here is
+ * opened with zero_page=0, as vmfs-replay opens its own: a read of a page
+ * never touched takes a frame (SPEC §4), so reads alone fill memory.
  *
  * Covered, one cmocka test per promise:
  *   - the textbook reference strings, one read of page N of a mapping per
@@ -306,7 +308,7 @@ static uint64_t replay(const char *policy, struct opt *o, unsigned frames, const
 		       size_t nrefs)
 {
 	char opts[96];
-	snprintf(opts, sizeof(opts), "frames=%u,policy=%s,swap=none", frames,
+	snprintf(opts, sizeof(opts), "zero_page=0,frames=%u,policy=%s,swap=none", frames,
 		 policy ? policy : "clock");
 	vmfs *m = open_machine(opts);
 	if (o) {
@@ -471,7 +473,7 @@ static void check_resident_or_swapped(vmfs *m, int pid)
 static void ten_times_memory(const char *policy)
 {
 	char opts[64];
-	snprintf(opts, sizeof(opts), "frames=%d,policy=%s", TEN_FRAMES, policy);
+	snprintf(opts, sizeof(opts), "zero_page=0,frames=%d,policy=%s", TEN_FRAMES, policy);
 	vmfs *m = open_machine(opts);
 	int parent = spawn(m, "pressure");
 	map_pages(m, parent, BASE, TEN_PAGES, ANON_PRIV);
@@ -542,7 +544,7 @@ static void test_ten_times_memory_arc(void **state)   { (void)state; ten_times_m
 static void test_write_rules(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=4");
+	vmfs *m = open_machine("zero_page=0,frames=4");
 	int pid = spawn(m, "pressure");
 	map_pages(m, pid, BASE, 2, ANON_PRIV);
 	const uint64_t zero = 0, dirty = 1;
@@ -624,7 +626,7 @@ static void test_swap_cache_round_trips(void **state)
 	(void)state;
 	for (size_t i = 0; i < NPOLICIES; i++) {
 		char opts[64];
-		snprintf(opts, sizeof(opts), "frames=4,policy=%s", builtin_policies[i]);
+		snprintf(opts, sizeof(opts), "zero_page=0,frames=4,policy=%s", builtin_policies[i]);
 		vmfs *m = open_machine(opts);
 		int pid = spawn(m, "pressure");
 		map_pages(m, pid, BASE, 12, ANON_PRIV);
@@ -646,7 +648,7 @@ static void test_swap_cache_round_trips(void **state)
 static void test_fork_shares_swapped_page(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=8");
+	vmfs *m = open_machine("zero_page=0,frames=8");
 	int parent = spawn(m, "pressure");
 	map_pages(m, parent, BASE, 1, ANON_PRIV);
 	write_page(m, parent, 0, 1);
@@ -711,7 +713,7 @@ static void test_fork_shares_swapped_page(void **state)
 static void test_exit_releases_swap(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=4");
+	vmfs *m = open_machine("zero_page=0,frames=4");
 	int parent = spawn(m, "pressure");
 	map_pages(m, parent, BASE, 8, ANON_PRIV);
 	for (uint64_t p = 0; p < 8; p++)
@@ -740,7 +742,7 @@ static void test_exit_releases_swap(void **state)
 static void test_shared_anon_eviction(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=4");
+	vmfs *m = open_machine("zero_page=0,frames=4");
 	int parent = spawn(m, "pressure");
 	map_pages(m, parent, BASE, 2, ANON_SHRD);
 	int child = vmfs_fork(m, parent);
@@ -817,7 +819,7 @@ static void expect_enomem_write(vmfs *m, int pid, uint64_t page)
 static void test_oom_without_swap(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=4,swap=none");
+	vmfs *m = open_machine("zero_page=0,frames=4,swap=none");
 	assert_int_equal(mstat(m).swap_total, 0);
 	int pid = spawn(m, "pressure");
 	map_pages(m, pid, BASE, 16, ANON_PRIV);
@@ -846,7 +848,7 @@ static void test_oom_without_swap(void **state)
 static void test_clean_pages_evicted_without_swap(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=4,swap=none");
+	vmfs *m = open_machine("zero_page=0,frames=4,swap=none");
 	int pid = spawn(m, "pressure");
 	map_pages(m, pid, BASE, 64, ANON_PRIV);
 	for (int round = 0; round < 2; round++)
@@ -870,7 +872,7 @@ static void test_clean_pages_evicted_without_swap(void **state)
 static void test_oom_swap_full(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=4,swap_size=8K");
+	vmfs *m = open_machine("zero_page=0,frames=4,swap_size=8K");
 	assert_int_equal(mstat(m).swap_total, 2);
 	int pid = spawn(m, "pressure");
 	map_pages(m, pid, BASE, 16, ANON_PRIV);
@@ -971,7 +973,7 @@ static void test_swap_file_is_sqlite(void **state)
 	(void)state;
 	char *dir = temp_dir(), file[4200], opts[4300];
 	snprintf(file, sizeof(file), "%s/swap.db", dir);
-	snprintf(opts, sizeof(opts), "frames=8,swap=%s", file);
+	snprintf(opts, sizeof(opts), "zero_page=0,frames=8,swap=%s", file);
 	vmfs *m = open_machine(opts);
 	char want[4300], *at;
 	snprintf(want, sizeof(want), "vmfs: swap on %s ", file);
@@ -1009,7 +1011,7 @@ static void test_swap_file_is_sqlite(void **state)
 static void test_private_swap_file_removed(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=8");
+	vmfs *m = open_machine("zero_page=0,frames=8");
 	char *at, *log = kmsg_find(m, "vmfs: swap on ", &at);
 	at += strlen("vmfs: swap on ");
 	char *end = strstr(at, " (");
@@ -1048,7 +1050,7 @@ static void test_swap_file_in_use(void **state)
 	(void)state;
 	char *dir = temp_dir(), file[4200], opts[4300];
 	snprintf(file, sizeof(file), "%s/swap.db", dir);
-	snprintf(opts, sizeof(opts), "frames=4,swap=%s", file);
+	snprintf(opts, sizeof(opts), "zero_page=0,frames=4,swap=%s", file);
 	vmfs *a = open_machine(opts);
 	int pid = spawn(a, "pressure");
 	map_pages(a, pid, BASE, 8, ANON_PRIV);
@@ -1087,7 +1089,7 @@ static void test_swap_file_unusable(void **state)
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
-	snprintf(opts, sizeof(opts), "frames=4,swap=%s", file);
+	snprintf(opts, sizeof(opts), "zero_page=0,frames=4,swap=%s", file);
 	vmfs *m = NULL;
 	int rc = vmfs_open(&m, opts);
 	assert_true(rc < 0);
@@ -1100,7 +1102,7 @@ static void test_swap_file_unusable(void **state)
 	fclose(f);
 	assert_string_equal(buf, text);
 	unlink(file);
-	snprintf(opts, sizeof(opts), "frames=4,swap=%s/no/such/dir/swap.db", dir);
+	snprintf(opts, sizeof(opts), "zero_page=0,frames=4,swap=%s/no/such/dir/swap.db", dir);
 	assert_int_equal(vmfs_open(&m, opts), -ENOENT);
 	assert_int_equal(rmdir(dir), 0);
 	free(dir);
@@ -1109,7 +1111,7 @@ static void test_swap_file_unusable(void **state)
 static void test_swap_none_sync(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=8,swap=none");
+	vmfs *m = open_machine("zero_page=0,frames=8,swap=none");
 	char *log = kmsg(m);
 	assert_null(strstr(log, "vmfs: swap on "));
 	free(log);
@@ -1124,7 +1126,7 @@ static void test_options(void **state)
 	(void)state;
 	static const char *bad[] = {
 		"policy=bogus", "policy=", "policy=FIFO", "policy=opt", "swap=", "swap_size=0",
-		"swap_size=5000", "swap_size=1x", "swap_size=", "frames=8,swap_size=4097",
+		"swap_size=5000", "swap_size=1x", "swap_size=", "zero_page=0,frames=8,swap_size=4097",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		vmfs *m = NULL;
@@ -1136,23 +1138,23 @@ static void test_options(void **state)
 	}
 	for (size_t i = 0; i < NPOLICIES; i++) {
 		char opts[64];
-		snprintf(opts, sizeof(opts), "frames=16,policy=%s", builtin_policies[i]);
+		snprintf(opts, sizeof(opts), "zero_page=0,frames=16,policy=%s", builtin_policies[i]);
 		vmfs *m = open_machine(opts);
 		assert_string_equal(mstat(m).policy, builtin_policies[i]);
 		vmfs_close(m);
 	}
-	vmfs *m = open_machine("frames=16");
+	vmfs *m = open_machine("zero_page=0,frames=16");
 	struct vmfs_stat st = mstat(m);
 	assert_string_equal(st.policy, "clock");      /* the default */
 	assert_int_equal(st.swap_total, 0);           /* unlimited */
 	vmfs_close(m);
-	m = open_machine("frames=16,swap_size=1M");
+	m = open_machine("zero_page=0,frames=16,swap_size=1M");
 	assert_int_equal(mstat(m).swap_total, 256);
 	vmfs_close(m);
-	m = open_machine("frames=16,swap_size=4096");
+	m = open_machine("zero_page=0,frames=16,swap_size=4096");
 	assert_int_equal(mstat(m).swap_total, 1);
 	vmfs_close(m);
-	m = open_machine("frames=16,swap=none,policy=lru");
+	m = open_machine("zero_page=0,frames=16,swap=none,policy=lru");
 	assert_string_equal(mstat(m).policy, "lru");
 	vmfs_close(m);
 }
@@ -1168,7 +1170,7 @@ static int failing_init(void **state, uint64_t nframes, void *arg)
 static void test_set_policy(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=8");
+	vmfs *m = open_machine("zero_page=0,frames=8");
 	int pid = spawn(m, "pressure");
 	map_pages(m, pid, BASE, 24, ANON_PRIV);
 	for (uint64_t p = 0; p < 24; p++)
@@ -1256,7 +1258,7 @@ static void test_misbehaving_policy(void **state)
 	};
 	static const int64_t victims[] = { -1, 8, 1000000, INT64_MAX };
 	for (size_t i = 0; i < sizeof(victims) / sizeof(victims[0]); i++) {
-		vmfs *m = open_machine("frames=8");
+		vmfs *m = open_machine("zero_page=0,frames=8");
 		int pid = spawn(m, "pressure");
 		map_pages(m, pid, BASE, 16, ANON_PRIV);
 		for (uint64_t p = 0; p < 8; p++)
@@ -1401,7 +1403,7 @@ static void test_policy_contract_audit(void **state)
 {
 	(void)state;
 	struct audit a;
-	vmfs *m = open_machine("frames=12");
+	vmfs *m = open_machine("zero_page=0,frames=12");
 	assert_int_equal(vmfs_set_policy(m, NULL, &audit_ops, &a), 0);
 	static unsigned char obj[6 * PAGE];
 	memset(obj, 0x33, sizeof(obj));
@@ -1483,7 +1485,7 @@ static void test_policy_contract_audit(void **state)
 static void test_reclaim(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=16");
+	vmfs *m = open_machine("zero_page=0,frames=16");
 	assert_int_equal(vmfs_reclaim(m, 5), 0);     /* nothing resident */
 	int pid = spawn(m, "pressure");
 	map_pages(m, pid, BASE, 10, ANON_PRIV);
@@ -1569,7 +1571,7 @@ static void test_read_with_no_false_oom(void **state)
 	g.buf = malloc(g.cap);
 	assert_non_null(g.buf);
 	for (int clean = 0; clean < 2; clean++) {
-		vmfs *m = open_machine(clean ? "frames=4,swap=none" : "frames=4");
+		vmfs *m = open_machine(clean ? "zero_page=0,frames=4,swap=none" : "zero_page=0,frames=4");
 		int pid = spawn(m, "reader");
 
 		map_pages(m, pid, BASE, 16, ANON_PRIV);
@@ -1591,7 +1593,7 @@ static void test_read_with_no_false_oom(void **state)
 	}
 
 	/* Four dirty pages and no swap: page 4 has no frame, pins or not. */
-	vmfs *m = open_machine("frames=4,swap=none");
+	vmfs *m = open_machine("zero_page=0,frames=4,swap=none");
 	int pid = spawn(m, "reader");
 
 	map_pages(m, pid, BASE, 8, ANON_PRIV);
@@ -1616,7 +1618,7 @@ static void test_read_with_no_false_oom(void **state)
 static void test_statx_basic(void **state)
 {
 	(void)state;
-	vmfs *m = open_machine("frames=16");
+	vmfs *m = open_machine("zero_page=0,frames=16");
 	int pid = spawn(m, "stat");
 	struct vmfs_stat all, basic, x;
 

@@ -14,7 +14,8 @@
  * several policies and frame counts share the parsing, and --jobs runs go
  * in parallel threads, each with its own machine (machines share nothing).
  * A run is what SPEC §4 says: a machine opened with frames=N,policy=P,
- * contents=none (its pages keep no bytes: nothing reads them) and the -o
+ * contents=none (its pages keep no bytes: nothing reads them), zero_page=0
+ * (a first read takes a frame, as a first write does) and the -o
  * options, one process mapping its whole user half read-write-
  * execute (MAP_FIXED at 0, length user_top), and one vmfs_access of one
  * byte per page reference: a read, or a write for S, M and W records.  The
@@ -237,8 +238,11 @@ static int machine_open(const struct job *j, const struct row *r, struct opt_cur
 	struct vmfs_stat st;
 	int rc;
 
-	/* contents=none first, so that -o contents=ram (the last value wins) can undo it. */
-	snprintf(opts, sizeof(opts), "frames=%" PRIu64 ",policy=%s,contents=none%s%s", r->frames,
+	/* contents=none and zero_page=0 first, so that -o (the last value wins) can
+	 * undo them.  zero_page=0: SPEC §4's every referenced page occupies a
+	 * frame, a first read too. */
+	snprintf(opts, sizeof(opts), "frames=%" PRIu64 ",policy=%s,contents=none,zero_page=0%s%s",
+		 r->frames,
 		 opt ? "fifo" : r->policy, j->cfg->mopts ? "," : "", j->cfg->mopts ? j->cfg->mopts : "");
 	if ((rc = vmfs_open(m, opts)) < 0)
 		return run_fail(j, r, "cannot open a machine", vmfs_errmsg());

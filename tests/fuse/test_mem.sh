@@ -4,7 +4,8 @@
 # that reaches an unmapped page returns a short count, one that starts there
 # fails with EIO, fork gives copy-on-write isolation seen through both mem
 # files, and a write that the protection forbids fails with EIO and leaves
-# Linux's segfault line in kmsg.
+# Linux's segfault line in kmsg; a read of an untouched page maps the
+# shared zero page (no RSS, pagemap: present with its PFN), unless zero_page=0.
 #
 # Usage: test_mem.sh DAEMON SOURCEDIR (meson passes both)
 set -euo pipefail
@@ -117,5 +118,37 @@ fi
 page "$child" "$addr" | cmp - "$t/B" || fail "the refused write changed the child's page"
 ok "mem is user-mode access: no write through r--"
 
+# The shared zero page: a read of untouched private anonymous memory maps
+# it (kernel image's last frame: frames + kernel pages - 1), so VmRSS stays,
+# pagemap says present with its PFN and nothing else (bits 56 and 61
+# clear); a write copies it into a frame of its own.
+zp=$(spawn "$mnt")
+za=$(map "$mnt" "$zp" 4K rw- private)
+rss0=$(field "$mnt/$zp/status" VmRSS)
+mem_read "$mnt" "$zp" "$za" 4096 | cmp - <(head -c 4096 /dev/zero) || fail "an untouched page does not read as zeros"
+expect_eq "$(field "$mnt/$zp/status" VmRSS)" "$rss0" "VmRSS after reading an untouched page"
+frames=$(field "$mnt/config" frames)
+kpages=$(($(field "$mnt/config" kernel) / 4096))
+zpm=$(pagemap "$mnt" "$zp" "$za")
+# present, soft-dirty (a new mapping is VM_SOFTDIRTY), the zero page's PFN
+expect_eq "$zpm" "$(printf '0x%016x' $(((1 << 63) | (1 << 55) | (frames + kpages - 1))))" "pagemap of a zero-page entry"
+printf 'z' | mem_write "$mnt" "$zp" "$za" /dev/stdin || fail "writing the zero-page entry failed"
+expect_eq "$(field "$mnt/$zp/status" VmRSS)" "$((rss0 + 4))" "VmRSS after writing it"
+zpm=$(pagemap "$mnt" "$zp" "$za")
+pm_present "$zpm" || fail "the written page is not present"
+(((zpm >> 56) & 1)) || fail "the written page is not exclusively mapped: $zpm"
+(($(pm_pfn "$zpm") < frames)) || fail "the written page is not in a data frame: $zpm"
+ok "a read maps the shared zero page (no RSS, pagemap present with its PFN only); a write copies it"
+
 vmfs_unmount "$mnt"
 ok "unmounted; the daemon exited with status 0"
+
+# zero_page=0: a first read takes a frame.
+vmfs_mount "$mnt" zero_page=0
+zp=$(spawn "$mnt")
+za=$(map "$mnt" "$zp" 4K rw- private)
+rss0=$(field "$mnt/$zp/status" VmRSS)
+mem_read "$mnt" "$zp" "$za" 4096 >/dev/null || fail "reading an untouched page failed"
+expect_eq "$(field "$mnt/$zp/status" VmRSS)" "$((rss0 + 4))" "VmRSS after a read with zero_page=0"
+vmfs_unmount "$mnt"
+ok "zero_page=0: a first read takes a frame"

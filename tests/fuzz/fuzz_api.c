@@ -364,13 +364,13 @@ static void op_mprotect(struct run *r, struct mproc *p)
 	uint64_t vpn = k & 1 && p->n ? mapped_vpn(r, p) : pick_vpn(r, p);
 	uint64_t npages = 1 + (k >> 1) % (k & 0x80 ? 16 : 4);
 	int prot = (k >> 4) & 7;
-	int64_t want = mprotect_expect(&r->md, p, vpn, npages, prot);
+	uint64_t reach;
+	int64_t want = mprotect_expect(&r->md, p, vpn, npages, prot, &reach);
 
 	model_set_op(&r->md, "mprotect(%d, %#" PRIx64 ", %#" PRIx64 ", %s)", p->pid, vpn * PAGE, npages * PAGE,
 	       prot_str(prot));
 	EXPECT(r, "mprotect", want, vmfs_mprotect(r->md.m, p->pid, vpn * PAGE, npages * PAGE, prot));
-	if (!want)
-		apply_mprotect(p, vpn, npages, prot);
+	apply_mprotect(p, vpn, reach, prot);
 }
 
 /* Bits above the address width copy its top bit. */
@@ -482,7 +482,7 @@ static void do_access(struct run *r, struct mproc *p, uint64_t addr, size_t len,
 	if (done || !user)
 		return;
 	/* A user-mode segfault on the first page: what it reports.  Past an
-	 * object's end there is no page (MAPERR once the mapping allows the
+	 * object's end there is no page (SIGBUS, BUS_ADRERR, once the mapping allows the
 	 * access); a page the mapping forbids is ACCERR.  Above the user half,
 	 * a non-canonical address and the kernel image (present, supervisor
 	 * only) are protection faults, ACCERR; the rest of the kernel half is
@@ -500,8 +500,9 @@ static void do_access(struct run *r, struct mproc *p, uint64_t addr, size_t len,
 		EXPECT(r, "segv counter rise", 1, after.segv - before.segv);
 		return;
 	}
-	EXPECT(r, "fault si_code", (stop && !past_end) || kernel_prot ? VMFS_SEGV_ACCERR
-								       : VMFS_SEGV_MAPERR, f.si_code);
+	EXPECT(r, "fault signo", past_end ? VMFS_SIGBUS : VMFS_SIGSEGV, f.signo);
+	EXPECT(r, "fault si_code", past_end ? VMFS_BUS_ADRERR :
+				   stop || kernel_prot ? VMFS_SEGV_ACCERR : VMFS_SEGV_MAPERR, f.si_code);
 	EXPECT(r, "fault addr", addr, f.addr);
 	EXPECT(r, "fault err", -EFAULT, f.err);
 	EXPECT(r, "fault error_code without the present bit", code, f.error_code & ~VMFS_PF_PROT);
@@ -705,17 +706,24 @@ static void op_raw(struct run *r, struct mproc *p)
 	}
 	case 2: {
 		uint64_t plen = len > UINT64_MAX - (PAGE - 1) ? 0 : (len + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+		uint64_t reach = 0;
 
+		/* do_mprotect_pkey's order: alignment, length 0 (success), overflow, prot */
 		model_set_op(&r->md, "raw mprotect(%d, %#" PRIx64 ", %#" PRIx64 ", %#x)", p->pid, addr, len, prot);
-		if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC) || addr % PAGE || !len)
+		if (addr % PAGE)
 			want = -EINVAL;
-		else if (!plen || plen > r->md.user_top || addr > r->md.user_top - plen)
+		else if (!len)
+			want = 0;
+		else if (!plen)
+			want = -ENOMEM;
+		else if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+			want = -EINVAL;
+		else if (plen > r->md.user_top || addr > r->md.user_top - plen)
 			want = -ENOMEM;
 		else
-			want = mprotect_expect(&r->md, p, addr / PAGE, plen / PAGE, prot);
+			want = mprotect_expect(&r->md, p, addr / PAGE, plen / PAGE, prot, &reach);
 		EXPECT(r, "mprotect", want, vmfs_mprotect(r->md.m, p->pid, addr, len, prot));
-		if (!want)
-			apply_mprotect(p, addr / PAGE, plen / PAGE, prot);
+		apply_mprotect(p, addr / PAGE, reach, prot);
 		return;
 	}
 	default:
@@ -1167,6 +1175,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r->md.user_top = st.user_top;
 	r->md.top_vpn = st.user_top / PAGE;
 	r->md.kernel_pt_pages = st.pagetable_pages;
+	r->md.zero_page = st.zero_page;
+	r->md.zero_pfn = st.zero_pfn;
 	r->kernel_base = st.kernel_base;
 	r->kernel_end = st.kernel_base + st.kernel_pages * PAGE;
 	r->va_bits = st.va_bits;

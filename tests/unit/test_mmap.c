@@ -306,20 +306,31 @@ static void test_mprotect_merges_neighbours(void **state)
 	EXPECT_MAPS(f, { A, A + 6 * PG, RW, ANON_PRIV });
 }
 
-static void test_mprotect_failure_changes_nothing(void **state)
+static void test_mprotect_across_a_hole(void **state)
 {
 	struct fixture *f = *state;
 
 	map(f, A, 2, RW, ANON_PRIV);
 	map(f, A + 3 * PG, 2, RW, ANON_PRIV);
 	fill(f, A, 2);
-	/* Page A + 2 pages is a hole: -ENOMEM, and nothing was split or changed. */
+	/* Page A + 2 pages is a hole: as Linux's do_mprotect_pkey, the part
+	 * before it ([A + PG, A + 2 PG)) is changed, then -ENOMEM; nothing after. */
 	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, 3 * PG, PROT_READ), -ENOMEM);
-	EXPECT_MAPS(f, { A, A + 2 * PG, RW, ANON_PRIV }, { A + 3 * PG, A + 5 * PG, RW, ANON_PRIV });
-	assert_true(leaf(f, A + PG) & PTE_RW);
+	EXPECT_MAPS(f, { A, A + PG, RW, ANON_PRIV }, { A + PG, A + 2 * PG, PROT_READ, ANON_PRIV },
+		       { A + 3 * PG, A + 5 * PG, RW, ANON_PRIV });
+	assert_false(leaf(f, A + PG) & PTE_RW);
+	assert_true(leaf(f, A) & PTE_RW);
+	/* Starting in the hole: nothing changes. */
+	assert_int_equal(do_mprotect(f->m, f->pid, A + 2 * PG, 2 * PG, PROT_READ), -ENOMEM);
+	EXPECT_MAPS(f, { A, A + PG, RW, ANON_PRIV }, { A + PG, A + 2 * PG, PROT_READ, ANON_PRIV },
+		       { A + 3 * PG, A + 5 * PG, RW, ANON_PRIV });
 	assert_int_equal(do_mprotect(f->m, f->pid, A + 1, PG, PROT_READ), -EINVAL);
 	assert_int_equal(do_mprotect(f->m, f->pid, A, PG, 0x80), -EINVAL);
+	assert_int_equal(do_mprotect(f->m, f->pid, A, 0, 0x80), 0);   /* length 0: nothing to do */
+	/* Back, and merged again, across the hole too. */
+	assert_int_equal(do_mprotect(f->m, f->pid, A, 5 * PG, RW), -ENOMEM);
 	EXPECT_MAPS(f, { A, A + 2 * PG, RW, ANON_PRIV }, { A + 3 * PG, A + 5 * PG, RW, ANON_PRIV });
+	assert_true(leaf(f, A + PG) & PTE_RW);
 }
 
 /* ---- mmap merging -------------------------------------------------------------------- */
@@ -493,9 +504,14 @@ static int shared_scenario(bool by_map_fixed)
 		c = 'x';
 		if (access_vm(m, pid, A, &c, 1, VMFS_ACCESS_READ, NULL) != 1 || c != 0)
 			return 14;
-		/* The new private page (just read) holds the one frame in use. */
-		if (m->phys.nfree != m->phys.nframes - 1)
+		/* The shared page went back; the new private page, just read, maps
+		 * the shared zero page: no frame in use... */
+		if (m->phys.nfree != m->phys.nframes)
 			return 15;
+		/* ...until it is written: then it holds the one frame in use. */
+		if (access_vm(m, pid, A, &c, 1, VMFS_ACCESS_WRITE, NULL) != 1 ||
+		    m->phys.nfree != m->phys.nframes - 1)
+			return 16;
 	} else {
 		if (do_munmap(m, pid, A, PG) < 0)
 			return 13;
@@ -753,7 +769,7 @@ int main(void)
 		T(test_mprotect_splits_in_three_and_merges_back),
 		T(test_mprotect_none_and_exec_bits),
 		T(test_mprotect_merges_neighbours),
-		T(test_mprotect_failure_changes_nothing),
+		T(test_mprotect_across_a_hole),
 		T(test_mmap_adjacent_merges),
 		T(test_mmap_topdown_merges),
 		T(test_map_fixed_over_middle),

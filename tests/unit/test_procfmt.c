@@ -243,6 +243,30 @@ static void test_maps(void **state)
 	free(lines);
 	free(text);
 
+	/* Shared anonymous memory: a shmem inode of its own (never 0), and an
+	 * offset that follows splits (vm_pgoff), as Linux shows them. */
+	uint64_t shm2 = map_anon(m, pid, 1, PROT_READ, MAP_SHARED);
+	assert_int_equal(vmfs_mprotect(m, pid, shm + PAGE, PAGE, PROT_READ), 0);
+	text = render_pid(m, pid, fmt_pid_maps);
+	char want[160];
+	unsigned long long ino1 = 0, ino2 = 0, ino3 = 0;
+	snprintf(want, sizeof(want), "%08" PRIx64 "-%08" PRIx64 " rw-s 00000000 00:01 ", shm,
+		 shm + PAGE);
+	assert_non_null(strstr(text, want));
+	assert_int_equal(sscanf(strstr(text, want) + strlen(want), "%llu", &ino1), 1);
+	snprintf(want, sizeof(want), "%08" PRIx64 "-%08" PRIx64 " r--s 00001000 00:01 ", shm + PAGE,
+		 shm + 2 * PAGE);
+	assert_non_null(strstr(text, want));
+	assert_int_equal(sscanf(strstr(text, want) + strlen(want), "%llu", &ino2), 1);
+	snprintf(want, sizeof(want), "%08" PRIx64 "-%08" PRIx64 " r--s 00000000 00:01 ", shm2,
+		 shm2 + PAGE);
+	assert_non_null(strstr(text, want));
+	assert_int_equal(sscanf(strstr(text, want) + strlen(want), "%llu", &ino3), 1);
+	assert_true(ino1 != 0 && ino1 == ino2 && ino3 != 0 && ino3 != ino1);
+	free(text);
+	assert_int_equal(vmfs_munmap(m, pid, shm2, PAGE), 0);
+	assert_int_equal(vmfs_mprotect(m, pid, shm + PAGE, PAGE, PROT_READ | PROT_WRITE), 0);
+
 	/* a removed object is "(deleted)", as an unlinked file is, on the same inode */
 	char before[128], after[128];
 	text = render_pid(m, pid, fmt_pid_maps);
@@ -770,6 +794,32 @@ static void test_stat_uptime(void **state)
 	vmfs_close(m);
 }
 
+/* VmFlags of a shared mapping of an object read-only when mapped: no sh, no
+ * mw (VM_SHARED|VM_MAYWRITE cleared at mmap), whatever the mode becomes. */
+static void test_vmflags_maywrite(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int pid = vmfs_spawn(m, "sh");
+	uint64_t ro, rw;
+
+	assert_int_equal(vmfs_object_create(m, "data", NULL, 2 * PAGE), 0);
+	assert_int_equal(vmfs_object_chmod(m, "data", 0444), 0);
+	assert_int_equal(vmfs_mmap(m, pid, 0, PAGE, PROT_READ, MAP_SHARED, "data", 0, &ro), 0);
+	assert_int_equal(vmfs_object_chmod(m, "data", 0644), 0);
+	assert_int_equal(vmfs_mmap(m, pid, 0, PAGE, PROT_READ, MAP_SHARED, "data", PAGE, &rw), 0);
+	assert_int_equal(vmfs_object_chmod(m, "data", 0444), 0);
+	char *text = render_pid(m, pid, fmt_pid_smaps);
+	char *at_ro = strstr(text, "VmFlags: rd mr me ms sd \n");
+	char *at_rw = strstr(text, "VmFlags: rd sh mr mw me ms sd \n");
+	assert_non_null(at_ro);
+	assert_non_null(at_rw);
+	/* each belongs to its own mapping: the blocks come in address order */
+	assert_true((ro < rw) == (at_ro < at_rw));
+	free(text);
+	vmfs_close(m);
+}
+
 /* ---- config (vmfs only) ------------------------------------------------------------ */
 
 /* The options as given, in the fixed order; the policy in use after a switch. */
@@ -952,6 +1002,7 @@ int main(void)
 		cmocka_unit_test(test_maps),
 		cmocka_unit_test(test_maps_host_padding),
 		cmocka_unit_test(test_smaps),
+		cmocka_unit_test(test_vmflags_maywrite),
 		cmocka_unit_test(test_swap_after_reclaim),
 		cmocka_unit_test(test_pid_stat),
 		cmocka_unit_test(test_pid_status),
