@@ -2269,7 +2269,9 @@ static void test_drop_caches(void **state)
 	assert_int_equal(v, 0);
 	assert_int_equal(vmfs_sysctl(m, "vm.drop_caches", NULL, &zero), -EINVAL);
 	assert_int_equal(vmfs_sysctl(m, "vm.drop_caches", NULL, &five), -EINVAL);
-	assert_int_equal(vmfs_object_create(m, "f", "abc", 4 * PAGE), 0);
+	assert_int_equal(vmfs_object_create(m, "f", NULL, 4 * PAGE), 0);
+	assert_int_equal(vmfs_object_write(m, "f", 0, "abc", 3), 3);
+	assert_int_equal(vmfs_sync(m), 0);
 	assert_int_equal(vmfs_mmap(m, pid, BASE, 4 * PAGE, RW, MAP_SHARED, "f", 0, NULL), 0);
 	assert_int_equal(vmfs_write(m, pid, BASE + PAGE, "dirty", 5), 5);     /* page 1 dirty */
 	for (int i = 0; i < 4; i++)
