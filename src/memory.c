@@ -49,7 +49,7 @@
 struct vm_fault {
 	struct vmfs       *m;
 	struct mm         *mm;
-	const struct vma  *vma;
+	struct vma        *vma;
 	uint64_t           address;
 	unsigned           flags;      /* FAULT_FLAG_* */
 	uint64_t          *pte;        /* the leaf entry, or NULL: no table holds it yet */
@@ -211,6 +211,26 @@ static void anon_page(const struct vm_fault *vmf, struct vmfs_page *pg)
 }
 
 /*
+ * anon_vma_prepare: before the first private anonymous page of the fault's
+ * mapping (a write, a copy on write, or a read without the zero page), the
+ * mapping gets its anon_vma: a neighbour's it may share
+ * (find_mergeable_anon_vma), or a new one; either way its chain is
+ * singular.  The machine's reverse map is the process family's (mm->av);
+ * this identity is only what Linux's merge rules compare (mmap.c).
+ */
+static void anon_vma_prepare(struct vm_fault *vmf)
+{
+	struct vma *v = vmf->vma;
+
+	if (v->anon_vma)
+		return;
+	v->anon_vma = find_mergeable_anon_vma(v);
+	if (!v->anon_vma)
+		v->anon_vma = ++vmf->m->next_anon_vma;
+	v->anon_vma_forked = false;
+}
+
+/*
  * do_anonymous_page: first touch of a private anonymous page.  A read (or
  * fetch) maps the shared zero page, as Linux's my_zero_pfn path does
  * (unless the machine has none: zero_page=0): read-only, marked COW so
@@ -235,6 +255,7 @@ static int do_anonymous_page(struct vm_fault *vmf)
 		count_minor(vmf);
 		return 0;
 	}
+	anon_vma_prepare(vmf);
 	anon_page(vmf, &pg);
 	pfn = page_alloc(vmf->m, FRAME_ANON, GFP_ZERO | fault_gfp(vmf), &pg);
 	if (pfn < 0)
@@ -264,6 +285,7 @@ static int64_t copy_to_anon(struct vm_fault *vmf, uint64_t src)
 	struct vmfs_page pg;
 	int64_t npfn;
 
+	anon_vma_prepare(vmf);
 	anon_page(vmf, &pg);
 	f->flags |= FRAME_LOCKED;
 	npfn = page_alloc(m, FRAME_ANON, fault_gfp(vmf), &pg);
@@ -547,6 +569,7 @@ static int do_wp_page(struct vm_fault *vmf)
 		int64_t npfn;
 		struct frame *nf;
 
+		anon_vma_prepare(vmf);
 		anon_page(vmf, &pg);
 		npfn = page_alloc(m, FRAME_ANON, GFP_ZERO | fault_gfp(vmf), &pg);
 		if (npfn < 0)
@@ -592,7 +615,7 @@ static int handle_pte_fault(struct vm_fault *vmf)
 	return 0;
 }
 
-int handle_mm_fault(struct vmfs *m, struct mm *mm, const struct vma *vma, uint64_t va,
+int handle_mm_fault(struct vmfs *m, struct mm *mm, struct vma *vma, uint64_t va,
 		    unsigned flags, struct vmfs_fault *info, uint64_t *ptep)
 {
 	struct vm_fault vmf = { .m = m, .mm = mm, .vma = vma, .address = va, .flags = flags,
