@@ -420,9 +420,11 @@ static int do_cow_fault(struct vm_fault *vmf)
 {
 	struct vmfs *m = vmf->m;
 	bool major;
-	int64_t pfn = __do_fault(vmf, &major), npfn;
+	int64_t pfn, npfn;
 	int rc;
 
+	anon_vma_prepare(vmf);   /* first, as Linux's: also when the page is past the end */
+	pfn = __do_fault(vmf, &major);
 	if (pfn < 0)
 		return (int)pfn;
 	npfn = copy_to_anon(vmf, (uint64_t)pfn);

@@ -19,7 +19,9 @@
  *     count when a later one does);
  *   - every byte read equals the model's byte;
  *   - every N operations, vmfs_maps agrees page by page with the model (prot,
- *     shared or private; merging of neighbours is free), vmfs_pids lists the
+ *     shared or private) and begins each mapping where the model does:
+ *     Linux 6.1's merge rules, anon_vmas included (model.h: the model
+ *     learns of each fault that gives a mapping one), vmfs_pids lists the
  *     model's live processes, and translations agree: a present leaf exists
  *     only for a mapped page, its frame holds the model's bytes, each walk
  *     entry is the one in physical memory, a writable leaf is never shared
@@ -849,6 +851,27 @@ static void op_mprotect(struct run *r, struct mproc *p)
 	}
 }
 
+/*
+ * The pages an access @how at @addr reached in the engine's fault handler:
+ * the @done bytes' pages, and the page after them when @stopped there (it
+ * needed a frame and got none, or lies past its object's end).  Each that
+ * takes a private anonymous frame gives its mapping an anon_vma.
+ */
+static void anon_faults(struct run *r, struct mproc *p, uint64_t addr, size_t done, bool stopped,
+			unsigned how)
+{
+	uint64_t first = addr / PAGE, last = done ? (addr + done - 1) / PAGE + 1 : first;
+
+	if (stopped)
+		last = (addr + done) / PAGE + 1;
+	for (uint64_t vpn = first; vpn < last; vpn++) {
+		const struct mpage *pg = page_at(p, vpn);
+
+		if (pg && anon_fault_expected(&r->md, pg, how))
+			model_anon_fault(p, vpn);
+	}
+}
+
 static void op_access(struct run *r, struct mproc *p, unsigned how)
 {
 	static const char *type_name[] = { "read", "write", "exec" };
@@ -897,10 +920,13 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 	    (got == -ENOMEM || (got > 0 && (size_t)got < done && (addr + (uint64_t)got) % PAGE == 0))) {
 		done = got > 0 ? (size_t)got : 0;
 		r->n.enomem++;
+		anon_faults(r, p, addr, done, true, how);
 		if (!done)
 			return;
 	} else {
 		model_expect(&r->md, "bytes transferred", expected, got);
+		/* past an object's end a private write took an anon_vma first (do_cow_fault) */
+		anon_faults(r, p, addr, done, stop && obj_past_end(stop) && allowed(stop, how), how);
 	}
 	if (r->md.failed)
 		return;
@@ -1492,6 +1518,7 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 		r->md.kernel_pt_pages = st.pagetable_pages;
 		r->md.zero_page = st.zero_page;
 		r->md.zero_pfn = st.zero_pfn;
+		r->md.predict_maps = true;    /* op_access tells it of the faults */
 		r->md.top_vpn = st.user_top / PAGE;
 		if (st.levels != levels || r->md.top_vpn < LOW_VPN + 2 * WIN_PAGES)
 			fail(r, "vmfs_stat: levels %d, user_top %#" PRIx64, st.levels, st.user_top);
