@@ -19,7 +19,9 @@
  *     engine state, threads or SQLite locks cross a fork; the parent exits
  *     with the child's verdict.
  *   - The globals of daemon.h are set here, before the session is mounted,
- *     and never changed while it serves.
+ *     and never changed while it serves; so is the mount's device for maps
+ *     (procfmt.h), read from /proc/self/mountinfo right after mounting,
+ *     before the first request is served.
  */
 #include "daemon.h"
 #include "procfmt.h"

@@ -28,7 +28,9 @@
  * read-only with VMFS_PTE_COW.  Every handler counts its fault as minor or
  * major (and COW), in the process, the machine and the caller's struct
  * vmfs_fault; a handler that fails records why there and, for an
- * allocation, in the kernel log.  Nothing here calls back into access.c.
+ * allocation, in the kernel log.  Before its first private anonymous page
+ * a mapping gets an anon_vma (anon_vma_prepare), which only the merge rules
+ * read (mmap.c).  Nothing here calls back into access.c.
  * Called with the machine lock held.
  */
 #include "memory.h"

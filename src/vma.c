@@ -7,6 +7,9 @@
  * order of insertion (top-down placement inserts in descending order, the
  * worst case of a plain BST).  Keys are start addresses; since mappings
  * never overlap, shrinking or growing a mapping in place keeps the BST order.
+ * Also here, because they only look at a mapping and its neighbours: the
+ * anon_vma tests of Linux's mm/mmap.c that the fault path (memory.c) and the
+ * merge rules (mmap.c) share.
  */
 #include "vma.h"
 #include "phys.h"

@@ -6,7 +6,9 @@
  * What stays true: nothing here draws a random number or reads fuzz input,
  * so a seed or a corpus file replays the same operations whichever driver
  * runs it; every mismatch goes through model_fail(), and a check stops at
- * the first one.
+ * the first one.  The one counter kept across calls numbers shared
+ * anonymous mmaps and anon_vmas (next_map_id): only equality of those
+ * numbers counts, never their values.
  */
 #include "model.h"
 

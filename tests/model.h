@@ -5,7 +5,8 @@
  *
  * The model is trivially correct by construction: per process a sorted
  * array of pages, each with its protection, whether it is shared, and a
- * 4096-byte buffer.  Private pages get their own buffer and are copied at
+ * 4096-byte buffer, and the engine's mapping it is in (where it begins, and
+ * what Linux 6.1's merge rules compare).  Private pages get their own buffer and are copied at
  * fork (copy-on-write done the slow, obviously right way); shared pages point
  * at one refcounted buffer.  A named object is one buffer per page below its
  * size, shown by every mapping of it, until a private page's first write
