@@ -140,6 +140,7 @@ struct run {
 	char policy[POLICY_LEN];    /* "" for the default */
 	char swap_size[32];         /* "" for unlimited */
 	bool swap_none;
+	bool no_zero_page;          /* --no-zero-page: zero_page=0, reads take frames */
 	bool objects;               /* --objects */
 	/* the machine and its model (model.h) */
 	struct model md;
@@ -200,6 +201,8 @@ static const char *config_args(const struct run *r)
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " --policy %s", r->policy);
 	if (r->swap_none)
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " --swap none");
+	if (r->no_zero_page)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " --no-zero-page");
 	if (r->swap_size[0])
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " --swap-size %s", r->swap_size);
 	if (r->objects)
@@ -1467,6 +1470,7 @@ struct config {
 	char policy[POLICY_LEN];
 	char swap_size[32];
 	bool swap_none;
+	bool no_zero_page;
 	bool objects;
 	long ops;
 	bool verbose;
@@ -1487,6 +1491,7 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 	r->frames = c->frames;
 	r->pressure = c->frames < MACHINE_FRAMES;
 	r->swap_none = c->swap_none;
+	r->no_zero_page = c->no_zero_page;
 	r->may_oom = c->swap_none || c->swap_size[0];
 	r->objects = c->objects;
 	r->pressure |= r->objects;  /* object runs reclaim on request: pages may go */
@@ -1504,6 +1509,8 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 		len += snprintf(opts + len, sizeof(opts) - (size_t)len, ",policy=%s", r->policy);
 	if (r->swap_none)
 		len += snprintf(opts + len, sizeof(opts) - (size_t)len, ",swap=none");
+	if (r->no_zero_page)
+		len += snprintf(opts + len, sizeof(opts) - (size_t)len, ",zero_page=0");
 	if (r->swap_size[0])
 		snprintf(opts + len, sizeof(opts) - (size_t)len, ",swap_size=%s", r->swap_size);
 	printf("seed %" PRIu64 " (%s, %ld ops)\n", seed, opts, r->ops);
@@ -1603,7 +1610,8 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s [--seed N | --seeds N] [--ops N] [--levels 2..6] [--tlb N]\n"
 		"       [--frames N] [--policy NAME] [--swap none]\n"
-		"       [--swap-size SIZE] [--objects] [--long] [--verbose]\n", argv0);
+		"       [--swap-size SIZE] [--no-zero-page] [--objects] [--long] [--verbose]\n",
+		argv0);
 	exit(2);
 }
 
@@ -1624,6 +1632,8 @@ int main(int argc, char **argv)
 			c.verbose = true;
 		} else if (!strcmp(a, "--objects")) {
 			c.objects = true;
+		} else if (!strcmp(a, "--no-zero-page")) {
+			c.no_zero_page = true;
 		} else if (!v) {
 			usage(argv[0]);
 		} else if (!strcmp(a, "--seed")) {
