@@ -26,7 +26,8 @@
  * check it the same way, on mmap and on the splits of munmap and
  * mprotect); EEXIST for MAP_FIXED_NOREPLACE over a mapping.  The count a
  * call would leave is worked out exactly, merges included, before it
- * changes anything (map_count_after), so a call that merges may always be
+ * changes anything (map_count_after; builds with assertions check it after
+ * every call), so a call that merges may always be
  * made; and a process left above a limit lowered under it may still make
  * every call that does not add to its count.  Called with the machine
  * lock held.
@@ -485,6 +486,9 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 			   .nomaywrite = type == MAP_SHARED && file && !(file->mode & 0222) };
 	if ((rc = check_map_count(m, mm, "mmap", start, start + plen, v, -1)) < 0)
 		goto out_free;
+#ifndef NDEBUG
+	uint64_t want = map_count_after(mm, start, start + plen, v, -1);   /* exact: checked below */
+#endif
 	if (fixed)
 		unmap_range(m, mm, start, start + plen, &s);
 	spares_put(&s);
@@ -504,6 +508,7 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 		v = merge_apply(m, mm, v, mp, mn);
 	}
 	v->soft_dirty = true;   /* new or expanded: VM_SOFTDIRTY */
+	assert(mm->vmas.count == want);
 	if (out)
 		*out = start;
 	return 0;
@@ -537,8 +542,12 @@ int do_munmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len)
 		return rc;
 	if (spares_get(&s) < 0)
 		return -ENOMEM;
+#ifndef NDEBUG
+	uint64_t want = map_count_after(mm, addr, addr + plen, NULL, -1);
+#endif
 	unmap_range(m, mm, addr, addr + plen, &s);
 	spares_put(&s);
+	assert(mm->vmas.count == want);
 	return 0;
 }
 
@@ -625,6 +634,9 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 		return rc;
 	if (spares_get(&s) < 0)
 		return -ENOMEM;
+#ifndef NDEBUG
+	uint64_t want = map_count_after(mm, addr, cur, NULL, prot);
+#endif
 	/*
 	 * mprotect_fixup, mapping by mapping: one whose protection and flags
 	 * stay is left alone; the part of one that changes is split off, given
@@ -650,6 +662,7 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 		v = merge_apply(m, mm, v, mp, mn);
 	}
 	spares_put(&s);
+	assert(mm->vmas.count == want);
 	m->committed += charge;
 	return err;
 }
