@@ -400,9 +400,11 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 		if (v->obj && v->obj->kind == VMOBJ_SHMEM)
 			o->ino = (uint32_t)v->obj->id ? (uint32_t)v->obj->id : 1;
 		o->nomaywrite = v->nomaywrite;
-		if (v->obj && v->obj->name)
+		if (v->obj && v->obj->name) {
 			snprintf(o->object, sizeof(o->object), "%s%s", v->obj->name,
 				 v->obj->removed ? " (deleted)" : "");
+			o->object_number = v->obj->sid;
+		}
 		walk_page_range(m, mm, v->start, v->end, &count_ops, o);
 		if (v->obj && v->obj->kind == VMOBJ_SHMEM)
 			o->swap += shmem_swap_usage(v);
