@@ -20,10 +20,16 @@
  * check it the same way, on mmap and on the splits of munmap and
  * mprotect); EEXIST for MAP_FIXED_NOREPLACE over a mapping.  The count a
  * call would leave is worked out exactly, merges included, before it
- * changes anything (map_count_after), so a call that merges may always be
+ * changes anything (map_count_change), so a call that merges may always be
  * made; and a process left above a limit lowered under it may still make
  * every call that does not add to its count.  Called with the machine
  * lock held.
+ *
+ * madvise and mlock change a range's vm_flags through vma_apply_flags, with
+ * the same splits, count check and merges.  A mapping made under mlockall
+ * (MCL_FUTURE) gets the process's def_flags (VM_LOCKED), is refused with
+ * EAGAIN past the memlock limit (mlock_future_check) and is populated; a
+ * locked range that is unmapped is munlocked first.
  *
  * Invariant: no two neighbouring mappings could merge (every call that
  * makes or changes mappings merges around them; munmap leaves holes).
@@ -32,6 +38,7 @@
 #include "error.h"
 #include "vmobj.h"
 #include "object.h"
+#include "rmap.h"
 
 #include <string.h>
 
@@ -101,7 +108,7 @@ static void vma_drop(struct vmfs *m, struct mm *mm, struct vma *v)
 static bool can_merge(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
-	       a->nomaywrite == b->nomaywrite && a->obj == b->obj &&
+	       a->nomaywrite == b->nomaywrite && a->vm_flags == b->vm_flags && a->obj == b->obj &&
 	       (!a->obj || a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) == b->pgoff);
 }
 
@@ -122,7 +129,7 @@ static struct vma *merge_next(struct vmfs *m, struct mm *mm, struct vma *v)
 /* Merge every mapping meeting [start, end) with its like neighbours. */
 static void merge_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end)
 {
-	struct vma *v = vma_find(&mm->vmas, start);
+	struct vma *v = vma_find_after(&mm->vmas, start);   /* @start may be in a hole (madvise) */
 
 	if (v && v->prev && can_merge(v->prev, v))
 		v = v->prev;
@@ -134,6 +141,26 @@ static void merge_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t 
 	}
 }
 
+/*
+ * Take VM_LOCKED from the mappings in [start, end), split there already,
+ * and munlock their pages (munmap's munlock_vma_pages_all, before the
+ * pages go): locked_vm shrinks by what was locked.
+ */
+static void munlock_vmas(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end)
+{
+	bool any = false;
+
+	for (struct vma *v = vma_find_after(&mm->vmas, start); v && v->start < end; v = v->next) {
+		if (!(v->vm_flags & VM_LOCKED))
+			continue;
+		v->vm_flags &= ~VM_LOCKED_MASK;
+		mm->locked_vm -= (v->end - v->start) >> PAGE_SHIFT;
+		any = true;
+	}
+	if (any)
+		mlock_range(m, mm, start, end, false);
+}
+
 /* Remove the mappings and pages of [start, end); cannot fail given 2 spares. */
 static void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
 			struct spares *s)
@@ -142,6 +169,7 @@ static void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t 
 
 	split_at(mm, start, s);
 	split_at(mm, end, s);
+	munlock_vmas(m, mm, start, end);
 	/* Pages first: an object's cache may go with its last mapping. */
 	zap_range(m, mm, start, end);
 	for (v = vma_find_after(&mm->vmas, start); v && v->start < end;) {
@@ -174,14 +202,14 @@ static struct vma piece_of(const struct vma *v, uint64_t start, uint64_t end)
  * piece or neighbour just after it (mappings further out were unlike their
  * neighbours already, and stay so).  O(mappings in the range).
  */
-static uint64_t map_count_after(const struct mm *mm, uint64_t start, uint64_t end,
-				const struct vma *fresh, int prot)
+static uint64_t map_count_change(const struct mm *mm, uint64_t start, uint64_t end,
+				 const struct vma *fresh, int prot, unsigned clear, unsigned set)
 {
 	const struct vma_tree *t = &mm->vmas;
 	const struct vma *first = vma_find_after(t, start), *across_end = NULL, *v;
 	const struct vma *prev = NULL;  /* what the next piece of the range follows */
 	struct vma before, cur, last;
-	bool changes = fresh || prot >= 0;
+	bool changes = fresh || prot >= 0 || clear || set;
 	uint64_t count = t->count;
 
 	if (first && first->start < start) {
@@ -198,10 +226,12 @@ static uint64_t map_count_after(const struct mm *mm, uint64_t start, uint64_t en
 			across_end = v;
 			count++;
 		}
-		if (fresh || prot < 0)
+		if (!changes || fresh)
 			continue;
 		cur = piece_of(v, v->start > start ? v->start : start, v->end < end ? v->end : end);
-		cur.prot = prot;
+		if (prot >= 0)
+			cur.prot = prot;
+		cur.vm_flags = (cur.vm_flags & ~clear) | set;
 		count += !(prev && can_merge(prev, &cur));
 		last = cur;
 		prev = &last;
@@ -221,25 +251,52 @@ static uint64_t map_count_after(const struct mm *mm, uint64_t start, uint64_t en
 	return count - can_merge(&last, &cur);
 }
 
+
 /*
- * -ENOMEM if the call map_count_after describes would leave @mm more than
+ * -ENOMEM if the call map_count_change describes would leave @mm more than
  * max_map_count mappings, and more than it has.  One call adds at most two
  * (a range inside one mapping: split in three, or two and a new one), so
  * only near the limit is the range walked.
  */
-static int check_map_count(const struct vmfs *m, const struct mm *mm, const char *call,
-			   uint64_t start, uint64_t end, const struct vma *fresh, int prot)
+static int check_map_count_change(const struct vmfs *m, const struct mm *mm, const char *call,
+				  uint64_t start, uint64_t end, const struct vma *fresh, int prot,
+				  unsigned clear, unsigned set)
 {
 	uint64_t max = m->opt.max_map_count, after;
 
 	if (mm->vmas.count + 2 <= max)
 		return 0;
-	after = map_count_after(mm, start, end, fresh, prot);
+	after = map_count_change(mm, start, end, fresh, prot, clear, set);
 	if (after <= max || after <= mm->vmas.count)
 		return 0;
 	return vm_error(-ENOMEM, "%s: [0x%llx, 0x%llx) would leave process %d more than %llu "
 			"mappings (max_map_count)", call, (unsigned long long)start,
 			(unsigned long long)end, mm->pid, (unsigned long long)max);
+}
+
+static int check_map_count(const struct vmfs *m, const struct mm *mm, const char *call,
+			   uint64_t start, uint64_t end, const struct vma *fresh, int prot)
+{
+	return check_map_count_change(m, mm, call, start, end, fresh, prot, 0, 0);
+}
+
+int vma_apply_flags(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
+		    unsigned clear, unsigned set, const char *call)
+{
+	struct spares s;
+	int rc;
+
+	if ((rc = check_map_count_change(m, mm, call, start, end, NULL, -1, clear, set)) < 0)
+		return rc;
+	if (spares_get(&s) < 0)
+		return -ENOMEM;
+	split_at(mm, start, &s);
+	split_at(mm, end, &s);
+	spares_put(&s);
+	for (struct vma *v = vma_find_after(&mm->vmas, start); v && v->start < end; v = v->next)
+		v->vm_flags = (v->vm_flags & ~clear) | set;
+	merge_range(m, mm, start, end);
+	return 0;
 }
 
 static int check_prot(const char *call, int prot)
@@ -337,9 +394,18 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	*v = (struct vma){ .start = start, .end = start + plen, .prot = prot,
 			   .flags = type | (file ? 0 : MAP_ANONYMOUS), .obj = obj,
 			   .pgoff = file ? offset >> PAGE_SHIFT : 0, .mm = mm, .soft_dirty = true,
-			   .nomaywrite = type == MAP_SHARED && file && !(file->mode & 0222) };
+			   .nomaywrite = type == MAP_SHARED && file && !(file->mode & 0222),
+			   .vm_flags = mm->def_flags };
 	if ((rc = check_map_count(m, mm, "mmap", start, start + plen, v, -1)) < 0)
 		goto out_free;
+	if ((v->vm_flags & VM_LOCKED) && m->opt.memlock != OPT_MEMLOCK_UNLIMITED &&
+	    mm->locked_vm + (plen >> PAGE_SHIFT) > m->opt.memlock >> PAGE_SHIFT) {
+		/* mlock_future_check: mlockall(MCL_FUTURE) and the memlock limit */
+		rc = vm_error(-EAGAIN, "mmap: 0x%llx more locked bytes would pass process %d's "
+			      "memlock limit of %llu bytes (mlockall MCL_FUTURE)",
+			      (unsigned long long)plen, mm->pid, (unsigned long long)m->opt.memlock);
+		goto out_free;
+	}
 	if (fixed)
 		unmap_range(m, mm, start, start + plen, &s);
 	spares_put(&s);
@@ -349,8 +415,12 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	mm->vm_pages += plen >> PAGE_SHIFT;
 	if (mm->vm_pages > mm->vm_peak)
 		mm->vm_peak = mm->vm_pages;
+	if (v->vm_flags & VM_LOCKED)
+		mm->locked_vm += plen >> PAGE_SHIFT;
 	merge_range(m, mm, start, start + plen);
 	vma_find(&mm->vmas, start)->soft_dirty = true;   /* new or expanded: VM_SOFTDIRTY */
+	if (mm->def_flags & VM_LOCKED)
+		populate_range(m, mm, start, start + plen, true);   /* mm_populate, errors ignored */
 	if (out)
 		*out = start;
 	return 0;
