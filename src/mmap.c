@@ -196,7 +196,9 @@ static struct vma piece_of(const struct vma *v, uint64_t start, uint64_t end)
  * The number of mappings @mm would have after a call on [start, end):
  * munmap (@fresh NULL, @prot < 0) leaves a hole; mmap puts @fresh there;
  * mprotect (@fresh NULL, @prot >= 0; the range is all mapped) gives what is
- * there @prot.  The mappings across start and end are split; then, after
+ * there @prot; a flags change (@clear or @set, @prot < 0: madvise, mlock)
+ * gives the mappings in the range, holes skipped, vm_flags (old & ~@clear)
+ * | @set.  The mappings across start and end are split; then, after
  * mmap and mprotect, merge_range merges what is alike around the range:
  * the piece or neighbour just before it, the new or changed mappings, the
  * piece or neighbour just after it (mappings further out were unlike their
