@@ -187,7 +187,6 @@ static int advise_pages(struct vmfs *m, struct mm *mm, const struct vma *v, int 
 {
 	static const struct mm_walk_ops ops = { .pte_entry = advise_pte };
 	struct advise_walk w = { .advice = advice };
-	int rc = 0;
 
 	if (advice == VMFS_MADV_DONTNEED) {
 		zap_range(m, mm, start, end);
@@ -202,7 +201,7 @@ static int advise_pages(struct vmfs *m, struct mm *mm, const struct vma *v, int 
 		return 0;
 	}
 	walk_page_range(m, mm, start, end, &ops, &w);
-	for (uint64_t i = 0; i < w.n && rc >= 0; i++) {
+	for (uint64_t i = 0; i < w.n; i++) {
 		uint64_t va = w.todo[i], *ptep;
 
 		switch (advice) {
@@ -216,13 +215,13 @@ static int advise_pages(struct vmfs *m, struct mm *mm, const struct vma *v, int 
 			zap_range(m, mm, va, va + PAGE_SIZE);
 			break;
 		case VMFS_MADV_PAGEOUT:
-			rc = reclaim_page(m, w.todo[i]);
+			/* a page that cannot go (no swap, swap full, a failed
+			 * write) stays, as reclaim_pages leaves it: no error */
+			reclaim_page(m, w.todo[i]);
 			break;
 		}
 	}
 	free(w.todo);
-	if (rc < 0)
-		return rc;
 	if (w.nomem)
 		return vm_error(-ENOMEM, "madvise: out of memory");
 	return 0;

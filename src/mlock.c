@@ -117,7 +117,7 @@ static int mlock_posix_error(int rc)
 }
 
 /* The page-aligned range of (@addr, @len) as mlock rounds it: false if it wraps. */
-static bool lock_range(const struct vmfs *m, uint64_t addr, uint64_t len, uint64_t *start,
+static bool lock_range(uint64_t addr, uint64_t len, uint64_t *start,
 		       uint64_t *end)
 {
 	uint64_t off = addr & ~PAGE_MASK;
@@ -127,7 +127,7 @@ static bool lock_range(const struct vmfs *m, uint64_t addr, uint64_t len, uint64
 		return false;
 	len = (len + off + PAGE_SIZE - 1) & PAGE_MASK;
 	*end = *start + len;
-	return *end >= *start && *end <= m->geom.user_top;
+	return *end >= *start;  /* past user space: the hole there is ENOMEM, as Linux */
 }
 
 int do_mlock(struct vmfs *m, int pid, uint64_t addr, uint64_t len, unsigned flags)
@@ -142,8 +142,8 @@ int do_mlock(struct vmfs *m, int pid, uint64_t addr, uint64_t len, unsigned flag
 		return vm_error(-EINVAL, "mlock: unknown flags 0x%x (MLOCK_ONFAULT is 1)", flags);
 	if (!can_do_mlock(m))
 		return vm_error(-EPERM, "mlock: the memlock limit is 0 (memlock=)");
-	if (!lock_range(m, addr, len, &start, &end))
-		return vm_error(-ENOMEM, "mlock: [0x%llx, +0x%llx) is outside user space",
+	if (!lock_range(addr, len, &start, &end))
+		return vm_error(-ENOMEM, "mlock: [0x%llx, +0x%llx) wraps",
 				(unsigned long long)addr, (unsigned long long)len);
 	if (end == start)
 		return 0;
@@ -169,8 +169,8 @@ int do_munlock(struct vmfs *m, int pid, uint64_t addr, uint64_t len)
 
 	if (!mm)
 		return -ESRCH;
-	if (!lock_range(m, addr, len, &start, &end))
-		return vm_error(-ENOMEM, "munlock: [0x%llx, +0x%llx) is outside user space",
+	if (!lock_range(addr, len, &start, &end))
+		return vm_error(-ENOMEM, "munlock: [0x%llx, +0x%llx) wraps",
 				(unsigned long long)addr, (unsigned long long)len);
 	if (end == start)
 		return 0;

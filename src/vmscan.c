@@ -273,12 +273,12 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 		swap_put(&m->swap, slot);
 	assert(f->refcount == 1);
 	page_put(m, pfn);
-	m->cnt.pgsteal++;
 	if (lazy)
 		m->cnt.pglazyfreed++;
 	return 0;
 }
 
+/* reclaim_pages' shrink_folio_list: counted in pswpout and pglazyfreed, not pgsteal/pgscan. */
 int reclaim_page(struct vmfs *m, uint64_t pfn)
 {
 	struct vmfs_reclaim rc = { .m = m };
@@ -309,8 +309,10 @@ static int shrink_one(struct vmfs *m, struct vmfs_reclaim *rc, const struct vmfs
 			err = -EAGAIN;
 		} else {
 			err = shrink_page(m, (uint64_t)v);
-			if (err == 0)
+			if (err == 0) {
+				m->cnt.pgsteal++;   /* (MADV_PAGEOUT's reclaim_page is no steal) */
 				return 1;
+			}
 			if (err != -ENOSPC)
 				return err;
 		}

@@ -294,7 +294,7 @@ void map_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, bool sh
 		memmove(&p->pg[at + npages], &p->pg[at], (p->n - at) * sizeof(p->pg[0]));
 	for (uint64_t i = 0; i < npages; i++)
 		p->pg[at + i] = (struct mpage){ .vpn = vpn + i, .prot = prot, .shared = shared,
-						.b = buf_new() };
+						.b = buf_new(), .vmflags = p->def_flags };
 	p->n += npages;
 }
 
@@ -344,9 +344,20 @@ void model_fork(struct model *md, const struct mproc *parent, int pid)
 	memset(child, 0, sizeof(*child));
 	child->pid = pid;
 	reserve(child, parent->n);
-	for (size_t i = 0; i < parent->n; i++)
-		child->pg[i] = mpage_dup(&parent->pg[i]);
-	child->n = parent->n;
+	for (size_t i = 0; i < parent->n; i++) {
+		const struct mpage *pp = &parent->pg[i];
+		struct mpage *cp;
+
+		if (pp->vmflags & VMFS_MAP_DONTCOPY)
+			continue;               /* MADV_DONTFORK: not in the child */
+		cp = &child->pg[child->n++];
+		*cp = mpage_dup(pp);
+		cp->vmflags &= ~(unsigned)(VMFS_MAP_LOCKED | VMFS_MAP_LOCKONFAULT);
+		if (pp->vmflags & VMFS_MAP_WIPEONFORK) {
+			memset(cp->b->d, 0, PAGE);   /* private anonymous: the child's copy is empty */
+			cp->lazy = false;
+		}
+	}
 	md->next_pid++;
 }
 
@@ -520,9 +531,257 @@ unsigned access_write(struct mproc *p, uint64_t addr, const unsigned char *in, s
 
 		copies += pg->o && !pg->shared && !pg->copied;
 		memcpy(page_write_buf(pg)->d + a % PAGE, in + k, chunk);
+		pg->lazy = false;       /* written again: no longer lazy */
 		k += chunk;
 	}
 	return copies;
+}
+
+/* ---- madvise, mlock (issue 14) ------------------------------------------------- */
+
+/* Does @advice apply to the mapping of @pg (madvise_walk_vmas's EINVAL)? */
+static bool advice_refused(int advice, const struct mpage *pg)
+{
+	bool locked = pg->vmflags & VMFS_MAP_LOCKED;
+
+	switch (advice) {
+	case VMFS_MADV_DONTNEED: case VMFS_MADV_COLD: case VMFS_MADV_PAGEOUT:
+		return locked;
+	case VMFS_MADV_FREE:
+		return locked || pg->o || pg->shared;
+	case VMFS_MADV_WIPEONFORK:
+		return pg->o || pg->shared;
+	}
+	return false;
+}
+
+static bool advice_known(int advice)
+{
+	switch (advice) {
+	case VMFS_MADV_NORMAL: case VMFS_MADV_RANDOM: case VMFS_MADV_SEQUENTIAL:
+	case VMFS_MADV_WILLNEED: case VMFS_MADV_DONTNEED: case VMFS_MADV_FREE:
+	case VMFS_MADV_DONTFORK: case VMFS_MADV_DOFORK: case VMFS_MADV_WIPEONFORK:
+	case VMFS_MADV_KEEPONFORK: case VMFS_MADV_COLD: case VMFS_MADV_PAGEOUT:
+		return true;
+	}
+	return false;
+}
+
+/* What @advice does to the model's page @pg of @p. */
+static void advise_page(struct model *md, const struct mproc *p, struct mpage *pg, int advice)
+{
+	uint64_t pm = 0;
+
+	switch (advice) {
+	case VMFS_MADV_DONTNEED:
+		/* zap: private copies go; shared pages stay in their cache */
+		if (pg->shared)
+			break;
+		if (pg->o && pg->copied) {
+			buf_put(pg->b);
+			pg->b = NULL;
+			pg->copied = false;
+		} else if (!pg->o) {
+			memset(pg->b->d, 0, PAGE);
+		}
+		pg->lazy = false;
+		break;
+	case VMFS_MADV_FREE:
+		/* a swap entry goes (its bytes with it); the rest become lazy */
+		if (vmfs_pagemap(md->m, p->pid, pg->vpn, &pm, 1) == 1 && (pm & VMFS_PM_SWAPPED)) {
+			memset(pg->b->d, 0, PAGE);
+			pg->lazy = false;
+		} else {
+			pg->lazy = true;
+		}
+		break;
+	case VMFS_MADV_NORMAL: case VMFS_MADV_RANDOM: case VMFS_MADV_SEQUENTIAL:
+		pg->readahead = advice;
+		break;
+	case VMFS_MADV_DONTFORK:   pg->vmflags |= VMFS_MAP_DONTCOPY; break;
+	case VMFS_MADV_DOFORK:     pg->vmflags &= ~(unsigned)VMFS_MAP_DONTCOPY; break;
+	case VMFS_MADV_WIPEONFORK: pg->vmflags |= VMFS_MAP_WIPEONFORK; break;
+	case VMFS_MADV_KEEPONFORK: pg->vmflags &= ~(unsigned)VMFS_MAP_WIPEONFORK; break;
+	}
+}
+
+int64_t model_madvise(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages,
+		      int advice)
+{
+	uint64_t end = range_end(vpn, npages), expect_pages = end - vpn;
+	size_t i = lower_bound(p, vpn), last = lower_bound(p, end);
+	uint64_t next = vpn;
+	bool hole = false;
+
+	if (!advice_known(advice) || end - vpn != npages)
+		return -EINVAL;
+	if (npages == 0)
+		return 0;
+	if (i == p->n)
+		return -ENOMEM;         /* nothing at or above: nothing advised */
+	for (; i < last; i++) {
+		struct mpage *pg = &p->pg[i];
+
+		hole |= pg->vpn != next;
+		next = pg->vpn + 1;
+		if (advice_refused(advice, pg))
+			return -EINVAL;
+		advise_page(md, p, pg, advice);
+	}
+	(void)expect_pages;
+	return hole || next != end ? -ENOMEM : 0;
+}
+
+uint64_t model_locked(const struct mproc *p)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		n += (p->pg[i].vmflags & VMFS_MAP_LOCKED) != 0;
+	return n;
+}
+
+/*
+ * populate (__mm_populate) of the pages [from, to) of @p: a private
+ * writable object page gets its own copy (the write fault that breaks
+ * COW); false at the first page that cannot be faulted in (PROT_NONE, past
+ * its object's end) when @stop, else such pages are passed.  Locked on
+ * fault pages are not touched.
+ */
+static bool populate(struct mproc *p, size_t from, size_t to, bool stop)
+{
+	for (size_t i = from; i < to; i++) {
+		struct mpage *pg = &p->pg[i];
+
+		if (pg->vmflags & VMFS_MAP_LOCKONFAULT)
+			continue;
+		if (pg->prot == PROT_NONE || obj_past_end(pg)) {
+			if (stop)
+				return false;
+			continue;
+		}
+		if ((pg->prot & PROT_WRITE) && !pg->shared && pg->o && !pg->copied)
+			page_write_buf(pg);
+	}
+	return true;
+}
+
+void model_populate_new(struct mproc *p, uint64_t vpn, uint64_t npages)
+{
+	if (p->def_flags & VMFS_MAP_LOCKED)
+		populate(p, lower_bound(p, vpn), lower_bound(p, range_end(vpn, npages)), false);
+}
+
+/* The mapped run from @vpn over at most @npages: its end index. */
+static size_t mapped_run(const struct mproc *p, uint64_t vpn, uint64_t npages, size_t *first)
+{
+	size_t i = lower_bound(p, vpn);
+	uint64_t next = vpn, end = range_end(vpn, npages);
+
+	*first = i;
+	while (i < p->n && p->pg[i].vpn == next && next < end) {
+		i++;
+		next++;
+	}
+	return i;
+}
+
+int64_t model_mlock(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages,
+		    unsigned flags)
+{
+	size_t first, run, inrange = 0;
+	uint64_t locked;
+
+	(void)md;
+	if (flags & ~(unsigned)VMFS_MLOCK_ONFAULT)
+		return -EINVAL;
+	if (npages == 0)
+		return 0;
+	locked = npages + model_locked(p);
+	if (locked > MODEL_MEMLOCK_PAGES) {
+		for (size_t i = lower_bound(p, vpn); i < lower_bound(p, range_end(vpn, npages)); i++)
+			inrange += (p->pg[i].vmflags & VMFS_MAP_LOCKED) != 0;
+		if (locked - inrange > MODEL_MEMLOCK_PAGES)
+			return -ENOMEM;
+	}
+	run = mapped_run(p, vpn, npages, &first);
+	if (run == first)
+		return -ENOMEM;
+	for (size_t i = first; i < run; i++)
+		p->pg[i].vmflags = (p->pg[i].vmflags & ~(unsigned)(VMFS_MAP_LOCKED | VMFS_MAP_LOCKONFAULT)) |
+				   VMFS_MAP_LOCKED | (flags ? VMFS_MAP_LOCKONFAULT : 0);
+	if (run - first != npages)
+		return -ENOMEM;
+	return populate(p, first, run, true) ? 0 : -ENOMEM;
+}
+
+int64_t model_munlock(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages)
+{
+	size_t first, run;
+
+	(void)md;
+	if (npages == 0)
+		return 0;
+	run = mapped_run(p, vpn, npages, &first);
+	if (run == first)
+		return -ENOMEM;
+	for (size_t i = first; i < run; i++)
+		p->pg[i].vmflags &= ~(unsigned)(VMFS_MAP_LOCKED | VMFS_MAP_LOCKONFAULT);
+	return run - first != npages ? -ENOMEM : 0;
+}
+
+int64_t model_mlockall(struct model *md, struct mproc *p, unsigned flags)
+{
+	unsigned add = 0;
+
+	(void)md;
+	if (!flags || (flags & ~(unsigned)(VMFS_MCL_CURRENT | VMFS_MCL_FUTURE | VMFS_MCL_ONFAULT)) ||
+	    flags == VMFS_MCL_ONFAULT)
+		return -EINVAL;
+	if ((flags & VMFS_MCL_CURRENT) && p->n > MODEL_MEMLOCK_PAGES)
+		return -ENOMEM;
+	p->def_flags = 0;
+	if (flags & VMFS_MCL_FUTURE)
+		p->def_flags = VMFS_MAP_LOCKED | (flags & VMFS_MCL_ONFAULT ? VMFS_MAP_LOCKONFAULT : 0);
+	if (!(flags & VMFS_MCL_CURRENT))
+		return 0;
+	add = VMFS_MAP_LOCKED | (flags & VMFS_MCL_ONFAULT ? VMFS_MAP_LOCKONFAULT : 0);
+	for (size_t i = 0; i < p->n; i++)
+		p->pg[i].vmflags = (p->pg[i].vmflags & ~(unsigned)(VMFS_MAP_LOCKED | VMFS_MAP_LOCKONFAULT)) | add;
+	populate(p, 0, p->n, false);
+	return 0;
+}
+
+void model_munlockall(struct model *md, struct mproc *p)
+{
+	(void)md;
+	p->def_flags = 0;
+	for (size_t i = 0; i < p->n; i++)
+		p->pg[i].vmflags &= ~(unsigned)(VMFS_MAP_LOCKED | VMFS_MAP_LOCKONFAULT);
+}
+
+void model_resolve_lazy(struct model *md)
+{
+	for (int k = 0; k < md->nprocs; k++) {
+		struct mproc *p = &md->procs[k];
+
+		for (size_t i = 0; i < p->n; i++) {
+			struct mpage *pg = &p->pg[i];
+			uint64_t pm = 0;
+
+			if (!pg->lazy)
+				continue;
+			if (vmfs_pagemap(md->m, p->pid, pg->vpn, &pm, 1) != 1) {
+				model_fail(md, "vmfs_pagemap(%d, %#" PRIx64 ") failed", p->pid, pg->vpn);
+				return;
+			}
+			if (pm & VMFS_PM_PRESENT)
+				continue;               /* still there: still lazy */
+			if (!(pm & VMFS_PM_SWAPPED))
+				memset(pg->b->d, 0, PAGE);   /* dropped */
+			pg->lazy = false;
+		}
+	}
 }
 
 /* ---- checks shared by both drivers --------------------------------------------- */
@@ -616,6 +875,12 @@ void check_maps(struct model *md, const struct mproc *p, bool objects)
 					   "but the model has nothing at %#" PRIx64, p->pid, e->start,
 					   e->end, prot_str(e->prot), shared ? "shared" : "private",
 					   vpn * PAGE);
+				return;
+			}
+			if (pg->vmflags != (unsigned)(e->flags & MODEL_VMFLAGS)) {
+				model_fail(md, "pid %d: page %#" PRIx64 ": model vm flags %#x, vmfs_maps "
+					   "%#x ([%#" PRIx64 ", %#" PRIx64 "))", p->pid, vpn * PAGE,
+					   pg->vmflags, e->flags & MODEL_VMFLAGS, e->start, e->end);
 				return;
 			}
 			if (pg->prot != e->prot || pg->shared != shared) {
@@ -721,6 +986,7 @@ void check_all_bytes(struct model *md, bool may_oom)
 {
 	static unsigned char got[PAGE];
 
+	model_resolve_lazy(md);
 	for (int i = 0; i < md->nprocs && !md->failed; i++) {
 		const struct mproc *p = &md->procs[i];
 
