@@ -23,15 +23,6 @@ vmfs_init "$@"
 t=$VMFS_TMP
 mnt=$t/mnt
 
-# refused FILE COMMAND ERRNO-TEXT ANSWER-ERE
-refused() {
-	if vmfs_tx "$1" "$2"; then
-		fail "'$2' on $1 worked ($TX_ANSWER); expected $3"
-	fi
-	[[ $TX_ERROR == *"$3"* ]] || fail "'$2' on $1 failed with '$TX_ERROR', expected $3"
-	expect_match "$TX_ANSWER" "$4" "answer to '$2'"
-}
-
 # smaps_field PID ADDR KEY: KEY's number in the smaps block of the mapping at ADDR (hex, no 0x).
 smaps_field() {
 	awk -v a="$2" -v k="$3:" '$1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { split($1, r, "-"); inb = (r[1] == a) }
