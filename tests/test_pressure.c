@@ -1653,6 +1653,34 @@ static void test_statx_basic(void **state)
 /* ---- mlock and MADV_FREE under pressure (issue 14) ------------------------------ */
 
 /*
+ * A machine of 32 frames under @policy with a process whose pages 0 to
+ * @first - 1 hold version 1, and 128 more pages mapped at page 64 (for
+ * pressure_pass).
+ */
+static vmfs *pressure_machine(const char *policy, uint64_t first, int *pid)
+{
+	char opts[96];
+	vmfs *m;
+
+	snprintf(opts, sizeof(opts), "frames=32,zero_page=0,policy=%s", policy);
+	m = open_machine(opts);
+	*pid = spawn(m, "p");
+	map_pages(m, *pid, BASE, first, ANON_PRIV);
+	map_pages(m, *pid, BASE + 64 * PAGE, 128, ANON_PRIV);
+	for (uint64_t p = 0; p < first; p++)
+		write_page(m, *pid, p, 1);
+	return m;
+}
+
+/* The 128 pages at page 64 written twice, through 32 frames. */
+static void pressure_pass(vmfs *m, int pid)
+{
+	for (unsigned v = 1; v <= 2; v++)
+		for (uint64_t p = 64; p < 64 + 128; p++)
+			write_page(m, pid, p, v);
+}
+
+/*
  * Locked pages survive memory pressure under every policy: 8 pages
  * mlocked keep their frames (same pfn, never swapped) while 128 other
  * pages are written twice through 32 frames, and read back intact; with
@@ -1662,23 +1690,13 @@ static void test_mlock_survives_pressure(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < NPOLICIES; i++) {
-		char opts[96];
 		uint64_t pm[8], now;
-		vmfs *m;
 		int pid;
+		vmfs *m = pressure_machine(builtin_policies[i], 8, &pid);
 
-		snprintf(opts, sizeof(opts), "frames=32,zero_page=0,policy=%s", builtin_policies[i]);
-		m = open_machine(opts);
-		pid = spawn(m, "locker");
-		map_pages(m, pid, BASE, 8, ANON_PRIV);
-		map_pages(m, pid, BASE + 64 * PAGE, 128, ANON_PRIV);
-		for (uint64_t p = 0; p < 8; p++)
-			write_page(m, pid, p, 1);
 		assert_int_equal(vmfs_mlock(m, pid, BASE, 8 * PAGE, 0), 0);
 		assert_int_equal(vmfs_pagemap(m, pid, BASE / PAGE, pm, 8), 8);
-		for (unsigned v = 1; v <= 2; v++)
-			for (uint64_t p = 64; p < 64 + 128; p++)
-				write_page(m, pid, p, v);
+		pressure_pass(m, pid);
 		for (uint64_t p = 0; p < 8; p++) {
 			assert_int_equal(vmfs_pagemap(m, pid, BASE / PAGE + p, &now, 1), 1);
 			if (now != pm[p])
@@ -1724,24 +1742,14 @@ static void test_madv_free_under_pressure(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < NPOLICIES; i++) {
-		char opts[96];
 		struct vmfs_mlock_stat ls;
 		uint64_t gone = 0;
-		vmfs *m;
 		int pid;
+		vmfs *m = pressure_machine(builtin_policies[i], 16, &pid);
 
-		snprintf(opts, sizeof(opts), "frames=32,zero_page=0,policy=%s", builtin_policies[i]);
-		m = open_machine(opts);
-		pid = spawn(m, "lazy");
-		map_pages(m, pid, BASE, 16, ANON_PRIV);
-		map_pages(m, pid, BASE + 64 * PAGE, 128, ANON_PRIV);
-		for (uint64_t p = 0; p < 16; p++)
-			write_page(m, pid, p, 1);
 		assert_int_equal(vmfs_madvise(m, pid, BASE, 16 * PAGE, VMFS_MADV_FREE), 0);
 		write_page(m, pid, 15, 3);                      /* written again: not lazy */
-		for (unsigned v = 1; v <= 2; v++)
-			for (uint64_t p = 64; p < 64 + 128; p++)
-				write_page(m, pid, p, v);
+		pressure_pass(m, pid);
 		/* a policy may keep them (clockpro's hot pages): reclaim takes the rest */
 		assert_true(vmfs_reclaim(m, 64) > 0);
 		for (uint64_t p = 0; p < 15; p++) {
