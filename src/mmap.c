@@ -48,6 +48,8 @@
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE)
+/* A vm_flags bit of do_mprotect's own, only while it runs: populate this mapping. */
+#define VM_POPULATE 0x1u
 
 struct spares {
 	struct vma *v[2];
@@ -542,9 +544,23 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 	split_at(mm, addr, &s);
 	split_at(mm, cur, &s);
 	spares_put(&s);
-	for (v = vma_find(&mm->vmas, addr); v && v->start < cur; v = v->next)
+	for (v = vma_find(&mm->vmas, addr); v && v->start < cur; v = v->next) {
+		if ((prot & PROT_WRITE) && !(v->prot & PROT_WRITE) && (v->flags & MAP_PRIVATE) &&
+		    (v->vm_flags & VM_LOCKED))
+			v->vm_flags |= VM_POPULATE;
 		v->prot = prot;
+	}
 	walk_page_range(m, mm, addr, cur, &change_ops, &prot);
+	/*
+	 * mprotect_fixup: a private locked mapping made writable is faulted
+	 * in for writing now, breaking COW, so that no access to it faults
+	 * later (populate_vma_page_range; its result is not the call's).
+	 */
+	for (v = vma_find(&mm->vmas, addr); v && v->start < cur; v = v->next)
+		if (v->vm_flags & VM_POPULATE) {
+			v->vm_flags &= ~VM_POPULATE;
+			populate_range(m, mm, v->start, v->end, true);
+		}
 	merge_range(m, mm, addr, cur);
 	return err;
 }

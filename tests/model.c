@@ -316,8 +316,17 @@ void map_obj_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, boo
 
 void apply_mprotect(struct mproc *p, uint64_t vpn, uint64_t npages, int prot)
 {
-	for (size_t i = lower_bound(p, vpn); i < lower_bound(p, range_end(vpn, npages)); i++)
-		p->pg[i].prot = prot;
+	for (size_t i = lower_bound(p, vpn); i < lower_bound(p, range_end(vpn, npages)); i++) {
+		struct mpage *pg = &p->pg[i];
+
+		/* a private locked mapping made writable is faulted in for writing
+		 * (mprotect_fixup's populate): an object page gets its copy */
+		if ((prot & PROT_WRITE) && !(pg->prot & PROT_WRITE) && !pg->shared && pg->o &&
+		    !pg->copied && (pg->vmflags & VMFS_MAP_LOCKED) &&
+		    !(pg->vmflags & VMFS_MAP_LOCKONFAULT) && !obj_past_end(pg))
+			page_write_buf(pg);
+		pg->prot = prot;
+	}
 }
 
 static void proc_free(struct mproc *p)

@@ -274,6 +274,28 @@ static void test_mlock_fork_exit(void **state)
 	vmfs_close(m);
 }
 
+/* A private locked mapping made writable is faulted in for writing: COW broken now (mprotect_fixup). */
+static void test_mlock_mprotect_populates(void **state)
+{
+	vmfs *m = open_machine("frames=64");
+	int pid = spawn(m, "p");
+	uint64_t at;
+
+	(void)state;
+	assert_int_equal(vmfs_object_create(m, "obj", "abcd", 4), 0);
+	assert_int_equal(vmfs_mmap(m, pid, BASE, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, "obj",
+				   0, &at), 0);
+	assert_int_equal(vmfs_mlock(m, pid, BASE, 2 * PAGE, 0), -ENOMEM);  /* page 2 past the end */
+	assert_int_equal(pstat(m, pid).rss_file, 1);              /* read-faulted: the cache page */
+	assert_int_equal(pstat(m, pid).rss_anon, 0);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, PAGE, RW), 0);
+	assert_int_equal(pstat(m, pid).rss_anon, 1);              /* its private copy, now */
+	assert_int_equal(pstat(m, pid).rss_file, 0);
+	assert_false(pagemap(m, pid, BASE) & VMFS_PM_FILE);
+	assert_int_equal(byte_at(m, pid, BASE), 'a');
+	vmfs_close(m);
+}
+
 /* ---- madvise ------------------------------------------------------------------- */
 
 static void test_madvise_errors(void **state)
@@ -520,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_mlock_protnone),
 		cmocka_unit_test(test_mlockall),
 		cmocka_unit_test(test_mlock_fork_exit),
+		cmocka_unit_test(test_mlock_mprotect_populates),
 		cmocka_unit_test(test_madvise_errors),
 		cmocka_unit_test(test_madvise_dontneed),
 		cmocka_unit_test(test_madvise_free),

@@ -832,25 +832,6 @@ static void op_munmap(struct run *r, struct mproc *p)
 	r->n.munmap++;
 }
 
-static void op_mprotect(struct run *r, struct mproc *p)
-{
-	uint64_t vpn = chance(r, 50) && p->n ? p->pg[rnd(r, p->n)].vpn : pick_vpn(r, p);
-	uint64_t npages = 1 + rnd(r, chance(r, 70) ? 4 : 16);
-	int prot = (int)rnd(r, 8);
-	model_set_op(&r->md, "mprotect(%d, %#" PRIx64 ", %#" PRIx64 ", %s)", p->pid, vpn * PAGE,
-	       npages * PAGE, prot_str(prot));
-	uint64_t reach;
-	int64_t expected = mprotect_expect(&r->md, p, vpn, npages, prot, &reach);
-	model_expect(&r->md, "mprotect", expected,
-		  vmfs_mprotect(r->md.m, p->pid, vpn * PAGE, npages * PAGE, prot));
-	apply_mprotect(p, vpn, reach, prot);   /* a failing mprotect changes what is before the hole */
-	if (expected == 0) {
-		r->n.mprotect_ok++;
-	} else {
-		r->n.mprotect_err++;
-	}
-}
-
 /*
  * madvise, mlock and their relatives (issue 14): the model says what each
  * must return and how the pages change (model.c).  What the calls do
@@ -886,6 +867,27 @@ static void credit_call(struct run *r, const struct call_counts *before)
 	r->md.majors_seen += now.pgmajfault - before->pgmajfault;
 	r->md.pswpin_unfaulted += (now.pswpin - before->pswpin) - (now.pgmajfault - before->pgmajfault);
 	r->md.pswpout_advised += now.pswpout - before->pswpout;
+}
+
+static void op_mprotect(struct run *r, struct mproc *p)
+{
+	uint64_t vpn = chance(r, 50) && p->n ? p->pg[rnd(r, p->n)].vpn : pick_vpn(r, p);
+	uint64_t npages = 1 + rnd(r, chance(r, 70) ? 4 : 16);
+	int prot = (int)rnd(r, 8);
+	model_set_op(&r->md, "mprotect(%d, %#" PRIx64 ", %#" PRIx64 ", %s)", p->pid, vpn * PAGE,
+	       npages * PAGE, prot_str(prot));
+	uint64_t reach;
+	int64_t expected = mprotect_expect(&r->md, p, vpn, npages, prot, &reach);
+	struct call_counts before = call_counts(r);   /* a locked range may be populated */
+	model_expect(&r->md, "mprotect", expected,
+		  vmfs_mprotect(r->md.m, p->pid, vpn * PAGE, npages * PAGE, prot));
+	credit_call(r, &before);
+	apply_mprotect(p, vpn, reach, prot);   /* a failing mprotect changes what is before the hole */
+	if (expected == 0) {
+		r->n.mprotect_ok++;
+	} else {
+		r->n.mprotect_err++;
+	}
 }
 
 static void op_madvise(struct run *r, struct mproc *p)
