@@ -755,11 +755,13 @@ int vmfs_sync(vmfs *m);
 #define VMFS_KPF_ANON        12
 #define VMFS_KPF_SWAPCACHE   13
 #define VMFS_KPF_SWAPBACKED  14
+#define VMFS_KPF_UNEVICTABLE 18   /* an mlocked page (since 0.5, issue 14) */
 #define VMFS_KPF_NOPAGE      20
 #define VMFS_KPF_ZERO_PAGE   24
 #define VMFS_KPF_IDLE        25
 #define VMFS_KPF_PGTABLE     26
 #define VMFS_KPF_RESERVED    32
+#define VMFS_KPF_MLOCKED     33   /* mapped by a locked mapping (since 0.5, issue 14) */
 
 /*
  * vmfs_kpageflags - /proc/kpageflags: for the @n frames from @pfn, one u64

@@ -296,6 +296,30 @@ static void test_mlock_mprotect_populates(void **state)
 	vmfs_close(m);
 }
 
+/* kpageflags: an mlocked page has MLOCKED and UNEVICTABLE; a lazy one lacks SWAPBACKED. */
+static void test_kpageflags(void **state)
+{
+	vmfs *m = open_machine("frames=64");
+	int pid = spawn(m, "p");
+	uint64_t pfn, fl;
+
+	(void)state;
+	map_fixed(m, pid, BASE, 2 * PAGE, RW, ANON_PRIV);
+	fill(m, pid, BASE, 2, 1);
+	assert_int_equal(vmfs_mlock(m, pid, BASE, PAGE, 0), 0);
+	assert_int_equal(vmfs_madvise(m, pid, BASE + PAGE, PAGE, VMFS_MADV_FREE), 0);
+	pfn = pagemap(m, pid, BASE) & VMFS_PM_PFN_MASK;
+	assert_int_equal(vmfs_kpageflags(m, pfn, &fl, 1), 1);
+	assert_true((fl & (1ull << VMFS_KPF_MLOCKED)) && (fl & (1ull << VMFS_KPF_UNEVICTABLE)));
+	assert_true(fl & (1ull << VMFS_KPF_SWAPBACKED));
+	pfn = pagemap(m, pid, BASE + PAGE) & VMFS_PM_PFN_MASK;
+	assert_int_equal(vmfs_kpageflags(m, pfn, &fl, 1), 1);
+	assert_false(fl & ((1ull << VMFS_KPF_MLOCKED) | (1ull << VMFS_KPF_UNEVICTABLE)));
+	assert_false(fl & (1ull << VMFS_KPF_SWAPBACKED));       /* lazy */
+	assert_true(fl & (1ull << VMFS_KPF_ANON));
+	vmfs_close(m);
+}
+
 /* ---- madvise ------------------------------------------------------------------- */
 
 static void test_madvise_errors(void **state)
@@ -543,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_mlockall),
 		cmocka_unit_test(test_mlock_fork_exit),
 		cmocka_unit_test(test_mlock_mprotect_populates),
+		cmocka_unit_test(test_kpageflags),
 		cmocka_unit_test(test_madvise_errors),
 		cmocka_unit_test(test_madvise_dontneed),
 		cmocka_unit_test(test_madvise_free),
