@@ -171,6 +171,12 @@ static void test_mlock_limit(void **state)
 	assert_int_equal(vmfs_munlock(m, pid, BASE, PAGE), 0);
 	vmfs_close(m);
 
+	for (const char *const *bad = (const char *const[]){ "memlock=", "memlock=x", "memlock=1Q",
+			"memlock=18446744073709551615", NULL }; *bad; bad++) {
+		m = NULL;
+		assert_int_equal(vmfs_open(&m, *bad), -EINVAL);
+		assert_non_null(strstr(vmfs_errmsg(), "memlock"));
+	}
 	m = open_machine("frames=64,memlock=unlimited");
 	pid = spawn(m, "p");
 	map_fixed(m, pid, BASE, 32 * PAGE, RW, ANON_PRIV);
