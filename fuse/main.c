@@ -60,6 +60,8 @@ static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("tlb"), MACHINE_OPT("kernel"), MACHINE_OPT("policy"),
 	MACHINE_OPT("swap"), MACHINE_OPT("swap_size"), MACHINE_OPT("max_map_count"),
 	MACHINE_OPT("contents"), MACHINE_OPT("zero_page"),
+	MACHINE_OPT("overcommit_memory"), MACHINE_OPT("overcommit_ratio"),
+	MACHINE_OPT("swappiness"),
 	MACHINE_OPT("memlock"),
 	FUSE_OPT_KEY("-h", KEY_HELP), FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION), FUSE_OPT_KEY("--version", KEY_VERSION),
@@ -155,6 +157,10 @@ static void help(void)
 "    contents=ram|none      none: data frames keep no bytes (reads see zeros)\n"
 "    zero_page=1|0          0: a first read of anonymous memory takes a frame\n"
 "                           (default 1: it maps the shared zero page)\n"
+"    overcommit_memory=0|1|2  0 heuristic, 1 always (default), 2 strict\n"
+"    overcommit_ratio=N     percent of RAM in CommitLimit (default 50)\n"
+"    swappiness=N           0..200: anon against file for the linux and mglru\n"
+"                           policies (default 60)\n"
 "    memlock=SIZE|unlimited every process's locked-memory limit (RLIMIT_MEMLOCK;\n"
 "                           default 8M, as Linux's)\n"
 "    Sizes take K, M, G, T suffixes; a bad machine option is an error.\n"

@@ -43,11 +43,13 @@
  *     sh and ms for shared mappings, except that a shared mapping of an
  *     object without write permission when it was made loses sh and mw
  *     (Linux clears VM_SHARED|VM_MAYWRITE for a read-only file; the
- *     engine keeps it, vmfs_map.nomaywrite); ac for private writable
- *     mappings (VM_ACCOUNT); sd (VM_SOFTDIRTY) on every mapping, as a new
- *     x86 mapping has it; lo, lf, dc, wf from vmfs_map's VMFS_MAP_LOCKED,
- *     LOCKONFAULT, DONTCOPY, WIPEONFORK (mlock, madvise).  smaps's Locked
- *     is the mapping's Pss when it is locked, as Linux's pss_locked.
+ *     engine keeps it, vmfs_map.nomaywrite); ac for the mappings the
+ *     engine charged (VMFS_MAP_ACCOUNT: private writable, or made writable
+ *     by mprotect, and still so after write is taken away); sd
+ *     (VM_SOFTDIRTY) on every mapping, as a new x86 mapping has it;
+ *     lo, lf, dc, wf from vmfs_map's VMFS_MAP_LOCKED, LOCKONFAULT,
+ *     DONTCOPY, WIPEONFORK (mlock, madvise).  smaps's Locked is the
+ *     mapping's Pss when it is locked, as Linux's pss_locked.
  *   - Processes never run on a CPU: state S (sleeping), utime/stime 0, no
  *     context switches, CPU 0, nice 0, priority 20, root's ids and
  *     capabilities, empty signal masks; process group and session are the
@@ -191,7 +193,7 @@ static void *snap_list(vmfs *m, int pid, list_call call, size_t size, size_t roo
 	for (;;) {
 		void *bigger;
 
-		if (room > TEXT_MAX / size) {   /* the daemon's bound on one rendering */
+		if (room > SNAP_MAX / size) {   /* the daemon's bound on one rendering */
 			free(buf);
 			*n = -EFBIG;
 			return NULL;
@@ -388,41 +390,14 @@ static bool swap_area(vmfs *m, const struct vmfs_stat *st, uint64_t *total, uint
 
 /* ---- machine-wide files ------------------------------------------------------ */
 
-/* Pages a process has committed (VM_ACCOUNT mappings: private writable, shared anonymous). */
-static int committed_pages(vmfs *m, uint64_t *committed)
-{
-	ssize_t n, nm;
-	int *pids = snap_pids(m, &n);
-
-	*committed = 0;
-	if (!pids)
-		return (int)n;
-	for (ssize_t i = 0; i < n; i++) {
-		struct vmfs_map *maps = snap_maps(m, pids[i], &nm);
-
-		if (!maps)
-			continue;      /* exited meanwhile */
-		for (ssize_t j = 0; j < nm; j++) {
-			bool shared = maps[j].flags & MAP_SHARED;
-			bool anon = maps[j].object[0] == '\0';
-
-			if ((!shared && (maps[j].prot & PROT_WRITE)) || (shared && anon))
-				*committed += (maps[j].end - maps[j].start) >> VMFS_PAGE_SHIFT;
-		}
-		free(maps);
-	}
-	free(pids);
-	return 0;
-}
-
 static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
-	uint64_t swap_total, swap_used, committed, file_lru, available;
-	int r = committed_pages(m, &committed);
+	uint64_t swap_total, swap_used, file_lru, available;
 	struct vmfs_lru_stat ls;
 	struct vmfs_mlock_stat ms;
+	int r = vmfs_lru_stat(m, &ls);
 
-	if (r < 0 || (r = vmfs_lru_stat(m, &ls)) < 0 || (r = vmfs_mlock_stat(m, &ms)) < 0)
+	if (r < 0 || (r = vmfs_mlock_stat(m, &ms)) < 0)
 		return r;
 	swap_area(m, st, &swap_total, &swap_used);
 	file_lru = ls.nr_active_file + ls.nr_inactive_file;
@@ -463,9 +438,9 @@ static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "NFS_Unstable:   %8" PRIu64 " kB\n", 0 },
 		{ "Bounce:         %8" PRIu64 " kB\n", 0 },
 		{ "WritebackTmp:   %8" PRIu64 " kB\n", 0 },
-		/* vm_commit_limit(): overcommit_ratio 50% of RAM, plus swap */
-		{ "CommitLimit:    %8" PRIu64 " kB\n", KB(st->frames / 2 + swap_total) },
-		{ "Committed_AS:   %8" PRIu64 " kB\n", KB(committed) },
+		/* vm_commit_limit() and vm_committed_as, the engine's */
+		{ "CommitLimit:    %8" PRIu64 " kB\n", KB(st->commit_limit) },
+		{ "Committed_AS:   %8" PRIu64 " kB\n", KB(st->committed_as) },
 		{ "VmallocTotal:   %8" PRIu64 " kB\n", UINT64_C(34359738367) },  /* x86_64, 4 levels */
 		{ "VmallocUsed:    %8" PRIu64 " kB\n", 0 },
 		{ "VmallocChunk:   %8" PRIu64 " kB\n", 0 },
@@ -609,13 +584,13 @@ static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "nr_file_pages", st->file_pages + st->swap_cached },  /* swap cache included */
 		{ "nr_dirty", st->dirty_pages },
 		{ "nr_shmem", st->shmem_pages },
-		{ "nr_vmscan_write", st->pswpout },
+		{ "nr_vmscan_write", st->nr_vmscan_write },   /* pageout(): swap and object pages */
 		{ "nr_page_table_pages", st->pagetable_pages },
 		{ "nr_swapcached", st->swap_cached },
 		{ "nr_dirty_threshold", dirtyable * 20 / 100 },       /* vm.dirty_ratio */
 		{ "nr_dirty_background_threshold", dirtyable * 10 / 100 },
 		{ "pgpgin", KB(st->pgmajfault) },          /* every major fault reads a page */
-		{ "pgpgout", KB(st->pswpout) },
+		{ "pgpgout", KB(st->pgpgout) },            /* sectors / 2: KiB written */
 		{ "pswpin", st->pswpin },
 		{ "pswpout", st->pswpout },
 		{ "pgalloc_normal", st->pgalloc },
@@ -627,6 +602,12 @@ static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "pgmajfault", st->pgmajfault },
 		{ "pgsteal_direct", st->pgsteal_direct },
 		{ "pgscan_direct", st->pgscan_direct },
+		{ "pgscan_anon", st->pgscan_anon },
+		{ "pgscan_file", st->pgscan_file },
+		{ "pgsteal_anon", st->pgsteal_anon },
+		{ "pgsteal_file", st->pgsteal_file },
+		{ "drop_pagecache", st->drop_pagecache },
+		{ "drop_slab", st->drop_slab },
 		{ "oom_kill", st->oom_kill },
 		/* mlock and MADV_FREE (issue 14) */
 		{ "nr_mlock", ms.mlocked },
@@ -758,15 +739,24 @@ int fmt_kmsg(vmfs *m, struct sbuf *out)
  * (entries per process), kernel (bytes of the kernel image), swap (the
  * store's path, with a newline in it shown as \012 as maps shows names;
  * "none" with swap=none), swap_size (bytes, 0 = unlimited),
- * max_map_count (as sys/vm/max_map_count shows it now) and contents (ram
- * or none).
+ * max_map_count (as sys/vm/max_map_count shows it now), contents (ram
+ * or none), zero_page (1 or 0), and overcommit_memory, overcommit_ratio
+ * and swappiness as sys/vm/ shows them now.
  */
 static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
 	ssize_t n;
-	uint64_t max_map_count;
+	uint64_t max_map_count, overcommit_memory, overcommit_ratio, swappiness;
 	int rc = vmfs_sysctl(m, "vm.max_map_count", &max_map_count, NULL);
-	char *path = rc ? NULL : snap_swap_path(m, &n);
+	char *path;
+
+	if (!rc)
+		rc = vmfs_sysctl(m, "vm.overcommit_memory", &overcommit_memory, NULL);
+	if (!rc)
+		rc = vmfs_sysctl(m, "vm.overcommit_ratio", &overcommit_ratio, NULL);
+	if (!rc)
+		rc = vmfs_sysctl(m, "vm.swappiness", &swappiness, NULL);
+	path = rc ? NULL : snap_swap_path(m, &n);
 
 	if (!path)
 		return rc ? rc : (int)n;
@@ -778,9 +768,12 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		put_mangled(out, path, "\n");
 	else
 		sbuf_printf(out, "none");
-	sbuf_printf(out, "\nswap_size %" PRIu64 "\nmax_map_count %" PRIu64 "\ncontents %s\n",
+	sbuf_printf(out, "\nswap_size %" PRIu64 "\nmax_map_count %" PRIu64 "\ncontents %s\n"
+		    "zero_page %d\novercommit_memory %" PRIu64 "\novercommit_ratio %" PRIu64
+		    "\nswappiness %" PRIu64 "\n",
 		    path[0] ? st->swap_total << VMFS_PAGE_SHIFT : 0, max_map_count,
-		    st->contents_none ? "none" : "ram");
+		    st->contents_none ? "none" : "ram", st->zero_page ? 1 : 0, overcommit_memory,
+		    overcommit_ratio, swappiness);
 	free(path);
 	return 0;
 }
@@ -852,7 +845,7 @@ static void view_vma(const struct vmfs_map *mp, struct vma_view *v)
 		    (mp->prot & PROT_EXEC ? VM_EXEC : 0);
 	if (shared)
 		v->flags |= VM_SHARED | VM_MAYSHARE;
-	else if (mp->prot & PROT_WRITE)
+	if (mp->flags & VMFS_MAP_ACCOUNT)
 		v->flags |= VM_ACCOUNT;
 	v->flags |= (mp->flags & VMFS_MAP_LOCKED ? VM_LOCKED : 0) |
 		    (mp->flags & VMFS_MAP_LOCKONFAULT ? VM_LOCKONFAULT : 0) |
@@ -921,23 +914,18 @@ static void mss_add(struct mss *a, const struct vmfs_map *mp)
 	a->referenced += mp->referenced * page;
 	a->anonymous += mp->anon * page;
 	a->swap += mp->swap * page;
-	a->swap_pss += mp->swap * page;   /* swap counts are not shared out: see the report */
+	a->swap_pss += mp->swap_pss;
 	a->pss += mp->pss;
 	a->pss_dirty += mp->pss_dirty;
 	if (mp->flags & VMFS_MAP_LOCKED)
 		a->pss_locked += mp->pss;
-	if (!mp->object[0]) {
-		if (shared)
-			a->pss_shmem += mp->pss;
-		else
-			a->pss_anon += mp->pss;
-	} else {
-		/* a private object mapping holds object pages and COW copies: split in proportion */
-		uint64_t anon = mp->rss ? mp->pss * mp->anon / mp->rss : 0;
-
-		a->pss_anon += anon;
-		a->pss_file += mp->pss - anon;
-	}
+	/* smaps_page_accumulate, page by page: anonymous, else shmem
+	 * (swap-backed: a shared anonymous mapping's pages), else file */
+	a->pss_anon += mp->pss_anon;
+	if (!mp->object[0] && shared)
+		a->pss_shmem += mp->pss - mp->pss_anon;
+	else
+		a->pss_file += mp->pss - mp->pss_anon;
 }
 
 /* SEQ_PUT_DEC(str, val): seq_put_decimal_ull_width(m, str, val >> 10, 8) */
@@ -1041,12 +1029,17 @@ int fmt_pid_smaps_rollup(vmfs *m, int pid, struct sbuf *out)
 
 /* ---- /proc/PID/stat, statm, status, comm, cmdline --------------------------------- */
 
-static void put_pid_stat(vmfs *m, const struct task *t, struct sbuf *out)
+/*
+ * do_task_stat(): pid (comm) state, then 49 numbers.  wchan (the 35th
+ * field) is Linux 6.1's 0/1 flag, no longer an address: 1 for a task that
+ * is not running (every process of the machine sleeps, state S) when the
+ * reader is permitted (ptrace_may_access: here the mounter or root, who
+ * own the machine's processes), else 0.
+ */
+static void put_task_stat(const struct task *t, struct sbuf *out, bool permitted)
 {
 	const struct vmfs_proc_stat *p = &t->ps;
 
-	(void)m;
-	/* do_task_stat(): pid (comm) state, then 49 numbers */
 	sbuf_printf(out, "%d (%s) S %d %d %d 0 -1 %u", p->pid, p->comm, p->ppid, t->sid, t->sid,
 		    0x00400000u /* PF_RANDOMIZE, as a user process */);
 	sbuf_printf(out, " %" PRIu64 " 0 %" PRIu64 " 0", p->min_flt, p->maj_flt);
@@ -1055,13 +1048,31 @@ static void put_pid_stat(vmfs *m, const struct task *t, struct sbuf *out)
 	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64,
 		    p->vm_pages << VMFS_PAGE_SHIFT, t->rss, UINT64_MAX /* RLIM_INFINITY */);
 	sbuf_printf(out, " 0 0 0 0 0");                        /* start/endcode startstack esp eip */
-	sbuf_printf(out, " 0 0 0 0 0 0 0 17 0 0 0 0 0 0");   /* signals wchan nswap cnswap exit_signal cpu rt policy blkio gtime cgtime */
+	sbuf_printf(out, " 0 0 0 0 %d", permitted);            /* signal blocked sigignore sigcatch wchan */
+	sbuf_printf(out, " 0 0 17 0 0 0 0 0 0");              /* nswap cnswap exit_signal cpu rt policy blkio gtime cgtime */
 	sbuf_printf(out, " 0 0 0 0 0 0 0 0\n");               /* start/end_data start_brk arg/env exit_code */
+}
+
+static void put_pid_stat(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	(void)m;
+	put_task_stat(t, out, true);
+}
+
+static void put_pid_stat_noptrace(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	(void)m;
+	put_task_stat(t, out, false);
 }
 
 int fmt_pid_stat(vmfs *m, int pid, struct sbuf *out)
 {
 	return fmt_task(m, pid, out, put_pid_stat);
+}
+
+int fmt_pid_stat_noptrace(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_task(m, pid, out, put_pid_stat_noptrace);
 }
 
 static void put_pid_statm(vmfs *m, const struct task *t, struct sbuf *out)
@@ -1126,7 +1137,7 @@ static void put_pid_status(vmfs *m, const struct task *t, struct sbuf *out)
 		{ "RssAnon", KB(p->rss_anon) }, { "RssFile", KB(p->rss_file) },
 		{ "RssShmem", KB(p->rss_shmem) }, { "VmData", KB(t->data_vm) },
 		{ "VmStk", 0 }, { "VmExe", 0 }, { "VmLib", KB(t->exec_vm) },
-		{ "VmPTE", KB(p->pt_pages) }, { "VmSwap", KB(p->swap) },
+		{ "VmPTE", KB(p->pgtables_pages) }, { "VmSwap", KB(p->swap) },
 		{ "HugetlbPages", 0 },
 	};
 	for (size_t i = 0; i < sizeof(mem) / sizeof(mem[0]); i++)

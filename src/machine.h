@@ -89,6 +89,10 @@ struct mm {
 struct vm_counters {
 	uint64_t pgfault, pgmajfault, cow_fault, segfault;
 	uint64_t pswpin, pswpout, pgscan, pgsteal, oom_kill;
+	uint64_t pgscan_anon, pgscan_file, pgsteal_anon, pgsteal_file;  /* by LRU type (vmscan.c) */
+	uint64_t nr_vmscan_write;     /* pages reclaim wrote: to swap or back to their object */
+	uint64_t pgpgout;             /* pages written out: reclaim's writes and writeback */
+	uint64_t drop_pagecache, drop_slab;   /* vm.drop_caches writes with bit 1, bit 2 */
 	uint64_t pgalloc, pgfree;
 	uint64_t tlb_hit, tlb_miss;   /* of processes that exited (live ones count in their mm) */
 	uint64_t forks, spawns, exits;
@@ -120,6 +124,8 @@ struct vmfs {
 	void              *pol_state;
 	bool               pol_builtin;   /* one of policy_builtin()'s */
 	policy_lru_stat_fn pol_lru_stat;  /* a built-in policy's list sizes, or NULL */
+	policy_swappiness_fn pol_swappiness; /* a built-in policy's vm.swappiness, or NULL */
+	uint64_t           drop_caches;   /* vm.drop_caches: the last value written */
 	uint64_t           pol_last;      /* the frame a built-in policy was last told
 					     of by accessed(), with no other call to
 					     it since; UINT64_MAX for none (vmscan.c) */
@@ -128,6 +134,9 @@ struct vmfs {
 	uint64_t           nobjs, capobjs;
 	uint64_t           next_sid;      /* store ids of objects */
 	struct u64map      open_objs;     /* object number (sid) -> struct vmobj *, while open (object.c) */
+	uint64_t           committed;     /* pages charged (Linux's vm_committed_as): the
+					     VM_ACCOUNT mappings and shared-memory objects */
+	uint64_t           user_reserve;  /* pages, set at open (mmap.c) */
 	time_t             boot_time;     /* wall clock at open */
 	struct timespec    t0;
 };
@@ -172,6 +181,21 @@ int  mm_exit(struct vmfs *m, int pid);
 int  do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	     int flags, const char *object, uint64_t offset, uint64_t *out);
 int  do_munmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len);
+/*
+ * Overcommit accounting (Linux's mm/util.c): vm_commit_limit() is
+ * CommitLimit in pages (frames * overcommit_ratio / 100 + swap);
+ * total_swap_pages() is SwapTotal (with unlimited swap: used + frames; 0
+ * with swap=none).  vm_enough_memory() is __vm_enough_memory for @mm
+ * committing @pages more once @freed charged pages are gone: 0, or
+ * -ENOMEM with the kernel's log line; it charges nothing, the caller adds
+ * to committed when the call succeeds and vm_unacct_memory() takes back.
+ */
+uint64_t vm_commit_limit(const struct vmfs *m);
+uint64_t total_swap_pages(const struct vmfs *m);
+int      vm_enough_memory(struct vmfs *m, const struct mm *mm, uint64_t pages, uint64_t freed,
+			  uint64_t total_vm);
+void     vm_unacct_memory(struct vmfs *m, uint64_t pages);
+void     vm_reserves_init(struct vmfs *m);
 int  do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
 /*
  * Give the mappings of @mm in [start, end) (page-aligned; holes skipped)
@@ -206,6 +230,14 @@ int  machine_pids(struct vmfs *m, int *pids, uint64_t max);
 int64_t proc_pagemap(struct vmfs *m, int pid, uint64_t vpn, uint64_t *out, uint64_t n);
 int64_t proc_pagetable(struct vmfs *m, int pid, struct vmfs_pt_entry *out, uint64_t max);
 size_t machine_swap_path(struct vmfs *m, char *buf, size_t len);
+/*
+ * vmfs_sysctl: options_sysctl's tunables, each change of vm.swappiness
+ * passed on to the policy, and vm.drop_caches (1 to 4, Linux's
+ * drop_caches_sysctl_handler: bit 1 drops the clean page cache, bit 2 the
+ * slab caches, of which the machine has none; reads give the last value
+ * written).
+ */
+int  machine_sysctl(struct vmfs *m, const char *name, uint64_t *oldval, const uint64_t *newval);
 /* mlock.c: mlock2 (flags VMFS_MLOCK_ONFAULT), munlock, mlockall, munlockall. */
 int  do_mlock(struct vmfs *m, int pid, uint64_t addr, uint64_t len, unsigned flags);
 int  do_munlock(struct vmfs *m, int pid, uint64_t addr, uint64_t len);

@@ -463,6 +463,7 @@ static int writeback_page(struct vmfs *m, const struct vmobj *o, uint64_t pfn)
 						      pfn_to_virt(&m->phys, pfn)) : 0;
 	if (rc < 0)
 		return rc;
+	m->cnt.pgpgout++;
 	/* page_mkclean: the next write dirties it again. */
 	f->flags &= ~FRAME_DIRTY;
 	rmap_walk(m, pfn, clean_fn, NULL);
@@ -498,6 +499,24 @@ int object_writeback_range(struct vmfs *m, const struct vmobj *o, uint64_t first
 			return rc;
 	}
 	return 0;
+}
+
+uint64_t object_drop_caches(struct vmfs *m)
+{
+	uint64_t dropped = 0;
+
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+		struct frame *f = pfn_frame(&m->phys, pfn);
+		struct vmobj *o = f->mapping;
+
+		if ((f->flags & FRAME_KIND_MASK) != FRAME_CACHE || o->kind != VMOBJ_FILE ||
+		    f->mapcount || f->refcount != 1 || page_dirty(m, pfn))
+			continue;
+		pfn = vmobj_remove_page(o, f->index);
+		page_put(m, pfn);
+		dropped++;
+	}
+	return dropped;
 }
 
 void object_fini(struct vmfs *m)

@@ -59,6 +59,14 @@ int     object_list(struct vmfs *m, struct vmfs_object_info *out, uint64_t max);
 /* Write every dirty cached object page back to the store (part of sync). */
 int     object_writeback(struct vmfs *m);
 /*
+ * drop_caches' invalidate_mapping_pages over every object: each page-cache
+ * page of a named object that no entry maps, that is clean and that
+ * nothing else holds leaves the cache (its frame is freed); dirty, mapped
+ * or pinned pages stay, as Linux's mapping_evict_folio keeps them.
+ * Returns the number of pages dropped.
+ */
+uint64_t object_drop_caches(struct vmfs *m);
+/*
  * msync's vfs_fsync_range: write back the dirty cached pages @first to
  * @last of @o (a named object; shared memory has nothing to write) and
  * clean their entries.  0 or the store's -errno.

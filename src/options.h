@@ -6,7 +6,7 @@
  * struct vm_options (defaults for what is absent) and returns 0, or returns
  * -EINVAL with a message and leaves @out untouched.  A few of the options
  * are also tunables of the running machine (options_sysctl), as Linux's
- * sysctls are: max_map_count.
+ * sysctls are: max_map_count, overcommit_memory, overcommit_ratio.
  */
 #ifndef VMFS_OPTIONS_H
 #define VMFS_OPTIONS_H
@@ -28,6 +28,20 @@
  */
 #define OPT_DEFAULT_MAX_MAP_COUNT 65530u
 #define OPT_MAX_MAP_COUNT         (1u << 20)
+
+/* Linux's vm.overcommit_memory (0 heuristic, 1 always, 2 never) and vm.overcommit_ratio. */
+#define OPT_DEFAULT_OVERCOMMIT_RATIO 50u
+/*
+ * The machine's default overcommit_memory is 1 (always), not Linux's 0:
+ * machines are small and sparse on purpose (a 1 MiB machine mapping
+ * 8 MiB), which Linux's heuristic refuses once swap is bounded.
+ */
+#define OPT_DEFAULT_OVERCOMMIT_MEMORY 1u
+#define OPT_MAX_OVERCOMMIT_RATIO     0x7fffffffu   /* INT_MAX, as proc_dointvec takes */
+
+/* Linux's vm.swappiness: its default and range (mm/vmscan.c, kernel/sysctl.c). */
+#define OPT_DEFAULT_SWAPPINESS 60u
+#define OPT_MAX_SWAPPINESS     200u
 
 /*
  * RLIMIT_MEMLOCK of every process, bytes (memlock=SIZE or unlimited):
@@ -54,6 +68,11 @@ struct vm_options {
 	bool     no_zero_page;  /* zero_page=0: a read of untouched private anonymous
 				   memory takes a frame, as every page of a replay
 				   does (SPEC §4); default 1, Linux's shared zero page */
+	uint64_t overcommit_memory; /* 0 heuristic, 1 always, 2 strict (mmap.c) */
+	uint64_t overcommit_ratio;  /* percent of RAM in CommitLimit */
+	uint64_t swappiness;        /* vm.swappiness: what the policies that weigh
+				       anon against file (linux, mglru) use when
+				       their parameters name none (policy.c) */
 };
 
 int options_parse(const char *str, struct vm_options *out);

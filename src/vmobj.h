@@ -52,6 +52,7 @@ struct vmobj {
 	int           kind;
 	struct u64map pages;      /* pgoff -> pfn, or VMOBJ_SWAPPED | slot */
 	struct vma   *i_mmap;     /* mappings of this object */
+	uint64_t      committed;  /* VMOBJ_SHMEM: pages charged at creation (shmem_acct_size) */
 };
 
 struct vmobj *vmobj_new(struct vmfs *m, int kind);

@@ -37,7 +37,7 @@ vmfs_mount "$mnt" frames=256
 expect_eq "$(stat -c %a "$mnt/sys") $(stat -c %a "$mnt/sys/vm")" "555 555" "modes of sys/ and sys/vm/"
 expect_eq "$(stat -c %a "$mnt/sys/vm/max_map_count")" 644 "mode of sys/vm/max_map_count"
 expect_eq "$(ls "$mnt/sys" | tr '\n' ' ')" "kernel vm " "ls sys"
-expect_eq "$(ls "$mnt/sys/vm")" max_map_count "ls sys/vm"
+expect_eq "$(ls "$mnt/sys/vm" | tr '\n' ' ')" "drop_caches max_map_count overcommit_memory overcommit_ratio swappiness " "ls sys/vm"
 expect_eq "$(cat "$mnt/sys/vm/max_map_count")" 65530 "the default max_map_count, Linux's"
 expect_eq "$(field "$mnt/config" max_map_count)" 65530 "config's max_map_count"
 expect_eq "$(grep -A1 '^swap_size ' "$mnt/config" | tail -n 1 | cut -d' ' -f1)" max_map_count "config's line after swap_size"
@@ -156,3 +156,73 @@ expect_eq "$(grep -c '^VmFlags:' "$mnt/$pid/smaps")" 0 "smaps after the munmap"
 cat "$mnt/meminfo" "$mnt/kmsg" >/dev/null || fail "the daemon no longer answers"
 vmfs_unmount "$mnt"
 ok "a process at max_map_count: maps and smaps render; raised to 120000, smaps fails with EFBIG (the daemon's bound per open), maps, smaps_rollup and the rest still work"
+
+# ---- overcommit: sys/vm/overcommit_memory and overcommit_ratio, meminfo, ac -----------
+
+vmfs_mount "$mnt" "frames=256,swap=none,overcommit_memory=2"
+expect_eq "$(stat -c %a "$mnt/sys/vm/overcommit_memory") $(stat -c %a "$mnt/sys/vm/overcommit_ratio")" \
+	"644 644" "modes of sys/vm/overcommit_*"
+expect_eq "$(cat "$mnt/sys/vm/overcommit_memory") $(cat "$mnt/sys/vm/overcommit_ratio")" "2 50" \
+	"overcommit_memory=2, the default ratio 50"
+expect_eq "$(field "$mnt/meminfo" CommitLimit) $(field "$mnt/meminfo" Committed_AS)" "512 0" \
+	"CommitLimit: 256 frames * 50%, no swap"
+pid=$(spawn "$mnt" hog)
+a=$(map "$mnt" "$pid" 400K rw- private)
+expect_eq "$(field "$mnt/meminfo" Committed_AS)" 400 "Committed_AS after 100 private writable pages"
+refused "$mnt/$pid/ctl" "mmap 0 112K rw- private" "Cannot allocate memory" \
+	"^error: .*not enough memory to commit 28 more pages"
+grep -q "__vm_enough_memory: pid: $pid, comm: hog, not enough memory for the allocation\$" "$mnt/kmsg" ||
+	fail "kmsg lacks Linux's __vm_enough_memory line"
+# mprotect taking write away keeps VM_ACCOUNT and the charge
+expect_eq "$(ctl "$mnt/$pid/ctl" "mprotect $a 400K r--")" ok "mprotect r--"
+expect_eq "$(field "$mnt/meminfo" Committed_AS)" 400 "Committed_AS after mprotect r--"
+grep -q '^VmFlags: rd mr mw me ac sd $' "$mnt/$pid/smaps" || fail "smaps lost 'ac' after mprotect r--: $(grep VmFlags "$mnt/$pid/smaps")"
+# the ratio raises CommitLimit from the next call on; bad values change nothing
+sysctl_write "$mnt/sys/vm/overcommit_ratio" 100 || fail "writing overcommit_ratio 100: $(cat "$t/sysctl.err")"
+expect_eq "$(field "$mnt/meminfo" CommitLimit)" 1024 "CommitLimit at ratio 100"
+map "$mnt" "$pid" 112K rw- private >/dev/null
+expect_eq "$(field "$mnt/meminfo" Committed_AS)" 512 "Committed_AS after the mapping refused before"
+! sysctl_write "$mnt/sys/vm/overcommit_memory" 3 || fail "overcommit_memory 3 accepted"
+expect_eq "$(cat "$mnt/sys/vm/overcommit_memory")" 2 "overcommit_memory after a bad write"
+sysctl_write "$mnt/sys/vm/overcommit_memory" 1 || fail "writing overcommit_memory 1"
+map "$mnt" "$pid" 64M rw- private >/dev/null
+vmfs_unmount "$mnt"
+ok "overcommit: sys/vm files (0644), strict mode refuses past CommitLimit with ENOMEM and Linux's kmsg line, ac and Committed_AS stay after mprotect r--, ratio and mode change it live"
+
+# ---- sys/vm/swappiness and drop_caches --------------------------------------------
+
+vmfs_mount "$mnt" "frames=256,policy=linux,swappiness=30"
+expect_eq "$(stat -c %a "$mnt/sys/vm/swappiness") $(stat -c %a "$mnt/sys/vm/drop_caches")" \
+	"644 200" "modes of sys/vm/swappiness and drop_caches (Linux's)"
+expect_eq "$(cat "$mnt/sys/vm/swappiness")" 30 "swappiness=30"
+expect_eq "$(field "$mnt/config" swappiness)" 30 "config's swappiness"
+sysctl_write "$mnt/sys/vm/swappiness" 200 || fail "writing swappiness 200: $(cat "$t/sysctl.err")"
+! sysctl_write "$mnt/sys/vm/swappiness" 201 || fail "swappiness 201 accepted"
+expect_eq "$(cat "$mnt/sys/vm/swappiness") $(field "$mnt/config" swappiness)" "200 200" \
+	"swappiness after a good and a bad write"
+ctl "$mnt/ctl" "policy mglru:swappiness=10" >/dev/null
+expect_eq "$(cat "$mnt/sys/vm/swappiness")" 10 "a policy's swappiness= parameter sets vm.swappiness"
+# drop_caches: clean page-cache pages no one maps go; the count shows in vmstat
+head -c 65536 /dev/urandom >"$t/obj"
+cp "$t/obj" "$mnt/objects/dc"
+pid=$(spawn "$mnt" reader)
+a=$(map "$mnt" "$pid" 64K r-- shared 0 dc)
+mem_read "$mnt" "$pid" "$a" 65536 | cmp - "$t/obj" || fail "the object read through mem"
+cached=$(field "$mnt/meminfo" Cached)
+((cached >= 64)) || fail "Cached is $cached kB after reading 64K of an object"
+sysctl_write "$mnt/sys/vm/drop_caches" 3 || fail "writing drop_caches 3: $(cat "$t/sysctl.err")"
+expect_eq "$(field "$mnt/meminfo" Cached)" "$cached" "Cached after drop_caches while mapped"
+expect_eq "$(ctl "$mnt/$pid/ctl" "munmap $a 64K")" ok "munmap"
+sysctl_write "$mnt/sys/vm/drop_caches" 1 || fail "writing drop_caches 1"
+expect_eq "$(field "$mnt/meminfo" Cached)" $((cached - 64)) "Cached after drop_caches, unmapped"
+expect_eq "$(field "$mnt/vmstat" drop_pagecache) $(field "$mnt/vmstat" drop_slab)" "2 1" \
+	"vmstat's drop_pagecache and drop_slab"
+! sysctl_write "$mnt/sys/vm/drop_caches" 0 || fail "drop_caches 0 accepted"
+if ((EUID == 0)); then   # root reads it, as on Linux: the last value written
+	expect_eq "$(cat "$mnt/sys/vm/drop_caches")" 1 "drop_caches read by root"
+else
+	! cat "$mnt/sys/vm/drop_caches" 2>/dev/null || fail "drop_caches readable by its owner (0200)"
+fi
+cmp "$mnt/objects/dc" "$t/obj" || fail "the object after drop_caches"
+vmfs_unmount "$mnt"
+ok "sys/vm/swappiness (0644) follows the option, writes and a policy's parameter; drop_caches (0200) drops clean unmapped page cache, counted in vmstat"
