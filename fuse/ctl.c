@@ -19,7 +19,10 @@
  *     or T suffix; counts (reclaim N) take none; PROT is three letters as
  *     in maps (`rw-`, `r-x`, `---`, `rwx`); FLAGS is a comma list of
  *     private, shared, fixed, noreplace with exactly one of private and
- *     shared.  Nothing is accepted by guessing.
+ *     shared; ADVICE is madvise's name in lower case without MADV_ (free,
+ *     dontneed, ...); mlockall's and msync's FLAGS are comma lists of
+ *     current, future, onfault and of async, sync, invalidate.  Nothing is
+ *     accepted by guessing.
  */
 #include "ctl.h"
 
@@ -55,6 +58,14 @@ static const struct verb verbs[] = {
 	{ "mprotect", CTL_MPROTECT, CTL_PROCESS, 3, 3, "mprotect ADDR LEN PROT" },
 	{ "fork",     CTL_FORK,     CTL_PROCESS, 0, 0, "fork" },
 	{ "exit",     CTL_EXIT,     CTL_PROCESS, 0, 0, "exit" },
+	/* madvise, mlock, mincore, msync (issue 14) */
+	{ "madvise",    CTL_MADVISE,    CTL_PROCESS, 3, 3, "madvise ADDR LEN ADVICE" },
+	{ "mlock",      CTL_MLOCK,      CTL_PROCESS, 2, 3, "mlock ADDR LEN [onfault]" },
+	{ "munlock",    CTL_MUNLOCK,    CTL_PROCESS, 2, 2, "munlock ADDR LEN" },
+	{ "mlockall",   CTL_MLOCKALL,   CTL_PROCESS, 1, 1, "mlockall FLAGS" },
+	{ "munlockall", CTL_MUNLOCKALL, CTL_PROCESS, 0, 0, "munlockall" },
+	{ "mincore",    CTL_MINCORE,    CTL_PROCESS, 2, 2, "mincore ADDR LEN" },
+	{ "msync",      CTL_MSYNC,      CTL_PROCESS, 3, 3, "msync ADDR LEN FLAGS" },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
@@ -185,6 +196,62 @@ static int parse_flags(const char *word, int *flags, char *err, size_t errlen)
 	return 0;
 }
 
+struct flag_name {
+	const char *name;
+	int         flag;
+};
+
+/*
+ * A comma list of the @n names of @names, each at most once, into the OR
+ * of their flags (@what names the argument in a refusal).
+ */
+static int parse_flag_list(const char *word, const struct flag_name *names, size_t n,
+			   const char *what, int *flags, char *err, size_t errlen)
+{
+	const char *p = word;
+	int f = 0;
+
+	for (;;) {
+		size_t len = strcspn(p, ","), i;
+
+		for (i = 0; i < n; i++)
+			if (strlen(names[i].name) == len && !memcmp(p, names[i].name, len))
+				break;
+		if (i == n)
+			return refuse(err, errlen, "bad %s '%.*s' in '%.40s'", what,
+				      (int)(len > 20 ? 20 : len), p, word);
+		if (f & names[i].flag)
+			return refuse(err, errlen, "%s '%s' given twice", what, names[i].name);
+		f |= names[i].flag;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	*flags = f;
+	return 0;
+}
+
+/* ADVICE: madvise's name without MADV_, in lower case. */
+static int parse_advice(const char *word, int *advice, char *err, size_t errlen)
+{
+	static const struct flag_name names[] = {
+		{ "normal", VMFS_MADV_NORMAL }, { "random", VMFS_MADV_RANDOM },
+		{ "sequential", VMFS_MADV_SEQUENTIAL }, { "willneed", VMFS_MADV_WILLNEED },
+		{ "dontneed", VMFS_MADV_DONTNEED }, { "free", VMFS_MADV_FREE },
+		{ "dontfork", VMFS_MADV_DONTFORK }, { "dofork", VMFS_MADV_DOFORK },
+		{ "wipeonfork", VMFS_MADV_WIPEONFORK }, { "keeponfork", VMFS_MADV_KEEPONFORK },
+		{ "cold", VMFS_MADV_COLD }, { "pageout", VMFS_MADV_PAGEOUT },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(word, names[i].name)) {
+			*advice = names[i].flag;
+			return 0;
+		}
+	return refuse(err, errlen, "bad advice '%.40s' (normal, random, sequential, willneed, "
+		      "dontneed, free, dontfork, dofork, wipeonfork, keeponfork, cold, pageout)", word);
+}
+
 static int parse_name(const char *word, const char *what, char *name, char *err, size_t errlen)
 {
 	size_t n = strlen(word);
@@ -245,6 +312,45 @@ static int parse_args(const struct verb *v, char **arg, int nargs, struct ctl_cm
 		if (v->op == CTL_MPROTECT)
 			rc = parse_prot(arg[2], &c->prot, err, errlen);
 		return rc;
+	case CTL_MADVISE:
+	case CTL_MLOCK:
+	case CTL_MUNLOCK:
+	case CTL_MINCORE:
+	case CTL_MSYNC:
+		if ((rc = parse_number(arg[0], true, "address", &c->addr, err, errlen)) ||
+		    (rc = parse_number(arg[1], true, "length", &c->len, err, errlen)))
+			return rc;
+		if (v->op == CTL_MADVISE)
+			return parse_advice(arg[2], &c->flags, err, errlen);
+		if (v->op == CTL_MLOCK && nargs == 3) {
+			static const struct flag_name onfault[] = { { "onfault", VMFS_MLOCK_ONFAULT } };
+
+			return parse_flag_list(arg[2], onfault, 1, "mlock flag", &c->flags, err, errlen);
+		}
+		if (v->op == CTL_MSYNC) {
+			static const struct flag_name ms[] = {
+				{ "async", MS_ASYNC }, { "sync", MS_SYNC }, { "invalidate", MS_INVALIDATE },
+			};
+
+			return parse_flag_list(arg[2], ms, 3, "msync flag (async, sync, invalidate)",
+					       &c->flags, err, errlen);
+		}
+		if (v->op == CTL_MINCORE &&
+		    (c->len > (uint64_t)CTL_MINCORE_MAX * VMFS_PAGE_SIZE))
+			return refuse(err, errlen, "mincore answers for at most %d pages at a time",
+				      CTL_MINCORE_MAX);
+		return 0;
+	case CTL_MLOCKALL: {
+		static const struct flag_name mcl[] = {
+			{ "current", VMFS_MCL_CURRENT }, { "future", VMFS_MCL_FUTURE },
+			{ "onfault", VMFS_MCL_ONFAULT },
+		};
+
+		return parse_flag_list(arg[0], mcl, 3, "mlockall flag (current, future, onfault)",
+				       &c->flags, err, errlen);
+	}
+	case CTL_MUNLOCKALL:
+		return 0;
 	}
 	return refuse(err, errlen, "internal error: no parser for '%s'", v->name);
 }
@@ -273,7 +379,8 @@ int ctl_parse(enum ctl_scope scope, const char *buf, size_t len,
 	if (!v)
 		return refuse(err, errlen, "unknown command '%.40s' (%s)", word[0],
 			      scope == CTL_MACHINE ? "this ctl takes spawn, reclaim, policy, sync"
-						   : "PID/ctl takes mmap, munmap, mprotect, fork, exit");
+						   : "PID/ctl takes mmap, munmap, mprotect, fork, exit, "
+						     "madvise, mlock, munlock, mlockall, munlockall, mincore, msync");
 	if (v->scope != scope)
 		return refuse(err, errlen, "'%s' is a %s", v->name,
 			      v->scope == CTL_MACHINE ? "machine command: write it to the top-level ctl"
@@ -317,6 +424,7 @@ int ctl_exec(vmfs *m, int pid, const struct ctl_cmd *c, char *answer, size_t ans
 {
 	int64_t rc;
 	uint64_t start = 0;
+	unsigned char vec[CTL_MINCORE_MAX];
 
 	switch (c->op) {
 	case CTL_SPAWN:
@@ -347,6 +455,27 @@ int ctl_exec(vmfs *m, int pid, const struct ctl_cmd *c, char *answer, size_t ans
 	case CTL_EXIT:
 		rc = vmfs_exit(m, pid);
 		break;
+	case CTL_MADVISE:
+		rc = vmfs_madvise(m, pid, c->addr, c->len, c->flags);
+		break;
+	case CTL_MLOCK:
+		rc = vmfs_mlock(m, pid, c->addr, c->len, (unsigned)c->flags);
+		break;
+	case CTL_MUNLOCK:
+		rc = vmfs_munlock(m, pid, c->addr, c->len);
+		break;
+	case CTL_MLOCKALL:
+		rc = vmfs_mlockall(m, pid, (unsigned)c->flags);
+		break;
+	case CTL_MUNLOCKALL:
+		rc = vmfs_munlockall(m, pid);
+		break;
+	case CTL_MINCORE:
+		rc = vmfs_mincore(m, pid, c->addr, c->len, vec);
+		break;
+	case CTL_MSYNC:
+		rc = vmfs_msync(m, pid, c->addr, c->len, c->flags);
+		break;
 	default:
 		answer_printf(answer, anslen, "error: internal error: bad command %d\n", (int)c->op);
 		return -EINVAL;
@@ -363,6 +492,15 @@ int ctl_exec(vmfs *m, int pid, const struct ctl_cmd *c, char *answer, size_t ans
 	case CTL_MMAP:
 		answer_printf(answer, anslen, "0x%" PRIx64 "\n", start);
 		break;
+	case CTL_MINCORE: {
+		/* one digit a page, mincore's vector as 0 and 1 */
+		uint64_t pages = (c->len + VMFS_PAGE_SIZE - 1) / VMFS_PAGE_SIZE, i;
+
+		for (i = 0; i < pages && i + 2 < anslen; i++)
+			answer[i] = vec[i] & 1 ? '1' : '0';
+		answer_printf(answer + i, anslen - i, "\n");
+		break;
+	}
 	default:
 		answer_printf(answer, anslen, "ok\n");
 		break;

@@ -50,7 +50,18 @@ enum ctl_op {
 	CTL_MPROTECT,   /* process: mprotect ADDR LEN PROT */
 	CTL_FORK,       /* process: fork */
 	CTL_EXIT,       /* process: exit */
+	/* madvise, mlock, mincore, msync (issue 14) */
+	CTL_MADVISE,    /* process: madvise ADDR LEN ADVICE */
+	CTL_MLOCK,      /* process: mlock ADDR LEN [onfault] */
+	CTL_MUNLOCK,    /* process: munlock ADDR LEN */
+	CTL_MLOCKALL,   /* process: mlockall FLAGS */
+	CTL_MUNLOCKALL, /* process: munlockall */
+	CTL_MINCORE,    /* process: mincore ADDR LEN */
+	CTL_MSYNC,      /* process: msync ADDR LEN FLAGS */
 };
+
+/* Pages mincore answers for at most: its answer is one digit a page on one line. */
+#define CTL_MINCORE_MAX 512
 
 /* One parsed command; only the fields its op uses are meaningful. */
 struct ctl_cmd {
@@ -60,7 +71,9 @@ struct ctl_cmd {
 	uint64_t offset;                /* mmap of an object */
 	uint64_t count;                 /* reclaim */
 	int      prot;                  /* mmap, mprotect: PROT_* */
-	int      flags;                 /* mmap: MAP_*, MAP_ANONYMOUS without an object */
+	int      flags;                 /* mmap: MAP_*, MAP_ANONYMOUS without an object;
+					   madvise: VMFS_MADV_*; mlock: VMFS_MLOCK_ONFAULT;
+					   mlockall: VMFS_MCL_*; msync: MS_* */
 	char     name[CTL_NAME_MAX + 1];/* spawn, policy: the name; mmap: the object
 					   ("" for anonymous memory) */
 };

@@ -65,6 +65,7 @@ static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("contents"), MACHINE_OPT("zero_page"),
 	MACHINE_OPT("overcommit_memory"), MACHINE_OPT("overcommit_ratio"),
 	MACHINE_OPT("swappiness"),
+	MACHINE_OPT("memlock"),
 	FUSE_OPT_KEY("-h", KEY_HELP), FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION), FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("max_read=", KEY_MAX_READ),
@@ -163,6 +164,8 @@ static void help(void)
 "    overcommit_ratio=N     percent of RAM in CommitLimit (default 50)\n"
 "    swappiness=N           0..200: anon against file for the linux and mglru\n"
 "                           policies (default 60)\n"
+"    memlock=SIZE|unlimited every process's locked-memory limit (RLIMIT_MEMLOCK;\n"
+"                           default 8M, as Linux's)\n"
 "    Sizes take K, M, G, T suffixes; a bad machine option is an error.\n"
 "\n"
 "FUSE options (-o):\n"

@@ -48,7 +48,10 @@
  *     engine keeps it, vmfs_map.nomaywrite); ac for the mappings the
  *     engine charged (VMFS_MAP_ACCOUNT: private writable, or made writable
  *     by mprotect, and still so after write is taken away); sd
- *     (VM_SOFTDIRTY) on every mapping, as a new x86 mapping has it.
+ *     (VM_SOFTDIRTY) on every mapping, as a new x86 mapping has it;
+ *     lo, lf, dc, wf from vmfs_map's VMFS_MAP_LOCKED, LOCKONFAULT,
+ *     DONTCOPY, WIPEONFORK (mlock, madvise).  smaps's Locked is the
+ *     mapping's Pss when it is locked, as Linux's pss_locked.
  *   - Processes never run on a CPU: state S (sleeping), utime/stime 0, no
  *     context switches, CPU 0, nice 0, priority 20, root's ids and
  *     capabilities, empty signal masks; process group and session are the
@@ -393,9 +396,10 @@ static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
 	uint64_t swap_total, swap_used, file_lru, available;
 	struct vmfs_lru_stat ls;
+	struct vmfs_mlock_stat ms;
 	int r = vmfs_lru_stat(m, &ls);
 
-	if (r < 0)
+	if (r < 0 || (r = vmfs_mlock_stat(m, &ms)) < 0)
 		return r;
 	swap_area(m, st, &swap_total, &swap_used);
 	file_lru = ls.nr_active_file + ls.nr_inactive_file;
@@ -415,8 +419,8 @@ static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "Inactive(anon): %8" PRIu64 " kB\n", KB(ls.nr_inactive_anon) },
 		{ "Active(file):   %8" PRIu64 " kB\n", KB(ls.nr_active_file) },
 		{ "Inactive(file): %8" PRIu64 " kB\n", KB(ls.nr_inactive_file) },
-		{ "Unevictable:    %8" PRIu64 " kB\n", 0 },
-		{ "Mlocked:        %8" PRIu64 " kB\n", 0 },
+		{ "Unevictable:    %8" PRIu64 " kB\n", KB(ms.unevictable) },
+		{ "Mlocked:        %8" PRIu64 " kB\n", KB(ms.mlocked) },
 		{ "SwapTotal:      %8" PRIu64 " kB\n", KB(swap_total) },
 		{ "SwapFree:       %8" PRIu64 " kB\n", KB(swap_total - swap_used) },
 		{ "Zswap:          %8" PRIu64 " kB\n", 0 },
@@ -550,9 +554,10 @@ struct counter {
 static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
 	struct vmfs_lru_stat ls;
+	struct vmfs_mlock_stat ms;
 	int r = vmfs_lru_stat(m, &ls);
 
-	if (r < 0)
+	if (r < 0 || (r = vmfs_mlock_stat(m, &ms)) < 0)
 		return r;
 	uint64_t file_lru = ls.nr_active_file + ls.nr_inactive_file;
 	uint64_t dirtyable = st->frames_free + file_lru;   /* global_dirtyable_memory() */
@@ -606,6 +611,15 @@ static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "drop_pagecache", st->drop_pagecache },
 		{ "drop_slab", st->drop_slab },
 		{ "oom_kill", st->oom_kill },
+		/* mlock and MADV_FREE (issue 14) */
+		{ "nr_mlock", ms.mlocked },
+		{ "nr_zone_unevictable", ms.unevictable },
+		{ "nr_unevictable", ms.unevictable },
+		{ "unevictable_pgs_mlocked", ms.unevictable_pgs_mlocked },
+		{ "unevictable_pgs_munlocked", ms.unevictable_pgs_munlocked },
+		{ "unevictable_pgs_cleared", ms.unevictable_pgs_cleared },
+		{ "pglazyfree", ms.pglazyfree },
+		{ "pglazyfreed", ms.pglazyfreed },
 	};
 
 	for (size_t i = 0; i < sizeof(vmstat_text) / sizeof(vmstat_text[0]); i++) {
@@ -789,11 +803,15 @@ enum {
 	VM_READ = 1u << 0, VM_WRITE = 1u << 1, VM_EXEC = 1u << 2, VM_SHARED = 1u << 3,
 	VM_MAYREAD = 1u << 4, VM_MAYWRITE = 1u << 5, VM_MAYEXEC = 1u << 6,
 	VM_MAYSHARE = 1u << 7, VM_ACCOUNT = 1u << 20, VM_SOFTDIRTY = 1u << 27,
+	/* mlock and madvise (issue 14) */
+	VM_LOCKED = 1u << 13, VM_DONTCOPY = 1u << 17, VM_LOCKONFAULT = 1u << 19,
+	VM_WIPEONFORK = 1u << 25,
 };
 
 static const char vm_mnemonics[32][3] = {
 	[0] = "rd", [1] = "wr", [2] = "ex", [3] = "sh", [4] = "mr", [5] = "mw",
 	[6] = "me", [7] = "ms", [20] = "ac", [27] = "sd",
+	[13] = "lo", [17] = "dc", [19] = "lf", [25] = "wf",
 };
 
 /* How one mapping appears in maps: the left columns, the name and its VmFlags. */
@@ -820,6 +838,10 @@ static void view_vma(const struct vmfs_map *mp, struct vma_view *v)
 		v->flags |= VM_SHARED | VM_MAYSHARE;
 	if (mp->flags & VMFS_MAP_ACCOUNT)
 		v->flags |= VM_ACCOUNT;
+	v->flags |= (mp->flags & VMFS_MAP_LOCKED ? VM_LOCKED : 0) |
+		    (mp->flags & VMFS_MAP_LOCKONFAULT ? VM_LOCKONFAULT : 0) |
+		    (mp->flags & VMFS_MAP_DONTCOPY ? VM_DONTCOPY : 0) |
+		    (mp->flags & VMFS_MAP_WIPEONFORK ? VM_WIPEONFORK : 0);
 
 	if (mp->object[0]) {
 		/* VM_MAYWRITE is the mapping's, fixed at mmap (since 0.5) */
@@ -870,6 +892,7 @@ struct mss {
 	uint64_t resident, shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t referenced, anonymous, swap;
 	uint64_t pss, pss_anon, pss_file, pss_shmem, pss_dirty, swap_pss;
+	uint64_t pss_locked;     /* the pss of VM_LOCKED mappings (smaps's Locked) */
 };
 
 static void mss_add(struct mss *a, const struct vmfs_map *mp)
@@ -888,6 +911,8 @@ static void mss_add(struct mss *a, const struct vmfs_map *mp)
 	a->swap_pss += mp->swap_pss;
 	a->pss += mp->pss;
 	a->pss_dirty += mp->pss_dirty;
+	if (mp->flags & VMFS_MAP_LOCKED)
+		a->pss_locked += mp->pss;
 	/* smaps_page_accumulate, page by page: anonymous, else shmem
 	 * (swap-backed: a shared anonymous mapping's pages), else file */
 	a->pss_anon += mp->pss_anon;
@@ -928,7 +953,7 @@ static void put_smap(struct sbuf *s, const struct mss *a, bool rollup)
 	sbuf_printf(s, "Private_Hugetlb: %7" PRIu64 " kB\n", (uint64_t)0);
 	put_kb(s, "Swap:           ", a->swap);
 	put_kb(s, "SwapPss:        ", a->swap_pss);
-	put_kb(s, "Locked:         ", 0);
+	put_kb(s, "Locked:         ", a->pss_locked);
 }
 
 static void put_vmflags(struct sbuf *s, unsigned flags)
@@ -1101,7 +1126,7 @@ static void put_pid_status(vmfs *m, const struct task *t, struct sbuf *out)
 		    p->pid, p->pid, t->sid, t->sid);
 	/* task_mem(): SEQ_PUT_DEC is "%8lu" after a tab */
 	const struct { const char *label; uint64_t kb; } mem[] = {
-		{ "VmPeak", KB(peak) }, { "VmSize", KB(p->vm_pages) }, { "VmLck", 0 },
+		{ "VmPeak", KB(peak) }, { "VmSize", KB(p->vm_pages) }, { "VmLck", KB(p->locked_vm) },
 		{ "VmPin", 0 }, { "VmHWM", KB(hwm) }, { "VmRSS", KB(t->rss) },
 		{ "RssAnon", KB(p->rss_anon) }, { "RssFile", KB(p->rss_file) },
 		{ "RssShmem", KB(p->rss_shmem) }, { "VmData", KB(t->data_vm) },
@@ -1375,6 +1400,14 @@ static void put_limit(struct sbuf *s, const char *name, uint64_t soft, uint64_t 
 	sbuf_putc(s, '\n');
 }
 
+/* RLIMIT_MEMLOCK: the machine's memlock= (UINT64_MAX: unlimited). */
+static uint64_t memlock_limit(vmfs *m)
+{
+	struct vmfs_mlock_stat ls;
+
+	return vmfs_mlock_stat(m, &ls) == 0 ? ls.memlock : 8u << 20;
+}
+
 static void put_pid_limits(vmfs *m, const struct task *t, struct sbuf *out)
 {
 	const uint64_t inf = UINT64_MAX, threads = sigpending_limit(m);
@@ -1389,7 +1422,7 @@ static void put_pid_limits(vmfs *m, const struct task *t, struct sbuf *out)
 	put_limit(out, "Max resident set", inf, inf, "bytes");
 	put_limit(out, "Max processes", threads, threads, "processes");
 	put_limit(out, "Max open files", 1024, 4096, "files");
-	put_limit(out, "Max locked memory", 8u << 20, 8u << 20, "bytes");
+	put_limit(out, "Max locked memory", memlock_limit(m), memlock_limit(m), "bytes");
 	put_limit(out, "Max address space", inf, inf, "bytes");
 	put_limit(out, "Max file locks", inf, inf, "locks");
 	put_limit(out, "Max pending signals", threads, threads, "signals");

@@ -456,3 +456,53 @@ VMFS_EXPORT size_t vmfs_kmsg(vmfs *m, char *buf, size_t len)
 		return 0;
 	return LOCKED(m, klog_read(&m->klog, buf, len));
 }
+
+VMFS_EXPORT int vmfs_madvise(vmfs *m, int pid, uint64_t addr, uint64_t len, int advice)
+{
+	CHECK_M(m);
+	return LOCKED(m, do_madvise(m, pid, addr, len, advice));
+}
+
+VMFS_EXPORT int vmfs_mlock(vmfs *m, int pid, uint64_t addr, uint64_t len, unsigned flags)
+{
+	CHECK_M(m);
+	return LOCKED(m, do_mlock(m, pid, addr, len, flags));
+}
+
+VMFS_EXPORT int vmfs_munlock(vmfs *m, int pid, uint64_t addr, uint64_t len)
+{
+	CHECK_M(m);
+	return LOCKED(m, do_munlock(m, pid, addr, len));
+}
+
+VMFS_EXPORT int vmfs_mlockall(vmfs *m, int pid, unsigned flags)
+{
+	CHECK_M(m);
+	return LOCKED(m, do_mlockall(m, pid, flags));
+}
+
+VMFS_EXPORT int vmfs_munlockall(vmfs *m, int pid)
+{
+	CHECK_M(m);
+	return LOCKED(m, do_munlockall(m, pid));
+}
+
+VMFS_EXPORT int vmfs_mincore(vmfs *m, int pid, uint64_t addr, uint64_t len, unsigned char *vec)
+{
+	CHECK_M(m);
+	return LOCKED(m, do_mincore(m, pid, addr, len, vec));
+}
+
+VMFS_EXPORT int vmfs_msync(vmfs *m, int pid, uint64_t addr, uint64_t len, int flags)
+{
+	CHECK_M(m);
+	return LOCKED(m, do_msync(m, pid, addr, len, flags));
+}
+
+VMFS_EXPORT int vmfs_mlock_stat(vmfs *m, struct vmfs_mlock_stat *st)
+{
+	CHECK_M(m);
+	if (!st)
+		return vm_error(-EINVAL, "vmfs_mlock_stat: NULL result pointer");
+	return LOCKED(m, machine_mlock_stat(m, st));
+}

@@ -546,7 +546,8 @@ struct vmfs_proc_stat {
 				      (mm_pgtables_bytes): pte, pmd and pud
 				      tables, not the top table nor, with 5 or
 				      6 levels, the ones above pud (since 0.5) */
-	uint64_t reserved[13];
+	uint64_t locked_vm;        /* pages of its locked mappings (VmLck; since 0.5) */
+	uint64_t reserved[12];
 };
 
 /* vmfs_proc_stat - one process's accounting.  0 or -ESRCH.  Since 0.1. */
@@ -808,11 +809,13 @@ int vmfs_sync(vmfs *m);
 #define VMFS_KPF_ANON        12
 #define VMFS_KPF_SWAPCACHE   13
 #define VMFS_KPF_SWAPBACKED  14
+#define VMFS_KPF_UNEVICTABLE 18   /* an mlocked page (since 0.5, issue 14) */
 #define VMFS_KPF_NOPAGE      20
 #define VMFS_KPF_ZERO_PAGE   24
 #define VMFS_KPF_IDLE        25
 #define VMFS_KPF_PGTABLE     26
 #define VMFS_KPF_RESERVED    32
+#define VMFS_KPF_MLOCKED     33   /* mapped by a locked mapping (since 0.5, issue 14) */
 
 /*
  * vmfs_kpageflags - /proc/kpageflags: for the @n frames from @pfn, one u64
@@ -864,6 +867,109 @@ int vmfs_clear_refs(vmfs *m, int pid, int type);
  */
 ssize_t vmfs_page_idle_get(vmfs *m, uint64_t pfn, uint64_t *bitmap, size_t nwords);
 ssize_t vmfs_page_idle_set(vmfs *m, uint64_t pfn, const uint64_t *bitmap, size_t nwords);
+
+/* ---- madvise, mlock, mincore, msync (since 0.5) ------------------------- */
+
+/*
+ * Bits of struct vmfs_map's flags beyond MAP_*: the mapping's vm_flags
+ * (smaps's VmFlags lo, lf, dc, wf).  Since 0.5.
+ */
+#define VMFS_MAP_LOCKED      0x10000000   /* VM_LOCKED: mlock, mlockall */
+#define VMFS_MAP_LOCKONFAULT 0x08000000   /* VM_LOCKONFAULT: MLOCK_ONFAULT, MCL_ONFAULT */
+#define VMFS_MAP_DONTCOPY    0x04000000   /* VM_DONTCOPY: MADV_DONTFORK */
+#define VMFS_MAP_WIPEONFORK  0x02000000   /* VM_WIPEONFORK: MADV_WIPEONFORK */
+
+/* @advice for vmfs_madvise: Linux's MADV_* numbers. */
+#define VMFS_MADV_NORMAL      0
+#define VMFS_MADV_RANDOM      1
+#define VMFS_MADV_SEQUENTIAL  2
+#define VMFS_MADV_WILLNEED    3
+#define VMFS_MADV_DONTNEED    4
+#define VMFS_MADV_FREE        8
+#define VMFS_MADV_DONTFORK    10
+#define VMFS_MADV_DOFORK      11
+#define VMFS_MADV_WIPEONFORK  18
+#define VMFS_MADV_KEEPONFORK  19
+#define VMFS_MADV_COLD        20
+#define VMFS_MADV_PAGEOUT     21
+
+/* @flags of vmfs_mlock (mlock2's MLOCK_ONFAULT) and vmfs_mlockall (MCL_*). */
+#define VMFS_MLOCK_ONFAULT 1
+#define VMFS_MCL_CURRENT   1
+#define VMFS_MCL_FUTURE    2
+#define VMFS_MCL_ONFAULT   4
+
+/*
+ * vmfs_madvise - madvise(2) on [@addr, @addr + @len) of @pid, with Linux
+ * 6.1's semantics (libvmfs(3), MADVISE): DONTNEED zaps, FREE makes private
+ * anonymous pages lazy (dropped under pressure without a write unless
+ * written again), WILLNEED reads swapped or object pages into the caches,
+ * COLD clears the pages' accessed bits, PAGEOUT evicts them now, DONTFORK
+ * / DOFORK and WIPEONFORK / KEEPONFORK set what fork does with the
+ * mappings, NORMAL / RANDOM / SEQUENTIAL are recorded.  0, -EINVAL
+ * (unknown advice, unaligned @addr, a wrapping range, a mapping the
+ * advice does not apply to), -ENOMEM (part of the range unmapped: the
+ * rest is advised), -EAGAIN (the splits would pass max_map_count),
+ * -ESRCH.  Since 0.5.
+ */
+int vmfs_madvise(vmfs *m, int pid, uint64_t addr, uint64_t len, int advice);
+
+/*
+ * vmfs_mlock - mlock2(2): lock the pages of [@addr & ~4095, @addr + @len)
+ * (every page must be mapped) and fault them in now, or with @flags
+ * VMFS_MLOCK_ONFAULT as they are touched.  Locked pages are never evicted.
+ * vmfs_munlock - munlock(2).  vmfs_mlockall - mlockall(2) with
+ * VMFS_MCL_* @flags.  vmfs_munlockall - munlockall(2).  The memlock
+ * limit is the machine's memlock= option (RLIMIT_MEMLOCK, 8 MiB by
+ * default; every process is unprivileged).  0, -EINVAL (bad flags),
+ * -ENOMEM (a hole, the page before it locked; over the limit; a page
+ * that cannot be faulted in), -EAGAIN (no memory to populate, or an
+ * mmap under MCL_FUTURE over the limit), -EPERM (memlock=0), -ESRCH.
+ * Since 0.5.
+ */
+int vmfs_mlock(vmfs *m, int pid, uint64_t addr, uint64_t len, unsigned flags);
+int vmfs_munlock(vmfs *m, int pid, uint64_t addr, uint64_t len);
+int vmfs_mlockall(vmfs *m, int pid, unsigned flags);
+int vmfs_munlockall(vmfs *m, int pid);
+
+/*
+ * vmfs_mincore - mincore(2): one byte per page of [@addr, @addr + @len)
+ * into @vec, 1 when the page is in memory (mapped, in the swap cache, or
+ * an object's page in its page cache), else 0.  0, -EINVAL (@addr not
+ * page-aligned), -ENOMEM (outside user space, or a page not mapped: @vec
+ * is filled up to it), -EFAULT (@vec NULL), -ESRCH.  Since 0.5.
+ */
+int vmfs_mincore(vmfs *m, int pid, uint64_t addr, uint64_t len, unsigned char *vec);
+
+/*
+ * vmfs_msync - msync(2) with MS_ASYNC, MS_SYNC, MS_INVALIDATE (1, 4, 2 as
+ * <sys/mman.h>): MS_SYNC writes the dirty object pages of the range's
+ * shared object mappings back to their objects.  0, -EINVAL (bad flags,
+ * both ASYNC and SYNC, unaligned @addr), -ENOMEM (unmapped pages in the
+ * range), -EBUSY (MS_INVALIDATE over a locked mapping), the store's
+ * error, -ESRCH.  Since 0.5.
+ */
+int vmfs_msync(vmfs *m, int pid, uint64_t addr, uint64_t len, int flags);
+
+/* Machine-wide figures of mlock and MADV_FREE (meminfo, vmstat). */
+struct vmfs_mlock_stat {
+	uint64_t mlocked;                   /* pages locked now (Mlocked, nr_mlock) */
+	uint64_t unevictable;               /* pages reclaim may not take for good
+					       (Unevictable: the mlocked ones) */
+	uint64_t lazyfree;                  /* anonymous pages MADV_FREE made lazy, not
+					       yet dropped nor written again */
+	uint64_t unevictable_pgs_mlocked;   /* pages that became locked, ever */
+	uint64_t unevictable_pgs_munlocked; /* pages that stopped being locked */
+	uint64_t unevictable_pgs_cleared;   /* pages freed while locked */
+	uint64_t pglazyfree;                /* pages MADV_FREE made lazy, ever */
+	uint64_t pglazyfreed;               /* lazy pages reclaim dropped without a write */
+	uint64_t memlock;                   /* the memlock limit in bytes, UINT64_MAX
+					       for unlimited */
+	uint64_t reserved[15];
+};
+
+/* vmfs_mlock_stat - those figures.  0.  Since 0.5. */
+int vmfs_mlock_stat(vmfs *m, struct vmfs_mlock_stat *st);
 
 #ifdef __cplusplus
 }

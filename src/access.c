@@ -812,3 +812,51 @@ int translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w)
 	}
 	return 0;
 }
+
+/*
+ * populate_vma_range: get_user_pages over [start, end) of @v, as
+ * populate_vma_page_range asks for it: a write fault where the mapping is
+ * private and writable (to break COW now), else a read; forced (FOLL_FORCE)
+ * unless the mapping is PROT_NONE, which get_user_pages refuses (EFAULT).
+ * The pages are touched (FOLL_TOUCH: the policy hears of each), no byte is
+ * copied.  0 or the first fault's -errno.
+ */
+static int populate_vma_range(struct vmfs *m, struct mm *mm, const struct vma *v,
+			      uint64_t start, uint64_t end)
+{
+	bool write = (v->prot & PROT_WRITE) && (v->flags & MAP_PRIVATE);
+	struct vmfs_fault f = { 0 };
+	struct access a = { 0 };
+	int rc;
+
+	if (v->prot == PROT_NONE)
+		return vm_error(-EFAULT, "populate: [0x%llx, 0x%llx) is PROT_NONE",
+				(unsigned long long)start, (unsigned long long)end);
+	if ((rc = access_setup(&a, m, mm->pid, (write ? VMFS_ACCESS_WRITE : VMFS_ACCESS_READ) |
+			       VMFS_ACCESS_FORCE, &f)) < 0)
+		return rc;
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t pa;
+
+		if ((rc = follow_page(&a, va, &pa)) < 0)
+			return rc;
+		if (pfn_is_data(&m->phys, pa >> PAGE_SHIFT))
+			page_accessed(m, pa >> PAGE_SHIFT);
+	}
+	return 0;
+}
+
+int populate_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end, bool ignore_errors)
+{
+	for (const struct vma *v = vma_find_after(&mm->vmas, start); v && v->start < end; v = v->next) {
+		uint64_t s = v->start > start ? v->start : start, e = v->end < end ? v->end : end;
+		int rc;
+
+		if (v->vm_flags & VM_LOCKONFAULT)
+			continue;       /* locked as faults come, not now */
+		rc = populate_vma_range(m, mm, v, s, e);
+		if (rc < 0 && !ignore_errors)
+			return rc;
+	}
+	return 0;
+}

@@ -300,6 +300,26 @@ int proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st)
 	st->rss_peak = mm->rss_peak;
 	st->vm_peak = mm->vm_peak;
 	st->pgtables_pages = mm_pgtables_pages(m, mm);
+	st->locked_vm = mm->locked_vm;
+	return 0;
+}
+
+int machine_mlock_stat(struct vmfs *m, struct vmfs_mlock_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+		unsigned fl = pfn_frame(&m->phys, pfn)->flags;
+
+		st->mlocked += (fl & FRAME_MLOCKED) != 0;
+		st->lazyfree += (fl & FRAME_LAZYFREE) != 0;
+	}
+	st->unevictable = st->mlocked;
+	st->unevictable_pgs_mlocked = m->cnt.unevictable_pgs_mlocked;
+	st->unevictable_pgs_munlocked = m->cnt.unevictable_pgs_munlocked;
+	st->unevictable_pgs_cleared = m->cnt.unevictable_pgs_cleared;
+	st->pglazyfree = m->cnt.pglazyfree;
+	st->pglazyfreed = m->cnt.pglazyfreed;
+	st->memlock = m->opt.memlock;
 	return 0;
 }
 
@@ -395,7 +415,10 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 		o->start = v->start;
 		o->end = v->end;
 		o->prot = v->prot;
-		o->flags = v->flags;
+		o->flags = v->flags | (v->vm_flags & VM_LOCKED ? VMFS_MAP_LOCKED : 0) |
+			   (v->vm_flags & VM_LOCKONFAULT ? VMFS_MAP_LOCKONFAULT : 0) |
+			   (v->vm_flags & VM_DONTCOPY ? VMFS_MAP_DONTCOPY : 0) |
+			   (v->vm_flags & VM_WIPEONFORK ? VMFS_MAP_WIPEONFORK : 0);
 		o->offset = v->obj ? v->pgoff << PAGE_SHIFT : 0;
 		if (v->obj && v->obj->kind == VMOBJ_SHMEM)
 			o->ino = (uint32_t)v->obj->id ? (uint32_t)v->obj->id : 1;

@@ -81,6 +81,8 @@ struct mm {
 	struct mm       *prev, *next;    /* all processes, in PID order */
 	uint64_t         start_ns;
 	uint64_t         rss_peak, vm_peak;   /* VmHWM, VmPeak */
+	uint64_t         locked_vm;      /* pages of VM_LOCKED mappings (VmLck; mlock.c) */
+	unsigned         def_flags;      /* VM_LOCKED_MASK bits new mappings get (mlockall MCL_FUTURE) */
 	struct mm_counters c;
 };
 
@@ -95,6 +97,9 @@ struct vm_counters {
 	uint64_t tlb_hit, tlb_miss;   /* of processes that exited (live ones count in their mm) */
 	uint64_t forks, spawns, exits;
 	uint64_t rmap_lookups;        /* leaf entries rmap_walk looked up (for tests; in no file) */
+	/* mlock and MADV_FREE (vmstat's names; rmap.c, page.c, vmscan.c, madvise.c) */
+	uint64_t unevictable_pgs_mlocked, unevictable_pgs_munlocked, unevictable_pgs_cleared;
+	uint64_t pglazyfree, pglazyfreed;
 };
 
 struct vmfs {
@@ -193,12 +198,28 @@ int      vm_enough_memory(struct vmfs *m, const struct mm *mm, uint64_t pages, u
 void     vm_unacct_memory(struct vmfs *m, uint64_t pages);
 void     vm_reserves_init(struct vmfs *m);
 int  do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
+/*
+ * Give the mappings of @mm in [start, end) (page-aligned; holes skipped)
+ * vm_flags (old & ~@clear) | @set, splitting at start and end and merging
+ * what has become alike (mmap.c).  0, or -ENOMEM with nothing changed when
+ * the splits would pass max_map_count (@call names the caller in the
+ * message).
+ */
+int  vma_apply_flags(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
+		     unsigned clear, unsigned set, const char *call);
 int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t len,
 		  unsigned how, struct vmfs_fault *fault);
 int64_t access_batch(struct vmfs *m, int pid, struct vmfs_iop *iop, uint64_t n);
 int64_t read_spans(struct vmfs *m, int pid, uint64_t addr, uint64_t len,
 		   vmfs_span_fn fn, void *arg);
 int  translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w);
+/*
+ * __mm_populate (access.c): fault in the pages of @mm's mappings in
+ * [start, end), skipping VM_LOCKONFAULT ones; holes are skipped.  0, or
+ * the first failing fault's -errno (-EFAULT: PROT_NONE, past an object's
+ * end; -ENOMEM) unless @ignore_errors.
+ */
+int  populate_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end, bool ignore_errors);
 int64_t phys_read(struct vmfs *m, uint64_t paddr, void *buf, uint64_t len);
 int  machine_stat(struct vmfs *m, struct vmfs_stat *st);
 int  machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what);
@@ -218,6 +239,17 @@ size_t machine_swap_path(struct vmfs *m, char *buf, size_t len);
  * written).
  */
 int  machine_sysctl(struct vmfs *m, const char *name, uint64_t *oldval, const uint64_t *newval);
+/* mlock.c: mlock2 (flags VMFS_MLOCK_ONFAULT), munlock, mlockall, munlockall. */
+int  do_mlock(struct vmfs *m, int pid, uint64_t addr, uint64_t len, unsigned flags);
+int  do_munlock(struct vmfs *m, int pid, uint64_t addr, uint64_t len);
+int  do_mlockall(struct vmfs *m, int pid, unsigned flags);
+int  do_munlockall(struct vmfs *m, int pid);
+/* madvise.c: madvise (VMFS_MADV_*), mincore, msync (MS_*). */
+int  do_madvise(struct vmfs *m, int pid, uint64_t start, uint64_t len, int advice);
+int  do_mincore(struct vmfs *m, int pid, uint64_t start, uint64_t len, unsigned char *vec);
+int  do_msync(struct vmfs *m, int pid, uint64_t start, uint64_t len, int flags);
+/* vmfs_mlock_stat (machine.c). */
+int  machine_mlock_stat(struct vmfs *m, struct vmfs_mlock_stat *st);
 /* Write every dirty object page back and commit the store. */
 int  machine_sync(struct vmfs *m);
 

@@ -594,6 +594,8 @@ static int do_wp_page(struct vm_fault *vmf)
 		set_pte(vmf->mm, va, ptep, mk_pte((uint64_t)npfn, keep | PTE_A | PTE_D | rw));
 		page_add_anon_rmap(m, vmf->mm, (uint64_t)npfn);
 		page_remove_rmap(m, vmf->mm, pfn);
+		if (vmf->vma->vm_flags & VM_LOCKED)
+			munlock_page(m, pfn);   /* page_remove_rmap's munlock_vma_folio */
 		page_put(m, pfn);
 		try_free_swapcache(m, pfn);
 		page_loaded(m, (uint64_t)npfn);
@@ -624,9 +626,68 @@ int handle_mm_fault(struct vmfs *m, struct mm *mm, struct vma *vma, uint64_t va,
 {
 	struct vm_fault vmf = { .m = m, .mm = mm, .vma = vma, .address = va, .flags = flags,
 				.info = info, .pte = ptep };
+	int rc;
 
 	assert(va_is_user(&m->geom, va) && vma && va >= vma->start && va < vma->end);
 	assert(ptep == pte_offset(m, mm->cr3, va));
 	vmf.orig_pte = ptep ? *ptep : 0;
-	return handle_pte_fault(&vmf);
+	rc = handle_pte_fault(&vmf);
+	if (rc == 0 && (vma->vm_flags & VM_LOCKED)) {
+		/* A page now mapped by a locked mapping is mlocked (mlock_new_folio). */
+		uint64_t *p = pte_offset(m, mm->cr3, va);
+
+		if (p && pte_resident(*p))
+			mlock_page(m, pte_pfn(*p));
+	}
+	return rc;
+}
+
+/*
+ * MADV_WILLNEED's reads (madvise_willneed): brought into the swap cache or
+ * the page cache without being mapped, so that the next fault there is
+ * minor.  Counted as the reads they are (pswpin) but as no fault.
+ */
+int swapin_willneed(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t slot)
+{
+	struct vmfs_page pg = { .owner = mm->av->id, .index = va >> PAGE_SHIFT, .anon = 1 };
+	uint64_t cached;
+	struct frame *f;
+	int64_t pfn;
+	int rc;
+
+	if (swap_cache_find(&m->swap, slot, &cached))
+		return 0;
+	pfn = page_alloc(m, FRAME_ANON, GFP_NOWARN, &pg);
+	if (pfn < 0)
+		return (int)pfn;
+	f = pfn_frame(&m->phys, (uint64_t)pfn);
+	rc = swap_readpage(&m->swap, slot, page_address(&m->phys, (uint64_t)pfn, true));
+	if (rc < 0) {
+		page_put(m, (uint64_t)pfn);
+		return rc;
+	}
+	swap_cache_add(&m->swap, slot, (uint64_t)pfn);
+	swap_get(&m->swap, slot);
+	f->mapping = mm->av;
+	f->index = va >> PAGE_SHIFT;
+	f->swap = slot;                 /* the frame's one reference is the cache's */
+	m->cnt.pswpin++;
+	page_loaded(m, (uint64_t)pfn);
+	return 1;
+}
+
+int filemap_willneed(struct vmfs *m, struct mm *mm, struct vmobj *o, uint64_t pgoff)
+{
+	struct vmfs_fault info = { 0 };
+	struct vm_fault vmf = { .m = m, .mm = mm, .flags = FAULT_FLAG_NOWARN, .info = &info };
+	const uint64_t *cached = vmobj_lookup(o, pgoff);
+	bool major;
+	int64_t pfn;
+
+	if (o->kind == VMOBJ_FILE && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
+		return 0;                /* past the end: nothing to read */
+	if (cached ? !(*cached & VMOBJ_SWAPPED) : o->kind == VMOBJ_SHMEM)
+		return 0;                /* cached already, or a shmem hole (shmem_swapin_range) */
+	pfn = cache_page(&vmf, o, pgoff, &major);
+	return pfn < 0 ? (int)pfn : 1;
 }

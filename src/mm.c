@@ -19,6 +19,12 @@
  * munmap drop them, and a swap-cache page nobody refers to any more is
  * freed with its slot.
  *
+ * madvise's fork bits are honoured as dup_mmap does: a VM_DONTCOPY mapping
+ * is left out of the child, a VM_WIPEONFORK one is copied without its
+ * pages (the child reads zeros), and the child's mappings lose VM_LOCKED
+ * (mlock is not inherited; nor is mlockall's def_flags).  exit munlocks
+ * every locked mapping before its pages go (exit_mmap).
+ *
  * Invariants: an mm is in the PID map, the PID-ordered list and its
  * anon_vma's member list exactly while it lives; its counters equal what
  * its tables and mappings hold.
@@ -151,6 +157,14 @@ static void mm_destroy(struct vmfs *m, struct mm *mm)
 {
 	m->cnt.tlb_hit += mm->c.tlb_hit;   /* the machine's count keeps them */
 	m->cnt.tlb_miss += mm->c.tlb_miss;
+	if (mm->locked_vm && mm->cr3) {
+		/* exit_mmap's munlock: the pages stay locked only if another process locks them. */
+		for (struct vma *v = mm->vmas.first; v; v = v->next)
+			v->vm_flags &= ~VM_LOCKED_MASK;
+		for (struct vma *v = mm->vmas.first; v; v = v->next)
+			mlock_range(m, mm, v->start, v->end, false);
+		mm->locked_vm = 0;
+	}
 	if (mm->cr3) {
 		zap_range(m, mm, 0, m->geom.user_top);
 		pgd_free(m, mm);
@@ -313,7 +327,7 @@ int mm_fork(struct vmfs *m, int pid)
 		return -ESRCH;
 	/* dup_mmap: the child's VM_ACCOUNT mappings are charged again */
 	for (const struct vma *v = parent->vmas.first; v; v = v->next)
-		if (v->flags & VMA_ACCOUNT)
+		if ((v->flags & VMA_ACCOUNT) && !(v->vm_flags & VM_DONTCOPY))   /* (not copied) */
 			charge += (v->end - v->start) >> PAGE_SHIFT;
 	if ((rc = vm_enough_memory(m, parent, charge, 0, parent->vm_pages)) < 0)
 		return rc;
@@ -323,13 +337,20 @@ int mm_fork(struct vmfs *m, int pid)
 	child->ppid = parent->pid;
 	av_join(parent->av, child);
 	for (const struct vma *v = parent->vmas.first; v; v = v->next) {
-		struct vma *n = malloc(sizeof(*n));
+		struct vma *n;
 
-		if (!n)
+		if (v->vm_flags & VM_DONTCOPY)
+			continue;       /* MADV_DONTFORK: not in the child at all */
+		if (!(n = malloc(sizeof(*n))))
 			goto nomem;
 		*n = *v;
 		n->mm = child;
-		if (n->anon_vma) {
+		n->vm_flags &= ~VM_LOCKED_MASK;   /* locks are not inherited (dup_mmap) */
+		if (n->vm_flags & VM_WIPEONFORK) {
+			/* dup_mmap: a wiped mapping starts with no anon_vma */
+			n->anon_vma = 0;
+			n->anon_vma_forked = false;
+		} else if (n->anon_vma) {
 			/* anon_vma_fork: the child's mapping gets an anon_vma of its
 			 * own, its chain linking the parent's too (not singular) */
 			n->anon_vma = ++m->next_anon_vma;
@@ -350,6 +371,9 @@ int mm_fork(struct vmfs *m, int pid)
 	for (const struct vma *v = parent->vmas.first; v; v = v->next) {
 		struct copy_ctx c = { .dst = child, .vma = v, .leaf_va = 1 };
 
+		/* MADV_WIPEONFORK: the child's copy starts empty (zeros); DONTFORK: none. */
+		if (v->vm_flags & (VM_DONTCOPY | VM_WIPEONFORK))
+			continue;
 		if (walk_page_range(m, parent, v->start, v->end, &copy_ops, &c) < 0)
 			goto nomem;
 	}

@@ -37,6 +37,15 @@
  * anon_vma changed next to one without: its chain is empty, so not
  * singular); munmap leaves holes.
  *
+ * madvise and mlock change a range's vm_flags through vma_apply_flags, the
+ * same mapping-by-mapping change as mprotect's (change_range: what does
+ * not change is neither split nor merged), with the same count check.  A
+ * mapping made under mlockall (MCL_FUTURE) gets the process's def_flags
+ * (VM_LOCKED), is refused with EAGAIN past the memlock limit
+ * (mlock_future_check) and is populated; a locked range that is unmapped
+ * is munlocked first; a private locked mapping mprotect makes writable is
+ * populated for writing (mprotect_fixup).
+ *
  * Overcommit accounting, as Linux 6.1's mm/mmap.c, mprotect.c and util.c:
  * a private writable mapping is charged when made (accountable_mapping)
  * and marked VM_ACCOUNT (VMA_ACCOUNT); mprotect charges a private mapping
@@ -59,6 +68,7 @@
 #include "error.h"
 #include "vmobj.h"
 #include "object.h"
+#include "rmap.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -219,6 +229,26 @@ static int mprotect_flags(const struct vma *v, int prot)
 	return v->flags;
 }
 
+/*
+ * Take VM_LOCKED from the mappings in [start, end), split there already,
+ * and munlock their pages (munmap's munlock_vma_pages_all, before the
+ * pages go): locked_vm shrinks by what was locked.
+ */
+static void munlock_vmas(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end)
+{
+	bool any = false;
+
+	for (struct vma *v = vma_find_after(&mm->vmas, start); v && v->start < end; v = v->next) {
+		if (!(v->vm_flags & VM_LOCKED))
+			continue;
+		v->vm_flags &= ~VM_LOCKED_MASK;
+		mm->locked_vm -= (v->end - v->start) >> PAGE_SHIFT;
+		any = true;
+	}
+	if (any)
+		mlock_range(m, mm, start, end, false);
+}
+
 /* Remove the mappings and pages of [start, end); cannot fail given 2 spares. */
 static void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
 			struct spares *s)
@@ -227,6 +257,7 @@ static void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t 
 
 	split_at(mm, start, s);
 	split_at(mm, end, s);
+	munlock_vmas(m, mm, start, end);
 	/* Pages first: an object's cache may go with its last mapping. */
 	zap_range(m, mm, start, end);
 	for (v = vma_find_after(&mm->vmas, start); v && v->start < end;) {
@@ -251,8 +282,30 @@ static struct vma piece_of(const struct vma *v, uint64_t start, uint64_t end)
 	return p;
 }
 
-/* The protection-only part of map_count_after: mprotect of [start, end), all mapped, to @prot. */
-static uint64_t mprotect_count_after(const struct mm *mm, uint64_t start, uint64_t end, int prot)
+/*
+ * What mprotect, madvise and mlock do to each mapping of their range: a
+ * new protection (@prot >= 0; mprotect_flags adds VM_ACCOUNT) and vm_flags
+ * (old & ~@clear) | @set.
+ */
+struct vma_change {
+	int      prot;          /* or -1: kept */
+	unsigned clear, set;
+};
+
+/* @r, a piece of @v, as @c leaves it; true if that differs from @v. */
+static bool change_of(const struct vma *v, const struct vma_change *c, struct vma *r)
+{
+	if (c->prot >= 0) {
+		r->flags = mprotect_flags(v, c->prot);
+		r->prot = c->prot;
+	}
+	r->vm_flags = (v->vm_flags & ~c->clear) | c->set;
+	return r->flags != v->flags || r->prot != v->prot || r->vm_flags != v->vm_flags;
+}
+
+/* The change_range part of map_count_after: @c on the mappings of [start, end), holes skipped. */
+static uint64_t change_count_after(const struct mm *mm, uint64_t start, uint64_t end,
+				   const struct vma_change *c)
 {
 	const struct vma *v, *prev, *next, *skip = NULL;
 	struct vma left, right, r, res;
@@ -264,13 +317,11 @@ static uint64_t mprotect_count_after(const struct mm *mm, uint64_t start, uint64
 	for (; v && v->start < end; v = v->next) {
 		if (v == skip)          /* taken in by the last change */
 			continue;
-		if (mprotect_flags(v, prot) == v->flags && v->prot == prot) {
+		r = piece_of(v, v->start > start ? v->start : start, v->end < end ? v->end : end);
+		if (!change_of(v, c, &r)) {
 			prev = v;       /* unchanged: neither split nor merged */
 			continue;
 		}
-		r = piece_of(v, v->start > start ? v->start : start, v->end < end ? v->end : end);
-		r.flags = mprotect_flags(v, prot);
-		r.prot = prot;
 		if (v->start < start) {
 			left = piece_of(v, v->start, start);
 			prev = &left;
@@ -316,7 +367,7 @@ static uint64_t map_count_after(const struct mm *mm, uint64_t start, uint64_t en
 	bool mp, mn;
 
 	if (!fresh && prot >= 0)
-		return mprotect_count_after(mm, start, end, prot);
+		return change_count_after(mm, start, end, &(struct vma_change){ .prot = prot });
 	prev = first ? first->prev : t->last;
 	if (first && first->start < start) {
 		before = piece_of(first, first->start, start);
@@ -340,24 +391,32 @@ static uint64_t map_count_after(const struct mm *mm, uint64_t start, uint64_t en
 }
 
 /*
- * -ENOMEM if the call map_count_after describes would leave @mm more than
- * max_map_count mappings, and more than it has.  One call adds at most two
- * (a range inside one mapping: split in three, or two and a new one), so
- * only near the limit is the range walked.
+ * -ENOMEM if the call map_count_after (or, for @c, change_count_after)
+ * describes would leave @mm more than max_map_count mappings, and more
+ * than it has.  One call adds at most two (a range inside one mapping:
+ * split in three, or two and a new one), so only near the limit is the
+ * range walked.
  */
-static int check_map_count(const struct vmfs *m, const struct mm *mm, const char *call,
-			   uint64_t start, uint64_t end, const struct vma *fresh, int prot)
+static int check_count(const struct vmfs *m, const struct mm *mm, const char *call,
+		       uint64_t start, uint64_t end, const struct vma *fresh, int prot,
+		       const struct vma_change *c)
 {
 	uint64_t max = m->opt.max_map_count, after;
 
 	if (mm->vmas.count + 2 <= max)
 		return 0;
-	after = map_count_after(mm, start, end, fresh, prot);
+	after = c ? change_count_after(mm, start, end, c) : map_count_after(mm, start, end, fresh, prot);
 	if (after <= max || after <= mm->vmas.count)
 		return 0;
 	return vm_error(-ENOMEM, "%s: [0x%llx, 0x%llx) would leave process %d more than %llu "
 			"mappings (max_map_count)", call, (unsigned long long)start,
 			(unsigned long long)end, mm->pid, (unsigned long long)max);
+}
+
+static int check_map_count(const struct vmfs *m, const struct mm *mm, const char *call,
+			   uint64_t start, uint64_t end, const struct vma *fresh, int prot)
+{
+	return check_count(m, mm, call, start, end, fresh, prot, NULL);
 }
 
 /* The pages mapped in [start, end) of @mm, and of them those charged (VM_ACCOUNT). */
@@ -483,9 +542,18 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 				    (type == MAP_PRIVATE && charge ? VMA_ACCOUNT : 0), .obj = obj,
 			   .pgoff = file ? offset >> PAGE_SHIFT : obj ? 0 : start >> PAGE_SHIFT,
 			   .mm = mm, .soft_dirty = true,
-			   .nomaywrite = type == MAP_SHARED && file && !(file->mode & 0222) };
+			   .nomaywrite = type == MAP_SHARED && file && !(file->mode & 0222),
+			   .vm_flags = mm->def_flags };
 	if ((rc = check_map_count(m, mm, "mmap", start, start + plen, v, -1)) < 0)
 		goto out_free;
+	if ((v->vm_flags & VM_LOCKED) && m->opt.memlock != OPT_MEMLOCK_UNLIMITED &&
+	    mm->locked_vm + (plen >> PAGE_SHIFT) > m->opt.memlock >> PAGE_SHIFT) {
+		/* mlock_future_check: mlockall(MCL_FUTURE) and the memlock limit */
+		rc = vm_error(-EAGAIN, "mmap: 0x%llx more locked bytes would pass process %d's "
+			      "memlock limit of %llu bytes (mlockall MCL_FUTURE)",
+			      (unsigned long long)plen, mm->pid, (unsigned long long)m->opt.memlock);
+		goto out_free;
+	}
 #ifndef NDEBUG
 	uint64_t want = map_count_after(mm, start, start + plen, v, -1);   /* exact: checked below */
 #endif
@@ -501,6 +569,8 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	mm->vm_pages += plen >> PAGE_SHIFT;
 	if (mm->vm_pages > mm->vm_peak)
 		mm->vm_peak = mm->vm_pages;
+	if (v->vm_flags & VM_LOCKED)
+		mm->locked_vm += plen >> PAGE_SHIFT;
 	{
 		bool mp, mn;
 
@@ -509,6 +579,8 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	}
 	v->soft_dirty = true;   /* new or expanded: VM_SOFTDIRTY */
 	assert(mm->vmas.count == want);
+	if (mm->def_flags & VM_LOCKED)
+		populate_range(m, mm, start, start + plen, true);   /* mm_populate, errors ignored */
 	if (out)
 		*out = start;
 	return 0;
@@ -580,6 +652,75 @@ static int change_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep
 
 static const struct mm_walk_ops change_ops = { .pte_entry = change_pte };
 
+/*
+ * mprotect_fixup and madvise_update_vma, mapping by mapping over [start,
+ * end) (holes skipped): one that @c leaves as it is stays alone; the part
+ * of one that changes is split off (at most at start and at end: the two
+ * spares), given the change (mprotect: its entries too), and merged with
+ * its neighbours by Linux's vma_merge (vma_merge_decide), the next mapping
+ * not yet changed; then mprotect's populate of locked mappings.
+ */
+static void change_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
+			 const struct vma_change *c, struct spares *s)
+{
+	for (struct vma *v = vma_find_after(&mm->vmas, start); v && v->start < end; v = v->next) {
+		struct vma r = *v;
+		bool mp, mn;
+		int prot = c->prot;
+
+		if (!change_of(v, c, &r))
+			continue;
+		if (v->start < start) {
+			split_at(mm, start, s);
+			v = v->next;
+		}
+		if (v->end > end)
+			split_at(mm, end, s);
+		v->flags = r.flags;
+		v->prot = r.prot;
+		v->vm_flags = r.vm_flags;
+		if (prot >= 0)
+			walk_page_range(m, mm, v->start, v->end, &change_ops, &prot);
+		vma_merge_decide(v->prev, v, v->next, &mp, &mn);
+		v = merge_apply(m, mm, v, mp, mn);
+	}
+	if (c->prot < 0 || !(c->prot & PROT_WRITE))
+		return;
+	/*
+	 * mprotect_fixup populates a private locked mapping made writable,
+	 * breaking COW (populate_vma_page_range; its result is not the
+	 * call's).  Here once every mapping is changed and merged, so that
+	 * the count map_count_after foretold holds: over every private locked
+	 * mapping of the range, which for one writable before is a no-op
+	 * (mlock populated it, and its pages are never evicted).
+	 */
+	for (struct vma *v = vma_find_after(&mm->vmas, start); v && v->start < end; v = v->next)
+		if ((v->flags & MAP_PRIVATE) && (v->vm_flags & VM_LOCKED) &&
+		    !(v->vm_flags & VM_LOCKONFAULT))
+			populate_range(m, mm, v->start > start ? v->start : start,
+				       v->end < end ? v->end : end, true);
+}
+
+int vma_apply_flags(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
+		    unsigned clear, unsigned set, const char *call)
+{
+	const struct vma_change c = { .prot = -1, .clear = clear, .set = set };
+	struct spares s;
+	int rc;
+
+	if ((rc = check_count(m, mm, call, start, end, NULL, -1, &c)) < 0)
+		return rc;
+	if (spares_get(&s) < 0)
+		return -ENOMEM;
+#ifndef NDEBUG
+	uint64_t want = change_count_after(mm, start, end, &c);
+#endif
+	change_range(m, mm, start, end, &c, &s);
+	spares_put(&s);
+	assert(mm->vmas.count == want);
+	return 0;
+}
+
 int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 {
 	struct mm *mm = mm_lookup(m, pid);
@@ -637,30 +778,7 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 #ifndef NDEBUG
 	uint64_t want = map_count_after(mm, addr, cur, NULL, prot);
 #endif
-	/*
-	 * mprotect_fixup, mapping by mapping: one whose protection and flags
-	 * stay is left alone; the part of one that changes is split off, given
-	 * them, its entries changed, and merged with its neighbours by Linux's
-	 * vma_merge (vma_merge_decide), the next mapping not yet changed.
-	 */
-	for (v = vma_find_after(&mm->vmas, addr); v && v->start < cur; v = v->next) {
-		int flags = mprotect_flags(v, prot);
-		bool mp, mn;
-
-		if (flags == v->flags && prot == v->prot)
-			continue;
-		if (v->start < addr) {
-			split_at(mm, addr, &s);
-			v = v->next;
-		}
-		if (v->end > cur)
-			split_at(mm, cur, &s);
-		v->flags = flags;
-		v->prot = prot;
-		walk_page_range(m, mm, v->start, v->end, &change_ops, &prot);
-		vma_merge_decide(v->prev, v, v->next, &mp, &mn);
-		v = merge_apply(m, mm, v, mp, mn);
-	}
+	change_range(m, mm, addr, cur, &(struct vma_change){ .prot = prot }, &s);
 	spares_put(&s);
 	assert(mm->vmas.count == want);
 	m->committed += charge;

@@ -451,6 +451,25 @@ static int clean_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, 
 	return 0;
 }
 
+/* Write back page-cache frame @pfn of object @o if dirty, and clean it (page_mkclean). */
+static int writeback_page(struct vmfs *m, const struct vmobj *o, uint64_t pfn)
+{
+	struct frame *f = pfn_frame(&m->phys, pfn);
+	int rc;
+
+	if (!page_dirty(m, pfn))
+		return 0;
+	rc = m->phys.contents ? store_obj_page_write(m->store, o->sid, f->index,
+						      pfn_to_virt(&m->phys, pfn)) : 0;
+	if (rc < 0)
+		return rc;
+	m->cnt.pgpgout++;
+	/* page_mkclean: the next write dirties it again. */
+	f->flags &= ~FRAME_DIRTY;
+	rmap_walk(m, pfn, clean_fn, NULL);
+	return 0;
+}
+
 int object_writeback(struct vmfs *m)
 {
 	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
@@ -460,16 +479,24 @@ int object_writeback(struct vmfs *m)
 
 		if ((f->flags & FRAME_KIND_MASK) != FRAME_CACHE || o->kind != VMOBJ_FILE)
 			continue;
-		if (!page_dirty(m, pfn))
-			continue;
-		rc = m->phys.contents ? store_obj_page_write(m->store, o->sid, f->index,
-							      pfn_to_virt(&m->phys, pfn)) : 0;
-		if (rc < 0)
+		if ((rc = writeback_page(m, o, pfn)) < 0)
 			return rc;
-		m->cnt.pgpgout++;
-		/* page_mkclean: the next write dirties it again. */
-		f->flags &= ~FRAME_DIRTY;
-		rmap_walk(m, pfn, clean_fn, NULL);
+	}
+	return 0;
+}
+
+int object_writeback_range(struct vmfs *m, const struct vmobj *o, uint64_t first, uint64_t last)
+{
+	uint64_t pages = (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+
+	if (o->kind != VMOBJ_FILE)
+		return 0;       /* shared memory: nothing to write back (shmem's fsync) */
+	for (uint64_t pgoff = first; pgoff <= last && pgoff < pages; pgoff++) {
+		const uint64_t *c = vmobj_lookup(o, pgoff);
+		int rc;
+
+		if (c && !(*c & VMOBJ_SWAPPED) && (rc = writeback_page(m, o, *c)) < 0)
+			return rc;
 	}
 	return 0;
 }

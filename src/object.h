@@ -66,6 +66,12 @@ int     object_writeback(struct vmfs *m);
  * Returns the number of pages dropped.
  */
 uint64_t object_drop_caches(struct vmfs *m);
+/*
+ * msync's vfs_fsync_range: write back the dirty cached pages @first to
+ * @last of @o (a named object; shared memory has nothing to write) and
+ * clean their entries.  0 or the store's -errno.
+ */
+int     object_writeback_range(struct vmfs *m, const struct vmobj *o, uint64_t first, uint64_t last);
 /* Free the name table and close every open object at machine close. */
 void    object_fini(struct vmfs *m);
 

@@ -165,6 +165,18 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 		o->no_zero_page = !strcmp(val, "0");
 		return 0;
 	}
+	if (!strcmp(key, "memlock")) {
+		/* RLIMIT_MEMLOCK: a size, or unlimited (RLIM_INFINITY). */
+		if (!strcmp(val, "unlimited")) {
+			o->memlock = OPT_MEMLOCK_UNLIMITED;
+			return 0;
+		}
+		if (parse_u64(val, true, &v) < 0 || v == OPT_MEMLOCK_UNLIMITED)
+			return bad(key, val, "not a size (a number with an optional K, M, G or T "
+				   "suffix) nor 'unlimited'");
+		o->memlock = v;
+		return 0;
+	}
 	if (!strcmp(key, "contents")) {
 		if (strcmp(val, "ram") && strcmp(val, "none"))
 			return bad(key, val, "give 'ram' (pages keep their bytes) or 'none' (no bytes kept)");
@@ -173,7 +185,7 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
 	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size") && !t)
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness)", key);
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");
@@ -233,6 +245,7 @@ int options_parse(const char *str, struct vm_options *out)
 		.overcommit_memory = OPT_DEFAULT_OVERCOMMIT_MEMORY,
 		.overcommit_ratio = OPT_DEFAULT_OVERCOMMIT_RATIO,
 		.swappiness = OPT_DEFAULT_SWAPPINESS,
+		.memlock = OPT_DEFAULT_MEMLOCK,
 	};
 	bool frames_seen = false, mem_seen = false;
 	char *copy, *item, *save = NULL;

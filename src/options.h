@@ -43,6 +43,13 @@
 #define OPT_DEFAULT_SWAPPINESS 60u
 #define OPT_MAX_SWAPPINESS     200u
 
+/*
+ * RLIMIT_MEMLOCK of every process, bytes (memlock=SIZE or unlimited):
+ * Linux 6.1's MLOCK_LIMIT default; OPT_MEMLOCK_UNLIMITED is RLIM_INFINITY.
+ */
+#define OPT_DEFAULT_MEMLOCK   (8ull << 20)
+#define OPT_MEMLOCK_UNLIMITED UINT64_MAX
+
 #define OPT_DEFAULT_POLICY "clock"
 #define OPT_PATH_MAX 4096
 
@@ -57,6 +64,7 @@ struct vm_options {
 	uint64_t swap_slots;    /* swap_size in pages, 0 = unlimited */
 	uint64_t max_map_count; /* mappings per process, 0..OPT_MAX_MAP_COUNT */
 	bool     contents_none; /* contents=none: data frames keep no bytes (phys.h) */
+	uint64_t memlock;       /* RLIMIT_MEMLOCK in bytes (mlock.c), or OPT_MEMLOCK_UNLIMITED */
 	bool     no_zero_page;  /* zero_page=0: a read of untouched private anonymous
 				   memory takes a frame, as every page of a replay
 				   does (SPEC §4); default 1, Linux's shared zero page */

@@ -50,6 +50,8 @@ void page_put(struct vmfs *m, uint64_t pfn)
 		swap_put(&m->swap, f->swap);
 		f->swap = 0;
 	}
+	if (f->flags & FRAME_MLOCKED)
+		m->cnt.unevictable_pgs_cleared++;   /* freed while locked (frame_put clears the flag) */
 	frame_put(&m->phys, pfn);
 }
 

@@ -86,8 +86,12 @@ static uint64_t data_page_flags(struct vmfs *m, uint64_t pfn, policy_page_flags_
 	}
 	if (f->swap)
 		u |= KPF(SWAPCACHE);
-	if (page_swapbacked(f))
+	/* a page MADV_FREE made lazy has PG_swapbacked clear (mark_page_lazyfree) */
+	if (page_swapbacked(f) && !(f->flags & FRAME_LAZYFREE))
 		u |= KPF(SWAPBACKED);
+	/* mlock (issue 14): PG_mlocked, and PG_unevictable as on Linux's unevictable list */
+	if (f->flags & FRAME_MLOCKED)
+		u |= KPF(MLOCKED) | KPF(UNEVICTABLE);
 	return u;
 }
 

@@ -72,6 +72,10 @@ enum frame_kind {
 				   entry goes away while the frame stays) */
 #define FRAME_IDLE      0x1000u /* PG_idle: idle page tracking (pageflags.c) */
 #define FRAME_YOUNG     0x2000u /* PG_young: an accessed bit idle tracking cleared */
+#define FRAME_MLOCKED   0x10000u /* PG_mlocked: mapped by a VM_LOCKED mapping, never
+				    evicted (rmap.c's mlock_page / munlock_page) */
+#define FRAME_LAZYFREE  0x20000u /* an anonymous page MADV_FREE made lazy (PG_swapbacked
+				    clear): reclaim drops it unless written again */
 
 struct frame {
 	uint32_t flags;

@@ -53,3 +53,73 @@ int rmap_walk(struct vmfs *m, uint64_t pfn, rmap_fn fn, void *arg)
 	}
 	return 0;
 }
+
+/*
+ * mlock's page state (Linux 6.1's mlock_folio / munlock_folio, kept here
+ * beside the mapcount since both follow the entries mapping a page): a
+ * data frame is FRAME_MLOCKED (PG_mlocked) exactly while some entry of a
+ * VM_LOCKED mapping maps it.  mlock_page is called when such an entry
+ * comes (a fault in a locked mapping, or mlock finding the page there);
+ * munlock_page when one goes or its mapping loses VM_LOCKED: the page
+ * stays locked while another locked mapping maps it (one reverse-map
+ * walk, in place of the mlock_count Linux keeps in the folio, for which
+ * struct frame has no room).  page_put clears the flag of a page freed
+ * while locked (unevictable_pgs_cleared).
+ */
+void mlock_page(struct vmfs *m, uint64_t pfn)
+{
+	struct frame *f;
+
+	if (is_zero_pfn(m, pfn) || !pfn_is_data(&m->phys, pfn))
+		return;
+	f = pfn_frame(&m->phys, pfn);
+	if (f->flags & FRAME_MLOCKED)
+		return;
+	f->flags |= FRAME_MLOCKED;
+	m->cnt.unevictable_pgs_mlocked++;
+}
+
+static int locked_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	const struct vma *v = vma_find(&mm->vmas, va);
+
+	(void)m;
+	(void)ptep;
+	(void)arg;
+	return v && (v->vm_flags & VM_LOCKED) ? 1 : 0;
+}
+
+void munlock_page(struct vmfs *m, uint64_t pfn)
+{
+	struct frame *f;
+
+	if (is_zero_pfn(m, pfn) || !pfn_is_data(&m->phys, pfn))
+		return;
+	f = pfn_frame(&m->phys, pfn);
+	if (!(f->flags & FRAME_MLOCKED) || rmap_walk(m, pfn, locked_fn, NULL))
+		return;
+	f->flags &= ~FRAME_MLOCKED;
+	m->cnt.unevictable_pgs_munlocked++;
+}
+
+static int mlock_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
+{
+	bool lock = *(const bool *)arg;
+
+	(void)mm;
+	(void)va;
+	if (!pte_resident(*ptep))
+		return 0;
+	if (lock)
+		mlock_page(m, pte_pfn(*ptep));
+	else
+		munlock_page(m, pte_pfn(*ptep));
+	return 0;
+}
+
+void mlock_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end, bool lock)
+{
+	static const struct mm_walk_ops ops = { .pte_entry = mlock_pte };
+
+	walk_page_range(m, mm, start, end, &ops, &lock);
+}

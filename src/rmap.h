@@ -89,4 +89,16 @@ typedef int (*rmap_fn)(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pte
  */
 int rmap_walk(struct vmfs *m, uint64_t pfn, rmap_fn fn, void *arg);
 
+/*
+ * mlock's page state (rmap.c): FRAME_MLOCKED while an entry of a VM_LOCKED
+ * mapping maps the page.  mlock_page sets it (an entry of a locked mapping
+ * now maps @pfn); munlock_page clears it unless an entry of another locked
+ * mapping still maps @pfn (call it after the entry went or its mapping
+ * lost VM_LOCKED).  Neither does anything to the zero page.  mlock_range
+ * does one or the other to every resident page of @mm in [start, end).
+ */
+void mlock_page(struct vmfs *m, uint64_t pfn);
+void munlock_page(struct vmfs *m, uint64_t pfn);
+void mlock_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end, bool lock);
+
 #endif

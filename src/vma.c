@@ -210,7 +210,8 @@ void vma_changed(struct vma_tree *t, struct vma *v)
 bool anon_vma_compatible(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->flags == b->flags && a->nomaywrite == b->nomaywrite &&
-	       a->obj == b->obj && b->pgoff == a->pgoff + ((b->start - a->start) >> PAGE_SHIFT);
+	       a->vm_flags == b->vm_flags && a->obj == b->obj &&
+	       b->pgoff == a->pgoff + ((b->start - a->start) >> PAGE_SHIFT);
 }
 
 /* reusable_anon_vma: @old's anon_vma, when @a and @b may share it and its chain is singular. */

@@ -63,8 +63,22 @@ struct vma {
 	struct vma   *left, *right;       /* treap */
 	uint32_t      prio;
 	bool          soft_dirty;         /* VM_SOFTDIRTY: new since clear_refs 4 (pageflags.c) */
+	unsigned      vm_flags;           /* VM_LOCKED ... VM_WIPEONFORK below (mlock.c, madvise.c) */
 	uint64_t      max_gap;            /* largest gap in this subtree */
 };
+
+/*
+ * The vm_flags bits of madvise and mlock, with include/linux/mm.h's values
+ * (smaps's VmFlags prints them by bit: lo sr rr dc lf wf).  Mappings with
+ * different vm_flags never merge; a split copies them.
+ */
+#define VM_LOCKED      0x00002000u   /* mlock: pages populated and never evicted */
+#define VM_SEQ_READ    0x00008000u   /* MADV_SEQUENTIAL */
+#define VM_RAND_READ   0x00010000u   /* MADV_RANDOM */
+#define VM_DONTCOPY    0x00020000u   /* MADV_DONTFORK: fork leaves the mapping out */
+#define VM_LOCKONFAULT 0x00080000u   /* mlock2(MLOCK_ONFAULT), MCL_ONFAULT: no populate */
+#define VM_WIPEONFORK  0x02000000u   /* MADV_WIPEONFORK: the child gets zeros */
+#define VM_LOCKED_MASK (VM_LOCKED | VM_LOCKONFAULT)
 
 struct vma_tree {
 	struct vma *root, *first, *last;
@@ -87,8 +101,8 @@ void        vma_unlink(struct vma_tree *t, struct vma *v);
 void        vma_changed(struct vma_tree *t, struct vma *v);
 /*
  * anon_vma_compatible: @a ends where @b starts and they differ at most in
- * protection (and soft-dirty): same flags, VM_MAYWRITE, object and a
- * contiguous pgoff (Linux 6.1 mm/mmap.c).
+ * protection (and soft-dirty): same flags, VM_MAYWRITE, vm_flags (mlock,
+ * madvise), object and a contiguous pgoff (Linux 6.1 mm/mmap.c).
  */
 bool        anon_vma_compatible(const struct vma *a, const struct vma *b);
 /*

@@ -89,7 +89,7 @@ bool page_evictable(const struct vmfs_reclaim *rc, uint64_t pfn)
 	if (pfn >= rc->m->phys.nframes)
 		return false;
 	f = pfn_frame(&rc->m->phys, pfn);
-	if ((f->flags & FRAME_KIND_MASK) == FRAME_FREE || (f->flags & FRAME_LOCKED) ||
+	if ((f->flags & FRAME_KIND_MASK) == FRAME_FREE || (f->flags & (FRAME_LOCKED | FRAME_MLOCKED)) ||
 	    !(f->flags & FRAME_TRACKED))
 		return false;
 	for (int i = 0; i < rc->nskip; i++)
@@ -188,6 +188,7 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 	bool dirty;
 	uint64_t slot = f->swap;
 	struct unmap_ctx c;
+	bool lazy = false;
 	int rc;
 
 	ents.dirty = false;
@@ -195,7 +196,21 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 	rmap_walk(m, pfn, collect_fn, &ents);
 	dirty = (f->flags & FRAME_DIRTY) || ents.dirty;   /* page_dirty, from the same walk */
 
-	if (file) {
+	if (anon && (f->flags & FRAME_LAZYFREE)) {
+		/*
+		 * MADV_FREE's page (try_to_unmap_one's !swapbacked case): clean,
+		 * it is dropped with no write, and its entries become none, so
+		 * the next touch finds a zero page; written since, it is
+		 * swap-backed again and goes to swap as any anonymous page.
+		 */
+		f->flags &= ~FRAME_LAZYFREE;
+		lazy = !dirty;
+	}
+	if (lazy) {
+		/* nothing to write: the contents are given up (a slot still held goes below) */
+		if (slot)
+			swap_get(&m->swap, slot);
+	} else if (file) {
 		/* An object page goes back to its object, never to swap. */
 		const struct vmobj *o = f->mapping;
 
@@ -231,7 +246,7 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 	/* From here nothing can fail.  Hold the frame while its entries go. */
 	get_page(m, pfn);
 	c.slot = slot;
-	c.newpte = anon && slot ? swp_entry(slot) : 0;
+	c.newpte = anon && slot && !lazy ? swp_entry(slot) : 0;
 	if (ents.n <= SHRINK_ENTRIES)
 		for (uint32_t i = 0; i < ents.n; i++)
 			unmap_fn(m, ents.e[i].mm, ents.e[i].va, ents.e[i].ptep, &c);
@@ -264,13 +279,22 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 		swap_put(&m->swap, slot);
 	assert(f->refcount == 1);
 	page_put(m, pfn);
-	m->cnt.pgsteal++;
-	/* PGSTEAL_ANON + file: page_is_file_lru(), so shared memory counts as anon */
-	if (file)
-		m->cnt.pgsteal_file++;
-	else
-		m->cnt.pgsteal_anon++;
+	if (lazy)
+		m->cnt.pglazyfreed++;
 	return 0;
+}
+
+/* reclaim_pages' shrink_folio_list: counted in pswpout and pglazyfreed, not pgsteal/pgscan. */
+int reclaim_page(struct vmfs *m, uint64_t pfn)
+{
+	struct vmfs_reclaim rc = { .m = m };
+	int err;
+
+	if (!page_evictable(&rc, pfn))
+		return 0;
+	m->pol_last = UINT64_MAX;
+	err = shrink_page(m, pfn);
+	return err < 0 ? err : 1;
 }
 
 /* Evict one page chosen by the policy: 1, 0 when nothing can go, or -errno. */
@@ -298,9 +322,19 @@ static int shrink_one(struct vmfs *m, struct vmfs_reclaim *rc, const struct vmfs
 		if (!evictable) {
 			err = -EAGAIN;
 		} else {
+			/* PGSTEAL_ANON + file: page_is_file_lru(), so shared memory
+			 * counts as anon (MADV_PAGEOUT's reclaim_page is no steal) */
+			bool file = !page_swapbacked(pfn_frame(&m->phys, (uint64_t)v));
+
 			err = shrink_page(m, (uint64_t)v);
-			if (err == 0)
+			if (err == 0) {
+				m->cnt.pgsteal++;
+				if (file)
+					m->cnt.pgsteal_file++;
+				else
+					m->cnt.pgsteal_anon++;
 				return 1;
+			}
 			if (err != -ENOSPC)
 				return err;
 		}

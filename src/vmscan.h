@@ -9,7 +9,8 @@
  * shared-memory page is written to a swap slot (pswpout); a dirty object
  * page is written back to its object; a clean page with a valid copy (its
  * swap-cache slot, its object) or a never-written zero page is dropped
- * without a write.  The page is unmapped from every entry through
+ * without a write, and so is a page MADV_FREE made lazy and nobody wrote
+ * since (its entries become none: the next touch reads zeros).  The page is unmapped from every entry through
  * the reverse map, and every TLB entry for it is dropped (set_pte).
  * Called with the machine lock held.
  */
@@ -43,6 +44,12 @@ struct vmfs_reclaim {
  * -ENOMEM when nothing can be evicted (an oom_kill, unless GFP_NOWARN).
  */
 int64_t page_alloc(struct vmfs *m, enum frame_kind kind, unsigned gfp, const struct vmfs_page *incoming);
+/*
+ * Evict @pfn now, whatever the policy would choose (MADV_PAGEOUT's
+ * reclaim_pages): 1, 0 when it cannot go (page_evictable refuses: pinned,
+ * mlocked, not on the policy's lists), or -errno (a swap write failed).
+ */
+int     reclaim_page(struct vmfs *m, uint64_t pfn);
 /* Evict up to @n pages chosen by the policy: how many went, or -errno if none did. */
 int64_t reclaim_pages(struct vmfs *m, uint64_t n);
 

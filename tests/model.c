@@ -317,7 +317,8 @@ static void map_bounds(const struct mproc *p, size_t i, size_t *lo, size_t *hi)
 static bool compatible(const struct mpage *a, const struct mpage *b)
 {
 	return a->vpn + 1 == b->vpn && a->shared == b->shared && a->acct == b->acct &&
-	       a->nomaywrite == b->nomaywrite && a->o == b->o && a->shm == b->shm &&
+	       a->nomaywrite == b->nomaywrite && a->vmflags == b->vmflags &&
+	       a->readahead == b->readahead && a->o == b->o && a->shm == b->shm &&
 	       (!a->o || a->pgoff + 1 == b->pgoff);
 }
 
@@ -445,7 +446,7 @@ static size_t insert_pages(struct mproc *p, uint64_t vpn, uint64_t npages, int p
 		memmove(&p->pg[at + npages], &p->pg[at], (p->n - at) * sizeof(p->pg[0]));
 	for (uint64_t i = 0; i < npages; i++)
 		p->pg[at + i] = (struct mpage){ .vpn = vpn + i, .prot = prot, .shared = shared,
-						.b = buf_new() };
+						.b = buf_new(), .vmflags = p->def_flags };
 	p->n += npages;
 	return at;
 }
@@ -478,7 +479,9 @@ void map_obj_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, boo
  * protection and VM_ACCOUNT stay is left alone; the part of one that
  * changes becomes a mapping of its own, then merges by vma_merge.
  */
-void apply_mprotect(struct mproc *p, uint64_t vpn, uint64_t npages, int prot)
+static bool populate(struct model *md, struct mproc *p, size_t from, size_t to, bool stop);
+
+void apply_mprotect(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages, int prot)
 {
 	size_t k = lower_bound(p, vpn), end = lower_bound(p, range_end(vpn, npages));
 
@@ -502,6 +505,11 @@ void apply_mprotect(struct mproc *p, uint64_t vpn, uint64_t npages, int prot)
 			p->pg[j].vstart = true;
 		k = merge_around(p, k, j, false);
 	}
+	/* then the engine's populate of the private locked pages (mprotect_fixup's) */
+	if (prot & PROT_WRITE)
+		for (size_t q = lower_bound(p, vpn); q < end; q++)
+			if (!p->pg[q].shared && (p->pg[q].vmflags & VMFS_MAP_LOCKED))
+				populate(md, p, q, q + 1, false);
 }
 
 static void proc_free(struct mproc *p)
@@ -528,13 +536,29 @@ void model_fork(struct model *md, const struct mproc *parent, int pid)
 	memset(child, 0, sizeof(*child));
 	child->pid = pid;
 	reserve(child, parent->n);
-	for (size_t i = 0; i < parent->n; i++)
-		child->pg[i] = mpage_dup(&parent->pg[i]);
-	child->n = parent->n;
-	/* anon_vma_fork: a new anon_vma for each mapping that has one, not singular */
+	for (size_t i = 0; i < parent->n; i++) {
+		const struct mpage *pp = &parent->pg[i];
+		struct mpage *cp;
+
+		if (pp->vmflags & VMFS_MAP_DONTCOPY)
+			continue;               /* MADV_DONTFORK: not in the child */
+		cp = &child->pg[child->n++];
+		*cp = mpage_dup(pp);
+		cp->vmflags &= ~(unsigned)(VMFS_MAP_LOCKED | VMFS_MAP_LOCKONFAULT);
+		if (pp->vmflags & VMFS_MAP_WIPEONFORK) {
+			memset(cp->b->d, 0, PAGE);   /* private anonymous: the child's copy is empty */
+			cp->lazy = false;
+		}
+	}
+	/*
+	 * dup_mmap: a wiped mapping starts with no anon_vma; anon_vma_fork: a
+	 * new anon_vma for each other mapping that has one, not singular
+	 */
 	for (size_t lo = 0, hi; lo < child->n; lo = hi) {
 		map_bounds(child, lo, &lo, &hi);
-		if (child->pg[lo].av)
+		if (child->pg[lo].vmflags & VMFS_MAP_WIPEONFORK)
+			set_av(child, lo, hi, 0, false);
+		else if (child->pg[lo].av)
 			set_av(child, lo, hi, ++next_map_id, true);
 	}
 	md->next_pid++;
@@ -710,9 +734,307 @@ unsigned access_write(struct mproc *p, uint64_t addr, const unsigned char *in, s
 
 		copies += pg->o && !pg->shared && !pg->copied;
 		memcpy(page_write_buf(pg)->d + a % PAGE, in + k, chunk);
+		pg->lazy = false;       /* written again: no longer lazy */
 		k += chunk;
 	}
 	return copies;
+}
+
+/* ---- madvise, mlock (issue 14) ------------------------------------------------- */
+
+/* Does @advice apply to the mapping of @pg (madvise_walk_vmas's EINVAL)? */
+static bool advice_refused(int advice, const struct mpage *pg)
+{
+	bool locked = pg->vmflags & VMFS_MAP_LOCKED;
+
+	switch (advice) {
+	case VMFS_MADV_DONTNEED: case VMFS_MADV_COLD: case VMFS_MADV_PAGEOUT:
+		return locked;
+	case VMFS_MADV_FREE:
+		return locked || pg->o || pg->shared;
+	case VMFS_MADV_WIPEONFORK:
+		return pg->o || pg->shared;
+	}
+	return false;
+}
+
+static bool advice_known(int advice)
+{
+	switch (advice) {
+	case VMFS_MADV_NORMAL: case VMFS_MADV_RANDOM: case VMFS_MADV_SEQUENTIAL:
+	case VMFS_MADV_WILLNEED: case VMFS_MADV_DONTNEED: case VMFS_MADV_FREE:
+	case VMFS_MADV_DONTFORK: case VMFS_MADV_DOFORK: case VMFS_MADV_WIPEONFORK:
+	case VMFS_MADV_KEEPONFORK: case VMFS_MADV_COLD: case VMFS_MADV_PAGEOUT:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * madvise_update_vma and mlock_fixup, mapping by mapping over pages
+ * [i, last) (holes skipped): vmflags (old & ~@clear) | @set and readahead
+ * @ra (-1: kept); a mapping left as it is stays alone, the part of one that
+ * changes becomes a mapping of its own, then merges by vma_merge.
+ */
+static void change_pages(struct mproc *p, size_t i, size_t last, unsigned clear, unsigned set,
+			 int ra)
+{
+	size_t k = i;
+
+	while (k < last) {
+		size_t lo, hi, j;
+		const struct mpage *v = &p->pg[k];
+		unsigned nf = (v->vmflags & ~clear) | set;
+		int nra = ra >= 0 ? ra : v->readahead;
+
+		map_bounds(p, k, &lo, &hi);
+		j = hi < last ? hi : last;
+		if (nf == v->vmflags && nra == v->readahead) {
+			k = j;
+			continue;
+		}
+		for (size_t q = k; q < j; q++) {
+			p->pg[q].vmflags = nf;
+			p->pg[q].readahead = nra;
+		}
+		p->pg[k].vstart = true;
+		if (j < p->n)
+			p->pg[j].vstart = true;
+		k = merge_around(p, k, j, false);
+	}
+}
+
+/* What @advice does to the model's page @pg of @p. */
+static void advise_page(struct model *md, const struct mproc *p, struct mpage *pg, int advice)
+{
+	uint64_t pm = 0;
+
+	switch (advice) {
+	case VMFS_MADV_DONTNEED:
+		/* zap: private copies go; shared pages stay in their cache */
+		if (pg->shared)
+			break;
+		if (pg->o && pg->copied) {
+			buf_put(pg->b);
+			pg->b = NULL;
+			pg->copied = false;
+		} else if (!pg->o) {
+			memset(pg->b->d, 0, PAGE);
+		}
+		pg->lazy = false;
+		break;
+	case VMFS_MADV_FREE:
+		/* a swap entry goes (its bytes with it); the rest become lazy */
+		if (vmfs_pagemap(md->m, p->pid, pg->vpn, &pm, 1) == 1 && (pm & VMFS_PM_SWAPPED)) {
+			memset(pg->b->d, 0, PAGE);
+			pg->lazy = false;
+		} else {
+			pg->lazy = true;
+		}
+		break;
+	}
+}
+
+/* The vm_flags change of a flag @advice (change_pages' arguments); false for the others. */
+static bool advice_flags(int advice, unsigned *clear, unsigned *set, int *ra)
+{
+	*clear = *set = 0;
+	*ra = -1;
+	switch (advice) {
+	case VMFS_MADV_NORMAL: case VMFS_MADV_RANDOM: case VMFS_MADV_SEQUENTIAL:
+		*ra = advice;
+		return true;
+	case VMFS_MADV_DONTFORK:   *set = VMFS_MAP_DONTCOPY; return true;
+	case VMFS_MADV_DOFORK:     *clear = VMFS_MAP_DONTCOPY; return true;
+	case VMFS_MADV_WIPEONFORK: *set = VMFS_MAP_WIPEONFORK; return true;
+	case VMFS_MADV_KEEPONFORK: *clear = VMFS_MAP_WIPEONFORK; return true;
+	}
+	return false;
+}
+
+int64_t model_madvise(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages,
+		      int advice)
+{
+	uint64_t end = range_end(vpn, npages), expect_pages = end - vpn;
+	size_t i = lower_bound(p, vpn), last = lower_bound(p, end), first = i;
+	uint64_t next = vpn;
+	bool hole = false;
+	unsigned clear, set;
+	int ra;
+
+	if (!advice_known(advice) || end - vpn != npages)
+		return -EINVAL;
+	if (npages == 0)
+		return 0;
+	if (i == p->n)
+		return -ENOMEM;         /* nothing at or above: nothing advised */
+	for (; i < last; i++) {
+		struct mpage *pg = &p->pg[i];
+
+		hole |= pg->vpn != next;
+		next = pg->vpn + 1;
+		if (advice_refused(advice, pg))
+			break;
+		advise_page(md, p, pg, advice);
+	}
+	if (advice_flags(advice, &clear, &set, &ra))
+		change_pages(p, first, i, clear, set, ra);   /* the mappings before a refusal too */
+	(void)expect_pages;
+	if (i < last)
+		return -EINVAL;
+	return hole || next != end ? -ENOMEM : 0;
+}
+
+uint64_t model_locked(const struct mproc *p)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		n += (p->pg[i].vmflags & VMFS_MAP_LOCKED) != 0;
+	return n;
+}
+
+/*
+ * populate (__mm_populate) of the pages [from, to) of @p: a private
+ * writable object page gets its own copy (the write fault that breaks
+ * COW); false at the first page that cannot be faulted in (PROT_NONE, past
+ * its object's end) when @stop, else such pages are passed.  Locked on
+ * fault pages are not touched.
+ */
+static bool populate(struct model *md, struct mproc *p, size_t from, size_t to, bool stop)
+{
+	for (size_t i = from; i < to; i++) {
+		struct mpage *pg = &p->pg[i];
+		bool write = (pg->prot & PROT_WRITE) && !pg->shared;   /* FOLL_WRITE */
+
+		if (pg->vmflags & VMFS_MAP_LOCKONFAULT)
+			continue;
+		if (pg->prot == PROT_NONE || obj_past_end(pg)) {
+			if (stop)
+				return false;
+			continue;
+		}
+		if (write && pg->o && !pg->copied)
+			page_write_buf(pg);
+		/* the fault that takes a private anonymous frame gives an anon_vma */
+		if (anon_fault_expected(md, pg, write ? VMFS_ACCESS_WRITE : VMFS_ACCESS_READ))
+			model_anon_fault(p, pg->vpn);
+	}
+	return true;
+}
+
+void model_populate_new(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages)
+{
+	if (p->def_flags & VMFS_MAP_LOCKED)
+		populate(md, p, lower_bound(p, vpn), lower_bound(p, range_end(vpn, npages)), false);
+}
+
+/* The mapped run from @vpn over at most @npages: its end index. */
+static size_t mapped_run(const struct mproc *p, uint64_t vpn, uint64_t npages, size_t *first)
+{
+	size_t i = lower_bound(p, vpn);
+	uint64_t next = vpn, end = range_end(vpn, npages);
+
+	*first = i;
+	while (i < p->n && p->pg[i].vpn == next && next < end) {
+		i++;
+		next++;
+	}
+	return i;
+}
+
+int64_t model_mlock(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages,
+		    unsigned flags)
+{
+	size_t first, run, inrange = 0;
+	uint64_t locked;
+
+	(void)md;
+	if (flags & ~(unsigned)VMFS_MLOCK_ONFAULT)
+		return -EINVAL;
+	if (npages == 0)
+		return 0;
+	locked = npages + model_locked(p);
+	if (locked > MODEL_MEMLOCK_PAGES) {
+		for (size_t i = lower_bound(p, vpn); i < lower_bound(p, range_end(vpn, npages)); i++)
+			inrange += (p->pg[i].vmflags & VMFS_MAP_LOCKED) != 0;
+		if (locked - inrange > MODEL_MEMLOCK_PAGES)
+			return -ENOMEM;
+	}
+	run = mapped_run(p, vpn, npages, &first);
+	if (run == first)
+		return -ENOMEM;
+	change_pages(p, first, run, VMFS_MAP_LOCKED | VMFS_MAP_LOCKONFAULT,
+		     VMFS_MAP_LOCKED | (flags ? VMFS_MAP_LOCKONFAULT : 0), -1);
+	if (run - first != npages)
+		return -ENOMEM;
+	return populate(md, p, first, run, true) ? 0 : -ENOMEM;
+}
+
+int64_t model_munlock(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages)
+{
+	size_t first, run;
+
+	(void)md;
+	if (npages == 0)
+		return 0;
+	run = mapped_run(p, vpn, npages, &first);
+	if (run == first)
+		return -ENOMEM;
+	change_pages(p, first, run, VMFS_MAP_LOCKED | VMFS_MAP_LOCKONFAULT, 0, -1);
+	return run - first != npages ? -ENOMEM : 0;
+}
+
+int64_t model_mlockall(struct model *md, struct mproc *p, unsigned flags)
+{
+	unsigned add = 0;
+
+	(void)md;
+	if (!flags || (flags & ~(unsigned)(VMFS_MCL_CURRENT | VMFS_MCL_FUTURE | VMFS_MCL_ONFAULT)) ||
+	    flags == VMFS_MCL_ONFAULT)
+		return -EINVAL;
+	if ((flags & VMFS_MCL_CURRENT) && p->n > MODEL_MEMLOCK_PAGES)
+		return -ENOMEM;
+	p->def_flags = 0;
+	if (flags & VMFS_MCL_FUTURE)
+		p->def_flags = VMFS_MAP_LOCKED | (flags & VMFS_MCL_ONFAULT ? VMFS_MAP_LOCKONFAULT : 0);
+	if (!(flags & VMFS_MCL_CURRENT))
+		return 0;
+	add = VMFS_MAP_LOCKED | (flags & VMFS_MCL_ONFAULT ? VMFS_MAP_LOCKONFAULT : 0);
+	change_pages(p, 0, p->n, VMFS_MAP_LOCKED | VMFS_MAP_LOCKONFAULT, add, -1);
+	populate(md, p, 0, p->n, false);
+	return 0;
+}
+
+void model_munlockall(struct model *md, struct mproc *p)
+{
+	(void)md;
+	p->def_flags = 0;
+	change_pages(p, 0, p->n, VMFS_MAP_LOCKED | VMFS_MAP_LOCKONFAULT, 0, -1);
+}
+
+void model_resolve_lazy(struct model *md)
+{
+	for (int k = 0; k < md->nprocs; k++) {
+		struct mproc *p = &md->procs[k];
+
+		for (size_t i = 0; i < p->n; i++) {
+			struct mpage *pg = &p->pg[i];
+			uint64_t pm = 0;
+
+			if (!pg->lazy)
+				continue;
+			if (vmfs_pagemap(md->m, p->pid, pg->vpn, &pm, 1) != 1) {
+				model_fail(md, "vmfs_pagemap(%d, %#" PRIx64 ") failed", p->pid, pg->vpn);
+				return;
+			}
+			if (pm & VMFS_PM_PRESENT)
+				continue;               /* still there: still lazy */
+			if (!(pm & VMFS_PM_SWAPPED))
+				memset(pg->b->d, 0, PAGE);   /* dropped */
+			pg->lazy = false;
+		}
+	}
 }
 
 /* ---- checks shared by both drivers --------------------------------------------- */
@@ -806,6 +1128,12 @@ void check_maps(struct model *md, const struct mproc *p, bool objects)
 					   "but the model has nothing at %#" PRIx64, p->pid, e->start,
 					   e->end, prot_str(e->prot), shared ? "shared" : "private",
 					   vpn * PAGE);
+				return;
+			}
+			if (pg->vmflags != (unsigned)(e->flags & MODEL_VMFLAGS)) {
+				model_fail(md, "pid %d: page %#" PRIx64 ": model vm flags %#x, vmfs_maps "
+					   "%#x ([%#" PRIx64 ", %#" PRIx64 "))", p->pid, vpn * PAGE,
+					   pg->vmflags, e->flags & MODEL_VMFLAGS, e->start, e->end);
 				return;
 			}
 			if (pg->prot != e->prot || pg->shared != shared) {
@@ -919,6 +1247,7 @@ void check_all_bytes(struct model *md, bool may_oom)
 {
 	static unsigned char got[PAGE];
 
+	model_resolve_lazy(md);
 	for (int i = 0; i < md->nprocs && !md->failed; i++) {
 		struct mproc *p = &md->procs[i];
 

@@ -100,12 +100,26 @@ struct mpage {
 	uint64_t shm;               /* shared anonymous memory: its mmap's number */
 	uint64_t av;                /* its anon_vma, 0 for none (model_anon_fault) */
 	bool av_forked;             /* ... from a fork: its chain not singular */
+	/* madvise and mlock (issue 14) */
+	unsigned vmflags;           /* MODEL_VMFLAGS bits, as vmfs_maps shows them */
+	int readahead;              /* MADV_NORMAL, RANDOM or SEQUENTIAL: splits
+				       mappings, shown nowhere */
+	bool lazy;                  /* MADV_FREE made it lazy: its bytes are the
+				       model's or zeros, as model_resolve_lazy
+				       finds out (private anonymous pages only) */
 };
+
+/* The vm_flags bits of vmfs_map's flags the model keeps per page (since 0.5). */
+#define MODEL_VMFLAGS (VMFS_MAP_LOCKED | VMFS_MAP_LOCKONFAULT | VMFS_MAP_DONTCOPY | \
+		       VMFS_MAP_WIPEONFORK)
+/* RLIMIT_MEMLOCK of a machine opened with the default memlock=, in pages. */
+#define MODEL_MEMLOCK_PAGES 2048
 
 struct mproc {
 	int pid;
 	struct mpage *pg;           /* sorted by vpn */
 	size_t n, cap;
+	unsigned def_flags;         /* mlockall MCL_FUTURE: what new pages get */
 };
 
 /* One machine and its model. */
@@ -128,6 +142,8 @@ struct model {
 	unsigned nclosed;              /* how many went into the ring, in all */
 	int64_t max_num;               /* the largest number vmfs_object_open returned */
 	uint64_t faults_seen, majors_seen;   /* as the accesses reported them */
+	uint64_t pswpin_unfaulted;  /* pages MADV_WILLNEED read from swap, no fault */
+	uint64_t pswpout_advised;   /* pages MADV_PAGEOUT wrote to swap (no pgsteal) */
 	char op[256];               /* the operation being checked, for reports */
 	bool failed;
 	/* called by model_set_op with the new operation (NULL: nothing) */
@@ -192,7 +208,7 @@ void map_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, bool sh
 /* Pages @pgoff.. of object @o at [vpn, vpn+npages), replacing what was there. */
 void map_obj_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, bool shared,
 		   struct mobj *o, uint64_t pgoff);
-void apply_mprotect(struct mproc *p, uint64_t vpn, uint64_t npages, int prot);
+void apply_mprotect(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages, int prot);
 
 /*
  * Mappings.  map_range, map_obj_range, remove_range and apply_mprotect keep
@@ -251,6 +267,39 @@ size_t access_plan(const struct model *md, const struct mproc *p, uint64_t addr,
  * many private object pages it copied. */
 unsigned access_write(struct mproc *p, uint64_t addr, const unsigned char *in, size_t done);
 const char *prot_str(int prot);
+
+/* ---- madvise, mlock (issue 14) ------------------------------------------------- */
+
+/*
+ * Each says what the call on [vpn, vpn + npages) of @p must return and
+ * changes the model as the call will change the machine: call it just
+ * before the call (model_madvise reads the pagemap of the range first:
+ * MADV_FREE gives up what is in swap).  Linux 6.1's semantics
+ * (libvmfs(3), MADVISE, MLOCK): a mapping the advice refuses stops
+ * madvise with -EINVAL after the pages before it, holes give -ENOMEM with
+ * the rest done; mlock and munlock change the mapped run from @vpn and
+ * give -ENOMEM at a hole; mlock then faults the range in (a private
+ * writable object page gets its copy) and gives -ENOMEM at a PROT_NONE
+ * page or one past its object's end.  The limit is MODEL_MEMLOCK_PAGES.
+ */
+int64_t model_madvise(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages,
+		      int advice);
+int64_t model_mlock(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages,
+		    unsigned flags);
+int64_t model_munlock(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages);
+int64_t model_mlockall(struct model *md, struct mproc *p, unsigned flags);
+void model_munlockall(struct model *md, struct mproc *p);
+/* Pages of @p whose mapping is locked (VmLck, vmfs_proc_stat's locked_vm). */
+uint64_t model_locked(const struct mproc *p);
+/* mmap under mlockall(MCL_FUTURE): fault in the new pages as the machine does. */
+void model_populate_new(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages);
+/*
+ * What reclaim did to lazy pages since the last call: a lazy page no
+ * longer in memory nor in swap was dropped, and reads zeros; one in swap
+ * was written again before, and keeps its bytes.  Call it before each
+ * operation (reclaim happens inside them).
+ */
+void model_resolve_lazy(struct model *md);
 
 /* ---- checks shared by both drivers --------------------------------------------- */
 

@@ -156,6 +156,7 @@ struct run {
 		/* --objects */
 		long obj_maps, obj_map_err, obj_calls, obj_err, obj_resizes, obj_removes;
 		long past_end, copies, reclaims, numbers, numbers_bad;
+		long madvise, mlock, mincore;
 	} n;
 };
 
@@ -415,9 +416,9 @@ static void check_translate(struct run *r, const struct mproc *p, uint64_t vpn,
 	case VMFS_WALK_PROTNONE:
 		break;
 	case VMFS_WALK_SWAPPED:
-		if (!r->pressure) {
+		if (!r->pressure && !r->md.pswpout_advised) {
 			fail(r, "walk of %#" PRIx64 ": swapped (leaf %#" PRIx64 "), but memory "
-			     "is never short here", addr, leaf);
+			     "is never short here (and no MADV_PAGEOUT)", addr, leaf);
 			return;
 		}
 		/* Only private anonymous pages have swap entries: a shared page
@@ -591,8 +592,9 @@ static const struct seen *proc_range(const struct seen *s, size_t n, int pid, si
  * and the machine counts exactly the faults the accesses reported. */
 static void check_object_counters(struct run *r, const struct vmfs_stat *st)
 {
-	if (st->pgmajfault < st->pswpin)
-		fail(r, "pgmajfault %" PRIu64 " < pswpin %" PRIu64, st->pgmajfault, st->pswpin);
+	if (st->pgmajfault + r->md.pswpin_unfaulted < st->pswpin)
+		fail(r, "pgmajfault %" PRIu64 " < pswpin %" PRIu64 " (less MADV_WILLNEED's)",
+		     st->pgmajfault, st->pswpin);
 	model_expect(&r->md, "pgfault == the faults the accesses reported", (int64_t)r->md.faults_seen,
 		  (int64_t)st->pgfault);
 	model_expect(&r->md, "pgmajfault == the major faults the accesses reported",
@@ -628,10 +630,12 @@ static void check_counters(struct run *r)
 		return;
 	}
 	if (!r->objects)
-		model_expect(&r->md, "pgmajfault == pswpin", (int64_t)st.pswpin, (int64_t)st.pgmajfault);
+		model_expect(&r->md, "pgmajfault == pswpin (but MADV_WILLNEED's)",
+			     (int64_t)(st.pswpin - r->md.pswpin_unfaulted), (int64_t)st.pgmajfault);
 	else
 		check_object_counters(r, &st);
-	if (st.pgsteal_direct < st.pswpout || st.pgscan_direct < st.pgsteal_direct)
+	if (st.pgsteal_direct < st.pswpout - r->md.pswpout_advised ||
+	    st.pgscan_direct < st.pgsteal_direct)
 		fail(r, "pgscan_direct %" PRIu64 ", pgsteal_direct %" PRIu64 ", pswpout %" PRIu64,
 		     st.pgscan_direct, st.pgsteal_direct, st.pswpout);
 	if (!r->pressure)
@@ -655,6 +659,8 @@ static void check_counters(struct run *r)
 static void check_all(struct run *r)
 {
 	size_t total = 0, n = 0, nw = 0;
+
+	model_resolve_lazy(&r->md);
 	for (int i = 0; i < r->md.nprocs; i++)
 		total += r->md.procs[i].n;
 	struct seen *s = xmalloc((total + 1) * sizeof(*s));
@@ -835,6 +841,43 @@ static void op_munmap(struct run *r, struct mproc *p)
 	r->n.munmap++;
 }
 
+/*
+ * madvise, mlock and their relatives (issue 14): the model says what each
+ * must return and how the pages change (model.c).  What the calls do
+ * besides the model's view is counted so that the counter checks still
+ * hold: faults taken by mlock's populate, pages MADV_WILLNEED read from
+ * swap without a fault, pages MADV_PAGEOUT wrote to swap.  MADV_FREE's pages may
+ * be dropped by reclaim at any time, so it runs only without pressure,
+ * where reclaim comes only from whole operations (model_resolve_lazy
+ * finds out before the next); locking runs only without pressure too (a
+ * locked page would leave the pressure runs no frame).  mlockall with
+ * MCL_FUTURE is left to test_madvise.c.
+ */
+struct call_counts {
+	uint64_t pgfault, pgmajfault, pswpin, pswpout;
+};
+
+static struct call_counts call_counts(struct run *r)
+{
+	struct vmfs_stat st;
+	struct call_counts c = { 0 };
+
+	if (vmfs_stat(r->md.m, &st) == 0)
+		c = (struct call_counts){ st.pgfault, st.pgmajfault, st.pswpin, st.pswpout };
+	return c;
+}
+
+/* What a call between @before and now did to the counters, credited to it. */
+static void credit_call(struct run *r, const struct call_counts *before)
+{
+	struct call_counts now = call_counts(r);
+
+	r->md.faults_seen += now.pgfault - before->pgfault;
+	r->md.majors_seen += now.pgmajfault - before->pgmajfault;
+	r->md.pswpin_unfaulted += (now.pswpin - before->pswpin) - (now.pgmajfault - before->pgmajfault);
+	r->md.pswpout_advised += now.pswpout - before->pswpout;
+}
+
 static void op_mprotect(struct run *r, struct mproc *p)
 {
 	uint64_t vpn = chance(r, 50) && p->n ? p->pg[rnd(r, p->n)].vpn : pick_vpn(r, p);
@@ -844,9 +887,11 @@ static void op_mprotect(struct run *r, struct mproc *p)
 	       npages * PAGE, prot_str(prot));
 	uint64_t reach;
 	int64_t expected = mprotect_expect(&r->md, p, vpn, npages, prot, &reach);
+	struct call_counts before = call_counts(r);   /* a locked range may be populated */
 	model_expect(&r->md, "mprotect", expected,
 		  vmfs_mprotect(r->md.m, p->pid, vpn * PAGE, npages * PAGE, prot));
-	apply_mprotect(p, vpn, reach, prot);   /* a failing mprotect changes what is before the hole */
+	credit_call(r, &before);
+	apply_mprotect(&r->md, p, vpn, reach, prot);   /* a failing mprotect changes what is before the hole */
 	if (expected == 0) {
 		r->n.mprotect_ok++;
 	} else {
@@ -873,6 +918,106 @@ static void anon_faults(struct run *r, struct mproc *p, uint64_t addr, size_t do
 		if (pg && anon_fault_expected(&r->md, pg, how))
 			model_anon_fault(p, vpn);
 	}
+}
+
+
+static void op_madvise(struct run *r, struct mproc *p)
+{
+	static const int advices[] = {
+		VMFS_MADV_NORMAL, VMFS_MADV_RANDOM, VMFS_MADV_SEQUENTIAL, VMFS_MADV_WILLNEED,
+		VMFS_MADV_DONTNEED, VMFS_MADV_FREE, VMFS_MADV_DONTFORK, VMFS_MADV_DOFORK,
+		VMFS_MADV_WIPEONFORK, VMFS_MADV_KEEPONFORK, VMFS_MADV_COLD, VMFS_MADV_PAGEOUT,
+	};
+	uint64_t vpn = chance(r, 60) && p->n ? p->pg[rnd(r, p->n)].vpn : pick_vpn(r, p);
+	uint64_t npages = 1 + rnd(r, chance(r, 70) ? 4 : 16);
+	int advice = chance(r, 3) ? (int)rnd(r, 30) : advices[rnd(r, 12)];
+	struct call_counts before;
+	int64_t expected;
+
+	if (advice == VMFS_MADV_FREE && r->pressure)
+		advice = VMFS_MADV_COLD;
+	model_set_op(&r->md, "madvise(%d, %#" PRIx64 ", %#" PRIx64 ", %d)", p->pid, vpn * PAGE,
+		     npages * PAGE, advice);
+	expected = model_madvise(&r->md, p, vpn, npages, advice);
+	before = call_counts(r);
+	model_expect(&r->md, "madvise", expected,
+		     vmfs_madvise(r->md.m, p->pid, vpn * PAGE, npages * PAGE, advice));
+	credit_call(r, &before);
+	r->n.madvise++;
+}
+
+static void op_mlock(struct run *r, struct mproc *p)
+{
+	uint64_t vpn = chance(r, 70) && p->n ? p->pg[rnd(r, p->n)].vpn : pick_vpn(r, p);
+	uint64_t npages = 1 + rnd(r, chance(r, 70) ? 4 : 16);
+	uint64_t k = rnd(r, 10);
+	struct call_counts before = call_counts(r);
+	int64_t expected = 0, got;
+	unsigned flags = 0;
+
+	if (k < 4) {
+		flags = chance(r, 25) ? VMFS_MLOCK_ONFAULT : 0;
+		model_set_op(&r->md, "mlock(%d, %#" PRIx64 ", %#" PRIx64 ", %u)", p->pid, vpn * PAGE,
+			     npages * PAGE, flags);
+		expected = model_mlock(&r->md, p, vpn, npages, flags);
+		got = vmfs_mlock(r->md.m, p->pid, vpn * PAGE, npages * PAGE, flags);
+	} else if (k < 8) {
+		model_set_op(&r->md, "munlock(%d, %#" PRIx64 ", %#" PRIx64 ")", p->pid, vpn * PAGE,
+			     npages * PAGE);
+		expected = model_munlock(&r->md, p, vpn, npages);
+		got = vmfs_munlock(r->md.m, p->pid, vpn * PAGE, npages * PAGE);
+	} else if (k < 9) {
+		/* no MCL_FUTURE (see above); sometimes a bad flag */
+		flags = chance(r, 80) ? VMFS_MCL_CURRENT | (chance(r, 30) ? VMFS_MCL_ONFAULT : 0)
+				      : (unsigned)rnd(r, 16) & ~(unsigned)VMFS_MCL_FUTURE;
+		model_set_op(&r->md, "mlockall(%d, %u)", p->pid, flags);
+		expected = model_mlockall(&r->md, p, flags);
+		got = vmfs_mlockall(r->md.m, p->pid, flags);
+	} else {
+		model_set_op(&r->md, "munlockall(%d)", p->pid);
+		model_munlockall(&r->md, p);
+		got = vmfs_munlockall(r->md.m, p->pid);
+	}
+	model_expect(&r->md, "mlock", expected, got);
+	credit_call(r, &before);
+	r->n.mlock++;
+	if (!r->md.failed) {
+		struct vmfs_proc_stat ps;
+
+		if (vmfs_proc_stat(r->md.m, p->pid, &ps) == 0)
+			model_expect(&r->md, "locked_vm", (int64_t)model_locked(p), (int64_t)ps.locked_vm);
+	}
+}
+
+/* mincore of a range: 1 exactly where pagemap says present, or in swap and in the swap cache. */
+static void op_mincore(struct run *r, struct mproc *p)
+{
+	uint64_t vpn = chance(r, 70) && p->n ? p->pg[rnd(r, p->n)].vpn : pick_vpn(r, p);
+	uint64_t npages = 1 + rnd(r, 8), pm[8];
+	unsigned char vec[8];
+	size_t run = lower_bound(p, vpn);
+	uint64_t mapped = 0;
+	int rc;
+
+	model_set_op(&r->md, "mincore(%d, %#" PRIx64 ", %#" PRIx64 ")", p->pid, vpn * PAGE,
+		     npages * PAGE);
+	while (run + mapped < p->n && mapped < npages && p->pg[run + mapped].vpn == vpn + mapped)
+		mapped++;
+	rc = vmfs_mincore(r->md.m, p->pid, vpn * PAGE, npages * PAGE, vec);
+	if (vpn + npages > r->md.top_vpn) {     /* access_ok fails: nothing filled */
+		model_expect(&r->md, "mincore past user space", -ENOMEM, rc);
+		return;
+	}
+	model_expect(&r->md, "mincore", mapped == npages ? 0 : -ENOMEM, rc);
+	if (vmfs_pagemap(r->md.m, p->pid, vpn, pm, mapped) != (ssize_t)mapped) {
+		fail(r, "vmfs_pagemap failed");
+		return;
+	}
+	for (uint64_t i = 0; i < mapped && !r->md.failed; i++)
+		if ((pm[i] & VMFS_PM_PRESENT) && vec[i] != 1)
+			fail(r, "mincore says page %#" PRIx64 " is not in memory; pagemap %#" PRIx64,
+			     (vpn + i) * PAGE, pm[i]);
+	r->n.mincore++;
 }
 
 static void op_access(struct run *r, struct mproc *p, unsigned how)
@@ -1415,6 +1560,7 @@ static void remove_all_objects(struct run *r)
 
 static void one_op(struct run *r)
 {
+	model_resolve_lazy(&r->md);     /* what reclaim did to MADV_FREE's pages */
 	if (r->md.nprocs == 0) {
 		op_spawn(r);
 		return;
@@ -1422,7 +1568,17 @@ static void one_op(struct run *r)
 	struct mproc *p = pick_proc(r);
 	if (r->objects && op_object(r, p))
 		return;
-	uint64_t k = rnd(r, 1000);
+	uint64_t k = rnd(r, 1080);
+
+	if (k >= 1000) {
+		if (k < 1040)
+			op_madvise(r, p);
+		else if (k < 1065 && !r->pressure)
+			op_mlock(r, p);
+		else
+			op_mincore(r, p);
+		return;
+	}
 	if (k < 15) {
 		if (r->md.nprocs < MAX_PROCS)
 			op_spawn(r);
@@ -1592,6 +1748,8 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 	       r->n.mmap_err, r->n.munmap, r->n.mprotect_ok, r->n.mprotect_err, r->n.full,
 	       r->n.shortc, r->n.fault, r->n.forks, r->n.exits, r->n.checks, r->n.max_pages,
 	       r->n.zero_seen);
+	printf("  madvise %ld, mlock and its relatives %ld, mincore %ld\n", r->n.madvise,
+	       r->n.mlock, r->n.mincore);
 	if (r->objects)
 		printf("  objects: %ld mappings (+%ld errors), %ld calls (+%ld errors), %ld resizes, "
 		       "%ld removes, %ld private copies, %ld faults past the end, %ld reclaims, "

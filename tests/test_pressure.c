@@ -6,7 +6,9 @@
  * opened with zero_page=0, as vmfs-replay opens its own: a read of a page
  * never touched takes a frame (SPEC §4), so reads alone fill memory.
  *
- * Covered, one cmocka test per promise:
+ * Covered, one cmocka test per promise (and, for issue 14, locked pages
+ * kept and MADV_FREE pages dropped without a swap write, under every
+ * built-in policy; the last tests of the file):
  *   - the textbook reference strings, one read of page N of a mapping per
  *     reference, give the textbook fault counts: FIFO 15/10 and LRU 12/8 for
  *     7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1 at 3/4 frames, FIFO 9/10 for
@@ -1647,6 +1649,131 @@ static void test_statx_basic(void **state)
 	vmfs_close(m);
 }
 
+
+/* ---- mlock and MADV_FREE under pressure (issue 14) ------------------------------ */
+
+/*
+ * A machine of 32 frames under @policy with a process whose pages 0 to
+ * @first - 1 hold version 1, and 128 more pages mapped at page 64 (for
+ * pressure_pass).
+ */
+static vmfs *pressure_machine(const char *policy, uint64_t first, int *pid)
+{
+	char opts[96];
+	vmfs *m;
+
+	snprintf(opts, sizeof(opts), "frames=32,zero_page=0,policy=%s", policy);
+	m = open_machine(opts);
+	*pid = spawn(m, "p");
+	map_pages(m, *pid, BASE, first, ANON_PRIV);
+	map_pages(m, *pid, BASE + 64 * PAGE, 128, ANON_PRIV);
+	for (uint64_t p = 0; p < first; p++)
+		write_page(m, *pid, p, 1);
+	return m;
+}
+
+/* The 128 pages at page 64 written twice, through 32 frames. */
+static void pressure_pass(vmfs *m, int pid)
+{
+	for (unsigned v = 1; v <= 2; v++)
+		for (uint64_t p = 64; p < 64 + 128; p++)
+			write_page(m, pid, p, v);
+}
+
+/*
+ * Locked pages survive memory pressure under every policy: 8 pages
+ * mlocked keep their frames (same pfn, never swapped) while 128 other
+ * pages are written twice through 32 frames, and read back intact; with
+ * every frame locked, the next allocation fails cleanly (-ENOMEM).
+ */
+static void test_mlock_survives_pressure(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NPOLICIES; i++) {
+		uint64_t pm[8], now;
+		int pid;
+		vmfs *m = pressure_machine(builtin_policies[i], 8, &pid);
+
+		assert_int_equal(vmfs_mlock(m, pid, BASE, 8 * PAGE, 0), 0);
+		assert_int_equal(vmfs_pagemap(m, pid, BASE / PAGE, pm, 8), 8);
+		pressure_pass(m, pid);
+		for (uint64_t p = 0; p < 8; p++) {
+			assert_int_equal(vmfs_pagemap(m, pid, BASE / PAGE + p, &now, 1), 1);
+			if (now != pm[p])
+				print_error("%s: locked page %" PRIu64 " moved\n", builtin_policies[i], p);
+			assert_true(now == pm[p] && (now & VMFS_PM_PRESENT));
+			check_page(m, pid, p, 1);
+		}
+		for (uint64_t p = 64; p < 64 + 128; p++)
+			check_page(m, pid, p, 2);
+		assert_true(mstat(m).pswpout > 0);
+		assert_int_equal(vmfs_munmap(m, pid, BASE + 64 * PAGE, 128 * PAGE), 0);
+		vmfs_close(m);
+	}
+}
+
+/* Every frame locked: nothing to evict, the access fails with -ENOMEM, nothing lost. */
+static void test_mlock_all_frames(void **state)
+{
+	vmfs *m = open_machine("frames=16,zero_page=0");
+	int pid = spawn(m, "p");
+	unsigned char c = 1;
+
+	(void)state;
+	map_pages(m, pid, BASE, 16, ANON_PRIV);
+	map_pages(m, pid, BASE + 32 * PAGE, 1, ANON_PRIV);
+	assert_int_equal(vmfs_mlock(m, pid, BASE, 16 * PAGE, 0), 0);
+	assert_int_equal(mstat(m).frames_free, 0);
+	assert_int_equal(vmfs_write(m, pid, BASE + 32 * PAGE, &c, 1), -ENOMEM);
+	assert_int_equal(pstat(m, pid).rss_anon, 16);
+	assert_int_equal(vmfs_munlock(m, pid, BASE, PAGE), 0);
+	assert_int_equal(vmfs_write(m, pid, BASE + 32 * PAGE, &c, 1), 1);
+	vmfs_close(m);
+}
+
+/*
+ * MADV_FREE under pressure, every policy: the lazy pages reclaim takes go
+ * without a swap write (pglazyfreed; none of them is in swap) and read
+ * back as zeros (after a reclaim that takes whatever the pressure left);
+ * the one written again after the advice is kept (swapped
+ * if it had to go, its bytes intact).
+ */
+static void test_madv_free_under_pressure(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NPOLICIES; i++) {
+		struct vmfs_mlock_stat ls;
+		uint64_t gone = 0;
+		int pid;
+		vmfs *m = pressure_machine(builtin_policies[i], 16, &pid);
+
+		assert_int_equal(vmfs_madvise(m, pid, BASE, 16 * PAGE, VMFS_MADV_FREE), 0);
+		write_page(m, pid, 15, 3);                      /* written again: not lazy */
+		pressure_pass(m, pid);
+		/* a policy may keep them (clockpro's hot pages): reclaim takes the rest */
+		assert_true(vmfs_reclaim(m, 64) > 0);
+		for (uint64_t p = 0; p < 15; p++) {
+			uint64_t e;
+
+			assert_int_equal(vmfs_pagemap(m, pid, BASE / PAGE + p, &e, 1), 1);
+			assert_false(e & VMFS_PM_SWAPPED);
+			if (!(e & VMFS_PM_PRESENT)) {
+				gone++;
+				check_page(m, pid, p, 0);        /* dropped: zeros */
+			} else {
+				check_page(m, pid, p, 1);
+			}
+		}
+		assert_int_equal(vmfs_mlock_stat(m, &ls), 0);
+		if (ls.pglazyfreed != gone || gone == 0)
+			print_error("%s: %" PRIu64 " lazy pages gone, pglazyfreed %" PRIu64 "\n",
+				    builtin_policies[i], gone, ls.pglazyfreed);
+		assert_true(gone == 15 && ls.pglazyfreed == gone);
+		check_page(m, pid, 15, 3);
+		vmfs_close(m);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1680,6 +1807,9 @@ int main(void)
 		cmocka_unit_test(test_reclaim),
 		cmocka_unit_test(test_read_with_no_false_oom),
 		cmocka_unit_test(test_statx_basic),
+		cmocka_unit_test(test_mlock_survives_pressure),
+		cmocka_unit_test(test_mlock_all_frames),
+		cmocka_unit_test(test_madv_free_under_pressure),
 	};
 	return cmocka_run_group_tests_name("pressure", tests, NULL, NULL);
 }

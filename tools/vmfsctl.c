@@ -7,7 +7,8 @@
  * libvmfs and never talks to the daemon any other way, so anything it shows
  * can be checked with the same files (vmfs(1) describes them):
  *
- *   spawn, fork, kill, mmap, munmap, mprotect, reclaim, policy, sync
+ *   spawn, fork, kill, mmap, munmap, mprotect, reclaim, policy, sync,
+ *   madvise, mlock, munlock, mlockall, munlockall, mincore, msync
  *                 one transaction on ctl or PID/ctl: open O_RDWR, write the
  *                 command, read the answer on the same open file
  *   ps            PID/status (Name, VmRSS, VmSwap) and PID/stat (minflt,
@@ -1032,6 +1033,41 @@ static const struct command commands[] = {
 	  "Writes 'mprotect ADDR LEN PROT' to PID/ctl.  The whole range must be\n"
 	  "mapped.\n",
 	  cmd_passthrough, "mprotect", true },
+	/* madvise, mlock, mincore, msync (issue 14) */
+	{ "madvise", 4, 4, "PID ADDR LEN ADVICE",
+	  "advise the machine about a range (madvise)",
+	  "Writes 'madvise ADDR LEN ADVICE' to PID/ctl.  ADVICE is one of normal,\n"
+	  "random, sequential, willneed, dontneed, free, dontfork, dofork,\n"
+	  "wipeonfork, keeponfork, cold, pageout (Linux's MADV_ names).\n",
+	  cmd_passthrough, "madvise", true },
+	{ "mlock", 3, 4, "PID ADDR LEN [onfault]",
+	  "lock a range in memory",
+	  "Writes 'mlock ADDR LEN [onfault]' to PID/ctl: the pages are faulted in\n"
+	  "now (with onfault: as they are touched) and never evicted.\n",
+	  cmd_passthrough, "mlock", true },
+	{ "munlock", 3, 3, "PID ADDR LEN",
+	  "unlock a range",
+	  "Writes 'munlock ADDR LEN' to PID/ctl.\n",
+	  cmd_passthrough, "munlock", true },
+	{ "mlockall", 2, 2, "PID FLAGS",
+	  "lock every mapping, now and/or to come",
+	  "Writes 'mlockall FLAGS' to PID/ctl; FLAGS a comma list of current,\n"
+	  "future and onfault.\n",
+	  cmd_passthrough, "mlockall", true },
+	{ "munlockall", 1, 1, "PID",
+	  "unlock every mapping",
+	  "Writes 'munlockall' to PID/ctl.\n",
+	  cmd_passthrough, "munlockall", true },
+	{ "mincore", 3, 3, "PID ADDR LEN",
+	  "which pages of a range are in memory",
+	  "Writes 'mincore ADDR LEN' to PID/ctl and prints one digit a page, 1 for a\n"
+	  "page in memory (at most 512 pages).\n",
+	  cmd_passthrough, "mincore", true },
+	{ "msync", 4, 4, "PID ADDR LEN FLAGS",
+	  "write a range's object pages back",
+	  "Writes 'msync ADDR LEN FLAGS' to PID/ctl; FLAGS a comma list of async,\n"
+	  "sync and invalidate.\n",
+	  cmd_passthrough, "msync", true },
 	{ "maps", 1, 1, "PID",
 	  "print PID/maps",
 	  "Copies PID/maps: one line per mapping, in Linux's format.\n",

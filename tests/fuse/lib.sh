@@ -291,6 +291,16 @@ ctl() {
 	printf '%s\n' "$TX_ANSWER"
 }
 
+# refused FILE COMMAND ERRNO-TEXT ANSWER-ERE: the transaction fails with
+# ERRNO-TEXT and its answer matches ANSWER-ERE.
+refused() {
+	if vmfs_tx "$1" "$2"; then
+		fail "'$2' on $1 worked ($TX_ANSWER); expected $3"
+	fi
+	[[ $TX_ERROR == *"$3"* ]] || fail "'$2' on $1 failed with '$TX_ERROR', expected $3"
+	expect_match "$TX_ANSWER" "$4" "answer to '$2'"
+}
+
 # spawn MNT [NAME]: a new process; prints its PID.
 spawn() {
 	local pid

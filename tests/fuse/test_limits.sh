@@ -26,16 +26,6 @@ vmfs_init "$@"
 t=$VMFS_TMP
 mnt=$t/mnt
 
-# refused FILE COMMAND ERRNO-TEXT ANSWER-ERE: the transaction fails with
-# ERRNO-TEXT and its answer matches ANSWER-ERE.
-refused() {
-	if vmfs_tx "$1" "$2"; then
-		fail "'$2' on $1 worked ($TX_ANSWER); expected $3"
-	fi
-	[[ $TX_ERROR == *"$3"* ]] || fail "'$2' on $1 failed with '$TX_ERROR', expected $3"
-	expect_match "$TX_ANSWER" "$4" "answer to '$2'"
-}
-
 # sysctl_write FILE TEXT: one write of TEXT to FILE; its status.
 sysctl_write() {
 	{ printf '%s' "$2" >"$1"; } 2>"$t/sysctl.err"

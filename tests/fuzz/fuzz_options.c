@@ -112,7 +112,7 @@ static bool same_options(const struct vm_options *a, const struct vm_options *b)
 	return a->frames == b->frames && a->levels == b->levels && a->tlb == b->tlb &&
 	       a->kernel_bytes == b->kernel_bytes && !strcmp(a->policy, b->policy) &&
 	       a->swap_none == b->swap_none && !strcmp(a->swap_path, b->swap_path) &&
-	       a->swap_slots == b->swap_slots;
+	       a->swap_slots == b->swap_slots && a->memlock == b->memlock;
 }
 
 /* @o as an options string; the swap path is the only free text, and it
@@ -129,7 +129,11 @@ static char *print_options(const struct vm_options *o)
 	if (o->swap_none || o->swap_path[0])
 		n += snprintf(s + n, cap - (size_t)n, ",swap=%s", o->swap_none ? "none" : o->swap_path);
 	if (o->swap_slots)
-		snprintf(s + n, cap - (size_t)n, ",swap_size=%" PRIu64 "K", o->swap_slots * 4);
+		n += snprintf(s + n, cap - (size_t)n, ",swap_size=%" PRIu64 "K", o->swap_slots * 4);
+	if (o->memlock == OPT_MEMLOCK_UNLIMITED)
+		snprintf(s + n, cap - (size_t)n, ",memlock=unlimited");
+	else
+		snprintf(s + n, cap - (size_t)n, ",memlock=%" PRIu64, o->memlock);
 	return s;
 }
 
@@ -172,6 +176,12 @@ static void check_machine(const struct vm_options *o, const char *s)
 		   st.tlb_entries, st.kernel_pages, st.policy, st.swap_total);
 	FUZZ_CHECK(vmfs_sysctl(m, "vm.max_map_count", &mmc, NULL) == 0 && mmc == o->max_map_count,
 		   "\"%.80s\": the machine's vm.max_map_count is %" PRIu64, s, mmc);
+	{
+		struct vmfs_mlock_stat ls;
+
+		FUZZ_CHECK(vmfs_mlock_stat(m, &ls) == 0 && ls.memlock == o->memlock,
+			   "\"%.80s\": the machine's memlock is %" PRIu64, s, ls.memlock);
+	}
 	pid = vmfs_spawn(m, "options");
 	FUZZ_CHECK(pid == 1, "\"%.80s\": spawn %d", s, pid);
 	rc = vmfs_mmap(m, pid, 0x10000, sizeof(bytes), PROT_READ | PROT_WRITE,

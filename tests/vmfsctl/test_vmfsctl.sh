@@ -56,7 +56,8 @@ fails_with() {
 
 # ---- usage, help, the mountpoint ------------------------------------------------
 
-commands="ps spawn fork kill mmap munmap mprotect maps translate stat reclaim policy sync"
+commands="ps spawn fork kill mmap munmap mprotect maps translate stat reclaim policy sync
+	madvise mlock munlock mlockall munlockall mincore msync"
 
 unset VMFS_MOUNT
 ok_run --help
@@ -127,6 +128,7 @@ grep -q '^00010000-00011000 rw-p ' "$mnt/1/maps" || fail "mprotect/munmap not in
 grep -q '^00011000-' "$mnt/1/maps" && fail "munmap left 0x11000 mapped"
 ok "mmap prints the address; mprotect and munmap print nothing and act"
 
+
 # A failure shows exactly the daemon's message, as the ctl file answers it.
 # check_error PID|. COMMAND ARGS...: COMMAND on PID/ctl (or ctl) fails; so
 # does vmfsctl ARGS, with the same message.
@@ -147,6 +149,24 @@ check_error 1 'mmap 0 4K rwz private' mmap 1 0 4K rwz private
 check_error . 'policy bogus' policy bogus
 check_error . 'reclaim x' reclaim x
 ok "failures print the ctl answer's message and exit 1"
+
+# madvise, mlock, mincore, msync (issue 14): mincore prints its digits, the others nothing
+ok_run mlock 1 0x10000 4K
+expect_eq "$OUT" "" "vmfsctl mlock output"
+expect_match "$(grep -A30 '^00010000-' "$mnt/1/smaps" | grep -m1 VmFlags)" ' lo ' "VmFlags after vmfsctl mlock"
+ok_run mincore 1 0x10000 4K
+expect_eq "$OUT" 1 "vmfsctl mincore of the locked page"
+ok_run munlock 1 0x10000 4K
+ok_run madvise 1 0x10000 4K dontneed
+expect_eq "$OUT" "" "vmfsctl madvise output"
+ok_run mincore 1 0x10000 4K
+expect_eq "$OUT" 0 "vmfsctl mincore after dontneed"
+ok_run mlockall 1 future
+ok_run munlockall 1
+ok_run msync 1 0x10000 4K sync
+expect_eq "$OUT" "" "vmfsctl msync output"
+check_error 1 'madvise 0x10000 4K sometimes' madvise 1 0x10000 4K sometimes
+ok "mlock, munlock, madvise, mlockall, munlockall, msync print nothing; mincore its digits"
 
 fails_with 1 '^vmfsctl: no process 99$' fork 99
 fails_with 1 '^vmfsctl: no process 99$' maps 99
