@@ -845,7 +845,9 @@ static void view_vma(const struct vmfs_map *mp, struct vma_view *v)
 		v->pgoff = mp->offset;
 		v->minor = 0x2a;
 		v->ino = name_inode(mp->object);
-		snprintf(v->name, sizeof(v->name), "/objects/%s", mp->object);
+		/* a host file (exec) by its host path, as Linux shows a file */
+		snprintf(v->name, sizeof(v->name), "%s%s", mp->object[0] == '/' ? "" : "/objects/",
+			 mp->object);
 	} else if (shared) {
 		v->minor = 1;
 		v->ino = mp->ino;         /* its shmem inode */

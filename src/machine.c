@@ -352,7 +352,8 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 			o->ino = (uint32_t)v->obj->id ? (uint32_t)v->obj->id : 1;
 		o->nomaywrite = v->nomaywrite;
 		if (v->obj && v->obj->name)
-			snprintf(o->object, sizeof(o->object), "%s%s", v->obj->name,
+			snprintf(o->object, sizeof(o->object), "%s%s",
+				 v->obj->kind == VMOBJ_HOST ? v->obj->path : v->obj->name,
 				 v->obj->removed ? " (deleted)" : "");
 		walk_page_range(m, mm, v->start, v->end, &count_ops, o);
 		o->pss >>= PSS_SHIFT;
