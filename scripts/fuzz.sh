@@ -40,7 +40,7 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
-all_targets=(options ctl trace api)
+all_targets=(options ctl trace api elf)
 seconds=60
 jobs=1
 timeout=20

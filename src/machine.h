@@ -68,6 +68,21 @@ struct mm_counters {
 	uint64_t tlb_hit, tlb_miss;
 };
 
+/*
+ * What exec (exec.c) laid out in a process, as Linux's mm_struct holds it:
+ * the figures of /proc/PID/stat, the brk, and the auxiliary vector
+ * (saved_auxv, for /proc/PID/auxv).  All zero in a process that never
+ * exec'd; fork copies it.
+ */
+#define MM_SAVED_AUXV 48   /* Linux's AT_VECTOR_SIZE on x86-64: 2 * (2 + 20 + 1) */
+struct mm_image {
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t saved_auxv[MM_SAVED_AUXV];   /* pairs, ending with AT_NULL */
+	uint32_t auxv_words;                  /* words of saved_auxv used, AT_NULL included */
+};
+
 struct mm {
 	int              pid, ppid;
 	char             comm[COMM_LEN];
@@ -82,6 +97,7 @@ struct mm {
 	uint64_t         start_ns;
 	uint64_t         rss_peak, vm_peak;   /* VmHWM, VmPeak */
 	struct mm_counters c;
+	struct mm_image  img;             /* exec's layout (exec.c) */
 };
 
 struct vm_counters {
@@ -185,6 +201,19 @@ int  machine_pids(struct vmfs *m, int *pids, uint64_t max);
 int64_t proc_pagemap(struct vmfs *m, int pid, uint64_t vpn, uint64_t *out, uint64_t n);
 int64_t proc_pagetable(struct vmfs *m, int pid, struct vmfs_pt_entry *out, uint64_t max);
 size_t machine_swap_path(struct vmfs *m, char *buf, size_t len);
+/* exec and brk (exec.c). */
+struct vmfs_exec_info;
+int  do_execve(struct vmfs *m, int pid, const char *path, const char *const *argv,
+	       const char *const *envp, struct vmfs_exec_info *info);
+int  do_brk(struct vmfs *m, int pid, uint64_t addr, uint64_t *out);
+/* The auxv words of @pid (pairs, AT_NULL included) into @out: their number, or -ESRCH. */
+int  proc_auxv(struct vmfs *m, int pid, uint64_t *out, uint64_t max);
+/*
+ * expand_stack: @va, below a VM_GROWSDOWN mapping, becomes part of it if
+ * Linux would grow the stack there (stack_guard_gap from the mapping below,
+ * the stack rlimit); the mapping now holding @va, or NULL.
+ */
+struct vma *expand_stack(struct vmfs *m, struct mm *mm, uint64_t va);
 /* Write every dirty object page back and commit the store. */
 int  machine_sync(struct vmfs *m);
 

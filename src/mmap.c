@@ -101,7 +101,7 @@ static void vma_drop(struct vmfs *m, struct mm *mm, struct vma *v)
 static bool can_merge(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
-	       a->nomaywrite == b->nomaywrite && a->obj == b->obj &&
+	       a->nomaywrite == b->nomaywrite && a->growsdown == b->growsdown && a->obj == b->obj &&
 	       (!a->obj || a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) == b->pgoff);
 }
 

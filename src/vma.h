@@ -44,6 +44,8 @@ struct vma {
 	struct vma   *left, *right;       /* treap */
 	uint32_t      prio;
 	bool          soft_dirty;         /* VM_SOFTDIRTY: new since clear_refs 4 (pageflags.c) */
+	bool          growsdown;          /* VM_GROWSDOWN: exec's stack, grown by faults
+					     below it (expand_stack, exec.c) */
 	uint64_t      max_gap;            /* largest gap in this subtree */
 };
 
@@ -51,6 +53,8 @@ struct vma_tree {
 	struct vma *root, *first, *last;
 	uint64_t    count;
 	uint64_t    top;                  /* first address past user space */
+	uint64_t    mmap_base;            /* top-down placement starts below it (Linux's
+					     mm->mmap_base): top, or what exec chose */
 	uint32_t    seed;                 /* treap priorities */
 };
 
@@ -66,7 +70,7 @@ void        vma_link(struct vma_tree *t, struct vma *v);
 void        vma_unlink(struct vma_tree *t, struct vma *v);
 /* @v's start or end changed (without passing a neighbour). */
 void        vma_changed(struct vma_tree *t, struct vma *v);
-/* Top-down placement of @len bytes: 0 and *addr, or -ENOMEM. */
+/* Top-down placement of @len bytes below mmap_base: 0 and *addr, or -ENOMEM. */
 int         vma_place_topdown(const struct vma_tree *t, uint64_t len, uint64_t *addr);
 
 #endif
