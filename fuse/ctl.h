@@ -50,7 +50,11 @@ enum ctl_op {
 	CTL_MPROTECT,   /* process: mprotect ADDR LEN PROT */
 	CTL_FORK,       /* process: fork */
 	CTL_EXIT,       /* process: exit */
+	CTL_EXEC,       /* process: exec PATH [ARG...] (since 0.5) */
+	CTL_BRK,        /* process: brk ADDR (since 0.5) */
 };
+
+#define CTL_EXEC_ARGS 62   /* ARGs of exec after PATH */
 
 /* One parsed command; only the fields its op uses are meaningful. */
 struct ctl_cmd {
@@ -63,6 +67,8 @@ struct ctl_cmd {
 	int      flags;                 /* mmap: MAP_*, MAP_ANONYMOUS without an object */
 	char     name[CTL_NAME_MAX + 1];/* spawn, policy: the name; mmap: the object
 					   ("" for anonymous memory) */
+	int      nargs;                 /* exec: PATH and its ARGs, the argv */
+	char     args[CTL_LINE_MAX + 1];/* exec: those words, each NUL-terminated, in order */
 };
 
 /*

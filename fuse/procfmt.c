@@ -794,12 +794,12 @@ int fmt_sysctl(vmfs *m, const char *name, struct sbuf *out)
 enum {
 	VM_READ = 1u << 0, VM_WRITE = 1u << 1, VM_EXEC = 1u << 2, VM_SHARED = 1u << 3,
 	VM_MAYREAD = 1u << 4, VM_MAYWRITE = 1u << 5, VM_MAYEXEC = 1u << 6,
-	VM_MAYSHARE = 1u << 7, VM_ACCOUNT = 1u << 20, VM_SOFTDIRTY = 1u << 27,
+	VM_MAYSHARE = 1u << 7, VM_GROWSDOWN = 1u << 8, VM_ACCOUNT = 1u << 20, VM_SOFTDIRTY = 1u << 27,
 };
 
 static const char vm_mnemonics[32][3] = {
 	[0] = "rd", [1] = "wr", [2] = "ex", [3] = "sh", [4] = "mr", [5] = "mw",
-	[6] = "me", [7] = "ms", [20] = "ac", [27] = "sd",
+	[6] = "me", [7] = "ms", [8] = "gd", [20] = "ac", [27] = "sd",
 };
 
 /* How one mapping appears in maps: the left columns, the name and its VmFlags. */
@@ -966,14 +966,25 @@ static int fmt_vmas(vmfs *m, int pid, struct sbuf *out, bool smaps)
 {
 	ssize_t n;
 	struct vmfs_map *maps = snap_maps(m, pid, &n);
+	struct vmfs_proc_stat ps;
 
 	if (!maps)
 		return (int)n;
+	if (vmfs_proc_stat(m, pid, &ps) < 0)
+		memset(&ps, 0, sizeof(ps));   /* gone since: no [heap] or [stack] names */
 	for (ssize_t i = 0; i < n; i++) {
 		struct vma_view v;
 		struct mss a = { 0 };
 
 		view_vma(&maps[i], &v);
+		/* show_map_vma: an anonymous mapping over the brk area is [heap], one
+		 * holding the initial stack pointer [stack] (since 0.5, exec) */
+		if (!v.name[0] && maps[i].start <= ps.brk && maps[i].end >= ps.start_brk)
+			snprintf(v.name, sizeof(v.name), "[heap]");
+		else if (!v.name[0] && maps[i].start <= ps.start_stack && maps[i].end >= ps.start_stack)
+			snprintf(v.name, sizeof(v.name), "[stack]");
+		if (maps[i].flags & VMFS_MAP_GROWSDOWN)
+			v.flags |= VM_GROWSDOWN;
 		put_map_line(out, &maps[i], &v);
 		if (!smaps)
 			continue;
