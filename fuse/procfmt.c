@@ -1043,9 +1043,14 @@ static void put_pid_stat(vmfs *m, const struct task *t, struct sbuf *out)
 	sbuf_printf(out, " %" PRIu64, p->start_ns / NS_PER_TICK);
 	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64,
 		    p->vm_pages << VMFS_PAGE_SHIFT, t->rss, UINT64_MAX /* RLIM_INFINITY */);
-	sbuf_printf(out, " 0 0 0 0 0");                        /* start/endcode startstack esp eip */
+	/* startcode endcode startstack (exec's, since 0.5; 0 before an exec), esp eip */
+	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64 " 0 0", p->start_code, p->end_code,
+		    p->start_stack);
 	sbuf_printf(out, " 0 0 0 0 0 0 0 17 0 0 0 0 0 0");   /* signals wchan nswap cnswap exit_signal cpu rt policy blkio gtime cgtime */
-	sbuf_printf(out, " 0 0 0 0 0 0 0 0\n");               /* start/end_data start_brk arg/env exit_code */
+	/* start_data end_data start_brk arg_start arg_end env_start env_end exit_code */
+	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+		    " %" PRIu64 " 0\n", p->start_data, p->end_data, p->start_brk, p->arg_start,
+		    p->arg_end, p->arg_end, p->env_end);
 }
 
 int fmt_pid_stat(vmfs *m, int pid, struct sbuf *out)
@@ -1165,6 +1170,18 @@ int fmt_pid_cmdline(vmfs *m, int pid, struct sbuf *out)
 	if (r < 0)
 		return r;
 	sbuf_put(out, ps.name, strlen(ps.name) + 1);
+	return sbuf_result(out);
+}
+
+/* auxv (proc_pid_auxv): the saved auxiliary vector, id/value words up to AT_NULL (since 0.5). */
+int fmt_pid_auxv(vmfs *m, int pid, struct sbuf *out)
+{
+	uint64_t w[64];
+	int n = vmfs_auxv(m, pid, w, 64);
+
+	if (n < 0)
+		return n;
+	sbuf_put(out, w, (size_t)(n < 64 ? n : 64) * sizeof(w[0]));
 	return sbuf_result(out);
 }
 

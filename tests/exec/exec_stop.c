@@ -11,7 +11,6 @@
  * standard output, and kills the child.  Exit status 0, 77 when ptrace is
  * not allowed here (the test is skipped), 1 on any other failure.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
