@@ -285,6 +285,8 @@ struct task {
 	uint64_t rss;            /* resident pages */
 	uint64_t data_vm;        /* pages of private writable mappings (VmData) */
 	uint64_t exec_vm;        /* pages of executable, not writable mappings */
+	uint64_t stack_vm;       /* pages of VM_GROWSDOWN mappings (exec's stack) */
+	uint64_t text;           /* bytes of the program's text, as task_mem() (exec) */
 	int sid;                 /* process group and session: see leader_of() */
 };
 
@@ -333,14 +335,24 @@ static int load_task(vmfs *m, int pid, struct task *t)
 	for (ssize_t i = 0; i < n; i++) {
 		uint64_t pages = (maps[i].end - maps[i].start) >> VMFS_PAGE_SHIFT;
 		bool shared = maps[i].flags & MAP_SHARED;
+		bool stack = maps[i].flags & VMFS_MAP_GROWSDOWN;
 
-		/* is_data_mapping() and is_exec_mapping() of mm/internal.h */
-		if ((maps[i].prot & PROT_WRITE) && !shared)
+		/* is_data_mapping(), is_exec_mapping(), is_stack_mapping() of mm/internal.h */
+		if ((maps[i].prot & PROT_WRITE) && !shared && !stack)
 			t->data_vm += pages;
-		if ((maps[i].prot & PROT_EXEC) && !(maps[i].prot & PROT_WRITE))
+		if ((maps[i].prot & PROT_EXEC) && !(maps[i].prot & PROT_WRITE) && !stack)
 			t->exec_vm += pages;
+		if (stack)
+			t->stack_vm += pages;
 	}
 	free(maps);
+	/* task_mem(): text = PAGE_ALIGN(end_code) - (start_code & PAGE_MASK), at most exec_vm */
+	t->text = ((t->ps.end_code + VMFS_PAGE_SIZE - 1) & ~(uint64_t)(VMFS_PAGE_SIZE - 1)) -
+		  (t->ps.start_code & ~(uint64_t)(VMFS_PAGE_SIZE - 1));
+	if (t->ps.end_code <= t->ps.start_code)
+		t->text = 0;
+	if (t->text > t->exec_vm << VMFS_PAGE_SHIFT)
+		t->text = t->exec_vm << VMFS_PAGE_SHIFT;
 	t->rss = t->ps.rss_anon + t->ps.rss_file + t->ps.rss_shmem;
 	t->sid = leader_of(m, &t->ps);
 	return 0;
@@ -1061,9 +1073,11 @@ int fmt_pid_stat(vmfs *m, int pid, struct sbuf *out)
 static void put_pid_statm(vmfs *m, const struct task *t, struct sbuf *out)
 {
 	(void)m;
-	/* size resident shared text lib data dt: no ELF text, so text = 0 */
-	sbuf_printf(out, "%" PRIu64 " %" PRIu64 " %" PRIu64 " 0 0 %" PRIu64 " 0\n",
-		    t->ps.vm_pages, t->rss, t->ps.rss_file + t->ps.rss_shmem, t->data_vm);
+	/* size resident shared text lib data dt (task_statm: text from exec's
+	 * start_code/end_code, 0 before an exec; data is data_vm + stack_vm) */
+	sbuf_printf(out, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " 0 %" PRIu64 " 0\n",
+		    t->ps.vm_pages, t->rss, t->ps.rss_file + t->ps.rss_shmem,
+		    t->text >> VMFS_PAGE_SHIFT, t->data_vm + t->stack_vm);
 }
 
 int fmt_pid_statm(vmfs *m, int pid, struct sbuf *out)
@@ -1119,7 +1133,8 @@ static void put_pid_status(vmfs *m, const struct task *t, struct sbuf *out)
 		{ "VmPin", 0 }, { "VmHWM", KB(hwm) }, { "VmRSS", KB(t->rss) },
 		{ "RssAnon", KB(p->rss_anon) }, { "RssFile", KB(p->rss_file) },
 		{ "RssShmem", KB(p->rss_shmem) }, { "VmData", KB(t->data_vm) },
-		{ "VmStk", 0 }, { "VmExe", 0 }, { "VmLib", KB(t->exec_vm) },
+		{ "VmStk", KB(t->stack_vm) }, { "VmExe", t->text >> 10 },
+		{ "VmLib", KB(t->exec_vm) - (t->text >> 10) },
 		{ "VmPTE", KB(p->pt_pages) }, { "VmSwap", KB(p->swap) },
 		{ "HugetlbPages", 0 },
 	};
@@ -1162,6 +1177,26 @@ int fmt_pid_comm(vmfs *m, int pid, struct sbuf *out)
 }
 
 /* The whole name as the one argument, NUL-terminated as argv strings are. */
+/*
+ * The bytes [start, end) of @pid's memory, as access_remote_vm(FOLL_FORCE)
+ * reads them for cmdline and environ: up to the first page that cannot be
+ * read.
+ */
+static void put_user_range(vmfs *m, int pid, uint64_t start, uint64_t end, struct sbuf *out)
+{
+	char buf[4096];
+
+	while (start < end) {
+		size_t n = end - start < sizeof(buf) ? (size_t)(end - start) : sizeof(buf);
+		ssize_t got = vmfs_access(m, pid, start, buf, n, VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, NULL);
+
+		if (got <= 0)
+			return;
+		sbuf_put(out, buf, (size_t)got);
+		start += (uint64_t)got;
+	}
+}
+
 int fmt_pid_cmdline(vmfs *m, int pid, struct sbuf *out)
 {
 	struct vmfs_proc_stat ps;
@@ -1169,7 +1204,10 @@ int fmt_pid_cmdline(vmfs *m, int pid, struct sbuf *out)
 
 	if (r < 0)
 		return r;
-	sbuf_put(out, ps.name, strlen(ps.name) + 1);
+	if (pid >= 0 && ps.arg_end > ps.arg_start)   /* after exec: argv on the stack (get_mm_cmdline) */
+		put_user_range(m, pid, ps.arg_start, ps.arg_end, out);
+	else
+		sbuf_put(out, ps.name, strlen(ps.name) + 1);
 	return sbuf_result(out);
 }
 
@@ -1358,9 +1396,14 @@ int fmt_pid_max(vmfs *m, struct sbuf *out)
 int fmt_pid_environ(vmfs *m, int pid, struct sbuf *out)
 {
 	struct vmfs_proc_stat ps;
+	int r = task_stat(m, pid, &ps);
 
-	(void)out;
-	return task_stat(m, pid, &ps);
+	if (r < 0)
+		return r;
+	/* after exec: envp's strings on the stack, [env_start = arg_end, env_end) */
+	if (pid >= 0 && ps.env_end > ps.arg_end)
+		put_user_range(m, pid, ps.arg_end, ps.env_end, out);
+	return sbuf_result(out);
 }
 
 /*

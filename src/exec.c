@@ -42,8 +42,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STACK_RLIMIT     (8ull << 20)             /* RLIMIT_STACK's usual 8 MiB */
-#define STACK_GUARD_GAP  (256ull << PAGE_SHIFT)   /* stack_guard_gap */
 #define STACK_EXPAND     131072ull                /* setup_arg_pages's stack_expand */
 #define MAX_ARG_STRLEN   (32 * PAGE_SIZE)
 #define STACK_RND_MASK   0x3fffffull              /* x86-64, in pages */
@@ -694,30 +692,6 @@ out:
 	free(prog);
 	free(interp);
 	return rc;
-}
-
-struct vma *expand_stack(struct vmfs *m, struct mm *mm, uint64_t va)
-{
-	struct vma *v = vma_find_after(&mm->vmas, va);
-	uint64_t addr = va & PAGE_MASK;
-
-	(void)m;
-	if (!v || !v->growsdown || v->start <= va)
-		return NULL;
-	/* expand_downwards: mmap_min_addr, the guard gap to the mapping below, the rlimit */
-	if (addr < MMAP_MIN_ADDR)
-		return NULL;
-	if (v->prev && !v->prev->growsdown && v->prev->prot != PROT_NONE &&
-	    addr - v->prev->end < STACK_GUARD_GAP)
-		return NULL;
-	if (v->end - addr > STACK_RLIMIT)
-		return NULL;
-	mm->vm_pages += (v->start - addr) >> PAGE_SHIFT;
-	if (mm->vm_pages > mm->vm_peak)
-		mm->vm_peak = mm->vm_pages;
-	v->start = addr;
-	vma_changed(&mm->vmas, v);
-	return v;
 }
 
 /* vm_start_gap: a stack's start less the guard gap below it. */

@@ -201,6 +201,9 @@ int  machine_pids(struct vmfs *m, int *pids, uint64_t max);
 int64_t proc_pagemap(struct vmfs *m, int pid, uint64_t vpn, uint64_t *out, uint64_t n);
 int64_t proc_pagetable(struct vmfs *m, int pid, struct vmfs_pt_entry *out, uint64_t max);
 size_t machine_swap_path(struct vmfs *m, char *buf, size_t len);
+#define STACK_RLIMIT    (8ull << 20)             /* RLIMIT_STACK's usual 8 MiB */
+#define STACK_GUARD_GAP (256ull << PAGE_SHIFT)   /* Linux's stack_guard_gap */
+
 /* exec and brk (exec.c). */
 struct vmfs_exec_info;
 int  do_execve(struct vmfs *m, int pid, const char *path, const char *const *argv,
@@ -209,7 +212,7 @@ int  do_brk(struct vmfs *m, int pid, uint64_t addr, uint64_t *out);
 /* The auxv words of @pid (pairs, AT_NULL included) into @out: their number, or -ESRCH. */
 int  proc_auxv(struct vmfs *m, int pid, uint64_t *out, uint64_t max);
 /*
- * expand_stack: @va, below a VM_GROWSDOWN mapping, becomes part of it if
+ * expand_stack (mmap.c): @va, below a VM_GROWSDOWN mapping, becomes part of it if
  * Linux would grow the stack there (stack_guard_gap from the mapping below,
  * the stack rlimit); the mapping now holding @va, or NULL.
  */

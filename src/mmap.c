@@ -25,6 +25,9 @@
  * every call that does not add to its count.  Called with the machine
  * lock held.
  *
+ * expand_stack, also here as in Linux, grows exec's VM_GROWSDOWN stack on
+ * a fault below it.
+ *
  * Invariant: no two neighbouring mappings could merge (every call that
  * makes or changes mappings merges around them; munmap leaves holes).
  */
@@ -475,4 +478,34 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 	walk_page_range(m, mm, addr, cur, &change_ops, &prot);
 	merge_range(m, mm, addr, cur);
 	return err;
+}
+
+/*
+ * expand_stack (mm/mmap.c's expand_downwards, called from the fault path):
+ * a fault below a VM_GROWSDOWN mapping (exec's stack) grows it down to the
+ * faulting page, unless that comes under mmap_min_addr, within
+ * stack_guard_gap of an accessible mapping below, or past the stack rlimit.
+ */
+struct vma *expand_stack(struct vmfs *m, struct mm *mm, uint64_t va)
+{
+	struct vma *v = vma_find_after(&mm->vmas, va);
+	uint64_t addr = va & PAGE_MASK;
+
+	(void)m;
+	if (!v || !v->growsdown || v->start <= va)
+		return NULL;
+	/* expand_downwards: mmap_min_addr, the guard gap to the mapping below, the rlimit */
+	if (addr < MMAP_MIN_ADDR)
+		return NULL;
+	if (v->prev && !v->prev->growsdown && v->prev->prot != PROT_NONE &&
+	    addr - v->prev->end < STACK_GUARD_GAP)
+		return NULL;
+	if (v->end - addr > STACK_RLIMIT)
+		return NULL;
+	mm->vm_pages += (v->start - addr) >> PAGE_SHIFT;
+	if (mm->vm_pages > mm->vm_peak)
+		mm->vm_peak = mm->vm_pages;
+	v->start = addr;
+	vma_changed(&mm->vmas, v);
+	return v;
 }
