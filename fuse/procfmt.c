@@ -990,10 +990,12 @@ static int fmt_vmas(vmfs *m, int pid, struct sbuf *out, bool smaps)
 
 		view_vma(&maps[i], &v);
 		/* show_map_vma: an anonymous mapping over the brk area is [heap], one
-		 * holding the initial stack pointer [stack] (since 0.5, exec) */
-		if (!v.name[0] && maps[i].start <= ps.brk && maps[i].end >= ps.start_brk)
+		 * holding the initial stack pointer [stack] (since 0.5; only after an
+		 * exec, which sets them: a process never exec'd has neither) */
+		if (!v.name[0] && ps.start_brk && maps[i].start <= ps.brk && maps[i].end >= ps.start_brk)
 			snprintf(v.name, sizeof(v.name), "[heap]");
-		else if (!v.name[0] && maps[i].start <= ps.start_stack && maps[i].end >= ps.start_stack)
+		else if (!v.name[0] && ps.start_stack && maps[i].start <= ps.start_stack &&
+			 maps[i].end >= ps.start_stack)
 			snprintf(v.name, sizeof(v.name), "[stack]");
 		if (maps[i].flags & VMFS_MAP_GROWSDOWN)
 			v.flags |= VM_GROWSDOWN;
