@@ -1948,6 +1948,29 @@ static void test_exec(void **state)
 	assert_int_equal(vmfs_pagemap(m, pid2, text >> 12, &pm2, 1), 1);
 	assert_true(pm1 & VMFS_PM_PRESENT);
 	assert_int_equal(pm1 & VMFS_PM_PFN_MASK, pm2 & VMFS_PM_PFN_MASK);
+	/* reclaim drops the clean host page (no writeback); a read brings it back from the file */
+	{
+		uint64_t maj, off = 0;
+		char a[16], c[16];
+
+		for (int i = 0; i < n; i++)
+			if (maps[i].start == text)
+				off = maps[i].offset;
+		f = fopen("/usr/bin/ls", "rb");
+		assert_non_null(f);
+		assert_int_equal(fseek(f, (long)off, SEEK_SET), 0);
+		assert_int_equal(fread(a, 1, 16, f), 16);
+		fclose(f);
+		assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+		maj = ps.maj_flt;
+		assert_true(vmfs_reclaim(m, 100000) > 0);
+		assert_int_equal(vmfs_pagemap(m, pid, text >> 12, &pm1, 1), 1);
+		assert_false(pm1 & VMFS_PM_PRESENT);
+		assert_int_equal(vmfs_read(m, pid, text, c, 16), 16);
+		assert_memory_equal(a, c, 16);
+		assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+		assert_int_equal(ps.maj_flt, maj + 1);
+	}
 	/* auxv: AT_PAGESZ (6) 4096, ends with AT_NULL */
 	n = vmfs_auxv(m, pid, w, 64);
 	assert_true(n >= 4 && w[n - 2] == 0);
