@@ -100,6 +100,10 @@ static const struct sys_entry sys_entries[] = {
 	{ { "mm",            K_DIR,    S_IFDIR | 0555, NULL, NULL }, &sys_entries[SYS_KERNEL].e, NULL },
 	{ { "page_idle",     K_DIR,    S_IFDIR | 0555, NULL, NULL }, &sys_entries[SYS_KERNEL + 3].e, NULL },
 	{ { "bitmap",        K_PAGE_IDLE, S_IFREG | 0600, NULL, NULL }, &sys_entries[SYS_KERNEL + 4].e, NULL },
+	{ { "overcommit_memory", K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
+	  "vm.overcommit_memory" },
+	{ { "overcommit_ratio", K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
+	  "vm.overcommit_ratio" },
 };
 
 /* The sys_entry of @e, which is below sys/ (not sys/ itself). */

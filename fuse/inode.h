@@ -18,6 +18,8 @@
  *       vm/                    0555
  *         max_map_count        0644  a tunable (vmfs_sysctl "vm.max_map_count"):
  *                                    its value as text; writing a number sets it
+ *         overcommit_memory    0644  the tunables "vm.overcommit_memory" and
+ *         overcommit_ratio     0644  "vm.overcommit_ratio", the same way
  *       kernel/                0555
  *         osrelease pid_max    0444  text, rendered by procfmt.c
  *       kernel/mm/page_idle/   0555  (Linux's /sys/kernel/mm/page_idle)

@@ -61,6 +61,7 @@ static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("swap"), MACHINE_OPT("swap_size"), MACHINE_OPT("max_map_count"),
 	MACHINE_OPT("contents"), MACHINE_OPT("zero_page"),
 	MACHINE_OPT("aslr"), MACHINE_OPT("seed"),
+	MACHINE_OPT("overcommit_memory"), MACHINE_OPT("overcommit_ratio"),
 	FUSE_OPT_KEY("-h", KEY_HELP), FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION), FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("max_read=", KEY_MAX_READ),
@@ -157,6 +158,8 @@ static void help(void)
 "    aslr=0|1               1: exec randomises stack, mmap base and brk\n"
 "    seed=N                 exec's AT_RANDOM bytes and aslr offsets (default 0)\n"
 "                           (default 1: it maps the shared zero page)\n"
+"    overcommit_memory=0|1|2  0 heuristic, 1 always (default), 2 strict\n"
+"    overcommit_ratio=N     percent of RAM in CommitLimit (default 50)\n"
 "    Sizes take K, M, G, T suffixes; a bad machine option is an error.\n"
 "\n"
 "FUSE options (-o):\n"

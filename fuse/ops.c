@@ -238,6 +238,8 @@ static int render(struct handle *h)
 
 	if (fmt_process == fmt_pid_pagetable && !h->show_pfn)
 		fmt_process = fmt_pid_pagetable_nopfn;
+	if (fmt_process == fmt_pid_stat && !h->show_pfn)   /* wchan: ptrace_may_access */
+		fmt_process = fmt_pid_stat_noptrace;
 	if (e->kind == K_SYSCTL)
 		rc = fmt_sysctl(machine, node_sysctl(&h->node), &h->text);
 	else

@@ -43,9 +43,10 @@
  *     sh and ms for shared mappings, except that a shared mapping of an
  *     object without write permission when it was made loses sh and mw
  *     (Linux clears VM_SHARED|VM_MAYWRITE for a read-only file; the
- *     engine keeps it, vmfs_map.nomaywrite); ac for private writable
- *     mappings (VM_ACCOUNT); sd (VM_SOFTDIRTY) on every mapping, as a new
- *     x86 mapping has it.
+ *     engine keeps it, vmfs_map.nomaywrite); ac for the mappings the
+ *     engine charged (VMFS_MAP_ACCOUNT: private writable, or made writable
+ *     by mprotect, and still so after write is taken away); sd
+ *     (VM_SOFTDIRTY) on every mapping, as a new x86 mapping has it.
  *   - Processes never run on a CPU: state S (sleeping), utime/stime 0, no
  *     context switches, CPU 0, nice 0, priority 20, root's ids and
  *     capabilities, empty signal masks; process group and session are the
@@ -189,7 +190,7 @@ static void *snap_list(vmfs *m, int pid, list_call call, size_t size, size_t roo
 	for (;;) {
 		void *bigger;
 
-		if (room > TEXT_MAX / size) {   /* the daemon's bound on one rendering */
+		if (room > SNAP_MAX / size) {   /* the daemon's bound on one rendering */
 			free(buf);
 			*n = -EFBIG;
 			return NULL;
@@ -398,40 +399,13 @@ static bool swap_area(vmfs *m, const struct vmfs_stat *st, uint64_t *total, uint
 
 /* ---- machine-wide files ------------------------------------------------------ */
 
-/* Pages a process has committed (VM_ACCOUNT mappings: private writable, shared anonymous). */
-static int committed_pages(vmfs *m, uint64_t *committed)
-{
-	ssize_t n, nm;
-	int *pids = snap_pids(m, &n);
-
-	*committed = 0;
-	if (!pids)
-		return (int)n;
-	for (ssize_t i = 0; i < n; i++) {
-		struct vmfs_map *maps = snap_maps(m, pids[i], &nm);
-
-		if (!maps)
-			continue;      /* exited meanwhile */
-		for (ssize_t j = 0; j < nm; j++) {
-			bool shared = maps[j].flags & MAP_SHARED;
-			bool anon = maps[j].object[0] == '\0';
-
-			if ((!shared && (maps[j].prot & PROT_WRITE)) || (shared && anon))
-				*committed += (maps[j].end - maps[j].start) >> VMFS_PAGE_SHIFT;
-		}
-		free(maps);
-	}
-	free(pids);
-	return 0;
-}
-
 static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
-	uint64_t swap_total, swap_used, committed, file_lru, available;
-	int r = committed_pages(m, &committed);
+	uint64_t swap_total, swap_used, file_lru, available;
 	struct vmfs_lru_stat ls;
+	int r = vmfs_lru_stat(m, &ls);
 
-	if (r < 0 || (r = vmfs_lru_stat(m, &ls)) < 0)
+	if (r < 0)
 		return r;
 	swap_area(m, st, &swap_total, &swap_used);
 	file_lru = ls.nr_active_file + ls.nr_inactive_file;
@@ -472,9 +446,9 @@ static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "NFS_Unstable:   %8" PRIu64 " kB\n", 0 },
 		{ "Bounce:         %8" PRIu64 " kB\n", 0 },
 		{ "WritebackTmp:   %8" PRIu64 " kB\n", 0 },
-		/* vm_commit_limit(): overcommit_ratio 50% of RAM, plus swap */
-		{ "CommitLimit:    %8" PRIu64 " kB\n", KB(st->frames / 2 + swap_total) },
-		{ "Committed_AS:   %8" PRIu64 " kB\n", KB(committed) },
+		/* vm_commit_limit() and vm_committed_as, the engine's */
+		{ "CommitLimit:    %8" PRIu64 " kB\n", KB(st->commit_limit) },
+		{ "Committed_AS:   %8" PRIu64 " kB\n", KB(st->committed_as) },
 		{ "VmallocTotal:   %8" PRIu64 " kB\n", UINT64_C(34359738367) },  /* x86_64, 4 levels */
 		{ "VmallocUsed:    %8" PRIu64 " kB\n", 0 },
 		{ "VmallocChunk:   %8" PRIu64 " kB\n", 0 },
@@ -617,13 +591,13 @@ static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "nr_file_pages", st->file_pages + st->swap_cached },  /* swap cache included */
 		{ "nr_dirty", st->dirty_pages },
 		{ "nr_shmem", st->shmem_pages },
-		{ "nr_vmscan_write", st->pswpout },
+		{ "nr_vmscan_write", st->nr_vmscan_write },   /* pageout(): swap and object pages */
 		{ "nr_page_table_pages", st->pagetable_pages },
 		{ "nr_swapcached", st->swap_cached },
 		{ "nr_dirty_threshold", dirtyable * 20 / 100 },       /* vm.dirty_ratio */
 		{ "nr_dirty_background_threshold", dirtyable * 10 / 100 },
 		{ "pgpgin", KB(st->pgmajfault) },          /* every major fault reads a page */
-		{ "pgpgout", KB(st->pswpout) },
+		{ "pgpgout", KB(st->pgpgout) },            /* sectors / 2: KiB written */
 		{ "pswpin", st->pswpin },
 		{ "pswpout", st->pswpout },
 		{ "pgalloc_normal", st->pgalloc },
@@ -635,6 +609,10 @@ static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "pgmajfault", st->pgmajfault },
 		{ "pgsteal_direct", st->pgsteal_direct },
 		{ "pgscan_direct", st->pgscan_direct },
+		{ "pgscan_anon", st->pgscan_anon },
+		{ "pgscan_file", st->pgscan_file },
+		{ "pgsteal_anon", st->pgsteal_anon },
+		{ "pgsteal_file", st->pgsteal_file },
 		{ "oom_kill", st->oom_kill },
 	};
 
@@ -847,7 +825,7 @@ static void view_vma(const struct vmfs_map *mp, struct vma_view *v)
 		    (mp->prot & PROT_EXEC ? VM_EXEC : 0);
 	if (shared)
 		v->flags |= VM_SHARED | VM_MAYSHARE;
-	else if (mp->prot & PROT_WRITE)
+	if (mp->flags & VMFS_MAP_ACCOUNT)
 		v->flags |= VM_ACCOUNT;
 
 	if (mp->object[0]) {
@@ -913,21 +891,16 @@ static void mss_add(struct mss *a, const struct vmfs_map *mp)
 	a->referenced += mp->referenced * page;
 	a->anonymous += mp->anon * page;
 	a->swap += mp->swap * page;
-	a->swap_pss += mp->swap * page;   /* swap counts are not shared out: see the report */
+	a->swap_pss += mp->swap_pss;
 	a->pss += mp->pss;
 	a->pss_dirty += mp->pss_dirty;
-	if (!mp->object[0]) {
-		if (shared)
-			a->pss_shmem += mp->pss;
-		else
-			a->pss_anon += mp->pss;
-	} else {
-		/* a private object mapping holds object pages and COW copies: split in proportion */
-		uint64_t anon = mp->rss ? mp->pss * mp->anon / mp->rss : 0;
-
-		a->pss_anon += anon;
-		a->pss_file += mp->pss - anon;
-	}
+	/* smaps_page_accumulate, page by page: anonymous, else shmem
+	 * (swap-backed: a shared anonymous mapping's pages), else file */
+	a->pss_anon += mp->pss_anon;
+	if (!mp->object[0] && shared)
+		a->pss_shmem += mp->pss - mp->pss_anon;
+	else
+		a->pss_file += mp->pss - mp->pss_anon;
 }
 
 /* SEQ_PUT_DEC(str, val): seq_put_decimal_ull_width(m, str, val >> 10, 8) */
@@ -1044,12 +1017,17 @@ int fmt_pid_smaps_rollup(vmfs *m, int pid, struct sbuf *out)
 
 /* ---- /proc/PID/stat, statm, status, comm, cmdline --------------------------------- */
 
-static void put_pid_stat(vmfs *m, const struct task *t, struct sbuf *out)
+/*
+ * do_task_stat(): pid (comm) state, then 49 numbers.  wchan (the 35th
+ * field) is Linux 6.1's 0/1 flag, no longer an address: 1 for a task that
+ * is not running (every process of the machine sleeps, state S) when the
+ * reader is permitted (ptrace_may_access: here the mounter or root, who
+ * own the machine's processes), else 0.
+ */
+static void put_task_stat(const struct task *t, struct sbuf *out, bool permitted)
 {
 	const struct vmfs_proc_stat *p = &t->ps;
 
-	(void)m;
-	/* do_task_stat(): pid (comm) state, then 49 numbers */
 	sbuf_printf(out, "%d (%s) S %d %d %d 0 -1 %u", p->pid, p->comm, p->ppid, t->sid, t->sid,
 		    0x00400000u /* PF_RANDOMIZE, as a user process */);
 	sbuf_printf(out, " %" PRIu64 " 0 %" PRIu64 " 0", p->min_flt, p->maj_flt);
@@ -1057,19 +1035,43 @@ static void put_pid_stat(vmfs *m, const struct task *t, struct sbuf *out)
 	sbuf_printf(out, " %" PRIu64, p->start_ns / NS_PER_TICK);
 	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64,
 		    p->vm_pages << VMFS_PAGE_SHIFT, t->rss, UINT64_MAX /* RLIM_INFINITY */);
-	/* startcode endcode startstack (exec's, since 0.5; 0 before an exec), esp eip */
-	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64 " 0 0", p->start_code, p->end_code,
-		    p->start_stack);
-	sbuf_printf(out, " 0 0 0 0 0 0 0 17 0 0 0 0 0 0");   /* signals wchan nswap cnswap exit_signal cpu rt policy blkio gtime cgtime */
-	/* start_data end_data start_brk arg_start arg_end env_start env_end exit_code */
-	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-		    " %" PRIu64 " 0\n", p->start_data, p->end_data, p->start_brk, p->arg_start,
-		    p->arg_end, p->arg_end, p->env_end);
+	/* startcode endcode startstack (exec's, since 0.5; 0 before an exec) as
+	 * do_task_stat shows them: 1 1 0 to a reader not permitted */
+	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64 " 0 0",
+		    permitted ? p->start_code : 1, permitted ? p->end_code : 1,
+		    permitted ? p->start_stack : 0);                 /* ... esp eip */
+	sbuf_printf(out, " 0 0 0 0 %d", permitted);            /* signal blocked sigignore sigcatch wchan */
+	sbuf_printf(out, " 0 0 17 0 0 0 0 0 0");              /* nswap cnswap exit_signal cpu rt policy blkio gtime cgtime */
+	/* start_data end_data start_brk arg_start arg_end env_start env_end (0s
+	 * when not permitted), exit_code */
+	if (permitted)
+		sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+			    " %" PRIu64 " 0\n", p->start_data, p->end_data, p->start_brk, p->arg_start,
+			    p->arg_end, p->arg_end, p->env_end);
+	else
+		sbuf_printf(out, " 0 0 0 0 0 0 0 0\n");
+}
+
+static void put_pid_stat(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	(void)m;
+	put_task_stat(t, out, true);
+}
+
+static void put_pid_stat_noptrace(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	(void)m;
+	put_task_stat(t, out, false);
 }
 
 int fmt_pid_stat(vmfs *m, int pid, struct sbuf *out)
 {
 	return fmt_task(m, pid, out, put_pid_stat);
+}
+
+int fmt_pid_stat_noptrace(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_task(m, pid, out, put_pid_stat_noptrace);
 }
 
 static void put_pid_statm(vmfs *m, const struct task *t, struct sbuf *out)
@@ -1137,7 +1139,7 @@ static void put_pid_status(vmfs *m, const struct task *t, struct sbuf *out)
 		{ "RssShmem", KB(p->rss_shmem) }, { "VmData", KB(t->data_vm) },
 		{ "VmStk", KB(t->stack_vm) }, { "VmExe", t->text >> 10 },
 		{ "VmLib", KB(t->exec_vm) - (t->text >> 10) },
-		{ "VmPTE", KB(p->pt_pages) }, { "VmSwap", KB(p->swap) },
+		{ "VmPTE", KB(p->pgtables_pages) }, { "VmSwap", KB(p->swap) },
 		{ "HugetlbPages", 0 },
 	};
 	for (size_t i = 0; i < sizeof(mem) / sizeof(mem[0]); i++)

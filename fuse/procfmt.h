@@ -22,13 +22,16 @@
 
 /*
  * The most memory one rendering may take, so that what the daemon holds
- * for an open file is bounded: its text (sbuf) and the list of the machine
- * it is made from (snap_*) each stay under TEXT_MAX, or the rendering
- * fails with -EFBIG (smaps of a process with 100,000 mappings, say; maps
- * of the same process, about 50 bytes a mapping, still fits).  64 MiB
- * holds smaps at Linux's default max_map_count, 65530 mappings.
+ * for an open file is bounded: its text (sbuf) stays under TEXT_MAX and
+ * the list of the machine it is made from (snap_*) under SNAP_MAX, or the
+ * rendering fails with -EFBIG (smaps of a process with 100,000 mappings,
+ * say; maps of the same process, about 50 bytes a mapping, still fits).
+ * 64 MiB holds smaps at Linux's default max_map_count, 65530 mappings; the
+ * list of that many struct vmfs_map entries (504 bytes each since 0.5)
+ * is half of SNAP_MAX, so maps of twice as many still renders.
  */
 #define TEXT_MAX ((size_t)64 << 20)
+#define SNAP_MAX ((size_t)128 << 20)
 
 /* A growing text buffer; err is set (and stays) once an allocation fails or
  * the text would pass TEXT_MAX (-EFBIG). */
@@ -77,6 +80,8 @@ int fmt_pid_maps(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_smaps(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_smaps_rollup(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_stat(vmfs *m, int pid, struct sbuf *out);
+/* stat for a reader not permitted to see the wait channel: wchan 0 (since 0.5) */
+int fmt_pid_stat_noptrace(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_statm(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_status(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_comm(vmfs *m, int pid, struct sbuf *out);

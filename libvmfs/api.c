@@ -17,6 +17,9 @@
 #include "pageflags.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define VMFS_EXPORT __attribute__((visibility("default")))
 
@@ -120,12 +123,47 @@ VMFS_EXPORT int vmfs_auxv(vmfs *m, int pid, uint64_t *out, size_t max)
 	return LOCKED(m, proc_auxv(m, pid, out, max));
 }
 
-VMFS_EXPORT int vmfs_maps(vmfs *m, int pid, struct vmfs_map *maps, size_t max)
+/*
+ * vmfs_maps has two versions, as glibc versions a call whose struct grew.
+ * Since 0.5 struct vmfs_map is larger (swap_pss and the fields after it);
+ * a program built against 0.1-0.4 passes entries of the old size, which
+ * ended with reserved[2] where swap_pss and pss_anon are now, and its
+ * calls bind to vmfs_maps@VMFS_0.1: that fills only the old size of each
+ * entry (its reserved[] zero).  A program built against this header binds
+ * to vmfs_maps@@VMFS_0.5, the default.
+ */
+#define VMFS_MAP_SIZE_0_1 (offsetof(struct vmfs_map, swap_pss) + 2 * sizeof(uint64_t))
+
+int vmfs_maps_0_5(vmfs *m, int pid, struct vmfs_map *maps, size_t max);
+int vmfs_maps_0_1(vmfs *m, int pid, void *maps, size_t max);
+__asm__(".symver vmfs_maps_0_5, vmfs_maps@@VMFS_0.5");
+__asm__(".symver vmfs_maps_0_1, vmfs_maps@VMFS_0.1");
+
+VMFS_EXPORT int vmfs_maps_0_5(vmfs *m, int pid, struct vmfs_map *maps, size_t max)
 {
 	CHECK_M(m);
 	if (!maps && max)
 		return vm_error(-EINVAL, "vmfs_maps: NULL buffer");
 	return LOCKED(m, proc_maps(m, pid, maps, max));
+}
+
+VMFS_EXPORT int vmfs_maps_0_1(vmfs *m, int pid, void *maps, size_t max)
+{
+	struct vmfs_map *all = NULL;
+	int n;
+
+	CHECK_M(m);
+	if (!maps && max)
+		return vm_error(-EINVAL, "vmfs_maps: NULL buffer");
+	if (max && !(all = calloc(max, sizeof(*all))))
+		return vm_error(-ENOMEM, "vmfs_maps: out of memory");
+	n = LOCKED(m, proc_maps(m, pid, all, max));
+	for (size_t i = 0; n > 0 && i < (size_t)n && i < max; i++) {
+		memset(&all[i].swap_pss, 0, 2 * sizeof(uint64_t));
+		memcpy((char *)maps + i * VMFS_MAP_SIZE_0_1, &all[i], VMFS_MAP_SIZE_0_1);
+	}
+	free(all);
+	return n;
 }
 
 VMFS_EXPORT ssize_t vmfs_access(vmfs *m, int pid, uint64_t addr, void *buf, size_t len,

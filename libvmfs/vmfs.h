@@ -171,7 +171,8 @@ int vmfs_mprotect(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
 struct vmfs_map {
 	uint64_t start, end;   /* [start, end) */
 	int      prot;         /* PROT_* */
-	int      flags;        /* MAP_PRIVATE or MAP_SHARED, plus MAP_ANONYMOUS */
+	int      flags;        /* MAP_PRIVATE or MAP_SHARED, plus MAP_ANONYMOUS
+				  and VMFS_MAP_ACCOUNT */
 	uint64_t offset;       /* offset in the object (0 for private anonymous;
 				  shared anonymous: from 0 at mmap, following
 				  splits as Linux's vm_pgoff, since 0.5) */
@@ -179,7 +180,9 @@ struct vmfs_map {
 				  file exec mapped: its absolute path (since 0.5) */
 	uint64_t rss;          /* resident pages mapped here by this process */
 	uint64_t anon;         /* of which private anonymous pages */
-	uint64_t swap;         /* pages of this mapping in swap */
+	uint64_t swap;         /* pages of this mapping in swap (with a shared
+				  anonymous mapping, since 0.5, its object's
+				  pages in swap in the mapping's range) */
 	uint64_t referenced;   /* resident pages whose accessed bit is set, or
 				  which idle tracking left young (since 0.5) */
 	uint64_t dirty;        /* resident pages whose dirty bit is set */
@@ -190,14 +193,33 @@ struct vmfs_map {
 				  kept until the sum */
 	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t pss_dirty;    /* bytes, like pss, of the dirty pages */
+	/*
+	 * Since 0.5 the struct is larger: a program built against 0.4's header
+	 * (which ended with reserved[2] here) links to vmfs_maps@VMFS_0.1, which
+	 * fills only that much of each entry; one built against this header
+	 * gets vmfs_maps@@VMFS_0.5 and everything below.
+	 */
+	/* in bytes like pss (smaps' SwapPss and Pss_Anon): */
+	uint64_t swap_pss;     /* each swap entry's 4096 / the entries sharing
+				  its slot (swp_swapcount) */
+	uint64_t pss_anon;     /* the part of pss from anonymous pages, page
+				  by page (the rest is file or, in a shared
+				  anonymous mapping, shmem) */
 	uint32_t ino;          /* shared anonymous memory: its inode number, one
 				  per mmap and never 0 (Linux's shmem inode of
-				  "/dev/zero (deleted)"), else 0 (since 0.5) */
+				  "/dev/zero (deleted)"), else 0 */
 	uint32_t nomaywrite;   /* 1 when the mapping may never be made writable:
 				  shared, of an object read-only when mapped
-				  (VM_MAYWRITE clear) (since 0.5) */
-	uint64_t reserved[1];
+				  (VM_MAYWRITE clear) */
+	uint64_t reserved[12];
 };
+
+/*
+ * In vmfs_map.flags (since 0.5): the mapping is charged to Committed_AS
+ * (Linux's VM_ACCOUNT: made private and writable, or made writable by
+ * mprotect; it stays when mprotect takes the write away).
+ */
+#define VMFS_MAP_ACCOUNT 0x40000000
 
 /*
  * vmfs_maps - @pid's mappings in address order.  Fills at most @max entries
@@ -431,7 +453,23 @@ struct vmfs_stat {
 				      zero_page= option, default 1; 0 with
 				      kernel=0) (since 0.5) */
 	uint64_t zero_pfn;         /* its frame: the kernel image's last (since 0.5) */
-	uint64_t reserved[11];
+	/* overcommit accounting, in pages (since 0.5; /proc/meminfo) */
+	uint64_t committed_as;     /* charged: private writable (VM_ACCOUNT)
+				      mappings and shared anonymous memory */
+	uint64_t commit_limit;     /* frames * vm.overcommit_ratio / 100 + swap */
+	/* reclaim by LRU type and writes (since 0.5; /proc/vmstat) */
+	uint64_t pgscan_anon, pgscan_file;   /* pgscan_direct split: a victim()
+						call's scanned pages count under
+						the type of the page it chose
+						(anon: anonymous and shared
+						anonymous memory, as Linux's
+						swap-backed pages) */
+	uint64_t pgsteal_anon, pgsteal_file; /* pgsteal_direct split the same way */
+	uint64_t nr_vmscan_write;  /* pages reclaim wrote out: to swap, or a
+				      dirty object page back to its object */
+	uint64_t pgpgout;          /* pages written out, reclaim and writeback
+				      (vmstat shows KiB) */
+	uint64_t reserved[3];
 };
 
 /* vmfs_stat - machine-wide configuration and counters.  Since 0.1. */
@@ -500,12 +538,16 @@ struct vmfs_proc_stat {
 	uint64_t start_ns;         /* creation time, ns since the machine opened */
 	uint64_t rss_peak;         /* highest rss_anon+rss_file+rss_shmem (VmHWM) */
 	uint64_t vm_peak;          /* highest vm_pages (VmPeak) */
+	uint64_t pgtables_pages;   /* the page-table pages Linux counts in VmPTE
+				      (mm_pgtables_bytes): pte, pmd and pud
+				      tables, not the top table nor, with 5 or
+				      6 levels, the ones above pud (since 0.5) */
 	/* What exec laid out (since 0.5; all 0 in a process that never exec'd):
 	 * /proc/PID/stat's startcode..env_end; env_start is arg_end. */
 	uint64_t start_code, end_code, start_data, end_data;
 	uint64_t start_brk, brk, start_stack;
 	uint64_t arg_start, arg_end, env_end;
-	uint64_t reserved[4];
+	uint64_t reserved[3];
 };
 
 /* vmfs_proc_stat - one process's accounting.  0 or -ESRCH.  Since 0.1. */

@@ -803,7 +803,7 @@ int translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w)
 		if (v) {
 			w->mapped = 1;
 			w->prot = v->prot;
-			w->flags = v->flags;
+			w->flags = v->flags & ~VMA_ACCOUNT;
 		}
 	} else if (addr - g->kernel_base < m->opt.kernel_bytes) {
 		w->mapped = 1;

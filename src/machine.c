@@ -65,6 +65,7 @@ int machine_open(struct vmfs **out, const char *options)
 	if (!m)
 		return vm_error(-ENOMEM, "out of memory");
 	m->opt = opt;
+	vm_reserves_init(m);
 	clock_gettime(CLOCK_MONOTONIC, &m->t0);
 	m->boot_time = time(NULL);
 	pt_geom_init(&m->geom, opt.levels);
@@ -206,6 +207,12 @@ int machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what)
 	st->pswpout = m->cnt.pswpout;
 	st->pgscan_direct = m->cnt.pgscan;
 	st->pgsteal_direct = m->cnt.pgsteal;
+	st->pgscan_anon = m->cnt.pgscan_anon;
+	st->pgscan_file = m->cnt.pgscan_file;
+	st->pgsteal_anon = m->cnt.pgsteal_anon;
+	st->pgsteal_file = m->cnt.pgsteal_file;
+	st->nr_vmscan_write = m->cnt.nr_vmscan_write;
+	st->pgpgout = m->cnt.pgpgout;
 	st->oom_kill = m->cnt.oom_kill;
 	st->swap_total = m->swap.max_slots;
 	st->swap_used = swap_used(&m->swap);
@@ -227,6 +234,8 @@ int machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what)
 	st->boot_time = (uint64_t)m->boot_time;
 	st->uptime_ns = machine_now(m);
 	st->contents_none = !m->phys.contents;
+	st->committed_as = m->committed;
+	st->commit_limit = vm_commit_limit(m);
 	st->zero_page = m->zero_pfn != NO_ZERO_PFN;
 	st->zero_pfn = st->zero_page ? m->zero_pfn : 0;
 	snprintf(st->policy, sizeof(st->policy), "%s", m->pol && m->pol->name ? m->pol->name : "?");
@@ -298,11 +307,40 @@ int proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st)
 	st->arg_start = mm->img.arg_start;
 	st->arg_end = mm->img.arg_end;
 	st->env_end = mm->img.env_end;
+	st->pgtables_pages = mm_pgtables_pages(m, mm);
 	return 0;
 }
 
 /* Linux keeps Pss in bytes with a 12-bit fraction until the sum (task_mmu.c). */
 #define PSS_SHIFT 12
+
+/*
+ * shmem_swap_usage: the pages of @v's range of its shared-memory object
+ * that are in swap.  A swapped shared page leaves no swap entry in the
+ * tables (its object keeps the slot), so smaps counts it from the object,
+ * in Swap only (SwapPss leaves shmem out, as smap_gather_stats does).
+ */
+static uint64_t shmem_swap_usage(const struct vma *v)
+{
+	uint64_t first = v->pgoff, n = (v->end - v->start) >> PAGE_SHIFT, swapped = 0;
+
+	if (n <= vmobj_nr_pages(v->obj)) {
+		for (uint64_t i = 0; i < n; i++) {
+			const uint64_t *val = vmobj_lookup(v->obj, first + i);
+
+			swapped += val && (*val & VMOBJ_SWAPPED);
+		}
+	} else {
+		size_t it = 0;
+		uint64_t pgoff, val;
+
+		while (vmobj_next_page(v->obj, &it, &pgoff, &val))
+			swapped += (val & VMOBJ_SWAPPED) && pgoff >= first && pgoff - first < n;
+	}
+	return swapped;
+}
+
+_Static_assert(VMA_ACCOUNT == VMFS_MAP_ACCOUNT, "vmfs_map.flags shows VM_ACCOUNT as it is kept");
 
 /* Count the pages of one mapping for vmfs_maps. */
 static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
@@ -313,7 +351,14 @@ static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 	(void)mm;
 	(void)va;
 	if (pte_is_swap(e)) {
+		/* smaps_pte_entry: SwapPss shares the slot among its swap entries
+		 * (swp_swapcount: the swap cache's reference is not one) */
+		uint64_t slot = pte_pfn(e), pfn, count = swap_refs(&m->swap, slot);
+
+		if (count && swap_cache_find(&m->swap, slot, &pfn))
+			count--;
 		o->swap++;
+		o->swap_pss += (PAGE_SIZE << PSS_SHIFT) / (count > 1 ? count : 1);
 	} else if (pte_resident(e) && !is_zero_pfn(m, pte_pfn(e))) {
 		/* (smaps_pte_entry counts no zero page: vm_normal_page has none) */
 		const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
@@ -324,8 +369,10 @@ static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 		o->pss += share;
 		if (dirty)
 			o->pss_dirty += share;
-		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
+		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON) {
 			o->anon++;
+			o->pss_anon += share;   /* smaps_page_accumulate: PageAnon */
+		}
 		if ((e & PTE_A) || (f->flags & FRAME_YOUNG))   /* pte_young || page_is_young */
 			o->referenced++;
 		if (dirty)
@@ -368,8 +415,12 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 				 v->obj->kind == VMOBJ_HOST ? v->obj->path : v->obj->name,
 				 v->obj->removed ? " (deleted)" : "");
 		walk_page_range(m, mm, v->start, v->end, &count_ops, o);
+		if (v->obj && v->obj->kind == VMOBJ_SHMEM)
+			o->swap += shmem_swap_usage(v);
 		o->pss >>= PSS_SHIFT;
 		o->pss_dirty >>= PSS_SHIFT;
+		o->pss_anon >>= PSS_SHIFT;
+		o->swap_pss >>= PSS_SHIFT;
 	}
 	return mm->vmas.count > INT32_MAX ? INT32_MAX : (int)mm->vmas.count;
 }

@@ -103,6 +103,9 @@ struct mm {
 struct vm_counters {
 	uint64_t pgfault, pgmajfault, cow_fault, segfault;
 	uint64_t pswpin, pswpout, pgscan, pgsteal, oom_kill;
+	uint64_t pgscan_anon, pgscan_file, pgsteal_anon, pgsteal_file;  /* by LRU type (vmscan.c) */
+	uint64_t nr_vmscan_write;     /* pages reclaim wrote: to swap or back to their object */
+	uint64_t pgpgout;             /* pages written out: reclaim's writes and writeback */
 	uint64_t pgalloc, pgfree;
 	uint64_t tlb_hit, tlb_miss;   /* of processes that exited (live ones count in their mm) */
 	uint64_t forks, spawns, exits;
@@ -139,6 +142,9 @@ struct vmfs {
 	uint64_t           nobjs, capobjs;
 	uint64_t           next_sid;      /* store ids of objects */
 	struct u64map      open_objs;     /* object number (sid) -> struct vmobj *, while open (object.c) */
+	uint64_t           committed;     /* pages charged (Linux's vm_committed_as): the
+					     VM_ACCOUNT mappings and shared-memory objects */
+	uint64_t           user_reserve;  /* pages, set at open (mmap.c) */
 	time_t             boot_time;     /* wall clock at open */
 	struct timespec    t0;
 };
@@ -183,6 +189,21 @@ int  mm_exit(struct vmfs *m, int pid);
 int  do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	     int flags, const char *object, uint64_t offset, uint64_t *out);
 int  do_munmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len);
+/*
+ * Overcommit accounting (Linux's mm/util.c): vm_commit_limit() is
+ * CommitLimit in pages (frames * overcommit_ratio / 100 + swap);
+ * total_swap_pages() is SwapTotal (with unlimited swap: used + frames; 0
+ * with swap=none).  vm_enough_memory() is __vm_enough_memory for @mm
+ * committing @pages more once @freed charged pages are gone: 0, or
+ * -ENOMEM with the kernel's log line; it charges nothing, the caller adds
+ * to committed when the call succeeds and vm_unacct_memory() takes back.
+ */
+uint64_t vm_commit_limit(const struct vmfs *m);
+uint64_t total_swap_pages(const struct vmfs *m);
+int      vm_enough_memory(struct vmfs *m, const struct mm *mm, uint64_t pages, uint64_t freed,
+			  uint64_t total_vm);
+void     vm_unacct_memory(struct vmfs *m, uint64_t pages);
+void     vm_reserves_init(struct vmfs *m);
 int  do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
 int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t len,
 		  unsigned how, struct vmfs_fault *fault);

@@ -129,6 +129,8 @@ static void free_vmas(struct vmfs *m, struct mm *mm)
 	while (v) {
 		struct vma *next = v->next;
 
+		if (v->flags & VMA_ACCOUNT)
+			vm_unacct_memory(m, (v->end - v->start) >> PAGE_SHIFT);
 		if (v->obj) {
 			vmobj_unlink_vma(v->obj, v);
 			vmobj_put(m, v->obj);
@@ -300,10 +302,17 @@ static const struct mm_walk_ops copy_ops = { .pte_entry = copy_pte };
 int mm_fork(struct vmfs *m, int pid)
 {
 	struct mm *parent = mm_lookup(m, pid), *child;
+	uint64_t charge = 0;
 	int rc;
 
 	if (!parent)
 		return -ESRCH;
+	/* dup_mmap: the child's VM_ACCOUNT mappings are charged again */
+	for (const struct vma *v = parent->vmas.first; v; v = v->next)
+		if (v->flags & VMA_ACCOUNT)
+			charge += (v->end - v->start) >> PAGE_SHIFT;
+	if ((rc = vm_enough_memory(m, parent, charge, 0, parent->vm_pages)) < 0)
+		return rc;
 	child = mm_new(m, parent->name);
 	if (!child)
 		return -ENOMEM;
@@ -325,6 +334,8 @@ int mm_fork(struct vmfs *m, int pid)
 		}
 		vma_link(&child->vmas, n);
 		child->vm_pages += (v->end - v->start) >> PAGE_SHIFT;
+		if (n->flags & VMA_ACCOUNT)
+			m->committed += (v->end - v->start) >> PAGE_SHIFT;
 	}
 	child->vm_peak = child->vm_pages;
 	if (mm_alloc_pgd(m, child) < 0)

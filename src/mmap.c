@@ -30,16 +30,34 @@
  *
  * Invariant: no two neighbouring mappings could merge (every call that
  * makes or changes mappings merges around them; munmap leaves holes).
+ *
+ * Overcommit accounting, as Linux 6.1's mm/mmap.c, mprotect.c and util.c:
+ * a private writable mapping is charged when made (accountable_mapping)
+ * and marked VM_ACCOUNT (VMA_ACCOUNT); mprotect charges a private mapping
+ * that gains write without being charged yet (mprotect_fixup) and never
+ * uncharges one that loses it; a shared anonymous mapping charges its
+ * object, once, for the size it is made with (shmem_acct_size), until the
+ * object goes; fork charges the child's VM_ACCOUNT mappings (dup_mmap,
+ * mm.c).  Every charge is first put to vm_enough_memory, which applies
+ * vm.overcommit_memory: 0, refuse one call larger than RAM + swap (never
+ * with unlimited swap, the default, which has no size to add); 1,
+ * allow all; 2, keep the total below CommitLimit = frames *
+ * overcommit_ratio / 100 + swap, less a 32nd of the process's size up
+ * to the user reserve (Linux's: 3% of the frames, at most 128 MiB); the
+ * admin reserve is not kept from them, since the machine's processes are
+ * root's (status shows uid 0 and every capability, so cap_sys_admin).  Invariant: committed is the sum of the VM_ACCOUNT
+ * mappings' pages of every process and the shared-memory objects'
+ * charges.
  */
 #include "machine.h"
 #include "error.h"
 #include "vmobj.h"
 #include "object.h"
 
-#include <string.h>
-
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
@@ -108,6 +126,15 @@ static bool can_merge(const struct vma *a, const struct vma *b)
 	       (!a->obj || a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) == b->pgoff);
 }
 
+/* mprotect_fixup: the flags @v has after mprotect to @prot (VM_ACCOUNT added when charged). */
+static int mprotect_flags(const struct vma *v, int prot)
+{
+	if ((prot & PROT_WRITE) && (v->flags & MAP_PRIVATE) &&
+	    !(v->flags & VMA_ACCOUNT) && !(v->prot & PROT_WRITE))
+		return v->flags | VMA_ACCOUNT;
+	return v->flags;
+}
+
 /* Absorb the mappings after @v that are like it; returns @v. */
 static struct vma *merge_next(struct vmfs *m, struct mm *mm, struct vma *v)
 {
@@ -151,6 +178,8 @@ static void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t 
 		struct vma *next = v->next;
 
 		mm->vm_pages -= (v->end - v->start) >> PAGE_SHIFT;
+		if (v->flags & VMA_ACCOUNT)
+			vm_unacct_memory(m, (v->end - v->start) >> PAGE_SHIFT);
 		vma_drop(m, mm, v);
 		v = next;
 	}
@@ -204,6 +233,7 @@ static uint64_t map_count_after(const struct mm *mm, uint64_t start, uint64_t en
 		if (fresh || prot < 0)
 			continue;
 		cur = piece_of(v, v->start > start ? v->start : start, v->end < end ? v->end : end);
+		cur.flags = mprotect_flags(&cur, prot);
 		cur.prot = prot;
 		count += !(prev && can_merge(prev, &cur));
 		last = cur;
@@ -245,6 +275,22 @@ static int check_map_count(const struct vmfs *m, const struct mm *mm, const char
 			(unsigned long long)end, mm->pid, (unsigned long long)max);
 }
 
+/* The pages mapped in [start, end) of @mm, and of them those charged (VM_ACCOUNT). */
+static void range_pages(const struct mm *mm, uint64_t start, uint64_t end, uint64_t *mapped,
+			uint64_t *charged)
+{
+	*mapped = *charged = 0;
+	for (const struct vma *v = vma_find_after(&mm->vmas, start); v && v->start < end;
+	     v = v->next) {
+		uint64_t n = ((v->end < end ? v->end : end) - (v->start > start ? v->start : start))
+			     >> PAGE_SHIFT;
+
+		*mapped += n;
+		if (v->flags & VMA_ACCOUNT)
+			*charged += n;
+	}
+}
+
 static int check_prot(const char *call, int prot)
 {
 	if (prot & ~PROT_ALL)
@@ -270,6 +316,7 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	int type = flags & (MAP_SHARED | MAP_PRIVATE);
 	struct vmobj *obj = NULL, *file = NULL;
 	struct spares s = { .n = 0 };
+	uint64_t charge = 0, mapped = 0, freed = 0;
 	struct vma *v;
 	int rc;
 
@@ -323,6 +370,13 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 			return vm_error(-ENOMEM, "mmap: no free range of 0x%llx bytes",
 					(unsigned long long)plen);
 	}
+	/* accountable_mapping (private writable) or shmem_acct_size (shared anonymous) */
+	if ((type == MAP_PRIVATE && (prot & PROT_WRITE)) || (type == MAP_SHARED && !file))
+		charge = plen >> PAGE_SHIFT;
+	if (fixed)   /* Linux unmaps what is there before it charges */
+		range_pages(mm, start, start + plen, &mapped, &freed);
+	if ((rc = vm_enough_memory(m, mm, charge, freed, mm->vm_pages - mapped)) < 0)
+		return rc;
 	/* Everything that can fail, before anything changes. */
 	if (spares_get(&s) < 0)
 		return -ENOMEM;
@@ -338,7 +392,8 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 		goto out_free;
 	}
 	*v = (struct vma){ .start = start, .end = start + plen, .prot = prot,
-			   .flags = type | (file ? 0 : MAP_ANONYMOUS), .obj = obj,
+			   .flags = type | (file ? 0 : MAP_ANONYMOUS) |
+				    (type == MAP_PRIVATE && charge ? VMA_ACCOUNT : 0), .obj = obj,
 			   .pgoff = file ? offset >> PAGE_SHIFT : 0, .mm = mm, .soft_dirty = true,
 			   .nomaywrite = type == MAP_SHARED && file && !(file->mode & 0222) };
 	if ((rc = check_map_count(m, mm, "mmap", start, start + plen, v, -1)) < 0)
@@ -346,6 +401,9 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	if (fixed)
 		unmap_range(m, mm, start, start + plen, &s);
 	spares_put(&s);
+	m->committed += charge;
+	if (obj && !file)
+		obj->committed = charge;
 	if (obj)
 		vmobj_link_vma(obj, v);
 	vma_link(&mm->vmas, v);
@@ -424,7 +482,7 @@ static const struct mm_walk_ops change_ops = { .pte_entry = change_pte };
 int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 {
 	struct mm *mm = mm_lookup(m, pid);
-	uint64_t plen, end, cur;
+	uint64_t plen, end, cur, charge = 0;
 	struct spares s;
 	struct vma *v;
 	int rc, err = 0;
@@ -462,19 +520,27 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 				       (unsigned long long)v->start);
 			break;
 		}
+		if (mprotect_flags(v, prot) != v->flags)
+			charge += ((v->end < end ? v->end : end) - (v->start > addr ? v->start : addr))
+				  >> PAGE_SHIFT;
 		cur = v->end < end ? v->end : end;
 	}
 	if (cur == addr)
 		return err;
 	if ((rc = check_map_count(m, mm, "mprotect", addr, cur, NULL, prot)) < 0)
 		return rc;
+	if ((rc = vm_enough_memory(m, mm, charge, 0, mm->vm_pages)) < 0)
+		return rc;
 	if (spares_get(&s) < 0)
 		return -ENOMEM;
 	split_at(mm, addr, &s);
 	split_at(mm, cur, &s);
 	spares_put(&s);
-	for (v = vma_find(&mm->vmas, addr); v && v->start < cur; v = v->next)
+	for (v = vma_find(&mm->vmas, addr); v && v->start < cur; v = v->next) {
+		v->flags = mprotect_flags(v, prot);
 		v->prot = prot;
+	}
+	m->committed += charge;
 	walk_page_range(m, mm, addr, cur, &change_ops, &prot);
 	merge_range(m, mm, addr, cur);
 	return err;
@@ -484,14 +550,15 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
  * expand_stack (mm/mmap.c's expand_downwards, called from the fault path):
  * a fault below a VM_GROWSDOWN mapping (exec's stack) grows it down to the
  * faulting page, unless that comes under mmap_min_addr, within
- * stack_guard_gap of an accessible mapping below, or past the stack rlimit.
+ * stack_guard_gap of an accessible mapping below, past the stack rlimit, or
+ * (the stack being VM_ACCOUNT) past what overcommit allows; the growth is
+ * charged to committed memory.
  */
 struct vma *expand_stack(struct vmfs *m, struct mm *mm, uint64_t va)
 {
 	struct vma *v = vma_find_after(&mm->vmas, va);
 	uint64_t addr = va & PAGE_MASK;
 
-	(void)m;
 	if (!v || !v->growsdown || v->start <= va)
 		return NULL;
 	/* expand_downwards: mmap_min_addr, the guard gap to the mapping below, the rlimit */
@@ -502,6 +569,12 @@ struct vma *expand_stack(struct vmfs *m, struct mm *mm, uint64_t va)
 		return NULL;
 	if (v->end - addr > STACK_RLIMIT)
 		return NULL;
+	/* acct_stack_growth: security_vm_enough_memory_mm charges the growth */
+	if ((v->flags & VMA_ACCOUNT) &&
+	    vm_enough_memory(m, mm, (v->start - addr) >> PAGE_SHIFT, 0, mm->vm_pages) < 0)
+		return NULL;
+	if (v->flags & VMA_ACCOUNT)
+		m->committed += (v->start - addr) >> PAGE_SHIFT;
 	mm->vm_pages += (v->start - addr) >> PAGE_SHIFT;
 	if (mm->vm_pages > mm->vm_peak)
 		mm->vm_peak = mm->vm_pages;

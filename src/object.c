@@ -587,6 +587,7 @@ int object_writeback(struct vmfs *m)
 							      pfn_to_virt(&m->phys, pfn)) : 0;
 		if (rc < 0)
 			return rc;
+		m->cnt.pgpgout++;
 		/* page_mkclean: the next write dirties it again. */
 		f->flags &= ~FRAME_DIRTY;
 		rmap_walk(m, pfn, clean_fn, NULL);

@@ -9,7 +9,7 @@
  * is written to the caller's struct until the whole string has been
  * accepted.
  *
- * The tunables (max_map_count) are numbers that options_sysctl may also
+ * The tunables (max_map_count, overcommit_memory, overcommit_ratio) are numbers that options_sysctl may also
  * change while the machine runs; one table (tunables[]) gives each its
  * option name, its sysctl name and its range, so that an option and a
  * sysctl write of the same value are accepted or refused alike.
@@ -89,6 +89,10 @@ struct tunable {
 static const struct tunable tunables[] = {
 	{ "max_map_count", "vm.max_map_count", offsetof(struct vm_options, max_map_count),
 	  OPT_MAX_MAP_COUNT },
+	{ "overcommit_memory", "vm.overcommit_memory",
+	  offsetof(struct vm_options, overcommit_memory), 2 },
+	{ "overcommit_ratio", "vm.overcommit_ratio",
+	  offsetof(struct vm_options, overcommit_ratio), OPT_MAX_OVERCOMMIT_RATIO },
 };
 
 static const struct tunable *tunable_find(const char *name, bool sysctl)
@@ -110,7 +114,7 @@ int options_sysctl(struct vm_options *o, const char *name, uint64_t *oldval,
 	const struct tunable *t = name ? tunable_find(name, true) : NULL;
 
 	if (!t)
-		return vm_error(-ENOENT, "no tunable '%s' (known: vm.max_map_count)",
+		return vm_error(-ENOENT, "no tunable '%s' (known: vm.max_map_count, vm.overcommit_memory, vm.overcommit_ratio)",
 				name ? name : "(null)");
 	if (newval && *newval > t->max)
 		return vm_error(-EINVAL, "%s: %llu out of range (0 to %llu)", t->sysctl,
@@ -176,7 +180,7 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
 	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size") && !t)
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, aslr, seed)", key);
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, aslr, seed)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");
@@ -233,6 +237,8 @@ int options_parse(const char *str, struct vm_options *out)
 		.kernel_bytes = OPT_DEFAULT_KERNEL,
 		.policy = OPT_DEFAULT_POLICY,
 		.max_map_count = OPT_DEFAULT_MAX_MAP_COUNT,
+		.overcommit_memory = OPT_DEFAULT_OVERCOMMIT_MEMORY,
+		.overcommit_ratio = OPT_DEFAULT_OVERCOMMIT_RATIO,
 	};
 	bool frames_seen = false, mem_seen = false;
 	char *copy, *item, *save = NULL;

@@ -6,7 +6,7 @@
  * struct vm_options (defaults for what is absent) and returns 0, or returns
  * -EINVAL with a message and leaves @out untouched.  A few of the options
  * are also tunables of the running machine (options_sysctl), as Linux's
- * sysctls are: max_map_count.
+ * sysctls are: max_map_count, overcommit_memory, overcommit_ratio.
  */
 #ifndef VMFS_OPTIONS_H
 #define VMFS_OPTIONS_H
@@ -28,6 +28,16 @@
  */
 #define OPT_DEFAULT_MAX_MAP_COUNT 65530u
 #define OPT_MAX_MAP_COUNT         (1u << 20)
+
+/* Linux's vm.overcommit_memory (0 heuristic, 1 always, 2 never) and vm.overcommit_ratio. */
+#define OPT_DEFAULT_OVERCOMMIT_RATIO 50u
+/*
+ * The machine's default overcommit_memory is 1 (always), not Linux's 0:
+ * machines are small and sparse on purpose (a 1 MiB machine mapping
+ * 8 MiB), which Linux's heuristic refuses once swap is bounded.
+ */
+#define OPT_DEFAULT_OVERCOMMIT_MEMORY 1u
+#define OPT_MAX_OVERCOMMIT_RATIO     0x7fffffffu   /* INT_MAX, as proc_dointvec takes */
 
 #define OPT_DEFAULT_POLICY "clock"
 #define OPT_PATH_MAX 4096
@@ -51,6 +61,8 @@ struct vm_options {
 				   default 0, as setarch -R (exec.c) */
 	uint64_t seed;          /* seed=N: exec's AT_RANDOM bytes and aslr offsets
 				   come from it (default 0) */
+	uint64_t overcommit_memory; /* 0 heuristic, 1 always, 2 strict (mmap.c) */
+	uint64_t overcommit_ratio;  /* percent of RAM in CommitLimit */
 };
 
 int options_parse(const char *str, struct vm_options *out);

@@ -111,6 +111,31 @@ void pgd_free(struct vmfs *m, struct mm *mm)
 	mm->c.pt_pages--;
 }
 
+/* Tables below user table @pfn (at @level) down to level @last, @pfn's own not counted. */
+static uint64_t upper_tables(const struct vmfs *m, uint64_t pfn, int level, int last,
+			     unsigned nents)
+{
+	const uint64_t *t = pt_table(&m->phys, pfn);
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < nents; i++)
+		if (t[i])
+			n += 1 + (level + 1 < last ? upper_tables(m, pte_pfn(t[i]), level + 1, last,
+								  PTRS_PER_TABLE) : 0);
+	return n;
+}
+
+uint64_t mm_pgtables_pages(const struct vmfs *m, const struct mm *mm)
+{
+	int last = m->geom.levels - 4;   /* the lowest level above pud (p4d) */
+	uint64_t uncounted = 1;          /* the top table */
+
+	if (last >= 1)
+		uncounted += upper_tables(m, mm->cr3, 0, last,
+					  pt_index(&m->geom, m->geom.kernel_base, 0));
+	return mm->c.pt_pages - uncounted;
+}
+
 void set_pte(struct mm *mm, uint64_t va, uint64_t *ptep, uint64_t val)
 {
 	*ptep = val;

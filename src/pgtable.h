@@ -222,6 +222,13 @@ int pgd_alloc(struct vmfs *m, struct mm *mm);
 
 /* Release @mm's top table, its user half already empty (pgd_free). */
 void pgd_free(struct vmfs *m, struct mm *mm);
+/*
+ * mm_pgtables_pages: @mm's tables as Linux's mm_pgtables_bytes counts them
+ * (VmPTE): the pte, pmd and pud tables (the lowest three levels), never
+ * the top table, nor the p4d and higher levels of a machine with five or
+ * more (Linux allocates them uncounted).  O(1) up to four levels.
+ */
+uint64_t mm_pgtables_pages(const struct vmfs *m, const struct mm *mm);
 
 /* Write a leaf entry of @mm and drop @va from its TLB. */
 void set_pte(struct mm *mm, uint64_t va, uint64_t *ptep, uint64_t val);

@@ -28,10 +28,18 @@
 struct mm;
 struct vmobj;
 
+/*
+ * VM_ACCOUNT, in vma.flags beside the MAP_* bits (the value vmfs_map.flags
+ * shows, VMFS_MAP_ACCOUNT): the mapping's pages are charged to the
+ * machine's committed memory (mmap.c).  Part of flags, so mappings that
+ * differ in it do not merge, as in Linux, and splits and fork keep it.
+ */
+#define VMA_ACCOUNT 0x40000000
+
 struct vma {
 	uint64_t      start, end;         /* [start, end), page-aligned */
 	int           prot;               /* PROT_* */
-	int           flags;              /* MAP_SHARED or MAP_PRIVATE, | MAP_ANONYMOUS */
+	int           flags;              /* MAP_SHARED or MAP_PRIVATE, | MAP_ANONYMOUS, VMA_ACCOUNT */
 	struct vmobj *obj;                /* backing object; NULL for private anon */
 	uint64_t      pgoff;              /* page offset in obj of start */
 	bool          nomaywrite;         /* Linux's VM_MAYWRITE clear: a shared

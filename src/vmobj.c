@@ -53,6 +53,7 @@ void vmobj_put(struct vmfs *m, struct vmobj *o)
 		}
 	}
 	u64map_free(&o->pages);
+	vm_unacct_memory(m, o->committed);   /* shmem_unacct_size, at the inode's end */
 	if (o->kind == VMOBJ_FILE)
 		store_obj_delete(m->store, o->sid);   /* a failure leaves rows nobody reads */
 	if (o->kind == VMOBJ_HOST && o->fd >= 0)

@@ -63,6 +63,7 @@ struct vmobj {
 	int           fd;         /* VMOBJ_HOST: O_RDONLY descriptor of the host file */
 	uint64_t      dev, ino;   /* VMOBJ_HOST: the host file's st_dev, st_ino */
 	char         *path;       /* VMOBJ_HOST: its absolute host path */
+	uint64_t      committed;  /* VMOBJ_SHMEM: pages charged at creation (shmem_acct_size) */
 };
 
 /* Has @o the bytes of a file (a store object or a host file), not shared memory? */

@@ -203,6 +203,10 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 		if (dirty && m->phys.contents &&
 		    (rc = store_obj_page_write(m->store, o->sid, f->index, pfn_to_virt(&m->phys, pfn))) < 0)
 			return rc;
+		if (dirty) {   /* pageout(): NR_VMSCAN_WRITE, and the bio's PGPGOUT */
+			m->cnt.nr_vmscan_write++;
+			m->cnt.pgpgout++;
+		}
 	} else if (dirty) {
 		bool fresh = !slot;
 
@@ -220,6 +224,8 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 			return rc;
 		}
 		m->cnt.pswpout++;
+		m->cnt.nr_vmscan_write++;
+		m->cnt.pgpgout++;
 	} else if (slot) {
 		swap_get(&m->swap, slot);
 	}
@@ -260,6 +266,11 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 	assert(f->refcount == 1);
 	page_put(m, pfn);
 	m->cnt.pgsteal++;
+	/* PGSTEAL_ANON + file: page_is_file_lru(), so shared memory counts as anon */
+	if (file)
+		m->cnt.pgsteal_file++;
+	else
+		m->cnt.pgsteal_anon++;
 	return 0;
 }
 
@@ -273,11 +284,19 @@ static int shrink_one(struct vmfs *m, struct vmfs_reclaim *rc, const struct vmfs
 		m->pol_last = UINT64_MAX;
 		v = m->pol->victim(m->pol_state, rc, incoming, &scanned);
 		int err;
+		bool evictable;
 
 		m->cnt.pgscan += scanned;
+		/* PGSCAN_ANON + file: a call's scan counts under its victim's LRU
+		 * type; with no victim it can go, under file */
+		evictable = v >= 0 && page_evictable(rc, (uint64_t)v);
+		if (evictable && page_swapbacked(pfn_frame(&m->phys, (uint64_t)v)))
+			m->cnt.pgscan_anon += scanned;
+		else
+			m->cnt.pgscan_file += scanned;
 		if (v < 0)
 			return 0;
-		if (!page_evictable(rc, (uint64_t)v)) {
+		if (!evictable) {
 			err = -EAGAIN;
 		} else {
 			err = shrink_page(m, (uint64_t)v);

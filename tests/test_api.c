@@ -10,12 +10,14 @@
  * segfaults (si_code, x86 error code, the kernel log line, the counters);
  * the kernel half and non-canonical addresses; partial transfers; page-table
  * walks checked entry by entry in physical memory at every depth 2..6;
- * canonical edges; the TLB (counters, never stale); accounting; zeroed frames.
+ * canonical edges; the TLB (counters, never stale); accounting; zeroed frames;
+ * vmfs_maps@VMFS_0.1 for programs built against the smaller 0.4 struct.
  *
  * What stays true: every test opens its own machine and closes it, so tests
  * are independent and can run in any order; a failing call is checked to
  * change nothing where the header promises it.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -2036,11 +2038,334 @@ static void test_exec(void **state)
 	}
 }
 
+
+/* ---- accounting as Linux 6.1 counts it (issue 15) ------------------------------ */
+
+static struct vmfs_map map_of(vmfs *m, int pid, uint64_t addr)
+{
+	struct vmfs_map maps[16];
+	int n = nmaps(m, pid, maps, 16);
+	for (int i = 0; i < n && i < 16; i++)
+		if (maps[i].start <= addr && addr < maps[i].end)
+			return maps[i];
+	fail_msg("no mapping at %#" PRIx64, addr);
+	return maps[0];
+}
+
+/* A new process with 4 pages at BASE mapped @flags, the first @n written
+ * (page i holds i + 1) and then all of them sent to swap; its pid. */
+static int swapped_out(vmfs *m, int flags, int n)
+{
+	int pid = vmfs_spawn(m, "swapper");
+	assert_int_equal(vmfs_mmap(m, pid, BASE, 4 * PAGE, RW, flags, NULL, 0, NULL), 0);
+	for (int i = 0; i < n; i++)
+		put_byte(m, pid, BASE + i * PAGE, (unsigned char)(i + 1));
+	assert_int_equal(vmfs_reclaim(m, 64), n);
+	return pid;
+}
+
+/* smaps_pte_entry: SwapPss divides each swap entry by swp_swapcount, which
+ * leaves out the swap cache's reference. */
+static void test_smaps_swap_pss(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int pid = swapped_out(m, ANON_PRIV, 4);
+	struct vmfs_map mp = map_of(m, pid, BASE);
+	assert_int_equal(mp.swap, 4);
+	assert_int_equal(mp.swap_pss, 4 * PAGE);          /* each entry its own */
+	int child = vmfs_fork(m, pid);
+	assert_true(child > 0);
+	mp = map_of(m, pid, BASE);
+	assert_int_equal(mp.swap, 4);
+	assert_int_equal(mp.swap_pss, 4 * PAGE / 2);      /* two entries per slot */
+	/* The child reads page 0 back: the slot keeps the parent's entry and
+	 * the swap cache's reference, so swp_swapcount is 1 again. */
+	assert_int_equal(get_byte(m, child, BASE), 1);
+	mp = map_of(m, pid, BASE);
+	assert_int_equal(mp.swap, 4);
+	assert_int_equal(mp.swap_pss, PAGE + 3 * PAGE / 2);
+	mp = map_of(m, child, BASE);
+	assert_int_equal(mp.swap, 3);
+	assert_int_equal(mp.swap_pss, 3 * PAGE / 2);
+	vmfs_close(m);
+}
+
+/* smaps Swap of a shared anonymous mapping: its object's pages in swap
+ * (shmem_swap_usage), not in SwapPss, not in VmSwap (MM_SWAPENTS). */
+static void test_smaps_shmem_swap(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int pid = swapped_out(m, ANON_SHRD, 3);
+	struct vmfs_map mp = map_of(m, pid, BASE);
+	assert_int_equal(mp.rss, 0);
+	assert_int_equal(mp.swap, 3);
+	assert_int_equal(mp.swap_pss, 0);
+	assert_int_equal(pstat(m, pid).swap, 0);
+	/* a split: each part counts the object's pages in its own range */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + 2 * PAGE, 2 * PAGE, PROT_READ), 0);
+	assert_int_equal(map_of(m, pid, BASE).swap, 2);
+	assert_int_equal(map_of(m, pid, BASE + 2 * PAGE).swap, 1);
+	assert_int_equal(get_byte(m, pid, BASE), 1);       /* back from swap */
+	assert_int_equal(map_of(m, pid, BASE).swap, 1);
+	vmfs_close(m);
+}
+
+/* smaps_page_accumulate: Pss_Anon is counted page by page, each page's
+ * share by its own mapcount. */
+static void test_pss_anon_page_by_page(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	assert_int_equal(vmfs_object_create(m, "o", NULL, 2 * PAGE), 0);
+	int pid = vmfs_spawn(m, "cow");
+	assert_int_equal(vmfs_mmap(m, pid, BASE, 2 * PAGE, RW, MAP_PRIVATE, "o", 0, NULL), 0);
+	put_byte(m, pid, BASE, 1);                  /* a private copy: anonymous */
+	(void)get_byte(m, pid, BASE + PAGE);        /* the object's page */
+	struct vmfs_map mp = map_of(m, pid, BASE);
+	assert_int_equal(mp.pss, 2 * PAGE);
+	assert_int_equal(mp.pss_anon, PAGE);
+	int child = vmfs_fork(m, pid);
+	assert_true(child > 0);
+	(void)get_byte(m, child, BASE + PAGE);      /* the object's page: mapcount 2 */
+	mp = map_of(m, pid, BASE);
+	assert_int_equal(mp.pss, PAGE);             /* both pages shared by two */
+	assert_int_equal(mp.pss_anon, PAGE / 2);
+	put_byte(m, child, BASE, 2);                /* the child's own copy */
+	mp = map_of(m, pid, BASE);
+	assert_int_equal(mp.pss_anon, PAGE);
+	assert_int_equal(mp.pss, PAGE + PAGE / 2);
+	vmfs_close(m);
+}
+
+/* VmPTE (mm_pgtables_bytes): pte, pmd and pud tables, not the pgd, nor p4d. */
+static void test_vmpte_tables(void **state)
+{
+	(void)state;
+	static const struct { int levels; uint64_t all, counted; } cases[] = {
+		{ 2, 2, 1 }, { 3, 3, 2 }, { 4, 4, 3 }, { 5, 5, 3 }, { 6, 6, 3 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		vmfs *m = open_levels(64, cases[i].levels);
+		int pid = vmfs_spawn(m, "pt");
+		assert_int_equal(pstat(m, pid).pgtables_pages, 0);
+		assert_int_equal(vmfs_mmap(m, pid, BASE, PAGE, RW, ANON_PRIV, NULL, 0, NULL), 0);
+		put_byte(m, pid, BASE, 1);
+		struct vmfs_proc_stat ps = pstat(m, pid);
+		assert_int_equal(ps.pt_pages, cases[i].all);
+		assert_int_equal(ps.pgtables_pages, cases[i].counted);
+		vmfs_close(m);
+	}
+}
+
+/* VM_ACCOUNT and Committed_AS: charged at mmap (private writable), at
+ * mprotect adding write, once per shared anonymous object, again at fork;
+ * kept when write is taken away; given back at munmap and exit. */
+static void test_vm_account(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=256");
+	int pid = vmfs_spawn(m, "acct");
+	assert_int_equal(mstat(m).committed_as, 0);
+	assert_int_equal(vmfs_mmap(m, pid, BASE, 8 * PAGE, RW, ANON_PRIV, NULL, 0, NULL), 0);
+	assert_int_equal(mstat(m).committed_as, 8);
+	assert_true(map_of(m, pid, BASE).flags & VMFS_MAP_ACCOUNT);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, 8 * PAGE, PROT_READ), 0);
+	assert_int_equal(mstat(m).committed_as, 8);
+	assert_int_equal(map_of(m, pid, BASE).flags, ANON_PRIV | VMFS_MAP_ACCOUNT);
+	/* read-only private: not charged, until made writable */
+	uint64_t ro = BASE + 16 * PAGE;
+	assert_int_equal(vmfs_mmap(m, pid, ro, 4 * PAGE, PROT_READ, ANON_PRIV, NULL, 0, NULL), 0);
+	assert_int_equal(mstat(m).committed_as, 8);
+	assert_int_equal(map_of(m, pid, ro).flags, ANON_PRIV);
+	assert_int_equal(vmfs_mprotect(m, pid, ro, 2 * PAGE, RW), 0);
+	assert_int_equal(mstat(m).committed_as, 10);
+	assert_true(map_of(m, pid, ro).flags & VMFS_MAP_ACCOUNT);
+	assert_false(map_of(m, pid, ro + 2 * PAGE).flags & VMFS_MAP_ACCOUNT);
+	/* shared anonymous: its object, once */
+	uint64_t sh = BASE + 32 * PAGE;
+	assert_int_equal(vmfs_mmap(m, pid, sh, 4 * PAGE, RW, ANON_SHRD, NULL, 0, NULL), 0);
+	assert_int_equal(mstat(m).committed_as, 14);
+	assert_false(map_of(m, pid, sh).flags & VMFS_MAP_ACCOUNT);
+	int child = vmfs_fork(m, pid);
+	assert_true(child > 0);
+	assert_int_equal(mstat(m).committed_as, 24);       /* the child's 8 + 2 */
+	assert_int_equal(vmfs_munmap(m, pid, BASE, 4 * PAGE), 0);
+	assert_int_equal(mstat(m).committed_as, 20);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(mstat(m).committed_as, 10);
+	assert_int_equal(vmfs_munmap(m, pid, sh, 2 * PAGE), 0);
+	assert_int_equal(mstat(m).committed_as, 10);       /* the object is still there */
+	assert_int_equal(vmfs_munmap(m, pid, sh + 2 * PAGE, 2 * PAGE), 0);
+	assert_int_equal(mstat(m).committed_as, 6);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(mstat(m).committed_as, 0);
+	vmfs_close(m);
+}
+
+/* __vm_enough_memory under each vm.overcommit_memory. */
+static void test_overcommit_modes(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=256,swap=none,overcommit_memory=2");
+	uint64_t v, two = 2, zero = 0, one = 1, three = 3, ratio = 100;
+	assert_int_equal(vmfs_sysctl(m, "vm.overcommit_memory", &v, NULL), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(vmfs_sysctl(m, "vm.overcommit_ratio", &v, NULL), 0);
+	assert_int_equal(v, 50);
+	assert_int_equal(mstat(m).commit_limit, 128);
+	int pid = vmfs_spawn(m, "hog");
+	/* strict: committed must stay below CommitLimit less min(total_vm / 32,
+	 * user reserve = frames / 32 = 8) */
+	assert_int_equal(vmfs_mmap(m, pid, BASE, 100 * PAGE, RW, ANON_PRIV, NULL, 0, NULL), 0);
+	struct vmfs_map before[8];
+	int n = nmaps(m, pid, before, 8);
+	assert_int_equal(vmfs_mmap(m, pid, 0, 28 * PAGE, RW, ANON_PRIV, NULL, 0, NULL), -ENOMEM);
+	char *line = last_kmsg_line(m);
+	char want[128];
+	snprintf(want, sizeof(want), "__vm_enough_memory: pid: %d, comm: hog, not enough memory "
+		 "for the allocation", pid);
+	assert_string_equal(line, want);
+	free(line);
+	assert_int_equal(nmaps(m, pid, before, 8), n);
+	assert_int_equal(mstat(m).committed_as, 100);
+	assert_int_equal(vmfs_mmap(m, pid, 0, 24 * PAGE, RW, ANON_PRIV, NULL, 0, NULL), 0);
+	/* read-only and shared object mappings commit nothing */
+	uint64_t ro;
+	assert_int_equal(vmfs_mmap(m, pid, 0, 64 * PAGE, PROT_READ, ANON_PRIV, NULL, 0, &ro), 0);
+	/* mprotect adding write is charged, and refused here: nothing changes */
+	assert_int_equal(vmfs_mprotect(m, pid, ro, PAGE, RW), -ENOMEM);
+	assert_int_equal(map_of(m, pid, ro).prot, PROT_READ);
+	assert_int_equal(map_of(m, pid, ro).end, ro + 64 * PAGE);
+	/* fork charges the child's VM_ACCOUNT mappings */
+	assert_int_equal(vmfs_fork(m, pid), -ENOMEM);
+	assert_int_equal(mstat(m).nr_processes, 1);
+	/* a larger ratio raises CommitLimit */
+	assert_int_equal(vmfs_sysctl(m, "vm.overcommit_ratio", NULL, &ratio), 0);
+	assert_int_equal(mstat(m).commit_limit, 256);
+	assert_int_equal(vmfs_mprotect(m, pid, ro, PAGE, RW), 0);
+	assert_int_equal(mstat(m).committed_as, 125);
+	/* heuristic: one call larger than RAM + swap (256 + 0) is refused */
+	assert_int_equal(vmfs_sysctl(m, "vm.overcommit_memory", NULL, &zero), 0);
+	assert_int_equal(vmfs_mmap(m, pid, 0, 257 * PAGE, RW, ANON_PRIV, NULL, 0, NULL), -ENOMEM);
+	assert_int_equal(vmfs_mmap(m, pid, 0, 256 * PAGE, RW, ANON_PRIV, NULL, 0, NULL), 0);
+	assert_int_equal(mstat(m).committed_as, 381);      /* past CommitLimit: allowed */
+	/* always */
+	assert_int_equal(vmfs_sysctl(m, "vm.overcommit_memory", NULL, &one), 0);
+	assert_int_equal(vmfs_mmap(m, pid, 0, 4096 * PAGE, RW, ANON_PRIV, NULL, 0, NULL), 0);
+	/* bad values change nothing */
+	assert_int_equal(vmfs_sysctl(m, "vm.overcommit_memory", NULL, &three), -EINVAL);
+	assert_int_equal(vmfs_sysctl(m, "vm.overcommit_memory", &v, &two), 0);
+	assert_int_equal(v, 1);
+	vmfs_close(m);
+	vmfs *bad = NULL;
+	assert_int_equal(vmfs_open(&bad, "overcommit_memory=3"), -EINVAL);
+	assert_int_equal(vmfs_open(&bad, "overcommit_ratio=x"), -EINVAL);
+	/* the heuristic with unlimited swap (the default) has no bound */
+	m = open_machine("frames=16,overcommit_memory=0");
+	pid = vmfs_spawn(m, "big");
+	assert_int_equal(vmfs_mmap(m, pid, 0, 1 << 20, RW, ANON_PRIV, NULL, 0, NULL), 0);
+	vmfs_close(m);
+	/* the machine's default is 1, ratio 50 */
+	m = open_machine("frames=16");
+	assert_int_equal(vmfs_sysctl(m, "vm.overcommit_memory", &v, NULL), 0);
+	assert_int_equal(v, 1);
+	vmfs_close(m);
+}
+
+/* vmstat's reclaim counters: pgsteal/pgscan by LRU type (shared memory is
+ * anon), nr_vmscan_write for every page reclaim writes, pgpgout for every
+ * page written out. */
+static void test_vmscan_counters(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int pid = vmfs_spawn(m, "rc");
+	assert_int_equal(vmfs_object_create(m, "f", NULL, 2 * PAGE), 0);
+	assert_int_equal(vmfs_mmap(m, pid, BASE, 2 * PAGE, RW, ANON_PRIV, NULL, 0, NULL), 0);
+	assert_int_equal(vmfs_mmap(m, pid, BASE + 4 * PAGE, PAGE, RW, ANON_SHRD, NULL, 0, NULL), 0);
+	put_byte(m, pid, BASE, 1);
+	put_byte(m, pid, BASE + PAGE, 1);
+	put_byte(m, pid, BASE + 4 * PAGE, 1);
+	assert_int_equal(vmfs_reclaim(m, 64), 3);
+	struct vmfs_stat st = mstat(m);
+	assert_int_equal(st.pgsteal_anon, 3);
+	assert_int_equal(st.pgsteal_file, 0);
+	assert_int_equal(st.pswpout, 3);
+	assert_int_equal(st.nr_vmscan_write, 3);
+	assert_int_equal(st.pgpgout, 3);
+	assert_int_equal(st.pgscan_anon + st.pgscan_file, st.pgscan_direct);
+	assert_true(st.pgscan_anon >= 3);
+	assert_int_equal(vmfs_mmap(m, pid, BASE + 8 * PAGE, 2 * PAGE, RW, MAP_SHARED, "f", 0, NULL), 0);
+	put_byte(m, pid, BASE + 8 * PAGE, 1);                /* dirty */
+	(void)get_byte(m, pid, BASE + 9 * PAGE);             /* clean */
+	assert_int_equal(vmfs_reclaim(m, 64), 2);
+	st = mstat(m);
+	assert_int_equal(st.pgsteal_file, 2);
+	assert_int_equal(st.pgsteal_anon + st.pgsteal_file, st.pgsteal_direct);
+	assert_int_equal(st.pswpout, 3);
+	assert_int_equal(st.nr_vmscan_write, 4);             /* the dirty object page */
+	assert_int_equal(st.pgpgout, 4);
+	put_byte(m, pid, BASE + 8 * PAGE, 2);
+	assert_int_equal(vmfs_sync(m), 0);                   /* writeback */
+	st = mstat(m);
+	assert_int_equal(st.nr_vmscan_write, 4);
+	assert_int_equal(st.pgpgout, 5);
+	vmfs_close(m);
+}
+
+/*
+ * vmfs_maps has two symbol versions (api.c): a program built against 0.4's
+ * smaller struct vmfs_map calls vmfs_maps@VMFS_0.1, which fills only that
+ * size of each entry, with the 0.4 layout (reserved[2] zero), and writes
+ * nothing past it; the default version is the one this header declares.
+ */
+static void test_maps_symbol_versions(void **state)
+{
+	(void)state;
+	enum { OLD = offsetof(struct vmfs_map, swap_pss) + 2 * sizeof(uint64_t) };
+	typedef int (*maps_fn)(vmfs *, int, void *, size_t);
+	maps_fn old = (maps_fn)dlvsym(RTLD_DEFAULT, "vmfs_maps", "VMFS_0.1");
+	maps_fn cur = (maps_fn)dlvsym(RTLD_DEFAULT, "vmfs_maps", "VMFS_0.5");
+	struct vmfs_map want[2];
+	unsigned char buf[2 * OLD + 64];
+	vmfs *m = open_levels(64, 4);
+	int pid = vmfs_spawn(m, "old");
+
+	assert_non_null(old);
+	assert_non_null(cur);
+	assert_true(old != cur);
+	assert_true((void *)cur == (void *)vmfs_maps);
+	assert_true(OLD < sizeof(struct vmfs_map));
+	assert_int_equal(vmfs_mmap(m, pid, 0x10000, 8192, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0, NULL), 0);
+	assert_int_equal(vmfs_mmap(m, pid, 0x40000, 4096, PROT_READ,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0, NULL), 0);
+	assert_int_equal(vmfs_write(m, pid, 0x10000, "x", 1), 1);
+	assert_int_equal(nmaps(m, pid, want, 2), 2);
+	memset(buf, 0xa5, sizeof(buf));
+	assert_int_equal(old(m, pid, buf, 1), 2);   /* the count, one entry filled */
+	assert_memory_equal(buf, &want[0], offsetof(struct vmfs_map, swap_pss));
+	for (size_t i = offsetof(struct vmfs_map, swap_pss); i < OLD; i++)
+		assert_int_equal(buf[i], 0);            /* 0.4's reserved[2] */
+	for (size_t i = OLD; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xa5);         /* nothing past the entry */
+	assert_int_equal(old(m, pid, buf, 2), 2);
+	assert_memory_equal(buf + OLD, &want[1], offsetof(struct vmfs_map, swap_pss));
+	assert_int_equal(buf[2 * OLD], 0xa5);
+	assert_int_equal(old(m, pid, NULL, 0), 2);
+	assert_int_equal(old(m, pid, NULL, 1), -EINVAL);
+	assert_int_equal(old(m, 99, buf, 1), -ESRCH);
+	vmfs_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_open_defaults),
+		cmocka_unit_test(test_maps_symbol_versions),
 		cmocka_unit_test(test_open_options),
 		cmocka_unit_test(test_open_va_bits),
 		cmocka_unit_test(test_open_errors),
@@ -2076,6 +2401,13 @@ int main(void)
 		cmocka_unit_test(test_pagetables_freed),
 		cmocka_unit_test(test_kmsg),
 		cmocka_unit_test(test_overflowing_lengths),
+		cmocka_unit_test(test_smaps_swap_pss),
+		cmocka_unit_test(test_smaps_shmem_swap),
+		cmocka_unit_test(test_pss_anon_page_by_page),
+		cmocka_unit_test(test_vmpte_tables),
+		cmocka_unit_test(test_vm_account),
+		cmocka_unit_test(test_overcommit_modes),
+		cmocka_unit_test(test_vmscan_counters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,7 +47,7 @@ vmfs_mount "$mnt" frames=256
 expect_eq "$(stat -c %a "$mnt/sys") $(stat -c %a "$mnt/sys/vm")" "555 555" "modes of sys/ and sys/vm/"
 expect_eq "$(stat -c %a "$mnt/sys/vm/max_map_count")" 644 "mode of sys/vm/max_map_count"
 expect_eq "$(ls "$mnt/sys" | tr '\n' ' ')" "kernel vm " "ls sys"
-expect_eq "$(ls "$mnt/sys/vm")" max_map_count "ls sys/vm"
+expect_eq "$(ls "$mnt/sys/vm" | tr '\n' ' ')" "max_map_count overcommit_memory overcommit_ratio " "ls sys/vm"
 expect_eq "$(cat "$mnt/sys/vm/max_map_count")" 65530 "the default max_map_count, Linux's"
 expect_eq "$(field "$mnt/config" max_map_count)" 65530 "config's max_map_count"
 expect_eq "$(grep -A1 '^swap_size ' "$mnt/config" | tail -n 1 | cut -d' ' -f1)" max_map_count "config's line after swap_size"
@@ -166,3 +166,35 @@ expect_eq "$(grep -c '^VmFlags:' "$mnt/$pid/smaps")" 0 "smaps after the munmap"
 cat "$mnt/meminfo" "$mnt/kmsg" >/dev/null || fail "the daemon no longer answers"
 vmfs_unmount "$mnt"
 ok "a process at max_map_count: maps and smaps render; raised to 120000, smaps fails with EFBIG (the daemon's bound per open), maps, smaps_rollup and the rest still work"
+
+# ---- overcommit: sys/vm/overcommit_memory and overcommit_ratio, meminfo, ac -----------
+
+vmfs_mount "$mnt" "frames=256,swap=none,overcommit_memory=2"
+expect_eq "$(stat -c %a "$mnt/sys/vm/overcommit_memory") $(stat -c %a "$mnt/sys/vm/overcommit_ratio")" \
+	"644 644" "modes of sys/vm/overcommit_*"
+expect_eq "$(cat "$mnt/sys/vm/overcommit_memory") $(cat "$mnt/sys/vm/overcommit_ratio")" "2 50" \
+	"overcommit_memory=2, the default ratio 50"
+expect_eq "$(field "$mnt/meminfo" CommitLimit) $(field "$mnt/meminfo" Committed_AS)" "512 0" \
+	"CommitLimit: 256 frames * 50%, no swap"
+pid=$(spawn "$mnt" hog)
+a=$(map "$mnt" "$pid" 400K rw- private)
+expect_eq "$(field "$mnt/meminfo" Committed_AS)" 400 "Committed_AS after 100 private writable pages"
+refused "$mnt/$pid/ctl" "mmap 0 112K rw- private" "Cannot allocate memory" \
+	"^error: .*not enough memory to commit 28 more pages"
+grep -q "__vm_enough_memory: pid: $pid, comm: hog, not enough memory for the allocation\$" "$mnt/kmsg" ||
+	fail "kmsg lacks Linux's __vm_enough_memory line"
+# mprotect taking write away keeps VM_ACCOUNT and the charge
+expect_eq "$(ctl "$mnt/$pid/ctl" "mprotect $a 400K r--")" ok "mprotect r--"
+expect_eq "$(field "$mnt/meminfo" Committed_AS)" 400 "Committed_AS after mprotect r--"
+grep -q '^VmFlags: rd mr mw me ac sd $' "$mnt/$pid/smaps" || fail "smaps lost 'ac' after mprotect r--: $(grep VmFlags "$mnt/$pid/smaps")"
+# the ratio raises CommitLimit from the next call on; bad values change nothing
+sysctl_write "$mnt/sys/vm/overcommit_ratio" 100 || fail "writing overcommit_ratio 100: $(cat "$t/sysctl.err")"
+expect_eq "$(field "$mnt/meminfo" CommitLimit)" 1024 "CommitLimit at ratio 100"
+map "$mnt" "$pid" 112K rw- private >/dev/null
+expect_eq "$(field "$mnt/meminfo" Committed_AS)" 512 "Committed_AS after the mapping refused before"
+! sysctl_write "$mnt/sys/vm/overcommit_memory" 3 || fail "overcommit_memory 3 accepted"
+expect_eq "$(cat "$mnt/sys/vm/overcommit_memory")" 2 "overcommit_memory after a bad write"
+sysctl_write "$mnt/sys/vm/overcommit_memory" 1 || fail "writing overcommit_memory 1"
+map "$mnt" "$pid" 64M rw- private >/dev/null
+vmfs_unmount "$mnt"
+ok "overcommit: sys/vm files (0644), strict mode refuses past CommitLimit with ENOMEM and Linux's kmsg line, ac and Committed_AS stay after mprotect r--, ratio and mode change it live"

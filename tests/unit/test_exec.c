@@ -8,8 +8,8 @@
  * Linux's addresses (PIE at 2/3 of the user space, ld.so below mmap_base,
  * the stack at the top, VM_GROWSDOWN), the stack at sp holds argc, argv,
  * envp and an auxv equal to saved_auxv; E2BIG, ENOENT, EACCES, ENOEXEC
- * leave the old mappings; a fault just below the stack grows it, one past
- * the rlimit does not; brk grows and shrinks, a grow into the stack's guard
+ * leave the old mappings; a fault just below the stack grows it (and
+ * charges the page to committed memory), one past the rlimit does not; brk grows and shrinks, a grow into the stack's guard
  * gap fails and leaves the break; a host object refuses writes (EROFS).
  */
 #include <errno.h>
@@ -135,11 +135,12 @@ static void test_exec_layout(void **state)
 	}
 	/* A fault a page below the stack grows it; one past 8 MiB does not. */
 	{
-		uint64_t lo = stack->start;
+		uint64_t lo = stack->start, committed = m->committed;
 		char c = 1;
 
 		assert_int_equal(access_vm(m, pid, lo - PAGE_SIZE, &c, 1, VMFS_ACCESS_WRITE, &f), 1);
 		assert_int_equal(vma_find(&mm->vmas, lo - PAGE_SIZE), stack);
+		assert_int_equal(m->committed, committed + 1);   /* acct_stack_growth charges it */
 		assert_true(access_vm(m, pid, top - (9ull << 20), &c, 1, VMFS_ACCESS_WRITE, &f) < 0);
 	}
 	machine_close(m);

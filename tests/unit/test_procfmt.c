@@ -541,6 +541,20 @@ static void test_pid_stat(void **state)
 	assert_int_equal(f[4 - 1], (uint64_t)ps.ppid);
 	assert_int_equal(f[5 - 1], (uint64_t)pid);   /* a spawned process leads its group */
 	assert_int_equal(f[6 - 1], (uint64_t)pid);
+	assert_int_equal(f[35 - 1], 1);   /* wchan: 6.1's flag, a sleeping task, permitted */
+	assert_int_equal(f[38 - 1], 17);  /* exit_signal still in its place */
+	free(text);
+	/* a reader without ptrace_may_access sees wchan 0, the rest the same */
+	char *plain = render_pid(m, pid, fmt_pid_stat);
+	text = render_pid(m, pid, fmt_pid_stat_noptrace);
+	close = strrchr(plain, ')');
+	char *fld = close;
+	for (int k = 2; k < 35; k++)
+		fld = strchr(fld + 1, ' ');
+	assert_int_equal(fld[1], '1');
+	fld[1] = '0';
+	assert_string_equal(text, plain);
+	free(plain);
 	free(text);
 
 	text = render_pid(m, pid, fmt_pid_statm);
@@ -607,7 +621,8 @@ static void test_pid_status(void **state)
 			 (int64_t)(ps.rss_anon + ps.rss_file + ps.rss_shmem) * 4);
 	assert_int_equal(value_of(text, "RssAnon"), (int64_t)ps.rss_anon * 4);
 	assert_int_equal(value_of(text, "RssShmem"), (int64_t)ps.rss_shmem * 4);
-	assert_int_equal(value_of(text, "VmPTE"), (int64_t)ps.pt_pages * 4);
+	assert_int_equal(value_of(text, "VmPTE"), (int64_t)(ps.pt_pages - 1) * 4);   /* no pgd */
+	assert_int_equal(ps.pgtables_pages, ps.pt_pages - 1);
 	assert_int_equal(value_of(text, "VmData"), 16);
 
 	size_t n = split_lines(text, &lines);
@@ -666,7 +681,12 @@ static void test_meminfo(void **state)
 	assert_int_equal(value_of(text, "Shmem"), 8);
 	assert_int_equal(value_of(text, "Cached"), (int64_t)st.file_pages * 4);
 	assert_int_equal(value_of(text, "PageTables"), (int64_t)st.pagetable_pages * 4);
+	/* VM_ACCOUNT mappings (6 pages) and the shared object (2), CommitLimit
+	 * frames * 50% + SwapTotal (unlimited swap: used + frames) */
 	assert_int_equal(value_of(text, "Committed_AS"), 32);
+	assert_int_equal(value_of(text, "Committed_AS"), (int64_t)st.committed_as * 4);
+	assert_int_equal(value_of(text, "CommitLimit"), (int64_t)(128 + 256) * 4);
+	assert_int_equal(value_of(text, "CommitLimit"), (int64_t)st.commit_limit * 4);
 
 	size_t n = split_lines(text, &lines);
 	assert_int_equal(n, sizeof(MEMINFO_KEYS) / sizeof(MEMINFO_KEYS[0]));
