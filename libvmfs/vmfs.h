@@ -887,8 +887,8 @@ struct vmfs_exec_info {
  * NULL is empty) and the auxiliary vector; comm becomes the basename of
  * @path.  @info (may be NULL) gets the addresses.  0, or -ESRCH, -ENOENT,
  * -EACCES (not a regular file with an execute bit), -ENOEXEC (not an
- * x86-64 ELF program, or malformed), -EINVAL (a segment outside user
- * space), -E2BIG (strings over MAX_ARG_STRLEN, or all over 2 MiB), and
+ * x86-64 ELF program, or malformed), -ELIBBAD (its PT_INTERP is not one),
+ * -EINVAL (a segment outside user space), -E2BIG (strings over MAX_ARG_STRLEN, or all over 2 MiB), and
  * then the process is as it was; -ENOMEM after the old image went (the
  * process keeps what was made).  Since 0.5.
  */

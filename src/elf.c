@@ -105,17 +105,14 @@ int elf_parse(elf_read_fn read, void *arg, uint64_t size, struct elf_info *out)
 				return noexec("a PT_LOAD's range wraps around");
 			if ((h->offset ^ h->vaddr) & 4095)
 				return noexec("a PT_LOAD's p_offset and p_vaddr differ modulo the page size");
-		} else if (h->type == ELF_PT_INTERP) {
-			if (out->interp >= 0)
-				return noexec("two PT_INTERP");
+		} else if (h->type == ELF_PT_INTERP && out->interp < 0) {   /* the first one counts */
 			if (h->filesz < 2 || h->filesz > ELF_INTERP_MAX || !range_in(h->offset, h->filesz, size))
 				return noexec("PT_INTERP's size or place is wrong");
 			if ((rc = read_exact(read, arg, h->offset, out->interp_path, (size_t)h->filesz,
 					     "PT_INTERP")) < 0)
 				return rc;
-			if (out->interp_path[h->filesz - 1] != '\0' ||
-			    strlen(out->interp_path) != h->filesz - 1)
-				return noexec("PT_INTERP is not one NUL-terminated path");
+			if (out->interp_path[h->filesz - 1] != '\0')
+				return noexec("PT_INTERP is not NUL-terminated");
 			out->interp = i;
 		} else if (h->type == ELF_PT_GNU_STACK) {
 			out->exec_stack = h->flags & ELF_PF_X;

@@ -9,8 +9,10 @@
  * size of an Elf64_Phdr, 1 to 73 program headers (at most one page of them,
  * ELF_MIN_ALIGN), each inside the file; a PT_LOAD's offset and address
  * ranges do not wrap and its p_offset and p_vaddr agree modulo the page
- * size; at most one PT_INTERP, 2 to 4096 bytes, inside the file,
- * NUL-terminated at its end and nowhere before.  Anything else is -ENOEXEC
+ * size; the first PT_INTERP (later ones are ignored, as Linux does), 2 to
+ * 4096 bytes, inside the file, NUL-terminated at its end (the path is up to
+ * the first NUL; Linux gives -EIO for one past the end of the file, this
+ * reader -ENOEXEC).  Anything else is -ENOEXEC
  * with the reason in the error message; the reader never reads outside
  * what the callback gives and never trusts a field it did not check.
  * It allocates nothing and keeps no state.
@@ -50,7 +52,7 @@ struct elf_info {
 	uint16_t        phnum;
 	struct elf_phdr phdr[ELF_MAX_PHDRS];
 	int             interp;        /* index of PT_INTERP in phdr, or -1 */
-	char            interp_path[ELF_INTERP_MAX];  /* its path ("" if none) */
+	char            interp_path[ELF_INTERP_MAX];  /* its bytes, NUL-terminated ("" if none) */
 	bool            exec_stack;    /* PT_GNU_STACK with PF_X (none: EXSTACK_DEFAULT, no exec on x86-64) */
 	uint64_t        file_size;
 };

@@ -3,7 +3,8 @@
  * load_elf_binary and create_elf_tables lay it out (fs/binfmt_elf.c,
  * fs/exec.c, arch/x86/mm/mmap.c), and brk (mm/mmap.c's brk).
  *
- *   do_execve ─► open_exec (program and PT_INTERP: ENOENT, EACCES, ENOEXEC)
+ *   do_execve ─► open_exec (program and PT_INTERP: ENOENT, EACCES, ENOEXEC,
+ *       │        ELIBBAD for an interpreter that is not an x86-64 ELF file)
  *       │        elf_parse, check_loads (EINVAL), the strings (E2BIG)
  *       │        ── nothing has changed yet: every error above leaves the
  *       │           process as it was ──
@@ -117,9 +118,12 @@ static int open_exec(const char *path, struct exec_file *f, const char *what)
 		return vm_error(-EACCES, "exec: %s '%s' is not an executable regular file", what, path);
 	}
 	if ((rc = elf_parse(fd_read, f, (uint64_t)st.st_size, &f->elf)) < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", vm_error_msg());   /* vm_error writes where it points */
 		close(f->fd);
 		f->fd = -1;
-		return vm_error(rc, "exec: %s '%s': %s", what, path, vm_error_msg());
+		return vm_error(rc, "exec: %s '%s': %s", what, path, why);
 	}
 	return 0;
 }
@@ -599,8 +603,15 @@ int do_execve(struct vmfs *m, int pid, const char *path, const char *const *argv
 	    (rc = check_loads(&prog->elf, task_size, path)) < 0)
 		goto out;
 	if (prog->elf.interp >= 0) {
-		if ((rc = open_exec(prog->elf.interp_path, interp, "interpreter")) < 0 ||
-		    (rc = check_loads(&interp->elf, task_size, prog->elf.interp_path)) < 0)
+		/* open_exec's errors as they are; a bad interpreter is -ELIBBAD, as Linux */
+		if ((rc = open_exec(prog->elf.interp_path, interp, "interpreter")) == -ENOEXEC ||
+		    (rc == 0 && (rc = check_loads(&interp->elf, task_size, prog->elf.interp_path)) < 0)) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", vm_error_msg());
+			rc = vm_error(-ELIBBAD, "%s (ELIBBAD)", why);
+		}
+		if (rc < 0)
 			goto out;
 	}
 	if ((rc = object_host(m, prog->real, prog->fd, &po)) < 0 ||

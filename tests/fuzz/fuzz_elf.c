@@ -6,8 +6,8 @@
  * to read), and on success everything it hands on is within what was
  * checked: ET_EXEC or ET_DYN, EM_X86_64, 1 to ELF_MAX_PHDRS headers inside
  * the file, each PT_LOAD's ranges not wrapping and its offset congruent to
- * its address modulo the page size, PT_INTERP (if any) a PT_INTERP header
- * whose path is NUL-terminated exactly at its end.  The input cut one byte
+ * its address modulo the page size, PT_INTERP (if any) the first PT_INTERP
+ * header, its bytes NUL-terminated at its end.  The input cut one byte
  * short (the reader reads a heap copy, so ASan sees any read past its end)
  * gives 0 or -ENOEXEC too, and never parses where the whole input fails.
  */
@@ -48,7 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct elf_phdr *h = &info.phdr[info.interp];
 
 			FUZZ_CHECK(info.interp < info.phnum && h->type == ELF_PT_INTERP, "interp index");
-			FUZZ_CHECK(strlen(info.interp_path) + 1 == h->filesz, "interp path length");
+			FUZZ_CHECK(strlen(info.interp_path) + 1 <= h->filesz && h->filesz <= ELF_INTERP_MAX &&
+				   info.interp_path[h->filesz - 1] == '\0', "interp path length");
+			for (int i = 0; i < info.interp; i++)
+				FUZZ_CHECK(info.phdr[i].type != ELF_PT_INTERP, "a later PT_INTERP taken");
 		} else {
 			FUZZ_CHECK(info.interp_path[0] == '\0', "interp path without PT_INTERP");
 		}

@@ -7,8 +7,8 @@
  * and an unterminated PT_INTERP with -ENOEXEC; exec lays ls out at
  * Linux's addresses (PIE at 2/3 of the user space, ld.so below mmap_base,
  * the stack at the top, VM_GROWSDOWN), the stack at sp holds argc, argv,
- * envp and an auxv equal to saved_auxv; E2BIG, ENOENT, EACCES, ENOEXEC
- * leave the old mappings; a fault just below the stack grows it (and
+ * envp and an auxv equal to saved_auxv; E2BIG, ENOENT, EACCES, ENOEXEC,
+ * ELIBBAD (a PT_INTERP naming a text file) leave the old mappings; a fault just below the stack grows it (and
  * charges the page to committed memory), one past the rlimit does not; brk grows and shrinks, a grow into the stack's guard
  * gap fails and leaves the break; a host object refuses writes (EROFS).
  */
@@ -175,6 +175,33 @@ static void test_exec_errors(void **state)
 	chmod(tmp, 0755);
 	assert_int_equal(do_execve(m, pid, "/tmp", NULL, NULL, NULL), -EACCES);
 	assert_int_equal(do_execve(m, pid, tmp, NULL, NULL, NULL), -ENOEXEC);
+	/* A program whose PT_INTERP (a shorter path, NUL-padded) names that text file: ELIBBAD */
+	{
+		char prog[] = "/tmp/vmfs-exec-XXXXXX";
+		FILE *in = fopen("/usr/bin/ls", "rb");
+		int pfd = mkstemp(prog);
+		char buf[65536];
+		size_t k;
+		uint64_t at;
+
+		assert_non_null(in);
+		assert_true(pfd >= 0);
+		while ((k = fread(buf, 1, sizeof(buf), in)) > 0)
+			assert_int_equal(write(pfd, buf, k), (ssize_t)k);
+		fclose(in);
+		load_ls();
+		assert_int_equal(parse(), 0);
+		at = info.phdr[info.interp].offset;
+		assert_true(strlen(tmp) < info.phdr[info.interp].filesz);
+		memset(buf, 0, sizeof(buf));
+		strcpy(buf, tmp);
+		assert_int_equal(pwrite(pfd, buf, info.phdr[info.interp].filesz, (off_t)at),
+				 (ssize_t)info.phdr[info.interp].filesz);
+		fchmod(pfd, 0755);
+		close(pfd);
+		assert_int_equal(do_execve(m, pid, prog, NULL, NULL, NULL), -ELIBBAD);
+		unlink(prog);
+	}
 	assert_int_equal(mm->vmas.count, 1);
 	assert_int_equal(mm->vmas.first->start, addr);
 	unlink(tmp);
