@@ -1,14 +1,13 @@
 /*
  * exec_stop.c - run a host program stopped at its entry point and print
- * its /proc/PID/maps (or auxv): what the machine's exec is compared with.
+ * one of its /proc/PID files: what the machine's exec is compared with.
  *
- * Usage: exec_stop maps|auxv PATH [ARG...]
+ * Usage: exec_stop FILE PATH [ARG...]   (FILE: maps, auxv, stat, status...)
  * fork; the child turns address-space randomisation off
  * (personality(ADDR_NO_RANDOMIZE), as setarch -R), asks to be traced
  * (PTRACE_TRACEME) and execs PATH with ARGs; the parent waits for the stop
  * at the exec (before any instruction of the program or its interpreter
- * has run), copies /proc/PID/maps (or auxv, in Linux's binary format) to
- * standard output, and kills the child.  Exit status 0, 77 when ptrace is
+ * has run), copies /proc/PID/FILE to standard output, and kills the child.  Exit status 0, 77 when ptrace is
  * not allowed here (the test is skipped), 1 on any other failure.
  */
 #include <errno.h>
@@ -29,8 +28,8 @@ int main(int argc, char **argv)
 	ssize_t n;
 	pid_t pid;
 
-	if (argc < 3 || (strcmp(argv[1], "maps") && strcmp(argv[1], "auxv"))) {
-		fprintf(stderr, "usage: exec_stop maps|auxv PATH [ARG...]\n");
+	if (argc < 3 || !argv[1][0] || strspn(argv[1], "abcdefghijklmnopqrstuvwxyz_") != strlen(argv[1])) {
+		fprintf(stderr, "usage: exec_stop FILE PATH [ARG...]\n");
 		return 1;
 	}
 	pid = fork();
