@@ -1219,7 +1219,7 @@ int fmt_pid_cmdline(vmfs *m, int pid, struct sbuf *out)
 int fmt_pid_auxv(vmfs *m, int pid, struct sbuf *out)
 {
 	uint64_t w[64];
-	int n = vmfs_auxv(m, pid, w, 64);
+	int n = pid < 0 ? 0 : vmfs_auxv(m, pid, w, 64);   /* the reader never exec'd */
 
 	if (n < 0)
 		return n;
