@@ -104,6 +104,10 @@ static const struct sys_entry sys_entries[] = {
 	  "vm.overcommit_memory" },
 	{ { "overcommit_ratio", K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
 	  "vm.overcommit_ratio" },
+	{ { "swappiness",    K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
+	  "vm.swappiness" },
+	{ { "drop_caches",   K_SYSCTL, S_IFREG | 0200, NULL, NULL }, &sys_entries[0].e,
+	  "vm.drop_caches" },
 };
 
 /* The sys_entry of @e, which is below sys/ (not sys/ itself). */

@@ -18,8 +18,10 @@
  *       vm/                    0555
  *         max_map_count        0644  a tunable (vmfs_sysctl "vm.max_map_count"):
  *                                    its value as text; writing a number sets it
- *         overcommit_memory    0644  the tunables "vm.overcommit_memory" and
- *         overcommit_ratio     0644  "vm.overcommit_ratio", the same way
+ *         overcommit_memory    0644  the tunables "vm.overcommit_memory",
+ *         overcommit_ratio     0644  "vm.overcommit_ratio" and "vm.swappiness",
+ *         swappiness           0644  the same way
+ *         drop_caches          0200  "vm.drop_caches": writing 1 to 4 drops caches
  *       kernel/                0555
  *         osrelease pid_max    0444  text, rendered by procfmt.c
  *       kernel/mm/page_idle/   0555  (Linux's /sys/kernel/mm/page_idle)

@@ -62,6 +62,7 @@ static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("contents"), MACHINE_OPT("zero_page"),
 	MACHINE_OPT("aslr"), MACHINE_OPT("seed"),
 	MACHINE_OPT("overcommit_memory"), MACHINE_OPT("overcommit_ratio"),
+	MACHINE_OPT("swappiness"),
 	FUSE_OPT_KEY("-h", KEY_HELP), FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION), FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("max_read=", KEY_MAX_READ),
@@ -160,6 +161,8 @@ static void help(void)
 "                           (default 1: it maps the shared zero page)\n"
 "    overcommit_memory=0|1|2  0 heuristic, 1 always (default), 2 strict\n"
 "    overcommit_ratio=N     percent of RAM in CommitLimit (default 50)\n"
+"    swappiness=N           0..200: anon against file for the linux and mglru\n"
+"                           policies (default 60)\n"
 "    Sizes take K, M, G, T suffixes; a bad machine option is an error.\n"
 "\n"
 "FUSE options (-o):\n"

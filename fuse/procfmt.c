@@ -613,6 +613,8 @@ static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "pgscan_file", st->pgscan_file },
 		{ "pgsteal_anon", st->pgsteal_anon },
 		{ "pgsteal_file", st->pgsteal_file },
+		{ "drop_pagecache", st->drop_pagecache },
+		{ "drop_slab", st->drop_slab },
 		{ "oom_kill", st->oom_kill },
 	};
 
@@ -735,15 +737,24 @@ int fmt_kmsg(vmfs *m, struct sbuf *out)
  * (entries per process), kernel (bytes of the kernel image), swap (the
  * store's path, with a newline in it shown as \012 as maps shows names;
  * "none" with swap=none), swap_size (bytes, 0 = unlimited),
- * max_map_count (as sys/vm/max_map_count shows it now) and contents (ram
- * or none).
+ * max_map_count (as sys/vm/max_map_count shows it now), contents (ram
+ * or none), zero_page (1 or 0), and overcommit_memory, overcommit_ratio
+ * and swappiness as sys/vm/ shows them now.
  */
 static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
 	ssize_t n;
-	uint64_t max_map_count;
+	uint64_t max_map_count, overcommit_memory, overcommit_ratio, swappiness;
 	int rc = vmfs_sysctl(m, "vm.max_map_count", &max_map_count, NULL);
-	char *path = rc ? NULL : snap_swap_path(m, &n);
+	char *path;
+
+	if (!rc)
+		rc = vmfs_sysctl(m, "vm.overcommit_memory", &overcommit_memory, NULL);
+	if (!rc)
+		rc = vmfs_sysctl(m, "vm.overcommit_ratio", &overcommit_ratio, NULL);
+	if (!rc)
+		rc = vmfs_sysctl(m, "vm.swappiness", &swappiness, NULL);
+	path = rc ? NULL : snap_swap_path(m, &n);
 
 	if (!path)
 		return rc ? rc : (int)n;
@@ -755,9 +766,12 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		put_mangled(out, path, "\n");
 	else
 		sbuf_printf(out, "none");
-	sbuf_printf(out, "\nswap_size %" PRIu64 "\nmax_map_count %" PRIu64 "\ncontents %s\n",
+	sbuf_printf(out, "\nswap_size %" PRIu64 "\nmax_map_count %" PRIu64 "\ncontents %s\n"
+		    "zero_page %d\novercommit_memory %" PRIu64 "\novercommit_ratio %" PRIu64
+		    "\nswappiness %" PRIu64 "\n",
 		    path[0] ? st->swap_total << VMFS_PAGE_SHIFT : 0, max_map_count,
-		    st->contents_none ? "none" : "ram");
+		    st->contents_none ? "none" : "ram", st->zero_page ? 1 : 0, overcommit_memory,
+		    overcommit_ratio, swappiness);
 	free(path);
 	return 0;
 }

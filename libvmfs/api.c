@@ -328,7 +328,7 @@ VMFS_EXPORT size_t vmfs_swap_path(vmfs *m, char *buf, size_t len)
 VMFS_EXPORT int vmfs_sysctl(vmfs *m, const char *name, uint64_t *oldval, const uint64_t *newval)
 {
 	CHECK_M(m);
-	return LOCKED(m, options_sysctl(&m->opt, name, oldval, newval));
+	return LOCKED(m, machine_sysctl(m, name, oldval, newval));
 }
 
 VMFS_EXPORT int vmfs_object_create(vmfs *m, const char *name, const void *data, uint64_t len)

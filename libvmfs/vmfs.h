@@ -469,7 +469,9 @@ struct vmfs_stat {
 				      dirty object page back to its object */
 	uint64_t pgpgout;          /* pages written out, reclaim and writeback
 				      (vmstat shows KiB) */
-	uint64_t reserved[3];
+	uint64_t drop_pagecache;   /* writes of vm.drop_caches with bit 1 (since 0.5) */
+	uint64_t drop_slab;        /* and with bit 2 (since 0.5) */
+	uint64_t reserved[1];
 };
 
 /* vmfs_stat - machine-wide configuration and counters.  Since 0.1. */
@@ -613,6 +615,13 @@ size_t vmfs_swap_path(vmfs *m, char *buf, size_t len);
  *   "vm.max_map_count"  mappings per process (option max_map_count=),
  *                       0 to 1048576; lowering it below what a process
  *                       has takes nothing away, only refuses more.
+ *   "vm.overcommit_memory", "vm.overcommit_ratio"  (since 0.5) OVERCOMMIT
+ *                       in libvmfs(3).
+ *   "vm.swappiness"     0 to 200 (since 0.5): the linux and mglru policies
+ *                       follow each change.
+ *   "vm.drop_caches"    (since 0.5) writing 1 to 4 drops the clean,
+ *                       unmapped page cache (bit 1; bit 2: no slab);
+ *                       reading gives the last value written.
  * Returns 0, -ENOENT (unknown name), -EINVAL (value out of range; nothing
  * changes).  Since 0.4.
  */

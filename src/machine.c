@@ -236,6 +236,8 @@ int machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what)
 	st->contents_none = !m->phys.contents;
 	st->committed_as = m->committed;
 	st->commit_limit = vm_commit_limit(m);
+	st->drop_pagecache = m->cnt.drop_pagecache;
+	st->drop_slab = m->cnt.drop_slab;
 	st->zero_page = m->zero_pfn != NO_ZERO_PFN;
 	st->zero_pfn = st->zero_page ? m->zero_pfn : 0;
 	snprintf(st->policy, sizeof(st->policy), "%s", m->pol && m->pol->name ? m->pol->name : "?");
@@ -563,4 +565,31 @@ size_t machine_swap_path(struct vmfs *m, char *buf, size_t len)
 	}
 	n = snprintf(buf, buf ? len : 0, "%s", store_path(m->store));
 	return n < 0 ? 0 : (size_t)n;
+}
+
+int machine_sysctl(struct vmfs *m, const char *name, uint64_t *oldval, const uint64_t *newval)
+{
+	int rc;
+
+	if (name && !strcmp(name, "vm.drop_caches")) {
+		if (newval && (*newval < 1 || *newval > 4))
+			return vm_error(-EINVAL, "vm.drop_caches: %llu out of range (1 to 4)",
+					(unsigned long long)*newval);
+		if (oldval)
+			*oldval = m->drop_caches;
+		if (!newval)
+			return 0;
+		m->drop_caches = *newval;
+		if (*newval & 1) {   /* drop_pagecache_sb over every object */
+			object_drop_caches(m);
+			m->cnt.drop_pagecache++;
+		}
+		if (*newval & 2)     /* drop_slab: nothing the machine keeps */
+			m->cnt.drop_slab++;
+		return 0;
+	}
+	rc = options_sysctl(&m->opt, name, oldval, newval);
+	if (rc == 0 && newval && m->pol_swappiness && !strcmp(name, "vm.swappiness"))
+		m->pol_swappiness(m->pol_state, newval, NULL);
+	return rc;
 }

@@ -106,6 +106,7 @@ struct vm_counters {
 	uint64_t pgscan_anon, pgscan_file, pgsteal_anon, pgsteal_file;  /* by LRU type (vmscan.c) */
 	uint64_t nr_vmscan_write;     /* pages reclaim wrote: to swap or back to their object */
 	uint64_t pgpgout;             /* pages written out: reclaim's writes and writeback */
+	uint64_t drop_pagecache, drop_slab;   /* vm.drop_caches writes with bit 1, bit 2 */
 	uint64_t pgalloc, pgfree;
 	uint64_t tlb_hit, tlb_miss;   /* of processes that exited (live ones count in their mm) */
 	uint64_t forks, spawns, exits;
@@ -134,6 +135,8 @@ struct vmfs {
 	void              *pol_state;
 	bool               pol_builtin;   /* one of policy_builtin()'s */
 	policy_lru_stat_fn pol_lru_stat;  /* a built-in policy's list sizes, or NULL */
+	policy_swappiness_fn pol_swappiness; /* a built-in policy's vm.swappiness, or NULL */
+	uint64_t           drop_caches;   /* vm.drop_caches: the last value written */
 	uint64_t           pol_last;      /* the frame a built-in policy was last told
 					     of by accessed(), with no other call to
 					     it since; UINT64_MAX for none (vmscan.c) */
@@ -238,6 +241,14 @@ int  proc_auxv(struct vmfs *m, int pid, uint64_t *out, uint64_t max);
  * the stack rlimit); the mapping now holding @va, or NULL.
  */
 struct vma *expand_stack(struct vmfs *m, struct mm *mm, uint64_t va);
+/*
+ * vmfs_sysctl: options_sysctl's tunables, each change of vm.swappiness
+ * passed on to the policy, and vm.drop_caches (1 to 4, Linux's
+ * drop_caches_sysctl_handler: bit 1 drops the clean page cache, bit 2 the
+ * slab caches, of which the machine has none; reads give the last value
+ * written).
+ */
+int  machine_sysctl(struct vmfs *m, const char *name, uint64_t *oldval, const uint64_t *newval);
 /* Write every dirty object page back and commit the store. */
 int  machine_sync(struct vmfs *m);
 

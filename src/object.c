@@ -595,6 +595,24 @@ int object_writeback(struct vmfs *m)
 	return 0;
 }
 
+uint64_t object_drop_caches(struct vmfs *m)
+{
+	uint64_t dropped = 0;
+
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+		struct frame *f = pfn_frame(&m->phys, pfn);
+		struct vmobj *o = f->mapping;
+
+		if ((f->flags & FRAME_KIND_MASK) != FRAME_CACHE || !vmobj_is_file(o) ||
+		    f->mapcount || f->refcount != 1 || page_dirty(m, pfn))
+			continue;
+		pfn = vmobj_remove_page(o, f->index);
+		page_put(m, pfn);
+		dropped++;
+	}
+	return dropped;
+}
+
 void object_fini(struct vmfs *m)
 {
 	while (m->nobjs) {

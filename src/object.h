@@ -72,6 +72,14 @@ int     object_host_name(const char *path, char *buf, size_t len);
 int     object_host(struct vmfs *m, const char *path, int fd, struct vmobj **out);
 /* Write every dirty cached object page back to the store (part of sync). */
 int     object_writeback(struct vmfs *m);
+/*
+ * drop_caches' invalidate_mapping_pages over every object: each page-cache
+ * page of a named object that no entry maps, that is clean and that
+ * nothing else holds leaves the cache (its frame is freed); dirty, mapped
+ * or pinned pages stay, as Linux's mapping_evict_folio keeps them.
+ * Returns the number of pages dropped.
+ */
+uint64_t object_drop_caches(struct vmfs *m);
 /* Free the name table and close every open object at machine close. */
 void    object_fini(struct vmfs *m);
 

@@ -93,6 +93,8 @@ static const struct tunable tunables[] = {
 	  offsetof(struct vm_options, overcommit_memory), 2 },
 	{ "overcommit_ratio", "vm.overcommit_ratio",
 	  offsetof(struct vm_options, overcommit_ratio), OPT_MAX_OVERCOMMIT_RATIO },
+	{ "swappiness", "vm.swappiness", offsetof(struct vm_options, swappiness),
+	  OPT_MAX_SWAPPINESS },
 };
 
 static const struct tunable *tunable_find(const char *name, bool sysctl)
@@ -114,7 +116,7 @@ int options_sysctl(struct vm_options *o, const char *name, uint64_t *oldval,
 	const struct tunable *t = name ? tunable_find(name, true) : NULL;
 
 	if (!t)
-		return vm_error(-ENOENT, "no tunable '%s' (known: vm.max_map_count, vm.overcommit_memory, vm.overcommit_ratio)",
+		return vm_error(-ENOENT, "no tunable '%s' (known: vm.drop_caches, vm.max_map_count, vm.overcommit_memory, vm.overcommit_ratio, vm.swappiness)",
 				name ? name : "(null)");
 	if (newval && *newval > t->max)
 		return vm_error(-EINVAL, "%s: %llu out of range (0 to %llu)", t->sysctl,
@@ -180,7 +182,7 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
 	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size") && !t)
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, aslr, seed)", key);
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, aslr, seed)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");
@@ -239,6 +241,7 @@ int options_parse(const char *str, struct vm_options *out)
 		.max_map_count = OPT_DEFAULT_MAX_MAP_COUNT,
 		.overcommit_memory = OPT_DEFAULT_OVERCOMMIT_MEMORY,
 		.overcommit_ratio = OPT_DEFAULT_OVERCOMMIT_RATIO,
+		.swappiness = OPT_DEFAULT_SWAPPINESS,
 	};
 	bool frames_seen = false, mem_seen = false;
 	char *copy, *item, *save = NULL;

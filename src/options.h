@@ -39,6 +39,10 @@
 #define OPT_DEFAULT_OVERCOMMIT_MEMORY 1u
 #define OPT_MAX_OVERCOMMIT_RATIO     0x7fffffffu   /* INT_MAX, as proc_dointvec takes */
 
+/* Linux's vm.swappiness: its default and range (mm/vmscan.c, kernel/sysctl.c). */
+#define OPT_DEFAULT_SWAPPINESS 60u
+#define OPT_MAX_SWAPPINESS     200u
+
 #define OPT_DEFAULT_POLICY "clock"
 #define OPT_PATH_MAX 4096
 
@@ -63,6 +67,9 @@ struct vm_options {
 				   come from it (default 0) */
 	uint64_t overcommit_memory; /* 0 heuristic, 1 always, 2 strict (mmap.c) */
 	uint64_t overcommit_ratio;  /* percent of RAM in CommitLimit */
+	uint64_t swappiness;        /* vm.swappiness: what the policies that weigh
+				       anon against file (linux, mglru) use when
+				       their parameters name none (policy.c) */
 };
 
 int options_parse(const char *str, struct vm_options *out);

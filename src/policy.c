@@ -27,21 +27,22 @@
 static const struct {
 	const struct vmfs_policy_ops *ops;
 	policy_lru_stat_fn           lru_stat;   /* Linux's lists: meminfo's Active/Inactive */
+	policy_swappiness_fn         swappiness; /* follows vm.swappiness */
 } builtin[] = {
-	{ &policy_fifo_ops, NULL },
-	{ &policy_lru_ops, NULL },
-	{ &policy_clock_ops, NULL },
-	{ &policy_arc_ops, NULL },
-	{ &policy_2q_ops, NULL },
-	{ &policy_car_ops, NULL },
-	{ &policy_clockpro_ops, NULL },
-	{ &policy_linux_ops, policy_linux_lru_stat },
-	{ &policy_lirs_ops, NULL },
-	{ &policy_mglru_ops, policy_mglru_lru_stat },
-	{ &policy_random_ops, NULL },
-	{ &policy_s3fifo_ops, NULL },
-	{ &policy_sieve_ops, NULL },
-	{ &policy_wsclock_ops, NULL },
+	{ &policy_fifo_ops, NULL, NULL },
+	{ &policy_lru_ops, NULL, NULL },
+	{ &policy_clock_ops, NULL, NULL },
+	{ &policy_arc_ops, NULL, NULL },
+	{ &policy_2q_ops, NULL, NULL },
+	{ &policy_car_ops, NULL, NULL },
+	{ &policy_clockpro_ops, NULL, NULL },
+	{ &policy_linux_ops, policy_linux_lru_stat, policy_linux_swappiness },
+	{ &policy_lirs_ops, NULL, NULL },
+	{ &policy_mglru_ops, policy_mglru_lru_stat, policy_mglru_swappiness },
+	{ &policy_random_ops, NULL, NULL },
+	{ &policy_s3fifo_ops, NULL, NULL },
+	{ &policy_sieve_ops, NULL, NULL },
+	{ &policy_wsclock_ops, NULL, NULL },
 };
 
 #define NBUILTIN (sizeof(builtin) / sizeof(builtin[0]))
@@ -64,6 +65,14 @@ policy_lru_stat_fn policy_lru_stat(const struct vmfs_policy_ops *ops)
 	for (size_t i = 0; i < NBUILTIN; i++)
 		if (builtin[i].ops == ops)
 			return builtin[i].lru_stat;
+	return NULL;
+}
+
+static policy_swappiness_fn policy_swappiness(const struct vmfs_policy_ops *ops)
+{
+	for (size_t i = 0; i < NBUILTIN; i++)
+		if (builtin[i].ops == ops)
+			return builtin[i].swappiness;
 	return NULL;
 }
 
@@ -117,6 +126,17 @@ int policy_set(struct vmfs *m, const char *name, const struct vmfs_policy_ops *o
 	m->pol_state = state;
 	m->pol_builtin = name && ops == policy_builtin(name);
 	m->pol_lru_stat = m->pol_builtin ? policy_lru_stat(ops) : NULL;
+	m->pol_swappiness = m->pol_builtin ? policy_swappiness(ops) : NULL;
+	if (m->pol_swappiness) {
+		uint64_t given;
+
+		/* NAME:swappiness=N sets vm.swappiness; without it the policy takes it. */
+		m->pol_swappiness(state, NULL, &given);
+		if (given != UINT64_MAX)
+			m->opt.swappiness = given;
+		else
+			m->pol_swappiness(state, &m->opt.swappiness, NULL);
+	}
 	m->pol_last = UINT64_MAX;
 	/* Announce every resident page as if an access had just loaded it. */
 	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {

@@ -82,6 +82,20 @@ void policy_linux_lru_stat(void *state, struct vmfs_lru_stat *st);
 policy_lru_stat_fn policy_lru_stat(const struct vmfs_policy_ops *ops);
 
 /*
+ * A built-in policy that weighs anon against file by vm.swappiness (linux
+ * and mglru, as get_scan_count and get_type_to_scan do) reads it from its
+ * state, which follows the machine's vm.swappiness: *@set (not NULL)
+ * becomes its value; *@given (not NULL) gets the value its parameters
+ * named (NAME:swappiness=N), UINT64_MAX when they named none.  policy_set
+ * starts it with the machine's value, or makes the parameter's the
+ * machine's; machine_sysctl passes on each change.
+ */
+typedef void (*policy_swappiness_fn)(void *state, const uint64_t *set, uint64_t *given);
+
+void policy_linux_swappiness(void *state, const uint64_t *set, uint64_t *given);
+void policy_mglru_swappiness(void *state, const uint64_t *set, uint64_t *given);
+
+/*
  * A built-in policy with Linux's lists tells kpageflags (pageflags.c) a
  * resident frame's PG_active and PG_referenced, as 1ull << VMFS_KPF_ACTIVE
  * and 1ull << VMFS_KPF_REFERENCED.  policy_page_flags: the built-in

@@ -112,7 +112,8 @@ _Static_assert(LRU_SHADOW < PDIR_MAXLISTS, "struct pdir has room for the shadow 
 
 struct linux_lru {
 	struct pdir d;                  /* first: release() is pdir_release */
-	uint64_t    swappiness;
+	uint64_t    swappiness;         /* vm.swappiness, or the parameter's */
+	uint64_t    swappiness_given;   /* linux:swappiness=N, or UINT64_MAX */
 	uint64_t    nonresident_age;    /* lruvec->nonresident_age */
 	uint64_t   *shadow;             /* by shadow node - c: age << 1 | workingset */
 	unsigned    round_type;         /* 0 anon, 1 file: the type the round reclaims */
@@ -143,18 +144,20 @@ static void linux_release(void *state)
 static int linux_init(void **state, uint64_t nframes, void *arg)
 {
 	static const char *const keys[] = { "swappiness" };
-	uint64_t swappiness = 60;
+	uint64_t swappiness = UINT64_MAX;
 	struct linux_lru *l;
 	int rc;
 
-	if (policy_parse_params(arg, keys, &swappiness, 1) < 0 || swappiness > 200)
+	if (policy_parse_params(arg, keys, &swappiness, 1) < 0 ||
+	    (swappiness > 200 && swappiness != UINT64_MAX))
 		return -EINVAL;
 	if (nframes >= PLIST_NIL / 4)
 		return -EINVAL;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	l->swappiness = swappiness;
+	l->swappiness_given = swappiness;
+	l->swappiness = swappiness == UINT64_MAX ? 60 : swappiness;
 	/* A shadow per frame, and the one entering before the oldest goes. */
 	if ((rc = pdir_init(&l->d, nframes, nframes + 1)) < 0) {
 		free(l);
@@ -454,3 +457,13 @@ const struct vmfs_policy_ops policy_linux_ops = {
 	.victim   = linux_victim,
 };
 
+
+void policy_linux_swappiness(void *state, const uint64_t *set, uint64_t *given)
+{
+	struct linux_lru *l = state;
+
+	if (given)
+		*given = l->swappiness_given;
+	if (set)
+		l->swappiness = *set;
+}

@@ -113,7 +113,8 @@ struct mglru {
 	uint32_t      c;
 	uint32_t      chosen;          /* the isolated victim, or PLIST_NIL */
 	uint32_t      free_shadow;     /* chain of unused shadow nodes */
-	uint32_t      swappiness;
+	uint32_t      swappiness;      /* vm.swappiness, or the parameter's */
+	uint64_t      swappiness_given; /* mglru:swappiness=N, or UINT64_MAX */
 	uint64_t      max_seq, min_seq[ANON_AND_FILE];
 	int64_t       nr_pages[MAX_NR_GENS][ANON_AND_FILE];
 	/* the PID controller's inputs (NR_HIST_GENS 1: one history) */
@@ -729,11 +730,12 @@ static void mglru_release(void *state)
 static int mglru_init(void **state, uint64_t nframes, void *arg)
 {
 	static const char *const keys[] = { "swappiness" };
-	uint64_t swappiness = 60;
+	uint64_t swappiness = UINT64_MAX;
 	uint64_t nodes;
 	struct mglru *g;
 
-	if (policy_parse_params(arg, keys, &swappiness, 1) < 0 || swappiness > 200)
+	if (policy_parse_params(arg, keys, &swappiness, 1) < 0 ||
+	    (swappiness > 200 && swappiness != UINT64_MAX))
 		return -EINVAL;
 	if (nframes > (PLIST_NIL - NR_SENTINELS - 1) / 3)
 		return -EINVAL;
@@ -742,7 +744,8 @@ static int mglru_init(void **state, uint64_t nframes, void *arg)
 	if (!g)
 		return -ENOMEM;
 	g->c = (uint32_t)nframes;
-	g->swappiness = (uint32_t)swappiness;
+	g->swappiness_given = swappiness;
+	g->swappiness = swappiness == UINT64_MAX ? 60 : (uint32_t)swappiness;
 	g->link = malloc((nodes + NR_SENTINELS) * sizeof(*g->link));
 	g->gen = calloc(nframes ? nframes : 1, 1);
 	g->flags = calloc(nodes ? nodes : 1, 1);
@@ -809,3 +812,13 @@ const struct vmfs_policy_ops policy_mglru_ops = {
 	.removed  = mglru_removed,
 	.victim   = mglru_victim,
 };
+
+void policy_mglru_swappiness(void *state, const uint64_t *set, uint64_t *given)
+{
+	struct mglru *g = state;
+
+	if (given)
+		*given = g->swappiness_given;
+	if (set)
+		g->swappiness = (uint32_t)*set;
+}

@@ -2018,6 +2018,19 @@ static void test_exec(void **state)
 	assert_int_equal(vmfs_proc_stat(m, child, &ps), 0);
 	assert_int_equal(ps.brk, in.start_brk + 5000);
 	assert_int_equal(vmfs_exec(m, 999, "/usr/bin/ls", argv, NULL, NULL), -ESRCH);
+	/* once no process maps them, drop_caches drops the host file's clean pages */
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(vmfs_exit(m, pid2), 0);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(vmfs_object_stat(m, "%2Fusr%2Fbin%2Fls", &oi), 0);
+	assert_true(oi.cached > 0 && oi.mapped == 0);
+	{
+		uint64_t one = 1;
+
+		assert_int_equal(vmfs_sysctl(m, "vm.drop_caches", NULL, &one), 0);
+	}
+	assert_int_equal(vmfs_object_stat(m, "%2Fusr%2Fbin%2Fls", &oi), 0);
+	assert_int_equal(oi.cached, 0);
 	vmfs_close(m);
 
 	/* aslr=1: the seed decides, the same seed gives the same layout */
@@ -2316,6 +2329,127 @@ static void test_vmscan_counters(void **state)
 }
 
 /*
+ * vm.swappiness: the option and the sysctl (0 to 200, Linux's default 60);
+ * the policies that weigh anon against file (linux, mglru) follow it, a
+ * change on the running machine included; NAME:swappiness=N sets it.
+ * Reclaim with 8 anonymous and 8 clean file pages resident: at 0 it takes
+ * file pages, at 200 anonymous ones.
+ */
+static struct vmfs_stat swappiness_reclaim(const char *policy, uint64_t swappiness)
+{
+	char opts[64];
+	vmfs *m;
+
+	snprintf(opts, sizeof(opts), "frames=64,policy=%s", policy);
+	m = open_machine(opts);
+	int pid = vmfs_spawn(m, "sw");
+	assert_int_equal(vmfs_sysctl(m, "vm.swappiness", NULL, &swappiness), 0);
+	assert_int_equal(vmfs_object_create(m, "f", NULL, 8 * PAGE), 0);
+	assert_int_equal(vmfs_mmap(m, pid, BASE, 8 * PAGE, RW, ANON_PRIV, NULL, 0, NULL), 0);
+	assert_int_equal(vmfs_mmap(m, pid, BASE + 16 * PAGE, 8 * PAGE, PROT_READ, MAP_PRIVATE, "f", 0, NULL), 0);
+	for (int i = 0; i < 8; i++) {
+		put_byte(m, pid, BASE + (uint64_t)i * PAGE, 1);
+		(void)get_byte(m, pid, BASE + (16 + (uint64_t)i) * PAGE);
+	}
+	assert_int_equal(vmfs_reclaim(m, 4), 4);
+	struct vmfs_stat st = mstat(m);
+	vmfs_close(m);
+	return st;
+}
+
+static void test_swappiness(void **state)
+{
+	(void)state;
+	uint64_t v = 0, bad = 201;
+	vmfs *m = open_machine("frames=64");
+
+	assert_int_equal(vmfs_sysctl(m, "vm.swappiness", &v, NULL), 0);
+	assert_int_equal(v, 60);
+	assert_int_equal(vmfs_sysctl(m, "vm.swappiness", NULL, &bad), -EINVAL);
+	assert_int_equal(vmfs_sysctl(m, "vm.swappiness", &v, NULL), 0);
+	assert_int_equal(v, 60);
+	vmfs_close(m);
+	assert_int_equal(vmfs_open(&m, "swappiness=201"), -EINVAL);
+	m = open_machine("frames=64,swappiness=7,policy=linux");
+	assert_int_equal(vmfs_sysctl(m, "vm.swappiness", &v, NULL), 0);
+	assert_int_equal(v, 7);
+	/* A policy's parameter becomes vm.swappiness; one without takes it. */
+	assert_int_equal(vmfs_set_policy(m, "mglru:swappiness=150", NULL, NULL), 0);
+	assert_int_equal(vmfs_sysctl(m, "vm.swappiness", &v, NULL), 0);
+	assert_int_equal(v, 150);
+	assert_int_equal(vmfs_set_policy(m, "linux", NULL, NULL), 0);
+	assert_int_equal(vmfs_sysctl(m, "vm.swappiness", &v, NULL), 0);
+	assert_int_equal(v, 150);
+	vmfs_close(m);
+	m = open_machine("frames=64,policy=linux:swappiness=30");
+	assert_int_equal(vmfs_sysctl(m, "vm.swappiness", &v, NULL), 0);
+	assert_int_equal(v, 30);
+	vmfs_close(m);
+
+	/* The running policy follows a change. */
+	static const char *const policies[] = { "linux", "mglru" };
+	for (size_t i = 0; i < 2; i++) {
+		struct vmfs_stat st = swappiness_reclaim(policies[i], 0);
+		assert_int_equal(st.pgsteal_file, 4);
+		assert_int_equal(st.pgsteal_anon, 0);
+		st = swappiness_reclaim(policies[i], 200);
+		assert_int_equal(st.pgsteal_anon, 4);
+		assert_int_equal(st.pgsteal_file, 0);
+	}
+}
+
+/*
+ * vm.drop_caches (1 to 4; reads give the last value written): 1 and 3 drop
+ * the page-cache pages that are clean, unmapped and not pinned, and count
+ * drop_pagecache; 2 counts drop_slab only.  Mapped and dirty pages stay.
+ */
+static void test_drop_caches(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=64");
+	int pid = vmfs_spawn(m, "dc");
+	uint64_t v = 9, one = 1, two = 2, zero = 0, five = 5;
+	char buf[8];
+
+	assert_int_equal(vmfs_sysctl(m, "vm.drop_caches", &v, NULL), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(vmfs_sysctl(m, "vm.drop_caches", NULL, &zero), -EINVAL);
+	assert_int_equal(vmfs_sysctl(m, "vm.drop_caches", NULL, &five), -EINVAL);
+	assert_int_equal(vmfs_object_create(m, "f", NULL, 4 * PAGE), 0);
+	assert_int_equal(vmfs_object_write(m, "f", 0, "abc", 3), 3);
+	assert_int_equal(vmfs_sync(m), 0);
+	assert_int_equal(vmfs_mmap(m, pid, BASE, 4 * PAGE, RW, MAP_SHARED, "f", 0, NULL), 0);
+	assert_int_equal(vmfs_write(m, pid, BASE + PAGE, "dirty", 5), 5);     /* page 1 dirty */
+	for (int i = 0; i < 4; i++)
+		(void)get_byte(m, pid, BASE + (uint64_t)i * PAGE);
+	assert_int_equal(vmfs_munmap(m, pid, BASE, 4 * PAGE), 0);
+	assert_int_equal(vmfs_mmap(m, pid, BASE, PAGE, PROT_READ, MAP_SHARED, "f", 2 * PAGE, NULL), 0);
+	(void)get_byte(m, pid, BASE);                                          /* page 2 mapped */
+	struct vmfs_stat st = mstat(m), before = st;
+	assert_int_equal(st.file_pages, 4);
+	assert_int_equal(vmfs_sysctl(m, "vm.drop_caches", NULL, &two), 0);
+	st = mstat(m);
+	assert_int_equal(st.file_pages, 4);
+	assert_int_equal(st.drop_slab, 1);
+	assert_int_equal(st.drop_pagecache, 0);
+	assert_int_equal(vmfs_sysctl(m, "vm.drop_caches", NULL, &one), 0);
+	st = mstat(m);
+	assert_int_equal(st.file_pages, 2);              /* pages 0 and 3 went */
+	assert_int_equal(st.dirty_pages, 1);
+	assert_int_equal(st.mapped_pages, 1);
+	assert_int_equal(st.drop_pagecache, 1);
+	assert_int_equal(st.frames_free, before.frames_free + 2);
+	assert_int_equal(vmfs_sysctl(m, "vm.drop_caches", &v, NULL), 0);
+	assert_int_equal(v, 1);
+	/* What was dropped reads back from the object. */
+	assert_int_equal(vmfs_object_read(m, "f", 0, buf, 3), 3);
+	assert_memory_equal(buf, "abc", 3);
+	assert_int_equal(vmfs_object_read(m, "f", PAGE, buf, 5), 5);
+	assert_memory_equal(buf, "dirty", 5);
+	vmfs_close(m);
+}
+
+/*
  * vmfs_maps has two symbol versions (api.c): a program built against 0.4's
  * smaller struct vmfs_map calls vmfs_maps@VMFS_0.1, which fills only that
  * size of each entry, with the 0.4 layout (reserved[2] zero), and writes
@@ -2366,6 +2500,8 @@ int main(void)
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_open_defaults),
 		cmocka_unit_test(test_maps_symbol_versions),
+		cmocka_unit_test(test_swappiness),
+		cmocka_unit_test(test_drop_caches),
 		cmocka_unit_test(test_open_options),
 		cmocka_unit_test(test_open_va_bits),
 		cmocka_unit_test(test_open_errors),

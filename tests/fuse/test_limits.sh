@@ -47,7 +47,7 @@ vmfs_mount "$mnt" frames=256
 expect_eq "$(stat -c %a "$mnt/sys") $(stat -c %a "$mnt/sys/vm")" "555 555" "modes of sys/ and sys/vm/"
 expect_eq "$(stat -c %a "$mnt/sys/vm/max_map_count")" 644 "mode of sys/vm/max_map_count"
 expect_eq "$(ls "$mnt/sys" | tr '\n' ' ')" "kernel vm " "ls sys"
-expect_eq "$(ls "$mnt/sys/vm" | tr '\n' ' ')" "max_map_count overcommit_memory overcommit_ratio " "ls sys/vm"
+expect_eq "$(ls "$mnt/sys/vm" | tr '\n' ' ')" "drop_caches max_map_count overcommit_memory overcommit_ratio swappiness " "ls sys/vm"
 expect_eq "$(cat "$mnt/sys/vm/max_map_count")" 65530 "the default max_map_count, Linux's"
 expect_eq "$(field "$mnt/config" max_map_count)" 65530 "config's max_map_count"
 expect_eq "$(grep -A1 '^swap_size ' "$mnt/config" | tail -n 1 | cut -d' ' -f1)" max_map_count "config's line after swap_size"
@@ -198,3 +198,41 @@ sysctl_write "$mnt/sys/vm/overcommit_memory" 1 || fail "writing overcommit_memor
 map "$mnt" "$pid" 64M rw- private >/dev/null
 vmfs_unmount "$mnt"
 ok "overcommit: sys/vm files (0644), strict mode refuses past CommitLimit with ENOMEM and Linux's kmsg line, ac and Committed_AS stay after mprotect r--, ratio and mode change it live"
+
+# ---- sys/vm/swappiness and drop_caches --------------------------------------------
+
+vmfs_mount "$mnt" "frames=256,policy=linux,swappiness=30"
+expect_eq "$(stat -c %a "$mnt/sys/vm/swappiness") $(stat -c %a "$mnt/sys/vm/drop_caches")" \
+	"644 200" "modes of sys/vm/swappiness and drop_caches (Linux's)"
+expect_eq "$(cat "$mnt/sys/vm/swappiness")" 30 "swappiness=30"
+expect_eq "$(field "$mnt/config" swappiness)" 30 "config's swappiness"
+sysctl_write "$mnt/sys/vm/swappiness" 200 || fail "writing swappiness 200: $(cat "$t/sysctl.err")"
+! sysctl_write "$mnt/sys/vm/swappiness" 201 || fail "swappiness 201 accepted"
+expect_eq "$(cat "$mnt/sys/vm/swappiness") $(field "$mnt/config" swappiness)" "200 200" \
+	"swappiness after a good and a bad write"
+ctl "$mnt/ctl" "policy mglru:swappiness=10" >/dev/null
+expect_eq "$(cat "$mnt/sys/vm/swappiness")" 10 "a policy's swappiness= parameter sets vm.swappiness"
+# drop_caches: clean page-cache pages no one maps go; the count shows in vmstat
+head -c 65536 /dev/urandom >"$t/obj"
+cp "$t/obj" "$mnt/objects/dc"
+pid=$(spawn "$mnt" reader)
+a=$(map "$mnt" "$pid" 64K r-- shared 0 dc)
+mem_read "$mnt" "$pid" "$a" 65536 | cmp - "$t/obj" || fail "the object read through mem"
+cached=$(field "$mnt/meminfo" Cached)
+((cached >= 64)) || fail "Cached is $cached kB after reading 64K of an object"
+sysctl_write "$mnt/sys/vm/drop_caches" 3 || fail "writing drop_caches 3: $(cat "$t/sysctl.err")"
+expect_eq "$(field "$mnt/meminfo" Cached)" "$cached" "Cached after drop_caches while mapped"
+expect_eq "$(ctl "$mnt/$pid/ctl" "munmap $a 64K")" ok "munmap"
+sysctl_write "$mnt/sys/vm/drop_caches" 1 || fail "writing drop_caches 1"
+expect_eq "$(field "$mnt/meminfo" Cached)" $((cached - 64)) "Cached after drop_caches, unmapped"
+expect_eq "$(field "$mnt/vmstat" drop_pagecache) $(field "$mnt/vmstat" drop_slab)" "2 1" \
+	"vmstat's drop_pagecache and drop_slab"
+! sysctl_write "$mnt/sys/vm/drop_caches" 0 || fail "drop_caches 0 accepted"
+if ((EUID == 0)); then   # root reads it, as on Linux: the last value written
+	expect_eq "$(cat "$mnt/sys/vm/drop_caches")" 1 "drop_caches read by root"
+else
+	! cat "$mnt/sys/vm/drop_caches" 2>/dev/null || fail "drop_caches readable by its owner (0200)"
+fi
+cmp "$mnt/objects/dc" "$t/obj" || fail "the object after drop_caches"
+vmfs_unmount "$mnt"
+ok "sys/vm/swappiness (0644) follows the option, writes and a policy's parameter; drop_caches (0200) drops clean unmapped page cache, counted in vmstat"

@@ -2,7 +2,7 @@
 # test_tools.sh - Linux's own readers of /proc work unchanged on a mount
 # (issue 15, Part 1): a mount is bound over /proc in a private mount
 # namespace (unshare -m; the host's /proc is never touched) and procps
-# (ps, top, vmstat, pmap, free, pgrep, pidof, sysctl, uptime), psmisc (pstree) and
+# (ps, top, vmstat, pmap, free, pgrep, pidof, sysctl, uptime, watch), psmisc (pstree) and
 # python3-psutil (inside the namespace and through PROCFS_PATH) are run
 # against an empty machine and a busy one.  What each prints is checked
 # against the machine's own files: RSS, VSZ and faults against PID/stat,
@@ -301,6 +301,21 @@ EOF
 	expect_eq "$(in_ns "$mnt" /usr/bin/python3 "$t/check.py" /proc "${pids[@]}")" ok "psutil in the namespace"
 	expect_eq "$(/usr/bin/python3 "$t/check.py" "$mnt" "${pids[@]}")" ok "psutil with PROCFS_PATH"
 	ok "psutil: virtual_memory, swap_memory, memory_full_info, memory_maps, in the namespace and through PROCFS_PATH"
+fi
+if have watch procps && have script bsdutils; then
+	# watch draws on a terminal: script(1) gives it one.  With -g it ends
+	# as soon as what it runs prints something else, here once a process
+	# spawned meanwhile shows in ps -e; it never ends on its own.
+	( sleep 1; spawn "$mnt" watched >"$t/watched" ) &
+	spawner=$!
+	TERM=xterm timeout 30 script -qec "unshare -m sh -c 'mount --bind \"\$0\" /proc && exec watch -g -n 0.2 -t ps -e' '$mnt'" \
+		/dev/null >"$t/watch.out" 2>&1 || fail "watch -g ps -e: status $?: $(tail -c 300 "$t/watch.out")"
+	wait "$spawner"
+	# (curses moves the cursor between the columns of a line)
+	grep -q "00:00:00 db" "$t/watch.out" && grep -q "00:00:00 watched" "$t/watch.out" ||
+		fail "watch drew no ps -e screen with the new process: $(tail -c 300 "$t/watch.out")"
+	[[ -d $mnt/$(cat "$t/watched") ]] || fail "the process spawned under watch"
+	ok "watch -g: ps -e redrawn until the machine's new process shows"
 fi
 vmfs_unmount "$mnt"
 

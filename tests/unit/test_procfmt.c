@@ -837,11 +837,25 @@ static void test_config(void **state)
 	char *text = render(m, fmt_config);
 
 	assert_string_equal(text, "levels 3\nva_bits 39\nframes 64\npolicy arc\ntlb 0\n"
-				  "kernel 65536\nswap none\nswap_size 0\nmax_map_count 65530\ncontents ram\n");
+				  "kernel 65536\nswap none\nswap_size 0\nmax_map_count 65530\ncontents ram\n"
+				  "zero_page 1\novercommit_memory 1\novercommit_ratio 50\nswappiness 60\n");
 	free(text);
 	assert_int_equal(vmfs_set_policy(m, "fifo", NULL, NULL), 0);
 	text = render(m, fmt_config);
 	assert_non_null(strstr(text, "\npolicy fifo\n"));
+	free(text);
+	vmfs_close(m);
+
+	/* The options' values, then the tunables as they are now. */
+	m = open_machine("frames=64,zero_page=0,overcommit_memory=2,overcommit_ratio=80,swappiness=10");
+	text = render(m, fmt_config);
+	assert_non_null(strstr(text, "\ncontents ram\nzero_page 0\novercommit_memory 2\n"
+				     "overcommit_ratio 80\nswappiness 10\n"));
+	free(text);
+	uint64_t v = 120;
+	assert_int_equal(vmfs_sysctl(m, "vm.swappiness", NULL, &v), 0);
+	text = render(m, fmt_config);
+	assert_non_null(strstr(text, "\nswappiness 120\n"));
 	free(text);
 	vmfs_close(m);
 
@@ -855,7 +869,8 @@ static void test_config(void **state)
 	m = open_machine(opts);
 	text = render(m, fmt_config);
 	snprintf(want, sizeof(want), "levels 4\nva_bits 48\nframes 32\npolicy clock\ntlb 64\n"
-		 "kernel 1048576\nswap %s\nswap_size 2097152\nmax_map_count 65530\ncontents ram\n", path);
+		 "kernel 1048576\nswap %s\nswap_size 2097152\nmax_map_count 65530\ncontents ram\n"
+		 "zero_page 1\novercommit_memory 1\novercommit_ratio 50\nswappiness 60\n", path);
 	assert_string_equal(text, want);
 	free(text);
 	vmfs_close(m);
