@@ -38,8 +38,7 @@
  *     else is taken while it is held;
  *   - the object table (objtab.c) has one mutex, taken only inside the obj_*
  *     calls.  It is the innermost lock: nothing else is taken, and no
- *     libvmfs call made, while it is held (a listing takes it inside a
- *     handle's lock);
+ *     libvmfs call made, while it is held;
  *   - everything else is set before mounting (above), per thread (iobuf)
  *     or per request (struct node, on the stack).
  */

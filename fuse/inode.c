@@ -11,8 +11,9 @@
  *   ... | TASK_SLOT | 0    PID/task/PID/, | 1 + i: pid_entries[i] in it
  *   ... | READER_INO       the same below the reader's PID/ (self)
  *   SYS_INO | i            sys_entries[i], below sys/ (sys itself is a root entry)
- *   OBJ_INO | id           objects/NAME, id from the object table (objtab.c),
- *                          which holds the object open: every object node
+ *   OBJ_INO | id           objects/NAME, id the object's number, under which
+ *                          the object table (objtab.c) holds the object
+ *                          open (maps shows the same): every object node
  *                          acts on its object through that handle, never
  *                          by name, so an old inode never reaches a new
  *                          object of the same name
@@ -44,7 +45,7 @@
 #define ROOT_INO   ((fuse_ino_t)FUSE_ROOT_ID)
 #define FIRST_INO  ((fuse_ino_t)2)
 #define PID_INO    ((fuse_ino_t)1 << 62)
-#define OBJ_INO    ((fuse_ino_t)1 << 61)
+#define OBJ_INO    ((fuse_ino_t)OBJECT_INO)   /* procfmt.h: maps shows it too */
 #define SYS_INO    ((fuse_ino_t)1 << 60)
 #define READER_INO ((fuse_ino_t)1 << 59)   /* with PID_INO: the reader's PID/ */
 #define TASK_SLOT  0x80u       /* in a PID's slot: below task/TID/ */
@@ -309,7 +310,7 @@ int node_of_object(const char *name, bool fresh, struct node *n)
 	if (handle < 0)
 		return handle == -EINVAL ? -ENOENT : (int)handle;
 	/* The table keeps the handle, or closes it when it holds this object already. */
-	if ((rc = obj_id(name, fresh, true, handle, &n->obj.id)))
+	if ((rc = obj_id(name, fresh, handle, &n->obj.id)))
 		return rc;
 	n->entry = &object_file;
 	n->ino = OBJ_INO | n->obj.id;
@@ -520,22 +521,23 @@ static int list_pids(fuse_req_t req, struct sbuf *b)
 	return n < 0 ? (int)n : 0;
 }
 
-/* Objects are listed with their ids (readdir skips inode number 0). */
+/*
+ * Objects are listed with their inode numbers, which hold their numbers
+ * (objtab.h): each is opened for it and closed again; one removed
+ * meanwhile is left out.
+ */
 static int list_objects(fuse_req_t req, struct sbuf *b)
 {
 	ssize_t n;
 	struct vmfs_object_info *list = snap_objects(machine, &n);
 
 	for (ssize_t i = 0; i < n; i++) {
-		uint64_t id;
+		int64_t num;
 
-		if (list[i].removed)
+		if (list[i].removed || (num = vmfs_object_open(machine, list[i].name)) <= 0)
 			continue;
-		if (obj_id(list[i].name, false, false, 0, &id)) {
-			b->err = -ENOMEM;
-			break;
-		}
-		list_add(req, b, list[i].name, OBJ_INO | id, S_IFREG);
+		vmfs_object_close(machine, num);
+		list_add(req, b, list[i].name, OBJ_INO | (fuse_ino_t)num, S_IFREG);
 	}
 	free(list);
 	return n < 0 ? (int)n : 0;

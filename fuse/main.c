@@ -19,9 +19,12 @@
  *     engine state, threads or SQLite locks cross a fork; the parent exits
  *     with the child's verdict.
  *   - The globals of daemon.h are set here, before the session is mounted,
- *     and never changed while it serves.
+ *     and never changed while it serves; so is the mount's device for maps
+ *     (procfmt.h), read from /proc/self/mountinfo right after mounting,
+ *     before the first request is served.
  */
 #include "daemon.h"
+#include "procfmt.h"
 #include "serve.h"
 
 #include <errno.h>
@@ -247,6 +250,57 @@ static void finish_background(int ready_fd)
 	close(ready_fd);
 }
 
+/* mountinfo's octal escapes (\040 for a space, show_mountinfo's mangle) undone in place. */
+static void unmangle(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+}
+
+/*
+ * The device of the FUSE mount at @path (a real path), from the last line
+ * of /proc/self/mountinfo that mounts a fuse file system there (the one on
+ * top): into procfmt_dev_*, which maps shows for object mappings.  Read
+ * there, not by stat(2) of the mount, which would wait on this daemon.
+ * False if there is none.
+ */
+static bool mount_dev(const char *path)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned major, minor;
+		char point[4096], type[256];
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(line, "%*u %*u %u:%u %*s %4095s", &major, &minor, point) != 3 ||
+		    sscanf(sep + 3, "%255s", type) != 1)
+			continue;
+		unmangle(point);
+		if (strcmp(point, path) || strncmp(type, "fuse", 4))
+			continue;
+		procfmt_dev_major = major;
+		procfmt_dev_minor = minor;
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
 /* The last write of a machine that served: 0, or -errno after saying why. */
 static int sync_at_unmount(void)
 {
@@ -267,6 +321,7 @@ int main(int argc, char *argv[])
 	char *defaults = NULL, *fsname = NULL;
 	int ready_fd = -1, rc, status = 1;
 	bool mounted = false, signals = false;
+	char real[PATH_MAX];
 
 	memset(&opts, 0, sizeof(opts));
 	if (fuse_opt_parse(&args, &c, vmfs_opts, opt_proc) < 0) {
@@ -325,12 +380,18 @@ int main(int argc, char *argv[])
 	owner_uid = getuid();
 	owner_gid = getgid();
 
+	/* the real path, taken before the mount covers it (lstat would then ask us) */
+	if (!realpath(opts.mountpoint, real))
+		real[0] = '\0';
 	se = fuse_session_new(&args, &vmfs_ops, sizeof(vmfs_ops), NULL);
 	if (!se)
 		goto out_machine;
 	if (fuse_session_mount(se, opts.mountpoint) != 0)
 		goto out_session;
 	mounted = true;
+	if (!mount_dev(real))
+		fprintf(stderr, "vmfs: %s is not in /proc/self/mountinfo: maps shows device 00:00 "
+			"for objects\n", opts.mountpoint);
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_session;
 	signals = true;

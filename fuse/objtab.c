@@ -3,8 +3,9 @@
  * for): two hash chains over one set of entries, by name and by id.
  *
  * What stays true in this file:
- *   - every entry is on the id chain; it is on the name chain exactly when
- *     it is linked, and no two linked entries share a name;
+ *   - every entry is on the id chain, once per id (an id is the object's
+ *     number, so one entry per object); it is on the name chain exactly
+ *     when it is linked, and no two linked entries share a name;
  *   - an entry is freed only when it is neither linked nor held by the
  *     kernel (nlookup 0);
  *   - an entry's handle is closed exactly once: by whoever takes it out of
@@ -34,8 +35,7 @@ struct objent {
 static struct {
 	pthread_mutex_t lock;
 	struct objent  *by_name[OBJ_BUCKETS], *by_id[OBJ_BUCKETS];
-	uint64_t        next_id;
-} objs = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1 };
+} objs = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static size_t name_hash(const char *s)
 {
@@ -101,7 +101,7 @@ static void close_handles(const int64_t *handles, size_t n)
 			vmfs_object_close(machine, handles[i]);
 }
 
-int obj_id(const char *name, bool fresh, bool count, int64_t handle, uint64_t *id)
+int obj_id(const char *name, bool fresh, int64_t handle, uint64_t *id)
 {
 	struct objent *o;
 	size_t h = name_hash(name);
@@ -109,12 +109,18 @@ int obj_id(const char *name, bool fresh, bool count, int64_t handle, uint64_t *i
 
 	pthread_mutex_lock(&objs.lock);
 	o = obj_by_name(name);
-	if (o && (fresh || (handle && o->handle && o->handle != handle))) {
+	if (o && (fresh || o->id != (uint64_t)handle)) {   /* the name names another object now */
 		obj_unhash_name(o);
 		drop[0] = obj_maybe_free(o);
 		o = NULL;
 	}
-	if (!o) {
+	if (!o && (o = obj_by_id((uint64_t)handle))) {
+		/* this object, known by number only: its name again (ids stay unique) */
+		snprintf(o->name, sizeof(o->name), "%s", name);
+		o->linked = true;
+		o->next_name = objs.by_name[h];
+		objs.by_name[h] = o;
+	} else if (!o) {
 		if (!(o = calloc(1, sizeof(*o)))) {
 			pthread_mutex_unlock(&objs.lock);
 			drop[1] = handle;
@@ -122,7 +128,7 @@ int obj_id(const char *name, bool fresh, bool count, int64_t handle, uint64_t *i
 			return -ENOMEM;
 		}
 		snprintf(o->name, sizeof(o->name), "%s", name);
-		o->id = objs.next_id++;
+		o->id = (uint64_t)handle;
 		o->linked = true;
 		o->next_name = objs.by_name[h];
 		objs.by_name[h] = o;
@@ -133,7 +139,7 @@ int obj_id(const char *name, bool fresh, bool count, int64_t handle, uint64_t *i
 		o->handle = handle;
 	else
 		drop[1] = handle;     /* the entry holds this object open already */
-	o->nlookup += count;
+	o->nlookup++;
 	*id = o->id;
 	pthread_mutex_unlock(&objs.lock);
 	close_handles(drop, 2);

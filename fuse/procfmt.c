@@ -14,7 +14,8 @@
  * HIGHMEM, no shadow call stack, no protection keys.
  *
  * What stays true in this file:
- *   1. Only libvmfs is called; nothing here keeps state between calls, and a
+ *   1. Only libvmfs is called; nothing here keeps state between calls (the
+ *      mount's device is set once, before serving, by main()), and a
  *      fmt_* function renders one whole file into its sbuf, returning 0,
  *      -ESRCH (the process is gone), -ENOMEM or -EFBIG (sbuf.err: past
  *      TEXT_MAX, the bound on what one open file holds).  Every list the
@@ -31,10 +32,11 @@
  *
  * Choices where vmfs has no Linux counterpart (the man page repeats them):
  *   - maps: an object mapping is shown as the path /objects/NAME (the
- *     object's place in the mount), on device 00:2a (a stand-in for the
- *     anonymous device a FUSE file system gets) with inode = 32-bit FNV-1a
- *     hash of the name (never 0), and " (deleted)" after a removed object,
- *     as Linux does for unlinked files.  Shared anonymous memory is
+ *     object's place in the mount) on the device and inode stat(2) of
+ *     MOUNTPOINT/objects/NAME gives (the mount's device, procfmt_dev_*,
+ *     set by main(); OBJECT_INO | the object's number), and " (deleted)"
+ *     after a removed object, as Linux does for unlinked files, on the
+ *     inode it had.  Shared anonymous memory is
  *     "/dev/zero (deleted)" on 00:01 as Linux shows it, with its own inode
  *     number (vmfs_map.ino: one per mmap, as Linux's shmem inodes) and the
  *     offset of vm_pgoff (0 at mmap, following splits); private anonymous memory has
@@ -815,19 +817,8 @@ struct vma_view {
 	char name[300];          /* "" for none */
 };
 
-/* The object's inode: its name hashed, without the " (deleted)" a removal adds. */
-static uint64_t name_inode(const char *name)
-{
-	static const char deleted[] = " (deleted)";
-	size_t len = strlen(name), dl = sizeof(deleted) - 1;
-	uint32_t h = 2166136261u;   /* FNV-1a, 32 bits */
-
-	if (len > dl && !strcmp(name + len - dl, deleted))
-		len -= dl;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)name[i]) * 16777619u;
-	return h ? h : 1;
-}
+/* The mount's device (procfmt.h): set once by main(), read only after. */
+unsigned procfmt_dev_major, procfmt_dev_minor;
 
 static void view_vma(const struct vmfs_map *mp, struct vma_view *v)
 {
@@ -846,9 +837,12 @@ static void view_vma(const struct vmfs_map *mp, struct vma_view *v)
 		/* VM_MAYWRITE is the mapping's, fixed at mmap (since 0.5) */
 		if (shared && mp->nomaywrite)
 			v->flags &= ~(VM_SHARED | VM_MAYWRITE);
+		/* the file stat(2) of objects/NAME shows: the mount's device, the
+		 * inode number of the object's number (kept once it is removed) */
 		v->pgoff = mp->offset;
-		v->minor = 0x2a;
-		v->ino = name_inode(mp->object);
+		v->major = procfmt_dev_major;
+		v->minor = procfmt_dev_minor;
+		v->ino = OBJECT_INO | mp->object_number;
 		/* a host file (exec) by its host path, as Linux shows a file */
 		snprintf(v->name, sizeof(v->name), "%s%s", mp->object[0] == '/' ? "" : "/objects/",
 			 mp->object);

@@ -75,6 +75,17 @@ int fmt_config(vmfs *m, struct sbuf *out);    /* the configuration, "key value" 
 /* sys/vm/NAME: the tunable @name of vmfs_sysctl as Linux prints an int sysctl, "N\n". */
 int fmt_sysctl(vmfs *m, const char *name, struct sbuf *out);
 
+/*
+ * Object mappings in maps and smaps show the file they map as stat(2) of
+ * MOUNTPOINT/objects/NAME gives it: the mount's device, which main() sets
+ * once mounted (from /proc/self/mountinfo; 0:0 until then, or if it is not
+ * found there),
+ * and the inode number OBJECT_INO | the object's number (vmfs_map's
+ * object_number), which inode.c gives objects/NAME.
+ */
+#define OBJECT_INO ((uint64_t)1 << 61)
+extern unsigned procfmt_dev_major, procfmt_dev_minor;
+
 /* Per-process files. */
 int fmt_pid_maps(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_smaps(vmfs *m, int pid, struct sbuf *out);

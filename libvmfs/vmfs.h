@@ -211,7 +211,10 @@ struct vmfs_map {
 	uint32_t nomaywrite;   /* 1 when the mapping may never be made writable:
 				  shared, of an object read-only when mapped
 				  (VM_MAYWRITE clear) */
-	uint64_t reserved[12];
+	uint64_t object_number;/* a named object's mapping: the object's number
+				  (vmfs_object_open's), kept after the object
+				  is removed; else 0 (since 0.5) */
+	uint64_t reserved[11];
 };
 
 /*

@@ -198,7 +198,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 	for (int tries = 0; tries < 4; tries++) {
 		uint64_t pfn = mm->cr3, *ptep = NULL, *ep, e = 0;
 		bool us = true, rw = true, nx = false;
-		const struct vma *v;
+		struct vma *v;
 		int l, rc;
 
 		if (leaf) {

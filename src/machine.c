@@ -412,10 +412,12 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 		o->nomaywrite = v->nomaywrite;
 		if (v->growsdown)
 			o->flags |= VMFS_MAP_GROWSDOWN;
-		if (v->obj && v->obj->name)
+		if (v->obj && v->obj->name) {
 			snprintf(o->object, sizeof(o->object), "%s%s",
 				 v->obj->kind == VMOBJ_HOST ? v->obj->path : v->obj->name,
 				 v->obj->removed ? " (deleted)" : "");
+			o->object_number = v->obj->sid;
+		}
 		walk_page_range(m, mm, v->start, v->end, &count_ops, o);
 		if (v->obj && v->obj->kind == VMOBJ_SHMEM)
 			o->swap += shmem_swap_usage(v);

@@ -141,6 +141,7 @@ struct vmfs {
 					     of by accessed(), with no other call to
 					     it since; UINT64_MAX for none (vmscan.c) */
 	uint64_t           next_owner;    /* ids of anon_vmas and objects */
+	uint64_t           next_anon_vma; /* the last vma.anon_vma given (memory.c, mm.c) */
 	struct vmobj     **objs;          /* named objects, sorted by name (object.c) */
 	uint64_t           nobjs, capobjs;
 	uint64_t           next_sid;      /* store ids of objects */

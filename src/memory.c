@@ -28,7 +28,9 @@
  * read-only with VMFS_PTE_COW.  Every handler counts its fault as minor or
  * major (and COW), in the process, the machine and the caller's struct
  * vmfs_fault; a handler that fails records why there and, for an
- * allocation, in the kernel log.  Nothing here calls back into access.c.
+ * allocation, in the kernel log.  Before its first private anonymous page
+ * a mapping gets an anon_vma (anon_vma_prepare), which only the merge rules
+ * read (mmap.c).  Nothing here calls back into access.c.
  * Called with the machine lock held.
  */
 #include "memory.h"
@@ -49,7 +51,7 @@
 struct vm_fault {
 	struct vmfs       *m;
 	struct mm         *mm;
-	const struct vma  *vma;
+	struct vma        *vma;
 	uint64_t           address;
 	unsigned           flags;      /* FAULT_FLAG_* */
 	uint64_t          *pte;        /* the leaf entry, or NULL: no table holds it yet */
@@ -211,6 +213,26 @@ static void anon_page(const struct vm_fault *vmf, struct vmfs_page *pg)
 }
 
 /*
+ * anon_vma_prepare: before the first private anonymous page of the fault's
+ * mapping (a write, a copy on write, or a read without the zero page), the
+ * mapping gets its anon_vma: a neighbour's it may share
+ * (find_mergeable_anon_vma), or a new one; either way its chain is
+ * singular.  The machine's reverse map is the process family's (mm->av);
+ * this identity is only what Linux's merge rules compare (mmap.c).
+ */
+static void anon_vma_prepare(struct vm_fault *vmf)
+{
+	struct vma *v = vmf->vma;
+
+	if (v->anon_vma)
+		return;
+	v->anon_vma = find_mergeable_anon_vma(v);
+	if (!v->anon_vma)
+		v->anon_vma = ++vmf->m->next_anon_vma;
+	v->anon_vma_forked = false;
+}
+
+/*
  * do_anonymous_page: first touch of a private anonymous page.  A read (or
  * fetch) maps the shared zero page, as Linux's my_zero_pfn path does
  * (unless the machine has none: zero_page=0): read-only, marked COW so
@@ -235,6 +257,7 @@ static int do_anonymous_page(struct vm_fault *vmf)
 		count_minor(vmf);
 		return 0;
 	}
+	anon_vma_prepare(vmf);
 	anon_page(vmf, &pg);
 	pfn = page_alloc(vmf->m, FRAME_ANON, GFP_ZERO | fault_gfp(vmf), &pg);
 	if (pfn < 0)
@@ -264,6 +287,7 @@ static int64_t copy_to_anon(struct vm_fault *vmf, uint64_t src)
 	struct vmfs_page pg;
 	int64_t npfn;
 
+	anon_vma_prepare(vmf);
 	anon_page(vmf, &pg);
 	f->flags |= FRAME_LOCKED;
 	npfn = page_alloc(m, FRAME_ANON, fault_gfp(vmf), &pg);
@@ -400,9 +424,11 @@ static int do_cow_fault(struct vm_fault *vmf)
 {
 	struct vmfs *m = vmf->m;
 	bool major;
-	int64_t pfn = __do_fault(vmf, &major), npfn;
+	int64_t pfn, npfn;
 	int rc;
 
+	anon_vma_prepare(vmf);   /* first, as Linux's: also when the page is past the end */
+	pfn = __do_fault(vmf, &major);
 	if (pfn < 0)
 		return (int)pfn;
 	npfn = copy_to_anon(vmf, (uint64_t)pfn);
@@ -549,6 +575,7 @@ static int do_wp_page(struct vm_fault *vmf)
 		int64_t npfn;
 		struct frame *nf;
 
+		anon_vma_prepare(vmf);
 		anon_page(vmf, &pg);
 		npfn = page_alloc(m, FRAME_ANON, GFP_ZERO | fault_gfp(vmf), &pg);
 		if (npfn < 0)
@@ -594,7 +621,7 @@ static int handle_pte_fault(struct vm_fault *vmf)
 	return 0;
 }
 
-int handle_mm_fault(struct vmfs *m, struct mm *mm, const struct vma *vma, uint64_t va,
+int handle_mm_fault(struct vmfs *m, struct mm *mm, struct vma *vma, uint64_t va,
 		    unsigned flags, struct vmfs_fault *info, uint64_t *ptep)
 {
 	struct vm_fault vmf = { .m = m, .mm = mm, .vma = vma, .address = va, .flags = flags,

@@ -53,8 +53,10 @@ int fault_sigbus(struct vmfs_fault *info, unsigned flags, uint64_t va, const cha
  * in @info.  @ptep is the leaf entry for @va as the caller's walk found it
  * (pte_offset), or NULL where a table on the way is missing: Linux's
  * handler walks again, here the simulated hardware's walk hands it over.
+ * The first private anonymous page of @vma gives it an anon_vma
+ * (anon_vma_prepare), which the merge rules of mmap.c read.
  */
-int handle_mm_fault(struct vmfs *m, struct mm *mm, const struct vma *vma, uint64_t va,
+int handle_mm_fault(struct vmfs *m, struct mm *mm, struct vma *vma, uint64_t va,
 		    unsigned flags, struct vmfs_fault *info, uint64_t *ptep);
 
 #endif

@@ -11,6 +11,10 @@
  * makes them.  Only present subtrees are visited, so fork costs what the
  * page tables hold, not what the address space spans.
  *
+ * Each of the child's mappings whose parent mapping has an anon_vma gets
+ * one of its own, linked to the parent's (anon_vma_fork), which is what
+ * keeps the child's mappings from merging where the parent's do (mmap.c).
+ *
  * A swap entry copied to the child adds a reference to its slot; exit and
  * munmap drop them, and a swap-cache page nobody refers to any more is
  * freed with its slot.
@@ -328,6 +332,12 @@ int mm_fork(struct vmfs *m, int pid)
 			goto nomem;
 		*n = *v;
 		n->mm = child;
+		if (n->anon_vma) {
+			/* anon_vma_fork: the child's mapping gets an anon_vma of its
+			 * own, its chain linking the parent's too (not singular) */
+			n->anon_vma = ++m->next_anon_vma;
+			n->anon_vma_forked = true;
+		}
 		if (n->obj) {
 			vmobj_get(n->obj);
 			vmobj_link_vma(n->obj, n);

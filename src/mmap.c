@@ -8,9 +8,15 @@
  * mapping that may not get the protection (EACCES: VM_MAYWRITE, fixed when
  * the mapping was made) changes the mappings before that point, and then
  * fails.
- * After a change, neighbouring mappings that have become alike are merged,
- * as Linux's vma_merge does: same protection, same flags, same object at a
- * contiguous offset.
+ * After a change, the new or changed mapping is merged with a neighbour
+ * where Linux 6.1 merges it (mmap_region's expansion for mmap, vma_merge
+ * for mprotect): same protection, same flags, same object at a contiguous
+ * offset (private anonymous memory's vm_pgoff is its address's page), and
+ * compatible anon_vmas (is_mergeable_anon_vma: two different ones never
+ * merge; a mapping without one joins one that has one only where the
+ * neighbour's chain is singular, i.e. not from a fork).  The anon_vma is
+ * an identity in struct vma, given at the first anonymous fault
+ * (memory.c), kept by splits and renewed in a fork's child (mm.c).
  *
  * errno choices follow Linux: EINVAL for misalignment, zero length (but
  * mprotect of length 0 succeeds) or bad prot/flags; ENOMEM for ranges
@@ -20,7 +26,8 @@
  * check it the same way, on mmap and on the splits of munmap and
  * mprotect); EEXIST for MAP_FIXED_NOREPLACE over a mapping.  The count a
  * call would leave is worked out exactly, merges included, before it
- * changes anything (map_count_after), so a call that merges may always be
+ * changes anything (map_count_after; builds with assertions check it after
+ * every call), so a call that merges may always be
  * made; and a process left above a limit lowered under it may still make
  * every call that does not add to its count.  Called with the machine
  * lock held.
@@ -28,8 +35,10 @@
  * expand_stack, also here as in Linux, grows exec's VM_GROWSDOWN stack on
  * a fault below it.
  *
- * Invariant: no two neighbouring mappings could merge (every call that
- * makes or changes mappings merges around them; munmap leaves holes).
+ * Neighbours are merged only by the call that makes or changes one of
+ * them, as in Linux, so alike neighbours may stay apart (a mapping with an
+ * anon_vma changed next to one without: its chain is empty, so not
+ * singular); munmap leaves holes.
  *
  * Overcommit accounting, as Linux 6.1's mm/mmap.c, mprotect.c and util.c:
  * a private writable mapping is charged when made (accountable_mapping)
@@ -119,11 +128,89 @@ static void vma_drop(struct vmfs *m, struct mm *mm, struct vma *v)
 	free(v);
 }
 
-static bool can_merge(const struct vma *a, const struct vma *b)
+/*
+ * is_mergeable_anon_vma: may memory whose anon_vma is @av1 join memory
+ * whose anon_vma is @av2, @nb being the neighbouring mapping that decides
+ * (NULL: none)?  Either has none, and the neighbour's chain is singular
+ * (list_is_singular: it has an anon_vma, not one from a fork); or both
+ * are the same.
+ */
+static bool is_mergeable_anon_vma(uint64_t av1, uint64_t av2, const struct vma *nb)
 {
-	return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
-	       a->nomaywrite == b->nomaywrite && a->growsdown == b->growsdown && a->obj == b->obj &&
-	       (!a->obj || a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) == b->pgoff);
+	if ((!av1 || !av2) && (!nb || (nb->anon_vma && !nb->anon_vma_forked)))
+		return true;
+	return av1 == av2;
+}
+
+/*
+ * May @a and @b, @a just before @b, become one mapping, @av being the
+ * anon_vma of the range being made or changed and @nb the one of them
+ * already there (can_vma_merge_after: @nb = @a; can_vma_merge_before:
+ * @nb = @b)?  is_mergeable_vma (same protection and flags, VM_MAYWRITE,
+ * object), is_mergeable_anon_vma, and a contiguous pgoff (anonymous
+ * memory's too: vm_pgoff follows the address).
+ */
+static bool can_merge(const struct vma *a, const struct vma *b, uint64_t av, const struct vma *nb)
+{
+	return a->prot == b->prot && anon_vma_compatible(a, b) &&
+	       is_mergeable_anon_vma(av, nb->anon_vma, nb);
+}
+
+/*
+ * mmap_region's attempt to expand an old mapping for new memory @v (no
+ * anon_vma yet) between @prev and @next (either NULL): the next mapping
+ * first, then the previous one with the next one's anon_vma if that was
+ * taken; both when both may.
+ */
+static void mmap_merge_decide(const struct vma *prev, const struct vma *v, const struct vma *next,
+			      bool *mp, bool *mn)
+{
+	*mn = next && can_merge(v, next, 0, next);
+	*mp = prev && can_merge(prev, v, *mn ? next->anon_vma : 0, prev);
+}
+
+/*
+ * vma_merge for @r, a mapping mprotect has just changed, between @prev and
+ * @next (either NULL): into the previous one if it may (and the next one
+ * too when both may and their anon_vmas agree), else into the next one.
+ */
+static void vma_merge_decide(const struct vma *prev, const struct vma *r, const struct vma *next,
+			     bool *mp, bool *mn)
+{
+	*mp = prev && can_merge(prev, r, r->anon_vma, prev);
+	*mn = next && can_merge(r, next, r->anon_vma, next) &&
+	      (!*mp || is_mergeable_anon_vma(prev->anon_vma, next->anon_vma, NULL));
+}
+
+/* @into takes in @from, just after it (__vma_adjust): the anon_vma of whichever has one. */
+static void absorb(struct vma *into, const struct vma *from)
+{
+	into->end = from->end;
+	if (!into->anon_vma) {
+		into->anon_vma = from->anon_vma;
+		into->anon_vma_forked = from->anon_vma_forked;
+	}
+}
+
+/* @v takes in the mapping after it; returns @v. */
+static struct vma *merge_next(struct vmfs *m, struct mm *mm, struct vma *v)
+{
+	struct vma n = *v->next;
+
+	vma_drop(m, mm, v->next);
+	absorb(v, &n);
+	vma_changed(&mm->vmas, v);
+	return v;
+}
+
+/* Merge @v with its neighbours as @mp and @mn say; returns the mapping @v is part of. */
+static struct vma *merge_apply(struct vmfs *m, struct mm *mm, struct vma *v, bool mp, bool mn)
+{
+	if (mp)
+		v = merge_next(m, mm, v->prev);
+	if (mn)
+		v = merge_next(m, mm, v);
+	return v;
 }
 
 /* mprotect_fixup: the flags @v has after mprotect to @prot (VM_ACCOUNT added when charged). */
@@ -133,35 +220,6 @@ static int mprotect_flags(const struct vma *v, int prot)
 	    !(v->flags & VMA_ACCOUNT) && !(v->prot & PROT_WRITE))
 		return v->flags | VMA_ACCOUNT;
 	return v->flags;
-}
-
-/* Absorb the mappings after @v that are like it; returns @v. */
-static struct vma *merge_next(struct vmfs *m, struct mm *mm, struct vma *v)
-{
-	while (v->next && can_merge(v, v->next)) {
-		struct vma *n = v->next;
-		uint64_t end = n->end;
-
-		vma_drop(m, mm, n);
-		v->end = end;
-		vma_changed(&mm->vmas, v);
-	}
-	return v;
-}
-
-/* Merge every mapping meeting [start, end) with its like neighbours. */
-static void merge_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end)
-{
-	struct vma *v = vma_find(&mm->vmas, start);
-
-	if (v && v->prev && can_merge(v->prev, v))
-		v = v->prev;
-	while (v) {
-		v = merge_next(m, mm, v);
-		if (v->end >= end)
-			break;
-		v = v->next;
-	}
 }
 
 /* Remove the mappings and pages of [start, end); cannot fail given 2 spares. */
@@ -196,62 +254,92 @@ static struct vma piece_of(const struct vma *v, uint64_t start, uint64_t end)
 	return p;
 }
 
+/* The protection-only part of map_count_after: mprotect of [start, end), all mapped, to @prot. */
+static uint64_t mprotect_count_after(const struct mm *mm, uint64_t start, uint64_t end, int prot)
+{
+	const struct vma *v, *prev, *next, *skip = NULL;
+	struct vma left, right, r, res;
+	uint64_t count = mm->vmas.count;
+	bool mp, mn;
+
+	v = vma_find_after(&mm->vmas, start);
+	prev = v ? v->prev : NULL;
+	for (; v && v->start < end; v = v->next) {
+		if (v == skip)          /* taken in by the last change */
+			continue;
+		if (mprotect_flags(v, prot) == v->flags && v->prot == prot) {
+			prev = v;       /* unchanged: neither split nor merged */
+			continue;
+		}
+		r = piece_of(v, v->start > start ? v->start : start, v->end < end ? v->end : end);
+		r.flags = mprotect_flags(v, prot);
+		r.prot = prot;
+		if (v->start < start) {
+			left = piece_of(v, v->start, start);
+			prev = &left;
+			count++;
+		}
+		next = v->next;
+		if (v->end > end) {
+			right = piece_of(v, end, v->end);
+			next = &right;
+			count++;
+		}
+		vma_merge_decide(prev, &r, next, &mp, &mn);
+		count -= mp + mn;
+		res = mp ? *prev : r;
+		if (mp)
+			absorb(&res, &r);
+		if (mn) {
+			absorb(&res, next);
+			skip = next;
+		}
+		prev = &res;
+	}
+	return count;
+}
+
 /*
  * The number of mappings @mm would have after a call on [start, end):
  * munmap (@fresh NULL, @prot < 0) leaves a hole; mmap puts @fresh there;
  * mprotect (@fresh NULL, @prot >= 0; the range is all mapped) gives what is
- * there @prot.  The mappings across start and end are split; then, after
- * mmap and mprotect, merge_range merges what is alike around the range:
- * the piece or neighbour just before it, the new or changed mappings, the
- * piece or neighbour just after it (mappings further out were unlike their
- * neighbours already, and stay so).  O(mappings in the range).
+ * there @prot.  The same steps as the call, on copies: the mappings across
+ * start and end are split (by mprotect only where they change), then
+ * mmap_merge_decide or, for each changed mapping in turn,
+ * vma_merge_decide says what merges (mappings further out are not
+ * looked at by the call, and stay as they are).  O(mappings in the range).
  */
 static uint64_t map_count_after(const struct mm *mm, uint64_t start, uint64_t end,
 				const struct vma *fresh, int prot)
 {
 	const struct vma_tree *t = &mm->vmas;
-	const struct vma *first = vma_find_after(t, start), *across_end = NULL, *v;
-	const struct vma *prev = NULL;  /* what the next piece of the range follows */
-	struct vma before, cur, last;
-	bool changes = fresh || prot >= 0;
+	const struct vma *first = vma_find_after(t, start), *v, *prev, *next = NULL;
+	struct vma before, after;
 	uint64_t count = t->count;
+	bool mp, mn;
 
+	if (!fresh && prot >= 0)
+		return mprotect_count_after(mm, start, end, prot);
+	prev = first ? first->prev : t->last;
 	if (first && first->start < start) {
 		before = piece_of(first, first->start, start);
 		prev = &before;
 		count++;
-	} else if ((v = first ? first->prev : t->last)) {
-		before = *v;
-		prev = &before;
 	}
 	for (v = first; v && v->start < end; v = v->next) {
 		count--;
 		if (v->end > end) {
-			across_end = v;
+			after = piece_of(v, end, v->end);
+			next = &after;
 			count++;
 		}
-		if (fresh || prot < 0)
-			continue;
-		cur = piece_of(v, v->start > start ? v->start : start, v->end < end ? v->end : end);
-		cur.flags = mprotect_flags(&cur, prot);
-		cur.prot = prot;
-		count += !(prev && can_merge(prev, &cur));
-		last = cur;
-		prev = &last;
 	}
-	if (fresh) {
-		count += !(prev && can_merge(prev, fresh));
-		last = *fresh;
-	}
-	if (!changes)
+	if (!fresh)
 		return count;
-	if (across_end)
-		cur = piece_of(across_end, end, across_end->end);
-	else if ((v = vma_find_after(t, end)))
-		cur = *v;
-	else
-		return count;
-	return count - can_merge(&last, &cur);
+	if (!next)
+		next = v;        /* the first mapping at or after end */
+	mmap_merge_decide(prev, fresh, next, &mp, &mn);
+	return count + 1 - mp - mn;
 }
 
 /*
@@ -391,13 +479,19 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 		rc = vm_error(-ENOMEM, "out of memory for a mapping");
 		goto out_free;
 	}
+	/* vm_pgoff: the object's page; shared anonymous memory's from 0; private
+	 * anonymous memory's the address's page (do_mmap), for the merge rules */
 	*v = (struct vma){ .start = start, .end = start + plen, .prot = prot,
 			   .flags = type | (file ? 0 : MAP_ANONYMOUS) |
 				    (type == MAP_PRIVATE && charge ? VMA_ACCOUNT : 0), .obj = obj,
-			   .pgoff = file ? offset >> PAGE_SHIFT : 0, .mm = mm, .soft_dirty = true,
+			   .pgoff = file ? offset >> PAGE_SHIFT : obj ? 0 : start >> PAGE_SHIFT,
+			   .mm = mm, .soft_dirty = true,
 			   .nomaywrite = type == MAP_SHARED && file && !(file->mode & 0222) };
 	if ((rc = check_map_count(m, mm, "mmap", start, start + plen, v, -1)) < 0)
 		goto out_free;
+#ifndef NDEBUG
+	uint64_t want = map_count_after(mm, start, start + plen, v, -1);   /* exact: checked below */
+#endif
 	if (fixed)
 		unmap_range(m, mm, start, start + plen, &s);
 	spares_put(&s);
@@ -410,8 +504,14 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	mm->vm_pages += plen >> PAGE_SHIFT;
 	if (mm->vm_pages > mm->vm_peak)
 		mm->vm_peak = mm->vm_pages;
-	merge_range(m, mm, start, start + plen);
-	vma_find(&mm->vmas, start)->soft_dirty = true;   /* new or expanded: VM_SOFTDIRTY */
+	{
+		bool mp, mn;
+
+		mmap_merge_decide(v->prev, v, v->next, &mp, &mn);
+		v = merge_apply(m, mm, v, mp, mn);
+	}
+	v->soft_dirty = true;   /* new or expanded: VM_SOFTDIRTY */
+	assert(mm->vmas.count == want);
 	if (out)
 		*out = start;
 	return 0;
@@ -445,8 +545,12 @@ int do_munmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len)
 		return rc;
 	if (spares_get(&s) < 0)
 		return -ENOMEM;
+#ifndef NDEBUG
+	uint64_t want = map_count_after(mm, addr, addr + plen, NULL, -1);
+#endif
 	unmap_range(m, mm, addr, addr + plen, &s);
 	spares_put(&s);
+	assert(mm->vmas.count == want);
 	return 0;
 }
 
@@ -533,16 +637,36 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 		return rc;
 	if (spares_get(&s) < 0)
 		return -ENOMEM;
-	split_at(mm, addr, &s);
-	split_at(mm, cur, &s);
-	spares_put(&s);
-	for (v = vma_find(&mm->vmas, addr); v && v->start < cur; v = v->next) {
-		v->flags = mprotect_flags(v, prot);
+#ifndef NDEBUG
+	uint64_t want = map_count_after(mm, addr, cur, NULL, prot);
+#endif
+	/*
+	 * mprotect_fixup, mapping by mapping: one whose protection and flags
+	 * stay is left alone; the part of one that changes is split off, given
+	 * them, its entries changed, and merged with its neighbours by Linux's
+	 * vma_merge (vma_merge_decide), the next mapping not yet changed.
+	 */
+	for (v = vma_find_after(&mm->vmas, addr); v && v->start < cur; v = v->next) {
+		int flags = mprotect_flags(v, prot);
+		bool mp, mn;
+
+		if (flags == v->flags && prot == v->prot)
+			continue;
+		if (v->start < addr) {
+			split_at(mm, addr, &s);
+			v = v->next;
+		}
+		if (v->end > cur)
+			split_at(mm, cur, &s);
+		v->flags = flags;
 		v->prot = prot;
+		walk_page_range(m, mm, v->start, v->end, &change_ops, &prot);
+		vma_merge_decide(v->prev, v, v->next, &mp, &mn);
+		v = merge_apply(m, mm, v, mp, mn);
 	}
+	spares_put(&s);
+	assert(mm->vmas.count == want);
 	m->committed += charge;
-	walk_page_range(m, mm, addr, cur, &change_ops, &prot);
-	merge_range(m, mm, addr, cur);
 	return err;
 }
 
@@ -575,6 +699,7 @@ struct vma *expand_stack(struct vmfs *m, struct mm *mm, uint64_t va)
 		return NULL;
 	if (v->flags & VMA_ACCOUNT)
 		m->committed += (v->start - addr) >> PAGE_SHIFT;
+	v->pgoff -= (v->start - addr) >> PAGE_SHIFT;   /* anonymous vm_pgoff follows the address */
 	mm->vm_pages += (v->start - addr) >> PAGE_SHIFT;
 	if (mm->vm_pages > mm->vm_peak)
 		mm->vm_peak = mm->vm_pages;

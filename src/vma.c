@@ -7,8 +7,12 @@
  * order of insertion (top-down placement inserts in descending order, the
  * worst case of a plain BST).  Keys are start addresses; since mappings
  * never overlap, shrinking or growing a mapping in place keeps the BST order.
+ * Also here, because they only look at a mapping and its neighbours: the
+ * anon_vma tests of Linux's mm/mmap.c that the fault path (memory.c) and the
+ * merge rules (mmap.c) share.
  */
 #include "vma.h"
+#include "phys.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -201,6 +205,31 @@ void vma_changed(struct vma_tree *t, struct vma *v)
 	t_refresh(t->root, v);
 	if (v->next)
 		t_refresh(t->root, v->next);
+}
+
+bool anon_vma_compatible(const struct vma *a, const struct vma *b)
+{
+	return a->end == b->start && a->flags == b->flags && a->nomaywrite == b->nomaywrite &&
+	       a->growsdown == b->growsdown && a->obj == b->obj && b->pgoff == a->pgoff + ((b->start - a->start) >> PAGE_SHIFT);
+}
+
+/* reusable_anon_vma: @old's anon_vma, when @a and @b may share it and its chain is singular. */
+static uint64_t reusable_anon_vma(const struct vma *old, const struct vma *a, const struct vma *b)
+{
+	if (anon_vma_compatible(a, b) && old->anon_vma && !old->anon_vma_forked)
+		return old->anon_vma;
+	return 0;
+}
+
+uint64_t find_mergeable_anon_vma(const struct vma *v)
+{
+	uint64_t av = 0;
+
+	if (v->next)
+		av = reusable_anon_vma(v->next, v, v->next);
+	if (!av && v->prev)
+		av = reusable_anon_vma(v->prev, v->prev, v);
+	return av;
 }
 
 /* The highest mapping in @n's subtree whose gap holds @len bytes. */

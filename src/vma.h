@@ -41,7 +41,18 @@ struct vma {
 	int           prot;               /* PROT_* */
 	int           flags;              /* MAP_SHARED or MAP_PRIVATE, | MAP_ANONYMOUS, VMA_ACCOUNT */
 	struct vmobj *obj;                /* backing object; NULL for private anon */
-	uint64_t      pgoff;              /* page offset in obj of start */
+	uint64_t      pgoff;              /* page offset in obj of start; private
+					     anonymous: start >> PAGE_SHIFT at mmap
+					     (do_mmap), so that neighbours made apart
+					     stay contiguous, as Linux's vm_pgoff */
+	uint64_t      anon_vma;           /* Linux's vma->anon_vma, by identity: 0
+					     until the mapping's first private
+					     anonymous page (anon_vma_prepare,
+					     memory.c), kept by splits, a fresh one
+					     in a fork's child (mm.c); only the merge
+					     rules read it (mmap.c) */
+	bool          anon_vma_forked;    /* its anon_vma_chain is not singular (a
+					     fork's child links its parent's too) */
 	bool          nomaywrite;         /* Linux's VM_MAYWRITE clear: a shared
 					     mapping of an object that was
 					     read-only when it was made may never
@@ -78,6 +89,18 @@ void        vma_link(struct vma_tree *t, struct vma *v);
 void        vma_unlink(struct vma_tree *t, struct vma *v);
 /* @v's start or end changed (without passing a neighbour). */
 void        vma_changed(struct vma_tree *t, struct vma *v);
+/*
+ * anon_vma_compatible: @a ends where @b starts and they differ at most in
+ * protection (and soft-dirty): same flags, VM_MAYWRITE, VM_GROWSDOWN, object and a
+ * contiguous pgoff (Linux 6.1 mm/mmap.c).
+ */
+bool        anon_vma_compatible(const struct vma *a, const struct vma *b);
+/*
+ * find_mergeable_anon_vma: the anon_vma @v may share, the next mapping's
+ * first, then the previous one's: a compatible neighbour's whose chain is
+ * singular (reusable_anon_vma); 0 for none.
+ */
+uint64_t    find_mergeable_anon_vma(const struct vma *v);
 /* Top-down placement of @len bytes below mmap_base: 0 and *addr, or -ENOMEM. */
 int         vma_place_topdown(const struct vma_tree *t, uint64_t len, uint64_t *addr);
 

@@ -6,7 +6,9 @@
  * What stays true: nothing here draws a random number or reads fuzz input,
  * so a seed or a corpus file replays the same operations whichever driver
  * runs it; every mismatch goes through model_fail(), and a check stops at
- * the first one.
+ * the first one.  The one counter kept across calls numbers shared
+ * anonymous mmaps and anon_vmas (next_map_id): only equality of those
+ * numbers counts, never their values.
  */
 #include "model.h"
 
@@ -269,6 +271,8 @@ void remove_range(struct mproc *p, uint64_t vpn, uint64_t npages)
 	if (b < p->n)     /* memmove with a NULL table is UB even for 0 bytes */
 		memmove(&p->pg[a], &p->pg[b], (p->n - b) * sizeof(p->pg[0]));
 	p->n -= b - a;
+	if (a < p->n)     /* what a mapping across the end keeps is one of its own */
+		p->pg[a].vstart = true;
 }
 
 static void reserve(struct mproc *p, size_t n)
@@ -283,7 +287,154 @@ static void reserve(struct mproc *p, size_t n)
 	p->cap = cap;
 }
 
-void map_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, bool shared)
+/* ---- mappings: where the engine's begin, by Linux 6.1's merge rules -------------- */
+
+static uint64_t next_map_id;   /* numbers of shared anonymous mmaps and anon_vmas */
+
+/* Page @i directly follows page @i - 1. */
+static bool adjacent(const struct mproc *p, size_t i)
+{
+	return i > 0 && i < p->n && p->pg[i - 1].vpn + 1 == p->pg[i].vpn;
+}
+
+/* Page @i begins a mapping. */
+static bool map_begins(const struct mproc *p, size_t i)
+{
+	return !adjacent(p, i) || p->pg[i].vstart;
+}
+
+/* The mapping holding page @i: pages [*lo, *hi). */
+static void map_bounds(const struct mproc *p, size_t i, size_t *lo, size_t *hi)
+{
+	for (*lo = i; !map_begins(p, *lo); (*lo)--)
+		;
+	for (*hi = i + 1; *hi < p->n && !map_begins(p, *hi); (*hi)++)
+		;
+}
+
+/* anon_vma_compatible: the mappings ending at page @a and beginning at @b, just after it,
+ * differ at most in protection. */
+static bool compatible(const struct mpage *a, const struct mpage *b)
+{
+	return a->vpn + 1 == b->vpn && a->shared == b->shared && a->acct == b->acct &&
+	       a->nomaywrite == b->nomaywrite && a->o == b->o && a->shm == b->shm &&
+	       (!a->o || a->pgoff + 1 == b->pgoff);
+}
+
+/* is_mergeable_anon_vma, @nb a page of the neighbour that decides (NULL: none). */
+static bool anon_ok(uint64_t av1, uint64_t av2, const struct mpage *nb)
+{
+	if ((!av1 || !av2) && (!nb || (nb->av && !nb->av_forked)))
+		return true;
+	return av1 == av2;
+}
+
+/* The mappings ending at page @a and beginning at page @b may be one, @av being
+ * the anon_vma of the one made or changed and @nb a page of the other. */
+static bool may_merge(const struct mpage *a, const struct mpage *b, uint64_t av,
+		      const struct mpage *nb)
+{
+	return a->prot == b->prot && compatible(a, b) && anon_ok(av, nb->av, nb);
+}
+
+static void set_av(struct mproc *p, size_t lo, size_t hi, uint64_t av, bool forked)
+{
+	for (size_t k = lo; k < hi; k++) {
+		p->pg[k].av = av;
+		p->pg[k].av_forked = forked;
+	}
+}
+
+/* Mapping [lo, mid) takes in mapping [mid, hi): the anon_vma of whichever has one. */
+static void join(struct mproc *p, size_t lo, size_t mid, size_t hi)
+{
+	const struct mpage *keep = p->pg[lo].av ? &p->pg[lo] : &p->pg[mid];
+
+	set_av(p, lo, hi, keep->av, keep->av_forked);
+	p->pg[mid].vstart = false;
+}
+
+/*
+ * Merge mapping [i, j), just made (@mmap: mmap_region's expansion) or just
+ * changed (vma_merge), with its neighbours; returns the end of the mapping
+ * it is then part of.
+ */
+static size_t merge_around(struct mproc *p, size_t i, size_t j, bool mmap)
+{
+	bool has_prev = adjacent(p, i), has_next = adjacent(p, j), mp, mn;
+	size_t plo = i, nhi = j, dummy;
+	uint64_t av = p->pg[i].av;
+
+	if (has_prev)
+		map_bounds(p, i - 1, &plo, &dummy);
+	if (has_next)
+		map_bounds(p, j, &dummy, &nhi);
+	if (mmap) {
+		mn = has_next && may_merge(&p->pg[j - 1], &p->pg[j], 0, &p->pg[j]);
+		mp = has_prev && may_merge(&p->pg[i - 1], &p->pg[i], mn ? p->pg[j].av : 0,
+					   &p->pg[i - 1]);
+	} else {
+		mp = has_prev && may_merge(&p->pg[i - 1], &p->pg[i], av, &p->pg[i - 1]);
+		mn = has_next && may_merge(&p->pg[j - 1], &p->pg[j], av, &p->pg[j]) &&
+		     (!mp || anon_ok(p->pg[i - 1].av, p->pg[j].av, NULL));
+	}
+	if (mp) {
+		join(p, plo, i, j);
+		i = plo;
+	}
+	if (mn) {
+		join(p, i, j, nhi);
+		j = nhi;
+	}
+	return j;
+}
+
+/* A new mapping at pages [i, i + npages): its attributes, then merged. */
+static void new_mapping(struct mproc *p, size_t i, uint64_t npages, bool anon)
+{
+	const struct mpage *pg = &p->pg[i];
+	uint64_t shm = pg->shared && anon ? ++next_map_id : 0;
+	bool acct = !pg->shared && (pg->prot & PROT_WRITE);
+
+	for (size_t k = i; k < i + npages; k++) {
+		p->pg[k].vstart = k == i;
+		p->pg[k].acct = acct;
+		p->pg[k].shm = shm;
+		p->pg[k].av = 0;
+		p->pg[k].av_forked = false;
+	}
+	if (i + npages < p->n)
+		p->pg[i + npages].vstart = true;
+	merge_around(p, i, i + npages, true);
+}
+
+bool anon_fault_expected(const struct model *md, const struct mpage *pg, unsigned how)
+{
+	unsigned type = how & VMFS_ACCESS_TYPE;
+
+	return !pg->shared && (type == VMFS_ACCESS_WRITE || (!md->zero_page && !pg->o));
+}
+
+void model_anon_fault(struct mproc *p, uint64_t vpn)
+{
+	size_t i = lower_bound(p, vpn), lo, hi;
+	uint64_t av = 0;
+
+	if (i >= p->n || p->pg[i].vpn != vpn || p->pg[i].av)
+		return;
+	map_bounds(p, i, &lo, &hi);
+	/* find_mergeable_anon_vma: the next mapping's, then the previous one's */
+	if (adjacent(p, hi) && compatible(&p->pg[hi - 1], &p->pg[hi]) && p->pg[hi].av &&
+	    !p->pg[hi].av_forked)
+		av = p->pg[hi].av;
+	else if (adjacent(p, lo) && compatible(&p->pg[lo - 1], &p->pg[lo]) && p->pg[lo - 1].av &&
+		 !p->pg[lo - 1].av_forked)
+		av = p->pg[lo - 1].av;
+	set_av(p, lo, hi, av ? av : ++next_map_id, false);
+}
+
+/* Fresh zero pages at [vpn, vpn + npages), replacing what was there; not yet merged. */
+static size_t insert_pages(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, bool shared)
 {
 	size_t at;
 
@@ -296,12 +447,19 @@ void map_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, bool sh
 		p->pg[at + i] = (struct mpage){ .vpn = vpn + i, .prot = prot, .shared = shared,
 						.b = buf_new() };
 	p->n += npages;
+	return at;
+}
+
+void map_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, bool shared)
+{
+	new_mapping(p, insert_pages(p, vpn, npages, prot, shared), npages, true);
 }
 
 void map_obj_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, bool shared,
 		   struct mobj *o, uint64_t pgoff)
 {
-	map_range(p, vpn, npages, prot, shared);
+	size_t at = insert_pages(p, vpn, npages, prot, shared);
+
 	for (size_t i = lower_bound(p, vpn); i < lower_bound(p, vpn + npages); i++) {
 		struct mpage *pg = &p->pg[i];
 
@@ -312,12 +470,38 @@ void map_obj_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, boo
 		pg->nomaywrite = shared && !(o->mode & 0222);
 		o->refs++;
 	}
+	new_mapping(p, at, npages, false);
 }
 
+/*
+ * mprotect_fixup, mapping by mapping (the range is all mapped): one whose
+ * protection and VM_ACCOUNT stay is left alone; the part of one that
+ * changes becomes a mapping of its own, then merges by vma_merge.
+ */
 void apply_mprotect(struct mproc *p, uint64_t vpn, uint64_t npages, int prot)
 {
-	for (size_t i = lower_bound(p, vpn); i < lower_bound(p, range_end(vpn, npages)); i++)
-		p->pg[i].prot = prot;
+	size_t k = lower_bound(p, vpn), end = lower_bound(p, range_end(vpn, npages));
+
+	while (k < end) {
+		size_t lo, hi, j;
+		const struct mpage *v = &p->pg[k];
+		bool acct = v->acct || (!v->shared && (prot & PROT_WRITE) && !(v->prot & PROT_WRITE));
+
+		map_bounds(p, k, &lo, &hi);
+		if (prot == v->prot && acct == v->acct) {
+			k = hi;
+			continue;
+		}
+		j = hi < end ? hi : end;
+		for (size_t q = k; q < j; q++) {
+			p->pg[q].prot = prot;
+			p->pg[q].acct = acct;
+		}
+		p->pg[k].vstart = true;
+		if (j < p->n)
+			p->pg[j].vstart = true;
+		k = merge_around(p, k, j, false);
+	}
 }
 
 static void proc_free(struct mproc *p)
@@ -347,6 +531,12 @@ void model_fork(struct model *md, const struct mproc *parent, int pid)
 	for (size_t i = 0; i < parent->n; i++)
 		child->pg[i] = mpage_dup(&parent->pg[i]);
 	child->n = parent->n;
+	/* anon_vma_fork: a new anon_vma for each mapping that has one, not singular */
+	for (size_t lo = 0, hi; lo < child->n; lo = hi) {
+		map_bounds(child, lo, &lo, &hi);
+		if (child->pg[lo].av)
+			set_av(child, lo, hi, ++next_map_id, true);
+	}
 	md->next_pid++;
 }
 
@@ -628,6 +818,14 @@ void check_maps(struct model *md, const struct mproc *p, bool objects)
 			}
 			if (objects)
 				check_map_object(md, p->pid, e, vpn, pg);
+			if (md->predict_maps && map_begins(p, (size_t)(pg - p->pg)) != (vpn == e->start / PAGE))
+				model_fail(md, "pid %d: vmfs_maps has [%#" PRIx64 ", %#" PRIx64 ") %s %s, "
+					   "the model %s a mapping at %#" PRIx64 " (anon_vma %" PRIu64
+					   "%s, previous page's %" PRIu64 ")", p->pid, e->start, e->end,
+					   prot_str(e->prot), shared ? "shared" : "private",
+					   vpn == e->start / PAGE ? "does not begin" : "begins",
+					   vpn * PAGE, pg->av, pg->av_forked ? " from a fork" : "",
+					   pg > p->pg ? pg[-1].av : 0);
 			if (md->failed)
 				return;
 			covered++;
@@ -722,7 +920,7 @@ void check_all_bytes(struct model *md, bool may_oom)
 	static unsigned char got[PAGE];
 
 	for (int i = 0; i < md->nprocs && !md->failed; i++) {
-		const struct mproc *p = &md->procs[i];
+		struct mproc *p = &md->procs[i];
 
 		for (size_t k = 0; k < p->n && !md->failed; k++) {
 			const struct mpage *pg = &p->pg[k];
@@ -733,6 +931,8 @@ void check_all_bytes(struct model *md, bool may_oom)
 			model_set_op(md, "final force-read(%d, %#" PRIx64 ", 4096)", p->pid, a);
 			n = vmfs_access(md->m, p->pid, a, got, PAGE,
 					VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, &f);
+			if (anon_fault_expected(md, pg, VMFS_ACCESS_READ))
+				model_anon_fault(p, pg->vpn);
 			md->faults_seen += f.minor + f.major;
 			md->majors_seen += f.major;
 			if (n == -ENOMEM && may_oom)

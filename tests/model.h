@@ -5,7 +5,8 @@
  *
  * The model is trivially correct by construction: per process a sorted
  * array of pages, each with its protection, whether it is shared, and a
- * 4096-byte buffer.  Private pages get their own buffer and are copied at
+ * 4096-byte buffer, and the engine's mapping it is in (where it begins, and
+ * what Linux 6.1's merge rules compare).  Private pages get their own buffer and are copied at
  * fork (copy-on-write done the slow, obviously right way); shared pages point
  * at one refcounted buffer.  A named object is one buffer per page below its
  * size, shown by every mapping of it, until a private page's first write
@@ -91,6 +92,14 @@ struct mpage {
 	bool copied;
 	bool nomaywrite;            /* a shared mapping of an object read-only when
 				       mapped: never writable (VM_MAYWRITE clear) */
+	/* The engine's mapping the page is in, as Linux 6.1's merge rules see
+	 * it (the same in every page of one mapping): */
+	bool vstart;                /* a mapping begins here (so does one after a gap) */
+	bool acct;                  /* VM_ACCOUNT: private and writable when made,
+				       or made writable by mprotect */
+	uint64_t shm;               /* shared anonymous memory: its mmap's number */
+	uint64_t av;                /* its anon_vma, 0 for none (model_anon_fault) */
+	bool av_forked;             /* ... from a fork: its chain not singular */
 };
 
 struct mproc {
@@ -104,6 +113,8 @@ struct model {
 	vmfs *m;
 	uint64_t user_top, top_vpn;
 	uint64_t kernel_pt_pages;   /* pagetable_pages with no process */
+	bool predict_maps;          /* check_maps checks where mappings begin (the
+				       driver calls model_anon_fault) */
 	bool zero_page;             /* a first read of private anonymous memory maps */
 	uint64_t zero_pfn;          /* the shared zero page, this frame (vmfs_stat) */
 	struct mproc procs[MODEL_PROCS];
@@ -183,6 +194,23 @@ void map_obj_range(struct mproc *p, uint64_t vpn, uint64_t npages, int prot, boo
 		   struct mobj *o, uint64_t pgoff);
 void apply_mprotect(struct mproc *p, uint64_t vpn, uint64_t npages, int prot);
 
+/*
+ * Mappings.  map_range, map_obj_range, remove_range and apply_mprotect keep
+ * each page's mapping (vstart and the attributes above) as the engine must:
+ * a new mapping merges into its neighbours by mmap_region's rule, each
+ * mapping mprotect changes by vma_merge's, with Linux 6.1's anon_vma
+ * conditions; model_fork gives each child mapping that has an anon_vma a
+ * new one, not singular.  model_anon_fault: the engine is giving the page
+ * at @vpn a private anonymous frame (a write to a private page, or a read
+ * of private anonymous memory without the zero page; also when that then
+ * fails for want of memory, or past an object's end): its mapping gets an
+ * anon_vma if it has none, a compatible neighbour's that is singular
+ * (find_mergeable_anon_vma), else a new one.  anon_fault_expected says
+ * whether an access @how of @pg does that.
+ */
+void model_anon_fault(struct mproc *p, uint64_t vpn);
+bool anon_fault_expected(const struct model *md, const struct mpage *pg, unsigned how);
+
 /* Processes: a new empty one, a fork of @parent, the exit of procs[@i]. */
 void model_spawn(struct model *md, int pid);
 void model_fork(struct model *md, const struct mproc *parent, int pid);
@@ -229,8 +257,9 @@ const char *prot_str(int prot);
 /* vmfs_pids lists exactly the model's processes, in ascending order. */
 void check_pids(struct model *md);
 /* vmfs_maps agrees page by page with @p (prot, shared or private; with
- * @objects the object and offset of each page too), and vmfs_proc_stat's
- * vm_pages and nr_maps with it. */
+ * @objects the object and offset of each page too; with md->predict_maps
+ * where each mapping begins), and vmfs_proc_stat's vm_pages and nr_maps
+ * with it. */
 void check_maps(struct model *md, const struct mproc *p, bool objects);
 /* The 8 bytes of physical memory at @paddr, little-endian. */
 uint64_t phys_u64(struct model *md, uint64_t paddr);

@@ -4,7 +4,8 @@
  *
  * Covered: option parsing and its errors; PIDs (start at 1, never reused,
  * -ESRCH); mmap, munmap and mprotect errno choices, splitting and merging as
- * vmfs_maps shows them, top-down placement and hints; copy-on-write after
+ * vmfs_maps shows them (Linux 6.1's anon_vma rules after fork, an object
+ * mapping's object_number), top-down placement and hints; copy-on-write after
  * fork as the page tables show it (shared frame, COW bit, RW clear, copy on
  * write, take-over by the last reference); shared mappings across fork;
  * segfaults (si_code, x86 error code, the kernel log line, the counters);
@@ -2494,6 +2495,55 @@ static void test_maps_symbol_versions(void **state)
 	vmfs_close(m);
 }
 
+/*
+ * Linux 6.1's merge rules through the API (libvmfs(3), Splitting and
+ * merging): pieces of a written mapping split before vmfs_fork and made
+ * alike again are one mapping in the parent and three in the child (each
+ * child mapping has an anon_vma of its own); a never-written one merges in
+ * both; an object mapping's entry carries the object's number.
+ */
+static void test_maps_merge_after_fork(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=256");
+	int pid = vmfs_spawn(m, "merge");
+	uint64_t quiet = BASE + 16 * PAGE;
+	struct vmfs_map maps[8];
+
+	assert_int_equal(vmfs_mmap(m, pid, BASE, 3 * PAGE, RW, ANON_PRIV, NULL, 0, NULL), 0);
+	assert_int_equal(vmfs_mmap(m, pid, quiet, 3 * PAGE, RW, ANON_PRIV, NULL, 0, NULL), 0);
+	put_byte(m, pid, BASE, 'a');
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + PAGE, PAGE, PROT_READ), 0);
+	assert_int_equal(vmfs_mprotect(m, pid, quiet + PAGE, PAGE, PROT_READ), 0);
+	int child = vmfs_fork(m, pid);
+	assert_true(child > 0);
+	for (int i = 0; i < 2; i++) {
+		int p = i ? child : pid;
+
+		assert_int_equal(vmfs_mprotect(m, p, BASE + PAGE, PAGE, RW), 0);
+		assert_int_equal(vmfs_mprotect(m, p, quiet + PAGE, PAGE, RW), 0);
+	}
+	assert_int_equal(nmaps(m, pid, maps, 8), 2);
+	assert_int_equal(maps[0].end - maps[0].start, 3 * PAGE);
+	assert_int_equal(nmaps(m, child, maps, 8), 4);
+	assert_int_equal(maps[0].end, BASE + PAGE);
+	assert_int_equal(maps[3].start, quiet);
+	assert_int_equal(maps[3].end, quiet + 3 * PAGE);
+	assert_int_equal(get_byte(m, child, BASE), 'a');
+
+	assert_int_equal(vmfs_object_create(m, "lib", NULL, PAGE), 0);
+	int64_t num = vmfs_object_open(m, "lib");
+	assert_true(num > 0);
+	assert_int_equal(vmfs_mmap(m, pid, BASE + 32 * PAGE, PAGE, PROT_READ, MAP_PRIVATE, "lib", 0,
+				   NULL), 0);
+	assert_int_equal(map_of(m, pid, BASE + 32 * PAGE).object_number, (uint64_t)num);
+	assert_int_equal(map_of(m, pid, BASE).object_number, 0);
+	assert_int_equal(vmfs_object_remove(m, "lib"), 0);
+	assert_int_equal(map_of(m, pid, BASE + 32 * PAGE).object_number, (uint64_t)num);
+	assert_int_equal(vmfs_object_close(m, num), 0);
+	vmfs_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2544,6 +2594,7 @@ int main(void)
 		cmocka_unit_test(test_vm_account),
 		cmocka_unit_test(test_overcommit_modes),
 		cmocka_unit_test(test_vmscan_counters),
+		cmocka_unit_test(test_maps_merge_after_fork),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

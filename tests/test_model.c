@@ -19,7 +19,9 @@
  *     count when a later one does);
  *   - every byte read equals the model's byte;
  *   - every N operations, vmfs_maps agrees page by page with the model (prot,
- *     shared or private; merging of neighbours is free), vmfs_pids lists the
+ *     shared or private) and begins each mapping where the model does:
+ *     Linux 6.1's merge rules, anon_vmas included (model.h: the model
+ *     learns of each fault that gives a mapping one), vmfs_pids lists the
  *     model's live processes, and translations agree: a present leaf exists
  *     only for a mapped page, its frame holds the model's bytes, each walk
  *     entry is the one in physical memory, a writable leaf is never shared
@@ -138,6 +140,7 @@ struct run {
 	char policy[POLICY_LEN];    /* "" for the default */
 	char swap_size[32];         /* "" for unlimited */
 	bool swap_none;
+	bool no_zero_page;          /* --no-zero-page: zero_page=0, reads take frames */
 	bool objects;               /* --objects */
 	/* the machine and its model (model.h) */
 	struct model md;
@@ -198,6 +201,8 @@ static const char *config_args(const struct run *r)
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " --policy %s", r->policy);
 	if (r->swap_none)
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " --swap none");
+	if (r->no_zero_page)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " --no-zero-page");
 	if (r->swap_size[0])
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " --swap-size %s", r->swap_size);
 	if (r->objects)
@@ -849,6 +854,27 @@ static void op_mprotect(struct run *r, struct mproc *p)
 	}
 }
 
+/*
+ * The pages an access @how at @addr reached in the engine's fault handler:
+ * the @done bytes' pages, and the page after them when @stopped there (it
+ * needed a frame and got none, or lies past its object's end).  Each that
+ * takes a private anonymous frame gives its mapping an anon_vma.
+ */
+static void anon_faults(struct run *r, struct mproc *p, uint64_t addr, size_t done, bool stopped,
+			unsigned how)
+{
+	uint64_t first = addr / PAGE, last = done ? (addr + done - 1) / PAGE + 1 : first;
+
+	if (stopped)
+		last = (addr + done) / PAGE + 1;
+	for (uint64_t vpn = first; vpn < last; vpn++) {
+		const struct mpage *pg = page_at(p, vpn);
+
+		if (pg && anon_fault_expected(&r->md, pg, how))
+			model_anon_fault(p, vpn);
+	}
+}
+
 static void op_access(struct run *r, struct mproc *p, unsigned how)
 {
 	static const char *type_name[] = { "read", "write", "exec" };
@@ -897,10 +923,13 @@ static void op_access(struct run *r, struct mproc *p, unsigned how)
 	    (got == -ENOMEM || (got > 0 && (size_t)got < done && (addr + (uint64_t)got) % PAGE == 0))) {
 		done = got > 0 ? (size_t)got : 0;
 		r->n.enomem++;
+		anon_faults(r, p, addr, done, true, how);
 		if (!done)
 			return;
 	} else {
 		model_expect(&r->md, "bytes transferred", expected, got);
+		/* past an object's end a private write took an anon_vma first (do_cow_fault) */
+		anon_faults(r, p, addr, done, stop && obj_past_end(stop) && allowed(stop, how), how);
 	}
 	if (r->md.failed)
 		return;
@@ -1441,6 +1470,7 @@ struct config {
 	char policy[POLICY_LEN];
 	char swap_size[32];
 	bool swap_none;
+	bool no_zero_page;
 	bool objects;
 	long ops;
 	bool verbose;
@@ -1461,6 +1491,7 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 	r->frames = c->frames;
 	r->pressure = c->frames < MACHINE_FRAMES;
 	r->swap_none = c->swap_none;
+	r->no_zero_page = c->no_zero_page;
 	r->may_oom = c->swap_none || c->swap_size[0];
 	r->objects = c->objects;
 	r->pressure |= r->objects;  /* object runs reclaim on request: pages may go */
@@ -1478,6 +1509,8 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 		len += snprintf(opts + len, sizeof(opts) - (size_t)len, ",policy=%s", r->policy);
 	if (r->swap_none)
 		len += snprintf(opts + len, sizeof(opts) - (size_t)len, ",swap=none");
+	if (r->no_zero_page)
+		len += snprintf(opts + len, sizeof(opts) - (size_t)len, ",zero_page=0");
 	if (r->swap_size[0])
 		snprintf(opts + len, sizeof(opts) - (size_t)len, ",swap_size=%s", r->swap_size);
 	printf("seed %" PRIu64 " (%s, %ld ops)\n", seed, opts, r->ops);
@@ -1492,6 +1525,7 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 		r->md.kernel_pt_pages = st.pagetable_pages;
 		r->md.zero_page = st.zero_page;
 		r->md.zero_pfn = st.zero_pfn;
+		r->md.predict_maps = true;    /* op_access tells it of the faults */
 		r->md.top_vpn = st.user_top / PAGE;
 		if (st.levels != levels || r->md.top_vpn < LOW_VPN + 2 * WIN_PAGES)
 			fail(r, "vmfs_stat: levels %d, user_top %#" PRIx64, st.levels, st.user_top);
@@ -1576,7 +1610,8 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s [--seed N | --seeds N] [--ops N] [--levels 2..6] [--tlb N]\n"
 		"       [--frames N] [--policy NAME] [--swap none]\n"
-		"       [--swap-size SIZE] [--objects] [--long] [--verbose]\n", argv0);
+		"       [--swap-size SIZE] [--no-zero-page] [--objects] [--long] [--verbose]\n",
+		argv0);
 	exit(2);
 }
 
@@ -1597,6 +1632,8 @@ int main(int argc, char **argv)
 			c.verbose = true;
 		} else if (!strcmp(a, "--objects")) {
 			c.objects = true;
+		} else if (!strcmp(a, "--no-zero-page")) {
+			c.no_zero_page = true;
 		} else if (!v) {
 			usage(argv[0]);
 		} else if (!strcmp(a, "--seed")) {

@@ -7,7 +7,8 @@
 # truncate cuts pages off every mapping; rm removes the name while mappings
 # keep the pages; chmod 444 forbids shared writable mappings (EACCES);
 # descriptors opened before rm keep reading and writing the removed object,
-# never a new object of the same name.
+# never a new object of the same name; maps and smaps show a mapping of
+# objects/NAME on the device and inode stat(2) gives it, kept after rm.
 #
 # Usage: test_objects.sh DAEMON SOURCEDIR (meson passes both)
 set -euo pipefail
@@ -157,6 +158,29 @@ expect_eq "$(cat "$obj/x")" second "the new objects/x after the old descriptors 
 expect_eq "$(stat -c %s "$obj/x")" 6 "size of the new objects/x"
 rm "$obj/x"
 ok "a descriptor opened before rm reads and writes the removed object, never the new one of its name"
+
+# maps and smaps show an object mapping's file as stat(2) of objects/NAME
+# gives it: the mount's device (major:minor in hex, as maps prints it) and
+# the inode number (also ls -i's); after rm the mapping keeps that number.
+printf 'some bytes' >"$obj/devino"
+p3=$(spawn "$mnt" p3)
+a3=$(map "$mnt" "$p3" 4096 r-- private 0 devino 0)
+read -r dev ino < <(stat -c '%d %i' "$obj/devino")
+# st_dev's major and minor, as glibc's gnu_dev_major and gnu_dev_minor split it
+printf -v want '%02x:%02x %s' $(((dev >> 8 & 0xfff) | (dev >> 32 & ~0xfff))) \
+	$(((dev & 0xff) | (dev >> 12 & ~0xff))) "$ino"
+printf -v hdr '%08x-%08x r--p 00000000 ' "$a3" $((a3 + 4096))
+for f in maps smaps; do
+	line=$(grep "^$hdr" "$mnt/$p3/$f") || fail "$f of $p3 lacks '$hdr': $(cat "$mnt/$p3/$f")"
+	expect_eq "$(awk '{ print $4 " " $5 }' <<<"$line")" "$want" "$f device and inode of objects/devino"
+done
+expect_eq "$(ls -i "$obj" | awk '$2 == "devino" { print $1 }')" "$ino" "ls -i of objects/devino"
+rm "$obj/devino"
+line=$(grep "^$hdr" "$mnt/$p3/maps") || fail "maps of $p3 lost the removed object's mapping"
+expect_eq "$(awk '{ print $4 " " $5 " " $6 " " $7 }' <<<"$line")" "$want /objects/devino (deleted)" \
+	"maps of a removed object's mapping"
+rmdir "$mnt/$p3"
+ok "maps and smaps show objects/devino's device and inode ($want), kept after rm"
 
 vmfs_unmount "$mnt"
 ok "unmounted; the daemon exited with status 0"

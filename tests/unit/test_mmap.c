@@ -17,7 +17,12 @@
  * count limit (max_map_count, 65530 by default, mappings made for real),
  * every call that would make one more fails with ENOMEM and changes
  * nothing, and every one that would not (a merge, a trim, a MAP_FIXED that
- * merges back, an mprotect that merges) succeeds.
+ * merges back, an mprotect that merges) succeeds.  Linux 6.1's anon_vma
+ * rules: after fork pieces split before it stay apart in the child, mmap
+ * next to a faulted mapping merges except in a child, a changed mapping
+ * with an anon_vma does not join a neighbour without one (but the other
+ * way round it does), the zero page gives none, a compatible neighbour's is
+ * shared, and the map count limit knows all of it.
  *
  * Unmapping touched MAP_SHARED memory runs in a host child process
  * (fork(2)): that path once aborted in the engine (unmap_range dropped the
@@ -642,6 +647,187 @@ static void test_max_map_count(void **state)
 	assert_int_equal(get(f, A + 5 * PG), 'f');
 }
 
+/* ---- anon_vma: where Linux 6.1 merges and where it does not ------------------------ */
+
+/* The process @pid of @f's machine, as a fixture of its own. */
+static struct fixture proc_of(const struct fixture *f, int pid)
+{
+	struct fixture c = { .m = f->m, .pid = pid, .mm = mm_lookup(f->m, pid) };
+
+	assert_non_null(c.mm);
+	return c;
+}
+
+/*
+ * fork gives each child mapping whose parent mapping has an anon_vma one of
+ * its own (anon_vma_fork): pieces split in the parent before the fork,
+ * mprotect'ed back, merge in the parent (one anon_vma) and not in the child
+ * (two); pieces of a never-faulted mapping merge in both (none); pieces
+ * split in the child after the fork share the child's anon_vma and merge.
+ */
+static void test_merge_after_fork(void **state)
+{
+	struct fixture *f = *state, c;
+	const uint64_t B = A + 16 * PG, C = A + 32 * PG;
+	int child;
+
+	map(f, A, 3, RW, ANON_PRIV);
+	fill(f, A, 3);
+	map(f, B, 3, RW, ANON_PRIV);              /* never touched */
+	map(f, C, 3, RW, ANON_PRIV);
+	fill(f, C, 3);
+	assert_int_equal(vma_find(&f->mm->vmas, A)->pgoff, A >> PAGE_SHIFT);
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, PG, PROT_READ), 0);
+	assert_int_equal(do_mprotect(f->m, f->pid, B + PG, PG, PROT_READ), 0);
+	assert_int_equal(vma_find(&f->mm->vmas, A + PG)->pgoff, (A >> PAGE_SHIFT) + 1);
+	child = mm_fork(f->m, f->pid);
+	assert_true(child > 0);
+	c = proc_of(f, child);
+
+	assert_int_equal(do_mprotect(f->m, child, A + PG, PG, RW), 0);
+	assert_int_equal(do_mprotect(f->m, child, B + PG, PG, RW), 0);
+	assert_int_equal(do_mprotect(f->m, child, C + PG, PG, PROT_READ), 0);
+	assert_int_equal(do_mprotect(f->m, child, C + PG, PG, RW), 0);
+	EXPECT_MAPS(&c, { A, A + PG, RW, ANON_PRIV }, { A + PG, A + 2 * PG, RW, ANON_PRIV },
+		    { A + 2 * PG, A + 3 * PG, RW, ANON_PRIV }, { B, B + 3 * PG, RW, ANON_PRIV },
+		    { C, C + 3 * PG, RW, ANON_PRIV });
+	assert_int_equal(get(&c, A + PG), 'b');
+
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, PG, RW), 0);
+	assert_int_equal(do_mprotect(f->m, f->pid, B + PG, PG, RW), 0);
+	EXPECT_MAPS(f, { A, A + 3 * PG, RW, ANON_PRIV }, { B, B + 3 * PG, RW, ANON_PRIV },
+		    { C, C + 3 * PG, RW, ANON_PRIV });
+}
+
+/*
+ * New memory has no anon_vma: mmap next to a faulted mapping merges with it
+ * (its chain is singular), but not in a fork's child, whose copy's chain
+ * links the parent's anon_vma too; next to a never-faulted one it merges in
+ * both.
+ */
+static void test_merge_mmap_next_to_faulted(void **state)
+{
+	struct fixture *f = *state, c;
+	const uint64_t B = A + 16 * PG;
+	int child;
+
+	map(f, A, 2, RW, ANON_PRIV);
+	fill(f, A, 2);
+	map(f, B, 2, RW, ANON_PRIV);
+	child = mm_fork(f->m, f->pid);
+	assert_true(child > 0);
+	c = proc_of(f, child);
+	map(f, A + 2 * PG, 1, RW, ANON_PRIV);
+	map(f, B + 2 * PG, 1, RW, ANON_PRIV);
+	EXPECT_MAPS(f, { A, A + 3 * PG, RW, ANON_PRIV }, { B, B + 3 * PG, RW, ANON_PRIV });
+	map(&c, A + 2 * PG, 1, RW, ANON_PRIV);
+	map(&c, B + 2 * PG, 1, RW, ANON_PRIV);
+	EXPECT_MAPS(&c, { A, A + 2 * PG, RW, ANON_PRIV }, { A + 2 * PG, A + 3 * PG, RW, ANON_PRIV },
+		    { B, B + 3 * PG, RW, ANON_PRIV });
+	/* The merged mapping carries the faulted one's anon_vma. */
+	assert_int_not_equal(vma_find(&f->mm->vmas, A + 2 * PG)->anon_vma, 0);
+	assert_int_equal(vma_find(&f->mm->vmas, B)->anon_vma, 0);
+}
+
+/*
+ * is_mergeable_anon_vma is not symmetric: a mapping with an anon_vma,
+ * changed to match a neighbour without one, stays apart (the neighbour's
+ * chain is empty, not singular); the neighbour changed to match it merges.
+ * A read of untouched memory maps the zero page and gives no anon_vma, so
+ * the same after a read merges; without the zero page the read takes a
+ * frame, and an anon_vma, and it does not.
+ */
+static void test_merge_anon_vma_asymmetric(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t B = A + 16 * PG;
+
+	map(f, A + PG, 1, RW, ANON_PRIV);
+	put(f, A + PG, 'x');
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, PG, PROT_READ), 0);
+	map(f, A, 1, RW, ANON_PRIV);
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, PG, RW), 0);
+	EXPECT_MAPS(f, { A, A + PG, RW, ANON_PRIV }, { A + PG, A + 2 * PG, RW, ANON_PRIV });
+	assert_int_equal(do_mprotect(f->m, f->pid, A, 2 * PG, RW), 0);    /* nothing changes */
+	EXPECT_MAPS(f, { A, A + PG, RW, ANON_PRIV }, { A + PG, A + 2 * PG, RW, ANON_PRIV });
+	assert_int_equal(do_mprotect(f->m, f->pid, A, PG, PROT_READ), 0);
+	assert_int_equal(do_mprotect(f->m, f->pid, A, PG, RW), 0);
+	EXPECT_MAPS(f, { A, A + 2 * PG, RW, ANON_PRIV });
+	assert_int_equal(get(f, A + PG), 'x');
+
+	map(f, B, 1, RW, ANON_PRIV);
+	map(f, B + PG, 1, PROT_READ, ANON_PRIV);
+	assert_int_equal(get(f, B + PG), 0);                  /* the zero page */
+	assert_int_equal(vma_find(&f->mm->vmas, B + PG)->anon_vma, 0);
+	assert_int_equal(do_mprotect(f->m, f->pid, B + PG, PG, RW), 0);
+	EXPECT_MAPS(f, { A, A + 2 * PG, RW, ANON_PRIV }, { B, B + 2 * PG, RW, ANON_PRIV });
+}
+
+static void test_merge_read_without_zero_page(void **state)
+{
+	struct fixture *f = *state, g;
+	const uint64_t B = A + 16 * PG;
+
+	(void)f;
+	assert_int_equal(machine_open(&g.m, "frames=256,zero_page=0"), 0);
+	g.pid = mm_spawn(g.m, "nozero");
+	g.mm = mm_lookup(g.m, g.pid);
+	map(&g, B, 1, RW, ANON_PRIV);
+	map(&g, B + PG, 1, PROT_READ, ANON_PRIV);
+	assert_int_equal(get(&g, B + PG), 0);                 /* a frame of its own */
+	assert_int_not_equal(vma_find(&g.mm->vmas, B + PG)->anon_vma, 0);
+	assert_int_equal(do_mprotect(g.m, g.pid, B + PG, PG, RW), 0);
+	EXPECT_MAPS(&g, { B, B + PG, RW, ANON_PRIV }, { B + PG, B + 2 * PG, RW, ANON_PRIV });
+	machine_close(g.m);
+}
+
+/*
+ * anon_vma_prepare shares a compatible neighbour's anon_vma
+ * (find_mergeable_anon_vma: flags alike but for protection, singular
+ * chain), so the two merge later when their protections agree.
+ */
+static void test_merge_shared_anon_vma(void **state)
+{
+	struct fixture *f = *state;
+
+	map(f, A, 2, RW, ANON_PRIV);
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, PG, RW | PROT_EXEC), 0);
+	put(f, A, 'a');
+	put(f, A + PG, 'b');
+	assert_int_equal(vma_find(&f->mm->vmas, A)->anon_vma,
+			 vma_find(&f->mm->vmas, A + PG)->anon_vma);
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, PG, RW), 0);
+	EXPECT_MAPS(f, { A, A + 2 * PG, RW, ANON_PRIV });
+}
+
+/*
+ * map_count_after knows the rule: at max_map_count an mprotect that splits
+ * one mapping and merges the piece into its neighbour is allowed where the
+ * anon_vmas let it merge (the parent) and refused where they do not (the
+ * child), with nothing changed.
+ */
+static void test_merge_map_count(void **state)
+{
+	struct fixture *f = *state, c;
+	uint64_t max;
+	int child;
+
+	map(f, A, 1, RW, ANON_PRIV);
+	map(f, A + PG, 2, PROT_READ, ANON_PRIV);
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, 2 * PG, RW), 0);
+	fill(f, A, 3);
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, 2 * PG, PROT_READ), 0);
+	child = mm_fork(f->m, f->pid);
+	assert_true(child > 0);
+	c = proc_of(f, child);
+	max = 2;
+	assert_int_equal(options_sysctl(&f->m->opt, "vm.max_map_count", NULL, &max), 0);
+	assert_int_equal(do_mprotect(f->m, child, A + PG, PG, RW), -ENOMEM);
+	EXPECT_MAPS(&c, { A, A + PG, RW, ANON_PRIV }, { A + PG, A + 3 * PG, PROT_READ, ANON_PRIV });
+	assert_int_equal(do_mprotect(f->m, f->pid, A + PG, PG, RW), 0);
+	EXPECT_MAPS(f, { A, A + 2 * PG, RW, ANON_PRIV }, { A + 2 * PG, A + 3 * PG, PROT_READ, ANON_PRIV });
+}
+
 static void test_munmap_touched_shared(void **state)
 {
 	(void)state;
@@ -780,6 +966,12 @@ int main(void)
 		cmocka_unit_test(test_map_fixed_over_touched_shared),
 		T(test_max_map_count_lowered),
 		cmocka_unit_test(test_pt_pool_hostile),
+		T(test_merge_after_fork),
+		T(test_merge_mmap_next_to_faulted),
+		T(test_merge_anon_vma_asymmetric),
+		T(test_merge_read_without_zero_page),
+		T(test_merge_shared_anon_vma),
+		T(test_merge_map_count),
 	};
 #undef T
 
