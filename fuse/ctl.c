@@ -38,7 +38,7 @@
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
 
-#define MAX_WORDS 8             /* one more than the longest command has */
+#define MAX_WORDS (2 + CTL_EXEC_ARGS)   /* one more than the longest command (exec) has */
 
 struct verb {
 	const char     *name;
@@ -66,6 +66,8 @@ static const struct verb verbs[] = {
 	{ "munlockall", CTL_MUNLOCKALL, CTL_PROCESS, 0, 0, "munlockall" },
 	{ "mincore",    CTL_MINCORE,    CTL_PROCESS, 2, 2, "mincore ADDR LEN" },
 	{ "msync",      CTL_MSYNC,      CTL_PROCESS, 3, 3, "msync ADDR LEN FLAGS" },
+	{ "exec",     CTL_EXEC,     CTL_PROCESS, 1, 1 + CTL_EXEC_ARGS, "exec PATH [ARG...]" },
+	{ "brk",      CTL_BRK,      CTL_PROCESS, 1, 1, "brk ADDR" },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
@@ -279,6 +281,21 @@ static int parse_args(const struct verb *v, char **arg, int nargs, struct ctl_cm
 	int rc = 0;
 
 	switch (v->op) {
+	case CTL_EXEC: {
+		size_t at = 0;
+
+		/* The words are pieces of one line: they fit in args together. */
+		for (int i = 0; i < nargs; i++) {
+			size_t l = strlen(arg[i]) + 1;
+
+			memcpy(c->args + at, arg[i], l);
+			at += l;
+		}
+		c->nargs = nargs;
+		return 0;
+	}
+	case CTL_BRK:
+		return parse_number(arg[0], false, "address", &c->addr, err, errlen);
 	case CTL_SPAWN:
 		return parse_name(arg[0], "process name", c->name, err, errlen);
 	case CTL_POLICY:
@@ -380,7 +397,8 @@ int ctl_parse(enum ctl_scope scope, const char *buf, size_t len,
 		return refuse(err, errlen, "unknown command '%.40s' (%s)", word[0],
 			      scope == CTL_MACHINE ? "this ctl takes spawn, reclaim, policy, sync"
 						   : "PID/ctl takes mmap, munmap, mprotect, fork, exit, "
-						     "madvise, mlock, munlock, mlockall, munlockall, mincore, msync");
+						     "madvise, mlock, munlock, mlockall, munlockall, mincore, "
+						     "msync, exec, brk");
 	if (v->scope != scope)
 		return refuse(err, errlen, "'%s' is a %s", v->name,
 			      v->scope == CTL_MACHINE ? "machine command: write it to the top-level ctl"
@@ -476,6 +494,22 @@ int ctl_exec(vmfs *m, int pid, const struct ctl_cmd *c, char *answer, size_t ans
 	case CTL_MSYNC:
 		rc = vmfs_msync(m, pid, c->addr, c->len, c->flags);
 		break;
+	case CTL_EXEC: {
+		const char *argv[CTL_EXEC_ARGS + 2];
+		const char *p = c->args;
+		static const char *const envp[] = { NULL };
+
+		for (int i = 0; i < c->nargs && i < CTL_EXEC_ARGS + 1; i++, p += strlen(p) + 1)
+			argv[i] = p;
+		argv[c->nargs < CTL_EXEC_ARGS + 1 ? c->nargs : CTL_EXEC_ARGS + 1] = NULL;
+		rc = vmfs_exec(m, pid, argv[0], argv, envp, NULL);
+		break;
+	}
+	case CTL_BRK:
+		rc = vmfs_brk(m, pid, c->addr, &start);
+		if (rc == 0)
+			rc = 1;   /* answered below with the new break */
+		break;
 	default:
 		answer_printf(answer, anslen, "error: internal error: bad command %d\n", (int)c->op);
 		return -EINVAL;
@@ -490,6 +524,7 @@ int ctl_exec(vmfs *m, int pid, const struct ctl_cmd *c, char *answer, size_t ans
 		answer_printf(answer, anslen, "%" PRId64 "\n", rc);
 		break;
 	case CTL_MMAP:
+	case CTL_BRK:
 		answer_printf(answer, anslen, "0x%" PRIx64 "\n", start);
 		break;
 	case CTL_MINCORE: {

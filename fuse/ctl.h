@@ -58,7 +58,11 @@ enum ctl_op {
 	CTL_MUNLOCKALL, /* process: munlockall */
 	CTL_MINCORE,    /* process: mincore ADDR LEN */
 	CTL_MSYNC,      /* process: msync ADDR LEN FLAGS */
+	CTL_EXEC,       /* process: exec PATH [ARG...] (since 0.5) */
+	CTL_BRK,        /* process: brk ADDR (since 0.5) */
 };
+
+#define CTL_EXEC_ARGS 62   /* ARGs of exec after PATH */
 
 /* Pages mincore answers for at most: its answer is one digit a page on one line. */
 #define CTL_MINCORE_MAX 512
@@ -76,6 +80,8 @@ struct ctl_cmd {
 					   mlockall: VMFS_MCL_*; msync: MS_* */
 	char     name[CTL_NAME_MAX + 1];/* spawn, policy: the name; mmap: the object
 					   ("" for anonymous memory) */
+	int      nargs;                 /* exec: PATH and its ARGs, the argv */
+	char     args[CTL_LINE_MAX + 1];/* exec: those words, each NUL-terminated, in order */
 };
 
 /*

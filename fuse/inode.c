@@ -141,6 +141,7 @@ static const struct entry pid_entries[] = {
 	{ "wchan",        K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_wchan },
 	{ "task",         K_TASKDIR, S_IFDIR | 0555, NULL, NULL },
 	{ "clear_refs",   K_CLEAR_REFS, S_IFREG | 0200, NULL, NULL },
+	{ "auxv",         K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_auxv },
 };
 
 static fuse_ino_t pid_ino(int pid, size_t slot)

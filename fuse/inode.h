@@ -36,6 +36,7 @@
  *       ctl                    0600  process commands (ctl.c)
  *       environ io             0400  text, rendered by procfmt.c
  *       limits wchan           0444  text, rendered by procfmt.c
+ *       auxv                   0400  exec's auxiliary vector, Linux's binary words
  *       task/                  0555  the process's one thread:
  *         PID/                 0555  TID = PID, the files of PID/ but task/
  *

@@ -63,6 +63,7 @@ static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("tlb"), MACHINE_OPT("kernel"), MACHINE_OPT("policy"),
 	MACHINE_OPT("swap"), MACHINE_OPT("swap_size"), MACHINE_OPT("max_map_count"),
 	MACHINE_OPT("contents"), MACHINE_OPT("zero_page"),
+	MACHINE_OPT("aslr"), MACHINE_OPT("seed"),
 	MACHINE_OPT("overcommit_memory"), MACHINE_OPT("overcommit_ratio"),
 	MACHINE_OPT("swappiness"),
 	MACHINE_OPT("memlock"),
@@ -159,6 +160,8 @@ static void help(void)
 "    max_map_count=N        mappings per process (default 65530, as Linux's)\n"
 "    contents=ram|none      none: data frames keep no bytes (reads see zeros)\n"
 "    zero_page=1|0          0: a first read of anonymous memory takes a frame\n"
+"    aslr=0|1               1: exec randomises stack, mmap base and brk\n"
+"    seed=N                 exec's AT_RANDOM bytes and aslr offsets (default 0)\n"
 "                           (default 1: it maps the shared zero page)\n"
 "    overcommit_memory=0|1|2  0 heuristic, 1 always (default), 2 strict\n"
 "    overcommit_ratio=N     percent of RAM in CommitLimit (default 50)\n"

@@ -291,6 +291,8 @@ struct task {
 	uint64_t rss;            /* resident pages */
 	uint64_t data_vm;        /* pages of private writable mappings (VmData) */
 	uint64_t exec_vm;        /* pages of executable, not writable mappings */
+	uint64_t stack_vm;       /* pages of VM_GROWSDOWN mappings (exec's stack) */
+	uint64_t text;           /* bytes of the program's text, as task_mem() (exec) */
 	int sid;                 /* process group and session: see leader_of() */
 };
 
@@ -339,14 +341,24 @@ static int load_task(vmfs *m, int pid, struct task *t)
 	for (ssize_t i = 0; i < n; i++) {
 		uint64_t pages = (maps[i].end - maps[i].start) >> VMFS_PAGE_SHIFT;
 		bool shared = maps[i].flags & MAP_SHARED;
+		bool stack = maps[i].flags & VMFS_MAP_GROWSDOWN;
 
-		/* is_data_mapping() and is_exec_mapping() of mm/internal.h */
-		if ((maps[i].prot & PROT_WRITE) && !shared)
+		/* is_data_mapping(), is_exec_mapping(), is_stack_mapping() of mm/internal.h */
+		if ((maps[i].prot & PROT_WRITE) && !shared && !stack)
 			t->data_vm += pages;
-		if ((maps[i].prot & PROT_EXEC) && !(maps[i].prot & PROT_WRITE))
+		if ((maps[i].prot & PROT_EXEC) && !(maps[i].prot & PROT_WRITE) && !stack)
 			t->exec_vm += pages;
+		if (stack)
+			t->stack_vm += pages;
 	}
 	free(maps);
+	/* task_mem(): text = PAGE_ALIGN(end_code) - (start_code & PAGE_MASK), at most exec_vm */
+	t->text = ((t->ps.end_code + VMFS_PAGE_SIZE - 1) & ~(uint64_t)(VMFS_PAGE_SIZE - 1)) -
+		  (t->ps.start_code & ~(uint64_t)(VMFS_PAGE_SIZE - 1));
+	if (t->ps.end_code <= t->ps.start_code)
+		t->text = 0;
+	if (t->text > t->exec_vm << VMFS_PAGE_SHIFT)
+		t->text = t->exec_vm << VMFS_PAGE_SHIFT;
 	t->rss = t->ps.rss_anon + t->ps.rss_file + t->ps.rss_shmem;
 	t->sid = leader_of(m, &t->ps);
 	return 0;
@@ -802,7 +814,7 @@ int fmt_sysctl(vmfs *m, const char *name, struct sbuf *out)
 enum {
 	VM_READ = 1u << 0, VM_WRITE = 1u << 1, VM_EXEC = 1u << 2, VM_SHARED = 1u << 3,
 	VM_MAYREAD = 1u << 4, VM_MAYWRITE = 1u << 5, VM_MAYEXEC = 1u << 6,
-	VM_MAYSHARE = 1u << 7, VM_ACCOUNT = 1u << 20, VM_SOFTDIRTY = 1u << 27,
+	VM_MAYSHARE = 1u << 7, VM_GROWSDOWN = 1u << 8, VM_ACCOUNT = 1u << 20, VM_SOFTDIRTY = 1u << 27,
 	/* mlock and madvise (issue 14) */
 	VM_LOCKED = 1u << 13, VM_DONTCOPY = 1u << 17, VM_LOCKONFAULT = 1u << 19,
 	VM_WIPEONFORK = 1u << 25,
@@ -810,7 +822,7 @@ enum {
 
 static const char vm_mnemonics[32][3] = {
 	[0] = "rd", [1] = "wr", [2] = "ex", [3] = "sh", [4] = "mr", [5] = "mw",
-	[6] = "me", [7] = "ms", [20] = "ac", [27] = "sd",
+	[6] = "me", [7] = "ms", [8] = "gd", [20] = "ac", [27] = "sd",
 	[13] = "lo", [17] = "dc", [19] = "lf", [25] = "wf",
 };
 
@@ -853,7 +865,9 @@ static void view_vma(const struct vmfs_map *mp, struct vma_view *v)
 		v->major = procfmt_dev_major;
 		v->minor = procfmt_dev_minor;
 		v->ino = OBJECT_INO | mp->object_number;
-		snprintf(v->name, sizeof(v->name), "/objects/%s", mp->object);
+		/* a host file (exec) by its host path, as Linux shows a file */
+		snprintf(v->name, sizeof(v->name), "%s%s", mp->object[0] == '/' ? "" : "/objects/",
+			 mp->object);
 	} else if (shared) {
 		v->minor = 1;
 		v->ino = mp->ino;         /* its shmem inode */
@@ -970,14 +984,27 @@ static int fmt_vmas(vmfs *m, int pid, struct sbuf *out, bool smaps)
 {
 	ssize_t n;
 	struct vmfs_map *maps = snap_maps(m, pid, &n);
+	struct vmfs_proc_stat ps;
 
 	if (!maps)
 		return (int)n;
+	if (vmfs_proc_stat(m, pid, &ps) < 0)
+		memset(&ps, 0, sizeof(ps));   /* gone since: no [heap] or [stack] names */
 	for (ssize_t i = 0; i < n; i++) {
 		struct vma_view v;
 		struct mss a = { 0 };
 
 		view_vma(&maps[i], &v);
+		/* show_map_vma: an anonymous mapping over the brk area is [heap], one
+		 * holding the initial stack pointer [stack] (since 0.5; only after an
+		 * exec, which sets them: a process never exec'd has neither) */
+		if (!v.name[0] && ps.start_brk && maps[i].start <= ps.brk && maps[i].end >= ps.start_brk)
+			snprintf(v.name, sizeof(v.name), "[heap]");
+		else if (!v.name[0] && ps.start_stack && maps[i].start <= ps.start_stack &&
+			 maps[i].end >= ps.start_stack)
+			snprintf(v.name, sizeof(v.name), "[stack]");
+		if (maps[i].flags & VMFS_MAP_GROWSDOWN)
+			v.flags |= VM_GROWSDOWN;
 		put_map_line(out, &maps[i], &v);
 		if (!smaps)
 			continue;
@@ -1041,10 +1068,21 @@ static void put_task_stat(const struct task *t, struct sbuf *out, bool permitted
 	sbuf_printf(out, " %" PRIu64, p->start_ns / NS_PER_TICK);
 	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64,
 		    p->vm_pages << VMFS_PAGE_SHIFT, t->rss, UINT64_MAX /* RLIM_INFINITY */);
-	sbuf_printf(out, " 0 0 0 0 0");                        /* start/endcode startstack esp eip */
+	/* startcode endcode startstack (exec's, since 0.5; 0 before an exec) as
+	 * do_task_stat shows them: 1 1 0 to a reader not permitted */
+	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64 " 0 0",
+		    permitted ? p->start_code : 1, permitted ? p->end_code : 1,
+		    permitted ? p->start_stack : 0);                 /* ... esp eip */
 	sbuf_printf(out, " 0 0 0 0 %d", permitted);            /* signal blocked sigignore sigcatch wchan */
 	sbuf_printf(out, " 0 0 17 0 0 0 0 0 0");              /* nswap cnswap exit_signal cpu rt policy blkio gtime cgtime */
-	sbuf_printf(out, " 0 0 0 0 0 0 0 0\n");               /* start/end_data start_brk arg/env exit_code */
+	/* start_data end_data start_brk arg_start arg_end env_start env_end (0s
+	 * when not permitted), exit_code */
+	if (permitted)
+		sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+			    " %" PRIu64 " 0\n", p->start_data, p->end_data, p->start_brk, p->arg_start,
+			    p->arg_end, p->arg_end, p->env_end);
+	else
+		sbuf_printf(out, " 0 0 0 0 0 0 0 0\n");
 }
 
 static void put_pid_stat(vmfs *m, const struct task *t, struct sbuf *out)
@@ -1072,9 +1110,11 @@ int fmt_pid_stat_noptrace(vmfs *m, int pid, struct sbuf *out)
 static void put_pid_statm(vmfs *m, const struct task *t, struct sbuf *out)
 {
 	(void)m;
-	/* size resident shared text lib data dt: no ELF text, so text = 0 */
-	sbuf_printf(out, "%" PRIu64 " %" PRIu64 " %" PRIu64 " 0 0 %" PRIu64 " 0\n",
-		    t->ps.vm_pages, t->rss, t->ps.rss_file + t->ps.rss_shmem, t->data_vm);
+	/* size resident shared text lib data dt (task_statm: text from exec's
+	 * start_code/end_code, 0 before an exec; data is data_vm + stack_vm) */
+	sbuf_printf(out, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " 0 %" PRIu64 " 0\n",
+		    t->ps.vm_pages, t->rss, t->ps.rss_file + t->ps.rss_shmem,
+		    t->text >> VMFS_PAGE_SHIFT, t->data_vm + t->stack_vm);
 }
 
 int fmt_pid_statm(vmfs *m, int pid, struct sbuf *out)
@@ -1130,7 +1170,8 @@ static void put_pid_status(vmfs *m, const struct task *t, struct sbuf *out)
 		{ "VmPin", 0 }, { "VmHWM", KB(hwm) }, { "VmRSS", KB(t->rss) },
 		{ "RssAnon", KB(p->rss_anon) }, { "RssFile", KB(p->rss_file) },
 		{ "RssShmem", KB(p->rss_shmem) }, { "VmData", KB(t->data_vm) },
-		{ "VmStk", 0 }, { "VmExe", 0 }, { "VmLib", KB(t->exec_vm) },
+		{ "VmStk", KB(t->stack_vm) }, { "VmExe", t->text >> 10 },
+		{ "VmLib", KB(t->exec_vm) - (t->text >> 10) },
 		{ "VmPTE", KB(p->pgtables_pages) }, { "VmSwap", KB(p->swap) },
 		{ "HugetlbPages", 0 },
 	};
@@ -1173,6 +1214,26 @@ int fmt_pid_comm(vmfs *m, int pid, struct sbuf *out)
 }
 
 /* The whole name as the one argument, NUL-terminated as argv strings are. */
+/*
+ * The bytes [start, end) of @pid's memory, as access_remote_vm(FOLL_FORCE)
+ * reads them for cmdline and environ: up to the first page that cannot be
+ * read.
+ */
+static void put_user_range(vmfs *m, int pid, uint64_t start, uint64_t end, struct sbuf *out)
+{
+	char buf[4096];
+
+	while (start < end) {
+		size_t n = end - start < sizeof(buf) ? (size_t)(end - start) : sizeof(buf);
+		ssize_t got = vmfs_access(m, pid, start, buf, n, VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, NULL);
+
+		if (got <= 0)
+			return;
+		sbuf_put(out, buf, (size_t)got);
+		start += (uint64_t)got;
+	}
+}
+
 int fmt_pid_cmdline(vmfs *m, int pid, struct sbuf *out)
 {
 	struct vmfs_proc_stat ps;
@@ -1180,7 +1241,22 @@ int fmt_pid_cmdline(vmfs *m, int pid, struct sbuf *out)
 
 	if (r < 0)
 		return r;
-	sbuf_put(out, ps.name, strlen(ps.name) + 1);
+	if (pid >= 0 && ps.arg_end > ps.arg_start)   /* after exec: argv on the stack (get_mm_cmdline) */
+		put_user_range(m, pid, ps.arg_start, ps.arg_end, out);
+	else
+		sbuf_put(out, ps.name, strlen(ps.name) + 1);
+	return sbuf_result(out);
+}
+
+/* auxv (proc_pid_auxv): the saved auxiliary vector, id/value words up to AT_NULL (since 0.5). */
+int fmt_pid_auxv(vmfs *m, int pid, struct sbuf *out)
+{
+	uint64_t w[64];
+	int n = pid < 0 ? 0 : vmfs_auxv(m, pid, w, 64);   /* the reader never exec'd */
+
+	if (n < 0)
+		return n;
+	sbuf_put(out, w, (size_t)(n < 64 ? n : 64) * sizeof(w[0]));
 	return sbuf_result(out);
 }
 
@@ -1357,9 +1433,14 @@ int fmt_pid_max(vmfs *m, struct sbuf *out)
 int fmt_pid_environ(vmfs *m, int pid, struct sbuf *out)
 {
 	struct vmfs_proc_stat ps;
+	int r = task_stat(m, pid, &ps);
 
-	(void)out;
-	return task_stat(m, pid, &ps);
+	if (r < 0)
+		return r;
+	/* after exec: envp's strings on the stack, [env_start = arg_end, env_end) */
+	if (pid >= 0 && ps.env_end > ps.arg_end)
+		put_user_range(m, pid, ps.arg_end, ps.env_end, out);
+	return sbuf_result(out);
 }
 
 /*

@@ -97,6 +97,7 @@ int fmt_pid_statm(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_status(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_comm(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_cmdline(vmfs *m, int pid, struct sbuf *out);
+int fmt_pid_auxv(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_pagetable(vmfs *m, int pid, struct sbuf *out);
 /* pagetable for an opener who may not see physical addresses: all of them 0. */
 int fmt_pid_pagetable_nopfn(vmfs *m, int pid, struct sbuf *out);

@@ -100,6 +100,29 @@ VMFS_EXPORT int vmfs_mprotect(vmfs *m, int pid, uint64_t addr, uint64_t len, int
 	return LOCKED(m, do_mprotect(m, pid, addr, len, prot));
 }
 
+VMFS_EXPORT int vmfs_exec(vmfs *m, int pid, const char *path, const char *const *argv,
+			  const char *const *envp, struct vmfs_exec_info *info)
+{
+	CHECK_M(m);
+	return LOCKED(m, do_execve(m, pid, path, argv, envp, info));
+}
+
+VMFS_EXPORT int vmfs_brk(vmfs *m, int pid, uint64_t addr, uint64_t *out)
+{
+	CHECK_M(m);
+	if (!out)
+		return vm_error(-EINVAL, "vmfs_brk: NULL out");
+	return LOCKED(m, do_brk(m, pid, addr, out));
+}
+
+VMFS_EXPORT int vmfs_auxv(vmfs *m, int pid, uint64_t *out, size_t max)
+{
+	CHECK_M(m);
+	if (!out && max)
+		return vm_error(-EINVAL, "vmfs_auxv: NULL buffer");
+	return LOCKED(m, proc_auxv(m, pid, out, max));
+}
+
 /*
  * vmfs_maps has two versions, as glibc versions a call whose struct grew.
  * Since 0.5 struct vmfs_map is larger (swap_pss and the fields after it);

@@ -176,7 +176,8 @@ struct vmfs_map {
 	uint64_t offset;       /* offset in the object (0 for private anonymous;
 				  shared anonymous: from 0 at mmap, following
 				  splits as Linux's vm_pgoff, since 0.5) */
-	char     object[256];  /* object name, "" for anonymous memory */
+	char     object[256];  /* object name, "" for anonymous memory; a host
+				  file exec mapped: its absolute path (since 0.5) */
 	uint64_t rss;          /* resident pages mapped here by this process */
 	uint64_t anon;         /* of which private anonymous pages */
 	uint64_t swap;         /* pages of this mapping in swap (with a shared
@@ -547,7 +548,12 @@ struct vmfs_proc_stat {
 				      tables, not the top table nor, with 5 or
 				      6 levels, the ones above pud (since 0.5) */
 	uint64_t locked_vm;        /* pages of its locked mappings (VmLck; since 0.5) */
-	uint64_t reserved[12];
+	/* What exec laid out (since 0.5; all 0 in a process that never exec'd):
+	 * /proc/PID/stat's startcode..env_end; env_start is arg_end. */
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_end;
+	uint64_t reserved[2];
 };
 
 /* vmfs_proc_stat - one process's accounting.  0 or -ESRCH.  Since 0.1. */
@@ -970,6 +976,57 @@ struct vmfs_mlock_stat {
 
 /* vmfs_mlock_stat - those figures.  0.  Since 0.5. */
 int vmfs_mlock_stat(vmfs *m, struct vmfs_mlock_stat *st);
+
+/* ---- exec and brk (since 0.5) ------------------------------------------- */
+
+/* vmfs_map.flags bit: the mapping grows down on faults below it (exec's [stack]). */
+#define VMFS_MAP_GROWSDOWN 0x20000000
+
+/* Where vmfs_exec put a program. */
+struct vmfs_exec_info {
+	uint64_t entry;        /* where execution starts: the interpreter's entry, or AT_ENTRY */
+	uint64_t sp;           /* the initial stack pointer: argc, then argv, envp, auxv */
+	uint64_t prog_entry;   /* the program's entry (AT_ENTRY) */
+	uint64_t load_bias;    /* added to the program's addresses (0 for ET_EXEC) */
+	uint64_t interp_base;  /* the interpreter's load address (AT_BASE), 0 if none */
+	uint64_t phdr;         /* the program headers in memory (AT_PHDR) */
+	uint64_t start_brk;    /* the initial break */
+	uint64_t stack_top;    /* the end of [stack] */
+	uint64_t mmap_base;    /* where top-down mmap placement now starts */
+	uint64_t reserved[7];
+};
+
+/*
+ * vmfs_exec - replace @pid's address space with the host ELF program @path
+ * (x86-64, static or dynamic, PIE or not), as Linux 6.1's execve lays it
+ * out: its PT_LOAD segments mapped privately from the host file (an object
+ * named by its escaped path, shared by every process that maps it), bss
+ * and brk, PT_INTERP, the stack with @argv and @envp (NULL-terminated;
+ * NULL is empty) and the auxiliary vector; comm becomes the basename of
+ * @path.  @info (may be NULL) gets the addresses.  0, or -ESRCH, -ENOENT,
+ * -EACCES (not a regular file with an execute bit), -ENOEXEC (not an
+ * x86-64 ELF program, or malformed), -ELIBBAD (its PT_INTERP is not one),
+ * -EINVAL (a segment outside user space), -E2BIG (strings over MAX_ARG_STRLEN, or all over 2 MiB), and
+ * then the process is as it was; -ENOMEM after the old image went (the
+ * process keeps what was made).  Since 0.5.
+ */
+int vmfs_exec(vmfs *m, int pid, const char *path, const char *const *argv,
+	      const char *const *envp, struct vmfs_exec_info *info);
+
+/*
+ * vmfs_brk - Linux's brk: move @pid's break to @addr (shrinking unmaps,
+ * growing maps anonymous memory shown as [heap]); a request that cannot be
+ * met (below the start, into the next mapping) leaves it.  The break after
+ * the call into *@out, and 0, or -ESRCH, -EINVAL (@out NULL).  Since 0.5.
+ */
+int vmfs_brk(vmfs *m, int pid, uint64_t addr, uint64_t *out);
+
+/*
+ * vmfs_auxv - @pid's auxiliary vector (/proc/PID/auxv): up to @max words
+ * (id, value pairs ending with AT_NULL) into @out.  The number of words
+ * (0 for a process that never exec'd), or -ESRCH.  Since 0.5.
+ */
+int vmfs_auxv(vmfs *m, int pid, uint64_t *out, size_t max);
 
 #ifdef __cplusplus
 }

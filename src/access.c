@@ -275,7 +275,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 		if (!va_is_user(g, va))
 			return bad_area(a, va, VMFS_SEGV_MAPERR, 0);
 		v = vma_find(&mm->vmas, va);
-		if (!v)
+		if (!v && !(v = expand_stack(m, mm, va)))   /* below a VM_GROWSDOWN stack? */
 			return bad_area(a, va, VMFS_SEGV_MAPERR, 0);
 		if (access_error(a, v))
 			return bad_area(a, va, VMFS_SEGV_ACCERR, 0);

@@ -299,6 +299,16 @@ int proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st)
 	st->start_ns = mm->start_ns;
 	st->rss_peak = mm->rss_peak;
 	st->vm_peak = mm->vm_peak;
+	st->start_code = mm->img.start_code;
+	st->end_code = mm->img.end_code;
+	st->start_data = mm->img.start_data;
+	st->end_data = mm->img.end_data;
+	st->start_brk = mm->img.start_brk;
+	st->brk = mm->img.brk;
+	st->start_stack = mm->img.start_stack;
+	st->arg_start = mm->img.arg_start;
+	st->arg_end = mm->img.arg_end;
+	st->env_end = mm->img.env_end;
 	st->pgtables_pages = mm_pgtables_pages(m, mm);
 	st->locked_vm = mm->locked_vm;
 	return 0;
@@ -423,8 +433,11 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 		if (v->obj && v->obj->kind == VMOBJ_SHMEM)
 			o->ino = (uint32_t)v->obj->id ? (uint32_t)v->obj->id : 1;
 		o->nomaywrite = v->nomaywrite;
+		if (v->growsdown)
+			o->flags |= VMFS_MAP_GROWSDOWN;
 		if (v->obj && v->obj->name) {
-			snprintf(o->object, sizeof(o->object), "%s%s", v->obj->name,
+			snprintf(o->object, sizeof(o->object), "%s%s",
+				 v->obj->kind == VMOBJ_HOST ? v->obj->path : v->obj->name,
 				 v->obj->removed ? " (deleted)" : "");
 			o->object_number = v->obj->sid;
 		}

@@ -68,6 +68,21 @@ struct mm_counters {
 	uint64_t tlb_hit, tlb_miss;
 };
 
+/*
+ * What exec (exec.c) laid out in a process, as Linux's mm_struct holds it:
+ * the figures of /proc/PID/stat, the brk, and the auxiliary vector
+ * (saved_auxv, for /proc/PID/auxv).  All zero in a process that never
+ * exec'd; fork copies it.
+ */
+#define MM_SAVED_AUXV 48   /* Linux's AT_VECTOR_SIZE on x86-64: 2 * (2 + 20 + 1) */
+struct mm_image {
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t saved_auxv[MM_SAVED_AUXV];   /* pairs, ending with AT_NULL */
+	uint32_t auxv_words;                  /* words of saved_auxv used, AT_NULL included */
+};
+
 struct mm {
 	int              pid, ppid;
 	char             comm[COMM_LEN];
@@ -84,6 +99,7 @@ struct mm {
 	uint64_t         locked_vm;      /* pages of VM_LOCKED mappings (VmLck; mlock.c) */
 	unsigned         def_flags;      /* VM_LOCKED_MASK bits new mappings get (mlockall MCL_FUTURE) */
 	struct mm_counters c;
+	struct mm_image  img;             /* exec's layout (exec.c) */
 };
 
 struct vm_counters {
@@ -231,6 +247,22 @@ int  machine_pids(struct vmfs *m, int *pids, uint64_t max);
 int64_t proc_pagemap(struct vmfs *m, int pid, uint64_t vpn, uint64_t *out, uint64_t n);
 int64_t proc_pagetable(struct vmfs *m, int pid, struct vmfs_pt_entry *out, uint64_t max);
 size_t machine_swap_path(struct vmfs *m, char *buf, size_t len);
+#define STACK_RLIMIT    (8ull << 20)             /* RLIMIT_STACK's usual 8 MiB */
+#define STACK_GUARD_GAP (256ull << PAGE_SHIFT)   /* Linux's stack_guard_gap */
+
+/* exec and brk (exec.c). */
+struct vmfs_exec_info;
+int  do_execve(struct vmfs *m, int pid, const char *path, const char *const *argv,
+	       const char *const *envp, struct vmfs_exec_info *info);
+int  do_brk(struct vmfs *m, int pid, uint64_t addr, uint64_t *out);
+/* The auxv words of @pid (pairs, AT_NULL included) into @out: their number, or -ESRCH. */
+int  proc_auxv(struct vmfs *m, int pid, uint64_t *out, uint64_t max);
+/*
+ * expand_stack (stack.c): @va, below a VM_GROWSDOWN mapping, becomes part of it if
+ * Linux would grow the stack there (stack_guard_gap from the mapping below,
+ * the stack rlimit); the mapping now holding @va, or NULL.
+ */
+struct vma *expand_stack(struct vmfs *m, struct mm *mm, uint64_t va);
 /*
  * vmfs_sysctl: options_sysctl's tunables, each change of vm.swappiness
  * passed on to the policy, and vm.drop_caches (1 to 4, Linux's

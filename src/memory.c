@@ -304,14 +304,14 @@ static int64_t copy_to_anon(struct vm_fault *vmf, uint64_t src)
 /*
  * The page-cache frame of page @pgoff of @o: found (minor), or brought in
  * (*major): read back from swap (shared memory), read from the store (an
- * object), or a new zero page (shared memory never touched).
+ * object) or the host file (a host object), or a new zero page (shared memory never touched).
  */
 static int64_t cache_page(struct vm_fault *vmf, struct vmobj *o, uint64_t pgoff, bool *major)
 {
 	struct vmfs *m = vmf->m;
 	const uint64_t *cached = vmobj_lookup(o, pgoff);
 	struct vmfs_page pg = { .owner = o->id, .index = pgoff };
-	bool swapped = cached && (*cached & VMOBJ_SWAPPED), file = o->kind == VMOBJ_FILE;
+	bool swapped = cached && (*cached & VMOBJ_SWAPPED), file = vmobj_is_file(o);
 	int64_t pfn;
 	int rc = 0;
 
@@ -331,7 +331,9 @@ static int64_t cache_page(struct vm_fault *vmf, struct vmobj *o, uint64_t pgoff,
 			m->cnt.pswpin++;
 		}
 	} else {
-		if (file && m->phys.contents)
+		if (o->kind == VMOBJ_HOST && m->phys.contents)
+			rc = vmobj_host_read(o, pgoff, pfn_to_virt(&m->phys, (uint64_t)pfn));
+		else if (file && m->phys.contents)
 			rc = store_obj_page_read(m->store, o->sid, pgoff, pfn_to_virt(&m->phys, (uint64_t)pfn));
 		if (rc == 0)
 			rc = vmobj_add_page(m, o, pgoff, (uint64_t)pfn);
@@ -359,7 +361,7 @@ static int64_t __do_fault(struct vm_fault *vmf, bool *major)
 	uint64_t pgoff = v->pgoff + ((vmf->address - v->start) >> PAGE_SHIFT);
 	int64_t pfn;
 
-	if (o->kind == VMOBJ_FILE && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
+	if (vmobj_is_file(o) && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
 		return fault_sigbus(vmf->info, vmf->flags, vmf->address, o->name);
 	pfn = cache_page(vmf, o, pgoff, major);
 	if (pfn < 0)

@@ -335,6 +335,9 @@ int mm_fork(struct vmfs *m, int pid)
 	if (!child)
 		return -ENOMEM;
 	child->ppid = parent->pid;
+	child->img = parent->img;
+	child->vmas.mmap_base = parent->vmas.mmap_base;
+	memcpy(child->comm, parent->comm, COMM_LEN);
 	av_join(parent->av, child);
 	for (const struct vma *v = parent->vmas.first; v; v = v->next) {
 		struct vma *n;

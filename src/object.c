@@ -21,6 +21,13 @@
  * changes only the size (and no row of the store is written); the page
  * cache, dirty bits and writeback counts work as ever.
  *
+ * Host files (VMOBJ_HOST, object_host: the programs exec maps) are named
+ * objects too, found by name like the others, but their bytes are the
+ * host's: a read of an uncached page preads the file, and write, resize
+ * and chmod fail with -EROFS; the store never holds them.  Their names are
+ * escaped absolute paths, all starting "%2F", a prefix no other object may
+ * take.
+ *
  * A resize that shrinks first takes the cut-off pages out of every mapping
  * (private copies included, as Linux's truncate does), then out of the cache
  * and the store, and zeroes the tail of the new last page.
@@ -39,6 +46,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+/*
+ * Host files are named by their absolute path with '%' written "%25" and
+ * '/' written "%2F" (so every host object's name starts with "%2F"); no
+ * store object may take a name starting so.
+ */
+#define HOST_PREFIX "%2F"
 
 static bool name_ok(const char *name)
 {
@@ -148,6 +164,29 @@ int object_close(struct vmfs *m, int64_t id)
 	return 0;
 }
 
+/* Room for one more name in the table: 0 or -ENOMEM. */
+static int objs_reserve(struct vmfs *m)
+{
+	if (m->nobjs == m->capobjs) {
+		uint64_t ncap = m->capobjs ? m->capobjs * 2 : 16;
+		struct vmobj **n = realloc(m->objs, ncap * sizeof(*n));
+
+		if (!n)
+			return vm_error(-ENOMEM, "out of memory for an object");
+		m->objs = n;
+		m->capobjs = ncap;
+	}
+	return 0;
+}
+
+/* Put @o, named, at slot @at of the table (objs_reserve made room). */
+static void objs_insert(struct vmfs *m, uint64_t at, struct vmobj *o)
+{
+	memmove(&m->objs[at + 1], &m->objs[at], (m->nobjs - at) * sizeof(*m->objs));
+	m->objs[at] = o;
+	m->nobjs++;
+}
+
 static uint64_t npages_of(uint64_t size)
 {
 	return (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
@@ -163,6 +202,9 @@ int object_create(struct vmfs *m, const char *name, const void *data, uint64_t l
 	if (!name_ok(name))
 		return vm_error(-EINVAL, "'%s' is not an object name (1 to 255 bytes, no '/' or control characters)",
 				name ? name : "(null)");
+	if (!strncmp(name, HOST_PREFIX, strlen(HOST_PREFIX)))
+		return vm_error(-EINVAL, "'%s': names starting with %s are host files' (an escaped path)",
+				name, HOST_PREFIX);
 	at = find_slot(m, name, &found);
 	if (found)
 		return vm_error(-EEXIST, "an object named '%s' exists", name);
@@ -170,15 +212,8 @@ int object_create(struct vmfs *m, const char *name, const void *data, uint64_t l
 		return vm_error(-EFBIG, "object '%s': larger than 16 TiB", name);
 	if (m->next_sid >= STORE_MAX_ID)
 		return vm_error(-ENOSPC, "no object ids left");
-	if (m->nobjs == m->capobjs) {
-		uint64_t ncap = m->capobjs ? m->capobjs * 2 : 16;
-		struct vmobj **n = realloc(m->objs, ncap * sizeof(*n));
-
-		if (!n)
-			return vm_error(-ENOMEM, "out of memory for an object");
-		m->objs = n;
-		m->capobjs = ncap;
-	}
+	if ((rc = objs_reserve(m)) < 0)
+		return rc;
 	o = vmobj_new(m, VMOBJ_FILE);
 	if (!o || !(o->name = strdup(name))) {
 		if (o)
@@ -201,10 +236,89 @@ int object_create(struct vmfs *m, const char *name, const void *data, uint64_t l
 		vmobj_put(m, o);   /* its only reference: the store's rows go with it */
 		return rc;
 	}
-	memmove(&m->objs[at + 1], &m->objs[at], (m->nobjs - at) * sizeof(*m->objs));
-	m->objs[at] = o;
-	m->nobjs++;
+	objs_insert(m, at, o);
 	return 0;
+}
+
+int object_host_name(const char *path, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!path || path[0] != '/')
+		return vm_error(-EINVAL, "'%s' is not an absolute path", path ? path : "(null)");
+	for (const char *p = path; *p; p++) {
+		const char *put = *p == '/' ? "%2F" : *p == '%' ? "%25" : NULL;
+		size_t k = put ? 3 : 1;
+
+		if (n + k >= len || n + k > NAME_MAX_LEN)
+			return vm_error(-ENAMETOOLONG, "host path '%s' is longer than an object name "
+					"(255 bytes, '/' and '%%' counting 3)", path);
+		memcpy(buf + n, put ? put : p, k);
+		n += k;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+int object_host(struct vmfs *m, const char *path, int fd, struct vmobj **out)
+{
+	char name[NAME_MAX_LEN + 1];
+	struct stat st;
+	struct vmobj *o;
+	bool found;
+	uint64_t at;
+	int rc;
+
+	if ((rc = object_host_name(path, name, sizeof(name))) < 0)
+		return rc;
+	if (fstat(fd, &st) < 0)
+		return vm_error(-EIO, "%s: fstat: %s", path, strerror(errno));
+	at = find_slot(m, name, &found);
+	if (found) {
+		o = m->objs[at];
+		if (o->kind == VMOBJ_HOST && o->dev == (uint64_t)st.st_dev &&
+		    o->ino == (uint64_t)st.st_ino && o->size == (uint64_t)st.st_size) {
+			vmobj_get(o);
+			*out = o;
+			return 0;
+		}
+		if (o->kind != VMOBJ_HOST)
+			return vm_error(-EEXIST, "object '%s' is not host file '%s'", name, path);
+		/* Another file at that path now (replaced, as a package update does). */
+		object_remove(m, name);
+		at = find_slot(m, name, &found);
+	}
+	if ((uint64_t)st.st_size > OBJECT_MAX_SIZE)
+		return vm_error(-EFBIG, "%s: larger than 16 TiB", path);
+	if (m->next_sid >= STORE_MAX_ID)
+		return vm_error(-ENOSPC, "no object ids left");
+	if ((rc = objs_reserve(m)) < 0)
+		return rc;
+	o = vmobj_new(m, VMOBJ_HOST);
+	if (!o || !(o->name = strdup(name)) || !(o->path = strdup(path)) ||
+	    (o->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		rc = o && o->name && o->path ? vm_error(-EMFILE, "%s: dup: %s", path, strerror(errno))
+					     : vm_error(-ENOMEM, "out of memory for an object");
+		if (o)
+			vmobj_put(m, o);
+		return rc;
+	}
+	o->sid = ++m->next_sid;
+	o->size = (uint64_t)st.st_size;
+	o->mode = st.st_mode & 0555;
+	o->dev = (uint64_t)st.st_dev;
+	o->ino = (uint64_t)st.st_ino;
+	objs_insert(m, at, o);
+	vmobj_get(o);   /* the caller's */
+	*out = o;
+	return 0;
+}
+
+/* -EROFS for a host file: its bytes and mode are the host's, never changed. */
+static int host_ro(const struct vmobj *o, const char *what)
+{
+	return o->kind == VMOBJ_HOST ? vm_error(-EROFS, "%s: host file '%s' is read-only", what, o->path)
+				     : 0;
 }
 
 /* The cached frame of page @pgno, or NULL. */
@@ -238,7 +352,8 @@ int64_t object_read(struct vmfs *m, struct objsel sel, uint64_t off, void *buf, 
 		int rc;
 
 		if (!p) {
-			rc = store_obj_page_read(m->store, o->sid, pos >> PAGE_SHIFT, tmp);
+			rc = o->kind == VMOBJ_HOST ? vmobj_host_read(o, pos >> PAGE_SHIFT, tmp)
+				: store_obj_page_read(m->store, o->sid, pos >> PAGE_SHIFT, tmp);
 			if (rc < 0)
 				return done ? (int64_t)done : rc;
 			p = tmp;
@@ -288,6 +403,8 @@ int64_t object_write(struct vmfs *m, struct objsel sel, uint64_t off, const void
 
 	if (!o)
 		return rc;
+	if ((rc = host_ro(o, "write")) < 0)
+		return rc;
 	if (off > OBJECT_MAX_SIZE || len > OBJECT_MAX_SIZE - off)
 		return vm_error(-EFBIG, "object '%s': writing past 16 TiB", o->name);
 	if (len == 0)
@@ -334,6 +451,8 @@ int object_resize(struct vmfs *m, struct objsel sel, uint64_t size)
 	uint64_t pgno, val;
 
 	if (!o)
+		return rc;
+	if ((rc = host_ro(o, "resize")) < 0)
 		return rc;
 	if (size > OBJECT_MAX_SIZE)
 		return vm_error(-EFBIG, "object '%s': larger than 16 TiB", o->name);
@@ -402,6 +521,8 @@ int object_chmod(struct vmfs *m, struct objsel sel, unsigned mode)
 	unsigned old;
 
 	if (!o)
+		return rc;
+	if ((rc = host_ro(o, "chmod")) < 0)
 		return rc;
 	if (mode & ~07777u)
 		return vm_error(-EINVAL, "mode 0%o has bits beyond 07777", mode);
@@ -509,7 +630,7 @@ uint64_t object_drop_caches(struct vmfs *m)
 		struct frame *f = pfn_frame(&m->phys, pfn);
 		struct vmobj *o = f->mapping;
 
-		if ((f->flags & FRAME_KIND_MASK) != FRAME_CACHE || o->kind != VMOBJ_FILE ||
+		if ((f->flags & FRAME_KIND_MASK) != FRAME_CACHE || !vmobj_is_file(o) ||
 		    f->mapcount || f->refcount != 1 || page_dirty(m, pfn))
 			continue;
 		pfn = vmobj_remove_page(o, f->index);

@@ -26,6 +26,7 @@
 
 #include "uapi.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct vmfs;
@@ -56,6 +57,19 @@ int     object_remove(struct vmfs *m, const char *name);
 int     object_chmod(struct vmfs *m, struct objsel sel, unsigned mode);
 int     object_stat(struct vmfs *m, struct objsel sel, struct vmfs_object_info *info);
 int     object_list(struct vmfs *m, struct vmfs_object_info *out, uint64_t max);
+/*
+ * The object name of host file @path (absolute): the path with '%' written
+ * "%25" and '/' written "%2F".  0, -EINVAL (not absolute) or -ENAMETOOLONG.
+ */
+int     object_host_name(const char *path, char *buf, size_t len);
+/*
+ * The host object of the file open as @fd (O_RDONLY) at @path, holding one
+ * reference for the caller: found again (same st_dev, st_ino and size), or
+ * made, named object_host_name(@path), with its own copy of @fd.  A name
+ * taken by another file (the path now names a new one) is removed first,
+ * as object_remove does.  0, or -ENAMETOOLONG, -EINVAL, -EFBIG, -EMFILE, -ENOMEM.
+ */
+int     object_host(struct vmfs *m, const char *path, int fd, struct vmobj **out);
 /* Write every dirty cached object page back to the store (part of sync). */
 int     object_writeback(struct vmfs *m);
 /*

@@ -177,6 +177,15 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 		o->memlock = v;
 		return 0;
 	}
+	if (!strcmp(key, "aslr")) {
+		if (strcmp(val, "0") && strcmp(val, "1"))
+			return bad(key, val, "give 0 (exec lays a program out as setarch -R) or 1 "
+				   "(randomised stack, mmap base and brk)");
+		o->aslr = !strcmp(val, "1");
+		return 0;
+	}
+	if (!strcmp(key, "seed"))
+		return parse_u64(val, false, &o->seed) < 0 ? bad(key, val, "not a number") : 0;
 	if (!strcmp(key, "contents")) {
 		if (strcmp(val, "ram") && strcmp(val, "none"))
 			return bad(key, val, "give 'ram' (pages keep their bytes) or 'none' (no bytes kept)");
@@ -185,7 +194,7 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
 	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size") && !t)
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock)", key);
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock, aslr, seed)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");

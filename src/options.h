@@ -68,6 +68,11 @@ struct vm_options {
 	bool     no_zero_page;  /* zero_page=0: a read of untouched private anonymous
 				   memory takes a frame, as every page of a replay
 				   does (SPEC §4); default 1, Linux's shared zero page */
+	bool     aslr;          /* aslr=1: exec randomises the stack, mmap base, PIE
+				   base and brk (Linux's randomize_va_space=2);
+				   default 0, as setarch -R (exec.c) */
+	uint64_t seed;          /* seed=N: exec's AT_RANDOM bytes and aslr offsets
+				   come from it (default 0) */
 	uint64_t overcommit_memory; /* 0 heuristic, 1 always, 2 strict (mmap.c) */
 	uint64_t overcommit_ratio;  /* percent of RAM in CommitLimit */
 	uint64_t swappiness;        /* vm.swappiness: what the policies that weigh

@@ -117,7 +117,7 @@ static void t_refresh(struct vma *root, const struct vma *v)
 
 void vma_tree_init(struct vma_tree *t, uint64_t top)
 {
-	*t = (struct vma_tree){ .top = top, .seed = 0x2545f491u };
+	*t = (struct vma_tree){ .top = top, .mmap_base = top, .seed = 0x2545f491u };
 }
 
 struct vma *vma_find_after(const struct vma_tree *t, uint64_t addr)
@@ -210,7 +210,7 @@ void vma_changed(struct vma_tree *t, struct vma *v)
 bool anon_vma_compatible(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->flags == b->flags && a->nomaywrite == b->nomaywrite &&
-	       a->vm_flags == b->vm_flags && a->obj == b->obj &&
+	       a->vm_flags == b->vm_flags && a->growsdown == b->growsdown && a->obj == b->obj &&
 	       b->pgoff == a->pgoff + ((b->start - a->start) >> PAGE_SHIFT);
 }
 
@@ -247,18 +247,40 @@ static const struct vma *highest_gap(const struct vma *n, uint64_t len)
 	return NULL;
 }
 
+/* highest_gap among the mappings that start at or below @bound (their gaps lie below it). */
+static const struct vma *highest_gap_upto(const struct vma *n, uint64_t len, uint64_t bound)
+{
+	while (n && n->max_gap >= len) {
+		const struct vma *r;
+
+		if (n->start > bound) {
+			n = n->left;
+			continue;
+		}
+		if ((r = highest_gap_upto(n->right, len, bound)))
+			return r;
+		if (gap_of(n) >= len)
+			return n;
+		return highest_gap(n->left, len);
+	}
+	return NULL;
+}
+
 int vma_place_topdown(const struct vma_tree *t, uint64_t len, uint64_t *addr)
 {
-	uint64_t lo = t->last ? t->last->end : 0;
-	const struct vma *v;
+	/* The gap that holds mmap_base (or ends at it), then every gap below. */
+	const struct vma *v = vma_find_after(t, t->mmap_base);
+	const struct vma *below = v ? v->prev : t->last;
+	uint64_t lo = below ? below->end : 0;
+	uint64_t hi = v && v->start < t->mmap_base ? v->start : t->mmap_base;
 
 	if (lo < MMAP_MIN_ADDR)
 		lo = MMAP_MIN_ADDR;
-	if (t->top > lo && t->top - lo >= len) {
-		*addr = t->top - len;
+	if (hi > lo && hi - lo >= len) {
+		*addr = hi - len;
 		return 0;
 	}
-	v = highest_gap(t->root, len);
+	v = t->mmap_base == t->top ? highest_gap(t->root, len) : highest_gap_upto(t->root, len, t->mmap_base);
 	if (!v)
 		return -ENOMEM;
 	*addr = v->start - len;

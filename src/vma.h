@@ -64,6 +64,8 @@ struct vma {
 	uint32_t      prio;
 	bool          soft_dirty;         /* VM_SOFTDIRTY: new since clear_refs 4 (pageflags.c) */
 	unsigned      vm_flags;           /* VM_LOCKED ... VM_WIPEONFORK below (mlock.c, madvise.c) */
+	bool          growsdown;          /* VM_GROWSDOWN: exec's stack, grown by faults
+					     below it (expand_stack, exec.c) */
 	uint64_t      max_gap;            /* largest gap in this subtree */
 };
 
@@ -84,6 +86,8 @@ struct vma_tree {
 	struct vma *root, *first, *last;
 	uint64_t    count;
 	uint64_t    top;                  /* first address past user space */
+	uint64_t    mmap_base;            /* top-down placement starts below it (Linux's
+					     mm->mmap_base): top, or what exec chose */
 	uint32_t    seed;                 /* treap priorities */
 };
 
@@ -102,7 +106,8 @@ void        vma_changed(struct vma_tree *t, struct vma *v);
 /*
  * anon_vma_compatible: @a ends where @b starts and they differ at most in
  * protection (and soft-dirty): same flags, VM_MAYWRITE, vm_flags (mlock,
- * madvise), object and a contiguous pgoff (Linux 6.1 mm/mmap.c).
+ * madvise), VM_GROWSDOWN, object and a contiguous pgoff (Linux 6.1
+ * mm/mmap.c).
  */
 bool        anon_vma_compatible(const struct vma *a, const struct vma *b);
 /*
@@ -111,7 +116,7 @@ bool        anon_vma_compatible(const struct vma *a, const struct vma *b);
  * singular (reusable_anon_vma); 0 for none.
  */
 uint64_t    find_mergeable_anon_vma(const struct vma *v);
-/* Top-down placement of @len bytes: 0 and *addr, or -ENOMEM. */
+/* Top-down placement of @len bytes below mmap_base: 0 and *addr, or -ENOMEM. */
 int         vma_place_topdown(const struct vma_tree *t, uint64_t len, uint64_t *addr);
 
 #endif

@@ -7,10 +7,13 @@
 #include "machine.h"
 #include "page.h"
 #include "swap.h"
+#include "error.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 struct vmobj *vmobj_new(struct vmfs *m, int kind)
 {
@@ -21,6 +24,7 @@ struct vmobj *vmobj_new(struct vmfs *m, int kind)
 	o->id = ++m->next_owner;
 	o->refcount = 1;
 	o->kind = kind;
+	o->fd = -1;
 	u64map_init(&o->pages);
 	return o;
 }
@@ -52,6 +56,9 @@ void vmobj_put(struct vmfs *m, struct vmobj *o)
 	vm_unacct_memory(m, o->committed);   /* shmem_unacct_size, at the inode's end */
 	if (o->kind == VMOBJ_FILE)
 		store_obj_delete(m->store, o->sid);   /* a failure leaves rows nobody reads */
+	if (o->kind == VMOBJ_HOST && o->fd >= 0)
+		close(o->fd);
+	free(o->path);
 	free(o->name);
 	free(o);
 }
@@ -117,6 +124,28 @@ uint64_t vmobj_remove_page(struct vmobj *o, uint64_t pgoff)
 	val = *v;
 	u64map_del(&o->pages, pgoff);
 	return val;
+}
+
+int vmobj_host_read(const struct vmobj *o, uint64_t pgoff, void *page)
+{
+	uint64_t off = pgoff << PAGE_SHIFT;
+	size_t done = 0;
+
+	assert(o->kind == VMOBJ_HOST);
+	while (done < PAGE_SIZE && off + done < o->size) {
+		ssize_t n = pread(o->fd, (char *)page + done, PAGE_SIZE - done, (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vm_error(-EIO, "reading page %llu of host file '%s': %s",
+					(unsigned long long)pgoff, o->path, strerror(errno));
+		if (n == 0)
+			break;   /* the file shrank under us: the rest reads as zeros */
+		done += (size_t)n;
+	}
+	memset((char *)page + done, 0, PAGE_SIZE - done);
+	return 0;
 }
 
 void vmobj_link_vma(struct vmobj *o, struct vma *v)

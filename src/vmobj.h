@@ -7,8 +7,15 @@
  * mapping is this object can be found in every page table that maps it:
  * the reverse map of object pages.  Two kinds: the anonymous shared object
  * behind MAP_SHARED|MAP_ANONYMOUS (Linux's shmem, whose pages go to swap),
- * and the named objects of the store (object.c, whose pages are read from
- * and written back to the store).  A named object holds one reference for
+ * the named objects of the store (object.c, whose pages are read from
+ * and written back to the store), and the host files (VMOBJ_HOST, the page
+ * cache over a file of the host: a program exec maps, exec.c): its pages
+ * are read with pread from the O_RDONLY descriptor the object holds, on
+ * major faults, one page at a time; they are never written (its mode has no
+ * write bit, so no shared mapping of it may be writable, and object.c
+ * refuses writes, resizes and chmod with -EROFS), reclaim drops them, and
+ * the store never sees it.  One host object per host file (st_dev,
+ * st_ino), named by its path (object_host, object.c).  A named object holds one reference for
  * its name, one per mapping and one per open (object.c); removing the name
  * drops the first, and the last mapping's or open's going then frees the
  * object and its rows.
@@ -35,6 +42,7 @@ struct vma;
 enum vmobj_kind {
 	VMOBJ_SHMEM = 1,   /* anonymous shared memory: pages go to swap */
 	VMOBJ_FILE  = 2,   /* a named object of the store: pages go back to it */
+	VMOBJ_HOST  = 3,   /* a host file, read-only: pages read from it, dropped */
 };
 
 /* A page-cache value with this bit holds a swap slot instead of a pfn. */
@@ -52,8 +60,17 @@ struct vmobj {
 	int           kind;
 	struct u64map pages;      /* pgoff -> pfn, or VMOBJ_SWAPPED | slot */
 	struct vma   *i_mmap;     /* mappings of this object */
+	int           fd;         /* VMOBJ_HOST: O_RDONLY descriptor of the host file */
+	uint64_t      dev, ino;   /* VMOBJ_HOST: the host file's st_dev, st_ino */
+	char         *path;       /* VMOBJ_HOST: its absolute host path */
 	uint64_t      committed;  /* VMOBJ_SHMEM: pages charged at creation (shmem_acct_size) */
 };
+
+/* Has @o the bytes of a file (a store object or a host file), not shared memory? */
+static inline bool vmobj_is_file(const struct vmobj *o)
+{
+	return o->kind == VMOBJ_FILE || o->kind == VMOBJ_HOST;
+}
 
 struct vmobj *vmobj_new(struct vmfs *m, int kind);
 void          vmobj_get(struct vmobj *o);
@@ -76,6 +93,8 @@ void          vmobj_swapin_page(struct vmfs *m, struct vmobj *o, uint64_t pgoff,
 void          vmobj_swapout_page(struct vmfs *m, struct vmobj *o, uint64_t pgoff, uint64_t slot);
 /* Take page @pgoff out of the cache: its value (pfn or VMOBJ_SWAPPED|slot), whose reference passes to the caller. */
 uint64_t      vmobj_remove_page(struct vmobj *o, uint64_t pgoff);
+/* VMOBJ_HOST: read page @pgoff from the host file into @page (zeros past its end). 0 or -EIO. */
+int           vmobj_host_read(const struct vmobj *o, uint64_t pgoff, void *page);
 void          vmobj_link_vma(struct vmobj *o, struct vma *v);
 void          vmobj_unlink_vma(struct vmobj *o, struct vma *v);
 

@@ -183,7 +183,7 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 {
 	struct frame *f = pfn_frame(&m->phys, pfn);
 	bool anon = (f->flags & FRAME_KIND_MASK) == FRAME_ANON;
-	bool file = !anon && ((const struct vmobj *)f->mapping)->kind == VMOBJ_FILE;
+	bool file = !anon && vmobj_is_file(f->mapping);
 	struct shrink_entries ents;
 	bool dirty;
 	uint64_t slot = f->swap;
@@ -214,6 +214,7 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 		/* An object page goes back to its object, never to swap. */
 		const struct vmobj *o = f->mapping;
 
+		assert(!dirty || o->kind == VMOBJ_FILE);   /* a host file's pages are never written */
 		if (dirty && m->phys.contents &&
 		    (rc = store_obj_page_write(m->store, o->sid, f->index, pfn_to_virt(&m->phys, pfn))) < 0)
 			return rc;

@@ -1907,6 +1907,152 @@ static void test_errmsg(void **state)
 	vmfs_close(m);
 }
 
+/*
+ * exec through libvmfs (since 0.5): the figures of vmfs_proc_stat, maps by
+ * host path with the stack's VMFS_MAP_GROWSDOWN, auxv, the host object
+ * (read-only, shared by two processes' text, untouched by a private
+ * write), fork keeps the image, aslr=1 moves it by the seed only.
+ */
+static void test_exec(void **state)
+{
+	const char *argv[] = { "/usr/bin/ls", "-l", NULL };
+	static struct vmfs_map maps[64];
+	struct vmfs_exec_info in, in2;
+	struct vmfs_proc_stat ps;
+	struct vmfs_object_info oi;
+	uint64_t w[64], b, pm1, pm2, text = 0, addr;
+	char host[16], obj[16];
+	FILE *f;
+	vmfs *m = open_machine("frames=8192");
+	int pid = vmfs_spawn(m, "x"), pid2 = vmfs_spawn(m, "y"), child, n;
+
+	(void)state;
+	assert_int_equal(vmfs_exec(m, pid, "/usr/bin/ls", argv, NULL, &in), 0);
+	assert_int_equal(vmfs_exec(m, pid2, "/usr/bin/ls", argv, NULL, &in2), 0);
+	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+	assert_string_equal(ps.comm, "ls");
+	assert_int_equal(ps.start_stack, in.sp);
+	assert_int_equal(ps.start_brk, in.start_brk);
+	assert_int_equal(ps.brk, in.start_brk);
+	assert_true(ps.start_code < ps.end_code && ps.start_code >= in.load_bias);
+	assert_true(ps.arg_start < ps.arg_end && ps.arg_end < ps.env_end + 1);
+	n = vmfs_maps(m, pid, maps, 64);
+	assert_true(n > 8);
+	assert_string_equal(maps[0].object, "/usr/bin/ls");
+	assert_true(maps[n - 1].flags & VMFS_MAP_GROWSDOWN);
+	for (int i = 0; i < n; i++)
+		if (maps[i].prot == (PROT_READ | PROT_EXEC) && !strcmp(maps[i].object, "/usr/bin/ls"))
+			text = maps[i].start;
+	assert_true(text != 0);
+	/* both processes read the first text page: one frame */
+	assert_int_equal(vmfs_read(m, pid, text, host, 1), 1);
+	assert_int_equal(vmfs_read(m, pid2, text, host, 1), 1);
+	assert_int_equal(vmfs_pagemap(m, pid, text >> 12, &pm1, 1), 1);
+	assert_int_equal(vmfs_pagemap(m, pid2, text >> 12, &pm2, 1), 1);
+	assert_true(pm1 & VMFS_PM_PRESENT);
+	assert_int_equal(pm1 & VMFS_PM_PFN_MASK, pm2 & VMFS_PM_PFN_MASK);
+	/* reclaim drops the clean host page (no writeback); a read brings it back from the file */
+	{
+		uint64_t maj, off = 0;
+		char a[16], c[16];
+
+		for (int i = 0; i < n; i++)
+			if (maps[i].start == text)
+				off = maps[i].offset;
+		f = fopen("/usr/bin/ls", "rb");
+		assert_non_null(f);
+		assert_int_equal(fseek(f, (long)off, SEEK_SET), 0);
+		assert_int_equal(fread(a, 1, 16, f), 16);
+		fclose(f);
+		assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+		maj = ps.maj_flt;
+		assert_true(vmfs_reclaim(m, 100000) > 0);
+		assert_int_equal(vmfs_pagemap(m, pid, text >> 12, &pm1, 1), 1);
+		assert_false(pm1 & VMFS_PM_PRESENT);
+		assert_int_equal(vmfs_read(m, pid, text, c, 16), 16);
+		assert_memory_equal(a, c, 16);
+		assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+		assert_int_equal(ps.maj_flt, maj + 1);
+	}
+	/* auxv: AT_PAGESZ (6) 4096, ends with AT_NULL */
+	n = vmfs_auxv(m, pid, w, 64);
+	assert_true(n >= 4 && w[n - 2] == 0);
+	assert_int_equal(w[4], 6);
+	assert_int_equal(w[5], 4096);
+	assert_int_equal(vmfs_auxv(m, pid, NULL, 1), -EINVAL);
+	/* the host object: read-only, as the file, not writable shared */
+	assert_int_equal(vmfs_object_stat(m, "%2Fusr%2Fbin%2Fls", &oi), 0);
+	assert_int_equal(oi.mode & 0222, 0);
+	assert_int_equal(vmfs_object_write(m, "%2Fusr%2Fbin%2Fls", 0, "x", 1), -EROFS);
+	assert_int_equal(vmfs_mmap(m, pid, 0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+				   "%2Fusr%2Fbin%2Fls", 0, &addr), -EACCES);
+	/* a write to the private data mapping copies: object and file keep their bytes */
+	{
+		int d = -1;
+
+		for (int i = 0; i < n; i++)
+			if (maps[i].prot == (PROT_READ | PROT_WRITE) && !strcmp(maps[i].object, "/usr/bin/ls"))
+				d = i;
+		assert_true(d >= 0);
+		f = fopen("/usr/bin/ls", "rb");
+		assert_non_null(f);
+		assert_int_equal(fseek(f, (long)maps[d].offset, SEEK_SET), 0);
+		assert_int_equal(fread(host, 1, 4, f), 4);
+		assert_int_equal(vmfs_write(m, pid, maps[d].start, "XXXX", 4), 4);
+		assert_int_equal(vmfs_object_read(m, "%2Fusr%2Fbin%2Fls", maps[d].offset, obj, 4), 4);
+		assert_memory_equal(obj, host, 4);
+		assert_int_equal(fseek(f, (long)maps[d].offset, SEEK_SET), 0);
+		assert_int_equal(fread(obj, 1, 4, f), 4);
+		fclose(f);
+		assert_memory_equal(obj, host, 4);
+		assert_int_equal(vmfs_read(m, pid, maps[d].start, obj, 4), 4);
+		assert_memory_equal(obj, "XXXX", 4);
+	}
+	/* brk */
+	assert_int_equal(vmfs_brk(m, pid, 0, NULL), -EINVAL);
+	assert_int_equal(vmfs_brk(m, pid, in.start_brk + 5000, &b), 0);
+	assert_int_equal(b, in.start_brk + 5000);
+	/* fork keeps the image */
+	child = vmfs_fork(m, pid);
+	assert_true(child > 0);
+	assert_int_equal(vmfs_auxv(m, child, w, 64), n);
+	assert_int_equal(vmfs_proc_stat(m, child, &ps), 0);
+	assert_int_equal(ps.brk, in.start_brk + 5000);
+	assert_int_equal(vmfs_exec(m, 999, "/usr/bin/ls", argv, NULL, NULL), -ESRCH);
+	/* once no process maps them, drop_caches drops the host file's clean pages */
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(vmfs_exit(m, pid2), 0);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(vmfs_object_stat(m, "%2Fusr%2Fbin%2Fls", &oi), 0);
+	assert_true(oi.cached > 0 && oi.mapped == 0);
+	{
+		uint64_t one = 1;
+
+		assert_int_equal(vmfs_sysctl(m, "vm.drop_caches", NULL, &one), 0);
+	}
+	assert_int_equal(vmfs_object_stat(m, "%2Fusr%2Fbin%2Fls", &oi), 0);
+	assert_int_equal(oi.cached, 0);
+	vmfs_close(m);
+
+	/* aslr=1: the seed decides, the same seed gives the same layout */
+	{
+		struct vmfs_exec_info a[3];
+		const char *opts[] = { "aslr=1,seed=1", "aslr=1,seed=1", "aslr=1,seed=2" };
+
+		for (int i = 0; i < 3; i++) {
+			m = open_machine(opts[i]);
+			pid = vmfs_spawn(m, "r");
+			assert_int_equal(vmfs_exec(m, pid, "/usr/bin/ls", argv, NULL, &a[i]), 0);
+			vmfs_close(m);
+		}
+		assert_memory_equal(&a[0], &a[1], sizeof(a[0]));
+		assert_true(a[0].sp != a[2].sp && a[0].load_bias != a[2].load_bias &&
+			    a[0].mmap_base != a[2].mmap_base && a[0].start_brk != a[2].start_brk);
+		assert_true(a[0].sp != in.sp && a[0].load_bias != in.load_bias);
+	}
+}
+
+
 /* ---- accounting as Linux 6.1 counts it (issue 15) ------------------------------ */
 
 static struct vmfs_map map_of(vmfs *m, int pid, uint64_t addr)
@@ -2401,6 +2547,7 @@ static void test_maps_merge_after_fork(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_open_defaults),
 		cmocka_unit_test(test_maps_symbol_versions),
 		cmocka_unit_test(test_swappiness),

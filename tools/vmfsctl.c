@@ -424,6 +424,41 @@ static int cmd_passthrough(const struct command *c, int argc, char **argv)
 	return 0;
 }
 
+/* cmd_spawn - spawn NAME, and with "-- PATH [ARG...]" exec PATH in it. */
+static int cmd_spawn(const struct command *c, int argc, char **argv)
+{
+	char rel[32], cmd[CMD_MAX + 1], sp[CMD_MAX + 1], answer[ANSWER_MAX];
+	size_t len;
+	int pid, rc;
+
+	if (argc == 1)
+		return cmd_passthrough(c, argc, argv);
+	if (strcmp(argv[1], "--") || argc < 3)
+		return usage_error(c->name, "after NAME comes -- PATH [ARG...]");
+	if (!word_ok(argv[0]))
+		return usage_error(c->name, "'%s': a name cannot be empty or hold blanks", argv[0]);
+	len = (size_t)snprintf(cmd, sizeof(cmd), "exec");
+	for (int i = 2; i < argc; i++) {
+		if (!word_ok(argv[i]))
+			return usage_error(c->name, "'%s': an argument cannot be empty or hold blanks", argv[i]);
+		if (len + 1 + strlen(argv[i]) >= sizeof(cmd))
+			return fail("command too long (at most %d bytes)", CMD_MAX);
+		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " %s", argv[i]);
+	}
+	snprintf(sp, sizeof(sp), "spawn %s", argv[0]);
+	if ((rc = ctl_tx("ctl", 0, sp, answer, sizeof(answer))))
+		return rc;
+	if (!parse_pid(answer, &pid))
+		return fail("spawn answered '%s'", answer);
+	snprintf(rel, sizeof(rel), "%d/ctl", pid);
+	if ((rc = ctl_tx(rel, pid, cmd, answer, sizeof(answer)))) {
+		ctl_tx(rel, pid, "exit", answer, sizeof(answer));
+		return rc;
+	}
+	printf("%d\n", pid);
+	return 0;
+}
+
 /* cmd_kill - "exit" on each PID's ctl; goes on past a failure, exits 1 then. */
 static int cmd_kill(const struct command *c, int argc, char **argv)
 {
@@ -1000,10 +1035,25 @@ static const struct command commands[] = {
 	  "memory and swap in KiB (VmRSS, VmSwap of PID/status), and its minor and\n"
 	  "major faults (fields 10 and 12 of PID/stat).\n",
 	  cmd_ps, NULL, false },
-	{ "spawn", 1, 1, "NAME",
-	  "start a process; prints its PID",
-	  "Writes 'spawn NAME' to ctl and prints the new PID.\n",
-	  cmd_passthrough, "spawn", false },
+	{ "spawn", 1, 65, "NAME [-- PATH [ARG...]]",
+	  "start a process (running a host program); prints its PID",
+	  "Writes 'spawn NAME' to ctl and prints the new PID.  With -- PATH [ARG...],\n"
+	  "then writes 'exec PATH [ARG...]' to PID/ctl: the process becomes the host\n"
+	  "ELF program PATH with argv PATH ARG... (see exec); if that fails the new\n"
+	  "process is ended again and vmfsctl exits 1.\n",
+	  cmd_spawn, "spawn", false },
+	{ "exec", 2, 64, "PID PATH [ARG...]",
+	  "make a process run a host ELF program",
+	  "Writes 'exec PATH [ARG...]' to PID/ctl: the process's address space is\n"
+	  "replaced by the program's image as Linux's execve lays it out (argv is\n"
+	  "PATH ARG..., the environment empty).  PID/maps then reads like the\n"
+	  "program's /proc/PID/maps at its entry point.\n",
+	  cmd_passthrough, "exec", true },
+	{ "brk", 2, 2, "PID ADDR",
+	  "move a process's break; prints the new one",
+	  "Writes 'brk ADDR' to PID/ctl and prints the break after it, which is\n"
+	  "the old one when the request cannot be met (Linux's brk).\n",
+	  cmd_passthrough, "brk", true },
 	{ "fork", 1, 1, "PID",
 	  "fork a process copy-on-write; prints the child",
 	  "Writes 'fork' to PID/ctl and prints the child's PID.\n",

@@ -82,6 +82,16 @@ static int print_cmd(const struct ctl_cmd *c, char *buf, size_t len)
 		return snprintf(buf, len, "fork\n");
 	case CTL_EXIT:
 		return snprintf(buf, len, "exit\n");
+	case CTL_BRK:
+		return snprintf(buf, len, "brk %#" PRIx64 "\n", c->addr);
+	case CTL_EXEC: {
+		int n = snprintf(buf, len, "exec");
+		const char *p = c->args;
+
+		for (int i = 0; i < c->nargs && n >= 0 && (size_t)n < len; i++, p += strlen(p) + 1)
+			n += snprintf(buf + n, len - (size_t)n, " %s", p);
+		return n;
+	}
 	case CTL_MUNMAP:
 		return snprintf(buf, len, "munmap %#" PRIx64 " %" PRIu64 "\n", c->addr, c->len);
 	case CTL_MPROTECT:
@@ -322,6 +332,9 @@ static void check_done(const struct ctl_cmd *c, int pid, const char *answer,
 				   "'%s': the child's maps are not its parent's", line);
 		break;
 	}
+	case CTL_EXEC:   /* test_exec and the exec unit test check what exec makes */
+	case CTL_BRK:
+		break;
 	case CTL_EXIT:
 		FUZZ_CHECK(view_find(b, pid) < 0 && b->npids == a->npids - 1,
 			   "'%s' succeeded but PID %d is still listed", line, pid);
