@@ -109,6 +109,8 @@ static const struct sys_entry sys_entries[] = {
 	  "vm.swappiness" },
 	{ { "drop_caches",   K_SYSCTL, S_IFREG | 0200, NULL, NULL }, &sys_entries[0].e,
 	  "vm.drop_caches" },
+	{ { "randomize_va_space", K_SYSCTL, S_IFREG | 0644, NULL, NULL },
+	  &sys_entries[SYS_KERNEL].e, "kernel.randomize_va_space" },
 };
 
 /* The sys_entry of @e, which is below sys/ (not sys/ itself). */

@@ -24,6 +24,7 @@
  *         drop_caches          0200  "vm.drop_caches": writing 1 to 4 drops caches
  *       kernel/                0555
  *         osrelease pid_max    0444  text, rendered by procfmt.c
+ *         randomize_va_space   0644  the tunable "kernel.randomize_va_space"
  *       kernel/mm/page_idle/   0555  (Linux's /sys/kernel/mm/page_idle)
  *         bitmap               0600  idle page tracking, u64 words, bit = pfn
  *     PID/                     0555  one per live process; rmdir ends it

@@ -754,13 +754,16 @@ int fmt_kmsg(vmfs *m, struct sbuf *out)
  * store's path, with a newline in it shown as \012 as maps shows names;
  * "none" with swap=none), swap_size (bytes, 0 = unlimited),
  * max_map_count (as sys/vm/max_map_count shows it now), contents (ram
- * or none), zero_page (1 or 0), and overcommit_memory, overcommit_ratio
- * and swappiness as sys/vm/ shows them now.
+ * or none), zero_page (1 or 0), overcommit_memory, overcommit_ratio
+ * and swappiness as sys/vm/ shows them now, aslr (0 when
+ * sys/kernel/randomize_va_space is 0, else 1) and seed (the tunable
+ * "vmfs.seed", the option seed=).
  */
 static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
 	ssize_t n;
 	uint64_t max_map_count, overcommit_memory, overcommit_ratio, swappiness;
+	uint64_t randomize_va_space, seed;
 	int rc = vmfs_sysctl(m, "vm.max_map_count", &max_map_count, NULL);
 	char *path;
 
@@ -770,6 +773,10 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		rc = vmfs_sysctl(m, "vm.overcommit_ratio", &overcommit_ratio, NULL);
 	if (!rc)
 		rc = vmfs_sysctl(m, "vm.swappiness", &swappiness, NULL);
+	if (!rc)
+		rc = vmfs_sysctl(m, "kernel.randomize_va_space", &randomize_va_space, NULL);
+	if (!rc)
+		rc = vmfs_sysctl(m, "vmfs.seed", &seed, NULL);
 	path = rc ? NULL : snap_swap_path(m, &n);
 
 	if (!path)
@@ -784,10 +791,10 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		sbuf_printf(out, "none");
 	sbuf_printf(out, "\nswap_size %" PRIu64 "\nmax_map_count %" PRIu64 "\ncontents %s\n"
 		    "zero_page %d\novercommit_memory %" PRIu64 "\novercommit_ratio %" PRIu64
-		    "\nswappiness %" PRIu64 "\n",
+		    "\nswappiness %" PRIu64 "\naslr %d\nseed %" PRIu64 "\n",
 		    path[0] ? st->swap_total << VMFS_PAGE_SHIFT : 0, max_map_count,
 		    st->contents_none ? "none" : "ram", st->zero_page ? 1 : 0, overcommit_memory,
-		    overcommit_ratio, swappiness);
+		    overcommit_ratio, swappiness, randomize_va_space ? 1 : 0, seed);
 	free(path);
 	return 0;
 }

@@ -626,8 +626,11 @@ size_t vmfs_swap_path(vmfs *m, char *buf, size_t len);
  *   "vm.drop_caches"    (since 0.5) writing 1 to 4 drops the clean,
  *                       unmapped page cache (bit 1; bit 2: no slab);
  *                       reading gives the last value written.
+ *   "kernel.randomize_va_space"  (since 0.5) 0 to 2, Linux's: what
+ *                       vmfs_exec randomises (aslr=1 sets 2, aslr=0 0).
+ *   "vmfs.seed"         (since 0.5) the option seed=, read-only.
  * Returns 0, -ENOENT (unknown name), -EINVAL (value out of range; nothing
- * changes).  Since 0.4.
+ * changes), -EACCES (a write of a read-only one).  Since 0.4.
  */
 int vmfs_sysctl(vmfs *m, const char *name, uint64_t *oldval, const uint64_t *newval);
 

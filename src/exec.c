@@ -19,10 +19,11 @@
  * x86-64's TASK_SIZE_MAX leaves the last page out): STACK_TOP is TASK_SIZE,
  * ELF_ET_DYN_BASE is 2/3 of it, mmap_base TASK_SIZE less the stack gap (8
  * MiB rlimit + stack_guard_gap, clamped to [128 MiB, 5/6 TASK_SIZE]).  With
- * aslr=0 (the default) nothing is random, as under setarch -R; with aslr=1
- * the stack top, mmap base, PIE base and brk get Linux's random offsets,
- * drawn from splitmix64 of the machine's seed and the PID, as are
- * AT_RANDOM's 16 bytes.  A failure after the flush (out of memory) leaves
+ * kernel.randomize_va_space 0 (aslr=0, the default) nothing is random, as
+ * under setarch -R; otherwise (PF_RANDOMIZE) the stack top, mmap base and
+ * PIE base get Linux's random offsets, and the brk too when it is 2
+ * (aslr=1), drawn from splitmix64 of the machine's seed and the PID, as are
+ * AT_RANDOM's 16 bytes.  The value is read once at the start of an exec.  A failure after the flush (out of memory) leaves
  * the process with what was made so far (Linux kills it then).  Called
  * with the machine lock held.
  */
@@ -191,6 +192,7 @@ struct bprm {
 	uint64_t     task_size;
 	uint64_t     rng;
 	uint64_t     p;          /* the lowest byte of the strings so far */
+	bool         randomize;  /* PF_RANDOMIZE: randomize_va_space != 0 */
 };
 
 /*
@@ -301,7 +303,7 @@ static int load_program(struct bprm *b, const struct elf_info *e, struct vmobj *
 				uint64_t align = maximum_alignment(e);
 
 				load_bias = b->task_size / 3 * 2;   /* ELF_ET_DYN_BASE */
-				if (b->m->opt.aslr)
+				if (b->randomize)
 					load_bias += (splitmix64(&b->rng) & ((1ull << MMAP_RND_BITS) - 1)) << PAGE_SHIFT;
 				if (align)
 					load_bias &= ~(align - 1);
@@ -443,9 +445,9 @@ static int copy_strings(struct bprm *b, int64_t n, const char *const *v)
 }
 
 /* mmap_base(): TASK_SIZE less the stack gap, clamped, less the random offset. */
-static uint64_t mmap_base(const struct vmfs *m, uint64_t task_size, uint64_t rnd)
+static uint64_t mmap_base(bool randomize, uint64_t task_size, uint64_t rnd)
 {
-	uint64_t gap = STACK_RLIMIT, pad = (m->opt.aslr ? STACK_RND_MASK << PAGE_SHIFT : 0) + STACK_GUARD_GAP;
+	uint64_t gap = STACK_RLIMIT, pad = (randomize ? STACK_RND_MASK << PAGE_SHIFT : 0) + STACK_GUARD_GAP;
 	uint64_t gap_min = 128ull << 20, gap_max = task_size / 6 * 5;
 
 	gap += pad;
@@ -475,7 +477,7 @@ static int create_elf_tables(struct bprm *b, const struct elf_info *e, const str
 	uint32_t n = 0;
 	int rc;
 
-	if (b->m->opt.aslr)
+	if (b->randomize)
 		p -= splitmix64(&b->rng) % 8192;   /* arch_align_stack */
 	p &= ~15ull;
 	p -= sizeof(platform);
@@ -564,6 +566,7 @@ int do_execve(struct vmfs *m, int pid, const char *path, const char *const *argv
 	struct vmobj *po = NULL, *io = NULL;
 	uint64_t task_size = m->geom.user_top - PAGE_SIZE, strbytes, limit, ptr_size;
 	uint64_t stack_top, stack_lo, interp_load = 0, entry, sp = 0, execfn;
+	uint64_t randomize_va_space = m->opt.randomize_va_space;   /* snapshot_randomize_va_space */
 	struct bprm b;
 	struct loaded l;
 	int64_t argc, envc;
@@ -623,11 +626,12 @@ int do_execve(struct vmfs *m, int pid, const char *path, const char *const *argv
 		goto out;
 	memset(&mm->img, 0, sizeof(mm->img));
 	b = (struct bprm){ .m = m, .mm = mm, .task_size = task_size,
-			   .rng = m->opt.seed ^ ((uint64_t)pid << 32) };
+			   .rng = m->opt.seed ^ ((uint64_t)pid << 32),
+			   .randomize = randomize_va_space != 0 };
 	stack_top = task_size;   /* STACK_TOP */
-	mm->vmas.mmap_base = mmap_base(m, task_size, m->opt.aslr ?
+	mm->vmas.mmap_base = mmap_base(b.randomize, task_size, b.randomize ?
 				       (splitmix64(&b.rng) & ((1ull << MMAP_RND_BITS) - 1)) << PAGE_SHIFT : 0);
-	if (m->opt.aslr)
+	if (b.randomize)
 		stack_top = page_align(stack_top) - ((splitmix64(&b.rng) & STACK_RND_MASK) << PAGE_SHIFT);
 	/* The stack: strings from the top (execfn, envp, argv), then setup_arg_pages's 128 KiB. */
 	b.p = stack_top - sizeof(uint64_t);
@@ -662,7 +666,7 @@ int do_execve(struct vmfs *m, int pid, const char *path, const char *const *argv
 	mm->img.start_data = l.start_data;
 	mm->img.end_data = l.end_data;
 	mm->img.start_stack = sp;
-	if (m->opt.aslr) {
+	if (b.randomize && randomize_va_space > 1) {
 		if (prog->elf.type == ELF_ET_DYN && prog->elf.interp < 0)
 			mm->img.brk = mm->img.start_brk = task_size / 3 * 2;
 		/* arch_randomize_brk: randomize_page(brk, 32 MiB) */

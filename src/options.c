@@ -9,10 +9,14 @@
  * is written to the caller's struct until the whole string has been
  * accepted.
  *
- * The tunables (max_map_count, overcommit_memory, overcommit_ratio) are numbers that options_sysctl may also
+ * The tunables (max_map_count, overcommit_memory, overcommit_ratio,
+ * swappiness, randomize_va_space) are numbers that options_sysctl may also
  * change while the machine runs; one table (tunables[]) gives each its
  * option name, its sysctl name and its range, so that an option and a
  * sysctl write of the same value are accepted or refused alike.
+ * kernel.randomize_va_space has no option of its own (aslr=0|1 sets 0 or
+ * 2); vmfs.seed is the option seed=, which a sysctl reads but never
+ * writes (-EACCES, as a 0444 file of /proc/sys refuses a write).
  */
 #include "options.h"
 #include "error.h"
@@ -84,24 +88,31 @@ struct tunable {
 	const char *sysctl;     /* Linux's sysctl name */
 	size_t      off;        /* of the uint64_t in struct vm_options */
 	uint64_t    max;        /* the range is 0..max */
+	bool        readonly;   /* options_sysctl reads it, never writes it */
 };
 
 static const struct tunable tunables[] = {
 	{ "max_map_count", "vm.max_map_count", offsetof(struct vm_options, max_map_count),
-	  OPT_MAX_MAP_COUNT },
+	  OPT_MAX_MAP_COUNT, false },
 	{ "overcommit_memory", "vm.overcommit_memory",
-	  offsetof(struct vm_options, overcommit_memory), 2 },
+	  offsetof(struct vm_options, overcommit_memory), 2, false },
 	{ "overcommit_ratio", "vm.overcommit_ratio",
-	  offsetof(struct vm_options, overcommit_ratio), OPT_MAX_OVERCOMMIT_RATIO },
+	  offsetof(struct vm_options, overcommit_ratio), OPT_MAX_OVERCOMMIT_RATIO, false },
 	{ "swappiness", "vm.swappiness", offsetof(struct vm_options, swappiness),
-	  OPT_MAX_SWAPPINESS },
+	  OPT_MAX_SWAPPINESS, false },
+	{ NULL, "kernel.randomize_va_space", offsetof(struct vm_options, randomize_va_space),
+	  OPT_MAX_RANDOMIZE_VA_SPACE, false },
+	{ "seed", "vmfs.seed", offsetof(struct vm_options, seed), UINT64_MAX, true },
 };
 
 static const struct tunable *tunable_find(const char *name, bool sysctl)
 {
-	for (size_t i = 0; i < sizeof(tunables) / sizeof(tunables[0]); i++)
-		if (!strcmp(sysctl ? tunables[i].sysctl : tunables[i].option, name))
+	for (size_t i = 0; i < sizeof(tunables) / sizeof(tunables[0]); i++) {
+		const char *n = sysctl ? tunables[i].sysctl : tunables[i].option;
+
+		if (n && !strcmp(n, name))
 			return &tunables[i];
+	}
 	return NULL;
 }
 
@@ -116,8 +127,10 @@ int options_sysctl(struct vm_options *o, const char *name, uint64_t *oldval,
 	const struct tunable *t = name ? tunable_find(name, true) : NULL;
 
 	if (!t)
-		return vm_error(-ENOENT, "no tunable '%s' (known: vm.drop_caches, vm.max_map_count, vm.overcommit_memory, vm.overcommit_ratio, vm.swappiness)",
+		return vm_error(-ENOENT, "no tunable '%s' (known: kernel.randomize_va_space, vm.drop_caches, vm.max_map_count, vm.overcommit_memory, vm.overcommit_ratio, vm.swappiness, vmfs.seed)",
 				name ? name : "(null)");
+	if (newval && t->readonly)
+		return vm_error(-EACCES, "%s: read-only (the option %s= sets it)", t->sysctl, t->option);
 	if (newval && *newval > t->max)
 		return vm_error(-EINVAL, "%s: %llu out of range (0 to %llu)", t->sysctl,
 				(unsigned long long)*newval, (unsigned long long)t->max);
@@ -181,11 +194,10 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 		if (strcmp(val, "0") && strcmp(val, "1"))
 			return bad(key, val, "give 0 (exec lays a program out as setarch -R) or 1 "
 				   "(randomised stack, mmap base and brk)");
-		o->aslr = !strcmp(val, "1");
+		/* Linux's randomize_va_space=2 (full); 0 off, as setarch -R */
+		o->randomize_va_space = !strcmp(val, "1") ? OPT_MAX_RANDOMIZE_VA_SPACE : 0;
 		return 0;
 	}
-	if (!strcmp(key, "seed"))
-		return parse_u64(val, false, &o->seed) < 0 ? bad(key, val, "not a number") : 0;
 	if (!strcmp(key, "contents")) {
 		if (strcmp(val, "ram") && strcmp(val, "none"))
 			return bad(key, val, "give 'ram' (pages keep their bytes) or 'none' (no bytes kept)");

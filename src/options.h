@@ -6,7 +6,9 @@
  * struct vm_options (defaults for what is absent) and returns 0, or returns
  * -EINVAL with a message and leaves @out untouched.  A few of the options
  * are also tunables of the running machine (options_sysctl), as Linux's
- * sysctls are: max_map_count, overcommit_memory, overcommit_ratio.
+ * sysctls are: max_map_count, overcommit_memory, overcommit_ratio,
+ * swappiness, kernel.randomize_va_space (set by aslr=), and the seed,
+ * which a running machine shows but never changes.
  */
 #ifndef VMFS_OPTIONS_H
 #define VMFS_OPTIONS_H
@@ -43,6 +45,9 @@
 #define OPT_DEFAULT_SWAPPINESS 60u
 #define OPT_MAX_SWAPPINESS     200u
 
+/* Linux's kernel.randomize_va_space: 0 off, 1 stack and mmap, 2 brk too. */
+#define OPT_MAX_RANDOMIZE_VA_SPACE 2u
+
 /*
  * RLIMIT_MEMLOCK of every process, bytes (memlock=SIZE or unlimited):
  * Linux 6.1's MLOCK_LIMIT default; OPT_MEMLOCK_UNLIMITED is RLIM_INFINITY.
@@ -68,11 +73,13 @@ struct vm_options {
 	bool     no_zero_page;  /* zero_page=0: a read of untouched private anonymous
 				   memory takes a frame, as every page of a replay
 				   does (SPEC §4); default 1, Linux's shared zero page */
-	bool     aslr;          /* aslr=1: exec randomises the stack, mmap base, PIE
-				   base and brk (Linux's randomize_va_space=2);
-				   default 0, as setarch -R (exec.c) */
+	uint64_t randomize_va_space; /* kernel.randomize_va_space, as Linux's:
+				   0 exec randomises nothing, as setarch -R
+				   (the default); 1 the stack, mmap base and
+				   PIE base; 2 the brk too.  aslr=1 sets 2 */
 	uint64_t seed;          /* seed=N: exec's AT_RANDOM bytes and aslr offsets
-				   come from it (default 0) */
+				   come from it (default 0); read-only
+				   tunable "vmfs.seed" */
 	uint64_t overcommit_memory; /* 0 heuristic, 1 always, 2 strict (mmap.c) */
 	uint64_t overcommit_ratio;  /* percent of RAM in CommitLimit */
 	uint64_t swappiness;        /* vm.swappiness: what the policies that weigh
@@ -87,7 +94,8 @@ int options_parse(const char *str, struct vm_options *out);
  * name ("vm.max_map_count"): the old value into *@oldval (when not NULL),
  * then @newval (when not NULL) into @o, checked as options_parse checks the
  * option of the same name.  0, -ENOENT for an unknown name, -EINVAL for a
- * value out of range (@o unchanged).
+ * value out of range, -EACCES for a write of a read-only one ("vmfs.seed")
+ * (@o unchanged either way).
  */
 int options_sysctl(struct vm_options *o, const char *name, uint64_t *oldval,
 		   const uint64_t *newval);

@@ -156,3 +156,36 @@ grep -q '\[heap\]$' "$mnt/$ls_pid/maps" || fail "no [heap] after brk"
 b2=$(ctl "$mnt/$ls_pid/ctl" "brk $b0")
 expect_eq "$((b2))" "$b0" "brk back"
 ok "brk grows a [heap] and shrinks it"
+
+# sys/kernel/randomize_va_space: Linux's kernel.randomize_va_space (0644),
+# 0 by default (aslr=0); each exec reads it: 1 randomises the stack and
+# the mmap and PIE bases, but the brk stays at the end of the bss (ls is a
+# PIE: it moves with the base), 2 randomises the brk too; a bad value is
+# EINVAL and changes nothing; config's aslr follows it.
+rva=$mnt/sys/kernel/randomize_va_space
+expect_eq "$(stat -c %a "$rva") $(cat "$rva")" "644 0" "mode and default of randomize_va_space"
+expect_eq "$(field "$mnt/config" aslr) $(field "$mnt/config" seed)" "0 0" "config's aslr and seed"
+for bad in 3 -1 x; do
+	if { printf '%s' "$bad" >"$rva"; } 2>"$t/rva.err"; then fail "randomize_va_space '$bad' accepted"; fi
+	grep -q "Invalid argument" "$t/rva.err" || fail "randomize_va_space '$bad': $(cat "$t/rva.err"), not EINVAL"
+done
+expect_eq "$(cat "$rva")" 0 "randomize_va_space after bad writes"
+exec_stat() {   # exec_stat NAME: startstack, and start_brk less startcode, of a new ls
+	local p
+	p=$("$vmfsctl" spawn "$1" -- /usr/bin/ls -l /tmp) || fail "vmfsctl spawn $1"
+	read -r -a est <"$mnt/$p/stat"
+	echo "${est[27]} $((est[46] - est[25]))"
+}
+read -r sp0 brk0 < <(exec_stat r0)
+expect_eq "$sp0 $brk0" "${st[27]} $((st[46] - st[25]))" "startstack and the brk with 0"
+printf 1 >"$rva" || fail "writing randomize_va_space 1"
+expect_eq "$(cat "$rva") $(field "$mnt/config" aslr)" "1 1" "randomize_va_space 1, config's aslr"
+read -r sp1 brk1 < <(exec_stat r1)
+[ "$sp1" != "$sp0" ] || fail "randomize_va_space 1: startstack $sp1 not randomised"
+expect_eq "$brk1" "$brk0" "randomize_va_space 1: the brk at the end of the bss"
+printf 2 >"$rva" || fail "writing randomize_va_space 2"
+read -r sp2 brk2 < <(exec_stat r2)
+[ "$sp2" != "$sp0" ] && [ "$brk2" != "$brk0" ] || fail "randomize_va_space 2: startstack $sp2, brk offset $brk2 not randomised (0: $sp0 $brk0)"
+printf 0 >"$rva" || fail "writing randomize_va_space 0"
+expect_eq "$(exec_stat r3)" "$sp0 $brk0" "randomize_va_space 0 again: setarch -R's layout"
+ok "sys/kernel/randomize_va_space: 0644, 0 by default, 1 randomises the stack, 2 the brk too, bad values EINVAL"

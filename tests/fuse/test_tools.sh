@@ -149,7 +149,7 @@ expect_eq "$(cat "$mnt/loadavg")" "0.00 0.00 0.00 0/$nproc $db" "loadavg"
 expect_eq "$(cat "$mnt/sys/kernel/osrelease")" "6.1.0-vmfs" "sys/kernel/osrelease"
 expect_eq "$(cat "$mnt/sys/kernel/pid_max")" 2147483647 "sys/kernel/pid_max"
 expect_eq "$(find "$mnt/sys/kernel" -mindepth 1 -printf '%P ' | tr ' ' '\n' | sort | tr '\n' ' ')" \
-	"mm mm/page_idle mm/page_idle/bitmap osrelease pid_max " "the names under sys/kernel"
+	"mm mm/page_idle mm/page_idle/bitmap osrelease pid_max randomize_va_space " "the names under sys/kernel"
 expect_eq "$(ls "$mnt/$web/task")" "$web" "ls PID/task: TID = PID"
 for f in stat status statm maps smaps_rollup io; do
 	cmp -s "$mnt/$web/$f" "$mnt/$web/task/$web/$f" || fail "task/$web/$f differs from $f"

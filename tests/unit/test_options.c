@@ -354,6 +354,43 @@ static void test_options_max_map_count(void **state)
 	assert_int_equal(o.max_map_count, 0);
 }
 
+/* ---- aslr and seed: kernel.randomize_va_space and the read-only vmfs.seed -------- */
+
+/* aslr=0|1 sets Linux's 0 or 2; the sysctl takes 0 to 2 and has no option
+ * of its own; seed= is a number the sysctl reads but never writes. */
+static void test_options_aslr_seed(void **state)
+{
+	struct vm_options o, before;
+	uint64_t v = 9, one = 1, three = 3, seven = 7;
+
+	(void)state;
+	assert_int_equal(options_parse(NULL, &o), 0);
+	assert_int_equal(o.randomize_va_space, 0);
+	assert_int_equal(o.seed, 0);
+	assert_int_equal(options_parse("aslr=1,seed=0x10", &o), 0);
+	assert_int_equal(o.randomize_va_space, 2);
+	assert_int_equal(o.seed, 16);
+	assert_int_equal(options_parse("aslr=2", &o), -EINVAL);
+	assert_int_equal(options_parse("randomize_va_space=1", &o), -EINVAL);
+	assert_int_equal(options_parse("seed=1K", &o), -EINVAL);
+	assert_int_equal(options_parse("seed=18446744073709551615", &o), 0);
+	assert_true(o.seed == UINT64_MAX);
+	assert_int_equal(options_parse("aslr=1,seed=5", &o), 0);
+
+	assert_int_equal(options_sysctl(&o, "kernel.randomize_va_space", &v, NULL), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(options_sysctl(&o, "kernel.randomize_va_space", &v, &one), 0);
+	assert_int_equal(o.randomize_va_space, 1);
+	before = o;
+	assert_int_equal(options_sysctl(&o, "kernel.randomize_va_space", NULL, &three), -EINVAL);
+	assert_non_null(strstr(vm_error_msg(), "kernel.randomize_va_space: 3 out of range (0 to 2)"));
+	assert_int_equal(options_sysctl(&o, "vmfs.seed", &v, NULL), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(options_sysctl(&o, "vmfs.seed", &v, &seven), -EACCES);
+	assert_non_null(strstr(vm_error_msg(), "vmfs.seed: read-only"));
+	assert_memory_equal(&o, &before, sizeof(o));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +407,7 @@ int main(void)
 		cmocka_unit_test(test_options_errors),
 		cmocka_unit_test(test_options_messages),
 		cmocka_unit_test(test_options_max_map_count),
+		cmocka_unit_test(test_options_aslr_seed),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

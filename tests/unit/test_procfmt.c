@@ -849,7 +849,8 @@ static void test_config(void **state)
 
 	assert_string_equal(text, "levels 3\nva_bits 39\nframes 64\npolicy arc\ntlb 0\n"
 				  "kernel 65536\nswap none\nswap_size 0\nmax_map_count 65530\ncontents ram\n"
-				  "zero_page 1\novercommit_memory 1\novercommit_ratio 50\nswappiness 60\n");
+				  "zero_page 1\novercommit_memory 1\novercommit_ratio 50\nswappiness 60\n"
+				  "aslr 0\nseed 0\n");
 	free(text);
 	assert_int_equal(vmfs_set_policy(m, "fifo", NULL, NULL), 0);
 	text = render(m, fmt_config);
@@ -870,6 +871,22 @@ static void test_config(void **state)
 	free(text);
 	vmfs_close(m);
 
+	/* aslr and seed last: aslr is the option's 0|1 of kernel.randomize_va_space
+	 * as it is now (1 and 2 both show 1), seed the option's, read-only. */
+	m = open_machine("frames=64,aslr=1,seed=0xdeadbeef");
+	text = render(m, fmt_config);
+	assert_non_null(strstr(text, "\nswappiness 60\naslr 1\nseed 3735928559\n"));
+	free(text);
+	uint64_t seed = 7;
+	assert_int_equal(vmfs_sysctl(m, "vmfs.seed", NULL, &seed), -EACCES);
+	for (uint64_t r = 0; r <= 2; r++) {
+		assert_int_equal(vmfs_sysctl(m, "kernel.randomize_va_space", NULL, &r), 0);
+		text = render(m, fmt_config);
+		assert_non_null(strstr(text, r ? "\naslr 1\nseed 3735928559\n" : "\naslr 0\nseed 3735928559\n"));
+		free(text);
+	}
+	vmfs_close(m);
+
 	char path[] = "/tmp/test_procfmt-XXXXXX", opts[128], want[256];
 	int fd = mkstemp(path);
 
@@ -881,7 +898,8 @@ static void test_config(void **state)
 	text = render(m, fmt_config);
 	snprintf(want, sizeof(want), "levels 4\nva_bits 48\nframes 32\npolicy clock\ntlb 64\n"
 		 "kernel 1048576\nswap %s\nswap_size 2097152\nmax_map_count 65530\ncontents ram\n"
-		 "zero_page 1\novercommit_memory 1\novercommit_ratio 50\nswappiness 60\n", path);
+		 "zero_page 1\novercommit_memory 1\novercommit_ratio 50\nswappiness 60\n"
+		 "aslr 0\nseed 0\n", path);
 	assert_string_equal(text, want);
 	free(text);
 	vmfs_close(m);
