@@ -63,7 +63,7 @@ static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("tlb"), MACHINE_OPT("kernel"), MACHINE_OPT("policy"),
 	MACHINE_OPT("swap"), MACHINE_OPT("swap_size"), MACHINE_OPT("max_map_count"),
 	MACHINE_OPT("contents"), MACHINE_OPT("zero_page"),
-	MACHINE_OPT("aslr"), MACHINE_OPT("seed"),
+	MACHINE_OPT("aslr"), MACHINE_OPT("seed"), MACHINE_OPT("root"),
 	MACHINE_OPT("overcommit_memory"), MACHINE_OPT("overcommit_ratio"),
 	MACHINE_OPT("swappiness"),
 	MACHINE_OPT("memlock"),
@@ -73,15 +73,15 @@ static const struct fuse_opt vmfs_opts[] = {
 	FUSE_OPT_END
 };
 
-/* swap=PATH relative to where vmfs was started, not to / (the daemon's cwd). */
+/* swap=PATH and root=DIR relative to where vmfs was started, not to / (the daemon's cwd). */
 static int add_machine_opt(struct cmdline *c, const char *arg)
 {
 	char cwd[PATH_MAX], *abs = NULL;
 	int rc;
 
-	if (!strncmp(arg, "swap=", 5) && arg[5] && arg[5] != '/' && strcmp(arg + 5, "none") &&
-	    getcwd(cwd, sizeof(cwd))) {
-		if (asprintf(&abs, "swap=%s/%s", cwd, arg + 5) < 0)
+	if ((!strncmp(arg, "swap=", 5) || !strncmp(arg, "root=", 5)) && arg[5] && arg[5] != '/' &&
+	    strcmp(arg, "swap=none") && getcwd(cwd, sizeof(cwd))) {
+		if (asprintf(&abs, "%.5s%s/%s", arg, cwd, arg + 5) < 0)
 			return -1;
 		arg = abs;
 	}
@@ -164,6 +164,7 @@ static void help(void)
 "    aslr=0|1               1: exec randomises stack, mmap base and brk\n"
 "                           (sys/kernel/randomize_va_space 2; default 0)\n"
 "    seed=N                 exec's AT_RANDOM bytes and aslr offsets (default 0)\n"
+"    root=DIR               exec resolves paths under DIR, as chroot (default /)\n"
 "    overcommit_memory=0|1|2  0 heuristic, 1 always (default), 2 strict\n"
 "    overcommit_ratio=N     percent of RAM in CommitLimit (default 50)\n"
 "    swappiness=N           0..200: anon against file for the linux and mglru\n"

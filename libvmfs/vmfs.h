@@ -1006,8 +1006,10 @@ struct vmfs_exec_info {
  * named by its escaped path, shared by every process that maps it), bss
  * and brk, PT_INTERP, the stack with @argv and @envp (NULL-terminated;
  * NULL is empty) and the auxiliary vector; comm becomes the basename of
- * @path.  @info (may be NULL) gets the addresses.  0, or -ESRCH, -ENOENT,
- * -EACCES (not a regular file with an execute bit), -ENOEXEC (not an
+ * @path.  @path and PT_INTERP are resolved under the option root=DIR, as
+ * if chrooted there (objects and maps named by the path inside it).  @info
+ * (may be NULL) gets the addresses.  0, or -ESRCH, -ENOENT, -ENOTDIR,
+ * -ELOOP, -EACCES (not a regular file with an execute bit), -ENOEXEC (not an
  * x86-64 ELF program, or malformed), -ELIBBAD (its PT_INTERP is not one),
  * -EINVAL (a segment outside user space), -E2BIG (strings over MAX_ARG_STRLEN, or all over 2 MiB), and
  * then the process is as it was; -ENOMEM after the old image went (the

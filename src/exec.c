@@ -3,7 +3,8 @@
  * load_elf_binary and create_elf_tables lay it out (fs/binfmt_elf.c,
  * fs/exec.c, arch/x86/mm/mmap.c), and brk (mm/mmap.c's brk).
  *
- *   do_execve ─► open_exec (program and PT_INTERP: ENOENT, EACCES, ENOEXEC,
+ *   do_execve ─► open_exec (program and PT_INTERP, resolved under root=
+ *       │        as chroot does: ENOENT, ENOTDIR, ELOOP, EACCES, ENOEXEC,
  *       │        ELIBBAD for an interpreter that is not an x86-64 ELF file)
  *       │        elf_parse, check_loads (EINVAL), the strings (E2BIG)
  *       │        ── nothing has changed yet: every error above leaves the
@@ -42,7 +43,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#ifdef __has_include
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#endif
+#endif
 
 #define STACK_EXPAND     131072ull                /* setup_arg_pages's stack_expand */
 #define MAX_ARG_STRLEN   (32 * PAGE_SIZE)
@@ -72,10 +79,11 @@ static uint64_t page_align(uint64_t a)
 	return (a + PAGE_SIZE - 1) & PAGE_MASK;
 }
 
-/* A program file: its descriptor, resolved path and headers. */
+/* A program file: its descriptor, resolved paths and headers. */
 struct exec_file {
 	int             fd;
-	char            real[PATH_MAX];
+	char            real[PATH_MAX];   /* as the process sees it, under root= */
+	char            host[PATH_MAX];   /* as the host sees it */
 	struct elf_info elf;
 };
 
@@ -98,8 +106,141 @@ static int64_t fd_read(void *arg, uint64_t off, void *buf, size_t len)
 	return (int64_t)done;
 }
 
+/*
+ * Path resolution under root=DIR, as a process chrooted to it resolves
+ * (fs/namei.c with current->fs->root): ".." at the root stays there, an
+ * absolute symlink starts again at the root, a relative path starts at the
+ * root (the process's working directory), at most 40 symlinks (ELOOP).
+ * open_in_root_walk does it component by component; exec_open_in_root asks
+ * the host's openat2 with RESOLVE_IN_ROOT first, which does the same in
+ * the kernel, and walks where it is missing.  Both give the descriptor
+ * and the file's canonical path as the process sees it (@inside: what the
+ * object and maps are named) and as the host sees it (@host).
+ */
+#define MAXSYMLINKS 40
+
+static int open_in_root_walk(int rootfd, const char *path, char *inside)
+{
+	char todo[PATH_MAX], next[PATH_MAX], target[PATH_MAX];
+	const char *p = todo;
+	size_t ilen = 0;
+	int links = 0, fd;
+
+	inside[0] = '\0';
+	if (strlen(path) >= sizeof(todo))
+		return -ENAMETOOLONG;
+	memcpy(todo, path, strlen(path) + 1);
+	for (;;) {
+		const char *end;
+		size_t clen;
+		struct stat st;
+		ssize_t n;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		end = p + strcspn(p, "/");
+		clen = (size_t)(end - p);
+		if (clen == 1 && p[0] == '.') {
+			p = end;
+			continue;
+		}
+		if (clen == 2 && p[0] == '.' && p[1] == '.') {   /* follow_dotdot: not above the root */
+			while (ilen && inside[ilen - 1] != '/')
+				ilen--;
+			if (ilen)
+				ilen--;
+			inside[ilen] = '\0';
+			p = end;
+			continue;
+		}
+		if (ilen + 1 + clen >= PATH_MAX)
+			return -ENAMETOOLONG;
+		inside[ilen] = '/';
+		memcpy(inside + ilen + 1, p, clen);
+		inside[ilen + 1 + clen] = '\0';
+		if (fstatat(rootfd, inside + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+		if (S_ISLNK(st.st_mode)) {
+			if (++links > MAXSYMLINKS)
+				return -ELOOP;
+			if ((n = readlinkat(rootfd, inside + 1, target, sizeof(target))) < 0)
+				return -errno;
+			if ((size_t)n >= sizeof(target) || (size_t)n + strlen(end) >= sizeof(next))
+				return -ENAMETOOLONG;
+			memcpy(next, target, (size_t)n);
+			memcpy(next + n, end, strlen(end) + 1);
+			memcpy(todo, next, strlen(next) + 1);
+			p = todo;
+			inside[ilen] = '\0';   /* the link's directory, or the root for an absolute one */
+			if (todo[0] == '/')
+				inside[ilen = 0] = '\0';
+			continue;
+		}
+		ilen += 1 + clen;
+		if (!S_ISDIR(st.st_mode) && *end)
+			return -ENOTDIR;
+		p = end;
+	}
+	fd = openat(rootfd, ilen ? inside + 1 : ".", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (!ilen)
+		memcpy(inside, "/", 2);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The canonical host path of open @fd, and that path less @root into @inside: 0 or -1. */
+static int fd_paths(int fd, const char *root, char *inside, char *host)
+{
+	char link[64];
+	size_t rlen = strcmp(root, "/") ? strlen(root) : 0;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, host, PATH_MAX)) < 0 || n >= PATH_MAX)
+		return -1;
+	host[n] = '\0';
+	if (host[0] != '/' || strncmp(host, root, rlen) || (host[rlen] && host[rlen] != '/'))
+		return -1;
+	snprintf(inside, PATH_MAX, "%s", host[rlen] ? host + rlen : "/");
+	return 0;
+}
+
+int exec_open_in_root(const char *root, const char *path, bool try_openat2, char *inside, char *host)
+{
+	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -ENOSYS;
+
+	if (rootfd < 0)
+		return -errno;
+#if defined(SYS_openat2) && defined(RESOLVE_IN_ROOT)
+	if (try_openat2) {
+		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
+					.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+
+		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		if (fd < 0)
+			fd = -errno;
+		else if (fd_paths(fd, root, inside, host) < 0) {   /* no /proc: walk */
+			close(fd);
+			fd = -ENOSYS;
+		}
+	}
+#else
+	(void)try_openat2;
+#endif
+	/* openat2 missing (or refused by a seccomp filter), or a rename raced it */
+	if (fd == -ENOSYS || fd == -EPERM || fd == -EAGAIN) {
+		fd = open_in_root_walk(rootfd, path, inside);
+		if (fd >= 0)
+			snprintf(host, PATH_MAX, "%s%s", strcmp(root, "/") ? root : "",
+				 strcmp(inside, "/") || !strcmp(root, "/") ? inside : "");
+	}
+	close(rootfd);
+	return fd;
+}
+
 /* open_exec + the ELF header checks: 0, or -ENOENT, -EACCES, -ENOEXEC, ... */
-static int open_exec(const char *path, struct exec_file *f, const char *what)
+static int open_exec(const struct vmfs *m, const char *path, struct exec_file *f, const char *what)
 {
 	struct stat st;
 	int rc;
@@ -107,13 +248,11 @@ static int open_exec(const char *path, struct exec_file *f, const char *what)
 	f->fd = -1;
 	if (!path || !path[0])
 		return vm_error(-ENOENT, "exec: empty %s path", what);
-	if (!realpath(path, f->real) || (f->fd = open(f->real, O_RDONLY | O_CLOEXEC)) < 0) {
-		int e = errno;
-
-		return vm_error(-e, "exec: %s '%s': %s", what, path, strerror(e));
-	}
+	if ((rc = exec_open_in_root(m->opt.root, path, true, f->real, f->host)) < 0)
+		return vm_error(rc, "exec: %s '%s': %s", what, path, strerror(-rc));
+	f->fd = rc;
 	if (fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111) ||
-	    faccessat(AT_FDCWD, f->real, X_OK, AT_EACCESS) < 0) {
+	    faccessat(AT_FDCWD, f->host, X_OK, AT_EACCESS) < 0) {
 		close(f->fd);
 		f->fd = -1;
 		return vm_error(-EACCES, "exec: %s '%s' is not an executable regular file", what, path);
@@ -602,12 +741,12 @@ int do_execve(struct vmfs *m, int pid, const char *path, const char *const *argv
 			      (unsigned long long)(strbytes + ptr_size), (unsigned long long)limit);
 		goto out;
 	}
-	if ((rc = open_exec(path, prog, "program")) < 0 ||
+	if ((rc = open_exec(m, path, prog, "program")) < 0 ||
 	    (rc = check_loads(&prog->elf, task_size, path)) < 0)
 		goto out;
 	if (prog->elf.interp >= 0) {
 		/* open_exec's errors as they are; a bad interpreter is -ELIBBAD, as Linux */
-		if ((rc = open_exec(prog->elf.interp_path, interp, "interpreter")) == -ENOEXEC ||
+		if ((rc = open_exec(m, prog->elf.interp_path, interp, "interpreter")) == -ENOEXEC ||
 		    (rc == 0 && (rc = check_loads(&interp->elf, task_size, prog->elf.interp_path)) < 0)) {
 			char why[256];
 

@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 /* Map the kernel image under m->kernel_pgd: P|RW, no US, shared by all. */
 static int build_kernel(struct vmfs *m)
@@ -53,6 +55,25 @@ static int build_kernel(struct vmfs *m)
 	return 0;
 }
 
+/*
+ * root=DIR: an existing directory, made its canonical path (what exec's
+ * resolution strips from a host path); -EINVAL naming the option if not.
+ */
+static int root_canonical(struct vm_options *opt)
+{
+	char canon[PATH_MAX];
+	struct stat st;
+
+	if (!realpath(opt->root, canon) || stat(canon, &st) < 0)
+		return vm_error(-EINVAL, "option root=%s: %s", opt->root, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return vm_error(-EINVAL, "option root=%s: %s", opt->root, strerror(ENOTDIR));
+	if (strlen(canon) >= sizeof(opt->root))
+		return vm_error(-EINVAL, "option root=%s: %s", opt->root, strerror(ENAMETOOLONG));
+	snprintf(opt->root, sizeof(opt->root), "%s", canon);
+	return 0;
+}
+
 int machine_open(struct vmfs **out, const char *options)
 {
 	struct vm_options opt;
@@ -60,6 +81,8 @@ int machine_open(struct vmfs **out, const char *options)
 	int rc;
 
 	if ((rc = options_parse(options, &opt)) < 0)
+		return rc;
+	if ((rc = root_canonical(&opt)) < 0)
 		return rc;
 	m = calloc(1, sizeof(*m));
 	if (!m)

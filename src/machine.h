@@ -255,6 +255,16 @@ struct vmfs_exec_info;
 int  do_execve(struct vmfs *m, int pid, const char *path, const char *const *argv,
 	       const char *const *envp, struct vmfs_exec_info *info);
 int  do_brk(struct vmfs *m, int pid, uint64_t addr, uint64_t *out);
+/*
+ * exec_open_in_root: open @path for reading as a process chrooted to
+ * @root (a canonical directory path) resolves it, with openat2's
+ * RESOLVE_IN_ROOT when @try_openat2 and the host has it, else component by
+ * component; the canonical path inside @root into @inside and on the host
+ * into @host (PATH_MAX each).  The descriptor, or -errno (ENOENT, ENOTDIR,
+ * ELOOP, EACCES, ENAMETOOLONG).
+ */
+int  exec_open_in_root(const char *root, const char *path, bool try_openat2, char *inside,
+		       char *host);
 /* The auxv words of @pid (pairs, AT_NULL included) into @out: their number, or -ESRCH. */
 int  proc_auxv(struct vmfs *m, int pid, uint64_t *out, uint64_t max);
 /*

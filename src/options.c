@@ -5,7 +5,8 @@
  * (so a trailing comma is harmless).  A key given twice takes the last value,
  * as mount(8) does; frames= and mem= name the same thing, so giving both is
  * an error.  swap=PATH names the SQLite file, swap=none turns swap off;
- * contents=none makes a machine whose data frames keep no bytes.  Nothing
+ * contents=none makes a machine whose data frames keep no bytes; root=DIR
+ * takes an absolute path (machine_open checks that it is a directory).  Nothing
  * is written to the caller's struct until the whole string has been
  * accepted.
  *
@@ -198,6 +199,14 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 		o->randomize_va_space = !strcmp(val, "1") ? OPT_MAX_RANDOMIZE_VA_SPACE : 0;
 		return 0;
 	}
+	if (!strcmp(key, "root")) {
+		if (val[0] != '/')
+			return bad(key, val, "not an absolute path");
+		if (strlen(val) >= sizeof(o->root))
+			return bad(key, "...", "path too long");
+		snprintf(o->root, sizeof(o->root), "%s", val);
+		return 0;
+	}
 	if (!strcmp(key, "contents")) {
 		if (strcmp(val, "ram") && strcmp(val, "none"))
 			return bad(key, val, "give 'ram' (pages keep their bytes) or 'none' (no bytes kept)");
@@ -206,7 +215,7 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
 	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size") && !t)
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock, aslr, seed)", key);
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock, aslr, seed, root)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");
@@ -267,6 +276,7 @@ int options_parse(const char *str, struct vm_options *out)
 		.overcommit_ratio = OPT_DEFAULT_OVERCOMMIT_RATIO,
 		.swappiness = OPT_DEFAULT_SWAPPINESS,
 		.memlock = OPT_DEFAULT_MEMLOCK,
+		.root = "/",
 	};
 	bool frames_seen = false, mem_seen = false;
 	char *copy, *item, *save = NULL;

@@ -85,6 +85,10 @@ struct vm_options {
 	uint64_t swappiness;        /* vm.swappiness: what the policies that weigh
 				       anon against file (linux, mglru) use when
 				       their parameters name none (policy.c) */
+	char     root[OPT_PATH_MAX]; /* root=DIR: exec resolves paths under it, as
+				       chroot(2) (exec.c); an absolute path,
+				       default "/"; machine_open makes it the
+				       directory's canonical path */
 };
 
 int options_parse(const char *str, struct vm_options *out);

@@ -189,3 +189,33 @@ read -r sp2 brk2 < <(exec_stat r2)
 printf 0 >"$rva" || fail "writing randomize_va_space 0"
 expect_eq "$(exec_stat r3)" "$sp0 $brk0" "randomize_va_space 0 again: setarch -R's layout"
 ok "sys/kernel/randomize_va_space: 0644, 0 by default, 1 randomises the stack, 2 the brk too, bad values EINVAL"
+
+# root=DIR: exec resolves the program and its PT_INTERP under DIR, as a
+# process chrooted there; maps and objects name them as the process sees
+# them; a link that climbs out with .. stays inside; a path the host has
+# but the root not is ENOENT.  A relative DIR is taken from where vmfs was
+# started.
+mkdir -p "$t/root/usr/bin" "$t/root/lib64" "$t/root/d"
+cp /usr/bin/ls "$t/root/usr/bin/ls"
+cp "$(readlink -f /lib64/ld-linux-x86-64.so.2)" "$t/root/lib64/ld-linux-x86-64.so.2"
+ln -s ../../../../../../usr/bin/ls "$t/root/d/up"
+ln -s /bin/sh "$t/root/d/out"
+mnt3=$t/mnt3
+pushd "$t" >/dev/null
+vmfs_mount "$mnt3" "root=root"
+popd >/dev/null
+rp=$(spawn "$mnt3" chrooted)
+expect_eq "$(ctl "$mnt3/$rp/ctl" "exec /d/up -l")" ok "exec of a link that climbs out of the root"
+expect_eq "$(awk '$6 ~ /^\// { print $6 }' "$mnt3/$rp/maps" | sort -u | tr '\n' ' ')" \
+	"/lib64/ld-linux-x86-64.so.2 /usr/bin/ls " "names in maps under root="
+[ -e "$mnt3/objects/%2Fusr%2Fbin%2Fls" ] && [ -e "$mnt3/objects/%2Flib64%2Fld-linux-x86-64.so.2" ] ||
+	fail "objects under root=: $(ls "$mnt3/objects")"
+cmp "$mnt3/objects/%2Fusr%2Fbin%2Fls" /usr/bin/ls || fail "the root's ls read through objects/"
+before=$(cat "$mnt3/$rp/maps")
+for c in "/bin/sh" "/d/out" "$t/root/usr/bin/ls"; do
+	if vmfs_tx "$mnt3/$rp/ctl" "exec $c"; then fail "exec $c under root= succeeded"; fi
+	expect_match "$TX_ERROR" "No such file" "exec $c under root="
+done
+expect_eq "$(cat "$mnt3/$rp/maps")" "$before" "maps after the failed execs under root="
+vmfs_unmount "$mnt3"
+ok "root=DIR (relative to vmfs's directory): exec resolves the program and ld.so inside it, named as inside; a host path outside is ENOENT"

@@ -13,6 +13,7 @@
  * gap fails and leaves the break; a host object refuses writes (EROFS).
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +28,7 @@
 #include <cmocka.h>
 
 #include "elf.h"
+#include "error.h"
 #include "machine.h"
 #include "object.h"
 #include "vmobj.h"
@@ -236,6 +238,175 @@ static void test_brk(void **state)
 	machine_close(m);
 }
 
+/* ---- root=DIR: exec resolves as a process chrooted there ---------------------------- */
+
+static void copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[65536];
+	size_t k;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((k = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, k, out), k);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(chmod(to, 0755), 0);
+}
+
+static char root_dir[64];
+
+/* ROOT/usr/bin/ls, ROOT/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 copied from
+ * the host, ROOT/lib64/ld-linux-x86-64.so.2 the host's absolute symlink to it,
+ * and links that try to leave: up (relative ..), out (absolute), a loop. */
+static void make_root(void)
+{
+	char p[256];
+	static const char *const dirs[] = { "usr", "usr/bin", "lib", "lib/x86_64-linux-gnu", "lib64", "d" };
+
+	snprintf(root_dir, sizeof(root_dir), "/tmp/vmfs-root-XXXXXX");
+	assert_non_null(mkdtemp(root_dir));
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", root_dir, dirs[i]);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	snprintf(p, sizeof(p), "%s/usr/bin/ls", root_dir);
+	copy_file("/usr/bin/ls", p);
+	snprintf(p, sizeof(p), "%s/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", root_dir);
+	copy_file("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", p);
+	snprintf(p, sizeof(p), "%s/lib64/ld-linux-x86-64.so.2", root_dir);
+	assert_int_equal(symlink("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", p), 0);
+	snprintf(p, sizeof(p), "%s/d/up", root_dir);       /* ../../../.. stops at the root */
+	assert_int_equal(symlink("../../../../../usr/bin/ls", p), 0);
+	snprintf(p, sizeof(p), "%s/d/out", root_dir);      /* the host has /bin/sh, the root not */
+	assert_int_equal(symlink("/bin/sh", p), 0);
+	snprintf(p, sizeof(p), "%s/d/loop", root_dir);
+	assert_int_equal(symlink("loop", p), 0);
+	snprintf(p, sizeof(p), "%s/d/bin", root_dir);      /* a directory through a link */
+	assert_int_equal(symlink("../usr/bin", p), 0);
+}
+
+static void remove_root(void)
+{
+	static const char *const files[] = {
+		"d/up", "d/out", "d/loop", "d/bin", "lib64/ld-linux-x86-64.so.2",
+		"lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "usr/bin/ls", "d", "lib64",
+		"lib/x86_64-linux-gnu", "lib", "usr/bin", "usr", "",
+	};
+	char p[256];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", root_dir, files[i]);
+		assert_int_equal(remove(p), 0);
+	}
+}
+
+/* Both ways of resolving (openat2's RESOLVE_IN_ROOT and the walk) agree. */
+static void test_open_in_root(void **state)
+{
+	static const struct { const char *path; int rc; const char *inside; } cases[] = {
+		{ "/usr/bin/ls", 0, "/usr/bin/ls" },
+		{ "usr/bin/ls", 0, "/usr/bin/ls" },                /* relative: from the root */
+		{ "/../../../usr/./bin//ls", 0, "/usr/bin/ls" },   /* .. at the root stays */
+		{ "/d/up", 0, "/usr/bin/ls" },
+		{ "/d/bin/../bin/ls", 0, "/usr/bin/ls" },          /* .. after a link: its target's parent */
+		{ "/lib64/ld-linux-x86-64.so.2", 0, "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" },
+		{ "/", 0, "/" },
+		{ "/d/out", -ENOENT, NULL },
+		{ "/bin/sh", -ENOENT, NULL },
+		{ "/d/loop", -ELOOP, NULL },
+		{ "/usr/bin/ls/x", -ENOTDIR, NULL },
+	};
+	char inside[PATH_MAX], host[PATH_MAX], want[PATH_MAX + 64];
+
+	(void)state;
+	make_root();
+	for (int way = 0; way < 2; way++)
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			int fd = exec_open_in_root(root_dir, cases[i].path, way == 0, inside, host);
+
+			if (cases[i].rc) {
+				if (fd != cases[i].rc)
+					fail_msg("%s (way %d): %d, want %d", cases[i].path, way, fd, cases[i].rc);
+				continue;
+			}
+			assert_true(fd >= 0);
+			close(fd);
+			assert_string_equal(inside, cases[i].inside);
+			snprintf(want, sizeof(want), "%s%s", root_dir, strcmp(inside, "/") ? inside : "");
+			assert_string_equal(host, want);
+		}
+	/* root "/": the host's own paths, as realpath gives them (/lib may be a link) */
+	assert_non_null(realpath("/lib64/ld-linux-x86-64.so.2", want));
+	for (int way = 0; way < 2; way++) {
+		int fd = exec_open_in_root("/", "/lib64/ld-linux-x86-64.so.2", way == 0, inside, host);
+
+		assert_true(fd >= 0);
+		close(fd);
+		assert_string_equal(inside, want);
+		assert_string_equal(host, want);
+	}
+	remove_root();
+}
+
+/*
+ * exec under root=DIR: the program and its PT_INTERP come from the root,
+ * named as the process sees them; a link out of the root resolves inside
+ * it; a root without the interpreter is ENOENT though the host has it; a
+ * root that is not a directory fails the open.
+ */
+static void test_exec_root(void **state)
+{
+	const char *argv[] = { "ls", NULL };
+	char opts[128], p[256];
+	struct vmfs *m;
+	struct vma *v;
+	int pid, named = 0;
+
+	(void)state;
+	make_root();
+	snprintf(opts, sizeof(opts), "frames=4096,root=%s", root_dir);
+	assert_int_equal(machine_open(&m, opts), 0);
+	pid = mm_spawn(m, "r");
+	assert_int_equal(do_execve(m, pid, "/d/up", argv, NULL, NULL), 0);
+	for (v = mm_lookup(m, pid)->vmas.first; v; v = v->next)
+		if (v->obj) {
+			assert_true(!strcmp(v->obj->path, "/usr/bin/ls") ||
+				    !strcmp(v->obj->path, "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"));
+			named++;
+		}
+	assert_true(named >= 6);
+	assert_non_null(object_lookup(m, "%2Fusr%2Fbin%2Fls"));
+	assert_non_null(object_lookup(m, "%2Flib%2Fx86_64-linux-gnu%2Fld-linux-x86-64.so.2"));
+	assert_int_equal(do_execve(m, pid, "/bin/sh", argv, NULL, NULL), -ENOENT);
+	assert_int_equal(do_execve(m, pid, "/d/out", argv, NULL, NULL), -ENOENT);
+	/* without the interpreter in the root: ENOENT, the old image stays */
+	snprintf(p, sizeof(p), "%s/lib64/ld-linux-x86-64.so.2", root_dir);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(do_execve(m, pid, "/usr/bin/ls", argv, NULL, NULL), -ENOENT);
+	assert_int_equal(symlink("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", p), 0);
+	assert_int_equal(mm_lookup(m, pid)->vmas.first->obj, object_lookup(m, "%2Fusr%2Fbin%2Fls"));
+	machine_close(m);
+
+	assert_int_equal(machine_open(&m, "root=tmp"), -EINVAL);             /* not absolute */
+	assert_int_equal(machine_open(&m, "root=/nonexistent-vmfs-root"), -EINVAL);
+	assert_non_null(strstr(vm_error_msg(), "root=/nonexistent-vmfs-root: No such file"));
+	snprintf(opts, sizeof(opts), "root=%s/usr/bin/ls", root_dir);
+	assert_int_equal(machine_open(&m, opts), -EINVAL);
+	assert_non_null(strstr(vm_error_msg(), "Not a directory"));
+	snprintf(opts, sizeof(opts), "frames=4096,root=%s/d/../d/up/..", root_dir);
+	assert_int_equal(machine_open(&m, opts), -EINVAL);   /* realpath: d/up is a file */
+	snprintf(opts, sizeof(opts), "frames=4096,root=%s/d/bin/..", root_dir);   /* = ROOT/usr */
+	assert_int_equal(machine_open(&m, opts), 0);
+	snprintf(p, sizeof(p), "%s/usr", root_dir);
+	assert_string_equal(m->opt.root, p);
+	pid = mm_spawn(m, "r");
+	assert_int_equal(do_execve(m, pid, "/bin/ls", argv, NULL, NULL), -ENOENT);   /* no /lib64 in ROOT/usr */
+	machine_close(m);
+	remove_root();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +414,8 @@ int main(void)
 		cmocka_unit_test(test_exec_layout),
 		cmocka_unit_test(test_exec_errors),
 		cmocka_unit_test(test_brk),
+		cmocka_unit_test(test_open_in_root),
+		cmocka_unit_test(test_exec_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

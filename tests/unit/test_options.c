@@ -391,6 +391,22 @@ static void test_options_aslr_seed(void **state)
 	assert_memory_equal(&o, &before, sizeof(o));
 }
 
+/* root=DIR: an absolute path, default "/" (machine_open checks the directory). */
+static void test_options_root(void **state)
+{
+	struct vm_options o;
+
+	(void)state;
+	assert_int_equal(options_parse(NULL, &o), 0);
+	assert_string_equal(o.root, "/");
+	assert_int_equal(options_parse("root=/srv/chroot,frames=8", &o), 0);
+	assert_string_equal(o.root, "/srv/chroot");
+	assert_int_equal(options_parse("root=srv", &o), -EINVAL);
+	assert_non_null(strstr(vm_error_msg(), "root=srv: not an absolute path"));
+	assert_int_equal(options_parse("root=", &o), -EINVAL);
+	assert_string_equal(o.root, "/srv/chroot");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_options_messages),
 		cmocka_unit_test(test_options_max_map_count),
 		cmocka_unit_test(test_options_aslr_seed),
+		cmocka_unit_test(test_options_root),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
