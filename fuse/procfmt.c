@@ -911,7 +911,7 @@ static void put_map_line(struct sbuf *s, const struct vmfs_map *mp, const struct
 /* struct mem_size_stats of task_mmu.c, in bytes (pss* with the 12-bit fraction dropped). */
 struct mss {
 	uint64_t resident, shared_clean, shared_dirty, private_clean, private_dirty;
-	uint64_t referenced, anonymous, swap;
+	uint64_t referenced, anonymous, lazyfree, swap;
 	uint64_t pss, pss_anon, pss_file, pss_shmem, pss_dirty, swap_pss;
 	uint64_t pss_locked;     /* the pss of VM_LOCKED mappings (smaps's Locked) */
 };
@@ -928,6 +928,7 @@ static void mss_add(struct mss *a, const struct vmfs_map *mp)
 	a->private_dirty += mp->private_dirty * page;
 	a->referenced += mp->referenced * page;
 	a->anonymous += mp->anon * page;
+	a->lazyfree += mp->lazyfree * page;
 	a->swap += mp->swap * page;
 	a->swap_pss += mp->swap_pss;
 	a->pss += mp->pss;
@@ -966,7 +967,7 @@ static void put_smap(struct sbuf *s, const struct mss *a, bool rollup)
 	put_kb(s, "Private_Dirty:  ", a->private_dirty);
 	put_kb(s, "Referenced:     ", a->referenced);
 	put_kb(s, "Anonymous:      ", a->anonymous);
-	put_kb(s, "LazyFree:       ", 0);
+	put_kb(s, "LazyFree:       ", a->lazyfree);
 	put_kb(s, "AnonHugePages:  ", 0);
 	put_kb(s, "ShmemPmdMapped: ", 0);
 	put_kb(s, "FilePmdMapped:  ", 0);

@@ -214,7 +214,10 @@ struct vmfs_map {
 	uint64_t object_number;/* a named object's mapping: the object's number
 				  (vmfs_object_open's), kept after the object
 				  is removed; else 0 (since 0.5) */
-	uint64_t reserved[11];
+	uint64_t lazyfree;     /* pages smaps shows as LazyFree: anonymous
+				  pages MADV_FREE made lazy and not written
+				  since (clean), since 0.5 */
+	uint64_t reserved[10];
 };
 
 /*

@@ -417,6 +417,9 @@ static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON) {
 			o->anon++;
 			o->pss_anon += share;   /* smaps_page_accumulate: PageAnon */
+			/* smaps_account: !PageSwapBacked && !dirty && !PageDirty */
+			if ((f->flags & FRAME_LAZYFREE) && !dirty)
+				o->lazyfree++;
 		}
 		if ((e & PTE_A) || (f->flags & FRAME_YOUNG))   /* pte_young || page_is_young */
 			o->referenced++;

@@ -390,21 +390,36 @@ static void test_madvise_dontneed(void **state)
 	vmfs_close(m);
 }
 
-/* FREE: a clean lazy page is dropped by reclaim with no swap write; a page written again is kept. */
+/* FREE: a clean lazy page is dropped by reclaim with no swap write; a page
+ * written again is kept.  vmfs_map's lazyfree (smaps' LazyFree) counts the
+ * lazy pages still clean, in the mapping that has them. */
 static void test_madvise_free(void **state)
 {
 	vmfs *m = open_machine("frames=64");
 	int pid = spawn(m, "p");
 	struct vmfs_stat st;
+	struct vmfs_map maps[4];
 
 	(void)state;
 	map_fixed(m, pid, BASE, 4 * PAGE, RW, ANON_PRIV);
+	map_fixed(m, pid, BASE + 8 * PAGE, 2 * PAGE, RW, ANON_PRIV);
 	fill(m, pid, BASE, 4, 0x77);
+	fill(m, pid, BASE + 8 * PAGE, 2, 0x77);
+	assert_int_equal(nmaps(m, pid, maps, 4), 2);
+	assert_int_equal(maps[0].lazyfree + maps[1].lazyfree, 0);
 	assert_int_equal(vmfs_madvise(m, pid, BASE, 4 * PAGE, VMFS_MADV_FREE), 0);
 	assert_int_equal(lstat_(m).lazyfree, 4);
 	assert_int_equal(lstat_(m).pglazyfree, 4);
+	assert_int_equal(nmaps(m, pid, maps, 4), 2);
+	assert_int_equal(maps[0].lazyfree, 4);
+	assert_int_equal(maps[1].lazyfree, 0);
 	fill(m, pid, BASE + 3 * PAGE, 1, 0x33);                 /* written again */
+	assert_int_equal(nmaps(m, pid, maps, 4), 2);
+	assert_int_equal(maps[0].lazyfree, 3);                   /* dirty: no longer LazyFree */
+	assert_int_equal(vmfs_munmap(m, pid, BASE + 8 * PAGE, 2 * PAGE), 0);
 	assert_int_equal(vmfs_reclaim(m, 4), 4);
+	assert_int_equal(nmaps(m, pid, maps, 4), 1);
+	assert_int_equal(maps[0].lazyfree, 0);
 	st = mstat(m);
 	assert_int_equal(st.pswpout, 1);                         /* only the written one */
 	assert_int_equal(lstat_(m).pglazyfreed, 3);

@@ -7,7 +7,8 @@
 #     unevictable_pgs_*; reclaim takes nothing locked; munlock undoes it;
 #     the memlock limit (memlock=, limits's "Max locked memory") refuses
 #     with ENOMEM and an answer that names it; mlockall's flags.
-#   - madvise: free (pglazyfree, then reclaim drops the pages without a swap
+#   - madvise: free (pglazyfree, smaps and smaps_rollup LazyFree less
+#     the pages written again; then reclaim drops the pages without a swap
 #     write: pglazyfreed, pswpout unchanged, zeros read back), dontneed,
 #     dontfork (VmFlags "dc", the child lacks the mapping), pageout and
 #     willneed (the digits of mincore), a bad advice refused.
@@ -86,6 +87,13 @@ mem_write "$mnt" "$p" $a "$t/data"
 expect_eq "$(ctl "$mnt/$p/ctl" "mincore 0x400000 16K")" 1111 "mincore of written pages"
 expect_eq "$(ctl "$mnt/$p/ctl" "madvise 0x400000 16K free")" ok "madvise free"
 expect_eq "$(field "$mnt/vmstat" pglazyfree)" 4 "vmstat pglazyfree"
+expect_eq "$(smaps_field "$p" 00400000 LazyFree) $(field "$mnt/$p/smaps_rollup" LazyFree)" "16 16" \
+	"smaps and smaps_rollup LazyFree after madvise free"
+head -c 4096 "$t/data" >"$t/page"
+mem_write "$mnt" "$p" $((a + 12288)) "$t/page"
+expect_eq "$(smaps_field "$p" 00400000 LazyFree) $(field "$mnt/$p/smaps_rollup" LazyFree)" "12 12" \
+	"LazyFree after one lazy page is written again"
+expect_eq "$(ctl "$mnt/$p/ctl" "madvise 0x403000 4K free")" ok "madvise free of it again"
 out=$(field "$mnt/vmstat" pswpout)
 expect_eq "$(ctl "$mnt/ctl" "reclaim 100")" 4 "reclaim takes the lazy pages"
 expect_eq "$(field "$mnt/vmstat" pglazyfreed)" 4 "vmstat pglazyfreed"
