@@ -7,14 +7,16 @@
  *   - options_parse either returns 0 with every field in its documented
  *     range (frames 1..2^30, levels 2..6, tlb <= 2^20, kernel a page
  *     multiple up to 4G and up to 512M with 2 levels, a built-in policy, a
- *     swap path that is "" with swap=none, swap_size in whole pages), or
+ *     swap path that is "" with swap=none, swap_size in whole pages, an
+ *     absolute root), or
  *     -EINVAL (-ENOMEM) with a message and the output untouched;
  *   - an accepted string means the same with a trailing comma, and the
  *     options printed back as key=value items parse to the same options;
  *   - parse_u64 agrees with a reference written here from its contract
  *     (decimal or 0x hex, one optional K/M/G/T, nothing else, no overflow);
  *   - a small accepted configuration with a private store opens through
- *     vmfs_open as a machine with exactly those settings, which runs.
+ *     vmfs_open as a machine with exactly those settings, which runs
+ *     (unless root= names no directory: then a clear -EINVAL).
  */
 #include "fuzz.h"
 
@@ -105,6 +107,8 @@ static void check_ranges(const struct vm_options *o, const char *s)
 		   o->swap_path);
 	FUZZ_CHECK(o->swap_slots <= UINT64_MAX / 4096, "\"%.80s\": swap_slots %" PRIu64, s,
 		   o->swap_slots);
+	FUZZ_CHECK(memchr(o->root, 0, sizeof(o->root)) && o->root[0] == '/',
+		   "\"%.80s\": root \"%.80s\" not an absolute path", s, o->root);
 }
 
 static bool same_options(const struct vm_options *a, const struct vm_options *b)
@@ -163,6 +167,12 @@ static void check_machine(const struct vm_options *o, const char *s)
 	if (rc == -EINVAL && policy_params(o->policy)) {
 		/* The policy's init() refused its parameters: a clear error, no machine. */
 		FUZZ_CHECK(strstr(vmfs_errmsg(), "failed to start"), "\"%.80s\": vmfs_open: %s", s,
+			   vmfs_errmsg());
+		return;
+	}
+	if (rc == -EINVAL && strcmp(o->root, "/")) {
+		/* root=DIR names no directory of this host: a clear error, no machine. */
+		FUZZ_CHECK(strstr(vmfs_errmsg(), "option root="), "\"%.80s\": vmfs_open: %s", s,
 			   vmfs_errmsg());
 		return;
 	}
