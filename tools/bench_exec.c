@@ -92,8 +92,8 @@ int fig_exec(const struct bench_cfg *cfg, struct sample *s)
 			host_best = min_d(host_best, t);
 	}
 
-	/* A small machine: the program's image at its entry is a few pages. */
-	snprintf(options, sizeof(options), "%s,mem=64M", cfg->options);
+	/* A small machine (the image at the entry point is a few pages), laid out as the host without randomisation. */
+	snprintf(options, sizeof(options), "%s,mem=64M,aslr=0", cfg->options);
 	if (vm_open_opts(options, &vm) < 0)
 		return -1;
 	for (int r = 0; r < rounds; r++) {
