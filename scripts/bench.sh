@@ -10,7 +10,9 @@
 #                         a minimal direct-I/O libfuse file system; 8
 #                         parallel readers of 8 processes' mem against 1
 #   vmfs-bench --scale    bulk read, random reads, fork, first touch,
-#                         swap-out, swap-in; then the scale tables (mmap,
+#                         swap-out, swap-in, exec of python3 (against
+#                         fork + execve stopped at its entry with ptrace,
+#                         since 0.5); then the scale tables (mmap,
 #                         fork, exit, munmap for 1 MiB ... 4 GiB resident,
 #                         and 10 ... 10,000 processes)
 #

@@ -14,6 +14,8 @@
  *                    first touch
  *     bench_swap.c   the swap figures: swap_out (vs dd), swap_in (vs SQLite
  *                    reading a database of the figure's own)
+ *     bench_exec.c   the exec figure: python3 made a process up to its entry
+ *                    point (vs fork + execve stopped by ptrace, hoststop.c)
  *     bench_scale.c  the scale tables (--scale), which have no ceiling
  *     bench_report.c the --rows records and what a run prints: the table,
  *                    the scale tables, or one JSON document
@@ -50,6 +52,7 @@ struct bench_cfg {
 	uint64_t    swap_map;       /* the swap figures' mapping ... */
 	uint64_t    swap_mem;       /* ... streamed through this much RAM */
 	int         swap_rounds;    /* rounds of the swap figures */
+	int         exec_rounds;    /* execs per side of the exec figure */
 	char        options[512];   /* vmfs_open options of every machine */
 };
 
@@ -131,6 +134,8 @@ int fig_fork(const struct bench_cfg *cfg, struct sample *s);
 int fig_first_touch(const struct bench_cfg *cfg, struct sample *s);
 int fig_swap_out(const struct bench_cfg *cfg, struct sample *s);
 int fig_swap_in(const struct bench_cfg *cfg, struct sample *s);
+/* bench_exec.c: exec of /usr/bin/python3 against the host's fork + execve. */
+int fig_exec(const struct bench_cfg *cfg, struct sample *s);
 
 /*
  * The fastest of @rounds fork()s of this very process, each child exiting

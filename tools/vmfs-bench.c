@@ -83,17 +83,19 @@ static const struct figure figures[] = {
 	  "pages/s", RATE, 0.70, fig_swap_out },
 	{ "swap_in", "swap-in, major faults (vs SQLite)", false,
 	  "pages/s", RATE, 0.70, fig_swap_in },
+	{ "exec", "exec of python3 (vs fork+execve)", false,
+	  "ms/exec", TIME, 1.0, fig_exec },
 };
 #define NFIGURES (sizeof(figures) / sizeof(figures[0]))
 
 /* What a full run measures, and --quick. */
 static const struct bench_cfg full_run = {
 	.big = 1 * GiB, .rounds = 5, .bulk_reps = 1024, .random_reads = 1u << 22,
-	.swap_map = 256 * MiB, .swap_mem = 16 * MiB, .swap_rounds = 3,
+	.swap_map = 256 * MiB, .swap_mem = 16 * MiB, .swap_rounds = 3, .exec_rounds = 51,
 };
 static const struct bench_cfg quick_run = {
 	.quick = true, .big = 64 * MiB, .rounds = 3, .bulk_reps = 64, .random_reads = 1u << 18,
-	.swap_map = 64 * MiB, .swap_mem = 4 * MiB, .swap_rounds = 1,
+	.swap_map = 64 * MiB, .swap_mem = 4 * MiB, .swap_rounds = 1, .exec_rounds = 6,
 };
 
 static void usage(FILE *to, const char *argv0)
@@ -109,7 +111,9 @@ static void usage(FILE *to, const char *argv0)
 "of memory.  The swap figures stream 256 MiB through a 16 MiB machine whose\n"
 "swap store is a temporary file in $TMPDIR (else /tmp), as are the files of\n"
 "their ceilings: what dd(1) writes for swap_out, and the database of its own\n"
-"that SQLite reads for swap_in; all are removed at the end.\n"
+"that SQLite reads for swap_in; all are removed at the end.  The exec figure\n"
+"makes processes of /usr/bin/python3 up to its entry point, in a machine and\n"
+"on the host (fork + execve stopped by ptrace); it needs both.\n"
 "\n"
 "  -q, --quick        smaller sizes (64 MiB instead of 1 GiB, fewer rounds;\n"
 "                     swap figures: 64 MiB through 4 MiB, one round; scale:\n"
