@@ -333,7 +333,11 @@ static void check_done(const struct ctl_cmd *c, int pid, const char *answer,
 		break;
 	}
 	case CTL_EXEC:   /* test_exec and the exec unit test check what exec makes */
-	case CTL_BRK:
+		break;
+	case CTL_BRK:   /* the answer is the break, new or (a refused change) as it was */
+		(void)strtoull(answer, &stop, 16);
+		FUZZ_CHECK(!strncmp(answer, "0x", 2) && *stop == '\n' && !stop[1],
+			   "'%s' answered '%s'", line, answer);
 		break;
 	case CTL_EXIT:
 		FUZZ_CHECK(view_find(b, pid) < 0 && b->npids == a->npids - 1,
@@ -398,7 +402,7 @@ static void check_done(const struct ctl_cmd *c, int pid, const char *answer,
 		break;
 	}
 	if (c->op != CTL_SPAWN && c->op != CTL_FORK && c->op != CTL_MMAP && c->op != CTL_RECLAIM &&
-	    c->op != CTL_MINCORE)
+	    c->op != CTL_MINCORE && c->op != CTL_BRK)
 		FUZZ_CHECK(!strcmp(answer, "ok\n"), "'%s' answered '%s'", line, answer);
 }
 
