@@ -150,15 +150,24 @@ VMFS_EXPORT int vmfs_maps_0_5(vmfs *m, int pid, struct vmfs_map *maps, size_t ma
 VMFS_EXPORT int vmfs_maps_0_1(vmfs *m, int pid, void *maps, size_t max)
 {
 	struct vmfs_map *all = NULL;
+	size_t room = 0;
 	int n;
 
 	CHECK_M(m);
 	if (!maps && max)
 		return vm_error(-EINVAL, "vmfs_maps: NULL buffer");
-	if (max && !(all = calloc(max, sizeof(*all))))
-		return vm_error(-ENOMEM, "vmfs_maps: out of memory");
-	n = LOCKED(m, proc_maps(m, pid, all, max));
-	for (size_t i = 0; n > 0 && i < (size_t)n && i < max; i++) {
+	/* Room for what there is (not for @max, which may be far more), again if it grew. */
+	while ((n = LOCKED(m, proc_maps(m, pid, all, room))) > 0 && (size_t)n > room && room < max) {
+		struct vmfs_map *bigger;
+
+		room = (size_t)n < max ? (size_t)n : max;
+		if (!(bigger = realloc(all, room * sizeof(*all)))) {
+			free(all);
+			return vm_error(-ENOMEM, "vmfs_maps: out of memory");
+		}
+		all = bigger;
+	}
+	for (size_t i = 0; n > 0 && i < (size_t)n && i < room; i++) {
 		memset(&all[i].swap_pss, 0, 2 * sizeof(uint64_t));
 		memcpy((char *)maps + i * VMFS_MAP_SIZE_0_1, &all[i], VMFS_MAP_SIZE_0_1);
 	}
