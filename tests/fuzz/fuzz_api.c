@@ -786,10 +786,10 @@ static void op_exec(struct run *r, int i)
 	struct vmfs_object_info info[MAX_OBJS + 4];
 	int n = vmfs_object_list(r->md.m, info, MAX_OBJS + 4);
 
-	for (int k = 0; k < n && k < MAX_OBJS + 4; k++)
-		if (!strncmp(info[k].name, "%2F", 3)) {
-			model_set_op(&r->md, "remove host object %s", info[k].name);
-			EXPECT(r, "remove a host object", 0, vmfs_object_remove(r->md.m, info[k].name));
+	for (int o = 0; o < n && o < MAX_OBJS + 4; o++)
+		if (!strncmp(info[o].name, "%2F", 3)) {
+			model_set_op(&r->md, "remove host object %s", info[o].name);
+			EXPECT(r, "remove a host object", 0, vmfs_object_remove(r->md.m, info[o].name));
 		}
 }
 
