@@ -121,15 +121,15 @@ static int64_t fd_read(void *arg, uint64_t off, void *buf, size_t len)
 
 static int open_in_root_walk(int rootfd, const char *path, char *inside)
 {
-	char todo[PATH_MAX], next[PATH_MAX], target[PATH_MAX];
-	const char *p = todo;
+	char rest[PATH_MAX], next[PATH_MAX], target[PATH_MAX];
+	const char *p = rest;
 	size_t ilen = 0;
 	int links = 0, fd;
 
 	inside[0] = '\0';
-	if (strlen(path) >= sizeof(todo))
+	if (strlen(path) >= sizeof(rest))
 		return -ENAMETOOLONG;
-	memcpy(todo, path, strlen(path) + 1);
+	memcpy(rest, path, strlen(path) + 1);
 	for (;;) {
 		const char *end;
 		size_t clen;
@@ -171,10 +171,10 @@ static int open_in_root_walk(int rootfd, const char *path, char *inside)
 				return -ENAMETOOLONG;
 			memcpy(next, target, (size_t)n);
 			memcpy(next + n, end, strlen(end) + 1);
-			memcpy(todo, next, strlen(next) + 1);
-			p = todo;
+			memcpy(rest, next, strlen(next) + 1);
+			p = rest;
 			inside[ilen] = '\0';   /* the link's directory, or the root for an absolute one */
-			if (todo[0] == '/')
+			if (rest[0] == '/')
 				inside[ilen = 0] = '\0';
 			continue;
 		}
