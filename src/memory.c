@@ -361,8 +361,10 @@ static int64_t __do_fault(struct vm_fault *vmf, bool *major)
 	uint64_t pgoff = v->pgoff + ((vmf->address - v->start) >> PAGE_SHIFT);
 	int64_t pfn;
 
-	if (vmobj_is_file(o) && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
-		return fault_sigbus(vmf->info, vmf->flags, vmf->address, o->name);
+	/* past the end of a file, or of shared memory mremap grew (shmem_fault: SIGBUS) */
+	if (pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
+		return fault_sigbus(vmf->info, vmf->flags, vmf->address,
+				    o->name ? o->name : "shared anonymous memory");
 	pfn = cache_page(vmf, o, pgoff, major);
 	if (pfn < 0)
 		return oom(vmf, (int)pfn);
