@@ -245,8 +245,7 @@ void munlock_vmas(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end)
 		mlock_range(m, mm, start, end, false);
 }
 
-void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
-			struct spares *s)
+void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end, struct spares *s)
 {
 	struct vma *v;
 
