@@ -15,6 +15,7 @@
 #include "options.h"
 #include "policy.h"
 #include "pageflags.h"
+#include "cpu.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -544,4 +545,69 @@ VMFS_EXPORT int vmfs_mlock_stat(vmfs *m, struct vmfs_mlock_stat *st)
 	if (!st)
 		return vm_error(-EINVAL, "vmfs_mlock_stat: NULL result pointer");
 	return LOCKED(m, machine_mlock_stat(m, st));
+}
+
+/*
+ * The CPU (since 0.6).  vmfs_run holds the lock one slice at a time
+ * (cpu_run_slice: 1 while there is more to run), so vmfs_stop and the
+ * other calls get in between slices.
+ */
+static int run_slices(vmfs *m, int pid, uint64_t max, unsigned flags, struct vmfs_cpu_status *st)
+{
+	uint64_t left = max;
+	int rc;
+
+	if (flags & ~VMFS_RUN_KEEP)
+		return vm_error(-EINVAL, "vmfs_run: unknown flags 0x%x", flags & ~VMFS_RUN_KEEP);
+	if (max)
+		flags |= CPU_RUN_LIMITED;
+	do {
+		rc = LOCKED(m, cpu_run_slice(m, pid, &left, flags, st));
+		flags |= CPU_RUN_CONT;
+	} while (rc == 1);
+	return rc;
+}
+
+VMFS_EXPORT int vmfs_run(vmfs *m, int pid, uint64_t max, unsigned flags, struct vmfs_cpu_status *st)
+{
+	CHECK_M(m);
+	return run_slices(m, pid, max, flags, st);
+}
+
+VMFS_EXPORT int vmfs_step(vmfs *m, int pid, uint64_t n, struct vmfs_cpu_status *st)
+{
+	CHECK_M(m);
+	if (!n)
+		return vm_error(-EINVAL, "vmfs_step: 0 instructions");
+	return run_slices(m, pid, n, 0, st);
+}
+
+VMFS_EXPORT int vmfs_stop(vmfs *m, int pid)
+{
+	CHECK_M(m);
+	return LOCKED(m, cpu_stop(m, pid));
+}
+
+VMFS_EXPORT int vmfs_regs(vmfs *m, int pid, struct vmfs_regs *regs)
+{
+	CHECK_M(m);
+	if (!regs)
+		return vm_error(-EINVAL, "vmfs_regs: NULL regs");
+	return LOCKED(m, cpu_regs(m, pid, regs));
+}
+
+VMFS_EXPORT int vmfs_cpu_status(vmfs *m, int pid, struct vmfs_cpu_status *st)
+{
+	CHECK_M(m);
+	if (!st)
+		return vm_error(-EINVAL, "vmfs_cpu_status: NULL status");
+	return LOCKED(m, cpu_status(m, pid, st));
+}
+
+VMFS_EXPORT ssize_t vmfs_output(vmfs *m, int pid, int fd, uint64_t off, void *buf, size_t len)
+{
+	CHECK_M(m);
+	if (!buf && len)
+		return vm_error(-EINVAL, "vmfs_output: NULL buffer");
+	return LOCKED(m, cpu_output(m, pid, fd, off, buf, len));
 }

@@ -1060,6 +1060,86 @@ int vmfs_brk(vmfs *m, int pid, uint64_t addr, uint64_t *out);
  */
 int vmfs_auxv(vmfs *m, int pid, uint64_t *out, size_t max);
 
+/* ---- the CPU: running a program (since 0.6) ------------------------------ */
+
+/*
+ * A process that vmfs_exec loaded runs on an x86-64 CPU (Unicorn) in user
+ * mode, its loads, stores and instruction fetches made through the machine
+ * as vmfs_access makes them, its system calls served by the machine
+ * (libvmfs(3), THE CPU).  Built without the CPU (meson -Dcpu=disabled),
+ * these calls return -ENOSYS.
+ */
+
+/* The registers of a process's CPU (vmfs_regs).  Since 0.6. */
+struct vmfs_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags, fs_base, gs_base;
+	uint64_t reserved[12];
+};
+
+/* vmfs_cpu_status.stop_why: why the last vmfs_run or vmfs_step returned. */
+#define VMFS_CPU_STOP_NONE   0   /* never ran */
+#define VMFS_CPU_STOP_LIMIT  1   /* ran the instructions asked for */
+#define VMFS_CPU_STOP_STOP   2   /* vmfs_stop */
+#define VMFS_CPU_STOP_EXIT   3   /* the program exited (exit, exit_group) */
+#define VMFS_CPU_STOP_SIGNAL 4   /* a fatal signal ended it (SIGSEGV, SIGBUS, SIGILL...) */
+
+/* A process as its CPU sees it (vmfs_cpu_status, vmfs_run).  Since 0.6. */
+struct vmfs_cpu_status {
+	char     state;       /* Linux's letter: 'T' loaded or stopped, 'R' running,
+				 'Z' exited and not reaped, 'S' no program loaded */
+	int      stop_why;    /* VMFS_CPU_STOP_* */
+	int      exit_code;   /* with 'Z': the wait status, (code << 8) after exit,
+				 the signal number after a fatal signal */
+	uint64_t insns;       /* instructions run */
+	uint64_t fetches;     /* translated blocks fetched through the machine */
+	uint64_t out_len[2];  /* bytes written to fd 1 and fd 2 */
+	uint64_t reserved[8];
+};
+
+/* vmfs_run flag: at exit, keep the address space (to inspect) until reaped. */
+#define VMFS_RUN_KEEP 0x1u
+
+/*
+ * vmfs_run - run @pid's program from where it stands until it exits, a
+ * fatal signal ends it, vmfs_stop stops it, or, @max not 0, @max
+ * instructions have run.  The machine lock is let go every few hundred
+ * thousand instructions, so other calls (vmfs_stop, reads of its memory)
+ * go on meanwhile.  An exited process stays a zombie ('Z': its status and
+ * output kept; its address space too with VMFS_RUN_KEEP) until vmfs_exit
+ * reaps it.  The status into *@st (may be NULL).  0, or -ESRCH (no such
+ * process, or it has exited), -EINVAL (never exec'd, unknown flags),
+ * -EBUSY (another thread runs it), -ENOMEM, -ENOSYS (no CPU).  Since 0.6.
+ */
+int vmfs_run(vmfs *m, int pid, uint64_t max, unsigned flags, struct vmfs_cpu_status *st);
+
+/* vmfs_step - vmfs_run of exactly @n instructions (@n >= 1), or fewer if it ends.  Since 0.6. */
+int vmfs_step(vmfs *m, int pid, uint64_t n, struct vmfs_cpu_status *st);
+
+/*
+ * vmfs_stop - ask @pid's running vmfs_run to return (state 'T'); it does
+ * within one slice.  0 (also when it is not running), -ESRCH.  Since 0.6.
+ */
+int vmfs_stop(vmfs *m, int pid);
+
+/*
+ * vmfs_regs - @pid's registers, while it is not running (loaded, stopped
+ * or exited): 0, -ESRCH, -EINVAL (never exec'd), -EBUSY (running),
+ * -ENOSYS.  Since 0.6.
+ */
+int vmfs_regs(vmfs *m, int pid, struct vmfs_regs *regs);
+
+/* vmfs_cpu_status - @pid's state as its CPU sees it: 0, -ESRCH, -ENOSYS.  Since 0.6. */
+int vmfs_cpu_status(vmfs *m, int pid, struct vmfs_cpu_status *st);
+
+/*
+ * vmfs_output - what @pid's program wrote to @fd (1 or 2) from byte @off:
+ * up to @len bytes into @buf, 0 at the end.  The bytes, or -ESRCH,
+ * -EINVAL (another fd), -ENOSYS.  Since 0.6.
+ */
+ssize_t vmfs_output(vmfs *m, int pid, int fd, uint64_t off, void *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

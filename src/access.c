@@ -106,8 +106,12 @@ static bool access_error(const struct access *a, const struct vma *v)
  */
 static void deliver_segv(struct access *a)
 {
+	uint64_t ip = 0, sp = 0;
+
 	if (!a->user || a->force)
 		return;
+	if (a->mm->cpu)                 /* a program running on the CPU: its registers */
+		a->mm->cpu_ip_sp(a->mm->cpu, &ip, &sp);
 	a->mm->c.segv++;
 	a->m->cnt.segfault++;
 	if (a->f->signo == VMFS_SIGBUS) {
@@ -118,7 +122,8 @@ static void deliver_segv(struct access *a)
 	}
 	klog_add(&a->m->klog, machine_now(a->m),
 		 "%s[%d]: segfault at %llx ip %016llx sp %016llx error %x",
-		 a->mm->comm, a->mm->pid, (unsigned long long)a->f->addr, 0ull, 0ull,
+		 a->mm->comm, a->mm->pid, (unsigned long long)a->f->addr, (unsigned long long)ip,
+		 (unsigned long long)sp,
 		 a->f->error_code);
 }
 

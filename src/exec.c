@@ -763,7 +763,12 @@ int do_execve(struct vmfs *m, int pid, const char *path, const char *const *argv
 	/* The point of no return: begin_new_exec. */
 	if ((rc = do_munmap(m, pid, 0, m->geom.user_top)) < 0)
 		goto out;
-	memset(&mm->img, 0, sizeof(mm->img));
+	{
+		uint32_t execs = mm->img.execs;   /* counts on (cpu.c) */
+
+		memset(&mm->img, 0, sizeof(mm->img));
+		mm->img.execs = execs;
+	}
 	b = (struct bprm){ .m = m, .mm = mm, .task_size = task_size,
 			   .rng = m->opt.seed ^ ((uint64_t)pid << 32),
 			   .randomize = randomize_va_space != 0 };
@@ -805,6 +810,8 @@ int do_execve(struct vmfs *m, int pid, const char *path, const char *const *argv
 	mm->img.start_data = l.start_data;
 	mm->img.end_data = l.end_data;
 	mm->img.start_stack = sp;
+	mm->img.entry = entry;
+	mm->img.execs++;
 	if (b.randomize && randomize_va_space > 1) {
 		if (prog->elf.type == ELF_ET_DYN && prog->elf.interp < 0)
 			mm->img.brk = mm->img.start_brk = task_size / 3 * 2;

@@ -81,6 +81,8 @@ struct mm_image {
 	uint64_t arg_start, arg_end, env_start, env_end;
 	uint64_t saved_auxv[MM_SAVED_AUXV];   /* pairs, ending with AT_NULL */
 	uint32_t auxv_words;                  /* words of saved_auxv used, AT_NULL included */
+	uint64_t entry;                       /* where execution starts (the interpreter's entry) */
+	uint32_t execs;                       /* execs so far: a CPU made before is stale (cpu.c) */
 };
 
 struct mm {
@@ -100,6 +102,15 @@ struct mm {
 	unsigned         def_flags;      /* VM_LOCKED_MASK bits new mappings get (mlockall MCL_FUTURE) */
 	struct mm_counters c;
 	struct mm_image  img;             /* exec's layout (exec.c) */
+	/*
+	 * The process's CPU (cpu.c), made when it first runs; NULL before.
+	 * Modules below cpu.c reach it only through these two pointers, which
+	 * cpu.c sets: mm_destroy frees it, a segfault line asks it for the
+	 * registers (the real ip and sp).
+	 */
+	struct cpu      *cpu;
+	void           (*cpu_free)(struct cpu *cpu);
+	void           (*cpu_ip_sp)(const struct cpu *cpu, uint64_t *ip, uint64_t *sp);
 };
 
 struct vm_counters {

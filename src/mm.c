@@ -155,6 +155,8 @@ static void free_vmas(struct vmfs *m, struct mm *mm)
 /* Free everything of @mm and the mm itself; it must be unlinked already. */
 static void mm_destroy(struct vmfs *m, struct mm *mm)
 {
+	if (mm->cpu)
+		mm->cpu_free(mm->cpu);
 	m->cnt.tlb_hit += mm->c.tlb_hit;   /* the machine's count keeps them */
 	m->cnt.tlb_miss += mm->c.tlb_miss;
 	if (mm->locked_vm && mm->cr3) {

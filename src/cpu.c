@@ -1,0 +1,715 @@
+/*
+ * cpu.c - the CPU of a process: Unicorn 2 runs its x86-64 user code, and
+ * every load, store and instruction fetch of the program is made through
+ * the machine (access.c's access_vm, as a user access), so permissions,
+ * faults, the accessed and dirty bits, the TLB, the policy and the
+ * counters see the program as they see any other access.
+ *
+ * The design is a shadow: each mapping of the process (each vma, never a
+ * page: Unicorn 2.0.1 slows quadratically with regions and stops near
+ * 4,096) is one Unicorn region, readable, writable and executable to
+ * Unicorn, whose bytes are only a cache of the machine's:
+ *
+ *   load   UC_HOOK_MEM_READ, before it: access_vm(READ) of its bytes from
+ *          the machine, written into the shadow, which the load then reads
+ *   store  UC_HOOK_MEM_WRITE: the value, stored through access_vm(WRITE)
+ *   fetch  UC_HOOK_BLOCK, before a translated block runs: access_vm(EXEC)
+ *          of its bytes (NX enforced, counted as a fetch); if they differ
+ *          from the shadow (first run, code changed, a page swapped in
+ *          with new bytes), they are written to it, the block's
+ *          translation dropped (uc_ctl_remove_cache) and the block run
+ *          again from its start (uc_emu_stop from the hook stops before
+ *          the stale block runs: measured)
+ *   hole   UC_HOOK_MEM_*_UNMAPPED: the access made through the machine
+ *          anyway, which refuses it (SIGSEGV) or grows the stack
+ *   syscall  UC_HOOK_INSN(SYSCALL): syscall.c; rcx and r11 clobbered
+ *          as the SYSCALL instruction does
+ *
+ * What stays true: the regions mirror the vmas exactly before each
+ * instruction the program runs (cpu_sync after any call that may change
+ * mappings, and at the start of every slice, since other calls run
+ * between slices), and the translation cache of a range is dropped when
+ * its mapping changes.  A fault the machine reports stops the CPU with
+ * the signal recorded; access.c has logged Linux's segfault line, with
+ * the ip and sp read here (cpu_ip_sp).  A process runs in slices of
+ * CPU_SLICE instructions, counted exactly by a code hook, so that the
+ * caller (libvmfs/api.c) lets the machine lock go between them.  Linux's
+ * state letters: T (loaded, stopped), R (running), Z (exited, not reaped).
+ * One Unicorn engine per process (about 3 MB), closed at exit.
+ * Called with the machine lock held.
+ */
+#include "cpu.h"
+#include "error.h"
+#include "klog.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef VMFS_HAVE_CPU
+#include <unicorn/unicorn.h>
+
+enum { H_READ, H_WRITE, H_UNMAPPED, H_BLOCK, H_CODE, H_SYSCALL, H_INTR, H_CPUID };
+
+/* The registers of struct vmfs_regs, in its order, as Unicorn names them. */
+static const int reg_ids[20] = {
+	UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
+	UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_RBP, UC_X86_REG_RSP,
+	UC_X86_REG_R8,  UC_X86_REG_R9,  UC_X86_REG_R10, UC_X86_REG_R11,
+	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+	UC_X86_REG_RIP, UC_X86_REG_RFLAGS, UC_X86_REG_FS_BASE, UC_X86_REG_GS_BASE,
+};
+
+static uint64_t reg_get(struct cpu *c, int id)
+{
+	uint64_t v = 0;
+
+	uc_reg_read(c->uc, id, &v);
+	return v;
+}
+
+static void reg_set(struct cpu *c, int id, uint64_t v)
+{
+	uc_reg_write(c->uc, id, &v);
+}
+
+/* mm->cpu_ip_sp: the registers for the segfault line. */
+static void cpu_ip_sp(const struct cpu *c, uint64_t *ip, uint64_t *sp)
+{
+	if (c->uc) {
+		*ip = reg_get((struct cpu *)c, UC_X86_REG_RIP);
+		*sp = reg_get((struct cpu *)c, UC_X86_REG_RSP);
+	} else {
+		*ip = c->final.rip;
+		*sp = c->final.rsp;
+	}
+}
+
+static void regs_save(struct cpu *c, struct vmfs_regs *r)
+{
+	uint64_t *w = &r->rax;
+
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < 20; i++)
+		w[i] = reg_get(c, reg_ids[i]);
+}
+
+/* Close the engine, keeping the registers (exit, or freeing). */
+static void cpu_close_uc(struct cpu *c)
+{
+	if (!c->uc)
+		return;
+	regs_save(c, &c->final);
+	uc_close(c->uc);
+	c->uc = NULL;
+	free(c->reg);
+	c->reg = NULL;
+	c->nreg = c->capreg = 0;
+}
+
+static void cpu_free(struct cpu *c)
+{
+	cpu_close_uc(c);
+	free(c->out[0].buf);
+	free(c->out[1].buf);
+	free(c);
+}
+
+/*
+ * Bring the shadow's regions in line with the vmas of @mm: a region that
+ * is no longer exactly a vma goes, a vma with no region gets one, and the
+ * translations of every range that changed are dropped.  0 or -ENOMEM.
+ */
+static int cpu_sync(struct cpu *c, struct mm *mm)
+{
+	uint64_t n = 0, i = 0;
+	struct cpu_region *nr;
+	const struct vma *v;
+
+	for (v = mm->vmas.first; v; v = v->next)
+		n++;
+	nr = malloc((n ? n : 1) * sizeof(*nr));
+	if (!nr)
+		return vm_error(-ENOMEM, "cpu: out of memory for the shadow's regions");
+	for (v = mm->vmas.first; v; v = v->next, i++)
+		nr[i] = (struct cpu_region){ v->start, v->end };
+	/* Unmap the regions that are not a vma any more (both lists sorted). */
+	i = 0;
+	for (uint64_t k = 0; k < c->nreg; k++) {
+		struct cpu_region r = c->reg[k];
+
+		while (i < n && nr[i].start < r.start)
+			i++;
+		if (i < n && nr[i].start == r.start && nr[i].end == r.end)
+			continue;
+		uc_mem_unmap(c->uc, r.start, r.end - r.start);
+		uc_ctl_remove_cache(c->uc, r.start, r.end);
+	}
+	/* Map the vmas that have no region. */
+	i = 0;
+	for (uint64_t k = 0; k < n; k++) {
+		while (i < c->nreg && c->reg[i].start < nr[k].start)
+			i++;
+		if (i < c->nreg && c->reg[i].start == nr[k].start && c->reg[i].end == nr[k].end)
+			continue;
+		if (uc_mem_map(c->uc, nr[k].start, nr[k].end - nr[k].start, UC_PROT_ALL) != UC_ERR_OK) {
+			/* leave the shadow as the list says: drop what did not map */
+			memmove(&nr[k], &nr[k + 1], (n - k - 1) * sizeof(*nr));
+			n--;
+			k--;
+			free(c->reg);
+			c->reg = nr;
+			c->nreg = c->capreg = n;
+			return vm_error(-ENOMEM, "cpu: Unicorn could not map a mapping");
+		}
+		uc_ctl_remove_cache(c->uc, nr[k].start, nr[k].end);
+	}
+	free(c->reg);
+	c->reg = nr;
+	c->nreg = c->capreg = n;
+	c->maps_changed = false;
+	return 0;
+}
+
+/* A fatal signal ends the slice; the process becomes a zombie when it returns. */
+static void cpu_signal(struct cpu *c, int signo)
+{
+	if (!c->signo)
+		c->signo = signo;
+	c->halt = true;
+	uc_emu_stop(c->uc);
+}
+
+/* An access the machine refused (access_vm's fault in c->fault). */
+static void cpu_fault(struct cpu *c, int64_t rc)
+{
+	if (c->fault.si_code)
+		cpu_signal(c, c->fault.signo ? c->fault.signo : VMFS_SIGSEGV);
+	else if (rc == -ENOMEM)
+		cpu_signal(c, 9);       /* no page for the fault: SIGKILL (no OOM killer yet) */
+	else
+		cpu_signal(c, VMFS_SIGSEGV);
+}
+
+/*
+ * One data access of the program through the machine: @how, @size bytes
+ * at @addr, from or into @buf.  True if it was made whole.  A page-crossing
+ * access whose second page faults faults there.
+ */
+static bool cpu_access(struct cpu *c, uint64_t addr, void *buf, uint64_t size, unsigned how)
+{
+	int64_t n = access_vm(c->m, c->pid, addr, buf, size, how, &c->fault);
+
+	if (n == (int64_t)size)
+		return true;
+	if (n >= 0)
+		n = access_vm(c->m, c->pid, addr + (uint64_t)n, (uint8_t *)buf + n,
+			      size - (uint64_t)n, how, &c->fault);
+	if (n < 0)
+		cpu_fault(c, n);
+	return false;
+}
+
+static void hook_read(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+		      void *arg)
+{
+	struct cpu *c = arg;
+	uint8_t b[16];
+
+	(void)type;
+	(void)value;
+	if (c->halt || size <= 0 || size > (int)sizeof(b))
+		return;
+	if (cpu_access(c, addr, b, (uint64_t)size, VMFS_ACCESS_READ))
+		uc_mem_write(uc, addr, b, (size_t)size);
+}
+
+static void hook_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+		       void *arg)
+{
+	struct cpu *c = arg;
+	uint8_t b[8];
+
+	(void)uc;
+	(void)type;
+	if (c->halt || size <= 0 || size > (int)sizeof(b))
+		return;
+	memcpy(b, &value, (size_t)size);   /* x86 is little-endian, as the host */
+	cpu_access(c, addr, b, (uint64_t)size, VMFS_ACCESS_WRITE);
+}
+
+/*
+ * An access outside every region: made through the machine, which either
+ * refuses it (the signal) or grows the stack below its mapping; then the
+ * shadow gains the new region and Unicorn makes the access again.
+ */
+static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+			  int64_t value, void *arg)
+{
+	struct cpu *c = arg;
+	uint8_t b[16] = { 0 };
+	unsigned how = type == UC_MEM_WRITE_UNMAPPED ? VMFS_ACCESS_WRITE :
+		       type == UC_MEM_FETCH_UNMAPPED ? VMFS_ACCESS_EXEC : VMFS_ACCESS_READ;
+	struct mm *mm;
+
+	(void)uc;
+	if (c->halt)
+		return false;
+	if (size <= 0 || size > (int)sizeof(b))
+		size = 1;
+	if (how == VMFS_ACCESS_WRITE)
+		memcpy(b, &value, (size_t)size > sizeof(value) ? sizeof(value) : (size_t)size);
+	if (!cpu_access(c, addr, b, (uint64_t)size, how))
+		return false;
+	mm = mm_lookup(c->m, c->pid);
+	if (!mm || cpu_sync(c, mm) < 0) {
+		cpu_signal(c, VMFS_SIGSEGV);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Before a translated block runs: fetch its bytes through the machine (an
+ * instruction fetch, NX checked) and compare them with the shadow's, which
+ * the block was translated from.
+ */
+static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
+{
+	struct cpu *c = arg;
+	uint8_t mach[4096], shadow[4096];
+	int64_t n;
+
+	if (c->halt || c->restart)
+		return;
+	if (size == 0 || size > sizeof(mach))
+		size = 1;
+	c->fetches++;
+	n = access_vm(c->m, c->pid, addr, mach, size, VMFS_ACCESS_EXEC, &c->fault);
+	if (n < 0) {
+		cpu_fault(c, n);
+		return;
+	}
+	if (uc_mem_read(uc, addr, shadow, (size_t)n) != UC_ERR_OK)
+		return;
+	if (memcmp(mach, shadow, (size_t)n) == 0) {
+		if ((uint64_t)n < size) {
+			/* the block runs into a page the machine will not fetch */
+			cpu_access(c, addr + (uint64_t)n, mach, 1, VMFS_ACCESS_EXEC);
+			if (!c->halt)
+				cpu_signal(c, VMFS_SIGSEGV);
+		}
+		return;
+	}
+	uc_mem_write(uc, addr, mach, (size_t)n);
+	uc_ctl_remove_cache(uc, addr, addr + size);
+	c->restart = true;
+	uc_emu_stop(uc);
+}
+
+/* Each instruction: counted, and the slice ends when its budget is spent. */
+static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
+{
+	struct cpu *c = arg;
+
+	(void)addr;
+	(void)size;
+	if (c->halt || c->restart)
+		return;
+	if (c->budget == 0) {
+		uc_emu_stop(uc);
+		return;
+	}
+	c->budget--;
+	c->insns++;
+}
+
+static void hook_syscall(uc_engine *uc, void *arg)
+{
+	struct cpu *c = arg;
+	uint64_t args[6], ret;
+	struct mm *mm;
+
+	(void)uc;
+	if (c->halt)
+		return;
+	args[0] = reg_get(c, UC_X86_REG_RDI);
+	args[1] = reg_get(c, UC_X86_REG_RSI);
+	args[2] = reg_get(c, UC_X86_REG_RDX);
+	args[3] = reg_get(c, UC_X86_REG_R10);
+	args[4] = reg_get(c, UC_X86_REG_R8);
+	args[5] = reg_get(c, UC_X86_REG_R9);
+	ret = (uint64_t)cpu_syscall(c, reg_get(c, UC_X86_REG_RAX), args);
+	reg_set(c, UC_X86_REG_RAX, ret);
+	/* SYSCALL put the return address in rcx and rflags in r11 */
+	reg_set(c, UC_X86_REG_RCX, reg_get(c, UC_X86_REG_RIP));
+	reg_set(c, UC_X86_REG_R11, reg_get(c, UC_X86_REG_RFLAGS));
+	if (c->maps_changed && (mm = mm_lookup(c->m, c->pid)) && cpu_sync(c, mm) < 0)
+		cpu_signal(c, 9);
+	if (c->halt)
+		uc_emu_stop(uc);
+}
+
+/*
+ * CPUID: Unicorn 2.0.1's leaf 1 lacks the FPU and MMX bits, and glibc
+ * then refuses to start; the CPU is the one Unicorn models, with them set.
+ * The hook runs the instruction's model first (return 0), so the bits are
+ * set by the code hook on the next instruction: instead, model leaf 1
+ * here whole from Unicorn's own answer, run on a scratch engine once.
+ */
+static uint32_t cpuid1[4];
+
+static int hook_cpuid(uc_engine *uc, void *arg)
+{
+	struct cpu *c = arg;
+	uint64_t leaf = reg_get(c, UC_X86_REG_RAX) & 0xffffffffu;
+
+	(void)uc;
+	if (leaf != 1 || !cpuid1[0])
+		return 0;
+	reg_set(c, UC_X86_REG_RAX, cpuid1[0]);
+	reg_set(c, UC_X86_REG_RBX, cpuid1[1]);
+	reg_set(c, UC_X86_REG_RCX, cpuid1[2]);
+	reg_set(c, UC_X86_REG_RDX, cpuid1[3] | 0x1u | 0x800000u);   /* FPU, MMX */
+	return 1;
+}
+
+/* Leaf 1 of Unicorn's model, asked of a scratch engine (once per host process). */
+static void cpuid1_probe(void)
+{
+	static const uint8_t code[] = { 0x0f, 0xa2 };   /* cpuid */
+	uc_engine *uc;
+	uint64_t v = 1;
+
+	if (cpuid1[0] || uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
+		return;
+	if (uc_mem_map(uc, 0x1000, 0x1000, UC_PROT_ALL) == UC_ERR_OK &&
+	    uc_mem_write(uc, 0x1000, code, sizeof(code)) == UC_ERR_OK &&
+	    uc_reg_write(uc, UC_X86_REG_RAX, &v) == UC_ERR_OK &&
+	    uc_emu_start(uc, 0x1000, 0x1000 + sizeof(code), 0, 0) == UC_ERR_OK) {
+		uint32_t r[4];
+
+		uc_reg_read(uc, UC_X86_REG_EAX, &r[0]);
+		uc_reg_read(uc, UC_X86_REG_EBX, &r[1]);
+		uc_reg_read(uc, UC_X86_REG_ECX, &r[2]);
+		uc_reg_read(uc, UC_X86_REG_EDX, &r[3]);
+		memcpy(cpuid1, r, sizeof(r));
+		if (!cpuid1[0])
+			cpuid1[0] = 0x663;   /* never 0: 0 means "not probed" */
+	}
+	uc_close(uc);
+}
+
+/* A CPU exception the program did not handle: Linux's trap line and signal. */
+static void hook_intr(uc_engine *uc, uint32_t intno, void *arg)
+{
+	struct cpu *c = arg;
+	struct mm *mm = mm_lookup(c->m, c->pid);
+	static const char *const name[] = { [0] = "divide error", [1] = "debug",
+		[3] = "int3", [6] = "invalid opcode", [13] = "general protection" };
+	int signo = intno == 0 ? 8 : intno == 1 || intno == 3 ? 5 : intno == 6 ? 4 : VMFS_SIGSEGV;
+
+	(void)uc;
+	if (mm)
+		klog_add(&c->m->klog, machine_now(c->m),
+			 "traps: %s[%d] trap %s ip:%llx sp:%llx error:0", mm->comm, mm->pid,
+			 intno < 14 && name[intno] ? name[intno] : "exception",
+			 (unsigned long long)reg_get(c, UC_X86_REG_RIP),
+			 (unsigned long long)reg_get(c, UC_X86_REG_RSP));
+	cpu_signal(c, signo);
+}
+
+/* A new engine for @mm, at its exec's entry with Linux's start_thread registers. */
+static int cpu_open_uc(struct cpu *c, struct mm *mm)
+{
+	static const struct { int type; void *fn; uint64_t begin, end; int insn; } hooks[] = {
+		[H_READ]     = { UC_HOOK_MEM_READ, (void *)hook_read, 1, 0, 0 },
+		[H_WRITE]    = { UC_HOOK_MEM_WRITE, (void *)hook_write, 1, 0, 0 },
+		[H_UNMAPPED] = { UC_HOOK_MEM_UNMAPPED, (void *)hook_unmapped, 1, 0, 0 },
+		[H_BLOCK]    = { UC_HOOK_BLOCK, (void *)hook_block, 1, 0, 0 },
+		[H_CODE]     = { UC_HOOK_CODE, (void *)hook_code, 1, 0, 0 },
+		[H_SYSCALL]  = { UC_HOOK_INSN, (void *)hook_syscall, 1, 0, UC_X86_INS_SYSCALL },
+		[H_INTR]     = { UC_HOOK_INTR, (void *)hook_intr, 1, 0, 0 },
+		[H_CPUID]    = { UC_HOOK_INSN, (void *)hook_cpuid, 1, 0, UC_X86_INS_CPUID },
+	};
+	uc_engine *uc;
+
+	cpuid1_probe();
+	if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
+		return vm_error(-ENOMEM, "cpu: Unicorn could not open an engine");
+	c->uc = uc;
+	for (unsigned i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		uc_hook h;
+		uc_err e = hooks[i].insn ?
+			uc_hook_add(uc, &h, hooks[i].type, hooks[i].fn, c, hooks[i].begin,
+				    hooks[i].end, hooks[i].insn) :
+			uc_hook_add(uc, &h, hooks[i].type, hooks[i].fn, c, hooks[i].begin,
+				    hooks[i].end);
+		if (e != UC_ERR_OK) {
+			uc_close(uc);
+			c->uc = NULL;
+			return vm_error(-ENOMEM, "cpu: Unicorn refused a hook: %s", uc_strerror(e));
+		}
+	}
+	for (int i = 0; i < 20; i++)
+		reg_set(c, reg_ids[i], 0);
+	reg_set(c, UC_X86_REG_RIP, mm->img.entry);
+	reg_set(c, UC_X86_REG_RSP, mm->img.start_stack);
+	reg_set(c, UC_X86_REG_RFLAGS, 0x202);   /* start_thread: IF (and bit 1) */
+	c->execs = mm->img.execs;
+	if (cpu_sync(c, mm) < 0) {
+		cpu_close_uc(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The CPU of @pid, made (or made anew after an exec) if need be: the mm,
+ * or NULL with the error set (-ESRCH, -EINVAL never exec'd, -ENOMEM).
+ */
+static struct mm *cpu_get(struct vmfs *m, int pid, int *err)
+{
+	struct mm *mm = mm_lookup(m, pid);
+	struct cpu *c;
+
+	*err = -ESRCH;
+	if (!mm)
+		return NULL;
+	c = mm->cpu;
+	if (c && c->state == 'Z')
+		return mm;
+	if (c && c->execs == mm->img.execs)
+		return mm;
+	*err = vm_error(-EINVAL, "process %d has no program loaded (exec one first)", pid);
+	if (!mm->img.execs)
+		return NULL;
+	if (c) {                 /* exec'd again since: a fresh CPU */
+		cpu_free(c);
+		mm->cpu = NULL;
+	}
+	if (!(c = calloc(1, sizeof(*c)))) {
+		*err = vm_error(-ENOMEM, "cpu: out of memory");
+		return NULL;
+	}
+	c->m = m;
+	c->pid = pid;
+	c->state = 'T';
+	if ((*err = cpu_open_uc(c, mm)) < 0) {
+		cpu_free(c);
+		return NULL;
+	}
+	mm->cpu = c;
+	mm->cpu_free = cpu_free;
+	mm->cpu_ip_sp = cpu_ip_sp;
+	return mm;
+}
+
+static void status_fill(const struct cpu *c, struct vmfs_cpu_status *st)
+{
+	if (!st)
+		return;
+	memset(st, 0, sizeof(*st));
+	st->state = c->state;
+	st->stop_why = c->stop_why;
+	st->exit_code = c->exit_code;
+	st->insns = c->insns;
+	st->fetches = c->fetches;
+	st->out_len[0] = c->out[0].len;
+	st->out_len[1] = c->out[1].len;
+}
+
+/*
+ * The program is done (exit: c->exit_code set by syscall.c; or a fatal
+ * signal): a zombie.  Its engine closes (the registers kept); its address
+ * space goes too, as Linux's exit_mm, unless the run asked to keep it.
+ */
+static void cpu_zombie(struct cpu *c, struct mm *mm)
+{
+	if (c->signo) {
+		c->exit_code = c->signo;
+		c->stop_why = VMFS_CPU_STOP_SIGNAL;
+	} else {
+		c->stop_why = VMFS_CPU_STOP_EXIT;
+	}
+	c->state = 'Z';
+	cpu_close_uc(c);
+	if (!c->keep)
+		do_munmap(c->m, c->pid, 0, c->m->geom.user_top);
+	(void)mm;
+}
+
+int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
+		  struct vmfs_cpu_status *st)
+{
+	struct mm *mm;
+	struct cpu *c;
+	int rc;
+
+	if (!(mm = cpu_get(m, pid, &rc)))
+		return rc;
+	c = mm->cpu;
+	if (c->state == 'Z')
+		return vm_error(-ESRCH, "process %d has exited", pid);
+	if (!(flags & CPU_RUN_CONT)) {
+		if (c->state == 'R')
+			return vm_error(-EBUSY, "process %d is running", pid);
+		c->state = 'R';
+		c->stop_req = false;
+		c->keep = flags & VMFS_RUN_KEEP;
+	}
+	if (c->stop_req) {
+		c->state = 'T';
+		c->stop_why = VMFS_CPU_STOP_STOP;
+		c->stop_req = false;
+		status_fill(c, st);
+		return 0;
+	}
+	if ((rc = cpu_sync(c, mm)) < 0) {
+		c->state = 'T';
+		return rc;
+	}
+	c->budget = *left && *left < CPU_SLICE ? *left : CPU_SLICE;
+	{
+		uint64_t before = c->insns;
+
+		c->halt = false;
+		c->signo = 0;
+		do {
+			uc_err e;
+
+			c->restart = false;
+			e = uc_emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), 0, 0, 0);
+			if (e != UC_ERR_OK && !c->halt && !c->restart) {
+				if (e == UC_ERR_INSN_INVALID) {
+					klog_add(&m->klog, machine_now(m),
+						 "traps: %s[%d] trap invalid opcode ip:%llx sp:%llx error:0",
+						 mm->comm, mm->pid,
+						 (unsigned long long)reg_get(c, UC_X86_REG_RIP),
+						 (unsigned long long)reg_get(c, UC_X86_REG_RSP));
+					cpu_signal(c, 4);
+				} else {
+					cpu_signal(c, VMFS_SIGSEGV);
+				}
+			}
+		} while (c->restart && !c->halt && c->budget);
+		if (*left)
+			*left -= c->insns - before;
+	}
+	if (c->halt) {
+		cpu_zombie(c, mm);
+		status_fill(c, st);
+		return 0;
+	}
+	if (c->budget == 0 && *left == 0 && (flags & CPU_RUN_LIMITED)) {
+		c->state = 'T';
+		c->stop_why = VMFS_CPU_STOP_LIMIT;
+		status_fill(c, st);
+		return 0;
+	}
+	return 1;
+}
+
+int cpu_stop(struct vmfs *m, int pid)
+{
+	struct mm *mm = mm_lookup(m, pid);
+
+	if (!mm)
+		return -ESRCH;
+	if (mm->cpu && mm->cpu->state == 'R')
+		mm->cpu->stop_req = true;
+	return 0;
+}
+
+int cpu_regs(struct vmfs *m, int pid, struct vmfs_regs *regs)
+{
+	struct mm *mm;
+	struct cpu *c;
+	int rc;
+
+	if (!(mm = cpu_get(m, pid, &rc)))
+		return rc;
+	c = mm->cpu;
+	if (c->state == 'R')
+		return vm_error(-EBUSY, "process %d is running: stop it first", pid);
+	if (c->uc)
+		regs_save(c, regs);
+	else
+		*regs = c->final;
+	return 0;
+}
+
+int cpu_status(struct vmfs *m, int pid, struct vmfs_cpu_status *st)
+{
+	struct mm *mm = mm_lookup(m, pid);
+
+	if (!mm)
+		return -ESRCH;
+	if (mm->cpu && (mm->cpu->state == 'Z' || mm->cpu->execs == mm->img.execs)) {
+		status_fill(mm->cpu, st);
+		return 0;
+	}
+	memset(st, 0, sizeof(*st));
+	st->state = mm->img.execs ? 'T' : 'S';
+	return 0;
+}
+
+int64_t cpu_output(struct vmfs *m, int pid, int fd, uint64_t off, void *buf, uint64_t len)
+{
+	struct mm *mm = mm_lookup(m, pid);
+	const struct cpu_out *o;
+
+	if (!mm)
+		return -ESRCH;
+	if (fd != 1 && fd != 2)
+		return vm_error(-EINVAL, "output: fd %d is not 1 or 2", fd);
+	if (!mm->cpu)
+		return 0;
+	o = &mm->cpu->out[fd - 1];
+	if (off >= o->len)
+		return 0;
+	if (len > o->len - off)
+		len = o->len - off;
+	memcpy(buf, o->buf + off, len);
+	return (int64_t)len;
+}
+
+#else /* !VMFS_HAVE_CPU */
+
+static int no_cpu(void)
+{
+	return vm_error(-ENOSYS, "this libvmfs was built without the CPU (meson -Dcpu=disabled)");
+}
+
+int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
+		  struct vmfs_cpu_status *st)
+{
+	(void)m, (void)pid, (void)left, (void)flags, (void)st;
+	return no_cpu();
+}
+
+int cpu_stop(struct vmfs *m, int pid)
+{
+	(void)m, (void)pid;
+	return no_cpu();
+}
+
+int cpu_regs(struct vmfs *m, int pid, struct vmfs_regs *regs)
+{
+	(void)m, (void)pid, (void)regs;
+	return no_cpu();
+}
+
+int cpu_status(struct vmfs *m, int pid, struct vmfs_cpu_status *st)
+{
+	(void)m, (void)pid, (void)st;
+	return no_cpu();
+}
+
+int64_t cpu_output(struct vmfs *m, int pid, int fd, uint64_t off, void *buf, uint64_t len)
+{
+	(void)m, (void)pid, (void)fd, (void)off, (void)buf, (void)len;
+	return no_cpu();
+}
+
+#endif

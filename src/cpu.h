@@ -1,0 +1,91 @@
+/*
+ * cpu.h - the CPU of a process (cpu.c) and its system-call layer
+ * (syscall.c): what the two share, and the engine calls libvmfs makes.
+ *
+ * A process gets a CPU (struct cpu, mm->cpu) the first time it is run,
+ * stepped or its registers are read after an exec; it keeps it until it is
+ * reaped (mm_destroy calls mm->cpu_free).  Its state is Linux's task state
+ * letter: 'T' loaded or stopped (by vmfs_stop, or a step that ended),
+ * 'R' running (inside vmfs_run), 'Z' exited and not yet reaped (exit
+ * status, output and, with VMFS_RUN_KEEP, the address space are kept).
+ * A zombie never runs again.  What stays true: a system call changes
+ * nothing when it fails on a bad argument, and the CPU's shadow of the
+ * mappings (cpu.c) is brought up to date before the program's next
+ * instruction after any call that changed them (c->maps_changed).
+ * Everything here runs with the machine lock held.
+ */
+#ifndef VMFS_CPU_H
+#define VMFS_CPU_H
+
+#include "machine.h"
+#include "vmfs.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Output a process wrote to fd 1 or 2, kept whole up to CPU_OUT_MAX bytes. */
+#define CPU_OUT_MAX (64ull << 20)
+struct cpu_out {
+	char    *buf;
+	uint64_t len, cap;
+};
+
+/* The shadow of one mapping in the Unicorn engine: [start, end). */
+struct cpu_region {
+	uint64_t start, end;
+};
+
+struct cpu {
+	void              *uc;          /* uc_engine * (NULL without Unicorn) */
+	struct vmfs       *m;
+	int                pid;
+	char               state;       /* 'T', 'R', 'Z' */
+	uint32_t           execs;       /* mm->img.execs this CPU was made for */
+	int                exit_code;   /* with 'Z': Linux's wait status */
+	int                stop_why;    /* VMFS_CPU_STOP_*: why the last run ended */
+	bool               stop_req;    /* vmfs_stop asked */
+	bool               keep;        /* keep the address space at exit */
+	bool               halt;        /* stop the slice: exit, fault, bad instruction */
+	bool               maps_changed;/* a call changed the mappings: resync the shadow */
+	bool               restart;     /* the block hook refreshed code: run again from rip */
+	int                signo;       /* a fatal signal the slice ended with */
+	struct vmfs_fault  fault;       /* and the fault that raised it */
+	uint64_t           insns;       /* instructions run (exact for completed slices) */
+	uint64_t           fetches;     /* blocks fetched through the machine */
+	struct cpu_region *reg;         /* the shadow's regions, sorted */
+	uint64_t           nreg, capreg;
+	struct cpu_out     out[2];      /* fd 1 and fd 2 */
+	uint8_t            nosys_logged[512 / 8];   /* unknown calls logged once */
+	uint64_t           budget;      /* instructions left in this slice */
+	struct vmfs_regs   final;       /* the registers when the engine closed (exit) */
+	uint64_t           clear_child_tid;   /* set_tid_address */
+	uint64_t           random_ctr;  /* getrandom's stream */
+};
+
+/*
+ * The system call the program made (syscall.c): @nr and the six argument
+ * registers; returns the value for rax (-errno on failure).  It may set
+ * c->halt (exit), c->maps_changed and write registers (arch_prctl).
+ */
+int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t args[6]);
+
+/* The libvmfs calls (cpu.c); -ENOSYS without Unicorn. */
+/*
+ * cpu_run_slice: run @pid at most one slice (CPU_SLICE instructions, and
+ * *@left when not 0, which it lowers).  1 when it should be called again
+ * (with CPU_RUN_CONT in @flags), 0 when the run ended (*@st, may be NULL,
+ * says why), or -errno with nothing run.
+ */
+#define CPU_RUN_CONT    0x80000000u   /* a later slice of the same run */
+#define CPU_RUN_LIMITED 0x40000000u   /* *@left counts: stop when it reaches 0 */
+int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
+		  struct vmfs_cpu_status *st);
+int cpu_stop(struct vmfs *m, int pid);
+int cpu_regs(struct vmfs *m, int pid, struct vmfs_regs *regs);
+int cpu_status(struct vmfs *m, int pid, struct vmfs_cpu_status *st);
+int64_t cpu_output(struct vmfs *m, int pid, int fd, uint64_t off, void *buf, uint64_t len);
+
+/* Instructions a slice runs at most before the lock is let go. */
+#define CPU_SLICE 200000ull
+
+#endif

@@ -1,0 +1,538 @@
+/*
+ * syscall.c - the system calls of a program running on the CPU (cpu.c),
+ * with Linux's x86-64 numbers and ABI: what a static C program needs to
+ * start, print and exit, and the memory calls, which go to the engine's
+ * own (do_brk, do_mmap, do_munmap, do_mprotect, do_mremap, do_madvise,
+ * do_mlock, do_mincore, do_msync).
+ *
+ * What stays true: every pointer a call is given is checked as Linux's
+ * access_ok does (below the top of user space) and copied with
+ * copy_from_user/copy_to_user's semantics (access_vm with
+ * VMFS_ACCESS_KERNEL: a fault is -EFAULT, never a segfault), and a call
+ * that fails on a bad argument changes nothing (its results are copied
+ * out last, or only when they all fit).  Standard input is empty; what
+ * fd 1 and fd 2 receive is kept in the process's CPU (c->out), up to
+ * CPU_OUT_MAX bytes each (then -EFBIG, as a file at its size limit).
+ * There are no other file descriptors yet: a call on one is -EBADF.  An
+ * unknown call is -ENOSYS, logged once per process and number in kmsg.
+ * Called from the CPU's syscall hook, with the machine lock held.
+ */
+#include "cpu.h"
+#include "error.h"
+#include "klog.h"
+#include "vmobj.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#ifdef VMFS_HAVE_CPU
+#include <unicorn/unicorn.h>
+
+/* x86-64 system call names (<asm/unistd_64.h>), for the kmsg line of an unknown call. */
+static const char *const syscall_names[] = {
+	[0] = "read", [1] = "write", [2] = "open", [3] = "close", [4] = "stat", [5] = "fstat",
+	[6] = "lstat", [7] = "poll", [8] = "lseek", [9] = "mmap", [10] = "mprotect",
+	[11] = "munmap", [12] = "brk", [13] = "rt_sigaction", [14] = "rt_sigprocmask",
+	[15] = "rt_sigreturn", [16] = "ioctl", [17] = "pread64", [18] = "pwrite64",
+	[19] = "readv", [20] = "writev", [21] = "access", [22] = "pipe", [23] = "select",
+	[24] = "sched_yield", [25] = "mremap", [26] = "msync", [27] = "mincore", [28] = "madvise",
+	[29] = "shmget", [30] = "shmat", [31] = "shmctl", [32] = "dup", [33] = "dup2",
+	[34] = "pause", [35] = "nanosleep", [36] = "getitimer", [37] = "alarm",
+	[38] = "setitimer", [39] = "getpid", [40] = "sendfile", [41] = "socket", [42] = "connect",
+	[43] = "accept", [44] = "sendto", [45] = "recvfrom", [46] = "sendmsg", [47] = "recvmsg",
+	[48] = "shutdown", [49] = "bind", [50] = "listen", [51] = "getsockname",
+	[52] = "getpeername", [53] = "socketpair", [54] = "setsockopt", [55] = "getsockopt",
+	[56] = "clone", [57] = "fork", [58] = "vfork", [59] = "execve", [60] = "exit",
+	[61] = "wait4", [62] = "kill", [63] = "uname", [64] = "semget", [65] = "semop",
+	[66] = "semctl", [67] = "shmdt", [68] = "msgget", [69] = "msgsnd", [70] = "msgrcv",
+	[71] = "msgctl", [72] = "fcntl", [73] = "flock", [74] = "fsync", [75] = "fdatasync",
+	[76] = "truncate", [77] = "ftruncate", [78] = "getdents", [79] = "getcwd", [80] = "chdir",
+	[81] = "fchdir", [82] = "rename", [83] = "mkdir", [84] = "rmdir", [85] = "creat",
+	[86] = "link", [87] = "unlink", [88] = "symlink", [89] = "readlink", [90] = "chmod",
+	[91] = "fchmod", [92] = "chown", [93] = "fchown", [94] = "lchown", [95] = "umask",
+	[96] = "gettimeofday", [97] = "getrlimit", [98] = "getrusage", [99] = "sysinfo",
+	[100] = "times", [101] = "ptrace", [102] = "getuid", [103] = "syslog", [104] = "getgid",
+	[105] = "setuid", [106] = "setgid", [107] = "geteuid", [108] = "getegid",
+	[109] = "setpgid", [110] = "getppid", [111] = "getpgrp", [112] = "setsid",
+	[113] = "setreuid", [114] = "setregid", [115] = "getgroups", [116] = "setgroups",
+	[117] = "setresuid", [118] = "getresuid", [119] = "setresgid", [120] = "getresgid",
+	[121] = "getpgid", [122] = "setfsuid", [123] = "setfsgid", [124] = "getsid",
+	[125] = "capget", [126] = "capset", [127] = "rt_sigpending", [128] = "rt_sigtimedwait",
+	[129] = "rt_sigqueueinfo", [130] = "rt_sigsuspend", [131] = "sigaltstack",
+	[132] = "utime", [133] = "mknod", [134] = "uselib", [135] = "personality",
+	[136] = "ustat", [137] = "statfs", [138] = "fstatfs", [139] = "sysfs",
+	[140] = "getpriority", [141] = "setpriority", [142] = "sched_setparam",
+	[143] = "sched_getparam", [144] = "sched_setscheduler", [145] = "sched_getscheduler",
+	[146] = "sched_get_priority_max", [147] = "sched_get_priority_min",
+	[148] = "sched_rr_get_interval", [149] = "mlock", [150] = "munlock", [151] = "mlockall",
+	[152] = "munlockall", [153] = "vhangup", [154] = "modify_ldt", [155] = "pivot_root",
+	[156] = "_sysctl", [157] = "prctl", [158] = "arch_prctl", [159] = "adjtimex",
+	[160] = "setrlimit", [161] = "chroot", [162] = "sync", [163] = "acct",
+	[164] = "settimeofday", [165] = "mount", [166] = "umount2", [167] = "swapon",
+	[168] = "swapoff", [169] = "reboot", [170] = "sethostname", [171] = "setdomainname",
+	[172] = "iopl", [173] = "ioperm", [174] = "create_module", [175] = "init_module",
+	[176] = "delete_module", [177] = "get_kernel_syms", [178] = "query_module",
+	[179] = "quotactl", [180] = "nfsservctl", [181] = "getpmsg", [182] = "putpmsg",
+	[183] = "afs_syscall", [184] = "tuxcall", [185] = "security", [186] = "gettid",
+	[187] = "readahead", [188] = "setxattr", [189] = "lsetxattr", [190] = "fsetxattr",
+	[191] = "getxattr", [192] = "lgetxattr", [193] = "fgetxattr", [194] = "listxattr",
+	[195] = "llistxattr", [196] = "flistxattr", [197] = "removexattr", [198] = "lremovexattr",
+	[199] = "fremovexattr", [200] = "tkill", [201] = "time", [202] = "futex",
+	[203] = "sched_setaffinity", [204] = "sched_getaffinity", [205] = "set_thread_area",
+	[206] = "io_setup", [207] = "io_destroy", [208] = "io_getevents", [209] = "io_submit",
+	[210] = "io_cancel", [211] = "get_thread_area", [212] = "lookup_dcookie",
+	[213] = "epoll_create", [214] = "epoll_ctl_old", [215] = "epoll_wait_old",
+	[216] = "remap_file_pages", [217] = "getdents64", [218] = "set_tid_address",
+	[219] = "restart_syscall", [220] = "semtimedop", [221] = "fadvise64",
+	[222] = "timer_create", [223] = "timer_settime", [224] = "timer_gettime",
+	[225] = "timer_getoverrun", [226] = "timer_delete", [227] = "clock_settime",
+	[228] = "clock_gettime", [229] = "clock_getres", [230] = "clock_nanosleep",
+	[231] = "exit_group", [232] = "epoll_wait", [233] = "epoll_ctl", [234] = "tgkill",
+	[235] = "utimes", [236] = "vserver", [237] = "mbind", [238] = "set_mempolicy",
+	[239] = "get_mempolicy", [240] = "mq_open", [241] = "mq_unlink", [242] = "mq_timedsend",
+	[243] = "mq_timedreceive", [244] = "mq_notify", [245] = "mq_getsetattr",
+	[246] = "kexec_load", [247] = "waitid", [248] = "add_key", [249] = "request_key",
+	[250] = "keyctl", [251] = "ioprio_set", [252] = "ioprio_get", [253] = "inotify_init",
+	[254] = "inotify_add_watch", [255] = "inotify_rm_watch", [256] = "migrate_pages",
+	[257] = "openat", [258] = "mkdirat", [259] = "mknodat", [260] = "fchownat",
+	[261] = "futimesat", [262] = "newfstatat", [263] = "unlinkat", [264] = "renameat",
+	[265] = "linkat", [266] = "symlinkat", [267] = "readlinkat", [268] = "fchmodat",
+	[269] = "faccessat", [270] = "pselect6", [271] = "ppoll", [272] = "unshare",
+	[273] = "set_robust_list", [274] = "get_robust_list", [275] = "splice", [276] = "tee",
+	[277] = "sync_file_range", [278] = "vmsplice", [279] = "move_pages", [280] = "utimensat",
+	[281] = "epoll_pwait", [282] = "signalfd", [283] = "timerfd_create", [284] = "eventfd",
+	[285] = "fallocate", [286] = "timerfd_settime", [287] = "timerfd_gettime",
+	[288] = "accept4", [289] = "signalfd4", [290] = "eventfd2", [291] = "epoll_create1",
+	[292] = "dup3", [293] = "pipe2", [294] = "inotify_init1", [295] = "preadv",
+	[296] = "pwritev", [297] = "rt_tgsigqueueinfo", [298] = "perf_event_open",
+	[299] = "recvmmsg", [300] = "fanotify_init", [301] = "fanotify_mark", [302] = "prlimit64",
+	[303] = "name_to_handle_at", [304] = "open_by_handle_at", [305] = "clock_adjtime",
+	[306] = "syncfs", [307] = "sendmmsg", [308] = "setns", [309] = "getcpu",
+	[310] = "process_vm_readv", [311] = "process_vm_writev", [312] = "kcmp",
+	[313] = "finit_module", [314] = "sched_setattr", [315] = "sched_getattr",
+	[316] = "renameat2", [317] = "seccomp", [318] = "getrandom", [319] = "memfd_create",
+	[320] = "kexec_file_load", [321] = "bpf", [322] = "execveat", [323] = "userfaultfd",
+	[324] = "membarrier", [325] = "mlock2", [326] = "copy_file_range", [327] = "preadv2",
+	[328] = "pwritev2", [329] = "pkey_mprotect", [330] = "pkey_alloc", [331] = "pkey_free",
+	[332] = "statx", [333] = "io_pgetevents", [334] = "rseq", [424] = "pidfd_send_signal",
+	[425] = "io_uring_setup", [426] = "io_uring_enter", [427] = "io_uring_register",
+	[428] = "open_tree", [429] = "move_mount", [430] = "fsopen", [431] = "fsconfig",
+	[432] = "fsmount", [433] = "fspick", [434] = "pidfd_open", [435] = "clone3",
+	[436] = "close_range", [437] = "openat2", [438] = "pidfd_getfd", [439] = "faccessat2",
+	[440] = "process_madvise", [441] = "epoll_pwait2", [442] = "mount_setattr",
+	[443] = "quotactl_fd", [444] = "landlock_create_ruleset", [445] = "landlock_add_rule",
+	[446] = "landlock_restrict_self", [447] = "memfd_secret", [448] = "process_mrelease",
+	[449] = "futex_waitv", [450] = "set_mempolicy_home_node",
+};
+
+#define NR_SYSCALL_NAMES (sizeof(syscall_names) / sizeof(syscall_names[0]))
+
+/* access_ok: [addr, addr + len) lies below the top of user space. */
+static bool access_ok(const struct cpu *c, uint64_t addr, uint64_t len)
+{
+	uint64_t top = c->m->geom.user_top;
+
+	return addr <= top && len <= top - addr;
+}
+
+/* copy_from_user: 0, or -EFAULT with nothing copied. */
+static int copy_from_user(struct cpu *c, void *dst, uint64_t src, uint64_t len)
+{
+	if (!access_ok(c, src, len))
+		return -EFAULT;
+	if (!len)
+		return 0;
+	return access_vm(c->m, c->pid, src, dst, len, VMFS_ACCESS_READ | VMFS_ACCESS_KERNEL,
+			 NULL) == (int64_t)len ? 0 : -EFAULT;
+}
+
+/* copy_to_user: 0, or -EFAULT (a part before the fault may have been written, as Linux). */
+static int copy_to_user(struct cpu *c, uint64_t dst, const void *src, uint64_t len)
+{
+	if (!access_ok(c, dst, len))
+		return -EFAULT;
+	if (!len)
+		return 0;
+	return access_vm(c->m, c->pid, dst, (void *)src, len, VMFS_ACCESS_WRITE | VMFS_ACCESS_KERNEL,
+			 NULL) == (int64_t)len ? 0 : -EFAULT;
+}
+
+/* Append @len bytes at @src to fd @fd's capture: the bytes, or -errno. */
+static int64_t out_write(struct cpu *c, int fd, uint64_t src, uint64_t len)
+{
+	struct cpu_out *o = &c->out[fd - 1];
+	uint64_t room;
+	int rc;
+
+	if (len > INT64_MAX)
+		len = INT64_MAX;
+	room = CPU_OUT_MAX - o->len;
+	if (!room && len)
+		return -EFBIG;
+	if (len > room)
+		len = room;
+	if (o->len + len > o->cap) {
+		uint64_t cap = o->cap ? o->cap : 4096;
+		char *b;
+
+		while (cap < o->len + len)
+			cap *= 2;
+		if (!(b = realloc(o->buf, cap)))
+			return -ENOMEM;
+		o->buf = b;
+		o->cap = cap;
+	}
+	if ((rc = copy_from_user(c, o->buf + o->len, src, len)) < 0)
+		return rc;
+	o->len += len;
+	return (int64_t)len;
+}
+
+static int64_t sys_write(struct cpu *c, uint64_t fd, uint64_t buf, uint64_t count)
+{
+	if (fd != 1 && fd != 2)
+		return fd == 0 ? -EBADF : -EBADF;
+	return out_write(c, (int)fd, buf, count);
+}
+
+/* writev: the vector read whole first (a bad one changes nothing), then each part. */
+static int64_t sys_writev(struct cpu *c, uint64_t fd, uint64_t iov, uint64_t cnt)
+{
+	uint64_t v[2 * 64];
+	int64_t done = 0;
+	int rc;
+
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	if (cnt > 64)                       /* UIO_MAXIOV is 1024; 64 is what we carry */
+		return cnt > 1024 ? -EINVAL : -ENOMEM;
+	if ((rc = copy_from_user(c, v, iov, cnt * 16)) < 0)
+		return rc;
+	for (uint64_t i = 0; i < cnt; i++)
+		if (!access_ok(c, v[2 * i], v[2 * i + 1]))
+			return -EFAULT;
+	for (uint64_t i = 0; i < cnt; i++) {
+		int64_t n = out_write(c, (int)fd, v[2 * i], v[2 * i + 1]);
+
+		if (n < 0)
+			return done ? done : n;
+		done += n;
+	}
+	return done;
+}
+
+/* fstat of fd 0, 1, 2: a pipe, as when a shell pipes a program's output. */
+static int64_t sys_fstat(struct cpu *c, uint64_t fd, uint64_t statbuf)
+{
+	uint8_t st[144] = { 0 };           /* x86-64 struct stat */
+	uint64_t nlink = 1, blksize = 4096, ino = 1000 + fd;
+	uint32_t mode = 0010600;           /* S_IFIFO | 0600 */
+
+	if (fd > 2)
+		return -EBADF;
+	memcpy(st + 8, &ino, 8);
+	memcpy(st + 16, &nlink, 8);
+	memcpy(st + 24, &mode, 4);
+	memcpy(st + 56, &blksize, 8);
+	return copy_to_user(c, statbuf, st, sizeof(st));
+}
+
+/* newfstatat(fd, "", buf, AT_EMPTY_PATH) is fstat; a path needs files (not yet). */
+static int64_t sys_newfstatat(struct cpu *c, uint64_t dfd, uint64_t path, uint64_t statbuf,
+			      uint64_t flags)
+{
+	char p[2];
+	int rc;
+
+	if ((rc = copy_from_user(c, p, path, 1)) < 0)
+		return rc;
+	if (p[0] || !(flags & 0x1000))      /* AT_EMPTY_PATH */
+		return -ENOENT;
+	return sys_fstat(c, dfd, statbuf);
+}
+
+/* A path argument: copied up to PATH_MAX bytes (strncpy_from_user). */
+static int64_t strncpy_from_user(struct cpu *c, char *dst, uint64_t src, uint64_t max)
+{
+	for (uint64_t i = 0; i < max; i++) {
+		int rc = copy_from_user(c, dst + i, src + i, 1);
+
+		if (rc < 0)
+			return rc;
+		if (!dst[i])
+			return (int64_t)i;
+	}
+	return -ENAMETOOLONG;
+}
+
+/* The path of the program (exe): the file mapped at start_code, as the machine names it. */
+static const char *exe_path(const struct mm *mm)
+{
+	for (const struct vma *v = mm->vmas.first; v; v = v->next)
+		if (v->start <= mm->img.start_code && mm->img.start_code < v->end)
+			return v->obj && v->obj->path ? v->obj->path : NULL;
+	return NULL;
+}
+
+static int64_t sys_readlink(struct cpu *c, struct mm *mm, uint64_t path, uint64_t buf,
+			    uint64_t size)
+{
+	char p[4096];
+	const char *exe;
+	int64_t n = strncpy_from_user(c, p, path, sizeof(p));
+	uint64_t len;
+	int rc;
+
+	if (n < 0)
+		return n;
+	if (strcmp(p, "/proc/self/exe") != 0)
+		return -ENOENT;             /* no file system yet: only the program's own link */
+	if (!(exe = exe_path(mm)))
+		return -ENOENT;
+	if ((int64_t)size <= 0)
+		return -EINVAL;
+	len = strlen(exe);
+	if (len > size)
+		len = size;
+	if ((rc = copy_to_user(c, buf, exe, len)) < 0)
+		return rc;
+	return (int64_t)len;
+}
+
+static int64_t sys_uname(struct cpu *c, uint64_t buf)
+{
+	char u[6][65];
+
+	memset(u, 0, sizeof(u));
+	strcpy(u[0], "Linux");
+	strcpy(u[1], "vmfs");
+	strcpy(u[2], "6.1.0-vmfs");
+	strcpy(u[3], "#1 SMP PREEMPT_DYNAMIC vmfs");
+	strcpy(u[4], "x86_64");
+	strcpy(u[5], "(none)");
+	return copy_to_user(c, buf, u, sizeof(u));
+}
+
+/* getrandom: bytes of the machine's seed stream, reproducible as its aslr is. */
+static int64_t sys_getrandom(struct cpu *c, uint64_t buf, uint64_t len, uint64_t flags)
+{
+	uint8_t b[256];
+	uint64_t done = 0;
+
+	if (flags & ~0x7ull)                /* GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE */
+		return -EINVAL;
+	if (len > 33554431)                 /* Linux caps one call at INT_MAX >> 6 */
+		len = 33554431;
+	if (!access_ok(c, buf, len))
+		return -EFAULT;
+	while (done < len) {
+		uint64_t n = len - done < sizeof(b) ? len - done : sizeof(b);
+
+		for (uint64_t i = 0; i < n; i += 8) {
+			/* splitmix64 of the machine's seed, the pid and a counter */
+			uint64_t z = (c->m->opt.seed ^ ((uint64_t)c->pid << 32)) +
+				     (++c->random_ctr) * 0x9e3779b97f4a7c15ull;
+
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+			z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+			z ^= z >> 31;
+			memcpy(b + i, &z, n - i < 8 ? n - i : 8);
+		}
+		if (copy_to_user(c, buf + done, b, n) < 0)
+			return done ? (int64_t)done : -EFAULT;
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+static int64_t sys_clock_gettime(struct cpu *c, uint64_t clk, uint64_t tp)
+{
+	struct timespec t;
+	int64_t v[2];
+
+	if (clk > 11 || clock_gettime((clockid_t)clk, &t) < 0)
+		return -EINVAL;
+	v[0] = t.tv_sec;
+	v[1] = t.tv_nsec;
+	return copy_to_user(c, tp, v, sizeof(v));
+}
+
+/* prlimit64 on itself: the limits a new process has (RLIMIT_STACK 8 MiB, the memlock option). */
+static int64_t sys_prlimit64(struct cpu *c, uint64_t pid, uint64_t res, uint64_t newp, uint64_t oldp)
+{
+	uint64_t lim[2] = { UINT64_MAX, UINT64_MAX };
+
+	if (pid && pid != (uint64_t)c->pid)
+		return -ESRCH;
+	if (res >= 16)
+		return -EINVAL;
+	if (newp)
+		return -EPERM;                  /* limits are the machine's: not changed by programs */
+	if (res == 3)                       /* RLIMIT_STACK */
+		lim[0] = STACK_RLIMIT;
+	else if (res == 7)                  /* RLIMIT_NOFILE */
+		lim[0] = 1024, lim[1] = 4096;
+	else if (res == 8)                  /* RLIMIT_MEMLOCK */
+		lim[0] = lim[1] = c->m->opt.memlock;
+	return oldp ? copy_to_user(c, oldp, lim, sizeof(lim)) : 0;
+}
+
+/* mmap: anonymous mappings (files come with the file layer); flags Linux ignores, ignored. */
+static int64_t sys_mmap(struct cpu *c, const uint64_t a[6])
+{
+	int flags = (int)a[3];
+	uint64_t out = 0;
+	int rc;
+
+	if (!(flags & MAP_ANONYMOUS))
+		return -EBADF;
+	flags &= MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_ANONYMOUS;
+	if ((a[0] & (PAGE_SIZE - 1)) || (a[5] & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	rc = do_mmap(c->m, c->pid, a[0], a[1], (int)a[2], flags, NULL, 0, &out);
+	if (rc < 0)
+		return rc;
+	c->maps_changed = true;
+	return (int64_t)out;
+}
+
+static void exit_group(struct cpu *c, uint64_t code)
+{
+	c->exit_code = (int)(code & 0xff) << 8;
+	c->halt = true;
+}
+
+/* An unknown call: -ENOSYS, and a kmsg line the first time this process makes it. */
+static int64_t sys_ni(struct cpu *c, struct mm *mm, uint64_t nr)
+{
+	uint64_t bit = nr < 511 ? nr : 511;
+
+	if (!(c->nosys_logged[bit / 8] & (1u << (bit % 8)))) {
+		c->nosys_logged[bit / 8] |= (uint8_t)(1u << (bit % 8));
+		klog_add(&c->m->klog, machine_now(c->m),
+			 "%s[%d]: unknown system call %llu (%s): ENOSYS", mm->comm, mm->pid,
+			 (unsigned long long)nr,
+			 nr < NR_SYSCALL_NAMES && syscall_names[nr] ? syscall_names[nr] : "?");
+	}
+	return -ENOSYS;
+}
+
+/* The engine's calls give -errno with a message; the program sees only the number. */
+static int64_t ret(int64_t rc)
+{
+	vm_error_clear();
+	return rc;
+}
+
+int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
+{
+	struct mm *mm = mm_lookup(c->m, c->pid);
+	uint64_t out = 0;
+	int64_t rc;
+
+	if (!mm)
+		return -ESRCH;
+	switch (nr) {
+	case 0:   /* read: standard input is empty */
+		return a[0] == 0 ? 0 : a[0] <= 2 ? -EBADF : -EBADF;
+	case 1:   return sys_write(c, a[0], a[1], a[2]);
+	case 3:   /* close */
+		return a[0] <= 2 ? 0 : -EBADF;
+	case 5:   return sys_fstat(c, a[0], a[1]);
+	case 9:   return ret(sys_mmap(c, a));
+	case 10:  /* mprotect */
+		rc = do_mprotect(c->m, c->pid, a[0], a[1], (int)a[2]);
+		c->maps_changed = true;
+		return ret(rc);
+	case 11:  /* munmap */
+		rc = do_munmap(c->m, c->pid, a[0], a[1]);
+		c->maps_changed = true;
+		return ret(rc);
+	case 12:  /* brk: the new break, or the old one when it cannot move */
+		rc = do_brk(c->m, c->pid, a[0], &out);
+		c->maps_changed = true;
+		return ret(rc < 0 ? rc : (int64_t)out);
+	case 13:  /* rt_sigaction: accepted, no signal is delivered but fatal ones */
+	case 14:  /* rt_sigprocmask */
+		return 0;
+	case 16:  /* ioctl: no terminal */
+		return a[0] <= 2 ? -ENOTTY : -EBADF;
+	case 20:  return sys_writev(c, a[0], a[1], a[2]);
+	case 25:  /* mremap */
+		rc = do_mremap(c->m, c->pid, a[0], a[1], a[2], (int)a[3], a[4], &out);
+		c->maps_changed = true;
+		return ret(rc < 0 ? rc : (int64_t)out);
+	case 26:  return ret(do_msync(c->m, c->pid, a[0], a[1], (int)a[2]));
+	case 27: {  /* mincore: into a buffer of ours, copied out whole */
+		uint64_t pages = (a[1] + PAGE_SIZE - 1) >> PAGE_SHIFT;
+		unsigned char *vec;
+
+		if (!access_ok(c, a[2], pages))
+			return -EFAULT;
+		if (!(vec = malloc(pages ? pages : 1)))
+			return -ENOMEM;
+		rc = do_mincore(c->m, c->pid, a[0], a[1], vec);
+		if (rc >= 0)
+			rc = copy_to_user(c, a[2], vec, pages);
+		free(vec);
+		return ret(rc);
+	}
+	case 28:  /* madvise */
+		rc = do_madvise(c->m, c->pid, a[0], a[1], (int)a[2]);
+		c->maps_changed = true;
+		return ret(rc);
+	case 39:  return mm->pid;            /* getpid */
+	case 60:  /* exit: the only thread, so the process */
+	case 231: /* exit_group */
+		exit_group(c, a[0]);
+		return 0;
+	case 63:  return sys_uname(c, a[0]);
+	case 89:  return sys_readlink(c, mm, a[0], a[1], a[2]);
+	case 102: case 104: case 107: case 108:   /* getuid, getgid, geteuid, getegid */
+		return 0;
+	case 110: return mm->ppid;           /* getppid */
+	case 149: return ret(do_mlock(c->m, c->pid, a[0], a[1], 0));
+	case 150: return ret(do_munlock(c->m, c->pid, a[0], a[1]));
+	case 158: /* arch_prctl */
+		if (a[0] == 0x1002) {        /* ARCH_SET_FS */
+			if (a[1] >= c->m->geom.user_top)
+				return -EPERM;
+			uc_reg_write(c->uc, UC_X86_REG_FS_BASE, &a[1]);
+			return 0;
+		}
+		if (a[0] == 0x1003) {        /* ARCH_GET_FS */
+			uint64_t fs = 0;
+
+			uc_reg_read(c->uc, UC_X86_REG_FS_BASE, &fs);
+			return copy_to_user(c, a[1], &fs, sizeof(fs));
+		}
+		return -EINVAL;
+	case 186: return mm->pid;            /* gettid: one thread */
+	case 218: /* set_tid_address */
+		c->clear_child_tid = a[0];
+		return mm->pid;
+	case 228: return sys_clock_gettime(c, a[0], a[1]);
+	case 262: return sys_newfstatat(c, a[0], a[1], a[2], a[3]);
+	case 273: /* set_robust_list: one list head of 24 bytes */
+		return a[1] == 24 ? 0 : -EINVAL;
+	case 302: return sys_prlimit64(c, a[0], a[1], a[2], a[3]);
+	case 318: return sys_getrandom(c, a[0], a[1], a[2]);
+	case 325: return ret(do_mlock(c->m, c->pid, a[0], a[1], (unsigned)a[2]));   /* mlock2 */
+	default:
+		return sys_ni(c, mm, nr);
+	}
+}
+
+#else
+
+/* Without the CPU nothing makes system calls. */
+int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t args[6])
+{
+	(void)c, (void)nr, (void)args;
+	return -ENOSYS;
+}
+
+#endif
