@@ -1,0 +1,413 @@
+/*
+ * test_cpu.c - the CPU (issue 16, libvmfs 0.6): static x86-64 programs of
+ * tests/cpu/ (and tests/exec/hello.c) exec'd into a machine and run on its
+ * CPU, checked through the public API only: their output, exit status and
+ * signals, the faults their loads and stores made, the data they wrote as
+ * the machine's memory holds it (what PID/mem reads), the segfault line,
+ * step, stop from another thread while it runs, and every call's errors.
+ *
+ * What stays true: each test opens its own machine; the programs' paths
+ * come from the command line (meson passes the built programs, in the
+ * order hello heap segv spin sys).
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+enum { P_HELLO, P_HEAP, P_SEGV, P_SPIN, P_SYS, NPROGS };
+static const char *progs[NPROGS];
+
+/* A new process of @m with program @p exec'd (argv[0] its path). */
+static int load(vmfs *m, int p)
+{
+	const char *argv[] = { progs[p], NULL }, *envp[] = { "PATH=/usr/bin:/bin", NULL };
+	int pid = spawn(m, "loader");
+	int rc = vmfs_exec(m, pid, progs[p], argv, envp, NULL);
+
+	if (rc)
+		print_error("exec %s: %d %s\n", progs[p], rc, vmfs_errmsg());
+	assert_int_equal(rc, 0);
+	return pid;
+}
+
+/* All @pid wrote to @fd, NUL-terminated, in a static buffer. */
+static const char *output(vmfs *m, int pid, int fd)
+{
+	static char buf[2][8192];
+	ssize_t n = vmfs_output(m, pid, fd, 0, buf[fd - 1], sizeof(buf[0]) - 1);
+
+	assert_true(n >= 0);
+	buf[fd - 1][n] = 0;
+	return buf[fd - 1];
+}
+
+/* The number of times @needle occurs in the kernel log. */
+static int kmsg_count(vmfs *m, const char *needle)
+{
+	char *log = kmsg(m);
+	int n = 0;
+
+	for (const char *p = log; (p = strstr(p, needle)); p++)
+		n++;
+	free(log);
+	return n;
+}
+
+/* hello: runs to its exit, prints, its faults counted, its code fetched through the machine. */
+static void test_hello(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	struct vmfs_proc_stat ps;
+	char want[64];
+	int pid = load(m, P_HELLO);
+
+	(void)state;
+	assert_int_equal(vmfs_cpu_status(m, pid, &st), 0);
+	assert_int_equal(st.state, 'T');               /* loaded, stopped at its entry */
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.stop_why, VMFS_CPU_STOP_EXIT);
+	assert_int_equal(st.exit_code, 0);
+	assert_true(st.insns > 1000);
+	assert_true(st.fetches > 100);
+	assert_int_equal(st.out_len[0], 6);
+	assert_string_equal(output(m, pid, 1), "hello\n");
+	assert_string_equal(output(m, pid, 2), "");
+	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+	assert_true(ps.min_flt > 5);                    /* its text, data, stack, heap */
+	assert_true(ps.tlb_hit > 1000);                 /* every load went through the TLB */
+	assert_int_equal(ps.nr_maps, 0);                /* exit_mm: the address space is gone */
+	/* glibc's rseq is unknown here: logged once, with its number and name */
+	snprintf(want, sizeof(want), "[%d]: unknown system call 334 (rseq): ENOSYS", pid);
+	assert_int_equal(kmsg_count(m, want), 1);
+	/* a zombie does not run again; reaping it ends it */
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), -ESRCH);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(vmfs_cpu_status(m, pid, &st), -ESRCH);
+	vmfs_close(m);
+}
+
+/* heap: its brk and mmap data read back through the machine, kept after exit with KEEP. */
+static void test_heap_keep(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	struct vmfs_proc_stat ps;
+	unsigned long heap = 0, map = 0;
+	char buf[32] = { 0 };
+	int pid = load(m, P_HEAP);
+
+	(void)state;
+	assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.exit_code, 3 << 8);        /* exit(3), as wait() reports it */
+	assert_int_equal(sscanf(output(m, pid, 1), "heap %lx\nmmap %lx\n", &heap, &map), 2);
+	assert_string_equal(output(m, pid, 2), "to stderr\n");
+	assert_int_equal(vmfs_read(m, pid, heap, buf, 16), 16);
+	assert_memory_equal(buf, "vmfs-heap-marker", 16);
+	assert_int_equal(vmfs_read(m, pid, map, buf, 16), 16);
+	assert_memory_equal(buf, "vmfs-mmap-marker", 16);
+	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+	assert_true(ps.brk > ps.start_brk);            /* malloc grew the break */
+	assert_true(heap >= ps.start_brk && heap < ps.brk);
+	assert_true(ps.rss_anon >= 25);                 /* 100,000 bytes of heap touched */
+	/* its mprotect: the page before the marker is read-only now */
+	{
+		struct vmfs_walk w;
+
+		assert_int_equal(vmfs_translate(m, pid, map - 4096, &w), 0);
+		assert_int_equal(w.mapped, 1);
+		assert_int_equal(w.prot, PROT_READ);
+		assert_int_equal(vmfs_translate(m, pid, map, &w), 0);
+		assert_int_equal(w.prot, PROT_READ | PROT_WRITE);
+		assert_true(leaf(&w) & VMFS_PTE_RW);    /* written: present, dirty */
+	}
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
+/* heap without KEEP: the address space goes at exit, the output stays. */
+static void test_heap_exit_mm(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	struct vmfs_stat ms;
+	unsigned long heap = 0, map = 0;
+	char buf[16];
+	int pid = load(m, P_HEAP);
+
+	(void)state;
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.exit_code, 3 << 8);
+	assert_int_equal(sscanf(output(m, pid, 1), "heap %lx\nmmap %lx\n", &heap, &map), 2);
+	assert_int_equal(vmfs_read(m, pid, heap, buf, 16), -EFAULT);
+	assert_int_equal(vmfs_stat(m, &ms), 0);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
+/* segv: the machine refuses a store; SIGSEGV with Linux's line and the real ip and sp. */
+static void test_segv(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	struct vmfs_proc_stat ps;
+	struct vmfs_regs r;
+	char want[160];
+	int pid = load(m, P_SEGV);
+
+	(void)state;
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.stop_why, VMFS_CPU_STOP_SIGNAL);
+	assert_int_equal(st.exit_code, 11);            /* SIGSEGV: a shell says 139 */
+	assert_string_equal(output(m, pid, 1), "before\n");
+	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+	assert_int_equal(ps.segv, 1);
+	assert_int_equal(vmfs_regs(m, pid, &r), 0);
+	assert_true(r.rip >= ps.start_code && r.rip < ps.end_code);
+	snprintf(want, sizeof(want), " ip %016llx sp %016llx error 7",
+		 (unsigned long long)r.rip, (unsigned long long)r.rsp);
+	assert_int_equal(kmsg_count(m, want), 1);
+	snprintf(want, sizeof(want), "cpu_segv[%d]: segfault at ", pid);
+	assert_int_equal(kmsg_count(m, want), 1);
+	vmfs_close(m);
+}
+
+/* step: exactly N instructions at a time; the registers move. */
+static void test_step(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	struct vmfs_regs r0, r1;
+	int pid = load(m, P_SPIN);
+
+	(void)state;
+	assert_int_equal(vmfs_regs(m, pid, &r0), 0);
+	assert_int_not_equal(r0.rip, 0);
+	assert_int_not_equal(r0.rsp, 0);
+	assert_int_equal(vmfs_step(m, pid, 1, &st), 0);
+	assert_int_equal(st.insns, 1);
+	assert_int_equal(st.state, 'T');
+	assert_int_equal(st.stop_why, VMFS_CPU_STOP_LIMIT);
+	assert_int_equal(vmfs_regs(m, pid, &r1), 0);
+	assert_int_not_equal(r1.rip, r0.rip);
+	/* across slices: 500,000 more, exactly */
+	assert_int_equal(vmfs_step(m, pid, 500000, &st), 0);
+	assert_int_equal(st.insns, 500001);
+	assert_int_equal(vmfs_run(m, pid, 1000, 0, &st), 0);
+	assert_int_equal(st.insns, 501001);
+	assert_int_equal(st.state, 'T');
+	vmfs_close(m);   /* a stopped process goes with its machine */
+}
+
+struct runner {
+	vmfs                  *m;
+	int                    pid, rc;
+	struct vmfs_cpu_status st;
+};
+
+static void *run_thread(void *arg)
+{
+	struct runner *r = arg;
+
+	r->rc = vmfs_run(r->m, r->pid, 0, 0, &r->st);
+	return NULL;
+}
+
+/* stop: a running program is stopped from another thread; its memory is read while it runs. */
+static void test_stop(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct runner r = { .m = m };
+	struct vmfs_cpu_status st;
+	struct vmfs_regs regs;
+	unsigned long addr = 0, c1 = 0, c2 = 0;
+	pthread_t t;
+	int tries = 0;
+
+	(void)state;
+	r.pid = load(m, P_SPIN);
+	assert_int_equal(pthread_create(&t, NULL, run_thread, &r), 0);
+	while (sscanf(output(m, r.pid, 1), "counter %lx", &addr) != 1 && tries++ < 20000)
+		usleep(500);
+	assert_int_not_equal(addr, 0);
+	/* while it runs: its state, its counter rising in the machine's memory */
+	assert_int_equal(vmfs_cpu_status(m, r.pid, &st), 0);
+	assert_int_equal(st.state, 'R');
+	assert_int_equal(vmfs_regs(m, r.pid, &regs), -EBUSY);
+	assert_int_equal(vmfs_run(m, r.pid, 0, 0, NULL), -EBUSY);
+	assert_int_equal(vmfs_read(m, r.pid, addr, &c1, sizeof(c1)), sizeof(c1));
+	for (tries = 0; c2 <= c1 && tries < 20000; tries++) {
+		usleep(500);
+		assert_int_equal(vmfs_read(m, r.pid, addr, &c2, sizeof(c2)), sizeof(c2));
+	}
+	assert_true(c2 > c1);
+	assert_int_equal(vmfs_stop(m, r.pid), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.st.state, 'T');
+	assert_int_equal(r.st.stop_why, VMFS_CPU_STOP_STOP);
+	assert_int_equal(vmfs_regs(m, r.pid, &regs), 0);
+	/* stopped: the counter stays */
+	assert_int_equal(vmfs_read(m, r.pid, addr, &c1, sizeof(c1)), sizeof(c1));
+	usleep(2000);
+	assert_int_equal(vmfs_read(m, r.pid, addr, &c2, sizeof(c2)), sizeof(c2));
+	assert_int_equal(c1, c2);
+	/* and runs on from there */
+	assert_int_equal(vmfs_run(m, r.pid, 100000, 0, &st), 0);
+	assert_int_equal(vmfs_read(m, r.pid, addr, &c2, sizeof(c2)), sizeof(c2));
+	assert_true(c2 > c1);
+	assert_int_equal(vmfs_exit(m, r.pid), 0);      /* reaping a stopped process */
+	vmfs_close(m);
+}
+
+/* sys: system calls with bad arguments fail as Linux's do, and change nothing. */
+static void test_syscalls(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	const char *out;
+	char want[4200];
+	int pid = load(m, P_SYS);
+
+	(void)state;
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.exit_code, 0);
+	out = output(m, pid, 1);
+	assert_non_null(strstr(out, "write-bad-ptr -1 14\n"));        /* EFAULT */
+	assert_non_null(strstr(out, "write-kernel-ptr -1 14\n"));     /* access_ok */
+	assert_non_null(strstr(out, "write-bad-fd -1 9\n"));          /* EBADF */
+	assert_non_null(strstr(out, "uname-bad -1 14\n"));
+	assert_non_null(strstr(out, "getrandom-bad -1 14\n"));
+	assert_non_null(strstr(out, "nosys-999 -1 38\nnosys-999-again -1 38\n"));   /* ENOSYS */
+	assert_non_null(strstr(out, "brk-query-ok 1 0\n"));
+	snprintf(want, sizeof(want), "pid %d\n", pid);
+	assert_non_null(strstr(out, want));
+	snprintf(want, sizeof(want), "exe %s\n", progs[P_SYS]);
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "uname Linux x86_64\n"));
+	assert_non_null(strstr(out, "clock 1\n"));
+	assert_non_null(strstr(out, "getrandom 32\n"));
+	snprintf(want, sizeof(want), "[%d]: unknown system call 999 (?): ENOSYS", pid);
+	assert_int_equal(kmsg_count(m, want), 1);      /* once per process */
+	vmfs_close(m);
+}
+
+/* The calls' errors, each changing nothing. */
+static void test_errors(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	struct vmfs_regs r;
+	char b[4];
+	int plain = spawn(m, "plain"), pid;
+
+	(void)state;
+	assert_int_equal(vmfs_cpu_status(m, plain, &st), 0);
+	assert_int_equal(st.state, 'S');                /* no program: sleeping, as before */
+	assert_int_equal(vmfs_run(m, plain, 0, 0, &st), -EINVAL);
+	assert_non_null(strstr(vmfs_errmsg(), "no program"));
+	assert_int_equal(vmfs_regs(m, plain, &r), -EINVAL);
+	assert_int_equal(vmfs_run(m, 999, 0, 0, &st), -ESRCH);
+	assert_int_equal(vmfs_stop(m, 999), -ESRCH);
+	assert_int_equal(vmfs_regs(m, 999, &r), -ESRCH);
+	assert_int_equal(vmfs_cpu_status(m, 999, &st), -ESRCH);
+	assert_int_equal(vmfs_output(m, 999, 1, 0, b, 4), -ESRCH);
+	pid = load(m, P_HELLO);
+	assert_int_equal(vmfs_run(m, pid, 0, 0x10, &st), -EINVAL);
+	assert_int_equal(vmfs_step(m, pid, 0, &st), -EINVAL);
+	assert_int_equal(vmfs_output(m, pid, 3, 0, b, 4), -EINVAL);
+	assert_int_equal(vmfs_output(m, pid, 0, 0, b, 4), -EINVAL);
+	assert_int_equal(vmfs_regs(m, pid, NULL), -EINVAL);
+	assert_int_equal(vmfs_cpu_status(m, pid, NULL), -EINVAL);
+	assert_int_equal(vmfs_run(NULL, pid, 0, 0, &st), -EINVAL);
+	assert_int_equal(vmfs_stop(m, pid), 0);         /* not running: nothing to do */
+	assert_int_equal(vmfs_cpu_status(m, pid, &st), 0);
+	assert_int_equal(st.state, 'T');
+	/* none of it moved the program: it runs as it would have */
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_string_equal(output(m, pid, 1), "hello\n");
+	assert_int_equal(vmfs_output(m, pid, 1, 6, b, 4), 0);   /* at the end */
+	assert_int_equal(vmfs_output(m, pid, 1, 1, b, 4), 4);   /* by offset */
+	assert_memory_equal(b, "ello", 4);
+	vmfs_close(m);
+}
+
+/* exec again: a stopped program replaced; the new one starts at its own entry. */
+static void test_reexec(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	const char *argv[] = { progs[P_HELLO], NULL };
+	struct vmfs_exec_info info;
+	struct vmfs_cpu_status st;
+	struct vmfs_regs r;
+	int pid = load(m, P_SPIN);
+
+	(void)state;
+	assert_int_equal(vmfs_step(m, pid, 10000, &st), 0);
+	assert_int_equal(vmfs_exec(m, pid, progs[P_HELLO], argv, argv + 1, &info), 0);
+	assert_int_equal(vmfs_regs(m, pid, &r), 0);
+	assert_int_equal(r.rip, info.entry);
+	assert_int_equal(r.rsp, info.sp);
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.insns < 100000, 1);          /* counted afresh */
+	assert_string_equal(output(m, pid, 1), "hello\n");
+	vmfs_close(m);
+}
+
+/* Under memory pressure, with swap, under a few policies: the same output. */
+static void test_pressure(void **state)
+{
+	static const char *const opts[] = { "frames=40,policy=lru", "frames=40,policy=clock",
+		"frames=40,policy=fifo", "frames=40,policy=mglru" };
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		vmfs *m = open_machine(opts[i]);
+		struct vmfs_cpu_status st;
+		unsigned long heap = 0, map = 0;
+		char buf[16];
+		int pid = load(m, P_HEAP);
+
+		assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);
+		assert_int_equal(st.exit_code, 3 << 8);
+		assert_int_equal(sscanf(output(m, pid, 1), "heap %lx\nmmap %lx\n", &heap, &map), 2);
+		assert_int_equal(vmfs_read(m, pid, heap, buf, 16), 16);
+		assert_memory_equal(buf, "vmfs-heap-marker", 16);
+		vmfs_close(m);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hello),
+		cmocka_unit_test(test_heap_keep),
+		cmocka_unit_test(test_heap_exit_mm),
+		cmocka_unit_test(test_segv),
+		cmocka_unit_test(test_step),
+		cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_syscalls),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_reexec),
+		cmocka_unit_test(test_pressure),
+	};
+
+	if (argc != NPROGS + 1) {
+		fprintf(stderr, "usage: test_cpu HELLO HEAP SEGV SPIN SYS\n");
+		return 2;
+	}
+	for (int i = 0; i < NPROGS; i++)
+		if (!(progs[i] = realpath(argv[i + 1], NULL))) {   /* exec resolves under root=/ */
+			perror(argv[i + 1]);
+			return 2;
+		}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
