@@ -32,7 +32,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -69,6 +73,10 @@ static const struct verb verbs[] = {
 	{ "exec",     CTL_EXEC,     CTL_PROCESS, 1, 1 + CTL_EXEC_ARGS, "exec PATH [ARG...]" },
 	{ "brk",      CTL_BRK,      CTL_PROCESS, 1, 1, "brk ADDR" },
 	{ "mremap",   CTL_MREMAP,   CTL_PROCESS, 3, 5, "mremap ADDR OLD_LEN NEW_LEN [FLAGS [NEW_ADDR]]" },
+	/* the CPU (issue 16) */
+	{ "run",      CTL_RUN,      CTL_PROCESS, 0, 1, "run [keep]" },
+	{ "step",     CTL_STEP,     CTL_PROCESS, 1, 1, "step N" },
+	{ "stop",     CTL_STOP,     CTL_PROCESS, 0, 0, "stop" },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
@@ -297,6 +305,17 @@ static int parse_args(const struct verb *v, char **arg, int nargs, struct ctl_cm
 	}
 	case CTL_BRK:
 		return parse_number(arg[0], false, "address", &c->addr, err, errlen);
+	case CTL_RUN:
+		if (nargs && strcmp(arg[0], "keep") != 0)
+			return refuse(err, errlen, "run: '%s' is not keep", arg[0]);
+		c->flags = nargs ? (int)VMFS_RUN_KEEP : 0;
+		return 0;
+	case CTL_STEP:
+		if ((rc = parse_number(arg[0], false, "instruction count", &c->count, err, errlen)))
+			return rc;
+		return c->count ? 0 : refuse(err, errlen, "step: 0 instructions");
+	case CTL_STOP:
+		return 0;
 	case CTL_SPAWN:
 		return parse_name(arg[0], "process name", c->name, err, errlen);
 	case CTL_POLICY:
@@ -457,6 +476,138 @@ static int answer_error(int64_t rc, char *answer, size_t anslen)
 	return (int)rc;
 }
 
+/*
+ * The programs `run` started: one detached thread each, in vmfs_run until
+ * the program exits, dies or is stopped.  The list of their PIDs is what
+ * ctl_runners_stop stops; the threads' count falls to 0 when all are done.
+ */
+#define MAX_RUNNERS 256
+static pthread_mutex_t runners_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t runners_done = PTHREAD_COND_INITIALIZER;
+static int runner_pids[MAX_RUNNERS];
+static int nrunners;
+
+struct runner {
+	vmfs    *m;
+	int      pid;
+	unsigned flags;
+};
+
+static void *runner_main(void *arg)
+{
+	struct runner *r = arg;
+
+	vmfs_run(r->m, r->pid, 0, r->flags, NULL);
+	pthread_mutex_lock(&runners_lock);
+	for (int i = 0; i < nrunners; i++)
+		if (runner_pids[i] == r->pid) {
+			runner_pids[i] = runner_pids[--nrunners];
+			break;
+		}
+	pthread_cond_broadcast(&runners_done);
+	pthread_mutex_unlock(&runners_lock);
+	free(r);
+	return NULL;
+}
+
+/* The state letter of @pid's CPU, or 0 with the error (and its message) in *@rc. */
+static char cpu_state(vmfs *m, int pid, int64_t *rc)
+{
+	struct vmfs_cpu_status st;
+
+	*rc = vmfs_cpu_status(m, pid, &st);
+	return *rc < 0 ? 0 : st.state;
+}
+
+/* Whether a thread runs @pid (runners_lock held). */
+static bool runner_has(int pid)
+{
+	for (int i = 0; i < nrunners; i++)
+		if (runner_pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* run: a thread for the program, answered once it runs (or has already ended). */
+static int64_t runner_start(vmfs *m, int pid, unsigned flags)
+{
+	struct runner *r;
+	pthread_attr_t a;
+	pthread_t t;
+	int64_t rc = 0;
+	char s = cpu_state(m, pid, &rc);
+	bool running;
+
+	if (!s)
+		return rc;
+	if (s == 'S')
+		return vmfs_run(m, pid, 0, flags, NULL);   /* its error: no program */
+	if (s != 'T')
+		return vmfs_run(m, pid, 0, flags, NULL);   /* its error: running, exited */
+	if (!(r = malloc(sizeof(*r))))
+		return -ENOMEM;
+	*r = (struct runner){ m, pid, flags };
+	pthread_mutex_lock(&runners_lock);
+	if (nrunners == MAX_RUNNERS || runner_has(pid)) {
+		pthread_mutex_unlock(&runners_lock);
+		free(r);
+		return nrunners == MAX_RUNNERS ? -EAGAIN : -EBUSY;
+	}
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &a, runner_main, r) != 0) {
+		pthread_attr_destroy(&a);
+		pthread_mutex_unlock(&runners_lock);
+		free(r);
+		return -EAGAIN;
+	}
+	pthread_attr_destroy(&a);
+	runner_pids[nrunners++] = pid;
+	pthread_mutex_unlock(&runners_lock);
+	/* answer when it runs: its state has left T, or its thread is done */
+	do {
+		usleep(100);
+		pthread_mutex_lock(&runners_lock);
+		running = runner_has(pid);
+		pthread_mutex_unlock(&runners_lock);
+	} while (running && cpu_state(m, pid, &rc) == 'T');
+	return 0;
+}
+
+/* stop: asked, and answered once the program is no longer running. */
+static int64_t stop_wait(vmfs *m, int pid)
+{
+	int64_t rc = vmfs_stop(m, pid);
+
+	if (rc < 0)
+		return rc;
+	while (cpu_state(m, pid, &rc) == 'R') {
+		usleep(200);
+		vmfs_stop(m, pid);   /* a run started meanwhile */
+	}
+	return 0;
+}
+
+void ctl_runners_stop(vmfs *m)
+{
+	pthread_mutex_lock(&runners_lock);
+	while (nrunners) {
+		struct timespec t;
+
+		/* again and again: a thread may not have reached its first slice */
+		for (int i = 0; i < nrunners; i++)
+			vmfs_stop(m, runner_pids[i]);
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 10000000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&runners_done, &runners_lock, &t);
+	}
+	pthread_mutex_unlock(&runners_lock);
+}
+
 int ctl_exec(vmfs *m, int pid, const struct ctl_cmd *c, char *answer, size_t anslen)
 {
 	int64_t rc;
@@ -531,6 +682,15 @@ int ctl_exec(vmfs *m, int pid, const struct ctl_cmd *c, char *answer, size_t ans
 		rc = vmfs_brk(m, pid, c->addr, &start);
 		if (rc == 0)
 			rc = 1;   /* answered below with the new break */
+		break;
+	case CTL_RUN:
+		rc = runner_start(m, pid, (unsigned)c->flags);
+		break;
+	case CTL_STEP:
+		rc = vmfs_step(m, pid, c->count, NULL);
+		break;
+	case CTL_STOP:
+		rc = stop_wait(m, pid);
 		break;
 	default:
 		answer_printf(answer, anslen, "error: internal error: bad command %d\n", (int)c->op);

@@ -61,6 +61,10 @@ enum ctl_op {
 	CTL_EXEC,       /* process: exec PATH [ARG...] (since 0.5) */
 	CTL_BRK,        /* process: brk ADDR (since 0.5) */
 	CTL_MREMAP,     /* process: mremap ADDR OLD_LEN NEW_LEN [FLAGS [NEW_ADDR]] (since 0.5) */
+	/* the CPU (issue 16, since 0.6) */
+	CTL_RUN,        /* process: run [keep] (flags: VMFS_RUN_KEEP) */
+	CTL_STEP,       /* process: step N (count) */
+	CTL_STOP,       /* process: stop */
 };
 
 #define CTL_EXEC_ARGS 62   /* ARGs of exec after PATH */
@@ -108,5 +112,14 @@ int ctl_exec(vmfs *m, int pid, const struct ctl_cmd *cmd,
  * `error: REASON\n` in @answer. */
 int ctl_run(vmfs *m, enum ctl_scope scope, int pid, const char *buf, size_t len,
 	    char *answer, size_t anslen);
+
+/*
+ * `run` does not wait for the program: ctl_exec starts a thread that runs
+ * it (vmfs_run) and answers once it is running.  ctl_runners_stop stops
+ * every program such threads run on @m and waits for the threads to end;
+ * the daemon calls it before it closes the machine (the fuzzer after each
+ * command).  `stop` answers once the program has stopped.
+ */
+void ctl_runners_stop(vmfs *m);
 
 #endif

@@ -144,6 +144,10 @@ static const struct entry pid_entries[] = {
 	{ "task",         K_TASKDIR, S_IFDIR | 0555, NULL, NULL },
 	{ "clear_refs",   K_CLEAR_REFS, S_IFREG | 0200, NULL, NULL },
 	{ "auxv",         K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_auxv },
+	/* the CPU (issue 16) */
+	{ "regs",         K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_regs },
+	{ "stdout",       K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_stdout },
+	{ "stderr",       K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_stderr },
 };
 
 static fuse_ino_t pid_ino(int pid, size_t slot)

@@ -38,6 +38,8 @@
  *       environ io             0400  text, rendered by procfmt.c
  *       limits wchan           0444  text, rendered by procfmt.c
  *       auxv                   0400  exec's auxiliary vector, Linux's binary words
+ *       regs                   0400  the CPU's registers as text (EBUSY while it runs)
+ *       stdout stderr          0400  what the program wrote to fd 1 and fd 2
  *       task/                  0555  the process's one thread:
  *         PID/                 0555  TID = PID, the files of PID/ but task/
  *

@@ -966,6 +966,7 @@ static void ll_destroy(void *userdata)
 	(void)userdata;
 	while (open_handles)          /* files still open: no release will come */
 		handle_free(open_handles);
+	ctl_runners_stop(machine);    /* programs `run` started: stopped, their threads done */
 	vmfs_close(machine);
 	machine = NULL;
 }

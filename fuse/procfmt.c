@@ -54,7 +54,10 @@
  *     lo, lf, dc, wf from vmfs_map's VMFS_MAP_LOCKED, LOCKONFAULT,
  *     DONTCOPY, WIPEONFORK (mlock, madvise).  smaps's Locked is the
  *     mapping's Pss when it is locked, as Linux's pss_locked.
- *   - Processes never run on a CPU: state S (sleeping), utime/stime 0, no
+ *   - State is the CPU's (vmfs_cpu_status: R running, T loaded or
+ *     stopped, Z exited and not reaped, with stat's exit_code its wait
+ *     status); a process with no program is S (sleeping).
+ *   - Processes never charged CPU time: utime/stime 0, no
  *     context switches, CPU 0, nice 0, priority 20, root's ids and
  *     capabilities, empty signal masks; process group and session are the
  *     oldest living ancestor's PID (a spawned process leads its own).
@@ -297,6 +300,8 @@ struct task {
 	uint64_t stack_vm;       /* pages of VM_GROWSDOWN mappings (exec's stack) */
 	uint64_t text;           /* bytes of the program's text, as task_mem() (exec) */
 	int sid;                 /* process group and session: see leader_of() */
+	char state;              /* its CPU's: R, S, T, Z (vmfs_cpu_status; S without a program) */
+	int exit_code;           /* with Z: the wait status (stat's exit_code) */
 };
 
 /*
@@ -364,7 +369,27 @@ static int load_task(vmfs *m, int pid, struct task *t)
 		t->text = t->exec_vm << VMFS_PAGE_SHIFT;
 	t->rss = t->ps.rss_anon + t->ps.rss_file + t->ps.rss_shmem;
 	t->sid = leader_of(m, &t->ps);
+	t->state = 'S';
+	{
+		struct vmfs_cpu_status cs;
+
+		if (pid >= 0 && vmfs_cpu_status(m, pid, &cs) == 0) {   /* ENOSYS: no CPU, S */
+			t->state = cs.state;
+			t->exit_code = cs.exit_code;
+		}
+	}
 	return 0;
+}
+
+/* Linux's get_task_state names, for status's State line. */
+static const char *state_name(char s)
+{
+	switch (s) {
+	case 'R': return "R (running)";
+	case 'T': return "T (stopped)";
+	case 'Z': return "Z (zombie)";
+	default:  return "S (sleeping)";
+	}
 }
 
 /* Render a file of process @pid that is made from its struct task by @put. */
@@ -1078,7 +1103,7 @@ static void put_task_stat(const struct task *t, struct sbuf *out, bool permitted
 {
 	const struct vmfs_proc_stat *p = &t->ps;
 
-	sbuf_printf(out, "%d (%s) S %d %d %d 0 -1 %u", p->pid, p->comm, p->ppid, t->sid, t->sid,
+	sbuf_printf(out, "%d (%s) %c %d %d %d 0 -1 %u", p->pid, p->comm, t->state, p->ppid, t->sid, t->sid,
 		    0x00400000u /* PF_RANDOMIZE, as a user process */);
 	sbuf_printf(out, " %" PRIu64 " 0 %" PRIu64 " 0", p->min_flt, p->maj_flt);
 	sbuf_printf(out, " 0 0 0 0 20 0 1 0");                 /* utime..cstime prio nice threads itreal */
@@ -1096,8 +1121,8 @@ static void put_task_stat(const struct task *t, struct sbuf *out, bool permitted
 	 * when not permitted), exit_code */
 	if (permitted)
 		sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-			    " %" PRIu64 " 0\n", p->start_data, p->end_data, p->start_brk, p->arg_start,
-			    p->arg_end, p->arg_end, p->env_end);
+			    " %" PRIu64 " %d\n", p->start_data, p->end_data, p->start_brk, p->arg_start,
+			    p->arg_end, p->arg_end, p->env_end, t->exit_code);
 	else
 		sbuf_printf(out, " 0 0 0 0 0 0 0 0\n");
 }
@@ -1175,7 +1200,7 @@ static void put_pid_status(vmfs *m, const struct task *t, struct sbuf *out)
 	sbuf_printf(out, "Name:\t");
 	put_escaped_comm(out, p->comm);
 	/* task_state() */
-	sbuf_printf(out, "\nUmask:\t%#04o\nState:\tS (sleeping)\n", 022);
+	sbuf_printf(out, "\nUmask:\t%#04o\nState:\t%s\n", 022, state_name(t->state));
 	sbuf_printf(out, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
 		    p->pid, p->pid, p->ppid);
 	sbuf_printf(out, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \n");
@@ -1546,4 +1571,54 @@ static void put_pid_wchan(vmfs *m, const struct task *t, struct sbuf *out)
 int fmt_pid_wchan(vmfs *m, int pid, struct sbuf *out)
 {
 	return fmt_task(m, pid, out, put_pid_wchan);
+}
+
+/* ---- the CPU (issue 16, since 0.6) ---------------------------------------------- */
+
+/* regs (vmfs only): the registers, one "NAME 0xVALUE" line each, while not running. */
+int fmt_pid_regs(vmfs *m, int pid, struct sbuf *out)
+{
+	static const char *const names[] = {
+		"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11",
+		"r12", "r13", "r14", "r15", "rip", "rflags", "fs_base", "gs_base",
+	};
+	struct vmfs_regs r;
+	const uint64_t *w = &r.rax;
+	int rc = pid < 0 ? -EINVAL : vmfs_regs(m, pid, &r);
+
+	if (rc == -EINVAL || rc == -ENOSYS)   /* no program (or no CPU): nothing to show */
+		return sbuf_result(out);
+	if (rc < 0)
+		return rc;                          /* -EBUSY while it runs */
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		sbuf_printf(out, "%-7s 0x%016" PRIx64 "\n", names[i], w[i]);
+	return sbuf_result(out);
+}
+
+/* stdout, stderr (vmfs only): what the program wrote to fd 1 or 2, whole. */
+static int put_output(vmfs *m, int pid, int fd, struct sbuf *out)
+{
+	char buf[65536];
+	uint64_t off = 0;
+	ssize_t n;
+
+	if (pid < 0)
+		return sbuf_result(out);
+	while ((n = vmfs_output(m, pid, fd, off, buf, sizeof(buf))) > 0) {
+		sbuf_put(out, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	if (n < 0 && n != -ENOSYS)
+		return (int)n;
+	return sbuf_result(out);
+}
+
+int fmt_pid_stdout(vmfs *m, int pid, struct sbuf *out)
+{
+	return put_output(m, pid, 1, out);
+}
+
+int fmt_pid_stderr(vmfs *m, int pid, struct sbuf *out)
+{
+	return put_output(m, pid, 2, out);
 }

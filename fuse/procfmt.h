@@ -98,6 +98,10 @@ int fmt_pid_status(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_comm(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_cmdline(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_auxv(vmfs *m, int pid, struct sbuf *out);
+/* The CPU (since 0.6): regs (-EBUSY while it runs), stdout and stderr (fd 1 and 2). */
+int fmt_pid_regs(vmfs *m, int pid, struct sbuf *out);
+int fmt_pid_stdout(vmfs *m, int pid, struct sbuf *out);
+int fmt_pid_stderr(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_pagetable(vmfs *m, int pid, struct sbuf *out);
 /* pagetable for an opener who may not see physical addresses: all of them 0. */
 int fmt_pid_pagetable_nopfn(vmfs *m, int pid, struct sbuf *out);

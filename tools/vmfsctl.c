@@ -11,6 +11,9 @@
  *   madvise, mlock, munlock, mlockall, munlockall, mincore, msync, mremap
  *                 one transaction on ctl or PID/ctl: open O_RDWR, write the
  *                 command, read the answer on the same open file
+ *   run           spawn + exec on ctl and PID/ctl, then "run" on PID/ctl;
+ *                 PID/stdout and PID/stderr copied from where the last
+ *                 read ended, PID/stat's state and exit_code polled
  *   ps            PID/status (Name, VmRSS, VmSwap) and PID/stat (minflt,
  *                 majflt) of every numeric directory
  *   maps          PID/maps, copied
@@ -424,17 +427,17 @@ static int cmd_passthrough(const struct command *c, int argc, char **argv)
 	return 0;
 }
 
-/* cmd_spawn - spawn NAME, and with "-- PATH [ARG...]" exec PATH in it. */
-static int cmd_spawn(const struct command *c, int argc, char **argv)
+/*
+ * spawn_exec - spawn NAME (argv[0]) and exec argv[2..] in it (argv[1] is
+ * "--"); the PID into *@pid.  0, or 1 (printed; the process ended again)
+ * or 2 (usage).
+ */
+static int spawn_exec(const struct command *c, int argc, char **argv, int *pid_out)
 {
 	char rel[32], cmd[CMD_MAX + 1], sp[CMD_MAX + 1], answer[ANSWER_MAX];
 	size_t len;
 	int pid, rc;
 
-	if (argc == 1)
-		return cmd_passthrough(c, argc, argv);
-	if (strcmp(argv[1], "--") || argc < 3)
-		return usage_error(c->name, "after NAME comes -- PATH [ARG...]");
 	if (!word_ok(argv[0]))
 		return usage_error(c->name, "'%s': a name cannot be empty or hold blanks", argv[0]);
 	len = (size_t)snprintf(cmd, sizeof(cmd), "exec");
@@ -455,8 +458,140 @@ static int cmd_spawn(const struct command *c, int argc, char **argv)
 		ctl_tx(rel, pid, "exit", answer, sizeof(answer));
 		return rc;
 	}
+	*pid_out = pid;
+	return 0;
+}
+
+/* cmd_spawn - spawn NAME, and with "-- PATH [ARG...]" exec PATH in it. */
+static int cmd_spawn(const struct command *c, int argc, char **argv)
+{
+	int pid = 0, rc;
+
+	if (argc == 1)
+		return cmd_passthrough(c, argc, argv);
+	if (strcmp(argv[1], "--") || argc < 3)
+		return usage_error(c->name, "after NAME comes -- PATH [ARG...]");
+	if ((rc = spawn_exec(c, argc, argv, &pid)))
+		return rc;
 	printf("%d\n", pid);
 	return 0;
+}
+
+/*
+ * copy_new - the bytes of MOUNT/PID/NAME (stdout or stderr) from *@off on,
+ * written to @fd; *@off moves past them.  False if the file cannot be read.
+ */
+static bool copy_new(int pid, const char *name, uint64_t *off, int fd)
+{
+	char rel[48], path[4096], buf[65536];
+	ssize_t n;
+	int in;
+
+	snprintf(rel, sizeof(rel), "%d/%s", pid, name);
+	if (!mnt_path(path, sizeof(path), rel) || (in = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	while ((n = pread(in, buf, sizeof(buf), (off_t)*off)) > 0) {
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = write(fd, buf + done, (size_t)(n - done));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			done += w;
+		}
+		*off += (uint64_t)n;
+	}
+	close(in);
+	return n == 0;
+}
+
+/* The state letter of PID/stat and its last field, exit_code (the wait status). */
+static bool stat_state(int pid, char *state, int *exit_code)
+{
+	char rel[32], *text, *p, *last;
+
+	snprintf(rel, sizeof(rel), "%d/stat", pid);
+	if (slurp(rel, &text) < 0)
+		return false;
+	p = strrchr(text, ')');
+	last = strrchr(text, ' ');
+	if (!p || p[1] != ' ' || !p[2] || !last) {
+		free(text);
+		return false;
+	}
+	*state = p[2];
+	*exit_code = atoi(last + 1);
+	free(text);
+	return true;
+}
+
+/*
+ * cmd_run - run [--stop] [--keep] -- PROGRAM [ARG...]: spawn a process named
+ * after PROGRAM, exec it, then (without --stop) `run` it, copying PID/stdout
+ * and PID/stderr to ours as they grow until it is a zombie; then reap it
+ * (without --keep) and exit with its status as a shell gives it.
+ */
+static int cmd_run(const struct command *c, int argc, char **argv)
+{
+	bool stop = false, keep = false;
+	char rel[32], answer[ANSWER_MAX], name[16], **sp;
+	uint64_t out = 0, err = 0;
+	int i, pid = 0, rc, code = 0;
+	char state = 0;
+	const char *base;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--stop"))
+			stop = true;
+		else if (!strcmp(argv[i], "--keep"))
+			keep = true;
+		else
+			return usage_error(c->name, "unknown option '%s'", argv[i]);
+	}
+	if (i + 1 >= argc)
+		return usage_error(c->name, "after the options comes -- PROGRAM [ARG...]");
+	/* the process is named as Linux names it: the program's base name, 15 bytes */
+	base = strrchr(argv[i + 1], '/') ? strrchr(argv[i + 1], '/') + 1 : argv[i + 1];
+	snprintf(name, sizeof(name), "%s", *base ? base : "run");
+	if (!(sp = malloc(sizeof(*sp) * (size_t)(argc - i + 1))))
+		return fail("out of memory");
+	sp[0] = name;
+	for (int k = i; k < argc; k++)
+		sp[1 + k - i] = argv[k];
+	rc = spawn_exec(c, argc - i + 1, sp, &pid);
+	free(sp);
+	if (rc)
+		return rc;
+	if (stop) {
+		printf("%d\n", pid);
+		return 0;
+	}
+	snprintf(rel, sizeof(rel), "%d/ctl", pid);
+	if ((rc = ctl_tx(rel, pid, keep ? "run keep" : "run", answer, sizeof(answer)))) {
+		ctl_tx(rel, pid, "exit", answer, sizeof(answer));
+		return rc;
+	}
+	fflush(stdout);
+	for (;;) {
+		bool done = stat_state(pid, &state, &code) && state == 'Z';
+
+		if (!done && !pid_exists(pid))
+			return fail("no process %d", pid);
+		/* after the zombie is seen: its output is whole */
+		copy_new(pid, "stdout", &out, STDOUT_FILENO);
+		copy_new(pid, "stderr", &err, STDERR_FILENO);
+		if (done)
+			break;
+		if (state == 'T')
+			return fail("process %d was stopped (PID/ctl: run resumes it)", pid);
+		usleep(5000);
+	}
+	if (!keep)
+		ctl_tx(rel, pid, "exit", answer, sizeof(answer));
+	if (code & 0x7f)
+		return 128 + (code & 0x7f);   /* killed by a signal, as a shell reports it */
+	return (code >> 8) & 0xff;
 }
 
 /* cmd_kill - "exit" on each PID's ctl; goes on past a failure, exits 1 then. */
@@ -1042,6 +1177,17 @@ static const struct command commands[] = {
 	  "ELF program PATH with argv PATH ARG... (see exec); if that fails the new\n"
 	  "process is ended again and vmfsctl exits 1.\n",
 	  cmd_spawn, "spawn", false },
+	{ "run", 2, 66, "[--stop] [--keep] -- PROGRAM [ARG...]",
+	  "run a program on the machine's CPU; exits with its status",
+	  "Spawns a process named after PROGRAM, execs PROGRAM [ARG...] in it and\n"
+	  "writes 'run' to PID/ctl; copies PID/stdout and PID/stderr to its own as\n"
+	  "they grow; when the program has exited (state Z in PID/stat), reaps it\n"
+	  "and exits with its status: its exit code, or 128+N after signal N (139\n"
+	  "for a segfault), as a shell reports it.  --stop only loads it: prints the\n"
+	  "PID and leaves it stopped at its entry point (PID/regs; 'run' or 'step N'\n"
+	  "on PID/ctl).  --keep runs it with 'run keep' and does not reap it: its\n"
+	  "address space stays to inspect until 'vmfsctl kill PID'.\n",
+	  cmd_run, "run", false },
 	{ "exec", 2, 64, "PID PATH [ARG...]",
 	  "make a process run a host ELF program",
 	  "Writes 'exec PATH [ARG...]' to PID/ctl: the process's address space is\n"

@@ -15,7 +15,7 @@
  * "lib" (0644) and "ro" (0444), to map.  Machine
  * commands go to ctl; process commands (those that parse as such) go to the
  * ctl of the newest live process, or of the last one when none is left.
- * After each write:
+ * After each write (and a program `run` started, stopped):
  *   - the answer is one line, "error: ..." exactly when the call failed;
  *   - a failing command changed nothing that the mount shows: the PIDs, every
  *     process's maps, the policy and the objects are as before;
@@ -84,6 +84,12 @@ static int print_cmd(const struct ctl_cmd *c, char *buf, size_t len)
 		return snprintf(buf, len, "exit\n");
 	case CTL_BRK:
 		return snprintf(buf, len, "brk %#" PRIx64 "\n", c->addr);
+	case CTL_RUN:
+		return snprintf(buf, len, c->flags & VMFS_RUN_KEEP ? "run keep\n" : "run\n");
+	case CTL_STEP:
+		return snprintf(buf, len, "step %" PRIu64 "\n", c->count);
+	case CTL_STOP:
+		return snprintf(buf, len, "stop\n");
 	case CTL_EXEC: {
 		int n = snprintf(buf, len, "exec");
 		const char *p = c->args;
@@ -342,6 +348,9 @@ static void check_done(const struct ctl_cmd *c, int pid, const char *answer,
 		break;
 	}
 	case CTL_EXEC:   /* test_exec and the exec unit test check what exec makes */
+	case CTL_RUN:    /* test_cpu and fuse-cpu check what a program does */
+	case CTL_STEP:
+	case CTL_STOP:
 		break;
 	case CTL_MREMAP: {   /* the answer is where the mapping is now: NEW_LEN bytes there */
 		uint64_t start = strtoull(answer, &stop, 16);
@@ -496,6 +505,7 @@ static void run_line(vmfs *m, int *pid, const char *buf, size_t len)
 	view_take(m, &a);
 	memset(answer, 'X', sizeof(answer));
 	rc = ctl_run(m, scope, *pid, buf, len, answer, sizeof(answer));
+	ctl_runners_stop(m);   /* a program `run` started stops before the view */
 	view_take(m, &b);
 
 	FUZZ_CHECK(memchr(answer, '\0', sizeof(answer)), "'%s': answer not terminated", shown);
