@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# test_cpu.sh - programs running on the machine's CPU, through the mount
+# (issue 16): `vmfsctl run -- PROGRAM` prints what the program prints and
+# exits with its status (0, 3, and 139 for a segfault, with Linux's line in
+# kmsg); `vmfsctl run --stop` leaves it stopped at its entry point, where
+# PID/regs holds the exec's entry and stack pointer and status says T;
+# `step N` on PID/ctl moves rip; `run` answers at once with the program
+# running (R; regs then EBUSY), its stdout growing and its memory (PID/mem)
+# changing; `stop` answers once it is stopped (T); `run keep` leaves a
+# zombie (Z, stat's exit_code the wait status) whose memory PID/mem still
+# reads; bad commands (`step 0`, `run now`, run of a process with no
+# program, of a zombie) fail and change nothing; an unmount with a program
+# running ends the daemon.
+#
+# Usage: test_cpu.sh DAEMON SOURCEDIR VMFSCTL HELLO HEAP SEGV SPIN SYS
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+vmfsctl=$3
+hello=$(readlink -f "$4")
+heap=$(readlink -f "$5")
+segv=$(readlink -f "$6")
+spin=$(readlink -f "$7")
+vmfs_init "$1" "$2"
+
+t=$VMFS_TMP
+mnt=$t/mnt
+vmfs_mount "$mnt" mem=32M
+export VMFS_MOUNT=$mnt
+
+# mem_at PID ADDR BYTES: BYTES of PID/mem at ADDR, raw.
+mem_at() {
+	dd if="$mnt/$1/mem" bs="$3" count=1 skip="$2" iflag=skip_bytes status=none
+}
+
+# ---- vmfsctl run: output and exit status ----------------------------------------
+out=$("$vmfsctl" run -- "$hello") || fail "vmfsctl run hello exited $?"
+expect_eq "$out" "hello" "vmfsctl run hello's output"
+ok "vmfsctl run -- hello prints hello and exits 0"
+
+rc=0
+"$vmfsctl" run -- "$heap" >"$t/heap.out" 2>"$t/heap.err" || rc=$?
+expect_eq "$rc" 3 "vmfsctl run heap's exit status"
+expect_eq "$(cat "$t/heap.err")" "to stderr" "heap's stderr"
+expect_match "$(head -1 "$t/heap.out")" '^heap 0x[0-9a-f]+$' "heap's stdout"
+ok "vmfsctl run -- heap: exit status 3, stdout and stderr apart"
+
+rc=0
+out=$("$vmfsctl" run -- "$segv") || rc=$?
+expect_eq "$rc" 139 "vmfsctl run segv's exit status (128 + SIGSEGV)"
+expect_eq "$out" "before" "segv's output before the fault"
+grep -Eq '^\[ *[0-9.]+\] cpu_segv\[[0-9]+\]: segfault at [0-9a-f]+ ip 0000000000[0-9a-f]{6} sp 00007fff[0-9a-f]{8} error 7$' "$mnt/kmsg" ||
+	fail "no segfault line with the real ip and sp in kmsg: $(grep segfault "$mnt/kmsg")"
+ok "vmfsctl run -- segv: 139, and kmsg's segfault line has the real ip and sp"
+# run reaps what it ran: nothing is left (ps lists the machine's processes)
+expect_eq "$("$vmfsctl" ps | awk 'NR > 1' | wc -l)" 0 "processes left after vmfsctl run"
+ok "vmfsctl run reaps the processes it ran"
+
+# ---- --stop, regs, step ---------------------------------------------------------------
+pid=$("$vmfsctl" run --stop -- "$spin")
+expect_match "$pid" '^[1-9][0-9]*$' "vmfsctl run --stop's answer"
+expect_eq "$(awk '/^State:/ { print $2, $3 }' "$mnt/$pid/status")" "T (stopped)" \
+	"State of a loaded program"
+rip=$(awk '$1 == "rip" { print $2 }' "$mnt/$pid/regs")
+rsp=$(awk '$1 == "rsp" { print $2 }' "$mnt/$pid/regs")
+entry=$(readelf -h "$spin" | awk '/Entry point/ { print $4 }')
+expect_eq "$((rip))" "$((entry))" "rip at the entry point"
+startstack=$(awk '{ print $28 }' "$mnt/$pid/stat")
+expect_eq "$((rsp))" "$startstack" "rsp at stat's startstack"
+expect_eq "$(wc -l <"$mnt/$pid/regs")" 20 "lines of regs"
+ok "run --stop: T, regs at the exec's entry and startstack"
+
+ctl "$mnt/$pid/ctl" "step 1" >/dev/null
+rip1=$(awk '$1 == "rip" { print $2 }' "$mnt/$pid/regs")
+[[ $rip1 != "$rip" ]] || fail "step 1 left rip at $rip"
+ok "step 1 moves rip ($rip -> $rip1)"
+
+refused "$mnt/$pid/ctl" "step 0" "Invalid argument" '^error: .*0 instructions'
+refused "$mnt/$pid/ctl" "run now" "Invalid argument" "^error: run: 'now' is not keep"
+expect_eq "$(awk '$1 == "rip" { print $2 }' "$mnt/$pid/regs")" "$rip1" "rip after refused commands"
+plain=$(spawn "$mnt" plain)
+refused "$mnt/$plain/ctl" "run" "Invalid argument" '^error: .*no program'
+expect_eq "$(cat "$mnt/$plain/regs")" "" "regs of a process with no program"
+ok "step 0, run now, run without a program: refused, nothing changed"
+
+# ---- run, memory while it runs, stop ---------------------------------------------------
+ctl "$mnt/$pid/ctl" "run" >/dev/null
+expect_eq "$(awk '/^State:/ { print $2 }' "$mnt/$pid/status")" "R" "State while running"
+expect_eq "$(awk '{ print $3 }' "$mnt/$pid/stat")" "R" "stat's state while running"
+cat "$mnt/$pid/regs" 2>"$t/regs.err" && fail "regs were readable while running"
+grep -q 'busy' "$t/regs.err" || fail "regs while running: $(cat "$t/regs.err")"
+for _ in $(seq 200); do
+	grep -q '^counter 0x' "$mnt/$pid/stdout" && break
+	sleep 0.05
+done
+counter=$(awk '{ print $2 }' "$mnt/$pid/stdout")
+expect_match "$counter" '^0x[0-9a-f]+$' "spin's stdout"
+c1=$(mem_at "$pid" "$((counter))" 8 | od -An -tu8 | tr -d ' ')
+sleep 0.2
+c2=$(mem_at "$pid" "$((counter))" 8 | od -An -tu8 | tr -d ' ')
+((c2 > c1)) || fail "the counter did not move in PID/mem while running ($c1, $c2)"
+ok "run: R, regs busy, stdout written, the counter rising in PID/mem ($c1 -> $c2)"
+
+ctl "$mnt/$pid/ctl" "stop" >/dev/null
+expect_eq "$(awk '/^State:/ { print $2 }' "$mnt/$pid/status")" "T" "State after stop"
+c1=$(mem_at "$pid" "$((counter))" 8 | od -An -tu8 | tr -d ' ')
+sleep 0.1
+c2=$(mem_at "$pid" "$((counter))" 8 | od -An -tu8 | tr -d ' ')
+expect_eq "$c2" "$c1" "the counter after stop"
+grep -q '^rip ' "$mnt/$pid/regs" || fail "no regs after stop"
+ok "stop: T, the counter still, regs readable"
+
+# ---- run keep: a zombie to inspect ---------------------------------------------------
+kpid=$("$vmfsctl" run --stop -- "$heap")
+ctl "$mnt/$kpid/ctl" "run keep" >/dev/null
+for _ in $(seq 200); do
+	[[ $(awk '{ print $3 }' "$mnt/$kpid/stat") == Z ]] && break
+	sleep 0.05
+done
+expect_eq "$(awk '/^State:/ { print $2, $3 }' "$mnt/$kpid/status")" "Z (zombie)" "State after exit"
+expect_eq "$(awk '{ print $NF }' "$mnt/$kpid/stat")" "$((3 << 8))" "stat's exit_code"
+addr=$(awk '$1 == "heap" { print $2 }' "$mnt/$kpid/stdout")
+expect_eq "$(mem_at "$kpid" "$((addr))" 16)" "vmfs-heap-marker" "the heap marker in PID/mem"
+refused "$mnt/$kpid/ctl" "run" "No such process" '^error: .*exited'
+ok "run keep: Z, exit_code 768, the heap's marker in PID/mem, run refused"
+"$vmfsctl" kill "$kpid"
+[[ -e $mnt/$kpid ]] && fail "the zombie is still there after kill"
+ok "kill reaps the zombie"
+
+# ---- unmount with a program running ----------------------------------------------------
+ctl "$mnt/$pid/ctl" "run" >/dev/null
+vmfs_unmount "$mnt"
+ok "unmount with a program running: the daemon ended"
