@@ -138,26 +138,27 @@ static bool access_ok(const struct cpu *c, uint64_t addr, uint64_t len)
 	return addr <= top && len <= top - addr;
 }
 
-/* copy_from_user: 0, or -EFAULT with nothing copied. */
-static int copy_from_user(struct cpu *c, void *dst, uint64_t src, uint64_t len)
+/* A kernel-mode copy of @len bytes at user address @uaddr (@how READ or WRITE): 0 or -EFAULT. */
+static int copy_user(struct cpu *c, uint64_t uaddr, void *buf, uint64_t len, unsigned how)
 {
-	if (!access_ok(c, src, len))
+	if (!access_ok(c, uaddr, len))
 		return -EFAULT;
 	if (!len)
 		return 0;
-	return access_vm(c->m, c->pid, src, dst, len, VMFS_ACCESS_READ | VMFS_ACCESS_KERNEL,
-			 NULL) == (int64_t)len ? 0 : -EFAULT;
+	return access_vm(c->m, c->pid, uaddr, buf, len, how | VMFS_ACCESS_KERNEL, NULL) ==
+	       (int64_t)len ? 0 : -EFAULT;
+}
+
+/* copy_from_user: 0, or -EFAULT. */
+static int copy_from_user(struct cpu *c, void *dst, uint64_t src, uint64_t len)
+{
+	return copy_user(c, src, dst, len, VMFS_ACCESS_READ);
 }
 
 /* copy_to_user: 0, or -EFAULT (a part before the fault may have been written, as Linux). */
 static int copy_to_user(struct cpu *c, uint64_t dst, const void *src, uint64_t len)
 {
-	if (!access_ok(c, dst, len))
-		return -EFAULT;
-	if (!len)
-		return 0;
-	return access_vm(c->m, c->pid, dst, (void *)src, len, VMFS_ACCESS_WRITE | VMFS_ACCESS_KERNEL,
-			 NULL) == (int64_t)len ? 0 : -EFAULT;
+	return copy_user(c, dst, (void *)src, len, VMFS_ACCESS_WRITE);
 }
 
 /* Append @len bytes at @src to fd @fd's capture: the bytes, or -errno. */
