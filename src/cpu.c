@@ -109,6 +109,7 @@ static void cpu_close_uc(struct cpu *c)
 
 static void cpu_free(struct cpu *c)
 {
+	cpu_files_close(c);
 	cpu_close_uc(c);
 	free(c->out[0].buf);
 	free(c->out[1].buf);
@@ -495,6 +496,8 @@ static struct mm *cpu_get(struct vmfs *m, int pid, int *err)
 	c->m = m;
 	c->pid = pid;
 	c->state = 'T';
+	for (int i = 0; i < CPU_MAX_FILES; i++)
+		c->files[i].hostfd = -1;
 	if ((*err = cpu_open_uc(c, mm)) < 0) {
 		cpu_free(c);
 		return NULL;
@@ -533,6 +536,7 @@ static void cpu_zombie(struct cpu *c, struct mm *mm)
 		c->stop_why = VMFS_CPU_STOP_EXIT;
 	}
 	c->state = 'Z';
+	cpu_files_close(c);
 	cpu_close_uc(c);
 	if (!c->keep)
 		do_munmap(c->m, c->pid, 0, c->m->geom.user_top);

@@ -30,6 +30,18 @@ struct cpu_out {
 	uint64_t len, cap;
 };
 
+/*
+ * An open file of the program (fd 3 to CPU_MAX_FILES - 1): a host file
+ * opened read-only under root=, its path as the machine names it (for its
+ * host-file object when mapped) and the file position.
+ */
+#define CPU_MAX_FILES 64
+struct cpu_file {
+	int      hostfd;      /* -1: the fd is free */
+	char    *path;
+	uint64_t pos;
+};
+
 /* The shadow of one mapping in the Unicorn engine: [start, end). */
 struct cpu_region {
 	uint64_t start, end;
@@ -60,6 +72,7 @@ struct cpu {
 	struct vmfs_regs   final;       /* the registers when the engine closed (exit) */
 	uint64_t           clear_child_tid;   /* set_tid_address */
 	uint64_t           random_ctr;  /* getrandom's stream */
+	struct cpu_file    files[CPU_MAX_FILES];   /* 0 to 2 unused: the standard streams */
 };
 
 /*
@@ -68,6 +81,9 @@ struct cpu {
  * c->halt (exit), c->maps_changed and write registers (arch_prctl).
  */
 int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t args[6]);
+
+/* Close every file the program has open (exit_files; syscall.c). */
+void cpu_files_close(struct cpu *c);
 
 /* The libvmfs calls (cpu.c); -ENOSYS without Unicorn. */
 /*

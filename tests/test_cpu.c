@@ -306,6 +306,22 @@ static void test_syscalls(void **state)
 	assert_non_null(strstr(out, "uname Linux x86_64\n"));
 	assert_non_null(strstr(out, "clock 1\n"));
 	assert_non_null(strstr(out, "getrandom 32\n"));
+	/* files: read-only host files, never written */
+	assert_non_null(strstr(out, "open-wronly -1 30\n"));          /* EROFS */
+	assert_non_null(strstr(out, "open-creat -1 30\n"));
+	assert_non_null(strstr(out, "open-bad-ptr -1 14\n"));         /* EFAULT */
+	assert_non_null(strstr(out, "open-missing -1 2\n"));          /* ENOENT */
+	assert_non_null(strstr(out, "read-bad-fd -1 9\n"));           /* EBADF */
+	assert_non_null(strstr(out, "open 3\n"));
+	assert_non_null(strstr(out, "read-bad-buf -1 14\n"));
+	assert_non_null(strstr(out, "read 4 ELF\n"));                 /* the position stayed 0 */
+	assert_non_null(strstr(out, "lseek 1\nread-after-lseek 3 ELF\n"));
+	assert_non_null(strstr(out, "pread 3 ELF\n"));
+	assert_non_null(strstr(out, "fstat 0 1\n"));
+	assert_non_null(strstr(out, "mmap ELF\n"));
+	assert_non_null(strstr(out, "mmap-shared-write -1 13\n"));    /* EACCES */
+	assert_non_null(strstr(out, "write-to-file -1 9\n"));
+	assert_non_null(strstr(out, "close 0\nclose-again -1 9\n"));
 	snprintf(want, sizeof(want), "[%d]: unknown system call 999 (?): ENOSYS", pid);
 	assert_int_equal(kmsg_count(m, want), 1);      /* once per process */
 	vmfs_close(m);

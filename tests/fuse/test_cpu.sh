@@ -56,6 +56,41 @@ ok "vmfsctl run -- segv: 139, and kmsg's segfault line has the real ip and sp"
 expect_eq "$("$vmfsctl" ps | awk 'NR > 1' | wc -l)" 0 "processes left after vmfsctl run"
 ok "vmfsctl run reaps the processes it ran"
 
+# ---- the host's own (dynamic) programs, byte for byte -----------------------------------
+# Their libraries come through the file layer (openat, read, mmap of the
+# host-file objects), their output compared with the host's own run.
+random_file "$t/data" 65536
+printf 'pear\napple\nfig\nbanana\n' >"$t/fruit"
+host_vs_vm() {
+	local want got rc=0 wrc=0
+	want=$("$@" | od -An -tx1 -v) || wrc=$?
+	got=$("$vmfsctl" run -- "$@" | od -An -tx1 -v) || rc=$?
+	expect_eq "$rc" "$wrc" "exit status of $*"
+	[[ $got == "$want" ]] || fail "$*: the output differs from the host's"
+	ok "$*: output byte for byte the host's, exit status $rc"
+}
+for p in /usr/bin/true /usr/bin/echo /usr/bin/cat /usr/bin/sort /usr/bin/sha256sum /usr/bin/gzip /usr/bin/ls; do
+	[[ -x $p ]] || fail "$p is missing"
+done
+host_vs_vm /usr/bin/true
+host_vs_vm /usr/bin/echo hi there
+host_vs_vm /usr/bin/cat "$t/data"
+host_vs_vm /usr/bin/sort "$t/fruit"
+host_vs_vm /usr/bin/sha256sum "$t/data"
+host_vs_vm /usr/bin/gzip -c "$t/data"
+host_vs_vm /usr/bin/ls "$VMFS_SRC/src"
+rc=0
+"$vmfsctl" run -- /usr/bin/cat /no/such/file 2>"$t/cat.err" || rc=$?
+expect_eq "$rc" 1 "cat of a missing file's status"
+expect_eq "$(cat "$t/cat.err")" "/usr/bin/cat: /no/such/file: No such file or directory" "cat's complaint"
+ok "cat of a missing file: 1 and its message, as on the host"
+# two processes map libc's pages from one page cache: the object is listed once
+pid1=$("$vmfsctl" run --keep -- /usr/bin/true; "$vmfsctl" ps | awk 'NR > 1 { print $1 }' | tail -1)
+libc=$(awk '$6 ~ /libc\.so/ { print $6; exit }' "$mnt/$pid1/maps")
+[[ -n $libc ]] || fail "no libc mapping in a kept true's maps"
+ok "a kept /usr/bin/true maps $libc"
+"$vmfsctl" kill "$pid1"
+
 # ---- --stop, regs, step ---------------------------------------------------------------
 pid=$("$vmfsctl" run --stop -- "$spin")
 expect_match "$pid" '^[1-9][0-9]*$' "vmfsctl run --stop's answer"
