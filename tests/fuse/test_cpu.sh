@@ -84,12 +84,23 @@ rc=0
 expect_eq "$rc" 1 "cat of a missing file's status"
 expect_eq "$(cat "$t/cat.err")" "/usr/bin/cat: /no/such/file: No such file or directory" "cat's complaint"
 ok "cat of a missing file: 1 and its message, as on the host"
-# two processes map libc's pages from one page cache: the object is listed once
-pid1=$("$vmfsctl" run --keep -- /usr/bin/true; "$vmfsctl" ps | awk 'NR > 1 { print $1 }' | tail -1)
-libc=$(awk '$6 ~ /libc\.so/ { print $6; exit }' "$mnt/$pid1/maps")
-[[ -n $libc ]] || fail "no libc mapping in a kept true's maps"
-ok "a kept /usr/bin/true maps $libc"
-"$vmfsctl" kill "$pid1"
+# two processes map libc's text from one page cache: the same frames
+"$vmfsctl" run --keep -- /usr/bin/true
+"$vmfsctl" run --keep -- /usr/bin/echo
+read -r pid1 pid2 < <("$vmfsctl" ps | awk 'NR > 1 { print $1 }' | tail -2 | xargs)
+range=$(awk '$6 ~ /libc\.so/ && $2 == "r-xp" { print $1; exit }' "$mnt/$pid1/maps")
+[[ -n $range ]] || fail "no libc text in a kept true's maps"
+expect_eq "$(awk '$6 ~ /libc\.so/ && $2 == "r-xp" { print $1; exit }' "$mnt/$pid2/maps")" "$range" \
+	"libc's text in echo"
+lo=$((0x${range%-*} >> 12)) hi=$((0x${range#*-} >> 12))
+pm_range() { dd if="$mnt/$1/pagemap" bs=8 skip="$lo" count=$((hi - lo)) status=none | od -An -tu8 -v | tr -s ' ' '\n' | grep .; }
+shared=$(paste <(pm_range "$pid1") <(pm_range "$pid2") | awk '
+	function present(e) { return e >= 9223372036854775808 }
+	present($1) && present($2) { n++; if ($1 != $2) bad++ } END { print n + 0, bad + 0 }')
+read -r both differ <<<"$shared"
+((both > 10 && differ == 0)) || fail "libc text pages present in both: $both, with different frames: $differ"
+ok "true and echo run libc's text from the same $both frames (one page cache)"
+"$vmfsctl" kill "$pid1" "$pid2"
 
 # ---- --stop, regs, step ---------------------------------------------------------------
 pid=$("$vmfsctl" run --stop -- "$spin")
