@@ -477,7 +477,9 @@ struct vmfs_stat {
 				      (vmstat shows KiB) */
 	uint64_t drop_pagecache;   /* writes of vm.drop_caches with bit 1 (since 0.5) */
 	uint64_t drop_slab;        /* and with bit 2 (since 0.5) */
-	uint64_t reserved[1];
+	uint64_t pgpgin;           /* pages read in from the store, a host file
+				      or swap: by faults, readahead and
+				      MADV_WILLNEED (vmstat shows KiB) (since 0.5) */
 };
 
 /* vmfs_stat - machine-wide configuration and counters.  Since 0.1. */

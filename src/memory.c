@@ -36,6 +36,7 @@
 #include "memory.h"
 #include "error.h"
 #include "page.h"
+#include "readahead.h"
 #include "rmap.h"
 #include "swap.h"
 #include "vmobj.h"
@@ -329,12 +330,15 @@ static int64_t cache_page(struct vm_fault *vmf, struct vmobj *o, uint64_t pgoff,
 		if (rc == 0) {
 			vmobj_swapin_page(m, o, pgoff, (uint64_t)pfn);
 			m->cnt.pswpin++;
+			m->cnt.pgpgin++;
 		}
 	} else {
 		if (o->kind == VMOBJ_HOST && m->phys.contents)
 			rc = vmobj_host_read(o, pgoff, pfn_to_virt(&m->phys, (uint64_t)pfn));
 		else if (file && m->phys.contents)
 			rc = store_obj_page_read(m->store, o->sid, pgoff, pfn_to_virt(&m->phys, (uint64_t)pfn));
+		if (rc == 0 && file)
+			m->cnt.pgpgin++;        /* read from the store or the host file */
 		if (rc == 0)
 			rc = vmobj_add_page(m, o, pgoff, (uint64_t)pfn);
 	}
@@ -352,6 +356,10 @@ static int64_t cache_page(struct vm_fault *vmf, struct vmobj *o, uint64_t pgoff,
  * with an object behind it (shared memory or a named object), found or
  * brought in (*major).  Past an object's end there is no page: as Linux's
  * filemap_fault returns VM_FAULT_SIGBUS there, the fault is a bus error.
+ * A store object's or host file's page, as filemap_fault's: not cached, the
+ * fault is major and readahead reads its window first
+ * (do_sync_mmap_readahead); cached, it may start the next window
+ * (do_async_mmap_readahead).  Shared memory has no readahead (shmem_fault).
  * The pfn, or -errno with the fault recorded.
  */
 static int64_t __do_fault(struct vm_fault *vmf, bool *major)
@@ -361,11 +369,19 @@ static int64_t __do_fault(struct vm_fault *vmf, bool *major)
 	uint64_t pgoff = v->pgoff + ((vmf->address - v->start) >> PAGE_SHIFT);
 	int64_t pfn;
 
-	if (vmobj_is_file(o) && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
+	bool file = vmobj_is_file(o), missed = file && !vmobj_lookup(o, pgoff);
+
+	if (file && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
 		return fault_sigbus(vmf->info, vmf->flags, vmf->address, o->name);
+	if (missed)     /* filemap_fault: a major fault, the window read first */
+		do_sync_mmap_readahead(vmf->m, vmf->mm, v, o, pgoff);
 	pfn = cache_page(vmf, o, pgoff, major);
 	if (pfn < 0)
 		return oom(vmf, (int)pfn);
+	if (missed)
+		*major = true;  /* even when readahead brought the page in */
+	else if (file)
+		do_async_mmap_readahead(vmf->m, vmf->mm, v, o, pgoff, (uint64_t)pfn);
 	return pfn;
 }
 
@@ -511,6 +527,7 @@ static int do_swap_page(struct vm_fault *vmf)
 		f->index = va >> PAGE_SHIFT;
 		f->swap = slot;                 /* the frame's reference is the cache's */
 		m->cnt.pswpin++;
+		m->cnt.pgpgin++;
 		page_loaded(m, (uint64_t)pfn);
 	}
 	get_page(m, (uint64_t)pfn);
@@ -645,9 +662,11 @@ int handle_mm_fault(struct vmfs *m, struct mm *mm, struct vma *vma, uint64_t va,
 }
 
 /*
- * MADV_WILLNEED's reads (madvise_willneed): brought into the swap cache or
- * the page cache without being mapped, so that the next fault there is
- * minor.  Counted as the reads they are (pswpin) but as no fault.
+ * MADV_WILLNEED's reads (madvise_willneed), and readahead's
+ * (filemap_willneed, readahead.c): brought into the swap cache or the page
+ * cache without being mapped, so that the next fault there is minor.
+ * Counted as the reads they are (pgpgin, and pswpin for swap) but as no
+ * fault.
  */
 int swapin_willneed(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t slot)
 {
@@ -674,6 +693,7 @@ int swapin_willneed(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t slot)
 	f->index = va >> PAGE_SHIFT;
 	f->swap = slot;                 /* the frame's one reference is the cache's */
 	m->cnt.pswpin++;
+	m->cnt.pgpgin++;
 	page_loaded(m, (uint64_t)pfn);
 	return 1;
 }
@@ -686,7 +706,7 @@ int filemap_willneed(struct vmfs *m, struct mm *mm, struct vmobj *o, uint64_t pg
 	bool major;
 	int64_t pfn;
 
-	if (o->kind == VMOBJ_FILE && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
+	if (vmobj_is_file(o) && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
 		return 0;                /* past the end: nothing to read */
 	if (cached ? !(*cached & VMOBJ_SWAPPED) : o->kind == VMOBJ_SHMEM)
 		return 0;                /* cached already, or a shmem hole (shmem_swapin_range) */
