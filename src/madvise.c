@@ -50,6 +50,7 @@
 #include "memory.h"
 #include "object.h"
 #include "page.h"
+#include "policy.h"
 #include "rmap.h"
 #include "vmobj.h"
 #include "vmscan.h"
@@ -107,6 +108,7 @@ static const char *advice_refused(int advice, const struct vma *v)
 
 struct advise_walk {
 	int       advice;
+	policy_deactivate_fn deactivate;   /* COLD: the policy's hook, or NULL */
 	uint64_t *todo;     /* pfns to page out, or addresses of swap entries */
 	uint64_t  n, cap;
 	bool      nomem;
@@ -174,8 +176,12 @@ static int advise_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep
 		if (e & PTE_A)
 			set_pte(mm, va, ptep, e & ~PTE_A);
 		f->flags &= ~FRAME_YOUNG;
-		if (w->advice == VMFS_MADV_PAGEOUT)
+		if (w->advice == VMFS_MADV_PAGEOUT) {
 			todo_add(w, pte_pfn(e));
+		} else if (w->deactivate) {
+			w->deactivate(m->pol_state, pte_pfn(e));   /* deactivate_page */
+			m->pol_last = UINT64_MAX;       /* its next access is news again */
+		}
 		break;
 	}
 	return 0;
@@ -187,6 +193,9 @@ static int advise_pages(struct vmfs *m, struct mm *mm, const struct vma *v, int 
 {
 	static const struct mm_walk_ops ops = { .pte_entry = advise_pte };
 	struct advise_walk w = { .advice = advice };
+
+	if (advice == VMFS_MADV_COLD && m->pol_builtin)
+		w.deactivate = policy_deactivate(m->pol);
 
 	if (advice == VMFS_MADV_DONTNEED) {
 		zap_range(m, mm, start, end);

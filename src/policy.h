@@ -107,6 +107,27 @@ uint64_t policy_linux_page_flags(const void *state, uint64_t pfn);
 policy_page_flags_fn policy_page_flags(const struct vmfs_policy_ops *ops);
 
 /*
+ * MADV_COLD's deactivate_page (madvise.c, madvise_cold_or_pageout_pte_range):
+ * a built-in policy with a notion of hot and cold pages makes the resident
+ * frame @pfn cold by its own rule (policy_deactivate: the built-in policy
+ * @ops's hook, or NULL for "nothing to move", where COLD clears the
+ * accessed bits only).  Ignored for a frame not tracked; O(1), never
+ * allocates.  Each policy's file says what it does; vmfs-policies(7)
+ * lists them.
+ */
+typedef void (*policy_deactivate_fn)(void *state, uint64_t pfn);
+policy_deactivate_fn policy_deactivate(const struct vmfs_policy_ops *ops);
+void policy_lru_deactivate(void *state, uint64_t pfn);
+void policy_clock_deactivate(void *state, uint64_t pfn);
+void policy_sieve_deactivate(void *state, uint64_t pfn);
+void policy_wsclock_deactivate(void *state, uint64_t pfn);
+void policy_s3fifo_deactivate(void *state, uint64_t pfn);
+void policy_car_deactivate(void *state, uint64_t pfn);
+void policy_clockpro_deactivate(void *state, uint64_t pfn);
+void policy_linux_deactivate(void *state, uint64_t pfn);
+void policy_mglru_deactivate(void *state, uint64_t pfn);
+
+/*
  * The built-in policy called @name ("fifo", "lru", "clock", "arc", ...), or
  * NULL; @name may carry parameters, NAME:KEY=VALUE:..., matched on NAME.
  */

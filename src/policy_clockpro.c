@@ -558,6 +558,22 @@ static int64_t cp_victim(void *state, struct vmfs_reclaim *rc,
 	return -1;
 }
 
+/*
+ * MADV_COLD: the reference bit is cleared (madvise clears the entries'):
+ * a cold page goes when HAND_cold reaches it, a hot one is made cold when
+ * HAND_hot does.
+ */
+void policy_clockpro_deactivate(void *state, uint64_t pfn)
+{
+	struct clockpro *p = state;
+
+	if (pfn >= p->c || !(p->f[pfn] & CP_RES))
+		return;
+	p->chosen = CP_NIL;
+	p->last = CP_NIL;           /* the next access sets the bit again */
+	p->f[pfn] &= (uint8_t)~CP_REF;
+}
+
 const struct vmfs_policy_ops policy_clockpro_ops = {
 	.name     = "clockpro",
 	.init     = cp_init,
