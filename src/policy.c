@@ -78,8 +78,8 @@ static policy_swappiness_fn policy_swappiness(const struct vmfs_policy_ops *ops)
 
 /*
  * The built-in policies with a deactivate hook (policy.h); fifo and random
- * have no hot and cold, arc, 2q and lirs only the history their papers
- * change on references and evictions: none.
+ * have no hot and cold, lirs only the reuse distances its paper changes on
+ * references and evictions: none.
  */
 static const struct {
 	const struct vmfs_policy_ops *ops;
@@ -87,6 +87,8 @@ static const struct {
 } deactivators[] = {
 	{ &policy_lru_ops, policy_lru_deactivate },
 	{ &policy_clock_ops, policy_clock_deactivate },
+	{ &policy_arc_ops, policy_arc_deactivate },
+	{ &policy_2q_ops, policy_2q_deactivate },
 	{ &policy_car_ops, policy_car_deactivate },
 	{ &policy_clockpro_ops, policy_clockpro_deactivate },
 	{ &policy_linux_ops, policy_linux_deactivate },

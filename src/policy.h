@@ -118,6 +118,8 @@ policy_page_flags_fn policy_page_flags(const struct vmfs_policy_ops *ops);
 typedef void (*policy_deactivate_fn)(void *state, uint64_t pfn);
 policy_deactivate_fn policy_deactivate(const struct vmfs_policy_ops *ops);
 void policy_lru_deactivate(void *state, uint64_t pfn);
+void policy_arc_deactivate(void *state, uint64_t pfn);
+void policy_2q_deactivate(void *state, uint64_t pfn);
 void policy_clock_deactivate(void *state, uint64_t pfn);
 void policy_sieve_deactivate(void *state, uint64_t pfn);
 void policy_wsclock_deactivate(void *state, uint64_t pfn);
@@ -328,6 +330,8 @@ void pdir_release(void *state);
 void pdir_del(struct pdir *d, uint32_t n);
 /* Move @n (on any list or none) to the tail of list @l. */
 void pdir_add_tail(struct pdir *d, uint32_t n, unsigned l);
+/* Move @n (on any list or none) to the head of list @l, its oldest end. */
+void pdir_add_head(struct pdir *d, uint32_t n, unsigned l);
 /* Forget ghost @g. */
 void pdir_ghost_drop(struct pdir *d, uint32_t g);
 /*

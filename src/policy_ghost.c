@@ -173,6 +173,15 @@ void pdir_add_tail(struct pdir *d, uint32_t n, unsigned l)
 	d->size[l]++;
 }
 
+void pdir_add_head(struct pdir *d, uint32_t n, unsigned l)
+{
+	if (d->where[n] != PDIR_NOWHERE)
+		pdir_del(d, n);
+	plist_insert_before(d->link, pdir_first(d, l), n);
+	d->where[n] = (uint8_t)l;
+	d->size[l]++;
+}
+
 int pdir_removed(struct pdir *d, uint64_t pfn)
 {
 	uint32_t n = (uint32_t)pfn;
