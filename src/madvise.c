@@ -47,6 +47,7 @@
  */
 #include "machine.h"
 #include "error.h"
+#include "filemap.h"
 #include "memory.h"
 #include "object.h"
 #include "page.h"
@@ -205,7 +206,7 @@ static int advise_pages(struct vmfs *m, struct mm *mm, const struct vma *v, int 
 		uint64_t pg = v->pgoff + ((start - v->start) >> PAGE_SHIFT);
 
 		for (uint64_t va = start; va < end; va += PAGE_SIZE, pg++)
-			if (filemap_willneed(m, mm, v->obj, pg) < 0)
+			if (filemap_willneed(m, v->obj, pg) < 0)
 				break;          /* out of memory: readahead stops, no error */
 		return 0;
 	}

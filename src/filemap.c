@@ -1,9 +1,12 @@
 /*
- * readahead.c - readahead of object pages around page faults, as Linux 6.1's
- * mm/filemap.c (do_sync_mmap_readahead, do_async_mmap_readahead) and
- * mm/readahead.c (page_cache_sync_ra, page_cache_async_ra,
- * ondemand_readahead, do_page_cache_ra, page_cache_ra_unbounded) do it for
- * a mapped file with no large folios.
+ * filemap.c - an object's page cache as faults and madvise read it: a page
+ * found or brought in (filemap_get_page, the page-cache half of Linux 6.1's
+ * filemap_fault and shmem_fault), MADV_WILLNEED's read (filemap_willneed),
+ * and readahead of object pages around faults, as Linux 6.1's mm/filemap.c
+ * (do_sync_mmap_readahead, do_async_mmap_readahead) and mm/readahead.c
+ * (page_cache_sync_ra, page_cache_async_ra, ondemand_readahead,
+ * do_page_cache_ra, page_cache_ra_unbounded) do it for a mapped file with
+ * no large folios.
  *
  * The window is ra_pages = vm.read_ahead_kb / 4 pages (read_ahead_kb=N,
  * default Linux's 128 KiB: 32 pages); 0 turns readahead off.  On a major
@@ -23,7 +26,7 @@
  * A window is clipped to the object's size and skips pages in the cache;
  * the page at size - async_size of a window, if this window read it, gets
  * the mark.  Pages read ahead go into the page cache through
- * filemap_willneed (memory.c, MADV_WILLNEED's read), are counted in pgpgin
+ * filemap_willneed (MADV_WILLNEED's read), are counted in pgpgin
  * and are not mapped (Linux maps cached neighbours of a read fault,
  * do_fault_around; the machine does not, so the next touch of such a page
  * is a minor fault).  A window stops at the first page no frame is found
@@ -37,15 +40,77 @@
  * succeeds with a request of ra_pages (its history is at most ra_pages):
  * both are left out.  Called with the machine lock held.
  */
-#include "readahead.h"
-#include "memory.h"
+#include "filemap.h"
+#include "page.h"
 #include "phys.h"
+#include "store.h"
+#include "swap.h"
 #include "vma.h"
+#include "vmscan.h"
+
+int64_t filemap_get_page(struct vmfs *m, struct vmobj *o, uint64_t pgoff, unsigned gfp,
+			 bool *major)
+{
+	const uint64_t *cached = vmobj_lookup(o, pgoff);
+	struct vmfs_page pg = { .owner = o->id, .index = pgoff };
+	bool swapped = cached && (*cached & VMOBJ_SWAPPED), file = vmobj_is_file(o);
+	int64_t pfn;
+	int rc = 0;
+
+	*major = false;
+	if (cached && !swapped)
+		return (int64_t)*cached;
+	pfn = page_alloc(m, FRAME_CACHE, (!swapped && !file ? GFP_ZERO : 0) | gfp, &pg);
+	if (pfn < 0)
+		return pfn;
+	cached = vmobj_lookup(o, pgoff);   /* reclaim may have reshaped the cache */
+	if (swapped) {
+		uint64_t slot = *cached & ~VMOBJ_SWAPPED;
+
+		rc = swap_readpage(&m->swap, slot, page_address(&m->phys, (uint64_t)pfn, true));
+		if (rc == 0) {
+			vmobj_swapin_page(m, o, pgoff, (uint64_t)pfn);
+			m->cnt.pswpin++;
+			m->cnt.pgpgin++;
+		}
+	} else {
+		if (o->kind == VMOBJ_HOST && m->phys.contents)
+			rc = vmobj_host_read(o, pgoff, pfn_to_virt(&m->phys, (uint64_t)pfn));
+		else if (file && m->phys.contents)
+			rc = store_obj_page_read(m->store, o->sid, pgoff, pfn_to_virt(&m->phys, (uint64_t)pfn));
+		if (rc == 0 && file)
+			m->cnt.pgpgin++;        /* read from the store or the host file */
+		if (rc == 0)
+			rc = vmobj_add_page(m, o, pgoff, (uint64_t)pfn);
+	}
+	if (rc < 0) {
+		page_put(m, (uint64_t)pfn);
+		return rc;
+	}
+	*major = swapped || file;
+	page_loaded(m, (uint64_t)pfn);
+	return pfn;
+}
+
+int filemap_willneed(struct vmfs *m, struct vmobj *o, uint64_t pgoff)
+{
+	const uint64_t *cached = vmobj_lookup(o, pgoff);
+	bool major;
+	int64_t pfn;
+
+	if (vmobj_is_file(o) && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
+		return 0;                /* past the end: nothing to read */
+	if (cached ? !(*cached & VMOBJ_SWAPPED) : o->kind == VMOBJ_SHMEM)
+		return 0;                /* cached already, or a shmem hole (shmem_swapin_range) */
+	pfn = filemap_get_page(m, o, pgoff, GFP_NOWARN, &major);
+	return pfn < 0 ? (int)pfn : 1;
+}
+
+/* ---- readahead ------------------------------------------------------------- */
 
 /* One readahead: Linux's struct readahead_control. */
 struct ra_ctl {
 	struct vmfs  *m;
-	struct mm    *mm;
 	struct vmobj *o;
 	uint64_t      index;    /* ractl->_index: where the next read starts */
 };
@@ -89,7 +154,7 @@ static void page_cache_ra_unbounded(struct ra_ctl *c, uint64_t nr, uint64_t look
 {
 	for (uint64_t i = 0; i < nr; i++) {
 		uint64_t pgoff = c->index + i;
-		int rc = filemap_willneed(c->m, c->mm, c->o, pgoff);
+		int rc = filemap_willneed(c->m, c->o, pgoff);
 
 		if (rc < 0)
 			break;                  /* no frame: the window ends here */
@@ -175,10 +240,9 @@ readit:
 	do_page_cache_ra(c, ra->size, ra->async_size);   /* page_cache_ra_order, order 0 */
 }
 
-void do_sync_mmap_readahead(struct vmfs *m, struct mm *mm, const struct vma *v,
-			    struct vmobj *o, uint64_t pgoff)
+void do_sync_mmap_readahead(struct vmfs *m, const struct vma *v, struct vmobj *o, uint64_t pgoff)
 {
-	struct ra_ctl c = { .m = m, .mm = mm, .o = o, .index = pgoff };
+	struct ra_ctl c = { .m = m, .o = o, .index = pgoff };
 	struct file_ra_state *ra = &o->ra;
 	uint64_t pages = ra_pages(m);
 
@@ -200,10 +264,10 @@ void do_sync_mmap_readahead(struct vmfs *m, struct mm *mm, const struct vma *v,
 	do_page_cache_ra(&c, ra->size, ra->async_size);
 }
 
-void do_async_mmap_readahead(struct vmfs *m, struct mm *mm, const struct vma *v,
-			     struct vmobj *o, uint64_t pgoff, uint64_t pfn)
+void do_async_mmap_readahead(struct vmfs *m, const struct vma *v, struct vmobj *o, uint64_t pgoff,
+			     uint64_t pfn)
 {
-	struct ra_ctl c = { .m = m, .mm = mm, .o = o, .index = pgoff };
+	struct ra_ctl c = { .m = m, .o = o, .index = pgoff };
 	struct frame *f = pfn_frame(&m->phys, pfn);
 	bool pinned = f->flags & FRAME_LOCKED;
 
