@@ -21,21 +21,23 @@
  *             that reclaim drops it without a write unless it is written
  *             again first (vmscan.c; pglazyfreed).
  *   WILLNEED  read ahead: swap entries of anonymous memory into the swap
- *             cache, an object's (or shared memory's swapped) pages into
- *             its page cache, mapping nothing (memory.c).
+ *             cache (memory.c), an object's (or shared memory's swapped)
+ *             pages into its page cache (filemap.c), mapping nothing.
  *   COLD      deactivate (madvise_cold_or_pageout_pte_range): each page
  *             mapped once loses its accessed bit and idle tracking's young
  *             flag, so a policy that asks vmfs_page_referenced sees it
- *             unreferenced.  Policies are told of no move between lists
- *             (the policy interface has no deactivate), so an LRU or FIFO
- *             order does not change.
+ *             unreferenced, and a built-in policy with a deactivate hook
+ *             (policy_deactivate, policy.h: Linux's deactivate_page) makes
+ *             it cold by its own rule; a policy with none (fifo, random,
+ *             lirs, a program's) keeps its order.
  *   PAGEOUT   as COLD, then each such page is evicted now through
  *             vmscan's path (reclaim_page): to swap, back to its object,
  *             or dropped.
  * The advices Linux has and the machine does not (MADV_REMOVE, DONTDUMP,
  * HUGEPAGE, MERGEABLE, POPULATE_*, ...) are EINVAL, as an unknown one is.
- * Readahead around faults (VM_SEQ_READ, VM_RAND_READ) is recorded, not
- * acted on: a major fault reads one page whatever the advice.
+ * NORMAL, RANDOM and SEQUENTIAL only set the mapping's VM_RAND_READ and
+ * VM_SEQ_READ here; the fault handler's readahead (filemap.c) reads them:
+ * read-around, nothing, or sequential readahead on a major fault.
  *
  * mincore reports per page what Linux 6.1's does: 1 for a present entry
  * (the zero page and PROT_NONE included), a swap entry whose page is in
