@@ -332,6 +332,11 @@ void pdir_del(struct pdir *d, uint32_t n);
 void pdir_add_tail(struct pdir *d, uint32_t n, unsigned l);
 /* Move @n (on any list or none) to the head of list @l, its oldest end. */
 void pdir_add_head(struct pdir *d, uint32_t n, unsigned l);
+/*
+ * A deactivate hook's common step (car, s3fifo): frame @pfn, if on a list,
+ * loses the policy's flag bits @bits, and any eviction chosen is over.
+ */
+void pdir_clear_flags(struct pdir *d, uint64_t pfn, uint8_t bits);
 /* Forget ghost @g. */
 void pdir_ghost_drop(struct pdir *d, uint32_t g);
 /*

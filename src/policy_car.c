@@ -204,12 +204,7 @@ static int64_t car_victim(void *state, struct vmfs_reclaim *rc,
 /* MADV_COLD: the page's own reference bit is cleared (madvise clears its entries'). */
 void policy_car_deactivate(void *state, uint64_t pfn)
 {
-	struct car *a = state;
-
-	if (pfn >= a->d.c || a->d.where[pfn] == PDIR_NOWHERE)
-		return;
-	a->d.chosen = PLIST_NIL;
-	a->d.flags[pfn] &= (uint8_t)~CREF;
+	pdir_clear_flags(&((struct car *)state)->d, pfn, CREF);
 }
 
 const struct vmfs_policy_ops policy_car_ops = {

@@ -195,12 +195,7 @@ static int64_t s3_victim(void *state, struct vmfs_reclaim *rc,
 /* MADV_COLD: the frequency counter goes to 0; the page goes when its queue's head reaches it. */
 void policy_s3fifo_deactivate(void *state, uint64_t pfn)
 {
-	struct s3fifo *s = state;
-
-	if (pfn >= s->d.c || s->d.where[pfn] == PDIR_NOWHERE)
-		return;
-	s->d.chosen = PLIST_NIL;
-	s->d.flags[pfn] &= (uint8_t)~SFREQ;
+	pdir_clear_flags(&((struct s3fifo *)state)->d, pfn, SFREQ);
 }
 
 const struct vmfs_policy_ops policy_s3fifo_ops = {
