@@ -333,6 +333,56 @@ static void test_edges(void **state)
 	vmfs_close(m);
 }
 
+/*
+ * A host file exec mapped (/usr/bin/ls) gets readahead as a store object
+ * does: the first touch of the program's entry page is one major fault
+ * that reads its neighbours too (pgpgin more than 1, the text mapping's
+ * pages around it in memory); with read_ahead_kb=0 it reads the one page.
+ */
+static void test_host_file(void **state)
+{
+	const char *const argv[] = { "ls", NULL };
+
+	(void)state;
+	for (int ra = 0; ra < 2; ra++) {
+		vmfs *m = open_machine(ra ? "frames=4096" : "frames=4096,read_ahead_kb=0");
+		int pid = spawn(m, "prog");
+		struct vmfs_exec_info in;
+		struct vmfs_map maps[64];
+		struct vmfs_fault f;
+		unsigned char c, *vec;
+		uint64_t in0, text = 0, pages, k = 0;
+		int n;
+
+		assert_int_equal(vmfs_exec(m, pid, "/usr/bin/ls", argv, NULL, &in), 0);
+		n = vmfs_maps(m, pid, maps, 64);
+		assert_true(n > 0);
+		for (int i = 0; i < n; i++)
+			if (in.prog_entry >= maps[i].start && in.prog_entry < maps[i].end)
+				text = (uint64_t)i + 1;
+		assert_true(text > 0);
+		assert_string_equal(maps[text - 1].object, "/usr/bin/ls");
+		in0 = mstat(m).pgpgin;
+		assert_int_equal(vmfs_access(m, pid, in.prog_entry, &c, 1, VMFS_ACCESS_READ, &f), 1);
+		assert_int_equal(f.major, 1);
+		pages = (maps[text - 1].end - maps[text - 1].start) / PAGE;
+		vec = malloc(pages);
+		assert_non_null(vec);
+		assert_int_equal(vmfs_mincore(m, pid, maps[text - 1].start, pages * PAGE, vec), 0);
+		for (uint64_t i = 0; i < pages; i++)
+			k += vec[i] & 1;
+		free(vec);
+		if (ra) {
+			assert_true(mstat(m).pgpgin - in0 > 1);
+			assert_true(k > 1);
+		} else {
+			assert_int_equal(mstat(m).pgpgin - in0, 1);
+			assert_int_equal(k, 1);
+		}
+		vmfs_close(m);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_mmap_miss),
 		cmocka_unit_test(test_read_ahead_kb),
 		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_host_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
