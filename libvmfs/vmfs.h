@@ -68,8 +68,10 @@ typedef struct vmfs vmfs;
  *           REPLACEMENT), swap=PATH|none (default: a private temporary
  *           SQLite file removed at close), swap_size=SIZE (default unlimited),
  *           max_map_count=N mappings per process (0 to 1048576, default
- *           65530; since 0.4).  Sizes take K, M, G, T suffixes; numbers
- *           are decimal or 0x hex.
+ *           65530; since 0.4), read_ahead_kb=N the readahead window of a
+ *           major fault on an object page (0 to 1048576 KiB, 0 off,
+ *           default 128; since 0.5; libvmfs(3) lists the others).  Sizes
+ *           take K, M, G, T suffixes; numbers are decimal or 0x hex.
  * Returns 0, or -EINVAL for a bad option (unknown key, bad number, value
  * out of range), -ENOMEM when the host cannot provide the memory, -EBUSY
  * when swap=PATH is in use by another machine, or the store's errno.
@@ -628,6 +630,9 @@ size_t vmfs_swap_path(vmfs *m, char *buf, size_t len);
  *                       in libvmfs(3).
  *   "vm.swappiness"     0 to 200 (since 0.5): the linux and mglru policies
  *                       follow each change.
+ *   "vm.read_ahead_kb"  0 to 1048576 (since 0.5): the readahead window
+ *                       of a major fault on an object page, in KiB
+ *                       (option read_ahead_kb=, default 128); 0 is off.
  *   "vm.drop_caches"    (since 0.5) writing 1 to 4 drops the clean,
  *                       unmapped page cache (bit 1; bit 2: no slab);
  *                       reading gives the last value written.
