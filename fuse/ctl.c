@@ -21,8 +21,8 @@
  *     private, shared, fixed, noreplace with exactly one of private and
  *     shared; ADVICE is madvise's name in lower case without MADV_ (free,
  *     dontneed, ...); mlockall's and msync's FLAGS are comma lists of
- *     current, future, onfault and of async, sync, invalidate.  Nothing is
- *     accepted by guessing.
+ *     current, future, onfault and of async, sync, invalidate; mremap's of
+ *     maymove, fixed, dontunmap.  Nothing is accepted by guessing.
  */
 #include "ctl.h"
 
@@ -68,6 +68,7 @@ static const struct verb verbs[] = {
 	{ "msync",      CTL_MSYNC,      CTL_PROCESS, 3, 3, "msync ADDR LEN FLAGS" },
 	{ "exec",     CTL_EXEC,     CTL_PROCESS, 1, 1 + CTL_EXEC_ARGS, "exec PATH [ARG...]" },
 	{ "brk",      CTL_BRK,      CTL_PROCESS, 1, 1, "brk ADDR" },
+	{ "mremap",   CTL_MREMAP,   CTL_PROCESS, 3, 5, "mremap ADDR OLD_LEN NEW_LEN [FLAGS [NEW_ADDR]]" },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
@@ -368,6 +369,24 @@ static int parse_args(const struct verb *v, char **arg, int nargs, struct ctl_cm
 	}
 	case CTL_MUNLOCKALL:
 		return 0;
+	case CTL_MREMAP: {
+		static const struct flag_name mr[] = {
+			{ "maymove", VMFS_MREMAP_MAYMOVE }, { "fixed", VMFS_MREMAP_FIXED },
+			{ "dontunmap", VMFS_MREMAP_DONTUNMAP },
+		};
+
+		if ((rc = parse_number(arg[0], true, "address", &c->addr, err, errlen)) ||
+		    (rc = parse_number(arg[1], true, "old length", &c->len, err, errlen)) ||
+		    (rc = parse_number(arg[2], true, "new length", &c->new_len, err, errlen)))
+			return rc;
+		if (nargs >= 4 &&
+		    (rc = parse_flag_list(arg[3], mr, 3, "mremap flag (maymove, fixed, dontunmap)",
+					  &c->flags, err, errlen)))
+			return rc;
+		if (nargs == 5)
+			rc = parse_number(arg[4], true, "new address", &c->new_addr, err, errlen);
+		return rc;
+	}
 	}
 	return refuse(err, errlen, "internal error: no parser for '%s'", v->name);
 }
@@ -398,7 +417,7 @@ int ctl_parse(enum ctl_scope scope, const char *buf, size_t len,
 			      scope == CTL_MACHINE ? "this ctl takes spawn, reclaim, policy, sync"
 						   : "PID/ctl takes mmap, munmap, mprotect, fork, exit, "
 						     "madvise, mlock, munlock, mlockall, munlockall, mincore, "
-						     "msync, exec, brk");
+						     "msync, exec, brk, mremap");
 	if (v->scope != scope)
 		return refuse(err, errlen, "'%s' is a %s", v->name,
 			      v->scope == CTL_MACHINE ? "machine command: write it to the top-level ctl"
@@ -505,6 +524,9 @@ int ctl_exec(vmfs *m, int pid, const struct ctl_cmd *c, char *answer, size_t ans
 		rc = vmfs_exec(m, pid, argv[0], argv, envp, NULL);
 		break;
 	}
+	case CTL_MREMAP:
+		rc = vmfs_mremap(m, pid, c->addr, c->len, c->new_len, c->flags, c->new_addr, &start);
+		break;
 	case CTL_BRK:
 		rc = vmfs_brk(m, pid, c->addr, &start);
 		if (rc == 0)
@@ -524,6 +546,7 @@ int ctl_exec(vmfs *m, int pid, const struct ctl_cmd *c, char *answer, size_t ans
 		answer_printf(answer, anslen, "%" PRId64 "\n", rc);
 		break;
 	case CTL_MMAP:
+	case CTL_MREMAP:
 	case CTL_BRK:
 		answer_printf(answer, anslen, "0x%" PRIx64 "\n", start);
 		break;

@@ -60,6 +60,7 @@ enum ctl_op {
 	CTL_MSYNC,      /* process: msync ADDR LEN FLAGS */
 	CTL_EXEC,       /* process: exec PATH [ARG...] (since 0.5) */
 	CTL_BRK,        /* process: brk ADDR (since 0.5) */
+	CTL_MREMAP,     /* process: mremap ADDR OLD_LEN NEW_LEN [FLAGS [NEW_ADDR]] (since 0.5) */
 };
 
 #define CTL_EXEC_ARGS 62   /* ARGs of exec after PATH */
@@ -74,6 +75,7 @@ struct ctl_cmd {
 	uint64_t len;                   /* mmap, munmap, mprotect */
 	uint64_t offset;                /* mmap of an object */
 	uint64_t count;                 /* reclaim */
+	uint64_t new_len, new_addr;     /* mremap (len is its OLD_LEN, flags VMFS_MREMAP_*) */
 	int      prot;                  /* mmap, mprotect: PROT_* */
 	int      flags;                 /* mmap: MAP_*, MAP_ANONYMOUS without an object;
 					   madvise: VMFS_MADV_*; mlock: VMFS_MLOCK_ONFAULT;

@@ -489,6 +489,13 @@ VMFS_EXPORT size_t vmfs_kmsg(vmfs *m, char *buf, size_t len)
 	return LOCKED(m, klog_read(&m->klog, buf, len));
 }
 
+VMFS_EXPORT int vmfs_mremap(vmfs *m, int pid, uint64_t addr, uint64_t old_len, uint64_t new_len,
+			    int flags, uint64_t new_addr, uint64_t *out)
+{
+	CHECK_M(m);
+	return LOCKED(m, do_mremap(m, pid, addr, old_len, new_len, flags, new_addr, out));
+}
+
 VMFS_EXPORT int vmfs_madvise(vmfs *m, int pid, uint64_t addr, uint64_t len, int advice)
 {
 	CHECK_M(m);

@@ -169,6 +169,25 @@ int vmfs_munmap(vmfs *m, int pid, uint64_t addr, uint64_t len);
  */
 int vmfs_mprotect(vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
 
+/* @flags of vmfs_mremap: Linux's MREMAP_* numbers.  Since 0.5. */
+#define VMFS_MREMAP_MAYMOVE   1
+#define VMFS_MREMAP_FIXED     2
+#define VMFS_MREMAP_DONTUNMAP 4
+
+/*
+ * vmfs_mremap - mremap(2) with Linux 6.1's semantics (libvmfs(3), MREMAP):
+ * shrink [@addr, +@old_len) to @new_len bytes, grow it in place, or move
+ * it (VMFS_MREMAP_MAYMOVE; to @new_addr with VMFS_MREMAP_FIXED, leaving
+ * the old mapping empty with VMFS_MREMAP_DONTUNMAP); a move carries the
+ * page-table entries, so anonymous pages keep their frames and swap
+ * slots.  0 and *@out (if not NULL) the mapping's address, -EINVAL,
+ * -EFAULT (@addr unmapped, or the old range past its mapping), -EAGAIN
+ * (memlock), -ENOMEM (no room, no MAYMOVE, overcommit, max_map_count),
+ * -ESRCH; on error nothing changes.  Since 0.5.
+ */
+int vmfs_mremap(vmfs *m, int pid, uint64_t addr, uint64_t old_len, uint64_t new_len,
+		int flags, uint64_t new_addr, uint64_t *out);
+
 /* One mapping, as /proc/PID/maps and smaps show it. */
 struct vmfs_map {
 	uint64_t start, end;   /* [start, end) */

@@ -216,6 +216,9 @@ int      vm_enough_memory(struct vmfs *m, const struct mm *mm, uint64_t pages, u
 void     vm_unacct_memory(struct vmfs *m, uint64_t pages);
 void     vm_reserves_init(struct vmfs *m);
 int  do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot);
+/* mremap (mremap.c): 0 and *@out the mapping's new address, or -errno with nothing changed. */
+int  do_mremap(struct vmfs *m, int pid, uint64_t addr, uint64_t old_len, uint64_t new_len,
+	       int flags, uint64_t new_addr, uint64_t *out);
 /*
  * Give the mappings of @mm in [start, end) (page-aligned; holes skipped)
  * vm_flags (old & ~@clear) | @set, splitting at start and end and merging

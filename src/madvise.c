@@ -220,7 +220,7 @@ static int advise_pages(struct vmfs *m, struct mm *mm, const struct vma *v, int 
 		case VMFS_MADV_WILLNEED:
 			ptep = pte_offset(m, mm->cr3, va);
 			if (ptep && pte_is_swap(*ptep) &&
-			    swapin_willneed(m, mm, va, pte_pfn(*ptep)) < 0)
+			    swapin_willneed(m, mm, v, va, pte_pfn(*ptep)) < 0)
 				i = w.n;        /* out of memory: stop quietly */
 			break;
 		case VMFS_MADV_FREE:

@@ -208,8 +208,8 @@ static int install(struct vm_fault *vmf, uint64_t pfn, uint64_t e)
 
 static void anon_page(const struct vm_fault *vmf, struct vmfs_page *pg)
 {
-	*pg = (struct vmfs_page){ .owner = vmf->mm->av->id, .index = vmf->address >> PAGE_SHIFT,
-				  .anon = 1 };
+	*pg = (struct vmfs_page){ .owner = vmf->mm->av->id,
+				  .index = linear_page_index(vmf->vma, vmf->address), .anon = 1 };
 }
 
 /*
@@ -264,7 +264,7 @@ static int do_anonymous_page(struct vm_fault *vmf)
 		return oom(vmf, (int)pfn);
 	f = pfn_frame(&vmf->m->phys, (uint64_t)pfn);
 	f->mapping = vmf->mm->av;
-	f->index = vmf->address >> PAGE_SHIFT;
+	f->index = pg.index;
 	if ((rc = install(vmf, (uint64_t)pfn, vma_pte_flags(vmf->vma, fault_write(vmf)))) < 0) {
 		page_put(vmf->m, (uint64_t)pfn);
 		return oom(vmf, rc);
@@ -297,7 +297,7 @@ static int64_t copy_to_anon(struct vm_fault *vmf, uint64_t src)
 	nf = pfn_frame(&m->phys, (uint64_t)npfn);
 	copy_highpage(&m->phys, (uint64_t)npfn, src);
 	nf->mapping = vmf->mm->av;
-	nf->index = vmf->address >> PAGE_SHIFT;
+	nf->index = pg.index;
 	return npfn;
 }
 
@@ -321,8 +321,10 @@ static int64_t __do_fault(struct vm_fault *vmf, bool *major)
 
 	bool file = vmobj_is_file(o), missed = file && !vmobj_lookup(o, pgoff);
 
-	if (file && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
-		return fault_sigbus(vmf->info, vmf->flags, vmf->address, o->name);
+	/* past the end of a file, or of shared memory mremap grew (shmem_fault: SIGBUS) */
+	if (pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
+		return fault_sigbus(vmf->info, vmf->flags, vmf->address,
+				    o->name ? o->name : "shared anonymous memory");
 	if (missed)     /* filemap_fault: a major fault, the window read first */
 		do_sync_mmap_readahead(vmf->m, v, o, pgoff);
 	pfn = filemap_get_page(vmf->m, o, pgoff, fault_gfp(vmf), major);
@@ -474,7 +476,7 @@ static int do_swap_page(struct vm_fault *vmf)
 			return oom(vmf, rc);
 		}
 		f->mapping = vmf->mm->av;
-		f->index = va >> PAGE_SHIFT;
+		f->index = pg.index;
 		f->swap = slot;                 /* the frame's reference is the cache's */
 		m->cnt.pswpin++;
 		m->cnt.pgpgin++;
@@ -549,7 +551,7 @@ static int do_wp_page(struct vm_fault *vmf)
 			return oom(vmf, (int)npfn);
 		nf = pfn_frame(&m->phys, (uint64_t)npfn);
 		nf->mapping = vmf->mm->av;
-		nf->index = va >> PAGE_SHIFT;
+		nf->index = pg.index;
 		set_pte(vmf->mm, va, ptep, mk_pte((uint64_t)npfn, keep | PTE_A | PTE_D | rw));
 		page_add_anon_rmap(m, vmf->mm, (uint64_t)npfn);
 		page_loaded(m, (uint64_t)npfn);
@@ -617,9 +619,10 @@ int handle_mm_fault(struct vmfs *m, struct mm *mm, struct vma *vma, uint64_t va,
  * there is minor.  Counted as the read it is (pswpin, pgpgin) but as no
  * fault.  (An object's pages: filemap_willneed, filemap.c.)
  */
-int swapin_willneed(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t slot)
+int swapin_willneed(struct vmfs *m, struct mm *mm, const struct vma *v, uint64_t va,
+		    uint64_t slot)
 {
-	struct vmfs_page pg = { .owner = mm->av->id, .index = va >> PAGE_SHIFT, .anon = 1 };
+	struct vmfs_page pg = { .owner = mm->av->id, .index = linear_page_index(v, va), .anon = 1 };
 	uint64_t cached;
 	struct frame *f;
 	int64_t pfn;
@@ -639,7 +642,7 @@ int swapin_willneed(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t slot)
 	swap_cache_add(&m->swap, slot, (uint64_t)pfn);
 	swap_get(&m->swap, slot);
 	f->mapping = mm->av;
-	f->index = va >> PAGE_SHIFT;
+	f->index = pg.index;
 	f->swap = slot;                 /* the frame's one reference is the cache's */
 	m->cnt.pswpin++;
 	m->cnt.pgpgin++;

@@ -61,11 +61,12 @@ int handle_mm_fault(struct vmfs *m, struct mm *mm, struct vma *vma, uint64_t va,
 
 /*
  * MADV_WILLNEED: read the page in swap slot @slot (of @mm's anonymous page
- * at @va) into the swap cache, mapping nothing.  1 if a page was read, 0 if
- * it was in the swap cache already, or -errno (no frame: nothing is
- * evicted for it beyond what reclaim finds, and no OOM is counted).  An
- * object's pages: filemap_willneed (filemap.h).
+ * at @va, in mapping @v) into the swap cache, mapping nothing.  1 if a page
+ * was read, 0 if it was in the swap cache already, or -errno (no frame:
+ * nothing is evicted for it beyond what reclaim finds, and no OOM is
+ * counted).  An object's pages: filemap_willneed (filemap.h).
  */
-int swapin_willneed(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t slot);
+int swapin_willneed(struct vmfs *m, struct mm *mm, const struct vma *v, uint64_t va,
+		    uint64_t slot);
 
 #endif

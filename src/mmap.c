@@ -69,6 +69,7 @@
 #include "vmobj.h"
 #include "object.h"
 #include "rmap.h"
+#include "mmap.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -79,12 +80,7 @@
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE)
 
-struct spares {
-	struct vma *v[2];
-	int         n;
-};
-
-static int spares_get(struct spares *s)
+int spares_get(struct spares *s)
 {
 	s->n = 0;
 	for (int i = 0; i < 2; i++) {
@@ -98,7 +94,7 @@ static int spares_get(struct spares *s)
 	return 0;
 }
 
-static void spares_put(struct spares *s)
+void spares_put(struct spares *s)
 {
 	while (s->n)
 		free(s->v[--s->n]);
@@ -234,7 +230,7 @@ static int mprotect_flags(const struct vma *v, int prot)
  * and munlock their pages (munmap's munlock_vma_pages_all, before the
  * pages go): locked_vm shrinks by what was locked.
  */
-static void munlock_vmas(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end)
+void munlock_vmas(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end)
 {
 	bool any = false;
 
@@ -249,8 +245,7 @@ static void munlock_vmas(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t
 		mlock_range(m, mm, start, end, false);
 }
 
-/* Remove the mappings and pages of [start, end); cannot fail given 2 spares. */
-static void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
+void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
 			struct spares *s)
 {
 	struct vma *v;
@@ -451,6 +446,72 @@ static bool page_len(uint64_t len, uint64_t *out)
 	return true;
 }
 
+int get_unmapped_area(const struct mm *mm, uint64_t hint, uint64_t len, uint64_t *start)
+{
+	uint64_t top = mm->vmas.top, h = (hint + PAGE_SIZE - 1) & PAGE_MASK;
+
+	if (hint && h >= hint && h >= MMAP_MIN_ADDR && len <= top && h <= top - len &&
+	    vma_range_free(&mm->vmas, h, h + len)) {
+		*start = h;
+		return 0;
+	}
+	if (vma_place_topdown(&mm->vmas, len, start) < 0)
+		return vm_error(-ENOMEM, "no free range of 0x%llx bytes", (unsigned long long)len);
+	return 0;
+}
+
+int mlock_future_check(const struct vmfs *m, const struct mm *mm, unsigned vm_flags,
+		       uint64_t len, const char *call)
+{
+	if (!(vm_flags & VM_LOCKED) || m->opt.memlock == OPT_MEMLOCK_UNLIMITED ||
+	    mm->locked_vm + (len >> PAGE_SHIFT) <= m->opt.memlock >> PAGE_SHIFT)
+		return 0;
+	return vm_error(-EAGAIN, "%s: 0x%llx more locked bytes would pass process %d's "
+			"memlock limit of %llu bytes", call, (unsigned long long)len, mm->pid,
+			(unsigned long long)m->opt.memlock);
+}
+
+struct vma *copy_vma(struct vmfs *m, struct mm *mm, const struct vma *v, uint64_t addr,
+		     uint64_t len, uint64_t pgoff, struct vma **fresh)
+{
+	struct vma r = *v, *next = vma_find_after(&mm->vmas, addr), *prev, *n;
+	bool mp, mn;
+
+	assert(vma_range_free(&mm->vmas, addr, addr + len));
+	if (!v->obj && !v->anon_vma)
+		pgoff = addr >> PAGE_SHIFT;   /* nothing faulted: the pgoff of the new place */
+	r.start = addr;
+	r.end = addr + len;
+	r.pgoff = pgoff;
+	prev = next ? next->prev : mm->vmas.last;
+	vma_merge_decide(prev, &r, next, &mp, &mn);
+	if (mp) {
+		absorb(prev, &r);
+		vma_changed(&mm->vmas, prev);
+		return merge_apply(m, mm, prev, false, mn);
+	}
+	if (mn) {
+		next->start = addr;
+		next->pgoff = pgoff;
+		if (!next->anon_vma) {
+			next->anon_vma = r.anon_vma;
+			next->anon_vma_forked = r.anon_vma_forked;
+		}
+		vma_changed(&mm->vmas, next);
+		return next;
+	}
+	n = *fresh;
+	*fresh = NULL;
+	*n = r;
+	n->prev = n->next = n->obj_prev = n->obj_next = n->left = n->right = NULL;
+	if (n->obj) {
+		vmobj_get(n->obj);
+		vmobj_link_vma(n->obj, n);
+	}
+	vma_link(&mm->vmas, n);
+	return n;
+}
+
 int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	    int flags, const char *object, uint64_t offset, uint64_t *out)
 {
@@ -504,15 +565,9 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 			return vm_error(-EEXIST, "mmap: [0x%llx, 0x%llx) overlaps a mapping (MAP_FIXED_NOREPLACE)",
 					(unsigned long long)addr, (unsigned long long)(addr + plen));
 		start = addr;
-	} else {
-		uint64_t hint = (addr + PAGE_SIZE - 1) & PAGE_MASK;
-
-		if (addr && hint >= addr && hint >= MMAP_MIN_ADDR && hint <= top - plen &&
-		    vma_range_free(&mm->vmas, hint, hint + plen))
-			start = hint;
-		else if (vma_place_topdown(&mm->vmas, plen, &start) < 0)
-			return vm_error(-ENOMEM, "mmap: no free range of 0x%llx bytes",
-					(unsigned long long)plen);
+	} else if (get_unmapped_area(mm, addr, plen, &start) < 0) {
+		return vm_error(-ENOMEM, "mmap: no free range of 0x%llx bytes",
+				(unsigned long long)plen);
 	}
 	/* accountable_mapping (private writable) or shmem_acct_size (shared anonymous) */
 	if ((type == MAP_PRIVATE && (prot & PROT_WRITE)) || (type == MAP_SHARED && !file))
@@ -546,14 +601,9 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 			   .vm_flags = mm->def_flags };
 	if ((rc = check_map_count(m, mm, "mmap", start, start + plen, v, -1)) < 0)
 		goto out_free;
-	if ((v->vm_flags & VM_LOCKED) && m->opt.memlock != OPT_MEMLOCK_UNLIMITED &&
-	    mm->locked_vm + (plen >> PAGE_SHIFT) > m->opt.memlock >> PAGE_SHIFT) {
-		/* mlock_future_check: mlockall(MCL_FUTURE) and the memlock limit */
-		rc = vm_error(-EAGAIN, "mmap: 0x%llx more locked bytes would pass process %d's "
-			      "memlock limit of %llu bytes (mlockall MCL_FUTURE)",
-			      (unsigned long long)plen, mm->pid, (unsigned long long)m->opt.memlock);
+	/* mlock_future_check: mlockall(MCL_FUTURE) and the memlock limit */
+	if ((rc = mlock_future_check(m, mm, v->vm_flags, plen, "mmap (mlockall MCL_FUTURE)")) < 0)
 		goto out_free;
-	}
 #ifndef NDEBUG
 	uint64_t want = map_count_after(mm, start, start + plen, v, -1);   /* exact: checked below */
 #endif
@@ -561,8 +611,10 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 		unmap_range(m, mm, start, start + plen, &s);
 	spares_put(&s);
 	m->committed += charge;
-	if (obj && !file)
+	if (obj && !file) {
 		obj->committed = charge;
+		obj->size = plen;       /* shmem's i_size: a fault past it is SIGBUS */
+	}
 	if (obj)
 		vmobj_link_vma(obj, v);
 	vma_link(&mm->vmas, v);

@@ -11,6 +11,69 @@
 #include "machine.h"
 #include "vmobj.h"
 
+#include <sys/mman.h>
+
+/*
+ * Does private mapping @v map page @index of its anon_vma at @v's own
+ * address for it, index << PAGE_SHIFT (the first candidate of each member,
+ * and all there is unless mremap moved the page or it is a copy in a
+ * private mapping of an object)?
+ */
+static bool anon_at_own_address(const struct vma *v, uint64_t index)
+{
+	return v->pgoff == v->start >> PAGE_SHIFT && index >= v->pgoff &&
+	       index - v->pgoff < (v->end - v->start) >> PAGE_SHIFT;
+}
+
+/* The entry of @v for page @index of its pgoff space, if it maps @pfn: fn's turn. */
+static int rmap_one(struct vmfs *m, struct vma *v, uint64_t index, uint64_t pfn, uint32_t *left,
+		    rmap_fn fn, void *arg)
+{
+	uint64_t va = v->start + ((index - v->pgoff) << PAGE_SHIFT), *ptep;
+
+	ptep = pte_offset(m, v->mm->cr3, va);
+	m->cnt.rmap_lookups++;
+	if (!ptep || !pte_resident(*ptep) || pte_pfn(*ptep) != pfn)
+		return 0;
+	(*left)--;
+	return fn(m, v->mm, va, ptep, arg);
+}
+
+/*
+ * rmap_walk_anon: the private mappings of every member of the family that
+ * cover the page's index in their pgoff space (Linux's anon_vma interval
+ * tree walk).  First, in each member, the one mapping at the index's own
+ * address, where almost every anonymous page lies; only if entries are
+ * still missing then (mremap moved the page, or it is a copy in a private
+ * mapping of an object, whose pgoff is the object's), every other private
+ * mapping of every member that covers the index.
+ */
+static int rmap_walk_anon(struct vmfs *m, const struct frame *f, uint64_t pfn, uint32_t left,
+			  rmap_fn fn, void *arg)
+{
+	const struct anon_vma *av = f->mapping;
+	uint64_t index = f->index;
+	int rc;
+
+	for (struct mm *mm = av->members; mm && left; mm = mm->av_next) {
+		struct vma *v = index < mm->vmas.top >> PAGE_SHIFT ?
+				vma_find(&mm->vmas, index << PAGE_SHIFT) : NULL;
+
+		if (v && (v->flags & MAP_PRIVATE) && anon_at_own_address(v, index) &&
+		    (rc = rmap_one(m, v, index, pfn, &left, fn, arg)))
+			return rc;
+	}
+	for (struct mm *mm = av->members; mm && left; mm = mm->av_next)
+		for (struct vma *v = mm->vmas.first; v && left; v = v->next) {
+			if (!(v->flags & MAP_PRIVATE) || anon_at_own_address(v, index) ||
+			    index < v->pgoff || index - v->pgoff >= (v->end - v->start) >> PAGE_SHIFT)
+				continue;
+			if ((rc = rmap_one(m, v, index, pfn, &left, fn, arg)))
+				return rc;
+		}
+	return 0;
+}
+
 int rmap_walk(struct vmfs *m, uint64_t pfn, rmap_fn fn, void *arg)
 {
 	const struct frame *f = pfn_frame(&m->phys, pfn);
@@ -19,37 +82,13 @@ int rmap_walk(struct vmfs *m, uint64_t pfn, rmap_fn fn, void *arg)
 
 	if (!left)
 		return 0;
-	if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON) {
-		const struct anon_vma *av = f->mapping;
-		uint64_t va = f->index << PAGE_SHIFT;
-
-		for (struct mm *mm = av->members; mm && left; mm = mm->av_next) {
-			uint64_t *ptep = pte_offset(m, mm->cr3, va);
-
-			m->cnt.rmap_lookups++;
-			if (!ptep || !pte_resident(*ptep) || pte_pfn(*ptep) != pfn)
-				continue;
-			left--;
-			if ((rc = fn(m, mm, va, ptep, arg)))
-				return rc;
-		}
-	} else {
-		const struct vmobj *o = f->mapping;
-
-		for (struct vma *v = o->i_mmap; v && left; v = v->obj_next) {
-			uint64_t npages = (v->end - v->start) >> PAGE_SHIFT, va, *ptep;
-
-			if (f->index < v->pgoff || f->index - v->pgoff >= npages)
-				continue;
-			va = v->start + ((f->index - v->pgoff) << PAGE_SHIFT);
-			ptep = pte_offset(m, v->mm->cr3, va);
-			m->cnt.rmap_lookups++;
-			if (!ptep || !pte_resident(*ptep) || pte_pfn(*ptep) != pfn)
-				continue;
-			left--;
-			if ((rc = fn(m, v->mm, va, ptep, arg)))
-				return rc;
-		}
+	if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON)
+		return rmap_walk_anon(m, f, pfn, left, fn, arg);
+	for (struct vma *v = ((const struct vmobj *)f->mapping)->i_mmap; v && left; v = v->obj_next) {
+		if (f->index < v->pgoff || f->index - v->pgoff >= (v->end - v->start) >> PAGE_SHIFT)
+			continue;
+		if ((rc = rmap_one(m, v, f->index, pfn, &left, fn, arg)))
+			return rc;
 	}
 	return 0;
 }

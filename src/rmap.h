@@ -5,8 +5,10 @@
  * No per-page lists are kept.  A frame records what it belongs to and where
  * (struct frame: mapping, index), and that is enough, as in Linux:
  *   - a private anonymous page belongs to its fork family (anon_vma) and
- *     lies at virtual page `index` in every member that maps it, because
- *     fork copies addresses and nothing moves a page;
+ *     lies at page `index` of the pgoff space (linear_page_index) of a
+ *     private mapping of a member: at virtual page `index` itself unless
+ *     mremap moved it (the moved mapping keeps its vm_pgoff) or it is a
+ *     copy in a private mapping of an object (whose pgoff is the object's);
  *   - a page of an object lies in every mapping of the object (i_mmap)
  *     that covers offset `index`, at start + (index - pgoff) pages.
  * rmap_walk() looks at those candidates and calls back for each entry that

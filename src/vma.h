@@ -19,6 +19,8 @@
 #ifndef VMFS_VMA_H
 #define VMFS_VMA_H
 
+#include "phys.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -90,6 +92,17 @@ struct vma_tree {
 					     mm->mmap_base): top, or what exec chose */
 	uint32_t    seed;                 /* treap priorities */
 };
+
+/*
+ * linear_page_index: the page offset of @va (inside @v) in @v's vm_pgoff
+ * space, as Linux's: an object's page for a mapping of one, and the index
+ * of a private anonymous page, which keeps it wherever mremap moves the
+ * page (rmap.c finds it again through the pgoff the moved mapping keeps).
+ */
+static inline uint64_t linear_page_index(const struct vma *v, uint64_t va)
+{
+	return v->pgoff + ((va - v->start) >> PAGE_SHIFT);
+}
 
 void        vma_tree_init(struct vma_tree *t, uint64_t top);
 /* The mapping containing @addr, or NULL. */

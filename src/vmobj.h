@@ -64,7 +64,8 @@ struct vmobj {
 	uint64_t      id;         /* owner number shown to policies */
 	char         *name;       /* VMOBJ_FILE: its name; NULL for shared memory */
 	uint64_t      sid;        /* VMOBJ_FILE: its id in the store */
-	uint64_t      size;       /* VMOBJ_FILE: bytes; bytes past it are zero everywhere */
+	uint64_t      size;       /* bytes (a file's; shared memory's as mmap made it); past it
+				     bytes are zero and a fault is SIGBUS */
 	unsigned      mode;       /* VMOBJ_FILE: permission bits */
 	bool          removed;    /* VMOBJ_FILE: name gone, alive while mapped or open */
 	uint32_t      nopen;      /* VMOBJ_FILE: opens by number (object_open), one reference each */

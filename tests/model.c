@@ -319,7 +319,7 @@ static bool compatible(const struct mpage *a, const struct mpage *b)
 	return a->vpn + 1 == b->vpn && a->shared == b->shared && a->acct == b->acct &&
 	       a->nomaywrite == b->nomaywrite && a->vmflags == b->vmflags &&
 	       a->readahead == b->readahead && a->o == b->o && a->shm == b->shm &&
-	       (!a->o || a->pgoff + 1 == b->pgoff);
+	       a->lin + 1 == b->lin;
 }
 
 /* is_mergeable_anon_vma, @nb a page of the neighbour that decides (NULL: none). */
@@ -398,6 +398,7 @@ static void new_mapping(struct mproc *p, size_t i, uint64_t npages, bool anon)
 	bool acct = !pg->shared && (pg->prot & PROT_WRITE);
 
 	for (size_t k = i; k < i + npages; k++) {
+		p->pg[k].lin = p->pg[k].o ? p->pg[k].pgoff : shm ? k - i : p->pg[k].vpn;
 		p->pg[k].vstart = k == i;
 		p->pg[k].acct = acct;
 		p->pg[k].shm = shm;
@@ -1529,4 +1530,249 @@ int64_t bad_number(const struct model *md, unsigned k, uint64_t raw)
 	default: num = (int64_t)raw; break;
 	}
 	return open_obj(md, num) ? md->max_num + 1 : num;
+}
+
+/* ---- mremap (issue 14, since 0.5) ------------------------------------------------ */
+
+#define MODEL_MAX_MAP_COUNT 65530   /* the machine's default max_map_count */
+
+static uint64_t map_count(const struct mproc *p)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		n += map_begins(p, i);
+	return n;
+}
+
+bool model_mremap_grows_shm(const struct mproc *p, uint64_t addr, uint64_t old_len,
+			    uint64_t new_len)
+{
+	const struct mpage *pg = page_at(p, addr / PAGE);
+
+	return pg && pg->shared && !pg->o && new_len > old_len;
+}
+
+/* vma_to_resize's checks, @ve being the end the mapping of page @i will have. */
+static int64_t resize_check(const struct mproc *p, size_t i, uint64_t ve, uint64_t vpn,
+			    uint64_t ol, uint64_t nl)
+{
+	const struct mpage *pg = &p->pg[i];
+
+	if (!ol && !pg->shared)
+		return -EINVAL;
+	if (ol > ve - vpn)
+		return -EFAULT;
+	if (nl > ol && (pg->vmflags & VMFS_MAP_LOCKED) &&
+	    model_locked(p) + (nl - ol) > MODEL_MEMLOCK_PAGES)
+		return -EAGAIN;
+	return 0;
+}
+
+/* Page @k of a mapping grown from template @t: what the mapping shows there. */
+static struct mpage grown_page(const struct mpage *t, uint64_t vpn, uint64_t lin)
+{
+	struct mpage pg = *t;
+
+	pg.vpn = vpn;
+	pg.lin = lin;
+	pg.vstart = false;
+	pg.lazy = false;
+	pg.copied = false;
+	pg.b = NULL;
+	if (pg.o) {
+		pg.pgoff = lin;
+		pg.o->refs++;
+	} else {
+		pg.b = buf_new();
+	}
+	return pg;
+}
+
+/* Insert @n pages @pg (sorted, into a free range) into @p; their first index. */
+static size_t insert_moved(struct mproc *p, const struct mpage *pg, size_t n)
+{
+	size_t at;
+
+	reserve(p, p->n + n);
+	at = lower_bound(p, pg[0].vpn);
+	if (at < p->n)
+		memmove(&p->pg[at + n], &p->pg[at], (p->n - at) * sizeof(p->pg[0]));
+	memcpy(&p->pg[at], pg, n * sizeof(*pg));
+	p->n += n;
+	p->pg[at].vstart = true;
+	if (at + n < p->n)
+		p->pg[at + n].vstart = true;
+	return at;
+}
+
+/*
+ * move_vma: the @ol pages at @vpn (one mapping) to @nl pages at @nvpn (a
+ * free range), grown as the mapping would show them; the old pages stay,
+ * emptied, with @dontunmap.  copy_vma keeps the pgoff (lin), but gives
+ * private anonymous memory without an anon_vma the new address's.
+ */
+static void move_pages(struct model *md, struct mproc *p, uint64_t vpn, uint64_t ol,
+		       uint64_t nl, uint64_t nvpn, bool dontunmap)
+{
+	size_t a = lower_bound(p, vpn), at;
+	struct mpage *pg = memset(xmalloc(nl * sizeof(*pg)), 0, nl * sizeof(*pg));
+	const struct mpage tmpl = p->pg[ol ? a + ol - 1 : a];
+	uint64_t lin0 = p->pg[a].lin;
+	bool fresh_lin = !tmpl.o && !tmpl.shared && !tmpl.av;
+
+	for (uint64_t k = 0; k < ol; k++) {
+		struct mpage *old = &p->pg[a + k];
+
+		pg[k] = *old;
+		pg[k].vpn = nvpn + k;
+		if (!dontunmap)
+			continue;
+		/* the old page stays, empty: zeros, or its object's page again */
+		if (old->shared) {
+			if (old->b)
+				old->b->refs++;
+			if (old->o)
+				old->o->refs++;
+		} else if (old->o) {
+			old->o->refs++;
+			old->b = NULL;
+			old->copied = false;
+		} else {
+			old->b = buf_new();
+		}
+		old->lazy = false;
+	}
+	for (uint64_t k = ol; k < nl; k++)
+		pg[k] = grown_page(&tmpl, nvpn + k, (ol ? lin0 : tmpl.lin) + k);
+	for (uint64_t k = 0; k < nl; k++)
+		if (fresh_lin)
+			pg[k].lin = nvpn + k;
+	if (!dontunmap && ol) {
+		/* the old pages leave without a release: the new ones own what they held */
+		if (a + ol < p->n)
+			memmove(&p->pg[a], &p->pg[a + ol], (p->n - a - ol) * sizeof(p->pg[0]));
+		p->n -= ol;
+		if (a < p->n)
+			p->pg[a].vstart = true;
+	}
+	at = insert_moved(p, pg, nl);
+	free(pg);
+	merge_around(p, at, at + nl, false);
+	if (dontunmap) {
+		size_t o = lower_bound(p, vpn), lo, hi, nlo, nhi;
+
+		map_bounds(p, o, &lo, &hi);
+		map_bounds(p, lower_bound(p, nvpn), &nlo, &nhi);
+		if (lo != nlo) {
+			/* the old mapping loses VM_LOCKED; all of it moved: its anon_vma */
+			bool all = p->pg[lo].vpn == vpn && hi - lo == ol;
+
+			for (size_t q = lo; q < hi; q++) {
+				p->pg[q].vmflags &= ~(unsigned)(VMFS_MAP_LOCKED | VMFS_MAP_LOCKONFAULT);
+				if (all) {
+					p->pg[q].av = 0;
+					p->pg[q].av_forked = false;
+				}
+			}
+		}
+	}
+	if ((tmpl.vmflags & VMFS_MAP_LOCKED) && nl > ol)
+		populate(md, p, lower_bound(p, nvpn + ol), lower_bound(p, nvpn + nl), false);
+}
+
+int64_t model_mremap(struct model *md, struct mproc *p, uint64_t addr, uint64_t old_len,
+		     uint64_t new_len, int flags, uint64_t new_addr, uint64_t *res)
+{
+	const int known = VMFS_MREMAP_MAYMOVE | VMFS_MREMAP_FIXED | VMFS_MREMAP_DONTUNMAP;
+	uint64_t ol, nl, vpn = addr / PAGE, ve, dst;
+	size_t i, lo, hi;
+	int64_t rc;
+
+	if (flags & ~known)
+		return -EINVAL;
+	if ((flags & VMFS_MREMAP_FIXED) && !(flags & VMFS_MREMAP_MAYMOVE))
+		return -EINVAL;
+	if ((flags & VMFS_MREMAP_DONTUNMAP) && (!(flags & VMFS_MREMAP_MAYMOVE) || old_len != new_len))
+		return -EINVAL;
+	if (addr % PAGE)
+		return -EINVAL;
+	if (old_len > UINT64_MAX - (PAGE - 1) || new_len > UINT64_MAX - (PAGE - 1))
+		return -EINVAL;
+	ol = (old_len + PAGE - 1) / PAGE;
+	nl = (new_len + PAGE - 1) / PAGE;
+	if (!nl)
+		return -EINVAL;
+	i = lower_bound(p, vpn);
+	if (i >= p->n || p->pg[i].vpn != vpn)
+		return -EFAULT;
+	map_bounds(p, i, &lo, &hi);
+	ve = p->pg[hi - 1].vpn + 1;
+	if (flags & (VMFS_MREMAP_FIXED | VMFS_MREMAP_DONTUNMAP)) {
+		uint64_t nvpn = new_addr / PAGE, oend = vpn + ol;
+
+		if (new_addr % PAGE || nl > md->top_vpn || nvpn > md->top_vpn - nl)
+			return -EINVAL;
+		if (vpn + ol > nvpn && nvpn + nl > vpn)
+			return -EINVAL;
+		if (map_count(p) + 2 >= MODEL_MAX_MAP_COUNT - 3)
+			return -ENOMEM;
+		if ((flags & VMFS_MREMAP_FIXED) && nvpn >= vpn && nvpn < ve)
+			ve = nvpn;
+		if (ol > nl) {
+			if (ol > md->top_vpn || vpn > md->top_vpn - ol)
+				return -EINVAL;     /* the tail's do_munmap */
+			if (vpn + nl < ve)
+				ve = vpn + nl;
+			ol = nl;
+		}
+		if ((rc = resize_check(p, i, ve, vpn, ol, nl)))
+			return rc;
+		if (!(flags & VMFS_MREMAP_FIXED) && placement(md, p, new_addr, nl, 2, &nvpn) < 0)
+			return -ENOMEM;
+		if (flags & VMFS_MREMAP_FIXED)
+			remove_range(p, nvpn, nl);
+		if (oend > vpn + ol)
+			remove_range(p, vpn + ol, oend - vpn - ol);
+		move_pages(md, p, vpn, ol, nl, nvpn, flags & VMFS_MREMAP_DONTUNMAP);
+		*res = nvpn * PAGE;
+		return 0;
+	}
+	if (ol >= nl) {
+		if (ol > nl) {
+			if (vpn + ol > md->top_vpn)
+				return -EINVAL;     /* do_munmap's range check */
+			remove_range(p, vpn + nl, ol - nl);
+		}
+		*res = addr;
+		return 0;
+	}
+	if ((rc = resize_check(p, i, ve, vpn, ol, nl)))
+		return rc;
+	if (ol == ve - vpn && ve + (nl - ol) <= md->top_vpn && !pages_in(p, ve, nl - ol)) {
+		/* grown in place: the mapping extended, not merged with the next one */
+		struct mpage *pg = xmalloc((nl - ol) * sizeof(*pg));
+		const struct mpage tmpl = p->pg[hi - 1];
+		size_t at;
+
+		for (uint64_t k = 0; k < nl - ol; k++)
+			pg[k] = grown_page(&tmpl, ve + k, tmpl.lin + 1 + k);
+		at = insert_moved(p, pg, nl - ol);
+		p->pg[at].vstart = false;
+		free(pg);
+		if (tmpl.vmflags & VMFS_MAP_LOCKED)
+			populate(md, p, at, at + (nl - ol), false);
+		*res = addr;
+		return 0;
+	}
+	if (!(flags & VMFS_MREMAP_MAYMOVE))
+		return -ENOMEM;
+	if (map_count(p) >= MODEL_MAX_MAP_COUNT - 3)
+		return -ENOMEM;
+	dst = top_down(p, md->top_vpn, nl);
+	if (!dst)
+		return -ENOMEM;
+	move_pages(md, p, vpn, ol, nl, dst, false);
+	*res = dst * PAGE;
+	return 0;
 }

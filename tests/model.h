@@ -104,6 +104,11 @@ struct mpage {
 	unsigned vmflags;           /* MODEL_VMFLAGS bits, as vmfs_maps shows them */
 	int readahead;              /* MADV_NORMAL, RANDOM or SEQUENTIAL: splits
 				       mappings, shown nowhere */
+	uint64_t lin;               /* the engine mapping's vm_pgoff at this page
+				       (linear_page_index): the vpn of private
+				       anonymous memory where mmap made it, the
+				       page offset in shared anonymous memory or
+				       the object; mremap keeps it (since 0.5) */
 	bool lazy;                  /* MADV_FREE made it lazy: its bytes are the
 				       model's or zeros, as model_resolve_lazy
 				       finds out (private anonymous pages only) */
@@ -282,6 +287,17 @@ const char *prot_str(int prot);
  * writable object page gets its copy) and gives -ENOMEM at a PROT_NONE
  * page or one past its object's end.  The limit is MODEL_MEMLOCK_PAGES.
  */
+/*
+ * mremap (since 0.5): what vmfs_mremap must return (*@res the address),
+ * the pages changed as the engine changes them on success.  Growing
+ * shared anonymous memory (pages past its size fault SIGBUS) is not
+ * modelled: model_mremap_grows_shm says when a driver must not ask.
+ */
+bool model_mremap_grows_shm(const struct mproc *p, uint64_t addr, uint64_t old_len,
+			    uint64_t new_len);
+int64_t model_mremap(struct model *md, struct mproc *p, uint64_t addr, uint64_t old_len,
+		     uint64_t new_len, int flags, uint64_t new_addr, uint64_t *res);
+
 int64_t model_madvise(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages,
 		      int advice);
 int64_t model_mlock(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages,

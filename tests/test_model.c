@@ -149,7 +149,7 @@ struct run {
 	long opno;
 	/* what the run exercised, printed at its end */
 	struct {
-		long mmap_ok, mmap_err, munmap, mprotect_ok, mprotect_err;
+		long mmap_ok, mmap_err, munmap, mprotect_ok, mprotect_err, mremap_ok, mremap_err;
 		long full, shortc, fault, forks, exits, checks;
 		long enomem, swapped_seen, zero_seen;
 		size_t max_pages;
@@ -994,6 +994,55 @@ static void op_mlock(struct run *r, struct mproc *p)
 	}
 }
 
+/*
+ * mremap (since 0.5): mostly a mapping's own pages, with lengths that
+ * shrink, keep or grow it, and every flag combination (bad ones too);
+ * the model says the result and the address, and how the pages move.
+ * Growing shared anonymous memory is left out (model.h).
+ */
+static void op_mremap(struct run *r, struct mproc *p)
+{
+	static const int flag_sets[] = {
+		0, VMFS_MREMAP_MAYMOVE, VMFS_MREMAP_MAYMOVE | VMFS_MREMAP_FIXED,
+		VMFS_MREMAP_MAYMOVE | VMFS_MREMAP_DONTUNMAP,
+		VMFS_MREMAP_MAYMOVE | VMFS_MREMAP_FIXED | VMFS_MREMAP_DONTUNMAP,
+	};
+	uint64_t vpn = chance(r, 80) && p->n ? p->pg[rnd(r, p->n)].vpn : pick_vpn(r, p);
+	uint64_t old_len = (chance(r, 5) ? 0 : 1 + rnd(r, 6)) * PAGE;
+	uint64_t new_len = (1 + rnd(r, 8)) * PAGE;
+	int flags = chance(r, 3) ? (int)rnd(r, 16) : flag_sets[rnd(r, 5)];
+	uint64_t new_addr = pick_vpn(r, p) * PAGE, res = 0, got_res = 0;
+	struct call_counts before;
+	int64_t expected, got;
+
+	if (flags & VMFS_MREMAP_DONTUNMAP && chance(r, 80))
+		new_len = old_len;
+	if (chance(r, 10))
+		new_len -= rnd(r, PAGE - 1);            /* rounded up */
+	if (model_mremap_grows_shm(p, vpn * PAGE, old_len, new_len) ||
+	    (new_len > old_len && p->n + 8 > PROC_BUDGET))
+		return;
+	model_set_op(&r->md, "mremap(%d, %#" PRIx64 ", %#" PRIx64 ", %#" PRIx64 ", %d, %#" PRIx64 ")",
+		     p->pid, vpn * PAGE, old_len, new_len, flags, new_addr);
+	expected = model_mremap(&r->md, p, vpn * PAGE, old_len, new_len, flags, new_addr, &res);
+	before = call_counts(r);   /* a locked mapping that grows is populated */
+	got = vmfs_mremap(r->md.m, p->pid, vpn * PAGE, old_len, new_len, flags, new_addr, &got_res);
+	credit_call(r, &before);
+	model_expect(&r->md, "mremap", expected, got);
+	if (expected == 0 && got == 0)
+		model_expect(&r->md, "mremap address", (int64_t)res, (int64_t)got_res);
+	if (got == 0)
+		r->n.mremap_ok++;
+	else
+		r->n.mremap_err++;
+	if (!r->md.failed) {
+		struct vmfs_proc_stat ps;
+
+		if (vmfs_proc_stat(r->md.m, p->pid, &ps) == 0)
+			model_expect(&r->md, "locked_vm", (int64_t)model_locked(p), (int64_t)ps.locked_vm);
+	}
+}
+
 /* mincore of a range: 1 exactly where pagemap says present, or in swap and in the swap cache. */
 static void op_mincore(struct run *r, struct mproc *p)
 {
@@ -1573,8 +1622,12 @@ static void one_op(struct run *r)
 	struct mproc *p = pick_proc(r);
 	if (r->objects && op_object(r, p))
 		return;
-	uint64_t k = rnd(r, 1080);
+	uint64_t k = rnd(r, 1110);
 
+	if (k >= 1080) {
+		op_mremap(r, p);
+		return;
+	}
 	if (k >= 1000) {
 		if (k < 1040)
 			op_madvise(r, p);
@@ -1753,8 +1806,8 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 	       r->n.mmap_err, r->n.munmap, r->n.mprotect_ok, r->n.mprotect_err, r->n.full,
 	       r->n.shortc, r->n.fault, r->n.forks, r->n.exits, r->n.checks, r->n.max_pages,
 	       r->n.zero_seen);
-	printf("  madvise %ld, mlock and its relatives %ld, mincore %ld\n", r->n.madvise,
-	       r->n.mlock, r->n.mincore);
+	printf("  madvise %ld, mlock and its relatives %ld, mincore %ld, mremap %ld (+%ld errors)\n",
+	       r->n.madvise, r->n.mlock, r->n.mincore, r->n.mremap_ok, r->n.mremap_err);
 	if (r->objects)
 		printf("  objects: %ld mappings (+%ld errors), %ld calls (+%ld errors), %ld resizes, "
 		       "%ld removes, %ld private copies, %ld faults past the end, %ld reclaims, "

@@ -8,7 +8,7 @@
  * can be checked with the same files (vmfs(1) describes them):
  *
  *   spawn, fork, kill, mmap, munmap, mprotect, reclaim, policy, sync,
- *   madvise, mlock, munlock, mlockall, munlockall, mincore, msync
+ *   madvise, mlock, munlock, mlockall, munlockall, mincore, msync, mremap
  *                 one transaction on ctl or PID/ctl: open O_RDWR, write the
  *                 command, read the answer on the same open file
  *   ps            PID/status (Name, VmRSS, VmSwap) and PID/stat (minflt,
@@ -1054,6 +1054,13 @@ static const struct command commands[] = {
 	  "Writes 'brk ADDR' to PID/ctl and prints the break after it, which is\n"
 	  "the old one when the request cannot be met (Linux's brk).\n",
 	  cmd_passthrough, "brk", true },
+	{ "mremap", 4, 6, "PID ADDR OLD_LEN NEW_LEN [FLAGS [NEW_ADDR]]",
+	  "grow, shrink or move a mapping; prints its address",
+	  "Writes 'mremap ADDR OLD_LEN NEW_LEN [FLAGS [NEW_ADDR]]' to PID/ctl and\n"
+	  "prints the mapping's address after it.  FLAGS is a comma list of maymove,\n"
+	  "fixed (move to NEW_ADDR) and dontunmap (leave the old mapping, empty);\n"
+	  "a move carries the pages themselves (Linux's mremap).\n",
+	  cmd_passthrough, "mremap", true },
 	{ "fork", 1, 1, "PID",
 	  "fork a process copy-on-write; prints the child",
 	  "Writes 'fork' to PID/ctl and prints the child's PID.\n",

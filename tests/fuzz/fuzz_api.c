@@ -25,6 +25,7 @@
  * numbers, removed objects and numbers that are not open), calls on a dead PID,
  * madvise, mlock then munlock, mincore and msync (selector 28's values with
  * the top bit set, since 0.5), exec with its errors (selector 18's),
+ * mremap (selector 10's),
  * the /proc views, a check of maps and translations, and a sweep: one
  * access over each run of mapped pages of a process.
  *
@@ -373,6 +374,41 @@ static void op_mprotect(struct run *r, struct mproc *p)
 	       prot_str(prot));
 	EXPECT(r, "mprotect", want, vmfs_mprotect(r->md.m, p->pid, vpn * PAGE, npages * PAGE, prot));
 	apply_mprotect(&r->md, p, vpn, reach, prot);
+}
+
+/*
+ * mremap (since 0.5; selector 10's values with the top bit set): a
+ * mapped page or any, an old length of 0 to 7 pages (or raw), a new one
+ * of 1 to 8 (or raw), any flags; the model says the result, the address
+ * and how the pages move.  Growing shared anonymous memory is left out
+ * (model.h).
+ */
+static void op_mremap(struct run *r, struct mproc *p)
+{
+	uint8_t k = fuzz_u8(&r->in), f = fuzz_u8(&r->in);
+	uint64_t vpn = k & 1 && p->n ? mapped_vpn(r, p) : pick_vpn(r, p);
+	uint64_t old_len = ((k >> 1) & 7) * PAGE, new_len = (1 + ((k >> 4) & 7)) * PAGE;
+	uint64_t new_addr = pick_vpn(r, p) * PAGE, res = 0, got_res = 0;
+	int flags = f & 0x80 ? (int)f : f & 7;
+	int64_t want, got;
+
+	if (f & 0x40)
+		old_len = fuzz_u64(&r->in);
+	if (f & 0x20)
+		new_len = fuzz_u64(&r->in);
+	if ((flags & VMFS_MREMAP_DONTUNMAP) && (f & 0x08))
+		new_len = old_len;
+	if (model_mremap_grows_shm(p, vpn * PAGE, old_len, new_len) ||
+	    (new_len > old_len && new_len - old_len > 16 * PAGE))
+		return;         /* not modelled; a model of a few pages per process */
+	model_set_op(&r->md, "mremap(%d, %#" PRIx64 ", %#" PRIx64 ", %#" PRIx64 ", %d, %#" PRIx64 ")",
+		     p->pid, vpn * PAGE, old_len, new_len, flags, new_addr);
+	want = model_mremap(&r->md, p, vpn * PAGE, old_len, new_len, flags, new_addr, &res);
+	got = vmfs_mremap(r->md.m, p->pid, vpn * PAGE, old_len, new_len, flags, new_addr, &got_res);
+	EXPECT(r, "mremap", want, got);
+	if (want == 0)
+		EXPECT(r, "mremap address", res, got_res);
+	check_maps(&r->md, p, true);
 }
 
 /* Bits above the address width copy its top bit. */
@@ -1258,7 +1294,15 @@ static void one_op(struct run *r)
 	case 3: case 4: case 5: if (p) op_mmap(r, p); break;
 	case 6: if (p) op_obj_mmap(r, p, slot); break;
 	case 7: case 8: if (p) op_munmap(r, p); break;
-	case 9: case 10: if (p) op_mprotect(r, p); break;
+	case 9: if (p) op_mprotect(r, p); break;
+	case 10:
+		/* mremap (since 0.5) takes this selector's values with the
+		 * top bit set: older inputs keep their meaning but there */
+		if (p && (k & 0x80))
+			op_mremap(r, p);
+		else if (p)
+			op_mprotect(r, p);
+		break;
 	case 11: case 12: case 13: case 14: case 15: if (p) op_access(r, p); break;
 	case 16: if (p) op_raw(r, p); break;
 	case 17: op_reclaim(r); break;

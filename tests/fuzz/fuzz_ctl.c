@@ -116,6 +116,15 @@ static int print_cmd(const struct ctl_cmd *c, char *buf, size_t len)
 				c->flags ? " onfault" : "");
 	case CTL_MUNLOCK:
 		return snprintf(buf, len, "munlock %#" PRIx64 " %" PRIu64 "\n", c->addr, c->len);
+	case CTL_MREMAP:
+		if (!c->flags)
+			return snprintf(buf, len, "mremap %#" PRIx64 " %" PRIu64 " %" PRIu64 "\n",
+					c->addr, c->len, c->new_len);
+		return snprintf(buf, len, "mremap %#" PRIx64 " %" PRIu64 " %" PRIu64 " %s%s%s %#" PRIx64
+				"\n", c->addr, c->len, c->new_len,
+				c->flags & VMFS_MREMAP_DONTUNMAP ? "dontunmap," : "",
+				c->flags & VMFS_MREMAP_FIXED ? "fixed," : "",
+				c->flags & VMFS_MREMAP_MAYMOVE ? "maymove" : "", c->new_addr);
 	case CTL_MINCORE:
 		return snprintf(buf, len, "mincore %#" PRIx64 " %" PRIu64 "\n", c->addr, c->len);
 	case CTL_MUNLOCKALL:
@@ -334,6 +343,18 @@ static void check_done(const struct ctl_cmd *c, int pid, const char *answer,
 	}
 	case CTL_EXEC:   /* test_exec and the exec unit test check what exec makes */
 		break;
+	case CTL_MREMAP: {   /* the answer is where the mapping is now: NEW_LEN bytes there */
+		uint64_t start = strtoull(answer, &stop, 16);
+		uint64_t nlen = (c->new_len + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+
+		FUZZ_CHECK(!strncmp(answer, "0x", 2) && *stop == '\n', "'%s' answered '%s'", line,
+			   answer);
+		FUZZ_CHECK(!(c->flags & VMFS_MREMAP_FIXED) || start == c->new_addr,
+			   "'%s': fixed, but moved to %#" PRIx64, line, start);
+		FUZZ_CHECK(i >= 0 && !range_empty(b->maps[i], b->nmaps[i], start, start + nlen),
+			   "'%s': nothing mapped at %#" PRIx64, line, start);
+		break;
+	}
 	case CTL_BRK:   /* the answer is the break, new or (a refused change) as it was */
 		(void)strtoull(answer, &stop, 16);
 		FUZZ_CHECK(!strncmp(answer, "0x", 2) && *stop == '\n' && !stop[1],
@@ -402,7 +423,7 @@ static void check_done(const struct ctl_cmd *c, int pid, const char *answer,
 		break;
 	}
 	if (c->op != CTL_SPAWN && c->op != CTL_FORK && c->op != CTL_MMAP && c->op != CTL_RECLAIM &&
-	    c->op != CTL_MINCORE && c->op != CTL_BRK)
+	    c->op != CTL_MINCORE && c->op != CTL_BRK && c->op != CTL_MREMAP)
 		FUZZ_CHECK(!strcmp(answer, "ok\n"), "'%s' answered '%s'", line, answer);
 }
 
