@@ -36,11 +36,13 @@
  *     MOUNTPOINT/objects/NAME gives (the mount's device, procfmt_dev_*,
  *     set by main(); OBJECT_INO | the object's number), and " (deleted)"
  *     after a removed object, as Linux does for unlinked files, on the
- *     inode it had.  Shared anonymous memory is
+ *     inode it had.  A host file exec mapped is shown by its host path on
+ *     its own device and inode (vmfs_map.host_dev, host_ino), as Linux
+ *     shows a file.  Shared anonymous memory is
  *     "/dev/zero (deleted)" on 00:01 as Linux shows it, with its own inode
  *     number (vmfs_map.ino: one per mmap, as Linux's shmem inodes) and the
  *     offset of vm_pgoff (0 at mmap, following splits); private anonymous memory has
- *     no name, device 00:00, inode 0.  There is no [heap] or [stack].
+ *     no name, device 00:00, inode 0; [heap] and [stack] are exec's.
  *   - VmFlags: rd/wr/ex from prot; mr mw me always, as mmap(2) sets them;
  *     sh and ms for shared mappings, except that a shared mapping of an
  *     object without write permission when it was made loses sh and mw
@@ -91,6 +93,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 
 #define KB(pages)   ((uint64_t)(pages) << (VMFS_PAGE_SHIFT - 10))
 #define USER_HZ     100             /* clock ticks of /proc/PID/stat and /proc/stat */
@@ -876,6 +879,12 @@ static void view_vma(const struct vmfs_map *mp, struct vma_view *v)
 		v->major = procfmt_dev_major;
 		v->minor = procfmt_dev_minor;
 		v->ino = OBJECT_INO | mp->object_number;
+		if (mp->object[0] == '/' && mp->host_ino) {
+			/* a host file (exec): its own device and inode, as stat(2) has them */
+			v->major = major(mp->host_dev);
+			v->minor = minor(mp->host_dev);
+			v->ino = mp->host_ino;
+		}
 		/* a host file (exec) by its host path, as Linux shows a file */
 		snprintf(v->name, sizeof(v->name), "%s%s", mp->object[0] == '/' ? "" : "/objects/",
 			 mp->object);

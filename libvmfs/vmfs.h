@@ -238,7 +238,12 @@ struct vmfs_map {
 	uint64_t lazyfree;     /* pages smaps shows as LazyFree: anonymous
 				  pages MADV_FREE made lazy and not written
 				  since (clean), since 0.5 */
-	uint64_t reserved[10];
+	uint64_t host_dev;     /* a host file exec mapped: its st_dev and
+				  st_ino, as stat(2) gives them, which maps
+				  shows as Linux does a file's; else 0
+				  (since 0.5) */
+	uint64_t host_ino;
+	uint64_t reserved[8];
 };
 
 /*

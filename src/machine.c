@@ -467,6 +467,10 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 				 v->obj->kind == VMOBJ_HOST ? v->obj->path : v->obj->name,
 				 v->obj->removed ? " (deleted)" : "");
 			o->object_number = v->obj->sid;
+			if (v->obj->kind == VMOBJ_HOST) {
+				o->host_dev = v->obj->dev;
+				o->host_ino = v->obj->ino;
+			}
 		}
 		walk_page_range(m, mm, v->start, v->end, &count_ops, o);
 		if (v->obj && v->obj->kind == VMOBJ_SHMEM)

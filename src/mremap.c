@@ -264,6 +264,9 @@ static int mremap_to(struct vmfs *m, struct mm *mm, struct vma *v, uint64_t addr
 	if ((flags & MREMAP_FIXED) && new_addr >= addr && new_addr < vend)
 		vend = new_addr;
 	if (old_len > new_len) {
+		if (old_len > top || addr > top - old_len)   /* the tail's do_munmap */
+			return vm_error(-EINVAL, "mremap: [0x%llx, +0x%llx) is outside user space",
+					(unsigned long long)addr, (unsigned long long)old_len);
 		if (addr + new_len < vend)
 			vend = addr + new_len;
 		old_len = new_len;

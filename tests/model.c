@@ -1776,3 +1776,16 @@ int64_t model_mremap(struct model *md, struct mproc *p, uint64_t addr, uint64_t 
 	*res = dst * PAGE;
 	return 0;
 }
+
+void model_take_map_starts(struct mproc *p, const struct vmfs_map *maps, int n)
+{
+	int k = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		uint64_t a = p->pg[i].vpn * PAGE;
+
+		while (k < n && maps[k].end <= a)
+			k++;
+		p->pg[i].vstart = k < n && maps[k].start == a;
+	}
+}

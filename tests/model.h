@@ -297,6 +297,14 @@ bool model_mremap_grows_shm(const struct mproc *p, uint64_t addr, uint64_t old_l
 			    uint64_t new_len);
 int64_t model_mremap(struct model *md, struct mproc *p, uint64_t addr, uint64_t old_len,
 		     uint64_t new_len, int flags, uint64_t new_addr, uint64_t *res);
+/*
+ * A driver that does not predict where mappings begin (md->predict_maps
+ * false: the fuzz driver, which cannot follow every anonymous fault under
+ * memory pressure) takes them from the engine's @n maps before a call
+ * whose result depends on them (mremap): what the model then says is
+ * checked given those.
+ */
+void model_take_map_starts(struct mproc *p, const struct vmfs_map *maps, int n);
 
 int64_t model_madvise(struct model *md, struct mproc *p, uint64_t vpn, uint64_t npages,
 		      int advice);

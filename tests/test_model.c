@@ -2,7 +2,7 @@
  * test_model.c - randomized model test of libvmfs through its public API.
  *
  * Thousands of random operations (spawn, fork, exit, anonymous mmap of every
- * kind, munmap, mprotect, read, write, exec and forced accesses) run on up to
+ * kind, munmap, mprotect, mremap, read, write, exec and forced accesses) run on up to
  * MAX_PROCS processes of one machine, and every result is compared with a
  * trivially correct model (model.[ch], which the API fuzz driver shares):
  * per process, a sorted array of pages, each with its

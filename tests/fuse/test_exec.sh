@@ -72,6 +72,16 @@ expect_eq "$(cat "$mnt/$ls_pid/comm")" "ls" "comm after exec"
 grep -q '\[stack\]$' "$mnt/$ls_pid/maps" || fail "no [stack] in maps"
 ok "comm is ls, maps names [stack]"
 
+# Each host file in maps on the device and inode stat(2) gives it.
+# (glibc's makedev of maps's major:minor against stat's st_dev.)
+while read -r dev ino path; do
+	read -r sdev sino < <(stat -L -c '%d %i' "$path")
+	maj=$((16#${dev%%:*})) min=$((16#${dev##*:}))
+	expect_eq "$(((min & 0xff) | ((maj & 0xfff) << 8) | ((min & ~0xff) << 12) | ((maj & ~0xfff) << 32))) $ino" \
+		"$sdev $sino" "maps: device and inode of $path"
+done < <(awk '$6 ~ /^\// { print $4, $5, $6 }' "$mnt/$ls_pid/maps" | sort -u)
+ok "maps shows each host file on its own device and inode"
+
 # The stack at startstack: argc 3, argv[0] "/usr/bin/ls".
 read -r -a st <"$mnt/$ls_pid/stat"
 sp=${st[27]}
