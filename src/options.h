@@ -100,7 +100,7 @@ struct vm_options {
 				       default "/"; machine_open makes it the
 				       directory's canonical path */
 	uint64_t read_ahead_kb;     /* the readahead window of a major fault on
-				       an object page, KiB (readahead.c); 0 off */
+				       an object page, KiB (filemap.c); 0 off */
 };
 
 int options_parse(const char *str, struct vm_options *out);

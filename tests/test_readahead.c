@@ -1,5 +1,5 @@
 /*
- * test_readahead.c - readahead of object pages around faults (readahead.c),
+ * test_readahead.c - readahead of object pages around faults (src/filemap.c),
  * through the public API: the windows Linux 6.1's arithmetic gives
  * (read-around centred on a major fault, MADV_SEQUENTIAL's sync and async
  * windows, MADV_RANDOM's none, the mmap_miss cut-off), the read_ahead_kb
