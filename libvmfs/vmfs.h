@@ -947,9 +947,11 @@ ssize_t vmfs_page_idle_set(vmfs *m, uint64_t pfn, const uint64_t *bitmap, size_t
  * 6.1's semantics (libvmfs(3), MADVISE): DONTNEED zaps, FREE makes private
  * anonymous pages lazy (dropped under pressure without a write unless
  * written again), WILLNEED reads swapped or object pages into the caches,
- * COLD clears the pages' accessed bits, PAGEOUT evicts them now, DONTFORK
- * / DOFORK and WIPEONFORK / KEEPONFORK set what fork does with the
- * mappings, NORMAL / RANDOM / SEQUENTIAL are recorded.  0, -EINVAL
+ * COLD clears the pages' accessed bits and moves them to the policy's
+ * cold end (libvmfs(3) lists what each built-in policy does), PAGEOUT
+ * evicts them now, DONTFORK / DOFORK and WIPEONFORK / KEEPONFORK set what
+ * fork does with the mappings, NORMAL / RANDOM / SEQUENTIAL choose the
+ * readahead around major faults on objects (READAHEAD).  0, -EINVAL
  * (unknown advice, unaligned @addr, a wrapping range, a mapping the
  * advice does not apply to), -ENOMEM (part of the range unmapped: the
  * rest is advised), -EAGAIN (the splits would pass max_map_count),
