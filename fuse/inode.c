@@ -111,6 +111,9 @@ static const struct sys_entry sys_entries[] = {
 	  "vm.drop_caches" },
 	{ { "randomize_va_space", K_SYSCTL, S_IFREG | 0644, NULL, NULL },
 	  &sys_entries[SYS_KERNEL].e, "kernel.randomize_va_space" },
+	/* The readahead window, Linux's /sys/block/DEV/queue/read_ahead_kb (readahead.c). */
+	{ { "read_ahead_kb", K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
+	  "vm.read_ahead_kb" },
 };
 
 /* The sys_entry of @e, which is below sys/ (not sys/ itself). */

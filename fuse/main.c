@@ -67,6 +67,7 @@ static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("overcommit_memory"), MACHINE_OPT("overcommit_ratio"),
 	MACHINE_OPT("swappiness"),
 	MACHINE_OPT("memlock"),
+	MACHINE_OPT("read_ahead_kb"),
 	FUSE_OPT_KEY("-h", KEY_HELP), FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION), FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("max_read=", KEY_MAX_READ),
@@ -171,6 +172,8 @@ static void help(void)
 "                           policies (default 60)\n"
 "    memlock=SIZE|unlimited every process's locked-memory limit (RLIMIT_MEMLOCK;\n"
 "                           default 8M, as Linux's)\n"
+"    read_ahead_kb=N        readahead window of a major fault on an object,\n"
+"                           KiB, 0 = none (default 128, as Linux's)\n"
 "    Sizes take K, M, G, T suffixes; a bad machine option is an error.\n"
 "\n"
 "FUSE options (-o):\n"

@@ -631,7 +631,7 @@ static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "nr_swapcached", st->swap_cached },
 		{ "nr_dirty_threshold", dirtyable * 20 / 100 },       /* vm.dirty_ratio */
 		{ "nr_dirty_background_threshold", dirtyable * 10 / 100 },
-		{ "pgpgin", KB(st->pgmajfault) },          /* every major fault reads a page */
+		{ "pgpgin", KB(st->pgpgin) },              /* faults', readahead's, WILLNEED's reads */
 		{ "pgpgout", KB(st->pgpgout) },            /* sectors / 2: KiB written */
 		{ "pswpin", st->pswpin },
 		{ "pswpout", st->pswpout },
@@ -785,13 +785,14 @@ int fmt_kmsg(vmfs *m, struct sbuf *out)
  * or none), zero_page (1 or 0), overcommit_memory, overcommit_ratio
  * and swappiness as sys/vm/ shows them now, aslr (0 when
  * sys/kernel/randomize_va_space is 0, else 1) and seed (the tunable
- * "vmfs.seed", the option seed=).
+ * "vmfs.seed", the option seed=), then read_ahead_kb as
+ * sys/vm/read_ahead_kb shows it now.
  */
 static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
 	ssize_t n;
 	uint64_t max_map_count, overcommit_memory, overcommit_ratio, swappiness;
-	uint64_t randomize_va_space, seed;
+	uint64_t randomize_va_space, seed, read_ahead_kb;
 	int rc = vmfs_sysctl(m, "vm.max_map_count", &max_map_count, NULL);
 	char *path;
 
@@ -805,6 +806,8 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		rc = vmfs_sysctl(m, "kernel.randomize_va_space", &randomize_va_space, NULL);
 	if (!rc)
 		rc = vmfs_sysctl(m, "vmfs.seed", &seed, NULL);
+	if (!rc)
+		rc = vmfs_sysctl(m, "vm.read_ahead_kb", &read_ahead_kb, NULL);
 	path = rc ? NULL : snap_swap_path(m, &n);
 
 	if (!path)
@@ -823,6 +826,7 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		    path[0] ? st->swap_total << VMFS_PAGE_SHIFT : 0, max_map_count,
 		    st->contents_none ? "none" : "ram", st->zero_page ? 1 : 0, overcommit_memory,
 		    overcommit_ratio, swappiness, randomize_va_space ? 1 : 0, seed);
+	sbuf_printf(out, "read_ahead_kb %" PRIu64 "\n", read_ahead_kb);
 	free(path);
 	return 0;
 }

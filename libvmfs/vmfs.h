@@ -68,8 +68,10 @@ typedef struct vmfs vmfs;
  *           REPLACEMENT), swap=PATH|none (default: a private temporary
  *           SQLite file removed at close), swap_size=SIZE (default unlimited),
  *           max_map_count=N mappings per process (0 to 1048576, default
- *           65530; since 0.4).  Sizes take K, M, G, T suffixes; numbers
- *           are decimal or 0x hex.
+ *           65530; since 0.4), read_ahead_kb=N the readahead window of a
+ *           major fault on an object page (0 to 1048576 KiB, 0 off,
+ *           default 128; since 0.5; libvmfs(3) lists the others).  Sizes
+ *           take K, M, G, T suffixes; numbers are decimal or 0x hex.
  * Returns 0, or -EINVAL for a bad option (unknown key, bad number, value
  * out of range), -ENOMEM when the host cannot provide the memory, -EBUSY
  * when swap=PATH is in use by another machine, or the store's errno.
@@ -501,7 +503,9 @@ struct vmfs_stat {
 				      (vmstat shows KiB) */
 	uint64_t drop_pagecache;   /* writes of vm.drop_caches with bit 1 (since 0.5) */
 	uint64_t drop_slab;        /* and with bit 2 (since 0.5) */
-	uint64_t reserved[1];
+	uint64_t pgpgin;           /* pages read in from the store, a host file
+				      or swap: by faults, readahead and
+				      MADV_WILLNEED (vmstat shows KiB) (since 0.5) */
 };
 
 /* vmfs_stat - machine-wide configuration and counters.  Since 0.1. */
@@ -650,6 +654,9 @@ size_t vmfs_swap_path(vmfs *m, char *buf, size_t len);
  *                       in libvmfs(3).
  *   "vm.swappiness"     0 to 200 (since 0.5): the linux and mglru policies
  *                       follow each change.
+ *   "vm.read_ahead_kb"  0 to 1048576 (since 0.5): the readahead window
+ *                       of a major fault on an object page, in KiB
+ *                       (option read_ahead_kb=, default 128); 0 is off.
  *   "vm.drop_caches"    (since 0.5) writing 1 to 4 drops the clean,
  *                       unmapped page cache (bit 1; bit 2: no slab);
  *                       reading gives the last value written.
@@ -940,9 +947,11 @@ ssize_t vmfs_page_idle_set(vmfs *m, uint64_t pfn, const uint64_t *bitmap, size_t
  * 6.1's semantics (libvmfs(3), MADVISE): DONTNEED zaps, FREE makes private
  * anonymous pages lazy (dropped under pressure without a write unless
  * written again), WILLNEED reads swapped or object pages into the caches,
- * COLD clears the pages' accessed bits, PAGEOUT evicts them now, DONTFORK
- * / DOFORK and WIPEONFORK / KEEPONFORK set what fork does with the
- * mappings, NORMAL / RANDOM / SEQUENTIAL are recorded.  0, -EINVAL
+ * COLD clears the pages' accessed bits and moves them to the policy's
+ * cold end (libvmfs(3) lists what each built-in policy does), PAGEOUT
+ * evicts them now, DONTFORK / DOFORK and WIPEONFORK / KEEPONFORK set what
+ * fork does with the mappings, NORMAL / RANDOM / SEQUENTIAL choose the
+ * readahead around major faults on objects (READAHEAD).  0, -EINVAL
  * (unknown advice, unaligned @addr, a wrapping range, a mapping the
  * advice does not apply to), -ENOMEM (part of the range unmapped: the
  * rest is advised), -EAGAIN (the splits would pass max_map_count),

@@ -236,6 +236,7 @@ int machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what)
 	st->pgsteal_file = m->cnt.pgsteal_file;
 	st->nr_vmscan_write = m->cnt.nr_vmscan_write;
 	st->pgpgout = m->cnt.pgpgout;
+	st->pgpgin = m->cnt.pgpgin;
 	st->oom_kill = m->cnt.oom_kill;
 	st->swap_total = m->swap.max_slots;
 	st->swap_used = swap_used(&m->swap);

@@ -119,6 +119,8 @@ struct vm_counters {
 	uint64_t pgscan_anon, pgscan_file, pgsteal_anon, pgsteal_file;  /* by LRU type (vmscan.c) */
 	uint64_t nr_vmscan_write;     /* pages reclaim wrote: to swap or back to their object */
 	uint64_t pgpgout;             /* pages written out: reclaim's writes and writeback */
+	uint64_t pgpgin;              /* pages read in: from the store, a host file or swap,
+					 by faults, readahead and MADV_WILLNEED */
 	uint64_t drop_pagecache, drop_slab;   /* vm.drop_caches writes with bit 1, bit 2 */
 	uint64_t pgalloc, pgfree;
 	uint64_t tlb_hit, tlb_miss;   /* of processes that exited (live ones count in their mm) */

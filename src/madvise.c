@@ -21,21 +21,23 @@
  *             that reclaim drops it without a write unless it is written
  *             again first (vmscan.c; pglazyfreed).
  *   WILLNEED  read ahead: swap entries of anonymous memory into the swap
- *             cache, an object's (or shared memory's swapped) pages into
- *             its page cache, mapping nothing (memory.c).
+ *             cache (memory.c), an object's (or shared memory's swapped)
+ *             pages into its page cache (filemap.c), mapping nothing.
  *   COLD      deactivate (madvise_cold_or_pageout_pte_range): each page
  *             mapped once loses its accessed bit and idle tracking's young
  *             flag, so a policy that asks vmfs_page_referenced sees it
- *             unreferenced.  Policies are told of no move between lists
- *             (the policy interface has no deactivate), so an LRU or FIFO
- *             order does not change.
+ *             unreferenced, and a built-in policy with a deactivate hook
+ *             (policy_deactivate, policy.h: Linux's deactivate_page) makes
+ *             it cold by its own rule; a policy with none (fifo, random,
+ *             lirs, a program's) keeps its order.
  *   PAGEOUT   as COLD, then each such page is evicted now through
  *             vmscan's path (reclaim_page): to swap, back to its object,
  *             or dropped.
  * The advices Linux has and the machine does not (MADV_REMOVE, DONTDUMP,
  * HUGEPAGE, MERGEABLE, POPULATE_*, ...) are EINVAL, as an unknown one is.
- * Readahead around faults (VM_SEQ_READ, VM_RAND_READ) is recorded, not
- * acted on: a major fault reads one page whatever the advice.
+ * NORMAL, RANDOM and SEQUENTIAL only set the mapping's VM_RAND_READ and
+ * VM_SEQ_READ here; the fault handler's readahead (filemap.c) reads them:
+ * read-around, nothing, or sequential readahead on a major fault.
  *
  * mincore reports per page what Linux 6.1's does: 1 for a present entry
  * (the zero page and PROT_NONE included), a swap entry whose page is in
@@ -47,9 +49,11 @@
  */
 #include "machine.h"
 #include "error.h"
+#include "filemap.h"
 #include "memory.h"
 #include "object.h"
 #include "page.h"
+#include "policy.h"
 #include "rmap.h"
 #include "vmobj.h"
 #include "vmscan.h"
@@ -107,6 +111,7 @@ static const char *advice_refused(int advice, const struct vma *v)
 
 struct advise_walk {
 	int       advice;
+	policy_deactivate_fn deactivate;   /* COLD: the policy's hook, or NULL */
 	uint64_t *todo;     /* pfns to page out, or addresses of swap entries */
 	uint64_t  n, cap;
 	bool      nomem;
@@ -174,8 +179,12 @@ static int advise_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep
 		if (e & PTE_A)
 			set_pte(mm, va, ptep, e & ~PTE_A);
 		f->flags &= ~FRAME_YOUNG;
-		if (w->advice == VMFS_MADV_PAGEOUT)
+		if (w->advice == VMFS_MADV_PAGEOUT) {
 			todo_add(w, pte_pfn(e));
+		} else if (w->deactivate) {
+			w->deactivate(m->pol_state, pte_pfn(e));   /* deactivate_page */
+			m->pol_last = UINT64_MAX;       /* its next access is news again */
+		}
 		break;
 	}
 	return 0;
@@ -188,6 +197,9 @@ static int advise_pages(struct vmfs *m, struct mm *mm, const struct vma *v, int 
 	static const struct mm_walk_ops ops = { .pte_entry = advise_pte };
 	struct advise_walk w = { .advice = advice };
 
+	if (advice == VMFS_MADV_COLD && m->pol_builtin)
+		w.deactivate = policy_deactivate(m->pol);
+
 	if (advice == VMFS_MADV_DONTNEED) {
 		zap_range(m, mm, start, end);
 		return 0;
@@ -196,7 +208,7 @@ static int advise_pages(struct vmfs *m, struct mm *mm, const struct vma *v, int 
 		uint64_t pg = v->pgoff + ((start - v->start) >> PAGE_SHIFT);
 
 		for (uint64_t va = start; va < end; va += PAGE_SIZE, pg++)
-			if (filemap_willneed(m, mm, v->obj, pg) < 0)
+			if (filemap_willneed(m, v->obj, pg) < 0)
 				break;          /* out of memory: readahead stops, no error */
 		return 0;
 	}

@@ -36,11 +36,11 @@
 #include "memory.h"
 #include "error.h"
 #include "page.h"
+#include "filemap.h"
 #include "rmap.h"
 #include "swap.h"
 #include "vmobj.h"
 #include "vmscan.h"
-#include "store.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -302,56 +302,14 @@ static int64_t copy_to_anon(struct vm_fault *vmf, uint64_t src)
 }
 
 /*
- * The page-cache frame of page @pgoff of @o: found (minor), or brought in
- * (*major): read back from swap (shared memory), read from the store (an
- * object) or the host file (a host object), or a new zero page (shared memory never touched).
- */
-static int64_t cache_page(struct vm_fault *vmf, struct vmobj *o, uint64_t pgoff, bool *major)
-{
-	struct vmfs *m = vmf->m;
-	const uint64_t *cached = vmobj_lookup(o, pgoff);
-	struct vmfs_page pg = { .owner = o->id, .index = pgoff };
-	bool swapped = cached && (*cached & VMOBJ_SWAPPED), file = vmobj_is_file(o);
-	int64_t pfn;
-	int rc = 0;
-
-	*major = false;
-	if (cached && !swapped)
-		return (int64_t)*cached;
-	pfn = page_alloc(m, FRAME_CACHE, (!swapped && !file ? GFP_ZERO : 0) | fault_gfp(vmf), &pg);
-	if (pfn < 0)
-		return pfn;
-	cached = vmobj_lookup(o, pgoff);   /* reclaim may have reshaped the cache */
-	if (swapped) {
-		uint64_t slot = *cached & ~VMOBJ_SWAPPED;
-
-		rc = swap_readpage(&m->swap, slot, page_address(&m->phys, (uint64_t)pfn, true));
-		if (rc == 0) {
-			vmobj_swapin_page(m, o, pgoff, (uint64_t)pfn);
-			m->cnt.pswpin++;
-		}
-	} else {
-		if (o->kind == VMOBJ_HOST && m->phys.contents)
-			rc = vmobj_host_read(o, pgoff, pfn_to_virt(&m->phys, (uint64_t)pfn));
-		else if (file && m->phys.contents)
-			rc = store_obj_page_read(m->store, o->sid, pgoff, pfn_to_virt(&m->phys, (uint64_t)pfn));
-		if (rc == 0)
-			rc = vmobj_add_page(m, o, pgoff, (uint64_t)pfn);
-	}
-	if (rc < 0) {
-		page_put(m, (uint64_t)pfn);
-		return rc;
-	}
-	*major = swapped || file;
-	page_loaded(m, (uint64_t)pfn);
-	return pfn;
-}
-
-/*
  * __do_fault: the page-cache page behind the fault's address in a mapping
  * with an object behind it (shared memory or a named object), found or
  * brought in (*major).  Past an object's end there is no page: as Linux's
  * filemap_fault returns VM_FAULT_SIGBUS there, the fault is a bus error.
+ * A store object's or host file's page, as filemap_fault's: not cached, the
+ * fault is major and readahead reads its window first
+ * (do_sync_mmap_readahead); cached, it may start the next window
+ * (do_async_mmap_readahead).  Shared memory has no readahead (shmem_fault).
  * The pfn, or -errno with the fault recorded.
  */
 static int64_t __do_fault(struct vm_fault *vmf, bool *major)
@@ -361,13 +319,21 @@ static int64_t __do_fault(struct vm_fault *vmf, bool *major)
 	uint64_t pgoff = v->pgoff + ((vmf->address - v->start) >> PAGE_SHIFT);
 	int64_t pfn;
 
+	bool file = vmobj_is_file(o), missed = file && !vmobj_lookup(o, pgoff);
+
 	/* past the end of a file, or of shared memory mremap grew (shmem_fault: SIGBUS) */
 	if (pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
 		return fault_sigbus(vmf->info, vmf->flags, vmf->address,
 				    o->name ? o->name : "shared anonymous memory");
-	pfn = cache_page(vmf, o, pgoff, major);
+	if (missed)     /* filemap_fault: a major fault, the window read first */
+		do_sync_mmap_readahead(vmf->m, v, o, pgoff);
+	pfn = filemap_get_page(vmf->m, o, pgoff, fault_gfp(vmf), major);
 	if (pfn < 0)
 		return oom(vmf, (int)pfn);
+	if (missed)
+		*major = true;  /* even when readahead brought the page in */
+	else if (file)
+		do_async_mmap_readahead(vmf->m, v, o, pgoff, (uint64_t)pfn);
 	return pfn;
 }
 
@@ -513,6 +479,7 @@ static int do_swap_page(struct vm_fault *vmf)
 		f->index = pg.index;
 		f->swap = slot;                 /* the frame's reference is the cache's */
 		m->cnt.pswpin++;
+		m->cnt.pgpgin++;
 		page_loaded(m, (uint64_t)pfn);
 	}
 	get_page(m, (uint64_t)pfn);
@@ -647,9 +614,10 @@ int handle_mm_fault(struct vmfs *m, struct mm *mm, struct vma *vma, uint64_t va,
 }
 
 /*
- * MADV_WILLNEED's reads (madvise_willneed): brought into the swap cache or
- * the page cache without being mapped, so that the next fault there is
- * minor.  Counted as the reads they are (pswpin) but as no fault.
+ * MADV_WILLNEED's read of a swapped anonymous page (madvise_willneed):
+ * brought into the swap cache without being mapped, so that the next fault
+ * there is minor.  Counted as the read it is (pswpin, pgpgin) but as no
+ * fault.  (An object's pages: filemap_willneed, filemap.c.)
  */
 int swapin_willneed(struct vmfs *m, struct mm *mm, const struct vma *v, uint64_t va,
 		    uint64_t slot)
@@ -677,22 +645,7 @@ int swapin_willneed(struct vmfs *m, struct mm *mm, const struct vma *v, uint64_t
 	f->index = pg.index;
 	f->swap = slot;                 /* the frame's one reference is the cache's */
 	m->cnt.pswpin++;
+	m->cnt.pgpgin++;
 	page_loaded(m, (uint64_t)pfn);
 	return 1;
-}
-
-int filemap_willneed(struct vmfs *m, struct mm *mm, struct vmobj *o, uint64_t pgoff)
-{
-	struct vmfs_fault info = { 0 };
-	struct vm_fault vmf = { .m = m, .mm = mm, .flags = FAULT_FLAG_NOWARN, .info = &info };
-	const uint64_t *cached = vmobj_lookup(o, pgoff);
-	bool major;
-	int64_t pfn;
-
-	if (o->kind == VMOBJ_FILE && pgoff >= (o->size + PAGE_SIZE - 1) >> PAGE_SHIFT)
-		return 0;                /* past the end: nothing to read */
-	if (cached ? !(*cached & VMOBJ_SWAPPED) : o->kind == VMOBJ_SHMEM)
-		return 0;                /* cached already, or a shmem hole (shmem_swapin_range) */
-	pfn = cache_page(&vmf, o, pgoff, &major);
-	return pfn < 0 ? (int)pfn : 1;
 }

@@ -61,15 +61,12 @@ int handle_mm_fault(struct vmfs *m, struct mm *mm, struct vma *vma, uint64_t va,
 
 /*
  * MADV_WILLNEED: read the page in swap slot @slot (of @mm's anonymous page
- * at @va, in mapping @v) into the swap cache, or page @pgoff of @o into its page cache,
- * mapping nothing.  1 if a page was read, 0 if there was nothing to read
- * (in the cache already, past an object's end, a hole of shared memory),
- * or -errno (no frame: nothing is evicted for it beyond what reclaim
- * finds, and no OOM is counted).
+ * at @va, in mapping @v) into the swap cache, mapping nothing.  1 if a page
+ * was read, 0 if it was in the swap cache already, or -errno (no frame:
+ * nothing is evicted for it beyond what reclaim finds, and no OOM is
+ * counted).  An object's pages: filemap_willneed (filemap.h).
  */
-struct vmobj;
 int swapin_willneed(struct vmfs *m, struct mm *mm, const struct vma *v, uint64_t va,
 		    uint64_t slot);
-int filemap_willneed(struct vmfs *m, struct mm *mm, struct vmobj *o, uint64_t pgoff);
 
 #endif

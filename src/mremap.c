@@ -184,17 +184,26 @@ static int check_margin(const struct vmfs *m, const struct mm *mm, uint64_t extr
 			(unsigned long long)mm->vmas.count, (unsigned long long)max);
 }
 
-/* move_vma's checks that come before anything changes: the charge and the tables. */
-static int move_vma_check(struct vmfs *m, struct mm *mm, const struct vma *v, uint64_t old_len,
-			  uint64_t new_len, int flags)
+/*
+ * Everything a move needs before it changes anything: the new place
+ * (*@dst itself with MREMAP_FIXED, else get_unmapped_area with *@dst as
+ * the hint), move_vma's charge and the tables, and @r allocated.
+ */
+static int prepare_move(struct vmfs *m, struct mm *mm, const struct vma *v, uint64_t old_len,
+			uint64_t new_len, int flags, uint64_t *dst, struct mremap_res *r)
 {
 	uint64_t to_account = (flags & MREMAP_DONTUNMAP) ? new_len : new_len - old_len;
 	int rc;
 
+	if (!(flags & MREMAP_FIXED) && get_unmapped_area(mm, *dst, new_len, dst) < 0)
+		return vm_error(-ENOMEM, "mremap: no free range of 0x%llx bytes",
+				(unsigned long long)new_len);
 	if ((v->flags & VMA_ACCOUNT) &&
 	    (rc = vm_enough_memory(m, mm, to_account >> PAGE_SHIFT, 0, mm->vm_pages)) < 0)
 		return rc;
-	return pt_room(m, new_len);
+	if ((rc = pt_room(m, new_len)) < 0)
+		return rc;
+	return res_get(r);
 }
 
 /*
@@ -273,16 +282,9 @@ static int mremap_to(struct vmfs *m, struct mm *mm, struct vma *v, uint64_t addr
 	}
 	if ((rc = vma_to_resize(m, mm, v, vend, addr, old_len, new_len)) < 0)
 		return rc;
-	if (!(flags & MREMAP_FIXED)) {
-		/* DONTUNMAP alone: new_addr is a hint, as mmap's */
-		if (get_unmapped_area(mm, new_addr, new_len, &dst) < 0)
-			return vm_error(-ENOMEM, "mremap: no free range of 0x%llx bytes",
-					(unsigned long long)new_len);
-	}
-	if ((rc = move_vma_check(m, mm, v, old_len, new_len, flags)) < 0)
+	/* DONTUNMAP alone: new_addr is a hint, as mmap's */
+	if ((rc = prepare_move(m, mm, v, old_len, new_len, flags, &dst, &r)) < 0)
 		return rc;
-	if (res_get(&r) < 0)
-		return -ENOMEM;
 	if (flags & MREMAP_FIXED)
 		unmap_range(m, mm, dst, dst + new_len, &r.dst);
 	if (old_end > addr + old_len)         /* shrinking: the tail goes first */
@@ -364,13 +366,9 @@ int do_mremap(struct vmfs *m, int pid, uint64_t addr, uint64_t old_len, uint64_t
 				(unsigned long long)old_len);
 	if ((rc = check_margin(m, mm, 0)) < 0)
 		return rc;
-	if (get_unmapped_area(mm, 0, new_len, &dst) < 0)
-		return vm_error(-ENOMEM, "mremap: no free range of 0x%llx bytes",
-				(unsigned long long)new_len);
-	if ((rc = move_vma_check(m, mm, v, old_len, new_len, flags)) < 0)
+	dst = 0;        /* no hint: top-down */
+	if ((rc = prepare_move(m, mm, v, old_len, new_len, flags, &dst, &r)) < 0)
 		return rc;
-	if (res_get(&r) < 0)
-		return -ENOMEM;
 	res = move_vma(m, mm, v, addr, old_len, new_len, dst, flags, &r);
 	res_put(&r);
 done:

@@ -11,7 +11,7 @@
  * accepted.
  *
  * The tunables (max_map_count, overcommit_memory, overcommit_ratio,
- * swappiness, randomize_va_space) are numbers that options_sysctl may also
+ * swappiness, randomize_va_space, read_ahead_kb) are numbers that options_sysctl may also
  * change while the machine runs; one table (tunables[]) gives each its
  * option name, its sysctl name and its range, so that an option and a
  * sysctl write of the same value are accepted or refused alike.
@@ -104,6 +104,8 @@ static const struct tunable tunables[] = {
 	{ NULL, "kernel.randomize_va_space", offsetof(struct vm_options, randomize_va_space),
 	  OPT_MAX_RANDOMIZE_VA_SPACE, false },
 	{ "seed", "vmfs.seed", offsetof(struct vm_options, seed), UINT64_MAX, true },
+	{ "read_ahead_kb", "vm.read_ahead_kb", offsetof(struct vm_options, read_ahead_kb),
+	  OPT_MAX_READ_AHEAD_KB, false },
 };
 
 static const struct tunable *tunable_find(const char *name, bool sysctl)
@@ -128,7 +130,7 @@ int options_sysctl(struct vm_options *o, const char *name, uint64_t *oldval,
 	const struct tunable *t = name ? tunable_find(name, true) : NULL;
 
 	if (!t)
-		return vm_error(-ENOENT, "no tunable '%s' (known: kernel.randomize_va_space, vm.drop_caches, vm.max_map_count, vm.overcommit_memory, vm.overcommit_ratio, vm.swappiness, vmfs.seed)",
+		return vm_error(-ENOENT, "no tunable '%s' (known: kernel.randomize_va_space, vm.drop_caches, vm.max_map_count, vm.overcommit_memory, vm.overcommit_ratio, vm.read_ahead_kb, vm.swappiness, vmfs.seed)",
 				name ? name : "(null)");
 	if (newval && t->readonly)
 		return vm_error(-EACCES, "%s: read-only (the option %s= sets it)", t->sysctl, t->option);
@@ -215,7 +217,7 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
 	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size") && !t)
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock, aslr, seed, root)", key);
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock, aslr, seed, root, read_ahead_kb)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");
@@ -277,6 +279,7 @@ int options_parse(const char *str, struct vm_options *out)
 		.swappiness = OPT_DEFAULT_SWAPPINESS,
 		.memlock = OPT_DEFAULT_MEMLOCK,
 		.root = "/",
+		.read_ahead_kb = OPT_DEFAULT_READ_AHEAD_KB,
 	};
 	bool frames_seen = false, mem_seen = false;
 	char *copy, *item, *save = NULL;

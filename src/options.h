@@ -7,7 +7,8 @@
  * -EINVAL with a message and leaves @out untouched.  A few of the options
  * are also tunables of the running machine (options_sysctl), as Linux's
  * sysctls are: max_map_count, overcommit_memory, overcommit_ratio,
- * swappiness, kernel.randomize_va_space (set by aslr=), and the seed,
+ * swappiness, kernel.randomize_va_space (set by aslr=), read_ahead_kb
+ * (vm.read_ahead_kb), and the seed,
  * which a running machine shows but never changes.
  */
 #ifndef VMFS_OPTIONS_H
@@ -55,6 +56,15 @@
 #define OPT_DEFAULT_MEMLOCK   (8ull << 20)
 #define OPT_MEMLOCK_UNLIMITED UINT64_MAX
 
+/*
+ * The readahead window of object pages, KiB (read_ahead_kb=N, tunable
+ * vm.read_ahead_kb; Linux's /sys/block/DEV/queue/read_ahead_kb and its
+ * default, VM_READAHEAD_PAGES = 128 KiB); 0 turns readahead off.  At most
+ * 1 GiB, so that a window's pages are counted in 32 bits as Linux's are.
+ */
+#define OPT_DEFAULT_READ_AHEAD_KB 128u
+#define OPT_MAX_READ_AHEAD_KB     (1u << 20)
+
 #define OPT_DEFAULT_POLICY "clock"
 #define OPT_PATH_MAX 4096
 
@@ -89,6 +99,8 @@ struct vm_options {
 				       chroot(2) (exec.c); an absolute path,
 				       default "/"; machine_open makes it the
 				       directory's canonical path */
+	uint64_t read_ahead_kb;     /* the readahead window of a major fault on
+				       an object page, KiB (filemap.c); 0 off */
 };
 
 int options_parse(const char *str, struct vm_options *out);

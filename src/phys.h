@@ -76,6 +76,8 @@ enum frame_kind {
 				    evicted (rmap.c's mlock_page / munlock_page) */
 #define FRAME_LAZYFREE  0x20000u /* an anonymous page MADV_FREE made lazy (PG_swapbacked
 				    clear): reclaim drops it unless written again */
+#define FRAME_READAHEAD 0x80000u /* PG_readahead: the object page whose first touch
+				    starts the next readahead window (filemap.c) */
 
 struct frame {
 	uint32_t flags;

@@ -76,6 +76,36 @@ static policy_swappiness_fn policy_swappiness(const struct vmfs_policy_ops *ops)
 	return NULL;
 }
 
+/*
+ * The built-in policies with a deactivate hook (policy.h); fifo and random
+ * have no hot and cold, lirs only the reuse distances its paper changes on
+ * references and evictions: none.
+ */
+static const struct {
+	const struct vmfs_policy_ops *ops;
+	policy_deactivate_fn          deactivate;
+} deactivators[] = {
+	{ &policy_lru_ops, policy_lru_deactivate },
+	{ &policy_clock_ops, policy_clock_deactivate },
+	{ &policy_arc_ops, policy_arc_deactivate },
+	{ &policy_2q_ops, policy_2q_deactivate },
+	{ &policy_car_ops, policy_car_deactivate },
+	{ &policy_clockpro_ops, policy_clockpro_deactivate },
+	{ &policy_linux_ops, policy_linux_deactivate },
+	{ &policy_mglru_ops, policy_mglru_deactivate },
+	{ &policy_s3fifo_ops, policy_s3fifo_deactivate },
+	{ &policy_sieve_ops, policy_sieve_deactivate },
+	{ &policy_wsclock_ops, policy_wsclock_deactivate },
+};
+
+policy_deactivate_fn policy_deactivate(const struct vmfs_policy_ops *ops)
+{
+	for (size_t i = 0; i < sizeof(deactivators) / sizeof(deactivators[0]); i++)
+		if (deactivators[i].ops == ops)
+			return deactivators[i].deactivate;
+	return NULL;
+}
+
 policy_page_flags_fn policy_page_flags(const struct vmfs_policy_ops *ops)
 {
 	return ops == &policy_linux_ops ? policy_linux_page_flags : NULL;

@@ -107,6 +107,29 @@ uint64_t policy_linux_page_flags(const void *state, uint64_t pfn);
 policy_page_flags_fn policy_page_flags(const struct vmfs_policy_ops *ops);
 
 /*
+ * MADV_COLD's deactivate_page (madvise.c, madvise_cold_or_pageout_pte_range):
+ * a built-in policy with a notion of hot and cold pages makes the resident
+ * frame @pfn cold by its own rule (policy_deactivate: the built-in policy
+ * @ops's hook, or NULL for "nothing to move", where COLD clears the
+ * accessed bits only).  Ignored for a frame not tracked; O(1), never
+ * allocates.  Each policy's file says what it does; vmfs-policies(7)
+ * lists them.
+ */
+typedef void (*policy_deactivate_fn)(void *state, uint64_t pfn);
+policy_deactivate_fn policy_deactivate(const struct vmfs_policy_ops *ops);
+void policy_lru_deactivate(void *state, uint64_t pfn);
+void policy_arc_deactivate(void *state, uint64_t pfn);
+void policy_2q_deactivate(void *state, uint64_t pfn);
+void policy_clock_deactivate(void *state, uint64_t pfn);
+void policy_sieve_deactivate(void *state, uint64_t pfn);
+void policy_wsclock_deactivate(void *state, uint64_t pfn);
+void policy_s3fifo_deactivate(void *state, uint64_t pfn);
+void policy_car_deactivate(void *state, uint64_t pfn);
+void policy_clockpro_deactivate(void *state, uint64_t pfn);
+void policy_linux_deactivate(void *state, uint64_t pfn);
+void policy_mglru_deactivate(void *state, uint64_t pfn);
+
+/*
  * The built-in policy called @name ("fifo", "lru", "clock", "arc", ...), or
  * NULL; @name may carry parameters, NAME:KEY=VALUE:..., matched on NAME.
  */
@@ -307,6 +330,13 @@ void pdir_release(void *state);
 void pdir_del(struct pdir *d, uint32_t n);
 /* Move @n (on any list or none) to the tail of list @l. */
 void pdir_add_tail(struct pdir *d, uint32_t n, unsigned l);
+/* Move @n (on any list or none) to the head of list @l, its oldest end. */
+void pdir_add_head(struct pdir *d, uint32_t n, unsigned l);
+/*
+ * A deactivate hook's common step (car, s3fifo): frame @pfn, if on a list,
+ * loses the policy's flag bits @bits, and any eviction chosen is over.
+ */
+void pdir_clear_flags(struct pdir *d, uint64_t pfn, uint8_t bits);
 /* Forget ghost @g. */
 void pdir_ghost_drop(struct pdir *d, uint32_t g);
 /*

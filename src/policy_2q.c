@@ -130,6 +130,21 @@ static void twoq_accessed(void *state, const struct vmfs_page *pg)
 		pdir_add_tail(&q->d, n, AM);
 }
 
+/*
+ * MADV_COLD: a page of Am becomes its least recently used; a page of A1in
+ * stays where it is (A1in is a FIFO of pages not yet shown to be hot).
+ */
+void policy_2q_deactivate(void *state, uint64_t pfn)
+{
+	struct twoq *q = state;
+	uint32_t n = (uint32_t)pfn;
+
+	if (pfn >= q->d.c || q->d.where[n] != AM)
+		return;
+	q->d.chosen = q->back = PLIST_NIL;
+	pdir_add_head(&q->d, n, AM);
+}
+
 /* reclaimfor: the head of A1in when it holds more than Kin, else Am's LRU page. */
 static int64_t twoq_victim(void *state, struct vmfs_reclaim *rc,
 			   const struct vmfs_page *incoming, uint64_t *scanned)

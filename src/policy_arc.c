@@ -322,6 +322,26 @@ static void arc_accessed(void *state, const struct vmfs_page *pg)
 	list_add_mru(a, n, T2);
 }
 
+/*
+ * MADV_COLD: the page becomes the LRU page of its list (T1 or T2), the one
+ * REPLACE takes when it next takes from that list.
+ */
+void policy_arc_deactivate(void *state, uint64_t pfn)
+{
+	struct arc *a = state;
+	uint32_t n = (uint32_t)pfn;
+	enum arc_list l;
+
+	if (pfn >= a->c || (a->where[n] != T1 && a->where[n] != T2))
+		return;
+	a->chosen = PLIST_NIL;
+	l = (enum arc_list)a->where[n];
+	list_del(a, n);
+	plist_insert_before(a->link, list_lru(a, l), n);
+	a->where[n] = (uint8_t)l;
+	a->size[l]++;
+}
+
 /* REPLACE(x, p), preceded by case II or III's adaptation when x is a ghost. */
 static int64_t arc_victim(void *state, struct vmfs_reclaim *rc,
 			  const struct vmfs_page *incoming, uint64_t *scanned)

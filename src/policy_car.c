@@ -201,6 +201,12 @@ static int64_t car_victim(void *state, struct vmfs_reclaim *rc,
 	return v == PLIST_NIL ? -1 : (int64_t)v;
 }
 
+/* MADV_COLD: the page's own reference bit is cleared (madvise clears its entries'). */
+void policy_car_deactivate(void *state, uint64_t pfn)
+{
+	pdir_clear_flags(&((struct car *)state)->d, pfn, CREF);
+}
+
 const struct vmfs_policy_ops policy_car_ops = {
 	.name     = "car",
 	.init     = car_init,

@@ -28,6 +28,8 @@
  * which also clears those bits, so a page passed once is spared again only
  * if it is used again.  Frames that vmfs_page_evictable() refuses are
  * passed over without being tested (their bits stay as they are).
+ * MADV_COLD clears both (policy_clock_deactivate): the page gets no second
+ * chance when the hand next reaches it.
  *
  * What stays true: the tracked frames are exactly the nodes of one circular
  * list (no sentinel) in load order, where a page loaded to replace a victim
@@ -150,6 +152,15 @@ static int64_t clock_victim(void *state, struct vmfs_reclaim *rc,
 		c->hand = c->link[n].next;
 	}
 	return -1;
+}
+
+/* MADV_COLD: the page's own reference bit is cleared (madvise clears its entries'). */
+void policy_clock_deactivate(void *state, uint64_t pfn)
+{
+	struct clock *c = state;
+
+	if (pfn < c->nframes)
+		c->ref[pfn] = 0;
 }
 
 const struct vmfs_policy_ops policy_clock_ops = {

@@ -558,6 +558,31 @@ static int64_t cp_victim(void *state, struct vmfs_reclaim *rc,
 	return -1;
 }
 
+/*
+ * MADV_COLD: the page becomes cold, unreferenced (madvise clears the
+ * entries' bits) and out of its test period: a hot page is demoted as
+ * HAND_hot demotes one (cold, to the clock's head), a cold page's test ends
+ * in its place as HAND_test ends it.  HAND_cold evicts it when it reaches
+ * it, without a promotion and without keeping it as a non-resident page.
+ */
+void policy_clockpro_deactivate(void *state, uint64_t pfn)
+{
+	struct clockpro *p = state;
+	uint32_t n = (uint32_t)pfn;
+
+	if (pfn >= p->c || !(p->f[n] & CP_RES) || !(p->f[n] & CP_CLOCK))
+		return;
+	p->chosen = CP_NIL;
+	p->last = CP_NIL;           /* the next access sets the bit again */
+	if (!(p->f[n] & CP_COLD)) {
+		p->f[n] |= CP_COLD;
+		p->num_hot--;
+		cp_remove(p, n, false);
+		cp_insert_head(p, n);
+	}
+	p->f[n] &= (uint8_t)~(CP_TEST | CP_REF);
+}
+
 const struct vmfs_policy_ops policy_clockpro_ops = {
 	.name     = "clockpro",
 	.init     = cp_init,

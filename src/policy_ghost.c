@@ -164,13 +164,32 @@ void pdir_del(struct pdir *d, uint32_t n)
 	d->where[n] = PDIR_NOWHERE;
 }
 
-void pdir_add_tail(struct pdir *d, uint32_t n, unsigned l)
+/* Move @n (on any list or none) onto list @l, at its tail or its head. */
+static void pdir_add(struct pdir *d, uint32_t n, unsigned l, bool tail)
 {
 	if (d->where[n] != PDIR_NOWHERE)
 		pdir_del(d, n);
-	plist_insert_before(d->link, pdir_head(d, l), n);
+	plist_insert_before(d->link, tail ? pdir_head(d, l) : pdir_first(d, l), n);
 	d->where[n] = (uint8_t)l;
 	d->size[l]++;
+}
+
+void pdir_add_tail(struct pdir *d, uint32_t n, unsigned l)
+{
+	pdir_add(d, n, l, true);
+}
+
+void pdir_add_head(struct pdir *d, uint32_t n, unsigned l)
+{
+	pdir_add(d, n, l, false);
+}
+
+void pdir_clear_flags(struct pdir *d, uint64_t pfn, uint8_t bits)
+{
+	if (pfn >= d->c || d->where[pfn] == PDIR_NOWHERE)
+		return;
+	d->chosen = PLIST_NIL;
+	d->flags[pfn] &= (uint8_t)~bits;
 }
 
 int pdir_removed(struct pdir *d, uint64_t pfn)

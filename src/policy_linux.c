@@ -420,6 +420,30 @@ static int64_t linux_victim(void *state, struct vmfs_reclaim *rc,
 	return -1;
 }
 
+/*
+ * MADV_COLD (madvise_cold_or_pageout_pte_range): PG_referenced is cleared
+ * (folio_clear_referenced); an active page goes to the head of its type's
+ * inactive list (deactivate_page, lru_deactivate_fn: pgdeactivate); an
+ * inactive one stays where it is.
+ */
+void policy_linux_deactivate(void *state, uint64_t pfn)
+{
+	struct linux_lru *l = state;
+	struct pdir *d = &l->d;
+	uint32_t n = (uint32_t)pfn;
+	unsigned lru;
+
+	if (pfn >= d->c || d->where[n] == PDIR_NOWHERE)
+		return;
+	d->chosen = PLIST_NIL;
+	d->flags[n] &= (uint8_t)~PG_referenced;
+	lru = d->where[n];
+	if (!(lru & LRU_ACTIVE))
+		return;
+	lruvec_add_folio(l, n, lru - LRU_ACTIVE);
+	l->st.pgdeactivate++;
+}
+
 void policy_linux_lru_stat(void *state, struct vmfs_lru_stat *st)
 {
 	const struct linux_lru *l = state;

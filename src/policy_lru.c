@@ -14,9 +14,11 @@
  *
  * It is the load-order queue of policy_fifo.c (struct pqueue in policy.h)
  * plus one rule: accessed() moves the page to the tail, so the list is in
- * order of last use, least recent at the head, where victim() looks.  What
+ * order of last use, least recent at the head, where victim() looks.
+ * MADV_COLD (policy_lru_deactivate) makes a page the least recent.  What
  * stays true: a frame is on the list exactly while it is tracked, and the
- * list is ordered by the later of load and last access.  Every callback is
+ * list is ordered by the later of load and last access (a page made cold
+ * counting as used before every other).  Every callback is
  * O(1); victim() adds one step per unevictable frame skipped at the head.
  */
 #include "policy.h"
@@ -35,6 +37,18 @@ static void lru_accessed(void *state, const struct vmfs_page *pg)
 		return;   /* not tracked, or already the most recent */
 	plist_unlink(q->link, pfn);
 	plist_insert_before(q->link, q->nframes, pfn);
+}
+
+/* MADV_COLD: the page becomes the least recent (the head), the next victim. */
+void policy_lru_deactivate(void *state, uint64_t pfn)
+{
+	struct pqueue *q = state;
+	uint32_t n = (uint32_t)pfn;
+
+	if (pfn >= q->nframes || !plist_linked(q->link, n))
+		return;
+	plist_unlink(q->link, n);
+	plist_insert_before(q->link, q->link[q->nframes].next, n);
 }
 
 const struct vmfs_policy_ops policy_lru_ops = {

@@ -64,8 +64,8 @@
  * The counters of vmfs_lru_stat are 6.1's under MGLRU: Active is the two
  * youngest generations (lru_gen_is_active), Inactive the rest; pgactivate
  * counts pages found referenced at eviction (shrink_page_list's
- * activate_locked); pgdeactivate and pgrefill stay 0 (no
- * shrink_active_list); workingset_activate counts the pages protected by
+ * activate_locked); pgdeactivate counts MADV_COLD's moves
+ * (lru_deactivate_fn), pgrefill stays 0 (no shrink_active_list); workingset_activate counts the pages protected by
  * their tier (sort_folio); refault and restore as above.
  *
  * Parameters: mglru:swappiness=N (0..200, default 60; 0: anon pages are
@@ -125,6 +125,7 @@ struct mglru {
 	uint64_t      protected_[ANON_AND_FILE][MAX_NR_TIERS - 1];
 	uint64_t      nr_shadows;
 	uint64_t      pgactivate;
+	uint64_t      pgdeactivate;    /* MADV_COLD's moves (policy_mglru_deactivate) */
 	uint64_t      refault[ANON_AND_FILE], activate[ANON_AND_FILE], restore[ANON_AND_FILE];
 	struct pghost shadows;         /* the shadow nodes by identity */
 	struct plink *link;            /* 3c nodes + the sentinels */
@@ -773,6 +774,34 @@ static int mglru_init(void **state, uint64_t nframes, void *arg)
 }
 
 /* meminfo's lists as 6.1 accounts MGLRU pages, and its counters. */
+/*
+ * MADV_COLD (deactivate_page, lru_deactivate_fn with lru_gen_enabled): the
+ * page leaves its generation and is added back inactive
+ * (lru_gen_add_folio): a file page into its type's oldest generation,
+ * min_seq, an anonymous one into min_seq + 1 (Linux's rule for an anon
+ * folio not in the swap cache; the policy does not know the swap cache, so
+ * every anonymous page goes there); at the young end of that list;
+ * pgdeactivate counts it.
+ */
+void policy_mglru_deactivate(void *state, uint64_t pfn)
+{
+	struct mglru *g = state;
+	uint32_t n = (uint32_t)pfn;
+	int type, old_gen, new_gen;
+
+	putback_chosen(g);
+	if (pfn >= g->c || !g->gen[n] || (g->flags[n] & MG_ISOLATED))
+		return;
+	type = folio_type(g, n);
+	old_gen = g->gen[n] - 1;
+	new_gen = lru_gen_from_seq(g->min_seq[type] + (type == LRU_GEN_ANON));
+	plist_unlink(g->link, n);
+	g->gen[n] = (uint8_t)(new_gen + 1);
+	lru_gen_update_size(g, type, old_gen, new_gen);
+	list_add_young(g, n, lru_list(g, new_gen, type));
+	g->pgdeactivate++;
+}
+
 void policy_mglru_lru_stat(void *state, struct vmfs_lru_stat *st)
 {
 	const struct mglru *g = state;
@@ -792,7 +821,7 @@ void policy_mglru_lru_stat(void *state, struct vmfs_lru_stat *st)
 	st->nr_active_file = active[LRU_GEN_FILE];
 	st->nr_inactive_file = all[LRU_GEN_FILE] - active[LRU_GEN_FILE];
 	st->pgactivate = g->pgactivate;
-	st->pgdeactivate = 0;
+	st->pgdeactivate = g->pgdeactivate;
 	st->pgrefill = 0;
 	st->workingset_refault_anon = g->refault[LRU_GEN_ANON];
 	st->workingset_refault_file = g->refault[LRU_GEN_FILE];

@@ -192,6 +192,12 @@ static int64_t s3_victim(void *state, struct vmfs_reclaim *rc,
 	return v == PLIST_NIL ? -1 : (int64_t)v;
 }
 
+/* MADV_COLD: the frequency counter goes to 0; the page goes when its queue's head reaches it. */
+void policy_s3fifo_deactivate(void *state, uint64_t pfn)
+{
+	pdir_clear_flags(&((struct s3fifo *)state)->d, pfn, SFREQ);
+}
+
 const struct vmfs_policy_ops policy_s3fifo_ops = {
 	.name     = "s3fifo",
 	.init     = s3_init,

@@ -168,6 +168,15 @@ static int64_t sieve_victim(void *state, struct vmfs_reclaim *rc,
 	return -1;
 }
 
+/* MADV_COLD: not visited (madvise clears the entries' bits): the hand takes it. */
+void policy_sieve_deactivate(void *state, uint64_t pfn)
+{
+	struct sieve *s = state;
+
+	if (pfn < s->nframes)
+		s->flags[pfn] &= (uint8_t)~SIEVE_VISITED;
+}
+
 const struct vmfs_policy_ops policy_sieve_ops = {
 	.name     = "sieve",
 	.init     = sieve_init,

@@ -174,6 +174,20 @@ static int64_t wsclock_victim(void *state, struct vmfs_reclaim *rc,
 	return -1;
 }
 
+/*
+ * MADV_COLD: the reference bit cleared and the time of last use put back
+ * past the window (as far as virtual time allows): out of the working set.
+ */
+void policy_wsclock_deactivate(void *state, uint64_t pfn)
+{
+	struct wsclock *w = state;
+
+	if (pfn >= w->nframes)
+		return;
+	w->ref[pfn] = 0;
+	w->tlu[pfn] = w->now > w->tau ? w->now - w->tau - 1 : 0;
+}
+
 const struct vmfs_policy_ops policy_wsclock_ops = {
 	.name     = "wsclock",
 	.init     = wsclock_init,

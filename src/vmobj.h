@@ -48,6 +48,18 @@ enum vmobj_kind {
 /* A page-cache value with this bit holds a swap slot instead of a pfn. */
 #define VMOBJ_SWAPPED (1ull << 63)
 
+/*
+ * Linux's struct file_ra_state, kept per object (Linux keeps it per open
+ * file): the most recent readahead window [start, start + size), of which
+ * the last async_size pages are ahead of use, and the mmap_miss count of
+ * do_sync_mmap_readahead (filemap.c).
+ */
+struct file_ra_state {
+	uint64_t start;
+	uint32_t size, async_size;
+	uint32_t mmap_miss;
+};
+
 struct vmobj {
 	uint64_t      id;         /* owner number shown to policies */
 	char         *name;       /* VMOBJ_FILE: its name; NULL for shared memory */
@@ -65,6 +77,7 @@ struct vmobj {
 	uint64_t      dev, ino;   /* VMOBJ_HOST: the host file's st_dev, st_ino */
 	char         *path;       /* VMOBJ_HOST: its absolute host path */
 	uint64_t      committed;  /* VMOBJ_SHMEM: pages charged at creation (shmem_acct_size) */
+	struct file_ra_state ra;  /* VMOBJ_FILE, VMOBJ_HOST: readahead's state (filemap.c) */
 };
 
 /* Has @o the bytes of a file (a store object or a host file), not shared memory? */

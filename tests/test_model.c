@@ -599,6 +599,11 @@ static void check_object_counters(struct run *r, const struct vmfs_stat *st)
 		  (int64_t)st->pgfault);
 	model_expect(&r->md, "pgmajfault == the major faults the accesses reported",
 		  (int64_t)r->md.majors_seen, (int64_t)st->pgmajfault);
+	/* Every major fault reads its page (readahead's reads, WILLNEED's and
+	 * swap-ins count too), and every swap-in is a read. */
+	if (st->pgpgin < st->pgmajfault || st->pgpgin < st->pswpin)
+		fail(r, "pgpgin %" PRIu64 " < pgmajfault %" PRIu64 " or pswpin %" PRIu64,
+		     st->pgpgin, st->pgmajfault, st->pswpin);
 }
 
 /* A policy with Linux's lists (linux, mglru) has every resident data page

@@ -64,7 +64,11 @@
  * leaks). */
 static vmfs *current;
 
-/* open_machine(), remembered as the test's machine. */
+/*
+ * open_machine(), remembered as the test's machine.  A test that counts the
+ * faults or the cached pages of the pages it touches says read_ahead_kb=0:
+ * readahead (tests/test_readahead.c) would read their neighbours too.
+ */
 static vmfs *open_tracked(const char *opts)
 {
 	current = open_machine(opts);
@@ -530,7 +534,7 @@ static void shrink_extend(vmfs *m, const char *name, int how)
 static void test_resize(void **state)
 {
 	(void)state;
-	vmfs *m = open_tracked("frames=64");
+	vmfs *m = open_tracked("frames=64,read_ahead_kb=0");
 	unsigned char got[16];
 
 	shrink_extend(m, "stored", 0);
@@ -597,7 +601,7 @@ static void test_extend_after_write_past_end_evicted(void **state)
 static void test_resize_tail_after_eviction(void **state)
 {
 	(void)state;
-	vmfs *m = open_tracked("frames=64");
+	vmfs *m = open_tracked("frames=64,read_ahead_kb=0");
 	shrink_extend(m, "evicted", 2);
 	close_machine(m);
 }
@@ -780,7 +784,7 @@ static long host_rss_kib(void)
 static void test_gigabyte_object(void **state)
 {
 	(void)state;
-	vmfs *m = open_tracked("frames=64");
+	vmfs *m = open_tracked("frames=64,read_ahead_kb=0");
 	int pid = spawn(m, "objtest");
 	const uint64_t gib = 1ull << 30;
 	const uint64_t at[] = { 0, gib / 2 + 3 * PAGE + 100, gib - PAGE };
@@ -849,7 +853,7 @@ static void test_gigabyte_object(void **state)
 static void test_private_share_and_copy(void **state)
 {
 	(void)state;
-	vmfs *m = open_tracked("frames=64");
+	vmfs *m = open_tracked("frames=64,read_ahead_kb=0");
 	int a = spawn(m, "objtest"), b = spawn(m, "objtest");
 	struct vmfs_fault f;
 
@@ -1004,7 +1008,7 @@ static void test_private_never_writes_object(void **state)
 static void test_shared_write_seen_everywhere(void **state)
 {
 	(void)state;
-	vmfs *m = open_tracked("frames=64");
+	vmfs *m = open_tracked("frames=64,read_ahead_kb=0");
 	int a = spawn(m, "objtest"), b = spawn(m, "objtest");
 	unsigned char msg[] = "written by a";
 	unsigned char got[sizeof(msg)];
@@ -1060,7 +1064,7 @@ static void test_shared_write_seen_everywhere(void **state)
 static void test_shared_writeback(void **state)
 {
 	(void)state;
-	vmfs *m = open_tracked("frames=64");
+	vmfs *m = open_tracked("frames=64,read_ahead_kb=0");
 	int a = spawn(m, "objtest"), b = spawn(m, "objtest");
 	struct vmfs_fault f;
 
@@ -1343,7 +1347,7 @@ static void test_readonly_object(void **state)
 static void test_fork(void **state)
 {
 	(void)state;
-	vmfs *m = open_tracked("frames=64");
+	vmfs *m = open_tracked("frames=64,read_ahead_kb=0");
 	int p = spawn(m, "objtest"), other = spawn(m, "objtest");
 	struct vmfs_fault f;
 
@@ -1477,7 +1481,7 @@ static void test_truncate_while_mapped(void **state)
 static void test_accounting(void **state)
 {
 	(void)state;
-	vmfs *m = open_tracked("frames=64");
+	vmfs *m = open_tracked("frames=64,read_ahead_kb=0");
 	int a = spawn(m, "objtest"), b = spawn(m, "objtest");
 	struct vmfs_stat st0 = mstat(m);
 
@@ -1603,7 +1607,7 @@ static void test_pagemap(void **state)
 static void test_swap_none_evicts_object_pages(void **state)
 {
 	(void)state;
-	vmfs *m = open_tracked("frames=16,swap=none,policy=lru");
+	vmfs *m = open_tracked("frames=16,swap=none,policy=lru,read_ahead_kb=0");
 	int a = spawn(m, "objtest"), b = spawn(m, "objtest");
 	const unsigned npages = 64;
 	unsigned char page[PAGE];
@@ -1669,7 +1673,7 @@ static uint64_t linux_pss(uint64_t pages, uint64_t mapcount)
 static void test_hundred_processes(void **state)
 {
 	(void)state;
-	vmfs *m = open_tracked("frames=1024");
+	vmfs *m = open_tracked("frames=1024,read_ahead_kb=0");
 	int pids[NPROC];
 	unsigned char *want = fill(0, NOBJPG * PAGE, 26), got[PAGE];
 

@@ -15,7 +15,8 @@
  * in parallel threads, each with its own machine (machines share nothing).
  * A run is what SPEC §4 says: a machine opened with frames=N,policy=P,
  * contents=none (its pages keep no bytes: nothing reads them), zero_page=0
- * (a first read takes a frame, as a first write does) and the -o
+ * (a first read takes a frame, as a first write does), read_ahead_kb=0
+ * (a fault reads one page, as the papers' simulators) and the -o
  * options, one process mapping its whole user half read-write-
  * execute (MAP_FIXED at 0, length user_top), and one vmfs_access of one
  * byte per page reference: a read, or a write for S, M and W records.  The
@@ -238,10 +239,13 @@ static int machine_open(const struct job *j, const struct row *r, struct opt_cur
 	struct vmfs_stat st;
 	int rc;
 
-	/* contents=none and zero_page=0 first, so that -o (the last value wins) can
-	 * undo them.  zero_page=0: SPEC §4's every referenced page occupies a
-	 * frame, a first read too. */
-	snprintf(opts, sizeof(opts), "frames=%" PRIu64 ",policy=%s,contents=none,zero_page=0%s%s",
+	/* contents=none, zero_page=0 and read_ahead_kb=0 first, so that -o (the
+	 * last value wins) can undo them.  zero_page=0: SPEC §4's every
+	 * referenced page occupies a frame, a first read too; read_ahead_kb=0:
+	 * a fault reads its one page, as the papers' simulators do (the traces
+	 * map no object today, so it changes no figure). */
+	snprintf(opts, sizeof(opts), "frames=%" PRIu64 ",policy=%s,contents=none,zero_page=0,"
+		 "read_ahead_kb=0%s%s",
 		 r->frames,
 		 opt ? "fifo" : r->policy, j->cfg->mopts ? "," : "", j->cfg->mopts ? j->cfg->mopts : "");
 	if ((rc = vmfs_open(m, opts)) < 0)

@@ -14,6 +14,10 @@
 #     willneed (the digits of mincore), a bad advice refused.
 #   - msync: sync writes an object mapping's dirty pages back (meminfo's
 #     Dirty), invalidate of a locked mapping is EBUSY.
+#   - readahead: the same scan of an object read through mem under
+#     madvise random, normal and sequential takes the major faults (stat)
+#     and reads the pages (vmstat pgpgin, mincore) Linux's arithmetic
+#     gives; sys/vm/read_ahead_kb shows the window and 0 turns it off.
 #
 # Usage: test_madvise.sh DAEMON SOURCEDIR (meson passes both)
 set -euo pipefail
@@ -138,3 +142,60 @@ expect_eq "$(ctl "$mnt/$p/ctl" "mlock 0x400000 8K")" ok "mlock of the object map
 refused "$mnt/$p/ctl" "msync 0x400000 8K invalidate" "Device or resource busy" 'locked'
 vmfs_unmount "$mnt"
 ok "msync sync writes back (Dirty 0); async,sync is EINVAL; invalidate of a locked range is EBUSY"
+
+# ---- readahead around major faults -----------------------------------------------------
+# A 128-page object read through mem one page at a time, pages 64 to 127,
+# under each advice (tests/test_readahead.c works the figures out):
+#   random      no readahead: 64 major faults, 64 pages read;
+#   normal      read-around at 64: [48, 80) marked at 72, whose touch reads
+#               [80, 112) marked at 80, whose touch reads [112, 128):
+#               1 major fault, 80 pages read;
+#   sequential  a standalone read of 32 pages at 64 ([64, 96), no mark), the
+#               same at 96: 2 major faults, 64 pages read.
+# With sys/vm/read_ahead_kb 0, normal takes 64 major faults too.
+
+# scan MNT PID: read pages 64..127 of the mapping at 0x400000 through mem.
+scan() {
+	for ((i = 64; i < 128; i++)); do
+		dd if="$1/$2/mem" bs=4096 skip=$((0x400 + i)) count=1 status=none >/dev/null
+	done
+}
+
+random_file "$t/lib" 524288
+for case in random:64:256 normal:1:320 sequential:2:256 off:64:256; do
+	IFS=: read -r adv majors kib <<<"$case"
+	vmfs_mount "$mnt" frames=1024
+	expect_eq "$(cat "$mnt/sys/vm/read_ahead_kb")" 128 "sys/vm/read_ahead_kb, Linux's default"
+	cp "$t/lib" "$mnt/objects/lib"
+	p=$(spawn "$mnt" reader)
+	a=$(map "$mnt" "$p" 524288 r-- private,fixed 0x400000 lib)
+	if [[ $adv == off ]]; then
+		printf 0 >"$mnt/sys/vm/read_ahead_kb"
+		expect_eq "$(field "$mnt/config" read_ahead_kb)" 0 "config's read_ahead_kb after writing 0"
+		adv=normal
+	fi
+	expect_eq "$(ctl "$mnt/$p/ctl" "madvise 0x400000 512K $adv")" ok "madvise $adv"
+	in0=$(field "$mnt/vmstat" pgpgin)
+	scan "$mnt" "$p"
+	expect_eq "$(cut -d ' ' -f 12 "$mnt/$p/stat")" "$majors" "major faults of the scan under $case"
+	expect_eq "$(($(field "$mnt/vmstat" pgpgin) - in0))" "$kib" "pgpgin (KiB) of the scan under $case"
+	cmp -s <(mem_read "$mnt" "$p" $((a + 64 * 4096)) 262144) <(tail -c 262144 "$t/lib") ||
+		fail "the pages read under $case differ from the object"
+	vmfs_unmount "$mnt"
+done
+# read-around's window in mincore: a fault at page 64 caches [48, 80) only
+vmfs_mount "$mnt" frames=1024
+cp "$t/lib" "$mnt/objects/lib"
+p=$(spawn "$mnt" reader)
+a=$(map "$mnt" "$p" 524288 r-- private,fixed 0x400000 lib)
+dd if="$mnt/$p/mem" bs=4096 skip=$((0x400 + 64)) count=1 status=none >/dev/null
+expect_eq "$(ctl "$mnt/$p/ctl" "mincore 0x42c000 160K")" "$(printf '0%.0s' {1..4})$(printf '1%.0s' {1..32})$(printf '0%.0s' {1..4})" \
+	"mincore of pages 44..83 after a fault at 64"
+expect_eq "$(field "$mnt/$p/status" RssFile)" 4 "only the page touched is mapped"
+if { printf 1048577 >"$mnt/sys/vm/read_ahead_kb"; } 2>"$t/ra.err"; then
+	fail "sys/vm/read_ahead_kb took 1048577 (more than 1 GiB)"
+fi
+expect_eq "$(cat "$mnt/sys/vm/read_ahead_kb")" 128 "read_ahead_kb after a refused write"
+vmfs_unmount "$mnt"
+ok "readahead: random 64, normal 1, sequential 2 major faults over pages 64..127 (80, 64 pages read); read_ahead_kb 0 is off"
+
