@@ -43,6 +43,7 @@
 #include "klog.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -352,11 +353,11 @@ static void hook_syscall(uc_engine *uc, void *arg)
 }
 
 /*
- * CPUID: Unicorn 2.0.1's leaf 1 lacks the FPU and MMX bits, and glibc
- * then refuses to start; the CPU is the one Unicorn models, with them set.
- * The hook runs the instruction's model first (return 0), so the bits are
- * set by the code hook on the next instruction: instead, model leaf 1
- * here whole from Unicorn's own answer, run on a scratch engine once.
+ * CPUID: Unicorn 2.0.1's leaf 1 lacks the FPU and MMX bits, and dynamic
+ * glibc then refuses to start ("CPU ISA level is lower than required").
+ * The hook answers leaf 1 itself (returning 1 skips Unicorn's model):
+ * Unicorn's own answer, asked once of a scratch engine, with the two bits
+ * set.  Other leaves are Unicorn's.
  */
 static uint32_t cpuid1[4];
 
@@ -375,14 +376,20 @@ static int hook_cpuid(uc_engine *uc, void *arg)
 	return 1;
 }
 
-/* Leaf 1 of Unicorn's model, asked of a scratch engine (once per host process). */
+/*
+ * Leaf 1 of Unicorn's model, asked of a scratch engine once per host
+ * process (pthread_once: machines run in parallel, and this is the only
+ * state cpu.c keeps outside a machine; written once, then only read).
+ */
+static pthread_once_t cpuid1_once = PTHREAD_ONCE_INIT;
+
 static void cpuid1_probe(void)
 {
 	static const uint8_t code[] = { 0x0f, 0xa2 };   /* cpuid */
 	uc_engine *uc;
 	uint64_t v = 1;
 
-	if (cpuid1[0] || uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
+	if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
 		return;
 	if (uc_mem_map(uc, 0x1000, 0x1000, UC_PROT_ALL) == UC_ERR_OK &&
 	    uc_mem_write(uc, 0x1000, code, sizeof(code)) == UC_ERR_OK &&
@@ -435,7 +442,7 @@ static int cpu_open_uc(struct cpu *c, struct mm *mm)
 	};
 	uc_engine *uc;
 
-	cpuid1_probe();
+	pthread_once(&cpuid1_once, cpuid1_probe);
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
 		return vm_error(-ENOMEM, "cpu: Unicorn could not open an engine");
 	c->uc = uc;
@@ -527,7 +534,7 @@ static void status_fill(const struct cpu *c, struct vmfs_cpu_status *st)
  * signal): a zombie.  Its engine closes (the registers kept); its address
  * space goes too, as Linux's exit_mm, unless the run asked to keep it.
  */
-static void cpu_zombie(struct cpu *c, struct mm *mm)
+static void cpu_zombie(struct cpu *c)
 {
 	if (c->signo) {
 		c->exit_code = c->signo;
@@ -540,7 +547,6 @@ static void cpu_zombie(struct cpu *c, struct mm *mm)
 	cpu_close_uc(c);
 	if (!c->keep)
 		do_munmap(c->m, c->pid, 0, c->m->geom.user_top);
-	(void)mm;
 }
 
 int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
@@ -601,7 +607,7 @@ int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
 			*left -= c->insns - before;
 	}
 	if (c->halt) {
-		cpu_zombie(c, mm);
+		cpu_zombie(c);
 		status_fill(c, st);
 		return 0;
 	}
