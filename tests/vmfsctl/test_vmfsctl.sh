@@ -57,7 +57,7 @@ fails_with() {
 # ---- usage, help, the mountpoint ------------------------------------------------
 
 commands="ps spawn fork kill mmap munmap mprotect maps translate stat reclaim policy sync
-	madvise mlock munlock mlockall munlockall mincore msync"
+	madvise mlock munlock mlockall munlockall mincore msync run"
 
 unset VMFS_MOUNT
 ok_run --help
