@@ -11,7 +11,12 @@
  *   may call only vmfs_page_referenced() and vmfs_page_evictable() (the
  *   built-in ones: reclaim_referenced and reclaim_evictable), which
  *   expect it held; any other libvmfs call from a callback would deadlock.
- *   The SQLite store is used only under the lock (SQLITE_OPEN_NOMUTEX).  So no engine function needs a lock-order
+ *   The SQLite store is used only under the lock (SQLITE_OPEN_NOMUTEX).
+ *   A running program (cpu.c, since 0.6) is no exception: vmfs_run and
+ *   vmfs_step take the lock for one slice of instructions at a time
+ *   (cpu_run_slice) and let it go between slices, so that every other
+ *   call, vmfs_stop included, runs between two slices, never inside one.
+ *   So no engine function needs a lock-order
  *   rule, and two threads never see a half-made change.  Machines share
  *   nothing, so calls on different machines run in parallel.  The only
  *   state outside a machine is each thread's error message (error.c),
