@@ -297,6 +297,7 @@ static void test_duplicate(void **state)
 	int pid = spawn(m, "p");
 	struct vmfs_map was[4];
 	uint64_t out = 0;
+	char z = 0;
 	int n;
 
 	(void)state;
@@ -311,13 +312,8 @@ static void test_duplicate(void **state)
 	expect_fill(m, pid, out, 2, 'u');
 	expect_fill(m, pid, BASE, 2, 'u');
 	assert_int_equal(vmfs_write(m, pid, out, "Z", 1), 1);
-	assert_int_equal(vmfs_read(m, pid, BASE, (char[1]){ 0 }, 1), 1);
-	{
-		char z = 0;
-
-		assert_int_equal(vmfs_read(m, pid, BASE, &z, 1), 1);
-		assert_int_equal(z, 'Z');
-	}
+	assert_int_equal(vmfs_read(m, pid, BASE, &z, 1), 1);
+	assert_int_equal(z, 'Z');           /* one memory, two mappings */
 	vmfs_close(m);
 }
 
