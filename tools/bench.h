@@ -16,6 +16,8 @@
  *                    reading a database of the figure's own)
  *     bench_exec.c   the exec figure: python3 made a process up to its entry
  *                    point (vs fork + execve stopped by ptrace, hoststop.c)
+ *     bench_cpu.c    the CPU figures: bench_sum.c and gzip -c run by the
+ *                    machine's CPU (vs plain Unicorn, qemu-x86_64, native)
  *     bench_scale.c  the scale tables (--scale), which have no ceiling
  *     bench_report.c the --rows records and what a run prints: the table,
  *                    the scale tables, or one JSON document
@@ -136,6 +138,9 @@ int fig_swap_out(const struct bench_cfg *cfg, struct sample *s);
 int fig_swap_in(const struct bench_cfg *cfg, struct sample *s);
 /* bench_exec.c: exec of /usr/bin/python3 against the host's fork + execve. */
 int fig_exec(const struct bench_cfg *cfg, struct sample *s);
+/* bench_cpu.c: instructions/s of bench_sum (vs plain Unicorn) and gzip -c (vs native). */
+int fig_cpu(const struct bench_cfg *cfg, struct sample *s);
+int fig_cpu_gzip(const struct bench_cfg *cfg, struct sample *s);
 
 /*
  * The fastest of @rounds fork()s of this very process, each child exiting

@@ -85,6 +85,10 @@ static const struct figure figures[] = {
 	  "pages/s", RATE, 0.70, fig_swap_in },
 	{ "exec", "exec of python3 (vs fork+execve)", false,
 	  "ms/exec", TIME, 1.0, fig_exec },
+	{ "cpu", "CPU, bench_sum (vs plain Unicorn)", false,
+	  "Minsn/s", RATE, 0.33, fig_cpu },
+	{ "cpu_gzip", "CPU, gzip -c (vs native; no target)", false,
+	  "Minsn/s", RATE, 0.0, fig_cpu_gzip },
 };
 #define NFIGURES (sizeof(figures) / sizeof(figures[0]))
 
