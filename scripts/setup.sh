@@ -20,6 +20,7 @@ packages=(
 	parallel                                 # GNU parallel: the replay tests' sharded sweep
 	procps psmisc python3-psutil strace      # Linux's own tools on a mount (test_tools.sh)
 	libunicorn-dev                           # the CPU that runs programs in the machine (src/cpu.c)
+	qemu-user                                # qemu-x86_64: the CPU figures' comparison (vmfs-bench)
 )
 
 missing=()

@@ -10,7 +10,7 @@
  *             loader below (its PT_LOADs and a stack mapped with
  *             uc_mem_map, its two system calls served by a syscall hook)
  *   cpu_gzip  /usr/bin/gzip -c of a file of deterministic text (16 MiB,
- *             1 MiB with --quick) against the host's gzip natively: gzip
+ *             256 KiB with --quick) against the host's gzip natively: gzip
  *             is dynamic and opens, reads and maps files, which plain
  *             Unicorn would need a loader and file system calls for, so
  *             this row has no Unicorn ceiling (ratio against native,
@@ -125,7 +125,7 @@ static int host_run(char *const argv[], struct obuf *out, double *secs)
  * vmfs_run's wall time into *@secs, the instructions into *@insns.
  */
 static int vmfs_side(const struct bench_cfg *cfg, const char *path, char *const argv[],
-		     struct obuf *out, double *secs, uint64_t *insns)
+		     struct obuf *out, double *secs, uint64_t *insns, uint64_t *fetches)
 {
 	static const char *const envp[] = { NULL };
 	struct vmfs_cpu_status st;
@@ -154,6 +154,7 @@ static int vmfs_side(const struct bench_cfg *cfg, const char *path, char *const 
 		goto out;
 	}
 	*insns = st.insns;
+	*fetches = st.fetches;
 	for (uint64_t off = 0;;) {
 		ssize_t n = vmfs_output(vm.m, pid, 1, off, buf, sizeof(buf));
 
@@ -369,7 +370,7 @@ int fig_cpu(const struct bench_cfg *cfg, struct sample *s)
 	char nstr[24], qn[96], *argv[] = { BENCH_SUM_PATH, nstr, NULL };
 	struct obuf native = { 0 }, vm = { 0 }, uc = { 0 };
 	double t_native = 0, t_vmfs = 0, t_uc = 0, t_qemu;
-	uint64_t insns = 0;
+	uint64_t insns = 0, fetches = 0;
 	int rc = -1;
 
 	snprintf(nstr, sizeof(nstr), "%u", cfg->quick ? 1u << 17 : 1u << 20);
@@ -377,7 +378,7 @@ int fig_cpu(const struct bench_cfg *cfg, struct sample *s)
 		return fail("%s: %s", BENCH_SUM_PATH, strerror(errno));
 	if (host_run(argv, &native, &t_native) < 0)
 		goto out;
-	if (vmfs_side(cfg, BENCH_SUM_PATH, argv, &vm, &t_vmfs, &insns) < 0)
+	if (vmfs_side(cfg, BENCH_SUM_PATH, argv, &vm, &t_vmfs, &insns, &fetches) < 0)
 		goto out;
 	if (!obuf_eq(&vm, &native)) {
 		fail("bench_sum's output on the machine differs from the host's");
@@ -394,8 +395,8 @@ int fig_cpu(const struct bench_cfg *cfg, struct sample *s)
 	s->vmfs = insns / t_vmfs / 1e6;
 	s->ceiling = insns / t_uc / 1e6;
 	snprintf(s->note, sizeof(s->note),
-		 "bench_sum %s: %" PRIu64 " instructions; machine %.2f s, plain Unicorn %.2f s, "
-		 "%s, native %.0f Minsn/s (%.3f s)", nstr, insns, t_vmfs, t_uc, qn,
+		 "bench_sum %s: %" PRIu64 " instructions in %" PRIu64 " blocks; machine %.2f s, plain Unicorn %.2f s, "
+		 "%s, native %.0f Minsn/s (%.3f s)", nstr, insns, fetches, t_vmfs, t_uc, qn,
 		 insns / t_native / 1e6, t_native);
 	rc = 0;
 out:
@@ -449,7 +450,7 @@ int fig_cpu_gzip(const struct bench_cfg *cfg, struct sample *s)
 #ifdef HAVE_UNICORN
 	const char *tmp = getenv("TMPDIR");
 	char path[600], qn[96], *argv[] = { GZIP_PATH, "-c", path, NULL };
-	uint64_t size = cfg->quick ? 1 * MiB : 16 * MiB, insns = 0;
+	uint64_t size = cfg->quick ? 256 * KiB : 16 * MiB, insns = 0, fetches = 0;
 	struct obuf native = { 0 }, vm = { 0 };
 	double t_native = 0, t_vmfs = 0, t_qemu;
 	int fd, rc = -1;
@@ -464,7 +465,7 @@ int fig_cpu_gzip(const struct bench_cfg *cfg, struct sample *s)
 		goto out;
 	if (host_run(argv, &native, &t_native) < 0)
 		goto out;
-	if (vmfs_side(cfg, GZIP_PATH, argv, &vm, &t_vmfs, &insns) < 0)
+	if (vmfs_side(cfg, GZIP_PATH, argv, &vm, &t_vmfs, &insns, &fetches) < 0)
 		goto out;
 	if (!obuf_eq(&vm, &native)) {
 		fail("gzip -c's output on the machine (%zu bytes) differs from the host's (%zu bytes)",
@@ -476,9 +477,9 @@ int fig_cpu_gzip(const struct bench_cfg *cfg, struct sample *s)
 	s->vmfs = insns / t_vmfs / 1e6;
 	s->ceiling = insns / t_native / 1e6;
 	snprintf(s->note, sizeof(s->note),
-		 "gzip -c of %" PRIu64 " MiB of text: %" PRIu64 " instructions; machine %.2f s, "
+		 "gzip -c of %" PRIu64 " KiB of text: %" PRIu64 " instructions in %" PRIu64 " blocks; machine %.2f s, "
 		 "native %.3f s (the ceiling: no plain-Unicorn run, gzip is dynamic and needs file "
-		 "system calls), %s", size / MiB, insns, t_vmfs, t_native, qn);
+		 "system calls), %s", size / KiB, insns, fetches, t_vmfs, t_native, qn);
 	rc = 0;
 out:
 	unlink(path);
