@@ -355,9 +355,12 @@ static double qemu_side(char *const argv[], const struct obuf *want)
 	return secs;
 }
 
-/* "qemu-x86_64 X M insn/s (Y s)", or that it was not there. */
-static void qemu_note(char *buf, size_t n, double secs, uint64_t insns)
+/* Run qemu_side; into @buf "qemu-x86_64 X Minsn/s (Y s)" for @insns, or that it was not there. */
+static void qemu_note(char *buf, size_t n, char *const argv[], const struct obuf *want,
+		      uint64_t insns)
 {
+	double secs = qemu_side(argv, want);
+
 	if (secs < 0)
 		snprintf(buf, n, "qemu-x86_64 absent or failed");
 	else
@@ -369,7 +372,7 @@ int fig_cpu(const struct bench_cfg *cfg, struct sample *s)
 #ifdef HAVE_UNICORN
 	char nstr[24], qn[96], *argv[] = { BENCH_SUM_PATH, nstr, NULL };
 	struct obuf native = { 0 }, vm = { 0 }, uc = { 0 };
-	double t_native = 0, t_vmfs = 0, t_uc = 0, t_qemu;
+	double t_native = 0, t_vmfs = 0, t_uc = 0;
 	uint64_t insns = 0, fetches = 0;
 	int rc = -1;
 
@@ -390,8 +393,7 @@ int fig_cpu(const struct bench_cfg *cfg, struct sample *s)
 		fail("bench_sum's output on plain Unicorn differs from the host's");
 		goto out;
 	}
-	t_qemu = qemu_side(argv, &native);
-	qemu_note(qn, sizeof(qn), t_qemu, insns);
+	qemu_note(qn, sizeof(qn), argv, &native, insns);
 	s->vmfs = insns / t_vmfs / 1e6;
 	s->ceiling = insns / t_uc / 1e6;
 	snprintf(s->note, sizeof(s->note),
@@ -452,7 +454,7 @@ int fig_cpu_gzip(const struct bench_cfg *cfg, struct sample *s)
 	char path[600], qn[96], *argv[] = { GZIP_PATH, "-c", path, NULL };
 	uint64_t size = cfg->quick ? 256 * KiB : 16 * MiB, insns = 0, fetches = 0;
 	struct obuf native = { 0 }, vm = { 0 };
-	double t_native = 0, t_vmfs = 0, t_qemu;
+	double t_native = 0, t_vmfs = 0;
 	int fd, rc = -1;
 
 	if (access(GZIP_PATH, X_OK) < 0)
@@ -472,8 +474,7 @@ int fig_cpu_gzip(const struct bench_cfg *cfg, struct sample *s)
 		     vm.len, native.len);
 		goto out;
 	}
-	t_qemu = qemu_side(argv, &native);
-	qemu_note(qn, sizeof(qn), t_qemu, insns);
+	qemu_note(qn, sizeof(qn), argv, &native, insns);
 	s->vmfs = insns / t_vmfs / 1e6;
 	s->ceiling = insns / t_native / 1e6;
 	snprintf(s->note, sizeof(s->note),
