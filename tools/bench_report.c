@@ -236,7 +236,7 @@ static void json_figures(const struct report *rp)
 		if (o->ok) {
 			printf("\"vmfs\": %.6g, \"ceiling\": %.6g, \"ratio\": %.4f, "
 			       "\"met\": %s", o->s.vmfs, o->s.ceiling, o->ratio,
-			       o->ratio >= f->target ? "true" : "false");
+			       f->target <= 0 ? "null" : o->ratio >= f->target ? "true" : "false");
 			if (o->s.note[0]) {
 				printf(", \"note\": ");
 				json_string(o->s.note);
@@ -357,6 +357,10 @@ static void print_figures(const struct report *rp)
 		}
 		format_value(v, sizeof(v), o->s.vmfs, f->unit);
 		format_value(c, sizeof(c), o->s.ceiling, f->unit);
+		if (f->target <= 0) {   /* a figure reported alongside, with no target */
+			printf("%-46s | %18s | %18s | %6.2f | none\n", o->title, v, c, o->ratio);
+			continue;
+		}
 		printf("%-46s | %18s | %18s | %6.2f | >= %.2f %s\n", o->title, v, c,
 		       o->ratio, f->target, o->ratio >= f->target ? "ok" : "MISSED");
 		if (o->ratio >= f->target)

@@ -145,8 +145,11 @@ static void usage(FILE *to, const char *argv0)
 "\n"
 "Figures:\n", argv0);
 	for (size_t i = 0; i < NFIGURES; i++)
-		fprintf(to, "  %-12s %-38s target >= %.2f\n", figures[i].id,
-			figures[i].title, figures[i].target);
+		if (figures[i].target > 0)
+			fprintf(to, "  %-12s %-38s target >= %.2f\n", figures[i].id,
+				figures[i].title, figures[i].target);
+		else
+			fprintf(to, "  %-12s %-38s no target\n", figures[i].id, figures[i].title);
 	fprintf(to,
 "\nExit status: 0 when every figure was measured (targets met or not), 1 when\n"
 "one could not be (engine error, wrong bytes, an ERROR record in --rows), 2\n"
