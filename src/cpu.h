@@ -73,7 +73,23 @@ struct cpu {
 	uint64_t           clear_child_tid;   /* set_tid_address */
 	uint64_t           random_ctr;  /* getrandom's stream */
 	struct cpu_file    files[CPU_MAX_FILES];   /* 0 to 2 unused: the standard streams */
+	/* processes (fork, wait4; since 0.6) */
+	int                out_pid;     /* fd 1 and 2 write to this process's capture (0: own) */
+	bool               blocked;     /* the call sleeps: state 'S', the call made again */
+	uint64_t           sleep_ip;    /* with blocked: the SYSCALL to make again */
+	int64_t            wait_pid;    /* with 'S' in wait4: the pid argument it waits for */
+	int                sched_last;  /* the run's root: the PID its last slice ran */
 };
+
+/*
+ * fork: a CPU for the new process @child_pid (made by mm_fork) with the
+ * registers of @parent (rax 0 in the child), its files dup'ed, its output
+ * going where the parent's goes.  0 or -errno (the caller ends the child).
+ */
+int cpu_fork(struct cpu *parent, int child_pid);
+
+/* wait4's condition for @mm (cpu.c): a child matching @pid (-1 any) is a zombie. */
+struct mm *cpu_zombie_child(struct vmfs *m, const struct mm *mm, int64_t pid, bool *any);
 
 /*
  * The system call the program made (syscall.c): @nr and the six argument
@@ -84,6 +100,9 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t args[6]);
 
 /* Close every file the program has open (exit_files; syscall.c). */
 void cpu_files_close(struct cpu *c);
+
+/* fork: @c's files become copies of @parent's (syscall.c); 0 or -ENOMEM, none kept. */
+int cpu_files_dup(struct cpu *c, const struct cpu *parent);
 
 /* The libvmfs calls (cpu.c); -ENOSYS without Unicorn. */
 /*

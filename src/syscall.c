@@ -30,6 +30,8 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -180,6 +182,14 @@ static int64_t out_write(struct cpu *c, int fd, uint64_t src, uint64_t len)
 	uint64_t room;
 	int rc;
 
+	if (c->out_pid) {       /* a forked child: the streams it inherited */
+		struct mm *owner = mm_lookup(c->m, c->out_pid);
+
+		vm_error_clear();
+		if (owner && owner->cpu)
+			o = &owner->cpu->out[fd - 1];
+	}
+
 	if (len > INT64_MAX)
 		len = INT64_MAX;
 	room = CPU_OUT_MAX - o->len;
@@ -225,6 +235,25 @@ void cpu_files_close(struct cpu *c)
 			free(c->files[i].path);
 			c->files[i] = (struct cpu_file){ .hostfd = -1 };
 		}
+}
+
+/* fork: the child's files are the parent's, each host fd dup'ed (dup_fd). */
+int cpu_files_dup(struct cpu *c, const struct cpu *parent)
+{
+	for (int i = 3; i < CPU_MAX_FILES; i++) {
+		const struct cpu_file *f = &parent->files[i];
+
+		if (f->hostfd < 0)
+			continue;
+		c->files[i].hostfd = fcntl(f->hostfd, F_DUPFD_CLOEXEC, 0);
+		c->files[i].path = f->path ? strdup(f->path) : NULL;
+		c->files[i].pos = f->pos;
+		if (c->files[i].hostfd < 0 || (f->path && !c->files[i].path)) {
+			cpu_files_close(c);
+			return vm_error(-ENOMEM, "fork: cannot copy the open files");
+		}
+	}
+	return 0;
 }
 
 /*
@@ -713,6 +742,104 @@ static void exit_group(struct cpu *c, uint64_t code)
 	c->halt = true;
 }
 
+/* The engine's calls give -errno with a message; the program sees only the number. */
+static int64_t ret(int64_t rc)
+{
+	vm_error_clear();
+	return rc;
+}
+
+/* ---- processes -------------------------------------------------------------- */
+
+#define SIGCHLD_NR 17u   /* x86-64 Linux's, the value the program passes */
+
+/*
+ * fork, vfork, and clone with the flags glibc's fork (arch_fork) passes:
+ * SIGCHLD, CLONE_CHILD_SETTID and CLONE_CHILD_CLEARTID with @ctid, no new
+ * stack.  vfork is a fork (the parent does not wait for the child's exec
+ * or exit: a difference Linux allows, as POSIX lets vfork be fork; CLONE_VM
+ * with CLONE_VFORK and no new stack is that vfork too).  Anything else:
+ * -EINVAL, logged.  The child's PID in the parent, 0 in the child.
+ */
+static int64_t sys_clone(struct cpu *c, struct mm *mm, uint64_t flags, uint64_t newsp,
+			 uint64_t ctid)
+{
+	uint64_t known = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | 0xffu;
+	int pid, rc;
+
+	if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK) && !newsp)
+		flags &= ~(uint64_t)(CLONE_VM | CLONE_VFORK);   /* vfork, as fork */
+	if ((flags & ~known) || newsp || (flags & 0xff) != SIGCHLD_NR) {
+		klog_add(&c->m->klog, machine_now(c->m),
+			 "%s[%d]: clone flags 0x%llx%s not supported: EINVAL", mm->comm, mm->pid,
+			 (unsigned long long)flags, newsp ? " with a new stack" : "");
+		return -EINVAL;
+	}
+	if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) && !access_ok(c, ctid, 4))
+		return -EFAULT;
+	if ((pid = mm_fork(c->m, c->pid)) < 0)
+		return ret(pid);
+	if ((rc = cpu_fork(c, pid)) < 0) {
+		mm_exit(c->m, pid);
+		return ret(rc);
+	}
+	{
+		struct cpu *child = mm_lookup(c->m, pid)->cpu;
+		struct vmfs_fault f;
+		int32_t tid = pid;
+
+		child->clear_child_tid = flags & CLONE_CHILD_CLEARTID ? ctid : 0;
+		if (flags & CLONE_CHILD_SETTID)   /* schedule_tail's put_user: a failure ignored */
+			access_vm(c->m, pid, ctid, &tid, sizeof(tid),
+				  VMFS_ACCESS_WRITE | VMFS_ACCESS_KERNEL, &f);
+	}
+	return ret(pid);
+}
+
+
+/*
+ * wait4: reap a zombie child matching @pid (-1, 0 or below -1: any child,
+ * the machine's processes being one process group), its wait status
+ * (Linux's: exit code << 8, or the signal) to @status, zeros to @ru (no
+ * resource usage is kept yet).  No such child: -ECHILD.  None has exited:
+ * 0 with WNOHANG, else the caller sleeps (state S) and makes the call
+ * again when one has.  Stopped and continued children are never reported
+ * (nothing stops a child but vmfs_stop).
+ */
+static int64_t sys_wait4(struct cpu *c, struct mm *mm, int64_t pid, uint64_t status,
+			 uint64_t options, uint64_t ru)
+{
+	uint8_t zeros[144] = { 0 };      /* x86-64 struct rusage */
+	struct mm *z;
+	int32_t ws;
+	bool any;
+	int zpid;
+
+	if (options & ~(uint64_t)(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE))
+		return -EINVAL;
+	if ((int32_t)pid == INT32_MIN)
+		return -ESRCH;
+	if ((status && !access_ok(c, status, 4)) || (ru && !access_ok(c, ru, sizeof(zeros))))
+		return -EFAULT;
+	if (!(z = cpu_zombie_child(c->m, mm, pid > 0 ? pid : -1, &any))) {
+		if (!any)
+			return -ECHILD;
+		if (options & WNOHANG)
+			return 0;
+		c->blocked = true;
+		c->wait_pid = pid > 0 ? pid : -1;
+		return 0;
+	}
+	ws = z->cpu->exit_code;
+	if (status && copy_to_user(c, status, &ws, sizeof(ws)) < 0)
+		return -EFAULT;
+	if (ru && copy_to_user(c, ru, zeros, sizeof(zeros)) < 0)
+		return -EFAULT;
+	zpid = z->pid;
+	mm_exit(c->m, zpid);       /* release_task */
+	return zpid;
+}
+
 /* An unknown call: -ENOSYS, and a kmsg line the first time this process makes it. */
 static int64_t sys_ni(struct cpu *c, struct mm *mm, uint64_t nr)
 {
@@ -726,13 +853,6 @@ static int64_t sys_ni(struct cpu *c, struct mm *mm, uint64_t nr)
 			 nr < NR_SYSCALL_NAMES && syscall_names[nr] ? syscall_names[nr] : "?");
 	}
 	return -ENOSYS;
-}
-
-/* The engine's calls give -errno with a message; the program sees only the number. */
-static int64_t ret(int64_t rc)
-{
-	vm_error_clear();
-	return rc;
 }
 
 int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
@@ -854,6 +974,10 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
 	case 102: case 104: case 107: case 108:   /* getuid, getgid, geteuid, getegid */
 		return 0;
 	case 110: return mm->ppid;           /* getppid */
+	case 56:  return sys_clone(c, mm, a[0], a[1], a[3]);
+	case 57:  return sys_clone(c, mm, SIGCHLD_NR, 0, 0);               /* fork */
+	case 58:  return sys_clone(c, mm, SIGCHLD_NR, 0, 0);               /* vfork */
+	case 61:  return sys_wait4(c, mm, (int64_t)(int32_t)a[0], a[1], a[2], a[3]);
 	case 149: return ret(do_mlock(c->m, c->pid, a[0], a[1], 0));
 	case 150: return ret(do_munlock(c->m, c->pid, a[0], a[1]));
 	case 158: /* arch_prctl */
