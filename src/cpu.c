@@ -34,8 +34,12 @@
  * the ip and sp read here (cpu_ip_sp).  A process runs in slices of
  * CPU_SLICE instructions, counted exactly by a code hook, so that the
  * caller (libvmfs/api.c) lets the machine lock go between them.  Linux's
- * state letters: T (loaded, stopped), R (running), Z (exited, not reaped).
- * One Unicorn engine per process (about 3 MB), closed at exit.
+ * state letters: T (loaded, stopped), R (running), S (sleeping in wait4),
+ * Z (exited, not reaped).  A run of a PID gives its slices in turn to the
+ * PID and the processes it forked (sched_pick, round robin); a sleeping
+ * call is made again from its SYSCALL when the process is woken.
+ * One Unicorn engine per process (about 3 MB), closed at exit; a fork's
+ * child gets its own, with the parent's registers (cpu_fork).
  * Called with the machine lock held.
  */
 #include "cpu.h"
@@ -326,6 +330,29 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 	c->insns++;
 }
 
+/*
+ * A successful execve from the program: start_thread's registers at the
+ * new entry (the slice stops; the next starts there), the shadow made
+ * anew for the new mappings (a block whose bytes changed is translated
+ * again, as always).  The files
+ * stay open (no close-on-exec yet).
+ */
+static void cpu_exec_reset(struct cpu *c, struct mm *mm)
+{
+	for (int i = 0; i < 20; i++)      /* not RIP: written in the hook it runs on from there */
+		if (reg_ids[i] != UC_X86_REG_RIP)
+			reg_set(c, reg_ids[i], 0);
+	reg_set(c, UC_X86_REG_RSP, mm->img.start_stack);
+	reg_set(c, UC_X86_REG_RFLAGS, 0x202);
+	c->execs = mm->img.execs;
+	c->clear_child_tid = 0;
+	c->resume = true;
+	c->resume_ip = mm->img.entry;
+	if (cpu_sync(c, mm) < 0)
+		cpu_signal(c, 9);     /* as Linux's exec past the point of no return */
+	uc_emu_stop(c->uc);
+}
+
 static void hook_syscall(uc_engine *uc, void *arg)
 {
 	struct cpu *c = arg;
@@ -348,8 +375,15 @@ static void hook_syscall(uc_engine *uc, void *arg)
 		 * hook RIP reads the SYSCALL's own address (measured), and after
 		 * the stop it reads the next one's: cpu_slice puts it back.
 		 */
-		c->sleep_ip = reg_get(c, UC_X86_REG_RIP);
+		c->resume = true;
+		c->resume_ip = reg_get(c, UC_X86_REG_RIP);
 		uc_emu_stop(uc);
+		return;
+	}
+	if (c->execed) {
+		c->execed = false;
+		if ((mm = mm_lookup(c->m, c->pid)))
+			cpu_exec_reset(c, mm);
 		return;
 	}
 	reg_set(c, UC_X86_REG_RAX, ret);
@@ -710,8 +744,9 @@ static void cpu_slice(struct vmfs *m, struct mm *mm, struct cpu *c)
 			}
 		}
 	} while (c->restart && !c->halt && !c->blocked && c->budget);
-	if (c->blocked && !c->halt)
-		reg_set(c, UC_X86_REG_RIP, c->sleep_ip);
+	if (c->resume && !c->halt)
+		reg_set(c, UC_X86_REG_RIP, c->resume_ip);
+	c->resume = false;
 }
 
 /*

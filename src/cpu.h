@@ -6,7 +6,8 @@
  * stepped or its registers are read after an exec; it keeps it until it is
  * reaped (mm_destroy calls mm->cpu_free).  Its state is Linux's task state
  * letter: 'T' loaded or stopped (by vmfs_stop, or a step that ended),
- * 'R' running (inside vmfs_run), 'Z' exited and not yet reaped (exit
+ * 'R' running (inside vmfs_run), 'S' sleeping in wait4 (made again when
+ * woken), 'Z' exited and not yet reaped (exit
  * status, output and, with VMFS_RUN_KEEP, the address space are kept).
  * A zombie never runs again.  What stays true: a system call changes
  * nothing when it fails on a bad argument, and the CPU's shadow of the
@@ -76,7 +77,9 @@ struct cpu {
 	/* processes (fork, wait4; since 0.6) */
 	int                out_pid;     /* fd 1 and 2 write to this process's capture (0: own) */
 	bool               blocked;     /* the call sleeps: state 'S', the call made again */
-	uint64_t           sleep_ip;    /* with blocked: the SYSCALL to make again */
+	bool               execed;      /* execve succeeded: the CPU starts the new program */
+	bool               resume;      /* after the slice's stop, RIP is resume_ip */
+	uint64_t           resume_ip;   /* (a hook's RIP write does not last: measured) */
 	int64_t            wait_pid;    /* with 'S' in wait4: the pid argument it waits for */
 	int                sched_last;  /* the run's root: the PID its last slice ran */
 };

@@ -840,6 +840,96 @@ static int64_t sys_wait4(struct cpu *c, struct mm *mm, int64_t pid, uint64_t sta
 	return zpid;
 }
 
+#define MAX_ARG_STRLEN (32 * PAGE_SIZE)      /* Linux's, per string */
+#define ARG_BYTES_MAX  (8ull << 20 >> 2)      /* bprm_stack_limits: RLIMIT_STACK / 4 */
+
+/* Free a vector copy_strings made (NULL-terminated). */
+static void free_strings(char **v)
+{
+	if (v)
+		for (char **p = v; *p; p++)
+			free(*p);
+	free(v);
+}
+
+/*
+ * copy_strings: the NULL-terminated vector of user pointers at @uv (NULL:
+ * none) copied in, each string up to MAX_ARG_STRLEN (then -E2BIG), the
+ * whole with *@bytes (pointers and strings) below ARG_BYTES_MAX (-E2BIG,
+ * as bprm_stack_limits; do_execve checks again), -EFAULT on a bad pointer.
+ */
+static int copy_strings(struct cpu *c, uint64_t uv, char ***out, uint64_t *bytes)
+{
+	char **v = calloc(1, sizeof(*v)), **nv, *str = NULL;
+	uint64_t n = 0;
+	int64_t len;
+
+	if (!v)
+		return -ENOMEM;
+	for (; uv; n++) {
+		uint64_t up;
+
+		if (copy_from_user(c, &up, uv + n * 8, sizeof(up)) < 0) {
+			len = -EFAULT;
+			goto fail;
+		}
+		if (!up)
+			break;
+		*bytes += 8;
+		if (!(str = malloc(MAX_ARG_STRLEN)) || !(nv = realloc(v, (n + 2) * sizeof(*v)))) {
+			len = -ENOMEM;
+			goto fail;
+		}
+		v = nv;
+		v[n + 1] = NULL;
+		if ((len = strncpy_from_user(c, str, up, MAX_ARG_STRLEN)) < 0) {
+			len = len == -ENAMETOOLONG ? -E2BIG : len;
+			goto fail;
+		}
+		*bytes += (uint64_t)len + 1;
+		if (*bytes > ARG_BYTES_MAX) {
+			len = -E2BIG;
+			goto fail;
+		}
+		v[n] = realloc(str, (size_t)len + 1);
+		str = NULL;
+	}
+	*out = v;
+	return 0;
+fail:
+	free(str);
+	v[n] = NULL;
+	free_strings(v);
+	return (int)len;
+}
+
+/*
+ * execve: the path, argv and envp copied from the program's memory
+ * (copy_from_user: EFAULT, ENAMETOOLONG, E2BIG), then the engine's
+ * do_execve, whose errors leave the process as it was; on success the CPU
+ * starts the new program at its entry (cpu_exec_reset, from the hook).
+ */
+static int64_t sys_execve(struct cpu *c, uint64_t upath, uint64_t uargv, uint64_t uenvp)
+{
+	char path[PATH_MAX], **argv = NULL, **envp = NULL;
+	uint64_t bytes = 0;
+	int64_t rc = strncpy_from_user(c, path, upath, sizeof(path));
+
+	if (rc < 0)
+		return rc;
+	if ((rc = copy_strings(c, uargv, &argv, &bytes)) < 0 ||
+	    (rc = copy_strings(c, uenvp, &envp, &bytes)) < 0)
+		goto out;
+	rc = do_execve(c->m, c->pid, path, (const char *const *)argv, (const char *const *)envp,
+		       NULL);
+	if (rc == 0)
+		c->execed = true;
+out:
+	free_strings(argv);
+	free_strings(envp);
+	return ret(rc);
+}
+
 /* An unknown call: -ENOSYS, and a kmsg line the first time this process makes it. */
 static int64_t sys_ni(struct cpu *c, struct mm *mm, uint64_t nr)
 {
@@ -977,6 +1067,7 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
 	case 56:  return sys_clone(c, mm, a[0], a[1], a[3]);
 	case 57:  return sys_clone(c, mm, SIGCHLD_NR, 0, 0);               /* fork */
 	case 58:  return sys_clone(c, mm, SIGCHLD_NR, 0, 0);               /* vfork */
+	case 59:  return sys_execve(c, a[0], a[1], a[2]);
 	case 61:  return sys_wait4(c, mm, (int64_t)(int32_t)a[0], a[1], a[2], a[3]);
 	case 149: return ret(do_mlock(c->m, c->pid, a[0], a[1], 0));
 	case 150: return ret(do_munlock(c->m, c->pid, a[0], a[1]));

@@ -8,7 +8,7 @@
  *
  * What stays true: each test opens its own machine; the programs' paths
  * come from the command line (meson passes the built programs, in the
- * order hello heap segv spin sys fork).
+ * order hello heap segv spin sys fork execve).
  */
 #include "testutil.h"
 
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-enum { P_HELLO, P_HEAP, P_SEGV, P_SPIN, P_SYS, P_FORK, NPROGS };
+enum { P_HELLO, P_HEAP, P_SEGV, P_SPIN, P_SYS, P_FORK, P_EXECVE, NPROGS };
 static const char *progs[NPROGS];
 
 /* A new process of @m with program @p exec'd (argv[0] its path). */
@@ -489,6 +489,35 @@ static void test_fork_cow(void **state)
 	vmfs_close(m);
 }
 
+/*
+ * execve from a program: bad pointers EFAULT, a missing file ENOENT, a
+ * string over MAX_ARG_STRLEN E2BIG, each leaving it running; a forked
+ * child execs the host's /usr/bin/echo (dynamic), and the program execs
+ * itself with new argv and envp: the CPU starts at the new entry.
+ */
+static void test_execve(void **state)
+{
+	vmfs *m = open_machine("mem=64M");
+	struct vmfs_cpu_status st;
+	struct vmfs_proc_stat ps;
+	int pid = load(m, P_EXECVE);
+	char want[512];
+
+	(void)state;
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	snprintf(want, sizeof(want),
+		 "path-bad -1 %d\nargv-bad -1 %d\nstring-bad -1 %d\nnoent -1 %d\ne2big -1 %d\n"
+		 "from exec\nchild exited 1 0\nsecond: second from-exec 1\n",
+		 EFAULT, EFAULT, EFAULT, ENOENT, E2BIG);
+	assert_string_equal(output(m, pid, 1), want);
+	assert_int_equal(st.exit_code, 5 << 8);
+	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+	assert_string_equal(ps.comm, "cpu_execve");
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +533,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pressure),
 		cmocka_unit_test(test_fork_wait),
 		cmocka_unit_test(test_fork_cow),
+		cmocka_unit_test(test_execve),
 	};
 
 	if (argc != NPROGS + 1) {
