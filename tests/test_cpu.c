@@ -507,9 +507,9 @@ static void test_execve(void **state)
 	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
 	assert_int_equal(st.state, 'Z');
 	snprintf(want, sizeof(want),
-		 "path-bad -1 %d\nargv-bad -1 %d\nstring-bad -1 %d\nnoent -1 %d\ne2big -1 %d\n"
+		 "getcwd-small -1 %d\ngetcwd 2 0\ncwd /\npath-bad -1 %d\nargv-bad -1 %d\nstring-bad -1 %d\nnoent -1 %d\ne2big -1 %d\n"
 		 "from exec\nchild exited 1 0\nsecond: second from-exec 1\n",
-		 EFAULT, EFAULT, EFAULT, ENOENT, E2BIG);
+		 ERANGE, EFAULT, EFAULT, EFAULT, ENOENT, E2BIG);
 	assert_string_equal(output(m, pid, 1), want);
 	assert_int_equal(st.exit_code, 5 << 8);
 	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);

@@ -6,7 +6,8 @@
  * then forks a child that execs /usr/bin/echo (a dynamic program of the
  * host) with arguments of its own, waits for it, and finally execs the
  * program named by its first argument itself with "from-exec" as its
- * argument (argv[0] is "second").
+ * argument (argv[0] is "second").  First, getcwd: "/" (ERANGE for a
+ * buffer of 1 byte).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +35,13 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "from-exec") == 0) {
 		printf("second: %s %s %s\n", argv[0], argv[1], getenv("A") ? getenv("A") : "-");
 		return 5;
+	}
+	{
+		char cwd[8];
+
+		show("getcwd-small", syscall(SYS_getcwd, cwd, 1));
+		show("getcwd", syscall(SYS_getcwd, cwd, sizeof(cwd)));
+		printf("cwd %s\n", cwd);
 	}
 	show("path-bad", syscall(SYS_execve, (char *)16, echo_argv, env));
 	show("argv-bad", syscall(SYS_execve, "/usr/bin/echo", (char **)16, env));
