@@ -684,6 +684,22 @@ static void reparent_children(struct vmfs *m, const struct mm *mm, int reaper)
 			p->ppid = reaper == mm->pid ? 0 : reaper;
 }
 
+int cpu_kill(struct cpu *c, struct cpu *t, int signo)
+{
+	struct mm *mm = mm_lookup(t->m, t->pid);
+
+	if (!mm || t->state == 'Z')
+		return 0;                 /* a zombie: nothing happens (as Linux) */
+	if (t == c) {                     /* the caller itself: the slice ends */
+		cpu_signal(c, signo);
+		return 0;
+	}
+	t->signo = signo;
+	reparent_children(t->m, mm, c->run_root);
+	cpu_zombie(t);
+	return 0;
+}
+
 /*
  * The next process of the run of @root to get a slice, round robin in PID
  * order after the last one: a member of the tree that is running ('R'), a
@@ -765,6 +781,11 @@ int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
 	if (!(mm = cpu_get(m, pid, &rc)))
 		return rc;
 	root = mm->cpu;
+	if (root->state == 'Z' && (flags & CPU_RUN_CONT)) {   /* killed by its tree */
+		sched_park(m, pid);
+		status_fill(root, st);
+		return 0;
+	}
 	if (root->state == 'Z')
 		return vm_error(-ESRCH, "process %d has exited", pid);
 	if (!(flags & CPU_RUN_CONT)) {
@@ -788,6 +809,7 @@ int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
 		return vm_error(-EDEADLK, "process %d sleeps and nothing of its run can wake it", pid);
 	}
 	c = cur->cpu;
+	c->run_root = pid;
 	root->sched_last = cur->pid;
 	c->state = 'R';
 	if ((rc = cpu_sync(c, cur)) < 0) {

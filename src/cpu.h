@@ -82,6 +82,7 @@ struct cpu {
 	uint64_t           resume_ip;   /* (a hook's RIP write does not last: measured) */
 	int64_t            wait_pid;    /* with 'S' in wait4: the pid argument it waits for */
 	int                sched_last;  /* the run's root: the PID its last slice ran */
+	int                run_root;    /* the PID whose run gave this process its slice */
 };
 
 /*
@@ -90,6 +91,13 @@ struct cpu {
  * going where the parent's goes.  0 or -errno (the caller ends the child).
  */
 int cpu_fork(struct cpu *parent, int child_pid);
+
+/*
+ * kill from @c (running) of @t with a signal whose default action is to
+ * terminate: @t exits with it (a zombie at once, its children to @c's run
+ * root; the caller itself at the end of the call).  0.
+ */
+int cpu_kill(struct cpu *c, struct cpu *t, int signo);
 
 /* wait4's condition for @mm (cpu.c): a child matching @pid (-1 any) is a zombie. */
 struct mm *cpu_zombie_child(struct vmfs *m, const struct mm *mm, int64_t pid, bool *any);

@@ -930,6 +930,30 @@ out:
 	return ret(rc);
 }
 
+/*
+ * kill: to one of the machine's processes running a program.  Signal 0
+ * checks it exists; SIGCHLD, SIGCONT, SIGURG and SIGWINCH are ignored (their
+ * default action), and so, for now, are the stop signals; any other ends
+ * the process with it (no handlers run: rt_sigaction only records).  A
+ * zombie takes it and nothing happens.  pid 0 or below (process groups,
+ * everyone) is EINVAL here.
+ */
+static int64_t sys_kill(struct cpu *c, int64_t pid, int64_t sig)
+{
+	struct mm *t;
+
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	if (pid <= 0)
+		return -EINVAL;
+	if (pid > INT32_MAX || !(t = mm_lookup(c->m, (int)pid)) || !t->cpu)
+		return ret(-ESRCH);
+	if (sig == 0 || sig == 17 || sig == 18 || sig == 23 || sig == 28 ||
+	    (sig >= 19 && sig <= 22))
+		return 0;
+	return cpu_kill(c, t->cpu, (int)sig);
+}
+
 /* An unknown call: -ENOSYS, and a kmsg line the first time this process makes it. */
 static int64_t sys_ni(struct cpu *c, struct mm *mm, uint64_t nr)
 {
@@ -1068,6 +1092,7 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
 	case 57:  return sys_clone(c, mm, SIGCHLD_NR, 0, 0);               /* fork */
 	case 58:  return sys_clone(c, mm, SIGCHLD_NR, 0, 0);               /* vfork */
 	case 59:  return sys_execve(c, a[0], a[1], a[2]);
+	case 62:  return sys_kill(c, (int64_t)(int32_t)a[0], (int64_t)(int32_t)a[1]);
 	case 79:  /* getcwd: the working directory is the root */
 		if (a[1] < 2)
 			return -ERANGE;

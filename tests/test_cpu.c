@@ -8,7 +8,7 @@
  *
  * What stays true: each test opens its own machine; the programs' paths
  * come from the command line (meson passes the built programs, in the
- * order hello heap segv spin sys fork execve).
+ * order hello heap segv spin sys fork execve kill).
  */
 #include "testutil.h"
 
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-enum { P_HELLO, P_HEAP, P_SEGV, P_SPIN, P_SYS, P_FORK, P_EXECVE, NPROGS };
+enum { P_HELLO, P_HEAP, P_SEGV, P_SPIN, P_SYS, P_FORK, P_EXECVE, P_KILL, NPROGS };
 static const char *progs[NPROGS];
 
 /* A new process of @m with program @p exec'd (argv[0] its path). */
@@ -518,6 +518,28 @@ static void test_execve(void **state)
 	vmfs_close(m);
 }
 
+/* kill: SIGTERM ends a spinning child (wait reports it), SIGKILL the caller itself. */
+static void test_kill(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	int pid = load(m, P_KILL);
+	char want[512];
+
+	(void)state;
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.stop_why, VMFS_CPU_STOP_SIGNAL);
+	assert_int_equal(st.exit_code, 9);
+	snprintf(want, sizeof(want),
+		 "kill-term 0 0\nwait 1 0\nsignaled 1 sig 15\nkill-reaped -1 %d\n"
+		 "kill-bad-sig -1 %d\nkill-0 0 0\nkill-chld 0 0\n", ESRCH, EINVAL);
+	assert_string_equal(output(m, pid, 1), want);
+	assert_int_equal(vmfs_pids(m, NULL, 0), 1);    /* the child was reaped */
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +556,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_fork_wait),
 		cmocka_unit_test(test_fork_cow),
 		cmocka_unit_test(test_execve),
+		cmocka_unit_test(test_kill),
 	};
 
 	if (argc != NPROGS + 1) {
