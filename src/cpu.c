@@ -48,6 +48,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -353,6 +354,36 @@ static void cpu_exec_reset(struct cpu *c, struct mm *mm)
 	uc_emu_stop(c->uc);
 }
 
+static int cpu_fork(struct cpu *parent, int child_pid);
+static void cpu_kill(struct cpu *c, struct cpu *t, int signo);
+
+/*
+ * The CPU's part of a fork that syscall.c made (mm_fork): the child's CPU
+ * (cpu_fork) and CLONE_CHILD_SETTID/CLEARTID.  The value for rax: the
+ * child's PID, or -errno with the child gone.
+ */
+static uint64_t fork_finish(struct cpu *c, uint64_t ret)
+{
+	int pid = c->fork_pid, rc;
+	struct vmfs_fault f;
+	int32_t tid = pid;
+	struct mm *cm;
+
+	c->fork_pid = 0;
+	if ((rc = cpu_fork(c, pid)) < 0) {
+		mm_exit(c->m, pid);
+		vm_error_clear();
+		return (uint64_t)(int64_t)rc;
+	}
+	cm = mm_lookup(c->m, pid);
+	cm->cpu->clear_child_tid = c->fork_flags & CLONE_CHILD_CLEARTID ? c->fork_ctid : 0;
+	if (c->fork_flags & CLONE_CHILD_SETTID)   /* schedule_tail's put_user: a failure ignored */
+		access_vm(c->m, pid, c->fork_ctid, &tid, sizeof(tid),
+			  VMFS_ACCESS_WRITE | VMFS_ACCESS_KERNEL, &f);
+	vm_error_clear();
+	return ret;
+}
+
 static void hook_syscall(uc_engine *uc, void *arg)
 {
 	struct cpu *c = arg;
@@ -369,6 +400,15 @@ static void hook_syscall(uc_engine *uc, void *arg)
 	args[4] = reg_get(c, UC_X86_REG_R8);
 	args[5] = reg_get(c, UC_X86_REG_R9);
 	ret = (uint64_t)cpu_syscall(c, reg_get(c, UC_X86_REG_RAX), args);
+	if (c->fork_pid)
+		ret = fork_finish(c, ret);
+	if (c->kill_sig) {
+		struct mm *t = mm_lookup(c->m, c->kill_pid);
+
+		if (t && t->cpu)
+			cpu_kill(c, t->cpu, c->kill_sig);
+		c->kill_sig = 0;
+	}
 	if (c->blocked) {
 		/*
 		 * The call sleeps: made again when the process is woken.  In the
@@ -569,7 +609,12 @@ static struct mm *cpu_get(struct vmfs *m, int pid, int *err)
 	return mm;
 }
 
-int cpu_fork(struct cpu *parent, int child_pid)
+/*
+ * fork: a CPU for the new process @child_pid (made by mm_fork) with the
+ * registers of @parent (rax 0 in the child), its files dup'ed, its output
+ * going where the parent's goes.  0 or -errno (the caller ends the child).
+ */
+static int cpu_fork(struct cpu *parent, int child_pid)
 {
 	struct mm *mm = mm_lookup(parent->m, child_pid);
 	struct cpu *c;
@@ -659,19 +704,6 @@ static bool in_tree(struct vmfs *m, const struct mm *mm, int root)
 	return false;
 }
 
-struct mm *cpu_zombie_child(struct vmfs *m, const struct mm *mm, int64_t pid, bool *any)
-{
-	*any = false;
-	for (struct mm *p = m->procs; p; p = p->next) {
-		if (p->ppid != mm->pid || (pid > 0 && p->pid != pid))
-			continue;
-		*any = true;
-		if (p->cpu && p->cpu->state == 'Z')
-			return p;
-	}
-	return NULL;
-}
-
 /*
  * forget_original_parent: the children of @mm, which exits, go to the
  * run's root @reaper (a child subreaper, PR_SET_CHILD_SUBREAPER), or to no
@@ -684,20 +716,24 @@ static void reparent_children(struct vmfs *m, const struct mm *mm, int reaper)
 			p->ppid = reaper == mm->pid ? 0 : reaper;
 }
 
-int cpu_kill(struct cpu *c, struct cpu *t, int signo)
+/*
+ * kill from @c (running) of @t with a signal whose default action is to
+ * terminate: @t exits with it (a zombie at once, its children to @c's run
+ * root; the caller itself at the end of the call).
+ */
+static void cpu_kill(struct cpu *c, struct cpu *t, int signo)
 {
 	struct mm *mm = mm_lookup(t->m, t->pid);
 
 	if (!mm || t->state == 'Z')
-		return 0;                 /* a zombie: nothing happens (as Linux) */
+		return;                   /* a zombie: nothing happens (as Linux) */
 	if (t == c) {                     /* the caller itself: the slice ends */
 		cpu_signal(c, signo);
-		return 0;
+		return;
 	}
 	t->signo = signo;
 	reparent_children(t->m, mm, c->run_root);
 	cpu_zombie(t);
-	return 0;
 }
 
 /*

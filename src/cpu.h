@@ -83,23 +83,12 @@ struct cpu {
 	int64_t            wait_pid;    /* with 'S' in wait4: the pid argument it waits for */
 	int                sched_last;  /* the run's root: the PID its last slice ran */
 	int                run_root;    /* the PID whose run gave this process its slice */
+	int                fork_pid;    /* a fork syscall.c made: cpu.c gives the child its CPU */
+	uint64_t           fork_flags, fork_ctid;
+	int                kill_pid, kill_sig;   /* a kill syscall.c accepted: cpu.c delivers it */
 };
 
-/*
- * fork: a CPU for the new process @child_pid (made by mm_fork) with the
- * registers of @parent (rax 0 in the child), its files dup'ed, its output
- * going where the parent's goes.  0 or -errno (the caller ends the child).
- */
-int cpu_fork(struct cpu *parent, int child_pid);
-
-/*
- * kill from @c (running) of @t with a signal whose default action is to
- * terminate: @t exits with it (a zombie at once, its children to @c's run
- * root; the caller itself at the end of the call).  0.
- */
-int cpu_kill(struct cpu *c, struct cpu *t, int signo);
-
-/* wait4's condition for @mm (cpu.c): a child matching @pid (-1 any) is a zombie. */
+/* wait4's condition for @mm (syscall.c): a child matching @pid (-1 any) is a zombie. */
 struct mm *cpu_zombie_child(struct vmfs *m, const struct mm *mm, int64_t pid, bool *any);
 
 /*

@@ -19,7 +19,12 @@
  * fstat, newfstatat, access, close, and mmap of a file, which maps the
  * file's host-file object (object_host), so a library's pages are one
  * copy in the page cache for every process that maps it.  An unknown call
- * is -ENOSYS, logged once per process and number in kmsg.
+ * is -ENOSYS, logged once per process and number in kmsg.  Processes:
+ * fork/vfork/clone (mm_fork here; the child's CPU is cpu.c's, made when
+ * the call returns: c->fork_pid), wait4 (a sleep is c->blocked: cpu.c
+ * makes the call again when woken), execve (do_execve; cpu.c restarts the
+ * CPU: c->execed), kill (checked here, delivered by cpu.c: c->kill_sig),
+ * so that this module never calls back into cpu.c.
  * Called from the CPU's syscall hook, with the machine lock held.
  */
 #include "cpu.h"
@@ -765,7 +770,7 @@ static int64_t sys_clone(struct cpu *c, struct mm *mm, uint64_t flags, uint64_t 
 			 uint64_t ctid)
 {
 	uint64_t known = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | 0xffu;
-	int pid, rc;
+	int pid;
 
 	if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK) && !newsp)
 		flags &= ~(uint64_t)(CLONE_VM | CLONE_VFORK);   /* vfork, as fork */
@@ -779,23 +784,26 @@ static int64_t sys_clone(struct cpu *c, struct mm *mm, uint64_t flags, uint64_t 
 		return -EFAULT;
 	if ((pid = mm_fork(c->m, c->pid)) < 0)
 		return ret(pid);
-	if ((rc = cpu_fork(c, pid)) < 0) {
-		mm_exit(c->m, pid);
-		return ret(rc);
-	}
-	{
-		struct cpu *child = mm_lookup(c->m, pid)->cpu;
-		struct vmfs_fault f;
-		int32_t tid = pid;
-
-		child->clear_child_tid = flags & CLONE_CHILD_CLEARTID ? ctid : 0;
-		if (flags & CLONE_CHILD_SETTID)   /* schedule_tail's put_user: a failure ignored */
-			access_vm(c->m, pid, ctid, &tid, sizeof(tid),
-				  VMFS_ACCESS_WRITE | VMFS_ACCESS_KERNEL, &f);
-	}
+	/* the CPU's part (copy_thread, the tid) is cpu.c's, when the call returns */
+	c->fork_pid = pid;
+	c->fork_flags = flags;
+	c->fork_ctid = ctid;
 	return ret(pid);
 }
 
+
+struct mm *cpu_zombie_child(struct vmfs *m, const struct mm *mm, int64_t pid, bool *any)
+{
+	*any = false;
+	for (struct mm *p = m->procs; p; p = p->next) {
+		if (p->ppid != mm->pid || (pid > 0 && p->pid != pid))
+			continue;
+		*any = true;
+		if (p->cpu && p->cpu->state == 'Z')
+			return p;
+	}
+	return NULL;
+}
 
 /*
  * wait4: reap a zombie child matching @pid (-1, 0 or below -1: any child,
@@ -951,7 +959,9 @@ static int64_t sys_kill(struct cpu *c, int64_t pid, int64_t sig)
 	if (sig == 0 || sig == 17 || sig == 18 || sig == 23 || sig == 28 ||
 	    (sig >= 19 && sig <= 22))
 		return 0;
-	return cpu_kill(c, t->cpu, (int)sig);
+	c->kill_pid = (int)pid;        /* delivered by cpu.c when the call returns */
+	c->kill_sig = (int)sig;
+	return 0;
 }
 
 /* An unknown call: -ENOSYS, and a kmsg line the first time this process makes it. */
