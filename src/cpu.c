@@ -34,8 +34,12 @@
  * the ip and sp read here (cpu_ip_sp).  A process runs in slices of
  * CPU_SLICE instructions, counted exactly by a code hook, so that the
  * caller (libvmfs/api.c) lets the machine lock go between them.  Linux's
- * state letters: T (loaded, stopped), R (running), Z (exited, not reaped).
- * One Unicorn engine per process (about 3 MB), closed at exit.
+ * state letters: T (loaded, stopped), R (running), S (sleeping in wait4),
+ * Z (exited, not reaped).  A run of a PID gives its slices in turn to the
+ * PID and the processes it forked (sched_pick, round robin); a sleeping
+ * call is made again from its SYSCALL when the process is woken.
+ * One Unicorn engine per process (about 3 MB), closed at exit; a fork's
+ * child gets its own, with the parent's registers (cpu_fork).
  * Called with the machine lock held.
  */
 #include "cpu.h"
@@ -44,6 +48,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -326,6 +331,59 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 	c->insns++;
 }
 
+/*
+ * A successful execve from the program: start_thread's registers at the
+ * new entry (the slice stops; the next starts there), the shadow made
+ * anew for the new mappings (a block whose bytes changed is translated
+ * again, as always).  The files
+ * stay open (no close-on-exec yet).
+ */
+static void cpu_exec_reset(struct cpu *c, struct mm *mm)
+{
+	for (int i = 0; i < 20; i++)      /* not RIP: written in the hook it runs on from there */
+		if (reg_ids[i] != UC_X86_REG_RIP)
+			reg_set(c, reg_ids[i], 0);
+	reg_set(c, UC_X86_REG_RSP, mm->img.start_stack);
+	reg_set(c, UC_X86_REG_RFLAGS, 0x202);
+	c->execs = mm->img.execs;
+	c->clear_child_tid = 0;
+	c->resume = true;
+	c->resume_ip = mm->img.entry;
+	if (cpu_sync(c, mm) < 0)
+		cpu_signal(c, 9);     /* as Linux's exec past the point of no return */
+	uc_emu_stop(c->uc);
+}
+
+static int cpu_fork(struct cpu *parent, int child_pid);
+static void cpu_kill(struct cpu *c, struct cpu *t, int signo);
+
+/*
+ * The CPU's part of a fork that syscall.c made (mm_fork): the child's CPU
+ * (cpu_fork) and CLONE_CHILD_SETTID/CLEARTID.  The value for rax: the
+ * child's PID, or -errno with the child gone.
+ */
+static uint64_t fork_finish(struct cpu *c, uint64_t ret)
+{
+	int pid = c->fork_pid, rc;
+	struct vmfs_fault f;
+	int32_t tid = pid;
+	struct mm *cm;
+
+	c->fork_pid = 0;
+	if ((rc = cpu_fork(c, pid)) < 0) {
+		mm_exit(c->m, pid);
+		vm_error_clear();
+		return (uint64_t)(int64_t)rc;
+	}
+	cm = mm_lookup(c->m, pid);
+	cm->cpu->clear_child_tid = c->fork_flags & CLONE_CHILD_CLEARTID ? c->fork_ctid : 0;
+	if (c->fork_flags & CLONE_CHILD_SETTID)   /* schedule_tail's put_user: a failure ignored */
+		access_vm(c->m, pid, c->fork_ctid, &tid, sizeof(tid),
+			  VMFS_ACCESS_WRITE | VMFS_ACCESS_KERNEL, &f);
+	vm_error_clear();
+	return ret;
+}
+
 static void hook_syscall(uc_engine *uc, void *arg)
 {
 	struct cpu *c = arg;
@@ -342,9 +400,35 @@ static void hook_syscall(uc_engine *uc, void *arg)
 	args[4] = reg_get(c, UC_X86_REG_R8);
 	args[5] = reg_get(c, UC_X86_REG_R9);
 	ret = (uint64_t)cpu_syscall(c, reg_get(c, UC_X86_REG_RAX), args);
+	if (c->fork_pid)
+		ret = fork_finish(c, ret);
+	if (c->kill_sig) {
+		struct mm *t = mm_lookup(c->m, c->kill_pid);
+
+		if (t && t->cpu)
+			cpu_kill(c, t->cpu, c->kill_sig);
+		c->kill_sig = 0;
+	}
+	if (c->blocked) {
+		/*
+		 * The call sleeps: made again when the process is woken.  In the
+		 * hook RIP reads the SYSCALL's own address (measured), and after
+		 * the stop it reads the next one's: cpu_slice puts it back.
+		 */
+		c->resume = true;
+		c->resume_ip = reg_get(c, UC_X86_REG_RIP);
+		uc_emu_stop(uc);
+		return;
+	}
+	if (c->execed) {
+		c->execed = false;
+		if ((mm = mm_lookup(c->m, c->pid)))
+			cpu_exec_reset(c, mm);
+		return;
+	}
 	reg_set(c, UC_X86_REG_RAX, ret);
-	/* SYSCALL put the return address in rcx and rflags in r11 */
-	reg_set(c, UC_X86_REG_RCX, reg_get(c, UC_X86_REG_RIP));
+	/* SYSCALL put the return address in rcx (RIP reads the SYSCALL's own here) */
+	reg_set(c, UC_X86_REG_RCX, reg_get(c, UC_X86_REG_RIP) + 2);
 	reg_set(c, UC_X86_REG_R11, reg_get(c, UC_X86_REG_RFLAGS));
 	if (c->maps_changed && (mm = mm_lookup(c->m, c->pid)) && cpu_sync(c, mm) < 0)
 		cpu_signal(c, 9);
@@ -472,6 +556,30 @@ static int cpu_open_uc(struct cpu *c, struct mm *mm)
 	return 0;
 }
 
+/* A new CPU for @mm at its exec's entry, state 'T', installed as mm->cpu. */
+static int cpu_new(struct vmfs *m, struct mm *mm, struct cpu **out)
+{
+	struct cpu *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c)
+		return vm_error(-ENOMEM, "cpu: out of memory");
+	c->m = m;
+	c->pid = mm->pid;
+	c->state = 'T';
+	for (int i = 0; i < CPU_MAX_FILES; i++)
+		c->files[i].hostfd = -1;
+	if ((rc = cpu_open_uc(c, mm)) < 0) {
+		cpu_free(c);
+		return rc;
+	}
+	mm->cpu = c;
+	mm->cpu_free = cpu_free;
+	mm->cpu_ip_sp = cpu_ip_sp;
+	*out = c;
+	return 0;
+}
+
 /*
  * The CPU of @pid, made (or made anew after an exec) if need be: the mm,
  * or NULL with the error set (-ESRCH, -EINVAL never exec'd, -ENOMEM).
@@ -496,23 +604,57 @@ static struct mm *cpu_get(struct vmfs *m, int pid, int *err)
 		cpu_free(c);
 		mm->cpu = NULL;
 	}
-	if (!(c = calloc(1, sizeof(*c)))) {
-		*err = vm_error(-ENOMEM, "cpu: out of memory");
+	if ((*err = cpu_new(m, mm, &c)) < 0)
 		return NULL;
-	}
-	c->m = m;
-	c->pid = pid;
-	c->state = 'T';
-	for (int i = 0; i < CPU_MAX_FILES; i++)
-		c->files[i].hostfd = -1;
-	if ((*err = cpu_open_uc(c, mm)) < 0) {
-		cpu_free(c);
-		return NULL;
-	}
-	mm->cpu = c;
-	mm->cpu_free = cpu_free;
-	mm->cpu_ip_sp = cpu_ip_sp;
 	return mm;
+}
+
+/*
+ * fork: a CPU for the new process @child_pid (made by mm_fork) with the
+ * registers of @parent (rax 0 in the child), its files dup'ed, its output
+ * going where the parent's goes.  0 or -errno (the caller ends the child).
+ */
+static int cpu_fork(struct cpu *parent, int child_pid)
+{
+	struct mm *mm = mm_lookup(parent->m, child_pid);
+	struct cpu *c;
+	int rc;
+
+	if (!mm)
+		return -ESRCH;
+	if ((rc = cpu_new(parent->m, mm, &c)) < 0)
+		return rc;
+	/*
+	 * copy_thread: the registers, one by one (uc_context_restore into
+	 * another engine copies the parent's engine pointer too: measured, the
+	 * child ran with the parent's hooks), the SSE registers and control
+	 * words with them; rax 0 in the child.
+	 */
+	for (int i = 0; i < 20; i++)
+		reg_set(c, reg_ids[i], reg_get(parent, reg_ids[i]));
+	/* in the syscall hook RIP reads the SYSCALL's own address (measured) */
+	reg_set(c, UC_X86_REG_RIP, reg_get(parent, UC_X86_REG_RIP) + 2);
+	for (int r = UC_X86_REG_XMM0; r <= UC_X86_REG_XMM15; r++) {
+		uint8_t x[16];
+
+		if (uc_reg_read(parent->uc, r, x) == UC_ERR_OK)
+			uc_reg_write(c->uc, r, x);
+	}
+	reg_set(c, UC_X86_REG_MXCSR, reg_get(parent, UC_X86_REG_MXCSR));
+	reg_set(c, UC_X86_REG_FPCW, reg_get(parent, UC_X86_REG_FPCW));
+	reg_set(c, UC_X86_REG_RAX, 0);
+	c->keep = parent->keep;
+	c->out_pid = parent->out_pid ? parent->out_pid : parent->pid;
+	memcpy(c->nosys_logged, parent->nosys_logged, sizeof(c->nosys_logged));
+	c->random_ctr = parent->random_ctr;
+	if ((rc = cpu_files_dup(c, parent)) < 0)
+		goto fail;
+	c->state = 'R';
+	return 0;
+fail:
+	cpu_free(c);
+	mm->cpu = NULL;
+	return rc;
 }
 
 static void status_fill(const struct cpu *c, struct vmfs_cpu_status *st)
@@ -549,72 +691,194 @@ static void cpu_zombie(struct cpu *c)
 		do_munmap(c->m, c->pid, 0, c->m->geom.user_top);
 }
 
+/* Is @mm @root or a descendant of it (by ppid)? */
+static bool in_tree(struct vmfs *m, const struct mm *mm, int root)
+{
+	for (int depth = 0; mm && depth < 4096; depth++) {
+		if (mm->pid == root)
+			return true;
+		if (mm->ppid <= 0 || mm->ppid >= mm->pid)   /* parents are older */
+			return false;
+		mm = mm_lookup(m, mm->ppid);
+	}
+	return false;
+}
+
+/*
+ * forget_original_parent: the children of @mm, which exits, go to the
+ * run's root @reaper (a child subreaper, PR_SET_CHILD_SUBREAPER), or to no
+ * parent (ppid 0: the machine has no init) when the root itself exits.
+ */
+static void reparent_children(struct vmfs *m, const struct mm *mm, int reaper)
+{
+	for (struct mm *p = m->procs; p; p = p->next)
+		if (p->ppid == mm->pid)
+			p->ppid = reaper == mm->pid ? 0 : reaper;
+}
+
+/*
+ * kill from @c (running) of @t with a signal whose default action is to
+ * terminate: @t exits with it (a zombie at once, its children to @c's run
+ * root; the caller itself at the end of the call).
+ */
+static void cpu_kill(struct cpu *c, struct cpu *t, int signo)
+{
+	struct mm *mm = mm_lookup(t->m, t->pid);
+
+	if (!mm || t->state == 'Z')
+		return;                   /* a zombie: nothing happens (as Linux) */
+	if (t == c) {                     /* the caller itself: the slice ends */
+		cpu_signal(c, signo);
+		return;
+	}
+	t->signo = signo;
+	reparent_children(t->m, mm, c->run_root);
+	cpu_zombie(t);
+}
+
+/*
+ * The next process of the run of @root to get a slice, round robin in PID
+ * order after the last one: a member of the tree that is running ('R'), a
+ * forked child not yet run or left stopped by an earlier run ('T'), or a
+ * sleeper in wait4 ('S') whose condition holds now.  NULL: none can run.
+ */
+static struct mm *sched_pick(struct vmfs *m, struct cpu *rc)
+{
+	struct mm *first = NULL, *after = NULL;
+
+	for (struct mm *p = m->procs; p; p = p->next) {
+		struct cpu *c = p->cpu;
+		bool any;
+
+		if (!c || c->state == 'Z' || c->execs != p->img.execs || !in_tree(m, p, rc->pid))
+			continue;
+		if (c->state == 'S' && !cpu_zombie_child(m, p, c->wait_pid, &any) && any)
+			continue;
+		if (c->state == 'T' && p->pid == rc->pid)
+			continue;
+		if (!first)
+			first = p;
+		if (!after && p->pid > rc->sched_last)
+			after = p;
+	}
+	return after ? after : first;
+}
+
+/* The run of @root ended: its other processes stop ('T') until it runs again. */
+static void sched_park(struct vmfs *m, int root)
+{
+	for (struct mm *p = m->procs; p; p = p->next)
+		if (p->pid != root && p->cpu && p->cpu->state == 'R' && in_tree(m, p, root))
+			p->cpu->state = 'T';
+}
+
+/* One slice of @c (of @mm): at most c->budget instructions. */
+static void cpu_slice(struct vmfs *m, struct mm *mm, struct cpu *c)
+{
+	c->halt = false;
+	c->signo = 0;
+	c->blocked = false;
+	do {
+		uc_err e;
+
+		c->restart = false;
+		e = uc_emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), 0, 0, 0);
+		if (e != UC_ERR_OK && !c->halt && !c->restart && !c->blocked) {
+			if (e == UC_ERR_INSN_INVALID) {
+				klog_add(&m->klog, machine_now(m),
+					 "traps: %s[%d] trap invalid opcode ip:%llx sp:%llx error:0",
+					 mm->comm, mm->pid,
+					 (unsigned long long)reg_get(c, UC_X86_REG_RIP),
+					 (unsigned long long)reg_get(c, UC_X86_REG_RSP));
+				cpu_signal(c, 4);
+			} else {
+				cpu_signal(c, VMFS_SIGSEGV);
+			}
+		}
+	} while (c->restart && !c->halt && !c->blocked && c->budget);
+	if (c->resume && !c->halt)
+		reg_set(c, UC_X86_REG_RIP, c->resume_ip);
+	c->resume = false;
+}
+
+/*
+ * A slice of the run of @pid: of @pid itself or of one of the processes
+ * it forked (sched_pick), so that a run drives the whole tree until @pid
+ * exits.  *@left counts the instructions of every process of the tree.
+ */
 int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
 		  struct vmfs_cpu_status *st)
 {
-	struct mm *mm;
-	struct cpu *c;
+	struct mm *mm, *cur;
+	struct cpu *root, *c;
+	uint64_t before;
 	int rc;
 
 	if (!(mm = cpu_get(m, pid, &rc)))
 		return rc;
-	c = mm->cpu;
-	if (c->state == 'Z')
-		return vm_error(-ESRCH, "process %d has exited", pid);
-	if (!(flags & CPU_RUN_CONT)) {
-		if (c->state == 'R')
-			return vm_error(-EBUSY, "process %d is running", pid);
-		c->state = 'R';
-		c->stop_req = false;
-		c->keep = flags & VMFS_RUN_KEEP;
-	}
-	if (c->stop_req) {
-		c->state = 'T';
-		c->stop_why = VMFS_CPU_STOP_STOP;
-		c->stop_req = false;
-		status_fill(c, st);
+	root = mm->cpu;
+	if (root->state == 'Z' && (flags & CPU_RUN_CONT)) {   /* killed by its tree */
+		sched_park(m, pid);
+		status_fill(root, st);
 		return 0;
 	}
-	if ((rc = cpu_sync(c, mm)) < 0) {
-		c->state = 'T';
-		return rc;
+	if (root->state == 'Z')
+		return vm_error(-ESRCH, "process %d has exited", pid);
+	if (!(flags & CPU_RUN_CONT)) {
+		if (root->state == 'R' || root->state == 'S')
+			return vm_error(-EBUSY, "process %d is running", pid);
+		root->state = 'R';
+		root->stop_req = false;
+		root->keep = flags & VMFS_RUN_KEEP;
 	}
-	c->budget = *left && *left < CPU_SLICE ? *left : CPU_SLICE;
-	{
-		uint64_t before = c->insns;
-
-		c->halt = false;
-		c->signo = 0;
-		do {
-			uc_err e;
-
-			c->restart = false;
-			e = uc_emu_start(c->uc, reg_get(c, UC_X86_REG_RIP), 0, 0, 0);
-			if (e != UC_ERR_OK && !c->halt && !c->restart) {
-				if (e == UC_ERR_INSN_INVALID) {
-					klog_add(&m->klog, machine_now(m),
-						 "traps: %s[%d] trap invalid opcode ip:%llx sp:%llx error:0",
-						 mm->comm, mm->pid,
-						 (unsigned long long)reg_get(c, UC_X86_REG_RIP),
-						 (unsigned long long)reg_get(c, UC_X86_REG_RSP));
-					cpu_signal(c, 4);
-				} else {
-					cpu_signal(c, VMFS_SIGSEGV);
-				}
-			}
-		} while (c->restart && !c->halt && c->budget);
+	if (root->stop_req) {
+		root->state = 'T';
+		root->stop_why = VMFS_CPU_STOP_STOP;
+		root->stop_req = false;
+		sched_park(m, pid);
+		status_fill(root, st);
+		return 0;
+	}
+	if (!(cur = sched_pick(m, root))) {
+		root->state = 'T';
+		sched_park(m, pid);
+		return vm_error(-EDEADLK, "process %d sleeps and nothing of its run can wake it", pid);
+	}
+	c = cur->cpu;
+	c->run_root = pid;
+	root->sched_last = cur->pid;
+	c->state = 'R';
+	if ((rc = cpu_sync(c, cur)) < 0) {
+		if (c == root) {
+			root->state = 'T';
+			sched_park(m, pid);
+			return rc;
+		}
+		cpu_signal(c, 9);     /* a child the shadow cannot follow: killed */
+	} else {
+		c->budget = *left && *left < CPU_SLICE ? *left : CPU_SLICE;
+		before = c->insns;
+		cpu_slice(m, cur, c);
 		if (*left)
 			*left -= c->insns - before;
 	}
 	if (c->halt) {
+		reparent_children(m, cur, pid);
 		cpu_zombie(c);
-		status_fill(c, st);
-		return 0;
+		if (c == root) {
+			sched_park(m, pid);
+			status_fill(c, st);
+			return 0;
+		}
+	} else if (c->blocked) {
+		c->state = 'S';
 	}
-	if (c->budget == 0 && *left == 0 && (flags & CPU_RUN_LIMITED)) {
-		c->state = 'T';
-		c->stop_why = VMFS_CPU_STOP_LIMIT;
-		status_fill(c, st);
+	if (*left == 0 && (flags & CPU_RUN_LIMITED)) {
+		if (root->state == 'R' || root->state == 'S')
+			root->state = 'T';
+		root->stop_why = VMFS_CPU_STOP_LIMIT;
+		sched_park(m, pid);
+		status_fill(root, st);
 		return 0;
 	}
 	return 1;
@@ -626,7 +890,7 @@ int cpu_stop(struct vmfs *m, int pid)
 
 	if (!mm)
 		return -ESRCH;
-	if (mm->cpu && mm->cpu->state == 'R')
+	if (mm->cpu && (mm->cpu->state == 'R' || mm->cpu->state == 'S'))
 		mm->cpu->stop_req = true;
 	return 0;
 }

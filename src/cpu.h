@@ -6,7 +6,8 @@
  * stepped or its registers are read after an exec; it keeps it until it is
  * reaped (mm_destroy calls mm->cpu_free).  Its state is Linux's task state
  * letter: 'T' loaded or stopped (by vmfs_stop, or a step that ended),
- * 'R' running (inside vmfs_run), 'Z' exited and not yet reaped (exit
+ * 'R' running (inside vmfs_run), 'S' sleeping in wait4 (made again when
+ * woken), 'Z' exited and not yet reaped (exit
  * status, output and, with VMFS_RUN_KEEP, the address space are kept).
  * A zombie never runs again.  What stays true: a system call changes
  * nothing when it fails on a bad argument, and the CPU's shadow of the
@@ -73,7 +74,22 @@ struct cpu {
 	uint64_t           clear_child_tid;   /* set_tid_address */
 	uint64_t           random_ctr;  /* getrandom's stream */
 	struct cpu_file    files[CPU_MAX_FILES];   /* 0 to 2 unused: the standard streams */
+	/* processes (fork, wait4; since 0.6) */
+	int                out_pid;     /* fd 1 and 2 write to this process's capture (0: own) */
+	bool               blocked;     /* the call sleeps: state 'S', the call made again */
+	bool               execed;      /* execve succeeded: the CPU starts the new program */
+	bool               resume;      /* after the slice's stop, RIP is resume_ip */
+	uint64_t           resume_ip;   /* (a hook's RIP write does not last: measured) */
+	int64_t            wait_pid;    /* with 'S' in wait4: the pid argument it waits for */
+	int                sched_last;  /* the run's root: the PID its last slice ran */
+	int                run_root;    /* the PID whose run gave this process its slice */
+	int                fork_pid;    /* a fork syscall.c made: cpu.c gives the child its CPU */
+	uint64_t           fork_flags, fork_ctid;
+	int                kill_pid, kill_sig;   /* a kill syscall.c accepted: cpu.c delivers it */
 };
+
+/* wait4's condition for @mm (syscall.c): a child matching @pid (-1 any) is a zombie. */
+struct mm *cpu_zombie_child(struct vmfs *m, const struct mm *mm, int64_t pid, bool *any);
 
 /*
  * The system call the program made (syscall.c): @nr and the six argument
@@ -84,6 +100,9 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t args[6]);
 
 /* Close every file the program has open (exit_files; syscall.c). */
 void cpu_files_close(struct cpu *c);
+
+/* fork: @c's files become copies of @parent's (syscall.c); 0 or -ENOMEM, none kept. */
+int cpu_files_dup(struct cpu *c, const struct cpu *parent);
 
 /* The libvmfs calls (cpu.c); -ENOSYS without Unicorn. */
 /*

@@ -19,7 +19,12 @@
  * fstat, newfstatat, access, close, and mmap of a file, which maps the
  * file's host-file object (object_host), so a library's pages are one
  * copy in the page cache for every process that maps it.  An unknown call
- * is -ENOSYS, logged once per process and number in kmsg.
+ * is -ENOSYS, logged once per process and number in kmsg.  Processes:
+ * fork/vfork/clone (mm_fork here; the child's CPU is cpu.c's, made when
+ * the call returns: c->fork_pid), wait4 (a sleep is c->blocked: cpu.c
+ * makes the call again when woken), execve (do_execve; cpu.c restarts the
+ * CPU: c->execed), kill (checked here, delivered by cpu.c: c->kill_sig),
+ * so that this module never calls back into cpu.c.
  * Called from the CPU's syscall hook, with the machine lock held.
  */
 #include "cpu.h"
@@ -30,6 +35,8 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -180,6 +187,14 @@ static int64_t out_write(struct cpu *c, int fd, uint64_t src, uint64_t len)
 	uint64_t room;
 	int rc;
 
+	if (c->out_pid) {       /* a forked child: the streams it inherited */
+		struct mm *owner = mm_lookup(c->m, c->out_pid);
+
+		vm_error_clear();
+		if (owner && owner->cpu)
+			o = &owner->cpu->out[fd - 1];
+	}
+
 	if (len > INT64_MAX)
 		len = INT64_MAX;
 	room = CPU_OUT_MAX - o->len;
@@ -225,6 +240,25 @@ void cpu_files_close(struct cpu *c)
 			free(c->files[i].path);
 			c->files[i] = (struct cpu_file){ .hostfd = -1 };
 		}
+}
+
+/* fork: the child's files are the parent's, each host fd dup'ed (dup_fd). */
+int cpu_files_dup(struct cpu *c, const struct cpu *parent)
+{
+	for (int i = 3; i < CPU_MAX_FILES; i++) {
+		const struct cpu_file *f = &parent->files[i];
+
+		if (f->hostfd < 0)
+			continue;
+		c->files[i].hostfd = fcntl(f->hostfd, F_DUPFD_CLOEXEC, 0);
+		c->files[i].path = f->path ? strdup(f->path) : NULL;
+		c->files[i].pos = f->pos;
+		if (c->files[i].hostfd < 0 || (f->path && !c->files[i].path)) {
+			cpu_files_close(c);
+			return vm_error(-ENOMEM, "fork: cannot copy the open files");
+		}
+	}
+	return 0;
 }
 
 /*
@@ -713,6 +747,223 @@ static void exit_group(struct cpu *c, uint64_t code)
 	c->halt = true;
 }
 
+/* The engine's calls give -errno with a message; the program sees only the number. */
+static int64_t ret(int64_t rc)
+{
+	vm_error_clear();
+	return rc;
+}
+
+/* ---- processes -------------------------------------------------------------- */
+
+#define SIGCHLD_NR 17u   /* x86-64 Linux's, the value the program passes */
+
+/*
+ * fork, vfork, and clone with the flags glibc's fork (arch_fork) passes:
+ * SIGCHLD, CLONE_CHILD_SETTID and CLONE_CHILD_CLEARTID with @ctid, no new
+ * stack.  vfork is a fork (the parent does not wait for the child's exec
+ * or exit: a difference Linux allows, as POSIX lets vfork be fork; CLONE_VM
+ * with CLONE_VFORK and no new stack is that vfork too).  Anything else:
+ * -EINVAL, logged.  The child's PID in the parent, 0 in the child.
+ */
+static int64_t sys_clone(struct cpu *c, struct mm *mm, uint64_t flags, uint64_t newsp,
+			 uint64_t ctid)
+{
+	uint64_t known = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | 0xffu;
+	int pid;
+
+	if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK) && !newsp)
+		flags &= ~(uint64_t)(CLONE_VM | CLONE_VFORK);   /* vfork, as fork */
+	if ((flags & ~known) || newsp || (flags & 0xff) != SIGCHLD_NR) {
+		klog_add(&c->m->klog, machine_now(c->m),
+			 "%s[%d]: clone flags 0x%llx%s not supported: EINVAL", mm->comm, mm->pid,
+			 (unsigned long long)flags, newsp ? " with a new stack" : "");
+		return -EINVAL;
+	}
+	if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) && !access_ok(c, ctid, 4))
+		return -EFAULT;
+	if ((pid = mm_fork(c->m, c->pid)) < 0)
+		return ret(pid);
+	/* the CPU's part (copy_thread, the tid) is cpu.c's, when the call returns */
+	c->fork_pid = pid;
+	c->fork_flags = flags;
+	c->fork_ctid = ctid;
+	return ret(pid);
+}
+
+
+struct mm *cpu_zombie_child(struct vmfs *m, const struct mm *mm, int64_t pid, bool *any)
+{
+	*any = false;
+	for (struct mm *p = m->procs; p; p = p->next) {
+		if (p->ppid != mm->pid || (pid > 0 && p->pid != pid))
+			continue;
+		*any = true;
+		if (p->cpu && p->cpu->state == 'Z')
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * wait4: reap a zombie child matching @pid (-1, 0 or below -1: any child,
+ * the machine's processes being one process group), its wait status
+ * (Linux's: exit code << 8, or the signal) to @status, zeros to @ru (no
+ * resource usage is kept yet).  No such child: -ECHILD.  None has exited:
+ * 0 with WNOHANG, else the caller sleeps (state S) and makes the call
+ * again when one has.  Stopped and continued children are never reported
+ * (nothing stops a child but vmfs_stop).
+ */
+static int64_t sys_wait4(struct cpu *c, struct mm *mm, int64_t pid, uint64_t status,
+			 uint64_t options, uint64_t ru)
+{
+	uint8_t zeros[144] = { 0 };      /* x86-64 struct rusage */
+	struct mm *z;
+	int32_t ws;
+	bool any;
+	int zpid;
+
+	if (options & ~(uint64_t)(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE))
+		return -EINVAL;
+	if ((int32_t)pid == INT32_MIN)
+		return -ESRCH;
+	if ((status && !access_ok(c, status, 4)) || (ru && !access_ok(c, ru, sizeof(zeros))))
+		return -EFAULT;
+	if (!(z = cpu_zombie_child(c->m, mm, pid > 0 ? pid : -1, &any))) {
+		if (!any)
+			return -ECHILD;
+		if (options & WNOHANG)
+			return 0;
+		c->blocked = true;
+		c->wait_pid = pid > 0 ? pid : -1;
+		return 0;
+	}
+	ws = z->cpu->exit_code;
+	if (status && copy_to_user(c, status, &ws, sizeof(ws)) < 0)
+		return -EFAULT;
+	if (ru && copy_to_user(c, ru, zeros, sizeof(zeros)) < 0)
+		return -EFAULT;
+	zpid = z->pid;
+	mm_exit(c->m, zpid);       /* release_task */
+	return zpid;
+}
+
+#define MAX_ARG_STRLEN (32 * PAGE_SIZE)      /* Linux's, per string */
+#define ARG_BYTES_MAX  (8ull << 20 >> 2)      /* bprm_stack_limits: RLIMIT_STACK / 4 */
+
+/* Free a vector copy_strings made (NULL-terminated). */
+static void free_strings(char **v)
+{
+	if (v)
+		for (char **p = v; *p; p++)
+			free(*p);
+	free(v);
+}
+
+/*
+ * copy_strings: the NULL-terminated vector of user pointers at @uv (NULL:
+ * none) copied in, each string up to MAX_ARG_STRLEN (then -E2BIG), the
+ * whole with *@bytes (pointers and strings) below ARG_BYTES_MAX (-E2BIG,
+ * as bprm_stack_limits; do_execve checks again), -EFAULT on a bad pointer.
+ */
+static int copy_strings(struct cpu *c, uint64_t uv, char ***out, uint64_t *bytes)
+{
+	char **v = calloc(1, sizeof(*v)), **nv, *str = NULL;
+	uint64_t n = 0;
+	int64_t len;
+
+	if (!v)
+		return -ENOMEM;
+	for (; uv; n++) {
+		uint64_t up;
+
+		if (copy_from_user(c, &up, uv + n * 8, sizeof(up)) < 0) {
+			len = -EFAULT;
+			goto fail;
+		}
+		if (!up)
+			break;
+		*bytes += 8;
+		if (!(str = malloc(MAX_ARG_STRLEN)) || !(nv = realloc(v, (n + 2) * sizeof(*v)))) {
+			len = -ENOMEM;
+			goto fail;
+		}
+		v = nv;
+		v[n + 1] = NULL;
+		if ((len = strncpy_from_user(c, str, up, MAX_ARG_STRLEN)) < 0) {
+			len = len == -ENAMETOOLONG ? -E2BIG : len;
+			goto fail;
+		}
+		*bytes += (uint64_t)len + 1;
+		if (*bytes > ARG_BYTES_MAX) {
+			len = -E2BIG;
+			goto fail;
+		}
+		v[n] = realloc(str, (size_t)len + 1);
+		str = NULL;
+	}
+	*out = v;
+	return 0;
+fail:
+	free(str);
+	v[n] = NULL;
+	free_strings(v);
+	return (int)len;
+}
+
+/*
+ * execve: the path, argv and envp copied from the program's memory
+ * (copy_from_user: EFAULT, ENAMETOOLONG, E2BIG), then the engine's
+ * do_execve, whose errors leave the process as it was; on success the CPU
+ * starts the new program at its entry (cpu_exec_reset, from the hook).
+ */
+static int64_t sys_execve(struct cpu *c, uint64_t upath, uint64_t uargv, uint64_t uenvp)
+{
+	char path[PATH_MAX], **argv = NULL, **envp = NULL;
+	uint64_t bytes = 0;
+	int64_t rc = strncpy_from_user(c, path, upath, sizeof(path));
+
+	if (rc < 0)
+		return rc;
+	if ((rc = copy_strings(c, uargv, &argv, &bytes)) < 0 ||
+	    (rc = copy_strings(c, uenvp, &envp, &bytes)) < 0)
+		goto out;
+	rc = do_execve(c->m, c->pid, path, (const char *const *)argv, (const char *const *)envp,
+		       NULL);
+	if (rc == 0)
+		c->execed = true;
+out:
+	free_strings(argv);
+	free_strings(envp);
+	return ret(rc);
+}
+
+/*
+ * kill: to one of the machine's processes running a program.  Signal 0
+ * checks it exists; SIGCHLD, SIGCONT, SIGURG and SIGWINCH are ignored (their
+ * default action), and so, for now, are the stop signals; any other ends
+ * the process with it (no handlers run: rt_sigaction only records).  A
+ * zombie takes it and nothing happens.  pid 0 or below (process groups,
+ * everyone) is EINVAL here.
+ */
+static int64_t sys_kill(struct cpu *c, int64_t pid, int64_t sig)
+{
+	struct mm *t;
+
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	if (pid <= 0)
+		return -EINVAL;
+	if (pid > INT32_MAX || !(t = mm_lookup(c->m, (int)pid)) || !t->cpu)
+		return ret(-ESRCH);
+	if (sig == 0 || sig == 17 || sig == 18 || sig == 23 || sig == 28 ||
+	    (sig >= 19 && sig <= 22))
+		return 0;
+	c->kill_pid = (int)pid;        /* delivered by cpu.c when the call returns */
+	c->kill_sig = (int)sig;
+	return 0;
+}
+
 /* An unknown call: -ENOSYS, and a kmsg line the first time this process makes it. */
 static int64_t sys_ni(struct cpu *c, struct mm *mm, uint64_t nr)
 {
@@ -726,13 +977,6 @@ static int64_t sys_ni(struct cpu *c, struct mm *mm, uint64_t nr)
 			 nr < NR_SYSCALL_NAMES && syscall_names[nr] ? syscall_names[nr] : "?");
 	}
 	return -ENOSYS;
-}
-
-/* The engine's calls give -errno with a message; the program sees only the number. */
-static int64_t ret(int64_t rc)
-{
-	vm_error_clear();
-	return rc;
 }
 
 int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
@@ -854,6 +1098,16 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
 	case 102: case 104: case 107: case 108:   /* getuid, getgid, geteuid, getegid */
 		return 0;
 	case 110: return mm->ppid;           /* getppid */
+	case 56:  return sys_clone(c, mm, a[0], a[1], a[3]);
+	case 57:  return sys_clone(c, mm, SIGCHLD_NR, 0, 0);               /* fork */
+	case 58:  return sys_clone(c, mm, SIGCHLD_NR, 0, 0);               /* vfork */
+	case 59:  return sys_execve(c, a[0], a[1], a[2]);
+	case 62:  return sys_kill(c, (int64_t)(int32_t)a[0], (int64_t)(int32_t)a[1]);
+	case 79:  /* getcwd: the working directory is the root */
+		if (a[1] < 2)
+			return -ERANGE;
+		return copy_to_user(c, a[0], "/", 2) < 0 ? -EFAULT : 2;
+	case 61:  return sys_wait4(c, mm, (int64_t)(int32_t)a[0], a[1], a[2], a[3]);
 	case 149: return ret(do_mlock(c->m, c->pid, a[0], a[1], 0));
 	case 150: return ret(do_munlock(c->m, c->pid, a[0], a[1]));
 	case 158: /* arch_prctl */

@@ -8,7 +8,7 @@
  *
  * What stays true: each test opens its own machine; the programs' paths
  * come from the command line (meson passes the built programs, in the
- * order hello heap segv spin sys).
+ * order hello heap segv spin sys fork execve kill).
  */
 #include "testutil.h"
 
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-enum { P_HELLO, P_HEAP, P_SEGV, P_SPIN, P_SYS, NPROGS };
+enum { P_HELLO, P_HEAP, P_SEGV, P_SPIN, P_SYS, P_FORK, P_EXECVE, P_KILL, NPROGS };
 static const char *progs[NPROGS];
 
 /* A new process of @m with program @p exec'd (argv[0] its path). */
@@ -411,6 +411,135 @@ static void test_pressure(void **state)
 	}
 }
 
+/* The PID of the first process after @pid, or 0. */
+static int next_pid(vmfs *m, int pid)
+{
+	int pids[64];
+	int n = vmfs_pids(m, pids, 64);
+
+	for (int i = 0; i < n; i++)
+		if (pids[i] > pid)
+			return pids[i];
+	return 0;
+}
+
+/*
+ * fork: the child runs in the parent's run (round robin), returns 0 from
+ * fork, sees its parent in getppid, writes to the parent's stdout; the
+ * parent's WNOHANG wait finds nothing, its blocking wait sleeps until the
+ * child exits and reaps it with Linux's status (exit 7), then ECHILD.
+ */
+static void test_fork_wait(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	int pid = load(m, P_FORK), n0 = vmfs_pids(m, NULL, 0);
+	char want[256];
+
+	(void)state;
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.exit_code, 0);
+	snprintf(want, sizeof(want),
+		 "child: ppid ok 1, pages shared page / child's page\nnohang 0\n"   /* stdio buffers */
+		 "parent: exited 1 status 7 signaled 0, page parent's page\nagain -1 %d\n", ECHILD);
+	assert_string_equal(output(m, pid, 1), want);
+	assert_int_equal(vmfs_pids(m, NULL, 0), n0);   /* the child was reaped */
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
+/*
+ * fork's COW from real code: with both address spaces kept, the page the
+ * child wrote has a frame of its own, the page neither wrote after fork
+ * is one frame for both; the orphan child has no parent (ppid 0).
+ */
+static void test_fork_cow(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	const char *argv[] = { progs[P_FORK], "keep", NULL }, *envp[] = { NULL };
+	struct vmfs_cpu_status st;
+	struct vmfs_proc_stat ps;
+	unsigned long shared = 0, written = 0;
+	int pid = spawn(m, "loader"), child = 0;
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(vmfs_exec(m, pid, progs[P_FORK], argv, envp, NULL), 0);
+	assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.exit_code, 0);
+	assert_non_null(strstr(output(m, pid, 1), "child: ppid ok 1"));
+	assert_int_equal(sscanf(strstr(output(m, pid, 1), "\nshared"), "\nshared %lx\nwritten %lx\nchild %d",
+				&shared, &written, &child), 3);
+	assert_int_equal(child, next_pid(m, pid));
+	assert_int_equal(vmfs_cpu_status(m, child, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.exit_code, 7 << 8);
+	assert_int_equal(vmfs_proc_stat(m, child, &ps), 0);
+	assert_int_equal(ps.ppid, 0);                  /* its parent exited: no parent */
+	assert_int_equal(vmfs_read(m, child, written, buf, 13), 13);
+	assert_memory_equal(buf, "child's page", 13);
+	assert_int_equal(vmfs_read(m, pid, written, buf, 14), 14);
+	assert_memory_equal(buf, "parent's page", 14);
+	assert_int_equal(walk(m, pid, shared).paddr, walk(m, child, shared).paddr);
+	assert_true(walk(m, pid, written).paddr != walk(m, child, written).paddr);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
+/*
+ * execve from a program: bad pointers EFAULT, a missing file ENOENT, a
+ * string over MAX_ARG_STRLEN E2BIG, each leaving it running; a forked
+ * child execs the host's /usr/bin/echo (dynamic), and the program execs
+ * itself with new argv and envp: the CPU starts at the new entry.
+ */
+static void test_execve(void **state)
+{
+	vmfs *m = open_machine("mem=64M");
+	struct vmfs_cpu_status st;
+	struct vmfs_proc_stat ps;
+	int pid = load(m, P_EXECVE);
+	char want[512];
+
+	(void)state;
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	snprintf(want, sizeof(want),
+		 "getcwd-small -1 %d\ngetcwd 2 0\ncwd /\npath-bad -1 %d\nargv-bad -1 %d\nstring-bad -1 %d\nnoent -1 %d\ne2big -1 %d\n"
+		 "from exec\nchild exited 1 0\nsecond: second from-exec 1\n",
+		 ERANGE, EFAULT, EFAULT, EFAULT, ENOENT, E2BIG);
+	assert_string_equal(output(m, pid, 1), want);
+	assert_int_equal(st.exit_code, 5 << 8);
+	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+	assert_string_equal(ps.comm, "cpu_execve");
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
+/* kill: SIGTERM ends a spinning child (wait reports it), SIGKILL the caller itself. */
+static void test_kill(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	int pid = load(m, P_KILL);
+	char want[512];
+
+	(void)state;
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.stop_why, VMFS_CPU_STOP_SIGNAL);
+	assert_int_equal(st.exit_code, 9);
+	snprintf(want, sizeof(want),
+		 "kill-term 0 0\nwait 1 0\nsignaled 1 sig 15\nkill-reaped -1 %d\n"
+		 "kill-bad-sig -1 %d\nkill-0 0 0\nkill-chld 0 0\n", ESRCH, EINVAL);
+	assert_string_equal(output(m, pid, 1), want);
+	assert_int_equal(vmfs_pids(m, NULL, 0), 1);    /* the child was reaped */
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -424,6 +553,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_reexec),
 		cmocka_unit_test(test_pressure),
+		cmocka_unit_test(test_fork_wait),
+		cmocka_unit_test(test_fork_cow),
+		cmocka_unit_test(test_execve),
+		cmocka_unit_test(test_kill),
 	};
 
 	if (argc != NPROGS + 1) {

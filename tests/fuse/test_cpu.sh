@@ -79,6 +79,13 @@ host_vs_vm /usr/bin/sort "$t/fruit"
 host_vs_vm /usr/bin/sha256sum "$t/data"
 host_vs_vm /usr/bin/gzip -c "$t/data"
 host_vs_vm /usr/bin/ls "$VMFS_SRC/src"
+# a shell forks, execs and waits for its commands in the machine (a script:
+# vmfsctl run's arguments hold no blanks)
+printf 'echo one\n/usr/bin/echo two\nls /usr/bin/true\nexit 3\n' >"$t/script.sh"
+host_vs_vm /usr/bin/sh "$t/script.sh"
+if [[ -x /usr/bin/python3 ]]; then
+	host_vs_vm /usr/bin/python3 -c 'print(6*7)'
+fi
 rc=0
 "$vmfsctl" run -- /usr/bin/cat /no/such/file 2>"$t/cat.err" || rc=$?
 expect_eq "$rc" 1 "cat of a missing file's status"
