@@ -899,7 +899,9 @@ static int copy_strings(struct cpu *c, uint64_t uv, char ***out, uint64_t *bytes
 			len = -E2BIG;
 			goto fail;
 		}
-		v[n] = realloc(str, (size_t)len + 1);
+		v[n] = realloc(str, (size_t)len + 1);   /* shrinking: NULL only if it kept str */
+		if (!v[n])
+			v[n] = str;
 		str = NULL;
 	}
 	*out = v;
