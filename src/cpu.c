@@ -34,7 +34,7 @@
  * the ip and sp read here (cpu_ip_sp).  A process runs in slices of
  * CPU_SLICE instructions, counted exactly by a code hook, so that the
  * caller (libvmfs/api.c) lets the machine lock go between them.  Linux's
- * state letters: T (loaded, stopped), R (running), S (sleeping in wait4),
+ * state letters: T (loaded, stopped), R (running), S (sleeping in wait4 or on a pipe),
  * Z (exited, not reaped).  A run of a PID gives its slices in turn to the
  * PID and the processes it forked (sched_pick, round robin); a sleeping
  * call is made again from its SYSCALL when the process is woken.
@@ -335,8 +335,8 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
  * A successful execve from the program: start_thread's registers at the
  * new entry (the slice stops; the next starts there), the shadow made
  * anew for the new mappings (a block whose bytes changed is translated
- * again, as always).  The files
- * stay open (no close-on-exec yet).
+ * again, as always).  The files stay open, but those marked
+ * close-on-exec (syscall.c closed them).
  */
 static void cpu_exec_reset(struct cpu *c, struct mm *mm)
 {
@@ -567,9 +567,7 @@ static int cpu_new(struct vmfs *m, struct mm *mm, struct cpu **out)
 	c->m = m;
 	c->pid = mm->pid;
 	c->state = 'T';
-	for (int i = 0; i < CPU_MAX_FILES; i++)
-		c->files[i].hostfd = -1;
-	if ((rc = cpu_open_uc(c, mm)) < 0) {
+	if ((rc = cpu_files_init(c)) < 0 || (rc = cpu_open_uc(c, mm)) < 0) {
 		cpu_free(c);
 		return rc;
 	}
@@ -611,8 +609,8 @@ static struct mm *cpu_get(struct vmfs *m, int pid, int *err)
 
 /*
  * fork: a CPU for the new process @child_pid (made by mm_fork) with the
- * registers of @parent (rax 0 in the child), its files dup'ed, its output
- * going where the parent's goes.  0 or -errno (the caller ends the child).
+ * registers of @parent (rax 0 in the child), sharing its open files (its
+ * output going where the parent's goes).  0 or -errno (the caller ends the child).
  */
 static int cpu_fork(struct cpu *parent, int child_pid)
 {
@@ -644,17 +642,11 @@ static int cpu_fork(struct cpu *parent, int child_pid)
 	reg_set(c, UC_X86_REG_FPCW, reg_get(parent, UC_X86_REG_FPCW));
 	reg_set(c, UC_X86_REG_RAX, 0);
 	c->keep = parent->keep;
-	c->out_pid = parent->out_pid ? parent->out_pid : parent->pid;
 	memcpy(c->nosys_logged, parent->nosys_logged, sizeof(c->nosys_logged));
 	c->random_ctr = parent->random_ctr;
-	if ((rc = cpu_files_dup(c, parent)) < 0)
-		goto fail;
+	cpu_files_dup(c, parent);
 	c->state = 'R';
 	return 0;
-fail:
-	cpu_free(c);
-	mm->cpu = NULL;
-	return rc;
 }
 
 static void status_fill(const struct cpu *c, struct vmfs_cpu_status *st)
@@ -740,7 +732,7 @@ static void cpu_kill(struct cpu *c, struct cpu *t, int signo)
  * The next process of the run of @root to get a slice, round robin in PID
  * order after the last one: a member of the tree that is running ('R'), a
  * forked child not yet run or left stopped by an earlier run ('T'), or a
- * sleeper in wait4 ('S') whose condition holds now.  NULL: none can run.
+ * sleeper in wait4 or on a pipe ('S') whose condition holds now (cpu_woken).  NULL: none can run.
  */
 static struct mm *sched_pick(struct vmfs *m, struct cpu *rc)
 {
@@ -748,11 +740,10 @@ static struct mm *sched_pick(struct vmfs *m, struct cpu *rc)
 
 	for (struct mm *p = m->procs; p; p = p->next) {
 		struct cpu *c = p->cpu;
-		bool any;
 
 		if (!c || c->state == 'Z' || c->execs != p->img.execs || !in_tree(m, p, rc->pid))
 			continue;
-		if (c->state == 'S' && !cpu_zombie_child(m, p, c->wait_pid, &any) && any)
+		if (c->state == 'S' && !cpu_woken(m, p))
 			continue;
 		if (c->state == 'T' && p->pid == rc->pid)
 			continue;

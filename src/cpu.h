@@ -6,8 +6,8 @@
  * stepped or its registers are read after an exec; it keeps it until it is
  * reaped (mm_destroy calls mm->cpu_free).  Its state is Linux's task state
  * letter: 'T' loaded or stopped (by vmfs_stop, or a step that ended),
- * 'R' running (inside vmfs_run), 'S' sleeping in wait4 (made again when
- * woken), 'Z' exited and not yet reaped (exit
+ * 'R' running (inside vmfs_run), 'S' sleeping in wait4 or on a pipe (the
+ * call made again when woken: cpu_woken), 'Z' exited and not yet reaped (exit
  * status, output and, with VMFS_RUN_KEEP, the address space are kept).
  * A zombie never runs again.  What stays true: a system call changes
  * nothing when it fails on a bad argument, and the CPU's shadow of the
@@ -32,15 +32,42 @@ struct cpu_out {
 };
 
 /*
- * An open file of the program (fd 3 to CPU_MAX_FILES - 1): a host file
- * opened read-only under root=, its path as the machine names it (for its
- * host-file object when mapped) and the file position.
+ * The files of a program, as Linux's (since 0.7): a table of fds per
+ * process (c->files, NULL a free fd, c->close_on_exec a bit per fd) whose
+ * entries point to open files (struct cpu_file, Linux's struct file),
+ * shared by the fds dup made and across fork, counted (f_count) and freed
+ * with their last fd.  An open file is a host file opened read-only under
+ * root= (its path as the machine names it, and its position, shared as
+ * Linux shares f_pos), one end of a pipe, a captured output stream (what
+ * is written goes to the capture of process out_pid, vmfs_output) or the
+ * empty standard input.  A pipe (Linux's pipe_inode_info) is a ring of
+ * CPU_PIPE_SIZE bytes in host memory the machine owns, freed when its last
+ * end is closed; its inode number is the machine's counter (m->pipe_ino).
  */
 #define CPU_MAX_FILES 64
+#define CPU_PIPE_SIZE (16 * 4096ull)   /* PIPE_DEF_BUFFERS pages */
+#define CPU_PIPE_BUF  4096ull          /* writes up to this size are atomic */
+
+enum cpu_file_kind {
+	CPU_FILE_HOST, CPU_FILE_PIPE_R, CPU_FILE_PIPE_W, CPU_FILE_OUT, CPU_FILE_STDIN,
+};
+
+struct cpu_pipe {
+	char    *buf;         /* CPU_PIPE_SIZE bytes */
+	uint64_t head, len;   /* the bytes in it: [head, head + len) modulo the size */
+	unsigned readers, writers;   /* open files of each end */
+	uint64_t ino;
+};
+
 struct cpu_file {
-	int      hostfd;      /* -1: the fd is free */
-	char    *path;
-	uint64_t pos;
+	unsigned         count;   /* fds referring to it, in every process */
+	int              kind;    /* enum cpu_file_kind */
+	unsigned         flags;   /* O_RDONLY or O_WRONLY, O_NONBLOCK */
+	int              hostfd;  /* CPU_FILE_HOST, else -1 */
+	char            *path;
+	uint64_t         pos;
+	struct cpu_pipe *pipe;    /* the pipe ends */
+	int              out_pid, out_fd;   /* CPU_FILE_OUT: the capture c->out[out_fd - 1] */
 };
 
 /* The shadow of one mapping in the Unicorn engine: [start, end). */
@@ -73,9 +100,12 @@ struct cpu {
 	struct vmfs_regs   final;       /* the registers when the engine closed (exit) */
 	uint64_t           clear_child_tid;   /* set_tid_address */
 	uint64_t           random_ctr;  /* getrandom's stream */
-	struct cpu_file    files[CPU_MAX_FILES];   /* 0 to 2 unused: the standard streams */
+	struct cpu_file   *files[CPU_MAX_FILES];   /* the fd table (NULL: a free fd; since 0.7) */
+	uint64_t           close_on_exec;          /* FD_CLOEXEC: bit fd */
+	struct cpu_pipe   *wait_pipe;   /* with 'S' on a pipe: which (NULL: in wait4) */
+	uint64_t           wait_need;   /* a writer: the room it waits for; 0: a reader */
+	uint64_t           io_done;     /* a pipe write that slept: the bytes written already */
 	/* processes (fork, wait4; since 0.6) */
-	int                out_pid;     /* fd 1 and 2 write to this process's capture (0: own) */
 	bool               blocked;     /* the call sleeps: state 'S', the call made again */
 	bool               execed;      /* execve succeeded: the CPU starts the new program */
 	bool               resume;      /* after the slice's stop, RIP is resume_ip */
@@ -92,6 +122,13 @@ struct cpu {
 struct mm *cpu_zombie_child(struct vmfs *m, const struct mm *mm, int64_t pid, bool *any);
 
 /*
+ * Whether @mm, sleeping (state 'S'), can be woken now (syscall.c): its
+ * wait4 has a zombie child (or no child left), its pipe read has bytes
+ * or no writer left, its pipe write has room or no reader left.
+ */
+bool cpu_woken(struct vmfs *m, const struct mm *mm);
+
+/*
  * The system call the program made (syscall.c): @nr and the six argument
  * registers; returns the value for rax (-errno on failure).  It may set
  * c->halt (exit), c->maps_changed and write registers (arch_prctl).
@@ -101,8 +138,15 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t args[6]);
 /* Close every file the program has open (exit_files; syscall.c). */
 void cpu_files_close(struct cpu *c);
 
-/* fork: @c's files become copies of @parent's (syscall.c); 0 or -ENOMEM, none kept. */
-int cpu_files_dup(struct cpu *c, const struct cpu *parent);
+/* fork: @c's fd table becomes a copy of @parent's, sharing its open files (syscall.c). */
+void cpu_files_dup(struct cpu *c, const struct cpu *parent);
+
+/* A new program's standard streams: 0 empty, 1 and 2 captured (syscall.c); 0, -ENOMEM. */
+int cpu_files_init(struct cpu *c);
+
+/* vmfs_fds, vmfs_fd_link (syscall.c): a process's open fds and what each names. */
+int cpu_fds(struct vmfs *m, int pid, int *fds, uint64_t max);
+int64_t cpu_fd_link(struct vmfs *m, int pid, int fd, char *buf, uint64_t len);
 
 /* The libvmfs calls (cpu.c); -ENOSYS without Unicorn. */
 /*

@@ -150,6 +150,7 @@ struct vmfs {
 	struct mm         *last_mm;       /* mm_lookup's one-entry cache */
 	uint64_t           nr_procs;
 	int                next_pid;
+	uint64_t           pipe_ino;      /* the last pipe's inode number (syscall.c, since 0.7) */
 	struct klog        klog;
 	struct vm_counters cnt;
 	struct store      *store;         /* the SQLite store: swap and objects */

@@ -10,12 +10,17 @@
  * copy_from_user/copy_to_user's semantics (access_vm with
  * VMFS_ACCESS_KERNEL: a fault is -EFAULT, never a segfault), and a call
  * that fails on a bad argument changes nothing (its results are copied
- * out last, or only when they all fit).  Standard input is empty; what
- * fd 1 and fd 2 receive is kept in the process's CPU (c->out), up to
+ * out last, or only when they all fit).  Files as Linux's (cpu.h): an fd
+ * table per process pointing to shared open files, dup/dup2/dup3/fcntl,
+ * close-on-exec applied by execve.  The standard streams are open files
+ * like any other: the empty stdin, and two captures, what is written to
+ * them kept in the CPU of the process that opened them (c->out), up to
  * CPU_OUT_MAX bytes each (then -EFBIG, as a file at its size limit).
+ * Pipes as fs/pipe.c's (a blocked read or write is c->blocked with
+ * c->wait_pipe, the call made again when cpu_woken says so).
  * Files are the host's below root= (exec_open_in_root resolves a path as
  * a chrooted process would), opened read-only and never written: an open
- * for writing or creating is -EROFS.  fds 3 to 63; read, pread64, lseek,
+ * for writing or creating is -EROFS.  fds 0 to 63; read, pread64, lseek,
  * fstat, newfstatat, access, close, and mmap of a file, which maps the
  * file's host-file object (object_host), so a library's pages are one
  * copy in the page cache for every process that maps it.  An unknown call
@@ -44,6 +49,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -180,21 +186,155 @@ static int copy_to_user(struct cpu *c, uint64_t dst, const void *src, uint64_t l
 	return copy_user(c, dst, (void *)src, len, VMFS_ACCESS_WRITE);
 }
 
-/* Append @len bytes at @src to fd @fd's capture: the bytes, or -errno. */
-static int64_t out_write(struct cpu *c, int fd, uint64_t src, uint64_t len)
+/* ---- files ---------------------------------------------------------------- */
+
+/*
+ * The fd table and the open files (cpu.h): fget is the open file of an
+ * fd, fput drops one reference to it (the last closes it: the host fd,
+ * the pipe's end, the pipe itself when both ends are gone), fd_install
+ * puts a file at an fd, get_unused_fd finds the lowest free fd from a
+ * number.  Linux's names.
+ */
+static struct cpu_file *fget(const struct cpu *c, uint64_t fd)
 {
-	struct cpu_out *o = &c->out[fd - 1];
+	return fd < CPU_MAX_FILES ? c->files[fd] : NULL;
+}
+
+/* The open host file @fd, or NULL (a free fd, a pipe, a standard stream). */
+static struct cpu_file *file_of(const struct cpu *c, uint64_t fd)
+{
+	struct cpu_file *f = fget(c, fd);
+
+	return f && f->kind == CPU_FILE_HOST ? f : NULL;
+}
+
+static void fput(struct cpu_file *f)
+{
+	struct cpu_pipe *p = f->pipe;
+
+	if (--f->count)
+		return;
+	if (f->hostfd >= 0)
+		close(f->hostfd);
+	free(f->path);
+	if (p) {
+		if (f->kind == CPU_FILE_PIPE_R)
+			p->readers--;
+		else
+			p->writers--;
+		if (!p->readers && !p->writers) {
+			free(p->buf);
+			free(p);
+		}
+	}
+	free(f);
+}
+
+/* A new open file of @kind with @flags, one reference, or NULL. */
+static struct cpu_file *file_new(int kind, unsigned flags)
+{
+	struct cpu_file *f = calloc(1, sizeof(*f));
+
+	if (f) {
+		f->count = 1;
+		f->kind = kind;
+		f->flags = flags;
+		f->hostfd = -1;
+	}
+	return f;
+}
+
+/* Put @f (its reference the caller's) at the free fd @fd, FD_CLOEXEC if @cloexec. */
+static void fd_install(struct cpu *c, int fd, struct cpu_file *f, bool cloexec)
+{
+	c->files[fd] = f;
+	if (cloexec)
+		c->close_on_exec |= 1ull << fd;
+	else
+		c->close_on_exec &= ~(1ull << fd);
+}
+
+/* Close @fd if it is open (filp_close): its bit cleared, its file put. */
+static void fd_close(struct cpu *c, int fd)
+{
+	struct cpu_file *f = c->files[fd];
+
+	c->files[fd] = NULL;
+	c->close_on_exec &= ~(1ull << fd);
+	if (f)
+		fput(f);
+}
+
+/* The lowest free fd at or above @from, or -EMFILE. */
+static int get_unused_fd(const struct cpu *c, uint64_t from)
+{
+	for (uint64_t i = from; i < CPU_MAX_FILES; i++)
+		if (!c->files[i])
+			return (int)i;
+	return -EMFILE;
+}
+
+void cpu_files_close(struct cpu *c)
+{
+	for (int i = 0; i < CPU_MAX_FILES; i++)
+		fd_close(c, i);
+}
+
+int cpu_files_init(struct cpu *c)
+{
+	struct cpu_file *f[3] = {
+		file_new(CPU_FILE_STDIN, O_RDONLY),
+		file_new(CPU_FILE_OUT, O_WRONLY),
+		file_new(CPU_FILE_OUT, O_WRONLY),
+	};
+
+	if (!f[0] || !f[1] || !f[2]) {
+		for (int i = 0; i < 3; i++)
+			free(f[i]);
+		return vm_error(-ENOMEM, "cpu: out of memory for the standard streams");
+	}
+	cpu_files_close(c);
+	for (int i = 0; i < 3; i++) {
+		f[i]->out_pid = c->pid;
+		f[i]->out_fd = i;
+		fd_install(c, i, f[i], false);
+	}
+	return 0;
+}
+
+/* fork (dup_fd): the child's fds are the parent's, sharing each open file. */
+void cpu_files_dup(struct cpu *c, const struct cpu *parent)
+{
+	cpu_files_close(c);
+	for (int i = 0; i < CPU_MAX_FILES; i++)
+		if ((c->files[i] = parent->files[i]))
+			c->files[i]->count++;
+	c->close_on_exec = parent->close_on_exec;
+}
+
+/* execve (do_close_on_exec): the fds marked FD_CLOEXEC are closed. */
+static void do_close_on_exec(struct cpu *c)
+{
+	for (int i = 0; i < CPU_MAX_FILES; i++)
+		if (c->close_on_exec & (1ull << i))
+			fd_close(c, i);
+}
+
+/*
+ * Append @len bytes at @src to the capture @f writes to (the process that
+ * opened the streams, or the writer itself when that one is gone): the
+ * bytes, or -errno.
+ */
+static int64_t out_write(struct cpu *c, const struct cpu_file *f, uint64_t src, uint64_t len)
+{
+	struct cpu_out *o = &c->out[f->out_fd - 1];
+	struct mm *owner = mm_lookup(c->m, f->out_pid);
 	uint64_t room;
 	int rc;
 
-	if (c->out_pid) {       /* a forked child: the streams it inherited */
-		struct mm *owner = mm_lookup(c->m, c->out_pid);
-
-		vm_error_clear();
-		if (owner && owner->cpu)
-			o = &owner->cpu->out[fd - 1];
-	}
-
+	vm_error_clear();
+	if (owner && owner->cpu)
+		o = &owner->cpu->out[f->out_fd - 1];
 	if (len > INT64_MAX)
 		len = INT64_MAX;
 	room = CPU_OUT_MAX - o->len;
@@ -219,47 +359,222 @@ static int64_t out_write(struct cpu *c, int fd, uint64_t src, uint64_t len)
 	return (int64_t)len;
 }
 
-/* ---- files ---------------------------------------------------------------- */
+/* ---- pipes (Linux's fs/pipe.c) ------------------------------------------------ */
 
-static int64_t strncpy_from_user(struct cpu *c, char *dst, uint64_t src, uint64_t max);
-static int free_fd(const struct cpu *c, uint64_t from);
-
-/* The open file @fd, or NULL. */
-static struct cpu_file *file_of(struct cpu *c, uint64_t fd)
+/* The call sleeps on @p (state 'S'), made again when cpu_woken says so. */
+static int64_t pipe_wait(struct cpu *c, struct cpu_pipe *p, uint64_t need)
 {
-	if (fd < 3 || fd >= CPU_MAX_FILES || c->files[fd].hostfd < 0)
-		return NULL;
-	return &c->files[fd];
-}
-
-void cpu_files_close(struct cpu *c)
-{
-	for (int i = 3; i < CPU_MAX_FILES; i++)
-		if (c->files[i].hostfd >= 0) {
-			close(c->files[i].hostfd);
-			free(c->files[i].path);
-			c->files[i] = (struct cpu_file){ .hostfd = -1 };
-		}
-}
-
-/* fork: the child's files are the parent's, each host fd dup'ed (dup_fd). */
-int cpu_files_dup(struct cpu *c, const struct cpu *parent)
-{
-	for (int i = 3; i < CPU_MAX_FILES; i++) {
-		const struct cpu_file *f = &parent->files[i];
-
-		if (f->hostfd < 0)
-			continue;
-		c->files[i].hostfd = fcntl(f->hostfd, F_DUPFD_CLOEXEC, 0);
-		c->files[i].path = f->path ? strdup(f->path) : NULL;
-		c->files[i].pos = f->pos;
-		if (c->files[i].hostfd < 0 || (f->path && !c->files[i].path)) {
-			cpu_files_close(c);
-			return vm_error(-ENOMEM, "fork: cannot copy the open files");
-		}
-	}
+	c->blocked = true;
+	c->wait_pipe = p;
+	c->wait_need = need;
 	return 0;
 }
+
+bool cpu_woken(struct vmfs *m, const struct mm *mm)
+{
+	const struct cpu *c = mm->cpu;
+	const struct cpu_pipe *p = c->wait_pipe;
+	bool any;
+
+	if (p && c->wait_need)
+		return !p->readers || CPU_PIPE_SIZE - p->len >= c->wait_need;
+	if (p)
+		return p->len || !p->writers;
+	return cpu_zombie_child(m, mm, c->wait_pid, &any) || !any;
+}
+
+/*
+ * pipe_read: what the pipe holds, up to @len bytes; with nothing in it,
+ * 0 (EOF) when no writer is left, -EAGAIN with O_NONBLOCK, else the caller
+ * sleeps until a writer writes or goes.
+ */
+static int64_t pipe_read(struct cpu *c, struct cpu_file *f, uint64_t buf, uint64_t len)
+{
+	struct cpu_pipe *p = f->pipe;
+	uint64_t n, first;
+
+	if (!access_ok(c, buf, len))
+		return -EFAULT;
+	if (!len)
+		return 0;
+	if (!p->len) {
+		if (!p->writers)
+			return 0;
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		return pipe_wait(c, p, 0);
+	}
+	n = len < p->len ? len : p->len;
+	first = CPU_PIPE_SIZE - p->head < n ? CPU_PIPE_SIZE - p->head : n;
+	if (copy_to_user(c, buf, p->buf + p->head, first) < 0)
+		return -EFAULT;
+	if (n > first && copy_to_user(c, buf + first, p->buf, n - first) < 0)
+		n = first;
+	p->head = (p->head + n) % CPU_PIPE_SIZE;
+	p->len -= n;
+	if (!p->len)
+		p->head = 0;
+	return (int64_t)n;
+}
+
+/* A write's source: @cnt (address, length) pairs, as writev's. */
+struct uvec {
+	const uint64_t *v;
+	uint64_t        cnt;
+};
+
+/* Copy @n bytes from offset @off of @src into @dst: the bytes copied (fewer at a fault). */
+static uint64_t uvec_copy(struct cpu *c, const struct uvec *src, uint64_t off, char *dst,
+			  uint64_t n)
+{
+	uint64_t done = 0;
+
+	for (uint64_t i = 0; i < src->cnt && done < n; i++) {
+		uint64_t base = src->v[2 * i], len = src->v[2 * i + 1], k;
+
+		if (off >= len) {
+			off -= len;
+			continue;
+		}
+		k = len - off < n - done ? len - off : n - done;
+		if (copy_from_user(c, dst + done, base + off, k) < 0)
+			return done;
+		done += k;
+		off = 0;
+	}
+	return done;
+}
+
+/* SIGPIPE to the writer itself: delivered by cpu.c when the call returns (fatal). */
+#define SIGPIPE_NR 13
+
+/*
+ * pipe_write of @total bytes of @src: no reader left is -EPIPE and
+ * SIGPIPE; up to CPU_PIPE_BUF bytes go in whole or wait for room (atomic),
+ * more go in as room allows, the caller sleeping until all are written
+ * (c->io_done keeps the count across the sleeps, the call being made
+ * again); with O_NONBLOCK what fits, or -EAGAIN.
+ */
+static int64_t pipe_write(struct cpu *c, struct cpu_file *f, const struct uvec *src,
+			  uint64_t total)
+{
+	struct cpu_pipe *p = f->pipe;
+	uint64_t done = c->io_done, left, room, n, tail, k;
+
+	c->io_done = 0;
+	if (!p->readers) {
+		c->kill_pid = c->pid;
+		c->kill_sig = SIGPIPE_NR;
+		return done ? (int64_t)done : -EPIPE;
+	}
+	if (done >= total)
+		return (int64_t)total;
+	left = total - done;
+	room = CPU_PIPE_SIZE - p->len;
+	if (!room || (left <= CPU_PIPE_BUF && room < left)) {
+		if (f->flags & O_NONBLOCK)
+			return done ? (int64_t)done : -EAGAIN;
+		c->io_done = done;
+		return pipe_wait(c, p, left <= CPU_PIPE_BUF ? left : 1);
+	}
+	n = left < room ? left : room;
+	tail = (p->head + p->len) % CPU_PIPE_SIZE;
+	k = CPU_PIPE_SIZE - tail < n ? CPU_PIPE_SIZE - tail : n;
+	k = uvec_copy(c, src, done, p->buf + tail, k);
+	if (k == CPU_PIPE_SIZE - tail && n > k)
+		k += uvec_copy(c, src, done + k, p->buf, n - k);
+	p->len += k;
+	done += k;
+	if (k < n)                                       /* a fault in the source */
+		return done ? (int64_t)done : -EFAULT;
+	if (done == total || (f->flags & O_NONBLOCK))
+		return (int64_t)done;
+	c->io_done = done;
+	return pipe_wait(c, p, 1);
+}
+
+/*
+ * pipe2: a new pipe, its read end at the lowest free fd and its write end
+ * at the next, stored to @ufds as two ints.  @flags O_CLOEXEC and
+ * O_NONBLOCK; anything else is -EINVAL (Linux's O_DIRECT, packet mode, too).
+ */
+static int64_t sys_pipe2(struct cpu *c, uint64_t ufds, uint64_t flags)
+{
+	struct cpu_file *r, *w;
+	struct cpu_pipe *p;
+	int32_t fd[2];
+
+	if (flags & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK))
+		return -EINVAL;
+	if (!access_ok(c, ufds, sizeof(fd)))
+		return -EFAULT;
+	if ((fd[0] = get_unused_fd(c, 0)) < 0)
+		return fd[0];
+	if ((fd[1] = get_unused_fd(c, (uint64_t)fd[0] + 1)) < 0)
+		return fd[1];
+	p = calloc(1, sizeof(*p));
+	r = file_new(CPU_FILE_PIPE_R, O_RDONLY | (flags & O_NONBLOCK));
+	w = file_new(CPU_FILE_PIPE_W, O_WRONLY | (flags & O_NONBLOCK));
+	if (!p || !r || !w || !(p->buf = malloc(CPU_PIPE_SIZE))) {
+		free(p);
+		free(r);
+		free(w);
+		return -ENFILE;
+	}
+	p->readers = p->writers = 1;
+	p->ino = ++c->m->pipe_ino;
+	r->pipe = w->pipe = p;
+	if (copy_to_user(c, ufds, fd, sizeof(fd)) < 0) {
+		fput(r);
+		fput(w);
+		return -EFAULT;
+	}
+	fd_install(c, fd[0], r, flags & O_CLOEXEC);
+	fd_install(c, fd[1], w, flags & O_CLOEXEC);
+	return 0;
+}
+
+/* dup: the lowest free fd, sharing @fd's open file, without FD_CLOEXEC. */
+static int64_t sys_dup(struct cpu *c, uint64_t fd)
+{
+	struct cpu_file *f = fget(c, fd);
+	int nfd;
+
+	if (!f)
+		return -EBADF;
+	if ((nfd = get_unused_fd(c, 0)) < 0)
+		return nfd;
+	f->count++;
+	fd_install(c, nfd, f, false);
+	return nfd;
+}
+
+/*
+ * dup3 (@dup2: dup2's rules, where @old equal to @new is @new if open and
+ * flags are none): @new closed if open, then sharing @old's file,
+ * FD_CLOEXEC as @flags says (O_CLOEXEC; anything else -EINVAL).
+ */
+static int64_t sys_dup3(struct cpu *c, uint64_t old, uint64_t new, uint64_t flags, bool dup2)
+{
+	struct cpu_file *f;
+
+	if (flags & ~(uint64_t)O_CLOEXEC)
+		return -EINVAL;
+	if (old == new)
+		return !dup2 ? -EINVAL : fget(c, old) ? (int64_t)new : -EBADF;
+	if (new >= CPU_MAX_FILES)
+		return -EBADF;
+	if (!(f = fget(c, old)))
+		return -EBADF;
+	f->count++;
+	fd_close(c, (int)new);
+	fd_install(c, (int)new, f, flags & O_CLOEXEC);
+	return (int64_t)new;
+}
+
+/* ---- host files ---------------------------------------------------------------- */
+
+static int64_t strncpy_from_user(struct cpu *c, char *dst, uint64_t src, uint64_t max);
 
 /*
  * A path argument resolved under root=: the host fd (read-only), its path
@@ -279,7 +594,7 @@ static int open_user_path(struct cpu *c, int64_t dfd, uint64_t upath, char *insi
 		return -ENOENT;
 	if (p[0] != '/' && dfd != -100) {               /* AT_FDCWD */
 		if (!(d = file_of(c, (uint64_t)dfd)))
-			return -EBADF;
+			return fget(c, (uint64_t)dfd) ? -ENOTDIR : -EBADF;
 		if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", d->path, p) >= PATH_MAX)
 			return -ENAMETOOLONG;
 		return exec_open_in_root(c->m->opt.root, joined, true, inside, host);
@@ -287,17 +602,18 @@ static int open_user_path(struct cpu *c, int64_t dfd, uint64_t upath, char *insi
 	return exec_open_in_root(c->m->opt.root, p, true, inside, host);
 }
 
-/* openat: read-only opens of host files; writing is EROFS. */
+/* openat: read-only opens of host files (O_CLOEXEC kept); writing is EROFS. */
 static int64_t sys_openat(struct cpu *c, int64_t dfd, uint64_t upath, uint64_t flags)
 {
 	char inside[PATH_MAX];
+	struct cpu_file *f;
 	struct stat st;
 	int fd, slot;
 
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) ||
 	    (flags & O_TMPFILE) == O_TMPFILE)
 		return -EROFS;
-	if ((slot = free_fd(c, 3)) < 0)
+	if ((slot = get_unused_fd(c, 0)) < 0)
 		return slot;
 	if ((fd = open_user_path(c, dfd, upath, inside)) < 0)
 		return fd;
@@ -305,53 +621,50 @@ static int64_t sys_openat(struct cpu *c, int64_t dfd, uint64_t upath, uint64_t f
 		close(fd);
 		return -ENOTDIR;
 	}
-	if (!(c->files[slot].path = strdup(inside))) {
+	if (!(f = file_new(CPU_FILE_HOST, O_RDONLY | (flags & O_NONBLOCK))) ||
+	    !(f->path = strdup(inside))) {
+		free(f);
 		close(fd);
 		return -ENOMEM;
 	}
-	c->files[slot].hostfd = fd;
-	c->files[slot].pos = 0;
+	f->hostfd = fd;
+	fd_install(c, slot, f, flags & O_CLOEXEC);
 	return slot;
 }
 
-/* The lowest free fd at or above @from, or -EMFILE. */
-static int free_fd(const struct cpu *c, uint64_t from)
-{
-	for (uint64_t i = from < 3 ? 3 : from; i < CPU_MAX_FILES; i++)
-		if (c->files[i].hostfd < 0)
-			return (int)i;
-	return -EMFILE;
-}
-
-/* fcntl: F_DUPFD, F_DUPFD_CLOEXEC (a copy of the open file), F_GETFD, F_SETFD, F_GETFL, F_SETFL. */
+/*
+ * fcntl: F_DUPFD, F_DUPFD_CLOEXEC (a new fd sharing the open file),
+ * F_GETFD, F_SETFD (FD_CLOEXEC), F_GETFL, F_SETFL (O_NONBLOCK; the other
+ * flags Linux lets change are accepted and ignored), F_GETPIPE_SZ.
+ */
 static int64_t sys_fcntl(struct cpu *c, uint64_t fd, uint64_t cmd, uint64_t arg)
 {
-	struct cpu_file *f = file_of(c, fd);
-	int slot, hfd;
+	struct cpu_file *f = fget(c, fd);
+	int slot;
 
-	if (!f && fd > 2)
+	if (!f)
 		return -EBADF;
 	switch (cmd) {
-	case F_GETFD: case F_SETFD: case F_SETFL:
-		return 0;                                /* close-on-exec, flags: no exec, no effect yet */
+	case F_GETFD:
+		return c->close_on_exec >> fd & 1 ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		fd_install(c, (int)fd, f, arg & FD_CLOEXEC);
+		return 0;
 	case F_GETFL:
-		return fd == 0 ? O_RDONLY : fd <= 2 ? O_WRONLY : O_RDONLY;
+		return f->flags;
+	case F_SETFL:
+		f->flags = (f->flags & ~(unsigned)O_NONBLOCK) | ((unsigned)arg & O_NONBLOCK);
+		return 0;
 	case F_DUPFD: case F_DUPFD_CLOEXEC:
-		if (!f)
-			return -EINVAL;                  /* the standard streams are not files */
 		if (arg >= CPU_MAX_FILES)
 			return -EINVAL;
-		if ((slot = free_fd(c, arg)) < 0)
+		if ((slot = get_unused_fd(c, arg)) < 0)
 			return slot;
-		if ((hfd = fcntl(f->hostfd, F_DUPFD_CLOEXEC, 0)) < 0)
-			return -errno;
-		if (!(c->files[slot].path = strdup(f->path))) {
-			close(hfd);
-			return -ENOMEM;
-		}
-		c->files[slot].hostfd = hfd;
-		c->files[slot].pos = f->pos;         /* (a dup shares the position in Linux; here a copy) */
+		f->count++;
+		fd_install(c, slot, f, cmd == F_DUPFD_CLOEXEC);
 		return slot;
+	case F_GETPIPE_SZ:
+		return f->pipe ? (int64_t)CPU_PIPE_SIZE : -EBADF;
 	default:
 		return -EINVAL;
 	}
@@ -365,7 +678,7 @@ static int64_t sys_getdents64(struct cpu *c, uint64_t fd, uint64_t buf, uint64_t
 	long n;
 
 	if (!f)
-		return -EBADF;
+		return fget(c, fd) ? -ENOTDIR : -EBADF;
 	if (len > sizeof(tmp))
 		len = sizeof(tmp);
 	if (!access_ok(c, buf, len))
@@ -390,7 +703,7 @@ static int64_t sys_statx(struct cpu *c, int64_t dfd, uint64_t path, uint64_t fla
 		return -EFAULT;
 	if (!p[0]) {
 		if (!(flags & AT_EMPTY_PATH) || !(f = file_of(c, (uint64_t)dfd)))
-			return (flags & AT_EMPTY_PATH) && dfd >= 0 && dfd <= 2 ? -ENOSYS : -ENOENT;
+			return (flags & AT_EMPTY_PATH) && fget(c, (uint64_t)dfd) ? -ENOSYS : -ENOENT;
 		fd = f->hostfd;
 	} else if ((fd = open_user_path(c, dfd, path, inside)) < 0) {
 		return fd;
@@ -403,15 +716,9 @@ static int64_t sys_statx(struct cpu *c, int64_t dfd, uint64_t path, uint64_t fla
 
 static int64_t sys_close(struct cpu *c, uint64_t fd)
 {
-	struct cpu_file *f = file_of(c, fd);
-
-	if (fd <= 2)
-		return 0;
-	if (!f)
+	if (!fget(c, fd))
 		return -EBADF;
-	close(f->hostfd);
-	free(f->path);
-	*f = (struct cpu_file){ .hostfd = -1 };
+	fd_close(c, (int)fd);
 	return 0;
 }
 
@@ -442,15 +749,18 @@ static int64_t file_pread(struct cpu *c, struct cpu_file *f, uint64_t buf, uint6
 	return (int64_t)done;
 }
 
+/* read: a host file from its position, a pipe's read end, the empty stdin (0). */
 static int64_t sys_read(struct cpu *c, uint64_t fd, uint64_t buf, uint64_t len)
 {
-	struct cpu_file *f = file_of(c, fd);
+	struct cpu_file *f = fget(c, fd);
 	int64_t n;
 
-	if (fd == 0)
-		return 0;                                /* standard input is empty */
-	if (!f)
+	if (!f || (f->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
+	if (f->kind == CPU_FILE_STDIN)
+		return 0;                                /* standard input is empty */
+	if (f->kind == CPU_FILE_PIPE_R)
+		return pipe_read(c, f, buf, len);
 	if ((n = file_pread(c, f, buf, len, f->pos)) > 0)
 		f->pos += (uint64_t)n;
 	return n;
@@ -461,7 +771,7 @@ static int64_t sys_pread64(struct cpu *c, uint64_t fd, uint64_t buf, uint64_t le
 	struct cpu_file *f = file_of(c, fd);
 
 	if (!f)
-		return fd <= 2 ? -ESPIPE : -EBADF;
+		return fget(c, fd) ? -ESPIPE : -EBADF;
 	if ((int64_t)off < 0)
 		return -EINVAL;
 	return file_pread(c, f, buf, len, off);
@@ -474,7 +784,7 @@ static int64_t sys_lseek(struct cpu *c, uint64_t fd, int64_t off, uint64_t whenc
 	int64_t base;
 
 	if (!f)
-		return fd <= 2 ? -ESPIPE : -EBADF;
+		return fget(c, fd) ? -ESPIPE : -EBADF;
 	if (whence == SEEK_SET)
 		base = 0;
 	else if (whence == SEEK_CUR)
@@ -489,31 +799,23 @@ static int64_t sys_lseek(struct cpu *c, uint64_t fd, int64_t off, uint64_t whenc
 	return (int64_t)f->pos;
 }
 
-static int64_t sys_write(struct cpu *c, uint64_t fd, uint64_t buf, uint64_t count)
+/*
+ * write and writev to @fd of the vector @src (@total bytes, each part
+ * checked by access_ok): a capture takes each part in turn, a pipe the
+ * whole as one write; files opened read-only (host files, stdin) are
+ * -EBADF, as Linux's.
+ */
+static int64_t vfs_write(struct cpu *c, uint64_t fd, const struct uvec *src, uint64_t total)
 {
-	if (fd != 1 && fd != 2)
-		return file_of(c, fd) ? -EBADF : -EBADF;   /* files are read-only, as Linux's EBADF */
-	return out_write(c, (int)fd, buf, count);
-}
-
-/* writev: the vector read whole first (a bad one changes nothing), then each part. */
-static int64_t sys_writev(struct cpu *c, uint64_t fd, uint64_t iov, uint64_t cnt)
-{
-	uint64_t v[2 * 64];
+	struct cpu_file *f = fget(c, fd);
 	int64_t done = 0;
-	int rc;
 
-	if (fd != 1 && fd != 2)
+	if (!f || (f->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
-	if (cnt > 64)                       /* UIO_MAXIOV is 1024; 64 is what we carry */
-		return cnt > 1024 ? -EINVAL : -ENOMEM;
-	if ((rc = copy_from_user(c, v, iov, cnt * 16)) < 0)
-		return rc;
-	for (uint64_t i = 0; i < cnt; i++)
-		if (!access_ok(c, v[2 * i], v[2 * i + 1]))
-			return -EFAULT;
-	for (uint64_t i = 0; i < cnt; i++) {
-		int64_t n = out_write(c, (int)fd, v[2 * i], v[2 * i + 1]);
+	if (f->kind == CPU_FILE_PIPE_W)
+		return pipe_write(c, f, src, total);
+	for (uint64_t i = 0; i < src->cnt; i++) {
+		int64_t n = out_write(c, f, src->v[2 * i], src->v[2 * i + 1]);
 
 		if (n < 0)
 			return done ? done : n;
@@ -522,15 +824,55 @@ static int64_t sys_writev(struct cpu *c, uint64_t fd, uint64_t iov, uint64_t cnt
 	return done;
 }
 
-/* fstat of fd 0, 1, 2: a pipe, as when a shell pipes a program's output; of a file: the host's. */
+static int64_t sys_write(struct cpu *c, uint64_t fd, uint64_t buf, uint64_t count)
+{
+	uint64_t v[2] = { buf, count > 0x7ffff000 ? 0x7ffff000 : count };   /* MAX_RW_COUNT */
+	struct uvec src = { v, 1 };
+
+	if (!fget(c, fd))
+		return -EBADF;
+	if (!access_ok(c, buf, count))
+		return -EFAULT;
+	return vfs_write(c, fd, &src, v[1]);
+}
+
+/* writev: the vector read whole first (a bad one changes nothing), then written. */
+static int64_t sys_writev(struct cpu *c, uint64_t fd, uint64_t iov, uint64_t cnt)
+{
+	uint64_t v[2 * 64], total = 0;
+	struct uvec src = { v, cnt };
+	int rc;
+
+	if (!fget(c, fd))
+		return -EBADF;
+	if (cnt > 64)                       /* UIO_MAXIOV is 1024; 64 is what we carry */
+		return cnt > 1024 ? -EINVAL : -ENOMEM;
+	if ((rc = copy_from_user(c, v, iov, cnt * 16)) < 0)
+		return rc;
+	for (uint64_t i = 0; i < cnt; i++) {
+		if (!access_ok(c, v[2 * i], v[2 * i + 1]) || v[2 * i + 1] > INT64_MAX - total)
+			return -EFAULT;
+		total += v[2 * i + 1];
+	}
+	return vfs_write(c, fd, &src, total);
+}
+
+/*
+ * fstat: a host file's is the host's; a pipe's end S_IFIFO 0600 with the
+ * pipe's inode (both ends the same), st_blksize 4096, as pipefs; the
+ * standard streams a pipe each (inode 1000 + the stream), as when a shell
+ * pipes a program's output.
+ */
 static int64_t sys_fstat(struct cpu *c, uint64_t fd, uint64_t statbuf)
 {
 	uint8_t st[144] = { 0 };           /* x86-64 struct stat */
-	uint64_t nlink = 1, blksize = 4096, ino = 1000 + fd;
+	uint64_t nlink = 1, blksize = 4096, ino;
 	uint32_t mode = 0010600;           /* S_IFIFO | 0600 */
-	struct cpu_file *f = file_of(c, fd);
+	struct cpu_file *f = fget(c, fd);
 
-	if (f) {
+	if (!f)
+		return -EBADF;
+	if (f->kind == CPU_FILE_HOST) {
 		struct stat hs;                 /* the host is x86-64: the same layout */
 
 		_Static_assert(sizeof(hs) == sizeof(st), "struct stat is x86-64's");
@@ -538,13 +880,92 @@ static int64_t sys_fstat(struct cpu *c, uint64_t fd, uint64_t statbuf)
 			return -errno;
 		return copy_to_user(c, statbuf, &hs, sizeof(hs));
 	}
-	if (fd > 2)
-		return -EBADF;
+	ino = f->pipe ? f->pipe->ino : 1000 + (uint64_t)f->out_fd;
 	memcpy(st + 8, &ino, 8);
 	memcpy(st + 16, &nlink, 8);
 	memcpy(st + 24, &mode, 4);
 	memcpy(st + 56, &blksize, 8);
 	return copy_to_user(c, statbuf, st, sizeof(st));
+}
+
+/* ioctl: FIONREAD of a pipe (the bytes in it) or a host file (size - position); else ENOTTY. */
+static int64_t sys_ioctl(struct cpu *c, uint64_t fd, uint64_t cmd, uint64_t arg)
+{
+	struct cpu_file *f = fget(c, fd);
+	struct stat st;
+	int32_t n = 0;
+
+	if (!f)
+		return -EBADF;
+	if ((uint32_t)cmd != FIONREAD || f->kind == CPU_FILE_OUT || f->kind == CPU_FILE_STDIN)
+		return -ENOTTY;
+	if (f->kind == CPU_FILE_PIPE_R || f->kind == CPU_FILE_PIPE_W)
+		n = (int32_t)f->pipe->len;
+	else if (fstat(f->hostfd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > f->pos)
+		n = (int32_t)((uint64_t)st.st_size - f->pos > INT32_MAX ? INT32_MAX :
+			      (uint64_t)st.st_size - f->pos);
+	else if (!S_ISREG(st.st_mode))
+		return -ENOTTY;
+	return copy_to_user(c, arg, &n, sizeof(n));
+}
+
+/* ---- the fds as /proc/PID/fd shows them (vmfs_fds, vmfs_fd_link) ---------------- */
+
+int cpu_fds(struct vmfs *m, int pid, int *fds, uint64_t max)
+{
+	struct mm *mm = mm_lookup(m, pid);
+	int n = 0;
+
+	if (!mm)
+		return vm_error(-ESRCH, "no process %d", pid);
+	if (!fds && max)
+		return vm_error(-EINVAL, "fds: NULL with max %llu", (unsigned long long)max);
+	if (!mm->cpu || mm->cpu->execs != mm->img.execs)
+		return 0;                       /* no program running (or exited: files closed) */
+	for (int i = 0; i < CPU_MAX_FILES; i++)
+		if (mm->cpu->files[i]) {
+			if ((uint64_t)n < max)
+				fds[n] = i;
+			n++;
+		}
+	return n;
+}
+
+int64_t cpu_fd_link(struct vmfs *m, int pid, int fd, char *buf, uint64_t len)
+{
+	struct mm *mm = mm_lookup(m, pid);
+	const struct cpu_file *f;
+	char t[PATH_MAX + 32];
+	int n;
+
+	if (!mm)
+		return vm_error(-ESRCH, "no process %d", pid);
+	if (!buf && len)
+		return vm_error(-EINVAL, "fd link: NULL buffer with length %llu", (unsigned long long)len);
+	if (fd < 0 || fd >= CPU_MAX_FILES || !mm->cpu || mm->cpu->execs != mm->img.execs ||
+	    !(f = mm->cpu->files[fd]))
+		return vm_error(-EBADF, "process %d has no fd %d", pid, fd);
+	switch (f->kind) {
+	case CPU_FILE_HOST:
+		n = snprintf(t, sizeof(t), "%s", f->path);
+		break;
+	case CPU_FILE_PIPE_R: case CPU_FILE_PIPE_W:
+		n = snprintf(t, sizeof(t), "pipe:[%llu]", (unsigned long long)f->pipe->ino);
+		break;
+	case CPU_FILE_OUT:
+		n = snprintf(t, sizeof(t), "%s:[%d]", f->out_fd == 1 ? "stdout" : "stderr", f->out_pid);
+		break;
+	default:
+		n = snprintf(t, sizeof(t), "/dev/null");   /* the empty standard input */
+		break;
+	}
+	if (len) {
+		uint64_t k = (uint64_t)n < len - 1 ? (uint64_t)n : len - 1;
+
+		memcpy(buf, t, k);
+		buf[k] = 0;
+	}
+	return n;
 }
 
 /* newfstatat(fd, "", buf, AT_EMPTY_PATH) is fstat; with a path, the host file's stat. */
@@ -725,7 +1146,7 @@ static int64_t sys_mmap(struct cpu *c, const uint64_t a[6])
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS)) {
 		if (!(f = file_of(c, a[4])))
-			return -EBADF;
+			return fget(c, a[4]) ? -ENODEV : -EBADF;     /* a pipe, a stream: no mmap */
 		if ((flags & MAP_SHARED) && (a[2] & PROT_WRITE))
 			return -EACCES;                  /* opened read-only */
 		if ((rc = object_host(c->m, f->path, f->hostfd, &o)) < 0)
@@ -835,6 +1256,7 @@ static int64_t sys_wait4(struct cpu *c, struct mm *mm, int64_t pid, uint64_t sta
 		if (options & WNOHANG)
 			return 0;
 		c->blocked = true;
+		c->wait_pipe = NULL;
 		c->wait_pid = pid > 0 ? pid : -1;
 		return 0;
 	}
@@ -932,8 +1354,10 @@ static int64_t sys_execve(struct cpu *c, uint64_t upath, uint64_t uargv, uint64_
 		goto out;
 	rc = do_execve(c->m, c->pid, path, (const char *const *)argv, (const char *const *)envp,
 		       NULL);
-	if (rc == 0)
+	if (rc == 0) {
 		c->execed = true;
+		do_close_on_exec(c);
+	}
 out:
 	free_strings(argv);
 	free_strings(envp);
@@ -1002,6 +1426,11 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
 	case 21:  return sys_faccessat(c, -100, a[0], a[1]);          /* access */
 	case 257: return sys_openat(c, (int64_t)a[0], a[1], a[2]);
 	case 72:  return sys_fcntl(c, a[0], a[1], a[2]);
+	case 22:  return sys_pipe2(c, a[0], 0);                           /* pipe */
+	case 293: return sys_pipe2(c, a[0], a[1]);
+	case 32:  return sys_dup(c, a[0]);
+	case 33:  return sys_dup3(c, a[0], a[1], 0, true);                /* dup2 */
+	case 292: return sys_dup3(c, a[0], a[1], a[2], false);
 	case 217: return sys_getdents64(c, a[0], a[1], a[2]);
 	case 332: return sys_statx(c, (int64_t)a[0], a[1], a[2], a[3], a[4]);
 	case 191: case 192: case 193:   /* getxattr, lgetxattr, fgetxattr: no attributes */
@@ -1038,7 +1467,7 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
 		return now;
 	}
 	case 221: /* fadvise64: advice only */
-		return a[0] <= 2 ? -ESPIPE : file_of(c, a[0]) ? 0 : -EBADF;
+		return file_of(c, a[0]) ? 0 : fget(c, a[0]) ? -ESPIPE : -EBADF;
 	case 204: { /* sched_getaffinity: the one CPU */
 		uint64_t mask = 1;
 
@@ -1064,8 +1493,7 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
 	case 13:  /* rt_sigaction: accepted, no signal is delivered but fatal ones */
 	case 14:  /* rt_sigprocmask */
 		return 0;
-	case 16:  /* ioctl: no terminal */
-		return a[0] <= 2 || file_of(c, a[0]) ? -ENOTTY : -EBADF;
+	case 16:  return sys_ioctl(c, a[0], a[1], a[2]);      /* no terminal */
 	case 20:  return sys_writev(c, a[0], a[1], a[2]);
 	case 25:  /* mremap */
 		rc = do_mremap(c->m, c->pid, a[0], a[1], a[2], (int)a[3], a[4], &out);
