@@ -618,3 +618,16 @@ VMFS_EXPORT ssize_t vmfs_output(vmfs *m, int pid, int fd, uint64_t off, void *bu
 		return vm_error(-EINVAL, "vmfs_output: NULL buffer");
 	return LOCKED(m, cpu_output(m, pid, fd, off, buf, len));
 }
+
+/* Files and pipes of the CPU's programs (since 0.7). */
+VMFS_EXPORT int vmfs_fds(vmfs *m, int pid, int *fds, size_t max)
+{
+	CHECK_M(m);
+	return LOCKED(m, cpu_fds(m, pid, fds, max));
+}
+
+VMFS_EXPORT ssize_t vmfs_fd_link(vmfs *m, int pid, int fd, char *buf, size_t len)
+{
+	CHECK_M(m);
+	return LOCKED(m, cpu_fd_link(m, pid, fd, buf, len));
+}

@@ -1149,6 +1149,26 @@ int vmfs_cpu_status(vmfs *m, int pid, struct vmfs_cpu_status *st);
  */
 ssize_t vmfs_output(vmfs *m, int pid, int fd, uint64_t off, void *buf, size_t len);
 
+/*
+ * vmfs_fds - the open file descriptors of @pid's program, in order, the
+ * first @max into @fds (may be NULL when @max is 0): their count (0 for a
+ * process with no program, or exited), -ESRCH, -EINVAL, -ENOSYS.  A loaded
+ * program that has not run has its standard streams 0, 1, 2.  Since 0.7.
+ */
+int vmfs_fds(vmfs *m, int pid, int *fds, size_t max);
+
+/*
+ * vmfs_fd_link - what fd @fd of @pid's program names, as Linux's
+ * /proc/PID/fd/N link: a host file's path as the machine names it,
+ * "pipe:[INODE]" (both ends of a pipe the same inode, numbered by the
+ * machine from 1), "stdout:[PID]" or "stderr:[PID]" (the output capture of
+ * PID, which vmfs_output reads), "/dev/null" (the empty standard input).
+ * Into @buf (@len bytes, cut to fit and NUL-terminated when @len > 0).
+ * Its whole length, or -ESRCH, -EBADF (@fd not open), -EINVAL (@buf NULL
+ * with @len), -ENOSYS.  Since 0.7.
+ */
+ssize_t vmfs_fd_link(vmfs *m, int pid, int fd, char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

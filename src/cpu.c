@@ -939,6 +939,48 @@ int64_t cpu_output(struct vmfs *m, int pid, int fd, uint64_t off, void *buf, uin
 	return (int64_t)len;
 }
 
+/*
+ * The CPU of @pid for vmfs_fds and vmfs_fd_link: made if need be, as for
+ * vmfs_regs, so that a loaded program shows the standard streams it will
+ * start with.  NULL with *@rc 0 for a process with no program (no fds).
+ */
+static struct cpu *files_cpu(struct vmfs *m, int pid, int *rc)
+{
+	struct mm *mm = cpu_get(m, pid, rc);
+
+	if (mm)
+		return mm->cpu;
+	if (*rc == -EINVAL) {            /* never exec'd: no program, no files */
+		vm_error_clear();
+		*rc = 0;
+	}
+	return NULL;
+}
+
+int cpu_fds(struct vmfs *m, int pid, int *fds, uint64_t max)
+{
+	struct cpu *c;
+	int rc;
+
+	if (!fds && max)
+		return vm_error(-EINVAL, "vmfs_fds: NULL fds with max %llu", (unsigned long long)max);
+	if (!(c = files_cpu(m, pid, &rc)))
+		return rc;
+	return cpu_files_list(c, fds, max);
+}
+
+int64_t cpu_fd_link(struct vmfs *m, int pid, int fd, char *buf, uint64_t len)
+{
+	struct cpu *c;
+	int rc;
+
+	if (!buf && len)
+		return vm_error(-EINVAL, "vmfs_fd_link: NULL buffer of %llu bytes", (unsigned long long)len);
+	if (!(c = files_cpu(m, pid, &rc)))
+		return rc ? rc : vm_error(-EBADF, "process %d has no program, no fd %d", pid, fd);
+	return cpu_file_link(c, fd, buf, len);
+}
+
 #else /* !VMFS_HAVE_CPU */
 
 static int no_cpu(void)
@@ -974,6 +1016,18 @@ int cpu_status(struct vmfs *m, int pid, struct vmfs_cpu_status *st)
 int64_t cpu_output(struct vmfs *m, int pid, int fd, uint64_t off, void *buf, uint64_t len)
 {
 	(void)m, (void)pid, (void)fd, (void)off, (void)buf, (void)len;
+	return no_cpu();
+}
+
+int cpu_fds(struct vmfs *m, int pid, int *fds, uint64_t max)
+{
+	(void)m, (void)pid, (void)fds, (void)max;
+	return no_cpu();
+}
+
+int64_t cpu_fd_link(struct vmfs *m, int pid, int fd, char *buf, uint64_t len)
+{
+	(void)m, (void)pid, (void)fd, (void)buf, (void)len;
 	return no_cpu();
 }
 

@@ -144,9 +144,19 @@ void cpu_files_dup(struct cpu *c, const struct cpu *parent);
 /* A new program's standard streams: 0 empty, 1 and 2 captured (syscall.c); 0, -ENOMEM. */
 int cpu_files_init(struct cpu *c);
 
-/* vmfs_fds, vmfs_fd_link (syscall.c): a process's open fds and what each names. */
-int cpu_fds(struct vmfs *m, int pid, int *fds, uint64_t max);
-int64_t cpu_fd_link(struct vmfs *m, int pid, int fd, char *buf, uint64_t len);
+/*
+ * The open fds of @c, in order, the first @max into @fds: their count
+ * (syscall.c, for cpu_fds).
+ */
+int cpu_files_list(const struct cpu *c, int *fds, uint64_t max);
+
+/*
+ * What fd @fd of @c names, as /proc/PID/fd/N's link: a host file's path in
+ * the machine, "pipe:[INO]", "stdout:[PID]" or "stderr:[PID]" (the capture
+ * of PID), "/dev/null" (the empty stdin); into @buf (@len bytes, cut and
+ * NUL-terminated when @len > 0).  Its length, or -EBADF (syscall.c).
+ */
+int64_t cpu_file_link(const struct cpu *c, int fd, char *buf, uint64_t len);
 
 /* The libvmfs calls (cpu.c); -ENOSYS without Unicorn. */
 /*
@@ -163,6 +173,9 @@ int cpu_stop(struct vmfs *m, int pid);
 int cpu_regs(struct vmfs *m, int pid, struct vmfs_regs *regs);
 int cpu_status(struct vmfs *m, int pid, struct vmfs_cpu_status *st);
 int64_t cpu_output(struct vmfs *m, int pid, int fd, uint64_t off, void *buf, uint64_t len);
+/* vmfs_fds, vmfs_fd_link (since 0.7): the CPU made if need be, as for cpu_regs. */
+int cpu_fds(struct vmfs *m, int pid, int *fds, uint64_t max);
+int64_t cpu_fd_link(struct vmfs *m, int pid, int fd, char *buf, uint64_t len);
 
 /* Instructions a slice runs at most before the lock is let go. */
 #define CPU_SLICE 200000ull

@@ -911,19 +911,12 @@ static int64_t sys_ioctl(struct cpu *c, uint64_t fd, uint64_t cmd, uint64_t arg)
 
 /* ---- the fds as /proc/PID/fd shows them (vmfs_fds, vmfs_fd_link) ---------------- */
 
-int cpu_fds(struct vmfs *m, int pid, int *fds, uint64_t max)
+int cpu_files_list(const struct cpu *c, int *fds, uint64_t max)
 {
-	struct mm *mm = mm_lookup(m, pid);
 	int n = 0;
 
-	if (!mm)
-		return vm_error(-ESRCH, "no process %d", pid);
-	if (!fds && max)
-		return vm_error(-EINVAL, "fds: NULL with max %llu", (unsigned long long)max);
-	if (!mm->cpu || mm->cpu->execs != mm->img.execs)
-		return 0;                       /* no program running (or exited: files closed) */
 	for (int i = 0; i < CPU_MAX_FILES; i++)
-		if (mm->cpu->files[i]) {
+		if (c->files[i]) {
 			if ((uint64_t)n < max)
 				fds[n] = i;
 			n++;
@@ -931,20 +924,14 @@ int cpu_fds(struct vmfs *m, int pid, int *fds, uint64_t max)
 	return n;
 }
 
-int64_t cpu_fd_link(struct vmfs *m, int pid, int fd, char *buf, uint64_t len)
+int64_t cpu_file_link(const struct cpu *c, int fd, char *buf, uint64_t len)
 {
-	struct mm *mm = mm_lookup(m, pid);
 	const struct cpu_file *f;
 	char t[PATH_MAX + 32];
 	int n;
 
-	if (!mm)
-		return vm_error(-ESRCH, "no process %d", pid);
-	if (!buf && len)
-		return vm_error(-EINVAL, "fd link: NULL buffer with length %llu", (unsigned long long)len);
-	if (fd < 0 || fd >= CPU_MAX_FILES || !mm->cpu || mm->cpu->execs != mm->img.execs ||
-	    !(f = mm->cpu->files[fd]))
-		return vm_error(-EBADF, "process %d has no fd %d", pid, fd);
+	if (fd < 0 || fd >= CPU_MAX_FILES || !(f = c->files[fd]))
+		return vm_error(-EBADF, "process %d has no fd %d", c->pid, fd);
 	switch (f->kind) {
 	case CPU_FILE_HOST:
 		n = snprintf(t, sizeof(t), "%s", f->path);

@@ -8,7 +8,7 @@
  *
  * What stays true: each test opens its own machine; the programs' paths
  * come from the command line (meson passes the built programs, in the
- * order hello heap segv spin sys fork execve kill).
+ * order hello heap segv spin sys fork execve kill pipe).
  */
 #include "testutil.h"
 
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-enum { P_HELLO, P_HEAP, P_SEGV, P_SPIN, P_SYS, P_FORK, P_EXECVE, P_KILL, NPROGS };
+enum { P_HELLO, P_HEAP, P_SEGV, P_SPIN, P_SYS, P_FORK, P_EXECVE, P_KILL, P_PIPE, NPROGS };
 static const char *progs[NPROGS];
 
 /* A new process of @m with program @p exec'd (argv[0] its path). */
@@ -540,6 +540,122 @@ static void test_kill(void **state)
 	vmfs_close(m);
 }
 
+/* A process of @m running the pipe program with argument @mode (NULL: none). */
+static int load_pipe(vmfs *m, const char *mode)
+{
+	const char *argv[] = { progs[P_PIPE], mode, NULL }, *envp[] = { NULL };
+	int pid = spawn(m, "loader");
+
+	assert_int_equal(vmfs_exec(m, pid, progs[P_PIPE], argv, envp, NULL), 0);
+	return pid;
+}
+
+/*
+ * pipe: the calls on a pipe answer as Linux's (fstat S_IFIFO, ESPIPE,
+ * FIONREAD, O_NONBLOCK's EAGAIN, pipe2's flags, dup/dup2/dup3/fcntl
+ * sharing the open file, FD_CLOEXEC); a child's write of 100,000 bytes,
+ * more than the pipe holds, sleeps until the parent reads, every byte
+ * arrives, a line the child prints after dup2 onto 1 comes through the
+ * pipe, EOF when the child is gone; execve closes the close-on-exec fd
+ * and keeps the other.
+ */
+static void test_pipe(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	int pid = load_pipe(m, NULL), fds[8];
+	char want[2048], link[64];
+
+	(void)state;
+	/* before it runs: the standard streams, as vmfs_fds and vmfs_fd_link show them */
+	assert_int_equal(vmfs_fds(m, pid, fds, 8), 3);
+	assert_int_equal(fds[0] + fds[1] + fds[2], 0 + 1 + 2);
+	assert_int_equal(vmfs_fd_link(m, pid, 0, link, sizeof(link)), 9);
+	assert_string_equal(link, "/dev/null");
+	snprintf(want, sizeof(want), "stdout:[%d]", pid);
+	assert_int_equal(vmfs_fd_link(m, pid, 1, link, sizeof(link)), (ssize_t)strlen(want));
+	assert_string_equal(link, want);
+	snprintf(want, sizeof(want), "stderr:[%d]", pid);
+	assert_int_equal(vmfs_fd_link(m, pid, 2, link, 4), (ssize_t)strlen(want));   /* cut */
+	assert_string_equal(link, "std");
+	assert_int_equal(vmfs_fd_link(m, pid, 3, link, sizeof(link)), -EBADF);
+	assert_int_equal(vmfs_fd_link(m, pid, -1, link, sizeof(link)), -EBADF);
+	assert_int_equal(vmfs_fd_link(m, pid, 0, NULL, 5), -EINVAL);
+	assert_int_equal(vmfs_fd_link(m, 9999, 0, link, sizeof(link)), -ESRCH);
+	assert_int_equal(vmfs_fds(m, 9999, fds, 8), -ESRCH);
+	assert_int_equal(vmfs_fds(m, pid, NULL, 8), -EINVAL);
+	assert_int_equal(vmfs_fds(m, pid, NULL, 0), 3);
+
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.exit_code, 0);
+	snprintf(want, sizeof(want),
+		 "pipe 0 0\nfifo 1 1 blksize 4096 same-ino 1\nlseek -1 %d\n"
+		 "write-read-end -1 %d\nread-write-end -1 %d\nwrite 3 0\nfionread 3\nread 3 0\n"
+		 "setfl 0 0\ngetfl-nonblock 1\nread-empty-nonblock -1 %d\n"
+		 "pipe2-bad-flags -1 %d\npipe2-bad-ptr -1 %d\npipe2 0 0\ncloexec 1 1\n"
+		 "dupfd-cloexec 20 1\ndup3-same -1 %d\ndup3-bad-flags -1 %d\ndup2-same 20 0\n"
+		 "dup2-bad -1 %d\ndup2 30 0\ndup2-cloexec 0\nvia-dup via-dup\n"
+		 "close 0 0\nclose-again -1 %d\nwrite-closed -1 %d\nfill 65536 0\nfull-nonblock -1 %d\n"
+		 "child wrote 100000\nparent read 100000 bad 0\n"
+		 "parent got: child's line through the pipe\neof 0\nchild status 0\n"
+		 "after exec: cloexec fd closed, plain fd open\n",
+		 ESPIPE, EBADF, EBADF, EAGAIN, EINVAL, EFAULT, EINVAL, EINVAL, EBADF, EBADF, EBADF,
+		 EAGAIN);
+	assert_string_equal(output(m, pid, 1), want);
+	assert_int_equal(vmfs_fds(m, pid, fds, 8), 0);   /* a zombie's files are closed */
+	assert_int_equal(vmfs_pids(m, NULL, 0), 1);      /* the child was reaped */
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
+/* A write to a pipe with no reader: EPIPE and SIGPIPE, fatal (wait status 13), child and parent. */
+static void test_pipe_sigpipe(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	int pid = load_pipe(m, "sigpipe");
+
+	(void)state;
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.stop_why, VMFS_CPU_STOP_SIGNAL);
+	assert_int_equal(st.exit_code, 13);
+	assert_string_equal(output(m, pid, 1), "child signaled 1 sig 13\nparent writes\n");
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
+/*
+ * A read of a pipe whose only writer is the reader: nothing can wake it,
+ * so vmfs_run returns -EDEADLK with the process stopped ('T'), its fds
+ * still open; running it again makes the read again (the same answer).
+ */
+static void test_pipe_deadlock(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	int pid = load_pipe(m, "deadlock"), fds[8];
+	char link[64];
+
+	(void)state;
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), -EDEADLK);
+	assert_int_equal(vmfs_cpu_status(m, pid, &st), 0);
+	assert_int_equal(st.state, 'T');
+	assert_string_equal(output(m, pid, 1), "reading\n");
+	assert_int_equal(vmfs_fds(m, pid, fds, 8), 5);
+	assert_int_equal(vmfs_fd_link(m, pid, 3, link, sizeof(link)), 8);
+	assert_string_equal(link, "pipe:[1]");                 /* the machine's first pipe */
+	assert_int_equal(vmfs_fd_link(m, pid, 4, link, sizeof(link)), 8);
+	assert_string_equal(link, "pipe:[1]");                 /* both ends: one inode */
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), -EDEADLK);
+	assert_int_equal(vmfs_cpu_status(m, pid, &st), 0);
+	assert_int_equal(st.state, 'T');
+	assert_string_equal(output(m, pid, 1), "reading\n");
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -557,6 +673,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_fork_cow),
 		cmocka_unit_test(test_execve),
 		cmocka_unit_test(test_kill),
+		cmocka_unit_test(test_pipe),
+		cmocka_unit_test(test_pipe_sigpipe),
+		cmocka_unit_test(test_pipe_deadlock),
 	};
 
 	if (argc != NPROGS + 1) {
