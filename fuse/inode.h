@@ -40,6 +40,9 @@
  *       auxv                   0400  exec's auxiliary vector, Linux's binary words
  *       regs                   0400  the CPU's registers as text (EBUSY while it runs)
  *       stdout stderr          0400  what the program wrote to fd 1 and fd 2
+ *       fd/                    0500  the program's open fds (vmfs_fds; not in task/):
+ *         N -> TARGET          0700  what fd N names (vmfs_fd_link): a path,
+ *                                    pipe:[INO], stdout:[PID], stderr:[PID], /dev/null
  *       task/                  0555  the process's one thread:
  *         PID/                 0555  TID = PID, the files of PID/ but task/
  *
@@ -64,6 +67,7 @@ enum kind {
 	K_SYSCTL,                                          /* sys/vm/NAME */
 	K_LINK, K_TASKDIR, K_TIDDIR,                       /* self, PID/task/, PID/task/TID/ */
 	K_KPAGEFLAGS, K_KPAGECOUNT, K_CLEAR_REFS, K_PAGE_IDLE, /* physical pages, working sets */
+	K_FDDIR, K_FDLINK,                                 /* PID/fd/, PID/fd/N (since 0.7) */
 };
 
 /* A name in the tree and how to make its content. */
@@ -82,6 +86,7 @@ struct node {
 	int                 pid;    /* in PID/ */
 	bool                reader; /* PID/ is the reader's, not the machine's (self) */
 	struct obj_ref      obj;    /* K_OBJECT: its id, handle (the open object) and name */
+	int                 fd;     /* K_FDLINK: the program's fd */
 };
 
 static inline enum kind node_kind(const struct node *n)
@@ -140,9 +145,9 @@ void node_put(const struct node *n);
 int node_reader(fuse_req_t req);
 
 /*
- * node_readlink - the target of symlink @n (self, thread-self) for process
- * @reader into @buf of @len bytes, NUL-terminated.  0, or -EINVAL for what
- * is not a link.
+ * node_readlink - the target of symlink @n (self, thread-self, PID/fd/N)
+ * for process @reader into @buf of @len bytes, NUL-terminated.  0,
+ * -ENOENT (an fd closed meanwhile), or -EINVAL for what is not a link.
  */
 int node_readlink(const struct node *n, int reader, char *buf, size_t len);
 

@@ -54,6 +54,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -127,7 +128,7 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct node n;
-	char target[64];
+	char target[PATH_MAX + 32];   /* PID/fd/N: a host path */
 	int rc;
 
 	if ((rc = node_of_ino(ino, &n, true)) ||

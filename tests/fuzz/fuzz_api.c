@@ -852,6 +852,33 @@ static void op_dead_pid(struct run *r)
 	EXPECT(r, "pagetable", -ESRCH, vmfs_pagetable(r->md.m, pid, NULL, 0));
 }
 
+/*
+ * vmfs_fds and vmfs_fd_link (since 0.7) with any fd, length and count: the
+ * model's processes never run a program (exec'd ones exit at once), so
+ * they have no fds; a dead PID is -ESRCH, a NULL buffer with a length
+ * -EINVAL; built without the CPU, -ENOSYS.
+ */
+static void op_fds(struct run *r, struct mproc *p)
+{
+	int fds[4], max = (int)fuzz_below(&r->in, 5), fd = (int)fuzz_below(&r->in, 72) - 4;
+	int dead = r->md.next_pid + 7;
+	size_t len = fuzz_below(&r->in, 41);
+	char buf[40];
+	bool nosys;
+
+	model_set_op(&r->md, "fds(%d, max %d), fd_link(%d, %d, len %zu)", p->pid, max, p->pid, fd, len);
+	nosys = vmfs_fds(r->md.m, p->pid, NULL, 0) == -ENOSYS;
+	EXPECT(r, "fds", nosys ? -ENOSYS : 0, vmfs_fds(r->md.m, p->pid, fds, (size_t)max));
+	EXPECT(r, "fds of a dead pid", nosys ? -ENOSYS : -ESRCH, vmfs_fds(r->md.m, dead, fds, 4));
+	EXPECT(r, "fds into NULL", nosys ? -ENOSYS : -EINVAL, vmfs_fds(r->md.m, p->pid, NULL, 1));
+	EXPECT(r, "fd_link", nosys ? -ENOSYS : -EBADF,
+	       vmfs_fd_link(r->md.m, p->pid, fd, len ? buf : NULL, len));
+	EXPECT(r, "fd_link of a dead pid", nosys ? -ENOSYS : -ESRCH,
+	       vmfs_fd_link(r->md.m, dead, fd, buf, len));
+	EXPECT(r, "fd_link into NULL", nosys ? -ENOSYS : -EINVAL,
+	       vmfs_fd_link(r->md.m, p->pid, fd, NULL, len + 1));
+}
+
 /* The /proc views with odd arguments: pagemap anywhere, pagetable, kmsg and
  * the swap path into small buffers; the names of the table levels. */
 static void op_views(struct run *r, struct mproc *p)
@@ -1350,7 +1377,15 @@ static void one_op(struct run *r)
 		else if (!(k & 0x80))
 			op_dead_pid(r);
 		break;
-	case 29: if (p) op_views(r, p); break;
+	case 29:
+		/* vmfs_fds and vmfs_fd_link (since 0.7) take the values of this
+		 * selector with the top bit set: older inputs keep their meaning
+		 * but there */
+		if (p && (k & 0x80))
+			op_fds(r, p);
+		else if (p)
+			op_views(r, p);
+		break;
 	case 30:
 		if (p) {
 			model_set_op(&r->md, "check maps and translations of %d", p->pid);
