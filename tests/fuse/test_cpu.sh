@@ -9,10 +9,11 @@
 # changing; `stop` answers once it is stopped (T); `run keep` leaves a
 # zombie (Z, stat's exit_code the wait status) whose memory PID/mem still
 # reads; bad commands (`step 0`, `run now`, run of a process with no
-# program, of a zombie) fail and change nothing; an unmount with a program
-# running ends the daemon.
+# program, of a zombie) fail and change nothing; sh's pipelines give the
+# host's output and SIGPIPE exits 141; PID/fd/ lists a stopped program's
+# open file and pipe; an unmount with a program running ends the daemon.
 #
-# Usage: test_cpu.sh DAEMON SOURCEDIR VMFSCTL HELLO HEAP SEGV SPIN SYS
+# Usage: test_cpu.sh DAEMON SOURCEDIR VMFSCTL HELLO HEAP SEGV SPIN SYS ... (cpu_pipe among them)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -179,6 +180,45 @@ ok "run keep: Z, exit_code 768, the heap's marker in PID/mem, run refused"
 "$vmfsctl" kill "$kpid"
 [[ -e $mnt/$kpid ]] && fail "the zombie is still there after kill"
 ok "kill reaps the zombie"
+
+# ---- pipes: a shell's pipelines, PID/fd/ -------------------------------------------------
+# the pipe program is the argument named cpu_pipe (the programs come in meson's order)
+pipeprog=
+for a in "$@"; do [[ $a == */cpu_pipe ]] && pipeprog=$(readlink -f "$a"); done
+[[ -n $pipeprog ]] || fail "no cpu_pipe among the arguments"
+# sh's pipes are pipes in the machine: fork, pipe, dup2, exec, wait (scripts:
+# vmfsctl run's arguments hold no blanks)
+printf 'echo hi | tr a-z A-Z\n' >"$t/pipe1.sh"
+host_vs_vm /usr/bin/sh "$t/pipe1.sh"
+printf 'cat %s | sort | sha256sum\n' "$t/data" >"$t/pipe2.sh"
+host_vs_vm /usr/bin/sh "$t/pipe2.sh"
+rc=0
+out=$("$vmfsctl" run -- "$pipeprog" sigpipe) || rc=$?
+expect_eq "$rc" 141 "vmfsctl run of a write to a pipe with no reader (128 + SIGPIPE)"
+expect_eq "$out" "$(printf 'child signaled 1 sig 13\nparent writes')" "the sigpipe program's output"
+ok "a write to a pipe with no reader: SIGPIPE, in the child (wait sees 13) and the parent (141)"
+# PID/fd/ of a program stopped with a file and a pipe open
+fpid=$("$vmfsctl" run --stop -- "$pipeprog" hold)
+expect_eq "$(ls "$mnt/$fpid/fd" | xargs)" "0 1 2" "PID/fd/ of a loaded program"
+ctl "$mnt/$fpid/ctl" "run" >/dev/null
+for _ in $(seq 200); do
+	grep -q '^ready' "$mnt/$fpid/stdout" && break
+	sleep 0.05
+done
+ctl "$mnt/$fpid/ctl" "stop" >/dev/null
+expect_eq "$(cat "$mnt/$fpid/stdout")" "ready 3 4 5" "the hold program's fds"
+expect_eq "$(ls "$mnt/$fpid/fd" | xargs)" "0 1 2 3 4 5" "PID/fd/ with a file and a pipe open"
+expect_eq "$(readlink "$mnt/$fpid/fd/0")" "/dev/null" "fd 0's link"
+expect_eq "$(readlink "$mnt/$fpid/fd/1")" "stdout:[$fpid]" "fd 1's link"
+expect_eq "$(readlink "$mnt/$fpid/fd/2")" "stderr:[$fpid]" "fd 2's link"
+expect_eq "$(readlink "$mnt/$fpid/fd/3")" "$pipeprog" "fd 3's link: the file's path"
+expect_match "$(readlink "$mnt/$fpid/fd/4")" '^pipe:\[[0-9]+\]$' "fd 4's link"
+expect_eq "$(readlink "$mnt/$fpid/fd/5")" "$(readlink "$mnt/$fpid/fd/4")" "both ends of the pipe"
+ls -l "$mnt/$fpid/fd" | grep -q ' 4 -> pipe:\[' || fail "ls -l PID/fd: $(ls -l "$mnt/$fpid/fd")"
+[[ -e $mnt/$fpid/fd/6 ]] && fail "PID/fd/6 exists"
+[[ -e $mnt/$fpid/fd/03 ]] && fail "PID/fd/03 exists"
+ok "PID/fd/: one link per open fd (ls -l, readlink): the file's path, pipe:[N] for both ends"
+"$vmfsctl" kill "$fpid"
 
 # ---- unmount with a program running ----------------------------------------------------
 ctl "$mnt/$pid/ctl" "run" >/dev/null
