@@ -22,7 +22,9 @@
  *     shared; ADVICE is madvise's name in lower case without MADV_ (free,
  *     dontneed, ...); mlockall's and msync's FLAGS are comma lists of
  *     current, future, onfault and of async, sync, invalidate; mremap's of
- *     maymove, fixed, dontunmap.  Nothing is accepted by guessing.
+ *     maymove, fixed, dontunmap; exec's words (PATH, ARG) may be quoted:
+ *     one that begins with ' runs to the next ', blanks and all (since
+ *     0.7).  Nothing is accepted by guessing.
  */
 #include "ctl.h"
 
@@ -123,9 +125,13 @@ static int check_line(const char *buf, size_t len, char *line, char *err, size_t
 	return 0;
 }
 
-/* Split @line in place at spaces and tabs; returns the word count, or -1 if
- * there are more than @max words. */
-static int tokenize(char *line, char **words, int max)
+/*
+ * Split @line in place at spaces and tabs; returns the word count, or -1 if
+ * there are more than @max words.  With @quotes a word that begins with a
+ * single quote is what follows it up to the next one, blanks included (no
+ * quote inside; a blank or the end after it): -2 when it is not so.
+ */
+static int tokenize(char *line, char **words, int max, bool quotes)
 {
 	int n = 0;
 	char *p = line;
@@ -137,6 +143,16 @@ static int tokenize(char *line, char **words, int max)
 			return n;
 		if (n == max)
 			return -1;
+		if (quotes && *p == '\'') {
+			char *end = strchr(p + 1, '\'');
+
+			if (!end || (end[1] && end[1] != ' ' && end[1] != '\t'))
+				return -2;
+			*end = '\0';
+			words[n++] = p + 1;
+			p = end + 1;
+			continue;
+		}
 		words[n++] = p;
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
@@ -425,7 +441,14 @@ int ctl_parse(enum ctl_scope scope, const char *buf, size_t len,
 		return refuse(err, errlen, "no command");
 	if ((rc = check_line(buf, len, line, err, errlen)))
 		return rc;
-	n = tokenize(line, word, MAX_WORDS);
+	{       /* exec's words may be quoted (arguments with blanks) */
+		const char *w = line + strspn(line, " \t");
+
+		n = tokenize(line, word, MAX_WORDS, !strncmp(w, "exec", 4) && (w[4] == ' ' || w[4] == '\t'));
+	}
+	if (n == -2)
+		return refuse(err, errlen, "a quoted word ('...') must end with a quote before a blank "
+			      "or the end, and hold no quote");
 	if (n < 0)
 		return refuse(err, errlen, "too many words (a command has at most %d)", MAX_WORDS - 1);
 	if (n == 0)

@@ -369,6 +369,18 @@ static bool word_ok(const char *s)
 	return true;
 }
 
+/*
+ * exec_quotable - an argument exec takes as a quoted word ('...'): no quote
+ * in it, no control character but a tab.
+ */
+static bool exec_quotable(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '\'' || (iscntrl((unsigned char)*s) && *s != '\t'))
+			return false;
+	return true;
+}
+
 /* ---- commands that are one transaction ------------------------------------ */
 
 struct command;
@@ -442,11 +454,15 @@ static int spawn_exec(const struct command *c, int argc, char **argv, int *pid_o
 		return usage_error(c->name, "'%s': a name cannot be empty or hold blanks", argv[0]);
 	len = (size_t)snprintf(cmd, sizeof(cmd), "exec");
 	for (int i = 2; i < argc; i++) {
-		if (!word_ok(argv[i]))
-			return usage_error(c->name, "'%s': an argument cannot be empty or hold blanks", argv[i]);
-		if (len + 1 + strlen(argv[i]) >= sizeof(cmd))
+		/* exec takes a quoted word: an argument that is empty or holds blanks (since 0.7) */
+		bool quote = !word_ok(argv[i]) || argv[i][0] == '\'';
+
+		if (quote && !exec_quotable(argv[i]))
+			return usage_error(c->name, "'%s': an argument cannot hold a control character, "
+					   "nor a quote (') with blanks or first", argv[i]);
+		if (len + 3 + strlen(argv[i]) >= sizeof(cmd))
 			return fail("command too long (at most %d bytes)", CMD_MAX);
-		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " %s", argv[i]);
+		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, quote ? " '%s'" : " %s", argv[i]);
 	}
 	snprintf(sp, sizeof(sp), "spawn %s", argv[0]);
 	if ((rc = ctl_tx("ctl", 0, sp, answer, sizeof(answer))))

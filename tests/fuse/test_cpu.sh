@@ -186,12 +186,23 @@ ok "kill reaps the zombie"
 pipeprog=
 for a in "$@"; do [[ $a == */cpu_pipe ]] && pipeprog=$(readlink -f "$a"); done
 [[ -n $pipeprog ]] || fail "no cpu_pipe among the arguments"
-# sh's pipes are pipes in the machine: fork, pipe, dup2, exec, wait (scripts:
-# vmfsctl run's arguments hold no blanks)
+# sh's pipes are pipes in the machine: fork, pipe, dup2, exec, wait (an
+# argument with blanks goes to exec quoted; and from script files)
+host_vs_vm /usr/bin/sh -c 'echo hi | tr a-z A-Z'
+host_vs_vm /usr/bin/echo '' 'two  blanks' "it's"
+# exec 1>&2: fd 1 is an ordinary fd, dup2'ed onto stderr's open file
+rc=0
+"$vmfsctl" run -- /usr/bin/sh -c 'echo out; exec 1>&2; echo err' >"$t/sh.out" 2>"$t/sh.err" || rc=$?
+expect_eq "$rc:$(cat "$t/sh.out"):$(cat "$t/sh.err")" "0:out:err" "sh's exec 1>&2"
+ok "sh -c 'echo out; exec 1>&2; echo err': out on stdout, err on stderr"
+# exec's quoted words on PID/ctl: a quote not closed is refused
+qpid=$(spawn "$mnt" quoted)
+refused "$mnt/$qpid/ctl" "exec /usr/bin/echo 'a b" "Invalid argument" '^error: a quoted word'
+ctl "$mnt/$qpid/ctl" "exit" >/dev/null
+ok "exec on PID/ctl: a quoted word not closed is refused"
 printf 'echo hi | tr a-z A-Z\n' >"$t/pipe1.sh"
 host_vs_vm /usr/bin/sh "$t/pipe1.sh"
-printf 'cat %s | sort | sha256sum\n' "$t/data" >"$t/pipe2.sh"
-host_vs_vm /usr/bin/sh "$t/pipe2.sh"
+host_vs_vm /usr/bin/sh -c "cat $t/data | sort | sha256sum"
 rc=0
 out=$("$vmfsctl" run -- "$pipeprog" sigpipe) || rc=$?
 expect_eq "$rc" 141 "vmfsctl run of a write to a pipe with no reader (128 + SIGPIPE)"

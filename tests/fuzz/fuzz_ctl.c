@@ -48,11 +48,26 @@
 
 /* ---- the parser alone ------------------------------------------------------- */
 
+/* exec's words, the same in @a and @b (a quoted word comes back the same). */
+static bool same_args(const struct ctl_cmd *a, const struct ctl_cmd *b)
+{
+	const char *p = a->args, *q = b->args;
+
+	if (a->op != CTL_EXEC)
+		return true;
+	if (a->nargs != b->nargs)
+		return false;
+	for (int i = 0; i < a->nargs; i++, p += strlen(p) + 1, q += strlen(q) + 1)
+		if (strcmp(p, q))
+			return false;
+	return true;
+}
+
 static bool same_cmd(const struct ctl_cmd *a, const struct ctl_cmd *b)
 {
 	return a->op == b->op && a->addr == b->addr && a->len == b->len &&
 	       a->offset == b->offset && a->count == b->count && a->prot == b->prot &&
-	       a->flags == b->flags && !strcmp(a->name, b->name);
+	       a->flags == b->flags && !strcmp(a->name, b->name) && same_args(a, b);
 }
 
 static void prot_word(int prot, char out[4])
@@ -94,8 +109,13 @@ static int print_cmd(const struct ctl_cmd *c, char *buf, size_t len)
 		int n = snprintf(buf, len, "exec");
 		const char *p = c->args;
 
-		for (int i = 0; i < c->nargs && n >= 0 && (size_t)n < len; i++, p += strlen(p) + 1)
-			n += snprintf(buf + n, len - (size_t)n, " %s", p);
+		/* a word that is empty or holds a blank is quoted (since 0.7) */
+		for (int i = 0; i < c->nargs && n >= 0 && (size_t)n < len; i++, p += strlen(p) + 1) {
+			bool q = !*p || strpbrk(p, " \t");
+
+			FUZZ_CHECK(!q || !strchr(p, '\''), "exec parsed a word that cannot be quoted: %s", p);
+			n += snprintf(buf + n, len - (size_t)n, q ? " '%s'" : " %s", p);
+		}
 		return n;
 	}
 	case CTL_MUNMAP:
@@ -168,7 +188,7 @@ static int print_cmd(const struct ctl_cmd *c, char *buf, size_t len)
 static void check_parse(enum ctl_scope scope, const uint8_t *data, size_t size)
 {
 	struct ctl_cmd c, again;
-	char err[256], err2[256], tiny[8], line[2 * CTL_NAME_MAX + 128];
+	char err[256], err2[256], tiny[8], line[CTL_LINE_MAX + 2 * CTL_NAME_MAX + 128];
 	int rc, rc2;
 
 	memset(err, 'X', sizeof(err));
