@@ -449,8 +449,8 @@ static uint64_t uvec_copy(struct cpu *c, const struct uvec *src, uint64_t off, c
 #define SIGPIPE_NR 13
 
 /*
- * pipe_write of @total bytes of @src: no reader left is -EPIPE and
- * SIGPIPE; up to CPU_PIPE_BUF bytes go in whole or wait for room (atomic),
+ * pipe_write of @total bytes of @src: 0 bytes is 0; no reader left is
+ * -EPIPE and SIGPIPE; up to CPU_PIPE_BUF bytes go in whole or wait for room (atomic),
  * more go in as room allows, the caller sleeping until all are written
  * (c->io_done keeps the count across the sleeps, the call being made
  * again); with O_NONBLOCK what fits, or -EAGAIN.
@@ -462,6 +462,8 @@ static int64_t pipe_write(struct cpu *c, struct cpu_file *f, const struct uvec *
 	uint64_t done = c->io_done, left, room, n, tail, k;
 
 	c->io_done = 0;
+	if (!total)
+		return 0;                               /* a null write succeeds, reader or not */
 	if (!p->readers) {
 		c->kill_pid = c->pid;
 		c->kill_sig = SIGPIPE_NR;

@@ -621,7 +621,7 @@ static void test_pipe_sigpipe(void **state)
 	assert_int_equal(st.state, 'Z');
 	assert_int_equal(st.stop_why, VMFS_CPU_STOP_SIGNAL);
 	assert_int_equal(st.exit_code, 13);
-	assert_string_equal(output(m, pid, 1), "child signaled 1 sig 13\nparent writes\n");
+	assert_string_equal(output(m, pid, 1), "null-write 0 0\nchild signaled 1 sig 13\nparent writes\n");
 	assert_int_equal(vmfs_exit(m, pid), 0);
 	vmfs_close(m);
 }

@@ -9,7 +9,8 @@
  * child's exit closes the last writer) and checks every byte; then
  * close-on-exec: an fd from pipe2(O_CLOEXEC) is closed by execve, a plain
  * one stays (the program execs itself with "exec-check").  Other modes:
- * "sigpipe" (a child writes to a pipe with no reader: killed by SIGPIPE,
+ * "sigpipe" (a write of 0 bytes to a pipe with no reader is 0; a child
+ * writes a byte to it: killed by SIGPIPE,
  * which the parent reports; then the parent does the same), "deadlock"
  * (a read of a pipe whose only writer is the reader itself), "hold" (an
  * open file and a pipe, "ready", then a spin, for PID/fd/).
@@ -148,6 +149,7 @@ static void sigpipe(void)
 
 	pipe(p);
 	close(p[0]);
+	show("null-write", write(p[1], "", 0));        /* 0 bytes: no reader needed */
 	fflush(stdout);
 	if ((pid = fork()) == 0) {
 		write(p[1], "x", 1);
