@@ -644,6 +644,7 @@ static int cpu_fork(struct cpu *parent, int child_pid)
 	c->keep = parent->keep;
 	memcpy(c->nosys_logged, parent->nosys_logged, sizeof(c->nosys_logged));
 	c->random_ctr = parent->random_ctr;
+	c->sigpipe_act = parent->sigpipe_act;
 	cpu_files_dup(c, parent);
 	c->state = 'R';
 	return 0;

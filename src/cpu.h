@@ -105,6 +105,7 @@ struct cpu {
 	struct cpu_pipe   *wait_pipe;   /* with 'S' on a pipe: which (NULL: in wait4) */
 	uint64_t           wait_need;   /* a writer: the room it waits for; 0: a reader */
 	uint64_t           io_done;     /* a pipe write that slept: the bytes written already */
+	uint64_t           sigpipe_act; /* SIGPIPE's handler: 0 SIG_DFL, 1 SIG_IGN, else one (not run) */
 	/* processes (fork, wait4; since 0.6) */
 	bool               blocked;     /* the call sleeps: state 'S', the call made again */
 	bool               execed;      /* execve succeeded: the CPU starts the new program */

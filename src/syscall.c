@@ -450,7 +450,8 @@ static uint64_t uvec_copy(struct cpu *c, const struct uvec *src, uint64_t off, c
 
 /*
  * pipe_write of @total bytes of @src: 0 bytes is 0; no reader left is
- * -EPIPE and SIGPIPE; up to CPU_PIPE_BUF bytes go in whole or wait for room (atomic),
+ * -EPIPE and SIGPIPE (fatal unless the program ignores it or set a
+ * handler, which does not run); up to CPU_PIPE_BUF bytes go in whole or wait for room (atomic),
  * more go in as room allows, the caller sleeping until all are written
  * (c->io_done keeps the count across the sleeps, the call being made
  * again); with O_NONBLOCK what fits, or -EAGAIN.
@@ -465,8 +466,10 @@ static int64_t pipe_write(struct cpu *c, struct cpu_file *f, const struct uvec *
 	if (!total)
 		return 0;                               /* a null write succeeds, reader or not */
 	if (!p->readers) {
-		c->kill_pid = c->pid;
-		c->kill_sig = SIGPIPE_NR;
+		if (!c->sigpipe_act) {                  /* SIG_DFL: fatal */
+			c->kill_pid = c->pid;
+			c->kill_sig = SIGPIPE_NR;
+		}
 		return done ? (int64_t)done : -EPIPE;
 	}
 	if (done >= total)
@@ -1166,6 +1169,34 @@ static int64_t ret(int64_t rc)
 
 /* ---- processes -------------------------------------------------------------- */
 
+/*
+ * rt_sigaction: checked as Linux checks it (a signal 1 to 64, not SIGKILL
+ * or SIGSTOP when changed, sigsetsize 8, the structs copied: EFAULT), and
+ * accepted: no handler runs (only fatal signals are delivered), but
+ * SIGPIPE's handler is kept: with SIG_IGN or a handler a write to a pipe
+ * with no reader is only EPIPE (the handler not run), and execve resets a
+ * handler to SIG_DFL, as Linux's flush_signal_handlers.  The old action
+ * reads SIG_DFL, or SIGPIPE's.
+ */
+static int64_t sys_rt_sigaction(struct cpu *c, uint64_t sig, uint64_t act, uint64_t oact,
+				uint64_t sigsetsize)
+{
+	uint64_t sa[4] = { 0 }, old[4] = { 0 };     /* handler, flags, restorer, mask */
+
+	if (sigsetsize != 8)
+		return -EINVAL;
+	if (sig < 1 || sig > 64 || (act && (sig == 9 || sig == 19)))
+		return -EINVAL;
+	if (act && copy_from_user(c, sa, act, sizeof(sa)) < 0)
+		return -EFAULT;
+	if (oact && !access_ok(c, oact, sizeof(old)))
+		return -EFAULT;
+	old[0] = sig == SIGPIPE_NR ? c->sigpipe_act : 0;
+	if (act && sig == SIGPIPE_NR)
+		c->sigpipe_act = sa[0];
+	return oact ? copy_to_user(c, oact, old, sizeof(old)) : 0;
+}
+
 #define SIGCHLD_NR 17u   /* x86-64 Linux's, the value the program passes */
 
 /*
@@ -1346,6 +1377,8 @@ static int64_t sys_execve(struct cpu *c, uint64_t upath, uint64_t uargv, uint64_
 	if (rc == 0) {
 		c->execed = true;
 		do_close_on_exec(c);
+		if (c->sigpipe_act != 1)             /* flush_signal_handlers: SIG_IGN stays */
+			c->sigpipe_act = 0;
 	}
 out:
 	free_strings(argv);
@@ -1479,7 +1512,7 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
 		rc = do_brk(c->m, c->pid, a[0], &out);
 		c->maps_changed = true;
 		return ret(rc < 0 ? rc : (int64_t)out);
-	case 13:  /* rt_sigaction: accepted, no signal is delivered but fatal ones */
+	case 13:  return sys_rt_sigaction(c, a[0], a[1], a[2], a[3]);
 	case 14:  /* rt_sigprocmask */
 		return 0;
 	case 16:  return sys_ioctl(c, a[0], a[1], a[2]);      /* no terminal */

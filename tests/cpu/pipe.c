@@ -10,8 +10,9 @@
  * close-on-exec: an fd from pipe2(O_CLOEXEC) is closed by execve, a plain
  * one stays (the program execs itself with "exec-check").  Other modes:
  * "sigpipe" (a write of 0 bytes to a pipe with no reader is 0; a child
- * writes a byte to it: killed by SIGPIPE,
- * which the parent reports; then the parent does the same), "deadlock"
+ * writes a byte to it: killed by SIGPIPE, which the parent reports; the
+ * parent's own writes with SIGPIPE ignored, then with a handler, are only
+ * EPIPE; then, SIGPIPE back to its default, the parent is killed too), "deadlock"
  * (a read of a pipe whose only writer is the reader itself), "hold" (an
  * open file and a pipe, "ready", then a spin, for PID/fd/).
  * Each line printed says what was seen; the tests compare them.
@@ -142,6 +143,11 @@ static void cloexec(const char *self)
 	printf("execl failed %d\n", errno);
 }
 
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+}
+
 static void sigpipe(void)
 {
 	int p[2], st = -1;
@@ -157,6 +163,12 @@ static void sigpipe(void)
 	}
 	waitpid(pid, &st, 0);
 	printf("child signaled %d sig %d\n", WIFSIGNALED(st), WTERMSIG(st));
+	/* ignored, then with a handler (which does not run): EPIPE only */
+	signal(SIGPIPE, SIG_IGN);
+	show("ignored", write(p[1], "x", 1));
+	printf("was-ignored %d\n", signal(SIGPIPE, on_sigpipe) == SIG_IGN);
+	show("handled", write(p[1], "x", 1));
+	signal(SIGPIPE, SIG_DFL);
 	printf("parent writes\n");
 	fflush(stdout);
 	write(p[1], "x", 1);

@@ -206,7 +206,8 @@ host_vs_vm /usr/bin/sh -c "cat $t/data | sort | sha256sum"
 rc=0
 out=$("$vmfsctl" run -- "$pipeprog" sigpipe) || rc=$?
 expect_eq "$rc" 141 "vmfsctl run of a write to a pipe with no reader (128 + SIGPIPE)"
-expect_eq "$out" "$(printf 'null-write 0 0\nchild signaled 1 sig 13\nparent writes')" "the sigpipe program's output"
+expect_eq "$(head -2 <<<"$out")" "$(printf 'null-write 0 0\nchild signaled 1 sig 13')" "the sigpipe program's output"
+expect_eq "$(tail -1 <<<"$out")" "parent writes" "the sigpipe program's last line"
 ok "a write to a pipe with no reader: SIGPIPE, in the child (wait sees 13) and the parent (141)"
 # PID/fd/ of a program stopped with a file and a pipe open
 fpid=$("$vmfsctl" run --stop -- "$pipeprog" hold)
