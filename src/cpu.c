@@ -834,6 +834,9 @@ int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
 	if (!(cur = sched_pick(m, root))) {
 		root->state = 'T';
 		sched_park(m, pid);
+		/* as Linux's hung task line, at once: nothing will ever wake it */
+		klog_add(&m->klog, machine_now(m), "INFO: task %s:%d blocked with nothing of its "
+			 "run to wake it: the run returns (EDEADLK)", mm->comm, pid);
 		return vm_error(-EDEADLK, "process %d sleeps and nothing of its run can wake it", pid);
 	}
 	c = cur->cpu;

@@ -659,6 +659,8 @@ static void test_pipe_deadlock(void **state)
 	assert_int_equal(vmfs_cpu_status(m, pid, &st), 0);
 	assert_int_equal(st.state, 'T');
 	assert_string_equal(output(m, pid, 1), "reading\n");
+	snprintf(link, sizeof(link), "INFO: task cpu_pipe:%d blocked with nothing", pid);
+	assert_int_equal(kmsg_count(m, link), 2);               /* one line per run */
 	assert_int_equal(vmfs_exit(m, pid), 0);
 	vmfs_close(m);
 }
