@@ -209,6 +209,16 @@ expect_eq "$rc" 141 "vmfsctl run of a write to a pipe with no reader (128 + SIGP
 expect_eq "$(head -2 <<<"$out")" "$(printf 'null-write 0 0\nchild signaled 1 sig 13')" "the sigpipe program's output"
 expect_eq "$(tail -1 <<<"$out")" "parent writes" "the sigpipe program's last line"
 ok "a write to a pipe with no reader: SIGPIPE, in the child (wait sees 13) and the parent (141)"
+# a read of a pipe only the reader writes: nothing can wake it; the run ends, kmsg says so
+rc=0
+"$vmfsctl" run -- "$pipeprog" deadlock >"$t/dead.out" 2>&1 || rc=$?
+expect_eq "$rc" 1 "vmfsctl run of a program that sleeps for ever"
+grep -Eq 'INFO: task cpu_pipe:[0-9]+ blocked with nothing of its run to wake it' "$mnt/kmsg" ||
+	fail "no INFO: task line in kmsg: $(tail -3 "$mnt/kmsg")"
+dpid=$("$vmfsctl" ps | awk '$2 == "cpu_pipe" { print $1 }' | tail -1)
+expect_eq "$(awk '/^State:/ { print $2 }' "$mnt/$dpid/status")" "T" "State of the sleeper after the run"
+"$vmfsctl" kill "$dpid"
+ok "a pipe read nothing can wake: the run ends (vmfsctl exits 1), T, kmsg's INFO: task line"
 # PID/fd/ of a program stopped with a file and a pipe open
 fpid=$("$vmfsctl" run --stop -- "$pipeprog" hold)
 expect_eq "$(ls "$mnt/$fpid/fd" | xargs)" "0 1 2" "PID/fd/ of a loaded program"
