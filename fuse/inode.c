@@ -10,7 +10,8 @@
  *   PID_INO | pid<<8 | 0   PID/,  | 1 + i: pid_entries[i]   (PIDs are never reused)
  *   ... | TASK_SLOT | 0    PID/task/PID/, | 1 + i: pid_entries[i] in it
  *   ... | READER_INO       the same below the reader's PID/ (self)
- *   PID_INO | FD_INO | pid<<8 | fd    PID/fd/N (fd below 256; PID/fd/ is a pid_entries slot)
+ *   PID_INO | FD_INO | pid<<8 | fd    PID/fd/N (fd below 128; PID/fd/ is a pid_entries slot)
+ *   ... | FDINFO_SLOT | fd             PID/fdinfo/N
  *   SYS_INO | i            sys_entries[i], below sys/ (sys itself is a root entry)
  *   OBJ_INO | id           objects/NAME, id the object's number, under which
  *                          the object table (objtab.c) holds the object
@@ -38,6 +39,7 @@
 #include "inode.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,12 +53,14 @@
 #define READER_INO ((fuse_ino_t)1 << 59)   /* with PID_INO: the reader's PID/ */
 #define TASK_SLOT  0x80u       /* in a PID's slot: below task/TID/ */
 #define FD_INO     ((fuse_ino_t)1 << 58)   /* with PID_INO: PID/fd/N, N in the slot */
+#define FDINFO_SLOT 0x80u      /* with FD_INO: PID/fdinfo/N */
 
 static const struct entry root_dir = { "/", K_ROOT, S_IFDIR | 0755, NULL, NULL };
 static const struct entry pid_dir = { "PID", K_PIDDIR, S_IFDIR | 0555, NULL, NULL };
 static const struct entry object_file = { "object", K_OBJECT, S_IFREG | 0644, NULL, NULL };
 static const struct entry tid_dir = { "TID", K_TIDDIR, S_IFDIR | 0555, NULL, NULL };
 static const struct entry fd_link = { "N", K_FDLINK, S_IFLNK | 0700, NULL, NULL };
+static const struct entry fdinfo_file = { "N", K_FDINFO, S_IFREG | 0444, NULL, NULL };
 
 static const struct entry root_entries[] = {
 	{ "ctl",     K_CTL,    S_IFREG | 0600, NULL, NULL },
@@ -155,6 +159,7 @@ static const struct entry pid_entries[] = {
 	{ "stdout",       K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_stdout },
 	{ "stderr",       K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_stderr },
 	{ "fd",           K_FDDIR,   S_IFDIR | 0500, NULL, NULL },     /* since 0.7 */
+	{ "fdinfo",       K_FDINFODIR, S_IFDIR | 0555, NULL, NULL },
 };
 
 static fuse_ino_t pid_ino(int pid, size_t slot)
@@ -188,7 +193,7 @@ static bool node_alive(const struct node *n)
  */
 static bool pid_has(const struct node *dir, const struct entry *e, bool in_task)
 {
-	if ((in_task || dir->reader) && e->kind == K_FDDIR)
+	if ((in_task || dir->reader) && (e->kind == K_FDDIR || e->kind == K_FDINFODIR))
 		return false;                    /* the reader's fds are the host's */
 	if (in_task && e->kind == K_TASKDIR)
 		return false;
@@ -290,10 +295,10 @@ int node_of_ino(fuse_ino_t ino, struct node *n, bool live)
 		n->entry = &root_entries[ino - FIRST_INO];
 		return 0;
 	}
-	if ((ino & PID_INO) && (ino & FD_INO)) {     /* PID/fd/N */
+	if ((ino & PID_INO) && (ino & FD_INO)) {     /* PID/fd/N, PID/fdinfo/N */
 		n->pid = (int)((ino & ~(PID_INO | FD_INO)) >> 8);
-		n->fd = (int)(ino & 0xff);
-		n->entry = &fd_link;
+		n->fd = (int)(ino & ~(fuse_ino_t)FDINFO_SLOT & 0xff);
+		n->entry = ino & FDINFO_SLOT ? &fdinfo_file : &fd_link;
 		if (n->pid <= 0 || (ino & READER_INO))
 			return -ESTALE;
 		return live && !pid_alive(n->pid) ? -ENOENT : 0;
@@ -384,19 +389,22 @@ int node_of_name(const struct node *parent, const char *name, fuse_req_t reader,
 		n->entry = &tid_dir;
 		n->ino = node_pid_ino(n, TASK_SLOT);
 		return 0;
-	case K_FDDIR: {     /* N, an open fd of the program: decimal, no leading zero */
+	case K_FDDIR:       /* N, an open fd of the program: decimal, no leading zero */
+	case K_FDINFODIR: {
+		bool info = node_kind(parent) == K_FDINFODIR;
 		int fd;
 
 		if (!strcmp(name, "0"))
 			fd = 0;
-		else if (parse_pid(name, &fd) || fd > 255)
+		else if (parse_pid(name, &fd) || fd >= (int)FDINFO_SLOT)
 			return -ENOENT;
 		if (vmfs_fd_link(machine, parent->pid, fd, NULL, 0) < 0)
 			return -ENOENT;
-		n->entry = &fd_link;
+		n->entry = info ? &fdinfo_file : &fd_link;
 		n->pid = parent->pid;
 		n->fd = fd;
-		n->ino = PID_INO | FD_INO | (fuse_ino_t)n->pid << 8 | (fuse_ino_t)fd;
+		n->ino = PID_INO | FD_INO | (fuse_ino_t)n->pid << 8 | (info ? FDINFO_SLOT : 0) |
+			 (fuse_ino_t)fd;
 		return 0;
 	}
 	case K_OBJDIR:
@@ -473,11 +481,19 @@ int node_stat(const struct node *n, struct stat *st)
 		break;
 	case K_OBJDIR:
 	case K_FDDIR:
+	case K_FDINFODIR:
 		st->st_nlink = 2;
 		break;
-	case K_FDLINK:      /* Linux gives an fd link a size of 64 */
+	case K_FDLINK: {    /* Linux's: size 64, r-x for reading, -wx for writing */
+		struct vmfs_fd_info fi;
+
+		if (vmfs_fd_info(machine, n->pid, n->fd, &fi) < 0)
+			return -ENOENT;
+		st->st_mode = S_IFLNK | ((fi.flags & O_ACCMODE) != O_WRONLY ? 0500 : 0) |
+			      ((fi.flags & O_ACCMODE) != O_RDONLY ? 0300 : 0);
 		st->st_size = 64;
 		break;
+	}
 	case K_DIR:         /* ., .. and its subdirectories' .. */
 		st->st_nlink = 2;
 		for (size_t i = 0; i < COUNT(sys_entries); i++)
@@ -596,7 +612,8 @@ int node_list(fuse_req_t req, const struct node *n, struct sbuf *b)
 	list_add(req, b, ".", n->ino, S_IFDIR);
 	list_add(req, b, "..", node_kind(n) == K_DIR && n->entry != SYS_DIR ?
 		 dir_ino(sys_of(n->entry)->dir) :
-		 node_kind(n) == K_TASKDIR || node_kind(n) == K_FDDIR ? node_pid_ino(n, 0) :
+		 node_kind(n) == K_TASKDIR || node_kind(n) == K_FDDIR ||
+		 node_kind(n) == K_FDINFODIR ? node_pid_ino(n, 0) :
 		 node_kind(n) == K_TIDDIR ? node_pid_ino(n, task_slot()) : ROOT_INO, S_IFDIR);
 	switch (node_kind(n)) {
 	case K_ROOT:
@@ -617,19 +634,22 @@ int node_list(fuse_req_t req, const struct node *n, struct sbuf *b)
 					 node_pid_ino(n, (node_kind(n) == K_TIDDIR ? TASK_SLOT : 0) | (i + 1)),
 					 pid_entries[i].mode);
 		break;
-	case K_FDDIR: {
-		int fds[256];
+	case K_FDDIR:
+	case K_FDINFODIR: {
+		bool info = node_kind(n) == K_FDINFODIR;
+		int fds[FDINFO_SLOT];
 		char name[16];
-		int k = vmfs_fds(machine, n->pid, fds, 256);
+		int k = vmfs_fds(machine, n->pid, fds, FDINFO_SLOT);
 
 		if (k == -ENOSYS)       /* built without the CPU: no program has files */
 			k = 0;
 		if (k < 0)
 			return k == -ESRCH ? -ENOENT : k;
-		for (int i = 0; i < k && i < 256; i++) {
+		for (int i = 0; i < k && i < (int)FDINFO_SLOT; i++) {
 			snprintf(name, sizeof(name), "%d", fds[i]);
-			list_add(req, b, name, PID_INO | FD_INO | (fuse_ino_t)n->pid << 8 | (fuse_ino_t)fds[i],
-				 fd_link.mode);
+			list_add(req, b, name, PID_INO | FD_INO | (fuse_ino_t)n->pid << 8 |
+				 (info ? FDINFO_SLOT : 0) | (fuse_ino_t)fds[i],
+				 info ? fdinfo_file.mode : fd_link.mode);
 		}
 		break;
 	}

@@ -41,8 +41,11 @@
  *       regs                   0400  the CPU's registers as text (EBUSY while it runs)
  *       stdout stderr          0400  what the program wrote to fd 1 and fd 2
  *       fd/                    0500  the program's open fds (vmfs_fds; not in task/):
- *         N -> TARGET          0700  what fd N names (vmfs_fd_link): a path,
- *                                    pipe:[INO], stdout:[PID], stderr:[PID], /dev/null
+ *         N -> TARGET          0500  what fd N names (vmfs_fd_link): a path,
+ *                                    pipe:[INO], stdout:[PID], stderr:[PID], /dev/null;
+ *                                    0300 when open for writing (vmfs_fd_info)
+ *       fdinfo/                0555  the same fds (not in task/):
+ *         N                    0444  text: pos, flags, mnt_id, ino (vmfs_fd_info)
  *       task/                  0555  the process's one thread:
  *         PID/                 0555  TID = PID, the files of PID/ but task/
  *
@@ -68,6 +71,7 @@ enum kind {
 	K_LINK, K_TASKDIR, K_TIDDIR,                       /* self, PID/task/, PID/task/TID/ */
 	K_KPAGEFLAGS, K_KPAGECOUNT, K_CLEAR_REFS, K_PAGE_IDLE, /* physical pages, working sets */
 	K_FDDIR, K_FDLINK,                                 /* PID/fd/, PID/fd/N (since 0.7) */
+	K_FDINFODIR, K_FDINFO,                             /* PID/fdinfo/, PID/fdinfo/N */
 };
 
 /* A name in the tree and how to make its content. */
@@ -86,7 +90,7 @@ struct node {
 	int                 pid;    /* in PID/ */
 	bool                reader; /* PID/ is the reader's, not the machine's (self) */
 	struct obj_ref      obj;    /* K_OBJECT: its id, handle (the open object) and name */
-	int                 fd;     /* K_FDLINK: the program's fd */
+	int                 fd;     /* K_FDLINK, K_FDINFO: the program's fd */
 };
 
 static inline enum kind node_kind(const struct node *n)

@@ -243,6 +243,8 @@ static int render(struct handle *h)
 		fmt_process = fmt_pid_stat_noptrace;
 	if (e->kind == K_SYSCTL)
 		rc = fmt_sysctl(machine, node_sysctl(&h->node), &h->text);
+	else if (e->kind == K_FDINFO)   /* PID/fdinfo/N (since 0.7) */
+		rc = fmt_pid_fdinfo(machine, h->node.pid, h->node.fd, &h->text);
 	else
 		rc = fmt_process ? fmt_process(machine, node_fmt_pid(&h->node), &h->text)
 				 : e->fmt_machine(machine, &h->text);
@@ -262,6 +264,7 @@ static int open_node(const struct node *n, struct fuse_file_info *fi, uid_t open
 		return -EISDIR;
 	switch (node_kind(n)) {
 	case K_TEXT:
+	case K_FDINFO:
 	case K_PHYS:
 	case K_PAGEMAP:
 	case K_KPAGEFLAGS:
@@ -282,6 +285,7 @@ static int open_node(const struct node *n, struct fuse_file_info *fi, uid_t open
 	switch (node_kind(n)) {
 	case K_TEXT:
 	case K_SYSCTL:
+	case K_FDINFO:
 		rc = render(h);
 		break;
 	case K_PHYS:
@@ -715,6 +719,7 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	switch (node_kind(n)) {
 	case K_TEXT:
 	case K_SYSCTL:
+	case K_FDINFO:
 		r = slice(h->text.buf, h->text.len, size, off, &buf);
 		reply_read(req, buf, r);
 		return;

@@ -1626,3 +1626,16 @@ int fmt_pid_stderr(vmfs *m, int pid, struct sbuf *out)
 {
 	return put_output(m, pid, 2, out);
 }
+
+int fmt_pid_fdinfo(vmfs *m, int pid, int fd, struct sbuf *out)
+{
+	struct vmfs_fd_info fi;
+	int rc = vmfs_fd_info(m, pid, fd, &fi);
+
+	if (rc < 0)
+		return rc == -EBADF ? -ENOENT : rc;     /* closed since the lookup */
+	/* seq_show of fs/proc/fd.c: "pos:\t%lli\nflags:\t0%o\nmnt_id:\t%i\nino:\t%lu\n" */
+	sbuf_printf(out, "pos:\t%llu\nflags:\t0%o\nmnt_id:\t0\nino:\t%llu\n",
+		    (unsigned long long)fi.pos, fi.flags, (unsigned long long)fi.ino);
+	return 0;
+}

@@ -102,6 +102,13 @@ int fmt_pid_auxv(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_regs(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_stdout(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_stderr(vmfs *m, int pid, struct sbuf *out);
+
+/*
+ * PID/fdinfo/N (since 0.7): Linux's four lines for fd @fd of @pid (pos,
+ * flags in octal with O_CLOEXEC, mnt_id 0: the machine has no mounts,
+ * ino), from vmfs_fd_info.  0, -ESRCH, -EBADF.
+ */
+int fmt_pid_fdinfo(vmfs *m, int pid, int fd, struct sbuf *out);
 int fmt_pid_pagetable(vmfs *m, int pid, struct sbuf *out);
 /* pagetable for an opener who may not see physical addresses: all of them 0. */
 int fmt_pid_pagetable_nopfn(vmfs *m, int pid, struct sbuf *out);

@@ -631,3 +631,11 @@ VMFS_EXPORT ssize_t vmfs_fd_link(vmfs *m, int pid, int fd, char *buf, size_t len
 	CHECK_M(m);
 	return LOCKED(m, cpu_fd_link(m, pid, fd, buf, len));
 }
+
+VMFS_EXPORT int vmfs_fd_info(vmfs *m, int pid, int fd, struct vmfs_fd_info *info)
+{
+	CHECK_M(m);
+	if (!info)
+		return vm_error(-EINVAL, "vmfs_fd_info: NULL info");
+	return LOCKED(m, cpu_fd_info(m, pid, fd, info));
+}

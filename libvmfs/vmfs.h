@@ -1169,6 +1169,24 @@ int vmfs_fds(vmfs *m, int pid, int *fds, size_t max);
  */
 ssize_t vmfs_fd_link(vmfs *m, int pid, int fd, char *buf, size_t len);
 
+/* An open fd of a program, as Linux's /proc/PID/fdinfo/N shows it (vmfs_fd_info).  Since 0.7. */
+struct vmfs_fd_info {
+	uint64_t pos;         /* the file position (0 for pipes and streams) */
+	uint64_t ino;         /* the inode: a host file's, a pipe's, 1000 + N for stream N */
+	uint32_t flags;       /* O_RDONLY or O_WRONLY, O_NONBLOCK, 0100000 (the kernel's
+				 O_LARGEFILE: host files), O_CLOEXEC when the fd has
+				 FD_CLOEXEC, as Linux's fdinfo flags */
+	uint32_t reserved0;
+	uint64_t reserved[6];
+};
+
+/*
+ * vmfs_fd_info - fd @fd of @pid's program: its position, inode and flags
+ * into *@info.  0, or -ESRCH, -EBADF (not open, or no program), -EINVAL
+ * (@info NULL), -ENOSYS.  Since 0.7.
+ */
+int vmfs_fd_info(vmfs *m, int pid, int fd, struct vmfs_fd_info *info);
+
 #ifdef __cplusplus
 }
 #endif

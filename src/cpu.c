@@ -985,6 +985,16 @@ int64_t cpu_fd_link(struct vmfs *m, int pid, int fd, char *buf, uint64_t len)
 	return cpu_file_link(c, fd, buf, len);
 }
 
+int cpu_fd_info(struct vmfs *m, int pid, int fd, struct vmfs_fd_info *info)
+{
+	struct cpu *c;
+	int rc;
+
+	if (!(c = files_cpu(m, pid, &rc)))
+		return rc ? rc : vm_error(-EBADF, "process %d has no program, no fd %d", pid, fd);
+	return cpu_file_info(c, fd, info);
+}
+
 #else /* !VMFS_HAVE_CPU */
 
 static int no_cpu(void)
@@ -1032,6 +1042,12 @@ int cpu_fds(struct vmfs *m, int pid, int *fds, uint64_t max)
 int64_t cpu_fd_link(struct vmfs *m, int pid, int fd, char *buf, uint64_t len)
 {
 	(void)m, (void)pid, (void)fd, (void)buf, (void)len;
+	return no_cpu();
+}
+
+int cpu_fd_info(struct vmfs *m, int pid, int fd, struct vmfs_fd_info *info)
+{
+	(void)m, (void)pid, (void)fd, (void)info;
 	return no_cpu();
 }
 

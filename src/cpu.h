@@ -159,6 +159,9 @@ int cpu_files_list(const struct cpu *c, int *fds, uint64_t max);
  */
 int64_t cpu_file_link(const struct cpu *c, int fd, char *buf, uint64_t len);
 
+/* Fd @fd of @c as /proc/PID/fdinfo/N shows it: 0 or -EBADF (syscall.c). */
+int cpu_file_info(const struct cpu *c, int fd, struct vmfs_fd_info *info);
+
 /* The libvmfs calls (cpu.c); -ENOSYS without Unicorn. */
 /*
  * cpu_run_slice: run @pid at most one slice (CPU_SLICE instructions, and
@@ -177,6 +180,7 @@ int64_t cpu_output(struct vmfs *m, int pid, int fd, uint64_t off, void *buf, uin
 /* vmfs_fds, vmfs_fd_link (since 0.7): the CPU made if need be, as for cpu_regs. */
 int cpu_fds(struct vmfs *m, int pid, int *fds, uint64_t max);
 int64_t cpu_fd_link(struct vmfs *m, int pid, int fd, char *buf, uint64_t len);
+int cpu_fd_info(struct vmfs *m, int pid, int fd, struct vmfs_fd_info *info);
 
 /* Instructions a slice runs at most before the lock is let go. */
 #define CPU_SLICE 200000ull

@@ -265,6 +265,9 @@ static void fd_close(struct cpu *c, int fd)
 		fput(f);
 }
 
+/* The kernel's O_LARGEFILE (glibc's is 0 on x86-64, where every open is large). */
+#define KERNEL_O_LARGEFILE 0100000
+
 /* The lowest free fd at or above @from, or -EMFILE. */
 static int get_unused_fd(const struct cpu *c, uint64_t from)
 {
@@ -626,7 +629,8 @@ static int64_t sys_openat(struct cpu *c, int64_t dfd, uint64_t upath, uint64_t f
 		close(fd);
 		return -ENOTDIR;
 	}
-	if (!(f = file_new(CPU_FILE_HOST, O_RDONLY | (flags & O_NONBLOCK))) ||
+	/* O_LARGEFILE: Linux's force_o_largefile() on 64-bit, which F_GETFL shows */
+	if (!(f = file_new(CPU_FILE_HOST, O_RDONLY | KERNEL_O_LARGEFILE | (flags & O_NONBLOCK))) ||
 	    !(f->path = strdup(inside))) {
 		free(f);
 		close(fd);
@@ -927,6 +931,25 @@ int cpu_files_list(const struct cpu *c, int *fds, uint64_t max)
 			n++;
 		}
 	return n;
+}
+
+int cpu_file_info(const struct cpu *c, int fd, struct vmfs_fd_info *info)
+{
+	const struct cpu_file *f;
+	struct stat st;
+
+	if (fd < 0 || fd >= CPU_MAX_FILES || !(f = c->files[fd]))
+		return vm_error(-EBADF, "process %d has no fd %d", c->pid, fd);
+	memset(info, 0, sizeof(*info));
+	info->pos = f->pos;
+	info->flags = f->flags | (c->close_on_exec >> fd & 1 ? O_CLOEXEC : 0);
+	if (f->pipe)
+		info->ino = f->pipe->ino;
+	else if (f->kind == CPU_FILE_HOST)
+		info->ino = fstat(f->hostfd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+	else
+		info->ino = 1000 + (uint64_t)f->out_fd;     /* as fstat says */
+	return 0;
 }
 
 int64_t cpu_file_link(const struct cpu *c, int fd, char *buf, uint64_t len)

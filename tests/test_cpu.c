@@ -13,6 +13,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
@@ -563,6 +564,7 @@ static void test_pipe(void **state)
 {
 	vmfs *m = open_machine("mem=32M");
 	struct vmfs_cpu_status st;
+	struct vmfs_fd_info fi;
 	int pid = load_pipe(m, NULL), fds[8];
 	char want[2048], link[64];
 
@@ -585,6 +587,15 @@ static void test_pipe(void **state)
 	assert_int_equal(vmfs_fds(m, 9999, fds, 8), -ESRCH);
 	assert_int_equal(vmfs_fds(m, pid, NULL, 8), -EINVAL);
 	assert_int_equal(vmfs_fds(m, pid, NULL, 0), 3);
+	assert_int_equal(vmfs_fd_info(m, pid, 0, &fi), 0);          /* fdinfo: stdin reads */
+	assert_int_equal(fi.flags, O_RDONLY);
+	assert_int_equal(fi.ino, 1000);
+	assert_int_equal(vmfs_fd_info(m, pid, 2, &fi), 0);
+	assert_int_equal(fi.flags, O_WRONLY);
+	assert_int_equal(fi.ino, 1002);
+	assert_int_equal(vmfs_fd_info(m, pid, 3, &fi), -EBADF);
+	assert_int_equal(vmfs_fd_info(m, pid, 0, NULL), -EINVAL);
+	assert_int_equal(vmfs_fd_info(m, 9999, 0, &fi), -ESRCH);
 
 	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
 	assert_int_equal(st.state, 'Z');
@@ -642,6 +653,7 @@ static void test_pipe_deadlock(void **state)
 {
 	vmfs *m = open_machine("mem=32M");
 	struct vmfs_cpu_status st;
+	struct vmfs_fd_info fi;
 	int pid = load_pipe(m, "deadlock"), fds[8];
 	char link[64];
 
@@ -655,6 +667,10 @@ static void test_pipe_deadlock(void **state)
 	assert_string_equal(link, "pipe:[1]");                 /* the machine's first pipe */
 	assert_int_equal(vmfs_fd_link(m, pid, 4, link, sizeof(link)), 8);
 	assert_string_equal(link, "pipe:[1]");                 /* both ends: one inode */
+	assert_int_equal(vmfs_fd_info(m, pid, 3, &fi), 0);
+	assert_true(fi.flags == O_RDONLY && fi.ino == 1 && fi.pos == 0);
+	assert_int_equal(vmfs_fd_info(m, pid, 4, &fi), 0);
+	assert_true(fi.flags == O_WRONLY && fi.ino == 1);
 	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), -EDEADLK);
 	assert_int_equal(vmfs_cpu_status(m, pid, &st), 0);
 	assert_int_equal(st.state, 'T');

@@ -14,7 +14,8 @@
  * parent's own writes with SIGPIPE ignored, then with a handler, are only
  * EPIPE; then, SIGPIPE back to its default, the parent is killed too), "deadlock"
  * (a read of a pipe whose only writer is the reader itself), "hold" (an
- * open file and a pipe, "ready", then a spin, for PID/fd/).
+ * open file at offset 5 and a close-on-exec pipe, "ready", then a spin,
+ * for PID/fd/ and PID/fdinfo/).
  * Each line printed says what was seen; the tests compare them.
  */
 #define _GNU_SOURCE
@@ -200,7 +201,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "hold") == 0) {
 		int p[2], fd = open(argv[0], O_RDONLY);
 
-		pipe(p);
+		lseek(fd, 5, SEEK_SET);                /* fdinfo's pos */
+		pipe2(p, O_CLOEXEC);                   /* fdinfo's flags */
 		printf("ready %d %d %d\n", fd, p[0], p[1]);
 		fflush(stdout);
 		for (;;)

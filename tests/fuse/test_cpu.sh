@@ -239,7 +239,17 @@ expect_eq "$(readlink "$mnt/$fpid/fd/5")" "$(readlink "$mnt/$fpid/fd/4")" "both 
 ls -l "$mnt/$fpid/fd" | grep -q ' 4 -> pipe:\[' || fail "ls -l PID/fd: $(ls -l "$mnt/$fpid/fd")"
 [[ -e $mnt/$fpid/fd/6 ]] && fail "PID/fd/6 exists"
 [[ -e $mnt/$fpid/fd/03 ]] && fail "PID/fd/03 exists"
-ok "PID/fd/: one link per open fd (ls -l, readlink): the file's path, pipe:[N] for both ends"
+ls -l "$mnt/$fpid/fd" | grep -q '^lr-x------ .* 4 -> pipe:' || fail "the read end's mode: $(ls -l "$mnt/$fpid/fd")"
+ls -l "$mnt/$fpid/fd" | grep -q '^l-wx------ .* 5 -> pipe:' || fail "the write end's mode: $(ls -l "$mnt/$fpid/fd")"
+ok "PID/fd/: one link per open fd (ls -l, readlink): the file's path, pipe:[N] for both ends, lr-x/l-wx"
+expect_eq "$(ls "$mnt/$fpid/fdinfo" | xargs)" "0 1 2 3 4 5" "PID/fdinfo/"
+expect_eq "$(cat "$mnt/$fpid/fdinfo/3")" "$(printf 'pos:\t5\nflags:\t0100000\nmnt_id:\t0\nino:\t%s' "$(stat -c %i "$pipeprog")")" \
+	"fdinfo of the file at offset 5"
+pino=$(readlink "$mnt/$fpid/fd/4" | tr -dc 0-9)
+expect_eq "$(cat "$mnt/$fpid/fdinfo/5")" "$(printf 'pos:\t0\nflags:\t02000001\nmnt_id:\t0\nino:\t%s' "$pino")" \
+	"fdinfo of the close-on-exec write end"
+[[ -e $mnt/$fpid/fdinfo/6 ]] && fail "PID/fdinfo/6 exists"
+ok "PID/fdinfo/N: Linux's pos, flags (O_CLOEXEC, O_WRONLY, O_LARGEFILE) and ino lines"
 "$vmfsctl" kill "$fpid"
 
 # ---- unmount with a program running ----------------------------------------------------

@@ -853,7 +853,7 @@ static void op_dead_pid(struct run *r)
 }
 
 /*
- * vmfs_fds and vmfs_fd_link (since 0.7) with any fd, length and count: the
+ * vmfs_fds, vmfs_fd_link and vmfs_fd_info (since 0.7) with any fd, length and count: the
  * model's processes never run a program (exec'd ones exit at once), so
  * they have no fds; a dead PID is -ESRCH, a NULL buffer with a length
  * -EINVAL; built without the CPU, -ENOSYS.
@@ -863,6 +863,7 @@ static void op_fds(struct run *r, struct mproc *p)
 	int fds[4], max = (int)fuzz_below(&r->in, 5), fd = (int)fuzz_below(&r->in, 72) - 4;
 	int dead = r->md.next_pid + 7;
 	size_t len = fuzz_below(&r->in, 41);
+	struct vmfs_fd_info fi;
 	char buf[40];
 	bool nosys;
 
@@ -877,6 +878,9 @@ static void op_fds(struct run *r, struct mproc *p)
 	       vmfs_fd_link(r->md.m, dead, fd, buf, len));
 	EXPECT(r, "fd_link into NULL", nosys ? -ENOSYS : -EINVAL,
 	       vmfs_fd_link(r->md.m, p->pid, fd, NULL, len + 1));
+	EXPECT(r, "fd_info", nosys ? -ENOSYS : -EBADF, vmfs_fd_info(r->md.m, p->pid, fd, &fi));
+	EXPECT(r, "fd_info of a dead pid", nosys ? -ENOSYS : -ESRCH, vmfs_fd_info(r->md.m, dead, fd, &fi));
+	EXPECT(r, "fd_info into NULL", -EINVAL, vmfs_fd_info(r->md.m, p->pid, fd, NULL));
 }
 
 /* The /proc views with odd arguments: pagemap anywhere, pagetable, kmsg and
