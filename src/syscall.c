@@ -28,8 +28,9 @@
  * fork/vfork/clone (mm_fork here; the child's CPU is cpu.c's, made when
  * the call returns: c->fork_pid), wait4 (a sleep is c->blocked: cpu.c
  * makes the call again when woken), execve (do_execve; cpu.c restarts the
- * CPU: c->execed), kill (checked here, delivered by cpu.c: c->kill_sig),
- * so that this module never calls back into cpu.c.
+ * CPU: c->execed), kill (checked here, delivered by cpu.c: c->kill_sig;
+ * SIGPIPE too, to the writer itself, unless c->sigpipe_act says it is
+ * ignored or handled), so that this module never calls back into cpu.c.
  * Called from the CPU's syscall hook, with the machine lock held.
  */
 #include "cpu.h"
