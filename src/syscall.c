@@ -1470,7 +1470,8 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
 	case 8:   return sys_lseek(c, a[0], (int64_t)a[1], a[2]);
 	case 17:  return sys_pread64(c, a[0], a[1], a[2], a[3]);
 	case 21:  return sys_faccessat(c, -100, a[0], a[1]);          /* access */
-	case 257: return sys_openat(c, (int64_t)a[0], a[1], a[2]);
+	/* a dfd is an int (AT_FDCWD comes as 0xffffff9c from a 32-bit mov) */
+	case 257: return sys_openat(c, (int32_t)a[0], a[1], a[2]);
 	case 72:  return sys_fcntl(c, a[0], a[1], a[2]);
 	case 22:  return sys_pipe2(c, a[0], 0);                           /* pipe */
 	case 293: return sys_pipe2(c, a[0], a[1]);
@@ -1478,7 +1479,7 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
 	case 33:  return sys_dup3(c, a[0], a[1], 0, true);                /* dup2 */
 	case 292: return sys_dup3(c, a[0], a[1], a[2], false);
 	case 217: return sys_getdents64(c, a[0], a[1], a[2]);
-	case 332: return sys_statx(c, (int64_t)a[0], a[1], a[2], a[3], a[4]);
+	case 332: return sys_statx(c, (int32_t)a[0], a[1], a[2], a[3], a[4]);
 	case 191: case 192: case 193:   /* getxattr, lgetxattr, fgetxattr: no attributes */
 		return -ENODATA;
 	case 202: { /* futex: one thread, so a wake wakes nobody and a wait never sleeps */
@@ -1522,7 +1523,7 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
 		return copy_to_user(c, a[2], &mask, sizeof(mask)) < 0 ? -EFAULT : (int64_t)sizeof(mask);
 	}
 	case 269: case 439:                                          /* faccessat, faccessat2 */
-		return sys_faccessat(c, (int64_t)a[0], a[1], a[2]);
+		return sys_faccessat(c, (int32_t)a[0], a[1], a[2]);
 	case 9:   return ret(sys_mmap(c, a));
 	case 10:  /* mprotect */
 		rc = do_mprotect(c->m, c->pid, a[0], a[1], (int)a[2]);
@@ -1605,7 +1606,7 @@ int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t a[6])
 		c->clear_child_tid = a[0];
 		return mm->pid;
 	case 228: return sys_clock_gettime(c, a[0], a[1]);
-	case 262: return sys_newfstatat(c, a[0], a[1], a[2], a[3]);
+	case 262: return sys_newfstatat(c, (uint64_t)(int64_t)(int32_t)a[0], a[1], a[2], a[3]);
 	case 273: /* set_robust_list: one list head of 24 bytes */
 		return a[1] == 24 ? 0 : -EINVAL;
 	case 302: return sys_prlimit64(c, a[0], a[1], a[2], a[3]);

@@ -608,6 +608,7 @@ static void test_pipe(void **state)
 		 "dupfd-cloexec 20 1\ndup3-same -1 %d\ndup3-bad-flags -1 %d\ndup2-same 20 0\n"
 		 "dup2-bad -1 %d\ndup2 30 0\ndup2-cloexec 0\nvia-dup via-dup\n"
 		 "close 0 0\nclose-again -1 %d\nwrite-closed -1 %d\nfill 65536 0\nfull-nonblock -1 %d\n"
+		 "openat-dfd32 3\nfstatat-dfd32 0 0\n"
 		 "child wrote 100000\nparent read 100000 bad 0\n"
 		 "parent got: child's line through the pipe\neof 0\nchild status 0\n"
 		 "after exec: cloexec fd closed, plain fd open\n",

@@ -88,6 +88,11 @@ static void calls(void)
 	close(d);
 	close(p[0]);
 	close(p[1]);
+	/* a dfd is an int: AT_FDCWD zero-extended (as a 32-bit mov leaves it) is AT_FDCWD */
+	d = (int)syscall(SYS_openat, 0xffffff9cul, "usr", O_RDONLY | O_DIRECTORY);
+	printf("openat-dfd32 %d\n", d);
+	show("fstatat-dfd32", syscall(SYS_newfstatat, 0xffffff9cul, "usr", &s0, 0));
+	close(d);
 }
 
 /* Parent and child through a pipe: a big write that sleeps, dup2 onto 1, EOF. */
