@@ -13,6 +13,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,7 @@ static int middle_runs(const char *s, int *len, int max)
 static int run_length(unsigned slice, int *nruns)
 {
 	char opts[64], *out;
-	int len[4096], n, pid;
+	int len[4096] = { 0 }, n, pid;
 	struct vmfs_cpu_status st;
 	vmfs *m;
 
@@ -152,11 +153,187 @@ static void test_utime(void **state)
 	vmfs_close(m);
 }
 
+/* Does @pid's stdout hold @needle? */
+static bool said(vmfs *m, int pid, const char *needle)
+{
+	char *out = output(m, pid);
+	bool yes = strstr(out, needle) != NULL;
+
+	free(out);
+	return yes;
+}
+
+/* The number of times @needle occurs in the kernel log. */
+static int kmsg_count(vmfs *m, const char *needle)
+{
+	char *log = kmsg(m);
+	int n = 0;
+
+	for (const char *p = log; (p = strstr(p, needle)); p++)
+		n++;
+	free(log);
+	return n;
+}
+
+/* The built-in policies (libvmfs(3), REPLACEMENT): fourteen. */
+static const char *const policies[] = { "fifo", "lru", "clock", "arc", "2q", "car", "clockpro",
+	"lirs", "random", "s3fifo", "sieve", "wsclock", "linux", "mglru" };
+#define NPOLICIES (sizeof(policies) / sizeof(policies[0]))
+
+/*
+ * Swap under a real program: on a machine of 2 MiB of RAM with swap, the
+ * touch program writes 4 MiB (twice the machine's memory) and reads every
+ * byte back twice, under every built-in policy: its pages went to swap
+ * and came back right.
+ */
+static void test_swap_every_policy(void **state)
+{
+	(void)state;
+	assert_int_equal(NPOLICIES, 14);
+	for (unsigned i = 0; i < NPOLICIES; i++) {
+		char opts[64];
+		struct vmfs_cpu_status st;
+		struct vmfs_stat ms;
+		vmfs *m;
+		int pid;
+
+		snprintf(opts, sizeof(opts), "mem=2M,policy=%s", policies[i]);
+		m = open_machine(opts);
+		pid = load(m, P_TOUCH, "4", NULL);
+		assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+		if (st.exit_code != 0 || !said(m, pid, "ok 1024\n"))
+			print_error("policy %s: exit %d, output %s\n", policies[i], st.exit_code,
+				    output(m, pid));
+		assert_int_equal(st.state, 'Z');
+		assert_int_equal(st.exit_code, 0);
+		assert_true(said(m, pid, "ok 1024\n"));
+		assert_int_equal(vmfs_stat(m, &ms), 0);
+		assert_true(ms.pswpout >= 512);      /* at least half of it went out */
+		assert_true(ms.pswpin >= 512);       /* and came back */
+		assert_int_equal(vmfs_exit(m, pid), 0);
+		vmfs_close(m);
+	}
+}
+
+/*
+ * The OOM killer, the faulting process its own victim: 2 MiB of RAM and
+ * 1 MiB of swap, and a program that touches 8 MiB.  It ends with SIGKILL
+ * (wait status 9) and Linux's lines; its memory is freed.
+ */
+static void test_oom_self(void **state)
+{
+	vmfs *m = open_machine("mem=2M,swap_size=1M");
+	struct vmfs_cpu_status st;
+	struct vmfs_proc_stat ps;
+	char want[160];
+	int pid = load(m, P_TOUCH, "8", NULL);
+
+	(void)state;
+	assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.stop_why, VMFS_CPU_STOP_SIGNAL);
+	assert_int_equal(st.exit_code, 9);
+	assert_string_equal(output(m, pid), "");
+	assert_int_equal(kmsg_count(m, "sched_touch invoked oom-killer: gfp_mask=0x140cca"
+				       "(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0\n"), 1);
+	snprintf(want, sizeof(want), "global_oom,task_memcg=/,task=sched_touch,pid=%d,uid=0\n", pid);
+	assert_int_equal(kmsg_count(m, want), 1);
+	snprintf(want, sizeof(want), "Out of memory: Killed process %d (sched_touch) total-vm:", pid);
+	assert_int_equal(kmsg_count(m, want), 1);
+	assert_int_equal(kmsg_count(m, "kB, UID:0 pgtables:"), 1);
+	assert_int_equal(vmfs_proc_stat(m, pid, &ps), 0);
+	assert_int_equal(ps.rss_anon + ps.rss_file + ps.swap, 0);   /* freed, VMFS_RUN_KEEP or not */
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
+/*
+ * The OOM killer chooses the largest: a program holding 3 MiB (stopped),
+ * and another that then touches 3 MiB of a machine of 4 MiB of RAM and
+ * 2 MiB of swap.  The holder is killed (a zombie, status 9, its memory
+ * freed, "Out of memory: Killed process" with its figures), and the
+ * faulting program goes on and reads every byte right.
+ */
+static void test_oom_victim(void **state)
+{
+	vmfs *m = open_machine("mem=4M,swap_size=2M");
+	struct vmfs_cpu_status st;
+	struct vmfs_proc_stat ps;
+	char want[200];
+	int holder = load(m, P_TOUCH, "3", "hold"), pid;
+	uint64_t anon;
+
+	(void)state;
+	for (int i = 0; i < 200 && !said(m, holder, "touched 768\n"); i++)
+		assert_int_equal(vmfs_run(m, holder, 500000, 0, &st), 0);
+	assert_true(said(m, holder, "touched 768\n"));
+	assert_int_equal(st.state, 'T');
+	assert_int_equal(vmfs_proc_stat(m, holder, &ps), 0);
+	anon = ps.rss_anon;
+	pid = load(m, P_TOUCH, "3", NULL);
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.exit_code, 0);
+	assert_true(said(m, pid, "ok 768\n"));
+	assert_int_equal(vmfs_cpu_status(m, holder, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.exit_code, 9);
+	snprintf(want, sizeof(want), "Out of memory: Killed process %d (sched_touch) total-vm:",
+		 holder);
+	assert_int_equal(kmsg_count(m, want), 1);
+	snprintf(want, sizeof(want), "oom_reaper: reaped process %d (sched_touch), now "
+		 "anon-rss:0kB, file-rss:0kB, shmem-rss:0kB\n", holder);
+	assert_int_equal(kmsg_count(m, want), 1);
+	assert_int_equal(kmsg_count(m, "Out of memory: Killed process"), 1);
+	assert_true(anon > 0);
+	assert_int_equal(vmfs_proc_stat(m, holder, &ps), 0);
+	assert_int_equal(ps.rss_anon + ps.swap, 0);
+	assert_int_equal(vmfs_exit(m, holder), 0);
+	vmfs_close(m);
+}
+
+/*
+ * A process with no program (the library caller's) can be the victim:
+ * its mappings go, it stays until vmfs_exit; the program goes on.
+ */
+static void test_oom_no_program(void **state)
+{
+	vmfs *m = open_machine("mem=4M,swap_size=2M");
+	struct vmfs_cpu_status st;
+	struct vmfs_proc_stat ps;
+	uint64_t addr;
+	char want[200];
+	int big = spawn(m, "big"), pid;
+	char *page = calloc(1, 4096);
+
+	(void)state;
+	assert_int_equal(vmfs_mmap(m, big, 0, 4u << 20, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, &addr), 0);
+	for (uint64_t off = 0; off < (4u << 20); off += 4096)
+		assert_int_equal(vmfs_write(m, big, addr + off, page, 4096), 4096);
+	pid = load(m, P_TOUCH, "3", NULL);
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.exit_code, 0);
+	assert_true(said(m, pid, "ok 768\n"));
+	snprintf(want, sizeof(want), "Out of memory: Killed process %d (big) total-vm:4096kB, "
+		 "anon-rss:", big);
+	assert_int_equal(kmsg_count(m, want), 1);
+	assert_int_equal(vmfs_proc_stat(m, big, &ps), 0);   /* still there */
+	assert_int_equal(ps.nr_maps, 0);
+	assert_int_equal(ps.rss_anon + ps.swap, 0);
+	assert_int_equal(vmfs_exit(m, big), 0);
+	free(page);
+	vmfs_close(m);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slice),
 		cmocka_unit_test(test_utime),
+		cmocka_unit_test(test_swap_every_policy),
+		cmocka_unit_test(test_oom_self),
+		cmocka_unit_test(test_oom_victim),
+		cmocka_unit_test(test_oom_no_program),
 	};
 
 	if (argc != NPROGS + 1) {
