@@ -325,6 +325,140 @@ static void test_oom_no_program(void **state)
 	vmfs_close(m);
 }
 
+/* All of @cmd's standard output (popen), malloc'ed, its length in *@len. */
+static char *host_output(const char *cmd, size_t *len)
+{
+	FILE *f = popen(cmd, "r");
+	size_t cap = 1 << 16, n = 0, got;
+	char *buf = malloc(cap);
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap) {
+			buf = realloc(buf, cap *= 2);
+			assert_non_null(buf);
+		}
+	}
+	assert_int_equal(pclose(f), 0);
+	*len = n;
+	return buf;
+}
+
+/*
+ * Under pressure, a program's result is still byte for byte right under
+ * every policy: the host's /usr/bin/gzip -c of a 32 KiB file, on a
+ * machine of 512 KiB of RAM (its libraries, its buffers and the file's
+ * pages come and go through swap and the page cache), against the
+ * host's own gzip.
+ */
+static void test_gzip_every_policy(void **state)
+{
+	char path[] = "/tmp/test_sched-gz-XXXXXX", cmd[128];
+	int fd = mkstemp(path);
+	uint64_t x = 42;
+	char text[32768];
+	size_t want_len;
+	char *want;
+
+	(void)state;
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < sizeof(text); i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		text[i] = i % 64 == 63 ? '\n' : (char)('a' + (x >> 59) % 26);
+	}
+	assert_int_equal(write(fd, text, sizeof(text)), (ssize_t)sizeof(text));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/gzip -c %s", path);
+	want = host_output(cmd, &want_len);
+	assert_true(want_len > 100);
+	for (unsigned i = 0; i < NPOLICIES; i++) {
+		const char *argv[] = { "/usr/bin/gzip", "-c", path, NULL }, *envp[] = { NULL };
+		char opts[64], *got;
+		struct vmfs_cpu_status st;
+		struct vmfs_stat ms;
+		vmfs *m;
+		int pid;
+
+		snprintf(opts, sizeof(opts), "mem=512K,policy=%s", policies[i]);
+		m = open_machine(opts);
+		pid = spawn(m, "loader");
+		assert_int_equal(vmfs_exec(m, pid, "/usr/bin/gzip", argv, envp, NULL), 0);
+		assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+		if (st.exit_code != 0 || st.out_len[0] != want_len)
+			print_error("policy %s: exit %d, %llu bytes\n", policies[i], st.exit_code,
+				    (unsigned long long)st.out_len[0]);
+		assert_int_equal(st.exit_code, 0);
+		assert_int_equal(st.out_len[0], want_len);
+		got = output(m, pid);
+		assert_memory_equal(got, want, want_len);
+		assert_int_equal(vmfs_stat(m, &ms), 0);
+		/* it ran under pressure: pages were evicted and read back (from swap,
+		 * or from the host file for a file page) */
+		assert_true(ms.pgsteal_direct > 0 && ms.pgmajfault > 0);
+		free(got);
+		assert_int_equal(vmfs_exit(m, pid), 0);
+		vmfs_close(m);
+	}
+	free(want);
+	unlink(path);
+}
+
+/*
+ * A host file mapped MAP_SHARED read-only by a program that forks: both
+ * read it, and every page of it is the same frame in both (the page
+ * cache: one copy); MAP_SHARED with PROT_WRITE of the file, opened
+ * read-only, is EACCES.
+ */
+static void test_shared_file(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	char path[] = "/tmp/test_sched-XXXXXX", line[128];
+	unsigned char data[65536];
+	struct vmfs_cpu_status st;
+	unsigned long addr = 0, sum = 0, csum = 0;
+	long long size = 0;
+	uint32_t h = 2166136261u;
+	int fd = mkstemp(path), pid, child = 0;
+	char *out;
+
+	(void)state;
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 31 + (i >> 8));
+	assert_int_equal(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+	close(fd);
+	for (size_t i = 0; i < sizeof(data); i++)
+		h = (h ^ data[i]) * 16777619u;
+	pid = load(m, P_SHMAP, path, NULL);
+	assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);
+	assert_int_equal(st.exit_code, 0);
+	out = output(m, pid);
+	snprintf(line, sizeof(line), "shared-write -1 %d\n", EACCES);
+	assert_non_null(strstr(out, line));
+	assert_int_equal(sscanf(strstr(out, "map "), "map %lx size %lld sum %lx", &addr, &size, &sum), 3);
+	assert_int_equal(sscanf(strstr(out, "child sum "), "child sum %lx", &csum), 1);
+	assert_int_equal(sscanf(strstr(out, "child "), "child %*s %*s\nchild %d", &child), 1);
+	assert_int_equal(size, (long long)sizeof(data));
+	assert_int_equal(sum, h);
+	assert_int_equal(csum, h);
+	assert_int_equal(vmfs_cpu_status(m, child, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	for (uint64_t off = 0; off < sizeof(data); off += 4096) {
+		struct vmfs_walk a = walk(m, pid, addr + off), b = walk(m, child, addr + off);
+
+		assert_int_equal(a.state, VMFS_WALK_PRESENT);
+		assert_int_equal(b.state, VMFS_WALK_PRESENT);
+		assert_int_equal(a.paddr, b.paddr);
+	}
+	free(out);
+	unlink(path);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +468,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_oom_self),
 		cmocka_unit_test(test_oom_victim),
 		cmocka_unit_test(test_oom_no_program),
+		cmocka_unit_test(test_shared_file),
+		cmocka_unit_test(test_gzip_every_policy),
 	};
 
 	if (argc != NPROGS + 1) {
