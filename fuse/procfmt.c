@@ -1636,3 +1636,34 @@ int fmt_pid_stderr(vmfs *m, int pid, struct sbuf *out)
 {
 	return put_output(m, pid, 2, out);
 }
+
+/* ---- PID/oom_score (issue 16) ------------------------------------------------ */
+
+/*
+ * oom_score, as Linux 6.1's proc_oom_score: (1000 + badness * 1000 /
+ * totalpages) * 2 / 3 in signed arithmetic, badness being oom_badness's
+ * RSS + swap entries + page-table pages (mm_pgtables_bytes: vmfs_proc_stat's
+ * pgtables_pages) with oom_score_adj 0, totalpages the RAM and swap
+ * (meminfo's MemTotal + SwapTotal, in pages); 0 for a zombie, which has
+ * no mm (oom_badness's LONG_MIN).  So a process with no memory shows
+ * 666, one as large as RAM and swap together 1333.
+ */
+static void put_pid_oom_score(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	struct vmfs_stat st;
+	uint64_t swap_total = 0, swap_used = 0;
+	int64_t badness, total, points = 0;
+
+	if (t->state != 'Z' && vmfs_stat(m, &st) == 0) {
+		swap_area(m, &st, &swap_total, &swap_used);
+		total = (int64_t)(st.frames + swap_total);
+		badness = (int64_t)(t->rss + t->ps.swap + t->ps.pgtables_pages);
+		points = (1000 + badness * 1000 / total) * 2 / 3;
+	}
+	sbuf_printf(out, "%" PRId64 "\n", points);
+}
+
+int fmt_pid_oom_score(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_task(m, pid, out, put_pid_oom_score);
+}
