@@ -46,18 +46,6 @@ static const char *output(vmfs *m, int pid, int fd)
 	return buf[fd - 1];
 }
 
-/* The number of times @needle occurs in the kernel log. */
-static int kmsg_count(vmfs *m, const char *needle)
-{
-	char *log = kmsg(m);
-	int n = 0;
-
-	for (const char *p = log; (p = strstr(p, needle)); p++)
-		n++;
-	free(log);
-	return n;
-}
-
 /*
  * Run the heap program in a new process of @m to its exit (status 3) with
  * @flags; the addresses of its two markers (from its stdout) into @heap

@@ -163,18 +163,6 @@ static bool said(vmfs *m, int pid, const char *needle)
 	return yes;
 }
 
-/* The number of times @needle occurs in the kernel log. */
-static int kmsg_count(vmfs *m, const char *needle)
-{
-	char *log = kmsg(m);
-	int n = 0;
-
-	for (const char *p = log; (p = strstr(p, needle)); p++)
-		n++;
-	free(log);
-	return n;
-}
-
 /* The built-in policies (libvmfs(3), REPLACEMENT): fourteen. */
 static const char *const policies[] = { "fifo", "lru", "clock", "arc", "2q", "car", "clockpro",
 	"lirs", "random", "s3fifo", "sieve", "wsclock", "linux", "mglru" };
