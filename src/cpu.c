@@ -720,13 +720,19 @@ static bool in_tree(struct vmfs *m, const struct mm *mm, int root)
 	return false;
 }
 
+static void sched_park(struct vmfs *m, int root);
+
 /*
  * forget_original_parent: the children of @mm, which exits, go to the
  * run's root @reaper (a child subreaper, PR_SET_CHILD_SUBREAPER), or to no
- * parent (ppid 0: the machine has no init) when the root itself exits.
+ * parent (ppid 0: the machine has no init) when the root itself exits;
+ * then its tree stops first ('T', sched_park, while it is still a tree),
+ * so that no orphan is left 'R' with no run to run it.
  */
 static void reparent_children(struct vmfs *m, const struct mm *mm, int reaper)
 {
+	if (reaper == mm->pid)
+		sched_park(m, mm->pid);
 	for (struct mm *p = m->procs; p; p = p->next)
 		if (p->ppid == mm->pid)
 			p->ppid = reaper == mm->pid ? 0 : reaper;

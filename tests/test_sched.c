@@ -128,6 +128,39 @@ static void test_slice(void **state)
 }
 
 /*
+ * A run's root that exits leaves its running children stopped ('T',
+ * ppid 0), not running with nobody to run them: a later run of the
+ * child runs it to its end.
+ */
+static void test_orphan_stops(void **state)
+{
+	vmfs *m = open_machine("mem=32M,slice=5000");
+	struct vmfs_cpu_status st;
+	struct vmfs_proc_stat ps;
+	int pid = load(m, P_SLICE, "3000", "orphan"), child;
+	char *out;
+
+	(void)state;
+	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	child = pid + 1;
+	assert_int_equal(vmfs_proc_stat(m, child, &ps), 0);
+	assert_int_equal(ps.ppid, 0);
+	assert_int_equal(vmfs_cpu_status(m, child, &st), 0);
+	assert_int_equal(st.state, 'T');
+	assert_int_equal(vmfs_run(m, child, 0, 0, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.exit_code, 0);
+	out = output(m, pid);                /* the child writes to its parent's capture */
+	assert_int_equal(strlen(out), 3000);
+	assert_int_equal(strspn(out, "C"), 3000);
+	free(out);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	vmfs_close(m);
+}
+
+/*
  * utime: one instruction, one nanosecond of simulated time, so 10^7
  * instructions are one USER_HZ tick; stime 0.  Never ahead of the
  * machine's clock since the process started.
@@ -451,6 +484,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slice),
+		cmocka_unit_test(test_orphan_stops),
 		cmocka_unit_test(test_utime),
 		cmocka_unit_test(test_swap_every_policy),
 		cmocka_unit_test(test_oom_self),
