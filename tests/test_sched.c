@@ -223,8 +223,7 @@ static void test_swap_every_policy(void **state)
 		pid = load(m, P_TOUCH, "4", NULL);
 		assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
 		if (st.exit_code != 0 || !said(m, pid, "ok 1024\n"))
-			print_error("policy %s: exit %d, output %s\n", policies[i], st.exit_code,
-				    output(m, pid));
+			print_error("policy %s: exit %d\n", policies[i], st.exit_code);
 		assert_int_equal(st.state, 'Z');
 		assert_int_equal(st.exit_code, 0);
 		assert_true(said(m, pid, "ok 1024\n"));
@@ -254,7 +253,7 @@ static void test_oom_self(void **state)
 	assert_int_equal(st.state, 'Z');
 	assert_int_equal(st.stop_why, VMFS_CPU_STOP_SIGNAL);
 	assert_int_equal(st.exit_code, 9);
-	assert_string_equal(output(m, pid), "");
+	assert_int_equal(st.out_len[0], 0);            /* killed before it printed */
 	assert_int_equal(kmsg_count(m, "sched_touch invoked oom-killer: gfp_mask=0x140cca"
 				       "(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0\n"), 1);
 	snprintf(want, sizeof(want), "global_oom,task_memcg=/,task=sched_touch,pid=%d,uid=0\n", pid);
