@@ -56,7 +56,11 @@ read -r vaddr memsz < <(readelf -lW "$segv" | awk '$1 == "LOAD" && $8 == "E" { p
 text=$(printf '%x+%x' $((vaddr & ~4095)) $(((vaddr + memsz + 4095 & ~4095) - (vaddr & ~4095))))
 line=$(grep 'cpu_segv.*segfault' "$mnt/kmsg" | tail -1)
 expect_eq "${line##* in }" "cpu_segv[${text}]" "the segfault line's mapping"
-ok "vmfsctl run -- segv: 139, and kmsg's segfault line has the real ip and sp and the text's mapping"
+# then show_opcodes' line: 42 bytes before the ip, the one at it (movb: c6), 21 after
+grep -A1 'cpu_segv.*segfault' "$mnt/kmsg" | tail -1 |
+	grep -Eq '^\[ *[0-9.]+\] Code: ([0-9a-f]{2} ){42}<c6>( [0-9a-f]{2}){21}$' ||
+	fail "no Code: line after the segfault line: $(grep -A1 'cpu_segv.*segfault' "$mnt/kmsg")"
+ok "vmfsctl run -- segv: 139, and kmsg's segfault line has the real ip and sp and the text's mapping, then the Code: line"
 # run reaps what it ran: nothing is left (ps lists the machine's processes)
 expect_eq "$("$vmfsctl" ps | awk 'NR > 1' | wc -l)" 0 "processes left after vmfsctl run"
 ok "vmfsctl run reaps the processes it ran"
