@@ -615,6 +615,7 @@ static struct mm *cpu_get(struct vmfs *m, int pid, int *err)
 		cpu_free(c);
 		mm->cpu = NULL;
 	}
+	mm->oom_skip = false;    /* a new program's memory: the OOM killer may choose it */
 	if ((*err = cpu_new(m, mm, &c)) < 0)
 		return NULL;
 	return mm;
