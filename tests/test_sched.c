@@ -202,8 +202,8 @@ static const char *const policies[] = { "fifo", "lru", "clock", "arc", "2q", "ca
 #define NPOLICIES (sizeof(policies) / sizeof(policies[0]))
 
 /*
- * Swap under a real program: on a machine of 2 MiB of RAM with swap, the
- * touch program writes 4 MiB (twice the machine's memory) and reads every
+ * Swap under a real program: on a machine of 1 MiB of RAM with swap, the
+ * touch program writes 2 MiB (twice the machine's memory) and reads every
  * byte back twice, under every built-in policy: its pages went to swap
  * and came back right.
  */
@@ -218,18 +218,18 @@ static void test_swap_every_policy(void **state)
 		vmfs *m;
 		int pid;
 
-		snprintf(opts, sizeof(opts), "mem=2M,policy=%s", policies[i]);
+		snprintf(opts, sizeof(opts), "mem=1M,policy=%s", policies[i]);
 		m = open_machine(opts);
-		pid = load(m, P_TOUCH, "4", NULL);
+		pid = load(m, P_TOUCH, "2", NULL);
 		assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
-		if (st.exit_code != 0 || !said(m, pid, "ok 1024\n"))
+		if (st.exit_code != 0 || !said(m, pid, "ok 512\n"))
 			print_error("policy %s: exit %d\n", policies[i], st.exit_code);
 		assert_int_equal(st.state, 'Z');
 		assert_int_equal(st.exit_code, 0);
-		assert_true(said(m, pid, "ok 1024\n"));
+		assert_true(said(m, pid, "ok 512\n"));
 		assert_int_equal(vmfs_stat(m, &ms), 0);
-		assert_true(ms.pswpout >= 512);      /* at least half of it went out */
-		assert_true(ms.pswpin >= 512);       /* and came back */
+		assert_true(ms.pswpout >= 256);      /* at least half of it went out */
+		assert_true(ms.pswpin >= 256);       /* and came back */
 		assert_int_equal(vmfs_exit(m, pid), 0);
 		vmfs_close(m);
 	}
