@@ -151,6 +151,8 @@ static const struct entry pid_entries[] = {
 	{ "regs",         K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_regs },
 	{ "stdout",       K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_stdout },
 	{ "stderr",       K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_stderr },
+	/* the OOM killer (issue 16) */
+	{ "oom_score",    K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_oom_score },
 };
 
 static fuse_ino_t pid_ino(int pid, size_t slot)
