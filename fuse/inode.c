@@ -158,6 +158,8 @@ static const struct entry pid_entries[] = {
 	{ "regs",         K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_regs },
 	{ "stdout",       K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_stdout },
 	{ "stderr",       K_TEXT,    S_IFREG | 0400, NULL, fmt_pid_stderr },
+	/* the OOM killer (issue 16) */
+	{ "oom_score",    K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_oom_score },
 	{ "fd",           K_FDDIR,   S_IFDIR | 0500, NULL, NULL },     /* since 0.7 */
 	{ "fdinfo",       K_FDINFODIR, S_IFDIR | 0555, NULL, NULL },
 };

@@ -40,6 +40,7 @@
  *       auxv                   0400  exec's auxiliary vector, Linux's binary words
  *       regs                   0400  the CPU's registers as text (EBUSY while it runs)
  *       stdout stderr          0400  what the program wrote to fd 1 and fd 2
+ *       oom_score              0444  the OOM killer's figure, rendered by procfmt.c
  *       fd/                    0500  the program's open fds (vmfs_fds; not in task/):
  *         N -> TARGET          0500  what fd N names (vmfs_fd_link): a path,
  *                                    pipe:[INO], stdout:[PID], stderr:[PID], /dev/null;

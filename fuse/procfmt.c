@@ -57,7 +57,10 @@
  *   - State is the CPU's (vmfs_cpu_status: R running, T loaded or
  *     stopped, Z exited and not reaped, with stat's exit_code its wait
  *     status); a process with no program is S (sleeping).
- *   - Processes never charged CPU time: utime/stime 0, no
+ *   - CPU time: utime is the CPU's simulated user time (an instruction
+ *     a nanosecond, vmfs_cpu_status.utime_ns) in USER_HZ ticks; stime,
+ *     cutime and cstime 0 (system calls take no simulated time; wait4
+ *     does not add a child's times to its parent's).  No
  *     context switches, CPU 0, nice 0, priority 20, root's ids and
  *     capabilities, empty signal masks; process group and session are the
  *     oldest living ancestor's PID (a spawned process leads its own).
@@ -302,6 +305,7 @@ struct task {
 	int sid;                 /* process group and session: see leader_of() */
 	char state;              /* its CPU's: R, S, T, Z (vmfs_cpu_status; S without a program) */
 	int exit_code;           /* with Z: the wait status (stat's exit_code) */
+	uint64_t utime_ns;       /* its CPU's user time (vmfs_cpu_status; since 0.7) */
 };
 
 /*
@@ -376,6 +380,7 @@ static int load_task(vmfs *m, int pid, struct task *t)
 		if (pid >= 0 && vmfs_cpu_status(m, pid, &cs) == 0) {   /* ENOSYS: no CPU, S */
 			t->state = cs.state;
 			t->exit_code = cs.exit_code;
+			t->utime_ns = cs.utime_ns;
 		}
 	}
 	return 0;
@@ -786,13 +791,14 @@ int fmt_kmsg(vmfs *m, struct sbuf *out)
  * and swappiness as sys/vm/ shows them now, aslr (0 when
  * sys/kernel/randomize_va_space is 0, else 1) and seed (the tunable
  * "vmfs.seed", the option seed=), then read_ahead_kb as
- * sys/vm/read_ahead_kb shows it now.
+ * sys/vm/read_ahead_kb shows it now, then slice (the tunable "vmfs.slice",
+ * the CPU's time slice in instructions).
  */
 static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
 	ssize_t n;
 	uint64_t max_map_count, overcommit_memory, overcommit_ratio, swappiness;
-	uint64_t randomize_va_space, seed, read_ahead_kb;
+	uint64_t randomize_va_space, seed, read_ahead_kb, slice;
 	int rc = vmfs_sysctl(m, "vm.max_map_count", &max_map_count, NULL);
 	char *path;
 
@@ -827,6 +833,8 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		    st->contents_none ? "none" : "ram", st->zero_page ? 1 : 0, overcommit_memory,
 		    overcommit_ratio, swappiness, randomize_va_space ? 1 : 0, seed);
 	sbuf_printf(out, "read_ahead_kb %" PRIu64 "\n", read_ahead_kb);
+	if (vmfs_sysctl(m, "vmfs.slice", &slice, NULL) == 0)
+		sbuf_printf(out, "slice %" PRIu64 "\n", slice);
 	free(path);
 	return 0;
 }
@@ -1110,7 +1118,9 @@ static void put_task_stat(const struct task *t, struct sbuf *out, bool permitted
 	sbuf_printf(out, "%d (%s) %c %d %d %d 0 -1 %u", p->pid, p->comm, t->state, p->ppid, t->sid, t->sid,
 		    0x00400000u /* PF_RANDOMIZE, as a user process */);
 	sbuf_printf(out, " %" PRIu64 " 0 %" PRIu64 " 0", p->min_flt, p->maj_flt);
-	sbuf_printf(out, " 0 0 0 0 20 0 1 0");                 /* utime..cstime prio nice threads itreal */
+	/* utime in clock ticks of simulated time (an instruction a nanosecond,
+	 * nsec_to_clock_t), stime cutime cstime 0, prio nice threads itreal */
+	sbuf_printf(out, " %" PRIu64 " 0 0 0 20 0 1 0", t->utime_ns / NS_PER_TICK);
 	sbuf_printf(out, " %" PRIu64, p->start_ns / NS_PER_TICK);
 	sbuf_printf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64,
 		    p->vm_pages << VMFS_PAGE_SHIFT, t->rss, UINT64_MAX /* RLIM_INFINITY */);
@@ -1625,6 +1635,37 @@ int fmt_pid_stdout(vmfs *m, int pid, struct sbuf *out)
 int fmt_pid_stderr(vmfs *m, int pid, struct sbuf *out)
 {
 	return put_output(m, pid, 2, out);
+}
+
+/* ---- PID/oom_score (issue 16) ------------------------------------------------ */
+
+/*
+ * oom_score, as Linux 6.1's proc_oom_score: (1000 + badness * 1000 /
+ * totalpages) * 2 / 3 in signed arithmetic, badness being oom_badness's
+ * RSS + swap entries + page-table pages (mm_pgtables_bytes: vmfs_proc_stat's
+ * pgtables_pages) with oom_score_adj 0, totalpages the RAM and swap
+ * (meminfo's MemTotal + SwapTotal, in pages); 0 for a zombie, which has
+ * no mm (oom_badness's LONG_MIN).  So a process with no memory shows
+ * 666, one as large as RAM and swap together 1333.
+ */
+static void put_pid_oom_score(vmfs *m, const struct task *t, struct sbuf *out)
+{
+	struct vmfs_stat st;
+	uint64_t swap_total = 0, swap_used = 0;
+	int64_t badness, total, points = 0;
+
+	if (t->state != 'Z' && vmfs_stat(m, &st) == 0) {
+		swap_area(m, &st, &swap_total, &swap_used);
+		total = (int64_t)(st.frames + swap_total);
+		badness = (int64_t)(t->rss + t->ps.swap + t->ps.pgtables_pages);
+		points = (1000 + badness * 1000 / total) * 2 / 3;
+	}
+	sbuf_printf(out, "%" PRId64 "\n", points);
+}
+
+int fmt_pid_oom_score(vmfs *m, int pid, struct sbuf *out)
+{
+	return fmt_task(m, pid, out, put_pid_oom_score);
 }
 
 int fmt_pid_fdinfo(vmfs *m, int pid, int fd, struct sbuf *out)

@@ -134,4 +134,7 @@ int fmt_pid_io(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_limits(vmfs *m, int pid, struct sbuf *out);
 int fmt_pid_wchan(vmfs *m, int pid, struct sbuf *out);
 
+/* PID/oom_score (issue 16): proc_oom_score's figure of the OOM killer's oom_badness. */
+int fmt_pid_oom_score(vmfs *m, int pid, struct sbuf *out);
+
 #endif

@@ -663,6 +663,8 @@ size_t vmfs_swap_path(vmfs *m, char *buf, size_t len);
  *   "kernel.randomize_va_space"  (since 0.5) 0 to 2, Linux's: what
  *                       vmfs_exec randomises (aslr=1 sets 2, aslr=0 0).
  *   "vmfs.seed"         (since 0.5) the option seed=, read-only.
+ *   "vmfs.slice"        (since 0.7) 1 to 10^9: the CPU's time slice in
+ *                       instructions (option slice=, default 200000).
  * Returns 0, -ENOENT (unknown name), -EINVAL (value out of range; nothing
  * changes), -EACCES (a write of a read-only one).  Since 0.4.
  */
@@ -1104,7 +1106,12 @@ struct vmfs_cpu_status {
 	uint64_t insns;       /* instructions run */
 	uint64_t fetches;     /* translated blocks fetched through the machine */
 	uint64_t out_len[2];  /* bytes written to fd 1 and fd 2 */
-	uint64_t reserved[8];
+	uint64_t utime_ns;    /* CPU time in user mode, simulated: one instruction
+				 is one nanosecond (a 1 GHz CPU, one instruction
+				 a cycle); since 0.7 */
+	uint64_t stime_ns;    /* in the kernel: always 0 (system calls take no
+				 simulated time); since 0.7 */
+	uint64_t reserved[6];
 };
 
 /* vmfs_run flag: at exit, keep the address space (to inspect) until reaped. */

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # test.sh - the README's second command, and what CI runs (.ci/run): install
-# the dependencies, then build and run the test suite three times:
+# the dependencies, then build and run the test suite four times:
 #
 #   build/       a normal build               every test
 #   build-asan/  ASan + UBSan (gcc)           every test
 #   build-tsan/  ThreadSanitizer (clang)      the "threads" suite
+#   build-nocpu/ meson -Dcpu=disabled         the "api" suite (with test_nocpu:
+#                                             the CPU's calls are ENOSYS)
 #
 # and then run each fuzz target of tests/fuzz/ for 20 seconds (build-fuzz/,
 # clang with libFuzzer; skipped when clang's fuzzer runtime is missing).
@@ -72,6 +74,8 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 
 CC=clang stage tsan build-tsan \
 	-Db_sanitize=thread -Db_lundef=false -- --suite threads
+
+stage nocpu build-nocpu -Dcpu=disabled -- --suite api
 
 # A short fuzzing run (the long runs are scripts/fuzz.sh); a crash fails it.
 echo

@@ -50,6 +50,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -104,14 +105,88 @@ static bool access_error(const struct access *a, const struct vma *v)
  * (printed there with print-fatal-signals=1), prefixed with the process
  * as the segfault line names it.
  */
+/*
+ * mm/memory.c's print_vma_addr(" in ", ip): the mapping find_vma gives for
+ * the ip (the lowest that ends above it, which need not contain it), when
+ * it maps a file, as " in BASENAME[START+SIZE]" (kbasename of file_path):
+ * a host file's last path component, a store object's name (its file is
+ * /objects/NAME), shared anonymous memory's "zero (deleted)" (shmem's
+ * "/dev/zero (deleted)"); "" for anonymous private memory and no mapping.
+ */
+static void vma_addr_text(const struct mm *mm, uint64_t ip, char *buf, size_t len)
+{
+	const struct vma *v = vma_find_after(&mm->vmas, ip);
+	const char *name = NULL, *slash;
+
+	buf[0] = '\0';
+	if (!v || !v->obj)
+		return;
+	if (v->obj->kind == VMOBJ_HOST && v->obj->path)
+		name = (slash = strrchr(v->obj->path, '/')) ? slash + 1 : v->obj->path;
+	else if (v->obj->kind == VMOBJ_FILE && v->obj->name)
+		name = v->obj->name;
+	else if (v->obj->kind == VMOBJ_SHMEM)
+		name = "zero (deleted)";
+	if (name)
+		snprintf(buf, len, " in %s[%llx+%llx]", name, (unsigned long long)v->start,
+			 (unsigned long long)(v->end - v->start));
+}
+
+/*
+ * arch/x86/kernel/dumpstack.c's show_opcodes, which show_signal_msg calls
+ * after the segfault line: the 64 bytes from ip - 42 (PROLOGUE_SIZE), read
+ * as copy_code reads a user task's code, with copy_from_user_nmi: no fault
+ * is taken, so every page of them must be present and user-accessible, or
+ * the line is "Code: Unable to access opcode bytes at PROLOGUE.".  Else
+ * "Code: " and the 42 bytes before the ip, the byte at it in <>, the 21
+ * after (%ph: two hex digits each, one space apart).  The entries' bits
+ * are not touched.
+ */
+static void show_opcodes(struct access *a, uint64_t ip)
+{
+	enum { PROLOGUE = 42, EPILOGUE = 21, NBYTES = PROLOGUE + 1 + EPILOGUE };
+	uint64_t prologue = ip - PROLOGUE;
+	char text[NBYTES * 3 + 8];
+	const uint8_t *page = NULL;
+	size_t len = 0;
+
+	for (int i = 0; i < NBYTES; i++) {
+		uint64_t va = prologue + (uint64_t)i;
+
+		if (!page || (va & (PAGE_SIZE - 1)) == 0) {
+			struct vmfs_walk w;
+			uint64_t leaf;
+
+			if (!va_is_user(&a->m->geom, va) || translate(a->m, a->mm->pid, va, &w) < 0 ||
+			    w.state != VMFS_WALK_PRESENT) {
+				vm_error_clear();
+				klog_add(&a->m->klog, machine_now(a->m),
+					 "Code: Unable to access opcode bytes at 0x%llx.",
+					 (unsigned long long)prologue);
+				return;
+			}
+			leaf = w.level[w.depth - 1].entry;
+			if (!(leaf & PTE_US))
+				return;   /* not user memory: copy_from_user_nmi fails as above */
+			page = page_address(&a->m->phys, pte_pfn(leaf), false);
+		}
+		len += (size_t)snprintf(text + len, sizeof(text) - len, i == PROLOGUE ? "<%02x> " :
+					i == NBYTES - 1 ? "%02x" : "%02x ", page[va & (PAGE_SIZE - 1)]);
+	}
+	klog_add(&a->m->klog, machine_now(a->m), "Code: %s", text);
+}
+
 static void deliver_segv(struct access *a)
 {
 	uint64_t ip = 0, sp = 0;
+	char in[320] = "";
 
 	if (!a->user || a->force)
 		return;
-	if (a->mm->cpu)                 /* a program running on the CPU: its registers */
+	if (a->mm->cpu) {               /* a program running on the CPU: its registers */
 		a->mm->cpu_ip_sp(a->mm->cpu, &ip, &sp);
+		vma_addr_text(a->mm, ip, in, sizeof(in));
+	}
 	a->mm->c.segv++;
 	a->m->cnt.segfault++;
 	if (a->f->signo == VMFS_SIGBUS) {
@@ -121,10 +196,12 @@ static void deliver_segv(struct access *a)
 		return;
 	}
 	klog_add(&a->m->klog, machine_now(a->m),
-		 "%s[%d]: segfault at %llx ip %016llx sp %016llx error %x",
+		 "%s[%d]: segfault at %llx ip %016llx sp %016llx error %x%s",
 		 a->mm->comm, a->mm->pid, (unsigned long long)a->f->addr, (unsigned long long)ip,
 		 (unsigned long long)sp,
-		 a->f->error_code);
+		 a->f->error_code, in);
+	if (a->mm->cpu)
+		show_opcodes(a, ip);
 }
 
 /*

@@ -32,7 +32,7 @@
  * its mapping changes.  A fault the machine reports stops the CPU with
  * the signal recorded; access.c has logged Linux's segfault line, with
  * the ip and sp read here (cpu_ip_sp).  A process runs in slices of
- * CPU_SLICE instructions, counted exactly by a code hook, so that the
+ * slice=N instructions (m->opt.slice), counted exactly by a code hook, so that the
  * caller (libvmfs/api.c) lets the machine lock go between them.  Linux's
  * state letters: T (loaded, stopped), R (running), S (sleeping in wait4 or on a pipe),
  * Z (exited, not reaped).  A run of a PID gives its slices in turn to the
@@ -45,6 +45,7 @@
 #include "cpu.h"
 #include "error.h"
 #include "klog.h"
+#include "oom.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -187,15 +188,22 @@ static void cpu_signal(struct cpu *c, int signo)
 	uc_emu_stop(c->uc);
 }
 
-/* An access the machine refused (access_vm's fault in c->fault). */
-static void cpu_fault(struct cpu *c, int64_t rc)
+static bool cpu_oom(struct cpu *c);
+
+/*
+ * An access the machine refused (access_vm's fault in c->fault).  True
+ * when it is to be made again: it found no page, and the OOM killer
+ * freed another process's memory (cpu_oom).
+ */
+static bool cpu_fault(struct cpu *c, int64_t rc)
 {
 	if (c->fault.si_code)
 		cpu_signal(c, c->fault.signo ? c->fault.signo : VMFS_SIGSEGV);
 	else if (rc == -ENOMEM)
-		cpu_signal(c, 9);       /* no page for the fault: SIGKILL (no OOM killer yet) */
+		return cpu_oom(c);      /* no page for the fault: the OOM killer */
 	else
 		cpu_signal(c, VMFS_SIGSEGV);
+	return false;
 }
 
 /*
@@ -212,8 +220,8 @@ static bool cpu_access(struct cpu *c, uint64_t addr, void *buf, uint64_t size, u
 	if (n >= 0)
 		n = access_vm(c->m, c->pid, addr + (uint64_t)n, (uint8_t *)buf + n,
 			      size - (uint64_t)n, how, &c->fault);
-	if (n < 0)
-		cpu_fault(c, n);
+	if (n < 0 && cpu_fault(c, n))   /* the OOM killer freed memory: again */
+		return cpu_access(c, addr, buf, size, how);
 	return false;
 }
 
@@ -294,7 +302,10 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 	c->fetches++;
 	n = access_vm(c->m, c->pid, addr, mach, size, VMFS_ACCESS_EXEC, &c->fault);
 	if (n < 0) {
-		cpu_fault(c, n);
+		if (cpu_fault(c, n)) {   /* the OOM killer freed memory: the block again */
+			c->restart = true;
+			uc_emu_stop(uc);
+		}
 		return;
 	}
 	if (uc_mem_read(uc, addr, shadow, (size_t)n) != UC_ERR_OK)
@@ -602,6 +613,7 @@ static struct mm *cpu_get(struct vmfs *m, int pid, int *err)
 		cpu_free(c);
 		mm->cpu = NULL;
 	}
+	mm->oom_skip = false;    /* a new program's memory: the OOM killer may choose it */
 	if ((*err = cpu_new(m, mm, &c)) < 0)
 		return NULL;
 	return mm;
@@ -662,6 +674,7 @@ static void status_fill(const struct cpu *c, struct vmfs_cpu_status *st)
 	st->fetches = c->fetches;
 	st->out_len[0] = c->out[0].len;
 	st->out_len[1] = c->out[1].len;
+	st->utime_ns = c->insns * CPU_NS_PER_INSN;   /* simulated time; stime_ns 0 */
 }
 
 /*
@@ -671,6 +684,8 @@ static void status_fill(const struct cpu *c, struct vmfs_cpu_status *st)
  */
 static void cpu_zombie(struct cpu *c)
 {
+	struct mm *mm;
+
 	if (c->signo) {
 		c->exit_code = c->signo;
 		c->stop_why = VMFS_CPU_STOP_SIGNAL;
@@ -682,6 +697,8 @@ static void cpu_zombie(struct cpu *c)
 	cpu_close_uc(c);
 	if (!c->keep)
 		do_munmap(c->m, c->pid, 0, c->m->geom.user_top);
+	if ((mm = mm_lookup(c->m, c->pid)))
+		mm->oom_skip = true;    /* exit_mmap's MMF_OOM_SKIP: never a victim */
 }
 
 /* Is @mm @root or a descendant of it (by ppid)? */
@@ -697,13 +714,19 @@ static bool in_tree(struct vmfs *m, const struct mm *mm, int root)
 	return false;
 }
 
+static void sched_park(struct vmfs *m, int root);
+
 /*
  * forget_original_parent: the children of @mm, which exits, go to the
  * run's root @reaper (a child subreaper, PR_SET_CHILD_SUBREAPER), or to no
- * parent (ppid 0: the machine has no init) when the root itself exits.
+ * parent (ppid 0: the machine has no init) when the root itself exits;
+ * then its tree stops first ('T', sched_park, while it is still a tree),
+ * so that no orphan is left 'R' with no run to run it.
  */
 static void reparent_children(struct vmfs *m, const struct mm *mm, int reaper)
 {
+	if (reaper == mm->pid)
+		sched_park(m, mm->pid);
 	for (struct mm *p = m->procs; p; p = p->next)
 		if (p->ppid == mm->pid)
 			p->ppid = reaper == mm->pid ? 0 : reaper;
@@ -727,6 +750,45 @@ static void cpu_kill(struct cpu *c, struct cpu *t, int signo)
 	t->signo = signo;
 	reparent_children(t->m, mm, c->run_root);
 	cpu_zombie(t);
+}
+
+/*
+ * The OOM killer (oom.c) for @c, whose access found no page: the victim
+ * out_of_memory chose is killed with SIGKILL and its memory freed.  A
+ * victim with a program (running, stopped, sleeping or loaded and never
+ * run) becomes a zombie with wait status 9, its address space gone even
+ * under VMFS_RUN_KEEP (the oom_reaper's work), its children to its run's
+ * root; a process with no program (a library caller's) keeps its PID,
+ * its mappings gone, until vmfs_exit.  The faulting process itself: its
+ * slice ends with SIGKILL.  Called where no walk or fault is in progress
+ * (after access_vm returned).  True when the access is to be made again
+ * (the victim was another process).
+ */
+static bool cpu_oom(struct cpu *c)
+{
+	struct mm *cur = mm_lookup(c->m, c->pid), *victim;
+	int err;
+
+	victim = cur ? out_of_memory(c->m, cur) : NULL;
+	if (!victim || victim == cur) {
+		c->keep = false;
+		cpu_signal(c, 9);
+		if (victim)
+			victim->oom_skip = true;
+		return false;
+	}
+	if (victim->img.execs && (!victim->cpu || victim->cpu->state != 'Z') &&
+	    cpu_get(c->m, victim->pid, &err)) {
+		struct cpu *t = victim->cpu;
+
+		t->signo = 9;
+		t->keep = false;
+		reparent_children(c->m, victim, t->run_root ? t->run_root : victim->pid);
+		cpu_zombie(t);
+	}
+	vm_error_clear();
+	oom_reap(c->m, victim);
+	return true;
 }
 
 /*
@@ -851,7 +913,9 @@ int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
 		}
 		cpu_signal(c, 9);     /* a child the shadow cannot follow: killed */
 	} else {
-		c->budget = *left && *left < CPU_SLICE ? *left : CPU_SLICE;
+		uint64_t slice = m->opt.slice;   /* slice=N, vmfs.slice */
+
+		c->budget = *left && *left < slice ? *left : slice;
 		before = c->insns;
 		cpu_slice(m, cur, c);
 		if (*left)

@@ -164,7 +164,8 @@ int cpu_file_info(const struct cpu *c, int fd, struct vmfs_fd_info *info);
 
 /* The libvmfs calls (cpu.c); -ENOSYS without Unicorn. */
 /*
- * cpu_run_slice: run @pid at most one slice (CPU_SLICE instructions, and
+ * cpu_run_slice: run @pid at most one slice (the option slice=N's
+ * instructions, m->opt.slice, and
  * *@left when not 0, which it lowers).  1 when it should be called again
  * (with CPU_RUN_CONT in @flags), 0 when the run ended (*@st, may be NULL,
  * says why), or -errno with nothing run.
@@ -182,7 +183,16 @@ int cpu_fds(struct vmfs *m, int pid, int *fds, uint64_t max);
 int64_t cpu_fd_link(struct vmfs *m, int pid, int fd, char *buf, uint64_t len);
 int cpu_fd_info(struct vmfs *m, int pid, int fd, struct vmfs_fd_info *info);
 
-/* Instructions a slice runs at most before the lock is let go. */
-#define CPU_SLICE 200000ull
+/*
+ * Simulated CPU time: one instruction is one nanosecond (a 1 GHz CPU that
+ * retires one instruction a cycle), the user time vmfs_cpu_status and
+ * PID/stat's utime report; system calls take none (stime 0).  Never more
+ * than the machine's clock (machine_now, the host's) has advanced since
+ * the process started: the CPU runs well below 10^9 instructions a second.
+ */
+#define CPU_NS_PER_INSN 1u
+
+/* Instructions a slice runs at most before the lock is let go: the option slice=N (options.h). */
+#define CPU_SLICE ((uint64_t)OPT_DEFAULT_SLICE)
 
 #endif

@@ -116,6 +116,8 @@ struct mm {
 	struct cpu      *cpu;
 	void           (*cpu_free)(struct cpu *cpu);
 	void           (*cpu_ip_sp)(const struct cpu *cpu, uint64_t *ip, uint64_t *sp);
+	bool             oom_skip;       /* Linux's MMF_OOM_SKIP: exited or reaped, never
+					    the OOM killer's victim (oom.c) */
 };
 
 struct vm_counters {

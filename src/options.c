@@ -11,9 +11,10 @@
  * accepted.
  *
  * The tunables (max_map_count, overcommit_memory, overcommit_ratio,
- * swappiness, randomize_va_space, read_ahead_kb) are numbers that options_sysctl may also
+ * swappiness, randomize_va_space, read_ahead_kb, slice) are numbers that options_sysctl may also
  * change while the machine runs; one table (tunables[]) gives each its
- * option name, its sysctl name and its range, so that an option and a
+ * option name, its sysctl name and its range (min..max; min is 0 but for
+ * slice, whose 0 would never run anything), so that an option and a
  * sysctl write of the same value are accepted or refused alike.
  * kernel.randomize_va_space has no option of its own (aslr=0|1 sets 0 or
  * 2); vmfs.seed is the option seed=, which a sysctl reads but never
@@ -88,24 +89,26 @@ struct tunable {
 	const char *option;     /* the option's key */
 	const char *sysctl;     /* Linux's sysctl name */
 	size_t      off;        /* of the uint64_t in struct vm_options */
-	uint64_t    max;        /* the range is 0..max */
+	uint64_t    max;        /* the range is min..max */
 	bool        readonly;   /* options_sysctl reads it, never writes it */
+	uint64_t    min;
 };
 
 static const struct tunable tunables[] = {
 	{ "max_map_count", "vm.max_map_count", offsetof(struct vm_options, max_map_count),
-	  OPT_MAX_MAP_COUNT, false },
+	  OPT_MAX_MAP_COUNT, false, 0 },
 	{ "overcommit_memory", "vm.overcommit_memory",
-	  offsetof(struct vm_options, overcommit_memory), 2, false },
+	  offsetof(struct vm_options, overcommit_memory), 2, false, 0 },
 	{ "overcommit_ratio", "vm.overcommit_ratio",
-	  offsetof(struct vm_options, overcommit_ratio), OPT_MAX_OVERCOMMIT_RATIO, false },
+	  offsetof(struct vm_options, overcommit_ratio), OPT_MAX_OVERCOMMIT_RATIO, false, 0 },
 	{ "swappiness", "vm.swappiness", offsetof(struct vm_options, swappiness),
-	  OPT_MAX_SWAPPINESS, false },
+	  OPT_MAX_SWAPPINESS, false, 0 },
 	{ NULL, "kernel.randomize_va_space", offsetof(struct vm_options, randomize_va_space),
-	  OPT_MAX_RANDOMIZE_VA_SPACE, false },
-	{ "seed", "vmfs.seed", offsetof(struct vm_options, seed), UINT64_MAX, true },
+	  OPT_MAX_RANDOMIZE_VA_SPACE, false, 0 },
+	{ "seed", "vmfs.seed", offsetof(struct vm_options, seed), UINT64_MAX, true, 0 },
 	{ "read_ahead_kb", "vm.read_ahead_kb", offsetof(struct vm_options, read_ahead_kb),
-	  OPT_MAX_READ_AHEAD_KB, false },
+	  OPT_MAX_READ_AHEAD_KB, false, 0 },
+	{ "slice", "vmfs.slice", offsetof(struct vm_options, slice), OPT_MAX_SLICE, false, 1 },
 };
 
 static const struct tunable *tunable_find(const char *name, bool sysctl)
@@ -130,13 +133,14 @@ int options_sysctl(struct vm_options *o, const char *name, uint64_t *oldval,
 	const struct tunable *t = name ? tunable_find(name, true) : NULL;
 
 	if (!t)
-		return vm_error(-ENOENT, "no tunable '%s' (known: kernel.randomize_va_space, vm.drop_caches, vm.max_map_count, vm.overcommit_memory, vm.overcommit_ratio, vm.read_ahead_kb, vm.swappiness, vmfs.seed)",
+		return vm_error(-ENOENT, "no tunable '%s' (known: kernel.randomize_va_space, vm.drop_caches, vm.max_map_count, vm.overcommit_memory, vm.overcommit_ratio, vm.read_ahead_kb, vm.swappiness, vmfs.seed, vmfs.slice)",
 				name ? name : "(null)");
 	if (newval && t->readonly)
 		return vm_error(-EACCES, "%s: read-only (the option %s= sets it)", t->sysctl, t->option);
-	if (newval && *newval > t->max)
-		return vm_error(-EINVAL, "%s: %llu out of range (0 to %llu)", t->sysctl,
-				(unsigned long long)*newval, (unsigned long long)t->max);
+	if (newval && (*newval > t->max || *newval < t->min))
+		return vm_error(-EINVAL, "%s: %llu out of range (%llu to %llu)", t->sysctl,
+				(unsigned long long)*newval, (unsigned long long)t->min,
+				(unsigned long long)t->max);
 	if (oldval)
 		*oldval = *tunable_in(o, t);
 	if (newval)
@@ -217,15 +221,16 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
 	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size") && !t)
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock, aslr, seed, root, read_ahead_kb)", key);
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock, aslr, seed, root, read_ahead_kb, slice)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");
 	if (t) {
 		char why[64];
 
-		if (v > t->max) {
-			snprintf(why, sizeof(why), "out of range (0 to %llu)", (unsigned long long)t->max);
+		if (v > t->max || v < t->min) {
+			snprintf(why, sizeof(why), "out of range (%llu to %llu)",
+				 (unsigned long long)t->min, (unsigned long long)t->max);
 			return bad(key, val, why);
 		}
 		*tunable_in(o, t) = v;
@@ -280,6 +285,7 @@ int options_parse(const char *str, struct vm_options *out)
 		.memlock = OPT_DEFAULT_MEMLOCK,
 		.root = "/",
 		.read_ahead_kb = OPT_DEFAULT_READ_AHEAD_KB,
+		.slice = OPT_DEFAULT_SLICE,
 	};
 	bool frames_seen = false, mem_seen = false;
 	char *copy, *item, *save = NULL;

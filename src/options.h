@@ -8,7 +8,7 @@
  * are also tunables of the running machine (options_sysctl), as Linux's
  * sysctls are: max_map_count, overcommit_memory, overcommit_ratio,
  * swappiness, kernel.randomize_va_space (set by aslr=), read_ahead_kb
- * (vm.read_ahead_kb), and the seed,
+ * (vm.read_ahead_kb), slice (vmfs.slice), and the seed,
  * which a running machine shows but never changes.
  */
 #ifndef VMFS_OPTIONS_H
@@ -65,6 +65,14 @@
 #define OPT_DEFAULT_READ_AHEAD_KB 128u
 #define OPT_MAX_READ_AHEAD_KB     (1u << 20)
 
+/*
+ * The CPU's time slice (slice=N, tunable vmfs.slice): instructions a
+ * program runs before the next process of its run gets the CPU and the
+ * machine lock is let go (cpu.c).  1 to 10^9.
+ */
+#define OPT_DEFAULT_SLICE 200000u
+#define OPT_MAX_SLICE     1000000000u
+
 #define OPT_DEFAULT_POLICY "clock"
 #define OPT_PATH_MAX 4096
 
@@ -101,6 +109,8 @@ struct vm_options {
 				       directory's canonical path */
 	uint64_t read_ahead_kb;     /* the readahead window of a major fault on
 				       an object page, KiB (filemap.c); 0 off */
+	uint64_t slice;             /* instructions per time slice of the CPU
+				       (cpu.c), 1..OPT_MAX_SLICE */
 };
 
 int options_parse(const char *str, struct vm_options *out);

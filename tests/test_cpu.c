@@ -47,18 +47,6 @@ static const char *output(vmfs *m, int pid, int fd)
 	return buf[fd - 1];
 }
 
-/* The number of times @needle occurs in the kernel log. */
-static int kmsg_count(vmfs *m, const char *needle)
-{
-	char *log = kmsg(m);
-	int n = 0;
-
-	for (const char *p = log; (p = strstr(p, needle)); p++)
-		n++;
-	free(log);
-	return n;
-}
-
 /*
  * Run the heap program in a new process of @m to its exit (status 3) with
  * @flags; the addresses of its two markers (from its stdout) into @heap
@@ -171,11 +159,15 @@ static void test_segv(void **state)
 	struct vmfs_cpu_status st;
 	struct vmfs_proc_stat ps;
 	struct vmfs_regs r;
-	char want[160];
+	struct vmfs_map maps[64], *text = NULL;
+	int nmaps;
+	char want[160], line[256];
+	unsigned char code[64];
+	size_t len;
 	int pid = load(m, P_SEGV);
 
 	(void)state;
-	assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
+	assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);   /* its maps, to name */
 	assert_int_equal(st.state, 'Z');
 	assert_int_equal(st.stop_why, VMFS_CPU_STOP_SIGNAL);
 	assert_int_equal(st.exit_code, 11);            /* SIGSEGV: a shell says 139 */
@@ -187,6 +179,56 @@ static void test_segv(void **state)
 	snprintf(want, sizeof(want), " ip %016llx sp %016llx error 7",
 		 (unsigned long long)r.rip, (unsigned long long)r.rsp);
 	assert_int_equal(kmsg_count(m, want), 1);
+	/* print_vma_addr: " in BINARY[START+SIZE]", the file mapping of the ip
+	 * (its text, r-x), then the line ends (6.1 prints no CPU after it) */
+	assert_int_equal(vmfs_maps(m, pid, maps, 64), nmaps = vmfs_maps(m, pid, NULL, 0));
+	for (int i = 0; i < nmaps; i++)
+		if (maps[i].start <= r.rip && r.rip < maps[i].end)
+			text = &maps[i];
+	assert_non_null(text);
+	assert_int_equal(text->prot, PROT_READ | PROT_EXEC);
+	snprintf(want, sizeof(want), " ip %016llx sp %016llx error 7 in cpu_segv[%llx+%llx]\n",
+		 (unsigned long long)r.rip, (unsigned long long)r.rsp,
+		 (unsigned long long)text->start, (unsigned long long)(text->end - text->start));
+	assert_int_equal(kmsg_count(m, want), 1);
+	/* show_opcodes' next line: 42 bytes before the ip, <the byte at it>, 21 after */
+	assert_int_equal(vmfs_read(m, pid, r.rip - 42, code, sizeof(code)), sizeof(code));
+	len = (size_t)snprintf(line, sizeof(line), "] Code:");
+	for (int i = 0; i < 64; i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, i == 42 ? " <%02x>" : " %02x",
+					code[i]);
+	snprintf(line + len, sizeof(line) - len, "\n");
+	assert_int_equal(code[42], 0xc6);               /* movb $0x52, ro(%rip) */
+	assert_int_equal(kmsg_count(m, line), 1);
+	vmfs_close(m);
+}
+
+/*
+ * segv jump: a call to 0x1000, where nothing is mapped.  The line names
+ * the mapping find_vma gives for the ip, the lowest above it (the
+ * program's first), as Linux's print_vma_addr does, and show_opcodes
+ * cannot read the bytes before it.
+ */
+static void test_segv_jump(void **state)
+{
+	vmfs *m = open_machine("mem=32M");
+	const char *argv[] = { progs[P_SEGV], "jump", NULL }, *envp[] = { NULL };
+	struct vmfs_cpu_status st;
+	struct vmfs_map first;
+	char want[200];
+	int pid = spawn(m, "loader");
+
+	(void)state;
+	assert_int_equal(vmfs_exec(m, pid, progs[P_SEGV], argv, envp, NULL), 0);
+	assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);
+	assert_int_equal(st.exit_code, 11);
+	assert_int_equal(vmfs_maps(m, pid, &first, 1) > 0, 1);
+	snprintf(want, sizeof(want), "cpu_segv[%d]: segfault at 1000 ip 0000000000001000 sp ", pid);
+	assert_int_equal(kmsg_count(m, want), 1);
+	snprintf(want, sizeof(want), " error 14 in cpu_segv[%llx+%llx]\n",
+		 (unsigned long long)first.start, (unsigned long long)(first.end - first.start));
+	assert_int_equal(kmsg_count(m, want), 1);
+	assert_int_equal(kmsg_count(m, "] Code: Unable to access opcode bytes at 0xfd6.\n"), 1);
 	snprintf(want, sizeof(want), "cpu_segv[%d]: segfault at ", pid);
 	assert_int_equal(kmsg_count(m, want), 1);
 	vmfs_close(m);
@@ -689,6 +731,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_heap_keep),
 		cmocka_unit_test(test_heap_exit_mm),
 		cmocka_unit_test(test_segv),
+		cmocka_unit_test(test_segv_jump),
 		cmocka_unit_test(test_step),
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_syscalls),

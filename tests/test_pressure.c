@@ -1545,18 +1545,6 @@ static int gather(void *arg, const struct iovec *iov, int iovcnt)
 	return 0;
 }
 
-/* The kernel log's lines holding @want. */
-static int kmsg_count(vmfs *m, const char *want)
-{
-	char *log = kmsg(m);
-	int n = 0;
-
-	for (char *at = log; (at = strstr(at, want)); at += strlen(want))
-		n++;
-	free(log);
-	return n;
-}
-
 /*
  * A read of more pages than there are frames runs short of frames only
  * because of its own pinned pieces, and then finishes by copying: no

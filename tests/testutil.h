@@ -101,4 +101,16 @@ static inline char *kmsg(vmfs *m)
 	return buf;
 }
 
+/* The number of times @needle occurs in the kernel log (not overlapping). */
+static inline int kmsg_count(vmfs *m, const char *needle)
+{
+	char *log = kmsg(m);
+	int n = 0;
+
+	for (const char *p = log; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	free(log);
+	return n;
+}
+
 #endif /* VMFS_TESTS_TESTUTIL_H */

@@ -50,9 +50,18 @@ rc=0
 out=$("$vmfsctl" run -- "$segv") || rc=$?
 expect_eq "$rc" 139 "vmfsctl run segv's exit status (128 + SIGSEGV)"
 expect_eq "$out" "before" "segv's output before the fault"
-grep -Eq '^\[ *[0-9.]+\] cpu_segv\[[0-9]+\]: segfault at [0-9a-f]+ ip 0000000000[0-9a-f]{6} sp 00007fff[0-9a-f]{8} error 7$' "$mnt/kmsg" ||
+grep -Eq '^\[ *[0-9.]+\] cpu_segv\[[0-9]+\]: segfault at [0-9a-f]+ ip 0000000000[0-9a-f]{6} sp 00007fff[0-9a-f]{8} error 7 in cpu_segv\[[0-9a-f]+\+[0-9a-f]+\]$' "$mnt/kmsg" ||
 	fail "no segfault line with the real ip and sp in kmsg: $(grep segfault "$mnt/kmsg")"
-ok "vmfsctl run -- segv: 139, and kmsg's segfault line has the real ip and sp"
+# " in BINARY[START+SIZE]": the program's text, as readelf sees its R E segment
+read -r vaddr memsz < <(readelf -lW "$segv" | awk '$1 == "LOAD" && $8 == "E" { print $3, $6 }')
+text=$(printf '%x+%x' $((vaddr & ~4095)) $(((vaddr + memsz + 4095 & ~4095) - (vaddr & ~4095))))
+line=$(grep 'cpu_segv.*segfault' "$mnt/kmsg" | tail -1)
+expect_eq "${line##* in }" "cpu_segv[${text}]" "the segfault line's mapping"
+# then show_opcodes' line: 42 bytes before the ip, the one at it (movb: c6), 21 after
+grep -A1 'cpu_segv.*segfault' "$mnt/kmsg" | tail -1 |
+	grep -Eq '^\[ *[0-9.]+\] Code: ([0-9a-f]{2} ){42}<c6>( [0-9a-f]{2}){21}$' ||
+	fail "no Code: line after the segfault line: $(grep -A1 'cpu_segv.*segfault' "$mnt/kmsg")"
+ok "vmfsctl run -- segv: 139, and kmsg's segfault line has the real ip and sp and the text's mapping, then the Code: line"
 # run reaps what it ran: nothing is left (ps lists the machine's processes)
 expect_eq "$("$vmfsctl" ps | awk 'NR > 1' | wc -l)" 0 "processes left after vmfsctl run"
 ok "vmfsctl run reaps the processes it ran"

@@ -407,6 +407,37 @@ static void test_options_root(void **state)
 	assert_string_equal(o.root, "/srv/chroot");
 }
 
+/* slice=N: the CPU's time slice, 1 to 10^9 instructions (default 200000);
+ * the tunable vmfs.slice takes the same range, 0 refused as out of it. */
+static void test_options_slice(void **state)
+{
+	struct vm_options o, before;
+	uint64_t v = 0, zero = 0, big = 1000000001, ten = 10;
+
+	(void)state;
+	assert_int_equal(options_parse(NULL, &o), 0);
+	assert_int_equal(o.slice, 200000);
+	assert_int_equal(options_parse("slice=1", &o), 0);
+	assert_int_equal(o.slice, 1);
+	assert_int_equal(options_parse("slice=1000000000", &o), 0);
+	assert_int_equal(o.slice, 1000000000);
+	before = o;
+	assert_int_equal(options_parse("slice=0", &o), -EINVAL);
+	assert_non_null(strstr(vm_error_msg(), "option slice=0: out of range (1 to 1000000000)"));
+	assert_int_equal(options_parse("slice=1000000001", &o), -EINVAL);
+	assert_int_equal(options_parse("slice=2k", &o), -EINVAL);
+	assert_int_equal(options_parse("slice=", &o), -EINVAL);
+	assert_memory_equal(&o, &before, sizeof(o));
+	assert_int_equal(options_sysctl(&o, "vmfs.slice", &v, NULL), 0);
+	assert_int_equal(v, 1000000000);
+	assert_int_equal(options_sysctl(&o, "vmfs.slice", NULL, &zero), -EINVAL);
+	assert_non_null(strstr(vm_error_msg(), "vmfs.slice: 0 out of range (1 to 1000000000)"));
+	assert_int_equal(options_sysctl(&o, "vmfs.slice", NULL, &big), -EINVAL);
+	assert_memory_equal(&o, &before, sizeof(o));
+	assert_int_equal(options_sysctl(&o, "vmfs.slice", &v, &ten), 0);
+	assert_int_equal(o.slice, 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_options_max_map_count),
 		cmocka_unit_test(test_options_aslr_seed),
 		cmocka_unit_test(test_options_root),
+		cmocka_unit_test(test_options_slice),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
