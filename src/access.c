@@ -38,7 +38,9 @@
  * EFAULT quietly, as get_user_pages and copy_to_user do.
  * A batch (access_batch, vmfs_accessv) makes each of its accesses exactly
  * as a call of its own would, with the memory of the next ones fetched
- * into the cache meanwhile.
+ * into the cache meanwhile.  access_tlb, the CPU's fast path, is
+ * access_vm's TLB hit alone (the same tlb_hit and access_bytes), so a
+ * load the TLB serves counts and marks exactly what access_vm would.
  * This file calls into memory.c, never the other way.
  * Called with the machine lock held.
  */
@@ -507,6 +509,22 @@ int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t le
 		  unsigned how, struct vmfs_fault *fault)
 {
 	return access_loop(m, pid, addr, buf, len, how, fault, NULL);
+}
+
+bool access_tlb(struct vmfs *m, struct mm *mm, uint64_t addr, void *buf, uint64_t len,
+		unsigned how)
+{
+	struct access a = { .m = m, .mm = mm };
+	uint64_t pa;
+
+	if (len == 0 || (addr & (PAGE_SIZE - 1)) + len > PAGE_SIZE ||
+	    (how != VMFS_ACCESS_READ && how != VMFS_ACCESS_WRITE && how != VMFS_ACCESS_EXEC))
+		return false;
+	access_how(&a, how);      /* a plain user-mode type: cannot fail */
+	if (!va_canonical(&m->geom, addr) || !tlb_hit(&a, addr, &pa))
+		return false;
+	access_bytes(&a, pa, buf, len);
+	return true;
 }
 
 /*

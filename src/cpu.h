@@ -43,9 +43,13 @@ struct cpu_file {
 	uint64_t pos;
 };
 
-/* The shadow of one mapping in the Unicorn engine: [start, end). */
+/*
+ * The shadow of one mapping in the Unicorn engine: [start, end), its bytes
+ * at host (the CPU's own memory, uc_mem_map_ptr; since 0.7).
+ */
 struct cpu_region {
 	uint64_t start, end;
+	uint8_t *host;
 };
 
 struct cpu {

@@ -8,7 +8,7 @@
  * are also tunables of the running machine (options_sysctl), as Linux's
  * sysctls are: max_map_count, overcommit_memory, overcommit_ratio,
  * swappiness, kernel.randomize_va_space (set by aslr=), read_ahead_kb
- * (vm.read_ahead_kb), and the seed,
+ * (vm.read_ahead_kb), cpu_tlb (vmfs.cpu_tlb), and the seed,
  * which a running machine shows but never changes.
  */
 #ifndef VMFS_OPTIONS_H
@@ -101,6 +101,13 @@ struct vm_options {
 				       directory's canonical path */
 	uint64_t read_ahead_kb;     /* the readahead window of a major fault on
 				       an object page, KiB (filemap.c); 0 off */
+	uint64_t cpu_tlb;           /* cpu_tlb=0|1 (since 0.7, default 1): the
+				       CPU's loads, stores and fetches that the
+				       TLB serves take access.c's access_tlb
+				       fast path, the shadow is written only
+				       where it differs (cpu.c); 0: every one
+				       through access_vm and uc_mem_read/write.
+				       Tunable "vmfs.cpu_tlb" */
 };
 
 int options_parse(const char *str, struct vm_options *out);
