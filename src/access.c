@@ -380,17 +380,21 @@ static int access_how_any(struct access *a, unsigned how)
 	return 0;
 }
 
-/* access_how_any, with the plain user-mode types (a trace's) set up inline. */
+/*
+ * access_how_any, with the plain user-mode types (a trace's, and the
+ * CPU's fetch) set up inline.
+ */
 static inline int access_how(struct access *a, unsigned how)
 {
-	if (how == VMFS_ACCESS_READ || how == VMFS_ACCESS_WRITE) {
+	if (how == VMFS_ACCESS_READ || how == VMFS_ACCESS_WRITE || how == VMFS_ACCESS_EXEC) {
 		bool w = how == VMFS_ACCESS_WRITE;
 
 		a->write = w;
-		a->exec = a->force = false;
+		a->exec = how == VMFS_ACCESS_EXEC;
+		a->force = false;
 		a->user = true;
 		a->need = PTE_US | (w ? PTE_RW : 0);
-		a->deny = 0;
+		a->deny = a->exec ? PTE_NX : 0;
 		a->add = PTE_A | (w ? PTE_D | PTE_SOFT_DIRTY : 0);
 		access_data_setup(a);
 		return 0;

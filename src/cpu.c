@@ -270,10 +270,7 @@ static void cpu_fault(struct cpu *c, int64_t rc)
  */
 static bool cpu_access_tlb(struct cpu *c, uint64_t addr, void *buf, uint64_t size, unsigned how)
 {
-	struct mm *mm;
-
-	return c->m->opt.cpu_tlb && (mm = mm_lookup(c->m, c->pid)) &&
-	       access_tlb(c->m, mm, addr, buf, size, how);
+	return c->m->opt.cpu_tlb && access_tlb(c->m, c->mm, addr, buf, size, how);
 }
 
 static bool cpu_access(struct cpu *c, uint64_t addr, void *buf, uint64_t size, unsigned how)
@@ -652,6 +649,7 @@ static int cpu_new(struct vmfs *m, struct mm *mm, struct cpu **out)
 		return vm_error(-ENOMEM, "cpu: out of memory");
 	c->m = m;
 	c->pid = mm->pid;
+	c->mm = mm;
 	c->state = 'T';
 	for (int i = 0; i < CPU_MAX_FILES; i++)
 		c->files[i].hostfd = -1;

@@ -90,6 +90,8 @@ struct cpu {
 	int                fork_pid;    /* a fork syscall.c made: cpu.c gives the child its CPU */
 	uint64_t           fork_flags, fork_ctid;
 	int                kill_pid, kill_sig;   /* a kill syscall.c accepted: cpu.c delivers it */
+	/* the fast path (since 0.7) */
+	struct mm         *mm;          /* the process's mm (mm->cpu is this CPU: it outlives it) */
 };
 
 /* wait4's condition for @mm (syscall.c): a child matching @pid (-1 any) is a zombie. */
