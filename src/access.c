@@ -431,21 +431,23 @@ static int first_page_fault(struct access *a, int rc)
 
 /*
  * The bytes of one page of an access, at physical address @pa: copied to
- * or from @buf, and the access shown to the replacement policy (unless
- * @pa is in the kernel image).
+ * or from @buf (unless NULL: access_tlb's fetch, compared in place), and
+ * the access shown to the replacement policy (unless @pa is in the kernel
+ * image).  Where the bytes lie.
  */
-static inline void access_bytes(struct access *a, uint64_t pa, uint8_t *buf, uint64_t n)
+static inline uint8_t *access_bytes(struct access *a, uint64_t pa, uint8_t *buf, uint64_t n)
 {
 	uint64_t pfn = pa >> PAGE_SHIFT;
 	bool data = pfn_is_data(&a->m->phys, pfn);
 	uint8_t *p = data ? a->data + (pa & a->data_mask) : a->m->phys.ram + pa;
 
-	if (a->write)
+	if (buf && a->write)
 		copy_bytes(p, buf, n);
-	else
+	else if (buf)
 		copy_bytes(buf, p, n);
 	if (data)
 		page_accessed(a->m, pfn);
+	return p;
 }
 
 static inline __attribute__((always_inline))
@@ -515,20 +517,19 @@ int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t le
 	return access_loop(m, pid, addr, buf, len, how, fault, NULL);
 }
 
-bool access_tlb(struct vmfs *m, struct mm *mm, uint64_t addr, void *buf, uint64_t len,
-		unsigned how)
+const uint8_t *access_tlb(struct vmfs *m, struct mm *mm, uint64_t addr, void *buf, uint64_t len,
+			  unsigned how)
 {
 	struct access a = { .m = m, .mm = mm };
 	uint64_t pa;
 
 	if (len == 0 || (addr & (PAGE_SIZE - 1)) + len > PAGE_SIZE ||
 	    (how != VMFS_ACCESS_READ && how != VMFS_ACCESS_WRITE && how != VMFS_ACCESS_EXEC))
-		return false;
+		return NULL;
 	access_how(&a, how);      /* a plain user-mode type: cannot fail */
 	if (!va_canonical(&m->geom, addr) || !tlb_hit(&a, addr, &pa))
-		return false;
-	access_bytes(&a, pa, buf, len);
-	return true;
+		return NULL;
+	return access_bytes(&a, pa, buf, len);
 }
 
 /*

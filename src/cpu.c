@@ -223,6 +223,23 @@ static uint8_t *shadow_at(const struct cpu *c, uint64_t addr, uint64_t len)
 	return NULL;
 }
 
+/* memcmp(...) == 0 for the few bytes of a load or a block, inlined: word by word. */
+static inline bool bytes_equal(const uint8_t *a, const uint8_t *b, uint64_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; a += 8, b += 8, n -= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+	}
+	for (; n; a++, b++, n--)
+		if (*a != *b)
+			return false;
+	return true;
+}
+
 /*
  * The machine's @len bytes at @addr, which a load is about to read, into
  * the shadow.  With the fast path (cpu_tlb=1) only when they differ from
@@ -234,7 +251,7 @@ static void shadow_put(struct cpu *c, uint64_t addr, const void *bytes, uint64_t
 {
 	const uint8_t *s = c->m->opt.cpu_tlb ? shadow_at(c, addr, len) : NULL;
 
-	if (s && memcmp(s, bytes, len) == 0)
+	if (s && bytes_equal(s, bytes, len))
 		return;
 	uc_mem_write(c->uc, addr, bytes, len);
 }
@@ -270,7 +287,7 @@ static void cpu_fault(struct cpu *c, int64_t rc)
  */
 static bool cpu_access_tlb(struct cpu *c, uint64_t addr, void *buf, uint64_t size, unsigned how)
 {
-	return c->m->opt.cpu_tlb && access_tlb(c->m, c->mm, addr, buf, size, how);
+	return c->m->opt.cpu_tlb && access_tlb(c->m, c->mm, addr, buf, size, how) != NULL;
 }
 
 static bool cpu_access(struct cpu *c, uint64_t addr, void *buf, uint64_t size, unsigned how)
@@ -360,7 +377,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 {
 	struct cpu *c = arg;
 	uint8_t mach[4096], shadow[4096];
-	const uint8_t *sh;
+	const uint8_t *sh, *mp;
 	int64_t n;
 
 	if (c->halt || c->restart)
@@ -368,10 +385,16 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 	if (size == 0 || size > sizeof(mach))
 		size = 1;
 	c->fetches++;
-	if (cpu_access_tlb(c, addr, mach, size, VMFS_ACCESS_EXEC))
+	mp = c->m->opt.cpu_tlb ? access_tlb(c->m, c->mm, addr, NULL, size, VMFS_ACCESS_EXEC) : NULL;
+	if (mp) {
+		/* the fast path: the machine's bytes compared in place with the shadow's */
+		if ((sh = shadow_at(c, addr, size)) && bytes_equal(mp, sh, size))
+			return;
+		memcpy(mach, mp, size);
 		n = size;
-	else
+	} else {
 		n = access_vm(c->m, c->pid, addr, mach, size, VMFS_ACCESS_EXEC, &c->fault);
+	}
 	if (n < 0) {
 		cpu_fault(c, n);
 		return;
@@ -382,7 +405,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 			return;
 		sh = shadow;
 	}
-	if (memcmp(mach, sh, (size_t)n) == 0) {
+	if (bytes_equal(mach, sh, (uint64_t)n)) {
 		if ((uint64_t)n < size) {
 			/* the block runs into a page the machine will not fetch */
 			cpu_access(c, addr + (uint64_t)n, mach, 1, VMFS_ACCESS_EXEC);
