@@ -204,21 +204,30 @@ static int cpu_sync(struct cpu *c, struct mm *mm)
 	return 0;
 }
 
-/* The shadow's bytes of [@addr, @addr + @len) when one region holds them, or NULL. */
-static uint8_t *shadow_at(const struct cpu *c, uint64_t addr, uint64_t len)
+/*
+ * The shadow's bytes of [@addr, @addr + @len) when one region holds them,
+ * or NULL.  The region found last for this kind of access (*@hint: code,
+ * or data) is tried first.
+ */
+static uint8_t *shadow_at(struct cpu *c, uint64_t addr, uint64_t len, uint64_t *hint)
 {
 	uint64_t lo = 0, hi = c->nreg;
+	const struct cpu_region *r;
 
+	if (*hint < c->nreg && addr >= (r = &c->reg[*hint])->start && addr < r->end)
+		return len <= r->end - addr ? r->host + (addr - r->start) : NULL;
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		const struct cpu_region *r = &c->reg[mid];
 
-		if (addr >= r->end)
+		r = &c->reg[mid];
+		if (addr >= r->end) {
 			lo = mid + 1;
-		else if (addr < r->start)
+		} else if (addr < r->start) {
 			hi = mid;
-		else
+		} else {
+			*hint = mid;
 			return len <= r->end - addr ? r->host + (addr - r->start) : NULL;
+		}
 	}
 	return NULL;
 }
@@ -249,7 +258,7 @@ static inline bool bytes_equal(const uint8_t *a, const uint8_t *b, uint64_t n)
  */
 static void shadow_put(struct cpu *c, uint64_t addr, const void *bytes, uint64_t len)
 {
-	const uint8_t *s = c->m->opt.cpu_tlb ? shadow_at(c, addr, len) : NULL;
+	const uint8_t *s = c->m->opt.cpu_tlb ? shadow_at(c, addr, len, &c->reg_hint[1]) : NULL;
 
 	if (s && bytes_equal(s, bytes, len))
 		return;
@@ -388,7 +397,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 	mp = c->m->opt.cpu_tlb ? access_tlb(c->m, c->mm, addr, NULL, size, VMFS_ACCESS_EXEC) : NULL;
 	if (mp) {
 		/* the fast path: the machine's bytes compared in place with the shadow's */
-		if ((sh = shadow_at(c, addr, size)) && bytes_equal(mp, sh, size))
+		if ((sh = shadow_at(c, addr, size, &c->reg_hint[0])) && bytes_equal(mp, sh, size))
 			return;
 		memcpy(mach, mp, size);
 		n = size;
@@ -400,7 +409,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 		return;
 	}
 	/* the fast path reads the shadow where it lies; else (or across regions) uc_mem_read */
-	if (!c->m->opt.cpu_tlb || !(sh = shadow_at(c, addr, (uint64_t)n))) {
+	if (!c->m->opt.cpu_tlb || !(sh = shadow_at(c, addr, (uint64_t)n, &c->reg_hint[0]))) {
 		if (uc_mem_read(uc, addr, shadow, (size_t)n) != UC_ERR_OK)
 			return;
 		sh = shadow;

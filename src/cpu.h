@@ -92,6 +92,7 @@ struct cpu {
 	int                kill_pid, kill_sig;   /* a kill syscall.c accepted: cpu.c delivers it */
 	/* the fast path (since 0.7) */
 	struct mm         *mm;          /* the process's mm (mm->cpu is this CPU: it outlives it) */
+	uint64_t           reg_hint[2]; /* the region of the last fetch [0] and load [1] */
 };
 
 /* wait4's condition for @mm (syscall.c): a child matching @pid (-1 any) is a zombie. */
