@@ -68,6 +68,7 @@ static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("swappiness"),
 	MACHINE_OPT("memlock"),
 	MACHINE_OPT("read_ahead_kb"),
+	MACHINE_OPT("cpu_tlb"),
 	FUSE_OPT_KEY("-h", KEY_HELP), FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION), FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("max_read=", KEY_MAX_READ),
@@ -174,6 +175,8 @@ static void help(void)
 "                           default 8M, as Linux's)\n"
 "    read_ahead_kb=N        readahead window of a major fault on an object,\n"
 "                           KiB, 0 = none (default 128, as Linux's)\n"
+"    cpu_tlb=1|0            0: the CPU makes every access through the whole\n"
+"                           access path, no fast path for TLB hits (default 1)\n"
 "    Sizes take K, M, G, T suffixes; a bad machine option is an error.\n"
 "\n"
 "FUSE options (-o):\n"

@@ -786,13 +786,14 @@ int fmt_kmsg(vmfs *m, struct sbuf *out)
  * and swappiness as sys/vm/ shows them now, aslr (0 when
  * sys/kernel/randomize_va_space is 0, else 1) and seed (the tunable
  * "vmfs.seed", the option seed=), then read_ahead_kb as
- * sys/vm/read_ahead_kb shows it now.
+ * sys/vm/read_ahead_kb shows it now, then cpu_tlb (the tunable
+ * "vmfs.cpu_tlb" as it is now: the CPU's fast path, since 0.7).
  */
 static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
 	ssize_t n;
 	uint64_t max_map_count, overcommit_memory, overcommit_ratio, swappiness;
-	uint64_t randomize_va_space, seed, read_ahead_kb;
+	uint64_t randomize_va_space, seed, read_ahead_kb, cpu_tlb;
 	int rc = vmfs_sysctl(m, "vm.max_map_count", &max_map_count, NULL);
 	char *path;
 
@@ -808,6 +809,8 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		rc = vmfs_sysctl(m, "vmfs.seed", &seed, NULL);
 	if (!rc)
 		rc = vmfs_sysctl(m, "vm.read_ahead_kb", &read_ahead_kb, NULL);
+	if (!rc)
+		rc = vmfs_sysctl(m, "vmfs.cpu_tlb", &cpu_tlb, NULL);
 	path = rc ? NULL : snap_swap_path(m, &n);
 
 	if (!path)
@@ -827,6 +830,7 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		    st->contents_none ? "none" : "ram", st->zero_page ? 1 : 0, overcommit_memory,
 		    overcommit_ratio, swappiness, randomize_va_space ? 1 : 0, seed);
 	sbuf_printf(out, "read_ahead_kb %" PRIu64 "\n", read_ahead_kb);
+	sbuf_printf(out, "cpu_tlb %" PRIu64 "\n", cpu_tlb);
 	free(path);
 	return 0;
 }

@@ -663,6 +663,8 @@ size_t vmfs_swap_path(vmfs *m, char *buf, size_t len);
  *   "kernel.randomize_va_space"  (since 0.5) 0 to 2, Linux's: what
  *                       vmfs_exec randomises (aslr=1 sets 2, aslr=0 0).
  *   "vmfs.seed"         (since 0.5) the option seed=, read-only.
+ *   "vmfs.cpu_tlb"      (since 0.7) 0 or 1, the option cpu_tlb=: the CPU's
+ *                       fast path for TLB hits (THE CPU in libvmfs(3)).
  * Returns 0, -ENOENT (unknown name), -EINVAL (value out of range; nothing
  * changes), -EACCES (a write of a read-only one).  Since 0.4.
  */

@@ -25,6 +25,24 @@
  *   syscall  UC_HOOK_INSN(SYSCALL): syscall.c; rcx and r11 clobbered
  *          as the SYSCALL instruction does
  *
+ * The fast path (since 0.7, option cpu_tlb=1, the default): a region's
+ * bytes are host memory of the CPU's own (uc_mem_map_ptr, still one
+ * region per vma), and a load, store or fetch that the process's TLB
+ * serves is made by access_tlb (access.c), which is access_vm's TLB hit
+ * alone (the same tlb_hit and access_bytes: bits checked, accessed and
+ * dirty bits set, the hit counted, the policy's page_accessed), so
+ * nothing the machine counts or shows differs from cpu_tlb=0, where every
+ * access goes through access_vm (test_cpu's test_fast_path_same compares
+ * the two).  Because the TLB is the machine's own, every flush the
+ * machine makes where Linux calls flush_tlb_* (set_pte: munmap, mprotect,
+ * reclaim and swap-out, clearing an accessed bit, clear_refs, COW, fork's
+ * write-protect, exec's teardown) reaches the fast path with no hook of
+ * its own.  A load's bytes go into the shadow only where they differ from
+ * it (then through uc_mem_write, which drops translations made from the
+ * old bytes), and a block's bytes are compared in place with the
+ * shadow's; the region of the last fetch and of the last load is tried
+ * first.  A miss, bits that refuse, a page-crossing access: access_vm.
+ *
  * What stays true: the regions mirror the vmas exactly before each
  * instruction the program runs (cpu_sync after any call that may change
  * mappings, and at the start of every slice, since other calls run
