@@ -733,10 +733,13 @@ static void snap_machine(vmfs *m, struct snap *s)
 /*
  * Run @argv (argv[0] the program) in a new machine of @opts plus cpu_tlb=@fast
  * (and the recording policy when @record) to its exit, keeping every
- * address space (VMFS_RUN_KEEP): the snapshot into @s.
+ * address space (VMFS_RUN_KEEP): the snapshot into @s.  With @step, it
+ * first runs in steps of @step instructions (at most 40) with clear_refs
+ * between them, by turns 1 (the accessed bits) and 4 (soft-dirty, which
+ * write-protects), whose flushes the fast path must see.
  */
-static void run_snap(const char *opts, int fast, bool record, const char *const argv[],
-		     struct snap *s)
+static void run_snap(const char *opts, int fast, bool record, uint64_t step,
+		     const char *const argv[], struct snap *s)
 {
 	char o[256];
 	const char *envp[] = { NULL };
@@ -751,6 +754,12 @@ static void run_snap(const char *opts, int fast, bool record, const char *const 
 		assert_int_equal(vmfs_set_policy(m, NULL, &rec_ops, &rec), 0);
 	pid = spawn(m, "loader");
 	assert_int_equal(vmfs_exec(m, pid, argv[0], argv, envp, NULL), 0);
+	for (int i = 0; step && i < 40; i++) {
+		assert_int_equal(vmfs_step(m, pid, step, &st), 0);
+		assert_int_equal(st.state, 'T');
+		assert_int_equal(vmfs_clear_refs(m, pid, i % 2 ? VMFS_CLEAR_REFS_SOFT_DIRTY :
+						 VMFS_CLEAR_REFS_ALL), 0);
+	}
 	assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);
 	assert_int_equal(st.state, 'Z');
 	snap_machine(m, s);
@@ -766,14 +775,14 @@ static void run_snap(const char *opts, int fast, bool record, const char *const 
  * The same run with the fast path and without: the same snapshot, line by
  * line; it has the line @must and not @must_not (NULL: any).
  */
-static void same_both_ways(const char *opts, bool record, const char *const argv[],
+static void same_both_ways(const char *opts, bool record, uint64_t step, const char *const argv[],
 			   const char *must, const char *must_not)
 {
 	struct snap a = { 0 }, b = { 0 };
 	const char *p = NULL, *q = NULL;
 
-	run_snap(opts, 1, record, argv, &a);
-	run_snap(opts, 0, record, argv, &b);
+	run_snap(opts, 1, record, step, argv, &a);
+	run_snap(opts, 0, record, step, argv, &b);
 	if (strcmp(a.buf, b.buf) != 0) {
 		for (p = a.buf, q = b.buf; *p && *p == *q; p++, q++)
 			;
@@ -797,8 +806,9 @@ static void same_both_ways(const char *opts, bool record, const char *const argv
  * vmfs_stat, every process's accounting, the pages' accessed and dirty
  * bits (maps' referenced and dirty), pagemap, the program's output and
  * instruction count, and every call the policy gets, identical; for
- * bench_sum (the bench's program), fork's COW, and bench_sum and heap
- * under memory pressure with swap.
+ * bench_sum (the bench's program, also stepped with clear_refs between
+ * steps), fork's COW, and bench_sum and heap under memory pressure with
+ * swap.
  */
 static void test_fast_path_same(void **state)
 {
@@ -815,15 +825,17 @@ static void test_fast_path_same(void **state)
 	{
 		const char *const sum_argv[] = { sum_path, "40000", NULL };
 
-		same_both_ways("mem=32M", true, sum_argv, "n=40000 sum=", NULL);
+		same_both_ways("mem=32M", true, 0, sum_argv, "n=40000 sum=", NULL);
+		/* clear_refs 1 and 4 between steps: their flushes reach the fast path */
+		same_both_ways("mem=32M", true, 100000, sum_argv, "n=40000 sum=", NULL);
 		/* 40,000 ints are 40 pages: sorted in 32 frames, through swap */
-		same_both_ways("frames=32,policy=lru", false, sum_argv, "n=40000 sum=",
+		same_both_ways("frames=32,policy=lru", false, 0, sum_argv, "n=40000 sum=",
 			       "stat pswpout 0\n");
-		same_both_ways("frames=32", true, sum_argv, "n=40000 sum=", "stat pswpout 0\n");
+		same_both_ways("frames=32", true, 0, sum_argv, "n=40000 sum=", "stat pswpout 0\n");
 	}
-	same_both_ways("mem=32M", false, fork_argv, "child: ppid ok 1", "stat cow_fault 0\n");
-	same_both_ways("mem=32M", true, fork_argv, "child: ppid ok 1", NULL);
-	same_both_ways("frames=40,policy=mglru", false, heap_argv, "heap 0x", "stat pswpout 0\n");
+	same_both_ways("mem=32M", false, 0, fork_argv, "child: ppid ok 1", "stat cow_fault 0\n");
+	same_both_ways("mem=32M", true, 0, fork_argv, "child: ppid ok 1", NULL);
+	same_both_ways("frames=40,policy=mglru", false, 0, heap_argv, "heap 0x", "stat pswpout 0\n");
 }
 
 int main(int argc, char **argv)
