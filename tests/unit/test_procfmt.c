@@ -907,7 +907,7 @@ static void test_config(void **state)
 	uint64_t kb = 0;
 	assert_int_equal(vmfs_sysctl(m, "vm.read_ahead_kb", NULL, &kb), 0);
 	text = render(m, fmt_config);
-	assert_non_null(strstr(text, "\nread_ahead_kb 0\ncpu_tlb 1\n"));
+	assert_non_null(strstr(text, "\nread_ahead_kb 0\nslice 200000\ncpu_tlb 1\n"));
 	free(text);
 	vmfs_close(m);
 
