@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define VMFS_VERSION_MAJOR 0
-#define VMFS_VERSION_MINOR 5
+#define VMFS_VERSION_MINOR 7
 
 #define VMFS_PAGE_SHIFT 12
 #define VMFS_PAGE_SIZE  4096u

@@ -90,6 +90,15 @@ while read -r sym; do
 done <"$tmp/exported"
 echo "exports: $(wc -l <"$tmp/exported") vmfs_* symbols, soname $soname"
 
+# The newest symbol-map node and the header's version macros are the
+# project's MAJOR.MINOR (a release that adds symbols adds a node).
+mm=${version%.*}
+node=$(sed -n 's/^VMFS_\([0-9]*\.[0-9]*\) {.*/\1/p' "$src/libvmfs/libvmfs.sym" | tail -n 1)
+[ "$node" = "$mm" ] || fail "libvmfs.sym's newest node is VMFS_$node, the project is $version"
+hv=$(printf '#include <vmfs.h>\nVMFS_VERSION_MAJOR.VMFS_VERSION_MINOR\n' |
+	$CC -E -P $(pc --cflags libvmfs) - | tail -n 1 | tr -d ' ')
+[ "$hv" = "$mm" ] || fail "vmfs.h says $hv, the project is $version"
+
 # The header is usable from C++ too (extern "C").
 if command -v c++ >/dev/null; then
 	printf '#include <vmfs.h>\nint main() { vmfs *m = nullptr; return vmfs_open(&m, "") ? 1 : 0; }\n' \
