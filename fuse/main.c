@@ -69,6 +69,7 @@ static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("memlock"),
 	MACHINE_OPT("read_ahead_kb"),
 	MACHINE_OPT("slice"),
+	MACHINE_OPT("cpu_tlb"),
 	FUSE_OPT_KEY("-h", KEY_HELP), FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION), FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("max_read=", KEY_MAX_READ),
@@ -178,6 +179,8 @@ static void help(void)
 "    slice=N                instructions a program runs before the next\n"
 "                           process of its run gets the CPU (1..10^9,\n"
 "                           default 200000)\n"
+"    cpu_tlb=1|0            0: the CPU makes every access through the whole\n"
+"                           access path, no fast path for TLB hits (default 1)\n"
 "    Sizes take K, M, G, T suffixes; a bad machine option is an error.\n"
 "\n"
 "FUSE options (-o):\n"

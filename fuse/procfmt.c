@@ -792,13 +792,14 @@ int fmt_kmsg(vmfs *m, struct sbuf *out)
  * sys/kernel/randomize_va_space is 0, else 1) and seed (the tunable
  * "vmfs.seed", the option seed=), then read_ahead_kb as
  * sys/vm/read_ahead_kb shows it now, then slice (the tunable "vmfs.slice",
- * the CPU's time slice in instructions).
+ * the CPU's time slice in instructions), then cpu_tlb (the tunable
+ * "vmfs.cpu_tlb" as it is now: the CPU's fast path, since 0.7).
  */
 static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
 	ssize_t n;
 	uint64_t max_map_count, overcommit_memory, overcommit_ratio, swappiness;
-	uint64_t randomize_va_space, seed, read_ahead_kb, slice;
+	uint64_t randomize_va_space, seed, read_ahead_kb, slice, cpu_tlb;
 	int rc = vmfs_sysctl(m, "vm.max_map_count", &max_map_count, NULL);
 	char *path;
 
@@ -814,6 +815,8 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		rc = vmfs_sysctl(m, "vmfs.seed", &seed, NULL);
 	if (!rc)
 		rc = vmfs_sysctl(m, "vm.read_ahead_kb", &read_ahead_kb, NULL);
+	if (!rc)
+		rc = vmfs_sysctl(m, "vmfs.cpu_tlb", &cpu_tlb, NULL);
 	path = rc ? NULL : snap_swap_path(m, &n);
 
 	if (!path)
@@ -835,6 +838,7 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 	sbuf_printf(out, "read_ahead_kb %" PRIu64 "\n", read_ahead_kb);
 	if (vmfs_sysctl(m, "vmfs.slice", &slice, NULL) == 0)
 		sbuf_printf(out, "slice %" PRIu64 "\n", slice);
+	sbuf_printf(out, "cpu_tlb %" PRIu64 "\n", cpu_tlb);
 	free(path);
 	return 0;
 }

@@ -665,6 +665,8 @@ size_t vmfs_swap_path(vmfs *m, char *buf, size_t len);
  *   "vmfs.seed"         (since 0.5) the option seed=, read-only.
  *   "vmfs.slice"        (since 0.7) 1 to 10^9: the CPU's time slice in
  *                       instructions (option slice=, default 200000).
+ *   "vmfs.cpu_tlb"      (since 0.7) 0 or 1, the option cpu_tlb=: the CPU's
+ *                       fast path for TLB hits (THE CPU in libvmfs(3)).
  * Returns 0, -ENOENT (unknown name), -EINVAL (value out of range; nothing
  * changes), -EACCES (a write of a read-only one).  Since 0.4.
  */

@@ -38,7 +38,9 @@
  * EFAULT quietly, as get_user_pages and copy_to_user do.
  * A batch (access_batch, vmfs_accessv) makes each of its accesses exactly
  * as a call of its own would, with the memory of the next ones fetched
- * into the cache meanwhile.
+ * into the cache meanwhile.  access_tlb, the CPU's fast path, is
+ * access_vm's TLB hit alone (the same tlb_hit and access_bytes), so a
+ * load the TLB serves counts and marks exactly what access_vm would.
  * This file calls into memory.c, never the other way.
  * Called with the machine lock held.
  */
@@ -455,17 +457,21 @@ static int access_how_any(struct access *a, unsigned how)
 	return 0;
 }
 
-/* access_how_any, with the plain user-mode types (a trace's) set up inline. */
+/*
+ * access_how_any, with the plain user-mode types (a trace's, and the
+ * CPU's fetch) set up inline.
+ */
 static inline int access_how(struct access *a, unsigned how)
 {
-	if (how == VMFS_ACCESS_READ || how == VMFS_ACCESS_WRITE) {
+	if (how == VMFS_ACCESS_READ || how == VMFS_ACCESS_WRITE || how == VMFS_ACCESS_EXEC) {
 		bool w = how == VMFS_ACCESS_WRITE;
 
 		a->write = w;
-		a->exec = a->force = false;
+		a->exec = how == VMFS_ACCESS_EXEC;
+		a->force = false;
 		a->user = true;
 		a->need = PTE_US | (w ? PTE_RW : 0);
-		a->deny = 0;
+		a->deny = a->exec ? PTE_NX : 0;
 		a->add = PTE_A | (w ? PTE_D | PTE_SOFT_DIRTY : 0);
 		access_data_setup(a);
 		return 0;
@@ -502,21 +508,23 @@ static int first_page_fault(struct access *a, int rc)
 
 /*
  * The bytes of one page of an access, at physical address @pa: copied to
- * or from @buf, and the access shown to the replacement policy (unless
- * @pa is in the kernel image).
+ * or from @buf (unless NULL: access_tlb's fetch, compared in place), and
+ * the access shown to the replacement policy (unless @pa is in the kernel
+ * image).  Where the bytes lie.
  */
-static inline void access_bytes(struct access *a, uint64_t pa, uint8_t *buf, uint64_t n)
+static inline uint8_t *access_bytes(struct access *a, uint64_t pa, uint8_t *buf, uint64_t n)
 {
 	uint64_t pfn = pa >> PAGE_SHIFT;
 	bool data = pfn_is_data(&a->m->phys, pfn);
 	uint8_t *p = data ? a->data + (pa & a->data_mask) : a->m->phys.ram + pa;
 
-	if (a->write)
+	if (buf && a->write)
 		copy_bytes(p, buf, n);
-	else
+	else if (buf)
 		copy_bytes(buf, p, n);
 	if (data)
 		page_accessed(a->m, pfn);
+	return p;
 }
 
 static inline __attribute__((always_inline))
@@ -584,6 +592,21 @@ int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t le
 		  unsigned how, struct vmfs_fault *fault)
 {
 	return access_loop(m, pid, addr, buf, len, how, fault, NULL);
+}
+
+const uint8_t *access_tlb(struct vmfs *m, struct mm *mm, uint64_t addr, void *buf, uint64_t len,
+			  unsigned how)
+{
+	struct access a = { .m = m, .mm = mm };
+	uint64_t pa;
+
+	if (len == 0 || (addr & (PAGE_SIZE - 1)) + len > PAGE_SIZE ||
+	    (how != VMFS_ACCESS_READ && how != VMFS_ACCESS_WRITE && how != VMFS_ACCESS_EXEC))
+		return NULL;
+	access_how(&a, how);      /* a plain user-mode type: cannot fail */
+	if (!va_canonical(&m->geom, addr) || !tlb_hit(&a, addr, &pa))
+		return NULL;
+	return access_bytes(&a, pa, buf, len);
 }
 
 /*

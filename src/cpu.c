@@ -25,6 +25,24 @@
  *   syscall  UC_HOOK_INSN(SYSCALL): syscall.c; rcx and r11 clobbered
  *          as the SYSCALL instruction does
  *
+ * The fast path (since 0.7, option cpu_tlb=1, the default): a region's
+ * bytes are host memory of the CPU's own (uc_mem_map_ptr, still one
+ * region per vma), and a load, store or fetch that the process's TLB
+ * serves is made by access_tlb (access.c), which is access_vm's TLB hit
+ * alone (the same tlb_hit and access_bytes: bits checked, accessed and
+ * dirty bits set, the hit counted, the policy's page_accessed), so
+ * nothing the machine counts or shows differs from cpu_tlb=0, where every
+ * access goes through access_vm (test_cpu's test_fast_path_same compares
+ * the two).  Because the TLB is the machine's own, every flush the
+ * machine makes where Linux calls flush_tlb_* (set_pte: munmap, mprotect,
+ * reclaim and swap-out, clearing an accessed bit, clear_refs, COW, fork's
+ * write-protect, exec's teardown) reaches the fast path with no hook of
+ * its own.  A load's bytes go into the shadow only where they differ from
+ * it (then through uc_mem_write, which drops translations made from the
+ * old bytes), and a block's bytes are compared in place with the
+ * shadow's; the region of the last fetch and of the last load is tried
+ * first.  A miss, bits that refuse, a page-crossing access: access_vm.
+ *
  * What stays true: the regions mirror the vmas exactly before each
  * instruction the program runs (cpu_sync after any call that may change
  * mappings, and at the start of every slice, since other calls run
@@ -54,6 +72,7 @@
 #include <string.h>
 
 #ifdef VMFS_HAVE_CPU
+#include <sys/mman.h>
 #include <unicorn/unicorn.h>
 
 enum { H_READ, H_WRITE, H_UNMAPPED, H_BLOCK, H_CODE, H_SYSCALL, H_INTR, H_CPUID };
@@ -102,6 +121,8 @@ static void regs_save(struct cpu *c, struct vmfs_regs *r)
 }
 
 /* Close the engine, keeping the registers (exit, or freeing). */
+static void shadow_free(const struct cpu_region *r);
+
 static void cpu_close_uc(struct cpu *c)
 {
 	if (!c->uc)
@@ -109,6 +130,8 @@ static void cpu_close_uc(struct cpu *c)
 	regs_save(c, &c->final);
 	uc_close(c->uc);
 	c->uc = NULL;
+	for (uint64_t k = 0; k < c->nreg; k++)
+		shadow_free(&c->reg[k]);
 	free(c->reg);
 	c->reg = NULL;
 	c->nreg = c->capreg = 0;
@@ -123,10 +146,18 @@ static void cpu_free(struct cpu *c)
 	free(c);
 }
 
+/* The host memory of a region (cpu_sync) goes back to the host. */
+static void shadow_free(const struct cpu_region *r)
+{
+	if (r->host)
+		munmap(r->host, r->end - r->start);
+}
+
 /*
  * Bring the shadow's regions in line with the vmas of @mm: a region that
- * is no longer exactly a vma goes, a vma with no region gets one, and the
- * translations of every range that changed are dropped.  0 or -ENOMEM.
+ * is no longer exactly a vma goes, a vma with no region gets one (host
+ * memory of its own, mapped with uc_mem_map_ptr), and the translations of
+ * every range that changed are dropped.  0 or -ENOMEM.
  */
 static int cpu_sync(struct cpu *c, struct mm *mm)
 {
@@ -140,7 +171,7 @@ static int cpu_sync(struct cpu *c, struct mm *mm)
 	if (!nr)
 		return vm_error(-ENOMEM, "cpu: out of memory for the shadow's regions");
 	for (v = mm->vmas.first; v; v = v->next, i++)
-		nr[i] = (struct cpu_region){ v->start, v->end };
+		nr[i] = (struct cpu_region){ v->start, v->end, NULL };
 	/* Unmap the regions that are not a vma any more (both lists sorted). */
 	i = 0;
 	for (uint64_t k = 0; k < c->nreg; k++) {
@@ -148,28 +179,41 @@ static int cpu_sync(struct cpu *c, struct mm *mm)
 
 		while (i < n && nr[i].start < r.start)
 			i++;
-		if (i < n && nr[i].start == r.start && nr[i].end == r.end)
+		if (i < n && nr[i].start == r.start && nr[i].end == r.end) {
+			nr[i].host = r.host;      /* kept, with its bytes */
 			continue;
+		}
 		uc_mem_unmap(c->uc, r.start, r.end - r.start);
 		uc_ctl_remove_cache(c->uc, r.start, r.end);
+		shadow_free(&r);
 	}
-	/* Map the vmas that have no region. */
-	i = 0;
+	/* Map the vmas that have no region (no host memory yet). */
 	for (uint64_t k = 0; k < n; k++) {
-		while (i < c->nreg && c->reg[i].start < nr[k].start)
-			i++;
-		if (i < c->nreg && c->reg[i].start == nr[k].start && c->reg[i].end == nr[k].end)
+		void *host;
+
+		if (nr[k].host)
 			continue;
-		if (uc_mem_map(c->uc, nr[k].start, nr[k].end - nr[k].start, UC_PROT_ALL) != UC_ERR_OK) {
-			/* leave the shadow as the list says: drop what did not map */
-			memmove(&nr[k], &nr[k + 1], (n - k - 1) * sizeof(*nr));
-			n--;
-			k--;
+		host = mmap(NULL, nr[k].end - nr[k].start, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (host != MAP_FAILED &&
+		    uc_mem_map_ptr(c->uc, nr[k].start, nr[k].end - nr[k].start, UC_PROT_ALL,
+				   host) != UC_ERR_OK) {
+			munmap(host, nr[k].end - nr[k].start);
+			host = MAP_FAILED;
+		}
+		if (host == MAP_FAILED) {
+			/* leave the shadow as the list says: drop what is not mapped */
+			uint64_t kept = 0;
+
+			for (uint64_t j = 0; j < n; j++)
+				if (nr[j].host)
+					nr[kept++] = nr[j];
 			free(c->reg);
 			c->reg = nr;
-			c->nreg = c->capreg = n;
+			c->nreg = c->capreg = kept;
 			return vm_error(-ENOMEM, "cpu: Unicorn could not map a mapping");
 		}
+		nr[k].host = host;
 		uc_ctl_remove_cache(c->uc, nr[k].start, nr[k].end);
 	}
 	free(c->reg);
@@ -177,6 +221,67 @@ static int cpu_sync(struct cpu *c, struct mm *mm)
 	c->nreg = c->capreg = n;
 	c->maps_changed = false;
 	return 0;
+}
+
+/*
+ * The shadow's bytes of [@addr, @addr + @len) when one region holds them,
+ * or NULL.  The region found last for this kind of access (*@hint: code,
+ * or data) is tried first.
+ */
+static uint8_t *shadow_at(struct cpu *c, uint64_t addr, uint64_t len, uint64_t *hint)
+{
+	uint64_t lo = 0, hi = c->nreg;
+	const struct cpu_region *r;
+
+	if (*hint < c->nreg && addr >= (r = &c->reg[*hint])->start && addr < r->end)
+		return len <= r->end - addr ? r->host + (addr - r->start) : NULL;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		r = &c->reg[mid];
+		if (addr >= r->end) {
+			lo = mid + 1;
+		} else if (addr < r->start) {
+			hi = mid;
+		} else {
+			*hint = mid;
+			return len <= r->end - addr ? r->host + (addr - r->start) : NULL;
+		}
+	}
+	return NULL;
+}
+
+/* memcmp(...) == 0 for the few bytes of a load or a block, inlined: word by word. */
+static inline bool bytes_equal(const uint8_t *a, const uint8_t *b, uint64_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; a += 8, b += 8, n -= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+	}
+	for (; n; a++, b++, n--)
+		if (*a != *b)
+			return false;
+	return true;
+}
+
+/*
+ * The machine's @len bytes at @addr, which a load is about to read, into
+ * the shadow.  With the fast path (cpu_tlb=1) only when they differ from
+ * the shadow's, and then through uc_mem_write as always, which drops the
+ * translations made from the old bytes; with cpu_tlb=0 always (as before
+ * 0.7).
+ */
+static void shadow_put(struct cpu *c, uint64_t addr, const void *bytes, uint64_t len)
+{
+	const uint8_t *s = c->m->opt.cpu_tlb ? shadow_at(c, addr, len, &c->reg_hint[1]) : NULL;
+
+	if (s && bytes_equal(s, bytes, len))
+		return;
+	uc_mem_write(c->uc, addr, bytes, len);
 }
 
 /* A fatal signal ends the slice; the process becomes a zombie when it returns. */
@@ -207,13 +312,26 @@ static bool cpu_fault(struct cpu *c, int64_t rc)
 }
 
 /*
+ * The fast path (cpu_tlb=1): the access when the machine's TLB serves it
+ * (access_tlb: exactly access_vm's hit).  False with nothing done.
+ */
+static bool cpu_access_tlb(struct cpu *c, uint64_t addr, void *buf, uint64_t size, unsigned how)
+{
+	return c->m->opt.cpu_tlb && access_tlb(c->m, c->mm, addr, buf, size, how) != NULL;
+}
+
+/*
  * One data access of the program through the machine: @how, @size bytes
  * at @addr, from or into @buf.  True if it was made whole.  A page-crossing
  * access whose second page faults faults there.
  */
 static bool cpu_access(struct cpu *c, uint64_t addr, void *buf, uint64_t size, unsigned how)
 {
-	int64_t n = access_vm(c->m, c->pid, addr, buf, size, how, &c->fault);
+	int64_t n;
+
+	if (cpu_access_tlb(c, addr, buf, size, how))
+		return true;
+	n = access_vm(c->m, c->pid, addr, buf, size, how, &c->fault);
 
 	if (n == (int64_t)size)
 		return true;
@@ -231,12 +349,13 @@ static void hook_read(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, 
 	struct cpu *c = arg;
 	uint8_t b[16];
 
+	(void)uc;
 	(void)type;
 	(void)value;
 	if (c->halt || size <= 0 || size > (int)sizeof(b))
 		return;
 	if (cpu_access(c, addr, b, (uint64_t)size, VMFS_ACCESS_READ))
-		uc_mem_write(uc, addr, b, (size_t)size);
+		shadow_put(c, addr, b, (uint64_t)size);
 }
 
 static void hook_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
@@ -293,6 +412,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 {
 	struct cpu *c = arg;
 	uint8_t mach[4096], shadow[4096];
+	const uint8_t *sh, *mp;
 	int64_t n;
 
 	if (c->halt || c->restart)
@@ -300,7 +420,16 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 	if (size == 0 || size > sizeof(mach))
 		size = 1;
 	c->fetches++;
-	n = access_vm(c->m, c->pid, addr, mach, size, VMFS_ACCESS_EXEC, &c->fault);
+	mp = c->m->opt.cpu_tlb ? access_tlb(c->m, c->mm, addr, NULL, size, VMFS_ACCESS_EXEC) : NULL;
+	if (mp) {
+		/* the fast path: the machine's bytes compared in place with the shadow's */
+		if ((sh = shadow_at(c, addr, size, &c->reg_hint[0])) && bytes_equal(mp, sh, size))
+			return;
+		memcpy(mach, mp, size);
+		n = size;
+	} else {
+		n = access_vm(c->m, c->pid, addr, mach, size, VMFS_ACCESS_EXEC, &c->fault);
+	}
 	if (n < 0) {
 		if (cpu_fault(c, n)) {   /* the OOM killer freed memory: the block again */
 			c->restart = true;
@@ -308,9 +437,13 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 		}
 		return;
 	}
-	if (uc_mem_read(uc, addr, shadow, (size_t)n) != UC_ERR_OK)
-		return;
-	if (memcmp(mach, shadow, (size_t)n) == 0) {
+	/* the fast path reads the shadow where it lies; else (or across regions) uc_mem_read */
+	if (!c->m->opt.cpu_tlb || !(sh = shadow_at(c, addr, (uint64_t)n, &c->reg_hint[0]))) {
+		if (uc_mem_read(uc, addr, shadow, (size_t)n) != UC_ERR_OK)
+			return;
+		sh = shadow;
+	}
+	if (bytes_equal(mach, sh, (uint64_t)n)) {
 		if ((uint64_t)n < size) {
 			/* the block runs into a page the machine will not fetch */
 			cpu_access(c, addr + (uint64_t)n, mach, 1, VMFS_ACCESS_EXEC);
@@ -577,6 +710,7 @@ static int cpu_new(struct vmfs *m, struct mm *mm, struct cpu **out)
 		return vm_error(-ENOMEM, "cpu: out of memory");
 	c->m = m;
 	c->pid = mm->pid;
+	c->mm = mm;
 	c->state = 'T';
 	if ((rc = cpu_files_init(c)) < 0 || (rc = cpu_open_uc(c, mm)) < 0) {
 		cpu_free(c);

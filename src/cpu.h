@@ -71,9 +71,13 @@ struct cpu_file {
 	int              out_pid, out_fd;   /* CPU_FILE_OUT: the capture c->out[out_fd - 1] */
 };
 
-/* The shadow of one mapping in the Unicorn engine: [start, end). */
+/*
+ * The shadow of one mapping in the Unicorn engine: [start, end), its bytes
+ * at host (the CPU's own memory, uc_mem_map_ptr; since 0.7).
+ */
 struct cpu_region {
 	uint64_t start, end;
+	uint8_t *host;
 };
 
 struct cpu {
@@ -129,6 +133,9 @@ struct cpu {
 	int                fork_pid;    /* a fork syscall.c made: cpu.c gives the child its CPU */
 	uint64_t           fork_flags, fork_ctid;
 	int                kill_pid, kill_sig;   /* a kill syscall.c accepted: cpu.c delivers it */
+	/* the fast path (since 0.7) */
+	struct mm         *mm;          /* the process's mm (mm->cpu is this CPU: it outlives it) */
+	uint64_t           reg_hint[2]; /* the region of the last fetch [0] and load [1] */
 };
 
 /* wait4's condition for @mm (syscall.c): a child matching @pid (-1 any) is a zombie. */

@@ -249,6 +249,19 @@ int  vma_apply_flags(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end
 		     unsigned clear, unsigned set, const char *call);
 int64_t access_vm(struct vmfs *m, int pid, uint64_t addr, void *buf, uint64_t len,
 		  unsigned how, struct vmfs_fault *fault);
+/*
+ * access_tlb (access.c): the CPU's fast path (cpu.c, since 0.7): a user
+ * access of @len bytes within one page that @mm's TLB serves, made
+ * exactly as access_vm makes it on a TLB hit (the entry's bits checked,
+ * the accessed and dirty bits it must set, the hit counted, the bytes
+ * copied to or from @buf, the policy's page_accessed).  @buf may be NULL
+ * (a fetch compared in place: nothing copied).  Where the bytes lie in
+ * simulated RAM (valid until the machine next changes); NULL with nothing
+ * done on a miss, bits that refuse, a page-crossing access (then call
+ * access_vm).
+ */
+const uint8_t *access_tlb(struct vmfs *m, struct mm *mm, uint64_t addr, void *buf, uint64_t len,
+			  unsigned how);
 int64_t access_batch(struct vmfs *m, int pid, struct vmfs_iop *iop, uint64_t n);
 int64_t read_spans(struct vmfs *m, int pid, uint64_t addr, uint64_t len,
 		   vmfs_span_fn fn, void *arg);

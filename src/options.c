@@ -11,7 +11,7 @@
  * accepted.
  *
  * The tunables (max_map_count, overcommit_memory, overcommit_ratio,
- * swappiness, randomize_va_space, read_ahead_kb, slice) are numbers that options_sysctl may also
+ * swappiness, randomize_va_space, read_ahead_kb, slice, cpu_tlb) are numbers that options_sysctl may also
  * change while the machine runs; one table (tunables[]) gives each its
  * option name, its sysctl name and its range (min..max; min is 0 but for
  * slice, whose 0 would never run anything), so that an option and a
@@ -109,6 +109,8 @@ static const struct tunable tunables[] = {
 	{ "read_ahead_kb", "vm.read_ahead_kb", offsetof(struct vm_options, read_ahead_kb),
 	  OPT_MAX_READ_AHEAD_KB, false, 0 },
 	{ "slice", "vmfs.slice", offsetof(struct vm_options, slice), OPT_MAX_SLICE, false, 1 },
+	/* the CPU's fast path (since 0.7): 1 on, 0 every access through access_vm */
+	{ "cpu_tlb", "vmfs.cpu_tlb", offsetof(struct vm_options, cpu_tlb), 1, false, 0 },
 };
 
 static const struct tunable *tunable_find(const char *name, bool sysctl)
@@ -133,7 +135,7 @@ int options_sysctl(struct vm_options *o, const char *name, uint64_t *oldval,
 	const struct tunable *t = name ? tunable_find(name, true) : NULL;
 
 	if (!t)
-		return vm_error(-ENOENT, "no tunable '%s' (known: kernel.randomize_va_space, vm.drop_caches, vm.max_map_count, vm.overcommit_memory, vm.overcommit_ratio, vm.read_ahead_kb, vm.swappiness, vmfs.seed, vmfs.slice)",
+		return vm_error(-ENOENT, "no tunable '%s' (known: kernel.randomize_va_space, vm.drop_caches, vm.max_map_count, vm.overcommit_memory, vm.overcommit_ratio, vm.read_ahead_kb, vm.swappiness, vmfs.cpu_tlb, vmfs.seed, vmfs.slice)",
 				name ? name : "(null)");
 	if (newval && t->readonly)
 		return vm_error(-EACCES, "%s: read-only (the option %s= sets it)", t->sysctl, t->option);
@@ -221,7 +223,7 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
 	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size") && !t)
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock, aslr, seed, root, read_ahead_kb, slice)", key);
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock, aslr, seed, root, read_ahead_kb, slice, cpu_tlb)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");
@@ -286,6 +288,7 @@ int options_parse(const char *str, struct vm_options *out)
 		.root = "/",
 		.read_ahead_kb = OPT_DEFAULT_READ_AHEAD_KB,
 		.slice = OPT_DEFAULT_SLICE,
+		.cpu_tlb = 1,
 	};
 	bool frames_seen = false, mem_seen = false;
 	char *copy, *item, *save = NULL;

@@ -8,7 +8,7 @@
  * are also tunables of the running machine (options_sysctl), as Linux's
  * sysctls are: max_map_count, overcommit_memory, overcommit_ratio,
  * swappiness, kernel.randomize_va_space (set by aslr=), read_ahead_kb
- * (vm.read_ahead_kb), slice (vmfs.slice), and the seed,
+ * (vm.read_ahead_kb), slice (vmfs.slice), cpu_tlb (vmfs.cpu_tlb), and the seed,
  * which a running machine shows but never changes.
  */
 #ifndef VMFS_OPTIONS_H
@@ -111,6 +111,13 @@ struct vm_options {
 				       an object page, KiB (filemap.c); 0 off */
 	uint64_t slice;             /* instructions per time slice of the CPU
 				       (cpu.c), 1..OPT_MAX_SLICE */
+	uint64_t cpu_tlb;           /* cpu_tlb=0|1 (since 0.7, default 1): the
+				       CPU's loads, stores and fetches that the
+				       TLB serves take access.c's access_tlb
+				       fast path, the shadow is written only
+				       where it differs (cpu.c); 0: every one
+				       through access_vm and uc_mem_read/write.
+				       Tunable "vmfs.cpu_tlb" */
 };
 
 int options_parse(const char *str, struct vm_options *out);

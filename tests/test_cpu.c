@@ -14,7 +14,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -583,6 +586,301 @@ static void test_kill(void **state)
 	vmfs_close(m);
 }
 
+/* ---- the fast path changes nothing (cpu_tlb=1 against cpu_tlb=0; since 0.7) ---- */
+
+/* A text of "key value" lines: everything a run leaves that the machine counts. */
+struct snap {
+	char  *buf;
+	size_t len, cap;
+};
+
+static void snap_add(struct snap *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void snap_add(struct snap *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(s->buf ? s->buf + s->len : NULL, s->buf ? s->cap - s->len : 0, fmt, ap);
+		va_end(ap);
+		assert_true(n >= 0);
+		if (s->buf && s->len + (size_t)n < s->cap)
+			break;
+		s->cap = (s->cap + (size_t)n + 1) * 2;
+		s->buf = realloc(s->buf, s->cap);
+		assert_non_null(s->buf);
+	}
+	s->len += (size_t)n;
+}
+
+/* FNV-1a of @n bytes, continuing @h. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const uint8_t *)p)[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/*
+ * A FIFO policy installed through the API that records what it is told:
+ * every loaded, accessed, removed and victim call goes into a hash, in
+ * order, so two runs that showed the policy the same references have the
+ * same hash.
+ */
+struct rec {
+	uint64_t  nframes, clock, *loaded_at;   /* 0: not resident */
+	uint64_t  calls[4], hash;
+};
+
+static int rec_init(void **state, uint64_t nframes, void *arg)
+{
+	struct rec *r = arg;
+
+	r->nframes = nframes;
+	r->loaded_at = calloc(nframes, sizeof(*r->loaded_at));
+	r->hash = 0xcbf29ce484222325ull;
+	*state = r;
+	return r->loaded_at ? 0 : -ENOMEM;
+}
+
+static void rec_release(void *state)
+{
+	struct rec *r = state;
+
+	free(r->loaded_at);
+	r->loaded_at = NULL;
+}
+
+static void rec_event(struct rec *r, int kind, const struct vmfs_page *pg, uint64_t pfn)
+{
+	uint64_t w[5] = { (uint64_t)kind, pfn, pg ? pg->owner : 0, pg ? pg->index : 0,
+			  pg ? (uint64_t)pg->anon : 0 };
+
+	r->calls[kind]++;
+	r->hash = fnv(r->hash, w, sizeof(w));
+}
+
+static void rec_loaded(void *state, const struct vmfs_page *pg)
+{
+	struct rec *r = state;
+
+	rec_event(r, 0, pg, pg->pfn);
+	if (pg->pfn < r->nframes)
+		r->loaded_at[pg->pfn] = ++r->clock;
+}
+
+static void rec_accessed(void *state, const struct vmfs_page *pg)
+{
+	rec_event(state, 1, pg, pg->pfn);
+}
+
+static void rec_removed(void *state, uint64_t pfn)
+{
+	struct rec *r = state;
+
+	rec_event(r, 2, NULL, pfn);
+	if (pfn < r->nframes)
+		r->loaded_at[pfn] = 0;
+}
+
+static int64_t rec_victim(void *state, struct vmfs_reclaim *rc, const struct vmfs_page *incoming,
+			  uint64_t *scanned)
+{
+	struct rec *r = state;
+	int64_t best = -1;
+
+	(void)incoming;
+	for (uint64_t pfn = 0; pfn < r->nframes; pfn++) {
+		if (!r->loaded_at[pfn])
+			continue;
+		(*scanned)++;
+		if (vmfs_page_evictable(rc, pfn) &&
+		    (best < 0 || r->loaded_at[pfn] < r->loaded_at[best]))
+			best = (int64_t)pfn;
+	}
+	rec_event(r, 3, NULL, (uint64_t)best);
+	return best;
+}
+
+static const struct vmfs_policy_ops rec_ops = {
+	"record", rec_init, rec_release, rec_loaded, rec_accessed, rec_removed, rec_victim,
+};
+
+/* What @m holds after a run: vmfs_stat, each process's accounting, CPU, output, maps, pagemap. */
+static void snap_machine(vmfs *m, struct snap *s)
+{
+	struct vmfs_stat st = mstat(m);
+	int pids[64], n = vmfs_pids(m, pids, 64);
+
+#define S(f) snap_add(s, "stat " #f " %llu\n", (unsigned long long)st.f)
+	S(levels); S(va_bits); S(frames); S(kernel_pages); S(tlb_entries); S(user_top);
+	S(kernel_base); S(phys_size); S(frames_free); S(pagetable_pages); S(nr_processes);
+	S(pgfault); S(pgmajfault); S(pgalloc); S(pgfree); S(cow_fault); S(segfault);
+	S(tlb_hit); S(tlb_miss); S(forks); S(spawns); S(exits); S(pswpin); S(pswpout);
+	S(pgscan_direct); S(pgsteal_direct); S(oom_kill); S(swap_total); S(swap_used);
+	S(swap_cached); S(anon_pages); S(file_pages); S(shmem_pages); S(mapped_pages);
+	S(dirty_pages); S(nr_objects); S(contents_none); S(zero_page); S(zero_pfn);
+	S(committed_as); S(commit_limit); S(pgscan_anon); S(pgscan_file); S(pgsteal_anon);
+	S(pgsteal_file); S(nr_vmscan_write); S(pgpgout); S(drop_pagecache); S(drop_slab);
+	S(pgpgin);
+#undef S
+	snap_add(s, "stat policy %s\n", st.policy);
+	assert_true(n > 0 && n <= 64);
+	for (int i = 0; i < n; i++) {
+		struct vmfs_proc_stat ps = pstat(m, pids[i]);
+		struct vmfs_cpu_status cs;
+		struct vmfs_map maps[64];
+		int nm = vmfs_maps(m, pids[i], maps, 64);
+
+#define P(f) snap_add(s, "pid %d " #f " %llu\n", pids[i], (unsigned long long)ps.f)
+		P(ppid); P(min_flt); P(maj_flt); P(cow_flt); P(segv); P(rss_anon); P(rss_file);
+		P(rss_shmem); P(swap); P(pt_pages); P(vm_pages); P(nr_maps); P(tlb_hit);
+		P(tlb_miss); P(cr3); P(rss_peak); P(vm_peak); P(pgtables_pages); P(locked_vm);
+		P(start_code); P(end_code); P(start_data); P(end_data); P(start_brk); P(brk);
+		P(start_stack); P(arg_start); P(arg_end); P(env_end);
+#undef P
+		if (vmfs_cpu_status(m, pids[i], &cs) == 0)
+			snap_add(s, "pid %d cpu state %c why %d exit %d insns %llu fetches %llu\n",
+				 pids[i], cs.state, cs.stop_why, cs.exit_code,
+				 (unsigned long long)cs.insns, (unsigned long long)cs.fetches);
+		snap_add(s, "pid %d stdout %s\npid %d stderr %s\n", pids[i], output(m, pids[i], 1),
+			 pids[i], output(m, pids[i], 2));
+		assert_true(nm >= 0 && nm <= 64);
+		for (int k = 0; k < nm; k++) {
+			const struct vmfs_map *v = &maps[k];
+			uint64_t npages = (v->end - v->start) >> 12, h = 0xcbf29ce484222325ull, pm[64];
+
+			snap_add(s, "pid %d map %llx-%llx prot %d flags %#x rss %llu anon %llu swap %llu "
+				 "referenced %llu dirty %llu shared %llu\n", pids[i],
+				 (unsigned long long)v->start, (unsigned long long)v->end, v->prot,
+				 (unsigned)v->flags, (unsigned long long)v->rss,
+				 (unsigned long long)v->anon, (unsigned long long)v->swap,
+				 (unsigned long long)v->referenced, (unsigned long long)v->dirty,
+				 (unsigned long long)v->shared);
+			for (uint64_t vpn = v->start >> 12; npages; ) {
+				size_t want = npages < 64 ? (size_t)npages : 64;
+				ssize_t got = vmfs_pagemap(m, pids[i], vpn, pm, want);
+
+				assert_int_equal(got, (ssize_t)want);
+				h = fnv(h, pm, want * sizeof(pm[0]));
+				vpn += want;
+				npages -= want;
+			}
+			snap_add(s, "pid %d pagemap %llx %016llx\n", pids[i],
+				 (unsigned long long)v->start, (unsigned long long)h);
+		}
+	}
+}
+
+/*
+ * Run @argv (argv[0] the program) in a new machine of @opts plus cpu_tlb=@fast
+ * (and the recording policy when @record) to its exit, keeping every
+ * address space (VMFS_RUN_KEEP): the snapshot into @s.  With @step, it
+ * first runs in steps of @step instructions (at most 40) with clear_refs
+ * between them, by turns 1 (the accessed bits) and 4 (soft-dirty, which
+ * write-protects), whose flushes the fast path must see.
+ */
+static void run_snap(const char *opts, int fast, bool record, uint64_t step,
+		     const char *const argv[], struct snap *s)
+{
+	char o[256];
+	const char *envp[] = { NULL };
+	struct vmfs_cpu_status st;
+	struct rec rec = { 0 };
+	vmfs *m;
+	int pid;
+
+	snprintf(o, sizeof(o), "%s,cpu_tlb=%d", opts, fast);
+	m = open_machine(o);
+	if (record)
+		assert_int_equal(vmfs_set_policy(m, NULL, &rec_ops, &rec), 0);
+	pid = spawn(m, "loader");
+	assert_int_equal(vmfs_exec(m, pid, argv[0], argv, envp, NULL), 0);
+	for (int i = 0; step && i < 40; i++) {
+		assert_int_equal(vmfs_step(m, pid, step, &st), 0);
+		assert_int_equal(st.state, 'T');
+		assert_int_equal(vmfs_clear_refs(m, pid, i % 2 ? VMFS_CLEAR_REFS_SOFT_DIRTY :
+						 VMFS_CLEAR_REFS_ALL), 0);
+	}
+	assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	snap_machine(m, s);
+	if (record)
+		snap_add(s, "policy loaded %llu accessed %llu removed %llu victim %llu hash %016llx\n",
+			 (unsigned long long)rec.calls[0], (unsigned long long)rec.calls[1],
+			 (unsigned long long)rec.calls[2], (unsigned long long)rec.calls[3],
+			 (unsigned long long)rec.hash);
+	vmfs_close(m);
+}
+
+/*
+ * The same run with the fast path and without: the same snapshot, line by
+ * line; it has the line @must and not @must_not (NULL: any).
+ */
+static void same_both_ways(const char *opts, bool record, uint64_t step, const char *const argv[],
+			   const char *must, const char *must_not)
+{
+	struct snap a = { 0 }, b = { 0 };
+	const char *p = NULL, *q = NULL;
+
+	run_snap(opts, 1, record, step, argv, &a);
+	run_snap(opts, 0, record, step, argv, &b);
+	if (strcmp(a.buf, b.buf) != 0) {
+		for (p = a.buf, q = b.buf; *p && *p == *q; p++, q++)
+			;
+		while (p > a.buf && p[-1] != '\n')
+			p--, q--;
+		print_error("%s %s: cpu_tlb=1 and cpu_tlb=0 differ:\n  1: %.*s\n  0: %.*s\n",
+			    argv[0], opts, (int)strcspn(p, "\n"), p, (int)strcspn(q, "\n"), q);
+	}
+	assert_string_equal(a.buf, b.buf);
+	assert_non_null(strstr(a.buf, must));   /* the run did what it is here for */
+	if (must_not && strstr(a.buf, must_not))
+		print_error("%s %s: has \"%s\"\n", argv[0], opts, must_not);
+	assert_true(!must_not || !strstr(a.buf, must_not));
+	free(a.buf);
+	free(b.buf);
+}
+
+/*
+ * cpu_tlb=1 (the fast path: access_tlb, the TLB's hits without access_vm)
+ * against cpu_tlb=0 (every access through access_vm): every counter of
+ * vmfs_stat, every process's accounting, the pages' accessed and dirty
+ * bits (maps' referenced and dirty), pagemap, the program's output and
+ * instruction count, and every call the policy gets, identical; for
+ * bench_sum (the bench's program, also stepped with clear_refs between
+ * steps), fork's COW, and bench_sum and heap under memory pressure with
+ * swap.
+ */
+static void test_fast_path_same(void **state)
+{
+	const char *sum = getenv("VMFS_BENCH_SUM");
+	const char *const fork_argv[] = { progs[P_FORK], "keep", NULL };
+	const char *const heap_argv[] = { progs[P_HEAP], NULL };
+	char sum_path[PATH_MAX];
+
+	(void)state;
+	if (!sum || !realpath(sum, sum_path)) {
+		print_message("VMFS_BENCH_SUM (the path of tools' bench_sum) not set: skipped\n");
+		skip();
+	}
+	{
+		const char *const sum_argv[] = { sum_path, "40000", NULL };
+
+		same_both_ways("mem=32M", true, 0, sum_argv, "n=40000 sum=", NULL);
+		/* clear_refs 1 and 4 between steps: their flushes reach the fast path */
+		same_both_ways("mem=32M", true, 100000, sum_argv, "n=40000 sum=", NULL);
+		/* 40,000 ints are 40 pages: sorted in 32 frames, through swap */
+		same_both_ways("frames=32,policy=lru", false, 0, sum_argv, "n=40000 sum=",
+			       "stat pswpout 0\n");
+		same_both_ways("frames=32", true, 0, sum_argv, "n=40000 sum=", "stat pswpout 0\n");
+	}
+	same_both_ways("mem=32M", false, 0, fork_argv, "child: ppid ok 1", "stat cow_fault 0\n");
+	same_both_ways("mem=32M", true, 0, fork_argv, "child: ppid ok 1", NULL);
+	same_both_ways("frames=40,policy=mglru", false, 0, heap_argv, "heap 0x", "stat pswpout 0\n");
+}
+
 /* A process of @m running the pipe program with argument @mode (NULL: none). */
 static int load_pipe(vmfs *m, const char *mode)
 {
@@ -742,6 +1040,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_fork_cow),
 		cmocka_unit_test(test_execve),
 		cmocka_unit_test(test_kill),
+		cmocka_unit_test(test_fast_path_same),
 		cmocka_unit_test(test_pipe),
 		cmocka_unit_test(test_pipe_sigpipe),
 		cmocka_unit_test(test_pipe_deadlock),

@@ -20,10 +20,12 @@
  * and an empty environment, and its output must equal the host's native
  * output byte for byte, else the figure fails; instructions are the
  * machine's count (vmfs_cpu_status.insns, one per instruction run), and
- * every other side's rate is that count over its own wall time (the
- * program is deterministic: the same instructions run everywhere); the
- * machine's time is vmfs_run's alone, Unicorn's uc_emu_start's alone,
- * native's and qemu's the whole process; the temporary file is removed.
+ * every other side's rate is that count over its own time (the program
+ * is deterministic: the same instructions run everywhere); the machine's
+ * time is vmfs_run's CPU time alone, Unicorn's uc_emu_start's CPU time
+ * alone (both run in this thread; CPU time, not wall time, so that other
+ * work on a shared host does not decide the ratio), native's and qemu's
+ * the wall time of the whole process; the temporary file is removed.
  */
 #include "bench.h"
 
@@ -36,6 +38,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef HAVE_UNICORN
@@ -72,6 +75,19 @@ static int obuf_add(struct obuf *b, const void *src, size_t n)
 static bool obuf_eq(const struct obuf *a, const struct obuf *b)
 {
 	return a->len == b->len && (a->len == 0 || memcmp(a->p, b->p, a->len) == 0);
+}
+
+/*
+ * The calling thread's CPU time, in seconds: the clock of the machine's
+ * and plain Unicorn's sides, which run in this thread (vmfs_run,
+ * uc_emu_start), so that a host shared with other work slows neither.
+ */
+static double thread_cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /*
@@ -122,7 +138,7 @@ static int host_run(char *const argv[], struct obuf *out, double *secs)
 
 /*
  * Run @path @argv on the machine's CPU to its exit: its stdout into @out,
- * vmfs_run's wall time into *@secs, the instructions into *@insns.
+ * vmfs_run's CPU time into *@secs, the instructions into *@insns.
  */
 static int vmfs_side(const struct bench_cfg *cfg, const char *path, char *const argv[],
 		     struct obuf *out, double *secs, uint64_t *insns, uint64_t *fetches)
@@ -142,9 +158,9 @@ static int vmfs_side(const struct bench_cfg *cfg, const char *path, char *const 
 		vfail("vmfs_exec", err);
 		goto out;
 	}
-	t0 = now();
+	t0 = thread_cpu_now();
 	err = vmfs_run(vm.m, pid, 0, 0, &st);
-	*secs = now() - t0;
+	*secs = thread_cpu_now() - t0;
 	if (err < 0) {
 		vfail("vmfs_run", err);
 		goto out;
@@ -257,7 +273,7 @@ static int uc_load(uc_engine *uc, const unsigned char *img, size_t len, uint64_t
 
 /*
  * Run the static program @path with @argv on plain Unicorn: its stdout
- * into @out, uc_emu_start's wall time into *@secs.
+ * into @out, uc_emu_start's CPU time into *@secs.
  */
 static int unicorn_side(const char *path, char *const argv[], struct obuf *out, double *secs)
 {
@@ -319,9 +335,9 @@ static int unicorn_side(const char *path, char *const argv[], struct obuf *out, 
 		fail("uc_hook_add: %s", uc_strerror(e));
 		goto out;
 	}
-	t0 = now();
+	t0 = thread_cpu_now();
 	e = uc_emu_start(uc, entry, 0, 0, 0);
-	*secs = now() - t0;
+	*secs = thread_cpu_now() - t0;
 	if (e != UC_ERR_OK || !r.exited || r.bad_call || r.exit_code != 0) {
 		fail("%s on plain Unicorn: %s%s, exit %d", path, uc_strerror(e),
 		     r.bad_call ? ", a system call it does not serve" : "", r.exit_code);

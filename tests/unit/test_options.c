@@ -391,6 +391,33 @@ static void test_options_aslr_seed(void **state)
 	assert_memory_equal(&o, &before, sizeof(o));
 }
 
+/* cpu_tlb=0|1 (since 0.7): the CPU's fast path, default 1; the tunable vmfs.cpu_tlb. */
+static void test_options_cpu_tlb(void **state)
+{
+	struct vm_options o, before;
+	uint64_t v = 9, zero = 0, two = 2;
+
+	(void)state;
+	assert_int_equal(options_parse(NULL, &o), 0);
+	assert_int_equal(o.cpu_tlb, 1);
+	assert_int_equal(options_parse("cpu_tlb=0", &o), 0);
+	assert_int_equal(o.cpu_tlb, 0);
+	assert_int_equal(options_parse("cpu_tlb=1", &o), 0);
+	assert_int_equal(o.cpu_tlb, 1);
+	before = o;
+	assert_int_equal(options_parse("cpu_tlb=2", &o), -EINVAL);
+	assert_non_null(strstr(vm_error_msg(), "cpu_tlb"));
+	assert_int_equal(options_parse("cpu_tlb=yes", &o), -EINVAL);
+	assert_memory_equal(&o, &before, sizeof(o));
+	assert_int_equal(options_sysctl(&o, "vmfs.cpu_tlb", &v, NULL), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(options_sysctl(&o, "vmfs.cpu_tlb", NULL, &two), -EINVAL);
+	assert_memory_equal(&o, &before, sizeof(o));
+	assert_int_equal(options_sysctl(&o, "vmfs.cpu_tlb", &v, &zero), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(o.cpu_tlb, 0);
+}
+
 /* root=DIR: an absolute path, default "/" (machine_open checks the directory). */
 static void test_options_root(void **state)
 {
@@ -455,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_options_messages),
 		cmocka_unit_test(test_options_max_map_count),
 		cmocka_unit_test(test_options_aslr_seed),
+		cmocka_unit_test(test_options_cpu_tlb),
 		cmocka_unit_test(test_options_root),
 		cmocka_unit_test(test_options_slice),
 	};

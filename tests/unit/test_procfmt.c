@@ -850,7 +850,7 @@ static void test_config(void **state)
 	assert_string_equal(text, "levels 3\nva_bits 39\nframes 64\npolicy arc\ntlb 0\n"
 				  "kernel 65536\nswap none\nswap_size 0\nmax_map_count 65530\ncontents ram\n"
 				  "zero_page 1\novercommit_memory 1\novercommit_ratio 50\nswappiness 60\n"
-				  "aslr 0\nseed 0\nread_ahead_kb 128\nslice 200000\n");
+				  "aslr 0\nseed 0\nread_ahead_kb 128\nslice 200000\ncpu_tlb 1\n");
 	free(text);
 	assert_int_equal(vmfs_set_policy(m, "fifo", NULL, NULL), 0);
 	text = render(m, fmt_config);
@@ -887,7 +887,19 @@ static void test_config(void **state)
 	}
 	vmfs_close(m);
 
-	/* read_ahead_kb last, as sys/vm/read_ahead_kb shows it now. */
+	/* cpu_tlb last (since 0.7): the option's, then the tunable's value now. */
+	m = open_machine("frames=64,cpu_tlb=0");
+	text = render(m, fmt_config);
+	assert_non_null(strstr(text, "\nread_ahead_kb 128\nslice 200000\ncpu_tlb 0\n"));
+	free(text);
+	uint64_t one = 1;
+	assert_int_equal(vmfs_sysctl(m, "vmfs.cpu_tlb", NULL, &one), 0);
+	text = render(m, fmt_config);
+	assert_non_null(strstr(text, "\ncpu_tlb 1\n"));
+	free(text);
+	vmfs_close(m);
+
+	/* read_ahead_kb, as sys/vm/read_ahead_kb shows it now. */
 	m = open_machine("frames=64,read_ahead_kb=16");
 	text = render(m, fmt_config);
 	assert_non_null(strstr(text, "\nseed 0\nread_ahead_kb 16\nslice 200000\n"));
@@ -895,7 +907,7 @@ static void test_config(void **state)
 	uint64_t kb = 0;
 	assert_int_equal(vmfs_sysctl(m, "vm.read_ahead_kb", NULL, &kb), 0);
 	text = render(m, fmt_config);
-	assert_non_null(strstr(text, "\nread_ahead_kb 0\n"));
+	assert_non_null(strstr(text, "\nread_ahead_kb 0\nslice 200000\ncpu_tlb 1\n"));
 	free(text);
 	vmfs_close(m);
 
@@ -911,7 +923,7 @@ static void test_config(void **state)
 	snprintf(want, sizeof(want), "levels 4\nva_bits 48\nframes 32\npolicy clock\ntlb 64\n"
 		 "kernel 1048576\nswap %s\nswap_size 2097152\nmax_map_count 65530\ncontents ram\n"
 		 "zero_page 1\novercommit_memory 1\novercommit_ratio 50\nswappiness 60\n"
-		 "aslr 0\nseed 0\nread_ahead_kb 128\nslice 200000\n", path);
+		 "aslr 0\nseed 0\nread_ahead_kb 128\nslice 200000\ncpu_tlb 1\n", path);
 	assert_string_equal(text, want);
 	free(text);
 	vmfs_close(m);
