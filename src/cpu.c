@@ -952,6 +952,17 @@ static struct mm *sched_pick(struct vmfs *m, struct cpu *rc)
 	return after ? after : first;
 }
 
+/* The run of @root returns (@why), its root stopped ('T') unless it exited: 0. */
+static int run_return(struct vmfs *m, struct cpu *root, int why, struct vmfs_cpu_status *st)
+{
+	if (root->state == 'R' || root->state == 'S')
+		root->state = 'T';
+	root->stop_why = why;
+	sched_park(m, root->pid);
+	status_fill(root, st);
+	return 0;
+}
+
 /*
  * Whether a process of the run of @root sleeps reading the standard input
  * the outside holds open (cpu_input_waiting): input (vmfs_input) can wake it.
@@ -1043,12 +1054,7 @@ int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
 	if (!(cur = sched_pick(m, root)) && input_wait(m, root)) {
 		if (flags & VMFS_RUN_WAIT)
 			return 2;           /* the caller waits for input, lock let go */
-		if (root->state == 'R' || root->state == 'S')
-			root->state = 'T';
-		root->stop_why = VMFS_CPU_STOP_INPUT;
-		sched_park(m, pid);
-		status_fill(root, st);
-		return 0;
+		return run_return(m, root, VMFS_CPU_STOP_INPUT, st);
 	}
 	if (!cur) {
 		root->state = 'T';
@@ -1089,14 +1095,8 @@ int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
 	} else if (c->blocked) {
 		c->state = 'S';
 	}
-	if (*left == 0 && (flags & CPU_RUN_LIMITED)) {
-		if (root->state == 'R' || root->state == 'S')
-			root->state = 'T';
-		root->stop_why = VMFS_CPU_STOP_LIMIT;
-		sched_park(m, pid);
-		status_fill(root, st);
-		return 0;
-	}
+	if (*left == 0 && (flags & CPU_RUN_LIMITED))
+		return run_return(m, root, VMFS_CPU_STOP_LIMIT, st);
 	return 1;
 }
 
