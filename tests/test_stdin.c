@@ -31,7 +31,7 @@ static int load(vmfs *m, const char *mode)
 	return pid;
 }
 
-/* All @pid wrote to @fd, NUL-terminated, in a buffer of @size bytes (static). */
+/* All @pid wrote to @fd (up to 4095 bytes), NUL-terminated, in a static buffer. */
 static const char *output(vmfs *m, int pid, int fd)
 {
 	static char buf[2][4096];
