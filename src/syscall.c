@@ -435,8 +435,10 @@ int64_t cpu_input_give(struct cpu *c, const void *buf, uint64_t len, unsigned fl
 	n = len < CPU_PIPE_SIZE - p->len ? len : CPU_PIPE_SIZE - p->len;
 	tail = (p->head + p->len) % CPU_PIPE_SIZE;
 	first = CPU_PIPE_SIZE - tail < n ? CPU_PIPE_SIZE - tail : n;
-	memcpy(p->buf + tail, buf, first);
-	memcpy(p->buf, (const char *)buf + first, n - first);
+	if (n) {                                    /* (buf may be NULL with nothing to give) */
+		memcpy(p->buf + tail, buf, first);
+		memcpy(p->buf, (const char *)buf + first, n - first);
+	}
 	p->len += n;
 	if ((flags & VMFS_INPUT_EOF) && n == len) { /* the write end closes */
 		c->input_open = false;
