@@ -4,7 +4,8 @@
 # (200 KiB, more than the machine's 64 KiB pipe) prints byte for byte what
 # the host's sort prints; a pipeline into `vmfsctl run -- sh -c 'cat | tr
 # a-z A-Z'` reaches a forked child; `vmfsctl run -n` gives the program
-# none (and leaves ours unread); PID/stdin of a program loaded with --stop
+# none (and leaves ours unread); on a terminal (python3's pty) a typed
+# line reaches cat and Ctrl-D ends it; PID/stdin of a program loaded with --stop
 # then run: held open it is the program's open, empty input (State S, not
 # a spin), `cat FILE > PID/stdin` delivers every byte, its last close is
 # EOF; stop while it sleeps on it, run again; PID/stdin is write-only
@@ -60,6 +61,32 @@ expect_eq "$out" $'rc 0\nours' "vmfsctl run -n -- cat, then our cat"
 out=$(printf 'ours\n' | "$vmfsctl" run --no-stdin -- /usr/bin/cat) || fail "--no-stdin exited $?"
 expect_eq "$out" "" "vmfsctl run --no-stdin -- cat"
 ok "vmfsctl run -n -- cat prints nothing, exits 0, and leaves our input unread"
+
+# a terminal: what the user types reaches the program a line at a time, Ctrl-D ends it
+if [[ -x /usr/bin/python3 ]]; then
+	python3 - "$vmfsctl" <<'PY' || fail "vmfsctl run -- cat on a terminal"
+import os, pty, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "run", "--", "/usr/bin/cat"])
+def until(want, secs=20):
+    seen, end = b"", time.time() + secs
+    while time.time() < end:
+        try:
+            seen += os.read(fd, 4096)
+        except OSError:
+            break
+        if seen.count(want) >= 2:          # the terminal's echo, then cat's line
+            return
+    sys.exit("never saw %r twice: %r" % (want, seen))
+os.write(fd, b"typed line\n")
+until(b"typed line\r\n")
+os.write(fd, b"\x04")                     # Ctrl-D: end of file
+_, status = os.waitpid(pid, 0)
+sys.exit(0 if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else "exit status %r" % status)
+PY
+	ok "vmfsctl run -- cat on a terminal: a typed line comes back, Ctrl-D ends it (exit 0)"
+fi
 
 # ---- PID/stdin by hand: --stop, then run ------------------------------------------------
 random_file "$t/data" 300000
