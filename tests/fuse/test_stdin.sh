@@ -92,8 +92,9 @@ fi
 random_file "$t/data" 300000
 pid=$("$vmfsctl" run --stop -- /usr/bin/cat)
 expect_eq "$(stat -c %a "$mnt/$pid/stdin")" 200 "PID/stdin's mode"
-ls "$mnt/$pid" | grep -qx stdin || fail "PID/ does not list stdin"
-ls "$mnt/$pid/task/$pid" | grep -qx stdin && fail "task/TID/ lists stdin"
+grep -qx stdin <<<"$(cd "$mnt/$pid" && printf '%s\n' *)" || fail "PID/ does not list stdin"
+grep -qx stdin <<<"$(cd "$mnt/$pid/task/$pid" && printf '%s\n' *)" && fail "task/TID/ lists stdin"
+[[ -e $mnt/$pid/task/$pid/stdin ]] && fail "task/TID/stdin exists"
 cat "$mnt/$pid/stdin" 2>"$t/read.err" && fail "reading PID/stdin worked"
 grep -q "Permission denied" "$t/read.err" || fail "reading PID/stdin: $(cat "$t/read.err")"
 expect_eq "$(readlink "$mnt/$pid/fd/0")" "/dev/null" "fd 0 before any input"
