@@ -41,9 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef HAVE_UNICORN
+#ifdef HAVE_UNICORN   /* everything but the figures' fallbacks runs only with the CPU */
 #include <unicorn/unicorn.h>
-#endif
 
 #define GZIP_PATH "/usr/bin/gzip"
 #define QEMU_PATH "/usr/bin/qemu-x86_64"
@@ -192,7 +191,6 @@ out:
 	return rc;
 }
 
-#ifdef HAVE_UNICORN
 /* ---- the ceiling: plain Unicorn, no MMU ------------------------------------ */
 
 #define UC_STACK_TOP  0x7ffff0000000ull
@@ -349,7 +347,6 @@ out:
 	free(img);
 	return rc;
 }
-#endif /* HAVE_UNICORN */
 
 /* qemu-x86_64 @argv: its wall time into *@secs, or -1 when absent; its output must be @want. */
 static double qemu_side(char *const argv[], const struct obuf *want)
@@ -382,6 +379,7 @@ static void qemu_note(char *buf, size_t n, char *const argv[], const struct obuf
 	else
 		snprintf(buf, n, "qemu-x86_64 %.0f Minsn/s (%.2f s)", insns / secs / 1e6, secs);
 }
+#endif /* HAVE_UNICORN */
 
 int fig_cpu(const struct bench_cfg *cfg, struct sample *s)
 {
@@ -429,6 +427,7 @@ out:
 #endif
 }
 
+#ifdef HAVE_UNICORN
 /* @size bytes of deterministic text (words of a small vocabulary) into @path. */
 static int write_text(const char *path, uint64_t size)
 {
@@ -462,6 +461,7 @@ static int write_text(const char *path, uint64_t size)
 	close(fd);
 	return 0;
 }
+#endif
 
 int fig_cpu_gzip(const struct bench_cfg *cfg, struct sample *s)
 {
