@@ -1136,7 +1136,10 @@ struct vmfs_cpu_status {
  * thousand instructions, so other calls (vmfs_stop, reads of its memory)
  * go on meanwhile.  An exited process stays a zombie ('Z': its status and
  * output kept; its address space too with VMFS_RUN_KEEP) until vmfs_exit
- * reaps it.  The status into *@st (may be NULL).  0, or -ESRCH (no such
+ * reaps it.  When every process of the run sleeps on the standard input
+ * vmfs_input opened and has not filled, it returns with stop_why
+ * VMFS_CPU_STOP_INPUT (since 0.7), or with VMFS_RUN_WAIT waits for it.
+ * The status into *@st (may be NULL).  0, or -ESRCH (no such
  * process, or it has exited), -EINVAL (never exec'd, unknown flags),
  * -EBUSY (another thread runs it), -ENOMEM, -ENOSYS (no CPU).  Since 0.6.
  */

@@ -40,7 +40,8 @@ struct cpu_out {
  * root= (its path as the machine names it, and its position, shared as
  * Linux shares f_pos), one end of a pipe, a captured output stream (what
  * is written goes to the capture of process out_pid, vmfs_output) or the
- * empty standard input.  A pipe (Linux's pipe_inode_info) is a ring of
+ * standard input (CPU_FILE_STDIN: the read end of a pipe whose writer is
+ * the outside, c->input; EOF until given).  A pipe (Linux's pipe_inode_info) is a ring of
  * CPU_PIPE_SIZE bytes in host memory the machine owns, freed when its last
  * end is closed; its inode number is the machine's counter (m->pipe_ino).
  */

@@ -13,7 +13,8 @@
  * out last, or only when they all fit).  Files as Linux's (cpu.h): an fd
  * table per process pointing to shared open files, dup/dup2/dup3/fcntl,
  * close-on-exec applied by execve.  The standard streams are open files
- * like any other: the empty stdin, and two captures, what is written to
+ * like any other: the standard input (a pipe the outside writes through
+ * vmfs_input, c->input: EOF until given), and two captures, what is written to
  * them kept in the CPU of the process that opened them (c->out), up to
  * CPU_OUT_MAX bytes each (then -EFBIG, as a file at its size limit).
  * Pipes as fs/pipe.c's (a blocked read or write is c->blocked with
