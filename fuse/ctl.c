@@ -520,7 +520,8 @@ static void *runner_main(void *arg)
 {
 	struct runner *r = arg;
 
-	vmfs_run(r->m, r->pid, 0, r->flags, NULL);
+	/* waiting on PID/stdin, not returning: its sleepers stay S (since 0.7) */
+	vmfs_run(r->m, r->pid, 0, r->flags | VMFS_RUN_WAIT, NULL);
 	pthread_mutex_lock(&runners_lock);
 	for (int i = 0; i < nrunners; i++)
 		if (runner_pids[i] == r->pid) {
@@ -604,7 +605,16 @@ static int64_t stop_wait(vmfs *m, int pid)
 
 	if (rc < 0)
 		return rc;
-	while (cpu_state(m, pid, &rc) == 'R') {
+	for (;;) {
+		char s = cpu_state(m, pid, &rc);
+		bool ran;
+
+		pthread_mutex_lock(&runners_lock);
+		ran = runner_has(pid);
+		pthread_mutex_unlock(&runners_lock);
+		/* its runner still there: asleep (on PID/stdin, say) in a run the stop ends */
+		if (s != 'R' && !ran)
+			break;
 		usleep(200);
 		vmfs_stop(m, pid);   /* a run started meanwhile */
 	}

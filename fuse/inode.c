@@ -162,6 +162,7 @@ static const struct entry pid_entries[] = {
 	{ "oom_score",    K_TEXT,    S_IFREG | 0444, NULL, fmt_pid_oom_score },
 	{ "fd",           K_FDDIR,   S_IFDIR | 0500, NULL, NULL },     /* since 0.7 */
 	{ "fdinfo",       K_FDINFODIR, S_IFDIR | 0555, NULL, NULL },
+	{ "stdin",        K_STDIN,   S_IFREG | 0200, NULL, NULL },     /* since 0.7 */
 };
 
 static fuse_ino_t pid_ino(int pid, size_t slot)
@@ -197,6 +198,8 @@ static bool pid_has(const struct node *dir, const struct entry *e, bool in_task)
 {
 	if ((in_task || dir->reader) && (e->kind == K_FDDIR || e->kind == K_FDINFODIR))
 		return false;                    /* the reader's fds are the host's */
+	if ((in_task || dir->reader) && e->kind == K_STDIN)
+		return false;                    /* a process's, not a thread's */
 	if (in_task && e->kind == K_TASKDIR)
 		return false;
 	return !dir->reader || e->kind == K_TASKDIR ||

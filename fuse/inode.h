@@ -47,6 +47,8 @@
  *                                    0300 when open for writing (vmfs_fd_info)
  *       fdinfo/                0555  the same fds (not in task/):
  *         N                    0444  text: pos, flags, mnt_id, ino (vmfs_fd_info)
+ *       stdin                  0200  the program's standard input (vmfs_input; not in
+ *                                    task/): each write appends, the last close is EOF
  *       task/                  0555  the process's one thread:
  *         PID/                 0555  TID = PID, the files of PID/ but task/
  *
@@ -73,6 +75,7 @@ enum kind {
 	K_KPAGEFLAGS, K_KPAGECOUNT, K_CLEAR_REFS, K_PAGE_IDLE, /* physical pages, working sets */
 	K_FDDIR, K_FDLINK,                                 /* PID/fd/, PID/fd/N (since 0.7) */
 	K_FDINFODIR, K_FDINFO,                             /* PID/fdinfo/, PID/fdinfo/N */
+	K_STDIN,                                           /* PID/stdin (since 0.7) */
 };
 
 /* A name in the tree and how to make its content. */

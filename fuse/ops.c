@@ -62,6 +62,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/statvfs.h>
+#include <time.h>
 
 #include "ctl.h"
 
@@ -158,6 +159,94 @@ static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &sv);
 }
 
+/*
+ * PID/stdin (since 0.7): the outside's end of the program's standard input
+ * (vmfs_input).  An open for writing opens the input (a process gone is
+ * ENOENT, its input closed by an earlier EOF is EPIPE, a forked child's
+ * or a process with no program EINVAL); each write appends its bytes,
+ * blocking while the 64 KiB pipe is full (1 ms polls, no lock held) until
+ * the program has read enough for all of them, as a pipe's writer blocks,
+ * or, opened O_NONBLOCK, taking what fits (EAGAIN for none); an
+ * interrupted writer gets what went in, or EINTR.  The program gone is
+ * EPIPE to a writer.  The release of the last open file of a PID is EOF.
+ * stdin_opens counts the open files of each PID (under stdin_lock).  The
+ * kernel may send the parts of one large write as concurrent requests
+ * (async direct I/O), so the writes of one open file go in in the order
+ * of their offsets (the file is opened nonseekable: they follow on from
+ * 0), each whole before the next, under the handle's lock.
+ */
+struct stdin_opens {
+	int                 pid;
+	unsigned            count;
+	struct stdin_opens *next;
+};
+static struct stdin_opens *stdin_opens;
+static pthread_mutex_t stdin_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int stdin_open(int pid)
+{
+	struct stdin_opens *o;
+	ssize_t rc;
+
+	pthread_mutex_lock(&stdin_lock);
+	for (o = stdin_opens; o && o->pid != pid; o = o->next)
+		;
+	if (!o && (o = calloc(1, sizeof(*o)))) {
+		o->pid = pid;
+		o->next = stdin_opens;
+		stdin_opens = o;
+	}
+	rc = o ? vmfs_input(machine, pid, NULL, 0, 0) : -ENOMEM;
+	if (o)
+		o->count += rc == 0;
+	if (o && !o->count) {               /* the first open failed: forget it */
+		stdin_opens = o->next;
+		free(o);
+	}
+	pthread_mutex_unlock(&stdin_lock);
+	return rc == -ESRCH ? -ENOENT : (int)rc;
+}
+
+static void stdin_release(int pid)
+{
+	struct stdin_opens **pp, *o;
+
+	pthread_mutex_lock(&stdin_lock);
+	for (pp = &stdin_opens; (o = *pp) && o->pid != pid; pp = &o->next)
+		;
+	if (o && !--o->count) {
+		*pp = o->next;
+		free(o);
+		vmfs_input(machine, pid, NULL, 0, VMFS_INPUT_EOF);   /* gone already: nothing to end */
+	}
+	pthread_mutex_unlock(&stdin_lock);
+}
+
+static ssize_t stdin_write_locked(fuse_req_t req, int pid, const char *buf, size_t size,
+				 bool nonblock)
+{
+	size_t done = 0;
+
+	while (done < size) {
+		ssize_t n = vmfs_input(machine, pid, buf + done, size - done, 0);
+
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n == -EAGAIN && !nonblock && !fuse_req_interrupted(req)) {
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);   /* full: the program reads */
+			continue;
+		}
+		if (done)
+			break;
+		if (n == -EAGAIN && !nonblock)
+			return -EINTR;
+		return n == -ESRCH ? -EPIPE : n;
+	}
+	return (ssize_t)done;
+}
+
 /* ---- open files and directories ---------------------------------------------------- */
 
 /*
@@ -176,6 +265,9 @@ struct handle {
 	size_t          answer_len;
 	off_t           answer_base;
 	bool            show_pfn;       /* opened by the mounter or root: physical addresses shown */
+	bool            nonblock;       /* PID/stdin opened O_NONBLOCK (since 0.7) */
+	bool            append;         /* PID/stdin opened O_APPEND: its offsets say nothing */
+	off_t           stdin_pos;      /* PID/stdin: the offset its next write starts at */
 	struct handle  *prev, *next;    /* on open_handles */
 };
 
@@ -224,6 +316,25 @@ static void handle_free(struct handle *h)
 static struct handle *handle_of(const struct fuse_file_info *fi)
 {
 	return (struct handle *)(uintptr_t)fi->fh;
+}
+
+/* A write of @h (PID/stdin) at @off: after the writes before it (1 s at most), then whole. */
+static ssize_t stdin_write(fuse_req_t req, struct handle *h, const char *buf, size_t size, off_t off)
+{
+	ssize_t r;
+
+	for (int waited = 0;; waited++) {
+		pthread_mutex_lock(&h->lock);
+		if (h->append || off <= h->stdin_pos || waited == 10000 || fuse_req_interrupted(req))
+			break;
+		pthread_mutex_unlock(&h->lock);
+		nanosleep(&(struct timespec){ 0, 100000 }, NULL);   /* an earlier part is on its way */
+	}
+	r = stdin_write_locked(req, h->node.pid, buf, size, h->nonblock);
+	if (r > 0 && off + r > h->stdin_pos)
+		h->stdin_pos = off + r;
+	pthread_mutex_unlock(&h->lock);
+	return r;
 }
 
 /*
@@ -276,6 +387,10 @@ static int open_node(const struct node *n, struct fuse_file_info *fi, uid_t open
 		if (!n->obj.linked)
 			return -ENOENT;
 		break;
+	case K_STDIN:       /* write-only: the outside's end of a pipe */
+		if ((fi->flags & O_ACCMODE) != O_WRONLY)
+			return -EACCES;
+		break;
 	default:
 		break;
 	}
@@ -294,6 +409,12 @@ static int open_node(const struct node *n, struct fuse_file_info *fi, uid_t open
 	case K_PAGE_IDLE:
 		if (!h->show_pfn)
 			rc = -EPERM;
+		break;
+	case K_STDIN:
+		h->nonblock = fi->flags & O_NONBLOCK;
+		h->append = fi->flags & O_APPEND;
+		fi->nonseekable = 1;            /* a pipe's end: lseek and pwrite are ESPIPE */
+		rc = stdin_open(n->pid);
 		break;
 	case K_OBJECT:
 		/* O_TRUNC arrives here when the kernel does atomic_o_trunc. */
@@ -320,8 +441,11 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	if ((rc = node_of_ino(ino, &n, true)) || (rc = open_node(&n, fi, fuse_req_ctx(req)->uid)))
 		fuse_reply_err(req, -rc);
-	else if (fuse_reply_open(req, fi) != 0)
+	else if (fuse_reply_open(req, fi) != 0) {
+		if (node_kind(&n) == K_STDIN)
+			stdin_release(n.pid);
 		handle_free(handle_of(fi));     /* the open was interrupted */
+	}
 }
 
 /* Only objects/NAME can be created: cp, dd, truncate and shell redirections. */
@@ -371,6 +495,8 @@ fail:
 static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
+	if (node_kind(&handle_of(fi)->node) == K_STDIN)
+		stdin_release(handle_of(fi)->node.pid);     /* the last one: EOF */
 	handle_free(handle_of(fi));
 	fuse_reply_err(req, 0);
 }
@@ -764,6 +890,7 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		r = page_idle_io(buf, size, off, false);
 		break;
 	case K_CLEAR_REFS:  /* write-only, as Linux's has no read */
+	case K_STDIN:
 		r = -EINVAL;
 		break;
 	case K_OBJECT:      /* through the handle: the object opened, even if removed since */
@@ -805,6 +932,9 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		r = clear_refs_io(n->pid, buf, size);
 		if (r == 0)
 			r = (ssize_t)size;
+		break;
+	case K_STDIN:
+		r = stdin_write(req, h, buf, size, off);
 		break;
 	case K_PAGE_IDLE:
 		r = off < 0 ? -EINVAL : page_idle_io((char *)(uintptr_t)buf, size, off, true);   /* only read */
@@ -862,6 +992,7 @@ static int set_attr(const struct node *n, const struct stat *attr, int to_set)
 		case K_SYSCTL:
 		case K_CLEAR_REFS:
 		case K_PAGE_IDLE:
+		case K_STDIN:
 			break;
 		default:
 			return is_dir(n) ? -EISDIR : -EACCES;

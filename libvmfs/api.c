@@ -562,8 +562,9 @@ static int run_slices(vmfs *m, int pid, uint64_t max, unsigned flags, struct vmf
 	uint64_t left = max;
 	int rc;
 
-	if (flags & ~VMFS_RUN_KEEP)
-		return vm_error(-EINVAL, "vmfs_run: unknown flags 0x%x", flags & ~VMFS_RUN_KEEP);
+	if (flags & ~(VMFS_RUN_KEEP | VMFS_RUN_WAIT))
+		return vm_error(-EINVAL, "vmfs_run: unknown flags 0x%x",
+				flags & ~(VMFS_RUN_KEEP | VMFS_RUN_WAIT));
 	if (max)
 		flags |= CPU_RUN_LIMITED;
 	do {
@@ -571,7 +572,9 @@ static int run_slices(vmfs *m, int pid, uint64_t max, unsigned flags, struct vmf
 		flags |= CPU_RUN_CONT;
 		if (rc == 1)
 			nanosleep(&(struct timespec){ 0, 20000 }, NULL);
-	} while (rc == 1);
+		else if (rc == 2)    /* VMFS_RUN_WAIT: every process waits for input */
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	} while (rc == 1 || rc == 2);
 	return rc;
 }
 
@@ -638,4 +641,10 @@ VMFS_EXPORT int vmfs_fd_info(vmfs *m, int pid, int fd, struct vmfs_fd_info *info
 	if (!info)
 		return vm_error(-EINVAL, "vmfs_fd_info: NULL info");
 	return LOCKED(m, cpu_fd_info(m, pid, fd, info));
+}
+
+VMFS_EXPORT ssize_t vmfs_input(vmfs *m, int pid, const void *buf, size_t len, unsigned flags)
+{
+	CHECK_M(m);
+	return LOCKED(m, cpu_input(m, pid, buf, len, flags));
 }

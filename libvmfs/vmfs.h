@@ -1097,6 +1097,9 @@ struct vmfs_regs {
 #define VMFS_CPU_STOP_STOP   2   /* vmfs_stop */
 #define VMFS_CPU_STOP_EXIT   3   /* the program exited (exit, exit_group) */
 #define VMFS_CPU_STOP_SIGNAL 4   /* a fatal signal ended it (SIGSEGV, SIGBUS, SIGILL...) */
+#define VMFS_CPU_STOP_INPUT  5   /* every process of the run sleeps reading the
+				    standard input vmfs_input has opened and not
+				    filled: give input, run again (since 0.7) */
 
 /* A process as its CPU sees it (vmfs_cpu_status, vmfs_run).  Since 0.6. */
 struct vmfs_cpu_status {
@@ -1118,6 +1121,13 @@ struct vmfs_cpu_status {
 
 /* vmfs_run flag: at exit, keep the address space (to inspect) until reaped. */
 #define VMFS_RUN_KEEP 0x1u
+/*
+ * vmfs_run flag (since 0.7): when every process of the run sleeps on the
+ * standard input (VMFS_CPU_STOP_INPUT), wait instead of returning, the
+ * lock let go, polling each millisecond, until vmfs_input (from another
+ * thread) wakes one or vmfs_stop stops the run.  Its sleepers stay 'S'.
+ */
+#define VMFS_RUN_WAIT 0x2u
 
 /*
  * vmfs_run - run @pid's program from where it stands until it exits, a
@@ -1126,7 +1136,10 @@ struct vmfs_cpu_status {
  * thousand instructions, so other calls (vmfs_stop, reads of its memory)
  * go on meanwhile.  An exited process stays a zombie ('Z': its status and
  * output kept; its address space too with VMFS_RUN_KEEP) until vmfs_exit
- * reaps it.  The status into *@st (may be NULL).  0, or -ESRCH (no such
+ * reaps it.  When every process of the run sleeps on the standard input
+ * vmfs_input opened and has not filled, it returns with stop_why
+ * VMFS_CPU_STOP_INPUT (since 0.7), or with VMFS_RUN_WAIT waits for it.
+ * The status into *@st (may be NULL).  0, or -ESRCH (no such
  * process, or it has exited), -EINVAL (never exec'd, unknown flags),
  * -EBUSY (another thread runs it), -ENOMEM, -ENOSYS (no CPU).  Since 0.6.
  */
@@ -1195,6 +1208,26 @@ struct vmfs_fd_info {
  * (@info NULL), -ENOSYS.  Since 0.7.
  */
 int vmfs_fd_info(vmfs *m, int pid, int fd, struct vmfs_fd_info *info);
+
+/* vmfs_input flag: no more input after these bytes (the write end is closed). */
+#define VMFS_INPUT_EOF 0x1u
+
+/*
+ * vmfs_input - give @pid's program standard input: fd 0 of a program
+ * loaded by vmfs_exec is the read end of a pipe of the machine (64 KiB)
+ * whose write end the caller holds; shared by the processes it forks.
+ * Closed until the first call (reads see end of file: the empty stdin),
+ * opened by it (@len may be 0), closed by VMFS_INPUT_EOF once all @len
+ * bytes went in.  Up to @len bytes of @buf are appended, as many as there
+ * is room for; a program sleeping on the read ('S') is woken as a pipe's
+ * reader is by a writer.  The bytes taken (fewer than @len when the pipe
+ * fills: run the program, then give the rest), or -EAGAIN (full, nothing
+ * taken), -ESRCH (no such process, or it exited), -EINVAL (no program
+ * loaded, a forked child, NULL @buf with @len, unknown flags), -EPIPE (EOF
+ * given already, or no fd of the program reads it any more), -ENOMEM,
+ * -ENOSYS (no CPU).  A failure changes nothing.  Since 0.7.
+ */
+ssize_t vmfs_input(vmfs *m, int pid, const void *buf, size_t len, unsigned flags);
 
 #ifdef __cplusplus
 }

@@ -952,6 +952,30 @@ static struct mm *sched_pick(struct vmfs *m, struct cpu *rc)
 	return after ? after : first;
 }
 
+/* The run of @root returns (@why), its root stopped ('T') unless it exited: 0. */
+static int run_return(struct vmfs *m, struct cpu *root, int why, struct vmfs_cpu_status *st)
+{
+	if (root->state == 'R' || root->state == 'S')
+		root->state = 'T';
+	root->stop_why = why;
+	sched_park(m, root->pid);
+	status_fill(root, st);
+	return 0;
+}
+
+/*
+ * Whether a process of the run of @root sleeps reading the standard input
+ * the outside holds open (cpu_input_waiting): input (vmfs_input) can wake it.
+ */
+static bool input_wait(struct vmfs *m, const struct cpu *root)
+{
+	for (struct mm *p = m->procs; p; p = p->next)
+		if (p->cpu && p->cpu->execs == p->img.execs && in_tree(m, p, root->pid) &&
+		    cpu_input_waiting(p->cpu))
+			return true;
+	return false;
+}
+
 /* The run of @root ended: its other processes stop ('T') until it runs again. */
 static void sched_park(struct vmfs *m, int root)
 {
@@ -1027,7 +1051,12 @@ int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
 		status_fill(root, st);
 		return 0;
 	}
-	if (!(cur = sched_pick(m, root))) {
+	if (!(cur = sched_pick(m, root)) && input_wait(m, root)) {
+		if (flags & VMFS_RUN_WAIT)
+			return 2;           /* the caller waits for input, lock let go */
+		return run_return(m, root, VMFS_CPU_STOP_INPUT, st);
+	}
+	if (!cur) {
 		root->state = 'T';
 		sched_park(m, pid);
 		/* as Linux's hung task line, at once: nothing will ever wake it */
@@ -1066,14 +1095,8 @@ int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
 	} else if (c->blocked) {
 		c->state = 'S';
 	}
-	if (*left == 0 && (flags & CPU_RUN_LIMITED)) {
-		if (root->state == 'R' || root->state == 'S')
-			root->state = 'T';
-		root->stop_why = VMFS_CPU_STOP_LIMIT;
-		sched_park(m, pid);
-		status_fill(root, st);
-		return 0;
-	}
+	if (*left == 0 && (flags & CPU_RUN_LIMITED))
+		return run_return(m, root, VMFS_CPU_STOP_LIMIT, st);
 	return 1;
 }
 
@@ -1193,6 +1216,19 @@ int cpu_fd_info(struct vmfs *m, int pid, int fd, struct vmfs_fd_info *info)
 	return cpu_file_info(c, fd, info);
 }
 
+/* vmfs_input: a process loaded and not exited; the CPU made if need be, as for vmfs_regs. */
+int64_t cpu_input(struct vmfs *m, int pid, const void *buf, uint64_t len, unsigned flags)
+{
+	struct mm *mm;
+	int rc;
+
+	if (!(mm = cpu_get(m, pid, &rc)))
+		return rc;
+	if (mm->cpu->state == 'Z')
+		return vm_error(-ESRCH, "process %d has exited: no input", pid);
+	return cpu_input_give(mm->cpu, buf, len, flags);
+}
+
 #else /* !VMFS_HAVE_CPU */
 
 static int no_cpu(void)
@@ -1246,6 +1282,12 @@ int64_t cpu_fd_link(struct vmfs *m, int pid, int fd, char *buf, uint64_t len)
 int cpu_fd_info(struct vmfs *m, int pid, int fd, struct vmfs_fd_info *info)
 {
 	(void)m, (void)pid, (void)fd, (void)info;
+	return no_cpu();
+}
+
+int64_t cpu_input(struct vmfs *m, int pid, const void *buf, uint64_t len, unsigned flags)
+{
+	(void)m, (void)pid, (void)buf, (void)len, (void)flags;
 	return no_cpu();
 }
 

@@ -40,7 +40,8 @@ struct cpu_out {
  * root= (its path as the machine names it, and its position, shared as
  * Linux shares f_pos), one end of a pipe, a captured output stream (what
  * is written goes to the capture of process out_pid, vmfs_output) or the
- * empty standard input.  A pipe (Linux's pipe_inode_info) is a ring of
+ * standard input (CPU_FILE_STDIN: the read end of a pipe whose writer is
+ * the outside, c->input; EOF until given).  A pipe (Linux's pipe_inode_info) is a ring of
  * CPU_PIPE_SIZE bytes in host memory the machine owns, freed when its last
  * end is closed; its inode number is the machine's counter (m->pipe_ino).
  */
@@ -57,6 +58,7 @@ struct cpu_pipe {
 	uint64_t head, len;   /* the bytes in it: [head, head + len) modulo the size */
 	unsigned readers, writers;   /* open files of each end */
 	uint64_t ino;
+	bool     outside;     /* a process's standard input: c->input holds it too (since 0.7) */
 };
 
 struct cpu_file {
@@ -110,6 +112,17 @@ struct cpu {
 	uint64_t           wait_need;   /* a writer: the room it waits for; 0: a reader */
 	uint64_t           io_done;     /* a pipe write that slept: the bytes written already */
 	uint64_t           sigpipe_act; /* SIGPIPE's handler: 0 SIG_DFL, 1 SIG_IGN, else one (not run) */
+	/*
+	 * The standard input given from outside (vmfs_input; since 0.7): the
+	 * pipe fd 0 of the program loaded reads (CPU_FILE_STDIN with ->pipe),
+	 * whose write end "the outside" holds: closed until the first
+	 * vmfs_input (reads see EOF, the empty stdin), open (one writer,
+	 * input_open) until VMFS_INPUT_EOF (input_eof).  Its ring is
+	 * allocated and its inode numbered when it opens.  NULL in a forked
+	 * child (it shares its parent's fd 0).
+	 */
+	struct cpu_pipe   *input;
+	bool               input_open, input_eof;
 	/* processes (fork, wait4; since 0.6) */
 	bool               blocked;     /* the call sleeps: state 'S', the call made again */
 	bool               execed;      /* execve succeeded: the CPU starts the new program */
@@ -142,6 +155,17 @@ bool cpu_woken(struct vmfs *m, const struct mm *mm);
  * c->halt (exit), c->maps_changed and write registers (arch_prctl).
  */
 int64_t cpu_syscall(struct cpu *c, uint64_t nr, const uint64_t args[6]);
+
+/*
+ * vmfs_input (syscall.c): append up to @len bytes of @buf to @c's standard
+ * input, opening it; VMFS_INPUT_EOF closes it once every byte went in.
+ * The bytes taken, or -EAGAIN (full), -EPIPE (closed, or no reader left),
+ * -EINVAL (a forked child, bad flags), -ENOMEM; a failure changes nothing.
+ */
+int64_t cpu_input_give(struct cpu *c, const void *buf, uint64_t len, unsigned flags);
+
+/* Whether @c sleeps reading an open standard input that only the outside can fill. */
+bool cpu_input_waiting(const struct cpu *c);
 
 /* Close every file the program has open (exit_files; syscall.c). */
 void cpu_files_close(struct cpu *c);
@@ -179,6 +203,12 @@ int cpu_file_info(const struct cpu *c, int fd, struct vmfs_fd_info *info);
  */
 #define CPU_RUN_CONT    0x80000000u   /* a later slice of the same run */
 #define CPU_RUN_LIMITED 0x40000000u   /* *@left counts: stop when it reaches 0 */
+/*
+ * With VMFS_RUN_WAIT in @flags, when every process of the run sleeps on
+ * the standard input only the outside can fill, cpu_run_slice returns 2
+ * having run nothing (the caller lets the lock go a moment and calls
+ * again); without it the run ends (VMFS_CPU_STOP_INPUT, its root 'T').
+ */
 int cpu_run_slice(struct vmfs *m, int pid, uint64_t *left, unsigned flags,
 		  struct vmfs_cpu_status *st);
 int cpu_stop(struct vmfs *m, int pid);
@@ -189,6 +219,8 @@ int64_t cpu_output(struct vmfs *m, int pid, int fd, uint64_t off, void *buf, uin
 int cpu_fds(struct vmfs *m, int pid, int *fds, uint64_t max);
 int64_t cpu_fd_link(struct vmfs *m, int pid, int fd, char *buf, uint64_t len);
 int cpu_fd_info(struct vmfs *m, int pid, int fd, struct vmfs_fd_info *info);
+/* vmfs_input (since 0.7): the CPU made if need be. */
+int64_t cpu_input(struct vmfs *m, int pid, const void *buf, uint64_t len, unsigned flags);
 
 /*
  * Simulated CPU time: one instruction is one nanosecond (a 1 GHz CPU that

@@ -13,7 +13,8 @@
  * out last, or only when they all fit).  Files as Linux's (cpu.h): an fd
  * table per process pointing to shared open files, dup/dup2/dup3/fcntl,
  * close-on-exec applied by execve.  The standard streams are open files
- * like any other: the empty stdin, and two captures, what is written to
+ * like any other: the standard input (a pipe the outside writes through
+ * vmfs_input, c->input: EOF until given), and two captures, what is written to
  * them kept in the CPU of the process that opened them (c->out), up to
  * CPU_OUT_MAX bytes each (then -EFBIG, as a file at its size limit).
  * Pipes as fs/pipe.c's (a blocked read or write is c->blocked with
@@ -219,11 +220,11 @@ static void fput(struct cpu_file *f)
 		close(f->hostfd);
 	free(f->path);
 	if (p) {
-		if (f->kind == CPU_FILE_PIPE_R)
+		if (f->kind == CPU_FILE_PIPE_R || f->kind == CPU_FILE_STDIN)
 			p->readers--;
 		else
 			p->writers--;
-		if (!p->readers && !p->writers) {
+		if (!p->readers && !p->writers && !p->outside) {
 			free(p->buf);
 			free(p);
 		}
@@ -278,10 +279,29 @@ static int get_unused_fd(const struct cpu *c, uint64_t from)
 	return -EMFILE;
 }
 
+/* The outside lets go of @c's standard input (its write end closed): EOF for its readers. */
+static void input_release(struct cpu *c)
+{
+	struct cpu_pipe *p = c->input;
+
+	if (!p)
+		return;
+	if (c->input_open)
+		p->writers--;
+	c->input = NULL;
+	c->input_open = false;
+	p->outside = false;
+	if (!p->readers && !p->writers) {
+		free(p->buf);
+		free(p);
+	}
+}
+
 void cpu_files_close(struct cpu *c)
 {
 	for (int i = 0; i < CPU_MAX_FILES; i++)
 		fd_close(c, i);
+	input_release(c);
 }
 
 int cpu_files_init(struct cpu *c)
@@ -291,13 +311,19 @@ int cpu_files_init(struct cpu *c)
 		file_new(CPU_FILE_OUT, O_WRONLY),
 		file_new(CPU_FILE_OUT, O_WRONLY),
 	};
+	struct cpu_pipe *in = calloc(1, sizeof(*in));
 
-	if (!f[0] || !f[1] || !f[2]) {
+	if (!f[0] || !f[1] || !f[2] || !in) {
 		for (int i = 0; i < 3; i++)
 			free(f[i]);
+		free(in);
 		return vm_error(-ENOMEM, "cpu: out of memory for the standard streams");
 	}
 	cpu_files_close(c);
+	in->readers = 1;            /* fd 0; no writer: EOF until vmfs_input opens it */
+	in->outside = true;
+	f[0]->pipe = c->input = in;
+	c->input_eof = false;
 	for (int i = 0; i < 3; i++) {
 		f[i]->out_pid = c->pid;
 		f[i]->out_fd = i;
@@ -372,6 +398,55 @@ static int64_t pipe_wait(struct cpu *c, struct cpu_pipe *p, uint64_t need)
 	c->wait_pipe = p;
 	c->wait_need = need;
 	return 0;
+}
+
+bool cpu_input_waiting(const struct cpu *c)
+{
+	const struct cpu_pipe *p = c->wait_pipe;
+
+	return c->state == 'S' && p && p->outside && !c->wait_need && !p->len && p->writers;
+}
+
+int64_t cpu_input_give(struct cpu *c, const void *buf, uint64_t len, unsigned flags)
+{
+	struct cpu_pipe *p = c->input;
+	uint64_t n, tail, first;
+
+	if (flags & ~VMFS_INPUT_EOF)
+		return vm_error(-EINVAL, "vmfs_input: unknown flags 0x%x", flags & ~VMFS_INPUT_EOF);
+	if (len && !buf)
+		return vm_error(-EINVAL, "vmfs_input: NULL buffer of %llu bytes", (unsigned long long)len);
+	if (!p)
+		return vm_error(-EINVAL, "process %d was forked: its standard input is its "
+				"parent's (give the input to the process the program was loaded in)", c->pid);
+	if (c->input_eof)
+		return vm_error(-EPIPE, "process %d: its standard input was closed (EOF given)", c->pid);
+	if (len && !p->readers)
+		return vm_error(-EPIPE, "process %d: no fd reads its standard input any more", c->pid);
+	if (len && p->len == CPU_PIPE_SIZE)
+		return -EAGAIN;                     /* full: run the program, then again */
+	if (!p->buf && !(p->buf = malloc(CPU_PIPE_SIZE)))
+		return vm_error(-ENOMEM, "vmfs_input: out of memory for the pipe");
+	if (!c->input_open) {                       /* the write end opens */
+		c->input_open = true;
+		p->writers++;
+		if (!p->ino)
+			p->ino = ++c->m->pipe_ino;
+	}
+	n = len < CPU_PIPE_SIZE - p->len ? len : CPU_PIPE_SIZE - p->len;
+	tail = (p->head + p->len) % CPU_PIPE_SIZE;
+	first = CPU_PIPE_SIZE - tail < n ? CPU_PIPE_SIZE - tail : n;
+	if (n) {                                    /* (buf may be NULL with nothing to give) */
+		memcpy(p->buf + tail, buf, first);
+		memcpy(p->buf, (const char *)buf + first, n - first);
+	}
+	p->len += n;
+	if ((flags & VMFS_INPUT_EOF) && n == len) { /* the write end closes */
+		c->input_open = false;
+		c->input_eof = true;
+		p->writers--;
+	}
+	return (int64_t)n;
 }
 
 bool cpu_woken(struct vmfs *m, const struct mm *mm)
@@ -674,7 +749,7 @@ static int64_t sys_fcntl(struct cpu *c, uint64_t fd, uint64_t cmd, uint64_t arg)
 		fd_install(c, slot, f, cmd == F_DUPFD_CLOEXEC);
 		return slot;
 	case F_GETPIPE_SZ:
-		return f->pipe ? (int64_t)CPU_PIPE_SIZE : -EBADF;
+		return f->pipe && f->pipe->ino ? (int64_t)CPU_PIPE_SIZE : -EBADF;
 	default:
 		return -EINVAL;
 	}
@@ -759,7 +834,10 @@ static int64_t file_pread(struct cpu *c, struct cpu_file *f, uint64_t buf, uint6
 	return (int64_t)done;
 }
 
-/* read: a host file from its position, a pipe's read end, the empty stdin (0). */
+/*
+ * read: a host file from its position, a pipe's read end, the standard
+ * input (a pipe too, whose writer is the outside: EOF until given).
+ */
 static int64_t sys_read(struct cpu *c, uint64_t fd, uint64_t buf, uint64_t len)
 {
 	struct cpu_file *f = fget(c, fd);
@@ -767,9 +845,7 @@ static int64_t sys_read(struct cpu *c, uint64_t fd, uint64_t buf, uint64_t len)
 
 	if (!f || (f->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
-	if (f->kind == CPU_FILE_STDIN)
-		return 0;                                /* standard input is empty */
-	if (f->kind == CPU_FILE_PIPE_R)
+	if (f->kind == CPU_FILE_PIPE_R || f->kind == CPU_FILE_STDIN)
 		return pipe_read(c, f, buf, len);
 	if ((n = file_pread(c, f, buf, len, f->pos)) > 0)
 		f->pos += (uint64_t)n;
@@ -890,7 +966,7 @@ static int64_t sys_fstat(struct cpu *c, uint64_t fd, uint64_t statbuf)
 			return -errno;
 		return copy_to_user(c, statbuf, &hs, sizeof(hs));
 	}
-	ino = f->pipe ? f->pipe->ino : 1000 + (uint64_t)f->out_fd;
+	ino = f->pipe && f->pipe->ino ? f->pipe->ino : 1000 + (uint64_t)f->out_fd;
 	memcpy(st + 8, &ino, 8);
 	memcpy(st + 16, &nlink, 8);
 	memcpy(st + 24, &mode, 4);
@@ -944,7 +1020,7 @@ int cpu_file_info(const struct cpu *c, int fd, struct vmfs_fd_info *info)
 	memset(info, 0, sizeof(*info));
 	info->pos = f->pos;
 	info->flags = f->flags | (c->close_on_exec >> fd & 1 ? O_CLOEXEC : 0);
-	if (f->pipe)
+	if (f->pipe && f->pipe->ino)
 		info->ino = f->pipe->ino;
 	else if (f->kind == CPU_FILE_HOST)
 		info->ino = fstat(f->hostfd, &st) == 0 ? (uint64_t)st.st_ino : 0;
@@ -964,6 +1040,13 @@ int64_t cpu_file_link(const struct cpu *c, int fd, char *buf, uint64_t len)
 	switch (f->kind) {
 	case CPU_FILE_HOST:
 		n = snprintf(t, sizeof(t), "%s", f->path);
+		break;
+	case CPU_FILE_STDIN:                /* never given: the empty standard input */
+		if (!f->pipe->ino) {
+			n = snprintf(t, sizeof(t), "/dev/null");
+			break;
+		}
+		n = snprintf(t, sizeof(t), "pipe:[%llu]", (unsigned long long)f->pipe->ino);
 		break;
 	case CPU_FILE_PIPE_R: case CPU_FILE_PIPE_W:
 		n = snprintf(t, sizeof(t), "pipe:[%llu]", (unsigned long long)f->pipe->ino);

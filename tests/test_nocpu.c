@@ -2,7 +2,7 @@
  * test_nocpu.c - a machine built without the CPU (meson -Dcpu=disabled,
  * issue 16): everything else works, and each call of the CPU (vmfs_run,
  * vmfs_step, vmfs_stop, vmfs_regs, vmfs_cpu_status, vmfs_output, and since
- * 0.7 vmfs_fds, vmfs_fd_link, vmfs_fd_info) returns
+ * 0.7 vmfs_fds, vmfs_fd_link, vmfs_fd_info, vmfs_input) returns
  * -ENOSYS, as libvmfs(3) says, and changes nothing: the process a program
  * was exec'd into keeps its maps and the machine its counters.
  *
@@ -45,6 +45,7 @@ static void test_run_calls_enosys(void **state)
 	assert_int_equal(vmfs_fds(m, pid, fds, 4), -ENOSYS);
 	assert_int_equal(vmfs_fd_link(m, pid, 1, buf, sizeof(buf)), -ENOSYS);
 	assert_int_equal(vmfs_fd_info(m, pid, 1, &fi), -ENOSYS);
+	assert_int_equal(vmfs_input(m, pid, "x", 1, VMFS_INPUT_EOF), -ENOSYS);   /* standard input */
 	after = mstat(m);
 	ps1 = pstat(m, pid);
 	n1 = vmfs_maps(m, pid, maps1, 32);

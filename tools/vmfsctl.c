@@ -13,7 +13,10 @@
  *                 command, read the answer on the same open file
  *   run           spawn + exec on ctl and PID/ctl, then "run" on PID/ctl;
  *                 PID/stdout and PID/stderr copied from where the last
- *                 read ended, PID/stat's state and exit_code polled
+ *                 read ended, PID/stat's state and exit_code polled; our
+ *                 stdin copied to PID/stdin (opened before the run,
+ *                 O_NONBLOCK, so that output flows while the program
+ *                 has not read), closed at our EOF
  *   ps            PID/status (Name, VmRSS, VmSwap) and PID/stat (minflt,
  *                 majflt) of every numeric directory
  *   maps          PID/maps, copied
@@ -42,6 +45,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -543,15 +547,79 @@ static bool stat_state(int pid, char *state, int *exit_code)
 }
 
 /*
- * cmd_run - run [--stop] [--keep] -- PROGRAM [ARG...]: spawn a process named
+ * Our standard input on its way to PID/stdin (@fd, O_NONBLOCK): what was
+ * read and not yet taken, [off, len) of buf.  fd -1: done (EOF passed on,
+ * or -n).
+ */
+struct feed {
+	int     fd;
+	bool    eof;         /* our stdin ended: close fd once buf is empty */
+	size_t  off, len;
+	char    buf[65536];
+};
+
+/*
+ * feed_input - move what it can from our stdin to PID/stdin without
+ * blocking on the program: a read only when buf is empty and stdin is
+ * ready (poll, waiting up to @wait_ms for a user typing), a write that
+ * takes what the pipe has room for.  False when PID/stdin fails (the
+ * program no longer reads it: the rest of our input is dropped, as a
+ * shell's pipe would drop it).
+ */
+static bool feed_input(struct feed *f, int wait_ms)
+{
+	if (f->fd < 0) {
+		if (wait_ms)
+			usleep((useconds_t)wait_ms * 1000);
+		return true;
+	}
+	if (f->off == f->len && !f->eof) {
+		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+		if (poll(&p, 1, wait_ms) > 0) {
+			ssize_t n = read(STDIN_FILENO, f->buf, sizeof(f->buf));
+
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				return true;
+			f->off = 0;
+			f->len = n > 0 ? (size_t)n : 0;
+			f->eof = n <= 0;
+		}
+	} else if (wait_ms) {
+		usleep((useconds_t)wait_ms * 1000);
+	}
+	while (f->off < f->len) {
+		ssize_t w = write(f->fd, f->buf + f->off, f->len - f->off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return true;              /* full: the program reads meanwhile */
+		if (w <= 0) {
+			close(f->fd);
+			f->fd = -1;
+			return false;
+		}
+		f->off += (size_t)w;
+	}
+	if (f->eof) {                             /* the last close of PID/stdin: EOF */
+		close(f->fd);
+		f->fd = -1;
+	}
+	return true;
+}
+
+/*
+ * cmd_run - run [--stop] [--keep] [-n] -- PROGRAM [ARG...]: spawn a process named
  * after PROGRAM, exec it, then (without --stop) `run` it, copying PID/stdout
  * and PID/stderr to ours as they grow until it is a zombie; then reap it
  * (without --keep) and exit with its status as a shell gives it.
  */
 static int cmd_run(const struct command *c, int argc, char **argv)
 {
-	bool stop = false, keep = false;
-	char rel[32], answer[ANSWER_MAX], name[16], **sp;
+	bool stop = false, keep = false, no_stdin = false;
+	char rel[32], answer[ANSWER_MAX], name[16], **sp, path[4096];
+	static struct feed feed;
 	uint64_t out = 0, err = 0;
 	int i, pid = 0, rc, code = 0;
 	char state = 0;
@@ -562,6 +630,8 @@ static int cmd_run(const struct command *c, int argc, char **argv)
 			stop = true;
 		else if (!strcmp(argv[i], "--keep"))
 			keep = true;
+		else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--no-stdin"))
+			no_stdin = true;
 		else
 			return usage_error(c->name, "unknown option '%s'", argv[i]);
 	}
@@ -583,8 +653,21 @@ static int cmd_run(const struct command *c, int argc, char **argv)
 		printf("%d\n", pid);
 		return 0;
 	}
+	/* our stdin to PID/stdin, opened before the run: the program never sees an early EOF */
+	feed.fd = -1;
+	snprintf(rel, sizeof(rel), "%d/stdin", pid);
+	if (!no_stdin && (!mnt_path(path, sizeof(path), rel) ||
+			  (feed.fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0)) {
+		rc = errno;
+		snprintf(rel, sizeof(rel), "%d/ctl", pid);
+		ctl_tx(rel, pid, "exit", answer, sizeof(answer));
+		snprintf(rel, sizeof(rel), "%d/stdin", pid);
+		return open_failed(rel, rc, pid);
+	}
 	snprintf(rel, sizeof(rel), "%d/ctl", pid);
 	if ((rc = ctl_tx(rel, pid, keep ? "run keep" : "run", answer, sizeof(answer)))) {
+		if (feed.fd >= 0)
+			close(feed.fd);
 		ctl_tx(rel, pid, "exit", answer, sizeof(answer));
 		return rc;
 	}
@@ -601,8 +684,10 @@ static int cmd_run(const struct command *c, int argc, char **argv)
 			break;
 		if (state == 'T')
 			return fail("process %d was stopped (PID/ctl: run resumes it)", pid);
-		usleep(5000);
+		feed_input(&feed, 5);      /* waits 5 ms: for our input, or between polls */
 	}
+	if (feed.fd >= 0)
+		close(feed.fd);
 	if (!keep)
 		ctl_tx(rel, pid, "exit", answer, sizeof(answer));
 	if (code & 0x7f)
@@ -1193,7 +1278,7 @@ static const struct command commands[] = {
 	  "ELF program PATH with argv PATH ARG... (see exec); if that fails the new\n"
 	  "process is ended again and vmfsctl exits 1.\n",
 	  cmd_spawn, "spawn", false },
-	{ "run", 2, 66, "[--stop] [--keep] -- PROGRAM [ARG...]",
+	{ "run", 2, 67, "[--stop] [--keep] [-n] -- PROGRAM [ARG...]",
 	  "run a program on the machine's CPU; exits with its status",
 	  "Spawns a process named after PROGRAM, execs PROGRAM [ARG...] in it and\n"
 	  "writes 'run' to PID/ctl; copies PID/stdout and PID/stderr to its own as\n"
@@ -1202,7 +1287,10 @@ static const struct command commands[] = {
 	  "for a segfault), as a shell reports it.  --stop only loads it: prints the\n"
 	  "PID and leaves it stopped at its entry point (PID/regs; 'run' or 'step N'\n"
 	  "on PID/ctl).  --keep runs it with 'run keep' and does not reap it: its\n"
-	  "address space stays to inspect until 'vmfsctl kill PID'.\n",
+	  "address space stays to inspect until 'vmfsctl kill PID'.  vmfsctl's own\n"
+	  "standard input (a file, a pipe or the terminal) is copied to PID/stdin\n"
+	  "as the program reads it, its end the program's end of file; -n\n"
+	  "(--no-stdin) gives the program none (EOF at once); --stop gives none.\n",
 	  cmd_run, "run", false },
 	{ "exec", 2, 64, "PID PATH [ARG...]",
 	  "make a process run a host ELF program",

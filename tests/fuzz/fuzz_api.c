@@ -853,10 +853,10 @@ static void op_dead_pid(struct run *r)
 }
 
 /*
- * vmfs_fds, vmfs_fd_link and vmfs_fd_info (since 0.7) with any fd, length and count: the
- * model's processes never run a program (exec'd ones exit at once), so
- * they have no fds; a dead PID is -ESRCH, a NULL buffer with a length
- * -EINVAL; built without the CPU, -ENOSYS.
+ * vmfs_fds, vmfs_fd_link, vmfs_fd_info and vmfs_input (since 0.7) with any fd, length
+ * and count: the model's processes never run a program (exec'd ones exit at once), so
+ * they have no fds and take no input (-EINVAL); a dead PID is -ESRCH, a NULL buffer
+ * with a length -EINVAL; built without the CPU, -ENOSYS.
  */
 static void op_fds(struct run *r, struct mproc *p)
 {
@@ -881,6 +881,11 @@ static void op_fds(struct run *r, struct mproc *p)
 	EXPECT(r, "fd_info", nosys ? -ENOSYS : -EBADF, vmfs_fd_info(r->md.m, p->pid, fd, &fi));
 	EXPECT(r, "fd_info of a dead pid", nosys ? -ENOSYS : -ESRCH, vmfs_fd_info(r->md.m, dead, fd, &fi));
 	EXPECT(r, "fd_info into NULL", -EINVAL, vmfs_fd_info(r->md.m, p->pid, fd, NULL));
+	/* vmfs_input (since 0.7): no program, no input; flags and length from fd and len */
+	EXPECT(r, "input", nosys ? -ENOSYS : -EINVAL,
+	       vmfs_input(r->md.m, p->pid, len ? buf : NULL, len, (unsigned)fd & 3));
+	EXPECT(r, "input of a dead pid", nosys ? -ENOSYS : -ESRCH,
+	       vmfs_input(r->md.m, dead, buf, len, VMFS_INPUT_EOF));
 }
 
 /* The /proc views with odd arguments: pagemap anywhere, pagetable, kmsg and
