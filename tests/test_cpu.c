@@ -30,13 +30,8 @@ static const char *progs[NPROGS];
 static int load(vmfs *m, int p)
 {
 	const char *argv[] = { progs[p], NULL }, *envp[] = { "PATH=/usr/bin:/bin", NULL };
-	int pid = spawn(m, "loader");
-	int rc = vmfs_exec(m, pid, progs[p], argv, envp, NULL);
 
-	if (rc)
-		print_error("exec %s: %d %s\n", progs[p], rc, vmfs_errmsg());
-	assert_int_equal(rc, 0);
-	return pid;
+	return load_program(m, argv, envp);
 }
 
 /* All @pid wrote to @fd, NUL-terminated, in a static buffer. */
@@ -219,10 +214,9 @@ static void test_segv_jump(void **state)
 	struct vmfs_cpu_status st;
 	struct vmfs_map first;
 	char want[200];
-	int pid = spawn(m, "loader");
+	int pid = load_program(m, argv, envp);
 
 	(void)state;
-	assert_int_equal(vmfs_exec(m, pid, progs[P_SEGV], argv, envp, NULL), 0);
 	assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);
 	assert_int_equal(st.exit_code, 11);
 	assert_int_equal(vmfs_maps(m, pid, &first, 1) > 0, 1);
@@ -507,11 +501,10 @@ static void test_fork_cow(void **state)
 	struct vmfs_cpu_status st;
 	struct vmfs_proc_stat ps;
 	unsigned long shared = 0, written = 0;
-	int pid = spawn(m, "loader"), child = 0;
+	int pid = load_program(m, argv, envp), child = 0;
 	char buf[16];
 
 	(void)state;
-	assert_int_equal(vmfs_exec(m, pid, progs[P_FORK], argv, envp, NULL), 0);
 	assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);
 	assert_int_equal(st.state, 'Z');
 	assert_int_equal(st.exit_code, 0);
@@ -795,8 +788,7 @@ static void run_snap(const char *opts, int fast, bool record, uint64_t step,
 	m = open_machine(o);
 	if (record)
 		assert_int_equal(vmfs_set_policy(m, NULL, &rec_ops, &rec), 0);
-	pid = spawn(m, "loader");
-	assert_int_equal(vmfs_exec(m, pid, argv[0], argv, envp, NULL), 0);
+	pid = load_program(m, argv, envp);
 	for (int i = 0; step && i < 40; i++) {
 		assert_int_equal(vmfs_step(m, pid, step, &st), 0);
 		assert_int_equal(st.state, 'T');
@@ -885,10 +877,8 @@ static void test_fast_path_same(void **state)
 static int load_pipe(vmfs *m, const char *mode)
 {
 	const char *argv[] = { progs[P_PIPE], mode, NULL }, *envp[] = { NULL };
-	int pid = spawn(m, "loader");
 
-	assert_int_equal(vmfs_exec(m, pid, progs[P_PIPE], argv, envp, NULL), 0);
-	return pid;
+	return load_program(m, argv, envp);
 }
 
 /*

@@ -26,13 +26,8 @@ static const char *progs[NPROGS];
 static int load(vmfs *m, int p, const char *arg, const char *arg2)
 {
 	const char *argv[] = { progs[p], arg, arg2, NULL }, *envp[] = { NULL };
-	int pid = spawn(m, "loader");
-	int rc = vmfs_exec(m, pid, progs[p], argv, envp, NULL);
 
-	if (rc)
-		print_error("exec %s: %d %s\n", progs[p], rc, vmfs_errmsg());
-	assert_int_equal(rc, 0);
-	return pid;
+	return load_program(m, argv, envp);
 }
 
 /* All @pid wrote to fd 1, NUL-terminated, malloc'ed. */
@@ -403,8 +398,7 @@ static void test_gzip_every_policy(void **state)
 
 		snprintf(opts, sizeof(opts), "mem=512K,policy=%s", policies[i]);
 		m = open_machine(opts);
-		pid = spawn(m, "loader");
-		assert_int_equal(vmfs_exec(m, pid, "/usr/bin/gzip", argv, envp, NULL), 0);
+		pid = load_program(m, argv, envp);
 		assert_int_equal(vmfs_run(m, pid, 0, 0, &st), 0);
 		if (st.exit_code != 0 || st.out_len[0] != want_len)
 			print_error("policy %s: exit %d, %llu bytes\n", policies[i], st.exit_code,

@@ -25,10 +25,8 @@ static const char *prog;
 static int load(vmfs *m, const char *mode)
 {
 	const char *argv[] = { prog, mode, NULL }, *envp[] = { NULL };
-	int pid = spawn(m, "loader");
 
-	assert_int_equal(vmfs_exec(m, pid, prog, argv, envp, NULL), 0);
-	return pid;
+	return load_program(m, argv, envp);
 }
 
 /* All @pid wrote to @fd (up to 4095 bytes), NUL-terminated, in a static buffer. */

@@ -101,6 +101,22 @@ static inline char *kmsg(vmfs *m)
 	return buf;
 }
 
+/*
+ * A new process (named "loader") with @argv[0] exec'd into it, @argv and
+ * @envp its arguments and environment; its PID.  The tests of the CPU load
+ * their programs with it.
+ */
+static inline int load_program(vmfs *m, const char *const *argv, const char *const *envp)
+{
+	int pid = spawn(m, "loader");
+	int rc = vmfs_exec(m, pid, argv[0], argv, envp, NULL);
+
+	if (rc)
+		print_error("exec %s: %d %s\n", argv[0], rc, vmfs_errmsg());
+	assert_int_equal(rc, 0);
+	return pid;
+}
+
 /* The number of times @needle occurs in the kernel log (not overlapping). */
 static inline int kmsg_count(vmfs *m, const char *needle)
 {
