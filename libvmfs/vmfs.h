@@ -43,6 +43,8 @@ extern "C" {
 #define VMFS_PTE_US       (1ull << 2)   /* user-accessible */
 #define VMFS_PTE_A        (1ull << 5)   /* accessed */
 #define VMFS_PTE_D        (1ull << 6)   /* dirty (leaf) */
+#define VMFS_PTE_PS       (1ull << 7)   /* page size: a pmd entry that maps 2 MiB
+					   itself (a huge leaf); since 0.8 */
 #define VMFS_PTE_COW      (1ull << 9)   /* software: write must copy first */
 #define VMFS_PTE_PROTNONE (1ull << 10)  /* software: resident, PROT_NONE (P clear) */
 #define VMFS_PTE_SWAP     (1ull << 11)  /* software: not present, page is in swap */
@@ -243,7 +245,12 @@ struct vmfs_map {
 				  shows as Linux does a file's; else 0
 				  (since 0.5) */
 	uint64_t host_ino;
-	uint64_t reserved[8];
+	uint64_t anon_huge;    /* of anon, the pages mapped by huge pmd leaves
+				  (smaps' AnonHugePages, in pages), since 0.8 */
+	uint64_t thp_eligible; /* 1 when a fault here may take a huge page
+				  (smaps' THPeligible: thp= mode, madvise,
+				  private anonymous, 2 MiB of it aligned), since 0.8 */
+	uint64_t reserved[6];
 };
 
 /*
@@ -394,7 +401,10 @@ struct vmfs_walk {
 	int      mapped;     /* 1 if a mapping covers the address */
 	int      prot;       /* that mapping's PROT_* (kernel image: READ|WRITE) */
 	int      flags;      /* that mapping's MAP_* */
-	uint32_t reserved[5];
+	uint32_t page_shift; /* present or PROT_NONE: log2 of the page's size, 12, or
+				21 when the walk ended at a huge pmd leaf (depth is
+				then levels - 1); 0 otherwise.  Since 0.8 */
+	uint32_t reserved[4];
 };
 
 /*
@@ -935,6 +945,8 @@ ssize_t vmfs_page_idle_set(vmfs *m, uint64_t pfn, const uint64_t *bitmap, size_t
 #define VMFS_MADV_FREE        8
 #define VMFS_MADV_DONTFORK    10
 #define VMFS_MADV_DOFORK      11
+#define VMFS_MADV_HUGEPAGE    14   /* VM_HUGEPAGE: THP with thp=madvise (since 0.8) */
+#define VMFS_MADV_NOHUGEPAGE  15   /* VM_NOHUGEPAGE: never THP here (since 0.8) */
 #define VMFS_MADV_WIPEONFORK  18
 #define VMFS_MADV_KEEPONFORK  19
 #define VMFS_MADV_COLD        20
@@ -1014,7 +1026,14 @@ struct vmfs_mlock_stat {
 	uint64_t pglazyfreed;               /* lazy pages reclaim dropped without a write */
 	uint64_t memlock;                   /* the memlock limit in bytes, UINT64_MAX
 					       for unlimited */
-	uint64_t reserved[15];
+	/* transparent huge pages (vmstat's names, since 0.8) */
+	uint64_t thp_fault_alloc;           /* faults that took a huge page */
+	uint64_t thp_fault_fallback;        /* faults that wanted one and fell back to 4 KiB */
+	uint64_t thp_split_pmd;             /* huge pmd leaves split into 512 ptes */
+	uint64_t thp_split_page;            /* huge pages split into 512 pages */
+	uint64_t nr_anon_transparent_hugepages; /* huge pages now (meminfo's
+						   AnonHugePages is 2048 kB each) */
+	uint64_t reserved[10];
 };
 
 /* vmfs_mlock_stat - those figures.  0.  Since 0.5. */

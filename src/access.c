@@ -170,7 +170,7 @@ static void show_opcodes(struct access *a, uint64_t ip)
 			leaf = w.level[w.depth - 1].entry;
 			if (!(leaf & PTE_US))
 				return;   /* not user memory: copy_from_user_nmi fails as above */
-			page = page_address(&a->m->phys, pte_pfn(leaf), false);
+			page = page_address(&a->m->phys, w.paddr >> PAGE_SHIFT, false);
 		}
 		len += (size_t)snprintf(text + len, sizeof(text) - len, i == PROLOGUE ? "<%02x> " :
 					i == NBYTES - 1 ? "%02x" : "%02x ", page[va & (PAGE_SIZE - 1)]);
@@ -281,7 +281,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 
 	for (int tries = 0; tries < 4; tries++) {
 		uint64_t pfn = mm->cr3, *ptep = NULL, *ep, e = 0;
-		bool us = true, rw = true, nx = false;
+		bool us = true, rw = true, nx = false, huge = false;
 		struct vma *v;
 		int l, rc;
 
@@ -296,6 +296,18 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 				e = *ep;
 				if (l == g->levels - 1) {
 					ptep = ep;
+					break;
+				}
+				if (pmd_trans_huge(e)) {
+					/*
+					 * A huge leaf: the 4 KiB page's translation is
+					 * made from it (pfn head + i), its accessed and
+					 * dirty bits land in the pmd entry.
+					 */
+					ptep = ep;
+					huge = true;
+					e = mk_pte(pte_pfn(e) + ((va & ~HPAGE_PMD_MASK) >> PAGE_SHIFT),
+						   e & ~(PTE_PS | PTE_PFN_MASK));
 					break;
 				}
 				if (!pte_present(e))
@@ -321,6 +333,12 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 				v = va_is_user(g, va) ? vma_find(&mm->vmas, va) : NULL;
 				if (!v || access_error(a, v))
 					return bad_area(a, va, VMFS_SEGV_ACCERR, VMFS_PF_PROT);
+				if (huge) {
+					/* do_huge_pmd_wp_page: reused, or split and walked again */
+					if ((rc = handle_mm_fault(m, mm, v, va, fault_flags(a), a->f, NULL)) < 0)
+						return rc;
+					continue;
+				}
 				if ((e & PTE_COW) || !(v->prot & PROT_WRITE)) {
 					/* A forced write to an exclusive page writes in place. */
 					const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
@@ -558,9 +576,10 @@ int64_t access_run(struct access *a, uint64_t addr, void *buf, uint64_t len, str
 
 			sink_add(sink, page_address(&m->phys, spfn, false) + (pa & (PAGE_SIZE - 1)), n);
 			if (pfn_is_data(&m->phys, spfn) &&
-			    !((sf = pfn_frame(&m->phys, spfn))->flags & FRAME_LOCKED)) {
-				sf->flags |= FRAME_LOCKED;
-				sink->pinned[sink->npinned++] = spfn;
+			    !((sf = pfn_frame(&m->phys, compound_head(&m->phys, spfn)))->flags &
+			      FRAME_LOCKED)) {
+				sf->flags |= FRAME_LOCKED;   /* a huge page's head pins all of it */
+				sink->pinned[sink->npinned++] = compound_head(&m->phys, spfn);
 				a->nowarn = true;   /* read_spans copies if memory runs short */
 			}
 			if (pfn_is_data(&m->phys, spfn))     /* not the kernel image */
@@ -885,6 +904,8 @@ int translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w)
 		w->level[l] = (struct vmfs_walk_level){ pfn << PAGE_SHIFT, pt_index(g, addr, l), e };
 		w->depth = l + 1;
 		if (l < g->levels - 1) {
+			if (pmd_trans_huge(e))
+				break;   /* a huge leaf: the walk ends one level early */
 			if (!pte_present(e)) {
 				e = 0;
 				break;
@@ -892,7 +913,11 @@ int translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w)
 			pfn = pte_pfn(e);
 		}
 	}
-	if (w->depth == g->levels && pte_present(e)) {
+	if (w->depth == g->levels - 1 && pmd_trans_huge(e)) {
+		w->state = VMFS_WALK_PRESENT;
+		w->page_shift = PAGE_SHIFT + HPAGE_PMD_ORDER;
+		w->paddr = (pte_pfn(e) << PAGE_SHIFT) | (addr & ~HPAGE_PMD_MASK);
+	} else if (w->depth == g->levels && pte_present(e)) {
 		w->state = VMFS_WALK_PRESENT;
 	} else if (w->depth == g->levels && (e & PTE_PROTNONE)) {
 		w->state = VMFS_WALK_PROTNONE;
@@ -900,8 +925,10 @@ int translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w)
 		w->state = VMFS_WALK_SWAPPED;
 		w->swap_slot = pte_pfn(e);
 	}
-	if (w->state == VMFS_WALK_PRESENT || w->state == VMFS_WALK_PROTNONE)
+	if ((w->state == VMFS_WALK_PRESENT || w->state == VMFS_WALK_PROTNONE) && !w->page_shift) {
+		w->page_shift = PAGE_SHIFT;
 		w->paddr = (pte_pfn(e) << PAGE_SHIFT) | (addr & (PAGE_SIZE - 1));
+	}
 	if (va_is_user(g, addr)) {
 		const struct vma *v = vma_find(&mm->vmas, addr);
 

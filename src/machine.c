@@ -12,6 +12,7 @@
  * Called with the machine lock held (except machine_open/close).
  */
 #include "machine.h"
+#include "huge_memory.h"
 #include "error.h"
 #include "object.h"
 #include "vmobj.h"
@@ -88,6 +89,7 @@ int machine_open(struct vmfs **out, const char *options)
 	if (!m)
 		return vm_error(-ENOMEM, "out of memory");
 	m->opt = opt;
+	m->split_huge_pmd = split_huge_pmd;   /* walk_page_range's (pgtable.h) */
 	vm_reserves_init(m);
 	clock_gettime(CLOCK_MONOTONIC, &m->t0);
 	m->boot_time = time(NULL);
@@ -160,6 +162,8 @@ int machine_close(struct vmfs *m)
 	swap_fini(&m->swap);
 	rc = store_close(m->store);
 	u64map_free(&m->pids);
+	assert(m->nr_deposit == 0);   /* every huge leaf's table went with it */
+	free(m->pt_deposit);
 	phys_free(&m->phys);
 	klog_free(&m->klog);
 	pthread_mutex_destroy(&m->lock);
@@ -342,10 +346,12 @@ int machine_mlock_stat(struct vmfs *m, struct vmfs_mlock_stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
-		unsigned fl = pfn_frame(&m->phys, pfn)->flags;
+		const struct frame *f = pfn_frame(&m->phys, pfn);
+		unsigned fl = f->flags;
+		uint64_t n = 1ull << frame_order(f);   /* a huge page's head: all its pages */
 
-		st->mlocked += (fl & FRAME_MLOCKED) != 0;
-		st->lazyfree += (fl & FRAME_LAZYFREE) != 0;
+		st->mlocked += (fl & FRAME_MLOCKED) ? n : 0;
+		st->lazyfree += (fl & FRAME_LAZYFREE) ? n : 0;
 	}
 	st->unevictable = st->mlocked;
 	st->unevictable_pgs_mlocked = m->cnt.unevictable_pgs_mlocked;
@@ -354,6 +360,11 @@ int machine_mlock_stat(struct vmfs *m, struct vmfs_mlock_stat *st)
 	st->pglazyfree = m->cnt.pglazyfree;
 	st->pglazyfreed = m->cnt.pglazyfreed;
 	st->memlock = m->opt.memlock;
+	st->thp_fault_alloc = m->cnt.thp_fault_alloc;
+	st->thp_fault_fallback = m->cnt.thp_fault_fallback;
+	st->thp_split_pmd = m->cnt.thp_split_pmd;
+	st->thp_split_page = m->cnt.thp_split_page;
+	st->nr_anon_transparent_hugepages = m->cnt.nr_anon_thp;
 	return 0;
 }
 
@@ -406,8 +417,9 @@ static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 		o->swap++;
 		o->swap_pss += (PAGE_SIZE << PSS_SHIFT) / (count > 1 ? count : 1);
 	} else if (pte_resident(e) && !is_zero_pfn(m, pte_pfn(e))) {
-		/* (smaps_pte_entry counts no zero page: vm_normal_page has none) */
-		const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
+		/* (smaps_pte_entry counts no zero page: vm_normal_page has none;
+		 * a page of a huge leaf counts as smaps_pmd_entry's, by its head) */
+		const struct frame *f = pfn_frame(&m->phys, compound_head(&m->phys, pte_pfn(e)));
 		bool dirty = (e & PTE_D) || (f->flags & FRAME_DIRTY);
 		uint64_t share = (PAGE_SIZE << PSS_SHIFT) / (f->mapcount ? f->mapcount : 1);
 
@@ -417,6 +429,8 @@ static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 			o->pss_dirty += share;
 		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON) {
 			o->anon++;
+			if (f->flags & FRAME_HEAD)
+				o->anon_huge++;   /* AnonHugePages: mapped by a huge leaf */
 			o->pss_anon += share;   /* smaps_page_accumulate: PageAnon */
 			/* smaps_account: !PageSwapBacked && !dirty && !PageDirty */
 			if ((f->flags & FRAME_LAZYFREE) && !dirty)
@@ -436,7 +450,7 @@ static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 	return 0;
 }
 
-static const struct mm_walk_ops count_ops = { .pte_entry = count_pte };
+static const struct mm_walk_ops count_ops = { .pte_entry = count_pte, .huge_ptes = true };
 
 int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 {
@@ -473,6 +487,7 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 			}
 		}
 		walk_page_range(m, mm, v->start, v->end, &count_ops, o);
+		o->thp_eligible = thp_vma_allowable(m, v, UINT64_MAX);
 		if (v->obj && v->obj->kind == VMOBJ_SHMEM)
 			o->swap += shmem_swap_usage(v);
 		o->pss >>= PSS_SHIFT;
@@ -509,7 +524,8 @@ static int pagemap_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pte
 		 * neither exclusively mapped nor a file page. */
 		pm = VMFS_PM_PRESENT | (pte_pfn(e) & VMFS_PM_PFN_MASK);
 	} else if (pte_resident(e)) {
-		const struct frame *f = pfn_frame(&m->phys, pte_pfn(e));
+		/* a page of a huge leaf: its own PFN, the head's mapcount */
+		const struct frame *f = pfn_frame(&m->phys, compound_head(&m->phys, pte_pfn(e)));
 
 		pm = VMFS_PM_PRESENT | (pte_pfn(e) & VMFS_PM_PFN_MASK);
 		if ((f->flags & FRAME_KIND_MASK) == FRAME_CACHE)
@@ -527,7 +543,7 @@ static int pagemap_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pte
 	return 0;
 }
 
-static const struct mm_walk_ops pagemap_ops = { .pte_entry = pagemap_pte };
+static const struct mm_walk_ops pagemap_ops = { .pte_entry = pagemap_pte, .huge_ptes = true };
 
 /* vmfs_pagemap: one /proc/PID/pagemap entry per page (pagemap.rst). */
 int64_t proc_pagemap(struct vmfs *m, int pid, uint64_t vpn, uint64_t *out, uint64_t n)
@@ -582,7 +598,14 @@ static int dump_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, 
 	return dump_entry(m, mm, va, ptep, m->geom.levels - 1, arg);
 }
 
-static const struct mm_walk_ops dump_ops = { .upper_entry = dump_entry, .pte_entry = dump_pte };
+/* A huge pmd leaf: one entry of the dump, at the pmd level, where its walk ends. */
+static int dump_pmd(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pmdp, void *arg)
+{
+	return dump_entry(m, mm, va, pmdp, m->geom.levels - 2, arg);
+}
+
+static const struct mm_walk_ops dump_ops = { .upper_entry = dump_entry, .pte_entry = dump_pte,
+					     .pmd_entry = dump_pmd };
 
 /* vmfs_pagetable: the user half's non-zero entries, depth first. */
 int64_t proc_pagetable(struct vmfs *m, int pid, struct vmfs_pt_entry *out, uint64_t max)

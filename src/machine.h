@@ -136,6 +136,9 @@ struct vm_counters {
 	/* mlock and MADV_FREE (vmstat's names; rmap.c, page.c, vmscan.c, madvise.c) */
 	uint64_t unevictable_pgs_mlocked, unevictable_pgs_munlocked, unevictable_pgs_cleared;
 	uint64_t pglazyfree, pglazyfreed;
+	/* transparent huge pages (vmstat's names; huge_memory.c) */
+	uint64_t thp_fault_alloc, thp_fault_fallback, thp_split_pmd, thp_split_page;
+	uint64_t nr_anon_thp;         /* nr_anon_transparent_hugepages: huge pages now */
 };
 
 struct vmfs {
@@ -175,6 +178,17 @@ struct vmfs {
 	uint64_t           committed;     /* pages charged (Linux's vm_committed_as): the
 					     VM_ACCOUNT mappings and shared-memory objects */
 	uint64_t           user_reserve;  /* pages, set at open (mmap.c) */
+	/*
+	 * Transparent huge pages (huge_memory.c): the pte tables deposited
+	 * for the huge pmd leaves, one each (pgtable_trans_huge_deposit), so
+	 * that splitting one never needs a table the pool may lack; and the
+	 * split that walk_page_range calls for a walker with no pmd_entry
+	 * (huge_memory.c's split_huge_pmd, set by machine_open: a pointer,
+	 * so that pgtable.c stays below the modules it calls back).
+	 */
+	uint64_t          *pt_deposit;
+	uint64_t           nr_deposit, cap_deposit;
+	void             (*split_huge_pmd)(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pmdp);
 	time_t             boot_time;     /* wall clock at open */
 	struct timespec    t0;
 };

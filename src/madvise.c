@@ -9,7 +9,7 @@
  * anonymous memory, WIPEONFORK of a mapping with an object) stops the walk
  * with the mappings before it advised, as Linux's does.  The advices that
  * are mapping flags (NORMAL, RANDOM, SEQUENTIAL, DONTFORK, DOFORK,
- * WIPEONFORK, KEEPONFORK) split the mappings at the range's ends and merge
+ * WIPEONFORK, KEEPONFORK, HUGEPAGE, NOHUGEPAGE) split the mappings at the range's ends and merge
  * what becomes alike; a split past max_map_count is EAGAIN, with nothing
  * changed (Linux turns the ENOMEM of a split into EAGAIN).  The others
  * act on the pages:
@@ -34,7 +34,7 @@
  *             vmscan's path (reclaim_page): to swap, back to its object,
  *             or dropped.
  * The advices Linux has and the machine does not (MADV_REMOVE, DONTDUMP,
- * HUGEPAGE, MERGEABLE, POPULATE_*, ...) are EINVAL, as an unknown one is.
+ * MERGEABLE, POPULATE_*, COLLAPSE, ...) are EINVAL, as an unknown one is.
  * NORMAL, RANDOM and SEQUENTIAL only set the mapping's VM_RAND_READ and
  * VM_SEQ_READ here; the fault handler's readahead (filemap.c) reads them:
  * read-around, nothing, or sequential readahead on a major fault.
@@ -70,6 +70,7 @@ static bool advice_known(int advice)
 	case VMFS_MADV_WILLNEED: case VMFS_MADV_DONTNEED: case VMFS_MADV_FREE:
 	case VMFS_MADV_DONTFORK: case VMFS_MADV_DOFORK: case VMFS_MADV_WIPEONFORK:
 	case VMFS_MADV_KEEPONFORK: case VMFS_MADV_COLD: case VMFS_MADV_PAGEOUT:
+	case VMFS_MADV_HUGEPAGE: case VMFS_MADV_NOHUGEPAGE:
 		return true;
 	}
 	return false;
@@ -87,6 +88,8 @@ static bool advice_flags(int advice, unsigned *clear, unsigned *set)
 	case VMFS_MADV_DOFORK:     *clear = VM_DONTCOPY; return true;
 	case VMFS_MADV_WIPEONFORK: *set = VM_WIPEONFORK; return true;
 	case VMFS_MADV_KEEPONFORK: *clear = VM_WIPEONFORK; return true;
+	case VMFS_MADV_HUGEPAGE:   *clear = VM_NOHUGEPAGE; *set = VM_HUGEPAGE; return true;
+	case VMFS_MADV_NOHUGEPAGE: *clear = VM_HUGEPAGE; *set = VM_NOHUGEPAGE; return true;
 	}
 	return false;
 }
@@ -194,7 +197,13 @@ static int advise_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep
 static int advise_pages(struct vmfs *m, struct mm *mm, const struct vma *v, int advice,
 			uint64_t start, uint64_t end)
 {
+	/*
+	 * WILLNEED looks only at swap entries: a huge leaf is a view; the
+	 * others split it (6.1 handles one wholly inside whole: FREE marks it
+	 * lazy, PAGEOUT reclaims it, which splits it anyway).
+	 */
 	static const struct mm_walk_ops ops = { .pte_entry = advise_pte };
+	static const struct mm_walk_ops view_ops = { .pte_entry = advise_pte, .huge_ptes = true };
 	struct advise_walk w = { .advice = advice };
 
 	if (advice == VMFS_MADV_COLD && m->pol_builtin)
@@ -212,7 +221,7 @@ static int advise_pages(struct vmfs *m, struct mm *mm, const struct vma *v, int 
 				break;          /* out of memory: readahead stops, no error */
 		return 0;
 	}
-	walk_page_range(m, mm, start, end, &ops, &w);
+	walk_page_range(m, mm, start, end, advice == VMFS_MADV_WILLNEED ? &view_ops : &ops, &w);
 	for (uint64_t i = 0; i < w.n; i++) {
 		uint64_t va = w.todo[i], *ptep;
 
@@ -343,6 +352,8 @@ int do_mincore(struct vmfs *m, int pid, uint64_t start, uint64_t len, unsigned c
 		if (!v)
 			return vm_error(-ENOMEM, "mincore: 0x%llx is not mapped", (unsigned long long)va);
 		ptep = pte_offset(m, mm->cr3, va);
+		if (!ptep)
+			ptep = pmd_offset_huge(m, mm->cr3, va);   /* mincore_pte_range's huge leaf */
 		if (ptep && pte_resident(*ptep)) {
 			vec[i] = 1;
 		} else if (ptep && pte_is_swap(*ptep)) {

@@ -37,6 +37,7 @@
 #include "error.h"
 #include "page.h"
 #include "filemap.h"
+#include "huge_memory.h"
 #include "rmap.h"
 #include "swap.h"
 #include "vmobj.h"
@@ -592,21 +593,61 @@ static int handle_pte_fault(struct vm_fault *vmf)
 	return 0;
 }
 
+/*
+ * __handle_mm_fault's pmd step, where no pte table holds @va: a none pmd
+ * of a mapping eligible for huge pages takes one (do_huge_pmd_anonymous_page,
+ * falling back to 4 KiB pages when none is free); a write to a huge leaf
+ * that does not allow it is do_huge_pmd_wp_page (reused, or split so that
+ * the walk again finds ptes).  1 when the fault is done here, 0 to go on to
+ * the pte step, -errno.
+ */
+static int handle_pmd_fault(struct vm_fault *vmf)
+{
+	struct vmfs *m = vmf->m;
+	uint64_t *pmdp = pmd_offset_huge(m, vmf->mm->cr3, vmf->address);
+
+	if (pmdp) {
+		if (fault_write(vmf) && !(*pmdp & PTE_RW) &&
+		    do_huge_pmd_wp_page(m, vmf->mm, vmf->vma, vmf->address, pmdp)) {
+			count_cow(vmf);
+			count_minor(vmf);
+		}
+		return 1;   /* done, or split: the caller walks again */
+	}
+	if (!thp_vma_allowable(m, vmf->vma, vmf->address))
+		return 0;
+	if (!(pmdp = pmd_alloc(m, vmf->mm, vmf->address))) {
+		vmf->pt_oom = true;
+		return oom(vmf, vm_error(-ENOMEM, "out of page-table frames"));
+	}
+	if (*pmdp || do_huge_pmd_anonymous_page(m, vmf->mm, vmf->vma, vmf->address, pmdp))
+		return 0;   /* a pte table there already, or VM_FAULT_FALLBACK */
+	count_minor(vmf);
+	return 1;
+}
+
 int handle_mm_fault(struct vmfs *m, struct mm *mm, struct vma *vma, uint64_t va,
 		    unsigned flags, struct vmfs_fault *info, uint64_t *ptep)
 {
 	struct vm_fault vmf = { .m = m, .mm = mm, .vma = vma, .address = va, .flags = flags,
 				.info = info, .pte = ptep };
-	int rc;
+	int rc = 0;
 
 	assert(va_is_user(&m->geom, va) && vma && va >= vma->start && va < vma->end);
 	assert(ptep == pte_offset(m, mm->cr3, va));
 	vmf.orig_pte = ptep ? *ptep : 0;
-	rc = handle_pte_fault(&vmf);
+	if (!ptep)
+		rc = handle_pmd_fault(&vmf);
+	if (rc == 0)
+		rc = handle_pte_fault(&vmf);
+	else if (rc > 0)
+		rc = 0;
 	if (rc == 0 && (vma->vm_flags & VM_LOCKED)) {
 		/* A page now mapped by a locked mapping is mlocked (mlock_new_folio). */
 		uint64_t *p = pte_offset(m, mm->cr3, va);
 
+		if (!p)
+			p = pmd_offset_huge(m, mm->cr3, va);
 		if (p && pte_resident(*p))
 			mlock_page(m, pte_pfn(*p));
 	}

@@ -31,6 +31,7 @@
  */
 #include "machine.h"
 #include "error.h"
+#include "huge_memory.h"
 #include "page.h"
 #include "rmap.h"
 #include "vmobj.h"
@@ -89,7 +90,9 @@ static int zap_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, v
 
 void zap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end)
 {
-	static const struct mm_walk_ops zap_ops = { .pte_entry = zap_pte, .free_empty = true };
+	/* a huge leaf wholly inside goes whole (zap_huge_pmd); one partly inside is split */
+	static const struct mm_walk_ops zap_ops = { .pte_entry = zap_pte, .free_empty = true,
+						    .pmd_entry = zap_huge_pmd };
 
 	walk_page_range(m, mm, start, end, &zap_ops, NULL);
 }
@@ -317,7 +320,15 @@ static int copy_pte(struct vmfs *m, struct mm *src, uint64_t va, uint64_t *ptep,
 	return 0;
 }
 
-static const struct mm_walk_ops copy_ops = { .pte_entry = copy_pte };
+/* copy_pmd_range's huge leaf: copy_huge_pmd, never split. */
+static int copy_pmd(struct vmfs *m, struct mm *src, uint64_t va, uint64_t *pmdp, void *arg)
+{
+	const struct copy_ctx *c = arg;
+
+	return copy_huge_pmd(m, src, c->dst, va, pmdp);
+}
+
+static const struct mm_walk_ops copy_ops = { .pte_entry = copy_pte, .pmd_entry = copy_pmd };
 
 int mm_fork(struct vmfs *m, int pid)
 {

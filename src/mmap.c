@@ -70,6 +70,7 @@
 #include "object.h"
 #include "rmap.h"
 #include "mmap.h"
+#include "huge_memory.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -100,13 +101,19 @@ void spares_put(struct spares *s)
 		free(s->v[--s->n]);
 }
 
-/* Make sure no mapping straddles @addr: split the one that does. */
-static void split_at(struct mm *mm, uint64_t addr, struct spares *s)
+/*
+ * Make sure no mapping straddles @addr: split the one that does, and
+ * first a huge page there (vma_adjust_trans_huge: a huge page lies wholly
+ * inside one mapping).
+ */
+static void split_at(struct vmfs *m, struct mm *mm, uint64_t addr, struct spares *s)
 {
 	struct vma *v = vma_find(&mm->vmas, addr), *t;
 
 	if (!v || v->start == addr)
 		return;
+	if (addr & ~HPAGE_PMD_MASK)
+		split_huge_pmd_address(m, mm, addr);
 	t = s->v[--s->n];
 	*t = *v;
 	t->start = addr;
@@ -249,8 +256,8 @@ void unmap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end, st
 {
 	struct vma *v;
 
-	split_at(mm, start, s);
-	split_at(mm, end, s);
+	split_at(m, mm, start, s);
+	split_at(m, mm, end, s);
 	munlock_vmas(m, mm, start, end);
 	/* Pages first: an object's cache may go with its last mapping. */
 	zap_range(m, mm, start, end);
@@ -701,7 +708,21 @@ static int change_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep
 	return 0;
 }
 
-static const struct mm_walk_ops change_ops = { .pte_entry = change_pte };
+/*
+ * change_huge_pmd: a huge leaf wholly inside the range takes the new
+ * protection whole; PROT_NONE splits it (6.1 keeps a PROT_NONE huge leaf,
+ * the machine has no such leaf).
+ */
+static int change_pmd(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pmdp, void *arg)
+{
+	if (*(const int *)arg == PROT_NONE) {
+		split_huge_pmd(m, mm, va, pmdp);   /* the walk goes on into its ptes */
+		return 0;
+	}
+	return change_pte(m, mm, va, pmdp, arg);
+}
+
+static const struct mm_walk_ops change_ops = { .pte_entry = change_pte, .pmd_entry = change_pmd };
 
 /*
  * mprotect_fixup and madvise_update_vma, mapping by mapping over [start,
@@ -722,11 +743,11 @@ static void change_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t
 		if (!change_of(v, c, &r))
 			continue;
 		if (v->start < start) {
-			split_at(mm, start, s);
+			split_at(m, mm, start, s);
 			v = v->next;
 		}
 		if (v->end > end)
-			split_at(mm, end, s);
+			split_at(m, mm, end, s);
 		v->flags = r.flags;
 		v->prot = r.prot;
 		v->vm_flags = r.vm_flags;

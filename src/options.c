@@ -215,6 +215,18 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 		snprintf(o->root, sizeof(o->root), "%s", val);
 		return 0;
 	}
+	if (!strcmp(key, "thp")) {
+		/* /sys/kernel/mm/transparent_hugepage/enabled */
+		if (!strcmp(val, "always"))
+			o->thp = THP_ALWAYS;
+		else if (!strcmp(val, "madvise"))
+			o->thp = THP_MADVISE;
+		else if (!strcmp(val, "never"))
+			o->thp = THP_NEVER;
+		else
+			return bad(key, val, "give always, madvise or never");
+		return 0;
+	}
 	if (!strcmp(key, "contents")) {
 		if (strcmp(val, "ram") && strcmp(val, "none"))
 			return bad(key, val, "give 'ram' (pages keep their bytes) or 'none' (no bytes kept)");
@@ -223,7 +235,7 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
 	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size") && !t)
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock, aslr, seed, root, read_ahead_kb, slice, cpu_tlb)", key);
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock, aslr, seed, root, read_ahead_kb, slice, cpu_tlb, thp)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");

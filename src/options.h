@@ -118,7 +118,13 @@ struct vm_options {
 				       where it differs (cpu.c); 0: every one
 				       through access_vm and uc_mem_read/write.
 				       Tunable "vmfs.cpu_tlb" */
+	int      thp;               /* thp=: enum thp_mode, default madvise:
+				       which private anonymous mappings get
+				       2 MiB pages at a fault (huge_memory.c) */
 };
+
+/* thp=always|madvise|never (since 0.8): Linux's transparent_hugepage/enabled. */
+enum thp_mode { THP_MADVISE = 0, THP_ALWAYS = 1, THP_NEVER = 2 };
 
 int options_parse(const char *str, struct vm_options *out);
 

@@ -101,6 +101,8 @@ static inline void page_accessed(struct vmfs *m, uint64_t pfn)
 {
 	struct vmfs_page pg;
 
+	if (__builtin_expect(m->cnt.nr_anon_thp != 0, 0))
+		pfn = compound_head(&m->phys, pfn);   /* a huge page is one page to the policy */
 	if (pfn == m->pol_last)
 		return;
 	if (m->pol_builtin) {

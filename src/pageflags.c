@@ -19,6 +19,7 @@
  */
 #include "pageflags.h"
 #include "error.h"
+#include "huge_memory.h"
 #include "page.h"
 #include "policy.h"
 #include "rmap.h"
@@ -172,7 +173,22 @@ static int clear_refs_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *
 	return 0;
 }
 
-static const struct mm_walk_ops clear_refs_ops = { .pte_entry = clear_refs_pte };
+/*
+ * A huge leaf (clear_refs_pte_range's pmd part): its accessed bit and its
+ * head's young flag, the leaf kept; soft-dirty's write-protect splits it
+ * (6.1 write-protects the pmd, the machine's soft-dirty faults are 4 KiB).
+ */
+static int clear_refs_pmd(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pmdp, void *arg)
+{
+	if (*(const int *)arg == VMFS_CLEAR_REFS_SOFT_DIRTY) {
+		split_huge_pmd(m, mm, va, pmdp);   /* the walk goes on into its ptes */
+		return 0;
+	}
+	return clear_refs_pte(m, mm, va, pmdp, arg);
+}
+
+static const struct mm_walk_ops clear_refs_ops = { .pte_entry = clear_refs_pte,
+						   .pmd_entry = clear_refs_pmd };
 
 int clear_refs_write(struct vmfs *m, int pid, int type)
 {

@@ -45,6 +45,17 @@ uint64_t *pte_offset(const struct vmfs *m, uint64_t cr3, uint64_t va)
 	return ep;
 }
 
+uint64_t *pmd_offset_huge(const struct vmfs *m, uint64_t cr3, uint64_t va)
+{
+	uint64_t *ep;
+
+	if (m->geom.levels < 3 ||
+	    pt_descend(&m->phys, &m->geom, cr3, 0, va, PTE_P, PTE_P, &ep) != m->geom.levels - 2 ||
+	    !pmd_huge_leaf(*ep))
+		return NULL;
+	return ep;
+}
+
 int64_t pt_entry_alloc(struct phys *p, uint64_t *ep, uint64_t flags, uint64_t *nr_tables)
 {
 	if (!pte_present(*ep)) {
@@ -73,6 +84,23 @@ static uint64_t *pt_walk_alloc(struct vmfs *m, uint64_t cr3, uint64_t va, uint64
 			return NULL;
 	}
 	return pt_entry_offset(&m->phys, g, (uint64_t)pfn, g->levels - 1, va);
+}
+
+uint64_t *pmd_alloc(struct vmfs *m, struct mm *mm, uint64_t va)
+{
+	const struct pt_geom *g = &m->geom;
+	int64_t pfn = (int64_t)mm->cr3;
+
+	assert(va_is_user(g, va));
+	if (g->levels < 3)
+		return NULL;
+	for (int l = 0; l < g->levels - 2; l++) {
+		pfn = pt_entry_alloc(&m->phys, pt_entry_offset(&m->phys, g, (uint64_t)pfn, l, va),
+				     PTE_TABLE_USER, &mm->c.pt_pages);
+		if (pfn < 0)
+			return NULL;
+	}
+	return pt_entry_offset(&m->phys, g, (uint64_t)pfn, g->levels - 2, va);
 }
 
 uint64_t *pte_alloc(struct vmfs *m, struct mm *mm, uint64_t va)
@@ -136,10 +164,23 @@ uint64_t mm_pgtables_pages(const struct vmfs *m, const struct mm *mm)
 	return mm->c.pt_pages - uncounted;
 }
 
+void flush_pmd_tlb_range(struct mm *mm, uint64_t va)
+{
+	uint64_t vpn = (va & HPAGE_PMD_MASK) >> PAGE_SHIFT;
+
+	for (uint64_t i = 0; i < HPAGE_PMD_NR; i++)
+		tlb_flush_page(&mm->tlb, vpn + i);
+}
+
 void set_pte(struct mm *mm, uint64_t va, uint64_t *ptep, uint64_t val)
 {
+	uint64_t old = *ptep;
+
 	*ptep = val;
-	tlb_flush_page(&mm->tlb, va >> PAGE_SHIFT);
+	if ((old | val) & PTE_PS)
+		flush_pmd_tlb_range(mm, va);
+	else
+		tlb_flush_page(&mm->tlb, va >> PAGE_SHIFT);
 }
 
 static bool table_empty(const uint64_t *t)
@@ -157,8 +198,30 @@ struct range_walk {
 	pte_fn       pte_entry;
 	upper_fn     upper_entry;
 	bool         free_empty;
+	pte_fn       pmd_entry;
+	bool         huge_ptes;
 	void        *arg;
 };
+
+/*
+ * A huge leaf seen by a read-only walker as the ptes it stands for: each
+ * 4 KiB page of it in [lo, hi) with a copy of the entry, pfn head + i.
+ */
+static int walk_huge_ptes(struct range_walk *w, uint64_t va, uint64_t e, uint64_t lo, uint64_t hi)
+{
+	uint64_t head = pte_pfn(e), bits = e & ~(PTE_PS | PTE_PFN_MASK);
+
+	for (uint64_t a = lo; a < hi; a += PAGE_SIZE) {
+		uint64_t pte = mk_pte(head + ((a - va) >> PAGE_SHIFT), bits), seen = pte;
+		int rc = w->pte_entry(w->m, w->mm, a, &pte, w->arg);
+
+		assert(pte == seen);   /* a view: nothing may write it */
+		(void)seen;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
 
 /* Walk table @pfn at @level covering addresses from @base, over [start, end). */
 static int walk_level(struct range_walk *w, uint64_t pfn, int level, uint64_t base,
@@ -178,6 +241,23 @@ static int walk_level(struct range_walk *w, uint64_t pfn, int level, uint64_t ba
 
 		if (!t[i])
 			continue;
+		if (level == g->levels - 2 && (t[i] & PTE_PS)) {
+			/* walk_pmd_range's huge leaf: its own callback, a view, or a split */
+			if (w->pmd_entry)
+				rc = w->pmd_entry(w->m, w->mm, va, &t[i], w->arg);
+			else if (w->huge_ptes)
+				rc = walk_huge_ptes(w, va, t[i], lo, hi);
+			else
+				w->m->split_huge_pmd(w->m, w->mm, va, &t[i]);
+			if (rc)
+				return rc;
+			if (!t[i] || (t[i] & PTE_PS)) {
+				if (va + span - 1 >= end - 1)
+					break;
+				continue;
+			}
+			/* split: on into the new pte table */
+		}
 		if (level == g->levels - 1) {
 			rc = w->pte_entry(w->m, w->mm, va, &t[i], w->arg);
 		} else {
@@ -203,7 +283,8 @@ static int walk_level(struct range_walk *w, uint64_t pfn, int level, uint64_t ba
 int walk_page_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
 		    const struct mm_walk_ops *ops, void *arg)
 {
-	struct range_walk w = { m, mm, ops->pte_entry, ops->upper_entry, ops->free_empty, arg };
+	struct range_walk w = { m, mm, ops->pte_entry, ops->upper_entry, ops->free_empty,
+				ops->pmd_entry, ops->huge_ptes, arg };
 
 	assert(start <= end && end <= m->geom.user_top);
 	if (start == end)

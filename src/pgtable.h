@@ -26,7 +26,12 @@
  *     SWAP | slot << 12      in swap (P clear), slot number in bits 12-51
  *
  * Intermediate entries are 0 or P|RW|US|pfn (kernel tables: P|RW, no US),
- * with A set once a walk has passed through them.
+ * with A set once a walk has passed through them.  A pmd entry (level
+ * L-2, so only with levels >= 3) may instead be a huge leaf (transparent
+ * huge pages, huge_memory.c): P | PS | the leaf bits above | the pfn of a
+ * 2 MiB-aligned compound page of 512 frames (pmd_trans_huge); it maps
+ * 2 MiB and the walk ends there.  PS (bit 7) is never set in a pte, so a
+ * leaf pointer's *ptep & PTE_PS says which kind it is.
  * The hardware-like walk ANDs US and RW and ORs NX across levels.
  *
  * The walks: every walk to one address descends with pt_descend() (or, to
@@ -74,6 +79,7 @@ struct mm;
 #define PTE_SWAP     VMFS_PTE_SWAP
 #define PTE_NX       VMFS_PTE_NX
 #define PTE_PFN_MASK VMFS_PTE_PFN_MASK
+#define PTE_PS       VMFS_PTE_PS
 /*
  * Soft-dirty (soft-dirty.rst): x86's _PAGE_SOFT_DIRTY, bit 58, in a present
  * or PROT_NONE entry.  x86 moves it to bit 1 in a swap entry
@@ -90,6 +96,8 @@ struct mm;
 #define PTE_UPPER_PLAIN  (PTE_P | PTE_RW | PTE_US | PTE_A)
 #define PTE_TABLE_KERNEL (PTE_P | PTE_RW)
 #define PTRS_PER_TABLE   512
+#define HPAGE_PMD_SIZE   (PAGE_SIZE << 9)       /* what a huge pmd leaf maps: 2 MiB */
+#define HPAGE_PMD_MASK   (~(HPAGE_PMD_SIZE - 1))
 
 struct pt_geom {
 	int      levels;
@@ -127,6 +135,13 @@ static inline bool pte_present(uint64_t e)      { return e & PTE_P; }
 /* Present or PROT_NONE: a frame is held. */
 static inline bool pte_resident(uint64_t e)     { return e & (PTE_P | PTE_PROTNONE); }
 static inline bool pte_is_swap(uint64_t e)      { return !(e & PTE_P) && (e & PTE_SWAP); }
+/* A huge leaf (pmd_trans_huge, pmd_leaf): present with PS, at the pmd level only. */
+static inline bool pmd_trans_huge(uint64_t e)   { return (e & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS); }
+/* A huge leaf, present or PROT_NONE (a frame held). */
+static inline bool pmd_huge_leaf(uint64_t e)
+{
+	return (e & PTE_PS) && (e & (PTE_P | PTE_PROTNONE));
+}
 static inline uint64_t mk_pte(uint64_t pfn, uint64_t flags)
 {
 	return (pfn << PAGE_SHIFT) | flags;
@@ -156,7 +171,9 @@ static inline uint64_t *pt_entry_offset(const struct phys *p, const struct pt_ge
  * step down toward @va while the upper entries, masked with @mask, equal
  * @want.  Returns the level it stopped at with *@ep the entry there: either
  * levels-1 (*@ep is the leaf entry) or an upper level whose entry failed
- * the test.  With mask = want = PTE_P it goes as far as tables exist.
+ * the test.  With mask = want = PTE_P it goes as far as tables exist.  A
+ * huge leaf (PTE_PS) always fails the test (@want never holds PS): the
+ * walk stops at it, *@ep the pmd entry.
  */
 static inline int pt_descend(const struct phys *p, const struct pt_geom *g, uint64_t pfn,
 			     int level, uint64_t va, uint64_t mask, uint64_t want, uint64_t **ep)
@@ -164,7 +181,7 @@ static inline int pt_descend(const struct phys *p, const struct pt_geom *g, uint
 	for (; level < g->levels - 1; level++) {
 		uint64_t *up = pt_entry_offset(p, g, pfn, level, va);
 
-		if ((*up & mask) != want) {
+		if ((*up & (mask | PTE_PS)) != want) {
 			*ep = up;
 			return level;
 		}
@@ -180,8 +197,18 @@ uint64_t *pgd_offset(const struct vmfs *m, const struct mm *mm, uint64_t va);
 /* The top-level entry for @va in the kernel's own top table (pgd_offset_k). */
 uint64_t *pgd_offset_k(const struct vmfs *m, uint64_t va);
 
-/* The leaf entry for @va under @cr3, or NULL if a table on the way is missing. */
+/* The leaf entry for @va under @cr3, or NULL if a table on the way is missing
+ * (or the walk ends at a huge pmd leaf: pmd_offset_huge finds that). */
 uint64_t *pte_offset(const struct vmfs *m, uint64_t cr3, uint64_t va);
+
+/* The huge pmd leaf (pmd_huge_leaf) mapping @va under @cr3, or NULL. */
+uint64_t *pmd_offset_huge(const struct vmfs *m, uint64_t cr3, uint64_t va);
+
+/*
+ * The pmd entry for user address @va of @mm (level levels-2), allocating
+ * the tables above it; NULL on ENOMEM (or with fewer than 3 levels).
+ */
+uint64_t *pmd_alloc(struct vmfs *m, struct mm *mm, uint64_t va);
 
 /* The leaf entry for user address @va in @mm, allocating missing tables; NULL on ENOMEM. */
 uint64_t *pte_alloc(struct vmfs *m, struct mm *mm, uint64_t va);
@@ -230,8 +257,15 @@ void pgd_free(struct vmfs *m, struct mm *mm);
  */
 uint64_t mm_pgtables_pages(const struct vmfs *m, const struct mm *mm);
 
-/* Write a leaf entry of @mm and drop @va from its TLB. */
+/*
+ * Write a leaf entry of @mm and drop @va from its TLB.  A huge pmd leaf is
+ * a leaf entry too (its old or new value has PTE_PS): then the TLB drops
+ * all 512 pages of its 2 MiB (set_pmd_at with flush_tlb_range).
+ */
 void set_pte(struct mm *mm, uint64_t va, uint64_t *ptep, uint64_t val);
+
+/* Drop the 512 pages of the 2 MiB holding @va from @mm's TLB (flush_pmd_tlb_range). */
+void flush_pmd_tlb_range(struct mm *mm, uint64_t va);
 
 /*
  * OR accessed and dirty bits (@bits within PTE_A | PTE_D | PTE_SOFT_DIRTY)
@@ -267,6 +301,16 @@ static inline void set_pte_init(uint64_t *ptep, uint64_t val)
  * table).  A non-zero return from a callback stops the walk and is
  * returned.  (Linux's mm/pagewalk.c; its pgd_entry ... pmd_entry are the
  * one upper_entry here, the level says which.)
+ *
+ * A huge pmd leaf (walk_pmd_range): with pmd_entry, that callback gets it
+ * (and upper_entry does not: it is no table); else, with huge_ptes (the
+ * read-only views), pte_entry is called for each of its 4 KiB pages in the
+ * range with a pointer to a copy of the entry as a pte would be (pfn head
+ * + i, PS clear; the callback must not write it); else the pmd is split
+ * first (split_huge_pmd, through the machine's split_huge_pmd hook, which
+ * huge_memory.c's split_huge_pmd is: set by machine_open, a pointer so
+ * that pgtable.c stays below the modules it calls back) and the walk goes
+ * on into the new pte table.
  */
 typedef int (*pte_fn)(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg);
 typedef int (*upper_fn)(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ep, int level,
@@ -276,6 +320,8 @@ struct mm_walk_ops {
 	upper_fn upper_entry;   /* may be NULL */
 	pte_fn   pte_entry;     /* required */
 	bool     free_empty;    /* release emptied tables (zap: free_pgtables) */
+	pte_fn   pmd_entry;     /* a huge pmd leaf (va its 2 MiB start), or NULL */
+	bool     huge_ptes;     /* without pmd_entry: show a huge leaf as 512 ptes */
 };
 
 int walk_page_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,

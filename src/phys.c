@@ -141,13 +141,70 @@ int64_t frame_alloc(struct phys *p, enum frame_kind kind, bool zero)
 void frame_put(struct phys *p, uint64_t pfn)
 {
 	struct frame *f = &p->frames[pfn];
+	uint64_t n = 1ull << frame_order(f);
 
 	assert(pfn < p->nframes && f->refcount > 0 && f->mapcount < f->refcount);
 	if (--f->refcount)
 		return;
-	*f = (struct frame){ .flags = FRAME_FREE };
-	p->pgfree++;
-	p->free_stack[p->nfree++] = (uint32_t)pfn;
+	for (uint64_t i = 0; i < n; i++) {
+		p->frames[pfn + i] = (struct frame){ .flags = FRAME_FREE };
+		p->pgfree++;
+		p->free_stack[p->nfree++] = (uint32_t)(pfn + i);
+	}
+}
+
+/*
+ * Interim (the buddy allocator replaces it): the lowest aligned block of
+ * free frames, taken out of the free stack by one pass over it.
+ */
+int64_t frame_alloc_order(struct phys *p, unsigned order, enum frame_kind kind, bool zero)
+{
+	uint64_t n = 1ull << order, base, j = 0;
+
+	if (order == 0)
+		return frame_alloc(p, kind, zero);
+	if (p->nfree < n)
+		return -1;
+	for (base = 0; base + n <= p->nframes; base += n) {
+		uint64_t i;
+
+		for (i = 0; i < n; i++)
+			if ((p->frames[base + i].flags & FRAME_KIND_MASK) != FRAME_FREE ||
+			    p->frames[base + i].refcount)
+				break;
+		if (i == n)
+			break;
+	}
+	if (base + n > p->nframes)
+		return -1;
+	for (uint64_t i = 0; i < p->nfree; i++)
+		if (p->free_stack[i] < base || p->free_stack[i] >= base + n)
+			p->free_stack[j++] = p->free_stack[i];
+	assert(j == p->nfree - n);
+	p->nfree = j;
+	for (uint64_t i = 0; i < n; i++) {
+		struct frame *f = &p->frames[base + i];
+
+		if (zero && p->contents && !(f->flags & FRAME_ZERO))
+			memset(pfn_to_virt(p, base + i), 0, PAGE_SIZE);
+		*f = (struct frame){ .flags = FRAME_TAIL };
+	}
+	p->frames[base] = (struct frame){ .flags = (uint32_t)kind | FRAME_HEAD |
+						   (order << FRAME_ORDER_SHIFT), .refcount = 1 };
+	p->pgalloc += n;
+	return (int64_t)base;
+}
+
+void frame_split(struct phys *p, uint64_t head)
+{
+	struct frame h = p->frames[head];
+	uint64_t n = 1ull << frame_order(&h);
+
+	h.flags &= ~(FRAME_HEAD | FRAME_TAIL | FRAME_ORDER_MASK);
+	for (uint64_t i = 0; i < n; i++) {
+		p->frames[head + i] = h;
+		p->frames[head + i].index = h.index + i;
+	}
 }
 
 int64_t pt_alloc(struct phys *p)

@@ -78,6 +78,19 @@ enum frame_kind {
 				    clear): reclaim drops it unless written again */
 #define FRAME_READAHEAD 0x80000u /* PG_readahead: the object page whose first touch
 				    starts the next readahead window (filemap.c) */
+/*
+ * Compound pages (interim, until the buddy allocator lands on main with the
+ * same contract): FRAME_HEAD on the first frame of 2^order contiguous,
+ * naturally aligned frames handed out as one page (its order in bits
+ * 24-27), FRAME_TAIL on the others (refcount 0, mapcount 0, nothing else).
+ */
+#define MAX_ORDER       11
+#define HPAGE_PMD_ORDER 9
+#define HPAGE_PMD_NR    (1u << HPAGE_PMD_ORDER)
+#define FRAME_HEAD      0x100000u
+#define FRAME_TAIL      0x200000u
+#define FRAME_ORDER_SHIFT 24
+#define FRAME_ORDER_MASK  (0xfu << FRAME_ORDER_SHIFT)
 
 struct frame {
 	uint32_t flags;
@@ -181,6 +194,35 @@ static inline uint64_t phys_size(const struct phys *p)
  * Returns the pfn, or -1 when no frame is free.
  */
 int64_t frame_alloc(struct phys *p, enum frame_kind kind, bool zero);
+
+/* The order of the compound page @f heads: 0 for an ordinary frame. */
+static inline unsigned frame_order(const struct frame *f)
+{
+	return (f->flags & FRAME_HEAD) ? (f->flags & FRAME_ORDER_MASK) >> FRAME_ORDER_SHIFT : 0;
+}
+
+/* The head of the compound page frame @pfn is part of (@pfn itself if none). */
+static inline uint64_t compound_head(const struct phys *p, uint64_t pfn)
+{
+	while (p->frames[pfn].flags & FRAME_TAIL)
+		pfn--;
+	return pfn;
+}
+
+/*
+ * 2^@order naturally aligned contiguous free frames as one compound page:
+ * the head gets @kind, refcount 1, FRAME_HEAD and the order; the tails
+ * FRAME_TAIL.  With @zero all are cleared.  -1 when no such block is free.
+ * Order 0 is frame_alloc.
+ */
+int64_t frame_alloc_order(struct phys *p, unsigned order, enum frame_kind kind, bool zero);
+
+/*
+ * split_page: each frame of the compound page headed by @head becomes an
+ * ordinary frame with the head's flags (less HEAD, TAIL, order), refcount
+ * and mapcount, the head's mapping and index head.index + i.
+ */
+void frame_split(struct phys *p, uint64_t head);
 
 /* One more reference to a frame in use (page.h's get_page). */
 static inline void frame_get(struct phys *p, uint64_t pfn)

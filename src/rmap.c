@@ -31,7 +31,8 @@ static int rmap_one(struct vmfs *m, struct vma *v, uint64_t index, uint64_t pfn,
 {
 	uint64_t va = v->start + ((index - v->pgoff) << PAGE_SHIFT), *ptep;
 
-	ptep = pte_offset(m, v->mm->cr3, va);
+	ptep = (pfn_frame(&m->phys, pfn)->flags & FRAME_HEAD) ? pmd_offset_huge(m, v->mm->cr3, va)
+							      : pte_offset(m, v->mm->cr3, va);
 	m->cnt.rmap_lookups++;
 	if (!ptep || !pte_resident(*ptep) || pte_pfn(*ptep) != pfn)
 		return 0;
@@ -158,7 +159,8 @@ static int mlock_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 
 void mlock_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end, bool lock)
 {
-	static const struct mm_walk_ops ops = { .pte_entry = mlock_pte };
+	/* a huge leaf: its head, which stands for the page (mlock_pmd's folio) */
+	static const struct mm_walk_ops ops = { .pte_entry = mlock_pte, .pmd_entry = mlock_pte };
 
 	walk_page_range(m, mm, start, end, &ops, &lock);
 }

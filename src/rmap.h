@@ -81,10 +81,40 @@ static inline void page_remove_rmap(struct vmfs *m, struct mm *mm, uint64_t pfn)
 	(*rss)--;
 }
 
+/*
+ * The compound forms (page_add_anon_rmap and page_remove_rmap with
+ * compound true): a huge pmd leaf of @mm maps the 512 pages of huge page
+ * @head, counted once in the head's mapcount and 512 times in RSS.
+ */
+static inline void page_add_anon_rmap_huge(struct vmfs *m, struct mm *mm, uint64_t head)
+{
+	struct frame *f = pfn_frame(&m->phys, head);
+	uint64_t rss;
+
+	assert((f->flags & (FRAME_KIND_MASK | FRAME_HEAD)) == (FRAME_ANON | FRAME_HEAD));
+	f->mapcount++;
+	assert(f->mapcount <= f->refcount);
+	mm->c.rss_anon += HPAGE_PMD_NR;
+	rss = mm->c.rss_anon + mm->c.rss_file + mm->c.rss_shmem;
+	if (rss > mm->rss_peak)
+		mm->rss_peak = rss;
+}
+
+static inline void page_remove_rmap_huge(struct vmfs *m, struct mm *mm, uint64_t head)
+{
+	struct frame *f = pfn_frame(&m->phys, head);
+
+	assert(f->mapcount > 0 && mm->c.rss_anon >= HPAGE_PMD_NR && (f->flags & FRAME_HEAD));
+	f->mapcount--;
+	mm->c.rss_anon -= HPAGE_PMD_NR;
+}
+
 typedef int (*rmap_fn)(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg);
 
 /*
  * Call @fn for every leaf entry mapping @pfn, each once, in one pass over
+ * the candidates (for the head of a huge page: every huge pmd leaf mapping
+ * it, @va its 2 MiB start and @ptep the pmd entry), in one pass over
  * the candidates: at most one table walk per member of the fork family or
  * mapping of the object.  Stops early when @fn returns non-zero, and
  * returns that; 0 when every entry was seen.

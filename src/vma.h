@@ -82,6 +82,8 @@ struct vma {
 #define VM_DONTCOPY    0x00020000u   /* MADV_DONTFORK: fork leaves the mapping out */
 #define VM_LOCKONFAULT 0x00080000u   /* mlock2(MLOCK_ONFAULT), MCL_ONFAULT: no populate */
 #define VM_WIPEONFORK  0x02000000u   /* MADV_WIPEONFORK: the child gets zeros */
+#define VM_HUGEPAGE    0x20000000u   /* MADV_HUGEPAGE: THP here with thp=madvise (since 0.8) */
+#define VM_NOHUGEPAGE  0x40000000u   /* MADV_NOHUGEPAGE: never THP here (since 0.8) */
 #define VM_LOCKED_MASK (VM_LOCKED | VM_LOCKONFAULT)
 
 struct vma_tree {

@@ -16,6 +16,7 @@
 #include "vmscan.h"
 #include "machine.h"
 #include "error.h"
+#include "huge_memory.h"
 #include "page.h"
 #include "rmap.h"
 #include "swap.h"
@@ -178,6 +179,28 @@ static int collect_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep
 	return 0;
 }
 
+static int shrink_page(struct vmfs *m, uint64_t pfn);
+
+/*
+ * A huge page chosen for eviction is split first (shrink_folio_list's
+ * split_folio_to_list, as 6.1 does without THP_SWAP), then its 512 pages
+ * go one by one; those that cannot (swap full) stay, known to the policy.
+ * 0 when all went, or the first error.
+ */
+static int shrink_huge_page(struct vmfs *m, uint64_t head)
+{
+	int rc = 0;
+
+	split_huge_page(m, head);
+	for (unsigned i = 0; i < HPAGE_PMD_NR; i++) {
+		int r = shrink_page(m, head + i);
+
+		if (r < 0 && !rc)
+			rc = r;
+	}
+	return rc;
+}
+
 /* shrink_page: evict @pfn.  0, or -errno with nothing changed. */
 static int shrink_page(struct vmfs *m, uint64_t pfn)
 {
@@ -191,6 +214,8 @@ static int shrink_page(struct vmfs *m, uint64_t pfn)
 	bool lazy = false;
 	int rc;
 
+	if (f->flags & FRAME_HEAD)
+		return shrink_huge_page(m, pfn);
 	ents.dirty = false;
 	ents.n = 0;
 	rmap_walk(m, pfn, collect_fn, &ents);
