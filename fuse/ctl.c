@@ -268,6 +268,7 @@ static int parse_advice(const char *word, int *advice, char *err, size_t errlen)
 		{ "dontfork", VMFS_MADV_DONTFORK }, { "dofork", VMFS_MADV_DOFORK },
 		{ "wipeonfork", VMFS_MADV_WIPEONFORK }, { "keeponfork", VMFS_MADV_KEEPONFORK },
 		{ "cold", VMFS_MADV_COLD }, { "pageout", VMFS_MADV_PAGEOUT },
+		{ "hugepage", VMFS_MADV_HUGEPAGE }, { "nohugepage", VMFS_MADV_NOHUGEPAGE },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -276,7 +277,8 @@ static int parse_advice(const char *word, int *advice, char *err, size_t errlen)
 			return 0;
 		}
 	return refuse(err, errlen, "bad advice '%.40s' (normal, random, sequential, willneed, "
-		      "dontneed, free, dontfork, dofork, wipeonfork, keeponfork, cold, pageout)", word);
+		      "dontneed, free, dontfork, dofork, wipeonfork, keeponfork, cold, pageout, "
+		      "hugepage, nohugepage)", word);
 }
 
 static int parse_name(const char *word, const char *what, char *name, char *err, size_t errlen)

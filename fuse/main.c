@@ -70,6 +70,7 @@ static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("read_ahead_kb"),
 	MACHINE_OPT("slice"),
 	MACHINE_OPT("cpu_tlb"),
+	MACHINE_OPT("thp"),
 	FUSE_OPT_KEY("-h", KEY_HELP), FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION), FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("max_read=", KEY_MAX_READ),
@@ -181,6 +182,9 @@ static void help(void)
 "                           default 200000)\n"
 "    cpu_tlb=1|0            0: the CPU makes every access through the whole\n"
 "                           access path, no fast path for TLB hits (default 1)\n"
+"    thp=always|madvise|never  transparent huge pages: 2 MiB pages for private\n"
+"                           anonymous memory, everywhere, where madvise asks\n"
+"                           for them (MADV_HUGEPAGE; default), or never\n"
 "    Sizes take K, M, G, T suffixes; a bad machine option is an error.\n"
 "\n"
 "FUSE options (-o):\n"

@@ -493,7 +493,7 @@ static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "VmallocChunk:   %8" PRIu64 " kB\n", 0 },
 		{ "Percpu:         %8" PRIu64 " kB\n", 0 },
 		{ "HardwareCorrupted: %5" PRIu64 " kB\n", 0 },
-		{ "AnonHugePages:  %8" PRIu64 " kB\n", 0 },
+		{ "AnonHugePages:  %8" PRIu64 " kB\n", KB(ms.nr_anon_transparent_hugepages * 512) },
 		{ "ShmemHugePages: %8" PRIu64 " kB\n", 0 },
 		{ "ShmemPmdMapped: %8" PRIu64 " kB\n", 0 },
 		{ "FileHugePages:  %8" PRIu64 " kB\n", 0 },
@@ -665,6 +665,13 @@ static int put_vmstat(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "unevictable_pgs_cleared", ms.unevictable_pgs_cleared },
 		{ "pglazyfree", ms.pglazyfree },
 		{ "pglazyfreed", ms.pglazyfreed },
+		/* transparent huge pages (issue 17); nr_anon_transparent_hugepages
+		 * counts huge pages, as vmstat_show prints it (divided by HPAGE_PMD_NR) */
+		{ "nr_anon_transparent_hugepages", ms.nr_anon_transparent_hugepages },
+		{ "thp_fault_alloc", ms.thp_fault_alloc },
+		{ "thp_fault_fallback", ms.thp_fault_fallback },
+		{ "thp_split_pmd", ms.thp_split_pmd },
+		{ "thp_split_page", ms.thp_split_page },
 	};
 
 	for (size_t i = 0; i < sizeof(vmstat_text) / sizeof(vmstat_text[0]); i++) {
@@ -869,12 +876,14 @@ enum {
 	/* mlock and madvise (issue 14) */
 	VM_LOCKED = 1u << 13, VM_DONTCOPY = 1u << 17, VM_LOCKONFAULT = 1u << 19,
 	VM_WIPEONFORK = 1u << 25,
+	VM_HUGEPAGE = 1u << 29, VM_NOHUGEPAGE = 1u << 30,   /* MADV_HUGEPAGE, NOHUGEPAGE (issue 17) */
 };
 
 static const char vm_mnemonics[32][3] = {
 	[0] = "rd", [1] = "wr", [2] = "ex", [3] = "sh", [4] = "mr", [5] = "mw",
 	[6] = "me", [7] = "ms", [8] = "gd", [20] = "ac", [27] = "sd",
 	[13] = "lo", [17] = "dc", [19] = "lf", [25] = "wf",
+	[29] = "hg", [30] = "nh",
 };
 
 /* How one mapping appears in maps: the left columns, the name and its VmFlags. */
@@ -904,7 +913,9 @@ static void view_vma(const struct vmfs_map *mp, struct vma_view *v)
 	v->flags |= (mp->flags & VMFS_MAP_LOCKED ? VM_LOCKED : 0) |
 		    (mp->flags & VMFS_MAP_LOCKONFAULT ? VM_LOCKONFAULT : 0) |
 		    (mp->flags & VMFS_MAP_DONTCOPY ? VM_DONTCOPY : 0) |
-		    (mp->flags & VMFS_MAP_WIPEONFORK ? VM_WIPEONFORK : 0);
+		    (mp->flags & VMFS_MAP_WIPEONFORK ? VM_WIPEONFORK : 0) |
+		    (mp->flags & VMFS_MAP_HUGEPAGE ? VM_HUGEPAGE : 0) |
+		    (mp->flags & VMFS_MAP_NOHUGEPAGE ? VM_NOHUGEPAGE : 0);
 
 	if (mp->object[0]) {
 		/* VM_MAYWRITE is the mapping's, fixed at mmap (since 0.5) */
@@ -962,6 +973,7 @@ static void put_map_line(struct sbuf *s, const struct vmfs_map *mp, const struct
 struct mss {
 	uint64_t resident, shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t referenced, anonymous, lazyfree, swap;
+	uint64_t anon_huge;      /* AnonHugePages: anonymous pages mapped by huge pmd leaves */
 	uint64_t pss, pss_anon, pss_file, pss_shmem, pss_dirty, swap_pss;
 	uint64_t pss_locked;     /* the pss of VM_LOCKED mappings (smaps's Locked) */
 };
@@ -979,6 +991,7 @@ static void mss_add(struct mss *a, const struct vmfs_map *mp)
 	a->referenced += mp->referenced * page;
 	a->anonymous += mp->anon * page;
 	a->lazyfree += mp->lazyfree * page;
+	a->anon_huge += mp->anon_huge * page;
 	a->swap += mp->swap * page;
 	a->swap_pss += mp->swap_pss;
 	a->pss += mp->pss;
@@ -1018,7 +1031,7 @@ static void put_smap(struct sbuf *s, const struct mss *a, bool rollup)
 	put_kb(s, "Referenced:     ", a->referenced);
 	put_kb(s, "Anonymous:      ", a->anonymous);
 	put_kb(s, "LazyFree:       ", a->lazyfree);
-	put_kb(s, "AnonHugePages:  ", 0);
+	put_kb(s, "AnonHugePages:  ", a->anon_huge);
 	put_kb(s, "ShmemPmdMapped: ", 0);
 	put_kb(s, "FilePmdMapped:  ", 0);
 	put_kb(s, "Shared_Hugetlb: ", 0);
@@ -1071,7 +1084,7 @@ static int fmt_vmas(vmfs *m, int pid, struct sbuf *out, bool smaps)
 		put_kb(out, "KernelPageSize: ", VMFS_PAGE_SIZE);
 		put_kb(out, "MMUPageSize:    ", VMFS_PAGE_SIZE);
 		put_smap(out, &a, false);
-		sbuf_printf(out, "THPeligible:    %d\n", 0);
+		sbuf_printf(out, "THPeligible:    %d\n", maps[i].thp_eligible ? 1 : 0);
 		put_vmflags(out, v.flags);
 	}
 	free(maps);

@@ -866,8 +866,11 @@ int vmfs_sync(vmfs *m);
 #define VMFS_KPF_ANON        12
 #define VMFS_KPF_SWAPCACHE   13
 #define VMFS_KPF_SWAPBACKED  14
+#define VMFS_KPF_COMPOUND_HEAD 15 /* first frame of a huge page (since 0.8) */
+#define VMFS_KPF_COMPOUND_TAIL 16 /* its other frames (since 0.8) */
 #define VMFS_KPF_UNEVICTABLE 18   /* an mlocked page (since 0.5, issue 14) */
 #define VMFS_KPF_NOPAGE      20
+#define VMFS_KPF_THP         22   /* a frame of a transparent huge page (since 0.8) */
 #define VMFS_KPF_ZERO_PAGE   24
 #define VMFS_KPF_IDLE        25
 #define VMFS_KPF_PGTABLE     26
@@ -935,6 +938,8 @@ ssize_t vmfs_page_idle_set(vmfs *m, uint64_t pfn, const uint64_t *bitmap, size_t
 #define VMFS_MAP_LOCKONFAULT 0x08000000   /* VM_LOCKONFAULT: MLOCK_ONFAULT, MCL_ONFAULT */
 #define VMFS_MAP_DONTCOPY    0x04000000   /* VM_DONTCOPY: MADV_DONTFORK */
 #define VMFS_MAP_WIPEONFORK  0x02000000   /* VM_WIPEONFORK: MADV_WIPEONFORK */
+#define VMFS_MAP_HUGEPAGE    0x01000000   /* VM_HUGEPAGE: MADV_HUGEPAGE (since 0.8) */
+#define VMFS_MAP_NOHUGEPAGE  0x00800000   /* VM_NOHUGEPAGE: MADV_NOHUGEPAGE (since 0.8) */
 
 /* @advice for vmfs_madvise: Linux's MADV_* numbers. */
 #define VMFS_MADV_NORMAL      0

@@ -249,7 +249,7 @@ int machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what)
 
 		st->swap_cached += f->swap != 0;
 		if ((f->flags & FRAME_KIND_MASK) == FRAME_ANON) {
-			st->anon_pages++;
+			st->anon_pages += 1ull << frame_order(f);   /* a huge page: all 512 */
 		} else if ((f->flags & FRAME_KIND_MASK) == FRAME_CACHE) {
 			st->file_pages++;
 			st->shmem_pages += ((const struct vmobj *)f->mapping)->kind == VMOBJ_SHMEM;
@@ -469,7 +469,9 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 		o->flags = v->flags | (v->vm_flags & VM_LOCKED ? VMFS_MAP_LOCKED : 0) |
 			   (v->vm_flags & VM_LOCKONFAULT ? VMFS_MAP_LOCKONFAULT : 0) |
 			   (v->vm_flags & VM_DONTCOPY ? VMFS_MAP_DONTCOPY : 0) |
-			   (v->vm_flags & VM_WIPEONFORK ? VMFS_MAP_WIPEONFORK : 0);
+			   (v->vm_flags & VM_WIPEONFORK ? VMFS_MAP_WIPEONFORK : 0) |
+			   (v->vm_flags & VM_HUGEPAGE ? VMFS_MAP_HUGEPAGE : 0) |
+			   (v->vm_flags & VM_NOHUGEPAGE ? VMFS_MAP_NOHUGEPAGE : 0);
 		o->offset = v->obj ? v->pgoff << PAGE_SHIFT : 0;
 		if (v->obj && v->obj->kind == VMOBJ_SHMEM)
 			o->ino = (uint32_t)v->obj->id ? (uint32_t)v->obj->id : 1;

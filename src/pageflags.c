@@ -57,13 +57,21 @@ static uint64_t clip(const struct vmfs *m, uint64_t pfn, uint64_t n)
 	return n < end - pfn ? n : end - pfn;
 }
 
-/* stable_page_flags of a data frame. */
+/*
+ * stable_page_flags of a data frame.  A frame of a huge page has its
+ * head's flags (Linux keeps them in the head: PF_HEAD), THP and
+ * COMPOUND_HEAD or COMPOUND_TAIL.
+ */
 static uint64_t data_page_flags(struct vmfs *m, uint64_t pfn, policy_page_flags_fn pf)
 {
-	const struct frame *f = pfn_frame(&m->phys, pfn);
+	uint64_t head = compound_head(&m->phys, pfn);
+	const struct frame *f = pfn_frame(&m->phys, head);
 	unsigned kind = f->flags & FRAME_KIND_MASK;
 	uint64_t u = KPF(UPTODATE);
 
+	if (f->flags & FRAME_HEAD)
+		u |= KPF(THP) | (head == pfn ? KPF(COMPOUND_HEAD) : KPF(COMPOUND_TAIL));
+	pfn = head;
 	if (kind == FRAME_FREE)
 		return KPF(BUDDY);
 	if (f->mapcount)

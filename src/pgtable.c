@@ -243,7 +243,7 @@ static int walk_level(struct range_walk *w, uint64_t pfn, int level, uint64_t ba
 			continue;
 		if (level == g->levels - 2 && (t[i] & PTE_PS)) {
 			/* walk_pmd_range's huge leaf: its own callback, a view, or a split */
-			if (w->pmd_entry)
+			if (w->pmd_entry && lo == va && hi == va + span)
 				rc = w->pmd_entry(w->m, w->mm, va, &t[i], w->arg);
 			else if (w->huge_ptes)
 				rc = walk_huge_ptes(w, va, t[i], lo, hi);

@@ -302,8 +302,10 @@ static inline void set_pte_init(uint64_t *ptep, uint64_t val)
  * returned.  (Linux's mm/pagewalk.c; its pgd_entry ... pmd_entry are the
  * one upper_entry here, the level says which.)
  *
- * A huge pmd leaf (walk_pmd_range): with pmd_entry, that callback gets it
- * (and upper_entry does not: it is no table); else, with huge_ptes (the
+ * A huge pmd leaf (walk_pmd_range): wholly inside the range and with
+ * pmd_entry, that callback gets it (and upper_entry does not: it is no
+ * table; if the callback splits it, the walk goes on into the new pte
+ * table); else, with huge_ptes (the
  * read-only views), pte_entry is called for each of its 4 KiB pages in the
  * range with a pointer to a copy of the entry as a pte would be (pfn head
  * + i, PS clear; the callback must not write it); else the pmd is split

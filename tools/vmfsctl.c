@@ -1345,7 +1345,8 @@ static const struct command commands[] = {
 	  "advise the machine about a range (madvise)",
 	  "Writes 'madvise ADDR LEN ADVICE' to PID/ctl.  ADVICE is one of normal,\n"
 	  "random, sequential, willneed, dontneed, free, dontfork, dofork,\n"
-	  "wipeonfork, keeponfork, cold, pageout (Linux's MADV_ names).\n",
+	  "wipeonfork, keeponfork, cold, pageout, hugepage, nohugepage (Linux's\n"
+	  "MADV_ names).\n",
 	  cmd_passthrough, "madvise", true },
 	{ "mlock", 3, 4, "PID ADDR LEN [onfault]",
 	  "lock a range in memory",

@@ -130,6 +130,7 @@ static int print_cmd(const struct ctl_cmd *c, char *buf, size_t len)
 			[VMFS_MADV_DONTFORK] = "dontfork", [VMFS_MADV_DOFORK] = "dofork",
 			[VMFS_MADV_WIPEONFORK] = "wipeonfork", [VMFS_MADV_KEEPONFORK] = "keeponfork",
 			[VMFS_MADV_COLD] = "cold", [VMFS_MADV_PAGEOUT] = "pageout",
+			[VMFS_MADV_HUGEPAGE] = "hugepage", [VMFS_MADV_NOHUGEPAGE] = "nohugepage",
 		};
 
 		FUZZ_CHECK(c->flags >= 0 && c->flags <= VMFS_MADV_PAGEOUT && names[c->flags],

@@ -1,0 +1,527 @@
+/*
+ * test_thp.c - transparent huge pages (issue 17, first stage) through the
+ * public API only: a fault in an eligible 2 MiB range maps one huge pmd
+ * leaf, every view (translate, pagemap, maps/smaps, the page-table dump,
+ * mincore, kpageflags, the vmstat counters) agrees on it without splitting
+ * it, and every change of part of it (munmap, mprotect, madvise, a COW
+ * write after fork, eviction) splits it with the bytes kept.
+ *
+ * What stays true: every test opens its own machine and closes it, and
+ * each one checks at the end that the frames it used came back (the
+ * engine's own assertions, on in this build, check mapcounts, RSS and
+ * tables along the way).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <cmocka.h>
+
+#include "vmfs.h"
+#include "testutil.h"
+
+#define PAGE      4096u
+#define HPAGE     (2u << 20)
+#define HPAGE_NR  512u
+#define ANON_PRIV (MAP_PRIVATE | MAP_ANONYMOUS)
+#define RW        (PROT_READ | PROT_WRITE)
+#define BASE      0x10000000ull   /* 2 MiB-aligned, inside 2 levels' 512 MiB */
+#define SMALL     0x18000000ull   /* a mapping of 4 KiB pages */
+
+static struct vmfs_mlock_stat tstat(vmfs *m)
+{
+	struct vmfs_mlock_stat st;
+
+	assert_int_equal(vmfs_mlock_stat(m, &st), 0);
+	return st;
+}
+
+/* A machine with @opts and a process with [BASE, +@len) mapped, advised @advice (or none: -1). */
+static vmfs *setup(const char *opts, uint64_t len, int advice, int *pid)
+{
+	vmfs *m = open_machine(opts);
+
+	*pid = spawn(m, "thp");
+	map_fixed(m, *pid, BASE, len, RW, ANON_PRIV);
+	if (advice >= 0)
+		assert_int_equal(vmfs_madvise(m, *pid, BASE, len, advice), 0);
+	return m;
+}
+
+static unsigned char byte_at_(vmfs *m, int pid, uint64_t addr)
+{
+	unsigned char c = 0xee;
+
+	assert_int_equal(vmfs_read(m, pid, addr, &c, 1), 1);
+	return c;
+}
+
+/* Page i of [addr, +pages) holds bytes (i * 7 + c) & 0xff, one write each. */
+static void fill(vmfs *m, int pid, uint64_t addr, uint64_t pages, unsigned c)
+{
+	unsigned char buf[PAGE];
+
+	for (uint64_t i = 0; i < pages; i++) {
+		memset(buf, (int)((i * 7 + c) & 0xff), sizeof(buf));
+		buf[0] = (unsigned char)i;   /* and the page's own number */
+		assert_int_equal(vmfs_write(m, pid, addr + i * PAGE, buf, PAGE), PAGE);
+	}
+}
+
+/* The bytes fill() left in pages [from, pages), byte for byte, except page @skip. */
+static void check_range(vmfs *m, int pid, uint64_t addr, uint64_t from, uint64_t pages, unsigned c,
+			uint64_t skip)
+{
+	unsigned char buf[PAGE], want[PAGE];
+
+	for (uint64_t i = from; i < pages; i++) {
+		if (i == skip)
+			continue;
+		memset(want, (int)((i * 7 + c) & 0xff), sizeof(want));
+		want[0] = (unsigned char)i;
+		assert_int_equal(vmfs_read(m, pid, addr + i * PAGE, buf, PAGE), PAGE);
+		if (memcmp(buf, want, PAGE)) {
+			print_error("page %" PRIu64 " of %#" PRIx64 " differs\n", i, addr);
+			fail();
+		}
+	}
+}
+
+/* The bytes fill() left, byte for byte, except page @skip (UINT64_MAX: none). */
+static void check_fill(vmfs *m, int pid, uint64_t addr, uint64_t pages, unsigned c, uint64_t skip)
+{
+	check_range(m, pid, addr, 0, pages, c, skip);
+}
+
+/* Is @addr of @pid mapped by a huge pmd leaf (the walk ends one level early)? */
+static bool huge_at(vmfs *m, int pid, uint64_t addr)
+{
+	struct vmfs_walk w = walk(m, pid, addr);
+
+	if (w.state != VMFS_WALK_PRESENT)
+		return false;
+	if (w.page_shift == 21) {
+		assert_int_equal(w.depth, w.levels - 1);
+		assert_true(leaf(&w) & VMFS_PTE_PS);
+		return true;
+	}
+	assert_int_equal(w.page_shift, 12);
+	assert_int_equal(w.depth, w.levels);
+	assert_false(leaf(&w) & VMFS_PTE_PS);
+	return false;
+}
+
+/* A first touch in a MADV_HUGEPAGE range maps one 2 MiB leaf, and every view says so. */
+static void test_fault_huge(void **state)
+{
+	int pid;
+	vmfs *m = setup(NULL, 2 * HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	uint64_t free0 = mstat(m).frames_free, pm[HPAGE_NR], kpf[HPAGE_NR];
+	struct vmfs_walk w;
+	struct vmfs_map maps[4];
+	unsigned char vec[HPAGE_NR];
+	int n;
+
+	(void)state;
+	assert_int_equal(vmfs_write(m, pid, BASE + 12345, "x", 1), 1);
+	w = walk(m, pid, BASE + 12345);
+	assert_true(huge_at(m, pid, BASE + 12345));
+	assert_int_equal(w.paddr & (HPAGE - 1), 12345);    /* 2 MiB-aligned frame */
+	assert_int_equal(tstat(m).thp_fault_alloc, 1);
+	assert_int_equal(tstat(m).nr_anon_transparent_hugepages, 1);
+	assert_int_equal(mstat(m).frames_free, free0 - HPAGE_NR);
+	assert_int_equal(mstat(m).anon_pages, HPAGE_NR);
+	assert_int_equal(pstat(m, pid).rss_anon, HPAGE_NR);
+	/* the whole 2 MiB is there: other pages read their zeros, no fault */
+	assert_int_equal(byte_at_(m, pid, BASE + HPAGE - 1), 0);
+	assert_int_equal(mstat(m).pgfault, 1);
+	/* pagemap: each 4 KiB page its own PFN, contiguous from an aligned head */
+	assert_int_equal(vmfs_pagemap(m, pid, BASE / PAGE, pm, HPAGE_NR), HPAGE_NR);
+	for (unsigned i = 0; i < HPAGE_NR; i++) {
+		assert_true(pm[i] & VMFS_PM_PRESENT);
+		assert_int_equal(pm[i] & VMFS_PM_PFN_MASK, (w.paddr >> 12) - 3 + i);
+	}
+	assert_int_equal(((w.paddr >> 12) - 3) % HPAGE_NR, 0);
+	/* kpageflags: THP on all, the head and the tails told apart */
+	assert_int_equal(vmfs_kpageflags(m, (w.paddr >> 12) - 3, kpf, HPAGE_NR), HPAGE_NR);
+	assert_true(kpf[0] & (1ull << VMFS_KPF_COMPOUND_HEAD));
+	for (unsigned i = 0; i < HPAGE_NR; i++) {
+		assert_true(kpf[i] & (1ull << VMFS_KPF_THP));
+		assert_true(kpf[i] & (1ull << VMFS_KPF_ANON));
+		if (i)
+			assert_true(kpf[i] & (1ull << VMFS_KPF_COMPOUND_TAIL));
+	}
+	/* smaps: AnonHugePages 2048 kB, THPeligible 1 */
+	n = vmfs_maps(m, pid, maps, 4);
+	assert_int_equal(n, 1);
+	assert_int_equal(maps[0].rss, HPAGE_NR);
+	assert_int_equal(maps[0].anon, HPAGE_NR);
+	assert_int_equal(maps[0].anon_huge, HPAGE_NR);
+	assert_int_equal(maps[0].thp_eligible, 1);
+	assert_true(maps[0].flags & VMFS_MAP_HUGEPAGE);
+	/* mincore: all resident */
+	assert_int_equal(vmfs_mincore(m, pid, BASE, HPAGE, vec), 0);
+	for (unsigned i = 0; i < HPAGE_NR; i++)
+		assert_int_equal(vec[i], 1);
+	/* none of the views split it */
+	assert_int_equal(tstat(m).thp_split_pmd, 0);
+	assert_true(huge_at(m, pid, BASE));
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(mstat(m).frames_free, free0);
+	assert_int_equal(tstat(m).nr_anon_transparent_hugepages, 0);
+	assert_int_equal(tstat(m).thp_split_page, 0);
+	vmfs_close(m);
+}
+
+/* The page-table dump shows the huge leaf at the pmd level, nothing below it. */
+static void test_pagetable_dump(void **state)
+{
+	int pid;
+	vmfs *m = setup("levels=4", HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	struct vmfs_pt_entry e[16];
+	ssize_t n;
+	int leaves = 0;
+
+	(void)state;
+	assert_int_equal(vmfs_write(m, pid, BASE, "x", 1), 1);
+	n = vmfs_pagetable(m, pid, e, 16);
+	assert_int_equal(n, 3);   /* pgd, pud, and the leaf at the pmd level, 2 */
+	for (ssize_t i = 0; i < n; i++) {
+		assert_true(e[i].level <= 2);
+		if (e[i].entry & VMFS_PTE_PS) {
+			assert_int_equal(e[i].level, 2);
+			assert_int_equal(e[i].vaddr, BASE);
+			leaves++;
+		}
+	}
+	assert_int_equal(leaves, 1);
+	vmfs_close(m);
+}
+
+/* thp=never, madvise without advice, NOHUGEPAGE, a range not wholly inside, or 2 levels: 4 KiB. */
+static void test_not_eligible(void **state)
+{
+	struct { const char *opts; uint64_t len; int advice; bool huge; } cases[] = {
+		{ "thp=never", HPAGE, VMFS_MADV_HUGEPAGE, false },
+		{ NULL, HPAGE, -1, false },                        /* madvise, not advised */
+		{ "thp=madvise", HPAGE, VMFS_MADV_HUGEPAGE, true },
+		{ "thp=always", HPAGE, -1, true },
+		{ "thp=always", HPAGE, VMFS_MADV_NOHUGEPAGE, false },
+		{ "thp=always", HPAGE - PAGE, -1, false },         /* 2 MiB not inside */
+		{ "thp=always,levels=2", HPAGE, -1, false },       /* no pmd level */
+		{ "thp=always,levels=3", HPAGE, -1, true },
+		{ "thp=always,levels=6", HPAGE, -1, true },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int pid;
+		vmfs *m = setup(cases[i].opts, cases[i].len, cases[i].advice, &pid);
+		struct vmfs_map map;
+
+		assert_int_equal(vmfs_write(m, pid, BASE, "x", 1), 1);
+		if (huge_at(m, pid, BASE) != cases[i].huge)
+			fail_msg("case %zu (%s): huge %d", i, cases[i].opts ? cases[i].opts : "",
+				 !cases[i].huge);
+		assert_int_equal(tstat(m).thp_fault_alloc, cases[i].huge);
+		assert_int_equal(tstat(m).thp_fault_fallback, 0);
+		assert_int_equal(vmfs_maps(m, pid, &map, 1), 1);
+		assert_int_equal(map.thp_eligible, cases[i].huge);
+		vmfs_close(m);
+	}
+}
+
+/* A bad thp= value is refused. */
+static void test_option(void **state)
+{
+	vmfs *m = NULL;
+
+	(void)state;
+	assert_int_equal(vmfs_open(&m, "thp=sometimes"), -EINVAL);
+	assert_non_null(strstr(vmfs_errmsg(), "thp"));
+	assert_int_equal(vmfs_open(&m, "thp="), -EINVAL);
+}
+
+/* No free aligned 2 MiB block: thp_fault_fallback, and 4 KiB pages work. */
+static void test_fallback(void **state)
+{
+	int pid;
+	vmfs *m = setup("frames=1024,swap=none", HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	const uint64_t small = SMALL;
+
+	(void)state;
+	/* 1000 of the 1024 frames taken, then every other one given back */
+	map_fixed(m, pid, small, 1000 * PAGE, RW, ANON_PRIV);
+	fill(m, pid, small, 1000, 1);
+	for (unsigned i = 0; i < 1000; i += 2)
+		assert_int_equal(vmfs_munmap(m, pid, small + i * PAGE, PAGE), 0);
+	assert_true(mstat(m).frames_free >= HPAGE_NR);
+	assert_int_equal(vmfs_write(m, pid, BASE, "y", 1), 1);
+	assert_false(huge_at(m, pid, BASE));
+	assert_int_equal(tstat(m).thp_fault_fallback, 1);
+	assert_int_equal(tstat(m).thp_fault_alloc, 0);
+	assert_int_equal(byte_at_(m, pid, BASE), 'y');
+	vmfs_close(m);
+}
+
+/* munmap of 4 KiB inside splits: one pmd, one page, the other 511 pages' bytes kept. */
+static void test_munmap_splits(void **state)
+{
+	int pid;
+	vmfs *m = setup(NULL, HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	uint64_t free0 = mstat(m).frames_free;
+	struct vmfs_map map;
+
+	(void)state;
+	fill(m, pid, BASE, HPAGE_NR, 3);
+	assert_true(huge_at(m, pid, BASE));
+	assert_int_equal(vmfs_munmap(m, pid, BASE + 100 * PAGE, PAGE), 0);
+	assert_int_equal(tstat(m).thp_split_pmd, 1);
+	assert_int_equal(tstat(m).thp_split_page, 1);
+	assert_int_equal(tstat(m).nr_anon_transparent_hugepages, 0);
+	assert_false(huge_at(m, pid, BASE));
+	check_fill(m, pid, BASE, 100, 3, UINT64_MAX);
+	check_range(m, pid, BASE, 101, HPAGE_NR, 3, UINT64_MAX);
+	assert_int_equal(mstat(m).frames_free, free0 - (HPAGE_NR - 1));
+	assert_int_equal(pstat(m, pid).rss_anon, HPAGE_NR - 1);
+	assert_int_equal(vmfs_maps(m, pid, &map, 1), 2);
+	assert_int_equal(map.anon_huge, 0);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(mstat(m).frames_free, free0);
+	vmfs_close(m);
+}
+
+/* munmap of the whole 2 MiB drops the leaf whole: no split, all 512 frames back. */
+static void test_munmap_whole(void **state)
+{
+	int pid;
+	vmfs *m = setup(NULL, 2 * HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	uint64_t free0 = mstat(m).frames_free;
+
+	(void)state;
+	assert_int_equal(vmfs_write(m, pid, BASE, "a", 1), 1);
+	assert_int_equal(vmfs_write(m, pid, BASE + HPAGE, "b", 1), 1);
+	assert_int_equal(tstat(m).thp_fault_alloc, 2);
+	assert_int_equal(vmfs_munmap(m, pid, BASE, HPAGE), 0);
+	assert_int_equal(tstat(m).thp_split_pmd, 0);
+	assert_int_equal(mstat(m).frames_free, free0 - HPAGE_NR);
+	assert_true(huge_at(m, pid, BASE + HPAGE));
+	assert_int_equal(byte_at_(m, pid, BASE + HPAGE), 'b');
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(mstat(m).frames_free, free0);
+	vmfs_close(m);
+}
+
+/* mprotect of 4 KiB inside splits; of the whole 2 MiB keeps the leaf. */
+static void test_mprotect(void **state)
+{
+	int pid;
+	vmfs *m = setup(NULL, 2 * HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	uint64_t free0 = mstat(m).frames_free;
+	char c = 'z';
+
+	(void)state;
+	fill(m, pid, BASE, HPAGE_NR, 5);
+	assert_int_equal(vmfs_write(m, pid, BASE + HPAGE, "q", 1), 1);
+	/* whole: read-only, still huge; a write is refused */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + HPAGE, HPAGE, PROT_READ), 0);
+	assert_true(huge_at(m, pid, BASE + HPAGE));
+	assert_false(walk(m, pid, BASE + HPAGE).level[walk(m, pid, BASE + HPAGE).depth - 1].entry &
+		     VMFS_PTE_RW);
+	assert_true(vmfs_write(m, pid, BASE + HPAGE, &c, 1) < 0);
+	assert_int_equal(byte_at_(m, pid, BASE + HPAGE), 'q');
+	assert_int_equal(tstat(m).thp_split_pmd, 0);
+	/* part: split, bytes kept, the protected page refuses writes */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + 7 * PAGE, PAGE, PROT_READ), 0);
+	assert_int_equal(tstat(m).thp_split_pmd, 1);
+	assert_false(huge_at(m, pid, BASE));
+	check_fill(m, pid, BASE, HPAGE_NR, 5, UINT64_MAX);
+	assert_true(vmfs_write(m, pid, BASE + 7 * PAGE, &c, 1) < 0);
+	assert_int_equal(vmfs_write(m, pid, BASE + 8 * PAGE, &c, 1), 1);
+	/* PROT_NONE of the whole other one splits it (no PROT_NONE huge leaf) */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + HPAGE, HPAGE, PROT_NONE), 0);
+	assert_int_equal(tstat(m).thp_split_pmd, 2);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(mstat(m).frames_free, free0);
+	vmfs_close(m);
+}
+
+/* madvise(DONTNEED) of part splits and zeroes just that part. */
+static void test_madvise_part(void **state)
+{
+	int pid;
+	vmfs *m = setup(NULL, HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+
+	(void)state;
+	fill(m, pid, BASE, HPAGE_NR, 9);
+	assert_int_equal(vmfs_madvise(m, pid, BASE + 3 * PAGE, PAGE, VMFS_MADV_DONTNEED), 0);
+	assert_int_equal(tstat(m).thp_split_pmd, 1);
+	assert_int_equal(byte_at_(m, pid, BASE + 3 * PAGE), 0);
+	check_fill(m, pid, BASE, HPAGE_NR, 9, 3);
+	/* WILLNEED reads only swap entries: it leaves a huge leaf alone */
+	assert_int_equal(vmfs_write(m, pid, BASE, "r", 1), 1);
+	vmfs_close(m);
+}
+
+/* fork shares the huge page read-only; a write splits (COW of 4 KiB) and both keep their bytes. */
+static void test_fork_cow(void **state)
+{
+	int pid, child;
+	vmfs *m = setup(NULL, HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	uint64_t free0 = mstat(m).frames_free;
+	unsigned char buf[PAGE];
+
+	(void)state;
+	fill(m, pid, BASE, HPAGE_NR, 11);
+	child = vmfs_fork(m, pid);
+	assert_true(child > 0);
+	assert_int_equal(tstat(m).thp_split_pmd, 0);
+	assert_true(huge_at(m, child, BASE));
+	assert_true(huge_at(m, pid, BASE));
+	assert_int_equal(walk(m, child, BASE).paddr, walk(m, pid, BASE).paddr);
+	assert_int_equal(mstat(m).frames_free, free0 - HPAGE_NR);   /* shared, not copied */
+	assert_int_equal(pstat(m, child).rss_anon, HPAGE_NR);
+	/* the child writes page 42: both pmds split, one 4 KiB copy */
+	memset(buf, 0xc5, sizeof(buf));
+	assert_int_equal(vmfs_write(m, child, BASE + 42 * PAGE, buf, PAGE), PAGE);
+	assert_int_equal(tstat(m).thp_split_page, 1);
+	assert_int_equal(tstat(m).thp_split_pmd, 2);
+	assert_false(huge_at(m, child, BASE));
+	assert_false(huge_at(m, pid, BASE));
+	assert_int_equal(byte_at_(m, child, BASE + 42 * PAGE + 5), 0xc5);
+	check_fill(m, pid, BASE, HPAGE_NR, 11, UINT64_MAX);
+	check_fill(m, child, BASE, HPAGE_NR, 11, 42);
+	assert_int_equal(mstat(m).frames_free, free0 - HPAGE_NR - 1);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(mstat(m).frames_free, free0);
+	vmfs_close(m);
+}
+
+/* After the child exits, the parent's write takes the huge page back whole (reuse). */
+static void test_fork_reuse(void **state)
+{
+	int pid, child;
+	vmfs *m = setup(NULL, HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+
+	(void)state;
+	fill(m, pid, BASE, 4, 13);
+	child = vmfs_fork(m, pid);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(vmfs_write(m, pid, BASE, "w", 1), 1);
+	assert_true(huge_at(m, pid, BASE));
+	{
+		struct vmfs_walk w = walk(m, pid, BASE);
+
+		assert_true(leaf(&w) & VMFS_PTE_RW);   /* the last mapping: taken over */
+	}
+	assert_int_equal(tstat(m).thp_split_pmd, 0);
+	assert_int_equal(byte_at_(m, pid, BASE), 'w');
+	check_range(m, pid, BASE, 1, 4, 13, UINT64_MAX);
+	vmfs_close(m);
+}
+
+/* Memory pressure: the huge page is split, swapped out, and its bytes come back. */
+static void test_reclaim(void **state)
+{
+	int pid;
+	vmfs *m = setup("frames=1024", HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	const uint64_t small = SMALL;
+	uint64_t free0 = mstat(m).frames_free;
+
+	(void)state;
+	fill(m, pid, BASE, HPAGE_NR, 17);
+	assert_int_equal(tstat(m).thp_fault_alloc, 1);
+	map_fixed(m, pid, small, 900 * PAGE, RW, ANON_PRIV);
+	fill(m, pid, small, 900, 19);
+	assert_true(tstat(m).thp_split_page >= 1);
+	assert_true(mstat(m).pswpout > 0);
+	check_fill(m, pid, BASE, HPAGE_NR, 17, UINT64_MAX);
+	check_fill(m, pid, small, 900, 19, UINT64_MAX);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(mstat(m).frames_free, free0);
+	vmfs_close(m);
+}
+
+/* A read fault takes the huge page too (as 6.1 with use_zero_page=0). */
+static void test_read_fault(void **state)
+{
+	int pid;
+	vmfs *m = setup(NULL, HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+
+	(void)state;
+	assert_int_equal(byte_at_(m, pid, BASE + 5 * PAGE), 0);
+	assert_true(huge_at(m, pid, BASE));
+	assert_int_equal(tstat(m).thp_fault_alloc, 1);
+	vmfs_close(m);
+}
+
+/* mlock of a huge page: 512 pages locked, never evicted; munlock splits nothing. */
+static void test_mlock(void **state)
+{
+	int pid;
+	vmfs *m = setup("memlock=unlimited", HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+
+	(void)state;
+	assert_int_equal(vmfs_mlock(m, pid, BASE, HPAGE, 0), 0);
+	assert_true(huge_at(m, pid, BASE));
+	assert_int_equal(tstat(m).mlocked, HPAGE_NR);
+	assert_int_equal(vmfs_munlock(m, pid, BASE, HPAGE), 0);
+	assert_int_equal(tstat(m).mlocked, 0);
+	assert_true(huge_at(m, pid, BASE));
+	assert_int_equal(tstat(m).thp_split_pmd, 0);
+	vmfs_close(m);
+}
+
+/* The TLB: a translation from a huge leaf is cached, and changing the leaf drops all 512. */
+static void test_tlb(void **state)
+{
+	int pid;
+	vmfs *m = setup("tlb=4096", HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	char c;
+
+	(void)state;
+	for (unsigned i = 0; i < HPAGE_NR; i++)
+		assert_int_equal(vmfs_write(m, pid, BASE + i * PAGE, "t", 1), 1);
+	assert_int_equal(vmfs_read(m, pid, BASE + 300 * PAGE, &c, 1), 1);
+	assert_true(mstat(m).tlb_hit > 0);
+	/* mprotect of the whole leaf: every cached page must now refuse a write */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, HPAGE, PROT_READ), 0);
+	for (unsigned i = 0; i < HPAGE_NR; i += 37)
+		assert_true(vmfs_write(m, pid, BASE + i * PAGE, "u", 1) < 0);
+	assert_int_equal(vmfs_mprotect(m, pid, BASE, HPAGE, RW), 0);
+	assert_int_equal(vmfs_munmap(m, pid, BASE, HPAGE), 0);
+	for (unsigned i = 0; i < HPAGE_NR; i += 37)
+		assert_true(vmfs_read(m, pid, BASE + i * PAGE, &c, 1) < 0);
+	vmfs_close(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fault_huge),
+		cmocka_unit_test(test_pagetable_dump),
+		cmocka_unit_test(test_not_eligible),
+		cmocka_unit_test(test_option),
+		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_munmap_splits),
+		cmocka_unit_test(test_munmap_whole),
+		cmocka_unit_test(test_mprotect),
+		cmocka_unit_test(test_madvise_part),
+		cmocka_unit_test(test_fork_cow),
+		cmocka_unit_test(test_fork_reuse),
+		cmocka_unit_test(test_reclaim),
+		cmocka_unit_test(test_read_fault),
+		cmocka_unit_test(test_mlock),
+		cmocka_unit_test(test_tlb),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
