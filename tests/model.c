@@ -766,6 +766,7 @@ static bool advice_known(int advice)
 	case VMFS_MADV_WILLNEED: case VMFS_MADV_DONTNEED: case VMFS_MADV_FREE:
 	case VMFS_MADV_DONTFORK: case VMFS_MADV_DOFORK: case VMFS_MADV_WIPEONFORK:
 	case VMFS_MADV_KEEPONFORK: case VMFS_MADV_COLD: case VMFS_MADV_PAGEOUT:
+	case VMFS_MADV_HUGEPAGE: case VMFS_MADV_NOHUGEPAGE:
 		return true;
 	}
 	return false;
@@ -849,6 +850,8 @@ static bool advice_flags(int advice, unsigned *clear, unsigned *set, int *ra)
 	case VMFS_MADV_DOFORK:     *clear = VMFS_MAP_DONTCOPY; return true;
 	case VMFS_MADV_WIPEONFORK: *set = VMFS_MAP_WIPEONFORK; return true;
 	case VMFS_MADV_KEEPONFORK: *clear = VMFS_MAP_WIPEONFORK; return true;
+	case VMFS_MADV_HUGEPAGE:   *clear = VMFS_MAP_NOHUGEPAGE; *set = VMFS_MAP_HUGEPAGE; return true;
+	case VMFS_MADV_NOHUGEPAGE: *clear = VMFS_MAP_HUGEPAGE; *set = VMFS_MAP_NOHUGEPAGE; return true;
 	}
 	return false;
 }

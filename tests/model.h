@@ -116,7 +116,7 @@ struct mpage {
 
 /* The vm_flags bits of vmfs_map's flags the model keeps per page (since 0.5). */
 #define MODEL_VMFLAGS (VMFS_MAP_LOCKED | VMFS_MAP_LOCKONFAULT | VMFS_MAP_DONTCOPY | \
-		       VMFS_MAP_WIPEONFORK)
+		       VMFS_MAP_WIPEONFORK | VMFS_MAP_HUGEPAGE | VMFS_MAP_NOHUGEPAGE)
 /* RLIMIT_MEMLOCK of a machine opened with the default memlock=, in pages. */
 #define MODEL_MEMLOCK_PAGES 2048
 
