@@ -800,13 +800,14 @@ int fmt_kmsg(vmfs *m, struct sbuf *out)
  * "vmfs.seed", the option seed=), then read_ahead_kb as
  * sys/vm/read_ahead_kb shows it now, then slice (the tunable "vmfs.slice",
  * the CPU's time slice in instructions), then cpu_tlb (the tunable
- * "vmfs.cpu_tlb" as it is now: the CPU's fast path, since 0.7).
+ * "vmfs.cpu_tlb" as it is now: the CPU's fast path, since 0.7), then thp
+ * (always, madvise or never: the tunable "vmfs.thp" as it is now, since 0.8).
  */
 static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 {
 	ssize_t n;
 	uint64_t max_map_count, overcommit_memory, overcommit_ratio, swappiness;
-	uint64_t randomize_va_space, seed, read_ahead_kb, slice, cpu_tlb;
+	uint64_t randomize_va_space, seed, read_ahead_kb, slice, cpu_tlb, thp;
 	int rc = vmfs_sysctl(m, "vm.max_map_count", &max_map_count, NULL);
 	char *path;
 
@@ -846,6 +847,8 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 	if (vmfs_sysctl(m, "vmfs.slice", &slice, NULL) == 0)
 		sbuf_printf(out, "slice %" PRIu64 "\n", slice);
 	sbuf_printf(out, "cpu_tlb %" PRIu64 "\n", cpu_tlb);
+	if (vmfs_sysctl(m, "vmfs.thp", &thp, NULL) == 0 && thp <= 2)
+		sbuf_printf(out, "thp %s\n", (const char *const[]){ "always", "madvise", "never" }[thp]);
 	free(path);
 	return 0;
 }

@@ -111,6 +111,8 @@ static const struct tunable tunables[] = {
 	{ "slice", "vmfs.slice", offsetof(struct vm_options, slice), OPT_MAX_SLICE, false, 1 },
 	/* the CPU's fast path (since 0.7): 1 on, 0 every access through access_vm */
 	{ "cpu_tlb", "vmfs.cpu_tlb", offsetof(struct vm_options, cpu_tlb), 1, false, 0 },
+	/* transparent huge pages (since 0.8): enum thp_mode; the option takes words */
+	{ NULL, "vmfs.thp", offsetof(struct vm_options, thp), THP_NEVER, false, 0 },
 };
 
 static const struct tunable *tunable_find(const char *name, bool sysctl)
@@ -135,7 +137,7 @@ int options_sysctl(struct vm_options *o, const char *name, uint64_t *oldval,
 	const struct tunable *t = name ? tunable_find(name, true) : NULL;
 
 	if (!t)
-		return vm_error(-ENOENT, "no tunable '%s' (known: kernel.randomize_va_space, vm.drop_caches, vm.max_map_count, vm.overcommit_memory, vm.overcommit_ratio, vm.read_ahead_kb, vm.swappiness, vmfs.cpu_tlb, vmfs.seed, vmfs.slice)",
+		return vm_error(-ENOENT, "no tunable '%s' (known: kernel.randomize_va_space, vm.drop_caches, vm.max_map_count, vm.overcommit_memory, vm.overcommit_ratio, vm.read_ahead_kb, vm.swappiness, vmfs.cpu_tlb, vmfs.seed, vmfs.slice, vmfs.thp)",
 				name ? name : "(null)");
 	if (newval && t->readonly)
 		return vm_error(-EACCES, "%s: read-only (the option %s= sets it)", t->sysctl, t->option);
@@ -301,6 +303,7 @@ int options_parse(const char *str, struct vm_options *out)
 		.read_ahead_kb = OPT_DEFAULT_READ_AHEAD_KB,
 		.slice = OPT_DEFAULT_SLICE,
 		.cpu_tlb = 1,
+		.thp = THP_MADVISE,
 	};
 	bool frames_seen = false, mem_seen = false;
 	char *copy, *item, *save = NULL;

@@ -118,13 +118,17 @@ struct vm_options {
 				       where it differs (cpu.c); 0: every one
 				       through access_vm and uc_mem_read/write.
 				       Tunable "vmfs.cpu_tlb" */
-	int      thp;               /* thp=: enum thp_mode, default madvise:
+	uint64_t thp;               /* thp=: enum thp_mode, default madvise:
 				       which private anonymous mappings get
 				       2 MiB pages at a fault (huge_memory.c) */
 };
 
-/* thp=always|madvise|never (since 0.8): Linux's transparent_hugepage/enabled. */
-enum thp_mode { THP_MADVISE = 0, THP_ALWAYS = 1, THP_NEVER = 2 };
+/*
+ * thp=always|madvise|never (since 0.8): Linux's transparent_hugepage/
+ * enabled, in the order that file lists them; tunable "vmfs.thp" (0 to 2),
+ * as the file may be written on a running system.
+ */
+enum thp_mode { THP_ALWAYS = 0, THP_MADVISE = 1, THP_NEVER = 2 };
 
 int options_parse(const char *str, struct vm_options *out);
 

@@ -152,7 +152,9 @@ int64_t kpagecount_read(struct vmfs *m, uint64_t pfn, uint64_t *out, uint64_t n)
 {
 	n = clip(m, pfn, n);
 	for (uint64_t i = 0; i < n; i++)
-		out[i] = pfn_is_data(&m->phys, pfn + i) ? pfn_frame(&m->phys, pfn + i)->mapcount : 0;
+		/* page_mapcount: a frame of a huge page is mapped as its head is */
+		out[i] = pfn_is_data(&m->phys, pfn + i) ?
+			 pfn_frame(&m->phys, compound_head(&m->phys, pfn + i))->mapcount : 0;
 	return (int64_t)n;
 }
 

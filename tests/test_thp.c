@@ -158,6 +158,9 @@ static void test_fault_huge(void **state)
 		if (i)
 			assert_true(kpf[i] & (1ull << VMFS_KPF_COMPOUND_TAIL));
 	}
+	assert_int_equal(vmfs_kpagecount(m, (w.paddr >> 12) - 3, kpf, HPAGE_NR), HPAGE_NR);
+	for (unsigned i = 0; i < HPAGE_NR; i++)
+		assert_int_equal(kpf[i], 1);
 	/* smaps: AnonHugePages 2048 kB, THPeligible 1 */
 	n = vmfs_maps(m, pid, maps, 4);
 	assert_int_equal(n, 1);
@@ -238,15 +241,30 @@ static void test_not_eligible(void **state)
 	}
 }
 
-/* A bad thp= value is refused. */
+/* A bad thp= value is refused; the tunable vmfs.thp reads and changes the mode. */
 static void test_option(void **state)
 {
 	vmfs *m = NULL;
+	uint64_t v = 99, never = 2, bad = 3;
+	int pid;
 
 	(void)state;
 	assert_int_equal(vmfs_open(&m, "thp=sometimes"), -EINVAL);
 	assert_non_null(strstr(vmfs_errmsg(), "thp"));
 	assert_int_equal(vmfs_open(&m, "thp="), -EINVAL);
+	m = setup("thp=always", 2 * HPAGE, -1, &pid);
+	assert_int_equal(vmfs_sysctl(m, "vmfs.thp", &v, NULL), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(vmfs_sysctl(m, "vmfs.thp", NULL, &bad), -EINVAL);
+	assert_int_equal(vmfs_sysctl(m, "vmfs.thp", NULL, &never), 0);
+	assert_int_equal(vmfs_write(m, pid, BASE, "x", 1), 1);
+	assert_false(huge_at(m, pid, BASE));    /* never, from now on */
+	v = 0;
+	assert_int_equal(vmfs_sysctl(m, "vmfs.thp", NULL, &v), 0);
+	assert_int_equal(vmfs_write(m, pid, BASE + HPAGE, "x", 1), 1);
+	assert_true(huge_at(m, pid, BASE + HPAGE));
+	assert_false(huge_at(m, pid, BASE));    /* no collapse of what is there */
+	vmfs_close(m);
 }
 
 /* No free aligned 2 MiB block: thp_fault_fallback, and 4 KiB pages work. */

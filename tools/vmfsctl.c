@@ -68,6 +68,7 @@
 #define PTE_COW      (UINT64_C(1) << 9)
 #define PTE_PROTNONE (UINT64_C(1) << 10)
 #define PTE_SWAP     (UINT64_C(1) << 11)
+#define PTE_PS       (UINT64_C(1) << 7)    /* a pmd entry mapping 2 MiB itself (since 0.8) */
 #define PTE_NX       (UINT64_C(1) << 63)
 #define PTE_PFN_MASK UINT64_C(0x000ffffffffff000)
 
@@ -934,7 +935,7 @@ static void pte_flags(uint64_t e, char *buf, size_t size)
 {
 	static const struct { uint64_t bit; const char *name; } bits[] = {
 		{ PTE_P, "P" }, { PTE_RW, "RW" }, { PTE_US, "US" }, { PTE_A, "A" },
-		{ PTE_D, "D" }, { PTE_COW, "COW" }, { PTE_PROTNONE, "PROTNONE" },
+		{ PTE_D, "D" }, { PTE_PS, "PS" }, { PTE_COW, "COW" }, { PTE_PROTNONE, "PROTNONE" },
 		{ PTE_SWAP, "SWAP" }, { PTE_NX, "NX" },
 	};
 	size_t len = 0;
@@ -954,6 +955,8 @@ static void pte_target(uint64_t e, bool leaf, char *buf, size_t size)
 
 	if (e == 0)
 		snprintf(buf, size, "(empty)");
+	else if ((e & PTE_P) && (e & PTE_PS) && !leaf)
+		snprintf(buf, size, "2 MiB page 0x%" PRIx64, addr);
 	else if (e & PTE_P)
 		snprintf(buf, size, "%s 0x%" PRIx64, leaf ? "frame" : "table", addr);
 	else if (leaf && (e & PTE_PROTNONE))
@@ -1100,6 +1103,14 @@ static void print_verdict(int pid, uint64_t addr, const struct pt_head *h, const
 	uint64_t e = row[nrows - 1].entry, frame = e & PTE_PFN_MASK, off = addr & 0xfff;
 	char perms[8], path[4096];
 
+	if (!leaf && nrows == h->levels - 1 && (e & PTE_P) && (e & PTE_PS)) {
+		off = addr & 0x1fffff;
+		printf("cached: 2 MiB page at 0x%" PRIx64 " + offset 0x%" PRIx64 " = physical address "
+		       "0x%" PRIx64 "; the walk ends at the %s: PS is set (a huge page)%s\n", frame, off,
+		       frame + off, level, (e & PTE_COW) ? "; copy-on-write" : !(e & PTE_RW) ?
+		       "; read-only" : "");
+		return;
+	}
 	if (leaf && (e & PTE_P))
 		printf("cached: frame 0x%" PRIx64 " + offset 0x%" PRIx64 " = physical address 0x%" PRIx64 "%s\n",
 		       frame, off, frame + off,
@@ -1174,6 +1185,8 @@ static int cmd_translate(const struct command *c, int argc, char **argv)
 		}
 		if (!(r->entry & PTE_P))
 			break;
+		if (l == h.levels - 2 && (r->entry & PTE_PS))
+			break;   /* a huge leaf: the walk ends at the pmd */
 		table = r->entry & PTE_PFN_MASK;
 	}
 	close(phys);

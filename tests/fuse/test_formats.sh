@@ -225,11 +225,11 @@ ok "text files read in pieces and at offsets give the same bytes"
 
 # config: "key value" lines in a fixed order, the options as mounted (the
 # defaults here), the swap file the one swaps and kmsg name.
-config_keys="levels va_bits frames policy tlb kernel swap swap_size max_map_count contents zero_page overcommit_memory overcommit_ratio swappiness aslr seed read_ahead_kb slice cpu_tlb "
+config_keys="levels va_bits frames policy tlb kernel swap swap_size max_map_count contents zero_page overcommit_memory overcommit_ratio swappiness aslr seed read_ahead_kb slice cpu_tlb thp "
 expect_eq "$(cut -d' ' -f1 "$t/top-config" | tr '\n' ' ')" "$config_keys" "config keys"
 expect_eq "$(cat "$t/top-config")" "$(printf '%s\n' "levels 4" "va_bits 48" "frames 4096" "policy clock" \
 	"tlb 64" "kernel 1048576" "swap $swapfile" "swap_size 0" "max_map_count 65530" "contents ram" \
-	"zero_page 1" "overcommit_memory 1" "overcommit_ratio 50" "swappiness 60" "aslr 0" "seed 0" "read_ahead_kb 128" "slice 200000" "cpu_tlb 1")" "config of frames=4096"
+	"zero_page 1" "overcommit_memory 1" "overcommit_ratio 50" "swappiness 60" "aslr 0" "seed 0" "read_ahead_kb 128" "slice 200000" "cpu_tlb 1" "thp madvise")" "config of frames=4096"
 ok "config: the defaults, frames=4096 and the swap file of swaps"
 
 vmfs_unmount "$mnt"
@@ -237,11 +237,11 @@ ok "unmounted; the daemon exited with status 0"
 
 # Other options, and the policy after `policy NAME`.
 mnt2=$VMFS_TMP/mnt2
-opts=levels=5,frames=300,policy=lru,tlb=8,kernel=2M,swap=none,contents=none,zero_page=0,overcommit_memory=2,overcommit_ratio=70,swappiness=5,aslr=1,seed=42,read_ahead_kb=64,slice=5000,cpu_tlb=0
+opts=levels=5,frames=300,policy=lru,tlb=8,kernel=2M,swap=none,contents=none,zero_page=0,overcommit_memory=2,overcommit_ratio=70,swappiness=5,aslr=1,seed=42,read_ahead_kb=64,slice=5000,cpu_tlb=0,thp=always
 vmfs_mount "$mnt2" "$opts"
 expect_eq "$(cat "$mnt2/config")" "$(printf '%s\n' "levels 5" "va_bits 57" "frames 300" "policy lru" \
 	"tlb 8" "kernel 2097152" "swap none" "swap_size 0" "max_map_count 65530" "contents none" \
-	"zero_page 0" "overcommit_memory 2" "overcommit_ratio 70" "swappiness 5" "aslr 1" "seed 42" "read_ahead_kb 64" "slice 5000" "cpu_tlb 0")" "config of $opts"
+	"zero_page 0" "overcommit_memory 2" "overcommit_ratio 70" "swappiness 5" "aslr 1" "seed 42" "read_ahead_kb 64" "slice 5000" "cpu_tlb 0" "thp always")" "config of $opts"
 [[ $(stat -c %a "$mnt2/config") == 444 ]] || fail "config mode $(stat -c %a "$mnt2/config"), expected 444"
 echo policy fifo >"$mnt2/ctl"
 expect_eq "$(field "$mnt2/config" policy)" fifo "config policy after 'policy fifo'"
