@@ -204,8 +204,17 @@ static inline unsigned frame_order(const struct frame *f)
 /* The head of the compound page frame @pfn is part of (@pfn itself if none). */
 static inline uint64_t compound_head(const struct phys *p, uint64_t pfn)
 {
-	while (p->frames[pfn].flags & FRAME_TAIL)
-		pfn--;
+	if (__builtin_expect(!(p->frames[pfn].flags & FRAME_TAIL), 1))
+		return pfn;
+	/* the head is aligned to its order: at most MAX_ORDER - 1 probes */
+	for (unsigned o = 1; o < MAX_ORDER; o++) {
+		uint64_t h = pfn & ~((1ull << o) - 1);
+		const struct frame *f = &p->frames[h];
+
+		if ((f->flags & FRAME_HEAD) && pfn - h < 1ull << frame_order(f))
+			return h;
+	}
+	assert(!"a tail frame without a head");
 	return pfn;
 }
 

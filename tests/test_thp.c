@@ -521,6 +521,136 @@ static void test_tlb(void **state)
 	vmfs_close(m);
 }
 
+/* mremap moving a huge page splits it; every byte arrives. */
+static void test_mremap(void **state)
+{
+	int pid;
+	vmfs *m = setup(NULL, HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	uint64_t free0 = mstat(m).frames_free, to = BASE + 8 * HPAGE, out = 0;
+
+	(void)state;
+	fill(m, pid, BASE, HPAGE_NR, 23);
+	assert_int_equal(vmfs_mremap(m, pid, BASE, HPAGE, HPAGE, VMFS_MREMAP_MAYMOVE | VMFS_MREMAP_FIXED,
+				     to, &out), 0);
+	assert_int_equal(out, to);
+	assert_int_equal(tstat(m).thp_split_pmd, 1);
+	check_fill(m, pid, to, HPAGE_NR, 23, UINT64_MAX);
+	assert_int_equal(mstat(m).frames_free, free0 - HPAGE_NR);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(mstat(m).frames_free, free0);
+	vmfs_close(m);
+}
+
+/* A huge page two processes map, evicted: the split reaches both pmds, and both read their bytes back. */
+static void test_fork_pressure(void **state)
+{
+	int pid, child;
+	vmfs *m = setup("frames=1024", HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	uint64_t free0 = mstat(m).frames_free;
+
+	(void)state;
+	fill(m, pid, BASE, HPAGE_NR, 29);
+	child = vmfs_fork(m, pid);
+	assert_true(child > 0);
+	assert_int_equal(vmfs_reclaim(m, 1), 1);   /* the policy's one page: the huge one */
+	assert_int_equal(tstat(m).thp_split_page, 1);
+	assert_int_equal(tstat(m).thp_split_pmd, 2);
+	assert_true(mstat(m).pswpout >= HPAGE_NR);
+	assert_int_equal(mstat(m).frames_free, free0);
+	check_fill(m, child, BASE, HPAGE_NR, 29, UINT64_MAX);
+	check_fill(m, pid, BASE, HPAGE_NR, 29, UINT64_MAX);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	check_fill(m, child, BASE, HPAGE_NR, 29, UINT64_MAX);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(mstat(m).frames_free, free0);
+	vmfs_close(m);
+}
+
+/* The parent exits first: the child keeps the huge page, then takes it over on a write. */
+static void test_parent_exits(void **state)
+{
+	int pid, child;
+	vmfs *m = setup(NULL, HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	uint64_t free0 = mstat(m).frames_free;
+
+	(void)state;
+	fill(m, pid, BASE, 8, 31);
+	child = vmfs_fork(m, pid);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(mstat(m).frames_free, free0 - HPAGE_NR);
+	assert_int_equal(vmfs_write(m, child, BASE + PAGE, "c", 1), 1);
+	assert_true(huge_at(m, child, BASE));
+	assert_int_equal(tstat(m).thp_split_pmd, 0);
+	check_range(m, child, BASE, 2, 8, 31, UINT64_MAX);
+	assert_int_equal(vmfs_exit(m, child), 0);
+	assert_int_equal(mstat(m).frames_free, free0);
+	vmfs_close(m);
+}
+
+/* MADV_PAGEOUT of a huge page: split, swapped out, read back. */
+static void test_pageout(void **state)
+{
+	int pid;
+	vmfs *m = setup(NULL, HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	uint64_t free0 = mstat(m).frames_free, pm;
+
+	(void)state;
+	fill(m, pid, BASE, HPAGE_NR, 37);
+	assert_int_equal(vmfs_madvise(m, pid, BASE, HPAGE, VMFS_MADV_PAGEOUT), 0);
+	assert_int_equal(tstat(m).thp_split_page, 1);
+	assert_int_equal(mstat(m).frames_free, free0);
+	assert_int_equal(vmfs_pagemap(m, pid, BASE / PAGE + 77, &pm, 1), 1);
+	assert_true(pm & VMFS_PM_SWAPPED);
+	check_fill(m, pid, BASE, HPAGE_NR, 37, UINT64_MAX);
+	vmfs_close(m);
+}
+
+/* clear_refs 1 clears the leaf's accessed bit in place; 4 (soft-dirty) splits it. */
+static void test_clear_refs(void **state)
+{
+	int pid;
+	vmfs *m = setup(NULL, HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	struct vmfs_walk w;
+	struct vmfs_map map;
+
+	(void)state;
+	fill(m, pid, BASE, 2, 41);
+	w = walk(m, pid, BASE);
+	assert_true(leaf(&w) & VMFS_PTE_A);
+	assert_int_equal(vmfs_clear_refs(m, pid, VMFS_CLEAR_REFS_ALL), 0);
+	w = walk(m, pid, BASE);
+	assert_false(leaf(&w) & VMFS_PTE_A);
+	assert_true(huge_at(m, pid, BASE));
+	assert_int_equal(vmfs_maps(m, pid, &map, 1), 1);
+	assert_int_equal(map.referenced, 0);
+	assert_int_equal(byte_at_(m, pid, BASE + 3 * PAGE), 0);
+	assert_int_equal(vmfs_maps(m, pid, &map, 1), 1);
+	assert_int_equal(map.referenced, HPAGE_NR);   /* one accessed bit for all 512 */
+	assert_int_equal(vmfs_clear_refs(m, pid, VMFS_CLEAR_REFS_SOFT_DIRTY), 0);
+	assert_int_equal(tstat(m).thp_split_pmd, 1);
+	check_fill(m, pid, BASE, 2, 41, UINT64_MAX);
+	vmfs_close(m);
+}
+
+/* A locked huge page is never evicted: pressure takes the other pages. */
+static void test_mlock_pressure(void **state)
+{
+	int pid;
+	vmfs *m = setup("frames=1024,memlock=unlimited", HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+
+	(void)state;
+	assert_int_equal(vmfs_mlock(m, pid, BASE, HPAGE, 0), 0);
+	fill(m, pid, BASE, HPAGE_NR, 43);
+	map_fixed(m, pid, SMALL, 800 * PAGE, RW, ANON_PRIV);
+	fill(m, pid, SMALL, 800, 47);
+	assert_true(mstat(m).pswpout > 0);
+	assert_int_equal(tstat(m).thp_split_page, 0);
+	assert_true(huge_at(m, pid, BASE));
+	check_fill(m, pid, BASE, HPAGE_NR, 43, UINT64_MAX);
+	check_fill(m, pid, SMALL, 800, 47, UINT64_MAX);
+	vmfs_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +669,12 @@ int main(void)
 		cmocka_unit_test(test_read_fault),
 		cmocka_unit_test(test_mlock),
 		cmocka_unit_test(test_tlb),
+		cmocka_unit_test(test_mremap),
+		cmocka_unit_test(test_fork_pressure),
+		cmocka_unit_test(test_parent_exits),
+		cmocka_unit_test(test_pageout),
+		cmocka_unit_test(test_clear_refs),
+		cmocka_unit_test(test_mlock_pressure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
