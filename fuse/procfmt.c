@@ -1342,7 +1342,7 @@ static void put_pte_bits(struct sbuf *s, uint64_t e)
 {
 	static const struct { uint64_t bit; const char *name; } bits[] = {
 		{ VMFS_PTE_P, "P" }, { VMFS_PTE_RW, "RW" }, { VMFS_PTE_US, "US" },
-		{ VMFS_PTE_A, "A" }, { VMFS_PTE_D, "D" }, { VMFS_PTE_COW, "COW" },
+		{ VMFS_PTE_A, "A" }, { VMFS_PTE_D, "D" }, { VMFS_PTE_PS, "PS" }, { VMFS_PTE_COW, "COW" },
 		{ VMFS_PTE_PROTNONE, "PROTNONE" }, { VMFS_PTE_SWAP, "SWAP" },
 		{ VMFS_PTE_NX, "NX" },
 	};
@@ -1363,6 +1363,9 @@ static void put_pte_bits(struct sbuf *s, uint64_t e)
  *         pte[16] @0x4013080 0x800000000000a067 va 0x10000 -> frame 0xa000  P RW US A D NX
  *         pte[17] @0x4013088 0x0000000000007800 va 0x11000 -> swap slot 7  SWAP
  *         pte[18] @0x4013090 0x800000000000b420 va 0x12000 -> frame 0xb000 PROTNONE  A PROTNONE NX
+ *       pmd[512] @0x4012800 0x80000000002000e7 va 0x40000000 -> frame 0x200000  P RW US A D PS NX
+ *
+ * (the last: a huge pmd leaf, since 0.8, the first frame of its 2 MiB)
  *
  * Each level indents two more spaces.  "@ADDR" is the entry's physical
  * address (its table + 8 * index): `hexdump -s ADDR -n 8 phys` shows the
@@ -1403,7 +1406,8 @@ static int pagetable(vmfs *m, int pid, bool show_pfn, struct sbuf *out)
 		const struct vmfs_pt_entry *e = &pt[i];
 		uint64_t entry = e->entry & ~(VMFS_PTE_PFN_MASK & hide);
 		uint64_t addr = entry & VMFS_PTE_PFN_MASK;
-		bool leaf = e->level == st.levels - 1;
+		/* a huge pmd leaf (PS, since 0.8) maps a frame too: the first of 512 */
+		bool leaf = e->level == st.levels - 1 || (e->entry & VMFS_PTE_PS);
 
 		sbuf_printf(out, "%*s%s[%u] @0x%" PRIx64 " 0x%016" PRIx64 " va 0x%" PRIx64 " -> ",
 			    2 * e->level, "", vmfs_level_name(st.levels, e->level), e->index,
