@@ -651,6 +651,168 @@ static void test_mlock_pressure(void **state)
 	vmfs_close(m);
 }
 
+/* ---- random: huge and small pages mixed, forks, splits, pressure ---------- */
+
+#define RND_PROCS   4
+#define RND_HUGE    (4u * HPAGE_NR)   /* pages of the advised region: 4 huge pages */
+#define RND_SMALL   64u               /* pages of the unadvised region */
+#define RND_PAGES   (RND_HUGE + RND_SMALL)
+
+struct rproc {
+	int            pid;
+	unsigned char *shadow;   /* RND_PAGES pages: what each page must read */
+};
+
+static uint64_t rnd_next(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Page @i of the random test's regions: the advised one at BASE, the other at SMALL. */
+static uint64_t rnd_addr(unsigned i)
+{
+	return i < RND_HUGE ? BASE + (uint64_t)i * PAGE : SMALL + (uint64_t)(i - RND_HUGE) * PAGE;
+}
+
+static void rnd_map(vmfs *m, int pid, unsigned first, unsigned n)
+{
+	map_fixed(m, pid, rnd_addr(first), (uint64_t)n * PAGE, RW, ANON_PRIV);
+	if (first < RND_HUGE)
+		assert_int_equal(vmfs_madvise(m, pid, rnd_addr(first), (uint64_t)n * PAGE,
+					      VMFS_MADV_HUGEPAGE), 0);
+}
+
+/* Every byte of every process is its shadow's; RSS, pagemap and the huge-page count agree. */
+static void rnd_check(vmfs *m, struct rproc *pr, int n)
+{
+	static unsigned char buf[RND_HUGE * PAGE];
+	static uint64_t pm[RND_HUGE];
+	uint64_t zero = mstat(m).zero_pfn, heads[RND_PROCS * 4];
+	unsigned nheads = 0;
+
+	/* the reads first: they fault, and a fault may reclaim (split) what was counted */
+	for (int k = 0; k < n; k++) {
+		assert_int_equal(vmfs_read(m, pr[k].pid, BASE, buf, RND_HUGE * PAGE), RND_HUGE * PAGE);
+		assert_memory_equal(buf, pr[k].shadow, RND_HUGE * PAGE);
+		assert_int_equal(vmfs_read(m, pr[k].pid, SMALL, buf, RND_SMALL * PAGE), RND_SMALL * PAGE);
+		assert_memory_equal(buf, pr[k].shadow + RND_HUGE * PAGE, RND_SMALL * PAGE);
+	}
+	for (int k = 0; k < n; k++) {
+		uint64_t present = 0;
+
+		assert_int_equal(vmfs_pagemap(m, pr[k].pid, BASE / PAGE, pm, RND_HUGE), RND_HUGE);
+		for (unsigned i = 0; i < RND_HUGE; i++)
+			present += (pm[i] & VMFS_PM_PRESENT) && (pm[i] & VMFS_PM_PFN_MASK) != zero;
+		assert_int_equal(vmfs_pagemap(m, pr[k].pid, SMALL / PAGE, pm, RND_SMALL), RND_SMALL);
+		for (unsigned i = 0; i < RND_SMALL; i++)
+			present += (pm[i] & VMFS_PM_PRESENT) && (pm[i] & VMFS_PM_PFN_MASK) != zero;
+		assert_int_equal(pstat(m, pr[k].pid).rss_anon, present);
+		for (unsigned h = 0; h < RND_HUGE / HPAGE_NR; h++) {
+			struct vmfs_walk w = walk(m, pr[k].pid, BASE + (uint64_t)h * HPAGE);
+			bool seen = false;
+
+			if (w.state != VMFS_WALK_PRESENT || w.page_shift != 21)
+				continue;
+			for (unsigned j = 0; j < nheads; j++)
+				seen |= heads[j] == w.paddr;
+			if (!seen)
+				heads[nheads++] = w.paddr;
+		}
+	}
+	assert_int_equal(tstat(m).nr_anon_transparent_hugepages, nheads);
+}
+
+static void rnd_run(uint64_t seed)
+{
+	vmfs *m = open_machine("frames=3072");
+	struct rproc pr[RND_PROCS];
+	uint64_t x = seed, free0 = mstat(m).frames_free;
+	int n = 1;
+
+	pr[0].pid = spawn(m, "rnd");
+	pr[0].shadow = calloc(RND_PAGES, PAGE);
+	assert_non_null(pr[0].shadow);
+	rnd_map(m, pr[0].pid, 0, RND_HUGE);
+	rnd_map(m, pr[0].pid, RND_HUGE, RND_SMALL);
+	for (int op = 0; op < 600; op++) {
+		int k = (int)(rnd_next(&x) % (uint64_t)n);
+		unsigned i = (unsigned)(rnd_next(&x) % RND_PAGES), what = (unsigned)(rnd_next(&x) % 100);
+		struct rproc *q = &pr[k];
+
+		if (what < 45) {                 /* a write of a few bytes */
+			unsigned char b[64];
+			unsigned off = (unsigned)(rnd_next(&x) % (PAGE - sizeof(b)));
+
+			for (size_t j = 0; j < sizeof(b); j++)
+				b[j] = (unsigned char)rnd_next(&x);
+			assert_int_equal(vmfs_write(m, q->pid, rnd_addr(i) + off, b, sizeof(b)), sizeof(b));
+			memcpy(q->shadow + (size_t)i * PAGE + off, b, sizeof(b));
+		} else if (what < 55) {          /* a read */
+			unsigned char c;
+
+			assert_int_equal(vmfs_read(m, q->pid, rnd_addr(i), &c, 1), 1);
+			assert_int_equal(c, q->shadow[(size_t)i * PAGE]);
+		} else if (what < 62 && n < RND_PROCS) {   /* fork */
+			pr[n].pid = vmfs_fork(m, q->pid);
+			assert_true(pr[n].pid > 0);
+			pr[n].shadow = malloc((size_t)RND_PAGES * PAGE);
+			assert_non_null(pr[n].shadow);
+			memcpy(pr[n].shadow, q->shadow, (size_t)RND_PAGES * PAGE);
+			n++;
+		} else if (what < 66 && n > 1) { /* exit */
+			assert_int_equal(vmfs_exit(m, q->pid), 0);
+			free(q->shadow);
+			pr[k] = pr[--n];
+		} else if (what < 72) {          /* munmap a page and map it again: zeros */
+			assert_int_equal(vmfs_munmap(m, q->pid, rnd_addr(i), PAGE), 0);
+			rnd_map(m, q->pid, i, 1);
+			memset(q->shadow + (size_t)i * PAGE, 0, PAGE);
+		} else if (what < 78) {          /* mprotect a page there and back */
+			assert_int_equal(vmfs_mprotect(m, q->pid, rnd_addr(i), PAGE, PROT_READ), 0);
+			assert_int_equal(vmfs_mprotect(m, q->pid, rnd_addr(i), PAGE, RW), 0);
+		} else if (what < 84) {          /* DONTNEED of a page: zeros */
+			assert_int_equal(vmfs_madvise(m, q->pid, rnd_addr(i), PAGE, VMFS_MADV_DONTNEED), 0);
+			memset(q->shadow + (size_t)i * PAGE, 0, PAGE);
+		} else if (what < 90) {          /* pressure */
+			assert_true(vmfs_reclaim(m, rnd_next(&x) % 700) >= 0);
+		} else if (what < 94) {          /* PAGEOUT of a huge page's range */
+			uint64_t h = BASE + (rnd_next(&x) % (RND_HUGE / HPAGE_NR)) * HPAGE;
+
+			assert_int_equal(vmfs_madvise(m, q->pid, h, HPAGE, VMFS_MADV_PAGEOUT), 0);
+		} else {                         /* a whole huge page's range unmapped and remapped */
+			uint64_t h = (rnd_next(&x) % (RND_HUGE / HPAGE_NR)) * HPAGE_NR;
+
+			assert_int_equal(vmfs_munmap(m, q->pid, rnd_addr((unsigned)h), HPAGE), 0);
+			rnd_map(m, q->pid, (unsigned)h, HPAGE_NR);
+			memset(q->shadow + h * PAGE, 0, HPAGE);
+		}
+		if (op % 50 == 49)
+			rnd_check(m, pr, n);
+	}
+	rnd_check(m, pr, n);
+	assert_true(tstat(m).thp_fault_alloc > 0);
+	assert_true(tstat(m).thp_split_page > 0);
+	while (n > 0) {
+		assert_int_equal(vmfs_exit(m, pr[n - 1].pid), 0);
+		free(pr[--n].shadow);
+	}
+	assert_int_equal(mstat(m).frames_free, free0);
+	assert_int_equal(tstat(m).nr_anon_transparent_hugepages, 0);
+	vmfs_close(m);
+}
+
+/* Seeded runs of random operations on huge and small pages, several processes. */
+static void test_random_mixed(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 6; seed++)
+		rnd_run(seed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -675,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_pageout),
 		cmocka_unit_test(test_clear_refs),
 		cmocka_unit_test(test_mlock_pressure),
+		cmocka_unit_test(test_random_mixed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
