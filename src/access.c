@@ -669,9 +669,23 @@ static inline void batch_fetch_data(struct vmfs *m, uint64_t pfn, uint64_t va)
 }
 
 /*
+ * A huge pmd leaf found ahead is handed from stage 1 to stage 2 with this
+ * bit set in its pointer (entries are 8-byte aligned): stage 2 fetches the
+ * page from it, but the access walks from the top (an earlier access of
+ * the batch may have split it: the pmd then points to a table).
+ */
+#define BATCH_HUGE 1u
+
+static inline bool batch_leaf_huge(const uint64_t *ep)
+{
+	return (uintptr_t)ep & BATCH_HUGE;
+}
+
+/*
  * Stage 1: where the leaf entry of @va is, fetched, if the walk there passes
- * only plain upper entries (follow_page_slow may then start from it); NULL
- * otherwise, or on a TLB hit (whose page is fetched at once).
+ * only plain upper entries (follow_page_slow may then start from it), or a
+ * huge pmd leaf's, tagged BATCH_HUGE; NULL otherwise, or on a TLB hit (whose
+ * page is fetched at once).
  */
 static uint64_t *batch_fetch_leaf(struct vmfs *m, struct mm *mm, uint64_t va)
 {
@@ -688,7 +702,11 @@ static uint64_t *batch_fetch_leaf(struct vmfs *m, struct mm *mm, uint64_t va)
 			return NULL;
 		}
 	}
-	if (pt_descend(&m->phys, g, mm->cr3, 0, va, PTE_UPPER_MASK, PTE_UPPER_PLAIN, &ep) < g->levels - 1)
+	int l = pt_descend(&m->phys, g, mm->cr3, 0, va, PTE_UPPER_MASK, PTE_UPPER_PLAIN, &ep);
+
+	if (l == g->levels - 2 && pmd_trans_huge(*ep))
+		return (uint64_t *)((uintptr_t)ep | BATCH_HUGE);   /* read already: no prefetch */
+	if (l < g->levels - 1)
 		return NULL;   /* not there, or the walk has work to do */
 	prefetch(ep);
 	return ep;
@@ -701,6 +719,12 @@ static void batch_fetch_page(struct vmfs *m, const uint64_t *ep, uint64_t va)
 
 	if (!ep)
 		return;
+	if (batch_leaf_huge(ep)) {
+		e = *(const uint64_t *)((uintptr_t)ep & ~(uintptr_t)BATCH_HUGE);
+		if (pmd_trans_huge(e))   /* the 4 KiB page of @va in the huge page */
+			batch_fetch_data(m, pte_pfn(e) + ((va & ~HPAGE_PMD_MASK) >> PAGE_SHIFT), va);
+		return;
+	}
 	e = *ep;
 	pfn = pte_pfn(e);
 	if (!pte_present(e) || (pfn << PAGE_SHIFT) >= phys_size(&m->phys))
@@ -758,7 +782,8 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 			if (va_canonical(&a->m->geom, op->addr) && tlb_hit(a, op->addr, &pa)) {
 				access_bytes(a, pa, op->buf, op->len);
 				op->res = (ssize_t)op->len;
-			} else if (batch_walk(a, op, leaf ? leaf[i % BATCH_RING] : NULL) < 0) {
+			} else if (batch_walk(a, op, leaf && !batch_leaf_huge(leaf[i % BATCH_RING]) ?
+						      leaf[i % BATCH_RING] : NULL) < 0) {
 				return i;
 			}
 			continue;

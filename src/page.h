@@ -83,6 +83,20 @@ static inline void page_describe(const struct vmfs *m, uint64_t pfn, struct vmfs
 	pg->owner = page_owner(f);
 }
 
+/*
+ * The head of the transparent huge page @pfn belongs to, or @pfn: a
+ * huge page is order HPAGE_PMD_ORDER and aligned to it, so its head is
+ * the frame at @pfn rounded down, whose descriptor all 512 accesses share
+ * (one cache line, where compound_head may probe several).
+ */
+static inline uint64_t thp_head(const struct phys *p, uint64_t pfn)
+{
+	uint64_t h = pfn & ~(uint64_t)(HPAGE_PMD_NR - 1);
+	const struct frame *f = &p->frames[h];
+
+	return (f->flags & FRAME_HEAD) && frame_order(f) == HPAGE_PMD_ORDER ? h : pfn;
+}
+
 /* pol_last after a loaded(): no frame, and the next accessed() sets none either. */
 #define POL_LOADED (UINT64_MAX - 1)
 
@@ -102,7 +116,7 @@ static inline void page_accessed(struct vmfs *m, uint64_t pfn)
 	struct vmfs_page pg;
 
 	if (__builtin_expect(m->cnt.nr_anon_thp != 0, 0))
-		pfn = compound_head(&m->phys, pfn);   /* a huge page is one page to the policy */
+		pfn = thp_head(&m->phys, pfn);   /* a huge page is one page to the policy */
 	if (pfn == m->pol_last)
 		return;
 	if (m->pol_builtin) {
