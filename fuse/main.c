@@ -70,6 +70,8 @@ static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("read_ahead_kb"),
 	MACHINE_OPT("slice"),
 	MACHINE_OPT("cpu_tlb"),
+	MACHINE_OPT("hugepages"),
+	MACHINE_OPT("hugepages_1g"),
 	MACHINE_OPT("thp"),
 	FUSE_OPT_KEY("-h", KEY_HELP), FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION), FUSE_OPT_KEY("--version", KEY_VERSION),
@@ -182,6 +184,10 @@ static void help(void)
 "                           default 200000)\n"
 "    cpu_tlb=1|0            0: the CPU makes every access through the whole\n"
 "                           access path, no fast path for TLB hits (default 1)\n"
+"    hugepages=N            2 MiB pages the hugetlb pool takes at boot\n"
+"                           (default 0; sys/vm/nr_hugepages changes it)\n"
+"    hugepages_1g=N         1 GiB pages the hugetlb pool takes at boot\n"
+"                           (default 0)\n"
 "    thp=always|madvise|never  transparent huge pages: 2 MiB pages for private\n"
 "                           anonymous memory, everywhere, where madvise asks\n"
 "                           for them (MADV_HUGEPAGE; default), or never\n"

@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define VMFS_VERSION_MAJOR 0
-#define VMFS_VERSION_MINOR 7
+#define VMFS_VERSION_MINOR 8
 
 #define VMFS_PAGE_SHIFT 12
 #define VMFS_PAGE_SIZE  4096u
@@ -565,6 +565,46 @@ struct vmfs_lru_stat {
 /* vmfs_lru_stat - the policy's LRU list sizes and counters.  0.  Since 0.5. */
 int vmfs_lru_stat(vmfs *m, struct vmfs_lru_stat *st);
 
+/*
+ * The buddy allocator's free lists (buddyinfo): free blocks of 2^order
+ * frames for each order 0 to VMFS_MAX_ORDER-1, and the order-0 frames
+ * waiting on the per-cpu list in front of them (pcp), which buddyinfo does
+ * not count, as Linux's does not.  Every free data frame is in exactly one
+ * of them: frames_free = pcp + the sum of nr_free[order] << order.
+ */
+#define VMFS_MAX_ORDER 11
+struct vmfs_buddyinfo {
+	uint64_t nr_free[VMFS_MAX_ORDER]; /* free blocks of each order */
+	uint64_t pcp;                     /* free order-0 frames on the pcp list */
+	uint64_t reserved[12];
+};
+
+/* vmfs_buddyinfo - the free lists of physical memory.  0.  Since 0.8. */
+int vmfs_buddyinfo(vmfs *m, struct vmfs_buddyinfo *bi);
+
+/*
+ * Huge pages: the hugetlb pools, pool[0] of 2 MiB pages (the default
+ * size, meminfo's HugePages_ lines, vm.nr_hugepages) and pool[1] of
+ * 1 GiB pages (option hugepages_1g=).  In pages of the pool's size.
+ */
+struct vmfs_huge_pool {
+	uint64_t size;     /* bytes a page: 2097152 or 1073741824 */
+	uint64_t nr;       /* nr_hugepages + surplus: pages in the pool, free or in use */
+	uint64_t free;     /* free_hugepages */
+	uint64_t resv;     /* resv_hugepages: promised to mappings, not yet faulted */
+	uint64_t surplus;  /* surplus_hugepages: in use beyond nr_hugepages */
+	uint64_t boot;     /* taken at boot outside the buddy allocator (1 GiB
+			      pages): not part of MemTotal */
+	uint64_t reserved[4];
+};
+struct vmfs_huge_stat {
+	struct vmfs_huge_pool pool[2];
+	uint64_t reserved[32];
+};
+
+/* vmfs_huge_stat - the huge page figures of the machine.  0.  Since 0.8. */
+int vmfs_huge_stat(vmfs *m, struct vmfs_huge_stat *st);
+
 struct vmfs_proc_stat {
 	int      pid, ppid;
 	char     comm[16];         /* first 15 bytes of the name */
@@ -867,10 +907,11 @@ int vmfs_sync(vmfs *m);
 #define VMFS_KPF_SWAPCACHE   13
 #define VMFS_KPF_SWAPBACKED  14
 #define VMFS_KPF_COMPOUND_HEAD 15 /* first frame of a huge page (since 0.8) */
-#define VMFS_KPF_COMPOUND_TAIL 16 /* its other frames (since 0.8) */
+#define VMFS_KPF_COMPOUND_TAIL 16 /* another frame of a huge page (since 0.8) */
+#define VMFS_KPF_HUGE        17   /* a hugetlb pool page, free or mapped (since 0.8) */
 #define VMFS_KPF_UNEVICTABLE 18   /* an mlocked page (since 0.5, issue 14) */
 #define VMFS_KPF_NOPAGE      20
-#define VMFS_KPF_THP         22   /* a frame of a transparent huge page (since 0.8) */
+#define VMFS_KPF_THP         22   /* a transparent huge page (since 0.8) */
 #define VMFS_KPF_ZERO_PAGE   24
 #define VMFS_KPF_IDLE        25
 #define VMFS_KPF_PGTABLE     26

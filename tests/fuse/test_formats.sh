@@ -223,13 +223,25 @@ dd if="$mnt/$pid/smaps" bs=7 status=none | cmp - "$t/smaps" || fail "smaps read 
 expect_eq "$(dd if="$mnt/$pid/status" bs=1 skip=6 count=10 status=none)" "${name:0:10}" "status read at offset 6"
 ok "text files read in pieces and at offsets give the same bytes"
 
+# buddyinfo (mm/vmstat.c frag_show_print): "Node %d, zone %8s " then
+# "%6lu " for each of the 11 orders; the blocks' frames are free frames.
+bi=$(cat "$mnt/buddyinfo")
+expect_match "$bi" '^Node 0, zone   Normal ( {0,5}[0-9]{1,6} ){11}$' "buddyinfo format"
+read -ra b <<<"${bi#*Normal}"
+sum=0
+for o in "${!b[@]}"; do sum=$((sum + (b[o] << o))); done
+((sum * 4 <= $(field "$mnt/meminfo" MemFree))) || fail "buddyinfo: $sum free frames in blocks, more than MemFree"
+((sum > 0)) || fail "buddyinfo: no free block on a machine with free frames"
+[[ $(stat -c %a "$mnt/buddyinfo") == 444 ]] || fail "buddyinfo mode $(stat -c %a "$mnt/buddyinfo"), expected 444"
+ok "buddyinfo: Linux's format, $sum free frames in blocks, mode 0444"
+
 # config: "key value" lines in a fixed order, the options as mounted (the
 # defaults here), the swap file the one swaps and kmsg name.
-config_keys="levels va_bits frames policy tlb kernel swap swap_size max_map_count contents zero_page overcommit_memory overcommit_ratio swappiness aslr seed read_ahead_kb slice cpu_tlb thp "
+config_keys="levels va_bits frames policy tlb kernel swap swap_size max_map_count contents zero_page overcommit_memory overcommit_ratio swappiness aslr seed read_ahead_kb slice cpu_tlb hugepages hugepages_1g thp "
 expect_eq "$(cut -d' ' -f1 "$t/top-config" | tr '\n' ' ')" "$config_keys" "config keys"
 expect_eq "$(cat "$t/top-config")" "$(printf '%s\n' "levels 4" "va_bits 48" "frames 4096" "policy clock" \
 	"tlb 64" "kernel 1048576" "swap $swapfile" "swap_size 0" "max_map_count 65530" "contents ram" \
-	"zero_page 1" "overcommit_memory 1" "overcommit_ratio 50" "swappiness 60" "aslr 0" "seed 0" "read_ahead_kb 128" "slice 200000" "cpu_tlb 1" "thp madvise")" "config of frames=4096"
+	"zero_page 1" "overcommit_memory 1" "overcommit_ratio 50" "swappiness 60" "aslr 0" "seed 0" "read_ahead_kb 128" "slice 200000" "cpu_tlb 1" "hugepages 0" "hugepages_1g 0" "thp madvise")" "config of frames=4096"
 ok "config: the defaults, frames=4096 and the swap file of swaps"
 
 vmfs_unmount "$mnt"
@@ -237,12 +249,25 @@ ok "unmounted; the daemon exited with status 0"
 
 # Other options, and the policy after `policy NAME`.
 mnt2=$VMFS_TMP/mnt2
-opts=levels=5,frames=300,policy=lru,tlb=8,kernel=2M,swap=none,contents=none,zero_page=0,overcommit_memory=2,overcommit_ratio=70,swappiness=5,aslr=1,seed=42,read_ahead_kb=64,slice=5000,cpu_tlb=0,thp=always
+opts=levels=5,frames=1100,policy=lru,tlb=8,kernel=2M,swap=none,contents=none,zero_page=0,overcommit_memory=2,overcommit_ratio=70,swappiness=5,aslr=1,seed=42,read_ahead_kb=64,slice=5000,cpu_tlb=0,hugepages=2,thp=always
 vmfs_mount "$mnt2" "$opts"
-expect_eq "$(cat "$mnt2/config")" "$(printf '%s\n' "levels 5" "va_bits 57" "frames 300" "policy lru" \
+expect_eq "$(cat "$mnt2/config")" "$(printf '%s\n' "levels 5" "va_bits 57" "frames 1100" "policy lru" \
 	"tlb 8" "kernel 2097152" "swap none" "swap_size 0" "max_map_count 65530" "contents none" \
-	"zero_page 0" "overcommit_memory 2" "overcommit_ratio 70" "swappiness 5" "aslr 1" "seed 42" "read_ahead_kb 64" "slice 5000" "cpu_tlb 0" "thp always")" "config of $opts"
+	"zero_page 0" "overcommit_memory 2" "overcommit_ratio 70" "swappiness 5" "aslr 1" "seed 42" "read_ahead_kb 64" "slice 5000" "cpu_tlb 0" "hugepages 2" "hugepages_1g 0" "thp always")" "config of $opts"
 [[ $(stat -c %a "$mnt2/config") == 444 ]] || fail "config mode $(stat -c %a "$mnt2/config"), expected 444"
+# hugepages=2: the pool in meminfo (hugetlb_report_meminfo) and sys/vm/nr_hugepages
+expect_eq "$(grep -E '^(HugePages_|Hugepagesize|Hugetlb)' "$mnt2/meminfo")" "$(printf '%s\n' \
+	"HugePages_Total:       2" "HugePages_Free:        2" "HugePages_Rsvd:        0" \
+	"HugePages_Surp:        0" "Hugepagesize:       2048 kB" "Hugetlb:            4096 kB")" "meminfo with hugepages=2"
+expect_eq "$(field "$mnt2/meminfo" MemFree)" $(((1100 - 1024) * 4)) "MemFree without the pool's frames"
+expect_eq "$(cat "$mnt2/sys/vm/nr_hugepages")" 2 "sys/vm/nr_hugepages"
+echo 1 >"$mnt2/sys/vm/nr_hugepages" || fail "echo 1 > sys/vm/nr_hugepages"
+expect_eq "$(field "$mnt2/meminfo" HugePages_Total)" 1 "HugePages_Total after echo 1"
+expect_eq "$(field "$mnt2/meminfo" MemFree)" $(((1100 - 512) * 4)) "MemFree after echo 1"
+! echo 3 2>/dev/null >"$mnt2/sys/vm/nr_hugepages" || fail "echo 3 > nr_hugepages of a 1100-frame machine succeeded"
+expect_eq "$(cat "$mnt2/sys/vm/nr_hugepages")" 1 "nr_hugepages after a refused write"
+expect_eq "$(field "$mnt2/config" hugepages)" 1 "config hugepages after echo 1"
+ok "hugepages=2: meminfo's HugePages lines, sys/vm/nr_hugepages written, a refused write changes nothing"
 echo policy fifo >"$mnt2/ctl"
 expect_eq "$(field "$mnt2/config" policy)" fifo "config policy after 'policy fifo'"
 vmfs_unmount "$mnt2"
@@ -250,6 +275,8 @@ ok "config: levels=5, swap=none, mode 0444, and policy fifo after the switch"
 
 mnt3=$VMFS_TMP/mnt3
 vmfs_mount "$mnt3" "frames=64,swap=$t/swap.db,swap_size=1M"
+expect_eq "$(cat "$mnt3/buddyinfo")" "Node 0, zone   Normal      0      0      0      0      0      0      1      0      0      0      0 " \
+	"buddyinfo of a fresh 64-frame machine: one block of order 6"
 expect_eq "$(sed -n 's/^swap //p' "$mnt3/config")" "$t/swap.db" "config swap with swap=PATH"
 expect_eq "$(field "$mnt3/config" swap_size)" 1048576 "config swap_size with swap_size=1M"
 expect_eq "$(cut -d' ' -f1 "$mnt3/config" | tr '\n' ' ')" "$config_keys" "config keys with swap=PATH"
