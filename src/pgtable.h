@@ -96,7 +96,7 @@ struct mm;
 #define PTE_UPPER_PLAIN  (PTE_P | PTE_RW | PTE_US | PTE_A)
 #define PTE_TABLE_KERNEL (PTE_P | PTE_RW)
 #define PTRS_PER_TABLE   512
-#define HPAGE_PMD_SIZE   (PAGE_SIZE << 9)       /* what a huge pmd leaf maps: 2 MiB */
+#define HPAGE_PMD_SIZE   (PAGE_SIZE << HPAGE_PMD_ORDER)   /* what a huge pmd leaf maps: 2 MiB */
 #define HPAGE_PMD_MASK   (~(HPAGE_PMD_SIZE - 1))
 
 struct pt_geom {

@@ -6,6 +6,12 @@
  * permissions and set the accessed and dirty bits without a walk.  Whoever
  * changes a leaf entry drops the page with tlb_flush_page() (set_pte does),
  * so a hit always agrees with the tables.  n == 0 means no TLB.
+ *
+ * A page of a transparent huge page (a huge pmd leaf, huge_memory.c) is
+ * cached per 4 KiB like any other: its entry made from the leaf (frame
+ * head + i) and ptep the pmd entry, so that the accessed and dirty bits a
+ * hit sets land in the pmd; set_pte drops all 512 pages when a huge leaf
+ * changes.  (A 2 MiB TLB entry, and the reach it buys, is a later stage.)
  */
 #ifndef VMFS_TLB_H
 #define VMFS_TLB_H
