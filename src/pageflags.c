@@ -222,14 +222,19 @@ int clear_refs_write(struct vmfs *m, int pid, int type)
 	return 0;
 }
 
-/* page_idle_get_page: a page idle tracking looks at, one on the LRU. */
-static struct frame *page_idle_get_page(struct vmfs *m, uint64_t pfn)
+/*
+ * page_idle_get_folio: a page idle tracking looks at, one on the LRU; a
+ * frame of a huge page stands for the huge page (*@pfn becomes its head),
+ * as pfn_folio makes it on Linux.
+ */
+static struct frame *page_idle_get_page(struct vmfs *m, uint64_t *pfn)
 {
 	struct frame *f;
 
-	if (!pfn_is_data(&m->phys, pfn))
+	if (!pfn_is_data(&m->phys, *pfn))
 		return NULL;
-	f = pfn_frame(&m->phys, pfn);
+	*pfn = compound_head(&m->phys, *pfn);
+	f = pfn_frame(&m->phys, *pfn);
 	return (f->flags & FRAME_TRACKED) ? f : NULL;
 }
 
@@ -265,7 +270,7 @@ int64_t page_idle_bitmap_read(struct vmfs *m, uint64_t pfn, uint64_t *out, uint6
 		out[w] = 0;
 		for (unsigned bit = 0; bit < 64; bit++) {
 			uint64_t q = pfn + (uint64_t)w * 64 + bit;
-			struct frame *f = page_idle_get_page(m, q);
+			struct frame *f = page_idle_get_page(m, &q);
 
 			if (!f || !(f->flags & FRAME_IDLE))
 				continue;
@@ -284,7 +289,7 @@ int64_t page_idle_bitmap_write(struct vmfs *m, uint64_t pfn, const uint64_t *in,
 	for (int64_t w = 0; w < n; w++) {
 		for (uint64_t bits = in[w]; bits; bits &= bits - 1) {
 			uint64_t q = pfn + (uint64_t)w * 64 + (uint64_t)__builtin_ctzll(bits);
-			struct frame *f = page_idle_get_page(m, q);
+			struct frame *f = page_idle_get_page(m, &q);
 
 			if (!f)
 				continue;

@@ -865,6 +865,30 @@ static void test_accessv(void **state)
 	vmfs_close(m);
 }
 
+/* Idle page tracking: every frame of a huge page reports the huge page's state, one access clears it. */
+static void test_idle(void **state)
+{
+	int pid;
+	vmfs *m = setup(NULL, HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	uint64_t head, bits[HPAGE_NR / 64];
+
+	(void)state;
+	fill(m, pid, BASE, 1, 53);
+	head = walk(m, pid, BASE).paddr / PAGE;
+	memset(bits, 0xff, sizeof(bits));
+	assert_int_equal(vmfs_page_idle_set(m, head, bits, HPAGE_NR / 64), HPAGE_NR / 64);
+	memset(bits, 0, sizeof(bits));
+	assert_int_equal(vmfs_page_idle_get(m, head, bits, HPAGE_NR / 64), HPAGE_NR / 64);
+	for (unsigned w = 0; w < HPAGE_NR / 64; w++)
+		assert_int_equal(bits[w], UINT64_MAX);
+	assert_int_equal(byte_at_(m, pid, BASE + 300 * PAGE), 0);   /* a tail page's access */
+	assert_int_equal(vmfs_page_idle_get(m, head, bits, HPAGE_NR / 64), HPAGE_NR / 64);
+	for (unsigned w = 0; w < HPAGE_NR / 64; w++)
+		assert_int_equal(bits[w], 0);
+	assert_true(huge_at(m, pid, BASE));
+	vmfs_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -891,6 +915,7 @@ int main(void)
 		cmocka_unit_test(test_mlock_pressure),
 		cmocka_unit_test(test_random_mixed),
 		cmocka_unit_test(test_accessv),
+		cmocka_unit_test(test_idle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
