@@ -2,7 +2,8 @@
 # test_tools.sh - Linux's own readers of /proc work unchanged on a mount
 # (issue 15, Part 1): a mount is bound over /proc in a private mount
 # namespace (unshare -m; the host's /proc is never touched) and procps
-# (ps, top, vmstat, pmap, free, pgrep, pidof, sysctl, uptime, watch), psmisc (pstree) and
+# (ps, top, vmstat, pmap, free, pgrep, pidof, sysctl, uptime, watch), psmisc (pstree,
+# prtstat), sysstat (pidstat) and
 # python3-psutil (inside the namespace and through PROCFS_PATH) are run
 # against an empty machine and a busy one.  What each prints is checked
 # against the machine's own files: RSS, VSZ and faults against PID/stat,
@@ -14,7 +15,7 @@
 # skipped with the reason, and the script then exits 77 (SKIP) after every
 # other check passed.  Without the right to unshare a mount namespace
 # (not root) the whole script is a skip.  scripts/setup.sh installs procps,
-# psmisc and python3-psutil, so CI runs everything.
+# psmisc, sysstat and python3-psutil, so CI runs everything.
 #
 # Usage: test_tools.sh DAEMON SOURCEDIR (meson passes both)
 set -euo pipefail
@@ -206,6 +207,14 @@ if have ps procps; then
 		expect_eq "$(awk -v p="$p" '$1 == p { print $2, $3 }' "$t/ps")" "$p 1" "ps -L of $p"
 	done
 	ok "ps -L: one thread per process, TID = PID"
+	# PSS and USS, which ps reads from smaps_rollup (USS: the private pages)
+	in_ns "$mnt" ps -eo pid,pss,uss >"$t/ps" || fail "ps -eo pid,pss,uss"
+	for p in "${pids[@]}"; do
+		uss=$(($(field "$mnt/$p/smaps_rollup" Private_Clean) + $(field "$mnt/$p/smaps_rollup" Private_Dirty)))
+		expect_eq "$(awk -v p="$p" '$1 == p { print $2, $3 }' "$t/ps")" \
+			"$(field "$mnt/$p/smaps_rollup" Pss) $uss" "ps pss and uss of $p"
+	done
+	ok "ps -eo pid,pss,uss agree with smaps_rollup"
 fi
 if have top procps; then
 	in_ns "$mnt" top -b -n 1 >"$t/top" || fail "top -b -n 1"
@@ -221,7 +230,11 @@ if have vmstat procps; then
 	in_ns "$mnt" vmstat -s >"$t/vmstat" || fail "vmstat -s"
 	expect_eq "$(awk '/K used swap/ { print $1 }' "$t/vmstat")" \
 		$(($(field "$mnt/meminfo" SwapTotal) - $(field "$mnt/meminfo" SwapFree))) "vmstat -s used swap"
-	ok "vmstat and vmstat -s agree with meminfo"
+	in_ns "$mnt" vmstat -a >"$t/vmstat" || fail "vmstat -a"
+	cp "$mnt/meminfo" "$t/meminfo"
+	expect_eq "$(awk 'NR == 3 { print $5, $6 }' "$t/vmstat")" \
+		"$(field "$t/meminfo" Inactive) $(field "$t/meminfo" Active)" "vmstat -a inact and active"
+	ok "vmstat, vmstat -s and vmstat -a agree with meminfo"
 fi
 if have pmap procps; then
 	in_ns "$mnt" pmap -x "$web" >"$t/pmap" || fail "pmap -x"
@@ -266,6 +279,32 @@ if have pstree psmisc; then
 	# like init's on Linux, the tree of PID 1; the others by their PID
 	expect_eq "$(in_ns "$mnt" pstree -p "$db")" "db($db)" "pstree -p $db"
 	ok "pstree -p: the fork tree"
+fi
+if have prtstat psmisc; then
+	# prtstat reads PID/stat alone: its raw fields are stat's
+	for p in "${pids[@]}"; do
+		in_ns "$mnt" prtstat -r "$p" >"$t/prtstat" || fail "prtstat -r $p: $(cat "$t/prtstat")"
+		for kv in pid:1 ppid:4 minflt:10 majflt:12 vsize:23 rss:24; do
+			expect_eq "$(grep -oE "(^| )${kv%:*}: [^ 	]+" "$t/prtstat" | awk '{ print $2 }')" \
+				"$(stat_field "$mnt/$p/stat" "${kv#*:}")" "prtstat -r $p: ${kv%:*}"
+		done
+		expect_eq "$(grep -oE ' comm: [^ 	]+' "$t/prtstat" | awk '{ print $2 }')" \
+			"$(cat "$mnt/$p/comm")" "prtstat -r $p: comm"
+	done
+	in_ns "$mnt" prtstat "$web" >"$t/prtstat" || fail "prtstat $web"
+	expect_match "$(grep 'This Process .*(minor major)' "$t/prtstat")" \
+		" $(stat_field "$mnt/$web/stat" 10) +$(stat_field "$mnt/$web/stat" 12)\$" "prtstat $web: page faults"
+	ok "prtstat and prtstat -r: every process's IDs, faults and sizes are its PID/stat's"
+fi
+if have pidstat sysstat; then
+	# pidstat -r: VSZ and RSS in KiB, %MEM of MemTotal
+	in_ns "$mnt" pidstat -r -p "$(IFS=,; echo "${pids[*]}")" >"$t/pidstat" || fail "pidstat -r"
+	for p in "${pids[@]}"; do
+		expect_eq "$(awk -v p="$p" '$3 == p { print $6, $7, $9 }' "$t/pidstat")" \
+			"$(field "$mnt/$p/status" VmSize) $(field "$mnt/$p/status" VmRSS) $(cat "$mnt/$p/comm")" \
+			"pidstat -r: VSZ, RSS and command of $p"
+	done
+	ok "pidstat -r: VSZ and RSS agree with status"
 fi
 if have_psutil; then
 	cat >"$t/check.py" <<'EOF'
