@@ -280,6 +280,18 @@ if have pstree psmisc; then
 	expect_eq "$(in_ns "$mnt" pstree -p "$db")" "db($db)" "pstree -p $db"
 	ok "pstree -p: the fork tree"
 fi
+if have pwdx procps; then
+	# the working directory of each: "/", as getcwd answers in the machine
+	expect_eq "$(in_ns "$mnt" pwdx "${pids[@]}" | tr '\n' ' ')" \
+		"$(printf '%s: / ' "${pids[@]}")" "pwdx"
+	for p in "${pids[@]}"; do
+		for f in cwd root "task/$p/cwd"; do
+			expect_eq "$(readlink "$mnt/$p/$f")" / "readlink $p/$f"
+		done
+	done
+	in_ns "$mnt" sh -c 'exec test ! -e /proc/$$/cwd' || fail "the reader has a cwd link"
+	ok "pwdx: PID/cwd is / for each process (and root), none for the reader"
+fi
 if have prtstat psmisc; then
 	# prtstat reads PID/stat alone: its raw fields are stat's
 	for p in "${pids[@]}"; do
