@@ -336,6 +336,13 @@ assert vm.total == kb("meminfo", "MemTotal"), vm
 assert vm.free == kb("meminfo", "MemFree"), vm
 sw = psutil.swap_memory()
 assert sw.total == kb("meminfo", "SwapTotal"), sw
+def vmstat(key):
+    for line in open(os.path.join(procfs, "vmstat")):
+        if line.split()[0] == key:
+            return int(line.split()[1])
+    raise KeyError(key)
+assert (sw.sin, sw.sout) == (vmstat("pswpin") * 4096, vmstat("pswpout") * 4096), sw
+assert sw.sout > 0, sw
 for pid in pids:
     p = psutil.Process(pid)
     full = p.memory_full_info()
@@ -343,6 +350,13 @@ for pid in pids:
     assert full.vms == kb(f"{pid}/status", "VmSize"), full
     assert full.pss == kb(f"{pid}/smaps_rollup", "Pss"), full
     assert full.swap == kb(f"{pid}/smaps_rollup", "Swap"), full
+    assert full.uss == sum(kb(f"{pid}/smaps_rollup", k)
+                           for k in ("Private_Clean", "Private_Dirty", "Private_Hugetlb")), full
+    statm = [int(x) * 4096 for x in open(os.path.join(procfs, f"{pid}/statm")).read().split()]
+    mi = p.memory_info()
+    assert (mi.vms, mi.rss, mi.shared, mi.text, mi.data) == \
+        (statm[0], statm[1], statm[2], statm[3], statm[5]), (mi, statm)
+    assert abs(p.memory_percent() - 100.0 * full.rss / vm.total) < 1e-9, p.memory_percent()
     maps = p.memory_maps(grouped=False)
     assert sum(m.rss for m in maps) == full.rss, maps
     assert p.num_threads() == 1 and p.status() == "sleeping"
@@ -351,7 +365,7 @@ print("ok")
 EOF
 	expect_eq "$(in_ns "$mnt" /usr/bin/python3 "$t/check.py" /proc "${pids[@]}")" ok "psutil in the namespace"
 	expect_eq "$(/usr/bin/python3 "$t/check.py" "$mnt" "${pids[@]}")" ok "psutil with PROCFS_PATH"
-	ok "psutil: virtual_memory, swap_memory, memory_full_info, memory_maps, in the namespace and through PROCFS_PATH"
+	ok "psutil: virtual_memory, swap_memory (sin, sout), memory_info, memory_full_info (uss), memory_percent, memory_maps, in the namespace and through PROCFS_PATH"
 fi
 if have watch procps && have script bsdutils; then
 	# watch draws on a terminal: script(1) gives it one.  With -g it ends
