@@ -1473,6 +1473,25 @@ int fmt_loadavg(vmfs *m, struct sbuf *out)
 	return fmt_machine(m, out, put_loadavg);
 }
 
+/*
+ * buddyinfo (mm/vmstat.c frag_show_print): the machine is one node with one
+ * zone, named Normal whatever its size; a line with the free blocks of
+ * each order.  Frames on the pcp list are not counted, as in Linux.
+ */
+int fmt_buddyinfo(vmfs *m, struct sbuf *out)
+{
+	struct vmfs_buddyinfo bi;
+	int r = vmfs_buddyinfo(m, &bi);
+
+	if (r < 0)
+		return r;
+	sbuf_printf(out, "Node %d, zone %8s ", 0, "Normal");
+	for (int o = 0; o < VMFS_MAX_ORDER; o++)
+		sbuf_printf(out, "%6" PRIu64 " ", bi.nr_free[o]);
+	sbuf_printf(out, "\n");
+	return 0;
+}
+
 /* sys/kernel/osrelease: the Linux whose semantics the machine follows. */
 int fmt_osrelease(vmfs *m, struct sbuf *out)
 {

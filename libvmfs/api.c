@@ -276,6 +276,14 @@ VMFS_EXPORT int vmfs_lru_stat(vmfs *m, struct vmfs_lru_stat *st)
 	return LOCKED(m, machine_lru_stat(m, st));
 }
 
+VMFS_EXPORT int vmfs_buddyinfo(vmfs *m, struct vmfs_buddyinfo *bi)
+{
+	CHECK_M(m);
+	if (!bi)
+		return vm_error(-EINVAL, "vmfs_buddyinfo: NULL result");
+	return LOCKED(m, machine_buddyinfo(m, bi));
+}
+
 VMFS_EXPORT int vmfs_proc_stat(vmfs *m, int pid, struct vmfs_proc_stat *st)
 {
 	CHECK_M(m);

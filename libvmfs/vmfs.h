@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define VMFS_VERSION_MAJOR 0
-#define VMFS_VERSION_MINOR 7
+#define VMFS_VERSION_MINOR 8
 
 #define VMFS_PAGE_SHIFT 12
 #define VMFS_PAGE_SIZE  4096u
@@ -554,6 +554,23 @@ struct vmfs_lru_stat {
 
 /* vmfs_lru_stat - the policy's LRU list sizes and counters.  0.  Since 0.5. */
 int vmfs_lru_stat(vmfs *m, struct vmfs_lru_stat *st);
+
+/*
+ * The buddy allocator's free lists (buddyinfo): free blocks of 2^order
+ * frames for each order 0 to VMFS_MAX_ORDER-1, and the order-0 frames
+ * waiting on the per-cpu list in front of them (pcp), which buddyinfo does
+ * not count, as Linux's does not.  Every free data frame is in exactly one
+ * of them: frames_free = pcp + the sum of nr_free[order] << order.
+ */
+#define VMFS_MAX_ORDER 11
+struct vmfs_buddyinfo {
+	uint64_t nr_free[VMFS_MAX_ORDER]; /* free blocks of each order */
+	uint64_t pcp;                     /* free order-0 frames on the pcp list */
+	uint64_t reserved[12];
+};
+
+/* vmfs_buddyinfo - the free lists of physical memory.  0.  Since 0.8. */
+int vmfs_buddyinfo(vmfs *m, struct vmfs_buddyinfo *bi);
 
 struct vmfs_proc_stat {
 	int      pid, ppid;

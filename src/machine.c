@@ -268,6 +268,16 @@ int machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what)
 	return 0;
 }
 
+int machine_buddyinfo(struct vmfs *m, struct vmfs_buddyinfo *bi)
+{
+	_Static_assert(VMFS_MAX_ORDER == MAX_ORDER, "buddyinfo's orders");
+	memset(bi, 0, sizeof(*bi));
+	for (unsigned o = 0; o < MAX_ORDER; o++)
+		bi->nr_free[o] = m->phys.nr_free[o];
+	bi->pcp = m->phys.pcp_count;
+	return 0;
+}
+
 int machine_lru_stat(struct vmfs *m, struct vmfs_lru_stat *st)
 {
 	memset(st, 0, sizeof(*st));

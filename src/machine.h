@@ -278,6 +278,7 @@ int  machine_stat(struct vmfs *m, struct vmfs_stat *st);
 int  machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what);
 /* vmfs_lru_stat: the policy's lists (policy_lru_stat_fn) or all resident pages active. */
 int  machine_lru_stat(struct vmfs *m, struct vmfs_lru_stat *st);
+int  machine_buddyinfo(struct vmfs *m, struct vmfs_buddyinfo *bi);
 int  proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st);
 int  proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max);
 int  machine_pids(struct vmfs *m, int *pids, uint64_t max);

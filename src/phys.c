@@ -2,6 +2,10 @@
  * phys.c - simulated physical memory, frame allocator and page-table frame
  * pool (see phys.h for the layout and the frame life cycle).
  *
+ * Data frames are handed out by a buddy allocator with a pcp list in
+ * front (phys.h says how; free_list_add, free_one_page, rmqueue_smallest
+ * and drain_all_pages carry Linux's names for its steps).
+ *
  * The host mapping is reserved once with MAP_NORESERVE and never moves, so
  * a pointer into it (a TLB's pointer to a page-table entry, say) stays valid
  * for the machine's life.  Data frames and the kernel image are faulted in
@@ -74,6 +78,98 @@ uint64_t pt_pool_max(uint64_t host)
 	return host && quarter < PT_MAX_FRAMES ? quarter : PT_MAX_FRAMES;
 }
 
+/*
+ * The buddy lists: circular, doubly linked through the free block's first
+ * frame, whose index holds prev << 32 | next (a free frame has no mapping
+ * or index of its own); free_head[o] is the first block, NO_PFN32 none.
+ */
+static unsigned frame_order_free(const struct frame *f)
+{
+	return (f->flags & FRAME_ORDER_MASK) >> FRAME_ORDER_SHIFT;
+}
+
+static uint32_t fl_next(const struct phys *p, uint64_t pfn) { return (uint32_t)p->frames[pfn].index; }
+static uint32_t fl_prev(const struct phys *p, uint64_t pfn) { return (uint32_t)(p->frames[pfn].index >> 32); }
+
+static void fl_link(struct phys *p, uint64_t pfn, uint64_t prev, uint64_t next)
+{
+	p->frames[pfn].index = prev << 32 | next;
+}
+
+static void fl_set_next(struct phys *p, uint64_t pfn, uint64_t next)
+{
+	fl_link(p, pfn, fl_prev(p, pfn), next);
+}
+
+static void fl_set_prev(struct phys *p, uint64_t pfn, uint64_t prev)
+{
+	fl_link(p, pfn, prev, fl_next(p, pfn));
+}
+
+/* add_to_free_list(_tail): block @pfn of @order becomes free and listed. */
+static void free_list_add(struct phys *p, uint64_t pfn, unsigned order, bool tail)
+{
+	struct frame *f = &p->frames[pfn];
+	uint64_t head = p->free_head[order];
+
+	f->flags = (f->flags & FRAME_ZERO) | FRAME_FREE | FRAME_BUDDY |
+		   (uint32_t)order << FRAME_ORDER_SHIFT;
+	if (head == NO_PFN32) {
+		fl_link(p, pfn, pfn, pfn);
+		p->free_head[order] = (uint32_t)pfn;
+	} else {
+		uint64_t last = fl_prev(p, head);
+
+		fl_link(p, pfn, last, head);
+		fl_set_next(p, last, pfn);
+		fl_set_prev(p, head, pfn);
+		p->free_head[order] = (uint32_t)(tail ? head : pfn);
+	}
+	p->nr_free[order]++;
+}
+
+/* del_page_from_free_list: block @pfn of @order leaves its list. */
+static void free_list_del(struct phys *p, uint64_t pfn, unsigned order)
+{
+	struct frame *f = &p->frames[pfn];
+	uint64_t next = fl_next(p, pfn), prev = fl_prev(p, pfn);
+
+	assert((f->flags & FRAME_BUDDY) && frame_order_free(f) == order);
+	if (next == pfn) {
+		p->free_head[order] = NO_PFN32;
+	} else {
+		fl_set_next(p, prev, next);
+		fl_set_prev(p, next, prev);
+		if (p->free_head[order] == pfn)
+			p->free_head[order] = (uint32_t)next;
+	}
+	f->flags &= FRAME_ZERO;
+	f->index = 0;
+	p->nr_free[order]--;
+}
+
+/*
+ * __free_one_page: free block @pfn of @order (its frames already FRAME_FREE),
+ * merging with its buddy while the buddy is a free block of the same order.
+ */
+static void free_one_page(struct phys *p, uint64_t pfn, unsigned order)
+{
+	while (order < MAX_ORDER - 1) {
+		uint64_t buddy = pfn ^ (1ull << order);
+		const struct frame *b;
+
+		if (buddy + (1ull << order) > p->nframes)
+			break;
+		b = &p->frames[buddy];
+		if (!(b->flags & FRAME_BUDDY) || frame_order_free(b) != order)
+			break;
+		free_list_del(p, buddy, order);
+		pfn &= buddy;
+		order++;
+	}
+	free_list_add(p, pfn, order, false);
+}
+
 const uint8_t phys_zero_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 int phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages, bool contents)
@@ -100,10 +196,22 @@ int phys_init(struct phys *p, uint64_t nframes, uint64_t kernel_pages, bool cont
 		populate(p->ram, p->pt_base << PAGE_SHIFT);
 	else if (kernel_pages)
 		populate(p->ram + (nframes << PAGE_SHIFT), kernel_pages << PAGE_SHIFT);
-	/* Lowest pfn on top, so a fresh machine hands out 0, 1, 2, ... */
-	for (uint64_t i = 0; i < nframes; i++) {
-		p->free_stack[i] = (uint32_t)(nframes - 1 - i);
+	for (uint64_t i = 0; i < nframes; i++)
 		p->frames[i].flags = FRAME_FREE | FRAME_ZERO;
+	for (unsigned o = 0; o < MAX_ORDER; o++)
+		p->free_head[o] = NO_PFN32;
+	/*
+	 * memblock_free_all: the frames go to the buddy lists as the largest
+	 * aligned blocks that fit, each at the tail of its list, so a fresh
+	 * machine hands out 0, 1, 2, ... (expand() gives the low half).
+	 */
+	for (uint64_t pfn = 0; pfn < nframes;) {
+		unsigned o = MAX_ORDER - 1;
+
+		while ((pfn & ((1ull << o) - 1)) || pfn + (1ull << o) > nframes)
+			o--;
+		free_list_add(p, pfn, o, true);
+		pfn += 1ull << o;
 	}
 	p->nfree = nframes;
 	return 0;
@@ -121,21 +229,97 @@ void phys_free(struct phys *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* __rmqueue_smallest: the first block of the smallest order >= @order, split down to @order. */
+static int64_t rmqueue_smallest(struct phys *p, unsigned order)
+{
+	for (unsigned o = order; o < MAX_ORDER; o++) {
+		uint64_t pfn = p->free_head[o];
+
+		if (pfn == NO_PFN32)
+			continue;
+		free_list_del(p, pfn, o);
+		/* expand: the upper halves go back, one block an order */
+		while (o > order) {
+			o--;
+			free_list_add(p, pfn + (1ull << o), o, false);
+		}
+		return (int64_t)pfn;
+	}
+	return -1;
+}
+
+static void clear_frame(struct phys *p, uint64_t pfn, bool zero)
+{
+	if (zero && p->contents && !(p->frames[pfn].flags & FRAME_ZERO))
+		memset(pfn_to_virt(p, pfn), 0, PAGE_SIZE);
+}
+
 int64_t frame_alloc(struct phys *p, enum frame_kind kind, bool zero)
 {
-	uint64_t pfn;
+	int64_t pfn;
 	struct frame *f;
 
 	if (!p->nfree)
 		return -1;
-	pfn = p->free_stack[--p->nfree];
+	pfn = p->pcp_count ? p->free_stack[--p->pcp_count] : rmqueue_smallest(p, 0);
+	assert(pfn >= 0);
 	f = &p->frames[pfn];
 	assert((f->flags & FRAME_KIND_MASK) == FRAME_FREE && f->refcount == 0);
-	if (zero && p->contents && !(f->flags & FRAME_ZERO))
-		memset(pfn_to_virt(p, pfn), 0, PAGE_SIZE);
+	clear_frame(p, (uint64_t)pfn, zero);
 	*f = (struct frame){ .flags = kind, .refcount = 1 };
+	p->nfree--;
 	p->pgalloc++;
-	return (int64_t)pfn;
+	return pfn;
+}
+
+int64_t frame_alloc_order(struct phys *p, unsigned order, enum frame_kind kind, bool zero)
+{
+	uint64_t n = 1ull << order, ord = (uint64_t)order << FRAME_ORDER_SHIFT;
+	int64_t pfn;
+
+	if (!order)
+		return frame_alloc(p, kind, zero);
+	if (order >= MAX_ORDER || p->nfree < n)
+		return -1;
+	pfn = rmqueue_smallest(p, order);
+	if (pfn < 0 && p->pcp_count) {
+		drain_all_pages(p);
+		pfn = rmqueue_smallest(p, order);
+	}
+	if (pfn < 0)
+		return -1;
+	for (uint64_t i = 0; i < n; i++) {
+		clear_frame(p, (uint64_t)pfn + i, zero);
+		p->frames[pfn + i] = (struct frame){ .flags = (uint32_t)(FRAME_TAIL | ord) };
+	}
+	p->frames[pfn] = (struct frame){ .flags = (uint32_t)(kind | FRAME_HEAD | ord), .refcount = 1 };
+	p->nfree -= n;
+	p->pgalloc += n;
+	return pfn;
+}
+
+void frame_split(struct phys *p, uint64_t head)
+{
+	struct frame h = p->frames[head];
+	uint64_t n = 1ull << frame_order(&h);
+
+	assert(h.flags & FRAME_HEAD);
+	h.flags &= ~(FRAME_HEAD | FRAME_TAIL | FRAME_ORDER_MASK);
+	for (uint64_t i = 0; i < n; i++) {
+		struct frame *f = &p->frames[head + i];
+
+		assert(i == 0 || ((f->flags & FRAME_TAIL) && !f->refcount));
+		*f = h;
+		f->index = h.index + i;
+		if (i)
+			f->swap = 0;
+	}
+}
+
+void drain_all_pages(struct phys *p)
+{
+	while (p->pcp_count)
+		free_one_page(p, p->free_stack[--p->pcp_count], 0);
 }
 
 void frame_put(struct phys *p, uint64_t pfn)
@@ -143,11 +327,24 @@ void frame_put(struct phys *p, uint64_t pfn)
 	struct frame *f = &p->frames[pfn];
 
 	assert(pfn < p->nframes && f->refcount > 0 && f->mapcount < f->refcount);
+	assert(!(f->flags & FRAME_TAIL));
 	if (--f->refcount)
 		return;
+	if (f->flags & FRAME_HEAD) {
+		unsigned order = frame_order(f);
+		uint64_t n = 1ull << order;
+
+		for (uint64_t i = 0; i < n; i++)
+			p->frames[pfn + i] = (struct frame){ .flags = FRAME_FREE };
+		free_one_page(p, pfn, order);
+		p->nfree += n;
+		p->pgfree += n;
+		return;
+	}
 	*f = (struct frame){ .flags = FRAME_FREE };
+	p->nfree++;
 	p->pgfree++;
-	p->free_stack[p->nfree++] = (uint32_t)pfn;
+	p->free_stack[p->pcp_count++] = (uint32_t)pfn;
 }
 
 int64_t pt_alloc(struct phys *p)

@@ -32,8 +32,11 @@
  *             in every process sharing it since fork keeps addresses), or the
  *             vmobj whose page cache holds it (index = page offset).
  *
- * Invariants: a free frame has refcount 0 and is on the free stack exactly
- * once; FRAME_ZERO means its bytes are known to be zero, so frame_alloc()
+ * Invariants: a free frame has refcount 0 and is either on the pcp list
+ * (free_stack) exactly once or inside exactly one block of a buddy list,
+ * whose first frame alone has FRAME_BUDDY and the block's order; two free
+ * buddies of the same order are never both on the lists (they merge); a
+ * compound page's head alone holds its refcount and mapcount.  FRAME_ZERO means its bytes are known to be zero, so frame_alloc()
  * need not clear it; a frame is cleared before any new owner sees it.
  * With contents=none (p->contents false) the data frames have no bytes at
  * all: their part of the host mapping is never touched, page_address()
@@ -78,6 +81,31 @@ enum frame_kind {
 				    clear): reclaim drops it unless written again */
 #define FRAME_READAHEAD 0x80000u /* PG_readahead: the object page whose first touch
 				    starts the next readahead window (filemap.c) */
+#define FRAME_BUDDY     0x40000u  /* PG_buddy: first frame of a free block on a buddy
+				     list (its order in the order bits) */
+#define FRAME_HEAD      0x100000u /* PG_head: first frame of a compound page */
+#define FRAME_TAIL      0x200000u /* one of a compound page's other frames */
+#define FRAME_ORDER_SHIFT 24      /* the order of a buddy block or compound page */
+#define FRAME_ORDER_MASK  (0x1fu << FRAME_ORDER_SHIFT)
+
+/*
+ * The buddy allocator (Linux 6.1's mm/page_alloc.c): free data frames are
+ * kept in naturally aligned blocks of 2^order frames, order 0 to
+ * MAX_ORDER-1, one list per order; a block freed next to its free buddy
+ * merges with it.  In front of the buddy lists sits the per-cpu list of
+ * order-0 pages (pcp, LIFO: the last page freed is the next handed out).
+ * Order-0 frees go to the pcp; order-0 allocations take from it first.
+ * Linux bounds each pcp list (pcp->high) and gives the excess back; the
+ * machine's one list is unbounded and is drained into the buddy lists
+ * (drain_all_pages) when a larger allocation finds no block, so that
+ * order-0 allocation keeps the hot-page order it always had.
+ */
+#define MAX_ORDER        11       /* orders 0..10: 4 MiB blocks at most */
+#define HPAGE_PMD_ORDER  9
+#define HPAGE_PMD_NR     (1u << HPAGE_PMD_ORDER)
+#define HPAGE_PUD_ORDER  18
+#define HPAGE_PUD_NR     (1u << HPAGE_PUD_ORDER)
+#define NO_PFN32         UINT32_MAX
 
 struct frame {
 	uint32_t flags;
@@ -109,8 +137,11 @@ struct phys {
 	uint32_t     *pt_free;      /* stack of free page-table pfns */
 	uint64_t      pt_nfree;
 	struct frame *frames;       /* nframes entries */
-	uint32_t     *free_stack;   /* free data pfns, lowest on top at start */
-	uint64_t      nfree;
+	uint32_t     *free_stack;   /* the pcp list: free order-0 pfns, last freed on top */
+	uint64_t      pcp_count;    /* entries on free_stack */
+	uint32_t      free_head[MAX_ORDER]; /* first block of each buddy list, NO_PFN32 = none */
+	uint64_t      nr_free[MAX_ORDER];   /* blocks on each buddy list (buddyinfo) */
+	uint64_t      nfree;        /* every free data frame: pcp and buddy lists */
 	uint64_t      pgalloc;      /* data frames handed out, ever */
 	uint64_t      pgfree;       /* data frames returned, ever */
 	bool          contents;     /* false with contents=none: data frames keep no bytes */
@@ -182,6 +213,45 @@ static inline uint64_t phys_size(const struct phys *p)
  */
 int64_t frame_alloc(struct phys *p, enum frame_kind kind, bool zero);
 
+/* The order of a compound page's head or tail (0 for an ordinary frame). */
+static inline unsigned frame_order(const struct frame *f)
+{
+	return f->flags & (FRAME_HEAD | FRAME_TAIL) ?
+	       (f->flags & FRAME_ORDER_MASK) >> FRAME_ORDER_SHIFT : 0;
+}
+
+/* compound_head: the head frame of the compound page @pfn is part of (@pfn itself if none). */
+static inline uint64_t compound_head(const struct phys *p, uint64_t pfn)
+{
+	const struct frame *f = &p->frames[pfn];
+
+	return f->flags & FRAME_TAIL ? pfn & ~((1ull << frame_order(f)) - 1) : pfn;
+}
+
+/*
+ * Take 2^@order naturally aligned free frames as one compound page (order
+ * > 0): the head gets @kind, refcount 1, FRAME_HEAD and the order; each
+ * tail FRAME_TAIL and the order, refcount and mapcount 0.  With @zero every
+ * frame is cleared (unless known zero).  Returns the head's pfn, or -1 when
+ * no block of that order is free even after draining the pcp list.  Order
+ * 0 is frame_alloc.
+ */
+int64_t frame_alloc_order(struct phys *p, unsigned order, enum frame_kind kind, bool zero);
+
+/*
+ * split_page: the compound page at @head becomes 2^order ordinary frames,
+ * each with the head's flags (less HEAD, TAIL and the order), refcount and
+ * mapcount, the head's mapping, and index head.index + i.  The caller then
+ * makes each mapping of it 2^order entries.
+ */
+void frame_split(struct phys *p, uint64_t head);
+
+/*
+ * drain_all_pages: give every page of the pcp list back to the buddy lists
+ * (merging with free buddies).
+ */
+void drain_all_pages(struct phys *p);
+
 /* One more reference to a frame in use (page.h's get_page). */
 static inline void frame_get(struct phys *p, uint64_t pfn)
 {
@@ -189,7 +259,11 @@ static inline void frame_get(struct phys *p, uint64_t pfn)
 	p->frames[pfn].refcount++;
 }
 
-/* Drop one reference; the frame returns to the free stack at zero. */
+/*
+ * Drop one reference; at zero the frame (or, for a compound page's head,
+ * the whole compound page) is free again: an order-0 frame goes on the
+ * pcp list, a compound page back to the buddy lists.
+ */
 void frame_put(struct phys *p, uint64_t pfn);
 
 /* A zeroed page-table frame, or -1 when none is left. */

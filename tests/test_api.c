@@ -149,6 +149,51 @@ static void verify_walk(vmfs *m, int pid, uint64_t addr, int levels, int expect_
 	assert_int_equal(c, expect_byte);
 }
 
+/* vmfs_buddyinfo: a fresh machine's blocks, frames taken and given back,
+ * and frames_free = pcp + every block's frames at each step. */
+static void expect_buddy_sum(vmfs *m)
+{
+	struct vmfs_buddyinfo bi;
+	uint64_t sum;
+
+	assert_int_equal(vmfs_buddyinfo(m, &bi), 0);
+	sum = bi.pcp;
+	for (int o = 0; o < VMFS_MAX_ORDER; o++)
+		sum += bi.nr_free[o] << o;
+	assert_int_equal(sum, mstat(m).frames_free);
+}
+
+static void test_buddyinfo(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=3072,zero_page=0");
+	struct vmfs_buddyinfo bi;
+
+	assert_int_equal(vmfs_buddyinfo(m, &bi), 0);
+	for (int o = 0; o < VMFS_MAX_ORDER; o++)
+		assert_int_equal(bi.nr_free[o], o == 10 ? 3 : 0);
+	assert_int_equal(bi.pcp, 0);
+	assert_int_equal(vmfs_buddyinfo(m, NULL), -EINVAL);
+	assert_int_equal(vmfs_buddyinfo(NULL, &bi), -EINVAL);
+
+	int pid = spawn(m, "p");
+	map_fixed(m, pid, BASE, 64 * PAGE, RW, ANON_PRIV);
+	for (int i = 0; i < 64; i++)
+		put_byte(m, pid, BASE + (uint64_t)i * PAGE, 1);
+	expect_buddy_sum(m);
+	assert_int_equal(vmfs_buddyinfo(m, &bi), 0);
+	assert_int_equal(bi.nr_free[10], 2);     /* the first block was split */
+	assert_int_equal(bi.pcp, 0);
+	/* given back: order-0 frames wait on the pcp list, not merged */
+	assert_int_equal(vmfs_munmap(m, pid, BASE, 64 * PAGE), 0);
+	expect_buddy_sum(m);
+	assert_int_equal(vmfs_buddyinfo(m, &bi), 0);
+	assert_int_equal(bi.pcp, 64);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	expect_buddy_sum(m);
+	vmfs_close(m);
+}
+
 /* ---- options ------------------------------------------------------------------- */
 
 static void test_open_defaults(void **state)
@@ -2563,6 +2608,7 @@ int main(void)
 		cmocka_unit_test(test_munmap),
 		cmocka_unit_test(test_mprotect),
 		cmocka_unit_test(test_zero_page),
+		cmocka_unit_test(test_buddyinfo),
 		cmocka_unit_test(test_cow),
 		cmocka_unit_test(test_cow_takeover_after_exit),
 		cmocka_unit_test(test_shared_across_fork),

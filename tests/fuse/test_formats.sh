@@ -223,6 +223,18 @@ dd if="$mnt/$pid/smaps" bs=7 status=none | cmp - "$t/smaps" || fail "smaps read 
 expect_eq "$(dd if="$mnt/$pid/status" bs=1 skip=6 count=10 status=none)" "${name:0:10}" "status read at offset 6"
 ok "text files read in pieces and at offsets give the same bytes"
 
+# buddyinfo (mm/vmstat.c frag_show_print): "Node %d, zone %8s " then
+# "%6lu " for each of the 11 orders; the blocks' frames are free frames.
+bi=$(cat "$mnt/buddyinfo")
+expect_match "$bi" '^Node 0, zone   Normal ( {0,5}[0-9]{1,6} ){11}$' "buddyinfo format"
+read -ra b <<<"${bi#*Normal}"
+sum=0
+for o in "${!b[@]}"; do sum=$((sum + (b[o] << o))); done
+((sum * 4 <= $(field "$mnt/meminfo" MemFree))) || fail "buddyinfo: $sum free frames in blocks, more than MemFree"
+((sum > 0)) || fail "buddyinfo: no free block on a machine with free frames"
+[[ $(stat -c %a "$mnt/buddyinfo") == 444 ]] || fail "buddyinfo mode $(stat -c %a "$mnt/buddyinfo"), expected 444"
+ok "buddyinfo: Linux's format, $sum free frames in blocks, mode 0444"
+
 # config: "key value" lines in a fixed order, the options as mounted (the
 # defaults here), the swap file the one swaps and kmsg name.
 config_keys="levels va_bits frames policy tlb kernel swap swap_size max_map_count contents zero_page overcommit_memory overcommit_ratio swappiness aslr seed read_ahead_kb slice cpu_tlb "
@@ -267,6 +279,8 @@ ok "config: levels=5, swap=none, mode 0444, and policy fifo after the switch"
 
 mnt3=$VMFS_TMP/mnt3
 vmfs_mount "$mnt3" "frames=64,swap=$t/swap.db,swap_size=1M"
+expect_eq "$(cat "$mnt3/buddyinfo")" "Node 0, zone   Normal      0      0      0      0      0      0      1      0      0      0      0 " \
+	"buddyinfo of a fresh 64-frame machine: one block of order 6"
 expect_eq "$(sed -n 's/^swap //p' "$mnt3/config")" "$t/swap.db" "config swap with swap=PATH"
 expect_eq "$(field "$mnt3/config" swap_size)" 1048576 "config swap_size with swap_size=1M"
 expect_eq "$(cut -d' ' -f1 "$mnt3/config" | tr '\n' ' ')" "$config_keys" "config keys with swap=PATH"

@@ -19,6 +19,14 @@
  * are never written (not even cleared), reads see zeros and writes go to a
  * sink, and the kernel image keeps its bytes; and the frame's 32-bit swap
  * slot: swap hands out no slot above 2^32 - 1.
+ *
+ * The buddy allocator (phys.h): a fresh machine's blocks (the largest
+ * aligned blocks that fit, orders 0 to 10); order-0 frees on the pcp list
+ * (LIFO) until drained, then merged with their buddies up to the largest
+ * block; compound pages (aligned, contiguous, head and tails, freed whole
+ * back to the buddy lists); an order that no block serves fails and
+ * changes nothing; the pcp drained when a larger allocation needs it; and
+ * frame_split making 512 ordinary frames of a compound page.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -80,7 +88,9 @@ static void test_layout(void **state)
 	for (uint64_t pfn = 0; pfn < NFRAMES; pfn++) {
 		const struct frame *f = pfn_frame(p, pfn);
 
-		assert_int_equal(f->flags, FRAME_FREE | FRAME_ZERO);
+		/* one free block of 8 on the order-3 list: its first frame says so */
+		assert_int_equal(f->flags, pfn ? FRAME_FREE | FRAME_ZERO :
+				 FRAME_FREE | FRAME_ZERO | FRAME_BUDDY | 3u << FRAME_ORDER_SHIFT);
 		assert_int_equal(f->refcount, 0);
 		assert_int_equal(f->mapcount, 0);
 		assert_true(page_is(p, pfn, 0));
@@ -390,6 +400,160 @@ static void test_swap_slots_fit_a_frame(void **state)
 	swap_fini(&sw);
 }
 
+/* Blocks on each buddy list, as buddyinfo shows them. */
+static void expect_buddy(const struct phys *p, const uint64_t want[MAX_ORDER])
+{
+	for (unsigned o = 0; o < MAX_ORDER; o++) {
+		uint64_t n = 0, pfn = p->free_head[o];
+
+		if (pfn != NO_PFN32)
+			do {
+				assert_true(pfn_frame(p, pfn)->flags & FRAME_BUDDY);
+				assert_int_equal(pfn % (1ull << o), 0);
+				n++;
+				pfn = (uint32_t)pfn_frame(p, pfn)->index;
+			} while (pfn != p->free_head[o]);
+		assert_int_equal(n, want[o]);
+		assert_int_equal(p->nr_free[o], want[o]);
+	}
+}
+
+static void test_buddy_fresh_blocks(void **state)
+{
+	struct phys p;
+	/* 3000 frames: 2 blocks of 1024, then 512, 256, 128, 32, 16, 8 */
+	const uint64_t want[MAX_ORDER] = { [10] = 2, [9] = 1, [8] = 1, [7] = 1, [5] = 1,
+					   [4] = 1, [3] = 1 };
+
+	(void)state;
+	assert_int_equal(phys_init(&p, 3000, 1, false), 0);
+	expect_buddy(&p, want);
+	assert_int_equal(p.nfree, 3000);
+	/* order 0 takes the smallest block first, its low frame (expand) */
+	assert_int_equal(frame_alloc(&p, FRAME_ANON, false), 2992);
+	assert_int_equal(frame_alloc(&p, FRAME_ANON, false), 2993);
+	phys_free(&p);
+}
+
+static void test_buddy_merge_after_drain(void **state)
+{
+	struct phys p;
+	const uint64_t one[MAX_ORDER] = { [10] = 2 };
+	int64_t pfn[2048];
+
+	(void)state;
+	assert_int_equal(phys_init(&p, 2048, 1, false), 0);
+	for (int i = 0; i < 2048; i++)
+		assert_int_equal(pfn[i] = frame_alloc(&p, FRAME_ANON, false), i);
+	/* every other frame back: the pcp list holds them, LIFO */
+	for (int i = 0; i < 2048; i += 2)
+		frame_put(&p, (uint64_t)pfn[i]);
+	assert_int_equal(p.pcp_count, 1024);
+	assert_int_equal(p.nfree, 1024);
+	assert_int_equal(frame_alloc(&p, FRAME_ANON, false), 2046);
+	frame_put(&p, 2046);
+	/* no two free frames are buddies: no order-1 block even after a drain */
+	assert_int_equal(frame_alloc_order(&p, 1, FRAME_ANON, false), -1);
+	assert_int_equal(p.pcp_count, 0);
+	assert_int_equal(p.nr_free[0], 1024);
+	assert_int_equal(p.nfree, 1024);
+	/* the rest back: everything merges into the two largest blocks */
+	for (int i = 1; i < 2048; i += 2)
+		frame_put(&p, (uint64_t)pfn[i]);
+	drain_all_pages(&p);
+	expect_buddy(&p, one);
+	assert_int_equal(p.nfree, 2048);
+	assert_int_equal(p.pgfree, 2049);   /* 2046 went out and back twice */
+	phys_free(&p);
+}
+
+static void test_buddy_compound(void **state)
+{
+	struct phys p;
+	const uint64_t one[MAX_ORDER] = { [10] = 1 };
+	int64_t a, head, h2;
+
+	(void)state;
+	assert_int_equal(phys_init(&p, 1024, 1, true), 0);
+	a = frame_alloc(&p, FRAME_ANON, true);
+	assert_int_equal(a, 0);
+	memset(pfn_to_virt(&p, 0), 0x5a, PAGE_SIZE);
+	/* the block above frame 0's order-9 half */
+	head = frame_alloc_order(&p, HPAGE_PMD_ORDER, FRAME_ANON, true);
+	assert_int_equal(head, 512);
+	assert_int_equal(p.nfree, 1024 - 1 - 512);
+	assert_int_equal(p.pgalloc, 513);
+	assert_int_equal(pfn_frame(&p, 512)->flags, FRAME_ANON | FRAME_HEAD | 9u << FRAME_ORDER_SHIFT);
+	assert_int_equal(pfn_frame(&p, 512)->refcount, 1);
+	for (uint64_t i = 1; i < 512; i++) {
+		assert_int_equal(pfn_frame(&p, 512 + i)->flags, FRAME_TAIL | 9u << FRAME_ORDER_SHIFT);
+		assert_int_equal(pfn_frame(&p, 512 + i)->refcount, 0);
+		assert_int_equal(compound_head(&p, 512 + i), 512);
+		assert_int_equal(frame_order(pfn_frame(&p, 512 + i)), 9);
+	}
+	assert_int_equal(compound_head(&p, 0), 0);
+	assert_int_equal(frame_order(pfn_frame(&p, 0)), 0);
+	assert_true(page_is(&p, 1023, 0));
+	/* no second order-9 block: -1, nothing changed */
+	assert_int_equal(frame_alloc_order(&p, HPAGE_PMD_ORDER, FRAME_ANON, true), -1);
+	assert_int_equal(p.nfree, 511);
+	assert_int_equal(frame_alloc_order(&p, MAX_ORDER, FRAME_ANON, true), -1);
+	/* two references: freed whole at the second put, to the buddy lists */
+	frame_get(&p, 512);
+	frame_put(&p, 512);
+	assert_int_equal(p.nfree, 511);
+	frame_put(&p, 512);
+	assert_int_equal(p.nfree, 1023);
+	assert_int_equal(p.pcp_count, 0);
+	assert_int_equal(pfn_frame(&p, 600)->flags & FRAME_KIND_MASK, FRAME_FREE);
+	/* frame 0 on the pcp list: an order-10 block needs a drain, then merges */
+	frame_put(&p, 0);
+	assert_int_equal(p.pcp_count, 1);
+	h2 = frame_alloc_order(&p, 10, FRAME_CACHE, false);
+	assert_int_equal(h2, 0);
+	assert_int_equal(p.nfree, 0);
+	frame_put(&p, 0);
+	expect_buddy(&p, one);
+	phys_free(&p);
+}
+
+static void test_buddy_split(void **state)
+{
+	struct phys p;
+	int64_t head;
+	int x;
+
+	(void)state;
+	assert_int_equal(phys_init(&p, 1024, 1, false), 0);
+	head = frame_alloc_order(&p, HPAGE_PMD_ORDER, FRAME_ANON, false);
+	assert_int_equal(head, 0);
+	pfn_frame(&p, 0)->refcount = 2;
+	pfn_frame(&p, 0)->mapcount = 1;
+	pfn_frame(&p, 0)->mapping = &x;
+	pfn_frame(&p, 0)->index = 1000;
+	pfn_frame(&p, 0)->flags |= FRAME_TRACKED;
+	frame_split(&p, 0);
+	for (uint64_t i = 0; i < 512; i++) {
+		const struct frame *f = pfn_frame(&p, i);
+
+		assert_int_equal(f->flags, FRAME_ANON | FRAME_TRACKED);
+		assert_int_equal(f->refcount, 2);
+		assert_int_equal(f->mapcount, 1);
+		assert_ptr_equal(f->mapping, &x);
+		assert_int_equal(f->index, 1000 + i);
+		assert_int_equal(compound_head(&p, i), i);
+	}
+	/* each is its own frame now: freed one by one to the pcp list */
+	for (uint64_t i = 0; i < 512; i++) {
+		pfn_frame(&p, i)->mapcount = 0;
+		frame_put(&p, i);
+		frame_put(&p, i);
+	}
+	assert_int_equal(p.pcp_count, 512);
+	assert_int_equal(p.nfree, 1024);
+	phys_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +568,10 @@ int main(void)
 		cmocka_unit_test(test_pt_pool_dry_through_machine),
 		cmocka_unit_test(test_no_contents),
 		cmocka_unit_test(test_swap_slots_fit_a_frame),
+		cmocka_unit_test(test_buddy_fresh_blocks),
+		cmocka_unit_test(test_buddy_merge_after_drain),
+		cmocka_unit_test(test_buddy_compound),
+		cmocka_unit_test(test_buddy_split),
 	};
 
 	return cmocka_run_group_tests_name("phys", tests, NULL, NULL);
