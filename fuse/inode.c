@@ -122,6 +122,9 @@ static const struct sys_entry sys_entries[] = {
 	/* The readahead window, Linux's /sys/block/DEV/queue/read_ahead_kb (readahead.c). */
 	{ { "read_ahead_kb", K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
 	  "vm.read_ahead_kb" },
+	/* The hugetlb pool of 2 MiB pages (hugetlb.c, since 0.8). */
+	{ { "nr_hugepages",  K_SYSCTL, S_IFREG | 0644, NULL, NULL }, &sys_entries[0].e,
+	  "vm.nr_hugepages" },
 };
 
 /* The sys_entry of @e, which is below sys/ (not sys/ itself). */

@@ -70,6 +70,8 @@ static const struct fuse_opt vmfs_opts[] = {
 	MACHINE_OPT("read_ahead_kb"),
 	MACHINE_OPT("slice"),
 	MACHINE_OPT("cpu_tlb"),
+	MACHINE_OPT("hugepages"),
+	MACHINE_OPT("hugepages_1g"),
 	FUSE_OPT_KEY("-h", KEY_HELP), FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION), FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("max_read=", KEY_MAX_READ),
@@ -181,6 +183,10 @@ static void help(void)
 "                           default 200000)\n"
 "    cpu_tlb=1|0            0: the CPU makes every access through the whole\n"
 "                           access path, no fast path for TLB hits (default 1)\n"
+"    hugepages=N            2 MiB pages the hugetlb pool takes at boot\n"
+"                           (default 0; sys/vm/nr_hugepages changes it)\n"
+"    hugepages_1g=N         1 GiB pages the hugetlb pool takes at boot\n"
+"                           (default 0)\n"
 "    Sizes take K, M, G, T suffixes; a bad machine option is an error.\n"
 "\n"
 "FUSE options (-o):\n"

@@ -442,17 +442,22 @@ static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 	uint64_t swap_total, swap_used, file_lru, available;
 	struct vmfs_lru_stat ls;
 	struct vmfs_mlock_stat ms;
+	struct vmfs_huge_stat hs;
 	int r = vmfs_lru_stat(m, &ls);
 
-	if (r < 0 || (r = vmfs_mlock_stat(m, &ms)) < 0)
+	if (r < 0 || (r = vmfs_mlock_stat(m, &ms)) < 0 || (r = vmfs_huge_stat(m, &hs)) < 0)
 		return r;
 	swap_area(m, st, &swap_total, &swap_used);
 	file_lru = ls.nr_active_file + ls.nr_inactive_file;
 	available = st->frames_free + file_lru;            /* si_mem_available, no watermarks */
+	/* hugetlb_total_pages(): every pool's pages, in 4 KiB pages */
+	uint64_t hugetlb = hs.pool[0].nr * (hs.pool[0].size >> 12) + hs.pool[1].nr * (hs.pool[1].size >> 12);
+	/* gigantic pages taken at boot come from memblock: never part of totalram */
+	uint64_t totalram = st->frames - hs.pool[1].boot * (hs.pool[1].size >> 12);
 
 	/* fs/proc/meminfo.c: show_val_kb() is "%-16s" label + "%8lu kB". */
 	const struct { const char *fmt; uint64_t val; } lines[] = {
-		{ "MemTotal:       %8" PRIu64 " kB\n", KB(st->frames) },
+		{ "MemTotal:       %8" PRIu64 " kB\n", KB(totalram) },
 		{ "MemFree:        %8" PRIu64 " kB\n", KB(st->frames_free) },
 		{ "MemAvailable:   %8" PRIu64 " kB\n", KB(available) },
 		{ "Buffers:        %8" PRIu64 " kB\n", 0 },
@@ -501,12 +506,12 @@ static int put_meminfo(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 		{ "CmaTotal:       %8" PRIu64 " kB\n", 0 },
 		{ "CmaFree:        %8" PRIu64 " kB\n", 0 },
 		/* hugetlb_report_meminfo() */
-		{ "HugePages_Total:   %5" PRIu64 "\n", 0 },
-		{ "HugePages_Free:    %5" PRIu64 "\n", 0 },
-		{ "HugePages_Rsvd:    %5" PRIu64 "\n", 0 },
-		{ "HugePages_Surp:    %5" PRIu64 "\n", 0 },
-		{ "Hugepagesize:   %8" PRIu64 " kB\n", 2048 },
-		{ "Hugetlb:        %8" PRIu64 " kB\n", 0 },
+		{ "HugePages_Total:   %5" PRIu64 "\n", hs.pool[0].nr },
+		{ "HugePages_Free:    %5" PRIu64 "\n", hs.pool[0].free },
+		{ "HugePages_Rsvd:    %5" PRIu64 "\n", hs.pool[0].resv },
+		{ "HugePages_Surp:    %5" PRIu64 "\n", hs.pool[0].surplus },
+		{ "Hugepagesize:   %8" PRIu64 " kB\n", hs.pool[0].size >> 10 },
+		{ "Hugetlb:        %8" PRIu64 " kB\n", KB(hugetlb) },
 		/* arch_report_meminfo(): all of simulated RAM mapped by 4k pages */
 		{ "DirectMap4k:    %8" PRIu64 " kB\n", st->phys_size >> 10 },
 		{ "DirectMap2M:    %8" PRIu64 " kB\n", 0 },
@@ -839,6 +844,12 @@ static int put_config(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
 	if (vmfs_sysctl(m, "vmfs.slice", &slice, NULL) == 0)
 		sbuf_printf(out, "slice %" PRIu64 "\n", slice);
 	sbuf_printf(out, "cpu_tlb %" PRIu64 "\n", cpu_tlb);
+	/* the pools as they are now (hugepages= at boot, vm.nr_hugepages since) */
+	struct vmfs_huge_stat hs;
+
+	if (vmfs_huge_stat(m, &hs) == 0)
+		sbuf_printf(out, "hugepages %" PRIu64 "\nhugepages_1g %" PRIu64 "\n",
+			    hs.pool[0].nr - hs.pool[0].surplus, hs.pool[1].nr - hs.pool[1].surplus);
 	free(path);
 	return 0;
 }

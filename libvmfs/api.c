@@ -276,6 +276,14 @@ VMFS_EXPORT int vmfs_lru_stat(vmfs *m, struct vmfs_lru_stat *st)
 	return LOCKED(m, machine_lru_stat(m, st));
 }
 
+VMFS_EXPORT int vmfs_huge_stat(vmfs *m, struct vmfs_huge_stat *st)
+{
+	CHECK_M(m);
+	if (!st)
+		return vm_error(-EINVAL, "vmfs_huge_stat: NULL result");
+	return LOCKED(m, machine_huge_stat(m, st));
+}
+
 VMFS_EXPORT int vmfs_buddyinfo(vmfs *m, struct vmfs_buddyinfo *bi)
 {
 	CHECK_M(m);

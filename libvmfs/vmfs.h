@@ -572,6 +572,29 @@ struct vmfs_buddyinfo {
 /* vmfs_buddyinfo - the free lists of physical memory.  0.  Since 0.8. */
 int vmfs_buddyinfo(vmfs *m, struct vmfs_buddyinfo *bi);
 
+/*
+ * Huge pages: the hugetlb pools, pool[0] of 2 MiB pages (the default
+ * size, meminfo's HugePages_ lines, vm.nr_hugepages) and pool[1] of
+ * 1 GiB pages (option hugepages_1g=).  In pages of the pool's size.
+ */
+struct vmfs_huge_pool {
+	uint64_t size;     /* bytes a page: 2097152 or 1073741824 */
+	uint64_t nr;       /* nr_hugepages + surplus: pages in the pool, free or in use */
+	uint64_t free;     /* free_hugepages */
+	uint64_t resv;     /* resv_hugepages: promised to mappings, not yet faulted */
+	uint64_t surplus;  /* surplus_hugepages: in use beyond nr_hugepages */
+	uint64_t boot;     /* taken at boot outside the buddy allocator (1 GiB
+			      pages): not part of MemTotal */
+	uint64_t reserved[4];
+};
+struct vmfs_huge_stat {
+	struct vmfs_huge_pool pool[2];
+	uint64_t reserved[32];
+};
+
+/* vmfs_huge_stat - the huge page figures of the machine.  0.  Since 0.8. */
+int vmfs_huge_stat(vmfs *m, struct vmfs_huge_stat *st);
+
 struct vmfs_proc_stat {
 	int      pid, ppid;
 	char     comm[16];         /* first 15 bytes of the name */
@@ -873,8 +896,12 @@ int vmfs_sync(vmfs *m);
 #define VMFS_KPF_ANON        12
 #define VMFS_KPF_SWAPCACHE   13
 #define VMFS_KPF_SWAPBACKED  14
+#define VMFS_KPF_COMPOUND_HEAD 15 /* first frame of a huge page (since 0.8) */
+#define VMFS_KPF_COMPOUND_TAIL 16 /* another frame of a huge page (since 0.8) */
+#define VMFS_KPF_HUGE        17   /* a hugetlb pool page, free or mapped (since 0.8) */
 #define VMFS_KPF_UNEVICTABLE 18   /* an mlocked page (since 0.5, issue 14) */
 #define VMFS_KPF_NOPAGE      20
+#define VMFS_KPF_THP         22   /* a transparent huge page (since 0.8) */
 #define VMFS_KPF_ZERO_PAGE   24
 #define VMFS_KPF_IDLE        25
 #define VMFS_KPF_PGTABLE     26

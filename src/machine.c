@@ -103,6 +103,8 @@ int machine_open(struct vmfs **out, const char *options)
 		rc = phys_init(&m->phys, opt.frames, opt.kernel_bytes >> PAGE_SHIFT, !opt.contents_none);
 	if (rc == 0)
 		rc = build_kernel(m);
+	if (rc == 0)
+		rc = hugetlb_init(m);
 	if (rc == 0) {
 		rc = store_open(&m->store, opt.swap_path[0] ? opt.swap_path : NULL);
 		swap_init(&m->swap, m->store, !opt.swap_none, opt.swap_slots);
@@ -160,6 +162,7 @@ int machine_close(struct vmfs *m)
 	swap_fini(&m->swap);
 	rc = store_close(m->store);
 	u64map_free(&m->pids);
+	hugetlb_free(m);
 	phys_free(&m->phys);
 	klog_free(&m->klog);
 	pthread_mutex_destroy(&m->lock);
@@ -268,6 +271,22 @@ int machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what)
 	return 0;
 }
 
+int machine_huge_stat(struct vmfs *m, struct vmfs_huge_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (int i = 0; i < HUGE_MAX_HSTATE; i++) {
+		const struct hstate *h = &m->hstates[i];
+
+		st->pool[i].size = PAGE_SIZE << h->order;
+		st->pool[i].nr = h->nr_huge_pages;
+		st->pool[i].free = h->free_huge_pages;
+		st->pool[i].resv = h->resv_huge_pages;
+		st->pool[i].surplus = h->surplus_huge_pages;
+		st->pool[i].boot = h->boot_huge_pages;
+	}
+	return 0;
+}
+
 int machine_buddyinfo(struct vmfs *m, struct vmfs_buddyinfo *bi)
 {
 	_Static_assert(VMFS_MAX_ORDER == MAX_ORDER, "buddyinfo's orders");
@@ -290,7 +309,8 @@ int machine_lru_stat(struct vmfs *m, struct vmfs_lru_stat *st)
 	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
 		const struct frame *f = pfn_frame(&m->phys, pfn);
 
-		if ((f->flags & FRAME_KIND_MASK) == FRAME_FREE)
+		if ((f->flags & FRAME_KIND_MASK) == FRAME_FREE ||
+		    (f->flags & FRAME_KIND_MASK) == FRAME_HUGETLB)   /* never on an LRU */
 			continue;
 		if (page_swapbacked(f))
 			st->nr_active_anon++;
@@ -636,6 +656,19 @@ size_t machine_swap_path(struct vmfs *m, char *buf, size_t len)
 int machine_sysctl(struct vmfs *m, const char *name, uint64_t *oldval, const uint64_t *newval)
 {
 	int rc;
+
+	if (name && !strcmp(name, "vm.nr_hugepages")) {   /* hugetlb_sysctl_handler */
+		struct hstate *h = &m->hstates[HSTATE_2M];
+
+		if (newval && *newval > (m->phys.nframes >> HPAGE_PMD_ORDER))
+			return vm_error(-EINVAL, "vm.nr_hugepages: %llu out of range (0 to %llu, "
+					"the 2 MiB pages of the machine's memory)",
+					(unsigned long long)*newval,
+					(unsigned long long)(m->phys.nframes >> HPAGE_PMD_ORDER));
+		if (oldval)
+			*oldval = h->nr_huge_pages - h->surplus_huge_pages;
+		return newval ? set_max_huge_pages(m, h, *newval) : 0;
+	}
 
 	if (name && !strcmp(name, "vm.drop_caches")) {
 		if (newval && (*newval < 1 || *newval > 4))

@@ -35,6 +35,7 @@
 #ifndef VMFS_MACHINE_H
 #define VMFS_MACHINE_H
 
+#include "hugetlb.h"
 #include "klog.h"
 #include "options.h"
 #include "pgtable.h"
@@ -163,6 +164,7 @@ struct vmfs {
 	policy_lru_stat_fn pol_lru_stat;  /* a built-in policy's list sizes, or NULL */
 	policy_swappiness_fn pol_swappiness; /* a built-in policy's vm.swappiness, or NULL */
 	uint64_t           drop_caches;   /* vm.drop_caches: the last value written */
+	struct hstate      hstates[HUGE_MAX_HSTATE]; /* the hugetlb pools (hugetlb.c) */
 	uint64_t           pol_last;      /* the frame a built-in policy was last told
 					     of by accessed(), with no other call to
 					     it since; UINT64_MAX for none (vmscan.c) */
@@ -279,6 +281,7 @@ int  machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what);
 /* vmfs_lru_stat: the policy's lists (policy_lru_stat_fn) or all resident pages active. */
 int  machine_lru_stat(struct vmfs *m, struct vmfs_lru_stat *st);
 int  machine_buddyinfo(struct vmfs *m, struct vmfs_buddyinfo *bi);
+int  machine_huge_stat(struct vmfs *m, struct vmfs_huge_stat *st);
 int  proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st);
 int  proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max);
 int  machine_pids(struct vmfs *m, int *pids, uint64_t max);

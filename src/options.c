@@ -215,6 +215,17 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 		snprintf(o->root, sizeof(o->root), "%s", val);
 		return 0;
 	}
+	if (!strcmp(key, "hugepages") || !strcmp(key, "hugepages_1g")) {
+		bool gig = key[9] == '_';
+
+		if (parse_u64(val, false, &v) < 0)
+			return bad(key, val, "not a number");
+		if (v > (OPT_MAX_FRAMES >> (gig ? 18 : 9)))
+			return bad(key, val, gig ? "more 1 GiB pages than the largest machine holds"
+					      : "more 2 MiB pages than the largest machine holds");
+		*(gig ? &o->hugepages_1g : &o->hugepages) = v;
+		return 0;
+	}
 	if (!strcmp(key, "contents")) {
 		if (strcmp(val, "ram") && strcmp(val, "none"))
 			return bad(key, val, "give 'ram' (pages keep their bytes) or 'none' (no bytes kept)");
@@ -223,7 +234,7 @@ static int apply(struct vm_options *o, bool *frames_seen, bool *mem_seen,
 	}
 	if (strcmp(key, "frames") && strcmp(key, "mem") && strcmp(key, "levels") &&
 	    strcmp(key, "tlb") && strcmp(key, "kernel") && strcmp(key, "swap_size") && !t)
-		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock, aslr, seed, root, read_ahead_kb, slice, cpu_tlb)", key);
+		return vm_error(-EINVAL, "unknown option '%s' (known: frames, mem, levels, tlb, kernel, policy, swap, swap_size, max_map_count, contents, zero_page, overcommit_memory, overcommit_ratio, swappiness, memlock, aslr, seed, root, read_ahead_kb, slice, cpu_tlb, hugepages, hugepages_1g)", key);
 	if (parse_u64(val, is_size, &v) < 0)
 		return bad(key, val, is_size ? "not a size (a number with an optional K, M, G or T suffix)"
 					     : "not a number");

@@ -118,6 +118,11 @@ struct vm_options {
 				       where it differs (cpu.c); 0: every one
 				       through access_vm and uc_mem_read/write.
 				       Tunable "vmfs.cpu_tlb" */
+	uint64_t hugepages;         /* hugepages=N (since 0.8): 2 MiB pages the
+				       hugetlb pool takes at boot (hugetlb.c);
+				       vm.nr_hugepages changes the pool later */
+	uint64_t hugepages_1g;      /* hugepages_1g=N (since 0.8): 1 GiB pages,
+				       taken at boot only */
 };
 
 int options_parse(const char *str, struct vm_options *out);

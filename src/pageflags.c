@@ -63,8 +63,15 @@ static uint64_t data_page_flags(struct vmfs *m, uint64_t pfn, policy_page_flags_
 	unsigned kind = f->flags & FRAME_KIND_MASK;
 	uint64_t u = KPF(UPTODATE);
 
+	if (f->flags & FRAME_TAIL)   /* a tail shows its head's state (PF_HEAD flags) */
+		return (data_page_flags(m, compound_head(&m->phys, pfn), pf) & ~KPF(COMPOUND_HEAD)) |
+		       KPF(COMPOUND_TAIL);
 	if (kind == FRAME_FREE)
 		return KPF(BUDDY);
+	if (kind == FRAME_HUGETLB)   /* PageHuge: in a pool, never on an LRU */
+		return u | KPF(HUGE) | KPF(COMPOUND_HEAD) | (f->mapcount ? KPF(MMAP) : 0);
+	if (f->flags & FRAME_HEAD)   /* a transparent huge page */
+		u |= KPF(COMPOUND_HEAD) | KPF(THP);
 	if (f->mapcount)
 		u |= KPF(MMAP);
 	if (kind == FRAME_ANON)

@@ -229,6 +229,8 @@ void phys_free(struct phys *p)
 	memset(p, 0, sizeof(*p));
 }
 
+static void prep_compound_page(struct phys *p, uint64_t pfn, unsigned order, enum frame_kind kind);
+
 /* __rmqueue_smallest: the first block of the smallest order >= @order, split down to @order. */
 static int64_t rmqueue_smallest(struct phys *p, unsigned order)
 {
@@ -274,7 +276,7 @@ int64_t frame_alloc(struct phys *p, enum frame_kind kind, bool zero)
 
 int64_t frame_alloc_order(struct phys *p, unsigned order, enum frame_kind kind, bool zero)
 {
-	uint64_t n = 1ull << order, ord = (uint64_t)order << FRAME_ORDER_SHIFT;
+	uint64_t n = 1ull << order;
 	int64_t pfn;
 
 	if (!order)
@@ -288,14 +290,46 @@ int64_t frame_alloc_order(struct phys *p, unsigned order, enum frame_kind kind, 
 	}
 	if (pfn < 0)
 		return -1;
-	for (uint64_t i = 0; i < n; i++) {
+	for (uint64_t i = 0; i < n; i++)
 		clear_frame(p, (uint64_t)pfn + i, zero);
+	prep_compound_page(p, (uint64_t)pfn, order, kind);
+	return pfn;
+}
+
+/* The head and tails of a compound page of 2^@order frames at @pfn. */
+static void prep_compound_page(struct phys *p, uint64_t pfn, unsigned order, enum frame_kind kind)
+{
+	uint64_t n = 1ull << order, ord = (uint64_t)order << FRAME_ORDER_SHIFT;
+
+	for (uint64_t i = 1; i < n; i++)
 		p->frames[pfn + i] = (struct frame){ .flags = (uint32_t)(FRAME_TAIL | ord) };
-	}
 	p->frames[pfn] = (struct frame){ .flags = (uint32_t)(kind | FRAME_HEAD | ord), .refcount = 1 };
 	p->nfree -= n;
 	p->pgalloc += n;
-	return pfn;
+}
+
+int64_t alloc_contig_pages(struct phys *p, unsigned order, enum frame_kind kind)
+{
+	const unsigned top = MAX_ORDER - 1;
+	uint64_t n = 1ull << order;
+
+	if (order < MAX_ORDER || order > 30 || p->nfree < n)
+		return -1;
+	drain_all_pages(p);
+	for (uint64_t pfn = 0; pfn + n <= p->nframes; pfn += n) {
+		uint64_t b;
+
+		for (b = pfn; b < pfn + n; b += 1ull << top)
+			if (!(p->frames[b].flags & FRAME_BUDDY) || frame_order_free(&p->frames[b]) != top)
+				break;
+		if (b < pfn + n)
+			continue;
+		for (b = pfn; b < pfn + n; b += 1ull << top)
+			free_list_del(p, b, top);
+		prep_compound_page(p, pfn, order, kind);
+		return (int64_t)pfn;
+	}
+	return -1;
 }
 
 void frame_split(struct phys *p, uint64_t head)
@@ -336,7 +370,9 @@ void frame_put(struct phys *p, uint64_t pfn)
 
 		for (uint64_t i = 0; i < n; i++)
 			p->frames[pfn + i] = (struct frame){ .flags = FRAME_FREE };
-		free_one_page(p, pfn, order);
+		/* a gigantic page goes back as blocks of the largest order */
+		for (uint64_t b = 0; b < n; b += 1ull << (MAX_ORDER - 1))
+			free_one_page(p, pfn + b, order < MAX_ORDER ? order : MAX_ORDER - 1);
 		p->nfree += n;
 		p->pgfree += n;
 		return;

@@ -65,6 +65,7 @@ enum frame_kind {
 	FRAME_FREE  = 0,
 	FRAME_ANON  = 1,   /* private anonymous page (incl. COW copies) */
 	FRAME_CACHE = 2,   /* page-cache page of a vmobj (shared anon, object) */
+	FRAME_HUGETLB = 3, /* head of a hugetlb pool page (hugetlb.c), free or mapped */
 };
 
 #define FRAME_KIND_MASK 0x3u
@@ -237,6 +238,16 @@ static inline uint64_t compound_head(const struct phys *p, uint64_t pfn)
  * 0 is frame_alloc.
  */
 int64_t frame_alloc_order(struct phys *p, unsigned order, enum frame_kind kind, bool zero);
+
+/*
+ * alloc_contig_pages: a compound page of 2^@order frames, @order >=
+ * MAX_ORDER (a 1 GiB page: HPAGE_PUD_ORDER), from the first naturally
+ * aligned range whose frames are all free in blocks of the largest order
+ * (after draining the pcp list); head and tails as frame_alloc_order
+ * makes them, not cleared.  -1 when no such range is free.  frame_put of
+ * its head gives the blocks back.
+ */
+int64_t alloc_contig_pages(struct phys *p, unsigned order, enum frame_kind kind);
 
 /*
  * split_page: the compound page at @head becomes 2^order ordinary frames,

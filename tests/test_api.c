@@ -194,6 +194,91 @@ static void test_buddyinfo(void **state)
 	vmfs_close(m);
 }
 
+static struct vmfs_huge_stat hstat(vmfs *m)
+{
+	struct vmfs_huge_stat hs;
+
+	assert_int_equal(vmfs_huge_stat(m, &hs), 0);
+	return hs;
+}
+
+/* The hugetlb pools: hugepages= at boot, vm.nr_hugepages after, a shortfall
+ * logged as Linux logs it, 1 GiB pages at boot only, bad values refused. */
+static void test_hugetlb_pool(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=4096,hugepages=3");
+	struct vmfs_huge_stat hs = hstat(m);
+	uint64_t v, big = 8;
+	char *log;
+
+	assert_int_equal(hs.pool[0].size, 2u << 20);
+	assert_int_equal(hs.pool[1].size, 1u << 30);
+	assert_int_equal(hs.pool[0].nr, 3);
+	assert_int_equal(hs.pool[0].free, 3);
+	assert_int_equal(hs.pool[0].resv + hs.pool[0].surplus + hs.pool[0].boot, 0);
+	assert_int_equal(hs.pool[1].nr, 0);
+	assert_int_equal(mstat(m).frames_free, 4096 - 3 * 512);
+	assert_int_equal(mstat(m).anon_pages + mstat(m).file_pages, 0);  /* pool pages are neither */
+	expect_buddy_sum(m);
+	log = kmsg(m);
+	assert_non_null(strstr(log, "HugeTLB: registered 2.00 MiB page size, pre-allocated 3 pages"));
+	free(log);
+
+	/* vm.nr_hugepages: grow, shrink, and a value beyond the machine refused */
+	assert_int_equal(vmfs_sysctl(m, "vm.nr_hugepages", &v, NULL), 0);
+	assert_int_equal(v, 3);
+	v = 5;
+	assert_int_equal(vmfs_sysctl(m, "vm.nr_hugepages", NULL, &v), 0);
+	assert_int_equal(hstat(m).pool[0].nr, 5);
+	assert_int_equal(mstat(m).frames_free, 4096 - 5 * 512);
+	v = 1;
+	assert_int_equal(vmfs_sysctl(m, "vm.nr_hugepages", NULL, &v), 0);
+	assert_int_equal(hstat(m).pool[0].free, 1);
+	assert_int_equal(mstat(m).frames_free, 4096 - 512);
+	expect_buddy_sum(m);
+	assert_int_equal(vmfs_sysctl(m, "vm.nr_hugepages", NULL, &big), 0);   /* 8 fit */
+	assert_int_equal(hstat(m).pool[0].nr, 8);
+	assert_int_equal(mstat(m).frames_free, 0);
+	big = 9;
+	assert_int_equal(vmfs_sysctl(m, "vm.nr_hugepages", NULL, &big), -EINVAL);
+	assert_int_equal(hstat(m).pool[0].nr, 8);
+	v = 0;
+	assert_int_equal(vmfs_sysctl(m, "vm.nr_hugepages", NULL, &v), 0);
+	assert_int_equal(mstat(m).frames_free, 4096);
+	assert_int_equal(vmfs_huge_stat(m, NULL), -EINVAL);
+	vmfs_close(m);
+
+	/* more than memory holds: what fits, and Linux's warning */
+	m = open_machine("frames=4096,hugepages=100");
+	assert_int_equal(hstat(m).pool[0].nr, 8);
+	log = kmsg(m);
+	assert_non_null(strstr(log, "HugeTLB: allocating 100 of page size 2.00 MiB failed.  "
+				    "Only allocated 8 hugepages."));
+	free(log);
+	vmfs_close(m);
+
+	/* a gigantic page at boot, from 1 GiB of aligned free memory, and the
+	 * 2 MiB pages after it from what is left */
+	m = open_machine("frames=263168,contents=none,hugepages_1g=1,hugepages=2");
+	hs = hstat(m);
+	assert_int_equal(hs.pool[1].nr, 1);
+	assert_int_equal(hs.pool[1].boot, 1);
+	assert_int_equal(hs.pool[0].nr, 2);
+	assert_int_equal(mstat(m).frames_free, 263168 - 262144 - 1024);
+	expect_buddy_sum(m);
+	vmfs_close(m);
+
+	const char *bad[] = { "hugepages=x", "hugepages=-1", "hugepages_1g=1k",
+			      "hugepages=99999999999999", "hugepages_1g=" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		vmfs *b = NULL;
+
+		assert_int_equal(vmfs_open(&b, bad[i]), -EINVAL);
+		assert_null(b);
+	}
+}
+
 /* ---- options ------------------------------------------------------------------- */
 
 static void test_open_defaults(void **state)
@@ -2609,6 +2694,7 @@ int main(void)
 		cmocka_unit_test(test_mprotect),
 		cmocka_unit_test(test_zero_page),
 		cmocka_unit_test(test_buddyinfo),
+		cmocka_unit_test(test_hugetlb_pool),
 		cmocka_unit_test(test_cow),
 		cmocka_unit_test(test_cow_takeover_after_exit),
 		cmocka_unit_test(test_shared_across_fork),

@@ -237,11 +237,11 @@ ok "buddyinfo: Linux's format, $sum free frames in blocks, mode 0444"
 
 # config: "key value" lines in a fixed order, the options as mounted (the
 # defaults here), the swap file the one swaps and kmsg name.
-config_keys="levels va_bits frames policy tlb kernel swap swap_size max_map_count contents zero_page overcommit_memory overcommit_ratio swappiness aslr seed read_ahead_kb slice cpu_tlb "
+config_keys="levels va_bits frames policy tlb kernel swap swap_size max_map_count contents zero_page overcommit_memory overcommit_ratio swappiness aslr seed read_ahead_kb slice cpu_tlb hugepages hugepages_1g "
 expect_eq "$(cut -d' ' -f1 "$t/top-config" | tr '\n' ' ')" "$config_keys" "config keys"
 expect_eq "$(cat "$t/top-config")" "$(printf '%s\n' "levels 4" "va_bits 48" "frames 4096" "policy clock" \
 	"tlb 64" "kernel 1048576" "swap $swapfile" "swap_size 0" "max_map_count 65530" "contents ram" \
-	"zero_page 1" "overcommit_memory 1" "overcommit_ratio 50" "swappiness 60" "aslr 0" "seed 0" "read_ahead_kb 128" "slice 200000" "cpu_tlb 1")" "config of frames=4096"
+	"zero_page 1" "overcommit_memory 1" "overcommit_ratio 50" "swappiness 60" "aslr 0" "seed 0" "read_ahead_kb 128" "slice 200000" "cpu_tlb 1" "hugepages 0" "hugepages_1g 0")" "config of frames=4096"
 ok "config: the defaults, frames=4096 and the swap file of swaps"
 
 # vmfs(1) documents every file the mount has: each name below the root
@@ -266,12 +266,25 @@ ok "unmounted; the daemon exited with status 0"
 
 # Other options, and the policy after `policy NAME`.
 mnt2=$VMFS_TMP/mnt2
-opts=levels=5,frames=300,policy=lru,tlb=8,kernel=2M,swap=none,contents=none,zero_page=0,overcommit_memory=2,overcommit_ratio=70,swappiness=5,aslr=1,seed=42,read_ahead_kb=64,slice=5000,cpu_tlb=0
+opts=levels=5,frames=1100,policy=lru,tlb=8,kernel=2M,swap=none,contents=none,zero_page=0,overcommit_memory=2,overcommit_ratio=70,swappiness=5,aslr=1,seed=42,read_ahead_kb=64,slice=5000,cpu_tlb=0,hugepages=2
 vmfs_mount "$mnt2" "$opts"
-expect_eq "$(cat "$mnt2/config")" "$(printf '%s\n' "levels 5" "va_bits 57" "frames 300" "policy lru" \
+expect_eq "$(cat "$mnt2/config")" "$(printf '%s\n' "levels 5" "va_bits 57" "frames 1100" "policy lru" \
 	"tlb 8" "kernel 2097152" "swap none" "swap_size 0" "max_map_count 65530" "contents none" \
-	"zero_page 0" "overcommit_memory 2" "overcommit_ratio 70" "swappiness 5" "aslr 1" "seed 42" "read_ahead_kb 64" "slice 5000" "cpu_tlb 0")" "config of $opts"
+	"zero_page 0" "overcommit_memory 2" "overcommit_ratio 70" "swappiness 5" "aslr 1" "seed 42" "read_ahead_kb 64" "slice 5000" "cpu_tlb 0" "hugepages 2" "hugepages_1g 0")" "config of $opts"
 [[ $(stat -c %a "$mnt2/config") == 444 ]] || fail "config mode $(stat -c %a "$mnt2/config"), expected 444"
+# hugepages=2: the pool in meminfo (hugetlb_report_meminfo) and sys/vm/nr_hugepages
+expect_eq "$(grep -E '^(HugePages_|Hugepagesize|Hugetlb)' "$mnt2/meminfo")" "$(printf '%s\n' \
+	"HugePages_Total:       2" "HugePages_Free:        2" "HugePages_Rsvd:        0" \
+	"HugePages_Surp:        0" "Hugepagesize:       2048 kB" "Hugetlb:            4096 kB")" "meminfo with hugepages=2"
+expect_eq "$(field "$mnt2/meminfo" MemFree)" $(((1100 - 1024) * 4)) "MemFree without the pool's frames"
+expect_eq "$(cat "$mnt2/sys/vm/nr_hugepages")" 2 "sys/vm/nr_hugepages"
+echo 1 >"$mnt2/sys/vm/nr_hugepages" || fail "echo 1 > sys/vm/nr_hugepages"
+expect_eq "$(field "$mnt2/meminfo" HugePages_Total)" 1 "HugePages_Total after echo 1"
+expect_eq "$(field "$mnt2/meminfo" MemFree)" $(((1100 - 512) * 4)) "MemFree after echo 1"
+! echo 3 2>/dev/null >"$mnt2/sys/vm/nr_hugepages" || fail "echo 3 > nr_hugepages of a 1100-frame machine succeeded"
+expect_eq "$(cat "$mnt2/sys/vm/nr_hugepages")" 1 "nr_hugepages after a refused write"
+expect_eq "$(field "$mnt2/config" hugepages)" 1 "config hugepages after echo 1"
+ok "hugepages=2: meminfo's HugePages lines, sys/vm/nr_hugepages written, a refused write changes nothing"
 echo policy fifo >"$mnt2/ctl"
 expect_eq "$(field "$mnt2/config" policy)" fifo "config policy after 'policy fifo'"
 vmfs_unmount "$mnt2"

@@ -37,7 +37,7 @@ vmfs_mount "$mnt" frames=256
 expect_eq "$(stat -c %a "$mnt/sys") $(stat -c %a "$mnt/sys/vm")" "555 555" "modes of sys/ and sys/vm/"
 expect_eq "$(stat -c %a "$mnt/sys/vm/max_map_count")" 644 "mode of sys/vm/max_map_count"
 expect_eq "$(ls "$mnt/sys" | tr '\n' ' ')" "kernel vm " "ls sys"
-expect_eq "$(ls "$mnt/sys/vm" | tr '\n' ' ')" "drop_caches max_map_count overcommit_memory overcommit_ratio read_ahead_kb swappiness " "ls sys/vm"
+expect_eq "$(ls "$mnt/sys/vm" | tr '\n' ' ')" "drop_caches max_map_count nr_hugepages overcommit_memory overcommit_ratio read_ahead_kb swappiness " "ls sys/vm"
 expect_eq "$(cat "$mnt/sys/vm/max_map_count")" 65530 "the default max_map_count, Linux's"
 expect_eq "$(field "$mnt/config" max_map_count)" 65530 "config's max_map_count"
 expect_eq "$(grep -A1 '^swap_size ' "$mnt/config" | tail -n 1 | cut -d' ' -f1)" max_map_count "config's line after swap_size"

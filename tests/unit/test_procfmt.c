@@ -850,7 +850,7 @@ static void test_config(void **state)
 	assert_string_equal(text, "levels 3\nva_bits 39\nframes 64\npolicy arc\ntlb 0\n"
 				  "kernel 65536\nswap none\nswap_size 0\nmax_map_count 65530\ncontents ram\n"
 				  "zero_page 1\novercommit_memory 1\novercommit_ratio 50\nswappiness 60\n"
-				  "aslr 0\nseed 0\nread_ahead_kb 128\nslice 200000\ncpu_tlb 1\n");
+				  "aslr 0\nseed 0\nread_ahead_kb 128\nslice 200000\ncpu_tlb 1\nhugepages 0\nhugepages_1g 0\n");
 	free(text);
 	assert_int_equal(vmfs_set_policy(m, "fifo", NULL, NULL), 0);
 	text = render(m, fmt_config);
@@ -923,7 +923,7 @@ static void test_config(void **state)
 	snprintf(want, sizeof(want), "levels 4\nva_bits 48\nframes 32\npolicy clock\ntlb 64\n"
 		 "kernel 1048576\nswap %s\nswap_size 2097152\nmax_map_count 65530\ncontents ram\n"
 		 "zero_page 1\novercommit_memory 1\novercommit_ratio 50\nswappiness 60\n"
-		 "aslr 0\nseed 0\nread_ahead_kb 128\nslice 200000\ncpu_tlb 1\n", path);
+		 "aslr 0\nseed 0\nread_ahead_kb 128\nslice 200000\ncpu_tlb 1\nhugepages 0\nhugepages_1g 0\n", path);
 	assert_string_equal(text, want);
 	free(text);
 	vmfs_close(m);
