@@ -247,8 +247,25 @@ if have pmap procps; then
 		col=$(awk 'NR == 2 { for (i = 1; i <= NF; i++) if ($i == "Pss") print i - 5 }' "$t/pmap")
 		pss=$(awk -v c="$col" '$NF == "KB" { print $c }' "$t/pmap")
 		expect_eq "$pss" "$(field "$mnt/$web/smaps_rollup" Pss)" "pmap $opt total Pss = smaps_rollup"
+		# every total under a key smaps_rollup has, and Size's = VmSize
+		awk 'NR == 2 { for (i = 6; i <= NF; i++) h[i - 5] = $i }
+		     $NF == "KB" { for (i = 1; i < NF; i++) print h[i], $i }' "$t/pmap" >"$t/totals"
+		checked=0
+		while read -r key total; do
+			if [[ $key == Size ]]; then
+				expect_eq "$total" "$(field "$mnt/$web/status" VmSize)" "pmap $opt total Size = VmSize"
+			elif grep -q "^$key:" "$mnt/$web/smaps_rollup"; then
+				expect_eq "$total" "$(field "$mnt/$web/smaps_rollup" "$key")" "pmap $opt total $key"
+			else
+				continue
+			fi
+			checked=$((checked + 1))
+		done <"$t/totals"
+		want=14   # -X: Size and 13 of the rollup's keys; -XX: Size and 18
+		[[ $opt == -XX ]] && want=19
+		((checked >= want)) || fail "pmap $opt: $checked totals checked: $(cat "$t/totals")"
 	done
-	ok "pmap -x, -X, -XX agree with status and smaps_rollup"
+	ok "pmap -x, -X, -XX agree with status and smaps_rollup (every total of -XX that smaps_rollup has)"
 fi
 if have free procps; then
 	in_ns "$mnt" free >"$t/free" || fail "free"
