@@ -285,6 +285,13 @@ if have sysctl procps; then
 	expect_eq "$(in_ns "$mnt" sysctl -n kernel.osrelease kernel.pid_max vm.max_map_count | tr '\n' ' ')" \
 		"6.1.0-vmfs 2147483647 $(cat "$mnt/sys/vm/max_map_count") " "sysctl"
 	ok "sysctl reads sys/"
+	# and sets the machine's tunables; a value out of range changes nothing
+	in_ns "$mnt" sysctl -q -w vm.swappiness=10 || fail "sysctl -w vm.swappiness=10"
+	expect_eq "$(cat "$mnt/sys/vm/swappiness") $(field "$mnt/config" swappiness)" "10 10" "swappiness after sysctl -w"
+	in_ns "$mnt" sysctl -q -w vm.swappiness=300 2>"$t/err" && fail "sysctl -w vm.swappiness=300 succeeded"
+	grep -q 'Invalid argument' "$t/err" || fail "sysctl -w vm.swappiness=300: $(cat "$t/err")"
+	expect_eq "$(cat "$mnt/sys/vm/swappiness")" 10 "swappiness after a refused sysctl -w"
+	ok "sysctl -w sets vm.swappiness (sys/vm/ and config follow); 300 is EINVAL and changes nothing"
 fi
 if have uptime procps; then
 	expect_match "$(in_ns "$mnt" uptime)" 'load average: 0\.00, 0\.00, 0\.00$' "uptime"
