@@ -167,6 +167,9 @@ static const struct entry pid_entries[] = {
 	{ "fd",           K_FDDIR,   S_IFDIR | 0500, NULL, NULL },     /* since 0.7 */
 	{ "fdinfo",       K_FDINFODIR, S_IFDIR | 0555, NULL, NULL },
 	{ "stdin",        K_STDIN,   S_IFREG | 0200, NULL, NULL },     /* since 0.7 */
+	/* The working directory and the root, "/" for every process (since 0.8) */
+	{ "cwd",          K_LINK,    S_IFLNK | 0777, NULL, NULL },
+	{ "root",         K_LINK,    S_IFLNK | 0777, NULL, NULL },
 };
 
 static fuse_ino_t pid_ino(int pid, size_t slot)
@@ -437,12 +440,21 @@ void node_put(const struct node *n)
 		obj_forget(n->obj.id, 1);
 }
 
-int node_readlink(const struct node *n, int reader, char *buf, size_t len)
+int node_readlink(const struct node *n, int reader, bool permitted, char *buf, size_t len)
 {
 	if (node_kind(n) == K_FDLINK)
 		return vmfs_fd_link(machine, n->pid, n->fd, buf, len) < 0 ? -ENOENT : 0;
 	if (node_kind(n) != K_LINK)
 		return -EINVAL;
+	if (!strcmp(n->entry->name, "cwd") || !strcmp(n->entry->name, "root")) {
+		/* No process of the machine changes directory (chdir is
+		 * ENOSYS, getcwd answers "/") or root.  Linux's
+		 * proc_fd_access_allowed: only a reader that may ptrace. */
+		if (!permitted)
+			return -EACCES;
+		snprintf(buf, len, "/");
+		return 0;
+	}
 	if (!strcmp(n->entry->name, "self"))
 		snprintf(buf, len, "%d", reader);
 	else

@@ -153,11 +153,13 @@ void node_put(const struct node *n);
 int node_reader(fuse_req_t req);
 
 /*
- * node_readlink - the target of symlink @n (self, thread-self, PID/fd/N)
- * for process @reader into @buf of @len bytes, NUL-terminated.  0,
- * -ENOENT (an fd closed meanwhile), or -EINVAL for what is not a link.
+ * node_readlink - the target of symlink @n (self, thread-self, PID/fd/N,
+ * PID/cwd, PID/root) for process @reader into @buf of @len bytes,
+ * NUL-terminated; @permitted: the reader may ptrace the machine's
+ * processes (the mounter or root).  0, -ENOENT (an fd closed meanwhile),
+ * -EACCES (cwd or root, not @permitted), or -EINVAL for what is not a link.
  */
-int node_readlink(const struct node *n, int reader, char *buf, size_t len);
+int node_readlink(const struct node *n, int reader, bool permitted, char *buf, size_t len);
 
 /* node_forget - the kernel forgot @nlookup references to inode @ino. */
 void node_forget(fuse_ino_t ino, uint64_t nlookup);

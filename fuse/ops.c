@@ -126,6 +126,13 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_attr(req, &st, 0);
 }
 
+/* Whether user @uid may see what Linux shows only to who may ptrace: the
+ * mounter, whose machine it is, and root (show_pfn, cwd, root). */
+static bool may_ptrace(uid_t uid)
+{
+	return uid == owner_uid || uid == 0;
+}
+
 static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct node n;
@@ -133,7 +140,8 @@ static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
 	int rc;
 
 	if ((rc = node_of_ino(ino, &n, true)) ||
-	    (rc = node_readlink(&n, node_reader(req), target, sizeof(target))))
+	    (rc = node_readlink(&n, node_reader(req), may_ptrace(fuse_req_ctx(req)->uid), target,
+				sizeof(target))))
 		fuse_reply_err(req, -rc);
 	else
 		fuse_reply_readlink(req, target);
@@ -396,7 +404,7 @@ static int open_node(const struct node *n, struct fuse_file_info *fi, uid_t open
 	}
 	if (!(h = handle_new(n)))
 		return -ENOMEM;
-	h->show_pfn = opener == owner_uid || opener == 0;
+	h->show_pfn = may_ptrace(opener);
 	switch (node_kind(n)) {
 	case K_TEXT:
 	case K_SYSCTL:

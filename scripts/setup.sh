@@ -19,6 +19,7 @@ packages=(
 	zstd                                     # the replay tests' zstd trace
 	parallel                                 # GNU parallel: the replay tests' sharded sweep
 	procps psmisc python3-psutil strace      # Linux's own tools on a mount (test_tools.sh)
+	sysstat                                  # pidstat, on a mount (test_tools.sh)
 	libunicorn-dev                           # the CPU that runs programs in the machine (src/cpu.c)
 	qemu-user                                # qemu-x86_64: the CPU figures' comparison (vmfs-bench)
 )

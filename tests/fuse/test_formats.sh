@@ -244,6 +244,23 @@ expect_eq "$(cat "$t/top-config")" "$(printf '%s\n' "levels 4" "va_bits 48" "fra
 	"zero_page 1" "overcommit_memory 1" "overcommit_ratio 50" "swappiness 60" "aslr 0" "seed 0" "read_ahead_kb 128" "slice 200000" "cpu_tlb 1" "hugepages 0" "hugepages_1g 0" "thp madvise")" "config of frames=4096"
 ok "config: the defaults, frames=4096 and the swap file of swaps"
 
+# vmfs(1) documents every file the mount has: each name below the root
+# (objects/'s own aside; PID/ and task/TID/ as _PID_ and _TID_) is in the
+# page in bold, *NAME* or *PATH*, and each directory's name followed by /.
+man=$VMFS_SRC/man/vmfs.1.scd
+undocumented=
+while read -r type path; do
+	base=${path##*/}
+	if [[ $type == d ]]; then
+		[[ $base == PID || $base == TID ]] || grep -qF "$base/" "$man" || undocumented+=" $path/"
+	else
+		grep -qF -e "*$base*" -e "*$path*" "$man" || undocumented+=" $path"
+	fi
+done < <(cd "$mnt" && find . -mindepth 1 -path ./objects/'*' -prune -o -printf '%y %P\n' |
+	sed -E 's|^(. )[0-9]+/task/[0-9]+|\1PID/task/TID|; s|^(. )[0-9]+|\1PID|' | sort -u)
+expect_eq "${undocumented:-none}" none "the mount's names vmfs(1) does not document"
+ok "vmfs(1) documents every name of the mount"
+
 vmfs_unmount "$mnt"
 ok "unmounted; the daemon exited with status 0"
 

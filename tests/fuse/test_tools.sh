@@ -2,7 +2,8 @@
 # test_tools.sh - Linux's own readers of /proc work unchanged on a mount
 # (issue 15, Part 1): a mount is bound over /proc in a private mount
 # namespace (unshare -m; the host's /proc is never touched) and procps
-# (ps, top, vmstat, pmap, free, pgrep, pidof, sysctl, uptime, watch), psmisc (pstree) and
+# (ps, top, vmstat, pmap, free, pgrep, pidof, sysctl, uptime, watch), psmisc (pstree,
+# prtstat), sysstat (pidstat) and
 # python3-psutil (inside the namespace and through PROCFS_PATH) are run
 # against an empty machine and a busy one.  What each prints is checked
 # against the machine's own files: RSS, VSZ and faults against PID/stat,
@@ -14,7 +15,7 @@
 # skipped with the reason, and the script then exits 77 (SKIP) after every
 # other check passed.  Without the right to unshare a mount namespace
 # (not root) the whole script is a skip.  scripts/setup.sh installs procps,
-# psmisc and python3-psutil, so CI runs everything.
+# psmisc, sysstat and python3-psutil, so CI runs everything.
 #
 # Usage: test_tools.sh DAEMON SOURCEDIR (meson passes both)
 set -euo pipefail
@@ -206,6 +207,14 @@ if have ps procps; then
 		expect_eq "$(awk -v p="$p" '$1 == p { print $2, $3 }' "$t/ps")" "$p 1" "ps -L of $p"
 	done
 	ok "ps -L: one thread per process, TID = PID"
+	# PSS and USS, which ps reads from smaps_rollup (USS: the private pages)
+	in_ns "$mnt" ps -eo pid,pss,uss >"$t/ps" || fail "ps -eo pid,pss,uss"
+	for p in "${pids[@]}"; do
+		uss=$(($(field "$mnt/$p/smaps_rollup" Private_Clean) + $(field "$mnt/$p/smaps_rollup" Private_Dirty)))
+		expect_eq "$(awk -v p="$p" '$1 == p { print $2, $3 }' "$t/ps")" \
+			"$(field "$mnt/$p/smaps_rollup" Pss) $uss" "ps pss and uss of $p"
+	done
+	ok "ps -eo pid,pss,uss agree with smaps_rollup"
 fi
 if have top procps; then
 	in_ns "$mnt" top -b -n 1 >"$t/top" || fail "top -b -n 1"
@@ -221,7 +230,11 @@ if have vmstat procps; then
 	in_ns "$mnt" vmstat -s >"$t/vmstat" || fail "vmstat -s"
 	expect_eq "$(awk '/K used swap/ { print $1 }' "$t/vmstat")" \
 		$(($(field "$mnt/meminfo" SwapTotal) - $(field "$mnt/meminfo" SwapFree))) "vmstat -s used swap"
-	ok "vmstat and vmstat -s agree with meminfo"
+	in_ns "$mnt" vmstat -a >"$t/vmstat" || fail "vmstat -a"
+	cp "$mnt/meminfo" "$t/meminfo"
+	expect_eq "$(awk 'NR == 3 { print $5, $6 }' "$t/vmstat")" \
+		"$(field "$t/meminfo" Inactive) $(field "$t/meminfo" Active)" "vmstat -a inact and active"
+	ok "vmstat, vmstat -s and vmstat -a agree with meminfo"
 fi
 if have pmap procps; then
 	in_ns "$mnt" pmap -x "$web" >"$t/pmap" || fail "pmap -x"
@@ -234,8 +247,25 @@ if have pmap procps; then
 		col=$(awk 'NR == 2 { for (i = 1; i <= NF; i++) if ($i == "Pss") print i - 5 }' "$t/pmap")
 		pss=$(awk -v c="$col" '$NF == "KB" { print $c }' "$t/pmap")
 		expect_eq "$pss" "$(field "$mnt/$web/smaps_rollup" Pss)" "pmap $opt total Pss = smaps_rollup"
+		# every total under a key smaps_rollup has, and Size's = VmSize
+		awk 'NR == 2 { for (i = 6; i <= NF; i++) h[i - 5] = $i }
+		     $NF == "KB" { for (i = 1; i < NF; i++) print h[i], $i }' "$t/pmap" >"$t/totals"
+		checked=0
+		while read -r key total; do
+			if [[ $key == Size ]]; then
+				expect_eq "$total" "$(field "$mnt/$web/status" VmSize)" "pmap $opt total Size = VmSize"
+			elif grep -q "^$key:" "$mnt/$web/smaps_rollup"; then
+				expect_eq "$total" "$(field "$mnt/$web/smaps_rollup" "$key")" "pmap $opt total $key"
+			else
+				continue
+			fi
+			checked=$((checked + 1))
+		done <"$t/totals"
+		want=14   # -X: Size and 13 of the rollup's keys; -XX: Size and 18
+		[[ $opt == -XX ]] && want=19
+		((checked >= want)) || fail "pmap $opt: $checked totals checked: $(cat "$t/totals")"
 	done
-	ok "pmap -x, -X, -XX agree with status and smaps_rollup"
+	ok "pmap -x, -X, -XX agree with status and smaps_rollup (every total of -XX that smaps_rollup has)"
 fi
 if have free procps; then
 	in_ns "$mnt" free >"$t/free" || fail "free"
@@ -255,6 +285,13 @@ if have sysctl procps; then
 	expect_eq "$(in_ns "$mnt" sysctl -n kernel.osrelease kernel.pid_max vm.max_map_count | tr '\n' ' ')" \
 		"6.1.0-vmfs 2147483647 $(cat "$mnt/sys/vm/max_map_count") " "sysctl"
 	ok "sysctl reads sys/"
+	# and sets the machine's tunables; a value out of range changes nothing
+	in_ns "$mnt" sysctl -q -w vm.swappiness=10 || fail "sysctl -w vm.swappiness=10"
+	expect_eq "$(cat "$mnt/sys/vm/swappiness") $(field "$mnt/config" swappiness)" "10 10" "swappiness after sysctl -w"
+	in_ns "$mnt" sysctl -q -w vm.swappiness=300 2>"$t/err" && fail "sysctl -w vm.swappiness=300 succeeded"
+	grep -q 'Invalid argument' "$t/err" || fail "sysctl -w vm.swappiness=300: $(cat "$t/err")"
+	expect_eq "$(cat "$mnt/sys/vm/swappiness")" 10 "swappiness after a refused sysctl -w"
+	ok "sysctl -w sets vm.swappiness (sys/vm/ and config follow); 300 is EINVAL and changes nothing"
 fi
 if have uptime procps; then
 	expect_match "$(in_ns "$mnt" uptime)" 'load average: 0\.00, 0\.00, 0\.00$' "uptime"
@@ -266,6 +303,44 @@ if have pstree psmisc; then
 	# like init's on Linux, the tree of PID 1; the others by their PID
 	expect_eq "$(in_ns "$mnt" pstree -p "$db")" "db($db)" "pstree -p $db"
 	ok "pstree -p: the fork tree"
+fi
+if have pwdx procps; then
+	# the working directory of each: "/", as getcwd answers in the machine
+	expect_eq "$(in_ns "$mnt" pwdx "${pids[@]}" | tr '\n' ' ')" \
+		"$(printf '%s: / ' "${pids[@]}")" "pwdx"
+	for p in "${pids[@]}"; do
+		for f in cwd root "task/$p/cwd"; do
+			expect_eq "$(readlink "$mnt/$p/$f")" / "readlink $p/$f"
+		done
+	done
+	in_ns "$mnt" sh -c 'exec test ! -e /proc/$$/cwd' || fail "the reader has a cwd link"
+	ok "pwdx: PID/cwd is / for each process (and root), none for the reader"
+fi
+if have prtstat psmisc; then
+	# prtstat reads PID/stat alone: its raw fields are stat's
+	for p in "${pids[@]}"; do
+		in_ns "$mnt" prtstat -r "$p" >"$t/prtstat" || fail "prtstat -r $p: $(cat "$t/prtstat")"
+		for kv in pid:1 ppid:4 minflt:10 majflt:12 vsize:23 rss:24; do
+			expect_eq "$(grep -oE "(^| )${kv%:*}: [^ 	]+" "$t/prtstat" | awk '{ print $2 }')" \
+				"$(stat_field "$mnt/$p/stat" "${kv#*:}")" "prtstat -r $p: ${kv%:*}"
+		done
+		expect_eq "$(grep -oE ' comm: [^ 	]+' "$t/prtstat" | awk '{ print $2 }')" \
+			"$(cat "$mnt/$p/comm")" "prtstat -r $p: comm"
+	done
+	in_ns "$mnt" prtstat "$web" >"$t/prtstat" || fail "prtstat $web"
+	expect_match "$(grep 'This Process .*(minor major)' "$t/prtstat")" \
+		" $(stat_field "$mnt/$web/stat" 10) +$(stat_field "$mnt/$web/stat" 12)\$" "prtstat $web: page faults"
+	ok "prtstat and prtstat -r: every process's IDs, faults and sizes are its PID/stat's"
+fi
+if have pidstat sysstat; then
+	# pidstat -r: VSZ and RSS in KiB, %MEM of MemTotal
+	in_ns "$mnt" pidstat -r -p "$(IFS=,; echo "${pids[*]}")" >"$t/pidstat" || fail "pidstat -r"
+	for p in "${pids[@]}"; do
+		expect_eq "$(awk -v p="$p" '$3 == p { print $6, $7, $9 }' "$t/pidstat")" \
+			"$(field "$mnt/$p/status" VmSize) $(field "$mnt/$p/status" VmRSS) $(cat "$mnt/$p/comm")" \
+			"pidstat -r: VSZ, RSS and command of $p"
+	done
+	ok "pidstat -r: VSZ and RSS agree with status"
 fi
 if have_psutil; then
 	cat >"$t/check.py" <<'EOF'
@@ -285,6 +360,13 @@ assert vm.total == kb("meminfo", "MemTotal"), vm
 assert vm.free == kb("meminfo", "MemFree"), vm
 sw = psutil.swap_memory()
 assert sw.total == kb("meminfo", "SwapTotal"), sw
+def vmstat(key):
+    for line in open(os.path.join(procfs, "vmstat")):
+        if line.split()[0] == key:
+            return int(line.split()[1])
+    raise KeyError(key)
+assert (sw.sin, sw.sout) == (vmstat("pswpin") * 4096, vmstat("pswpout") * 4096), sw
+assert sw.sout > 0, sw
 for pid in pids:
     p = psutil.Process(pid)
     full = p.memory_full_info()
@@ -292,6 +374,13 @@ for pid in pids:
     assert full.vms == kb(f"{pid}/status", "VmSize"), full
     assert full.pss == kb(f"{pid}/smaps_rollup", "Pss"), full
     assert full.swap == kb(f"{pid}/smaps_rollup", "Swap"), full
+    assert full.uss == sum(kb(f"{pid}/smaps_rollup", k)
+                           for k in ("Private_Clean", "Private_Dirty", "Private_Hugetlb")), full
+    statm = [int(x) * 4096 for x in open(os.path.join(procfs, f"{pid}/statm")).read().split()]
+    mi = p.memory_info()
+    assert (mi.vms, mi.rss, mi.shared, mi.text, mi.data) == \
+        (statm[0], statm[1], statm[2], statm[3], statm[5]), (mi, statm)
+    assert abs(p.memory_percent() - 100.0 * full.rss / vm.total) < 1e-9, p.memory_percent()
     maps = p.memory_maps(grouped=False)
     assert sum(m.rss for m in maps) == full.rss, maps
     assert p.num_threads() == 1 and p.status() == "sleeping"
@@ -300,7 +389,7 @@ print("ok")
 EOF
 	expect_eq "$(in_ns "$mnt" /usr/bin/python3 "$t/check.py" /proc "${pids[@]}")" ok "psutil in the namespace"
 	expect_eq "$(/usr/bin/python3 "$t/check.py" "$mnt" "${pids[@]}")" ok "psutil with PROCFS_PATH"
-	ok "psutil: virtual_memory, swap_memory, memory_full_info, memory_maps, in the namespace and through PROCFS_PATH"
+	ok "psutil: virtual_memory, swap_memory (sin, sout), memory_info, memory_full_info (uss), memory_percent, memory_maps, in the namespace and through PROCFS_PATH"
 fi
 if have watch procps && have script bsdutils; then
 	# watch draws on a terminal: script(1) gives it one.  With -g it ends

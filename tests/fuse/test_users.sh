@@ -93,6 +93,17 @@ for f in kpageflags kpagecount sys/kernel/mm/page_idle/bitmap; do
 	u64 "$mnt/$f" 0 env >/dev/null || fail "the mounter cannot read $f"
 done
 ok "kpageflags, kpagecount, page_idle/bitmap: uid $other is refused (EACCES, EPERM past the mode)"
+# cwd and root are links only who may ptrace reads (proc_fd_access_allowed)
+for f in cwd root "task/$pid/cwd"; do
+	expect_eq "$(readlink "$mnt/$pid/$f")" / "the mounter's readlink $f"
+	if as_other readlink -v "$mnt/$pid/$f" >/dev/null 2>"$t/err"; then
+		fail "uid $other read the link $f"
+	fi
+	grep -q 'Permission denied' "$t/err" || fail "uid $other reading $f: $(cat "$t/err")"
+	as_other stat -c %A "$mnt/$pid/$f" >"$t/mode" || fail "uid $other cannot stat $f"
+	expect_eq "$(cat "$t/mode")" lrwxrwxrwx "the mode of $f, to uid $other"
+done
+ok "PID/cwd and PID/root: / to the mounter, refused to uid $other (EACCES), lrwxrwxrwx as Linux's"
 
 # The mounter's view: present, and the frames are the frames.
 nonzero=0

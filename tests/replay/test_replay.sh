@@ -28,7 +28,8 @@
 #             a line per policy, axis labels and a legend)
 #   traces    din, pin, arc, lirs and oraclegeneral samples: their figures by
 #             hand and against refsim, detection, --block; the same traces
-#             gzip-, xz- and zstd-compressed give the same rows
+#             gzip-, xz- and zstd-compressed give the same rows, read by the
+#             libraries (strace: no other program runs)
 #   paper     the papers' own traces in $TRACES (../shared/traces): ARC's
 #             OLTP trace gives Table IV of Megiddo & Modha (FAST'03) within
 #             0.02 points for lru and arc at 1000 to 15000 pages; the LIRS
@@ -872,6 +873,19 @@ sys.stdout.buffer.write(b"".join(struct.pack("<IQIq", t, o, 0 if o == 5 else 409
 	expect_error 1 "xz: " "$TMP/cut.xz"
 	printf '\037\213garbage garbage garbage' > "$TMP/bad.gz"
 	expect_error 1 "gzip: " "$TMP/bad.gz"
+	# Decompressed by the libraries, not by a forked gzip, xz or zstd: the
+	# only program vmfs-replay runs is itself (strace -f follows any child).
+	if command -v strace > /dev/null 2>&1 && strace -f -qq -o /dev/null true 2> /dev/null; then
+		strace -f -qq -e trace=execve,vfork,fork -o "$TMP/strace" \
+			"$REPLAY" --no-progress --csv -p lru -n 2 "$TMP/s.lis.gz" "$TMP/s.lis.xz" "$TMP/s.lis.zst" \
+			> /dev/null || fail "vmfs-replay under strace"
+		execs=$(grep -c 'execve(' "$TMP/strace")
+		[ "$execs" -eq 1 ] && ! grep -q 'fork(' "$TMP/strace" &&
+			ok "gzip, xz and zstd traces read without running another program" ||
+			fail "vmfs-replay ran other programs: $(grep 'exec\|fork' "$TMP/strace")"
+	else
+		echo "note: strace missing or not allowed here, the decompressors' process not checked"
+	fi
 }
 
 # traces_dir: the papers' traces, or exit 77 with the reason.
