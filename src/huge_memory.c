@@ -7,6 +7,7 @@
  *   fork                      ─► copy_huge_pmd: both leaves read-only, COW
  *   write to a COW leaf       ─► do_huge_pmd_wp_page: reuse, or split
  *   exit, munmap of all of it ─► zap_huge_pmd
+ *   mremap to an aligned place ─► the leaf moves (mremap.c's move_pmd)
  *   munmap, mprotect, mremap,
  *   madvise of part, eviction ─► split_huge_page (through the reverse map:
  *                                 every pmd mapping it, then the page)

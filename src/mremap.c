@@ -42,6 +42,7 @@
  */
 #include "machine.h"
 #include "error.h"
+#include "huge_memory.h"
 #include "mmap.h"
 #include "pgtable.h"
 #include "rmap.h"
@@ -134,11 +135,33 @@ static int move_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, 
 	return 0;
 }
 
+/*
+ * move_huge_pmd: a huge leaf wholly inside the range goes whole when its
+ * new place is 2 MiB-aligned (and empty, as the new range is), soft-dirty
+ * as move_pte makes a pte; elsewhere it is split and its ptes move one by
+ * one (6.1 splits it there too: move_page_tables' split_huge_pmd).
+ */
+static int move_pmd(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pmdp, void *arg)
+{
+	const struct move *mv = arg;
+	uint64_t nva = mv->new_addr + (va - mv->old_addr), *dst;
+
+	dst = nva & ~HPAGE_PMD_MASK ? NULL : pmd_alloc(m, mm, nva);   /* pt_room made sure */
+	if (!dst || *dst) {
+		split_huge_pmd(m, mm, va, pmdp);   /* the walk goes on into its ptes */
+		return 0;
+	}
+	set_pte(mm, nva, dst, *pmdp | PTE_SOFT_DIRTY);
+	set_pte(mm, va, pmdp, 0);
+	return 0;
+}
+
 /* move_page_tables: every entry of [old_addr, +len) to new_addr; the old tables freed. */
 static void move_page_tables(struct vmfs *m, struct mm *mm, uint64_t old_addr,
 			     uint64_t new_addr, uint64_t len)
 {
-	static const struct mm_walk_ops ops = { .pte_entry = move_pte, .free_empty = true };
+	static const struct mm_walk_ops ops = { .pte_entry = move_pte, .free_empty = true,
+						.pmd_entry = move_pmd };
 	struct move mv = { .old_addr = old_addr, .new_addr = new_addr };
 
 	walk_page_range(m, mm, old_addr, old_addr + len, &ops, &mv);

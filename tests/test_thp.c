@@ -521,20 +521,34 @@ static void test_tlb(void **state)
 	vmfs_close(m);
 }
 
-/* mremap moving a huge page splits it; every byte arrives. */
+/*
+ * mremap to a 2 MiB-aligned place moves a huge leaf whole (move_huge_pmd);
+ * to any other place it splits it; either way every byte arrives.
+ */
 static void test_mremap(void **state)
 {
 	int pid;
 	vmfs *m = setup(NULL, HPAGE, VMFS_MADV_HUGEPAGE, &pid);
-	uint64_t free0 = mstat(m).frames_free, to = BASE + 8 * HPAGE, out = 0;
+	uint64_t free0 = mstat(m).frames_free, to = BASE + 8 * HPAGE, to2 = BASE + 16 * HPAGE + PAGE;
+	uint64_t out = 0, paddr;
 
 	(void)state;
 	fill(m, pid, BASE, HPAGE_NR, 23);
+	paddr = walk(m, pid, BASE).paddr;
 	assert_int_equal(vmfs_mremap(m, pid, BASE, HPAGE, HPAGE, VMFS_MREMAP_MAYMOVE | VMFS_MREMAP_FIXED,
 				     to, &out), 0);
 	assert_int_equal(out, to);
-	assert_int_equal(tstat(m).thp_split_pmd, 1);
+	assert_int_equal(tstat(m).thp_split_pmd, 0);
+	assert_true(huge_at(m, pid, to));
+	assert_int_equal(walk(m, pid, to).paddr, paddr);
 	check_fill(m, pid, to, HPAGE_NR, 23, UINT64_MAX);
+	assert_int_equal(pstat(m, pid).rss_anon, HPAGE_NR);
+	assert_int_equal(vmfs_mremap(m, pid, to, HPAGE, HPAGE, VMFS_MREMAP_MAYMOVE | VMFS_MREMAP_FIXED,
+				     to2, &out), 0);
+	assert_int_equal(out, to2);
+	assert_int_equal(tstat(m).thp_split_pmd, 1);
+	check_fill(m, pid, to2, HPAGE_NR, 23, UINT64_MAX);
+	to = to2;
 	assert_int_equal(mstat(m).frames_free, free0 - HPAGE_NR);
 	assert_int_equal(vmfs_exit(m, pid), 0);
 	assert_int_equal(mstat(m).frames_free, free0);
