@@ -903,6 +903,27 @@ static void test_idle(void **state)
 	vmfs_close(m);
 }
 
+/* A huge page moved by mremap in the parent, shared with a child: the reverse map finds both pmds. */
+static void test_mremap_fork(void **state)
+{
+	int pid, child;
+	vmfs *m = setup(NULL, HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	uint64_t to = BASE + 4 * HPAGE, out = 0;
+
+	(void)state;
+	fill(m, pid, BASE, HPAGE_NR, 59);
+	child = vmfs_fork(m, pid);
+	assert_int_equal(vmfs_mremap(m, pid, BASE, HPAGE, HPAGE, VMFS_MREMAP_MAYMOVE | VMFS_MREMAP_FIXED,
+				     to, &out), 0);
+	assert_true(huge_at(m, pid, to));
+	assert_true(huge_at(m, child, BASE));
+	assert_int_equal(vmfs_reclaim(m, 1), 1);
+	assert_int_equal(tstat(m).thp_split_pmd, 2);
+	check_fill(m, pid, to, HPAGE_NR, 59, UINT64_MAX);
+	check_fill(m, child, BASE, HPAGE_NR, 59, UINT64_MAX);
+	vmfs_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -930,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_random_mixed),
 		cmocka_unit_test(test_accessv),
 		cmocka_unit_test(test_idle),
+		cmocka_unit_test(test_mremap_fork),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
