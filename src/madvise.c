@@ -171,8 +171,8 @@ static int advise_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep
 		if (e & (PTE_A | PTE_D))
 			set_pte(mm, va, ptep, e & ~(PTE_A | PTE_D));
 		if (!(f->flags & FRAME_LAZYFREE)) {
-			f->flags |= FRAME_LAZYFREE;   /* mark_page_lazyfree */
-			m->cnt.pglazyfree++;
+			f->flags |= FRAME_LAZYFREE;   /* mark_page_lazyfree: folio_nr_pages */
+			m->cnt.pglazyfree += 1ull << frame_order(f);
 		}
 		break;
 	case VMFS_MADV_COLD:
@@ -198,11 +198,13 @@ static int advise_pages(struct vmfs *m, struct mm *mm, const struct vma *v, int 
 			uint64_t start, uint64_t end)
 {
 	/*
-	 * WILLNEED looks only at swap entries: a huge leaf is a view; the
-	 * others split it (6.1 handles one wholly inside whole: FREE marks it
-	 * lazy, PAGEOUT reclaims it, which splits it anyway).
+	 * A huge leaf wholly inside the range is advised whole, as its head
+	 * (madvise_free_huge_pmd, madvise_cold_or_pageout_pte_range's pmd
+	 * part: FREE makes it lazy, COLD deactivates it, PAGEOUT reclaims it,
+	 * which splits it); one partly inside is split first, as 6.1 splits
+	 * it.  WILLNEED looks only at swap entries: a huge leaf is a view.
 	 */
-	static const struct mm_walk_ops ops = { .pte_entry = advise_pte };
+	static const struct mm_walk_ops ops = { .pte_entry = advise_pte, .pmd_entry = advise_pte };
 	static const struct mm_walk_ops view_ops = { .pte_entry = advise_pte, .huge_ptes = true };
 	struct advise_walk w = { .advice = advice };
 

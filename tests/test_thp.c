@@ -924,6 +924,41 @@ static void test_mremap_fork(void **state)
 	vmfs_close(m);
 }
 
+/*
+ * MADV_FREE of a whole huge page makes it lazy whole (no split): reclaim
+ * then drops its 512 pages unwritten; written again first, it is dirty
+ * whole and all of it goes to swap, its bytes kept.
+ */
+static void test_madv_free(void **state)
+{
+	int pid;
+	vmfs *m = setup(NULL, 2 * HPAGE, VMFS_MADV_HUGEPAGE, &pid);
+	struct vmfs_map map;
+
+	(void)state;
+	fill(m, pid, BASE, HPAGE_NR, 61);
+	fill(m, pid, BASE + HPAGE, HPAGE_NR, 67);
+	assert_int_equal(vmfs_madvise(m, pid, BASE, 2 * HPAGE, VMFS_MADV_FREE), 0);
+	assert_int_equal(tstat(m).thp_split_pmd, 0);
+	assert_true(huge_at(m, pid, BASE));
+	assert_int_equal(tstat(m).pglazyfree, 2 * HPAGE_NR);
+	assert_int_equal(tstat(m).lazyfree, 2 * HPAGE_NR);
+	assert_int_equal(vmfs_maps(m, pid, &map, 1), 1);
+	assert_int_equal(map.lazyfree, 2 * HPAGE_NR);
+	/* the second one is written again: no longer lazy in smaps, dirty whole */
+	assert_int_equal(vmfs_write(m, pid, BASE + HPAGE + 9 * PAGE, "w", 1), 1);
+	assert_int_equal(vmfs_maps(m, pid, &map, 1), 1);
+	assert_int_equal(map.lazyfree, HPAGE_NR);
+	assert_int_equal(vmfs_reclaim(m, 2), 2);
+	assert_int_equal(tstat(m).thp_split_page, 2);
+	assert_int_equal(tstat(m).pglazyfreed, HPAGE_NR);
+	assert_int_equal(mstat(m).pswpout, HPAGE_NR);
+	assert_int_equal(byte_at_(m, pid, BASE + 77 * PAGE + 1), 0);    /* dropped: zeros */
+	assert_int_equal(byte_at_(m, pid, BASE + HPAGE + 9 * PAGE), 'w');
+	check_range(m, pid, BASE + HPAGE, 10, HPAGE_NR, 67, UINT64_MAX);
+	vmfs_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -952,6 +987,7 @@ int main(void)
 		cmocka_unit_test(test_accessv),
 		cmocka_unit_test(test_idle),
 		cmocka_unit_test(test_mremap_fork),
+		cmocka_unit_test(test_madv_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
