@@ -7,6 +7,9 @@
  *   fork                      ─► copy_huge_pmd: both leaves read-only, COW
  *   write to a COW leaf       ─► do_huge_pmd_wp_page: reuse, or split
  *   exit, munmap of all of it ─► zap_huge_pmd
+ *   mprotect, madvise FREE,
+ *   COLD, PAGEOUT of all of it ─► the leaf changed in place (mmap.c,
+ *                                 madvise.c: their walks' pmd_entry)
  *   mremap to an aligned place ─► the leaf moves (mremap.c's move_pmd)
  *   munmap, mprotect, mremap,
  *   madvise of part, eviction ─► split_huge_page (through the reverse map:
