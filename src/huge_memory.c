@@ -126,8 +126,9 @@ int do_huge_pmd_wp_page(struct vmfs *m, struct mm *mm, const struct vma *v, uint
 {
 	uint64_t e = *pmdp, head = pte_pfn(e);
 
-	if ((e & PTE_COW) && (v->prot & PROT_WRITE) && page_exclusive(m, head)) {
-		/* the last mapping: written in place, as do_huge_pmd_wp_page's reuse */
+	if ((v->prot & PROT_WRITE) && page_exclusive(m, head)) {
+		/* the last mapping (COW), or write-protected for soft-dirty only:
+		 * written in place, as do_huge_pmd_wp_page's reuse */
 		set_pte(mm, va, pmdp, (e & ~PTE_COW) | PTE_RW | PTE_A | PTE_D | PTE_SOFT_DIRTY);
 		return 1;
 	}

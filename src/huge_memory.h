@@ -41,7 +41,8 @@ int do_huge_pmd_anonymous_page(struct vmfs *m, struct mm *mm, struct vma *v, uin
 
 /*
  * do_huge_pmd_wp_page: a write to a huge leaf that does not allow it.  The
- * only mapping of an exclusive page takes it over writable (1: done);
+ * only mapping of an exclusive page in a writable mapping takes it over
+ * writable, whether it was COW or write-protected by clear_refs 4 (1: done);
  * otherwise the page is split (0: the caller walks again and copies the
  * 4 KiB page, as 6.1 does after __split_huge_pmd).
  */

@@ -607,9 +607,12 @@ static int handle_pmd_fault(struct vm_fault *vmf)
 	uint64_t *pmdp = pmd_offset_huge(m, vmf->mm->cr3, vmf->address);
 
 	if (pmdp) {
+		bool cow = *pmdp & PTE_COW;   /* else write-protected for soft-dirty only */
+
 		if (fault_write(vmf) && !(*pmdp & PTE_RW) &&
 		    do_huge_pmd_wp_page(m, vmf->mm, vmf->vma, vmf->address, pmdp)) {
-			count_cow(vmf);
+			if (cow)
+				count_cow(vmf);
 			count_minor(vmf);
 		}
 		return 1;   /* done, or split: the caller walks again */

@@ -19,7 +19,6 @@
  */
 #include "pageflags.h"
 #include "error.h"
-#include "huge_memory.h"
 #include "page.h"
 #include "policy.h"
 #include "rmap.h"
@@ -183,21 +182,13 @@ static int clear_refs_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *
 }
 
 /*
- * A huge leaf (clear_refs_pte_range's pmd part): its accessed bit and its
- * head's young flag, the leaf kept; soft-dirty's write-protect splits it
- * (6.1 write-protects the pmd, the machine's soft-dirty faults are 4 KiB).
+ * A huge leaf (clear_refs_pte_range's pmd part) is cleared as a pte is,
+ * the leaf kept: its accessed bit and its head's young flag, or for
+ * soft-dirty its RW and soft-dirty bits (clear_soft_dirty_pmd), so that
+ * the next write faults (do_huge_pmd_wp_page takes it back whole).
  */
-static int clear_refs_pmd(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pmdp, void *arg)
-{
-	if (*(const int *)arg == VMFS_CLEAR_REFS_SOFT_DIRTY) {
-		split_huge_pmd(m, mm, va, pmdp);   /* the walk goes on into its ptes */
-		return 0;
-	}
-	return clear_refs_pte(m, mm, va, pmdp, arg);
-}
-
 static const struct mm_walk_ops clear_refs_ops = { .pte_entry = clear_refs_pte,
-						   .pmd_entry = clear_refs_pmd };
+						   .pmd_entry = clear_refs_pte };
 
 int clear_refs_write(struct vmfs *m, int pid, int type)
 {

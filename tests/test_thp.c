@@ -619,7 +619,11 @@ static void test_pageout(void **state)
 	vmfs_close(m);
 }
 
-/* clear_refs 1 clears the leaf's accessed bit in place; 4 (soft-dirty) splits it. */
+/*
+ * clear_refs 1 clears the leaf's accessed bit in place; 4 (soft-dirty)
+ * write-protects it whole, and the next write takes it back whole, all
+ * 512 pages soft-dirty again (clear_soft_dirty_pmd, do_huge_pmd_wp_page).
+ */
 static void test_clear_refs(void **state)
 {
 	int pid;
@@ -641,7 +645,29 @@ static void test_clear_refs(void **state)
 	assert_int_equal(vmfs_maps(m, pid, &map, 1), 1);
 	assert_int_equal(map.referenced, HPAGE_NR);   /* one accessed bit for all 512 */
 	assert_int_equal(vmfs_clear_refs(m, pid, VMFS_CLEAR_REFS_SOFT_DIRTY), 0);
-	assert_int_equal(tstat(m).thp_split_pmd, 1);
+	assert_int_equal(tstat(m).thp_split_pmd, 0);
+	w = walk(m, pid, BASE);
+	assert_false(leaf(&w) & (VMFS_PTE_RW | VMFS_PTE_SOFT_DIRTY));
+	{
+		static uint64_t pm[HPAGE_NR];
+		uint64_t faults = mstat(m).pgfault, cows = mstat(m).cow_fault;
+
+		assert_int_equal(vmfs_pagemap(m, pid, BASE / PAGE, pm, HPAGE_NR), HPAGE_NR);
+		for (unsigned i = 0; i < HPAGE_NR; i++)
+			assert_false(pm[i] & VMFS_PM_SOFT_DIRTY);
+		check_fill(m, pid, BASE, 2, 41, UINT64_MAX);   /* reads: no fault */
+		assert_int_equal(mstat(m).pgfault, faults);
+		assert_int_equal(vmfs_write(m, pid, BASE + 200 * PAGE, "s", 1), 1);
+		assert_int_equal(mstat(m).pgfault, faults + 1);   /* one minor fault, no copy */
+		assert_int_equal(mstat(m).cow_fault, cows);
+		assert_true(huge_at(m, pid, BASE));
+		w = walk(m, pid, BASE);
+		assert_true(leaf(&w) & VMFS_PTE_RW);
+		assert_int_equal(vmfs_pagemap(m, pid, BASE / PAGE, pm, HPAGE_NR), HPAGE_NR);
+		for (unsigned i = 0; i < HPAGE_NR; i++)
+			assert_true(pm[i] & VMFS_PM_SOFT_DIRTY);
+	}
+	assert_int_equal(tstat(m).thp_split_pmd, 0);
 	check_fill(m, pid, BASE, 2, 41, UINT64_MAX);
 	vmfs_close(m);
 }
