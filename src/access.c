@@ -929,7 +929,7 @@ int translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w)
 		w->level[l] = (struct vmfs_walk_level){ pfn << PAGE_SHIFT, pt_index(g, addr, l), e };
 		w->depth = l + 1;
 		if (l < g->levels - 1) {
-			if (pmd_trans_huge(e))
+			if (l == g->levels - 2 && pmd_huge_leaf(e))
 				break;   /* a huge leaf: the walk ends one level early */
 			if (!pte_present(e)) {
 				e = 0;
@@ -938,8 +938,8 @@ int translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w)
 			pfn = pte_pfn(e);
 		}
 	}
-	if (w->depth == g->levels - 1 && pmd_trans_huge(e)) {
-		w->state = VMFS_WALK_PRESENT;
+	if (w->depth == g->levels - 1 && pmd_huge_leaf(e)) {
+		w->state = pte_present(e) ? VMFS_WALK_PRESENT : VMFS_WALK_PROTNONE;
 		w->page_shift = PAGE_SHIFT + HPAGE_PMD_ORDER;
 		w->paddr = (pte_pfn(e) << PAGE_SHIFT) | (addr & ~HPAGE_PMD_MASK);
 	} else if (w->depth == g->levels && pte_present(e)) {

@@ -173,7 +173,7 @@ void split_huge_pmd(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pmdp)
 {
 	(void)mm;
 	(void)va;
-	assert(pmd_trans_huge(*pmdp));
+	assert(pmd_huge_leaf(*pmdp));
 	split_huge_page(m, pte_pfn(*pmdp));
 }
 

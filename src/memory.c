@@ -606,6 +606,12 @@ static int handle_pmd_fault(struct vm_fault *vmf)
 	struct vmfs *m = vmf->m;
 	uint64_t *pmdp = pmd_offset_huge(m, vmf->mm->cr3, vmf->address);
 
+	if (pmdp && !pmd_trans_huge(*pmdp)) {
+		/* PROT_NONE, reached only by a forced access: split, the 4 KiB
+		 * path reaches the frame (6.1's follow_trans_huge_pmd needs no split) */
+		split_huge_pmd(m, vmf->mm, vmf->address, pmdp);
+		return 1;
+	}
 	if (pmdp) {
 		bool cow = *pmdp & PTE_COW;   /* else write-protected for soft-dirty only */
 

@@ -710,19 +710,10 @@ static int change_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep
 
 /*
  * change_huge_pmd: a huge leaf wholly inside the range takes the new
- * protection whole; PROT_NONE splits it (6.1 keeps a PROT_NONE huge leaf,
- * the machine has no such leaf).
+ * protection whole, as a pte does (PROT_NONE: P clear, PROTNONE set, the
+ * frame kept; PS stays).
  */
-static int change_pmd(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pmdp, void *arg)
-{
-	if (*(const int *)arg == PROT_NONE) {
-		split_huge_pmd(m, mm, va, pmdp);   /* the walk goes on into its ptes */
-		return 0;
-	}
-	return change_pte(m, mm, va, pmdp, arg);
-}
-
-static const struct mm_walk_ops change_ops = { .pte_entry = change_pte, .pmd_entry = change_pmd };
+static const struct mm_walk_ops change_ops = { .pte_entry = change_pte, .pmd_entry = change_pte };
 
 /*
  * mprotect_fixup and madvise_update_vma, mapping by mapping over [start,

@@ -363,9 +363,42 @@ static void test_mprotect(void **state)
 	check_fill(m, pid, BASE, HPAGE_NR, 5, UINT64_MAX);
 	assert_true(vmfs_write(m, pid, BASE + 7 * PAGE, &c, 1) < 0);
 	assert_int_equal(vmfs_write(m, pid, BASE + 8 * PAGE, &c, 1), 1);
-	/* PROT_NONE of the whole other one splits it (no PROT_NONE huge leaf) */
+	/*
+	 * PROT_NONE of the whole other one keeps the leaf, P clear and
+	 * PROTNONE set, the frame kept: every view still sees it, an access
+	 * faults, a forced one reaches it (splitting it), and the bytes are
+	 * there when it is made accessible again.
+	 */
+	assert_int_equal(vmfs_mprotect(m, pid, BASE + HPAGE, HPAGE, RW), 0);
+	assert_int_equal(vmfs_write(m, pid, BASE + HPAGE + 5 * PAGE, "n", 1), 1);
 	assert_int_equal(vmfs_mprotect(m, pid, BASE + HPAGE, HPAGE, PROT_NONE), 0);
-	assert_int_equal(tstat(m).thp_split_pmd, 2);
+	assert_int_equal(tstat(m).thp_split_pmd, 1);
+	{
+		struct vmfs_walk w = walk(m, pid, BASE + HPAGE + 5 * PAGE);
+		uint64_t pm;
+		struct vmfs_map maps[4];
+
+		assert_int_equal(w.state, VMFS_WALK_PROTNONE);
+		assert_int_equal(w.page_shift, 21);
+		assert_int_equal(w.depth, w.levels - 1);
+		assert_true(leaf(&w) & VMFS_PTE_PS);
+		assert_false(leaf(&w) & VMFS_PTE_P);
+		assert_int_equal(vmfs_pagemap(m, pid, (BASE + HPAGE) / PAGE + 5, &pm, 1), 1);
+		assert_true(pm & VMFS_PM_PRESENT);
+		assert_int_equal(vmfs_maps(m, pid, maps, 4), 4);   /* the first split in 3 */
+		assert_int_equal(maps[3].start, BASE + HPAGE);
+		assert_int_equal(maps[3].rss, HPAGE_NR);
+		assert_int_equal(maps[3].anon_huge, HPAGE_NR);
+		assert_true(vmfs_read(m, pid, BASE + HPAGE + 5 * PAGE, &c, 1) < 0);
+		assert_int_equal(vmfs_mprotect(m, pid, BASE + HPAGE, HPAGE, RW), 0);
+		assert_true(huge_at(m, pid, BASE + HPAGE));
+		assert_int_equal(byte_at_(m, pid, BASE + HPAGE + 5 * PAGE), 'n');
+		assert_int_equal(vmfs_mprotect(m, pid, BASE + HPAGE, HPAGE, PROT_NONE), 0);
+		assert_int_equal(vmfs_access(m, pid, BASE + HPAGE + 5 * PAGE, &c, 1,
+					     VMFS_ACCESS_READ | VMFS_ACCESS_FORCE, NULL), 1);
+		assert_int_equal(c, 'n');
+		assert_int_equal(tstat(m).thp_split_pmd, 2);   /* the forced access split it */
+	}
 	assert_int_equal(vmfs_exit(m, pid), 0);
 	assert_int_equal(mstat(m).frames_free, free0);
 	vmfs_close(m);

@@ -955,8 +955,9 @@ static void pte_target(uint64_t e, bool leaf, char *buf, size_t size)
 
 	if (e == 0)
 		snprintf(buf, size, "(empty)");
-	else if ((e & PTE_P) && (e & PTE_PS) && !leaf)
-		snprintf(buf, size, "2 MiB page 0x%" PRIx64, addr);
+	else if ((e & (PTE_P | PTE_PROTNONE)) && (e & PTE_PS) && !leaf)
+		snprintf(buf, size, "2 MiB page 0x%" PRIx64 "%s", addr,
+			 (e & PTE_P) ? "" : " (not present: PROT_NONE)");
 	else if (e & PTE_P)
 		snprintf(buf, size, "%s 0x%" PRIx64, leaf ? "frame" : "table", addr);
 	else if (leaf && (e & PTE_PROTNONE))
@@ -1109,6 +1110,11 @@ static void print_verdict(int pid, uint64_t addr, const struct pt_head *h, const
 		       "0x%" PRIx64 "; the walk ends at the %s: PS is set (a huge page)%s\n", frame, off,
 		       frame + off, level, (e & PTE_COW) ? "; copy-on-write" : !(e & PTE_RW) ?
 		       "; read-only" : "");
+		return;
+	}
+	if (!leaf && nrows == h->levels - 1 && (e & PTE_PROTNONE) && (e & PTE_PS)) {
+		printf("cached in the 2 MiB page at 0x%" PRIx64 ", but PROT_NONE: P is clear, every "
+		       "access faults; the walk ends at the %s: PS is set\n", frame, level);
 		return;
 	}
 	if (leaf && (e & PTE_P))
