@@ -46,7 +46,10 @@ bool thp_vma_allowable(const struct vmfs *m, const struct vma *v, uint64_t va)
 	return haddr >= v->start && haddr + HPAGE_PMD_SIZE <= v->end;
 }
 
-/* pgtable_trans_huge_deposit: a table kept for the leaf @mm now gets; false when the pool is dry. */
+/*
+ * pgtable_trans_huge_deposit: a table kept for the leaf @mm now gets;
+ * false when the pool is dry.
+ */
 static bool pgtable_deposit(struct vmfs *m, struct mm *mm)
 {
 	int64_t t;
@@ -136,7 +139,10 @@ int do_huge_pmd_wp_page(struct vmfs *m, struct mm *mm, const struct vma *v, uint
 	return 0;
 }
 
-/* One pmd leaf mapping the page being split becomes a table of 512 ptes (__split_huge_pmd_locked). */
+/*
+ * One pmd leaf mapping the page being split becomes a table of 512 ptes
+ * (__split_huge_pmd_locked).
+ */
 static int split_pmd_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pmdp, void *arg)
 {
 	uint64_t e = *pmdp, head = pte_pfn(e), bits = e & ~(PTE_PS | PTE_PFN_MASK);

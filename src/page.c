@@ -51,7 +51,8 @@ void page_put(struct vmfs *m, uint64_t pfn)
 		f->swap = 0;
 	}
 	if (f->flags & FRAME_MLOCKED)
-		m->cnt.unevictable_pgs_cleared++;   /* freed while locked (frame_put clears the flag) */
+		/* freed while locked (frame_put clears the flag): folio_nr_pages */
+		m->cnt.unevictable_pgs_cleared += 1ull << frame_order(f);
 	frame_put(&m->phys, pfn);
 }
 

@@ -136,7 +136,10 @@ static inline bool pte_present(uint64_t e)      { return e & PTE_P; }
 static inline bool pte_resident(uint64_t e)     { return e & (PTE_P | PTE_PROTNONE); }
 static inline bool pte_is_swap(uint64_t e)      { return !(e & PTE_P) && (e & PTE_SWAP); }
 /* A huge leaf (pmd_trans_huge, pmd_leaf): present with PS, at the pmd level only. */
-static inline bool pmd_trans_huge(uint64_t e)   { return (e & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS); }
+static inline bool pmd_trans_huge(uint64_t e)
+{
+	return (e & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS);
+}
 /* A huge leaf, present or PROT_NONE (a frame held). */
 static inline bool pmd_huge_leaf(uint64_t e)
 {

@@ -116,7 +116,7 @@ void mlock_page(struct vmfs *m, uint64_t pfn)
 	if (f->flags & FRAME_MLOCKED)
 		return;
 	f->flags |= FRAME_MLOCKED;
-	m->cnt.unevictable_pgs_mlocked++;
+	m->cnt.unevictable_pgs_mlocked += 1ull << frame_order(f);   /* folio_nr_pages */
 }
 
 static int locked_fn(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)
@@ -139,7 +139,7 @@ void munlock_page(struct vmfs *m, uint64_t pfn)
 	if (!(f->flags & FRAME_MLOCKED) || rmap_walk(m, pfn, locked_fn, NULL))
 		return;
 	f->flags &= ~FRAME_MLOCKED;
-	m->cnt.unevictable_pgs_munlocked++;
+	m->cnt.unevictable_pgs_munlocked += 1ull << frame_order(f);
 }
 
 static int mlock_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg)

@@ -524,8 +524,10 @@ static void test_mlock(void **state)
 	assert_int_equal(vmfs_mlock(m, pid, BASE, HPAGE, 0), 0);
 	assert_true(huge_at(m, pid, BASE));
 	assert_int_equal(tstat(m).mlocked, HPAGE_NR);
+	assert_int_equal(tstat(m).unevictable_pgs_mlocked, HPAGE_NR);   /* folio_nr_pages */
 	assert_int_equal(vmfs_munlock(m, pid, BASE, HPAGE), 0);
 	assert_int_equal(tstat(m).mlocked, 0);
+	assert_int_equal(tstat(m).unevictable_pgs_munlocked, HPAGE_NR);
 	assert_true(huge_at(m, pid, BASE));
 	assert_int_equal(tstat(m).thp_split_pmd, 0);
 	vmfs_close(m);
