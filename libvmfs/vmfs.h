@@ -250,7 +250,15 @@ struct vmfs_map {
 	uint64_t thp_eligible; /* 1 when a fault here may take a huge page
 				  (smaps' THPeligible: thp= mode, madvise,
 				  private anonymous, 2 MiB of it aligned), since 0.8 */
-	uint64_t reserved[6];
+	/* a hugetlb mapping (VMFS_MAP_HUGETLB), since 0.8; none of its pages
+	 * is in rss or the other counts above, as smaps has them: */
+	uint64_t private_hugetlb; /* pages (4 KiB) of its huge pages mapped once
+				     (smaps' Private_Hugetlb) */
+	uint64_t shared_hugetlb;  /* pages of those mapped more than once
+				     (Shared_Hugetlb) */
+	uint64_t page_size;       /* bytes: 4096, or the huge page size of a
+				     hugetlb mapping (KernelPageSize) */
+	uint64_t reserved[3];
 };
 
 /*
@@ -634,7 +642,9 @@ struct vmfs_proc_stat {
 	uint64_t start_code, end_code, start_data, end_data;
 	uint64_t start_brk, brk, start_stack;
 	uint64_t arg_start, arg_end, env_end;
-	uint64_t reserved[2];
+	uint64_t hugetlb_pages;    /* pages (4 KiB) of hugetlb pages it maps, not
+				      in its RSS (status' HugetlbPages; since 0.8) */
+	uint64_t reserved[1];
 };
 
 /* vmfs_proc_stat - one process's accounting.  0 or -ESRCH.  Since 0.1. */
@@ -981,6 +991,17 @@ ssize_t vmfs_page_idle_set(vmfs *m, uint64_t pfn, const uint64_t *bitmap, size_t
 #define VMFS_MAP_WIPEONFORK  0x02000000   /* VM_WIPEONFORK: MADV_WIPEONFORK */
 #define VMFS_MAP_HUGEPAGE    0x01000000   /* VM_HUGEPAGE: MADV_HUGEPAGE (since 0.8) */
 #define VMFS_MAP_NOHUGEPAGE  0x00800000   /* VM_NOHUGEPAGE: MADV_NOHUGEPAGE (since 0.8) */
+#define VMFS_MAP_HUGETLB     0x00400000   /* VM_HUGETLB: made with MAP_HUGETLB (since 0.8) */
+
+/*
+ * vmfs_mmap's @flags for explicit huge pages, Linux's numbers (since 0.8):
+ * MAP_HUGETLB (<sys/mman.h>) with anonymous memory, private or shared;
+ * the page size in bits 26-31 as log2 (MAP_HUGE_2MB, MAP_HUGE_1GB of
+ * <linux/mman.h>), none meaning the default 2 MiB.  libvmfs(3), HUGE PAGES.
+ */
+#define VMFS_MAP_HUGE_SHIFT   26
+#define VMFS_MAP_HUGE_2MB     (21 << VMFS_MAP_HUGE_SHIFT)
+#define VMFS_MAP_HUGE_1GB     (30 << VMFS_MAP_HUGE_SHIFT)
 
 /* @advice for vmfs_madvise: Linux's MADV_* numbers. */
 #define VMFS_MADV_NORMAL      0

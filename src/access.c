@@ -300,13 +300,16 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 				}
 				if (pmd_trans_huge(e)) {
 					/*
-					 * A huge leaf: the 4 KiB page's translation is
-					 * made from it (pfn head + i), its accessed and
-					 * dirty bits land in the pmd entry.
+					 * A huge leaf (a pmd's, or a hugetlb pud's): the
+					 * 4 KiB page's translation is made from it (pfn
+					 * head + i), its accessed and dirty bits land in
+					 * the leaf entry.
 					 */
+					uint64_t in = va & ((1ull << pt_shift(g, l)) - 1);
+
 					ptep = ep;
 					huge = true;
-					e = mk_pte(pte_pfn(e) + ((va & ~HPAGE_PMD_MASK) >> PAGE_SHIFT),
+					e = mk_pte(pte_pfn(e) + (in >> PAGE_SHIFT),
 						   e & ~(PTE_PS | PTE_PFN_MASK));
 					break;
 				}
@@ -929,8 +932,8 @@ int translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w)
 		w->level[l] = (struct vmfs_walk_level){ pfn << PAGE_SHIFT, pt_index(g, addr, l), e };
 		w->depth = l + 1;
 		if (l < g->levels - 1) {
-			if (l == g->levels - 2 && pmd_huge_leaf(e))
-				break;   /* a huge leaf: the walk ends one level early */
+			if (pmd_huge_leaf(e))
+				break;   /* a huge leaf: the walk ends one (pmd) or two (pud) levels early */
 			if (!pte_present(e)) {
 				e = 0;
 				break;
@@ -938,10 +941,10 @@ int translate(struct vmfs *m, int pid, uint64_t addr, struct vmfs_walk *w)
 			pfn = pte_pfn(e);
 		}
 	}
-	if (w->depth == g->levels - 1 && pmd_huge_leaf(e)) {
+	if (w->depth < g->levels && pmd_huge_leaf(e)) {
 		w->state = pte_present(e) ? VMFS_WALK_PRESENT : VMFS_WALK_PROTNONE;
-		w->page_shift = PAGE_SHIFT + HPAGE_PMD_ORDER;
-		w->paddr = (pte_pfn(e) << PAGE_SHIFT) | (addr & ~HPAGE_PMD_MASK);
+		w->page_shift = pt_shift(g, w->depth - 1);
+		w->paddr = (pte_pfn(e) << PAGE_SHIFT) | (addr & ((1ull << w->page_shift) - 1));
 	} else if (w->depth == g->levels && pte_present(e)) {
 		w->state = VMFS_WALK_PRESENT;
 	} else if (w->depth == g->levels && (e & PTE_PROTNONE)) {

@@ -368,6 +368,7 @@ int proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st)
 	st->arg_end = mm->img.arg_end;
 	st->env_end = mm->img.env_end;
 	st->pgtables_pages = mm_pgtables_pages(m, mm);
+	st->hugetlb_pages = mm->c.hugetlb;
 	st->locked_vm = mm->locked_vm;
 	return 0;
 }
@@ -480,7 +481,27 @@ static int count_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep,
 	return 0;
 }
 
-static const struct mm_walk_ops count_ops = { .pte_entry = count_pte, .huge_ptes = true };
+/*
+ * smaps_hugetlb_range: a hugetlb leaf counts in Shared_Hugetlb or
+ * Private_Hugetlb by its page's mapcount, in nothing else (not Rss).
+ */
+static int count_hugetlb(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ep, int level,
+			 void *arg)
+{
+	struct vmfs_map *o = arg;
+	uint64_t pages = 1ull << (pt_shift(&m->geom, level) - PAGE_SHIFT);
+
+	(void)mm;
+	(void)va;
+	if (pfn_frame(&m->phys, pte_pfn(*ep))->mapcount >= 2)
+		o->shared_hugetlb += pages;
+	else
+		o->private_hugetlb += pages;
+	return 0;
+}
+
+static const struct mm_walk_ops count_ops = { .pte_entry = count_pte, .huge_ptes = true,
+					      .hugetlb_entry = count_hugetlb };
 
 int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 {
@@ -501,7 +522,10 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 			   (v->vm_flags & VM_DONTCOPY ? VMFS_MAP_DONTCOPY : 0) |
 			   (v->vm_flags & VM_WIPEONFORK ? VMFS_MAP_WIPEONFORK : 0) |
 			   (v->vm_flags & VM_HUGEPAGE ? VMFS_MAP_HUGEPAGE : 0) |
-			   (v->vm_flags & VM_NOHUGEPAGE ? VMFS_MAP_NOHUGEPAGE : 0);
+			   (v->vm_flags & VM_NOHUGEPAGE ? VMFS_MAP_NOHUGEPAGE : 0) |
+			   (v->vm_flags & VM_HUGETLB ? VMFS_MAP_HUGETLB : 0);
+		o->page_size = v->vm_flags & VM_HUGETLB ? PAGE_SIZE << m->hstates[v->hstate].order :
+			       PAGE_SIZE;
 		o->offset = v->obj ? v->pgoff << PAGE_SHIFT : 0;
 		if (v->obj && v->obj->kind == VMOBJ_SHMEM)
 			o->ino = (uint32_t)v->obj->id ? (uint32_t)v->obj->id : 1;
@@ -519,7 +543,7 @@ int proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max)
 			}
 		}
 		walk_page_range(m, mm, v->start, v->end, &count_ops, o);
-		o->thp_eligible = thp_vma_allowable(m, v, UINT64_MAX);
+		o->thp_eligible = !(v->vm_flags & VM_HUGETLB) && thp_vma_allowable(m, v, UINT64_MAX);
 		if (v->obj && v->obj->kind == VMOBJ_SHMEM)
 			o->swap += shmem_swap_usage(v);
 		o->pss >>= PSS_SHIFT;
@@ -637,7 +661,7 @@ static int dump_pmd(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *pmdp, 
 }
 
 static const struct mm_walk_ops dump_ops = { .upper_entry = dump_entry, .pte_entry = dump_pte,
-					     .pmd_entry = dump_pmd };
+					     .pmd_entry = dump_pmd, .hugetlb_entry = dump_entry };
 
 /* vmfs_pagetable: the user half's non-zero entries, depth first. */
 int64_t proc_pagetable(struct vmfs *m, int pid, struct vmfs_pt_entry *out, uint64_t max)

@@ -72,6 +72,8 @@ struct mm_counters {
 	uint64_t rss_anon, rss_file, rss_shmem, swapents;
 	uint64_t pt_pages;
 	uint64_t tlb_hit, tlb_miss;
+	uint64_t hugetlb;    /* pages (4 KiB) of hugetlb pages mapped, not in RSS
+				(Linux's hugetlb_usage: status' HugetlbPages) */
 };
 
 /*

@@ -50,6 +50,7 @@
 #include "machine.h"
 #include "error.h"
 #include "filemap.h"
+#include "hugetlb_vma.h"
 #include "memory.h"
 #include "object.h"
 #include "page.h"
@@ -103,9 +104,12 @@ static const char *advice_refused(int advice, const struct vma *v)
 	case VMFS_MADV_FREE:
 		if (v->vm_flags & VM_LOCKED)
 			return "the mapping is locked (mlock)";
+		if (v->vm_flags & VM_HUGETLB)
+			return "MADV_FREE does not apply to hugetlb mappings";
 		return v->obj ? "MADV_FREE applies to private anonymous memory only" : NULL;
 	case VMFS_MADV_WIPEONFORK:
-		return v->obj ? "MADV_WIPEONFORK applies to private anonymous memory only" : NULL;
+		return v->obj || (v->vm_flags & VM_HUGETLB) ?
+		       "MADV_WIPEONFORK applies to private anonymous memory only" : NULL;
 	}
 	return NULL;
 }
@@ -212,6 +216,11 @@ static int advise_pages(struct vmfs *m, struct mm *mm, const struct vma *v, int 
 		w.deactivate = policy_deactivate(m->pol);
 
 	if (advice == VMFS_MADV_DONTNEED) {
+		if (v->vm_flags & VM_HUGETLB) {   /* the end rounded up to a huge page (6.1) */
+			uint64_t size = 1ull << huge_page_shift_vma(m, v);
+
+			end = (end + size - 1) & ~(size - 1);
+		}
 		zap_range(m, mm, start, end);
 		return 0;
 	}
@@ -276,6 +285,17 @@ int do_madvise(struct vmfs *m, int pid, uint64_t start, uint64_t len, int advice
 				(unsigned long long)len);
 	if (end == start)
 		return 0;
+	/*
+	 * A hugetlb mapping is never split inside a huge page: a flag advice
+	 * must start and end on huge page bounds, DONTNEED start on one
+	 * (madvise_dontneed_free_valid_vma; the end is rounded up).
+	 */
+	if (advice == VMFS_MADV_DONTNEED || advice_flags(advice, &clear, &set)) {
+		if ((rc = hugetlb_split_check(m, mm, start, "madvise")) < 0 ||
+		    (advice != VMFS_MADV_DONTNEED &&
+		     (rc = hugetlb_split_check(m, mm, end, "madvise")) < 0))
+			return rc;
+	}
 	/* Where the walk would stop (a mapping the advice refuses), and whether it meets a hole. */
 	stop = end;
 	cur = start;

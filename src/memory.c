@@ -38,6 +38,7 @@
 #include "page.h"
 #include "filemap.h"
 #include "huge_memory.h"
+#include "hugetlb_vma.h"
 #include "rmap.h"
 #include "swap.h"
 #include "vmobj.h"
@@ -92,6 +93,9 @@ int fault_sigbus(struct vmfs_fault *info, unsigned flags, uint64_t va, const cha
 
 	fault_segv(info, flags, va, VMFS_BUS_ADRERR, 0);
 	info->signo = VMFS_SIGBUS;
+	if (!object)   /* hugetlb_no_page, hugetlb_wp: alloc_huge_page's -ENOSPC */
+		return vm_error(-EFAULT, "%s at 0x%llx: no free huge page in the pool (bus error)",
+				write ? "write" : "read", (unsigned long long)va);
 	return vm_error(-EFAULT, "%s at 0x%llx: past the end of object '%s' (bus error)",
 			write ? "write" : "read", (unsigned long long)va, object ? object : "");
 }
@@ -645,6 +649,21 @@ int handle_mm_fault(struct vmfs *m, struct mm *mm, struct vma *vma, uint64_t va,
 	assert(va_is_user(&m->geom, va) && vma && va >= vma->start && va < vma->end);
 	assert(ptep == pte_offset(m, mm->cr3, va));
 	vmf.orig_pte = ptep ? *ptep : 0;
+	if (is_vm_hugetlb_page(vma)) {   /* hugetlb_fault: its own path, never split */
+		bool cow;
+
+		rc = hugetlb_fault(m, mm, vma, va, fault_write(&vmf), &cow);
+		if (rc == 1)   /* VM_FAULT_SIGBUS: the pool has no page for it */
+			return fault_sigbus(info, flags, va, NULL);
+		if (rc < 0) {
+			vmf.pt_oom = rc == -ENOMEM;   /* the only allocation that can fail */
+			return oom(&vmf, rc);
+		}
+		if (cow)
+			count_cow(&vmf);
+		count_minor(&vmf);
+		return 0;
+	}
 	if (!ptep)
 		rc = handle_pmd_fault(&vmf);
 	if (rc == 0)

@@ -41,7 +41,8 @@ int fault_segv(struct vmfs_fault *info, unsigned flags, uint64_t va, int si_code
 /*
  * As fault_segv, for a page of an object's mapping past the object's end:
  * Linux's VM_FAULT_SIGBUS, which do_sigbus turns into SIGBUS with
- * BUS_ADRERR.  Returns -EFAULT.
+ * BUS_ADRERR.  Returns -EFAULT.  With @object NULL: a hugetlb fault that
+ * found no pool page (VM_FAULT_SIGBUS too).
  */
 int fault_sigbus(struct vmfs_fault *info, unsigned flags, uint64_t va, const char *object);
 

@@ -32,6 +32,7 @@
 #include "machine.h"
 #include "error.h"
 #include "huge_memory.h"
+#include "hugetlb_vma.h"
 #include "page.h"
 #include "rmap.h"
 #include "vmobj.h"
@@ -92,7 +93,8 @@ void zap_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end)
 {
 	/* a huge leaf wholly inside goes whole (zap_huge_pmd); one partly inside is split */
 	static const struct mm_walk_ops zap_ops = { .pte_entry = zap_pte, .free_empty = true,
-						    .pmd_entry = zap_huge_pmd };
+						    .pmd_entry = zap_huge_pmd,
+						    .hugetlb_entry = hugetlb_zap_entry };
 
 	walk_page_range(m, mm, start, end, &zap_ops, NULL);
 }
@@ -148,6 +150,7 @@ static void free_vmas(struct vmfs *m, struct mm *mm)
 			vmobj_unlink_vma(v->obj, v);
 			vmobj_put(m, v->obj);
 		}
+		hugetlb_vm_op_close(m, v);
 		free(v);
 		v = next;
 	}
@@ -328,7 +331,17 @@ static int copy_pmd(struct vmfs *m, struct mm *src, uint64_t va, uint64_t *pmdp,
 	return copy_huge_pmd(m, src, c->dst, va, pmdp);
 }
 
-static const struct mm_walk_ops copy_ops = { .pte_entry = copy_pte, .pmd_entry = copy_pmd };
+/* copy_hugetlb_page_range's step: a hugetlb leaf, never split. */
+static int copy_hugetlb(struct vmfs *m, struct mm *src, uint64_t va, uint64_t *ep, int level,
+			void *arg)
+{
+	const struct copy_ctx *c = arg;
+
+	return copy_hugetlb_entry(m, src, c->dst, c->vma, va, ep, level);
+}
+
+static const struct mm_walk_ops copy_ops = { .pte_entry = copy_pte, .pmd_entry = copy_pmd,
+					     .hugetlb_entry = copy_hugetlb };
 
 int mm_fork(struct vmfs *m, int pid)
 {
@@ -376,6 +389,7 @@ int mm_fork(struct vmfs *m, int pid)
 			vmobj_get(n->obj);
 			vmobj_link_vma(n->obj, n);
 		}
+		hugetlb_dup_vma(n);
 		vma_link(&child->vmas, n);
 		child->vm_pages += (v->end - v->start) >> PAGE_SHIFT;
 		if (n->flags & VMA_ACCOUNT)

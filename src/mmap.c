@@ -71,6 +71,7 @@
 #include "rmap.h"
 #include "mmap.h"
 #include "huge_memory.h"
+#include "hugetlb_vma.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -79,7 +80,8 @@
 #include <sys/mman.h>
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
-#define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE)
+#define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | \
+		   MAP_HUGETLB | (0x3f << VMFS_MAP_HUGE_SHIFT))
 
 int spares_get(struct spares *s)
 {
@@ -116,6 +118,7 @@ static void split_at(struct vmfs *m, struct mm *mm, uint64_t addr, struct spares
 		split_huge_pmd_address(m, mm, addr);
 	t = s->v[--s->n];
 	*t = *v;
+	hugetlb_vm_op_open(t);
 	t->start = addr;
 	t->pgoff = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
 	v->end = addr;
@@ -135,6 +138,7 @@ static void vma_drop(struct vmfs *m, struct mm *mm, struct vma *v)
 		vmobj_unlink_vma(v->obj, v);
 		vmobj_put(m, v->obj);
 	}
+	hugetlb_vm_op_close(m, v);
 	free(v);
 }
 
@@ -301,6 +305,8 @@ static bool change_of(const struct vma *v, const struct vma_change *c, struct vm
 		r->prot = c->prot;
 	}
 	r->vm_flags = (v->vm_flags & ~c->clear) | c->set;
+	if (v->vm_flags & VM_HUGETLB)   /* mlock_fixup leaves hugetlb mappings alone */
+		r->vm_flags &= ~VM_LOCKED_MASK;
 	return r->flags != v->flags || r->prot != v->prot || r->vm_flags != v->vm_flags;
 }
 
@@ -466,6 +472,28 @@ int get_unmapped_area(const struct mm *mm, uint64_t hint, uint64_t len, uint64_t
 	return 0;
 }
 
+/*
+ * hugetlb_get_unmapped_area: @len bytes aligned to @size (a huge page):
+ * the hint rounded up if that range is free, else the highest aligned
+ * place top-down.
+ */
+static int hugetlb_get_unmapped_area(const struct mm *mm, uint64_t hint, uint64_t len,
+				     uint64_t size, uint64_t *start)
+{
+	uint64_t top = mm->vmas.top, h = (hint + size - 1) & ~(size - 1), a;
+
+	if (hint && h >= hint && h >= MMAP_MIN_ADDR && len <= top && h <= top - len &&
+	    vma_range_free(&mm->vmas, h, h + len)) {
+		*start = h;
+		return 0;
+	}
+	if (len > UINT64_MAX - size || vma_place_topdown(&mm->vmas, len + size - PAGE_SIZE, &a) < 0)
+		return vm_error(-ENOMEM, "no free range of 0x%llx bytes aligned to 0x%llx",
+				(unsigned long long)len, (unsigned long long)size);
+	*start = (a + size - PAGE_SIZE) & ~(size - 1);
+	return 0;
+}
+
 int mlock_future_check(const struct vmfs *m, const struct mm *mm, unsigned vm_flags,
 		       uint64_t len, const char *call)
 {
@@ -529,6 +557,8 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	struct spares s = { .n = 0 };
 	uint64_t charge = 0, mapped = 0, freed = 0;
 	struct vma *v;
+	unsigned hstate = 0;
+	uint64_t hsize = PAGE_SIZE;   /* a hugetlb mapping's page size */
 	int rc;
 
 	if (!mm)
@@ -537,6 +567,16 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 		return rc;
 	if (flags & ~MAP_KNOWN)
 		return vm_error(-EINVAL, "mmap: unknown flags 0x%x", flags & ~MAP_KNOWN);
+	if ((flags & (0x3f << VMFS_MAP_HUGE_SHIFT)) && !(flags & MAP_HUGETLB))
+		return vm_error(-EINVAL, "mmap: a huge page size without MAP_HUGETLB");
+	if (flags & MAP_HUGETLB) {
+		if (object)
+			return vm_error(-EINVAL, "mmap: MAP_HUGETLB with an object (the machine "
+					"has no hugetlbfs: anonymous memory only)");
+		if ((rc = hugetlb_flags_hstate(m, flags, &hstate)) < 0)
+			return rc;
+		hsize = PAGE_SIZE << m->hstates[hstate].order;
+	}
 	if (type != MAP_SHARED && type != MAP_PRIVATE)
 		return vm_error(-EINVAL, "mmap: exactly one of MAP_SHARED and MAP_PRIVATE is needed");
 	if (object && (flags & MAP_ANONYMOUS))
@@ -554,16 +594,18 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	if (offset & ~PAGE_MASK)
 		return vm_error(-EINVAL, "mmap: offset 0x%llx is not page-aligned",
 				(unsigned long long)offset);
-	if (!page_len(len, &plen) || plen > top)
+	if (!page_len(len, &plen) || plen > top || plen > top - (hsize - PAGE_SIZE))
 		return vm_error(-ENOMEM, "mmap: length 0x%llx does not fit in user space",
 				(unsigned long long)len);
+	plen = (plen + hsize - 1) & ~(hsize - 1);   /* hugetlb: whole huge pages */
 	if (file && offset > UINT64_MAX - plen)
 		return vm_error(-EOVERFLOW, "mmap: offset 0x%llx + length overflows",
 				(unsigned long long)offset);
 	if (fixed) {
-		if (addr & ~PAGE_MASK)
-			return vm_error(-EINVAL, "mmap: fixed address 0x%llx is not page-aligned",
-					(unsigned long long)addr);
+		if (addr & (hsize - 1))
+			return vm_error(-EINVAL, "mmap: fixed address 0x%llx is not %s-aligned",
+					(unsigned long long)addr,
+					hsize == PAGE_SIZE ? "page" : "huge-page");
 		if (addr > top - plen)
 			return vm_error(-ENOMEM, "mmap: [0x%llx, +0x%llx) is outside user space",
 					(unsigned long long)addr, (unsigned long long)plen);
@@ -571,12 +613,17 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 			return vm_error(-EEXIST, "mmap: [0x%llx, 0x%llx) overlaps a mapping (MAP_FIXED_NOREPLACE)",
 					(unsigned long long)addr, (unsigned long long)(addr + plen));
 		start = addr;
+	} else if (flags & MAP_HUGETLB) {
+		if ((rc = hugetlb_get_unmapped_area(mm, addr, plen, hsize, &start)) < 0)
+			return vm_error(rc, "mmap: %s", vm_error_msg());
 	} else if (get_unmapped_area(mm, addr, plen, &start) < 0) {
 		return vm_error(-ENOMEM, "mmap: no free range of 0x%llx bytes",
 				(unsigned long long)plen);
 	}
-	/* accountable_mapping (private writable) or shmem_acct_size (shared anonymous) */
-	if ((type == MAP_PRIVATE && (prot & PROT_WRITE)) || (type == MAP_SHARED && !file))
+	/* accountable_mapping (private writable) or shmem_acct_size (shared
+	 * anonymous); never hugetlb, whose pool is its own account */
+	if (((type == MAP_PRIVATE && (prot & PROT_WRITE)) || (type == MAP_SHARED && !file)) &&
+	    !(flags & MAP_HUGETLB))
 		charge = plen >> PAGE_SHIFT;
 	if (fixed)   /* Linux unmaps what is there before it charges */
 		range_pages(mm, start, start + plen, &mapped, &freed);
@@ -589,10 +636,10 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	if (file) {
 		obj = file;
 		vmobj_get(obj);
-	} else if (type == MAP_SHARED) {
+	} else if (type == MAP_SHARED && !(flags & MAP_HUGETLB)) {
 		obj = vmobj_new(m, VMOBJ_SHMEM);
 	}
-	if (!v || (type == MAP_SHARED && !obj)) {
+	if (!v || (type == MAP_SHARED && !obj && !(flags & MAP_HUGETLB))) {
 		rc = vm_error(-ENOMEM, "out of memory for a mapping");
 		goto out_free;
 	}
@@ -610,6 +657,13 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 	/* mlock_future_check: mlockall(MCL_FUTURE) and the memlock limit */
 	if ((rc = mlock_future_check(m, mm, v->vm_flags, plen, "mmap (mlockall MCL_FUTURE)")) < 0)
 		goto out_free;
+	if (flags & MAP_HUGETLB) {
+		/* mmap_region: a hugetlb mapping is never VM_LOCKED */
+		v->vm_flags = (v->vm_flags & ~VM_LOCKED_MASK) | VM_HUGETLB;
+		v->hstate = (unsigned char)hstate;
+		if ((rc = hugetlb_reserve_pages(m, v)) < 0)
+			goto out_free;
+	}
 #ifndef NDEBUG
 	uint64_t want = map_count_after(mm, start, start + plen, v, -1);   /* exact: checked below */
 #endif
@@ -668,6 +722,9 @@ int do_munmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len)
 	if (plen > m->geom.user_top || addr > m->geom.user_top - plen)
 		return vm_error(-EINVAL, "munmap: [0x%llx, +0x%llx) is outside user space",
 				(unsigned long long)addr, (unsigned long long)len);
+	if ((rc = hugetlb_split_check(m, mm, addr, "munmap")) < 0 ||
+	    (rc = hugetlb_split_check(m, mm, addr + plen, "munmap")) < 0)
+		return rc;
 	if ((rc = check_map_count(m, mm, "munmap", addr, addr + plen, NULL, -1)) < 0)
 		return rc;
 	if (spares_get(&s) < 0)
@@ -713,7 +770,24 @@ static int change_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep
  * protection whole, as a pte does (PROT_NONE: P clear, PROTNONE set, the
  * frame kept; PS stays).
  */
-static const struct mm_walk_ops change_ops = { .pte_entry = change_pte, .pmd_entry = change_pte };
+/*
+ * hugetlb_change_protection: a hugetlb leaf takes it whole as well
+ * (change_pte's set_pte drops a 2 MiB leaf's pages from the TLB; a 1 GiB
+ * leaf's need the whole TLB).
+ */
+static int change_hugetlb(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ep, int level,
+			  void *arg)
+{
+	uint64_t old = *ep;
+
+	change_pte(m, mm, va, ep, arg);
+	if (*ep != old && level < m->geom.levels - 2)
+		set_huge_pte_at(mm, va, ep, *ep, pt_shift(&m->geom, level));
+	return 0;
+}
+
+static const struct mm_walk_ops change_ops = { .pte_entry = change_pte, .pmd_entry = change_pte,
+					       .hugetlb_entry = change_hugetlb };
 
 /*
  * mprotect_fixup and madvise_update_vma, mapping by mapping over [start,
@@ -813,6 +887,9 @@ int do_mprotect(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot)
 	 * with what came before changed: cur is where that is.
 	 */
 	end = addr + plen;
+	if ((rc = hugetlb_split_check(m, mm, addr, "mprotect")) < 0 ||
+	    (rc = hugetlb_split_check(m, mm, end, "mprotect")) < 0)
+		return rc;
 	for (cur = addr, v = vma_find_after(&mm->vmas, addr); cur < end; v = v->next) {
 		if (!v || v->start > cur) {
 			err = vm_error(-ENOMEM, "mprotect: 0x%llx is not mapped",

@@ -346,6 +346,9 @@ int do_mremap(struct vmfs *m, int pid, uint64_t addr, uint64_t old_len, uint64_t
 	v = vma_find(&mm->vmas, addr);
 	if (!v)
 		return vm_error(-EFAULT, "mremap: 0x%llx is not mapped", (unsigned long long)addr);
+	if (v->vm_flags & VM_HUGETLB)   /* (6.1 moves aligned hugetlb ranges: libvmfs(3)) */
+		return vm_error(-EINVAL, "mremap: 0x%llx is in a hugetlb mapping, which the "
+				"machine does not remap", (unsigned long long)addr);
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
 		if ((rc = mremap_to(m, mm, v, addr, old_len, new_addr, new_len, flags, &res)) < 0)
 			return rc;

@@ -40,6 +40,13 @@ void page_put(struct vmfs *m, uint64_t pfn)
 		frame_put(&m->phys, pfn);
 		return;
 	}
+	if ((f->flags & FRAME_KIND_MASK) == FRAME_HUGETLB) {
+		/* a hugetlb page goes back to its pool, never to the buddy allocator
+		 * (put_page's free_huge_page); the policy never knew it */
+		f->refcount = 0;
+		free_huge_page(m, pfn);
+		return;
+	}
 	if (f->flags & FRAME_TRACKED) {
 		m->pol_last = UINT64_MAX;
 		m->pol->removed(m->pol_state, pfn);

@@ -103,6 +103,21 @@ uint64_t *pmd_alloc(struct vmfs *m, struct mm *mm, uint64_t va)
 	return pt_entry_offset(&m->phys, g, (uint64_t)pfn, g->levels - 2, va);
 }
 
+uint64_t *huge_pte_alloc(struct vmfs *m, struct mm *mm, uint64_t va, int level)
+{
+	const struct pt_geom *g = &m->geom;
+	int64_t pfn = (int64_t)mm->cr3;
+
+	assert(va_is_user(g, va) && level >= 1 && level < g->levels - 1);
+	for (int l = 0; l < level; l++) {
+		pfn = pt_entry_alloc(&m->phys, pt_entry_offset(&m->phys, g, (uint64_t)pfn, l, va),
+				     PTE_TABLE_USER, &mm->c.pt_pages);
+		if (pfn < 0)
+			return NULL;
+	}
+	return pt_entry_offset(&m->phys, g, (uint64_t)pfn, level, va);
+}
+
 uint64_t *pte_alloc(struct vmfs *m, struct mm *mm, uint64_t va)
 {
 	assert(va_is_user(&m->geom, va));
@@ -172,6 +187,15 @@ void flush_pmd_tlb_range(struct mm *mm, uint64_t va)
 		tlb_flush_page(&mm->tlb, vpn + i);
 }
 
+void set_huge_pte_at(struct mm *mm, uint64_t va, uint64_t *ep, uint64_t val, int shift)
+{
+	*ep = val;
+	if (shift == PAGE_SHIFT + HPAGE_PMD_ORDER)
+		flush_pmd_tlb_range(mm, va);
+	else
+		tlb_flush_all(&mm->tlb);
+}
+
 void set_pte(struct mm *mm, uint64_t va, uint64_t *ptep, uint64_t val)
 {
 	uint64_t old = *ptep;
@@ -200,6 +224,7 @@ struct range_walk {
 	bool         free_empty;
 	pte_fn       pmd_entry;
 	bool         huge_ptes;
+	upper_fn     hugetlb_entry;
 	void        *arg;
 };
 
@@ -241,6 +266,18 @@ static int walk_level(struct range_walk *w, uint64_t pfn, int level, uint64_t ba
 
 		if (!t[i])
 			continue;
+		if (level < g->levels - 1 && pt_leaf_hugetlb(&w->m->phys, t[i])) {
+			/* walk_hugetlb_range: its own callback, a view, or passed by */
+			if (w->hugetlb_entry)
+				rc = w->hugetlb_entry(w->m, w->mm, va, &t[i], level, w->arg);
+			else if (w->huge_ptes)
+				rc = walk_huge_ptes(w, va, t[i], lo, hi);
+			if (rc)
+				return rc;
+			if (va + span - 1 >= end - 1)
+				break;
+			continue;
+		}
 		if (level == g->levels - 2 && (t[i] & PTE_PS)) {
 			/* walk_pmd_range's huge leaf: its own callback, a view, or a split */
 			if (w->pmd_entry && lo == va && hi == va + span)
@@ -284,7 +321,7 @@ int walk_page_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,
 		    const struct mm_walk_ops *ops, void *arg)
 {
 	struct range_walk w = { m, mm, ops->pte_entry, ops->upper_entry, ops->free_empty,
-				ops->pmd_entry, ops->huge_ptes, arg };
+				ops->pmd_entry, ops->huge_ptes, ops->hugetlb_entry, arg };
 
 	assert(start <= end && end <= m->geom.user_top);
 	if (start == end)

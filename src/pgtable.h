@@ -145,6 +145,17 @@ static inline bool pmd_huge_leaf(uint64_t e)
 {
 	return (e & PTE_PS) && (e & (PTE_P | PTE_PROTNONE));
 }
+/*
+ * A hugetlb leaf (hugetlb_vma.c): PS at the pmd level (2 MiB) or the pud
+ * level (1 GiB), present or PROT_NONE, mapping a hugetlb pool page
+ * (FRAME_HUGETLB).  pt_descend stops at it as at any PS entry.
+ */
+static inline bool pt_leaf_hugetlb(const struct phys *p, uint64_t e)
+{
+	return (e & PTE_PS) && (e & (PTE_P | PTE_PROTNONE)) &&
+	       (pfn_frame(p, (e & PTE_PFN_MASK) >> PAGE_SHIFT)->flags & FRAME_KIND_MASK) ==
+	       FRAME_HUGETLB;
+}
 static inline uint64_t mk_pte(uint64_t pfn, uint64_t flags)
 {
 	return (pfn << PAGE_SHIFT) | flags;
@@ -213,6 +224,13 @@ uint64_t *pmd_offset_huge(const struct vmfs *m, uint64_t cr3, uint64_t va);
  */
 uint64_t *pmd_alloc(struct vmfs *m, struct mm *mm, uint64_t va);
 
+/*
+ * huge_pte_alloc: the entry at @level (levels-2 for a 2 MiB hugetlb leaf,
+ * levels-3 for 1 GiB) for user address @va of @mm, allocating the tables
+ * above it; NULL on ENOMEM.
+ */
+uint64_t *huge_pte_alloc(struct vmfs *m, struct mm *mm, uint64_t va, int level);
+
 /* The leaf entry for user address @va in @mm, allocating missing tables; NULL on ENOMEM. */
 uint64_t *pte_alloc(struct vmfs *m, struct mm *mm, uint64_t va);
 
@@ -267,6 +285,14 @@ uint64_t mm_pgtables_pages(const struct vmfs *m, const struct mm *mm);
  */
 void set_pte(struct mm *mm, uint64_t va, uint64_t *ptep, uint64_t val);
 
+/*
+ * set_huge_pte_at: write hugetlb leaf @ep (mapping 1 << @shift bytes from
+ * @va) and drop the range from @mm's TLB: the 512 pages of 2 MiB, or the
+ * whole TLB for 1 GiB (flush_hugetlb_tlb_range; Linux flushes all past
+ * its tlb_single_page_flush_ceiling too).
+ */
+void set_huge_pte_at(struct mm *mm, uint64_t va, uint64_t *ep, uint64_t val, int shift);
+
 /* Drop the 512 pages of the 2 MiB holding @va from @mm's TLB (flush_pmd_tlb_range). */
 void flush_pmd_tlb_range(struct mm *mm, uint64_t va);
 
@@ -316,6 +342,12 @@ static inline void set_pte_init(uint64_t *ptep, uint64_t val)
  * huge_memory.c's split_huge_pmd is: set by machine_open, a pointer so
  * that pgtable.c stays below the modules it calls back) and the walk goes
  * on into the new pte table.
+ *
+ * A hugetlb leaf (pt_leaf_hugetlb, at the pmd or the pud level: Linux's
+ * walk_hugetlb_range) goes to hugetlb_entry (@va its start, @level its
+ * level), else with huge_ptes it is shown as ptes (as above), else the
+ * walk passes it by: it is never split (callers refuse ranges that end
+ * inside one: hugetlb_vma.h).
  */
 typedef int (*pte_fn)(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg);
 typedef int (*upper_fn)(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ep, int level,
@@ -327,6 +359,7 @@ struct mm_walk_ops {
 	bool     free_empty;    /* release emptied tables (zap: free_pgtables) */
 	pte_fn   pmd_entry;     /* a huge pmd leaf (va its 2 MiB start), or NULL */
 	bool     huge_ptes;     /* without pmd_entry: show a huge leaf as 512 ptes */
+	upper_fn hugetlb_entry; /* a hugetlb leaf (pmd or pud level), or NULL (since 0.8) */
 };
 
 int walk_page_range(struct vmfs *m, struct mm *mm, uint64_t start, uint64_t end,

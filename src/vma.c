@@ -209,7 +209,9 @@ void vma_changed(struct vma_tree *t, struct vma *v)
 
 bool anon_vma_compatible(const struct vma *a, const struct vma *b)
 {
+	/* hugetlb mappings never merge (each is its own hugetlbfs file in Linux) */
 	return a->end == b->start && a->flags == b->flags && a->nomaywrite == b->nomaywrite &&
+	       !(a->vm_flags & VM_HUGETLB) &&
 	       a->vm_flags == b->vm_flags && a->growsdown == b->growsdown && a->obj == b->obj &&
 	       b->pgoff == a->pgoff + ((b->start - a->start) >> PAGE_SHIFT);
 }

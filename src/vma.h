@@ -29,6 +29,7 @@
 
 struct mm;
 struct vmobj;
+struct resv_map;
 
 /*
  * VM_ACCOUNT, in vma.flags beside the MAP_* bits (the value vmfs_map.flags
@@ -69,6 +70,11 @@ struct vma {
 	bool          growsdown;          /* VM_GROWSDOWN: exec's stack, grown by faults
 					     below it (expand_stack, exec.c) */
 	uint64_t      max_gap;            /* largest gap in this subtree */
+	/* VM_HUGETLB mappings (hugetlb_vma.c, since 0.8): */
+	unsigned char hstate;             /* HSTATE_2M or HSTATE_1G */
+	struct resv_map *resv;            /* its reservations (and a shared one's
+					     pages); NULL in a fork child's private
+					     mapping, which has none */
 };
 
 /*
@@ -82,6 +88,7 @@ struct vma {
 #define VM_DONTCOPY    0x00020000u   /* MADV_DONTFORK: fork leaves the mapping out */
 #define VM_LOCKONFAULT 0x00080000u   /* mlock2(MLOCK_ONFAULT), MCL_ONFAULT: no populate */
 #define VM_WIPEONFORK  0x02000000u   /* MADV_WIPEONFORK: the child gets zeros */
+#define VM_HUGETLB     0x00400000u   /* MAP_HUGETLB: pages from a hugetlb pool (since 0.8) */
 #define VM_HUGEPAGE    0x20000000u   /* MADV_HUGEPAGE: THP here with thp=madvise (since 0.8) */
 #define VM_NOHUGEPAGE  0x40000000u   /* MADV_NOHUGEPAGE: never THP here (since 0.8) */
 #define VM_LOCKED_MASK (VM_LOCKED | VM_LOCKONFAULT)
