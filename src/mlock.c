@@ -45,8 +45,8 @@ static uint64_t count_pages(const struct mm *mm, uint64_t start, uint64_t end, b
 	for (const struct vma *v = vma_find_after(&mm->vmas, start); v && v->start < end; v = v->next) {
 		uint64_t s = v->start > start ? v->start : start, e = v->end < end ? v->end : end;
 
-		if (!(v->vm_flags & VM_LOCKED) == !locked)
-			n += (e - s) >> PAGE_SHIFT;
+		if (!(v->vm_flags & VM_LOCKED) == !locked && !(v->vm_flags & VM_HUGETLB))
+			n += (e - s) >> PAGE_SHIFT;   /* (hugetlb: never locked, never counted) */
 	}
 	return n;
 }
