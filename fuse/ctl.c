@@ -18,8 +18,9 @@
  *     or 0x hex; byte quantities (ADDR, LEN, OFFSET) take a binary K, M, G
  *     or T suffix; counts (reclaim N) take none; PROT is three letters as
  *     in maps (`rw-`, `r-x`, `---`, `rwx`); FLAGS is a comma list of
- *     private, shared, fixed, noreplace with exactly one of private and
- *     shared; ADVICE is madvise's name in lower case without MADV_ (free,
+ *     private, shared, fixed, noreplace, huge, huge1g with exactly one of
+ *     private and shared (huge, huge1g: MAP_HUGETLB with 2 MiB or 1 GiB
+ *     pages, since 0.8); ADVICE is madvise's name in lower case without MADV_ (free,
  *     dontneed, ...); mlockall's and msync's FLAGS are comma lists of
  *     current, future, onfault and of async, sync, invalidate; mremap's of
  *     maymove, fixed, dontunmap; exec's words (PATH, ARG) may be quoted:
@@ -189,13 +190,16 @@ static int parse_prot(const char *word, int *prot, char *err, size_t errlen)
 	return 0;
 }
 
-/* FLAGS: a comma list of private, shared, fixed, noreplace; each at most
- * once, exactly one of private and shared. */
+/* FLAGS: a comma list of private, shared, fixed, noreplace, huge (MAP_HUGETLB,
+ * 2 MiB pages) or huge1g (MAP_HUGETLB | MAP_HUGE_1GB; since 0.8); each at
+ * most once, exactly one of private and shared, at most one of huge and
+ * huge1g. */
 static int parse_flags(const char *word, int *flags, char *err, size_t errlen)
 {
 	static const struct { const char *name; int flag; } names[] = {
 		{ "private", MAP_PRIVATE }, { "shared", MAP_SHARED },
 		{ "fixed", MAP_FIXED }, { "noreplace", MAP_FIXED_NOREPLACE },
+		{ "huge", MAP_HUGETLB }, { "huge1g", MAP_HUGETLB | VMFS_MAP_HUGE_1GB },
 	};
 	int f = 0;
 	const char *p = word;
@@ -209,7 +213,11 @@ static int parse_flags(const char *word, int *flags, char *err, size_t errlen)
 				break;
 		if (i == sizeof(names) / sizeof(names[0]))
 			return refuse(err, errlen, "bad flag '%.*s' in '%.40s' (a comma list of "
-				      "private, shared, fixed, noreplace)", (int)(n > 20 ? 20 : n), p, word);
+				      "private, shared, fixed, noreplace, huge, huge1g)",
+				      (int)(n > 20 ? 20 : n), p, word);
+		if ((f & names[i].flag) && (names[i].flag & MAP_HUGETLB))
+			return refuse(err, errlen, "flags '%.40s' give more than one of huge and huge1g",
+				      word);
 		if (f & names[i].flag)
 			return refuse(err, errlen, "flag '%s' given twice", names[i].name);
 		f |= names[i].flag;

@@ -892,6 +892,7 @@ enum {
 	VM_LOCKED = 1u << 13, VM_DONTCOPY = 1u << 17, VM_LOCKONFAULT = 1u << 19,
 	VM_WIPEONFORK = 1u << 25,
 	VM_HUGEPAGE = 1u << 29, VM_NOHUGEPAGE = 1u << 30,   /* MADV_HUGEPAGE, NOHUGEPAGE (issue 17) */
+	VM_HUGETLB = 1u << 22,                               /* MAP_HUGETLB (issue 17) */
 };
 
 static const char vm_mnemonics[32][3] = {
@@ -899,6 +900,7 @@ static const char vm_mnemonics[32][3] = {
 	[6] = "me", [7] = "ms", [8] = "gd", [20] = "ac", [27] = "sd",
 	[13] = "lo", [17] = "dc", [19] = "lf", [25] = "wf",
 	[29] = "hg", [30] = "nh",
+	[22] = "ht",
 };
 
 /* How one mapping appears in maps: the left columns, the name and its VmFlags. */
@@ -930,7 +932,8 @@ static void view_vma(const struct vmfs_map *mp, struct vma_view *v)
 		    (mp->flags & VMFS_MAP_DONTCOPY ? VM_DONTCOPY : 0) |
 		    (mp->flags & VMFS_MAP_WIPEONFORK ? VM_WIPEONFORK : 0) |
 		    (mp->flags & VMFS_MAP_HUGEPAGE ? VM_HUGEPAGE : 0) |
-		    (mp->flags & VMFS_MAP_NOHUGEPAGE ? VM_NOHUGEPAGE : 0);
+		    (mp->flags & VMFS_MAP_NOHUGEPAGE ? VM_NOHUGEPAGE : 0) |
+		    (mp->flags & VMFS_MAP_HUGETLB ? VM_HUGETLB : 0);
 
 	if (mp->object[0]) {
 		/* VM_MAYWRITE is the mapping's, fixed at mmap (since 0.5) */
@@ -951,6 +954,10 @@ static void view_vma(const struct vmfs_map *mp, struct vma_view *v)
 		/* a host file (exec) by its host path, as Linux shows a file */
 		snprintf(v->name, sizeof(v->name), "%s%s", mp->object[0] == '/' ? "" : "/objects/",
 			 mp->object);
+	} else if (mp->flags & VMFS_MAP_HUGETLB) {
+		/* hugetlb_file_setup's file on the internal hugetlbfs mount (Linux
+		 * shows its device and inode; the machine has neither: 00:00 0) */
+		snprintf(v->name, sizeof(v->name), "/anon_hugepage (deleted)");
 	} else if (shared) {
 		v->minor = 1;
 		v->ino = mp->ino;         /* its shmem inode */
@@ -991,6 +998,7 @@ struct mss {
 	uint64_t anon_huge;      /* AnonHugePages: anonymous pages mapped by huge pmd leaves */
 	uint64_t pss, pss_anon, pss_file, pss_shmem, pss_dirty, swap_pss;
 	uint64_t pss_locked;     /* the pss of VM_LOCKED mappings (smaps's Locked) */
+	uint64_t shared_hugetlb, private_hugetlb;   /* smaps_hugetlb_range's */
 };
 
 static void mss_add(struct mss *a, const struct vmfs_map *mp)
@@ -1007,6 +1015,8 @@ static void mss_add(struct mss *a, const struct vmfs_map *mp)
 	a->anonymous += mp->anon * page;
 	a->lazyfree += mp->lazyfree * page;
 	a->anon_huge += mp->anon_huge * page;
+	a->shared_hugetlb += mp->shared_hugetlb * page;
+	a->private_hugetlb += mp->private_hugetlb * page;
 	a->swap += mp->swap * page;
 	a->swap_pss += mp->swap_pss;
 	a->pss += mp->pss;
@@ -1049,8 +1059,8 @@ static void put_smap(struct sbuf *s, const struct mss *a, bool rollup)
 	put_kb(s, "AnonHugePages:  ", a->anon_huge);
 	put_kb(s, "ShmemPmdMapped: ", 0);
 	put_kb(s, "FilePmdMapped:  ", 0);
-	put_kb(s, "Shared_Hugetlb: ", 0);
-	sbuf_printf(s, "Private_Hugetlb: %7" PRIu64 " kB\n", (uint64_t)0);
+	put_kb(s, "Shared_Hugetlb: ", a->shared_hugetlb);
+	sbuf_printf(s, "Private_Hugetlb: %7" PRIu64 " kB\n", a->private_hugetlb >> 10);
 	put_kb(s, "Swap:           ", a->swap);
 	put_kb(s, "SwapPss:        ", a->swap_pss);
 	put_kb(s, "Locked:         ", a->pss_locked);
@@ -1096,8 +1106,9 @@ static int fmt_vmas(vmfs *m, int pid, struct sbuf *out, bool smaps)
 			continue;
 		mss_add(&a, &maps[i]);
 		put_kb(out, "Size:           ", maps[i].end - maps[i].start);
-		put_kb(out, "KernelPageSize: ", VMFS_PAGE_SIZE);
-		put_kb(out, "MMUPageSize:    ", VMFS_PAGE_SIZE);
+		/* vma_kernel_pagesize, vma_mmu_pagesize: a hugetlb mapping's huge page */
+		put_kb(out, "KernelPageSize: ", maps[i].page_size ? maps[i].page_size : VMFS_PAGE_SIZE);
+		put_kb(out, "MMUPageSize:    ", maps[i].page_size ? maps[i].page_size : VMFS_PAGE_SIZE);
 		put_smap(out, &a, false);
 		sbuf_printf(out, "THPeligible:    %d\n", maps[i].thp_eligible ? 1 : 0);
 		put_vmflags(out, v.flags);
@@ -1261,7 +1272,7 @@ static void put_pid_status(vmfs *m, const struct task *t, struct sbuf *out)
 		{ "VmStk", KB(t->stack_vm) }, { "VmExe", t->text >> 10 },
 		{ "VmLib", KB(t->exec_vm) - (t->text >> 10) },
 		{ "VmPTE", KB(p->pgtables_pages) }, { "VmSwap", KB(p->swap) },
-		{ "HugetlbPages", 0 },
+		{ "HugetlbPages", KB(p->hugetlb_pages) },
 	};
 	for (size_t i = 0; i < sizeof(mem) / sizeof(mem[0]); i++)
 		sbuf_printf(out, "%s:\t%8" PRIu64 " kB\n", mem[i].label, mem[i].kb);

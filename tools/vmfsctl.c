@@ -948,15 +948,19 @@ static void pte_flags(uint64_t e, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
-/* pte_target - where an entry points: "table 0x...", "frame 0x...", "swap slot N", ... */
-static void pte_target(uint64_t e, bool leaf, char *buf, size_t size)
+/*
+ * pte_target - where an entry points: "table 0x...", "frame 0x...", "swap
+ * slot N", "2 MiB page 0x..." (a pmd leaf), "1 GiB page 0x..." (a pud
+ * leaf, @above the leaf level 2), ...
+ */
+static void pte_target(uint64_t e, bool leaf, int above, char *buf, size_t size)
 {
 	uint64_t addr = e & PTE_PFN_MASK;
 
 	if (e == 0)
 		snprintf(buf, size, "(empty)");
 	else if ((e & (PTE_P | PTE_PROTNONE)) && (e & PTE_PS) && !leaf)
-		snprintf(buf, size, "2 MiB page 0x%" PRIx64 "%s", addr,
+		snprintf(buf, size, "%s page 0x%" PRIx64 "%s", above == 2 ? "1 GiB" : "2 MiB", addr,
 			 (e & PTE_P) ? "" : " (not present: PROT_NONE)");
 	else if (e & PTE_P)
 		snprintf(buf, size, "%s 0x%" PRIx64, leaf ? "frame" : "table", addr);
@@ -1047,7 +1051,7 @@ static void print_walk(const struct pt_head *h, const struct walk_row *row, int 
 		snprintf(r[2], 64, "%" PRIu64, row[l].index);
 		snprintf(r[3], 64, "0x%016" PRIx64, row[l].entry);
 		pte_flags(row[l].entry, r[4], 64);
-		pte_target(row[l].entry, l == h->levels - 1, r[5], 64);
+		pte_target(row[l].entry, l == h->levels - 1, h->levels - 1 - l, r[5], 64);
 	}
 	for (int l = 0; l <= nrows; l++)
 		for (int c = 0; c < NCOL; c++)
@@ -1104,17 +1108,21 @@ static void print_verdict(int pid, uint64_t addr, const struct pt_head *h, const
 	uint64_t e = row[nrows - 1].entry, frame = e & PTE_PFN_MASK, off = addr & 0xfff;
 	char perms[8], path[4096];
 
-	if (!leaf && nrows == h->levels - 1 && (e & PTE_P) && (e & PTE_PS)) {
-		off = addr & 0x1fffff;
-		printf("cached: 2 MiB page at 0x%" PRIx64 " + offset 0x%" PRIx64 " = physical address "
-		       "0x%" PRIx64 "; the walk ends at the %s: PS is set (a huge page)%s\n", frame, off,
+	bool gig = nrows == h->levels - 2;   /* a 1 GiB hugetlb page: the walk ends at the pud */
+
+	if (!leaf && (nrows == h->levels - 1 || gig) && (e & PTE_P) && (e & PTE_PS)) {
+		off = addr & (gig ? 0x3fffffff : 0x1fffff);
+		printf("cached: %s page at 0x%" PRIx64 " + offset 0x%" PRIx64 " = physical address "
+		       "0x%" PRIx64 "; the walk ends at the %s: PS is set (a huge page)%s\n",
+		       gig ? "1 GiB" : "2 MiB", frame, off,
 		       frame + off, level, (e & PTE_COW) ? "; copy-on-write" : !(e & PTE_RW) ?
 		       "; read-only" : "");
 		return;
 	}
-	if (!leaf && nrows == h->levels - 1 && (e & PTE_PROTNONE) && (e & PTE_PS)) {
-		printf("cached in the 2 MiB page at 0x%" PRIx64 ", but PROT_NONE: P is clear, every "
-		       "access faults; the walk ends at the %s: PS is set\n", frame, level);
+	if (!leaf && (nrows == h->levels - 1 || gig) && (e & PTE_PROTNONE) && (e & PTE_PS)) {
+		printf("cached in the %s page at 0x%" PRIx64 ", but PROT_NONE: P is clear, every "
+		       "access faults; the walk ends at the %s: PS is set\n", gig ? "1 GiB" : "2 MiB",
+		       frame, level);
 		return;
 	}
 	if (leaf && (e & PTE_P))
@@ -1191,8 +1199,8 @@ static int cmd_translate(const struct command *c, int argc, char **argv)
 		}
 		if (!(r->entry & PTE_P))
 			break;
-		if (l == h.levels - 2 && (r->entry & PTE_PS))
-			break;   /* a huge leaf: the walk ends at the pmd */
+		if (l < h.levels - 1 && (r->entry & PTE_PS))
+			break;   /* a huge leaf: the walk ends at the pmd (or a hugetlb pud) */
 		table = r->entry & PTE_PFN_MASK;
 	}
 	close(phys);
@@ -1346,8 +1354,9 @@ static const struct command commands[] = {
 	  "the start address.  ADDR 0 lets the machine choose (top-down, as Linux\n"
 	  "does).  Numbers are decimal or 0x hex, ADDR, LEN and OFFSET may end in\n"
 	  "K, M, G or T; PROT as maps prints it (rw-, r-x, r--, ---); FLAGS a comma\n"
-	  "list of private or shared, and fixed or noreplace.  OBJECT names a file\n"
-	  "of MOUNTPOINT/objects/.\n",
+	  "list of private or shared, and fixed or noreplace, and huge (MAP_HUGETLB,\n"
+	  "2 MiB pages from the hugetlb pool) or huge1g (1 GiB pages).  OBJECT names\n"
+	  "a file of MOUNTPOINT/objects/.\n",
 	  cmd_passthrough, "mmap", true },
 	{ "munmap", 3, 3, "PID ADDR LEN",
 	  "unmap a range",
