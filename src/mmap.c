@@ -488,7 +488,7 @@ static int hugetlb_get_unmapped_area(const struct mm *mm, uint64_t hint, uint64_
 		return 0;
 	}
 	if (len > UINT64_MAX - size || vma_place_topdown(&mm->vmas, len + size - PAGE_SIZE, &a) < 0)
-		return vm_error(-ENOMEM, "no free range of 0x%llx bytes aligned to 0x%llx",
+		return vm_error(-ENOMEM, "mmap: no free range of 0x%llx bytes aligned to 0x%llx",
 				(unsigned long long)len, (unsigned long long)size);
 	*start = (a + size - PAGE_SIZE) & ~(size - 1);
 	return 0;
@@ -612,10 +612,15 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 		if ((flags & MAP_FIXED_NOREPLACE) && !vma_range_free(&mm->vmas, addr, addr + plen))
 			return vm_error(-EEXIST, "mmap: [0x%llx, 0x%llx) overlaps a mapping (MAP_FIXED_NOREPLACE)",
 					(unsigned long long)addr, (unsigned long long)(addr + plen));
+		/* mmap_region's munmap of what is there splits no hugetlb page:
+		 * 6.1 fails it with ENOMEM */
+		if (hugetlb_split_check(m, mm, addr, "mmap") < 0 ||
+		    hugetlb_split_check(m, mm, addr + plen, "mmap") < 0)
+			return -ENOMEM;   /* (the message says where) */
 		start = addr;
 	} else if (flags & MAP_HUGETLB) {
 		if ((rc = hugetlb_get_unmapped_area(mm, addr, plen, hsize, &start)) < 0)
-			return vm_error(rc, "mmap: %s", vm_error_msg());
+			return rc;
 	} else if (get_unmapped_area(mm, addr, plen, &start) < 0) {
 		return vm_error(-ENOMEM, "mmap: no free range of 0x%llx bytes",
 				(unsigned long long)plen);

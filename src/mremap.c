@@ -43,6 +43,7 @@
 #include "machine.h"
 #include "error.h"
 #include "huge_memory.h"
+#include "hugetlb_vma.h"
 #include "mmap.h"
 #include "pgtable.h"
 #include "rmap.h"
@@ -291,6 +292,11 @@ static int mremap_to(struct vmfs *m, struct mm *mm, struct vma *v, uint64_t addr
 		return vm_error(-EINVAL, "mremap: the new range [0x%llx, +0x%llx) overlaps the old "
 				"one", (unsigned long long)new_addr, (unsigned long long)new_len);
 	if ((rc = check_margin(m, mm, 2)) < 0)
+		return rc;
+	/* MREMAP_FIXED's do_munmap of the destination splits no hugetlb page */
+	if ((flags & MREMAP_FIXED) &&
+	    ((rc = hugetlb_split_check(m, mm, new_addr, "mremap")) < 0 ||
+	     (rc = hugetlb_split_check(m, mm, new_addr + new_len, "mremap")) < 0))
 		return rc;
 	/* What the unmapping of the destination and of the tail leave of @v. */
 	if ((flags & MREMAP_FIXED) && new_addr >= addr && new_addr < vend)

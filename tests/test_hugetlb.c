@@ -240,6 +240,55 @@ static void test_bad_args(void **state)
 	vmfs_close(m);
 }
 
+/*
+ * A mapping split on a huge page bound keeps one reservation map for its
+ * pieces: each gives back its own unfaulted pages; MAP_FIXED and mremap
+ * over part of a huge page are refused; mlockall(MCL_FUTURE) locks no
+ * hugetlb mapping.
+ */
+static void test_split_pieces(void **state)
+{
+	(void)state;
+	vmfs *m = open_machine("frames=8192,hugepages=4");
+	int pid = spawn(m, "htlb"), n0;
+	uint64_t a = hmap(m, pid, 0, 3 * HPAGE, HUGE_PRIV), out = 0, b;
+
+	assert_int_equal(pool(m, 0).resv, 3);
+	assert_int_equal(vmfs_mprotect(m, pid, a + HPAGE, HPAGE, PROT_READ), 0);   /* three pieces */
+	assert_int_equal(nmaps(m, pid), 3);
+	assert_int_equal(map_at(m, pid, a + HPAGE).prot, PROT_READ);
+	assert_int_equal(vmfs_munmap(m, pid, a + 2 * HPAGE, HPAGE), 0);
+	n0 = nmaps(m, pid);
+	assert_int_equal(pool(m, 0).resv, 2);
+	assert_int_equal(get(m, pid, a + HPAGE), 0);   /* a read fault in the middle piece */
+	assert_int_equal(pool(m, 0).resv, 1);
+	assert_int_equal(pool(m, 0).free, 3);
+	/* MAP_FIXED over part of a huge page: ENOMEM as 6.1's mmap_region; mremap: EINVAL */
+	assert_int_equal(vmfs_mmap(m, pid, a + PAGE, PAGE, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				   NULL, 0, &out), -ENOMEM);
+	b = hmap(m, pid, 0, PAGE, MAP_PRIVATE | MAP_ANONYMOUS);
+	assert_int_equal(vmfs_mremap(m, pid, b, PAGE, PAGE, VMFS_MREMAP_MAYMOVE | VMFS_MREMAP_FIXED,
+				     a + PAGE, &out), -EINVAL);
+	assert_int_equal(nmaps(m, pid), n0 + 1);
+	/* MAP_FIXED over the whole first piece replaces it, its reservation back */
+	assert_int_equal(vmfs_mmap(m, pid, a, HPAGE, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				   NULL, 0, &out), 0);
+	assert_int_equal(pool(m, 0).resv, 0);
+	assert_false(map_at(m, pid, a).flags & VMFS_MAP_HUGETLB);
+	/* mlockall(MCL_FUTURE): a new hugetlb mapping is populated (do_mmap's
+	 * populate comes from the flags asked) but not locked (mmap_region) */
+	assert_int_equal(vmfs_mlockall(m, pid, VMFS_MCL_FUTURE), 0);
+	b = hmap(m, pid, 0, HPAGE, HUGE_PRIV);
+	assert_false(map_at(m, pid, b).flags & VMFS_MAP_LOCKED);
+	assert_int_equal(pool(m, 0).resv, 0);
+	assert_int_equal(map_at(m, pid, b).private_hugetlb, 512);
+	assert_int_equal(pstat(m, pid).locked_vm, 0);
+	assert_int_equal(vmfs_exit(m, pid), 0);
+	assert_int_equal(pool(m, 0).free, 4);
+	assert_int_equal(pool(m, 0).resv, 0);
+	vmfs_close(m);
+}
+
 /* Private: fork shares the page read-only, a write copies all 2 MiB. */
 static void test_fork_cow(void **state)
 {
@@ -377,6 +426,11 @@ static void test_1g(void **state)
 	assert_int_equal(map_at(m, pid, a).private_hugetlb, 262144);
 	assert_int_equal(pstat(m, pid).hugetlb_pages, 262144);
 	assert_int_equal(vmfs_munmap(m, pid, a + HPAGE, HPAGE), -EINVAL);
+	/* mprotect of all of it: the TLB forgets the writable translation */
+	assert_int_equal(vmfs_mprotect(m, pid, a, GPAGE, PROT_READ), 0);
+	assert_int_equal(vmfs_write(m, pid, a + GPAGE - 1, "x", 1), -EFAULT);
+	assert_int_equal(vmfs_mprotect(m, pid, a, GPAGE, RW), 0);
+	put(m, pid, a + GPAGE - 1, 2);
 	child = vmfs_fork(m, pid);
 	assert_true(child > 0);
 	assert_int_equal(walk(m, child, a).paddr, walk(m, pid, a).paddr);
@@ -419,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_map_fault_2m),
 		cmocka_unit_test(test_reservations),
 		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_split_pieces),
 		cmocka_unit_test(test_fork_cow),
 		cmocka_unit_test(test_sigbus),
 		cmocka_unit_test(test_shared_fork),
