@@ -25,7 +25,7 @@
  * numbers, removed objects and numbers that are not open), calls on a dead PID,
  * madvise, mlock then munlock, mincore and msync (selector 28's values with
  * the top bit set, since 0.5), exec with its errors (selector 18's),
- * mremap (selector 10's),
+ * mremap (selector 10's), MAP_HUGETLB with no pool (selector 16's, since 0.8),
  * the /proc views, a check of maps and translations, and a sweep: one
  * access over each run of mapped pages of a process.
  *
@@ -705,6 +705,29 @@ static void op_raw_how(struct run *r, struct mproc *p, uint64_t addr, size_t len
 	EXPECT(r, "segv counter of a kernel-mode access", before.segv, after.segv);
 }
 
+/*
+ * MAP_HUGETLB on a machine with no hugetlb pool (16 frames hold no 2 MiB
+ * page): EINVAL for a size the machine has not (2^16) or cannot map with
+ * its levels, else ENOMEM from the reservation; nothing changes (since 0.8).
+ */
+static void op_hugetlb(struct run *r, struct mproc *p)
+{
+	static const unsigned logs[4] = { 0, 21, 30, 16 };
+	uint8_t k = fuzz_u8(&r->in);
+	unsigned lg = logs[k & 3];
+	int flags = (k & 4 ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_HUGETLB |
+		    (int)(lg << VMFS_MAP_HUGE_SHIFT) | (k & 8 ? MAP_FIXED : 0);
+	uint64_t len = ((uint64_t)fuzz_u8(&r->in) + 1) * PAGE, addr = k & 8 ? 1ull << 30 : 0, out = 0;
+	int64_t want = lg == 16 || r->levels < 3 || (lg == 30 && r->levels < 4) ? -EINVAL : -ENOMEM;
+	int before = vmfs_maps(r->md.m, p->pid, NULL, 0);
+
+	model_set_op(&r->md, "hugetlb mmap(%d, %#" PRIx64 ", %#" PRIx64 ", flags %#x)", p->pid, addr,
+		     len, flags);
+	EXPECT(r, "hugetlb mmap", want, vmfs_mmap(r->md.m, p->pid, addr, len, PROT_READ | PROT_WRITE,
+						  flags, NULL, 0, &out));
+	EXPECT(r, "mappings after a refused hugetlb mmap", before, vmfs_maps(r->md.m, p->pid, NULL, 0));
+}
+
 static void op_raw(struct run *r, struct mproc *p)
 {
 	uint8_t k = fuzz_u8(&r->in);
@@ -1349,7 +1372,14 @@ static void one_op(struct run *r)
 			op_mprotect(r, p);
 		break;
 	case 11: case 12: case 13: case 14: case 15: if (p) op_access(r, p); break;
-	case 16: if (p) op_raw(r, p); break;
+	case 16:
+		/* MAP_HUGETLB (since 0.8) takes this selector's values with the
+		 * top bit set: older inputs keep their meaning but there */
+		if (p && (k & 0x80))
+			op_hugetlb(r, p);
+		else if (p)
+			op_raw(r, p);
+		break;
 	case 17: op_reclaim(r); break;
 	case 18:
 		/* exec (issue 14) takes this selector's values with the top
