@@ -376,6 +376,8 @@ int do_mincore(struct vmfs *m, int pid, uint64_t start, uint64_t len, unsigned c
 		ptep = pte_offset(m, mm->cr3, va);
 		if (!ptep)
 			ptep = pmd_offset_huge(m, mm->cr3, va);   /* mincore_pte_range's huge leaf */
+		if (!ptep && is_vm_hugetlb_page(v))
+			ptep = huge_pte_offset(m, mm->cr3, va);   /* mincore_hugetlb: a pud leaf too */
 		if (ptep && pte_resident(*ptep)) {
 			vec[i] = 1;
 		} else if (ptep && pte_is_swap(*ptep)) {

@@ -56,6 +56,16 @@ uint64_t *pmd_offset_huge(const struct vmfs *m, uint64_t cr3, uint64_t va)
 	return ep;
 }
 
+uint64_t *huge_pte_offset(const struct vmfs *m, uint64_t cr3, uint64_t va)
+{
+	uint64_t *ep;
+
+	if (pt_descend(&m->phys, &m->geom, cr3, 0, va, PTE_P, PTE_P, &ep) >= m->geom.levels - 1 ||
+	    !pmd_huge_leaf(*ep))
+		return NULL;
+	return ep;
+}
+
 int64_t pt_entry_alloc(struct phys *p, uint64_t *ep, uint64_t flags, uint64_t *nr_tables)
 {
 	if (!pte_present(*ep)) {

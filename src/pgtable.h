@@ -215,6 +215,12 @@ uint64_t *pgd_offset_k(const struct vmfs *m, uint64_t va);
  * (or the walk ends at a huge pmd leaf: pmd_offset_huge finds that). */
 uint64_t *pte_offset(const struct vmfs *m, uint64_t cr3, uint64_t va);
 
+/*
+ * huge_pte_offset: the leaf with PS (a huge pmd leaf, or a hugetlb pud
+ * leaf) mapping @va under @cr3, present or PROT_NONE, or NULL.
+ */
+uint64_t *huge_pte_offset(const struct vmfs *m, uint64_t cr3, uint64_t va);
+
 /* The huge pmd leaf (pmd_huge_leaf) mapping @va under @cr3, or NULL. */
 uint64_t *pmd_offset_huge(const struct vmfs *m, uint64_t cr3, uint64_t va);
 

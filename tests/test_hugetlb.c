@@ -424,6 +424,12 @@ static void test_1g(void **state)
 	assert_int_equal((pm[3] & VMFS_PM_PFN_MASK) - (pm[2] & VMFS_PM_PFN_MASK), 1);
 	assert_int_equal(pm[3] & VMFS_PM_PFN_MASK, ((w.paddr & ~(GPAGE - 1)) >> 12) + 262143);
 	assert_int_equal(map_at(m, pid, a).private_hugetlb, 262144);
+	{
+		unsigned char vec[2] = { 0, 0 };
+
+		assert_int_equal(vmfs_mincore(m, pid, a + GPAGE / 2, 2 * PAGE, vec), 0);
+		assert_true(vec[0] == 1 && vec[1] == 1);   /* mincore_hugetlb */
+	}
 	assert_int_equal(pstat(m, pid).hugetlb_pages, 262144);
 	assert_int_equal(vmfs_munmap(m, pid, a + HPAGE, HPAGE), -EINVAL);
 	/* mprotect of all of it: the TLB forgets the writable translation */

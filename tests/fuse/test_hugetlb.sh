@@ -8,7 +8,8 @@
 #     2048 kB, Rss 0, VmFlags "ht"; maps names it /anon_hugepage (deleted);
 #     status HugetlbPages 2048 kB, VmRSS 0; the bytes read back;
 #   - a fork's child shares a shared mapping's page (Shared_Hugetlb);
-#   - vmfsctl translate stops at the pmd; vmfsctl mmap takes "huge" too;
+#   - vmfsctl translate and the pagetable file stop at the pmd leaf (PS);
+#     vmfsctl mmap takes "huge" too;
 #   - munmap of 4 KiB of it, "huge,huge1g", and more pages than the pool
 #     are refused and change nothing; munmap and exit give the pages back.
 #
@@ -57,7 +58,10 @@ ok "one hugetlb page, and every file says so"
 
 out=$("$vmfsctl" translate "$p" $((a + 0x12345))) || fail "vmfsctl translate"
 expect_match "$(printf '%s\n' "$out" | tail -n 1)" "^cached: 2 MiB page at .* \\+ offset 0x12345 .*the walk ends at the pmd: PS is set" "translate's verdict"
-ok "vmfsctl translate stops at the pmd"
+pmdline=$(grep -E "^    pmd\[[0-9]+\] .* va 0x$ax -> " "$mnt/$p/pagetable") || fail "no pmd line for 0x$ax in pagetable"
+expect_match "$pmdline" ' PS NX$' "pagetable: the hugetlb pmd leaf"
+[[ $(grep -cE "^      pte\[[0-9]+\] .* va 0x${ax:0:${#ax}-5}[0-9a-f]{5} " "$mnt/$p/pagetable") == 0 ]] || fail "pagetable lists ptes under the hugetlb leaf"
+ok "vmfsctl translate and pagetable stop at the pmd"
 
 # refused, nothing changed
 refused "$mnt/$p/ctl" "munmap $a 4K" "Invalid argument" 'cannot be split'
