@@ -1230,7 +1230,8 @@ static int64_t sys_prlimit64(struct cpu *c, uint64_t pid, uint64_t res, uint64_t
 
 /*
  * mmap: anonymous memory, or a file's host-file object (the one exec maps:
- * one page cache per file for every process); flags Linux ignores, ignored.
+ * one page cache per file for every process); flags Linux ignores, ignored;
+ * MAP_HUGETLB with its size bits (since 0.8) as vmfs_mmap takes them.
  */
 static int64_t sys_mmap(struct cpu *c, const uint64_t a[6])
 {
@@ -1240,7 +1241,8 @@ static int64_t sys_mmap(struct cpu *c, const uint64_t a[6])
 	uint64_t out = 0;
 	int rc;
 
-	flags &= MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_ANONYMOUS;
+	flags &= MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_ANONYMOUS |
+		 (flags & MAP_HUGETLB ? MAP_HUGETLB | (0x3f << VMFS_MAP_HUGE_SHIFT) : 0);
 	if ((a[0] & (PAGE_SIZE - 1)) || (a[5] & (PAGE_SIZE - 1)))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS)) {

@@ -473,7 +473,52 @@ static void test_reclaim_never(void **state)
 	vmfs_close(m);
 }
 
-int main(void)
+static char *prog;   /* cpu/hugetlb.c, built static; NULL without the CPU */
+
+/* A program on the CPU maps huge pages with MAP_HUGETLB (syscall.c's mmap), or gets ENOMEM. */
+static void test_cpu_program(void **state)
+{
+	(void)state;
+	const char *argv[] = { prog, NULL }, *envp[] = { NULL };
+	struct vmfs_cpu_status st;
+	char out[256];
+	ssize_t n;
+	unsigned long at;
+	int a, b, e1, e2;
+	vmfs *m;
+	int pid;
+
+	if (!prog)
+		skip();
+	m = open_machine("frames=4096,hugepages=1");
+	pid = load_program(m, argv, envp);
+	assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);
+	assert_int_equal(st.exit_code, 0);
+	n = vmfs_output(m, pid, 1, 0, out, sizeof(out) - 1);
+	assert_true(n > 0);
+	out[n] = 0;
+	assert_int_equal(sscanf(out, "map %lx %d %d\nmunmap4k %d\nmunmap %d\n", &at, &a, &b, &e1, &e2),
+			 5);
+	assert_int_equal(at % HPAGE, 0);
+	assert_int_equal(a, 1);
+	assert_int_equal(b, 2);
+	assert_int_equal(e1, EINVAL);
+	assert_int_equal(e2, 0);
+	assert_int_equal(pool(m, 0).free, 1);
+	vmfs_close(m);
+
+	m = open_machine("frames=4096");   /* no pool: ENOMEM */
+	pid = load_program(m, argv, envp);
+	assert_int_equal(vmfs_run(m, pid, 0, VMFS_RUN_KEEP, &st), 0);
+	assert_int_equal(st.exit_code, 1 << 8);
+	n = vmfs_output(m, pid, 1, 0, out, sizeof(out) - 1);
+	assert_true(n > 0);
+	out[n] = 0;
+	assert_string_equal(out, "mmap failed 12\n");
+	vmfs_close(m);
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_map_fault_2m),
@@ -485,7 +530,12 @@ int main(void)
 		cmocka_unit_test(test_shared_fork),
 		cmocka_unit_test(test_1g),
 		cmocka_unit_test(test_reclaim_never),
+		cmocka_unit_test(test_cpu_program),
 	};
 
+	if (argc > 1 && !(prog = realpath(argv[1], NULL))) {   /* exec resolves under root=/ */
+		perror(argv[1]);
+		return 2;
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
