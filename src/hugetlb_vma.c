@@ -23,6 +23,7 @@
 #include "hugetlb_vma.h"
 #include "error.h"
 #include "page.h"
+#include "rmap.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -216,8 +217,7 @@ static int hugetlb_no_page(struct vmfs *m, struct mm *mm, struct vma *v, uint64_
 			get_page(m, (uint64_t)head);
 		}
 	}
-	pfn_frame(&m->phys, (uint64_t)head)->mapcount++;
-	mm->c.hugetlb += nr;
+	page_add_hugetlb_rmap(m, mm, (uint64_t)head, nr);
 	set_huge_pte_at(mm, haddr, ep, make_huge_pte(v, (uint64_t)head, (v->prot & PROT_WRITE) &&
 						       ((v->flags & MAP_SHARED) || write)), shift);
 	return 0;
@@ -243,9 +243,9 @@ static int hugetlb_wp(struct vmfs *m, struct mm *mm, struct vma *v, uint64_t had
 	if ((copy = alloc_huge_page_noresv(m, h)) < 0)
 		return 1;
 	copy_user_huge_page(m, (uint64_t)copy, old, nr);
-	pfn_frame(&m->phys, (uint64_t)copy)->mapcount = 1;
+	page_add_hugetlb_rmap(m, mm, (uint64_t)copy, nr);
 	set_huge_pte_at(mm, haddr, ep, make_huge_pte(v, (uint64_t)copy, true), shift);
-	f->mapcount--;
+	page_remove_hugetlb_rmap(m, mm, old, nr);
 	page_put(m, old);
 	*cow = true;
 	return 0;
@@ -279,13 +279,10 @@ int hugetlb_zap_entry(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ep, 
 {
 	uint64_t head = pte_pfn(*ep);
 	int shift = pt_shift(&m->geom, level);
-	struct frame *f = pfn_frame(&m->phys, head);
 
 	(void)arg;
 	set_huge_pte_at(mm, va, ep, 0, shift);
-	assert(f->mapcount > 0);
-	f->mapcount--;
-	mm->c.hugetlb -= 1ull << (shift - PAGE_SHIFT);
+	page_remove_hugetlb_rmap(m, mm, head, 1ull << (shift - PAGE_SHIFT));
 	page_put(m, head);   /* the last reference: back to the pool (free_huge_page) */
 	return 0;
 }
@@ -306,8 +303,7 @@ int copy_hugetlb_entry(struct vmfs *m, struct mm *src, struct mm *dst, const str
 		e = wp;
 	}
 	get_page(m, head);
-	pfn_frame(&m->phys, head)->mapcount++;
-	dst->c.hugetlb += 1ull << (shift - PAGE_SHIFT);
+	page_add_hugetlb_rmap(m, dst, head, 1ull << (shift - PAGE_SHIFT));
 	set_pte_init(dep, e & ~PTE_A);   /* the child has not run: its TLB is empty */
 	return 0;
 }

@@ -41,6 +41,9 @@ struct resv_map {
 	uint64_t *pages;      /* shared: head pfn + 1 of the page there, 0 for none */
 };
 
+/* mmap's flags bits 26-31: MAP_HUGETLB's page size as log2 (Linux's MAP_HUGE_MASK << MAP_HUGE_SHIFT). */
+#define MAP_HUGE_BITS ((int)(0x3fu << VMFS_MAP_HUGE_SHIFT))
+
 static inline bool is_vm_hugetlb_page(const struct vma *v)
 {
 	return v->vm_flags & VM_HUGETLB;

@@ -81,7 +81,7 @@
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | \
-		   MAP_HUGETLB | (0x3f << VMFS_MAP_HUGE_SHIFT))
+		   MAP_HUGETLB | MAP_HUGE_BITS)
 
 int spares_get(struct spares *s)
 {
@@ -567,7 +567,7 @@ int do_mmap(struct vmfs *m, int pid, uint64_t addr, uint64_t len, int prot,
 		return rc;
 	if (flags & ~MAP_KNOWN)
 		return vm_error(-EINVAL, "mmap: unknown flags 0x%x", flags & ~MAP_KNOWN);
-	if ((flags & (0x3f << VMFS_MAP_HUGE_SHIFT)) && !(flags & MAP_HUGETLB))
+	if ((flags & MAP_HUGE_BITS) && !(flags & MAP_HUGETLB))
 		return vm_error(-EINVAL, "mmap: a huge page size without MAP_HUGETLB");
 	if (flags & MAP_HUGETLB) {
 		if (object)

@@ -109,6 +109,33 @@ static inline void page_remove_rmap_huge(struct vmfs *m, struct mm *mm, uint64_t
 	mm->c.rss_anon -= HPAGE_PMD_NR;
 }
 
+/*
+ * A hugetlb page (hugepage_add_anon_rmap, page_dup_file_rmap and
+ * page_remove_rmap of one, hugetlb_vma.c): one more or one fewer leaf of
+ * @mm maps the @nr pages of hugetlb page @head, counted once in the head's
+ * mapcount and @nr times in @mm's hugetlb counter (HugetlbPages), never in
+ * its RSS.  No reverse-map walk ever looks for one: it is never reclaimed.
+ */
+static inline void page_add_hugetlb_rmap(struct vmfs *m, struct mm *mm, uint64_t head, uint64_t nr)
+{
+	struct frame *f = pfn_frame(&m->phys, head);
+
+	assert((f->flags & FRAME_KIND_MASK) == FRAME_HUGETLB);
+	f->mapcount++;
+	assert(f->mapcount <= f->refcount);
+	mm->c.hugetlb += nr;
+}
+
+static inline void page_remove_hugetlb_rmap(struct vmfs *m, struct mm *mm, uint64_t head,
+					    uint64_t nr)
+{
+	struct frame *f = pfn_frame(&m->phys, head);
+
+	assert(f->mapcount > 0 && mm->c.hugetlb >= nr);
+	f->mapcount--;
+	mm->c.hugetlb -= nr;
+}
+
 typedef int (*rmap_fn)(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep, void *arg);
 
 /*

@@ -36,6 +36,7 @@
  */
 #include "cpu.h"
 #include "error.h"
+#include "hugetlb_vma.h"
 #include "klog.h"
 #include "object.h"
 #include "vmobj.h"
@@ -1242,7 +1243,7 @@ static int64_t sys_mmap(struct cpu *c, const uint64_t a[6])
 	int rc;
 
 	flags &= MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_ANONYMOUS |
-		 (flags & MAP_HUGETLB ? MAP_HUGETLB | (0x3f << VMFS_MAP_HUGE_SHIFT) : 0);
+		 (flags & MAP_HUGETLB ? MAP_HUGETLB | MAP_HUGE_BITS : 0);
 	if ((a[0] & (PAGE_SIZE - 1)) || (a[5] & (PAGE_SIZE - 1)))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS)) {
