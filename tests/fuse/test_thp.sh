@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_thp.sh - transparent huge pages through the mount (issue 17): the
-# `madvise ADDR LEN hugepage` command on PID/ctl and the files a Linux
-# user reads to see huge pages.
+# `madvise ADDR LEN hugepage` command on PID/ctl (and vmfsctl madvise's
+# nohugepage) and the files a Linux user reads to see huge pages.
 #   - a write into a 2 MiB range advised hugepage maps one huge page:
 #     smaps AnonHugePages 2048 kB, THPeligible 1, VmFlags "hg",
 #     smaps_rollup and meminfo AnonHugePages 2048 kB, vmstat
@@ -44,7 +44,7 @@ p=$(spawn "$mnt" huge)
 map "$mnt" "$p" 4M rw- private,fixed 0x40000000 >/dev/null
 map "$mnt" "$p" 4M rw- private,fixed 0x80000000 >/dev/null
 expect_eq "$(ctl "$mnt/$p/ctl" "madvise 0x40000000 4M hugepage")" ok "madvise hugepage"
-expect_eq "$(ctl "$mnt/$p/ctl" "madvise 0x80000000 2M nohugepage")" ok "madvise nohugepage"
+"$vmfsctl" madvise "$p" 0x80000000 2M nohugepage || fail "vmfsctl madvise nohugepage"
 refused "$mnt/$p/ctl" "madvise 0x40000000 4K gigantic" "Invalid argument" 'hugepage, nohugepage'
 expect_match "$(vmflags "$p" 40000000)" ' hg ' "VmFlags hg"
 expect_match "$(vmflags "$p" 80000000)" ' nh ' "VmFlags nh"
