@@ -1020,6 +1020,27 @@ static void test_madv_free(void **state)
 	vmfs_close(m);
 }
 
+/* A PROT_NONE mapping is THPeligible as Linux says, but a forced access there takes 4 KiB. */
+static void test_prot_none_mapping(void **state)
+{
+	int pid;
+	vmfs *m = open_machine("thp=always");
+	struct vmfs_map map;
+	char c = 'f';
+
+	(void)state;
+	pid = spawn(m, "none");
+	map_fixed(m, pid, BASE, HPAGE, PROT_NONE, ANON_PRIV);
+	assert_int_equal(vmfs_maps(m, pid, &map, 1), 1);
+	assert_int_equal(map.thp_eligible, 1);
+	assert_int_equal(vmfs_access(m, pid, BASE, &c, 1, VMFS_ACCESS_WRITE | VMFS_ACCESS_FORCE, NULL), 1);
+	assert_int_equal(tstat(m).thp_fault_alloc, 0);
+	assert_int_equal(walk(m, pid, BASE).state, VMFS_WALK_PROTNONE);
+	assert_int_equal(walk(m, pid, BASE).page_shift, 12);
+	assert_true(vmfs_read(m, pid, BASE, &c, 1) < 0);
+	vmfs_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1049,6 +1070,7 @@ int main(void)
 		cmocka_unit_test(test_idle),
 		cmocka_unit_test(test_mremap_fork),
 		cmocka_unit_test(test_madv_free),
+		cmocka_unit_test(test_prot_none_mapping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
