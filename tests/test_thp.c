@@ -801,9 +801,9 @@ static void rnd_check(vmfs *m, struct rproc *pr, int n)
 	assert_int_equal(tstat(m).nr_anon_transparent_hugepages, nheads);
 }
 
-static void rnd_run(uint64_t seed)
+static void rnd_run(uint64_t seed, const char *opts)
 {
-	vmfs *m = open_machine("frames=3072");
+	vmfs *m = open_machine(opts);
 	struct rproc pr[RND_PROCS];
 	uint64_t x = seed, free0 = mstat(m).frames_free;
 	int n = 1;
@@ -880,12 +880,20 @@ static void rnd_run(uint64_t seed)
 	vmfs_close(m);
 }
 
-/* Seeded runs of random operations on huge and small pages, several processes. */
+/*
+ * Seeded runs of random operations on huge and small pages, several
+ * processes, on machines of other levels, TLB sizes and policies too.
+ */
 static void test_random_mixed(void **state)
 {
 	(void)state;
 	for (uint64_t seed = 1; seed <= 6; seed++)
-		rnd_run(seed);
+		rnd_run(seed, "frames=3072");
+	for (uint64_t seed = 7; seed <= 8; seed++) {
+		rnd_run(seed, "frames=3072,levels=3,tlb=0");
+		rnd_run(seed, "frames=3072,levels=5,tlb=8,policy=mglru");
+		rnd_run(seed, "frames=3072,levels=6,tlb=512,policy=linux");
+	}
 }
 
 /*
