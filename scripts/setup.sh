@@ -21,6 +21,7 @@ packages=(
 	procps psmisc python3-psutil strace      # Linux's own tools on a mount (test_tools.sh)
 	libunicorn-dev                           # the CPU that runs programs in the machine (src/cpu.c)
 	qemu-user                                # qemu-x86_64: the CPU figures' comparison (vmfs-bench)
+	libgraphviz-dev                          # libgvc, libcgraph: vmfsctl draw walk/tree
 )
 
 missing=()
