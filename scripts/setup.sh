@@ -22,6 +22,7 @@ packages=(
 	libunicorn-dev                           # the CPU that runs programs in the machine (src/cpu.c)
 	qemu-user                                # qemu-x86_64: the CPU figures' comparison (vmfs-bench)
 	libgraphviz-dev                          # libgvc, libcgraph: vmfsctl draw walk/tree
+	tmux                                     # tests: vmfsctl watch in a real terminal
 )
 
 missing=()

@@ -1391,7 +1391,7 @@ static const struct command commands[] = {
 	  "uncached (mapped but not in memory, or in a swap slot) or unallocated.\n"
 	  "The walk has no side effects: nothing is faulted in or marked accessed.\n",
 	  cmd_translate, NULL, false },
-	/* pictures (issue 19): vmfsctl_draw.c, vmfsctl_phys.c */
+	/* pictures (issue 19): vmfsctl_draw.c, vmfsctl_phys.c, vmfsctl_watch.c */
 	{ "draw", 1, 70, "walk|tree|phys ARGS... [-o FILE] [-T svg|png|pdf]",
 	  "draw a walk, the page-table tree or physical memory",
 	  "draw walk PID ADDR... [-o FILE] [-T svg|png|pdf]\n"
@@ -1412,6 +1412,16 @@ static const struct command commands[] = {
 	  "walk and tree are laid out by Graphviz's library; -T picks its output\n"
 	  "format (default svg).  Without -o the picture goes to standard output.\n",
 	  cmd_draw, NULL, false },
+	{ "watch", 0, 3, "[PID] [-n SECS]",
+	  "a terminal view of the machine, redrawn every second",
+	  "Redraws every SECS seconds (default 1, -n 0.1 to 3600): free and used\n"
+	  "frames with a bar, faults per second (minor, major, copy-on-write), swap\n"
+	  "in and out per second, each process's RSS and faults (PID: that one\n"
+	  "only), and the LRU lists of meminfo (Active, Inactive) when the policy\n"
+	  "keeps them.  q or Ctrl-C ends it; the terminal is left as it was (the\n"
+	  "alternate screen, the cursor and the terminal modes are restored).  When\n"
+	  "standard output is not a terminal it prints one view and exits.\n",
+	  cmd_watch, NULL, false },
 	{ "stat", 0, 0, "",
 	  "the machine's configuration and counters",
 	  "One 'key value' line each.  levels, va_bits, policy (the current one)\n"

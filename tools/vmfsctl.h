@@ -1,8 +1,8 @@
 /*
  * vmfsctl.h - what the parts of vmfsctl share: vmfsctl.c (the commands that
  * are a few reads and writes, the command table, main), vmfsctl_draw.c (the
- * Graphviz pictures: draw walk, draw tree) and vmfsctl_phys.c (draw phys,
- * plain SVG).
+ * Graphviz pictures: draw walk, draw tree), vmfsctl_phys.c (draw phys,
+ * plain SVG) and vmfsctl_watch.c (the terminal view).
  *
  * What stays true: every part reads only the files of the mount (mount_dir),
  * never libvmfs; a failure prints "vmfsctl: MESSAGE" through fail() and
@@ -144,5 +144,6 @@ int draw_phys(int pid, const char *out);
 
 /* the commands of the other parts */
 int cmd_draw(const struct command *c, int argc, char **argv);
+int cmd_watch(const struct command *c, int argc, char **argv);
 
 #endif
