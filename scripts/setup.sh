@@ -23,6 +23,7 @@ packages=(
 	qemu-user                                # qemu-x86_64: the CPU figures' comparison (vmfs-bench)
 	libgraphviz-dev                          # libgvc, libcgraph: vmfsctl draw walk/tree
 	tmux                                     # tests: vmfsctl watch in a real terminal
+	chromium                                 # tests: the HTML tutorial in a headless browser
 )
 
 missing=()

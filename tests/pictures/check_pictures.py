@@ -13,6 +13,8 @@ files of the live mount it was drawn from (test_pictures.sh calls it).
         the owner kpageflags and the processes' pagemaps give, "shared" and
         "dirty" as kpagecount and kpageflags say; with PID, its frames
         highlighted; a legend
+  blank PNG...                       each screenshot has 3 colours or more
+        (a blank page has 1, a page whose pictures failed few)
   text SVG                           print the text of every <text>, one a
         line (Graphviz writes "-" as "&#45;": grep the file would miss it)
 
@@ -239,6 +241,48 @@ def check_phys(mnt, svg, highlight=None):
         print(f"ok - phys: {nframes} frames drawn as kpageflags, kpagecount and pagemap say ({kinds})")
 
 
+def png_colours(path):
+    """The distinct pixel values of an 8-bit RGB or RGBA PNG (a screenshot), up to 1000."""
+    import zlib
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(f"{path} is not a PNG")
+    pos, idat, w = 8, b"", 0
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", chunk[:10])
+            if depth != 8 or ctype not in (2, 6):
+                raise ValueError(f"{path}: depth {depth}, colour type {ctype}")
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + n
+    raw, stride, prev, seen = zlib.decompress(idat), w * bpp, None, set()
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        prev = prev or bytearray(stride)
+        for x in range(stride):     # the PNG filters, to get the pixels back
+            a = line[x - bpp] if x >= bpp else 0
+            b, c = prev[x], prev[x - bpp] if x >= bpp else 0
+            if f == 1:
+                line[x] = (line[x] + a) & 255
+            elif f == 2:
+                line[x] = (line[x] + b) & 255
+            elif f == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = line
+        for x in range(0, stride, bpp * 7):     # a sample of each row is enough
+            seen.add(bytes(line[x:x + bpp]))
+        if len(seen) >= 1000:
+            break
+    return len(seen)
+
+
 def main(argv):
     what = argv[1]
     if what == "walk":
@@ -249,6 +293,13 @@ def main(argv):
     elif what == "text":
         for t in ET.parse(argv[2]).getroot().iter(SVG + "text"):
             print("".join(t.itertext()))
+    elif what == "blank":
+        for path in argv[2:]:
+            n = png_colours(path)
+            if n < 3:
+                bad(f"{path}: the screenshot is blank ({n} colours)")
+            else:
+                print(f"ok - {path}: {n}{'+' if n >= 1000 else ''} colours")
     elif what == "phys":
         check_phys(argv[2], argv[3], int(argv[4]) if len(argv) > 4 else None)
     else:
