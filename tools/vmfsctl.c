@@ -908,8 +908,8 @@ void pte_target(uint64_t e, bool leaf, char *buf, size_t size)
 
 	if (e == 0)
 		snprintf(buf, size, "(empty)");
-	else if (e & PTE_P)
-		snprintf(buf, size, "%s 0x%" PRIx64, leaf ? "frame" : "table", addr);
+	else if (e & PTE_P)   /* PS above the last level: a huge page's frame (issue 17) */
+		snprintf(buf, size, "%s 0x%" PRIx64, leaf || (e & PTE_PS) ? "frame" : "table", addr);
 	else if (leaf && (e & PTE_PROTNONE))
 		snprintf(buf, size, "frame 0x%" PRIx64 " (not present: PROT_NONE)", addr);
 	else if (leaf && (e & PTE_SWAP))

@@ -220,24 +220,30 @@ static void binary_bits(uint64_t v, int width, char *buf)
 	buf[width] = '\0';
 }
 
-/* walk_address - the node a<N>_addr: the address's fields in a row, one port each. */
+/*
+ * walk_address - the node a<N>_addr: the address's fields in a row, one
+ * port each.  A walk that ends at a huge page (@fields < levels) uses
+ * fewer index fields: the bits below its last level are all the offset.
+ */
 static void walk_address(struct sbuf *d, int n, uint64_t addr, const struct pt_head *h,
-			 const struct va_split *s)
+			 const struct va_split *s, int fields)
 {
+	int offbits = fields == h->levels ? PAGE_SHIFT : s->shift[fields - 1];
 	char bits[72];
 
 	sb_printf(d, "  a%d_addr [label=<<table " TABLE_ATTRS "><tr>", n);
 	if (s->va_bits < 64)
 		sb_printf(d, "<td port=\"sign\">bits 63-%d<br/>sign<br/>0x%" PRIx64 "</td>", s->va_bits, s->sign);
-	for (int l = 0; l < h->levels; l++) {
+	for (int l = 0; l < fields; l++) {
 		binary_bits(s->index[l], s->width[l], bits);
 		sb_printf(d, "<td port=\"f%d\" bgcolor=\"%s\">bits %d-%d<br/><b>%s</b> %s<br/>index %" PRIu64 "</td>",
 			  l, level_colour[l], s->shift[l] + s->width[l] - 1, s->shift[l], h->names[l], bits,
 			  s->index[l]);
 	}
-	binary_bits(addr & 0xfff, PAGE_SHIFT, bits);
-	sb_printf(d, "<td port=\"off\">bits 11-0<br/><b>offset</b> %s<br/>0x%" PRIx64 "</td></tr></table>>];\n",
-		  bits, addr & 0xfff);
+	binary_bits(addr & ((UINT64_C(1) << offbits) - 1), offbits, bits);
+	sb_printf(d, "<td port=\"off\">bits %d-0<br/><b>%s</b> %s<br/>0x%" PRIx64 "</td></tr></table>>];\n",
+		  offbits - 1, fields == h->levels ? "offset" : "offset in the huge page", bits,
+		  addr & ((UINT64_C(1) << offbits) - 1));
 }
 
 /* walk_table - the node a<N>_t<L>: the table at level @l and the entry the walk used. */
@@ -279,8 +285,8 @@ static int walk_one(struct sbuf *d, int n, int pid, const char *name, uint64_t a
 	sb_xml(d, name);
 	sb_printf(d, "): %s; %d levels, %d-bit addresses>;\n    labeljust=l; style=rounded; color=\"#999999\";\n",
 		  !s.canonical ? "not canonical" : s.user ? "user half" : "kernel half", h->levels, s.va_bits);
-	walk_address(d, n, addr, h, &s);
 	if (!s.canonical) {
+		walk_address(d, n, addr, h, &s, h->levels);
 		sb_printf(d, "  a%d_stop [shape=box, style=filled, fillcolor=\"#f4cccc\", label=\"not canonical "
 			  "(bits 63-%d differ from bit %d): no walk; an access faults\"];\n"
 			  "  a%d_addr:sign -> a%d_stop;\n  }\n", n, s.va_bits, s.va_bits - 1, n, n);
@@ -289,6 +295,7 @@ static int walk_one(struct sbuf *d, int n, int pid, const char *name, uint64_t a
 	if ((rc = pt_walk(phys, h, &s, row, &nrows)) < 0)
 		return fail("%s/phys: reading 8 bytes at 0x%" PRIx64 ": %s", mount_dir, row[nrows - 1].at,
 			    strerror(-rc));
+	walk_address(d, n, addr, h, &s, pt_huge(h, row, nrows) ? nrows : h->levels);
 
 	sb_printf(d, "  a%d_cr3 [shape=box, style=filled, fillcolor=\"#eeeeee\", label=\"cr3 0x%" PRIx64 "\"];\n",
 		  n, h->cr3);

@@ -105,8 +105,8 @@ def check_walk(vmfsctl, mnt, pid, svg, addrs):
             if f" 0x{frame >> 12:x} (phys 0x{frame:x})" not in texts or \
                     f"byte at offset 0x{off:x}: phys 0x{paddr:x}" not in texts:
                 bad(f"walk {a}: the frame box {texts} is not frame 0x{frame:x}, byte 0x{paddr:x}")
-            if addr < 1 << 63 and pagemap_pfn(mnt, pid, addr) != frame >> 12:
-                bad(f"walk {a}: frame 0x{frame:x}, pagemap says {pagemap_pfn(mnt, pid, addr)}")
+            if addr < 1 << 63 and pagemap_pfn(mnt, pid, addr) != paddr >> 12:
+                bad(f"walk {a}: the byte's frame 0x{paddr >> 12:x}, pagemap says {pagemap_pfn(mnt, pid, addr)}")
         elif f"a{n}_frame" in got:
             bad(f"walk {a}: a frame is drawn but translate found none ({verdict})")
     if not errors:
@@ -134,9 +134,11 @@ def check_tree(mnt, pid, svg, lo=0, hi=1 << 64):
     want = {}
     for line in text[1:]:
         m = LEAF.match(line)
-        if not m or len(m.group(1)) // 2 != levels - 1:
+        if not m:
             continue
         name, idx, entry, va = m.group(2), m.group(3), int(m.group(5), 16), int(m.group(6), 16)
+        if len(m.group(1)) // 2 != levels - 1 and (entry & 0x81) != 0x81:
+            continue    # a table, not a leaf nor a huge page (P and PS)
         if lo <= va < hi:
             want[f"{name}[{idx}] va 0x{va:x}"] = (entry, va)
     seen = 0
@@ -146,10 +148,11 @@ def check_tree(mnt, pid, svg, lo=0, hi=1 << 64):
             if re.fullmatch(r"[0-9a-f]+-[0-9a-f]+ .*", t):
                 header = t
                 continue
-            if not re.fullmatch(leaf + r"\[\d+\] va 0x[0-9a-f]+", t):
+            if not re.fullmatch(r"\w+\[\d+\] va 0x[0-9a-f]+", t):
                 continue
-            if t not in want:
+            if t not in want and t.startswith(leaf + "["):
                 bad(f"tree: row '{t}' is not a leaf of pagetable in the range")
+            if t not in want:
                 continue
             entry, va = want.pop(t)
             seen += 1
@@ -160,7 +163,7 @@ def check_tree(mnt, pid, svg, lo=0, hi=1 << 64):
                 bad(f"tree: {t} is under '{header}', maps says '{vma[0][2] if vma else None}'")
             if entry & 1:
                 pfn = (entry & 0x000ffffffffff000) >> 12
-                if pagemap_pfn(mnt, pid, va) != pfn:
+                if pagemap_pfn(mnt, pid, va) != pfn:   # a huge page's first frame too
                     bad(f"tree: {t}: frame 0x{pfn:x}, pagemap {pagemap_pfn(mnt, pid, va)}")
                 count = u64(f"{mnt}/kpagecount", pfn)
                 shared = f"shared x{count}"
