@@ -1473,7 +1473,7 @@ static void help_all(void)
 	       "See vmfsctl(1), vmfs(1) and vmfs-tutorial(7).\n");
 }
 
-static void help_command(const struct command *c)
+void help_command(const struct command *c)
 {
 	printf("Usage: vmfsctl [-m MOUNTPOINT] %s%s%s\n\n%s", c->name, *c->args ? " " : "", c->args, c->help);
 }

@@ -116,6 +116,7 @@ void status_name(const char *status, char *name, size_t size);
 bool parse_pid(const char *s, int *pid);
 bool parse_addr(const char *s, uint64_t *addr);
 int pid_arg(const struct command *c, const char *s, int *pid);
+void help_command(const struct command *c);
 
 /* the page tables, read through PID/pagetable's first line and phys */
 bool pt_head_parse(const char *text, struct pt_head *h);

@@ -696,6 +696,11 @@ int cmd_draw(const struct command *c, int argc, char **argv)
 	int npos = 0, opt, pid = 0, hl = 0, rc;
 	uint64_t a, b;
 
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			help_command(c);
+			return 0;
+		}
 	if (strcmp(what, "walk") != 0 && strcmp(what, "tree") != 0 && strcmp(what, "phys") != 0)
 		return usage_error(c->name, "draw: '%s' is not a picture (walk, tree or phys)", what);
 	opterr = 0;

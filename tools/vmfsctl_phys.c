@@ -118,14 +118,37 @@ static int object_index(struct phys_map *pm, const char *file)
 	return ++pm->nobjs;
 }
 
+#define PM_CHUNK 512   /* pagemap words read at once: one FUSE read, not one a page */
+
+/* read_words - up to PM_CHUNK words of @fd from word @first (at most @n); 0 or -errno. */
+static int read_words(int fd, uint64_t first, uint64_t n, uint64_t *words)
+{
+	unsigned char buf[PM_CHUNK * 8];
+	size_t want = (size_t)(n < PM_CHUNK ? n : PM_CHUNK) * 8, got = 0;
+
+	while (got < want) {
+		ssize_t r = pread(fd, buf + got, want - got, (off_t)(first * 8 + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		got += (size_t)r;
+	}
+	for (size_t i = 0; i < want / 8; i++)
+		words[i] = word(buf, i);
+	return 0;
+}
+
 /*
  * map_process - mark the frames @pid maps (its maps, then its pagemap's
- * words of each mapping, read a mapping at a time); a process that ended
+ * words of each mapping, PM_CHUNK at a time); a process that ended
  * meanwhile is skipped.  0, or 1 after a message.
  */
 static int map_process(struct phys_map *pm, int pid, int highlight)
 {
 	char rel[48], path[4096], *maps = NULL;
+	uint64_t words[PM_CHUNK];
 	int rc, fd;
 
 	snprintf(rel, sizeof(rel), "%d/maps", pid);
@@ -157,10 +180,11 @@ static int map_process(struct phys_map *pm, int pid, int highlight)
 		if (at && one[at] == '/')
 			file = object_index(pm, one + at);
 		for (uint64_t va = start; va < end; va += 4096) {
-			uint64_t e;
+			uint64_t e, i = (va - start) >> PAGE_SHIFT;
 
-			if (read_entry(fd, (va >> PAGE_SHIFT) * 8, &e) < 0)
+			if (i % PM_CHUNK == 0 && read_words(fd, va >> PAGE_SHIFT, (end - va) >> PAGE_SHIFT, words) < 0)
 				break;
+			e = words[i % PM_CHUNK];
 			if (!(e >> 63 & 1))
 				continue;
 			e &= (UINT64_C(1) << 55) - 1;

@@ -336,6 +336,10 @@ int cmd_watch(const struct command *c, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		const char *s = argv[i];
 
+		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+			help_command(c);
+			return 0;
+		}
 		if (strcmp(s, "-n") == 0 || strcmp(s, "--interval") == 0) {
 			if (i + 1 >= argc)
 				return usage_error(c->name, "watch: %s needs SECS", s);

@@ -214,5 +214,9 @@ if ((graphviz)); then
 fi
 [[ ! -e x.svg ]] || fail "a failed draw left x.svg"
 "$VMFSCTL" --help | grep -q '^  draw ' || fail "vmfsctl --help does not list draw"
-"$VMFSCTL" draw --help | grep -q '^Usage: vmfsctl \[-m MOUNTPOINT\] draw' || fail "vmfsctl draw --help"
+for h in "draw --help" "draw walk --help" "draw tree 1 -h" "draw phys --help"; do
+	# shellcheck disable=SC2086 # the words of $h are the arguments
+	"$VMFSCTL" $h >"$t/help" || fail "vmfsctl $h failed"
+	grep -q '^Usage: vmfsctl \[-m MOUNTPOINT\] draw' "$t/help" || fail "vmfsctl $h: $(head -n 1 "$t/help")"
+done
 ok "draw: usage mistakes exit 2, failures exit 1, no file left behind"
