@@ -25,6 +25,11 @@
  *                 entry's 8 bytes from phys at table + 8 * index, and
  *                 PID/maps to tell an unallocated page from an uncached one
  *   stat          config, vmstat, meminfo and swaps
+ *   draw          pictures (vmfsctl_draw.c, vmfsctl_phys.c): translate's
+ *                 walk, PID/pagetable as a tree, physical memory from
+ *                 kpageflags, kpagecount and the pagemaps
+ *   watch         a terminal view of config, vmstat, meminfo and every
+ *                 process's status and stat (vmfsctl_watch.c)
  *
  * What stays true: a failed ctl command prints "vmfsctl: MESSAGE", where
  * MESSAGE is the answer's text after "error: ", and exits 1; so does any
