@@ -60,7 +60,14 @@ rc=0; "$VMFSCTL" watch 1 2 >/dev/null 2>&1 || rc=$?
 expect_eq "$rc" 2 "watch 1 2"
 rc=0; "$VMFSCTL" watch 99 >/dev/null 2>"$t/err" || rc=$?
 expect_eq "$rc/$(cat "$t/err")" "1/vmfsctl: no process 99" "watch 99"
-ok "watch: one plain view when not a terminal; bad arguments exit 2, a missing process 1"
+# Under the linux policy, the lists line is meminfo's LRU lines, in pages.
+"$VMFSCTL" policy linux
+lists=$("$VMFSCTL" watch | grep '^lists')
+kb() { echo $(($(field "$mnt/meminfo" "$1") / 4)); }
+expect_eq "$lists" "lists (pages): active anon $(kb 'Active(anon)'), inactive anon $(kb 'Inactive(anon)'), active file $(kb 'Active(file)'), inactive file $(kb 'Inactive(file)')" \
+	"watch's lists under policy linux"
+"$VMFSCTL" policy clock
+ok "watch: one plain view when not a terminal, the LRU lists under linux; bad arguments exit 2, a missing process 1"
 
 # ---- in tmux ------------------------------------------------------------------------
 tm -f /dev/null new-session -d -s w -x 100 -y 30 \
