@@ -84,7 +84,7 @@ pmdline=$(grep -E '^    pmd\[[0-9]+\] .* va 0x40000000 -> ' "$mnt/$p/pagetable")
 expect_match "$pmdline" "-> frame 0x$(printf '%x' $((head_pfn * 4096)))  P RW US A D PS NX\$" "pagetable: the pmd leaf"
 [[ $(grep -cE '^      pte\[[0-9]+\] .* va 0x400[0-9a-f]{5} ' "$mnt/$p/pagetable") == 0 ]] || fail "pagetable lists ptes under the huge leaf"
 out=$("$vmfsctl" translate "$p" 0x40012345) || fail "vmfsctl translate"
-expect_match "$(printf '%s\n' "$out" | tail -n 1)" "^cached: 2 MiB page at 0x$(printf '%x' $((head_pfn * 4096))) \\+ offset 0x12345 .*the walk ends at the pmd: PS is set" "translate's verdict"
+expect_match "$(printf '%s\n' "$out" | tail -n 1)" "^cached: huge page \\(pmd entry with PS\\) at frame 0x$(printf '%x' $((head_pfn * 4096))) \\+ offset 0x12345 .*the walk ends at the pmd: PS is set" "translate's verdict"
 expect_match "$(printf '%s\n' "$out" | grep '^  pmd ')" ' PS ' "translate: the pmd entry has PS"
 [[ $(printf '%s\n' "$out" | grep -c '^  pte ') == 0 ]] || fail "translate went below the huge pmd"
 ok "vmfsctl translate stops at the pmd"
