@@ -37,13 +37,14 @@ bool thp_vma_allowable(const struct vmfs *m, const struct vma *v, uint64_t va)
 {
 	uint64_t haddr = va & HPAGE_PMD_MASK;
 
-	if (m->geom.levels < 3 || v->obj || !(v->flags & MAP_PRIVATE) || v->prot == PROT_NONE ||
+	if (m->geom.levels < 3 || v->obj || !(v->flags & MAP_PRIVATE) ||
 	    (v->vm_flags & VM_NOHUGEPAGE) || m->opt.thp == THP_NEVER ||
 	    (m->opt.thp == THP_MADVISE && !(v->vm_flags & VM_HUGEPAGE)))
 		return false;
 	if (va == UINT64_MAX)   /* the mapping alone: is some 2 MiB of it eligible? */
 		return ((v->start + HPAGE_PMD_SIZE - 1) & HPAGE_PMD_MASK) + HPAGE_PMD_SIZE <= v->end;
-	return haddr >= v->start && haddr + HPAGE_PMD_SIZE <= v->end;
+	/* a fault in a PROT_NONE mapping is a forced access's: 4 KiB pages there */
+	return v->prot != PROT_NONE && haddr >= v->start && haddr + HPAGE_PMD_SIZE <= v->end;
 }
 
 /*

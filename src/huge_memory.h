@@ -23,10 +23,11 @@
 
 /*
  * May a fault at @va of @v take a huge page (thp_vma_allowable with
- * transhuge_vma_suitable)?  A private anonymous mapping that allows
- * access, the thp= mode (always; madvise: VM_HUGEPAGE), not
- * VM_NOHUGEPAGE, the 2 MiB around @va wholly inside @v, levels >= 3.
- * With @va UINT64_MAX only the mapping is asked (smaps' THPeligible).
+ * transhuge_vma_suitable)?  A private anonymous mapping, the thp= mode
+ * (always; madvise: VM_HUGEPAGE), not VM_NOHUGEPAGE, the 2 MiB around @va
+ * wholly inside @v, levels >= 3, and not PROT_NONE (where only a forced
+ * access faults).  With @va UINT64_MAX only the mapping is asked, as
+ * hugepage_vma_check asks it for smaps' THPeligible (prot aside).
  */
 bool thp_vma_allowable(const struct vmfs *m, const struct vma *v, uint64_t va);
 

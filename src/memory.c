@@ -4,7 +4,11 @@
  * the hardware has no usable entry for an address of a mapping that allows
  * the access.
  *
- *   handle_mm_fault ─► handle_pte_fault (on the leaf entry, or none)
+ *   handle_mm_fault ─► handle_pmd_fault (no pte table there: huge_memory.c's
+ *        │              do_huge_pmd_anonymous_page for an eligible mapping,
+ *        │              do_huge_pmd_wp_page for a write to a huge leaf)
+ *        ▼ then, unless that did it or there is a pte table
+ *   handle_pte_fault (on the leaf entry, or none)
  *        ├─ pte none, anonymous mapping ─► do_anonymous_page   (minor: a read
  *        │                                  maps the shared zero page, a write
  *        │                                  takes a zeroed frame)

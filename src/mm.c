@@ -15,6 +15,10 @@
  * one of its own, linked to the parent's (anon_vma_fork), which is what
  * keeps the child's mappings from merging where the parent's do (mmap.c).
  *
+ * A huge pmd leaf (transparent huge pages, huge_memory.c) is copied whole
+ * (copy_huge_pmd) and zapped whole (zap_huge_pmd) when the range covers
+ * its 2 MiB; one only partly inside a zapped range is split first.
+ *
  * A swap entry copied to the child adds a reference to its slot; exit and
  * munmap drop them, and a swap-cache page nobody refers to any more is
  * freed with its slot.

@@ -801,9 +801,9 @@ static void rnd_check(vmfs *m, struct rproc *pr, int n)
 	assert_int_equal(tstat(m).nr_anon_transparent_hugepages, nheads);
 }
 
-static void rnd_run(uint64_t seed)
+static void rnd_run(uint64_t seed, const char *opts)
 {
-	vmfs *m = open_machine("frames=3072");
+	vmfs *m = open_machine(opts);
 	struct rproc pr[RND_PROCS];
 	uint64_t x = seed, free0 = mstat(m).frames_free;
 	int n = 1;
@@ -880,12 +880,20 @@ static void rnd_run(uint64_t seed)
 	vmfs_close(m);
 }
 
-/* Seeded runs of random operations on huge and small pages, several processes. */
+/*
+ * Seeded runs of random operations on huge and small pages, several
+ * processes, on machines of other levels, TLB sizes and policies too.
+ */
 static void test_random_mixed(void **state)
 {
 	(void)state;
 	for (uint64_t seed = 1; seed <= 6; seed++)
-		rnd_run(seed);
+		rnd_run(seed, "frames=3072");
+	for (uint64_t seed = 7; seed <= 8; seed++) {
+		rnd_run(seed, "frames=3072,levels=3,tlb=0");
+		rnd_run(seed, "frames=3072,levels=5,tlb=8,policy=mglru");
+		rnd_run(seed, "frames=3072,levels=6,tlb=512,policy=linux");
+	}
 }
 
 /*
@@ -1020,6 +1028,27 @@ static void test_madv_free(void **state)
 	vmfs_close(m);
 }
 
+/* A PROT_NONE mapping is THPeligible as Linux says, but a forced access there takes 4 KiB. */
+static void test_prot_none_mapping(void **state)
+{
+	int pid;
+	vmfs *m = open_machine("thp=always");
+	struct vmfs_map map;
+	char c = 'f';
+
+	(void)state;
+	pid = spawn(m, "none");
+	map_fixed(m, pid, BASE, HPAGE, PROT_NONE, ANON_PRIV);
+	assert_int_equal(vmfs_maps(m, pid, &map, 1), 1);
+	assert_int_equal(map.thp_eligible, 1);
+	assert_int_equal(vmfs_access(m, pid, BASE, &c, 1, VMFS_ACCESS_WRITE | VMFS_ACCESS_FORCE, NULL), 1);
+	assert_int_equal(tstat(m).thp_fault_alloc, 0);
+	assert_int_equal(walk(m, pid, BASE).state, VMFS_WALK_PROTNONE);
+	assert_int_equal(walk(m, pid, BASE).page_shift, 12);
+	assert_true(vmfs_read(m, pid, BASE, &c, 1) < 0);
+	vmfs_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1049,6 +1078,7 @@ int main(void)
 		cmocka_unit_test(test_idle),
 		cmocka_unit_test(test_mremap_fork),
 		cmocka_unit_test(test_madv_free),
+		cmocka_unit_test(test_prot_none_mapping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

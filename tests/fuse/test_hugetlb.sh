@@ -11,7 +11,9 @@
 #   - vmfsctl translate and the pagetable file stop at the pmd leaf (PS);
 #     vmfsctl mmap takes "huge" too;
 #   - munmap of 4 KiB of it, "huge,huge1g", and more pages than the pool
-#     are refused and change nothing; munmap and exit give the pages back.
+#     are refused and change nothing; munmap and exit give the pages back;
+#   - huge1g on a machine with a 1 GiB pool: KernelPageSize 1048576 kB,
+#     vmfsctl translate ends at the pud.
 #
 # Usage: test_hugetlb.sh DAEMON SOURCEDIR VMFSCTL (meson passes them)
 set -euo pipefail
@@ -57,7 +59,7 @@ expect_eq "$(field "$mnt/$p/smaps_rollup" Private_Hugetlb)" 2048 "smaps_rollup P
 ok "one hugetlb page, and every file says so"
 
 out=$("$vmfsctl" translate "$p" $((a + 0x12345))) || fail "vmfsctl translate"
-expect_match "$(printf '%s\n' "$out" | tail -n 1)" "^cached: 2 MiB page at .* \\+ offset 0x12345 .*the walk ends at the pmd: PS is set" "translate's verdict"
+expect_match "$(printf '%s\n' "$out" | tail -n 1)" "^cached: huge page \\(pmd entry with PS\\) at frame .* \\+ offset 0x12345 .*the walk ends at the pmd: PS is set" "translate's verdict"
 pmdline=$(grep -E "^    pmd\[[0-9]+\] .* va 0x$ax -> " "$mnt/$p/pagetable") || fail "no pmd line for 0x$ax in pagetable"
 expect_match "$pmdline" ' PS NX$' "pagetable: the hugetlb pmd leaf"
 [[ $(grep -cE "^      pte\[[0-9]+\] .* va 0x${ax:0:${#ax}-5}[0-9a-f]{5} " "$mnt/$p/pagetable") == 0 ]] || fail "pagetable lists ptes under the hugetlb leaf"
@@ -93,4 +95,21 @@ expect_eq "$(field "$mnt/meminfo" HugePages_Free)" 3 "exit gave the rest back"
 expect_eq "$(field "$mnt/meminfo" HugePages_Rsvd)" 0 "no reservation left"
 ok "munmap and exit give the pages back"
 
+vmfs_unmount "$mnt"
+
+# 1 GiB: huge1g, the walk ends at the pud (contents=none: no host memory for it)
+vmfs_mount "$mnt" frames=263168,contents=none,hugepages_1g=1,levels=4
+p=$(spawn "$mnt" gig)
+g=$(map "$mnt" "$p" 1G rw- private,huge1g)
+(( g % (1 << 30) == 0 )) || fail "1 GiB hugetlb mapping at $g is not 1 GiB-aligned"
+gx=$(printf '%x' "$g")
+printf 'x' >"$t/one"
+mem_write "$mnt" "$p" $((g + (1 << 30) - 4096)) "$t/one"
+expect_eq "$(smaps_field "$p" "$gx" KernelPageSize)" 1048576 "smaps KernelPageSize of a 1 GiB page"
+expect_eq "$(smaps_field "$p" "$gx" Private_Hugetlb)" 1048576 "smaps Private_Hugetlb of a 1 GiB page"
+out=$("$vmfsctl" translate "$p" $((g + 0x2345678))) || fail "vmfsctl translate of the 1 GiB page"
+expect_match "$(printf '%s\n' "$out" | tail -n 1)" "^cached: huge page \\(pud entry with PS\\) at frame .* \\+ offset 0x2345678 .*the walk ends at the pud: PS is set" "translate's verdict at the pud"
+refused "$mnt/$p/ctl" "munmap $((g + (2 << 20))) 2M" "Invalid argument" 'cannot be split'
+expect_eq "$(ctl "$mnt/$p/ctl" exit)" ok "exit"
+ok "a 1 GiB hugetlb page: the walk ends at the pud"
 vmfs_unmount "$mnt"
