@@ -26,7 +26,11 @@
  *     only for a mapped page, its frame holds the model's bytes, each walk
  *     entry is the one in physical memory, a writable leaf is never shared
  *     with another buffer, and the pages of one shared buffer use one frame;
- *   - the TLB never changes a result (each seed runs with tlb=0 and tlb=8).
+ *   - the TLB never changes a result (each seed runs with tlb=0 and tlb=8);
+ *   - with memory to spare and 3 levels or more, a hugetlb mapping made,
+ *     written, read and unmapped at each periodic check (hugetlb_episode,
+ *     since 0.8) reads back what was written and leaves every frame and
+ *     table as it found it.
  *
  * Pressure mode (--frames N with N below the model's live pages, e.g. 8 to
  * 24, and --policy P): every operation runs under constant eviction and
@@ -1676,6 +1680,78 @@ static void one_op(struct run *r)
 	}
 }
 
+/*
+ * A hugetlb episode (issue 17, since 0.8), at each periodic check of a run
+ * with memory to spare and 3 levels or more, that leaves the machine as
+ * it found it: the 2 MiB pool grown to one page (vm.nr_hugepages: it may
+ * find no free aligned block among the model's pages, and then the mmap
+ * is ENOMEM), a private or shared MAP_HUGETLB mapping in process @p,
+ * random writes to it read back byte for byte (the first one faults the
+ * page in, its reservation consumed: HugePages_Rsvd), a walk ending at the
+ * pmd, munmap of 4 KiB of it refused, then munmap and the pool shrunk to
+ * nothing again, every frame back.  Its own random numbers (from the seed
+ * and the operation's number), so the run's operations stay the same.
+ */
+static void hugetlb_episode(struct run *r, struct mproc *p)
+{
+	uint64_t rng = r->seed * 0x9e3779b97f4a7c15ull + (uint64_t)r->opno, one = 1, zero = 0;
+	uint64_t a = 0, off[8];
+	unsigned char b[8], got;
+	struct vmfs_huge_stat hs;
+	struct vmfs_stat before, after;
+	struct vmfs_fault f;
+	struct vmfs_walk w;
+	int flags = (splitmix64(&rng) & 1 ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_HUGETLB;
+	int rc;
+
+	model_set_op(&r->md, "hugetlb episode in %d after op %ld", p->pid, r->opno);
+	model_expect(&r->md, "vmfs_stat", 0, vmfs_stat(r->md.m, &before));
+	model_expect(&r->md, "vm.nr_hugepages=1", 0, vmfs_sysctl(r->md.m, "vm.nr_hugepages", NULL, &one));
+	model_expect(&r->md, "vmfs_huge_stat", 0, vmfs_huge_stat(r->md.m, &hs));
+	rc = vmfs_mmap(r->md.m, p->pid, 0, 2u << 20, PROT_READ | PROT_WRITE, flags, NULL, 0, &a);
+	model_expect(&r->md, "hugetlb mmap", hs.pool[0].nr ? 0 : -ENOMEM, rc);
+	if (rc == 0) {
+		for (int i = 0; i < 8; i++) {
+			off[i] = splitmix64(&rng) % (2u << 20);
+			b[i] = (unsigned char)splitmix64(&rng);
+			memset(&f, 0, sizeof(f));
+			model_expect(&r->md, "hugetlb write", 1,
+				     vmfs_access(r->md.m, p->pid, a + off[i], &b[i], 1,
+						 VMFS_ACCESS_WRITE, &f));
+			r->md.faults_seen += f.minor + f.major;
+		}
+		for (int i = 0; i < 8; i++) {
+			unsigned char want = b[i];
+
+			for (int j = i + 1; j < 8; j++)   /* a later write to the same byte wins */
+				if (off[j] == off[i])
+					want = b[j];
+			memset(&f, 0, sizeof(f));
+			model_expect(&r->md, "hugetlb read", 1,
+				     vmfs_access(r->md.m, p->pid, a + off[i], &got, 1, VMFS_ACCESS_READ, &f));
+			r->md.faults_seen += f.minor + f.major;
+			model_expect(&r->md, "hugetlb byte", want, got);
+		}
+		model_expect(&r->md, "vmfs_huge_stat", 0, vmfs_huge_stat(r->md.m, &hs));
+		model_expect(&r->md, "HugePages_Free after the fault", 0, (int64_t)hs.pool[0].free);
+		model_expect(&r->md, "HugePages_Rsvd after the fault", 0, (int64_t)hs.pool[0].resv);
+		model_expect(&r->md, "translate", 0, vmfs_translate(r->md.m, p->pid, a + off[0], &w));
+		model_expect(&r->md, "the walk ends at the pmd", w.levels - 1, w.depth);
+		model_expect(&r->md, "a 2 MiB page", 21, w.page_shift);
+		model_expect(&r->md, "munmap of 4 KiB of it", -EINVAL,
+			     vmfs_munmap(r->md.m, p->pid, a + PAGE, PAGE));
+		model_expect(&r->md, "munmap", 0, vmfs_munmap(r->md.m, p->pid, a, 2u << 20));
+	}
+	model_expect(&r->md, "vm.nr_hugepages=0", 0, vmfs_sysctl(r->md.m, "vm.nr_hugepages", NULL, &zero));
+	model_expect(&r->md, "vmfs_huge_stat", 0, vmfs_huge_stat(r->md.m, &hs));
+	model_expect(&r->md, "the pool is empty again", 0, (int64_t)(hs.pool[0].nr + hs.pool[0].resv));
+	model_expect(&r->md, "vmfs_stat", 0, vmfs_stat(r->md.m, &after));
+	model_expect(&r->md, "frames_free after the episode", (int64_t)before.frames_free,
+		     (int64_t)after.frames_free);
+	model_expect(&r->md, "page tables after the episode", (int64_t)before.pagetable_pages,
+		     (int64_t)after.pagetable_pages);
+}
+
 /* ---- driver ---------------------------------------------------------------- */
 
 /* What every run of one invocation shares. */
@@ -1754,6 +1830,8 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 		if (r->md.failed)
 			break;
 		if (r->opno % CHECK_EVERY == CHECK_EVERY - 1) {
+			if (!r->pressure && levels >= 3 && r->md.nprocs)
+				hugetlb_episode(r, &r->md.procs[r->opno / CHECK_EVERY % r->md.nprocs]);
 			model_set_op(&r->md, "periodic check after op %ld", r->opno);
 			check_pids(&r->md);
 			for (int i = 0; i < r->md.nprocs && !r->md.failed; i++) {
