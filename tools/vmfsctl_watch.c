@@ -3,7 +3,8 @@
  * every interval, as top(1) is for Linux.
  *
  * One view is read from the mount's files: config (frames, policy), vmstat
- * (nr_free_pages, pgfault, pgmajfault, pswpin, pswpout), meminfo (the LRU
+ * (nr_free_pages, pgfault, pgmajfault, pswpin, pswpout), counters
+ * (cow_fault, clock_hand), meminfo (the LRU
  * lists, Cached, PageTables) and every live process's status (Name, VmRSS)
  * and stat (minflt, majflt).  Rates are the differences between two views
  * divided by the time between them; the first view has none yet ("-").
@@ -47,7 +48,8 @@ struct proc_view {
 struct view {
 	double when;                     /* CLOCK_MONOTONIC seconds */
 	uint64_t frames, free, cached_kb, pt_kb;
-	uint64_t pgfault, pgmajfault, pswpin, pswpout;
+	uint64_t pgfault, pgmajfault, pswpin, pswpout, cow;
+	char hand[32];                   /* the policy's clock hand: a frame, or "none" */
 	uint64_t lru_kb[4];              /* Active(anon) Inactive(anon) Active(file) Inactive(file) */
 	bool lru;                        /* meminfo has the lines */
 	char policy[32];
@@ -80,14 +82,19 @@ static double now(void)
  */
 static int read_view(struct view *v, int only)
 {
-	char *config = NULL, *vmstat = NULL, *meminfo = NULL;
+	char *config = NULL, *vmstat = NULL, *meminfo = NULL, *counters = NULL;
 	int *pids = NULL, n, rc = 1;
 
 	memset(v, 0, sizeof(*v));
 	v->when = now();
 	if (!(config = slurp_or_fail("config", 0)) || !(vmstat = slurp_or_fail("vmstat", 0)) ||
-	    !(meminfo = slurp_or_fail("meminfo", 0)))
+	    !(meminfo = slurp_or_fail("meminfo", 0)) || !(counters = slurp_or_fail("counters", 0)))
 		goto out;
+	field_str(counters, "clock_hand", v->hand, sizeof(v->hand));
+	if (!field_u64(counters, "cow_fault", &v->cow) || !strcmp(v->hand, "?")) {
+		fail("counters not understood");
+		goto out;
+	}
 	field_str(config, "policy", v->policy, sizeof(v->policy));
 	if (!field_u64(config, "frames", &v->frames) || !field_u64(vmstat, "nr_free_pages", &v->free) ||
 	    !field_u64(vmstat, "pgfault", &v->pgfault) || !field_u64(vmstat, "pgmajfault", &v->pgmajfault) ||
@@ -135,6 +142,7 @@ static int read_view(struct view *v, int only)
 	rc = 0;
 out:
 	free(pids);
+	free(counters);
 	free(meminfo);
 	free(vmstat);
 	free(config);
@@ -168,7 +176,7 @@ static void render(struct sbuf *b, const struct view *v, const struct view *p, d
 {
 	uint64_t used = v->frames > v->free ? v->frames - v->free : 0;
 	int barw = cols - 30, lines = 0;
-	char r1[32], r2[32], r3[32], r4[32];
+	char r1[32], r2[32], r3[32], r4[32], r5[32];
 
 	if (barw < 10)
 		barw = 10;
@@ -187,12 +195,17 @@ static void render(struct sbuf *b, const struct view *v, const struct view *p, d
 	rate(r2, sizeof(r2), v->pgmajfault, p ? p->pgmajfault : 0, p, v);
 	rate(r3, sizeof(r3), v->pswpin, p ? p->pswpin : 0, p, v);
 	rate(r4, sizeof(r4), v->pswpout, p ? p->pswpout : 0, p, v);
-	sb_printf(b, "faults/s: minor %s, major %s; swap/s: in %s, out %s%s", r1, r2, r3, r4, eol);
+	rate(r5, sizeof(r5), v->cow, p ? p->cow : 0, p, v);
+	sb_printf(b, "faults/s: minor %s (COW %s), major %s; swap/s: in %s, out %s%s", r1, r5, r2, r3,
+		  r4, eol);
 	if (v->lru && (v->lru_kb[1] || v->lru_kb[3] || strcmp(v->policy, "linux") == 0 ||
 		       strcmp(v->policy, "mglru") == 0))
 		sb_printf(b, "lists (pages): active anon %" PRIu64 ", inactive anon %" PRIu64
 			  ", active file %" PRIu64 ", inactive file %" PRIu64 "%s",
 			  v->lru_kb[0] / 4, v->lru_kb[1] / 4, v->lru_kb[2] / 4, v->lru_kb[3] / 4, eol);
+	else if (strcmp(v->hand, "none") != 0)
+		sb_printf(b, "lists: policy %s keeps one circle; its hand rests on frame %s%s",
+			  v->policy, v->hand, eol);
 	else
 		sb_printf(b, "lists: policy %s keeps no active/inactive lists (every resident page active)%s",
 			  v->policy, eol);

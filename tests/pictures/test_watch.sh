@@ -67,7 +67,12 @@ kb() { echo $(($(field "$mnt/meminfo" "$1") / 4)); }
 expect_eq "$lists" "lists (pages): active anon $(kb 'Active(anon)'), inactive anon $(kb 'Inactive(anon)'), active file $(kb 'Active(file)'), inactive file $(kb 'Inactive(file)')" \
 	"watch's lists under policy linux"
 "$VMFSCTL" policy clock
-ok "watch: one plain view when not a terminal, the LRU lists under linux; bad arguments exit 2, a missing process 1"
+# Under clock, the hand: the frame counters' clock_hand names.
+hand=$(field "$mnt/counters" clock_hand)
+[[ $hand =~ ^[0-9]+$ ]] || fail "counters' clock_hand under clock with pages resident: '$hand'"
+expect_eq "$("$VMFSCTL" watch | grep '^lists')" "lists: policy clock keeps one circle; its hand rests on frame $hand" \
+	"watch's lists line under policy clock"
+ok "watch: one plain view when not a terminal, the LRU lists under linux, the hand under clock; bad arguments exit 2, a missing process 1"
 
 # ---- in tmux ------------------------------------------------------------------------
 tm -f /dev/null new-session -d -s w -x 100 -y 30 \
@@ -104,7 +109,7 @@ wait_for "\] +$((used * 100 / 128))% used"
 rss=$(field "$mnt/$p1/status" VmRSS)
 wait_for "^ +$p1 alpha +$rss +[-0-9]+ +[-0-9]+ +4 +0$"
 wait_for "^ +$p2 beta +0 "
-wait_for '^faults/s: minor [0-9]+, major [0-9]+; swap/s: in [0-9]+, out [0-9]+'
+wait_for '^faults/s: minor [0-9]+ \(COW [0-9]+\), major [0-9]+; swap/s: in [0-9]+, out [0-9]+'
 ok "watch in tmux: alternate screen, no cursor, frames, the bar, RSS and faults as the files say"
 
 # The machine moves: 8 more pages; the next views show them.
