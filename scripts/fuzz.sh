@@ -5,7 +5,7 @@
 #
 # Usage: scripts/fuzz.sh [--seconds N] [--jobs N] [--timeout N] [--merge]
 #                        [--build DIR] [TARGET...]
-#   TARGET     options, ctl, trace, api, elf (default: all five, in that order)
+#   TARGET     options, ctl, trace, api, elf, thp (default: all six, in that order)
 #   --seconds  how long each target runs (default 60)
 #   --jobs     N > 1 runs libFuzzer's -fork=N: N processes, and a crash does
 #              not end the run (default 1: one process, stopped by the
@@ -40,7 +40,7 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
-all_targets=(options ctl trace api elf)
+all_targets=(options ctl trace api elf thp)
 seconds=60
 jobs=1
 timeout=20
