@@ -209,7 +209,7 @@ static void deliver_segv(struct access *a)
 /*
  * The TLB's part of a translation, the hot path, inlined into the access
  * loops: true with *pa the physical address of the byte when the TLB holds the page
- * with bits that allow the access.  A hit that must set the accessed or
+ * (in a 4 KiB entry, or a huge one: tlb.h) with bits that allow the access.  A hit that must set the accessed or
  * dirty bit ORs them into the live entry (the cache may lack bits set
  * since).  The caller checked that @va is canonical.
  */
@@ -217,14 +217,15 @@ static inline bool tlb_hit(struct access *a, uint64_t va, uint64_t *pa)
 {
 	struct vmfs *m = a->m;
 	struct mm *mm = a->mm;
-	struct tlb_entry *te = a->force ? NULL : tlb_lookup(&mm->tlb, va >> PAGE_SHIFT);
-	uint64_t e, add;
+	uint64_t e, add, mask;
+	struct tlb_entry *te = a->force ? NULL : tlb_lookup(&mm->tlb, va, &mask);
 
 	if (!te)
 		return false;
 	e = te->pte;
 	if ((e & a->need) != a->need || (e & a->deny))
 		return false;
+	*pa = (pte_pfn(e) << PAGE_SHIFT) | (va & mask);   /* a 4 KiB or a huge entry */
 	add = a->add;
 	if (__builtin_expect((e & add) != add, 0)) {
 		bool dirtied = a->write && !(*te->ptep & PTE_D);
@@ -232,10 +233,9 @@ static inline bool tlb_hit(struct access *a, uint64_t va, uint64_t *pa)
 		ptep_set_access_flags(te->ptep, add);
 		te->pte |= add;
 		if (dirtied)
-			page_dirtied(m, pte_pfn(e));
+			page_dirtied(m, *pa >> PAGE_SHIFT);
 	}
 	mm->c.tlb_hit++;
-	*pa = (pte_pfn(e) << PAGE_SHIFT) | (va & (PAGE_SIZE - 1));
 	return true;
 }
 
@@ -282,6 +282,7 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 	for (int tries = 0; tries < 4; tries++) {
 		uint64_t pfn = mm->cr3, *ptep = NULL, *ep, e = 0;
 		bool us = true, rw = true, nx = false, huge = false;
+		int hshift = PAGE_SHIFT;   /* a huge leaf's: what it maps */
 		struct vma *v;
 		int l, rc;
 
@@ -300,13 +301,17 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 				}
 				if (pmd_trans_huge(e)) {
 					/*
-					 * A huge leaf: the 4 KiB page's translation is
-					 * made from it (pfn head + i), its accessed and
-					 * dirty bits land in the pmd entry.
+					 * A huge leaf (a pmd's, or a hugetlb pud's): the
+					 * 4 KiB page's translation is made from it (pfn
+					 * head + i), its accessed and dirty bits land in
+					 * the leaf entry.
 					 */
+					uint64_t in = va & ((1ull << pt_shift(g, l)) - 1);
+
 					ptep = ep;
 					huge = true;
-					e = mk_pte(pte_pfn(e) + ((va & ~HPAGE_PMD_MASK) >> PAGE_SHIFT),
+					hshift = pt_shift(g, l);
+					e = mk_pte(pte_pfn(e) + (in >> PAGE_SHIFT),
 						   e & ~(PTE_PS | PTE_PFN_MASK));
 					break;
 				}
@@ -367,6 +372,10 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 				page_dirtied(m, pte_pfn(e));
 			if (a->force)
 				tlb_flush_page(&mm->tlb, vpn);
+			else if (huge)   /* one entry for the whole leaf: the head's pfn */
+				tlb_fill_huge(&mm->tlb, va, hshift,
+					      mk_pte(pte_pfn(e) - ((va & ((1ull << hshift) - 1)) >> PAGE_SHIFT),
+						     (e & ~PTE_PFN_MASK) | add), ptep);
 			else
 				tlb_fill(&mm->tlb, vpn, e | add, ptep);
 			*pa = (pte_pfn(e) << PAGE_SHIFT) | off;
@@ -690,15 +699,16 @@ static inline bool batch_leaf_huge(const uint64_t *ep)
 static uint64_t *batch_fetch_leaf(struct vmfs *m, struct mm *mm, uint64_t va)
 {
 	const struct pt_geom *g = &m->geom;
-	uint64_t vpn = va >> PAGE_SHIFT, *ep;
+	uint64_t *ep;
 
 	if (!va_canonical(g, va))
 		return NULL;
 	if (mm->tlb.n) {
-		const struct tlb_entry *te = tlb_slot(&mm->tlb, vpn);
+		uint64_t mask;
+		const struct tlb_entry *te = tlb_lookup(&mm->tlb, va, &mask);
 
-		if (te->tag == vpn + 1) {
-			batch_fetch_data(m, pte_pfn(te->pte), va);
+		if (te) {
+			batch_fetch_data(m, pte_pfn(te->pte) + ((va & mask) >> PAGE_SHIFT), va);
 			return NULL;
 		}
 	}

@@ -166,10 +166,7 @@ uint64_t mm_pgtables_pages(const struct vmfs *m, const struct mm *mm)
 
 void flush_pmd_tlb_range(struct mm *mm, uint64_t va)
 {
-	uint64_t vpn = (va & HPAGE_PMD_MASK) >> PAGE_SHIFT;
-
-	for (uint64_t i = 0; i < HPAGE_PMD_NR; i++)
-		tlb_flush_page(&mm->tlb, vpn + i);
+	tlb_flush_range(&mm->tlb, va & HPAGE_PMD_MASK, (va & HPAGE_PMD_MASK) + HPAGE_PMD_SIZE);
 }
 
 void set_pte(struct mm *mm, uint64_t va, uint64_t *ptep, uint64_t val)
