@@ -209,15 +209,16 @@ static void deliver_segv(struct access *a)
 /*
  * The TLB's part of a translation, the hot path, inlined into the access
  * loops: true with *pa the physical address of the byte when the TLB holds the page
- * (in a 4 KiB entry, or a huge one: tlb.h) with bits that allow the access.  A hit that must set the accessed or
+ * (in a 4 KiB entry, or a huge one: tlb.h) with bits that allow the access;
+ * *maskp the offset bits of the entry's page (4095 for 4 KiB).  A hit that must set the accessed or
  * dirty bit ORs them into the live entry (the cache may lack bits set
  * since).  The caller checked that @va is canonical.
  */
-static inline bool tlb_hit(struct access *a, uint64_t va, uint64_t *pa)
+static inline bool tlb_hit(struct access *a, uint64_t va, uint64_t *pa, uint64_t *maskp)
 {
 	struct vmfs *m = a->m;
 	struct mm *mm = a->mm;
-	uint64_t e, add, mask;
+	uint64_t e, add, mask = 0;
 	struct tlb_entry *te = a->force ? NULL : tlb_lookup(&mm->tlb, va, &mask);
 
 	if (!te)
@@ -236,6 +237,7 @@ static inline bool tlb_hit(struct access *a, uint64_t va, uint64_t *pa)
 			page_dirtied(m, *pa >> PAGE_SHIFT);
 	}
 	mm->c.tlb_hit++;
+	*maskp = mask;
 	return true;
 }
 
@@ -248,7 +250,9 @@ static int follow_page_slow(struct access *a, uint64_t va, uint64_t *pa, uint64_
  */
 static inline int follow_page(struct access *a, uint64_t va, uint64_t *pa)
 {
-	if (__builtin_expect(va_canonical(&a->m->geom, va) && tlb_hit(a, va, pa), 1))
+	uint64_t mask;
+
+	if (__builtin_expect(va_canonical(&a->m->geom, va) && tlb_hit(a, va, pa, &mask), 1))
 		return 0;
 	return follow_page_slow(a, va, pa, NULL);
 }
@@ -626,13 +630,13 @@ const uint8_t *access_tlb(struct vmfs *m, struct mm *mm, uint64_t addr, void *bu
 			  unsigned how)
 {
 	struct access a = { .m = m, .mm = mm };
-	uint64_t pa;
+	uint64_t pa, mask;
 
 	if (len == 0 || (addr & (PAGE_SIZE - 1)) + len > PAGE_SIZE ||
 	    (how != VMFS_ACCESS_READ && how != VMFS_ACCESS_WRITE && how != VMFS_ACCESS_EXEC))
 		return NULL;
 	access_how(&a, how);      /* a plain user-mode type: cannot fail */
-	if (!va_canonical(&m->geom, addr) || !tlb_hit(&a, addr, &pa))
+	if (!va_canonical(&m->geom, addr) || !tlb_hit(&a, addr, &pa, &mask))
 		return NULL;
 	return access_bytes(&a, pa, buf, len);
 }
@@ -768,11 +772,11 @@ static __attribute__((noinline)) int batch_walk(struct access *a, struct vmfs_io
  * @leaf, if the group was fetched ahead, holds the leaf entries found.
  */
 static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
-			  uint64_t from, uint64_t to, uint64_t *const *leaf)
+			  uint64_t from, uint64_t to, uint64_t *const *leaf, uint64_t *huge_hits)
 {
 	for (uint64_t i = from; i < to; i++) {
 		struct vmfs_iop *op = &iop[i];
-		uint64_t pa;
+		uint64_t pa, mask;
 
 		if (op->how != *how) {
 			int rc = access_how(a, op->how);
@@ -789,7 +793,8 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 			return i;
 		}
 		if (op->len - 1 < PAGE_SIZE - (op->addr & (PAGE_SIZE - 1))) {   /* one page, not 0 bytes */
-			if (va_canonical(&a->m->geom, op->addr) && tlb_hit(a, op->addr, &pa)) {
+			if (va_canonical(&a->m->geom, op->addr) && tlb_hit(a, op->addr, &pa, &mask)) {
+				*huge_hits += mask != PAGE_SIZE - 1;
 				access_bytes(a, pa, op->buf, op->len);
 				op->res = (ssize_t)op->len;
 			} else if (batch_walk(a, op, leaf && !batch_leaf_huge(leaf[i % BATCH_RING]) ?
@@ -828,18 +833,21 @@ int64_t access_batch(struct vmfs *m, int pid, struct vmfs_iop *iop, uint64_t n)
 				batch_fetch_page(m, leaf[i % BATCH_RING], iop[i].addr);
 		if (g >= 2) {
 			uint64_t from = lo - 2 * BATCH_GROUP, to = from + BATCH_GROUP < n ? from + BATCH_GROUP : n;
-			uint64_t misses = mm->c.tlb_miss, done;
+			uint64_t misses = mm->c.tlb_miss, huge_hits = 0, done;
 
-			done = batch_run(&a, &how, iop, from, to, fetched[(g - 2) % 4] ? leaf : NULL);
+			done = batch_run(&a, &how, iop, from, to, fetched[(g - 2) % 4] ? leaf : NULL,
+					 &huge_hits);
 			if (done < to)
 				return (int64_t)done;
 			/*
 			 * Accesses the TLB serves find their lines in the
 			 * cache too, most likely: fetching ahead would only
 			 * cost.  Fetch while a quarter of a group or more
-			 * misses the TLB (scattered accesses), or without one.
+			 * misses the TLB or hits a huge entry (scattered
+			 * accesses: a 2 MiB entry says nothing of the lines
+			 * of its 512 pages), or without a TLB.
 			 */
-			fetch = !mm->tlb.n || (mm->c.tlb_miss - misses) * 4 >= BATCH_GROUP;
+			fetch = !mm->tlb.n || (mm->c.tlb_miss - misses + huge_hits) * 4 >= BATCH_GROUP;
 		}
 	}
 	return (int64_t)n;
