@@ -104,15 +104,11 @@ static int host_thp_note(const struct host_thp *h, char *note, size_t n)
 	return 0;
 }
 
-/* A machine whose process "bench" maps @size bytes at HUGE_BASE with MADV_HUGEPAGE. */
-static int vm_map_thp(const struct bench_cfg *cfg, struct vm *vm, uint64_t size)
+/* In the open machine @vm, process "bench" maps @size bytes at HUGE_BASE with MADV_HUGEPAGE. */
+static int vm_thp_region(struct vm *vm, uint64_t size)
 {
 	uint64_t base;
-	int rc;
-
-	if (vm_open(cfg, vm) < 0)
-		return -1;
-	rc = vmfs_mmap(vm->m, vm->pid, HUGE_BASE, size, PROT_READ | PROT_WRITE,
+	int rc = vmfs_mmap(vm->m, vm->pid, HUGE_BASE, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0, &base);
 	if (rc < 0) {
 		vfail("vmfs_mmap", rc);
@@ -129,6 +125,14 @@ static int vm_map_thp(const struct bench_cfg *cfg, struct vm *vm, uint64_t size)
 fail:
 	vm_close(vm);
 	return -1;
+}
+
+/* A machine whose process "bench" maps @size bytes at HUGE_BASE with MADV_HUGEPAGE. */
+static int vm_map_thp(const struct bench_cfg *cfg, struct vm *vm, uint64_t size)
+{
+	if (vm_open(cfg, vm) < 0)
+		return -1;
+	return vm_thp_region(vm, size);
 }
 
 /* The machine's walk of @addr ends at a pmd entry with PS set: a 2 MiB page. */
@@ -318,9 +322,8 @@ int fig_thp_first_touch(const struct bench_cfg *cfg, struct sample *s)
 
 		if (vm_open(cfg, &vm) < 0)   /* a fresh machine, not timed */
 			goto out;
-		vm_close(&vm);
 		t0 = now();
-		if (vm_map_thp(cfg, &vm, cfg->big) < 0)
+		if (vm_thp_region(&vm, cfg->big) < 0)
 			goto out;
 		for (uint64_t off = 0; off < cfg->big; off += CHUNK) {
 			ssize_t got = vmfs_write(vm.m, vm.pid, vm.base + off, src, CHUNK);
