@@ -679,6 +679,13 @@ static inline void batch_fetch_data(struct vmfs *m, uint64_t pfn, uint64_t va)
 		prefetch((const uint8_t *)pfn_to_virt(&m->phys, pfn) + (va & (PAGE_SIZE - 1)));
 	if (!m->pol_builtin && pfn_is_data(&m->phys, pfn))
 		prefetch(pfn_frame(&m->phys, pfn));
+	/*
+	 * With huge pages about, page_accessed reads the descriptor of the
+	 * 2 MiB-aligned frame (thp_head); those of different huge pages are
+	 * 16 KiB apart and share a few cache sets, so it is fetched too.
+	 */
+	if (m->cnt.nr_anon_thp && pfn_is_data(&m->phys, pfn))
+		prefetch(pfn_frame(&m->phys, pfn & ~(uint64_t)(HPAGE_PMD_NR - 1)));
 }
 
 /*
