@@ -17,9 +17,10 @@
  * Ground rules, the same for every figure:
  *   - Both sides do the same work on the same bytes: the same sizes, the same
  *     random address sequence, the same source buffer.
- *   - Host ceilings use 4 KiB pages (MADV_NOHUGEPAGE), because vmfs models
- *     4 KiB pages only; a transparent huge page would make the host skip
- *     the very page-table work vmfs is measured on.
+ *   - Host ceilings use 4 KiB pages (MADV_NOHUGEPAGE) where vmfs uses
+ *     4 KiB pages; a transparent huge page would make the host skip
+ *     the very page-table work vmfs is measured on.  The thp_* figures
+ *     (bench_huge.c, issue 17) use huge pages on both sides.
  *   - Setup (opening a machine, filling memory, waitpid, vmfs_exit of a
  *     forked child) is outside the timed region.  Each figure runs several
  *     rounds and keeps the best (fastest) one.
