@@ -1506,6 +1506,34 @@ int fmt_loadavg(vmfs *m, struct sbuf *out)
 }
 
 /*
+ * counters: the machine's own figures that no Linux file has a name for,
+ * "name value" a line as vmstat's: copy-on-write faults and segfaults
+ * (vmfs_stat's cow_fault, segfault), the TLB's hits and misses summed over
+ * the processes, and where the replacement policy's clock hand rests
+ * (vmfs_lru_stat's clock_hand: a frame number, or "none").
+ */
+static int put_counters(vmfs *m, const struct vmfs_stat *st, struct sbuf *out)
+{
+	struct vmfs_lru_stat ls;
+	int r = vmfs_lru_stat(m, &ls);
+
+	if (r < 0)
+		return r;
+	sbuf_printf(out, "cow_fault %" PRIu64 "\nsegfault %" PRIu64 "\ntlb_hit %" PRIu64
+		    "\ntlb_miss %" PRIu64 "\n", st->cow_fault, st->segfault, st->tlb_hit, st->tlb_miss);
+	if (ls.clock_hand == VMFS_NO_HAND)
+		sbuf_printf(out, "clock_hand none\n");
+	else
+		sbuf_printf(out, "clock_hand %" PRIu64 "\n", ls.clock_hand);
+	return 0;
+}
+
+int fmt_counters(vmfs *m, struct sbuf *out)
+{
+	return fmt_machine(m, out, put_counters);
+}
+
+/*
  * buddyinfo (mm/vmstat.c frag_show_print): the machine is one node with one
  * zone, named Normal whatever its size; a line with the free blocks of
  * each order.  Frames on the pcp list are not counted, as in Linux.

@@ -559,8 +559,14 @@ struct vmfs_lru_stat {
 	uint64_t workingset_activate_anon, workingset_activate_file; /* refaults activated at once */
 	uint64_t workingset_restore_anon, workingset_restore_file;   /* refaults of pages that were active */
 	uint64_t workingset_nodes;    /* shadow entries the policy keeps for evicted pages */
-	uint64_t reserved[16];
+	uint64_t clock_hand;          /* the frame the hand rests on (clock, sieve,
+					 wsclock: the page it looks at next), or
+					 VMFS_NO_HAND (no hand, or nothing tracked)
+					 (since 0.8) */
+	uint64_t reserved[15];
 };
+
+#define VMFS_NO_HAND UINT64_MAX
 
 /* vmfs_lru_stat - the policy's LRU list sizes and counters.  0.  Since 0.5. */
 int vmfs_lru_stat(vmfs *m, struct vmfs_lru_stat *st);

@@ -22,6 +22,9 @@ packages=(
 	sysstat                                  # pidstat, on a mount (test_tools.sh)
 	libunicorn-dev                           # the CPU that runs programs in the machine (src/cpu.c)
 	qemu-user                                # qemu-x86_64: the CPU figures' comparison (vmfs-bench)
+	libgraphviz-dev                          # libgvc, libcgraph: vmfsctl draw walk/tree
+	tmux                                     # tests: vmfsctl watch in a real terminal
+	chromium                                 # tests: the HTML tutorial in a headless browser
 )
 
 missing=()

@@ -325,7 +325,10 @@ int machine_buddyinfo(struct vmfs *m, struct vmfs_buddyinfo *bi)
 
 int machine_lru_stat(struct vmfs *m, struct vmfs_lru_stat *st)
 {
+	policy_hand_fn hand = m->pol_builtin ? policy_hand(m->pol) : NULL;
+
 	memset(st, 0, sizeof(*st));
+	st->clock_hand = hand ? hand(m->pol_state) : VMFS_NO_HAND;
 	if (m->pol_lru_stat) {
 		m->pol_lru_stat(m->pol_state, st);
 		st->lists = 1;

@@ -28,21 +28,22 @@ static const struct {
 	const struct vmfs_policy_ops *ops;
 	policy_lru_stat_fn           lru_stat;   /* Linux's lists: meminfo's Active/Inactive */
 	policy_swappiness_fn         swappiness; /* follows vm.swappiness */
+	policy_hand_fn               hand;       /* a clock's hand */
 } builtin[] = {
-	{ &policy_fifo_ops, NULL, NULL },
-	{ &policy_lru_ops, NULL, NULL },
-	{ &policy_clock_ops, NULL, NULL },
-	{ &policy_arc_ops, NULL, NULL },
-	{ &policy_2q_ops, NULL, NULL },
-	{ &policy_car_ops, NULL, NULL },
-	{ &policy_clockpro_ops, NULL, NULL },
-	{ &policy_linux_ops, policy_linux_lru_stat, policy_linux_swappiness },
-	{ &policy_lirs_ops, NULL, NULL },
-	{ &policy_mglru_ops, policy_mglru_lru_stat, policy_mglru_swappiness },
-	{ &policy_random_ops, NULL, NULL },
-	{ &policy_s3fifo_ops, NULL, NULL },
-	{ &policy_sieve_ops, NULL, NULL },
-	{ &policy_wsclock_ops, NULL, NULL },
+	{ &policy_fifo_ops, NULL, NULL, NULL },
+	{ &policy_lru_ops, NULL, NULL, NULL },
+	{ &policy_clock_ops, NULL, NULL, policy_clock_hand },
+	{ &policy_arc_ops, NULL, NULL, NULL },
+	{ &policy_2q_ops, NULL, NULL, NULL },
+	{ &policy_car_ops, NULL, NULL, NULL },
+	{ &policy_clockpro_ops, NULL, NULL, NULL },
+	{ &policy_linux_ops, policy_linux_lru_stat, policy_linux_swappiness, NULL },
+	{ &policy_lirs_ops, NULL, NULL, NULL },
+	{ &policy_mglru_ops, policy_mglru_lru_stat, policy_mglru_swappiness, NULL },
+	{ &policy_random_ops, NULL, NULL, NULL },
+	{ &policy_s3fifo_ops, NULL, NULL, NULL },
+	{ &policy_sieve_ops, NULL, NULL, policy_sieve_hand },
+	{ &policy_wsclock_ops, NULL, NULL, policy_wsclock_hand },
 };
 
 #define NBUILTIN (sizeof(builtin) / sizeof(builtin[0]))
@@ -57,6 +58,14 @@ const struct vmfs_policy_ops *policy_builtin(const char *name)
 	for (size_t i = 0; i < NBUILTIN; i++)
 		if (strlen(builtin[i].ops->name) == len && !strncmp(builtin[i].ops->name, name, len))
 			return builtin[i].ops;
+	return NULL;
+}
+
+policy_hand_fn policy_hand(const struct vmfs_policy_ops *ops)
+{
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		if (builtin[i].ops == ops)
+			return builtin[i].hand;
 	return NULL;
 }
 

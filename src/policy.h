@@ -78,6 +78,17 @@ void policy_mglru_lru_stat(void *state, struct vmfs_lru_stat *st);
 /* linux's lists and counters (policy_linux.c). */
 void policy_linux_lru_stat(void *state, struct vmfs_lru_stat *st);
 
+/*
+ * The frame a built-in policy's hand rests on (clock, sieve, wsclock), or
+ * UINT64_MAX when it has none or tracks nothing.
+ */
+typedef uint64_t (*policy_hand_fn)(const void *state);
+uint64_t policy_clock_hand(const void *state);
+uint64_t policy_sieve_hand(const void *state);
+uint64_t policy_wsclock_hand(const void *state);
+/* The hand of the built-in policy @ops, or NULL. */
+policy_hand_fn policy_hand(const struct vmfs_policy_ops *ops);
+
 /* The lru_stat of the built-in policy @ops, or NULL. */
 policy_lru_stat_fn policy_lru_stat(const struct vmfs_policy_ops *ops);
 

@@ -172,3 +172,10 @@ const struct vmfs_policy_ops policy_clock_ops = {
 	.removed  = clock_removed,
 	.victim   = clock_victim,
 };
+
+uint64_t policy_clock_hand(const void *state)
+{
+	const struct clock *c = state;
+
+	return c->count && c->hand != PLIST_NIL ? c->hand : UINT64_MAX;
+}

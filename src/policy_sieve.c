@@ -186,3 +186,13 @@ const struct vmfs_policy_ops policy_sieve_ops = {
 	.removed  = sieve_removed,
 	.victim   = sieve_victim,
 };
+
+uint64_t policy_sieve_hand(const void *state)
+{
+	const struct sieve *c = state;
+
+	/* PLIST_NIL: the next sweep starts at the oldest page (victim's rule) */
+	if (!c->count)
+		return UINT64_MAX;
+	return c->hand != PLIST_NIL ? c->hand : c->link[c->nframes].next;
+}

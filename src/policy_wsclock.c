@@ -197,3 +197,10 @@ const struct vmfs_policy_ops policy_wsclock_ops = {
 	.removed  = wsclock_removed,
 	.victim   = wsclock_victim,
 };
+
+uint64_t policy_wsclock_hand(const void *state)
+{
+	const struct wsclock *c = state;
+
+	return c->count && c->hand != PLIST_NIL ? c->hand : UINT64_MAX;
+}

@@ -279,6 +279,43 @@ static void test_hugetlb_pool(void **state)
 	}
 }
 
+/* vmfs_lru_stat's clock_hand: a resident frame under clock, sieve and
+ * wsclock once pages are tracked, VMFS_NO_HAND otherwise. */
+static void test_clock_hand(void **state)
+{
+	(void)state;
+	const char *const with[] = { "clock", "sieve", "wsclock" };
+	struct vmfs_lru_stat ls;
+
+	for (size_t i = 0; i < 4; i++) {
+		char opts[64];
+
+		snprintf(opts, sizeof(opts), "frames=64,policy=%s", i < 3 ? with[i] : "lru");
+		vmfs *m = open_machine(opts);
+		assert_int_equal(vmfs_lru_stat(m, &ls), 0);
+		assert_true(ls.clock_hand == VMFS_NO_HAND);   /* nothing tracked yet */
+		int pid = spawn(m, "p");
+		map_fixed(m, pid, BASE, 8 * PAGE, RW, ANON_PRIV);
+		for (int k = 0; k < 8; k++)
+			put_byte(m, pid, BASE + (uint64_t)k * PAGE, 1);
+		assert_int_equal(vmfs_lru_stat(m, &ls), 0);
+		if (i < 3) {
+			uint64_t pm;
+			bool found = false;
+
+			assert_true(ls.clock_hand < 64);
+			for (int k = 0; k < 8; k++) {
+				assert_int_equal(vmfs_pagemap(m, pid, (BASE >> 12) + (uint64_t)k, &pm, 1), 1);
+				found |= (pm & ((1ull << 55) - 1)) == ls.clock_hand;
+			}
+			assert_true(found);   /* one of the process's resident frames */
+		} else {
+			assert_true(ls.clock_hand == VMFS_NO_HAND);
+		}
+		vmfs_close(m);
+	}
+}
+
 /* ---- options ------------------------------------------------------------------- */
 
 static void test_open_defaults(void **state)
@@ -2695,6 +2732,7 @@ int main(void)
 		cmocka_unit_test(test_zero_page),
 		cmocka_unit_test(test_buddyinfo),
 		cmocka_unit_test(test_hugetlb_pool),
+		cmocka_unit_test(test_clock_hand),
 		cmocka_unit_test(test_cow),
 		cmocka_unit_test(test_cow_takeover_after_exit),
 		cmocka_unit_test(test_shared_across_fork),

@@ -25,6 +25,11 @@
  *                 entry's 8 bytes from phys at table + 8 * index, and
  *                 PID/maps to tell an unallocated page from an uncached one
  *   stat          config, vmstat, meminfo, swaps and tlb (since 0.8)
+ *   draw          pictures (vmfsctl_draw.c, vmfsctl_phys.c): translate's
+ *                 walk, PID/pagetable as a tree, physical memory from
+ *                 kpageflags, kpagecount and the pagemaps
+ *   watch         a terminal view of config, vmstat, meminfo and every
+ *                 process's status and stat (vmfsctl_watch.c)
  *
  * What stays true: a failed ctl command prints "vmfsctl: MESSAGE", where
  * MESSAGE is the answer's text after "error: ", and exits 1; so does any
@@ -50,35 +55,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef VMFSCTL_VERSION
-#define VMFSCTL_VERSION "unknown"
-#endif
+#include "vmfsctl.h"
 
-#define MAX_LEVELS   6
-#define PAGE_SHIFT   12
-#define ANSWER_MAX   4096
-#define CMD_MAX      4096
 
-/* Page-table entry bits, as vmfs(1) and libvmfs(3) PAGE TABLE ENTRIES give them. */
-#define PTE_P        (UINT64_C(1) << 0)
-#define PTE_RW       (UINT64_C(1) << 1)
-#define PTE_US       (UINT64_C(1) << 2)
-#define PTE_A        (UINT64_C(1) << 5)
-#define PTE_D        (UINT64_C(1) << 6)
-#define PTE_COW      (UINT64_C(1) << 9)
-#define PTE_PROTNONE (UINT64_C(1) << 10)
-#define PTE_SWAP     (UINT64_C(1) << 11)
-#define PTE_PS       (UINT64_C(1) << 7)    /* a pmd entry mapping 2 MiB itself (since 0.8) */
-#define PTE_NX       (UINT64_C(1) << 63)
-#define PTE_PFN_MASK UINT64_C(0x000ffffffffff000)
-
-static const char *mount_dir;
+const char *mount_dir;
 
 /* ---- messages ------------------------------------------------------------- */
 
 /* fail - "vmfsctl: MESSAGE" on stderr; returns 1, the exit status of a failure. */
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
+int fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -91,8 +76,7 @@ static int fail(const char *fmt, ...)
 }
 
 /* usage_error - a usage mistake in COMMAND (NULL: none yet); returns 2. */
-static int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int usage_error(const char *command, const char *fmt, ...)
+int usage_error(const char *command, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -110,7 +94,7 @@ static int usage_error(const char *command, const char *fmt, ...)
 /* ---- files under the mount ------------------------------------------------ */
 
 /* mnt_path - MOUNT/REL in @buf; false (and a message) if it does not fit. */
-static bool mnt_path(char *buf, size_t size, const char *rel)
+bool mnt_path(char *buf, size_t size, const char *rel)
 {
 	int n = snprintf(buf, size, "%s/%s", mount_dir, rel);
 
@@ -122,7 +106,7 @@ static bool mnt_path(char *buf, size_t size, const char *rel)
 }
 
 /* pid_exists - whether MOUNT/PID is there (a live process). */
-static bool pid_exists(int pid)
+bool pid_exists(int pid)
 {
 	char rel[32], path[4096];
 	struct stat st;
@@ -136,7 +120,7 @@ static bool pid_exists(int pid)
  * "no process PID" when PID's directory is gone, else the path and errno.
  * @pid is 0 for the machine's files.  Returns 1.
  */
-static int open_failed(const char *rel, int err, int pid)
+int open_failed(const char *rel, int err, int pid)
 {
 	if (err == ENOENT && pid > 0 && !pid_exists(pid))
 		return fail("no process %d", pid);
@@ -147,7 +131,15 @@ static int open_failed(const char *rel, int err, int pid)
  * slurp - read all of MOUNT/REL (text files show size 0: read to the end).
  * Returns 0 with a NUL-terminated malloc'd buffer in *out, or -errno.
  */
-static int slurp(const char *rel, char **out)
+int slurp(const char *rel, char **out)
+{
+	size_t len;
+
+	return slurp_len(rel, out, &len);
+}
+
+/* slurp_len - slurp, with the length in *len (binary files: kpageflags, pagemap). */
+int slurp_len(const char *rel, char **out, size_t *lenp)
 {
 	char path[4096];
 	size_t len = 0, cap = 8192;
@@ -174,7 +166,8 @@ static int slurp(const char *rel, char **out)
 			buf = nb;
 			cap *= 2;
 		}
-		n = read(fd, buf + len, cap - len - 1);
+		/* whole words: kpageflags and pagemap refuse other lengths */
+		n = read(fd, buf + len, (cap - len - 1) & ~(size_t)7);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -194,11 +187,12 @@ static int slurp(const char *rel, char **out)
 	}
 	buf[len] = '\0';
 	*out = buf;
+	*lenp = len;
 	return 0;
 }
 
 /* slurp_or_fail - slurp, with the message of open_failed on failure. */
-static char *slurp_or_fail(const char *rel, int pid)
+char *slurp_or_fail(const char *rel, int pid)
 {
 	char *text = NULL;
 	int rc = slurp(rel, &text);
@@ -211,7 +205,7 @@ static char *slurp_or_fail(const char *rel, int pid)
 }
 
 /* next_line - the line after the one @p is in, or NULL at the end of the text. */
-static const char *next_line(const char *p)
+const char *next_line(const char *p)
 {
 	p = strchr(p, '\n');
 	return p && p[1] ? p + 1 : NULL;
@@ -235,7 +229,7 @@ static const char *field_at(const char *text, const char *key)
 }
 
 /* field_u64 - the number after KEY in TEXT (see field_at).  False if absent. */
-static bool field_u64(const char *text, const char *key, uint64_t *val)
+bool field_u64(const char *text, const char *key, uint64_t *val)
 {
 	const char *v = field_at(text, key);
 
@@ -245,7 +239,7 @@ static bool field_u64(const char *text, const char *key, uint64_t *val)
 }
 
 /* field_str - the rest of KEY's line in TEXT into @buf (see field_at); "?" if absent. */
-static void field_str(const char *text, const char *key, char *buf, size_t size)
+void field_str(const char *text, const char *key, char *buf, size_t size)
 {
 	const char *v = field_at(text, key);
 
@@ -311,7 +305,7 @@ static int ctl_tx(const char *rel, int pid, const char *cmd, char *answer, size_
 /* ---- arguments ------------------------------------------------------------ */
 
 /* parse_pid - a PID: a positive decimal number, nothing else. */
-static bool parse_pid(const char *s, int *pid)
+bool parse_pid(const char *s, int *pid)
 {
 	char *end;
 	long v;
@@ -330,7 +324,7 @@ static bool parse_pid(const char *s, int *pid)
  * parse_addr - an address as the ctl grammar writes one: decimal or 0x
  * hexadecimal, optionally with K, M, G or T (powers of 1024); no overflow.
  */
-static bool parse_addr(const char *s, uint64_t *addr)
+bool parse_addr(const char *s, uint64_t *addr)
 {
 	static const char suffixes[] = "kmgt";
 	char *end;
@@ -388,22 +382,9 @@ static bool exec_quotable(const char *s)
 
 /* ---- commands that are one transaction ------------------------------------ */
 
-struct command;
-typedef int (*command_fn)(const struct command *c, int argc, char **argv);
-
-struct command {
-	const char *name;
-	int min_args, max_args;
-	const char *args;       /* the synopsis after the name */
-	const char *summary;    /* one line, for vmfsctl --help */
-	const char *help;       /* the rest of vmfsctl NAME --help */
-	command_fn fn;
-	const char *ctl_verb;   /* the ctl command it sends (cmd_passthrough) */
-	bool per_process;       /* to PID/ctl, the first argument a PID; else to ctl */
-};
 
 /* pid_arg - argv[0] as a PID, or a usage error (returns 2). */
-static int pid_arg(const struct command *c, const char *s, int *pid)
+int pid_arg(const struct command *c, const char *s, int *pid)
 {
 	if (!parse_pid(s, pid))
 		return usage_error(c->name, "'%s' is not a PID", s);
@@ -727,7 +708,7 @@ static int cmp_int(const void *a, const void *b)
  * live_pids - the numeric names in the mount's root, sorted.  Returns the
  * count (the array in *out, malloc'd) or -1 after a message.
  */
-static int live_pids(int **out)
+int live_pids(int **out)
 {
 	DIR *d = opendir(mount_dir);
 	struct dirent *de;
@@ -763,7 +744,7 @@ static int live_pids(int **out)
  * stat_faults - minflt and majflt (fields 10 and 12) of a PID/stat line.
  * The name in parentheses may hold anything, so count from the last ')'.
  */
-static bool stat_faults(const char *text, uint64_t *minflt, uint64_t *majflt)
+bool stat_faults(const char *text, uint64_t *minflt, uint64_t *majflt)
 {
 	const char *p = strrchr(text, ')');
 	uint64_t f[10];
@@ -779,7 +760,7 @@ static bool stat_faults(const char *text, uint64_t *minflt, uint64_t *majflt)
 }
 
 /* status_name - the Name: line of PID/status, into @name. */
-static void status_name(const char *status, char *name, size_t size)
+void status_name(const char *status, char *name, size_t size)
 {
 	const char *p = strstr(status, "Name:\t");
 
@@ -845,19 +826,12 @@ static int cmd_maps(const struct command *c, int argc, char **argv)
 
 /* ---- translate ------------------------------------------------------------ */
 
-/* The first line of PID/pagetable: cr3, the depth and the level names. */
-struct pt_head {
-	uint64_t cr3;                    /* frame number of the top table */
-	uint64_t top;                    /* its physical address */
-	int levels;
-	char names[MAX_LEVELS][8];       /* pgd ... pte */
-};
 
 /*
  * pt_head_parse - "cr3 0x...: pgd at phys 0x...; 4 levels: pgd pud pmd pte; ..."
  * (fuse/procfmt.c, fmt_pid_pagetable).
  */
-static bool pt_head_parse(const char *text, struct pt_head *h)
+bool pt_head_parse(const char *text, struct pt_head *h)
 {
 	const char *p;
 	int used = 0;
@@ -881,25 +855,9 @@ static bool pt_head_parse(const char *text, struct pt_head *h)
 	return *p == ';';
 }
 
-/* What the walk found at one level. */
-struct walk_row {
-	uint64_t table;     /* physical address of the table */
-	uint64_t index;
-	uint64_t at;        /* physical address of the entry: table + 8 * index */
-	uint64_t entry;     /* the 8 bytes there, little-endian */
-};
 
-/* The address split into its fields: the sign bits, one index per level, the offset. */
-struct va_split {
-	int va_bits;                     /* min(64, 12 + 9 * levels) */
-	int shift[MAX_LEVELS];           /* lowest bit of each level's index */
-	int width[MAX_LEVELS];           /* its bits: 9, or fewer at the top */
-	uint64_t index[MAX_LEVELS];
-	uint64_t sign;                   /* bits 63..va_bits, when va_bits < 64 */
-	bool canonical, user;
-};
 
-static void va_split(uint64_t addr, int levels, struct va_split *s)
+void va_split(uint64_t addr, int levels, struct va_split *s)
 {
 	s->va_bits = 12 + 9 * levels > 64 ? 64 : 12 + 9 * levels;
 	for (int l = 0; l < levels; l++) {
@@ -914,7 +872,7 @@ static void va_split(uint64_t addr, int levels, struct va_split *s)
 }
 
 /* read_entry - the little-endian 64-bit word at @at in phys. */
-static int read_entry(int phys, uint64_t at, uint64_t *entry)
+int read_entry(int phys, uint64_t at, uint64_t *entry)
 {
 	unsigned char b[8];
 	ssize_t n;
@@ -931,7 +889,7 @@ static int read_entry(int phys, uint64_t at, uint64_t *entry)
 }
 
 /* pte_flags - the entry's bits by name, in pagetable's order ("P RW US A D NX"). */
-static void pte_flags(uint64_t e, char *buf, size_t size)
+void pte_flags(uint64_t e, char *buf, size_t size)
 {
 	static const struct { uint64_t bit; const char *name; } bits[] = {
 		{ PTE_P, "P" }, { PTE_RW, "RW" }, { PTE_US, "US" }, { PTE_A, "A" },
@@ -949,17 +907,16 @@ static void pte_flags(uint64_t e, char *buf, size_t size)
 }
 
 /* pte_target - where an entry points: "table 0x...", "frame 0x...", "swap slot N", ... */
-static void pte_target(uint64_t e, bool leaf, char *buf, size_t size)
+void pte_target(uint64_t e, bool leaf, char *buf, size_t size)
 {
 	uint64_t addr = e & PTE_PFN_MASK;
 
 	if (e == 0)
 		snprintf(buf, size, "(empty)");
-	else if ((e & (PTE_P | PTE_PROTNONE)) && (e & PTE_PS) && !leaf)
-		snprintf(buf, size, "2 MiB page 0x%" PRIx64 "%s", addr,
-			 (e & PTE_P) ? "" : " (not present: PROT_NONE)");
-	else if (e & PTE_P)
-		snprintf(buf, size, "%s 0x%" PRIx64, leaf ? "frame" : "table", addr);
+	else if ((e & PTE_PROTNONE) && (e & PTE_PS) && !leaf)   /* a PROT_NONE huge leaf */
+		snprintf(buf, size, "frame 0x%" PRIx64 " (not present: PROT_NONE)", addr);
+	else if (e & PTE_P)   /* PS above the last level: a huge page's frame (issue 17) */
+		snprintf(buf, size, "%s 0x%" PRIx64, leaf || (e & PTE_PS) ? "frame" : "table", addr);
 	else if (leaf && (e & PTE_PROTNONE))
 		snprintf(buf, size, "frame 0x%" PRIx64 " (not present: PROT_NONE)", addr);
 	else if (leaf && (e & PTE_SWAP))
@@ -1066,7 +1023,7 @@ static void print_walk(const struct pt_head *h, const struct walk_row *row, int 
  * ("rw-p") in @perms, and in @path its file ("" for anonymous memory).
  * False if no mapping does (or maps cannot be read).
  */
-static bool find_vma(int pid, uint64_t addr, char perms[8], char *path, size_t size)
+bool find_vma(int pid, uint64_t addr, char perms[8], char *path, size_t size)
 {
 	char rel[32], *text = NULL;
 	bool found = false;
@@ -1092,47 +1049,101 @@ static bool find_vma(int pid, uint64_t addr, char perms[8], char *path, size_t s
 }
 
 /*
- * print_verdict - the last line: which of the three states the page is in
- * (cached in a frame, uncached: mapped but not in memory, or unallocated)
- * and what an access would do.  One short line, so that `tail -n 1` has it.
+ * walk_verdict - translate's last line (and draw walk's), into @buf: which
+ * of the three states the page is in (cached in a frame, uncached: mapped
+ * but not in memory, or unallocated) and what an access would do.  One short line, so that `tail -n 1` has it.
  */
-static void print_verdict(int pid, uint64_t addr, const struct pt_head *h, const struct va_split *s,
-			  const struct walk_row *row, int nrows)
+void walk_verdict(int pid, uint64_t addr, const struct pt_head *h, const struct va_split *s,
+		  const struct walk_row *row, int nrows, char *buf, size_t size)
 {
 	const char *level = h->names[nrows - 1];
 	bool leaf = nrows == h->levels;
 	uint64_t e = row[nrows - 1].entry, frame = e & PTE_PFN_MASK, off = addr & 0xfff;
 	char perms[8], path[4096];
 
-	if (!leaf && nrows == h->levels - 1 && (e & PTE_P) && (e & PTE_PS)) {
-		off = addr & 0x1fffff;
-		printf("cached: 2 MiB page at 0x%" PRIx64 " + offset 0x%" PRIx64 " = physical address "
-		       "0x%" PRIx64 "; the walk ends at the %s: PS is set (a huge page)%s\n", frame, off,
-		       frame + off, level, (e & PTE_COW) ? "; copy-on-write" : !(e & PTE_RW) ?
-		       "; read-only" : "");
-		return;
-	}
-	if (!leaf && nrows == h->levels - 1 && (e & PTE_PROTNONE) && (e & PTE_PS)) {
-		printf("cached in the 2 MiB page at 0x%" PRIx64 ", but PROT_NONE: P is clear, every "
-		       "access faults; the walk ends at the %s: PS is set\n", frame, level);
-		return;
-	}
-	if (leaf && (e & PTE_P))
-		printf("cached: frame 0x%" PRIx64 " + offset 0x%" PRIx64 " = physical address 0x%" PRIx64 "%s\n",
-		       frame, off, frame + off,
-		       !(e & PTE_US) ? "; supervisor only" : (e & PTE_COW) ? "; copy-on-write" :
-		       !(e & PTE_RW) ? "; read-only" : "");
+	if (pt_huge(h, row, nrows)) {
+		off = addr & ((UINT64_C(1) << s->shift[nrows - 1]) - 1);
+		snprintf(buf, size, "cached: huge page (%s entry with PS) at frame 0x%" PRIx64
+			 " + offset 0x%" PRIx64 " = physical address 0x%" PRIx64
+			 "; the walk ends at the %s: PS is set%s", level, frame, off, frame + off, level,
+			 (e & PTE_COW) ? "; copy-on-write" : !(e & PTE_RW) ? "; read-only" : "");
+	} else if (!leaf && (e & PTE_PROTNONE) && (e & PTE_PS))
+		snprintf(buf, size, "cached in the huge page at frame 0x%" PRIx64 ", but PROT_NONE: "
+			 "P is clear, every access faults; the walk ends at the %s: PS is set",
+			 frame, level);
+	else if (leaf && (e & PTE_P))
+		snprintf(buf, size, "cached: frame 0x%" PRIx64 " + offset 0x%" PRIx64 " = physical address 0x%" PRIx64 "%s",
+			 frame, off, frame + off,
+			 !(e & PTE_US) ? "; supervisor only" : (e & PTE_COW) ? "; copy-on-write" :
+			 !(e & PTE_RW) ? "; read-only" : "");
 	else if (leaf && (e & PTE_PROTNONE))
-		printf("cached in frame 0x%" PRIx64 ", but PROT_NONE: P is clear, every access faults\n", frame);
+		snprintf(buf, size, "cached in frame 0x%" PRIx64 ", but PROT_NONE: P is clear, every access faults", frame);
 	else if (leaf && (e & PTE_SWAP))
-		printf("uncached: in swap slot %" PRIu64 "; an access reads it back\n", frame >> PAGE_SHIFT);
+		snprintf(buf, size, "uncached: in swap slot %" PRIu64 "; an access reads it back", frame >> PAGE_SHIFT);
 	else if (!s->user)
-		printf("unallocated: no kernel page here (empty %s entry)\n", level);
+		snprintf(buf, size, "unallocated: no kernel page here (empty %s entry)", level);
 	else if (find_vma(pid, addr, perms, path, sizeof(path)))
-		printf("uncached: mapped %s%s%s, not in memory (empty %s entry); an access faults it in\n",
-		       perms, *path ? " " : "", path, level);
+		snprintf(buf, size, "uncached: mapped %s%s%s, not in memory (empty %s entry); an access faults it in",
+			 perms, *path ? " " : "", path, level);
 	else
-		printf("unallocated: no mapping here (empty %s entry); an access is a segfault\n", level);
+		snprintf(buf, size, "unallocated: no mapping here (empty %s entry); an access is a segfault", level);
+}
+
+/*
+ * pt_head_read - the first line of PID/pagetable into @h; 0, or 1 after a
+ * message (no such process, a line not understood).
+ */
+int pt_head_read(int pid, struct pt_head *h)
+{
+	char rel[32], *text;
+	bool ok;
+
+	snprintf(rel, sizeof(rel), "%d/pagetable", pid);
+	if (!(text = slurp_or_fail(rel, pid)))
+		return 1;
+	ok = pt_head_parse(text, h);
+	free(text);
+	if (!ok)
+		return fail("%s/%s: the first line is not understood", mount_dir, rel);
+	return 0;
+}
+
+/*
+ * pt_walk - the MMU's walk of the address @s splits, from cr3 down, each
+ * entry read from @phys at table + 8 * index into @row.  It stops at the
+ * leaf, at an entry that is not present, or at a huge-page entry (PS set
+ * above the last level: fewer rows than levels, see pt_huge).  *nrows is
+ * the entries read.  Returns 0, or -errno when a read failed (the failing
+ * row is the last, its .at the address).
+ */
+int pt_walk(int phys, const struct pt_head *h, const struct va_split *s,
+	    struct walk_row *row, int *nrows)
+{
+	uint64_t table = h->top;
+	int rc;
+
+	*nrows = 0;
+	for (int l = 0; l < h->levels; l++) {
+		struct walk_row *r = &row[(*nrows)++];
+
+		r->table = table;
+		r->index = s->index[l];
+		r->at = table + 8 * s->index[l];
+		if ((rc = read_entry(phys, r->at, &r->entry)) < 0)
+			return rc;
+		if (!(r->entry & PTE_P) || pt_huge(h, row, *nrows))
+			break;
+		table = r->entry & PTE_PFN_MASK;
+	}
+	return 0;
+}
+
+/* pt_huge - whether the walk in @row ended at a huge page: a present entry with PS above the leaf level. */
+bool pt_huge(const struct pt_head *h, const struct walk_row *row, int nrows)
+{
+	uint64_t e = row[nrows - 1].entry;
+
+	return nrows < h->levels && (e & PTE_P) && (e & PTE_PS);
 }
 
 static int cmd_translate(const struct command *c, int argc, char **argv)
@@ -1141,7 +1152,7 @@ static int cmd_translate(const struct command *c, int argc, char **argv)
 	struct pt_head h;
 	struct va_split s;
 	struct walk_row row[MAX_LEVELS];
-	uint64_t addr, table;
+	uint64_t addr;
 	int pid = 0, rc, phys, nrows = 0;
 
 	(void)argc;
@@ -1150,14 +1161,8 @@ static int cmd_translate(const struct command *c, int argc, char **argv)
 	if (!parse_addr(argv[1], &addr))
 		return usage_error(c->name, "'%s' is not an address", argv[1]);
 
-	snprintf(rel, sizeof(rel), "%d/pagetable", pid);
-	if (!(text = slurp_or_fail(rel, pid)))
+	if (pt_head_read(pid, &h))
 		return 1;
-	if (!pt_head_parse(text, &h)) {
-		free(text);
-		return fail("%s/%s: the first line is not understood", mount_dir, rel);
-	}
-	free(text);
 	snprintf(rel, sizeof(rel), "%d/comm", pid);
 	if (slurp(rel, &text) == 0) {
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(text, "\n"), text);
@@ -1178,29 +1183,18 @@ static int cmd_translate(const struct command *c, int argc, char **argv)
 		return 1;
 	if ((phys = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return open_failed("phys", errno, 0);
-	table = h.top;
-	for (int l = 0; l < h.levels; l++) {
-		struct walk_row *r = &row[nrows++];
-
-		r->table = table;
-		r->index = s.index[l];
-		r->at = table + 8 * s.index[l];
-		if ((rc = read_entry(phys, r->at, &r->entry)) < 0) {
-			close(phys);
-			return fail("%s: reading 8 bytes at 0x%" PRIx64 ": %s", path, r->at, strerror(-rc));
-		}
-		if (!(r->entry & PTE_P))
-			break;
-		if (l == h.levels - 2 && (r->entry & PTE_PS))
-			break;   /* a huge leaf: the walk ends at the pmd */
-		table = r->entry & PTE_PFN_MASK;
+	rc = pt_walk(phys, &h, &s, row, &nrows);
+	if (rc < 0) {
+		close(phys);
+		return fail("%s: reading 8 bytes at 0x%" PRIx64 ": %s", path, row[nrows - 1].at, strerror(-rc));
 	}
 	close(phys);
 
 	printf("cr3 0x%" PRIx64 ": the %s table is at 0x%" PRIx64 "; entry at table + 8 * index in phys\n",
 	       h.cr3, h.names[0], h.top);
 	print_walk(&h, row, nrows);
-	print_verdict(pid, addr, &h, &s, row, nrows);
+	walk_verdict(pid, addr, &h, &s, row, nrows, path, sizeof(path));
+	puts(path);
 	return 0;
 }
 
@@ -1424,6 +1418,37 @@ static const struct command commands[] = {
 	  "uncached (mapped but not in memory, or in a swap slot) or unallocated.\n"
 	  "The walk has no side effects: nothing is faulted in or marked accessed.\n",
 	  cmd_translate, NULL, false },
+	/* pictures (issue 19): vmfsctl_draw.c, vmfsctl_phys.c, vmfsctl_watch.c */
+	{ "draw", 1, 70, "walk|tree|phys ARGS... [-o FILE] [-T svg|png|pdf]",
+	  "draw a walk, the page-table tree or physical memory",
+	  "draw walk PID ADDR... [-o FILE] [-T svg|png|pdf]\n"
+	  "  The walk of each ADDR as translate does it: the address split into its\n"
+	  "  index fields, one box per table visited (its frame, the entry used and\n"
+	  "  its bits), arrows down to the frame and the byte, and where the walk\n"
+	  "  stops (not present, swapped, PROT_NONE, a huge page, protection).\n"
+	  "draw tree PID [--range A-B] [-o FILE] [-T svg|png|pdf]\n"
+	  "  The page-table tree of PID/pagetable: non-empty entries only, upper\n"
+	  "  tables with one entry collapsed into one box, leaf entries grouped by\n"
+	  "  the mapping of PID/maps they fall in, shared frames (kpagecount > 1)\n"
+	  "  marked.  --range keeps the entries that cover [A, B).\n"
+	  "draw phys [--pid PID] [-o FILE]\n"
+	  "  Physical memory as a grid of frames coloured by owner (a process, the\n"
+	  "  page cache, page tables, the kernel image, the zero page, free), shared\n"
+	  "  and dirty frames marked, a legend; --pid highlights one process.  Plain\n"
+	  "  SVG only.\n"
+	  "walk and tree are laid out by Graphviz's library; -T picks its output\n"
+	  "format (default svg).  Without -o the picture goes to standard output.\n",
+	  cmd_draw, NULL, false },
+	{ "watch", 0, 3, "[PID] [-n SECS]",
+	  "a terminal view of the machine, redrawn every second",
+	  "Redraws every SECS seconds (default 1, -n 0.1 to 3600): free and used\n"
+	  "frames with a bar, faults per second (minor, major, copy-on-write), swap\n"
+	  "in and out per second, each process's RSS and faults (PID: that one\n"
+	  "only), and the LRU lists of meminfo (Active, Inactive) when the policy\n"
+	  "keeps them.  q or Ctrl-C ends it; the terminal is left as it was (the\n"
+	  "alternate screen, the cursor and the terminal modes are restored).  When\n"
+	  "standard output is not a terminal it prints one view and exits.\n",
+	  cmd_watch, NULL, false },
 	{ "stat", 0, 0, "",
 	  "the machine's configuration and counters",
 	  "One 'key value' line each.  levels, va_bits, policy (the current one)\n"
@@ -1477,7 +1502,7 @@ static void help_all(void)
 	       "See vmfsctl(1), vmfs(1) and vmfs-tutorial(7).\n");
 }
 
-static void help_command(const struct command *c)
+void help_command(const struct command *c)
 {
 	printf("Usage: vmfsctl [-m MOUNTPOINT] %s%s%s\n\n%s", c->name, *c->args ? " " : "", c->args, c->help);
 }

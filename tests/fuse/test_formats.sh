@@ -223,6 +223,17 @@ dd if="$mnt/$pid/smaps" bs=7 status=none | cmp - "$t/smaps" || fail "smaps read 
 expect_eq "$(dd if="$mnt/$pid/status" bs=1 skip=6 count=10 status=none)" "${name:0:10}" "status read at offset 6"
 ok "text files read in pieces and at offsets give the same bytes"
 
+# counters: the machine's own counters, "name value" lines in this order;
+# a write by the forked child to a page it shares with its parent is one
+# copy-on-write fault; clock's hand rests on a resident frame.
+expect_match "$(cut -d' ' -f1 "$mnt/counters" | tr '\n' ' ')" '^cow_fault segfault tlb_hit tlb_miss clock_hand $' "counters' names"
+cow0=$(field "$mnt/counters" cow_fault)
+mem_write "$mnt" "$child" "$anon" <(printf z)
+expect_eq "$(field "$mnt/counters" cow_fault)" $((cow0 + 1)) "counters' cow_fault after a write by the child"
+expect_match "$(field "$mnt/counters" clock_hand)" '^[0-9]+$' "counters' clock_hand under clock"
+[[ $(stat -c %a "$mnt/counters") == 444 ]] || fail "counters mode $(stat -c %a "$mnt/counters"), expected 444"
+ok "counters: cow_fault counts the child's copy-on-write fault, clock_hand names a frame"
+
 # buddyinfo (mm/vmstat.c frag_show_print): "Node %d, zone %8s " then
 # "%6lu " for each of the 11 orders; the blocks' frames are free frames.
 bi=$(cat "$mnt/buddyinfo")

@@ -20,6 +20,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 vmfsctl=$3
+src=$2
 vmfs_init "$1" "$2"
 
 t=$VMFS_TMP
@@ -84,10 +85,23 @@ pmdline=$(grep -E '^    pmd\[[0-9]+\] .* va 0x40000000 -> ' "$mnt/$p/pagetable")
 expect_match "$pmdline" "-> frame 0x$(printf '%x' $((head_pfn * 4096)))  P RW US A D PS NX\$" "pagetable: the pmd leaf"
 [[ $(grep -cE '^      pte\[[0-9]+\] .* va 0x400[0-9a-f]{5} ' "$mnt/$p/pagetable") == 0 ]] || fail "pagetable lists ptes under the huge leaf"
 out=$("$vmfsctl" translate "$p" 0x40012345) || fail "vmfsctl translate"
-expect_match "$(printf '%s\n' "$out" | tail -n 1)" "^cached: 2 MiB page at 0x$(printf '%x' $((head_pfn * 4096))) \\+ offset 0x12345 .*the walk ends at the pmd: PS is set" "translate's verdict"
+expect_match "$(printf '%s\n' "$out" | tail -n 1)" "^cached: huge page \\(pmd entry with PS\\) at frame 0x$(printf '%x' $((head_pfn * 4096))) \\+ offset 0x12345 .*the walk ends at the pmd: PS is set" "translate's verdict"
 expect_match "$(printf '%s\n' "$out" | grep '^  pmd ')" ' PS ' "translate: the pmd entry has PS"
 [[ $(printf '%s\n' "$out" | grep -c '^  pte ') == 0 ]] || fail "translate went below the huge pmd"
 ok "vmfsctl translate stops at the pmd"
+# The picture of that walk (issue 19), from this live huge page: it ends at
+# the pmd and names the huge page, as translate does (check_pictures.py).
+if "$vmfsctl" -m "$mnt" draw walk "$p" 0x40012345 -o "$t/huge.svg" 2>"$t/draw.err"; then
+	python3 "$src/tests/pictures/check_pictures.py" walk "$vmfsctl" "$mnt" "$p" "$t/huge.svg" 0x40012345 ||
+		fail "draw walk of a live huge page disagrees with translate"
+	python3 "$src/tests/pictures/check_pictures.py" text "$t/huge.svg" | grep -q '^huge page frame$' ||
+		fail "draw walk of a live huge page does not name the huge page"
+	ok "vmfsctl draw walk of the live huge page ends at the pmd"
+elif grep -q 'Graphviz' "$t/draw.err"; then
+	echo "SKIP: draw walk: built without Graphviz ($(cat "$t/draw.err"))"
+else
+	fail "vmfsctl draw walk: $(cat "$t/draw.err")"
+fi
 
 # munmap of 4 KiB inside: split, the bytes kept
 expect_eq "$(ctl "$mnt/$p/ctl" "munmap 0x40008000 4K")" ok "munmap 4K inside the huge page"

@@ -876,6 +876,8 @@ sys.stdout.buffer.write(b"".join(struct.pack("<IQIq", t, o, 0 if o == 5 else 409
 	# Decompressed by the libraries, not by a forked gzip, xz or zstd: the
 	# only program vmfs-replay runs is itself (strace -f follows any child).
 	if command -v strace > /dev/null 2>&1 && strace -f -qq -o /dev/null true 2> /dev/null; then
+		# LeakSanitizer cannot run under ptrace: an ASan build's leak check is off here
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 		strace -f -qq -e trace=execve,vfork,fork -o "$TMP/strace" \
 			"$REPLAY" --no-progress --csv -p lru -n 2 "$TMP/s.lis.gz" "$TMP/s.lis.xz" "$TMP/s.lis.zst" \
 			> /dev/null || fail "vmfs-replay under strace"

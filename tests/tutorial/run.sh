@@ -33,7 +33,11 @@
 # VMFS_DEADLINE seconds, so a hung daemon fails the run instead of blocking it.
 #
 # With VMFS_TUTORIAL_KEEP=DIR in the environment, each example's actual
-# output is also copied to DIR/N (for whoever edits the page).
+# output is also copied to DIR/N (for whoever edits the page).  With
+# VMFS_TUTORIAL_PICTURES=DIR (meson sets it to build/man/vmfs-tutorial-pictures),
+# the pictures the session drew into its HOME (vmfsctl draw ... -o
+# ~/NAME.svg) are copied to DIR, where the HTML edition of the page
+# (build/man/vmfs-tutorial.7.html, man/scd2html.py) shows them.
 #
 # On a mismatch it prints the example's command, its line in the page and
 # a unified diff (expected, actual), goes on with the other examples, and
@@ -211,6 +215,15 @@ lines_match() {
 
 # normalize: tabs expanded, trailing blanks dropped.
 normalize() { expand | sed -e 's/[[:space:]]*$//'; }
+
+# The pictures the session drew (vmfsctl draw ... -o ~/NAME.svg, HOME being
+# $T/tmp) go where the HTML edition shows them (man/scd2html.py).
+if [[ -n ${VMFS_TUTORIAL_PICTURES:-} ]]; then
+	mkdir -p "$VMFS_TUTORIAL_PICTURES"
+	for f in "$T/tmp/"*.svg; do
+		[[ -e $f ]] && cp "$f" "$VMFS_TUTORIAL_PICTURES/"
+	done
+fi
 
 if [[ -n ${VMFS_TUTORIAL_KEEP:-} ]]; then
 	mkdir -p "$VMFS_TUTORIAL_KEEP"
