@@ -244,6 +244,36 @@ static inline bool tlb_hit(struct access *a, uint64_t va, uint64_t *pa, uint64_t
 static int follow_page_slow(struct access *a, uint64_t va, uint64_t *pa, uint64_t *leaf);
 
 /*
+ * A huge pmd leaf found ahead by a batch (batch_fetch_leaf) is handed on
+ * with this bit set in its pointer (entries are 8-byte aligned): stage 2
+ * fetches the page from it, and the access's walk ends at it if it is
+ * still a huge leaf then (an earlier access of the batch may have split
+ * it: the pmd then points to a table, and the walk starts at the top).
+ */
+#define BATCH_HUGE 1u
+
+static inline bool batch_leaf_huge(const uint64_t *ep)
+{
+	return (uintptr_t)ep & BATCH_HUGE;
+}
+
+static inline uint64_t *batch_leaf_ptr(uint64_t *ep)
+{
+	return (uint64_t *)((uintptr_t)ep & ~(uintptr_t)BATCH_HUGE);
+}
+
+/*
+ * The translation of @va's 4 KiB page that huge leaf @e (mapping 1 << @shift
+ * bytes) makes, as a pte would hold it: pfn head + i, PS clear.
+ */
+static inline uint64_t huge_leaf_pte(uint64_t e, uint64_t va, int shift)
+{
+	uint64_t in = va & ((1ull << shift) - 1);
+
+	return mk_pte(pte_pfn(e) + (in >> PAGE_SHIFT), e & ~(PTE_PS | PTE_PFN_MASK));
+}
+
+/*
  * Translate one page for the access: 0 with *pa the physical address of
  * the byte (page_address gives its bytes), or a
  * negative errno with the fault recorded.  Handles faults and retries.
@@ -267,7 +297,8 @@ static inline int follow_page(struct access *a, uint64_t va, uint64_t *pa)
  * (batch_fetch_leaf): tables are freed only by munmap and exit and plain
  * entries stay plain, so every walk of this access (the first, and the one
  * after a fault, which changes only the leaf entry) can start there, with
- * nothing to OR into the upper entries and nothing they refuse.
+ * nothing to OR into the upper entries and nothing they refuse.  A huge pmd
+ * leaf comes tagged (BATCH_HUGE), and is used only while it still is one.
  */
 static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t va, uint64_t *pa,
 						      uint64_t *leaf)
@@ -290,7 +321,16 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 		struct vma *v;
 		int l, rc;
 
-		if (leaf) {
+		if (leaf && batch_leaf_huge(leaf) && !pmd_trans_huge(*batch_leaf_ptr(leaf)))
+			leaf = NULL;   /* split since it was found: walk from the top */
+		if (leaf && batch_leaf_huge(leaf)) {
+			/* still the huge leaf found ahead: the walk ends there */
+			ptep = batch_leaf_ptr(leaf);
+			assert(ptep == pmd_offset_huge(m, mm->cr3, va));
+			huge = true;
+			hshift = PAGE_SHIFT + HPAGE_PMD_ORDER;
+			e = huge_leaf_pte(*ptep, va, hshift);
+		} else if (leaf) {
 			assert(leaf == pte_offset(m, mm->cr3, va));
 			ptep = leaf;
 			e = *leaf;
@@ -310,13 +350,10 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 					 * head + i), its accessed and dirty bits land in
 					 * the leaf entry.
 					 */
-					uint64_t in = va & ((1ull << pt_shift(g, l)) - 1);
-
 					ptep = ep;
 					huge = true;
 					hshift = pt_shift(g, l);
-					e = mk_pte(pte_pfn(e) + (in >> PAGE_SHIFT),
-						   e & ~(PTE_PS | PTE_PFN_MASK));
+					e = huge_leaf_pte(e, va, hshift);
 					break;
 				}
 				if (!pte_present(e))
@@ -689,19 +726,6 @@ static inline void batch_fetch_data(struct vmfs *m, uint64_t pfn, uint64_t va)
 }
 
 /*
- * A huge pmd leaf found ahead is handed from stage 1 to stage 2 with this
- * bit set in its pointer (entries are 8-byte aligned): stage 2 fetches the
- * page from it, but the access walks from the top (an earlier access of
- * the batch may have split it: the pmd then points to a table).
- */
-#define BATCH_HUGE 1u
-
-static inline bool batch_leaf_huge(const uint64_t *ep)
-{
-	return (uintptr_t)ep & BATCH_HUGE;
-}
-
-/*
  * Stage 1: where the leaf entry of @va is, fetched, if the walk there passes
  * only plain upper entries (follow_page_slow may then start from it), or a
  * huge pmd leaf's, tagged BATCH_HUGE; NULL otherwise, or on a TLB hit (whose
@@ -804,8 +828,7 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 				*huge_hits += mask != PAGE_SIZE - 1;
 				access_bytes(a, pa, op->buf, op->len);
 				op->res = (ssize_t)op->len;
-			} else if (batch_walk(a, op, leaf && !batch_leaf_huge(leaf[i % BATCH_RING]) ?
-						      leaf[i % BATCH_RING] : NULL) < 0) {
+			} else if (batch_walk(a, op, leaf ? leaf[i % BATCH_RING] : NULL) < 0) {
 				return i;
 			}
 			continue;

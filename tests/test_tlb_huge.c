@@ -273,6 +273,34 @@ static void test_accessv(void **state)
 	vmfs_close(m);
 }
 
+/*
+ * A batch of writes after fork: the first splits the huge page (COW), the
+ * next ones were found ahead as the huge leaf and must walk the new table.
+ */
+static void test_accessv_split(void **state)
+{
+	int pid, child;
+	vmfs *m = setup(NULL, true, &pid);
+	struct vmfs_iop iop[64];
+	char w = 'w', c = 0;
+
+	(void)state;
+	touch_all(m, pid, 'a');
+	assert_true((child = vmfs_fork(m, pid)) > 0);
+	for (unsigned i = 0; i < 64; i++)
+		iop[i] = (struct vmfs_iop){ .addr = AT(i * 7), .buf = &w, .len = 1,
+					    .how = VMFS_ACCESS_WRITE };
+	assert_int_equal(vmfs_accessv(m, pid, iop, 64), 64);
+	assert_false(is_huge(m, pid));
+	for (unsigned i = 0; i < 64; i++) {
+		assert_int_equal(vmfs_read(m, pid, AT(i * 7), &c, 1), 1);
+		assert_int_equal(c, 'w');
+		assert_int_equal(vmfs_read(m, child, AT(i * 7), &c, 1), 1);
+		assert_int_equal(c, 'a');
+	}
+	vmfs_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_madvise),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_accessv),
+		cmocka_unit_test(test_accessv_split),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
