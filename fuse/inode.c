@@ -75,6 +75,7 @@ static const struct entry root_entries[] = {
 	{ "loadavg", K_TEXT,   S_IFREG | 0444, fmt_loadavg, NULL },
 	{ "buddyinfo", K_TEXT, S_IFREG | 0444, fmt_buddyinfo, NULL },
 	{ "counters", K_TEXT,  S_IFREG | 0444, fmt_counters, NULL },
+	{ "tlb",     K_TEXT,   S_IFREG | 0444, fmt_tlb, NULL },     /* since 0.8 */
 	{ "self",    K_LINK,   S_IFLNK | 0777, NULL, NULL },
 	{ "thread-self", K_LINK, S_IFLNK | 0777, NULL, NULL },
 	{ "phys",    K_PHYS,   S_IFREG | 0400, NULL, NULL },

@@ -1563,6 +1563,27 @@ int fmt_buddyinfo(vmfs *m, struct sbuf *out)
 	return 0;
 }
 
+/*
+ * tlb (since 0.8, the machine's own): the TLB of every process, its sets'
+ * sizes per process and the entries in use summed over the processes, by
+ * page size, and the memory those entries translate (vmfs_tlb_stat).
+ */
+int fmt_tlb(vmfs *m, struct sbuf *out)
+{
+	static const char *const sz[3] = { "4k", "2m", "1g" };
+	struct vmfs_tlb_stat ts;
+	int r = vmfs_tlb_stat(m, 0, &ts);
+
+	if (r < 0)
+		return r;
+	for (int i = 0; i < 3; i++)
+		sbuf_printf(out, "entries_%s %" PRIu64 "\n", sz[i], ts.size[i]);
+	for (int i = 0; i < 3; i++)
+		sbuf_printf(out, "used_%s %" PRIu64 "\n", sz[i], ts.used[i]);
+	sbuf_printf(out, "reach_kb %" PRIu64 "\n", ts.reach >> 10);
+	return 0;
+}
+
 /* sys/kernel/osrelease: the Linux whose semantics the machine follows. */
 int fmt_osrelease(vmfs *m, struct sbuf *out)
 {

@@ -131,6 +131,7 @@ int fmt_loadavg(vmfs *m, struct sbuf *out);
 int fmt_buddyinfo(vmfs *m, struct sbuf *out);
 /* counters: the machine's own counters (cow_fault, segfault, tlb_hit, tlb_miss, clock_hand). */
 int fmt_counters(vmfs *m, struct sbuf *out);
+int fmt_tlb(vmfs *m, struct sbuf *out);
 int fmt_osrelease(vmfs *m, struct sbuf *out);
 int fmt_pid_max(vmfs *m, struct sbuf *out);
 int fmt_pid_environ(vmfs *m, int pid, struct sbuf *out);

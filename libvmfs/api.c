@@ -284,6 +284,16 @@ VMFS_EXPORT int vmfs_huge_stat(vmfs *m, struct vmfs_huge_stat *st)
 	return LOCKED(m, machine_huge_stat(m, st));
 }
 
+VMFS_EXPORT int vmfs_tlb_stat(vmfs *m, int pid, struct vmfs_tlb_stat *st)
+{
+	CHECK_M(m);
+	if (!st)
+		return vm_error(-EINVAL, "vmfs_tlb_stat: NULL result");
+	if (pid < 0)
+		return vm_error(-EINVAL, "vmfs_tlb_stat: pid %d", pid);
+	return LOCKED(m, machine_tlb_stat(m, pid, st));
+}
+
 VMFS_EXPORT int vmfs_buddyinfo(vmfs *m, struct vmfs_buddyinfo *bi)
 {
 	CHECK_M(m);

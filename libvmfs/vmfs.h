@@ -619,6 +619,28 @@ struct vmfs_huge_stat {
 /* vmfs_huge_stat - the huge page figures of the machine.  0.  Since 0.8. */
 int vmfs_huge_stat(vmfs *m, struct vmfs_huge_stat *st);
 
+/*
+ * The TLB as it is now (since 0.8): each process's TLB has a set of 4 KiB
+ * entries (option tlb=N) and two sets of huge entries, for 2 MiB
+ * translations (a huge pmd leaf: THP or hugetlb) and 1 GiB ones (a pud
+ * leaf), of N / 2 and N / 16 entries (at least 1; none with tlb=0).
+ * Index 0 is 4 KiB, 1 is 2 MiB, 2 is 1 GiB.
+ */
+struct vmfs_tlb_stat {
+	uint64_t size[3];      /* entries per process, of each page size */
+	uint64_t used[3];      /* entries in use: of the process, or summed over all */
+	uint64_t reach;        /* bytes they translate: used[0] * 4 KiB + used[1] *
+				  2 MiB + used[2] * 1 GiB */
+	uint64_t reserved[9];
+};
+
+/*
+ * vmfs_tlb_stat - the TLB entries in use and their reach, of process @pid,
+ * or summed over every process with @pid 0.  0, -ESRCH, or -EINVAL for a
+ * negative @pid.  Since 0.8.
+ */
+int vmfs_tlb_stat(vmfs *m, int pid, struct vmfs_tlb_stat *st);
+
 struct vmfs_proc_stat {
 	int      pid, ppid;
 	char     comm[16];         /* first 15 bytes of the name */

@@ -209,22 +209,24 @@ static void deliver_segv(struct access *a)
 /*
  * The TLB's part of a translation, the hot path, inlined into the access
  * loops: true with *pa the physical address of the byte when the TLB holds the page
- * with bits that allow the access.  A hit that must set the accessed or
+ * (in a 4 KiB entry, or a huge one: tlb.h) with bits that allow the access;
+ * *maskp the offset bits of the entry's page (4095 for 4 KiB).  A hit that must set the accessed or
  * dirty bit ORs them into the live entry (the cache may lack bits set
  * since).  The caller checked that @va is canonical.
  */
-static inline bool tlb_hit(struct access *a, uint64_t va, uint64_t *pa)
+static inline bool tlb_hit(struct access *a, uint64_t va, uint64_t *pa, uint64_t *maskp)
 {
 	struct vmfs *m = a->m;
 	struct mm *mm = a->mm;
-	struct tlb_entry *te = a->force ? NULL : tlb_lookup(&mm->tlb, va >> PAGE_SHIFT);
-	uint64_t e, add;
+	uint64_t e, add, mask = 0;
+	struct tlb_entry *te = a->force ? NULL : tlb_lookup(&mm->tlb, va, &mask);
 
 	if (!te)
 		return false;
 	e = te->pte;
 	if ((e & a->need) != a->need || (e & a->deny))
 		return false;
+	*pa = (pte_pfn(e) << PAGE_SHIFT) | (va & mask);   /* a 4 KiB or a huge entry */
 	add = a->add;
 	if (__builtin_expect((e & add) != add, 0)) {
 		bool dirtied = a->write && !(*te->ptep & PTE_D);
@@ -232,14 +234,44 @@ static inline bool tlb_hit(struct access *a, uint64_t va, uint64_t *pa)
 		ptep_set_access_flags(te->ptep, add);
 		te->pte |= add;
 		if (dirtied)
-			page_dirtied(m, pte_pfn(e));
+			page_dirtied(m, *pa >> PAGE_SHIFT);
 	}
 	mm->c.tlb_hit++;
-	*pa = (pte_pfn(e) << PAGE_SHIFT) | (va & (PAGE_SIZE - 1));
+	*maskp = mask;
 	return true;
 }
 
 static int follow_page_slow(struct access *a, uint64_t va, uint64_t *pa, uint64_t *leaf);
+
+/*
+ * A huge pmd leaf found ahead by a batch (batch_fetch_leaf) is handed on
+ * with this bit set in its pointer (entries are 8-byte aligned): stage 2
+ * fetches the page from it, and the access's walk ends at it if it is
+ * still a huge leaf then (an earlier access of the batch may have split
+ * it: the pmd then points to a table, and the walk starts at the top).
+ */
+#define BATCH_HUGE 1u
+
+static inline bool batch_leaf_huge(const uint64_t *ep)
+{
+	return (uintptr_t)ep & BATCH_HUGE;
+}
+
+static inline uint64_t *batch_leaf_ptr(uint64_t *ep)
+{
+	return (uint64_t *)((uintptr_t)ep & ~(uintptr_t)BATCH_HUGE);
+}
+
+/*
+ * The translation of @va's 4 KiB page that huge leaf @e (mapping 1 << @shift
+ * bytes) makes, as a pte would hold it: pfn head + i, PS clear.
+ */
+static inline uint64_t huge_leaf_pte(uint64_t e, uint64_t va, int shift)
+{
+	uint64_t in = va & ((1ull << shift) - 1);
+
+	return mk_pte(pte_pfn(e) + (in >> PAGE_SHIFT), e & ~(PTE_PS | PTE_PFN_MASK));
+}
 
 /*
  * Translate one page for the access: 0 with *pa the physical address of
@@ -248,7 +280,9 @@ static int follow_page_slow(struct access *a, uint64_t va, uint64_t *pa, uint64_
  */
 static inline int follow_page(struct access *a, uint64_t va, uint64_t *pa)
 {
-	if (__builtin_expect(va_canonical(&a->m->geom, va) && tlb_hit(a, va, pa), 1))
+	uint64_t mask;
+
+	if (__builtin_expect(va_canonical(&a->m->geom, va) && tlb_hit(a, va, pa, &mask), 1))
 		return 0;
 	return follow_page_slow(a, va, pa, NULL);
 }
@@ -263,7 +297,8 @@ static inline int follow_page(struct access *a, uint64_t va, uint64_t *pa)
  * (batch_fetch_leaf): tables are freed only by munmap and exit and plain
  * entries stay plain, so every walk of this access (the first, and the one
  * after a fault, which changes only the leaf entry) can start there, with
- * nothing to OR into the upper entries and nothing they refuse.
+ * nothing to OR into the upper entries and nothing they refuse.  A huge pmd
+ * leaf comes tagged (BATCH_HUGE), and is used only while it still is one.
  */
 static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t va, uint64_t *pa,
 						      uint64_t *leaf)
@@ -282,10 +317,20 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 	for (int tries = 0; tries < 4; tries++) {
 		uint64_t pfn = mm->cr3, *ptep = NULL, *ep, e = 0;
 		bool us = true, rw = true, nx = false, huge = false;
+		int hshift = PAGE_SHIFT;   /* a huge leaf's: what it maps */
 		struct vma *v;
 		int l, rc;
 
-		if (leaf) {
+		if (leaf && batch_leaf_huge(leaf) && !pmd_trans_huge(*batch_leaf_ptr(leaf)))
+			leaf = NULL;   /* split since it was found: walk from the top */
+		if (leaf && batch_leaf_huge(leaf)) {
+			/* still the huge leaf found ahead: the walk ends there */
+			ptep = batch_leaf_ptr(leaf);
+			assert(ptep == pmd_offset_huge(m, mm->cr3, va));
+			huge = true;
+			hshift = PAGE_SHIFT + HPAGE_PMD_ORDER;
+			e = huge_leaf_pte(*ptep, va, hshift);
+		} else if (leaf) {
 			assert(leaf == pte_offset(m, mm->cr3, va));
 			ptep = leaf;
 			e = *leaf;
@@ -305,12 +350,10 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 					 * head + i), its accessed and dirty bits land in
 					 * the leaf entry.
 					 */
-					uint64_t in = va & ((1ull << pt_shift(g, l)) - 1);
-
 					ptep = ep;
 					huge = true;
-					e = mk_pte(pte_pfn(e) + (in >> PAGE_SHIFT),
-						   e & ~(PTE_PS | PTE_PFN_MASK));
+					hshift = pt_shift(g, l);
+					e = huge_leaf_pte(e, va, hshift);
 					break;
 				}
 				if (!pte_present(e))
@@ -370,6 +413,10 @@ static __attribute__((noinline)) int follow_page_slow(struct access *a, uint64_t
 				page_dirtied(m, pte_pfn(e));
 			if (a->force)
 				tlb_flush_page(&mm->tlb, vpn);
+			else if (huge)   /* one entry for the whole leaf: the head's pfn */
+				tlb_fill_huge(&mm->tlb, va, hshift,
+					      mk_pte(pte_pfn(e) - ((va & ((1ull << hshift) - 1)) >> PAGE_SHIFT),
+						     (e & ~PTE_PFN_MASK) | add), ptep);
 			else
 				tlb_fill(&mm->tlb, vpn, e | add, ptep);
 			*pa = (pte_pfn(e) << PAGE_SHIFT) | off;
@@ -620,13 +667,13 @@ const uint8_t *access_tlb(struct vmfs *m, struct mm *mm, uint64_t addr, void *bu
 			  unsigned how)
 {
 	struct access a = { .m = m, .mm = mm };
-	uint64_t pa;
+	uint64_t pa, mask;
 
 	if (len == 0 || (addr & (PAGE_SIZE - 1)) + len > PAGE_SIZE ||
 	    (how != VMFS_ACCESS_READ && how != VMFS_ACCESS_WRITE && how != VMFS_ACCESS_EXEC))
 		return NULL;
 	access_how(&a, how);      /* a plain user-mode type: cannot fail */
-	if (!va_canonical(&m->geom, addr) || !tlb_hit(&a, addr, &pa))
+	if (!va_canonical(&m->geom, addr) || !tlb_hit(&a, addr, &pa, &mask))
 		return NULL;
 	return access_bytes(&a, pa, buf, len);
 }
@@ -669,19 +716,13 @@ static inline void batch_fetch_data(struct vmfs *m, uint64_t pfn, uint64_t va)
 		prefetch((const uint8_t *)pfn_to_virt(&m->phys, pfn) + (va & (PAGE_SIZE - 1)));
 	if (!m->pol_builtin && pfn_is_data(&m->phys, pfn))
 		prefetch(pfn_frame(&m->phys, pfn));
-}
-
-/*
- * A huge pmd leaf found ahead is handed from stage 1 to stage 2 with this
- * bit set in its pointer (entries are 8-byte aligned): stage 2 fetches the
- * page from it, but the access walks from the top (an earlier access of
- * the batch may have split it: the pmd then points to a table).
- */
-#define BATCH_HUGE 1u
-
-static inline bool batch_leaf_huge(const uint64_t *ep)
-{
-	return (uintptr_t)ep & BATCH_HUGE;
+	/*
+	 * With huge pages about, page_accessed reads the descriptor of the
+	 * 2 MiB-aligned frame (thp_head); those of different huge pages are
+	 * 16 KiB apart and share a few cache sets, so it is fetched too.
+	 */
+	if (m->cnt.nr_anon_thp && pfn_is_data(&m->phys, pfn))
+		prefetch(pfn_frame(&m->phys, pfn & ~(uint64_t)(HPAGE_PMD_NR - 1)));
 }
 
 /*
@@ -693,15 +734,16 @@ static inline bool batch_leaf_huge(const uint64_t *ep)
 static uint64_t *batch_fetch_leaf(struct vmfs *m, struct mm *mm, uint64_t va)
 {
 	const struct pt_geom *g = &m->geom;
-	uint64_t vpn = va >> PAGE_SHIFT, *ep;
+	uint64_t *ep;
 
 	if (!va_canonical(g, va))
 		return NULL;
 	if (mm->tlb.n) {
-		const struct tlb_entry *te = tlb_slot(&mm->tlb, vpn);
+		uint64_t mask;
+		const struct tlb_entry *te = tlb_lookup(&mm->tlb, va, &mask);
 
-		if (te->tag == vpn + 1) {
-			batch_fetch_data(m, pte_pfn(te->pte), va);
+		if (te) {
+			batch_fetch_data(m, pte_pfn(te->pte) + ((va & mask) >> PAGE_SHIFT), va);
 			return NULL;
 		}
 	}
@@ -761,11 +803,11 @@ static __attribute__((noinline)) int batch_walk(struct access *a, struct vmfs_io
  * @leaf, if the group was fetched ahead, holds the leaf entries found.
  */
 static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
-			  uint64_t from, uint64_t to, uint64_t *const *leaf)
+			  uint64_t from, uint64_t to, uint64_t *const *leaf, uint64_t *huge_hits)
 {
 	for (uint64_t i = from; i < to; i++) {
 		struct vmfs_iop *op = &iop[i];
-		uint64_t pa;
+		uint64_t pa, mask;
 
 		if (op->how != *how) {
 			int rc = access_how(a, op->how);
@@ -782,11 +824,11 @@ static uint64_t batch_run(struct access *a, unsigned *how, struct vmfs_iop *iop,
 			return i;
 		}
 		if (op->len - 1 < PAGE_SIZE - (op->addr & (PAGE_SIZE - 1))) {   /* one page, not 0 bytes */
-			if (va_canonical(&a->m->geom, op->addr) && tlb_hit(a, op->addr, &pa)) {
+			if (va_canonical(&a->m->geom, op->addr) && tlb_hit(a, op->addr, &pa, &mask)) {
+				*huge_hits += mask != PAGE_SIZE - 1;
 				access_bytes(a, pa, op->buf, op->len);
 				op->res = (ssize_t)op->len;
-			} else if (batch_walk(a, op, leaf && !batch_leaf_huge(leaf[i % BATCH_RING]) ?
-						      leaf[i % BATCH_RING] : NULL) < 0) {
+			} else if (batch_walk(a, op, leaf ? leaf[i % BATCH_RING] : NULL) < 0) {
 				return i;
 			}
 			continue;
@@ -821,18 +863,21 @@ int64_t access_batch(struct vmfs *m, int pid, struct vmfs_iop *iop, uint64_t n)
 				batch_fetch_page(m, leaf[i % BATCH_RING], iop[i].addr);
 		if (g >= 2) {
 			uint64_t from = lo - 2 * BATCH_GROUP, to = from + BATCH_GROUP < n ? from + BATCH_GROUP : n;
-			uint64_t misses = mm->c.tlb_miss, done;
+			uint64_t misses = mm->c.tlb_miss, huge_hits = 0, done;
 
-			done = batch_run(&a, &how, iop, from, to, fetched[(g - 2) % 4] ? leaf : NULL);
+			done = batch_run(&a, &how, iop, from, to, fetched[(g - 2) % 4] ? leaf : NULL,
+					 &huge_hits);
 			if (done < to)
 				return (int64_t)done;
 			/*
 			 * Accesses the TLB serves find their lines in the
 			 * cache too, most likely: fetching ahead would only
 			 * cost.  Fetch while a quarter of a group or more
-			 * misses the TLB (scattered accesses), or without one.
+			 * misses the TLB or hits a huge entry (scattered
+			 * accesses: a 2 MiB entry says nothing of the lines
+			 * of its 512 pages), or without a TLB.
 			 */
-			fetch = !mm->tlb.n || (mm->c.tlb_miss - misses) * 4 >= BATCH_GROUP;
+			fetch = !mm->tlb.n || (mm->c.tlb_miss - misses + huge_hits) * 4 >= BATCH_GROUP;
 		}
 	}
 	return (int64_t)n;

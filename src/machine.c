@@ -291,6 +291,28 @@ int machine_huge_stat(struct vmfs *m, struct vmfs_huge_stat *st)
 	return 0;
 }
 
+int machine_tlb_stat(struct vmfs *m, int pid, struct vmfs_tlb_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (pid && !mm_lookup(m, pid))
+		return -ESRCH;
+	st->size[0] = m->opt.tlb;
+	tlb_huge_sizes(m->opt.tlb, &st->size[1]);
+	for (const struct mm *mm = m->procs; mm; mm = mm->next) {
+		uint64_t used[1 + TLB_HUGE_SETS];
+
+		if (pid && mm->pid != pid)
+			continue;
+		tlb_used(&mm->tlb, used);
+		for (int k = 0; k < 1 + TLB_HUGE_SETS; k++)
+			st->used[k] += used[k];
+	}
+	st->reach = st->used[0] * PAGE_SIZE;
+	for (int k = 0; k < TLB_HUGE_SETS; k++)
+		st->reach += st->used[1 + k] << tlb_huge_shift(k);
+	return 0;
+}
+
 int machine_buddyinfo(struct vmfs *m, struct vmfs_buddyinfo *bi)
 {
 	_Static_assert(VMFS_MAX_ORDER == MAX_ORDER, "buddyinfo's orders");

@@ -298,6 +298,8 @@ int  machine_statx(struct vmfs *m, struct vmfs_stat *st, unsigned what);
 int  machine_lru_stat(struct vmfs *m, struct vmfs_lru_stat *st);
 int  machine_buddyinfo(struct vmfs *m, struct vmfs_buddyinfo *bi);
 int  machine_huge_stat(struct vmfs *m, struct vmfs_huge_stat *st);
+/* The TLB entries of process @pid in use, or of all with @pid 0: 0 or -ESRCH. */
+int  machine_tlb_stat(struct vmfs *m, int pid, struct vmfs_tlb_stat *st);
 int  proc_stat(struct vmfs *m, int pid, struct vmfs_proc_stat *st);
 int  proc_maps(struct vmfs *m, int pid, struct vmfs_map *maps, uint64_t max);
 int  machine_pids(struct vmfs *m, int *pids, uint64_t max);

@@ -777,8 +777,8 @@ static int change_pte(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ptep
  */
 /*
  * hugetlb_change_protection: a hugetlb leaf takes it whole as well
- * (change_pte's set_pte drops a 2 MiB leaf's pages from the TLB; a 1 GiB
- * leaf's need the whole TLB).
+ * (set_huge_pte_at drops the leaf's range from the TLB, entries of every
+ * size).
  */
 static int change_hugetlb(struct vmfs *m, struct mm *mm, uint64_t va, uint64_t *ep, int level,
 			  void *arg)

@@ -191,19 +191,15 @@ uint64_t mm_pgtables_pages(const struct vmfs *m, const struct mm *mm)
 
 void flush_pmd_tlb_range(struct mm *mm, uint64_t va)
 {
-	uint64_t vpn = (va & HPAGE_PMD_MASK) >> PAGE_SHIFT;
-
-	for (uint64_t i = 0; i < HPAGE_PMD_NR; i++)
-		tlb_flush_page(&mm->tlb, vpn + i);
+	tlb_flush_range(&mm->tlb, va & HPAGE_PMD_MASK, (va & HPAGE_PMD_MASK) + HPAGE_PMD_SIZE);
 }
 
 void set_huge_pte_at(struct mm *mm, uint64_t va, uint64_t *ep, uint64_t val, int shift)
 {
+	uint64_t size = 1ull << shift, base = va & ~(size - 1);
+
 	*ep = val;
-	if (shift == PAGE_SHIFT + HPAGE_PMD_ORDER)
-		flush_pmd_tlb_range(mm, va);
-	else
-		tlb_flush_all(&mm->tlb);
+	tlb_flush_range(&mm->tlb, base, base + size);   /* flush_hugetlb_tlb_range */
 }
 
 void set_pte(struct mm *mm, uint64_t va, uint64_t *ptep, uint64_t val)

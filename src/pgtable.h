@@ -287,19 +287,19 @@ uint64_t mm_pgtables_pages(const struct vmfs *m, const struct mm *mm);
 /*
  * Write a leaf entry of @mm and drop @va from its TLB.  A huge pmd leaf is
  * a leaf entry too (its old or new value has PTE_PS): then the TLB drops
- * all 512 pages of its 2 MiB (set_pmd_at with flush_tlb_range).
+ * its 2 MiB, the huge entry and any 4 KiB ones (set_pmd_at with
+ * flush_tlb_range).
  */
 void set_pte(struct mm *mm, uint64_t va, uint64_t *ptep, uint64_t val);
 
 /*
  * set_huge_pte_at: write hugetlb leaf @ep (mapping 1 << @shift bytes from
- * @va) and drop the range from @mm's TLB: the 512 pages of 2 MiB, or the
- * whole TLB for 1 GiB (flush_hugetlb_tlb_range; Linux flushes all past
- * its tlb_single_page_flush_ceiling too).
+ * @va) and drop that range from @mm's TLB, entries of every size
+ * (flush_hugetlb_tlb_range, through tlb_flush_range).
  */
 void set_huge_pte_at(struct mm *mm, uint64_t va, uint64_t *ep, uint64_t val, int shift);
 
-/* Drop the 512 pages of the 2 MiB holding @va from @mm's TLB (flush_pmd_tlb_range). */
+/* Drop the 2 MiB holding @va from @mm's TLB, entries of any size (flush_pmd_tlb_range). */
 void flush_pmd_tlb_range(struct mm *mm, uint64_t va);
 
 /*

@@ -12,6 +12,8 @@
  *                    a machine with one process and one mapping
  *     bench_mem.c    the memory figures: bulk read, random reads, fork,
  *                    first touch
+ *     bench_huge.c   the same with transparent huge pages: random reads,
+ *                    first touch, fork (issue 17)
  *     bench_swap.c   the swap figures: swap_out (vs dd), swap_in (vs SQLite
  *                    reading a database of the figure's own)
  *     bench_exec.c   the exec figure: python3 made a process up to its entry
@@ -136,6 +138,14 @@ int fig_fork(const struct bench_cfg *cfg, struct sample *s);
 int fig_first_touch(const struct bench_cfg *cfg, struct sample *s);
 int fig_swap_out(const struct bench_cfg *cfg, struct sample *s);
 int fig_swap_in(const struct bench_cfg *cfg, struct sample *s);
+/*
+ * bench_huge.c: the same three with transparent huge pages on both sides
+ * (host: MADV_HUGEPAGE, AnonHugePages checked; machine: VMFS_MADV_HUGEPAGE,
+ * the walk checked to end at a huge pmd entry).
+ */
+int fig_thp_random_read(const struct bench_cfg *cfg, struct sample *s);
+int fig_thp_first_touch(const struct bench_cfg *cfg, struct sample *s);
+int fig_thp_fork(const struct bench_cfg *cfg, struct sample *s);
 /* bench_exec.c: exec of /usr/bin/python3 against the host's fork + execve. */
 int fig_exec(const struct bench_cfg *cfg, struct sample *s);
 /* bench_cpu.c: instructions/s of bench_sum (vs plain Unicorn) and gzip -c (vs native). */

@@ -189,7 +189,8 @@ void print_header(const struct report *rp)
 
 	format_size(size, sizeof(size), cfg->big);
 	printf("vmfs-bench%s: machine options \"%s\", big size %s, best of %d rounds;\n"
-	       "host ceilings use 4 KiB pages (MADV_NOHUGEPAGE), %ld CPUs, load average "
+	       "host ceilings use 4 KiB pages (MADV_NOHUGEPAGE; thp_* figures: huge pages on both sides), "
+	       "%ld CPUs, load average "
 	       "%.2f %.2f %.2f at the start\n", cfg->quick ? " --quick" : "", cfg->options,
 	       size, cfg->rounds, sysconf(_SC_NPROCESSORS_ONLN), rp->load_start[0],
 	       rp->load_start[1], rp->load_start[2]);

@@ -8,7 +8,8 @@
  * return -1; vm_* leave no machine open when they fail (vm->m is then
  * NULL), and vm_open_opts() sets bad_options when vmfs_open refused the
  * options (-EINVAL), which stops the run.  Host mappings are
- * MADV_NOHUGEPAGE, because vmfs models 4 KiB pages only.
+ * MADV_NOHUGEPAGE, because the machine's are 4 KiB pages here (the thp_*
+ * figures map their own, bench_huge.c).
  */
 #include "bench.h"
 

@@ -17,9 +17,10 @@
  * Ground rules, the same for every figure:
  *   - Both sides do the same work on the same bytes: the same sizes, the same
  *     random address sequence, the same source buffer.
- *   - Host ceilings use 4 KiB pages (MADV_NOHUGEPAGE), because vmfs models
- *     4 KiB pages only; a transparent huge page would make the host skip
- *     the very page-table work vmfs is measured on.
+ *   - Host ceilings use 4 KiB pages (MADV_NOHUGEPAGE) where vmfs uses
+ *     4 KiB pages; a transparent huge page would make the host skip
+ *     the very page-table work vmfs is measured on.  The thp_* figures
+ *     (bench_huge.c, issue 17) use huge pages on both sides.
  *   - Setup (opening a machine, filling memory, waitpid, vmfs_exit of a
  *     forked child) is outside the timed region.  Each figure runs several
  *     rounds and keeps the best (fastest) one.
@@ -79,6 +80,12 @@ static const struct figure figures[] = {
 	  "ms/fork", TIME, 1.0, fig_fork },
 	{ "first_touch", "first touch (write, 1 MiB chunks)", true,
 	  "MiB/s", RATE, 1.0, fig_first_touch },
+	{ "thp_random_read", "random 8-byte reads, THP", true,
+	  "Mreads/s", RATE, 0.5, fig_thp_random_read },
+	{ "thp_fork", "fork, resident in THP", true,
+	  "ms/fork", TIME, 1.0, fig_thp_fork },
+	{ "thp_first_touch", "first touch, THP (write, 1 MiB chunks)", true,
+	  "MiB/s", RATE, 1.0, fig_thp_first_touch },
 	{ "swap_out", "swap-out, streaming writes (vs dd)", false,
 	  "pages/s", RATE, 0.70, fig_swap_out },
 	{ "swap_in", "swap-in, major faults (vs SQLite)", false,

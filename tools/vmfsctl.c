@@ -24,7 +24,7 @@
  *                 then the walk done here, entry by entry, reading each
  *                 entry's 8 bytes from phys at table + 8 * index, and
  *                 PID/maps to tell an unallocated page from an uncached one
- *   stat          config, vmstat, meminfo and swaps
+ *   stat          config, vmstat, meminfo, swaps and tlb (since 0.8)
  *   draw          pictures (vmfsctl_draw.c, vmfsctl_phys.c): translate's
  *                 walk, PID/pagetable as a tree, physical memory from
  *                 kpageflags, kpagecount and the pagemaps
@@ -1234,7 +1234,11 @@ static int cmd_stat(const struct command *c, int argc, char **argv)
 	};
 	static const char *const config_keys[] = { "levels", "va_bits", "policy", "frames" };
 	char value[256], swap[32];
-	char *config = NULL, *vmstat = NULL, *meminfo = NULL, *swaps = NULL;
+	static const char *const tlb_keys[][2] = {   /* the tlb file's, since 0.8 */
+		{ "tlb_4k", "used_4k" }, { "tlb_2m", "used_2m" }, { "tlb_1g", "used_1g" },
+		{ "tlb_reach_kb", "reach_kb" },
+	};
+	char *config = NULL, *vmstat = NULL, *meminfo = NULL, *swaps = NULL, *tlb = NULL;
 	uint64_t cached_kb = 0, v;
 	int *pids = NULL, nprocs, status = 0;
 
@@ -1268,6 +1272,15 @@ static int cmd_stat(const struct command *c, int argc, char **argv)
 		else
 			status = fail("vmstat has no %s", counters[i].vmstat);
 	}
+	if (!(tlb = slurp_or_fail("tlb", 0)))
+		status = 1;
+	for (size_t i = 0; tlb && i < sizeof(tlb_keys) / sizeof(tlb_keys[0]); i++) {
+		if (field_u64(tlb, tlb_keys[i][1], &v))
+			printf("%-13s %" PRIu64 "\n", tlb_keys[i][0], v);
+		else
+			status = fail("tlb has no %s", tlb_keys[i][1]);
+	}
+	free(tlb);
 	free(swaps);
 	free(meminfo);
 	free(vmstat);
@@ -1446,7 +1459,9 @@ static const struct command commands[] = {
 	  "number of processes and the counters since the mount: faults,\n"
 	  "major_faults, swap_in, swap_out, scanned, evicted, oom_kills (vmstat's\n"
 	  "pgfault, pgmajfault, pswpin, pswpout, pgscan_direct, pgsteal_direct,\n"
-	  "oom_kill).\n",
+	  "oom_kill).  Last, from the tlb file: the TLB entries in use, summed over\n"
+	  "the processes, of 4 KiB, 2 MiB and 1 GiB pages (tlb_4k, tlb_2m, tlb_1g)\n"
+	  "and the memory they translate in KiB (tlb_reach_kb).\n",
 	  cmd_stat, NULL, false },
 	{ "reclaim", 1, 1, "N",
 	  "evict up to N pages; prints how many",

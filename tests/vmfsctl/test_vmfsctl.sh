@@ -330,6 +330,16 @@ expect_eq "${S[page_cache]}" $(($(field "$mnt/meminfo" Cached) / 4)) "stat page_
 expect_eq "${S[swap_used]}" $(($(awk 'NR == 2 { print $4 }' "$mnt/swaps") / 4)) "stat swap_used against swaps"
 ((S[swap_out] > 0)) || fail "stat swap_out is 0 after the hog"
 ok "stat agrees with vmstat, meminfo and swaps"
+# the TLB lines (since 0.8): the tlb file's, and a reach that is the entries' sum
+for pair in tlb_4k:used_4k tlb_2m:used_2m tlb_1g:used_1g tlb_reach_kb:reach_kb; do
+	expect_eq "${S[${pair%%:*}]:-}" "$(field "$mnt/tlb" "${pair#*:}")" "stat ${pair%%:*} against tlb ${pair#*:}"
+done
+expect_eq "${S[tlb_reach_kb]}" $((4 * S[tlb_4k] + 2048 * S[tlb_2m] + 1048576 * S[tlb_1g])) "stat tlb_reach_kb"
+((S[tlb_4k] > 0)) || fail "stat tlb_4k is 0 after processes touched memory"
+expect_eq "$(field "$mnt/tlb" entries_4k)" 64 "tlb entries_4k (tlb=64)"
+expect_eq "$(field "$mnt/tlb" entries_2m)" 32 "tlb entries_2m"
+expect_eq "$(field "$mnt/tlb" entries_1g)" 4 "tlb entries_1g"
+ok "stat's TLB lines agree with the tlb file"
 
 ok_run policy lru
 expect_eq "$OUT" "" "vmfsctl policy output"
