@@ -74,6 +74,15 @@ head_pfn=$(pm_pfn "$(pagemap "$mnt" "$p" $((0x40000000)))")
 for i in 1 17 255 511; do
 	expect_eq "$(pm_pfn "$(pagemap "$mnt" "$p" $((0x40000000 + i * 4096)))")" $((head_pfn + i)) "pagemap PFN of page $i"
 done
+# phys: the bytes written at 0x40000000 are the huge page's first 64 KiB,
+# and its 300th page's bytes follow from the head's frame (one region
+# read through translate, pagemap, smaps, meminfo and phys alike)
+dd if="$mnt/phys" bs=4096 skip="$head_pfn" count=16 status=none | cmp -s - "$t/bytes" ||
+	fail "phys at the head's frame does not hold the bytes written at 0x40000000"
+printf 'page300' | dd of="$mnt/$p/mem" bs=1 seek=$((0x40000000 + 300 * 4096 + 5)) conv=notrunc status=none
+expect_eq "$(dd if="$mnt/phys" bs=1 skip=$(((head_pfn + 300) * 4096 + 5)) count=7 status=none)" page300 \
+	"phys at head + 300 pages holds page 300's bytes"
+ok "phys holds the huge page's bytes where pagemap says"
 kf_head=$(u64_at "$mnt/kpageflags" $((head_pfn * 8)))
 kf_tail=$(u64_at "$mnt/kpageflags" $(((head_pfn + 300) * 8)))
 (( (kf_head >> 22) & 1 && (kf_head >> 15) & 1 )) || fail "kpageflags of the head: $kf_head"
