@@ -30,7 +30,10 @@
  *   - with memory to spare and 3 levels or more, a hugetlb mapping made,
  *     written, read and unmapped at each periodic check (hugetlb_episode,
  *     since 0.8) reads back what was written and leaves every frame and
- *     table as it found it.
+ *     table as it found it; so does a transparent huge page episode
+ *     (thp_episode): 4 MiB madvised MADV_HUGEPAGE, written, each 2 MiB a
+ *     huge page or a counted fallback, the walks ending at the pmd for
+ *     the huge ones, a 4 KiB munmap splitting one, the bytes kept.
  *
  * Pressure mode (--frames N with N below the model's live pages, e.g. 8 to
  * 24, and --policy P): every operation runs under constant eviction and
@@ -1752,6 +1755,92 @@ static void hugetlb_episode(struct run *r, struct mproc *p)
 		     (int64_t)after.pagetable_pages);
 }
 
+/*
+ * A transparent huge page episode (issue 17, since 0.8), beside the
+ * hugetlb one and under the same conditions, that leaves the machine as
+ * it found it: 4 MiB of private anonymous memory at 1 GiB, far from the
+ * model's windows (skipped with -EEXIST when a mapping of the model is
+ * there), madvised MADV_HUGEPAGE; random writes over it, each 2 MiB half
+ * first touched takes a huge page or falls back (thp_fault_alloc +
+ * thp_fault_fallback grow by the halves touched), the walks end at the
+ * pmd exactly for the halves that took one; the bytes read back; 4 KiB
+ * unmapped inside the first half splits its huge page (thp_split_pmd)
+ * and the other bytes stay; then munmap, every frame and table back.
+ * Its own random numbers, so the run's operations stay the same.
+ */
+static void thp_episode(struct run *r, struct mproc *p)
+{
+	const uint64_t base = 1ull << 30, half = 2ull << 20, hole = base + 7 * PAGE;
+	uint64_t rng = (r->seed ^ 0x7468707468707468ull) * 0x9e3779b97f4a7c15ull + (uint64_t)r->opno;
+	uint64_t a = 0, off[8], huge_halves = 0;
+	unsigned char b[8], got;
+	bool touched[2] = { false, false }, huge[2] = { false, false };
+	struct vmfs_stat before, after;
+	struct vmfs_mlock_stat t0, t1;
+	struct vmfs_fault f;
+	struct vmfs_walk w;
+	int rc;
+
+	model_set_op(&r->md, "thp episode in %d after op %ld", p->pid, r->opno);
+	model_expect(&r->md, "vmfs_stat", 0, vmfs_stat(r->md.m, &before));
+	model_expect(&r->md, "vmfs_mlock_stat", 0, vmfs_mlock_stat(r->md.m, &t0));
+	rc = vmfs_mmap(r->md.m, p->pid, base, 2 * half, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0, &a);
+	if (rc == -EEXIST)   /* one of the model's own mappings is there */
+		return;
+	model_expect(&r->md, "thp mmap", 0, rc);
+	model_expect(&r->md, "madvise hugepage", 0,
+		     vmfs_madvise(r->md.m, p->pid, base, 2 * half, VMFS_MADV_HUGEPAGE));
+	for (int i = 0; i < 8; i++) {
+		do
+			off[i] = splitmix64(&rng) % (2 * half);
+		while (base + off[i] >= hole && base + off[i] < hole + PAGE);   /* not the page unmapped below */
+		b[i] = (unsigned char)splitmix64(&rng);
+		touched[off[i] / half] = true;
+		memset(&f, 0, sizeof(f));
+		model_expect(&r->md, "thp write", 1,
+			     vmfs_access(r->md.m, p->pid, base + off[i], &b[i], 1, VMFS_ACCESS_WRITE, &f));
+		r->md.faults_seen += f.minor + f.major;
+	}
+	model_expect(&r->md, "vmfs_mlock_stat", 0, vmfs_mlock_stat(r->md.m, &t1));
+	model_expect(&r->md, "thp_fault_alloc + thp_fault_fallback: one for each half touched",
+		     (int64_t)(touched[0] + touched[1]),
+		     (int64_t)(t1.thp_fault_alloc - t0.thp_fault_alloc +
+			       t1.thp_fault_fallback - t0.thp_fault_fallback));
+	for (int h = 0; h < 2; h++) {
+		model_expect(&r->md, "translate", 0, vmfs_translate(r->md.m, p->pid, base + h * half, &w));
+		huge[h] = w.state == VMFS_WALK_PRESENT && w.page_shift == 21;
+		huge_halves += huge[h];
+		if (huge[h])
+			model_expect(&r->md, "a huge page's walk ends at the pmd", w.levels - 1, w.depth);
+	}
+	model_expect(&r->md, "the halves whose walk ends at a huge leaf",
+		     (int64_t)(t1.thp_fault_alloc - t0.thp_fault_alloc), (int64_t)huge_halves);
+	/* 4 KiB unmapped inside the first half: a huge page there splits */
+	model_expect(&r->md, "munmap of 4 KiB", 0, vmfs_munmap(r->md.m, p->pid, hole, PAGE));
+	model_expect(&r->md, "vmfs_mlock_stat", 0, vmfs_mlock_stat(r->md.m, &t0));
+	model_expect(&r->md, "thp_split_pmd after the 4 KiB munmap", (int64_t)huge[0],
+		     (int64_t)(t0.thp_split_pmd - t1.thp_split_pmd));
+	for (int i = 0; i < 8; i++) {
+		unsigned char want = b[i];
+
+		for (int j = i + 1; j < 8; j++)   /* a later write to the same byte wins */
+			if (off[j] == off[i])
+				want = b[j];
+		memset(&f, 0, sizeof(f));
+		model_expect(&r->md, "thp read", 1,
+			     vmfs_access(r->md.m, p->pid, base + off[i], &got, 1, VMFS_ACCESS_READ, &f));
+		r->md.faults_seen += f.minor + f.major;
+		model_expect(&r->md, "thp byte", want, got);
+	}
+	model_expect(&r->md, "munmap", 0, vmfs_munmap(r->md.m, p->pid, base, 2 * half));
+	model_expect(&r->md, "vmfs_stat", 0, vmfs_stat(r->md.m, &after));
+	model_expect(&r->md, "frames_free after the thp episode", (int64_t)before.frames_free,
+		     (int64_t)after.frames_free);
+	model_expect(&r->md, "page tables after the thp episode", (int64_t)before.pagetable_pages,
+		     (int64_t)after.pagetable_pages);
+}
+
 /* ---- driver ---------------------------------------------------------------- */
 
 /* What every run of one invocation shares. */
@@ -1830,8 +1919,10 @@ static bool run_one(const struct config *c, uint64_t seed, int levels, unsigned 
 		if (r->md.failed)
 			break;
 		if (r->opno % CHECK_EVERY == CHECK_EVERY - 1) {
-			if (!r->pressure && levels >= 3 && r->md.nprocs)
+			if (!r->pressure && levels >= 3 && r->md.nprocs) {
 				hugetlb_episode(r, &r->md.procs[r->opno / CHECK_EVERY % r->md.nprocs]);
+				thp_episode(r, &r->md.procs[r->opno / CHECK_EVERY % r->md.nprocs]);
+			}
 			model_set_op(&r->md, "periodic check after op %ld", r->opno);
 			check_pids(&r->md);
 			for (int i = 0; i < r->md.nprocs && !r->md.failed; i++) {
