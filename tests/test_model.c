@@ -1684,6 +1684,27 @@ static void one_op(struct run *r)
 }
 
 /*
+ * The 8 bytes an episode wrote at @a + @off[i] read back one by one (a
+ * later write to the same byte wins), each read's faults counted.
+ */
+static void episode_read_back(struct run *r, struct mproc *p, uint64_t a, const uint64_t off[8],
+			      const unsigned char b[8])
+{
+	for (int i = 0; i < 8; i++) {
+		unsigned char want = b[i], got = 0;
+		struct vmfs_fault f = { 0 };
+
+		for (int j = i + 1; j < 8; j++)
+			if (off[j] == off[i])
+				want = b[j];
+		model_expect(&r->md, "episode read", 1,
+			     vmfs_access(r->md.m, p->pid, a + off[i], &got, 1, VMFS_ACCESS_READ, &f));
+		r->md.faults_seen += f.minor + f.major;
+		model_expect(&r->md, "episode byte", want, got);
+	}
+}
+
+/*
  * A hugetlb episode (issue 17, since 0.8), at each periodic check of a run
  * with memory to spare and 3 levels or more, that leaves the machine as
  * it found it: the 2 MiB pool grown to one page (vm.nr_hugepages: it may
@@ -1699,7 +1720,7 @@ static void hugetlb_episode(struct run *r, struct mproc *p)
 {
 	uint64_t rng = r->seed * 0x9e3779b97f4a7c15ull + (uint64_t)r->opno, one = 1, zero = 0;
 	uint64_t a = 0, off[8];
-	unsigned char b[8], got;
+	unsigned char b[8];
 	struct vmfs_huge_stat hs;
 	struct vmfs_stat before, after;
 	struct vmfs_fault f;
@@ -1723,18 +1744,7 @@ static void hugetlb_episode(struct run *r, struct mproc *p)
 						 VMFS_ACCESS_WRITE, &f));
 			r->md.faults_seen += f.minor + f.major;
 		}
-		for (int i = 0; i < 8; i++) {
-			unsigned char want = b[i];
-
-			for (int j = i + 1; j < 8; j++)   /* a later write to the same byte wins */
-				if (off[j] == off[i])
-					want = b[j];
-			memset(&f, 0, sizeof(f));
-			model_expect(&r->md, "hugetlb read", 1,
-				     vmfs_access(r->md.m, p->pid, a + off[i], &got, 1, VMFS_ACCESS_READ, &f));
-			r->md.faults_seen += f.minor + f.major;
-			model_expect(&r->md, "hugetlb byte", want, got);
-		}
+		episode_read_back(r, p, a, off, b);
 		model_expect(&r->md, "vmfs_huge_stat", 0, vmfs_huge_stat(r->md.m, &hs));
 		model_expect(&r->md, "HugePages_Free after the fault", 0, (int64_t)hs.pool[0].free);
 		model_expect(&r->md, "HugePages_Rsvd after the fault", 0, (int64_t)hs.pool[0].resv);
@@ -1773,7 +1783,7 @@ static void thp_episode(struct run *r, struct mproc *p)
 	const uint64_t base = 1ull << 30, half = 2ull << 20, hole = base + 7 * PAGE;
 	uint64_t rng = (r->seed ^ 0x7468707468707468ull) * 0x9e3779b97f4a7c15ull + (uint64_t)r->opno;
 	uint64_t a = 0, off[8], huge_halves = 0;
-	unsigned char b[8], got;
+	unsigned char b[8];
 	bool touched[2] = { false, false }, huge[2] = { false, false };
 	struct vmfs_stat before, after;
 	struct vmfs_mlock_stat t0, t1;
@@ -1821,18 +1831,7 @@ static void thp_episode(struct run *r, struct mproc *p)
 	model_expect(&r->md, "vmfs_mlock_stat", 0, vmfs_mlock_stat(r->md.m, &t0));
 	model_expect(&r->md, "thp_split_pmd after the 4 KiB munmap", (int64_t)huge[0],
 		     (int64_t)(t0.thp_split_pmd - t1.thp_split_pmd));
-	for (int i = 0; i < 8; i++) {
-		unsigned char want = b[i];
-
-		for (int j = i + 1; j < 8; j++)   /* a later write to the same byte wins */
-			if (off[j] == off[i])
-				want = b[j];
-		memset(&f, 0, sizeof(f));
-		model_expect(&r->md, "thp read", 1,
-			     vmfs_access(r->md.m, p->pid, base + off[i], &got, 1, VMFS_ACCESS_READ, &f));
-		r->md.faults_seen += f.minor + f.major;
-		model_expect(&r->md, "thp byte", want, got);
-	}
+	episode_read_back(r, p, base, off, b);
 	model_expect(&r->md, "munmap", 0, vmfs_munmap(r->md.m, p->pid, base, 2 * half));
 	model_expect(&r->md, "vmfs_stat", 0, vmfs_stat(r->md.m, &after));
 	model_expect(&r->md, "frames_free after the thp episode", (int64_t)before.frames_free,

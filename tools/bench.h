@@ -129,6 +129,25 @@ int vm_map(struct vm *vm, uint64_t size);
 int vm_populate(struct vm *vm, void *chunk);
 /* A machine whose process has @size bytes resident, filled with the pattern. */
 int vm_open_resident(const struct bench_cfg *cfg, struct vm *vm, uint64_t size);
+/*
+ * @rounds vmfs_fork()s of vm's process, each child checked (it reads the
+ * parent's last word, and its write of it stays its own) and exited; the
+ * fastest fork's time (the fork alone) into *@best, kept if lower.  0, or
+ * -1 with bench_err saying why.
+ */
+int vm_fork_best(struct vm *vm, int rounds, double *best);
+
+/* xorshift64*: fast, and good enough to scatter addresses (both sides of a figure). */
+static inline uint64_t xorshift64s(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
 
 /* ---- bench_mem.c and bench_swap.c: the figures --------------------------------- */
 

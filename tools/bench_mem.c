@@ -28,18 +28,6 @@
 /* Zero, in a way the compiler cannot see through (for chained loads). */
 static volatile uint64_t zero_in_disguise;
 
-/* xorshift64*: fast, and good enough to scatter addresses. */
-static uint64_t xorshift64s(uint64_t *state)
-{
-	uint64_t x = *state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*state = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
 /* ---- figure: bulk read of 1 MiB ------------------------------------------- */
 
 int fig_bulk_read(const struct bench_cfg *cfg, struct sample *s)
@@ -281,36 +269,8 @@ int fig_fork(const struct bench_cfg *cfg, struct sample *s)
 
 	if (vm_open_resident(cfg, &vm, cfg->big) < 0)
 		return -1;
-	for (int r = 0; r < cfg->rounds; r++) {
-		double t0 = now(), t;
-		int child = vmfs_fork(vm.m, vm.pid), err;
-		uint64_t w = 0;
-
-		t = now() - t0;
-		if (child < 0) {
-			vfail("vmfs_fork", child);
-			goto out;
-		}
-		/* The child sees the parent's bytes, and its writes stay its own. */
-		if (vmfs_read(vm.m, child, vm.base + vm.size - 8, &w, 8) != 8 ||
-		    w != pattern_word(vm.size - 8)) {
-			fail("the forked child does not read its parent's bytes");
-			goto out;
-		}
-		w = ~w;
-		if (vmfs_write(vm.m, child, vm.base + vm.size - 8, &w, 8) != 8 ||
-		    vmfs_read(vm.m, vm.pid, vm.base + vm.size - 8, &w, 8) != 8 ||
-		    w != pattern_word(vm.size - 8)) {
-			fail("a write by the forked child changed what the parent reads");
-			goto out;
-		}
-		err = vmfs_exit(vm.m, child);
-		if (err < 0) {
-			vfail("vmfs_exit", err);
-			goto out;
-		}
-		best_vmfs = min_d(best_vmfs, t);
-	}
+	if (vm_fork_best(&vm, cfg->rounds, &best_vmfs) < 0)
+		goto out;
 	s->ceiling = best_host * 1e3;   /* milliseconds per fork */
 	s->vmfs = best_vmfs * 1e3;
 	rc = 0;

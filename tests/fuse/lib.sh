@@ -351,6 +351,19 @@ pm_swapped() { (((($1 >> 62) & 1) == 1)); }
 pm_file() { (((($1 >> 61) & 1) == 1)); }
 pm_pfn() { echo $(($1 & ((1 << 55) - 1))); }
 
+# smaps_field MNT PID ADDR KEY: KEY's number in the smaps block of the
+# mapping at ADDR (hex, no 0x) of process PID on mount MNT.
+smaps_field() {
+	awk -v a="$3" -v k="$4:" '$1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { split($1, r, "-"); inb = (r[1] == a) }
+		inb && $1 == k { print $2; exit }' "$1/$2/smaps"
+}
+
+# vmflags MNT PID ADDR: the VmFlags line of that mapping's smaps block.
+vmflags() {
+	awk -v a="$3" '$1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { split($1, r, "-"); inb = (r[1] == a) }
+		inb && $1 == "VmFlags:" { print; exit }' "$1/$2/smaps"
+}
+
 # field FILE KEY: the first number after "KEY:" (status, meminfo) or "KEY "
 # (vmstat) in FILE.
 field() {

@@ -25,12 +25,6 @@ vmfs_init "$1" "$2"
 t=$VMFS_TMP
 mnt=$t/mnt
 
-# smaps_field PID ADDR KEY: KEY's number in the smaps block of the mapping at ADDR (hex, no 0x).
-smaps_field() {
-	awk -v a="$2" -v k="$3:" '$1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { split($1, r, "-"); inb = (r[1] == a) }
-		inb && $1 == k { print $2; exit }' "$mnt/$1/smaps"
-}
-
 vmfs_mount "$mnt" frames=4096,hugepages=3
 export VMFS_MOUNT=$mnt
 expect_eq "$(field "$mnt/meminfo" HugePages_Total)" 3 "meminfo HugePages_Total"
@@ -46,11 +40,11 @@ mem_read "$mnt" "$p" "$a" 65536 >"$t/back"
 cmp -s "$t/bytes" "$t/back" || fail "the bytes written did not read back"
 expect_eq "$(field "$mnt/meminfo" HugePages_Rsvd)" 0 "meminfo HugePages_Rsvd after the fault"
 expect_eq "$(field "$mnt/meminfo" HugePages_Free)" 2 "meminfo HugePages_Free after the fault"
-expect_eq "$(smaps_field "$p" "$ax" KernelPageSize)" 2048 "smaps KernelPageSize"
-expect_eq "$(smaps_field "$p" "$ax" MMUPageSize)" 2048 "smaps MMUPageSize"
-expect_eq "$(smaps_field "$p" "$ax" Private_Hugetlb)" 2048 "smaps Private_Hugetlb"
-expect_eq "$(smaps_field "$p" "$ax" Shared_Hugetlb)" 0 "smaps Shared_Hugetlb"
-expect_eq "$(smaps_field "$p" "$ax" Rss)" 0 "smaps Rss leaves hugetlb out"
+expect_eq "$(smaps_field "$mnt" "$p" "$ax" KernelPageSize)" 2048 "smaps KernelPageSize"
+expect_eq "$(smaps_field "$mnt" "$p" "$ax" MMUPageSize)" 2048 "smaps MMUPageSize"
+expect_eq "$(smaps_field "$mnt" "$p" "$ax" Private_Hugetlb)" 2048 "smaps Private_Hugetlb"
+expect_eq "$(smaps_field "$mnt" "$p" "$ax" Shared_Hugetlb)" 0 "smaps Shared_Hugetlb"
+expect_eq "$(smaps_field "$mnt" "$p" "$ax" Rss)" 0 "smaps Rss leaves hugetlb out"
 expect_match "$(grep "^$ax-" "$mnt/$p/smaps")" ' /anon_hugepage \(deleted\)$' "maps' name"
 expect_match "$(awk -v a="$ax" '$1 ~ "^"a"-" { inb = 1 } inb && $1 == "VmFlags:" { print; exit }' "$mnt/$p/smaps")" ' ht ' "VmFlags ht"
 expect_eq "$(field "$mnt/$p/status" HugetlbPages)" 2048 "status HugetlbPages"
@@ -70,7 +64,7 @@ refused "$mnt/$p/ctl" "munmap $a 4K" "Invalid argument" 'cannot be split'
 refused "$mnt/$p/ctl" "mmap 0 2M rw- private,huge,huge1g" "Invalid argument" 'more than one of huge and huge1g'
 refused "$mnt/$p/ctl" "mmap 0 6M rw- private,huge" "Cannot allocate memory" 'HugePages_Free - HugePages_Rsvd'
 expect_eq "$(field "$mnt/meminfo" HugePages_Rsvd)" 0 "nothing reserved by the refusals"
-expect_eq "$(smaps_field "$p" "$ax" Private_Hugetlb)" 2048 "the page is still there"
+expect_eq "$(smaps_field "$mnt" "$p" "$ax" Private_Hugetlb)" 2048 "the page is still there"
 ok "bad hugetlb commands refused"
 
 # shared, through vmfsctl, across fork
@@ -82,8 +76,8 @@ c=$(ctl "$mnt/$p/ctl" fork)
 expect_match "$c" '^[1-9][0-9]*$' "fork answer"
 mem_read "$mnt" "$c" "$((s))" 65536 >"$t/back"
 cmp -s "$t/bytes" "$t/back" || fail "the child does not see the shared page"
-expect_eq "$(smaps_field "$c" "$sx" Shared_Hugetlb)" 2048 "the child's Shared_Hugetlb"
-expect_eq "$(smaps_field "$p" "$sx" Shared_Hugetlb)" 2048 "the parent's Shared_Hugetlb"
+expect_eq "$(smaps_field "$mnt" "$c" "$sx" Shared_Hugetlb)" 2048 "the child's Shared_Hugetlb"
+expect_eq "$(smaps_field "$mnt" "$p" "$sx" Shared_Hugetlb)" 2048 "the parent's Shared_Hugetlb"
 expect_eq "$(field "$mnt/meminfo" HugePages_Free)" 1 "one page for both"
 ok "a shared hugetlb page across fork"
 
@@ -105,8 +99,8 @@ g=$(map "$mnt" "$p" 1G rw- private,huge1g)
 gx=$(printf '%x' "$g")
 printf 'x' >"$t/one"
 mem_write "$mnt" "$p" $((g + (1 << 30) - 4096)) "$t/one"
-expect_eq "$(smaps_field "$p" "$gx" KernelPageSize)" 1048576 "smaps KernelPageSize of a 1 GiB page"
-expect_eq "$(smaps_field "$p" "$gx" Private_Hugetlb)" 1048576 "smaps Private_Hugetlb of a 1 GiB page"
+expect_eq "$(smaps_field "$mnt" "$p" "$gx" KernelPageSize)" 1048576 "smaps KernelPageSize of a 1 GiB page"
+expect_eq "$(smaps_field "$mnt" "$p" "$gx" Private_Hugetlb)" 1048576 "smaps Private_Hugetlb of a 1 GiB page"
 out=$("$vmfsctl" translate "$p" $((g + 0x2345678))) || fail "vmfsctl translate of the 1 GiB page"
 expect_match "$(printf '%s\n' "$out" | tail -n 1)" "^cached: huge page \\(pud entry with PS\\) at frame .* \\+ offset 0x2345678 .*the walk ends at the pud: PS is set" "translate's verdict at the pud"
 refused "$mnt/$p/ctl" "munmap $((g + (2 << 20))) 2M" "Invalid argument" 'cannot be split'

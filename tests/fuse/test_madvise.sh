@@ -28,18 +28,6 @@ vmfs_init "$@"
 t=$VMFS_TMP
 mnt=$t/mnt
 
-# smaps_field PID ADDR KEY: KEY's number in the smaps block of the mapping at ADDR (hex, no 0x).
-smaps_field() {
-	awk -v a="$2" -v k="$3:" '$1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { split($1, r, "-"); inb = (r[1] == a) }
-		inb && $1 == k { print $2; exit }' "$mnt/$1/smaps"
-}
-
-# vmflags PID ADDR: the VmFlags line of the mapping at ADDR.
-vmflags() {
-	awk -v a="$2" '$1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { split($1, r, "-"); inb = (r[1] == a) }
-		inb && $1 == "VmFlags:" { print; exit }' "$mnt/$1/smaps"
-}
-
 # ---- mlock --------------------------------------------------------------------------
 
 vmfs_mount "$mnt" frames=256,memlock=64K
@@ -53,9 +41,9 @@ printf x | dd of="$mnt/$p/mem" bs=1 seek=$((0x400000)) conv=notrunc status=none
 expect_eq "$(ctl "$mnt/$p/ctl" "mlock 0x400000 16K")" ok "mlock"
 expect_eq "$(field "$mnt/$p/status" VmLck)" 16 "status VmLck"
 expect_eq "$(field "$mnt/$p/status" RssAnon)" 16 "mlock faulted the range in"
-expect_eq "$(smaps_field "$p" 00400000 Locked)" 16 "smaps Locked of the locked mapping"
-expect_match "$(vmflags "$p" 00400000)" ' lo ' "VmFlags of the locked mapping"
-[[ $(vmflags "$p" 00404000) != *" lo "* ]] || fail "the unlocked rest has lo"
+expect_eq "$(smaps_field "$mnt" "$p" 00400000 Locked)" 16 "smaps Locked of the locked mapping"
+expect_match "$(vmflags "$mnt" "$p" 00400000)" ' lo ' "VmFlags of the locked mapping"
+[[ $(vmflags "$mnt" "$p" 00404000) != *" lo "* ]] || fail "the unlocked rest has lo"
 expect_eq "$(grep -c '^[0-9a-f]*-' "$mnt/$p/maps")" 2 "mlock split the mapping"
 expect_eq "$(field "$mnt/meminfo" Mlocked)" 16 "meminfo Mlocked"
 expect_eq "$(field "$mnt/meminfo" Unevictable)" 16 "meminfo Unevictable"
@@ -70,7 +58,7 @@ expect_eq "$(field "$mnt/vmstat" unevictable_pgs_munlocked)" 4 "unevictable_pgs_
 expect_eq "$(grep -c '^[0-9a-f]*-' "$mnt/$p/maps")" 1 "munlock merged the mapping back"
 expect_eq "$(ctl "$mnt/ctl" "reclaim 100")" 4 "reclaim takes the unlocked pages"
 expect_eq "$(ctl "$mnt/$p/ctl" "mlock 0x400000 8K onfault")" ok "mlock onfault"
-expect_match "$(vmflags "$p" 00400000)" ' lo lf ' "VmFlags lo and lf"
+expect_match "$(vmflags "$mnt" "$p" 00400000)" ' lo lf ' "VmFlags lo and lf"
 refused "$mnt/$p/ctl" "mlockall onfault" "Invalid argument" 'bad flags'
 refused "$mnt/$p/ctl" "mlockall sometimes" "Invalid argument" 'bad mlockall flag'
 expect_eq "$(ctl "$mnt/$p/ctl" "mlockall current,future")" ok "mlockall current,future"
@@ -91,11 +79,11 @@ mem_write "$mnt" "$p" $a "$t/data"
 expect_eq "$(ctl "$mnt/$p/ctl" "mincore 0x400000 16K")" 1111 "mincore of written pages"
 expect_eq "$(ctl "$mnt/$p/ctl" "madvise 0x400000 16K free")" ok "madvise free"
 expect_eq "$(field "$mnt/vmstat" pglazyfree)" 4 "vmstat pglazyfree"
-expect_eq "$(smaps_field "$p" 00400000 LazyFree) $(field "$mnt/$p/smaps_rollup" LazyFree)" "16 16" \
+expect_eq "$(smaps_field "$mnt" "$p" 00400000 LazyFree) $(field "$mnt/$p/smaps_rollup" LazyFree)" "16 16" \
 	"smaps and smaps_rollup LazyFree after madvise free"
 head -c 4096 "$t/data" >"$t/page"
 mem_write "$mnt" "$p" $((a + 12288)) "$t/page"
-expect_eq "$(smaps_field "$p" 00400000 LazyFree) $(field "$mnt/$p/smaps_rollup" LazyFree)" "12 12" \
+expect_eq "$(smaps_field "$mnt" "$p" 00400000 LazyFree) $(field "$mnt/$p/smaps_rollup" LazyFree)" "12 12" \
 	"LazyFree after one lazy page is written again"
 expect_eq "$(ctl "$mnt/$p/ctl" "madvise 0x403000 4K free")" ok "madvise free of it again"
 out=$(field "$mnt/vmstat" pswpout)
@@ -114,7 +102,7 @@ cmp -s <(mem_read "$mnt" "$p" $a 16384) "$t/data" || fail "the pages read back d
 expect_eq "$(ctl "$mnt/$p/ctl" "madvise 0x400000 4K dontneed")" ok "madvise dontneed"
 expect_eq "$(ctl "$mnt/$p/ctl" "mincore 0x400000 8K")" 01 "mincore after dontneed"
 expect_eq "$(ctl "$mnt/$p/ctl" "madvise 0x403000 4K dontfork")" ok "madvise dontfork"
-expect_match "$(vmflags "$p" 00403000)" ' dc ' "VmFlags dc"
+expect_match "$(vmflags "$mnt" "$p" 00403000)" ' dc ' "VmFlags dc"
 c=$(ctl "$mnt/$p/ctl" fork)
 expect_eq "$(grep -c '^[0-9a-f]*-' "$mnt/$c/maps")" 1 "the child lacks the dontfork mapping"
 refused "$mnt/$p/ctl" "madvise 0x400000 4K sometimes" "Invalid argument" 'bad advice'

@@ -24,12 +24,6 @@ vmfs_init "$1" "$2"
 t=$VMFS_TMP
 mnt=$t/mnt
 
-# smaps_field PID ADDR KEY: KEY's number in the smaps block of the mapping at ADDR (hex, no 0x).
-smaps_field() {
-	awk -v a="$2" -v k="$3:" '$1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { split($1, r, "-"); inb = (r[1] == a) }
-		inb && $1 == k { print $2; exit }' "$mnt/$1/smaps"
-}
-
 vmfs_mount "$mnt" frames=64,swap_size=1M
 export VMFS_MOUNT=$mnt
 p=$(spawn "$mnt" mover)
@@ -79,7 +73,7 @@ ok "after a move the reverse map finds both processes' entries: reclaim and swap
 d=$("$vmfsctl" mremap "$p" 0x600000 8K 8K maymove,dontunmap 0x700000) || fail "vmfsctl mremap dontunmap"
 expect_eq "$d" 0x700000 "dontunmap took the hint"
 mem_read "$mnt" "$p" $((0x700000)) 8192 | cmp -s - "$t/bytes" || fail "dontunmap: the bytes did not move"
-expect_eq "$(smaps_field "$p" 00600000 Rss)" 0 "dontunmap: the old mapping has no pages"
+expect_eq "$(smaps_field "$mnt" "$p" 00600000 Rss)" 0 "dontunmap: the old mapping has no pages"
 grep -q '^00600000-' "$mnt/$p/maps" || fail "dontunmap: the old mapping went"
 expect_eq "$(mem_read "$mnt" "$p" $((0x600000)) 4096 | tr -d '\0' | wc -c)" 0 "dontunmap: the old range reads zeros"
 s=$("$vmfsctl" mremap "$p" 0x700000 8K 4K) || fail "vmfsctl mremap shrink"

@@ -26,18 +26,6 @@ vmfs_init "$1" "$2"
 t=$VMFS_TMP
 mnt=$t/mnt
 
-# smaps_field PID ADDR KEY: KEY's number in the smaps block of the mapping at ADDR (hex, no 0x).
-smaps_field() {
-	awk -v a="$2" -v k="$3:" '$1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { split($1, r, "-"); inb = (r[1] == a) }
-		inb && $1 == k { print $2; exit }' "$mnt/$1/smaps"
-}
-
-# vmflags PID ADDR: the VmFlags line of the mapping at ADDR.
-vmflags() {
-	awk -v a="$2" '$1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { split($1, r, "-"); inb = (r[1] == a) }
-		inb && $1 == "VmFlags:" { print; exit }' "$mnt/$1/smaps"
-}
-
 vmfs_mount "$mnt" frames=4096
 export VMFS_MOUNT=$mnt
 expect_eq "$(grep '^thp ' "$mnt/config")" "thp madvise" "config: thp madvise by default"
@@ -47,20 +35,20 @@ map "$mnt" "$p" 4M rw- private,fixed 0x80000000 >/dev/null
 expect_eq "$(ctl "$mnt/$p/ctl" "madvise 0x40000000 4M hugepage")" ok "madvise hugepage"
 "$vmfsctl" madvise "$p" 0x80000000 2M nohugepage || fail "vmfsctl madvise nohugepage"
 refused "$mnt/$p/ctl" "madvise 0x40000000 4K gigantic" "Invalid argument" 'hugepage, nohugepage'
-expect_match "$(vmflags "$p" 40000000)" ' hg ' "VmFlags hg"
-expect_match "$(vmflags "$p" 80000000)" ' nh ' "VmFlags nh"
-expect_eq "$(smaps_field "$p" 40000000 THPeligible)" 1 "THPeligible of the advised mapping"
-expect_eq "$(smaps_field "$p" 80000000 THPeligible)" 0 "THPeligible of the nohugepage one"
-expect_eq "$(smaps_field "$p" 80200000 THPeligible)" 0 "THPeligible of an unadvised one (thp=madvise)"
+expect_match "$(vmflags "$mnt" "$p" 40000000)" ' hg ' "VmFlags hg"
+expect_match "$(vmflags "$mnt" "$p" 80000000)" ' nh ' "VmFlags nh"
+expect_eq "$(smaps_field "$mnt" "$p" 40000000 THPeligible)" 1 "THPeligible of the advised mapping"
+expect_eq "$(smaps_field "$mnt" "$p" 80000000 THPeligible)" 0 "THPeligible of the nohugepage one"
+expect_eq "$(smaps_field "$mnt" "$p" 80200000 THPeligible)" 0 "THPeligible of an unadvised one (thp=madvise)"
 
 random_file "$t/bytes" 65536
 mem_write "$mnt" "$p" $((0x40000000)) "$t/bytes"
 mem_write "$mnt" "$p" $((0x80000000)) "$t/bytes"
 mem_write "$mnt" "$p" $((0x80200000)) "$t/bytes"
-expect_eq "$(smaps_field "$p" 40000000 AnonHugePages)" 2048 "smaps AnonHugePages"
-expect_eq "$(smaps_field "$p" 40000000 Rss)" 2048 "smaps Rss: all 2 MiB"
-expect_eq "$(smaps_field "$p" 80000000 AnonHugePages)" 0 "no huge page under nohugepage"
-expect_eq "$(smaps_field "$p" 80200000 AnonHugePages)" 0 "no huge page unadvised"
+expect_eq "$(smaps_field "$mnt" "$p" 40000000 AnonHugePages)" 2048 "smaps AnonHugePages"
+expect_eq "$(smaps_field "$mnt" "$p" 40000000 Rss)" 2048 "smaps Rss: all 2 MiB"
+expect_eq "$(smaps_field "$mnt" "$p" 80000000 AnonHugePages)" 0 "no huge page under nohugepage"
+expect_eq "$(smaps_field "$mnt" "$p" 80200000 AnonHugePages)" 0 "no huge page unadvised"
 expect_eq "$(field "$mnt/$p/smaps_rollup" AnonHugePages)" 2048 "smaps_rollup AnonHugePages"
 expect_eq "$(field "$mnt/meminfo" AnonHugePages)" 2048 "meminfo AnonHugePages"
 expect_eq "$(field "$mnt/vmstat" thp_fault_alloc)" 1 "vmstat thp_fault_alloc"
@@ -120,7 +108,7 @@ expect_eq "$(field "$mnt/vmstat" thp_split_pmd)" 1 "vmstat thp_split_pmd"
 expect_eq "$(field "$mnt/vmstat" thp_split_page)" 1 "vmstat thp_split_page"
 expect_eq "$(field "$mnt/vmstat" nr_anon_transparent_hugepages)" 0 "no huge page left"
 expect_eq "$(field "$mnt/meminfo" AnonHugePages)" 0 "meminfo AnonHugePages after the split"
-expect_eq "$(smaps_field "$p" 40000000 Rss)" 32 "smaps Rss of the piece before the hole"
+expect_eq "$(smaps_field "$mnt" "$p" 40000000 Rss)" 32 "smaps Rss of the piece before the hole"
 mem_read "$mnt" "$p" $((0x40000000)) $((0x8000)) >"$t/back"
 cmp -s <(head -c $((0x8000)) "$t/bytes") "$t/back" || fail "bytes before the hole changed"
 mem_read "$mnt" "$p" $((0x40009000)) $((65536 - 0x9000)) >"$t/back2"
